@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Steward builds and tests with. Idempotent and
+# quiet when everything is present. Usage: scripts/deps.sh [build|test|bench]
+set -euo pipefail
+want=(cmake make g++ pkg-config
+      libhyperscan-dev libpcre2-dev libgmime-3.0-dev libmagic-dev
+      libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libfmt-dev
+      libcsv-dev libgtest-dev)
+case "${1:-build}" in
+  test) want+=(clang-14 libclang-rt-14-dev) ;;
+  bench) want+=(clang-14 ripgrep yara clamav libbenchmark-dev python3) ;;
+esac
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps: installing ${missing[*]}" >&2
+sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+# Refresh the package lists only when they are missing or a week old.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -7 2>/dev/null | head -1)" ]; then
+  $sudo apt-get update -qq
+fi
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,30 @@
+// steward: one binary, a subcommand per door.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+#include "channels/cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Steward: enforces the District's technology-use regulation where data "
+      "leaves, finds what already broke it, and cites the clause."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", STEWARD_VERSION);
+  std::function<int()> run;
+  steward::cli::RegisterScan(app, run);
+  steward::cli::RegisterPolicy(app, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  try {
+    return run ? run() : 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "steward: {}\n", e.what());
+    return 2;
+  }
+}

@@ -1,0 +1,17 @@
+// The command-line door: `steward scan` and `steward policy`. Each Register*
+// adds a subcommand to the app; each Run* returns the process exit code
+// (0 clean, 1 findings or problems found, 2 usage or configuration error).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace steward::cli {
+
+// Adds the subcommand; `run` is set to the action to take if it was chosen.
+void RegisterScan(CLI::App& app, std::function<int()>& run);
+void RegisterPolicy(CLI::App& app, std::function<int()>& run);
+
+}  // namespace steward::cli

@@ -1,0 +1,192 @@
+#include "channels/cli/report.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+namespace steward::cli {
+
+namespace {
+
+using policy::SeverityName;
+
+std::string JoinClauses(const std::vector<std::string>& c) {
+  std::string s;
+  for (const auto& x : c) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+std::string Where(const inspect::Finding& f) {
+  const auto& l = f.location;
+  std::string s;
+  if (!l.part.empty()) s += "part " + l.part + " ";
+  if (l.view.empty()) return s.empty() ? "item" : s.substr(0, s.size() - 1);
+  s += l.view;
+  if (l.view == "body" && l.line) s += fmt::format(" line {}", l.line);
+  return s;
+}
+
+std::string MB(uint64_t bytes) { return fmt::format("{:.1f} MB", bytes / 1e6); }
+
+class TextReporter : public Reporter {
+ public:
+  TextReporter(const policy::PolicyPack& pack, std::FILE* out) : pack_(pack), out_(out) {}
+  void Item(const engine::ItemResult& r,
+            const std::vector<const inspect::Finding*>& shown) override {
+    if (!r.error.empty()) {
+      fmt::print(out_, "{}\n  could not be read: {}\n\n", r.item, r.error);
+      return;
+    }
+    if (shown.empty()) return;
+    fmt::print(out_, "{}\n", r.item);
+    std::set<std::string> cats;
+    for (const auto* f : shown) {
+      fmt::print(out_, "  {:<6} {:<20} {:<14} {}  (confidence {:.2f})\n",
+                 Upper(SeverityName(f->severity)), f->category,
+                 JoinClauses(f->clauses), Where(*f), f->confidence);
+      fmt::print(out_, "         {}\n", f->excerpt);
+      if (!f->detail.empty()) fmt::print(out_, "         who: {}\n", f->detail);
+      cats.insert(f->category);
+    }
+    for (const auto& c : cats) {
+      const policy::Category* cat = pack_.FindCategory(c);
+      if (cat && !cat->advice.empty())
+        fmt::print(out_, "  → {}: {}\n", cat->title, cat->advice);
+    }
+    fmt::print(out_, "\n");
+  }
+  void Finish(const Summary& s) override { PrintSummary(out_, s); }
+
+  static void PrintSummary(std::FILE* f, const Summary& s) {
+    double mbps = s.seconds > 0 ? s.bytes / 1e6 / s.seconds : 0;
+    fmt::print(f, "Scanned {} items, {} in {:.2f} s ({:.1f} MB/s); {} unreadable.\n",
+               s.items, MB(s.bytes), s.seconds, mbps, s.unreadable);
+    fmt::print(f, "Findings: {} (high {}, medium {}, low {})\n", s.findings,
+               Get(s.by_severity, policy::Severity::kHigh),
+               Get(s.by_severity, policy::Severity::kMedium),
+               Get(s.by_severity, policy::Severity::kLow));
+    if (!s.by_clause.empty()) fmt::print(f, "By clause: {}\n", FormatCounts(s.by_clause));
+    if (!s.by_category.empty())
+      fmt::print(f, "By category: {}\n", FormatCounts(s.by_category));
+  }
+
+ private:
+  static std::string Upper(std::string_view s) {
+    std::string r(s);
+    for (char& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return r;
+  }
+  static uint64_t Get(const std::map<policy::Severity, uint64_t>& m, policy::Severity k) {
+    auto it = m.find(k);
+    return it == m.end() ? 0 : it->second;
+  }
+  const policy::PolicyPack& pack_;
+  std::FILE* out_;
+};
+
+nlohmann::json FindingJson(const std::string& item, const inspect::Finding& f) {
+  nlohmann::json j;
+  j["item"] = item;
+  j["category"] = f.category;
+  j["detector"] = f.detector;
+  j["clauses"] = f.clauses;
+  j["severity"] = SeverityName(f.severity);
+  j["confidence"] = std::round(f.confidence * 100) / 100;
+  j["location"] = {{"part", f.location.part}, {"view", f.location.view},
+                   {"line", f.location.line}, {"offset", f.location.offset},
+                   {"length", f.location.length}};
+  j["excerpt"] = f.excerpt;
+  if (!f.value.empty()) j["value"] = f.value;
+  if (!f.detail.empty()) j["detail"] = f.detail;
+  return j;
+}
+
+nlohmann::json SummaryJson(const Summary& s) {
+  nlohmann::json sev;
+  for (auto& [k, v] : s.by_severity) sev[std::string(SeverityName(k))] = v;
+  return {{"summary",
+           {{"items", s.items}, {"bytes", s.bytes}, {"seconds", s.seconds},
+            {"mb_per_s", s.seconds > 0 ? s.bytes / 1e6 / s.seconds : 0},
+            {"unreadable", s.unreadable}, {"findings", s.findings},
+            {"by_clause", s.by_clause}, {"by_category", s.by_category},
+            {"by_severity", sev}}}};
+}
+
+class JsonlReporter : public Reporter {
+ public:
+  JsonlReporter(std::FILE* out, std::FILE* err) : out_(out), err_(err) {}
+  void Item(const engine::ItemResult& r,
+            const std::vector<const inspect::Finding*>& shown) override {
+    if (!r.error.empty()) {
+      fmt::print(out_, "{}\n", nlohmann::json{{"item", r.item}, {"error", r.error}}.dump(
+                                  -1, ' ', false, nlohmann::json::error_handler_t::replace));
+      return;
+    }
+    for (const auto* f : shown)
+      fmt::print(out_, "{}\n", FindingJson(r.item, *f).dump(
+                                  -1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  void Finish(const Summary& s) override {
+    if (err_) fmt::print(err_, "{}\n", SummaryJson(s).dump());
+  }
+
+ private:
+  std::FILE* out_;
+  std::FILE* err_;
+};
+
+std::string CsvField(std::string_view s) {
+  if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
+  std::string r = "\"";
+  for (char c : s) {
+    if (c == '"') r += '"';
+    r += c;
+  }
+  return r + "\"";
+}
+
+class CsvReporter : public Reporter {
+ public:
+  CsvReporter(std::FILE* out, std::FILE* err) : out_(out), err_(err) {
+    fmt::print(out_, "item,category,clauses,severity,confidence,part,view,line,offset,excerpt,detail,error\n");
+  }
+  void Item(const engine::ItemResult& r,
+            const std::vector<const inspect::Finding*>& shown) override {
+    if (!r.error.empty()) {
+      fmt::print(out_, "{},,,,,,,,,,,{}\n", CsvField(r.item), CsvField(r.error));
+      return;
+    }
+    for (const auto* f : shown)
+      fmt::print(out_, "{},{},{},{},{:.2f},{},{},{},{},{},{},\n", CsvField(r.item),
+                 f->category, CsvField(JoinClauses(f->clauses)),
+                 SeverityName(f->severity), f->confidence, CsvField(f->location.part),
+                 f->location.view, f->location.line, f->location.offset,
+                 CsvField(f->excerpt), CsvField(f->detail));
+  }
+  void Finish(const Summary& s) override {
+    if (err_) TextReporter::PrintSummary(err_, s);
+  }
+
+ private:
+  std::FILE* out_;
+  std::FILE* err_;
+};
+
+}  // namespace
+
+std::string FormatCounts(const std::map<std::string, uint64_t>& counts) {
+  std::string s;
+  for (const auto& [k, v] : counts) s += fmt::format("{}{} ({})", s.empty() ? "" : ", ", k, v);
+  return s;
+}
+
+std::unique_ptr<Reporter> MakeReporter(const std::string& format,
+                                       const policy::PolicyPack& pack,
+                                       std::FILE* out, std::FILE* err) {
+  if (format == "jsonl") return std::make_unique<JsonlReporter>(out, err);
+  if (format == "csv") return std::make_unique<CsvReporter>(out, err);
+  return std::make_unique<TextReporter>(pack, out);
+}
+
+}  // namespace steward::cli

@@ -1,0 +1,71 @@
+#include "core/csv.h"
+
+#include <csv.h>
+
+#include <algorithm>
+
+namespace steward::core {
+
+namespace {
+
+struct ParseState {
+  const std::function<bool(const CsvRecord&)>* cb;
+  CsvRecord rec;
+  uint32_t line = 1;        // line the parser has reached
+  uint32_t record_line = 1;  // line the current record started on
+  bool stop = false;
+};
+
+void OnField(void* s, size_t len, void* data) {
+  auto* st = static_cast<ParseState*>(data);
+  st->rec.fields.emplace_back(static_cast<const char*>(s), len);
+}
+
+void OnRecord(int, void* data) {
+  auto* st = static_cast<ParseState*>(data);
+  if (!st->stop) {
+    st->rec.line = st->record_line;
+    if (!(*st->cb)(st->rec)) st->stop = true;
+  }
+  st->rec.fields.clear();
+}
+
+}  // namespace
+
+Status ReadCsv(std::string_view data,
+               const std::function<bool(const CsvRecord&)>& on_record) {
+  if (data.size() >= 3 && data.substr(0, 3) == "\xEF\xBB\xBF")
+    data.remove_prefix(3);
+  csv_parser p;
+  if (csv_init(&p, CSV_APPEND_NULL | CSV_STRICT_FINI) != 0)
+    return Status::Internal("csv_init failed");
+  ParseState st;
+  st.cb = &on_record;
+  // Feed line by line so each record knows where it started.
+  size_t pos = 0;
+  while (pos < data.size() && !st.stop) {
+    size_t nl = data.find('\n', pos);
+    size_t end = nl == std::string_view::npos ? data.size() : nl + 1;
+    // A record starts at this line when the parser holds no partial record.
+    if (p.pstate == 0 && p.entry_pos == 0 && st.rec.fields.empty())
+      st.record_line = st.line;
+    if (csv_parse(&p, data.data() + pos, end - pos, OnField, OnRecord, &st) !=
+        end - pos) {
+      std::string err = csv_strerror(csv_error(&p));
+      csv_free(&p);
+      return Status::Corrupt("line " + std::to_string(st.line) + ": " + err);
+    }
+    pos = end;
+    ++st.line;
+  }
+  if (!st.stop && csv_fini(&p, OnField, OnRecord, &st) != 0) {
+    std::string err = csv_strerror(csv_error(&p));
+    csv_free(&p);
+    return Status::Corrupt("line " + std::to_string(st.record_line) + ": " +
+                           err);
+  }
+  csv_free(&p);
+  return Status::Ok();
+}
+
+}  // namespace steward::core

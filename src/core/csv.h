@@ -1,0 +1,25 @@
+// CSV reading (RFC 4180, through libcsv) with the line each record starts on,
+// so import errors can name file and line. Not thread-safe per reader.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace steward::core {
+
+struct CsvRecord {
+  uint32_t line = 0;  // 1-based line where the record starts
+  std::vector<std::string> fields;
+};
+
+// Calls `on_record` for every record of `data`; stops early when it returns
+// false. A malformed file (an unterminated quote) is an error naming the line.
+Status ReadCsv(std::string_view data,
+               const std::function<bool(const CsvRecord&)>& on_record);
+
+}  // namespace steward::core

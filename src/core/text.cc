@@ -1,0 +1,155 @@
+#include "core/text.h"
+
+#include <fcntl.h>
+#include <glib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+namespace steward::core {
+
+bool IsValidUtf8(std::string_view s) {
+  return g_utf8_validate(s.data(), static_cast<gssize>(s.size()), nullptr);
+}
+
+namespace {
+
+// Converts with GLib's iconv wrapper, replacing what cannot be converted.
+std::string ConvertWithFallback(std::string_view bytes, const char* from) {
+  gsize written = 0;
+  GError* err = nullptr;
+  gchar* out = g_convert_with_fallback(bytes.data(),
+                                       static_cast<gssize>(bytes.size()),
+                                       "UTF-8", from, "\xEF\xBF\xBD", nullptr,
+                                       &written, &err);
+  if (out == nullptr) {
+    if (err) g_error_free(err);
+    // Unknown charset or a hard failure: keep what is valid UTF-8.
+    gchar* valid = g_utf8_make_valid(bytes.data(),
+                                     static_cast<gssize>(bytes.size()));
+    std::string r(valid);
+    g_free(valid);
+    return r;
+  }
+  std::string r(out, written);
+  g_free(out);
+  if (!IsValidUtf8(r)) {
+    gchar* valid = g_utf8_make_valid(r.data(), static_cast<gssize>(r.size()));
+    r = valid;
+    g_free(valid);
+  }
+  return r;
+}
+
+}  // namespace
+
+std::string ToUtf8(std::string_view bytes, std::string_view charset) {
+  if (!charset.empty()) {
+    std::string cs = AsciiLower(charset);
+    if (cs == "utf-8" || cs == "utf8" || cs == "us-ascii" || cs == "ascii") {
+      if (IsValidUtf8(bytes)) return std::string(bytes);
+      if (cs != "utf-8" && cs != "utf8")
+        return ConvertWithFallback(bytes, "WINDOWS-1252");
+      return ConvertWithFallback(bytes, "UTF-8");
+    }
+    // iso-8859-1 is, in practice, windows-1252 (curly quotes in 0x80-0x9f).
+    if (cs == "iso-8859-1" || cs == "latin1") cs = "windows-1252";
+    return ConvertWithFallback(bytes, cs.c_str());
+  }
+  if (bytes.size() >= 3 && bytes.substr(0, 3) == "\xEF\xBB\xBF")
+    return ToUtf8(bytes.substr(3), "utf-8");
+  if (bytes.size() >= 2 && bytes.substr(0, 2) == "\xFF\xFE")
+    return ConvertWithFallback(bytes.substr(2), "UTF-16LE");
+  if (bytes.size() >= 2 && bytes.substr(0, 2) == "\xFE\xFF")
+    return ConvertWithFallback(bytes.substr(2), "UTF-16BE");
+  if (IsValidUtf8(bytes)) return std::string(bytes);
+  return ConvertWithFallback(bytes, "WINDOWS-1252");
+}
+
+Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Io(path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return Status::Io(path + ": " + std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return Status::Invalid(path + ": is a directory");
+  }
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    ::close(fd);
+    return Status::Limit(path + ": " + std::to_string(st.st_size) +
+                         " bytes is over the limit of " +
+                         std::to_string(max_bytes));
+  }
+  std::string data;
+  data.resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < data.size()) {
+    ssize_t n = ::read(fd, data.data() + got, data.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return Status::Io(path + ": " + std::strerror(errno));
+    }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  data.resize(got);
+  ::close(fd);
+  return data;
+}
+
+Status WriteFileAtomic(const std::string& path, std::string_view data) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Io(tmp + ": " + std::strerror(errno));
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return Status::Io(tmp + ": " + std::strerror(e));
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    return Status::Io(tmp + ": fsync/close failed");
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    return Status::Io(path + ": " + std::strerror(e));
+  }
+  return Status::Ok();
+}
+
+std::string AsciiLower(std::string_view s) {
+  std::string r(s);
+  for (char& c : r)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return r;
+}
+
+LineIndex::LineIndex(std::string_view text) {
+  starts_.push_back(0);
+  for (size_t i = 0; i < text.size(); ++i)
+    if (text[i] == '\n') starts_.push_back(i + 1);
+}
+
+uint32_t LineIndex::LineOf(size_t offset) const {
+  auto it = std::upper_bound(starts_.begin(), starts_.end(), offset);
+  return static_cast<uint32_t>(it - starts_.begin());
+}
+
+}  // namespace steward::core

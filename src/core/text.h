@@ -1,0 +1,45 @@
+// Text helpers shared by every module: charset conversion to UTF-8, reading
+// files, and mapping byte offsets to line numbers. Stateless; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace steward::core {
+
+// Converts bytes in `charset` (an IANA name; empty means "guess") to UTF-8.
+// Guessing: a UTF-8/UTF-16 BOM wins; valid UTF-8 is kept; otherwise
+// windows-1252. Bytes that cannot be converted become U+FFFD, so the result is
+// always valid UTF-8 and never longer than 3x the input plus a little.
+std::string ToUtf8(std::string_view bytes, std::string_view charset = {});
+
+// True when `s` is valid UTF-8.
+bool IsValidUtf8(std::string_view s);
+
+// Reads a whole file, refusing files larger than `max_bytes`.
+Result<std::string> ReadFile(const std::string& path, size_t max_bytes);
+
+// Writes `data` to `path` atomically: a temporary file beside it, fsync,
+// rename. A crash leaves either the old file or the new one, never a mix.
+Status WriteFileAtomic(const std::string& path, std::string_view data);
+
+// ASCII lower-casing (other bytes unchanged).
+std::string AsciiLower(std::string_view s);
+
+// Maps byte offsets in a text to 1-based line numbers. Built once per text
+// in O(n); each lookup is O(log lines).
+class LineIndex {
+ public:
+  explicit LineIndex(std::string_view text);
+  uint32_t LineOf(size_t offset) const;
+
+ private:
+  std::vector<size_t> starts_;
+};
+
+}  // namespace steward::core

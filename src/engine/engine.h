@@ -1,0 +1,76 @@
+// The pipeline every door calls: extract -> inspect -> findings per item.
+// (Verdicts, the decide stage, arrive with the first enforcing door.)
+//
+// An Engine is immutable after Create and shared by all threads; each thread
+// passes its own Scratch. The same bytes give the same findings whichever
+// door they came through.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "extract/part.h"
+#include "extract/source.h"
+#include "inspect/inspector.h"
+#include "policy/loader.h"
+
+namespace steward::engine {
+
+struct ItemResult {
+  std::string item;
+  uint64_t bytes = 0;
+  std::vector<inspect::Finding> findings;
+  std::string error;  // the item could not be read at all
+};
+
+struct Options {
+  std::string policy;     // pack folder; empty: the bundled pack
+  std::string roster;     // OneRoster export folder; empty: none
+  std::string cache_dir;  // compiled-database cache; empty: default
+  bool show_values = false;
+};
+
+class Engine {
+ public:
+  // Loads the pack and roster and compiles them. On a pack error the
+  // returned status lists every error, one per line.
+  static core::Result<std::unique_ptr<Engine>> Create(const Options& options);
+
+  using Scratch = inspect::Inspector::Scratch;
+  std::unique_ptr<Scratch> NewScratch() const { return inspector_->NewScratch(); }
+
+  // Reads one file and reports each item in it.
+  void ScanFile(const std::string& path, Scratch& scratch,
+                const std::function<void(ItemResult&&)>& on_item) const;
+
+  // Inspects an already extracted item.
+  ItemResult InspectItem(extract::Item&& item, Scratch& scratch) const;
+
+  // Inspects raw message bytes (mail doors, tests).
+  ItemResult InspectMessage(std::string name, std::string_view bytes,
+                            Scratch& scratch) const;
+
+  // Inspects one plain text (tests, evaluation).
+  ItemResult InspectPlainText(std::string name, std::string_view text,
+                              Scratch& scratch) const;
+
+  const policy::PolicyPack& pack() const { return inspector_->pack(); }
+  const inspect::Inspector& inspector() const { return *inspector_; }
+  const inspect::Roster* roster() const { return roster_.get(); }
+  const extract::Limits& limits() const { return limits_; }
+
+ private:
+  Engine() = default;
+  std::shared_ptr<const inspect::Inspector> inspector_;
+  std::shared_ptr<const inspect::Roster> roster_;
+  extract::Limits limits_;
+};
+
+// $STEWARD_CACHE, else $XDG_CACHE_HOME/steward, else ~/.cache/steward.
+std::string DefaultCacheDir();
+
+}  // namespace steward::engine

@@ -1,0 +1,227 @@
+#include "extract/mime.h"
+
+#include <gmime/gmime.h>
+
+#include <mutex>
+
+#include "core/text.h"
+
+namespace steward::extract {
+
+namespace {
+
+std::string Lower(const char* s) { return core::AsciiLower(s ? s : ""); }
+
+std::string TypeOf(GMimeObject* o) {
+  GMimeContentType* ct = g_mime_object_get_content_type(o);
+  if (!ct) return "text/plain";
+  return Lower(g_mime_content_type_get_media_type(ct)) + "/" +
+         Lower(g_mime_content_type_get_media_subtype(ct));
+}
+
+// Decoded bytes of a leaf part (transfer encoding undone), at most `max`.
+bool DecodedBytes(GMimePart* part, uint64_t max, std::string* out) {
+  GMimeDataWrapper* w = g_mime_part_get_content(part);
+  if (!w) return true;
+  GMimeStream* mem = g_mime_stream_mem_new();
+  GByteArray* arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+  g_mime_data_wrapper_write_to_stream(w, mem);
+  bool ok = arr->len <= max;
+  out->assign(reinterpret_cast<const char*>(arr->data), ok ? arr->len : max);
+  g_object_unref(mem);
+  return ok;
+}
+
+std::string Charset(GMimeObject* o) {
+  GMimeContentType* ct = g_mime_object_get_content_type(o);
+  const char* cs = ct ? g_mime_content_type_get_parameter(ct, "charset") : nullptr;
+  return cs ? cs : "";
+}
+
+std::string AddressText(GMimeMessage* m) {
+  std::string out;
+  auto add = [&](const char* name, InternetAddressList* list) {
+    if (!list || internet_address_list_length(list) == 0) return;
+    char* s = internet_address_list_to_string(list, nullptr, FALSE);
+    if (s) {
+      out += std::string(name) + ": " + s + "\n";
+      g_free(s);
+    }
+  };
+  add("From", g_mime_message_get_from(m));
+  add("To", g_mime_message_get_to(m));
+  add("Cc", g_mime_message_get_cc(m));
+  add("Reply-To", g_mime_message_get_reply_to(m));
+  return out;
+}
+
+struct Walker {
+  const Limits& limits;
+  Extracted& out;
+
+  void Skip(const std::string& path, const std::string& type,
+            const std::string& filename, std::string reason) {
+    out.skipped.push_back({path, type, filename, std::move(reason)});
+  }
+
+  void Message(GMimeMessage* m, const std::string& prefix, uint32_t depth) {
+    const char* subject = g_mime_message_get_subject(m);
+    std::string base = prefix.empty() ? "" : prefix;
+    if (subject && *subject)
+      out.texts.push_back({base, "subject", "", "", core::ToUtf8(subject)});
+    std::string addrs = AddressText(m);
+    if (!addrs.empty()) out.texts.push_back({base, "headers", "", "", core::ToUtf8(addrs)});
+    GMimeObject* body = g_mime_message_get_mime_part(m);
+    if (!body) return;
+    if (GMIME_IS_MULTIPART(body))
+      Object(body, prefix, depth, false);
+    else
+      Object(body, prefix.empty() ? "1" : prefix + ".1", depth, false);
+  }
+
+  // `path` is this object's part number; multiparts number their children.
+  void Object(GMimeObject* o, const std::string& path, uint32_t depth,
+              bool has_plain_sibling) {
+    if (++out.parts > limits.max_parts) {
+      if (out.parts == limits.max_parts + 1)
+        Skip(path, "", "", "more than " + std::to_string(limits.max_parts) +
+                               " MIME parts; the rest were not read");
+      return;
+    }
+    std::string type = TypeOf(o);
+    if (GMIME_IS_MULTIPART(o)) {
+      GMimeMultipart* mp = GMIME_MULTIPART(o);
+      int n = g_mime_multipart_get_count(mp);
+      bool alternative = type == "multipart/alternative";
+      bool plain = false;
+      if (alternative)
+        for (int i = 0; i < n; ++i)
+          plain |= TypeOf(g_mime_multipart_get_part(mp, i)) == "text/plain";
+      for (int i = 0; i < n; ++i) {
+        std::string child = (path.empty() ? "" : path + ".") + std::to_string(i + 1);
+        Object(g_mime_multipart_get_part(mp, i), child, depth, alternative && plain);
+      }
+      return;
+    }
+    if (GMIME_IS_MESSAGE_PART(o)) {
+      GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
+      if (!inner) return;
+      if (depth + 1 > limits.max_depth) {
+        Skip(path, type, "", "attached messages nested deeper than " +
+                                 std::to_string(limits.max_depth));
+        return;
+      }
+      Message(inner, path, depth + 1);
+      return;
+    }
+    if (!GMIME_IS_PART(o)) return;
+    GMimePart* part = GMIME_PART(o);
+    const char* fn = g_mime_part_get_filename(part);
+    std::string filename = fn ? core::ToUtf8(fn) : "";
+    if (!filename.empty())
+      out.texts.push_back({path, "filename", type, filename, filename});
+    bool texty = type.rfind("text/", 0) == 0 || type == "message/delivery-status";
+    std::string lower_fn = core::AsciiLower(filename);
+    auto ends = [&](const char* ext) {
+      std::string e = ext;
+      return lower_fn.size() > e.size() &&
+             lower_fn.compare(lower_fn.size() - e.size(), e.size(), e) == 0;
+    };
+    if (type == "application/octet-stream" && (ends(".txt") || ends(".csv") || ends(".log")))
+      texty = true;
+    if (type == "text/html" || type == "application/xhtml+xml") {
+      if (!has_plain_sibling)
+        Skip(path, type, filename, "HTML is not read yet (a later version reads it)");
+      return;
+    }
+    if (!texty) {
+      Skip(path, type, filename, Describe(type) + " not read yet");
+      return;
+    }
+    std::string bytes;
+    bool whole = DecodedBytes(part, limits.max_part_bytes, &bytes);
+    if (!whole)
+      Skip(path, type, filename, "part larger than " +
+                                     std::to_string(limits.max_part_bytes) +
+                                     " bytes; only the start was read");
+    out.texts.push_back({path, "body", type, filename,
+                         core::ToUtf8(bytes, Charset(o))});
+  }
+
+  static std::string Describe(const std::string& type) {
+    if (type == "application/pdf") return "PDF document";
+    if (type.find("officedocument") != std::string::npos ||
+        type == "application/msword" || type == "application/vnd.ms-excel" ||
+        type.find("opendocument") != std::string::npos)
+      return "Office document (" + type + ")";
+    if (type.find("zip") != std::string::npos || type.find("tar") != std::string::npos ||
+        type.find("compressed") != std::string::npos || type.find("7z") != std::string::npos)
+      return "archive (" + type + ")";
+    if (type.rfind("image/", 0) == 0) return "image (" + type + ")";
+    return "attachment of type " + type;
+  }
+};
+
+GMimeParser* ParserFor(std::string_view bytes, GMimeFormat format) {
+  // The stream copies nothing: it reads the caller's buffer.
+  GMimeStream* s = g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size());
+  GMimeParser* p = g_mime_parser_new_with_stream(s);
+  g_mime_parser_set_format(p, format);
+  g_object_unref(s);
+  return p;
+}
+
+}  // namespace
+
+void InitMime() {
+  static std::once_flag once;
+  std::call_once(once, [] { g_mime_init(); });
+}
+
+Extracted ExtractMessage(std::string_view bytes, const Limits& limits) {
+  InitMime();
+  Extracted out;
+  GMimeParser* p = ParserFor(bytes, GMIME_FORMAT_MESSAGE);
+  GMimeMessage* m = g_mime_parser_construct_message(p, nullptr);
+  if (!m) {
+    out.skipped.push_back({"", "message/rfc822", "", "not a readable message"});
+    // Still inspect the bytes as text: a broken message may hold data.
+    out.texts.push_back({"", "body", "text/plain", "", core::ToUtf8(bytes)});
+  } else {
+    Walker w{limits, out};
+    w.Message(m, "", 0);
+    g_object_unref(m);
+  }
+  g_object_unref(p);
+  return out;
+}
+
+void SplitMbox(std::string_view bytes,
+               const std::function<bool(std::string_view)>& on_message) {
+  // An mbox message starts at "From " at the start of the file or of a line
+  // after a blank line; GMime's mbox mode agrees, but we need the bytes.
+  size_t start = std::string_view::npos;
+  size_t pos = 0;
+  while (pos < bytes.size()) {
+    bool at_line = pos == 0 || bytes[pos - 1] == '\n';
+    if (at_line && bytes.compare(pos, 5, "From ") == 0 &&
+        (pos == 0 || (pos >= 2 && bytes[pos - 2] == '\n') ||
+         (pos >= 3 && bytes[pos - 2] == '\r' && bytes[pos - 3] == '\n'))) {
+      if (start != std::string_view::npos &&
+          !on_message(bytes.substr(start, pos - start)))
+        return;
+      size_t eol = bytes.find('\n', pos);
+      if (eol == std::string_view::npos) return;
+      start = eol + 1;
+      pos = start;
+      continue;
+    }
+    size_t nl = bytes.find('\n', pos);
+    if (nl == std::string_view::npos) break;
+    pos = nl + 1;
+  }
+  if (start != std::string_view::npos && start < bytes.size())
+    on_message(bytes.substr(start));
+}
+
+}  // namespace steward::extract

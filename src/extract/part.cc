@@ -1,0 +1,1 @@
+#include "extract/part.h"

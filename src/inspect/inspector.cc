@@ -1,0 +1,175 @@
+#include "inspect/inspector.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+
+#include "core/text.h"
+#include "inspect/redact.h"
+#include "inspect/validators.h"
+
+namespace steward::inspect {
+
+using policy::Detector;
+using policy::Severity;
+
+namespace {
+
+bool IsWordChar(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
+
+// True when one of `words` (lower-case) occurs as a whole word in the
+// lower-cased window [from, to) of text, outside [skip_b, skip_e).
+bool WindowHas(std::string_view text, size_t from, size_t to, size_t skip_b,
+               size_t skip_e, const std::vector<std::string>& words) {
+  if (words.empty()) return false;
+  std::string w = core::AsciiLower(text.substr(from, to - from));
+  for (size_t i = skip_b - from; i < skip_e - from && i < w.size(); ++i) w[i] = ' ';
+  for (const auto& word : words) {
+    size_t pos = 0;
+    while ((pos = w.find(word, pos)) != std::string::npos) {
+      size_t end = pos + word.size();
+      bool left = pos == 0 || !IsWordChar(static_cast<unsigned char>(w[pos - 1]));
+      bool right = end >= w.size() || !IsWordChar(static_cast<unsigned char>(w[end]));
+      // Allow plurals and simple suffixes of hotwords ("grades", "ssn#").
+      if (!right && end + 1 <= w.size() && w[end] == 's')
+        right = end + 1 >= w.size() || !IsWordChar(static_cast<unsigned char>(w[end + 1]));
+      if (left && right) return true;
+      pos = end;
+    }
+  }
+  return false;
+}
+
+std::vector<std::string> LowerAll(const std::vector<std::string>& v) {
+  std::vector<std::string> r;
+  for (const auto& s : v) r.push_back(core::AsciiLower(s));
+  return r;
+}
+
+}  // namespace
+
+core::Result<std::shared_ptr<const Inspector>> Inspector::Create(
+    policy::PackPtr pack, std::shared_ptr<const Roster> roster,
+    const Options& options) {
+  std::shared_ptr<Inspector> in(new Inspector());
+  in->pack_ = pack;
+  in->roster_ = roster;
+  in->options_ = options;
+  auto m = Matcher::Build(pack, roster, {options.cache_dir});
+  if (!m.ok()) return m.status();
+  in->matcher_ = std::move(m).value();
+  for (const Detector& d : pack->detectors) {
+    in->hot_.push_back(LowerAll(d.hotwords));
+    in->neg_.push_back(LowerAll(d.negative));
+  }
+  return std::shared_ptr<const Inspector>(std::move(in));
+}
+
+bool Inspector::InspectText(const TextView& t, Scratch& scratch,
+                            std::vector<Finding>& out) const {
+  std::vector<Span> spans;
+  bool complete = matcher_->Find(t.text, t.view, scratch, spans);
+  if (spans.empty()) return complete;
+  std::unique_ptr<core::LineIndex> lines;
+  for (const Span& s : spans) {
+    const Detector& d = pack_->detectors[s.detector];
+    std::string_view value = t.text.substr(s.begin, s.end - s.begin);
+    if (!d.validator.empty() && !RunValidator(d.validator, value)) continue;
+    size_t from = s.begin > d.window ? s.begin - d.window : 0;
+    size_t to = std::min(t.text.size(), static_cast<size_t>(s.end) + d.window);
+    bool hot = WindowHas(t.text, from, to, s.begin, s.end, hot_[s.detector]);
+    if (d.require_hotword && !hot) continue;
+    double conf = d.confidence;
+    if (hot) conf += d.hotword_boost;
+    if (WindowHas(t.text, from, to, s.begin, s.end, neg_[s.detector]))
+      conf -= d.negative_penalty;
+    std::string detail;
+    if (s.people >= 0) {
+      const auto& people = matcher_->PeopleOf(s.people);
+      if (people.size() > 1) conf -= 0.1;
+      const Person& p = roster_->people[people.front()];
+      detail = p.role;
+      if (p.student && !p.grades.empty()) detail += ", grade " + p.grades;
+      if (!p.schools.empty()) detail += ", " + p.schools.front();
+      detail += ", id " + p.id;
+      if (people.size() > 1)
+        detail += " (and " + std::to_string(people.size() - 1) + " more with this name)";
+    }
+    conf = std::clamp(conf, 0.0, 1.0);
+    if (conf < d.min_confidence) continue;
+    if (!lines) lines = std::make_unique<core::LineIndex>(t.text);
+    Finding f;
+    f.category = d.category;
+    f.detector = d.id;
+    f.clauses = pack_->ClausesOf(d);
+    f.severity = pack_->SeverityOf(d);
+    f.confidence = conf;
+    f.location = {t.part, t.view, lines->LineOf(s.begin), s.begin,
+                  s.end - s.begin};
+    f.excerpt = Excerpt(t.text, s.begin, s.end, pack_->RedactionOf(d),
+                        options_.show_values);
+    if (options_.show_values) f.value = std::string(value);
+    f.detail = std::move(detail);
+    out.push_back(std::move(f));
+  }
+  return complete;
+}
+
+void Inspector::FinishItem(std::vector<Finding>& findings) const {
+  // Minimum counts per detector.
+  std::map<std::string, uint32_t> count;
+  for (const auto& f : findings) ++count[f.detector];
+  std::map<std::string, uint32_t> min_count;
+  for (const auto& d : pack_->detectors)
+    if (d.min_count > 1) min_count[d.id] = d.min_count;
+  if (!min_count.empty()) {
+    findings.erase(std::remove_if(findings.begin(), findings.end(),
+                                  [&](const Finding& f) {
+                                    auto it = min_count.find(f.detector);
+                                    return it != min_count.end() &&
+                                           count[f.detector] < it->second;
+                                  }),
+                   findings.end());
+  }
+  // Severity combinations over the item.
+  std::set<std::string> present;
+  for (const auto& f : findings) present.insert(f.category);
+  for (const auto& c : pack_->combinations) {
+    auto has = [&](const std::string& x) { return present.count(x) > 0; };
+    if (!std::all_of(c.all_of.begin(), c.all_of.end(), has) ||
+        !std::any_of(c.any_of.begin(), c.any_of.end(), has))
+      continue;
+    auto in = [](const std::vector<std::string>& v, const std::string& x) {
+      return std::find(v.begin(), v.end(), x) != v.end();
+    };
+    for (auto& f : findings) {
+      if (!in(c.all_of, f.category) && !in(c.any_of, f.category)) continue;
+      if (f.severity < c.severity) f.severity = c.severity;
+      for (const auto& cl : c.clauses)
+        if (!in(f.clauses, cl)) f.clauses.push_back(cl);
+    }
+  }
+  std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+    if (a.location.part != b.location.part) return a.location.part < b.location.part;
+    if (a.location.view != b.location.view) return a.location.view < b.location.view;
+    return a.location.offset < b.location.offset;
+  });
+}
+
+Finding Inspector::MakeFinding(std::string_view category, std::string part,
+                               std::string excerpt) const {
+  Finding f;
+  f.category = std::string(category);
+  f.detector = std::string(category);
+  if (const policy::Category* c = pack_->FindCategory(category)) {
+    f.clauses = c->clauses;
+    f.severity = c->severity;
+  }
+  f.confidence = 1.0;
+  f.location.part = std::move(part);
+  f.excerpt = std::move(excerpt);
+  return f;
+}
+
+}  // namespace steward::inspect

@@ -1,0 +1,91 @@
+// The inspection stage of the engine: from decoded text to findings. It owns
+// the compiled Matcher and applies, at each candidate span, the detector's
+// validator and its context (hotwords raise confidence, negative words such
+// as "sample" lower it), then redacts the excerpt. Per item it applies each
+// detector's minimum count and the pack's severity combinations.
+//
+// An Inspector is immutable and shared across threads; each thread holds its
+// own Scratch from NewScratch().
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "inspect/matcher.h"
+#include "inspect/roster.h"
+#include "policy/pack.h"
+
+namespace steward::inspect {
+
+struct Location {
+  std::string part;   // "1.2" in a MIME tree; "" for a plain file
+  std::string view;   // body, subject, headers, filename
+  uint32_t line = 0;  // 1-based within the part's decoded text
+  uint64_t offset = 0;  // byte offset within the part's decoded text
+  uint32_t length = 0;
+};
+
+struct Finding {
+  std::string category;
+  std::string detector;
+  std::vector<std::string> clauses;
+  policy::Severity severity = policy::Severity::kLow;
+  double confidence = 0;
+  Location location;
+  std::string excerpt;  // redacted unless values were asked for
+  std::string value;    // the matched text; empty unless values were asked for
+  std::string detail;   // e.g. who a roster match is: "student, grade 05, ..."
+};
+
+// One decoded text to inspect: a part's body, a subject, a file name.
+struct TextView {
+  std::string_view text;
+  std::string part;
+  std::string view = "body";
+};
+
+class Inspector {
+ public:
+  struct Options {
+    std::string cache_dir;     // compiled database cache; empty: none
+    bool show_values = false;  // keep full values in findings
+  };
+
+  static core::Result<std::shared_ptr<const Inspector>> Create(
+      policy::PackPtr pack, std::shared_ptr<const Roster> roster,
+      const Options& options);
+
+  using Scratch = Matcher::Scratch;
+  std::unique_ptr<Scratch> NewScratch() const { return matcher_->NewScratch(); }
+
+  // Appends the findings of one text. Returns false when the text could
+  // only be partly matched (candidate cap); callers report that.
+  bool InspectText(const TextView& t, Scratch& scratch,
+                   std::vector<Finding>& out) const;
+
+  // Completes an item's findings: drops detectors under their min_count,
+  // applies severity combinations, orders by part and offset.
+  void FinishItem(std::vector<Finding>& findings) const;
+
+  // A finding the engine makes itself (not-inspected), with the pack's
+  // clauses and severity for that category.
+  Finding MakeFinding(std::string_view category, std::string part,
+                      std::string excerpt) const;
+
+  const policy::PolicyPack& pack() const { return *pack_; }
+  const Matcher& matcher() const { return *matcher_; }
+
+ private:
+  Inspector() = default;
+  policy::PackPtr pack_;
+  std::shared_ptr<const Roster> roster_;
+  std::unique_ptr<Matcher> matcher_;
+  Options options_;
+  // Per detector, lower-cased hotwords and negative words.
+  std::vector<std::vector<std::string>> hot_, neg_;
+};
+
+}  // namespace steward::inspect

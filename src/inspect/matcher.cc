@@ -1,0 +1,378 @@
+#include "inspect/matcher.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <hs/hs.h>
+#include <pcre2.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <functional>
+#include <unordered_map>
+
+#include "core/hash.h"
+#include "core/text.h"
+#include "inspect/lexicon.h"
+#include "policy/loader.h"
+
+namespace steward::inspect {
+
+namespace fs = std::filesystem;
+using policy::Detector;
+using policy::DetectorKind;
+
+namespace {
+
+constexpr size_t kMaxCandidates = 1u << 20;  // per text; bounds memory
+
+struct Entry {
+  uint32_t detector;
+  pcre2_code* re = nullptr;
+  uint32_t max_width;
+};
+
+struct Literal {
+  uint32_t detector;
+  uint32_t length;
+  int32_t group;
+  bool name;  // names need capitalised words in the text
+};
+
+struct Candidate {
+  uint32_t id;
+  uint32_t end;
+};
+
+struct MatchCtx {
+  std::vector<Candidate>* out;
+  bool capped = false;
+};
+
+int OnMatch(unsigned int id, unsigned long long, unsigned long long to,
+            unsigned int, void* ctx) {
+  auto* c = static_cast<MatchCtx*>(ctx);
+  if (c->out->size() >= kMaxCandidates) {
+    c->capped = true;
+    return 1;  // stop: the caller reports a partial scan
+  }
+  c->out->push_back({id, static_cast<uint32_t>(to)});
+  return 0;
+}
+
+bool IsWordChar(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
+
+// Loads a serialized database from the cache, or compiles and stores it.
+hs_database_t* CachedDb(const std::string& cache_dir, const std::string& key,
+                        bool* from_cache,
+                        const std::function<hs_database_t*(std::string*)>& compile,
+                        std::string* error) {
+  fs::path file;
+  if (!cache_dir.empty()) {
+    file = fs::path(cache_dir) / (key + ".hsdb");
+    auto data = core::ReadFile(file.string(), 1u << 30);
+    if (data.ok()) {
+      hs_database_t* db = nullptr;
+      if (hs_deserialize_database(data->data(), data->size(), &db) == HS_SUCCESS) {
+        *from_cache = true;
+        return db;
+      }
+    }
+  }
+  hs_database_t* db = compile(error);
+  if (db && !cache_dir.empty()) {
+    char* bytes = nullptr;
+    size_t len = 0;
+    if (hs_serialize_database(db, &bytes, &len) == HS_SUCCESS) {
+      std::error_code ec;
+      fs::create_directories(cache_dir, ec);
+      (void)core::WriteFileAtomic(file.string(), std::string_view(bytes, len));
+      free(bytes);
+    }
+  }
+  return db;
+}
+
+}  // namespace
+
+struct Matcher::Impl {
+  policy::PackPtr pack;
+  std::shared_ptr<const Roster> roster;
+  std::vector<Entry> entries;
+  std::vector<Literal> literals;
+  std::vector<std::vector<uint32_t>> groups;
+  hs_database_t* db = nullptr;
+  hs_database_t* lit_db = nullptr;
+  // Per detector: which views it reads (bit 0 body, 1 subject, 2 headers, 3 filename).
+  std::vector<uint8_t> view_mask;
+
+  ~Impl() {
+    for (auto& e : entries) pcre2_code_free(e.re);
+    hs_free_database(db);
+    hs_free_database(lit_db);
+  }
+};
+
+struct Matcher::Scratch::Data {
+  hs_scratch_t* s = nullptr;
+  hs_scratch_t* lit = nullptr;
+  pcre2_match_data* md = nullptr;
+  std::vector<Candidate> cands;
+  ~Data() {
+    hs_free_scratch(s);
+    hs_free_scratch(lit);
+    pcre2_match_data_free(md);
+  }
+};
+
+Matcher::Scratch::~Scratch() = default;
+Matcher::~Matcher() = default;
+
+static uint8_t ViewBit(std::string_view v) {
+  if (v == "body") return 1;
+  if (v == "subject") return 2;
+  if (v == "headers") return 4;
+  if (v == "filename") return 8;
+  return 0;
+}
+
+core::Result<std::unique_ptr<Matcher>> Matcher::Build(
+    policy::PackPtr pack, std::shared_ptr<const Roster> roster,
+    const Options& options) {
+  std::unique_ptr<Matcher> m(new Matcher());
+  m->impl_ = std::make_unique<Impl>();
+  Impl& im = *m->impl_;
+  im.pack = pack;
+  im.roster = roster;
+  std::vector<std::string> exprs;
+  std::vector<unsigned> flags;
+  const auto& dets = pack->detectors;
+  im.view_mask.resize(dets.size());
+  auto add_entry = [&](uint32_t di, const std::string& pattern, unsigned hs_flags,
+                       uint32_t pcre_opts, uint32_t max_width) -> core::Status {
+    int code = 0;
+    PCRE2_SIZE off = 0;
+    pcre2_code* re = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.c_str()),
+                                   pattern.size(), pcre_opts, &code, &off, nullptr);
+    if (!re)
+      return core::Status::Invalid("detector '" + dets[di].id +
+                                   "': PCRE2 cannot compile '" + pattern + "'");
+    im.entries.push_back({di, re, max_width});
+    exprs.push_back(pattern);
+    flags.push_back(hs_flags);
+    return core::Status::Ok();
+  };
+  // Literals for roster detectors: text -> group of people.
+  std::unordered_map<std::string, int32_t> lit_index;
+  std::vector<std::string> lit_text;
+  for (uint32_t di = 0; di < dets.size(); ++di) {
+    const Detector& d = dets[di];
+    for (const auto& v : d.views) im.view_mask[di] |= ViewBit(v);
+    if (d.kind == DetectorKind::kRegex) {
+      auto st = add_entry(di, d.pattern, policy::HyperscanFlags(d),
+                          policy::Pcre2Options(d), d.max_width);
+      if (!st.ok()) return st;
+    } else if (d.kind == DetectorKind::kLexicon) {
+      for (const auto& lid : d.lexicons) {
+        const policy::Lexicon* lex = pack->FindLexicon(lid);
+        if (!lex) continue;
+        for (const auto& term : lex->terms) {
+          std::string p = LexiconPattern(term, d.fold_obfuscation);
+          if (p.empty()) continue;
+          uint32_t width = static_cast<uint32_t>(
+              std::min<size_t>(4096, term.size() * (d.fold_obfuscation ? 8 : 4) + 16));
+          auto st = add_entry(di, p, HS_FLAG_CASELESS, PCRE2_CASELESS, width);
+          if (!st.ok()) return st;
+        }
+      }
+    } else if (d.kind == DetectorKind::kRoster && roster) {
+      bool want_student = d.roster_role == "student";
+      bool names = d.roster_field == "names";
+      for (uint32_t pi = 0; pi < roster->people.size(); ++pi) {
+        const Person& p = roster->people[pi];
+        if (p.student != want_student) continue;
+        std::vector<std::string> forms;
+        if (names) {
+          forms.push_back(p.given + " " + p.family);
+          if (!p.preferred_given.empty() && p.preferred_given != p.given)
+            forms.push_back(p.preferred_given + " " + p.family);
+          if (!p.middle.empty())
+            forms.push_back(p.given + " " + p.middle + " " + p.family);
+          forms.push_back(p.family + ", " + p.given);
+          // The limited identification of F.2: first name and last initial.
+          forms.push_back(p.given + " " + p.family.substr(0, 1) + ".");
+        } else {
+          for (const auto& id : p.identifiers) {
+            size_t digits = std::count_if(id.begin(), id.end(), ::isdigit);
+            if (id.size() >= 5 && digits >= 4) forms.push_back(id);
+          }
+        }
+        for (auto& f : forms) {
+          if (names && f.size() < 5) continue;
+          std::string key = std::to_string(di) + "\x1f" + core::AsciiLower(f);
+          auto [it, fresh] = lit_index.emplace(key, static_cast<int32_t>(im.groups.size()));
+          if (fresh) {
+            im.groups.emplace_back();
+            im.literals.push_back({di, static_cast<uint32_t>(f.size()), it->second, names});
+            lit_text.push_back(f);
+          }
+          auto& g = im.groups[it->second];
+          if (g.empty() || g.back() != pi) g.push_back(pi);
+        }
+      }
+    }
+  }
+  std::string version = hs_version();
+  std::string error;
+  if (!exprs.empty()) {
+    std::string key = core::Sha256Hex("patterns\n" + version + "\n" + pack->hash);
+    im.db = CachedDb(options.cache_dir, key, &m->stats_.pattern_db_cached,
+                     [&](std::string* err) -> hs_database_t* {
+      std::vector<const char*> ptrs;
+      std::vector<unsigned> ids;
+      for (size_t i = 0; i < exprs.size(); ++i) {
+        ptrs.push_back(exprs[i].c_str());
+        ids.push_back(static_cast<unsigned>(i));
+      }
+      hs_database_t* db = nullptr;
+      hs_compile_error_t* ce = nullptr;
+      if (hs_compile_multi(ptrs.data(), flags.data(), ids.data(),
+                           static_cast<unsigned>(ptrs.size()), HS_MODE_BLOCK,
+                           nullptr, &db, &ce) != HS_SUCCESS) {
+        int bad = ce ? ce->expression : -1;
+        *err = "Hyperscan: " + std::string(ce && ce->message ? ce->message : "?");
+        if (bad >= 0) *err += " in detector '" + dets[im.entries[bad].detector].id + "'";
+        hs_free_compile_error(ce);
+        return nullptr;
+      }
+      return db;
+    }, &error);
+    if (!im.db) return core::Status::Invalid(error);
+  }
+  if (!lit_text.empty()) {
+    std::string key = core::Sha256Hex("literals\n" + version + "\n" + pack->hash +
+                                      "\n" + (roster ? roster->hash : ""));
+    im.lit_db = CachedDb(options.cache_dir, key, &m->stats_.literal_db_cached,
+                         [&](std::string* err) -> hs_database_t* {
+      std::vector<const char*> ptrs;
+      std::vector<size_t> lens;
+      std::vector<unsigned> fl, ids;
+      for (size_t i = 0; i < lit_text.size(); ++i) {
+        ptrs.push_back(lit_text[i].data());
+        lens.push_back(lit_text[i].size());
+        fl.push_back(HS_FLAG_CASELESS);
+        ids.push_back(static_cast<unsigned>(i));
+      }
+      hs_database_t* db = nullptr;
+      hs_compile_error_t* ce = nullptr;
+      if (hs_compile_lit_multi(ptrs.data(), fl.data(), ids.data(), lens.data(),
+                               static_cast<unsigned>(ptrs.size()), HS_MODE_BLOCK,
+                               nullptr, &db, &ce) != HS_SUCCESS) {
+        *err = "Hyperscan literals: " +
+               std::string(ce && ce->message ? ce->message : "?");
+        hs_free_compile_error(ce);
+        return nullptr;
+      }
+      return db;
+    }, &error);
+    if (!im.lit_db) return core::Status::Invalid(error);
+  }
+  m->stats_.patterns = exprs.size();
+  m->stats_.literals = lit_text.size();
+  return m;
+}
+
+std::unique_ptr<Matcher::Scratch> Matcher::NewScratch() const {
+  std::unique_ptr<Scratch> s(new Scratch());
+  s->d_ = std::make_unique<Scratch::Data>();
+  if (impl_->db) hs_alloc_scratch(impl_->db, &s->d_->s);
+  if (impl_->lit_db) hs_alloc_scratch(impl_->lit_db, &s->d_->lit);
+  s->d_->md = pcre2_match_data_create(4, nullptr);
+  return s;
+}
+
+const std::vector<uint32_t>& Matcher::PeopleOf(int32_t group) const {
+  return impl_->groups.at(static_cast<size_t>(group));
+}
+
+bool Matcher::Find(std::string_view text, std::string_view view,
+                   Scratch& scratch, std::vector<Span>& out) const {
+  const Impl& im = *impl_;
+  Scratch::Data& sd = *scratch.d_;
+  const uint8_t vbit = ViewBit(view);
+  if (text.size() > UINT32_MAX) text = text.substr(0, UINT32_MAX);
+  bool complete = true;
+  const size_t first_out = out.size();
+  // Stage 1: regexes and terms.
+  if (im.db) {
+    sd.cands.clear();
+    MatchCtx ctx{&sd.cands};
+    hs_scan(im.db, text.data(), static_cast<unsigned>(text.size()), 0, sd.s,
+            OnMatch, &ctx);
+    complete &= !ctx.capped;
+    // Stage 2: span recovery, per entry, at each distinct end offset.
+    std::sort(sd.cands.begin(), sd.cands.end(), [](const Candidate& a, const Candidate& b) {
+      return a.id != b.id ? a.id < b.id : a.end < b.end;
+    });
+    for (size_t i = 0; i < sd.cands.size(); ++i) {
+      const Candidate& c = sd.cands[i];
+      if (i > 0 && sd.cands[i - 1].id == c.id && sd.cands[i - 1].end == c.end) continue;
+      const Entry& e = im.entries[c.id];
+      if (!(im.view_mask[e.detector] & vbit)) continue;
+      size_t start = c.end > e.max_width ? c.end - e.max_width : 0;
+      // Find the match that ends exactly at c.end, leftmost first.
+      while (start <= c.end) {
+        int rc = pcre2_match(e.re, reinterpret_cast<PCRE2_SPTR>(text.data()), c.end,
+                             start, 0, sd.md, nullptr);
+        if (rc < 0) break;
+        PCRE2_SIZE* ov = pcre2_get_ovector_pointer(sd.md);
+        if (ov[1] == c.end && ov[1] > ov[0]) {
+          out.push_back({e.detector, static_cast<uint32_t>(ov[0]), c.end, -1});
+          break;
+        }
+        start = ov[0] + 1;
+      }
+    }
+  }
+  // Stage 1 and 2 for roster literals: the span is the literal's length.
+  if (im.lit_db) {
+    sd.cands.clear();
+    MatchCtx ctx{&sd.cands};
+    hs_scan(im.lit_db, text.data(), static_cast<unsigned>(text.size()), 0, sd.lit,
+            OnMatch, &ctx);
+    complete &= !ctx.capped;
+    for (const Candidate& c : sd.cands) {
+      const Literal& l = im.literals[c.id];
+      if (!(im.view_mask[l.detector] & vbit)) continue;
+      uint32_t b = c.end - l.length;
+      auto uc = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+      if (b > 0 && IsWordChar(uc(b - 1))) continue;
+      if (c.end < text.size() && IsWordChar(uc(c.end)) && text[c.end - 1] != '.') continue;
+      if (l.name) {  // every word of a name capitalised in the text
+        bool ok = true;
+        for (uint32_t i = b; i < c.end && ok; ++i)
+          if ((i == b || text[i - 1] == ' ') && std::isalpha(uc(i)) && !std::isupper(uc(i)))
+            ok = false;
+        if (!ok) continue;
+      }
+      out.push_back({l.detector, b, c.end, l.group});
+    }
+  }
+  // Per detector keep the longest of overlapping spans (an e-mail address
+  // reports several ends; "Maria Garcia" also contains "Maria G").
+  std::sort(out.begin() + first_out, out.end(), [](const Span& a, const Span& b) {
+    if (a.detector != b.detector) return a.detector < b.detector;
+    if (a.begin != b.begin) return a.begin < b.begin;
+    return a.end > b.end;
+  });
+  size_t w = first_out;
+  for (size_t i = first_out; i < out.size(); ++i) {
+    if (w > first_out && out[w - 1].detector == out[i].detector &&
+        out[i].begin < out[w - 1].end)
+      continue;  // inside or overlapping the previous kept span
+    out[w++] = out[i];
+  }
+  out.resize(w);
+  return complete;
+}
+
+}  // namespace steward::inspect

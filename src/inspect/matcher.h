@@ -1,0 +1,83 @@
+// Two-stage matching. Stage 1 runs every regex and word-list term of a pack
+// (one Hyperscan block-mode database, no start-of-match) and every roster
+// literal (a second, literal database) over a text and yields candidate end
+// offsets. Stage 2 recovers the span of each candidate with PCRE2 in a window
+// no wider than the detector's max_width, or from the literal's length.
+//
+// A Matcher is immutable after Build and shared by all threads; each thread
+// owns a Matcher::Scratch. Compiled databases are cached on disk under
+// `cache_dir` keyed by the pack's and roster's hashes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "inspect/roster.h"
+#include "policy/pack.h"
+
+namespace steward::inspect {
+
+// A recovered span before validation and context.
+struct Span {
+  uint32_t detector;  // index into pack.detectors
+  uint32_t begin, end;
+  int32_t people = -1;  // roster literal: index into Matcher::PeopleOf
+};
+
+class Matcher {
+ public:
+  struct Options {
+    std::string cache_dir;  // empty: no cache
+  };
+  struct Stats {
+    size_t patterns = 0, literals = 0;
+    bool pattern_db_cached = false, literal_db_cached = false;
+  };
+
+  // Fails with the offending detector named when a pattern does not compile.
+  static core::Result<std::unique_ptr<Matcher>> Build(
+      policy::PackPtr pack, std::shared_ptr<const Roster> roster,
+      const Options& options);
+  ~Matcher();
+  Matcher(const Matcher&) = delete;
+  Matcher& operator=(const Matcher&) = delete;
+
+  class Scratch;
+  std::unique_ptr<Scratch> NewScratch() const;
+
+  // Appends the spans found in `text` for detectors that read `view`.
+  // Returns false when the candidate cap was hit (the text was only partly
+  // matched); the spans found so far are still appended.
+  bool Find(std::string_view text, std::string_view view, Scratch& scratch,
+            std::vector<Span>& out) const;
+
+  // The people a roster literal stands for.
+  const std::vector<uint32_t>& PeopleOf(int32_t group) const;
+  const Stats& stats() const { return stats_; }
+
+ private:
+  Matcher() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  Stats stats_;
+};
+
+// Shared by every Scratch owner: the Scratch itself.
+class Matcher::Scratch {
+ public:
+  ~Scratch();
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+
+ private:
+  friend class Matcher;
+  Scratch() = default;
+  struct Data;
+  std::unique_ptr<Data> d_;
+};
+
+}  // namespace steward::inspect

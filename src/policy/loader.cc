@@ -1,0 +1,571 @@
+#include "policy/loader.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <hs/hs.h>
+#include <pcre2.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "core/hash.h"
+#include "core/text.h"
+
+namespace steward::policy {
+
+namespace fs = std::filesystem;
+
+std::string PackError::ToString() const {
+  return loc.ToString() + ": " + message;
+}
+
+unsigned HyperscanFlags(const Detector& d) {
+  unsigned f = 0;
+  if (d.caseless) f |= HS_FLAG_CASELESS;
+  return f;
+}
+
+uint32_t Pcre2Options(const Detector& d) {
+  uint32_t o = 0;
+  if (d.caseless) o |= PCRE2_CASELESS;
+  return o;
+}
+
+namespace {
+
+// Collects errors while reading one file.
+class Reader {
+ public:
+  Reader(std::string file, std::vector<PackError>* errors)
+      : file_(std::move(file)), errors_(errors) {}
+
+  SourceLoc Loc(const toml::node& n) const {
+    return {file_, static_cast<uint32_t>(n.source().begin.line)};
+  }
+  void Error(const toml::node& n, std::string msg) {
+    errors_->push_back({Loc(n), std::move(msg)});
+  }
+
+  std::string Str(const toml::table& t, std::string_view key, bool required) {
+    const toml::node* n = t.get(key);
+    if (!n) {
+      if (required) Error(t, "missing required key '" + std::string(key) + "'");
+      return {};
+    }
+    if (auto v = n->value<std::string>()) return *v;
+    Error(*n, "'" + std::string(key) + "' must be a string");
+    return {};
+  }
+
+  std::vector<std::string> StrList(const toml::table& t, std::string_view key) {
+    std::vector<std::string> out;
+    const toml::node* n = t.get(key);
+    if (!n) return out;
+    if (auto s = n->value<std::string>()) return {*s};
+    const toml::array* a = n->as_array();
+    if (!a) {
+      Error(*n, "'" + std::string(key) + "' must be a list of strings");
+      return out;
+    }
+    for (const toml::node& e : *a) {
+      if (auto v = e.value<std::string>())
+        out.push_back(*v);
+      else
+        Error(e, "'" + std::string(key) + "' must hold only strings");
+    }
+    return out;
+  }
+
+  template <typename T>
+  T Num(const toml::table& t, std::string_view key, T def) {
+    const toml::node* n = t.get(key);
+    if (!n) return def;
+    if constexpr (std::is_floating_point_v<T>) {
+      if (auto v = n->value<double>()) return static_cast<T>(*v);
+    } else {
+      if (auto v = n->value<int64_t>()) {
+        if (*v < 0) {
+          Error(*n, "'" + std::string(key) + "' must not be negative");
+          return def;
+        }
+        return static_cast<T>(*v);
+      }
+    }
+    Error(*n, "'" + std::string(key) + "' must be a number");
+    return def;
+  }
+
+  bool Bool(const toml::table& t, std::string_view key, bool def) {
+    const toml::node* n = t.get(key);
+    if (!n) return def;
+    if (auto v = n->value<bool>()) return *v;
+    Error(*n, "'" + std::string(key) + "' must be true or false");
+    return def;
+  }
+
+  // Keys not in `known` are reported: a typo must not silently do nothing.
+  void CheckKeys(const toml::table& t, std::initializer_list<std::string_view> known,
+                 std::string_view what) {
+    for (auto&& [k, v] : t) {
+      if (std::find(known.begin(), known.end(), k.str()) == known.end())
+        Error(v, "unknown key '" + std::string(k.str()) + "' in " +
+                     std::string(what));
+    }
+  }
+
+  // Calls f(table) for each table of the array `key` in `root`.
+  template <typename F>
+  void EachTable(const toml::table& root, std::string_view key, F&& f) {
+    const toml::node* n = root.get(key);
+    if (!n) return;
+    const toml::array* a = n->as_array();
+    if (!a) {
+      Error(*n, "'" + std::string(key) + "' must be an array of tables ([[" +
+                    std::string(key) + "]])");
+      return;
+    }
+    for (const toml::node& e : *a) {
+      if (const toml::table* t = e.as_table())
+        f(*t);
+      else
+        Error(e, "each '" + std::string(key) + "' must be a table");
+    }
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+  std::vector<PackError>* errors_;
+};
+
+std::optional<Redaction> ParseRedaction(std::string_view s) {
+  if (s == "last4") return Redaction::kLast4;
+  if (s == "email") return Redaction::kEmail;
+  if (s == "initials") return Redaction::kInitials;
+  if (s == "word") return Redaction::kWord;
+  if (s == "all") return Redaction::kAll;
+  if (s == "none") return Redaction::kNone;
+  return std::nullopt;
+}
+
+void ReadClauses(Reader& r, const toml::table& root, PolicyPack& p) {
+  r.EachTable(root, "clause", [&](const toml::table& t) {
+    r.CheckKeys(t, {"id", "title", "summary", "mode"}, "[[clause]]");
+    Clause c;
+    c.loc = r.Loc(t);
+    c.id = r.Str(t, "id", true);
+    c.title = r.Str(t, "title", true);
+    c.summary = r.Str(t, "summary", false);
+    c.modes = r.StrList(t, "mode");
+    static const std::set<std::string> kModes = {"enforce", "detect", "workflow",
+                                                 "record", "inform"};
+    if (c.modes.empty()) r.Error(t, "clause '" + c.id + "' has no mode");
+    for (const auto& m : c.modes)
+      if (!kModes.count(m))
+        r.Error(t, "clause '" + c.id + "': unknown mode '" + m +
+                       "' (enforce, detect, workflow, record, inform)");
+    p.clauses.push_back(std::move(c));
+  });
+}
+
+void ReadCategories(Reader& r, const toml::table& root, PolicyPack& p) {
+  r.EachTable(root, "category", [&](const toml::table& t) {
+    r.CheckKeys(t, {"id", "title", "severity", "clauses", "advice", "redact"},
+                "[[category]]");
+    Category c;
+    c.loc = r.Loc(t);
+    c.id = r.Str(t, "id", true);
+    c.title = r.Str(t, "title", true);
+    std::string sev = r.Str(t, "severity", true);
+    if (auto s = ParseSeverity(sev))
+      c.severity = *s;
+    else if (!sev.empty())
+      r.Error(t, "category '" + c.id + "': severity '" + sev +
+                     "' is not low, medium or high");
+    c.clauses = r.StrList(t, "clauses");
+    c.advice = r.Str(t, "advice", false);
+    std::string red = r.Str(t, "redact", false);
+    if (!red.empty()) {
+      if (auto x = ParseRedaction(red))
+        c.redaction = *x;
+      else
+        r.Error(t, "category '" + c.id + "': unknown redact '" + red + "'");
+    }
+    p.categories.push_back(std::move(c));
+  });
+}
+
+void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
+  r.EachTable(root, "detector", [&](const toml::table& t) {
+    r.CheckKeys(t,
+                {"id", "kind", "category", "clauses", "severity", "redact",
+                 "pattern", "caseless", "validator", "max_width", "lexicons",
+                 "fold_obfuscation", "roster_role", "roster_field", "hotwords",
+                 "negative", "window", "confidence", "hotword_boost",
+                 "negative_penalty", "require_hotword", "min_confidence",
+                 "min_count", "views"},
+                "[[detector]]");
+    Detector d;
+    d.loc = r.Loc(t);
+    d.id = r.Str(t, "id", true);
+    std::string kind = r.Str(t, "kind", true);
+    if (kind == "regex")
+      d.kind = DetectorKind::kRegex;
+    else if (kind == "lexicon")
+      d.kind = DetectorKind::kLexicon;
+    else if (kind == "roster")
+      d.kind = DetectorKind::kRoster;
+    else if (!kind.empty())
+      r.Error(t, "detector '" + d.id + "': unknown kind '" + kind +
+                     "' (regex, lexicon, roster)");
+    d.category = r.Str(t, "category", true);
+    d.clauses = r.StrList(t, "clauses");
+    std::string sev = r.Str(t, "severity", false);
+    if (!sev.empty()) {
+      d.severity = ParseSeverity(sev);
+      if (!d.severity) r.Error(t, "detector '" + d.id + "': bad severity '" + sev + "'");
+    }
+    std::string red = r.Str(t, "redact", false);
+    if (!red.empty()) {
+      d.redaction = ParseRedaction(red);
+      if (!d.redaction) r.Error(t, "detector '" + d.id + "': unknown redact '" + red + "'");
+    }
+    d.pattern = r.Str(t, "pattern", d.kind == DetectorKind::kRegex);
+    d.caseless = r.Bool(t, "caseless", false);
+    d.validator = r.Str(t, "validator", false);
+    d.max_width = r.Num<uint32_t>(t, "max_width", d.max_width);
+    d.lexicons = r.StrList(t, "lexicons");
+    d.fold_obfuscation = r.Bool(t, "fold_obfuscation", false);
+    d.roster_role = r.Str(t, "roster_role", d.kind == DetectorKind::kRoster);
+    d.roster_field = r.Str(t, "roster_field", d.kind == DetectorKind::kRoster);
+    if (t.contains("views")) d.views = r.StrList(t, "views");
+    for (const auto& v : d.views)
+      if (v != "body" && v != "subject" && v != "headers" && v != "filename")
+        r.Error(t, "detector '" + d.id + "': unknown view '" + v +
+                       "' (body, subject, headers, filename)");
+    d.hotwords = r.StrList(t, "hotwords");
+    d.negative = r.StrList(t, "negative");
+    d.window = r.Num<uint32_t>(t, "window", d.window);
+    d.confidence = r.Num<double>(t, "confidence", d.confidence);
+    d.hotword_boost = r.Num<double>(t, "hotword_boost", d.hotword_boost);
+    d.negative_penalty = r.Num<double>(t, "negative_penalty", d.negative_penalty);
+    d.require_hotword = r.Bool(t, "require_hotword", false);
+    d.min_confidence = r.Num<double>(t, "min_confidence", d.min_confidence);
+    d.min_count = r.Num<uint32_t>(t, "min_count", d.min_count);
+    for (double v : {d.confidence, d.min_confidence})
+      if (v < 0 || v > 1)
+        r.Error(t, "detector '" + d.id + "': confidences must be in [0,1]");
+    if (d.kind == DetectorKind::kLexicon && d.lexicons.empty())
+      r.Error(t, "detector '" + d.id + "': a lexicon detector needs 'lexicons'");
+    if (d.max_width == 0 || d.max_width > 4096)
+      r.Error(t, "detector '" + d.id + "': max_width must be 1..4096");
+    p.detectors.push_back(std::move(d));
+  });
+}
+
+void ReadLexicons(Reader& r, const toml::table& root, const fs::path& dir,
+                  PolicyPack& p, core::Sha256& hash,
+                  std::vector<PackError>& errors) {
+  r.EachTable(root, "lexicon", [&](const toml::table& t) {
+    r.CheckKeys(t, {"id", "file", "terms"}, "[[lexicon]]");
+    Lexicon l;
+    l.loc = r.Loc(t);
+    l.id = r.Str(t, "id", true);
+    l.terms = r.StrList(t, "terms");
+    std::string file = r.Str(t, "file", false);
+    if (!file.empty()) {
+      fs::path fp = fs::path(file).is_absolute() ? fs::path(file) : dir / file;
+      auto data = core::ReadFile(fp.string(), 64u << 20);
+      if (!data.ok()) {
+        r.Error(t, "lexicon '" + l.id + "': " + data.status().message());
+      } else {
+        hash.Update(*data);
+        std::string text = core::ToUtf8(*data);
+        std::istringstream in(text);
+        std::string line;
+        while (std::getline(in, line)) {
+          while (!line.empty() && (line.back() == '\r' || line.back() == ' ' ||
+                                   line.back() == '\t'))
+            line.pop_back();
+          size_t b = line.find_first_not_of(" \t");
+          if (b == std::string::npos || line[b] == '#') continue;
+          l.terms.push_back(line.substr(b));
+        }
+      }
+    }
+    if (l.terms.empty() && file.empty())
+      r.Error(t, "lexicon '" + l.id + "' has no 'terms' and no 'file'");
+    (void)errors;
+    p.lexicons.push_back(std::move(l));
+  });
+}
+
+void ReadCombinations(Reader& r, const toml::table& root, PolicyPack& p) {
+  r.EachTable(root, "combination", [&](const toml::table& t) {
+    r.CheckKeys(t, {"id", "all_of", "any_of", "severity", "clauses"},
+                "[[combination]]");
+    Combination c;
+    c.loc = r.Loc(t);
+    c.id = r.Str(t, "id", true);
+    c.all_of = r.StrList(t, "all_of");
+    c.any_of = r.StrList(t, "any_of");
+    c.clauses = r.StrList(t, "clauses");
+    std::string sev = r.Str(t, "severity", true);
+    if (auto s = ParseSeverity(sev)) c.severity = *s;
+    else if (!sev.empty()) r.Error(t, "combination '" + c.id + "': bad severity '" + sev + "'");
+    if (c.all_of.empty() || c.any_of.empty())
+      r.Error(t, "combination '" + c.id + "' needs both 'all_of' and 'any_of'");
+    p.combinations.push_back(std::move(c));
+  });
+}
+
+void ReadRules(Reader& r, const toml::table& root, PolicyPack& p) {
+  r.EachTable(root, "rule", [&](const toml::table& t) {
+    r.CheckKeys(t,
+                {"id", "channels", "categories", "min_severity", "destination",
+                 "action", "clauses", "message"},
+                "[[rule]]");
+    Rule u;
+    u.loc = r.Loc(t);
+    u.id = r.Str(t, "id", true);
+    u.channels = r.StrList(t, "channels");
+    u.categories = r.StrList(t, "categories");
+    std::string sev = r.Str(t, "min_severity", false);
+    if (!sev.empty()) {
+      if (auto s = ParseSeverity(sev)) u.min_severity = *s;
+      else r.Error(t, "rule '" + u.id + "': bad min_severity '" + sev + "'");
+    }
+    std::string dest = r.Str(t, "destination", false);
+    if (!dest.empty()) u.destination = dest;
+    u.action = r.Str(t, "action", true);
+    u.clauses = r.StrList(t, "clauses");
+    u.message = r.Str(t, "message", true);
+    p.rules.push_back(std::move(u));
+  });
+}
+
+void ReadLimits(Reader& r, const toml::table& root, PolicyPack& p) {
+  const toml::table* t = root["limits"].as_table();
+  if (!t) return;
+  r.CheckKeys(*t, {"max_item_bytes", "max_depth", "max_parts", "max_part_bytes"},
+              "[limits]");
+  p.limits.max_item_bytes = r.Num<uint64_t>(*t, "max_item_bytes", p.limits.max_item_bytes);
+  p.limits.max_depth = r.Num<uint32_t>(*t, "max_depth", p.limits.max_depth);
+  p.limits.max_parts = r.Num<uint32_t>(*t, "max_parts", p.limits.max_parts);
+  p.limits.max_part_bytes = r.Num<uint64_t>(*t, "max_part_bytes", p.limits.max_part_bytes);
+}
+
+// Compiles one pattern alone in Hyperscan and PCRE2, as the matcher will.
+std::string CheckPattern(const Detector& d) {
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile(d.pattern.c_str(), HyperscanFlags(d), HS_MODE_BLOCK, nullptr,
+                 &db, &err) != HS_SUCCESS) {
+    std::string m = "Hyperscan cannot compile the pattern: ";
+    m += err && err->message ? err->message : "unknown error";
+    hs_free_compile_error(err);
+    return m;
+  }
+  hs_free_database(db);
+  int code = 0;
+  PCRE2_SIZE off = 0;
+  pcre2_code* re = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(d.pattern.c_str()),
+                                 d.pattern.size(), Pcre2Options(d), &code, &off,
+                                 nullptr);
+  if (!re) {
+    PCRE2_UCHAR buf[256];
+    pcre2_get_error_message(code, buf, sizeof buf);
+    return "PCRE2 cannot compile the pattern at offset " + std::to_string(off) +
+           ": " + reinterpret_cast<char*>(buf);
+  }
+  pcre2_code_free(re);
+  return {};
+}
+
+void Validate(PolicyPack& p, const LoadOptions& options,
+              std::vector<PackError>& errors) {
+  auto err = [&](const SourceLoc& loc, std::string m) {
+    errors.push_back({loc, std::move(m)});
+  };
+  static const std::regex kClauseId(R"(^[A-Z](\.[0-9]+(\.[a-z])?)?$)");
+  static const std::regex kSlug(R"(^[a-z0-9][a-z0-9-]*$)");
+  std::set<std::string> seen;
+  for (const Clause& c : p.clauses) {
+    if (!std::regex_match(c.id, kClauseId))
+      err(c.loc, "clause id '" + c.id + "' is not of the form E, E.2 or K.9.a");
+    if (!seen.insert(c.id).second) err(c.loc, "clause '" + c.id + "' defined twice");
+  }
+  auto check_clauses = [&](const SourceLoc& loc, const std::string& who,
+                           const std::vector<std::string>& ids) {
+    for (const auto& id : ids)
+      if (!p.FindClause(id)) err(loc, who + " cites unknown clause '" + id + "'");
+  };
+  seen.clear();
+  for (const Category& c : p.categories) {
+    if (!std::regex_match(c.id, kSlug))
+      err(c.loc, "category id '" + c.id + "' must be lower-case words joined by '-'");
+    if (!seen.insert(c.id).second) err(c.loc, "category '" + c.id + "' defined twice");
+    if (c.clauses.empty()) err(c.loc, "category '" + c.id + "' cites no clause");
+    check_clauses(c.loc, "category '" + c.id + "'", c.clauses);
+  }
+  if (!p.FindCategory("not-inspected"))
+    err({p.dir + "/pack.toml", 0},
+        "the pack must define the 'not-inspected' category (the engine emits it)");
+  seen.clear();
+  std::set<std::string> lex_ids;
+  for (const Lexicon& l : p.lexicons)
+    if (!lex_ids.insert(l.id).second) err(l.loc, "lexicon '" + l.id + "' defined twice");
+  const auto& validators = KnownValidators();
+  for (const Detector& d : p.detectors) {
+    std::string who = "detector '" + d.id + "'";
+    if (!seen.insert(d.id).second) err(d.loc, who + " defined twice");
+    if (!p.FindCategory(d.category))
+      err(d.loc, who + ": unknown category '" + d.category + "'");
+    check_clauses(d.loc, who, d.clauses);
+    if (options.compile_patterns && d.kind == DetectorKind::kRegex &&
+        !d.pattern.empty()) {
+      std::string m = CheckPattern(d);
+      if (!m.empty()) err(d.loc, who + ": " + m);
+    }
+    if (!d.validator.empty() &&
+        std::find(validators.begin(), validators.end(), d.validator) ==
+            validators.end())
+      err(d.loc, who + ": unknown validator '" + d.validator + "'");
+    for (const auto& l : d.lexicons)
+      if (!lex_ids.count(l)) err(d.loc, who + ": unknown lexicon '" + l + "'");
+    if (d.kind == DetectorKind::kRoster) {
+      if (d.roster_role != "student" && d.roster_role != "employee")
+        err(d.loc, who + ": roster_role must be 'student' or 'employee'");
+      if (d.roster_field != "names" && d.roster_field != "ids")
+        err(d.loc, who + ": roster_field must be 'names' or 'ids'");
+    }
+    if (d.require_hotword && d.hotwords.empty())
+      err(d.loc, who + ": require_hotword is set but there are no hotwords");
+  }
+  for (const Combination& c : p.combinations) {
+    for (const auto& id : c.all_of)
+      if (!p.FindCategory(id)) err(c.loc, "combination '" + c.id + "': unknown category '" + id + "'");
+    for (const auto& id : c.any_of)
+      if (!p.FindCategory(id)) err(c.loc, "combination '" + c.id + "': unknown category '" + id + "'");
+    check_clauses(c.loc, "combination '" + c.id + "'", c.clauses);
+  }
+  static const std::set<std::string> kChannels = {"mail", "web", "publish", "scan"};
+  static const std::set<std::string> kActions = {"allow", "warn", "hold",
+                                                 "quarantine", "reject"};
+  static const std::set<std::string> kDest = {"any", "internal", "external",
+                                              "mixed"};
+  seen.clear();
+  for (const Rule& u : p.rules) {
+    std::string who = "rule '" + u.id + "'";
+    if (!seen.insert(u.id).second) err(u.loc, who + " defined twice");
+    if (u.clauses.empty()) err(u.loc, who + " cites no clause");
+    check_clauses(u.loc, who, u.clauses);
+    for (const auto& c : u.channels)
+      if (!kChannels.count(c)) err(u.loc, who + ": unknown channel '" + c + "'");
+    for (const auto& c : u.categories)
+      if (!p.FindCategory(c)) err(u.loc, who + ": unknown category '" + c + "'");
+    if (!u.action.empty() && !kActions.count(u.action))
+      err(u.loc, who + ": unknown action '" + u.action +
+                     "' (allow, warn, hold, quarantine, reject)");
+    if (!kDest.count(u.destination))
+      err(u.loc, who + ": unknown destination '" + u.destination + "'");
+  }
+}
+
+// Parses one TOML file, reporting a syntax error with its line.
+std::optional<toml::table> ParseToml(const fs::path& file, core::Sha256& hash,
+                                     std::vector<PackError>& errors) {
+  auto data = core::ReadFile(file.string(), 16u << 20);
+  if (!data.ok()) {
+    errors.push_back({{file.string(), 0}, data.status().message()});
+    return std::nullopt;
+  }
+  hash.Update(file.filename().string());
+  hash.Update(*data);
+  try {
+    return toml::parse(*data, file.string());
+  } catch (const toml::parse_error& e) {
+    errors.push_back({{file.string(), static_cast<uint32_t>(e.source().begin.line)},
+                      std::string(e.description())});
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
+  LoadResult res;
+  fs::path main = path;
+  std::error_code ec;
+  if (fs::is_directory(main, ec)) main /= "pack.toml";
+  fs::path dir = main.parent_path();
+  if (dir.empty()) dir = ".";
+  auto pack = std::make_shared<PolicyPack>();
+  pack->dir = dir.string();
+  core::Sha256 hash;
+  auto root = ParseToml(main, hash, res.errors);
+  if (!root) return res;
+  Reader r(main.string(), &res.errors);
+  r.CheckKeys(*root,
+              {"pack", "limits", "include", "clause", "category", "detector",
+               "lexicon", "combination", "rule"},
+              "pack.toml");
+  if (const toml::table* t = (*root)["pack"].as_table()) {
+    r.CheckKeys(*t, {"name", "district", "version", "internal_domains"}, "[pack]");
+    pack->name = r.Str(*t, "name", true);
+    pack->district = r.Str(*t, "district", false);
+    pack->version = r.Str(*t, "version", false);
+    pack->internal_domains = r.StrList(*t, "internal_domains");
+  } else {
+    r.Error(*root, "missing the [pack] table (name, district, version)");
+  }
+  ReadLimits(r, *root, *pack);
+  std::vector<std::pair<std::string, toml::table>> files;
+  files.emplace_back(main.string(), std::move(*root));
+  for (const auto& inc : r.StrList(files[0].second, "include")) {
+    fs::path f = dir / inc;
+    if (auto t = ParseToml(f, hash, res.errors))
+      files.emplace_back(f.string(), std::move(*t));
+  }
+  for (auto& [name, table] : files) {
+    Reader fr(name, &res.errors);
+    if (name != main.string())
+      fr.CheckKeys(table, {"clause", "category", "detector", "lexicon",
+                           "combination", "rule"},
+                   fs::path(name).filename().string());
+    ReadClauses(fr, table, *pack);
+    ReadCategories(fr, table, *pack);
+    ReadLexicons(fr, table, dir, *pack, hash, res.errors);
+    ReadDetectors(fr, table, *pack);
+    ReadCombinations(fr, table, *pack);
+    ReadRules(fr, table, *pack);
+  }
+  Validate(*pack, options, res.errors);
+  pack->hash = hash.HexDigest();
+  if (res.errors.empty()) res.pack = std::move(pack);
+  return res;
+}
+
+std::string DefaultPackDir() {
+  if (const char* env = std::getenv("STEWARD_POLICY"); env && *env) return env;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path();
+         p = p.parent_path()) {
+      for (const char* sub : {"policy", "share/steward/policy"})
+        if (fs::exists(p / sub / "pack.toml", ec)) return (p / sub).string();
+    }
+  }
+  fs::path src = fs::path(STEWARD_SOURCE_DIR) / "policy";
+  if (fs::exists(src / "pack.toml", ec)) return src.string();
+  return {};
+}
+
+}  // namespace steward::policy
