@@ -58,6 +58,14 @@ Status ReadCsv(std::string_view data,
     pos = end;
     ++st.line;
   }
+  // libcsv accepts a quoted field left open at the end of the data; that is
+  // a broken file (everything after the quote became one field).
+  constexpr int kFieldBegun = 2;
+  if (!st.stop && p.quoted && p.pstate == kFieldBegun) {
+    csv_free(&p);
+    return Status::Corrupt("line " + std::to_string(st.record_line) +
+                           ": a quoted field is never closed");
+  }
   if (!st.stop && csv_fini(&p, OnField, OnRecord, &st) != 0) {
     std::string err = csv_strerror(csv_error(&p));
     csv_free(&p);

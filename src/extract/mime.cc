@@ -2,6 +2,7 @@
 
 #include <gmime/gmime.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "core/text.h"
@@ -118,8 +119,13 @@ struct Walker {
     GMimePart* part = GMIME_PART(o);
     const char* fn = g_mime_part_get_filename(part);
     std::string filename = fn ? core::ToUtf8(fn) : "";
-    if (!filename.empty())
-      out.texts.push_back({path, "filename", type, filename, filename});
+    if (!filename.empty()) {
+      // In the name view, '_' separates words ("IEP_Garcia.pdf"); same length,
+      // so offsets still point into the real name.
+      std::string words = filename;
+      std::replace(words.begin(), words.end(), '_', ' ');
+      out.texts.push_back({path, "filename", type, filename, words});
+    }
     bool texty = type.rfind("text/", 0) == 0 || type == "message/delivery-status";
     std::string lower_fn = core::AsciiLower(filename);
     auto ends = [&](const char* ext) {

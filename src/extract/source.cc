@@ -61,6 +61,18 @@ bool IsHeaderLine(std::string_view line) {
   return true;
 }
 
+// Header fields that only messages have; one of them must be present.
+bool IsMessageField(std::string_view line) {
+  static constexpr std::string_view kFields[] = {
+      "from:", "to:", "subject:", "date:", "received:", "message-id:",
+      "mime-version:", "return-path:", "content-type:", "delivered-to:",
+      "reply-to:", "cc:", "x-mailer:", "sender:"};
+  std::string lower = core::AsciiLower(line.substr(0, 16));
+  for (auto f : kFields)
+    if (lower.rfind(f, 0) == 0) return true;
+  return false;
+}
+
 bool InMaildir(const std::string& path) {
   fs::path parent = fs::path(path).parent_path().filename();
   return parent == "cur" || parent == "new";
@@ -81,7 +93,7 @@ FileKind Sniff(std::string_view head, const std::string& path) {
     }
   }
   // A message: header lines up to the first blank line, most of them valid.
-  size_t pos = 0, lines = 0, headers = 0;
+  size_t pos = 0, lines = 0, headers = 0, known = 0;
   while (pos < head.size() && lines < 64) {
     size_t nl = head.find('\n', pos);
     std::string_view line = head.substr(pos, nl == std::string_view::npos ? head.npos : nl - pos);
@@ -89,13 +101,16 @@ FileKind Sniff(std::string_view head, const std::string& path) {
     if (line.empty()) break;
     ++lines;
     if (line[0] == ' ' || line[0] == '\t') { ++headers; }  // folded
-    else if (IsHeaderLine(line)) ++headers;
+    else if (IsHeaderLine(line)) {
+      ++headers;
+      known += IsMessageField(line);
+    }
     else if (lines == 1) break;
     if (nl == std::string_view::npos) break;
     pos = nl + 1;
   }
-  if (headers >= 2 && headers * 10 >= lines * 8) return FileKind::kMessage;
-  if (InMaildir(path) && headers >= 1) return FileKind::kMessage;
+  if (known >= 1 && headers >= 2 && headers * 10 >= lines * 8) return FileKind::kMessage;
+  if (InMaildir(path) && known >= 1) return FileKind::kMessage;
   return FileKind::kText;
 }
 

@@ -132,6 +132,30 @@ void Inspector::FinishItem(std::vector<Finding>& findings) const {
                                   }),
                    findings.end());
   }
+  // Two detectors of one category on overlapping text are one finding: keep
+  // the more confident (phone-nanp and phone-nanp-extended, say).
+  std::sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+    const auto &x = a.location, &y = b.location;
+    if (x.part != y.part) return x.part < y.part;
+    if (x.view != y.view) return x.view < y.view;
+    if (a.category != b.category) return a.category < b.category;
+    if (x.offset != y.offset) return x.offset < y.offset;
+    return a.confidence > b.confidence;
+  });
+  std::vector<Finding> kept;
+  for (auto& f : findings) {
+    if (!kept.empty()) {
+      Finding& k = kept.back();
+      const auto &x = k.location, &y = f.location;
+      if (x.part == y.part && x.view == y.view && k.category == f.category &&
+          y.offset < x.offset + x.length && !y.view.empty()) {
+        if (f.confidence > k.confidence) k = std::move(f);
+        continue;
+      }
+    }
+    kept.push_back(std::move(f));
+  }
+  findings = std::move(kept);
   // Severity combinations over the item.
   std::set<std::string> present;
   for (const auto& f : findings) present.insert(f.category);

@@ -1,0 +1,47 @@
+// Helpers shared by the tests: where the bundled pack and the shared corpora
+// are, a process-wide engine on the bundled pack, and running a command.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+
+namespace steward::testing {
+
+std::string SourceDir();
+std::string PackDir();  // the bundled policy/
+// ../shared/corpora beside the checkout, or $STEWARD_CORPORA; "" if absent.
+std::string CorporaDir();
+// A corpus sub-folder, or "" (and the caller skips) when it is absent.
+std::string Corpus(const std::string& sub);
+
+// An engine on the bundled pack (and optional roster), built once per
+// roster path and shared by tests; compiled databases cached in the build.
+const engine::Engine& BundledEngine(const std::string& roster = "");
+
+// All findings' categories of an item, sorted and unique.
+std::vector<std::string> Categories(const engine::ItemResult& r);
+
+// Findings of one category in a text, inspected as a plain-text item.
+std::vector<inspect::Finding> FindIn(const std::string& text,
+                                     const std::string& category = "");
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+// Runs a shell command, capturing stdout and stderr.
+RunResult Run(const std::string& command);
+
+std::string ReadAll(const std::string& path);
+
+}  // namespace steward::testing
+
+#define STEWARD_SKIP_IF_EMPTY(dir, what)                                   \
+  if ((dir).empty())                                                       \
+  GTEST_SKIP() << "skipped: " << (what)                                    \
+               << " is absent (../shared/corpora not beside the checkout)"

@@ -1,0 +1,40 @@
+#include "core/csv.h"
+
+#include <gtest/gtest.h>
+
+namespace steward::core {
+namespace {
+
+TEST(Csv, QuotedFieldsAndRecordLines) {
+  std::vector<CsvRecord> rows;
+  Status st = ReadCsv("a,b\n\"x, y\",\"multi\nline\"\nlast,row\n", [&](const CsvRecord& r) {
+    rows.push_back(r);
+    return true;
+  });
+  ASSERT_TRUE(st.ok()) << st.message();
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1].fields[0], "x, y");
+  EXPECT_EQ(rows[1].fields[1], "multi\nline");
+  EXPECT_EQ(rows[1].line, 2u);
+  EXPECT_EQ(rows[2].line, 4u);
+}
+
+TEST(Csv, UnterminatedQuoteIsAnErrorWithALine) {
+  Status st = ReadCsv("a,b\n1,\"open\n2,3\n", [](const CsvRecord&) { return true; });
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("line"), std::string::npos);
+}
+
+TEST(Csv, NoTrailingNewlineAndBom) {
+  std::vector<CsvRecord> rows;
+  ASSERT_TRUE(ReadCsv("\xEF\xBB\xBFid,name\n1,Ann", [&](const CsvRecord& r) {
+                rows.push_back(r);
+                return true;
+              }).ok());
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].fields[0], "id");
+  EXPECT_EQ(rows[1].fields[1], "Ann");
+}
+
+}  // namespace
+}  // namespace steward::core

@@ -1,0 +1,152 @@
+// Detectors through the bundled pack: identifiers with context, roster
+// matches, severity combinations, views and locations.
+#include "inspect/inspector.h"
+
+#include <gtest/gtest.h>
+
+#include "test_util.h"
+
+namespace steward::inspect {
+namespace {
+
+using steward::testing::BundledEngine;
+using steward::testing::FindIn;
+using policy::Severity;
+
+std::string Roster() { return steward::testing::SourceDir() + "/tests/golden/roster"; }
+
+engine::ItemResult ScanText(const std::string& text, const std::string& roster = "") {
+  const auto& e = BundledEngine(roster);
+  auto s = e.NewScratch();
+  return e.InspectPlainText("t", text, *s);
+}
+
+TEST(Ssn, FormattedWithAndWithoutHotwords) {
+  auto f = FindIn("Employee SSN: 536-22-8145.", "ssn");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_GT(f[0].confidence, 0.9);
+  EXPECT_EQ(f[0].excerpt.find("536"), std::string::npos);  // redacted
+  EXPECT_NE(f[0].excerpt.find("***-**-8145"), std::string::npos);
+  EXPECT_EQ(FindIn("ref 536-22-8145", "ssn").size(), 1u);
+  EXPECT_TRUE(FindIn("example SSN 666-22-8145", "ssn").empty());
+}
+
+TEST(Ssn, BareNeedsAHotword) {
+  EXPECT_EQ(FindIn("social security number 536228145", "ssn").size(), 1u);
+  EXPECT_TRUE(FindIn("order number 536228145", "ssn").empty());
+}
+
+TEST(Ssn, NegativeContextLowersConfidence) {
+  auto plain = FindIn("SSN 536-22-8145", "ssn");
+  auto test = FindIn("test SSN 536-22-8145", "ssn");
+  ASSERT_EQ(plain.size(), 1u);
+  ASSERT_EQ(test.size(), 1u);
+  EXPECT_LT(test[0].confidence, plain[0].confidence);
+}
+
+TEST(PaymentCard, ValidatedNotJustShaped) {
+  EXPECT_EQ(FindIn("card 4539 1488 0343 6467 exp 09/28", "payment-card").size(), 1u);
+  EXPECT_TRUE(FindIn("card 4539 1488 0343 6468", "payment-card").empty());
+  EXPECT_TRUE(FindIn("ISBN 9780306406157", "payment-card").empty());
+}
+
+TEST(Phone, NanpShapes) {
+  EXPECT_EQ(FindIn("call (559) 327-4411", "phone").size(), 1u);
+  EXPECT_EQ(FindIn("cell: 559.327.4411", "phone").size(), 1u);
+  EXPECT_TRUE(FindIn("version 1.559.327.441", "phone").empty());
+  EXPECT_TRUE(FindIn("call 555-0123 now", "phone").empty());
+}
+
+TEST(DateOfBirth, OnlyWithABirthWord) {
+  EXPECT_EQ(FindIn("DOB: 03/14/2012", "date-of-birth").size(), 1u);
+  EXPECT_TRUE(FindIn("The meeting is on 03/14/2027", "date-of-birth").empty());
+}
+
+TEST(DriverLicenseAndSsid, HotwordsRequired) {
+  EXPECT_EQ(FindIn("CA driver license D1234567", "driver-license").size(), 1u);
+  EXPECT_TRUE(FindIn("part number D1234567", "driver-license").empty());
+  EXPECT_EQ(FindIn("SSID 4829103756", "student-id").size(), 1u);
+  EXPECT_TRUE(FindIn("invoice 4829103756", "student-id").empty());
+}
+
+TEST(Credentials, PasswordsAndKeys) {
+  EXPECT_EQ(FindIn("my password is Tr0ub4dor&3", "credential").size(), 1u);
+  EXPECT_TRUE(FindIn("if you forgot your password: reset it at the portal", "credential").empty());
+  EXPECT_EQ(FindIn("-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn...", "security-file").size(), 1u);
+  EXPECT_EQ(FindIn("root:$6$saltsalt$abcdefghijklmnopqrstuv:19000:0:99999:7:::", "security-file").size(), 1u);
+}
+
+TEST(Roster, FullNameAndLimitedIdentification) {
+  auto r = ScanText("Maria Garcia did well today. Daniel N. helped.", Roster());
+  std::vector<const Finding*> names;
+  for (const auto& f : r.findings)
+    if (f.category == "roster-student") names.push_back(&f);
+  ASSERT_EQ(names.size(), 2u);
+  EXPECT_NE(names[0]->detail.find("grade 04"), std::string::npos) << names[0]->detail;
+  EXPECT_NE(names[0]->detail.find("Lincoln Elementary"), std::string::npos);
+  EXPECT_EQ(names[0]->excerpt.find("Garcia"), std::string::npos);  // redacted
+  EXPECT_NE(names[1]->detail.find("grade 11"), std::string::npos);
+}
+
+TEST(Roster, NamesMustBeCapitalisedAndWhole) {
+  auto r = ScanText("we will rose to the occasion; Maria Garcias; MariaGarcia", Roster());
+  for (const auto& f : r.findings) EXPECT_NE(f.category, "roster-student") << f.excerpt;
+}
+
+TEST(Roster, IdentifiersMatch) {
+  auto r = ScanText("ref 2004118 in the file", Roster());
+  ASSERT_EQ(steward::testing::Categories(r), (std::vector<std::string>{"student-id"}));
+  EXPECT_NE(r.findings[0].detail.find("grade 11"), std::string::npos);
+}
+
+TEST(Combination, NamedStudentWithIepIsHigh) {
+  auto alone = ScanText("Maria Garcia won the spelling bee.", Roster());
+  ASSERT_FALSE(alone.findings.empty());
+  EXPECT_EQ(alone.findings[0].severity, Severity::kLow);
+  auto with = ScanText("Maria Garcia: her IEP goals are attached.", Roster());
+  for (const auto& f : with.findings) {
+    EXPECT_EQ(f.severity, Severity::kHigh) << f.category;
+    EXPECT_NE(std::find(f.clauses.begin(), f.clauses.end(), "L.3.a"), f.clauses.end());
+  }
+}
+
+TEST(Views, AddressesInHeadersAreNotFindings) {
+  const auto& e = BundledEngine();
+  auto s = e.NewScratch();
+  auto r = e.InspectMessage("m", "From: Ann <ann@example-usd.org>\nTo: bob@gmail.com\nSubject: hi\n\nsee you\n", *s);
+  EXPECT_TRUE(r.findings.empty()) << r.findings[0].category;
+}
+
+TEST(Locations, LineAndOffsetWithinThePart) {
+  const auto& e = BundledEngine();
+  auto s = e.NewScratch();
+  auto r = e.InspectMessage("m", "Subject: x\nContent-Type: text/plain\n\nline one\nSSN 536-22-8145\n", *s);
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].location.part, "1");
+  EXPECT_EQ(r.findings[0].location.line, 2u);
+  EXPECT_EQ(r.findings[0].location.offset, 13u);
+  EXPECT_EQ(r.findings[0].location.length, 11u);
+}
+
+TEST(NotInspected, ReportsWhatAndWhy) {
+  const auto& e = BundledEngine();
+  auto s = e.NewScratch();
+  auto r = e.InspectMessage("m",
+                            "Subject: x\nContent-Type: multipart/mixed; boundary=Q\n\n--Q\nContent-Type: "
+                            "text/plain\n\nhi\n--Q\nContent-Type: application/zip; name=grades.zip\n\nPK\n--Q--\n",
+                            *s);
+  ASSERT_EQ(steward::testing::Categories(r), (std::vector<std::string>{"not-inspected"}));
+  EXPECT_EQ(r.findings[0].location.part, "2");
+  EXPECT_NE(r.findings[0].excerpt.find("grades.zip"), std::string::npos);
+  EXPECT_NE(r.findings[0].excerpt.find("archive"), std::string::npos);
+}
+
+TEST(Inspector, HugeRepetitiveInputIsBounded) {
+  std::string t;
+  for (int i = 0; i < 200000; ++i) t += "shit ";
+  auto f = FindIn(t, "profanity");
+  EXPECT_GT(f.size(), 100000u);
+}
+
+}  // namespace
+}  // namespace steward::inspect

@@ -1,0 +1,144 @@
+// The policy pack loader: the bundled pack is valid and complete, and every
+// kind of mistake a district can make is reported with file, line and what.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "policy/loader.h"
+#include "test_util.h"
+
+namespace steward::policy {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(BundledPack, IsValid) {
+  LoadResult r = LoadPack(steward::testing::PackDir());
+  for (const auto& e : r.errors) ADD_FAILURE() << e.ToString();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.pack->hash.size(), 64u);
+}
+
+TEST(BundledPack, HasEveryClauseLetterAndTheIssueCategories) {
+  LoadResult r = LoadPack(steward::testing::PackDir());
+  ASSERT_TRUE(r.ok());
+  for (char c = 'A'; c <= 'R'; ++c)
+    EXPECT_NE(r.pack->FindClause(std::string(1, c)), nullptr) << c;
+  for (const char* id : {"E.2", "C.14", "K.9.a", "K.9.h", "L.3.a", "L.3.b", "F.2.a", "N.4", "Q", "R"})
+    EXPECT_NE(r.pack->FindClause(id), nullptr) << id;
+  for (const char* cat :
+       {"ssn", "payment-card", "phone", "email-address", "street-address", "date-of-birth",
+        "driver-license", "student-id", "roster-student", "roster-employee", "iep-504",
+        "grades-transcript", "discipline", "health", "program-eligibility", "personnel-record",
+        "credential", "security-file", "profanity", "harassment", "threat", "chain-letter",
+        "pyramid-scheme", "political-campaigning", "commercial-advertising", "illegal-goods",
+        "not-inspected"})
+    EXPECT_NE(r.pack->FindCategory(cat), nullptr) << cat;
+}
+
+// Writes a small pack into a temporary folder, with one file's text replaced.
+class BadPack : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("steward-pack-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+    Write("pack.toml",
+          "include = [\"more.toml\"]\n"
+          "[pack]\nname = \"t\"\nversion = \"1\"\n"
+          "[[clause]]\nid = \"C\"\ntitle = \"Prohibited\"\nmode = \"detect\"\n"
+          "[[clause]]\nid = \"E.2\"\ntitle = \"Outside\"\nmode = \"enforce\"\n"
+          "[[category]]\nid = \"not-inspected\"\ntitle = \"NI\"\nseverity = \"low\"\nclauses = [\"C\"]\n"
+          "[[category]]\nid = \"ssn\"\ntitle = \"SSN\"\nseverity = \"high\"\nclauses = [\"E.2\"]\n");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+  }
+  LoadResult Load() { return LoadPack(dir_.string()); }
+  std::string ReadBase() { return steward::testing::ReadAll((dir_ / "pack.toml").string()); }
+  // The one error expected, as "file:line: message-substring".
+  void ExpectError(const std::string& file, uint32_t line, const std::string& what) {
+    LoadResult r = Load();
+    ASSERT_FALSE(r.ok()) << "expected an error: " << what;
+    bool found = false;
+    for (const auto& e : r.errors)
+      found |= fs::path(e.loc.file).filename() == file && e.loc.line == line &&
+               e.message.find(what) != std::string::npos;
+    std::string all;
+    for (const auto& e : r.errors) all += e.ToString() + "\n";
+    EXPECT_TRUE(found) << "wanted " << file << ":" << line << ": " << what << "\ngot:\n" << all;
+  }
+  fs::path dir_;
+};
+
+TEST_F(BadPack, ValidBaseLoads) {
+  Write("more.toml", "");
+  LoadResult r = Load();
+  for (const auto& e : r.errors) ADD_FAILURE() << e.ToString();
+}
+
+TEST_F(BadPack, UnknownClauseId) {
+  Write("more.toml",
+        "\n[[detector]]\nid = \"d\"\nkind = \"regex\"\ncategory = \"ssn\"\n"
+        "clauses = [\"Z.9\"]\npattern = 'x'\n");
+  ExpectError("more.toml", 2, "unknown clause 'Z.9'");
+}
+
+TEST_F(BadPack, PatternHyperscanCannotCompile) {
+  Write("more.toml",
+        "[[detector]]\nid = \"backref\"\nkind = \"regex\"\ncategory = \"ssn\"\n"
+        "pattern = '(a)\\1'\n");
+  ExpectError("more.toml", 1, "Hyperscan cannot compile");
+}
+
+TEST_F(BadPack, RuleCitingNoClause) {
+  Write("more.toml",
+        "[[rule]]\nid = \"r\"\nchannels = [\"mail\"]\naction = \"reject\"\nmessage = \"m\"\n");
+  ExpectError("more.toml", 1, "cites no clause");
+}
+
+TEST_F(BadPack, TypoInAKeyIsNotIgnored) {
+  Write("more.toml",
+        "[[detector]]\nid = \"d\"\nkind = \"regex\"\ncategory = \"ssn\"\npattern = 'x'\n"
+        "hotword = [\"ssn\"]\n");
+  ExpectError("more.toml", 6, "unknown key 'hotword'");
+}
+
+TEST_F(BadPack, SyntaxErrorNamesTheLine) {
+  Write("more.toml", "[[detector]]\nid = \"d\"\nkind = regex\n");
+  ExpectError("more.toml", 3, "");
+}
+
+TEST_F(BadPack, UnknownCategoryValidatorLexiconAndAction) {
+  Write("more.toml",
+        "[[detector]]\nid = \"d\"\nkind = \"lexicon\"\ncategory = \"nope\"\nlexicons = [\"missing\"]\n"
+        "validator = \"luhnn\"\n"
+        "[[rule]]\nid = \"r\"\naction = \"explode\"\nclauses = [\"E.2\"]\nmessage = \"m\"\n");
+  ExpectError("more.toml", 1, "unknown category 'nope'");
+  ExpectError("more.toml", 1, "unknown lexicon 'missing'");
+  ExpectError("more.toml", 1, "unknown validator 'luhnn'");
+  ExpectError("more.toml", 7, "unknown action 'explode'");
+}
+
+TEST_F(BadPack, MissingIncludedFileAndWordList) {
+  Write("pack.toml", ReadBase() + "[[lexicon]]\nid = \"w\"\nfile = \"nowhere.txt\"\n");
+  LoadResult r = Load();
+  ASSERT_FALSE(r.ok());
+  std::string all;
+  for (const auto& e : r.errors) all += e.ToString() + "\n";
+  EXPECT_NE(all.find("more.toml"), std::string::npos) << all;
+  EXPECT_NE(all.find("nowhere.txt"), std::string::npos) << all;
+}
+
+TEST_F(BadPack, BadSeverityAndDuplicateIds) {
+  Write("more.toml",
+        "[[category]]\nid = \"ssn\"\ntitle = \"again\"\nseverity = \"extreme\"\nclauses = [\"E.2\"]\n");
+  ExpectError("more.toml", 1, "severity 'extreme'");
+  ExpectError("more.toml", 1, "defined twice");
+}
+
+}  // namespace
+}  // namespace steward::policy
