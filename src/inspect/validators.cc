@@ -83,7 +83,7 @@ bool ValidPaymentCard(std::string_view s) {
   for (char c : s)
     if (!((c >= '0' && c <= '9') || c == ' ' || c == '-')) return false;
   std::string d = DigitsOf(s);
-  if (d.size() < 13 || d.size() > 19) return false;
+  if (d.size() < 12 || d.size() > 19) return false;
   if (AllSame(d)) return false;
   int p2 = ToInt(d.substr(0, 2));
   int p3 = ToInt(d.substr(0, 3));
@@ -97,10 +97,12 @@ bool ValidPaymentCard(std::string_view s) {
       ((p2 == 34 || p2 == 37) && n == 15) ||                          // Amex
       ((p4 == 6011 || p2 == 65 || (p3 >= 644 && p3 <= 649) ||
         (p6 >= 622126 && p6 <= 622925)) && n >= 16) ||                // Discover
-      ((p4 >= 3528 && p4 <= 3589) && n >= 16) ||                      // JCB
+      ((p2 == 35) && n >= 16) ||  // JCB (3528-3589; the whole 35 range accepted)
+      ((p4 == 2131 || p4 == 1800) && n == 15) ||                      // JCB 15
       (((p3 >= 300 && p3 <= 305) || p2 == 36 || p2 == 38 || p2 == 39) &&
        n >= 14) ||                                                    // Diners
-      (p2 == 62 && n >= 16);                                          // UnionPay
+      (p2 == 62 && n >= 16) ||                                        // UnionPay
+      ((p2 == 50 || (p2 >= 56 && p2 <= 69) || p4 == 604) && n >= 12);  // Maestro
   // Issuers' published test numbers never belong to a person.
   static constexpr std::array<std::string_view, 10> kTestCards = {
       "4111111111111111", "4012888888881881", "4222222222222",
@@ -122,6 +124,13 @@ bool ValidNanpPhone(std::string_view s) {
   if (d.substr(3, 3) == "555" && d.substr(6, 2) == "01") return false;
   if (AllSame(d.substr(3))) return false;
   return true;
+}
+
+bool ValidPhoneAny(std::string_view s) {
+  std::string d = DigitsOf(s);
+  size_t x = s.find('x');
+  if (x != std::string_view::npos) d = DigitsOf(s.substr(0, x));
+  return d.size() >= 7 && d.size() <= 15 && !AllSame(d);
 }
 
 bool ValidEmail(std::string_view s) {
@@ -221,6 +230,7 @@ bool RunValidator(std::string_view name, std::string_view s) {
   if (name == "ssn") return ValidSsn(s);
   if (name == "luhn") return ValidPaymentCard(s);
   if (name == "nanp") return ValidNanpPhone(s);
+  if (name == "phone") return ValidPhoneAny(s);
   if (name == "email") return ValidEmail(s);
   if (name == "date") return ValidDate(s);
   if (name == "cadl") return ValidCaDriverLicense(s);

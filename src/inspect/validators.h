@@ -13,15 +13,19 @@ namespace steward::inspect {
 // (078-05-1120, 219-09-9999, 123-45-6789 ...) and all-one-digit rejected.
 bool ValidSsn(std::string_view s);
 
-// Payment card: 13-19 digits (spaces or dashes allowed between groups), a
-// known issuer prefix (Visa, Mastercard 51-55 and 2221-2720, Amex 34/37,
-// Discover, JCB, Diners, UnionPay) and the Luhn checksum.
+// Payment card: 12-19 digits (spaces or dashes allowed between groups), a
+// known issuer prefix and length (Visa, Mastercard 51-55 and 2221-2720, Amex
+// 34/37, Discover, JCB, Diners, UnionPay, Maestro) and the Luhn checksum;
+// issuers' published test numbers are rejected.
 bool ValidPaymentCard(std::string_view s);
 bool LuhnOk(std::string_view digits);
 
 // NANP phone: 10 digits after an optional +1/1; area and exchange codes start
 // 2-9; N11 service codes and 555-01xx fictional numbers rejected.
 bool ValidNanpPhone(std::string_view s);
+
+// Any phone number (ITU E.164 shapes): 7 to 15 digits, not all one digit.
+bool ValidPhoneAny(std::string_view s);
 
 // E-mail address: one '@', a local part, a domain with a dot and a TLD of
 // letters only; no leading, trailing or double dots.

@@ -62,7 +62,7 @@ Redaction PolicyPack::RedactionOf(const Detector& d) const {
 
 const std::vector<std::string>& KnownValidators() {
   static const std::vector<std::string> k = {
-      "ssn", "luhn", "nanp", "email", "date", "cadl", "ssid", "digits"};
+      "ssn", "luhn", "nanp", "phone", "email", "date", "cadl", "ssid", "digits"};
   return k;
 }
 
