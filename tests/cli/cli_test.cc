@@ -1,1 +1,160 @@
+// steward as a person runs it: exit codes, output formats, redaction, bad
+// input that must not stop a scan, and policy check on a broken pack.
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "test_util.h"
+
+namespace steward {
+namespace {
+
+namespace fs = std::filesystem;
+using Runner = steward::testing::RunResult;
+Runner Sh(const std::string& c) { return steward::testing::Run(c); }
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("steward-cli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string Write(const std::string& name, const std::string& text) {
+    fs::path p = dir_ / name;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << text;
+    return p.string();
+  }
+  std::string Steward(const std::string& args) {
+    return std::string(STEWARD_BIN) + " " + args + " --cache " + (dir_ / "cache").string();
+  }
+  fs::path dir_;
+};
+
+TEST_F(Cli, CleanTreeExitsZero) {
+  Write("a/notes.txt", "Picture day is Tuesday.\n");
+  auto r = Sh(Steward("scan " + dir_.string() + "/a"));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Scanned 1 items"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, FindingsExitOneAndAreRedacted) {
+  Write("a/ssn.txt", "Employee SSN: 536-22-8145\n");
+  auto r = Sh(Steward("scan " + dir_.string() + "/a"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("***-**-8145"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("536-22-8145"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("E.2"), std::string::npos);
+  EXPECT_NE(r.out.find("Social Security"), std::string::npos);  // the advice line
+  auto shown = Sh(Steward("scan --show-values " + dir_.string() + "/a"));
+  EXPECT_NE(shown.out.find("536-22-8145"), std::string::npos);
+}
+
+TEST_F(Cli, MinSeverityDecidesTheExitCode) {
+  Write("a/phone.txt", "call me at (559) 327-4411\n");
+  EXPECT_EQ(Sh(Steward("scan --min-severity low " + dir_.string() + "/a")).exit_code, 1);
+  EXPECT_EQ(Sh(Steward("scan --min-severity high " + dir_.string() + "/a")).exit_code, 0);
+}
+
+TEST_F(Cli, JsonLinesHaveTheDocumentedFields) {
+  Write("a/x.txt", "SSN 536-22-8145 and card 4539 1488 0343 6467\n");
+  auto r = Sh(Steward("scan --format jsonl " + dir_.string() + "/a"));
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  int lines = 0;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line);
+    for (const char* k : {"item", "category", "clauses", "severity", "confidence", "location", "excerpt"})
+      EXPECT_TRUE(j.contains(k)) << k << " missing in " << line;
+    EXPECT_TRUE(j["location"].contains("line"));
+    EXPECT_TRUE(j["location"].contains("offset"));
+    ++lines;
+  }
+  EXPECT_EQ(lines, 2);
+  // The summary goes to stderr so stdout stays one finding per line.
+  auto s = nlohmann::json::parse(r.err.substr(r.err.find('{')));
+  EXPECT_EQ(s["summary"]["items"], 1);
+  EXPECT_EQ(s["summary"]["by_clause"]["E.2"], 2);
+}
+
+TEST_F(Cli, CsvHasAHeaderAndQuotesExcerpts) {
+  Write("a/x.txt", "SSN 536-22-8145, again\n");
+  auto r = Sh(Steward("scan --format csv " + dir_.string() + "/a"));
+  EXPECT_EQ(r.out.rfind("item,category,clauses,severity", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find(",ssn,\"E.2, C.14, K.4\",high,"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, UnreadableItemsAreReportedAndTheScanGoesOn) {
+  Write("a/1-good.txt", "SSN 536-22-8145\n");
+  std::string locked = Write("a/2-locked.txt", "secret");
+  fs::permissions(locked, fs::perms::none);
+  Write("a/3-binary.bin", std::string("\x7f" "ELF\x02\x01\x01\0\0\0\0\0", 12));
+  Write("a/4-broken.eml", "From: x\nContent-Type: multipart/mixed; boundary=\"q\n\n--q\n");
+  Write("a/5-good.txt", "card 4539 1488 0343 6467\n");
+  auto r = Sh(Steward("scan --format jsonl " + dir_.string() + "/a"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("5-good.txt"), std::string::npos) << "scan stopped early:\n" << r.out;
+  EXPECT_NE(r.out.find("3-binary.bin"), std::string::npos);  // not-inspected
+  if (::geteuid() != 0)  // root reads anything
+    EXPECT_NE(r.out.find("\"error\""), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, UsageAndConfigurationErrorsExitTwo) {
+  EXPECT_EQ(Sh(Steward("scan")).exit_code, 2);
+  EXPECT_EQ(Sh(Steward("scan --format xml " + dir_.string())).exit_code, 2);
+  EXPECT_EQ(Sh(Steward("scan --min-severity extreme " + dir_.string())).exit_code, 2);
+  EXPECT_EQ(Sh(Steward("scan " + dir_.string() + "/does-not-exist")).exit_code, 2);
+  Write("pack/pack.toml", "[pack]\nname = 1\n");
+  auto r = Sh(Steward("scan --policy " + dir_.string() + "/pack " + dir_.string()));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("pack.toml:2"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, PolicyCheckReportsFileAndLine) {
+  auto ok = Sh(std::string(STEWARD_BIN) + " policy check " + steward::testing::PackDir());
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("is valid"), std::string::npos);
+  Write("pack/pack.toml",
+        "[pack]\nname = \"x\"\n[[clause]]\nid = \"C\"\ntitle = \"t\"\nmode = \"detect\"\n"
+        "[[category]]\nid = \"not-inspected\"\ntitle = \"n\"\nseverity = \"low\"\nclauses = [\"Q.9\"]\n");
+  auto bad = Sh(std::string(STEWARD_BIN) + " policy check " + dir_.string() + "/pack");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("pack.toml:7: category 'not-inspected' cites unknown clause 'Q.9'"),
+            std::string::npos)
+      << bad.err;
+}
+
+TEST_F(Cli, PolicyClausesListsModesAndCiters) {
+  auto r = Sh(std::string(STEWARD_BIN) + " policy clauses");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("E.2"), std::string::npos);
+  EXPECT_NE(r.out.find("ssn-formatted"), std::string::npos);
+  EXPECT_NE(r.out.find("external-confidential-reject"), std::string::npos);
+  auto csv = Sh(std::string(STEWARD_BIN) + " policy clauses --format csv");
+  EXPECT_EQ(csv.out.rfind("clause,title,mode,categories,detectors,rules", 0), 0u);
+}
+
+TEST_F(Cli, MaildirMboxAndRosterWithParallelJobs) {
+  std::string gen = std::string(STEWARD_CORPUS_BIN) + " --maildir " + (dir_ / "mail").string() +
+                    " --mbox " + (dir_ / "all.mbox").string() + " --roster " + (dir_ / "roster").string() +
+                    " --messages 120 --students 300 --employees 40 --seed 3";
+  ASSERT_EQ(Sh(gen).exit_code, 0);
+  std::string roster = " --roster " + (dir_ / "roster").string();
+  auto one = Sh(Steward("scan --format jsonl -j 1" + roster + " " + (dir_ / "mail").string()));
+  auto two = Sh(Steward("scan --format jsonl -j 2" + roster + " " + (dir_ / "mail").string()));
+  EXPECT_EQ(one.exit_code, 1);
+  EXPECT_EQ(one.out, two.out);  // same findings in the same order
+  EXPECT_NE(one.out.find("roster-student"), std::string::npos);
+  auto mbox = Sh(Steward("scan --format jsonl" + roster + " " + (dir_ / "all.mbox").string()));
+  EXPECT_NE(mbox.out.find("all.mbox:"), std::string::npos);  // items are messages
+  auto sum = nlohmann::json::parse(mbox.err.substr(mbox.err.find('{')));
+  EXPECT_EQ(sum["summary"]["items"], 120);
+}
+
+}  // namespace
+}  // namespace steward

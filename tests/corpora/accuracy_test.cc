@@ -17,10 +17,10 @@ TEST(Accuracy, PresidioSyntheticFloors) {
   ASSERT_TRUE(err.empty()) << err;
   std::printf("%s", ScoreTable(s).c_str());
   const std::map<std::string, std::pair<double, double>> floors = {
-      // type: {precision floor, recall floor}
-      {"US_SSN", {0.0, 0.0}},        {"CREDIT_CARD", {0.0, 0.0}},
-      {"PHONE_NUMBER", {0.0, 0.0}},  {"EMAIL_ADDRESS", {0.0, 0.0}},
-      {"STREET_ADDRESS", {0.0, 0.0}}, {"ALL", {0.0, 0.0}},
+      // type: {precision floor, recall floor}; measured 2026-11-28.
+      {"US_SSN", {0.95, 0.95}},         {"CREDIT_CARD", {0.95, 0.95}},
+      {"PHONE_NUMBER", {0.95, 0.85}},   {"EMAIL_ADDRESS", {0.95, 0.95}},
+      {"STREET_ADDRESS", {0.95, 0.38}}, {"ALL", {0.95, 0.55}},
   };
   for (const auto& [type, f] : floors) {
     EXPECT_GE(s[type].Precision(), f.first) << type;
