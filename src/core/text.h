@@ -24,6 +24,24 @@ bool IsValidUtf8(std::string_view s);
 // Reads a whole file, refusing files larger than `max_bytes`.
 Result<std::string> ReadFile(const std::string& path, size_t max_bytes);
 
+// A read-only memory map of a whole file: large mailboxes are read without
+// copying them into memory. Empty files map to an empty view. Move-only.
+class MappedFile {
+ public:
+  static Result<MappedFile> Open(const std::string& path);
+  MappedFile(MappedFile&& o) noexcept;
+  MappedFile& operator=(MappedFile&& o) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile();
+  std::string_view data() const { return {static_cast<const char*>(addr_), size_}; }
+
+ private:
+  MappedFile() = default;
+  void* addr_ = nullptr;
+  size_t size_ = 0;
+};
+
 // Writes `data` to `path` atomically: a temporary file beside it, fsync,
 // rename. A crash leaves either the old file or the new one, never a mix.
 Status WriteFileAtomic(const std::string& path, std::string_view data);

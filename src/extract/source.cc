@@ -127,29 +127,41 @@ std::string SniffType(std::string_view bytes) {
 
 void ReadItems(const std::string& path, const Limits& limits,
                const std::function<void(Item&&)>& on_item) {
-  auto data = core::ReadFile(path, limits.max_item_bytes);
-  if (!data.ok()) {
+  auto mapped = core::MappedFile::Open(path);
+  if (!mapped.ok()) {
     Item it;
     it.name = path;
-    if (data.status().code() == core::Code::kLimit) {
-      std::error_code ec;
-      it.bytes = fs::file_size(path, ec);
-      it.content.skipped.push_back({"", "", "", "file larger than the limit of " +
-                                                    std::to_string(limits.max_item_bytes) +
-                                                    " bytes; not read"});
-    } else {
-      it.error = data.status().message();
-    }
+    it.error = mapped.status().message();
     on_item(std::move(it));
     return;
   }
-  const std::string& bytes = *data;
-  switch (Sniff(bytes, path)) {
+  const std::string_view bytes = mapped->data();
+  const FileKind kind = Sniff(bytes.substr(0, 64 * 1024), path);
+  // An mbox may be any size: the item limit applies to each message.
+  auto too_big = [&](std::string name, uint64_t size) {
+    Item it;
+    it.name = std::move(name);
+    it.bytes = size;
+    it.content.skipped.push_back(
+        {"", "", "", "larger than the limit of " + std::to_string(limits.max_item_bytes) +
+                         " bytes; not read"});
+    on_item(std::move(it));
+  };
+  if (kind != FileKind::kMbox && bytes.size() > limits.max_item_bytes) {
+    too_big(path, bytes.size());
+    return;
+  }
+  switch (kind) {
     case FileKind::kMbox: {
       uint32_t n = 0;
       SplitMbox(bytes, [&](std::string_view msg) {
+        std::string name = path + ":" + std::to_string(++n);
+        if (msg.size() > limits.max_item_bytes) {
+          too_big(std::move(name), msg.size());
+          return true;
+        }
         Item it;
-        it.name = path + ":" + std::to_string(++n);
+        it.name = std::move(name);
         it.bytes = msg.size();
         it.content = ExtractMessage(msg, limits);
         on_item(std::move(it));

@@ -1,84 +1,181 @@
 #include "inspect/lexicon.h"
 
-#include <cctype>
-
 namespace steward::inspect {
 
 namespace {
 
-bool IsWordByte(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
-
-// A regex-escaped copy of one byte.
-std::string Escape(char c) {
-  static const std::string kMeta = R"(\^$.|?*+()[]{}-/#&~ )";
-  if (kMeta.find(c) != std::string::npos) return std::string("\\") + c;
-  if (static_cast<unsigned char>(c) >= 0x80) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
-    return buf;
-  }
-  return std::string(1, c);
+bool IsAsciiLetter(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+bool IsSpace(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
-
-// The look-alike class for a letter: what people type instead of it.
-std::string LeetClass(char c) {
-  switch (std::tolower(static_cast<unsigned char>(c))) {
-    case 'a': return "[a@4]";
-    case 'b': return "[b8]";
-    case 'e': return "[e3]";
-    case 'g': return "[g9]";
-    case 'i': return "[i1!|]";
-    case 'l': return "[l1|]";
-    case 'o': return "[o0]";
-    case 's': return "[s5$]";
-    case 't': return "[t7+]";
-    case 'z': return "[z2]";
-    default: return Escape(c);
+bool IsWordByte(unsigned char c) {
+  return IsAsciiLetter(c) || (c >= '0' && c <= '9') || c >= 0x80;
+}
+// What people type in place of a letter.
+char Leet(unsigned char c) {
+  switch (c) {
+    case '0': return 'o';
+    case '1': return 'i';
+    case '3': return 'e';
+    case '4': return 'a';
+    case '5': return 's';
+    case '7': return 't';
+    case '@': return 'a';
+    case '$': return 's';
+    case '!': return 'i';
+    case '|': return 'l';
+    default: return 0;
   }
+}
+bool IsSpellSeparator(unsigned char c) {
+  return c == '.' || c == ' ' || c == '-' || c == '_' || c == '*';
 }
 
 }  // namespace
 
-std::string LexiconPattern(std::string_view term, bool fold) {
-  // Normalise: trim, collapse internal whitespace.
-  std::string t;
-  bool space = false;
-  for (char c : term) {
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-      space = !t.empty();
+namespace {
+
+// Per byte: its plain-view form (ASCII lower-cased) and whether it is space.
+struct ByteTable {
+  char lower[256];
+  bool space[256];
+  ByteTable() {
+    for (int c = 0; c < 256; ++c) {
+      lower[c] = static_cast<char>(IsAsciiLetter(static_cast<unsigned char>(c)) ? (c | 0x20) : c);
+      space[c] = IsSpace(static_cast<unsigned char>(c));
+    }
+  }
+};
+const ByteTable kBytes;
+
+// A letter after leet mapping, looking at the neighbours in the source.
+inline char LetterAt(const unsigned char* s, size_t n, size_t i) {
+  unsigned char c = s[i];
+  if (IsAsciiLetter(c)) return static_cast<char>(c | 0x20);
+  char l = Leet(c);
+  if (!l) return 0;
+  bool prev = i > 0 && IsAsciiLetter(s[i - 1]);
+  bool next = i + 1 < n && IsAsciiLetter(s[i + 1]);
+  return prev || next ? l : 0;
+}
+
+}  // namespace
+
+void BuildView(std::string_view src, bool fold, NormalView& out) {
+  // Written through raw pointers into buffers sized for the worst case, then
+  // trimmed: this runs over every byte of every text. Locals only, so that
+  // stores through `t` (a char*, which may alias anything) force no reloads.
+  const size_t n = src.size();
+  out.text.resize(n);
+  out.origin.resize(n + 1);
+  const unsigned char* s = reinterpret_cast<const unsigned char*>(src.data());
+  char* t = out.text.data();
+  uint32_t* o = out.origin.data();
+  size_t w = 0;
+  size_t i = 0;
+  if (!fold) {
+    while (i < n) {
+      const unsigned char c = s[i];
+      if (!kBytes.space[c]) {
+        t[w] = kBytes.lower[c];
+        o[w++] = static_cast<uint32_t>(i++);
+        continue;
+      }
+      size_t j = i + 1;
+      while (j < n && kBytes.space[s[j]]) ++j;
+      if (w > 0 && t[w - 1] != ' ') {
+        t[w] = ' ';
+        o[w++] = static_cast<uint32_t>(i);
+      }
+      i = j;
+    }
+  }
+  while (i < n) {
+    const unsigned char c = s[i];
+    if (kBytes.space[c]) {
+      size_t j = i + 1;
+      while (j < n && kBytes.space[s[j]]) ++j;
+      if (w > 0 && t[w - 1] != ' ') {
+        t[w] = ' ';
+        o[w++] = static_cast<uint32_t>(i);
+      }
+      i = j;
+      continue;
+    }
+    const char l = LetterAt(s, n, i);
+    if (!l) {
+      t[w] = static_cast<char>(c);
+      o[w++] = static_cast<uint32_t>(i++);
+      continue;
+    }
+    // Letters spelled out one by one: at least three single letters, each
+    // separated by one or two of . - _ * or space ("f.u.c.k", "f u c k").
+    if (i + 2 < n && IsSpellSeparator(s[i + 1]) && (i == 0 || !IsWordByte(s[i - 1]))) {
+      size_t pos[64];
+      size_t count = 0, j = i;
+      while (count < 64) {
+        pos[count++] = j;
+        size_t k = j + 1;
+        while (k < n && k - (j + 1) < 2 && IsSpellSeparator(s[k])) ++k;
+        if (k == j + 1 || k >= n || !LetterAt(s, n, k)) break;
+        if (k + 1 < n && IsWordByte(s[k + 1])) break;  // a longer word follows
+        j = k;
+      }
+      if (count >= 3) {
+        for (size_t p = 0; p < count; ++p) {
+          char x = LetterAt(s, n, pos[p]);
+          if (w == 0 || t[w - 1] != x) {
+            t[w] = x;
+            o[w++] = static_cast<uint32_t>(pos[p]);
+          }
+        }
+        i = pos[count - 1] + 1;
+        continue;
+      }
+    }
+    // Repeated letters collapse ("fuuuck" -> "fuck").
+    if (!(w > 0 && t[w - 1] == l && i > 0 && LetterAt(s, n, i - 1) == l)) {
+      t[w] = l;
+      o[w++] = static_cast<uint32_t>(i);
+    }
+    ++i;
+  }
+  o[w] = static_cast<uint32_t>(n);
+  out.text.resize(w);
+  out.origin.resize(w + 1);
+}
+
+std::string NormalizeTerm(std::string_view term, bool fold) {
+  NormalView v;
+  BuildView(term, fold, v);
+  std::string t = std::move(v.text);
+  while (!t.empty() && t.back() == ' ') t.pop_back();
+  if (!t.empty() && t.front() == ' ') t.erase(0, 1);
+  return t;
+}
+
+bool IsWholeWord(std::string_view view, size_t b, size_t e) {
+  bool left = b == 0 || !IsWordByte(static_cast<unsigned char>(view[b - 1]));
+  bool right = e >= view.size() || !IsWordByte(static_cast<unsigned char>(view[e]));
+  return left && right;
+}
+
+std::string EscapeLiteral(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (std::string_view("\\^$.|?*+()[]{}-/#&~ ").find(c) != std::string_view::npos) {
+      out += '\\';
+      out += c;
+    } else if (u >= 0x80 || u < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
     } else {
-      if (space) t.push_back(' ');
-      space = false;
-      t.push_back(c);
+      out += c;
     }
   }
-  bool has_word = false;
-  for (char c : t) has_word |= IsWordByte(static_cast<unsigned char>(c));
-  if (!has_word) return {};
-  const bool single_word = t.find(' ') == std::string::npos;
-  std::string p;
-  if (IsWordByte(static_cast<unsigned char>(t.front()))) p += "\\b";
-  const bool ascii_letters_only = [&] {
-    for (char c : t)
-      if (!std::isalpha(static_cast<unsigned char>(c))) return false;
-    return true;
-  }();
-  if (fold && single_word && ascii_letters_only && t.size() >= 3) {
-    // Either every letter (leet class, repeatable) run together, or every
-    // letter separated by one or two of . - _ * or space.
-    std::string joined, spaced;
-    for (size_t i = 0; i < t.size(); ++i) {
-      std::string cls = LeetClass(t[i]);
-      joined += cls + "+";
-      spaced += cls;
-      if (i + 1 < t.size()) spaced += "[ ._*\\-]{1,2}";
-    }
-    p += "(?:" + joined + "|" + spaced + ")";
-  } else {
-    for (char c : t) p += c == ' ' ? std::string("\\s+") : Escape(c);
-  }
-  if (IsWordByte(static_cast<unsigned char>(t.back()))) p += "\\b";
-  return p;
+  return out;
 }
 
 }  // namespace steward::inspect

@@ -25,10 +25,19 @@ namespace {
 
 constexpr size_t kMaxCandidates = 1u << 20;  // per text; bounds memory
 
+// How stage 2 turns a stage-1 end offset into spans.
+enum class Recover {
+  kEndsHere,  // the pattern itself ran: the match ending at this offset
+  kCovers,    // a prefilter ran: matches of the pattern covering this offset
+  kNear,      // a hotword ran: every match of the pattern within reach of it
+};
+
 struct Entry {
   uint32_t detector;
-  pcre2_code* re = nullptr;
+  const pcre2_code* re = nullptr;  // owned by Impl::codes
   uint32_t max_width;
+  Recover recover = Recover::kEndsHere;
+  uint32_t reach = 0;  // kNear: bytes either side of the hotword to search
 };
 
 struct Literal {
@@ -60,6 +69,7 @@ int OnMatch(unsigned int id, unsigned long long, unsigned long long to,
 }
 
 bool IsWordChar(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
+bool IsSpaceByte(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 // Loads a serialized database from the cache, or compiles and stores it.
 hs_database_t* CachedDb(const std::string& cache_dir, const std::string& key,
@@ -98,28 +108,42 @@ struct Matcher::Impl {
   policy::PackPtr pack;
   std::shared_ptr<const Roster> roster;
   std::vector<Entry> entries;
+  std::vector<pcre2_code*> codes;
   std::vector<Literal> literals;
   std::vector<std::vector<uint32_t>> groups;
   hs_database_t* db = nullptr;
   hs_database_t* lit_db = nullptr;
+  // Word-list terms, matched as literals on the plain and folded views.
+  struct Term {
+    uint32_t detector;
+    uint32_t length;
+  };
+  std::vector<Term> terms[2];
+  hs_database_t* term_db[2] = {nullptr, nullptr};
   // Per detector: which views it reads (bit 0 body, 1 subject, 2 headers, 3 filename).
   std::vector<uint8_t> view_mask;
 
   ~Impl() {
-    for (auto& e : entries) pcre2_code_free(e.re);
+    for (auto* c : codes) pcre2_code_free(c);
     hs_free_database(db);
     hs_free_database(lit_db);
+    hs_free_database(term_db[0]);
+    hs_free_database(term_db[1]);
   }
 };
 
 struct Matcher::Scratch::Data {
   hs_scratch_t* s = nullptr;
   hs_scratch_t* lit = nullptr;
+  hs_scratch_t* term[2] = {nullptr, nullptr};
   pcre2_match_data* md = nullptr;
   std::vector<Candidate> cands;
+  NormalView view;
   ~Data() {
     hs_free_scratch(s);
     hs_free_scratch(lit);
+    hs_free_scratch(term[0]);
+    hs_free_scratch(term[1]);
     pcre2_match_data_free(md);
   }
 };
@@ -147,8 +171,9 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
   std::vector<unsigned> flags;
   const auto& dets = pack->detectors;
   im.view_mask.resize(dets.size());
-  auto add_entry = [&](uint32_t di, const std::string& pattern, unsigned hs_flags,
-                       uint32_t pcre_opts, uint32_t max_width) -> core::Status {
+  // Compiles `pattern` for stage 2 (PCRE2, JIT: it runs at every candidate).
+  auto compile = [&](uint32_t di, const std::string& pattern,
+                     uint32_t pcre_opts) -> core::Result<const pcre2_code*> {
     int code = 0;
     PCRE2_SIZE off = 0;
     pcre2_code* re = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.c_str()),
@@ -156,11 +181,16 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
     if (!re)
       return core::Status::Invalid("detector '" + dets[di].id +
                                    "': PCRE2 cannot compile '" + pattern + "'");
-    im.entries.push_back({di, re, max_width});
-    exprs.push_back(pattern);
-    flags.push_back(hs_flags);
-    return core::Status::Ok();
+    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    im.codes.push_back(re);
+    return static_cast<const pcre2_code*>(re);
   };
+  auto add_entry = [&](Entry e, std::string stage1, unsigned hs_flags) {
+    im.entries.push_back(e);
+    exprs.push_back(std::move(stage1));
+    flags.push_back(hs_flags);
+  };
+  std::vector<std::string> term_text[2];
   // Literals for roster detectors: text -> group of people.
   std::unordered_map<std::string, int32_t> lit_index;
   std::vector<std::string> lit_text;
@@ -168,20 +198,31 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
     const Detector& d = dets[di];
     for (const auto& v : d.views) im.view_mask[di] |= ViewBit(v);
     if (d.kind == DetectorKind::kRegex) {
-      auto st = add_entry(di, d.pattern, policy::HyperscanFlags(d),
-                          policy::Pcre2Options(d), d.max_width);
-      if (!st.ok()) return st;
+      auto re = compile(di, d.pattern, policy::Pcre2Options(d));
+      if (!re.ok()) return re.status();
+      if (d.require_hotword) {
+        // Found from its hotwords: Hyperscan looks for the (literal, cheap)
+        // hotwords, and the pattern runs only within reach of them.
+        for (const auto& h : d.hotwords) {
+          add_entry({di, *re, d.max_width, Recover::kNear, d.window + d.max_width},
+                    EscapeLiteral(h), HS_FLAG_CASELESS);
+        }
+      } else {
+        add_entry({di, *re, d.max_width,
+                   d.prefilter.empty() ? Recover::kEndsHere : Recover::kCovers},
+                  d.prefilter.empty() ? d.pattern : d.prefilter,
+                  policy::HyperscanFlags(d));
+      }
     } else if (d.kind == DetectorKind::kLexicon) {
+      const int v = d.fold_obfuscation ? 1 : 0;
       for (const auto& lid : d.lexicons) {
         const policy::Lexicon* lex = pack->FindLexicon(lid);
         if (!lex) continue;
         for (const auto& term : lex->terms) {
-          std::string p = LexiconPattern(term, d.fold_obfuscation);
-          if (p.empty()) continue;
-          uint32_t width = static_cast<uint32_t>(
-              std::min<size_t>(4096, term.size() * (d.fold_obfuscation ? 8 : 4) + 16));
-          auto st = add_entry(di, p, HS_FLAG_CASELESS, PCRE2_CASELESS, width);
-          if (!st.ok()) return st;
+          std::string t = NormalizeTerm(term, d.fold_obfuscation);
+          if (t.empty()) continue;
+          im.terms[v].push_back({di, static_cast<uint32_t>(t.size())});
+          term_text[v].push_back(std::move(t));
         }
       }
     } else if (d.kind == DetectorKind::kRoster && roster) {
@@ -224,7 +265,15 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
   std::string version = hs_version();
   std::string error;
   if (!exprs.empty()) {
-    std::string key = core::Sha256Hex("patterns\n" + version + "\n" + pack->hash);
+    // Keyed by exactly what is compiled (and the Hyperscan version), so a
+    // cached database can never disagree with the entries it reports.
+    core::Sha256 h;
+    h.Update("patterns\n" + version + "\n");
+    for (size_t i = 0; i < exprs.size(); ++i) {
+      h.Update(exprs[i]);
+      h.Update(std::string(1, '\0') + std::to_string(flags[i]) + "\n");
+    }
+    std::string key = h.HexDigest();
     im.db = CachedDb(options.cache_dir, key, &m->stats_.pattern_db_cached,
                      [&](std::string* err) -> hs_database_t* {
       std::vector<const char*> ptrs;
@@ -248,36 +297,55 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
     }, &error);
     if (!im.db) return core::Status::Invalid(error);
   }
-  if (!lit_text.empty()) {
-    std::string key = core::Sha256Hex("literals\n" + version + "\n" + pack->hash +
-                                      "\n" + (roster ? roster->hash : ""));
-    im.lit_db = CachedDb(options.cache_dir, key, &m->stats_.literal_db_cached,
-                         [&](std::string* err) -> hs_database_t* {
+  auto literal_db = [&](const std::vector<std::string>& lits, unsigned flag,
+                        const std::string& kind, bool* cached) -> core::Result<hs_database_t*> {
+    if (lits.empty()) return static_cast<hs_database_t*>(nullptr);
+    core::Sha256 h;
+    h.Update(kind + "\n" + version + "\n" + std::to_string(flag) + "\n");
+    for (const auto& l : lits) {
+      h.Update(l);
+      h.Update(std::string_view("\0", 1));
+    }
+    std::string key = h.HexDigest();
+    hs_database_t* db = CachedDb(options.cache_dir, key, cached,
+                                 [&](std::string* err) -> hs_database_t* {
       std::vector<const char*> ptrs;
       std::vector<size_t> lens;
       std::vector<unsigned> fl, ids;
-      for (size_t i = 0; i < lit_text.size(); ++i) {
-        ptrs.push_back(lit_text[i].data());
-        lens.push_back(lit_text[i].size());
-        fl.push_back(HS_FLAG_CASELESS);
+      for (size_t i = 0; i < lits.size(); ++i) {
+        ptrs.push_back(lits[i].data());
+        lens.push_back(lits[i].size());
+        fl.push_back(flag);
         ids.push_back(static_cast<unsigned>(i));
       }
-      hs_database_t* db = nullptr;
+      hs_database_t* out = nullptr;
       hs_compile_error_t* ce = nullptr;
       if (hs_compile_lit_multi(ptrs.data(), fl.data(), ids.data(), lens.data(),
                                static_cast<unsigned>(ptrs.size()), HS_MODE_BLOCK,
-                               nullptr, &db, &ce) != HS_SUCCESS) {
-        *err = "Hyperscan literals: " +
+                               nullptr, &out, &ce) != HS_SUCCESS) {
+        *err = "Hyperscan " + kind + ": " +
                std::string(ce && ce->message ? ce->message : "?");
         hs_free_compile_error(ce);
         return nullptr;
       }
-      return db;
+      return out;
     }, &error);
-    if (!im.lit_db) return core::Status::Invalid(error);
+    if (!db) return core::Status::Invalid(error);
+    return db;
+  };
+  auto roster_db = literal_db(lit_text, HS_FLAG_CASELESS, "literals",
+                              &m->stats_.literal_db_cached);
+  if (!roster_db.ok()) return roster_db.status();
+  im.lit_db = *roster_db;
+  bool unused = false;
+  for (int v = 0; v < 2; ++v) {
+    auto tdb = literal_db(term_text[v], 0, v ? "folded-terms" : "terms", &unused);
+    if (!tdb.ok()) return tdb.status();
+    im.term_db[v] = *tdb;
   }
   m->stats_.patterns = exprs.size();
   m->stats_.literals = lit_text.size();
+  m->stats_.terms = term_text[0].size() + term_text[1].size();
   return m;
 }
 
@@ -286,6 +354,8 @@ std::unique_ptr<Matcher::Scratch> Matcher::NewScratch() const {
   s->d_ = std::make_unique<Scratch::Data>();
   if (impl_->db) hs_alloc_scratch(impl_->db, &s->d_->s);
   if (impl_->lit_db) hs_alloc_scratch(impl_->lit_db, &s->d_->lit);
+  for (int v = 0; v < 2; ++v)
+    if (impl_->term_db[v]) hs_alloc_scratch(impl_->term_db[v], &s->d_->term[v]);
   s->d_->md = pcre2_match_data_create(4, nullptr);
   return s;
 }
@@ -318,18 +388,42 @@ bool Matcher::Find(std::string_view text, std::string_view view,
       if (i > 0 && sd.cands[i - 1].id == c.id && sd.cands[i - 1].end == c.end) continue;
       const Entry& e = im.entries[c.id];
       if (!(im.view_mask[e.detector] & vbit)) continue;
-      size_t start = c.end > e.max_width ? c.end - e.max_width : 0;
-      // Find the match that ends exactly at c.end, leftmost first.
-      while (start <= c.end) {
-        int rc = pcre2_match(e.re, reinterpret_cast<PCRE2_SPTR>(text.data()), c.end,
-                             start, 0, sd.md, nullptr);
-        if (rc < 0) break;
-        PCRE2_SIZE* ov = pcre2_get_ovector_pointer(sd.md);
-        if (ov[1] == c.end && ov[1] > ov[0]) {
-          out.push_back({e.detector, static_cast<uint32_t>(ov[0]), c.end, -1});
-          break;
+      if (e.recover == Recover::kEndsHere) {
+        // The match that ends exactly at c.end, leftmost first.
+        size_t start = c.end > e.max_width ? c.end - e.max_width : 0;
+        while (start <= c.end) {
+          if (pcre2_match(e.re, reinterpret_cast<PCRE2_SPTR>(text.data()), c.end,
+                          start, 0, sd.md, nullptr) < 0)
+            break;
+          PCRE2_SIZE* ov = pcre2_get_ovector_pointer(sd.md);
+          if (ov[1] == c.end && ov[1] > ov[0]) {
+            out.push_back({e.detector, static_cast<uint32_t>(ov[0]), c.end, -1});
+            break;
+          }
+          start = ov[0] + 1;
         }
-        start = ov[0] + 1;
+        continue;
+      }
+      // Every match in a window around the candidate; kCovers keeps those
+      // that cover the prefilter's end.
+      size_t reach = e.recover == Recover::kNear ? e.reach : e.max_width;
+      size_t start = c.end > reach ? c.end - reach : 0;
+      size_t stop = std::min(text.size(), static_cast<size_t>(c.end) + reach);
+      // Never cut a word: a truncated subject would fake a \b at its end.
+      for (size_t k = 0; k < 64 && stop < text.size() &&
+                         IsWordChar(static_cast<unsigned char>(text[stop]));
+           ++k)
+        ++stop;
+      while (start < stop) {
+        if (pcre2_match(e.re, reinterpret_cast<PCRE2_SPTR>(text.data()), stop, start,
+                        0, sd.md, nullptr) < 0)
+          break;
+        PCRE2_SIZE* ov = pcre2_get_ovector_pointer(sd.md);
+        if (ov[1] > ov[0] &&
+            (e.recover == Recover::kNear || (ov[0] < c.end && ov[1] >= c.end)))
+          out.push_back({e.detector, static_cast<uint32_t>(ov[0]),
+                         static_cast<uint32_t>(ov[1]), -1});
+        start = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
       }
     }
   }
@@ -355,6 +449,26 @@ bool Matcher::Find(std::string_view text, std::string_view view,
         if (!ok) continue;
       }
       out.push_back({l.detector, b, c.end, l.group});
+    }
+  }
+  // Word-list terms on the plain and folded views; spans map back.
+  for (int v = 0; v < 2; ++v) {
+    if (!im.term_db[v]) continue;
+    BuildView(text, v == 1, sd.view);
+    const std::string& vt = sd.view.text;
+    sd.cands.clear();
+    MatchCtx ctx{&sd.cands};
+    hs_scan(im.term_db[v], vt.data(), static_cast<unsigned>(vt.size()), 0, sd.term[v],
+            OnMatch, &ctx);
+    complete &= !ctx.capped;
+    for (const Candidate& c : sd.cands) {
+      const Impl::Term& t = im.terms[v][c.id];
+      if (!(im.view_mask[t.detector] & vbit)) continue;
+      uint32_t b = c.end - t.length;
+      if (!IsWholeWord(vt, b, c.end)) continue;
+      uint32_t sb = sd.view.origin[b], se = sd.view.origin[c.end];
+      while (se > sb && IsSpaceByte(text[se - 1])) --se;  // not the gap after
+      out.push_back({t.detector, sb, se, -1});
     }
   }
   // Per detector keep the longest of overlapping spans (an e-mail address

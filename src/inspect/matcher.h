@@ -1,8 +1,10 @@
-// Two-stage matching. Stage 1 runs every regex and word-list term of a pack
-// (one Hyperscan block-mode database, no start-of-match) and every roster
-// literal (a second, literal database) over a text and yields candidate end
-// offsets. Stage 2 recovers the span of each candidate with PCRE2 in a window
-// no wider than the detector's max_width, or from the literal's length.
+// Two-stage matching. Stage 1 runs Hyperscan block-mode databases, without
+// start-of-match: the pack's regexes (or their prefilters, or the hotwords of
+// detectors that require one) over the text; roster names and identifiers as
+// caseless literals over the text; word-list terms as literals over the plain
+// and folded views (inspect/lexicon.h). Stage 2 recovers spans only at the
+// candidates: PCRE2 in a window bounded by the detector's max_width (or its
+// hotword window), or the literal's length.
 //
 // A Matcher is immutable after Build and shared by all threads; each thread
 // owns a Matcher::Scratch. Compiled databases are cached on disk under
@@ -34,7 +36,7 @@ class Matcher {
     std::string cache_dir;  // empty: no cache
   };
   struct Stats {
-    size_t patterns = 0, literals = 0;
+    size_t patterns = 0, literals = 0, terms = 0;
     bool pattern_db_cached = false, literal_db_cached = false;
   };
 

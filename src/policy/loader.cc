@@ -205,7 +205,7 @@ void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
   r.EachTable(root, "detector", [&](const toml::table& t) {
     r.CheckKeys(t,
                 {"id", "kind", "category", "clauses", "severity", "redact",
-                 "pattern", "caseless", "validator", "max_width", "lexicons",
+                 "pattern", "prefilter", "caseless", "validator", "max_width", "lexicons",
                  "fold_obfuscation", "roster_role", "roster_field", "hotwords",
                  "negative", "window", "confidence", "hotword_boost",
                  "negative_penalty", "require_hotword", "min_confidence",
@@ -237,6 +237,7 @@ void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
       if (!d.redaction) r.Error(t, "detector '" + d.id + "': unknown redact '" + red + "'");
     }
     d.pattern = r.Str(t, "pattern", d.kind == DetectorKind::kRegex);
+    d.prefilter = r.Str(t, "prefilter", false);
     d.caseless = r.Bool(t, "caseless", false);
     d.validator = r.Str(t, "validator", false);
     d.max_width = r.Num<uint32_t>(t, "max_width", d.max_width);
@@ -365,9 +366,11 @@ void ReadLimits(Reader& r, const toml::table& root, PolicyPack& p) {
 std::string CheckPattern(const Detector& d) {
   hs_database_t* db = nullptr;
   hs_compile_error_t* err = nullptr;
-  if (hs_compile(d.pattern.c_str(), HyperscanFlags(d), HS_MODE_BLOCK, nullptr,
+  const std::string& stage1 = d.prefilter.empty() ? d.pattern : d.prefilter;
+  if (hs_compile(stage1.c_str(), HyperscanFlags(d), HS_MODE_BLOCK, nullptr,
                  &db, &err) != HS_SUCCESS) {
-    std::string m = "Hyperscan cannot compile the pattern: ";
+    std::string m = std::string("Hyperscan cannot compile the ") +
+                    (d.prefilter.empty() ? "pattern: " : "prefilter: ");
     m += err && err->message ? err->message : "unknown error";
     hs_free_compile_error(err);
     return m;

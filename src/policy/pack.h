@@ -71,8 +71,12 @@ struct Detector {
   std::optional<Severity> severity;  // empty: the category's
   std::optional<Redaction> redaction;
 
-  // kRegex
+  // kRegex. `prefilter`, when set, is what Hyperscan runs instead of
+  // `pattern`: a cheaper pattern that matches wherever `pattern` does and
+  // ends where it ends (for an e-mail address, "@domain.tld"). The span and
+  // the exact match still come from `pattern`.
   std::string pattern;
+  std::string prefilter;
   bool caseless = false;
   std::string validator;  // "", "ssn", "luhn", "nanp", ...
   uint32_t max_width = 64;  // longest match, bytes; bounds span recovery

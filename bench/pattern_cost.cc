@@ -1,0 +1,121 @@
+// pattern_cost: how fast each regex detector of a pack runs alone in
+// Hyperscan over a file, and how fast the word lists run as literals on their
+// views, to find what slows a pack down.
+//   pattern_cost PACK_DIR FILE
+#include <fmt/format.h>
+#include <hs/hs.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/text.h"
+#include "inspect/lexicon.h"
+#include "policy/loader.h"
+
+using namespace steward;
+
+namespace {
+
+int Count(unsigned, unsigned long long, unsigned long long, unsigned, void* c) {
+  ++*static_cast<size_t*>(c);
+  return 0;
+}
+
+struct Row {
+  std::string id;
+  double mbps;
+  size_t patterns, matches;
+};
+
+double Secs(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Scans `data` with a database built from `pats`, either as regexes or as
+// literals; returns MB/s and the candidate count.
+Row Measure(const std::string& id, const std::vector<std::string>& pats,
+            const std::vector<unsigned>& flags, bool literal, std::string_view data,
+            double extra_secs = 0) {
+  std::vector<const char*> ptrs;
+  std::vector<size_t> lens;
+  std::vector<unsigned> ids;
+  for (size_t i = 0; i < pats.size(); ++i) {
+    ptrs.push_back(pats[i].c_str());
+    lens.push_back(pats[i].size());
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* err = nullptr;
+  hs_error_t rc = literal ? hs_compile_lit_multi(ptrs.data(), flags.data(), ids.data(), lens.data(),
+                                                 ptrs.size(), HS_MODE_BLOCK, nullptr, &db, &err)
+                          : hs_compile_multi(ptrs.data(), flags.data(), ids.data(), ptrs.size(),
+                                             HS_MODE_BLOCK, nullptr, &db, &err);
+  if (rc != HS_SUCCESS) {
+    fmt::print(stderr, "{}: {}\n", id, err ? err->message : "?");
+    return {id, 0, pats.size(), 0};
+  }
+  hs_scratch_t* s = nullptr;
+  hs_alloc_scratch(db, &s);
+  size_t n = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  hs_scan(db, data.data(), static_cast<unsigned>(data.size()), 0, s, Count, &n);
+  double secs = Secs(t0) + extra_secs;
+  hs_free_scratch(s);
+  hs_free_database(db);
+  return {id, data.size() / 1e6 / secs, pats.size(), n};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    fmt::print(stderr, "usage: pattern_cost PACK_DIR FILE\n");
+    return 2;
+  }
+  auto lr = policy::LoadPack(argv[1]);
+  if (!lr.ok()) {
+    for (auto& e : lr.errors) fmt::print(stderr, "{}\n", e.ToString());
+    return 2;
+  }
+  auto data = core::ReadFile(argv[2], 1ull << 32);
+  if (!data.ok()) return 2;
+  std::vector<Row> rows;
+  std::vector<std::string> all;
+  std::vector<unsigned> all_flags;
+  std::vector<std::string> terms[2];
+  for (const auto& d : lr.pack->detectors) {
+    if (d.kind == policy::DetectorKind::kRegex) {
+      std::vector<std::string> p;
+      std::vector<unsigned> f;
+      if (d.require_hotword) {
+        for (const auto& h : d.hotwords) p.push_back(inspect::EscapeLiteral(h)), f.push_back(HS_FLAG_CASELESS);
+      } else {
+        p.push_back(d.prefilter.empty() ? d.pattern : d.prefilter);
+        f.push_back(policy::HyperscanFlags(d));
+      }
+      rows.push_back(Measure(d.id, p, f, false, *data));
+      all.insert(all.end(), p.begin(), p.end());
+      all_flags.insert(all_flags.end(), f.begin(), f.end());
+    } else if (d.kind == policy::DetectorKind::kLexicon) {
+      for (const auto& l : d.lexicons)
+        for (const auto& t : lr.pack->FindLexicon(l)->terms) {
+          auto n = inspect::NormalizeTerm(t, d.fold_obfuscation);
+          if (!n.empty()) terms[d.fold_obfuscation].push_back(n);
+        }
+    }
+  }
+  rows.push_back(Measure("(all regexes together)", all, all_flags, false, *data));
+  for (int v = 0; v < 2; ++v) {
+    inspect::NormalView view;
+    auto t0 = std::chrono::steady_clock::now();
+    inspect::BuildView(*data, v == 1, view);
+    double build = Secs(t0);
+    rows.push_back({v ? "(folded view build)" : "(plain view build)", data->size() / 1e6 / build, 0, 0});
+    std::vector<unsigned> f(terms[v].size(), 0);
+    rows.push_back(Measure(v ? "(folded terms, literal)" : "(terms, literal)", terms[v], f, true,
+                           view.text));
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.mbps < b.mbps; });
+  fmt::print("{:<28} {:>9} {:>9} {:>10}\n", "detector", "MB/s", "patterns", "candidates");
+  for (const auto& r : rows) fmt::print("{:<28} {:>9.0f} {:>9} {:>10}\n", r.id, r.mbps, r.patterns, r.matches);
+}
