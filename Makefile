@@ -39,7 +39,7 @@ test-asan:
 fuzz:
 	@scripts/deps.sh test
 	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTEWARD_FUZZ=ON >/dev/null
-	@cmake --build $(FUZZ) -j $(JOBS) --target fuzz_mime fuzz_inspect
+	@cmake --build $(FUZZ) -j $(JOBS) --target fuzz_mime fuzz_inspect fuzz_csv
 
 # A short run of every fuzz target (CI); FUZZ_SECONDS to go longer.
 FUZZ_SECONDS ?= 60

@@ -1,0 +1,24 @@
+// Fuzzes the reading of untrusted mail bytes: sniffing, mbox splitting and
+// MIME extraction with tight limits. Nothing may crash, hang or leak.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "extract/mime.h"
+#include "extract/source.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  steward::extract::Limits limits;
+  limits.max_depth = 8;
+  limits.max_parts = 200;
+  limits.max_part_bytes = 1 << 20;
+  (void)steward::extract::Sniff(bytes, "fuzz");
+  (void)steward::extract::ExtractMessage(bytes, limits);
+  size_t n = 0;
+  steward::extract::SplitMbox(bytes, [&](std::string_view m) {
+    (void)steward::extract::ExtractMessage(m, limits);
+    return ++n < 16;
+  });
+  return 0;
+}

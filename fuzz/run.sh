@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for SECONDS each, seeded from fuzz/corpus/<target>
+# and, where present, the shared corpora. Usage: fuzz/run.sh BUILD_DIR SECONDS
+set -euo pipefail
+build=${1:-build-fuzz}
+secs=${2:-60}
+here=$(cd "$(dirname "$0")" && pwd)
+shared="$here/../../shared/corpora"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+seed() {  # target -> seed folders
+  case "$1" in
+    fuzz_mime)
+      echo "$here/corpus/mime"
+      [ -d "$shared/mime4j" ] && echo "$shared/mime4j/testmsgs $shared/mime4j/mimetools-testmsgs"
+      [ -d "$shared/rspamd-messages" ] && echo "$shared/rspamd-messages" ;;
+    fuzz_inspect)
+      echo "$here/corpus/inspect $here/../tests/golden/cases" ;;
+    fuzz_csv)
+      echo "$here/corpus/csv $here/../tests/golden/roster"
+      [ -d "$shared/oneroster" ] && echo "$shared/oneroster/Test_full_data_set" ;;
+  esac
+}
+status=0
+for t in fuzz_mime fuzz_inspect fuzz_csv; do
+  mkdir -p "$work/$t"
+  # shellcheck disable=SC2046
+  if ! "$build/$t" -max_total_time="$secs" -max_len=262144 -rss_limit_mb=2048 \
+      -timeout=10 -print_final_stats=1 -artifact_prefix="$work/$t-" "$work/$t" $(seed "$t") \
+      >"$work/$t.log" 2>&1; then
+    echo "fuzz: $t FOUND A CRASH:"; tail -40 "$work/$t.log"; status=1
+    ls "$work/$t-"* 2>/dev/null | head -3 | while read -r f; do echo "--- $f"; xxd "$f" | head -20; done
+  else
+    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/$t.log" | grep -o '[0-9]*$')
+    echo "fuzz: $t ran ${runs:-?} inputs in ${secs}s, no crash"
+  fi
+done
+exit $status
