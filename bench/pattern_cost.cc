@@ -67,9 +67,40 @@ Row Measure(const std::string& id, const std::vector<std::string>& pats,
 
 }  // namespace
 
+// Escapes what ripgrep's regex syntax needs escaped, and nothing else.
+std::string RustEscape(std::string_view t) {
+  std::string out;
+  for (char c : t) {
+    if (std::string_view("\\.+*?()|[]{}^$-").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// Prints the pack's regexes and word-list terms as patterns for ripgrep
+// (one per line, `rg -f`), leaving out what ripgrep's engine cannot run.
+int ListForRipgrep(const policy::PolicyPack& p) {
+  for (const auto& d : p.detectors) {
+    if (d.kind == policy::DetectorKind::kRegex) {
+      // ripgrep is line-oriented: patterns spanning lines are left out.
+      if (d.pattern.find("\\n") != std::string::npos) continue;
+      fmt::print("{}{}\n", d.caseless ? "(?i)" : "", d.pattern);
+    }
+    else if (d.kind == policy::DetectorKind::kLexicon)
+      for (const auto& l : d.lexicons)
+        for (const auto& t : p.FindLexicon(l)->terms)
+          fmt::print("(?i)\\b{}\\b\n", RustEscape(t));
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string_view(argv[1]) == "--ripgrep") {
+    auto lr = policy::LoadPack(argv[2]);
+    return lr.ok() ? ListForRipgrep(*lr.pack) : 2;
+  }
   if (argc != 3) {
-    fmt::print(stderr, "usage: pattern_cost PACK_DIR FILE\n");
+    fmt::print(stderr, "usage: pattern_cost PACK_DIR FILE | pattern_cost --ripgrep PACK_DIR\n");
     return 2;
   }
   auto lr = policy::LoadPack(argv[1]);

@@ -71,6 +71,22 @@ std::string ToUtf8(std::string_view bytes, std::string_view charset) {
   return ConvertWithFallback(bytes, "WINDOWS-1252");
 }
 
+std::string DecodeText(std::string_view bytes, std::string_view charset) {
+  std::string s = ToUtf8(bytes, charset);
+  if (s.find('\r') == std::string::npos) return s;
+  size_t w = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\r') {
+      s[w++] = '\n';
+      if (i + 1 < s.size() && s[i + 1] == '\n') ++i;
+    } else {
+      s[w++] = s[i];
+    }
+  }
+  s.resize(w);
+  return s;
+}
+
 Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::Io(path + ": " + std::strerror(errno));

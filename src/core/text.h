@@ -18,6 +18,10 @@ namespace steward::core {
 // always valid UTF-8 and never longer than 3x the input plus a little.
 std::string ToUtf8(std::string_view bytes, std::string_view charset = {});
 
+// Decoded text as extraction hands it on: UTF-8 (ToUtf8) with CRLF and lone
+// CR turned into LF, so offsets and lines mean the same for every source.
+std::string DecodeText(std::string_view bytes, std::string_view charset = {});
+
 // True when `s` is valid UTF-8.
 bool IsValidUtf8(std::string_view s);
 

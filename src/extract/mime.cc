@@ -151,7 +151,7 @@ struct Walker {
                                      std::to_string(limits.max_part_bytes) +
                                      " bytes; only the start was read");
     out.texts.push_back({path, "body", type, filename,
-                         core::ToUtf8(bytes, Charset(o))});
+                         core::DecodeText(bytes, Charset(o))});
   }
 
   static std::string Describe(const std::string& type) {
@@ -192,7 +192,7 @@ Extracted ExtractMessage(std::string_view bytes, const Limits& limits) {
   if (!m) {
     out.skipped.push_back({"", "message/rfc822", "", "not a readable message"});
     // Still inspect the bytes as text: a broken message may hold data.
-    out.texts.push_back({"", "body", "text/plain", "", core::ToUtf8(bytes)});
+    out.texts.push_back({"", "body", "text/plain", "", core::DecodeText(bytes)});
   } else {
     Walker w{limits, out};
     w.Message(m, "", 0);

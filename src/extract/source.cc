@@ -181,7 +181,7 @@ void ReadItems(const std::string& path, const Limits& limits,
       Item it;
       it.name = path;
       it.bytes = bytes.size();
-      it.content.texts.push_back({"", "body", "text/plain", "", core::ToUtf8(bytes)});
+      it.content.texts.push_back({"", "body", "text/plain", "", core::DecodeText(bytes)});
       on_item(std::move(it));
       return;
     }
@@ -191,7 +191,7 @@ void ReadItems(const std::string& path, const Limits& limits,
       it.bytes = bytes.size();
       std::string type = SniffType(bytes);
       if (type.rfind("text/", 0) == 0) {  // UTF-16 text and the like
-        it.content.texts.push_back({"", "body", type, "", core::ToUtf8(bytes)});
+        it.content.texts.push_back({"", "body", type, "", core::DecodeText(bytes)});
       } else {
         it.content.skipped.push_back({"", type, fs::path(path).filename().string(),
                                       "files of type " + type + " are not read yet"});

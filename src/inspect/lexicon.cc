@@ -38,14 +38,21 @@ namespace {
 // Per byte: its plain-view form (ASCII lower-cased) and whether it is space.
 struct ByteTable {
   char lower[256];
+  char flat[256];  // lower-cased, whitespace as ' '
   bool space[256];
+  uint8_t cls[256];  // kLetter, kLeet, kSeparator bits
   ByteTable() {
     for (int c = 0; c < 256; ++c) {
-      lower[c] = static_cast<char>(IsAsciiLetter(static_cast<unsigned char>(c)) ? (c | 0x20) : c);
-      space[c] = IsSpace(static_cast<unsigned char>(c));
+      auto u = static_cast<unsigned char>(c);
+      lower[c] = static_cast<char>(IsAsciiLetter(u) ? (c | 0x20) : c);
+      space[c] = IsSpace(u);
+      flat[c] = space[c] ? ' ' : lower[c];
+      cls[c] = static_cast<uint8_t>((IsAsciiLetter(u) ? 1 : 0) | (Leet(u) ? 2 : 0) |
+                                    (IsSpellSeparator(u) ? 4 : 0) | (IsWordByte(u) ? 8 : 0));
     }
   }
 };
+constexpr uint8_t kLetter = 1, kLeetChar = 2, kSeparator = 4, kWord = 8;
 const ByteTable kBytes;
 
 // A letter after leet mapping, looking at the neighbours in the source.
@@ -143,6 +150,54 @@ void BuildView(std::string_view src, bool fold, NormalView& out) {
   o[w] = static_cast<uint32_t>(n);
   out.text.resize(w);
   out.origin.resize(w + 1);
+}
+
+void LowerCase(std::string_view src, std::string& out) {
+  out.resize(src.size());
+  const unsigned char* s = reinterpret_cast<const unsigned char*>(src.data());
+  char* t = out.data();
+  for (size_t i = 0; i < src.size(); ++i) t[i] = kBytes.flat[s[i]];
+}
+
+bool HasObfuscationSigns(std::string_view src) {
+  const unsigned char* s = reinterpret_cast<const unsigned char*>(src.data());
+  const size_t n = src.size();
+  const uint8_t* cls = kBytes.cls;
+  for (size_t i = 1; i + 1 < n; ++i) {
+    const unsigned char c = s[i];
+    const uint8_t k = cls[c];
+    if (k & kLetter) {
+      // A letter three times in a row.
+      if (kBytes.lower[s[i + 1]] == kBytes.lower[c] && kBytes.lower[s[i - 1]] == kBytes.lower[c])
+        return true;
+      // Single letters spelled out: "f.u.c", "f u c".
+      if (!(cls[s[i - 1]] & kWord) && (cls[s[i + 1]] & kSeparator) && i + 4 < n &&
+          (cls[s[i + 2]] & kLetter) && (cls[s[i + 3]] & kSeparator) && (cls[s[i + 4]] & kLetter))
+        return true;
+    } else if (k & kLeetChar) {
+      // A digit or symbol standing for a letter: "sh1t", "$hit".
+      const uint8_t prev = cls[s[i - 1]], next = cls[s[i + 1]];
+      if ((prev & kLetter) && (next & (kLetter | kLeetChar))) return true;
+      if ((c == '$' || c == '@') && !(prev & kWord) && (next & kLetter)) return true;
+    }
+  }
+  return false;
+}
+
+std::string LowerTerm(std::string_view term) {
+  std::string out;
+  bool gap = false;
+  for (char c : term) {
+    auto u = static_cast<unsigned char>(c);
+    if (kBytes.space[u]) {
+      gap = !out.empty();
+      continue;
+    }
+    if (gap) out += ' ';
+    gap = false;
+    out += kBytes.lower[u];
+  }
+  return out;
 }
 
 std::string NormalizeTerm(std::string_view term, bool fold) {

@@ -1,13 +1,18 @@
-// Word lists are matched as literals on a normalised view of the text, so
-// that hundreds of terms cost one fast literal scan and phrases match across
-// line breaks. A view maps every byte back to the source offset it came from.
+// Word lists are matched on normalised views of the text, so that hundreds
+// of terms cost one fast literal scan.
 //
-// The plain view lower-cases ASCII and turns every run of whitespace into one
-// space. The folded view (for profanity and the like) also undoes leetspeak
-// next to letters ("sh1t"), joins letters spelled out one by one ("f.u.c.k",
-// "f u c k") and collapses repeated letters ("fuuuck"); terms are folded the
-// same way, and whole-word checks keep "Scunthorpe" and "assessment" clean.
-// Pure functions; thread-safe.
+// The lower-case view is the text with ASCII lower-cased and every
+// whitespace byte a space, byte for byte (its offsets are the text's). Terms
+// run there as literals; a phrase matches across a line break, but not across
+// two or more whitespace bytes in a row (extraction turns CRLF into LF).
+//
+// The folded view (for profanity and the like) is built only for texts that
+// show signs of obfuscation (HasObfuscationSigns): it lower-cases, joins
+// whitespace runs, undoes leetspeak next to letters ("sh1t"), joins letters
+// spelled out one by one ("f.u.c.k", "f u c k") and collapses repeated
+// letters ("fuuuck"); terms are folded the same way. It maps every byte back
+// to the source offset it came from. Whole-word checks keep "Scunthorpe" and
+// "assessment" clean in both views. Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -24,8 +29,23 @@ struct NormalView {
   std::vector<uint32_t> origin;
 };
 
-// Builds the plain (fold = false) or folded view of `src` into `out`.
+// Builds the plain (fold = false: lower-cased, whitespace runs joined) or
+// folded view of `src` into `out`.
 void BuildView(std::string_view src, bool fold, NormalView& out);
+
+// `src` with ASCII lower-cased and whitespace as ' ' into `out` (same length,
+// same offsets).
+void LowerCase(std::string_view src, std::string& out);
+
+// True when `src` may hide a folded term: a digit or symbol between letters
+// ("sh1t"), a letter three times in a row, or single letters spelled out
+// with separators. False means the folded view can find nothing the
+// lower-case view does not.
+bool HasObfuscationSigns(std::string_view src);
+
+// A term as it appears in the lower-case view: lower-cased, its words joined
+// by single spaces.
+std::string LowerTerm(std::string_view term);
 
 // A term as it appears in a view (BuildView applied to the term itself).
 std::string NormalizeTerm(std::string_view term, bool fold);

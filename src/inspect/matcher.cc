@@ -24,6 +24,16 @@ using policy::DetectorKind;
 namespace {
 
 constexpr size_t kMaxCandidates = 1u << 20;  // per text; bounds memory
+// An entry of the regex database that is no detector: a sign of obfuscation,
+// which decides whether the folded view is worth building for a text.
+constexpr uint32_t kObfuscationSign = UINT32_MAX;
+const char* const kSignPatterns[] = {
+    "[a-z][0-9@$!|]+[a-z]",                               // sh1t, b!tch
+    "(?:^|[^a-z0-9])[$@][a-z]",                           // $hit, @ss
+    "\\b[a-z][ ._*-]{1,2}[a-z][ ._*-]{1,2}[a-z]\\b",        // f.u.c.k, f u c k
+    "aaa|bbb|ccc|ddd|eee|fff|ggg|hhh|iii|jjj|kkk|lll|mmm|nnn|ooo|ppp|qqq|rrr|"
+    "sss|ttt|uuu|vvv|www|xxx|yyy|zzz",                    // fuuuck
+};
 
 // How stage 2 turns a stage-1 end offset into spans.
 enum class Recover {
@@ -113,7 +123,8 @@ struct Matcher::Impl {
   std::vector<std::vector<uint32_t>> groups;
   hs_database_t* db = nullptr;
   hs_database_t* lit_db = nullptr;
-  // Word-list terms, matched as literals on the plain and folded views.
+  // Word-list terms, as literals: [0] on the lower-case view, [1] on the
+  // folded view.
   struct Term {
     uint32_t detector;
     uint32_t length;
@@ -139,6 +150,7 @@ struct Matcher::Scratch::Data {
   pcre2_match_data* md = nullptr;
   std::vector<Candidate> cands;
   NormalView view;
+  std::string lower;
   ~Data() {
     hs_free_scratch(s);
     hs_free_scratch(lit);
@@ -191,6 +203,12 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
     flags.push_back(hs_flags);
   };
   std::vector<std::string> term_text[2];
+  bool any_fold = false;
+  for (const Detector& d : dets) any_fold |= d.fold_obfuscation;
+  if (any_fold)
+    for (const char* p : kSignPatterns)
+      add_entry({kObfuscationSign, nullptr, 0}, p,
+                HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
   // Literals for roster detectors: text -> group of people.
   std::unordered_map<std::string, int32_t> lit_index;
   std::vector<std::string> lit_text;
@@ -214,15 +232,21 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
                   policy::HyperscanFlags(d));
       }
     } else if (d.kind == DetectorKind::kLexicon) {
-      const int v = d.fold_obfuscation ? 1 : 0;
       for (const auto& lid : d.lexicons) {
         const policy::Lexicon* lex = pack->FindLexicon(lid);
         if (!lex) continue;
         for (const auto& term : lex->terms) {
-          std::string t = NormalizeTerm(term, d.fold_obfuscation);
-          if (t.empty()) continue;
-          im.terms[v].push_back({di, static_cast<uint32_t>(t.size())});
-          term_text[v].push_back(std::move(t));
+          std::string p = LowerTerm(term);
+          if (p.empty()) continue;
+          Impl::Term t{di, static_cast<uint32_t>(p.size())};
+          im.terms[0].push_back(t);
+          term_text[0].push_back(std::move(p));
+          if (d.fold_obfuscation) {
+            std::string f = NormalizeTerm(term, true);
+            if (f.empty()) continue;
+            im.terms[1].push_back({di, static_cast<uint32_t>(f.size())});
+            term_text[1].push_back(std::move(f));
+          }
         }
       }
     } else if (d.kind == DetectorKind::kRoster && roster) {
@@ -373,6 +397,7 @@ bool Matcher::Find(std::string_view text, std::string_view view,
   bool complete = true;
   const size_t first_out = out.size();
   // Stage 1: regexes and terms.
+  bool signs = !im.db;  // without the regex database, always fold
   if (im.db) {
     sd.cands.clear();
     MatchCtx ctx{&sd.cands};
@@ -387,6 +412,10 @@ bool Matcher::Find(std::string_view text, std::string_view view,
       const Candidate& c = sd.cands[i];
       if (i > 0 && sd.cands[i - 1].id == c.id && sd.cands[i - 1].end == c.end) continue;
       const Entry& e = im.entries[c.id];
+      if (e.detector == kObfuscationSign) {
+        signs = true;
+        continue;
+      }
       if (!(im.view_mask[e.detector] & vbit)) continue;
       if (e.recover == Recover::kEndsHere) {
         // The match that ends exactly at c.end, leftmost first.
@@ -451,18 +480,34 @@ bool Matcher::Find(std::string_view text, std::string_view view,
       out.push_back({l.detector, b, c.end, l.group});
     }
   }
-  // Word-list terms on the plain and folded views; spans map back.
-  for (int v = 0; v < 2; ++v) {
-    if (!im.term_db[v]) continue;
-    BuildView(text, v == 1, sd.view);
-    const std::string& vt = sd.view.text;
+  // Word-list terms on the lower-case view (same offsets as the text).
+  if (im.term_db[0]) {
+    LowerCase(text, sd.lower);
+    const std::string& lt = sd.lower;
     sd.cands.clear();
     MatchCtx ctx{&sd.cands};
-    hs_scan(im.term_db[v], vt.data(), static_cast<unsigned>(vt.size()), 0, sd.term[v],
+    hs_scan(im.term_db[0], lt.data(), static_cast<unsigned>(lt.size()), 0, sd.term[0],
             OnMatch, &ctx);
     complete &= !ctx.capped;
     for (const Candidate& c : sd.cands) {
-      const Impl::Term& t = im.terms[v][c.id];
+      const Impl::Term& t = im.terms[0][c.id];
+      if (!(im.view_mask[t.detector] & vbit)) continue;
+      uint32_t b = c.end - t.length;
+      if (IsWholeWord(lt, b, c.end)) out.push_back({t.detector, b, c.end, -1});
+    }
+  }
+  // Folded terms, only where the text shows signs of obfuscation; spans map
+  // back through the view.
+  if (im.term_db[1] && signs && HasObfuscationSigns(text)) {
+    BuildView(text, true, sd.view);
+    const std::string& vt = sd.view.text;
+    sd.cands.clear();
+    MatchCtx ctx{&sd.cands};
+    hs_scan(im.term_db[1], vt.data(), static_cast<unsigned>(vt.size()), 0, sd.term[1],
+            OnMatch, &ctx);
+    complete &= !ctx.capped;
+    for (const Candidate& c : sd.cands) {
+      const Impl::Term& t = im.terms[1][c.id];
       if (!(im.view_mask[t.detector] & vbit)) continue;
       uint32_t b = c.end - t.length;
       if (!IsWholeWord(vt, b, c.end)) continue;
