@@ -70,8 +70,10 @@ struct Walker {
     std::string base = prefix.empty() ? "" : prefix;
     if (subject && *subject)
       out.texts.push_back({base, "subject", "", "", core::ToUtf8(subject)});
-    std::string addrs = AddressText(m);
-    if (!addrs.empty()) out.texts.push_back({base, "headers", "", "", core::ToUtf8(addrs)});
+    if (limits.address_headers) {
+      std::string addrs = AddressText(m);
+      if (!addrs.empty()) out.texts.push_back({base, "headers", "", "", core::ToUtf8(addrs)});
+    }
     GMimeObject* body = g_mime_message_get_mime_part(m);
     if (!body) return;
     if (GMIME_IS_MULTIPART(body))

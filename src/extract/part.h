@@ -16,6 +16,9 @@ struct Limits {
   uint32_t max_depth = 16;   // nested message/rfc822
   uint32_t max_parts = 2000;
   uint64_t max_part_bytes = 32ull << 20;
+  // Whether to produce the "headers" view (From, To, Cc, Reply-To). Building
+  // it formats every address; skipped when nothing reads it.
+  bool address_headers = true;
 };
 
 struct TextPart {
