@@ -28,14 +28,15 @@ struct Row {
 };
 
 double Secs(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+      .count();
 }
 
 // Scans `data` with a database built from `pats`, either as regexes or as
 // literals; returns MB/s and the candidate count.
 Row Measure(const std::string& id, const std::vector<std::string>& pats,
-            const std::vector<unsigned>& flags, bool literal, std::string_view data,
-            double extra_secs = 0) {
+            const std::vector<unsigned>& flags, bool literal,
+            std::string_view data, double extra_secs = 0) {
   std::vector<const char*> ptrs;
   std::vector<size_t> lens;
   std::vector<unsigned> ids;
@@ -46,10 +47,13 @@ Row Measure(const std::string& id, const std::vector<std::string>& pats,
   }
   hs_database_t* db = nullptr;
   hs_compile_error_t* err = nullptr;
-  hs_error_t rc = literal ? hs_compile_lit_multi(ptrs.data(), flags.data(), ids.data(), lens.data(),
-                                                 ptrs.size(), HS_MODE_BLOCK, nullptr, &db, &err)
-                          : hs_compile_multi(ptrs.data(), flags.data(), ids.data(), ptrs.size(),
-                                             HS_MODE_BLOCK, nullptr, &db, &err);
+  hs_error_t rc =
+      literal
+          ? hs_compile_lit_multi(ptrs.data(), flags.data(), ids.data(),
+                                 lens.data(), ptrs.size(), HS_MODE_BLOCK,
+                                 nullptr, &db, &err)
+          : hs_compile_multi(ptrs.data(), flags.data(), ids.data(), ptrs.size(),
+                             HS_MODE_BLOCK, nullptr, &db, &err);
   if (rc != HS_SUCCESS) {
     fmt::print(stderr, "{}: {}\n", id, err ? err->message : "?");
     return {id, 0, pats.size(), 0};
@@ -71,7 +75,8 @@ Row Measure(const std::string& id, const std::vector<std::string>& pats,
 std::string RustEscape(std::string_view t) {
   std::string out;
   for (char c : t) {
-    if (std::string_view("\\.+*?()|[]{}^$-").find(c) != std::string_view::npos) out += '\\';
+    if (std::string_view("\\.+*?()|[]{}^$-").find(c) != std::string_view::npos)
+      out += '\\';
     out += c;
   }
   return out;
@@ -85,8 +90,7 @@ int ListForRipgrep(const policy::PolicyPack& p) {
       // ripgrep is line-oriented: patterns spanning lines are left out.
       if (d.pattern.find("\\n") != std::string::npos) continue;
       fmt::print("{}{}\n", d.caseless ? "(?i)" : "", d.pattern);
-    }
-    else if (d.kind == policy::DetectorKind::kLexicon)
+    } else if (d.kind == policy::DetectorKind::kLexicon)
       for (const auto& l : d.lexicons)
         for (const auto& t : p.FindLexicon(l)->terms)
           fmt::print("(?i)\\b{}\\b\n", RustEscape(t));
@@ -100,7 +104,9 @@ int main(int argc, char** argv) {
     return lr.ok() ? ListForRipgrep(*lr.pack) : 2;
   }
   if (argc != 3) {
-    fmt::print(stderr, "usage: pattern_cost PACK_DIR FILE | pattern_cost --ripgrep PACK_DIR\n");
+    fmt::print(stderr,
+               "usage: pattern_cost PACK_DIR FILE | pattern_cost --ripgrep "
+               "PACK_DIR\n");
     return 2;
   }
   auto lr = policy::LoadPack(argv[1]);
@@ -119,7 +125,8 @@ int main(int argc, char** argv) {
       std::vector<std::string> p;
       std::vector<unsigned> f;
       if (d.require_hotword) {
-        for (const auto& h : d.hotwords) p.push_back(inspect::EscapeLiteral(h)), f.push_back(HS_FLAG_CASELESS);
+        for (const auto& h : d.hotwords)
+          p.push_back(inspect::EscapeLiteral(h)), f.push_back(HS_FLAG_CASELESS);
       } else {
         p.push_back(d.prefilter.empty() ? d.pattern : d.prefilter);
         f.push_back(policy::HyperscanFlags(d));
@@ -135,18 +142,24 @@ int main(int argc, char** argv) {
         }
     }
   }
-  rows.push_back(Measure("(all regexes together)", all, all_flags, false, *data));
+  rows.push_back(
+      Measure("(all regexes together)", all, all_flags, false, *data));
   for (int v = 0; v < 2; ++v) {
     inspect::NormalView view;
     auto t0 = std::chrono::steady_clock::now();
     inspect::BuildView(*data, v == 1, view);
     double build = Secs(t0);
-    rows.push_back({v ? "(folded view build)" : "(plain view build)", data->size() / 1e6 / build, 0, 0});
+    rows.push_back({v ? "(folded view build)" : "(plain view build)",
+                    data->size() / 1e6 / build, 0, 0});
     std::vector<unsigned> f(terms[v].size(), 0);
-    rows.push_back(Measure(v ? "(folded terms, literal)" : "(terms, literal)", terms[v], f, true,
-                           view.text));
+    rows.push_back(Measure(v ? "(folded terms, literal)" : "(terms, literal)",
+                           terms[v], f, true, view.text));
   }
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.mbps < b.mbps; });
-  fmt::print("{:<28} {:>9} {:>9} {:>10}\n", "detector", "MB/s", "patterns", "candidates");
-  for (const auto& r : rows) fmt::print("{:<28} {:>9.0f} {:>9} {:>10}\n", r.id, r.mbps, r.patterns, r.matches);
+  std::sort(rows.begin(), rows.end(),
+            [](const Row& a, const Row& b) { return a.mbps < b.mbps; });
+  fmt::print("{:<28} {:>9} {:>9} {:>10}\n", "detector", "MB/s", "patterns",
+             "candidates");
+  for (const auto& r : rows)
+    fmt::print("{:<28} {:>9.0f} {:>9} {:>10}\n", r.id, r.mbps, r.patterns,
+               r.matches);
 }

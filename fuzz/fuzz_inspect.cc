@@ -13,7 +13,8 @@ namespace {
 
 const steward::engine::Engine& Get() {
   static std::unique_ptr<steward::engine::Engine> e = [] {
-    auto r = steward::engine::Engine::Create({STEWARD_SOURCE_DIR "/policy", "", "none", false});
+    auto r = steward::engine::Engine::Create(
+        {STEWARD_SOURCE_DIR "/policy", "", "none", false});
     if (!r.ok()) std::abort();
     return std::move(r).value();
   }();

@@ -38,7 +38,8 @@ const engine::Engine& BundledEngine(const std::string& roster) {
   std::lock_guard<std::mutex> lock(mu);
   auto& e = engines[roster];
   if (!e) {
-    auto r = engine::Engine::Create({PackDir(), roster, STEWARD_TEST_CACHE, false});
+    auto r =
+        engine::Engine::Create({PackDir(), roster, STEWARD_TEST_CACHE, false});
     if (!r.ok()) {
       ADD_FAILURE() << r.status().message();
       std::abort();
@@ -67,8 +68,10 @@ std::vector<inspect::Finding> FindIn(const std::string& text,
 
 RunResult Run(const std::string& command) {
   RunResult r;
-  std::string err_file = (fs::temp_directory_path() / ("steward-test-err-" + std::to_string(::getpid()) + "-" +
-                                                       std::to_string(std::rand()))).string();
+  std::string err_file = (fs::temp_directory_path() /
+                          ("steward-test-err-" + std::to_string(::getpid()) +
+                           "-" + std::to_string(std::rand())))
+                             .string();
   FILE* p = ::popen((command + " 2>" + err_file).c_str(), "r");
   if (!p) return r;
   char buf[65536];

@@ -41,7 +41,7 @@ std::string ReadAll(const std::string& path);
 
 }  // namespace steward::testing
 
-#define STEWARD_SKIP_IF_EMPTY(dir, what)                                   \
-  if ((dir).empty())                                                       \
-  GTEST_SKIP() << "skipped: " << (what)                                    \
+#define STEWARD_SKIP_IF_EMPTY(dir, what) \
+  if ((dir).empty())                     \
+  GTEST_SKIP() << "skipped: " << (what)  \
                << " is absent (../shared/corpora not beside the checkout)"

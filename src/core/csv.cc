@@ -11,7 +11,7 @@ namespace {
 struct ParseState {
   const std::function<bool(const CsvRecord&)>* cb;
   CsvRecord rec;
-  uint32_t line = 1;        // line the parser has reached
+  uint32_t line = 1;         // line the parser has reached
   uint32_t record_line = 1;  // line the current record started on
   bool stop = false;
 };

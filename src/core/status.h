@@ -15,8 +15,8 @@ enum class Code {
   kInvalidArgument,  // bad input from a user: a flag, a config line
   kNotFound,
   kIoError,
-  kCorrupt,          // bytes that do not parse
-  kLimit,            // a configured limit was hit
+  kCorrupt,  // bytes that do not parse
+  kLimit,    // a configured limit was hit
   kUnsupported,
   kInternal,
 };
@@ -28,13 +28,23 @@ class Status {
       : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return {}; }
-  static Status Invalid(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }
-  static Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
+  static Status Invalid(std::string m) {
+    return {Code::kInvalidArgument, std::move(m)};
+  }
+  static Status NotFound(std::string m) {
+    return {Code::kNotFound, std::move(m)};
+  }
   static Status Io(std::string m) { return {Code::kIoError, std::move(m)}; }
-  static Status Corrupt(std::string m) { return {Code::kCorrupt, std::move(m)}; }
+  static Status Corrupt(std::string m) {
+    return {Code::kCorrupt, std::move(m)};
+  }
   static Status Limit(std::string m) { return {Code::kLimit, std::move(m)}; }
-  static Status Unsupported(std::string m) { return {Code::kUnsupported, std::move(m)}; }
-  static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
+  static Status Unsupported(std::string m) {
+    return {Code::kUnsupported, std::move(m)};
+  }
+  static Status Internal(std::string m) {
+    return {Code::kInternal, std::move(m)};
+  }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

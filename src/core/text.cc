@@ -23,15 +23,14 @@ namespace {
 std::string ConvertWithFallback(std::string_view bytes, const char* from) {
   gsize written = 0;
   GError* err = nullptr;
-  gchar* out = g_convert_with_fallback(bytes.data(),
-                                       static_cast<gssize>(bytes.size()),
-                                       "UTF-8", from, "\xEF\xBF\xBD", nullptr,
-                                       &written, &err);
+  gchar* out = g_convert_with_fallback(
+      bytes.data(), static_cast<gssize>(bytes.size()), "UTF-8", from,
+      "\xEF\xBF\xBD", nullptr, &written, &err);
   if (out == nullptr) {
     if (err) g_error_free(err);
     // Unknown charset or a hard failure: keep what is valid UTF-8.
-    gchar* valid = g_utf8_make_valid(bytes.data(),
-                                     static_cast<gssize>(bytes.size()));
+    gchar* valid =
+        g_utf8_make_valid(bytes.data(), static_cast<gssize>(bytes.size()));
     std::string r(valid);
     g_free(valid);
     return r;
@@ -148,7 +147,8 @@ Result<MappedFile> MappedFile::Open(const std::string& path) {
   return m;
 }
 
-MappedFile::MappedFile(MappedFile&& o) noexcept : addr_(o.addr_), size_(o.size_) {
+MappedFile::MappedFile(MappedFile&& o) noexcept
+    : addr_(o.addr_), size_(o.size_) {
   o.addr_ = nullptr;
   o.size_ = 0;
 }

@@ -38,7 +38,9 @@ class MappedFile {
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
   ~MappedFile();
-  std::string_view data() const { return {static_cast<const char*>(addr_), size_}; }
+  std::string_view data() const {
+    return {static_cast<const char*>(addr_), size_};
+  }
 
  private:
   MappedFile() = default;

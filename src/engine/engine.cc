@@ -16,7 +16,8 @@ std::string DefaultCacheDir() {
 }
 
 core::Result<std::unique_ptr<Engine>> Engine::Create(const Options& options) {
-  std::string dir = options.policy.empty() ? policy::DefaultPackDir() : options.policy;
+  std::string dir =
+      options.policy.empty() ? policy::DefaultPackDir() : options.policy;
   if (dir.empty())
     return core::Status::NotFound(
         "no policy pack found; pass --policy DIR or set STEWARD_POLICY");
@@ -33,7 +34,8 @@ core::Result<std::unique_ptr<Engine>> Engine::Create(const Options& options) {
     if (!r.ok()) return r.status();
     e->roster_ = std::make_shared<const inspect::Roster>(std::move(r).value());
   }
-  std::string cache = options.cache_dir.empty() ? DefaultCacheDir() : options.cache_dir;
+  std::string cache =
+      options.cache_dir.empty() ? DefaultCacheDir() : options.cache_dir;
   if (cache == "none") cache.clear();
   auto in = inspect::Inspector::Create(lr.pack, e->roster_,
                                        {cache, options.show_values});
@@ -60,7 +62,8 @@ ItemResult Engine::InspectItem(extract::Item&& item, Scratch& scratch) const {
   r.bytes = item.bytes;
   r.error = std::move(item.error);
   for (const auto& t : item.content.texts) {
-    bool complete = inspector_->InspectText({t.text, t.path, t.view}, scratch, r.findings);
+    bool complete =
+        inspector_->InspectText({t.text, t.path, t.view}, scratch, r.findings);
     if (!complete)
       r.findings.push_back(inspector_->MakeFinding(
           "not-inspected", t.path,
@@ -69,7 +72,8 @@ ItemResult Engine::InspectItem(extract::Item&& item, Scratch& scratch) const {
   for (const auto& s : item.content.skipped) {
     std::string what = s.reason;
     if (!s.filename.empty()) what = "\"" + s.filename + "\": " + what;
-    r.findings.push_back(inspector_->MakeFinding("not-inspected", s.path, what));
+    r.findings.push_back(
+        inspector_->MakeFinding("not-inspected", s.path, what));
   }
   inspector_->FinishItem(r.findings);
   return r;
@@ -89,7 +93,8 @@ ItemResult Engine::InspectPlainText(std::string name, std::string_view text,
   extract::Item item;
   item.name = std::move(name);
   item.bytes = text.size();
-  item.content.texts.push_back({"", "body", "text/plain", "", std::string(text)});
+  item.content.texts.push_back(
+      {"", "body", "text/plain", "", std::string(text)});
   return InspectItem(std::move(item), scratch);
 }
 

@@ -41,7 +41,9 @@ class Engine {
   static core::Result<std::unique_ptr<Engine>> Create(const Options& options);
 
   using Scratch = inspect::Inspector::Scratch;
-  std::unique_ptr<Scratch> NewScratch() const { return inspector_->NewScratch(); }
+  std::unique_ptr<Scratch> NewScratch() const {
+    return inspector_->NewScratch();
+  }
 
   // Reads one file and reports each item in it.
   void ScanFile(const std::string& path, Scratch& scratch,

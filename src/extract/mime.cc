@@ -35,7 +35,8 @@ bool DecodedBytes(GMimePart* part, uint64_t max, std::string* out) {
 
 std::string Charset(GMimeObject* o) {
   GMimeContentType* ct = g_mime_object_get_content_type(o);
-  const char* cs = ct ? g_mime_content_type_get_parameter(ct, "charset") : nullptr;
+  const char* cs =
+      ct ? g_mime_content_type_get_parameter(ct, "charset") : nullptr;
   return cs ? cs : "";
 }
 
@@ -72,7 +73,8 @@ struct Walker {
       out.texts.push_back({base, "subject", "", "", core::ToUtf8(subject)});
     if (limits.address_headers) {
       std::string addrs = AddressText(m);
-      if (!addrs.empty()) out.texts.push_back({base, "headers", "", "", core::ToUtf8(addrs)});
+      if (!addrs.empty())
+        out.texts.push_back({base, "headers", "", "", core::ToUtf8(addrs)});
     }
     GMimeObject* body = g_mime_message_get_mime_part(m);
     if (!body) return;
@@ -87,8 +89,9 @@ struct Walker {
               bool has_plain_sibling) {
     if (++out.parts > limits.max_parts) {
       if (out.parts == limits.max_parts + 1)
-        Skip(path, "", "", "more than " + std::to_string(limits.max_parts) +
-                               " MIME parts; the rest were not read");
+        Skip(path, "", "",
+             "more than " + std::to_string(limits.max_parts) +
+                 " MIME parts; the rest were not read");
       return;
     }
     std::string type = TypeOf(o);
@@ -101,17 +104,21 @@ struct Walker {
         for (int i = 0; i < n; ++i)
           plain |= TypeOf(g_mime_multipart_get_part(mp, i)) == "text/plain";
       for (int i = 0; i < n; ++i) {
-        std::string child = (path.empty() ? "" : path + ".") + std::to_string(i + 1);
-        Object(g_mime_multipart_get_part(mp, i), child, depth, alternative && plain);
+        std::string child =
+            (path.empty() ? "" : path + ".") + std::to_string(i + 1);
+        Object(g_mime_multipart_get_part(mp, i), child, depth,
+               alternative && plain);
       }
       return;
     }
     if (GMIME_IS_MESSAGE_PART(o)) {
-      GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
+      GMimeMessage* inner =
+          g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
       if (!inner) return;
       if (depth + 1 > limits.max_depth) {
-        Skip(path, type, "", "attached messages nested deeper than " +
-                                 std::to_string(limits.max_depth));
+        Skip(path, type, "",
+             "attached messages nested deeper than " +
+                 std::to_string(limits.max_depth));
         return;
       }
       Message(inner, path, depth + 1);
@@ -128,18 +135,21 @@ struct Walker {
       std::replace(words.begin(), words.end(), '_', ' ');
       out.texts.push_back({path, "filename", type, filename, words});
     }
-    bool texty = type.rfind("text/", 0) == 0 || type == "message/delivery-status";
+    bool texty =
+        type.rfind("text/", 0) == 0 || type == "message/delivery-status";
     std::string lower_fn = core::AsciiLower(filename);
     auto ends = [&](const char* ext) {
       std::string e = ext;
       return lower_fn.size() > e.size() &&
              lower_fn.compare(lower_fn.size() - e.size(), e.size(), e) == 0;
     };
-    if (type == "application/octet-stream" && (ends(".txt") || ends(".csv") || ends(".log")))
+    if (type == "application/octet-stream" &&
+        (ends(".txt") || ends(".csv") || ends(".log")))
       texty = true;
     if (type == "text/html" || type == "application/xhtml+xml") {
       if (!has_plain_sibling)
-        Skip(path, type, filename, "HTML is not read yet (a later version reads it)");
+        Skip(path, type, filename,
+             "HTML is not read yet (a later version reads it)");
       return;
     }
     if (!texty) {
@@ -149,11 +159,11 @@ struct Walker {
     std::string bytes;
     bool whole = DecodedBytes(part, limits.max_part_bytes, &bytes);
     if (!whole)
-      Skip(path, type, filename, "part larger than " +
-                                     std::to_string(limits.max_part_bytes) +
-                                     " bytes; only the start was read");
-    out.texts.push_back({path, "body", type, filename,
-                         core::DecodeText(bytes, Charset(o))});
+      Skip(path, type, filename,
+           "part larger than " + std::to_string(limits.max_part_bytes) +
+               " bytes; only the start was read");
+    out.texts.push_back(
+        {path, "body", type, filename, core::DecodeText(bytes, Charset(o))});
   }
 
   static std::string Describe(const std::string& type) {
@@ -162,8 +172,10 @@ struct Walker {
         type == "application/msword" || type == "application/vnd.ms-excel" ||
         type.find("opendocument") != std::string::npos)
       return "Office document (" + type + ")";
-    if (type.find("zip") != std::string::npos || type.find("tar") != std::string::npos ||
-        type.find("compressed") != std::string::npos || type.find("7z") != std::string::npos)
+    if (type.find("zip") != std::string::npos ||
+        type.find("tar") != std::string::npos ||
+        type.find("compressed") != std::string::npos ||
+        type.find("7z") != std::string::npos)
       return "archive (" + type + ")";
     if (type.rfind("image/", 0) == 0) return "image (" + type + ")";
     return "attachment of type " + type;
@@ -172,7 +184,8 @@ struct Walker {
 
 GMimeParser* ParserFor(std::string_view bytes, GMimeFormat format) {
   // The stream copies nothing: it reads the caller's buffer.
-  GMimeStream* s = g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size());
+  GMimeStream* s =
+      g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size());
   GMimeParser* p = g_mime_parser_new_with_stream(s);
   g_mime_parser_set_format(p, format);
   g_object_unref(s);
@@ -194,7 +207,8 @@ Extracted ExtractMessage(std::string_view bytes, const Limits& limits) {
   if (!m) {
     out.skipped.push_back({"", "message/rfc822", "", "not a readable message"});
     // Still inspect the bytes as text: a broken message may hold data.
-    out.texts.push_back({"", "body", "text/plain", "", core::DecodeText(bytes)});
+    out.texts.push_back(
+        {"", "body", "text/plain", "", core::DecodeText(bytes)});
   } else {
     Walker w{limits, out};
     w.Message(m, "", 0);

@@ -13,7 +13,7 @@ namespace steward::extract {
 // crash.
 struct Limits {
   uint64_t max_item_bytes = 64ull << 20;
-  uint32_t max_depth = 16;   // nested message/rfc822
+  uint32_t max_depth = 16;  // nested message/rfc822
   uint32_t max_parts = 2000;
   uint64_t max_part_bytes = 32ull << 20;
   // Whether to produce the "headers" view (From, To, Cc, Reply-To). Building

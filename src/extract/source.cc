@@ -30,7 +30,8 @@ std::vector<std::string> ListFiles(const std::vector<std::string>& paths,
     if (!fs::is_directory(st)) continue;
     std::vector<std::string> found;
     fs::recursive_directory_iterator it(
-        p, fs::directory_options::skip_permission_denied, ec), end;
+        p, fs::directory_options::skip_permission_denied, ec),
+        end;
     if (ec) {
       errors->push_back(p + ": " + ec.message());
       continue;
@@ -40,7 +41,8 @@ std::vector<std::string> ListFiles(const std::vector<std::string>& paths,
         errors->push_back(it->path().string() + ": " + ec.message());
         break;
       }
-      if (it->is_regular_file(ec) && !it->is_symlink(ec)) found.push_back(it->path().string());
+      if (it->is_regular_file(ec) && !it->is_symlink(ec))
+        found.push_back(it->path().string());
     }
     std::sort(found.begin(), found.end());
     out.insert(out.end(), found.begin(), found.end());
@@ -64,9 +66,10 @@ bool IsHeaderLine(std::string_view line) {
 // Header fields that only messages have; one of them must be present.
 bool IsMessageField(std::string_view line) {
   static constexpr std::string_view kFields[] = {
-      "from:", "to:", "subject:", "date:", "received:", "message-id:",
-      "mime-version:", "return-path:", "content-type:", "delivered-to:",
-      "reply-to:", "cc:", "x-mailer:", "sender:"};
+      "from:",         "to:",           "subject:",      "date:",
+      "received:",     "message-id:",   "mime-version:", "return-path:",
+      "content-type:", "delivered-to:", "reply-to:",     "cc:",
+      "x-mailer:",     "sender:"};
   std::string lower = core::AsciiLower(line.substr(0, 16));
   for (auto f : kFields)
     if (lower.rfind(f, 0) == 0) return true;
@@ -81,14 +84,17 @@ bool InMaildir(const std::string& path) {
 }  // namespace
 
 FileKind Sniff(std::string_view head, const std::string& path) {
-  if (head.substr(0, std::min<size_t>(head.size(), 8192)).find('\0') != std::string_view::npos &&
-      !(head.size() >= 2 && (head.substr(0, 2) == "\xFF\xFE" || head.substr(0, 2) == "\xFE\xFF")))
+  if (head.substr(0, std::min<size_t>(head.size(), 8192)).find('\0') !=
+          std::string_view::npos &&
+      !(head.size() >= 2 &&
+        (head.substr(0, 2) == "\xFF\xFE" || head.substr(0, 2) == "\xFE\xFF")))
     return FileKind::kBinary;
   if (head.compare(0, 5, "From ") == 0) {
     size_t nl = head.find('\n');
     if (nl != std::string_view::npos) {
       size_t nl2 = head.find('\n', nl + 1);
-      std::string_view second = head.substr(nl + 1, nl2 == std::string_view::npos ? head.npos : nl2 - nl - 1);
+      std::string_view second = head.substr(
+          nl + 1, nl2 == std::string_view::npos ? head.npos : nl2 - nl - 1);
       if (IsHeaderLine(second)) return FileKind::kMbox;
     }
   }
@@ -96,20 +102,24 @@ FileKind Sniff(std::string_view head, const std::string& path) {
   size_t pos = 0, lines = 0, headers = 0, known = 0;
   while (pos < head.size() && lines < 64) {
     size_t nl = head.find('\n', pos);
-    std::string_view line = head.substr(pos, nl == std::string_view::npos ? head.npos : nl - pos);
+    std::string_view line =
+        head.substr(pos, nl == std::string_view::npos ? head.npos : nl - pos);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) break;
     ++lines;
-    if (line[0] == ' ' || line[0] == '\t') { ++headers; }  // folded
+    if (line[0] == ' ' || line[0] == '\t') {
+      ++headers;
+    }  // folded
     else if (IsHeaderLine(line)) {
       ++headers;
       known += IsMessageField(line);
-    }
-    else if (lines == 1) break;
+    } else if (lines == 1)
+      break;
     if (nl == std::string_view::npos) break;
     pos = nl + 1;
   }
-  if (known >= 1 && headers >= 2 && headers * 10 >= lines * 8) return FileKind::kMessage;
+  if (known >= 1 && headers >= 2 && headers * 10 >= lines * 8)
+    return FileKind::kMessage;
   if (InMaildir(path) && known >= 1) return FileKind::kMessage;
   return FileKind::kText;
 }
@@ -121,7 +131,8 @@ std::string SniffType(std::string_view bytes) {
     return c;
   }();
   if (!cookie) return "application/octet-stream";
-  const char* t = magic_buffer(cookie, bytes.data(), std::min<size_t>(bytes.size(), 1 << 20));
+  const char* t = magic_buffer(cookie, bytes.data(),
+                               std::min<size_t>(bytes.size(), 1 << 20));
   return t ? t : "application/octet-stream";
 }
 
@@ -142,9 +153,10 @@ void ReadItems(const std::string& path, const Limits& limits,
     Item it;
     it.name = std::move(name);
     it.bytes = size;
-    it.content.skipped.push_back(
-        {"", "", "", "larger than the limit of " + std::to_string(limits.max_item_bytes) +
-                         " bytes; not read"});
+    it.content.skipped.push_back({"", "", "",
+                                  "larger than the limit of " +
+                                      std::to_string(limits.max_item_bytes) +
+                                      " bytes; not read"});
     on_item(std::move(it));
   };
   if (kind != FileKind::kMbox && bytes.size() > limits.max_item_bytes) {
@@ -181,7 +193,8 @@ void ReadItems(const std::string& path, const Limits& limits,
       Item it;
       it.name = path;
       it.bytes = bytes.size();
-      it.content.texts.push_back({"", "body", "text/plain", "", core::DecodeText(bytes)});
+      it.content.texts.push_back(
+          {"", "body", "text/plain", "", core::DecodeText(bytes)});
       on_item(std::move(it));
       return;
     }
@@ -191,10 +204,12 @@ void ReadItems(const std::string& path, const Limits& limits,
       it.bytes = bytes.size();
       std::string type = SniffType(bytes);
       if (type.rfind("text/", 0) == 0) {  // UTF-16 text and the like
-        it.content.texts.push_back({"", "body", type, "", core::DecodeText(bytes)});
+        it.content.texts.push_back(
+            {"", "body", type, "", core::DecodeText(bytes)});
       } else {
-        it.content.skipped.push_back({"", type, fs::path(path).filename().string(),
-                                      "files of type " + type + " are not read yet"});
+        it.content.skipped.push_back(
+            {"", type, fs::path(path).filename().string(),
+             "files of type " + type + " are not read yet"});
       }
       on_item(std::move(it));
       return;

@@ -16,7 +16,9 @@ using policy::Severity;
 
 namespace {
 
-bool IsWordChar(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
+bool IsWordChar(unsigned char c) {
+  return std::isalnum(c) || c == '_' || c >= 0x80;
+}
 
 // True when one of `words` (lower-case) occurs as a whole word in the
 // lower-cased window [from, to) of text, outside [skip_b, skip_e).
@@ -24,16 +26,20 @@ bool WindowHas(std::string_view text, size_t from, size_t to, size_t skip_b,
                size_t skip_e, const std::vector<std::string>& words) {
   if (words.empty()) return false;
   std::string w = core::AsciiLower(text.substr(from, to - from));
-  for (size_t i = skip_b - from; i < skip_e - from && i < w.size(); ++i) w[i] = ' ';
+  for (size_t i = skip_b - from; i < skip_e - from && i < w.size(); ++i)
+    w[i] = ' ';
   for (const auto& word : words) {
     size_t pos = 0;
     while ((pos = w.find(word, pos)) != std::string::npos) {
       size_t end = pos + word.size();
-      bool left = pos == 0 || !IsWordChar(static_cast<unsigned char>(w[pos - 1]));
-      bool right = end >= w.size() || !IsWordChar(static_cast<unsigned char>(w[end]));
+      bool left =
+          pos == 0 || !IsWordChar(static_cast<unsigned char>(w[pos - 1]));
+      bool right =
+          end >= w.size() || !IsWordChar(static_cast<unsigned char>(w[end]));
       // Allow plurals and simple suffixes of hotwords ("grades", "ssn#").
       if (!right && end + 1 <= w.size() && w[end] == 's')
-        right = end + 1 >= w.size() || !IsWordChar(static_cast<unsigned char>(w[end + 1]));
+        right = end + 1 >= w.size() ||
+                !IsWordChar(static_cast<unsigned char>(w[end + 1]));
       if (left && right) return true;
       pos = end;
     }
@@ -94,7 +100,8 @@ bool Inspector::InspectText(const TextView& t, Scratch& scratch,
       if (!p.schools.empty()) detail += ", " + p.schools.front();
       detail += ", id " + p.id;
       if (people.size() > 1)
-        detail += " (and " + std::to_string(people.size() - 1) + " more with this name)";
+        detail += " (and " + std::to_string(people.size() - 1) +
+                  " more with this name)";
     }
     conf = std::clamp(conf, 0.0, 1.0);
     if (conf < d.min_confidence) continue;
@@ -134,14 +141,15 @@ void Inspector::FinishItem(std::vector<Finding>& findings) const {
   }
   // Two detectors of one category on overlapping text are one finding: keep
   // the more confident (phone-nanp and phone-nanp-extended, say).
-  std::sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
-    const auto &x = a.location, &y = b.location;
-    if (x.part != y.part) return x.part < y.part;
-    if (x.view != y.view) return x.view < y.view;
-    if (a.category != b.category) return a.category < b.category;
-    if (x.offset != y.offset) return x.offset < y.offset;
-    return a.confidence > b.confidence;
-  });
+  std::sort(findings.begin(), findings.end(),
+            [](const Finding& a, const Finding& b) {
+              const auto &x = a.location, &y = b.location;
+              if (x.part != y.part) return x.part < y.part;
+              if (x.view != y.view) return x.view < y.view;
+              if (a.category != b.category) return a.category < b.category;
+              if (x.offset != y.offset) return x.offset < y.offset;
+              return a.confidence > b.confidence;
+            });
   std::vector<Finding> kept;
   for (auto& f : findings) {
     if (!kept.empty()) {
@@ -174,11 +182,14 @@ void Inspector::FinishItem(std::vector<Finding>& findings) const {
         if (!in(f.clauses, cl)) f.clauses.push_back(cl);
     }
   }
-  std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
-    if (a.location.part != b.location.part) return a.location.part < b.location.part;
-    if (a.location.view != b.location.view) return a.location.view < b.location.view;
-    return a.location.offset < b.location.offset;
-  });
+  std::stable_sort(findings.begin(), findings.end(),
+                   [](const Finding& a, const Finding& b) {
+                     if (a.location.part != b.location.part)
+                       return a.location.part < b.location.part;
+                     if (a.location.view != b.location.view)
+                       return a.location.view < b.location.view;
+                     return a.location.offset < b.location.offset;
+                   });
 }
 
 Finding Inspector::MakeFinding(std::string_view category, std::string part,

@@ -21,9 +21,9 @@
 namespace steward::inspect {
 
 struct Location {
-  std::string part;   // "1.2" in a MIME tree; "" for a plain file
-  std::string view;   // body, subject, headers, filename
-  uint32_t line = 0;  // 1-based within the part's decoded text
+  std::string part;     // "1.2" in a MIME tree; "" for a plain file
+  std::string view;     // body, subject, headers, filename
+  uint32_t line = 0;    // 1-based within the part's decoded text
   uint64_t offset = 0;  // byte offset within the part's decoded text
   uint32_t length = 0;
 };

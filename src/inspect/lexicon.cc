@@ -4,9 +4,12 @@ namespace steward::inspect {
 
 namespace {
 
-bool IsAsciiLetter(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+bool IsAsciiLetter(unsigned char c) {
+  return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
 bool IsSpace(unsigned char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+         c == '\v';
 }
 bool IsWordByte(unsigned char c) {
   return IsAsciiLetter(c) || (c >= '0' && c <= '9') || c >= 0x80;
@@ -14,17 +17,28 @@ bool IsWordByte(unsigned char c) {
 // What people type in place of a letter.
 char Leet(unsigned char c) {
   switch (c) {
-    case '0': return 'o';
-    case '1': return 'i';
-    case '3': return 'e';
-    case '4': return 'a';
-    case '5': return 's';
-    case '7': return 't';
-    case '@': return 'a';
-    case '$': return 's';
-    case '!': return 'i';
-    case '|': return 'l';
-    default: return 0;
+    case '0':
+      return 'o';
+    case '1':
+      return 'i';
+    case '3':
+      return 'e';
+    case '4':
+      return 'a';
+    case '5':
+      return 's';
+    case '7':
+      return 't';
+    case '@':
+      return 'a';
+    case '$':
+      return 's';
+    case '!':
+      return 'i';
+    case '|':
+      return 'l';
+    default:
+      return 0;
   }
 }
 bool IsSpellSeparator(unsigned char c) {
@@ -47,8 +61,9 @@ struct ByteTable {
       lower[c] = static_cast<char>(IsAsciiLetter(u) ? (c | 0x20) : c);
       space[c] = IsSpace(u);
       flat[c] = space[c] ? ' ' : lower[c];
-      cls[c] = static_cast<uint8_t>((IsAsciiLetter(u) ? 1 : 0) | (Leet(u) ? 2 : 0) |
-                                    (IsSpellSeparator(u) ? 4 : 0) | (IsWordByte(u) ? 8 : 0));
+      cls[c] = static_cast<uint8_t>(
+          (IsAsciiLetter(u) ? 1 : 0) | (Leet(u) ? 2 : 0) |
+          (IsSpellSeparator(u) ? 4 : 0) | (IsWordByte(u) ? 8 : 0));
     }
   }
 };
@@ -117,7 +132,8 @@ void BuildView(std::string_view src, bool fold, NormalView& out) {
     }
     // Letters spelled out one by one: at least three single letters, each
     // separated by one or two of . - _ * or space ("f.u.c.k", "f u c k").
-    if (i + 2 < n && IsSpellSeparator(s[i + 1]) && (i == 0 || !IsWordByte(s[i - 1]))) {
+    if (i + 2 < n && IsSpellSeparator(s[i + 1]) &&
+        (i == 0 || !IsWordByte(s[i - 1]))) {
       size_t pos[64];
       size_t count = 0, j = i;
       while (count < 64) {
@@ -168,17 +184,20 @@ bool HasObfuscationSigns(std::string_view src) {
     const uint8_t k = cls[c];
     if (k & kLetter) {
       // A letter three times in a row.
-      if (kBytes.lower[s[i + 1]] == kBytes.lower[c] && kBytes.lower[s[i - 1]] == kBytes.lower[c])
+      if (kBytes.lower[s[i + 1]] == kBytes.lower[c] &&
+          kBytes.lower[s[i - 1]] == kBytes.lower[c])
         return true;
       // Single letters spelled out: "f.u.c", "f u c".
-      if (!(cls[s[i - 1]] & kWord) && (cls[s[i + 1]] & kSeparator) && i + 4 < n &&
-          (cls[s[i + 2]] & kLetter) && (cls[s[i + 3]] & kSeparator) && (cls[s[i + 4]] & kLetter))
+      if (!(cls[s[i - 1]] & kWord) && (cls[s[i + 1]] & kSeparator) &&
+          i + 4 < n && (cls[s[i + 2]] & kLetter) &&
+          (cls[s[i + 3]] & kSeparator) && (cls[s[i + 4]] & kLetter))
         return true;
     } else if (k & kLeetChar) {
       // A digit or symbol standing for a letter: "sh1t", "$hit".
       const uint8_t prev = cls[s[i - 1]], next = cls[s[i + 1]];
       if ((prev & kLetter) && (next & (kLetter | kLeetChar))) return true;
-      if ((c == '$' || c == '@') && !(prev & kWord) && (next & kLetter)) return true;
+      if ((c == '$' || c == '@') && !(prev & kWord) && (next & kLetter))
+        return true;
     }
   }
   return false;
@@ -211,7 +230,8 @@ std::string NormalizeTerm(std::string_view term, bool fold) {
 
 bool IsWholeWord(std::string_view view, size_t b, size_t e) {
   bool left = b == 0 || !IsWordByte(static_cast<unsigned char>(view[b - 1]));
-  bool right = e >= view.size() || !IsWordByte(static_cast<unsigned char>(view[e]));
+  bool right =
+      e >= view.size() || !IsWordByte(static_cast<unsigned char>(view[e]));
   return left && right;
 }
 
@@ -219,7 +239,8 @@ std::string EscapeLiteral(std::string_view s) {
   std::string out;
   for (char c : s) {
     unsigned char u = static_cast<unsigned char>(c);
-    if (std::string_view("\\^$.|?*+()[]{}-/#&~ ").find(c) != std::string_view::npos) {
+    if (std::string_view("\\^$.|?*+()[]{}-/#&~ ").find(c) !=
+        std::string_view::npos) {
       out += '\\';
       out += c;
     } else if (u >= 0x80 || u < 0x20) {

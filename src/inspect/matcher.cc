@@ -28,11 +28,11 @@ constexpr size_t kMaxCandidates = 1u << 20;  // per text; bounds memory
 // which decides whether the folded view is worth building for a text.
 constexpr uint32_t kObfuscationSign = UINT32_MAX;
 const char* const kSignPatterns[] = {
-    "[a-z][0-9@$!|]+[a-z]",                               // sh1t, b!tch
-    "(?:^|[^a-z0-9])[$@][a-z]",                           // $hit, @ss
-    "\\b[a-z][ ._*-]{1,2}[a-z][ ._*-]{1,2}[a-z]\\b",        // f.u.c.k, f u c k
+    "[a-z][0-9@$!|]+[a-z]",                           // sh1t, b!tch
+    "(?:^|[^a-z0-9])[$@][a-z]",                       // $hit, @ss
+    "\\b[a-z][ ._*-]{1,2}[a-z][ ._*-]{1,2}[a-z]\\b",  // f.u.c.k, f u c k
     "aaa|bbb|ccc|ddd|eee|fff|ggg|hhh|iii|jjj|kkk|lll|mmm|nnn|ooo|ppp|qqq|rrr|"
-    "sss|ttt|uuu|vvv|www|xxx|yyy|zzz",                    // fuuuck
+    "sss|ttt|uuu|vvv|www|xxx|yyy|zzz",  // fuuuck
 };
 
 // How stage 2 turns a stage-1 end offset into spans.
@@ -100,21 +100,26 @@ int OnMatch(unsigned int id, unsigned long long, unsigned long long to,
   return 0;
 }
 
-bool IsWordChar(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
-bool IsSpaceByte(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool IsWordChar(unsigned char c) {
+  return std::isalnum(c) || c == '_' || c >= 0x80;
+}
+bool IsSpaceByte(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 // Loads a serialized database from the cache, or compiles and stores it.
-hs_database_t* CachedDb(const std::string& cache_dir, const std::string& key,
-                        bool* from_cache,
-                        const std::function<hs_database_t*(std::string*)>& compile,
-                        std::string* error) {
+hs_database_t* CachedDb(
+    const std::string& cache_dir, const std::string& key, bool* from_cache,
+    const std::function<hs_database_t*(std::string*)>& compile,
+    std::string* error) {
   fs::path file;
   if (!cache_dir.empty()) {
     file = fs::path(cache_dir) / (key + ".hsdb");
     auto data = core::ReadFile(file.string(), 1u << 30);
     if (data.ok()) {
       hs_database_t* db = nullptr;
-      if (hs_deserialize_database(data->data(), data->size(), &db) == HS_SUCCESS) {
+      if (hs_deserialize_database(data->data(), data->size(), &db) ==
+          HS_SUCCESS) {
         *from_cache = true;
         return db;
       }
@@ -153,7 +158,8 @@ struct Matcher::Impl {
   };
   std::vector<Term> terms[2];
   hs_database_t* term_db[2] = {nullptr, nullptr};
-  // Per detector: which views it reads (bit 0 body, 1 subject, 2 headers, 3 filename).
+  // Per detector: which views it reads (bit 0 body, 1 subject, 2 headers, 3
+  // filename).
   std::vector<uint8_t> view_mask;
 
   ~Impl() {
@@ -210,8 +216,9 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
                      uint32_t pcre_opts) -> core::Result<const pcre2_code*> {
     int code = 0;
     PCRE2_SIZE off = 0;
-    pcre2_code* re = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.c_str()),
-                                   pattern.size(), pcre_opts, &code, &off, nullptr);
+    pcre2_code* re =
+        pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.c_str()),
+                      pattern.size(), pcre_opts, &code, &off, nullptr);
     if (!re)
       return core::Status::Invalid("detector '" + dets[di].id +
                                    "': PCRE2 cannot compile '" + pattern + "'");
@@ -244,8 +251,9 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
         // Found from its hotwords: Hyperscan looks for the (literal, cheap)
         // hotwords, and the pattern runs only within reach of them.
         for (const auto& h : d.hotwords) {
-          add_entry({di, *re, d.max_width, Recover::kNear, d.window + d.max_width},
-                    EscapeLiteral(h), HS_FLAG_CASELESS);
+          add_entry(
+              {di, *re, d.max_width, Recover::kNear, d.window + d.max_width},
+              EscapeLiteral(h), HS_FLAG_CASELESS);
         }
       } else {
         add_entry({di, *re, d.max_width,
@@ -296,7 +304,8 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
         for (auto& f : forms) {
           if (names && f.size() < 5) continue;
           std::string key = std::to_string(di) + "\x1f" + core::AsciiLower(f);
-          auto [it, fresh] = lit_index.emplace(key, static_cast<int32_t>(im.groups.size()));
+          auto [it, fresh] =
+              lit_index.emplace(key, static_cast<int32_t>(im.groups.size()));
           if (fresh) {
             im.groups.emplace_back();
             // Exact-case literals run 2.5x faster than caseless ones; names
@@ -305,7 +314,8 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
             std::vector<std::string> variants = {f};
             if (names) variants = NameVariants(f);
             for (auto& v : variants) {
-              im.literals.push_back({di, static_cast<uint32_t>(v.size()), it->second});
+              im.literals.push_back(
+                  {di, static_cast<uint32_t>(v.size()), it->second});
               lit_text.push_back(std::move(v));
             }
           }
@@ -327,31 +337,38 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
       h.Update(std::string(1, '\0') + std::to_string(flags[i]) + "\n");
     }
     std::string key = h.HexDigest();
-    im.db = CachedDb(options.cache_dir, key, &m->stats_.pattern_db_cached,
-                     [&](std::string* err) -> hs_database_t* {
-      std::vector<const char*> ptrs;
-      std::vector<unsigned> ids;
-      for (size_t i = 0; i < exprs.size(); ++i) {
-        ptrs.push_back(exprs[i].c_str());
-        ids.push_back(static_cast<unsigned>(i));
-      }
-      hs_database_t* db = nullptr;
-      hs_compile_error_t* ce = nullptr;
-      if (hs_compile_multi(ptrs.data(), flags.data(), ids.data(),
-                           static_cast<unsigned>(ptrs.size()), HS_MODE_BLOCK,
-                           nullptr, &db, &ce) != HS_SUCCESS) {
-        int bad = ce ? ce->expression : -1;
-        *err = "Hyperscan: " + std::string(ce && ce->message ? ce->message : "?");
-        if (bad >= 0) *err += " in detector '" + dets[im.entries[bad].detector].id + "'";
-        hs_free_compile_error(ce);
-        return nullptr;
-      }
-      return db;
-    }, &error);
+    im.db = CachedDb(
+        options.cache_dir, key, &m->stats_.pattern_db_cached,
+        [&](std::string* err) -> hs_database_t* {
+          std::vector<const char*> ptrs;
+          std::vector<unsigned> ids;
+          for (size_t i = 0; i < exprs.size(); ++i) {
+            ptrs.push_back(exprs[i].c_str());
+            ids.push_back(static_cast<unsigned>(i));
+          }
+          hs_database_t* db = nullptr;
+          hs_compile_error_t* ce = nullptr;
+          if (hs_compile_multi(ptrs.data(), flags.data(), ids.data(),
+                               static_cast<unsigned>(ptrs.size()),
+                               HS_MODE_BLOCK, nullptr, &db,
+                               &ce) != HS_SUCCESS) {
+            int bad = ce ? ce->expression : -1;
+            *err = "Hyperscan: " +
+                   std::string(ce && ce->message ? ce->message : "?");
+            if (bad >= 0)
+              *err +=
+                  " in detector '" + dets[im.entries[bad].detector].id + "'";
+            hs_free_compile_error(ce);
+            return nullptr;
+          }
+          return db;
+        },
+        &error);
     if (!im.db) return core::Status::Invalid(error);
   }
   auto literal_db = [&](const std::vector<std::string>& lits, unsigned flag,
-                        const std::string& kind, bool* cached) -> core::Result<hs_database_t*> {
+                        const std::string& kind,
+                        bool* cached) -> core::Result<hs_database_t*> {
     if (lits.empty()) return static_cast<hs_database_t*>(nullptr);
     core::Sha256 h;
     h.Update(kind + "\n" + version + "\n" + std::to_string(flag) + "\n");
@@ -360,39 +377,43 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
       h.Update(std::string_view("\0", 1));
     }
     std::string key = h.HexDigest();
-    hs_database_t* db = CachedDb(options.cache_dir, key, cached,
-                                 [&](std::string* err) -> hs_database_t* {
-      std::vector<const char*> ptrs;
-      std::vector<size_t> lens;
-      std::vector<unsigned> fl, ids;
-      for (size_t i = 0; i < lits.size(); ++i) {
-        ptrs.push_back(lits[i].data());
-        lens.push_back(lits[i].size());
-        fl.push_back(flag);
-        ids.push_back(static_cast<unsigned>(i));
-      }
-      hs_database_t* out = nullptr;
-      hs_compile_error_t* ce = nullptr;
-      if (hs_compile_lit_multi(ptrs.data(), fl.data(), ids.data(), lens.data(),
-                               static_cast<unsigned>(ptrs.size()), HS_MODE_BLOCK,
-                               nullptr, &out, &ce) != HS_SUCCESS) {
-        *err = "Hyperscan " + kind + ": " +
-               std::string(ce && ce->message ? ce->message : "?");
-        hs_free_compile_error(ce);
-        return nullptr;
-      }
-      return out;
-    }, &error);
+    hs_database_t* db = CachedDb(
+        options.cache_dir, key, cached,
+        [&](std::string* err) -> hs_database_t* {
+          std::vector<const char*> ptrs;
+          std::vector<size_t> lens;
+          std::vector<unsigned> fl, ids;
+          for (size_t i = 0; i < lits.size(); ++i) {
+            ptrs.push_back(lits[i].data());
+            lens.push_back(lits[i].size());
+            fl.push_back(flag);
+            ids.push_back(static_cast<unsigned>(i));
+          }
+          hs_database_t* out = nullptr;
+          hs_compile_error_t* ce = nullptr;
+          if (hs_compile_lit_multi(
+                  ptrs.data(), fl.data(), ids.data(), lens.data(),
+                  static_cast<unsigned>(ptrs.size()), HS_MODE_BLOCK, nullptr,
+                  &out, &ce) != HS_SUCCESS) {
+            *err = "Hyperscan " + kind + ": " +
+                   std::string(ce && ce->message ? ce->message : "?");
+            hs_free_compile_error(ce);
+            return nullptr;
+          }
+          return out;
+        },
+        &error);
     if (!db) return core::Status::Invalid(error);
     return db;
   };
-  auto roster_db = literal_db(lit_text, 0, "literals",
-                              &m->stats_.literal_db_cached);
+  auto roster_db =
+      literal_db(lit_text, 0, "literals", &m->stats_.literal_db_cached);
   if (!roster_db.ok()) return roster_db.status();
   im.lit_db = *roster_db;
   bool unused = false;
   for (int v = 0; v < 2; ++v) {
-    auto tdb = literal_db(term_text[v], 0, v ? "folded-terms" : "terms", &unused);
+    auto tdb =
+        literal_db(term_text[v], 0, v ? "folded-terms" : "terms", &unused);
     if (!tdb.ok()) return tdb.status();
     im.term_db[v] = *tdb;
   }
@@ -434,12 +455,14 @@ bool Matcher::Find(std::string_view text, std::string_view view,
             OnMatch, &ctx);
     complete &= !ctx.capped;
     // Stage 2: span recovery, per entry, at each distinct end offset.
-    std::sort(sd.cands.begin(), sd.cands.end(), [](const Candidate& a, const Candidate& b) {
-      return a.id != b.id ? a.id < b.id : a.end < b.end;
-    });
+    std::sort(sd.cands.begin(), sd.cands.end(),
+              [](const Candidate& a, const Candidate& b) {
+                return a.id != b.id ? a.id < b.id : a.end < b.end;
+              });
     for (size_t i = 0; i < sd.cands.size(); ++i) {
       const Candidate& c = sd.cands[i];
-      if (i > 0 && sd.cands[i - 1].id == c.id && sd.cands[i - 1].end == c.end) continue;
+      if (i > 0 && sd.cands[i - 1].id == c.id && sd.cands[i - 1].end == c.end)
+        continue;
       const Entry& e = im.entries[c.id];
       if (e.detector == kObfuscationSign) {
         signs = true;
@@ -450,12 +473,13 @@ bool Matcher::Find(std::string_view text, std::string_view view,
         // The match that ends exactly at c.end, leftmost first.
         size_t start = c.end > e.max_width ? c.end - e.max_width : 0;
         while (start <= c.end) {
-          if (pcre2_match(e.re, reinterpret_cast<PCRE2_SPTR>(text.data()), c.end,
-                          start, 0, sd.md, nullptr) < 0)
+          if (pcre2_match(e.re, reinterpret_cast<PCRE2_SPTR>(text.data()),
+                          c.end, start, 0, sd.md, nullptr) < 0)
             break;
           PCRE2_SIZE* ov = pcre2_get_ovector_pointer(sd.md);
           if (ov[1] == c.end && ov[1] > ov[0]) {
-            out.push_back({e.detector, static_cast<uint32_t>(ov[0]), c.end, -1});
+            out.push_back(
+                {e.detector, static_cast<uint32_t>(ov[0]), c.end, -1});
             break;
           }
           start = ov[0] + 1;
@@ -473,8 +497,8 @@ bool Matcher::Find(std::string_view text, std::string_view view,
            ++k)
         ++stop;
       while (start < stop) {
-        if (pcre2_match(e.re, reinterpret_cast<PCRE2_SPTR>(text.data()), stop, start,
-                        0, sd.md, nullptr) < 0)
+        if (pcre2_match(e.re, reinterpret_cast<PCRE2_SPTR>(text.data()), stop,
+                        start, 0, sd.md, nullptr) < 0)
           break;
         PCRE2_SIZE* ov = pcre2_get_ovector_pointer(sd.md);
         if (ov[1] > ov[0] &&
@@ -489,8 +513,8 @@ bool Matcher::Find(std::string_view text, std::string_view view,
   if (im.lit_db) {
     sd.cands.clear();
     MatchCtx ctx{&sd.cands};
-    hs_scan(im.lit_db, text.data(), static_cast<unsigned>(text.size()), 0, sd.lit,
-            OnMatch, &ctx);
+    hs_scan(im.lit_db, text.data(), static_cast<unsigned>(text.size()), 0,
+            sd.lit, OnMatch, &ctx);
     complete &= !ctx.capped;
     for (const Candidate& c : sd.cands) {
       const Literal& l = im.literals[c.id];
@@ -498,7 +522,9 @@ bool Matcher::Find(std::string_view text, std::string_view view,
       uint32_t b = c.end - l.length;
       auto uc = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
       if (b > 0 && IsWordChar(uc(b - 1))) continue;
-      if (c.end < text.size() && IsWordChar(uc(c.end)) && text[c.end - 1] != '.') continue;
+      if (c.end < text.size() && IsWordChar(uc(c.end)) &&
+          text[c.end - 1] != '.')
+        continue;
       out.push_back({l.detector, b, c.end, l.group});
     }
   }
@@ -508,8 +534,8 @@ bool Matcher::Find(std::string_view text, std::string_view view,
     const std::string& lt = sd.lower;
     sd.cands.clear();
     MatchCtx ctx{&sd.cands};
-    hs_scan(im.term_db[0], lt.data(), static_cast<unsigned>(lt.size()), 0, sd.term[0],
-            OnMatch, &ctx);
+    hs_scan(im.term_db[0], lt.data(), static_cast<unsigned>(lt.size()), 0,
+            sd.term[0], OnMatch, &ctx);
     complete &= !ctx.capped;
     for (const Candidate& c : sd.cands) {
       const Impl::Term& t = im.terms[0][c.id];
@@ -525,8 +551,8 @@ bool Matcher::Find(std::string_view text, std::string_view view,
     const std::string& vt = sd.view.text;
     sd.cands.clear();
     MatchCtx ctx{&sd.cands};
-    hs_scan(im.term_db[1], vt.data(), static_cast<unsigned>(vt.size()), 0, sd.term[1],
-            OnMatch, &ctx);
+    hs_scan(im.term_db[1], vt.data(), static_cast<unsigned>(vt.size()), 0,
+            sd.term[1], OnMatch, &ctx);
     complete &= !ctx.capped;
     for (const Candidate& c : sd.cands) {
       const Impl::Term& t = im.terms[1][c.id];
@@ -540,11 +566,12 @@ bool Matcher::Find(std::string_view text, std::string_view view,
   }
   // Per detector keep the longest of overlapping spans (an e-mail address
   // reports several ends; "Maria Garcia" also contains "Maria G").
-  std::sort(out.begin() + first_out, out.end(), [](const Span& a, const Span& b) {
-    if (a.detector != b.detector) return a.detector < b.detector;
-    if (a.begin != b.begin) return a.begin < b.begin;
-    return a.end > b.end;
-  });
+  std::sort(out.begin() + first_out, out.end(),
+            [](const Span& a, const Span& b) {
+              if (a.detector != b.detector) return a.detector < b.detector;
+              if (a.begin != b.begin) return a.begin < b.begin;
+              return a.end > b.end;
+            });
   size_t w = first_out;
   for (size_t i = first_out; i < out.size(); ++i) {
     if (w > first_out && out[w - 1].detector == out[i].detector &&

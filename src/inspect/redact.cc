@@ -7,7 +7,9 @@ namespace steward::inspect {
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsContinuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+bool IsContinuation(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
 
 // Appends the first UTF-8 character of `s` starting at i; returns its length.
 size_t CharLen(std::string_view s, size_t i) {
@@ -61,7 +63,8 @@ std::string RedactValue(std::string_view v, policy::Redaction how) {
           start = true;
         } else if (start) {
           out.append(v.substr(i, n));
-          if (how == Redaction::kInitials || how == Redaction::kWord) out.append("***");
+          if (how == Redaction::kInitials || how == Redaction::kWord)
+            out.append("***");
           start = false;
         }
         i += n;

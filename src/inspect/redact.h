@@ -18,6 +18,7 @@ std::string RedactValue(std::string_view value, policy::Redaction how);
 // the match replaced by its redaction, other digit runs in the context masked,
 // newlines and tabs shown as spaces, cut at UTF-8 boundaries.
 std::string Excerpt(std::string_view text, size_t begin, size_t end,
-                    policy::Redaction how, bool show_value, size_t context = 24);
+                    policy::Redaction how, bool show_value,
+                    size_t context = 24);
 
 }  // namespace steward::inspect

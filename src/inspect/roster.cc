@@ -25,7 +25,8 @@ struct Table {
   std::map<std::string, size_t> cols;
   std::vector<core::CsvRecord> rows;
 
-  const std::string* Get(const core::CsvRecord& r, const std::string& col) const {
+  const std::string* Get(const core::CsvRecord& r,
+                         const std::string& col) const {
     auto it = cols.find(col);
     if (it == cols.end() || it->second >= r.fields.size()) return nullptr;
     return &r.fields[it->second];
@@ -50,7 +51,8 @@ core::Result<Table> ReadTable(const fs::path& file, core::Sha256& hash,
     if (t.cols.empty()) {
       for (size_t i = 0; i < r.fields.size(); ++i) {
         std::string name = r.fields[i];
-        while (!name.empty() && (name.back() == ' ' || name.back() == '\r')) name.pop_back();
+        while (!name.empty() && (name.back() == ' ' || name.back() == '\r'))
+          name.pop_back();
         if (skip_cols.count(name)) skip_index = i;
         if (!name.empty()) t.cols.emplace(name, i);
       }
@@ -110,7 +112,8 @@ core::Result<Roster> LoadOneRoster(const std::string& dir) {
   fs::path d(dir);
   std::error_code ec;
   if (!fs::exists(d / "users.csv", ec))
-    return core::Status::NotFound(dir + ": no users.csv (is this a OneRoster export folder?)");
+    return core::Status::NotFound(
+        dir + ": no users.csv (is this a OneRoster export folder?)");
   roster.version = "1.1";
   if (fs::exists(d / "manifest.csv", ec)) {
     auto m = ReadTable(d / "manifest.csv", hash, roster.issues);
@@ -123,19 +126,23 @@ core::Result<Roster> LoadOneRoster(const std::string& dir) {
   if (fs::exists(d / "orgs.csv", ec)) {
     auto orgs = ReadTable(d / "orgs.csv", hash, roster.issues);
     if (orgs.ok())
-      for (const auto& r : orgs->rows) org_names[orgs->Val(r, "sourcedId")] = orgs->Val(r, "name");
+      for (const auto& r : orgs->rows)
+        org_names[orgs->Val(r, "sourcedId")] = orgs->Val(r, "name");
   }
   auto users = ReadTable(d / "users.csv", hash, roster.issues, {"password"});
   if (!users.ok()) return users.status();
   // 1.2: roles come from roles.csv (userSourcedId, role, orgSourcedId).
-  std::unordered_map<std::string, std::pair<std::string, std::vector<std::string>>> roles;
+  std::unordered_map<std::string,
+                     std::pair<std::string, std::vector<std::string>>>
+      roles;
   if (fs::exists(d / "roles.csv", ec)) {
     auto rt = ReadTable(d / "roles.csv", hash, roster.issues);
     if (rt.ok())
       for (const auto& r : rt->rows) {
         auto& e = roles[rt->Val(r, "userSourcedId")];
         std::string role = rt->Val(r, "role");
-        if (e.first.empty() || rt->Val(r, "roleType") == "primary") e.first = role;
+        if (e.first.empty() || rt->Val(r, "roleType") == "primary")
+          e.first = role;
         std::string org = rt->Val(r, "orgSourcedId");
         if (!org.empty()) e.second.push_back(org);
       }
@@ -143,13 +150,16 @@ core::Result<Roster> LoadOneRoster(const std::string& dir) {
   const Table& u = *users;
   for (const char* col : {"sourcedId", "givenName", "familyName"})
     if (!u.cols.count(col))
-      return core::Status::Corrupt(dir + "/users.csv:1: missing column '" + col + "'");
+      return core::Status::Corrupt(dir + "/users.csv:1: missing column '" +
+                                   col + "'");
   std::set<std::string> seen;
   for (const auto& r : u.rows) {
-    auto issue = [&](std::string m) { roster.issues.push_back({u.file, r.line, std::move(m)}); };
+    auto issue = [&](std::string m) {
+      roster.issues.push_back({u.file, r.line, std::move(m)});
+    };
     if (r.fields.size() < u.cols.size() / 2) {
-      issue("row has " + std::to_string(r.fields.size()) + " fields, header has " +
-            std::to_string(u.cols.size()));
+      issue("row has " + std::to_string(r.fields.size()) +
+            " fields, header has " + std::to_string(u.cols.size()));
       continue;
     }
     Person p;
@@ -158,10 +168,20 @@ core::Result<Roster> LoadOneRoster(const std::string& dir) {
     p.family = u.Val(r, "familyName");
     p.middle = u.Val(r, "middleName");
     p.preferred_given = u.Val(r, "preferredGivenName");
-    if (p.preferred_given.empty()) p.preferred_given = u.Val(r, "prefferedGivenName");
-    if (p.id.empty()) { issue("no sourcedId"); continue; }
-    if (!seen.insert(p.id).second) { issue("duplicate sourcedId '" + p.id + "'"); continue; }
-    if (p.given.empty() || p.family.empty()) { issue("no givenName or familyName"); continue; }
+    if (p.preferred_given.empty())
+      p.preferred_given = u.Val(r, "prefferedGivenName");
+    if (p.id.empty()) {
+      issue("no sourcedId");
+      continue;
+    }
+    if (!seen.insert(p.id).second) {
+      issue("duplicate sourcedId '" + p.id + "'");
+      continue;
+    }
+    if (p.given.empty() || p.family.empty()) {
+      issue("no givenName or familyName");
+      continue;
+    }
     if (u.Val(r, "status") == "tobedeleted") continue;
     std::vector<std::string> org_ids = SplitList(u.Val(r, "orgSourcedIds"));
     p.role = u.Val(r, "role");
@@ -173,7 +193,10 @@ core::Result<Roster> LoadOneRoster(const std::string& dir) {
       std::string primary = u.Val(r, "primaryOrgSourcedId");
       if (!primary.empty()) org_ids.push_back(primary);
     }
-    if (p.role.empty()) { issue("no role (users.csv 'role' or roles.csv)"); continue; }
+    if (p.role.empty()) {
+      issue("no role (users.csv 'role' or roles.csv)");
+      continue;
+    }
     p.student = IsStudentRole(p.role);
     if (!p.student && !IsEmployeeRole(p.role)) continue;  // guardians, parents
     for (const auto& o : org_ids) {
@@ -183,7 +206,8 @@ core::Result<Roster> LoadOneRoster(const std::string& dir) {
     p.grades = u.Val(r, "grades");
     std::string ident = u.Val(r, "identifier");
     if (!ident.empty()) p.identifiers.push_back(ident);
-    for (auto& x : ParseUserIds(u.Val(r, "userIds"))) p.identifiers.push_back(x);
+    for (auto& x : ParseUserIds(u.Val(r, "userIds")))
+      p.identifiers.push_back(x);
     roster.people.push_back(std::move(p));
   }
   roster.hash = hash.HexDigest();

@@ -18,8 +18,8 @@ struct Person {
   std::string given, middle, family, preferred_given;
   std::string role;  // OneRoster role: student, teacher, administrator, aide...
   bool student = false;
-  std::vector<std::string> schools;  // org names
-  std::string grades;                // CEDS codes, "05" or "09,10"
+  std::vector<std::string> schools;      // org names
+  std::string grades;                    // CEDS codes, "05" or "09,10"
   std::vector<std::string> identifiers;  // identifier + userIds values
   std::string FullName() const { return given + " " + family; }
 };

@@ -57,8 +57,8 @@ bool ValidSsn(std::string_view s) {
   if (group == 0 || serial == 0) return false;
   if (AllSame(d)) return false;
   static constexpr std::array<std::string_view, 6> kSamples = {
-      "078051120", "219099999", "123456789", "987654320", "111111111",
-      "457555462"};
+      "078051120", "219099999", "123456789",
+      "987654320", "111111111", "457555462"};
   for (auto x : kSamples)
     if (d == x) return false;
   return true;
@@ -91,18 +91,21 @@ bool ValidPaymentCard(std::string_view s) {
   int p6 = ToInt(d.substr(0, 6));
   size_t n = d.size();
   bool issuer =
-      (d[0] == '4' && (n == 13 || n == 16 || n == 19)) ||            // Visa
-      ((p2 >= 51 && p2 <= 55) && n == 16) ||                          // MC
-      ((p4 >= 2221 && p4 <= 2720) && n == 16) ||                      // MC 2-series
-      ((p2 == 34 || p2 == 37) && n == 15) ||                          // Amex
+      (d[0] == '4' && (n == 13 || n == 16 || n == 19)) ||  // Visa
+      ((p2 >= 51 && p2 <= 55) && n == 16) ||               // MC
+      ((p4 >= 2221 && p4 <= 2720) && n == 16) ||           // MC 2-series
+      ((p2 == 34 || p2 == 37) && n == 15) ||               // Amex
       ((p4 == 6011 || p2 == 65 || (p3 >= 644 && p3 <= 649) ||
-        (p6 >= 622126 && p6 <= 622925)) && n >= 16) ||                // Discover
-      ((p2 == 35) && n >= 16) ||  // JCB (3528-3589; the whole 35 range accepted)
-      ((p4 == 2131 || p4 == 1800) && n == 15) ||                      // JCB 15
+        (p6 >= 622126 && p6 <= 622925)) &&
+       n >= 16) ||  // Discover
+      ((p2 == 35) &&
+       n >= 16) ||  // JCB (3528-3589; the whole 35 range accepted)
+      ((p4 == 2131 || p4 == 1800) && n == 15) ||  // JCB 15
       (((p3 >= 300 && p3 <= 305) || p2 == 36 || p2 == 38 || p2 == 39) &&
-       n >= 14) ||                                                    // Diners
-      (p2 == 62 && n >= 16) ||                                        // UnionPay
-      ((p2 == 50 || (p2 >= 56 && p2 <= 69) || p4 == 604) && n >= 12);  // Maestro
+       n >= 14) ||              // Diners
+      (p2 == 62 && n >= 16) ||  // UnionPay
+      ((p2 == 50 || (p2 >= 56 && p2 <= 69) || p4 == 604) &&
+       n >= 12);  // Maestro
   // Issuers' published test numbers never belong to a person.
   static constexpr std::array<std::string_view, 10> kTestCards = {
       "4111111111111111", "4012888888881881", "4222222222222",
@@ -135,7 +138,8 @@ bool ValidPhoneAny(std::string_view s) {
 
 bool ValidEmail(std::string_view s) {
   size_t at = s.find('@');
-  if (at == std::string_view::npos || at == 0 || s.find('@', at + 1) != std::string_view::npos)
+  if (at == std::string_view::npos || at == 0 ||
+      s.find('@', at + 1) != std::string_view::npos)
     return false;
   std::string_view local = s.substr(0, at), domain = s.substr(at + 1);
   if (local.front() == '.' || local.back() == '.' ||
@@ -158,16 +162,20 @@ bool ValidDate(std::string_view s) {
       "jul", "aug", "sep", "oct", "nov", "dec"};
   int y = -1, m = -1, d = -1;
   std::string lower;
-  for (char c : s) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (char c : s)
+    lower.push_back(
+        static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   for (size_t i = 0; i < kMonths.size(); ++i)
-    if (lower.find(kMonths[i]) != std::string::npos) m = static_cast<int>(i) + 1;
+    if (lower.find(kMonths[i]) != std::string::npos)
+      m = static_cast<int>(i) + 1;
   // Numeric fields in order of appearance.
   std::array<std::string, 3> nums;
   size_t k = 0;
   for (size_t i = 0; i < s.size() && k < 3;) {
     if (std::isdigit(static_cast<unsigned char>(s[i]))) {
       size_t j = i;
-      while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
+      while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j])))
+        ++j;
       nums[k++] = std::string(s.substr(i, j - i));
       i = j;
     } else {
@@ -182,9 +190,12 @@ bool ValidDate(std::string_view s) {
   } else {
     if (k != 3) return false;
     if (nums[0].size() == 4) {
-      y = std::stoi(nums[0]); m = std::stoi(nums[1]); d = std::stoi(nums[2]);
+      y = std::stoi(nums[0]);
+      m = std::stoi(nums[1]);
+      d = std::stoi(nums[2]);
     } else {
-      m = std::stoi(nums[0]); d = std::stoi(nums[1]);
+      m = std::stoi(nums[0]);
+      d = std::stoi(nums[1]);
       if (nums[2].size() == 2) {
         y = 1900 + std::stoi(nums[2]);
         if (y < 1930) y += 100;
@@ -196,18 +207,21 @@ bool ValidDate(std::string_view s) {
     }
   }
   if (m < 1 || m > 12 || d < 1) return false;
-  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30,
+                                  31, 31, 30, 31, 30, 31};
   if (d > kDays[m - 1]) return false;
   bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
   if (m == 2 && d == 29 && !leap) return false;
   auto now = std::chrono::system_clock::now();
   int this_year = static_cast<int>(
-      std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(now)).year());
+      std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(now))
+          .year());
   return y >= 1900 && y <= this_year + 1;
 }
 
 bool ValidCaDriverLicense(std::string_view s) {
-  if (s.size() != 8 || !std::isalpha(static_cast<unsigned char>(s[0]))) return false;
+  if (s.size() != 8 || !std::isalpha(static_cast<unsigned char>(s[0])))
+    return false;
   std::string_view d = s.substr(1);
   for (char c : d)
     if (!std::isdigit(static_cast<unsigned char>(c))) return false;

@@ -3,6 +3,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <hs/hs.h>
 #include <pcre2.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,7 +12,6 @@
 #include <regex>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "core/hash.h"
 #include "core/text.h"
@@ -109,7 +109,8 @@ class Reader {
   }
 
   // Keys not in `known` are reported: a typo must not silently do nothing.
-  void CheckKeys(const toml::table& t, std::initializer_list<std::string_view> known,
+  void CheckKeys(const toml::table& t,
+                 std::initializer_list<std::string_view> known,
                  std::string_view what) {
     for (auto&& [k, v] : t) {
       if (std::find(known.begin(), known.end(), k.str()) == known.end())
@@ -163,8 +164,8 @@ void ReadClauses(Reader& r, const toml::table& root, PolicyPack& p) {
     c.title = r.Str(t, "title", true);
     c.summary = r.Str(t, "summary", false);
     c.modes = r.StrList(t, "mode");
-    static const std::set<std::string> kModes = {"enforce", "detect", "workflow",
-                                                 "record", "inform"};
+    static const std::set<std::string> kModes = {
+        "enforce", "detect", "workflow", "record", "inform"};
     if (c.modes.empty()) r.Error(t, "clause '" + c.id + "' has no mode");
     for (const auto& m : c.modes)
       if (!kModes.count(m))
@@ -204,12 +205,31 @@ void ReadCategories(Reader& r, const toml::table& root, PolicyPack& p) {
 void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
   r.EachTable(root, "detector", [&](const toml::table& t) {
     r.CheckKeys(t,
-                {"id", "kind", "category", "clauses", "severity", "redact",
-                 "pattern", "prefilter", "caseless", "validator", "max_width", "lexicons",
-                 "fold_obfuscation", "roster_role", "roster_field", "hotwords",
-                 "negative", "window", "confidence", "hotword_boost",
-                 "negative_penalty", "require_hotword", "min_confidence",
-                 "min_count", "views"},
+                {"id",
+                 "kind",
+                 "category",
+                 "clauses",
+                 "severity",
+                 "redact",
+                 "pattern",
+                 "prefilter",
+                 "caseless",
+                 "validator",
+                 "max_width",
+                 "lexicons",
+                 "fold_obfuscation",
+                 "roster_role",
+                 "roster_field",
+                 "hotwords",
+                 "negative",
+                 "window",
+                 "confidence",
+                 "hotword_boost",
+                 "negative_penalty",
+                 "require_hotword",
+                 "min_confidence",
+                 "min_count",
+                 "views"},
                 "[[detector]]");
     Detector d;
     d.loc = r.Loc(t);
@@ -229,12 +249,14 @@ void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
     std::string sev = r.Str(t, "severity", false);
     if (!sev.empty()) {
       d.severity = ParseSeverity(sev);
-      if (!d.severity) r.Error(t, "detector '" + d.id + "': bad severity '" + sev + "'");
+      if (!d.severity)
+        r.Error(t, "detector '" + d.id + "': bad severity '" + sev + "'");
     }
     std::string red = r.Str(t, "redact", false);
     if (!red.empty()) {
       d.redaction = ParseRedaction(red);
-      if (!d.redaction) r.Error(t, "detector '" + d.id + "': unknown redact '" + red + "'");
+      if (!d.redaction)
+        r.Error(t, "detector '" + d.id + "': unknown redact '" + red + "'");
     }
     d.pattern = r.Str(t, "pattern", d.kind == DetectorKind::kRegex);
     d.prefilter = r.Str(t, "prefilter", false);
@@ -255,7 +277,8 @@ void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
     d.window = r.Num<uint32_t>(t, "window", d.window);
     d.confidence = r.Num<double>(t, "confidence", d.confidence);
     d.hotword_boost = r.Num<double>(t, "hotword_boost", d.hotword_boost);
-    d.negative_penalty = r.Num<double>(t, "negative_penalty", d.negative_penalty);
+    d.negative_penalty =
+        r.Num<double>(t, "negative_penalty", d.negative_penalty);
     d.require_hotword = r.Bool(t, "require_hotword", false);
     d.min_confidence = r.Num<double>(t, "min_confidence", d.min_confidence);
     d.min_count = r.Num<uint32_t>(t, "min_count", d.min_count);
@@ -263,7 +286,8 @@ void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
       if (v < 0 || v > 1)
         r.Error(t, "detector '" + d.id + "': confidences must be in [0,1]");
     if (d.kind == DetectorKind::kLexicon && d.lexicons.empty())
-      r.Error(t, "detector '" + d.id + "': a lexicon detector needs 'lexicons'");
+      r.Error(t,
+              "detector '" + d.id + "': a lexicon detector needs 'lexicons'");
     if (d.max_width == 0 || d.max_width > 4096)
       r.Error(t, "detector '" + d.id + "': max_width must be 1..4096");
     p.detectors.push_back(std::move(d));
@@ -318,8 +342,10 @@ void ReadCombinations(Reader& r, const toml::table& root, PolicyPack& p) {
     c.any_of = r.StrList(t, "any_of");
     c.clauses = r.StrList(t, "clauses");
     std::string sev = r.Str(t, "severity", true);
-    if (auto s = ParseSeverity(sev)) c.severity = *s;
-    else if (!sev.empty()) r.Error(t, "combination '" + c.id + "': bad severity '" + sev + "'");
+    if (auto s = ParseSeverity(sev))
+      c.severity = *s;
+    else if (!sev.empty())
+      r.Error(t, "combination '" + c.id + "': bad severity '" + sev + "'");
     if (c.all_of.empty() || c.any_of.empty())
       r.Error(t, "combination '" + c.id + "' needs both 'all_of' and 'any_of'");
     p.combinations.push_back(std::move(c));
@@ -339,8 +365,10 @@ void ReadRules(Reader& r, const toml::table& root, PolicyPack& p) {
     u.categories = r.StrList(t, "categories");
     std::string sev = r.Str(t, "min_severity", false);
     if (!sev.empty()) {
-      if (auto s = ParseSeverity(sev)) u.min_severity = *s;
-      else r.Error(t, "rule '" + u.id + "': bad min_severity '" + sev + "'");
+      if (auto s = ParseSeverity(sev))
+        u.min_severity = *s;
+      else
+        r.Error(t, "rule '" + u.id + "': bad min_severity '" + sev + "'");
     }
     std::string dest = r.Str(t, "destination", false);
     if (!dest.empty()) u.destination = dest;
@@ -354,12 +382,15 @@ void ReadRules(Reader& r, const toml::table& root, PolicyPack& p) {
 void ReadLimits(Reader& r, const toml::table& root, PolicyPack& p) {
   const toml::table* t = root["limits"].as_table();
   if (!t) return;
-  r.CheckKeys(*t, {"max_item_bytes", "max_depth", "max_parts", "max_part_bytes"},
+  r.CheckKeys(*t,
+              {"max_item_bytes", "max_depth", "max_parts", "max_part_bytes"},
               "[limits]");
-  p.limits.max_item_bytes = r.Num<uint64_t>(*t, "max_item_bytes", p.limits.max_item_bytes);
+  p.limits.max_item_bytes =
+      r.Num<uint64_t>(*t, "max_item_bytes", p.limits.max_item_bytes);
   p.limits.max_depth = r.Num<uint32_t>(*t, "max_depth", p.limits.max_depth);
   p.limits.max_parts = r.Num<uint32_t>(*t, "max_parts", p.limits.max_parts);
-  p.limits.max_part_bytes = r.Num<uint64_t>(*t, "max_part_bytes", p.limits.max_part_bytes);
+  p.limits.max_part_bytes =
+      r.Num<uint64_t>(*t, "max_part_bytes", p.limits.max_part_bytes);
 }
 
 // Compiles one pattern alone in Hyperscan and PCRE2, as the matcher will.
@@ -367,8 +398,8 @@ std::string CheckPattern(const Detector& d) {
   hs_database_t* db = nullptr;
   hs_compile_error_t* err = nullptr;
   const std::string& stage1 = d.prefilter.empty() ? d.pattern : d.prefilter;
-  if (hs_compile(stage1.c_str(), HyperscanFlags(d), HS_MODE_BLOCK, nullptr,
-                 &db, &err) != HS_SUCCESS) {
+  if (hs_compile(stage1.c_str(), HyperscanFlags(d), HS_MODE_BLOCK, nullptr, &db,
+                 &err) != HS_SUCCESS) {
     std::string m = std::string("Hyperscan cannot compile the ") +
                     (d.prefilter.empty() ? "pattern: " : "prefilter: ");
     m += err && err->message ? err->message : "unknown error";
@@ -378,9 +409,9 @@ std::string CheckPattern(const Detector& d) {
   hs_free_database(db);
   int code = 0;
   PCRE2_SIZE off = 0;
-  pcre2_code* re = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(d.pattern.c_str()),
-                                 d.pattern.size(), Pcre2Options(d), &code, &off,
-                                 nullptr);
+  pcre2_code* re =
+      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(d.pattern.c_str()),
+                    d.pattern.size(), Pcre2Options(d), &code, &off, nullptr);
   if (!re) {
     PCRE2_UCHAR buf[256];
     pcre2_get_error_message(code, buf, sizeof buf);
@@ -402,28 +433,35 @@ void Validate(PolicyPack& p, const LoadOptions& options,
   for (const Clause& c : p.clauses) {
     if (!std::regex_match(c.id, kClauseId))
       err(c.loc, "clause id '" + c.id + "' is not of the form E, E.2 or K.9.a");
-    if (!seen.insert(c.id).second) err(c.loc, "clause '" + c.id + "' defined twice");
+    if (!seen.insert(c.id).second)
+      err(c.loc, "clause '" + c.id + "' defined twice");
   }
   auto check_clauses = [&](const SourceLoc& loc, const std::string& who,
                            const std::vector<std::string>& ids) {
     for (const auto& id : ids)
-      if (!p.FindClause(id)) err(loc, who + " cites unknown clause '" + id + "'");
+      if (!p.FindClause(id))
+        err(loc, who + " cites unknown clause '" + id + "'");
   };
   seen.clear();
   for (const Category& c : p.categories) {
     if (!std::regex_match(c.id, kSlug))
-      err(c.loc, "category id '" + c.id + "' must be lower-case words joined by '-'");
-    if (!seen.insert(c.id).second) err(c.loc, "category '" + c.id + "' defined twice");
-    if (c.clauses.empty()) err(c.loc, "category '" + c.id + "' cites no clause");
+      err(c.loc,
+          "category id '" + c.id + "' must be lower-case words joined by '-'");
+    if (!seen.insert(c.id).second)
+      err(c.loc, "category '" + c.id + "' defined twice");
+    if (c.clauses.empty())
+      err(c.loc, "category '" + c.id + "' cites no clause");
     check_clauses(c.loc, "category '" + c.id + "'", c.clauses);
   }
   if (!p.FindCategory("not-inspected"))
     err({p.dir + "/pack.toml", 0},
-        "the pack must define the 'not-inspected' category (the engine emits it)");
+        "the pack must define the 'not-inspected' category (the engine emits "
+        "it)");
   seen.clear();
   std::set<std::string> lex_ids;
   for (const Lexicon& l : p.lexicons)
-    if (!lex_ids.insert(l.id).second) err(l.loc, "lexicon '" + l.id + "' defined twice");
+    if (!lex_ids.insert(l.id).second)
+      err(l.loc, "lexicon '" + l.id + "' defined twice");
   const auto& validators = KnownValidators();
   for (const Detector& d : p.detectors) {
     std::string who = "detector '" + d.id + "'";
@@ -436,9 +474,8 @@ void Validate(PolicyPack& p, const LoadOptions& options,
       std::string m = CheckPattern(d);
       if (!m.empty()) err(d.loc, who + ": " + m);
     }
-    if (!d.validator.empty() &&
-        std::find(validators.begin(), validators.end(), d.validator) ==
-            validators.end())
+    if (!d.validator.empty() && std::find(validators.begin(), validators.end(),
+                                          d.validator) == validators.end())
       err(d.loc, who + ": unknown validator '" + d.validator + "'");
     for (const auto& l : d.lexicons)
       if (!lex_ids.count(l)) err(d.loc, who + ": unknown lexicon '" + l + "'");
@@ -453,12 +490,15 @@ void Validate(PolicyPack& p, const LoadOptions& options,
   }
   for (const Combination& c : p.combinations) {
     for (const auto& id : c.all_of)
-      if (!p.FindCategory(id)) err(c.loc, "combination '" + c.id + "': unknown category '" + id + "'");
+      if (!p.FindCategory(id))
+        err(c.loc, "combination '" + c.id + "': unknown category '" + id + "'");
     for (const auto& id : c.any_of)
-      if (!p.FindCategory(id)) err(c.loc, "combination '" + c.id + "': unknown category '" + id + "'");
+      if (!p.FindCategory(id))
+        err(c.loc, "combination '" + c.id + "': unknown category '" + id + "'");
     check_clauses(c.loc, "combination '" + c.id + "'", c.clauses);
   }
-  static const std::set<std::string> kChannels = {"mail", "web", "publish", "scan"};
+  static const std::set<std::string> kChannels = {"mail", "web", "publish",
+                                                  "scan"};
   static const std::set<std::string> kActions = {"allow", "warn", "hold",
                                                  "quarantine", "reject"};
   static const std::set<std::string> kDest = {"any", "internal", "external",
@@ -470,9 +510,11 @@ void Validate(PolicyPack& p, const LoadOptions& options,
     if (u.clauses.empty()) err(u.loc, who + " cites no clause");
     check_clauses(u.loc, who, u.clauses);
     for (const auto& c : u.channels)
-      if (!kChannels.count(c)) err(u.loc, who + ": unknown channel '" + c + "'");
+      if (!kChannels.count(c))
+        err(u.loc, who + ": unknown channel '" + c + "'");
     for (const auto& c : u.categories)
-      if (!p.FindCategory(c)) err(u.loc, who + ": unknown category '" + c + "'");
+      if (!p.FindCategory(c))
+        err(u.loc, who + ": unknown category '" + c + "'");
     if (!u.action.empty() && !kActions.count(u.action))
       err(u.loc, who + ": unknown action '" + u.action +
                      "' (allow, warn, hold, quarantine, reject)");
@@ -494,8 +536,9 @@ std::optional<toml::table> ParseToml(const fs::path& file, core::Sha256& hash,
   try {
     return toml::parse(*data, file.string());
   } catch (const toml::parse_error& e) {
-    errors.push_back({{file.string(), static_cast<uint32_t>(e.source().begin.line)},
-                      std::string(e.description())});
+    errors.push_back(
+        {{file.string(), static_cast<uint32_t>(e.source().begin.line)},
+         std::string(e.description())});
     return std::nullopt;
   }
 }
@@ -520,7 +563,8 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
                "lexicon", "combination", "rule"},
               "pack.toml");
   if (const toml::table* t = (*root)["pack"].as_table()) {
-    r.CheckKeys(*t, {"name", "district", "version", "internal_domains"}, "[pack]");
+    r.CheckKeys(*t, {"name", "district", "version", "internal_domains"},
+                "[pack]");
     pack->name = r.Str(*t, "name", true);
     pack->district = r.Str(*t, "district", false);
     pack->version = r.Str(*t, "version", false);
@@ -539,9 +583,10 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
   for (auto& [name, table] : files) {
     Reader fr(name, &res.errors);
     if (name != main.string())
-      fr.CheckKeys(table, {"clause", "category", "detector", "lexicon",
-                           "combination", "rule"},
-                   fs::path(name).filename().string());
+      fr.CheckKeys(
+          table,
+          {"clause", "category", "detector", "lexicon", "combination", "rule"},
+          fs::path(name).filename().string());
     ReadClauses(fr, table, *pack);
     ReadCategories(fr, table, *pack);
     ReadLexicons(fr, table, dir, *pack, hash, res.errors);

@@ -14,7 +14,8 @@ namespace steward::policy {
 struct PackError {
   SourceLoc loc;
   std::string message;
-  std::string ToString() const;  // "policy/detectors.toml:12: unknown clause 'Z.9'"
+  std::string ToString()
+      const;  // "policy/detectors.toml:12: unknown clause 'Z.9'"
 };
 
 struct LoadResult {

@@ -6,9 +6,12 @@ namespace steward::policy {
 
 std::string_view SeverityName(Severity s) {
   switch (s) {
-    case Severity::kLow: return "low";
-    case Severity::kMedium: return "medium";
-    case Severity::kHigh: return "high";
+    case Severity::kLow:
+      return "low";
+    case Severity::kMedium:
+      return "medium";
+    case Severity::kHigh:
+      return "high";
   }
   return "low";
 }
@@ -26,8 +29,8 @@ std::string SourceLoc::ToString() const {
 
 template <typename T>
 static const T* FindById(const std::vector<T>& v, std::string_view id) {
-  auto it = std::find_if(v.begin(), v.end(),
-                         [&](const T& x) { return x.id == id; });
+  auto it =
+      std::find_if(v.begin(), v.end(), [&](const T& x) { return x.id == id; });
   return it == v.end() ? nullptr : &*it;
 }
 
@@ -61,8 +64,9 @@ Redaction PolicyPack::RedactionOf(const Detector& d) const {
 }
 
 const std::vector<std::string>& KnownValidators() {
-  static const std::vector<std::string> k = {
-      "ssn", "luhn", "nanp", "phone", "email", "date", "cadl", "ssid", "digits"};
+  static const std::vector<std::string> k = {"ssn",   "luhn",  "nanp",
+                                             "phone", "email", "date",
+                                             "cadl",  "ssid",  "digits"};
   return k;
 }
 

@@ -30,21 +30,21 @@ struct SourceLoc {
 enum class Mode { kEnforce, kDetect, kWorkflow, kRecord, kInform };
 
 struct Clause {
-  std::string id;       // "E.2", "K.9.a"
+  std::string id;  // "E.2", "K.9.a"
   std::string title;
-  std::string summary;  // the pack's own words
+  std::string summary;             // the pack's own words
   std::vector<std::string> modes;  // "enforce", "detect", ...
   SourceLoc loc;
 };
 
 // How an excerpt hides the matched value.
 enum class Redaction {
-  kLast4,    // ***-**-6789: digits but the last four masked
-  kEmail,    // j***@example.org
-  kInitials, // M*** G***
-  kWord,     // s***
-  kAll,      // [redacted]
-  kNone,     // shown as is (types, file names)
+  kLast4,     // ***-**-6789: digits but the last four masked
+  kEmail,     // j***@example.org
+  kInitials,  // M*** G***
+  kWord,      // s***
+  kAll,       // [redacted]
+  kNone,      // shown as is (types, file names)
 };
 
 struct Category {
@@ -78,7 +78,7 @@ struct Detector {
   std::string pattern;
   std::string prefilter;
   bool caseless = false;
-  std::string validator;  // "", "ssn", "luhn", "nanp", ...
+  std::string validator;    // "", "ssn", "luhn", "nanp", ...
   uint32_t max_width = 64;  // longest match, bytes; bounds span recovery
 
   // kLexicon
@@ -95,8 +95,8 @@ struct Detector {
   // Context.
   std::vector<std::string> hotwords;
   std::vector<std::string> negative;  // "sample", "example", "test"
-  uint32_t window = 60;      // bytes before and after the match
-  double confidence = 0.5;   // with no context
+  uint32_t window = 60;               // bytes before and after the match
+  double confidence = 0.5;            // with no context
   double hotword_boost = 0.4;
   double negative_penalty = 0.4;
   bool require_hotword = false;
@@ -131,16 +131,16 @@ struct Rule {
   std::vector<std::string> channels;    // mail, web, publish, scan
   std::vector<std::string> categories;  // empty: any
   Severity min_severity = Severity::kLow;
-  std::string destination = "any";     // any, internal, external
-  std::string action;                   // allow, warn, hold, quarantine, reject
+  std::string destination = "any";  // any, internal, external
+  std::string action;               // allow, warn, hold, quarantine, reject
   std::vector<std::string> clauses;
   std::string message;
   SourceLoc loc;
 };
 
 struct Limits {
-  uint64_t max_item_bytes = 64ull << 20;    // larger items: not-inspected
-  uint32_t max_depth = 16;                  // nested message/rfc822
+  uint64_t max_item_bytes = 64ull << 20;  // larger items: not-inspected
+  uint32_t max_depth = 16;                // nested message/rfc822
   uint32_t max_parts = 2000;
   uint64_t max_part_bytes = 32ull << 20;
 };

@@ -15,16 +15,17 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::vector<std::string> kGiven = {
-    "Maria", "Jose", "Emily", "Daniel", "Sofia", "Ethan", "Olivia", "Noah",
-    "Ava", "Liam", "Isabella", "Mateo", "Mia", "Lucas", "Camila", "Aiden",
-    "Harper", "Elijah", "Evelyn", "James", "Abigail", "Benjamin", "Luna",
-    "Henry", "Chloe", "Samuel", "Aria", "David", "Grace", "Joseph"};
+    "Maria",  "Jose",   "Emily",   "Daniel",   "Sofia",    "Ethan",
+    "Olivia", "Noah",   "Ava",     "Liam",     "Isabella", "Mateo",
+    "Mia",    "Lucas",  "Camila",  "Aiden",    "Harper",   "Elijah",
+    "Evelyn", "James",  "Abigail", "Benjamin", "Luna",     "Henry",
+    "Chloe",  "Samuel", "Aria",    "David",    "Grace",    "Joseph"};
 const std::vector<std::string> kFamily = {
-    "Garcia", "Martinez", "Nguyen", "Johnson", "Smith", "Lopez", "Hernandez",
-    "Patel", "Kim", "Brown", "Davis", "Rodriguez", "Wilson", "Anderson",
-    "Thomas", "Taylor", "Moore", "Jackson", "Lee", "Perez", "Thompson",
-    "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson",
-    "Walker", "Young"};
+    "Garcia",    "Martinez", "Nguyen",   "Johnson",  "Smith",  "Lopez",
+    "Hernandez", "Patel",    "Kim",      "Brown",    "Davis",  "Rodriguez",
+    "Wilson",    "Anderson", "Thomas",   "Taylor",   "Moore",  "Jackson",
+    "Lee",       "Perez",    "Thompson", "White",    "Harris", "Sanchez",
+    "Clark",     "Ramirez",  "Lewis",    "Robinson", "Walker", "Young"};
 const std::vector<std::string> kSentences = {
     "Thanks for sending the agenda for Thursday's staff meeting.",
     "The library will be closed on Friday for inventory.",
@@ -52,9 +53,10 @@ const std::vector<std::string> kSentences = {
     "The counselor's office has college application workshops this month.",
     "Here are the notes from the grade-level team meeting.",
 };
-const std::vector<std::string> kStreets = {"Fowler Avenue", "Herndon Road",
-    "Shaw Avenue", "Maple Street", "Oak Lane", "Willow Drive", "Cedar Court",
-    "Sunnyside Boulevard", "Temperance Avenue", "Locan Place"};
+const std::vector<std::string> kStreets = {
+    "Fowler Avenue",     "Herndon Road", "Shaw Avenue", "Maple Street",
+    "Oak Lane",          "Willow Drive", "Cedar Court", "Sunnyside Boulevard",
+    "Temperance Avenue", "Locan Place"};
 
 std::vector<std::string> ReadNames(const fs::path& f, size_t max) {
   std::vector<std::string> out;
@@ -64,8 +66,10 @@ std::vector<std::string> ReadNames(const fs::path& f, size_t max) {
     auto sp = line.find_first_of(" \t\r");
     if (sp != std::string::npos) line.resize(sp);
     if (line.size() < 2) continue;
-    for (auto& c : line) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    line[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(line[0])));
+    for (auto& c : line)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    line[0] =
+        static_cast<char>(std::toupper(static_cast<unsigned char>(line[0])));
     out.push_back(line);
   }
   return out;
@@ -73,7 +77,8 @@ std::vector<std::string> ReadNames(const fs::path& f, size_t max) {
 
 }  // namespace
 
-Corpus::Corpus(const CorpusOptions& o) : o_(o), state_(o.seed * 0x9E3779B97F4A7C15ull + 1) {
+Corpus::Corpus(const CorpusOptions& o)
+    : o_(o), state_(o.seed * 0x9E3779B97F4A7C15ull + 1) {
   if (!o.names_dir.empty()) {
     fs::path d(o.names_dir);
     given_ = ReadNames(d / "female_names.txt", 2000);
@@ -83,8 +88,9 @@ Corpus::Corpus(const CorpusOptions& o) : o_(o), state_(o.seed * 0x9E3779B97F4A7C
   }
   if (given_.size() < 10) given_ = kGiven;
   if (family_.size() < 10) family_ = kFamily;
-  schools_ = {"Lincoln Elementary", "Cedar Elementary", "Valley Elementary",
-              "Riverview Intermediate", "Granite Ridge Intermediate", "Buchanan High"};
+  schools_ = {"Lincoln Elementary",         "Cedar Elementary",
+              "Valley Elementary",          "Riverview Intermediate",
+              "Granite Ridge Intermediate", "Buchanan High"};
   static const char* kGrades[] = {"KG", "01", "02", "03", "04", "05", "06",
                                   "07", "08", "09", "10", "11", "12"};
   for (uint32_t i = 0; i < o.students; ++i) {
@@ -98,11 +104,13 @@ Corpus::Corpus(const CorpusOptions& o) : o_(o), state_(o.seed * 0x9E3779B97F4A7C
     size_t g = i % 13;
     p.grade = kGrades[g];
     p.school = schools_[g <= 5 ? i % 3 : g <= 8 ? 3 + i % 2 : 5];
-    p.email = core::AsciiLower(p.given + "." + p.family) + std::to_string(i) + "@students.example-usd.org";
+    p.email = core::AsciiLower(p.given + "." + p.family) + std::to_string(i) +
+              "@students.example-usd.org";
     p.id = fmt::format("{:07d}", 2000000 + i);
     students_.push_back(std::move(p));
   }
-  static const char* kRoles[] = {"teacher", "teacher", "teacher", "aide", "administrator"};
+  static const char* kRoles[] = {"teacher", "teacher", "teacher", "aide",
+                                 "administrator"};
   for (uint32_t i = 0; i < o.employees; ++i) {
     Person p;
     p.given = Pick(given_);
@@ -110,7 +118,8 @@ Corpus::Corpus(const CorpusOptions& o) : o_(o), state_(o.seed * 0x9E3779B97F4A7C
     p.role = kRoles[i % 5];
     p.id = fmt::format("E{:05d}", i + 1);
     p.school = schools_[i % schools_.size()];
-    p.email = core::AsciiLower(p.given.substr(0, 1) + p.family) + std::to_string(i) + "@example-usd.org";
+    p.email = core::AsciiLower(p.given.substr(0, 1) + p.family) +
+              std::to_string(i) + "@example-usd.org";
     employees_.push_back(std::move(p));
   }
 }
@@ -143,15 +152,20 @@ std::string Corpus::Ssn() {
 
 std::string Corpus::Card() {
   Pick(kGiven);
-  std::string d = "4" + fmt::format("{:014d}", (state_ >> 3) % 100000000000000ull);
+  std::string d =
+      "4" + fmt::format("{:014d}", (state_ >> 3) % 100000000000000ull);
   int sum = 0;  // Luhn check digit for the 15 digits plus one
   for (size_t i = 0; i < d.size(); ++i) {
     int v = d[d.size() - 1 - i] - '0';
-    if (i % 2 == 0) { v *= 2; if (v > 9) v -= 9; }
+    if (i % 2 == 0) {
+      v *= 2;
+      if (v > 9) v -= 9;
+    }
     sum += v;
   }
   d.push_back(static_cast<char>('0' + (10 - sum % 10) % 10));
-  return d.substr(0, 4) + " " + d.substr(4, 4) + " " + d.substr(8, 4) + " " + d.substr(12);
+  return d.substr(0, 4) + " " + d.substr(4, 4) + " " + d.substr(8, 4) + " " +
+         d.substr(12);
 }
 
 std::string Corpus::Phone() {
@@ -163,7 +177,8 @@ std::string Corpus::Phone() {
 std::string Corpus::Filler(size_t bytes) {
   std::string out;
   while (out.size() < bytes) {
-    for (int i = 0; i < 4 && out.size() < bytes; ++i) out += Pick(kSentences) + " ";
+    for (int i = 0; i < 4 && out.size() < bytes; ++i)
+      out += Pick(kSentences) + " ";
     out += "\n\n";
   }
   return out;
@@ -174,7 +189,8 @@ std::string Corpus::Message(uint64_t n, bool* violating) {
   const Person& to = AnyEmployee();
   Pick(kGiven);
   uint64_t r = state_ >> 11;
-  size_t span = o_.max_message > o_.min_message ? o_.max_message - o_.min_message : 1;
+  size_t span =
+      o_.max_message > o_.min_message ? o_.max_message - o_.min_message : 1;
   size_t body_size = o_.min_message + (r % span);
   bool bad = static_cast<double>((r >> 20) % 10000) < o_.violating * 10000;
   *violating = bad;
@@ -187,62 +203,79 @@ std::string Corpus::Message(uint64_t n, bool* violating) {
     switch ((r >> 30) % 10) {
       case 0:
         subject = "IEP paperwork for " + s.given;
-        body += fmt::format("Here is what you asked for. Student: {} {}, grade {}, {}.\n"
-                            "SSN: {}  Date of birth: 04/{:02d}/{}\n"
-                            "Her IEP goals and accommodations are in the attached notes; "
-                            "the 504 plan review is next month.\n\n",
-                            s.given, s.family, s.grade, s.school, Ssn(), 1 + r % 28, 2008 + r % 10);
+        body += fmt::format(
+            "Here is what you asked for. Student: {} {}, grade {}, {}.\n"
+            "SSN: {}  Date of birth: 04/{:02d}/{}\n"
+            "Her IEP goals and accommodations are in the attached notes; "
+            "the 504 plan review is next month.\n\n",
+            s.given, s.family, s.grade, s.school, Ssn(), 1 + r % 28,
+            2008 + r % 10);
         break;
       case 1:
         subject = "Semester grades";
         body += "Final grades for period 3 (please keep confidential):\n";
         for (int i = 0; i < 8; ++i) {
           const Person& x = AnyStudent();
-          body += fmt::format("{} {}, {}, GPA {}.{}\n", x.given, x.family, x.id, 1 + (r >> i) % 3, (r >> (i + 3)) % 10);
+          body += fmt::format("{} {}, {}, GPA {}.{}\n", x.given, x.family, x.id,
+                              1 + (r >> i) % 3, (r >> (i + 3)) % 10);
         }
         body += "\n";
         break;
       case 2:
         subject = "Discipline follow-up";
-        body += fmt::format("{} {} (student id {}) received a 3-day suspension after the fight "
-                            "on Tuesday. The incident report is with the principal.\n\n",
-                            s.given, s.family, s.id);
+        body += fmt::format(
+            "{} {} (student id {}) received a 3-day suspension after the fight "
+            "on Tuesday. The incident report is with the principal.\n\n",
+            s.given, s.family, s.id);
         break;
       case 3:
         subject = "Evaluation";
-        body += fmt::format("Attached is the draft performance evaluation for {} {}. "
-                            "We will also place the letter of reprimand in the personnel file.\n\n",
-                            e.given, e.family);
+        body += fmt::format(
+            "Attached is the draft performance evaluation for {} {}. "
+            "We will also place the letter of reprimand in the personnel "
+            "file.\n\n",
+            e.given, e.family);
         break;
       case 4:
         subject = "Login";
-        body += fmt::format("You can use my account while I am out. My password is Gr8{}!{}\n\n",
-                            s.family.substr(0, 3), r % 100);
+        body += fmt::format(
+            "You can use my account while I am out. My password is "
+            "Gr8{}!{}\n\n",
+            s.family.substr(0, 3), r % 100);
         break;
       case 5:
         subject = "FW: FW: good luck";
-        body += "Forward this to 10 people within 24 hours or you will have bad luck. "
-                "Do not break the chain! This is not a joke, it really works.\n\n";
+        body +=
+            "Forward this to 10 people within 24 hours or you will have bad "
+            "luck. "
+            "Do not break the chain! This is not a joke, it really works.\n\n";
         break;
       case 6:
         subject = "Field trip payment";
-        body += fmt::format("Please charge the card {} exp 09/28 for the bus deposit. Call me at {}.\n\n",
-                            Card(), Phone());
+        body += fmt::format(
+            "Please charge the card {} exp 09/28 for the bus deposit. Call me "
+            "at {}.\n\n",
+            Card(), Phone());
         break;
       case 7:
         subject = "Free lunch list";
-        body += fmt::format("{} {} qualifies for free and reduced meals; the family is also "
-                            "McKinney-Vento eligible (homeless youth). Home: {} {}.\n\n",
-                            s.given, s.family, 100 + r % 9000, Pick(kStreets));
+        body += fmt::format(
+            "{} {} qualifies for free and reduced meals; the family is also "
+            "McKinney-Vento eligible (homeless youth). Home: {} {}.\n\n",
+            s.given, s.family, 100 + r % 9000, Pick(kStreets));
         break;
       case 8:
         subject = "November";
-        body += "Please vote yes on Measure K this November and tell the parents in your "
-                "classes to do the same. The campaign needs volunteers for a phone bank.\n\n";
+        body +=
+            "Please vote yes on Measure K this November and tell the parents "
+            "in your "
+            "classes to do the same. The campaign needs volunteers for a phone "
+            "bank.\n\n";
         break;
       case 9:
         subject = "seriously";
-        body += "This is bullsh1t. You are an idiot and everyone hates you.\n\n";
+        body +=
+            "This is bullsh1t. You are an idiot and everyone hates you.\n\n";
         break;
     }
   }
@@ -251,11 +284,13 @@ std::string Corpus::Message(uint64_t n, bool* violating) {
   msg += fmt::format("From: {} {} <{}>\n", from.given, from.family, from.email);
   msg += fmt::format("To: {} {} <{}>\n", to.given, to.family, to.email);
   msg += fmt::format("Subject: {}\n", subject);
-  msg += fmt::format("Date: Mon, {} Sep 2026 {:02d}:{:02d}:00 -0700\n", 1 + n % 28, 7 + n % 10, n % 60);
+  msg += fmt::format("Date: Mon, {} Sep 2026 {:02d}:{:02d}:00 -0700\n",
+                     1 + n % 28, 7 + n % 10, n % 60);
   msg += fmt::format("Message-ID: <{}.{}@example-usd.org>\n", n, o_.seed);
   msg += extra_headers;
-  msg += "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
-         "Content-Transfer-Encoding: 8bit\n\n";
+  msg +=
+      "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+      "Content-Transfer-Encoding: 8bit\n\n";
   msg += body;
   return msg;
 }
@@ -266,27 +301,39 @@ core::Status Corpus::WriteRoster(const std::string& dir) const {
   if (ec) return core::Status::Io(dir + ": " + ec.message());
   std::string manifest =
       "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n"
-      "file.users,bulk\nfile.orgs,bulk\nfile.classes,absent\nfile.enrollments,absent\n"
+      "file.users,bulk\nfile.orgs,bulk\nfile.classes,absent\nfile.enrollments,"
+      "absent\n"
       "file.academicSessions,absent\nsource.systemName,steward-corpus\n";
-  std::string orgs = "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
-                     "org-district,active,2026-08-01,Example Unified School District,district,EUSD,\n";
+  std::string orgs =
+      "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+      "org-district,active,2026-08-01,Example Unified School "
+      "District,district,EUSD,\n";
   for (size_t i = 0; i < schools_.size(); ++i)
-    orgs += fmt::format("org-{},active,2026-08-01,{},school,{},org-district\n", i, schools_[i], 100 + i);
+    orgs += fmt::format("org-{},active,2026-08-01,{},school,{},org-district\n",
+                        i, schools_[i], 100 + i);
   std::string users =
-      "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,"
-      "givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password\n";
+      "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,"
+      "username,userIds,"
+      "givenName,familyName,middleName,identifier,email,sms,phone,"
+      "agentSourcedIds,grades,password\n";
   auto org_of = [&](const std::string& school) {
     for (size_t i = 0; i < schools_.size(); ++i)
       if (schools_[i] == school) return fmt::format("org-{}", i);
     return std::string("org-district");
   };
   for (const auto& p : students_)
-    users += fmt::format("stu-{},active,2026-08-01,TRUE,{},student,{},{{SSID:{}}},{},{},,{},{},,,,{},\n",
-                         p.id, org_of(p.school), p.id, p.ssid, p.given, p.family, p.id, p.email, p.grade);
+    users += fmt::format(
+        "stu-{},active,2026-08-01,TRUE,{},student,{},{{SSID:{}}},{},{},,{},{},,"
+        ",,{},\n",
+        p.id, org_of(p.school), p.id, p.ssid, p.given, p.family, p.id, p.email,
+        p.grade);
   for (const auto& p : employees_)
-    users += fmt::format("emp-{},active,2026-08-01,TRUE,{},{},{},,{},{},,{},{},,,,,\n", p.id,
-                         org_of(p.school), p.role, p.id, p.given, p.family, p.id, p.email);
-  for (auto [name, data] : {std::pair{"manifest.csv", &manifest}, {"orgs.csv", &orgs}, {"users.csv", &users}}) {
+    users += fmt::format(
+        "emp-{},active,2026-08-01,TRUE,{},{},{},,{},{},,{},{},,,,,\n", p.id,
+        org_of(p.school), p.role, p.id, p.given, p.family, p.id, p.email);
+  for (auto [name, data] : {std::pair{"manifest.csv", &manifest},
+                            {"orgs.csv", &orgs},
+                            {"users.csv", &users}}) {
     auto st = core::WriteFileAtomic((fs::path(dir) / name).string(), *data);
     if (!st.ok()) return st;
   }
@@ -295,13 +342,16 @@ core::Status Corpus::WriteRoster(const std::string& dir) const {
 
 core::Result<CorpusStats> Corpus::WriteMaildir(const std::string& dir) {
   std::error_code ec;
-  for (const char* sub : {"cur", "new", "tmp"}) fs::create_directories(fs::path(dir) / sub, ec);
+  for (const char* sub : {"cur", "new", "tmp"})
+    fs::create_directories(fs::path(dir) / sub, ec);
   if (ec) return core::Status::Io(dir + ": " + ec.message());
   CorpusStats st;
-  for (uint64_t n = 0; o_.bytes ? st.bytes < o_.bytes : st.messages < o_.messages; ++n) {
+  for (uint64_t n = 0;
+       o_.bytes ? st.bytes < o_.bytes : st.messages < o_.messages; ++n) {
     bool bad = false;
     std::string m = Message(n, &bad);
-    std::string name = fmt::format("{}.M{}P1.steward-demo:2,S", 1790000000 + n, n);
+    std::string name =
+        fmt::format("{}.M{}P1.steward-demo:2,S", 1790000000 + n, n);
     std::ofstream out(fs::path(dir) / "cur" / name, std::ios::binary);
     out << m;
     if (!out) return core::Status::Io(dir + ": write failed");
@@ -316,7 +366,8 @@ core::Result<CorpusStats> Corpus::WriteMbox(const std::string& file) {
   std::ofstream out(file, std::ios::binary);
   if (!out) return core::Status::Io(file + ": cannot create");
   CorpusStats st;
-  for (uint64_t n = 0; o_.bytes ? st.bytes < o_.bytes : st.messages < o_.messages; ++n) {
+  for (uint64_t n = 0;
+       o_.bytes ? st.bytes < o_.bytes : st.messages < o_.messages; ++n) {
     bool bad = false;
     std::string m = Message(n, &bad);
     out << "From steward-corpus Mon Sep  1 08:00:00 2026\n" << m << "\n";

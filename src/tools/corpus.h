@@ -14,13 +14,13 @@
 namespace steward::tools {
 
 struct CorpusOptions {
-  std::string names_dir;      // folder with surnames.txt, male_names.txt, ...
+  std::string names_dir;  // folder with surnames.txt, male_names.txt, ...
   uint64_t seed = 7;
   uint32_t students = 3000;
   uint32_t employees = 200;
-  uint32_t messages = 300;    // used when bytes == 0
-  uint64_t bytes = 0;         // generate until this many bytes of mail
-  double violating = 0.12;    // share of messages that break a rule
+  uint32_t messages = 300;  // used when bytes == 0
+  uint64_t bytes = 0;       // generate until this many bytes of mail
+  double violating = 0.12;  // share of messages that break a rule
   uint32_t min_message = 4000, max_message = 20000;  // body size range
 };
 

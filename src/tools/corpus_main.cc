@@ -13,26 +13,40 @@ int main(int argc, char** argv) {
   app.add_option("--maildir", maildir, "Write a Maildir here");
   app.add_option("--mbox", mbox, "Write an mbox file here");
   app.add_option("--roster", roster, "Write a OneRoster 1.1 export here");
-  app.add_option("--messages", o.messages, "Messages to write")->capture_default_str();
-  app.add_option("--bytes", o.bytes, "Write messages until this many bytes instead");
+  app.add_option("--messages", o.messages, "Messages to write")
+      ->capture_default_str();
+  app.add_option("--bytes", o.bytes,
+                 "Write messages until this many bytes instead");
   app.add_option("--seed", o.seed, "Random seed")->capture_default_str();
   app.add_option("--students", o.students)->capture_default_str();
   app.add_option("--employees", o.employees)->capture_default_str();
-  app.add_option("--violating", o.violating, "Share of rule-breaking messages")->capture_default_str();
-  app.add_option("--names", o.names_dir, "Folder with census name lists (surnames.txt, ...)");
+  app.add_option("--violating", o.violating, "Share of rule-breaking messages")
+      ->capture_default_str();
+  app.add_option("--names", o.names_dir,
+                 "Folder with census name lists (surnames.txt, ...)");
   CLI11_PARSE(app, argc, argv);
   if (o.names_dir.empty()) {
-    std::filesystem::path guess = std::filesystem::path(STEWARD_SOURCE_DIR) / "../shared/corpora/zxcvbn";
-    if (std::filesystem::exists(guess / "surnames.txt")) o.names_dir = guess.string();
+    std::filesystem::path guess =
+        std::filesystem::path(STEWARD_SOURCE_DIR) / "../shared/corpora/zxcvbn";
+    if (std::filesystem::exists(guess / "surnames.txt"))
+      o.names_dir = guess.string();
   }
   steward::tools::Corpus c(o);
   if (!roster.empty()) {
     auto st = c.WriteRoster(roster);
-    if (!st.ok()) { fmt::print(stderr, "steward-corpus: {}\n", st.message()); return 2; }
+    if (!st.ok()) {
+      fmt::print(stderr, "steward-corpus: {}\n", st.message());
+      return 2;
+    }
   }
   auto report = [](const char* what, const std::string& where, auto& r) {
-    if (!r.ok()) { fmt::print(stderr, "steward-corpus: {}\n", r.status().message()); return 2; }
-    fmt::print(stderr, "steward-corpus: wrote {} {} messages ({:.1f} MB, {} breaking a rule) to {}\n",
+    if (!r.ok()) {
+      fmt::print(stderr, "steward-corpus: {}\n", r.status().message());
+      return 2;
+    }
+    fmt::print(stderr,
+               "steward-corpus: wrote {} {} messages ({:.1f} MB, {} breaking a "
+               "rule) to {}\n",
                r->messages, what, r->bytes / 1e6, r->violating, where);
     return 0;
   };

@@ -31,7 +31,8 @@ class Cli : public ::testing::Test {
     return p.string();
   }
   std::string Steward(const std::string& args) {
-    return std::string(STEWARD_BIN) + " " + args + " --cache " + (dir_ / "cache").string();
+    return std::string(STEWARD_BIN) + " " + args + " --cache " +
+           (dir_ / "cache").string();
   }
   fs::path dir_;
 };
@@ -50,15 +51,20 @@ TEST_F(Cli, FindingsExitOneAndAreRedacted) {
   EXPECT_NE(r.out.find("***-**-8145"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("536-22-8145"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("E.2"), std::string::npos);
-  EXPECT_NE(r.out.find("Social Security"), std::string::npos);  // the advice line
+  EXPECT_NE(r.out.find("Social Security"),
+            std::string::npos);  // the advice line
   auto shown = Sh(Steward("scan --show-values " + dir_.string() + "/a"));
   EXPECT_NE(shown.out.find("536-22-8145"), std::string::npos);
 }
 
 TEST_F(Cli, MinSeverityDecidesTheExitCode) {
   Write("a/phone.txt", "call me at (559) 327-4411\n");
-  EXPECT_EQ(Sh(Steward("scan --min-severity low " + dir_.string() + "/a")).exit_code, 1);
-  EXPECT_EQ(Sh(Steward("scan --min-severity high " + dir_.string() + "/a")).exit_code, 0);
+  EXPECT_EQ(
+      Sh(Steward("scan --min-severity low " + dir_.string() + "/a")).exit_code,
+      1);
+  EXPECT_EQ(
+      Sh(Steward("scan --min-severity high " + dir_.string() + "/a")).exit_code,
+      0);
 }
 
 TEST_F(Cli, JsonLinesHaveTheDocumentedFields) {
@@ -69,7 +75,8 @@ TEST_F(Cli, JsonLinesHaveTheDocumentedFields) {
   std::istringstream in(r.out);
   for (std::string line; std::getline(in, line);) {
     auto j = nlohmann::json::parse(line);
-    for (const char* k : {"item", "category", "clauses", "severity", "confidence", "location", "excerpt"})
+    for (const char* k : {"item", "category", "clauses", "severity",
+                          "confidence", "location", "excerpt"})
       EXPECT_TRUE(j.contains(k)) << k << " missing in " << line;
     EXPECT_TRUE(j["location"].contains("line"));
     EXPECT_TRUE(j["location"].contains("offset"));
@@ -86,19 +93,25 @@ TEST_F(Cli, CsvHasAHeaderAndQuotesExcerpts) {
   Write("a/x.txt", "SSN 536-22-8145, again\n");
   auto r = Sh(Steward("scan --format csv " + dir_.string() + "/a"));
   EXPECT_EQ(r.out.rfind("item,category,clauses,severity", 0), 0u) << r.out;
-  EXPECT_NE(r.out.find(",ssn,\"E.2, C.14, K.4\",high,"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(",ssn,\"E.2, C.14, K.4\",high,"), std::string::npos)
+      << r.out;
 }
 
 TEST_F(Cli, UnreadableItemsAreReportedAndTheScanGoesOn) {
   Write("a/1-good.txt", "SSN 536-22-8145\n");
   std::string locked = Write("a/2-locked.txt", "secret");
   fs::permissions(locked, fs::perms::none);
-  Write("a/3-binary.bin", std::string("\x7f" "ELF\x02\x01\x01\0\0\0\0\0", 12));
-  Write("a/4-broken.eml", "From: x\nContent-Type: multipart/mixed; boundary=\"q\n\n--q\n");
+  Write("a/3-binary.bin", std::string("\x7f"
+                                      "ELF\x02\x01\x01\0\0\0\0\0",
+                                      12));
+  Write("a/4-broken.eml",
+        "From: x\nContent-Type: multipart/mixed; boundary=\"q\n\n--q\n");
   Write("a/5-good.txt", "card 4539 1488 0343 6467\n");
   auto r = Sh(Steward("scan --format jsonl " + dir_.string() + "/a"));
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.out.find("5-good.txt"), std::string::npos) << "scan stopped early:\n" << r.out;
+  EXPECT_NE(r.out.find("5-good.txt"), std::string::npos)
+      << "scan stopped early:\n"
+      << r.out;
   EXPECT_NE(r.out.find("3-binary.bin"), std::string::npos);  // not-inspected
   if (::geteuid() != 0)  // root reads anything
     EXPECT_NE(r.out.find("\"error\""), std::string::npos) << r.out;
@@ -107,25 +120,34 @@ TEST_F(Cli, UnreadableItemsAreReportedAndTheScanGoesOn) {
 TEST_F(Cli, UsageAndConfigurationErrorsExitTwo) {
   EXPECT_EQ(Sh(Steward("scan")).exit_code, 2);
   EXPECT_EQ(Sh(Steward("scan --format xml " + dir_.string())).exit_code, 2);
-  EXPECT_EQ(Sh(Steward("scan --min-severity extreme " + dir_.string())).exit_code, 2);
-  EXPECT_EQ(Sh(Steward("scan " + dir_.string() + "/does-not-exist")).exit_code, 2);
+  EXPECT_EQ(
+      Sh(Steward("scan --min-severity extreme " + dir_.string())).exit_code, 2);
+  EXPECT_EQ(Sh(Steward("scan " + dir_.string() + "/does-not-exist")).exit_code,
+            2);
   Write("pack/pack.toml", "[pack]\nname = 1\n");
-  auto r = Sh(Steward("scan --policy " + dir_.string() + "/pack " + dir_.string()));
+  auto r =
+      Sh(Steward("scan --policy " + dir_.string() + "/pack " + dir_.string()));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("pack.toml:2"), std::string::npos) << r.err;
 }
 
 TEST_F(Cli, PolicyCheckReportsFileAndLine) {
-  auto ok = Sh(std::string(STEWARD_BIN) + " policy check " + steward::testing::PackDir());
+  auto ok = Sh(std::string(STEWARD_BIN) + " policy check " +
+               steward::testing::PackDir());
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_NE(ok.out.find("is valid"), std::string::npos);
   Write("pack/pack.toml",
-        "[pack]\nname = \"x\"\n[[clause]]\nid = \"C\"\ntitle = \"t\"\nmode = \"detect\"\n"
-        "[[category]]\nid = \"not-inspected\"\ntitle = \"n\"\nseverity = \"low\"\nclauses = [\"Q.9\"]\n");
-  auto bad = Sh(std::string(STEWARD_BIN) + " policy check " + dir_.string() + "/pack");
+        "[pack]\nname = \"x\"\n[[clause]]\nid = \"C\"\ntitle = \"t\"\nmode = "
+        "\"detect\"\n"
+        "[[category]]\nid = \"not-inspected\"\ntitle = \"n\"\nseverity = "
+        "\"low\"\nclauses = [\"Q.9\"]\n");
+  auto bad =
+      Sh(std::string(STEWARD_BIN) + " policy check " + dir_.string() + "/pack");
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_NE(bad.err.find("pack.toml:7: category 'not-inspected' cites unknown clause 'Q.9'"),
-            std::string::npos)
+  EXPECT_NE(
+      bad.err.find(
+          "pack.toml:7: category 'not-inspected' cites unknown clause 'Q.9'"),
+      std::string::npos)
       << bad.err;
 }
 
@@ -136,22 +158,29 @@ TEST_F(Cli, PolicyClausesListsModesAndCiters) {
   EXPECT_NE(r.out.find("ssn-formatted"), std::string::npos);
   EXPECT_NE(r.out.find("external-confidential-reject"), std::string::npos);
   auto csv = Sh(std::string(STEWARD_BIN) + " policy clauses --format csv");
-  EXPECT_EQ(csv.out.rfind("clause,title,mode,categories,detectors,rules", 0), 0u);
+  EXPECT_EQ(csv.out.rfind("clause,title,mode,categories,detectors,rules", 0),
+            0u);
 }
 
 TEST_F(Cli, MaildirMboxAndRosterWithParallelJobs) {
-  std::string gen = std::string(STEWARD_CORPUS_BIN) + " --maildir " + (dir_ / "mail").string() +
-                    " --mbox " + (dir_ / "all.mbox").string() + " --roster " + (dir_ / "roster").string() +
+  std::string gen = std::string(STEWARD_CORPUS_BIN) + " --maildir " +
+                    (dir_ / "mail").string() + " --mbox " +
+                    (dir_ / "all.mbox").string() + " --roster " +
+                    (dir_ / "roster").string() +
                     " --messages 120 --students 300 --employees 40 --seed 3";
   ASSERT_EQ(Sh(gen).exit_code, 0);
   std::string roster = " --roster " + (dir_ / "roster").string();
-  auto one = Sh(Steward("scan --format jsonl -j 1" + roster + " " + (dir_ / "mail").string()));
-  auto two = Sh(Steward("scan --format jsonl -j 2" + roster + " " + (dir_ / "mail").string()));
+  auto one = Sh(Steward("scan --format jsonl -j 1" + roster + " " +
+                        (dir_ / "mail").string()));
+  auto two = Sh(Steward("scan --format jsonl -j 2" + roster + " " +
+                        (dir_ / "mail").string()));
   EXPECT_EQ(one.exit_code, 1);
   EXPECT_EQ(one.out, two.out);  // same findings in the same order
   EXPECT_NE(one.out.find("roster-student"), std::string::npos);
-  auto mbox = Sh(Steward("scan --format jsonl" + roster + " " + (dir_ / "all.mbox").string()));
-  EXPECT_NE(mbox.out.find("all.mbox:"), std::string::npos);  // items are messages
+  auto mbox = Sh(Steward("scan --format jsonl" + roster + " " +
+                         (dir_ / "all.mbox").string()));
+  EXPECT_NE(mbox.out.find("all.mbox:"),
+            std::string::npos);  // items are messages
   auto sum = nlohmann::json::parse(mbox.err.substr(mbox.err.find('{')));
   EXPECT_EQ(sum["summary"]["items"], 120);
 }

@@ -29,7 +29,8 @@ struct SpanLabel {
 
 }  // namespace
 
-std::map<std::string, Score> EvaluatePresidio(const engine::Engine& eng, const std::string& path,
+std::map<std::string, Score> EvaluatePresidio(const engine::Engine& eng,
+                                              const std::string& path,
                                               std::string* error) {
   std::map<std::string, Score> out;
   nlohmann::json data;
@@ -45,14 +46,18 @@ std::map<std::string, Score> EvaluatePresidio(const engine::Engine& eng, const s
     // Presidio counts positions in code points; map to bytes.
     std::vector<size_t> byte_of;
     for (size_t i = 0; i < text.size(); ++i)
-      if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) byte_of.push_back(i);
+      if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80)
+        byte_of.push_back(i);
     byte_of.push_back(text.size());
-    auto to_byte = [&](size_t cp) { return cp < byte_of.size() ? byte_of[cp] : text.size(); };
+    auto to_byte = [&](size_t cp) {
+      return cp < byte_of.size() ? byte_of[cp] : text.size();
+    };
     std::map<std::string, std::vector<SpanLabel>> gold;
     for (const auto& sp : s["spans"]) {
       auto it = TypeMap().find(sp["entity_type"]);
       if (it == TypeMap().end()) continue;
-      gold[it->first].push_back({to_byte(sp["start_position"]), to_byte(sp["end_position"])});
+      gold[it->first].push_back(
+          {to_byte(sp["start_position"]), to_byte(sp["end_position"])});
     }
     auto r = eng.InspectPlainText("s", text, *scratch);
     for (const auto& [type, cat] : TypeMap()) {
@@ -67,9 +72,11 @@ std::map<std::string, Score> EvaluatePresidio(const engine::Engine& eng, const s
             l.used = hit = true;
             break;
           }
-        if (hit) ++sc.tp;
+        if (hit)
+          ++sc.tp;
         else {
-          // A second prediction inside an already matched label is not an error.
+          // A second prediction inside an already matched label is not an
+          // error.
           bool inside = false;
           for (auto& l : labels) inside |= b < l.e && l.b < e;
           if (!inside) ++sc.fp;
@@ -89,10 +96,13 @@ std::map<std::string, Score> EvaluatePresidio(const engine::Engine& eng, const s
 }
 
 std::string ScoreTable(const std::map<std::string, Score>& s) {
-  std::string t = "| type | labels | TP | FP | FN | precision | recall | F2 |\n|---|---|---|---|---|---|---|---|\n";
+  std::string t =
+      "| type | labels | TP | FP | FN | precision | recall | F2 "
+      "|\n|---|---|---|---|---|---|---|---|\n";
   for (const auto& [type, sc] : s)
-    t += fmt::format("| {} | {} | {} | {} | {} | {:.3f} | {:.3f} | {:.3f} |\n", type, sc.tp + sc.fn, sc.tp,
-                     sc.fp, sc.fn, sc.Precision(), sc.Recall(), sc.F(2));
+    t += fmt::format("| {} | {} | {} | {} | {} | {:.3f} | {:.3f} | {:.3f} |\n",
+                     type, sc.tp + sc.fn, sc.tp, sc.fp, sc.fn, sc.Precision(),
+                     sc.Recall(), sc.F(2));
   return t;
 }
 

@@ -13,7 +13,9 @@ namespace steward::testing {
 
 struct Score {
   size_t tp = 0, fp = 0, fn = 0;
-  double Precision() const { return tp + fp ? double(tp) / double(tp + fp) : 1.0; }
+  double Precision() const {
+    return tp + fp ? double(tp) / double(tp + fp) : 1.0;
+  }
   double Recall() const { return tp + fn ? double(tp) / double(tp + fn) : 1.0; }
   double F(double beta) const {
     double p = Precision(), r = Recall(), b2 = beta * beta;
@@ -22,7 +24,8 @@ struct Score {
 };
 
 // Per Presidio entity type, plus "ALL" over the mapped types.
-std::map<std::string, Score> EvaluatePresidio(const engine::Engine& e, const std::string& json_path,
+std::map<std::string, Score> EvaluatePresidio(const engine::Engine& e,
+                                              const std::string& json_path,
                                               std::string* error);
 
 // A Markdown table of the scores.

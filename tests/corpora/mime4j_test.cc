@@ -21,14 +21,16 @@ using steward::testing::ReadAll;
 std::string Normalize(std::string s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i)
-    if (!(s[i] == '\r' && (i + 1 == s.size() || s[i + 1] == '\n'))) out.push_back(s[i]);
+    if (!(s[i] == '\r' && (i + 1 == s.size() || s[i + 1] == '\n')))
+      out.push_back(s[i]);
   std::string r;
   size_t b = 0;
   while (b <= out.size()) {
     size_t e = out.find('\n', b);
     if (e == std::string::npos) e = out.size();
     std::string line = out.substr(b, e - b);
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.pop_back();
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t'))
+      line.pop_back();
     r += line + "\n";
     b = e + 1;
   }
@@ -67,7 +69,9 @@ void RunFolder(const std::string& dir, Tally& t) {
     std::string stem = m.stem().string();
     for (const auto& e : fs::directory_iterator(dir)) {
       std::string name = e.path().filename().string();
-      if (name.rfind(stem + "_decoded_", 0) != 0 || e.path().extension() != ".txt") continue;
+      if (name.rfind(stem + "_decoded_", 0) != 0 ||
+          e.path().extension() != ".txt")
+        continue;
       std::string path = PathOf(name, stem);
       auto it = bodies.find(path);
       if (it == bodies.end()) continue;  // a non-text part: not compared
@@ -89,8 +93,9 @@ TEST(Mime4j, MimeToolsMessagesDecodeAsExpected) {
   RunFolder(dir, t);
   std::string miss;
   for (const auto& m : t.mismatches) miss += "  " + m + "\n";
-  std::printf("mime4j/mimetools-testmsgs: %d messages, %d/%d text bodies match\n%s", t.messages,
-              t.matched, t.bodies, miss.c_str());
+  std::printf(
+      "mime4j/mimetools-testmsgs: %d messages, %d/%d text bodies match\n%s",
+      t.messages, t.matched, t.bodies, miss.c_str());
   EXPECT_EQ(t.messages, 48);
   // Floor: raise it when the reader improves; it must not fall.
   EXPECT_GE(t.matched, t.bodies - 6);
@@ -103,8 +108,8 @@ TEST(Mime4j, MalformedMessagesDecodeAsExpected) {
   RunFolder(dir, t);
   std::string miss;
   for (const auto& m : t.mismatches) miss += "  " + m + "\n";
-  std::printf("mime4j/testmsgs: %d messages, %d/%d text bodies match\n%s", t.messages, t.matched,
-              t.bodies, miss.c_str());
+  std::printf("mime4j/testmsgs: %d messages, %d/%d text bodies match\n%s",
+              t.messages, t.matched, t.bodies, miss.c_str());
   EXPECT_EQ(t.messages, 32);
   EXPECT_GE(t.matched, t.bodies - 6);
 }
@@ -120,7 +125,9 @@ TEST(Mime4j, MboxSplitsAsExpected) {
   });
   ASSERT_EQ(got.size(), 5u);
   for (size_t i = 0; i < got.size(); ++i)
-    EXPECT_EQ(Normalize(got[i]), Normalize(ReadAll(dir + "/mbox.rlug-" + std::to_string(i)))) << i;
+    EXPECT_EQ(Normalize(got[i]),
+              Normalize(ReadAll(dir + "/mbox.rlug-" + std::to_string(i))))
+        << i;
 }
 
 }  // namespace

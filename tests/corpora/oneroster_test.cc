@@ -22,7 +22,8 @@ TEST(OneRosterCorpus, EverySetLoads) {
     auto r = inspect::LoadOneRoster(e.path().string());
     ASSERT_TRUE(r.ok()) << e.path() << ": " << r.status().message();
     std::printf("%s: OneRoster %s, %zu people, %zu rows reported\n",
-                e.path().filename().c_str(), r->version.c_str(), r->people.size(), r->issues.size());
+                e.path().filename().c_str(), r->version.c_str(),
+                r->people.size(), r->issues.size());
     for (const auto& i : r->issues) std::printf("  %s\n", i.ToString().c_str());
     EXPECT_GT(r->people.size(), 0u);
     for (const auto& i : r->issues) {
@@ -31,7 +32,8 @@ TEST(OneRosterCorpus, EverySetLoads) {
     }
     // Passwords such as "Password1-" never become identifiers or names.
     for (const auto& p : r->people)
-      for (const auto& id : p.identifiers) EXPECT_EQ(id.find("Password"), std::string::npos);
+      for (const auto& id : p.identifiers)
+        EXPECT_EQ(id.find("Password"), std::string::npos);
   }
   EXPECT_EQ(sets, 4);
 }

@@ -29,11 +29,15 @@ TEST(RspamdMessages, EveryMessageScans) {
       findings += r.findings.size();
       errors += !r.error.empty();
     });
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
     if (s > worst) worst = s, worst_name = e.path().filename().string();
   }
-  std::printf("rspamd-messages: %zu files, %zu items, %zu findings, %zu unreadable; slowest %s %.3f s\n",
-              files, items, findings, errors, worst_name.c_str(), worst);
+  std::printf(
+      "rspamd-messages: %zu files, %zu items, %zu findings, %zu unreadable; "
+      "slowest %s %.3f s\n",
+      files, items, findings, errors, worst_name.c_str(), worst);
   EXPECT_GT(files, 150u);
   EXPECT_EQ(items, files);
   EXPECT_EQ(errors, 0u);

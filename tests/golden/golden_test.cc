@@ -1,10 +1,9 @@
 // The golden corpus: every file in tests/golden/cases/ beside a `.expect`
 // file is scanned, and its findings must meet the expectations. Adding a case
 // is adding two files. Expectation lines:
-//   expect CATEGORY [severity=S] [clauses=A,B] [part=P] [line=N] [view=V] [count=N]
-//   absent CATEGORY
-//   only                      (no category beyond those expected)
-//   roster                    (scan with tests/golden/roster)
+//   expect CATEGORY [severity=S] [clauses=A,B] [part=P] [line=N] [view=V]
+//   [count=N] absent CATEGORY only                      (no category beyond
+//   those expected) roster                    (scan with tests/golden/roster)
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -33,9 +32,11 @@ std::vector<Case> Cases() {
     stem.replace_extension();
     for (const auto& f : fs::directory_iterator(dir))
       if (f.path() != e.path() && f.path().stem() == stem.filename())
-        out.push_back({stem.filename().string(), f.path().string(), e.path().string()});
+        out.push_back(
+            {stem.filename().string(), f.path().string(), e.path().string()});
   }
-  std::sort(out.begin(), out.end(), [](const Case& a, const Case& b) { return a.name < b.name; });
+  std::sort(out.begin(), out.end(),
+            [](const Case& a, const Case& b) { return a.name < b.name; });
   return out;
 }
 
@@ -59,9 +60,12 @@ TEST_P(Golden, FindingsMeetExpectations) {
     std::vector<std::string> tok;
     for (std::string t; ss >> t;) tok.push_back(t);
     if (tok.empty()) continue;
-    if (tok[0] == "only") only = true;
-    else if (tok[0] == "roster") roster = true;
-    else if (tok[0] == "absent" && tok.size() == 2) absent.insert(tok[1]);
+    if (tok[0] == "only")
+      only = true;
+    else if (tok[0] == "roster")
+      roster = true;
+    else if (tok[0] == "absent" && tok.size() == 2)
+      absent.insert(tok[1]);
     else if (tok[0] == "expect" && tok.size() >= 2) {
       expects.push_back(tok);
       expected_cats.insert(tok[1]);
@@ -70,19 +74,23 @@ TEST_P(Golden, FindingsMeetExpectations) {
       FAIL() << c.expect << ":" << lineno << ": cannot read '" << line << "'";
     }
   }
-  std::string roster_dir = roster ? steward::testing::SourceDir() + "/tests/golden/roster" : "";
+  std::string roster_dir =
+      roster ? steward::testing::SourceDir() + "/tests/golden/roster" : "";
   const auto& eng = steward::testing::BundledEngine(roster_dir);
   auto scratch = eng.NewScratch();
   std::vector<engine::ItemResult> items;
-  eng.ScanFile(c.item, *scratch, [&](engine::ItemResult&& r) { items.push_back(std::move(r)); });
+  eng.ScanFile(c.item, *scratch,
+               [&](engine::ItemResult&& r) { items.push_back(std::move(r)); });
   std::vector<const inspect::Finding*> all;
   for (const auto& it : items)
     for (const auto& f : it.findings) all.push_back(&f);
   std::string got;
   for (const auto* f : all)
-    got += "  " + f->category + " " + std::string(policy::SeverityName(f->severity)) + " part=" +
-           f->location.part + " view=" + f->location.view + " line=" + std::to_string(f->location.line) +
-           " " + f->excerpt + "\n";
+    got += "  " + f->category + " " +
+           std::string(policy::SeverityName(f->severity)) +
+           " part=" + f->location.part + " view=" + f->location.view +
+           " line=" + std::to_string(f->location.line) + " " + f->excerpt +
+           "\n";
   for (size_t i = 0; i < expects.size(); ++i) {
     const auto& tok = expects[i];
     size_t matches = 0;
@@ -93,15 +101,21 @@ TEST_P(Golden, FindingsMeetExpectations) {
       for (size_t k = 2; k < tok.size() && ok; ++k) {
         auto eq = tok[k].find('=');
         std::string key = tok[k].substr(0, eq), val = tok[k].substr(eq + 1);
-        if (key == "severity") ok = policy::SeverityName(f->severity) == val;
-        else if (key == "part") ok = f->location.part == val;
-        else if (key == "line") ok = std::to_string(f->location.line) == val;
-        else if (key == "view") ok = f->location.view == val;
-        else if (key == "count") want_count = std::stoul(val);
+        if (key == "severity")
+          ok = policy::SeverityName(f->severity) == val;
+        else if (key == "part")
+          ok = f->location.part == val;
+        else if (key == "line")
+          ok = std::to_string(f->location.line) == val;
+        else if (key == "view")
+          ok = f->location.view == val;
+        else if (key == "count")
+          want_count = std::stoul(val);
         else if (key == "clauses") {
           std::istringstream cs(val);
           for (std::string cl; std::getline(cs, cl, ',');)
-            ok &= std::find(f->clauses.begin(), f->clauses.end(), cl) != f->clauses.end();
+            ok &= std::find(f->clauses.begin(), f->clauses.end(), cl) !=
+                  f->clauses.end();
         } else {
           ADD_FAILURE() << c.expect << ": unknown key " << key;
         }
@@ -109,12 +123,17 @@ TEST_P(Golden, FindingsMeetExpectations) {
       matches += ok;
     }
     if (want_count)
-      EXPECT_EQ(matches, want_count) << c.expect << ":" << raw[i].first << ": " << raw[i].second << "\ngot:\n" << got;
+      EXPECT_EQ(matches, want_count) << c.expect << ":" << raw[i].first << ": "
+                                     << raw[i].second << "\ngot:\n"
+                                     << got;
     else
-      EXPECT_GT(matches, 0u) << c.expect << ":" << raw[i].first << ": " << raw[i].second << "\ngot:\n" << got;
+      EXPECT_GT(matches, 0u) << c.expect << ":" << raw[i].first << ": "
+                             << raw[i].second << "\ngot:\n"
+                             << got;
   }
   for (const auto* f : all) {
-    EXPECT_FALSE(absent.count(f->category)) << c.item << ": unexpected " << f->category << ": " << f->excerpt;
+    EXPECT_FALSE(absent.count(f->category))
+        << c.item << ": unexpected " << f->category << ": " << f->excerpt;
     if (only)
       EXPECT_TRUE(expected_cats.count(f->category))
           << c.item << ": unexpected " << f->category << ": " << f->excerpt;
@@ -125,7 +144,8 @@ INSTANTIATE_TEST_SUITE_P(Cases, Golden, ::testing::ValuesIn(Cases()),
                          [](const ::testing::TestParamInfo<Case>& i) {
                            std::string n = i.param.name;
                            for (char& ch : n)
-                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                             if (!std::isalnum(static_cast<unsigned char>(ch)))
+                               ch = '_';
                            return n;
                          });
 

@@ -7,10 +7,11 @@ namespace {
 
 TEST(Csv, QuotedFieldsAndRecordLines) {
   std::vector<CsvRecord> rows;
-  Status st = ReadCsv("a,b\n\"x, y\",\"multi\nline\"\nlast,row\n", [&](const CsvRecord& r) {
-    rows.push_back(r);
-    return true;
-  });
+  Status st = ReadCsv("a,b\n\"x, y\",\"multi\nline\"\nlast,row\n",
+                      [&](const CsvRecord& r) {
+                        rows.push_back(r);
+                        return true;
+                      });
   ASSERT_TRUE(st.ok()) << st.message();
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[1].fields[0], "x, y");
@@ -20,7 +21,8 @@ TEST(Csv, QuotedFieldsAndRecordLines) {
 }
 
 TEST(Csv, UnterminatedQuoteIsAnErrorWithALine) {
-  Status st = ReadCsv("a,b\n1,\"open\n2,3\n", [](const CsvRecord&) { return true; });
+  Status st =
+      ReadCsv("a,b\n1,\"open\n2,3\n", [](const CsvRecord&) { return true; });
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("line"), std::string::npos);
 }

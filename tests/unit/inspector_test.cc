@@ -9,13 +9,16 @@
 namespace steward::inspect {
 namespace {
 
+using policy::Severity;
 using steward::testing::BundledEngine;
 using steward::testing::FindIn;
-using policy::Severity;
 
-std::string Roster() { return steward::testing::SourceDir() + "/tests/golden/roster"; }
+std::string Roster() {
+  return steward::testing::SourceDir() + "/tests/golden/roster";
+}
 
-engine::ItemResult ScanText(const std::string& text, const std::string& roster = "") {
+engine::ItemResult ScanText(const std::string& text,
+                            const std::string& roster = "") {
   const auto& e = BundledEngine(roster);
   auto s = e.NewScratch();
   return e.InspectPlainText("t", text, *s);
@@ -45,7 +48,8 @@ TEST(Ssn, NegativeContextLowersConfidence) {
 }
 
 TEST(PaymentCard, ValidatedNotJustShaped) {
-  EXPECT_EQ(FindIn("card 4539 1488 0343 6467 exp 09/28", "payment-card").size(), 1u);
+  EXPECT_EQ(FindIn("card 4539 1488 0343 6467 exp 09/28", "payment-card").size(),
+            1u);
   EXPECT_TRUE(FindIn("card 4539 1488 0343 6468", "payment-card").empty());
   EXPECT_TRUE(FindIn("ISBN 9780306406157", "payment-card").empty());
 }
@@ -71,9 +75,17 @@ TEST(DriverLicenseAndSsid, HotwordsRequired) {
 
 TEST(Credentials, PasswordsAndKeys) {
   EXPECT_EQ(FindIn("my password is Tr0ub4dor&3", "credential").size(), 1u);
-  EXPECT_TRUE(FindIn("if you forgot your password: reset it at the portal", "credential").empty());
-  EXPECT_EQ(FindIn("-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn...", "security-file").size(), 1u);
-  EXPECT_EQ(FindIn("root:$6$saltsalt$abcdefghijklmnopqrstuv:19000:0:99999:7:::", "security-file").size(), 1u);
+  EXPECT_TRUE(FindIn("if you forgot your password: reset it at the portal",
+                     "credential")
+                  .empty());
+  EXPECT_EQ(
+      FindIn("-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn...", "security-file")
+          .size(),
+      1u);
+  EXPECT_EQ(FindIn("root:$6$saltsalt$abcdefghijklmnopqrstuv:19000:0:99999:7:::",
+                   "security-file")
+                .size(),
+            1u);
 }
 
 TEST(Roster, FullNameAndLimitedIdentification) {
@@ -82,20 +94,24 @@ TEST(Roster, FullNameAndLimitedIdentification) {
   for (const auto& f : r.findings)
     if (f.category == "roster-student") names.push_back(&f);
   ASSERT_EQ(names.size(), 2u);
-  EXPECT_NE(names[0]->detail.find("grade 04"), std::string::npos) << names[0]->detail;
+  EXPECT_NE(names[0]->detail.find("grade 04"), std::string::npos)
+      << names[0]->detail;
   EXPECT_NE(names[0]->detail.find("Lincoln Elementary"), std::string::npos);
   EXPECT_EQ(names[0]->excerpt.find("Garcia"), std::string::npos);  // redacted
   EXPECT_NE(names[1]->detail.find("grade 11"), std::string::npos);
 }
 
 TEST(Roster, NamesMustBeCapitalisedAndWhole) {
-  auto r = ScanText("we will rose to the occasion; Maria Garcias; MariaGarcia", Roster());
-  for (const auto& f : r.findings) EXPECT_NE(f.category, "roster-student") << f.excerpt;
+  auto r = ScanText("we will rose to the occasion; Maria Garcias; MariaGarcia",
+                    Roster());
+  for (const auto& f : r.findings)
+    EXPECT_NE(f.category, "roster-student") << f.excerpt;
 }
 
 TEST(Roster, IdentifiersMatch) {
   auto r = ScanText("ref 2004118 in the file", Roster());
-  ASSERT_EQ(steward::testing::Categories(r), (std::vector<std::string>{"student-id"}));
+  ASSERT_EQ(steward::testing::Categories(r),
+            (std::vector<std::string>{"student-id"}));
   EXPECT_NE(r.findings[0].detail.find("grade 11"), std::string::npos);
 }
 
@@ -106,21 +122,28 @@ TEST(Combination, NamedStudentWithIepIsHigh) {
   auto with = ScanText("Maria Garcia: her IEP goals are attached.", Roster());
   for (const auto& f : with.findings) {
     EXPECT_EQ(f.severity, Severity::kHigh) << f.category;
-    EXPECT_NE(std::find(f.clauses.begin(), f.clauses.end(), "L.3.a"), f.clauses.end());
+    EXPECT_NE(std::find(f.clauses.begin(), f.clauses.end(), "L.3.a"),
+              f.clauses.end());
   }
 }
 
 TEST(Views, AddressesInHeadersAreNotFindings) {
   const auto& e = BundledEngine();
   auto s = e.NewScratch();
-  auto r = e.InspectMessage("m", "From: Ann <ann@example-usd.org>\nTo: bob@gmail.com\nSubject: hi\n\nsee you\n", *s);
+  auto r = e.InspectMessage("m",
+                            "From: Ann <ann@example-usd.org>\nTo: "
+                            "bob@gmail.com\nSubject: hi\n\nsee you\n",
+                            *s);
   EXPECT_TRUE(r.findings.empty()) << r.findings[0].category;
 }
 
 TEST(Locations, LineAndOffsetWithinThePart) {
   const auto& e = BundledEngine();
   auto s = e.NewScratch();
-  auto r = e.InspectMessage("m", "Subject: x\nContent-Type: text/plain\n\nline one\nSSN 536-22-8145\n", *s);
+  auto r = e.InspectMessage(
+      "m",
+      "Subject: x\nContent-Type: text/plain\n\nline one\nSSN 536-22-8145\n",
+      *s);
   ASSERT_EQ(r.findings.size(), 1u);
   EXPECT_EQ(r.findings[0].location.part, "1");
   EXPECT_EQ(r.findings[0].location.line, 2u);
@@ -132,10 +155,13 @@ TEST(NotInspected, ReportsWhatAndWhy) {
   const auto& e = BundledEngine();
   auto s = e.NewScratch();
   auto r = e.InspectMessage("m",
-                            "Subject: x\nContent-Type: multipart/mixed; boundary=Q\n\n--Q\nContent-Type: "
-                            "text/plain\n\nhi\n--Q\nContent-Type: application/zip; name=grades.zip\n\nPK\n--Q--\n",
+                            "Subject: x\nContent-Type: multipart/mixed; "
+                            "boundary=Q\n\n--Q\nContent-Type: "
+                            "text/plain\n\nhi\n--Q\nContent-Type: "
+                            "application/zip; name=grades.zip\n\nPK\n--Q--\n",
                             *s);
-  ASSERT_EQ(steward::testing::Categories(r), (std::vector<std::string>{"not-inspected"}));
+  ASSERT_EQ(steward::testing::Categories(r),
+            (std::vector<std::string>{"not-inspected"}));
   EXPECT_EQ(r.findings[0].location.part, "2");
   EXPECT_NE(r.findings[0].excerpt.find("grades.zip"), std::string::npos);
   EXPECT_NE(r.findings[0].excerpt.find("archive"), std::string::npos);

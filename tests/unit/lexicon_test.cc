@@ -16,7 +16,7 @@ TEST(View, PlainLowercasesAndJoinsWhitespace) {
   BuildView("Free  and\r\n Reduced", false, v);
   EXPECT_EQ(v.text, "free and reduced");
   ASSERT_EQ(v.origin.size(), v.text.size() + 1);
-  EXPECT_EQ(v.origin[5], 6u);   // 'a' of "and"
+  EXPECT_EQ(v.origin[5], 6u);  // 'a' of "and"
   EXPECT_EQ(v.origin.back(), 19u);
 }
 
@@ -27,7 +27,7 @@ TEST(View, FoldUndoesObfuscation) {
   EXPECT_EQ(NormalizeTerm("fuuuuck", true), "fuck");
   EXPECT_EQ(NormalizeTerm("b!tch", true), "bitch");
   EXPECT_EQ(NormalizeTerm("room 101", true), "rom 101");  // digits alone stay
-  EXPECT_EQ(NormalizeTerm("a b", true), "a b");            // two letters are words
+  EXPECT_EQ(NormalizeTerm("a b", true), "a b");  // two letters are words
 }
 
 TEST(View, WholeWords) {
@@ -37,30 +37,35 @@ TEST(View, WholeWords) {
 }
 
 TEST(Lexicon, PhrasesMatchAcrossLineBreaks) {
-  auto f = FindIn("The student qualifies for free and\nreduced lunch this year.", "program-eligibility");
+  auto f =
+      FindIn("The student qualifies for free and\nreduced lunch this year.",
+             "program-eligibility");
   ASSERT_EQ(f.size(), 1u);
-  EXPECT_EQ(f[0].location.length, std::string("free and\nreduced lunch").size());
+  EXPECT_EQ(f[0].location.length,
+            std::string("free and\nreduced lunch").size());
 }
 
 TEST(Profanity, FindsObfuscatedForms) {
-  for (const char* s : {"this is shit", "this is SH1T", "this is sh!t",
-                        "what the f.u.c.k", "what the f u c k", "fuuuuck this",
-                        "total bullsh1t"}) {
+  for (const char* s :
+       {"this is shit", "this is SH1T", "this is sh!t", "what the f.u.c.k",
+        "what the f u c k", "fuuuuck this", "total bullsh1t"}) {
     EXPECT_EQ(FindIn(s, "profanity").size(), 1u) << s;
   }
 }
 
 TEST(Profanity, NoScunthorpeProblem) {
-  for (const char* s : {"Scunthorpe United", "the assessment window", "a classic pass",
-                        "shiitake mushrooms", "cocktail party", "Dickens novel",
-                        "grape shot", "assassin", "hello hell-bent", "Room 5 shifts", "I.T. help"}) {
+  for (const char* s :
+       {"Scunthorpe United", "the assessment window", "a classic pass",
+        "shiitake mushrooms", "cocktail party", "Dickens novel", "grape shot",
+        "assassin", "hello hell-bent", "Room 5 shifts", "I.T. help"}) {
     auto f = FindIn(s, "profanity");
     EXPECT_TRUE(f.empty()) << s << " -> " << (f.empty() ? "" : f[0].excerpt);
   }
 }
 
 TEST(Harassment, AimedAtAPerson) {
-  EXPECT_EQ(FindIn("you are an idiot and nobody likes you", "harassment").size(), 2u);
+  EXPECT_EQ(
+      FindIn("you are an idiot and nobody likes you", "harassment").size(), 2u);
   EXPECT_TRUE(FindIn("that was a stupid idea of mine", "harassment").empty());
 }
 
@@ -71,23 +76,32 @@ TEST(Threat, PhrasesAndNegativeContext) {
 
 TEST(ChainLetter, NeedsSeveralSigns) {
   EXPECT_TRUE(FindIn("please forward this to Maria", "chain-letter").empty());
-  EXPECT_GE(FindIn("Forward this to 10 people within 24 hours or bad luck will follow. "
-                   "Do not break the chain!",
-                   "chain-letter")
-                .size(),
-            3u);
+  EXPECT_GE(
+      FindIn(
+          "Forward this to 10 people within 24 hours or bad luck will follow. "
+          "Do not break the chain!",
+          "chain-letter")
+          .size(),
+      3u);
 }
 
 TEST(IllegalGoods, NeedsATradeWord) {
-  EXPECT_TRUE(FindIn("the coke machine in the lounge is broken", "illegal-goods").empty());
-  EXPECT_FALSE(FindIn("selling xanax $5 a pill, hit me up", "illegal-goods").empty());
+  EXPECT_TRUE(
+      FindIn("the coke machine in the lounge is broken", "illegal-goods")
+          .empty());
+  EXPECT_FALSE(
+      FindIn("selling xanax $5 a pill, hit me up", "illegal-goods").empty());
 }
 
 TEST(Political, Campaigning) {
-  EXPECT_FALSE(FindIn("Please vote yes on Measure K in November and join our phone bank.",
-                      "political-campaigning")
-                   .empty());
-  EXPECT_TRUE(FindIn("The board will vote on the calendar.", "political-campaigning").empty());
+  EXPECT_FALSE(
+      FindIn(
+          "Please vote yes on Measure K in November and join our phone bank.",
+          "political-campaigning")
+          .empty());
+  EXPECT_TRUE(
+      FindIn("The board will vote on the calendar.", "political-campaigning")
+          .empty());
 }
 
 }  // namespace

@@ -9,7 +9,8 @@
 namespace steward::extract {
 namespace {
 
-const TextPart* Find(const Extracted& x, const std::string& path, const std::string& view) {
+const TextPart* Find(const Extracted& x, const std::string& path,
+                     const std::string& view) {
   for (const auto& t : x.texts)
     if (t.path == path && t.view == view) return &t;
   return nullptr;
@@ -17,13 +18,18 @@ const TextPart* Find(const Extracted& x, const std::string& path, const std::str
 
 TEST(Mime, SinglePartQuotedPrintableLatin1) {
   std::string m =
-      "From: a@example-usd.org\r\nTo: b@example.com\r\nSubject: =?iso-8859-1?q?R=E9sum=E9?=\r\n"
-      "Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+      "From: a@example-usd.org\r\nTo: b@example.com\r\nSubject: "
+      "=?iso-8859-1?q?R=E9sum=E9?=\r\n"
+      "Content-Type: text/plain; "
+      "charset=iso-8859-1\r\nContent-Transfer-Encoding: "
+      "quoted-printable\r\n\r\n"
       "Caf=E9 SSN 536-22-8145=\r\n continues\r\n";
   Extracted x = ExtractMessage(m, {});
   const TextPart* body = Find(x, "1", "body");
   ASSERT_NE(body, nullptr);
-  EXPECT_NE(body->text.find("Café SSN 536-22-8145 continues"), std::string::npos) << body->text;
+  EXPECT_NE(body->text.find("Café SSN 536-22-8145 continues"),
+            std::string::npos)
+      << body->text;
   const TextPart* subj = Find(x, "", "subject");
   ASSERT_NE(subj, nullptr);
   EXPECT_EQ(subj->text, "Résumé");
@@ -35,11 +41,13 @@ TEST(Mime, MultipartWithAttachmentsAndNestedMessage) {
       "From: a@example-usd.org\nSubject: t\nMIME-Version: 1.0\n"
       "Content-Type: multipart/mixed; boundary=XX\n\n"
       "--XX\nContent-Type: text/plain\n\nhello\n"
-      "--XX\nContent-Type: application/pdf; name=iep.pdf\nContent-Disposition: attachment; filename=iep.pdf\n"
+      "--XX\nContent-Type: application/pdf; name=iep.pdf\nContent-Disposition: "
+      "attachment; filename=iep.pdf\n"
       "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n"
       "--XX\nContent-Type: message/rfc822\n\n"
       "Subject: inner\nContent-Type: text/plain\n\ninner body\n"
-      "--XX\nContent-Type: text/csv; name=roster.csv\nContent-Transfer-Encoding: base64\n\n"
+      "--XX\nContent-Type: text/csv; "
+      "name=roster.csv\nContent-Transfer-Encoding: base64\n\n"
       "bmFtZSxzc24KTWFyaWEsNTM2LTIyLTgxNDUK\n"
       "--XX--\n";
   Extracted x = ExtractMessage(m, {});
@@ -60,9 +68,11 @@ TEST(Mime, MultipartWithAttachmentsAndNestedMessage) {
 TEST(Mime, HtmlWithPlainAlternativeIsCoveredHtmlAloneIsReported) {
   std::string alt =
       "Subject: a\nContent-Type: multipart/alternative; boundary=B\n\n"
-      "--B\nContent-Type: text/plain\n\nplain\n--B\nContent-Type: text/html\n\n<p>plain</p>\n--B--\n";
+      "--B\nContent-Type: text/plain\n\nplain\n--B\nContent-Type: "
+      "text/html\n\n<p>plain</p>\n--B--\n";
   EXPECT_TRUE(ExtractMessage(alt, {}).skipped.empty());
-  std::string html = "Subject: a\nContent-Type: text/html\n\n<p>only html</p>\n";
+  std::string html =
+      "Subject: a\nContent-Type: text/html\n\n<p>only html</p>\n";
   Extracted x = ExtractMessage(html, {});
   ASSERT_EQ(x.skipped.size(), 1u);
   EXPECT_NE(x.skipped[0].reason.find("HTML"), std::string::npos);
@@ -71,7 +81,8 @@ TEST(Mime, HtmlWithPlainAlternativeIsCoveredHtmlAloneIsReported) {
 TEST(Mime, NestingDepthIsBounded) {
   std::string m = "Subject: 0\nContent-Type: text/plain\n\nbottom\n";
   for (int i = 1; i <= 30; ++i)
-    m = "Subject: " + std::to_string(i) + "\nContent-Type: message/rfc822\n\n" + m;
+    m = "Subject: " + std::to_string(i) + "\nContent-Type: message/rfc822\n\n" +
+        m;
   Limits l;
   l.max_depth = 8;
   Extracted x = ExtractMessage(m, l);
@@ -80,7 +91,8 @@ TEST(Mime, NestingDepthIsBounded) {
 }
 
 TEST(Mime, PartCountIsBounded) {
-  std::string m = "Subject: many\nContent-Type: multipart/mixed; boundary=Z\n\n";
+  std::string m =
+      "Subject: many\nContent-Type: multipart/mixed; boundary=Z\n\n";
   for (int i = 0; i < 50; ++i) m += "--Z\nContent-Type: text/plain\n\npart\n";
   m += "--Z--\n";
   Limits l;
@@ -94,7 +106,8 @@ TEST(Mime, PartCountIsBounded) {
 TEST(Mbox, SplitsOnFromLines) {
   std::string mbox =
       "From a Mon Sep  1 08:00:00 2026\nSubject: one\n\nbody one\n\n"
-      "From b Mon Sep  1 08:00:00 2026\nSubject: two\n\nbody two\nFrom here on, still body\n";
+      "From b Mon Sep  1 08:00:00 2026\nSubject: two\n\nbody two\nFrom here "
+      "on, still body\n";
   std::vector<std::string> msgs;
   SplitMbox(mbox, [&](std::string_view m) {
     msgs.emplace_back(m);
@@ -102,14 +115,17 @@ TEST(Mbox, SplitsOnFromLines) {
   });
   ASSERT_EQ(msgs.size(), 2u);
   EXPECT_EQ(msgs[0].rfind("Subject: one", 0), 0u);
-  EXPECT_NE(msgs[1].find("From here on"), std::string::npos);  // not a separator
+  EXPECT_NE(msgs[1].find("From here on"),
+            std::string::npos);  // not a separator
 }
 
 TEST(Sniff, TellsMessagesMboxTextAndBinaryApart) {
   EXPECT_EQ(Sniff("From x Mon Sep 1\nSubject: a\n\nb", "f"), FileKind::kMbox);
   EXPECT_EQ(Sniff("Subject: a\nFrom: b\n\nbody", "f.eml"), FileKind::kMessage);
-  EXPECT_EQ(Sniff("Dear parents,\nthe field trip is on Friday.\n", "f.txt"), FileKind::kText);
-  EXPECT_EQ(Sniff(std::string("PK\x03\x04\0\0", 6), "f.txt"), FileKind::kBinary);
+  EXPECT_EQ(Sniff("Dear parents,\nthe field trip is on Friday.\n", "f.txt"),
+            FileKind::kText);
+  EXPECT_EQ(Sniff(std::string("PK\x03\x04\0\0", 6), "f.txt"),
+            FileKind::kBinary);
 }
 
 }  // namespace

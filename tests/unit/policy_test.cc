@@ -26,15 +26,36 @@ TEST(BundledPack, HasEveryClauseLetterAndTheIssueCategories) {
   ASSERT_TRUE(r.ok());
   for (char c = 'A'; c <= 'R'; ++c)
     EXPECT_NE(r.pack->FindClause(std::string(1, c)), nullptr) << c;
-  for (const char* id : {"E.2", "C.14", "K.9.a", "K.9.h", "L.3.a", "L.3.b", "F.2.a", "N.4", "Q", "R"})
+  for (const char* id : {"E.2", "C.14", "K.9.a", "K.9.h", "L.3.a", "L.3.b",
+                         "F.2.a", "N.4", "Q", "R"})
     EXPECT_NE(r.pack->FindClause(id), nullptr) << id;
-  for (const char* cat :
-       {"ssn", "payment-card", "phone", "email-address", "street-address", "date-of-birth",
-        "driver-license", "student-id", "roster-student", "roster-employee", "iep-504",
-        "grades-transcript", "discipline", "health", "program-eligibility", "personnel-record",
-        "credential", "security-file", "profanity", "harassment", "threat", "chain-letter",
-        "pyramid-scheme", "political-campaigning", "commercial-advertising", "illegal-goods",
-        "not-inspected"})
+  for (const char* cat : {"ssn",
+                          "payment-card",
+                          "phone",
+                          "email-address",
+                          "street-address",
+                          "date-of-birth",
+                          "driver-license",
+                          "student-id",
+                          "roster-student",
+                          "roster-employee",
+                          "iep-504",
+                          "grades-transcript",
+                          "discipline",
+                          "health",
+                          "program-eligibility",
+                          "personnel-record",
+                          "credential",
+                          "security-file",
+                          "profanity",
+                          "harassment",
+                          "threat",
+                          "chain-letter",
+                          "pyramid-scheme",
+                          "political-campaigning",
+                          "commercial-advertising",
+                          "illegal-goods",
+                          "not-inspected"})
     EXPECT_NE(r.pack->FindCategory(cat), nullptr) << cat;
 }
 
@@ -42,25 +63,31 @@ TEST(BundledPack, HasEveryClauseLetterAndTheIssueCategories) {
 class BadPack : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("steward-pack-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("steward-pack-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
     Write("pack.toml",
           "include = [\"more.toml\"]\n"
           "[pack]\nname = \"t\"\nversion = \"1\"\n"
           "[[clause]]\nid = \"C\"\ntitle = \"Prohibited\"\nmode = \"detect\"\n"
           "[[clause]]\nid = \"E.2\"\ntitle = \"Outside\"\nmode = \"enforce\"\n"
-          "[[category]]\nid = \"not-inspected\"\ntitle = \"NI\"\nseverity = \"low\"\nclauses = [\"C\"]\n"
-          "[[category]]\nid = \"ssn\"\ntitle = \"SSN\"\nseverity = \"high\"\nclauses = [\"E.2\"]\n");
+          "[[category]]\nid = \"not-inspected\"\ntitle = \"NI\"\nseverity = "
+          "\"low\"\nclauses = [\"C\"]\n"
+          "[[category]]\nid = \"ssn\"\ntitle = \"SSN\"\nseverity = "
+          "\"high\"\nclauses = [\"E.2\"]\n");
   }
   void TearDown() override { fs::remove_all(dir_); }
   void Write(const std::string& name, const std::string& text) {
     std::ofstream(dir_ / name) << text;
   }
   LoadResult Load() { return LoadPack(dir_.string()); }
-  std::string ReadBase() { return steward::testing::ReadAll((dir_ / "pack.toml").string()); }
+  std::string ReadBase() {
+    return steward::testing::ReadAll((dir_ / "pack.toml").string());
+  }
   // The one error expected, as "file:line: message-substring".
-  void ExpectError(const std::string& file, uint32_t line, const std::string& what) {
+  void ExpectError(const std::string& file, uint32_t line,
+                   const std::string& what) {
     LoadResult r = Load();
     ASSERT_FALSE(r.ok()) << "expected an error: " << what;
     bool found = false;
@@ -69,7 +96,9 @@ class BadPack : public ::testing::Test {
                e.message.find(what) != std::string::npos;
     std::string all;
     for (const auto& e : r.errors) all += e.ToString() + "\n";
-    EXPECT_TRUE(found) << "wanted " << file << ":" << line << ": " << what << "\ngot:\n" << all;
+    EXPECT_TRUE(found) << "wanted " << file << ":" << line << ": " << what
+                       << "\ngot:\n"
+                       << all;
   }
   fs::path dir_;
 };
@@ -96,13 +125,15 @@ TEST_F(BadPack, PatternHyperscanCannotCompile) {
 
 TEST_F(BadPack, RuleCitingNoClause) {
   Write("more.toml",
-        "[[rule]]\nid = \"r\"\nchannels = [\"mail\"]\naction = \"reject\"\nmessage = \"m\"\n");
+        "[[rule]]\nid = \"r\"\nchannels = [\"mail\"]\naction = "
+        "\"reject\"\nmessage = \"m\"\n");
   ExpectError("more.toml", 1, "cites no clause");
 }
 
 TEST_F(BadPack, TypoInAKeyIsNotIgnored) {
   Write("more.toml",
-        "[[detector]]\nid = \"d\"\nkind = \"regex\"\ncategory = \"ssn\"\npattern = 'x'\n"
+        "[[detector]]\nid = \"d\"\nkind = \"regex\"\ncategory = "
+        "\"ssn\"\npattern = 'x'\n"
         "hotword = [\"ssn\"]\n");
   ExpectError("more.toml", 6, "unknown key 'hotword'");
 }
@@ -114,9 +145,11 @@ TEST_F(BadPack, SyntaxErrorNamesTheLine) {
 
 TEST_F(BadPack, UnknownCategoryValidatorLexiconAndAction) {
   Write("more.toml",
-        "[[detector]]\nid = \"d\"\nkind = \"lexicon\"\ncategory = \"nope\"\nlexicons = [\"missing\"]\n"
+        "[[detector]]\nid = \"d\"\nkind = \"lexicon\"\ncategory = "
+        "\"nope\"\nlexicons = [\"missing\"]\n"
         "validator = \"luhnn\"\n"
-        "[[rule]]\nid = \"r\"\naction = \"explode\"\nclauses = [\"E.2\"]\nmessage = \"m\"\n");
+        "[[rule]]\nid = \"r\"\naction = \"explode\"\nclauses = "
+        "[\"E.2\"]\nmessage = \"m\"\n");
   ExpectError("more.toml", 1, "unknown category 'nope'");
   ExpectError("more.toml", 1, "unknown lexicon 'missing'");
   ExpectError("more.toml", 1, "unknown validator 'luhnn'");
@@ -124,7 +157,8 @@ TEST_F(BadPack, UnknownCategoryValidatorLexiconAndAction) {
 }
 
 TEST_F(BadPack, MissingIncludedFileAndWordList) {
-  Write("pack.toml", ReadBase() + "[[lexicon]]\nid = \"w\"\nfile = \"nowhere.txt\"\n");
+  Write("pack.toml",
+        ReadBase() + "[[lexicon]]\nid = \"w\"\nfile = \"nowhere.txt\"\n");
   LoadResult r = Load();
   ASSERT_FALSE(r.ok());
   std::string all;
@@ -135,7 +169,8 @@ TEST_F(BadPack, MissingIncludedFileAndWordList) {
 
 TEST_F(BadPack, BadSeverityAndDuplicateIds) {
   Write("more.toml",
-        "[[category]]\nid = \"ssn\"\ntitle = \"again\"\nseverity = \"extreme\"\nclauses = [\"E.2\"]\n");
+        "[[category]]\nid = \"ssn\"\ntitle = \"again\"\nseverity = "
+        "\"extreme\"\nclauses = [\"E.2\"]\n");
   ExpectError("more.toml", 1, "severity 'extreme'");
   ExpectError("more.toml", 1, "defined twice");
 }

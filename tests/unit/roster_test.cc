@@ -15,7 +15,8 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(Roster, LoadsVersion11WithBadRowsReported) {
-  auto r = LoadOneRoster(steward::testing::SourceDir() + "/tests/golden/roster");
+  auto r =
+      LoadOneRoster(steward::testing::SourceDir() + "/tests/golden/roster");
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->version, "1.1");
   ASSERT_EQ(r->people.size(), 6u);  // the parent and the nameless row are out
@@ -25,7 +26,8 @@ TEST(Roster, LoadsVersion11WithBadRowsReported) {
   EXPECT_EQ(maria.grades, "04");
   ASSERT_FALSE(maria.schools.empty());
   EXPECT_EQ(maria.schools[0], "Lincoln Elementary");
-  EXPECT_EQ(maria.identifiers, (std::vector<std::string>{"2004117", "4829103756"}));
+  EXPECT_EQ(maria.identifiers,
+            (std::vector<std::string>{"2004117", "4829103756"}));
   EXPECT_FALSE(r->people[4].student);
   ASSERT_EQ(r->issues.size(), 1u);
   EXPECT_EQ(r->issues[0].file, "users.csv");
@@ -34,22 +36,30 @@ TEST(Roster, LoadsVersion11WithBadRowsReported) {
 }
 
 TEST(Roster, Version12RolesFromRolesCsv) {
-  fs::path d = fs::temp_directory_path() / ("steward-roster12-" + std::to_string(::getpid()));
+  fs::path d = fs::temp_directory_path() /
+               ("steward-roster12-" + std::to_string(::getpid()));
   fs::create_directories(d);
-  std::ofstream(d / "manifest.csv") << "propertyName,value\noneroster.version,1.2\n";
-  std::ofstream(d / "orgs.csv") << "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+  std::ofstream(d / "manifest.csv")
+      << "propertyName,value\noneroster.version,1.2\n";
+  std::ofstream(d / "orgs.csv") << "sourcedId,status,dateLastModified,name,"
+                                   "type,identifier,parentSourcedId\n"
                                    "o1,active,,Gotham High,school,,\n";
   std::ofstream(d / "users.csv")
-      << "sourcedId,status,dateLastModified,enabledUser,username,userIds,givenName,familyName,"
-         "middleName,identifier,email,sms,phone,agentSourcedIds,grades,password,"
-         "userMasterIdentifier,preferredGivenName,preferredMiddleName,preferredFamilyName,"
+      << "sourcedId,status,dateLastModified,enabledUser,username,userIds,"
+         "givenName,familyName,"
+         "middleName,identifier,email,sms,phone,agentSourcedIds,grades,"
+         "password,"
+         "userMasterIdentifier,preferredGivenName,preferredMiddleName,"
+         "preferredFamilyName,"
          "primaryOrgSourcedId,pronouns\n"
-         "u1,active,,TRUE,bw,,Bruce,Wayne,,bw1,,,,,10,Batman.Ru1ez,,Brucie,,,o1,\n"
+         "u1,active,,TRUE,bw,,Bruce,Wayne,,bw1,,,,,10,Batman.Ru1ez,,Brucie,,,"
+         "o1,\n"
          "u2,active,,TRUE,jg,,James,Gordon,,,,,,,,,,,,,o1,\n";
-  std::ofstream(d / "roles.csv") << "sourcedId,status,dateLastModified,userSourcedId,roleType,role,"
-                                    "beginDate,endDate,orgSourcedId,userProfileSourcedId\n"
-                                    "r1,active,,u1,primary,student,,,o1,\n"
-                                    "r2,active,,u2,primary,teacher,,,o1,\n";
+  std::ofstream(d / "roles.csv")
+      << "sourcedId,status,dateLastModified,userSourcedId,roleType,role,"
+         "beginDate,endDate,orgSourcedId,userProfileSourcedId\n"
+         "r1,active,,u1,primary,student,,,o1,\n"
+         "r2,active,,u2,primary,teacher,,,o1,\n";
   auto r = LoadOneRoster(d.string());
   fs::remove_all(d);
   ASSERT_TRUE(r.ok()) << r.status().message();

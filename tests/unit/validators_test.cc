@@ -44,7 +44,7 @@ TEST(PaymentCard, LuhnAndIssuer) {
   EXPECT_FALSE(ValidPaymentCard("4539 1488 0343 6468"));  // Luhn fails
   EXPECT_FALSE(ValidPaymentCard("9539148803436467"));     // no issuer 9
   EXPECT_FALSE(ValidPaymentCard("0000000000000000"));
-  EXPECT_FALSE(ValidPaymentCard("4111111111111111"));     // issuer test number
+  EXPECT_FALSE(ValidPaymentCard("4111111111111111"));  // issuer test number
   EXPECT_FALSE(ValidPaymentCard("4539x1488x0343x6467"));
 }
 
@@ -80,7 +80,7 @@ TEST(Date, Calendar) {
   EXPECT_TRUE(ValidDate("March 14, 2012"));
   EXPECT_TRUE(ValidDate("14 March 2012"));
   EXPECT_TRUE(ValidDate("2/29/2012"));
-  EXPECT_FALSE(ValidDate("2/29/2013"));   // not a leap year
+  EXPECT_FALSE(ValidDate("2/29/2013"));  // not a leap year
   EXPECT_FALSE(ValidDate("13/01/2012"));
   EXPECT_FALSE(ValidDate("04/31/2012"));
   EXPECT_FALSE(ValidDate("01/01/1850"));

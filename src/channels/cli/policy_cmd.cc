@@ -13,20 +13,24 @@ namespace {
 int RunCheck(const std::string& path_in) {
   std::string path = path_in.empty() ? policy::DefaultPackDir() : path_in;
   if (path.empty()) {
-    fmt::print(stderr, "steward policy check: no pack given and none bundled\n");
+    fmt::print(stderr,
+               "steward policy check: no pack given and none bundled\n");
     return 2;
   }
   policy::LoadResult r = policy::LoadPack(path);
   if (!r.ok()) {
     for (const auto& e : r.errors) fmt::print(stderr, "{}\n", e.ToString());
-    fmt::print(stderr, "{} error(s) in the pack at {}\n", r.errors.size(), path);
+    fmt::print(stderr, "{} error(s) in the pack at {}\n", r.errors.size(),
+               path);
     return 1;
   }
   const auto& p = *r.pack;
-  fmt::print("{}: pack '{}' version {} for {} is valid: {} clauses, {} categories, "
-             "{} detectors, {} word lists, {} combinations, {} rules\n",
-             path, p.name, p.version, p.district, p.clauses.size(), p.categories.size(),
-             p.detectors.size(), p.lexicons.size(), p.combinations.size(), p.rules.size());
+  fmt::print(
+      "{}: pack '{}' version {} for {} is valid: {} clauses, {} categories, "
+      "{} detectors, {} word lists, {} combinations, {} rules\n",
+      path, p.name, p.version, p.district, p.clauses.size(),
+      p.categories.size(), p.detectors.size(), p.lexicons.size(),
+      p.combinations.size(), p.rules.size());
   fmt::print("sha256 {}\n", p.hash);
   return 0;
 }
@@ -47,7 +51,8 @@ int RunClauses(const std::string& path_in, const std::string& format) {
   for (const auto& u : p.rules)
     for (const auto& id : u.clauses) rules[id].insert(u.id);
   for (const auto& cmb : p.combinations)
-    for (const auto& id : cmb.clauses) rules[id].insert("combination:" + cmb.id);
+    for (const auto& id : cmb.clauses)
+      rules[id].insert("combination:" + cmb.id);
   auto join = [](const std::set<std::string>& s, const char* sep) {
     std::string o;
     for (const auto& x : s) o += (o.empty() ? "" : sep) + x;
@@ -61,15 +66,19 @@ int RunClauses(const std::string& path_in, const std::string& format) {
   if (format == "csv") {
     fmt::print("clause,title,mode,categories,detectors,rules\n");
     for (const auto& c : p.clauses)
-      fmt::print("{},\"{}\",{},\"{}\",\"{}\",\"{}\"\n", c.id, c.title, modes(c.modes),
-                 join(cats[c.id], " "), join(dets[c.id], " "), join(rules[c.id], " "));
+      fmt::print("{},\"{}\",{},\"{}\",\"{}\",\"{}\"\n", c.id, c.title,
+                 modes(c.modes), join(cats[c.id], " "), join(dets[c.id], " "),
+                 join(rules[c.id], " "));
     return 0;
   }
   for (const auto& c : p.clauses) {
     fmt::print("{:<7} {:<16} {}\n", c.id, modes(c.modes), c.title);
-    if (!cats[c.id].empty()) fmt::print("        categories: {}\n", join(cats[c.id], ", "));
-    if (!dets[c.id].empty()) fmt::print("        detectors:  {}\n", join(dets[c.id], ", "));
-    if (!rules[c.id].empty()) fmt::print("        rules:      {}\n", join(rules[c.id], ", "));
+    if (!cats[c.id].empty())
+      fmt::print("        categories: {}\n", join(cats[c.id], ", "));
+    if (!dets[c.id].empty())
+      fmt::print("        detectors:  {}\n", join(dets[c.id], ", "));
+    if (!rules[c.id].empty())
+      fmt::print("        rules:      {}\n", join(rules[c.id], ", "));
   }
   return 0;
 }
@@ -80,14 +89,21 @@ void RegisterPolicy(CLI::App& app, std::function<int()>& run) {
   CLI::App* p = app.add_subcommand("policy", "Check and list a policy pack");
   p->require_subcommand(1);
   auto check_path = std::make_shared<std::string>();
-  CLI::App* check = p->add_subcommand("check", "Validate a pack; report every error with file and line");
-  check->add_option("pack", *check_path, "Pack folder or pack.toml (default: the bundled pack)");
-  check->callback([check_path, &run] { run = [check_path] { return RunCheck(*check_path); }; });
+  CLI::App* check = p->add_subcommand(
+      "check", "Validate a pack; report every error with file and line");
+  check->add_option("pack", *check_path,
+                    "Pack folder or pack.toml (default: the bundled pack)");
+  check->callback([check_path, &run] {
+    run = [check_path] { return RunCheck(*check_path); };
+  });
   auto cl_path = std::make_shared<std::string>();
   auto cl_format = std::make_shared<std::string>("text");
-  CLI::App* clauses = p->add_subcommand("clauses", "List every clause with its mode and what cites it");
-  clauses->add_option("--policy", *cl_path, "Pack folder (default: the bundled pack)");
-  clauses->add_option("--format", *cl_format, "text or csv")->capture_default_str();
+  CLI::App* clauses = p->add_subcommand(
+      "clauses", "List every clause with its mode and what cites it");
+  clauses->add_option("--policy", *cl_path,
+                      "Pack folder (default: the bundled pack)");
+  clauses->add_option("--format", *cl_format, "text or csv")
+      ->capture_default_str();
   clauses->callback([cl_path, cl_format, &run] {
     run = [cl_path, cl_format] { return RunClauses(*cl_path, *cl_format); };
   });

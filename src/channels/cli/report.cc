@@ -31,7 +31,8 @@ std::string MB(uint64_t bytes) { return fmt::format("{:.1f} MB", bytes / 1e6); }
 
 class TextReporter : public Reporter {
  public:
-  TextReporter(const policy::PolicyPack& pack, std::FILE* out) : pack_(pack), out_(out) {}
+  TextReporter(const policy::PolicyPack& pack, std::FILE* out)
+      : pack_(pack), out_(out) {}
   void Item(const engine::ItemResult& r,
             const std::vector<const inspect::Finding*>& shown) override {
     if (!r.error.empty()) {
@@ -60,13 +61,15 @@ class TextReporter : public Reporter {
 
   static void PrintSummary(std::FILE* f, const Summary& s) {
     double mbps = s.seconds > 0 ? s.bytes / 1e6 / s.seconds : 0;
-    fmt::print(f, "Scanned {} items, {} in {:.2f} s ({:.1f} MB/s); {} unreadable.\n",
-               s.items, MB(s.bytes), s.seconds, mbps, s.unreadable);
+    fmt::print(
+        f, "Scanned {} items, {} in {:.2f} s ({:.1f} MB/s); {} unreadable.\n",
+        s.items, MB(s.bytes), s.seconds, mbps, s.unreadable);
     fmt::print(f, "Findings: {} (high {}, medium {}, low {})\n", s.findings,
                Get(s.by_severity, policy::Severity::kHigh),
                Get(s.by_severity, policy::Severity::kMedium),
                Get(s.by_severity, policy::Severity::kLow));
-    if (!s.by_clause.empty()) fmt::print(f, "By clause: {}\n", FormatCounts(s.by_clause));
+    if (!s.by_clause.empty())
+      fmt::print(f, "By clause: {}\n", FormatCounts(s.by_clause));
     if (!s.by_category.empty())
       fmt::print(f, "By category: {}\n", FormatCounts(s.by_category));
   }
@@ -74,10 +77,12 @@ class TextReporter : public Reporter {
  private:
   static std::string Upper(std::string_view s) {
     std::string r(s);
-    for (char& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (char& c : r)
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return r;
   }
-  static uint64_t Get(const std::map<policy::Severity, uint64_t>& m, policy::Severity k) {
+  static uint64_t Get(const std::map<policy::Severity, uint64_t>& m,
+                      policy::Severity k) {
     auto it = m.find(k);
     return it == m.end() ? 0 : it->second;
   }
@@ -93,8 +98,10 @@ nlohmann::json FindingJson(const std::string& item, const inspect::Finding& f) {
   j["clauses"] = f.clauses;
   j["severity"] = SeverityName(f.severity);
   j["confidence"] = std::round(f.confidence * 100) / 100;
-  j["location"] = {{"part", f.location.part}, {"view", f.location.view},
-                   {"line", f.location.line}, {"offset", f.location.offset},
+  j["location"] = {{"part", f.location.part},
+                   {"view", f.location.view},
+                   {"line", f.location.line},
+                   {"offset", f.location.offset},
                    {"length", f.location.length}};
   j["excerpt"] = f.excerpt;
   if (!f.value.empty()) j["value"] = f.value;
@@ -106,10 +113,14 @@ nlohmann::json SummaryJson(const Summary& s) {
   nlohmann::json sev;
   for (auto& [k, v] : s.by_severity) sev[std::string(SeverityName(k))] = v;
   return {{"summary",
-           {{"items", s.items}, {"bytes", s.bytes}, {"seconds", s.seconds},
+           {{"items", s.items},
+            {"bytes", s.bytes},
+            {"seconds", s.seconds},
             {"mb_per_s", s.seconds > 0 ? s.bytes / 1e6 / s.seconds : 0},
-            {"unreadable", s.unreadable}, {"findings", s.findings},
-            {"by_clause", s.by_clause}, {"by_category", s.by_category},
+            {"unreadable", s.unreadable},
+            {"findings", s.findings},
+            {"by_clause", s.by_clause},
+            {"by_category", s.by_category},
             {"by_severity", sev}}}};
 }
 
@@ -119,13 +130,16 @@ class JsonlReporter : public Reporter {
   void Item(const engine::ItemResult& r,
             const std::vector<const inspect::Finding*>& shown) override {
     if (!r.error.empty()) {
-      fmt::print(out_, "{}\n", nlohmann::json{{"item", r.item}, {"error", r.error}}.dump(
-                                  -1, ' ', false, nlohmann::json::error_handler_t::replace));
+      fmt::print(out_, "{}\n",
+                 nlohmann::json{{"item", r.item}, {"error", r.error}}.dump(
+                     -1, ' ', false, nlohmann::json::error_handler_t::replace));
       return;
     }
     for (const auto* f : shown)
-      fmt::print(out_, "{}\n", FindingJson(r.item, *f).dump(
-                                  -1, ' ', false, nlohmann::json::error_handler_t::replace));
+      fmt::print(
+          out_, "{}\n",
+          FindingJson(r.item, *f)
+              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
   void Finish(const Summary& s) override {
     if (err_) fmt::print(err_, "{}\n", SummaryJson(s).dump());
@@ -137,7 +151,8 @@ class JsonlReporter : public Reporter {
 };
 
 std::string CsvField(std::string_view s) {
-  if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
+  if (s.find_first_of(",\"\n\r") == std::string_view::npos)
+    return std::string(s);
   std::string r = "\"";
   for (char c : s) {
     if (c == '"') r += '"';
@@ -149,20 +164,24 @@ std::string CsvField(std::string_view s) {
 class CsvReporter : public Reporter {
  public:
   CsvReporter(std::FILE* out, std::FILE* err) : out_(out), err_(err) {
-    fmt::print(out_, "item,category,clauses,severity,confidence,part,view,line,offset,excerpt,detail,error\n");
+    fmt::print(out_,
+               "item,category,clauses,severity,confidence,part,view,line,"
+               "offset,excerpt,detail,error\n");
   }
   void Item(const engine::ItemResult& r,
             const std::vector<const inspect::Finding*>& shown) override {
     if (!r.error.empty()) {
-      fmt::print(out_, "{},,,,,,,,,,,{}\n", CsvField(r.item), CsvField(r.error));
+      fmt::print(out_, "{},,,,,,,,,,,{}\n", CsvField(r.item),
+                 CsvField(r.error));
       return;
     }
     for (const auto* f : shown)
-      fmt::print(out_, "{},{},{},{},{:.2f},{},{},{},{},{},{},\n", CsvField(r.item),
-                 f->category, CsvField(JoinClauses(f->clauses)),
-                 SeverityName(f->severity), f->confidence, CsvField(f->location.part),
-                 f->location.view, f->location.line, f->location.offset,
-                 CsvField(f->excerpt), CsvField(f->detail));
+      fmt::print(out_, "{},{},{},{},{:.2f},{},{},{},{},{},{},\n",
+                 CsvField(r.item), f->category,
+                 CsvField(JoinClauses(f->clauses)), SeverityName(f->severity),
+                 f->confidence, CsvField(f->location.part), f->location.view,
+                 f->location.line, f->location.offset, CsvField(f->excerpt),
+                 CsvField(f->detail));
   }
   void Finish(const Summary& s) override {
     if (err_) TextReporter::PrintSummary(err_, s);
@@ -177,7 +196,8 @@ class CsvReporter : public Reporter {
 
 std::string FormatCounts(const std::map<std::string, uint64_t>& counts) {
   std::string s;
-  for (const auto& [k, v] : counts) s += fmt::format("{}{} ({})", s.empty() ? "" : ", ", k, v);
+  for (const auto& [k, v] : counts)
+    s += fmt::format("{}{} ({})", s.empty() ? "" : ", ", k, v);
   return s;
 }
 

@@ -49,20 +49,24 @@ class Progress {
   bool enabled_;
   size_t total_;
   bool drawn_ = false;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_;
+  std::chrono::steady_clock::time_point start_ =
+                                            std::chrono::steady_clock::now(),
+                                        last_;
 };
 
 int RunScan(const ScanArgs& a) {
   auto min_sev = policy::ParseSeverity(a.min_severity);
   if (!min_sev) {
-    fmt::print(stderr, "steward scan: --min-severity must be low, medium or high\n");
+    fmt::print(stderr,
+               "steward scan: --min-severity must be low, medium or high\n");
     return 2;
   }
   if (a.format != "text" && a.format != "jsonl" && a.format != "csv") {
     fmt::print(stderr, "steward scan: --format must be text, jsonl or csv\n");
     return 2;
   }
-  auto eng = engine::Engine::Create({a.policy, a.roster, a.cache, a.show_values});
+  auto eng =
+      engine::Engine::Create({a.policy, a.roster, a.cache, a.show_values});
   if (!eng.ok()) {
     fmt::print(stderr, "steward scan: {}\n", eng.status().message());
     return 2;
@@ -88,15 +92,17 @@ int RunScan(const ScanArgs& a) {
   std::mutex mu;
   std::condition_variable cv;
   std::atomic<size_t> next{0};
-  unsigned jobs = std::max(1u, std::min<unsigned>(a.jobs, static_cast<unsigned>(files.size())));
+  unsigned jobs = std::max(
+      1u, std::min<unsigned>(a.jobs, static_cast<unsigned>(files.size())));
   std::vector<std::thread> workers;
   for (unsigned w = 0; w < jobs; ++w) {
     workers.emplace_back([&] {
       auto scratch = engine.NewScratch();
       for (size_t i; (i = next.fetch_add(1)) < files.size();) {
         std::vector<engine::ItemResult> results;
-        engine.ScanFile(files[i], *scratch,
-                        [&](engine::ItemResult&& r) { results.push_back(std::move(r)); });
+        engine.ScanFile(files[i], *scratch, [&](engine::ItemResult&& r) {
+          results.push_back(std::move(r));
+        });
         std::lock_guard<std::mutex> lock(mu);
         slots[i] = std::move(results);
         done[i] = 1;
@@ -134,7 +140,9 @@ int RunScan(const ScanArgs& a) {
   }
   for (auto& t : workers) t.join();
   progress.Clear();
-  sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  sum.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   reporter->Finish(sum);
   std::fflush(stdout);
   return found ? 1 : 0;
@@ -144,16 +152,23 @@ int RunScan(const ScanArgs& a) {
 
 void RegisterScan(CLI::App& app, std::function<int()>& run) {
   auto a = std::make_shared<ScanArgs>();
-  CLI::App* s = app.add_subcommand(
-      "scan", "Scan files, folders, mbox files and Maildir trees for what the policy forbids");
-  s->add_option("--policy", a->policy, "Policy pack folder (default: the bundled pack)");
-  s->add_option("--roster", a->roster, "OneRoster 1.1/1.2 export folder for name and id matching");
-  s->add_option("--format", a->format, "Output: text, jsonl or csv")->capture_default_str();
-  s->add_option("--min-severity", a->min_severity, "Report findings at or above: low, medium, high")
+  CLI::App* s = app.add_subcommand("scan",
+                                   "Scan files, folders, mbox files and "
+                                   "Maildir trees for what the policy forbids");
+  s->add_option("--policy", a->policy,
+                "Policy pack folder (default: the bundled pack)");
+  s->add_option("--roster", a->roster,
+                "OneRoster 1.1/1.2 export folder for name and id matching");
+  s->add_option("--format", a->format, "Output: text, jsonl or csv")
+      ->capture_default_str();
+  s->add_option("--min-severity", a->min_severity,
+                "Report findings at or above: low, medium, high")
       ->capture_default_str();
   s->add_option("-j,--jobs", a->jobs, "Worker threads")->capture_default_str();
-  s->add_option("--cache", a->cache, "Compiled-pattern cache folder ('none' to disable)");
-  s->add_flag("--show-values", a->show_values, "Show matched values in full (default: redacted)");
+  s->add_option("--cache", a->cache,
+                "Compiled-pattern cache folder ('none' to disable)");
+  s->add_flag("--show-values", a->show_values,
+              "Show matched values in full (default: redacted)");
   s->add_flag("!--no-progress", a->progress, "No progress bar");
   s->add_option("paths", a->paths, "Files and folders to scan")->required();
   s->callback([a, &run] { run = [a] { return RunScan(*a); }; });
