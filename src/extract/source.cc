@@ -159,6 +159,12 @@ void ReadItems(const std::string& path, const Limits& limits,
                                       " bytes; not read"});
     on_item(std::move(it));
   };
+  auto whole_file = [&] {
+    Item it;
+    it.name = path;
+    it.bytes = bytes.size();
+    return it;
+  };
   if (kind != FileKind::kMbox && bytes.size() > limits.max_item_bytes) {
     too_big(path, bytes.size());
     return;
@@ -182,26 +188,20 @@ void ReadItems(const std::string& path, const Limits& limits,
       return;
     }
     case FileKind::kMessage: {
-      Item it;
-      it.name = path;
-      it.bytes = bytes.size();
+      Item it = whole_file();
       it.content = ExtractMessage(bytes, limits);
       on_item(std::move(it));
       return;
     }
     case FileKind::kText: {
-      Item it;
-      it.name = path;
-      it.bytes = bytes.size();
+      Item it = whole_file();
       it.content.texts.push_back(
           {"", "body", "text/plain", "", core::DecodeText(bytes)});
       on_item(std::move(it));
       return;
     }
     case FileKind::kBinary: {
-      Item it;
-      it.name = path;
-      it.bytes = bytes.size();
+      Item it = whole_file();
       std::string type = SniffType(bytes);
       if (type.rfind("text/", 0) == 0) {  // UTF-16 text and the like
         it.content.texts.push_back(

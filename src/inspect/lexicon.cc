@@ -83,7 +83,7 @@ inline char LetterAt(const unsigned char* s, size_t n, size_t i) {
 
 }  // namespace
 
-void BuildView(std::string_view src, bool fold, NormalView& out) {
+void BuildFoldedView(std::string_view src, NormalView& out) {
   // Written through raw pointers into buffers sized for the worst case, then
   // trimmed: this runs over every byte of every text. Locals only, so that
   // stores through `t` (a char*, which may alias anything) force no reloads.
@@ -95,23 +95,6 @@ void BuildView(std::string_view src, bool fold, NormalView& out) {
   uint32_t* o = out.origin.data();
   size_t w = 0;
   size_t i = 0;
-  if (!fold) {
-    while (i < n) {
-      const unsigned char c = s[i];
-      if (!kBytes.space[c]) {
-        t[w] = kBytes.lower[c];
-        o[w++] = static_cast<uint32_t>(i++);
-        continue;
-      }
-      size_t j = i + 1;
-      while (j < n && kBytes.space[s[j]]) ++j;
-      if (w > 0 && t[w - 1] != ' ') {
-        t[w] = ' ';
-        o[w++] = static_cast<uint32_t>(i);
-      }
-      i = j;
-    }
-  }
   while (i < n) {
     const unsigned char c = s[i];
     if (kBytes.space[c]) {
@@ -219,9 +202,9 @@ std::string LowerTerm(std::string_view term) {
   return out;
 }
 
-std::string NormalizeTerm(std::string_view term, bool fold) {
+std::string FoldTerm(std::string_view term) {
   NormalView v;
-  BuildView(term, fold, v);
+  BuildFoldedView(term, v);
   std::string t = std::move(v.text);
   while (!t.empty() && t.back() == ' ') t.pop_back();
   if (!t.empty() && t.front() == ' ') t.erase(0, 1);

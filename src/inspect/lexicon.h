@@ -29,9 +29,8 @@ struct NormalView {
   std::vector<uint32_t> origin;
 };
 
-// Builds the plain (fold = false: lower-cased, whitespace runs joined) or
-// folded view of `src` into `out`.
-void BuildView(std::string_view src, bool fold, NormalView& out);
+// Builds the folded view of `src` into `out`.
+void BuildFoldedView(std::string_view src, NormalView& out);
 
 // `src` with ASCII lower-cased and whitespace as ' ' into `out` (same length,
 // same offsets).
@@ -47,8 +46,8 @@ bool HasObfuscationSigns(std::string_view src);
 // by single spaces.
 std::string LowerTerm(std::string_view term);
 
-// A term as it appears in a view (BuildView applied to the term itself).
-std::string NormalizeTerm(std::string_view term, bool fold);
+// A term as it appears in the folded view.
+std::string FoldTerm(std::string_view term);
 
 // True when view[b, e) is a whole word or phrase: no letter or digit
 // directly before or after.

@@ -90,6 +90,20 @@ struct MatchCtx {
 };
 
 int OnMatch(unsigned int id, unsigned long long, unsigned long long to,
+            unsigned int, void* ctx);
+
+// Stage 1 over `data` with one database: the candidates replace `cands`.
+// Returns false when the candidate cap stopped the scan.
+bool Scan(const hs_database_t* db, std::string_view data, hs_scratch_t* scratch,
+          std::vector<Candidate>& cands) {
+  cands.clear();
+  MatchCtx ctx{&cands};
+  hs_scan(db, data.data(), static_cast<unsigned>(data.size()), 0, scratch,
+          OnMatch, &ctx);
+  return !ctx.capped;
+}
+
+int OnMatch(unsigned int id, unsigned long long, unsigned long long to,
             unsigned int, void* ctx) {
   auto* c = static_cast<MatchCtx*>(ctx);
   if (c->out->size() >= kMaxCandidates) {
@@ -272,7 +286,7 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
           im.terms[0].push_back(t);
           term_text[0].push_back(std::move(p));
           if (d.fold_obfuscation) {
-            std::string f = NormalizeTerm(term, true);
+            std::string f = FoldTerm(term);
             if (f.empty()) continue;
             im.terms[1].push_back({di, static_cast<uint32_t>(f.size())});
             term_text[1].push_back(std::move(f));
@@ -449,11 +463,7 @@ bool Matcher::Find(std::string_view text, std::string_view view,
   // Stage 1: regexes and terms.
   bool signs = !im.db;  // without the regex database, always fold
   if (im.db) {
-    sd.cands.clear();
-    MatchCtx ctx{&sd.cands};
-    hs_scan(im.db, text.data(), static_cast<unsigned>(text.size()), 0, sd.s,
-            OnMatch, &ctx);
-    complete &= !ctx.capped;
+    complete &= Scan(im.db, text, sd.s, sd.cands);
     // Stage 2: span recovery, per entry, at each distinct end offset.
     std::sort(sd.cands.begin(), sd.cands.end(),
               [](const Candidate& a, const Candidate& b) {
@@ -511,11 +521,7 @@ bool Matcher::Find(std::string_view text, std::string_view view,
   }
   // Stage 1 and 2 for roster literals: the span is the literal's length.
   if (im.lit_db) {
-    sd.cands.clear();
-    MatchCtx ctx{&sd.cands};
-    hs_scan(im.lit_db, text.data(), static_cast<unsigned>(text.size()), 0,
-            sd.lit, OnMatch, &ctx);
-    complete &= !ctx.capped;
+    complete &= Scan(im.lit_db, text, sd.lit, sd.cands);
     for (const Candidate& c : sd.cands) {
       const Literal& l = im.literals[c.id];
       if (!(im.view_mask[l.detector] & vbit)) continue;
@@ -532,11 +538,7 @@ bool Matcher::Find(std::string_view text, std::string_view view,
   if (im.term_db[0]) {
     LowerCase(text, sd.lower);
     const std::string& lt = sd.lower;
-    sd.cands.clear();
-    MatchCtx ctx{&sd.cands};
-    hs_scan(im.term_db[0], lt.data(), static_cast<unsigned>(lt.size()), 0,
-            sd.term[0], OnMatch, &ctx);
-    complete &= !ctx.capped;
+    complete &= Scan(im.term_db[0], lt, sd.term[0], sd.cands);
     for (const Candidate& c : sd.cands) {
       const Impl::Term& t = im.terms[0][c.id];
       if (!(im.view_mask[t.detector] & vbit)) continue;
@@ -547,13 +549,9 @@ bool Matcher::Find(std::string_view text, std::string_view view,
   // Folded terms, only where the text shows signs of obfuscation; spans map
   // back through the view.
   if (im.term_db[1] && signs && HasObfuscationSigns(text)) {
-    BuildView(text, true, sd.view);
+    BuildFoldedView(text, sd.view);
     const std::string& vt = sd.view.text;
-    sd.cands.clear();
-    MatchCtx ctx{&sd.cands};
-    hs_scan(im.term_db[1], vt.data(), static_cast<unsigned>(vt.size()), 0,
-            sd.term[1], OnMatch, &ctx);
-    complete &= !ctx.capped;
+    complete &= Scan(im.term_db[1], vt, sd.term[1], sd.cands);
     for (const Candidate& c : sd.cands) {
       const Impl::Term& t = im.terms[1][c.id];
       if (!(im.view_mask[t.detector] & vbit)) continue;

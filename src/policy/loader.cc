@@ -38,6 +38,16 @@ uint32_t Pcre2Options(const Detector& d) {
 
 namespace {
 
+std::optional<Redaction> ParseRedaction(std::string_view s) {
+  if (s == "last4") return Redaction::kLast4;
+  if (s == "email") return Redaction::kEmail;
+  if (s == "initials") return Redaction::kInitials;
+  if (s == "word") return Redaction::kWord;
+  if (s == "all") return Redaction::kAll;
+  if (s == "none") return Redaction::kNone;
+  return std::nullopt;
+}
+
 // Collects errors while reading one file.
 class Reader {
  public:
@@ -108,6 +118,30 @@ class Reader {
     return def;
   }
 
+  // An optional or required severity: low, medium or high.
+  std::optional<Severity> SeverityField(const toml::table& t,
+                                        std::string_view key, bool required,
+                                        const std::string& who) {
+    std::string v = Str(t, key, required);
+    if (v.empty()) return std::nullopt;
+    auto s = ParseSeverity(v);
+    if (!s)
+      Error(t, who + ": " + std::string(key) + " '" + v +
+                   "' is not low, medium or high");
+    return s;
+  }
+
+  std::optional<Redaction> RedactionField(const toml::table& t,
+                                          const std::string& who) {
+    std::string v = Str(t, "redact", false);
+    if (v.empty()) return std::nullopt;
+    auto r = ParseRedaction(v);
+    if (!r)
+      Error(t, who + ": unknown redact '" + v +
+                   "' (last4, email, initials, word, all, none)");
+    return r;
+  }
+
   // Keys not in `known` are reported: a typo must not silently do nothing.
   void CheckKeys(const toml::table& t,
                  std::initializer_list<std::string_view> known,
@@ -145,16 +179,6 @@ class Reader {
   std::vector<PackError>* errors_;
 };
 
-std::optional<Redaction> ParseRedaction(std::string_view s) {
-  if (s == "last4") return Redaction::kLast4;
-  if (s == "email") return Redaction::kEmail;
-  if (s == "initials") return Redaction::kInitials;
-  if (s == "word") return Redaction::kWord;
-  if (s == "all") return Redaction::kAll;
-  if (s == "none") return Redaction::kNone;
-  return std::nullopt;
-}
-
 void ReadClauses(Reader& r, const toml::table& root, PolicyPack& p) {
   r.EachTable(root, "clause", [&](const toml::table& t) {
     r.CheckKeys(t, {"id", "title", "summary", "mode"}, "[[clause]]");
@@ -183,21 +207,11 @@ void ReadCategories(Reader& r, const toml::table& root, PolicyPack& p) {
     c.loc = r.Loc(t);
     c.id = r.Str(t, "id", true);
     c.title = r.Str(t, "title", true);
-    std::string sev = r.Str(t, "severity", true);
-    if (auto s = ParseSeverity(sev))
-      c.severity = *s;
-    else if (!sev.empty())
-      r.Error(t, "category '" + c.id + "': severity '" + sev +
-                     "' is not low, medium or high");
+    const std::string who = "category '" + c.id + "'";
+    if (auto s = r.SeverityField(t, "severity", true, who)) c.severity = *s;
     c.clauses = r.StrList(t, "clauses");
     c.advice = r.Str(t, "advice", false);
-    std::string red = r.Str(t, "redact", false);
-    if (!red.empty()) {
-      if (auto x = ParseRedaction(red))
-        c.redaction = *x;
-      else
-        r.Error(t, "category '" + c.id + "': unknown redact '" + red + "'");
-    }
+    if (auto x = r.RedactionField(t, who)) c.redaction = *x;
     p.categories.push_back(std::move(c));
   });
 }
@@ -246,18 +260,9 @@ void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
                      "' (regex, lexicon, roster)");
     d.category = r.Str(t, "category", true);
     d.clauses = r.StrList(t, "clauses");
-    std::string sev = r.Str(t, "severity", false);
-    if (!sev.empty()) {
-      d.severity = ParseSeverity(sev);
-      if (!d.severity)
-        r.Error(t, "detector '" + d.id + "': bad severity '" + sev + "'");
-    }
-    std::string red = r.Str(t, "redact", false);
-    if (!red.empty()) {
-      d.redaction = ParseRedaction(red);
-      if (!d.redaction)
-        r.Error(t, "detector '" + d.id + "': unknown redact '" + red + "'");
-    }
+    const std::string who = "detector '" + d.id + "'";
+    d.severity = r.SeverityField(t, "severity", false, who);
+    d.redaction = r.RedactionField(t, who);
     d.pattern = r.Str(t, "pattern", d.kind == DetectorKind::kRegex);
     d.prefilter = r.Str(t, "prefilter", false);
     d.caseless = r.Bool(t, "caseless", false);
@@ -341,11 +346,9 @@ void ReadCombinations(Reader& r, const toml::table& root, PolicyPack& p) {
     c.all_of = r.StrList(t, "all_of");
     c.any_of = r.StrList(t, "any_of");
     c.clauses = r.StrList(t, "clauses");
-    std::string sev = r.Str(t, "severity", true);
-    if (auto s = ParseSeverity(sev))
+    if (auto s =
+            r.SeverityField(t, "severity", true, "combination '" + c.id + "'"))
       c.severity = *s;
-    else if (!sev.empty())
-      r.Error(t, "combination '" + c.id + "': bad severity '" + sev + "'");
     if (c.all_of.empty() || c.any_of.empty())
       r.Error(t, "combination '" + c.id + "' needs both 'all_of' and 'any_of'");
     p.combinations.push_back(std::move(c));
@@ -363,13 +366,9 @@ void ReadRules(Reader& r, const toml::table& root, PolicyPack& p) {
     u.id = r.Str(t, "id", true);
     u.channels = r.StrList(t, "channels");
     u.categories = r.StrList(t, "categories");
-    std::string sev = r.Str(t, "min_severity", false);
-    if (!sev.empty()) {
-      if (auto s = ParseSeverity(sev))
-        u.min_severity = *s;
-      else
-        r.Error(t, "rule '" + u.id + "': bad min_severity '" + sev + "'");
-    }
+    if (auto s =
+            r.SeverityField(t, "min_severity", false, "rule '" + u.id + "'"))
+      u.min_severity = *s;
     std::string dest = r.Str(t, "destination", false);
     if (!dest.empty()) u.destination = dest;
     u.action = r.Str(t, "action", true);

@@ -11,23 +11,39 @@ namespace {
 
 using steward::testing::FindIn;
 
-TEST(View, PlainLowercasesAndJoinsWhitespace) {
+TEST(View, LowerCaseKeepsOffsets) {
+  std::string v;
+  LowerCase("Free and\nReduced", v);
+  EXPECT_EQ(v, "free and reduced");
+  EXPECT_EQ(LowerTerm("  Free  and\tReduced "), "free and reduced");
+}
+
+TEST(View, FoldedViewMapsBack) {
   NormalView v;
-  BuildView("Free  and\r\n Reduced", false, v);
-  EXPECT_EQ(v.text, "free and reduced");
+  BuildFoldedView("So  SH1T, f.u.c.k", v);
+  EXPECT_EQ(v.text, "so shit, fuck");
   ASSERT_EQ(v.origin.size(), v.text.size() + 1);
-  EXPECT_EQ(v.origin[5], 6u);  // 'a' of "and"
-  EXPECT_EQ(v.origin.back(), 19u);
+  EXPECT_EQ(v.origin[3], 4u);    // 's' of "SH1T"
+  EXPECT_EQ(v.origin[9], 10u);   // 'f'
+  EXPECT_EQ(v.origin[12], 16u);  // 'k'
+  EXPECT_EQ(v.origin.back(), 17u);
+}
+
+TEST(View, ObfuscationSigns) {
+  EXPECT_TRUE(HasObfuscationSigns("this is sh1t"));
+  EXPECT_TRUE(HasObfuscationSigns("fuuuck"));
+  EXPECT_TRUE(HasObfuscationSigns("what the f.u.c.k"));
+  EXPECT_FALSE(HasObfuscationSigns("Picture day is on Tuesday, room 14."));
 }
 
 TEST(View, FoldUndoesObfuscation) {
-  EXPECT_EQ(NormalizeTerm("sh1t", true), "shit");
-  EXPECT_EQ(NormalizeTerm("f.u.c.k", true), "fuck");
-  EXPECT_EQ(NormalizeTerm("F U C K", true), "fuck");
-  EXPECT_EQ(NormalizeTerm("fuuuuck", true), "fuck");
-  EXPECT_EQ(NormalizeTerm("b!tch", true), "bitch");
-  EXPECT_EQ(NormalizeTerm("room 101", true), "rom 101");  // digits alone stay
-  EXPECT_EQ(NormalizeTerm("a b", true), "a b");  // two letters are words
+  EXPECT_EQ(FoldTerm("sh1t"), "shit");
+  EXPECT_EQ(FoldTerm("f.u.c.k"), "fuck");
+  EXPECT_EQ(FoldTerm("F U C K"), "fuck");
+  EXPECT_EQ(FoldTerm("fuuuuck"), "fuck");
+  EXPECT_EQ(FoldTerm("b!tch"), "bitch");
+  EXPECT_EQ(FoldTerm("room 101"), "rom 101");  // digits alone stay
+  EXPECT_EQ(FoldTerm("a b"), "a b");           // two letters are words
 }
 
 TEST(View, WholeWords) {
