@@ -43,9 +43,9 @@ core::Result<std::unique_ptr<Engine>> Engine::Create(const Options& options) {
   e->inspector_ = std::move(in).value();
   const policy::Limits& l = lr.pack->limits;
   e->limits_ = {l.max_item_bytes, l.max_depth, l.max_parts, l.max_part_bytes};
-  e->limits_.address_headers = false;
+  e->limits_.address_view = false;
   for (const auto& d : lr.pack->detectors)
-    for (const auto& v : d.views) e->limits_.address_headers |= v == "headers";
+    for (const auto& v : d.views) e->limits_.address_view |= v == "addresses";
   return e;
 }
 

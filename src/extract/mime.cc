@@ -57,9 +57,63 @@ std::string AddressText(GMimeMessage* m) {
   return out;
 }
 
+// The bytes before the first empty line: the header block as the sender
+// wrote it, including lines that are no header at all.
+std::string_view RawHeaderBlock(std::string_view bytes) {
+  size_t pos = 0;
+  while (pos < bytes.size()) {
+    size_t nl = bytes.find('\n', pos);
+    if (nl == std::string_view::npos) return bytes;
+    std::string_view line = bytes.substr(pos, nl - pos);
+    if (line.empty() || line == "\r") return bytes.substr(0, pos);
+    pos = nl + 1;
+  }
+  return bytes;
+}
+
+// Header fields that hold no content of the sender's own: the subject and
+// the addresses (views of their own), transport and MIME machinery.
+bool IsBlankedField(std::string_view name) {
+  static constexpr std::string_view kFields[] = {
+      "subject", "from", "to", "cc", "bcc", "reply-to", "sender", "return-path",
+      "delivered-to", "received", "message-id", "in-reply-to", "references",
+      "date", "mime-version", "content-type", "content-transfer-encoding",
+      "content-disposition", "content-id", "dkim-signature",
+      "domainkey-signature", "authentication-results", "received-spf",
+      "arc-seal", "arc-message-signature", "arc-authentication-results",
+      "x-google-dkim-signature", "x-received", "x-originating-ip",
+      "list-unsubscribe", "list-id", "thread-index", "x-ms-exchange-"};
+  std::string lower = core::AsciiLower(name);
+  for (auto f : kFields)
+    if (lower == f || (f.back() == '-' && lower.rfind(f, 0) == 0)) return true;
+  return false;
+}
+
+// The header block with blanked fields turned into spaces (newlines kept, so
+// lines and offsets still match the block).
+std::string HeaderView(std::string_view block) {
+  std::string out(block);
+  bool blank = false;
+  size_t pos = 0;
+  while (pos < out.size()) {
+    size_t nl = out.find('\n', pos);
+    size_t end = nl == std::string::npos ? out.size() : nl;
+    if (pos < end && out[pos] != ' ' && out[pos] != '\t') {
+      size_t colon = out.find(':', pos);
+      blank = colon != std::string::npos && colon < end &&
+              IsBlankedField(std::string_view(out).substr(pos, colon - pos));
+    }
+    if (blank)
+      for (size_t i = pos; i < end; ++i) out[i] = ' ';
+    pos = end + 1;
+  }
+  return out;
+}
+
 struct Walker {
   const Limits& limits;
   Extracted& out;
+  std::string raw_headers;  // the outer message's header block, once
 
   void Skip(const std::string& path, const std::string& type,
             const std::string& filename, std::string reason) {
@@ -71,11 +125,25 @@ struct Walker {
     std::string base = prefix.empty() ? "" : prefix;
     if (subject && *subject)
       out.texts.push_back({base, "subject", "", "", core::ToUtf8(subject)});
-    if (limits.address_headers) {
+    if (limits.address_view) {
       std::string addrs = AddressText(m);
       if (!addrs.empty())
-        out.texts.push_back({base, "headers", "", "", core::ToUtf8(addrs)});
+        out.texts.push_back({base, "addresses", "", "", core::ToUtf8(addrs)});
     }
+    // The header block: as written for the outer message (raw_headers), as
+    // GMime kept it for attached ones.
+    std::string block = raw_headers;
+    raw_headers.clear();
+    if (block.empty()) {
+      char* h = g_mime_object_get_headers(GMIME_OBJECT(m), nullptr);
+      if (h) {
+        block = h;
+        g_free(h);
+      }
+    }
+    std::string fields = HeaderView(block);
+    if (fields.find_first_not_of(" \n") != std::string::npos)
+      out.texts.push_back({base, "headers", "", "", core::DecodeText(fields)});
     GMimeObject* body = g_mime_message_get_mime_part(m);
     if (!body) return;
     if (GMIME_IS_MULTIPART(body))
@@ -162,8 +230,9 @@ struct Walker {
       Skip(path, type, filename,
            "part larger than " + std::to_string(limits.max_part_bytes) +
                " bytes; only the start was read");
-    out.texts.push_back(
-        {path, "body", type, filename, core::DecodeText(bytes, Charset(o))});
+    std::string charset = Charset(o);
+    out.texts.push_back({path, "body", type, filename,
+                         core::DecodeText(bytes, charset), charset});
   }
 
   static std::string Describe(const std::string& type) {
@@ -210,7 +279,7 @@ Extracted ExtractMessage(std::string_view bytes, const Limits& limits) {
     out.texts.push_back(
         {"", "body", "text/plain", "", core::DecodeText(bytes)});
   } else {
-    Walker w{limits, out};
+    Walker w{limits, out, std::string(RawHeaderBlock(bytes))};
     w.Message(m, "", 0);
     g_object_unref(m);
   }

@@ -16,17 +16,22 @@ struct Limits {
   uint32_t max_depth = 16;  // nested message/rfc822
   uint32_t max_parts = 2000;
   uint64_t max_part_bytes = 32ull << 20;
-  // Whether to produce the "headers" view (From, To, Cc, Reply-To). Building
-  // it formats every address; skipped when nothing reads it.
-  bool address_headers = true;
+  // Whether to produce the "addresses" view (From, To, Cc, Reply-To).
+  // Building it formats every address; skipped when nothing reads it.
+  bool address_view = true;
 };
 
 struct TextPart {
   std::string path;  // IMAP-style part number: "1", "2.1"; "" for plain files
-  std::string view;  // body, subject, headers, filename
+  // body; subject; headers (the header block as written, with the subject,
+  // address and transport fields blanked out: what a sender put in X-
+  // fields, or in lines that are no header at all, is inspected too);
+  // addresses; filename (an attachment's name)
+  std::string view;
   std::string content_type;
   std::string filename;
   std::string text;  // UTF-8
+  std::string charset = {};  // as declared; "" when none was
 };
 
 // A part, or the rest of an item, that was not inspected.

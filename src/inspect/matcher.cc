@@ -209,6 +209,7 @@ static uint8_t ViewBit(std::string_view v) {
   if (v == "body") return 1;
   if (v == "subject") return 2;
   if (v == "headers") return 4;
+  if (v == "addresses") return 16;
   if (v == "filename") return 8;
   return 0;
 }

@@ -86,8 +86,9 @@ std::string Excerpt(std::string_view text, size_t begin, size_t end,
   auto clean = [&](std::string_view s) {
     std::string r;
     for (char c : s) {
-      if (c == '\n' || c == '\r' || c == '\t')
-        r.push_back(' ');
+      if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+        if (r.empty() || r.back() != ' ') r.push_back(' ');  // runs as one
+      }
       else if (IsDigit(c) && !show_value)
         r.push_back('#');
       else if (static_cast<unsigned char>(c) < 0x20)

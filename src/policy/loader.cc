@@ -274,9 +274,10 @@ void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
     d.roster_field = r.Str(t, "roster_field", d.kind == DetectorKind::kRoster);
     if (t.contains("views")) d.views = r.StrList(t, "views");
     for (const auto& v : d.views)
-      if (v != "body" && v != "subject" && v != "headers" && v != "filename")
+      if (v != "body" && v != "subject" && v != "headers" && v != "addresses" &&
+          v != "filename")
         r.Error(t, "detector '" + d.id + "': unknown view '" + v +
-                       "' (body, subject, headers, filename)");
+                       "' (body, subject, headers, addresses, filename)");
     d.hotwords = r.StrList(t, "hotwords");
     d.negative = r.StrList(t, "negative");
     d.window = r.Num<uint32_t>(t, "window", d.window);

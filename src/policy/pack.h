@@ -89,8 +89,9 @@ struct Detector {
   std::string roster_role;
   std::string roster_field;
 
-  // Which views of a part it reads: body, subject, headers, filename.
-  std::vector<std::string> views = {"body", "subject", "filename"};
+  // Which views of a part it reads: body, subject, headers, addresses,
+  // filename (extract/part.h says what each holds).
+  std::vector<std::string> views = {"body", "subject", "headers", "filename"};
 
   // Context.
   std::vector<std::string> hotwords;

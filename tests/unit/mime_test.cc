@@ -33,7 +33,7 @@ TEST(Mime, SinglePartQuotedPrintableLatin1) {
   const TextPart* subj = Find(x, "", "subject");
   ASSERT_NE(subj, nullptr);
   EXPECT_EQ(subj->text, "Résumé");
-  EXPECT_NE(Find(x, "", "headers"), nullptr);
+  EXPECT_NE(Find(x, "", "addresses"), nullptr);
 }
 
 TEST(Mime, MultipartWithAttachmentsAndNestedMessage) {

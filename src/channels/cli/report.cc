@@ -23,7 +23,8 @@ std::string Where(const inspect::Finding& f) {
   if (!l.part.empty()) s += "part " + l.part + " ";
   if (l.view.empty()) return s.empty() ? "item" : s.substr(0, s.size() - 1);
   s += l.view;
-  if (l.view == "body" && l.line) s += fmt::format(" line {}", l.line);
+  if ((l.view == "body" || l.view == "headers") && l.line)
+    s += fmt::format(" line {}", l.line);
   return s;
 }
 
