@@ -56,6 +56,11 @@ void Engine::ScanFile(const std::string& path, Scratch& scratch,
   });
 }
 
+ItemResult Engine::InspectRef(const extract::ItemRef& ref,
+                              Scratch& scratch) const {
+  return InspectItem(extract::ExtractItem(ref, limits_), scratch);
+}
+
 ItemResult Engine::InspectItem(extract::Item&& item, Scratch& scratch) const {
   ItemResult r;
   r.item = std::move(item.name);

@@ -49,6 +49,9 @@ class Engine {
   void ScanFile(const std::string& path, Scratch& scratch,
                 const std::function<void(ItemResult&&)>& on_item) const;
 
+  // Extracts and inspects one item found by extract::ListItems.
+  ItemResult InspectRef(const extract::ItemRef& ref, Scratch& scratch) const;
+
   // Inspects an already extracted item.
   ItemResult InspectItem(extract::Item&& item, Scratch& scratch) const;
 

@@ -136,85 +136,78 @@ std::string SniffType(std::string_view bytes) {
   return t ? t : "application/octet-stream";
 }
 
-void ReadItems(const std::string& path, const Limits& limits,
-               const std::function<void(Item&&)>& on_item) {
+void ListItems(const std::string& path,
+               const std::function<void(ItemRef&&)>& on_ref) {
   auto mapped = core::MappedFile::Open(path);
   if (!mapped.ok()) {
-    Item it;
-    it.name = path;
-    it.error = mapped.status().message();
-    on_item(std::move(it));
+    ItemRef r;
+    r.name = r.path = path;
+    r.error = mapped.status().message();
+    on_ref(std::move(r));
     return;
   }
-  const std::string_view bytes = mapped->data();
+  auto file =
+      std::make_shared<const core::MappedFile>(std::move(mapped).value());
+  const std::string_view bytes = file->data();
   const FileKind kind = Sniff(bytes.substr(0, 64 * 1024), path);
-  // An mbox may be any size: the item limit applies to each message.
-  auto too_big = [&](std::string name, uint64_t size) {
-    Item it;
-    it.name = std::move(name);
-    it.bytes = size;
+  if (kind != FileKind::kMbox) {
+    on_ref({file, path, path, kind, bytes, {}});
+    return;
+  }
+  uint32_t n = 0;
+  SplitMbox(bytes, [&](std::string_view msg) {
+    on_ref({file,
+            path + ":" + std::to_string(++n),
+            path,
+            FileKind::kMessage,
+            msg,
+            {}});
+    return true;
+  });
+}
+
+Item ExtractItem(const ItemRef& ref, const Limits& limits) {
+  Item it;
+  it.name = ref.name;
+  it.bytes = ref.bytes.size();
+  it.error = ref.error;
+  if (!ref.error.empty()) return it;
+  const std::string_view bytes = ref.bytes;
+  if (bytes.size() > limits.max_item_bytes) {
     it.content.skipped.push_back({"", "", "",
                                   "larger than the limit of " +
                                       std::to_string(limits.max_item_bytes) +
                                       " bytes; not read"});
-    on_item(std::move(it));
-  };
-  auto whole_file = [&] {
-    Item it;
-    it.name = path;
-    it.bytes = bytes.size();
     return it;
-  };
-  if (kind != FileKind::kMbox && bytes.size() > limits.max_item_bytes) {
-    too_big(path, bytes.size());
-    return;
   }
-  switch (kind) {
-    case FileKind::kMbox: {
-      uint32_t n = 0;
-      SplitMbox(bytes, [&](std::string_view msg) {
-        std::string name = path + ":" + std::to_string(++n);
-        if (msg.size() > limits.max_item_bytes) {
-          too_big(std::move(name), msg.size());
-          return true;
-        }
-        Item it;
-        it.name = std::move(name);
-        it.bytes = msg.size();
-        it.content = ExtractMessage(msg, limits);
-        on_item(std::move(it));
-        return true;
-      });
-      return;
-    }
-    case FileKind::kMessage: {
-      Item it = whole_file();
+  switch (ref.kind) {
+    case FileKind::kMbox:  // ListItems hands on messages, never whole mboxes
+    case FileKind::kMessage:
       it.content = ExtractMessage(bytes, limits);
-      on_item(std::move(it));
-      return;
-    }
-    case FileKind::kText: {
-      Item it = whole_file();
+      break;
+    case FileKind::kText:
       it.content.texts.push_back(
           {"", "body", "text/plain", "", core::DecodeText(bytes)});
-      on_item(std::move(it));
-      return;
-    }
+      break;
     case FileKind::kBinary: {
-      Item it = whole_file();
       std::string type = SniffType(bytes);
       if (type.rfind("text/", 0) == 0) {  // UTF-16 text and the like
         it.content.texts.push_back(
             {"", "body", type, "", core::DecodeText(bytes)});
       } else {
         it.content.skipped.push_back(
-            {"", type, fs::path(path).filename().string(),
+            {"", type, fs::path(ref.path).filename().string(),
              "files of type " + type + " are not read yet"});
       }
-      on_item(std::move(it));
-      return;
+      break;
     }
   }
+  return it;
+}
+
+void ReadItems(const std::string& path, const Limits& limits,
+               const std::function<void(Item&&)>& on_item) {
+  ListItems(path, [&](ItemRef&& ref) { on_item(ExtractItem(ref, limits)); });
 }
 
 }  // namespace steward::extract

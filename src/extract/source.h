@@ -6,10 +6,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
+#include "core/text.h"
 #include "extract/part.h"
 
 namespace steward::extract {
@@ -32,8 +35,28 @@ std::vector<std::string> ListFiles(const std::vector<std::string>& paths,
 // Sniffs the first bytes of a file.
 FileKind Sniff(std::string_view head, const std::string& path);
 
-// Reads one file and calls `on_item` for every item in it, in order. A file
-// that cannot be read is one item with `error` set.
+// One item of a file, found but not yet extracted: the unit of work that
+// threads share. Cheap to copy; keeps the file's memory map alive.
+struct ItemRef {
+  std::shared_ptr<const core::MappedFile> file;  // null when `error` is set
+  std::string name;
+  std::string path;  // the file
+  FileKind kind = FileKind::kText;
+  std::string_view bytes;  // the item's bytes within the file
+  std::string error;
+};
+
+// Calls `on_ref` for every item of a file, in order (an mbox: each message;
+// anything else: the file). Never fails: a file that cannot be opened is one
+// ref with `error` set.
+void ListItems(const std::string& path,
+               const std::function<void(ItemRef&&)>& on_ref);
+
+// Extracts one item. Items over Limits::max_item_bytes are not read: their
+// content is one Skipped entry naming the limit.
+Item ExtractItem(const ItemRef& ref, const Limits& limits);
+
+// ListItems and ExtractItem, one item after another.
 void ReadItems(const std::string& path, const Limits& limits,
                const std::function<void(Item&&)>& on_item);
 

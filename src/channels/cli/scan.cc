@@ -5,6 +5,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -26,17 +28,21 @@ struct ScanArgs {
 // A progress line on stderr, redrawn at most five times a second.
 class Progress {
  public:
-  Progress(bool enabled, size_t total) : enabled_(enabled), total_(total) {}
-  void Update(size_t files, uint64_t bytes, bool force = false) {
+  Progress(bool enabled, uint64_t total_bytes)
+      : enabled_(enabled), total_(total_bytes) {}
+  void Update(uint64_t items, uint64_t bytes, bool force = false) {
     if (!enabled_) return;
     auto now = std::chrono::steady_clock::now();
     if (!force && now - last_ < std::chrono::milliseconds(200)) return;
     last_ = now;
     double secs = std::chrono::duration<double>(now - start_).count();
     int width = 30;
-    int filled = total_ ? static_cast<int>(width * files / total_) : width;
-    fmt::print(stderr, "\r[{:=<{}}{:<{}}] {}/{} files  {:.1f} MB  {:.0f} MB/s ",
-               "", filled, "", width - filled, files, total_, bytes / 1e6,
+    int filled =
+        total_ ? static_cast<int>(width * std::min(bytes, total_) / total_)
+               : width;
+    fmt::print(stderr,
+               "\r[{:=<{}}{:<{}}] {:.0f} of {:.0f} MB  {} items  {:.0f} MB/s ",
+               "", filled, "", width - filled, bytes / 1e6, total_ / 1e6, items,
                secs > 0 ? bytes / 1e6 / secs : 0.0);
     std::fflush(stderr);
     drawn_ = true;
@@ -47,7 +53,7 @@ class Progress {
 
  private:
   bool enabled_;
-  size_t total_;
+  uint64_t total_;
   bool drawn_ = false;
   std::chrono::steady_clock::time_point start_ =
                                             std::chrono::steady_clock::now(),
@@ -82,62 +88,98 @@ int RunScan(const ScanArgs& a) {
 
   auto reporter = MakeReporter(a.format, engine.pack(), stdout, stderr);
   Summary sum;
-  Progress progress(a.progress && isatty(STDERR_FILENO), files.size());
+  uint64_t total_bytes = 0;
+  for (const auto& f : files) {
+    std::error_code ec;
+    total_bytes += std::filesystem::file_size(f, ec);
+  }
+  Progress progress(a.progress && isatty(STDERR_FILENO), total_bytes);
   auto start = std::chrono::steady_clock::now();
   bool found = false;
 
-  // Workers fill slots; this thread reports them in file order.
-  std::vector<std::vector<engine::ItemResult>> slots(files.size());
-  std::vector<char> done(files.size(), 0);
-  std::mutex mu;
-  std::condition_variable cv;
-  std::atomic<size_t> next{0};
-  unsigned jobs = std::max(
-      1u, std::min<unsigned>(a.jobs, static_cast<unsigned>(files.size())));
+  // The unit of work is an item (an mbox's message, a file), so that one
+  // large mailbox still spreads over every thread. A producer lists items
+  // into a bounded queue; workers inspect them; this thread reports them in
+  // order.
+  struct Queue {
+    std::mutex mu;
+    std::condition_variable changed;
+    std::deque<std::pair<uint64_t, extract::ItemRef>> todo;
+    std::map<uint64_t, engine::ItemResult> done;
+    uint64_t listed = 0;
+    bool listing = true;
+  } q;
+  constexpr size_t kQueueCap = 256;
+  const unsigned jobs = std::max(1u, a.jobs);
+  std::thread producer([&] {
+    for (const auto& f : files)
+      extract::ListItems(f, [&](extract::ItemRef&& ref) {
+        std::unique_lock<std::mutex> lock(q.mu);
+        q.changed.wait(lock, [&] {
+          return q.todo.size() < kQueueCap && q.done.size() < kQueueCap * 4;
+        });
+        q.todo.emplace_back(q.listed++, std::move(ref));
+        q.changed.notify_all();
+      });
+    std::lock_guard<std::mutex> lock(q.mu);
+    q.listing = false;
+    q.changed.notify_all();
+  });
   std::vector<std::thread> workers;
   for (unsigned w = 0; w < jobs; ++w) {
     workers.emplace_back([&] {
       auto scratch = engine.NewScratch();
-      for (size_t i; (i = next.fetch_add(1)) < files.size();) {
-        std::vector<engine::ItemResult> results;
-        engine.ScanFile(files[i], *scratch, [&](engine::ItemResult&& r) {
-          results.push_back(std::move(r));
-        });
-        std::lock_guard<std::mutex> lock(mu);
-        slots[i] = std::move(results);
-        done[i] = 1;
-        cv.notify_one();
+      for (;;) {
+        std::pair<uint64_t, extract::ItemRef> job;
+        {
+          std::unique_lock<std::mutex> lock(q.mu);
+          q.changed.wait(lock, [&] { return !q.todo.empty() || !q.listing; });
+          if (q.todo.empty()) return;
+          job = std::move(q.todo.front());
+          q.todo.pop_front();
+          q.changed.notify_all();
+        }
+        engine::ItemResult r = engine.InspectRef(job.second, *scratch);
+        job.second = {};  // let go of the file's mapping early
+        std::lock_guard<std::mutex> lock(q.mu);
+        q.done.emplace(job.first, std::move(r));
+        q.changed.notify_all();
       }
     });
   }
-  for (size_t i = 0; i < files.size(); ++i) {
-    std::vector<engine::ItemResult> results;
+  for (uint64_t next = 0;; ++next) {
+    engine::ItemResult r;
     {
-      std::unique_lock<std::mutex> lock(mu);
-      cv.wait(lock, [&] { return done[i] != 0; });
-      results = std::move(slots[i]);
+      std::unique_lock<std::mutex> lock(q.mu);
+      q.changed.wait(lock, [&] {
+        return q.done.count(next) || (!q.listing && next >= q.listed);
+      });
+      auto it = q.done.find(next);
+      if (it == q.done.end()) break;
+      r = std::move(it->second);
+      q.done.erase(it);
+      q.changed.notify_all();
     }
-    for (const auto& r : results) {
-      ++sum.items;
-      sum.bytes += r.bytes;
-      if (!r.error.empty()) ++sum.unreadable;
-      std::vector<const inspect::Finding*> shown;
-      for (const auto& f : r.findings) {
-        if (f.severity < *min_sev) continue;
-        shown.push_back(&f);
-        ++sum.findings;
-        ++sum.by_category[f.category];
-        ++sum.by_severity[f.severity];
-        for (const auto& c : f.clauses) ++sum.by_clause[c];
-      }
-      found |= !shown.empty() || !r.error.empty();
-      if (!shown.empty() || !r.error.empty()) {
-        progress.Clear();
-        reporter->Item(r, shown);
-      }
+    ++sum.items;
+    sum.bytes += r.bytes;
+    if (!r.error.empty()) ++sum.unreadable;
+    std::vector<const inspect::Finding*> shown;
+    for (const auto& f : r.findings) {
+      if (f.severity < *min_sev) continue;
+      shown.push_back(&f);
+      ++sum.findings;
+      ++sum.by_category[f.category];
+      ++sum.by_severity[f.severity];
+      for (const auto& c : f.clauses) ++sum.by_clause[c];
     }
-    progress.Update(i + 1, sum.bytes);
+    found |= !shown.empty() || !r.error.empty();
+    if (!shown.empty() || !r.error.empty()) {
+      progress.Clear();
+      reporter->Item(r, shown);
+    }
+    progress.Update(sum.items, sum.bytes);
   }
+  producer.join();
   for (auto& t : workers) t.join();
   progress.Clear();
   sum.seconds =
