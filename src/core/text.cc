@@ -8,13 +8,24 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 
 namespace steward::core {
 
 bool IsValidUtf8(std::string_view s) {
-  return g_utf8_validate(s.data(), static_cast<gssize>(s.size()), nullptr);
+  // Most mail is ASCII: eight bytes at a time, then GLib for the rest.
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (w & 0x8080808080808080ull) break;
+  }
+  while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+  if (i == s.size()) return true;
+  return g_utf8_validate(s.data() + i, static_cast<gssize>(s.size() - i),
+                         nullptr);
 }
 
 namespace {

@@ -60,6 +60,18 @@ class Progress {
                                         last_;
 };
 
+int Finish(Reporter* reporter, Summary& sum,
+           std::chrono::steady_clock::time_point start, Progress& progress,
+           bool found) {
+  progress.Clear();
+  sum.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  reporter->Finish(sum);
+  std::fflush(stdout);
+  return found ? 1 : 0;
+}
+
 int RunScan(const ScanArgs& a) {
   auto min_sev = policy::ParseSeverity(a.min_severity);
   if (!min_sev) {
@@ -111,6 +123,34 @@ int RunScan(const ScanArgs& a) {
   } q;
   constexpr size_t kQueueCap = 256;
   const unsigned jobs = std::max(1u, a.jobs);
+  auto report = [&](const engine::ItemResult& r) {
+    ++sum.items;
+    sum.bytes += r.bytes;
+    if (!r.error.empty()) ++sum.unreadable;
+    std::vector<const inspect::Finding*> shown;
+    for (const auto& f : r.findings) {
+      if (f.severity < *min_sev) continue;
+      shown.push_back(&f);
+      ++sum.findings;
+      ++sum.by_category[f.category];
+      ++sum.by_severity[f.severity];
+      for (const auto& c : f.clauses) ++sum.by_clause[c];
+    }
+    found |= !shown.empty() || !r.error.empty();
+    if (!shown.empty() || !r.error.empty()) {
+      progress.Clear();
+      reporter->Item(r, shown);
+    }
+    progress.Update(sum.items, sum.bytes);
+  };
+  if (jobs == 1) {  // one thread: no hand-offs at all
+    auto scratch = engine.NewScratch();
+    for (const auto& f : files)
+      extract::ListItems(f, [&](extract::ItemRef&& ref) {
+        report(engine.InspectRef(ref, *scratch));
+      });
+    return Finish(reporter.get(), sum, start, progress, found);
+  }
   std::thread producer([&] {
     for (const auto& f : files)
       extract::ListItems(f, [&](extract::ItemRef&& ref) {
@@ -160,34 +200,11 @@ int RunScan(const ScanArgs& a) {
       q.done.erase(it);
       q.changed.notify_all();
     }
-    ++sum.items;
-    sum.bytes += r.bytes;
-    if (!r.error.empty()) ++sum.unreadable;
-    std::vector<const inspect::Finding*> shown;
-    for (const auto& f : r.findings) {
-      if (f.severity < *min_sev) continue;
-      shown.push_back(&f);
-      ++sum.findings;
-      ++sum.by_category[f.category];
-      ++sum.by_severity[f.severity];
-      for (const auto& c : f.clauses) ++sum.by_clause[c];
-    }
-    found |= !shown.empty() || !r.error.empty();
-    if (!shown.empty() || !r.error.empty()) {
-      progress.Clear();
-      reporter->Item(r, shown);
-    }
-    progress.Update(sum.items, sum.bytes);
+    report(r);
   }
   producer.join();
   for (auto& t : workers) t.join();
-  progress.Clear();
-  sum.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
-  reporter->Finish(sum);
-  std::fflush(stdout);
-  return found ? 1 : 0;
+  return Finish(reporter.get(), sum, start, progress, found);
 }
 
 }  // namespace
