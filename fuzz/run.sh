@@ -22,6 +22,8 @@ seed() {  # target -> seed folders
   esac
 }
 status=0
+passed=0
+failed=0
 for t in fuzz_mime fuzz_inspect fuzz_csv; do
   mkdir -p "$work/$t"
   # shellcheck disable=SC2046
@@ -29,10 +31,13 @@ for t in fuzz_mime fuzz_inspect fuzz_csv; do
       -timeout=10 -print_final_stats=1 -artifact_prefix="$work/$t-" "$work/$t" $(seed "$t") \
       >"$work/$t.log" 2>&1; then
     echo "fuzz: $t FOUND A CRASH:"; tail -40 "$work/$t.log"; status=1
+    failed=$((failed + 1))
     ls "$work/$t-"* 2>/dev/null | head -3 | while read -r f; do echo "--- $f"; xxd "$f" | head -20; done
   else
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/$t.log" | grep -o '[0-9]*$')
     echo "fuzz: $t ran ${runs:-?} inputs in ${secs}s, no crash"
+    passed=$((passed + 1))
   fi
 done
+echo "fuzz: $passed passed, $failed failed"
 exit $status
