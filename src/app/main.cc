@@ -2,7 +2,9 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <functional>
+#include <system_error>
 
 #include "channels/cli/commands.h"
 
@@ -23,6 +25,12 @@ int main(int argc, char** argv) {
   }
   try {
     return run ? run() : 2;
+  } catch (const std::system_error& e) {
+    // `steward scan ... | head`: the reader left; end quietly, as other tools
+    // do.
+    if (e.code().value() == EPIPE) return 141;
+    fmt::print(stderr, "steward: {}\n", e.what());
+    return 2;
   } catch (const std::exception& e) {
     fmt::print(stderr, "steward: {}\n", e.what());
     return 2;

@@ -44,9 +44,9 @@ class TextReporter : public Reporter {
     fmt::print(out_, "{}\n", r.item);
     std::set<std::string> cats;
     for (const auto* f : shown) {
-      fmt::print(out_, "  {:<6} {:<20} {:<14} {}  (confidence {:.2f})\n",
-                 Upper(SeverityName(f->severity)), f->category,
-                 JoinClauses(f->clauses), Where(*f), f->confidence);
+      fmt::print(out_, "  {:<6} {:<22} {:<24} {}  (confidence {:.2f})\n",
+                 Upper(SeverityName(f->severity)), f->category, Where(*f),
+                 JoinClauses(f->clauses), f->confidence);
       fmt::print(out_, "         {}\n", f->excerpt);
       if (!f->detail.empty()) fmt::print(out_, "         who: {}\n", f->detail);
       cats.insert(f->category);
