@@ -3,12 +3,15 @@
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
+#include <cstdio>
 #include <functional>
 #include <system_error>
 
 #include "channels/cli/commands.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   CLI::App app{
       "Steward: enforces the District's technology-use regulation where data "
       "leaves, finds what already broke it, and cites the clause."};
@@ -33,6 +36,17 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const std::exception& e) {
     fmt::print(stderr, "steward: {}\n", e.what());
+    return 2;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (...) {  // nothing may escape main, not even from setting up
+    std::fputs("steward: internal error\n", stderr);
     return 2;
   }
 }

@@ -149,7 +149,7 @@ void ListItems(const std::string& path,
   auto file =
       std::make_shared<const core::MappedFile>(std::move(mapped).value());
   const std::string_view bytes = file->data();
-  const FileKind kind = Sniff(bytes.substr(0, 64 * 1024), path);
+  const FileKind kind = Sniff(bytes.substr(0, size_t{64} * 1024), path);
   if (kind != FileKind::kMbox) {
     on_ref({file, path, path, kind, bytes, {}});
     return;

@@ -12,7 +12,6 @@
 namespace steward::inspect {
 
 using policy::Detector;
-using policy::Severity;
 
 namespace {
 
@@ -49,6 +48,7 @@ bool WindowHas(std::string_view text, size_t from, size_t to, size_t skip_b,
 
 std::vector<std::string> LowerAll(const std::vector<std::string>& v) {
   std::vector<std::string> r;
+  r.reserve(v.size());
   for (const auto& s : v) r.push_back(core::AsciiLower(s));
   return r;
 }
@@ -59,13 +59,15 @@ core::Result<std::shared_ptr<const Inspector>> Inspector::Create(
     policy::PackPtr pack, std::shared_ptr<const Roster> roster,
     const Options& options) {
   std::shared_ptr<Inspector> in(new Inspector());
-  in->pack_ = pack;
-  in->roster_ = roster;
+  in->pack_ = std::move(pack);
+  in->roster_ = std::move(roster);
   in->options_ = options;
-  auto m = Matcher::Build(pack, roster, {options.cache_dir});
+  auto m = Matcher::Build(in->pack_, in->roster_, {options.cache_dir});
   if (!m.ok()) return m.status();
   in->matcher_ = std::move(m).value();
-  for (const Detector& d : pack->detectors) {
+  in->hot_.reserve(in->pack_->detectors.size());
+  in->neg_.reserve(in->pack_->detectors.size());
+  for (const Detector& d : in->pack_->detectors) {
     in->hot_.push_back(LowerAll(d.hotwords));
     in->neg_.push_back(LowerAll(d.negative));
   }

@@ -215,7 +215,7 @@ static uint8_t ViewBit(std::string_view v) {
 }
 
 core::Result<std::unique_ptr<Matcher>> Matcher::Build(
-    policy::PackPtr pack, std::shared_ptr<const Roster> roster,
+    const policy::PackPtr& pack, const std::shared_ptr<const Roster>& roster,
     const Options& options) {
   std::unique_ptr<Matcher> m(new Matcher());
   m->impl_ = std::make_unique<Impl>();

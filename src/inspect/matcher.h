@@ -42,7 +42,7 @@ class Matcher {
 
   // Fails with the offending detector named when a pattern does not compile.
   static core::Result<std::unique_ptr<Matcher>> Build(
-      policy::PackPtr pack, std::shared_ptr<const Roster> roster,
+      const policy::PackPtr& pack, const std::shared_ptr<const Roster>& roster,
       const Options& options);
   ~Matcher();
   Matcher(const Matcher&) = delete;

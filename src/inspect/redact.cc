@@ -88,8 +88,7 @@ std::string Excerpt(std::string_view text, size_t begin, size_t end,
     for (char c : s) {
       if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
         if (r.empty() || r.back() != ' ') r.push_back(' ');  // runs as one
-      }
-      else if (IsDigit(c) && !show_value)
+      } else if (IsDigit(c) && !show_value)
         r.push_back('#');
       else if (static_cast<unsigned char>(c) < 0x20)
         continue;
