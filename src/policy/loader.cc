@@ -589,7 +589,9 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
           fs::path(name).filename().string());
     ReadClauses(fr, table, *pack);
     ReadCategories(fr, table, *pack);
-    ReadLexicons(fr, table, dir, *pack, hash, res.errors);
+    // A word list's file is found beside the TOML file that names it.
+    ReadLexicons(fr, table, fs::path(name).parent_path(), *pack, hash,
+                 res.errors);
     ReadDetectors(fr, table, *pack);
     ReadCombinations(fr, table, *pack);
     ReadRules(fr, table, *pack);
