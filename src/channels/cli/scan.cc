@@ -21,7 +21,7 @@ namespace {
 struct ScanArgs {
   std::string policy, roster, format = "text", min_severity = "low", cache;
   unsigned jobs = 1;
-  bool show_values = false, progress = true;
+  bool show_values = false, no_progress = false;
   std::vector<std::string> paths;
 };
 
@@ -47,13 +47,19 @@ class Progress {
     std::fflush(stderr);
     drawn_ = true;
   }
+  // Before a report line: needed only when the report shares the terminal.
+  void ClearForOutput() {
+    if (stdout_is_tty_) Clear();
+  }
   void Clear() {
-    if (drawn_) fmt::print(stderr, "\r{:<80}\r", "");
+    if (drawn_) fmt::print(stderr, "\r{:<100}\r", "");
+    drawn_ = false;
   }
 
  private:
   bool enabled_;
   uint64_t total_;
+  bool stdout_is_tty_ = isatty(STDOUT_FILENO) != 0;
   bool drawn_ = false;
   std::chrono::steady_clock::time_point start_ =
                                             std::chrono::steady_clock::now(),
@@ -105,7 +111,7 @@ int RunScan(const ScanArgs& a) {
     std::error_code ec;
     total_bytes += std::filesystem::file_size(f, ec);
   }
-  Progress progress(a.progress && isatty(STDERR_FILENO), total_bytes);
+  Progress progress(!a.no_progress && isatty(STDERR_FILENO), total_bytes);
   auto start = std::chrono::steady_clock::now();
   bool found = false;
 
@@ -138,7 +144,7 @@ int RunScan(const ScanArgs& a) {
     }
     found |= !shown.empty() || !r.error.empty();
     if (!shown.empty() || !r.error.empty()) {
-      progress.Clear();
+      progress.ClearForOutput();
       reporter->Item(r, shown);
     }
     progress.Update(sum.items, sum.bytes);
@@ -228,7 +234,8 @@ void RegisterScan(CLI::App& app, std::function<int()>& run) {
                 "Compiled-pattern cache folder ('none' to disable)");
   s->add_flag("--show-values", a->show_values,
               "Show matched values in full (default: redacted)");
-  s->add_flag("!--no-progress", a->progress, "No progress bar");
+  s->add_flag("--no-progress", a->no_progress,
+              "No progress bar, even on a terminal");
   s->add_option("paths", a->paths, "Files and folders to scan")->required();
   s->callback([a, &run] { run = [a] { return RunScan(*a); }; });
 }
