@@ -186,6 +186,24 @@ bool HasObfuscationSigns(std::string_view src) {
   return false;
 }
 
+bool LooksObfuscated(std::string_view span) {
+  auto at = [&](size_t i) { return static_cast<unsigned char>(span[i]); };
+  auto single = [&](size_t i) {  // a one-letter word at i
+    return IsAsciiLetter(at(i)) && (i == 0 || kBytes.space[at(i - 1)]) &&
+           (i + 1 == span.size() || kBytes.space[at(i + 1)]);
+  };
+  for (size_t i = 0; i < span.size(); ++i) {
+    const unsigned char c = at(i);
+    if (!IsAsciiLetter(c) && !kBytes.space[c]) return true;  // sh1t, f.u.c.k
+    if (i > 0 && kBytes.lower[c] == kBytes.lower[at(i - 1)] && IsAsciiLetter(c))
+      return true;  // fuuuck
+    if (kBytes.space[c] && i > 0 && i + 1 < span.size() && single(i - 1) &&
+        single(i + 1))
+      return true;  // f u c k
+  }
+  return false;
+}
+
 std::string LowerTerm(std::string_view term) {
   std::string out;
   bool gap = false;

@@ -46,6 +46,12 @@ bool HasObfuscationSigns(std::string_view src);
 // by single spaces.
 std::string LowerTerm(std::string_view term);
 
+// True when a source span found through the folded view is actually
+// disguised (a digit, symbol or separator among its letters, or a letter
+// repeated), rather than an ordinary word that folds onto a term ("as" folds
+// like "ass"). Only disguised spans count as folded matches.
+bool LooksObfuscated(std::string_view span);
+
 // A term as it appears in the folded view.
 std::string FoldTerm(std::string_view term);
 

@@ -560,6 +560,7 @@ bool Matcher::Find(std::string_view text, std::string_view view,
       if (!IsWholeWord(vt, b, c.end)) continue;
       uint32_t sb = sd.view.origin[b], se = sd.view.origin[c.end];
       while (se > sb && IsSpaceByte(text[se - 1])) --se;  // not the gap after
+      if (!LooksObfuscated(text.substr(sb, se - sb))) continue;
       out.push_back({t.detector, sb, se, -1});
     }
   }

@@ -108,3 +108,44 @@ TEST_F(EngineTest, ABadPackIsAnErrorListingEveryProblem) {
 
 }  // namespace
 }  // namespace steward::engine
+
+namespace steward::engine {
+namespace {
+
+// A district may load a published word list at run time; LDNOOBW's English
+// list is the test input. Its terms are found (also spelled with leetspeak),
+// and everyday school mail stays clean.
+TEST_F(EngineTest, ADistrictWordListLoadsAtRunTime) {
+  std::string list = steward::testing::Corpus("ldnoobw/en");
+  STEWARD_SKIP_IF_EMPTY(list, "ldnoobw/en");
+  std::string pack = PackWithLimits("");
+  std::ofstream(fs::path(pack) / "pack.toml", std::ios::app)
+      << "[[lexicon]]\nid = \"ldnoobw-en\"\nfile = \"" << list << "\"\n"
+      << "[[detector]]\nid = \"ldnoobw\"\nkind = \"lexicon\"\n"
+      << "category = \"profanity\"\nlexicons = [\"ldnoobw-en\"]\n"
+      << "fold_obfuscation = true\nconfidence = 0.8\n";
+  auto e = Engine::Create({pack, "", "none", false});
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  auto s = (*e)->NewScratch();
+  auto hit = (*e)->InspectPlainText(
+      "t", "that was apesh1t and a real arsehole move", *s);
+  int found = 0;
+  for (const auto& f : hit.findings) found += f.detector == "ldnoobw";
+  EXPECT_EQ(found, 2);
+  std::string clean =
+      steward::testing::ReadAll(steward::testing::SourceDir() +
+                                "/tests/golden/cases/clean-newsletter.txt");
+  // "as" folds like "ass": in a text that shows signs of obfuscation
+  // elsewhere (the "www" of an address) it must still not count.
+  auto none = (*e)->InspectPlainText(
+      "t",
+      clean +
+          " Class of 2026, Scunthorpe, assessment. See www.example.org as "
+          "soon as you can.",
+      *s);
+  for (const auto& f : none.findings)
+    ADD_FAILURE() << f.detector << ": " << f.excerpt;
+}
+
+}  // namespace
+}  // namespace steward::engine
