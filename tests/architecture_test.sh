@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Holds the one-way module dependencies of docs/architecture.md: every
+# project include in src/<module> must name a module it may depend on.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/../src" && pwd)
+declare -A allowed=(
+  [core]="core"
+  [policy]="core policy"
+  [inspect]="core policy inspect"
+  [extract]="core extract"
+  [engine]="core policy inspect extract engine"
+  [channels]="core policy inspect extract engine channels"
+  [app]="channels"
+  [tools]="core tools"
+)
+bad=0
+for module in "${!allowed[@]}"; do
+  [ -d "$src/$module" ] || continue
+  while IFS=: read -r file line inc; do
+    target=${inc#*\"}; target=${target%%/*}
+    ok=0
+    for m in ${allowed[$module]}; do [ "$target" = "$m" ] && ok=1; done
+    if [ $ok -eq 0 ]; then
+      echo "${file#$src/}:$line: $module may not include \"$target/...\" (docs/architecture.md)"
+      bad=1
+    fi
+  done < <(grep -rnE '^#include "[a-z_]+/' "$src/$module" | sed -E 's/^([^:]+):([0-9]+):(.*)$/\1:\2:\3/')
+done
+[ $bad -eq 0 ] && echo "module dependencies: 1 passed, 0 failed"
+exit $bad
