@@ -91,4 +91,22 @@ std::string ReadAll(const std::string& path) {
   return ss.str();
 }
 
+void TempDirTest::SetUp() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  dir_ = fs::temp_directory_path() /
+         ("steward-test-" + std::to_string(::getpid()) + "-" +
+          info->test_suite_name() + "-" + info->name());
+  fs::create_directories(dir_);
+}
+
+void TempDirTest::TearDown() { fs::remove_all(dir_); }
+
+std::string TempDirTest::Write(const std::string& name,
+                               const std::string& text) {
+  fs::path p = dir_ / name;
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << text;
+  return p.string();
+}
+
 }  // namespace steward::testing

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +39,16 @@ struct RunResult {
 RunResult Run(const std::string& command);
 
 std::string ReadAll(const std::string& path);
+
+// A fresh folder for each test, removed after it.
+class TempDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  // Writes `text` to `name` under the folder (creating folders); the path.
+  std::string Write(const std::string& name, const std::string& text);
+  std::filesystem::path dir_;
+};
 
 }  // namespace steward::testing
 

@@ -15,26 +15,12 @@ namespace fs = std::filesystem;
 using Runner = steward::testing::RunResult;
 Runner Sh(const std::string& c) { return steward::testing::Run(c); }
 
-class Cli : public ::testing::Test {
+class Cli : public steward::testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("steward-cli-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string Write(const std::string& name, const std::string& text) {
-    fs::path p = dir_ / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << text;
-    return p.string();
-  }
   std::string Steward(const std::string& args) {
     return std::string(STEWARD_BIN) + " " + args + " --cache " +
            (dir_ / "cache").string();
   }
-  fs::path dir_;
 };
 
 TEST_F(Cli, CleanTreeExitsZero) {

@@ -15,15 +15,8 @@ namespace {
 namespace fs = std::filesystem;
 using steward::testing::PackDir;
 
-class EngineTest : public ::testing::Test {
+class EngineTest : public steward::testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("steward-engine-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   // A pack that includes the bundled files, with its own [limits].
   std::string PackWithLimits(const std::string& limits) {
     fs::path p = dir_ / "pack";
@@ -36,7 +29,6 @@ class EngineTest : public ::testing::Test {
         << limits;
     return p.string();
   }
-  fs::path dir_;
 };
 
 TEST_F(EngineTest, CompiledDatabasesAreCachedAndACorruptCacheIsRebuilt) {

@@ -60,13 +60,10 @@ TEST(BundledPack, HasEveryClauseLetterAndTheIssueCategories) {
 }
 
 // Writes a small pack into a temporary folder, with one file's text replaced.
-class BadPack : public ::testing::Test {
+class BadPack : public steward::testing::TempDirTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("steward-pack-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
+    TempDirTest::SetUp();
     Write("pack.toml",
           "include = [\"more.toml\"]\n"
           "[pack]\nname = \"t\"\nversion = \"1\"\n"
@@ -76,10 +73,6 @@ class BadPack : public ::testing::Test {
           "\"low\"\nclauses = [\"C\"]\n"
           "[[category]]\nid = \"ssn\"\ntitle = \"SSN\"\nseverity = "
           "\"high\"\nclauses = [\"E.2\"]\n");
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  void Write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ / name) << text;
   }
   LoadResult Load() { return LoadPack(dir_.string()); }
   std::string ReadBase() {
@@ -100,7 +93,6 @@ class BadPack : public ::testing::Test {
                        << "\ngot:\n"
                        << all;
   }
-  fs::path dir_;
 };
 
 TEST_F(BadPack, ValidBaseLoads) {
