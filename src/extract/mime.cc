@@ -74,15 +74,39 @@ std::string_view RawHeaderBlock(std::string_view bytes) {
 // Header fields that hold no content of the sender's own: the subject and
 // the addresses (views of their own), transport and MIME machinery.
 bool IsBlankedField(std::string_view name) {
-  static constexpr std::string_view kFields[] = {
-      "subject", "from", "to", "cc", "bcc", "reply-to", "sender", "return-path",
-      "delivered-to", "received", "message-id", "in-reply-to", "references",
-      "date", "mime-version", "content-type", "content-transfer-encoding",
-      "content-disposition", "content-id", "dkim-signature",
-      "domainkey-signature", "authentication-results", "received-spf",
-      "arc-seal", "arc-message-signature", "arc-authentication-results",
-      "x-google-dkim-signature", "x-received", "x-originating-ip",
-      "list-unsubscribe", "list-id", "thread-index", "x-ms-exchange-"};
+  static constexpr std::string_view kFields[] = {"subject",
+                                                 "from",
+                                                 "to",
+                                                 "cc",
+                                                 "bcc",
+                                                 "reply-to",
+                                                 "sender",
+                                                 "return-path",
+                                                 "delivered-to",
+                                                 "received",
+                                                 "message-id",
+                                                 "in-reply-to",
+                                                 "references",
+                                                 "date",
+                                                 "mime-version",
+                                                 "content-type",
+                                                 "content-transfer-encoding",
+                                                 "content-disposition",
+                                                 "content-id",
+                                                 "dkim-signature",
+                                                 "domainkey-signature",
+                                                 "authentication-results",
+                                                 "received-spf",
+                                                 "arc-seal",
+                                                 "arc-message-signature",
+                                                 "arc-authentication-results",
+                                                 "x-google-dkim-signature",
+                                                 "x-received",
+                                                 "x-originating-ip",
+                                                 "list-unsubscribe",
+                                                 "list-id",
+                                                 "thread-index",
+                                                 "x-ms-exchange-"};
   std::string lower = core::AsciiLower(name);
   for (auto f : kFields)
     if (lower == f || (f.back() == '-' && lower.rfind(f, 0) == 0)) return true;

@@ -30,7 +30,7 @@ struct TextPart {
   std::string view;
   std::string content_type;
   std::string filename;
-  std::string text;  // UTF-8
+  std::string text;          // UTF-8
   std::string charset = {};  // as declared; "" when none was
 };
 

@@ -76,8 +76,8 @@ void RunFolder(const std::string& dir, Tally& t) {
       auto it = bodies.find(path);
       if (it == bodies.end()) continue;  // a non-text part: not compared
       ++t.bodies;
-      std::string want =
-          Normalize(core::ToUtf8(ReadAll(e.path().string()), it->second->charset));
+      std::string want = Normalize(
+          core::ToUtf8(ReadAll(e.path().string()), it->second->charset));
       std::string got = Normalize(it->second->text);
       if (want == got)
         ++t.matched;
