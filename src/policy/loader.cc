@@ -300,9 +300,9 @@ void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
   });
 }
 
+// `dir`: where the TOML file naming the lists is; their files are found there.
 void ReadLexicons(Reader& r, const toml::table& root, const fs::path& dir,
-                  PolicyPack& p, core::Sha256& hash,
-                  std::vector<PackError>& errors) {
+                  PolicyPack& p, core::Sha256& hash) {
   r.EachTable(root, "lexicon", [&](const toml::table& t) {
     r.CheckKeys(t, {"id", "file", "terms"}, "[[lexicon]]");
     Lexicon l;
@@ -332,7 +332,6 @@ void ReadLexicons(Reader& r, const toml::table& root, const fs::path& dir,
     }
     if (l.terms.empty() && file.empty())
       r.Error(t, "lexicon '" + l.id + "' has no 'terms' and no 'file'");
-    (void)errors;
     p.lexicons.push_back(std::move(l));
   });
 }
@@ -590,8 +589,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     ReadClauses(fr, table, *pack);
     ReadCategories(fr, table, *pack);
     // A word list's file is found beside the TOML file that names it.
-    ReadLexicons(fr, table, fs::path(name).parent_path(), *pack, hash,
-                 res.errors);
+    ReadLexicons(fr, table, fs::path(name).parent_path(), *pack, hash);
     ReadDetectors(fr, table, *pack);
     ReadCombinations(fr, table, *pack);
     ReadRules(fr, table, *pack);
