@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <vector>
 
 namespace steward::cli {
 
@@ -195,9 +198,43 @@ class CsvReporter : public Reporter {
 
 }  // namespace
 
+namespace {
+
+// "C.2" before "C.14": digit runs compare as numbers.
+bool NaturalLess(const std::string& a, const std::string& b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (std::isdigit(static_cast<unsigned char>(a[i])) &&
+        std::isdigit(static_cast<unsigned char>(b[j]))) {
+      size_t ie = i, je = j;
+      while (ie < a.size() && std::isdigit(static_cast<unsigned char>(a[ie])))
+        ++ie;
+      while (je < b.size() && std::isdigit(static_cast<unsigned char>(b[je])))
+        ++je;
+      unsigned long x = std::stoul(a.substr(i, std::min<size_t>(ie - i, 9)));
+      unsigned long y = std::stoul(b.substr(j, std::min<size_t>(je - j, 9)));
+      if (x != y) return x < y;
+      i = ie;
+      j = je;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i;
+      ++j;
+    }
+  }
+  return a.size() - i < b.size() - j;
+}
+
+}  // namespace
+
 std::string FormatCounts(const std::map<std::string, uint64_t>& counts) {
+  std::vector<std::pair<std::string, uint64_t>> sorted(counts.begin(),
+                                                       counts.end());
+  std::sort(sorted.begin(), sorted.end(), [](const auto& x, const auto& y) {
+    return NaturalLess(x.first, y.first);
+  });
   std::string s;
-  for (const auto& [k, v] : counts)
+  for (const auto& [k, v] : sorted)
     s += fmt::format("{}{} ({})", s.empty() ? "" : ", ", k, v);
   return s;
 }
