@@ -28,9 +28,8 @@ constexpr size_t kMaxCandidates = 1u << 20;  // per text; bounds memory
 // which decides whether the folded view is worth building for a text.
 constexpr uint32_t kObfuscationSign = UINT32_MAX;
 const char* const kSignPatterns[] = {
-    "[a-z][0-9@$!|]+[a-z]",                           // sh1t, b!tch
-    "(?:^|[^a-z0-9])[$@][a-z]",                       // $hit, @ss
-    "\\b[a-z][ ._*-]{1,2}[a-z][ ._*-]{1,2}[a-z]\\b",  // f.u.c.k, f u c k
+    "[a-z][0-9@$!|]+[a-z]",      // sh1t, b!tch
+    "(?:^|[^a-z0-9])[$@][a-z]",  // $hit, @ss
     "aaa|bbb|ccc|ddd|eee|fff|ggg|hhh|iii|jjj|kkk|lll|mmm|nnn|ooo|ppp|qqq|rrr|"
     "sss|ttt|uuu|vvv|www|xxx|yyy|zzz",  // fuuuck
 };
@@ -285,8 +284,22 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
           if (p.empty()) continue;
           Impl::Term t{di, static_cast<uint32_t>(p.size())};
           im.terms[0].push_back(t);
-          term_text[0].push_back(std::move(p));
+          term_text[0].push_back(p);
           if (d.fold_obfuscation) {
+            // Letters spelled out one by one ("f u c k", "f.u.c.k") as plain
+            // literals: cheaper than looking for the shape in every text.
+            if (p.size() >= 3 && p.find(' ') == std::string::npos) {
+              for (char sep : {' ', '.', '-', '*', '_'}) {
+                std::string spelled;
+                for (char c : p) {
+                  if (!spelled.empty()) spelled += sep;
+                  spelled += c;
+                }
+                im.terms[0].push_back(
+                    {di, static_cast<uint32_t>(spelled.size())});
+                term_text[0].push_back(std::move(spelled));
+              }
+            }
             std::string f = FoldTerm(term);
             if (f.empty()) continue;
             im.terms[1].push_back({di, static_cast<uint32_t>(f.size())});
