@@ -28,7 +28,7 @@ constexpr size_t kMaxCandidates = 1u << 20;  // per text; bounds memory
 // which decides whether the folded view is worth building for a text.
 constexpr uint32_t kObfuscationSign = UINT32_MAX;
 const char* const kSignPatterns[] = {
-    "[a-z][0-9@$!|]+[a-z]",      // sh1t, b!tch
+    "[a-z][013457@$!|]+[a-z]",   // sh1t, b!tch
     "(?:^|[^a-z0-9])[$@][a-z]",  // $hit, @ss
     "aaa|bbb|ccc|ddd|eee|fff|ggg|hhh|iii|jjj|kkk|lll|mmm|nnn|ooo|ppp|qqq|rrr|"
     "sss|ttt|uuu|vvv|www|xxx|yyy|zzz",  // fuuuck
@@ -475,7 +475,7 @@ bool Matcher::Find(std::string_view text, std::string_view view,
   bool complete = true;
   const size_t first_out = out.size();
   // Stage 1: regexes and terms.
-  bool signs = !im.db;  // without the regex database, always fold
+  bool signs = false;  // set by the sign entries of the regex database
   if (im.db) {
     complete &= Scan(im.db, text, sd.s, sd.cands);
     // Stage 2: span recovery, per entry, at each distinct end offset.
@@ -562,7 +562,8 @@ bool Matcher::Find(std::string_view text, std::string_view view,
   }
   // Folded terms, only where the text shows signs of obfuscation; spans map
   // back through the view.
-  if (im.term_db[1] && signs && HasObfuscationSigns(text)) {
+  // The regex database looked for signs on its pass; without one, look here.
+  if (im.term_db[1] && (im.db ? signs : HasObfuscationSigns(text))) {
     BuildFoldedView(text, sd.view);
     const std::string& vt = sd.view.text;
     complete &= Scan(im.term_db[1], vt, sd.term[1], sd.cands);

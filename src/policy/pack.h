@@ -27,8 +27,6 @@ struct SourceLoc {
   std::string ToString() const;
 };
 
-enum class Mode { kEnforce, kDetect, kWorkflow, kRecord, kInform };
-
 struct Clause {
   std::string id;  // "E.2", "K.9.a"
   std::string title;

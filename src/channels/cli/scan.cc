@@ -30,10 +30,10 @@ class Progress {
  public:
   Progress(bool enabled, uint64_t total_bytes)
       : enabled_(enabled), total_(total_bytes) {}
-  void Update(uint64_t items, uint64_t bytes, bool force = false) {
+  void Update(uint64_t items, uint64_t bytes) {
     if (!enabled_) return;
     auto now = std::chrono::steady_clock::now();
-    if (!force && now - last_ < std::chrono::milliseconds(200)) return;
+    if (now - last_ < std::chrono::milliseconds(200)) return;
     last_ = now;
     double secs = std::chrono::duration<double>(now - start_).count();
     int width = 30;

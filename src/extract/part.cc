@@ -1,1 +1,0 @@
-#include "extract/part.h"
