@@ -5,10 +5,11 @@ set -euo pipefail
 want=(cmake make g++ pkg-config
       libhyperscan-dev libpcre2-dev libgmime-3.0-dev libmagic-dev
       libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libfmt-dev
-      libcsv-dev libgtest-dev)
+      libcsv-dev libgtest-dev libarchive-dev libxml2-dev libpoppler-cpp-dev
+      libgsf-1-dev catdoc unrtf)
 case "${1:-build}" in
   test) want+=(clang-14 libclang-rt-14-dev) ;;
-  bench) want+=(clang-14 ripgrep yara clamav libbenchmark-dev python3) ;;
+  bench) want+=(clang-14 ripgrep yara clamav libbenchmark-dev python3 poppler-utils) ;;
 esac
 missing=()
 for p in "${want[@]}"; do

@@ -33,12 +33,14 @@ void OnRecord(int, void* data) {
 }  // namespace
 
 Status ReadCsv(std::string_view data,
-               const std::function<bool(const CsvRecord&)>& on_record) {
+               const std::function<bool(const CsvRecord&)>& on_record,
+               char delimiter) {
   if (data.size() >= 3 && data.substr(0, 3) == "\xEF\xBB\xBF")
     data.remove_prefix(3);
   csv_parser p;
   if (csv_init(&p, CSV_APPEND_NULL | CSV_STRICT_FINI) != 0)
     return Status::Internal("csv_init failed");
+  csv_set_delim(&p, static_cast<unsigned char>(delimiter));
   ParseState st;
   st.cb = &on_record;
   // Feed line by line so each record knows where it started.

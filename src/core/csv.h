@@ -19,7 +19,9 @@ struct CsvRecord {
 
 // Calls `on_record` for every record of `data`; stops early when it returns
 // false. A malformed file (an unterminated quote) is an error naming the line.
+// `delimiter`: ',' for CSV, '\t' for TSV, '|' for PSV.
 Status ReadCsv(std::string_view data,
-               const std::function<bool(const CsvRecord&)>& on_record);
+               const std::function<bool(const CsvRecord&)>& on_record,
+               char delimiter = ',');
 
 }  // namespace steward::core

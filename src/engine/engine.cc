@@ -1,8 +1,11 @@
 #include "engine/engine.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <set>
 
 #include "extract/mime.h"
+#include "extract/table.h"
 
 namespace steward::engine {
 
@@ -42,7 +45,15 @@ core::Result<std::unique_ptr<Engine>> Engine::Create(const Options& options) {
   if (!in.ok()) return in.status();
   e->inspector_ = std::move(in).value();
   const policy::Limits& l = lr.pack->limits;
-  e->limits_ = {l.max_item_bytes, l.max_depth, l.max_parts, l.max_part_bytes};
+  e->limits_.max_item_bytes = l.max_item_bytes;
+  e->limits_.max_depth = l.max_depth;
+  e->limits_.max_parts = l.max_parts;
+  e->limits_.max_part_bytes = l.max_part_bytes;
+  e->limits_.max_members = l.max_members;
+  e->limits_.max_expanded_bytes = l.max_expanded_bytes;
+  e->limits_.max_ratio = l.max_ratio;
+  e->limits_.max_pages = l.max_pages;
+  e->limits_.max_seconds = l.max_seconds;
   e->limits_.address_view = false;
   for (const auto& d : lr.pack->detectors)
     for (const auto& v : d.views) e->limits_.address_view |= v == "addresses";
@@ -67,13 +78,19 @@ ItemResult Engine::InspectItem(extract::Item&& item, Scratch& scratch) const {
   r.bytes = item.bytes;
   r.error = std::move(item.error);
   for (const auto& t : item.content.texts) {
+    const size_t first = r.findings.size();
     bool complete =
         inspector_->InspectText({t.text, t.path, t.view}, scratch, r.findings);
+    if (!t.anchors.empty()) Place(t, first, r.findings);
     if (!complete)
       r.findings.push_back(inspector_->MakeFinding(
           "not-inspected", t.path,
           "too many candidate matches; only part of this text was inspected"));
   }
+  for (const auto& f : item.content.flags)
+    if (pack().FindCategory(f.category))
+      r.findings.push_back(inspector_->MakeFinding(f.category, f.path, f.detail));
+  r.images = std::move(item.content.images);
   for (const auto& s : item.content.skipped) {
     std::string what = s.reason;
     if (!s.filename.empty()) what = "\"" + s.filename + "\": " + what;
@@ -82,6 +99,81 @@ ItemResult Engine::InspectItem(extract::Item&& item, Scratch& scratch) const {
   }
   inspector_->FinishItem(r.findings);
   return r;
+}
+
+namespace {
+
+// The anchor in force at `offset`: the last one at or before it.
+const extract::Anchor* AnchorAt(const std::vector<extract::Anchor>& anchors,
+                                uint64_t offset) {
+  auto it = std::upper_bound(
+      anchors.begin(), anchors.end(), offset,
+      [](uint64_t o, const extract::Anchor& a) { return o < a.offset; });
+  return it == anchors.begin() ? nullptr : &*(it - 1);
+}
+
+// The column of a table cell at `offset`: the anchor's, plus one per tab.
+uint32_t ColumnAt(const extract::TextPart& t, const extract::Anchor& a,
+                  uint64_t offset) {
+  uint64_t end = std::min<uint64_t>(offset, t.text.size());
+  return a.col + static_cast<uint32_t>(std::count(
+                     t.text.begin() + static_cast<std::ptrdiff_t>(a.offset),
+                     t.text.begin() + static_cast<std::ptrdiff_t>(end), '\t'));
+}
+
+}  // namespace
+
+void Engine::Place(const extract::TextPart& t, size_t first,
+                   std::vector<inspect::Finding>& findings) const {
+  const policy::BulkExtract& bulk = pack().bulk_extract;
+  const bool table = t.table_rows > 0 && !bulk.category.empty();
+  const uint32_t header_row = t.anchors.front().row;
+  std::set<uint32_t> rows;
+  std::set<std::string> columns;
+  std::string sheet;
+  for (size_t i = first; i < findings.size(); ++i) {
+    inspect::Finding& f = findings[i];
+    const extract::Anchor* a = AnchorAt(t.anchors, f.location.offset);
+    if (!a) continue;
+    if (a->row == 0) {
+      f.location.where = a->label;
+      continue;
+    }
+    const uint32_t col = ColumnAt(t, *a, f.location.offset);
+    std::string header =
+        col < t.columns.size() ? t.columns[col] : std::string();
+    f.location.where = (a->label.empty() ? "" : a->label + "!") +
+                       extract::ColumnName(col) + std::to_string(a->row);
+    if (!header.empty() && a->row != header_row)
+      f.location.where += " (" + header + ")";
+    if (table && a->row != header_row &&
+        std::find(bulk.from.begin(), bulk.from.end(), f.category) !=
+            bulk.from.end()) {
+      rows.insert(a->row);
+      columns.insert(header.empty() ? "column " + extract::ColumnName(col)
+                                    : header);
+      sheet = a->label;
+    }
+  }
+  if (!table || rows.size() < bulk.min_rows) return;
+  // A bulk extract: one finding for the table instead of one per cell.
+  findings.erase(
+      std::remove_if(findings.begin() + static_cast<std::ptrdiff_t>(first),
+                     findings.end(),
+                     [&](const inspect::Finding& f) {
+                       return std::find(bulk.from.begin(), bulk.from.end(),
+                                        f.category) != bulk.from.end();
+                     }),
+      findings.end());
+  std::string cols;
+  for (const auto& c : columns) cols += (cols.empty() ? "" : ", ") + c;
+  inspect::Finding f = inspector_->MakeFinding(
+      bulk.category, t.path,
+      std::to_string(rows.size()) + " of " + std::to_string(t.table_rows) +
+          " rows identify students (" + cols + ")");
+  f.location.view = t.view;
+  f.location.where = sheet.empty() ? "" : "sheet " + sheet;
+  findings.push_back(std::move(f));
 }
 
 ItemResult Engine::InspectMessage(std::string name, std::string_view bytes,

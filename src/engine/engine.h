@@ -24,6 +24,7 @@ struct ItemResult {
   std::string item;
   uint64_t bytes = 0;
   std::vector<inspect::Finding> findings;
+  std::vector<extract::Skipped> images;  // seen and typed, not read
   std::string error;  // the item could not be read at all
 };
 
@@ -73,6 +74,11 @@ class Engine {
   std::shared_ptr<const inspect::Inspector> inspector_;
   std::shared_ptr<const inspect::Roster> roster_;
   extract::Limits limits_;
+
+  // Sets each new finding's `where` from the part's anchors and, for a
+  // table, folds per-row findings into one bulk-extract finding.
+  void Place(const extract::TextPart& t, size_t first,
+             std::vector<inspect::Finding>& findings) const;
 };
 
 // $STEWARD_CACHE, else $XDG_CACHE_HOME/steward, else ~/.cache/steward.

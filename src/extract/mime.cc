@@ -6,6 +6,8 @@
 #include <mutex>
 
 #include "core/text.h"
+#include "extract/document.h"
+#include "extract/formats.h"
 
 namespace steward::extract {
 
@@ -135,13 +137,14 @@ std::string HeaderView(std::string_view block) {
 }
 
 struct Walker {
-  const Limits& limits;
-  Extracted& out;
+  Context& ctx;
   std::string raw_headers;  // the outer message's header block, once
+  const Limits& limits = ctx.limits();
+  Extracted& out = ctx.out();
 
   void Skip(const std::string& path, const std::string& type,
             const std::string& filename, std::string reason) {
-    out.skipped.push_back({path, type, filename, std::move(reason)});
+    ctx.Skip(path, type, filename, std::move(reason));
   }
 
   void Message(GMimeMessage* m, const std::string& prefix, uint32_t depth) {
@@ -227,27 +230,12 @@ struct Walker {
       std::replace(words.begin(), words.end(), '_', ' ');
       out.texts.push_back({path, "filename", type, filename, words});
     }
-    bool texty =
-        type.rfind("text/", 0) == 0 || type == "message/delivery-status";
-    std::string lower_fn = core::AsciiLower(filename);
-    auto ends = [&](const char* ext) {
-      std::string e = ext;
-      return lower_fn.size() > e.size() &&
-             lower_fn.compare(lower_fn.size() - e.size(), e.size(), e) == 0;
-    };
-    if (type == "application/octet-stream" &&
-        (ends(".txt") || ends(".csv") || ends(".log")))
-      texty = true;
-    if (type == "text/html" || type == "application/xhtml+xml") {
-      if (!has_plain_sibling)
-        Skip(path, type, filename,
-             "HTML is not read yet (a later version reads it)");
-      return;
-    }
-    if (!texty) {
-      Skip(path, type, filename, Describe(type) + " not read yet");
-      return;
-    }
+    bool plain = type == "text/plain" || type == "message/delivery-status" ||
+                 type == "text/enriched" || type == "text/markdown";
+    if ((type == "text/html" || type == "application/xhtml+xml") &&
+        has_plain_sibling)
+      return;  // its plain-text alternative says the same
+    if (!ctx.InTime(path)) return;
     std::string bytes;
     bool whole = DecodedBytes(part, limits.max_part_bytes, &bytes);
     if (!whole)
@@ -255,23 +243,13 @@ struct Walker {
            "part larger than " + std::to_string(limits.max_part_bytes) +
                " bytes; only the start was read");
     std::string charset = Charset(o);
-    out.texts.push_back({path, "body", type, filename,
-                         core::DecodeText(bytes, charset), charset});
-  }
-
-  static std::string Describe(const std::string& type) {
-    if (type == "application/pdf") return "PDF document";
-    if (type.find("officedocument") != std::string::npos ||
-        type == "application/msword" || type == "application/vnd.ms-excel" ||
-        type.find("opendocument") != std::string::npos)
-      return "Office document (" + type + ")";
-    if (type.find("zip") != std::string::npos ||
-        type.find("tar") != std::string::npos ||
-        type.find("compressed") != std::string::npos ||
-        type.find("7z") != std::string::npos)
-      return "archive (" + type + ")";
-    if (type.rfind("image/", 0) == 0) return "image (" + type + ")";
-    return "attachment of type " + type;
+    if (plain) {
+      out.texts.push_back({path, "body", type, filename,
+                           core::DecodeText(bytes, charset), charset});
+      return;
+    }
+    // Attachments, HTML, calendars, documents: read by what they are.
+    ExtractDocument(bytes, {path, filename, type, charset}, depth, ctx);
   }
 };
 
@@ -292,22 +270,28 @@ void InitMime() {
   std::call_once(once, [] { g_mime_init(); });
 }
 
-Extracted ExtractMessage(std::string_view bytes, const Limits& limits) {
+void ReadMessage(std::string_view bytes, const Declared& file, uint32_t depth,
+                 Context& ctx) {
   InitMime();
-  Extracted out;
   GMimeParser* p = ParserFor(bytes, GMIME_FORMAT_MESSAGE);
   GMimeMessage* m = g_mime_parser_construct_message(p, nullptr);
   if (!m) {
-    out.skipped.push_back({"", "message/rfc822", "", "not a readable message"});
+    ctx.Skip(file.path, "message/rfc822", file.name, "not a readable message");
     // Still inspect the bytes as text: a broken message may hold data.
-    out.texts.push_back(
-        {"", "body", "text/plain", "", core::DecodeText(bytes)});
+    ctx.out().texts.push_back(
+        {file.path, "body", "text/plain", file.name, core::DecodeText(bytes)});
   } else {
-    Walker w{limits, out, std::string(RawHeaderBlock(bytes))};
-    w.Message(m, "", 0);
+    Walker w{ctx, std::string(RawHeaderBlock(bytes))};
+    w.Message(m, file.path, depth);
     g_object_unref(m);
   }
   g_object_unref(p);
+}
+
+Extracted ExtractMessage(std::string_view bytes, const Limits& limits) {
+  Extracted out;
+  Context ctx(limits, out);
+  ReadMessage(bytes, {}, 0, ctx);
   return out;
 }
 

@@ -16,9 +16,26 @@ struct Limits {
   uint32_t max_depth = 16;  // nested message/rfc822
   uint32_t max_parts = 2000;
   uint64_t max_part_bytes = 32ull << 20;
+  // Documents and archives.
+  uint32_t max_members = 10000;  // archive members and document parts, total
+  uint64_t max_expanded_bytes = 256ull << 20;  // decompressed, per item
+  uint32_t max_ratio = 200;      // decompressed : compressed, per member
+  uint32_t max_pages = 2000;     // PDF pages read
+  uint32_t max_seconds = 30;     // wall time per item
   // Whether to produce the "addresses" view (From, To, Cc, Reply-To).
   // Building it formats every address; skipped when nothing reads it.
   bool address_view = true;
+};
+
+// Where in a part's text a place of the document starts: a page, a sheet
+// cell, a slide, a table row. Findings take the label of the last anchor at
+// or before them.
+struct Anchor {
+  uint64_t offset = 0;
+  std::string label;  // "page 3", "Grades!B7", "row 12, column C (SSN)"
+  uint32_t row = 0;   // table row (1-based, as numbered in the file); 0: none
+  uint32_t col = 0;   // table column at `offset` (0-based); each tab after
+                      // it is one column more
 };
 
 struct TextPart {
@@ -32,6 +49,19 @@ struct TextPart {
   std::string filename;
   std::string text;          // UTF-8
   std::string charset = {};  // as declared; "" when none was
+  std::vector<Anchor> anchors = {};  // sorted by offset
+  // A table (CSV, a sheet): its data rows and column headers, for the
+  // bulk-extract rule. 0 rows: not a table.
+  uint32_t table_rows = 0;
+  std::vector<std::string> columns = {};
+};
+
+// Something about a part that is a finding of its own, whatever its text
+// says: an executable, a type that lies, macros, scripts in a PDF.
+struct Flag {
+  std::string path;
+  std::string category;  // a pack category: executable, type-mismatch, ...
+  std::string detail;    // plain words, shown to the reader
 };
 
 // A part, or the rest of an item, that was not inspected.
@@ -45,7 +75,9 @@ struct Skipped {
 struct Extracted {
   std::vector<TextPart> texts;
   std::vector<Skipped> skipped;
-  uint32_t parts = 0;  // MIME parts seen (for summaries and tests)
+  std::vector<Flag> flags;
+  std::vector<Skipped> images;  // counted and typed; their text is not read
+  uint32_t parts = 0;           // MIME parts seen (for summaries and tests)
 };
 
 }  // namespace steward::extract

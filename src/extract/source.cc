@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "core/text.h"
+#include "extract/document.h"
 #include "extract/mime.h"
 
 namespace steward::extract {
@@ -74,6 +75,17 @@ bool IsMessageField(std::string_view line) {
   for (auto f : kFields)
     if (lower.rfind(f, 0) == 0) return true;
   return false;
+}
+
+// Names whose text needs no reader of its own.
+bool IsPlainTextName(const std::string& path) {
+  std::string ext = core::AsciiLower(fs::path(path).extension().string());
+  static constexpr std::string_view kFormats[] = {
+      ".csv", ".tsv", ".tab", ".psv", ".htm",  ".html", ".xhtml", ".rtf",
+      ".sh",  ".ps1", ".bat", ".cmd", ".vbs",  ".js",   ".hta",   ".wsf"};
+  for (auto f : kFormats)
+    if (ext == f) return false;
+  return true;
 }
 
 bool InMaildir(const std::string& path) {
@@ -186,21 +198,18 @@ Item ExtractItem(const ItemRef& ref, const Limits& limits) {
       it.content = ExtractMessage(bytes, limits);
       break;
     case FileKind::kText:
-      it.content.texts.push_back(
-          {"", "body", "text/plain", "", core::DecodeText(bytes)});
-      break;
-    case FileKind::kBinary: {
-      std::string type = SniffType(bytes);
-      if (type.rfind("text/", 0) == 0) {  // UTF-16 text and the like
+      // Plain text is read as it is; text with a format of its own (CSV,
+      // HTML, RTF, scripts) goes through the document readers.
+      if (IsPlainTextName(ref.path)) {
         it.content.texts.push_back(
-            {"", "body", type, "", core::DecodeText(bytes)});
-      } else {
-        it.content.skipped.push_back(
-            {"", type, fs::path(ref.path).filename().string(),
-             "files of type " + type + " are not read yet"});
+            {"", "body", "text/plain", "", core::DecodeText(bytes)});
+        break;
       }
+      [[fallthrough]];
+    case FileKind::kBinary:
+      it.content = ExtractFile(bytes, fs::path(ref.path).filename().string(),
+                               limits);
       break;
-    }
   }
   return it;
 }

@@ -26,6 +26,9 @@ struct Location {
   uint32_t line = 0;    // 1-based within the part's decoded text
   uint64_t offset = 0;  // byte offset within the part's decoded text
   uint32_t length = 0;
+  // Within a document: "page 3", "Grades!B7 (Student ID)", "slide 2",
+  // "comment by J. Smith"; "" when the part has no such places.
+  std::string where = {};
 };
 
 struct Finding {

@@ -171,9 +171,8 @@ struct Matcher::Impl {
   };
   std::vector<Term> terms[2];
   hs_database_t* term_db[2] = {nullptr, nullptr};
-  // Per detector: which views it reads (bit 0 body, 1 subject, 2 headers, 3
-  // filename).
-  std::vector<uint8_t> view_mask;
+  // Per detector: which views it reads (bit i: policy::KnownViews()[i]).
+  std::vector<uint16_t> view_mask;
 
   ~Impl() {
     for (auto* c : codes) pcre2_code_free(c);
@@ -204,12 +203,10 @@ struct Matcher::Scratch::Data {
 Matcher::Scratch::~Scratch() = default;
 Matcher::~Matcher() = default;
 
-static uint8_t ViewBit(std::string_view v) {
-  if (v == "body") return 1;
-  if (v == "subject") return 2;
-  if (v == "headers") return 4;
-  if (v == "addresses") return 16;
-  if (v == "filename") return 8;
+static uint16_t ViewBit(std::string_view v) {
+  const auto& views = policy::KnownViews();
+  for (size_t i = 0; i < views.size() && i < 16; ++i)
+    if (views[i] == v) return static_cast<uint16_t>(1u << i);
   return 0;
 }
 
@@ -470,7 +467,7 @@ bool Matcher::Find(std::string_view text, std::string_view view,
                    Scratch& scratch, std::vector<Span>& out) const {
   const Impl& im = *impl_;
   Scratch::Data& sd = *scratch.d_;
-  const uint8_t vbit = ViewBit(view);
+  const uint16_t vbit = ViewBit(view);
   if (text.size() > UINT32_MAX) text = text.substr(0, UINT32_MAX);
   bool complete = true;
   const size_t first_out = out.size();

@@ -274,10 +274,11 @@ void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
     d.roster_field = r.Str(t, "roster_field", d.kind == DetectorKind::kRoster);
     if (t.contains("views")) d.views = r.StrList(t, "views");
     for (const auto& v : d.views)
-      if (v != "body" && v != "subject" && v != "headers" && v != "addresses" &&
-          v != "filename")
+      if (std::find(KnownViews().begin(), KnownViews().end(), v) ==
+          KnownViews().end())
         r.Error(t, "detector '" + d.id + "': unknown view '" + v +
-                       "' (body, subject, headers, addresses, filename)");
+                       "' (body, subject, headers, addresses, filename, alt, "
+                       "links, script-src, script, comments)");
     d.hotwords = r.StrList(t, "hotwords");
     d.negative = r.StrList(t, "negative");
     d.window = r.Num<uint32_t>(t, "window", d.window);
@@ -382,7 +383,9 @@ void ReadLimits(Reader& r, const toml::table& root, PolicyPack& p) {
   const toml::table* t = root["limits"].as_table();
   if (!t) return;
   r.CheckKeys(*t,
-              {"max_item_bytes", "max_depth", "max_parts", "max_part_bytes"},
+              {"max_item_bytes", "max_depth", "max_parts", "max_part_bytes",
+               "max_members", "max_expanded_bytes", "max_ratio", "max_pages",
+               "max_seconds"},
               "[limits]");
   p.limits.max_item_bytes =
       r.Num<uint64_t>(*t, "max_item_bytes", p.limits.max_item_bytes);
@@ -390,6 +393,25 @@ void ReadLimits(Reader& r, const toml::table& root, PolicyPack& p) {
   p.limits.max_parts = r.Num<uint32_t>(*t, "max_parts", p.limits.max_parts);
   p.limits.max_part_bytes =
       r.Num<uint64_t>(*t, "max_part_bytes", p.limits.max_part_bytes);
+  p.limits.max_members =
+      r.Num<uint32_t>(*t, "max_members", p.limits.max_members);
+  p.limits.max_expanded_bytes =
+      r.Num<uint64_t>(*t, "max_expanded_bytes", p.limits.max_expanded_bytes);
+  p.limits.max_ratio = r.Num<uint32_t>(*t, "max_ratio", p.limits.max_ratio);
+  p.limits.max_pages = r.Num<uint32_t>(*t, "max_pages", p.limits.max_pages);
+  p.limits.max_seconds =
+      r.Num<uint32_t>(*t, "max_seconds", p.limits.max_seconds);
+}
+
+void ReadBulkExtract(Reader& r, const toml::table& root, PolicyPack& p) {
+  const toml::table* t = root["bulk_extract"].as_table();
+  if (!t) return;
+  r.CheckKeys(*t, {"category", "min_rows", "from"}, "[bulk_extract]");
+  p.bulk_extract.category = r.Str(*t, "category", true);
+  p.bulk_extract.min_rows =
+      r.Num<uint32_t>(*t, "min_rows", p.bulk_extract.min_rows);
+  p.bulk_extract.from = r.StrList(*t, "from");
+  p.bulk_extract_loc = r.Loc(*t);
 }
 
 // Compiles one pattern alone in Hyperscan and PCRE2, as the matcher will.
@@ -451,6 +473,17 @@ void Validate(PolicyPack& p, const LoadOptions& options,
     if (c.clauses.empty())
       err(c.loc, "category '" + c.id + "' cites no clause");
     check_clauses(c.loc, "category '" + c.id + "'", c.clauses);
+  }
+  if (!p.bulk_extract.category.empty()) {
+    if (!p.FindCategory(p.bulk_extract.category))
+      err(p.bulk_extract_loc, "[bulk_extract]: unknown category '" +
+                                  p.bulk_extract.category + "'");
+    for (const auto& c : p.bulk_extract.from)
+      if (!p.FindCategory(c))
+        err(p.bulk_extract_loc,
+            "[bulk_extract]: 'from' names an unknown category '" + c + "'");
+    if (p.bulk_extract.min_rows == 0)
+      err(p.bulk_extract_loc, "[bulk_extract]: min_rows must be at least 1");
   }
   if (!p.FindCategory("not-inspected"))
     err({p.dir + "/pack.toml", 0},
@@ -558,8 +591,8 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
   if (!root) return res;
   Reader r(main.string(), &res.errors);
   r.CheckKeys(*root,
-              {"pack", "limits", "include", "clause", "category", "detector",
-               "lexicon", "combination", "rule"},
+              {"pack", "limits", "bulk_extract", "include", "clause",
+               "category", "detector", "lexicon", "combination", "rule"},
               "pack.toml");
   if (const toml::table* t = (*root)["pack"].as_table()) {
     r.CheckKeys(*t, {"name", "district", "version", "internal_domains"},
@@ -572,6 +605,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     r.Error(*root, "missing the [pack] table (name, district, version)");
   }
   ReadLimits(r, *root, *pack);
+  ReadBulkExtract(r, *root, *pack);
   std::vector<std::pair<std::string, toml::table>> files;
   files.emplace_back(main.string(), std::move(*root));
   for (const auto& inc : r.StrList(files[0].second, "include")) {

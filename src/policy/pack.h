@@ -89,7 +89,8 @@ struct Detector {
 
   // Which views of a part it reads: body, subject, headers, addresses,
   // filename (extract/part.h says what each holds).
-  std::vector<std::string> views = {"body", "subject", "headers", "filename"};
+  std::vector<std::string> views = {"body",     "subject", "headers",
+                                    "filename", "alt",     "comments"};
 
   // Context.
   std::vector<std::string> hotwords;
@@ -142,6 +143,19 @@ struct Limits {
   uint32_t max_depth = 16;                // nested message/rfc822
   uint32_t max_parts = 2000;
   uint64_t max_part_bytes = 32ull << 20;
+  uint32_t max_members = 10000;  // archive members, embedded files
+  uint64_t max_expanded_bytes = 256ull << 20;  // decompressed, per item
+  uint32_t max_ratio = 200;                    // expansion of one archive
+  uint32_t max_pages = 2000;                   // PDF pages
+  uint32_t max_seconds = 30;                   // reading one item
+};
+
+// Tables (CSV, sheets) whose rows carry people: one finding for the table,
+// with its row count, instead of one per cell.
+struct BulkExtract {
+  std::string category;            // "" : off
+  uint32_t min_rows = 10;          // rows with a hit, at least
+  std::vector<std::string> from;   // categories that make a row count
 };
 
 struct PolicyPack {
@@ -152,6 +166,8 @@ struct PolicyPack {
   std::string hash;  // SHA-256 over every file read, in order
   std::vector<std::string> internal_domains;
   Limits limits;
+  BulkExtract bulk_extract;
+  SourceLoc bulk_extract_loc;
   std::vector<Clause> clauses;
   std::vector<Category> categories;
   std::vector<Detector> detectors;
@@ -172,5 +188,9 @@ using PackPtr = std::shared_ptr<const PolicyPack>;
 
 // Validator names a pack may use; the inspect module implements each.
 const std::vector<std::string>& KnownValidators();
+
+// Views of a part a detector may read: body, subject, headers, addresses,
+// filename, and HTML's alt, links, script-src, script and comments.
+const std::vector<std::string>& KnownViews();
 
 }  // namespace steward::policy

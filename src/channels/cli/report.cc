@@ -24,10 +24,14 @@ std::string Where(const inspect::Finding& f) {
   const auto& l = f.location;
   std::string s;
   if (!l.part.empty()) s += "part " + l.part + " ";
-  if (l.view.empty()) return s.empty() ? "item" : s.substr(0, s.size() - 1);
+  if (l.view.empty()) {
+    if (!l.where.empty()) return s + l.where;
+    return s.empty() ? "item" : s.substr(0, s.size() - 1);
+  }
   s += l.view;
   if ((l.view == "body" || l.view == "headers") && l.line)
     s += fmt::format(" line {}", l.line);
+  if (!l.where.empty()) s += ", " + l.where;
   return s;
 }
 
@@ -106,7 +110,8 @@ nlohmann::json FindingJson(const std::string& item, const inspect::Finding& f) {
                    {"view", f.location.view},
                    {"line", f.location.line},
                    {"offset", f.location.offset},
-                   {"length", f.location.length}};
+                   {"length", f.location.length},
+                   {"where", f.location.where}};
   j["excerpt"] = f.excerpt;
   if (!f.value.empty()) j["value"] = f.value;
   if (!f.detail.empty()) j["detail"] = f.detail;
@@ -169,22 +174,22 @@ class CsvReporter : public Reporter {
  public:
   CsvReporter(std::FILE* out, std::FILE* err) : out_(out), err_(err) {
     fmt::print(out_,
-               "item,category,clauses,severity,confidence,part,view,line,"
+               "item,category,clauses,severity,confidence,part,view,where,line,"
                "offset,excerpt,detail,error\n");
   }
   void Item(const engine::ItemResult& r,
             const std::vector<const inspect::Finding*>& shown) override {
     if (!r.error.empty()) {
-      fmt::print(out_, "{},,,,,,,,,,,{}\n", CsvField(r.item),
+      fmt::print(out_, "{},,,,,,,,,,,,{}\n", CsvField(r.item),
                  CsvField(r.error));
       return;
     }
     for (const auto* f : shown)
-      fmt::print(out_, "{},{},{},{},{:.2f},{},{},{},{},{},{},\n",
+      fmt::print(out_, "{},{},{},{},{:.2f},{},{},{},{},{},{},{},\n",
                  CsvField(r.item), f->category,
                  CsvField(JoinClauses(f->clauses)), SeverityName(f->severity),
                  f->confidence, CsvField(f->location.part), f->location.view,
-                 f->location.line, f->location.offset, CsvField(f->excerpt),
+                 CsvField(f->location.where), f->location.line, f->location.offset, CsvField(f->excerpt),
                  CsvField(f->detail));
   }
   void Finish(const Summary& s) override {

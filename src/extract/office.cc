@@ -1,0 +1,557 @@
+// OOXML (DOCX, XLSX, PPTX) and OpenDocument (ODT, ODS, ODP): zip members
+// read through ForEachMember, XML through XmlReader. Text keeps its place:
+// headers, footers, comments, slides and notes are anchors; sheets are
+// tables with cell references.
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "core/text.h"
+#include "extract/formats.h"
+#include "extract/members.h"
+#include "extract/table.h"
+#include "extract/xml.h"
+
+namespace steward::extract {
+
+namespace {
+
+using Members = std::map<std::string, std::string>;
+
+bool StartsWith(const std::string& s, std::string_view p) {
+  return s.compare(0, p.size(), p) == 0;
+}
+
+bool EndsWith(const std::string& s, std::string_view p) {
+  return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
+}
+
+std::string BaseName(const std::string& p) {
+  size_t s = p.find_last_of('/');
+  return s == std::string::npos ? p : p.substr(s + 1);
+}
+
+// The number in "slide12.xml" (0 when none), for natural order.
+uint32_t NumberIn(const std::string& name) {
+  std::string base = BaseName(name);
+  uint64_t n = 0;
+  for (char c : base) {
+    if (c >= '0' && c <= '9') n = std::min<uint64_t>(n * 10 + (c - '0'), 1u << 30);
+  }
+  return static_cast<uint32_t>(n);
+}
+
+std::vector<std::string> Matching(const Members& m, std::string_view prefix,
+                                  std::string_view suffix) {
+  std::vector<std::string> out;
+  for (const auto& [name, data] : m)
+    if (StartsWith(name, prefix) && EndsWith(name, suffix) &&
+        name.find('/', prefix.size()) == std::string::npos)
+      out.push_back(name);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    uint32_t x = NumberIn(a), y = NumberIn(b);
+    return x != y ? x < y : a < b;
+  });
+  return out;
+}
+
+// Text flow of a word-processing or presentation part.
+class Flow {
+ public:
+  Flow(TextPart& part) : part_(part) {}
+  void Anchor(std::string label) {
+    Break();
+    part_.anchors.push_back({part_.text.size(), std::move(label), 0, 0});
+  }
+  void Add(std::string_view s) { part_.text.append(s); }
+  void Char(char c) { part_.text += c; }
+  void Break() {
+    if (!part_.text.empty() && part_.text.back() != '\n') part_.text += '\n';
+  }
+
+ private:
+  TextPart& part_;
+};
+
+void XmlDamaged(Context& ctx, const Declared& file, const std::string& member) {
+  ctx.Skip(file.path, "", file.name,
+           "the document part " + member +
+               " is damaged; only the text before the damage was read");
+}
+
+// WordprocessingML: document, headers, footers, notes, comments.
+void WordPart(const std::string& data, const std::string& member,
+              const std::string& label, Flow& flow, Context& ctx,
+              const Declared& file) {
+  flow.Anchor(label);
+  XmlReader x(data);
+  bool in_text = false;
+  for (;;) {
+    auto ev = x.Next();
+    if (ev == XmlReader::Event::kDone) break;
+    if (ev == XmlReader::Event::kError) {
+      XmlDamaged(ctx, file, member);
+      break;
+    }
+    std::string_view n = x.Name();
+    if (ev == XmlReader::Event::kStart) {
+      if (n == "t" || n == "delText") in_text = !x.Empty();
+      else if (n == "tab") flow.Char('\t');
+      else if (n == "br" || n == "cr") flow.Char('\n');
+      else if (n == "comment") {
+        std::string who = x.Attr("w:author");
+        flow.Anchor(who.empty() ? "comment" : "comment by " + who);
+      }
+    } else if (ev == XmlReader::Event::kEnd) {
+      if (n == "t" || n == "delText") in_text = false;
+      else if (n == "p" || n == "tr") flow.Char('\n');
+      else if (n == "tc") flow.Char('\t');
+    } else if (in_text) {
+      flow.Add(x.Text());
+    }
+  }
+}
+
+// DrawingML text (slides, notes, charts): a:t runs, a:p paragraphs.
+void DrawingPart(const std::string& data, const std::string& member,
+                 const std::string& label, Flow& flow, Context& ctx,
+                 const Declared& file) {
+  flow.Anchor(label);
+  XmlReader x(data);
+  bool in_text = false;
+  for (;;) {
+    auto ev = x.Next();
+    if (ev == XmlReader::Event::kDone) break;
+    if (ev == XmlReader::Event::kError) {
+      XmlDamaged(ctx, file, member);
+      break;
+    }
+    std::string_view n = x.Name();
+    if (ev == XmlReader::Event::kStart) {
+      if (n == "t" || n == "text") in_text = !x.Empty();
+      else if (n == "br") flow.Char('\n');
+    } else if (ev == XmlReader::Event::kEnd) {
+      if (n == "t" || n == "text") in_text = false;
+      else if (n == "p" || n == "cm") flow.Char('\n');
+    } else if (in_text) {
+      flow.Add(x.Text());
+    }
+  }
+}
+
+// "B7" -> column 1, row 7. False when `ref` is no cell reference.
+bool ParseCellRef(std::string_view ref, uint32_t* col, uint32_t* row) {
+  uint64_t c = 0, r = 0;
+  size_t i = 0;
+  for (; i < ref.size() && ref[i] >= 'A' && ref[i] <= 'Z' && i < 4; ++i)
+    c = c * 26 + (ref[i] - 'A' + 1);
+  if (i == 0 || c == 0) return false;
+  size_t digits = 0;
+  for (; i < ref.size() && ref[i] >= '0' && ref[i] <= '9' && digits < 8;
+       ++i, ++digits)
+    r = r * 10 + (ref[i] - '0');
+  if (digits == 0 || i != ref.size()) return false;
+  *col = static_cast<uint32_t>(c - 1);
+  *row = static_cast<uint32_t>(r);
+  return true;
+}
+
+std::vector<std::string> SharedStrings(const std::string& data) {
+  std::vector<std::string> out;
+  XmlReader x(data);
+  bool in_t = false, in_phonetic = false;
+  for (;;) {
+    auto ev = x.Next();
+    if (ev == XmlReader::Event::kDone || ev == XmlReader::Event::kError) break;
+    std::string_view n = x.Name();
+    if (ev == XmlReader::Event::kStart) {
+      if (n == "si") out.emplace_back();
+      else if (n == "rPh") in_phonetic = !x.Empty();
+      else if (n == "t") in_t = !x.Empty();
+    } else if (ev == XmlReader::Event::kEnd) {
+      if (n == "t") in_t = false;
+      else if (n == "rPh") in_phonetic = false;
+    } else if (in_t && !in_phonetic && !out.empty() &&
+               out.back().size() < (1u << 20)) {
+      out.back().append(x.Text());
+    }
+  }
+  return out;
+}
+
+// Relationship id -> target member, for a part's .rels file.
+std::map<std::string, std::string> Relationships(const std::string& data,
+                                                 const std::string& base_dir) {
+  std::map<std::string, std::string> out;
+  XmlReader x(data);
+  for (;;) {
+    auto ev = x.Next();
+    if (ev == XmlReader::Event::kDone || ev == XmlReader::Event::kError) break;
+    if (ev != XmlReader::Event::kStart || x.Name() != "Relationship") continue;
+    std::string target = x.Attr("Target");
+    if (target.empty()) continue;
+    out[x.Attr("Id")] =
+        target[0] == '/' ? target.substr(1) : base_dir + target;
+  }
+  return out;
+}
+
+void Sheet(const std::string& data, const std::string& member,
+           const std::string& sheet_name,
+           const std::vector<std::string>& shared, const Declared& file,
+           const std::string& type, Context& ctx) {
+  TableText table(file.path, type, file.name, sheet_name);
+  XmlReader x(data);
+  uint32_t row = 0, col = 0, next_col = 0;
+  std::string cell_type, value;
+  bool in_value = false, in_cell = false;
+  for (;;) {
+    auto ev = x.Next();
+    if (ev == XmlReader::Event::kDone) break;
+    if (ev == XmlReader::Event::kError) {
+      XmlDamaged(ctx, file, member);
+      break;
+    }
+    std::string_view n = x.Name();
+    if (ev == XmlReader::Event::kStart) {
+      if (n == "row") {
+        uint32_t r = 0;
+        std::string attr = x.Attr("r");
+        for (char c : attr)
+          if (c >= '0' && c <= '9' && r < 100000000) r = r * 10 + (c - '0');
+        row = r > row ? r : row + 1;
+        next_col = 0;
+        table.BeginRow(row);
+      } else if (n == "c") {
+        uint32_t c = 0, r = 0;
+        col = ParseCellRef(x.Attr("r"), &c, &r) ? c : next_col;
+        cell_type = x.Attr("t");
+        value.clear();
+        in_cell = !x.Empty();
+      } else if ((n == "v" || n == "t") && in_cell) {
+        in_value = !x.Empty();
+      }
+    } else if (ev == XmlReader::Event::kEnd) {
+      if (n == "v" || n == "t") in_value = false;
+      else if (n == "c" && in_cell) {
+        in_cell = false;
+        std::string text = value;
+        if (cell_type == "s") {
+          size_t i = 0;
+          bool ok = !value.empty();
+          for (char c : value) {
+            if (c < '0' || c > '9' || i > 100000000) ok = false;
+            else i = i * 10 + (c - '0');
+          }
+          text = ok && i < shared.size() ? shared[i] : "";
+        } else if (cell_type == "b") {
+          text = value == "1" ? "TRUE" : "FALSE";
+        }
+        if (!text.empty()) table.Cell(col, text);
+        next_col = col + 1;
+      }
+    } else if (in_value && value.size() < (1u << 20)) {
+      value.append(x.Text());
+    }
+  }
+  TextPart part = table.Finish();
+  if (!part.text.empty()) ctx.out().texts.push_back(std::move(part));
+}
+
+void Xlsx(const Members& m, const Declared& file, const std::string& type,
+          Context& ctx) {
+  std::vector<std::string> shared;
+  if (auto it = m.find("xl/sharedStrings.xml"); it != m.end())
+    shared = SharedStrings(it->second);
+  std::map<std::string, std::string> rels;
+  if (auto it = m.find("xl/_rels/workbook.xml.rels"); it != m.end())
+    rels = Relationships(it->second, "xl/");
+  std::vector<std::pair<std::string, std::string>> sheets;  // name, member
+  if (auto it = m.find("xl/workbook.xml"); it != m.end()) {
+    XmlReader x(it->second);
+    for (;;) {
+      auto ev = x.Next();
+      if (ev == XmlReader::Event::kDone || ev == XmlReader::Event::kError)
+        break;
+      if (ev == XmlReader::Event::kStart && x.Name() == "sheet") {
+        auto r = rels.find(x.Attr("r:id"));
+        if (r != rels.end()) sheets.emplace_back(x.Attr("name"), r->second);
+      }
+    }
+  }
+  if (sheets.empty())  // no workbook to name them: number them
+    for (const auto& s : Matching(m, "xl/worksheets/", ".xml"))
+      sheets.emplace_back(BaseName(s).substr(0, BaseName(s).size() - 4), s);
+  for (const auto& [name, member] : sheets) {
+    auto it = m.find(member);
+    if (it == m.end() || !ctx.InTime(file.path)) continue;
+    Sheet(it->second, member, name, shared, file, type, ctx);
+  }
+  // Cell comments and notes.
+  TextPart notes{file.path, "body", type, file.name, ""};
+  Flow flow(notes);
+  for (const auto& c : Matching(m, "xl/", ".xml")) {
+    if (!StartsWith(BaseName(c), "comments")) continue;
+    XmlReader x(m.at(c));
+    bool in_t = false;
+    for (;;) {
+      auto ev = x.Next();
+      if (ev == XmlReader::Event::kDone || ev == XmlReader::Event::kError)
+        break;
+      std::string_view n = x.Name();
+      if (ev == XmlReader::Event::kStart) {
+        if (n == "comment") flow.Anchor("comment at " + x.Attr("ref"));
+        else if (n == "t") in_t = !x.Empty();
+      } else if (ev == XmlReader::Event::kEnd) {
+        if (n == "t") in_t = false;
+      } else if (in_t) {
+        flow.Add(x.Text());
+      }
+    }
+  }
+  if (!notes.text.empty()) ctx.out().texts.push_back(std::move(notes));
+}
+
+void Docx(const Members& m, const Declared& file, const std::string& type,
+          Context& ctx) {
+  TextPart part{file.path, "body", type, file.name, ""};
+  Flow flow(part);
+  auto add = [&](const std::string& member, const std::string& label) {
+    auto it = m.find(member);
+    if (it != m.end() && ctx.InTime(file.path))
+      WordPart(it->second, member, label, flow, ctx, file);
+  };
+  add("word/document.xml", "");
+  for (const auto& h : Matching(m, "word/header", ".xml")) add(h, "header");
+  for (const auto& f : Matching(m, "word/footer", ".xml")) add(f, "footer");
+  add("word/footnotes.xml", "footnotes");
+  add("word/endnotes.xml", "endnotes");
+  add("word/comments.xml", "comments");
+  if (!part.text.empty()) ctx.out().texts.push_back(std::move(part));
+}
+
+void Pptx(const Members& m, const Declared& file, const std::string& type,
+          Context& ctx) {
+  TextPart part{file.path, "body", type, file.name, ""};
+  Flow flow(part);
+  for (const auto& s : Matching(m, "ppt/slides/slide", ".xml")) {
+    if (!ctx.InTime(file.path)) break;
+    DrawingPart(m.at(s), s, "slide " + std::to_string(NumberIn(s)), flow, ctx,
+                file);
+  }
+  for (const auto& s : Matching(m, "ppt/notesSlides/notesSlide", ".xml")) {
+    if (!ctx.InTime(file.path)) break;
+    DrawingPart(m.at(s), s, "notes " + std::to_string(NumberIn(s)), flow, ctx,
+                file);
+  }
+  for (const auto& s : Matching(m, "ppt/comments/", ".xml"))
+    DrawingPart(m.at(s), s, "comments", flow, ctx, file);
+  if (!part.text.empty()) ctx.out().texts.push_back(std::move(part));
+}
+
+// OpenDocument content.xml / styles.xml. Spreadsheets become tables.
+void OdfContent(const std::string& data, const std::string& member,
+                const std::string& label, bool styles, const Declared& file,
+                const std::string& type, Context& ctx) {
+  TextPart part{file.path, "body", type, file.name, ""};
+  Flow flow(part);
+  if (!label.empty()) flow.Anchor(label);
+  XmlReader x(data);
+  const bool spreadsheet =
+      type.find("spreadsheet") != std::string::npos && !styles;
+  std::unique_ptr<TableText> table;
+  uint32_t row = 0, col = 0, repeat_cols = 1, slide = 0;
+  std::string cell;
+  bool in_cell = false;
+  int header_depth = -1;  // in styles.xml, text only inside header/footer
+  auto flush_table = [&] {
+    if (!table) return;
+    TextPart t = table->Finish();
+    if (!t.text.empty()) ctx.out().texts.push_back(std::move(t));
+    table.reset();
+  };
+  for (;;) {
+    auto ev = x.Next();
+    if (ev == XmlReader::Event::kDone) break;
+    if (ev == XmlReader::Event::kError) {
+      XmlDamaged(ctx, file, member);
+      break;
+    }
+    std::string_view n = x.Name();
+    if (ev == XmlReader::Event::kStart) {
+      if (styles && header_depth < 0 &&
+          (n == "header" || n == "footer" || n == "header-left" ||
+           n == "footer-left")) {
+        header_depth = x.Depth();
+        flow.Anchor(std::string(n.substr(0, 6)));
+      } else if (n == "page" && !styles) {
+        flow.Anchor("slide " + std::to_string(++slide));
+      } else if (n == "table" && spreadsheet) {
+        flush_table();
+        table = std::make_unique<TableText>(file.path, type, file.name,
+                                            x.Attr("table:name"));
+        row = 0;
+      } else if (n == "table-row" && table) {
+        ++row;
+        col = 0;
+        table->BeginRow(row);
+        std::string rep = x.Attr("table:number-rows-repeated");
+        if (!rep.empty()) {
+          uint64_t r = 0;
+          for (char c : rep)
+            if (c >= '0' && c <= '9' && r < 100000000) r = r * 10 + (c - '0');
+          if (r > 1) row += static_cast<uint32_t>(r - 1);
+        }
+      } else if ((n == "table-cell" || n == "covered-table-cell") && table) {
+        repeat_cols = 1;
+        std::string rep = x.Attr("table:number-columns-repeated");
+        if (!rep.empty()) {
+          uint64_t r = 0;
+          for (char c : rep)
+            if (c >= '0' && c <= '9' && r < 100000000) r = r * 10 + (c - '0');
+          repeat_cols = static_cast<uint32_t>(std::max<uint64_t>(r, 1));
+        }
+        cell.clear();
+        in_cell = !x.Empty();
+        if (!in_cell) col += repeat_cols;
+      } else if (n == "tab") {
+        (in_cell ? cell : part.text) += '\t';
+      } else if (n == "line-break") {
+        (in_cell ? cell : part.text) += '\n';
+      } else if (n == "s") {
+        (in_cell ? cell : part.text) += ' ';
+      } else if (n == "annotation") {
+        if (!in_cell) flow.Anchor("comment");
+      }
+    } else if (ev == XmlReader::Event::kEnd) {
+      if (header_depth >= 0 && x.Depth() == header_depth &&
+          (n == "header" || n == "footer" || n == "header-left" ||
+           n == "footer-left")) {
+        header_depth = -1;
+        flow.Break();
+      } else if ((n == "table-cell" || n == "covered-table-cell") && table &&
+                 in_cell) {
+        in_cell = false;
+        if (!cell.empty()) table->Cell(col, cell);
+        col += repeat_cols;
+      } else if (n == "table" && table) {
+        flush_table();
+      } else if (n == "p" || n == "h") {
+        if (in_cell) {
+          if (!cell.empty()) cell += ' ';
+        } else {
+          part.text += '\n';
+        }
+      } else if (n == "table-cell" && !table) {
+        part.text += '\t';
+      } else if (n == "table-row" && !table) {
+        part.text += '\n';
+      }
+    } else if (!styles || header_depth >= 0) {
+      if (in_cell) {
+        if (cell.size() < (1u << 20)) cell.append(x.Text());
+      } else {
+        part.text.append(x.Text());
+      }
+    }
+  }
+  flush_table();
+  if (part.text.find_first_not_of(" \t\n") != std::string::npos)
+    ctx.out().texts.push_back(std::move(part));
+}
+
+void Odf(const Members& m, const Declared& file, const std::string& type,
+         Context& ctx) {
+  if (auto it = m.find("content.xml"); it != m.end())
+    OdfContent(it->second, "content.xml", "", false, file, type, ctx);
+  if (auto it = m.find("styles.xml"); it != m.end())
+    OdfContent(it->second, "styles.xml", "", true, file, type, ctx);
+  // Embedded objects (charts, formulas, other documents): "Object 1/".
+  for (const auto& [name, data] : m)
+    if (EndsWith(name, "/content.xml") && name.find('/') == name.rfind('/'))
+      OdfContent(data, name, "embedded " + name.substr(0, name.find('/')),
+                 false, file, type, ctx);
+}
+
+std::string OoxmlType(const Members& m) {
+  if (m.count("word/document.xml"))
+    return "application/vnd.openxmlformats-officedocument.wordprocessingml."
+           "document";
+  if (m.count("xl/workbook.xml"))
+    return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+  if (m.count("ppt/presentation.xml"))
+    return "application/vnd.openxmlformats-officedocument.presentationml."
+           "presentation";
+  return {};
+}
+
+}  // namespace
+
+void ReadZipDocument(std::string_view bytes, const Declared& file,
+                     uint32_t depth, Context& ctx) {
+  // Gather the members first: OOXML needs its shared strings and
+  // relationships before its sheets, and zip order is the writer's.
+  std::vector<std::pair<std::string, std::string>> order;
+  Members m;
+  bool opened = ForEachMember(
+      bytes, file, ctx, [&](const std::string& name, std::string&& data, bool) {
+        order.emplace_back(name, std::string());
+        m[name] = std::move(data);
+      });
+  if (!opened) return;
+  std::string type = OoxmlType(m);
+  bool ooxml = !type.empty();
+  bool odf = false;
+  if (!ooxml) {
+    auto it = m.find("mimetype");
+    if (it != m.end() &&
+        StartsWith(it->second, "application/vnd.oasis.opendocument")) {
+      odf = true;
+      type = core::AsciiLower(it->second.substr(0, 100));
+      while (!type.empty() && (type.back() == '\n' || type.back() == ' '))
+        type.pop_back();
+    }
+  }
+  if (!ooxml && !odf) {  // a plain zip: every member is a file
+    for (auto& [name, unused] : order) {
+      auto it = m.find(name);
+      if (it == m.end()) continue;
+      ExtractDocument(it->second,
+                      {ChildPath(file.path, name), BaseName(name), ""}, depth,
+                      ctx);
+      m.erase(it);  // each member once, even if the zip names it twice
+    }
+    return;
+  }
+  if (ooxml) {
+    if (type.find("wordprocessing") != std::string::npos) Docx(m, file, type, ctx);
+    else if (type.find("spreadsheet") != std::string::npos) Xlsx(m, file, type, ctx);
+    else Pptx(m, file, type, ctx);
+  } else {
+    Odf(m, file, type, ctx);
+  }
+  // Macros, embedded files and pictures.
+  bool macros = false;
+  for (const auto& [name, data] : m) {
+    std::string lower = core::AsciiLower(name);
+    if (EndsWith(lower, "vbaproject.bin") ||
+        (odf && (StartsWith(name, "Basic/") || StartsWith(name, "Scripts/")) &&
+         EndsWith(lower, ".xml") && !EndsWith(lower, "script-lc.xml") &&
+         !EndsWith(lower, "script-lb.xml")))
+      macros = true;
+    bool embedded = lower.find("/embeddings/") != std::string::npos;
+    bool picture = lower.find("/media/") != std::string::npos ||
+                   StartsWith(name, "Pictures/");
+    if (embedded || picture)
+      ExtractDocument(data, {ChildPath(file.path, name), BaseName(name), ""},
+                      depth, ctx);
+  }
+  if (macros)
+    ctx.AddFlag(file.path, "active-content",
+                (file.name.empty() ? std::string("this document")
+                                   : "\"" + file.name + "\"") +
+                    " contains a macro project (code that can run when it is "
+                    "opened)");
+}
+
+}  // namespace steward::extract
