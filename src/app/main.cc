@@ -20,6 +20,7 @@ int Main(int argc, char** argv) {
   std::function<int()> run;
   steward::cli::RegisterScan(app, run);
   steward::cli::RegisterPolicy(app, run);
+  steward::cli::RegisterExtract(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -28,8 +28,12 @@ struct Unref {
 };
 using InputPtr = std::unique_ptr<GsfInput, Unref>;
 
+// A storage (folder) of the compound file; null for a stream. (libgsf
+// makes every OLE child an infile; streams have no child count.)
 GsfInfile* AsInfile(GsfInput* in) {
-  return GSF_IS_INFILE(in) ? GSF_INFILE(in) : nullptr;
+  if (!in || !GSF_IS_INFILE(in)) return nullptr;
+  GsfInfile* f = GSF_INFILE(in);
+  return gsf_infile_num_children(f) >= 0 ? f : nullptr;
 }
 
 // A stream's bytes, at most `max`.

@@ -83,7 +83,7 @@ void ReadPdf(std::string_view bytes, const Declared& file, uint32_t depth,
     if (!part.text.empty() && part.text.back() != '\n') part.text += '\n';
     part.anchors.push_back(
         {part.text.size(), "page " + std::to_string(i + 1), 0, 0});
-    std::string t = Utf8(p->text(poppler::rectf(), poppler::page::raw_order_layout));
+    std::string t = Utf8(p->text(poppler::rectf(), poppler::page::non_raw_non_physical_layout));
     // Pages end in form feeds in poppler's output; keep lines only.
     for (char& c : t)
       if (c == '\f') c = '\n';

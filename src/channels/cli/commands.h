@@ -13,5 +13,6 @@ namespace steward::cli {
 // Adds the subcommand; `run` is set to the action to take if it was chosen.
 void RegisterScan(CLI::App& app, std::function<int()>& run);
 void RegisterPolicy(CLI::App& app, std::function<int()>& run);
+void RegisterExtract(CLI::App& app, std::function<int()>& run);
 
 }  // namespace steward::cli
