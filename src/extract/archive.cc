@@ -76,7 +76,7 @@ bool ForEachMember(std::string_view bytes, const Declared& file, Context& ctx,
       continue;
     }
     std::string data;
-    bool stop = false, partial = false;
+    bool stop = false, partial = false, useless = false;
     char buf[65536];
     for (;;) {
       la_ssize_t got = archive_read_data(a.get(), buf, sizeof buf);
@@ -97,11 +97,11 @@ bool ForEachMember(std::string_view bytes, const Declared& file, Context& ctx,
                      std::to_string(lim.max_ratio) +
                      " times its size (a compression bomb?); the rest was "
                      "not read");
-        stop = partial = true;
+        stop = partial = useless = true;
         break;
       }
       if (!ctx.Spend(static_cast<uint64_t>(got), path)) {
-        stop = partial = true;
+        stop = partial = useless = true;
         break;
       }
       if (data.size() + static_cast<uint64_t>(got) > lim.max_part_bytes) {
@@ -118,7 +118,10 @@ bool ForEachMember(std::string_view bytes, const Declared& file, Context& ctx,
         break;
       }
     }
-    if (!data.empty() || !partial) on_member(name, std::move(data), partial);
+    // What a bomb expanded to is not worth reading; the start of a member
+    // cut at the part limit, or before damage, is.
+    if (!useless && (!data.empty() || !partial))
+      on_member(name, std::move(data), partial);
     if (stop) break;
   }
   return true;

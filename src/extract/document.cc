@@ -298,7 +298,10 @@ void ExtractDocument(std::string_view bytes, const Declared& file,
   } else {
     sniffed = "text/plain";
     kind = Kind::kText;
-    if (bytes.compare(0, 5, "{\\rtf") == 0) {
+    if (bytes.substr(0, 1024).find("%PDF-") != std::string_view::npos) {
+      kind = Kind::kPdf;  // PDFs may be all ASCII
+      sniffed = "application/pdf";
+    } else if (bytes.compare(0, 5, "{\\rtf") == 0) {
       kind = Kind::kRtf;
       sniffed = "text/rtf";
     } else if (Sniff(bytes.substr(0, 65536), file.name) ==
@@ -386,6 +389,14 @@ void ExtractDocument(std::string_view bytes, const Declared& file,
                "files of type " + sniffed + " are not read");
       return;
   }
+}
+
+bool NeedsReader(std::string_view head, const std::string& name) {
+  if (head.substr(0, 1024).find("%PDF-") != std::string_view::npos ||
+      head.compare(0, 5, "{\\rtf") == 0)
+    return true;
+  Kind k = KindOfExtension(Extension(name));
+  return k != Kind::kUnknown && k != Kind::kText;
 }
 
 Extracted ExtractFile(std::string_view bytes, const std::string& name,

@@ -68,6 +68,10 @@ void ExtractDocument(std::string_view bytes, const Declared& file,
 Extracted ExtractFile(std::string_view bytes, const std::string& name,
                       const Limits& limits);
 
+// Whether text-looking bytes still need a reader of their own: a PDF or RTF
+// (which may be all ASCII), or a name saying CSV, HTML, a script...
+bool NeedsReader(std::string_view head, const std::string& name);
+
 // Joins a container's part path and a member's name.
 std::string ChildPath(const std::string& parent, const std::string& member);
 

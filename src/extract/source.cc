@@ -77,17 +77,6 @@ bool IsMessageField(std::string_view line) {
   return false;
 }
 
-// Names whose text needs no reader of its own.
-bool IsPlainTextName(const std::string& path) {
-  std::string ext = core::AsciiLower(fs::path(path).extension().string());
-  static constexpr std::string_view kFormats[] = {
-      ".csv", ".tsv", ".tab", ".psv", ".htm",  ".html", ".xhtml", ".rtf",
-      ".sh",  ".ps1", ".bat", ".cmd", ".vbs",  ".js",   ".hta",   ".wsf"};
-  for (auto f : kFormats)
-    if (ext == f) return false;
-  return true;
-}
-
 bool InMaildir(const std::string& path) {
   fs::path parent = fs::path(path).parent_path().filename();
   return parent == "cur" || parent == "new";
@@ -200,7 +189,7 @@ Item ExtractItem(const ItemRef& ref, const Limits& limits) {
     case FileKind::kText:
       // Plain text is read as it is; text with a format of its own (CSV,
       // HTML, RTF, scripts) goes through the document readers.
-      if (IsPlainTextName(ref.path)) {
+      if (!NeedsReader(bytes, ref.path)) {
         it.content.texts.push_back(
             {"", "body", "text/plain", "", core::DecodeText(bytes)});
         break;

@@ -157,8 +157,9 @@ void Inspector::FinishItem(std::vector<Finding>& findings) const {
     if (!kept.empty()) {
       Finding& k = kept.back();
       const auto &x = k.location, &y = f.location;
-      if (x.part == y.part && x.view == y.view && k.category == f.category &&
-          y.offset < x.offset + x.length && !y.view.empty()) {
+      if (x.part == y.part && x.view == y.view && x.where == y.where &&
+          k.category == f.category && y.offset < x.offset + x.length &&
+          !y.view.empty()) {
         if (f.confidence > k.confidence) k = std::move(f);
         continue;
       }

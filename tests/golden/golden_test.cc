@@ -2,6 +2,7 @@
 // file is scanned, and its findings must meet the expectations. Adding a case
 // is adding two files. Expectation lines:
 //   expect CATEGORY [severity=S] [clauses=A,B] [part=P] [line=N] [view=V]
+//   [where=W ('_' for spaces)]
 //   [count=N] absent CATEGORY only                      (no category beyond
 //   those expected) roster                    (scan with tests/golden/roster)
 #include <gtest/gtest.h>
@@ -89,7 +90,8 @@ TEST_P(Golden, FindingsMeetExpectations) {
     got += "  " + f->category + " " +
            std::string(policy::SeverityName(f->severity)) +
            " part=" + f->location.part + " view=" + f->location.view +
-           " line=" + std::to_string(f->location.line) + " " + f->excerpt +
+           " line=" + std::to_string(f->location.line) +
+           " where=" + f->location.where + " " + f->excerpt +
            "\n";
   for (size_t i = 0; i < expects.size(); ++i) {
     const auto& tok = expects[i];
@@ -109,6 +111,11 @@ TEST_P(Golden, FindingsMeetExpectations) {
           ok = std::to_string(f->location.line) == val;
         else if (key == "view")
           ok = f->location.view == val;
+        else if (key == "where") {  // '_' stands for a space
+          std::string w = val;
+          std::replace(w.begin(), w.end(), '_', ' ');
+          ok = f->location.where == w;
+        }
         else if (key == "count")
           want_count = std::stoul(val);
         else if (key == "clauses") {
