@@ -324,6 +324,16 @@ void ExtractDocument(std::string_view bytes, const Declared& file,
         kind = Kind::kHtml;
     }
   }
+  if (kind == Kind::kUnknown) {
+    // libmagic gives up on damaged files; the claimed reader then says
+    // what is wrong with them ("the archive is damaged or truncated").
+    for (Kind claim : {by_name, by_type})
+      if (claim == Kind::kZip || claim == Kind::kArchive ||
+          claim == Kind::kPdf || claim == Kind::kOle) {
+        kind = claim;
+        break;
+      }
+  }
   // Claims that the content contradicts.
   for (Kind claim : {by_name, by_type}) {
     if (Contradicts(claim, kind)) {

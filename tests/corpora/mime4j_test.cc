@@ -64,8 +64,11 @@ void RunFolder(const std::string& dir, Tally& t) {
     std::string bytes = ReadAll(m.string());
     extract::Extracted x = extract::ExtractMessage(bytes, {});
     std::map<std::string, const extract::TextPart*> bodies;
+    // HTML parts are read as their visible text, which the corpus's raw
+    // decoded files are not: only the other text parts are compared.
     for (const auto& p : x.texts)
-      if (p.view == "body") bodies[p.path] = &p;
+      if (p.view == "body" && p.content_type != "text/html")
+        bodies[p.path] = &p;
     std::string stem = m.stem().string();
     for (const auto& e : fs::directory_iterator(dir)) {
       std::string name = e.path().filename().string();

@@ -158,7 +158,9 @@ TEST(NotInspected, ReportsWhatAndWhy) {
                             "Subject: x\nContent-Type: multipart/mixed; "
                             "boundary=Q\n\n--Q\nContent-Type: "
                             "text/plain\n\nhi\n--Q\nContent-Type: "
-                            "application/zip; name=grades.zip\n\nPK\n--Q--\n",
+                            "application/zip; name=grades.zip\n"
+                            "Content-Transfer-Encoding: base64\n\n"
+                            "UEsDBBQAAAAIAAAAIQBBQUFBQUFBQUFBQUFBQUE=\n--Q--\n",
                             *s);
   ASSERT_EQ(steward::testing::Categories(r),
             (std::vector<std::string>{"not-inspected"}));

@@ -65,17 +65,23 @@ TEST(Mime, MultipartWithAttachmentsAndNestedMessage) {
   EXPECT_NE(Find(x, "4", "body")->text.find("536-22-8145"), std::string::npos);
 }
 
-TEST(Mime, HtmlWithPlainAlternativeIsCoveredHtmlAloneIsReported) {
+TEST(Mime, HtmlWithPlainAlternativeIsCoveredHtmlAloneIsRead) {
   std::string alt =
       "Subject: a\nContent-Type: multipart/alternative; boundary=B\n\n"
       "--B\nContent-Type: text/plain\n\nplain\n--B\nContent-Type: "
       "text/html\n\n<p>plain</p>\n--B--\n";
-  EXPECT_TRUE(ExtractMessage(alt, {}).skipped.empty());
+  Extracted a = ExtractMessage(alt, {});
+  EXPECT_TRUE(a.skipped.empty());
+  EXPECT_EQ(Find(a, "2", "body"), nullptr);  // covered by part 1
   std::string html =
-      "Subject: a\nContent-Type: text/html\n\n<p>only html</p>\n";
+      "Subject: a\nContent-Type: text/html\n\n<p>only <b>html</b></p>"
+      "<img alt=\"a caption\">\n";
   Extracted x = ExtractMessage(html, {});
-  ASSERT_EQ(x.skipped.size(), 1u);
-  EXPECT_NE(x.skipped[0].reason.find("HTML"), std::string::npos);
+  EXPECT_TRUE(x.skipped.empty());
+  ASSERT_NE(Find(x, "1", "body"), nullptr);
+  EXPECT_EQ(Find(x, "1", "body")->text.find("only html"), 0u);
+  ASSERT_NE(Find(x, "1", "alt"), nullptr);
+  EXPECT_EQ(Find(x, "1", "alt")->text, "a caption\n");
 }
 
 TEST(Mime, NestingDepthIsBounded) {

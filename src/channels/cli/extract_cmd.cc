@@ -83,7 +83,7 @@ void PrintText(const extract::Item& it, size_t max_chars) {
   }
   for (const auto& s : it.content.skipped)
     fmt::print("  not read: {}{}{}\n", s.path.empty() ? "" : s.path + ": ",
-               s.filename.empty() ? "" : "\"" + s.filename + "\" ", s.reason);
+               s.filename.empty() ? "" : "\"" + s.filename + "\": ", s.reason);
   for (const auto& s : it.content.images)
     fmt::print("  image: {}{} ({})\n", s.path.empty() ? "" : s.path + " ",
                s.filename, s.content_type);
