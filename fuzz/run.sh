@@ -16,15 +16,32 @@ seed() {  # target -> seed folders
       [ -d "$shared/rspamd-messages" ] && echo "$shared/rspamd-messages" ;;
     fuzz_inspect)
       echo "$here/corpus/inspect $here/../tests/golden/cases" ;;
-    fuzz_csv)
+    fuzz_csv|fuzz_table)
       echo "$here/corpus/csv $here/../tests/golden/roster"
-      [ -d "$shared/oneroster" ] && echo "$shared/oneroster/Test_full_data_set" ;;
+      [ -d "$shared/oneroster" ] && echo "$shared/oneroster/Test_full_data_set"
+      [ -d "$shared/textract" ] && echo "$shared/textract/csv $shared/textract/tsv" ;;
+    fuzz_archive|fuzz_office|fuzz_pdf|fuzz_html|fuzz_ole|fuzz_document)
+      # Seeds: the golden documents and textract's, per reader.
+      local exts
+      case "$1" in
+        fuzz_archive) exts="zip" ;; fuzz_office) exts="docx xlsx pptx odt ods docm zip" ;;
+        fuzz_pdf) exts="pdf" ;; fuzz_html) exts="html" ;; fuzz_ole) exts="doc xls msg" ;;
+        *) exts="zip docx xlsx pptx odt ods pdf html doc xls msg csv rtf" ;;
+      esac
+      local dir="$work/seeds-$1"
+      mkdir -p "$dir"
+      for e in $exts; do
+        find "$here/../tests/golden/cases" "$shared/textract" -name "*.$e" -size -300k \
+          -exec cp {} "$dir/" \; 2>/dev/null || true
+      done
+      echo "$dir" ;;
   esac
 }
 status=0
 passed=0
 failed=0
-for t in fuzz_mime fuzz_inspect fuzz_csv; do
+targets="fuzz_mime fuzz_inspect fuzz_csv fuzz_archive fuzz_office fuzz_pdf fuzz_html fuzz_table fuzz_ole fuzz_document"
+for t in ${FUZZ_TARGETS:-$targets}; do
   mkdir -p "$work/$t"
   # shellcheck disable=SC2046
   if ! "$build/$t" -max_total_time="$secs" -max_len=262144 -rss_limit_mb=2048 \

@@ -142,6 +142,12 @@ bool RunHelper(const char* program, std::vector<std::string> args,
                std::string_view bytes, const Declared& file,
                const std::string& type, const char* what, Context& ctx,
                std::string* out) {
+  if (!ctx.limits().helpers) {
+    ctx.Skip(file.path, type, file.name,
+             std::string(what) + " are read by helper programs, which are "
+                                 "turned off; not read");
+    return false;
+  }
   std::string exe = core::FindProgram(program);
   if (exe.empty()) {
     ctx.Skip(file.path, type, file.name,

@@ -22,6 +22,9 @@ struct Limits {
   uint32_t max_ratio = 200;      // decompressed : compressed, per member
   uint32_t max_pages = 2000;     // PDF pages read
   uint32_t max_seconds = 30;     // wall time per item
+  // Whether legacy formats may be handed to helper programs (catdoc,
+  // xls2csv, catppt, unrtf); without them those parts are not inspected.
+  bool helpers = true;
   // Whether to produce the "addresses" view (From, To, Cc, Reply-To).
   // Building it formats every address; skipped when nothing reads it.
   bool address_view = true;
