@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "core/text.h"
 #include "extract/mime.h"
 #include "extract/table.h"
 
@@ -54,6 +55,12 @@ core::Result<std::unique_ptr<Engine>> Engine::Create(const Options& options) {
   e->limits_.max_ratio = l.max_ratio;
   e->limits_.max_pages = l.max_pages;
   e->limits_.max_seconds = l.max_seconds;
+  for (const auto& d : lr.pack->detectors) {
+    if (!d.require_hotword) continue;
+    e->hotword_detectors_.push_back(d.id);
+    for (const auto& h : d.hotwords)
+      e->hotwords_.push_back(core::AsciiLower(h));
+  }
   e->limits_.address_view = false;
   for (const auto& d : lr.pack->detectors)
     for (const auto& v : d.views) e->limits_.address_view |= v == "addresses";
@@ -81,6 +88,8 @@ ItemResult Engine::InspectItem(extract::Item&& item, Scratch& scratch) const {
     const size_t first = r.findings.size();
     bool complete =
         inspector_->InspectText({t.text, t.path, t.view}, scratch, r.findings);
+    if (t.table_rows > 0 && !hotwords_.empty())
+      ColumnContext(t, scratch, r.findings);
     if (!t.anchors.empty()) Place(t, first, r.findings);
     if (!complete)
       r.findings.push_back(inspector_->MakeFinding(
@@ -122,6 +131,80 @@ uint32_t ColumnAt(const extract::TextPart& t, const extract::Anchor& a,
 }
 
 }  // namespace
+
+void Engine::ColumnContext(const extract::TextPart& t, Scratch& scratch,
+                           std::vector<inspect::Finding>& findings) const {
+  // Which columns are headed by a hotword.
+  std::vector<bool> hot(t.columns.size(), false);
+  bool any = false;
+  for (size_t c = 0; c < t.columns.size(); ++c) {
+    std::string h = core::AsciiLower(t.columns[c]);
+    for (const auto& w : hotwords_)
+      if (!h.empty() && h.find(w) != std::string::npos) {
+        hot[c] = any = true;
+        break;
+      }
+  }
+  if (!any) return;
+  // "Header: value" per cell of those columns, remembering where each
+  // value sits in the table's text.
+  struct Cell {
+    uint64_t line = 0;    // start of "Header: value" in `text`
+    uint64_t prefix = 0;  // length of "Header: "
+    uint64_t body = 0;    // the value's offset in t.text
+  };
+  std::string text;
+  std::vector<Cell> cells;
+  const uint32_t header_row = t.anchors.front().row;
+  for (size_t i = 0; i < t.anchors.size(); ++i) {
+    const extract::Anchor& a = t.anchors[i];
+    if (a.row == 0 || a.row == header_row) continue;
+    uint64_t end = i + 1 < t.anchors.size() ? t.anchors[i + 1].offset
+                                            : t.text.size();
+    uint32_t col = a.col;
+    uint64_t pos = a.offset;
+    while (pos < end) {
+      uint64_t stop = pos;
+      while (stop < end && t.text[stop] != '\t' && t.text[stop] != '\n')
+        ++stop;
+      if (col < hot.size() && hot[col] && stop > pos) {
+        Cell c{text.size(), t.columns[col].size() + 2, pos};
+        text += t.columns[col];
+        text += ": ";
+        text.append(t.text, pos, stop - pos);
+        text += '\n';
+        cells.push_back(c);
+      }
+      if (stop >= end || t.text[stop] == '\n') break;
+      pos = stop + 1;
+      ++col;
+    }
+  }
+  if (cells.empty()) return;
+  std::vector<inspect::Finding> found;
+  inspector_->InspectText({text, t.path, t.view}, scratch, found);
+  core::LineIndex lines(t.text);
+  std::set<std::pair<std::string, uint64_t>> seen;  // detector, offset
+  for (const auto& g : findings)
+    if (g.location.part == t.path && g.location.view == t.view)
+      seen.emplace(g.detector, g.location.offset);
+  for (auto& f : found) {
+    if (std::find(hotword_detectors_.begin(), hotword_detectors_.end(),
+                  f.detector) == hotword_detectors_.end())
+      continue;
+    auto it = std::upper_bound(
+        cells.begin(), cells.end(), f.location.offset,
+        [](uint64_t o, const Cell& c) { return o < c.line; });
+    if (it == cells.begin()) continue;
+    const Cell& c = *(it - 1);
+    if (f.location.offset < c.line + c.prefix) continue;  // in the header
+    f.location.offset = c.body + (f.location.offset - c.line - c.prefix);
+    f.location.line = lines.LineOf(f.location.offset);
+    // Found already in the table's own text (a value near its header)?
+    if (seen.emplace(f.detector, f.location.offset).second)
+      findings.push_back(std::move(f));
+  }
+}
 
 void Engine::Place(const extract::TextPart& t, size_t first,
                    std::vector<inspect::Finding>& findings) const {

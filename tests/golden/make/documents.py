@@ -157,6 +157,12 @@ def main():
     for sid, first, last, grade in STUDENTS:
         lines.append(f"{sid},{first},{last},{grade},Room 12")
     write("doc-class-roster.csv", ("\n".join(lines) + "\n").encode())
+    # A vendor export with student numbers far below their header, and no
+    # roster to name anyone: the column header gives the context.
+    lines = ["Student Number,Reading Level,Lexile"]
+    for i in range(40):
+        lines.append(f"{3100200 + 7 * i},{'ABCDEFGH'[i % 8]},{400 + 10 * i}")
+    write("doc-vendor-export.csv", ("\n".join(lines) + "\n").encode())
     # A zip holding a letter with SSNs.
     letter = docx_bytes([
         "To the benefits office,",
