@@ -71,10 +71,28 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
     bytes = utf8;
     enc = "UTF-8";
   }
-  htmlDocPtr doc = htmlReadMemory(
-      bytes.data(), static_cast<int>(bytes.size()), nullptr, enc,
-      HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-          HTML_PARSE_NONET | HTML_PARSE_COMPACT);
+  htmlParserCtxtPtr parser = htmlNewParserCtxt();
+  htmlDocPtr doc =
+      parser ? htmlCtxtReadMemory(
+                   parser, bytes.data(), static_cast<int>(bytes.size()),
+                   nullptr, enc,
+                   HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
+                       HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+                       HTML_PARSE_COMPACT)
+             : nullptr;
+  // libxml2 halts (rather than recovers) on nesting deeper than it allows:
+  // what follows would go unseen, so the raw page is inspected too.
+  const bool halted = parser && parser->disableSAX;
+  if (parser) htmlFreeParserCtxt(parser);
+  if (halted) {
+    ctx.Skip(file.path, type, file.name,
+             "an HTML page nested too deeply to parse; its raw text was "
+             "inspected instead");
+    ctx.out().texts.push_back(
+        {file.path, "body", type, file.name, core::DecodeText(bytes)});
+    if (doc) xmlFreeDoc(doc);
+    return;
+  }
   if (!doc) {
     ctx.Skip(file.path, type, file.name,
              "an HTML page that could not be parsed; read as text");
