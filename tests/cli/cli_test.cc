@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "test_util.h"
@@ -169,6 +171,56 @@ TEST_F(Cli, MaildirMboxAndRosterWithParallelJobs) {
             std::string::npos);  // items are messages
   auto sum = nlohmann::json::parse(mbox.err.substr(mbox.err.find('{')));
   EXPECT_EQ(sum["summary"]["items"], 120);
+}
+
+TEST_F(Cli, DocumentsAndArchivesScanThroughTheSameInterface) {
+  // The golden documents, copied so the scan sees only them.
+  fs::path cases = fs::path(steward::testing::SourceDir()) / "tests/golden/cases";
+  fs::create_directories(dir_ / "docs");
+  int copied = 0;
+  for (const auto& e : fs::directory_iterator(cases)) {
+    std::string n = e.path().filename().string();
+    if ((n.rfind("doc-", 0) == 0 || n.rfind("hostile-", 0) == 0) &&
+        e.path().extension() != ".expect") {
+      fs::copy_file(e.path(), dir_ / "docs" / n);
+      ++copied;
+    }
+  }
+  std::string roster =
+      " --roster " + steward::testing::SourceDir() + "/tests/golden/roster ";
+  auto one = Sh(Steward("scan --format jsonl -j 1" + roster +
+                        (dir_ / "docs").string()));
+  auto two = Sh(Steward("scan --format jsonl -j 2" + roster +
+                        (dir_ / "docs").string()));
+  EXPECT_EQ(one.exit_code, 1) << one.err;
+  EXPECT_EQ(one.out, two.out);
+  std::map<std::string, std::set<std::string>> where;  // category -> places
+  std::istringstream in(one.out);
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line);
+    where[j["category"]].insert(j["location"]["where"].get<std::string>());
+  }
+  EXPECT_TRUE(where["roster-student"].count("page 2")) << one.out;
+  EXPECT_TRUE(where["student-extract"].count("sheet Period 3")) << one.out;
+  EXPECT_TRUE(where.count("executable"));
+  EXPECT_TRUE(where.count("active-content"));
+  auto sum = nlohmann::json::parse(one.err.substr(one.err.find('{')));
+  EXPECT_EQ(sum["summary"]["items"], copied);
+  EXPECT_EQ(sum["summary"]["unreadable"], 0);
+}
+
+TEST_F(Cli, ExtractShowsWhatIsRead) {
+  std::string csv = Write("t.csv", "Student ID,Name\n1234567,Ann\n7654321,Bo\n");
+  auto r = Sh(std::string(STEWARD_BIN) + " extract " + csv);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("a table of 2 rows"), std::string::npos) << r.out;
+  auto j = Sh(std::string(STEWARD_BIN) + " extract --format json " + csv);
+  auto doc = nlohmann::json::parse(j.out);
+  EXPECT_EQ(doc["texts"][0]["columns"][0], "Student ID");
+  auto missing = Sh(std::string(STEWARD_BIN) + " extract " +
+                    (dir_ / "nope.pdf").string());
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("nope.pdf: no such file"), std::string::npos);
 }
 
 }  // namespace
