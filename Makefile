@@ -6,7 +6,7 @@ JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 DEMO      ?= $(BUILD)/demo
 
-.PHONY: all deps build run test test-asan fuzz fuzz-smoke bench format tidy clean
+.PHONY: all deps build run test test-asan fuzz fuzz-smoke bench bench-documents format tidy clean
 
 all: build
 
@@ -50,6 +50,12 @@ fuzz-smoke: fuzz
 bench: build
 	@scripts/deps.sh bench
 	@bench/run.sh $(BUILD)
+	@bench/documents.sh $(BUILD)
+
+# Document reading alone (PDF, Office, CSV, HTML, zips) beside pdftotext.
+bench-documents: build
+	@scripts/deps.sh bench
+	@bench/documents.sh $(BUILD)
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
