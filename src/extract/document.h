@@ -41,7 +41,7 @@ class Context {
                std::string detail);
 
  private:
-  const Limits& limits_;
+  const Limits limits_;  // a copy: callers may pass a temporary
   Extracted& out_;
   std::chrono::steady_clock::time_point deadline_;
   uint32_t members_ = 0;
