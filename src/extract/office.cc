@@ -436,7 +436,8 @@ void OdfContent(const std::string& data, const std::string& member,
         col += repeat_cols;
       } else if (n == "table" && table) {
         flush_table();
-      } else if (n == "p" || n == "h") {
+      } else if (n == "p" || n == "h" || n == "creator" || n == "date") {
+        // Paragraphs, and a comment's author and date, end with a break.
         if (in_cell) {
           if (!cell.empty()) cell += ' ';
         } else {
