@@ -19,6 +19,20 @@ std::string DefaultCacheDir() {
   return {};
 }
 
+extract::Limits ExtractLimits(const policy::Limits& l) {
+  extract::Limits x;
+  x.max_item_bytes = l.max_item_bytes;
+  x.max_depth = l.max_depth;
+  x.max_parts = l.max_parts;
+  x.max_part_bytes = l.max_part_bytes;
+  x.max_members = l.max_members;
+  x.max_expanded_bytes = l.max_expanded_bytes;
+  x.max_ratio = l.max_ratio;
+  x.max_pages = l.max_pages;
+  x.max_seconds = l.max_seconds;
+  return x;
+}
+
 core::Result<std::unique_ptr<Engine>> Engine::Create(const Options& options) {
   std::string dir =
       options.policy.empty() ? policy::DefaultPackDir() : options.policy;
@@ -45,16 +59,7 @@ core::Result<std::unique_ptr<Engine>> Engine::Create(const Options& options) {
                                        {cache, options.show_values});
   if (!in.ok()) return in.status();
   e->inspector_ = std::move(in).value();
-  const policy::Limits& l = lr.pack->limits;
-  e->limits_.max_item_bytes = l.max_item_bytes;
-  e->limits_.max_depth = l.max_depth;
-  e->limits_.max_parts = l.max_parts;
-  e->limits_.max_part_bytes = l.max_part_bytes;
-  e->limits_.max_members = l.max_members;
-  e->limits_.max_expanded_bytes = l.max_expanded_bytes;
-  e->limits_.max_ratio = l.max_ratio;
-  e->limits_.max_pages = l.max_pages;
-  e->limits_.max_seconds = l.max_seconds;
+  e->limits_ = ExtractLimits(lr.pack->limits);
   for (const auto& d : lr.pack->detectors) {
     if (!d.require_hotword) continue;
     e->hotword_detectors_.push_back(d.id);
@@ -98,7 +103,8 @@ ItemResult Engine::InspectItem(extract::Item&& item, Scratch& scratch) const {
   }
   for (const auto& f : item.content.flags)
     if (pack().FindCategory(f.category))
-      r.findings.push_back(inspector_->MakeFinding(f.category, f.path, f.detail));
+      r.findings.push_back(
+          inspector_->MakeFinding(f.category, f.path, f.detail));
   r.images = std::move(item.content.images);
   for (const auto& s : item.content.skipped) {
     std::string what = s.reason;
@@ -159,14 +165,13 @@ void Engine::ColumnContext(const extract::TextPart& t, Scratch& scratch,
   for (size_t i = 0; i < t.anchors.size(); ++i) {
     const extract::Anchor& a = t.anchors[i];
     if (a.row == 0 || a.row == header_row) continue;
-    uint64_t end = i + 1 < t.anchors.size() ? t.anchors[i + 1].offset
-                                            : t.text.size();
+    uint64_t end =
+        i + 1 < t.anchors.size() ? t.anchors[i + 1].offset : t.text.size();
     uint32_t col = a.col;
     uint64_t pos = a.offset;
     while (pos < end) {
       uint64_t stop = pos;
-      while (stop < end && t.text[stop] != '\t' && t.text[stop] != '\n')
-        ++stop;
+      while (stop < end && t.text[stop] != '\t' && t.text[stop] != '\n') ++stop;
       if (col < hot.size() && hot[col] && stop > pos) {
         Cell c{text.size(), t.columns[col].size() + 2, pos};
         text += t.columns[col];
@@ -192,9 +197,9 @@ void Engine::ColumnContext(const extract::TextPart& t, Scratch& scratch,
     if (std::find(hotword_detectors_.begin(), hotword_detectors_.end(),
                   f.detector) == hotword_detectors_.end())
       continue;
-    auto it = std::upper_bound(
-        cells.begin(), cells.end(), f.location.offset,
-        [](uint64_t o, const Cell& c) { return o < c.line; });
+    auto it =
+        std::upper_bound(cells.begin(), cells.end(), f.location.offset,
+                         [](uint64_t o, const Cell& c) { return o < c.line; });
     if (it == cells.begin()) continue;
     const Cell& c = *(it - 1);
     if (f.location.offset < c.line + c.prefix) continue;  // in the header

@@ -25,7 +25,7 @@ struct ItemResult {
   uint64_t bytes = 0;
   std::vector<inspect::Finding> findings;
   std::vector<extract::Skipped> images;  // seen and typed, not read
-  std::string error;  // the item could not be read at all
+  std::string error;                     // the item could not be read at all
 };
 
 struct Options {
@@ -90,6 +90,9 @@ class Engine {
   void Place(const extract::TextPart& t, size_t first,
              std::vector<inspect::Finding>& findings) const;
 };
+
+// The pack's [limits] as the extractors take them.
+extract::Limits ExtractLimits(const policy::Limits& limits);
 
 // $STEWARD_CACHE, else $XDG_CACHE_HOME/steward, else ~/.cache/steward.
 std::string DefaultCacheDir();

@@ -26,7 +26,7 @@ std::string BaseName(const std::string& p) {
 bool ForEachMember(std::string_view bytes, const Declared& file, Context& ctx,
                    const MemberFn& on_member) {
   std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(),
-                                                            archive_read_free);
+                                                           archive_read_free);
   if (!a) return false;
   archive_read_support_filter_all(a.get());
   archive_read_support_format_all(a.get());
@@ -129,13 +129,11 @@ bool ForEachMember(std::string_view bytes, const Declared& file, Context& ctx,
 
 void ReadArchive(std::string_view bytes, const Declared& file, uint32_t depth,
                  Context& ctx) {
-  ForEachMember(bytes, file, ctx,
-                [&](const std::string& name, std::string&& data, bool) {
-                  ExtractDocument(data,
-                                  {ChildPath(file.path, name), BaseName(name),
-                                   ""},
-                                  depth, ctx);
-                });
+  ForEachMember(
+      bytes, file, ctx, [&](const std::string& name, std::string&& data, bool) {
+        ExtractDocument(data, {ChildPath(file.path, name), BaseName(name), ""},
+                        depth, ctx);
+      });
 }
 
 }  // namespace steward::extract

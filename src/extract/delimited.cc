@@ -6,10 +6,10 @@
 
 namespace steward::extract {
 
-void ReadDelimited(std::string_view bytes, const Declared& file,
-                   char delimiter, Context& ctx) {
-  const std::string type = delimiter == '\t' ? "text/tab-separated-values"
-                                             : "text/csv";
+void ReadDelimited(std::string_view bytes, const Declared& file, char delimiter,
+                   Context& ctx) {
+  const std::string type =
+      delimiter == '\t' ? "text/tab-separated-values" : "text/csv";
   if (bytes.size() > ctx.limits().max_part_bytes) {
     ctx.Skip(file.path, type, file.name,
              "larger than " + std::to_string(ctx.limits().max_part_bytes) +
@@ -25,7 +25,8 @@ void ReadDelimited(std::string_view bytes, const Declared& file,
         if ((++records & 1023) == 0 && !ctx.InTime(file.path)) return false;
         table.BeginRow(r.line);
         for (size_t i = 0; i < r.fields.size(); ++i)
-          if (!r.fields[i].empty()) table.Cell(static_cast<uint32_t>(i), r.fields[i]);
+          if (!r.fields[i].empty())
+            table.Cell(static_cast<uint32_t>(i), r.fields[i]);
         return true;
       },
       delimiter);

@@ -20,8 +20,7 @@ bool Context::InTime(const std::string& path) {
     time_reported_ = true;
     Skip(path, "", "",
          "reading this item took longer than the limit of " +
-             std::to_string(limits_.max_seconds) +
-             " s; the rest was not read");
+             std::to_string(limits_.max_seconds) + " s; the rest was not read");
   }
   return false;
 }
@@ -134,40 +133,40 @@ Kind KindOfExtension(const std::string& ext) {
     Kind kind;
   };
   static constexpr Entry kTable[] = {
-      {"txt", Kind::kText},         {"text", Kind::kText},
-      {"log", Kind::kText},         {"md", Kind::kText},
-      {"json", Kind::kText},        {"xml", Kind::kText},
-      {"htm", Kind::kHtml},         {"html", Kind::kHtml},
-      {"xhtml", Kind::kHtml},       {"csv", Kind::kCsv},
-      {"tsv", Kind::kTsv},          {"tab", Kind::kTsv},
-      {"psv", Kind::kPsv},          {"rtf", Kind::kRtf},
-      {"eml", Kind::kMessage},      {"pdf", Kind::kPdf},
-      {"zip", Kind::kZip},          {"docx", Kind::kZip},
-      {"docm", Kind::kZip},         {"xlsx", Kind::kZip},
-      {"xlsm", Kind::kZip},         {"pptx", Kind::kZip},
-      {"pptm", Kind::kZip},         {"odt", Kind::kZip},
-      {"ods", Kind::kZip},          {"odp", Kind::kZip},
-      {"tar", Kind::kArchive},      {"gz", Kind::kArchive},
-      {"tgz", Kind::kArchive},      {"bz2", Kind::kArchive},
-      {"xz", Kind::kArchive},       {"7z", Kind::kArchive},
-      {"rar", Kind::kArchive},      {"doc", Kind::kOle},
-      {"xls", Kind::kOle},          {"ppt", Kind::kOle},
-      {"msg", Kind::kOle},          {"jpg", Kind::kImage},
-      {"jpeg", Kind::kImage},       {"png", Kind::kImage},
-      {"gif", Kind::kImage},        {"bmp", Kind::kImage},
-      {"tif", Kind::kImage},        {"tiff", Kind::kImage},
-      {"webp", Kind::kImage},       {"heic", Kind::kImage},
-      {"exe", Kind::kExecutable},   {"dll", Kind::kExecutable},
-      {"scr", Kind::kExecutable},   {"com", Kind::kExecutable},
-      {"msi", Kind::kExecutable},   {"bat", Kind::kExecutable},
-      {"cmd", Kind::kExecutable},   {"ps1", Kind::kExecutable},
-      {"vbs", Kind::kExecutable},   {"vbe", Kind::kExecutable},
-      {"js", Kind::kExecutable},    {"jse", Kind::kExecutable},
-      {"wsf", Kind::kExecutable},   {"hta", Kind::kExecutable},
-      {"jar", Kind::kExecutable},   {"sh", Kind::kExecutable},
-      {"lnk", Kind::kExecutable},   {"elf", Kind::kExecutable},
-      {"mp3", Kind::kAudioVideo},   {"mp4", Kind::kAudioVideo},
-      {"mov", Kind::kAudioVideo},   {"wav", Kind::kAudioVideo},
+      {"txt", Kind::kText},       {"text", Kind::kText},
+      {"log", Kind::kText},       {"md", Kind::kText},
+      {"json", Kind::kText},      {"xml", Kind::kText},
+      {"htm", Kind::kHtml},       {"html", Kind::kHtml},
+      {"xhtml", Kind::kHtml},     {"csv", Kind::kCsv},
+      {"tsv", Kind::kTsv},        {"tab", Kind::kTsv},
+      {"psv", Kind::kPsv},        {"rtf", Kind::kRtf},
+      {"eml", Kind::kMessage},    {"pdf", Kind::kPdf},
+      {"zip", Kind::kZip},        {"docx", Kind::kZip},
+      {"docm", Kind::kZip},       {"xlsx", Kind::kZip},
+      {"xlsm", Kind::kZip},       {"pptx", Kind::kZip},
+      {"pptm", Kind::kZip},       {"odt", Kind::kZip},
+      {"ods", Kind::kZip},        {"odp", Kind::kZip},
+      {"tar", Kind::kArchive},    {"gz", Kind::kArchive},
+      {"tgz", Kind::kArchive},    {"bz2", Kind::kArchive},
+      {"xz", Kind::kArchive},     {"7z", Kind::kArchive},
+      {"rar", Kind::kArchive},    {"doc", Kind::kOle},
+      {"xls", Kind::kOle},        {"ppt", Kind::kOle},
+      {"msg", Kind::kOle},        {"jpg", Kind::kImage},
+      {"jpeg", Kind::kImage},     {"png", Kind::kImage},
+      {"gif", Kind::kImage},      {"bmp", Kind::kImage},
+      {"tif", Kind::kImage},      {"tiff", Kind::kImage},
+      {"webp", Kind::kImage},     {"heic", Kind::kImage},
+      {"exe", Kind::kExecutable}, {"dll", Kind::kExecutable},
+      {"scr", Kind::kExecutable}, {"com", Kind::kExecutable},
+      {"msi", Kind::kExecutable}, {"bat", Kind::kExecutable},
+      {"cmd", Kind::kExecutable}, {"ps1", Kind::kExecutable},
+      {"vbs", Kind::kExecutable}, {"vbe", Kind::kExecutable},
+      {"js", Kind::kExecutable},  {"jse", Kind::kExecutable},
+      {"wsf", Kind::kExecutable}, {"hta", Kind::kExecutable},
+      {"jar", Kind::kExecutable}, {"sh", Kind::kExecutable},
+      {"lnk", Kind::kExecutable}, {"elf", Kind::kExecutable},
+      {"mp3", Kind::kAudioVideo}, {"mp4", Kind::kAudioVideo},
+      {"mov", Kind::kAudioVideo}, {"wav", Kind::kAudioVideo},
   };
   for (const auto& e : kTable)
     if (ext == e.ext) return e.kind;
@@ -191,11 +190,11 @@ Kind KindOfType(const std::string& type) {
       type == "application/vnd.microsoft.portable-executable" ||
       type == "application/x-executable" ||
       type == "application/x-pie-executable" ||
-      type == "application/x-sharedlib" || type == "application/x-mach-binary" ||
-      type == "application/x-msi" || type == "application/java-archive" ||
-      type == "application/x-java-archive" ||
-      type == "text/x-shellscript" || type == "text/x-msdos-batch" ||
-      type == "application/x-ms-shortcut" ||
+      type == "application/x-sharedlib" ||
+      type == "application/x-mach-binary" || type == "application/x-msi" ||
+      type == "application/java-archive" ||
+      type == "application/x-java-archive" || type == "text/x-shellscript" ||
+      type == "text/x-msdos-batch" || type == "application/x-ms-shortcut" ||
       type == "application/x-msdownload" || type == "application/hta")
     return Kind::kExecutable;
   if (type == "application/zip" || type == "application/x-zip-compressed" ||
@@ -252,7 +251,8 @@ std::string DescribeExecutable(const std::string& type) {
     return "a Linux program (ELF)";
   if (type == "application/x-mach-binary") return "a macOS program (Mach-O)";
   if (type == "application/x-msi") return "a Windows installer";
-  if (type == "application/java-archive" || type == "application/x-java-archive")
+  if (type == "application/java-archive" ||
+      type == "application/x-java-archive")
     return "a Java program";
   if (type == "application/x-ms-shortcut") return "a Windows shortcut";
   return "a script";
@@ -287,8 +287,8 @@ void ExtractDocument(std::string_view bytes, const Declared& file,
   // text "data"); only binary content is sniffed.
   std::string sniffed;
   Kind kind;
-  const bool binary = Sniff(bytes.substr(0, 8192), file.name) ==
-                      FileKind::kBinary;
+  const bool binary =
+      Sniff(bytes.substr(0, 8192), file.name) == FileKind::kBinary;
   if (binary) {
     sniffed = SniffType(bytes);
     kind = KindOfType(sniffed);
@@ -304,8 +304,7 @@ void ExtractDocument(std::string_view bytes, const Declared& file,
     } else if (bytes.compare(0, 5, "{\\rtf") == 0) {
       kind = Kind::kRtf;
       sniffed = "text/rtf";
-    } else if (Sniff(bytes.substr(0, 65536), file.name) ==
-                   FileKind::kMessage ||
+    } else if (Sniff(bytes.substr(0, 65536), file.name) == FileKind::kMessage ||
                by_name == Kind::kMessage || by_type == Kind::kMessage) {
       kind = Kind::kMessage;
       sniffed = "message/rfc822";

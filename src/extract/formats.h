@@ -21,8 +21,8 @@ void ReadPdf(std::string_view bytes, const Declared& file, uint32_t depth,
              Context& ctx);
 void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx);
 // CSV, TSV, PSV: `delimiter` ',', '\t' or '|'.
-void ReadDelimited(std::string_view bytes, const Declared& file,
-                   char delimiter, Context& ctx);
+void ReadDelimited(std::string_view bytes, const Declared& file, char delimiter,
+                   Context& ctx);
 // OLE2 compound files: .doc, .xls, .ppt, Outlook .msg.
 void ReadOle(std::string_view bytes, const Declared& file, uint32_t depth,
              Context& ctx);

@@ -20,16 +20,18 @@ namespace steward::extract {
 namespace {
 
 bool Is(const xmlNode* n, const char* name) {
-  return n->name && xmlStrcasecmp(n->name, reinterpret_cast<const xmlChar*>(name)) == 0;
+  return n->name &&
+         xmlStrcasecmp(n->name, reinterpret_cast<const xmlChar*>(name)) == 0;
 }
 
 bool IsBlock(const xmlNode* n) {
   static const char* const kBlocks[] = {
-      "p",     "div",   "br",      "li",     "ul",       "ol",    "table",
-      "tr",    "h1",    "h2",      "h3",     "h4",       "h5",    "h6",
-      "title", "section", "article", "header", "footer", "nav",   "aside",
-      "blockquote", "pre", "dt",   "dd",     "figcaption", "form", "hr",
-      "main",  "address", "caption", "option", "body",   "html"};
+      "p",       "div",        "br",    "li",         "ul",      "ol",
+      "table",   "tr",         "h1",    "h2",         "h3",      "h4",
+      "h5",      "h6",         "title", "section",    "article", "header",
+      "footer",  "nav",        "aside", "blockquote", "pre",     "dt",
+      "dd",      "figcaption", "form",  "hr",         "main",    "address",
+      "caption", "option",     "body",  "html"};
   for (const char* b : kBlocks)
     if (Is(n, b)) return true;
   return false;
@@ -73,12 +75,11 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
   }
   htmlParserCtxtPtr parser = htmlNewParserCtxt();
   htmlDocPtr doc =
-      parser ? htmlCtxtReadMemory(
-                   parser, bytes.data(), static_cast<int>(bytes.size()),
-                   nullptr, enc,
-                   HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
-                       HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-                       HTML_PARSE_COMPACT)
+      parser ? htmlCtxtReadMemory(parser, bytes.data(),
+                                  static_cast<int>(bytes.size()), nullptr, enc,
+                                  HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
+                                      HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+                                      HTML_PARSE_COMPACT)
              : nullptr;
   // libxml2 halts (rather than recovers) on nesting deeper than it allows:
   // what follows would go unseen, so the raw page is inspected too.
@@ -111,7 +112,8 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
       if (Is(n, "script")) {
         Line(v.script_src, Prop(n, "src"));
         for (xmlNode* c = n->children; c; c = c->next)
-          if (c->content) Line(v.script, reinterpret_cast<const char*>(c->content));
+          if (c->content)
+            Line(v.script, reinterpret_cast<const char*>(c->content));
         descend = false;
       } else if (Is(n, "style") || Is(n, "template")) {
         descend = false;
@@ -131,7 +133,8 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
     } else if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
       if (n->content) v.body += reinterpret_cast<const char*>(n->content);
     } else if (n->type == XML_COMMENT_NODE) {
-      if (n->content) Line(v.comments, reinterpret_cast<const char*>(n->content));
+      if (n->content)
+        Line(v.comments, reinterpret_cast<const char*>(n->content));
     }
     if (descend && n->children && n->type == XML_ELEMENT_NODE) {
       n = n->children;
@@ -149,7 +152,8 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
   xmlFreeDoc(doc);
   auto add = [&](const char* view, std::string& text) {
     if (text.find_first_not_of(" \t\r\n") == std::string::npos) return;
-    ctx.out().texts.push_back({file.path, view, type, file.name, std::move(text)});
+    ctx.out().texts.push_back(
+        {file.path, view, type, file.name, std::move(text)});
   };
   add("body", v.body);
   add("alt", v.alt);

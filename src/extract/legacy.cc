@@ -78,13 +78,15 @@ void ReadMsg(GsfInfile* msg, const Declared& file, uint32_t depth,
   const std::string type = "application/vnd.ms-outlook";
   auto add = [&](const char* view, std::string text) {
     if (text.find_first_not_of(" \t\r\n") != std::string::npos)
-      ctx.out().texts.push_back({file.path, view, type, file.name,
-                                 std::move(text)});
+      ctx.out().texts.push_back(
+          {file.path, view, type, file.name, std::move(text)});
   };
   add("subject", MapiString(msg, "0037", max));
   std::string addrs;
-  for (auto [label, tag] : {std::pair{"From", "0C1A"}, {"From", "0C1F"},
-                            {"To", "0E04"}, {"Cc", "0E03"}}) {
+  for (auto [label, tag] : {std::pair{"From", "0C1A"},
+                            {"From", "0C1F"},
+                            {"To", "0E04"},
+                            {"Cc", "0E03"}}) {
     std::string v = MapiString(msg, tag, 1 << 16);
     if (!v.empty()) addrs += std::string(label) + ": " + v + "\n";
   }
@@ -144,8 +146,9 @@ bool RunHelper(const char* program, std::vector<std::string> args,
                std::string* out) {
   if (!ctx.limits().helpers) {
     ctx.Skip(file.path, type, file.name,
-             std::string(what) + " are read by helper programs, which are "
-                                 "turned off; not read");
+             std::string(what) +
+                 " are read by helper programs, which are "
+                 "turned off; not read");
     return false;
   }
   std::string exe = core::FindProgram(program);
@@ -172,8 +175,8 @@ bool RunHelper(const char* program, std::vector<std::string> args,
 void Xls(std::string_view bytes, const Declared& file, Context& ctx) {
   const std::string type = "application/vnd.ms-excel";
   std::string csv;
-  if (!RunHelper("xls2csv", {"-q", "3", "-d", "utf-8", "-b", "\f", "{}"},
-                 bytes, file, type, "Excel 97-2003 workbooks", ctx, &csv))
+  if (!RunHelper("xls2csv", {"-q", "3", "-d", "utf-8", "-b", "\f", "{}"}, bytes,
+                 file, type, "Excel 97-2003 workbooks", ctx, &csv))
     return;
   size_t pos = 0;
   uint32_t sheet = 0;
@@ -187,7 +190,8 @@ void Xls(std::string_view bytes, const Declared& file, Context& ctx) {
     core::Status s = core::ReadCsv(chunk, [&](const core::CsvRecord& r) {
       table.BeginRow(r.line);
       for (size_t i = 0; i < r.fields.size(); ++i)
-        if (!r.fields[i].empty()) table.Cell(static_cast<uint32_t>(i), r.fields[i]);
+        if (!r.fields[i].empty())
+          table.Cell(static_cast<uint32_t>(i), r.fields[i]);
       return true;
     });
     TextPart part = table.Finish();
@@ -204,9 +208,9 @@ void ReadOle(std::string_view bytes, const Declared& file, uint32_t depth,
              Context& ctx) {
   static std::once_flag once;
   std::call_once(once, [] { gsf_init(); });
-  InputPtr input(gsf_input_memory_new(
-      reinterpret_cast<const guint8*>(bytes.data()),
-      static_cast<gsf_off_t>(bytes.size()), FALSE));
+  InputPtr input(
+      gsf_input_memory_new(reinterpret_cast<const guint8*>(bytes.data()),
+                           static_cast<gsf_off_t>(bytes.size()), FALSE));
   GError* err = nullptr;
   std::unique_ptr<GsfInfile, Unref> ole(
       input ? gsf_infile_msole_new(input.get(), &err) : nullptr);

@@ -23,7 +23,8 @@ bool StartsWith(const std::string& s, std::string_view p) {
 }
 
 bool EndsWith(const std::string& s, std::string_view p) {
-  return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
+  return s.size() >= p.size() &&
+         s.compare(s.size() - p.size(), p.size(), p) == 0;
 }
 
 std::string BaseName(const std::string& p) {
@@ -36,7 +37,8 @@ uint32_t NumberIn(const std::string& name) {
   std::string base = BaseName(name);
   uint64_t n = 0;
   for (char c : base) {
-    if (c >= '0' && c <= '9') n = std::min<uint64_t>(n * 10 + (c - '0'), 1u << 30);
+    if (c >= '0' && c <= '9')
+      n = std::min<uint64_t>(n * 10 + (c - '0'), 1u << 30);
   }
   return static_cast<uint32_t>(n);
 }
@@ -73,70 +75,65 @@ class Flow {
   TextPart& part_;
 };
 
-void XmlDamaged(Context& ctx, const Declared& file, const std::string& member) {
-  ctx.Skip(file.path, "", file.name,
-           "the document part " + member +
-               " is damaged; only the text before the damage was read");
+// ForEachEvent over one member; damage is reported, naming the member.
+template <typename F>
+void Walk(const std::string& data, const std::string& member, Context& ctx,
+          const Declared& file, F&& on_event) {
+  if (!ForEachEvent(data, on_event))
+    ctx.Skip(file.path, "", file.name,
+             "the document part " + member +
+                 " is damaged; only the text before the damage was read");
+}
+
+// Which elements of a text markup carry text and structure.
+struct Markup {
+  std::vector<std::string_view> text;      // runs of text
+  std::vector<std::string_view> tab;       // a tab character
+  std::vector<std::string_view> brk;       // a line break
+  std::vector<std::string_view> line_end;  // paragraphs, table rows
+  std::vector<std::string_view> cell_end;  // table cells
+  const char* author = nullptr;            // comment author attribute
+};
+
+bool In(const std::vector<std::string_view>& names, std::string_view n) {
+  return std::find(names.begin(), names.end(), n) != names.end();
 }
 
 // WordprocessingML: document, headers, footers, notes, comments.
-void WordPart(const std::string& data, const std::string& member,
-              const std::string& label, Flow& flow, Context& ctx,
-              const Declared& file) {
+const Markup kWord = {{"t", "delText"}, {"tab"}, {"br", "cr"},
+                      {"p", "tr"},      {"tc"},  "w:author"};
+// DrawingML (slides, notes) and presentation comments.
+const Markup kDrawing = {{"t", "text"}, {}, {"br"}, {"p", "cm"}, {}, nullptr};
+
+void TextPartOf(const std::string& data, const std::string& member,
+                const std::string& label, const Markup& mk, Flow& flow,
+                Context& ctx, const Declared& file) {
   flow.Anchor(label);
-  XmlReader x(data);
   bool in_text = false;
-  for (;;) {
-    auto ev = x.Next();
-    if (ev == XmlReader::Event::kDone) break;
-    if (ev == XmlReader::Event::kError) {
-      XmlDamaged(ctx, file, member);
-      break;
-    }
+  Walk(data, member, ctx, file, [&](XmlReader::Event ev, XmlReader& x) {
     std::string_view n = x.Name();
     if (ev == XmlReader::Event::kStart) {
-      if (n == "t" || n == "delText") in_text = !x.Empty();
-      else if (n == "tab") flow.Char('\t');
-      else if (n == "br" || n == "cr") flow.Char('\n');
-      else if (n == "comment") {
-        std::string who = x.Attr("w:author");
+      if (In(mk.text, n)) {
+        in_text = !x.Empty();
+      } else if (In(mk.tab, n)) {
+        flow.Char('\t');
+      } else if (In(mk.brk, n)) {
+        flow.Char('\n');
+      } else if (mk.author && n == "comment") {
+        std::string who = x.Attr(mk.author);
         flow.Anchor(who.empty() ? "comment" : "comment by " + who);
       }
     } else if (ev == XmlReader::Event::kEnd) {
-      if (n == "t" || n == "delText") in_text = false;
-      else if (n == "p" || n == "tr") flow.Char('\n');
-      else if (n == "tc") flow.Char('\t');
+      if (In(mk.text, n))
+        in_text = false;
+      else if (In(mk.line_end, n))
+        flow.Char('\n');
+      else if (In(mk.cell_end, n))
+        flow.Char('\t');
     } else if (in_text) {
       flow.Add(x.Text());
     }
-  }
-}
-
-// DrawingML text (slides, notes, charts): a:t runs, a:p paragraphs.
-void DrawingPart(const std::string& data, const std::string& member,
-                 const std::string& label, Flow& flow, Context& ctx,
-                 const Declared& file) {
-  flow.Anchor(label);
-  XmlReader x(data);
-  bool in_text = false;
-  for (;;) {
-    auto ev = x.Next();
-    if (ev == XmlReader::Event::kDone) break;
-    if (ev == XmlReader::Event::kError) {
-      XmlDamaged(ctx, file, member);
-      break;
-    }
-    std::string_view n = x.Name();
-    if (ev == XmlReader::Event::kStart) {
-      if (n == "t" || n == "text") in_text = !x.Empty();
-      else if (n == "br") flow.Char('\n');
-    } else if (ev == XmlReader::Event::kEnd) {
-      if (n == "t" || n == "text") in_text = false;
-      else if (n == "p" || n == "cm") flow.Char('\n');
-    } else if (in_text) {
-      flow.Add(x.Text());
-    }
-  }
+  });
 }
 
 // "B7" -> column 1, row 7. False when `ref` is no cell reference.
@@ -158,24 +155,26 @@ bool ParseCellRef(std::string_view ref, uint32_t* col, uint32_t* row) {
 
 std::vector<std::string> SharedStrings(const std::string& data) {
   std::vector<std::string> out;
-  XmlReader x(data);
   bool in_t = false, in_phonetic = false;
-  for (;;) {
-    auto ev = x.Next();
-    if (ev == XmlReader::Event::kDone || ev == XmlReader::Event::kError) break;
+  ForEachEvent(data, [&](XmlReader::Event ev, XmlReader& x) {
     std::string_view n = x.Name();
     if (ev == XmlReader::Event::kStart) {
-      if (n == "si") out.emplace_back();
-      else if (n == "rPh") in_phonetic = !x.Empty();
-      else if (n == "t") in_t = !x.Empty();
+      if (n == "si")
+        out.emplace_back();
+      else if (n == "rPh")
+        in_phonetic = !x.Empty();
+      else if (n == "t")
+        in_t = !x.Empty();
     } else if (ev == XmlReader::Event::kEnd) {
-      if (n == "t") in_t = false;
-      else if (n == "rPh") in_phonetic = false;
+      if (n == "t")
+        in_t = false;
+      else if (n == "rPh")
+        in_phonetic = false;
     } else if (in_t && !in_phonetic && !out.empty() &&
                out.back().size() < (1u << 20)) {
       out.back().append(x.Text());
     }
-  }
+  });
   return out;
 }
 
@@ -183,16 +182,12 @@ std::vector<std::string> SharedStrings(const std::string& data) {
 std::map<std::string, std::string> Relationships(const std::string& data,
                                                  const std::string& base_dir) {
   std::map<std::string, std::string> out;
-  XmlReader x(data);
-  for (;;) {
-    auto ev = x.Next();
-    if (ev == XmlReader::Event::kDone || ev == XmlReader::Event::kError) break;
-    if (ev != XmlReader::Event::kStart || x.Name() != "Relationship") continue;
+  ForEachEvent(data, [&](XmlReader::Event ev, XmlReader& x) {
+    if (ev != XmlReader::Event::kStart || x.Name() != "Relationship") return;
     std::string target = x.Attr("Target");
-    if (target.empty()) continue;
-    out[x.Attr("Id")] =
-        target[0] == '/' ? target.substr(1) : base_dir + target;
-  }
+    if (target.empty()) return;
+    out[x.Attr("Id")] = target[0] == '/' ? target.substr(1) : base_dir + target;
+  });
   return out;
 }
 
@@ -201,17 +196,10 @@ void Sheet(const std::string& data, const std::string& member,
            const std::vector<std::string>& shared, const Declared& file,
            const std::string& type, Context& ctx) {
   TableText table(file.path, type, file.name, sheet_name);
-  XmlReader x(data);
   uint32_t row = 0, col = 0, next_col = 0;
   std::string cell_type, value;
   bool in_value = false, in_cell = false;
-  for (;;) {
-    auto ev = x.Next();
-    if (ev == XmlReader::Event::kDone) break;
-    if (ev == XmlReader::Event::kError) {
-      XmlDamaged(ctx, file, member);
-      break;
-    }
+  Walk(data, member, ctx, file, [&](XmlReader::Event ev, XmlReader& x) {
     std::string_view n = x.Name();
     if (ev == XmlReader::Event::kStart) {
       if (n == "row") {
@@ -232,7 +220,8 @@ void Sheet(const std::string& data, const std::string& member,
         in_value = !x.Empty();
       }
     } else if (ev == XmlReader::Event::kEnd) {
-      if (n == "v" || n == "t") in_value = false;
+      if (n == "v" || n == "t")
+        in_value = false;
       else if (n == "c" && in_cell) {
         in_cell = false;
         std::string text = value;
@@ -240,8 +229,10 @@ void Sheet(const std::string& data, const std::string& member,
           size_t i = 0;
           bool ok = !value.empty();
           for (char c : value) {
-            if (c < '0' || c > '9' || i > 100000000) ok = false;
-            else i = i * 10 + (c - '0');
+            if (c < '0' || c > '9' || i > 100000000)
+              ok = false;
+            else
+              i = i * 10 + (c - '0');
           }
           text = ok && i < shared.size() ? shared[i] : "";
         } else if (cell_type == "b") {
@@ -253,7 +244,7 @@ void Sheet(const std::string& data, const std::string& member,
     } else if (in_value && value.size() < (1u << 20)) {
       value.append(x.Text());
     }
-  }
+  });
   TextPart part = table.Finish();
   if (!part.text.empty()) ctx.out().texts.push_back(std::move(part));
 }
@@ -268,16 +259,12 @@ void Xlsx(const Members& m, const Declared& file, const std::string& type,
     rels = Relationships(it->second, "xl/");
   std::vector<std::pair<std::string, std::string>> sheets;  // name, member
   if (auto it = m.find("xl/workbook.xml"); it != m.end()) {
-    XmlReader x(it->second);
-    for (;;) {
-      auto ev = x.Next();
-      if (ev == XmlReader::Event::kDone || ev == XmlReader::Event::kError)
-        break;
+    ForEachEvent(it->second, [&](XmlReader::Event ev, XmlReader& x) {
       if (ev == XmlReader::Event::kStart && x.Name() == "sheet") {
         auto r = rels.find(x.Attr("r:id"));
         if (r != rels.end()) sheets.emplace_back(x.Attr("name"), r->second);
       }
-    }
+    });
   }
   if (sheets.empty())  // no workbook to name them: number them
     for (const auto& s : Matching(m, "xl/worksheets/", ".xml"))
@@ -292,22 +279,20 @@ void Xlsx(const Members& m, const Declared& file, const std::string& type,
   Flow flow(notes);
   for (const auto& c : Matching(m, "xl/", ".xml")) {
     if (!StartsWith(BaseName(c), "comments")) continue;
-    XmlReader x(m.at(c));
     bool in_t = false;
-    for (;;) {
-      auto ev = x.Next();
-      if (ev == XmlReader::Event::kDone || ev == XmlReader::Event::kError)
-        break;
+    Walk(m.at(c), c, ctx, file, [&](XmlReader::Event ev, XmlReader& x) {
       std::string_view n = x.Name();
       if (ev == XmlReader::Event::kStart) {
-        if (n == "comment") flow.Anchor("comment at " + x.Attr("ref"));
-        else if (n == "t") in_t = !x.Empty();
+        if (n == "comment")
+          flow.Anchor("comment at " + x.Attr("ref"));
+        else if (n == "t")
+          in_t = !x.Empty();
       } else if (ev == XmlReader::Event::kEnd) {
         if (n == "t") in_t = false;
       } else if (in_t) {
         flow.Add(x.Text());
       }
-    }
+    });
   }
   if (!notes.text.empty()) ctx.out().texts.push_back(std::move(notes));
 }
@@ -319,7 +304,7 @@ void Docx(const Members& m, const Declared& file, const std::string& type,
   auto add = [&](const std::string& member, const std::string& label) {
     auto it = m.find(member);
     if (it != m.end() && ctx.InTime(file.path))
-      WordPart(it->second, member, label, flow, ctx, file);
+      TextPartOf(it->second, member, label, kWord, flow, ctx, file);
   };
   add("word/document.xml", "");
   for (const auto& h : Matching(m, "word/header", ".xml")) add(h, "header");
@@ -336,16 +321,16 @@ void Pptx(const Members& m, const Declared& file, const std::string& type,
   Flow flow(part);
   for (const auto& s : Matching(m, "ppt/slides/slide", ".xml")) {
     if (!ctx.InTime(file.path)) break;
-    DrawingPart(m.at(s), s, "slide " + std::to_string(NumberIn(s)), flow, ctx,
-                file);
+    TextPartOf(m.at(s), s, "slide " + std::to_string(NumberIn(s)), kDrawing,
+               flow, ctx, file);
   }
   for (const auto& s : Matching(m, "ppt/notesSlides/notesSlide", ".xml")) {
     if (!ctx.InTime(file.path)) break;
-    DrawingPart(m.at(s), s, "notes " + std::to_string(NumberIn(s)), flow, ctx,
-                file);
+    TextPartOf(m.at(s), s, "notes " + std::to_string(NumberIn(s)), kDrawing,
+               flow, ctx, file);
   }
   for (const auto& s : Matching(m, "ppt/comments/", ".xml"))
-    DrawingPart(m.at(s), s, "comments", flow, ctx, file);
+    TextPartOf(m.at(s), s, "comments", kDrawing, flow, ctx, file);
   if (!part.text.empty()) ctx.out().texts.push_back(std::move(part));
 }
 
@@ -356,7 +341,6 @@ void OdfContent(const std::string& data, const std::string& member,
   TextPart part{file.path, "body", type, file.name, ""};
   Flow flow(part);
   if (!label.empty()) flow.Anchor(label);
-  XmlReader x(data);
   const bool spreadsheet =
       type.find("spreadsheet") != std::string::npos && !styles;
   std::unique_ptr<TableText> table;
@@ -370,13 +354,7 @@ void OdfContent(const std::string& data, const std::string& member,
     if (!t.text.empty()) ctx.out().texts.push_back(std::move(t));
     table.reset();
   };
-  for (;;) {
-    auto ev = x.Next();
-    if (ev == XmlReader::Event::kDone) break;
-    if (ev == XmlReader::Event::kError) {
-      XmlDamaged(ctx, file, member);
-      break;
-    }
+  Walk(data, member, ctx, file, [&](XmlReader::Event ev, XmlReader& x) {
     std::string_view n = x.Name();
     if (ev == XmlReader::Event::kStart) {
       if (styles && header_depth < 0 &&
@@ -455,7 +433,7 @@ void OdfContent(const std::string& data, const std::string& member,
         part.text.append(x.Text());
       }
     }
-  }
+  });
   flush_table();
   if (part.text.find_first_not_of(" \t\n") != std::string::npos)
     ctx.out().texts.push_back(std::move(part));
@@ -525,9 +503,12 @@ void ReadZipDocument(std::string_view bytes, const Declared& file,
     return;
   }
   if (ooxml) {
-    if (type.find("wordprocessing") != std::string::npos) Docx(m, file, type, ctx);
-    else if (type.find("spreadsheet") != std::string::npos) Xlsx(m, file, type, ctx);
-    else Pptx(m, file, type, ctx);
+    if (type.find("wordprocessing") != std::string::npos)
+      Docx(m, file, type, ctx);
+    else if (type.find("spreadsheet") != std::string::npos)
+      Xlsx(m, file, type, ctx);
+    else
+      Pptx(m, file, type, ctx);
   } else {
     Odf(m, file, type, ctx);
   }

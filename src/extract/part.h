@@ -19,9 +19,9 @@ struct Limits {
   // Documents and archives.
   uint32_t max_members = 10000;  // archive members and document parts, total
   uint64_t max_expanded_bytes = 256ull << 20;  // decompressed, per item
-  uint32_t max_ratio = 200;      // decompressed : compressed, per member
-  uint32_t max_pages = 2000;     // PDF pages read
-  uint32_t max_seconds = 30;     // wall time per item
+  uint32_t max_ratio = 200;   // decompressed : compressed, per member
+  uint32_t max_pages = 2000;  // PDF pages read
+  uint32_t max_seconds = 30;  // wall time per item
   // Whether legacy formats may be handed to helper programs (catdoc,
   // xls2csv, catppt, unrtf); without them those parts are not inspected.
   bool helpers = true;
@@ -50,8 +50,8 @@ struct TextPart {
   std::string view;
   std::string content_type;
   std::string filename;
-  std::string text;          // UTF-8
-  std::string charset = {};  // as declared; "" when none was
+  std::string text;                  // UTF-8
+  std::string charset = {};          // as declared; "" when none was
   std::vector<Anchor> anchors = {};  // sorted by offset
   // A table (CSV, a sheet): its data rows and column headers, for the
   // bulk-extract rule. 0 rows: not a table.

@@ -44,7 +44,8 @@ std::string Utf8(const poppler::ustring& s) {
 void ReadPdf(std::string_view bytes, const Declared& file, uint32_t depth,
              Context& ctx) {
   static std::once_flag once;
-  std::call_once(once, [] { poppler::set_debug_error_function(Silence, nullptr); });
+  std::call_once(once,
+                 [] { poppler::set_debug_error_function(Silence, nullptr); });
   const std::string type = "application/pdf";
   if (HasName(bytes, "/JavaScript") || HasName(bytes, "/JS"))
     ctx.AddFlag(file.path, "active-content",
@@ -83,7 +84,8 @@ void ReadPdf(std::string_view bytes, const Declared& file, uint32_t depth,
     if (!part.text.empty() && part.text.back() != '\n') part.text += '\n';
     part.anchors.push_back(
         {part.text.size(), "page " + std::to_string(i + 1), 0, 0});
-    std::string t = Utf8(p->text(poppler::rectf(), poppler::page::non_raw_non_physical_layout));
+    std::string t = Utf8(
+        p->text(poppler::rectf(), poppler::page::non_raw_non_physical_layout));
     // Pages end in form feeds in poppler's output; keep lines only.
     for (char& c : t)
       if (c == '\f') c = '\n';

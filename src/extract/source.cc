@@ -196,8 +196,8 @@ Item ExtractItem(const ItemRef& ref, const Limits& limits) {
       }
       [[fallthrough]];
     case FileKind::kBinary:
-      it.content = ExtractFile(bytes, fs::path(ref.path).filename().string(),
-                               limits);
+      it.content =
+          ExtractFile(bytes, fs::path(ref.path).filename().string(), limits);
       break;
   }
   return it;

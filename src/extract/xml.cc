@@ -8,7 +8,8 @@ namespace steward::extract {
 
 namespace {
 void Quiet(void*, const char*, ...) {}
-void QuietReader(void*, const char*, xmlParserSeverities, xmlTextReaderLocatorPtr) {}
+void QuietReader(void*, const char*, xmlParserSeverities,
+                 xmlTextReaderLocatorPtr) {}
 }  // namespace
 
 XmlReader::XmlReader(std::string_view data) {
@@ -56,8 +57,8 @@ std::string_view XmlReader::Name() const {
 bool XmlReader::Empty() const { return xmlTextReaderIsEmptyElement(r_) == 1; }
 
 std::string XmlReader::Attr(const char* qualified_name) const {
-  xmlChar* v =
-      xmlTextReaderGetAttribute(r_, reinterpret_cast<const xmlChar*>(qualified_name));
+  xmlChar* v = xmlTextReaderGetAttribute(
+      r_, reinterpret_cast<const xmlChar*>(qualified_name));
   if (!v) return {};
   std::string s(reinterpret_cast<const char*>(v));
   xmlFree(v);

@@ -32,4 +32,17 @@ class XmlReader {
   xmlTextReaderPtr r_ = nullptr;
 };
 
+// Calls on_event(event, reader) for each start, end and text of `data`.
+// Returns false when the XML is damaged; what came before was delivered.
+template <typename F>
+bool ForEachEvent(std::string_view data, F&& on_event) {
+  XmlReader x(data);
+  for (;;) {
+    XmlReader::Event ev = x.Next();
+    if (ev == XmlReader::Event::kDone) return true;
+    if (ev == XmlReader::Event::kError) return false;
+    on_event(ev, x);
+  }
+}
+
 }  // namespace steward::extract

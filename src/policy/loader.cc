@@ -476,8 +476,8 @@ void Validate(PolicyPack& p, const LoadOptions& options,
   }
   if (!p.bulk_extract.category.empty()) {
     if (!p.FindCategory(p.bulk_extract.category))
-      err(p.bulk_extract_loc, "[bulk_extract]: unknown category '" +
-                                  p.bulk_extract.category + "'");
+      err(p.bulk_extract_loc,
+          "[bulk_extract]: unknown category '" + p.bulk_extract.category + "'");
     for (const auto& c : p.bulk_extract.from)
       if (!p.FindCategory(c))
         err(p.bulk_extract_loc,

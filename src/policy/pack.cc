@@ -65,8 +65,8 @@ Redaction PolicyPack::RedactionOf(const Detector& d) const {
 
 const std::vector<std::string>& KnownViews() {
   static const std::vector<std::string> kViews = {
-      "body", "subject",    "headers", "addresses", "filename",
-      "alt",  "links",      "script-src", "script", "comments"};
+      "body", "subject", "headers",    "addresses", "filename",
+      "alt",  "links",   "script-src", "script",    "comments"};
   return kViews;
 }
 

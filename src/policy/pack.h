@@ -153,9 +153,9 @@ struct Limits {
 // Tables (CSV, sheets) whose rows carry people: one finding for the table,
 // with its row count, instead of one per cell.
 struct BulkExtract {
-  std::string category;            // "" : off
-  uint32_t min_rows = 10;          // rows with a hit, at least
-  std::vector<std::string> from;   // categories that make a row count
+  std::string category;           // "" : off
+  uint32_t min_rows = 10;         // rows with a hit, at least
+  std::vector<std::string> from;  // categories that make a row count
 };
 
 struct PolicyPack {

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "test_util.h"
 
@@ -175,7 +175,8 @@ TEST_F(Cli, MaildirMboxAndRosterWithParallelJobs) {
 
 TEST_F(Cli, DocumentsAndArchivesScanThroughTheSameInterface) {
   // The golden documents, copied so the scan sees only them.
-  fs::path cases = fs::path(steward::testing::SourceDir()) / "tests/golden/cases";
+  fs::path cases =
+      fs::path(steward::testing::SourceDir()) / "tests/golden/cases";
   fs::create_directories(dir_ / "docs");
   int copied = 0;
   for (const auto& e : fs::directory_iterator(cases)) {
@@ -188,10 +189,10 @@ TEST_F(Cli, DocumentsAndArchivesScanThroughTheSameInterface) {
   }
   std::string roster =
       " --roster " + steward::testing::SourceDir() + "/tests/golden/roster ";
-  auto one = Sh(Steward("scan --format jsonl -j 1" + roster +
-                        (dir_ / "docs").string()));
-  auto two = Sh(Steward("scan --format jsonl -j 2" + roster +
-                        (dir_ / "docs").string()));
+  auto one = Sh(
+      Steward("scan --format jsonl -j 1" + roster + (dir_ / "docs").string()));
+  auto two = Sh(
+      Steward("scan --format jsonl -j 2" + roster + (dir_ / "docs").string()));
   EXPECT_EQ(one.exit_code, 1) << one.err;
   EXPECT_EQ(one.out, two.out);
   std::map<std::string, std::set<std::string>> where;  // category -> places
@@ -210,15 +211,16 @@ TEST_F(Cli, DocumentsAndArchivesScanThroughTheSameInterface) {
 }
 
 TEST_F(Cli, ExtractShowsWhatIsRead) {
-  std::string csv = Write("t.csv", "Student ID,Name\n1234567,Ann\n7654321,Bo\n");
+  std::string csv =
+      Write("t.csv", "Student ID,Name\n1234567,Ann\n7654321,Bo\n");
   auto r = Sh(std::string(STEWARD_BIN) + " extract " + csv);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("a table of 2 rows"), std::string::npos) << r.out;
   auto j = Sh(std::string(STEWARD_BIN) + " extract --format json " + csv);
   auto doc = nlohmann::json::parse(j.out);
   EXPECT_EQ(doc["texts"][0]["columns"][0], "Student ID");
-  auto missing = Sh(std::string(STEWARD_BIN) + " extract " +
-                    (dir_ / "nope.pdf").string());
+  auto missing =
+      Sh(std::string(STEWARD_BIN) + " extract " + (dir_ / "nope.pdf").string());
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("nope.pdf: no such file"), std::string::npos);
 }

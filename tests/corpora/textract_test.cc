@@ -44,7 +44,8 @@ double Recall(const std::vector<std::string>& want,
   std::vector<uint32_t> prev(got.size() + 1), cur(got.size() + 1);
   for (const auto& w : want) {
     for (size_t j = 1; j <= got.size(); ++j)
-      cur[j] = w == got[j - 1] ? prev[j - 1] + 1 : std::max(prev[j], cur[j - 1]);
+      cur[j] =
+          w == got[j - 1] ? prev[j - 1] + 1 : std::max(prev[j], cur[j - 1]);
     std::swap(prev, cur);
   }
   return double(prev[got.size()]) / want.size();
@@ -89,8 +90,8 @@ TEST(Textract, ExtractedTextMatchesExpected) {
   int exact = 0, n = 0;
   for (const auto& c : Cases(root)) {
     std::string bytes = ReadAll(c.doc);
-    extract::Extracted e =
-        extract::ExtractFile(bytes, fs::path(c.doc).filename().string(), limits);
+    extract::Extracted e = extract::ExtractFile(
+        bytes, fs::path(c.doc).filename().string(), limits);
     auto want = Words(core::DecodeText(ReadAll(c.expected)));
     auto got = Words(BodyText(e));
     double r = Recall(want, got);

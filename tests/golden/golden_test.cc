@@ -91,8 +91,7 @@ TEST_P(Golden, FindingsMeetExpectations) {
            std::string(policy::SeverityName(f->severity)) +
            " part=" + f->location.part + " view=" + f->location.view +
            " line=" + std::to_string(f->location.line) +
-           " where=" + f->location.where + " " + f->excerpt +
-           "\n";
+           " where=" + f->location.where + " " + f->excerpt + "\n";
   for (size_t i = 0; i < expects.size(); ++i) {
     const auto& tok = expects[i];
     size_t matches = 0;
@@ -115,8 +114,7 @@ TEST_P(Golden, FindingsMeetExpectations) {
           std::string w = val;
           std::replace(w.begin(), w.end(), '_', ' ');
           ok = f->location.where == w;
-        }
-        else if (key == "count")
+        } else if (key == "count")
           want_count = std::stoul(val);
         else if (key == "clauses") {
           std::istringstream cs(val);

@@ -54,8 +54,8 @@ const TextPart* Text(const Extracted& x, const std::string& path) {
 }
 
 TEST(Archive, MembersAreReadAsPartsWithTheirNames) {
-  std::string zip = Archive({{"notes/a.txt", "first member"},
-                             {"b.csv", "id,name\n1,Ann\n"}});
+  std::string zip =
+      Archive({{"notes/a.txt", "first member"}, {"b.csv", "id,name\n1,Ann\n"}});
   Extracted x = ExtractFile(zip, "two.zip", {});
   ASSERT_NE(Text(x, "notes/a.txt"), nullptr);
   EXPECT_EQ(Text(x, "notes/a.txt")->text, "first member");
@@ -65,8 +65,8 @@ TEST(Archive, MembersAreReadAsPartsWithTheirNames) {
 }
 
 TEST(Archive, TarGzIsReadToo) {
-  std::string tar = Archive({{"report.txt", "SSN 536-22-8145"}},
-                            ARCHIVE_FORMAT_TAR_USTAR);
+  std::string tar =
+      Archive({{"report.txt", "SSN 536-22-8145"}}, ARCHIVE_FORMAT_TAR_USTAR);
   Extracted x = ExtractFile(tar, "r.tar", {});
   ASSERT_NE(Text(x, "report.txt"), nullptr);
 }
@@ -74,7 +74,8 @@ TEST(Archive, TarGzIsReadToo) {
 TEST(Archive, MemberCountLimitIsReportedOnceAndTheRestStillRead) {
   std::vector<std::pair<std::string, std::string>> m;
   for (int i = 0; i < 30; ++i)
-    m.emplace_back("m" + std::to_string(i) + ".txt", "member " + std::to_string(i));
+    m.emplace_back("m" + std::to_string(i) + ".txt",
+                   "member " + std::to_string(i));
   Limits l;
   l.max_members = 10;
   Extracted x = ExtractFile(Archive(m), "many.zip", l);
@@ -136,8 +137,8 @@ std::string ManyPagePdf(int pages) {
   for (int i = 0; i < pages; ++i)
     obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>");
   size_t xref = out.size();
-  out += "xref\n0 " + std::to_string(offs.size() + 1) +
-         "\n0000000000 65535 f \n";
+  out +=
+      "xref\n0 " + std::to_string(offs.size() + 1) + "\n0000000000 65535 f \n";
   char line[32];
   for (size_t o : offs) {
     std::snprintf(line, sizeof line, "%010zu 00000 n \n", o);

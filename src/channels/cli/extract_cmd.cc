@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "channels/cli/commands.h"
+#include "engine/engine.h"
 #include "extract/source.h"
 #include "policy/loader.h"
 
@@ -29,7 +30,8 @@ nlohmann::json ItemJson(const extract::Item& it) {
   for (const auto& t : it.content.texts) {
     nlohmann::json a = nlohmann::json::array();
     for (const auto& an : t.anchors)
-      a.push_back({{"offset", an.offset}, {"label", an.label}, {"row", an.row}});
+      a.push_back(
+          {{"offset", an.offset}, {"label", an.label}, {"row", an.row}});
     j["texts"].push_back({{"part", t.path},
                           {"view", t.view},
                           {"type", t.content_type},
@@ -61,21 +63,18 @@ void PrintText(const extract::Item& it, size_t max_chars) {
   fmt::print("{} ({} bytes)\n", it.name, it.bytes);
   if (!it.error.empty()) fmt::print("  could not be read: {}\n", it.error);
   for (const auto& t : it.content.texts) {
-    fmt::print("  [{}{}{}] {} chars{}{}\n", t.path.empty() ? "" : t.path + " ",
-               t.view, t.content_type.empty() ? "" : ", " + t.content_type,
-               t.text.size(),
-               t.anchors.empty()
-                   ? ""
-                   : fmt::format(", {} places", t.anchors.size()),
-               t.table_rows ? fmt::format(", a table of {} rows", t.table_rows)
-                            : "");
+    fmt::print(
+        "  [{}{}{}] {} chars{}{}\n", t.path.empty() ? "" : t.path + " ", t.view,
+        t.content_type.empty() ? "" : ", " + t.content_type, t.text.size(),
+        t.anchors.empty() ? "" : fmt::format(", {} places", t.anchors.size()),
+        t.table_rows ? fmt::format(", a table of {} rows", t.table_rows) : "");
     std::string shown = t.text.substr(0, max_chars);
     size_t pos = 0;
     while (pos < shown.size()) {
       size_t nl = shown.find('\n', pos);
-      fmt::print("    {}\n", shown.substr(pos, nl == std::string::npos
-                                                    ? std::string::npos
-                                                    : nl - pos));
+      fmt::print("    {}\n",
+                 shown.substr(pos, nl == std::string::npos ? std::string::npos
+                                                           : nl - pos));
       if (nl == std::string::npos) break;
       pos = nl + 1;
     }
@@ -98,18 +97,7 @@ int RunExtract(const ExtractArgs& a) {
   std::string dir = a.policy.empty() ? policy::DefaultPackDir() : a.policy;
   if (!dir.empty()) {
     policy::LoadResult lr = policy::LoadPack(dir, {.compile_patterns = false});
-    if (lr.ok()) {
-      const policy::Limits& l = lr.pack->limits;
-      limits.max_item_bytes = l.max_item_bytes;
-      limits.max_depth = l.max_depth;
-      limits.max_parts = l.max_parts;
-      limits.max_part_bytes = l.max_part_bytes;
-      limits.max_members = l.max_members;
-      limits.max_expanded_bytes = l.max_expanded_bytes;
-      limits.max_ratio = l.max_ratio;
-      limits.max_pages = l.max_pages;
-      limits.max_seconds = l.max_seconds;
-    }
+    if (lr.ok()) limits = engine::ExtractLimits(lr.pack->limits);
   }
   std::vector<std::string> errors;
   auto files = extract::ListFiles(a.paths, &errors);
@@ -117,8 +105,9 @@ int RunExtract(const ExtractArgs& a) {
   for (const auto& f : files)
     extract::ReadItems(f, limits, [&](extract::Item&& it) {
       if (a.format == "json")
-        fmt::print("{}\n", ItemJson(it).dump(-1, ' ', false,
-                                             nlohmann::json::error_handler_t::replace));
+        fmt::print("{}\n",
+                   ItemJson(it).dump(-1, ' ', false,
+                                     nlohmann::json::error_handler_t::replace));
       else
         PrintText(it, a.max_chars);
     });

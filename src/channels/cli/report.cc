@@ -106,12 +106,9 @@ nlohmann::json FindingJson(const std::string& item, const inspect::Finding& f) {
   j["clauses"] = f.clauses;
   j["severity"] = SeverityName(f.severity);
   j["confidence"] = std::round(f.confidence * 100) / 100;
-  j["location"] = {{"part", f.location.part},
-                   {"view", f.location.view},
-                   {"line", f.location.line},
-                   {"offset", f.location.offset},
-                   {"length", f.location.length},
-                   {"where", f.location.where}};
+  j["location"] = {{"part", f.location.part},     {"view", f.location.view},
+                   {"line", f.location.line},     {"offset", f.location.offset},
+                   {"length", f.location.length}, {"where", f.location.where}};
   j["excerpt"] = f.excerpt;
   if (!f.value.empty()) j["value"] = f.value;
   if (!f.detail.empty()) j["detail"] = f.detail;
@@ -189,8 +186,8 @@ class CsvReporter : public Reporter {
                  CsvField(r.item), f->category,
                  CsvField(JoinClauses(f->clauses)), SeverityName(f->severity),
                  f->confidence, CsvField(f->location.part), f->location.view,
-                 CsvField(f->location.where), f->location.line, f->location.offset, CsvField(f->excerpt),
-                 CsvField(f->detail));
+                 CsvField(f->location.where), f->location.line,
+                 f->location.offset, CsvField(f->excerpt), CsvField(f->detail));
   }
   void Finish(const Summary& s) override {
     if (err_) TextReporter::PrintSummary(err_, s);
