@@ -93,6 +93,7 @@ Result<RunResult> RunProgram(std::vector<std::string> argv,
     return Status::Io("pipe failed");
   }
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
   char* const env[] = {const_cast<char*>("LANG=C.UTF-8"),

@@ -80,6 +80,9 @@ class TextReporter : public Reporter {
       fmt::print(f, "By clause: {}\n", FormatCounts(s.by_clause));
     if (!s.by_category.empty())
       fmt::print(f, "By category: {}\n", FormatCounts(s.by_category));
+    if (!s.images.empty())
+      fmt::print(f, "Images (text in images is not read): {}\n",
+                 FormatCounts(s.images));
   }
 
  private:
@@ -127,7 +130,8 @@ nlohmann::json SummaryJson(const Summary& s) {
             {"findings", s.findings},
             {"by_clause", s.by_clause},
             {"by_category", s.by_category},
-            {"by_severity", sev}}}};
+            {"by_severity", sev},
+            {"images", s.images}}}};
 }
 
 class JsonlReporter : public Reporter {

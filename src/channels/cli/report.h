@@ -17,6 +17,7 @@ struct Summary {
   double seconds = 0;
   std::map<std::string, uint64_t> by_clause, by_category;
   std::map<policy::Severity, uint64_t> by_severity;
+  std::map<std::string, uint64_t> images;  // by type: seen, text not read
 };
 
 class Reporter {

@@ -133,6 +133,7 @@ int RunScan(const ScanArgs& a) {
     ++sum.items;
     sum.bytes += r.bytes;
     if (!r.error.empty()) ++sum.unreadable;
+    for (const auto& im : r.images) ++sum.images[im.content_type];
     std::vector<const inspect::Finding*> shown;
     for (const auto& f : r.findings) {
       if (f.severity < *min_sev) continue;
