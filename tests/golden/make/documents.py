@@ -2,13 +2,16 @@
 """Writes the golden document cases (tests/golden/cases/doc-*, hostile-*).
 
 The files are committed; this script says how they were made and remakes
-them byte for byte (fixed timestamps). Run from the repository root:
+them byte for byte (fixed timestamps), except the encrypted PDF, whose salt
+qpdf draws at random. Run from the repository root:
     python3 tests/golden/make/documents.py
 Only the standard library is used.
 """
 import io
 import os
+import shutil
 import struct
+import subprocess
 import zipfile
 
 OUT = "tests/golden/cases"
@@ -181,6 +184,22 @@ def main():
         "<!-- draft: Daniel Nguyen, student id 2004118 -->"
         "</body></html>").encode())
 
+    # A DOCX carrying a workbook as an embedded object.
+    rows = [["Staff", "SSN"], ["Ellen Park", "536-22-1847"]]
+    write("doc-embedded-workbook.docx", docx_bytes(
+        ["Budget notes: see the embedded table."],
+        [("word/embeddings/Microsoft_Excel_Worksheet.xlsx",
+          xlsx_bytes("Staff", rows))]))
+    # An encrypted PDF (needs qpdf; the committed file stays when absent).
+    if shutil.which("qpdf"):
+        plain = os.path.join(OUT, "hostile-encrypted.tmp.pdf")
+        write("hostile-encrypted.tmp.pdf",
+              pdf_bytes([["Student: Maria Garcia", "SSN 536-22-1847"]]))
+        subprocess.run(
+            ["qpdf", "--static-id", "--encrypt", "user-secret", "owner-secret",
+             "256", "--", plain, os.path.join(OUT, "hostile-encrypted.pdf")],
+            check=True)
+        os.remove(plain)
     # Hostile: a zip bomb (20 MB of zeros in a few kilobytes).
     write("hostile-zip-bomb.zip",
           zip_bytes([("zeros.txt", b"\0" * (20 << 20))]))
