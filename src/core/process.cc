@@ -40,7 +40,7 @@ class TempFile {
   Status Write(std::string_view bytes) {
     const char* tmp = std::getenv("TMPDIR");
     path_ = std::string(tmp && *tmp ? tmp : "/tmp") + "/steward-XXXXXX";
-    int fd = mkstemp(path_.data());
+    int fd = mkostemp(path_.data(), O_CLOEXEC);
     if (fd < 0) {
       path_.clear();
       return Status::Io(std::string("cannot create a temporary file: ") +

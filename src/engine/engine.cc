@@ -30,6 +30,7 @@ extract::Limits ExtractLimits(const policy::Limits& l) {
   x.max_ratio = l.max_ratio;
   x.max_pages = l.max_pages;
   x.max_seconds = l.max_seconds;
+  x.helpers = l.helpers;
   return x;
 }
 

@@ -292,9 +292,6 @@ void ExtractDocument(std::string_view bytes, const Declared& file,
   if (binary) {
     sniffed = SniffType(bytes);
     kind = KindOfType(sniffed);
-    if (kind == Kind::kText && sniffed != "text/plain") {
-      // UTF-16 text and the like: keep the name's finer kind.
-    }
   } else {
     sniffed = "text/plain";
     kind = Kind::kText;

@@ -385,7 +385,7 @@ void ReadLimits(Reader& r, const toml::table& root, PolicyPack& p) {
   r.CheckKeys(*t,
               {"max_item_bytes", "max_depth", "max_parts", "max_part_bytes",
                "max_members", "max_expanded_bytes", "max_ratio", "max_pages",
-               "max_seconds"},
+               "max_seconds", "helpers"},
               "[limits]");
   p.limits.max_item_bytes =
       r.Num<uint64_t>(*t, "max_item_bytes", p.limits.max_item_bytes);
@@ -401,6 +401,7 @@ void ReadLimits(Reader& r, const toml::table& root, PolicyPack& p) {
   p.limits.max_pages = r.Num<uint32_t>(*t, "max_pages", p.limits.max_pages);
   p.limits.max_seconds =
       r.Num<uint32_t>(*t, "max_seconds", p.limits.max_seconds);
+  p.limits.helpers = r.Bool(*t, "helpers", p.limits.helpers);
 }
 
 void ReadBulkExtract(Reader& r, const toml::table& root, PolicyPack& p) {

@@ -148,6 +148,7 @@ struct Limits {
   uint32_t max_ratio = 200;                    // expansion of one archive
   uint32_t max_pages = 2000;                   // PDF pages
   uint32_t max_seconds = 30;                   // reading one item
+  bool helpers = true;  // legacy Office and RTF through helper programs
 };
 
 // Tables (CSV, sheets) whose rows carry people: one finding for the table,

@@ -108,6 +108,24 @@ TEST_F(BadPack, UnknownClauseId) {
   ExpectError("more.toml", 2, "unknown clause 'Z.9'");
 }
 
+TEST_F(BadPack, BulkExtractNamesUnknownCategories) {
+  Write("more.toml", "");
+  Write("pack.toml", ReadBase() +
+                         "[bulk_extract]\ncategory = \"student-extract\"\n"
+                         "from = [\"ssn\", \"nope\"]\n");
+  ExpectError("pack.toml", 23, "unknown category 'student-extract'");
+  ExpectError("pack.toml", 23, "unknown category 'nope'");
+}
+
+TEST_F(BadPack, UnknownViewAndLimitKey) {
+  Write("more.toml",
+        "[[detector]]\nid = \"d\"\nkind = \"regex\"\ncategory = \"ssn\"\n"
+        "pattern = 'x'\nviews = [\"body\", \"alt\", \"pictures\"]\n");
+  Write("pack.toml", ReadBase() + "[limits]\nmax_pagez = 3\n");
+  ExpectError("more.toml", 1, "unknown view 'pictures'");
+  ExpectError("pack.toml", 24, "unknown key 'max_pagez'");
+}
+
 TEST_F(BadPack, PatternHyperscanCannotCompile) {
   Write("more.toml",
         "[[detector]]\nid = \"backref\"\nkind = \"regex\"\ncategory = \"ssn\"\n"
