@@ -197,6 +197,7 @@ std::string Corpus::Message(uint64_t n, bool* violating) {
   std::string subject = "Re: " + Pick(kSentences).substr(0, 40);
   std::string body = Filler(body_size / 2);
   std::string extra_headers;
+  std::string attachment;  // a CSV to attach, when not empty
   if (bad) {
     const Person& s = AnyStudent();
     const Person& e = AnyEmployee();
@@ -212,14 +213,18 @@ std::string Corpus::Message(uint64_t n, bool* violating) {
             2008 + r % 10);
         break;
       case 1:
+        // A grade export attached as CSV: a bulk extract of student data.
         subject = "Semester grades";
-        body += "Final grades for period 3 (please keep confidential):\n";
-        for (int i = 0; i < 8; ++i) {
+        body +=
+            "Final grades for period 3 are attached (please keep "
+            "confidential).\n\n";
+        attachment = "student_id,first_name,last_name,course,gpa\n";
+        for (int i = 0; i < 15; ++i) {
           const Person& x = AnyStudent();
-          body += fmt::format("{} {}, {}, GPA {}.{}\n", x.given, x.family, x.id,
-                              1 + (r >> i) % 3, (r >> (i + 3)) % 10);
+          attachment +=
+              fmt::format("{},{},{},Algebra I,{}.{}\n", x.id, x.given, x.family,
+                          1 + (r >> i) % 3, (r >> (i + 3)) % 10);
         }
-        body += "\n";
         break;
       case 2:
         subject = "Discipline follow-up";
@@ -288,10 +293,20 @@ std::string Corpus::Message(uint64_t n, bool* violating) {
                      1 + n % 28, 7 + n % 10, n % 60);
   msg += fmt::format("Message-ID: <{}.{}@example-usd.org>\n", n, o_.seed);
   msg += extra_headers;
-  msg +=
-      "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
-      "Content-Transfer-Encoding: 8bit\n\n";
-  msg += body;
+  if (attachment.empty()) {
+    msg +=
+        "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+        "Content-Transfer-Encoding: 8bit\n\n";
+    msg += body;
+    return msg;
+  }
+  msg += fmt::format(
+      "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b{0}\"\n\n"
+      "--b{0}\nContent-Type: text/plain; charset=utf-8\n\n{1}\n"
+      "--b{0}\nContent-Type: text/csv; name=\"period3-grades.csv\"\n"
+      "Content-Disposition: attachment; filename=\"period3-grades.csv\"\n\n"
+      "{2}--b{0}--\n",
+      n, body, attachment);
   return msg;
 }
 
