@@ -62,6 +62,9 @@ core::Result<std::unique_ptr<Engine>> Engine::Create(const Options& options) {
   e->inspector_ = std::move(in).value();
   e->limits_ = ExtractLimits(lr.pack->limits);
   for (const auto& d : lr.pack->detectors) {
+    if (d.kind == policy::DetectorKind::kRoster && d.roster_field == "names" &&
+        e->roster_)
+      e->name_detectors_.push_back(d.id);
     if (!d.require_hotword) continue;
     e->hotword_detectors_.push_back(d.id);
     for (const auto& h : d.hotwords)
@@ -94,7 +97,7 @@ ItemResult Engine::InspectItem(extract::Item&& item, Scratch& scratch) const {
     const size_t first = r.findings.size();
     bool complete =
         inspector_->InspectText({t.text, t.path, t.view}, scratch, r.findings);
-    if (t.table_rows > 0 && !hotwords_.empty())
+    if (t.table_rows > 0 && (!hotwords_.empty() || !name_detectors_.empty()))
       ColumnContext(t, scratch, r.findings);
     if (!t.anchors.empty()) Place(t, first, r.findings);
     if (!complete)
@@ -139,73 +142,131 @@ uint32_t ColumnAt(const extract::TextPart& t, const extract::Anchor& a,
 
 }  // namespace
 
-void Engine::ColumnContext(const extract::TextPart& t, Scratch& scratch,
-                           std::vector<inspect::Finding>& findings) const {
-  // Which columns are headed by a hotword.
-  std::vector<bool> hot(t.columns.size(), false);
-  bool any = false;
-  for (size_t c = 0; c < t.columns.size(); ++c) {
-    std::string h = core::AsciiLower(t.columns[c]);
-    for (const auto& w : hotwords_)
-      if (!h.empty() && h.find(w) != std::string::npos) {
-        hot[c] = any = true;
-        break;
-      }
-  }
-  if (!any) return;
-  // "Header: value" per cell of those columns, remembering where each
-  // value sits in the table's text.
-  struct Cell {
-    uint64_t line = 0;    // start of "Header: value" in `text`
-    uint64_t prefix = 0;  // length of "Header: "
-    uint64_t body = 0;    // the value's offset in t.text
-  };
-  std::string text;
-  std::vector<Cell> cells;
+namespace {
+
+// A cell's span in a table's text.
+struct Span {
+  uint32_t col;
+  uint64_t begin, end;
+};
+
+// The cells of each data row, from the row anchors and the tabs.
+template <typename F>
+void ForEachRow(const extract::TextPart& t, F&& on_row) {
   const uint32_t header_row = t.anchors.front().row;
+  std::vector<Span> cells;
   for (size_t i = 0; i < t.anchors.size(); ++i) {
     const extract::Anchor& a = t.anchors[i];
-    if (a.row == 0 || a.row == header_row) continue;
+    if (a.row == 0) continue;
+    const bool continues =
+        !cells.empty() && i > 0 && t.anchors[i - 1].row == a.row;
+    if (!continues && !cells.empty()) {
+      on_row(cells);
+      cells.clear();
+    }
+    if (a.row == header_row) continue;
     uint64_t end =
         i + 1 < t.anchors.size() ? t.anchors[i + 1].offset : t.text.size();
     uint32_t col = a.col;
-    uint64_t pos = a.offset;
-    while (pos < end) {
+    for (uint64_t pos = a.offset; pos < end; ++col) {
       uint64_t stop = pos;
       while (stop < end && t.text[stop] != '\t' && t.text[stop] != '\n') ++stop;
-      if (col < hot.size() && hot[col] && stop > pos) {
-        Cell c{text.size(), t.columns[col].size() + 2, pos};
-        text += t.columns[col];
-        text += ": ";
-        text.append(t.text, pos, stop - pos);
-        text += '\n';
-        cells.push_back(c);
-      }
+      if (stop > pos) cells.push_back({col, pos, stop});
       if (stop >= end || t.text[stop] == '\n') break;
       pos = stop + 1;
-      ++col;
     }
   }
-  if (cells.empty()) return;
+  if (!cells.empty()) on_row(cells);
+}
+
+bool HeaderHas(const std::string& lower, std::initializer_list<const char*> w) {
+  for (const char* x : w)
+    if (lower.find(x) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+void Engine::ColumnContext(const extract::TextPart& t, Scratch& scratch,
+                           std::vector<inspect::Finding>& findings) const {
+  // Columns headed by a hotword; the given- and family-name columns.
+  std::vector<bool> hot(t.columns.size(), false);
+  int given = -1, family = -1;
+  bool any = false;
+  for (size_t c = 0; c < t.columns.size(); ++c) {
+    std::string h = core::AsciiLower(t.columns[c]);
+    if (h.empty()) continue;
+    for (const auto& w : hotwords_)
+      if (h.find(w) != std::string::npos) {
+        hot[c] = any = true;
+        break;
+      }
+    if (HeaderHas(h, {"last", "family", "surname"}))
+      family = family < 0 ? static_cast<int>(c) : family;
+    else if (HeaderHas(h, {"first", "given", "preferred"}))
+      given = given < 0 ? static_cast<int>(c) : given;
+  }
+  const bool names = given >= 0 && family >= 0 && !name_detectors_.empty();
+  if (!any && !names) return;
+  // The text read again: "Header: value" for each cell of a hot column, and
+  // "Given Family" for each row; each line remembers its cell in t.text.
+  struct Line {
+    uint64_t start = 0;   // in `text`
+    uint64_t prefix = 0;  // length of "Header: "
+    uint64_t body = 0;    // the cell's offset in t.text
+    uint64_t length = 0;  // for a name line: the given-name cell's length
+    bool is_name = false;
+  };
+  std::string text;
+  std::vector<Line> lines;
+  ForEachRow(t, [&](const std::vector<Span>& cells) {
+    const Span* g = nullptr;
+    const Span* f = nullptr;
+    for (const Span& c : cells) {
+      if (c.col < hot.size() && hot[c.col]) {
+        lines.push_back({text.size(), t.columns[c.col].size() + 2, c.begin});
+        text += t.columns[c.col] + ": ";
+        text.append(t.text, c.begin, c.end - c.begin);
+        text += '\n';
+      }
+      if (static_cast<int>(c.col) == given) g = &c;
+      if (static_cast<int>(c.col) == family) f = &c;
+    }
+    if (names && g && f) {
+      lines.push_back({text.size(), 0, g->begin, g->end - g->begin, true});
+      text.append(t.text, g->begin, g->end - g->begin);
+      text += ' ';
+      text.append(t.text, f->begin, f->end - f->begin);
+      text += '\n';
+    }
+  });
+  if (lines.empty()) return;
   std::vector<inspect::Finding> found;
   inspector_->InspectText({text, t.path, t.view}, scratch, found);
-  core::LineIndex lines(t.text);
+  core::LineIndex line_of(t.text);
   std::set<std::pair<std::string, uint64_t>> seen;  // detector, offset
   for (const auto& g : findings)
     if (g.location.part == t.path && g.location.view == t.view)
       seen.emplace(g.detector, g.location.offset);
+  auto among = [](const std::vector<std::string>& ids, const std::string& id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
   for (auto& f : found) {
-    if (std::find(hotword_detectors_.begin(), hotword_detectors_.end(),
-                  f.detector) == hotword_detectors_.end())
-      continue;
     auto it =
-        std::upper_bound(cells.begin(), cells.end(), f.location.offset,
-                         [](uint64_t o, const Cell& c) { return o < c.line; });
-    if (it == cells.begin()) continue;
-    const Cell& c = *(it - 1);
-    if (f.location.offset < c.line + c.prefix) continue;  // in the header
-    f.location.offset = c.body + (f.location.offset - c.line - c.prefix);
-    f.location.line = lines.LineOf(f.location.offset);
+        std::upper_bound(lines.begin(), lines.end(), f.location.offset,
+                         [](uint64_t o, const Line& l) { return o < l.start; });
+    if (it == lines.begin()) continue;
+    const Line& l = *(it - 1);
+    if (!among(l.is_name ? name_detectors_ : hotword_detectors_, f.detector))
+      continue;
+    if (f.location.offset < l.start + l.prefix) continue;  // in the header
+    if (l.is_name) {
+      f.location.offset = l.body;
+      f.location.length = static_cast<uint32_t>(l.length);
+    } else {
+      f.location.offset = l.body + (f.location.offset - l.start - l.prefix);
+    }
+    f.location.line = line_of.LineOf(f.location.offset);
     // Found already in the table's own text (a value near its header)?
     if (seen.emplace(f.detector, f.location.offset).second)
       findings.push_back(std::move(f));

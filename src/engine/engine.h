@@ -77,13 +77,17 @@ class Engine {
 
   // A table's columns headed by a hotword ("Student ID", "SSID") are read
   // again cell by cell with the header beside each value, so detectors that
-  // need a hotword find values far below it. Adds only those detectors'
-  // findings, placed at the cells in the table's text.
+  // need a hotword find values far below it; given- and family-name columns
+  // are read again joined ("Maria Garcia"), for the roster's name
+  // detectors. Adds only those detectors' findings, placed at the cells in
+  // the table's text.
   void ColumnContext(const extract::TextPart& t, Scratch& scratch,
                      std::vector<inspect::Finding>& findings) const;
   // Detectors that need a hotword, and all their hotwords (lower case).
   std::vector<std::string> hotword_detectors_;
   std::vector<std::string> hotwords_;
+  // Roster detectors of names (only when a roster is loaded).
+  std::vector<std::string> name_detectors_;
 
   // Sets each new finding's `where` from the part's anchors and, for a
   // table, folds per-row findings into one bulk-extract finding.

@@ -160,6 +160,12 @@ def main():
     for sid, first, last, grade in STUDENTS:
         lines.append(f"{sid},{first},{last},{grade},Room 12")
     write("doc-class-roster.csv", ("\n".join(lines) + "\n").encode())
+    # Names only, split over two columns, family name first: the roster
+    # knows them once the columns are joined.
+    lines = ["Last Name,First Name,Reading Score"]
+    for sid, first, last, _ in STUDENTS:
+        lines.append(f"{last},{first},{len(first) * 37 % 100}")
+    write("doc-names-only.csv", ("\n".join(lines) + "\n").encode())
     # A vendor export with student numbers far below their header, and no
     # roster to name anyone: the column header gives the context.
     lines = ["Student Number,Reading Level,Lexile"]
