@@ -292,6 +292,11 @@ void ExtractDocument(std::string_view bytes, const Declared& file,
   if (binary) {
     sniffed = SniffType(bytes);
     kind = KindOfType(sniffed);
+    // Password-protected Office files are OLE2 containers libmagic names
+    // "encrypted"; the OLE reader says so in plain words.
+    if (sniffed == "application/encrypted" &&
+        bytes.substr(0, 4) == "\xD0\xCF\x11\xE0")
+      kind = Kind::kOle;
   } else {
     sniffed = "text/plain";
     kind = Kind::kText;
@@ -392,7 +397,9 @@ void ExtractDocument(std::string_view bytes, const Declared& file,
     case Kind::kAudioVideo:
     case Kind::kUnknown:
       ctx.Skip(file.path, sniffed, file.name,
-               "files of type " + sniffed + " are not read");
+               sniffed.find("encrypted") != std::string::npos
+                   ? "an encrypted file; not read"
+                   : "files of type " + sniffed + " are not read");
       return;
   }
 }

@@ -239,6 +239,15 @@ void ReadOle(std::string_view bytes, const Declared& file, uint32_t depth,
     ReadMsg(root, file, depth, ctx);
     return;
   }
+  // An object embedded in an Office document: the file itself is a stream.
+  for (const char* stream : {"Package", "CONTENTS"}) {
+    std::string data;
+    if (!ReadStream(root, stream, ctx.limits().max_part_bytes, &data)) continue;
+    std::string path = ChildPath(file.path, stream);
+    if (ctx.CountMember(path) && ctx.Spend(data.size(), path))
+      ExtractDocument(data, {path, "", ""}, depth + 1, ctx);
+    return;
+  }
   std::string text;
   if (HasChild(root, "WordDocument")) {
     if (RunHelper("catdoc", {"-w", "-d", "utf-8"}, bytes, file,

@@ -4,10 +4,15 @@
 #include "extract/document.h"
 
 #include <archive.h>
+#include <gsf/gsf-outfile-msole.h>
+#include <gsf/gsf-outfile.h>
+#include <gsf/gsf-output-memory.h>
+#include <gsf/gsf-utils.h>
 #include <archive_entry.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 
 #include "core/process.h"
 #include "extract/mime.h"
@@ -250,6 +255,90 @@ TEST(Process, OutputTimeoutAndMissingProgram) {
   auto none = core::RunProgram({"/nonexistent/tool"}, "", {});
   EXPECT_FALSE(none.ok());
   EXPECT_EQ(core::FindProgram("no-such-program-anywhere"), "");
+}
+
+// An OLE2 compound file of the given streams ("dir/stream" nests one
+// storage deep), written with libgsf.
+std::string Ole(const std::vector<std::pair<std::string, std::string>>& s) {
+  gsf_init();
+  GsfOutput* mem = gsf_output_memory_new();
+  GsfOutfile* ole = gsf_outfile_msole_new(mem);
+  std::map<std::string, GsfOutfile*> dirs;
+  for (const auto& [name, data] : s) {
+    GsfOutfile* parent = ole;
+    std::string leaf = name;
+    if (size_t slash = name.find('/'); slash != std::string::npos) {
+      std::string dir = name.substr(0, slash);
+      leaf = name.substr(slash + 1);
+      if (!dirs.count(dir))
+        dirs[dir] = GSF_OUTFILE(gsf_outfile_new_child(ole, dir.c_str(), TRUE));
+      parent = dirs[dir];
+    }
+    GsfOutput* out = gsf_outfile_new_child(parent, leaf.c_str(), FALSE);
+    gsf_output_write(out, data.size(),
+                     reinterpret_cast<const guint8*>(data.data()));
+    gsf_output_close(out);
+    g_object_unref(out);
+  }
+  for (auto& [name, dir] : dirs) {
+    gsf_output_close(GSF_OUTPUT(dir));
+    g_object_unref(dir);
+  }
+  gsf_output_close(GSF_OUTPUT(ole));
+  g_object_unref(ole);
+  std::string bytes(reinterpret_cast<const char*>(gsf_output_memory_get_bytes(
+                        GSF_OUTPUT_MEMORY(mem))),
+                    static_cast<size_t>(gsf_output_size(mem)));
+  g_object_unref(mem);
+  return bytes;
+}
+
+std::string Utf16(const std::string& ascii) {
+  std::string out;
+  for (char c : ascii) {
+    out += c;
+    out += '\0';
+  }
+  return out;
+}
+
+TEST(Legacy, OutlookMessageSubjectBodyAndAttachment) {
+  std::string msg = Ole({
+      {"__properties_version1.0", std::string(32, '\0')},
+      {"__substg1.0_0037001F", Utf16("IEP meeting")},
+      {"__substg1.0_1000001F", Utf16("Notes attached. SSN 536-22-8145")},
+      {"__substg1.0_0C1F001F", Utf16("teacher@example-usd.org")},
+      {"__attach_version1.0_#00000000/__substg1.0_3707001F",
+       Utf16("notes.txt")},
+      {"__attach_version1.0_#00000000/__substg1.0_37010102",
+       "Student: Maria Garcia"},
+  });
+  Extracted x = ExtractFile(msg, "meeting.msg", {});
+  std::map<std::string, std::string> v;
+  for (const auto& t : x.texts) v[t.path + "|" + t.view] = t.text;
+  EXPECT_EQ(v["|subject"], "IEP meeting");
+  EXPECT_NE(v["|body"].find("536-22-8145"), std::string::npos);
+  EXPECT_NE(v["|addresses"].find("teacher@example-usd.org"), std::string::npos);
+  EXPECT_EQ(v["notes.txt|body"], "Student: Maria Garcia");
+  EXPECT_EQ(v["notes.txt|filename"], "notes.txt");
+}
+
+TEST(Legacy, EmbeddedPackageAndEncryptedDocuments) {
+  std::string package = Ole({{"Package", Archive({{"a.txt", "inside"}})}});
+  Extracted x = ExtractFile(package, "oleObject1.bin", {});
+  ASSERT_NE(Text(x, "Package > a.txt"), nullptr);
+  std::string locked = Ole({{"EncryptionInfo", "x"}, {"EncryptedPackage", "y"}});
+  Extracted y = ExtractFile(locked, "locked.docx", {});
+  std::string why;
+  for (const auto& k : y.skipped) why += k.content_type + ": " + k.reason + "\n";
+  for (const auto& f : y.flags) why += f.category + ": " + f.detail + "\n";
+  EXPECT_TRUE(AnySkipped(y, "password-protected Office document")) << why;
+  std::string macros = Ole({{"WordDocument", "x"}, {"Macros/VBA", "y"}});
+  Limits no_helpers;
+  no_helpers.helpers = false;
+  Extracted z = ExtractFile(macros, "old.doc", no_helpers);
+  ASSERT_EQ(z.flags.size(), 1u);
+  EXPECT_EQ(z.flags[0].category, "active-content");
 }
 
 TEST(Legacy, MissingHelpersAreAClearNotInspected) {
