@@ -169,6 +169,13 @@ TEST(NotInspected, ReportsWhatAndWhy) {
   EXPECT_NE(r.findings[0].excerpt.find("archive"), std::string::npos);
 }
 
+TEST(Inspector, DigitsOfADecimalNumberAreNoIdentifier) {
+  // A longitude whose fraction passes the Luhn check, and a card beside it.
+  EXPECT_TRUE(FindIn("-87.63376979601067, 41.88", "payment-card").empty());
+  EXPECT_TRUE(FindIn("total 4539148803436467.25 units", "payment-card").empty());
+  EXPECT_EQ(FindIn("card 4539 1488 0343 6467.", "payment-card").size(), 1u);
+}
+
 TEST(Inspector, HugeRepetitiveInputIsBounded) {
   std::string t;
   for (int i = 0; i < 200000; ++i) t += "shit ";
