@@ -3,6 +3,9 @@
 // headers, footers, comments, slides and notes are anchors; sheets are
 // tables with cell references.
 #include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <vector>
 
@@ -191,14 +194,81 @@ std::map<std::string, std::string> Relationships(const std::string& data,
   return out;
 }
 
+// Whether a number format shows a date: the built-in date formats, or a
+// custom code with a day, month or year outside quotes and brackets.
+bool IsDateFormat(uint32_t id, const std::string& code) {
+  if ((id >= 14 && id <= 22) || (id >= 27 && id <= 36) ||
+      (id >= 45 && id <= 47) || (id >= 50 && id <= 58))
+    return true;
+  bool quoted = false, bracket = false;
+  for (char c : code) {
+    if (c == '"')
+      quoted = !quoted;
+    else if (c == '[')
+      bracket = true;
+    else if (c == ']')
+      bracket = false;
+    else if (!quoted && !bracket &&
+             (c == 'd' || c == 'D' || c == 'y' || c == 'Y'))
+      return true;
+  }
+  return false;
+}
+
+// Per cell style (the s attribute): whether it shows a date.
+std::vector<bool> DateStyles(const std::string& styles) {
+  std::map<uint32_t, std::string> codes;
+  std::vector<bool> out;
+  bool in_xfs = false;
+  ForEachEvent(styles, [&](XmlReader::Event ev, XmlReader& x) {
+    std::string_view n = x.Name();
+    if (ev == XmlReader::Event::kStart && n == "numFmt") {
+      codes[static_cast<uint32_t>(std::atoi(x.Attr("numFmtId").c_str()))] =
+          x.Attr("formatCode");
+    } else if (ev == XmlReader::Event::kStart && n == "cellXfs") {
+      in_xfs = !x.Empty();
+    } else if (ev == XmlReader::Event::kEnd && n == "cellXfs") {
+      in_xfs = false;
+    } else if (ev == XmlReader::Event::kStart && n == "xf" && in_xfs &&
+               out.size() < 65536) {
+      auto id = static_cast<uint32_t>(std::atoi(x.Attr("numFmtId").c_str()));
+      auto it = codes.find(id);
+      out.push_back(IsDateFormat(id, it == codes.end() ? "" : it->second));
+    }
+  });
+  return out;
+}
+
+// A date serial (days since 1899-12-30, Excel's 1900 system) as MM/DD/YYYY;
+// "" when it is no plausible date.
+std::string SerialDate(const std::string& value) {
+  char* end = nullptr;
+  double v = std::strtod(value.c_str(), &end);
+  if (end == value.c_str() || v < 1 || v > 2958465) return {};
+  // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+  int64_t z = static_cast<int64_t>(v) - 25569 + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
+  int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02d/%02d/%04d", static_cast<int>(m),
+                static_cast<int>(d), static_cast<int>(y));
+  return buf;
+}
+
 void Sheet(const std::string& data, const std::string& member,
            const std::string& sheet_name,
-           const std::vector<std::string>& shared, const Declared& file,
+           const std::vector<std::string>& shared,
+           const std::vector<bool>& date_styles, const Declared& file,
            const std::string& type, Context& ctx) {
   TableText table(file.path, type, file.name, sheet_name);
   uint32_t row = 0, col = 0, next_col = 0;
   std::string cell_type, value;
-  bool in_value = false, in_cell = false;
+  bool in_value = false, in_cell = false, is_date = false;
   Walk(data, member, ctx, file, [&](XmlReader::Event ev, XmlReader& x) {
     std::string_view n = x.Name();
     if (ev == XmlReader::Event::kStart) {
@@ -214,6 +284,10 @@ void Sheet(const std::string& data, const std::string& member,
         uint32_t c = 0, r = 0;
         col = ParseCellRef(x.Attr("r"), &c, &r) ? c : next_col;
         cell_type = x.Attr("t");
+        std::string style = x.Attr("s");
+        size_t si =
+            style.empty() ? SIZE_MAX : std::strtoul(style.c_str(), nullptr, 10);
+        is_date = si < date_styles.size() && date_styles[si];
         value.clear();
         in_cell = !x.Empty();
       } else if ((n == "v" || n == "t") && in_cell) {
@@ -237,6 +311,10 @@ void Sheet(const std::string& data, const std::string& member,
           text = ok && i < shared.size() ? shared[i] : "";
         } else if (cell_type == "b") {
           text = value == "1" ? "TRUE" : "FALSE";
+        } else if (is_date && cell_type.empty()) {
+          // Dates are stored as day numbers; read them as shown.
+          std::string d = SerialDate(value);
+          if (!d.empty()) text = d;
         }
         if (!text.empty()) table.Cell(col, text);
         next_col = col + 1;
@@ -257,6 +335,9 @@ void Xlsx(const Members& m, const Declared& file, const std::string& type,
   std::map<std::string, std::string> rels;
   if (auto it = m.find("xl/_rels/workbook.xml.rels"); it != m.end())
     rels = Relationships(it->second, "xl/");
+  std::vector<bool> date_styles;
+  if (auto it = m.find("xl/styles.xml"); it != m.end())
+    date_styles = DateStyles(it->second);
   std::vector<std::pair<std::string, std::string>> sheets;  // name, member
   if (auto it = m.find("xl/workbook.xml"); it != m.end()) {
     ForEachEvent(it->second, [&](XmlReader::Event ev, XmlReader& x) {
@@ -272,7 +353,7 @@ void Xlsx(const Members& m, const Declared& file, const std::string& type,
   for (const auto& [name, member] : sheets) {
     auto it = m.find(member);
     if (it == m.end() || !ctx.InTime(file.path)) continue;
-    Sheet(it->second, member, name, shared, file, type, ctx);
+    Sheet(it->second, member, name, shared, date_styles, file, type, ctx);
   }
   // Cell comments and notes.
   TextPart notes{file.path, "body", type, file.name, ""};

@@ -113,11 +113,14 @@ def xlsx_bytes(sheet_name, rows):
             strings.append(s)
         return index[s]
 
+    def cell(ref, v):
+        if isinstance(v, int):  # a date serial, shown with style 1 (m/d/yyyy)
+            return f'<c r="{ref}" s="1"><v>{v}</v></c>'
+        return f'<c r="{ref}" t="s"><v>{sid(v)}</v></c>'
+
     xml_rows = []
     for r, row in enumerate(rows, start=1):
-        cells = "".join(
-            f'<c r="{col(c)}{r}" t="s"><v>{sid(v)}</v></c>'
-            for c, v in enumerate(row))
+        cells = "".join(cell(f"{col(c)}{r}", v) for c, v in enumerate(row))
         xml_rows.append(f'<row r="{r}">{cells}</row>')
     ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
     rns = ('xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
@@ -133,8 +136,11 @@ def xlsx_bytes(sheet_name, rows):
             'Target="worksheets/sheet1.xml"/></Relationships>')
     types = ('<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
              'content-types"/>')
+    styles = (f'<styleSheet {ns}><cellXfs count="2"><xf numFmtId="0"/>'
+              '<xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>')
     return zip_bytes([("[Content_Types].xml", types),
                       ("xl/workbook.xml", workbook),
+                      ("xl/styles.xml", styles),
                       ("xl/_rels/workbook.xml.rels", rels),
                       ("xl/sharedStrings.xml", sst),
                       ("xl/worksheets/sheet1.xml", sheet)])
@@ -155,6 +161,11 @@ def main():
     for sid, first, last, _ in STUDENTS:
         rows.append([sid, last, first, "Algebra I", "B+"])
     write("doc-grades.xlsx", xlsx_bytes("Period 3", rows))
+    # Birth dates as Excel stores them: day numbers shown as dates.
+    rows = [["Student", "Date of Birth"]]
+    for i, (sid, first, last, _) in enumerate(STUDENTS[:4]):
+        rows.append([f"{first} {last}", 39448 + 97 * i])  # 2008-01-01 on
+    write("doc-birthdates.xlsx", xlsx_bytes("Roster", rows))
     # A class roster as CSV.
     lines = ["student_id,first_name,last_name,grade,homeroom"]
     for sid, first, last, grade in STUDENTS:
