@@ -8,6 +8,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 shared="$here/../../shared/corpora"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# Inputs that crash or leak are kept here (the work folder is removed).
+artifacts=${FUZZ_ARTIFACTS:-$build/fuzz-artifacts}
+mkdir -p "$artifacts"
 seed() {  # target -> seed folders
   case "$1" in
     fuzz_mime)
@@ -45,11 +48,13 @@ for t in ${FUZZ_TARGETS:-$targets}; do
   mkdir -p "$work/$t"
   # shellcheck disable=SC2046
   if ! "$build/$t" -max_total_time="$secs" -max_len=262144 -rss_limit_mb=2048 \
-      -timeout=10 -print_final_stats=1 -artifact_prefix="$work/$t-" "$work/$t" $(seed "$t") \
+      -timeout=10 -print_final_stats=1 -artifact_prefix="$artifacts/$t-" "$work/$t" $(seed "$t") \
       >"$work/$t.log" 2>&1; then
     echo "fuzz: $t FOUND A CRASH:"; tail -40 "$work/$t.log"; status=1
     failed=$((failed + 1))
-    ls "$work/$t-"* 2>/dev/null | head -3 | while read -r f; do echo "--- $f"; xxd "$f" | head -20; done
+    for f in $(ls "$artifacts/$t-"* 2>/dev/null | head -3); do
+      echo "--- $f (kept)"; xxd "$f" | head -20 || true
+    done
   else
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/$t.log" | grep -o '[0-9]*$')
     echo "fuzz: $t ran ${runs:-?} inputs in ${secs}s, no crash"
