@@ -4,11 +4,11 @@
 #include "extract/document.h"
 
 #include <archive.h>
+#include <archive_entry.h>
 #include <gsf/gsf-outfile-msole.h>
 #include <gsf/gsf-outfile.h>
 #include <gsf/gsf-output-memory.h>
 #include <gsf/gsf-utils.h>
-#include <archive_entry.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -286,8 +286,8 @@ std::string Ole(const std::vector<std::pair<std::string, std::string>>& s) {
   }
   gsf_output_close(GSF_OUTPUT(ole));
   g_object_unref(ole);
-  std::string bytes(reinterpret_cast<const char*>(gsf_output_memory_get_bytes(
-                        GSF_OUTPUT_MEMORY(mem))),
+  std::string bytes(reinterpret_cast<const char*>(
+                        gsf_output_memory_get_bytes(GSF_OUTPUT_MEMORY(mem))),
                     static_cast<size_t>(gsf_output_size(mem)));
   g_object_unref(mem);
   return bytes;
@@ -327,10 +327,12 @@ TEST(Legacy, EmbeddedPackageAndEncryptedDocuments) {
   std::string package = Ole({{"Package", Archive({{"a.txt", "inside"}})}});
   Extracted x = ExtractFile(package, "oleObject1.bin", {});
   ASSERT_NE(Text(x, "Package > a.txt"), nullptr);
-  std::string locked = Ole({{"EncryptionInfo", "x"}, {"EncryptedPackage", "y"}});
+  std::string locked =
+      Ole({{"EncryptionInfo", "x"}, {"EncryptedPackage", "y"}});
   Extracted y = ExtractFile(locked, "locked.docx", {});
   std::string why;
-  for (const auto& k : y.skipped) why += k.content_type + ": " + k.reason + "\n";
+  for (const auto& k : y.skipped)
+    why += k.content_type + ": " + k.reason + "\n";
   for (const auto& f : y.flags) why += f.category + ": " + f.detail + "\n";
   EXPECT_TRUE(AnySkipped(y, "password-protected Office document")) << why;
   std::string macros = Ole({{"WordDocument", "x"}, {"Macros/VBA", "y"}});

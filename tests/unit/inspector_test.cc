@@ -172,7 +172,8 @@ TEST(NotInspected, ReportsWhatAndWhy) {
 TEST(Inspector, DigitsOfADecimalNumberAreNoIdentifier) {
   // A longitude whose fraction passes the Luhn check, and a card beside it.
   EXPECT_TRUE(FindIn("-87.63376979601067, 41.88", "payment-card").empty());
-  EXPECT_TRUE(FindIn("total 4539148803436467.25 units", "payment-card").empty());
+  EXPECT_TRUE(
+      FindIn("total 4539148803436467.25 units", "payment-card").empty());
   EXPECT_EQ(FindIn("card 4539 1488 0343 6467.", "payment-card").size(), 1u);
 }
 
