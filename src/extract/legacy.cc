@@ -132,6 +132,39 @@ void ReadMsg(GsfInfile* msg, const Declared& file, uint32_t depth,
   }
 }
 
+// The file inside an OLE "Packager" object (stream "\x01Ole10Native"):
+// a size, a flag, the file name, its source path, a reserved word, the
+// temporary path (length-prefixed), then the data's size and the data.
+// Every length is checked against the stream; false when they disagree.
+bool UnpackOle10Native(std::string_view s, std::string* name,
+                       std::string_view* data) {
+  size_t pos = 6;  // total size (4) and flags (2)
+  auto cstr = [&](std::string* out) {
+    size_t end = s.find('\0', pos);
+    if (end == std::string_view::npos) return false;
+    if (out) *out = std::string(s.substr(pos, end - pos));
+    pos = end + 1;
+    return true;
+  };
+  auto u32 = [&](uint32_t* v) {
+    if (pos + 4 > s.size()) return false;
+    *v = static_cast<uint8_t>(s[pos]) |
+         static_cast<uint32_t>(static_cast<uint8_t>(s[pos + 1])) << 8 |
+         static_cast<uint32_t>(static_cast<uint8_t>(s[pos + 2])) << 16 |
+         static_cast<uint32_t>(static_cast<uint8_t>(s[pos + 3])) << 24;
+    pos += 4;
+    return true;
+  };
+  uint32_t reserved = 0, temp_len = 0, size = 0;
+  if (s.size() < pos || !cstr(name) || !cstr(nullptr) || !u32(&reserved) ||
+      !u32(&temp_len) || temp_len > s.size() - pos)
+    return false;
+  pos += temp_len;
+  if (!u32(&size) || size > s.size() - pos) return false;
+  *data = s.substr(pos, size);
+  return true;
+}
+
 core::RunLimits HelperLimits(const Context& ctx) {
   core::RunLimits l;
   l.seconds = std::max<uint32_t>(1, ctx.limits().max_seconds);
@@ -237,6 +270,25 @@ void ReadOle(std::string_view bytes, const Declared& file, uint32_t depth,
       HasChild(root, "__substg1.0_0037001F") ||
       HasChild(root, "__substg1.0_0037001E")) {
     ReadMsg(root, file, depth, ctx);
+    return;
+  }
+  // A file wrapped by the Packager (often how a program rides inside an
+  // old Office document).
+  std::string native;
+  if (ReadStream(root, "\x01Ole10Native", ctx.limits().max_part_bytes,
+                 &native)) {
+    std::string name;
+    std::string_view data;
+    if (!UnpackOle10Native(native, &name, &data)) {
+      ctx.Skip(file.path, "application/x-ole-storage", file.name,
+               "a damaged embedded package; not read");
+      return;
+    }
+    size_t slash = name.find_last_of("/\\");
+    if (slash != std::string::npos) name = name.substr(slash + 1);
+    std::string path = ChildPath(file.path, name.empty() ? "package" : name);
+    if (ctx.CountMember(path) && ctx.Spend(data.size(), path))
+      ExtractDocument(data, {path, name, ""}, depth + 1, ctx);
     return;
   }
   // An object embedded in an Office document: the file itself is a stream.

@@ -343,6 +343,37 @@ TEST(Legacy, EmbeddedPackageAndEncryptedDocuments) {
   EXPECT_EQ(z.flags[0].category, "active-content");
 }
 
+// An Ole10Native (Packager) stream wrapping `data` as `name`.
+std::string Packager(const std::string& name, const std::string& data) {
+  auto u32 = [](uint32_t v) {
+    std::string b(4, '\0');
+    for (int i = 0; i < 4; ++i) b[i] = static_cast<char>(v >> (8 * i));
+    return b;
+  };
+  std::string temp = "C:\\Temp\\" + name + std::string(1, '\0');
+  std::string body = std::string("\x02\x00", 2) + name + std::string(1, '\0') +
+                     "C:\\" + name + std::string(1, '\0') + u32(0x30000) +
+                     u32(static_cast<uint32_t>(temp.size())) + temp +
+                     u32(static_cast<uint32_t>(data.size())) + data;
+  return u32(static_cast<uint32_t>(body.size())) + body;
+}
+
+TEST(Legacy, PackagedFileInsideAnOfficeObjectIsRead) {
+  std::string ole =
+      Ole({{"\x01Ole10Native",
+            Packager("run.bat", "@echo off\necho 536-22-8145\n")}});
+  Extracted x = ExtractFile(ole, "oleObject1.bin", {});
+  ASSERT_EQ(x.flags.size(), 1u);
+  EXPECT_EQ(x.flags[0].category, "executable");
+  EXPECT_EQ(x.flags[0].path, "run.bat");
+  ASSERT_NE(Text(x, "run.bat"), nullptr);
+  // A size that runs past the stream is damage, not a read out of bounds.
+  std::string bad = Packager("a.txt", "hello");
+  bad.resize(bad.size() - 3);
+  Extracted y = ExtractFile(Ole({{"\x01Ole10Native", bad}}), "o.bin", {});
+  EXPECT_TRUE(AnySkipped(y, "damaged embedded package"));
+}
+
 TEST(Legacy, MissingHelpersAreAClearNotInspected) {
   Limits l;
   l.helpers = false;
