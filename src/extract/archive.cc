@@ -16,11 +16,6 @@ namespace {
 
 constexpr uint64_t kRatioFloor = 1ull << 20;  // small archives never trip it
 
-std::string BaseName(const std::string& p) {
-  size_t s = p.find_last_of('/');
-  return s == std::string::npos ? p : p.substr(s + 1);
-}
-
 }  // namespace
 
 bool ForEachMember(std::string_view bytes, const Declared& file, Context& ctx,

@@ -61,6 +61,22 @@ void Context::AddFlag(const std::string& path, const std::string& category,
   out_.flags.push_back({path, category, std::move(detail)});
 }
 
+std::string BaseName(const std::string& member) {
+  size_t s = member.find_last_of('/');
+  return s == std::string::npos ? member : member.substr(s + 1);
+}
+
+std::string Called(const Declared& file, const char* fallback) {
+  return file.name.empty() ? std::string(fallback) : "\"" + file.name + "\"";
+}
+
+void FlagMacros(const Declared& file, Context& ctx) {
+  ctx.AddFlag(file.path, "active-content",
+              Called(file, "this document") +
+                  " contains a macro project (code that can run when it is "
+                  "opened)");
+}
+
 std::string ChildPath(const std::string& parent, const std::string& member) {
   return parent.empty() ? member : parent + " > " + member;
 }
@@ -287,8 +303,8 @@ void ExtractDocument(std::string_view bytes, const Declared& file,
   // text "data"); only binary content is sniffed.
   std::string sniffed;
   Kind kind;
-  const bool binary =
-      Sniff(bytes.substr(0, 8192), file.name) == FileKind::kBinary;
+  const FileKind sniff = Sniff(bytes.substr(0, 65536), file.name);
+  const bool binary = sniff == FileKind::kBinary;
   if (binary) {
     sniffed = SniffType(bytes);
     kind = KindOfType(sniffed);
@@ -306,8 +322,8 @@ void ExtractDocument(std::string_view bytes, const Declared& file,
     } else if (bytes.compare(0, 5, "{\\rtf") == 0) {
       kind = Kind::kRtf;
       sniffed = "text/rtf";
-    } else if (Sniff(bytes.substr(0, 65536), file.name) == FileKind::kMessage ||
-               by_name == Kind::kMessage || by_type == Kind::kMessage) {
+    } else if (sniff == FileKind::kMessage || by_name == Kind::kMessage ||
+               by_type == Kind::kMessage) {
       kind = Kind::kMessage;
       sniffed = "message/rfc822";
     }
@@ -351,10 +367,8 @@ void ExtractDocument(std::string_view bytes, const Declared& file,
   switch (kind) {
     case Kind::kExecutable:
       ctx.AddFlag(file.path, "executable",
-                  (file.name.empty() ? std::string("this file")
-                                     : "\"" + file.name + "\"") +
-                      " is " + DescribeExecutable(sniffed) + " (" + sniffed +
-                      ")");
+                  Called(file, "this file") + " is " +
+                      DescribeExecutable(sniffed) + " (" + sniffed + ")");
       if (!binary) AddPlainText(bytes, file, sniffed, ctx);
       return;
     case Kind::kHtml:

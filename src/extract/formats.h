@@ -27,6 +27,15 @@ void ReadDelimited(std::string_view bytes, const Declared& file, char delimiter,
 void ReadOle(std::string_view bytes, const Declared& file, uint32_t depth,
              Context& ctx);
 void ReadRtf(std::string_view bytes, const Declared& file, Context& ctx);
+// Helpers the readers share.
+// The last component of a member path ("word/media/a.png" -> "a.png").
+std::string BaseName(const std::string& member);
+// How findings name the file: "\"grades.xlsx\"", or `fallback` ("this
+// PDF") when it has no name.
+std::string Called(const Declared& file, const char* fallback);
+// The active-content flag for a document carrying a macro project.
+void FlagMacros(const Declared& file, Context& ctx);
+
 // A MIME message; part numbers continue `file.path`.
 void ReadMessage(std::string_view bytes, const Declared& file, uint32_t depth,
                  Context& ctx);

@@ -261,11 +261,7 @@ void ReadOle(std::string_view bytes, const Declared& file, uint32_t depth,
   }
   if (HasChild(root, "Macros") || HasChild(root, "_VBA_PROJECT_CUR") ||
       HasChild(root, "VBA"))
-    ctx.AddFlag(file.path, "active-content",
-                (file.name.empty() ? std::string("this document")
-                                   : "\"" + file.name + "\"") +
-                    " contains a macro project (code that can run when it is "
-                    "opened)");
+    FlagMacros(file, ctx);
   if (HasChild(root, "__properties_version1.0") ||
       HasChild(root, "__substg1.0_0037001F") ||
       HasChild(root, "__substg1.0_0037001E")) {

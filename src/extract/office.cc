@@ -30,11 +30,6 @@ bool EndsWith(const std::string& s, std::string_view p) {
          s.compare(s.size() - p.size(), p.size(), p) == 0;
 }
 
-std::string BaseName(const std::string& p) {
-  size_t s = p.find_last_of('/');
-  return s == std::string::npos ? p : p.substr(s + 1);
-}
-
 // The number in "slide12.xml" (0 when none), for natural order.
 uint32_t NumberIn(const std::string& name) {
   std::string base = BaseName(name);
@@ -609,12 +604,7 @@ void ReadZipDocument(std::string_view bytes, const Declared& file,
       ExtractDocument(data, {ChildPath(file.path, name), BaseName(name), ""},
                       depth, ctx);
   }
-  if (macros)
-    ctx.AddFlag(file.path, "active-content",
-                (file.name.empty() ? std::string("this document")
-                                   : "\"" + file.name + "\"") +
-                    " contains a macro project (code that can run when it is "
-                    "opened)");
+  if (macros) FlagMacros(file, ctx);
 }
 
 }  // namespace steward::extract

@@ -49,14 +49,12 @@ void ReadPdf(std::string_view bytes, const Declared& file, uint32_t depth,
   const std::string type = "application/pdf";
   if (HasName(bytes, "/JavaScript") || HasName(bytes, "/JS"))
     ctx.AddFlag(file.path, "active-content",
-                (file.name.empty() ? std::string("this PDF")
-                                   : "\"" + file.name + "\"") +
+                Called(file, "this PDF") +
                     " carries JavaScript, which can run when it is opened");
   if (HasName(bytes, "/Launch"))
-    ctx.AddFlag(file.path, "active-content",
-                (file.name.empty() ? std::string("this PDF")
-                                   : "\"" + file.name + "\"") +
-                    " asks to launch a program when opened");
+    ctx.AddFlag(
+        file.path, "active-content",
+        Called(file, "this PDF") + " asks to launch a program when opened");
   if (bytes.size() > static_cast<size_t>(INT_MAX)) {
     ctx.Skip(file.path, type, file.name, "PDF too large to read");
     return;
