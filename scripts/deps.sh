@@ -6,7 +6,10 @@ want=(cmake make g++ pkg-config
       libhyperscan-dev libpcre2-dev libgmime-3.0-dev libmagic-dev
       libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libfmt-dev
       libcsv-dev libgtest-dev libarchive-dev libxml2-dev libpoppler-cpp-dev
-      libgsf-1-dev catdoc unrtf)
+      libgsf-1-dev catdoc unrtf
+      libsqlite3-dev libpq-dev libsodium-dev libldap-dev libcrack2-dev
+      cracklib-runtime libxlsxwriter-dev libcpp-httplib-dev
+      libkainjow-mustache-dev)
 case "${1:-build}" in
   test) want+=(clang-14 libclang-rt-14-dev) ;;
   bench) want+=(clang-14 ripgrep yara clamav libbenchmark-dev python3 poppler-utils) ;;

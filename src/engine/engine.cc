@@ -49,9 +49,9 @@ core::Result<std::unique_ptr<Engine>> Engine::Create(const Options& options) {
   }
   std::unique_ptr<Engine> e(new Engine());
   if (!options.roster.empty()) {
-    auto r = inspect::LoadOneRoster(options.roster);
+    auto r = roster::LoadOneRoster(options.roster);
     if (!r.ok()) return r.status();
-    e->roster_ = std::make_shared<const inspect::Roster>(std::move(r).value());
+    e->roster_ = std::make_shared<const roster::Roster>(std::move(r).value());
   }
   std::string cache =
       options.cache_dir.empty() ? DefaultCacheDir() : options.cache_dir;

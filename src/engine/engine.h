@@ -66,13 +66,13 @@ class Engine {
 
   const policy::PolicyPack& pack() const { return inspector_->pack(); }
   const inspect::Inspector& inspector() const { return *inspector_; }
-  const inspect::Roster* roster() const { return roster_.get(); }
+  const roster::Roster* roster() const { return roster_.get(); }
   const extract::Limits& limits() const { return limits_; }
 
  private:
   Engine() = default;
   std::shared_ptr<const inspect::Inspector> inspector_;
-  std::shared_ptr<const inspect::Roster> roster_;
+  std::shared_ptr<const roster::Roster> roster_;
   extract::Limits limits_;
 
   // A table's columns headed by a hotword ("Student ID", "SSID") are read

@@ -56,7 +56,7 @@ std::vector<std::string> LowerAll(const std::vector<std::string>& v) {
 }  // namespace
 
 core::Result<std::shared_ptr<const Inspector>> Inspector::Create(
-    policy::PackPtr pack, std::shared_ptr<const Roster> roster,
+    policy::PackPtr pack, std::shared_ptr<const roster::Roster> roster,
     const Options& options) {
   std::shared_ptr<Inspector> in(new Inspector());
   in->pack_ = std::move(pack);
@@ -115,7 +115,7 @@ bool Inspector::InspectText(const TextView& t, Scratch& scratch,
     if (s.people >= 0) {
       const auto& people = matcher_->PeopleOf(s.people);
       if (people.size() > 1) conf -= 0.1;
-      const Person& p = roster_->people[people.front()];
+      const roster::Person& p = roster_->people[people.front()];
       detail = p.role;
       if (p.student && !p.grades.empty()) detail += ", grade " + p.grades;
       if (!p.schools.empty()) detail += ", " + p.schools.front();

@@ -15,7 +15,7 @@
 
 #include "core/status.h"
 #include "inspect/matcher.h"
-#include "inspect/roster.h"
+#include "roster/oneroster.h"
 #include "policy/pack.h"
 
 namespace steward::inspect {
@@ -58,7 +58,7 @@ class Inspector {
   };
 
   static core::Result<std::shared_ptr<const Inspector>> Create(
-      policy::PackPtr pack, std::shared_ptr<const Roster> roster,
+      policy::PackPtr pack, std::shared_ptr<const roster::Roster> roster,
       const Options& options);
 
   using Scratch = Matcher::Scratch;
@@ -84,7 +84,7 @@ class Inspector {
  private:
   Inspector() = default;
   policy::PackPtr pack_;
-  std::shared_ptr<const Roster> roster_;
+  std::shared_ptr<const roster::Roster> roster_;
   std::unique_ptr<Matcher> matcher_;
   Options options_;
   // Per detector, lower-cased hotwords and negative words.

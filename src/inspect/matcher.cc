@@ -156,7 +156,7 @@ hs_database_t* CachedDb(
 
 struct Matcher::Impl {
   policy::PackPtr pack;
-  std::shared_ptr<const Roster> roster;
+  std::shared_ptr<const roster::Roster> roster;
   std::vector<Entry> entries;
   std::vector<pcre2_code*> codes;
   std::vector<Literal> literals;
@@ -211,7 +211,7 @@ static uint16_t ViewBit(std::string_view v) {
 }
 
 core::Result<std::unique_ptr<Matcher>> Matcher::Build(
-    const policy::PackPtr& pack, const std::shared_ptr<const Roster>& roster,
+    const policy::PackPtr& pack, const std::shared_ptr<const roster::Roster>& roster,
     const Options& options) {
   std::unique_ptr<Matcher> m(new Matcher());
   m->impl_ = std::make_unique<Impl>();
@@ -308,7 +308,7 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
       bool want_student = d.roster_role == "student";
       bool names = d.roster_field == "names";
       for (uint32_t pi = 0; pi < roster->people.size(); ++pi) {
-        const Person& p = roster->people[pi];
+        const roster::Person& p = roster->people[pi];
         if (p.student != want_student) continue;
         std::vector<std::string> forms;
         if (names) {

@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "inspect/roster.h"
+#include "roster/oneroster.h"
 #include "test_util.h"
 
 namespace steward {
@@ -19,7 +19,7 @@ TEST(OneRosterCorpus, EverySetLoads) {
   for (const auto& e : fs::directory_iterator(dir)) {
     if (!e.is_directory()) continue;
     ++sets;
-    auto r = inspect::LoadOneRoster(e.path().string());
+    auto r = roster::LoadOneRoster(e.path().string());
     ASSERT_TRUE(r.ok()) << e.path() << ": " << r.status().message();
     std::printf("%s: OneRoster %s, %zu people, %zu rows reported\n",
                 e.path().filename().c_str(), r->version.c_str(),

@@ -1,6 +1,6 @@
 // OneRoster import for matching: 1.1 and 1.2 shapes, bad rows reported with
 // file and line, guardians left out, passwords never kept.
-#include "inspect/roster.h"
+#include "roster/oneroster.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 
 #include "test_util.h"
 
-namespace steward::inspect {
+namespace steward::roster {
 namespace {
 
 namespace fs = std::filesystem;

@@ -1,0 +1,100 @@
+// The store: one small SQL interface over SQLite (the embedded default) and
+// PostgreSQL (past one machine), so every module above writes its SQL once.
+//
+// SQL is written with `?` placeholders and in the subset both engines share;
+// the PostgreSQL backend renumbers placeholders to $1..$n. Values travel as
+// text (NULL is std::nullopt): timestamps are ISO-8601 UTC strings, integers
+// decimal, booleans 0/1, so both engines store and compare them alike.
+//
+// Errors are values: a failed statement returns a Status naming the statement
+// and the engine's message. A Database is thread-safe: it holds a small pool
+// of connections and each call borrows one. Transact() runs a function on one
+// connection inside a transaction, committing when it returns OK.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace steward::store {
+
+using Value = std::optional<std::string>;
+using Params = std::vector<Value>;
+
+enum class Dialect { kSqlite, kPostgres };
+
+// One result row; columns in SELECT order.
+struct Row {
+  std::vector<Value> cols;
+  // The text of column i, "" for NULL.
+  const std::string& Text(size_t i) const;
+  // Column i as an integer, `fallback` for NULL or non-numbers.
+  int64_t Int(size_t i, int64_t fallback = 0) const;
+  bool IsNull(size_t i) const { return !cols.at(i).has_value(); }
+};
+using Rows = std::vector<Row>;
+
+// Params helpers: P(42), P("text"), Null().
+inline Value P(std::string s) { return Value(std::move(s)); }
+inline Value P(const char* s) { return Value(std::string(s)); }
+inline Value P(int64_t n) { return Value(std::to_string(n)); }
+inline Value P(int n) { return Value(std::to_string(n)); }
+inline Value Null() { return std::nullopt; }
+
+// One connection. Not thread-safe; owned by the Database's pool.
+class Conn {
+ public:
+  virtual ~Conn() = default;
+  virtual Dialect dialect() const = 0;
+  virtual core::Result<Rows> Query(std::string_view sql,
+                                   const Params& params = {}) = 0;
+  // Runs statements that return no rows; several may be separated by ';'
+  // when `params` is empty (migrations).
+  virtual core::Status Exec(std::string_view sql,
+                            const Params& params = {}) = 0;
+  // Serializes writers of `table` until the transaction ends (the audit chain
+  // needs its last entry not to change under it). SQLite transactions are
+  // already exclusive (BEGIN IMMEDIATE), so this is a no-op there.
+  virtual core::Status LockTable(std::string_view table) = 0;
+};
+
+class Database {
+ public:
+  // `target`: a PostgreSQL URL (postgresql://… or postgres://…), or a path to
+  // a SQLite file ("sqlite:PATH" or a plain path). `pool` connections at most.
+  static core::Result<std::unique_ptr<Database>> Open(const std::string& target,
+                                                      int pool = 8);
+  virtual ~Database() = default;
+
+  virtual Dialect dialect() const = 0;
+  // "sqlite:/var/lib/steward/steward.db" or the URL without its password.
+  virtual std::string Describe() const = 0;
+
+  core::Result<Rows> Query(std::string_view sql, const Params& params = {});
+  core::Status Exec(std::string_view sql, const Params& params = {});
+  // Runs `fn` in a transaction on one connection: commit when it returns OK,
+  // roll back otherwise (and on a failed commit, whose Status is returned).
+  core::Status Transact(const std::function<core::Status(Conn&)>& fn);
+
+ protected:
+  Database() = default;
+  // Borrow a connection (blocking while all are busy) and give it back.
+  virtual core::Result<std::unique_ptr<Conn>> Acquire() = 0;
+  virtual void Release(std::unique_ptr<Conn> conn) = 0;
+  virtual std::string_view BeginStatement() const = 0;
+};
+
+// "?" placeholders to "$1".."$n", skipping quoted literals. For PostgreSQL.
+std::string NumberPlaceholders(std::string_view sql);
+
+// Current time, moved by `offset_seconds`, as ISO-8601 UTC with seconds:
+// "2026-11-28T22:10:37Z". Such strings compare in time order.
+std::string NowUtc(int64_t offset_seconds = 0);
+
+}  // namespace steward::store

@@ -1,0 +1,209 @@
+#include "store/migrations.h"
+
+#include <fmt/format.h>
+
+namespace steward::store {
+
+namespace {
+
+std::string ForDialect(const std::string& sql, Dialect dialect) {
+  std::string out = sql;
+  auto replace = [&](std::string_view token, std::string_view with) {
+    for (size_t at = out.find(token); at != std::string::npos;
+         at = out.find(token, at + with.size())) {
+      out.replace(at, token.size(), with);
+    }
+  };
+  bool pg = dialect == Dialect::kPostgres;
+  replace("{id}", pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY");
+  replace("{bigint}", pg ? "BIGINT" : "INTEGER");
+  return out;
+}
+
+}  // namespace
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> kAll = {
+      {1, "people",
+       R"sql(
+CREATE TABLE sites (
+  id {id},
+  source TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  parent_source_id TEXT,
+  status TEXT NOT NULL DEFAULT 'active',
+  updated_at TEXT NOT NULL,
+  UNIQUE (source, source_id));
+CREATE TABLE import_runs (
+  id {id},
+  kind TEXT NOT NULL,
+  source TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  accepted {bigint} NOT NULL DEFAULT 0,
+  rejected {bigint} NOT NULL DEFAULT 0,
+  departed {bigint} NOT NULL DEFAULT 0,
+  report TEXT NOT NULL DEFAULT '');
+CREATE TABLE people (
+  id {id},
+  source TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  given_name TEXT NOT NULL,
+  family_name TEXT NOT NULL,
+  email TEXT,
+  username TEXT,
+  site_id {bigint} REFERENCES sites(id),
+  job_role TEXT NOT NULL DEFAULT '',
+  grade TEXT NOT NULL DEFAULT '',
+  supervisor_source_id TEXT,
+  status TEXT NOT NULL DEFAULT 'active',
+  publish_permission TEXT NOT NULL DEFAULT 'none',
+  import_run {bigint},
+  updated_at TEXT NOT NULL,
+  UNIQUE (source, source_id));
+CREATE INDEX people_kind_site ON people (kind, status, site_id);
+CREATE INDEX people_email ON people (email);
+CREATE INDEX people_family ON people (family_name, given_name);
+)sql"},
+      {2, "accounts and sessions",
+       R"sql(
+CREATE TABLE accounts (
+  id {id},
+  username TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL,
+  email TEXT,
+  person_id {bigint} REFERENCES people(id),
+  password_hash TEXT,
+  failed_count {bigint} NOT NULL DEFAULT 0,
+  locked_until TEXT,
+  password_changed_at TEXT,
+  disabled {bigint} NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL);
+CREATE TABLE account_roles (
+  account_id {bigint} NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  role TEXT NOT NULL,
+  PRIMARY KEY (account_id, role));
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  account_id {bigint} NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  csrf TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  seen_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  ip TEXT NOT NULL DEFAULT '',
+  user_agent TEXT NOT NULL DEFAULT '');
+CREATE INDEX sessions_account ON sessions (account_id);
+)sql"},
+      {3, "audit chain",
+       R"sql(
+CREATE TABLE audit_log (
+  seq {bigint} PRIMARY KEY,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  ip TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL);
+CREATE INDEX audit_action ON audit_log (action, at);
+CREATE INDEX audit_actor ON audit_log (actor, at);
+)sql"},
+      {4, "acknowledgements",
+       R"sql(
+CREATE TABLE policy_versions (
+  id {id},
+  title TEXT NOT NULL,
+  filename TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  size {bigint} NOT NULL,
+  uploaded_at TEXT NOT NULL,
+  uploaded_by TEXT NOT NULL);
+CREATE TABLE campaigns (
+  id {id},
+  title TEXT NOT NULL,
+  version_id {bigint} NOT NULL REFERENCES policy_versions(id),
+  audience_kind TEXT NOT NULL,
+  audience_value TEXT NOT NULL DEFAULT '',
+  opens_on TEXT NOT NULL,
+  due_on TEXT NOT NULL,
+  reminder_days TEXT NOT NULL DEFAULT '14,7,1',
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL);
+CREATE TABLE document_opens (
+  campaign_id {bigint} NOT NULL REFERENCES campaigns(id),
+  person_id {bigint} NOT NULL REFERENCES people(id),
+  at TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, person_id));
+CREATE TABLE acknowledgements (
+  campaign_id {bigint} NOT NULL REFERENCES campaigns(id),
+  person_id {bigint} NOT NULL REFERENCES people(id),
+  at TEXT NOT NULL,
+  version_sha256 TEXT NOT NULL,
+  ip TEXT NOT NULL,
+  user_agent TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, person_id));
+CREATE TABLE reminders (
+  campaign_id {bigint} NOT NULL REFERENCES campaigns(id),
+  person_id {bigint} NOT NULL REFERENCES people(id),
+  sent_on TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, person_id, sent_on));
+)sql"},
+  };
+  return kAll;
+}
+
+core::Result<int> SchemaVersion(Database& db) {
+  auto st = db.Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
+      "KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+  if (!st.ok()) return st;
+  auto rows = db.Query("SELECT MAX(version) FROM schema_migrations");
+  if (!rows.ok()) return rows.status();
+  return static_cast<int>(rows->empty() ? 0 : rows->front().Int(0, 0));
+}
+
+core::Result<MigrateReport> Migrate(Database& db) {
+  MigrateReport report;
+  auto version = SchemaVersion(db);
+  if (!version.ok()) return version.status();
+  report.from = report.to = *version;
+  int newest = Migrations().back().version;
+  if (*version > newest) {
+    return core::Status::Invalid(fmt::format(
+        "{} is at schema version {}, newer than this Steward knows ({}); "
+        "upgrade Steward before using it",
+        db.Describe(), *version, newest));
+  }
+  for (const auto& m : Migrations()) {
+    if (m.version <= report.to) continue;
+    auto st = db.Transact([&](Conn& conn) -> core::Status {
+      // Two processes starting at once: the second waits, then sees it done.
+      if (auto lock = conn.LockTable("schema_migrations"); !lock.ok()) {
+        return lock;
+      }
+      auto done = conn.Query(
+          "SELECT 1 FROM schema_migrations WHERE version = ?", {P(m.version)});
+      if (!done.ok()) return done.status();
+      if (!done->empty()) return {};
+      if (auto exec = conn.Exec(ForDialect(m.sql, conn.dialect())); !exec.ok()) {
+        return core::Status::Io(fmt::format("migration {} ({}): {}", m.version,
+                                            m.name, exec.message()));
+      }
+      return conn.Exec(
+          "INSERT INTO schema_migrations (version, name, applied_at) VALUES "
+          "(?, ?, ?)",
+          {P(m.version), P(m.name), P(NowUtc())});
+    });
+    if (!st.ok()) return st;
+    report.to = m.version;
+    report.applied.push_back(fmt::format("{} {}", m.version, m.name));
+  }
+  return report;
+}
+
+}  // namespace steward::store

@@ -1,0 +1,119 @@
+// PostgreSQL backend through libpq: text parameters and results.
+#include <fmt/format.h>
+#include <libpq-fe.h>
+
+#include "store/backends.h"
+
+namespace steward::store::detail {
+
+namespace {
+
+class PgConn final : public Conn {
+ public:
+  explicit PgConn(PGconn* pg) : pg_(pg) {}
+  ~PgConn() override { PQfinish(pg_); }
+  PgConn(const PgConn&) = delete;
+  PgConn& operator=(const PgConn&) = delete;
+
+  Dialect dialect() const override { return Dialect::kPostgres; }
+
+  core::Result<Rows> Query(std::string_view sql,
+                           const Params& params) override {
+    Rows rows;
+    auto st = Run(sql, params, &rows);
+    if (!st.ok()) return st;
+    return rows;
+  }
+
+  core::Status Exec(std::string_view sql, const Params& params) override {
+    if (params.empty()) {
+      Reconnect();
+      std::string text(sql);
+      PGresult* res = PQexec(pg_, text.c_str());
+      auto st = Check(res, sql);
+      PQclear(res);
+      return st;
+    }
+    return Run(sql, params, nullptr);
+  }
+
+  core::Status LockTable(std::string_view table) override {
+    return Exec(fmt::format("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE", table),
+                {});
+  }
+
+ private:
+  // A server restart breaks the connection; outside a transaction, a reset
+  // lets the next statement go through.
+  void Reconnect() {
+    if (PQstatus(pg_) == CONNECTION_BAD) PQreset(pg_);
+  }
+
+  core::Status Check(PGresult* res, std::string_view sql) {
+    auto status = PQresultStatus(res);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return {};
+    std::string msg = res ? PQresultErrorMessage(res) : PQerrorMessage(pg_);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) {
+      msg.pop_back();
+    }
+    std::string_view head = sql.substr(0, 60);
+    return core::Status::Io(fmt::format("database: {} (in \"{}{}\")", msg,
+                                        head, sql.size() > 60 ? "…" : ""));
+  }
+
+  core::Status Run(std::string_view sql, const Params& params, Rows* rows) {
+    Reconnect();
+    std::string text = NumberPlaceholders(sql);
+    std::vector<const char*> values(params.size());
+    std::vector<int> lengths(params.size());
+    for (size_t i = 0; i < params.size(); ++i) {
+      values[i] = params[i] ? params[i]->c_str() : nullptr;
+      lengths[i] = params[i] ? static_cast<int>(params[i]->size()) : 0;
+    }
+    PGresult* res = PQexecParams(pg_, text.c_str(),
+                                 static_cast<int>(params.size()), nullptr,
+                                 values.data(), lengths.data(), nullptr, 0);
+    auto st = Check(res, sql);
+    if (st.ok() && rows) {
+      int n = PQntuples(res), cols = PQnfields(res);
+      rows->reserve(n);
+      for (int r = 0; r < n; ++r) {
+        Row row;
+        row.cols.reserve(cols);
+        for (int c = 0; c < cols; ++c) {
+          if (PQgetisnull(res, r, c)) {
+            row.cols.emplace_back(std::nullopt);
+          } else {
+            row.cols.emplace_back(
+                std::string(PQgetvalue(res, r, c), PQgetlength(res, r, c)));
+          }
+        }
+        rows->push_back(std::move(row));
+      }
+    }
+    PQclear(res);
+    return st;
+  }
+
+  PGconn* pg_;
+};
+
+void Quiet(void*, const char*) {}  // NOTICEs (e.g. "already exists") unlogged
+
+}  // namespace
+
+core::Result<std::unique_ptr<Conn>> ConnectPostgres(const std::string& url) {
+  PGconn* pg = PQconnectdb(url.c_str());
+  if (PQstatus(pg) != CONNECTION_OK) {
+    std::string msg = PQerrorMessage(pg);
+    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    PQfinish(pg);
+    return core::Status::Io("PostgreSQL: cannot connect: " + msg);
+  }
+  PQsetNoticeProcessor(pg, Quiet, nullptr);
+  auto conn = std::make_unique<PgConn>(pg);
+  if (auto st = conn->Exec("SET TIME ZONE 'UTC'", {}); !st.ok()) return st;
+  return std::unique_ptr<Conn>(std::move(conn));
+}
+
+}  // namespace steward::store::detail
