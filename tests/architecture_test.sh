@@ -12,9 +12,10 @@ declare -A allowed=(
   [audit]="core store audit"
   [people]="core store audit roster people"
   [identity]="core store audit identity"
+  [acknowledge]="core store audit acknowledge"
   [extract]="core extract"
   [engine]="core policy inspect extract engine"
-  [channels]="core policy inspect extract engine channels"
+  [channels]="core policy roster inspect extract engine store audit people identity acknowledge channels"
   [app]="channels"
   [tools]="core tools"
 )

@@ -21,6 +21,8 @@ int Main(int argc, char** argv) {
   steward::cli::RegisterScan(app, run);
   steward::cli::RegisterPolicy(app, run);
   steward::cli::RegisterExtract(app, run);
+  steward::cli::RegisterGovernance(app, run);
+  steward::cli::RegisterDemo(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

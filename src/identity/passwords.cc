@@ -41,6 +41,9 @@ core::Result<std::shared_ptr<const PasswordPolicy>> PasswordPolicy::Load(
       if (space != std::string::npos && space + 1 < line.size() &&
           std::isdigit(static_cast<unsigned char>(line[space + 1]))) {
         line.resize(space);
+        while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) {
+          line.pop_back();
+        }
       }
       if (!line.empty()) p->blocked_.insert(core::AsciiLower(line));
     }

@@ -14,5 +14,8 @@ namespace steward::cli {
 void RegisterScan(CLI::App& app, std::function<int()>& run);
 void RegisterPolicy(CLI::App& app, std::function<int()>& run);
 void RegisterExtract(CLI::App& app, std::function<int()>& run);
+// serve, db, admin, audit, import, remind (governance.cc) and demo.
+void RegisterGovernance(CLI::App& app, std::function<int()>& run);
+void RegisterDemo(CLI::App& app, std::function<int()>& run);
 
 }  // namespace steward::cli

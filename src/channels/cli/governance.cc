@@ -1,0 +1,370 @@
+// The governance commands: the portal and what administrators do from the
+// shell (migrate, create the first administrator, verify the audit chain,
+// import people, send reminders, seed a demo district).
+#include "channels/cli/governance.h"
+
+#include <fmt/format.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "acknowledge/campaigns.h"
+#include "audit/chain.h"
+#include "channels/cli/commands.h"
+#include "channels/portal/portal.h"
+#include "core/text.h"
+#include "identity/accounts.h"
+#include "people/people.h"
+#include "store/migrations.h"
+
+namespace steward::cli {
+
+namespace fs = std::filesystem;
+
+void StoreFlags::Add(CLI::App* cmd) {
+  const char* env_data = std::getenv("STEWARD_DATA");
+  const char* env_db = std::getenv("STEWARD_DB");
+  data = env_data && *env_data ? env_data : "steward-data";
+  db = env_db && *env_db ? env_db : "";
+  cmd->add_option("--data", data,
+                  "Data folder: the SQLite database, stored documents "
+                  "(default $STEWARD_DATA or ./steward-data)");
+  cmd->add_option("--db", db,
+                  "postgresql://… URL, or a SQLite file (default "
+                  "$STEWARD_DB or DATA/steward.db)");
+}
+
+core::Result<std::shared_ptr<store::Database>> StoreFlags::Open(
+    bool migrate) const {
+  std::error_code ec;
+  fs::create_directories(data, ec);
+  if (ec) return core::Status::Io(data + ": " + ec.message());
+  fs::permissions(data, fs::perms::owner_all, fs::perm_options::replace, ec);
+  std::string target = db.empty() ? data + "/steward.db" : db;
+  auto opened = store::Database::Open(target);
+  if (!opened.ok()) return opened.status();
+  std::shared_ptr<store::Database> shared = std::move(opened).value();
+  if (migrate) {
+    auto report = store::Migrate(*shared);
+    if (!report.ok()) return report.status();
+  }
+  return shared;
+}
+
+std::string ShellActor() {
+  const passwd* pw = getpwuid(geteuid());
+  return std::string("cli:") + (pw ? pw->pw_name : std::to_string(geteuid()));
+}
+
+namespace {
+
+int Fail(const core::Status& st) {
+  fmt::print(stderr, "steward: {}\n", st.message());
+  return st.code() == core::Code::kInvalidArgument ? 2 : 1;
+}
+
+// Reads a password from the terminal without echo, or from a pipe.
+std::string ReadPassword(const char* prompt) {
+  std::string pw;
+  if (isatty(STDIN_FILENO)) {
+    fmt::print(stderr, "{}", prompt);
+    std::fflush(stderr);
+    (void)std::system("stty -echo 2>/dev/null");
+    std::getline(std::cin, pw);
+    (void)std::system("stty echo 2>/dev/null");
+    fmt::print(stderr, "\n");
+  } else {
+    std::getline(std::cin, pw);
+  }
+  return pw;
+}
+
+std::shared_ptr<const identity::PasswordPolicy> LoadPolicy(
+    const std::string& blocklist, const std::string& cracklib) {
+  auto p = identity::PasswordPolicy::Load(blocklist, cracklib);
+  if (!p.ok()) {
+    fmt::print(stderr, "steward: {}\n", p.status().message());
+    return nullptr;
+  }
+  return *p;
+}
+
+portal::Portal* g_portal = nullptr;
+void OnSignal(int) {
+  if (g_portal) g_portal->Stop();
+}
+
+std::string StaticDir() {
+  const char* env = std::getenv("STEWARD_STATIC");
+  if (env && *env) return env;
+  return std::string(STEWARD_SOURCE_DIR) + "/web/static";
+}
+
+std::string HtmxPath() {
+  std::string p = std::string(STEWARD_SOURCE_DIR) +
+                  "/web/node_modules/htmx.org/dist/htmx.min.js";
+  return fs::exists(p) ? p : "";
+}
+
+}  // namespace
+
+void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
+  // steward serve
+  {
+    auto* cmd = app.add_subcommand(
+        "serve", "Serve the governance portal and its JSON API");
+    auto flags = std::make_shared<StoreFlags>();
+    flags->Add(cmd);
+    auto o = std::make_shared<portal::Options>();
+    auto listen = std::make_shared<std::string>("127.0.0.1:8080");
+    auto blocklist = std::make_shared<std::string>();
+    auto cracklib = std::make_shared<std::string>();
+    auto plain_http = std::make_shared<bool>(false);
+    auto quiet = std::make_shared<bool>(false);
+    cmd->add_option("--listen", *listen, "HOST:PORT")->capture_default_str();
+    cmd->add_option("--password-blocklist", *blocklist,
+                    "File of forbidden passwords, one a line");
+    cmd->add_option("--cracklib", *cracklib,
+                    "cracklib dictionary prefix, or 'off'");
+    cmd->add_option("--threads", o->threads, "Request threads")->capture_default_str();
+    cmd->add_option("--district", o->district_name, "District name shown on pages");
+    cmd->add_option("--sendmail", o->reminders.sendmail, "sendmail program for reminders")
+        ->capture_default_str();
+    cmd->add_option("--mail-from", o->reminders.from, "From address of reminders");
+    cmd->add_flag("--plain-http-cookies", *plain_http,
+                  "Session cookies without Secure (only for plain HTTP off "
+                  "localhost)");
+    cmd->add_flag("--quiet", *quiet, "No access log");
+    cmd->callback([&run, flags, o, listen, blocklist, cracklib, plain_http, quiet] {
+      run = [=]() -> int {
+        auto colon = listen->rfind(':');
+        if (colon == std::string::npos) {
+          fmt::print(stderr, "steward serve: --listen wants HOST:PORT\n");
+          return 2;
+        }
+        o->host = listen->substr(0, colon);
+        o->port = std::atoi(listen->substr(colon + 1).c_str());
+        o->data_dir = flags->data;
+        o->static_dir = StaticDir();
+        o->htmx_path = HtmxPath();
+        o->secure_cookies = !*plain_http;
+        o->access_log = !*quiet;
+        o->reminders.portal_url = fmt::format("http://{}", *listen);
+        auto db = flags->Open();
+        if (!db.ok()) return Fail(db.status());
+        auto policy = LoadPolicy(*blocklist, *cracklib);
+        if (!policy) return 2;
+        auto p = portal::Portal::Create(*o, *db, policy);
+        if (!p.ok()) return Fail(p.status());
+        auto port = (*p)->Bind();
+        if (!port.ok()) return Fail(port.status());
+        fmt::print("Steward portal on http://{}:{}/ ({}; {} blocked passwords)\n",
+                   o->host, *port, (*db)->Describe(), policy->blocklist_size());
+        std::fflush(stdout);
+        g_portal = p->get();
+        std::signal(SIGINT, OnSignal);
+        std::signal(SIGTERM, OnSignal);
+        auto st = (*p)->Run();
+        g_portal = nullptr;
+        return st.ok() ? 0 : Fail(st);
+      };
+    });
+  }
+  // steward db migrate | status
+  {
+    auto* cmd = app.add_subcommand("db", "The store: schema migrations");
+    cmd->require_subcommand(1);
+    auto flags = std::make_shared<StoreFlags>();
+    auto* migrate = cmd->add_subcommand("migrate", "Apply the migrations the store lacks");
+    flags->Add(migrate);
+    migrate->callback([&run, flags] {
+      run = [flags]() -> int {
+        auto db = flags->Open(false);
+        if (!db.ok()) return Fail(db.status());
+        auto r = store::Migrate(**db);
+        if (!r.ok()) return Fail(r.status());
+        for (const auto& m : r->applied) fmt::print("applied {}\n", m);
+        fmt::print("{}: schema version {} (was {})\n", (*db)->Describe(), r->to,
+                   r->from);
+        return 0;
+      };
+    });
+  }
+  // steward admin create-user | reset-password
+  {
+    auto* cmd = app.add_subcommand("admin", "Accounts, from the shell");
+    cmd->require_subcommand(1);
+    auto* create = cmd->add_subcommand(
+        "create-user", "Create an account (the first administrator, say)");
+    auto flags = std::make_shared<StoreFlags>();
+    flags->Add(create);
+    auto a = std::make_shared<identity::NewAccount>();
+    auto roles = std::make_shared<std::vector<std::string>>();
+    auto blocklist = std::make_shared<std::string>();
+    auto cracklib = std::make_shared<std::string>();
+    create->add_option("username", a->username, "User name")->required();
+    create->add_option("--name", a->display_name, "Display name")->required();
+    create->add_option("--email", a->email, "E-mail; links the employee with it");
+    create->add_option("--role", *roles,
+                       "Role (repeatable): employee, content-manager, "
+                       "site-admin, its-admin, records-custodian, supervisor, "
+                       "auditor, designee");
+    create->add_option("--password-blocklist", *blocklist, "File of forbidden passwords");
+    create->add_option("--cracklib", *cracklib, "cracklib dictionary prefix, or 'off'");
+    create->callback([&run, flags, a, roles, blocklist, cracklib] {
+      run = [=]() -> int {
+        for (const auto& name : *roles) {
+          auto r = identity::ParseRole(name);
+          if (!r) {
+            fmt::print(stderr, "steward admin: unknown role '{}'\n", name);
+            return 2;
+          }
+          a->roles.Add(*r);
+        }
+        auto db = flags->Open();
+        if (!db.ok()) return Fail(db.status());
+        auto policy = LoadPolicy(*blocklist, *cracklib);
+        if (!policy) return 2;
+        a->password = ReadPassword("Password: ");
+        if (!a->email.empty()) {
+          auto match = people::Find(**db, {.kind = "employee", .text = a->email, .limit = 2});
+          if (match.ok() && match->size() == 1) a->person_id = match->front().id;
+        }
+        auto made = identity::CreateAccount(**db, *policy, *a, {ShellActor(), ""});
+        if (!made.ok()) return Fail(made.status());
+        fmt::print("created {} ({})\n", made->username,
+                   fmt::join(identity::RoleNames(made->roles), ", "));
+        return 0;
+      };
+    });
+  }
+  // steward audit verify
+  {
+    auto* cmd = app.add_subcommand("audit", "The audit chain");
+    cmd->require_subcommand(1);
+    auto* verify = cmd->add_subcommand(
+        "verify", "Check the chain; exit 0 when intact, 1 naming the first broken entry");
+    auto flags = std::make_shared<StoreFlags>();
+    flags->Add(verify);
+    verify->callback([&run, flags] {
+      run = [flags]() -> int {
+        auto db = flags->Open(false);
+        if (!db.ok()) return Fail(db.status());
+        auto v = audit::Verify(**db);
+        if (!v.ok()) return Fail(v.status());
+        if (v->broken_seq) {
+          fmt::print("audit chain BROKEN at entry {}: {}\n", *v->broken_seq,
+                     v->reason);
+          fmt::print("{} entries before it are intact.\n", v->entries);
+          return 1;
+        }
+        fmt::print("audit chain intact: {} entries; head {}\n", v->entries,
+                   v->head_hash.empty() ? "(empty)" : v->head_hash);
+        return 0;
+      };
+    });
+  }
+  // steward import oneroster | employees | ldap
+  {
+    auto* cmd = app.add_subcommand("import", "Import people into the store");
+    cmd->require_subcommand(1);
+    auto flags = std::make_shared<StoreFlags>();
+    auto print = [](const people::ImportReport& r) {
+      for (const auto& i : r.issues) {
+        fmt::print("{}: {}\n", i.rejected ? "rejected" : "partial", i.ToString());
+      }
+      fmt::print("{}\n", r.Summary());
+      return r.Rejected() ? 1 : 0;
+    };
+    auto* oneroster = cmd->add_subcommand("oneroster", "A OneRoster 1.1/1.2 export (folder or zip)");
+    auto path = std::make_shared<std::string>();
+    flags->Add(oneroster);
+    oneroster->add_option("path", *path, "Export folder or zip")->required();
+    oneroster->callback([&run, flags, path, print] {
+      run = [=]() -> int {
+        auto db = flags->Open();
+        if (!db.ok()) return Fail(db.status());
+        auto r = people::ImportOneRoster(**db, *path, {ShellActor(), ""});
+        if (!r.ok()) return Fail(r.status());
+        return print(*r);
+      };
+    });
+    auto* employees = cmd->add_subcommand("employees", "Employees from a CSV file");
+    auto file = std::make_shared<std::string>();
+    flags->Add(employees);
+    employees->add_option("file", *file, "CSV: id,given_name,family_name,email,site,job_role,supervisor,status")
+        ->required();
+    employees->callback([&run, flags, file, print] {
+      run = [=]() -> int {
+        auto bytes = core::ReadFile(*file, 512u << 20);
+        if (!bytes.ok()) return Fail(bytes.status());
+        auto db = flags->Open();
+        if (!db.ok()) return Fail(db.status());
+        auto r = people::ImportEmployeesCsv(**db, *bytes, *file, {ShellActor(), ""});
+        if (!r.ok()) return Fail(r.status());
+        return print(*r);
+      };
+    });
+    auto* ldap = cmd->add_subcommand("ldap", "Employees from an LDAP directory");
+    auto lo = std::make_shared<people::LdapOptions>();
+    auto pw_file = std::make_shared<std::string>();
+    flags->Add(ldap);
+    ldap->add_option("--url", lo->url, "ldap://host:port")->required();
+    ldap->add_option("--base", lo->base, "Search base")->required();
+    ldap->add_option("--bind-dn", lo->bind_dn, "Bind DN (default anonymous)");
+    ldap->add_option("--password-file", *pw_file, "File holding the bind password");
+    ldap->add_option("--filter", lo->filter)->capture_default_str();
+    ldap->add_option("--id-attr", lo->id_attr)->capture_default_str();
+    ldap->add_option("--site-attr", lo->site_attr)->capture_default_str();
+    ldap->add_option("--role-attr", lo->role_attr)->capture_default_str();
+    ldap->callback([&run, flags, lo, pw_file, print] {
+      run = [=]() -> int {
+        if (!pw_file->empty()) {
+          auto pw = core::ReadFile(*pw_file, 4096);
+          if (!pw.ok()) return Fail(pw.status());
+          lo->password = *pw;
+          while (!lo->password.empty() && (lo->password.back() == '\n' || lo->password.back() == '\r')) {
+            lo->password.pop_back();
+          }
+        }
+        auto db = flags->Open();
+        if (!db.ok()) return Fail(db.status());
+        auto r = people::ImportLdap(**db, *lo, {ShellActor(), ""});
+        if (!r.ok()) return Fail(r.status());
+        return print(*r);
+      };
+    });
+  }
+  // steward remind
+  {
+    auto* cmd = app.add_subcommand(
+        "remind", "Send today's acknowledgement reminders (run daily from cron)");
+    auto flags = std::make_shared<StoreFlags>();
+    flags->Add(cmd);
+    auto o = std::make_shared<acknowledge::ReminderOptions>();
+    cmd->add_option("--sendmail", o->sendmail)->capture_default_str();
+    cmd->add_option("--from", o->from)->capture_default_str();
+    cmd->add_option("--portal-url", o->portal_url)->capture_default_str();
+    cmd->add_option("--today", o->today, "YYYY-MM-DD (default: today)");
+    cmd->add_flag("--dry-run", o->dry_run, "Count, send nothing");
+    cmd->callback([&run, flags, o] {
+      run = [=]() -> int {
+        auto db = flags->Open();
+        if (!db.ok()) return Fail(db.status());
+        auto r = acknowledge::SendReminders(**db, *o);
+        if (!r.ok()) return Fail(r.status());
+        for (const auto& e : r->errors) fmt::print(stderr, "not sent: {}\n", e);
+        fmt::print("{} reminders {}, {} failed\n", r->sent,
+                   o->dry_run ? "due" : "sent", r->failed);
+        return r->failed ? 1 : 0;
+      };
+    });
+  }
+}
+
+}  // namespace steward::cli

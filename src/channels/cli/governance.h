@@ -1,0 +1,25 @@
+// Shared by the governance commands (serve, db, admin, audit, import, remind,
+// demo): where the data lives and how the store is opened.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "store/database.h"
+
+namespace steward::cli {
+
+struct StoreFlags {
+  std::string data;  // folder: SQLite file, blobs, uploads
+  std::string db;    // PostgreSQL URL or SQLite path; "" = DATA/steward.db
+  void Add(CLI::App* cmd);
+  // The store, migrated to this version's schema. Creates the data folder.
+  core::Result<std::shared_ptr<store::Database>> Open(bool migrate = true) const;
+};
+
+// "cli:<login>" — who acts from the shell, for the audit chain.
+std::string ShellActor();
+
+}  // namespace steward::cli

@@ -1,0 +1,138 @@
+// The JSON API: the same data as the pages, for scripts and other systems.
+#include <fmt/format.h>
+
+#include "audit/chain.h"
+#include "channels/portal/internal.h"
+#include "people/people.h"
+
+namespace steward::portal {
+
+namespace ack = steward::acknowledge;
+using nlohmann::json;
+
+void ApiSession(Ctx& c) {
+  const auto& a = c.session->account;
+  c.Json({{"username", a.username},
+          {"display_name", a.display_name},
+          {"roles", identity::RoleNames(a.roles)},
+          {"csrf", c.session->csrf},
+          {"expires_at", c.session->expires_at}});
+}
+
+void ApiPeople(Ctx& c) {
+  people::Query q;
+  q.kind = c.Param("kind");
+  q.text = c.Param("q").substr(0, 100);
+  q.site_id = std::atoll(c.Param("site").c_str());
+  if (c.Param("status") == "any") q.status.clear();
+  q.limit = std::clamp(std::atoi(c.Param("limit").c_str()), 0, 1000);
+  if (q.limit == 0) q.limit = 100;
+  q.offset = std::max(0, std::atoi(c.Param("offset").c_str()));
+  auto found = people::Find(*c.app.db, q);
+  auto total = people::Count(*c.app.db, q);
+  if (!found.ok() || !total.ok()) {
+    c.Fail(503, "The directory cannot be read now.");
+    return;
+  }
+  json items = json::array();
+  for (const auto& p : *found) {
+    json item = {{"id", p.id},          {"source", p.source},
+                 {"source_id", p.source_id}, {"kind", p.kind},
+                 {"given_name", p.given_name}, {"family_name", p.family_name},
+                 {"email", p.email},    {"site", p.site_name},
+                 {"status", p.status}};
+    if (p.kind == "student") {
+      item["grade"] = p.grade;
+      item["publish_permission"] = p.publish_permission;
+    } else {
+      item["job_role"] = p.job_role;
+    }
+    items.push_back(std::move(item));
+  }
+  c.Json({{"total", *total}, {"offset", q.offset}, {"items", items}});
+}
+
+void ApiCampaigns(Ctx& c) {
+  auto campaigns = ack::Campaigns(*c.app.db);
+  if (!campaigns.ok()) {
+    c.Fail(503, campaigns.status().message());
+    return;
+  }
+  json items = json::array();
+  for (const auto& x : *campaigns) {
+    items.push_back({{"id", x.id},
+                     {"title", x.title},
+                     {"version_id", x.version_id},
+                     {"audience", x.AudienceText()},
+                     {"opens_on", x.opens_on},
+                     {"due_on", x.due_on}});
+  }
+  c.Json({{"items", items}});
+}
+
+void ApiCompletion(Ctx& c) {
+  auto x = ack::GetCampaign(*c.app.db, c.Id());
+  if (!x.ok()) {
+    c.Fail(404, "No such campaign.");
+    return;
+  }
+  auto completion = ack::CompletionOf(*c.app.db, *x);
+  if (!completion.ok()) {
+    c.Fail(503, completion.status().message());
+    return;
+  }
+  auto tallies = [](const std::vector<ack::Tally>& ts) {
+    json out = json::array();
+    for (const auto& t : ts) {
+      out.push_back({{"label", t.label}, {"done", t.done}, {"total", t.total}});
+    }
+    return out;
+  };
+  c.Json({{"campaign", x->id},
+          {"done", completion->overall.done},
+          {"total", completion->overall.total},
+          {"by_site", tallies(completion->by_site)},
+          {"by_role", tallies(completion->by_role)}});
+}
+
+void ApiAudit(Ctx& c) {
+  audit::Filter f;
+  f.actor = c.Param("actor");
+  f.action = c.Param("action");
+  f.since = c.Param("since");
+  f.until = c.Param("until");
+  f.text = c.Param("text");
+  f.before_seq = std::atoll(c.Param("before").c_str());
+  f.limit = std::clamp(std::atoi(c.Param("limit").c_str()), 0, 1000);
+  if (f.limit == 0) f.limit = 100;
+  auto entries = audit::List(*c.app.db, f);
+  if (!entries.ok()) {
+    c.Fail(503, entries.status().message());
+    return;
+  }
+  json items = json::array();
+  for (const auto& e : *entries) {
+    items.push_back({{"seq", e.seq},
+                     {"at", e.at},
+                     {"actor", e.actor},
+                     {"action", e.action},
+                     {"target", e.target},
+                     {"detail", json::parse(e.detail, nullptr, false)},
+                     {"ip", e.ip},
+                     {"hash", e.hash}});
+  }
+  c.Json({{"items", items}});
+}
+
+void ApiAcknowledge(Ctx& c) {
+  auto st = ack::Acknowledge(*c.app.db, c.Id(), c.session->account.person_id,
+                             {c.Ip(), c.req.get_header_value("User-Agent")},
+                             c.session->account.username);
+  if (!st.ok()) {
+    c.Fail(st.code() == core::Code::kNotFound ? 404 : 409, st.message());
+    return;
+  }
+  c.Json({{"acknowledged", true}});
+}
+
+}  // namespace steward::portal

@@ -1,0 +1,121 @@
+// Internal to the portal: the state every handler shares, the request
+// context, and the handlers the route table names.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "channels/portal/portal.h"
+#include "channels/portal/view.h"
+
+namespace steward::portal {
+
+// Prometheus counters and a latency histogram, by route.
+class Metrics {
+ public:
+  void Observe(const std::string& route, int status, double seconds);
+  void SignIn(bool ok) { (ok ? sign_in_ok_ : sign_in_failed_)++; }
+  std::string Text() const;
+
+ private:
+  static constexpr double kBuckets[] = {0.001, 0.005, 0.01, 0.025, 0.05,
+                                        0.1,   0.25,  0.5,  1,     5};
+  struct Series {
+    uint64_t count = 0;
+    double sum = 0;
+    uint64_t buckets[std::size(kBuckets)] = {};
+    std::map<int, uint64_t> by_status;
+  };
+  mutable std::mutex mu_;
+  std::map<std::string, Series> routes_;
+  std::atomic<uint64_t> sign_in_ok_{0}, sign_in_failed_{0};
+};
+
+struct Portal::Impl {
+  Options options;
+  std::shared_ptr<store::Database> db;
+  std::shared_ptr<const identity::PasswordPolicy> policy;
+  store::Blobs blobs{""};
+  identity::Throttle throttle;
+  View view;
+  Metrics metrics;
+  httplib::Server server;
+  int port = 0;
+};
+
+// One request as a handler sees it.
+struct Ctx {
+  const httplib::Request& req;
+  httplib::Response& res;
+  Portal::Impl& app;
+  const RouteInfo& route;
+  std::optional<identity::Session> session;
+
+  // Path parameter i (1-based) as an id.
+  int64_t Id(size_t i = 1) const;
+  std::string Param(const std::string& name) const;
+  std::string Ip() const { return req.remote_addr; }
+  identity::Actor Actor() const;
+  bool Has(identity::Role r) const {
+    return session && session->account.roles.Has(r);
+  }
+  // Base page data: the user, the CSRF token, navigation by role.
+  Data Page(const std::string& title) const;
+  void Html(const std::string& tmpl, Data data, int status = 200);
+  void Json(const nlohmann::json& body, int status = 200);
+  // Redirect after POST, with an optional notice shown on the next page.
+  void SeeOther(const std::string& to, const std::string& notice = "");
+  // A page or JSON error in words for people.
+  void Fail(int status, const std::string& message);
+  void Download(std::string body, const std::string& type,
+                const std::string& filename);
+};
+
+using Handler = void (*)(Ctx&);
+
+// Pages (pages.cc).
+void HomePage(Ctx&);
+void SignInPage(Ctx&);
+void SignInPost(Ctx&);
+void SignOutPost(Ctx&);
+void SignOutEverywherePost(Ctx&);
+void AccountPage(Ctx&);
+void PasswordPost(Ctx&);
+void AcknowledgePage(Ctx&);
+void DocumentGet(Ctx&);
+void AcknowledgePost(Ctx&);
+void DashboardPage(Ctx&);
+void PeoplePage(Ctx&);
+void PersonPage(Ctx&);
+void PermissionPost(Ctx&);
+void ImportPage(Ctx&);
+void ImportOneRosterPost(Ctx&);
+void ImportEmployeesPost(Ctx&);
+void VersionsPage(Ctx&);
+void VersionPost(Ctx&);
+void CampaignsPage(Ctx&);
+void CampaignPost(Ctx&);
+void CampaignExportCsv(Ctx&);
+void CampaignExportXlsx(Ctx&);
+void CampaignCancelCsv(Ctx&);
+void RecordPage(Ctx&);
+void RemindPost(Ctx&);
+void AuditPage(Ctx&);
+void AccountsPage(Ctx&);
+void AccountCreatePost(Ctx&);
+void AccountRolesPost(Ctx&);
+void AccountDisablePost(Ctx&);
+// API (api.cc).
+void ApiSession(Ctx&);
+void ApiPeople(Ctx&);
+void ApiCampaigns(Ctx&);
+void ApiCompletion(Ctx&);
+void ApiAudit(Ctx&);
+void ApiAcknowledge(Ctx&);
+
+}  // namespace steward::portal

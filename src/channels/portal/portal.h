@@ -1,0 +1,75 @@
+// The governance portal: server-rendered pages and a JSON API over the store,
+// served by cpp-httplib's thread pool.
+//
+// Every route declares the roles that may use it (Routes()); the dispatcher
+// checks the session, the role and, for anything that changes state, the
+// CSRF token and the request's origin, before a handler runs. Pages work
+// without JavaScript; htmx and a small script improve them where present.
+// Responses carry a strict Content-Security-Policy, and pages for a signed-in
+// person are never cached.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "acknowledge/campaigns.h"
+#include "core/status.h"
+#include "identity/accounts.h"
+#include "identity/passwords.h"
+#include "identity/roles.h"
+#include "store/blobs.h"
+#include "store/database.h"
+
+namespace steward::portal {
+
+struct Options {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0: any free port (tests)
+  std::string data_dir;  // blobs, uploads
+  std::string static_dir;  // steward.css, portal.js
+  std::string htmx_path;   // htmx.min.js from npm; "" when absent
+  bool secure_cookies = true;  // false only behind plain HTTP off localhost
+  bool access_log = true;
+  int threads = 64;
+  size_t max_upload = 64u << 20;
+  acknowledge::ReminderOptions reminders;
+  std::string district_name = "Demo Unified School District";
+};
+
+// One entry of the route table, as the authorization matrix test sees it.
+struct RouteInfo {
+  std::string method;   // GET or POST
+  std::string pattern;  // "/campaigns/(\\d+)" — regex, ids are digits
+  std::string example;  // "/campaigns/1" — a concrete path for tests
+  identity::Roles roles;  // who may; empty set: anyone, signed in or not
+  bool api = false;       // JSON: 401/403 bodies, CSRF from a header
+};
+
+class Portal {
+ public:
+  // Ready to serve `db` (migrated). `policy` judges new passwords.
+  static core::Result<std::unique_ptr<Portal>> Create(
+      Options options, std::shared_ptr<store::Database> db,
+      std::shared_ptr<const identity::PasswordPolicy> policy);
+  ~Portal();
+  Portal(const Portal&) = delete;
+  Portal& operator=(const Portal&) = delete;
+
+  // Binds; returns the port (useful with port 0). Then Run() blocks until
+  // Stop() (from another thread or a signal handler's thread).
+  core::Result<int> Bind();
+  core::Status Run();
+  void Stop();
+
+  static const std::vector<RouteInfo>& Routes();
+
+  struct Impl;  // internal.h; handlers share it
+
+ private:
+  Portal() = default;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace steward::portal

@@ -1,0 +1,41 @@
+// Page rendering: logic-less mustache templates compiled into the binary
+// (templates/*.mustache), one layout around every page, and the small SVG
+// bar chart the dashboard draws without JavaScript. Thread-safe after
+// construction.
+#pragma once
+
+#include <kainjow/mustache.hpp>
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace steward::portal {
+
+using Data = kainjow::mustache::data;
+using List = kainjow::mustache::list;
+
+class View {
+ public:
+  View();
+  // Renders template `name` inside the layout. `data` carries "title".
+  std::string Render(const std::string& name, const Data& data) const;
+
+ private:
+  std::map<std::string, std::string> templates_;
+};
+
+struct Bar {
+  std::string label;
+  double percent = 0;  // 0..100
+  std::string caption;  // "41 of 52"
+};
+// A horizontal bar chart as inline SVG with a <title> and per-bar text, so a
+// screen reader reads it as the table beside it.
+std::string BarChartSvg(const std::string& title, const std::vector<Bar>& bars);
+
+// nlohmann's dump, replacing invalid UTF-8 instead of throwing.
+std::string Dump(const nlohmann::json& j);
+
+}  // namespace steward::portal

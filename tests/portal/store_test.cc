@@ -1,0 +1,554 @@
+// The governance modules over the store, on SQLite and PostgreSQL alike:
+// migrations, the audit chain, people imports, accounts and sessions, and
+// acknowledgement campaigns.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "acknowledge/campaigns.h"
+#include "audit/chain.h"
+#include "identity/accounts.h"
+#include "people/people.h"
+#include "store/migrations.h"
+#include "test_store.h"
+#include "test_util.h"
+
+namespace steward {
+namespace {
+
+using testing::StoreTest;
+using store::P;
+
+class Migrations : public StoreTest {};
+STEWARD_BOTH_BACKENDS(Migrations);
+
+TEST_P(Migrations, AreIdempotentAndRefuseANewerSchema) {
+  auto again = store::Migrate(*db_);
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_TRUE(again->applied.empty());
+  EXPECT_EQ(again->to, store::Migrations().back().version);
+  ASSERT_TRUE(db_->Exec("INSERT INTO schema_migrations (version, name, "
+                        "applied_at) VALUES (999, 'future', 'x')")
+                  .ok());
+  auto refused = store::Migrate(*db_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("newer than this Steward"),
+            std::string::npos);
+}
+
+TEST_P(Migrations, AFailedTransactionLeavesNothing) {
+  auto st = db_->Transact([](store::Conn& c) -> core::Status {
+    auto ins = c.Exec(
+        "INSERT INTO sites (source, source_id, name, kind, updated_at) "
+        "VALUES ('t', '1', 'Lost', 'school', 'now')");
+    if (!ins.ok()) return ins;
+    return core::Status::Invalid("changed my mind");
+  });
+  EXPECT_FALSE(st.ok());
+  auto rows = db_->Query("SELECT COUNT(*) FROM sites");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->front().Int(0), 0);
+}
+
+class AuditChain : public StoreTest {
+ protected:
+  void Add(int n) {
+    for (int i = 0; i < n; ++i) {
+      auto e = audit::Append(*db_, {.actor = "admin",
+                                    .action = "test.change",
+                                    .target = "thing/" + std::to_string(i),
+                                    .detail = R"({"n":1})",
+                                    .ip = "127.0.0.1"});
+      ASSERT_TRUE(e.ok()) << e.status().message();
+    }
+  }
+};
+STEWARD_BOTH_BACKENDS(AuditChain);
+
+TEST_P(AuditChain, IntactChainVerifies) {
+  Add(5);
+  auto v = audit::Verify(*db_);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->entries, 5);
+  EXPECT_FALSE(v->broken_seq.has_value());
+  EXPECT_EQ(v->head_hash.size(), 64u);
+}
+
+TEST_P(AuditChain, AnEditedEntryIsNamed) {
+  Add(5);
+  ASSERT_TRUE(db_->Exec("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").ok());
+  auto v = audit::Verify(*db_);
+  ASSERT_TRUE(v.ok());
+  ASSERT_TRUE(v->broken_seq.has_value());
+  EXPECT_EQ(*v->broken_seq, 3);
+  EXPECT_EQ(v->entries, 2);
+  EXPECT_NE(v->reason.find("edited"), std::string::npos);
+}
+
+TEST_P(AuditChain, ARehashedEditBreaksTheNextLink) {
+  Add(4);
+  auto list = audit::List(*db_, {.limit = 10});
+  ASSERT_TRUE(list.ok());
+  audit::Entry e = list->at(2);  // seq 2 (newest first)
+  ASSERT_EQ(e.seq, 2);
+  e.detail = R"({"n":2})";
+  std::string forged = audit::HashOf(e);
+  ASSERT_TRUE(db_->Exec("UPDATE audit_log SET detail = ?, hash = ? WHERE seq = 2",
+                        {P(e.detail), P(forged)})
+                  .ok());
+  auto v = audit::Verify(*db_);
+  ASSERT_TRUE(v.ok());
+  ASSERT_TRUE(v->broken_seq.has_value());
+  EXPECT_EQ(*v->broken_seq, 3);
+}
+
+TEST_P(AuditChain, ADeletedEntryIsNamed) {
+  Add(5);
+  ASSERT_TRUE(db_->Exec("DELETE FROM audit_log WHERE seq = 2").ok());
+  auto v = audit::Verify(*db_);
+  ASSERT_TRUE(v.ok());
+  ASSERT_TRUE(v->broken_seq.has_value());
+  EXPECT_EQ(*v->broken_seq, 2);
+  EXPECT_NE(v->reason.find("missing"), std::string::npos);
+}
+
+TEST_P(AuditChain, ConcurrentWritersLeaveNoGapsOrForks) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([this] {
+      for (int i = 0; i < 20; ++i) {
+        auto e = audit::Append(*db_, {.actor = "w", .action = "test.concurrent",
+                                      .target = "x"});
+        EXPECT_TRUE(e.ok()) << e.status().message();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto v = audit::Verify(*db_);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->entries, 120);
+  EXPECT_FALSE(v->broken_seq.has_value()) << v->reason;
+}
+
+TEST_P(AuditChain, ListFilters) {
+  Add(3);
+  ASSERT_TRUE(audit::Append(*db_, {.actor = "bob", .action = "sign-in", .target = "account/bob"}).ok());
+  auto by_actor = audit::List(*db_, {.actor = "bob"});
+  ASSERT_TRUE(by_actor.ok());
+  ASSERT_EQ(by_actor->size(), 1u);
+  auto by_prefix = audit::List(*db_, {.action = "test."});
+  ASSERT_TRUE(by_prefix.ok());
+  EXPECT_EQ(by_prefix->size(), 3u);
+  auto by_text = audit::List(*db_, {.text = "thing/1"});
+  ASSERT_TRUE(by_text.ok());
+  EXPECT_EQ(by_text->size(), 1u);
+  auto page = audit::List(*db_, {.before_seq = 3, .limit = 10});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->size(), 2u);
+}
+
+class People : public StoreTest {
+ protected:
+  people::Actor actor_{"cli:test", ""};
+};
+STEWARD_BOTH_BACKENDS(People);
+
+TEST_P(People, OneRosterImportReportsBadRowsAndNeverStoresPasswords) {
+  std::string roster = testing::SourceDir() + "/tests/golden/roster";
+  auto r = people::ImportOneRoster(*db_, roster, actor_);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->created, 16);
+  EXPECT_GE(r->Rejected(), 1);  // the nameless row
+  for (const auto& i : r->issues) {
+    EXPECT_EQ(i.file, "users.csv");
+    EXPECT_GT(i.line, 1u);
+  }
+  // "hunter2" is Maria Garcia's roster password: nowhere in the store.
+  for (const char* table : {"people", "sites", "import_runs", "audit_log"}) {
+    auto rows = db_->Query(std::string("SELECT * FROM ") + table);
+    ASSERT_TRUE(rows.ok());
+    for (const auto& row : *rows) {
+      for (const auto& v : row.cols) {
+        EXPECT_EQ(v.value_or("").find("hunter2"), std::string::npos) << table;
+      }
+    }
+  }
+  auto students = people::Count(*db_, {.kind = "student"});
+  ASSERT_TRUE(students.ok());
+  EXPECT_GT(*students, 0);
+  auto maria = people::Find(*db_, {.text = "Maria Garcia"});
+  ASSERT_TRUE(maria.ok());
+  ASSERT_EQ(maria->size(), 1u);
+  EXPECT_EQ(maria->front().site_name, "Lincoln Elementary");
+  EXPECT_EQ(maria->front().grade, "04");
+  EXPECT_EQ(maria->front().publish_permission, "none");
+}
+
+TEST_P(People, ReimportUpdatesAndMarksTheDeparted) {
+  std::string roster = testing::SourceDir() + "/tests/golden/roster";
+  ASSERT_TRUE(people::ImportOneRoster(*db_, roster, actor_).ok());
+  // The same export without Maria Garcia (stu-1).
+  std::string users = testing::ReadAll(roster + "/users.csv");
+  std::string kept;
+  size_t at = 0;
+  while (at < users.size()) {
+    size_t end = users.find('\n', at);
+    if (end == std::string::npos) end = users.size();
+    std::string line = users.substr(at, end - at);
+    if (line.rfind("stu-1,", 0) != 0) kept += line + "\n";
+    at = end + 1;
+  }
+  std::filesystem::create_directories(dir_ / "roster2");
+  for (const char* f : {"manifest.csv", "orgs.csv"}) {
+    std::filesystem::copy_file(roster + "/" + f, dir_ / "roster2" / f);
+  }
+  Write("roster2/users.csv", kept);
+  auto r = people::ImportOneRoster(*db_, (dir_ / "roster2").string(), actor_);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->created, 0);
+  EXPECT_EQ(r->updated, 15);
+  EXPECT_EQ(r->departed, 1);
+  auto gone = people::Find(*db_, {.text = "Maria Garcia", .status = "departed"});
+  ASSERT_TRUE(gone.ok());
+  EXPECT_EQ(gone->size(), 1u);
+  auto audits = audit::List(*db_, {.action = "people.import"});
+  ASSERT_TRUE(audits.ok());
+  EXPECT_EQ(audits->size(), 2u);
+}
+
+TEST_P(People, EmployeesCsvValidatesRowByRow) {
+  std::string csv =
+      "id,given_name,family_name,email,site,job_role,supervisor,status\n"
+      "E1,Ada,Lovelace,ada@example-usd.org,Lincoln Elementary,teacher,E3,active\n"
+      "E2,,Nameless,x@example-usd.org,Lincoln Elementary,teacher,,active\n"
+      "E3,Grace,Hopper,not-an-address,District Office,principal,,active\n"
+      "E1,Ada,Again,ada2@example-usd.org,Lincoln Elementary,teacher,,active\n"
+      "E4,Alan,Turing,alan@example-usd.org,Cedar Elementary,aide,,retired\n"
+      "E5,Katherine,Johnson,kj@example-usd.org,Cedar Elementary,teacher,E9,leave\n";
+  auto r = people::ImportEmployeesCsv(*db_, csv, "staff.csv", actor_);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->created, 3);  // E1, E3 (without e-mail), E5
+  std::vector<std::string> seen;
+  for (const auto& i : r->issues) seen.push_back(i.ToString());
+  auto has = [&](const std::string& s) {
+    for (const auto& x : seen) {
+      if (x.find(s) != std::string::npos) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(has("staff.csv:3: no given or family name")) << ::testing::PrintToString(seen);
+  EXPECT_TRUE(has("staff.csv:4: e-mail 'not-an-address'"));
+  EXPECT_TRUE(has("staff.csv:5: duplicate id 'E1'"));
+  EXPECT_TRUE(has("staff.csv:6: status 'retired'"));
+  EXPECT_TRUE(has("supervisor 'E9' is not in the file"));
+  auto kj = people::Find(*db_, {.text = "Katherine", .status = ""});
+  ASSERT_TRUE(kj.ok());
+  ASSERT_EQ(kj->size(), 1u);
+  EXPECT_EQ(kj->front().status, "inactive");
+  EXPECT_EQ(kj->front().site_name, "Cedar Elementary");
+  auto missing = people::ImportEmployeesCsv(*db_, "name,mail\nx,y\n", "bad.csv", actor_);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("bad.csv:1: missing column 'id'"),
+            std::string::npos);
+}
+
+TEST_P(People, PublishingPermissionIsForStudentsAndAudited) {
+  ASSERT_TRUE(people::ImportOneRoster(*db_, testing::SourceDir() + "/tests/golden/roster", actor_).ok());
+  auto maria = people::Find(*db_, {.text = "Maria Garcia"});
+  ASSERT_TRUE(maria.ok() && maria->size() == 1);
+  EXPECT_FALSE(people::SetPublishPermission(*db_, maria->front().id, "everything", actor_).ok());
+  ASSERT_TRUE(people::SetPublishPermission(*db_, maria->front().id, "limited", actor_).ok());
+  EXPECT_EQ(people::Get(*db_, maria->front().id)->publish_permission, "limited");
+  auto teachers = people::Find(*db_, {.kind = "employee", .limit = 1});
+  ASSERT_TRUE(teachers.ok() && !teachers->empty());
+  EXPECT_FALSE(people::SetPublishPermission(*db_, teachers->front().id, "full", actor_).ok());
+  auto a = audit::List(*db_, {.action = "people.permission"});
+  ASSERT_TRUE(a.ok());
+  ASSERT_EQ(a->size(), 1u);
+  EXPECT_NE(a->front().detail.find("\"to\":\"limited\""), std::string::npos);
+}
+
+class Accounts : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    if (IsSkipped()) return;
+    std::string list = Write("blocklist.txt", "password 100\nqwerty123! 5\nSummer2026! 3\n");
+    auto p = identity::PasswordPolicy::Load(list);
+    ASSERT_TRUE(p.ok()) << p.status().message();
+    policy_ = *p;
+  }
+  identity::Account Make(const std::string& user, identity::Roles roles = {}) {
+    auto a = identity::CreateAccount(*db_, *policy_,
+                                     {.username = user,
+                                      .display_name = "Test " + user,
+                                      .password = "Tr4ffic-Lights&Owls",
+                                      .roles = roles},
+                                     {"cli:test", ""});
+    EXPECT_TRUE(a.ok()) << a.status().message();
+    return a.ok() ? *a : identity::Account{};
+  }
+  std::shared_ptr<const identity::PasswordPolicy> policy_;
+  identity::Throttle throttle_;
+  identity::Client client_{"10.0.0.9", "test-agent"};
+};
+STEWARD_BOTH_BACKENDS(Accounts);
+
+TEST_P(Accounts, PasswordRulesFollowN4AndTheBlockList) {
+  auto check = [&](const std::string& pw) {
+    return policy_->Check(pw, "jsmith", "Jane Smith");
+  };
+  EXPECT_NE(check("Ab1!").message().find("N.4"), std::string::npos);
+  EXPECT_FALSE(check("abcdefgh1").ok());     // no symbol
+  EXPECT_FALSE(check("abcdefgh!").ok());     // no digit
+  EXPECT_FALSE(check("12345678!").ok());     // no letter
+  EXPECT_NE(check("Summer2026!").message().find("common"), std::string::npos);
+  EXPECT_NE(check("jsmith-2026!").message().find("user name"), std::string::npos);
+  EXPECT_NE(check("Smith#2026x").message().find("name"), std::string::npos);
+  EXPECT_TRUE(check("Tr4ffic-Lights&Owls").ok());
+}
+
+TEST_P(Accounts, TheSharedBlockListIsEnforced) {
+  std::string corpus = testing::Corpus("zxcvbn");
+  STEWARD_SKIP_IF_EMPTY(corpus, "zxcvbn");
+  auto p = identity::PasswordPolicy::Load(corpus + "/passwords.txt");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_GT((*p)->blocklist_size(), 40000u);
+  // "p@ssw0rd" is in the list; it passes N.4's letters, digits and symbols.
+  EXPECT_NE((*p)->Check("p@ssw0rd", "x", "X").message().find("common"), std::string::npos);
+}
+
+TEST_P(Accounts, CracklibRejectsDictionaryWords) {
+  auto p = identity::PasswordPolicy::Load("", "");
+  if (!p.ok()) GTEST_SKIP() << "skipped: " << p.status().message();
+  auto st = (*p)->Check("Dictionary1!", "x", "X");
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("too easy"), std::string::npos) << st.message();
+}
+
+TEST_P(Accounts, PasswordsAreArgon2idAndSessionsStoreOnlyHashes) {
+  Make("jdoe");
+  auto rows = db_->Query("SELECT password_hash FROM accounts WHERE username = 'jdoe'");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->front().Text(0).rfind("$argon2id$", 0), 0u);
+  auto s = identity::SignIn(*db_, throttle_, "jdoe", "Tr4ffic-Lights&Owls", client_);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  auto stored = db_->Query("SELECT token_hash FROM sessions");
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_NE(stored->front().Text(0), s->token);
+  auto again = identity::Authenticate(*db_, s->token);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->account.username, "jdoe");
+  EXPECT_EQ(again->csrf, s->csrf);
+  EXPECT_FALSE(identity::Authenticate(*db_, "forged-token").ok());
+}
+
+TEST_P(Accounts, FiveWrongPasswordsLockTheAccount) {
+  Make("jdoe");
+  for (int i = 0; i < 5; ++i) {
+    auto s = identity::SignIn(*db_, throttle_, "jdoe", "wrong", client_);
+    ASSERT_FALSE(s.ok());
+  }
+  auto locked = identity::SignIn(*db_, throttle_, "jdoe", "Tr4ffic-Lights&Owls", client_);
+  ASSERT_FALSE(locked.ok());
+  EXPECT_NE(locked.status().message().find("locked"), std::string::npos);
+  auto entries = audit::List(*db_, {.action = "sign-in"});
+  ASSERT_TRUE(entries.ok());
+  int failed = 0, lock = 0;
+  for (const auto& e : *entries) {
+    failed += e.action == "sign-in.failed";
+    lock += e.action == "sign-in.locked";
+  }
+  EXPECT_EQ(lock, 1);
+  EXPECT_EQ(failed, 5);  // four wrong, then the attempt while locked
+}
+
+TEST_P(Accounts, TheAddressThrottleStopsSprayingAcrossNames) {
+  identity::Throttle tight(3, std::chrono::minutes(10));
+  for (int i = 0; i < 3; ++i) {
+    (void)identity::SignIn(*db_, tight, "user" + std::to_string(i), "x", client_);
+  }
+  auto s = identity::SignIn(*db_, tight, "anyone", "x", client_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), core::Code::kLimit);
+  // Another address is not affected.
+  EXPECT_TRUE(tight.Allowed("10.0.0.10"));
+}
+
+TEST_P(Accounts, SignOutEverywhereAndPasswordChangeEndSessions) {
+  auto a = Make("jdoe");
+  auto s1 = identity::SignIn(*db_, throttle_, "jdoe", "Tr4ffic-Lights&Owls", client_);
+  auto s2 = identity::SignIn(*db_, throttle_, "jdoe", "Tr4ffic-Lights&Owls", client_);
+  ASSERT_TRUE(s1.ok() && s2.ok());
+  ASSERT_TRUE(identity::ChangePassword(*db_, *policy_, *s1, "Tr4ffic-Lights&Owls",
+                                       "N3w-Harbour*Lamps", {"jdoe", ""})
+                  .ok());
+  EXPECT_TRUE(identity::Authenticate(*db_, s1->token).ok());
+  EXPECT_FALSE(identity::Authenticate(*db_, s2->token).ok());
+  ASSERT_TRUE(identity::SignOutEverywhere(*db_, a.id, {"jdoe", ""}).ok());
+  EXPECT_FALSE(identity::Authenticate(*db_, s1->token).ok());
+}
+
+TEST_P(Accounts, AnExpiredSessionIsRefused) {
+  Make("jdoe");
+  auto s = identity::SignIn(*db_, throttle_, "jdoe", "Tr4ffic-Lights&Owls", client_);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(db_->Exec("UPDATE sessions SET expires_at = '2000-01-01T00:00:00Z'").ok());
+  EXPECT_FALSE(identity::Authenticate(*db_, s->token).ok());
+}
+
+TEST_P(Accounts, RolesAreStoredAndAudited) {
+  auto a = Make("jdoe", {identity::Role::kAuditor});
+  EXPECT_TRUE(a.roles.Has(identity::Role::kAuditor));
+  EXPECT_TRUE(a.roles.Has(identity::Role::kEmployee));
+  ASSERT_TRUE(identity::SetRoles(*db_, a.id, {identity::Role::kSupervisor}, {"admin", ""}).ok());
+  auto b = identity::GetAccount(*db_, a.id);
+  ASSERT_TRUE(b.ok());
+  EXPECT_FALSE(b->roles.Has(identity::Role::kAuditor));
+  EXPECT_TRUE(b->roles.Has(identity::Role::kSupervisor));
+  auto e = audit::List(*db_, {.action = "account.roles"});
+  ASSERT_TRUE(e.ok() && e->size() == 1);
+}
+
+class Campaigns : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    if (IsSkipped()) return;
+    std::string csv =
+        "id,given_name,family_name,email,site,job_role\n"
+        "E1,Ada,Lovelace,ada@example-usd.org,Lincoln Elementary,teacher\n"
+        "E2,Grace,Hopper,grace@example-usd.org,Lincoln Elementary,teacher\n"
+        "E3,Alan,Turing,alan@example-usd.org,Cedar Elementary,aide\n";
+    ASSERT_TRUE(people::ImportEmployeesCsv(*db_, csv, "staff.csv", {"cli:test", ""}).ok());
+    blobs_ = std::make_unique<store::Blobs>((dir_ / "blobs").string());
+    auto v = acknowledge::AddVersion(*db_, *blobs_, "Regulation 2026", "reg.txt",
+                                     "Employees shall use technology well.\n",
+                                     {"admin", ""});
+    ASSERT_TRUE(v.ok()) << v.status().message();
+    version_ = *v;
+    acknowledge::Campaign c;
+    c.title = "Annual 2026";
+    c.version_id = v->id;
+    c.opens_on = acknowledge::AddDays(acknowledge::Today(), -1);
+    c.due_on = acknowledge::AddDays(acknowledge::Today(), 7);
+    auto made = acknowledge::CreateCampaign(*db_, c, {"admin", ""});
+    ASSERT_TRUE(made.ok()) << made.status().message();
+    campaign_ = *made;
+    for (const char* name : {"Ada", "Grace", "Alan"}) {
+      ids_.push_back(people::Find(*db_, {.text = name})->front().id);
+    }
+  }
+  std::unique_ptr<store::Blobs> blobs_;
+  acknowledge::Version version_;
+  acknowledge::Campaign campaign_;
+  std::vector<int64_t> ids_;
+};
+STEWARD_BOTH_BACKENDS(Campaigns);
+
+TEST_P(Campaigns, VersionsAreStoredByHashAndJudgedByContent) {
+  EXPECT_EQ(version_.content_type, "text/plain");
+  auto back = blobs_->Get(version_.sha256, 1 << 20);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, "Employees shall use technology well.\n");
+  auto pdf = acknowledge::AddVersion(*db_, *blobs_, "PDF", "reg.pdf", "%PDF-1.4\n...", {"admin", ""});
+  ASSERT_TRUE(pdf.ok());
+  EXPECT_EQ(pdf->content_type, "application/pdf");
+  auto bad = acknowledge::AddVersion(*db_, *blobs_, "Bin", "reg.pdf",
+                                     std::string("\x00\xff\xfe\x01", 4), {"admin", ""});
+  EXPECT_FALSE(bad.ok());
+}
+
+TEST_P(Campaigns, AcknowledgingNeedsTheDocumentOpenedAndRecordsEvidence) {
+  acknowledge::Evidence ev{"10.1.2.3", "Mozilla/5.0 test"};
+  auto early = acknowledge::Acknowledge(*db_, campaign_.id, ids_[0], ev, "ada");
+  ASSERT_FALSE(early.ok());
+  EXPECT_NE(early.message().find("Open and read"), std::string::npos);
+  ASSERT_TRUE(acknowledge::RecordOpen(*db_, campaign_.id, ids_[0]).ok());
+  ASSERT_TRUE(acknowledge::Acknowledge(*db_, campaign_.id, ids_[0], ev, "ada").ok());
+  ASSERT_TRUE(acknowledge::Acknowledge(*db_, campaign_.id, ids_[0], ev, "ada").ok());  // idempotent
+  auto rows = db_->Query("SELECT version_sha256, ip, user_agent FROM acknowledgements");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->front().Text(0), version_.sha256);
+  EXPECT_EQ(rows->front().Text(1), "10.1.2.3");
+  EXPECT_EQ(rows->front().Text(2), "Mozilla/5.0 test");
+  auto c = acknowledge::CompletionOf(*db_, campaign_);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->overall.done, 1);
+  EXPECT_EQ(c->overall.total, 3);
+  ASSERT_EQ(c->by_site.size(), 2u);
+  EXPECT_EQ(c->by_site[1].label, "Lincoln Elementary");
+  EXPECT_EQ(c->by_site[1].done, 1);
+  EXPECT_EQ(c->by_site[1].total, 2);
+}
+
+TEST_P(Campaigns, AudienceBySiteOrRole) {
+  acknowledge::Campaign c = campaign_;
+  c.audience = acknowledge::Audience::kJobRole;
+  c.audience_value = "aide";
+  auto aides = acknowledge::CreateCampaign(*db_, c, {"admin", ""});
+  ASSERT_TRUE(aides.ok());
+  auto done = acknowledge::CompletionOf(*db_, *aides);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->overall.total, 1);
+  auto ada = acknowledge::AssignmentsFor(*db_, ids_[0], acknowledge::Today());
+  ASSERT_TRUE(ada.ok());
+  EXPECT_EQ(ada->size(), 1u);  // not an aide
+  auto alan = acknowledge::AssignmentsFor(*db_, ids_[2], acknowledge::Today());
+  ASSERT_TRUE(alan.ok());
+  EXPECT_EQ(alan->size(), 2u);
+}
+
+TEST_P(Campaigns, ExportsAndTheCancellationList) {
+  ASSERT_TRUE(acknowledge::RecordOpen(*db_, campaign_.id, ids_[1]).ok());
+  ASSERT_TRUE(acknowledge::Acknowledge(*db_, campaign_.id, ids_[1], {"10.0.0.1", "ua"}, "grace").ok());
+  auto csv = acknowledge::CompletionCsv(*db_, campaign_);
+  ASSERT_TRUE(csv.ok());
+  EXPECT_EQ(csv->rfind("employee_id,name,email,site,job_role,opened_at,acknowledged_at", 0), 0u);
+  EXPECT_NE(csv->find("\"E2\",\"Grace Hopper\""), std::string::npos);
+  auto xlsx = acknowledge::CompletionXlsx(*db_, campaign_);
+  ASSERT_TRUE(xlsx.ok()) << xlsx.status().message();
+  EXPECT_EQ(xlsx->substr(0, 2), "PK");
+  EXPECT_GT(xlsx->size(), 3000u);
+  // Before the due date there is no cancellation list.
+  EXPECT_FALSE(acknowledge::CancellationCsv(*db_, campaign_).ok());
+  acknowledge::Campaign past = campaign_;
+  past.due_on = acknowledge::AddDays(acknowledge::Today(), -1);
+  auto cancel = acknowledge::CancellationCsv(*db_, past);
+  ASSERT_TRUE(cancel.ok());
+  EXPECT_NE(cancel->find("Ada Lovelace"), std::string::npos);
+  EXPECT_NE(cancel->find("Alan Turing"), std::string::npos);
+  EXPECT_EQ(cancel->find("Grace Hopper"), std::string::npos);
+}
+
+TEST_P(Campaigns, RemindersGoThroughSendmailOnceADay) {
+  std::string outbox = (dir_ / "outbox").string();
+  std::string fake = Write("sendmail", "#!/bin/sh\ncat >> " + outbox + "\necho '--end--' >> " + outbox + "\n");
+  std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
+  acknowledge::ReminderOptions o;
+  o.sendmail = fake;
+  o.from = "its@example-usd.org";
+  o.today = acknowledge::AddDays(campaign_.due_on, -7);  // a reminder day
+  auto r = acknowledge::SendReminders(*db_, o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->sent, 3);
+  EXPECT_EQ(r->failed, 0);
+  auto again = acknowledge::SendReminders(*db_, o);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->sent, 0);  // already sent today
+  std::string mail = testing::ReadAll(outbox);
+  EXPECT_NE(mail.find("To: ada@example-usd.org"), std::string::npos);
+  EXPECT_NE(mail.find("Subject: Please acknowledge: Annual 2026"), std::string::npos);
+  EXPECT_NE(mail.find("(section Q)"), std::string::npos);
+  o.today = acknowledge::AddDays(campaign_.due_on, -5);  // not a reminder day
+  auto none = acknowledge::SendReminders(*db_, o);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->sent, 0);
+}
+
+}  // namespace
+}  // namespace steward
