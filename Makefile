@@ -6,7 +6,7 @@ JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 DEMO      ?= $(BUILD)/demo
 
-.PHONY: all deps build run test test-asan fuzz fuzz-smoke bench bench-documents format tidy clean
+.PHONY: all deps build run demo-scan web test fuzz fuzz-smoke bench bench-documents format tidy clean
 
 all: build
 
@@ -17,24 +17,40 @@ build: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# Until the portal exists: generate a demo Maildir and scan it.
+# A demo district in $(DEMO): a generated OneRoster export (names from the
+# shared census lists when present), loaded into SQLite with a regulation,
+# a campaign and two accounts; then the portal, until Ctrl-C.
+LISTEN    ?= 127.0.0.1:8080
+NAMES     ?= $(wildcard ../shared/corpora/zxcvbn)
+BLOCKLIST ?= $(wildcard ../shared/corpora/zxcvbn/passwords.txt)
 run: build
+	@$(MAKE) --no-print-directory web || echo "(htmx unavailable: the portal works without it)"
+	@$(BUILD)/steward-corpus --roster $(DEMO)/roster --students 3000 --employees 200 --seed 7 \
+	  $(if $(NAMES),--names $(NAMES)) >/dev/null
+	@$(BUILD)/steward demo --data $(DEMO)/data --roster $(DEMO)/roster
+	@echo; echo "Portal: http://$(LISTEN)/  (Ctrl-C stops it)"
+	@$(BUILD)/steward serve --data $(DEMO)/data --listen $(LISTEN) --quiet \
+	  $(if $(BLOCKLIST),--password-blocklist $(BLOCKLIST))
+
+# The scanning demo of the inspection engine: a generated Maildir, scanned.
+demo-scan: build
 	@$(BUILD)/steward-corpus --maildir $(DEMO)/mail --messages 300 --seed 7 --roster $(DEMO)/roster
 	@$(BUILD)/steward scan --roster $(DEMO)/roster $(DEMO)/mail; \
 	  rc=$$?; [ $$rc -le 1 ] || exit $$rc; \
 	  echo; echo "Scanned the demo mailbox in $(DEMO)/mail (exit $$rc: 1 means findings)."
 
+# Starts PostgreSQL and slapd on loopback, runs every test (the portal's on
+# SQLite and PostgreSQL, the browser test in Chromium), then the unit tests
+# again under AddressSanitizer and UBSan.
 test: build
 	@scripts/deps.sh test
-	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
-	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory web
+	@scripts/test.sh $(BUILD) $(ASAN) $(JOBS)
 
-# Unit and golden tests again under AddressSanitizer and UBSan.
-test-asan:
-	@cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DSTEWARD_SANITIZE=ON >/dev/null
-	@cmake --build $(ASAN) -j $(JOBS) --target unit_tests corpora_tests
-	@cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	  ctest --output-on-failure -j $(JOBS) -L unit
+# The portal's front-end assets (htmx) and browser-test driver, from npm.
+web:
+	@[ -d web/node_modules/htmx.org ] && [ -d web/node_modules/playwright-core ] || \
+	  (cd web && npm ci --no-audit --no-fund --loglevel=error)
 
 fuzz:
 	@scripts/deps.sh test

@@ -11,9 +11,11 @@ want=(cmake make g++ pkg-config
       cracklib-runtime libxlsxwriter-dev libcpp-httplib-dev
       libkainjow-mustache-dev)
 case "${1:-build}" in
-  test) want+=(clang-14 libclang-rt-14-dev) ;;
+  test) want+=(clang-14 libclang-rt-14-dev postgresql slapd ldap-utils chromium) ;;
   bench) want+=(clang-14 ripgrep yara clamav libbenchmark-dev python3 poppler-utils) ;;
 esac
+# The browser test and htmx come from npm.
+if [ "${1:-build}" = test ] && ! command -v npm >/dev/null; then want+=(nodejs npm); fi
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -69,6 +69,7 @@ Data VersionData(const ack::Version& v) {
                 : v.content_type == "text/html"     ? "HTML"
                                                      : "Text");
   d.set("sha256", v.sha256);
+  d.set("is_pdf", v.content_type == "application/pdf");
   d.set("size", fmt::format("{:.1f} KB", v.size / 1024.0));
   d.set("uploaded_at", v.uploaded_at);
   d.set("uploaded_by", v.uploaded_by);
@@ -242,9 +243,16 @@ void DocumentGet(Ctx& c) {
     }
     (void)ack::RecordOpen(*c.app.db, x.campaign.id, a.person_id);
     // Uploaded HTML runs in a sandbox: no scripts, no forms, no same-origin.
-    c.res.set_header("Content-Security-Policy",
-                     "sandbox; default-src 'none'; img-src data:; style-src "
-                     "'unsafe-inline'; frame-ancestors 'self'");
+    // (A sandboxed PDF would not display; a PDF runs no script of ours.)
+    c.res.headers.erase("Content-Security-Policy");
+    if (x.version.content_type != "application/pdf") {
+      c.res.set_header("Content-Security-Policy",
+                       "sandbox; default-src 'none'; img-src data:; style-src "
+                       "'unsafe-inline'; frame-ancestors 'self'");
+    } else {
+      c.res.set_header("Content-Security-Policy",
+                       "default-src 'none'; frame-ancestors 'self'");
+    }
     c.res.set_header("Content-Disposition",
                      "inline; filename=\"" + x.version.filename + "\"");
     std::string type = x.version.content_type;

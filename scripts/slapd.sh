@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# A private OpenLDAP server on loopback for the tests, loaded with LDIF.
+#   scripts/slapd.sh start DIR PORT LDIF   prints the URL
+#   scripts/slapd.sh stop  DIR
+# Suffix dc=example-usd,dc=org; manager cn=admin,dc=example-usd,dc=org with
+# the password in DIR/admin.pw.
+set -euo pipefail
+cmd=${1:?start or stop}
+dir=${2:-/tmp/steward-slapd}
+port=${3:-55389}
+ldif=${4:-}
+case "$cmd" in
+  start)
+    [ -f "$dir/slapd.pid" ] && kill "$(cat "$dir/slapd.pid")" 2>/dev/null || true
+    rm -rf "$dir"; mkdir -p "$dir/db"
+    echo "test-only-$RANDOM$RANDOM" > "$dir/admin.pw"
+    cat > "$dir/slapd.conf" <<CONF
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb
+pidfile $dir/slapd.pid
+database mdb
+maxsize 10485760
+suffix "dc=example-usd,dc=org"
+rootdn "cn=admin,dc=example-usd,dc=org"
+rootpw $(cat "$dir/admin.pw")
+directory $dir/db
+access to * by * read
+CONF
+    if [ -n "$ldif" ]; then slapadd -q -f "$dir/slapd.conf" -l "$ldif" >"$dir/slapadd.log" 2>&1 || { cat "$dir/slapadd.log" >&2; exit 1; }; fi
+    slapd -f "$dir/slapd.conf" -h "ldap://127.0.0.1:$port/" 2>"$dir/slapd.log" || { cat "$dir/slapd.log" >&2; exit 1; }
+    for _ in $(seq 50); do [ -f "$dir/slapd.pid" ] && break; sleep 0.1; done
+    echo "ldap://127.0.0.1:$port"
+    ;;
+  stop)
+    [ -f "$dir/slapd.pid" ] && kill "$(cat "$dir/slapd.pid")" 2>/dev/null || true
+    rm -rf "$dir"
+    ;;
+  *) echo "slapd.sh: start or stop" >&2; exit 2 ;;
+esac

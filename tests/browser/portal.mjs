@@ -1,0 +1,184 @@
+// The portal's main paths in a real browser (Debian's Chromium driven by
+// playwright-core): an administrator signs in, imports a roster, stores the
+// regulation, creates an employee's account and opens a campaign; the
+// employee signs in, opens the regulation and acknowledges it; the
+// administrator sees the dashboard move and exports CSV and XLSX.
+// Screenshots of each step go to $SCREENSHOTS.
+//
+// Usage: node portal.mjs  (env: STEWARD_BIN, STEWARD_CORPUS_BIN, SCREENSHOTS)
+// Exit 77 (skipped) when Chromium or playwright-core is absent, unless
+// STEWARD_REQUIRE_BROWSER is set.
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const source = join(here, '..', '..');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const require = createRequire(join(source, 'web', 'package.json'));
+const skip = (why) => {
+  if (process.env.STEWARD_REQUIRE_BROWSER) { console.error(`FAIL: ${why}`); process.exit(1); }
+  console.log(`skipped: ${why}`); process.exit(77);
+};
+if (!existsSync(chromiumPath)) skip(`no Chromium at ${chromiumPath} (apt-get install chromium)`);
+let chromium;
+try { ({ chromium } = require('playwright-core')); } catch { skip('playwright-core is not installed (make web)'); }
+
+const steward = process.env.STEWARD_BIN;
+const corpus = process.env.STEWARD_CORPUS_BIN;
+const shots = process.env.SCREENSHOTS || join(tmpdir(), 'steward-screenshots');
+mkdirSync(shots, { recursive: true });
+const work = mkdtempSync(join(tmpdir(), 'steward-browser-'));
+const data = join(work, 'data');
+const adminPassword = 'Harbour-Lamps-42!';
+const employeePassword = 'Quiet-Orchard-77#';
+
+function check(ok, what) {
+  if (!ok) throw new Error(what);
+  console.log(`ok - ${what}`);
+}
+
+// A roster, zipped as a district would upload it.
+execFileSync(corpus, ['--roster', join(work, 'roster'), '--students', '300', '--employees', '40', '--seed', '3']);
+execFileSync('python3', ['-c', `import zipfile,os,sys
+d=sys.argv[1]
+with zipfile.ZipFile(sys.argv[2],'w') as z:
+  [z.write(os.path.join(d,f), f) for f in sorted(os.listdir(d))]`, join(work, 'roster'), join(work, 'roster.zip')]);
+const users = readFileSync(join(work, 'roster', 'users.csv'), 'utf8').split('\n');
+const teacher = users.find((l) => l.includes(',teacher,')).split(',');
+const teacherName = `${teacher[8]} ${teacher[9]}`;
+const teacherEmail = teacher[12];
+writeFileSync(join(work, 'regulation.html'),
+  '<!doctype html><html lang="en"><body><h1>Employee Use of Technology</h1>' +
+  '<p>E.2 Confidential student records are never sent outside the District unencrypted.</p></body></html>');
+
+execFileSync(steward, ['admin', 'create-user', 'admin', '--name', 'Avery Admin', '--role', 'its-admin',
+  '--role', 'designee', '--data', data, '--cracklib', 'off'], { input: adminPassword + '\n' });
+
+const server = spawn(steward, ['serve', '--data', data, '--listen', '127.0.0.1:0', '--quiet'],
+  { stdio: ['ignore', 'pipe', 'inherit'] });
+const base = await new Promise((resolve, reject) => {
+  let out = '';
+  server.stdout.on('data', (b) => {
+    out += b;
+    const m = out.match(/on (http:\/\/127\.0\.0\.1:\d+)\//);
+    if (m) resolve(m[1]);
+  });
+  server.on('exit', (code) => reject(new Error(`steward serve exited ${code}`)));
+  setTimeout(() => reject(new Error('steward serve did not start')), 15000);
+});
+
+const browser = await chromium.launch({
+  executablePath: chromiumPath,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let page;
+let failed = false;
+try {
+  const admin = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  page = await admin.newPage();
+  await page.goto(base + '/dashboard');
+  check(page.url().includes('/sign-in?next='), 'an anonymous visit goes to sign-in');
+  await page.screenshot({ path: join(shots, '01-sign-in.png') });
+  await page.fill('#username', 'admin');
+  await page.fill('#password', 'not it');
+  await page.click('button[type=submit]');
+  check(await page.isVisible('text=The user name or password is wrong.'), 'a wrong password is told plainly');
+  await page.fill('#password', adminPassword);
+  await page.click('button[type=submit]');
+  await page.waitForURL(base + '/dashboard');
+  check(true, 'the administrator signs in and lands where they were going');
+
+  // Accessibility basics on every page the administrator sees.
+  for (const path of ['/', '/dashboard', '/people', '/import', '/versions', '/campaigns', '/accounts', '/audit', '/account']) {
+    await page.goto(base + path);
+    const unlabelled = await page.$$eval('input:not([type=hidden]), select', (els) =>
+      els.filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map((e) => e.name));
+    check(unlabelled.length === 0, `${path}: every field has a label${unlabelled.length ? ' (missing: ' + unlabelled + ')' : ''}`);
+    check(await page.$eval('html', (h) => h.lang) === 'en', `${path}: the page declares its language`);
+  }
+
+  await page.goto(base + '/import');
+  await page.setInputFiles('#roster', join(work, 'roster.zip'));
+  await page.click('form[action="/import/oneroster"] button');
+  await page.waitForSelector('#import-report');
+  const summary = await page.textContent('#import-report .ok');
+  check(/340 people loaded/.test(summary), `the roster imports: "${summary.trim()}"`);
+  await page.screenshot({ path: join(shots, '02-import.png'), fullPage: true });
+
+  await page.goto(base + '/versions');
+  await page.fill('#title', 'Employee Use of Technology, 2026–27');
+  await page.setInputFiles('#document', join(work, 'regulation.html'));
+  await page.click('form[action="/versions"] button');
+  check(/Stored/.test(await page.textContent('.notice')), 'the regulation is stored with its hash');
+
+  await page.goto(base + '/accounts');
+  await page.fill('#username', 'teacher');
+  await page.fill('#display_name', teacherName);
+  await page.fill('#email', teacherEmail);
+  await page.fill('#password', employeePassword);
+  await page.click('form[action="/accounts"] button[type=submit]');
+  check(/linked to the directory/.test(await page.textContent('.notice')), `an account for ${teacherName} is linked to the directory`);
+
+  await page.goto(base + '/campaigns');
+  await page.fill('#c-title', 'Annual acknowledgement 2026–27');
+  await page.click('form[action="/campaigns"] button[type=submit]');
+  await page.waitForURL(/\/dashboard\?campaign=1/);
+  const before = Number(await page.textContent('#overall-done'));
+  check(before === 0, 'the campaign opens with nobody done');
+  await page.screenshot({ path: join(shots, '03-dashboard-before.png'), fullPage: true });
+
+  // The employee, in a browser of their own.
+  const employee = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const ep = await employee.newPage();
+  await ep.goto(base + '/');
+  await ep.fill('#username', 'teacher');
+  await ep.fill('#password', employeePassword);
+  await ep.click('button[type=submit]');
+  await ep.click('text=Read and acknowledge');
+  await ep.waitForURL(/\/acknowledge\/1$/);
+  await ep.waitForFunction(() => !document.querySelector('#acknowledge').disabled, null, { timeout: 10000 });
+  check(true, 'the acknowledge button is enabled once the regulation has loaded');
+  const frameText = await ep.frameLocator('#document-frame').locator('h1').textContent();
+  check(frameText === 'Employee Use of Technology', 'the regulation shows in the page');
+  await ep.screenshot({ path: join(shots, '04-acknowledge.png'), fullPage: true });
+  await ep.click('#acknowledge');
+  check(/Thank you/.test(await ep.textContent('.notice')), 'the employee is thanked');
+  check(await ep.isVisible('text=Acknowledged'), 'the home page shows it done');
+  await ep.screenshot({ path: join(shots, '05-employee-done.png'), fullPage: true });
+  const denied = await ep.goto(base + '/dashboard');
+  check(denied.status() === 403, 'the employee may not see the dashboard');
+
+  await page.goto(base + '/dashboard?campaign=1');
+  const after = Number(await page.textContent('#overall-done'));
+  check(after === 1, 'the dashboard moves to one acknowledgement');
+  await page.screenshot({ path: join(shots, '06-dashboard-after.png'), fullPage: true });
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.click('text=Export CSV')]);
+  const csvText = readFileSync(await csv.path(), 'utf8');
+  const row = csvText.split('\r\n').find((l) => l.includes(teacherName));
+  check(row && /\d{4}-\d\d-\d\dT/.test(row.split('","')[6]), 'the CSV export has the acknowledgement with its time');
+  const [xlsx] = await Promise.all([page.waitForEvent('download'), page.click('text=Export XLSX')]);
+  check(readFileSync(await xlsx.path()).subarray(0, 2).toString() === 'PK', 'the XLSX export is a workbook');
+
+  await page.goto(base + '/audit');
+  check(await page.isVisible('td:text("acknowledge")'), 'the acknowledgement is in the audit log');
+  await page.screenshot({ path: join(shots, '07-audit.png'), fullPage: true });
+} catch (e) {
+  failed = true;
+  console.error(`FAIL: ${e.message}`);
+  if (page) await page.screenshot({ path: join(shots, 'failure.png'), fullPage: true }).catch(() => {});
+} finally {
+  await browser.close();
+  server.kill('SIGTERM');
+}
+const verify = (() => {
+  try { return execFileSync(steward, ['audit', 'verify', '--data', data]).toString(); } catch (e) { failed = true; return e.stdout?.toString() || e.message; }
+})();
+console.log(verify.trim());
+rmSync(work, { recursive: true, force: true });
+console.log(`screenshots in ${shots}`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,330 @@
+// The portal over real HTTP, on SQLite and PostgreSQL: the role × endpoint
+// matrix, CSRF, sessions and cookies, and the acknowledgement path end to end.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "audit/chain.h"
+#include "channels/portal/portal.h"
+#include "identity/accounts.h"
+#include "people/people.h"
+#include "test_store.h"
+#include "test_util.h"
+
+namespace steward {
+namespace {
+
+using identity::Role;
+using identity::Roles;
+
+constexpr const char* kPassword = "Tr4ffic-Lights&Owls";
+
+struct Browser {
+  std::string cookie;  // "steward_session=…"
+  std::string csrf;
+};
+
+class PortalTest : public testing::StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    auto p = identity::PasswordPolicy::Load("", "off");
+    ASSERT_TRUE(p.ok());
+    policy_ = *p;
+    portal::Options o;
+    o.host = "127.0.0.1";
+    o.port = 0;
+    o.data_dir = dir_.string();
+    o.static_dir = testing::SourceDir() + "/web/static";
+    o.access_log = false;
+    o.threads = 8;
+    auto made = portal::Portal::Create(o, db_, policy_);
+    ASSERT_TRUE(made.ok());
+    portal_ = std::move(made).value();
+    auto port = portal_->Bind();
+    ASSERT_TRUE(port.ok());
+    port_ = *port;
+    server_ = std::thread([this] { (void)portal_->Run(); });
+  }
+  void TearDown() override {
+    if (portal_) portal_->Stop();
+    if (server_.joinable()) server_.join();
+    portal_.reset();
+    StoreTest::TearDown();
+  }
+
+  httplib::Client Client() const {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_follow_location(false);
+    return c;
+  }
+  identity::Account MakeAccount(const std::string& user, Roles roles,
+                                int64_t person_id = 0) {
+    auto a = identity::CreateAccount(*db_, *policy_,
+                                     {.username = user,
+                                      .display_name = "Test " + user,
+                                      .password = kPassword,
+                                      .person_id = person_id,
+                                      .roles = roles},
+                                     {"cli:test", ""});
+    EXPECT_TRUE(a.ok()) << a.status().message();
+    return a.ok() ? *a : identity::Account{};
+  }
+  Browser SignIn(const std::string& user, const std::string& password = kPassword) {
+    auto c = Client();
+    auto res = c.Post("/sign-in", httplib::Params{{"username", user}, {"password", password}});
+    Browser b;
+    if (!res || res->status != 303) return b;
+    std::string set = res->get_header_value("Set-Cookie");
+    b.cookie = set.substr(0, set.find(';'));
+    auto session = c.Get("/api/session", {{"Cookie", b.cookie}});
+    if (session && session->status == 200) {
+      b.csrf = nlohmann::json::parse(session->body)["csrf"];
+    }
+    return b;
+  }
+  httplib::Result Get(const Browser& b, const std::string& path) {
+    return Client().Get(path.c_str(), {{"Cookie", b.cookie}});
+  }
+  httplib::Result Post(const Browser& b, const std::string& path,
+                       httplib::Params form = {}, bool with_csrf = true,
+                       httplib::Headers extra = {}) {
+    if (with_csrf) form.emplace("csrf", b.csrf);
+    extra.emplace("Cookie", b.cookie);
+    return Client().Post(path.c_str(), extra, form);
+  }
+
+  std::shared_ptr<const identity::PasswordPolicy> policy_;
+  std::unique_ptr<portal::Portal> portal_;
+  std::thread server_;
+  int port_ = 0;
+};
+STEWARD_BOTH_BACKENDS(PortalTest);
+
+TEST_P(PortalTest, EveryRouteDeclaresItsRolesAndEveryDenialHolds) {
+  // Account 1 is a bystander that POSTs to /accounts/1/… act on.
+  MakeAccount("bystander", {});
+  struct Who {
+    std::string name;
+    Roles roles;
+  };
+  std::vector<Who> who;
+  for (Role r : identity::kAllRoles) {
+    who.push_back({std::string(identity::RoleName(r)), Roles{r}});
+  }
+  for (const auto& w : who) MakeAccount("as-" + w.name, w.roles);
+  int checked = 0, denied = 0;
+  for (const auto& w : who) {
+    Browser b;
+    for (const auto& route : portal::Portal::Routes()) {
+      // Signing out ends the session: sign in again after those routes.
+      if (b.cookie.empty()) b = SignIn("as-" + w.name);
+      ASSERT_FALSE(b.cookie.empty()) << w.name;
+      Roles effective = w.roles;
+      effective.Add(Role::kEmployee);
+      bool allowed = route.roles.bits() == 0 || effective.Intersects(route.roles);
+      auto res = route.method == "GET" ? Get(b, route.example) : Post(b, route.example);
+      ASSERT_TRUE(res) << route.example;
+      if (route.example.rfind("/sign-out", 0) == 0) b = Browser{};
+      std::string what = w.name + " " + route.method + " " + route.example;
+      if (allowed) {
+        EXPECT_NE(res->status, 403) << what << " should be allowed: " << res->body.substr(0, 300);
+        // (A POST to /sign-in without a password is a 401 of its own.)
+        if (route.example != "/sign-in") EXPECT_NE(res->status, 401) << what;
+      } else {
+        EXPECT_EQ(res->status, 403) << what << " should be denied";
+        ++denied;
+      }
+      ++checked;
+    }
+  }
+  // Nobody signed in: pages send to sign-in, the API answers 401.
+  for (const auto& route : portal::Portal::Routes()) {
+    if (route.roles.bits() == 0) continue;
+    auto c = Client();
+    auto res = route.method == "GET" ? c.Get(route.example.c_str())
+                                     : c.Post(route.example.c_str(), httplib::Params{});
+    ASSERT_TRUE(res);
+    if (route.api) {
+      EXPECT_EQ(res->status, 401) << route.example;
+    } else {
+      EXPECT_EQ(res->status, 303) << route.example;
+      EXPECT_EQ(res->get_header_value("Location").rfind("/sign-in", 0), 0u);
+    }
+  }
+  std::printf("authorization matrix: %d checks, %d denials\n", checked, denied);
+  EXPECT_GT(denied, 100);
+}
+
+TEST_P(PortalTest, StateChangesNeedTheSessionsCsrfTokenAndOurOrigin) {
+  MakeAccount("admin", {Role::kItsAdmin});
+  auto target = MakeAccount("target", {});
+  Browser b = SignIn("admin");
+  ASSERT_FALSE(b.csrf.empty());
+  std::string path = "/accounts/" + std::to_string(target.id) + "/roles";
+  httplib::Params form{{"role_auditor", "on"}};
+  auto none = Post(b, path, form, false);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 403);
+  auto wrong = Post(b, path, {{"role_auditor", "on"}, {"csrf", "guess"}}, false);
+  EXPECT_EQ(wrong->status, 403);
+  auto cross = Post(b, path, form, true, {{"Origin", "https://evil.example"}});
+  EXPECT_EQ(cross->status, 403);
+  auto fetch_site = Post(b, path, form, true, {{"Sec-Fetch-Site", "cross-site"}});
+  EXPECT_EQ(fetch_site->status, 403);
+  EXPECT_FALSE(identity::GetAccount(*db_, target.id)->roles.Has(Role::kAuditor));
+  auto good = Post(b, path, form, true,
+                   {{"Origin", "http://127.0.0.1:" + std::to_string(port_)}});
+  ASSERT_TRUE(good);
+  EXPECT_EQ(good->status, 303);
+  EXPECT_TRUE(identity::GetAccount(*db_, target.id)->roles.Has(Role::kAuditor));
+  // The API takes the token from a header.
+  auto api = Client().Post("/api/campaigns/1/acknowledge", {{"Cookie", b.cookie}}, "", "application/json");
+  EXPECT_EQ(api->status, 403);
+}
+
+TEST_P(PortalTest, SessionCookiesAreLockedDownAndSignOutEndsThem) {
+  MakeAccount("jdoe", {});
+  auto c = Client();
+  auto res = c.Post("/sign-in", httplib::Params{{"username", "jdoe"}, {"password", kPassword}});
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 303);
+  std::string cookie = res->get_header_value("Set-Cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  EXPECT_NE(cookie.find("Secure"), std::string::npos);
+  EXPECT_NE(res->get_header_value("Content-Security-Policy").find("default-src 'self'"),
+            std::string::npos);
+  Browser b = SignIn("jdoe");
+  auto home = Get(b, "/");
+  EXPECT_EQ(home->status, 200);
+  EXPECT_EQ(home->get_header_value("Cache-Control"), "no-store");
+  auto out = Post(b, "/sign-out");
+  EXPECT_EQ(out->status, 303);
+  auto after = Get(b, "/");
+  EXPECT_EQ(after->status, 303);  // back to sign-in: the session is gone
+}
+
+TEST_P(PortalTest, SignInFailuresAreShownLockedAndAudited) {
+  MakeAccount("jdoe", {});
+  auto c = Client();
+  auto bad = c.Post("/sign-in", httplib::Params{{"username", "jdoe"}, {"password", "nope"}});
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 401);
+  EXPECT_NE(bad->body.find("The user name or password is wrong."), std::string::npos);
+  EXPECT_EQ(bad->get_header_value("Set-Cookie").find("steward_session="), std::string::npos);
+  for (int i = 0; i < 4; ++i) {
+    (void)c.Post("/sign-in", httplib::Params{{"username", "jdoe"}, {"password", "nope"}});
+  }
+  auto locked = c.Post("/sign-in", httplib::Params{{"username", "jdoe"}, {"password", kPassword}});
+  EXPECT_NE(locked->body.find("locked"), std::string::npos);
+  auto v = audit::Verify(*db_);
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->broken_seq.has_value());
+  auto entries = audit::List(*db_, {.action = "sign-in"});
+  ASSERT_TRUE(entries.ok());
+  EXPECT_GE(entries->size(), 6u);
+  EXPECT_EQ(entries->front().ip, "127.0.0.1");
+}
+
+TEST_P(PortalTest, NextNeverRedirectsOffSite) {
+  MakeAccount("jdoe", {});
+  for (const char* next : {"//evil.example/", "https://evil.example/", "/\\evil.example"}) {
+    auto res = Client().Post("/sign-in", httplib::Params{{"username", "jdoe"},
+                                                          {"password", kPassword},
+                                                          {"next", next}});
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->get_header_value("Location"), "/") << next;
+  }
+}
+
+TEST_P(PortalTest, AnEmployeeAcknowledgesAndTheDashboardMoves) {
+  MakeAccount("admin", {Role::kItsAdmin});
+  Browser admin = SignIn("admin");
+  // Import employees by upload.
+  httplib::MultipartFormDataItems upload = {
+      {"csrf", admin.csrf, "", ""},
+      {"employees",
+       "id,given_name,family_name,email,site,job_role\n"
+       "E1,Ada,Lovelace,ada@example-usd.org,Lincoln Elementary,teacher\n"
+       "E2,Grace,Hopper,grace@example-usd.org,Cedar Elementary,teacher\n"
+       "E3,,Nameless,x@example-usd.org,Cedar Elementary,teacher\n",
+       "staff.csv", "text/csv"}};
+  auto imported = Client().Post("/import/employees", {{"Cookie", admin.cookie}}, upload);
+  ASSERT_TRUE(imported);
+  EXPECT_EQ(imported->status, 200);
+  EXPECT_NE(imported->body.find("2 people loaded"), std::string::npos);
+  EXPECT_NE(imported->body.find("staff.csv:4"), std::string::npos);
+  // Upload the regulation and open a campaign.
+  httplib::MultipartFormDataItems version = {
+      {"csrf", admin.csrf, "", ""},
+      {"title", "Regulation 2026", "", ""},
+      {"document", "<!doctype html><html><body><h1>Use of technology</h1></body></html>",
+       "regulation.html", "text/html"}};
+  auto stored = Client().Post("/versions", {{"Cookie", admin.cookie}}, version);
+  ASSERT_EQ(stored->status, 303);
+  auto opened = Post(admin, "/campaigns",
+                     {{"title", "Annual 2026"},
+                      {"version", "1"},
+                      {"audience", "all"},
+                      {"opens_on", "2020-01-01"},
+                      {"due_on", "2099-12-31"}});
+  ASSERT_EQ(opened->status, 303);
+  EXPECT_EQ(opened->get_header_value("Location"), "/dashboard?campaign=1");
+  auto ada = people::Find(*db_, {.text = "Ada"});
+  ASSERT_TRUE(ada.ok() && ada->size() == 1);
+  MakeAccount("ada", {}, ada->front().id);
+  Browser emp = SignIn("ada");
+  auto page = Get(emp, "/acknowledge/1");
+  ASSERT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("disabled data-needs-open"), std::string::npos);
+  // Acknowledging before opening the document is refused.
+  auto early = Post(emp, "/acknowledge/1");
+  EXPECT_EQ(early->status, 303);
+  auto campaign = acknowledge::GetCampaign(*db_, 1);
+  ASSERT_TRUE(campaign.ok());
+  EXPECT_EQ(acknowledge::CompletionOf(*db_, campaign.value())->overall.done, 0);
+  auto doc = Get(emp, "/acknowledge/1/document");
+  ASSERT_EQ(doc->status, 200);
+  EXPECT_NE(doc->body.find("Use of technology"), std::string::npos);
+  EXPECT_NE(doc->get_header_value("Content-Security-Policy").find("sandbox"), std::string::npos);
+  auto page2 = Get(emp, "/acknowledge/1");
+  EXPECT_EQ(page2->body.find("disabled data-needs-open"), std::string::npos);
+  auto done = Post(emp, "/acknowledge/1");
+  EXPECT_EQ(done->status, 303);
+  EXPECT_EQ(done->get_header_value("Location"), "/");
+  auto dash = Get(admin, "/dashboard?campaign=1");
+  ASSERT_EQ(dash->status, 200);
+  EXPECT_NE(dash->body.find("id=\"overall-done\">1<"), std::string::npos);
+  EXPECT_NE(dash->body.find("<svg class=\"chart\""), std::string::npos);
+  auto csv = Get(admin, "/campaigns/1/completion.csv");
+  ASSERT_EQ(csv->status, 200);
+  EXPECT_NE(csv->get_header_value("Content-Disposition").find("attachment"), std::string::npos);
+  EXPECT_NE(csv->body.find("\"Ada Lovelace\""), std::string::npos);
+  auto xlsx = Get(admin, "/campaigns/1/completion.xlsx");
+  ASSERT_EQ(xlsx->status, 200);
+  EXPECT_EQ(xlsx->body.substr(0, 2), "PK");
+  // The employee cannot read the dashboard or exports.
+  EXPECT_EQ(Get(emp, "/dashboard")->status, 403);
+  EXPECT_EQ(Get(emp, "/campaigns/1/completion.csv")->status, 403);
+  auto v = audit::Verify(*db_);
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->broken_seq.has_value());
+}
+
+TEST_P(PortalTest, HealthAndMetrics) {
+  auto health = Client().Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  (void)Client().Get("/sign-in");
+  auto metrics = Client().Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("steward_http_requests_total{route=\"GET /sign-in\",status=\"200\"}"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace steward
