@@ -146,6 +146,19 @@ const std::set<std::string> kGrades = {
     "IT", "PR", "PK", "TK", "KG", "01", "02", "03", "04", "05", "06", "07",
     "08", "09", "10", "11", "12", "13", "PS", "UG", "Other"};
 
+// OneRoster dates are ISO 8601: 2023-05-01 or 2023-05-01T18:25:43.511Z.
+bool IsIsoDate(const std::string& s) {
+  auto digits = [&](size_t from, size_t n) {
+    if (s.size() < from + n) return false;
+    for (size_t i = from; i < from + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+    }
+    return true;
+  };
+  return digits(0, 4) && s.size() >= 10 && s[4] == '-' && digits(5, 2) &&
+         s[7] == '-' && digits(8, 2) && (s.size() == 10 || s[10] == 'T');
+}
+
 bool LooksLikeEmail(const std::string& s) {
   auto at = s.find('@');
   return at != std::string::npos && at > 0 && s.find('@', at + 1) == std::string::npos &&
@@ -194,7 +207,8 @@ core::Result<Roster> LoadOneRoster(const std::string& path) {
   std::error_code ec;
   bool folder = fs::is_directory(path, ec);
   if (!folder && !fs::exists(path, ec)) {
-    return core::Status::NotFound(path + ": no such folder or zip");
+    return core::Status::NotFound(
+        path + ": no such folder or zip (expected a OneRoster export with users.csv)");
   }
   auto read = folder ? ReadFolder(path) : ReadZip(path);
   if (!read.ok()) return read.status();
@@ -234,6 +248,18 @@ core::Result<Roster> LoadOneRoster(const std::string& path) {
         org_names[o.id] = o.name;
         roster.orgs.push_back(std::move(o));
       }
+    // A parent named but not exported is reported; the org still loads.
+    if (orgs.ok()) {
+      for (const auto& r : orgs->rows) {
+        std::string parent = orgs->Val(r, "parentSourcedId");
+        if (!parent.empty() && !org_names.count(parent)) {
+          roster.issues.push_back({orgs->file, r.line,
+                                   "parentSourcedId '" + parent +
+                                       "' is not in orgs.csv; loaded without a parent",
+                                   false});
+        }
+      }
+    }
   }
   auto users =
       ReadTable("users.csv", *find("users.csv"), hash, roster.issues, {"password"});
@@ -294,6 +320,12 @@ core::Result<Roster> LoadOneRoster(const std::string& path) {
       continue;
     }
     p.status = u.Val(r, "status");
+    if (std::string d = u.Val(r, "dateLastModified"); !d.empty() && !IsIsoDate(d)) {
+      roster.issues.push_back({u.file, r.line,
+                               "dateLastModified '" + d +
+                                   "' is not an ISO 8601 date; ignored",
+                               false});
+    }
     p.enabled = u.Val(r, "enabledUser") != "FALSE" &&
                 u.Val(r, "enabledUser") != "false";
     p.username = u.Val(r, "username");
