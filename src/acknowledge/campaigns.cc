@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <ctime>
+#include <optional>
 
 #include "audit/chain.h"
 #include "core/process.h"
@@ -364,9 +365,11 @@ core::Result<Completion> CompletionOf(store::Database& db, const Campaign& c) {
   return out;
 }
 
-core::Status EachStatus(store::Database& db, const Campaign& c,
-                        bool missing_only,
-                        const std::function<void(const StatusRow&)>& row) {
+namespace {
+
+core::Status Statuses(store::Database& db, const Campaign& c, bool missing_only,
+                      int64_t person_id,
+                      const std::function<bool(const StatusRow&)>& row) {
   // Pages of 2,000 by (family, given, id), so memory stays bounded.
   std::string after_family, after_given;
   int64_t after_id = -1;
@@ -374,6 +377,10 @@ core::Status EachStatus(store::Database& db, const Campaign& c,
     store::Params params{P(c.id), P(c.id)};
     std::string where = AudienceWhere(c, params);
     if (missing_only) where += " AND a.person_id IS NULL";
+    if (person_id) {
+      where += " AND p.id = ?";
+      params.push_back(P(person_id));
+    }
     if (after_id >= 0) {
       where +=
           " AND (p.family_name > ? OR (p.family_name = ? AND (p.given_name > ? "
@@ -406,13 +413,33 @@ core::Status EachStatus(store::Database& db, const Campaign& c,
       s.version_sha256 = r.Text(9);
       s.ip = r.Text(10);
       s.user_agent = r.Text(11);
-      row(s);
+      if (!row(s)) return {};
       after_family = r.Text(3);
       after_given = r.Text(2);
       after_id = s.person_id;
     }
     if (rows->size() < 2000) return {};
   }
+}
+
+}  // namespace
+
+core::Status EachStatus(store::Database& db, const Campaign& c,
+                        bool missing_only,
+                        const std::function<bool(const StatusRow&)>& row) {
+  return Statuses(db, c, missing_only, 0, row);
+}
+
+core::Result<StatusRow> StatusOf(store::Database& db, const Campaign& c,
+                                 int64_t person_id) {
+  std::optional<StatusRow> found;
+  auto st = Statuses(db, c, false, person_id, [&](const StatusRow& r) {
+    found = r;
+    return false;
+  });
+  if (!st.ok()) return st;
+  if (!found) return core::Status::NotFound("not in this campaign's audience");
+  return *found;
 }
 
 core::Result<std::string> CompletionCsv(store::Database& db, const Campaign& c) {
@@ -426,6 +453,7 @@ core::Result<std::string> CompletionCsv(store::Database& db, const Campaign& c) 
       out += CsvField(*f) + ",";
     }
     out += CsvField(r.ip) + "\r\n";
+    return true;
   });
   if (!st.ok()) return st;
   return out;
@@ -449,6 +477,7 @@ core::Result<std::string> CancellationCsv(store::Database& db,
                "Did not acknowledge the regulation by the due date (Q): "
                "technology privileges to be cancelled") +
            "\r\n";
+    return true;
   });
   if (!st.ok()) return st;
   return out;
@@ -478,6 +507,7 @@ core::Result<ReminderReport> SendReminders(store::Database& db,
     std::vector<StatusRow> missing;
     auto st = EachStatus(db, c, true, [&](const StatusRow& r) {
       if (!r.email.empty()) missing.push_back(r);
+      return true;
     });
     if (!st.ok()) return st;
     for (const auto& r : missing) {

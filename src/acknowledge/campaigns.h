@@ -102,10 +102,14 @@ struct StatusRow {
   std::string opened_at, acknowledged_at, version_sha256, ip, user_agent;
 };
 // `missing_only`: people who have not acknowledged. Calls `row` in name order
-// (streaming, so 50,000 rows never sit in memory at once).
+// (streaming, so 50,000 rows never sit in memory at once) until it returns
+// false.
 core::Status EachStatus(store::Database& db, const Campaign& c,
                         bool missing_only,
-                        const std::function<void(const StatusRow&)>& row);
+                        const std::function<bool(const StatusRow&)>& row);
+// One person's row; NotFound when they are not in the audience.
+core::Result<StatusRow> StatusOf(store::Database& db, const Campaign& c,
+                                 int64_t person_id);
 
 // Exports of a campaign's completion.
 core::Result<std::string> CompletionCsv(store::Database& db, const Campaign& c);

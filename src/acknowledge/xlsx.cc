@@ -124,6 +124,7 @@ core::Result<std::string> CompletionXlsx(store::Database& db,
                              cells[i]->c_str(), nullptr);
     }
     ++r;
+    return true;
   });
   if (r > 1) worksheet_autofilter(people, 0, 0, r - 1, 8);
   lxw_error err = workbook_close(wb);

@@ -92,36 +92,47 @@ core::Result<ImportReport> Apply(store::Database& db, Incoming in,
     if (!have.ok()) return have.status();
     for (const auto& r : *have) existing.insert(r.Text(0));
 
-    for (const auto& p : in.people) {
-      store::Value site = store::Null();
-      if (auto it = site_ids.find(p.site_source_id); it != site_ids.end()) {
-        site = P(it->second);
-      }
-      auto opt = [](const std::string& s) {
-        return s.empty() ? store::Null() : P(s);
-      };
-      auto ex = conn.Exec(
+    // Upserts in batches of 500 rows: one round trip each, not one a person.
+    constexpr size_t kBatch = 500;
+    constexpr const char* kRow = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    auto opt = [](const std::string& s) {
+      return s.empty() ? store::Null() : P(s);
+    };
+    for (size_t from = 0; from < in.people.size(); from += kBatch) {
+      size_t to = std::min(in.people.size(), from + kBatch);
+      std::string sql =
           "INSERT INTO people (source, source_id, kind, given_name, "
           "family_name, email, username, site_id, job_role, grade, "
-          "supervisor_source_id, status, import_run, updated_at) VALUES (?, "
-          "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, "
-          "source_id) DO UPDATE SET kind = excluded.kind, given_name = "
-          "excluded.given_name, family_name = excluded.family_name, email = "
-          "excluded.email, username = excluded.username, site_id = "
-          "excluded.site_id, job_role = excluded.job_role, grade = "
-          "excluded.grade, supervisor_source_id = "
-          "excluded.supervisor_source_id, status = excluded.status, "
-          "import_run = excluded.import_run, updated_at = excluded.updated_at",
-          {P(in.source), P(p.source_id), P(p.kind), P(p.given_name),
-           P(p.family_name), opt(p.email), opt(p.username), site,
-           P(p.job_role), P(p.grade), opt(p.supervisor_source_id),
-           P(p.status), P(report.run_id), P(now)});
-      if (!ex.ok()) return ex;
-      if (existing.count(p.source_id)) {
-        ++report.updated;
-      } else {
-        ++report.created;
+          "supervisor_source_id, status, import_run, updated_at) VALUES ";
+      store::Params params;
+      params.reserve((to - from) * 14);
+      for (size_t i = from; i < to; ++i) {
+        const auto& p = in.people[i];
+        store::Value site = store::Null();
+        if (auto it = site_ids.find(p.site_source_id); it != site_ids.end()) {
+          site = P(it->second);
+        }
+        sql += i == from ? kRow : std::string(", ") + kRow;
+        params.insert(params.end(),
+                      {P(in.source), P(p.source_id), P(p.kind), P(p.given_name),
+                       P(p.family_name), opt(p.email), opt(p.username), site,
+                       P(p.job_role), P(p.grade), opt(p.supervisor_source_id),
+                       P(p.status), P(report.run_id), P(now)});
+        if (existing.count(p.source_id)) {
+          ++report.updated;
+        } else {
+          ++report.created;
+        }
       }
+      sql +=
+          " ON CONFLICT (source, source_id) DO UPDATE SET kind = "
+          "excluded.kind, given_name = excluded.given_name, family_name = "
+          "excluded.family_name, email = excluded.email, username = "
+          "excluded.username, site_id = excluded.site_id, job_role = "
+          "excluded.job_role, grade = excluded.grade, supervisor_source_id = "
+          "excluded.supervisor_source_id, status = excluded.status, "
+          "import_run = excluded.import_run, updated_at = excluded.updated_at";
+      if (auto ex = conn.Exec(sql, params); !ex.ok()) return ex;
     }
 
     if (in.mark_departed) {

@@ -140,9 +140,9 @@ int Demo(const StoreFlags& flags, const std::string& roster, int share) {
     int done = 0, n = 0;
     (void)acknowledge::EachStatus(store, *made, false, [&](const acknowledge::StatusRow& r) {
       ++n;
-      if (r.person_id == teacher_id) return;
+      if (r.person_id == teacher_id) return true;
       int bucket = static_cast<int>((r.person_id * 37 + r.site.size() * 11) % 100);
-      if (bucket >= share + static_cast<int>(r.site.size() % 4) * 8 - 12) return;
+      if (bucket >= share + static_cast<int>(r.site.size() % 4) * 8 - 12) return true;
       (void)acknowledge::RecordOpen(store, made->id, r.person_id);
       if (acknowledge::Acknowledge(store, made->id, r.person_id,
                                    {fmt::format("192.0.2.{}", r.person_id % 250 + 1),
@@ -151,6 +151,7 @@ int Demo(const StoreFlags& flags, const std::string& roster, int share) {
               .ok()) {
         ++done;
       }
+      return true;
     });
     fmt::print("Campaign \"{}\": {} of {} employees acknowledged\n", c.title, done, n);
   }

@@ -29,8 +29,7 @@ void ApiPeople(Ctx& c) {
   if (q.limit == 0) q.limit = 100;
   q.offset = std::max(0, std::atoi(c.Param("offset").c_str()));
   auto found = people::Find(*c.app.db, q);
-  auto total = people::Count(*c.app.db, q);
-  if (!found.ok() || !total.ok()) {
+  if (!found.ok()) {
     c.Fail(503, "The directory cannot be read now.");
     return;
   }
@@ -49,7 +48,23 @@ void ApiPeople(Ctx& c) {
     }
     items.push_back(std::move(item));
   }
-  c.Json({{"total", *total}, {"offset", q.offset}, {"items", items}});
+  nlohmann::json body = {{"offset", q.offset}, {"items", items}};
+  // Counting 150,000 people costs more than listing 100 of them: only on
+  // request.
+  if (c.Param("total") == "1") {
+    auto total = people::Count(*c.app.db, q);
+    if (!total.ok()) {
+      c.Fail(503, "The directory cannot be read now.");
+      return;
+    }
+    body["total"] = *total;
+  }
+  if (static_cast<int>(found->size()) == q.limit) {
+    body["next"] = fmt::format("/api/people?kind={}&q={}&site={}&limit={}&offset={}", q.kind,
+                               httplib::detail::encode_query_param(q.text), q.site_id,
+                               q.limit, q.offset + q.limit);
+  }
+  c.Json(body);
 }
 
 void ApiCampaigns(Ctx& c) {
@@ -76,11 +91,12 @@ void ApiCompletion(Ctx& c) {
     c.Fail(404, "No such campaign.");
     return;
   }
-  auto completion = ack::CompletionOf(*c.app.db, *x);
-  if (!completion.ok()) {
-    c.Fail(503, completion.status().message());
+  auto snapshot = c.app.dashboards.Get(*c.app.db, *x);
+  if (!snapshot.ok()) {
+    c.Fail(503, snapshot.status().message());
     return;
   }
+  const ack::Completion* completion = &(*snapshot)->completion;
   auto tallies = [](const std::vector<ack::Tally>& ts) {
     json out = json::array();
     for (const auto& t : ts) {
@@ -89,6 +105,7 @@ void ApiCompletion(Ctx& c) {
     return out;
   };
   c.Json({{"campaign", x->id},
+          {"as_of", (*snapshot)->as_of},
           {"done", completion->overall.done},
           {"total", completion->overall.total},
           {"by_site", tallies(completion->by_site)},
@@ -132,6 +149,7 @@ void ApiAcknowledge(Ctx& c) {
     c.Fail(st.code() == core::Code::kNotFound ? 404 : 409, st.message());
     return;
   }
+  c.app.dashboards.Invalidate(c.Id());
   c.Json({{"acknowledged", true}});
 }
 

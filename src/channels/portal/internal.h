@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "channels/portal/dashboard_cache.h"
 #include "channels/portal/portal.h"
 #include "channels/portal/view.h"
 
@@ -44,6 +45,7 @@ struct Portal::Impl {
   identity::Throttle throttle;
   View view;
   Metrics metrics;
+  DashboardCache dashboards{std::chrono::milliseconds(10000)};
   httplib::Server server;
   int port = 0;
 };

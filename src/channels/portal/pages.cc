@@ -271,6 +271,7 @@ void AcknowledgePost(Ctx& c) {
     c.SeeOther(fmt::format("/acknowledge/{}", c.Id()), st.message());
     return;
   }
+  c.app.dashboards.Invalidate(c.Id());
   c.SeeOther("/", "Thank you. Your acknowledgement is recorded.");
 }
 
@@ -300,27 +301,27 @@ void DashboardPage(Ctx& c) {
   }
   d.set("campaigns", options);
   d.set("campaign", CampaignData(*campaign));
-  auto completion = ack::CompletionOf(*c.app.db, *campaign);
-  if (!completion.ok()) {
-    c.Fail(500, completion.status().message());
+  auto snapshot = c.app.dashboards.Get(*c.app.db, *campaign);
+  if (!snapshot.ok()) {
+    c.Fail(500, snapshot.status().message());
     return;
   }
-  d.set("overall_done", std::to_string(completion->overall.done));
-  d.set("overall_total", std::to_string(completion->overall.total));
-  d.set("overall_percent", Percent(completion->overall));
+  const ack::Completion& completion = (*snapshot)->completion;
+  d.set("as_of", (*snapshot)->as_of);
+  d.set("overall_done", std::to_string(completion.overall.done));
+  d.set("overall_total", std::to_string(completion.overall.total));
+  d.set("overall_percent", Percent(completion.overall));
   d.set("overall_missing",
-        std::to_string(completion->overall.total - completion->overall.done));
+        std::to_string(completion.overall.total - completion.overall.done));
   std::vector<Bar> bars;
-  for (const auto& t : completion->by_site) {
+  for (const auto& t : completion.by_site) {
     bars.push_back({t.label, t.Percent(), fmt::format("{} of {}", t.done, t.total)});
   }
   d.set("chart", BarChartSvg("Acknowledged, by site", bars));
-  d.set("by_site", TallyList(completion->by_site));
-  d.set("by_role", TallyList(completion->by_role));
+  d.set("by_site", TallyList(completion.by_site));
+  d.set("by_role", TallyList(completion.by_role));
   List missing;
-  int shown = 0;
-  (void)ack::EachStatus(*c.app.db, *campaign, true, [&](const ack::StatusRow& r) {
-    if (++shown > 100) return;
+  for (const auto& r : (*snapshot)->missing) {
     Data m;
     m.set("name", r.name);
     m.set("email", r.email);
@@ -328,9 +329,9 @@ void DashboardPage(Ctx& c) {
     m.set("job_role", r.job_role);
     m.set("opened", !r.opened_at.empty());
     missing.push_back(m);
-  });
+  }
   d.set("missing", missing);
-  d.set("more_missing", shown > 100);
+  d.set("more_missing", (*snapshot)->more_missing);
   c.Html("dashboard", d);
 }
 
@@ -534,11 +535,12 @@ void CampaignsPage(Ctx& c) {
   List list;
   for (const auto& x : *campaigns) {
     Data cd = CampaignData(x);
-    auto completion = ack::CompletionOf(*c.app.db, x);
-    if (completion.ok()) {
-      cd.set("done", std::to_string(completion->overall.done));
-      cd.set("total", std::to_string(completion->overall.total));
-      cd.set("percent", Percent(completion->overall));
+    auto snapshot = c.app.dashboards.Get(*c.app.db, x);
+    if (snapshot.ok()) {
+      const auto& overall = (*snapshot)->completion.overall;
+      cd.set("done", std::to_string(overall.done));
+      cd.set("total", std::to_string(overall.total));
+      cd.set("percent", Percent(overall));
     }
     list.push_back(cd);
   }
@@ -661,10 +663,12 @@ void RecordPage(Ctx& c) {
       return;
     }
   }
-  ack::StatusRow found;
-  (void)ack::EachStatus(*c.app.db, *x, false, [&](const ack::StatusRow& r) {
-    if (r.person_id == p->id) found = r;
-  });
+  auto status = ack::StatusOf(*c.app.db, *x, p->id);
+  if (!status.ok()) {
+    c.Fail(404, p->FullName() + " is not in this campaign's audience.");
+    return;
+  }
+  const ack::StatusRow& found = *status;
   Data d = c.Page("Acknowledgement record");
   d.set("campaign", CampaignData(*x));
   d.set("version", VersionData(*v));

@@ -33,6 +33,7 @@ struct Options {
   bool secure_cookies = true;  // false only behind plain HTTP off localhost
   bool access_log = true;
   int threads = 64;
+  int dashboard_seconds = 10;  // completion figures are recomputed this often
   size_t max_upload = 64u << 20;
   acknowledge::ReminderOptions reminders;
   std::string district_name = "Demo Unified School District";

@@ -316,6 +316,7 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
   app.db = std::move(db);
   app.policy = std::move(policy);
   app.blobs = store::Blobs(app.options.data_dir + "/blobs");
+  app.dashboards.set_ttl(std::chrono::seconds(app.options.dashboard_seconds));
   auto& svr = app.server;
   int threads = std::max(app.options.threads, 4);
   svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };

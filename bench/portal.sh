@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The portal under load: wrk against the dashboard and an API listing with
+# 50,000 employees and 100,000 students loaded, on SQLite and on PostgreSQL
+# (a private server on loopback), 64 connections. Prints a markdown table
+# (p50, p99, requests per second) and keeps it in bench/out/portal.md.
+# Usage: bench/portal.sh BUILD [SECONDS]
+set -euo pipefail
+build=${1:-build}; seconds=${2:-20}
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=$(cd "$build" && pwd)
+out=$root/bench/out; mkdir -p "$out"
+work=$(mktemp -d /tmp/steward-bench-portal.XXXXXX); chmod 755 "$work"
+server=""
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null || true
+  "$root/scripts/postgres.sh" stop "$work/pg" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+names=""; [ -d "$root/../shared/corpora/zxcvbn" ] && names="--names $root/../shared/corpora/zxcvbn"
+echo "generating 100,000 students and 50,000 employees..." >&2
+"$bin/steward-corpus" --roster "$work/roster" --students 100000 --employees 50000 --seed 11 $names >/dev/null
+port=$((56000 + RANDOM % 500))
+pg_url=$("$root/scripts/postgres.sh" start "$work/pg" "$port")
+psql "$pg_url" -qc "CREATE DATABASE bench" >/dev/null
+# 60% of employees have acknowledged: inserted directly, as months of
+# sign-ins would have left them.
+ack_sql="INSERT INTO acknowledgements (campaign_id, person_id, at, version_sha256, ip, user_agent) SELECT 1, id, '2026-11-20T10:00:00Z', 'bench', '192.0.2.1', 'bench' FROM people WHERE kind = 'employee' AND id % 10 < 6 ON CONFLICT DO NOTHING"
+results="| store | endpoint | p50 | p99 | requests/s |\n|---|---|---|---|---|\n"
+for store in sqlite postgresql; do
+  data="$work/data-$store"
+  db=(); [ "$store" = postgresql ] && db=(--db "${pg_url%/postgres}/bench")
+  start=$(date +%s.%N)
+  pw=$("$bin/steward" demo --data "$data" "${db[@]}" --roster "$work/roster" --acknowledged 0 | sed -n 's/.*administrator: *admin \/ //p')
+  echo "$store: loaded in $(echo "$(date +%s.%N) - $start" | bc) s" >&2
+  if [ "$store" = sqlite ]; then
+    python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()" "$data/steward.db" "$ack_sql"
+  else
+    psql "${pg_url%/postgres}/bench" -qc "$ack_sql" >/dev/null
+  fi
+  listen=127.0.0.1:$((port + 1))
+  "$bin/steward" serve --data "$data" "${db[@]}" --listen "$listen" --quiet >/dev/null 2>&1 &
+  server=$!
+  for _ in $(seq 50); do curl -sf "http://$listen/healthz" >/dev/null && break; sleep 0.1; done
+  cookie=$(curl -s -D - -o /dev/null --data-urlencode "username=admin" --data-urlencode "password=$pw" \
+    "http://$listen/sign-in" | sed -n 's/^Set-Cookie: \(steward_session=[^;]*\).*/\1/p')
+  [ -n "$cookie" ] || { echo "bench: sign-in failed" >&2; exit 1; }
+  for endpoint in /dashboard "/api/people?limit=100" "/api/people?kind=student&limit=100&offset=50000"; do
+    curl -s -H "Cookie: $cookie" -o /dev/null "http://$listen$endpoint"  # warm
+    report=$(wrk -t2 -c64 -d"${seconds}s" --latency -H "Cookie: $cookie" "http://$listen$endpoint")
+    p50=$(echo "$report" | awk '/^ +50%/ {print $2}')
+    p99=$(echo "$report" | awk '/^ +99%/ {print $2}')
+    rps=$(echo "$report" | awk '/^Requests\/sec/ {print $2}')
+    errors=$(echo "$report" | grep -E "Non-2xx|Socket errors" || true)
+    echo "$store $endpoint: p50 $p50 p99 $p99 $rps req/s $errors" >&2
+    results+="| $store | \`$endpoint\` | $p50 | $p99 | $rps |\n"
+  done
+  kill "$server"; wait "$server" 2>/dev/null || true; server=""
+done
+printf "%b" "$results" | tee "$out/portal.md"
