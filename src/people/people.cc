@@ -218,6 +218,10 @@ std::string Where(const Query& q, store::Params& params, store::Dialect d) {
     w += " AND p.site_id = ?";
     params.push_back(P(q.site_id));
   }
+  if (q.after_id) {
+    w += " AND p.id > ?";
+    params.push_back(P(q.after_id));
+  }
   if (!q.text.empty()) {
     std::string like = d == store::Dialect::kPostgres ? "ILIKE" : "LIKE";
     w += fmt::format(
@@ -238,8 +242,9 @@ core::Result<std::vector<Person>> Find(store::Database& db, const Query& q) {
   store::Params params;
   std::string sql = fmt::format(
       "SELECT {} FROM people p LEFT JOIN sites s ON s.id = p.site_id{} ORDER "
-      "BY p.family_name, p.given_name, p.id LIMIT {} OFFSET {}",
+      "BY {} LIMIT {} OFFSET {}",
       kPersonColumns, Where(q, params, db.dialect()),
+      q.by_id ? "p.id" : "p.family_name, p.given_name, p.id",
       std::clamp(q.limit, 1, 10000), std::max(q.offset, 0));
   auto rows = db.Query(sql, params);
   if (!rows.ok()) return rows.status();

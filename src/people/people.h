@@ -98,6 +98,10 @@ struct Query {
   int64_t site_id = 0;
   std::string status = "active";  // "" for any
   int limit = 50, offset = 0;
+  // Keyset paging for machines: in id order, after this id (O(limit) at any
+  // depth, where an offset costs as much as the rows it skips).
+  bool by_id = false;
+  int64_t after_id = 0;
 };
 core::Result<std::vector<Person>> Find(store::Database& db, const Query& q);
 core::Result<int64_t> Count(store::Database& db, const Query& q);

@@ -153,6 +153,10 @@ CREATE TABLE reminders (
   sent_on TEXT NOT NULL,
   PRIMARY KEY (campaign_id, person_id, sent_on));
 )sql"},
+      {5, "people listing in id order",
+       R"sql(
+CREATE INDEX people_kind_status_id ON people (kind, status, id);
+)sql"},
   };
   return kAll;
 }

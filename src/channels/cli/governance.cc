@@ -40,13 +40,13 @@ void StoreFlags::Add(CLI::App* cmd) {
 }
 
 core::Result<std::shared_ptr<store::Database>> StoreFlags::Open(
-    bool migrate) const {
+    bool migrate, int connections) const {
   std::error_code ec;
   fs::create_directories(data, ec);
   if (ec) return core::Status::Io(data + ": " + ec.message());
   fs::permissions(data, fs::perms::owner_all, fs::perm_options::replace, ec);
   std::string target = db.empty() ? data + "/steward.db" : db;
-  auto opened = store::Database::Open(target);
+  auto opened = store::Database::Open(target, connections);
   if (!opened.ok()) return opened.status();
   std::shared_ptr<store::Database> shared = std::move(opened).value();
   if (migrate) {
@@ -155,7 +155,7 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         o->secure_cookies = !*plain_http;
         o->access_log = !*quiet;
         o->reminders.portal_url = fmt::format("http://{}", *listen);
-        auto db = flags->Open();
+        auto db = flags->Open(true, o->threads);
         if (!db.ok()) return Fail(db.status());
         auto policy = LoadPolicy(*blocklist, *cracklib);
         if (!policy) return 2;

@@ -27,7 +27,8 @@ void ApiPeople(Ctx& c) {
   if (c.Param("status") == "any") q.status.clear();
   q.limit = std::clamp(std::atoi(c.Param("limit").c_str()), 0, 1000);
   if (q.limit == 0) q.limit = 100;
-  q.offset = std::max(0, std::atoi(c.Param("offset").c_str()));
+  q.by_id = true;
+  q.after_id = std::max<int64_t>(0, std::atoll(c.Param("after").c_str()));
   auto found = people::Find(*c.app.db, q);
   if (!found.ok()) {
     c.Fail(503, "The directory cannot be read now.");
@@ -48,7 +49,7 @@ void ApiPeople(Ctx& c) {
     }
     items.push_back(std::move(item));
   }
-  nlohmann::json body = {{"offset", q.offset}, {"items", items}};
+  nlohmann::json body = {{"items", items}};
   // Counting 150,000 people costs more than listing 100 of them: only on
   // request.
   if (c.Param("total") == "1") {
@@ -59,10 +60,11 @@ void ApiPeople(Ctx& c) {
     }
     body["total"] = *total;
   }
+  // The next page, by keyset: people in id order after the last one here.
   if (static_cast<int>(found->size()) == q.limit) {
-    body["next"] = fmt::format("/api/people?kind={}&q={}&site={}&limit={}&offset={}", q.kind,
+    body["next"] = fmt::format("/api/people?kind={}&q={}&site={}&limit={}&after={}", q.kind,
                                httplib::detail::encode_query_param(q.text), q.site_id,
-                               q.limit, q.offset + q.limit);
+                               q.limit, found->back().id);
   }
   c.Json(body);
 }

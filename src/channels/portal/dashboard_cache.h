@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,16 @@ struct DashboardSnapshot {
   bool more_missing = false;
   std::string as_of;  // ISO-8601 UTC
   static constexpr size_t kMissingShown = 100;
+  // The tables, chart and list rendered once as HTML, the first time a page
+  // needs them: they are the same for everyone who may see them.
+  const std::string& Html(const std::function<std::string()>& render) const {
+    std::call_once(rendered_, [&] { html_ = render(); });
+    return html_;
+  }
+
+ private:
+  mutable std::once_flag rendered_;
+  mutable std::string html_;
 };
 
 class DashboardCache {

@@ -48,6 +48,7 @@ struct Portal::Impl {
   DashboardCache dashboards{std::chrono::milliseconds(10000)};
   httplib::Server server;
   int port = 0;
+  int listen_fd = -1;  // seen as the server creates it
 };
 
 // One request as a handler sees it.

@@ -313,25 +313,30 @@ void DashboardPage(Ctx& c) {
   d.set("overall_percent", Percent(completion.overall));
   d.set("overall_missing",
         std::to_string(completion.overall.total - completion.overall.done));
-  std::vector<Bar> bars;
-  for (const auto& t : completion.by_site) {
-    bars.push_back({t.label, t.Percent(), fmt::format("{} of {}", t.done, t.total)});
-  }
-  d.set("chart", BarChartSvg("Acknowledged, by site", bars));
-  d.set("by_site", TallyList(completion.by_site));
-  d.set("by_role", TallyList(completion.by_role));
-  List missing;
-  for (const auto& r : (*snapshot)->missing) {
-    Data m;
-    m.set("name", r.name);
-    m.set("email", r.email);
-    m.set("site", r.site);
-    m.set("job_role", r.job_role);
-    m.set("opened", !r.opened_at.empty());
-    missing.push_back(m);
-  }
-  d.set("missing", missing);
-  d.set("more_missing", (*snapshot)->more_missing);
+  const DashboardSnapshot& snap = **snapshot;
+  d.set("tables", snap.Html([&] {
+    Data t;
+    std::vector<Bar> bars;
+    for (const auto& x : completion.by_site) {
+      bars.push_back({x.label, x.Percent(), fmt::format("{} of {}", x.done, x.total)});
+    }
+    t.set("chart", BarChartSvg("Acknowledged, by site", bars));
+    t.set("by_site", TallyList(completion.by_site));
+    t.set("by_role", TallyList(completion.by_role));
+    List missing;
+    for (const auto& r : snap.missing) {
+      Data m;
+      m.set("name", r.name);
+      m.set("email", r.email);
+      m.set("site", r.site);
+      m.set("job_role", r.job_role);
+      m.set("opened", !r.opened_at.empty());
+      missing.push_back(m);
+    }
+    t.set("missing", missing);
+    t.set("more_missing", snap.more_missing);
+    return c.app.view.Fragment("dashboard_tables", t);
+  }));
   c.Html("dashboard", d);
 }
 

@@ -32,7 +32,7 @@ struct Options {
   std::string htmx_path;   // htmx.min.js from npm; "" when absent
   bool secure_cookies = true;  // false only behind plain HTTP off localhost
   bool access_log = true;
-  int threads = 64;
+  int threads = 128;  // one per open connection: keep-alive holds a thread
   int dashboard_seconds = 10;  // completion figures are recomputed this often
   size_t max_upload = 64u << 20;
   acknowledge::ReminderOptions reminders;

@@ -29,16 +29,35 @@ View::View() {
   };
 }
 
-std::string View::Render(const std::string& name, const Data& data) const {
-  auto it = templates_.find(name);
-  if (it == templates_.end()) return "template missing: " + Escape(name);
-  kainjow::mustache::mustache inner(it->second);
-  std::string body = inner.render(data);
-  if (!inner.is_valid()) body = "template error: " + Escape(inner.error_message());
-  Data outer = data;
-  outer.set("body", body);
-  kainjow::mustache::mustache layout(templates_.at("layout"));
-  return layout.render(outer);
+kainjow::mustache::mustache& View::Parsed(const std::string& name) const {
+  // Keyed by View too, so two portals in one process never share.
+  thread_local std::map<std::pair<const View*, std::string>,
+                        std::unique_ptr<kainjow::mustache::mustache>>
+      parsed;
+  auto& slot = parsed[{this, name}];
+  if (!slot) {
+    auto it = templates_.find(name);
+    slot = std::make_unique<kainjow::mustache::mustache>(
+        it == templates_.end() ? "template missing: " + Escape(name) : it->second);
+  }
+  return *slot;
+}
+
+std::string View::Fragment(const std::string& name, const Data& data) const {
+  std::string out;
+  out.reserve(16384);
+  auto& t = Parsed(name);
+  if (!t.is_valid()) return "template error: " + Escape(t.error_message());
+  t.render(data, [&out](const std::string& s) { out += s; });
+  return out;
+}
+
+std::string View::Render(const std::string& name, Data& data) const {
+  data.set("body", Fragment(name, data));
+  std::string page;
+  page.reserve(20000);
+  Parsed("layout").render(data, [&page](const std::string& s) { page += s; });
+  return page;
 }
 
 std::string BarChartSvg(const std::string& title, const std::vector<Bar>& bars) {

@@ -19,10 +19,17 @@ using List = kainjow::mustache::list;
 class View {
  public:
   View();
-  // Renders template `name` inside the layout. `data` carries "title".
-  std::string Render(const std::string& name, const Data& data) const;
+  // Renders template `name` inside the layout. `data` carries "title"; the
+  // rendered page body is added to it as "body" for the layout.
+  std::string Render(const std::string& name, Data& data) const;
+  // Renders template `name` alone, without the layout.
+  std::string Fragment(const std::string& name, const Data& data) const;
 
  private:
+  // Templates are parsed once per thread: a parsed template is not safe to
+  // render from two threads at once, and parsing per request costs more
+  // than the rest of a cached dashboard.
+  kainjow::mustache::mustache& Parsed(const std::string& name) const;
   std::map<std::string, std::string> templates_;
 };
 
