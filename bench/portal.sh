@@ -39,13 +39,13 @@ for store in sqlite postgresql; do
     psql "${pg_url%/postgres}/bench" -qc "$ack_sql" >/dev/null
   fi
   listen=127.0.0.1:$((port + 1))
-  "$bin/steward" serve --data "$data" "${db[@]}" --listen "$listen" --quiet >/dev/null 2>&1 &
+  "$bin/steward" serve --data "$data" "${db[@]}" --listen "$listen" --quiet --no-reminders >/dev/null 2>&1 &
   server=$!
   for _ in $(seq 50); do curl -sf "http://$listen/healthz" >/dev/null && break; sleep 0.1; done
   cookie=$(curl -s -D - -o /dev/null --data-urlencode "username=admin" --data-urlencode "password=$pw" \
     "http://$listen/sign-in" | sed -n 's/^Set-Cookie: \(steward_session=[^;]*\).*/\1/p')
   [ -n "$cookie" ] || { echo "bench: sign-in failed" >&2; exit 1; }
-  for endpoint in /dashboard "/api/people?limit=100" "/api/people?kind=student&limit=100&offset=50000"; do
+  for endpoint in /dashboard "/api/people?limit=100" "/api/people?kind=employee&limit=100&after=125000"; do
     curl -s -H "Cookie: $cookie" -o /dev/null "http://$listen$endpoint"  # warm
     report=$(wrk -t2 -c64 -d"${seconds}s" --latency -H "Cookie: $cookie" "http://$listen$endpoint")
     p50=$(echo "$report" | awk '/^ +50%/ {print $2}')

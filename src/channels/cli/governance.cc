@@ -7,7 +7,11 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
+#include <condition_variable>
 #include <csignal>
+#include <mutex>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -94,9 +98,61 @@ std::shared_ptr<const identity::PasswordPolicy> LoadPolicy(
   return *p;
 }
 
-portal::Portal* g_portal = nullptr;
-void OnSignal(int) {
-  if (g_portal) g_portal->Stop();
+// Runs the portal until SIGINT or SIGTERM. The signals are blocked in every
+// thread and taken by one waiting thread, so stopping is ordinary code, not
+// a signal handler. Reminders go out from a second thread once an hour
+// (SendReminders sends each person at most one a day).
+int ServeUntilSignalled(portal::Portal& portal, store::Database& db,
+                        const acknowledge::ReminderOptions& reminders,
+                        bool send_reminders) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    {
+      std::lock_guard lock(mu);
+      stopping = true;
+    }
+    cv.notify_all();
+    portal.Stop();
+  });
+  std::thread reminder;
+  if (send_reminders) {
+    reminder = std::thread([&] {
+      std::unique_lock lock(mu);
+      while (!stopping) {
+        lock.unlock();
+        auto r = acknowledge::SendReminders(db, reminders);
+        if (!r.ok()) {
+          fmt::print(stderr, "steward serve: reminders: {}\n", r.status().message());
+        } else if (r->sent || r->failed) {
+          fmt::print(stderr, "steward serve: {} reminders sent, {} failed\n", r->sent,
+                     r->failed);
+        }
+        lock.lock();
+        cv.wait_for(lock, std::chrono::hours(1), [&] { return stopping; });
+      }
+    });
+  }
+  auto st = portal.Run();
+  {
+    std::lock_guard lock(mu);
+    if (!stopping) {
+      stopping = true;
+      pthread_kill(waiter.native_handle(), SIGTERM);  // release sigwait
+    }
+  }
+  cv.notify_all();
+  waiter.join();
+  if (reminder.joinable()) reminder.join();
+  return st.ok() ? 0 : Fail(st);
 }
 
 std::string StaticDir() {
@@ -126,6 +182,7 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     auto cracklib = std::make_shared<std::string>();
     auto plain_http = std::make_shared<bool>(false);
     auto quiet = std::make_shared<bool>(false);
+    auto no_reminders = std::make_shared<bool>(false);
     cmd->add_option("--listen", *listen, "HOST:PORT")->capture_default_str();
     cmd->add_option("--password-blocklist", *blocklist,
                     "File of forbidden passwords, one a line");
@@ -140,7 +197,10 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
                   "Session cookies without Secure (only for plain HTTP off "
                   "localhost)");
     cmd->add_flag("--quiet", *quiet, "No access log");
-    cmd->callback([&run, flags, o, listen, blocklist, cracklib, plain_http, quiet] {
+    cmd->add_flag("--no-reminders", *no_reminders,
+                  "Send no reminders from the portal (run `steward remind` instead)");
+    cmd->callback([&run, flags, o, listen, blocklist, cracklib, plain_http, quiet,
+                   no_reminders] {
       run = [=]() -> int {
         auto colon = listen->rfind(':');
         if (colon == std::string::npos) {
@@ -166,12 +226,7 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         fmt::print("Steward portal on http://{}:{}/ ({}; {} blocked passwords)\n",
                    o->host, *port, (*db)->Describe(), policy->blocklist_size());
         std::fflush(stdout);
-        g_portal = p->get();
-        std::signal(SIGINT, OnSignal);
-        std::signal(SIGTERM, OnSignal);
-        auto st = (*p)->Run();
-        g_portal = nullptr;
-        return st.ok() ? 0 : Fail(st);
+        return ServeUntilSignalled(**p, **db, o->reminders, !*no_reminders);
       };
     });
   }
@@ -239,6 +294,33 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         if (!made.ok()) return Fail(made.status());
         fmt::print("created {} ({})\n", made->username,
                    fmt::join(identity::RoleNames(made->roles), ", "));
+        return 0;
+      };
+    });
+  }
+  // steward admin routes: who may use what, from the route table itself.
+  {
+    auto* admin = app.get_subcommand("admin");
+    auto* routes = admin->add_subcommand(
+        "routes", "Print every page and endpoint with the roles that may use it (markdown)");
+    routes->callback([&run] {
+      run = [] {
+        fmt::print("| method | path | who may |\n|---|---|---|\n");
+        for (const auto& r : portal::Portal::Routes()) {
+          std::string who;
+          if (r.roles.bits() == 0) {
+            who = "anyone";
+          } else if (r.roles == identity::Roles::All()) {
+            who = "every signed-in person";
+          } else {
+            for (identity::Role role : identity::kAllRoles) {
+              if (r.roles.Has(role)) {
+                who += (who.empty() ? "" : ", ") + std::string(identity::RoleTitle(role));
+              }
+            }
+          }
+          fmt::print("| {} | `{}` | {} |\n", r.method, r.example, who);
+        }
         return 0;
       };
     });

@@ -52,6 +52,27 @@ core::Result<std::shared_ptr<const DashboardSnapshot>> DashboardCache::Get(
   }
 }
 
+core::Result<std::shared_ptr<const std::vector<acknowledge::Campaign>>>
+DashboardCache::Campaigns(store::Database& db) {
+  {
+    std::lock_guard lock(mu_);
+    if (campaigns_ && Clock::now() - campaigns_at_ < ttl_) return campaigns_;
+  }
+  auto list = acknowledge::Campaigns(db);
+  if (!list.ok()) return list.status();
+  auto shared = std::make_shared<const std::vector<acknowledge::Campaign>>(
+      std::move(list).value());
+  std::lock_guard lock(mu_);
+  campaigns_ = shared;
+  campaigns_at_ = Clock::now();
+  return shared;
+}
+
+void DashboardCache::InvalidateCampaigns() {
+  std::lock_guard lock(mu_);
+  campaigns_.reset();
+}
+
 void DashboardCache::Invalidate(int64_t campaign_id) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(campaign_id);

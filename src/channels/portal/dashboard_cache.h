@@ -44,6 +44,11 @@ class DashboardCache {
   core::Result<std::shared_ptr<const DashboardSnapshot>> Get(
       store::Database& db, const acknowledge::Campaign& c);
   void Invalidate(int64_t campaign_id);
+  // The list of campaigns, kept as long as the figures; a new campaign
+  // invalidates it.
+  core::Result<std::shared_ptr<const std::vector<acknowledge::Campaign>>> Campaigns(
+      store::Database& db);
+  void InvalidateCampaigns();
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -56,6 +61,8 @@ class DashboardCache {
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<int64_t, Entry> entries_;
+  std::shared_ptr<const std::vector<acknowledge::Campaign>> campaigns_;
+  Clock::time_point campaigns_at_;
 };
 
 }  // namespace steward::portal

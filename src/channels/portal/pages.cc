@@ -277,21 +277,22 @@ void AcknowledgePost(Ctx& c) {
 
 void DashboardPage(Ctx& c) {
   Data d = c.Page("Acknowledgement dashboard");
-  auto campaigns = ack::Campaigns(*c.app.db);
-  if (!campaigns.ok()) {
-    c.Fail(500, campaigns.status().message());
+  auto cached = c.app.dashboards.Campaigns(*c.app.db);
+  if (!cached.ok()) {
+    c.Fail(500, cached.status().message());
     return;
   }
-  d.set("has_campaigns", !campaigns->empty());
-  if (campaigns->empty()) {
+  const std::vector<ack::Campaign>& campaigns = **cached;
+  d.set("has_campaigns", !campaigns.empty());
+  if (campaigns.empty()) {
     c.Html("dashboard", d);
     return;
   }
-  int64_t chosen = c.Param("campaign").empty() ? campaigns->front().id
+  int64_t chosen = c.Param("campaign").empty() ? campaigns.front().id
                                                : std::atoll(c.Param("campaign").c_str());
   List options;
-  const ack::Campaign* campaign = &campaigns->front();
-  for (const auto& x : *campaigns) {
+  const ack::Campaign* campaign = &campaigns.front();
+  for (const auto& x : campaigns) {
     Data o;
     o.set("id", std::to_string(x.id));
     o.set("title", x.title);
@@ -583,6 +584,7 @@ void CampaignPost(Ctx& c) {
   x.due_on = c.Param("due_on");
   if (!c.Param("reminder_days").empty()) x.reminder_days = c.Param("reminder_days");
   auto made = ack::CreateCampaign(*c.app.db, x, AckActor(c));
+  if (made.ok()) c.app.dashboards.InvalidateCampaigns();
   c.SeeOther(made.ok() ? fmt::format("/dashboard?campaign={}", made->id) : "/campaigns",
              made.ok() ? "Campaign opened." : made.status().message());
 }
