@@ -6,7 +6,7 @@ JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 DEMO      ?= $(BUILD)/demo
 
-.PHONY: all deps build run demo-scan web test fuzz fuzz-smoke bench bench-documents format tidy clean
+.PHONY: all deps build run demo-scan web test fuzz fuzz-smoke bench bench-documents bench-portal format tidy clean
 
 all: build
 
@@ -56,7 +56,7 @@ fuzz:
 	@scripts/deps.sh test
 	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTEWARD_FUZZ=ON >/dev/null
 	@cmake --build $(FUZZ) -j $(JOBS) --target fuzz_mime fuzz_inspect fuzz_csv fuzz_archive fuzz_office \
-	  fuzz_pdf fuzz_html fuzz_table fuzz_ole fuzz_document
+	  fuzz_pdf fuzz_html fuzz_table fuzz_ole fuzz_document fuzz_people
 
 # A short run of every fuzz target (CI); FUZZ_SECONDS to go longer.
 FUZZ_SECONDS ?= 60
@@ -67,6 +67,12 @@ bench: build
 	@scripts/deps.sh bench
 	@bench/run.sh $(BUILD)
 	@bench/documents.sh $(BUILD)
+	@bench/portal.sh $(BUILD)
+
+# The portal under wrk with 150,000 people, on SQLite and PostgreSQL.
+bench-portal: build
+	@scripts/deps.sh bench
+	@bench/portal.sh $(BUILD)
 
 # Document reading alone (PDF, Office, CSV, HTML, zips) beside pdftotext.
 bench-documents: build

@@ -12,7 +12,8 @@ want=(cmake make g++ pkg-config
       libkainjow-mustache-dev)
 case "${1:-build}" in
   test) want+=(clang-14 libclang-rt-14-dev postgresql slapd ldap-utils chromium) ;;
-  bench) want+=(clang-14 ripgrep yara clamav libbenchmark-dev python3 poppler-utils) ;;
+  bench) want+=(clang-14 ripgrep yara clamav libbenchmark-dev python3 poppler-utils
+               wrk bc postgresql) ;;
 esac
 # The browser test and htmx come from npm.
 if [ "${1:-build}" = test ] && ! command -v npm >/dev/null; then want+=(nodejs npm); fi

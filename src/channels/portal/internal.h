@@ -12,6 +12,7 @@
 
 #include "channels/portal/dashboard_cache.h"
 #include "channels/portal/portal.h"
+#include "channels/portal/session_cache.h"
 #include "channels/portal/view.h"
 
 namespace steward::portal {
@@ -46,6 +47,7 @@ struct Portal::Impl {
   View view;
   Metrics metrics;
   DashboardCache dashboards{std::chrono::milliseconds(10000)};
+  SessionCache sessions;
   httplib::Server server;
   int port = 0;
   int listen_fd = -1;  // seen as the server creates it

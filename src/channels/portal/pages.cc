@@ -132,6 +132,7 @@ void SignInPost(Ctx& c) {
 
 void SignOutPost(Ctx& c) {
   (void)identity::SignOut(*c.app.db, c.session->token, c.Actor());
+  c.app.sessions.Clear();
   c.res.set_header("Set-Cookie",
                    "steward_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
   c.res.status = 303;
@@ -141,6 +142,7 @@ void SignOutPost(Ctx& c) {
 void SignOutEverywherePost(Ctx& c) {
   auto st = identity::SignOutEverywhere(*c.app.db, c.session->account.id,
                                         c.Actor());
+  c.app.sessions.Clear();
   if (!st.ok()) {
     c.Fail(500, st.message());
     return;
@@ -173,6 +175,7 @@ void PasswordPost(Ctx& c) {
   auto st = identity::ChangePassword(*c.app.db, *c.app.policy, *c.session,
                                      c.Param("current_password"),
                                      c.Param("new_password"), c.Actor());
+  c.app.sessions.Clear();
   c.SeeOther("/account", st.ok() ? "Your password is changed; your other "
                                    "sessions were signed out."
                                  : st.message());
@@ -849,6 +852,7 @@ void AccountRolesPost(Ctx& c) {
     return;
   }
   auto st = identity::SetRoles(*c.app.db, c.Id(), RolesFromForm(c), c.Actor());
+  c.app.sessions.Clear();
   c.SeeOther("/accounts", st.ok() ? "Roles saved." : st.message());
 }
 
@@ -859,6 +863,7 @@ void AccountDisablePost(Ctx& c) {
   }
   bool disable = c.Param("disable") != "0";
   auto st = identity::SetDisabled(*c.app.db, c.Id(), disable, c.Actor());
+  c.app.sessions.Clear();
   c.SeeOther("/accounts", st.ok() ? (disable ? "Account disabled; its sessions "
                                                "ended."
                                              : "Account enabled.")

@@ -347,8 +347,14 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
       Ctx c{req, res, *self, e->info, std::nullopt};
       std::string token = CookieValue(req, kCookie);
       if (!token.empty()) {
-        auto s = identity::Authenticate(*self->db, token);
-        if (s.ok()) c.session = std::move(s).value();
+        c.session = self->sessions.Get(token);
+        if (!c.session) {
+          auto s = identity::Authenticate(*self->db, token);
+          if (s.ok()) {
+            self->sessions.Put(*s);
+            c.session = std::move(s).value();
+          }
+        }
       }
       const Roles need = e->info.roles;
       if (need.bits() != 0 && !c.session) {
