@@ -33,12 +33,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (data[0] & 1) {
     int fd = memfd_create("roster.zip", 0);
     if (fd < 0) return 0;
-    if (write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size())) {
-      (void)steward::roster::LoadOneRoster("/proc/self/fd/" + std::to_string(fd));
+    if (write(fd, bytes.data(), bytes.size()) ==
+        static_cast<ssize_t>(bytes.size())) {
+      (void)steward::roster::LoadOneRoster("/proc/self/fd/" +
+                                           std::to_string(fd));
     }
     close(fd);
   } else {
-    (void)steward::people::ImportEmployeesCsv(Db(), bytes, "fuzz.csv", {"fuzz", ""});
+    (void)steward::people::ImportEmployeesCsv(Db(), bytes, "fuzz.csv",
+                                              {"fuzz", ""});
   }
   return 0;
 }

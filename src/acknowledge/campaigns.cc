@@ -1,9 +1,9 @@
 #include "acknowledge/campaigns.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <ctime>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "audit/chain.h"
@@ -41,9 +41,12 @@ std::string ContentTypeOf(std::string_view bytes) {
 
 const char* AudienceName(Audience a) {
   switch (a) {
-    case Audience::kAll: return "all";
-    case Audience::kSite: return "site";
-    case Audience::kJobRole: return "role";
+    case Audience::kAll:
+      return "all";
+    case Audience::kSite:
+      return "site";
+    case Audience::kJobRole:
+      return "role";
   }
   return "all";
 }
@@ -111,7 +114,8 @@ Version VersionFrom(const store::Row& r, size_t at = 0) {
 std::string CsvField(const std::string& s) {
   // Quote always; a leading = + - @ would be a formula in a spreadsheet.
   std::string out = "\"";
-  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) {
+  if (!s.empty() &&
+      (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) {
     out += '\'';
   }
   for (char c : s) {
@@ -140,9 +144,12 @@ std::string AddDays(const std::string& date, int days) {
 
 std::string Campaign::AudienceText() const {
   switch (audience) {
-    case Audience::kAll: return "All employees";
-    case Audience::kSite: return "Employees of one site";
-    case Audience::kJobRole: return "Job role: " + audience_value;
+    case Audience::kAll:
+      return "All employees";
+    case Audience::kSite:
+      return "Employees of one site";
+    case Audience::kJobRole:
+      return "Job role: " + audience_value;
   }
   return "";
 }
@@ -152,7 +159,8 @@ core::Result<Version> AddVersion(store::Database& db, const store::Blobs& blobs,
                                  const std::string& filename,
                                  std::string_view bytes, const Actor& actor) {
   if (title.empty()) return core::Status::Invalid("A version needs a title.");
-  if (bytes.empty()) return core::Status::Invalid(filename + ": the file is empty.");
+  if (bytes.empty())
+    return core::Status::Invalid(filename + ": the file is empty.");
   if (bytes.size() > kMaxDocument) {
     return core::Status::Limit(filename + ": larger than 20 MB.");
   }
@@ -174,7 +182,8 @@ core::Result<Version> AddVersion(store::Database& db, const store::Blobs& blobs,
          P(actor.name)});
     if (!row.ok()) return row.status();
     id = row->front().Int(0);
-    return Audit(conn, actor, "policy.version.add", fmt::format("version/{}", id),
+    return Audit(conn, actor, "policy.version.add",
+                 fmt::format("version/{}", id),
                  {{"title", title}, {"sha256", *sha}, {"filename", filename}});
   });
   if (!st.ok()) return st;
@@ -191,18 +200,20 @@ core::Result<std::vector<Version>> Versions(store::Database& db) {
 }
 
 core::Result<Version> GetVersion(store::Database& db, int64_t id) {
-  auto rows = db.Query(
-      fmt::format("SELECT {} FROM policy_versions v WHERE v.id = ?",
-                  kVersionColumns),
-      {P(id)});
+  auto rows =
+      db.Query(fmt::format("SELECT {} FROM policy_versions v WHERE v.id = ?",
+                           kVersionColumns),
+               {P(id)});
   if (!rows.ok()) return rows.status();
-  if (rows->empty()) return core::Status::NotFound(fmt::format("version {}", id));
+  if (rows->empty())
+    return core::Status::NotFound(fmt::format("version {}", id));
   return VersionFrom(rows->front());
 }
 
 core::Result<Campaign> CreateCampaign(store::Database& db, Campaign c,
                                       const Actor& actor) {
-  if (c.title.empty()) return core::Status::Invalid("A campaign needs a title.");
+  if (c.title.empty())
+    return core::Status::Invalid("A campaign needs a title.");
   if (!IsDate(c.opens_on) || !IsDate(c.due_on)) {
     return core::Status::Invalid("Dates are written YYYY-MM-DD.");
   }
@@ -210,10 +221,12 @@ core::Result<Campaign> CreateCampaign(store::Database& db, Campaign c,
     return core::Status::Invalid("The due date is before the opening date.");
   }
   if (c.audience != Audience::kAll && c.audience_value.empty()) {
-    return core::Status::Invalid("Choose the site or job role of the audience.");
+    return core::Status::Invalid(
+        "Choose the site or job role of the audience.");
   }
   for (char ch : c.reminder_days) {
-    if (!std::isdigit(static_cast<unsigned char>(ch)) && ch != ',' && ch != ' ') {
+    if (!std::isdigit(static_cast<unsigned char>(ch)) && ch != ',' &&
+        ch != ' ') {
       return core::Status::Invalid(
           "Reminder days are numbers of days before the due date, such as "
           "14,7,1.");
@@ -234,7 +247,8 @@ core::Result<Campaign> CreateCampaign(store::Database& db, Campaign c,
          P(c.created_by), P(c.created_at)});
     if (!row.ok()) return row.status();
     c.id = row->front().Int(0);
-    return Audit(conn, actor, "campaign.create", fmt::format("campaign/{}", c.id),
+    return Audit(conn, actor, "campaign.create",
+                 fmt::format("campaign/{}", c.id),
                  {{"title", c.title},
                   {"version", c.version_id},
                   {"audience", AudienceName(c.audience)},
@@ -257,11 +271,12 @@ core::Result<std::vector<Campaign>> Campaigns(store::Database& db) {
 }
 
 core::Result<Campaign> GetCampaign(store::Database& db, int64_t id) {
-  auto rows = db.Query(
-      fmt::format("SELECT {} FROM campaigns c WHERE c.id = ?", kCampaignColumns),
-      {P(id)});
+  auto rows = db.Query(fmt::format("SELECT {} FROM campaigns c WHERE c.id = ?",
+                                   kCampaignColumns),
+                       {P(id)});
   if (!rows.ok()) return rows.status();
-  if (rows->empty()) return core::Status::NotFound(fmt::format("campaign {}", id));
+  if (rows->empty())
+    return core::Status::NotFound(fmt::format("campaign {}", id));
   return CampaignFrom(rows->front());
 }
 
@@ -385,19 +400,21 @@ core::Status Statuses(store::Database& db, const Campaign& c, bool missing_only,
       where +=
           " AND (p.family_name > ? OR (p.family_name = ? AND (p.given_name > ? "
           "OR (p.given_name = ? AND p.id > ?))))";
-      params.insert(params.end(), {P(after_family), P(after_family),
-                                   P(after_given), P(after_given), P(after_id)});
+      params.insert(params.end(),
+                    {P(after_family), P(after_family), P(after_given),
+                     P(after_given), P(after_id)});
     }
     auto rows = db.Query(
-        fmt::format("SELECT p.id, p.source_id, p.given_name, p.family_name, "
-                    "p.email, s.name, p.job_role, o.at, a.at, "
-                    "a.version_sha256, a.ip, a.user_agent FROM people p LEFT "
-                    "JOIN sites s ON s.id = p.site_id LEFT JOIN "
-                    "document_opens o ON o.campaign_id = ? AND o.person_id = "
-                    "p.id LEFT JOIN acknowledgements a ON a.campaign_id = ? AND "
-                    "a.person_id = p.id WHERE {} ORDER BY p.family_name, "
-                    "p.given_name, p.id LIMIT 2000",
-                    where),
+        fmt::format(
+            "SELECT p.id, p.source_id, p.given_name, p.family_name, "
+            "p.email, s.name, p.job_role, o.at, a.at, "
+            "a.version_sha256, a.ip, a.user_agent FROM people p LEFT "
+            "JOIN sites s ON s.id = p.site_id LEFT JOIN "
+            "document_opens o ON o.campaign_id = ? AND o.person_id = "
+            "p.id LEFT JOIN acknowledgements a ON a.campaign_id = ? AND "
+            "a.person_id = p.id WHERE {} ORDER BY p.family_name, "
+            "p.given_name, p.id LIMIT 2000",
+            where),
         params);
     if (!rows.ok()) return rows.status();
     for (const auto& r : *rows) {
@@ -442,14 +459,15 @@ core::Result<StatusRow> StatusOf(store::Database& db, const Campaign& c,
   return *found;
 }
 
-core::Result<std::string> CompletionCsv(store::Database& db, const Campaign& c) {
+core::Result<std::string> CompletionCsv(store::Database& db,
+                                        const Campaign& c) {
   std::string out =
       "employee_id,name,email,site,job_role,opened_at,acknowledged_at,"
       "version_sha256,ip_address\r\n";
   auto st = EachStatus(db, c, false, [&](const StatusRow& r) {
-    for (const auto* f : {&r.source_id, &r.name, &r.email, &r.site,
-                          &r.job_role, &r.opened_at, &r.acknowledged_at,
-                          &r.version_sha256}) {
+    for (const auto* f :
+         {&r.source_id, &r.name, &r.email, &r.site, &r.job_role, &r.opened_at,
+          &r.acknowledged_at, &r.version_sha256}) {
       out += CsvField(*f) + ",";
     }
     out += CsvField(r.ip) + "\r\n";
@@ -466,11 +484,10 @@ core::Result<std::string> CancellationCsv(store::Database& db,
         "The campaign is due {}; the cancellation list exists after that.",
         c.due_on));
   }
-  std::string out =
-      "employee_id,name,email,site,job_role,due_on,reason\r\n";
+  std::string out = "employee_id,name,email,site,job_role,due_on,reason\r\n";
   auto st = EachStatus(db, c, true, [&](const StatusRow& r) {
-    for (const auto* f : {&r.source_id, &r.name, &r.email, &r.site,
-                          &r.job_role, &c.due_on}) {
+    for (const auto* f :
+         {&r.source_id, &r.name, &r.email, &r.site, &r.job_role, &c.due_on}) {
       out += CsvField(*f) + ",";
     }
     out += CsvField(

@@ -50,8 +50,8 @@ struct Campaign {
   std::string title;
   int64_t version_id = 0;
   Audience audience = Audience::kAll;
-  std::string audience_value;  // site id or job role
-  std::string opens_on, due_on;  // YYYY-MM-DD
+  std::string audience_value;            // site id or job role
+  std::string opens_on, due_on;          // YYYY-MM-DD
   std::string reminder_days = "14,7,1";  // days before due; "0" on the day
   std::string created_by, created_at;
   std::string AudienceText() const;  // "All employees", "Site: Lincoln"
@@ -92,8 +92,7 @@ struct Completion {
   Tally overall;
   std::vector<Tally> by_site, by_role;
 };
-core::Result<Completion> CompletionOf(store::Database& db,
-                                      const Campaign& c);
+core::Result<Completion> CompletionOf(store::Database& db, const Campaign& c);
 
 // One row per person in the audience.
 struct StatusRow {

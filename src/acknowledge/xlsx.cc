@@ -52,7 +52,8 @@ void WriteTallies(lxw_workbook* wb, lxw_worksheet* ws, lxw_format* bold,
     worksheet_write_string(ws, r, 0, t.label.c_str(), nullptr);
     worksheet_write_number(ws, r, 1, static_cast<double>(t.done), nullptr);
     worksheet_write_number(ws, r, 2, static_cast<double>(t.total), nullptr);
-    worksheet_write_number(ws, r, 3, t.total ? double(t.done) / t.total : 0, pct);
+    worksheet_write_number(ws, r, 3, t.total ? double(t.done) / t.total : 0,
+                           pct);
     ++r;
   }
   worksheet_write_string(ws, r, 0, "All", bold);
@@ -69,7 +70,8 @@ void WriteTallies(lxw_workbook* wb, lxw_worksheet* ws, lxw_format* bold,
   chart_series_set_values(s, sheet.c_str(), 1, 3,
                           static_cast<lxw_row_t>(rows.size()), 3);
   chart_series_set_name(s, "Complete");
-  chart_title_set_name(chart, ("Acknowledged, by " + core::AsciiLower(heading)).c_str());
+  chart_title_set_name(
+      chart, ("Acknowledged, by " + core::AsciiLower(heading)).c_str());
   chart_axis_set_max(chart->x_axis, 1.0);
   chart_axis_set_num_format(chart->x_axis, "0%");
   chart_legend_set_position(chart, LXW_CHART_LEGEND_NONE);
@@ -86,7 +88,8 @@ core::Result<std::string> CompletionXlsx(store::Database& db,
   auto completion = CompletionOf(db, c);
   if (!completion.ok()) return completion.status();
   TempPath tmp;
-  if (tmp.path().empty()) return core::Status::Io("cannot make a temporary file");
+  if (tmp.path().empty())
+    return core::Status::Io("cannot make a temporary file");
   lxw_workbook_options options{};
   options.constant_memory = LXW_FALSE;
   options.tmpdir = nullptr;
@@ -103,11 +106,12 @@ core::Result<std::string> CompletionXlsx(store::Database& db,
   WriteTallies(wb, by_role, bold, pct, "Job role", completion->by_role,
                completion->overall);
   lxw_worksheet* people = workbook_add_worksheet(wb, "Employees");
-  const char* headers[] = {"Employee ID", "Name",         "E-mail",
-                           "Site",        "Job role",     "Opened",
-                           "Acknowledged", "Version SHA-256", "IP address"};
+  const char* headers[] = {
+      "Employee ID", "Name",         "E-mail",          "Site",      "Job role",
+      "Opened",      "Acknowledged", "Version SHA-256", "IP address"};
   for (int i = 0; i < 9; ++i) {
-    worksheet_write_string(people, 0, static_cast<lxw_col_t>(i), headers[i], bold);
+    worksheet_write_string(people, 0, static_cast<lxw_col_t>(i), headers[i],
+                           bold);
   }
   worksheet_set_column(people, 0, 0, 14, nullptr);
   worksheet_set_column(people, 1, 2, 30, nullptr);
@@ -115,9 +119,10 @@ core::Result<std::string> CompletionXlsx(store::Database& db,
   worksheet_freeze_panes(people, 1, 0);
   lxw_row_t r = 1;
   auto st = EachStatus(db, c, false, [&](const StatusRow& s) {
-    const std::string* cells[] = {&s.source_id, &s.name,     &s.email,
-                                  &s.site,      &s.job_role, &s.opened_at,
-                                  &s.acknowledged_at, &s.version_sha256, &s.ip};
+    const std::string* cells[] = {
+        &s.source_id, &s.name,      &s.email,           &s.site,
+        &s.job_role,  &s.opened_at, &s.acknowledged_at, &s.version_sha256,
+        &s.ip};
     for (int i = 0; i < 9; ++i) {
       // Strings, never formulas: a name starting with '=' stays text.
       worksheet_write_string(people, r, static_cast<lxw_col_t>(i),

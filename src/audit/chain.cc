@@ -53,8 +53,8 @@ std::string HashOf(const Entry& e) {
 
 core::Result<Entry> Append(store::Conn& conn, Entry e) {
   if (auto st = conn.LockTable("audit_log"); !st.ok()) return st;
-  auto last = conn.Query(
-      "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+  auto last =
+      conn.Query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
   if (!last.ok()) return last.status();
   e.seq = last->empty() ? 1 : last->front().Int(0) + 1;
   e.prev_hash = last->empty() ? kGenesis : last->front().Text(1);
@@ -62,8 +62,9 @@ core::Result<Entry> Append(store::Conn& conn, Entry e) {
   if (e.detail.empty()) e.detail = "{}";
   e.hash = HashOf(e);
   auto st = conn.Exec(
-      fmt::format("INSERT INTO audit_log ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                  kColumns),
+      fmt::format(
+          "INSERT INTO audit_log ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          kColumns),
       {store::P(e.seq), store::P(e.at), store::P(e.actor), store::P(e.action),
        store::P(e.target), store::P(e.detail), store::P(e.ip),
        store::P(e.prev_hash), store::P(e.hash)});
@@ -112,7 +113,8 @@ core::Result<std::vector<Entry>> List(store::Database& db, const Filter& f) {
     sql += " AND seq < ?";
     params.push_back(store::P(f.before_seq));
   }
-  sql += fmt::format(" ORDER BY seq DESC LIMIT {}", std::clamp(f.limit, 1, 1000));
+  sql +=
+      fmt::format(" ORDER BY seq DESC LIMIT {}", std::clamp(f.limit, 1, 1000));
   if (db.dialect() == store::Dialect::kSqlite) {
     // SQLite spells strpos instr.
     for (size_t at = sql.find("strpos("); at != std::string::npos;
@@ -150,8 +152,9 @@ core::Result<Verification> Verify(store::Database& db) {
         broken(fmt::format("entries {}–{} are missing", expect, e.seq - 1));
         v.broken_seq = expect;
       } else if (e.prev_hash != prev) {
-        broken("its link to the previous entry does not match (an entry "
-               "before it was changed, removed or inserted)");
+        broken(
+            "its link to the previous entry does not match (an entry "
+            "before it was changed, removed or inserted)");
       } else if (HashOf(e) != e.hash) {
         broken("its contents do not match its hash (the entry was edited)");
       }

@@ -19,15 +19,15 @@
 namespace steward::audit {
 
 struct Entry {
-  int64_t seq = 0;         // 1, 2, 3 … assigned by Append
-  std::string at;          // ISO-8601 UTC, assigned by Append when empty
-  std::string actor;       // account name, or "system" / "cli:root"
-  std::string action;      // "sign-in", "people.import", "campaign.create" …
-  std::string target;      // what it acted on: "campaign/3", "account/jdoe"
-  std::string detail;      // JSON object with the particulars
-  std::string ip;          // client address, "" from the shell
-  std::string prev_hash;   // hash of entry seq-1 ("0"*64 for the first)
-  std::string hash;        // SHA-256 of prev_hash and the fields above
+  int64_t seq = 0;        // 1, 2, 3 … assigned by Append
+  std::string at;         // ISO-8601 UTC, assigned by Append when empty
+  std::string actor;      // account name, or "system" / "cli:root"
+  std::string action;     // "sign-in", "people.import", "campaign.create" …
+  std::string target;     // what it acted on: "campaign/3", "account/jdoe"
+  std::string detail;     // JSON object with the particulars
+  std::string ip;         // client address, "" from the shell
+  std::string prev_hash;  // hash of entry seq-1 ("0"*64 for the first)
+  std::string hash;       // SHA-256 of prev_hash and the fields above
 };
 
 // The hash an entry must carry, from its fields and prev_hash.
@@ -40,11 +40,11 @@ core::Result<Entry> Append(store::Conn& conn, Entry e);
 core::Result<Entry> Append(store::Database& db, Entry e);
 
 struct Filter {
-  std::string actor;    // exact, "" for any
-  std::string action;   // prefix ("people." for every people change)
-  std::string since;    // ISO date or time, inclusive
-  std::string until;    // exclusive
-  std::string text;     // substring of target or detail
+  std::string actor;       // exact, "" for any
+  std::string action;      // prefix ("people." for every people change)
+  std::string since;       // ISO date or time, inclusive
+  std::string until;       // exclusive
+  std::string text;        // substring of target or detail
   int64_t before_seq = 0;  // paging: entries with seq below this; 0 = newest
   int limit = 100;
 };
@@ -52,11 +52,11 @@ struct Filter {
 core::Result<std::vector<Entry>> List(store::Database& db, const Filter& f);
 
 struct Verification {
-  int64_t entries = 0;        // entries checked
-  std::string head_hash;      // hash of the last entry: note it elsewhere to
-                              // detect a truncated tail later
+  int64_t entries = 0;    // entries checked
+  std::string head_hash;  // hash of the last entry: note it elsewhere to
+                          // detect a truncated tail later
   std::optional<int64_t> broken_seq;  // first entry that fails, if any
-  std::string reason;         // why it fails, in words
+  std::string reason;                 // why it fails, in words
 };
 // Walks the whole chain in order, in batches (bounded memory).
 core::Result<Verification> Verify(store::Database& db);

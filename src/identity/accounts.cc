@@ -1,6 +1,7 @@
 #include "identity/accounts.h"
 
 #include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "audit/chain.h"
@@ -66,8 +67,8 @@ core::Status Audit(store::Conn& conn, const Actor& actor, std::string action,
 }
 
 core::Status WriteRoles(store::Conn& conn, int64_t id, Roles roles) {
-  if (auto st = conn.Exec("DELETE FROM account_roles WHERE account_id = ?",
-                          {P(id)});
+  if (auto st =
+          conn.Exec("DELETE FROM account_roles WHERE account_id = ?", {P(id)});
       !st.ok()) {
     return st;
   }
@@ -108,8 +109,10 @@ core::Result<Account> CreateAccount(store::Database& db,
     return core::Status::Invalid(
         "A user name is 1 to 64 characters without spaces, quotes or slashes.");
   }
-  if (a.display_name.empty()) return core::Status::Invalid("A display name is required.");
-  if (auto st = policy.Check(a.password, a.username, a.display_name); !st.ok()) {
+  if (a.display_name.empty())
+    return core::Status::Invalid("A display name is required.");
+  if (auto st = policy.Check(a.password, a.username, a.display_name);
+      !st.ok()) {
     return st;
   }
   auto hash = HashPassword(a.password, moderate_hash);
@@ -120,7 +123,8 @@ core::Result<Account> CreateAccount(store::Database& db,
                              {P(a.username)});
     if (!exists.ok()) return exists.status();
     if (!exists->empty()) {
-      return core::Status::Invalid("The user name '" + a.username + "' is taken.");
+      return core::Status::Invalid("The user name '" + a.username +
+                                   "' is taken.");
     }
     std::string now = store::NowUtc();
     auto row = conn.Query(
@@ -129,13 +133,14 @@ core::Result<Account> CreateAccount(store::Database& db,
         "?, ?, ?) RETURNING id",
         {P(a.username), P(a.display_name),
          a.email.empty() ? store::Null() : P(a.email),
-         a.person_id ? P(a.person_id) : store::Null(), P(*hash), P(now), P(now)});
+         a.person_id ? P(a.person_id) : store::Null(), P(*hash), P(now),
+         P(now)});
     if (!row.ok()) return row.status();
     id = row->front().Int(0);
     if (auto w = WriteRoles(conn, id, a.roles); !w.ok()) return w;
-    return Audit(conn, actor, "account.create", "account/" + a.username,
-                 {{"roles", RoleNames(a.roles)},
-                  {"display_name", a.display_name}});
+    return Audit(
+        conn, actor, "account.create", "account/" + a.username,
+        {{"roles", RoleNames(a.roles)}, {"display_name", a.display_name}});
   });
   if (!st.ok()) return st;
   return GetAccount(db, id);
@@ -153,19 +158,20 @@ core::Result<Account> FindAccount(store::Database& db,
 }
 
 core::Result<Account> GetAccount(store::Database& db, int64_t id) {
-  auto rows = db.Query(
-      Sql(db, fmt::format("SELECT {} FROM accounts a WHERE a.id = ?",
-                          kAccountColumns)),
-      {P(id)});
+  auto rows =
+      db.Query(Sql(db, fmt::format("SELECT {} FROM accounts a WHERE a.id = ?",
+                                   kAccountColumns)),
+               {P(id)});
   if (!rows.ok()) return rows.status();
-  if (rows->empty()) return core::Status::NotFound(fmt::format("account {}", id));
+  if (rows->empty())
+    return core::Status::NotFound(fmt::format("account {}", id));
   return FromRow(rows->front());
 }
 
 core::Result<std::vector<Account>> ListAccounts(store::Database& db) {
-  auto rows = db.Query(Sql(
-      db, fmt::format("SELECT {} FROM accounts a ORDER BY a.username",
-                      kAccountColumns)));
+  auto rows = db.Query(
+      Sql(db, fmt::format("SELECT {} FROM accounts a ORDER BY a.username",
+                          kAccountColumns)));
   if (!rows.ok()) return rows.status();
   std::vector<Account> out;
   for (const auto& r : *rows) out.push_back(FromRow(r));
@@ -178,13 +184,14 @@ core::Status SetRoles(store::Database& db, int64_t account_id, Roles roles,
   if (!before.ok()) return before.status();
   return db.Transact([&](store::Conn& conn) -> core::Status {
     if (auto st = WriteRoles(conn, account_id, roles); !st.ok()) return st;
-    return Audit(conn, actor, "account.roles", "account/" + before->username,
-                 {{"from", RoleNames(before->roles)}, {"to", RoleNames(roles)}});
+    return Audit(
+        conn, actor, "account.roles", "account/" + before->username,
+        {{"from", RoleNames(before->roles)}, {"to", RoleNames(roles)}});
   });
 }
 
-core::Status SetDisabled(store::Database& db, int64_t account_id,
-                         bool disabled, const Actor& actor) {
+core::Status SetDisabled(store::Database& db, int64_t account_id, bool disabled,
+                         const Actor& actor) {
   auto a = GetAccount(db, account_id);
   if (!a.ok()) return a.status();
   return db.Transact([&](store::Conn& conn) -> core::Status {
@@ -234,7 +241,8 @@ void Throttle::Failed(const std::string& ip) {
 
 core::Result<Session> SignIn(store::Database& db, Throttle& throttle,
                              const std::string& username,
-                             const std::string& password, const Client& client) {
+                             const std::string& password,
+                             const Client& client) {
   const Actor actor{username, client.ip};
   if (!throttle.Allowed(client.ip)) {
     (void)audit::Append(db, {.actor = username,
@@ -297,7 +305,8 @@ core::Result<Session> SignIn(store::Database& db, Throttle& throttle,
                     {"failures", failures}});
     });
     if (!st.ok()) return st;
-    if (good) return core::Status::Invalid("This account is disabled. Ask ITS.");
+    if (good)
+      return core::Status::Invalid("This account is disabled. Ask ITS.");
     return wrong;
   }
   Session s;
@@ -317,14 +326,15 @@ core::Result<Session> SignIn(store::Database& db, Throttle& throttle,
             "seen_at, expires_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, "
             "?)",
             {P(core::Sha256Hex(s.token)), P(id), P(s.csrf), P(now), P(now),
-             P(s.expires_at), P(client.ip), P(client.user_agent.substr(0, 512))});
+             P(s.expires_at), P(client.ip),
+             P(client.user_agent.substr(0, 512))});
         !ins.ok()) {
       return ins;
     }
     // Expired sessions of everyone are swept here, at a cost bounded by how
     // often people sign in.
-    if (auto del = conn.Exec("DELETE FROM sessions WHERE expires_at < ?",
-                             {P(now)});
+    if (auto del =
+            conn.Exec("DELETE FROM sessions WHERE expires_at < ?", {P(now)});
         !del.ok()) {
       return del;
     }
@@ -443,7 +453,8 @@ core::Status ChangePassword(store::Database& db, const PasswordPolicy& policy,
     return core::Status::Invalid("Your current password is wrong.");
   }
   return StorePassword(db, policy, session.account, new_password,
-                       core::Sha256Hex(session.token), actor, "password.change");
+                       core::Sha256Hex(session.token), actor,
+                       "password.change");
 }
 
 core::Status ResetPassword(store::Database& db, const PasswordPolicy& policy,

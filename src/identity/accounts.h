@@ -58,8 +58,8 @@ core::Result<std::vector<Account>> ListAccounts(store::Database& db);
 // Replaces the roles of `account_id` (employee is always kept). Audited.
 core::Status SetRoles(store::Database& db, int64_t account_id, Roles roles,
                       const Actor& actor);
-core::Status SetDisabled(store::Database& db, int64_t account_id,
-                         bool disabled, const Actor& actor);
+core::Status SetDisabled(store::Database& db, int64_t account_id, bool disabled,
+                         const Actor& actor);
 
 // Per-address limit on failed sign-ins: at most `max_failures` in `window`.
 // Thread-safe; memory bounded by evicting the oldest addresses.
@@ -106,8 +106,10 @@ core::Status SignOutEverywhere(store::Database& db, int64_t account_id,
                                const Actor& actor);
 // Checks the old password and the policy; ends the account's other sessions.
 core::Status ChangePassword(store::Database& db, const PasswordPolicy& policy,
-                            const Session& session, const std::string& old_password,
-                            const std::string& new_password, const Actor& actor);
+                            const Session& session,
+                            const std::string& old_password,
+                            const std::string& new_password,
+                            const Actor& actor);
 // Sets a password without the old one (an administrator, or the shell).
 core::Status ResetPassword(store::Database& db, const PasswordPolicy& policy,
                            int64_t account_id, const std::string& new_password,

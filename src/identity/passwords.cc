@@ -32,7 +32,9 @@ core::Result<std::shared_ptr<const PasswordPolicy>> PasswordPolicy::Load(
   std::shared_ptr<PasswordPolicy> p(new PasswordPolicy());
   if (!blocklist.empty()) {
     std::ifstream in(blocklist);
-    if (!in) return core::Status::NotFound(blocklist + ": cannot read the password block-list");
+    if (!in)
+      return core::Status::NotFound(blocklist +
+                                    ": cannot read the password block-list");
     std::string line;
     while (std::getline(in, line)) {
       if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -83,7 +85,8 @@ core::Status PasswordPolicy::Check(const std::string& password,
         "A password must be at least 8 characters and mix letters, digits and "
         "symbols (regulation N.4).");
   }
-  if (chars > 256) return core::Status::Invalid("A password may be at most 256 characters.");
+  if (chars > 256)
+    return core::Status::Invalid("A password may be at most 256 characters.");
   std::string lower = core::AsciiLower(password);
   if (blocked_.count(lower)) {
     return core::Status::Invalid(
@@ -91,7 +94,8 @@ core::Status PasswordPolicy::Check(const std::string& password,
         "one nobody else would.");
   }
   auto contains = [&](const std::string& part) {
-    return part.size() >= 3 && lower.find(core::AsciiLower(part)) != std::string::npos;
+    return part.size() >= 3 &&
+           lower.find(core::AsciiLower(part)) != std::string::npos;
   };
   if (contains(username)) {
     return core::Status::Invalid("A password may not contain your user name.");
@@ -107,7 +111,8 @@ core::Status PasswordPolicy::Check(const std::string& password,
   }
   if (!cracklib_dict_.empty()) {
     std::lock_guard lock(CrackMutex());
-    if (const char* why = FascistCheck(password.c_str(), cracklib_dict_.c_str())) {
+    if (const char* why =
+            FascistCheck(password.c_str(), cracklib_dict_.c_str())) {
       return core::Status::Invalid(
           std::string("That password is too easy to guess (") + why + ").");
     }
@@ -117,15 +122,15 @@ core::Status PasswordPolicy::Check(const std::string& password,
 
 core::Result<std::string> HashPassword(const std::string& password,
                                        bool moderate) {
-  if (!SodiumReady()) return core::Status::Internal("libsodium did not initialize");
+  if (!SodiumReady())
+    return core::Status::Internal("libsodium did not initialize");
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(
-          out, password.data(), password.size(),
-          moderate ? crypto_pwhash_OPSLIMIT_MODERATE
-                   : crypto_pwhash_OPSLIMIT_INTERACTIVE,
-          moderate ? crypto_pwhash_MEMLIMIT_MODERATE
-                   : crypto_pwhash_MEMLIMIT_INTERACTIVE,
-          crypto_pwhash_ALG_ARGON2ID13) != 0) {
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(),
+                            moderate ? crypto_pwhash_OPSLIMIT_MODERATE
+                                     : crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                            moderate ? crypto_pwhash_MEMLIMIT_MODERATE
+                                     : crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return core::Status::Internal("out of memory hashing a password");
   }
   return std::string(out);
@@ -141,12 +146,12 @@ std::string RandomToken(size_t bytes) {
   SodiumReady();
   std::string raw(bytes, '\0');
   randombytes_buf(raw.data(), raw.size());
-  std::string out(sodium_base64_ENCODED_LEN(bytes,
-                                            sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+  std::string out(sodium_base64_ENCODED_LEN(
+                      bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING),
                   '\0');
   sodium_bin2base64(out.data(), out.size(),
-                    reinterpret_cast<const unsigned char*>(raw.data()), raw.size(),
-                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+                    reinterpret_cast<const unsigned char*>(raw.data()),
+                    raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   out.resize(std::strlen(out.c_str()));
   return out;
 }

@@ -17,7 +17,8 @@ enum class Role : uint16_t {
   kItsAdmin = 1 << 3,
   kRecordsCustodian = 1 << 4,
   kSupervisor = 1 << 5,
-  kAuditor = 1 << 6,  // reads everything an administrator reads, changes nothing
+  kAuditor =
+      1 << 6,  // reads everything an administrator reads, changes nothing
   kDesignee = 1 << 7,  // the Superintendent's designee
 };
 
@@ -45,9 +46,9 @@ class Roles {
 };
 
 inline constexpr Role kAllRoles[] = {
-    Role::kEmployee,         Role::kContentManager, Role::kSiteAdmin,
-    Role::kItsAdmin,         Role::kRecordsCustodian, Role::kSupervisor,
-    Role::kAuditor,          Role::kDesignee};
+    Role::kEmployee, Role::kContentManager,   Role::kSiteAdmin,
+    Role::kItsAdmin, Role::kRecordsCustodian, Role::kSupervisor,
+    Role::kAuditor,  Role::kDesignee};
 
 // "its-admin"; the name used in configuration, the API and the database.
 std::string_view RoleName(Role r);

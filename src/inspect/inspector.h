@@ -15,8 +15,8 @@
 
 #include "core/status.h"
 #include "inspect/matcher.h"
-#include "roster/oneroster.h"
 #include "policy/pack.h"
+#include "roster/oneroster.h"
 
 namespace steward::inspect {
 

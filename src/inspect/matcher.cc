@@ -211,7 +211,8 @@ static uint16_t ViewBit(std::string_view v) {
 }
 
 core::Result<std::unique_ptr<Matcher>> Matcher::Build(
-    const policy::PackPtr& pack, const std::shared_ptr<const roster::Roster>& roster,
+    const policy::PackPtr& pack,
+    const std::shared_ptr<const roster::Roster>& roster,
     const Options& options) {
   std::unique_ptr<Matcher> m(new Matcher());
   m->impl_ = std::make_unique<Impl>();

@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "core/status.h"
-#include "roster/oneroster.h"
 #include "policy/pack.h"
+#include "roster/oneroster.h"
 
 namespace steward::inspect {
 
@@ -42,7 +42,8 @@ class Matcher {
 
   // Fails with the offending detector named when a pattern does not compile.
   static core::Result<std::unique_ptr<Matcher>> Build(
-      const policy::PackPtr& pack, const std::shared_ptr<const roster::Roster>& roster,
+      const policy::PackPtr& pack,
+      const std::shared_ptr<const roster::Roster>& roster,
       const Options& options);
   ~Matcher();
   Matcher(const Matcher&) = delete;

@@ -40,9 +40,10 @@ bool CheckEmployee(detail::IncomingPerson& p, const std::string& file,
     return false;
   }
   if (!p.email.empty() && !LooksLikeEmail(p.email)) {
-    issues.push_back({file, line,
-                      "e-mail '" + p.email + "' is not an address; loaded without it",
-                      false});
+    issues.push_back(
+        {file, line,
+         "e-mail '" + p.email + "' is not an address; loaded without it",
+         false});
     p.email.clear();
   }
   return true;
@@ -68,8 +69,8 @@ core::Result<ImportReport> ImportOneRoster(store::Database& db,
   in.sites_by_id_only = true;
   std::set<std::string> school_ids;
   for (const auto& o : r->orgs) {
-    in.sites.push_back({o.id, o.name, o.type.empty() ? "school" : o.type,
-                        o.parent_id});
+    in.sites.push_back(
+        {o.id, o.name, o.type.empty() ? "school" : o.type, o.parent_id});
     school_ids.insert(o.id);
   }
   for (const auto& p : r->people) {
@@ -106,7 +107,8 @@ core::Result<ImportReport> ImportEmployeesCsv(store::Database& db,
   std::map<std::string, size_t> cols;
   std::set<std::string> seen, site_names;
   static const char* kRequired[] = {"id", "given_name", "family_name"};
-  static const std::set<std::string> kStatuses = {"active", "inactive", "leave"};
+  static const std::set<std::string> kStatuses = {"active", "inactive",
+                                                  "leave"};
   core::Status header_error;
   std::string text = core::ToUtf8(bytes);
   auto st = core::ReadCsv(text, [&](const core::CsvRecord& r) {
@@ -116,10 +118,11 @@ core::Result<ImportReport> ImportEmployeesCsv(store::Database& db,
       }
       for (const char* c : kRequired) {
         if (!cols.count(c)) {
-          header_error = core::Status::Invalid(fmt::format(
-              "{}:1: missing column '{}' (expected "
-              "id,given_name,family_name,email,site,job_role,supervisor,status)",
-              file_name, c));
+          header_error = core::Status::Invalid(
+              fmt::format("{}:1: missing column '{}' (expected "
+                          "id,given_name,family_name,email,site,job_role,"
+                          "supervisor,status)",
+                          file_name, c));
           return false;
         }
       }
@@ -133,10 +136,9 @@ core::Result<ImportReport> ImportEmployeesCsv(store::Database& db,
                  : Trim(r.fields[it->second]);
     };
     if (r.fields.size() < cols.size()) {
-      report.issues.push_back(
-          {file_name, r.line,
-           fmt::format("row has {} fields, header has {}", r.fields.size(),
-                       cols.size())});
+      report.issues.push_back({file_name, r.line,
+                               fmt::format("row has {} fields, header has {}",
+                                           r.fields.size(), cols.size())});
       return true;
     }
     detail::IncomingPerson p;
@@ -164,7 +166,8 @@ core::Result<ImportReport> ImportEmployeesCsv(store::Database& db,
     std::string site = val("site");
     if (!site.empty()) {
       p.site_source_id = site;
-      if (site_names.insert(site).second) in.sites.push_back({site, site, "school", ""});
+      if (site_names.insert(site).second)
+        in.sites.push_back({site, site, "school", ""});
     }
     in.people.push_back(std::move(p));
     return true;
@@ -176,7 +179,8 @@ core::Result<ImportReport> ImportEmployeesCsv(store::Database& db,
   }
   // A supervisor must be someone in the file (or already known).
   for (auto& p : in.people) {
-    if (!p.supervisor_source_id.empty() && !seen.count(p.supervisor_source_id)) {
+    if (!p.supervisor_source_id.empty() &&
+        !seen.count(p.supervisor_source_id)) {
       report.issues.push_back(
           {file_name, 0,
            fmt::format("{}: supervisor '{}' is not in the file; kept as given",
@@ -187,8 +191,7 @@ core::Result<ImportReport> ImportEmployeesCsv(store::Database& db,
   return detail::Apply(db, std::move(in), std::move(report), actor);
 }
 
-core::Result<ImportReport> ImportLdap(store::Database& db,
-                                      const LdapOptions& o,
+core::Result<ImportReport> ImportLdap(store::Database& db, const LdapOptions& o,
                                       const Actor& actor) {
   ImportReport report;
   report.kind = "ldap";
@@ -209,9 +212,9 @@ core::Result<ImportReport> ImportLdap(store::Database& db,
     return core::Status::Io(fmt::format("{}: bind as '{}' failed: {}", o.url,
                                         o.bind_dn, ldap_err2string(rc)));
   }
-  std::vector<std::string> attr_names = {o.id_attr,    o.given_attr, o.family_attr,
-                                         o.email_attr, o.site_attr,  o.role_attr,
-                                         o.supervisor_attr, o.uid_attr};
+  std::vector<std::string> attr_names = {
+      o.id_attr,   o.given_attr, o.family_attr,     o.email_attr,
+      o.site_attr, o.role_attr,  o.supervisor_attr, o.uid_attr};
   std::vector<char*> attrs;
   for (auto& a : attr_names) attrs.push_back(a.data());
   attrs.push_back(nullptr);
@@ -239,7 +242,8 @@ core::Result<ImportReport> ImportLdap(store::Database& db,
     auto first = [&](const std::string& attr) -> std::string {
       berval** vals = ldap_get_values_len(ld, e, attr.c_str());
       if (!vals) return {};
-      std::string v = vals[0] ? std::string(vals[0]->bv_val, vals[0]->bv_len) : "";
+      std::string v =
+          vals[0] ? std::string(vals[0]->bv_val, vals[0]->bv_len) : "";
       ldap_value_free_len(vals);
       return v;
     };
@@ -262,7 +266,8 @@ core::Result<ImportReport> ImportLdap(store::Database& db,
     std::string site = first(o.site_attr);
     if (!site.empty()) {
       p.site_source_id = site;
-      if (site_names.insert(site).second) in.sites.push_back({site, site, "school", ""});
+      if (site_names.insert(site).second)
+        in.sites.push_back({site, site, "school", ""});
     }
     in.people.push_back(std::move(p));
   }

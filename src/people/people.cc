@@ -1,10 +1,10 @@
 #include "people/people.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -27,8 +27,8 @@ std::string Issue::ToString() const {
 }
 
 int ImportReport::Rejected() const {
-  return static_cast<int>(std::count_if(issues.begin(), issues.end(),
-                                        [](const Issue& i) { return i.rejected; }));
+  return static_cast<int>(std::count_if(
+      issues.begin(), issues.end(), [](const Issue& i) { return i.rejected; }));
 }
 
 std::string ImportReport::Summary() const {
@@ -36,8 +36,11 @@ std::string ImportReport::Summary() const {
   std::string s = fmt::format("{} people loaded ({} new, {} updated)", loaded,
                               created, updated);
   if (sites) s += fmt::format(", {} sites", sites);
-  if (departed) s += fmt::format("; {} no longer present, marked departed", departed);
-  if (skipped) s += fmt::format("; {} skipped (guardians, parents, or marked for deletion)", skipped);
+  if (departed)
+    s += fmt::format("; {} no longer present, marked departed", departed);
+  if (skipped)
+    s += fmt::format(
+        "; {} skipped (guardians, parents, or marked for deletion)", skipped);
   int rejected = Rejected();
   int partial = static_cast<int>(issues.size()) - rejected;
   if (rejected) s += fmt::format("; {} rows rejected", rejected);
@@ -157,18 +160,16 @@ core::Result<ImportReport> Apply(store::Database& db, Incoming in,
         !up.ok()) {
       return up;
     }
-    nlohmann::json detail = {{"source", report.source},
-                             {"created", report.created},
-                             {"updated", report.updated},
-                             {"departed", report.departed},
-                             {"rejected", report.Rejected()},
-                             {"sites", report.sites}};
-    auto entry = audit::Append(
-        conn, {.actor = actor.name,
-               .action = "people.import",
-               .target = fmt::format("import/{}", report.run_id),
-               .detail = detail.dump(),
-               .ip = actor.ip});
+    nlohmann::json detail = {
+        {"source", report.source},       {"created", report.created},
+        {"updated", report.updated},     {"departed", report.departed},
+        {"rejected", report.Rejected()}, {"sites", report.sites}};
+    auto entry =
+        audit::Append(conn, {.actor = actor.name,
+                             .action = "people.import",
+                             .target = fmt::format("import/{}", report.run_id),
+                             .detail = detail.dump(),
+                             .ip = actor.ip});
     return entry.status();
   });
   if (!st.ok()) return st;
@@ -269,7 +270,8 @@ core::Result<Person> Get(store::Database& db, int64_t id) {
                   kPersonColumns),
       {P(id)});
   if (!rows.ok()) return rows.status();
-  if (rows->empty()) return core::Status::NotFound(fmt::format("person {}", id));
+  if (rows->empty())
+    return core::Status::NotFound(fmt::format("person {}", id));
   return FromRow(rows->front());
 }
 
@@ -287,13 +289,13 @@ core::Status SetPublishPermission(store::Database& db, int64_t person_id,
                                   const std::string& permission,
                                   const Actor& actor) {
   if (!IsPermission(permission)) {
-    return core::Status::Invalid("permission must be none, limited or full, not '" +
-                                 permission + "'");
+    return core::Status::Invalid(
+        "permission must be none, limited or full, not '" + permission + "'");
   }
   return db.Transact([&](store::Conn& conn) -> core::Status {
-    auto before = conn.Query(
-        "SELECT publish_permission, kind FROM people WHERE id = ?",
-        {P(person_id)});
+    auto before =
+        conn.Query("SELECT publish_permission, kind FROM people WHERE id = ?",
+                   {P(person_id)});
     if (!before.ok()) return before.status();
     if (before->empty()) {
       return core::Status::NotFound(fmt::format("person {}", person_id));

@@ -77,10 +77,10 @@ core::Result<ImportReport> ImportEmployeesCsv(store::Database& db,
                                               const Actor& actor);
 
 struct LdapOptions {
-  std::string url;          // ldap://127.0.0.1:389
-  std::string bind_dn;      // empty: anonymous
-  std::string password;     // never logged
-  std::string base;         // ou=people,dc=district,dc=org
+  std::string url;       // ldap://127.0.0.1:389
+  std::string bind_dn;   // empty: anonymous
+  std::string password;  // never logged
+  std::string base;      // ou=people,dc=district,dc=org
   std::string filter = "(objectClass=inetOrgPerson)";
   // Attribute names for each field.
   std::string id_attr = "employeeNumber", given_attr = "givenName",
@@ -93,8 +93,8 @@ core::Result<ImportReport> ImportLdap(store::Database& db,
                                       const Actor& actor);
 
 struct Query {
-  std::string kind;       // "", "student", "employee"
-  std::string text;       // in names, e-mail or id
+  std::string kind;  // "", "student", "employee"
+  std::string text;  // in names, e-mail or id
   int64_t site_id = 0;
   std::string status = "active";  // "" for any
   int limit = 50, offset = 0;

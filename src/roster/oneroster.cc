@@ -76,8 +76,9 @@ core::Result<Files> ReadZip(const std::string& path) {
     }
     if (!st.ok()) break;
     if (n < 0) {
-      st = core::Status::Corrupt(path + ": " + name + ": " +
-                                 (archive_error_string(a) ? archive_error_string(a) : "unreadable"));
+      st = core::Status::Corrupt(
+          path + ": " + name + ": " +
+          (archive_error_string(a) ? archive_error_string(a) : "unreadable"));
       break;
     }
     files[name] = std::move(bytes);
@@ -137,14 +138,23 @@ core::Result<Table> ReadTable(const std::string& name, const std::string& data,
 }
 
 // OneRoster 1.1 and 1.2 role vocabularies.
-const std::set<std::string> kRoles = {
-    "administrator", "aide", "guardian", "parent", "proctor", "relative",
-    "student", "teacher", "counselor", "districtAdministrator",
-    "principal", "siteAdministrator", "systemAdministrator"};
+const std::set<std::string> kRoles = {"administrator",
+                                      "aide",
+                                      "guardian",
+                                      "parent",
+                                      "proctor",
+                                      "relative",
+                                      "student",
+                                      "teacher",
+                                      "counselor",
+                                      "districtAdministrator",
+                                      "principal",
+                                      "siteAdministrator",
+                                      "systemAdministrator"};
 // CEDS grade levels.
 const std::set<std::string> kGrades = {
-    "IT", "PR", "PK", "TK", "KG", "01", "02", "03", "04", "05", "06", "07",
-    "08", "09", "10", "11", "12", "13", "PS", "UG", "Other"};
+    "IT", "PR", "PK", "TK", "KG", "01", "02", "03", "04", "05",   "06",
+    "07", "08", "09", "10", "11", "12", "13", "PS", "UG", "Other"};
 
 // OneRoster dates are ISO 8601: 2023-05-01 or 2023-05-01T18:25:43.511Z.
 bool IsIsoDate(const std::string& s) {
@@ -161,8 +171,10 @@ bool IsIsoDate(const std::string& s) {
 
 bool LooksLikeEmail(const std::string& s) {
   auto at = s.find('@');
-  return at != std::string::npos && at > 0 && s.find('@', at + 1) == std::string::npos &&
-         s.find('.', at) != std::string::npos && s.find_first_of(" ,;<>") == std::string::npos;
+  return at != std::string::npos && at > 0 &&
+         s.find('@', at + 1) == std::string::npos &&
+         s.find('.', at) != std::string::npos &&
+         s.find_first_of(" ,;<>") == std::string::npos;
 }
 
 bool IsStudentRole(const std::string& role) { return role == "student"; }
@@ -208,7 +220,8 @@ core::Result<Roster> LoadOneRoster(const std::string& path) {
   bool folder = fs::is_directory(path, ec);
   if (!folder && !fs::exists(path, ec)) {
     return core::Status::NotFound(
-        path + ": no such folder or zip (expected a OneRoster export with users.csv)");
+        path +
+        ": no such folder or zip (expected a OneRoster export with users.csv)");
   }
   auto read = folder ? ReadFolder(path) : ReadZip(path);
   if (!read.ok()) return read.status();
@@ -253,16 +266,17 @@ core::Result<Roster> LoadOneRoster(const std::string& path) {
       for (const auto& r : orgs->rows) {
         std::string parent = orgs->Val(r, "parentSourcedId");
         if (!parent.empty() && !org_names.count(parent)) {
-          roster.issues.push_back({orgs->file, r.line,
-                                   "parentSourcedId '" + parent +
-                                       "' is not in orgs.csv; loaded without a parent",
-                                   false});
+          roster.issues.push_back(
+              {orgs->file, r.line,
+               "parentSourcedId '" + parent +
+                   "' is not in orgs.csv; loaded without a parent",
+               false});
         }
       }
     }
   }
-  auto users =
-      ReadTable("users.csv", *find("users.csv"), hash, roster.issues, {"password"});
+  auto users = ReadTable("users.csv", *find("users.csv"), hash, roster.issues,
+                         {"password"});
   if (!users.ok()) return users.status();
   // 1.2: roles come from roles.csv (userSourcedId, role, orgSourcedId).
   std::unordered_map<std::string,
@@ -320,11 +334,12 @@ core::Result<Roster> LoadOneRoster(const std::string& path) {
       continue;
     }
     p.status = u.Val(r, "status");
-    if (std::string d = u.Val(r, "dateLastModified"); !d.empty() && !IsIsoDate(d)) {
-      roster.issues.push_back({u.file, r.line,
-                               "dateLastModified '" + d +
-                                   "' is not an ISO 8601 date; ignored",
-                               false});
+    if (std::string d = u.Val(r, "dateLastModified");
+        !d.empty() && !IsIsoDate(d)) {
+      roster.issues.push_back(
+          {u.file, r.line,
+           "dateLastModified '" + d + "' is not an ISO 8601 date; ignored",
+           false});
     }
     p.enabled = u.Val(r, "enabledUser") != "FALSE" &&
                 u.Val(r, "enabledUser") != "false";
@@ -332,8 +347,9 @@ core::Result<Roster> LoadOneRoster(const std::string& path) {
     p.email = u.Val(r, "email");
     if (!p.email.empty() && !LooksLikeEmail(p.email)) {
       roster.issues.push_back({u.file, r.line,
-                               "email '" + p.email + "' is not an address; "
-                               "loaded without it",
+                               "email '" + p.email +
+                                   "' is not an address; "
+                                   "loaded without it",
                                false});
       p.email.clear();
     }
@@ -368,9 +384,11 @@ core::Result<Roster> LoadOneRoster(const std::string& path) {
     p.grades = u.Val(r, "grades");
     for (const auto& g : SplitList(p.grades)) {
       if (!kGrades.count(g)) {
-        roster.issues.push_back(
-            {u.file, r.line, "grade '" + g + "' is not a CEDS code; "
-             "loaded without grades", false});
+        roster.issues.push_back({u.file, r.line,
+                                 "grade '" + g +
+                                     "' is not a CEDS code; "
+                                     "loaded without grades",
+                                 false});
         p.grades.clear();
         break;
       }

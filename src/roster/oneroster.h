@@ -23,9 +23,9 @@ struct Person {
   std::string grades;                    // CEDS codes, "05" or "09,10"
   std::vector<std::string> identifiers;  // identifier + userIds values
   std::string email, username;
-  std::string status;                 // "active", "" or "inactive"
-  bool enabled = true;                // enabledUser
-  std::vector<std::string> org_ids;   // orgs' sourcedIds, primary first
+  std::string status;                // "active", "" or "inactive"
+  bool enabled = true;               // enabledUser
+  std::vector<std::string> org_ids;  // orgs' sourcedIds, primary first
   std::string FullName() const { return given + " " + family; }
 };
 
@@ -47,7 +47,7 @@ struct Roster {
   std::vector<Person> people;
   std::vector<Org> orgs;
   bool delta = false;  // manifest file.users=delta: only changes are listed
-  int skipped = 0;  // guardians, parents and rows marked tobedeleted
+  int skipped = 0;     // guardians, parents and rows marked tobedeleted
   std::vector<RosterIssue> issues;  // rejected or partly used rows
   std::string hash;  // SHA-256 of the files read, to key compiled caches
 };

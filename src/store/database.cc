@@ -117,7 +117,8 @@ core::Result<std::unique_ptr<Database>> Database::Open(
     if (auto st = db->Prime(); !st.ok()) return st;
     return std::unique_ptr<Database>(std::move(db));
   }
-  std::string path = target.rfind("sqlite:", 0) == 0 ? target.substr(7) : target;
+  std::string path =
+      target.rfind("sqlite:", 0) == 0 ? target.substr(7) : target;
   if (path.empty()) return core::Status::Invalid("empty database path");
   auto db = std::make_unique<PooledDatabase>(
       Dialect::kSqlite, "sqlite:" + path,

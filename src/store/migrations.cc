@@ -194,7 +194,8 @@ core::Result<MigrateReport> Migrate(Database& db) {
           "SELECT 1 FROM schema_migrations WHERE version = ?", {P(m.version)});
       if (!done.ok()) return done.status();
       if (!done->empty()) return {};
-      if (auto exec = conn.Exec(ForDialect(m.sql, conn.dialect())); !exec.ok()) {
+      if (auto exec = conn.Exec(ForDialect(m.sql, conn.dialect()));
+          !exec.ok()) {
         return core::Status::Io(fmt::format("migration {} ({}): {}", m.version,
                                             m.name, exec.message()));
       }

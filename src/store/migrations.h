@@ -22,8 +22,8 @@ struct Migration {
 const std::vector<Migration>& Migrations();
 
 struct MigrateReport {
-  int from = 0;  // schema version before
-  int to = 0;    // schema version after
+  int from = 0;                      // schema version before
+  int to = 0;                        // schema version after
   std::vector<std::string> applied;  // "3 acknowledgements"
 };
 

@@ -57,8 +57,8 @@ class PgConn final : public Conn {
       msg.pop_back();
     }
     std::string_view head = sql.substr(0, 60);
-    return core::Status::Io(fmt::format("database: {} (in \"{}{}\")", msg,
-                                        head, sql.size() > 60 ? "…" : ""));
+    return core::Status::Io(fmt::format("database: {} (in \"{}{}\")", msg, head,
+                                        sql.size() > 60 ? "…" : ""));
   }
 
   core::Status Run(std::string_view sql, const Params& params, Rows* rows) {
@@ -70,9 +70,9 @@ class PgConn final : public Conn {
       values[i] = params[i] ? params[i]->c_str() : nullptr;
       lengths[i] = params[i] ? static_cast<int>(params[i]->size()) : 0;
     }
-    PGresult* res = PQexecParams(pg_, text.c_str(),
-                                 static_cast<int>(params.size()), nullptr,
-                                 values.data(), lengths.data(), nullptr, 0);
+    PGresult* res =
+        PQexecParams(pg_, text.c_str(), static_cast<int>(params.size()),
+                     nullptr, values.data(), lengths.data(), nullptr, 0);
     auto st = Check(res, sql);
     if (st.ok() && rows) {
       int n = PQntuples(res), cols = PQnfields(res);

@@ -51,8 +51,8 @@ class SqliteConn final : public Conn {
  private:
   static core::Status Error(std::string_view sql, std::string_view msg) {
     std::string_view head = sql.substr(0, 60);
-    return core::Status::Io(fmt::format("database: {} (in \"{}{}\")", msg,
-                                        head, sql.size() > 60 ? "…" : ""));
+    return core::Status::Io(fmt::format("database: {} (in \"{}{}\")", msg, head,
+                                        sql.size() > 60 ? "…" : ""));
   }
 
   // Prepared statements are kept per connection, keyed by their text: an
@@ -62,7 +62,8 @@ class SqliteConn final : public Conn {
     if (it != cache_.end()) return it->second;
     sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
-                           SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+                           SQLITE_PREPARE_PERSISTENT, &stmt,
+                           nullptr) != SQLITE_OK) {
       return nullptr;
     }
     if (cache_.size() >= 128) {
@@ -78,10 +79,9 @@ class SqliteConn final : public Conn {
     if (!stmt) return Error(sql, sqlite3_errmsg(db_));
     for (size_t i = 0; i < params.size(); ++i) {
       int rc = params[i]
-                   ? sqlite3_bind_text(stmt, static_cast<int>(i + 1),
-                                       params[i]->data(),
-                                       static_cast<int>(params[i]->size()),
-                                       SQLITE_TRANSIENT)
+                   ? sqlite3_bind_text(
+                         stmt, static_cast<int>(i + 1), params[i]->data(),
+                         static_cast<int>(params[i]->size()), SQLITE_TRANSIENT)
                    : sqlite3_bind_null(stmt, static_cast<int>(i + 1));
       if (rc != SQLITE_OK) {
         sqlite3_reset(stmt);

@@ -1,10 +1,11 @@
 // Every OneRoster set in the shared corpora loads; bad rows are reported with
 // file and line; nobody's password survives.
+#include "roster/oneroster.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "roster/oneroster.h"
 #include "test_util.h"
 
 namespace steward {

@@ -16,7 +16,8 @@ class Ldap : public testing::StoreTest {
   void SetUp() override {
     const char* url = std::getenv("STEWARD_TEST_LDAP_URL");
     if (!url || !*url) {
-      if (std::getenv("STEWARD_REQUIRE_LDAP")) FAIL() << "STEWARD_TEST_LDAP_URL unset";
+      if (std::getenv("STEWARD_REQUIRE_LDAP"))
+        FAIL() << "STEWARD_TEST_LDAP_URL unset";
       GTEST_SKIP() << "skipped: no LDAP server (set STEWARD_TEST_LDAP_URL; "
                       "`make test` starts slapd)";
     }
@@ -66,9 +67,11 @@ TEST_P(Ldap, BindsAsTheManagerAndNamesAWrongPassword) {
   o.password = "wrong";
   auto bad = people::ImportLdap(*db_, o, {"cli:test", ""});
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("Invalid credentials"), std::string::npos)
+  EXPECT_NE(bad.status().message().find("Invalid credentials"),
+            std::string::npos)
       << bad.status().message();
-  EXPECT_EQ(bad.status().message().find("wrong"), std::string::npos);  // never echoed
+  EXPECT_EQ(bad.status().message().find("wrong"),
+            std::string::npos);  // never echoed
 }
 
 TEST_P(Ldap, AnEmptyResultChangesNothing) {

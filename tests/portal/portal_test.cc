@@ -1,5 +1,7 @@
 // The portal over real HTTP, on SQLite and PostgreSQL: the role × endpoint
 // matrix, CSRF, sessions and cookies, and the acknowledgement path end to end.
+#include "channels/portal/portal.h"
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -7,7 +9,6 @@
 #include <thread>
 
 #include "audit/chain.h"
-#include "channels/portal/portal.h"
 #include "identity/accounts.h"
 #include "people/people.h"
 #include "test_store.h"
@@ -73,9 +74,11 @@ class PortalTest : public testing::StoreTest {
     EXPECT_TRUE(a.ok()) << a.status().message();
     return a.ok() ? *a : identity::Account{};
   }
-  Browser SignIn(const std::string& user, const std::string& password = kPassword) {
+  Browser SignIn(const std::string& user,
+                 const std::string& password = kPassword) {
     auto c = Client();
-    auto res = c.Post("/sign-in", httplib::Params{{"username", user}, {"password", password}});
+    auto res = c.Post("/sign-in", httplib::Params{{"username", user},
+                                                  {"password", password}});
     Browser b;
     if (!res || res->status != 303) return b;
     std::string set = res->get_header_value("Set-Cookie");
@@ -125,13 +128,16 @@ TEST_P(PortalTest, EveryRouteDeclaresItsRolesAndEveryDenialHolds) {
       ASSERT_FALSE(b.cookie.empty()) << w.name;
       Roles effective = w.roles;
       effective.Add(Role::kEmployee);
-      bool allowed = route.roles.bits() == 0 || effective.Intersects(route.roles);
-      auto res = route.method == "GET" ? Get(b, route.example) : Post(b, route.example);
+      bool allowed =
+          route.roles.bits() == 0 || effective.Intersects(route.roles);
+      auto res = route.method == "GET" ? Get(b, route.example)
+                                       : Post(b, route.example);
       ASSERT_TRUE(res) << route.example;
       if (route.example.rfind("/sign-out", 0) == 0) b = Browser{};
       std::string what = w.name + " " + route.method + " " + route.example;
       if (allowed) {
-        EXPECT_NE(res->status, 403) << what << " should be allowed: " << res->body.substr(0, 300);
+        EXPECT_NE(res->status, 403)
+            << what << " should be allowed: " << res->body.substr(0, 300);
         // (A POST to /sign-in without a password is a 401 of its own.)
         if (route.example != "/sign-in") EXPECT_NE(res->status, 401) << what;
       } else {
@@ -145,8 +151,9 @@ TEST_P(PortalTest, EveryRouteDeclaresItsRolesAndEveryDenialHolds) {
   for (const auto& route : portal::Portal::Routes()) {
     if (route.roles.bits() == 0) continue;
     auto c = Client();
-    auto res = route.method == "GET" ? c.Get(route.example.c_str())
-                                     : c.Post(route.example.c_str(), httplib::Params{});
+    auto res = route.method == "GET"
+                   ? c.Get(route.example.c_str())
+                   : c.Post(route.example.c_str(), httplib::Params{});
     ASSERT_TRUE(res);
     if (route.api) {
       EXPECT_EQ(res->status, 401) << route.example;
@@ -169,34 +176,40 @@ TEST_P(PortalTest, StateChangesNeedTheSessionsCsrfTokenAndOurOrigin) {
   auto none = Post(b, path, form, false);
   ASSERT_TRUE(none);
   EXPECT_EQ(none->status, 403);
-  auto wrong = Post(b, path, {{"role_auditor", "on"}, {"csrf", "guess"}}, false);
+  auto wrong =
+      Post(b, path, {{"role_auditor", "on"}, {"csrf", "guess"}}, false);
   EXPECT_EQ(wrong->status, 403);
   auto cross = Post(b, path, form, true, {{"Origin", "https://evil.example"}});
   EXPECT_EQ(cross->status, 403);
-  auto fetch_site = Post(b, path, form, true, {{"Sec-Fetch-Site", "cross-site"}});
+  auto fetch_site =
+      Post(b, path, form, true, {{"Sec-Fetch-Site", "cross-site"}});
   EXPECT_EQ(fetch_site->status, 403);
-  EXPECT_FALSE(identity::GetAccount(*db_, target.id)->roles.Has(Role::kAuditor));
+  EXPECT_FALSE(
+      identity::GetAccount(*db_, target.id)->roles.Has(Role::kAuditor));
   auto good = Post(b, path, form, true,
                    {{"Origin", "http://127.0.0.1:" + std::to_string(port_)}});
   ASSERT_TRUE(good);
   EXPECT_EQ(good->status, 303);
   EXPECT_TRUE(identity::GetAccount(*db_, target.id)->roles.Has(Role::kAuditor));
   // The API takes the token from a header.
-  auto api = Client().Post("/api/campaigns/1/acknowledge", {{"Cookie", b.cookie}}, "", "application/json");
+  auto api = Client().Post("/api/campaigns/1/acknowledge",
+                           {{"Cookie", b.cookie}}, "", "application/json");
   EXPECT_EQ(api->status, 403);
 }
 
 TEST_P(PortalTest, SessionCookiesAreLockedDownAndSignOutEndsThem) {
   MakeAccount("jdoe", {});
   auto c = Client();
-  auto res = c.Post("/sign-in", httplib::Params{{"username", "jdoe"}, {"password", kPassword}});
+  auto res = c.Post("/sign-in", httplib::Params{{"username", "jdoe"},
+                                                {"password", kPassword}});
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 303);
   std::string cookie = res->get_header_value("Set-Cookie");
   EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
   EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
   EXPECT_NE(cookie.find("Secure"), std::string::npos);
-  EXPECT_NE(res->get_header_value("Content-Security-Policy").find("default-src 'self'"),
+  EXPECT_NE(res->get_header_value("Content-Security-Policy")
+                .find("default-src 'self'"),
             std::string::npos);
   Browser b = SignIn("jdoe");
   auto home = Get(b, "/");
@@ -211,15 +224,20 @@ TEST_P(PortalTest, SessionCookiesAreLockedDownAndSignOutEndsThem) {
 TEST_P(PortalTest, SignInFailuresAreShownLockedAndAudited) {
   MakeAccount("jdoe", {});
   auto c = Client();
-  auto bad = c.Post("/sign-in", httplib::Params{{"username", "jdoe"}, {"password", "nope"}});
+  auto bad = c.Post(
+      "/sign-in", httplib::Params{{"username", "jdoe"}, {"password", "nope"}});
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 401);
-  EXPECT_NE(bad->body.find("The user name or password is wrong."), std::string::npos);
-  EXPECT_EQ(bad->get_header_value("Set-Cookie").find("steward_session="), std::string::npos);
+  EXPECT_NE(bad->body.find("The user name or password is wrong."),
+            std::string::npos);
+  EXPECT_EQ(bad->get_header_value("Set-Cookie").find("steward_session="),
+            std::string::npos);
   for (int i = 0; i < 4; ++i) {
-    (void)c.Post("/sign-in", httplib::Params{{"username", "jdoe"}, {"password", "nope"}});
+    (void)c.Post("/sign-in",
+                 httplib::Params{{"username", "jdoe"}, {"password", "nope"}});
   }
-  auto locked = c.Post("/sign-in", httplib::Params{{"username", "jdoe"}, {"password", kPassword}});
+  auto locked = c.Post("/sign-in", httplib::Params{{"username", "jdoe"},
+                                                   {"password", kPassword}});
   EXPECT_NE(locked->body.find("locked"), std::string::npos);
   auto v = audit::Verify(*db_);
   ASSERT_TRUE(v.ok());
@@ -232,10 +250,12 @@ TEST_P(PortalTest, SignInFailuresAreShownLockedAndAudited) {
 
 TEST_P(PortalTest, NextNeverRedirectsOffSite) {
   MakeAccount("jdoe", {});
-  for (const char* next : {"//evil.example/", "https://evil.example/", "/\\evil.example"}) {
-    auto res = Client().Post("/sign-in", httplib::Params{{"username", "jdoe"},
-                                                          {"password", kPassword},
-                                                          {"next", next}});
+  for (const char* next :
+       {"//evil.example/", "https://evil.example/", "/\\evil.example"}) {
+    auto res =
+        Client().Post("/sign-in", httplib::Params{{"username", "jdoe"},
+                                                  {"password", kPassword},
+                                                  {"next", next}});
     ASSERT_TRUE(res);
     EXPECT_EQ(res->get_header_value("Location"), "/") << next;
   }
@@ -253,7 +273,8 @@ TEST_P(PortalTest, AnEmployeeAcknowledgesAndTheDashboardMoves) {
        "E2,Grace,Hopper,grace@example-usd.org,Cedar Elementary,teacher\n"
        "E3,,Nameless,x@example-usd.org,Cedar Elementary,teacher\n",
        "staff.csv", "text/csv"}};
-  auto imported = Client().Post("/import/employees", {{"Cookie", admin.cookie}}, upload);
+  auto imported =
+      Client().Post("/import/employees", {{"Cookie", admin.cookie}}, upload);
   ASSERT_TRUE(imported);
   EXPECT_EQ(imported->status, 200);
   EXPECT_NE(imported->body.find("2 people loaded"), std::string::npos);
@@ -262,7 +283,8 @@ TEST_P(PortalTest, AnEmployeeAcknowledgesAndTheDashboardMoves) {
   httplib::MultipartFormDataItems version = {
       {"csrf", admin.csrf, "", ""},
       {"title", "Regulation 2026", "", ""},
-      {"document", "<!doctype html><html><body><h1>Use of technology</h1></body></html>",
+      {"document",
+       "<!doctype html><html><body><h1>Use of technology</h1></body></html>",
        "regulation.html", "text/html"}};
   auto stored = Client().Post("/versions", {{"Cookie", admin.cookie}}, version);
   ASSERT_EQ(stored->status, 303);
@@ -290,7 +312,8 @@ TEST_P(PortalTest, AnEmployeeAcknowledgesAndTheDashboardMoves) {
   auto doc = Get(emp, "/acknowledge/1/document");
   ASSERT_EQ(doc->status, 200);
   EXPECT_NE(doc->body.find("Use of technology"), std::string::npos);
-  EXPECT_NE(doc->get_header_value("Content-Security-Policy").find("sandbox"), std::string::npos);
+  EXPECT_NE(doc->get_header_value("Content-Security-Policy").find("sandbox"),
+            std::string::npos);
   auto page2 = Get(emp, "/acknowledge/1");
   EXPECT_EQ(page2->body.find("disabled data-needs-open"), std::string::npos);
   auto done = Post(emp, "/acknowledge/1");
@@ -302,7 +325,8 @@ TEST_P(PortalTest, AnEmployeeAcknowledgesAndTheDashboardMoves) {
   EXPECT_NE(dash->body.find("<svg class=\"chart\""), std::string::npos);
   auto csv = Get(admin, "/campaigns/1/completion.csv");
   ASSERT_EQ(csv->status, 200);
-  EXPECT_NE(csv->get_header_value("Content-Disposition").find("attachment"), std::string::npos);
+  EXPECT_NE(csv->get_header_value("Content-Disposition").find("attachment"),
+            std::string::npos);
   EXPECT_NE(csv->body.find("\"Ada Lovelace\""), std::string::npos);
   auto xlsx = Get(admin, "/campaigns/1/completion.xlsx");
   ASSERT_EQ(xlsx->status, 200);
@@ -322,8 +346,10 @@ TEST_P(PortalTest, HealthAndMetrics) {
   (void)Client().Get("/sign-in");
   auto metrics = Client().Get("/metrics");
   ASSERT_TRUE(metrics);
-  EXPECT_NE(metrics->body.find("steward_http_requests_total{route=\"GET /sign-in\",status=\"200\"}"),
-            std::string::npos);
+  EXPECT_NE(
+      metrics->body.find(
+          "steward_http_requests_total{route=\"GET /sign-in\",status=\"200\"}"),
+      std::string::npos);
 }
 
 }  // namespace

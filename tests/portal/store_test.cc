@@ -19,8 +19,8 @@
 namespace steward {
 namespace {
 
-using testing::StoreTest;
 using store::P;
+using testing::StoreTest;
 
 class Migrations : public StoreTest {};
 STEWARD_BOTH_BACKENDS(Migrations);
@@ -79,7 +79,8 @@ TEST_P(AuditChain, IntactChainVerifies) {
 
 TEST_P(AuditChain, AnEditedEntryIsNamed) {
   Add(5);
-  ASSERT_TRUE(db_->Exec("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").ok());
+  ASSERT_TRUE(
+      db_->Exec("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").ok());
   auto v = audit::Verify(*db_);
   ASSERT_TRUE(v.ok());
   ASSERT_TRUE(v->broken_seq.has_value());
@@ -96,9 +97,10 @@ TEST_P(AuditChain, ARehashedEditBreaksTheNextLink) {
   ASSERT_EQ(e.seq, 2);
   e.detail = R"({"n":2})";
   std::string forged = audit::HashOf(e);
-  ASSERT_TRUE(db_->Exec("UPDATE audit_log SET detail = ?, hash = ? WHERE seq = 2",
-                        {P(e.detail), P(forged)})
-                  .ok());
+  ASSERT_TRUE(
+      db_->Exec("UPDATE audit_log SET detail = ?, hash = ? WHERE seq = 2",
+                {P(e.detail), P(forged)})
+          .ok());
   auto v = audit::Verify(*db_);
   ASSERT_TRUE(v.ok());
   ASSERT_TRUE(v->broken_seq.has_value());
@@ -120,8 +122,8 @@ TEST_P(AuditChain, ConcurrentWritersLeaveNoGapsOrForks) {
   for (int t = 0; t < 6; ++t) {
     threads.emplace_back([this] {
       for (int i = 0; i < 20; ++i) {
-        auto e = audit::Append(*db_, {.actor = "w", .action = "test.concurrent",
-                                      .target = "x"});
+        auto e = audit::Append(
+            *db_, {.actor = "w", .action = "test.concurrent", .target = "x"});
         EXPECT_TRUE(e.ok()) << e.status().message();
       }
     });
@@ -135,7 +137,10 @@ TEST_P(AuditChain, ConcurrentWritersLeaveNoGapsOrForks) {
 
 TEST_P(AuditChain, ListFilters) {
   Add(3);
-  ASSERT_TRUE(audit::Append(*db_, {.actor = "bob", .action = "sign-in", .target = "account/bob"}).ok());
+  ASSERT_TRUE(
+      audit::Append(
+          *db_, {.actor = "bob", .action = "sign-in", .target = "account/bob"})
+          .ok());
   auto by_actor = audit::List(*db_, {.actor = "bob"});
   ASSERT_TRUE(by_actor.ok());
   ASSERT_EQ(by_actor->size(), 1u);
@@ -263,7 +268,8 @@ TEST_P(People, ReimportUpdatesAndMarksTheDeparted) {
   EXPECT_EQ(r->created, 0);
   EXPECT_EQ(r->updated, 15);
   EXPECT_EQ(r->departed, 1);
-  auto gone = people::Find(*db_, {.text = "Maria Garcia", .status = "departed"});
+  auto gone =
+      people::Find(*db_, {.text = "Maria Garcia", .status = "departed"});
   ASSERT_TRUE(gone.ok());
   EXPECT_EQ(gone->size(), 1u);
   auto audits = audit::List(*db_, {.action = "people.import"});
@@ -274,12 +280,14 @@ TEST_P(People, ReimportUpdatesAndMarksTheDeparted) {
 TEST_P(People, EmployeesCsvValidatesRowByRow) {
   std::string csv =
       "id,given_name,family_name,email,site,job_role,supervisor,status\n"
-      "E1,Ada,Lovelace,ada@example-usd.org,Lincoln Elementary,teacher,E3,active\n"
+      "E1,Ada,Lovelace,ada@example-usd.org,Lincoln "
+      "Elementary,teacher,E3,active\n"
       "E2,,Nameless,x@example-usd.org,Lincoln Elementary,teacher,,active\n"
       "E3,Grace,Hopper,not-an-address,District Office,principal,,active\n"
       "E1,Ada,Again,ada2@example-usd.org,Lincoln Elementary,teacher,,active\n"
       "E4,Alan,Turing,alan@example-usd.org,Cedar Elementary,aide,,retired\n"
-      "E5,Katherine,Johnson,kj@example-usd.org,Cedar Elementary,teacher,E9,leave\n";
+      "E5,Katherine,Johnson,kj@example-usd.org,Cedar "
+      "Elementary,teacher,E9,leave\n";
   auto r = people::ImportEmployeesCsv(*db_, csv, "staff.csv", actor_);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->created, 3);  // E1, E3 (without e-mail), E5
@@ -291,7 +299,8 @@ TEST_P(People, EmployeesCsvValidatesRowByRow) {
     }
     return false;
   };
-  EXPECT_TRUE(has("staff.csv:3: no given or family name")) << ::testing::PrintToString(seen);
+  EXPECT_TRUE(has("staff.csv:3: no given or family name"))
+      << ::testing::PrintToString(seen);
   EXPECT_TRUE(has("staff.csv:4: e-mail 'not-an-address'"));
   EXPECT_TRUE(has("staff.csv:5: duplicate id 'E1'"));
   EXPECT_TRUE(has("staff.csv:6: status 'retired'"));
@@ -301,22 +310,32 @@ TEST_P(People, EmployeesCsvValidatesRowByRow) {
   ASSERT_EQ(kj->size(), 1u);
   EXPECT_EQ(kj->front().status, "inactive");
   EXPECT_EQ(kj->front().site_name, "Cedar Elementary");
-  auto missing = people::ImportEmployeesCsv(*db_, "name,mail\nx,y\n", "bad.csv", actor_);
+  auto missing =
+      people::ImportEmployeesCsv(*db_, "name,mail\nx,y\n", "bad.csv", actor_);
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("bad.csv:1: missing column 'id'"),
             std::string::npos);
 }
 
 TEST_P(People, PublishingPermissionIsForStudentsAndAudited) {
-  ASSERT_TRUE(people::ImportOneRoster(*db_, testing::SourceDir() + "/tests/golden/roster", actor_).ok());
+  ASSERT_TRUE(people::ImportOneRoster(
+                  *db_, testing::SourceDir() + "/tests/golden/roster", actor_)
+                  .ok());
   auto maria = people::Find(*db_, {.text = "Maria Garcia"});
   ASSERT_TRUE(maria.ok() && maria->size() == 1);
-  EXPECT_FALSE(people::SetPublishPermission(*db_, maria->front().id, "everything", actor_).ok());
-  ASSERT_TRUE(people::SetPublishPermission(*db_, maria->front().id, "limited", actor_).ok());
-  EXPECT_EQ(people::Get(*db_, maria->front().id)->publish_permission, "limited");
+  EXPECT_FALSE(people::SetPublishPermission(*db_, maria->front().id,
+                                            "everything", actor_)
+                   .ok());
+  ASSERT_TRUE(
+      people::SetPublishPermission(*db_, maria->front().id, "limited", actor_)
+          .ok());
+  EXPECT_EQ(people::Get(*db_, maria->front().id)->publish_permission,
+            "limited");
   auto teachers = people::Find(*db_, {.kind = "employee", .limit = 1});
   ASSERT_TRUE(teachers.ok() && !teachers->empty());
-  EXPECT_FALSE(people::SetPublishPermission(*db_, teachers->front().id, "full", actor_).ok());
+  EXPECT_FALSE(
+      people::SetPublishPermission(*db_, teachers->front().id, "full", actor_)
+          .ok());
   auto a = audit::List(*db_, {.action = "people.permission"});
   ASSERT_TRUE(a.ok());
   ASSERT_EQ(a->size(), 1u);
@@ -328,7 +347,8 @@ class Accounts : public StoreTest {
   void SetUp() override {
     StoreTest::SetUp();
     if (IsSkipped()) return;
-    std::string list = Write("blocklist.txt", "password 100\nqwerty123! 5\nSummer2026! 3\n");
+    std::string list =
+        Write("blocklist.txt", "password 100\nqwerty123! 5\nSummer2026! 3\n");
     auto p = identity::PasswordPolicy::Load(list);
     ASSERT_TRUE(p.ok()) << p.status().message();
     policy_ = *p;
@@ -354,11 +374,12 @@ TEST_P(Accounts, PasswordRulesFollowN4AndTheBlockList) {
     return policy_->Check(pw, "jsmith", "Jane Smith");
   };
   EXPECT_NE(check("Ab1!").message().find("N.4"), std::string::npos);
-  EXPECT_FALSE(check("abcdefgh1").ok());     // no symbol
-  EXPECT_FALSE(check("abcdefgh!").ok());     // no digit
-  EXPECT_FALSE(check("12345678!").ok());     // no letter
+  EXPECT_FALSE(check("abcdefgh1").ok());  // no symbol
+  EXPECT_FALSE(check("abcdefgh!").ok());  // no digit
+  EXPECT_FALSE(check("12345678!").ok());  // no letter
   EXPECT_NE(check("Summer2026!").message().find("common"), std::string::npos);
-  EXPECT_NE(check("jsmith-2026!").message().find("user name"), std::string::npos);
+  EXPECT_NE(check("jsmith-2026!").message().find("user name"),
+            std::string::npos);
   EXPECT_NE(check("Smith#2026x").message().find("name"), std::string::npos);
   EXPECT_TRUE(check("Tr4ffic-Lights&Owls").ok());
 }
@@ -370,7 +391,8 @@ TEST_P(Accounts, TheSharedBlockListIsEnforced) {
   ASSERT_TRUE(p.ok()) << p.status().message();
   EXPECT_GT((*p)->blocklist_size(), 40000u);
   // "p@ssw0rd" is in the list; it passes N.4's letters, digits and symbols.
-  EXPECT_NE((*p)->Check("p@ssw0rd", "x", "X").message().find("common"), std::string::npos);
+  EXPECT_NE((*p)->Check("p@ssw0rd", "x", "X").message().find("common"),
+            std::string::npos);
 }
 
 TEST_P(Accounts, CracklibRejectsDictionaryWords) {
@@ -383,10 +405,12 @@ TEST_P(Accounts, CracklibRejectsDictionaryWords) {
 
 TEST_P(Accounts, PasswordsAreArgon2idAndSessionsStoreOnlyHashes) {
   Make("jdoe");
-  auto rows = db_->Query("SELECT password_hash FROM accounts WHERE username = 'jdoe'");
+  auto rows =
+      db_->Query("SELECT password_hash FROM accounts WHERE username = 'jdoe'");
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ(rows->front().Text(0).rfind("$argon2id$", 0), 0u);
-  auto s = identity::SignIn(*db_, throttle_, "jdoe", "Tr4ffic-Lights&Owls", client_);
+  auto s =
+      identity::SignIn(*db_, throttle_, "jdoe", "Tr4ffic-Lights&Owls", client_);
   ASSERT_TRUE(s.ok()) << s.status().message();
   auto stored = db_->Query("SELECT token_hash FROM sessions");
   ASSERT_TRUE(stored.ok());
@@ -405,7 +429,8 @@ TEST_P(Accounts, FiveWrongPasswordsLockTheAccount) {
     auto s = identity::SignIn(*db_, throttle_, "jdoe", "wrong", client_);
     ASSERT_FALSE(s.ok());
   }
-  auto locked = identity::SignIn(*db_, throttle_, "jdoe", "Tr4ffic-Lights&Owls", client_);
+  auto locked =
+      identity::SignIn(*db_, throttle_, "jdoe", "Tr4ffic-Lights&Owls", client_);
   ASSERT_FALSE(locked.ok());
   EXPECT_NE(locked.status().message().find("locked"), std::string::npos);
   auto entries = audit::List(*db_, {.action = "sign-in"});
@@ -422,7 +447,8 @@ TEST_P(Accounts, FiveWrongPasswordsLockTheAccount) {
 TEST_P(Accounts, TheAddressThrottleStopsSprayingAcrossNames) {
   identity::Throttle tight(3, std::chrono::minutes(10));
   for (int i = 0; i < 3; ++i) {
-    (void)identity::SignIn(*db_, tight, "user" + std::to_string(i), "x", client_);
+    (void)identity::SignIn(*db_, tight, "user" + std::to_string(i), "x",
+                           client_);
   }
   auto s = identity::SignIn(*db_, tight, "anyone", "x", client_);
   ASSERT_FALSE(s.ok());
@@ -433,10 +459,13 @@ TEST_P(Accounts, TheAddressThrottleStopsSprayingAcrossNames) {
 
 TEST_P(Accounts, SignOutEverywhereAndPasswordChangeEndSessions) {
   auto a = Make("jdoe");
-  auto s1 = identity::SignIn(*db_, throttle_, "jdoe", "Tr4ffic-Lights&Owls", client_);
-  auto s2 = identity::SignIn(*db_, throttle_, "jdoe", "Tr4ffic-Lights&Owls", client_);
+  auto s1 =
+      identity::SignIn(*db_, throttle_, "jdoe", "Tr4ffic-Lights&Owls", client_);
+  auto s2 =
+      identity::SignIn(*db_, throttle_, "jdoe", "Tr4ffic-Lights&Owls", client_);
   ASSERT_TRUE(s1.ok() && s2.ok());
-  ASSERT_TRUE(identity::ChangePassword(*db_, *policy_, *s1, "Tr4ffic-Lights&Owls",
+  ASSERT_TRUE(identity::ChangePassword(*db_, *policy_, *s1,
+                                       "Tr4ffic-Lights&Owls",
                                        "N3w-Harbour*Lamps", {"jdoe", ""})
                   .ok());
   EXPECT_TRUE(identity::Authenticate(*db_, s1->token).ok());
@@ -447,9 +476,12 @@ TEST_P(Accounts, SignOutEverywhereAndPasswordChangeEndSessions) {
 
 TEST_P(Accounts, AnExpiredSessionIsRefused) {
   Make("jdoe");
-  auto s = identity::SignIn(*db_, throttle_, "jdoe", "Tr4ffic-Lights&Owls", client_);
+  auto s =
+      identity::SignIn(*db_, throttle_, "jdoe", "Tr4ffic-Lights&Owls", client_);
   ASSERT_TRUE(s.ok());
-  ASSERT_TRUE(db_->Exec("UPDATE sessions SET expires_at = '2000-01-01T00:00:00Z'").ok());
+  ASSERT_TRUE(
+      db_->Exec("UPDATE sessions SET expires_at = '2000-01-01T00:00:00Z'")
+          .ok());
   EXPECT_FALSE(identity::Authenticate(*db_, s->token).ok());
 }
 
@@ -457,7 +489,9 @@ TEST_P(Accounts, RolesAreStoredAndAudited) {
   auto a = Make("jdoe", {identity::Role::kAuditor});
   EXPECT_TRUE(a.roles.Has(identity::Role::kAuditor));
   EXPECT_TRUE(a.roles.Has(identity::Role::kEmployee));
-  ASSERT_TRUE(identity::SetRoles(*db_, a.id, {identity::Role::kSupervisor}, {"admin", ""}).ok());
+  ASSERT_TRUE(identity::SetRoles(*db_, a.id, {identity::Role::kSupervisor},
+                                 {"admin", ""})
+                  .ok());
   auto b = identity::GetAccount(*db_, a.id);
   ASSERT_TRUE(b.ok());
   EXPECT_FALSE(b->roles.Has(identity::Role::kAuditor));
@@ -476,11 +510,13 @@ class Campaigns : public StoreTest {
         "E1,Ada,Lovelace,ada@example-usd.org,Lincoln Elementary,teacher\n"
         "E2,Grace,Hopper,grace@example-usd.org,Lincoln Elementary,teacher\n"
         "E3,Alan,Turing,alan@example-usd.org,Cedar Elementary,aide\n";
-    ASSERT_TRUE(people::ImportEmployeesCsv(*db_, csv, "staff.csv", {"cli:test", ""}).ok());
+    ASSERT_TRUE(
+        people::ImportEmployeesCsv(*db_, csv, "staff.csv", {"cli:test", ""})
+            .ok());
     blobs_ = std::make_unique<store::Blobs>((dir_ / "blobs").string());
-    auto v = acknowledge::AddVersion(*db_, *blobs_, "Regulation 2026", "reg.txt",
-                                     "Employees shall use technology well.\n",
-                                     {"admin", ""});
+    auto v = acknowledge::AddVersion(
+        *db_, *blobs_, "Regulation 2026", "reg.txt",
+        "Employees shall use technology well.\n", {"admin", ""});
     ASSERT_TRUE(v.ok()) << v.status().message();
     version_ = *v;
     acknowledge::Campaign c;
@@ -507,11 +543,13 @@ TEST_P(Campaigns, VersionsAreStoredByHashAndJudgedByContent) {
   auto back = blobs_->Get(version_.sha256, 1 << 20);
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(*back, "Employees shall use technology well.\n");
-  auto pdf = acknowledge::AddVersion(*db_, *blobs_, "PDF", "reg.pdf", "%PDF-1.4\n...", {"admin", ""});
+  auto pdf = acknowledge::AddVersion(*db_, *blobs_, "PDF", "reg.pdf",
+                                     "%PDF-1.4\n...", {"admin", ""});
   ASSERT_TRUE(pdf.ok());
   EXPECT_EQ(pdf->content_type, "application/pdf");
   auto bad = acknowledge::AddVersion(*db_, *blobs_, "Bin", "reg.pdf",
-                                     std::string("\x00\xff\xfe\x01", 4), {"admin", ""});
+                                     std::string("\x00\xff\xfe\x01", 4),
+                                     {"admin", ""});
   EXPECT_FALSE(bad.ok());
 }
 
@@ -521,9 +559,12 @@ TEST_P(Campaigns, AcknowledgingNeedsTheDocumentOpenedAndRecordsEvidence) {
   ASSERT_FALSE(early.ok());
   EXPECT_NE(early.message().find("Open and read"), std::string::npos);
   ASSERT_TRUE(acknowledge::RecordOpen(*db_, campaign_.id, ids_[0]).ok());
-  ASSERT_TRUE(acknowledge::Acknowledge(*db_, campaign_.id, ids_[0], ev, "ada").ok());
-  ASSERT_TRUE(acknowledge::Acknowledge(*db_, campaign_.id, ids_[0], ev, "ada").ok());  // idempotent
-  auto rows = db_->Query("SELECT version_sha256, ip, user_agent FROM acknowledgements");
+  ASSERT_TRUE(
+      acknowledge::Acknowledge(*db_, campaign_.id, ids_[0], ev, "ada").ok());
+  ASSERT_TRUE(acknowledge::Acknowledge(*db_, campaign_.id, ids_[0], ev, "ada")
+                  .ok());  // idempotent
+  auto rows =
+      db_->Query("SELECT version_sha256, ip, user_agent FROM acknowledgements");
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ(rows->front().Text(0), version_.sha256);
@@ -558,10 +599,15 @@ TEST_P(Campaigns, AudienceBySiteOrRole) {
 
 TEST_P(Campaigns, ExportsAndTheCancellationList) {
   ASSERT_TRUE(acknowledge::RecordOpen(*db_, campaign_.id, ids_[1]).ok());
-  ASSERT_TRUE(acknowledge::Acknowledge(*db_, campaign_.id, ids_[1], {"10.0.0.1", "ua"}, "grace").ok());
+  ASSERT_TRUE(acknowledge::Acknowledge(*db_, campaign_.id, ids_[1],
+                                       {"10.0.0.1", "ua"}, "grace")
+                  .ok());
   auto csv = acknowledge::CompletionCsv(*db_, campaign_);
   ASSERT_TRUE(csv.ok());
-  EXPECT_EQ(csv->rfind("employee_id,name,email,site,job_role,opened_at,acknowledged_at", 0), 0u);
+  EXPECT_EQ(
+      csv->rfind(
+          "employee_id,name,email,site,job_role,opened_at,acknowledged_at", 0),
+      0u);
   EXPECT_NE(csv->find("\"E2\",\"Grace Hopper\""), std::string::npos);
   auto xlsx = acknowledge::CompletionXlsx(*db_, campaign_);
   ASSERT_TRUE(xlsx.ok()) << xlsx.status().message();
@@ -580,7 +626,9 @@ TEST_P(Campaigns, ExportsAndTheCancellationList) {
 
 TEST_P(Campaigns, RemindersGoThroughSendmailOnceADay) {
   std::string outbox = (dir_ / "outbox").string();
-  std::string fake = Write("sendmail", "#!/bin/sh\ncat >> " + outbox + "\necho '--end--' >> " + outbox + "\n");
+  std::string fake =
+      Write("sendmail", "#!/bin/sh\ncat >> " + outbox + "\necho '--end--' >> " +
+                            outbox + "\n");
   std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
   acknowledge::ReminderOptions o;
   o.sendmail = fake;
@@ -595,7 +643,8 @@ TEST_P(Campaigns, RemindersGoThroughSendmailOnceADay) {
   EXPECT_EQ(again->sent, 0);  // already sent today
   std::string mail = testing::ReadAll(outbox);
   EXPECT_NE(mail.find("To: ada@example-usd.org"), std::string::npos);
-  EXPECT_NE(mail.find("Subject: Please acknowledge: Annual 2026"), std::string::npos);
+  EXPECT_NE(mail.find("Subject: Please acknowledge: Annual 2026"),
+            std::string::npos);
   EXPECT_NE(mail.find("(section Q)"), std::string::npos);
   o.today = acknowledge::AddDays(campaign_.due_on, -5);  // not a reminder day
   auto none = acknowledge::SendReminders(*db_, o);

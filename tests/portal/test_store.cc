@@ -36,8 +36,9 @@ std::string WithDatabase(const std::string& url, const std::string& name) {
 void StoreTest::SetUp() {
   static std::atomic<int> counter{0};
   int n = counter++;
-  dir_ = fs::temp_directory_path() /
-         ("steward-store-" + std::to_string(getpid()) + "-" + std::to_string(n));
+  dir_ =
+      fs::temp_directory_path() /
+      ("steward-store-" + std::to_string(getpid()) + "-" + std::to_string(n));
   fs::remove_all(dir_);
   fs::create_directories(dir_);
   if (GetParam() == Backend::kSqlite) {
@@ -53,7 +54,8 @@ void StoreTest::SetUp() {
     }
     auto a = store::Database::Open(admin, 1);
     ASSERT_TRUE(a.ok()) << a.status().message();
-    pg_name_ = "steward_t_" + std::to_string(getpid()) + "_" + std::to_string(n);
+    pg_name_ =
+        "steward_t_" + std::to_string(getpid()) + "_" + std::to_string(n);
     (void)(*a)->Exec("DROP DATABASE IF EXISTS " + pg_name_);
     auto st = (*a)->Exec("CREATE DATABASE " + pg_name_);
     ASSERT_TRUE(st.ok()) << st.message();
@@ -70,7 +72,8 @@ void StoreTest::TearDown() {
   db_.reset();
   if (!pg_name_.empty()) {
     auto a = store::Database::Open(PgAdminUrl(), 1);
-    if (a.ok()) (void)(*a)->Exec("DROP DATABASE IF EXISTS " + pg_name_ + " WITH (FORCE)");
+    if (a.ok())
+      (void)(*a)->Exec("DROP DATABASE IF EXISTS " + pg_name_ + " WITH (FORCE)");
   }
   std::error_code ec;
   fs::remove_all(dir_, ec);

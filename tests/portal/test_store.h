@@ -33,11 +33,11 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
 };
 
 // Both backends; PostgreSQL is skipped, saying so, without a server.
-#define STEWARD_BOTH_BACKENDS(Suite)                                        \
-  INSTANTIATE_TEST_SUITE_P(                                                 \
-      Store, Suite,                                                         \
-      ::testing::Values(::steward::testing::Backend::kSqlite,               \
-                        ::steward::testing::Backend::kPostgres),            \
+#define STEWARD_BOTH_BACKENDS(Suite)                             \
+  INSTANTIATE_TEST_SUITE_P(                                      \
+      Store, Suite,                                              \
+      ::testing::Values(::steward::testing::Backend::kSqlite,    \
+                        ::steward::testing::Backend::kPostgres), \
       ::steward::testing::BackendName)
 
 }  // namespace steward::testing

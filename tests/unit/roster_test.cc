@@ -1,12 +1,11 @@
 // OneRoster import for matching: 1.1 and 1.2 shapes, bad rows reported with
 // file and line, guardians left out, passwords never kept.
-#include "roster/oneroster.h"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "roster/oneroster.h"
 #include "test_util.h"
 
 namespace steward::roster {
@@ -79,4 +78,4 @@ TEST(Roster, MissingUsersCsvIsAClearError) {
 }
 
 }  // namespace
-}  // namespace steward::inspect
+}  // namespace steward::roster

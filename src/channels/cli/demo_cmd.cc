@@ -19,10 +19,14 @@ namespace {
 std::string Escape(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else out += c;
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else
+      out += c;
   }
   return out;
 }
@@ -87,9 +91,10 @@ int Demo(const StoreFlags& flags, const std::string& roster, int share) {
   auto policy = identity::PasswordPolicy::Load("", "off");
   if (!policy.ok()) return 1;
 
-  auto teachers = people::Find(store, {.kind = "employee", .text = "",
-                                       .limit = 1});
-  int64_t teacher_id = teachers.ok() && !teachers->empty() ? teachers->front().id : 0;
+  auto teachers =
+      people::Find(store, {.kind = "employee", .text = "", .limit = 1});
+  int64_t teacher_id =
+      teachers.ok() && !teachers->empty() ? teachers->front().id : 0;
   auto admin_pw = EnsureAccount(
       store, **policy,
       {.username = "admin",
@@ -104,8 +109,9 @@ int Demo(const StoreFlags& flags, const std::string& roster, int share) {
   }
   auto employee_pw = EnsureAccount(store, **policy, employee);
   if (!admin_pw.ok() || !employee_pw.ok()) {
-    fmt::print(stderr, "steward demo: {}\n",
-               (!admin_pw.ok() ? admin_pw.status() : employee_pw.status()).message());
+    fmt::print(
+        stderr, "steward demo: {}\n",
+        (!admin_pw.ok() ? admin_pw.status() : employee_pw.status()).message());
     return 1;
   }
 
@@ -118,9 +124,10 @@ int Demo(const StoreFlags& flags, const std::string& roster, int share) {
       return 1;
     }
     store::Blobs blobs(flags.data + "/blobs");
-    auto v = acknowledge::AddVersion(store, blobs, "Employee Use of Technology, 2026–27",
-                                     "employee-use-of-technology.html",
-                                     RegulationHtml(*pack.pack), {actor.name, ""});
+    auto v = acknowledge::AddVersion(
+        store, blobs, "Employee Use of Technology, 2026–27",
+        "employee-use-of-technology.html", RegulationHtml(*pack.pack),
+        {actor.name, ""});
     if (!v.ok()) {
       fmt::print(stderr, "steward demo: {}\n", v.status().message());
       return 1;
@@ -138,22 +145,27 @@ int Demo(const StoreFlags& flags, const std::string& roster, int share) {
     // Most employees have already acknowledged; sites differ, so the chart
     // has a shape. Evidence addresses are documentation addresses.
     int done = 0, n = 0;
-    (void)acknowledge::EachStatus(store, *made, false, [&](const acknowledge::StatusRow& r) {
-      ++n;
-      if (r.person_id == teacher_id) return true;
-      int bucket = static_cast<int>((r.person_id * 37 + r.site.size() * 11) % 100);
-      if (bucket >= share + static_cast<int>(r.site.size() % 4) * 8 - 12) return true;
-      (void)acknowledge::RecordOpen(store, made->id, r.person_id);
-      if (acknowledge::Acknowledge(store, made->id, r.person_id,
-                                   {fmt::format("192.0.2.{}", r.person_id % 250 + 1),
-                                    "demo data"},
-                                   "demo")
-              .ok()) {
-        ++done;
-      }
-      return true;
-    });
-    fmt::print("Campaign \"{}\": {} of {} employees acknowledged\n", c.title, done, n);
+    (void)acknowledge::EachStatus(
+        store, *made, false, [&](const acknowledge::StatusRow& r) {
+          ++n;
+          if (r.person_id == teacher_id) return true;
+          int bucket =
+              static_cast<int>((r.person_id * 37 + r.site.size() * 11) % 100);
+          if (bucket >= share + static_cast<int>(r.site.size() % 4) * 8 - 12)
+            return true;
+          (void)acknowledge::RecordOpen(store, made->id, r.person_id);
+          if (acknowledge::Acknowledge(
+                  store, made->id, r.person_id,
+                  {fmt::format("192.0.2.{}", r.person_id % 250 + 1),
+                   "demo data"},
+                  "demo")
+                  .ok()) {
+            ++done;
+          }
+          return true;
+        });
+    fmt::print("Campaign \"{}\": {} of {} employees acknowledged\n", c.title,
+               done, n);
   }
   fmt::print("\nSign in as the administrator:  admin / {}\n", *admin_pw);
   fmt::print("Sign in as an employee:        employee / {}\n", *employee_pw);
@@ -169,9 +181,11 @@ void RegisterDemo(CLI::App& app, std::function<int()>& run) {
   flags->Add(cmd);
   auto roster = std::make_shared<std::string>();
   auto share = std::make_shared<int>(68);
-  cmd->add_option("--roster", *roster, "OneRoster export to load (steward-corpus --roster)")
+  cmd->add_option("--roster", *roster,
+                  "OneRoster export to load (steward-corpus --roster)")
       ->required();
-  cmd->add_option("--acknowledged", *share, "Percent of employees who have acknowledged")
+  cmd->add_option("--acknowledged", *share,
+                  "Percent of employees who have acknowledged")
       ->capture_default_str();
   cmd->callback([&run, flags, roster, share] {
     run = [=] { return Demo(*flags, *roster, *share); };

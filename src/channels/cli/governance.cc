@@ -4,17 +4,16 @@
 #include "channels/cli/governance.h"
 
 #include <fmt/format.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <unistd.h>
 
-#include <pthread.h>
-
 #include <condition_variable>
 #include <csignal>
-#include <mutex>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "acknowledge/campaigns.h"
@@ -131,10 +130,11 @@ int ServeUntilSignalled(portal::Portal& portal, store::Database& db,
         lock.unlock();
         auto r = acknowledge::SendReminders(db, reminders);
         if (!r.ok()) {
-          fmt::print(stderr, "steward serve: reminders: {}\n", r.status().message());
+          fmt::print(stderr, "steward serve: reminders: {}\n",
+                     r.status().message());
         } else if (r->sent || r->failed) {
-          fmt::print(stderr, "steward serve: {} reminders sent, {} failed\n", r->sent,
-                     r->failed);
+          fmt::print(stderr, "steward serve: {} reminders sent, {} failed\n",
+                     r->sent, r->failed);
         }
         lock.lock();
         cv.wait_for(lock, std::chrono::hours(1), [&] { return stopping; });
@@ -188,19 +188,24 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
                     "File of forbidden passwords, one a line");
     cmd->add_option("--cracklib", *cracklib,
                     "cracklib dictionary prefix, or 'off'");
-    cmd->add_option("--threads", o->threads, "Request threads")->capture_default_str();
-    cmd->add_option("--district", o->district_name, "District name shown on pages");
-    cmd->add_option("--sendmail", o->reminders.sendmail, "sendmail program for reminders")
+    cmd->add_option("--threads", o->threads, "Request threads")
         ->capture_default_str();
-    cmd->add_option("--mail-from", o->reminders.from, "From address of reminders");
+    cmd->add_option("--district", o->district_name,
+                    "District name shown on pages");
+    cmd->add_option("--sendmail", o->reminders.sendmail,
+                    "sendmail program for reminders")
+        ->capture_default_str();
+    cmd->add_option("--mail-from", o->reminders.from,
+                    "From address of reminders");
     cmd->add_flag("--plain-http-cookies", *plain_http,
                   "Session cookies without Secure (only for plain HTTP off "
                   "localhost)");
     cmd->add_flag("--quiet", *quiet, "No access log");
-    cmd->add_flag("--no-reminders", *no_reminders,
-                  "Send no reminders from the portal (run `steward remind` instead)");
-    cmd->callback([&run, flags, o, listen, blocklist, cracklib, plain_http, quiet,
-                   no_reminders] {
+    cmd->add_flag(
+        "--no-reminders", *no_reminders,
+        "Send no reminders from the portal (run `steward remind` instead)");
+    cmd->callback([&run, flags, o, listen, blocklist, cracklib, plain_http,
+                   quiet, no_reminders] {
       run = [=]() -> int {
         auto colon = listen->rfind(':');
         if (colon == std::string::npos) {
@@ -223,8 +228,9 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         if (!p.ok()) return Fail(p.status());
         auto port = (*p)->Bind();
         if (!port.ok()) return Fail(port.status());
-        fmt::print("Steward portal on http://{}:{}/ ({}; {} blocked passwords)\n",
-                   o->host, *port, (*db)->Describe(), policy->blocklist_size());
+        fmt::print(
+            "Steward portal on http://{}:{}/ ({}; {} blocked passwords)\n",
+            o->host, *port, (*db)->Describe(), policy->blocklist_size());
         std::fflush(stdout);
         return ServeUntilSignalled(**p, **db, o->reminders, !*no_reminders);
       };
@@ -235,7 +241,8 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     auto* cmd = app.add_subcommand("db", "The store: schema migrations");
     cmd->require_subcommand(1);
     auto flags = std::make_shared<StoreFlags>();
-    auto* migrate = cmd->add_subcommand("migrate", "Apply the migrations the store lacks");
+    auto* migrate =
+        cmd->add_subcommand("migrate", "Apply the migrations the store lacks");
     flags->Add(migrate);
     migrate->callback([&run, flags] {
       run = [flags]() -> int {
@@ -264,13 +271,16 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     auto cracklib = std::make_shared<std::string>();
     create->add_option("username", a->username, "User name")->required();
     create->add_option("--name", a->display_name, "Display name")->required();
-    create->add_option("--email", a->email, "E-mail; links the employee with it");
+    create->add_option("--email", a->email,
+                       "E-mail; links the employee with it");
     create->add_option("--role", *roles,
                        "Role (repeatable): employee, content-manager, "
                        "site-admin, its-admin, records-custodian, supervisor, "
                        "auditor, designee");
-    create->add_option("--password-blocklist", *blocklist, "File of forbidden passwords");
-    create->add_option("--cracklib", *cracklib, "cracklib dictionary prefix, or 'off'");
+    create->add_option("--password-blocklist", *blocklist,
+                       "File of forbidden passwords");
+    create->add_option("--cracklib", *cracklib,
+                       "cracklib dictionary prefix, or 'off'");
     create->callback([&run, flags, a, roles, blocklist, cracklib] {
       run = [=]() -> int {
         for (const auto& name : *roles) {
@@ -287,10 +297,13 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         if (!policy) return 2;
         a->password = ReadPassword("Password: ");
         if (!a->email.empty()) {
-          auto match = people::Find(**db, {.kind = "employee", .text = a->email, .limit = 2});
-          if (match.ok() && match->size() == 1) a->person_id = match->front().id;
+          auto match = people::Find(
+              **db, {.kind = "employee", .text = a->email, .limit = 2});
+          if (match.ok() && match->size() == 1)
+            a->person_id = match->front().id;
         }
-        auto made = identity::CreateAccount(**db, *policy, *a, {ShellActor(), ""});
+        auto made =
+            identity::CreateAccount(**db, *policy, *a, {ShellActor(), ""});
         if (!made.ok()) return Fail(made.status());
         fmt::print("created {} ({})\n", made->username,
                    fmt::join(identity::RoleNames(made->roles), ", "));
@@ -301,8 +314,10 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
   // steward admin routes: who may use what, from the route table itself.
   {
     auto* admin = app.get_subcommand("admin");
-    auto* routes = admin->add_subcommand(
-        "routes", "Print every page and endpoint with the roles that may use it (markdown)");
+    auto* routes =
+        admin->add_subcommand("routes",
+                              "Print every page and endpoint with the roles "
+                              "that may use it (markdown)");
     routes->callback([&run] {
       run = [] {
         fmt::print("| method | path | who may |\n|---|---|---|\n");
@@ -315,7 +330,8 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
           } else {
             for (identity::Role role : identity::kAllRoles) {
               if (r.roles.Has(role)) {
-                who += (who.empty() ? "" : ", ") + std::string(identity::RoleTitle(role));
+                who += (who.empty() ? "" : ", ") +
+                       std::string(identity::RoleTitle(role));
               }
             }
           }
@@ -330,7 +346,8 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     auto* cmd = app.add_subcommand("audit", "The audit chain");
     cmd->require_subcommand(1);
     auto* verify = cmd->add_subcommand(
-        "verify", "Check the chain; exit 0 when intact, 1 naming the first broken entry");
+        "verify",
+        "Check the chain; exit 0 when intact, 1 naming the first broken entry");
     auto flags = std::make_shared<StoreFlags>();
     flags->Add(verify);
     verify->callback([&run, flags] {
@@ -358,12 +375,14 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     auto flags = std::make_shared<StoreFlags>();
     auto print = [](const people::ImportReport& r) {
       for (const auto& i : r.issues) {
-        fmt::print("{}: {}\n", i.rejected ? "rejected" : "partial", i.ToString());
+        fmt::print("{}: {}\n", i.rejected ? "rejected" : "partial",
+                   i.ToString());
       }
       fmt::print("{}\n", r.Summary());
       return r.Rejected() ? 1 : 0;
     };
-    auto* oneroster = cmd->add_subcommand("oneroster", "A OneRoster 1.1/1.2 export (folder or zip)");
+    auto* oneroster = cmd->add_subcommand(
+        "oneroster", "A OneRoster 1.1/1.2 export (folder or zip)");
     auto path = std::make_shared<std::string>();
     flags->Add(oneroster);
     oneroster->add_option("path", *path, "Export folder or zip")->required();
@@ -376,10 +395,15 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         return print(*r);
       };
     });
-    auto* employees = cmd->add_subcommand("employees", "Employees from a CSV file");
+    auto* employees =
+        cmd->add_subcommand("employees", "Employees from a CSV file");
     auto file = std::make_shared<std::string>();
     flags->Add(employees);
-    employees->add_option("file", *file, "CSV: id,given_name,family_name,email,site,job_role,supervisor,status")
+    employees
+        ->add_option(
+            "file", *file,
+            "CSV: "
+            "id,given_name,family_name,email,site,job_role,supervisor,status")
         ->required();
     employees->callback([&run, flags, file, print] {
       run = [=]() -> int {
@@ -387,19 +411,22 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         if (!bytes.ok()) return Fail(bytes.status());
         auto db = flags->Open();
         if (!db.ok()) return Fail(db.status());
-        auto r = people::ImportEmployeesCsv(**db, *bytes, *file, {ShellActor(), ""});
+        auto r =
+            people::ImportEmployeesCsv(**db, *bytes, *file, {ShellActor(), ""});
         if (!r.ok()) return Fail(r.status());
         return print(*r);
       };
     });
-    auto* ldap = cmd->add_subcommand("ldap", "Employees from an LDAP directory");
+    auto* ldap =
+        cmd->add_subcommand("ldap", "Employees from an LDAP directory");
     auto lo = std::make_shared<people::LdapOptions>();
     auto pw_file = std::make_shared<std::string>();
     flags->Add(ldap);
     ldap->add_option("--url", lo->url, "ldap://host:port")->required();
     ldap->add_option("--base", lo->base, "Search base")->required();
     ldap->add_option("--bind-dn", lo->bind_dn, "Bind DN (default anonymous)");
-    ldap->add_option("--password-file", *pw_file, "File holding the bind password");
+    ldap->add_option("--password-file", *pw_file,
+                     "File holding the bind password");
     ldap->add_option("--filter", lo->filter)->capture_default_str();
     ldap->add_option("--id-attr", lo->id_attr)->capture_default_str();
     ldap->add_option("--site-attr", lo->site_attr)->capture_default_str();
@@ -410,7 +437,8 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
           auto pw = core::ReadFile(*pw_file, 4096);
           if (!pw.ok()) return Fail(pw.status());
           lo->password = *pw;
-          while (!lo->password.empty() && (lo->password.back() == '\n' || lo->password.back() == '\r')) {
+          while (!lo->password.empty() &&
+                 (lo->password.back() == '\n' || lo->password.back() == '\r')) {
             lo->password.pop_back();
           }
         }
@@ -425,7 +453,8 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
   // steward remind
   {
     auto* cmd = app.add_subcommand(
-        "remind", "Send today's acknowledgement reminders (run daily from cron)");
+        "remind",
+        "Send today's acknowledgement reminders (run daily from cron)");
     auto flags = std::make_shared<StoreFlags>();
     flags->Add(cmd);
     auto o = std::make_shared<acknowledge::ReminderOptions>();

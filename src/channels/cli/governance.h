@@ -17,8 +17,8 @@ struct StoreFlags {
   void Add(CLI::App* cmd);
   // The store, migrated to this version's schema. Creates the data folder.
   // `connections`: at most this many open at once (the portal: one a thread).
-  core::Result<std::shared_ptr<store::Database>> Open(bool migrate = true,
-                                                      int connections = 8) const;
+  core::Result<std::shared_ptr<store::Database>> Open(
+      bool migrate = true, int connections = 8) const;
 };
 
 // "cli:<login>" — who acts from the shell, for the audit chain.

@@ -36,10 +36,14 @@ void ApiPeople(Ctx& c) {
   }
   json items = json::array();
   for (const auto& p : *found) {
-    json item = {{"id", p.id},          {"source", p.source},
-                 {"source_id", p.source_id}, {"kind", p.kind},
-                 {"given_name", p.given_name}, {"family_name", p.family_name},
-                 {"email", p.email},    {"site", p.site_name},
+    json item = {{"id", p.id},
+                 {"source", p.source},
+                 {"source_id", p.source_id},
+                 {"kind", p.kind},
+                 {"given_name", p.given_name},
+                 {"family_name", p.family_name},
+                 {"email", p.email},
+                 {"site", p.site_name},
                  {"status", p.status}};
     if (p.kind == "student") {
       item["grade"] = p.grade;
@@ -62,9 +66,10 @@ void ApiPeople(Ctx& c) {
   }
   // The next page, by keyset: people in id order after the last one here.
   if (static_cast<int>(found->size()) == q.limit) {
-    body["next"] = fmt::format("/api/people?kind={}&q={}&site={}&limit={}&after={}", q.kind,
-                               httplib::detail::encode_query_param(q.text), q.site_id,
-                               q.limit, found->back().id);
+    body["next"] =
+        fmt::format("/api/people?kind={}&q={}&site={}&limit={}&after={}",
+                    q.kind, httplib::detail::encode_query_param(q.text),
+                    q.site_id, q.limit, found->back().id);
   }
   c.Json(body);
 }

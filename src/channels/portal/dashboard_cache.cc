@@ -11,14 +11,15 @@ core::Result<std::shared_ptr<const DashboardSnapshot>> Compute(
   auto completion = acknowledge::CompletionOf(db, c);
   if (!completion.ok()) return completion.status();
   snap->completion = std::move(completion).value();
-  auto st = acknowledge::EachStatus(db, c, true, [&](const acknowledge::StatusRow& r) {
-    if (snap->missing.size() == DashboardSnapshot::kMissingShown) {
-      snap->more_missing = true;
-      return false;
-    }
-    snap->missing.push_back(r);
-    return true;
-  });
+  auto st = acknowledge::EachStatus(
+      db, c, true, [&](const acknowledge::StatusRow& r) {
+        if (snap->missing.size() == DashboardSnapshot::kMissingShown) {
+          snap->more_missing = true;
+          return false;
+        }
+        snap->missing.push_back(r);
+        return true;
+      });
   if (!st.ok()) return st;
   return std::shared_ptr<const DashboardSnapshot>(std::move(snap));
 }

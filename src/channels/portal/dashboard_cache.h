@@ -46,8 +46,8 @@ class DashboardCache {
   void Invalidate(int64_t campaign_id);
   // The list of campaigns, kept as long as the figures; a new campaign
   // invalidates it.
-  core::Result<std::shared_ptr<const std::vector<acknowledge::Campaign>>> Campaigns(
-      store::Database& db);
+  core::Result<std::shared_ptr<const std::vector<acknowledge::Campaign>>>
+  Campaigns(store::Database& db);
   void InvalidateCampaigns();
 
  private:

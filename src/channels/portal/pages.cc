@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "channels/portal/internal.h"
 #include "audit/chain.h"
+#include "channels/portal/internal.h"
 #include "core/text.h"
 #include "people/people.h"
 
@@ -67,7 +67,7 @@ Data VersionData(const ack::Version& v) {
   d.set("filename", v.filename);
   d.set("type", v.content_type == "application/pdf" ? "PDF"
                 : v.content_type == "text/html"     ? "HTML"
-                                                     : "Text");
+                                                    : "Text");
   d.set("sha256", v.sha256);
   d.set("is_pdf", v.content_type == "application/pdf");
   d.set("size", fmt::format("{:.1f} KB", v.size / 1024.0));
@@ -102,9 +102,9 @@ void SignInPage(Ctx& c) {
 
 void SignInPost(Ctx& c) {
   std::string username = c.Param("username");
-  auto s = identity::SignIn(*c.app.db, c.app.throttle, username,
-                            c.Param("password"),
-                            {c.Ip(), c.req.get_header_value("User-Agent")});
+  auto s =
+      identity::SignIn(*c.app.db, c.app.throttle, username, c.Param("password"),
+                       {c.Ip(), c.req.get_header_value("User-Agent")});
   c.app.metrics.SignIn(s.ok());
   if (!s.ok()) {
     Data d = c.Page("Sign in");
@@ -116,9 +116,9 @@ void SignInPost(Ctx& c) {
     c.Html("sign_in", d, s.status().code() == core::Code::kLimit ? 429 : 401);
     return;
   }
-  std::string cookie = fmt::format(
-      "steward_session={}; Path=/; HttpOnly; SameSite=Strict{}", s->token,
-      c.app.options.secure_cookies ? "; Secure" : "");
+  std::string cookie =
+      fmt::format("steward_session={}; Path=/; HttpOnly; SameSite=Strict{}",
+                  s->token, c.app.options.secure_cookies ? "; Secure" : "");
   c.res.set_header("Set-Cookie", cookie);
   // Only a local path: never an open redirect.
   std::string next = c.Param("next");
@@ -133,22 +133,24 @@ void SignInPost(Ctx& c) {
 void SignOutPost(Ctx& c) {
   (void)identity::SignOut(*c.app.db, c.session->token, c.Actor());
   c.app.sessions.Clear();
-  c.res.set_header("Set-Cookie",
-                   "steward_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  c.res.set_header(
+      "Set-Cookie",
+      "steward_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
   c.res.status = 303;
   c.res.set_header("Location", "/sign-in");
 }
 
 void SignOutEverywherePost(Ctx& c) {
-  auto st = identity::SignOutEverywhere(*c.app.db, c.session->account.id,
-                                        c.Actor());
+  auto st =
+      identity::SignOutEverywhere(*c.app.db, c.session->account.id, c.Actor());
   c.app.sessions.Clear();
   if (!st.ok()) {
     c.Fail(500, st.message());
     return;
   }
-  c.res.set_header("Set-Cookie",
-                   "steward_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  c.res.set_header(
+      "Set-Cookie",
+      "steward_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
   c.res.status = 303;
   c.res.set_header("Location", "/sign-in");
 }
@@ -161,7 +163,8 @@ void AccountPage(Ctx& c) {
   d.set("password_changed_at", a.password_changed_at);
   List roles;
   for (Role r : identity::kAllRoles) {
-    if (a.roles.Has(r)) roles.push_back(Data(std::string(identity::RoleTitle(r))));
+    if (a.roles.Has(r))
+      roles.push_back(Data(std::string(identity::RoleTitle(r))));
   }
   d.set("roles", roles);
   c.Html("account", d);
@@ -186,7 +189,8 @@ void HomePage(Ctx& c) {
   const auto& a = c.session->account;
   List items;
   if (a.person_id) {
-    auto assignments = ack::AssignmentsFor(*c.app.db, a.person_id, ack::Today());
+    auto assignments =
+        ack::AssignmentsFor(*c.app.db, a.person_id, ack::Today());
     if (assignments.ok()) {
       for (const auto& x : *assignments) {
         Data i = CampaignData(x.campaign);
@@ -206,8 +210,9 @@ void HomePage(Ctx& c) {
 void AcknowledgePage(Ctx& c) {
   const auto& a = c.session->account;
   if (!a.person_id) {
-    c.Fail(404, "Your account is not linked to an employee record, so there is "
-                "nothing for you to acknowledge.");
+    c.Fail(404,
+           "Your account is not linked to an employee record, so there is "
+           "nothing for you to acknowledge.");
     return;
   }
   auto assignments = ack::AssignmentsFor(*c.app.db, a.person_id, ack::Today());
@@ -291,8 +296,9 @@ void DashboardPage(Ctx& c) {
     c.Html("dashboard", d);
     return;
   }
-  int64_t chosen = c.Param("campaign").empty() ? campaigns.front().id
-                                               : std::atoll(c.Param("campaign").c_str());
+  int64_t chosen = c.Param("campaign").empty()
+                       ? campaigns.front().id
+                       : std::atoll(c.Param("campaign").c_str());
   List options;
   const ack::Campaign* campaign = &campaigns.front();
   for (const auto& x : campaigns) {
@@ -322,7 +328,8 @@ void DashboardPage(Ctx& c) {
     Data t;
     std::vector<Bar> bars;
     for (const auto& x : completion.by_site) {
-      bars.push_back({x.label, x.Percent(), fmt::format("{} of {}", x.done, x.total)});
+      bars.push_back(
+          {x.label, x.Percent(), fmt::format("{} of {}", x.done, x.total)});
     }
     t.set("chart", BarChartSvg("Acknowledged, by site", bars));
     t.set("by_site", TallyList(completion.by_site));
@@ -389,9 +396,9 @@ void PeoplePage(Ctx& c) {
   d.set("kind_employee", q.kind == "employee");
   d.set("total", std::to_string(*total));
   d.set("page", std::to_string(page));
-  std::string base = fmt::format(
-      "/people?q={}&kind={}&site={}&page=", httplib::detail::encode_query_param(q.text),
-      q.kind, q.site_id);
+  std::string base = fmt::format("/people?q={}&kind={}&site={}&page=",
+                                 httplib::detail::encode_query_param(q.text),
+                                 q.kind, q.site_id);
   if (page > 1) d.set("prev", base + std::to_string(page - 1));
   if (q.offset + 50 < *total) d.set("next", base + std::to_string(page + 1));
   c.Html("people", d);
@@ -422,8 +429,8 @@ void PersonPage(Ctx& c) {
 }
 
 void PermissionPost(Ctx& c) {
-  auto st = people::SetPublishPermission(*c.app.db, c.Id(), c.Param("permission"),
-                                         PeopleActor(c));
+  auto st = people::SetPublishPermission(*c.app.db, c.Id(),
+                                         c.Param("permission"), PeopleActor(c));
   c.SeeOther(fmt::format("/people/{}", c.Id()),
              st.ok() ? "Publishing permission saved." : st.message());
 }
@@ -470,7 +477,8 @@ void ImportOneRosterPost(Ctx& c) {
   // The upload goes to a private file for the zip reader, removed after.
   std::string dir = c.app.options.data_dir + "/uploads";
   std::filesystem::create_directories(dir);
-  std::string path = fmt::format("{}/oneroster-{}.zip", dir, identity::RandomToken(12));
+  std::string path =
+      fmt::format("{}/oneroster-{}.zip", dir, identity::RandomToken(12));
   if (auto st = core::WriteFileAtomic(path, file.content); !st.ok()) {
     RenderImport(c, nullptr, st.message());
     return;
@@ -520,16 +528,17 @@ void VersionsPage(Ctx& c) {
 
 void VersionPost(Ctx& c) {
   if (!c.req.has_file("document")) {
-    c.SeeOther("/versions", "Choose the regulation's file (PDF, HTML or text).");
+    c.SeeOther("/versions",
+               "Choose the regulation's file (PDF, HTML or text).");
     return;
   }
   const auto& file = c.req.get_file_value("document");
   auto v = ack::AddVersion(*c.app.db, c.app.blobs, c.Param("title"),
                            file.filename, file.content, AckActor(c));
-  c.SeeOther("/versions",
-             v.ok() ? fmt::format("Stored \"{}\" (SHA-256 {}…).", v->title,
-                                  v->sha256.substr(0, 12))
-                    : v.status().message());
+  c.SeeOther("/versions", v.ok()
+                              ? fmt::format("Stored \"{}\" (SHA-256 {}…).",
+                                            v->title, v->sha256.substr(0, 12))
+                              : v.status().message());
 }
 
 void CampaignsPage(Ctx& c) {
@@ -585,10 +594,12 @@ void CampaignPost(Ctx& c) {
   }
   x.opens_on = c.Param("opens_on");
   x.due_on = c.Param("due_on");
-  if (!c.Param("reminder_days").empty()) x.reminder_days = c.Param("reminder_days");
+  if (!c.Param("reminder_days").empty())
+    x.reminder_days = c.Param("reminder_days");
   auto made = ack::CreateCampaign(*c.app.db, x, AckActor(c));
   if (made.ok()) c.app.dashboards.InvalidateCampaigns();
-  c.SeeOther(made.ok() ? fmt::format("/dashboard?campaign={}", made->id) : "/campaigns",
+  c.SeeOther(made.ok() ? fmt::format("/dashboard?campaign={}", made->id)
+                       : "/campaigns",
              made.ok() ? "Campaign opened." : made.status().message());
 }
 
@@ -604,11 +615,12 @@ std::optional<ack::Campaign> CampaignOr404(Ctx& c) {
 }
 
 void Exported(Ctx& c, const ack::Campaign& x, const char* what) {
-  (void)audit::Append(*c.app.db, {.actor = c.session->account.username,
-                                  .action = "campaign.export",
-                                  .target = fmt::format("campaign/{}", x.id),
-                                  .detail = fmt::format("{{\"what\":\"{}\"}}", what),
-                                  .ip = c.Ip()});
+  (void)audit::Append(*c.app.db,
+                      {.actor = c.session->account.username,
+                       .action = "campaign.export",
+                       .target = fmt::format("campaign/{}", x.id),
+                       .detail = fmt::format("{{\"what\":\"{}\"}}", what),
+                       .ip = c.Ip()});
 }
 
 }  // namespace
@@ -635,9 +647,10 @@ void CampaignExportXlsx(Ctx& c) {
     return;
   }
   Exported(c, *x, "completion.xlsx");
-  c.Download(std::move(xlsx).value(),
-             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             fmt::format("campaign-{}-completion.xlsx", x->id));
+  c.Download(
+      std::move(xlsx).value(),
+      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      fmt::format("campaign-{}-completion.xlsx", x->id));
 }
 
 void CampaignCancelCsv(Ctx& c) {
@@ -703,9 +716,10 @@ void RemindPost(Ctx& c) {
   ack::ReminderOptions o = c.app.options.reminders;
   o.today = ack::AddDays(x->due_on, 0);  // a manual nudge: as if due today
   auto r = ack::SendReminders(*c.app.db, o);
-  c.SeeOther(fmt::format("/dashboard?campaign={}", x->id),
-             r.ok() ? fmt::format("{} reminders sent, {} failed.", r->sent, r->failed)
-                    : r.status().message());
+  c.SeeOther(
+      fmt::format("/dashboard?campaign={}", x->id),
+      r.ok() ? fmt::format("{} reminders sent, {} failed.", r->sent, r->failed)
+             : r.status().message());
 }
 
 void AuditPage(Ctx& c) {
@@ -743,14 +757,15 @@ void AuditPage(Ctx& c) {
   d.set("until", f.until);
   d.set("text", f.text);
   if (entries->size() == 100) {
-    d.set("older", fmt::format(
-                       "/audit?actor={}&action={}&since={}&until={}&text={}&before={}",
-                       httplib::detail::encode_query_param(f.actor),
-                       httplib::detail::encode_query_param(f.action),
-                       httplib::detail::encode_query_param(f.since),
-                       httplib::detail::encode_query_param(f.until),
-                       httplib::detail::encode_query_param(f.text),
-                       entries->back().seq));
+    d.set(
+        "older",
+        fmt::format(
+            "/audit?actor={}&action={}&since={}&until={}&text={}&before={}",
+            httplib::detail::encode_query_param(f.actor),
+            httplib::detail::encode_query_param(f.action),
+            httplib::detail::encode_query_param(f.since),
+            httplib::detail::encode_query_param(f.until),
+            httplib::detail::encode_query_param(f.text), entries->back().seq));
   }
   if (c.req.get_header_value("HX-Request") == "true") {
     // htmx asks for the table only.
@@ -793,7 +808,8 @@ void AccountsPage(Ctx& c) {
     std::string held;
     for (Role r : identity::kAllRoles) {
       if (a.roles.Has(r) && r != Role::kEmployee) {
-        held += (held.empty() ? "" : ", ") + std::string(identity::RoleTitle(r));
+        held +=
+            (held.empty() ? "" : ", ") + std::string(identity::RoleTitle(r));
       }
     }
     x.set("held", held.empty() ? "Employee" : held);
@@ -816,7 +832,8 @@ namespace {
 identity::Roles RolesFromForm(const Ctx& c) {
   identity::Roles roles{Role::kEmployee};
   for (Role r : identity::kAllRoles) {
-    if (c.req.has_param(("role_" + std::string(identity::RoleName(r))).c_str())) {
+    if (c.req.has_param(
+            ("role_" + std::string(identity::RoleName(r))).c_str())) {
       roles.Add(r);
     }
   }
@@ -833,22 +850,26 @@ void AccountCreatePost(Ctx& c) {
   a.password = c.Param("password");
   a.roles = RolesFromForm(c);
   if (!a.email.empty()) {
-    auto match = people::Find(*c.app.db, {.kind = "employee", .text = a.email, .limit = 2});
+    auto match = people::Find(
+        *c.app.db, {.kind = "employee", .text = a.email, .limit = 2});
     if (match.ok() && match->size() == 1 && match->front().email == a.email) {
       a.person_id = match->front().id;
     }
   }
   auto made = identity::CreateAccount(*c.app.db, *c.app.policy, a, c.Actor());
-  c.SeeOther("/accounts", made.ok()
-                              ? fmt::format("Account {} created{}.", made->username,
-                                            made->person_id ? ", linked to the directory" : "")
-                              : made.status().message());
+  c.SeeOther("/accounts",
+             made.ok() ? fmt::format(
+                             "Account {} created{}.", made->username,
+                             made->person_id ? ", linked to the directory" : "")
+                       : made.status().message());
 }
 
 void AccountRolesPost(Ctx& c) {
-  if (c.Id() == c.session->account.id && !RolesFromForm(c).Has(Role::kItsAdmin)) {
-    c.SeeOther("/accounts", "You cannot remove your own ITS administrator role; "
-                            "ask another administrator.");
+  if (c.Id() == c.session->account.id &&
+      !RolesFromForm(c).Has(Role::kItsAdmin)) {
+    c.SeeOther("/accounts",
+               "You cannot remove your own ITS administrator role; "
+               "ask another administrator.");
     return;
   }
   auto st = identity::SetRoles(*c.app.db, c.Id(), RolesFromForm(c), c.Actor());

@@ -26,10 +26,10 @@ namespace steward::portal {
 
 struct Options {
   std::string host = "127.0.0.1";
-  int port = 8080;  // 0: any free port (tests)
-  std::string data_dir;  // blobs, uploads
-  std::string static_dir;  // steward.css, portal.js
-  std::string htmx_path;   // htmx.min.js from npm; "" when absent
+  int port = 8080;             // 0: any free port (tests)
+  std::string data_dir;        // blobs, uploads
+  std::string static_dir;      // steward.css, portal.js
+  std::string htmx_path;       // htmx.min.js from npm; "" when absent
   bool secure_cookies = true;  // false only behind plain HTTP off localhost
   bool access_log = true;
   int threads = 128;  // one per open connection: keep-alive holds a thread
@@ -41,9 +41,9 @@ struct Options {
 
 // One entry of the route table, as the authorization matrix test sees it.
 struct RouteInfo {
-  std::string method;   // GET or POST
-  std::string pattern;  // "/campaigns/(\\d+)" — regex, ids are digits
-  std::string example;  // "/campaigns/1" — a concrete path for tests
+  std::string method;     // GET or POST
+  std::string pattern;    // "/campaigns/(\\d+)" — regex, ids are digits
+  std::string example;    // "/campaigns/1" — a concrete path for tests
   identity::Roles roles;  // who may; empty set: anyone, signed in or not
   bool api = false;       // JSON: 401/403 bodies, CSRF from a header
 };

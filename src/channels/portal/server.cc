@@ -1,5 +1,4 @@
 #include <fmt/format.h>
-
 #include <sys/socket.h>
 
 #include <chrono>
@@ -181,7 +180,8 @@ int64_t Ctx::Id(size_t i) const {
 
 std::string Ctx::Param(const std::string& name) const {
   if (req.has_param(name.c_str())) return req.get_param_value(name.c_str());
-  if (req.has_file(name.c_str())) return req.get_file_value(name.c_str()).content;
+  if (req.has_file(name.c_str()))
+    return req.get_file_value(name.c_str()).content;
   return "";
 }
 
@@ -238,9 +238,10 @@ void Ctx::SeeOther(const std::string& to, const std::string& notice) {
   res.status = 303;
   res.set_header("Location", to);
   if (!notice.empty()) {
-    res.set_header("Set-Cookie",
-                   "steward_notice=" + httplib::detail::encode_query_param(notice) +
-                       "; Path=/; HttpOnly; SameSite=Strict; Max-Age=60");
+    res.set_header(
+        "Set-Cookie",
+        "steward_notice=" + httplib::detail::encode_query_param(notice) +
+            "; Path=/; HttpOnly; SameSite=Strict; Max-Age=60");
   }
 }
 
@@ -249,7 +250,9 @@ void Ctx::Fail(int status, const std::string& message) {
     Json({{"error", message}}, status);
     return;
   }
-  Data d = Page(status == 404 ? "Not found" : status == 403 ? "Not allowed" : "Problem");
+  Data d = Page(status == 404   ? "Not found"
+                : status == 403 ? "Not allowed"
+                                : "Problem");
   d.set("message", message);
   d.set("status", std::to_string(status));
   Html("error", d, status);
@@ -341,7 +344,8 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
   Impl* self = &app;
   for (const auto& entry : Table()) {
     const Entry* e = &entry;
-    auto handle = [self, e](const httplib::Request& req, httplib::Response& res) {
+    auto handle = [self, e](const httplib::Request& req,
+                            httplib::Response& res) {
       auto start = std::chrono::steady_clock::now();
       SecurityHeaders(res);
       Ctx c{req, res, *self, e->info, std::nullopt};
@@ -362,15 +366,19 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
           c.Json({{"error", "Sign in first."}}, 401);
         } else {
           c.res.status = 303;
-          c.res.set_header("Location", "/sign-in?next=" +
-                                           httplib::detail::encode_query_param(req.path));
+          c.res.set_header(
+              "Location",
+              "/sign-in?next=" + httplib::detail::encode_query_param(req.path));
         }
-      } else if (need.bits() != 0 && !c.session->account.roles.Intersects(need)) {
-        c.Fail(403, "Your role does not allow this page. If you need it, ask "
-                    "IT Services.");
+      } else if (need.bits() != 0 &&
+                 !c.session->account.roles.Intersects(need)) {
+        c.Fail(403,
+               "Your role does not allow this page. If you need it, ask "
+               "IT Services.");
       } else if (e->info.method == "POST" && !CsrfOk(c)) {
-        c.Fail(403, "This form is stale or came from another site. Go back, "
-                    "reload the page and try again.");
+        c.Fail(403,
+               "This form is stale or came from another site. Go back, "
+               "reload the page and try again.");
       } else {
         e->handler(c);
       }
@@ -400,7 +408,8 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
   svr.Get("/healthz", [self](const httplib::Request&, httplib::Response& res) {
     auto rows = self->db->Query("SELECT 1");
     res.status = rows.ok() ? 200 : 503;
-    res.set_content(rows.ok() ? "ok\n" : "database unavailable\n", "text/plain");
+    res.set_content(rows.ok() ? "ok\n" : "database unavailable\n",
+                    "text/plain");
   });
   svr.Get("/metrics", [self](const httplib::Request&, httplib::Response& res) {
     res.set_content(self->metrics.Text(), "text/plain; version=0.0.4");
@@ -424,25 +433,26 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
                                                   httplib::Response& res) {
     serve_file(self->options.static_dir + "/portal.js", "text/javascript", res);
   });
-  svr.Get("/static/htmx.min.js", [self, serve_file](const httplib::Request&,
-                                                    httplib::Response& res) {
-    if (self->options.htmx_path.empty()) {
-      res.status = 404;
-      return;
-    }
-    serve_file(self->options.htmx_path, "text/javascript", res);
-  });
-  svr.set_error_handler([self](const httplib::Request& req, httplib::Response& res) {
-    if (res.status == 404 && res.body.empty()) {
-      SecurityHeaders(res);
-      res.set_content("Not found.\n", "text/plain");
-    }
-  });
-  svr.set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                               std::exception_ptr) {
-    res.status = 500;
-    res.set_content("Internal error; it has been logged.\n", "text/plain");
-  });
+  svr.Get("/static/htmx.min.js",
+          [self, serve_file](const httplib::Request&, httplib::Response& res) {
+            if (self->options.htmx_path.empty()) {
+              res.status = 404;
+              return;
+            }
+            serve_file(self->options.htmx_path, "text/javascript", res);
+          });
+  svr.set_error_handler(
+      [self](const httplib::Request& req, httplib::Response& res) {
+        if (res.status == 404 && res.body.empty()) {
+          SecurityHeaders(res);
+          res.set_content("Not found.\n", "text/plain");
+        }
+      });
+  svr.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        res.status = 500;
+        res.set_content("Internal error; it has been logged.\n", "text/plain");
+      });
   return p;
 }
 

@@ -11,11 +11,20 @@ std::string Escape(const std::string& s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -38,7 +47,8 @@ kainjow::mustache::mustache& View::Parsed(const std::string& name) const {
   if (!slot) {
     auto it = templates_.find(name);
     slot = std::make_unique<kainjow::mustache::mustache>(
-        it == templates_.end() ? "template missing: " + Escape(name) : it->second);
+        it == templates_.end() ? "template missing: " + Escape(name)
+                               : it->second);
   }
   return *slot;
 }
@@ -60,7 +70,8 @@ std::string View::Render(const std::string& name, Data& data) const {
   return page;
 }
 
-std::string BarChartSvg(const std::string& title, const std::vector<Bar>& bars) {
+std::string BarChartSvg(const std::string& title,
+                        const std::vector<Bar>& bars) {
   constexpr int kLabel = 210, kWidth = 360, kRow = 30, kPad = 8;
   int height = static_cast<int>(bars.size()) * kRow + 2 * kPad;
   std::string svg = fmt::format(

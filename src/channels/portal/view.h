@@ -5,9 +5,8 @@
 #pragma once
 
 #include <kainjow/mustache.hpp>
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -35,7 +34,7 @@ class View {
 
 struct Bar {
   std::string label;
-  double percent = 0;  // 0..100
+  double percent = 0;   // 0..100
   std::string caption;  // "41 of 52"
 };
 // A horizontal bar chart as inline SVG with a <title> and per-bar text, so a
