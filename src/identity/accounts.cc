@@ -14,9 +14,9 @@ using store::P;
 namespace {
 
 constexpr int kMaxFailures = 5;
-constexpr int64_t kLockSeconds = 15 * 60;
-constexpr int64_t kIdleSeconds = 30 * 60;
-constexpr int64_t kMaxSessionSeconds = 12 * 3600;
+constexpr int64_t kLockSeconds = int64_t{15} * 60;
+constexpr int64_t kIdleSeconds = int64_t{30} * 60;
+constexpr int64_t kMaxSessionSeconds = int64_t{12} * 3600;
 constexpr const char* kAccountColumns =
     "a.id, a.username, a.display_name, a.email, a.person_id, a.disabled, "
     "a.password_changed_at, (SELECT string_agg(role, ',') FROM account_roles "
@@ -239,10 +239,46 @@ void Throttle::Failed(const std::string& ip) {
   q.push_back(now);
 }
 
+namespace {
+
+// An employee's account made at their first directory sign-in.
+core::Result<int64_t> CreateDirectoryAccount(store::Database& db,
+                                             const std::string& username,
+                                             const std::string& ip) {
+  int64_t id = 0;
+  auto st = db.Transact([&](store::Conn& conn) -> core::Status {
+    auto person = conn.Query(
+        "SELECT id, given_name || ' ' || family_name, email FROM people WHERE "
+        "username = ? AND kind = 'employee' AND status = 'active' ORDER BY id "
+        "LIMIT 1",
+        {P(username)});
+    if (!person.ok()) return person.status();
+    bool linked = !person->empty();
+    std::string now = store::NowUtc();
+    auto row = conn.Query(
+        "INSERT INTO accounts (username, display_name, email, person_id, "
+        "created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        {P(username), P(linked ? person->front().Text(1) : username),
+         linked && !person->front().IsNull(2) ? P(person->front().Text(2))
+                                              : store::Null(),
+         linked ? P(person->front().Int(0)) : store::Null(), P(now)});
+    if (!row.ok()) return row.status();
+    id = row->front().Int(0);
+    if (auto w = WriteRoles(conn, id, {Role::kEmployee}); !w.ok()) return w;
+    return Audit(
+        conn, {"ldap", ip}, "account.create", "account/" + username,
+        {{"roles", {"employee"}}, {"from", "directory"}, {"linked", linked}});
+  });
+  if (!st.ok()) return st;
+  return id;
+}
+
+}  // namespace
+
 core::Result<Session> SignIn(store::Database& db, Throttle& throttle,
                              const std::string& username,
-                             const std::string& password,
-                             const Client& client) {
+                             const std::string& password, const Client& client,
+                             const LdapSignIn& ldap) {
   const Actor actor{username, client.ip};
   if (!throttle.Allowed(client.ip)) {
     (void)audit::Append(db, {.actor = username,
@@ -261,6 +297,22 @@ core::Result<Session> SignIn(store::Database& db, Throttle& throttle,
   const std::string now = store::NowUtc();
   const core::Status wrong =
       core::Status::Invalid("The user name or password is wrong.");
+  if (rows->empty() && ldap.enabled()) {
+    auto bound = LdapBind(ldap, username, password);
+    if (bound.code() == core::Code::kIoError) {
+      return core::Status::Io("The directory cannot be reached: " +
+                              bound.message());
+    }
+    if (bound.ok()) {
+      auto made = CreateDirectoryAccount(db, username, client.ip);
+      if (!made.ok()) return made.status();
+      rows = db.Query(
+          "SELECT id, password_hash, failed_count, locked_until, disabled "
+          "FROM accounts WHERE username = ?",
+          {P(username)});
+      if (!rows.ok()) return rows.status();
+    }
+  }
   if (rows->empty()) {
     VerifyPassword(password, DecoyHash());
     throttle.Failed(client.ip);
@@ -285,7 +337,18 @@ core::Result<Session> SignIn(store::Database& db, Throttle& throttle,
         "if you need in sooner.",
         kMaxFailures, ClockTime(r.Text(3))));
   }
-  bool good = VerifyPassword(password, r.Text(1));
+  // No local password: the directory decides (when configured).
+  bool good = false;
+  if (r.IsNull(1) && ldap.enabled()) {
+    auto bound = LdapBind(ldap, username, password);
+    if (bound.code() == core::Code::kIoError) {
+      return core::Status::Io("The directory cannot be reached: " +
+                              bound.message());
+    }
+    good = bound.ok();
+  } else {
+    good = VerifyPassword(password, r.Text(1));
+  }
   if (!good || r.Int(4) != 0) {
     throttle.Failed(client.ip);
     int failures = static_cast<int>(r.Int(2)) + 1;

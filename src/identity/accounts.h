@@ -21,6 +21,7 @@
 #include <unordered_map>
 
 #include "core/status.h"
+#include "identity/ldap_bind.h"
 #include "identity/passwords.h"
 #include "identity/roles.h"
 #include "store/database.h"
@@ -91,11 +92,15 @@ struct Client {
   std::string ip, user_agent;
 };
 
-// Signs in with a local password. Errors are Invalid with words fit to show
-// ("The user name or password is wrong.", "… locked until 14:05 UTC …").
+// Signs in with a local password or, for accounts without one and when
+// `ldap` is enabled, with the directory; a directory user without an account
+// gets an employee account on first sign-in, linked to the person with that
+// user name. Errors are Invalid with words fit to show ("The user name or
+// password is wrong.", "… locked until 14:05 UTC …").
 core::Result<Session> SignIn(store::Database& db, Throttle& throttle,
                              const std::string& username,
-                             const std::string& password, const Client& client);
+                             const std::string& password, const Client& client,
+                             const LdapSignIn& ldap = {});
 // The session of `token`, refreshed; NotFound when absent or expired.
 core::Result<Session> Authenticate(store::Database& db,
                                    const std::string& token);

@@ -216,6 +216,7 @@ core::Result<ImportReport> ImportLdap(store::Database& db, const LdapOptions& o,
       o.id_attr,   o.given_attr, o.family_attr,     o.email_attr,
       o.site_attr, o.role_attr,  o.supervisor_attr, o.uid_attr};
   std::vector<char*> attrs;
+  attrs.reserve(attr_names.size() + 1);
   for (auto& a : attr_names) attrs.push_back(a.data());
   attrs.push_back(nullptr);
   LDAPMessage* res = nullptr;

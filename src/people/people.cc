@@ -149,7 +149,8 @@ core::Result<ImportReport> Apply(store::Database& db, Incoming in,
 
     std::string issues_text;
     for (const auto& i : report.issues) {
-      if (issues_text.size() > 256 * 1024) break;  // the audit names counts
+      if (issues_text.size() > size_t{256} * 1024)
+        break;  // the audit names counts
       issues_text += i.ToString() + "\n";
     }
     if (auto up = conn.Exec(

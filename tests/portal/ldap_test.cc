@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "identity/accounts.h"
 #include "people/people.h"
 #include "test_store.h"
 #include "test_util.h"
@@ -83,6 +84,36 @@ TEST_P(Ldap, AnEmptyResultChangesNothing) {
   auto still = people::Count(*db_, {.kind = "employee"});
   ASSERT_TRUE(still.ok());
   EXPECT_EQ(*still, 3);
+}
+
+TEST_P(Ldap, EmployeesSignInWithTheDirectory) {
+  ASSERT_TRUE(people::ImportLdap(*db_, Options(), {"cli:test", ""}).ok());
+  identity::LdapSignIn ldap{url_, "uid={},ou=people,dc=example-usd,dc=org"};
+  identity::Throttle throttle;
+  identity::Client client{"10.0.0.5", "test"};
+  auto s = identity::SignIn(*db_, throttle, "alovelace", "Chalk-Board-42!",
+                            client, ldap);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->account.display_name, "Ada Lovelace");
+  EXPECT_NE(s->account.person_id, 0);  // linked to her directory record
+  EXPECT_TRUE(s->account.roles.Has(identity::Role::kEmployee));
+  EXPECT_FALSE(s->account.roles.Has(identity::Role::kItsAdmin));
+  // Second time: the same account, still checked against the directory.
+  auto again = identity::SignIn(*db_, throttle, "alovelace", "Chalk-Board-42!",
+                                client, ldap);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->account.id, s->account.id);
+  EXPECT_FALSE(
+      identity::SignIn(*db_, throttle, "alovelace", "wrong", client, ldap)
+          .ok());
+  // An empty password would be an anonymous bind, which LDAP accepts.
+  EXPECT_FALSE(
+      identity::SignIn(*db_, throttle, "ghopper", "", client, ldap).ok());
+  // A name that tries to change the DN is escaped, not obeyed.
+  EXPECT_FALSE(identity::SignIn(*db_, throttle, "alovelace,ou=people",
+                                "Chalk-Board-42!", client, ldap)
+                   .ok());
+  EXPECT_FALSE(identity::FindAccount(*db_, "ghopper").ok());
 }
 
 }  // namespace

@@ -146,7 +146,10 @@ int ServeUntilSignalled(portal::Portal& portal, store::Database& db,
     std::lock_guard lock(mu);
     if (!stopping) {
       stopping = true;
-      pthread_kill(waiter.native_handle(), SIGTERM);  // release sigwait
+      // Not a kill: SIGTERM is blocked everywhere, and the waiter takes it
+      // from sigwait and returns.
+      // NOLINTNEXTLINE(bugprone-bad-signal-to-kill-thread)
+      pthread_kill(waiter.native_handle(), SIGTERM);
     }
   }
   cv.notify_all();
@@ -200,6 +203,11 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     cmd->add_flag("--plain-http-cookies", *plain_http,
                   "Session cookies without Secure (only for plain HTTP off "
                   "localhost)");
+    cmd->add_option("--ldap-url", o->ldap.url,
+                    "Let employees sign in with the directory (ldap://…)");
+    cmd->add_option("--ldap-user-dn", o->ldap.dn_template,
+                    "DN to bind as, {} for the user name: "
+                    "\"uid={},ou=people,dc=district,dc=org\"");
     cmd->add_flag("--quiet", *quiet, "No access log");
     cmd->add_flag(
         "--no-reminders", *no_reminders,

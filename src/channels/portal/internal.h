@@ -77,7 +77,7 @@ struct Ctx {
   void SeeOther(const std::string& to, const std::string& notice = "");
   // A page or JSON error in words for people.
   void Fail(int status, const std::string& message);
-  void Download(std::string body, const std::string& type,
+  void Download(const std::string& body, const std::string& type,
                 const std::string& filename);
 };
 

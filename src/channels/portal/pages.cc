@@ -102,9 +102,9 @@ void SignInPage(Ctx& c) {
 
 void SignInPost(Ctx& c) {
   std::string username = c.Param("username");
-  auto s =
-      identity::SignIn(*c.app.db, c.app.throttle, username, c.Param("password"),
-                       {c.Ip(), c.req.get_header_value("User-Agent")});
+  auto s = identity::SignIn(
+      *c.app.db, c.app.throttle, username, c.Param("password"),
+      {c.Ip(), c.req.get_header_value("User-Agent")}, c.app.options.ldap);
   c.app.metrics.SignIn(s.ok());
   if (!s.ok()) {
     Data d = c.Page("Sign in");
@@ -832,8 +832,7 @@ namespace {
 identity::Roles RolesFromForm(const Ctx& c) {
   identity::Roles roles{Role::kEmployee};
   for (Role r : identity::kAllRoles) {
-    if (c.req.has_param(
-            ("role_" + std::string(identity::RoleName(r))).c_str())) {
+    if (c.req.has_param("role_" + std::string(identity::RoleName(r)))) {
       roles.Add(r);
     }
   }

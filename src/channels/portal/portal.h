@@ -36,6 +36,7 @@ struct Options {
   int dashboard_seconds = 10;  // completion figures are recomputed this often
   size_t max_upload = 64u << 20;
   acknowledge::ReminderOptions reminders;
+  identity::LdapSignIn ldap;  // employees sign in with the directory
   std::string district_name = "Demo Unified School District";
 };
 

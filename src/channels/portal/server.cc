@@ -179,9 +179,8 @@ int64_t Ctx::Id(size_t i) const {
 }
 
 std::string Ctx::Param(const std::string& name) const {
-  if (req.has_param(name.c_str())) return req.get_param_value(name.c_str());
-  if (req.has_file(name.c_str()))
-    return req.get_file_value(name.c_str()).content;
+  if (req.has_param(name)) return req.get_param_value(name);
+  if (req.has_file(name)) return req.get_file_value(name).content;
   return "";
 }
 
@@ -258,11 +257,11 @@ void Ctx::Fail(int status, const std::string& message) {
   Html("error", d, status);
 }
 
-void Ctx::Download(std::string body, const std::string& type,
+void Ctx::Download(const std::string& body, const std::string& type,
                    const std::string& filename) {
   res.set_header("Content-Disposition",
                  "attachment; filename=\"" + filename + "\"");
-  res.set_content(std::move(body), type);
+  res.set_content(body, type);
 }
 
 void Metrics::Observe(const std::string& route, int status, double seconds) {
@@ -448,11 +447,11 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
           res.set_content("Not found.\n", "text/plain");
         }
       });
-  svr.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        res.status = 500;
-        res.set_content("Internal error; it has been logged.\n", "text/plain");
-      });
+  svr.set_exception_handler([](const httplib::Request&, httplib::Response& res,
+                               const std::exception_ptr&) {
+    res.status = 500;
+    res.set_content("Internal error; it has been logged.\n", "text/plain");
+  });
   return p;
 }
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace steward::portal {
 
 namespace {
@@ -83,7 +85,7 @@ std::string BarChartSvg(const std::string& title,
   int y = kPad;
   for (const auto& b : bars) {
     double pct = std::clamp(b.percent, 0.0, 100.0);
-    int w = static_cast<int>(kWidth * pct / 100.0 + 0.5);
+    int w = static_cast<int>(std::lround(kWidth * pct / 100.0));
     svg += fmt::format(
         "<g><text x=\"{}\" y=\"{}\" text-anchor=\"end\" class=\"chart-label\">"
         "{}</text><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" "
