@@ -53,12 +53,13 @@ bool CheckEmployee(detail::IncomingPerson& p, const std::string& file,
 
 core::Result<ImportReport> ImportOneRoster(store::Database& db,
                                            const std::string& path,
-                                           const Actor& actor) {
+                                           const Actor& actor,
+                                           const std::string& shown_as) {
   auto r = roster::LoadOneRoster(path);
   if (!r.ok()) return r.status();
   ImportReport report;
   report.kind = "oneroster";
-  report.source = path;
+  report.source = shown_as.empty() ? path : shown_as;
   report.skipped = r->skipped;
   for (const auto& i : r->issues) {
     report.issues.push_back({i.file, i.line, i.message, i.rejected});

@@ -63,9 +63,12 @@ struct Actor {
 // A OneRoster 1.1/1.2 export (folder or zip). Students and staff; guardians
 // are skipped. A delta export (manifest file.users=delta) marks nobody
 // departed.
+// `shown_as` names the export in the report and the audit log when `path`
+// is a private copy (an upload); "" for `path` itself.
 core::Result<ImportReport> ImportOneRoster(store::Database& db,
                                            const std::string& path,
-                                           const Actor& actor);
+                                           const Actor& actor,
+                                           const std::string& shown_as = "");
 
 // Employees from CSV with the header
 //   id,given_name,family_name,email,site,job_role,supervisor,status

@@ -108,6 +108,7 @@ try {
   await page.waitForSelector('#import-report');
   const summary = await page.textContent('#import-report .ok');
   check(/340 people loaded/.test(summary), `the roster imports: "${summary.trim()}"`);
+  check(await page.isVisible('td:text("roster.zip")'), 'the import is listed under the uploaded file\'s name');
   await page.screenshot({ path: join(shots, '02-import.png'), fullPage: true });
 
   await page.goto(base + '/versions');

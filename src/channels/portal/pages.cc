@@ -483,7 +483,8 @@ void ImportOneRosterPost(Ctx& c) {
     RenderImport(c, nullptr, st.message());
     return;
   }
-  auto report = people::ImportOneRoster(*c.app.db, path, PeopleActor(c));
+  auto report =
+      people::ImportOneRoster(*c.app.db, path, PeopleActor(c), file.filename);
   std::filesystem::remove(path);
   if (!report.ok()) {
     std::string msg = report.status().message();
@@ -494,7 +495,6 @@ void ImportOneRosterPost(Ctx& c) {
     RenderImport(c, nullptr, msg);
     return;
   }
-  report->source = file.filename;
   RenderImport(c, &report.value(), "");
 }
 
