@@ -238,13 +238,15 @@ core::Result<Roster> LoadOneRoster(const std::string& path) {
   roster.version = "1.1";
   if (const auto* bytes = find("manifest.csv")) {
     auto m = ReadTable("manifest.csv", *bytes, hash, roster.issues);
-    if (m.ok())
-      for (const auto& r : m->rows)
+    if (m.ok()) {
+      for (const auto& r : m->rows) {
         if (m->Val(r, "propertyName") == "oneroster.version") {
           roster.version = m->Val(r, "value");
         } else if (m->Val(r, "propertyName") == "file.users") {
           roster.delta = m->Val(r, "value") == "delta";
         }
+      }
+    }
   }
   std::unordered_map<std::string, std::string> org_names;
   if (const auto* bytes = find("orgs.csv")) {
