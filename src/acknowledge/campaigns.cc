@@ -18,15 +18,7 @@ namespace {
 
 constexpr size_t kMaxDocument = 20u << 20;
 
-core::Status Audit(store::Conn& conn, const Actor& actor, std::string action,
-                   std::string target, const nlohmann::json& detail) {
-  return audit::Append(conn, {.actor = actor.name,
-                              .action = std::move(action),
-                              .target = std::move(target),
-                              .detail = detail.dump(),
-                              .ip = actor.ip})
-      .status();
-}
+using audit::Record;
 
 std::string ContentTypeOf(std::string_view bytes) {
   if (bytes.substr(0, 5) == "%PDF-") return "application/pdf";
@@ -182,9 +174,9 @@ core::Result<Version> AddVersion(store::Database& db, const store::Blobs& blobs,
          P(actor.name)});
     if (!row.ok()) return row.status();
     id = row->front().Int(0);
-    return Audit(conn, actor, "policy.version.add",
-                 fmt::format("version/{}", id),
-                 {{"title", title}, {"sha256", *sha}, {"filename", filename}});
+    return Record(conn, actor, "policy.version.add",
+                  fmt::format("version/{}", id),
+                  {{"title", title}, {"sha256", *sha}, {"filename", filename}});
   });
   if (!st.ok()) return st;
   return GetVersion(db, id);
@@ -247,14 +239,14 @@ core::Result<Campaign> CreateCampaign(store::Database& db, Campaign c,
          P(c.created_by), P(c.created_at)});
     if (!row.ok()) return row.status();
     c.id = row->front().Int(0);
-    return Audit(conn, actor, "campaign.create",
-                 fmt::format("campaign/{}", c.id),
-                 {{"title", c.title},
-                  {"version", c.version_id},
-                  {"audience", AudienceName(c.audience)},
-                  {"audience_value", c.audience_value},
-                  {"opens_on", c.opens_on},
-                  {"due_on", c.due_on}});
+    return Record(conn, actor, "campaign.create",
+                  fmt::format("campaign/{}", c.id),
+                  {{"title", c.title},
+                   {"version", c.version_id},
+                   {"audience", AudienceName(c.audience)},
+                   {"audience_value", c.audience_value},
+                   {"opens_on", c.opens_on},
+                   {"due_on", c.due_on}});
   });
   if (!st.ok()) return st;
   return c;
@@ -344,9 +336,9 @@ core::Status Acknowledge(store::Database& db, int64_t campaign_id,
          P(evidence.user_agent.substr(0, 512))});
     if (!ins.ok()) return ins.status();
     if (ins->empty()) return {};
-    return Audit(conn, {actor_name, evidence.ip}, "acknowledge",
-                 fmt::format("campaign/{}", campaign_id),
-                 {{"person", person_id}, {"sha256", mine->version.sha256}});
+    return Record(conn, {actor_name, evidence.ip}, "acknowledge",
+                  fmt::format("campaign/{}", campaign_id),
+                  {{"person", person_id}, {"sha256", mine->version.sha256}});
   });
 }
 

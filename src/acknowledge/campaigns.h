@@ -15,15 +15,14 @@
 #include <string>
 #include <vector>
 
+#include "audit/chain.h"
 #include "core/status.h"
 #include "store/blobs.h"
 #include "store/database.h"
 
 namespace steward::acknowledge {
 
-struct Actor {
-  std::string name, ip;
-};
+using Actor = audit::Actor;
 
 struct Version {
   int64_t id = 0;

@@ -72,6 +72,21 @@ core::Result<Entry> Append(store::Conn& conn, Entry e) {
   return e;
 }
 
+core::Status Record(store::Conn& conn, const Actor& actor, std::string action,
+                    std::string target, const nlohmann::json& detail) {
+  return Append(conn,
+                {.actor = actor.name,
+                 .action = std::move(action),
+                 .target = std::move(target),
+                 .detail = detail.is_null()
+                               ? "{}"
+                               : detail.dump(
+                                     -1, ' ', false,
+                                     nlohmann::json::error_handler_t::replace),
+                 .ip = actor.ip})
+      .status();
+}
+
 core::Result<Entry> Append(store::Database& db, Entry e) {
   Entry out;
   auto st = db.Transact([&](store::Conn& conn) -> core::Status {

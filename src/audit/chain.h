@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,19 @@ struct Entry {
   std::string prev_hash;  // hash of entry seq-1 ("0"*64 for the first)
   std::string hash;       // SHA-256 of prev_hash and the fields above
 };
+
+// Who acts: an account's user name, "cli:<login>" from the shell, or
+// "system"; and from which address ("" from the shell). Every governance
+// module takes one.
+struct Actor {
+  std::string name;
+  std::string ip;
+};
+
+// Appends an entry for a change `actor` made, inside the caller's
+// transaction; `detail` is a JSON object (null for none).
+core::Status Record(store::Conn& conn, const Actor& actor, std::string action,
+                    std::string target, const nlohmann::json& detail = nullptr);
 
 // The hash an entry must carry, from its fields and prev_hash.
 std::string HashOf(const Entry& e);

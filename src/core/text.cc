@@ -225,4 +225,12 @@ uint32_t LineIndex::LineOf(size_t offset) const {
   return static_cast<uint32_t>(it - starts_.begin());
 }
 
+bool LooksLikeEmail(std::string_view s) {
+  auto at = s.find('@');
+  return at != std::string_view::npos && at > 0 &&
+         s.find('@', at + 1) == std::string_view::npos &&
+         s.find('.', at) != std::string_view::npos &&
+         s.find_first_of(" ,;<>") == std::string_view::npos;
+}
+
 }  // namespace steward::core

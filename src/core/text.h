@@ -52,6 +52,10 @@ class MappedFile {
 // rename. A crash leaves either the old file or the new one, never a mix.
 Status WriteFileAtomic(const std::string& path, std::string_view data);
 
+// A plausible single e-mail address ("a@b.c", no spaces or separators); for
+// validating imported rows, not for parsing mail headers.
+bool LooksLikeEmail(std::string_view s);
+
 // ASCII lower-casing (other bytes unchanged).
 std::string AsciiLower(std::string_view s);
 

@@ -56,15 +56,7 @@ Account FromRow(const store::Row& r, size_t at = 0) {
   return a;
 }
 
-core::Status Audit(store::Conn& conn, const Actor& actor, std::string action,
-                   std::string target, const nlohmann::json& detail = {}) {
-  return audit::Append(conn, {.actor = actor.name,
-                              .action = std::move(action),
-                              .target = std::move(target),
-                              .detail = detail.is_null() ? "{}" : detail.dump(),
-                              .ip = actor.ip})
-      .status();
-}
+using audit::Record;
 
 core::Status WriteRoles(store::Conn& conn, int64_t id, Roles roles) {
   if (auto st =
@@ -138,7 +130,7 @@ core::Result<Account> CreateAccount(store::Database& db,
     if (!row.ok()) return row.status();
     id = row->front().Int(0);
     if (auto w = WriteRoles(conn, id, a.roles); !w.ok()) return w;
-    return Audit(
+    return Record(
         conn, actor, "account.create", "account/" + a.username,
         {{"roles", RoleNames(a.roles)}, {"display_name", a.display_name}});
   });
@@ -184,7 +176,7 @@ core::Status SetRoles(store::Database& db, int64_t account_id, Roles roles,
   if (!before.ok()) return before.status();
   return db.Transact([&](store::Conn& conn) -> core::Status {
     if (auto st = WriteRoles(conn, account_id, roles); !st.ok()) return st;
-    return Audit(
+    return Record(
         conn, actor, "account.roles", "account/" + before->username,
         {{"from", RoleNames(before->roles)}, {"to", RoleNames(roles)}});
   });
@@ -207,8 +199,8 @@ core::Status SetDisabled(store::Database& db, int64_t account_id, bool disabled,
         return st;
       }
     }
-    return Audit(conn, actor, disabled ? "account.disable" : "account.enable",
-                 "account/" + a->username);
+    return Record(conn, actor, disabled ? "account.disable" : "account.enable",
+                  "account/" + a->username);
   });
 }
 
@@ -265,7 +257,7 @@ core::Result<int64_t> CreateDirectoryAccount(store::Database& db,
     if (!row.ok()) return row.status();
     id = row->front().Int(0);
     if (auto w = WriteRoles(conn, id, {Role::kEmployee}); !w.ok()) return w;
-    return Audit(
+    return Record(
         conn, {"ldap", ip}, "account.create", "account/" + username,
         {{"roles", {"employee"}}, {"from", "directory"}, {"linked", linked}});
   });
@@ -362,10 +354,10 @@ core::Result<Session> SignIn(store::Database& db, Throttle& throttle,
           !u.ok()) {
         return u;
       }
-      return Audit(conn, actor, lock ? "sign-in.locked" : "sign-in.failed",
-                   "account/" + username,
-                   {{"reason", good ? "disabled" : "wrong password"},
-                    {"failures", failures}});
+      return Record(conn, actor, lock ? "sign-in.locked" : "sign-in.failed",
+                    "account/" + username,
+                    {{"reason", good ? "disabled" : "wrong password"},
+                     {"failures", failures}});
     });
     if (!st.ok()) return st;
     if (good)
@@ -401,8 +393,8 @@ core::Result<Session> SignIn(store::Database& db, Throttle& throttle,
         !del.ok()) {
       return del;
     }
-    return Audit(conn, actor, "sign-in", "account/" + username,
-                 {{"user_agent", client.user_agent.substr(0, 200)}});
+    return Record(conn, actor, "sign-in", "account/" + username,
+                  {{"user_agent", client.user_agent.substr(0, 200)}});
   });
   if (!st.ok()) return st;
   auto account = GetAccount(db, id);
@@ -456,7 +448,7 @@ core::Status SignOut(store::Database& db, const std::string& token,
         {P(core::Sha256Hex(token))});
     if (!gone.ok()) return gone.status();
     if (gone->empty()) return {};
-    return Audit(conn, actor, "sign-out", "account/" + actor.name);
+    return Record(conn, actor, "sign-out", "account/" + actor.name);
   });
 }
 
@@ -467,9 +459,9 @@ core::Status SignOutEverywhere(store::Database& db, int64_t account_id,
         "DELETE FROM sessions WHERE account_id = ? RETURNING account_id",
         {P(account_id)});
     if (!gone.ok()) return gone.status();
-    return Audit(conn, actor, "sign-out.everywhere",
-                 fmt::format("account/{}", account_id),
-                 {{"sessions", gone->size()}});
+    return Record(conn, actor, "sign-out.everywhere",
+                  fmt::format("account/{}", account_id),
+                  {{"sessions", gone->size()}});
   });
 }
 
@@ -498,7 +490,7 @@ core::Status StorePassword(store::Database& db, const PasswordPolicy& policy,
         !st.ok()) {
       return st;
     }
-    return Audit(conn, actor, action, "account/" + a.username);
+    return Record(conn, actor, action, "account/" + a.username);
   });
 }
 

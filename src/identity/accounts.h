@@ -20,6 +20,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "audit/chain.h"
 #include "core/status.h"
 #include "identity/ldap_bind.h"
 #include "identity/passwords.h"
@@ -37,10 +38,7 @@ struct Account {
   std::string password_changed_at;
 };
 
-struct Actor {
-  std::string name;  // who acts: an account's user name or "cli:<user>"
-  std::string ip;
-};
+using Actor = audit::Actor;
 
 struct NewAccount {
   std::string username, display_name, email, password;

@@ -20,14 +20,6 @@ std::string Trim(std::string s) {
   return s;
 }
 
-bool LooksLikeEmail(const std::string& s) {
-  auto at = s.find('@');
-  return at != std::string::npos && at > 0 &&
-         s.find('@', at + 1) == std::string::npos &&
-         s.find('.', at) != std::string::npos &&
-         s.find_first_of(" ,;<>") == std::string::npos;
-}
-
 // Employee fields checked alike for CSV and LDAP rows.
 bool CheckEmployee(detail::IncomingPerson& p, const std::string& file,
                    uint32_t line, std::vector<Issue>& issues) {
@@ -39,7 +31,7 @@ bool CheckEmployee(detail::IncomingPerson& p, const std::string& file,
     issues.push_back({file, line, "no given or family name"});
     return false;
   }
-  if (!p.email.empty() && !LooksLikeEmail(p.email)) {
+  if (!p.email.empty() && !core::LooksLikeEmail(p.email)) {
     issues.push_back(
         {file, line,
          "e-mail '" + p.email + "' is not an address; loaded without it",

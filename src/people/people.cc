@@ -165,13 +165,8 @@ core::Result<ImportReport> Apply(store::Database& db, Incoming in,
         {"source", report.source},       {"created", report.created},
         {"updated", report.updated},     {"departed", report.departed},
         {"rejected", report.Rejected()}, {"sites", report.sites}};
-    auto entry =
-        audit::Append(conn, {.actor = actor.name,
-                             .action = "people.import",
-                             .target = fmt::format("import/{}", report.run_id),
-                             .detail = detail.dump(),
-                             .ip = actor.ip});
-    return entry.status();
+    return audit::Record(conn, actor, "people.import",
+                         fmt::format("import/{}", report.run_id), detail);
   });
   if (!st.ok()) return st;
   return report;
@@ -313,12 +308,8 @@ core::Status SetPublishPermission(store::Database& db, int64_t person_id,
     }
     nlohmann::json detail = {{"from", before->front().Text(0)},
                              {"to", permission}};
-    return audit::Append(conn, {.actor = actor.name,
-                                .action = "people.permission",
-                                .target = fmt::format("person/{}", person_id),
-                                .detail = detail.dump(),
-                                .ip = actor.ip})
-        .status();
+    return audit::Record(conn, actor, "people.permission",
+                         fmt::format("person/{}", person_id), detail);
   });
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/chain.h"
 #include "core/status.h"
 #include "store/database.h"
 
@@ -55,10 +56,7 @@ struct ImportReport {
   std::string Summary() const;
 };
 
-struct Actor {
-  std::string name;  // account or "cli:<user>"
-  std::string ip;
-};
+using Actor = audit::Actor;
 
 // A OneRoster 1.1/1.2 export (folder or zip). Students and staff; guardians
 // are skipped. A delta export (manifest file.users=delta) marks nobody

@@ -169,14 +169,6 @@ bool IsIsoDate(const std::string& s) {
          s[7] == '-' && digits(8, 2) && (s.size() == 10 || s[10] == 'T');
 }
 
-bool LooksLikeEmail(const std::string& s) {
-  auto at = s.find('@');
-  return at != std::string::npos && at > 0 &&
-         s.find('@', at + 1) == std::string::npos &&
-         s.find('.', at) != std::string::npos &&
-         s.find_first_of(" ,;<>") == std::string::npos;
-}
-
 bool IsStudentRole(const std::string& role) { return role == "student"; }
 bool IsEmployeeRole(const std::string& role) {
   return !role.empty() && role != "student" && role != "guardian" &&
@@ -347,7 +339,7 @@ core::Result<Roster> LoadOneRoster(const std::string& path) {
                 u.Val(r, "enabledUser") != "false";
     p.username = u.Val(r, "username");
     p.email = u.Val(r, "email");
-    if (!p.email.empty() && !LooksLikeEmail(p.email)) {
+    if (!p.email.empty() && !core::LooksLikeEmail(p.email)) {
       roster.issues.push_back({u.file, r.line,
                                "email '" + p.email +
                                    "' is not an address; "

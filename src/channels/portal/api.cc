@@ -120,15 +120,7 @@ void ApiCompletion(Ctx& c) {
 }
 
 void ApiAudit(Ctx& c) {
-  audit::Filter f;
-  f.actor = c.Param("actor");
-  f.action = c.Param("action");
-  f.since = c.Param("since");
-  f.until = c.Param("until");
-  f.text = c.Param("text");
-  f.before_seq = std::atoll(c.Param("before").c_str());
-  f.limit = std::clamp(std::atoi(c.Param("limit").c_str()), 0, 1000);
-  if (f.limit == 0) f.limit = 100;
+  audit::Filter f = AuditFilterOf(c, 100);
   auto entries = audit::List(*c.app.db, f);
   if (!entries.ok()) {
     c.Fail(503, entries.status().message());

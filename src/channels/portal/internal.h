@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "audit/chain.h"
 #include "channels/portal/dashboard_cache.h"
 #include "channels/portal/portal.h"
 #include "channels/portal/session_cache.h"
@@ -82,6 +83,9 @@ struct Ctx {
 };
 
 using Handler = void (*)(Ctx&);
+
+// The audit log's filter from a request's parameters (page and API alike).
+audit::Filter AuditFilterOf(const Ctx& c, int default_limit);
 
 // Pages (pages.cc).
 void HomePage(Ctx&);

@@ -724,13 +724,7 @@ void RemindPost(Ctx& c) {
 
 void AuditPage(Ctx& c) {
   Data d = c.Page("Audit log");
-  audit::Filter f;
-  f.actor = c.Param("actor").substr(0, 100);
-  f.action = c.Param("action").substr(0, 100);
-  f.since = c.Param("since").substr(0, 25);
-  f.until = c.Param("until").substr(0, 25);
-  f.text = c.Param("text").substr(0, 100);
-  f.before_seq = std::atoll(c.Param("before").c_str());
+  audit::Filter f = AuditFilterOf(c, 100);
   f.limit = 100;
   auto entries = audit::List(*c.app.db, f);
   if (!entries.ok()) {

@@ -184,6 +184,19 @@ std::string Ctx::Param(const std::string& name) const {
   return "";
 }
 
+audit::Filter AuditFilterOf(const Ctx& c, int default_limit) {
+  audit::Filter f;
+  f.actor = c.Param("actor").substr(0, 100);
+  f.action = c.Param("action").substr(0, 100);
+  f.since = c.Param("since").substr(0, 25);
+  f.until = c.Param("until").substr(0, 25);
+  f.text = c.Param("text").substr(0, 100);
+  f.before_seq = std::atoll(c.Param("before").c_str());
+  f.limit = std::clamp(std::atoi(c.Param("limit").c_str()), 0, 1000);
+  if (f.limit == 0) f.limit = default_limit;
+  return f;
+}
+
 identity::Actor Ctx::Actor() const {
   return {session ? session->account.username : "anonymous", Ip()};
 }
@@ -441,7 +454,7 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
             serve_file(self->options.htmx_path, "text/javascript", res);
           });
   svr.set_error_handler(
-      [self](const httplib::Request& req, httplib::Response& res) {
+      [](const httplib::Request&, httplib::Response& res) {
         if (res.status == 404 && res.body.empty()) {
           SecurityHeaders(res);
           res.set_content("Not found.\n", "text/plain");
