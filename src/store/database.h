@@ -52,8 +52,12 @@ class Conn {
  public:
   virtual ~Conn() = default;
   virtual Dialect dialect() const = 0;
-  virtual core::Result<Rows> Query(std::string_view sql,
-                                   const Params& params = {}) = 0;
+  core::Result<Rows> Query(std::string_view sql, const Params& params = {}) {
+    Rows rows;
+    auto st = Run(sql, params, &rows);
+    if (!st.ok()) return st;
+    return rows;
+  }
   // Runs statements that return no rows; several may be separated by ';'
   // when `params` is empty (migrations).
   virtual core::Status Exec(std::string_view sql,
@@ -62,6 +66,12 @@ class Conn {
   // needs its last entry not to change under it). SQLite transactions are
   // already exclusive (BEGIN IMMEDIATE), so this is a no-op there.
   virtual core::Status LockTable(std::string_view table) = 0;
+
+ protected:
+  // Runs one statement with parameters, appending its rows to `rows` (null:
+  // discard them).
+  virtual core::Status Run(std::string_view sql, const Params& params,
+                           Rows* rows) = 0;
 };
 
 class Database {

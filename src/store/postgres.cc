@@ -17,14 +17,6 @@ class PgConn final : public Conn {
 
   Dialect dialect() const override { return Dialect::kPostgres; }
 
-  core::Result<Rows> Query(std::string_view sql,
-                           const Params& params) override {
-    Rows rows;
-    auto st = Run(sql, params, &rows);
-    if (!st.ok()) return st;
-    return rows;
-  }
-
   core::Status Exec(std::string_view sql, const Params& params) override {
     if (params.empty()) {
       Reconnect();
@@ -61,7 +53,8 @@ class PgConn final : public Conn {
                                         sql.size() > 60 ? "…" : ""));
   }
 
-  core::Status Run(std::string_view sql, const Params& params, Rows* rows) {
+  core::Status Run(std::string_view sql, const Params& params,
+                   Rows* rows) override {
     Reconnect();
     std::string text = NumberPlaceholders(sql);
     std::vector<const char*> values(params.size());

@@ -22,14 +22,6 @@ class SqliteConn final : public Conn {
 
   Dialect dialect() const override { return Dialect::kSqlite; }
 
-  core::Result<Rows> Query(std::string_view sql,
-                           const Params& params) override {
-    Rows rows;
-    auto st = Run(sql, params, &rows);
-    if (!st.ok()) return st;
-    return rows;
-  }
-
   core::Status Exec(std::string_view sql, const Params& params) override {
     if (params.empty()) {
       // Possibly several statements (a migration).
@@ -74,7 +66,8 @@ class SqliteConn final : public Conn {
     return stmt;
   }
 
-  core::Status Run(std::string_view sql, const Params& params, Rows* rows) {
+  core::Status Run(std::string_view sql, const Params& params,
+                   Rows* rows) override {
     sqlite3_stmt* stmt = Prepare(sql);
     if (!stmt) return Error(sql, sqlite3_errmsg(db_));
     for (size_t i = 0; i < params.size(); ++i) {

@@ -453,13 +453,12 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
             }
             serve_file(self->options.htmx_path, "text/javascript", res);
           });
-  svr.set_error_handler(
-      [](const httplib::Request&, httplib::Response& res) {
-        if (res.status == 404 && res.body.empty()) {
-          SecurityHeaders(res);
-          res.set_content("Not found.\n", "text/plain");
-        }
-      });
+  svr.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.status == 404 && res.body.empty()) {
+      SecurityHeaders(res);
+      res.set_content("Not found.\n", "text/plain");
+    }
+  });
   svr.set_exception_handler([](const httplib::Request&, httplib::Response& res,
                                const std::exception_ptr&) {
     res.status = 500;
