@@ -8,6 +8,7 @@
 #include "acknowledge/campaigns.h"
 #include "channels/cli/commands.h"
 #include "channels/cli/governance.h"
+#include "channels/portal/view.h"
 #include "identity/accounts.h"
 #include "people/people.h"
 #include "policy/loader.h"
@@ -15,21 +16,6 @@
 namespace steward::cli {
 
 namespace {
-
-std::string Escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (c == '&')
-      out += "&amp;";
-    else
-      out += c;
-  }
-  return out;
-}
 
 // The regulation as the pack summarises it, as one HTML page.
 std::string RegulationHtml(const policy::PolicyPack& pack) {
@@ -39,13 +25,16 @@ std::string RegulationHtml(const policy::PolicyPack& pack) {
       "Georgia, serif; max-width: 44rem; margin: 1rem auto; line-height: "
       "1.5\"><h1>Employee Use of Technology</h1><p>{} — the regulation as "
       "summarised in policy pack “{}”, version {}.</p>",
-      Escape(pack.district), Escape(pack.name), Escape(pack.version));
+      portal::EscapeHtml(pack.district), portal::EscapeHtml(pack.name),
+      portal::EscapeHtml(pack.version));
   for (const auto& c : pack.clauses) {
     if (c.id.find('.') == std::string::npos) {
-      html += fmt::format("<h2>{}. {}</h2>", Escape(c.id), Escape(c.title));
+      html += fmt::format("<h2>{}. {}</h2>", portal::EscapeHtml(c.id),
+                          portal::EscapeHtml(c.title));
     } else {
-      html += fmt::format("<p><strong>{} {}.</strong> {}</p>", Escape(c.id),
-                          Escape(c.title), Escape(c.summary));
+      html += fmt::format("<p><strong>{} {}.</strong> {}</p>",
+                          portal::EscapeHtml(c.id), portal::EscapeHtml(c.title),
+                          portal::EscapeHtml(c.summary));
     }
   }
   return html + "</body></html>\n";

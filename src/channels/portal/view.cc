@@ -6,9 +6,7 @@
 
 namespace steward::portal {
 
-namespace {
-
-std::string Escape(const std::string& s) {
+std::string EscapeHtml(const std::string& s) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
@@ -32,8 +30,6 @@ std::string Escape(const std::string& s) {
   return out;
 }
 
-}  // namespace
-
 View::View() {
   templates_ = {
 #include "portal_templates.inc"
@@ -49,7 +45,7 @@ kainjow::mustache::mustache& View::Parsed(const std::string& name) const {
   if (!slot) {
     auto it = templates_.find(name);
     slot = std::make_unique<kainjow::mustache::mustache>(
-        it == templates_.end() ? "template missing: " + Escape(name)
+        it == templates_.end() ? "template missing: " + EscapeHtml(name)
                                : it->second);
   }
   return *slot;
@@ -59,7 +55,7 @@ std::string View::Fragment(const std::string& name, const Data& data) const {
   std::string out;
   out.reserve(16384);
   auto& t = Parsed(name);
-  if (!t.is_valid()) return "template error: " + Escape(t.error_message());
+  if (!t.is_valid()) return "template error: " + EscapeHtml(t.error_message());
   t.render(data, [&out](const std::string& s) { out += s; });
   return out;
 }
@@ -81,7 +77,7 @@ std::string BarChartSvg(const std::string& title,
       "viewBox=\"0 0 {} {}\" width=\"100%\" "
       "xmlns=\"http://www.w3.org/2000/svg\"><title "
       "id=\"chart-title\">{}</title>",
-      kLabel + kWidth + 120, height, Escape(title));
+      kLabel + kWidth + 120, height, EscapeHtml(title));
   int y = kPad;
   for (const auto& b : bars) {
     double pct = std::clamp(b.percent, 0.0, 100.0);
@@ -92,9 +88,9 @@ std::string BarChartSvg(const std::string& title,
         "class=\"chart-track\"/><rect x=\"{}\" y=\"{}\" width=\"{}\" "
         "height=\"{}\" class=\"chart-bar{}\"/><text x=\"{}\" y=\"{}\" "
         "class=\"chart-value\">{:.0f}% ({})</text></g>",
-        kLabel - 8, y + 19, Escape(b.label), kLabel, y + 4, kWidth, kRow - 10,
-        kLabel, y + 4, w, kRow - 10, pct < 50 ? " low" : "",
-        kLabel + kWidth + 8, y + 19, pct, Escape(b.caption));
+        kLabel - 8, y + 19, EscapeHtml(b.label), kLabel, y + 4, kWidth,
+        kRow - 10, kLabel, y + 4, w, kRow - 10, pct < 50 ? " low" : "",
+        kLabel + kWidth + 8, y + 19, pct, EscapeHtml(b.caption));
     y += kRow;
   }
   return svg + "</svg>";
