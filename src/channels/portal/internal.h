@@ -67,9 +67,6 @@ struct Ctx {
   std::string Param(const std::string& name) const;
   std::string Ip() const { return req.remote_addr; }
   identity::Actor Actor() const;
-  bool Has(identity::Role r) const {
-    return session && session->account.roles.Has(r);
-  }
   // Base page data: the user, the CSRF token, navigation by role.
   Data Page(const std::string& title) const;
   void Html(const std::string& tmpl, Data data, int status = 200);
