@@ -15,7 +15,9 @@ declare -A allowed=(
   [acknowledge]="core store audit acknowledge"
   [extract]="core extract"
   [engine]="core policy inspect extract engine"
-  [channels]="core policy roster inspect extract engine store audit people identity acknowledge channels"
+  [decide]="core policy inspect extract engine decide"
+  [quarantine]="core policy inspect extract engine decide store audit quarantine"
+  [channels]="core policy roster inspect extract engine decide store audit quarantine people identity acknowledge channels"
   [app]="channels"
   [tools]="core tools"
 )

@@ -23,6 +23,7 @@ int Main(int argc, char** argv) {
   steward::cli::RegisterExtract(app, run);
   steward::cli::RegisterGovernance(app, run);
   steward::cli::RegisterDemo(app, run);
+  steward::cli::RegisterVerdict(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -233,4 +233,20 @@ bool LooksLikeEmail(std::string_view s) {
          s.find_first_of(" ,;<>") == std::string_view::npos;
 }
 
+std::vector<std::string> SplitList(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t end = s.find(sep, start);
+    if (end == std::string_view::npos) end = s.size();
+    std::string_view piece = s.substr(start, end - start);
+    size_t b = piece.find_first_not_of(" \t");
+    size_t e = piece.find_last_not_of(" \t");
+    if (b != std::string_view::npos)
+      out.emplace_back(piece.substr(b, e - b + 1));
+    start = end + 1;
+  }
+  return out;
+}
+
 }  // namespace steward::core

@@ -59,6 +59,10 @@ bool LooksLikeEmail(std::string_view s);
 // ASCII lower-casing (other bytes unchanged).
 std::string AsciiLower(std::string_view s);
 
+// `s` split at `sep`, each piece stripped of spaces and tabs, empty pieces
+// dropped: "a, b,,c" -> {"a", "b", "c"}.
+std::vector<std::string> SplitList(std::string_view s, char sep);
+
 // Maps byte offsets in a text to 1-based line numbers. Built once per text
 // in O(n); each lookup is O(log lines).
 class LineIndex {

@@ -110,6 +110,7 @@ ItemResult Engine::InspectItem(extract::Item&& item, Scratch& scratch) const {
       r.findings.push_back(
           inspector_->MakeFinding(f.category, f.path, f.detail));
   r.images = std::move(item.content.images);
+  r.message = std::move(item.content.message);
   for (const auto& s : item.content.skipped) {
     std::string what = s.reason;
     if (!s.filename.empty()) what = "\"" + s.filename + "\": " + what;

@@ -26,6 +26,7 @@ struct ItemResult {
   std::vector<inspect::Finding> findings;
   std::vector<extract::Skipped> images;  // seen and typed, not read
   std::string error;                     // the item could not be read at all
+  extract::MessageFacts message;         // a message's header facts
 };
 
 struct Options {

@@ -136,6 +136,51 @@ std::string HeaderView(std::string_view block) {
   return out;
 }
 
+// The outer message's facts for the mail doors.
+void ReadFacts(GMimeMessage* m, MessageFacts& f) {
+  f.is_message = true;
+  if (InternetAddressList* list = g_mime_message_get_from(m)) {
+    int n = internet_address_list_length(list);
+    for (int i = 0; i < n && i < 50; ++i) {
+      InternetAddress* a = internet_address_list_get_address(list, i);
+      if (INTERNET_ADDRESS_IS_MAILBOX(a))
+        f.from.push_back(Lower(
+            internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a))));
+    }
+  }
+  if (const char* s = g_mime_message_get_subject(m)) f.subject = core::ToUtf8(s);
+  if (const char* id = g_mime_message_get_message_id(m)) f.message_id = id;
+  GMimeHeaderList* hl = g_mime_object_get_header_list(GMIME_OBJECT(m));
+  int n = hl ? g_mime_header_list_get_count(hl) : 0;
+  for (int i = 0; i < n && i < 200; ++i) {
+    GMimeHeader* h = g_mime_header_list_get_header_at(hl, i);
+    const char* name = g_mime_header_get_name(h);
+    const char* value = g_mime_header_get_value(h);
+    f.headers.emplace_back(Lower(name), core::ToUtf8(value ? value : ""));
+  }
+  GMimeObject* body = g_mime_message_get_mime_part(m);
+  if (!body) return;
+  std::string type = TypeOf(body);
+  if (type == "multipart/encrypted") f.encrypted = true;
+  if (type == "multipart/signed") f.signed_ = true;
+  if (type == "application/pkcs7-mime" || type == "application/x-pkcs7-mime") {
+    GMimeContentType* ct = g_mime_object_get_content_type(body);
+    std::string smime =
+        Lower(ct ? g_mime_content_type_get_parameter(ct, "smime-type") : "");
+    if (smime == "signed-data")
+      f.signed_ = true;
+    else
+      f.encrypted = true;  // enveloped-data, or unnamed
+  }
+}
+
+// Whether a decoded text body is an inline OpenPGP message.
+bool InlinePgp(std::string_view text) {
+  size_t start = text.find_first_not_of(" \t\r\n");
+  return start != std::string_view::npos &&
+         text.substr(start).starts_with("-----BEGIN PGP MESSAGE-----");
+}
+
 struct Walker {
   Context& ctx;
   std::string raw_headers;  // the outer message's header block, once
@@ -244,6 +289,9 @@ struct Walker {
                " bytes; only the start was read");
     std::string charset = Charset(o);
     if (plain) {
+      if ((path == "1" || path == "1.1") && out.message.is_message &&
+          depth == 0 && InlinePgp(bytes))
+        out.message.encrypted = true;
       out.texts.push_back({path, "body", type, filename,
                            core::DecodeText(bytes, charset), charset});
       return;
@@ -265,6 +313,12 @@ GMimeParser* ParserFor(std::string_view bytes, GMimeFormat format) {
 
 }  // namespace
 
+std::string MessageFacts::Header(std::string_view name) const {
+  for (const auto& [n, v] : headers)
+    if (n == name) return v;
+  return {};
+}
+
 void InitMime() {
   static std::once_flag once;
   std::call_once(once, [] { g_mime_init(); });
@@ -281,6 +335,7 @@ void ReadMessage(std::string_view bytes, const Declared& file, uint32_t depth,
     ctx.out().texts.push_back(
         {file.path, "body", "text/plain", file.name, core::DecodeText(bytes)});
   } else {
+    if (file.path.empty() && depth == 0) ReadFacts(m, ctx.out().message);
     Walker w{ctx, std::string(RawHeaderBlock(bytes))};
     w.Message(m, file.path, depth);
     g_object_unref(m);

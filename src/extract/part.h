@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace steward::extract {
@@ -75,7 +77,27 @@ struct Skipped {
   std::string reason;  // plain words: "PDF documents are not read yet"
 };
 
+// What a mail door needs of the outer message's header, beside its text:
+// who it says it is from, its marks (a secure-send tag or header), and
+// whether its content is encrypted (and so could not be read). Empty for
+// items that are not messages.
+struct MessageFacts {
+  bool is_message = false;
+  std::vector<std::string> from;  // From addresses, lower case
+  std::string subject;            // decoded
+  std::string message_id;
+  // Header fields as name (lower case) and unfolded value, in order; at
+  // most 200.
+  std::vector<std::pair<std::string, std::string>> headers;
+  // S/MIME enveloped data, PGP/MIME, or an inline PGP message as the body.
+  bool encrypted = false;
+  bool signed_ = false;  // multipart/signed or S/MIME signed-data
+  // The value of header `name` (lower case); "" when absent.
+  std::string Header(std::string_view name) const;
+};
+
 struct Extracted {
+  MessageFacts message;
   std::vector<TextPart> texts;
   std::vector<Skipped> skipped;
   std::vector<Flag> flags;

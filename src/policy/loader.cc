@@ -360,7 +360,7 @@ void ReadRules(Reader& r, const toml::table& root, PolicyPack& p) {
   r.EachTable(root, "rule", [&](const toml::table& t) {
     r.CheckKeys(t,
                 {"id", "channels", "categories", "min_severity", "destination",
-                 "action", "clauses", "message"},
+                 "action", "clauses", "message", "exempt", "release_role"},
                 "[[rule]]");
     Rule u;
     u.loc = r.Loc(t);
@@ -375,7 +375,64 @@ void ReadRules(Reader& r, const toml::table& root, PolicyPack& p) {
     u.action = r.Str(t, "action", true);
     u.clauses = r.StrList(t, "clauses");
     u.message = r.Str(t, "message", true);
+    u.exempt = r.StrList(t, "exempt");
+    u.release_role = r.Str(t, "release_role", false);
     p.rules.push_back(std::move(u));
+  });
+}
+
+void ReadMail(Reader& r, const toml::table& root, PolicyPack& p) {
+  const toml::table* t = root["mail"].as_table();
+  if (!t) return;
+  r.CheckKeys(*t,
+              {"max_message_bytes", "max_recipients", "all_district_lists",
+               "secure_subject_tag", "secure_header", "secure_senders",
+               "lookalike_distance", "vendor", "sender", "enforce",
+               "caution_sender", "notify_sender", "notice_from", "on_failure",
+               "timeout_seconds", "clamd", "escalate_categories",
+               "escalate_count", "escalate_window_hours", "escalate_clauses"},
+              "[mail]");
+  MailPolicy& m = p.mail;
+  m.loc = r.Loc(*t);
+  m.max_message_bytes =
+      r.Num<uint64_t>(*t, "max_message_bytes", m.max_message_bytes);
+  m.max_recipients = r.Num<uint32_t>(*t, "max_recipients", m.max_recipients);
+  m.all_district_lists = r.StrList(*t, "all_district_lists");
+  m.secure_subject_tag = r.Str(*t, "secure_subject_tag", false);
+  m.secure_header = r.Str(*t, "secure_header", false);
+  m.secure_senders = r.StrList(*t, "secure_senders");
+  m.lookalike_distance =
+      r.Num<uint32_t>(*t, "lookalike_distance", m.lookalike_distance);
+  m.enforce = r.Bool(*t, "enforce", m.enforce);
+  m.caution_sender = r.Bool(*t, "caution_sender", m.caution_sender);
+  m.notify_sender = r.Bool(*t, "notify_sender", m.notify_sender);
+  m.notice_from = r.Str(*t, "notice_from", false);
+  if (t->get("on_failure")) m.on_failure = r.Str(*t, "on_failure", false);
+  m.timeout_seconds = r.Num<uint32_t>(*t, "timeout_seconds", m.timeout_seconds);
+  m.clamd = r.Str(*t, "clamd", false);
+  m.escalate_categories = r.StrList(*t, "escalate_categories");
+  m.escalate_count = r.Num<uint32_t>(*t, "escalate_count", m.escalate_count);
+  m.escalate_window_hours =
+      r.Num<uint32_t>(*t, "escalate_window_hours", m.escalate_window_hours);
+  if (t->get("escalate_clauses"))
+    m.escalate_clauses = r.StrList(*t, "escalate_clauses");
+  r.EachTable(*t, "vendor", [&](const toml::table& v) {
+    r.CheckKeys(v, {"domain", "categories", "agreement"}, "[[mail.vendor]]");
+    MailPolicy::Vendor x;
+    x.loc = r.Loc(v);
+    x.domain = core::AsciiLower(r.Str(v, "domain", true));
+    x.categories = r.StrList(v, "categories");
+    x.agreement = r.Str(v, "agreement", false);
+    m.vendors.push_back(std::move(x));
+  });
+  r.EachTable(*t, "sender", [&](const toml::table& v) {
+    r.CheckKeys(v, {"user", "may_send_as"}, "[[mail.sender]]");
+    MailPolicy::Sender x;
+    x.loc = r.Loc(v);
+    x.user = core::AsciiLower(r.Str(v, "user", true));
+    for (auto& a : r.StrList(v, "may_send_as"))
+      x.may_send_as.push_back(core::AsciiLower(a));
+    m.senders.push_back(std::move(x));
   });
 }
 
@@ -535,7 +592,13 @@ void Validate(PolicyPack& p, const LoadOptions& options,
   static const std::set<std::string> kActions = {"allow", "warn", "hold",
                                                  "quarantine", "reject"};
   static const std::set<std::string> kDest = {"any", "internal", "external",
-                                              "mixed"};
+                                              "mixed", "lookalike"};
+  static const std::set<std::string> kExempt = {"encrypted", "secure-send",
+                                                "approved-vendor"};
+  static const std::set<std::string> kRoles = {
+      "",           "employee",          "content-manager", "site-admin",
+      "its-admin",  "records-custodian", "supervisor",      "auditor",
+      "designee"};
   seen.clear();
   for (const Rule& u : p.rules) {
     std::string who = "rule '" + u.id + "'";
@@ -552,8 +615,40 @@ void Validate(PolicyPack& p, const LoadOptions& options,
       err(u.loc, who + ": unknown action '" + u.action +
                      "' (allow, warn, hold, quarantine, reject)");
     if (!kDest.count(u.destination))
-      err(u.loc, who + ": unknown destination '" + u.destination + "'");
+      err(u.loc, who + ": unknown destination '" + u.destination +
+                     "' (any, internal, external, mixed, lookalike)");
+    for (const auto& x : u.exempt)
+      if (!kExempt.count(x))
+        err(u.loc, who + ": unknown exemption '" + x +
+                       "' (encrypted, secure-send, approved-vendor)");
+    if (!kRoles.count(u.release_role))
+      err(u.loc, who + ": unknown release_role '" + u.release_role + "'");
   }
+  const MailPolicy& m = p.mail;
+  for (const auto& v : m.vendors) {
+    if (v.domain.empty() || v.domain.find('@') != std::string::npos)
+      err(v.loc, "[[mail.vendor]]: '" + v.domain + "' is not a domain");
+    for (const auto& c : v.categories)
+      if (!p.FindCategory(c))
+        err(v.loc, "[[mail.vendor]] '" + v.domain + "': unknown category '" +
+                       c + "'");
+  }
+  for (const auto& c : m.escalate_categories)
+    if (!p.FindCategory(c))
+      err(m.loc, "[mail] escalate_categories: unknown category '" + c + "'");
+  if (!m.escalate_categories.empty())
+    check_clauses(m.loc, "[mail] escalate_clauses", m.escalate_clauses);
+  static const std::set<std::string> kFailure = {"tempfail", "accept",
+                                                 "reject"};
+  if (!kFailure.count(m.on_failure))
+    err(m.loc, "[mail] on_failure '" + m.on_failure +
+                   "' is not tempfail, accept or reject");
+  if (!m.clamd.empty() && !m.clamd.starts_with("unix:") &&
+      !m.clamd.starts_with("inet:"))
+    err(m.loc, "[mail] clamd '" + m.clamd +
+                   "' must be unix:/path or inet:host:port");
+  if (m.escalate_count == 0)
+    err(m.loc, "[mail] escalate_count must be at least 1");
 }
 
 // Parses one TOML file, reporting a syntax error with its line.
@@ -593,7 +688,8 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
   Reader r(main.string(), &res.errors);
   r.CheckKeys(*root,
               {"pack", "limits", "bulk_extract", "include", "clause",
-               "category", "detector", "lexicon", "combination", "rule"},
+               "category", "detector", "lexicon", "combination", "rule",
+               "mail"},
               "pack.toml");
   if (const toml::table* t = (*root)["pack"].as_table()) {
     r.CheckKeys(*t, {"name", "district", "version", "internal_domains"},
@@ -619,7 +715,8 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     if (name != main.string())
       fr.CheckKeys(
           table,
-          {"clause", "category", "detector", "lexicon", "combination", "rule"},
+          {"clause", "category", "detector", "lexicon", "combination", "rule",
+           "mail"},
           fs::path(name).filename().string());
     ReadClauses(fr, table, *pack);
     ReadCategories(fr, table, *pack);
@@ -628,6 +725,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     ReadDetectors(fr, table, *pack);
     ReadCombinations(fr, table, *pack);
     ReadRules(fr, table, *pack);
+    ReadMail(fr, table, *pack);
   }
   Validate(*pack, options, res.errors);
   pack->hash = hash.HexDigest();

@@ -135,6 +135,62 @@ struct Rule {
   std::string action;               // allow, warn, hold, quarantine, reject
   std::vector<std::string> clauses;
   std::string message;
+  // What lifts the rule: "encrypted" (S/MIME or OpenPGP), "secure-send" (the
+  // District's marker from an authorized sender), "approved-vendor" (every
+  // outside recipient is a vendor approved for the data found).
+  std::vector<std::string> exempt;
+  // For hold: the role whose member may release the message ("" : ITS).
+  std::string release_role;
+  SourceLoc loc;
+};
+
+// The mail door's settings ([mail] in the pack). Envelope checks become
+// findings of the categories named here, so rules decide on them like on
+// any other finding; a check whose category the pack lacks is off.
+struct MailPolicy {
+  uint64_t max_message_bytes = 25ull << 20;  // larger: finding "oversize"
+  uint32_t max_recipients = 50;              // more: finding "mass-mail"
+  std::vector<std::string> all_district_lists;  // any of these: "mass-mail"
+  // The secure-send marker: a tag in the subject ("[secure]") or a header
+  // (name only: any non-empty value counts); who may use it (addresses, or
+  // "*@domain").
+  std::string secure_subject_tag;
+  std::string secure_header;
+  std::vector<std::string> secure_senders;
+  // Look-alike domains: an outside domain within this edit distance of an
+  // internal one, equal after folding homoglyphs, or with the TLD swapped.
+  // 0 turns the check off.
+  uint32_t lookalike_distance = 2;
+  struct Vendor {
+    std::string domain;
+    std::vector<std::string> categories;  // the data it is approved for
+    std::string agreement;                // shown in the verdict
+    SourceLoc loc;
+  };
+  std::vector<Vendor> vendors;
+  // C.10: who may send as whom beyond their own address. An authenticated
+  // user "jdoe" may always send as jdoe@ each internal domain.
+  struct Sender {
+    std::string user;
+    std::vector<std::string> may_send_as;  // addresses or "*@domain"
+    SourceLoc loc;
+  };
+  std::vector<Sender> senders;
+  // Rollout: false turns every hold, quarantine and reject into a warning
+  // (the verdict still says what would have happened).
+  bool enforce = true;
+  bool caution_sender = true;  // mail a caution on warn (E.1)
+  bool notify_sender = true;   // tell the sender when a message is held
+  std::string notice_from;     // "" : postmaster@ the first internal domain
+  std::string on_failure = "tempfail";  // tempfail, accept, reject
+  uint32_t timeout_seconds = 30;
+  std::string clamd;  // "unix:/run/clamav/clamd.ctl", "inet:HOST:PORT"; ""
+  // C.19: this many messages with these categories from one sender to one
+  // recipient within the window open an incident.
+  std::vector<std::string> escalate_categories;
+  uint32_t escalate_count = 3;
+  uint32_t escalate_window_hours = 168;
+  std::vector<std::string> escalate_clauses = {"C.19"};
   SourceLoc loc;
 };
 
@@ -175,6 +231,7 @@ struct PolicyPack {
   std::vector<Lexicon> lexicons;
   std::vector<Combination> combinations;
   std::vector<Rule> rules;
+  MailPolicy mail;
 
   const Clause* FindClause(std::string_view id) const;
   const Category* FindCategory(std::string_view id) const;

@@ -157,6 +157,48 @@ CREATE TABLE reminders (
        R"sql(
 CREATE INDEX people_kind_status_id ON people (kind, status, id);
 )sql"},
+      {6, "mail quarantine, conduct history and incidents",
+       R"sql(
+CREATE TABLE quarantine (
+  id {id},
+  created_at TEXT NOT NULL,
+  status TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  action TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  clauses TEXT NOT NULL,
+  release_role TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  recipients TEXT NOT NULL,
+  auth_user TEXT NOT NULL,
+  client TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  size {bigint} NOT NULL,
+  sha256 TEXT NOT NULL,
+  body_sha256 TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  decided_by TEXT,
+  decided_at TEXT,
+  reinjected_at TEXT);
+CREATE INDEX quarantine_status_created ON quarantine (status, created_at);
+CREATE INDEX quarantine_body ON quarantine (body_sha256);
+CREATE TABLE conduct_events (
+  id {id},
+  at TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  categories TEXT NOT NULL);
+CREATE INDEX conduct_pair_at ON conduct_events (sender, recipient, at);
+CREATE TABLE incidents (
+  id {id},
+  opened_at TEXT NOT NULL,
+  status TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  clauses TEXT NOT NULL,
+  subject_person TEXT NOT NULL,
+  detail TEXT NOT NULL);
+)sql"},
   };
   return kAll;
 }

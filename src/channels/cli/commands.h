@@ -17,5 +17,7 @@ void RegisterExtract(CLI::App& app, std::function<int()>& run);
 // serve, db, admin, audit, import, remind (governance.cc) and demo.
 void RegisterGovernance(CLI::App& app, std::function<int()>& run);
 void RegisterDemo(CLI::App& app, std::function<int()>& run);
+// verdict, quarantine and milter (mail_cmd.cc).
+void RegisterVerdict(CLI::App& app, std::function<int()>& run);
 
 }  // namespace steward::cli

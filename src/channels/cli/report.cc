@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+
+#include "decide/verdict.h"
 #include <set>
 #include <vector>
 
@@ -101,20 +103,10 @@ class TextReporter : public Reporter {
   std::FILE* out_;
 };
 
-nlohmann::json FindingJson(const std::string& item, const inspect::Finding& f) {
-  nlohmann::json j;
-  j["item"] = item;
-  j["category"] = f.category;
-  j["detector"] = f.detector;
-  j["clauses"] = f.clauses;
-  j["severity"] = SeverityName(f.severity);
-  j["confidence"] = std::round(f.confidence * 100) / 100;
-  j["location"] = {{"part", f.location.part},     {"view", f.location.view},
-                   {"line", f.location.line},     {"offset", f.location.offset},
-                   {"length", f.location.length}, {"where", f.location.where}};
-  j["excerpt"] = f.excerpt;
-  if (!f.value.empty()) j["value"] = f.value;
-  if (!f.detail.empty()) j["detail"] = f.detail;
+nlohmann::ordered_json FindingJson(const std::string& item,
+                                   const inspect::Finding& f) {
+  nlohmann::ordered_json j = {{"item", item}};
+  j.update(decide::FindingJson(f));
   return j;
 }
 

@@ -1,0 +1,22 @@
+// One call from message bytes and envelope to a verdict: the engine's
+// findings, clamd's (when the pack names it), the envelope's, then the
+// rules. The milter and `steward verdict` both call this, so the shell
+// answers exactly what the gateway would do.
+#pragma once
+
+#include <string_view>
+
+#include "core/status.h"
+#include "decide/verdict.h"
+#include "engine/engine.h"
+
+namespace steward::decide {
+
+// An error only when the message could not be judged at all (clamd named
+// in the pack but unreachable); the door then applies [mail] on_failure.
+core::Result<Verdict> DecideMessage(const engine::Engine& engine,
+                                    const Envelope& env, std::string_view bytes,
+                                    engine::Engine::Scratch& scratch,
+                                    const History* history);
+
+}  // namespace steward::decide

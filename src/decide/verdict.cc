@@ -1,0 +1,318 @@
+#include "decide/verdict.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "core/text.h"
+#include "decide/domains.h"
+
+namespace steward::decide {
+
+namespace {
+
+constexpr std::string_view kActionNames[] = {"allow", "warn", "quarantine",
+                                             "hold", "reject"};
+
+bool Contains(const std::vector<std::string>& v, std::string_view s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// The address a sender is known by: the authenticated login at each
+// internal domain, or the login itself when it is an address.
+std::vector<std::string> OwnAddresses(const policy::PolicyPack& pack,
+                                      const std::string& user) {
+  std::string u = core::AsciiLower(user);
+  std::vector<std::string> out;
+  std::string local = u;
+  if (size_t at = u.find('@'); at != std::string::npos) {
+    out.push_back(u);
+    local = u.substr(0, at);
+  }
+  for (const auto& d : pack.internal_domains)
+    out.push_back(local + "@" + core::AsciiLower(d));
+  for (const auto& s : pack.mail.senders)
+    if (s.user == u || s.user == local)
+      out.insert(out.end(), s.may_send_as.begin(), s.may_send_as.end());
+  return out;
+}
+
+bool MayUse(const std::vector<std::string>& allowed, const std::string& addr) {
+  for (const auto& a : allowed)
+    if (AddressMatches(addr, a)) return true;
+  return false;
+}
+
+std::string Lower(const std::string& s) { return core::AsciiLower(s); }
+
+}  // namespace
+
+std::string_view ActionName(Action a) {
+  return kActionNames[static_cast<int>(a)];
+}
+
+std::optional<Action> ParseAction(std::string_view s) {
+  for (int i = 0; i < 5; ++i)
+    if (kActionNames[i] == s) return static_cast<Action>(i);
+  return std::nullopt;
+}
+
+bool HasSecureMarker(const policy::MailPolicy& mail,
+                     const extract::MessageFacts& facts) {
+  if (!mail.secure_subject_tag.empty() &&
+      Lower(facts.subject).find(Lower(mail.secure_subject_tag)) !=
+          std::string::npos)
+    return true;
+  if (!mail.secure_header.empty()) {
+    std::string v = facts.Header(Lower(mail.secure_header));
+    if (v.find_first_not_of(" \t") != std::string::npos) return true;
+  }
+  return false;
+}
+
+void AddEnvelopeFindings(const policy::PolicyPack& pack, const Envelope& env,
+                         const extract::MessageFacts& facts,
+                         const MakeFindingFn& make,
+                         std::vector<inspect::Finding>& findings) {
+  const policy::MailPolicy& mail = pack.mail;
+  auto add = [&](std::string_view category, std::string detail) {
+    if (pack.FindCategory(category))
+      findings.push_back(make(category, std::move(detail)));
+  };
+  if (mail.max_message_bytes > 0 && env.size > mail.max_message_bytes)
+    add("oversize", std::to_string(env.size) + " bytes; the limit is " +
+                        std::to_string(mail.max_message_bytes));
+  if (!env.auth_user.empty()) {
+    auto allowed = OwnAddresses(pack, env.auth_user);
+    std::vector<std::string> claimed = facts.from;
+    if (!env.sender.empty()) claimed.push_back(Lower(env.sender));
+    std::set<std::string> reported;
+    for (const auto& a : claimed)
+      if (!MayUse(allowed, a) && reported.insert(a).second)
+        add("sender-not-permitted",
+            "signed in as " + env.auth_user + " but sent as " + a);
+  }
+  if (mail.max_recipients > 0 && env.recipients.size() > mail.max_recipients)
+    add("mass-mail", std::to_string(env.recipients.size()) +
+                         " recipients; more than " +
+                         std::to_string(mail.max_recipients) + " need consent");
+  for (const auto& r : env.recipients)
+    for (const auto& list : mail.all_district_lists)
+      if (Lower(r) == Lower(list)) add("mass-mail", "addressed to " + list);
+  for (const auto& r : env.recipients) {
+    std::string d = DomainOf(r);
+    bool vendor = false;
+    for (const auto& v : mail.vendors) vendor |= IsInternal(d, {v.domain});
+    if (vendor) continue;
+    std::string like =
+        ImitatedDomain(d, pack.internal_domains, mail.lookalike_distance);
+    if (!like.empty())
+      add("lookalike-recipient", r + ": " + d + " looks like " + like);
+  }
+}
+
+Verdict Decide(const policy::PolicyPack& pack, const Envelope& env,
+               const extract::MessageFacts& facts,
+               std::vector<inspect::Finding> findings,
+               const History* history) {
+  const policy::MailPolicy& mail = pack.mail;
+  Verdict v;
+  v.policy_version = pack.version;
+  v.policy_hash = pack.hash;
+  size_t internal = 0;
+  for (const auto& r : env.recipients) {
+    std::string d = DomainOf(r);
+    if (IsInternal(d, pack.internal_domains)) {
+      ++internal;
+      continue;
+    }
+    v.external.push_back(Lower(r));
+    if (!ImitatedDomain(d, pack.internal_domains, mail.lookalike_distance)
+             .empty())
+      v.lookalikes.push_back(Lower(r));
+  }
+  v.destination = v.external.empty() ? "internal"
+                  : internal == 0    ? "external"
+                                     : "mixed";
+  // The exemptions, worked out once.
+  const bool marker = HasSecureMarker(mail, facts);
+  bool authorized = false;
+  if (marker) {
+    std::vector<std::string> who = facts.from;
+    if (!env.sender.empty()) who.push_back(Lower(env.sender));
+    authorized = !who.empty();
+    for (const auto& a : who) {
+      bool ok = false;
+      for (const auto& s : mail.secure_senders) ok |= AddressMatches(a, s);
+      authorized &= ok;
+    }
+    v.notes.push_back(authorized ? "carries the secure-send marker from an "
+                                   "authorized sender"
+                                 : "carries the secure-send marker, but the "
+                                   "sender is not authorized to use it");
+  }
+  if (facts.encrypted) v.notes.push_back("the content is encrypted");
+  auto vendor_covers = [&](const std::vector<std::string>& categories) {
+    if (v.external.empty()) return false;
+    for (const auto& r : v.external) {
+      std::string d = DomainOf(r);
+      const policy::MailPolicy::Vendor* match = nullptr;
+      for (const auto& x : mail.vendors)
+        if (IsInternal(d, {x.domain})) match = &x;
+      if (!match) return false;
+      for (const auto& c : categories)
+        if (!Contains(match->categories, c)) return false;
+    }
+    return true;
+  };
+
+  std::set<std::string> cited;
+  Action best = Action::kAllow;
+  const policy::Rule* winner = nullptr;
+  std::vector<std::string> winner_categories;
+  for (const policy::Rule& rule : pack.rules) {
+    if (!rule.channels.empty() && !Contains(rule.channels, env.channel))
+      continue;
+    auto action = ParseAction(rule.action);
+    if (!action) continue;
+    std::vector<std::string> categories;
+    for (const auto& f : findings) {
+      if (f.severity < rule.min_severity) continue;
+      if (!rule.categories.empty() && !Contains(rule.categories, f.category))
+        continue;
+      if (!Contains(categories, f.category)) categories.push_back(f.category);
+    }
+    if (categories.empty()) continue;
+    const std::string& d = rule.destination;
+    bool applies =
+        d == "any" || (d == "internal" && v.destination == "internal") ||
+        (d == "external" && !v.external.empty()) ||
+        (d == "mixed" && v.destination == "mixed") ||
+        (d == "lookalike" && !v.lookalikes.empty());
+    if (!applies) continue;
+    RuleHit hit{rule.id, *action, categories, ""};
+    for (const auto& x : rule.exempt) {
+      if ((x == "encrypted" && facts.encrypted) ||
+          (x == "secure-send" && marker && authorized) ||
+          (x == "approved-vendor" && vendor_covers(categories))) {
+        hit.exempted_by = x;
+        break;
+      }
+    }
+    v.rules.push_back(hit);
+    if (!hit.exempted_by.empty()) continue;
+    if (!winner || *action > best) {
+      best = *action;
+      winner = &rule;
+      winner_categories = categories;
+    }
+  }
+  if (winner) {
+    v.rule = winner->id;
+    v.decided = best;
+    v.clauses = winner->clauses;
+    for (const auto& c : v.clauses) cited.insert(c);
+    // The other rules that reached the same action cite their clauses too.
+    for (const auto& h : v.rules) {
+      if (!h.exempted_by.empty() || h.action != best) continue;
+      for (const auto& r : pack.rules)
+        if (r.id == h.rule)
+          for (const auto& c : r.clauses)
+            if (cited.insert(c).second) v.clauses.push_back(c);
+    }
+    std::string titles;
+    for (const auto& c : winner_categories) {
+      const policy::Category* cat = pack.FindCategory(c);
+      if (!titles.empty()) titles += ", ";
+      titles += cat ? cat->title : c;
+    }
+    v.message = winner->message;
+    if (size_t p = v.message.find("{categories}"); p != std::string::npos)
+      v.message.replace(p, 12, titles);
+    if (best == Action::kHold || best == Action::kQuarantine)
+      v.release_role =
+          winner->release_role.empty() ? "its-admin" : winner->release_role;
+  }
+  for (const auto& h : v.rules)
+    if (!h.exempted_by.empty())
+      v.notes.push_back("rule " + h.rule + " lifted: " + h.exempted_by);
+  // C.19: conduct findings repeated to the same recipient.
+  bool conduct = false;
+  for (const auto& f : findings)
+    conduct |= Contains(mail.escalate_categories, f.category);
+  if (conduct && history && !env.sender.empty()) {
+    for (const auto& r : env.recipients) {
+      uint32_t n = history->RecentConduct(Lower(env.sender), Lower(r),
+                                          mail.escalate_window_hours);
+      if (n + 1 >= mail.escalate_count) v.incident_recipients.push_back(r);
+    }
+    if (!v.incident_recipients.empty()) {
+      v.incident_clauses = mail.escalate_clauses;
+      for (const auto& c : mail.escalate_clauses)
+        if (cited.insert(c).second) v.clauses.push_back(c);
+      v.notes.push_back("repeated conduct findings to the same recipient "
+                        "within " +
+                        std::to_string(mail.escalate_window_hours) +
+                        " hours: an incident is opened");
+    }
+  }
+  v.action = v.decided;
+  if (!mail.enforce && v.decided > Action::kWarn) {
+    v.action = Action::kWarn;
+    v.enforced = false;
+    v.notes.push_back("warn-only mode: this would have been " +
+                      std::string(ActionName(v.decided)));
+  }
+  v.findings = std::move(findings);
+  return v;
+}
+
+nlohmann::ordered_json FindingJson(const inspect::Finding& f) {
+  nlohmann::ordered_json j;
+  j["category"] = f.category;
+  j["detector"] = f.detector;
+  j["clauses"] = f.clauses;
+  j["severity"] = policy::SeverityName(f.severity);
+  j["confidence"] = std::round(f.confidence * 100) / 100;
+  j["location"] = {{"part", f.location.part},     {"view", f.location.view},
+                   {"line", f.location.line},     {"offset", f.location.offset},
+                   {"length", f.location.length}, {"where", f.location.where}};
+  j["excerpt"] = f.excerpt;
+  if (!f.value.empty()) j["value"] = f.value;
+  if (!f.detail.empty()) j["detail"] = f.detail;
+  return j;
+}
+
+nlohmann::ordered_json ToJson(const Verdict& v) {
+  nlohmann::ordered_json j;
+  j["action"] = ActionName(v.action);
+  if (!v.enforced) j["would"] = ActionName(v.decided);
+  j["enforced"] = v.enforced;
+  j["rule"] = v.rule;
+  j["clauses"] = v.clauses;
+  j["message"] = v.message;
+  if (!v.release_role.empty()) j["release_role"] = v.release_role;
+  j["destination"] = v.destination;
+  j["external_recipients"] = v.external;
+  if (!v.lookalikes.empty()) j["lookalike_recipients"] = v.lookalikes;
+  nlohmann::ordered_json rules = nlohmann::ordered_json::array();
+  for (const auto& h : v.rules) {
+    nlohmann::ordered_json r = {{"rule", h.rule},
+                        {"action", ActionName(h.action)},
+                        {"categories", h.categories}};
+    if (!h.exempted_by.empty()) r["exempted_by"] = h.exempted_by;
+    rules.push_back(std::move(r));
+  }
+  j["rules"] = std::move(rules);
+  j["notes"] = v.notes;
+  if (!v.incident_recipients.empty())
+    j["incident"] = {{"recipients", v.incident_recipients},
+                     {"clauses", v.incident_clauses}};
+  nlohmann::ordered_json fs = nlohmann::ordered_json::array();
+  for (const auto& f : v.findings) fs.push_back(FindingJson(f));
+  j["findings"] = std::move(fs);
+  j["policy"] = {{"version", v.policy_version}, {"sha256", v.policy_hash}};
+  return j;
+}
+
+}  // namespace steward::decide

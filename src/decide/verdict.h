@@ -1,0 +1,102 @@
+// The decide stage: findings plus the context of a door (who sends, to
+// whom, how) become one verdict, by the pack's rules. Every door (mail
+// today; web and publishing later) gets the same verdict for the same
+// content and context.
+//
+// Decide() is pure: it reads the pack, the envelope, the message's facts
+// and the findings, and for C.19 asks a History (which may be null).
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "extract/part.h"
+#include "inspect/inspector.h"
+#include "policy/pack.h"
+
+namespace steward::decide {
+
+// In order of strength: a stronger action wins.
+enum class Action { kAllow = 0, kWarn, kQuarantine, kHold, kReject };
+std::string_view ActionName(Action a);
+std::optional<Action> ParseAction(std::string_view s);
+
+struct Envelope {
+  std::string channel = "mail";
+  std::string sender;  // MAIL FROM; "" for a bounce
+  std::vector<std::string> recipients;
+  std::string auth_user;  // SMTP AUTH login; "" when not authenticated
+  std::string client;     // address of the submitting client, or "local"
+  uint64_t size = 0;      // message bytes
+};
+
+// A rule that matched, and what came of it.
+struct RuleHit {
+  std::string rule;
+  Action action = Action::kAllow;
+  std::vector<std::string> categories;
+  std::string exempted_by;  // "encrypted", "secure-send", "approved-vendor"
+};
+
+struct Verdict {
+  Action action = Action::kAllow;   // what the door does
+  Action decided = Action::kAllow;  // what the rules said (warn-only mode
+                                    // keeps it here and warns instead)
+  bool enforced = true;
+  std::string rule;  // the deciding rule; "" when none matched
+  std::vector<std::string> clauses;
+  std::string message;       // to the sender, plain words
+  std::string release_role;  // hold and quarantine: who may release
+  std::string destination;   // internal, external, mixed
+  std::vector<std::string> external, lookalikes;  // recipients
+  std::vector<RuleHit> rules;
+  std::vector<std::string> notes;  // why exemptions applied or did not
+  std::vector<inspect::Finding> findings;
+  // C.19: repeated conduct findings to these recipients open an incident.
+  std::vector<std::string> incident_recipients;
+  std::vector<std::string> incident_clauses;
+  std::string policy_version, policy_hash;
+};
+
+// What the decision needs to know of the past (C.19).
+class History {
+ public:
+  virtual ~History() = default;
+  // Messages with conduct findings from `sender` to `recipient` in the
+  // last `hours`, this one not counted.
+  virtual uint32_t RecentConduct(const std::string& sender,
+                                 const std::string& recipient,
+                                 uint32_t hours) const = 0;
+};
+
+// Makes a finding of an envelope fact ("oversize", "mass-mail", ...); the
+// caller's inspector supplies severity and clauses from the pack.
+using MakeFindingFn = std::function<inspect::Finding(
+    std::string_view category, std::string detail)>;
+
+// Adds the envelope's findings: the size limit (C.21), From addresses the
+// authenticated user may not use (C.10), mass mail (C.12), look-alike
+// recipient domains (E.3). Categories the pack lacks are skipped.
+void AddEnvelopeFindings(const policy::PolicyPack& pack, const Envelope& env,
+                         const extract::MessageFacts& facts,
+                         const MakeFindingFn& make,
+                         std::vector<inspect::Finding>& findings);
+
+Verdict Decide(const policy::PolicyPack& pack, const Envelope& env,
+               const extract::MessageFacts& facts,
+               std::vector<inspect::Finding> findings, const History* history);
+
+// The verdict as the CLI prints it and the quarantine keeps it. Findings
+// are shown redacted as the inspector made them.
+nlohmann::ordered_json ToJson(const Verdict& v);
+nlohmann::ordered_json FindingJson(const inspect::Finding& f);
+
+// Whether the message carries the District's secure-send marker.
+bool HasSecureMarker(const policy::MailPolicy& mail,
+                     const extract::MessageFacts& facts);
+
+}  // namespace steward::decide

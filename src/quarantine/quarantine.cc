@@ -1,0 +1,309 @@
+#include "quarantine/quarantine.h"
+
+#include <fmt/format.h>
+
+#include "core/hash.h"
+#include "core/process.h"
+#include "core/text.h"
+
+namespace steward::quarantine {
+
+using store::P;
+
+namespace {
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += ",";
+    out += s;
+  }
+  return out;
+}
+
+constexpr std::string_view kColumns =
+    "id, created_at, status, channel, action, rule, clauses, release_role, "
+    "sender, recipients, auth_user, client, subject, message_id, size, "
+    "sha256, body_sha256, verdict, decided_by, decided_at, reinjected_at";
+
+Entry FromRow(const store::Row& r) {
+  Entry e;
+  e.id = r.Int(0);
+  e.created_at = r.Text(1);
+  e.status = r.Text(2);
+  e.channel = r.Text(3);
+  e.action = r.Text(4);
+  e.rule = r.Text(5);
+  e.clauses = core::SplitList(r.Text(6), ',');
+  e.release_role = r.Text(7);
+  e.sender = r.Text(8);
+  e.recipients = core::SplitList(r.Text(9), ',');
+  e.auth_user = r.Text(10);
+  e.client = r.Text(11);
+  e.subject = r.Text(12);
+  e.message_id = r.Text(13);
+  e.size = static_cast<uint64_t>(r.Int(14));
+  e.sha256 = r.Text(15);
+  e.body_sha256 = r.Text(16);
+  e.verdict = r.Text(17);
+  e.decided_by = r.Text(18);
+  e.decided_at = r.Text(19);
+  e.reinjected_at = r.Text(20);
+  return e;
+}
+
+}  // namespace
+
+std::string BodyHash(std::string_view message) {
+  size_t start = 0;
+  for (size_t pos = 0; pos < message.size();) {
+    size_t nl = message.find('\n', pos);
+    if (nl == std::string_view::npos) {
+      start = message.size();
+      break;
+    }
+    std::string_view line = message.substr(pos, nl - pos);
+    if (line.empty() || line == "\r") {
+      start = nl + 1;
+      break;
+    }
+    pos = nl + 1;
+    start = pos;
+  }
+  std::string body;
+  body.reserve(message.size() - start);
+  for (size_t i = start; i < message.size(); ++i)
+    if (message[i] != '\r') body += message[i];
+  while (!body.empty() && (body.back() == '\n' || body.back() == ' '))
+    body.pop_back();
+  return core::Sha256Hex(body);
+}
+
+core::Result<int64_t> Quarantine::Hold(const Held& h,
+                                       const audit::Actor& actor) {
+  // The blob first, durable, so a row never points at nothing.
+  auto sha = blobs_.Put(h.bytes);
+  if (!sha.ok()) return sha.status();
+  const decide::Verdict& v = h.verdict;
+  std::string verdict_json =
+      decide::ToJson(v).dump(-1, ' ', false,
+                             nlohmann::ordered_json::error_handler_t::replace);
+  int64_t id = 0;
+  auto st = db_.Transact([&](store::Conn& c) -> core::Status {
+    auto rows = c.Query(
+        "INSERT INTO quarantine (created_at, status, channel, action, rule, "
+        "clauses, release_role, sender, recipients, auth_user, client, "
+        "subject, message_id, size, sha256, body_sha256, verdict) VALUES "
+        "(?, 'held', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        {P(store::NowUtc()), P(h.envelope.channel),
+         P(std::string(decide::ActionName(v.decided))), P(v.rule),
+         P(Join(v.clauses)), P(v.release_role), P(h.envelope.sender),
+         P(Join(h.envelope.recipients)), P(h.envelope.auth_user),
+         P(h.envelope.client), P(h.subject.substr(0, 998)),
+         P(h.message_id.substr(0, 998)),
+         P(static_cast<int64_t>(h.bytes.size())), P(*sha),
+         P(BodyHash(h.bytes)), P(verdict_json)});
+    if (!rows.ok()) return rows.status();
+    id = rows->at(0).Int(0);
+    return audit::Record(c, actor, "quarantine.hold",
+                         "quarantine/" + std::to_string(id),
+                         {{"action", std::string(decide::ActionName(v.decided))},
+                          {"rule", v.rule},
+                          {"clauses", v.clauses},
+                          {"sender", h.envelope.sender},
+                          {"recipients", h.envelope.recipients},
+                          {"sha256", *sha}});
+  });
+  if (!st.ok()) return st;
+  return id;
+}
+
+core::Result<std::vector<Entry>> Quarantine::List(const Filter& f) const {
+  std::string sql = fmt::format("SELECT {} FROM quarantine WHERE 1 = 1", kColumns);
+  store::Params params;
+  if (!f.status.empty()) {
+    sql += " AND status = ?";
+    params.push_back(P(f.status));
+  }
+  if (f.before_id > 0) {
+    sql += " AND id < ?";
+    params.push_back(P(f.before_id));
+  }
+  sql += " ORDER BY id DESC LIMIT ?";
+  params.push_back(P(f.limit > 0 ? f.limit : 100));
+  auto rows = db_.Query(sql, params);
+  if (!rows.ok()) return rows.status();
+  std::vector<Entry> out;
+  for (const auto& r : *rows) out.push_back(FromRow(r));
+  return out;
+}
+
+core::Result<Entry> Quarantine::Get(int64_t id) const {
+  auto rows = db_.Query(
+      fmt::format("SELECT {} FROM quarantine WHERE id = ?", kColumns), {P(id)});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty())
+    return core::Status::NotFound("no quarantined message " +
+                                  std::to_string(id));
+  return FromRow(rows->front());
+}
+
+core::Result<std::string> Quarantine::Bytes(const Entry& e) const {
+  return blobs_.Get(e.sha256, 1ull << 30);
+}
+
+core::Status Quarantine::Release(int64_t id, const audit::Actor& actor,
+                                 const Reinject& reinject) {
+  auto e = Get(id);
+  if (!e.ok()) return e.status();
+  if (e->status != "held")
+    return core::Status::Invalid(fmt::format(
+        "message {} is {} by {} at {}; only held messages can be released", id,
+        e->status, e->decided_by, e->decided_at));
+  auto bytes = Bytes(*e);
+  if (!bytes.ok()) return bytes.status();
+  // Marked released first (so the door lets it through when it comes
+  // back), then sent; a failed send puts it back on hold.
+  auto st = db_.Transact([&](store::Conn& c) -> core::Status {
+    auto rows = c.Query(
+        "UPDATE quarantine SET status = 'released', decided_by = ?, "
+        "decided_at = ? WHERE id = ? AND status = 'held' RETURNING id",
+        {P(actor.name), P(store::NowUtc()), P(id)});
+    if (!rows.ok()) return rows.status();
+    if (rows->empty())
+      return core::Status::Invalid(
+          fmt::format("message {} was decided by someone else meanwhile", id));
+    return audit::Record(c, actor, "quarantine.release",
+                         "quarantine/" + std::to_string(id),
+                         {{"sender", e->sender},
+                          {"recipients", e->recipients},
+                          {"rule", e->rule}});
+  });
+  if (!st.ok()) return st;
+  auto sent = reinject(*bytes, e->sender, e->recipients);
+  if (!sent.ok()) {
+    auto back = db_.Transact([&](store::Conn& c) -> core::Status {
+      auto u = c.Exec(
+          "UPDATE quarantine SET status = 'held', decided_by = NULL, "
+          "decided_at = NULL WHERE id = ?",
+          {P(id)});
+      if (!u.ok()) return u;
+      return audit::Record(c, actor, "quarantine.release-failed",
+                           "quarantine/" + std::to_string(id),
+                           {{"error", sent.message()}});
+    });
+    if (!back.ok()) return back;
+    return sent;
+  }
+  return core::Status::Ok();
+}
+
+core::Status Quarantine::Delete(int64_t id, const audit::Actor& actor,
+                                const std::string& reason) {
+  return db_.Transact([&](store::Conn& c) -> core::Status {
+    auto rows = c.Query(
+        "UPDATE quarantine SET status = 'deleted', decided_by = ?, "
+        "decided_at = ? WHERE id = ? AND status = 'held' RETURNING id",
+        {P(actor.name), P(store::NowUtc()), P(id)});
+    if (!rows.ok()) return rows.status();
+    if (rows->empty()) {
+      auto e = Get(id);
+      if (!e.ok()) return e.status();
+      return core::Status::Invalid(fmt::format(
+          "message {} is {}; only held messages can be deleted", id, e->status));
+    }
+    return audit::Record(c, actor, "quarantine.delete",
+                         "quarantine/" + std::to_string(id),
+                         {{"reason", reason}});
+  });
+}
+
+core::Result<bool> Quarantine::TakeReleased(const std::string& body_sha256,
+                                            const std::string& sender) {
+  bool taken = false;
+  auto st = db_.Transact([&](store::Conn& c) -> core::Status {
+    auto rows = c.Query(
+        "SELECT id FROM quarantine WHERE body_sha256 = ? AND sender = ? AND "
+        "status = 'released' AND reinjected_at IS NULL AND decided_at > ? "
+        "ORDER BY id LIMIT 1",
+        {P(body_sha256), P(sender), P(store::NowUtc(-86400))});
+    if (!rows.ok()) return rows.status();
+    if (rows->empty()) return core::Status::Ok();
+    taken = true;
+    return c.Exec("UPDATE quarantine SET reinjected_at = ? WHERE id = ?",
+                  {P(store::NowUtc()), P(rows->front().Int(0))});
+  });
+  if (!st.ok()) return st;
+  return taken;
+}
+
+core::Status Quarantine::RecordConduct(
+    const std::string& sender, const std::vector<std::string>& recipients,
+    const std::vector<std::string>& categories) {
+  return db_.Transact([&](store::Conn& c) -> core::Status {
+    for (const auto& r : recipients) {
+      auto st = c.Exec(
+          "INSERT INTO conduct_events (at, sender, recipient, categories) "
+          "VALUES (?, ?, ?, ?)",
+          {P(store::NowUtc()), P(core::AsciiLower(sender)),
+           P(core::AsciiLower(r)), P(Join(categories))});
+      if (!st.ok()) return st;
+    }
+    return core::Status::Ok();
+  });
+}
+
+uint32_t Quarantine::RecentConduct(const std::string& sender,
+                                   const std::string& recipient,
+                                   uint32_t hours) const {
+  auto rows = db_.Query(
+      "SELECT COUNT(*) FROM conduct_events WHERE sender = ? AND recipient = ? "
+      "AND at > ?",
+      {P(core::AsciiLower(sender)), P(core::AsciiLower(recipient)),
+       P(store::NowUtc(-static_cast<int64_t>(hours) * 3600))});
+  if (!rows.ok() || rows->empty()) return 0;
+  return static_cast<uint32_t>(rows->front().Int(0));
+}
+
+core::Result<int64_t> Quarantine::OpenIncident(
+    const std::string& kind, const std::vector<std::string>& clauses,
+    const std::string& subject_person, const nlohmann::json& detail,
+    const audit::Actor& actor) {
+  int64_t id = 0;
+  auto st = db_.Transact([&](store::Conn& c) -> core::Status {
+    auto rows = c.Query(
+        "INSERT INTO incidents (opened_at, status, kind, clauses, "
+        "subject_person, detail) VALUES (?, 'open', ?, ?, ?, ?) RETURNING id",
+        {P(store::NowUtc()), P(kind), P(Join(clauses)), P(subject_person),
+         P(detail.dump())});
+    if (!rows.ok()) return rows.status();
+    id = rows->at(0).Int(0);
+    return audit::Record(c, actor, "incident.open",
+                         "incident/" + std::to_string(id),
+                         {{"kind", kind}, {"clauses", clauses}});
+  });
+  if (!st.ok()) return st;
+  return id;
+}
+
+Reinject SendmailReinject(std::string sendmail) {
+  return [sendmail](std::string_view bytes, const std::string& sender,
+                    const std::vector<std::string>& recipients) -> core::Status {
+    std::vector<std::string> argv = {sendmail, "-G", "-i", "-f",
+                                     sender.empty() ? "<>" : sender, "--"};
+    for (const auto& r : recipients) {
+      if (r.empty() || r[0] == '-')
+        return core::Status::Invalid("refusing recipient '" + r + "'");
+      argv.push_back(r);
+    }
+    auto run = core::RunProgram(argv, bytes,
+                                {.seconds = 60, .max_output = 1 << 16});
+    if (!run.ok()) return run.status();
+    if (run->exit_code != 0)
+      return core::Status::Io(fmt::format("{} exited {}: {}", sendmail,
+                                          run->exit_code, run->output));
+    return core::Status::Ok();
+  };
+}
+
+}  // namespace steward::quarantine

@@ -1,0 +1,114 @@
+// Held and quarantined messages, kept in the store: the message bytes as a
+// content-addressed blob (written and synced before the row that points to
+// it), the envelope, the verdict and the time, with one audit entry in the
+// same transaction as the row. A kill at any moment leaves either no row
+// (the sender's MTA was not yet told the message was taken, so it retries)
+// or a row whose blob is on disk.
+//
+// Also the mail door's memory: conduct findings by sender and recipient
+// (C.19) and the incidents they open.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "audit/chain.h"
+#include "core/status.h"
+#include "decide/verdict.h"
+#include "store/blobs.h"
+#include "store/database.h"
+
+namespace steward::quarantine {
+
+struct Entry {
+  int64_t id = 0;
+  std::string created_at;
+  std::string status;  // held, released, deleted
+  std::string channel, action, rule, release_role;
+  std::vector<std::string> clauses;
+  std::string sender;
+  std::vector<std::string> recipients;
+  std::string auth_user, client, subject, message_id;
+  uint64_t size = 0;
+  std::string sha256, body_sha256;
+  std::string verdict;  // JSON, findings redacted
+  std::string decided_by, decided_at, reinjected_at;
+};
+
+struct Filter {
+  std::string status;  // "" : any
+  int limit = 100;
+  int64_t before_id = 0;  // keyset paging, newest first; 0: from the newest
+};
+
+// What the door knew when it held the message.
+struct Held {
+  const decide::Envelope& envelope;
+  const decide::Verdict& verdict;
+  std::string_view bytes;
+  std::string subject, message_id;
+};
+
+// Re-injects a released message: (bytes, sender, recipients) -> status.
+using Reinject = std::function<core::Status(
+    std::string_view, const std::string&, const std::vector<std::string>&)>;
+
+// SHA-256 of a message's body with line ends made LF and trailing blank
+// lines dropped: the same before holding and after re-injection through the
+// MTA (which adds header fields and may change line ends).
+std::string BodyHash(std::string_view message);
+
+class Quarantine : public decide::History {
+ public:
+  Quarantine(store::Database& db, store::Blobs blobs)
+      : db_(db), blobs_(std::move(blobs)) {}
+
+  // Stores a held message; returns its id.
+  core::Result<int64_t> Hold(const Held& held, const audit::Actor& actor);
+
+  core::Result<std::vector<Entry>> List(const Filter& filter) const;
+  core::Result<Entry> Get(int64_t id) const;  // NotFound when absent
+  core::Result<std::string> Bytes(const Entry& e) const;
+
+  // Sends a held message on through `reinject`, then marks it released. A
+  // message already released or deleted is refused. When `reinject` fails
+  // the message stays held.
+  core::Status Release(int64_t id, const audit::Actor& actor,
+                       const Reinject& reinject);
+  // Marks a held message deleted (its bytes are kept until retention ends:
+  // a deletion is a decision, recorded, not an erasure).
+  core::Status Delete(int64_t id, const audit::Actor& actor,
+                      const std::string& reason);
+
+  // Whether a message with this body and sender was released in the last
+  // day and has not yet come back through the door; if so it is marked as
+  // come back (each release lets one copy through).
+  core::Result<bool> TakeReleased(const std::string& body_sha256,
+                                  const std::string& sender);
+
+  // C.19.
+  core::Status RecordConduct(const std::string& sender,
+                             const std::vector<std::string>& recipients,
+                             const std::vector<std::string>& categories);
+  uint32_t RecentConduct(const std::string& sender,
+                         const std::string& recipient,
+                         uint32_t hours) const override;
+  core::Result<int64_t> OpenIncident(const std::string& kind,
+                                     const std::vector<std::string>& clauses,
+                                     const std::string& subject_person,
+                                     const nlohmann::json& detail,
+                                     const audit::Actor& actor);
+
+ private:
+  store::Database& db_;
+  store::Blobs blobs_;
+};
+
+// Re-injection through the local MTA: `sendmail -G -i -f SENDER -- RCPT...`
+// with the bytes on standard input.
+Reinject SendmailReinject(std::string sendmail = "/usr/sbin/sendmail");
+
+}  // namespace steward::quarantine
