@@ -1,5 +1,7 @@
 #include "acknowledge/campaigns.h"
 
+#include "core/csv.h"
+
 #include <fmt/format.h>
 
 #include <ctime>
@@ -103,19 +105,6 @@ Version VersionFrom(const store::Row& r, size_t at = 0) {
   return v;
 }
 
-std::string CsvField(const std::string& s) {
-  // Quote always; a leading = + - @ would be a formula in a spreadsheet.
-  std::string out = "\"";
-  if (!s.empty() &&
-      (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) {
-    out += '\'';
-  }
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 }  // namespace
 
@@ -460,9 +449,9 @@ core::Result<std::string> CompletionCsv(store::Database& db,
     for (const auto* f :
          {&r.source_id, &r.name, &r.email, &r.site, &r.job_role, &r.opened_at,
           &r.acknowledged_at, &r.version_sha256}) {
-      out += CsvField(*f) + ",";
+      out += core::CsvField(*f) + ",";
     }
-    out += CsvField(r.ip) + "\r\n";
+    out += core::CsvField(r.ip) + "\r\n";
     return true;
   });
   if (!st.ok()) return st;
@@ -480,9 +469,9 @@ core::Result<std::string> CancellationCsv(store::Database& db,
   auto st = EachStatus(db, c, true, [&](const StatusRow& r) {
     for (const auto* f :
          {&r.source_id, &r.name, &r.email, &r.site, &r.job_role, &c.due_on}) {
-      out += CsvField(*f) + ",";
+      out += core::CsvField(*f) + ",";
     }
-    out += CsvField(
+    out += core::CsvField(
                "Did not acknowledge the regulation by the due date (Q): "
                "technology privileges to be cancelled") +
            "\r\n";

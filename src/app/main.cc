@@ -24,6 +24,7 @@ int Main(int argc, char** argv) {
   steward::cli::RegisterGovernance(app, run);
   steward::cli::RegisterDemo(app, run);
   steward::cli::RegisterVerdict(app, run);
+  steward::cli::RegisterMail(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

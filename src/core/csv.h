@@ -24,4 +24,11 @@ Status ReadCsv(std::string_view data,
                const std::function<bool(const CsvRecord&)>& on_record,
                char delimiter = ',');
 
+// One cell for a spreadsheet: always quoted, quotes doubled, and a leading
+// = + - @ neutralised with an apostrophe so it is never run as a formula.
+std::string CsvField(std::string_view s);
+
+// Cells as one CSV line (no line end).
+std::string CsvRow(const std::vector<std::string>& cells);
+
 }  // namespace steward::core

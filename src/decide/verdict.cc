@@ -119,6 +119,8 @@ Verdict Decide(const policy::PolicyPack& pack, const Envelope& env,
   Verdict v;
   v.policy_version = pack.version;
   v.policy_hash = pack.hash;
+  v.subject = facts.subject;
+  v.message_id = facts.message_id;
   size_t internal = 0;
   for (const auto& r : env.recipients) {
     std::string d = DomainOf(r);

@@ -60,6 +60,7 @@ struct Verdict {
   std::vector<std::string> incident_recipients;
   std::vector<std::string> incident_clauses;
   std::string policy_version, policy_hash;
+  std::string subject, message_id;  // the message's, for listings
 };
 
 // What the decision needs to know of the past (C.19).

@@ -220,21 +220,21 @@ core::Status Quarantine::Delete(int64_t id, const audit::Actor& actor,
 
 core::Result<bool> Quarantine::TakeReleased(const std::string& body_sha256,
                                             const std::string& sender) {
-  bool taken = false;
-  auto st = db_.Transact([&](store::Conn& c) -> core::Status {
-    auto rows = c.Query(
-        "SELECT id FROM quarantine WHERE body_sha256 = ? AND sender = ? AND "
-        "status = 'released' AND reinjected_at IS NULL AND decided_at > ? "
-        "ORDER BY id LIMIT 1",
-        {P(body_sha256), P(sender), P(store::NowUtc(-86400))});
-    if (!rows.ok()) return rows.status();
-    if (rows->empty()) return core::Status::Ok();
-    taken = true;
-    return c.Exec("UPDATE quarantine SET reinjected_at = ? WHERE id = ?",
-                  {P(store::NowUtc()), P(rows->front().Int(0))});
-  });
-  if (!st.ok()) return st;
-  return taken;
+  // A read first: almost every message is not a released one, and a write
+  // transaction per message would serialize the door.
+  auto rows = db_.Query(
+      "SELECT id FROM quarantine WHERE body_sha256 = ? AND sender = ? AND "
+      "status = 'released' AND reinjected_at IS NULL AND decided_at > ? "
+      "ORDER BY id LIMIT 1",
+      {P(body_sha256), P(sender), P(store::NowUtc(-86400))});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return false;
+  auto taken = db_.Query(
+      "UPDATE quarantine SET reinjected_at = ? WHERE id = ? AND "
+      "reinjected_at IS NULL RETURNING id",
+      {P(store::NowUtc()), P(rows->front().Int(0))});
+  if (!taken.ok()) return taken.status();
+  return !taken->empty();
 }
 
 core::Status Quarantine::RecordConduct(

@@ -19,5 +19,6 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run);
 void RegisterDemo(CLI::App& app, std::function<int()>& run);
 // verdict, quarantine and milter (mail_cmd.cc).
 void RegisterVerdict(CLI::App& app, std::function<int()>& run);
+void RegisterMail(CLI::App& app, std::function<int()>& run);
 
 }  // namespace steward::cli

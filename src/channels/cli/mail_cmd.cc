@@ -1,5 +1,6 @@
-// `steward verdict`: what the mail door would do with a message and an
-// envelope, from the shell, as JSON.
+// The mail door from the shell: `steward verdict` (what the door would do
+// with a message and an envelope, as JSON), `steward milter` (the door
+// itself) and `steward quarantine` (what it held).
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -7,8 +8,12 @@
 #include <iterator>
 
 #include "channels/cli/commands.h"
+#include "channels/cli/governance.h"
+#include "channels/milter/milter.h"
+#include "core/csv.h"
 #include "core/text.h"
 #include "decide/decider.h"
+#include "quarantine/quarantine.h"
 
 namespace steward::cli {
 
@@ -71,7 +76,213 @@ int RunVerdict(const VerdictArgs& a) {
   return v->action <= decide::Action::kWarn ? 0 : 1;
 }
 
+int Fail(const std::string& cmd, const core::Status& st) {
+  fmt::print(stderr, "steward {}: {}\n", cmd, st.message());
+  return st.code() == core::Code::kInvalidArgument ? 2 : 1;
+}
+
+struct MilterArgs {
+  StoreFlags store;
+  milter::Options options;
+  std::string socket_mode = "0660";
+};
+
+int RunMilter(MilterArgs& a) {
+  auto db = a.store.Open(true, 16);
+  if (!db.ok()) return Fail("milter", db.status());
+  a.options.blobs_dir = a.store.data + "/blobs";
+  a.options.socket_mode = static_cast<int>(std::strtol(a.socket_mode.c_str(), nullptr, 8));
+  return milter::Run(a.options, *db);
+}
+
+struct QuarantineArgs {
+  StoreFlags store;
+  std::string status = "held";
+  int limit = 100;
+  std::string format = "text";
+  int64_t id = 0;
+  bool raw = false;
+  std::string sendmail = "/usr/sbin/sendmail";
+  std::string reason;
+};
+
+int QuarantineList(const QuarantineArgs& a) {
+  auto db = a.store.Open();
+  if (!db.ok()) return Fail("quarantine", db.status());
+  quarantine::Quarantine q(**db, store::Blobs(a.store.data + "/blobs"));
+  auto list = q.List({a.status == "all" ? "" : a.status, a.limit, 0});
+  if (!list.ok()) return Fail("quarantine", list.status());
+  if (a.format == "json") {
+    nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+    for (const auto& e : *list)
+      arr.push_back({{"id", e.id},
+                     {"created_at", e.created_at},
+                     {"status", e.status},
+                     {"action", e.action},
+                     {"rule", e.rule},
+                     {"clauses", e.clauses},
+                     {"release_role", e.release_role},
+                     {"sender", e.sender},
+                     {"recipients", e.recipients},
+                     {"subject", e.subject},
+                     {"message_id", e.message_id},
+                     {"size", e.size},
+                     {"decided_by", e.decided_by},
+                     {"decided_at", e.decided_at}});
+    std::cout << arr.dump(2, ' ', false,
+                          nlohmann::ordered_json::error_handler_t::replace)
+              << "\n";
+    return 0;
+  }
+  if (a.format == "csv") {
+    std::cout << "id,created_at,status,action,rule,clauses,sender,recipients,"
+                 "subject,size\n";
+    for (const auto& e : *list) {
+      std::vector<std::string> cells = {std::to_string(e.id), e.created_at,
+                                        e.status, e.action, e.rule,
+                                        fmt::format("{}", fmt::join(e.clauses, " ")),
+                                        e.sender,
+                                        fmt::format("{}", fmt::join(e.recipients, " ")),
+                                        e.subject, std::to_string(e.size)};
+      std::cout << core::CsvRow(cells) << "\n";
+    }
+    return 0;
+  }
+  if (list->empty()) {
+    fmt::print("No {} messages.\n", a.status == "all" ? "quarantined" : a.status);
+    return 0;
+  }
+  for (const auto& e : *list)
+    fmt::print("{:>6}  {}  {:<10} {:<10} {:<28} {} -> {}  \"{}\"\n", e.id,
+               e.created_at, e.status, e.action, e.rule, e.sender,
+               fmt::join(e.recipients, ","), e.subject);
+  return 0;
+}
+
+int QuarantineShow(const QuarantineArgs& a) {
+  auto db = a.store.Open();
+  if (!db.ok()) return Fail("quarantine", db.status());
+  quarantine::Quarantine q(**db, store::Blobs(a.store.data + "/blobs"));
+  auto e = q.Get(a.id);
+  if (!e.ok()) return Fail("quarantine", e.status());
+  if (a.raw) {
+    auto bytes = q.Bytes(*e);
+    if (!bytes.ok()) return Fail("quarantine", bytes.status());
+    std::cout << *bytes;
+    return 0;
+  }
+  nlohmann::ordered_json j = {{"id", e->id},
+                              {"created_at", e->created_at},
+                              {"status", e->status},
+                              {"action", e->action},
+                              {"rule", e->rule},
+                              {"clauses", e->clauses},
+                              {"release_role", e->release_role},
+                              {"sender", e->sender},
+                              {"recipients", e->recipients},
+                              {"auth_user", e->auth_user},
+                              {"client", e->client},
+                              {"subject", e->subject},
+                              {"message_id", e->message_id},
+                              {"size", e->size},
+                              {"sha256", e->sha256},
+                              {"decided_by", e->decided_by},
+                              {"decided_at", e->decided_at}};
+  j["verdict"] = nlohmann::ordered_json::parse(e->verdict, nullptr, false);
+  std::cout << j.dump(2, ' ', false,
+                      nlohmann::ordered_json::error_handler_t::replace)
+            << "\n";
+  return 0;
+}
+
+int QuarantineRelease(const QuarantineArgs& a) {
+  auto db = a.store.Open();
+  if (!db.ok()) return Fail("quarantine", db.status());
+  quarantine::Quarantine q(**db, store::Blobs(a.store.data + "/blobs"));
+  auto st = q.Release(a.id, {ShellActor(), ""},
+                      quarantine::SendmailReinject(a.sendmail));
+  if (!st.ok()) return Fail("quarantine", st);
+  fmt::print("Released message {}; it was handed to {}.\n", a.id, a.sendmail);
+  return 0;
+}
+
+int QuarantineDelete(const QuarantineArgs& a) {
+  auto db = a.store.Open();
+  if (!db.ok()) return Fail("quarantine", db.status());
+  quarantine::Quarantine q(**db, store::Blobs(a.store.data + "/blobs"));
+  auto st = q.Delete(a.id, {ShellActor(), ""}, a.reason);
+  if (!st.ok()) return Fail("quarantine", st);
+  fmt::print("Deleted message {}; it will not be delivered.\n", a.id);
+  return 0;
+}
+
 }  // namespace
+
+void RegisterMail(CLI::App& app, std::function<int()>& run) {
+  auto m = std::make_shared<MilterArgs>();
+  CLI::App* mc = app.add_subcommand(
+      "milter", "Run the mail door: a milter for Postfix or Sendmail");
+  m->store.Add(mc);
+  mc->add_option("--listen", m->options.listen,
+                 "unix:PATH or inet:HOST:PORT")
+      ->required();
+  mc->add_option("--policy", m->options.engine.policy,
+                 "Policy pack folder (default: the bundled pack)");
+  mc->add_option("--roster", m->options.engine.roster,
+                 "OneRoster export folder for name and id matching");
+  mc->add_option("--cache", m->options.engine.cache_dir,
+                 "Compiled-pattern cache folder ('none' to disable)");
+  mc->add_option("--sendmail", m->options.sendmail,
+                 "sendmail program for notices to senders")
+      ->capture_default_str();
+  mc->add_option("--metrics", m->options.metrics,
+                 "HOST:PORT to serve GET /metrics on");
+  mc->add_option("--socket-mode", m->socket_mode,
+                 "Permissions of a unix socket (octal)")
+      ->capture_default_str();
+  mc->add_option("--socket-group", m->options.socket_group,
+                 "Group of a unix socket (e.g. postfix)");
+  mc->add_option("--mta-timeout", m->options.mta_timeout,
+                 "Seconds to wait on a silent MTA connection")
+      ->capture_default_str();
+  mc->add_flag("--quiet", m->options.quiet, "No log line per message");
+  mc->callback([m, &run] { run = [m] { return RunMilter(*m); }; });
+
+  auto q = std::make_shared<QuarantineArgs>();
+  CLI::App* qc = app.add_subcommand(
+      "quarantine", "List, show, release or delete held mail");
+  qc->require_subcommand(1);
+  CLI::App* list = qc->add_subcommand("list", "Held messages, newest first");
+  q->store.Add(list);
+  list->add_option("--status", q->status, "held, released, deleted or all")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"held", "released", "deleted", "all"}));
+  list->add_option("--limit", q->limit, "At most this many")
+      ->capture_default_str();
+  list->add_option("--format", q->format, "text, json or csv")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json", "csv"}));
+  list->callback([q, &run] { run = [q] { return QuarantineList(*q); }; });
+  CLI::App* show = qc->add_subcommand(
+      "show", "One message: envelope and verdict (findings redacted)");
+  q->store.Add(show);
+  show->add_option("id", q->id, "Quarantine id")->required();
+  show->add_flag("--raw", q->raw, "Print the message itself");
+  show->callback([q, &run] { run = [q] { return QuarantineShow(*q); }; });
+  CLI::App* rel = qc->add_subcommand(
+      "release", "Deliver a held message unchanged through the local MTA");
+  q->store.Add(rel);
+  rel->add_option("id", q->id, "Quarantine id")->required();
+  rel->add_option("--sendmail", q->sendmail, "sendmail program")
+      ->capture_default_str();
+  rel->callback([q, &run] { run = [q] { return QuarantineRelease(*q); }; });
+  CLI::App* del = qc->add_subcommand(
+      "delete", "Decide a held message is not delivered (kept for the record)");
+  q->store.Add(del);
+  del->add_option("id", q->id, "Quarantine id")->required();
+  del->add_option("--reason", q->reason, "Why, for the audit chain")->required();
+  del->callback([q, &run] { run = [q] { return QuarantineDelete(*q); }; });
+}
 
 void RegisterVerdict(CLI::App& app, std::function<int()>& run) {
   auto a = std::make_shared<VerdictArgs>();

@@ -1,0 +1,727 @@
+#include "channels/milter/milter.h"
+
+#include <fmt/format.h>
+#include <grp.h>
+#include <libmilter/mfapi.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <fcntl.h>
+#include <cstring>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
+
+#include "channels/milter/metrics_server.h"
+#include "channels/milter/notices.h"
+#include "core/text.h"
+#include "decide/decider.h"
+#include "decide/domains.h"
+#include "quarantine/quarantine.h"
+
+namespace steward::milter {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Verdict time buckets for the histogram, in seconds.
+constexpr double kBuckets[] = {0.001, 0.002, 0.005, 0.01, 0.02,
+                               0.05,  0.1,   0.25,  0.5,  1,    5};
+constexpr size_t kNumBuckets = std::size(kBuckets);
+
+struct Metrics {
+  std::atomic<uint64_t> by_action[5] = {};
+  std::atomic<uint64_t> failures{0}, reloads{0}, reload_failures{0},
+      released{0}, incidents{0}, connections{0}, open_connections{0};
+  std::atomic<uint64_t> buckets[kNumBuckets + 1] = {};
+  std::atomic<uint64_t> micros{0}, count{0};
+
+  void Observe(double seconds) {
+    size_t i = 0;
+    while (i < kNumBuckets && seconds > kBuckets[i]) ++i;
+    ++buckets[i];
+    micros += static_cast<uint64_t>(seconds * 1e6);
+    ++count;
+  }
+};
+
+// Resident memory of this process in bytes (for the metrics).
+uint64_t ResidentBytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  unsigned long size = 0, resident = 0;
+  int n = std::fscanf(f, "%lu %lu", &size, &resident);
+  std::fclose(f);
+  return n == 2 ? resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) : 0;
+}
+
+// Scratch space for the engine, reused across connections; a reload
+// (a new generation) retires the old ones.
+class ScratchPool {
+ public:
+  std::unique_ptr<engine::Engine::Scratch> Take(const engine::Engine& e,
+                                                uint64_t generation) {
+    std::lock_guard lock(mu_);
+    if (generation != generation_) {
+      free_.clear();
+      generation_ = generation;
+    }
+    if (free_.empty()) return e.NewScratch();
+    auto s = std::move(free_.back());
+    free_.pop_back();
+    return s;
+  }
+  void Give(std::unique_ptr<engine::Engine::Scratch> s, uint64_t generation) {
+    std::lock_guard lock(mu_);
+    if (generation == generation_ && free_.size() < 256)
+      free_.push_back(std::move(s));
+  }
+
+ private:
+  std::mutex mu_;
+  uint64_t generation_ = 0;
+  std::vector<std::unique_ptr<engine::Engine::Scratch>> free_;
+};
+
+struct Server {
+  Options options;
+  std::shared_ptr<store::Database> db;
+  std::unique_ptr<quarantine::Quarantine> quarantine;
+  Metrics metrics;
+  ScratchPool scratch;
+  std::unique_ptr<Notifier> notifier;
+
+  std::mutex engine_mu;
+  std::shared_ptr<const engine::Engine> engine;
+  uint64_t generation = 0;
+
+  std::shared_ptr<const engine::Engine> Current(uint64_t* gen) {
+    std::lock_guard lock(engine_mu);
+    *gen = generation;
+    return engine;
+  }
+};
+
+Server* g_server = nullptr;  // libmilter's callbacks carry no user pointer
+
+std::mutex g_log_mu;
+
+void Log(nlohmann::ordered_json j) {
+  nlohmann::ordered_json line = {{"time", store::NowUtc()}};
+  line.update(j);
+  std::string s =
+      line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  std::lock_guard lock(g_log_mu);
+  std::fprintf(stderr, "%s\n", s.c_str());
+  std::fflush(stderr);
+}
+
+// One SMTP connection's state; one message at a time.
+struct Session {
+  std::string client = "local";
+  std::string sender, auth_user;
+  std::vector<std::string> recipients;
+  std::string bytes;  // the message as the MTA passed it
+  uint64_t size = 0;  // all of it, even past what is kept
+  uint64_t keep = 0;  // bytes kept at most
+
+  void Reset() {
+    sender.clear();
+    auth_user.clear();
+    recipients.clear();
+    bytes.clear();
+    size = 0;
+  }
+  void Append(std::string_view data) {
+    size += data.size();
+    if (bytes.size() < keep)
+      bytes.append(data.substr(0, std::min<uint64_t>(data.size(),
+                                                     keep - bytes.size())));
+  }
+};
+
+Session* SessionOf(SMFICTX* ctx) {
+  return static_cast<Session*>(smfi_getpriv(ctx));
+}
+
+std::string Unbracket(const char* a) {
+  std::string s = a ? a : "";
+  if (s.size() >= 2 && s.front() == '<' && s.back() == '>')
+    s = s.substr(1, s.size() - 2);
+  return s;
+}
+
+std::string Symbol(SMFICTX* ctx, const char* name) {
+  const char* v = smfi_getsymval(ctx, const_cast<char*>(name));
+  return v ? v : "";
+}
+
+// A reply text safe for SMTP: printable ASCII, '%' doubled for libmilter,
+// split into lines of at most `width` characters at spaces.
+std::vector<std::string> ReplyLines(const std::string& text, size_t width) {
+  std::string clean;
+  for (unsigned char c : text) {
+    if (c == '%')
+      clean += "%%";
+    else if (c >= 0x20 && c < 0x7f)
+      clean += static_cast<char>(c);
+    else if (c == '\n' || c == '\t')
+      clean += ' ';
+    else if (c >= 0xc0)
+      clean += '?';  // one per non-ASCII character
+  }
+  std::vector<std::string> lines;
+  size_t pos = 0;
+  while (pos < clean.size() && lines.size() < 8) {
+    size_t end = std::min(clean.size(), pos + width);
+    if (end < clean.size()) {
+      size_t sp = clean.rfind(' ', end);
+      if (sp != std::string::npos && sp > pos) end = sp;
+    }
+    lines.push_back(clean.substr(pos, end - pos));
+    pos = end;
+    while (pos < clean.size() && clean[pos] == ' ') ++pos;
+  }
+  return lines;
+}
+
+void SetReply(SMFICTX* ctx, const char* code, const char* xcode,
+              const std::string& text) {
+  auto l = ReplyLines(text, 200);
+  if (l.empty()) l.push_back("Rejected by District policy");
+  const char* p[8] = {};
+  for (size_t i = 0; i < l.size() && i < 8; ++i) p[i] = l[i].c_str();
+  smfi_setmlreply(ctx, code, xcode, p[0], p[1], p[2], p[3], p[4], p[5], p[6],
+                  p[7], nullptr);
+}
+
+// What Postfix is told when Steward cannot decide.
+sfsistat Failure(SMFICTX* ctx, const std::string& why) {
+  ++g_server->metrics.failures;
+  Log({{"event", "failure"}, {"error", why}});
+  std::string mode = "tempfail";
+  uint64_t gen = 0;
+  if (auto e = g_server->Current(&gen)) mode = e->pack().mail.on_failure;
+  if (mode == "accept") return SMFIS_ACCEPT;
+  if (mode == "reject") {
+    SetReply(ctx, "550", "5.7.1",
+             "This message could not be checked against District policy and "
+             "was not sent. Contact ITS.");
+    return SMFIS_REJECT;
+  }
+  SetReply(ctx, "451", "4.3.0",
+           "District policy check unavailable; try again later.");
+  return SMFIS_TEMPFAIL;
+}
+
+template <typename F>
+sfsistat Guard(SMFICTX* ctx, F&& f) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    return Failure(ctx, e.what());
+  } catch (...) {
+    return Failure(ctx, "unknown error");
+  }
+}
+
+std::string JoinComma(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+void AddVerdictHeaders(SMFICTX* ctx, const decide::Verdict& v,
+                       const policy::PolicyPack& pack) {
+  std::vector<std::string> cats;
+  for (const auto& f : v.findings)
+    if (std::find(cats.begin(), cats.end(), f.category) == cats.end())
+      cats.push_back(f.category);
+  std::string verdict =
+      fmt::format("{}; rule={}; policy={}", decide::ActionName(v.action),
+                  v.rule.empty() ? "none" : v.rule, pack.version);
+  smfi_addheader(ctx, const_cast<char*>("X-Steward-Verdict"), verdict.data());
+  if (!v.clauses.empty()) {
+    std::string c = JoinComma(v.clauses);
+    smfi_addheader(ctx, const_cast<char*>("X-Steward-Clauses"), c.data());
+  }
+  if (!cats.empty()) {
+    std::string c = JoinComma(cats);
+    smfi_addheader(ctx, const_cast<char*>("X-Steward-Categories"), c.data());
+  }
+  if (!v.enforced) {
+    std::string w(decide::ActionName(v.decided));
+    smfi_addheader(ctx, const_cast<char*>("X-Steward-Would"), w.data());
+  }
+}
+
+sfsistat Decide(SMFICTX* ctx, Session& s) {
+  Server& srv = *g_server;
+  const auto start = Clock::now();
+  uint64_t gen = 0;
+  std::shared_ptr<const engine::Engine> eng = srv.Current(&gen);
+  if (!eng) return Failure(ctx, "no policy loaded");
+  const policy::PolicyPack& pack = eng->pack();
+  std::string queue_id = Symbol(ctx, "i");
+  decide::Envelope env;
+  env.sender = s.sender;
+  env.recipients = s.recipients;
+  env.auth_user = s.auth_user;
+  env.client = s.client;
+  env.size = s.size;
+
+  // A message released from quarantine, coming back through the door.
+  if (srv.quarantine) {
+    auto taken = srv.quarantine->TakeReleased(
+        quarantine::BodyHash(s.bytes), core::AsciiLower(s.sender));
+    if (!taken.ok()) return Failure(ctx, taken.status().message());
+    if (*taken) {
+      ++srv.metrics.released;
+      Log({{"event", "released"}, {"queue_id", queue_id}, {"sender", s.sender}});
+      return SMFIS_ACCEPT;
+    }
+  }
+
+  auto scratch = srv.scratch.Take(*eng, gen);
+  auto verdict = decide::DecideMessage(*eng, env, s.bytes, *scratch,
+                                       srv.quarantine.get());
+  srv.scratch.Give(std::move(scratch), gen);
+  if (!verdict.ok()) return Failure(ctx, verdict.status().message());
+  decide::Verdict& v = *verdict;
+
+  // C.19: remember conduct findings; open an incident when they repeat.
+  std::vector<std::string> conduct;
+  for (const auto& f : v.findings)
+    if (std::find(pack.mail.escalate_categories.begin(),
+                  pack.mail.escalate_categories.end(),
+                  f.category) != pack.mail.escalate_categories.end() &&
+        std::find(conduct.begin(), conduct.end(), f.category) == conduct.end())
+      conduct.push_back(f.category);
+  if (srv.quarantine && !conduct.empty() && !s.sender.empty()) {
+    auto st = srv.quarantine->RecordConduct(s.sender, s.recipients, conduct);
+    if (!st.ok()) return Failure(ctx, st.message());
+    if (!v.incident_recipients.empty()) {
+      auto id = srv.quarantine->OpenIncident(
+          "repeated-conduct", v.incident_clauses, s.sender,
+          {{"recipients", v.incident_recipients},
+           {"categories", conduct},
+           {"queue_id", queue_id}},
+          {"milter", s.client});
+      if (!id.ok()) return Failure(ctx, id.status().message());
+      ++srv.metrics.incidents;
+    }
+  }
+
+  const bool internal_sender =
+      decide::IsInternal(decide::DomainOf(s.sender), pack.internal_domains);
+  int64_t held_id = 0;
+  sfsistat result = SMFIS_ACCEPT;
+  switch (v.action) {
+    case decide::Action::kAllow:
+      if (!v.findings.empty()) AddVerdictHeaders(ctx, v, pack);
+      break;
+    case decide::Action::kWarn:
+      AddVerdictHeaders(ctx, v, pack);
+      if (pack.mail.caution_sender && internal_sender && srv.notifier &&
+          v.enforced)
+        srv.notifier->Caution(pack, env, v);
+      break;
+    case decide::Action::kHold:
+    case decide::Action::kQuarantine: {
+      if (!srv.quarantine) return Failure(ctx, "no quarantine store");
+      auto id = srv.quarantine->Hold({env, v, s.bytes, v.subject, v.message_id},
+                                     {"milter", s.client});
+      if (!id.ok()) return Failure(ctx, id.status().message());
+      held_id = *id;
+      if (pack.mail.notify_sender && internal_sender && srv.notifier)
+        srv.notifier->Held(pack, env, v, held_id);
+      result = SMFIS_DISCARD;
+      break;
+    }
+    case decide::Action::kReject:
+      SetReply(ctx, "550", "5.7.1",
+               v.message + " (District policy " + JoinComma(v.clauses) + ")");
+      result = SMFIS_REJECT;
+      break;
+  }
+  const double seconds =
+      std::chrono::duration<double>(Clock::now() - start).count();
+  srv.metrics.Observe(seconds);
+  ++srv.metrics.by_action[static_cast<int>(v.action)];
+  if (!srv.options.quiet) {
+    std::vector<std::string> cats;
+    for (const auto& f : v.findings)
+      if (std::find(cats.begin(), cats.end(), f.category) == cats.end())
+        cats.push_back(f.category);
+    nlohmann::ordered_json j = {{"event", "verdict"},
+                                {"queue_id", queue_id},
+                                {"action", decide::ActionName(v.action)},
+                                {"rule", v.rule},
+                                {"clauses", v.clauses},
+                                {"categories", cats},
+                                {"sender", s.sender},
+                                {"recipients", s.recipients.size()},
+                                {"size", s.size},
+                                {"ms", std::round(seconds * 1e5) / 100}};
+    if (!v.enforced) j["would"] = decide::ActionName(v.decided);
+    if (held_id) j["quarantine_id"] = held_id;
+    Log(std::move(j));
+  }
+  return result;
+}
+
+// libmilter callbacks: C functions; nothing may throw out of them.
+
+sfsistat OnConnect(SMFICTX* ctx, char* host, _SOCK_ADDR* addr) {
+  return Guard(ctx, [&] {
+    auto* s = new Session();
+    s->keep = 64ull << 20;
+    uint64_t gen = 0;
+    if (auto e = g_server->Current(&gen))
+      s->keep = std::min<uint64_t>(s->keep, e->pack().mail.max_message_bytes +
+                                                (1u << 20));
+    s->client = host && *host ? host : "local";
+    smfi_setpriv(ctx, s);
+    ++g_server->metrics.connections;
+    ++g_server->metrics.open_connections;
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat OnEnvFrom(SMFICTX* ctx, char** argv) {
+  return Guard(ctx, [&] {
+    Session* s = SessionOf(ctx);
+    if (!s) return Failure(ctx, "no session");
+    s->Reset();
+    s->sender = Unbracket(argv ? argv[0] : nullptr);
+    s->auth_user = Symbol(ctx, "{auth_authen}");
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat OnEnvRcpt(SMFICTX* ctx, char** argv) {
+  return Guard(ctx, [&] {
+    Session* s = SessionOf(ctx);
+    if (!s) return Failure(ctx, "no session");
+    if (s->recipients.size() < 10000)
+      s->recipients.push_back(Unbracket(argv ? argv[0] : nullptr));
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat OnHeader(SMFICTX* ctx, char* name, char* value) {
+  return Guard(ctx, [&] {
+    Session* s = SessionOf(ctx);
+    if (!s) return Failure(ctx, "no session");
+    s->Append(name ? name : "");
+    s->Append(": ");
+    s->Append(value ? value : "");
+    s->Append("\r\n");
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat OnEoh(SMFICTX* ctx) {
+  return Guard(ctx, [&] {
+    Session* s = SessionOf(ctx);
+    if (!s) return Failure(ctx, "no session");
+    s->Append("\r\n");
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat OnBody(SMFICTX* ctx, unsigned char* data, size_t len) {
+  return Guard(ctx, [&] {
+    Session* s = SessionOf(ctx);
+    if (!s) return Failure(ctx, "no session");
+    s->Append(std::string_view(reinterpret_cast<const char*>(data), len));
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat OnEom(SMFICTX* ctx) {
+  return Guard(ctx, [&] {
+    Session* s = SessionOf(ctx);
+    if (!s) return Failure(ctx, "no session");
+    sfsistat r = Decide(ctx, *s);
+    s->Reset();
+    return r;
+  });
+}
+
+sfsistat OnAbort(SMFICTX* ctx) {
+  if (Session* s = SessionOf(ctx)) s->Reset();
+  return SMFIS_CONTINUE;
+}
+
+sfsistat OnClose(SMFICTX* ctx) {
+  if (Session* s = SessionOf(ctx)) {
+    delete s;
+    smfi_setpriv(ctx, nullptr);
+    --g_server->metrics.open_connections;
+  }
+  return SMFIS_CONTINUE;
+}
+
+sfsistat OnNegotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1,
+                     unsigned long f2, unsigned long f3, unsigned long* pf0,
+                     unsigned long* pf1, unsigned long* pf2,
+                     unsigned long* pf3) {
+  // Actions: add header fields only. Steps: skip HELO, unknown commands
+  // and DATA; every other step is answered (no "no reply" flags, which
+  // cost 40 ms a message on TCP through delayed acknowledgements).
+  *pf0 = SMFIF_ADDHDRS & f0;
+  *pf1 = (SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA) & f1;
+  *pf2 = 0;
+  *pf3 = 0;
+  return SMFIS_CONTINUE;
+}
+
+std::string Metric(const char* name, const char* help, const char* type) {
+  return fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+std::string RenderMetrics(Server& srv) {
+  const Metrics& m = srv.metrics;
+  std::string out = Metric("steward_milter_messages_total",
+                           "Messages decided, by action", "counter");
+  for (int a = 0; a < 5; ++a)
+    out += fmt::format("steward_milter_messages_total{{action=\"{}\"}} {}\n",
+                       decide::ActionName(static_cast<decide::Action>(a)),
+                       m.by_action[a].load());
+  out += Metric("steward_milter_failures_total",
+                "Messages answered with the failure action", "counter");
+  out += fmt::format("steward_milter_failures_total {}\n", m.failures.load());
+  out += Metric("steward_milter_released_total",
+                "Released messages let through on their way back", "counter");
+  out += fmt::format("steward_milter_released_total {}\n", m.released.load());
+  out += Metric("steward_milter_incidents_total", "Incidents opened (C.19)",
+                "counter");
+  out += fmt::format("steward_milter_incidents_total {}\n", m.incidents.load());
+  out += Metric("steward_milter_reloads_total", "Policy reloads, by result",
+                "counter");
+  out += fmt::format(
+      "steward_milter_reloads_total{{result=\"ok\"}} {}\n"
+      "steward_milter_reloads_total{{result=\"failed\"}} {}\n",
+      m.reloads.load(), m.reload_failures.load());
+  out += Metric("steward_milter_connections", "Open MTA connections", "gauge");
+  out += fmt::format("steward_milter_connections {}\n",
+                     m.open_connections.load());
+  out += Metric("steward_milter_verdict_seconds",
+                "Time from end of message to verdict", "histogram");
+  uint64_t cum = 0;
+  for (size_t i = 0; i < kNumBuckets; ++i) {
+    cum += m.buckets[i].load();
+    out += fmt::format("steward_milter_verdict_seconds_bucket{{le=\"{}\"}} {}\n",
+                       kBuckets[i], cum);
+  }
+  cum += m.buckets[kNumBuckets].load();
+  out += fmt::format(
+      "steward_milter_verdict_seconds_bucket{{le=\"+Inf\"}} {}\n"
+      "steward_milter_verdict_seconds_sum {}\n"
+      "steward_milter_verdict_seconds_count {}\n",
+      cum, static_cast<double>(m.micros.load()) / 1e6, m.count.load());
+  out += Metric("process_resident_memory_bytes", "Resident memory", "gauge");
+  out += fmt::format("process_resident_memory_bytes {}\n", ResidentBytes());
+  uint64_t gen = 0;
+  if (auto e = srv.Current(&gen)) {
+    out += Metric("steward_policy_info", "The policy pack in force", "gauge");
+    out += fmt::format(
+        "steward_policy_info{{name=\"{}\",version=\"{}\",sha256=\"{}\"}} 1\n",
+        e->pack().name, e->pack().version, e->pack().hash);
+  }
+  return out;
+}
+
+core::Status Reload(Server& srv) {
+  auto e = engine::Engine::Create(srv.options.engine);
+  if (!e.ok()) {
+    ++srv.metrics.reload_failures;
+    return e.status();
+  }
+  std::shared_ptr<const engine::Engine> fresh = std::move(e).value();
+  {
+    std::lock_guard lock(srv.engine_mu);
+    srv.engine = std::move(fresh);
+    ++srv.generation;
+  }
+  ++srv.metrics.reloads;
+  return core::Status::Ok();
+}
+
+void BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int g_signal_pipe[2] = {-1, -1};
+
+void OnSignal(int sig) {
+  char c = static_cast<char>(sig);
+  ssize_t rc = write(g_signal_pipe[1], &c, 1);
+  (void)rc;
+}
+
+}  // namespace
+
+std::string MilterSocketSpec(const std::string& listen) {
+  if (listen.starts_with("unix:") && listen.size() > 5) return listen;
+  for (const char* scheme : {"inet:", "inet6:"}) {
+    if (!listen.starts_with(scheme)) continue;
+    std::string hp = listen.substr(std::strlen(scheme));
+    size_t colon = hp.rfind(':');
+    if (colon == std::string::npos || colon + 1 == hp.size()) return {};
+    std::string host = hp.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
+    return std::string(scheme) + hp.substr(colon + 1) + "@" +
+           (host.empty() ? "127.0.0.1" : host);
+  }
+  return {};
+}
+
+int Run(const Options& options, std::shared_ptr<store::Database> db) {
+  std::string spec = MilterSocketSpec(options.listen);
+  if (spec.empty()) {
+    Log({{"event", "error"},
+         {"error", "--listen '" + options.listen +
+                       "' is not unix:PATH or inet:HOST:PORT"}});
+    return 2;
+  }
+  static Server srv;
+  srv.options = options;
+  srv.db = db;
+  if (db)
+    srv.quarantine = std::make_unique<quarantine::Quarantine>(
+        *db, store::Blobs(options.blobs_dir));
+  if (auto st = Reload(srv); !st.ok()) {
+    Log({{"event", "error"}, {"error", st.message()}});
+    return 2;
+  }
+  g_server = &srv;
+
+  // Signals come to this thread (it alone leaves them unblocked); every
+  // other thread, libmilter's included, blocks them.
+  if (pipe2(g_signal_pipe, O_CLOEXEC) != 0) return 2;
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  for (int sig : {SIGHUP, SIGTERM, SIGINT}) sigaction(sig, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  srv.notifier = std::make_unique<Notifier>(options.sendmail, [] {
+    BlockStopSignals();
+  });
+
+  std::unique_ptr<std::thread> metrics_thread;
+  std::unique_ptr<MetricsServer> metrics;
+  if (!options.metrics.empty()) {
+    metrics = std::make_unique<MetricsServer>();
+    auto st = metrics->Start(options.metrics, [] { return RenderMetrics(*g_server); },
+                             [] { BlockStopSignals(); });
+    if (!st.ok()) {
+      Log({{"event", "error"}, {"error", st.message()}});
+      return 2;
+    }
+  }
+
+  smfiDesc desc{};
+  desc.xxfi_name = const_cast<char*>("steward");
+  desc.xxfi_version = SMFI_VERSION;
+  desc.xxfi_flags = SMFIF_ADDHDRS;
+  desc.xxfi_connect = OnConnect;
+  desc.xxfi_envfrom = OnEnvFrom;
+  desc.xxfi_envrcpt = OnEnvRcpt;
+  desc.xxfi_header = OnHeader;
+  desc.xxfi_eoh = OnEoh;
+  desc.xxfi_body = OnBody;
+  desc.xxfi_eom = OnEom;
+  desc.xxfi_abort = OnAbort;
+  desc.xxfi_close = OnClose;
+  desc.xxfi_negotiate = OnNegotiate;
+  if (smfi_setconn(spec.data()) == MI_FAILURE ||
+      smfi_register(desc) == MI_FAILURE) {
+    Log({{"event", "error"}, {"error", "libmilter refused " + spec}});
+    return 2;
+  }
+  smfi_settimeout(options.mta_timeout);
+  smfi_setbacklog(256);
+  if (smfi_opensocket(true) == MI_FAILURE) {
+    Log({{"event", "error"},
+         {"error", "cannot listen on " + options.listen +
+                       " (in use, or no permission)"}});
+    return 2;
+  }
+  if (options.listen.starts_with("unix:")) {
+    std::string path = options.listen.substr(5);
+    chmod(path.c_str(), static_cast<mode_t>(options.socket_mode));
+    if (!options.socket_group.empty()) {
+      if (group* g = getgrnam(options.socket_group.c_str()))
+        if (chown(path.c_str(), static_cast<uid_t>(-1), g->gr_gid) != 0)
+          Log({{"event", "warning"},
+               {"error", "cannot give " + path + " to group " +
+                             options.socket_group}});
+    }
+  }
+  {
+    uint64_t gen = 0;
+    auto e = srv.Current(&gen);
+    Log({{"event", "start"},
+         {"listen", options.listen},
+         {"policy", e->pack().name},
+         {"version", e->pack().version},
+         {"sha256", e->pack().hash},
+         {"enforce", e->pack().mail.enforce},
+         {"quarantine", db ? db->Describe() : "none"}});
+  }
+  std::atomic<int> main_rc{0};
+  std::thread milter([&] {
+    BlockStopSignals();
+    int rc = smfi_main();
+    main_rc = rc == MI_SUCCESS ? 0 : 2;
+    char c = 0;  // wakes the signal loop: the milter has ended
+    ssize_t w = write(g_signal_pipe[1], &c, 1);
+    (void)w;
+  });
+  for (;;) {
+    char c = 0;
+    ssize_t r = read(g_signal_pipe[0], &c, 1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0 || c == 0) break;
+    if (c == SIGHUP) {
+      auto st = Reload(srv);
+      uint64_t gen = 0;
+      auto e = srv.Current(&gen);
+      if (st.ok())
+        Log({{"event", "reload"},
+             {"version", e->pack().version},
+             {"sha256", e->pack().hash}});
+      else
+        Log({{"event", "reload-failed"},
+             {"error", st.message()},
+             {"kept", e->pack().hash}});
+      continue;
+    }
+    Log({{"event", "stopping"}, {"signal", c == SIGINT ? "INT" : "TERM"}});
+    smfi_stop();
+  }
+  milter.join();
+  if (metrics) metrics->Stop();
+  srv.notifier.reset();
+  Log({{"event", "stopped"}});
+  return main_rc;
+}
+
+}  // namespace steward::milter

@@ -1,0 +1,180 @@
+#include "channels/milter/notices.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/process.h"
+
+namespace steward::milter {
+
+namespace {
+
+std::string NoticeFrom(const policy::PolicyPack& pack) {
+  if (!pack.mail.notice_from.empty()) return pack.mail.notice_from;
+  return "postmaster@" +
+         (pack.internal_domains.empty() ? std::string("localhost")
+                                        : pack.internal_domains.front());
+}
+
+// Header-safe: one line, printable ASCII (subjects may be anything).
+std::string OneLine(std::string_view s, size_t max) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (out.size() >= max) break;
+    if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
+    else if (c == '\t' || c == '\n' || c == '\r') out += ' ';
+  }
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+// What was found, by category title with counts; advice once each.
+std::string Found(const policy::PolicyPack& pack, const decide::Verdict& v,
+                  std::string* advice) {
+  std::vector<std::pair<std::string, int>> counts;
+  for (const auto& f : v.findings) {
+    auto it = std::find_if(counts.begin(), counts.end(),
+                           [&](const auto& p) { return p.first == f.category; });
+    if (it == counts.end())
+      counts.emplace_back(f.category, 1);
+    else
+      ++it->second;
+  }
+  std::string out;
+  for (const auto& [id, n] : counts) {
+    const policy::Category* c = pack.FindCategory(id);
+    out += fmt::format("  - {} ({})\n", c ? c->title : id, n);
+    if (c && !c->advice.empty() &&
+        advice->find(c->advice) == std::string::npos)
+      *advice += "  - " + c->advice + "\n";
+  }
+  return out;
+}
+
+std::string Headers(const policy::PolicyPack& pack, const decide::Envelope& env,
+                    const std::string& subject) {
+  return fmt::format(
+      "From: Steward <{}>\nTo: {}\nSubject: {}\nAuto-Submitted: "
+      "auto-generated\nX-Steward-Notice: yes\nMIME-Version: 1.0\n"
+      "Content-Type: text/plain; charset=utf-8\n\n",
+      NoticeFrom(pack), env.sender, subject);
+}
+
+std::string ClauseLine(const policy::PolicyPack& pack,
+                       const std::vector<std::string>& clauses) {
+  std::string out;
+  for (const auto& id : clauses) {
+    const policy::Clause* c = pack.FindClause(id);
+    out += fmt::format("  {} {}\n", id, c ? c->title : "");
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string CautionText(const policy::PolicyPack& pack,
+                        const decide::Envelope& env,
+                        const decide::Verdict& v) {
+  std::string advice;
+  std::string found = Found(pack, v, &advice);
+  return Headers(pack, env,
+                 "Caution about your message \"" + OneLine(v.subject, 80) +
+                     "\"") +
+         fmt::format(
+             "Your message \"{}\" to {} was delivered.\n\n{}\n\nWhat was "
+             "found (the values are not repeated here):\n{}\nWhat to do:\n{}\n"
+             "This rests on the District's regulation on employee use of "
+             "technology:\n{}",
+             OneLine(v.subject, 200), Join(env.recipients, ", "), v.message,
+             found, advice, ClauseLine(pack, v.clauses));
+}
+
+std::string HeldText(const policy::PolicyPack& pack,
+                     const decide::Envelope& env, const decide::Verdict& v,
+                     int64_t quarantine_id) {
+  std::string advice;
+  std::string found = Found(pack, v, &advice);
+  return Headers(pack, env,
+                 "Held: your message \"" + OneLine(v.subject, 80) + "\"") +
+         fmt::format(
+             "Your message \"{}\" to {} has been held and was NOT delivered.\n"
+             "\n{}\n\nWhat was found (the values are not repeated here):\n{}\n"
+             "What to do:\n{}\nWho can release it: {}. Quote reference "
+             "Q-{} if you contact ITS.\n\nThis rests on the District's "
+             "regulation on employee use of technology:\n{}",
+             OneLine(v.subject, 200), Join(env.recipients, ", "), v.message,
+             found, advice,
+             v.release_role == "designee"
+                 ? "the Superintendent's designee (Assistant Superintendent)"
+                 : "ITS",
+             quarantine_id, ClauseLine(pack, v.clauses));
+}
+
+Notifier::Notifier(std::string sendmail, std::function<void()> on_start)
+    : sendmail_(std::move(sendmail)) {
+  thread_ = std::thread([this, on_start] {
+    if (on_start) on_start();
+    Loop();
+  });
+}
+
+Notifier::~Notifier() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void Notifier::Caution(const policy::PolicyPack& pack,
+                       const decide::Envelope& env, const decide::Verdict& v) {
+  Enqueue(CautionText(pack, env, v), NoticeFrom(pack));
+}
+
+void Notifier::Held(const policy::PolicyPack& pack,
+                    const decide::Envelope& env, const decide::Verdict& v,
+                    int64_t quarantine_id) {
+  Enqueue(HeldText(pack, env, v, quarantine_id), NoticeFrom(pack));
+}
+
+void Notifier::Enqueue(std::string message, std::string from) {
+  {
+    std::lock_guard lock(mu_);
+    if (queue_.size() >= 1000) {
+      std::fprintf(stderr,
+                   "{\"event\":\"notice-dropped\",\"reason\":\"1000 notices "
+                   "waiting\"}\n");
+      return;
+    }
+    queue_.emplace_back(std::move(message), std::move(from));
+  }
+  cv_.notify_one();
+}
+
+void Notifier::Loop() {
+  for (;;) {
+    std::pair<std::string, std::string> item;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      item = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    auto run = core::RunProgram({sendmail_, "-t", "-oi", "-f", item.second},
+                                item.first,
+                                {.seconds = 30, .max_output = 1 << 16});
+    if (!run.ok() || run->exit_code != 0)
+      std::fprintf(stderr, "{\"event\":\"notice-failed\",\"error\":\"%s\"}\n",
+                   run.ok() ? "sendmail exited non-zero" : "sendmail failed");
+  }
+}
+
+}  // namespace steward::milter
