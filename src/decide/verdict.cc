@@ -45,6 +45,11 @@ bool MayUse(const std::vector<std::string>& allowed, const std::string& addr) {
 
 std::string Lower(const std::string& s) { return core::AsciiLower(s); }
 
+bool IsClearView(std::string_view view) {
+  return view == "subject" || view == "headers" || view == "addresses" ||
+         view == "filename";
+}
+
 }  // namespace
 
 std::string_view ActionName(Action a) {
@@ -193,8 +198,14 @@ Verdict Decide(const policy::PolicyPack& pack, const Envelope& env,
         (d == "lookalike" && !v.lookalikes.empty());
     if (!applies) continue;
     RuleHit hit{rule.id, *action, categories, ""};
+    // Encryption covers the body only: what was found in the subject, the
+    // header fields or an attachment's name travelled in the clear.
+    bool in_clear = false;
+    for (const auto& f : findings)
+      if (Contains(categories, f.category) && IsClearView(f.location.view))
+        in_clear = true;
     for (const auto& x : rule.exempt) {
-      if ((x == "encrypted" && facts.encrypted) ||
+      if ((x == "encrypted" && facts.encrypted && !in_clear) ||
           (x == "secure-send" && marker && authorized) ||
           (x == "approved-vendor" && vendor_covers(categories))) {
         hit.exempted_by = x;

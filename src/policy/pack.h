@@ -135,7 +135,8 @@ struct Rule {
   std::string action;               // allow, warn, hold, quarantine, reject
   std::vector<std::string> clauses;
   std::string message;
-  // What lifts the rule: "encrypted" (S/MIME or OpenPGP), "secure-send" (the
+  // What lifts the rule: "encrypted" (S/MIME or OpenPGP; not for what was
+  // found in the subject, header fields or file names), "secure-send" (the
   // District's marker from an authorized sender), "approved-vendor" (every
   // outside recipient is a vendor approved for the data found).
   std::vector<std::string> exempt;

@@ -1,0 +1,198 @@
+// The mail door's decisions without Postfix: every case in
+// tests/golden/verdicts/ (NAME.eml beside NAME.verdict, whose "expect" says
+// the action and, optionally, the rule, clauses, categories, release role
+// and exemption) is decided as the milter would decide it. Adding a case is
+// adding two files; tests/mail/postfix_test.sh sends the same cases through
+// a real Postfix.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "decide/decider.h"
+#include "decide/domains.h"
+#include "policy/loader.h"
+#include "test_util.h"
+
+namespace steward {
+namespace {
+
+namespace fs = std::filesystem;
+using decide::Action;
+
+std::vector<std::string> VerdictCases() {
+  std::vector<std::string> out;
+  fs::path dir = fs::path(testing::SourceDir()) / "tests/golden/verdicts";
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".verdict")
+      out.push_back(e.path().stem().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool Has(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+TEST(VerdictGolden, EveryCaseGetsItsExpectedVerdict) {
+  const auto cases = VerdictCases();
+  ASSERT_GE(cases.size(), 20u);
+  const engine::Engine& eng = testing::BundledEngine();
+  auto scratch = eng.NewScratch();
+  fs::path dir = fs::path(testing::SourceDir()) / "tests/golden/verdicts";
+  for (const auto& name : cases) {
+    SCOPED_TRACE(name);
+    auto c = nlohmann::json::parse(
+        testing::ReadAll((dir / (name + ".verdict")).string()));
+    std::string bytes = testing::ReadAll((dir / (name + ".eml")).string());
+    decide::Envelope env;
+    env.sender = c["from"];
+    for (const auto& t : c["to"]) env.recipients.push_back(t);
+    env.auth_user = c.value("auth_user", "");
+    env.size = c.value("size", uint64_t{0});
+    auto v = decide::DecideMessage(eng, env, bytes, *scratch, nullptr);
+    ASSERT_TRUE(v.ok()) << v.status().message();
+    const auto& e = c["expect"];
+    EXPECT_EQ(decide::ActionName(v->action), e["action"].get<std::string>());
+    if (e.contains("rule")) EXPECT_EQ(v->rule, e["rule"].get<std::string>());
+    if (e.contains("clauses"))
+      EXPECT_EQ(v->clauses, e["clauses"].get<std::vector<std::string>>());
+    std::vector<std::string> cats;
+    for (const auto& f : v->findings) cats.push_back(f.category);
+    for (const auto& want : e.value("categories", std::vector<std::string>{}))
+      EXPECT_TRUE(Has(cats, want)) << "no finding of " << want;
+    if (e.contains("release_role"))
+      EXPECT_EQ(v->release_role, e["release_role"].get<std::string>());
+    if (e.contains("exempted_by")) {
+      bool found = false;
+      for (const auto& h : v->rules) found |= h.exempted_by == e["exempted_by"];
+      EXPECT_TRUE(found) << "no rule lifted by " << e["exempted_by"];
+    }
+    // Whatever the action, a stopped message says why in words and cites
+    // the regulation.
+    if (v->action != Action::kAllow) {
+      EXPECT_FALSE(v->message.empty());
+      EXPECT_FALSE(v->clauses.empty());
+      EXPECT_EQ(v->message.find('{'), std::string::npos) << v->message;
+    }
+    // Findings are shown redacted: no SSN digits in the verdict.
+    std::string json = decide::ToJson(*v).dump();
+    EXPECT_EQ(json.find("512-44-7832"), std::string::npos);
+  }
+}
+
+TEST(Domains, LookalikesOfTheDistrictAreCaught) {
+  const std::vector<std::string> internal = {"example-usd.org",
+                                             "students.example-usd.org"};
+  EXPECT_EQ(decide::ImitatedDomain("examp1e-usd.org", internal, 2),
+            "example-usd.org");
+  EXPECT_EQ(decide::ImitatedDomain("exarnple-usd.org", internal, 2),
+            "example-usd.org");
+  EXPECT_EQ(decide::ImitatedDomain("exmaple-usd.org", internal, 2),
+            "example-usd.org");
+  EXPECT_EQ(decide::ImitatedDomain("example-usd.com", internal, 2),
+            "example-usd.org");
+  EXPECT_EQ(decide::ImitatedDomain("example-usd.org.mail-login.net", internal,
+                                   2),
+            "example-usd.org");
+  EXPECT_EQ(decide::ImitatedDomain("exampleusd.org", internal, 2),
+            "example-usd.org");
+  // Not look-alikes: the District itself, its subdomains, strangers.
+  EXPECT_EQ(decide::ImitatedDomain("example-usd.org", internal, 2), "");
+  EXPECT_EQ(decide::ImitatedDomain("lincoln.example-usd.org", internal, 2),
+            "");
+  EXPECT_EQ(decide::ImitatedDomain("gmail.com", internal, 2), "");
+  EXPECT_EQ(decide::ImitatedDomain("example.org", internal, 2), "");
+  EXPECT_EQ(decide::ImitatedDomain("examp1e-usd.org", internal, 0), "");
+}
+
+TEST(Domains, EditDistanceCountsASwapAsOne) {
+  EXPECT_EQ(decide::EditDistance("abcd", "abdc", 3), 1u);
+  EXPECT_EQ(decide::EditDistance("kitten", "sitting", 5), 3u);
+  EXPECT_EQ(decide::EditDistance("a", "abcdef", 2), 3u);  // stops past limit
+  EXPECT_TRUE(decide::AddressMatches("Ann@Records.Example-USD.org",
+                                     "*@example-usd.org"));
+  EXPECT_FALSE(decide::AddressMatches("ann@evil-example-usd.org",
+                                      "*@example-usd.org"));
+}
+
+// A pack copied to a temporary folder with `edit` applied to mail.toml.
+class PackVariant : public testing::TempDirTest {
+ protected:
+  std::unique_ptr<engine::Engine> Load(const std::string& from,
+                                       const std::string& to) {
+    fs::copy(testing::PackDir(), dir_ / "pack", fs::copy_options::recursive);
+    std::string mail = testing::ReadAll((dir_ / "pack/mail.toml").string());
+    size_t at = mail.find(from);
+    EXPECT_NE(at, std::string::npos);
+    mail.replace(at, from.size(), to);
+    Write("pack/mail.toml", mail);
+    auto e = engine::Engine::Create(
+        {(dir_ / "pack").string(), "", (dir_ / "cache").string(), false});
+    EXPECT_TRUE(e.ok()) << e.status().message();
+    return std::move(e).value();
+  }
+};
+
+TEST_F(PackVariant, WarnOnlyModeSaysWhatWouldHaveHappened) {
+  auto eng = Load("enforce = true", "enforce = false");
+  auto scratch = eng->NewScratch();
+  std::string bytes = testing::ReadAll(testing::SourceDir() +
+                                       "/tests/golden/verdicts/ssn-outside.eml");
+  auto v = decide::DecideMessage(*eng, {"mail", "a@example-usd.org",
+                                        {"friend@gmail.com"}, "", "local", 0},
+                                 bytes, *scratch, nullptr);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->action, Action::kWarn);
+  EXPECT_EQ(v->decided, Action::kReject);
+  EXPECT_FALSE(v->enforced);
+  auto j = decide::ToJson(*v);
+  EXPECT_EQ(j["would"], "reject");
+}
+
+TEST_F(PackVariant, AWrongMailLineIsNamedWithItsFile) {
+  fs::copy(testing::PackDir(), dir_ / "pack", fs::copy_options::recursive);
+  std::string mail = testing::ReadAll((dir_ / "pack/mail.toml").string());
+  mail += "\n[[mail.vendor]]\ndomain = \"x.example\"\ncategories = [\"nope\"]\n";
+  Write("pack/mail.toml", mail);
+  auto lr = policy::LoadPack((dir_ / "pack").string(), {});
+  ASSERT_FALSE(lr.ok());
+  std::string all;
+  for (const auto& e : lr.errors) all += e.ToString() + "\n";
+  EXPECT_NE(all.find("mail.toml"), std::string::npos) << all;
+  EXPECT_NE(all.find("unknown category 'nope'"), std::string::npos) << all;
+}
+
+// C.19: the third conduct finding from one sender to one recipient within
+// the window opens an incident.
+class CountingHistory : public decide::History {
+ public:
+  uint32_t n = 0;
+  uint32_t RecentConduct(const std::string&, const std::string&,
+                         uint32_t) const override {
+    return n;
+  }
+};
+
+TEST(Escalation, RepeatedHarassmentToOneRecipientOpensAnIncident) {
+  const engine::Engine& eng = testing::BundledEngine();
+  auto scratch = eng.NewScratch();
+  std::string bytes = testing::ReadAll(testing::SourceDir() +
+                                       "/tests/golden/verdicts/profanity.eml");
+  decide::Envelope env{"mail", "a@example-usd.org", {"b@example-usd.org"}};
+  CountingHistory h;
+  h.n = 1;
+  auto first = decide::DecideMessage(eng, env, bytes, *scratch, &h);
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(first->incident_recipients.empty());
+  h.n = 2;
+  auto third = decide::DecideMessage(eng, env, bytes, *scratch, &h);
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->incident_recipients,
+            std::vector<std::string>{"b@example-usd.org"});
+  EXPECT_TRUE(Has(third->clauses, "C.19"));
+}
+
+}  // namespace
+}  // namespace steward
