@@ -11,9 +11,10 @@ want=(cmake make g++ pkg-config
       cracklib-runtime libxlsxwriter-dev libcpp-httplib-dev libmilter-dev
       libkainjow-mustache-dev)
 case "${1:-build}" in
-  test) want+=(clang-14 libclang-rt-14-dev postgresql slapd ldap-utils chromium) ;;
+  test) want+=(clang-14 libclang-rt-14-dev postgresql slapd ldap-utils chromium
+              postfix swaks python3) ;;
   bench) want+=(clang-14 ripgrep yara clamav libbenchmark-dev python3 poppler-utils
-               wrk bc postgresql) ;;
+               wrk bc postgresql postfix swaks rspamd) ;;
 esac
 # The browser test and htmx come from npm.
 if [ "${1:-build}" = test ] && ! command -v npm >/dev/null; then want+=(nodejs npm); fi
@@ -25,6 +26,10 @@ done
 echo "deps: installing ${missing[*]}" >&2
 sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
+# Postfix asks what kind of mail system this is: a local one. The tests run
+# their own instances (scripts/postfix.sh); the system's is stopped below.
+echo "postfix postfix/main_mailer_type select Local only" | $sudo debconf-set-selections
+echo "postfix postfix/mailname string localhost" | $sudo debconf-set-selections
 # Refresh the package lists only when they are missing or a week old.
 if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -7 2>/dev/null | head -1)" ]; then
   $sudo apt-get update -qq
@@ -34,3 +39,11 @@ if ! $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# Services the packages start on install are not wanted: tests and
+# benchmarks start their own, on their own ports.
+for svc in postfix rspamd; do
+  case " ${missing[*]} " in
+    *" $svc "*) $sudo systemctl disable --now "$svc" >/dev/null 2>&1 ||
+                  $sudo service "$svc" stop >/dev/null 2>&1 || true ;;
+  esac
+done

@@ -80,6 +80,7 @@ mynetworks = 127.0.0.0/8
 smtpd_relay_restrictions = permit_mynetworks, reject
 smtpd_recipient_restrictions = permit_mynetworks, reject
 smtpd_peername_lookup = no
+smtpd_authorized_xclient_hosts = 127.0.0.0/8
 smtp_dns_support_level = disabled
 alias_maps =
 alias_database =

@@ -20,7 +20,7 @@ STEWARD_TEST_LDAP_URL=$("$root/scripts/slapd.sh" start "$run/slapd" "$ldap_port"
 STEWARD_TEST_LDAP_PW=$(cat "$run/slapd/admin.pw")
 export STEWARD_TEST_PG_URL STEWARD_TEST_LDAP_URL STEWARD_TEST_LDAP_PW
 # Here the servers exist: a test that cannot reach one fails, not skips.
-export STEWARD_REQUIRE_PG=1 STEWARD_REQUIRE_LDAP=1
+export STEWARD_REQUIRE_PG=1 STEWARD_REQUIRE_LDAP=1 STEWARD_REQUIRE_POSTFIX=1
 echo "test servers: $STEWARD_TEST_PG_URL, $STEWARD_TEST_LDAP_URL"
 (cd "$build" && ctest --output-on-failure -j "$jobs")
 cmake -S "$root" -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DSTEWARD_SANITIZE=ON >/dev/null

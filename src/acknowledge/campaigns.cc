@@ -1,7 +1,5 @@
 #include "acknowledge/campaigns.h"
 
-#include "core/csv.h"
-
 #include <fmt/format.h>
 
 #include <ctime>
@@ -9,6 +7,7 @@
 #include <optional>
 
 #include "audit/chain.h"
+#include "core/csv.h"
 #include "core/process.h"
 #include "core/text.h"
 
@@ -104,7 +103,6 @@ Version VersionFrom(const store::Row& r, size_t at = 0) {
   v.uploaded_by = r.Text(at + 7);
   return v;
 }
-
 
 }  // namespace
 

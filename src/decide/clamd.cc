@@ -33,7 +33,7 @@ core::Status Connect(const std::string& spec, int timeout, Fd& s) {
     setsockopt(s.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     if (connect(s.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
       return core::Status::Io("cannot reach clamd at " + spec + ": " +
-                                   std::strerror(errno));
+                              std::strerror(errno));
     return core::Status::Ok();
   }
   if (!spec.starts_with("inet:"))
@@ -57,7 +57,7 @@ core::Status Connect(const std::string& spec, int timeout, Fd& s) {
   freeaddrinfo(res);
   if (rc != 0)
     return core::Status::Io("cannot reach clamd at " + spec + ": " +
-                                 std::strerror(errno));
+                            std::strerror(errno));
   return core::Status::Ok();
 }
 

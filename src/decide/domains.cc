@@ -106,8 +106,8 @@ std::string ImitatedDomain(std::string_view domain,
     if (domain.starts_with(d + ".") || domain.starts_with(d + "-")) return d;
     if (Skeleton(domain) == Skeleton(d)) return d;
     // Short names collide by chance: allow one edit below 8 characters.
-    uint32_t limit = d.size() < 8 ? std::min<uint32_t>(max_distance, 1)
-                                  : max_distance;
+    uint32_t limit =
+        d.size() < 8 ? std::min<uint32_t>(max_distance, 1) : max_distance;
     if (EditDistance(domain, d, limit) <= limit) return d;
     // A look-alike of the name under another TLD (exarnple-usd.com).
     if (EditDistance(Skeleton(WithoutTld(domain)), Skeleton(WithoutTld(d)),

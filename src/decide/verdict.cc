@@ -118,8 +118,7 @@ void AddEnvelopeFindings(const policy::PolicyPack& pack, const Envelope& env,
 
 Verdict Decide(const policy::PolicyPack& pack, const Envelope& env,
                const extract::MessageFacts& facts,
-               std::vector<inspect::Finding> findings,
-               const History* history) {
+               std::vector<inspect::Finding> findings, const History* history) {
   const policy::MailPolicy& mail = pack.mail;
   Verdict v;
   v.policy_version = pack.version;
@@ -191,11 +190,11 @@ Verdict Decide(const policy::PolicyPack& pack, const Envelope& env,
     }
     if (categories.empty()) continue;
     const std::string& d = rule.destination;
-    bool applies =
-        d == "any" || (d == "internal" && v.destination == "internal") ||
-        (d == "external" && !v.external.empty()) ||
-        (d == "mixed" && v.destination == "mixed") ||
-        (d == "lookalike" && !v.lookalikes.empty());
+    bool applies = d == "any" ||
+                   (d == "internal" && v.destination == "internal") ||
+                   (d == "external" && !v.external.empty()) ||
+                   (d == "mixed" && v.destination == "mixed") ||
+                   (d == "lookalike" && !v.lookalikes.empty());
     if (!applies) continue;
     RuleHit hit{rule.id, *action, categories, ""};
     // Encryption covers the body only: what was found in the subject, the
@@ -263,10 +262,11 @@ Verdict Decide(const policy::PolicyPack& pack, const Envelope& env,
       v.incident_clauses = mail.escalate_clauses;
       for (const auto& c : mail.escalate_clauses)
         if (cited.insert(c).second) v.clauses.push_back(c);
-      v.notes.push_back("repeated conduct findings to the same recipient "
-                        "within " +
-                        std::to_string(mail.escalate_window_hours) +
-                        " hours: an incident is opened");
+      v.notes.push_back(
+          "repeated conduct findings to the same recipient "
+          "within " +
+          std::to_string(mail.escalate_window_hours) +
+          " hours: an incident is opened");
     }
   }
   v.action = v.decided;
@@ -311,8 +311,8 @@ nlohmann::ordered_json ToJson(const Verdict& v) {
   nlohmann::ordered_json rules = nlohmann::ordered_json::array();
   for (const auto& h : v.rules) {
     nlohmann::ordered_json r = {{"rule", h.rule},
-                        {"action", ActionName(h.action)},
-                        {"categories", h.categories}};
+                                {"action", ActionName(h.action)},
+                                {"categories", h.categories}};
     if (!h.exempted_by.empty()) r["exempted_by"] = h.exempted_by;
     rules.push_back(std::move(r));
   }

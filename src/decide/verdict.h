@@ -76,8 +76,8 @@ class History {
 
 // Makes a finding of an envelope fact ("oversize", "mass-mail", ...); the
 // caller's inspector supplies severity and clauses from the pack.
-using MakeFindingFn = std::function<inspect::Finding(
-    std::string_view category, std::string detail)>;
+using MakeFindingFn = std::function<inspect::Finding(std::string_view category,
+                                                     std::string detail)>;
 
 // Adds the envelope's findings: the size limit (C.21), From addresses the
 // authenticated user may not use (C.10), mass mail (C.12), look-alike

@@ -148,7 +148,8 @@ void ReadFacts(GMimeMessage* m, MessageFacts& f) {
             internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a))));
     }
   }
-  if (const char* s = g_mime_message_get_subject(m)) f.subject = core::ToUtf8(s);
+  if (const char* s = g_mime_message_get_subject(m))
+    f.subject = core::ToUtf8(s);
   if (const char* id = g_mime_message_get_message_id(m)) f.message_id = id;
   GMimeHeaderList* hl = g_mime_object_get_header_list(GMIME_OBJECT(m));
   int n = hl ? g_mime_header_list_get_count(hl) : 0;

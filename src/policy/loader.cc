@@ -385,12 +385,26 @@ void ReadMail(Reader& r, const toml::table& root, PolicyPack& p) {
   const toml::table* t = root["mail"].as_table();
   if (!t) return;
   r.CheckKeys(*t,
-              {"max_message_bytes", "max_recipients", "all_district_lists",
-               "secure_subject_tag", "secure_header", "secure_senders",
-               "lookalike_distance", "vendor", "sender", "enforce",
-               "caution_sender", "notify_sender", "notice_from", "on_failure",
-               "timeout_seconds", "clamd", "escalate_categories",
-               "escalate_count", "escalate_window_hours", "escalate_clauses"},
+              {"max_message_bytes",
+               "max_recipients",
+               "all_district_lists",
+               "secure_subject_tag",
+               "secure_header",
+               "secure_senders",
+               "lookalike_distance",
+               "vendor",
+               "sender",
+               "enforce",
+               "caution_sender",
+               "notify_sender",
+               "notice_from",
+               "on_failure",
+               "timeout_seconds",
+               "clamd",
+               "escalate_categories",
+               "escalate_count",
+               "escalate_window_hours",
+               "escalate_clauses"},
               "[mail]");
   MailPolicy& m = p.mail;
   m.loc = r.Loc(*t);
@@ -596,9 +610,9 @@ void Validate(PolicyPack& p, const LoadOptions& options,
   static const std::set<std::string> kExempt = {"encrypted", "secure-send",
                                                 "approved-vendor"};
   static const std::set<std::string> kRoles = {
-      "",           "employee",          "content-manager", "site-admin",
-      "its-admin",  "records-custodian", "supervisor",      "auditor",
-      "designee"};
+      "",           "employee",  "content-manager",
+      "site-admin", "its-admin", "records-custodian",
+      "supervisor", "auditor",   "designee"};
   seen.clear();
   for (const Rule& u : p.rules) {
     std::string who = "rule '" + u.id + "'";
@@ -630,8 +644,8 @@ void Validate(PolicyPack& p, const LoadOptions& options,
       err(v.loc, "[[mail.vendor]]: '" + v.domain + "' is not a domain");
     for (const auto& c : v.categories)
       if (!p.FindCategory(c))
-        err(v.loc, "[[mail.vendor]] '" + v.domain + "': unknown category '" +
-                       c + "'");
+        err(v.loc,
+            "[[mail.vendor]] '" + v.domain + "': unknown category '" + c + "'");
   }
   for (const auto& c : m.escalate_categories)
     if (!p.FindCategory(c))
@@ -645,8 +659,8 @@ void Validate(PolicyPack& p, const LoadOptions& options,
                    "' is not tempfail, accept or reject");
   if (!m.clamd.empty() && !m.clamd.starts_with("unix:") &&
       !m.clamd.starts_with("inet:"))
-    err(m.loc, "[mail] clamd '" + m.clamd +
-                   "' must be unix:/path or inet:host:port");
+    err(m.loc,
+        "[mail] clamd '" + m.clamd + "' must be unix:/path or inet:host:port");
   if (m.escalate_count == 0)
     err(m.loc, "[mail] escalate_count must be at least 1");
 }
@@ -686,11 +700,11 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
   auto root = ParseToml(main, hash, res.errors);
   if (!root) return res;
   Reader r(main.string(), &res.errors);
-  r.CheckKeys(*root,
-              {"pack", "limits", "bulk_extract", "include", "clause",
-               "category", "detector", "lexicon", "combination", "rule",
-               "mail"},
-              "pack.toml");
+  r.CheckKeys(
+      *root,
+      {"pack", "limits", "bulk_extract", "include", "clause", "category",
+       "detector", "lexicon", "combination", "rule", "mail"},
+      "pack.toml");
   if (const toml::table* t = (*root)["pack"].as_table()) {
     r.CheckKeys(*t, {"name", "district", "version", "internal_domains"},
                 "[pack]");
@@ -713,11 +727,10 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
   for (auto& [name, table] : files) {
     Reader fr(name, &res.errors);
     if (name != main.string())
-      fr.CheckKeys(
-          table,
-          {"clause", "category", "detector", "lexicon", "combination", "rule",
-           "mail"},
-          fs::path(name).filename().string());
+      fr.CheckKeys(table,
+                   {"clause", "category", "detector", "lexicon", "combination",
+                    "rule", "mail"},
+                   fs::path(name).filename().string());
     ReadClauses(fr, table, *pack);
     ReadCategories(fr, table, *pack);
     // A word list's file is found beside the TOML file that names it.

@@ -149,8 +149,8 @@ struct Rule {
 // findings of the categories named here, so rules decide on them like on
 // any other finding; a check whose category the pack lacks is off.
 struct MailPolicy {
-  uint64_t max_message_bytes = 25ull << 20;  // larger: finding "oversize"
-  uint32_t max_recipients = 50;              // more: finding "mass-mail"
+  uint64_t max_message_bytes = 25ull << 20;     // larger: finding "oversize"
+  uint32_t max_recipients = 50;                 // more: finding "mass-mail"
   std::vector<std::string> all_district_lists;  // any of these: "mass-mail"
   // The secure-send marker: a tag in the subject ("[secure]") or a header
   // (name only: any non-empty value counts); who may use it (addresses, or

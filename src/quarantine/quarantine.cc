@@ -85,11 +85,24 @@ core::Result<int64_t> Quarantine::Hold(const Held& h,
   auto sha = blobs_.Put(h.bytes);
   if (!sha.ok()) return sha.status();
   const decide::Verdict& v = h.verdict;
-  std::string verdict_json =
-      decide::ToJson(v).dump(-1, ' ', false,
-                             nlohmann::ordered_json::error_handler_t::replace);
+  std::string verdict_json = decide::ToJson(v).dump(
+      -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  const std::string body = BodyHash(h.bytes);
+  const std::string message_id = h.message_id.substr(0, 998);
   int64_t id = 0;
   auto st = db_.Transact([&](store::Conn& c) -> core::Status {
+    // The same message offered again (the MTA retrying after the door died
+    // between storing it and answering) is the one already held.
+    auto again = c.Query(
+        "SELECT id FROM quarantine WHERE body_sha256 = ? AND sender = ? AND "
+        "message_id = ? AND status = 'held' AND created_at > ? LIMIT 1",
+        {P(body), P(h.envelope.sender), P(message_id),
+         P(store::NowUtc(-86400))});
+    if (!again.ok()) return again.status();
+    if (!again->empty() && !message_id.empty()) {
+      id = again->front().Int(0);
+      return core::Status::Ok();
+    }
     auto rows = c.Query(
         "INSERT INTO quarantine (created_at, status, channel, action, rule, "
         "clauses, release_role, sender, recipients, auth_user, client, "
@@ -99,27 +112,27 @@ core::Result<int64_t> Quarantine::Hold(const Held& h,
          P(std::string(decide::ActionName(v.decided))), P(v.rule),
          P(Join(v.clauses)), P(v.release_role), P(h.envelope.sender),
          P(Join(h.envelope.recipients)), P(h.envelope.auth_user),
-         P(h.envelope.client), P(h.subject.substr(0, 998)),
-         P(h.message_id.substr(0, 998)),
-         P(static_cast<int64_t>(h.bytes.size())), P(*sha),
-         P(BodyHash(h.bytes)), P(verdict_json)});
+         P(h.envelope.client), P(h.subject.substr(0, 998)), P(message_id),
+         P(static_cast<int64_t>(h.bytes.size())), P(*sha), P(body),
+         P(verdict_json)});
     if (!rows.ok()) return rows.status();
     id = rows->at(0).Int(0);
-    return audit::Record(c, actor, "quarantine.hold",
-                         "quarantine/" + std::to_string(id),
-                         {{"action", std::string(decide::ActionName(v.decided))},
-                          {"rule", v.rule},
-                          {"clauses", v.clauses},
-                          {"sender", h.envelope.sender},
-                          {"recipients", h.envelope.recipients},
-                          {"sha256", *sha}});
+    return audit::Record(
+        c, actor, "quarantine.hold", "quarantine/" + std::to_string(id),
+        {{"action", std::string(decide::ActionName(v.decided))},
+         {"rule", v.rule},
+         {"clauses", v.clauses},
+         {"sender", h.envelope.sender},
+         {"recipients", h.envelope.recipients},
+         {"sha256", *sha}});
   });
   if (!st.ok()) return st;
   return id;
 }
 
 core::Result<std::vector<Entry>> Quarantine::List(const Filter& f) const {
-  std::string sql = fmt::format("SELECT {} FROM quarantine WHERE 1 = 1", kColumns);
+  std::string sql =
+      fmt::format("SELECT {} FROM quarantine WHERE 1 = 1", kColumns);
   store::Params params;
   if (!f.status.empty()) {
     sql += " AND status = ?";
@@ -209,8 +222,9 @@ core::Status Quarantine::Delete(int64_t id, const audit::Actor& actor,
     if (rows->empty()) {
       auto e = Get(id);
       if (!e.ok()) return e.status();
-      return core::Status::Invalid(fmt::format(
-          "message {} is {}; only held messages can be deleted", id, e->status));
+      return core::Status::Invalid(
+          fmt::format("message {} is {}; only held messages can be deleted", id,
+                      e->status));
     }
     return audit::Record(c, actor, "quarantine.delete",
                          "quarantine/" + std::to_string(id),
@@ -287,17 +301,18 @@ core::Result<int64_t> Quarantine::OpenIncident(
 }
 
 Reinject SendmailReinject(std::string sendmail) {
-  return [sendmail](std::string_view bytes, const std::string& sender,
-                    const std::vector<std::string>& recipients) -> core::Status {
-    std::vector<std::string> argv = {sendmail, "-G", "-i", "-f",
-                                     sender.empty() ? "<>" : sender, "--"};
+  return [sendmail](
+             std::string_view bytes, const std::string& sender,
+             const std::vector<std::string>& recipients) -> core::Status {
+    std::vector<std::string> argv = {
+        sendmail, "-G", "-i", "-f", sender.empty() ? "<>" : sender, "--"};
     for (const auto& r : recipients) {
       if (r.empty() || r[0] == '-')
         return core::Status::Invalid("refusing recipient '" + r + "'");
       argv.push_back(r);
     }
-    auto run = core::RunProgram(argv, bytes,
-                                {.seconds = 60, .max_output = 1 << 16});
+    auto run =
+        core::RunProgram(argv, bytes, {.seconds = 60, .max_output = 1 << 16});
     if (!run.ok()) return run.status();
     if (run->exit_code != 0)
       return core::Status::Io(fmt::format("{} exited {}: {}", sendmail,

@@ -66,7 +66,9 @@ class Quarantine : public decide::History {
   Quarantine(store::Database& db, store::Blobs blobs)
       : db_(db), blobs_(std::move(blobs)) {}
 
-  // Stores a held message; returns its id.
+  // Stores a held message; returns its id. The same message (body, sender
+  // and Message-ID) offered again within a day while still held returns
+  // the id it already has.
   core::Result<int64_t> Hold(const Held& held, const audit::Actor& actor);
 
   core::Result<std::vector<Entry>> List(const Filter& filter) const;

@@ -1,13 +1,14 @@
 // The quarantine on both stores: what is held is kept whole, listed,
 // released once through the MTA (and recognised when it comes back) or
 // deleted, every step in the audit chain; conduct history for C.19.
+#include "quarantine/quarantine.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "audit/chain.h"
 #include "decide/decider.h"
-#include "quarantine/quarantine.h"
 #include "test_store.h"
 #include "test_util.h"
 
@@ -29,8 +30,12 @@ class QuarantineTest : public StoreTest {
   int64_t HoldOne(const std::string& name = "dob-outside") {
     bytes_ = testing::ReadAll(testing::SourceDir() + "/tests/golden/verdicts/" +
                               name + ".eml");
-    env_ = {"mail", "ateacher@example-usd.org", {"friend@gmail.com"}, "",
-            "127.0.0.1", 0};
+    env_ = {"mail",
+            "ateacher@example-usd.org",
+            {"friend@gmail.com"},
+            "",
+            "127.0.0.1",
+            0};
     auto scratch = testing::BundledEngine().NewScratch();
     auto v = decide::DecideMessage(testing::BundledEngine(), env_, bytes_,
                                    *scratch, nullptr);
@@ -99,12 +104,12 @@ TEST_P(QuarantineTest, ReleaseSendsOnceAndTheDoorLetsItBackOnce) {
   // recognised once, then no more.
   std::string back = "Received: by steward.test (Postfix)\n" + bytes_;
   back.erase(std::remove(back.begin(), back.end(), '\r'), back.end());
-  auto first = q_->TakeReleased(quarantine::BodyHash(back),
-                                "ateacher@example-usd.org");
+  auto first =
+      q_->TakeReleased(quarantine::BodyHash(back), "ateacher@example-usd.org");
   ASSERT_TRUE(first.ok());
   EXPECT_TRUE(*first);
-  auto second = q_->TakeReleased(quarantine::BodyHash(back),
-                                 "ateacher@example-usd.org");
+  auto second =
+      q_->TakeReleased(quarantine::BodyHash(back), "ateacher@example-usd.org");
   ASSERT_TRUE(second.ok());
   EXPECT_FALSE(*second);
 }
@@ -127,8 +132,8 @@ TEST_P(QuarantineTest, AFailedReleaseLeavesTheMessageHeld) {
 
 TEST_P(QuarantineTest, DeleteIsADecisionRecordedNotAnErasure) {
   int64_t id = HoldOne();
-  ASSERT_TRUE(q_->Delete(id, {"cli:its", ""}, "sent to a personal address")
-                  .ok());
+  ASSERT_TRUE(
+      q_->Delete(id, {"cli:its", ""}, "sent to a personal address").ok());
   auto e = q_->Get(id);
   ASSERT_TRUE(e.ok());
   EXPECT_EQ(e->status, "deleted");
@@ -163,9 +168,9 @@ TEST_P(QuarantineTest, ConductIsCountedPerSenderAndRecipientInTheWindow) {
             1u);
   EXPECT_EQ(q_->RecentConduct("x@example-usd.org", "b@example-usd.org", 24),
             0u);
-  auto id = q_->OpenIncident("repeated-conduct", {"C.19"}, "a@example-usd.org",
-                             {{"recipients", {"b@example-usd.org"}}},
-                             {"milter", ""});
+  auto id =
+      q_->OpenIncident("repeated-conduct", {"C.19"}, "a@example-usd.org",
+                       {{"recipients", {"b@example-usd.org"}}}, {"milter", ""});
   ASSERT_TRUE(id.ok());
   auto log = audit::List(*db_, {.action = "incident.open"});
   ASSERT_TRUE(log.ok());

@@ -93,15 +93,14 @@ TEST(Domains, LookalikesOfTheDistrictAreCaught) {
             "example-usd.org");
   EXPECT_EQ(decide::ImitatedDomain("example-usd.com", internal, 2),
             "example-usd.org");
-  EXPECT_EQ(decide::ImitatedDomain("example-usd.org.mail-login.net", internal,
-                                   2),
-            "example-usd.org");
+  EXPECT_EQ(
+      decide::ImitatedDomain("example-usd.org.mail-login.net", internal, 2),
+      "example-usd.org");
   EXPECT_EQ(decide::ImitatedDomain("exampleusd.org", internal, 2),
             "example-usd.org");
   // Not look-alikes: the District itself, its subdomains, strangers.
   EXPECT_EQ(decide::ImitatedDomain("example-usd.org", internal, 2), "");
-  EXPECT_EQ(decide::ImitatedDomain("lincoln.example-usd.org", internal, 2),
-            "");
+  EXPECT_EQ(decide::ImitatedDomain("lincoln.example-usd.org", internal, 2), "");
   EXPECT_EQ(decide::ImitatedDomain("gmail.com", internal, 2), "");
   EXPECT_EQ(decide::ImitatedDomain("example.org", internal, 2), "");
   EXPECT_EQ(decide::ImitatedDomain("examp1e-usd.org", internal, 0), "");
@@ -113,8 +112,8 @@ TEST(Domains, EditDistanceCountsASwapAsOne) {
   EXPECT_EQ(decide::EditDistance("a", "abcdef", 2), 3u);  // stops past limit
   EXPECT_TRUE(decide::AddressMatches("Ann@Records.Example-USD.org",
                                      "*@example-usd.org"));
-  EXPECT_FALSE(decide::AddressMatches("ann@evil-example-usd.org",
-                                      "*@example-usd.org"));
+  EXPECT_FALSE(
+      decide::AddressMatches("ann@evil-example-usd.org", "*@example-usd.org"));
 }
 
 // A pack copied to a temporary folder with `edit` applied to mail.toml.
@@ -138,11 +137,11 @@ class PackVariant : public testing::TempDirTest {
 TEST_F(PackVariant, WarnOnlyModeSaysWhatWouldHaveHappened) {
   auto eng = Load("enforce = true", "enforce = false");
   auto scratch = eng->NewScratch();
-  std::string bytes = testing::ReadAll(testing::SourceDir() +
-                                       "/tests/golden/verdicts/ssn-outside.eml");
-  auto v = decide::DecideMessage(*eng, {"mail", "a@example-usd.org",
-                                        {"friend@gmail.com"}, "", "local", 0},
-                                 bytes, *scratch, nullptr);
+  std::string bytes = testing::ReadAll(
+      testing::SourceDir() + "/tests/golden/verdicts/ssn-outside.eml");
+  auto v = decide::DecideMessage(
+      *eng, {"mail", "a@example-usd.org", {"friend@gmail.com"}, "", "local", 0},
+      bytes, *scratch, nullptr);
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(v->action, Action::kWarn);
   EXPECT_EQ(v->decided, Action::kReject);
@@ -154,7 +153,8 @@ TEST_F(PackVariant, WarnOnlyModeSaysWhatWouldHaveHappened) {
 TEST_F(PackVariant, AWrongMailLineIsNamedWithItsFile) {
   fs::copy(testing::PackDir(), dir_ / "pack", fs::copy_options::recursive);
   std::string mail = testing::ReadAll((dir_ / "pack/mail.toml").string());
-  mail += "\n[[mail.vendor]]\ndomain = \"x.example\"\ncategories = [\"nope\"]\n";
+  mail +=
+      "\n[[mail.vendor]]\ndomain = \"x.example\"\ncategories = [\"nope\"]\n";
   Write("pack/mail.toml", mail);
   auto lr = policy::LoadPack((dir_ / "pack").string(), {});
   ASSERT_FALSE(lr.ok());

@@ -32,8 +32,7 @@ constexpr size_t kMaxRead = 512u << 20;
 
 int RunVerdict(const VerdictArgs& a) {
   if (a.channel != "mail") {
-    fmt::print(stderr,
-               "steward verdict: channel '{}' has no door yet (mail)\n",
+    fmt::print(stderr, "steward verdict: channel '{}' has no door yet (mail)\n",
                a.channel);
     return 2;
   }
@@ -48,7 +47,8 @@ int RunVerdict(const VerdictArgs& a) {
     }
     bytes = std::move(r).value();
   }
-  auto eng = engine::Engine::Create({a.policy, a.roster, a.cache, a.show_values});
+  auto eng =
+      engine::Engine::Create({a.policy, a.roster, a.cache, a.show_values});
   if (!eng.ok()) {
     fmt::print(stderr, "steward verdict: {}\n", eng.status().message());
     return 2;
@@ -70,8 +70,9 @@ int RunVerdict(const VerdictArgs& a) {
     fmt::print(stderr, "steward verdict: {}\n", v.status().message());
     return 2;
   }
-  std::cout << decide::ToJson(*v).dump(2, ' ', false,
-                                       nlohmann::ordered_json::error_handler_t::replace)
+  std::cout << decide::ToJson(*v).dump(
+                   2, ' ', false,
+                   nlohmann::ordered_json::error_handler_t::replace)
             << "\n";
   return v->action <= decide::Action::kWarn ? 0 : 1;
 }
@@ -91,7 +92,8 @@ int RunMilter(MilterArgs& a) {
   auto db = a.store.Open(true, 16);
   if (!db.ok()) return Fail("milter", db.status());
   a.options.blobs_dir = a.store.data + "/blobs";
-  a.options.socket_mode = static_cast<int>(std::strtol(a.socket_mode.c_str(), nullptr, 8));
+  a.options.socket_mode =
+      static_cast<int>(std::strtol(a.socket_mode.c_str(), nullptr, 8));
   return milter::Run(a.options, *db);
 }
 
@@ -138,18 +140,24 @@ int QuarantineList(const QuarantineArgs& a) {
     std::cout << "id,created_at,status,action,rule,clauses,sender,recipients,"
                  "subject,size\n";
     for (const auto& e : *list) {
-      std::vector<std::string> cells = {std::to_string(e.id), e.created_at,
-                                        e.status, e.action, e.rule,
-                                        fmt::format("{}", fmt::join(e.clauses, " ")),
-                                        e.sender,
-                                        fmt::format("{}", fmt::join(e.recipients, " ")),
-                                        e.subject, std::to_string(e.size)};
+      std::vector<std::string> cells = {
+          std::to_string(e.id),
+          e.created_at,
+          e.status,
+          e.action,
+          e.rule,
+          fmt::format("{}", fmt::join(e.clauses, " ")),
+          e.sender,
+          fmt::format("{}", fmt::join(e.recipients, " ")),
+          e.subject,
+          std::to_string(e.size)};
       std::cout << core::CsvRow(cells) << "\n";
     }
     return 0;
   }
   if (list->empty()) {
-    fmt::print("No {} messages.\n", a.status == "all" ? "quarantined" : a.status);
+    fmt::print("No {} messages.\n",
+               a.status == "all" ? "quarantined" : a.status);
     return 0;
   }
   for (const auto& e : *list)
@@ -223,8 +231,7 @@ void RegisterMail(CLI::App& app, std::function<int()>& run) {
   CLI::App* mc = app.add_subcommand(
       "milter", "Run the mail door: a milter for Postfix or Sendmail");
   m->store.Add(mc);
-  mc->add_option("--listen", m->options.listen,
-                 "unix:PATH or inet:HOST:PORT")
+  mc->add_option("--listen", m->options.listen, "unix:PATH or inet:HOST:PORT")
       ->required();
   mc->add_option("--policy", m->options.engine.policy,
                  "Policy pack folder (default: the bundled pack)");
@@ -249,8 +256,8 @@ void RegisterMail(CLI::App& app, std::function<int()>& run) {
   mc->callback([m, &run] { run = [m] { return RunMilter(*m); }; });
 
   auto q = std::make_shared<QuarantineArgs>();
-  CLI::App* qc = app.add_subcommand(
-      "quarantine", "List, show, release or delete held mail");
+  CLI::App* qc = app.add_subcommand("quarantine",
+                                    "List, show, release or delete held mail");
   qc->require_subcommand(1);
   CLI::App* list = qc->add_subcommand("list", "Held messages, newest first");
   q->store.Add(list);
@@ -280,7 +287,8 @@ void RegisterMail(CLI::App& app, std::function<int()>& run) {
       "delete", "Decide a held message is not delivered (kept for the record)");
   q->store.Add(del);
   del->add_option("id", q->id, "Quarantine id")->required();
-  del->add_option("--reason", q->reason, "Why, for the audit chain")->required();
+  del->add_option("--reason", q->reason, "Why, for the audit chain")
+      ->required();
   del->callback([q, &run] { run = [q] { return QuarantineDelete(*q); }; });
 }
 

@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
-
-#include "decide/verdict.h"
 #include <set>
 #include <vector>
+
+#include "decide/verdict.h"
 
 namespace steward::cli {
 

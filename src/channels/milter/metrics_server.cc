@@ -13,15 +13,14 @@ core::Status MetricsServer::Start(const std::string& listen,
                                   std::function<void()> on_thread_start) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos)
-    return core::Status::Invalid("--metrics '" + listen +
-                                 "' is not HOST:PORT");
+    return core::Status::Invalid("--metrics '" + listen + "' is not HOST:PORT");
   std::string host = listen.substr(0, colon);
   int port = std::atoi(listen.c_str() + colon + 1);
   server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
-  server_->Get("/metrics", [render](const httplib::Request&,
-                                    httplib::Response& res) {
-    res.set_content(render(), "text/plain; version=0.0.4");
-  });
+  server_->Get("/metrics",
+               [render](const httplib::Request&, httplib::Response& res) {
+                 res.set_content(render(), "text/plain; version=0.0.4");
+               });
   if (!server_->bind_to_port(host, port))
     return core::Status::Io("cannot listen on " + listen + " for metrics");
   thread_ = std::thread([this, on_thread_start] {

@@ -1,5 +1,6 @@
 #include "channels/milter/milter.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <grp.h>
 #include <libmilter/mfapi.h>
@@ -11,7 +12,6 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <fcntl.h>
 #include <cstring>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -32,8 +32,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Verdict time buckets for the histogram, in seconds.
-constexpr double kBuckets[] = {0.001, 0.002, 0.005, 0.01, 0.02,
-                               0.05,  0.1,   0.25,  0.5,  1,    5};
+constexpr double kBuckets[] = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05,
+                               0.1,   0.25,  0.5,   1,    5};
 constexpr size_t kNumBuckets = std::size(kBuckets);
 
 struct Metrics {
@@ -116,8 +116,8 @@ std::mutex g_log_mu;
 void Log(nlohmann::ordered_json j) {
   nlohmann::ordered_json line = {{"time", store::NowUtc()}};
   line.update(j);
-  std::string s =
-      line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  std::string s = line.dump(-1, ' ', false,
+                            nlohmann::ordered_json::error_handler_t::replace);
   std::lock_guard lock(g_log_mu);
   std::fprintf(stderr, "%s\n", s.c_str());
   std::fflush(stderr);
@@ -142,8 +142,8 @@ struct Session {
   void Append(std::string_view data) {
     size += data.size();
     if (bytes.size() < keep)
-      bytes.append(data.substr(0, std::min<uint64_t>(data.size(),
-                                                     keep - bytes.size())));
+      bytes.append(
+          data.substr(0, std::min<uint64_t>(data.size(), keep - bytes.size())));
   }
 };
 
@@ -279,19 +279,21 @@ sfsistat Decide(SMFICTX* ctx, Session& s) {
 
   // A message released from quarantine, coming back through the door.
   if (srv.quarantine) {
-    auto taken = srv.quarantine->TakeReleased(
-        quarantine::BodyHash(s.bytes), core::AsciiLower(s.sender));
+    auto taken = srv.quarantine->TakeReleased(quarantine::BodyHash(s.bytes),
+                                              core::AsciiLower(s.sender));
     if (!taken.ok()) return Failure(ctx, taken.status().message());
     if (*taken) {
       ++srv.metrics.released;
-      Log({{"event", "released"}, {"queue_id", queue_id}, {"sender", s.sender}});
+      Log({{"event", "released"},
+           {"queue_id", queue_id},
+           {"sender", s.sender}});
       return SMFIS_ACCEPT;
     }
   }
 
   auto scratch = srv.scratch.Take(*eng, gen);
-  auto verdict = decide::DecideMessage(*eng, env, s.bytes, *scratch,
-                                       srv.quarantine.get());
+  auto verdict =
+      decide::DecideMessage(*eng, env, s.bytes, *scratch, srv.quarantine.get());
   srv.scratch.Give(std::move(scratch), gen);
   if (!verdict.ok()) return Failure(ctx, verdict.status().message());
   decide::Verdict& v = *verdict;
@@ -385,8 +387,8 @@ sfsistat OnConnect(SMFICTX* ctx, char* host, _SOCK_ADDR* addr) {
     s->keep = 64ull << 20;
     uint64_t gen = 0;
     if (auto e = g_server->Current(&gen))
-      s->keep = std::min<uint64_t>(s->keep, e->pack().mail.max_message_bytes +
-                                                (1u << 20));
+      s->keep = std::min<uint64_t>(
+          s->keep, e->pack().mail.max_message_bytes + (1u << 20));
     s->client = host && *host ? host : "local";
     smfi_setpriv(ctx, s);
     ++g_server->metrics.connections;
@@ -512,15 +514,16 @@ std::string RenderMetrics(Server& srv) {
       "steward_milter_reloads_total{{result=\"failed\"}} {}\n",
       m.reloads.load(), m.reload_failures.load());
   out += Metric("steward_milter_connections", "Open MTA connections", "gauge");
-  out += fmt::format("steward_milter_connections {}\n",
-                     m.open_connections.load());
+  out +=
+      fmt::format("steward_milter_connections {}\n", m.open_connections.load());
   out += Metric("steward_milter_verdict_seconds",
                 "Time from end of message to verdict", "histogram");
   uint64_t cum = 0;
   for (size_t i = 0; i < kNumBuckets; ++i) {
     cum += m.buckets[i].load();
-    out += fmt::format("steward_milter_verdict_seconds_bucket{{le=\"{}\"}} {}\n",
-                       kBuckets[i], cum);
+    out +=
+        fmt::format("steward_milter_verdict_seconds_bucket{{le=\"{}\"}} {}\n",
+                    kBuckets[i], cum);
   }
   cum += m.buckets[kNumBuckets].load();
   out += fmt::format(
@@ -621,16 +624,16 @@ int Run(const Options& options, std::shared_ptr<store::Database> db) {
   for (int sig : {SIGHUP, SIGTERM, SIGINT}) sigaction(sig, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  srv.notifier = std::make_unique<Notifier>(options.sendmail, [] {
-    BlockStopSignals();
-  });
+  srv.notifier =
+      std::make_unique<Notifier>(options.sendmail, [] { BlockStopSignals(); });
 
   std::unique_ptr<std::thread> metrics_thread;
   std::unique_ptr<MetricsServer> metrics;
   if (!options.metrics.empty()) {
     metrics = std::make_unique<MetricsServer>();
-    auto st = metrics->Start(options.metrics, [] { return RenderMetrics(*g_server); },
-                             [] { BlockStopSignals(); });
+    auto st = metrics->Start(
+        options.metrics, [] { return RenderMetrics(*g_server); },
+        [] { BlockStopSignals(); });
     if (!st.ok()) {
       Log({{"event", "error"}, {"error", st.message()}});
       return 2;
@@ -671,8 +674,8 @@ int Run(const Options& options, std::shared_ptr<store::Database> db) {
       if (group* g = getgrnam(options.socket_group.c_str()))
         if (chown(path.c_str(), static_cast<uid_t>(-1), g->gr_gid) != 0)
           Log({{"event", "warning"},
-               {"error", "cannot give " + path + " to group " +
-                             options.socket_group}});
+               {"error",
+                "cannot give " + path + " to group " + options.socket_group}});
     }
   }
   {

@@ -26,10 +26,10 @@ namespace steward::milter {
 struct Options {
   std::string listen;  // unix:PATH or inet:HOST:PORT
   engine::Options engine;
-  std::string blobs_dir;  // quarantined messages' bytes
+  std::string blobs_dir;                        // quarantined messages' bytes
   std::string sendmail = "/usr/sbin/sendmail";  // for notices
-  std::string metrics;    // HOST:PORT for GET /metrics; "" : none
-  int socket_mode = 0660;  // of a unix socket
+  std::string metrics;       // HOST:PORT for GET /metrics; "" : none
+  int socket_mode = 0660;    // of a unix socket
   std::string socket_group;  // of a unix socket; "" : unchanged
   int mta_timeout = 300;     // seconds of silence from the MTA
   bool quiet = false;        // no per-message log lines

@@ -12,9 +12,9 @@ namespace {
 
 std::string NoticeFrom(const policy::PolicyPack& pack) {
   if (!pack.mail.notice_from.empty()) return pack.mail.notice_from;
-  return "postmaster@" +
-         (pack.internal_domains.empty() ? std::string("localhost")
-                                        : pack.internal_domains.front());
+  return "postmaster@" + (pack.internal_domains.empty()
+                              ? std::string("localhost")
+                              : pack.internal_domains.front());
 }
 
 // Header-safe: one line, printable ASCII (subjects may be anything).
@@ -22,8 +22,10 @@ std::string OneLine(std::string_view s, size_t max) {
   std::string out;
   for (unsigned char c : s) {
     if (out.size() >= max) break;
-    if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
-    else if (c == '\t' || c == '\n' || c == '\r') out += ' ';
+    if (c >= 0x20 && c < 0x7f)
+      out += static_cast<char>(c);
+    else if (c == '\t' || c == '\n' || c == '\r')
+      out += ' ';
   }
   return out;
 }
@@ -39,8 +41,9 @@ std::string Found(const policy::PolicyPack& pack, const decide::Verdict& v,
                   std::string* advice) {
   std::vector<std::pair<std::string, int>> counts;
   for (const auto& f : v.findings) {
-    auto it = std::find_if(counts.begin(), counts.end(),
-                           [&](const auto& p) { return p.first == f.category; });
+    auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& p) {
+      return p.first == f.category;
+    });
     if (it == counts.end())
       counts.emplace_back(f.category, 1);
     else
@@ -50,8 +53,7 @@ std::string Found(const policy::PolicyPack& pack, const decide::Verdict& v,
   for (const auto& [id, n] : counts) {
     const policy::Category* c = pack.FindCategory(id);
     out += fmt::format("  - {} ({})\n", c ? c->title : id, n);
-    if (c && !c->advice.empty() &&
-        advice->find(c->advice) == std::string::npos)
+    if (c && !c->advice.empty() && advice->find(c->advice) == std::string::npos)
       *advice += "  - " + c->advice + "\n";
   }
   return out;
@@ -79,13 +81,12 @@ std::string ClauseLine(const policy::PolicyPack& pack,
 }  // namespace
 
 std::string CautionText(const policy::PolicyPack& pack,
-                        const decide::Envelope& env,
-                        const decide::Verdict& v) {
+                        const decide::Envelope& env, const decide::Verdict& v) {
   std::string advice;
   std::string found = Found(pack, v, &advice);
-  return Headers(pack, env,
-                 "Caution about your message \"" + OneLine(v.subject, 80) +
-                     "\"") +
+  return Headers(
+             pack, env,
+             "Caution about your message \"" + OneLine(v.subject, 80) + "\"") +
          fmt::format(
              "Your message \"{}\" to {} was delivered.\n\n{}\n\nWhat was "
              "found (the values are not repeated here):\n{}\nWhat to do:\n{}\n"
@@ -138,9 +139,8 @@ void Notifier::Caution(const policy::PolicyPack& pack,
   Enqueue(CautionText(pack, env, v), NoticeFrom(pack));
 }
 
-void Notifier::Held(const policy::PolicyPack& pack,
-                    const decide::Envelope& env, const decide::Verdict& v,
-                    int64_t quarantine_id) {
+void Notifier::Held(const policy::PolicyPack& pack, const decide::Envelope& env,
+                    const decide::Verdict& v, int64_t quarantine_id) {
   Enqueue(HeldText(pack, env, v, quarantine_id), NoticeFrom(pack));
 }
 
@@ -168,9 +168,9 @@ void Notifier::Loop() {
       item = std::move(queue_.front());
       queue_.pop_front();
     }
-    auto run = core::RunProgram({sendmail_, "-t", "-oi", "-f", item.second},
-                                item.first,
-                                {.seconds = 30, .max_output = 1 << 16});
+    auto run =
+        core::RunProgram({sendmail_, "-t", "-oi", "-f", item.second},
+                         item.first, {.seconds = 30, .max_output = 1 << 16});
     if (!run.ok() || run->exit_code != 0)
       std::fprintf(stderr, "{\"event\":\"notice-failed\",\"error\":\"%s\"}\n",
                    run.ok() ? "sendmail exited non-zero" : "sendmail failed");

@@ -1,0 +1,283 @@
+#!/usr/bin/env bash
+# The mail door against a real Postfix (scripts/postfix.sh: private config,
+# loopback, smtp-sink). Sends the golden cases with swaks and checks each is
+# delivered, rejected with its words, or quarantined; releases one; reloads
+# the policy mid-session; sends the hostile corpora; then 5,000 mixed
+# messages over 20 sessions with the milter killed and restarted midway, and
+# accounts for every message.
+#
+# Needs root, Postfix, swaks and python3; exits 77 (skipped) without them
+# unless STEWARD_REQUIRE_POSTFIX=1. LOAD_MESSAGES and LOAD_SESSIONS resize
+# the load.
+set -uo pipefail
+
+src=$(cd "$(dirname "$0")/../.." && pwd)
+bin=${STEWARD_BIN:-$src/build/steward}
+load_messages=${LOAD_MESSAGES:-5000}
+load_sessions=${LOAD_SESSIONS:-20}
+
+skip() {
+  if [ "${STEWARD_REQUIRE_POSTFIX:-0}" = 1 ]; then
+    echo "FAIL: $1 (STEWARD_REQUIRE_POSTFIX=1)"
+    exit 1
+  fi
+  echo "skipped: $1"
+  exit 77
+}
+[ "$(id -u)" = 0 ] || skip "Postfix tests need root"
+for p in postfix smtp-sink swaks python3; do
+  command -v "$p" >/dev/null || skip "$p is not installed"
+done
+
+work=$(mktemp -d /tmp/steward-mail.XXXXXX)
+chmod 755 "$work"
+mkdir -p "$work/milter"
+chmod 777 "$work/milter"
+failures=0
+checks=0
+pass() { checks=$((checks + 1)); }
+fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $*"; }
+check() { if eval "$1"; then pass; else fail "$2"; fi; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+smtp_port=$(free_port)
+sink_port=$(free_port)
+metrics_port=$(free_port)
+sock="$work/milter/steward.sock"
+
+cp -r "$src/policy" "$work/pack"
+printf '#!/bin/sh\nexec %q sendmail %q "$@"\n' "$src/scripts/postfix.sh" "$work/pf" >"$work/sendmail"
+chmod +x "$work/sendmail"
+
+milter_pid=""
+start_milter() {
+  rm -f "$sock"
+  "$bin" milter --data "$work/data" --listen "unix:$sock" --socket-mode 0666 \
+    --metrics "127.0.0.1:$metrics_port" --sendmail "$work/sendmail" \
+    --policy "$work/pack" --cache "$work/cache" >>"$work/milter.log" 2>&1 &
+  milter_pid=$!
+  for _ in $(seq 300); do
+    [ -S "$sock" ] && return 0
+    kill -0 "$milter_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "the milter did not start:"; tail -5 "$work/milter.log"
+  return 1
+}
+
+cleanup() {
+  [ -n "$milter_pid" ] && kill "$milter_pid" 2>/dev/null
+  "$src/scripts/postfix.sh" stop "$work/pf"
+  if [ "$failures" = 0 ] && [ -z "${KEEP:-}" ]; then rm -rf "$work"; else echo "kept: $work"; fi
+}
+trap cleanup EXIT
+
+start_milter || exit 1
+"$src/scripts/postfix.sh" start "$work/pf" "$smtp_port" "$sink_port" "unix:$sock" || exit 1
+
+sink_has() { grep -rlaF -- "$1" "$work/pf/sink" 2>/dev/null | head -1; }
+wait_sink() {  # wait_sink TEXT [seconds]: 0 when some sink file has TEXT
+  for _ in $(seq $((${2:-15} * 10))); do
+    [ -n "$(sink_has "$1")" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+quarantine_json() { "$bin" quarantine list --data "$work/data" --status all --limit 1000000 --format json; }
+metric() { python3 - "$metrics_port" "$1" <<'PY'
+import sys, urllib.request
+text = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1]).read().decode()
+total = 0.0
+for line in text.splitlines():
+    if line.startswith(sys.argv[2] + " ") or line.startswith(sys.argv[2] + "{"):
+        total += float(line.rsplit(" ", 1)[1])
+print(int(total))
+PY
+}
+
+# 1. The golden cases, each with its envelope.
+echo "== golden cases through Postfix"
+declare -A expect_action
+for case in "$src"/tests/golden/verdicts/*.verdict; do
+  name=$(basename "$case" .verdict)
+  eval "$(python3 - "$case" <<'PY'
+import json, shlex, sys
+c = json.load(open(sys.argv[1]))
+print("smtp=%s" % ("1" if c.get("smtp", True) else "0"))
+print("from=%s" % shlex.quote(c["from"]))
+print("to=%s" % shlex.quote(",".join(c["to"])))
+print("auth=%s" % shlex.quote(c.get("auth_user", "")))
+print("action=%s" % c["expect"]["action"])
+print("clause=%s" % shlex.quote((c["expect"].get("clauses") or [""])[0]))
+PY
+)"
+  [ "$smtp" = 1 ] || continue
+  expect_action[$name]=$action
+  args=(--server "127.0.0.1:$smtp_port" --from "$from" --to "$to" --data "$src/tests/golden/verdicts/$name.eml")
+  [ -n "$auth" ] && args+=(--xclient-login "$auth")
+  out=$(swaks "${args[@]}" 2>&1)
+  case "$action" in
+    reject)
+      check '[[ "$out" == *"550 5.7.1"* ]]' "$name: expected 550 5.7.1, got: $(echo "$out" | grep -E '^<' | tail -2)"
+      [ -n "$clause" ] && check '[[ "$out" == *"$clause"* ]]' "$name: the reply does not cite $clause"
+      ;;
+    *)
+      check '[[ "$out" == *"250 2.0.0 Ok: queued"* ]]' "$name: expected 250 queued, got: $(echo "$out" | grep -E '^<' | tail -2)"
+      ;;
+  esac
+done
+for name in "${!expect_action[@]}"; do
+  id="<$name@golden.example-usd.org>"
+  bare="$name@golden.example-usd.org"
+  case "${expect_action[$name]}" in
+    allow)
+      check 'wait_sink "$id"' "$name: not delivered" ;;
+    warn)
+      if wait_sink "$id"; then
+        f=$(sink_has "$id")
+        check 'grep -qa "X-Steward-Verdict: warn" "$f"' "$name: delivered without X-Steward-Verdict: warn"
+      else
+        fail "$name: not delivered"
+      fi ;;
+    hold | quarantine)
+      check 'quarantine_json | grep -F "\"message_id\": \"$bare\"" >/dev/null' "$name: not in the quarantine" ;;
+  esac
+done
+sleep 1
+for name in "${!expect_action[@]}"; do
+  case "${expect_action[$name]}" in
+    hold | quarantine | reject)
+      check '[ -z "$(sink_has "<$name@golden.example-usd.org>")" ]' "$name: ${expect_action[$name]} but delivered" ;;
+  esac
+done
+check 'wait_sink "Held: your message \"dob-outside\""' "no held notice reached the sender of dob-outside"
+check 'wait_sink "Caution about your message \"ssn-inside\""' "no caution reached the sender of ssn-inside"
+
+# 2. Release: delivered unchanged, once, and audited.
+echo "== release"
+qid=$(quarantine_json | python3 -c 'import json,sys; print([e["id"] for e in json.load(sys.stdin) if e["message_id"]=="dob-outside@golden.example-usd.org"][0])')
+check '"$bin" quarantine release "$qid" --data "$work/data" --sendmail "$work/sendmail" >/dev/null' "release of $qid failed"
+check 'wait_sink "<dob-outside@golden.example-usd.org>"' "the released message was not delivered"
+check '"$bin" quarantine release "$qid" --data "$work/data" --sendmail "$work/sendmail" 2>/dev/null; [ $? -ne 0 ]' "a second release was not refused"
+check '"$bin" audit verify --data "$work/data" >/dev/null' "audit chain broken"
+
+# 3. Policy reload mid-session: the same connection, first enforced (550),
+#    then warn-only after SIGHUP (250); the milter process stays.
+echo "== reload"
+pid_before=$milter_pid
+python3 "$src/tests/mail/smtp_driver.py" reload "$smtp_port" "$work/reloaded" "$work/ready" >"$work/reload.json" &
+driver=$!
+for _ in $(seq 300); do [ -f "$work/ready" ] && break; sleep 0.1; done
+sed -i 's/^enforce = true/enforce = false/' "$work/pack/mail.toml"
+kill -HUP "$milter_pid"
+for _ in $(seq 300); do grep -q '"event":"reload"' "$work/milter.log" && break; sleep 0.1; done
+touch "$work/reloaded"
+wait "$driver"
+check 'grep -q "\[550, 250\]" "$work/reload.json"' "reload: expected codes [550, 250], got $(cat "$work/reload.json")"
+check 'kill -0 "$pid_before"' "the milter exited on SIGHUP"
+# A broken pack is refused and the one in force stays.
+sed -i 's/^enforce = false/enforce = true/' "$work/pack/mail.toml"
+kill -HUP "$milter_pid"
+for _ in $(seq 300); do [ "$(grep -c '"event":"reload"' "$work/milter.log")" -ge 2 ] && break; sleep 0.1; done
+echo 'max_recipients = "many"' >>"$work/pack/mail.toml"
+kill -HUP "$milter_pid"
+for _ in $(seq 300); do grep -q '"event":"reload-failed"' "$work/milter.log" && break; sleep 0.1; done
+check 'grep -q "\"event\":\"reload-failed\".*mail.toml" "$work/milter.log"' "a broken pack was not refused naming mail.toml"
+out=$(swaks --server "127.0.0.1:$smtp_port" --from ateacher@example-usd.org --to friend@gmail.com --data "$src/tests/golden/verdicts/ssn-outside.eml" 2>&1)
+check '[[ "$out" == *"550 5.7.1"* ]]' "after a failed reload the pack in force did not reject"
+cp "$src/policy/mail.toml" "$work/pack/mail.toml"
+kill -HUP "$milter_pid"
+
+# 4. Hostile mail from the corpora: each gets a verdict, nothing crashes.
+corpora=${STEWARD_CORPORA:-$src/../shared/corpora}
+files=()
+for d in mime4j rspamd-messages; do
+  [ -d "$corpora/$d" ] || continue
+  while IFS= read -r f; do files+=("$f"); done < <(find "$corpora/$d" -type f \( -name '*.eml' -o -name '*.msg' \) | sort)
+done
+if [ "${#files[@]}" -gt 0 ]; then
+  echo "== hostile: ${#files[@]} messages"
+  verdicts() { grep '"event":"verdict"' "$work/milter.log" | grep -vc '"sender":"postmaster@'; }
+  before=$(verdicts)
+  fails_before=$(metric steward_milter_failures_total)
+  python3 "$src/tests/mail/smtp_driver.py" hostile "$smtp_port" "${files[@]}" >"$work/hostile.json"
+  after=$(verdicts)
+  sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sent"])' "$work/hostile.json")
+  check '[ "$((after - before))" -eq "$sent" ]' "hostile: $sent sent but $((after - before)) verdicts"
+  check 'python3 -c "import json,sys; sys.exit(1 if json.load(open(sys.argv[1]))[\"errors\"] else 0)" "$work/hostile.json"' "hostile: temporary failures: $(head -c 600 "$work/hostile.json")"
+  check '[ "$(metric steward_milter_failures_total)" -eq "$fails_before" ]' "hostile: the milter answered with its failure action"
+  check 'kill -0 "$milter_pid"' "hostile: the milter died"
+  echo "hostile: $sent messages, $((after - before)) verdicts"
+else
+  echo "skipped hostile corpora: ../shared/corpora (mime4j, rspamd-messages) is absent"
+fi
+
+# 5. Load with a fault: the milter is killed (SIGKILL) once the load is
+#    under way; Postfix answers tempfail; it is restarted and the clients'
+#    retries go through. Every message is accounted for exactly once.
+echo "== load: $load_messages messages over $load_sessions sessions, milter killed midway"
+python3 "$src/tests/mail/smtp_driver.py" load "$smtp_port" "$load_messages" "$load_sessions" 8192 >"$work/load.json" &
+driver=$!
+target=$(($(grep -c '"event":"verdict"' "$work/milter.log") + load_messages / 3))
+for _ in $(seq 1200); do
+  n=$(grep -c '"event":"verdict"' "$work/milter.log" 2>/dev/null)
+  [ "$n" -ge "$target" ] && break
+  kill -0 "$driver" 2>/dev/null || break
+  sleep 0.1
+done
+rss_before_kill=$(metric process_resident_memory_bytes)
+kill -9 "$milter_pid"
+wait "$milter_pid" 2>/dev/null
+echo "killed the milter at $n verdicts (resident $((rss_before_kill / 1048576)) MiB)"
+sleep 2
+start_milter || exit 1
+wait "$driver"
+# Let Postfix deliver what it accepted.
+for _ in $(seq 600); do
+  postqueue -c "$work/pf/etc" -p 2>/dev/null | grep -q "Mail queue is empty" && break
+  sleep 0.2
+done
+rss_after=$(metric process_resident_memory_bytes)
+quarantine_json >"$work/quarantine.json"
+grep -rahoE 'X-Test-Id: load-[0-9]+' "$work/pf/sink" | sed 's/.*load-//' >"$work/delivered.txt"
+python3 - "$work/load.json" "$work/delivered.txt" "$work/quarantine.json" "$load_messages" >"$work/accounting.txt" <<'PY'
+import collections, json, re, sys
+load = json.load(open(sys.argv[1]))
+delivered = collections.Counter(int(x) for x in open(sys.argv[2]).read().split())
+quarantined = collections.Counter()
+for e in json.load(open(sys.argv[3])):
+    m = re.match(r"<?load-(\d+)@steward.test>?", e["message_id"])
+    if m:
+        quarantined[int(m.group(1))] += 1
+rejected = set(load["rejected"])
+total = int(sys.argv[4])
+problems = []
+for n in range(total):
+    places = delivered[n] + quarantined[n] + (1 if n in rejected else 0)
+    if places != 1:
+        problems.append("load-%d: delivered %d, quarantined %d, rejected %s" %
+                        (n, delivered[n], quarantined[n], n in rejected))
+    expect = load["expect"].get(str(n))
+    got = ("delivered" if delivered[n] else "quarantined" if quarantined[n]
+           else "rejected" if n in rejected else "lost")
+    if expect != got and places == 1:
+        problems.append("load-%d: expected %s, was %s" % (n, expect, got))
+print("sent %d in %.1f s (%.0f msg/s); delivered %d, quarantined %d, rejected %d; "
+      "temporary failures retried %d; unanswered %d" %
+      (load["sent"], load["seconds"], load["sent"] / max(load["seconds"], 0.001),
+       sum(1 for n in delivered if n < total), len(quarantined), len(rejected),
+       load["tempfails"], len(load["unanswered"])))
+for p in problems[:20]:
+    print("PROBLEM " + p)
+sys.exit(1 if problems or load["sent"] != total else 0)
+PY
+accounting_rc=$?
+cat "$work/accounting.txt"
+check '[ "$accounting_rc" -eq 0 ]' "load: not every message is accounted for exactly once"
+check 'grep -q "temporary failures retried [1-9]" "$work/accounting.txt"' "load: the kill caused no temporary failure (was the milter killed mid-load?)"
+echo "milter resident memory: $((rss_before_kill / 1048576)) MiB before the kill, $((rss_after / 1048576)) MiB after the restarted milter's share of the load"
+check '[ "$rss_before_kill" -lt $((1024 * 1048576)) ]' "load: the milter grew past 1 GiB ($rss_before_kill bytes)"
+check '"$bin" audit verify --data "$work/data" >/dev/null' "audit chain broken after the load"
+
+echo "$checks checks, $failures failed"
+[ "$failures" -eq 0 ]
