@@ -6,7 +6,7 @@ JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 DEMO      ?= $(BUILD)/demo
 
-.PHONY: all deps build run demo-scan web test fuzz fuzz-smoke bench bench-documents bench-portal format tidy clean
+.PHONY: all deps build run demo-scan web test fuzz fuzz-smoke bench bench-documents bench-portal bench-mail format tidy clean
 
 all: build
 
@@ -68,6 +68,7 @@ bench: build
 	@bench/run.sh $(BUILD)
 	@bench/documents.sh $(BUILD)
 	@bench/portal.sh $(BUILD)
+	@bench/mail.sh $(BUILD)
 
 # The portal under wrk with 150,000 people, on SQLite and PostgreSQL.
 bench-portal: build
@@ -78,6 +79,11 @@ bench-portal: build
 bench-documents: build
 	@scripts/deps.sh bench
 	@bench/documents.sh $(BUILD)
+
+# Postfix with no milter, with Steward's, with rspamd's (root).
+bench-mail: build
+	@scripts/deps.sh bench
+	@bench/mail.sh $(BUILD)
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
