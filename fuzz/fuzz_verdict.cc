@@ -30,19 +30,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
   // First line: "sender|rcpt,rcpt,…|auth-user"; the rest: the message.
   size_t nl = bytes.find('\n');
-  std::string_view head = nl == std::string_view::npos ? "" : bytes.substr(0, nl);
+  std::string_view head =
+      nl == std::string_view::npos ? "" : bytes.substr(0, nl);
   std::string_view message =
       nl == std::string_view::npos ? bytes : bytes.substr(nl + 1);
   auto fields = steward::core::SplitList(head, '|');
   steward::decide::Envelope env;
   env.sender = fields.size() > 0 ? fields[0] : "a@example-usd.org";
-  env.recipients = steward::core::SplitList(fields.size() > 1 ? fields[1] : "",
-                                            ',');
+  env.recipients =
+      steward::core::SplitList(fields.size() > 1 ? fields[1] : "", ',');
   if (env.recipients.size() > 200) env.recipients.resize(200);
   if (env.recipients.empty()) env.recipients.push_back("b@gmail.com");
   env.auth_user = fields.size() > 2 ? fields[2] : "";
-  auto v = steward::decide::DecideMessage(Get(), env, message, *scratch,
-                                          nullptr);
+  auto v =
+      steward::decide::DecideMessage(Get(), env, message, *scratch, nullptr);
   if (!v.ok()) std::abort();  // no clamd configured: never an error
   (void)steward::decide::ToJson(*v).dump(
       -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);

@@ -55,28 +55,32 @@ Entry FromRow(const store::Row& r) {
 }  // namespace
 
 std::string BodyHash(std::string_view message) {
-  size_t start = 0;
+  // The body starts after the first empty line.
+  size_t start = message.size();
   for (size_t pos = 0; pos < message.size();) {
     size_t nl = message.find('\n', pos);
-    if (nl == std::string_view::npos) {
-      start = message.size();
-      break;
-    }
+    if (nl == std::string_view::npos) break;
     std::string_view line = message.substr(pos, nl - pos);
     if (line.empty() || line == "\r") {
       start = nl + 1;
       break;
     }
     pos = nl + 1;
-    start = pos;
   }
-  std::string body;
-  body.reserve(message.size() - start);
-  for (size_t i = start; i < message.size(); ++i)
-    if (message[i] != '\r') body += message[i];
-  while (!body.empty() && (body.back() == '\n' || body.back() == ' '))
-    body.pop_back();
-  return core::Sha256Hex(body);
+  std::string_view body = message.substr(start);
+  // Trailing line ends and spaces do not count.
+  size_t end = body.find_last_not_of("\r\n ");
+  body = end == std::string_view::npos ? std::string_view()
+                                       : body.substr(0, end + 1);
+  // Hashed without its CRs, span by span.
+  core::Sha256 h;
+  for (size_t pos = 0; pos < body.size();) {
+    size_t cr = body.find('\r', pos);
+    if (cr == std::string_view::npos) cr = body.size();
+    if (cr > pos) h.Update(body.substr(pos, cr - pos));
+    pos = cr + 1;
+  }
+  return h.HexDigest();
 }
 
 core::Result<int64_t> Quarantine::Hold(const Held& h,

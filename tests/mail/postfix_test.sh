@@ -83,6 +83,8 @@ wait_sink() {  # wait_sink TEXT [seconds]: 0 when some sink file has TEXT
   done
   return 1
 }
+# Verdicts on the senders' messages (notices to senders come from postmaster@).
+sent_verdicts() { grep '"event":"verdict"' "$work/milter.log" | grep -vc '"sender":"postmaster@'; }
 quarantine_json() { "$bin" quarantine list --data "$work/data" --status all --limit 1000000 --format json; }
 metric() { python3 - "$metrics_port" "$1" <<'PY'
 import sys, urllib.request
@@ -197,11 +199,10 @@ for d in mime4j rspamd-messages; do
 done
 if [ "${#files[@]}" -gt 0 ]; then
   echo "== hostile: ${#files[@]} messages"
-  verdicts() { grep '"event":"verdict"' "$work/milter.log" | grep -vc '"sender":"postmaster@'; }
-  before=$(verdicts)
+  before=$(sent_verdicts)
   fails_before=$(metric steward_milter_failures_total)
   python3 "$src/tests/mail/smtp_driver.py" hostile "$smtp_port" "${files[@]}" >"$work/hostile.json"
-  after=$(verdicts)
+  after=$(sent_verdicts)
   sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sent"])' "$work/hostile.json")
   check '[ "$((after - before))" -eq "$sent" ]' "hostile: $sent sent but $((after - before)) verdicts"
   check 'python3 -c "import json,sys; sys.exit(1 if json.load(open(sys.argv[1]))[\"errors\"] else 0)" "$work/hostile.json"' "hostile: temporary failures: $(head -c 600 "$work/hostile.json")"
@@ -218,9 +219,9 @@ fi
 echo "== load: $load_messages messages over $load_sessions sessions, milter killed midway"
 python3 "$src/tests/mail/smtp_driver.py" load "$smtp_port" "$load_messages" "$load_sessions" 8192 >"$work/load.json" &
 driver=$!
-target=$(($(grep -c '"event":"verdict"' "$work/milter.log") + load_messages / 3))
+target=$(($(sent_verdicts) + load_messages / 3))
 for _ in $(seq 1200); do
-  n=$(grep -c '"event":"verdict"' "$work/milter.log" 2>/dev/null)
+  n=$(sent_verdicts)
   [ "$n" -ge "$target" ] && break
   kill -0 "$driver" 2>/dev/null || break
   sleep 0.1

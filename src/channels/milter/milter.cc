@@ -128,9 +128,11 @@ struct Session {
   std::string client = "local";
   std::string sender, auth_user;
   std::vector<std::string> recipients;
-  std::string bytes;  // the message as the MTA passed it
-  uint64_t size = 0;  // all of it, even past what is kept
-  uint64_t keep = 0;  // bytes kept at most
+  std::string bytes;          // the message as the MTA passed it
+  uint64_t size = 0;          // all of it, even past what is kept
+  uint64_t keep = 0;          // bytes kept at most
+  unsigned long noreply = 0;  // steps negotiated without replies
+  std::string error;          // a failure in a step that could not answer it
 
   void Reset() {
     sender.clear();
@@ -277,8 +279,10 @@ sfsistat Decide(SMFICTX* ctx, Session& s) {
   env.client = s.client;
   env.size = s.size;
 
-  // A message released from quarantine, coming back through the door.
-  if (srv.quarantine) {
+  // A message released from quarantine, coming back through the door: it is
+  // re-injected with sendmail, so it comes as local (non-SMTP) mail, which
+  // Postfix presents as from "localhost".
+  if (srv.quarantine && s.client == "localhost") {
     auto taken = srv.quarantine->TakeReleased(quarantine::BodyHash(s.bytes),
                                               core::AsciiLower(s.sender));
     if (!taken.ok()) return Failure(ctx, taken.status().message());
@@ -286,7 +290,8 @@ sfsistat Decide(SMFICTX* ctx, Session& s) {
       ++srv.metrics.released;
       Log({{"event", "released"},
            {"queue_id", queue_id},
-           {"sender", s.sender}});
+           {"sender", s.sender},
+           {"client", s.client}});
       return SMFIS_ACCEPT;
     }
   }
@@ -369,6 +374,7 @@ sfsistat Decide(SMFICTX* ctx, Session& s) {
                                 {"clauses", v.clauses},
                                 {"categories", cats},
                                 {"sender", s.sender},
+                                {"client", s.client},
                                 {"recipients", s.recipients.size()},
                                 {"size", s.size},
                                 {"ms", std::round(seconds * 1e5) / 100}};
@@ -381,70 +387,107 @@ sfsistat Decide(SMFICTX* ctx, Session& s) {
 
 // libmilter callbacks: C functions; nothing may throw out of them.
 
-sfsistat OnConnect(SMFICTX* ctx, char* host, _SOCK_ADDR* addr) {
+// Whether "no reply" steps may be negotiated: on a unix socket. On TCP they
+// make Postfix wait on delayed acknowledgements (40 ms a message).
+bool g_noreply_allowed = false;
+
+Session* NewSession(SMFICTX* ctx) {
+  auto* s = new Session();
+  s->keep = 64ull << 20;
+  uint64_t gen = 0;
+  if (auto e = g_server->Current(&gen))
+    s->keep = std::min<uint64_t>(s->keep,
+                                 e->pack().mail.max_message_bytes + (1u << 20));
+  smfi_setpriv(ctx, s);
+  ++g_server->metrics.connections;
+  ++g_server->metrics.open_connections;
+  return s;
+}
+
+// One step before end of message. With "no reply" negotiated for it
+// (`nr_flag`), nothing may be answered, so an error is kept and answered
+// at end of message.
+template <typename F>
+sfsistat Step(SMFICTX* ctx, unsigned long nr_flag, F&& f) {
+  Session* s = SessionOf(ctx);
+  const bool noreply = s && (s->noreply & nr_flag) != 0;
+  try {
+    if (!s) return Failure(ctx, "no session");
+    if (s->error.empty()) f(*s);
+  } catch (const std::exception& e) {
+    if (!noreply) return Failure(ctx, e.what());
+    s->error = e.what();
+  } catch (...) {
+    if (!noreply) return Failure(ctx, "unknown error");
+    s->error = "unknown error";
+  }
+  return noreply ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+sfsistat OnNegotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1,
+                     unsigned long f2, unsigned long f3, unsigned long* pf0,
+                     unsigned long* pf1, unsigned long* pf2,
+                     unsigned long* pf3) {
   return Guard(ctx, [&] {
-    auto* s = new Session();
-    s->keep = 64ull << 20;
-    uint64_t gen = 0;
-    if (auto e = g_server->Current(&gen))
-      s->keep = std::min<uint64_t>(
-          s->keep, e->pack().mail.max_message_bytes + (1u << 20));
-    s->client = host && *host ? host : "local";
-    smfi_setpriv(ctx, s);
-    ++g_server->metrics.connections;
-    ++g_server->metrics.open_connections;
+    Session* s = SessionOf(ctx);
+    if (!s) s = NewSession(ctx);
+    // Actions: add header fields only. Steps: skip HELO, unknown commands
+    // and DATA; on a unix socket, no replies to the steps before the end.
+    const unsigned long nr = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT |
+                             SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY;
+    *pf0 = SMFIF_ADDHDRS & f0;
+    s->noreply = g_noreply_allowed ? (nr & f1) : 0;
+    *pf1 = ((SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA) & f1) | s->noreply;
+    *pf2 = 0;
+    *pf3 = 0;
     return SMFIS_CONTINUE;
   });
 }
 
+sfsistat OnConnect(SMFICTX* ctx, char* host, _SOCK_ADDR* addr) {
+  if (!SessionOf(ctx)) {
+    try {
+      NewSession(ctx);
+    } catch (...) {
+      return Failure(ctx, "out of memory");
+    }
+  }
+  return Step(ctx, SMFIP_NR_CONN,
+              [&](Session& s) { s.client = host && *host ? host : "local"; });
+}
+
 sfsistat OnEnvFrom(SMFICTX* ctx, char** argv) {
-  return Guard(ctx, [&] {
-    Session* s = SessionOf(ctx);
-    if (!s) return Failure(ctx, "no session");
-    s->Reset();
-    s->sender = Unbracket(argv ? argv[0] : nullptr);
-    s->auth_user = Symbol(ctx, "{auth_authen}");
-    return SMFIS_CONTINUE;
+  if (Session* s = SessionOf(ctx)) s->error.clear();  // a new message
+  return Step(ctx, SMFIP_NR_MAIL, [&](Session& s) {
+    s.Reset();
+    s.sender = Unbracket(argv ? argv[0] : nullptr);
+    s.auth_user = Symbol(ctx, "{auth_authen}");
   });
 }
 
 sfsistat OnEnvRcpt(SMFICTX* ctx, char** argv) {
-  return Guard(ctx, [&] {
-    Session* s = SessionOf(ctx);
-    if (!s) return Failure(ctx, "no session");
-    if (s->recipients.size() < 10000)
-      s->recipients.push_back(Unbracket(argv ? argv[0] : nullptr));
-    return SMFIS_CONTINUE;
+  return Step(ctx, SMFIP_NR_RCPT, [&](Session& s) {
+    if (s.recipients.size() < 10000)
+      s.recipients.push_back(Unbracket(argv ? argv[0] : nullptr));
   });
 }
 
 sfsistat OnHeader(SMFICTX* ctx, char* name, char* value) {
-  return Guard(ctx, [&] {
-    Session* s = SessionOf(ctx);
-    if (!s) return Failure(ctx, "no session");
-    s->Append(name ? name : "");
-    s->Append(": ");
-    s->Append(value ? value : "");
-    s->Append("\r\n");
-    return SMFIS_CONTINUE;
+  return Step(ctx, SMFIP_NR_HDR, [&](Session& s) {
+    s.Append(name ? name : "");
+    s.Append(": ");
+    s.Append(value ? value : "");
+    s.Append("\r\n");
   });
 }
 
 sfsistat OnEoh(SMFICTX* ctx) {
-  return Guard(ctx, [&] {
-    Session* s = SessionOf(ctx);
-    if (!s) return Failure(ctx, "no session");
-    s->Append("\r\n");
-    return SMFIS_CONTINUE;
-  });
+  return Step(ctx, SMFIP_NR_EOH, [&](Session& s) { s.Append("\r\n"); });
 }
 
 sfsistat OnBody(SMFICTX* ctx, unsigned char* data, size_t len) {
-  return Guard(ctx, [&] {
-    Session* s = SessionOf(ctx);
-    if (!s) return Failure(ctx, "no session");
-    s->Append(std::string_view(reinterpret_cast<const char*>(data), len));
-    return SMFIS_CONTINUE;
+  return Step(ctx, SMFIP_NR_BODY, [&](Session& s) {
+    s.Append(std::string_view(reinterpret_cast<const char*>(data), len));
   });
 }
 
@@ -452,6 +495,12 @@ sfsistat OnEom(SMFICTX* ctx) {
   return Guard(ctx, [&] {
     Session* s = SessionOf(ctx);
     if (!s) return Failure(ctx, "no session");
+    if (!s->error.empty()) {
+      std::string why = s->error;
+      s->Reset();
+      s->error.clear();
+      return Failure(ctx, why);
+    }
     sfsistat r = Decide(ctx, *s);
     s->Reset();
     return r;
@@ -459,7 +508,10 @@ sfsistat OnEom(SMFICTX* ctx) {
 }
 
 sfsistat OnAbort(SMFICTX* ctx) {
-  if (Session* s = SessionOf(ctx)) s->Reset();
+  if (Session* s = SessionOf(ctx)) {
+    s->Reset();
+    s->error.clear();
+  }
   return SMFIS_CONTINUE;
 }
 
@@ -469,20 +521,6 @@ sfsistat OnClose(SMFICTX* ctx) {
     smfi_setpriv(ctx, nullptr);
     --g_server->metrics.open_connections;
   }
-  return SMFIS_CONTINUE;
-}
-
-sfsistat OnNegotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1,
-                     unsigned long f2, unsigned long f3, unsigned long* pf0,
-                     unsigned long* pf1, unsigned long* pf2,
-                     unsigned long* pf3) {
-  // Actions: add header fields only. Steps: skip HELO, unknown commands
-  // and DATA; every other step is answered (no "no reply" flags, which
-  // cost 40 ms a message on TCP through delayed acknowledgements).
-  *pf0 = SMFIF_ADDHDRS & f0;
-  *pf1 = (SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA) & f1;
-  *pf2 = 0;
-  *pf3 = 0;
   return SMFIS_CONTINUE;
 }
 
@@ -654,6 +692,7 @@ int Run(const Options& options, std::shared_ptr<store::Database> db) {
   desc.xxfi_abort = OnAbort;
   desc.xxfi_close = OnClose;
   desc.xxfi_negotiate = OnNegotiate;
+  g_noreply_allowed = options.listen.starts_with("unix:");
   if (smfi_setconn(spec.data()) == MI_FAILURE ||
       smfi_register(desc) == MI_FAILURE) {
     Log({{"event", "error"}, {"error", "libmilter refused " + spec}});
