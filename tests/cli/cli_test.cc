@@ -225,5 +225,44 @@ TEST_F(Cli, ExtractShowsWhatIsRead) {
   EXPECT_NE(missing.err.find("nope.pdf: no such file"), std::string::npos);
 }
 
+// `steward verdict`: JSON, exit 1 when the message would be stopped, 0
+// when it would go, 2 for what cannot be judged.
+TEST_F(Cli, VerdictSaysWhatTheMailDoorWouldDo) {
+  const std::string eml =
+      steward::testing::SourceDir() + "/tests/golden/verdicts/ssn-outside.eml";
+  auto out = Sh(
+      Steward("verdict --from a@example-usd.org --to friend@gmail.com " + eml));
+  EXPECT_EQ(out.exit_code, 1) << out.err;
+  EXPECT_NE(out.out.find("\"action\": \"reject\""), std::string::npos)
+      << out.out;
+  EXPECT_NE(out.out.find("\"K.4\""), std::string::npos);
+  EXPECT_EQ(out.out.find("512-44-7832"), std::string::npos);  // redacted
+  auto in =
+      Sh(Steward("verdict --from a@example-usd.org --to "
+                 "b@example-usd.org,c@example-usd.org " +
+                 eml));
+  EXPECT_EQ(in.exit_code, 0) << in.err;
+  EXPECT_NE(in.out.find("\"action\": \"warn\""), std::string::npos);
+  auto missing = Sh(Steward("verdict --from a@x.org --to b@y.org " +
+                            dir_.string() + "/nope.eml"));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("nope.eml"), std::string::npos) << missing.err;
+  auto no_rcpt = Sh(Steward("verdict --from a@x.org --to ' , ' " + eml));
+  EXPECT_EQ(no_rcpt.exit_code, 2);
+  EXPECT_NE(no_rcpt.err.find("no recipient"), std::string::npos);
+}
+
+TEST_F(Cli, QuarantineListsNothingOnAFreshStore) {
+  auto r = Sh(std::string(STEWARD_BIN) + " quarantine list --data " +
+              (dir_ / "data").string());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("No held messages."), std::string::npos) << r.out;
+  auto show = Sh(std::string(STEWARD_BIN) + " quarantine show 7 --data " +
+                 (dir_ / "data").string());
+  EXPECT_EQ(show.exit_code, 1);
+  EXPECT_NE(show.err.find("no quarantined message 7"), std::string::npos)
+      << show.err;
+}
+
 }  // namespace
 }  // namespace steward

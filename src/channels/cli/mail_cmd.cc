@@ -303,7 +303,8 @@ void RegisterVerdict(CLI::App& app, std::function<int()>& run) {
   s->add_option("--from", a->from, "Envelope sender (MAIL FROM)")->required();
   s->add_option("--to", a->to,
                 "Recipients (RCPT TO), comma-separated or repeated")
-      ->required();
+      ->required()
+      ->allow_extra_args(false);
   s->add_option("--auth-user", a->auth_user,
                 "The SMTP-authenticated login, if the sender signed in");
   s->add_option("--policy", a->policy,
