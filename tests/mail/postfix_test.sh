@@ -161,6 +161,18 @@ qid=$(quarantine_json | python3 -c 'import json,sys; print([e["id"] for e in jso
 check '"$bin" quarantine release "$qid" --data "$work/data" --sendmail "$work/sendmail" >/dev/null' "release of $qid failed"
 check 'wait_sink "<dob-outside@golden.example-usd.org>"' "the released message was not delivered"
 check '"$bin" quarantine release "$qid" --data "$work/data" --sendmail "$work/sendmail" 2>/dev/null; [ $? -ne 0 ]' "a second release was not refused"
+# All-District mail waits for the Superintendent's designee: refused from
+# the shell alone, released when a designee's account is named.
+aid=$(quarantine_json | python3 -c 'import json,sys; print([e["id"] for e in json.load(sys.stdin) if e["message_id"]=="all-district@golden.example-usd.org"][0])')
+out=$("$bin" quarantine release "$aid" --data "$work/data" --sendmail "$work/sendmail" 2>&1)
+check '[[ "$out" == *"--approved-by"* ]]' "all-district mail released without the designee: $out"
+printf 'Maple-Orbit-2026!\nMaple-Orbit-2026!\n' | "$bin" admin create-user dana --name "Dana Designee" --role designee --cracklib off --data "$work/data" >/dev/null || fail "could not create the designee account"
+printf 'Cedar-Comet-2026!\nCedar-Comet-2026!\n' | "$bin" admin create-user tom --name "Tom Teacher" --role employee --cracklib off --data "$work/data" >/dev/null || fail "could not create the employee account"
+out=$("$bin" quarantine release "$aid" --approved-by tom --data "$work/data" --sendmail "$work/sendmail" 2>&1)
+check '[[ "$out" == *"does not hold the role"* ]]' "an employee released all-district mail: $out"
+check '"$bin" quarantine release "$aid" --approved-by dana --data "$work/data" --sendmail "$work/sendmail" >/dev/null' "the designee could not release all-district mail"
+check 'wait_sink "<all-district@golden.example-usd.org>"' "the designee's release was not delivered"
+check '"$bin" quarantine show "$aid" --data "$work/data" | grep -q "\"decided_by\": \"dana (via cli:"' "the release does not name the designee"
 check '"$bin" audit verify --data "$work/data" >/dev/null' "audit chain broken"
 
 # 3. Policy reload mid-session: the same connection, first enforced (550),

@@ -13,6 +13,7 @@
 #include "core/csv.h"
 #include "core/text.h"
 #include "decide/decider.h"
+#include "identity/accounts.h"
 #include "quarantine/quarantine.h"
 
 namespace steward::cli {
@@ -106,7 +107,34 @@ struct QuarantineArgs {
   bool raw = false;
   std::string sendmail = "/usr/sbin/sendmail";
   std::string reason;
+  std::string approved_by;  // the account whose decision this is
 };
+
+// Who decides: the shell user, or an account named with --approved-by that
+// holds the role the message's verdict asks for (the Superintendent's
+// designee for All-District mail), recorded as "account (via cli:user)".
+core::Result<audit::Actor> Decider(store::Database& db,
+                                   const quarantine::Entry& e,
+                                   const std::string& approved_by) {
+  const std::string shell = ShellActor();
+  if (approved_by.empty()) {
+    if (!e.release_role.empty() && e.release_role != "its-admin")
+      return core::Status::Invalid(fmt::format(
+          "message {} waits for a {}: name their account with --approved-by",
+          e.id, e.release_role));
+    return audit::Actor{shell, ""};
+  }
+  auto account = identity::FindAccount(db, approved_by);
+  if (!account.ok())
+    return core::Status::Invalid("no account '" + approved_by + "'");
+  auto role = identity::ParseRole(e.release_role.empty() ? "its-admin"
+                                                         : e.release_role);
+  if (account->disabled || !role || !account->roles.Has(*role))
+    return core::Status::Invalid(
+        fmt::format("{} does not hold the role this message waits for ({})",
+                    approved_by, e.release_role));
+  return audit::Actor{approved_by + " (via " + shell + ")", ""};
+}
 
 int QuarantineList(const QuarantineArgs& a) {
   auto db = a.store.Open();
@@ -207,8 +235,11 @@ int QuarantineRelease(const QuarantineArgs& a) {
   auto db = a.store.Open();
   if (!db.ok()) return Fail("quarantine", db.status());
   quarantine::Quarantine q(**db, store::Blobs(a.store.data + "/blobs"));
-  auto st = q.Release(a.id, {ShellActor(), ""},
-                      quarantine::SendmailReinject(a.sendmail));
+  auto e = q.Get(a.id);
+  if (!e.ok()) return Fail("quarantine", e.status());
+  auto actor = Decider(**db, *e, a.approved_by);
+  if (!actor.ok()) return Fail("quarantine", actor.status());
+  auto st = q.Release(a.id, *actor, quarantine::SendmailReinject(a.sendmail));
   if (!st.ok()) return Fail("quarantine", st);
   fmt::print("Released message {}; it was handed to {}.\n", a.id, a.sendmail);
   return 0;
@@ -218,7 +249,11 @@ int QuarantineDelete(const QuarantineArgs& a) {
   auto db = a.store.Open();
   if (!db.ok()) return Fail("quarantine", db.status());
   quarantine::Quarantine q(**db, store::Blobs(a.store.data + "/blobs"));
-  auto st = q.Delete(a.id, {ShellActor(), ""}, a.reason);
+  auto e = q.Get(a.id);
+  if (!e.ok()) return Fail("quarantine", e.status());
+  auto actor = Decider(**db, *e, a.approved_by);
+  if (!actor.ok()) return Fail("quarantine", actor.status());
+  auto st = q.Delete(a.id, *actor, a.reason);
   if (!st.ok()) return Fail("quarantine", st);
   fmt::print("Deleted message {}; it will not be delivered.\n", a.id);
   return 0;
@@ -282,6 +317,9 @@ void RegisterMail(CLI::App& app, std::function<int()>& run) {
   rel->add_option("id", q->id, "Quarantine id")->required();
   rel->add_option("--sendmail", q->sendmail, "sendmail program")
       ->capture_default_str();
+  rel->add_option("--approved-by", q->approved_by,
+                  "Account deciding (must hold the role the message waits "
+                  "for; required when that is not ITS)");
   rel->callback([q, &run] { run = [q] { return QuarantineRelease(*q); }; });
   CLI::App* del = qc->add_subcommand(
       "delete", "Decide a held message is not delivered (kept for the record)");
@@ -289,6 +327,9 @@ void RegisterMail(CLI::App& app, std::function<int()>& run) {
   del->add_option("id", q->id, "Quarantine id")->required();
   del->add_option("--reason", q->reason, "Why, for the audit chain")
       ->required();
+  del->add_option("--approved-by", q->approved_by,
+                  "Account deciding (must hold the role the message waits "
+                  "for; required when that is not ITS)");
   del->callback([q, &run] { run = [q] { return QuarantineDelete(*q); }; });
 }
 
