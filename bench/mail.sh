@@ -7,7 +7,8 @@
 #
 #   bench/mail.sh BUILD [MESSAGES] [SESSIONS]     (root; make bench-mail)
 #
-# Prints a table and writes it to bench/out/mail.md.
+# Each rate is the better of two runs. Prints a table and writes it to
+# bench/out/mail.md.
 set -euo pipefail
 build=${1:-build}
 messages=${2:-4000}
@@ -171,11 +172,17 @@ run_config() {  # run_config NAME MILTER
   smtp-source -s "$sessions" -m 200 -F "$work/msg-4k.eml" -f ateacher@example-usd.org \
     -t team@example-usd.org "127.0.0.1:$smtp_port"  # warm up
   drain
+  # Each figure is the better of two runs: this machine's neighbours come
+  # and go, and the better run is the closer to what the software can do.
   for size in 4k 20k; do
-    result[$1,$size]=$(rate "$work/msg-$size.eml" "$messages" "$sessions")
-    echo "$1, $size: ${result[$1,$size]} msg/s" >&2
+    a=$(rate "$work/msg-$size.eml" "$messages" "$sessions")
+    b=$(rate "$work/msg-$size.eml" "$messages" "$sessions")
+    result[$1,$size]=$(python3 -c "print(max($a, $b))")
+    echo "$1, $size: $a and $b msg/s" >&2
   done
-  result[$1,single]=$(rate "$work/msg-4k.eml" 300 1)
+  a=$(rate "$work/msg-4k.eml" 300 1)
+  b=$(rate "$work/msg-4k.eml" 300 1)
+  result[$1,single]=$(python3 -c "print(max($a, $b))")
   echo "$1, one session: ${result[$1,single]} msg/s" >&2
   stop_postfix
 }
@@ -201,17 +208,24 @@ rm -f "$work/sock/steward.sock"
 milter_pid=$!
 for _ in $(seq 300); do [ -S "$work/sock/steward.sock" ] && break; sleep 0.1; done
 start_postfix "unix:$work/sock/steward.sock"
-smtp-source -s "$sessions" -m 1000 -F "$work/msg-100k.eml" -f ateacher@example-usd.org \
-  -t team@example-usd.org "127.0.0.1:$smtp_port"
-drain
-stop_postfix
-read -r p50 p99 n100 < <(python3 - "$work/milter.log" <<'PY'
+percentiles() {
+  python3 - "$work/milter.log" <<'PY'
 import json, sys
 ms = sorted(json.loads(l)["ms"] for l in open(sys.argv[1]) if '"event":"verdict"' in l)
 pick = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]
 print(pick(0.5), pick(0.99), len(ms))
 PY
-)
+}
+smtp-source -s 1 -m 500 -F "$work/msg-100k.eml" -f ateacher@example-usd.org \
+  -t team@example-usd.org "127.0.0.1:$smtp_port"
+drain
+read -r p50_1 p99_1 n100_1 < <(percentiles)
+: >"$work/milter.log"
+smtp-source -s "$sessions" -m 1000 -F "$work/msg-100k.eml" -f ateacher@example-usd.org \
+  -t team@example-usd.org "127.0.0.1:$smtp_port"
+drain
+stop_postfix
+read -r p50 p99 n100 < <(percentiles)
 
 ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
 table=$(cat <<MD
@@ -223,7 +237,7 @@ table=$(cat <<MD
 
 - Steward keeps $(ratio "${result[steward,4k]}" "${result[none,4k]}") (4 KB) and $(ratio "${result[steward,20k]}" "${result[none,20k]}") (20 KB) of Postfix's rate without a milter.
 - Steward / rspamd: $(ratio "${result[steward,4k]}" "${result[rspamd,4k]}")× (4 KB), $(ratio "${result[steward,20k]}" "${result[rspamd,20k]}")× (20 KB).
-- Steward's verdict time for 100 KB messages ($n100 messages, $sessions sessions): p50 $p50 ms, p99 $p99 ms.
+- Steward's verdict time for 100 KB messages: one session ($n100_1 messages) p50 $p50_1 ms, p99 $p99_1 ms; $sessions sessions ($n100 messages) p50 $p50 ms, p99 $p99 ms.
 MD
 )
 echo "$table" | tee "$out/mail.md"

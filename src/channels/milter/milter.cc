@@ -435,7 +435,15 @@ sfsistat OnNegotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1,
     // and DATA; on a unix socket, no replies to the steps before the end.
     const unsigned long nr = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT |
                              SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY;
-    *pf0 = SMFIF_ADDHDRS & f0;
+    *pf0 = (SMFIF_ADDHDRS | SMFIF_SETSYMLIST) & f0;
+    // Only the macros the door reads: the signed-in user and the queue id.
+    if (*pf0 & SMFIF_SETSYMLIST) {
+      smfi_setsymlist(ctx, SMFIM_CONNECT, const_cast<char*>("j"));
+      smfi_setsymlist(ctx, SMFIM_ENVFROM, const_cast<char*>("{auth_authen}"));
+      smfi_setsymlist(ctx, SMFIM_ENVRCPT, const_cast<char*>("j"));
+      smfi_setsymlist(ctx, SMFIM_EOH, const_cast<char*>("j"));
+      smfi_setsymlist(ctx, SMFIM_EOM, const_cast<char*>("i"));
+    }
     s->noreply = g_noreply_allowed ? (nr & f1) : 0;
     *pf1 = ((SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA) & f1) | s->noreply;
     *pf2 = 0;
@@ -681,7 +689,7 @@ int Run(const Options& options, std::shared_ptr<store::Database> db) {
   smfiDesc desc{};
   desc.xxfi_name = const_cast<char*>("steward");
   desc.xxfi_version = SMFI_VERSION;
-  desc.xxfi_flags = SMFIF_ADDHDRS;
+  desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_SETSYMLIST;
   desc.xxfi_connect = OnConnect;
   desc.xxfi_envfrom = OnEnvFrom;
   desc.xxfi_envrcpt = OnEnvRcpt;
