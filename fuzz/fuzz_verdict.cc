@@ -5,28 +5,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <memory>
 #include <string_view>
 
+#include "bundled_engine.h"
 #include "core/text.h"
 #include "decide/decider.h"
 
-namespace {
-
-const steward::engine::Engine& Get() {
-  static std::unique_ptr<steward::engine::Engine> e = [] {
-    auto r = steward::engine::Engine::Create(
-        {STEWARD_SOURCE_DIR "/policy", "", "none", false});
-    if (!r.ok()) std::abort();
-    return std::move(r).value();
-  }();
-  return *e;
-}
-
-}  // namespace
+using steward::fuzz::BundledEngine;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static auto scratch = Get().NewScratch();
+  static auto scratch = BundledEngine().NewScratch();
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
   // First line: "sender|rcpt,rcpt,…|auth-user"; the rest: the message.
   size_t nl = bytes.find('\n');
@@ -42,8 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (env.recipients.size() > 200) env.recipients.resize(200);
   if (env.recipients.empty()) env.recipients.push_back("b@gmail.com");
   env.auth_user = fields.size() > 2 ? fields[2] : "";
-  auto v =
-      steward::decide::DecideMessage(Get(), env, message, *scratch, nullptr);
+  auto v = steward::decide::DecideMessage(BundledEngine(), env, message,
+                                          *scratch, nullptr);
   if (!v.ok()) std::abort();  // no clamd configured: never an error
   (void)steward::decide::ToJson(*v).dump(
       -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);

@@ -81,7 +81,7 @@ core::Result<std::string> ClamdScan(const std::string& socket,
   if (auto st = Connect(socket, timeout_seconds, s); !st.ok()) return st;
   static constexpr char kCommand[] = "zINSTREAM";
   bool ok = SendAll(s.fd, kCommand, sizeof kCommand);  // with its NUL
-  constexpr size_t kChunk = 64 * 1024;
+  constexpr size_t kChunk = size_t{64} * 1024;
   for (size_t off = 0; ok && off < bytes.size(); off += kChunk) {
     size_t n = std::min(kChunk, bytes.size() - off);
     uint32_t len = htonl(static_cast<uint32_t>(n));

@@ -304,7 +304,7 @@ core::Result<int64_t> Quarantine::OpenIncident(
   return id;
 }
 
-Reinject SendmailReinject(std::string sendmail) {
+Reinject SendmailReinject(const std::string& sendmail) {
   return [sendmail](
              std::string_view bytes, const std::string& sender,
              const std::vector<std::string>& recipients) -> core::Status {

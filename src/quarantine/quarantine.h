@@ -111,6 +111,6 @@ class Quarantine : public decide::History {
 
 // Re-injection through the local MTA: `sendmail -G -i -f SENDER -- RCPT...`
 // with the bytes on standard input.
-Reinject SendmailReinject(std::string sendmail = "/usr/sbin/sendmail");
+Reinject SendmailReinject(const std::string& sendmail = "/usr/sbin/sendmail");
 
 }  // namespace steward::quarantine

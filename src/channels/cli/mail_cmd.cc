@@ -136,6 +136,23 @@ core::Result<audit::Actor> Decider(store::Database& db,
   return audit::Actor{approved_by + " (via " + shell + ")", ""};
 }
 
+nlohmann::ordered_json EntryJson(const quarantine::Entry& e) {
+  return {{"id", e.id},
+          {"created_at", e.created_at},
+          {"status", e.status},
+          {"action", e.action},
+          {"rule", e.rule},
+          {"clauses", e.clauses},
+          {"release_role", e.release_role},
+          {"sender", e.sender},
+          {"recipients", e.recipients},
+          {"subject", e.subject},
+          {"message_id", e.message_id},
+          {"size", e.size},
+          {"decided_by", e.decided_by},
+          {"decided_at", e.decided_at}};
+}
+
 int QuarantineList(const QuarantineArgs& a) {
   auto db = a.store.Open();
   if (!db.ok()) return Fail("quarantine", db.status());
@@ -144,21 +161,7 @@ int QuarantineList(const QuarantineArgs& a) {
   if (!list.ok()) return Fail("quarantine", list.status());
   if (a.format == "json") {
     nlohmann::ordered_json arr = nlohmann::ordered_json::array();
-    for (const auto& e : *list)
-      arr.push_back({{"id", e.id},
-                     {"created_at", e.created_at},
-                     {"status", e.status},
-                     {"action", e.action},
-                     {"rule", e.rule},
-                     {"clauses", e.clauses},
-                     {"release_role", e.release_role},
-                     {"sender", e.sender},
-                     {"recipients", e.recipients},
-                     {"subject", e.subject},
-                     {"message_id", e.message_id},
-                     {"size", e.size},
-                     {"decided_by", e.decided_by},
-                     {"decided_at", e.decided_at}});
+    for (const auto& e : *list) arr.push_back(EntryJson(e));
     std::cout << arr.dump(2, ' ', false,
                           nlohmann::ordered_json::error_handler_t::replace)
               << "\n";
@@ -207,23 +210,10 @@ int QuarantineShow(const QuarantineArgs& a) {
     std::cout << *bytes;
     return 0;
   }
-  nlohmann::ordered_json j = {{"id", e->id},
-                              {"created_at", e->created_at},
-                              {"status", e->status},
-                              {"action", e->action},
-                              {"rule", e->rule},
-                              {"clauses", e->clauses},
-                              {"release_role", e->release_role},
-                              {"sender", e->sender},
-                              {"recipients", e->recipients},
-                              {"auth_user", e->auth_user},
-                              {"client", e->client},
-                              {"subject", e->subject},
-                              {"message_id", e->message_id},
-                              {"size", e->size},
-                              {"sha256", e->sha256},
-                              {"decided_by", e->decided_by},
-                              {"decided_at", e->decided_at}};
+  nlohmann::ordered_json j = EntryJson(*e);
+  j["auth_user"] = e->auth_user;
+  j["client"] = e->client;
+  j["sha256"] = e->sha256;
   j["verdict"] = nlohmann::ordered_json::parse(e->verdict, nullptr, false);
   std::cout << j.dump(2, ' ', false,
                       nlohmann::ordered_json::error_handler_t::replace)
@@ -231,7 +221,10 @@ int QuarantineShow(const QuarantineArgs& a) {
   return 0;
 }
 
-int QuarantineRelease(const QuarantineArgs& a) {
+// Opens the store, finds the message and who decides, then runs `act`.
+int Decide(const QuarantineArgs& a,
+           const std::function<core::Status(quarantine::Quarantine&,
+                                            const audit::Actor&)>& act) {
   auto db = a.store.Open();
   if (!db.ok()) return Fail("quarantine", db.status());
   quarantine::Quarantine q(**db, store::Blobs(a.store.data + "/blobs"));
@@ -239,24 +232,26 @@ int QuarantineRelease(const QuarantineArgs& a) {
   if (!e.ok()) return Fail("quarantine", e.status());
   auto actor = Decider(**db, *e, a.approved_by);
   if (!actor.ok()) return Fail("quarantine", actor.status());
-  auto st = q.Release(a.id, *actor, quarantine::SendmailReinject(a.sendmail));
-  if (!st.ok()) return Fail("quarantine", st);
-  fmt::print("Released message {}; it was handed to {}.\n", a.id, a.sendmail);
-  return 0;
+  auto st = act(q, *actor);
+  return st.ok() ? 0 : Fail("quarantine", st);
+}
+
+int QuarantineRelease(const QuarantineArgs& a) {
+  int rc = Decide(a, [&](quarantine::Quarantine& q, const audit::Actor& who) {
+    return q.Release(a.id, who, quarantine::SendmailReinject(a.sendmail));
+  });
+  if (rc == 0)
+    fmt::print("Released message {}; it was handed to {}.\n", a.id, a.sendmail);
+  return rc;
 }
 
 int QuarantineDelete(const QuarantineArgs& a) {
-  auto db = a.store.Open();
-  if (!db.ok()) return Fail("quarantine", db.status());
-  quarantine::Quarantine q(**db, store::Blobs(a.store.data + "/blobs"));
-  auto e = q.Get(a.id);
-  if (!e.ok()) return Fail("quarantine", e.status());
-  auto actor = Decider(**db, *e, a.approved_by);
-  if (!actor.ok()) return Fail("quarantine", actor.status());
-  auto st = q.Delete(a.id, *actor, a.reason);
-  if (!st.ok()) return Fail("quarantine", st);
-  fmt::print("Deleted message {}; it will not be delivered.\n", a.id);
-  return 0;
+  int rc = Decide(a, [&](quarantine::Quarantine& q, const audit::Actor& who) {
+    return q.Delete(a.id, who, a.reason);
+  });
+  if (rc == 0)
+    fmt::print("Deleted message {}; it will not be delivered.\n", a.id);
+  return rc;
 }
 
 }  // namespace

@@ -8,9 +8,9 @@ MetricsServer::MetricsServer() : server_(std::make_unique<httplib::Server>()) {}
 
 MetricsServer::~MetricsServer() { Stop(); }
 
-core::Status MetricsServer::Start(const std::string& listen,
-                                  std::function<std::string()> render,
-                                  std::function<void()> on_thread_start) {
+core::Status MetricsServer::Start(
+    const std::string& listen, const std::function<std::string()>& render,
+    const std::function<void()>& on_thread_start) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos)
     return core::Status::Invalid("--metrics '" + listen + "' is not HOST:PORT");

@@ -21,8 +21,8 @@ class MetricsServer {
   // `listen`: HOST:PORT. `render` makes the page; `on_thread_start` runs
   // first in the serving thread.
   core::Status Start(const std::string& listen,
-                     std::function<std::string()> render,
-                     std::function<void()> on_thread_start);
+                     const std::function<std::string()>& render,
+                     const std::function<void()>& on_thread_start);
   void Stop();
 
  private:

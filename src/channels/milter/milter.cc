@@ -113,7 +113,7 @@ Server* g_server = nullptr;  // libmilter's callbacks carry no user pointer
 
 std::mutex g_log_mu;
 
-void Log(nlohmann::ordered_json j) {
+void Log(const nlohmann::ordered_json& j) {
   nlohmann::ordered_json line = {{"time", store::NowUtc()}};
   line.update(j);
   std::string s = line.dump(-1, ' ', false,
@@ -380,7 +380,7 @@ sfsistat Decide(SMFICTX* ctx, Session& s) {
                                 {"ms", std::round(seconds * 1e5) / 100}};
     if (!v.enforced) j["would"] = decide::ActionName(v.decided);
     if (held_id) j["quarantine_id"] = held_id;
-    Log(std::move(j));
+    Log(j);
   }
   return result;
 }
@@ -640,7 +640,7 @@ std::string MilterSocketSpec(const std::string& listen) {
   return {};
 }
 
-int Run(const Options& options, std::shared_ptr<store::Database> db) {
+int Run(const Options& options, const std::shared_ptr<store::Database>& db) {
   std::string spec = MilterSocketSpec(options.listen);
   if (spec.empty()) {
     Log({{"event", "error"},

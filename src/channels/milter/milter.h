@@ -37,7 +37,7 @@ struct Options {
 
 // Runs until SIGTERM/SIGINT; returns the process exit code (0 after a
 // clean stop, 2 when it could not start).
-int Run(const Options& options, std::shared_ptr<store::Database> db);
+int Run(const Options& options, const std::shared_ptr<store::Database>& db);
 
 // "inet:HOST:PORT" -> libmilter's "inet:PORT@HOST" ("inet6:" likewise);
 // "unix:PATH" as is. "" for anything else.

@@ -117,7 +117,7 @@ std::string HeldText(const policy::PolicyPack& pack,
              quarantine_id, ClauseLine(pack, v.clauses));
 }
 
-Notifier::Notifier(std::string sendmail, std::function<void()> on_start)
+Notifier::Notifier(std::string sendmail, const std::function<void()>& on_start)
     : sendmail_(std::move(sendmail)) {
   thread_ = std::thread([this, on_start] {
     if (on_start) on_start();

@@ -26,7 +26,7 @@ std::string HeldText(const policy::PolicyPack& pack,
 class Notifier {
  public:
   // `on_thread_start` runs first in the sending thread (signal masks).
-  Notifier(std::string sendmail, std::function<void()> on_thread_start);
+  Notifier(std::string sendmail, const std::function<void()>& on_thread_start);
   ~Notifier();  // sends what is queued, then stops
 
   void Caution(const policy::PolicyPack& pack, const decide::Envelope& env,
