@@ -5,10 +5,15 @@
 // adding two files; tests/mail/postfix_test.sh sends the same cases through
 // a real Postfix.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "decide/decider.h"
 #include "decide/domains.h"
@@ -192,6 +197,90 @@ TEST(Escalation, RepeatedHarassmentToOneRecipientOpensAnIncident) {
   EXPECT_EQ(third->incident_recipients,
             std::vector<std::string>{"b@example-usd.org"});
   EXPECT_TRUE(Has(third->clauses, "C.19"));
+}
+
+}  // namespace
+}  // namespace steward
+
+namespace steward {
+namespace {
+
+// A stand-in clamd on a unix socket: INSTREAM, "FOUND" when the stream
+// holds the EICAR marker.
+class FakeClamd {
+ public:
+  explicit FakeClamd(const std::string& path) : path_(path) {
+    fd_ = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    listen(fd_, 4);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~FakeClamd() {
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+  }
+  int scans = 0;
+
+ private:
+  void Serve() {
+    for (;;) {
+      int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string got;
+      char buf[4096];
+      for (;;) {
+        ssize_t n = read(c, buf, sizeof buf);
+        if (n <= 0) break;
+        got.append(buf, static_cast<size_t>(n));
+        // The stream ends with a zero-length chunk.
+        if (got.size() >= 14 &&
+            got.compare(got.size() - 4, 4, std::string(4, '\0')) == 0)
+          break;
+      }
+      ++scans;
+      const char* reply = got.find("EICAR-STANDARD") != std::string::npos
+                              ? "stream: Eicar-Test-Signature FOUND"
+                              : "stream: OK";
+      ssize_t w = write(c, reply, std::strlen(reply) + 1);
+      (void)w;
+      close(c);
+    }
+  }
+  std::string path_;
+  int fd_ = -1;
+  std::thread thread_;
+};
+
+TEST_F(PackVariant, ClamdFindingsRejectAndClamdDownIsAFailure) {
+  const std::string sock = (dir_ / "clamd.sock").string();
+  auto eng = Load("clamd = \"\"", "clamd = \"unix:" + sock + "\"");
+  auto scratch = eng->NewScratch();
+  decide::Envelope env{"mail", "a@example-usd.org", {"b@example-usd.org"}};
+  std::string clean = testing::ReadAll(
+      testing::SourceDir() + "/tests/golden/verdicts/plain-outside.eml");
+  std::string bad = clean +
+                    "\r\nX5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-"
+                    "ANTIVIRUS-TEST-FILE!$H+H*\r\n";
+  {
+    FakeClamd clamd(sock);
+    auto ok = decide::DecideMessage(*eng, env, clean, *scratch, nullptr);
+    ASSERT_TRUE(ok.ok()) << ok.status().message();
+    EXPECT_EQ(ok->action, Action::kAllow);
+    auto v = decide::DecideMessage(*eng, env, bad, *scratch, nullptr);
+    ASSERT_TRUE(v.ok()) << v.status().message();
+    EXPECT_EQ(v->action, Action::kReject);
+    EXPECT_EQ(v->rule, "malware-reject");
+    EXPECT_TRUE(Has(v->clauses, "C.7"));
+    EXPECT_EQ(clamd.scans, 2);
+  }
+  // clamd gone: no verdict, so the door answers its failure action.
+  auto down = decide::DecideMessage(*eng, env, clean, *scratch, nullptr);
+  EXPECT_FALSE(down.ok());
+  EXPECT_NE(down.status().message().find("clamd"), std::string::npos);
 }
 
 }  // namespace
