@@ -8,7 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "engine/engine.h"
+
 namespace steward::cli {
+
+// --policy, --roster, --cache and (when `show_values`) --show-values: how
+// every command that builds an engine is told which pack and roster.
+void AddEngineFlags(CLI::App* cmd, engine::Options& o, bool show_values);
 
 // Adds the subcommand; `run` is set to the action to take if it was chosen.
 void RegisterScan(CLI::App& app, std::function<int()>& run);

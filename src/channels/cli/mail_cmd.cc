@@ -22,10 +22,10 @@ namespace {
 
 struct VerdictArgs {
   std::string channel = "mail";
-  std::string from, auth_user, client = "local", policy, roster, cache;
+  std::string from, auth_user, client = "local";
+  engine::Options engine;
   std::vector<std::string> to;
   std::string file;
-  bool show_values = false;
 };
 
 // Messages larger than this are judged by their size alone.
@@ -48,8 +48,7 @@ int RunVerdict(const VerdictArgs& a) {
     }
     bytes = std::move(r).value();
   }
-  auto eng =
-      engine::Engine::Create({a.policy, a.roster, a.cache, a.show_values});
+  auto eng = engine::Engine::Create(a.engine);
   if (!eng.ok()) {
     fmt::print(stderr, "steward verdict: {}\n", eng.status().message());
     return 2;
@@ -263,12 +262,7 @@ void RegisterMail(CLI::App& app, std::function<int()>& run) {
   m->store.Add(mc);
   mc->add_option("--listen", m->options.listen, "unix:PATH or inet:HOST:PORT")
       ->required();
-  mc->add_option("--policy", m->options.engine.policy,
-                 "Policy pack folder (default: the bundled pack)");
-  mc->add_option("--roster", m->options.engine.roster,
-                 "OneRoster export folder for name and id matching");
-  mc->add_option("--cache", m->options.engine.cache_dir,
-                 "Compiled-pattern cache folder ('none' to disable)");
+  AddEngineFlags(mc, m->options.engine, false);
   mc->add_option("--sendmail", m->options.sendmail,
                  "sendmail program for notices to senders")
       ->capture_default_str();
@@ -343,14 +337,7 @@ void RegisterVerdict(CLI::App& app, std::function<int()>& run) {
       ->allow_extra_args(false);
   s->add_option("--auth-user", a->auth_user,
                 "The SMTP-authenticated login, if the sender signed in");
-  s->add_option("--policy", a->policy,
-                "Policy pack folder (default: the bundled pack)");
-  s->add_option("--roster", a->roster,
-                "OneRoster export folder for name and id matching");
-  s->add_option("--cache", a->cache,
-                "Compiled-pattern cache folder ('none' to disable)");
-  s->add_flag("--show-values", a->show_values,
-              "Show matched values in full (default: redacted)");
+  AddEngineFlags(s, a->engine, true);
   s->add_option("file", a->file, "The message (.eml), or - for standard input")
       ->required();
   s->callback([a, &run] { run = [a] { return RunVerdict(*a); }; });

@@ -19,9 +19,10 @@ namespace steward::cli {
 namespace {
 
 struct ScanArgs {
-  std::string policy, roster, format = "text", min_severity = "low", cache;
+  engine::Options engine;
+  std::string format = "text", min_severity = "low";
   unsigned jobs = 1;
-  bool show_values = false, no_progress = false;
+  bool no_progress = false;
   std::vector<std::string> paths;
 };
 
@@ -89,8 +90,7 @@ int RunScan(const ScanArgs& a) {
     fmt::print(stderr, "steward scan: --format must be text, jsonl or csv\n");
     return 2;
   }
-  auto eng =
-      engine::Engine::Create({a.policy, a.roster, a.cache, a.show_values});
+  auto eng = engine::Engine::Create(a.engine);
   if (!eng.ok()) {
     fmt::print(stderr, "steward scan: {}\n", eng.status().message());
     return 2;
@@ -216,25 +216,30 @@ int RunScan(const ScanArgs& a) {
 
 }  // namespace
 
+void AddEngineFlags(CLI::App* cmd, engine::Options& o, bool show_values) {
+  cmd->add_option("--policy", o.policy,
+                  "Policy pack folder (default: the bundled pack)");
+  cmd->add_option("--roster", o.roster,
+                  "OneRoster 1.1/1.2 export folder for name and id matching");
+  cmd->add_option("--cache", o.cache_dir,
+                  "Compiled-pattern cache folder ('none' to disable)");
+  if (show_values)
+    cmd->add_flag("--show-values", o.show_values,
+                  "Show matched values in full (default: redacted)");
+}
+
 void RegisterScan(CLI::App& app, std::function<int()>& run) {
   auto a = std::make_shared<ScanArgs>();
   CLI::App* s = app.add_subcommand("scan",
                                    "Scan files, folders, mbox files and "
                                    "Maildir trees for what the policy forbids");
-  s->add_option("--policy", a->policy,
-                "Policy pack folder (default: the bundled pack)");
-  s->add_option("--roster", a->roster,
-                "OneRoster 1.1/1.2 export folder for name and id matching");
+  AddEngineFlags(s, a->engine, true);
   s->add_option("--format", a->format, "Output: text, jsonl or csv")
       ->capture_default_str();
   s->add_option("--min-severity", a->min_severity,
                 "Report findings at or above: low, medium, high")
       ->capture_default_str();
   s->add_option("-j,--jobs", a->jobs, "Worker threads")->capture_default_str();
-  s->add_option("--cache", a->cache,
-                "Compiled-pattern cache folder ('none' to disable)");
-  s->add_flag("--show-values", a->show_values,
-              "Show matched values in full (default: redacted)");
   s->add_flag("--no-progress", a->no_progress,
               "No progress bar, even on a terminal");
   s->add_option("paths", a->paths, "Files and folders to scan")->required();

@@ -92,7 +92,7 @@ class ScratchPool {
 
 struct Server {
   Options options;
-  std::shared_ptr<store::Database> db;
+  std::shared_ptr<store::Database> db;  // kept open for the quarantine
   std::unique_ptr<quarantine::Quarantine> quarantine;
   Metrics metrics;
   ScratchPool scratch;
@@ -240,12 +240,19 @@ std::string JoinComma(const std::vector<std::string>& v) {
   return out;
 }
 
+// The distinct categories of the findings, in order of first finding.
+std::vector<std::string> CategoriesOf(
+    const std::vector<inspect::Finding>& findings) {
+  std::vector<std::string> out;
+  for (const auto& f : findings)
+    if (std::find(out.begin(), out.end(), f.category) == out.end())
+      out.push_back(f.category);
+  return out;
+}
+
 void AddVerdictHeaders(SMFICTX* ctx, const decide::Verdict& v,
                        const policy::PolicyPack& pack) {
-  std::vector<std::string> cats;
-  for (const auto& f : v.findings)
-    if (std::find(cats.begin(), cats.end(), f.category) == cats.end())
-      cats.push_back(f.category);
+  const std::vector<std::string> cats = CategoriesOf(v.findings);
   std::string verdict =
       fmt::format("{}; rule={}; policy={}", decide::ActionName(v.action),
                   v.rule.empty() ? "none" : v.rule, pack.version);
@@ -305,12 +312,10 @@ sfsistat Decide(SMFICTX* ctx, Session& s) {
 
   // C.19: remember conduct findings; open an incident when they repeat.
   std::vector<std::string> conduct;
-  for (const auto& f : v.findings)
-    if (std::find(pack.mail.escalate_categories.begin(),
-                  pack.mail.escalate_categories.end(),
-                  f.category) != pack.mail.escalate_categories.end() &&
-        std::find(conduct.begin(), conduct.end(), f.category) == conduct.end())
-      conduct.push_back(f.category);
+  const auto& escalate = pack.mail.escalate_categories;
+  for (const auto& c : CategoriesOf(v.findings))
+    if (std::find(escalate.begin(), escalate.end(), c) != escalate.end())
+      conduct.push_back(c);
   if (srv.quarantine && !conduct.empty() && !s.sender.empty()) {
     auto st = srv.quarantine->RecordConduct(s.sender, s.recipients, conduct);
     if (!st.ok()) return Failure(ctx, st.message());
@@ -363,10 +368,7 @@ sfsistat Decide(SMFICTX* ctx, Session& s) {
   srv.metrics.Observe(seconds);
   ++srv.metrics.by_action[static_cast<int>(v.action)];
   if (!srv.options.quiet) {
-    std::vector<std::string> cats;
-    for (const auto& f : v.findings)
-      if (std::find(cats.begin(), cats.end(), f.category) == cats.end())
-        cats.push_back(f.category);
+    const std::vector<std::string> cats = CategoriesOf(v.findings);
     nlohmann::ordered_json j = {{"event", "verdict"},
                                 {"queue_id", queue_id},
                                 {"action", decide::ActionName(v.action)},
@@ -673,7 +675,6 @@ int Run(const Options& options, const std::shared_ptr<store::Database>& db) {
   srv.notifier =
       std::make_unique<Notifier>(options.sendmail, [] { BlockStopSignals(); });
 
-  std::unique_ptr<std::thread> metrics_thread;
   std::unique_ptr<MetricsServer> metrics;
   if (!options.metrics.empty()) {
     metrics = std::make_unique<MetricsServer>();
