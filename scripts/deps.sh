@@ -8,7 +8,7 @@ want=(cmake make g++ pkg-config
       libcsv-dev libgtest-dev libarchive-dev libxml2-dev libpoppler-cpp-dev
       libgsf-1-dev catdoc unrtf
       libsqlite3-dev libpq-dev libsodium-dev libldap-dev libcrack2-dev
-      cracklib-runtime libxlsxwriter-dev libcpp-httplib-dev libmilter-dev
+      cracklib-runtime libxlsxwriter-dev libcpp-httplib-dev libmicrohttpd-dev libmilter-dev
       libkainjow-mustache-dev)
 case "${1:-build}" in
   test) want+=(clang-14 libclang-rt-14-dev postgresql slapd ldap-utils chromium

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -35,6 +36,11 @@ class PortalTest : public testing::StoreTest {
     auto p = identity::PasswordPolicy::Load("", "off");
     ASSERT_TRUE(p.ok());
     policy_ = *p;
+    StartPortal([](portal::Options&) {});
+  }
+  // (Re)starts the portal with the test's options changed by `tweak`.
+  void StartPortal(const std::function<void(portal::Options&)>& tweak) {
+    StopPortal();
     portal::Options o;
     o.host = "127.0.0.1";
     o.port = 0;
@@ -42,6 +48,7 @@ class PortalTest : public testing::StoreTest {
     o.static_dir = testing::SourceDir() + "/web/static";
     o.access_log = false;
     o.threads = 8;
+    tweak(o);
     auto made = portal::Portal::Create(o, db_, policy_);
     ASSERT_TRUE(made.ok());
     portal_ = std::move(made).value();
@@ -50,10 +57,13 @@ class PortalTest : public testing::StoreTest {
     port_ = *port;
     server_ = std::thread([this] { (void)portal_->Run(); });
   }
-  void TearDown() override {
+  void StopPortal() {
     if (portal_) portal_->Stop();
     if (server_.joinable()) server_.join();
     portal_.reset();
+  }
+  void TearDown() override {
+    StopPortal();
     StoreTest::TearDown();
   }
 
@@ -350,6 +360,92 @@ TEST_P(PortalTest, HealthAndMetrics) {
       metrics->body.find(
           "steward_http_requests_total{route=\"GET /sign-in\",status=\"200\"}"),
       std::string::npos);
+}
+
+TEST_P(PortalTest, BodiesAreBoundedByRouteAndUploadsNeedTheRoleFirst) {
+  // A sign-in form larger than a sign-in ever is: refused unread.
+  httplib::Params big{{"username", std::string(8000, 'a')}, {"password", "x"}};
+  auto r = Client().Post("/sign-in", big);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  // An anonymous upload is sent to sign in before its body is read.
+  MakeAccount("ann", {});
+  Browser ann = SignIn("ann");
+  httplib::MultipartFormDataItems upload = {
+      {"csrf", ann.csrf, "", ""},
+      {"employees", std::string(200000, 'x'), "staff.csv", "text/csv"}};
+  auto anonymous = Client().Post("/import/employees", upload);
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 303);
+  auto employee =
+      Client().Post("/import/employees", {{"Cookie", ann.cookie}}, upload);
+  ASSERT_TRUE(employee);
+  EXPECT_EQ(employee->status, 403);
+  // Past the configured upload limit: 413 for ITS too.
+  StartPortal([](portal::Options& o) { o.max_upload = 100000; });
+  MakeAccount("its", {Role::kItsAdmin});
+  Browser its = SignIn("its");
+  upload[0].content = its.csrf;
+  auto too_big =
+      Client().Post("/import/employees", {{"Cookie", its.cookie}}, upload);
+  ASSERT_TRUE(too_big);
+  EXPECT_EQ(too_big->status, 413);
+}
+
+TEST_P(PortalTest, ClientAddressesComeFromTrustedProxiesOnly) {
+  MakeAccount("ann", {});
+  httplib::Headers forwarded{{"X-Forwarded-For", "203.0.113.7"}};
+  // Not a trusted proxy: the header is the client's word, ignored.
+  (void)Client().Post(
+      "/sign-in", forwarded,
+      httplib::Params{{"username", "ann"}, {"password", "wrong-Passw0rd!"}});
+  StartPortal(
+      [](portal::Options& o) { o.http.trusted_proxies = {"127.0.0.1"}; });
+  (void)Client().Post(
+      "/sign-in", forwarded,
+      httplib::Params{{"username", "ann"}, {"password", "wrong-Passw0rd!"}});
+  auto entries = audit::List(*db_, {.limit = 100});
+  ASSERT_TRUE(entries.ok());
+  std::vector<std::string> ips;
+  for (const auto& e : *entries) {
+    if (e.action.find("sign-in") != std::string::npos) ips.push_back(e.ip);
+  }
+  ASSERT_GE(ips.size(), 2u);
+  EXPECT_NE(std::find(ips.begin(), ips.end(), "127.0.0.1"), ips.end());
+  EXPECT_NE(std::find(ips.begin(), ips.end(), "203.0.113.7"), ips.end());
+}
+
+TEST_P(PortalTest, MetricsAreForThisMachineOrTheTokenHolder) {
+  EXPECT_EQ(Client().Get("/metrics")->status, 200);
+  EXPECT_EQ(
+      Client().Get("/metrics", {{"X-Forwarded-For", "198.51.100.1"}})->status,
+      403);
+  StartPortal([](portal::Options& o) { o.metrics_token = "s3cret-token"; });
+  EXPECT_EQ(Client().Get("/metrics")->status, 403);
+  auto ok =
+      Client().Get("/metrics", {{"Authorization", "Bearer s3cret-token"}});
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_NE(ok->body.find("steward_http_refused_total"), std::string::npos);
+}
+
+TEST_P(PortalTest, NoticeCookiesAreSecureAndFileNamesCannotEndTheField) {
+  MakeAccount("admin", {Role::kItsAdmin});
+  Browser admin = SignIn("admin");
+  httplib::MultipartFormDataItems version = {
+      {"csrf", admin.csrf, "", ""},
+      {"title", "Regulation 2026", "", ""},
+      {"document", "<html><body><h1>Use of technology</h1></body></html>",
+       "reg\"; x=\"y.html", "text/html"}};
+  auto stored = Client().Post("/versions", {{"Cookie", admin.cookie}}, version);
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->status, 303);
+  std::string cookie = stored->get_header_value("Set-Cookie");
+  EXPECT_NE(cookie.find("steward_notice="), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("; Secure"), std::string::npos) << cookie;
+  EXPECT_EQ(portal::ContentDisposition("inline", "reg\"; x=\"y.html"),
+            "inline; filename=\"reg___x__y.html\"; "
+            "filename*=UTF-8''reg%22%3B%20x%3D%22y.html");
 }
 
 }  // namespace

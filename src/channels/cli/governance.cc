@@ -8,6 +8,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <condition_variable>
 #include <csignal>
 #include <cstdlib>
@@ -186,13 +187,30 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     auto plain_http = std::make_shared<bool>(false);
     auto quiet = std::make_shared<bool>(false);
     auto no_reminders = std::make_shared<bool>(false);
+    auto max_upload_mb = std::make_shared<int>(64);
+    auto metrics_token_file = std::make_shared<std::string>();
     cmd->add_option("--listen", *listen, "HOST:PORT")->capture_default_str();
     cmd->add_option("--password-blocklist", *blocklist,
                     "File of forbidden passwords, one a line");
     cmd->add_option("--cracklib", *cracklib,
                     "cracklib dictionary prefix, or 'off'");
-    cmd->add_option("--threads", o->threads, "Request threads")
+    cmd->add_option("--threads", o->threads, "Request handler threads")
         ->capture_default_str();
+    cmd->add_option("--trusted-proxy", o->http.trusted_proxies,
+                    "Address or CIDR block of a reverse proxy whose "
+                    "X-Forwarded-For is believed (repeatable)");
+    cmd->add_option("--max-connections-per-address", o->http.max_per_address,
+                    "Open connections one client address may hold")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100000));
+    cmd->add_option("--max-upload-mb", *max_upload_mb,
+                    "Largest import or regulation document, in MiB")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 4096));
+    cmd->add_option("--metrics-token-file", *metrics_token_file,
+                    "File holding a token: /metrics then wants "
+                    "'Authorization: Bearer TOKEN' (without: this machine "
+                    "only)");
     cmd->add_option("--district", o->district_name,
                     "District name shown on pages");
     cmd->add_option("--sendmail", o->reminders.sendmail,
@@ -213,7 +231,7 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         "--no-reminders", *no_reminders,
         "Send no reminders from the portal (run `steward remind` instead)");
     cmd->callback([&run, flags, o, listen, blocklist, cracklib, plain_http,
-                   quiet, no_reminders] {
+                   quiet, no_reminders, max_upload_mb, metrics_token_file] {
       run = [=]() -> int {
         auto colon = listen->rfind(':');
         if (colon == std::string::npos) {
@@ -227,6 +245,22 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         o->htmx_path = HtmxPath();
         o->secure_cookies = !*plain_http;
         o->access_log = !*quiet;
+        o->max_upload = static_cast<size_t>(*max_upload_mb) << 20;
+        if (!metrics_token_file->empty()) {
+          auto token = core::ReadFile(*metrics_token_file, 4096);
+          if (!token.ok()) return Fail(token.status());
+          o->metrics_token = *token;
+          while (!o->metrics_token.empty() &&
+                 std::isspace(
+                     static_cast<unsigned char>(o->metrics_token.back()))) {
+            o->metrics_token.pop_back();
+          }
+          if (o->metrics_token.empty()) {
+            fmt::print(stderr, "steward serve: {} holds no token\n",
+                       *metrics_token_file);
+            return 2;
+          }
+        }
         o->reminders.portal_url = fmt::format("http://{}", *listen);
         auto db = flags->Open(true, o->threads);
         if (!db.ok()) return Fail(db.status());

@@ -1,38 +1,42 @@
 #include "channels/milter/metrics_server.h"
 
-#include <httplib.h>
+#include <charconv>
 
 namespace steward::milter {
 
-MetricsServer::MetricsServer() : server_(std::make_unique<httplib::Server>()) {}
-
-MetricsServer::~MetricsServer() { Stop(); }
-
-core::Status MetricsServer::Start(
-    const std::string& listen, const std::function<std::string()>& render,
-    const std::function<void()>& on_thread_start) {
+core::Status MetricsServer::Start(const std::string& listen,
+                                  const std::function<std::string()>& render) {
   size_t colon = listen.rfind(':');
-  if (colon == std::string::npos)
+  int port = -1;
+  if (colon != std::string::npos) {
+    const char* end = listen.data() + listen.size();
+    auto [p, ec] = std::from_chars(listen.data() + colon + 1, end, port);
+    if (ec != std::errc() || p != end) port = -1;
+  }
+  if (port < 0 || port > 65535) {
     return core::Status::Invalid("--metrics '" + listen + "' is not HOST:PORT");
-  std::string host = listen.substr(0, colon);
-  int port = std::atoi(listen.c_str() + colon + 1);
-  server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
-  server_->Get("/metrics",
-               [render](const httplib::Request&, httplib::Response& res) {
-                 res.set_content(render(), "text/plain; version=0.0.4");
-               });
-  if (!server_->bind_to_port(host, port))
+  }
+  http::Options o;
+  o.host = listen.substr(0, colon);
+  o.port = port;
+  o.io_threads = 1;
+  o.workers = 1;
+  server_ = std::make_unique<http::Server>(o);
+  server_->Handle(
+      "GET", "/metrics", {0, 10},
+      [render](const http::Request&, http::Response& res) {
+        res.SetContent(render(), "text/plain; version=0.0.4");
+      },
+      nullptr, true);
+  auto started = server_->Start();
+  if (!started.ok()) {
     return core::Status::Io("cannot listen on " + listen + " for metrics");
-  thread_ = std::thread([this, on_thread_start] {
-    if (on_thread_start) on_thread_start();
-    server_->listen_after_bind();
-  });
+  }
   return core::Status::Ok();
 }
 
 void MetricsServer::Stop() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
+  if (server_) server_->Stop();
 }
 
 }  // namespace steward::milter

@@ -1,33 +1,25 @@
-// GET /metrics (Prometheus text) on a loopback address, for the milter.
+// GET /metrics (Prometheus text) on a loopback address, for the milter, on
+// the same http::Server as the portal (its threads take no signals).
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 
+#include "channels/http/server.h"
 #include "core/status.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace steward::milter {
 
 class MetricsServer {
  public:
-  MetricsServer();
-  ~MetricsServer();
-  // `listen`: HOST:PORT. `render` makes the page; `on_thread_start` runs
-  // first in the serving thread.
+  // `listen`: HOST:PORT. `render` makes the page, on the server's thread.
   core::Status Start(const std::string& listen,
-                     const std::function<std::string()>& render,
-                     const std::function<void()>& on_thread_start);
+                     const std::function<std::string()>& render);
   void Stop();
 
  private:
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  std::unique_ptr<http::Server> server_;
 };
 
 }  // namespace steward::milter

@@ -678,9 +678,8 @@ int Run(const Options& options, const std::shared_ptr<store::Database>& db) {
   std::unique_ptr<MetricsServer> metrics;
   if (!options.metrics.empty()) {
     metrics = std::make_unique<MetricsServer>();
-    auto st = metrics->Start(
-        options.metrics, [] { return RenderMetrics(*g_server); },
-        [] { BlockStopSignals(); });
+    auto st = metrics->Start(options.metrics,
+                             [] { return RenderMetrics(*g_server); });
     if (!st.ok()) {
       Log({{"event", "error"}, {"error", st.message()}});
       return 2;

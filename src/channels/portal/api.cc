@@ -66,10 +66,9 @@ void ApiPeople(Ctx& c) {
   }
   // The next page, by keyset: people in id order after the last one here.
   if (static_cast<int>(found->size()) == q.limit) {
-    body["next"] =
-        fmt::format("/api/people?kind={}&q={}&site={}&limit={}&after={}",
-                    q.kind, httplib::detail::encode_query_param(q.text),
-                    q.site_id, q.limit, found->back().id);
+    body["next"] = fmt::format(
+        "/api/people?kind={}&q={}&site={}&limit={}&after={}", q.kind,
+        http::UrlEncode(q.text), q.site_id, q.limit, found->back().id);
   }
   c.Json(body);
 }
@@ -142,7 +141,7 @@ void ApiAudit(Ctx& c) {
 
 void ApiAcknowledge(Ctx& c) {
   auto st = ack::Acknowledge(*c.app.db, c.Id(), c.session->account.person_id,
-                             {c.Ip(), c.req.get_header_value("User-Agent")},
+                             {c.Ip(), c.req.Header("User-Agent")},
                              c.session->account.username);
   if (!st.ok()) {
     c.Fail(st.code() == core::Code::kNotFound ? 404 : 409, st.message());

@@ -2,8 +2,6 @@
 // context, and the handlers the route table names.
 #pragma once
 
-#include <httplib.h>
-
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -11,6 +9,7 @@
 #include <string>
 
 #include "audit/chain.h"
+#include "channels/http/server.h"
 #include "channels/portal/dashboard_cache.h"
 #include "channels/portal/portal.h"
 #include "channels/portal/session_cache.h"
@@ -49,15 +48,14 @@ struct Portal::Impl {
   Metrics metrics;
   DashboardCache dashboards{std::chrono::milliseconds(10000)};
   SessionCache sessions;
-  httplib::Server server;
+  std::unique_ptr<http::Server> server;
   int port = 0;
-  int listen_fd = -1;  // seen as the server creates it
 };
 
 // One request as a handler sees it.
 struct Ctx {
-  const httplib::Request& req;
-  httplib::Response& res;
+  const http::Request& req;
+  http::Response& res;
   Portal::Impl& app;
   const RouteInfo& route;
   std::optional<identity::Session> session;
@@ -65,6 +63,7 @@ struct Ctx {
   // Path parameter i (1-based) as an id.
   int64_t Id(size_t i = 1) const;
   std::string Param(const std::string& name) const;
+  // The client's address (through trusted proxies; see http::Options).
   std::string Ip() const { return req.remote_addr; }
   identity::Actor Actor() const;
   // Base page data: the user, the CSRF token, navigation by role.

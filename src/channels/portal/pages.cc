@@ -104,7 +104,7 @@ void SignInPost(Ctx& c) {
   std::string username = c.Param("username");
   auto s = identity::SignIn(
       *c.app.db, c.app.throttle, username, c.Param("password"),
-      {c.Ip(), c.req.get_header_value("User-Agent")}, c.app.options.ldap);
+      {c.Ip(), c.req.Header("User-Agent")}, c.app.options.ldap);
   c.app.metrics.SignIn(s.ok());
   if (!s.ok()) {
     Data d = c.Page("Sign in");
@@ -119,7 +119,7 @@ void SignInPost(Ctx& c) {
   std::string cookie =
       fmt::format("steward_session={}; Path=/; HttpOnly; SameSite=Strict{}",
                   s->token, c.app.options.secure_cookies ? "; Secure" : "");
-  c.res.set_header("Set-Cookie", cookie);
+  c.res.AddHeader("Set-Cookie", cookie);
   // Only a local path: never an open redirect.
   std::string next = c.Param("next");
   if (next.empty() || next[0] != '/' || next.rfind("//", 0) == 0 ||
@@ -127,17 +127,17 @@ void SignInPost(Ctx& c) {
     next = "/";
   }
   c.res.status = 303;
-  c.res.set_header("Location", next);
+  c.res.SetHeader("Location", next);
 }
 
 void SignOutPost(Ctx& c) {
   (void)identity::SignOut(*c.app.db, c.session->token, c.Actor());
   c.app.sessions.Clear();
-  c.res.set_header(
+  c.res.AddHeader(
       "Set-Cookie",
       "steward_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
   c.res.status = 303;
-  c.res.set_header("Location", "/sign-in");
+  c.res.SetHeader("Location", "/sign-in");
 }
 
 void SignOutEverywherePost(Ctx& c) {
@@ -148,11 +148,11 @@ void SignOutEverywherePost(Ctx& c) {
     c.Fail(500, st.message());
     return;
   }
-  c.res.set_header(
+  c.res.AddHeader(
       "Set-Cookie",
       "steward_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
   c.res.status = 303;
-  c.res.set_header("Location", "/sign-in");
+  c.res.SetHeader("Location", "/sign-in");
 }
 
 void AccountPage(Ctx& c) {
@@ -252,20 +252,19 @@ void DocumentGet(Ctx& c) {
     (void)ack::RecordOpen(*c.app.db, x.campaign.id, a.person_id);
     // Uploaded HTML runs in a sandbox: no scripts, no forms, no same-origin.
     // (A sandboxed PDF would not display; a PDF runs no script of ours.)
-    c.res.headers.erase("Content-Security-Policy");
     if (x.version.content_type != "application/pdf") {
-      c.res.set_header("Content-Security-Policy",
-                       "sandbox; default-src 'none'; img-src data:; style-src "
-                       "'unsafe-inline'; frame-ancestors 'self'");
+      c.res.SetHeader("Content-Security-Policy",
+                      "sandbox; default-src 'none'; img-src data:; style-src "
+                      "'unsafe-inline'; frame-ancestors 'self'");
     } else {
-      c.res.set_header("Content-Security-Policy",
-                       "default-src 'none'; frame-ancestors 'self'");
+      c.res.SetHeader("Content-Security-Policy",
+                      "default-src 'none'; frame-ancestors 'self'");
     }
-    c.res.set_header("Content-Disposition",
-                     "inline; filename=\"" + x.version.filename + "\"");
+    c.res.SetHeader("Content-Disposition",
+                    ContentDisposition("inline", x.version.filename));
     std::string type = x.version.content_type;
     if (type.rfind("text/", 0) == 0) type += "; charset=utf-8";
-    c.res.set_content(std::move(bytes).value(), type);
+    c.res.SetContent(std::move(bytes).value(), type);
     return;
   }
   c.Fail(404, "This campaign is not open to you.");
@@ -273,7 +272,7 @@ void DocumentGet(Ctx& c) {
 
 void AcknowledgePost(Ctx& c) {
   auto st = ack::Acknowledge(*c.app.db, c.Id(), c.session->account.person_id,
-                             {c.Ip(), c.req.get_header_value("User-Agent")},
+                             {c.Ip(), c.req.Header("User-Agent")},
                              c.session->account.username);
   if (!st.ok()) {
     c.SeeOther(fmt::format("/acknowledge/{}", c.Id()), st.message());
@@ -396,9 +395,9 @@ void PeoplePage(Ctx& c) {
   d.set("kind_employee", q.kind == "employee");
   d.set("total", std::to_string(*total));
   d.set("page", std::to_string(page));
-  std::string base = fmt::format("/people?q={}&kind={}&site={}&page=",
-                                 httplib::detail::encode_query_param(q.text),
-                                 q.kind, q.site_id);
+  std::string base =
+      fmt::format("/people?q={}&kind={}&site={}&page=", http::UrlEncode(q.text),
+                  q.kind, q.site_id);
   if (page > 1) d.set("prev", base + std::to_string(page - 1));
   if (q.offset + 50 < *total) d.set("next", base + std::to_string(page + 1));
   c.Html("people", d);
@@ -469,11 +468,11 @@ void RenderImport(Ctx& c, const people::ImportReport* report,
 void ImportPage(Ctx& c) { RenderImport(c, nullptr, ""); }
 
 void ImportOneRosterPost(Ctx& c) {
-  if (!c.req.has_file("roster")) {
+  if (!c.req.HasFile("roster")) {
     RenderImport(c, nullptr, "Choose the OneRoster export (a .zip) to upload.");
     return;
   }
-  const auto& file = c.req.get_file_value("roster");
+  const auto& file = c.req.File("roster");
   // The upload goes to a private file for the zip reader, removed after.
   std::string dir = c.app.options.data_dir + "/uploads";
   std::filesystem::create_directories(dir);
@@ -499,11 +498,11 @@ void ImportOneRosterPost(Ctx& c) {
 }
 
 void ImportEmployeesPost(Ctx& c) {
-  if (!c.req.has_file("employees")) {
+  if (!c.req.HasFile("employees")) {
     RenderImport(c, nullptr, "Choose the employees CSV file to upload.");
     return;
   }
-  const auto& file = c.req.get_file_value("employees");
+  const auto& file = c.req.File("employees");
   auto report = people::ImportEmployeesCsv(*c.app.db, file.content,
                                            file.filename, PeopleActor(c));
   if (!report.ok()) {
@@ -527,12 +526,12 @@ void VersionsPage(Ctx& c) {
 }
 
 void VersionPost(Ctx& c) {
-  if (!c.req.has_file("document")) {
+  if (!c.req.HasFile("document")) {
     c.SeeOther("/versions",
                "Choose the regulation's file (PDF, HTML or text).");
     return;
   }
-  const auto& file = c.req.get_file_value("document");
+  const auto& file = c.req.File("document");
   auto v = ack::AddVersion(*c.app.db, c.app.blobs, c.Param("title"),
                            file.filename, file.content, AckActor(c));
   c.SeeOther("/versions", v.ok()
@@ -751,23 +750,20 @@ void AuditPage(Ctx& c) {
   d.set("until", f.until);
   d.set("text", f.text);
   if (entries->size() == 100) {
-    d.set(
-        "older",
-        fmt::format(
-            "/audit?actor={}&action={}&since={}&until={}&text={}&before={}",
-            httplib::detail::encode_query_param(f.actor),
-            httplib::detail::encode_query_param(f.action),
-            httplib::detail::encode_query_param(f.since),
-            httplib::detail::encode_query_param(f.until),
-            httplib::detail::encode_query_param(f.text), entries->back().seq));
+    d.set("older",
+          fmt::format(
+              "/audit?actor={}&action={}&since={}&until={}&text={}&before={}",
+              http::UrlEncode(f.actor), http::UrlEncode(f.action),
+              http::UrlEncode(f.since), http::UrlEncode(f.until),
+              http::UrlEncode(f.text), entries->back().seq));
   }
-  if (c.req.get_header_value("HX-Request") == "true") {
+  if (c.req.Header("HX-Request") == "true") {
     // htmx asks for the table only.
     kainjow::mustache::mustache rows_only(
         "{{#entries}}<tr><td>{{seq}}</td><td>{{at}}</td><td>{{actor}}</td>"
         "<td>{{action}}</td><td>{{target}}</td><td><code>{{detail}}</code></td>"
         "<td>{{ip}}</td></tr>{{/entries}}");
-    c.res.set_content(rows_only.render(d), "text/html; charset=utf-8");
+    c.res.SetContent(rows_only.render(d), "text/html; charset=utf-8");
     return;
   }
   c.Html("audit", d);
@@ -826,7 +822,7 @@ namespace {
 identity::Roles RolesFromForm(const Ctx& c) {
   identity::Roles roles{Role::kEmployee};
   for (Role r : identity::kAllRoles) {
-    if (c.req.has_param("role_" + std::string(identity::RoleName(r)))) {
+    if (c.req.HasParam("role_" + std::string(identity::RoleName(r)))) {
       roles.Add(r);
     }
   }

@@ -1,5 +1,6 @@
 // The governance portal: server-rendered pages and a JSON API over the store,
-// served by cpp-httplib's thread pool.
+// served by http::Server (libmicrohttpd's event loop and a pool of handler
+// threads; see channels/http/server.h for what a client may cost).
 //
 // Every route declares the roles that may use it (Routes()); the dispatcher
 // checks the session, the role and, for anything that changes state, the
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "acknowledge/campaigns.h"
+#include "channels/http/server.h"
 #include "core/status.h"
 #include "identity/accounts.h"
 #include "identity/passwords.h"
@@ -32,9 +34,14 @@ struct Options {
   std::string htmx_path;       // htmx.min.js from npm; "" when absent
   bool secure_cookies = true;  // false only behind plain HTTP off localhost
   bool access_log = true;
-  int threads = 128;  // one per open connection: keep-alive holds a thread
+  int threads = 16;  // handler threads (connections cost none while idle)
   int dashboard_seconds = 10;  // completion figures are recomputed this often
-  size_t max_upload = 64u << 20;
+  size_t max_upload = 64u << 20;  // imports and regulation documents
+  // Connections, header and time limits, trusted proxies (X-Forwarded-For).
+  http::Options http;
+  // /metrics: with a token, only `Authorization: Bearer TOKEN`; without,
+  // only from this machine (a loopback peer, not through a proxy).
+  std::string metrics_token;
   acknowledge::ReminderOptions reminders;
   identity::LdapSignIn ldap;  // employees sign in with the directory
   std::string district_name = "Demo Unified School District";
@@ -48,6 +55,20 @@ struct RouteInfo {
   identity::Roles roles;  // who may; empty set: anyone, signed in or not
   bool api = false;       // JSON: 401/403 bodies, CSRF from a header
 };
+
+// How much a route lets a client send (see the limits in server.cc).
+enum class Body {
+  kNone,    // GET: nothing
+  kSignIn,  // a user name and a password, before anyone is known
+  kForm,    // an ordinary form of a signed-in person
+  kUpload,  // a file (imports, regulation documents): Options::max_upload
+};
+
+// A Content-Disposition value ("attachment" or "inline") for a file name
+// from anywhere: plain characters in `filename`, the name percent-encoded in
+// `filename*` (RFC 6266), so nothing in it can end the field.
+std::string ContentDisposition(const std::string& disposition,
+                               const std::string& name);
 
 class Portal {
  public:

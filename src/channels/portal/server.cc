@@ -1,9 +1,10 @@
 #include <fmt/format.h>
 #include <sys/socket.h>
 
+#include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <regex>
 
 #include "channels/portal/internal.h"
 #include "core/text.h"
@@ -37,13 +38,14 @@ constexpr Roles kRecordRead{Role::kItsAdmin, Role::kDesignee, Role::kAuditor,
 struct Entry {
   RouteInfo info;
   Handler handler;
+  Body body = Body::kForm;
 };
 
 const std::vector<Entry>& Table() {
   static const std::vector<Entry> kTable = {
       {{"GET", "/", "/", kSignedIn}, HomePage},
       {{"GET", "/sign-in", "/sign-in", kAnyone}, SignInPage},
-      {{"POST", "/sign-in", "/sign-in", kAnyone}, SignInPost},
+      {{"POST", "/sign-in", "/sign-in", kAnyone}, SignInPost, Body::kSignIn},
       {{"POST", "/sign-out", "/sign-out", kSignedIn}, SignOutPost},
       {{"POST", "/sign-out-everywhere", "/sign-out-everywhere", kSignedIn},
        SignOutEverywherePost},
@@ -65,11 +67,15 @@ const std::vector<Entry>& Table() {
        PermissionPost},
       {{"GET", "/import", "/import", kIts}, ImportPage},
       {{"POST", "/import/oneroster", "/import/oneroster", kIts},
-       ImportOneRosterPost},
+       ImportOneRosterPost,
+       Body::kUpload},
       {{"POST", "/import/employees", "/import/employees", kIts},
-       ImportEmployeesPost},
+       ImportEmployeesPost,
+       Body::kUpload},
       {{"GET", "/versions", "/versions", kAdminRead}, VersionsPage},
-      {{"POST", "/versions", "/versions", kPolicyWrite}, VersionPost},
+      {{"POST", "/versions", "/versions", kPolicyWrite},
+       VersionPost,
+       Body::kUpload},
       {{"GET", "/campaigns", "/campaigns", kDashboard}, CampaignsPage},
       {{"POST", "/campaigns", "/campaigns", kPolicyWrite}, CampaignPost},
       {{"GET", "/campaigns/(\\d+)/completion.csv",
@@ -108,8 +114,8 @@ const std::vector<Entry>& Table() {
   return kTable;
 }
 
-std::string CookieValue(const httplib::Request& req, const std::string& name) {
-  std::string header = req.get_header_value("Cookie");
+std::string CookieValue(const http::Request& req, const std::string& name) {
+  std::string header = req.Header("Cookie");
   size_t at = 0;
   while (at < header.size()) {
     size_t end = header.find(';', at);
@@ -132,32 +138,136 @@ bool ConstantTimeEquals(const std::string& a, const std::string& b) {
 // A state-changing request must come from our own pages: same origin when
 // the browser says, and the session's CSRF token (form field or header).
 bool CsrfOk(const Ctx& c) {
-  std::string site = c.req.get_header_value("Sec-Fetch-Site");
+  std::string site = c.req.Header("Sec-Fetch-Site");
   if (!site.empty() && site != "same-origin" && site != "none") return false;
-  std::string origin = c.req.get_header_value("Origin");
+  std::string origin = c.req.Header("Origin");
   if (!origin.empty() && origin != "null") {
-    std::string host = c.req.get_header_value("Host");
+    std::string host = c.req.Header("Host");
     auto scheme = origin.find("://");
     if (scheme == std::string::npos || origin.substr(scheme + 3) != host) {
       return false;
     }
   }
   if (!c.session) return true;  // sign-in: no session yet; origin checked
-  std::string token = c.req.get_header_value("X-CSRF-Token");
+  std::string token = c.req.Header("X-CSRF-Token");
   if (token.empty()) token = c.Param("csrf");
   return ConstantTimeEquals(token, c.session->csrf);
 }
 
-void SecurityHeaders(httplib::Response& res) {
-  res.set_header("Content-Security-Policy",
-                 "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                 "script-src 'self'; object-src 'none'; frame-src 'self'; "
-                 "frame-ancestors 'self'; base-uri 'none'; form-action 'self'");
-  res.set_header("X-Content-Type-Options", "nosniff");
-  res.set_header("Referrer-Policy", "same-origin");
-  res.set_header("X-Frame-Options", "SAMEORIGIN");
+void SecurityHeaders(http::Response& res) {
+  res.SetHeader("Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                "script-src 'self'; object-src 'none'; frame-src 'self'; "
+                "frame-ancestors 'self'; base-uri 'none'; form-action 'self'");
+  res.SetHeader("X-Content-Type-Options", "nosniff");
+  res.SetHeader("Referrer-Policy", "same-origin");
+  res.SetHeader("X-Frame-Options", "SAMEORIGIN");
 }
 
+// A notice shown once on the next page ("" clears it).
+std::string NoticeCookie(const std::string& notice, bool secure) {
+  std::string c = "steward_notice=" + http::UrlEncode(notice) +
+                  "; Path=/; HttpOnly; SameSite=Strict";
+  c += notice.empty() ? "; Max-Age=0" : "; Max-Age=60";
+  if (secure) c += "; Secure";
+  return c;
+}
+
+}  // namespace
+
+std::string ContentDisposition(const std::string& disposition,
+                               const std::string& name) {
+  std::string plain;
+  for (char ch : name) {
+    bool ok = std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' ||
+              ch == '-' || ch == '_';
+    plain += ok ? ch : '_';
+  }
+  if (plain.empty()) plain = "download";
+  return disposition + "; filename=\"" + plain + "\"; filename*=UTF-8''" +
+         http::UrlEncode(name);
+}
+
+namespace {
+
+http::RouteLimits LimitsOf(Body body, const Options& o) {
+  switch (body) {
+    case Body::kNone:
+      return {1024, 10};
+    case Body::kSignIn:
+      return {4096, 10};
+    case Body::kForm:
+      return {64 << 10, 30};
+    case Body::kUpload:
+      return {o.max_upload, 600};
+  }
+  return {1024, 10};
+}
+
+// Fills c.session from the cookie; false (and c.res holds the answer) when
+// the route needs someone signed in with another role.
+bool Authorize(Ctx& c) {
+  std::string token = CookieValue(c.req, kCookie);
+  if (!token.empty()) {
+    c.session = c.app.sessions.Get(token);
+    if (!c.session) {
+      auto s = identity::Authenticate(*c.app.db, token);
+      if (s.ok()) {
+        c.app.sessions.Put(*s);
+        c.session = std::move(s).value();
+      }
+    }
+  }
+  const Roles need = c.route.roles;
+  if (need.bits() == 0) return true;
+  if (!c.session) {
+    if (c.route.api) {
+      c.Json({{"error", "Sign in first."}}, 401);
+    } else {
+      c.res.status = 303;
+      c.res.SetHeader("Location",
+                      "/sign-in?next=" + http::UrlEncode(c.req.path));
+    }
+    return false;
+  }
+  if (!c.session->account.roles.Intersects(need)) {
+    c.Fail(403,
+           "Your role does not allow this page. If you need it, ask "
+           "IT Services.");
+    return false;
+  }
+  return true;
+}
+
+bool MetricsAllowed(const Portal::Impl& app, const http::Request& req) {
+  const std::string& token = app.options.metrics_token;
+  if (!token.empty()) {
+    return ConstantTimeEquals(req.Header("Authorization"), "Bearer " + token);
+  }
+  bool loopback = req.peer == "::1" || req.peer.rfind("127.", 0) == 0;
+  return loopback && req.Header("X-Forwarded-For").empty();
+}
+
+std::string ServerMetrics(const http::Server& server) {
+  http::Counters c = server.counters();
+  return fmt::format(
+      "# HELP steward_http_refused_total Requests and connections refused "
+      "before a handler, by reason.\n# TYPE steward_http_refused_total "
+      "counter\n"
+      "steward_http_refused_total{{reason=\"body_too_large\"}} {}\n"
+      "steward_http_refused_total{{reason=\"headers_too_large\"}} {}\n"
+      "steward_http_refused_total{{reason=\"address_limit\"}} {}\n"
+      "steward_http_refused_total{{reason=\"timed_out\"}} {}\n"
+      "steward_http_refused_total{{reason=\"busy\"}} {}\n"
+      "# HELP steward_http_handler_errors_total Requests that failed with 500."
+      "\n# TYPE steward_http_handler_errors_total counter\n"
+      "steward_http_handler_errors_total {}\n"
+      "# HELP steward_http_open_connections Connections open now.\n# TYPE "
+      "steward_http_open_connections gauge\nsteward_http_open_connections "
+      "{}\n",
+      c.body_too_large, c.headers_too_large, c.address_limit, c.timed_out,
+      c.busy, c.handler_errors, c.open_connections);
+}
 }  // namespace
 
 const std::vector<RouteInfo>& Portal::Routes() {
@@ -171,16 +281,17 @@ const std::vector<RouteInfo>& Portal::Routes() {
 
 int64_t Ctx::Id(size_t i) const {
   if (i >= req.matches.size()) return 0;
-  try {
-    return std::stoll(req.matches[i].str());
-  } catch (...) {  // digits only by the route's pattern; overflow is 0
-    return 0;
-  }
+  const std::string& digits = req.matches[i];
+  int64_t id = 0;
+  auto [p, ec] =
+      std::from_chars(digits.data(), digits.data() + digits.size(), id);
+  // Digits only by the route's pattern; an id out of range matches nothing.
+  return ec == std::errc() && p == digits.data() + digits.size() ? id : 0;
 }
 
 std::string Ctx::Param(const std::string& name) const {
-  if (req.has_param(name)) return req.get_param_value(name);
-  if (req.has_file(name)) return req.get_file_value(name).content;
+  if (req.HasParam(name)) return req.Param(name);
+  if (req.HasFile(name)) return req.File(name).content;
   return "";
 }
 
@@ -228,32 +339,29 @@ Data Ctx::Page(const std::string& title) const {
   }
   std::string notice = CookieValue(req, "steward_notice");
   if (!notice.empty()) {
-    d.set("notice", httplib::detail::decode_url(notice, true));
+    d.set("notice", http::UrlDecode(notice, false));
     // Shown once.
-    res.set_header("Set-Cookie",
-                   "steward_notice=; Path=/; Max-Age=0; SameSite=Strict");
+    res.AddHeader("Set-Cookie", NoticeCookie("", app.options.secure_cookies));
   }
   return d;
 }
 
 void Ctx::Html(const std::string& tmpl, Data data, int status) {
   res.status = status;
-  res.set_content(app.view.Render(tmpl, data), "text/html; charset=utf-8");
+  res.SetContent(app.view.Render(tmpl, data), "text/html; charset=utf-8");
 }
 
 void Ctx::Json(const nlohmann::json& body, int status) {
   res.status = status;
-  res.set_content(Dump(body), "application/json");
+  res.SetContent(Dump(body), "application/json");
 }
 
 void Ctx::SeeOther(const std::string& to, const std::string& notice) {
   res.status = 303;
-  res.set_header("Location", to);
+  res.SetHeader("Location", to);
   if (!notice.empty()) {
-    res.set_header(
-        "Set-Cookie",
-        "steward_notice=" + httplib::detail::encode_query_param(notice) +
-            "; Path=/; HttpOnly; SameSite=Strict; Max-Age=60");
+    res.AddHeader("Set-Cookie",
+                  NoticeCookie(notice, app.options.secure_cookies));
   }
 }
 
@@ -272,9 +380,9 @@ void Ctx::Fail(int status, const std::string& message) {
 
 void Ctx::Download(const std::string& body, const std::string& type,
                    const std::string& filename) {
-  res.set_header("Content-Disposition",
-                 "attachment; filename=\"" + filename + "\"");
-  res.set_content(body, type);
+  res.SetHeader("Content-Disposition",
+                ContentDisposition("attachment", filename));
+  res.SetContent(body, type);
 }
 
 void Metrics::Observe(const std::string& route, int status, double seconds) {
@@ -334,74 +442,50 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
   app.policy = std::move(policy);
   app.blobs = store::Blobs(app.options.data_dir + "/blobs");
   app.dashboards.set_ttl(std::chrono::seconds(app.options.dashboard_seconds));
-  auto& svr = app.server;
-  int threads = std::max(app.options.threads, 4);
-  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  svr.set_payload_max_length(app.options.max_upload);
-  svr.set_read_timeout(30, 0);
-  svr.set_write_timeout(30, 0);
-  svr.set_keep_alive_max_count(200);
-  // Headers and body go out in separate writes: without this, Nagle and
-  // delayed ACKs add 40 ms to every keep-alive response.
-  svr.set_tcp_nodelay(true);
-  // The library listens with a backlog of 5: a burst of new connections (a
-  // school signing in at 8:00) would have SYNs dropped and retried after a
-  // second. The listening socket is noted here and given a real backlog in
-  // Bind().
-  svr.set_socket_options([self = &app](socket_t sock) {
-    httplib::default_socket_options(sock);
-    self->listen_fd = sock;
-  });
+  http::Options http = app.options.http;
+  http.host = app.options.host;
+  http.port = app.options.port;
+  http.workers = static_cast<unsigned>(std::max(app.options.threads, 2));
+  app.server = std::make_unique<http::Server>(http);
+  http::Server& svr = *app.server;
 
   Impl* self = &app;
   for (const auto& entry : Table()) {
     const Entry* e = &entry;
-    auto handle = [self, e](const httplib::Request& req,
-                            httplib::Response& res) {
+    auto handle = [self, e](const http::Request& req, http::Response& res) {
       auto start = std::chrono::steady_clock::now();
       SecurityHeaders(res);
       Ctx c{req, res, *self, e->info, std::nullopt};
-      std::string token = CookieValue(req, kCookie);
-      if (!token.empty()) {
-        c.session = self->sessions.Get(token);
-        if (!c.session) {
-          auto s = identity::Authenticate(*self->db, token);
-          if (s.ok()) {
-            self->sessions.Put(*s);
-            c.session = std::move(s).value();
-          }
-        }
-      }
-      const Roles need = e->info.roles;
-      if (need.bits() != 0 && !c.session) {
-        if (e->info.api) {
-          c.Json({{"error", "Sign in first."}}, 401);
-        } else {
-          c.res.status = 303;
-          c.res.set_header(
-              "Location",
-              "/sign-in?next=" + httplib::detail::encode_query_param(req.path));
-        }
-      } else if (need.bits() != 0 &&
-                 !c.session->account.roles.Intersects(need)) {
-        c.Fail(403,
-               "Your role does not allow this page. If you need it, ask "
-               "IT Services.");
+      if (!Authorize(c)) {
+        // c.res holds the refusal.
       } else if (e->info.method == "POST" && !CsrfOk(c)) {
         c.Fail(403,
                "This form is stale or came from another site. Go back, "
                "reload the page and try again.");
       } else {
-        e->handler(c);
+        try {
+          e->handler(c);
+        } catch (const std::exception& ex) {
+          std::fprintf(stderr,
+                       "{\"at\":\"%s\",\"error\":\"handler failed\","
+                       "\"route\":\"%s %s\",\"what\":\"%s\"}\n",
+                       store::NowUtc().c_str(), e->info.method.c_str(),
+                       e->info.example.c_str(), ex.what());
+          res = http::Response();
+          SecurityHeaders(res);
+          c.Fail(500,
+                 "Something went wrong on our side; it has been logged. Try "
+                 "again, and tell IT Services if it happens again.");
+        }
       }
-      if (c.session) res.set_header("Cache-Control", "no-store");
+      if (c.session) res.SetHeader("Cache-Control", "no-store");
       double seconds = std::chrono::duration<double>(
                            std::chrono::steady_clock::now() - start)
                            .count();
       self->metrics.Observe(e->info.method + " " + e->info.example, res.status,
                             seconds);
       if (self->options.access_log) {
-        // The path only: a query may hold search text about a student.
+        // The route, never the path or query: they may name a student.
         std::fprintf(stderr,
                      "{\"at\":\"%s\",\"method\":\"%s\",\"path\":\"%s\","
                      "\"status\":%d,\"ms\":%.1f,\"user\":\"%s\"}\n",
@@ -410,60 +494,80 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
                      c.session ? c.session->account.username.c_str() : "");
       }
     };
-    std::string pattern = entry.info.pattern;
-    if (entry.info.method == "GET") {
-      svr.Get(pattern, handle);
-    } else {
-      svr.Post(pattern, handle);
+    // A body is read only for someone who may send it: for uploads the
+    // session and role are checked on the request's head.
+    http::Admit admit;
+    if (e->body == Body::kUpload) {
+      admit = [self,
+               e](const http::Request& req) -> std::optional<http::Response> {
+        http::Response res;
+        SecurityHeaders(res);
+        Ctx c{req, res, *self, e->info, std::nullopt};
+        if (Authorize(c)) return std::nullopt;
+        return res;
+      };
     }
+    svr.Handle(
+        entry.info.method, entry.info.pattern,
+        LimitsOf(e->info.method == "GET" ? Body::kNone : e->body, app.options),
+        handle, admit);
   }
-  svr.Get("/healthz", [self](const httplib::Request&, httplib::Response& res) {
-    auto rows = self->db->Query("SELECT 1");
-    res.status = rows.ok() ? 200 : 503;
-    res.set_content(rows.ok() ? "ok\n" : "database unavailable\n",
-                    "text/plain");
-  });
-  svr.Get("/metrics", [self](const httplib::Request&, httplib::Response& res) {
-    res.set_content(self->metrics.Text(), "text/plain; version=0.0.4");
-  });
+  constexpr http::RouteLimits kNoBody{1024, 10};
+  svr.Handle(
+      "GET", "/healthz", kNoBody,
+      [self](const http::Request&, http::Response& res) {
+        auto rows = self->db->Query("SELECT 1");
+        res.status = rows.ok() ? 200 : 503;
+        res.SetContent(rows.ok() ? "ok\n" : "database unavailable\n",
+                       "text/plain");
+      },
+      nullptr, true);
+  svr.Handle(
+      "GET", "/metrics", kNoBody,
+      [self](const http::Request& req, http::Response& res) {
+        if (!MetricsAllowed(*self, req)) {
+          res.status = 403;
+          res.SetContent(
+              "Metrics are served to this machine, or with the metrics "
+              "token.\n",
+              "text/plain");
+          return;
+        }
+        res.SetContent(self->metrics.Text() + ServerMetrics(*self->server),
+                       "text/plain; version=0.0.4");
+      },
+      nullptr, true);
   auto serve_file = [](const std::string& path, const char* type,
-                       httplib::Response& res) {
+                       http::Response& res) {
     auto bytes = core::ReadFile(path, 4u << 20);
     if (!bytes.ok()) {
       res.status = 404;
+      res.SetContent("Not found.\n", "text/plain");
       return;
     }
     SecurityHeaders(res);
-    res.set_header("Cache-Control", "public, max-age=3600");
-    res.set_content(std::move(bytes).value(), type);
+    res.SetHeader("Cache-Control", "public, max-age=3600");
+    res.SetContent(std::move(bytes).value(), type);
   };
-  svr.Get("/static/steward.css", [self, serve_file](const httplib::Request&,
-                                                    httplib::Response& res) {
-    serve_file(self->options.static_dir + "/steward.css", "text/css", res);
-  });
-  svr.Get("/static/portal.js", [self, serve_file](const httplib::Request&,
-                                                  httplib::Response& res) {
-    serve_file(self->options.static_dir + "/portal.js", "text/javascript", res);
-  });
-  svr.Get("/static/htmx.min.js",
-          [self, serve_file](const httplib::Request&, httplib::Response& res) {
-            if (self->options.htmx_path.empty()) {
-              res.status = 404;
-              return;
-            }
-            serve_file(self->options.htmx_path, "text/javascript", res);
-          });
-  svr.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.status == 404 && res.body.empty()) {
-      SecurityHeaders(res);
-      res.set_content("Not found.\n", "text/plain");
-    }
-  });
-  svr.set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                               const std::exception_ptr&) {
-    res.status = 500;
-    res.set_content("Internal error; it has been logged.\n", "text/plain");
-  });
+  struct Asset {
+    const char* path;
+    const char* type;
+  };
+  for (Asset a : {Asset{"/static/steward.css", "text/css"},
+                  Asset{"/static/portal.js", "text/javascript"},
+                  Asset{"/static/htmx.min.js", "text/javascript"}}) {
+    std::string file =
+        std::string(a.path) == "/static/htmx.min.js"
+            ? app.options.htmx_path
+            : app.options.static_dir + "/" + std::string(a.path).substr(8);
+    svr.Handle(
+        "GET", a.path, kNoBody,
+        [file, type = a.type, serve_file](const http::Request&,
+                                          http::Response& res) {
+          serve_file(file, type, res);
+        },
+        nullptr, true);
+  }
   return p;
 }
 
@@ -471,28 +575,17 @@ Portal::~Portal() = default;
 
 core::Result<int> Portal::Bind() {
   auto& app = *impl_;
-  if (app.options.port == 0) {
-    app.port = app.server.bind_to_any_port(app.options.host);
-  } else {
-    app.port = app.server.bind_to_port(app.options.host, app.options.port)
-                   ? app.options.port
-                   : -1;
-  }
-  if (app.port <= 0) {
-    return core::Status::Io(fmt::format("cannot listen on {}:{} (in use?)",
-                                        app.options.host, app.options.port));
-  }
-  if (app.listen_fd >= 0) ::listen(app.listen_fd, 1024);
+  auto port = app.server->Start();
+  if (!port.ok()) return port.status();
+  app.port = *port;
   return app.port;
 }
 
 core::Status Portal::Run() {
-  if (!impl_->server.listen_after_bind()) {
-    return core::Status::Io("the server stopped unexpectedly");
-  }
+  impl_->server->Wait();
   return {};
 }
 
-void Portal::Stop() { impl_->server.stop(); }
+void Portal::Stop() { impl_->server->Stop(); }
 
 }  // namespace steward::portal

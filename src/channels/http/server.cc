@@ -1,0 +1,808 @@
+#include "channels/http/server.h"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <regex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace steward::http {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string Lower(std::string s) {
+  for (char& ch : s) {
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  }
+  return s;
+}
+
+bool HasControl(const std::string& s) {
+  return std::any_of(s.begin(), s.end(), [](char ch) {
+    auto u = static_cast<unsigned char>(ch);
+    return (u < 0x20 && u != '\t') || u == 0x7f;
+  });
+}
+
+std::string AddressOf(const struct sockaddr* sa) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (sa == nullptr) return "";
+  if (sa->sa_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf,
+              sizeof buf);
+  } else if (sa->sa_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+      inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], buf, sizeof buf);
+    } else {
+      inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof buf);
+    }
+  }
+  return buf;
+}
+
+// An address or CIDR block, as bytes and a prefix length.
+struct Block {
+  int family = 0;
+  unsigned char bytes[16] = {};
+  int prefix = 0;
+};
+
+std::optional<Block> ParseBlock(const std::string& text) {
+  Block b;
+  std::string addr = text;
+  int prefix = -1;
+  auto slash = text.find('/');
+  if (slash != std::string::npos) {
+    addr = text.substr(0, slash);
+    const char* first = text.data() + slash + 1;
+    const char* last = text.data() + text.size();
+    auto [p, ec] = std::from_chars(first, last, prefix);
+    if (ec != std::errc() || p != last) return std::nullopt;
+  }
+  if (inet_pton(AF_INET, addr.c_str(), b.bytes) == 1) {
+    b.family = AF_INET;
+    b.prefix = prefix < 0 ? 32 : prefix;
+    if (b.prefix > 32) return std::nullopt;
+  } else if (inet_pton(AF_INET6, addr.c_str(), b.bytes) == 1) {
+    b.family = AF_INET6;
+    b.prefix = prefix < 0 ? 128 : prefix;
+    if (b.prefix > 128) return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  return b;
+}
+
+bool InBlock(const Block& addr, const Block& block) {
+  if (addr.family != block.family) return false;
+  int full = block.prefix / 8;
+  if (std::memcmp(addr.bytes, block.bytes, full) != 0) return false;
+  int rest = block.prefix % 8;
+  if (rest == 0) return true;
+  auto mask = static_cast<unsigned char>(0xff << (8 - rest));
+  return (addr.bytes[full] & mask) == (block.bytes[full] & mask);
+}
+
+bool Trusted(const std::string& address, const std::vector<Block>& trusted) {
+  auto a = ParseBlock(address);
+  if (!a) return false;
+  return std::any_of(trusted.begin(), trusted.end(),
+                     [&](const Block& b) { return InBlock(*a, b); });
+}
+
+std::vector<Block> ParseBlocks(const std::vector<std::string>& texts) {
+  std::vector<Block> out;
+  for (const auto& t : texts) {
+    if (auto b = ParseBlock(t)) out.push_back(*b);
+  }
+  return out;
+}
+
+std::string ClientOf(const std::string& peer, const std::string& forwarded,
+                     const std::vector<Block>& trusted) {
+  if (forwarded.empty() || !Trusted(peer, trusted)) return peer;
+  // Right to left: the nearest hop a trusted proxy saw that is not itself a
+  // trusted proxy. Anything left of it was written by the client.
+  std::string client = peer;
+  size_t end = forwarded.size();
+  while (true) {
+    size_t comma = forwarded.rfind(',', end == 0 ? 0 : end - 1);
+    size_t begin = comma == std::string::npos ? 0 : comma + 1;
+    std::string hop = forwarded.substr(begin, end - begin);
+    hop.erase(0, hop.find_first_not_of(" \t"));
+    hop.erase(hop.find_last_not_of(" \t") + 1);
+    if (!ParseBlock(hop)) return client;  // garbage: stop at what we know
+    client = hop;
+    if (!Trusted(hop, trusted)) return client;
+    if (comma == std::string::npos) return client;
+    end = comma;
+  }
+}
+
+}  // namespace
+
+// ---- Request and Response --------------------------------------------------
+
+std::string Request::Header(const std::string& name) const {
+  std::string key = Lower(name);
+  for (const auto& [k, v] : headers) {
+    if (k == key) return v;
+  }
+  return "";
+}
+
+bool Request::HasParam(const std::string& name) const {
+  return params.count(name) > 0;
+}
+
+std::string Request::Param(const std::string& name) const {
+  auto it = params.find(name);
+  return it == params.end() ? "" : it->second;
+}
+
+bool Request::HasFile(const std::string& name) const {
+  return files.count(name) > 0;
+}
+
+const FormFile& Request::File(const std::string& name) const {
+  static const FormFile kNone;
+  auto it = files.find(name);
+  return it == files.end() ? kNone : it->second;
+}
+
+bool Response::SetHeader(const std::string& name, const std::string& value) {
+  if (HasControl(name) || HasControl(value)) return false;
+  std::string key = Lower(name);
+  headers.erase(
+      std::remove_if(headers.begin(), headers.end(),
+                     [&](const auto& h) { return Lower(h.first) == key; }),
+      headers.end());
+  headers.emplace_back(name, value);
+  return true;
+}
+
+bool Response::AddHeader(const std::string& name, const std::string& value) {
+  if (HasControl(name) || HasControl(value)) return false;
+  headers.emplace_back(name, value);
+  return true;
+}
+
+std::string Response::Header(const std::string& name) const {
+  std::string key = Lower(name);
+  for (const auto& [k, v] : headers) {
+    if (Lower(k) == key) return v;
+  }
+  return "";
+}
+
+void Response::SetContent(std::string content, const std::string& type) {
+  body = std::move(content);
+  SetHeader("Content-Type", type);
+}
+
+std::string UrlEncode(const std::string& s) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size() * 3);
+  for (unsigned char ch : s) {
+    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+      out += static_cast<char>(ch);
+    } else {
+      out += '%';
+      out += kHex[ch >> 4];
+      out += kHex[ch & 15];
+    }
+  }
+  return out;
+}
+
+std::string UrlDecode(const std::string& s, bool plus_is_space) {
+  auto hex = [](char ch) -> int {
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char ch = s[i];
+    if (ch == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 &&
+        hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else if (ch == '+' && plus_is_space) {
+      out += ' ';
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+// ---- The server ------------------------------------------------------------
+
+namespace {
+
+struct Route {
+  std::string method;
+  std::regex pattern;
+  std::string pattern_text;
+  RouteLimits limits;
+  Handler handler;
+  Admit admit;
+  bool inline_handler = false;
+};
+
+// One TCP connection, as the deadline keeper sees it.
+struct Connection {
+  int fd = -1;
+  std::string peer;
+  Clock::time_point deadline;
+  bool working = false;  // a handler has the request: no deadline
+  bool shut = false;
+};
+
+// One request, from its head to its answer.
+struct Exchange {
+  struct MHD_Connection* connection = nullptr;
+  Connection* conn = nullptr;
+  const Route* route = nullptr;
+  Request request;
+  std::optional<Response> response;  // set by the worker, sent on resume
+  struct MHD_PostProcessor* form = nullptr;
+  size_t received = 0;
+  bool bad_form = false;
+  ~Exchange() {
+    if (form != nullptr) MHD_destroy_post_processor(form);
+  }
+};
+
+}  // namespace
+
+struct Server::Impl {
+  Options options;
+  std::vector<Block> trusted;
+  std::vector<Route> routes;
+  struct MHD_Daemon* daemon = nullptr;
+
+  // Connections and their deadlines, and open connections per address.
+  mutable std::mutex conn_mu;
+  std::unordered_set<Connection*> connections;
+  std::unordered_map<std::string, unsigned> per_address;
+
+  // Handler work.
+  std::mutex work_mu;
+  std::condition_variable work_cv;
+  std::deque<Exchange*> queue;
+  std::vector<std::thread> workers;
+  bool stopping = false;
+
+  std::thread keeper;  // closes connections past their deadline
+  std::mutex run_mu;
+  std::condition_variable run_cv;
+  bool running = false;
+
+  std::atomic<uint64_t> body_too_large{0}, headers_too_large{0},
+      address_limit{0}, timed_out{0}, busy{0}, handler_errors{0};
+
+  void Log(const std::string& what, const Request* r) const {
+    if (!options.log_errors) return;
+    // Never a value from the request beyond its method, route and address.
+    std::fprintf(stderr,
+                 "{\"http\":\"%s\",\"method\":\"%s\",\"client\":\"%s\"}\n",
+                 what.c_str(), r ? r->method.c_str() : "",
+                 r ? r->remote_addr.c_str() : "");
+  }
+
+  void SetDeadline(Connection* c, unsigned seconds) {
+    if (c == nullptr) return;
+    std::lock_guard lock(conn_mu);
+    c->working = false;
+    c->deadline = Clock::now() + std::chrono::seconds(seconds);
+  }
+  void SetWorking(Connection* c) {
+    if (c == nullptr) return;
+    std::lock_guard lock(conn_mu);
+    c->working = true;
+  }
+
+  void KeepDeadlines() {
+    std::unique_lock lock(run_mu);
+    while (running) {
+      run_cv.wait_for(lock, std::chrono::milliseconds(250));
+      auto now = Clock::now();
+      std::lock_guard conn_lock(conn_mu);
+      for (Connection* c : connections) {
+        if (c->working || c->shut || now < c->deadline) continue;
+        // The I/O thread sees the end of the stream and closes it; the fd
+        // is still open here, since a connection leaves this set (under
+        // this lock) before libmicrohttpd closes its socket.
+        ::shutdown(c->fd, SHUT_RDWR);
+        c->shut = true;
+        ++timed_out;
+      }
+    }
+  }
+
+  void Work() {
+    while (true) {
+      Exchange* x = nullptr;
+      {
+        std::unique_lock lock(work_mu);
+        work_cv.wait(lock, [&] { return stopping || !queue.empty(); });
+        if (queue.empty()) return;
+        x = queue.front();
+        queue.pop_front();
+      }
+      Response res;
+      Run(*x->route, x->request, res);
+      x->response = std::move(res);
+      SetDeadline(x->conn, options.write_seconds);
+      MHD_resume_connection(x->connection);
+    }
+  }
+
+  void Run(const Route& route, const Request& req, Response& res) {
+    try {
+      route.handler(req, res);
+    } catch (const std::exception& e) {
+      ++handler_errors;
+      if (options.log_errors) {
+        std::fprintf(stderr,
+                     "{\"http\":\"handler failed\",\"route\":\"%s %s\","
+                     "\"error\":\"%s\"}\n",
+                     route.method.c_str(), route.pattern_text.c_str(),
+                     e.what());
+      }
+      res = Response();
+      res.status = 500;
+      res.SetContent(
+          "Something went wrong on our side; it has been logged. Try again, "
+          "and tell IT Services if it happens again.\n",
+          "text/plain; charset=utf-8");
+    } catch (...) {
+      ++handler_errors;
+      Log("handler failed", &req);
+      res = Response();
+      res.status = 500;
+      res.SetContent("Something went wrong on our side; it has been logged.\n",
+                     "text/plain; charset=utf-8");
+    }
+  }
+};
+
+namespace {
+
+enum MHD_Result Queue(struct MHD_Connection* connection, Response res) {
+  auto* body = new std::string(std::move(res.body));
+  struct MHD_Response* r =
+      MHD_create_response_from_buffer_with_free_callback_cls(
+          body->size(), body->data(),
+          [](void* cls) { delete static_cast<std::string*>(cls); }, body);
+  if (r == nullptr) {
+    delete body;
+    return MHD_NO;
+  }
+  for (const auto& [name, value] : res.headers) {
+    MHD_add_response_header(r, name.c_str(), value.c_str());
+  }
+  enum MHD_Result ok =
+      MHD_queue_response(connection, static_cast<unsigned>(res.status), r);
+  MHD_destroy_response(r);
+  return ok;
+}
+
+Response Plain(int status, const std::string& text) {
+  Response r;
+  r.status = status;
+  r.SetContent(text, "text/plain; charset=utf-8");
+  r.SetHeader("X-Content-Type-Options", "nosniff");
+  return r;
+}
+
+enum MHD_Result CollectHeader(void* cls, enum MHD_ValueKind, const char* key,
+                              const char* value) {
+  auto* r = static_cast<Request*>(cls);
+  r->headers.emplace_back(Lower(key ? key : ""), value ? value : "");
+  return MHD_YES;
+}
+
+enum MHD_Result CollectArgument(void* cls, enum MHD_ValueKind, const char* key,
+                                const char* value) {
+  auto* r = static_cast<Request*>(cls);
+  r->params.emplace(key ? key : "", value ? value : "");
+  return MHD_YES;
+}
+
+enum MHD_Result CollectForm(void* cls, enum MHD_ValueKind, const char* key,
+                            const char* filename, const char* content_type,
+                            const char*, const char* data, uint64_t off,
+                            size_t size) {
+  auto* x = static_cast<Exchange*>(cls);
+  std::string name = key ? key : "";
+  if (filename != nullptr) {
+    FormFile& f = x->request.files[name];
+    if (off == 0) {
+      f.filename = filename;
+      f.content_type = content_type ? content_type : "";
+    }
+    f.content.append(data, size);
+    return MHD_YES;
+  }
+  auto& params = x->request.params;
+  if (off == 0) {
+    params.emplace(name, std::string(data, size));
+  } else {
+    // A later piece of the field just started: the last one of that name.
+    auto range = params.equal_range(name);
+    if (range.first == range.second) {
+      params.emplace(name, std::string(data, size));
+    } else {
+      std::prev(range.second)->second.append(data, size);
+    }
+  }
+  return MHD_YES;
+}
+
+bool IsForm(const std::string& content_type) {
+  std::string t = Lower(content_type);
+  return t.rfind("application/x-www-form-urlencoded", 0) == 0 ||
+         t.rfind("multipart/form-data", 0) == 0;
+}
+
+enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
+                          const char* url, const char* method,
+                          const char* /*version*/, const char* upload_data,
+                          size_t* upload_data_size, void** con_cls) {
+  auto* s = static_cast<Server::Impl*>(cls);
+  auto* x = static_cast<Exchange*>(*con_cls);
+  if (x == nullptr) {
+    // The head has arrived.
+    x = new Exchange();
+    *con_cls = x;
+    x->connection = connection;
+    const union MHD_ConnectionInfo* info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (info != nullptr)
+      x->conn = static_cast<Connection*>(info->socket_context);
+    Request& req = x->request;
+    req.method = method ? method : "";
+    req.path = url ? url : "";
+    info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    req.peer = info ? AddressOf(info->client_addr) : "";
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, CollectHeader, &req);
+    req.remote_addr =
+        ClientOf(req.peer, req.Header("X-Forwarded-For"), s->trusted);
+    if (req.headers.size() > s->options.max_header_fields) {
+      ++s->headers_too_large;
+      s->Log("too many header fields", &req);
+      return Queue(connection, Plain(431, "Too many header fields.\n"));
+    }
+    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND,
+                              CollectArgument, &req);
+    bool path_known = false;
+    for (const auto& route : s->routes) {
+      std::smatch m;
+      if (!std::regex_match(req.path, m, route.pattern)) continue;
+      path_known = true;
+      if (route.method != req.method &&
+          !(route.method == "GET" && req.method == "HEAD")) {
+        continue;
+      }
+      x->route = &route;
+      for (const auto& g : m) req.matches.push_back(g.str());
+      break;
+    }
+    if (x->route == nullptr) {
+      return Queue(connection, path_known ? Plain(405, "Method not allowed.\n")
+                                          : Plain(404, "Not found.\n"));
+    }
+    const RouteLimits& limits = x->route->limits;
+    std::string length = req.Header("Content-Length");
+    if (!length.empty()) {
+      uint64_t n = 0;
+      auto [p, ec] =
+          std::from_chars(length.data(), length.data() + length.size(), n);
+      if (ec != std::errc() || p != length.data() + length.size()) {
+        return Queue(connection, Plain(400, "Bad Content-Length.\n"));
+      }
+      if (n > limits.max_body) {
+        ++s->body_too_large;
+        s->Log("body too large", &req);
+        return Queue(connection,
+                     Plain(413, fmt::format("This request may carry at most {} "
+                                            "bytes.\n",
+                                            limits.max_body)));
+      }
+    }
+    if (x->route->admit) {
+      if (auto refused = x->route->admit(req)) {
+        return Queue(connection, std::move(*refused));
+      }
+    }
+    if (IsForm(req.Header("Content-Type"))) {
+      x->form = MHD_create_post_processor(connection, 16 << 10, CollectForm, x);
+      if (x->form == nullptr) x->bad_form = true;
+    }
+    s->SetDeadline(x->conn, limits.body_seconds);
+    return MHD_YES;
+  }
+  if (*upload_data_size > 0) {
+    size_t n = *upload_data_size;
+    *upload_data_size = 0;
+    x->received += n;
+    if (x->route == nullptr || x->received > x->route->limits.max_body) {
+      // A chunked body over the limit: no answer can be queued while data
+      // arrives, so the connection is closed.
+      ++s->body_too_large;
+      s->Log("body too large", &x->request);
+      return MHD_NO;
+    }
+    if (x->form != nullptr) {
+      if (MHD_post_process(x->form, upload_data, n) != MHD_YES) {
+        x->bad_form = true;
+      }
+    } else if (!x->bad_form) {
+      x->request.body.append(upload_data, n);
+    }
+    return MHD_YES;
+  }
+  // The whole request is here (or the worker has answered and resumed us).
+  if (x->response) {
+    Response r = std::move(*x->response);
+    x->response.reset();
+    return Queue(connection, std::move(r));
+  }
+  if (x->form != nullptr) {
+    // The last field of a urlencoded form is only known to have ended now.
+    if (MHD_destroy_post_processor(x->form) != MHD_YES) x->bad_form = true;
+    x->form = nullptr;
+  }
+  if (x->bad_form) {
+    return Queue(connection, Plain(400, "The form could not be read.\n"));
+  }
+  if (x->route->inline_handler) {
+    Response r;
+    s->Run(*x->route, x->request, r);
+    s->SetDeadline(x->conn, s->options.write_seconds);
+    return Queue(connection, std::move(r));
+  }
+  {
+    std::lock_guard lock(s->work_mu);
+    if (s->queue.size() >= s->options.max_queued || s->stopping) {
+      ++s->busy;
+      s->Log("busy", &x->request);
+      Response r = Plain(503, "Too busy right now; try again in a moment.\n");
+      r.SetHeader("Retry-After", "5");
+      return Queue(connection, std::move(r));
+    }
+    s->SetWorking(x->conn);
+    MHD_suspend_connection(connection);
+    s->queue.push_back(x);
+  }
+  s->work_cv.notify_one();
+  return MHD_YES;
+}
+
+void OnCompleted(void* cls, struct MHD_Connection* connection, void** con_cls,
+                 enum MHD_RequestTerminationCode) {
+  auto* s = static_cast<Server::Impl*>(cls);
+  auto* x = static_cast<Exchange*>(*con_cls);
+  *con_cls = nullptr;
+  // Ready for the next request on this connection: its head is due soon.
+  const union MHD_ConnectionInfo* info =
+      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  if (info != nullptr) {
+    s->SetDeadline(static_cast<Connection*>(info->socket_context),
+                   s->options.head_seconds);
+  }
+  delete x;
+}
+
+void OnConnection(void* cls, struct MHD_Connection* connection,
+                  void** socket_context,
+                  enum MHD_ConnectionNotificationCode code) {
+  auto* s = static_cast<Server::Impl*>(cls);
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    auto* c = new Connection();
+    const union MHD_ConnectionInfo* info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    c->fd = info ? info->connect_fd : -1;
+    info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    c->peer = info ? AddressOf(info->client_addr) : "";
+    c->deadline = Clock::now() + std::chrono::seconds(s->options.head_seconds);
+    *socket_context = c;
+    std::lock_guard lock(s->conn_mu);
+    s->connections.insert(c);
+    ++s->per_address[c->peer];
+    return;
+  }
+  auto* c = static_cast<Connection*>(*socket_context);
+  if (c == nullptr) return;
+  *socket_context = nullptr;
+  {
+    std::lock_guard lock(s->conn_mu);
+    s->connections.erase(c);
+    auto it = s->per_address.find(c->peer);
+    if (it != s->per_address.end() && --it->second == 0) {
+      s->per_address.erase(it);
+    }
+  }
+  delete c;
+}
+
+enum MHD_Result OnAccept(void* cls, const struct sockaddr* addr, socklen_t) {
+  auto* s = static_cast<Server::Impl*>(cls);
+  std::string peer = AddressOf(addr);
+  if (Trusted(peer, s->trusted)) return MHD_YES;
+  std::lock_guard lock(s->conn_mu);
+  auto it = s->per_address.find(peer);
+  if (it != s->per_address.end() && it->second >= s->options.max_per_address) {
+    ++s->address_limit;
+    return MHD_NO;
+  }
+  return MHD_YES;
+}
+
+}  // namespace
+
+Server::Server(Options options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->trusted = ParseBlocks(impl_->options.trusted_proxies);
+}
+
+Server::~Server() { Stop(); }
+
+void Server::Handle(const std::string& method, const std::string& pattern,
+                    RouteLimits limits, Handler handler, Admit admit,
+                    bool inline_handler) {
+  impl_->routes.push_back(Route{method, std::regex(pattern), pattern, limits,
+                                std::move(handler), std::move(admit),
+                                inline_handler});
+}
+
+std::string Server::ClientAddress(const std::string& peer,
+                                  const std::string& forwarded_for,
+                                  const std::vector<std::string>& trusted) {
+  return ClientOf(peer, forwarded_for, ParseBlocks(trusted));
+}
+
+core::Result<int> Server::Start() {
+  Impl& s = *impl_;
+  for (const auto& t : s.options.trusted_proxies) {
+    if (!ParseBlock(t)) {
+      return core::Status::Invalid(fmt::format(
+          "trusted proxy '{}' is not an address or address/prefix", t));
+    }
+  }
+  // One descriptor a connection: make the soft limit the hard one.
+  struct rlimit lim {};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  struct addrinfo hints {};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
+  struct addrinfo* found = nullptr;
+  std::string port = std::to_string(s.options.port);
+  if (getaddrinfo(s.options.host.c_str(), port.c_str(), &hints, &found) != 0 ||
+      found == nullptr) {
+    return core::Status::Io(
+        fmt::format("cannot listen on {}: unknown address", s.options.host));
+  }
+  // Every thread made here (libmicrohttpd's, the workers, the deadline
+  // keeper) inherits a mask that blocks all signals: signals belong to the
+  // program's own waiting thread, never to a server thread.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  struct Restore {
+    sigset_t* old;
+    ~Restore() { pthread_sigmask(SIG_SETMASK, old, nullptr); }
+  } restore{&old};
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                   MHD_ALLOW_SUSPEND_RESUME;
+  if (found->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
+  s.daemon = MHD_start_daemon(
+      flags, static_cast<uint16_t>(s.options.port), OnAccept, &s, OnRequest, &s,
+      MHD_OPTION_SOCK_ADDR, found->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
+      std::max(1u, s.options.io_threads), MHD_OPTION_CONNECTION_LIMIT,
+      s.options.max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+      s.options.max_header_bytes, MHD_OPTION_CONNECTION_TIMEOUT,
+      std::max(s.options.write_seconds, 60u), MHD_OPTION_LISTEN_BACKLOG_SIZE,
+      1024u, MHD_OPTION_NOTIFY_COMPLETED, OnCompleted, &s,
+      MHD_OPTION_NOTIFY_CONNECTION, OnConnection, &s, MHD_OPTION_END);
+  freeaddrinfo(found);
+  if (s.daemon == nullptr) {
+    return core::Status::Io(fmt::format("cannot listen on {}:{} (in use?)",
+                                        s.options.host, s.options.port));
+  }
+  int bound = s.options.port;
+  if (const union MHD_DaemonInfo* info =
+          MHD_get_daemon_info(s.daemon, MHD_DAEMON_INFO_BIND_PORT)) {
+    bound = info->port;
+  }
+  {
+    std::lock_guard lock(s.run_mu);
+    s.running = true;
+  }
+  {
+    std::lock_guard lock(s.work_mu);
+    s.stopping = false;
+  }
+  for (unsigned i = 0; i < std::max(1u, s.options.workers); ++i) {
+    s.workers.emplace_back([&s] { s.Work(); });
+  }
+  s.keeper = std::thread([&s] { s.KeepDeadlines(); });
+  return bound;
+}
+
+void Server::Wait() {
+  Impl& s = *impl_;
+  std::unique_lock lock(s.run_mu);
+  s.run_cv.wait(lock, [&] { return !s.running; });
+}
+
+void Server::Stop() {
+  Impl& s = *impl_;
+  if (s.daemon == nullptr) return;
+  MHD_quiesce_daemon(s.daemon);
+  {
+    std::lock_guard lock(s.work_mu);
+    s.stopping = true;
+  }
+  s.work_cv.notify_all();
+  // Workers finish what is queued (each resumes its connection) and leave.
+  for (auto& t : s.workers) t.join();
+  s.workers.clear();
+  {
+    std::lock_guard lock(s.run_mu);
+    s.running = false;
+  }
+  s.run_cv.notify_all();
+  if (s.keeper.joinable()) s.keeper.join();
+  MHD_stop_daemon(s.daemon);
+  s.daemon = nullptr;
+}
+
+Counters Server::counters() const {
+  const Impl& s = *impl_;
+  Counters c;
+  c.body_too_large = s.body_too_large;
+  c.headers_too_large = s.headers_too_large;
+  c.address_limit = s.address_limit;
+  c.timed_out = s.timed_out;
+  c.busy = s.busy;
+  c.handler_errors = s.handler_errors;
+  {
+    std::lock_guard lock(s.conn_mu);
+    c.open_connections = s.connections.size();
+  }
+  return c;
+}
+
+}  // namespace steward::http

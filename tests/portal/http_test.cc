@@ -1,0 +1,333 @@
+// The HTTP server under hostile clients: bodies over a route's limit (sized
+// and chunked), floods of header fields, slow clients from one address, and
+// client addresses through trusted proxies. Every exchange is on a raw
+// socket, so the test sees exactly what a client would.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "channels/http/server.h"
+
+namespace steward::http {
+namespace {
+
+// Resident memory of this process (the server runs in it), in bytes.
+size_t Rss() {
+  std::ifstream f("/proc/self/statm");
+  size_t pages = 0, resident = 0;
+  f >> pages >> resident;
+  return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+int Connect(int port, const char* from = "127.0.0.1") {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in src{};
+  src.sin_family = AF_INET;
+  inet_pton(AF_INET, from, &src.sin_addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool SendAll(int fd, const std::string& data) {
+  size_t at = 0;
+  while (at < data.size()) {
+    ssize_t n = ::send(fd, data.data() + at, data.size() - at, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    at += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Everything the server sends until it closes, or until `seconds` pass.
+std::string ReadUntilClosed(int fd, int seconds = 10) {
+  std::string out;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  char buf[65536];
+  while (std::chrono::steady_clock::now() < until) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+// One whole answer: through the end of the head, then Content-Length bytes.
+std::string ReadResponse(int fd, int seconds = 10) {
+  std::string out;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  char buf[65536];
+  while (std::chrono::steady_clock::now() < until) {
+    auto end = out.find("\r\n\r\n");
+    if (end != std::string::npos) {
+      auto cl = out.find("Content-Length: ");
+      size_t want =
+          cl == std::string::npos ? 0 : std::stoul(out.substr(cl + 16));
+      if (out.size() >= end + 4 + want) return out;
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+std::string Exchange(int port, const std::string& request,
+                     const char* from = "127.0.0.1") {
+  int fd = Connect(port, from);
+  if (fd < 0) return "";
+  SendAll(fd, request);
+  std::string out = ReadResponse(fd);
+  ::close(fd);
+  return out;
+}
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void Start(Options o = {}) {
+    o.host = "127.0.0.1";
+    o.port = 0;
+    o.log_errors = false;
+    server_ = std::make_unique<Server>(o);
+    server_->Handle("POST", "/sign-in", {4096, 5},
+                    [this](const Request& req, Response& res) {
+                      ++handled_;
+                      res.SetContent("user=" + req.Param("username"),
+                                     "text/plain");
+                    });
+    server_->Handle("POST", "/upload", {1 << 20, 5},
+                    [this](const Request& req, Response& res) {
+                      ++handled_;
+                      res.SetContent(
+                          std::to_string(req.File("file").content.size()),
+                          "text/plain");
+                    });
+    server_->Handle("GET", "/whoami", {0, 5},
+                    [](const Request& req, Response& res) {
+                      res.SetContent(req.remote_addr, "text/plain");
+                    });
+    server_->Handle("GET", "/fail", {0, 5}, [](const Request&, Response&) {
+      throw std::runtime_error("boom");
+    });
+    server_->Handle(
+        "GET", "/healthz", {0, 5},
+        [](const Request&, Response& res) {
+          res.SetContent("ok\n", "text/plain");
+        },
+        nullptr, true);
+    auto port = server_->Start();
+    ASSERT_TRUE(port.ok()) << port.status().message();
+    port_ = *port;
+  }
+  void TearDown() override {
+    if (server_) server_->Stop();
+  }
+
+  std::unique_ptr<Server> server_;
+  int port_ = 0;
+  std::atomic<int> handled_{0};
+};
+
+TEST_F(HttpServerTest, FormsQueriesAndUploadsAreRead) {
+  Start();
+  std::string body = "username=ann%20lee&password=x";
+  std::string r =
+      Exchange(port_,
+               "POST /sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: "
+               "application/x-www-form-urlencoded\r\nContent-Length: " +
+                   std::to_string(body.size()) + "\r\n\r\n" + body);
+  EXPECT_NE(r.find("HTTP/1.1 200"), std::string::npos) << r;
+  EXPECT_NE(r.find("user=ann lee"), std::string::npos) << r;
+
+  std::string part = std::string(5000, 'a');
+  std::string mp =
+      "--XyZ0123\r\nContent-Disposition: form-data; name=\"file\"; "
+      "filename=\"r.csv\"\r\nContent-Type: text/csv\r\n\r\n" +
+      part + "\r\n--XyZ0123--\r\n";
+  r = Exchange(port_,
+               "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: "
+               "multipart/form-data; boundary=XyZ0123\r\nContent-Length: " +
+                   std::to_string(mp.size()) + "\r\n\r\n" + mp);
+  EXPECT_NE(r.find("\r\n\r\n5000"), std::string::npos) << r;
+}
+
+TEST_F(HttpServerTest, ASizedBodyOverTheLimitIsRefusedBeforeItIsSent) {
+  Start();
+  // The client waits for 100 Continue; it gets 413 instead and sends nothing.
+  std::string r =
+      Exchange(port_,
+               "POST /sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: "
+               "application/x-www-form-urlencoded\r\nExpect: 100-continue\r\n"
+               "Content-Length: 300000000\r\n\r\n");
+  EXPECT_NE(r.find("HTTP/1.1 413"), std::string::npos) << r;
+  EXPECT_EQ(r.find("100 Continue"), std::string::npos) << r;
+  EXPECT_EQ(handled_, 0);
+  EXPECT_EQ(server_->counters().body_too_large, 1u);
+}
+
+TEST_F(HttpServerTest, AChunkedBodyOverTheLimitIsCutOffAndNotBuffered) {
+  Start();
+  size_t before = Rss();
+  int fd = Connect(port_);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(SendAll(fd,
+                      "POST /sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                      "application/x-www-form-urlencoded\r\n"
+                      "Transfer-Encoding: chunked\r\n\r\n"));
+  // 300 chunks of 1 MiB, as in the attack; the server must stop it early.
+  std::string chunk = "100000\r\n" + std::string(1 << 20, 'a') + "\r\n";
+  int sent = 0;
+  for (; sent < 300; ++sent) {
+    if (!SendAll(fd, chunk)) break;
+  }
+  ::close(fd);
+  EXPECT_LT(sent, 300) << "the server read a 300 MiB body for a 4 KiB route";
+  EXPECT_EQ(handled_, 0);
+  EXPECT_GE(server_->counters().body_too_large, 1u);
+  EXPECT_LT(Rss(), before + (64u << 20));
+}
+
+TEST_F(HttpServerTest, HeaderFloodsAreRefused) {
+  Start();
+  std::string many = "GET /whoami HTTP/1.1\r\nHost: x\r\n";
+  for (int i = 0; i < 200; ++i) many += "X-F" + std::to_string(i) + ": v\r\n";
+  std::string r = Exchange(port_, many + "\r\n");
+  EXPECT_NE(r.find("HTTP/1.1 431"), std::string::npos) << r.substr(0, 200);
+
+  // 12,000 fields of 8 KB: cut off at the per-connection memory, not read.
+  size_t before = Rss();
+  int fd = Connect(port_);
+  ASSERT_GE(fd, 0);
+  SendAll(fd, "GET /whoami HTTP/1.1\r\nHost: x\r\n");
+  std::string field = "X-Big: " + std::string(8000, 'b') + "\r\n";
+  int sent = 0;
+  for (; sent < 12000; ++sent) {
+    if (!SendAll(fd, field)) break;
+  }
+  std::string answer = ReadUntilClosed(fd, 5);
+  ::close(fd);
+  EXPECT_LT(sent, 12000);
+  EXPECT_EQ(answer.find("HTTP/1.1 200"), std::string::npos);
+  EXPECT_LT(Rss(), before + (32u << 20));
+}
+
+TEST_F(HttpServerTest, SlowClientsFromOneAddressLeaveTheServiceAnswering) {
+  Options o;
+  o.head_seconds = 2;
+  o.max_per_address = 16;
+  o.workers = 2;
+  Start(o);
+  // 130 connections from 127.0.0.2 that send half a request head and stall.
+  std::vector<int> slow;
+  for (int i = 0; i < 130; ++i) {
+    int fd = Connect(port_, "127.0.0.2");
+    if (fd < 0) continue;
+    SendAll(fd, "POST /sign-in HTTP/1.1\r\nHost: x\r\n");
+    slow.push_back(fd);
+  }
+  // Another client is served: health on the I/O thread, sign-in by a worker.
+  std::string r = Exchange(port_, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(r.find("HTTP/1.1 200"), std::string::npos) << r;
+  std::string body = "username=a";
+  r = Exchange(
+      port_,
+      "POST /sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: "
+      "application/x-www-form-urlencoded\r\nContent-Length: 10\r\n\r\n" +
+          body);
+  EXPECT_NE(r.find("user=a"), std::string::npos) << r;
+  // Only 16 of the slow ones were let in...
+  EXPECT_GE(server_->counters().address_limit, 100u);
+  // ...and those are closed once their head is late, trickle or not.
+  for (int i = 0; i < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(900));
+    for (int fd : slow) SendAll(fd, "X");
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  int open = 0;
+  for (int fd : slow) {
+    pollfd p{fd, POLLIN, 0};
+    char ch;
+    bool closed = ::poll(&p, 1, 0) > 0 && ::recv(fd, &ch, 1, MSG_DONTWAIT) <= 0;
+    if (!closed) ++open;
+    ::close(fd);
+  }
+  EXPECT_EQ(open, 0);
+  EXPECT_GE(server_->counters().timed_out, 16u);
+}
+
+TEST_F(HttpServerTest, AHandlerThatThrowsGivesA500AndTheServerGoesOn) {
+  Start();
+  std::string r = Exchange(port_, "GET /fail HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(r.find("HTTP/1.1 500"), std::string::npos) << r;
+  EXPECT_NE(r.find("it has been logged"), std::string::npos) << r;
+  EXPECT_EQ(server_->counters().handler_errors, 1u);
+  r = Exchange(port_, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(r.find("HTTP/1.1 200"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, ForwardedForIsBelievedOnlyFromTrustedProxies) {
+  Options o;
+  o.trusted_proxies = {"127.0.0.3"};
+  Start(o);
+  std::string req =
+      "GET /whoami HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 203.0.113.9\r\n\r\n";
+  EXPECT_NE(Exchange(port_, req, "127.0.0.2").find("\r\n\r\n127.0.0.2"),
+            std::string::npos);
+  EXPECT_NE(Exchange(port_, req, "127.0.0.3").find("\r\n\r\n203.0.113.9"),
+            std::string::npos);
+
+  struct Case {
+    const char* peer;
+    const char* forwarded;
+    const char* client;
+  };
+  const std::vector<std::string> trusted = {"10.0.0.0/8", "192.0.2.1"};
+  for (const Case& c : std::vector<Case>{
+           {"198.51.100.7", "203.0.113.9", "198.51.100.7"},  // not a proxy
+           {"10.1.2.3", "203.0.113.9", "203.0.113.9"},
+           {"10.1.2.3", "1.1.1.1, 203.0.113.9", "203.0.113.9"},   // spoof left
+           {"10.1.2.3", "203.0.113.9, 10.9.9.9", "203.0.113.9"},  // two hops
+           {"10.1.2.3", "garbage", "10.1.2.3"},
+           {"10.1.2.3", "", "10.1.2.3"},
+           {"192.0.2.1", "2001:db8::1", "2001:db8::1"},
+           {"192.0.2.2", "203.0.113.9", "192.0.2.2"},
+       }) {
+    EXPECT_EQ(Server::ClientAddress(c.peer, c.forwarded, trusted), c.client)
+        << c.peer << " / " << c.forwarded;
+  }
+}
+
+TEST(HttpResponseTest, HeaderValuesWithControlCharactersAreRefused) {
+  Response r;
+  EXPECT_FALSE(r.SetHeader("Location", "/x\r\nSet-Cookie: a=b"));
+  EXPECT_FALSE(r.AddHeader("Set-Cookie", "a=b\nX: y"));
+  EXPECT_TRUE(r.SetHeader("Location", "/people/1"));
+  EXPECT_EQ(r.Header("location"), "/people/1");
+}
+
+}  // namespace
+}  // namespace steward::http
