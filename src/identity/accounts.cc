@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "audit/chain.h"
 #include "core/hash.h"
@@ -13,8 +15,6 @@ using store::P;
 
 namespace {
 
-constexpr int kMaxFailures = 5;
-constexpr int64_t kLockSeconds = int64_t{15} * 60;
 constexpr int64_t kIdleSeconds = int64_t{30} * 60;
 constexpr int64_t kMaxSessionSeconds = int64_t{12} * 3600;
 constexpr const char* kAccountColumns =
@@ -76,20 +76,6 @@ core::Status WriteRoles(store::Conn& conn, int64_t id, Roles roles) {
   return {};
 }
 
-// A hash with the same cost as real ones, verified when the user is unknown.
-const std::string& DecoyHash() {
-  static const std::string hash = [] {
-    auto h = HashPassword(RandomToken(16));
-    return h.ok() ? *h : std::string();
-  }();
-  return hash;
-}
-
-std::string ClockTime(const std::string& iso) {
-  // "2026-11-28T14:05:00Z" → "14:05 UTC"
-  return iso.size() >= 16 ? iso.substr(11, 5) + " UTC" : iso;
-}
-
 }  // namespace
 
 core::Result<Account> CreateAccount(store::Database& db,
@@ -145,7 +131,8 @@ core::Result<Account> FindAccount(store::Database& db,
                           kAccountColumns)),
       {P(username)});
   if (!rows.ok()) return rows.status();
-  if (rows->empty()) return core::Status::NotFound("account " + username);
+  if (rows->empty())
+    return core::Status::NotFound("no account named '" + username + "'");
   return FromRow(rows->front());
 }
 
@@ -204,185 +191,287 @@ core::Status SetDisabled(store::Database& db, int64_t account_id, bool disabled,
   });
 }
 
-void Throttle::Prune(std::deque<Clock::time_point>& q,
-                     Clock::time_point now) const {
-  while (!q.empty() && now - q.front() > window_) q.pop_front();
-}
-
-bool Throttle::Allowed(const std::string& ip) {
-  std::lock_guard lock(mu_);
-  auto it = failures_.find(ip);
-  if (it == failures_.end()) return true;
-  Prune(it->second, Clock::now());
-  return static_cast<int>(it->second.size()) < max_;
-}
-
-void Throttle::Failed(const std::string& ip) {
-  std::lock_guard lock(mu_);
-  auto now = Clock::now();
-  if (failures_.size() > 100000) {  // a flood of addresses: forget stale ones
-    for (auto it = failures_.begin(); it != failures_.end();) {
-      Prune(it->second, now);
-      it = it->second.empty() ? failures_.erase(it) : std::next(it);
-    }
-  }
-  auto& q = failures_[ip];
-  Prune(q, now);
-  q.push_back(now);
+core::Result<int64_t> Unlock(store::Database& db, int64_t account_id,
+                             const Actor& actor) {
+  auto a = GetAccount(db, account_id);
+  if (!a.ok()) return a.status();
+  int64_t locked = 0;
+  auto st = db.Transact([&](store::Conn& conn) -> core::Status {
+    auto cleared = ClearAttempts(conn, NameKey(a->username));
+    if (!cleared.ok()) return cleared.status();
+    locked = *cleared;
+    return Record(conn, actor, "account.unlock", "account/" + a->username,
+                  {{"addresses", locked}});
+  });
+  if (!st.ok()) return st;
+  return locked;
 }
 
 namespace {
 
-// An employee's account made at their first directory sign-in.
-core::Result<int64_t> CreateDirectoryAccount(store::Database& db,
-                                             const std::string& username,
-                                             const std::string& ip) {
+// One answer for an unknown name, a wrong password, a lock and a disabled
+// account: which of them it was is in the audit log, not on the page.
+constexpr const char* kRefused =
+    "The user name or password is wrong, or sign-in is locked for a while "
+    "after 5 wrong passwords. Ask IT Services if you need in sooner.";
+
+// A stored password longer than this cannot exist (N.4 allows 256
+// characters); a longer one is checked cut, and fails.
+constexpr size_t kMaxPasswordBytes = 1024;
+
+// What sign-in needs of an account.
+struct Candidate {
   int64_t id = 0;
+  std::string username;
+  std::optional<std::string> hash;  // none: the directory decides
+  bool disabled = false;
+  std::string directory_id;  // "" when not known
+};
+
+constexpr const char* kCandidateColumns =
+    "id, username, password_hash, disabled, directory_id";
+
+Candidate CandidateOf(const store::Row& r) {
+  Candidate c;
+  c.id = r.Int(0);
+  c.username = r.Text(1);
+  if (!r.IsNull(2)) c.hash = r.Text(2);
+  c.disabled = r.Int(3) != 0;
+  c.directory_id = r.Text(4);
+  return c;
+}
+
+// The outcome of asking the directory: the account it resolves to, or why
+// there is none.
+struct DirectoryOutcome {
+  std::optional<Candidate> account;
+  std::string reason;
+};
+
+// An employee's account made at their first directory sign-in, named by the
+// directory's form of the name and holding the entry's id; inside the
+// caller's transaction.
+core::Result<Candidate> CreateDirectoryAccount(store::Conn& conn,
+                                               const std::string& name,
+                                               const DirectoryUser& user,
+                                               const std::string& ip) {
+  auto person = conn.Query(
+      "SELECT id, given_name || ' ' || family_name, email FROM people WHERE "
+      "lower(username) = ? AND kind = 'employee' AND status = 'active' ORDER "
+      "BY id LIMIT 1",
+      {P(name)});
+  if (!person.ok()) return person.status();
+  bool linked = !person->empty();
+  auto row = conn.Query(
+      "INSERT INTO accounts (username, display_name, email, person_id, "
+      "directory_id, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+      {P(name), P(linked ? person->front().Text(1) : name),
+       linked && !person->front().IsNull(2) ? P(person->front().Text(2))
+                                            : store::Null(),
+       linked ? P(person->front().Int(0)) : store::Null(), P(user.id),
+       P(store::NowUtc())});
+  if (!row.ok()) return row.status();
+  Candidate c;
+  c.id = row->front().Int(0);
+  c.username = name;
+  c.directory_id = user.id;
+  if (auto w = WriteRoles(conn, c.id, {Role::kEmployee}); !w.ok()) return w;
+  if (auto st = Record(conn, {"ldap", ip}, "account.create", "account/" + name,
+                       {{"roles", {"employee"}},
+                        {"from", "directory"},
+                        {"directory_id", user.id},
+                        {"linked", linked}});
+      !st.ok()) {
+    return st;
+  }
+  return c;
+}
+
+// Binds as `name` and finds the account of the entry: the one holding its
+// id; else a directory account made before ids were kept whose name is this
+// name in another case or spacing (it takes the id); else a new one. A
+// disabled account among those found wins, so it stays disabled.
+core::Result<DirectoryOutcome> DirectorySignIn(store::Database& db,
+                                               const LdapSignIn& ldap,
+                                               const std::string& name,
+                                               const std::string& password,
+                                               const std::string& ip) {
+  auto user = LdapBind(ldap, name, password);
+  if (user.status().code() == core::Code::kIoError) {
+    return core::Status::Io("The directory cannot be reached: " +
+                            user.status().message());
+  }
+  if (!user.ok()) return DirectoryOutcome{{}, "wrong password"};
+  DirectoryOutcome out;
   auto st = db.Transact([&](store::Conn& conn) -> core::Status {
-    auto person = conn.Query(
-        "SELECT id, given_name || ' ' || family_name, email FROM people WHERE "
-        "username = ? AND kind = 'employee' AND status = 'active' ORDER BY id "
-        "LIMIT 1",
-        {P(username)});
-    if (!person.ok()) return person.status();
-    bool linked = !person->empty();
-    std::string now = store::NowUtc();
-    auto row = conn.Query(
-        "INSERT INTO accounts (username, display_name, email, person_id, "
-        "created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-        {P(username), P(linked ? person->front().Text(1) : username),
-         linked && !person->front().IsNull(2) ? P(person->front().Text(2))
-                                              : store::Null(),
-         linked ? P(person->front().Int(0)) : store::Null(), P(now)});
-    if (!row.ok()) return row.status();
-    id = row->front().Int(0);
-    if (auto w = WriteRoles(conn, id, {Role::kEmployee}); !w.ok()) return w;
-    return Record(
-        conn, {"ldap", ip}, "account.create", "account/" + username,
-        {{"roles", {"employee"}}, {"from", "directory"}, {"linked", linked}});
+    auto rows = conn.Query(
+        fmt::format("SELECT {} FROM accounts WHERE directory_id = ? OR "
+                    "(directory_id IS NULL AND password_hash IS NULL AND "
+                    "lower(trim(username)) = ?) ORDER BY id",
+                    kCandidateColumns),
+        {P(user->id), P(name)});
+    if (!rows.ok()) return rows.status();
+    std::vector<Candidate> found;
+    for (const auto& r : *rows) found.push_back(CandidateOf(r));
+    auto pick = std::find_if(found.begin(), found.end(),
+                             [](const Candidate& c) { return c.disabled; });
+    if (pick == found.end()) {
+      pick = std::find_if(found.begin(), found.end(), [&](const Candidate& c) {
+        return c.directory_id == user->id;
+      });
+    }
+    if (pick == found.end() && !found.empty()) pick = found.begin();
+    if (pick != found.end()) {
+      if (pick->directory_id.empty()) {
+        if (auto u = conn.Exec(
+                "UPDATE accounts SET directory_id = ? WHERE id = ? AND "
+                "directory_id IS NULL",
+                {P(user->id), P(pick->id)});
+            !u.ok()) {
+          return u;
+        }
+        pick->directory_id = user->id;
+        if (auto r = Record(conn, {"ldap", ip}, "account.directory-id",
+                            "account/" + pick->username,
+                            {{"directory_id", user->id}});
+            !r.ok()) {
+          return r;
+        }
+      }
+      out.account = *pick;
+      return {};
+    }
+    // The name may be held by a local account, or by an account of another
+    // entry (a name given again after someone left): never handed over.
+    auto taken =
+        conn.Query("SELECT 1 FROM accounts WHERE username = ?", {P(name)});
+    if (!taken.ok()) return taken.status();
+    if (!taken->empty()) {
+      out.reason = "name held by another account";
+      return {};
+    }
+    auto made = CreateDirectoryAccount(conn, name, *user, ip);
+    if (!made.ok()) return made.status();
+    out.account = std::move(made).value();
+    return {};
   });
   if (!st.ok()) return st;
-  return id;
+  return out;
 }
 
 }  // namespace
 
 core::Result<Session> SignIn(store::Database& db, Throttle& throttle,
-                             const std::string& username,
-                             const std::string& password, const Client& client,
-                             const LdapSignIn& ldap) {
+                             const std::string& raw_username,
+                             const std::string& password,
+                             const Client& raw_client, const LdapSignIn& ldap) {
+  // Nothing longer than the limits, and no control characters, reaches the
+  // store or the log. A name that had to be cleaned names no account.
+  const std::string username = CleanField(raw_username, kMaxUserNameBytes);
+  const bool plausible = !username.empty() && username == raw_username;
+  const Client client{CleanField(raw_client.ip, kMaxAddressBytes),
+                      CleanField(raw_client.user_agent, kMaxUserAgentBytes)};
+  const std::string source = SourceKey(client.ip);
+  const std::string key = NameKey(username);
   const Actor actor{username, client.ip};
-  if (!throttle.Allowed(client.ip)) {
-    (void)audit::Append(db, {.actor = username,
-                             .action = "sign-in.throttled",
-                             .target = "account/" + username,
-                             .ip = client.ip});
+  const std::string target = "account/" + username;
+
+  bool first_refusal = false;
+  if (!throttle.Begin(source, &first_refusal)) {
+    if (first_refusal) {  // once per run of refusals, not per request
+      (void)audit::Append(db, {.actor = username,
+                               .action = "sign-in.throttled",
+                               .target = target,
+                               .ip = client.ip});
+    }
     return core::Status::Limit(
         "Too many failed sign-ins from your address. Wait ten minutes and try "
         "again.");
   }
-  auto rows = db.Query(
-      "SELECT id, password_hash, failed_count, locked_until, disabled FROM "
-      "accounts WHERE username = ?",
-      {P(username)});
-  if (!rows.ok()) return rows.status();
-  const std::string now = store::NowUtc();
-  const core::Status wrong =
-      core::Status::Invalid("The user name or password is wrong.");
-  if (rows->empty() && ldap.enabled()) {
-    auto bound = LdapBind(ldap, username, password);
-    if (bound.code() == core::Code::kIoError) {
-      return core::Status::Io("The directory cannot be reached: " +
-                              bound.message());
+  auto attempt = BeginAttempt(db, key, source);
+  if (!attempt.ok()) {
+    throttle.Forget(source);
+    return attempt.status();
+  }
+  const bool locked = attempt->Locked(store::NowUtc());
+
+  std::optional<Candidate> account;
+  if (plausible) {
+    auto rows =
+        db.Query(fmt::format("SELECT {} FROM accounts WHERE username = ?",
+                             kCandidateColumns),
+                 {P(username)});
+    if (!rows.ok()) {
+      (void)ForgetAttempt(db, *attempt);
+      throttle.Forget(source);
+      return rows.status();
     }
-    if (bound.ok()) {
-      auto made = CreateDirectoryAccount(db, username, client.ip);
-      if (!made.ok()) return made.status();
-      rows = db.Query(
-          "SELECT id, password_hash, failed_count, locked_until, disabled "
-          "FROM accounts WHERE username = ?",
-          {P(username)});
-      if (!rows.ok()) return rows.status();
+    if (!rows->empty()) account = CandidateOf(rows->front());
+  }
+  const bool local = account && account->hash;
+
+  // Exactly one argon2id check per attempt, whatever the outcome.
+  auto verified =
+      VerifyPassword(password.substr(0, kMaxPasswordBytes),
+                     local && !locked ? *account->hash : DecoyHash());
+  if (!verified.ok()) {  // the gate is full: not checked, so not counted
+    (void)ForgetAttempt(db, *attempt);
+    throttle.Forget(source);
+    return verified.status();
+  }
+  bool good =
+      local && !locked && *verified && password.size() <= kMaxPasswordBytes;
+  std::string reason = locked     ? "locked"
+                       : !account ? "unknown user"
+                                  : "wrong password";
+  // The directory decides for accounts without a local password and for
+  // names with no account.
+  if (!locked && !local && plausible && ldap.enabled()) {
+    auto dir = DirectorySignIn(db, ldap, key, password, client.ip);
+    if (!dir.ok()) {
+      (void)ForgetAttempt(db, *attempt);
+      throttle.Forget(source);
+      return dir.status();
+    }
+    if (dir->account) {
+      account = dir->account;
+      good = true;
+    } else if (account || dir->reason != "wrong password") {
+      reason = dir->reason;
     }
   }
-  if (rows->empty()) {
-    VerifyPassword(password, DecoyHash());
-    throttle.Failed(client.ip);
-    (void)audit::Append(db, {.actor = username,
-                             .action = "sign-in.failed",
-                             .target = "account/" + username,
-                             .detail = R"({"reason":"unknown user"})",
-                             .ip = client.ip});
-    return wrong;
+  if (good && account->disabled) {
+    good = false;
+    reason = "disabled";
   }
-  const auto& r = rows->front();
-  int64_t id = r.Int(0);
-  if (!r.IsNull(3) && r.Text(3) > now) {
-    VerifyPassword(password, DecoyHash());
-    (void)audit::Append(db, {.actor = username,
-                             .action = "sign-in.failed",
-                             .target = "account/" + username,
-                             .detail = R"({"reason":"locked"})",
-                             .ip = client.ip});
-    return core::Status::Invalid(fmt::format(
-        "This account is locked after {} wrong passwords until {}. Ask ITS "
-        "if you need in sooner.",
-        kMaxFailures, ClockTime(r.Text(3))));
-  }
-  // No local password: the directory decides (when configured).
-  bool good = false;
-  if (r.IsNull(1) && ldap.enabled()) {
-    auto bound = LdapBind(ldap, username, password);
-    if (bound.code() == core::Code::kIoError) {
-      return core::Status::Io("The directory cannot be reached: " +
-                              bound.message());
-    }
-    good = bound.ok();
-  } else {
-    good = VerifyPassword(password, r.Text(1));
-  }
-  if (!good || r.Int(4) != 0) {
-    throttle.Failed(client.ip);
-    int failures = static_cast<int>(r.Int(2)) + 1;
-    bool lock = failures >= kMaxFailures;
+  if (!good) {
     auto st = db.Transact([&](store::Conn& conn) -> core::Status {
-      if (auto u = conn.Exec(
-              "UPDATE accounts SET failed_count = ?, locked_until = ? WHERE id "
-              "= ?",
-              {P(lock ? 0 : failures),
-               lock ? P(store::NowUtc(kLockSeconds)) : store::Null(), P(id)});
-          !u.ok()) {
-        return u;
-      }
-      return Record(conn, actor, lock ? "sign-in.locked" : "sign-in.failed",
-                    "account/" + username,
-                    {{"reason", good ? "disabled" : "wrong password"},
-                     {"failures", failures}});
+      auto lock = RecordFailure(conn, *attempt);
+      if (!lock.ok()) return lock.status();
+      return Record(conn, actor, *lock ? "sign-in.locked" : "sign-in.failed",
+                    target,
+                    {{"reason", reason},
+                     {"failures", attempt->failures},
+                     {"source", source}});
     });
     if (!st.ok()) return st;
-    if (good)
-      return core::Status::Invalid("This account is disabled. Ask ITS.");
-    return wrong;
+    return core::Status::Invalid(kRefused);
   }
+  throttle.Forget(source);
+  const int64_t id = account->id;
+  const std::string now = store::NowUtc();
   Session s;
   s.token = RandomToken();
   s.csrf = RandomToken();
   s.expires_at = store::NowUtc(kIdleSeconds);
   auto st = db.Transact([&](store::Conn& conn) -> core::Status {
-    if (auto u = conn.Exec(
-            "UPDATE accounts SET failed_count = 0, locked_until = NULL WHERE "
-            "id = ?",
-            {P(id)});
-        !u.ok()) {
-      return u;
-    }
+    if (auto ok = RecordSuccess(conn, *attempt); !ok.ok()) return ok;
     if (auto ins = conn.Exec(
             "INSERT INTO sessions (token_hash, account_id, csrf, created_at, "
             "seen_at, expires_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, "
             "?)",
             {P(core::Sha256Hex(s.token)), P(id), P(s.csrf), P(now), P(now),
-             P(s.expires_at), P(client.ip),
-             P(client.user_agent.substr(0, 512))});
+             P(s.expires_at), P(client.ip), P(client.user_agent)});
         !ins.ok()) {
       return ins;
     }
@@ -393,13 +482,14 @@ core::Result<Session> SignIn(store::Database& db, Throttle& throttle,
         !del.ok()) {
       return del;
     }
-    return Record(conn, actor, "sign-in", "account/" + username,
-                  {{"user_agent", client.user_agent.substr(0, 200)}});
+    return Record(conn, {account->username, client.ip}, "sign-in",
+                  "account/" + account->username,
+                  {{"user_agent", client.user_agent}});
   });
   if (!st.ok()) return st;
-  auto account = GetAccount(db, id);
-  if (!account.ok()) return account.status();
-  s.account = std::move(account).value();
+  auto signed_in = GetAccount(db, id);
+  if (!signed_in.ok()) return signed_in.status();
+  s.account = std::move(signed_in).value();
   return s;
 }
 
@@ -478,11 +568,16 @@ core::Status StorePassword(store::Database& db, const PasswordPolicy& policy,
   if (!hash.ok()) return hash.status();
   return db.Transact([&](store::Conn& conn) -> core::Status {
     if (auto st = conn.Exec(
-            "UPDATE accounts SET password_hash = ?, password_changed_at = ?, "
-            "failed_count = 0, locked_until = NULL WHERE id = ?",
+            "UPDATE accounts SET password_hash = ?, password_changed_at = ? "
+            "WHERE id = ?",
             {P(*hash), P(store::NowUtc()), P(a.id)});
         !st.ok()) {
       return st;
+    }
+    // A new password ends the name's locks and counts, from every address.
+    if (auto cleared = ClearAttempts(conn, NameKey(a.username));
+        !cleared.ok()) {
+      return cleared.status();
     }
     if (auto st = conn.Exec(
             "DELETE FROM sessions WHERE account_id = ? AND token_hash <> ?",
@@ -501,13 +596,55 @@ core::Status ChangePassword(store::Database& db, const PasswordPolicy& policy,
                             const std::string& old_password,
                             const std::string& new_password,
                             const Actor& actor) {
-  auto rows = db.Query("SELECT password_hash FROM accounts WHERE id = ?",
-                       {P(session.account.id)});
+  const Account& a = session.account;
+  auto rows =
+      db.Query("SELECT password_hash FROM accounts WHERE id = ?", {P(a.id)});
   if (!rows.ok()) return rows.status();
-  if (rows->empty() || !VerifyPassword(old_password, rows->front().Text(0))) {
+  if (rows->empty() || rows->front().IsNull(0)) {
+    return core::Status::Invalid(
+        "Your password is the District directory's; change it there.");
+  }
+  // The new password is judged first: a weak choice is no guess at the old
+  // one and must not count as one.
+  if (auto st = policy.Check(new_password, a.username, a.display_name);
+      !st.ok()) {
+    return st;
+  }
+  auto attempt =
+      BeginAttempt(db, NameKey(a.username),
+                   SourceKey(CleanField(actor.ip, kMaxAddressBytes)));
+  if (!attempt.ok()) return attempt.status();
+  const std::string now = store::NowUtc();
+  const bool locked = attempt->Locked(now);
+  auto verified = VerifyPassword(old_password.substr(0, kMaxPasswordBytes),
+                                 locked ? DecoyHash() : rows->front().Text(0));
+  if (!verified.ok()) {
+    (void)ForgetAttempt(db, *attempt);
+    return verified.status();
+  }
+  if (locked || !*verified || old_password.size() > kMaxPasswordBytes) {
+    bool lock = false;
+    auto st = db.Transact([&](store::Conn& conn) -> core::Status {
+      auto set = RecordFailure(conn, *attempt);
+      if (!set.ok()) return set.status();
+      lock = *set;
+      return Record(conn, actor, "password.change-failed",
+                    "account/" + a.username,
+                    {{"reason", locked ? "locked" : "wrong password"},
+                     {"failures", attempt->failures},
+                     {"locked", lock}});
+    });
+    if (!st.ok()) return st;
+    if (locked || lock) {
+      return core::Status::Invalid(fmt::format(
+          "After {} wrong passwords, changing your password and signing in "
+          "from this address are paused for 15 minutes. Ask IT Services if "
+          "you need it sooner.",
+          kMaxFailures));
+    }
     return core::Status::Invalid("Your current password is wrong.");
   }
-  return StorePassword(db, policy, session.account, new_password,
+  return StorePassword(db, policy, a, new_password,
                        core::Sha256Hex(session.token), actor,
                        "password.change");
 }

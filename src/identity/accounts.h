@@ -1,10 +1,19 @@
 // Accounts, sign-in and sessions.
 //
-// Sign-in: a wrong password counts against the account; five in a row lock it
-// for 15 minutes, and every attempt (right or wrong, known user or not) is an
-// audit entry. An unknown user name costs the same argon2id work as a known
-// one, so timing does not tell which names exist. A per-address throttle
-// (Throttle) slows a guesser spreading attempts over many names.
+// Sign-in: every attempt is counted before its password is checked
+// (attempts.h): per source address by a Throttle, and per user name and
+// address in the store, where the fifth failure within 15 minutes locks that
+// name from that address for 15 minutes (ITS can Unlock). Every attempt
+// costs exactly one argon2id check (a decoy one for an unknown name, a lock
+// or a directory account) inside the process-wide HashGate, and unknown
+// name, wrong password, lock and disabled account get the same answer, so
+// neither words nor time tell which names exist. Every attempt that is
+// checked is an audit entry; anything an anonymous request stores is cut to
+// the limits of attempts.h first.
+//
+// Directory sign-in: names are compared as the directory compares them
+// (NameKey), and an account is matched on the directory's id of the entry,
+// so a disabled account stays disabled whatever case or spacing is typed.
 //
 // Sessions: a random 256-bit token goes to the browser in a cookie; the store
 // keeps only its SHA-256, so a copy of the database cannot be used to sign in.
@@ -13,15 +22,13 @@
 // out everywhere".
 #pragma once
 
-#include <chrono>
 #include <cstdint>
-#include <deque>
-#include <mutex>
 #include <string>
-#include <unordered_map>
+#include <vector>
 
 #include "audit/chain.h"
 #include "core/status.h"
+#include "identity/attempts.h"
 #include "identity/ldap_bind.h"
 #include "identity/passwords.h"
 #include "identity/roles.h"
@@ -60,24 +67,10 @@ core::Status SetRoles(store::Database& db, int64_t account_id, Roles roles,
 core::Status SetDisabled(store::Database& db, int64_t account_id, bool disabled,
                          const Actor& actor);
 
-// Per-address limit on failed sign-ins: at most `max_failures` in `window`.
-// Thread-safe; memory bounded by evicting the oldest addresses.
-class Throttle {
- public:
-  explicit Throttle(int max_failures = 20,
-                    std::chrono::seconds window = std::chrono::minutes(10))
-      : max_(max_failures), window_(window) {}
-  bool Allowed(const std::string& ip);
-  void Failed(const std::string& ip);
-
- private:
-  using Clock = std::chrono::steady_clock;
-  void Prune(std::deque<Clock::time_point>& q, Clock::time_point now) const;
-  int max_;
-  std::chrono::seconds window_;
-  std::mutex mu_;
-  std::unordered_map<std::string, std::deque<Clock::time_point>> failures_;
-};
+// Ends every sign-in lock of the account (from any address) and its count
+// of failures; returns how many addresses were locked. Audited.
+core::Result<int64_t> Unlock(store::Database& db, int64_t account_id,
+                             const Actor& actor);
 
 struct Session {
   std::string token;  // only in the cookie; the store has its hash
@@ -92,9 +85,12 @@ struct Client {
 
 // Signs in with a local password or, for accounts without one and when
 // `ldap` is enabled, with the directory; a directory user without an account
-// gets an employee account on first sign-in, linked to the person with that
-// user name. Errors are Invalid with words fit to show ("The user name or
-// password is wrong.", "… locked until 14:05 UTC …").
+// gets an employee account on first sign-in (named by NameKey, holding the
+// entry's id), linked to the person with that user name. Errors, in words
+// fit to show: Invalid, one sentence for an unknown name, a wrong password,
+// a lock and a disabled account alike; Limit when the address is throttled
+// or the hash gate is full ("try again in a moment"); Io when the directory
+// or the store cannot be reached.
 core::Result<Session> SignIn(store::Database& db, Throttle& throttle,
                              const std::string& username,
                              const std::string& password, const Client& client,
@@ -108,6 +104,9 @@ core::Status SignOut(store::Database& db, const std::string& token,
 core::Status SignOutEverywhere(store::Database& db, int64_t account_id,
                                const Actor& actor);
 // Checks the old password and the policy; ends the account's other sessions.
+// A wrong old password counts as a failed sign-in of the account from
+// `actor.ip` (lock-out included) and is audited ("password.change-failed").
+// Invalid for a directory account, whose password is the directory's.
 core::Status ChangePassword(store::Database& db, const PasswordPolicy& policy,
                             const Session& session,
                             const std::string& old_password,

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "core/text.h"
+#include "identity/hash_gate.h"
 
 namespace steward::identity {
 
@@ -120,8 +121,10 @@ core::Status PasswordPolicy::Check(const std::string& password,
   return {};
 }
 
-core::Result<std::string> HashPassword(const std::string& password,
-                                       bool moderate) {
+namespace {
+
+core::Result<std::string> HashUngated(const std::string& password,
+                                      bool moderate) {
   if (!SodiumReady())
     return core::Status::Internal("libsodium did not initialize");
   char out[crypto_pwhash_STRBYTES];
@@ -136,10 +139,30 @@ core::Result<std::string> HashPassword(const std::string& password,
   return std::string(out);
 }
 
-bool VerifyPassword(const std::string& password, const std::string& hash) {
+}  // namespace
+
+core::Result<std::string> HashPassword(const std::string& password,
+                                       bool moderate) {
+  auto permit = HashGate::Global().Enter();
+  if (!permit.ok()) return permit.status();
+  return HashUngated(password, moderate);
+}
+
+core::Result<bool> VerifyPassword(const std::string& password,
+                                  const std::string& hash) {
   if (!SodiumReady() || hash.empty()) return false;
+  auto permit = HashGate::Global().Enter();
+  if (!permit.ok()) return permit.status();
   return crypto_pwhash_str_verify(hash.c_str(), password.data(),
                                   password.size()) == 0;
+}
+
+const std::string& DecoyHash() {
+  static const std::string hash = [] {
+    auto h = HashUngated(RandomToken(16), false);
+    return h.ok() ? *h : std::string();
+  }();
+  return hash;
 }
 
 std::string RandomToken(size_t bytes) {

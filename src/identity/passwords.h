@@ -36,11 +36,20 @@ class PasswordPolicy {
 };
 
 // argon2id hash of `password` in libsodium's string format. Cost: "interactive"
-// (64 MiB, the default) or "moderate" (256 MiB).
+// (64 MiB, the default) or "moderate" (256 MiB). Runs inside
+// HashGate::Global(): Limit when too many hashes are running or waiting.
 core::Result<std::string> HashPassword(const std::string& password,
                                        bool moderate = false);
-// Constant-time verification of `password` against a stored hash.
-bool VerifyPassword(const std::string& password, const std::string& hash);
+// Constant-time verification of `password` against a stored hash: true when
+// it matches, false when not (also for an empty or malformed hash). Runs
+// inside HashGate::Global(): Limit when too many hashes are running or
+// waiting, so the caller can answer "try again in a moment".
+core::Result<bool> VerifyPassword(const std::string& password,
+                                  const std::string& hash);
+// A hash of a random password at the interactive cost, made once per
+// process (outside the gate): checked in place of a real one where there is
+// none, so every sign-in attempt costs the same.
+const std::string& DecoyHash();
 
 // Random URL-safe token of `bytes` random bytes (sessions, CSRF).
 std::string RandomToken(size_t bytes = 32);

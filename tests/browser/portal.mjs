@@ -87,7 +87,7 @@ try {
   await page.fill('#username', 'admin');
   await page.fill('#password', 'not it');
   await page.click('button[type=submit]');
-  check(await page.isVisible('text=The user name or password is wrong.'), 'a wrong password is told plainly');
+  check(await page.isVisible('text=The user name or password is wrong'), 'a wrong password is told plainly');
   await page.fill('#password', adminPassword);
   await page.click('button[type=submit]');
   await page.waitForURL(base + '/dashboard');

@@ -8,6 +8,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "audit/chain.h"
+#include "identity/accounts.h"
+#include "store/database.h"
 #include "test_util.h"
 
 namespace steward {
@@ -262,6 +265,48 @@ TEST_F(Cli, QuarantineListsNothingOnAFreshStore) {
   EXPECT_EQ(show.exit_code, 1);
   EXPECT_NE(show.err.find("no quarantined message 7"), std::string::npos)
       << show.err;
+}
+
+TEST_F(Cli, AdminUnlockEndsAnAccountsSignInLocks) {
+  const std::string bin = STEWARD_BIN;
+  const std::string data = " --data " + (dir_ / "data").string();
+  auto made =
+      Sh("printf 'Tr4ffic-Lights&Owls\\n' | " + bin +
+         " admin create-user jdoe --name 'Jo Doe' --cracklib off" + data);
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  {
+    auto db = store::Database::Open((dir_ / "data" / "steward.db").string());
+    ASSERT_TRUE(db.ok());
+    identity::Throttle throttle;
+    const identity::Client from{"203.0.113.5", "test"};
+    for (int i = 0; i < identity::kMaxFailures; ++i) {
+      (void)identity::SignIn(**db, throttle, "jdoe", "guess", from);
+    }
+    EXPECT_FALSE(
+        identity::SignIn(**db, throttle, "jdoe", "Tr4ffic-Lights&Owls", from)
+            .ok());
+  }
+  auto r = Sh(bin + " admin unlock jdoe" + data);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("unlocked jdoe (was locked from 1 address)"),
+            std::string::npos)
+      << r.out;
+  {
+    auto db = store::Database::Open((dir_ / "data" / "steward.db").string());
+    ASSERT_TRUE(db.ok());
+    identity::Throttle throttle;
+    EXPECT_TRUE(identity::SignIn(**db, throttle, "jdoe", "Tr4ffic-Lights&Owls",
+                                 {"203.0.113.5", "test"})
+                    .ok());
+    auto e = audit::List(**db, {.action = "account.unlock"});
+    ASSERT_TRUE(e.ok() && e->size() == 1);
+    EXPECT_EQ(e->front().actor.rfind("cli:", 0), 0u);
+  }
+  auto unknown = Sh(bin + " admin unlock nobody" + data);
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("no account named 'nobody'"), std::string::npos)
+      << unknown.err;
+  EXPECT_EQ(Sh(bin + " admin unlock" + data).exit_code, 2);  // usage
 }
 
 }  // namespace

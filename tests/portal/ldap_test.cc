@@ -116,5 +116,82 @@ TEST_P(Ldap, EmployeesSignInWithTheDirectory) {
   EXPECT_FALSE(identity::FindAccount(*db_, "ghopper").ok());
 }
 
+TEST_P(Ldap, ADisabledDirectoryAccountStaysDisabledWhateverIsTyped) {
+  ASSERT_TRUE(people::ImportLdap(*db_, Options(), {"cli:test", ""}).ok());
+  identity::LdapSignIn ldap{url_, "uid={},ou=people,dc=example-usd,dc=org"};
+  identity::Throttle throttle(1000);
+  auto sign_in = [&](const std::string& name, int n) {
+    // A fresh address each time: this is about names, not the lock-out.
+    return identity::SignIn(*db_, throttle, name, "Chalk-Board-42!",
+                            {"10.0.2." + std::to_string(n), "test"}, ldap);
+  };
+  auto first = sign_in("alovelace", 1);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  // The account holds the directory's id of the entry, not just the name.
+  auto id = db_->Query("SELECT directory_id FROM accounts WHERE id = ?",
+                       {store::P(first->account.id)});
+  ASSERT_TRUE(id.ok() && id->size() == 1);
+  EXPECT_EQ(id->front().Text(0).size(), 36u) << id->front().Text(0);  // UUID
+  // Another spelling of the same name is the same account while enabled.
+  auto upper = sign_in("ALovelace ", 2);
+  ASSERT_TRUE(upper.ok()) << upper.status().message();
+  EXPECT_EQ(upper->account.id, first->account.id);
+  // ITS disables it: no spelling brings it back, and none makes a new one.
+  ASSERT_TRUE(
+      identity::SetDisabled(*db_, first->account.id, true, {"its", ""}).ok());
+  int n = 3;
+  for (const char* name : {"alovelace", "ALOVELACE", "alovelace ", " alovelace",
+                           "\talovelace", "aLoVeLaCe"}) {
+    auto again = sign_in(name, n++);
+    EXPECT_FALSE(again.ok()) << "'" << name << "'";
+  }
+  auto count = db_->Query("SELECT COUNT(*) FROM accounts");
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(count->front().Int(0), 1);
+}
+
+TEST_P(Ldap, AnAccountMadeBeforeDirectoryIdsIsFoundAndStaysDisabled) {
+  ASSERT_TRUE(people::ImportLdap(*db_, Options(), {"cli:test", ""}).ok());
+  identity::LdapSignIn ldap{url_, "uid={},ou=people,dc=example-usd,dc=org"};
+  identity::Throttle throttle(1000);
+  // As the first sign-in used to make it: the name as typed, no id.
+  ASSERT_TRUE(db_->Exec("INSERT INTO accounts (username, display_name, "
+                        "disabled, created_at) VALUES (' ALovelace', 'Ada', "
+                        "1, '2026-01-01T00:00:00Z')")
+                  .ok());
+  auto s = identity::SignIn(*db_, throttle, "alovelace", "Chalk-Board-42!",
+                            {"10.0.0.5", "test"}, ldap);
+  EXPECT_FALSE(s.ok());
+  auto count = db_->Query("SELECT COUNT(*) FROM accounts");
+  EXPECT_EQ(count->front().Int(0), 1);
+  // Enabled again, it is adopted: it takes the entry's id.
+  ASSERT_TRUE(db_->Exec("UPDATE accounts SET disabled = 0").ok());
+  auto ok = identity::SignIn(*db_, throttle, "ALOVELACE", "Chalk-Board-42!",
+                             {"10.0.0.5", "test"}, ldap);
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  auto id = db_->Query("SELECT directory_id FROM accounts");
+  EXPECT_FALSE(id->front().IsNull(0));
+  EXPECT_EQ(db_->Query("SELECT COUNT(*) FROM accounts")->front().Int(0), 1);
+}
+
+TEST_P(Ldap, ALocalAccountsNameIsNotTakenOverThroughTheDirectory) {
+  auto p = identity::PasswordPolicy::Load("", "off");
+  ASSERT_TRUE(p.ok());
+  ASSERT_TRUE(identity::CreateAccount(*db_, **p,
+                                      {.username = "alovelace",
+                                       .display_name = "Local Ada",
+                                       .password = "Tr4ffic-Lights&Owls"},
+                                      {"cli:test", ""})
+                  .ok());
+  identity::LdapSignIn ldap{url_, "uid={},ou=people,dc=example-usd,dc=org"};
+  identity::Throttle throttle(1000);
+  // "ALovelace" is no local account; the directory accepts it, but the name
+  // belongs to a local account, which keeps its own password.
+  auto s = identity::SignIn(*db_, throttle, "ALovelace", "Chalk-Board-42!",
+                            {"10.0.0.5", "test"}, ldap);
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(db_->Query("SELECT COUNT(*) FROM accounts")->front().Int(0), 1);
+}
+
 }  // namespace
 }  // namespace steward

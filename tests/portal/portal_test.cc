@@ -238,7 +238,7 @@ TEST_P(PortalTest, SignInFailuresAreShownLockedAndAudited) {
       "/sign-in", httplib::Params{{"username", "jdoe"}, {"password", "nope"}});
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 401);
-  EXPECT_NE(bad->body.find("The user name or password is wrong."),
+  EXPECT_NE(bad->body.find("The user name or password is wrong"),
             std::string::npos);
   EXPECT_EQ(bad->get_header_value("Set-Cookie").find("steward_session="),
             std::string::npos);
@@ -248,6 +248,7 @@ TEST_P(PortalTest, SignInFailuresAreShownLockedAndAudited) {
   }
   auto locked = c.Post("/sign-in", httplib::Params{{"username", "jdoe"},
                                                    {"password", kPassword}});
+  EXPECT_EQ(locked->status, 401);
   EXPECT_NE(locked->body.find("locked"), std::string::npos);
   auto v = audit::Verify(*db_);
   ASSERT_TRUE(v.ok());
@@ -256,6 +257,116 @@ TEST_P(PortalTest, SignInFailuresAreShownLockedAndAudited) {
   ASSERT_TRUE(entries.ok());
   EXPECT_GE(entries->size(), 6u);
   EXPECT_EQ(entries->front().ip, "127.0.0.1");
+}
+
+// The error paragraph of a sign-in page.
+std::string ErrorOf(const std::string& body) {
+  auto at = body.find("class=\"error\"");
+  if (at == std::string::npos) return "";
+  return body.substr(at, body.find("</p>", at) - at);
+}
+
+TEST_P(PortalTest, EveryRefusalGetsTheSameAnswer) {
+  MakeAccount("known", {});
+  MakeAccount("locked", {});
+  auto gone = MakeAccount("gone", {});
+  ASSERT_TRUE(
+      identity::SetDisabled(*db_, gone.id, true, {"cli:test", ""}).ok());
+  auto c = Client();
+  auto post = [&](const std::string& user, const std::string& pw) {
+    return c.Post("/sign-in",
+                  httplib::Params{{"username", user}, {"password", pw}});
+  };
+  for (int i = 0; i < identity::kMaxFailures; ++i) (void)post("locked", "x");
+  std::vector<std::pair<std::string, httplib::Result>> answers;
+  answers.emplace_back("unknown user", post("nobody", kPassword));
+  answers.emplace_back("wrong password", post("known", "nope"));
+  answers.emplace_back("locked", post("locked", kPassword));
+  answers.emplace_back("disabled", post("gone", kPassword));
+  std::string first = ErrorOf(answers.front().second->body);
+  EXPECT_FALSE(first.empty());
+  for (const auto& [what, res] : answers) {
+    ASSERT_TRUE(res) << what;
+    EXPECT_EQ(res->status, 401) << what;
+    EXPECT_EQ(ErrorOf(res->body), first) << what;
+  }
+}
+
+TEST_P(PortalTest, AHugeUserNameIsCutBeforeItIsStoredOrShown) {
+  // The largest name a sign-in body may carry (a bigger body is refused
+  // with 413 before any handler runs), and a long user agent.
+  httplib::MultipartFormDataItems form = {
+      {"username", std::string(3700, 'a'), "", ""},
+      {"password", "x", "", ""}};
+  auto res =
+      Client().Post("/sign-in", {{"User-Agent", std::string(6000, 'u')}}, form);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  EXPECT_LT(res->body.size(), 16u * 1024);  // the form echoes 64 bytes at most
+  auto entries = audit::List(*db_, {.limit = 1000});
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 1u);  // one entry, not two
+  EXPECT_LE(entries->front().actor.size(), identity::kMaxUserNameBytes);
+  EXPECT_LE(entries->front().target.size() + entries->front().detail.size(),
+            400u);
+}
+
+TEST_P(PortalTest, ItsUnlocksAnAccountFromTheAccountsPage) {
+  MakeAccount("admin", {Role::kItsAdmin});
+  MakeAccount("auditor", {Role::kAuditor});
+  auto jdoe = MakeAccount("jdoe", {});
+  auto c = Client();
+  for (int i = 0; i < identity::kMaxFailures; ++i) {
+    (void)c.Post("/sign-in",
+                 httplib::Params{{"username", "jdoe"}, {"password", "nope"}});
+  }
+  EXPECT_TRUE(SignIn("jdoe").cookie.empty());  // locked from this address
+  Browser admin = SignIn("admin");
+  auto page = Get(admin, "/accounts");
+  ASSERT_EQ(page->status, 200);
+  std::string form =
+      "action=\"/accounts/" + std::to_string(jdoe.id) + "/unlock\"";
+  EXPECT_NE(page->body.find(form), std::string::npos);
+  EXPECT_NE(page->body.find("sign-in locked from 1 address"),
+            std::string::npos);
+  // An auditor sees the lock but has no button, and may not post.
+  Browser auditor = SignIn("auditor");
+  auto seen = Get(auditor, "/accounts");
+  EXPECT_EQ(seen->body.find(form), std::string::npos);
+  std::string path = "/accounts/" + std::to_string(jdoe.id) + "/unlock";
+  EXPECT_EQ(Post(auditor, path)->status, 403);
+  auto done = Post(admin, path);
+  ASSERT_EQ(done->status, 303);
+  EXPECT_NE(done->get_header_value("Set-Cookie").find("unlocked"),
+            std::string::npos);
+  EXPECT_FALSE(SignIn("jdoe").cookie.empty());
+  auto e = audit::List(*db_, {.action = "account.unlock"});
+  ASSERT_TRUE(e.ok() && e->size() == 1);
+  EXPECT_EQ(e->front().actor, "admin");
+  EXPECT_EQ(e->front().target, "account/jdoe");
+}
+
+TEST_P(PortalTest, WrongCurrentPasswordsAreCountedAndAudited) {
+  MakeAccount("jdoe", {});
+  Browser b = SignIn("jdoe");
+  httplib::Params form{{"current_password", "nope"},
+                       {"new_password", "N3w-Harbour*Lamps"},
+                       {"confirm_password", "N3w-Harbour*Lamps"}};
+  for (int i = 0; i < identity::kMaxFailures; ++i) {
+    auto res = Post(b, "/account/password", form);
+    ASSERT_EQ(res->status, 303);
+  }
+  auto e = audit::List(*db_, {.action = "password.change-failed"});
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->size(), static_cast<size_t>(identity::kMaxFailures));
+  EXPECT_EQ(e->front().ip, "127.0.0.1");
+  // Now locked from this address: the right one is refused too.
+  form.erase("current_password");
+  form.emplace("current_password", kPassword);
+  auto res = Post(b, "/account/password", form);
+  EXPECT_NE(res->get_header_value("Set-Cookie").find("paused"),
+            std::string::npos);
+  EXPECT_TRUE(SignIn("jdoe").cookie.empty());
 }
 
 TEST_P(PortalTest, NextNeverRedirectsOffSite) {

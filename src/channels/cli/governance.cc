@@ -23,6 +23,7 @@
 #include "channels/portal/portal.h"
 #include "core/text.h"
 #include "identity/accounts.h"
+#include "identity/hash_gate.h"
 #include "people/people.h"
 #include "store/migrations.h"
 
@@ -226,13 +227,29 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     cmd->add_option("--ldap-user-dn", o->ldap.dn_template,
                     "DN to bind as, {} for the user name: "
                     "\"uid={},ou=people,dc=district,dc=org\"");
+    cmd->add_option("--ldap-id-attr", o->ldap.id_attr,
+                    "The directory's unique id of an entry, which accounts "
+                    "are matched on (objectGUID on Active Directory)")
+        ->capture_default_str();
+    auto hashing = std::make_shared<identity::HashGate::Limits>();
+    cmd->add_option("--hash-concurrency", hashing->running,
+                    "Password hashes computed at once (64 MiB each)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 256));
+    cmd->add_option("--hash-queue", hashing->waiting,
+                    "Sign-ins that may wait for a turn to hash; more are "
+                    "asked to try again in a moment")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 100000));
     cmd->add_flag("--quiet", *quiet, "No access log");
     cmd->add_flag(
         "--no-reminders", *no_reminders,
         "Send no reminders from the portal (run `steward remind` instead)");
     cmd->callback([&run, flags, o, listen, blocklist, cracklib, plain_http,
-                   quiet, no_reminders, max_upload_mb, metrics_token_file] {
+                   quiet, no_reminders, max_upload_mb, metrics_token_file,
+                   hashing] {
       run = [=]() -> int {
+        identity::HashGate::Global().Configure(*hashing);
         auto colon = listen->rfind(':');
         if (colon == std::string::npos) {
           fmt::print(stderr, "steward serve: --listen wants HOST:PORT\n");
@@ -349,6 +366,30 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         if (!made.ok()) return Fail(made.status());
         fmt::print("created {} ({})\n", made->username,
                    fmt::join(identity::RoleNames(made->roles), ", "));
+        return 0;
+      };
+    });
+  }
+  // steward admin unlock: ends an account's sign-in locks.
+  {
+    auto* admin = app.get_subcommand("admin");
+    auto* unlock = admin->add_subcommand(
+        "unlock",
+        "End an account's sign-in locks, from every address (audited)");
+    auto flags = std::make_shared<StoreFlags>();
+    flags->Add(unlock);
+    auto username = std::make_shared<std::string>();
+    unlock->add_option("username", *username, "User name")->required();
+    unlock->callback([&run, flags, username] {
+      run = [=]() -> int {
+        auto db = flags->Open();
+        if (!db.ok()) return Fail(db.status());
+        auto a = identity::FindAccount(**db, *username);
+        if (!a.ok()) return Fail(a.status());
+        auto locked = identity::Unlock(**db, a->id, {ShellActor(), ""});
+        if (!locked.ok()) return Fail(locked.status());
+        fmt::print("unlocked {} (was locked from {} address{})\n", a->username,
+                   *locked, *locked == 1 ? "" : "es");
         return 0;
       };
     });

@@ -115,6 +115,7 @@ void AccountsPage(Ctx&);
 void AccountCreatePost(Ctx&);
 void AccountRolesPost(Ctx&);
 void AccountDisablePost(Ctx&);
+void AccountUnlockPost(Ctx&);
 // API (api.cc).
 void ApiSession(Ctx&);
 void ApiPeople(Ctx&);

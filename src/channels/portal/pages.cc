@@ -2,8 +2,10 @@
 // renders a template; failures are shown in words on the page.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "audit/chain.h"
 #include "channels/portal/internal.h"
@@ -101,6 +103,7 @@ void SignInPage(Ctx& c) {
 }
 
 void SignInPost(Ctx& c) {
+  // SignIn cuts what it stores; the form echoes no more than that either.
   std::string username = c.Param("username");
   auto s = identity::SignIn(
       *c.app.db, c.app.throttle, username, c.Param("password"),
@@ -111,8 +114,9 @@ void SignInPost(Ctx& c) {
     d.set("error", s.status().code() == core::Code::kIoError
                        ? "Sign-in is unavailable; try again shortly."
                        : s.status().message());
-    d.set("username_value", username);
-    d.set("next", c.Param("next"));
+    d.set("username_value",
+          identity::CleanField(username, identity::kMaxUserNameBytes));
+    d.set("next", identity::CleanField(c.Param("next"), 1024));
     c.Html("sign_in", d, s.status().code() == core::Code::kLimit ? 429 : 401);
     return;
   }
@@ -271,9 +275,11 @@ void DocumentGet(Ctx& c) {
 }
 
 void AcknowledgePost(Ctx& c) {
-  auto st = ack::Acknowledge(*c.app.db, c.Id(), c.session->account.person_id,
-                             {c.Ip(), c.req.Header("User-Agent")},
-                             c.session->account.username);
+  auto st = ack::Acknowledge(
+      *c.app.db, c.Id(), c.session->account.person_id,
+      {c.Ip(), identity::CleanField(c.req.Header("User-Agent"),
+                                    identity::kMaxUserAgentBytes)},
+      c.session->account.username);
   if (!st.ok()) {
     c.SeeOther(fmt::format("/acknowledge/{}", c.Id()), st.message());
     return;
@@ -776,6 +782,15 @@ void AccountsPage(Ctx& c) {
     c.Fail(500, accounts.status().message());
     return;
   }
+  // Sign-in locks in force, by name: how many addresses, until when.
+  std::map<std::string, std::pair<int, std::string>> locks;
+  if (auto active = identity::ActiveLocks(*c.app.db); active.ok()) {
+    for (const auto& l : *active) {
+      auto& [count, until] = locks[l.name_key];
+      ++count;
+      until = std::max(until, l.until);
+    }
+  }
   List list;
   for (const auto& a : *accounts) {
     Data x;
@@ -783,6 +798,15 @@ void AccountsPage(Ctx& c) {
     x.set("username", a.username);
     x.set("display_name", a.display_name);
     x.set("disabled", a.disabled);
+    auto lock = locks.find(identity::NameKey(a.username));
+    x.set("locked", lock != locks.end());
+    if (lock != locks.end()) {
+      const auto& [count, until] = lock->second;
+      x.set("locked_text",
+            fmt::format("sign-in locked from {} address{} until {} UTC", count,
+                        count == 1 ? "" : "es",
+                        until.size() >= 16 ? until.substr(11, 5) : until));
+    }
     x.set("linked", a.person_id != 0);
     List roles;
     for (Role r : identity::kAllRoles) {
@@ -878,6 +902,21 @@ void AccountDisablePost(Ctx& c) {
                                                "ended."
                                              : "Account enabled.")
                                   : st.message());
+}
+
+void AccountUnlockPost(Ctx& c) {
+  auto a = identity::GetAccount(*c.app.db, c.Id());
+  if (!a.ok()) {
+    c.SeeOther("/accounts", "No such account.");
+    return;
+  }
+  auto locked = identity::Unlock(*c.app.db, c.Id(), c.Actor());
+  c.SeeOther("/accounts",
+             locked.ok()
+                 ? fmt::format("Sign-in for {} unlocked (it was "
+                               "locked from {} address{}).",
+                               a->username, *locked, *locked == 1 ? "" : "es")
+                 : locked.status().message());
 }
 
 }  // namespace steward::portal

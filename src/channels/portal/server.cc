@@ -99,6 +99,8 @@ const std::vector<Entry>& Table() {
        AccountRolesPost},
       {{"POST", "/accounts/(\\d+)/disable", "/accounts/1/disable", kIts},
        AccountDisablePost},
+      {{"POST", "/accounts/(\\d+)/unlock", "/accounts/1/unlock", kIts},
+       AccountUnlockPost},
       {{"GET", "/api/session", "/api/session", kSignedIn, true}, ApiSession},
       {{"GET", "/api/people", "/api/people", kPeopleRead, true}, ApiPeople},
       {{"GET", "/api/campaigns", "/api/campaigns", kDashboard, true},
