@@ -17,11 +17,18 @@ declare -A allowed=(
   [engine]="core policy inspect extract engine"
   [decide]="core policy inspect extract engine decide"
   [quarantine]="core policy inspect extract engine decide store audit quarantine"
-  [channels]="core policy roster inspect extract engine decide store audit quarantine people identity acknowledge channels"
+  [enforce]="core policy inspect extract engine decide store audit quarantine enforce"
+  [channels]="core policy roster inspect extract engine decide store audit quarantine enforce people identity acknowledge channels"
   [app]="channels"
   [tools]="core tools"
 )
 bad=0
+# The mail door only translates the enforcement layer's outcome: it keeps
+# nothing itself (issue: one enforcement layer for every door).
+if grep -rnE '^#include "(quarantine|store|audit)/' "$src/channels/milter"; then
+  echo "channels/milter may not include quarantine, store or audit: go through enforce"
+  bad=1
+fi
 for module in "${!allowed[@]}"; do
   [ -d "$src/$module" ] || continue
   while IFS=: read -r file line inc; do

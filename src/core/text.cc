@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 
 namespace steward::core {
@@ -247,6 +248,15 @@ std::vector<std::string> SplitList(std::string_view s, char sep) {
     start = end + 1;
   }
   return out;
+}
+
+std::string NowUtc(int64_t offset_seconds) {
+  std::time_t t = std::time(nullptr) + offset_seconds;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 }  // namespace steward::core

@@ -28,6 +28,10 @@ bool IsValidUtf8(std::string_view s);
 // Reads a whole file, refusing files larger than `max_bytes`.
 Result<std::string> ReadFile(const std::string& path, size_t max_bytes);
 
+// Current time, moved by `offset_seconds`, as ISO-8601 UTC with seconds:
+// "2026-11-28T22:10:37Z". Such strings compare in time order.
+std::string NowUtc(int64_t offset_seconds = 0);
+
 // A read-only memory map of a whole file: large mailboxes are read without
 // copying them into memory. Empty files map to an empty view. Move-only.
 class MappedFile {

@@ -116,9 +116,11 @@ void AddEnvelopeFindings(const policy::PolicyPack& pack, const Envelope& env,
   }
 }
 
-Verdict Decide(const policy::PolicyPack& pack, const Envelope& env,
-               const extract::MessageFacts& facts,
-               std::vector<inspect::Finding> findings, const History* history) {
+core::Result<Verdict> Decide(const policy::PolicyPack& pack,
+                             const Envelope& env,
+                             const extract::MessageFacts& facts,
+                             std::vector<inspect::Finding> findings,
+                             const History* history) {
   const policy::MailPolicy& mail = pack.mail;
   Verdict v;
   v.policy_version = pack.version;
@@ -254,9 +256,10 @@ Verdict Decide(const policy::PolicyPack& pack, const Envelope& env,
     conduct |= Contains(mail.escalate_categories, f.category);
   if (conduct && history && !env.sender.empty()) {
     for (const auto& r : env.recipients) {
-      uint32_t n = history->RecentConduct(Lower(env.sender), Lower(r),
-                                          mail.escalate_window_hours);
-      if (n + 1 >= mail.escalate_count) v.incident_recipients.push_back(r);
+      auto n = history->RecentConduct(Lower(env.sender), Lower(r),
+                                      mail.escalate_window_hours);
+      if (!n.ok()) return n.status();
+      if (*n + 1 >= mail.escalate_count) v.incident_recipients.push_back(r);
     }
     if (!v.incident_recipients.empty()) {
       v.incident_clauses = mail.escalate_clauses;

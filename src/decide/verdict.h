@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/status.h"
 #include "extract/part.h"
 #include "inspect/inspector.h"
 #include "policy/pack.h"
@@ -68,10 +69,11 @@ class History {
  public:
   virtual ~History() = default;
   // Messages with conduct findings from `sender` to `recipient` in the
-  // last `hours`, this one not counted.
-  virtual uint32_t RecentConduct(const std::string& sender,
-                                 const std::string& recipient,
-                                 uint32_t hours) const = 0;
+  // last `hours`, this one not counted. An error when the history cannot be
+  // read: escalation must never stop silently.
+  virtual core::Result<uint32_t> RecentConduct(const std::string& sender,
+                                               const std::string& recipient,
+                                               uint32_t hours) const = 0;
 };
 
 // Makes a finding of an envelope fact ("oversize", "mass-mail", ...); the
@@ -87,9 +89,12 @@ void AddEnvelopeFindings(const policy::PolicyPack& pack, const Envelope& env,
                          const MakeFindingFn& make,
                          std::vector<inspect::Finding>& findings);
 
-Verdict Decide(const policy::PolicyPack& pack, const Envelope& env,
-               const extract::MessageFacts& facts,
-               std::vector<inspect::Finding> findings, const History* history);
+// An error only when the history could not be read.
+core::Result<Verdict> Decide(const policy::PolicyPack& pack,
+                             const Envelope& env,
+                             const extract::MessageFacts& facts,
+                             std::vector<inspect::Finding> findings,
+                             const History* history);
 
 // The verdict as the CLI prints it and the quarantine keeps it. Findings
 // are shown redacted as the inspector made them.

@@ -271,15 +271,16 @@ core::Status Quarantine::RecordConduct(
   });
 }
 
-uint32_t Quarantine::RecentConduct(const std::string& sender,
-                                   const std::string& recipient,
-                                   uint32_t hours) const {
+core::Result<uint32_t> Quarantine::RecentConduct(const std::string& sender,
+                                                 const std::string& recipient,
+                                                 uint32_t hours) const {
   auto rows = db_.Query(
       "SELECT COUNT(*) FROM conduct_events WHERE sender = ? AND recipient = ? "
       "AND at > ?",
       {P(core::AsciiLower(sender)), P(core::AsciiLower(recipient)),
        P(store::NowUtc(-static_cast<int64_t>(hours) * 3600))});
-  if (!rows.ok() || rows->empty()) return 0;
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return 0u;
   return static_cast<uint32_t>(rows->front().Int(0));
 }
 

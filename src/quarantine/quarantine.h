@@ -95,9 +95,9 @@ class Quarantine : public decide::History {
   core::Status RecordConduct(const std::string& sender,
                              const std::vector<std::string>& recipients,
                              const std::vector<std::string>& categories);
-  uint32_t RecentConduct(const std::string& sender,
-                         const std::string& recipient,
-                         uint32_t hours) const override;
+  core::Result<uint32_t> RecentConduct(const std::string& sender,
+                                       const std::string& recipient,
+                                       uint32_t hours) const override;
   core::Result<int64_t> OpenIncident(const std::string& kind,
                                      const std::vector<std::string>& clauses,
                                      const std::string& subject_person,

@@ -183,13 +183,4 @@ std::string NumberPlaceholders(std::string_view sql) {
   return out;
 }
 
-std::string NowUtc(int64_t offset_seconds) {
-  std::time_t t = std::time(nullptr) + offset_seconds;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 }  // namespace steward::store

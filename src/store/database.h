@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/text.h"
 
 namespace steward::store {
 
@@ -103,8 +104,7 @@ class Database {
 // "?" placeholders to "$1".."$n", skipping quoted literals. For PostgreSQL.
 std::string NumberPlaceholders(std::string_view sql);
 
-// Current time, moved by `offset_seconds`, as ISO-8601 UTC with seconds:
-// "2026-11-28T22:10:37Z". Such strings compare in time order.
-std::string NowUtc(int64_t offset_seconds = 0);
+// The store's times are core::NowUtc's ISO-8601 UTC strings.
+using core::NowUtc;
 
 }  // namespace steward::store

@@ -162,12 +162,15 @@ TEST_P(QuarantineTest, ConductIsCountedPerSenderAndRecipientInTheWindow) {
                                 {"b@example-usd.org", "c@example-usd.org"},
                                 {"profanity"})
                   .ok());
-  EXPECT_EQ(q_->RecentConduct("a@example-usd.org", "b@example-usd.org", 24),
-            2u);
-  EXPECT_EQ(q_->RecentConduct("a@example-usd.org", "c@example-usd.org", 24),
-            1u);
-  EXPECT_EQ(q_->RecentConduct("x@example-usd.org", "b@example-usd.org", 24),
-            0u);
+  EXPECT_EQ(
+      q_->RecentConduct("a@example-usd.org", "b@example-usd.org", 24).value(),
+      2u);
+  EXPECT_EQ(
+      q_->RecentConduct("a@example-usd.org", "c@example-usd.org", 24).value(),
+      1u);
+  EXPECT_EQ(
+      q_->RecentConduct("x@example-usd.org", "b@example-usd.org", 24).value(),
+      0u);
   auto id =
       q_->OpenIncident("repeated-conduct", {"C.19"}, "a@example-usd.org",
                        {{"recipients", {"b@example-usd.org"}}}, {"milter", ""});

@@ -174,8 +174,8 @@ TEST_F(PackVariant, AWrongMailLineIsNamedWithItsFile) {
 class CountingHistory : public decide::History {
  public:
   uint32_t n = 0;
-  uint32_t RecentConduct(const std::string&, const std::string&,
-                         uint32_t) const override {
+  core::Result<uint32_t> RecentConduct(const std::string&, const std::string&,
+                                       uint32_t) const override {
     return n;
   }
 };

@@ -13,6 +13,7 @@
 #include "core/csv.h"
 #include "core/text.h"
 #include "decide/decider.h"
+#include "enforce/enforce.h"
 #include "identity/accounts.h"
 #include "quarantine/quarantine.h"
 
@@ -65,16 +66,20 @@ int RunVerdict(const VerdictArgs& a) {
     return 2;
   }
   auto scratch = (*eng)->NewScratch();
-  auto v = decide::DecideMessage(**eng, env, bytes, *scratch, nullptr);
-  if (!v.ok()) {
-    fmt::print(stderr, "steward verdict: {}\n", v.status().message());
+  // The enforcement layer in a dry run: the verdict and what the door would
+  // do with it (hold, which notice), with nothing stored or sent.
+  enforce::Enforcer enforcer(nullptr, {.sendmail = ""});
+  enforce::Outcome out =
+      enforcer.Apply(**eng, *scratch, {.envelope = env}, bytes, true);
+  if (out.disposition == enforce::Disposition::kFailed) {
+    fmt::print(stderr, "steward verdict: {}\n", out.failure);
     return 2;
   }
-  std::cout << decide::ToJson(*v).dump(
+  std::cout << enforce::Enforcer::ToJson(out).dump(
                    2, ' ', false,
                    nlohmann::ordered_json::error_handler_t::replace)
             << "\n";
-  return v->action <= decide::Action::kWarn ? 0 : 1;
+  return out.verdict->action <= decide::Action::kWarn ? 0 : 1;
 }
 
 int Fail(const std::string& cmd, const core::Status& st) {
@@ -85,16 +90,20 @@ int Fail(const std::string& cmd, const core::Status& st) {
 struct MilterArgs {
   StoreFlags store;
   milter::Options options;
+  std::string sendmail = "/usr/sbin/sendmail";
   std::string socket_mode = "0660";
 };
 
 int RunMilter(MilterArgs& a) {
   auto db = a.store.Open(true, 16);
   if (!db.ok()) return Fail("milter", db.status());
-  a.options.blobs_dir = a.store.data + "/blobs";
+  a.options.store = (*db)->Describe();
   a.options.socket_mode =
       static_cast<int>(std::strtol(a.socket_mode.c_str(), nullptr, 8));
-  return milter::Run(a.options, *db);
+  auto enforcer = std::make_unique<enforce::Enforcer>(
+      *db, enforce::Options{.blobs_dir = a.store.data + "/blobs",
+                            .sendmail = a.sendmail});
+  return milter::Run(a.options, std::move(enforcer));
 }
 
 struct QuarantineArgs {
@@ -263,7 +272,7 @@ void RegisterMail(CLI::App& app, std::function<int()>& run) {
   mc->add_option("--listen", m->options.listen, "unix:PATH or inet:HOST:PORT")
       ->required();
   AddEngineFlags(mc, m->options.engine, false);
-  mc->add_option("--sendmail", m->options.sendmail,
+  mc->add_option("--sendmail", m->sendmail,
                  "sendmail program for notices to senders")
       ->capture_default_str();
   mc->add_option("--metrics", m->options.metrics,

@@ -19,11 +19,8 @@
 #include <vector>
 
 #include "channels/milter/metrics_server.h"
-#include "channels/milter/notices.h"
 #include "core/text.h"
-#include "decide/decider.h"
-#include "decide/domains.h"
-#include "quarantine/quarantine.h"
+#include "enforce/enforce.h"
 
 namespace steward::milter {
 
@@ -92,11 +89,9 @@ class ScratchPool {
 
 struct Server {
   Options options;
-  std::shared_ptr<store::Database> db;  // kept open for the quarantine
-  std::unique_ptr<quarantine::Quarantine> quarantine;
+  std::unique_ptr<enforce::Enforcer> enforcer;
   Metrics metrics;
   ScratchPool scratch;
-  std::unique_ptr<Notifier> notifier;
 
   std::mutex engine_mu;
   std::shared_ptr<const engine::Engine> engine;
@@ -114,7 +109,7 @@ Server* g_server = nullptr;  // libmilter's callbacks carry no user pointer
 std::mutex g_log_mu;
 
 void Log(const nlohmann::ordered_json& j) {
-  nlohmann::ordered_json line = {{"time", store::NowUtc()}};
+  nlohmann::ordered_json line = {{"time", core::NowUtc()}};
   line.update(j);
   std::string s = line.dump(-1, ' ', false,
                             nlohmann::ordered_json::error_handler_t::replace);
@@ -234,154 +229,73 @@ sfsistat Guard(SMFICTX* ctx, F&& f) {
   }
 }
 
-std::string JoinComma(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
-// The distinct categories of the findings, in order of first finding.
-std::vector<std::string> CategoriesOf(
-    const std::vector<inspect::Finding>& findings) {
-  std::vector<std::string> out;
-  for (const auto& f : findings)
-    if (std::find(out.begin(), out.end(), f.category) == out.end())
-      out.push_back(f.category);
-  return out;
-}
-
-void AddVerdictHeaders(SMFICTX* ctx, const decide::Verdict& v,
-                       const policy::PolicyPack& pack) {
-  const std::vector<std::string> cats = CategoriesOf(v.findings);
-  std::string verdict =
-      fmt::format("{}; rule={}; policy={}", decide::ActionName(v.action),
-                  v.rule.empty() ? "none" : v.rule, pack.version);
-  smfi_addheader(ctx, const_cast<char*>("X-Steward-Verdict"), verdict.data());
-  if (!v.clauses.empty()) {
-    std::string c = JoinComma(v.clauses);
-    smfi_addheader(ctx, const_cast<char*>("X-Steward-Clauses"), c.data());
-  }
-  if (!cats.empty()) {
-    std::string c = JoinComma(cats);
-    smfi_addheader(ctx, const_cast<char*>("X-Steward-Categories"), c.data());
-  }
-  if (!v.enforced) {
-    std::string w(decide::ActionName(v.decided));
-    smfi_addheader(ctx, const_cast<char*>("X-Steward-Would"), w.data());
-  }
-}
-
 sfsistat Decide(SMFICTX* ctx, Session& s) {
   Server& srv = *g_server;
   const auto start = Clock::now();
   uint64_t gen = 0;
   std::shared_ptr<const engine::Engine> eng = srv.Current(&gen);
   if (!eng) return Failure(ctx, "no policy loaded");
-  const policy::PolicyPack& pack = eng->pack();
-  std::string queue_id = Symbol(ctx, "i");
-  decide::Envelope env;
-  env.sender = s.sender;
-  env.recipients = s.recipients;
-  env.auth_user = s.auth_user;
-  env.client = s.client;
-  env.size = s.size;
-
-  // A message released from quarantine, coming back through the door: it is
-  // re-injected with sendmail, so it comes as local (non-SMTP) mail, which
-  // Postfix presents as from "localhost".
-  if (srv.quarantine && s.client == "localhost") {
-    auto taken = srv.quarantine->TakeReleased(quarantine::BodyHash(s.bytes),
-                                              core::AsciiLower(s.sender));
-    if (!taken.ok()) return Failure(ctx, taken.status().message());
-    if (*taken) {
-      ++srv.metrics.released;
-      Log({{"event", "released"},
-           {"queue_id", queue_id},
-           {"sender", s.sender},
-           {"client", s.client}});
-      return SMFIS_ACCEPT;
-    }
-  }
+  enforce::Context context;
+  context.envelope.sender = s.sender;
+  context.envelope.recipients = s.recipients;
+  context.envelope.auth_user = s.auth_user;
+  context.envelope.client = s.client;
+  context.envelope.size = s.size;
+  context.reference = Symbol(ctx, "i");
+  // Mail re-injected with sendmail (a released message) comes as local
+  // (non-SMTP) mail, which Postfix presents as from "localhost".
+  context.local_submission = s.client == "localhost";
 
   auto scratch = srv.scratch.Take(*eng, gen);
-  auto verdict =
-      decide::DecideMessage(*eng, env, s.bytes, *scratch, srv.quarantine.get());
+  enforce::Outcome out = srv.enforcer->Apply(*eng, *scratch, context, s.bytes);
   srv.scratch.Give(std::move(scratch), gen);
-  if (!verdict.ok()) return Failure(ctx, verdict.status().message());
-  decide::Verdict& v = *verdict;
 
-  // C.19: remember conduct findings; open an incident when they repeat.
-  std::vector<std::string> conduct;
-  const auto& escalate = pack.mail.escalate_categories;
-  for (const auto& c : CategoriesOf(v.findings))
-    if (std::find(escalate.begin(), escalate.end(), c) != escalate.end())
-      conduct.push_back(c);
-  if (srv.quarantine && !conduct.empty() && !s.sender.empty()) {
-    auto st = srv.quarantine->RecordConduct(s.sender, s.recipients, conduct);
-    if (!st.ok()) return Failure(ctx, st.message());
-    if (!v.incident_recipients.empty()) {
-      auto id = srv.quarantine->OpenIncident(
-          "repeated-conduct", v.incident_clauses, s.sender,
-          {{"recipients", v.incident_recipients},
-           {"categories", conduct},
-           {"queue_id", queue_id}},
-          {"milter", s.client});
-      if (!id.ok()) return Failure(ctx, id.status().message());
-      ++srv.metrics.incidents;
-    }
-  }
-
-  const bool internal_sender =
-      decide::IsInternal(decide::DomainOf(s.sender), pack.internal_domains);
-  int64_t held_id = 0;
   sfsistat result = SMFIS_ACCEPT;
-  switch (v.action) {
-    case decide::Action::kAllow:
-      if (!v.findings.empty()) AddVerdictHeaders(ctx, v, pack);
+  switch (out.disposition) {
+    case enforce::Disposition::kFailed:
+      return Failure(ctx, out.failure);
+    case enforce::Disposition::kDeliver:
+      for (auto& [name, value] : out.fields) {
+        smfi_addheader(ctx, const_cast<char*>(name.c_str()), value.data());
+      }
       break;
-    case decide::Action::kWarn:
-      AddVerdictHeaders(ctx, v, pack);
-      if (pack.mail.caution_sender && internal_sender && srv.notifier &&
-          v.enforced)
-        srv.notifier->Caution(pack, env, v);
-      break;
-    case decide::Action::kHold:
-    case decide::Action::kQuarantine: {
-      if (!srv.quarantine) return Failure(ctx, "no quarantine store");
-      auto id = srv.quarantine->Hold({env, v, s.bytes, v.subject, v.message_id},
-                                     {"milter", s.client});
-      if (!id.ok()) return Failure(ctx, id.status().message());
-      held_id = *id;
-      if (pack.mail.notify_sender && internal_sender && srv.notifier)
-        srv.notifier->Held(pack, env, v, held_id);
+    case enforce::Disposition::kHeld:
       result = SMFIS_DISCARD;
       break;
-    }
-    case decide::Action::kReject:
-      SetReply(ctx, "550", "5.7.1",
-               v.message + " (District policy " + JoinComma(v.clauses) + ")");
+    case enforce::Disposition::kRefused:
+      SetReply(ctx, "550", "5.7.1", out.reply);
       result = SMFIS_REJECT;
       break;
   }
+  if (out.released_return) {
+    ++srv.metrics.released;
+    Log({{"event", "released"},
+         {"queue_id", context.reference},
+         {"sender", s.sender},
+         {"client", s.client}});
+    return result;
+  }
+  if (out.incident_opened) ++srv.metrics.incidents;
+  const decide::Verdict& v = *out.verdict;
   const double seconds =
       std::chrono::duration<double>(Clock::now() - start).count();
   srv.metrics.Observe(seconds);
   ++srv.metrics.by_action[static_cast<int>(v.action)];
   if (!srv.options.quiet) {
-    const std::vector<std::string> cats = CategoriesOf(v.findings);
-    nlohmann::ordered_json j = {{"event", "verdict"},
-                                {"queue_id", queue_id},
-                                {"action", decide::ActionName(v.action)},
-                                {"rule", v.rule},
-                                {"clauses", v.clauses},
-                                {"categories", cats},
-                                {"sender", s.sender},
-                                {"client", s.client},
-                                {"recipients", s.recipients.size()},
-                                {"size", s.size},
-                                {"ms", std::round(seconds * 1e5) / 100}};
+    nlohmann::ordered_json j = {
+        {"event", "verdict"},
+        {"queue_id", context.reference},
+        {"action", decide::ActionName(v.action)},
+        {"rule", v.rule},
+        {"clauses", v.clauses},
+        {"categories", enforce::CategoriesOf(v.findings)},
+        {"sender", s.sender},
+        {"client", s.client},
+        {"recipients", s.recipients.size()},
+        {"size", s.size},
+        {"ms", std::round(seconds * 1e5) / 100}};
     if (!v.enforced) j["would"] = decide::ActionName(v.decided);
-    if (held_id) j["quarantine_id"] = held_id;
+    if (out.held_id) j["quarantine_id"] = out.held_id;
     Log(j);
   }
   return result;
@@ -642,7 +556,7 @@ std::string MilterSocketSpec(const std::string& listen) {
   return {};
 }
 
-int Run(const Options& options, const std::shared_ptr<store::Database>& db) {
+int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer) {
   std::string spec = MilterSocketSpec(options.listen);
   if (spec.empty()) {
     Log({{"event", "error"},
@@ -652,10 +566,7 @@ int Run(const Options& options, const std::shared_ptr<store::Database>& db) {
   }
   static Server srv;
   srv.options = options;
-  srv.db = db;
-  if (db)
-    srv.quarantine = std::make_unique<quarantine::Quarantine>(
-        *db, store::Blobs(options.blobs_dir));
+  srv.enforcer = std::move(enforcer);
   if (auto st = Reload(srv); !st.ok()) {
     Log({{"event", "error"}, {"error", st.message()}});
     return 2;
@@ -671,9 +582,6 @@ int Run(const Options& options, const std::shared_ptr<store::Database>& db) {
   sa.sa_flags = SA_RESTART;
   for (int sig : {SIGHUP, SIGTERM, SIGINT}) sigaction(sig, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
-
-  srv.notifier =
-      std::make_unique<Notifier>(options.sendmail, [] { BlockStopSignals(); });
 
   std::unique_ptr<MetricsServer> metrics;
   if (!options.metrics.empty()) {
@@ -734,7 +642,7 @@ int Run(const Options& options, const std::shared_ptr<store::Database>& db) {
          {"version", e->pack().version},
          {"sha256", e->pack().hash},
          {"enforce", e->pack().mail.enforce},
-         {"quarantine", db ? db->Describe() : "none"}});
+         {"quarantine", options.store.empty() ? "none" : options.store}});
   }
   std::atomic<int> main_rc{0};
   std::thread milter([&] {
@@ -769,7 +677,7 @@ int Run(const Options& options, const std::shared_ptr<store::Database>& db) {
   }
   milter.join();
   if (metrics) metrics->Stop();
-  srv.notifier.reset();
+  srv.enforcer.reset();  // sends the notices still queued
   Log({{"event", "stopped"}});
   return main_rc;
 }

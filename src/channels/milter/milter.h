@@ -1,6 +1,7 @@
 // The mail door: a milter (libmilter) that Postfix or Sendmail asks about
-// every message before it leaves. Each message gets one verdict from
-// decide::DecideMessage; the door carries it out:
+// every message before it leaves. Each message goes to the enforcement
+// layer (enforce::Enforcer::Apply), which decides and records; the door
+// only translates the outcome into libmilter's answers:
 //   allow       accepted (X-Steward-* fields when there were findings)
 //   warn        accepted with X-Steward-* fields; a caution mailed to an
 //               internal sender (E.1) when the pack says so
@@ -18,16 +19,15 @@
 #include <memory>
 #include <string>
 
+#include "enforce/enforce.h"
 #include "engine/engine.h"
-#include "store/database.h"
 
 namespace steward::milter {
 
 struct Options {
   std::string listen;  // unix:PATH or inet:HOST:PORT
   engine::Options engine;
-  std::string blobs_dir;                        // quarantined messages' bytes
-  std::string sendmail = "/usr/sbin/sendmail";  // for notices
+  std::string store;         // where held mail goes, for the start log
   std::string metrics;       // HOST:PORT for GET /metrics; "" : none
   int socket_mode = 0660;    // of a unix socket
   std::string socket_group;  // of a unix socket; "" : unchanged
@@ -37,7 +37,7 @@ struct Options {
 
 // Runs until SIGTERM/SIGINT; returns the process exit code (0 after a
 // clean stop, 2 when it could not start).
-int Run(const Options& options, const std::shared_ptr<store::Database>& db);
+int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer);
 
 // "inet:HOST:PORT" -> libmilter's "inet:PORT@HOST" ("inet6:" likewise);
 // "unix:PATH" as is. "" for anything else.

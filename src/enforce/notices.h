@@ -1,4 +1,4 @@
-// Mail to the sender from the door: a caution on a warning (E.1) and word
+// Mail to the sender from a door: a caution on a warning (E.1) and word
 // that a message is held. Plain English, the clause, what to do instead;
 // never the values found. Sent in the background through sendmail, so a
 // slow MTA never delays a verdict; at most 1,000 wait, more are dropped
@@ -7,14 +7,13 @@
 
 #include <condition_variable>
 #include <deque>
-#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
 
 #include "decide/verdict.h"
 
-namespace steward::milter {
+namespace steward::enforce {
 
 // The text of a notice (headers and body), for tests and the Notifier.
 std::string CautionText(const policy::PolicyPack& pack,
@@ -25,8 +24,9 @@ std::string HeldText(const policy::PolicyPack& pack,
 
 class Notifier {
  public:
-  // `on_thread_start` runs first in the sending thread (signal masks).
-  Notifier(std::string sendmail, const std::function<void()>& on_thread_start);
+  // The sending thread blocks every signal (they belong to the program's
+  // own waiting thread).
+  explicit Notifier(std::string sendmail);
   ~Notifier();  // sends what is queued, then stops
 
   void Caution(const policy::PolicyPack& pack, const decide::Envelope& env,
@@ -45,4 +45,4 @@ class Notifier {
   std::thread thread_;
 };
 
-}  // namespace steward::milter
+}  // namespace steward::enforce

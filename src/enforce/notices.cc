@@ -1,12 +1,14 @@
-#include "channels/milter/notices.h"
+#include "enforce/notices.h"
 
 #include <fmt/format.h>
+#include <pthread.h>
 
 #include <algorithm>
+#include <csignal>
 
 #include "core/process.h"
 
-namespace steward::milter {
+namespace steward::enforce {
 
 namespace {
 
@@ -117,12 +119,12 @@ std::string HeldText(const policy::PolicyPack& pack,
              quarantine_id, ClauseLine(pack, v.clauses));
 }
 
-Notifier::Notifier(std::string sendmail, const std::function<void()>& on_start)
-    : sendmail_(std::move(sendmail)) {
-  thread_ = std::thread([this, on_start] {
-    if (on_start) on_start();
-    Loop();
-  });
+Notifier::Notifier(std::string sendmail) : sendmail_(std::move(sendmail)) {
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  thread_ = std::thread([this] { Loop(); });
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
 Notifier::~Notifier() {
@@ -177,4 +179,4 @@ void Notifier::Loop() {
   }
 }
 
-}  // namespace steward::milter
+}  // namespace steward::enforce

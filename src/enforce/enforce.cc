@@ -1,0 +1,241 @@
+#include "enforce/enforce.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/text.h"
+#include "decide/decider.h"
+#include "decide/domains.h"
+#include "enforce/notices.h"
+#include "quarantine/quarantine.h"
+#include "store/blobs.h"
+#include "store/database.h"
+
+namespace steward::enforce {
+
+namespace {
+
+std::string JoinComma(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+FailureAction FailureOf(const std::string& mode) {
+  if (mode == "accept") return FailureAction::kAccept;
+  if (mode == "reject") return FailureAction::kReject;
+  return FailureAction::kTempfail;
+}
+
+std::string_view FailureName(FailureAction a) {
+  switch (a) {
+    case FailureAction::kAccept:
+      return "accept";
+    case FailureAction::kReject:
+      return "reject";
+    case FailureAction::kTempfail:
+      break;
+  }
+  return "tempfail";
+}
+
+// The X-Steward-* fields a delivered item carries.
+std::vector<std::pair<std::string, std::string>> VerdictFields(
+    const decide::Verdict& v, const policy::PolicyPack& pack) {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.emplace_back(
+      "X-Steward-Verdict",
+      fmt::format("{}; rule={}; policy={}", decide::ActionName(v.action),
+                  v.rule.empty() ? "none" : v.rule, pack.version));
+  if (!v.clauses.empty()) {
+    out.emplace_back("X-Steward-Clauses", JoinComma(v.clauses));
+  }
+  std::vector<std::string> cats = CategoriesOf(v.findings);
+  if (!cats.empty()) out.emplace_back("X-Steward-Categories", JoinComma(cats));
+  if (!v.enforced) {
+    out.emplace_back("X-Steward-Would",
+                     std::string(decide::ActionName(v.decided)));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> CategoriesOf(
+    const std::vector<inspect::Finding>& findings) {
+  std::vector<std::string> out;
+  for (const auto& f : findings) {
+    if (std::find(out.begin(), out.end(), f.category) == out.end()) {
+      out.push_back(f.category);
+    }
+  }
+  return out;
+}
+
+std::string_view DispositionName(Disposition d) {
+  switch (d) {
+    case Disposition::kDeliver:
+      return "deliver";
+    case Disposition::kHeld:
+      return "held";
+    case Disposition::kRefused:
+      return "refused";
+    case Disposition::kFailed:
+      break;
+  }
+  return "failed";
+}
+
+struct Enforcer::Impl {
+  std::shared_ptr<store::Database> db;
+  std::unique_ptr<quarantine::Quarantine> quarantine;
+  std::unique_ptr<Notifier> notifier;
+};
+
+Enforcer::Enforcer(std::shared_ptr<store::Database> db, Options options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->db = std::move(db);
+  if (impl_->db) {
+    impl_->quarantine = std::make_unique<quarantine::Quarantine>(
+        *impl_->db, store::Blobs(options.blobs_dir));
+  }
+  if (!options.sendmail.empty()) {
+    impl_->notifier = std::make_unique<Notifier>(options.sendmail);
+  }
+}
+
+Enforcer::~Enforcer() = default;
+
+Outcome Enforcer::Apply(const engine::Engine& engine,
+                        engine::Engine::Scratch& scratch,
+                        const Context& context, std::string_view bytes,
+                        bool dry_run) {
+  const policy::PolicyPack& pack = engine.pack();
+  const decide::Envelope& env = context.envelope;
+  Outcome out;
+  out.on_failure = FailureOf(pack.mail.on_failure);
+  auto failed = [&](const std::string& why) {
+    out.disposition = Disposition::kFailed;
+    out.failure = why;
+    out.fields.clear();
+    out.notices.clear();
+    return out;
+  };
+  quarantine::Quarantine* q = dry_run ? nullptr : impl_->quarantine.get();
+
+  // A released item coming back through the door passes, once per release.
+  if (q != nullptr && context.local_submission) {
+    auto taken = q->TakeReleased(quarantine::BodyHash(bytes),
+                                 core::AsciiLower(env.sender));
+    if (!taken.ok()) return failed(taken.status().message());
+    if (*taken) {
+      out.disposition = Disposition::kDeliver;
+      out.released_return = true;
+      return out;
+    }
+  }
+
+  auto verdict = decide::DecideMessage(engine, env, bytes, scratch, q);
+  if (!verdict.ok()) return failed(verdict.status().message());
+  decide::Verdict& v = *verdict;
+  const audit::Actor actor{env.channel == "mail" ? "milter" : env.channel,
+                           env.client};
+
+  // C.19: remember conduct findings; open an incident when they repeat.
+  std::vector<std::string> conduct;
+  for (const auto& c : CategoriesOf(v.findings)) {
+    const auto& escalate = pack.mail.escalate_categories;
+    if (std::find(escalate.begin(), escalate.end(), c) != escalate.end()) {
+      conduct.push_back(c);
+    }
+  }
+  if (!conduct.empty() && !env.sender.empty()) {
+    if (q != nullptr) {
+      auto st = q->RecordConduct(env.sender, env.recipients, conduct);
+      if (!st.ok()) return failed(st.message());
+    }
+    if (!v.incident_recipients.empty()) {
+      if (q != nullptr) {
+        auto id =
+            q->OpenIncident("repeated-conduct", v.incident_clauses, env.sender,
+                            {{"recipients", v.incident_recipients},
+                             {"categories", conduct},
+                             {"reference", context.reference},
+                             {"channel", env.channel}},
+                            actor);
+        if (!id.ok()) return failed(id.status().message());
+      }
+      out.incident_opened = true;
+    }
+  }
+
+  // Notices go only to senders inside the District.
+  const bool internal_sender =
+      decide::IsInternal(decide::DomainOf(env.sender), pack.internal_domains);
+  switch (v.action) {
+    case decide::Action::kAllow:
+      out.disposition = Disposition::kDeliver;
+      if (!v.findings.empty()) out.fields = VerdictFields(v, pack);
+      break;
+    case decide::Action::kWarn:
+      out.disposition = Disposition::kDeliver;
+      out.fields = VerdictFields(v, pack);
+      // Warn-only mode (not enforced) sends nothing.
+      if (pack.mail.caution_sender && internal_sender && v.enforced) {
+        out.notices.emplace_back("caution");
+        if (!dry_run && impl_->notifier) {
+          impl_->notifier->Caution(pack, env, v);
+        }
+      }
+      break;
+    case decide::Action::kHold:
+    case decide::Action::kQuarantine: {
+      if (!dry_run) {
+        if (q == nullptr) return failed("no quarantine store");
+        auto id = q->Hold({env, v, bytes, v.subject, v.message_id}, actor);
+        if (!id.ok()) return failed(id.status().message());
+        out.held_id = *id;
+      }
+      out.disposition = Disposition::kHeld;
+      if (pack.mail.notify_sender && internal_sender) {
+        out.notices.emplace_back("held");
+        if (!dry_run && impl_->notifier) {
+          impl_->notifier->Held(pack, env, v, out.held_id);
+        }
+      }
+      break;
+    }
+    case decide::Action::kReject:
+      out.disposition = Disposition::kRefused;
+      out.reply = v.message + " (District policy " + JoinComma(v.clauses) + ")";
+      break;
+  }
+  out.verdict = std::move(v);
+  return out;
+}
+
+nlohmann::ordered_json Enforcer::ToJson(const Outcome& o) {
+  nlohmann::ordered_json j =
+      o.verdict ? decide::ToJson(*o.verdict) : nlohmann::ordered_json::object();
+  nlohmann::ordered_json done = {
+      {"disposition", DispositionName(o.disposition)}};
+  if (o.released_return) done["released_return"] = true;
+  if (!o.fields.empty()) {
+    nlohmann::ordered_json fields = nlohmann::ordered_json::object();
+    for (const auto& [name, value] : o.fields) fields[name] = value;
+    done["header_fields"] = fields;
+  }
+  if (!o.reply.empty()) done["reply"] = o.reply;
+  if (o.held_id != 0) done["held_id"] = o.held_id;
+  if (o.incident_opened) done["incident"] = true;
+  done["notices"] = o.notices;
+  if (o.disposition == Disposition::kFailed) {
+    done["failure"] = o.failure;
+    done["on_failure"] = FailureName(o.on_failure);
+  }
+  j["outcome"] = done;
+  return j;
+}
+
+}  // namespace steward::enforce

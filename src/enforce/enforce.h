@@ -1,0 +1,115 @@
+// The enforcement layer: what happens after a verdict, in one place that
+// every enforcing door calls (the mail door today; the web gateway and the
+// publishing gate next; `steward verdict` in a dry run).
+//
+// Apply() takes an item as a door received it and does everything the
+// District's records need:
+//   1. recognises a released item coming back through the door (it passes,
+//      once per release);
+//   2. decides (decide::DecideMessage) with the store's conduct history;
+//   3. records conduct findings (C.19) and opens an incident when they
+//      repeat to one recipient;
+//   4. holds or quarantines the item durably (bytes before the row; the row
+//      and its audit entry in one transaction);
+//   5. queues the notice to the sender (a caution on warn, word of a hold),
+//      only to senders inside the District and never with a value.
+// It returns an Outcome that the door only translates into its protocol
+// (the milter: accept with header fields, discard, reject with a reply,
+// tempfail; ICAP: allow, block page, warn page).
+//
+// Failures are values: a store that is down, a history that cannot be read
+// or a hold that cannot be written gives Disposition::kFailed with the
+// pack's failure action; nothing half-written is left (each write is one
+// transaction). Thread-safe: one Enforcer serves every connection.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+#include "decide/verdict.h"
+#include "engine/engine.h"
+
+namespace steward::store {
+class Database;
+}
+
+namespace steward::enforce {
+
+// Who sent what to whom through which door.
+struct Context {
+  decide::Envelope envelope;  // channel, sender, recipients, client, size
+  std::string reference;      // the door's id for the item (a queue id)
+  // The item came from this machine (mail re-injected by sendmail), so it
+  // may be a released item coming back.
+  bool local_submission = false;
+};
+
+enum class Disposition {
+  kDeliver,  // let it through, with `fields` added
+  kHeld,     // stored (hold or quarantine): the door drops it from its flow
+  kRefused,  // reject with `reply`
+  kFailed,   // could not decide or record: the door's failure action
+};
+
+// What the pack says a door does when Steward cannot decide.
+enum class FailureAction { kTempfail, kAccept, kReject };
+
+struct Outcome {
+  Disposition disposition = Disposition::kFailed;
+  std::optional<decide::Verdict> verdict;  // absent for a released return
+                                           // and for most failures
+  bool released_return = false;            // a released item let through once
+  // Header fields the door adds to a delivered item (X-Steward-*).
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::string reply;  // kRefused: words for the sender, with the clauses
+  int64_t held_id = 0;
+  bool incident_opened = false;
+  std::vector<std::string> notices;  // "caution", "held": queued (or, in a
+                                     // dry run, that would be)
+  std::string failure;               // kFailed: why, for the log
+  FailureAction on_failure = FailureAction::kTempfail;
+};
+
+std::string_view DispositionName(Disposition d);
+
+struct Options {
+  std::string blobs_dir;                        // held items' bytes
+  std::string sendmail = "/usr/sbin/sendmail";  // notices; "" sends none
+};
+
+class Enforcer {
+ public:
+  // `db` keeps held items, conduct and incidents; null means no store (only
+  // a dry run makes sense then: a hold would fail).
+  Enforcer(std::shared_ptr<store::Database> db, Options options);
+  ~Enforcer();
+  Enforcer(const Enforcer&) = delete;
+  Enforcer& operator=(const Enforcer&) = delete;
+
+  // Decides on `bytes` and carries the verdict out. With `dry_run` nothing
+  // is stored or sent (and no history is read): the outcome says what would
+  // happen.
+  Outcome Apply(const engine::Engine& engine, engine::Engine::Scratch& scratch,
+                const Context& context, std::string_view bytes,
+                bool dry_run = false);
+
+  // The same outcome as JSON (the verdict, then what was done).
+  static nlohmann::ordered_json ToJson(const Outcome& outcome);
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// The distinct categories of the findings, in order of first finding.
+std::vector<std::string> CategoriesOf(
+    const std::vector<inspect::Finding>& findings);
+
+}  // namespace steward::enforce
