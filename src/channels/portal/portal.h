@@ -35,7 +35,12 @@ struct Options {
   int threads = 128;  // one per open connection: keep-alive holds a thread
   int dashboard_seconds = 10;  // completion figures are recomputed this often
   size_t max_upload = 64u << 20;
+  // Reminders from the dashboard and the hourly pass; reminders.portal_url
+  // is the portal's public URL (`steward serve --public-url`), put in mails.
   acknowledge::ReminderOptions reminders;
+  // An import that would mark more than this share (percent) of a source's
+  // people departed is refused unless its form's box is ticked.
+  int max_departed_percent = 20;
   identity::LdapSignIn ldap;  // employees sign in with the directory
   std::string district_name = "Demo Unified School District";
 };
