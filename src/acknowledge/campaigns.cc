@@ -624,9 +624,10 @@ core::Result<ReminderReport> SendReminders(store::Database& db,
     auto days = ReminderDaysOf(c);
     if (!days.ok()) {
       ++report.skipped_campaigns;
-      report.errors.push_back(fmt::format(
-          "campaign {}: {} Its reminders are skipped until it is corrected.",
-          c.id, days.status().message()));
+      report.errors.push_back(
+          fmt::format("campaign {}: {} (its reminders are skipped until it is "
+                      "corrected)",
+                      c.id, days.status().message()));
       continue;
     }
     if (c.opens_on > today || c.due_on < today) {
