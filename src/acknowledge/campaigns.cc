@@ -2,13 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "audit/chain.h"
 #include "core/csv.h"
-#include "core/process.h"
+#include "core/outbound_mail.h"
 #include "core/text.h"
 
 namespace steward::acknowledge {
@@ -63,9 +64,59 @@ std::string AudienceWhere(const Campaign& c, store::Params& params) {
   return w;
 }
 
-bool IsDate(const std::string& s) {
-  std::tm tm{};
-  return s.size() == 10 && strptime(s.c_str(), "%Y-%m-%d", &tm) != nullptr;
+// Text that may reach a header line (a subject, a file name) or a log line:
+// UTF-8, no control characters, bounded.
+core::Status CheckText(const std::string& s, const std::string& what,
+                       size_t max) {
+  if (!core::IsValidUtf8(s)) {
+    return core::Status::Invalid(what + " is not valid UTF-8 text.");
+  }
+  if (core::HasControlChars(s)) {
+    return core::Status::Invalid(
+        what + " cannot hold line breaks, tabs or other control characters.");
+  }
+  if (s.size() > max) {
+    return core::Status::Invalid(
+        fmt::format("{} is longer than {} characters.", what, max));
+  }
+  return {};
+}
+
+std::string Trimmed(const std::string& s) {
+  size_t b = s.find_first_not_of(' ');
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(' ') - b + 1);
+}
+
+// The campaign's length in days (due - opening), checking both dates.
+core::Result<int64_t> LengthOf(const Campaign& c) {
+  auto opens =
+      core::ParseIsoDate(c.opens_on, kMinYear, kMaxYear, "The opening date");
+  if (!opens.ok()) return opens.status();
+  auto due = core::ParseIsoDate(c.due_on, kMinYear, kMaxYear, "The due date");
+  if (!due.ok()) return due.status();
+  if (*due <= *opens) {
+    return core::Status::Invalid(
+        fmt::format("The due date ({}) must come after the opening date ({}).",
+                    c.due_on, c.opens_on));
+  }
+  return *due - *opens;
+}
+
+// A stored value on one line of a message's body: control characters
+// (a title written into the store by hand, say) become spaces.
+std::string OneLine(std::string s) {
+  for (char& ch : s) {
+    auto u = static_cast<unsigned char>(ch);
+    if (u < 0x20 || u == 0x7f) ch = ' ';
+  }
+  return s;
+}
+
+std::string JoinDays(const std::vector<int>& days) {
+  std::string out;
+  for (int d : days) out += (out.empty() ? "" : ",") + std::to_string(d);
+  return out;
 }
 
 constexpr const char* kCampaignColumns =
@@ -138,6 +189,8 @@ core::Result<Version> AddVersion(store::Database& db, const store::Blobs& blobs,
                                  const std::string& filename,
                                  std::string_view bytes, const Actor& actor) {
   if (title.empty()) return core::Status::Invalid("A version needs a title.");
+  if (auto st = CheckText(title, "The title", kMaxTitle); !st.ok()) return st;
+  if (auto st = CheckText(filename, "The file name", 255); !st.ok()) return st;
   if (bytes.empty())
     return core::Status::Invalid(filename + ": the file is empty.");
   if (bytes.size() > kMaxDocument) {
@@ -189,27 +242,55 @@ core::Result<Version> GetVersion(store::Database& db, int64_t id) {
   return VersionFrom(rows->front());
 }
 
+core::Result<std::vector<int>> ReminderDaysOf(const Campaign& c) {
+  auto length = LengthOf(c);
+  if (!length.ok()) return length.status();
+  std::vector<int> days;
+  for (const auto& piece : core::SplitList(c.reminder_days, ',')) {
+    auto d = core::ParseInt(
+        piece, 0, *length,
+        fmt::format("A reminder day (days before the due date, within the "
+                    "campaign's {} days)",
+                    *length));
+    if (!d.ok()) return d.status();
+    if (std::find(days.begin(), days.end(), *d) == days.end()) {
+      days.push_back(static_cast<int>(*d));
+    }
+    if (days.size() > kMaxReminderDays) {
+      return core::Status::Invalid(fmt::format(
+          "A campaign has at most {} reminder days.", kMaxReminderDays));
+    }
+  }
+  std::sort(days.rbegin(), days.rend());
+  return days;
+}
+
 core::Result<Campaign> CreateCampaign(store::Database& db, Campaign c,
                                       const Actor& actor) {
+  c.title = Trimmed(c.title);
   if (c.title.empty())
     return core::Status::Invalid("A campaign needs a title.");
-  if (!IsDate(c.opens_on) || !IsDate(c.due_on)) {
-    return core::Status::Invalid("Dates are written YYYY-MM-DD.");
-  }
-  if (c.due_on < c.opens_on) {
-    return core::Status::Invalid("The due date is before the opening date.");
-  }
+  if (auto st = CheckText(c.title, "The title", kMaxTitle); !st.ok()) return st;
+  auto length = LengthOf(c);
+  if (!length.ok()) return length.status();
   if (c.audience != Audience::kAll && c.audience_value.empty()) {
     return core::Status::Invalid(
         "Choose the site or job role of the audience.");
   }
-  for (char ch : c.reminder_days) {
-    if (!std::isdigit(static_cast<unsigned char>(ch)) && ch != ',' &&
-        ch != ' ') {
-      return core::Status::Invalid(
-          "Reminder days are numbers of days before the due date, such as "
-          "14,7,1.");
+  if (auto st = CheckText(c.audience_value, "The audience", kMaxTitle);
+      !st.ok()) {
+    return st;
+  }
+  if (Trimmed(c.reminder_days).empty()) {
+    std::vector<int> fitting;
+    for (int d : {14, 7, 1}) {
+      if (d <= *length) fitting.push_back(d);
     }
+    c.reminder_days = JoinDays(fitting);
+  } else {
+    auto days = ReminderDaysOf(c);
+    if (!days.ok()) return days.status();
+    c.reminder_days = JoinDays(*days);
   }
   if (auto v = GetVersion(db, c.version_id); !v.ok()) {
     return core::Status::Invalid("Choose a version of the regulation.");
@@ -233,7 +314,8 @@ core::Result<Campaign> CreateCampaign(store::Database& db, Campaign c,
                    {"audience", AudienceName(c.audience)},
                    {"audience_value", c.audience_value},
                    {"opens_on", c.opens_on},
-                   {"due_on", c.due_on}});
+                   {"due_on", c.due_on},
+                   {"reminder_days", c.reminder_days}});
   });
   if (!st.ok()) return st;
   return c;
@@ -479,25 +561,86 @@ core::Result<std::string> CancellationCsv(store::Database& db,
   return out;
 }
 
+core::Status CheckPortalUrl(const std::string& url) {
+  auto refuse = [&](const char* why) {
+    std::string shown = url.substr(0, 100);
+    for (char& ch : shown) {
+      if (static_cast<unsigned char>(ch) < 0x20) ch = ' ';
+    }
+    return core::Status::Invalid(
+        fmt::format("The portal's public URL '{}' {}; give one such as "
+                    "https://steward.district.org",
+                    shown, why));
+  };
+  if (url.size() > 200) return refuse("is longer than 200 characters");
+  size_t host = url.rfind("https://", 0) == 0  ? 8
+                : url.rfind("http://", 0) == 0 ? 7
+                                               : 0;
+  if (!host) return refuse("does not start with https:// or http://");
+  if (host >= url.size() || url[host] == '/' || url[host] == ':')
+    return refuse("names no host");
+  for (unsigned char ch : url) {
+    if (ch <= 0x20 || ch >= 0x7f || ch == '"' || ch == '<' || ch == '>' ||
+        ch == '\\' || ch == '`') {
+      return refuse(
+          "holds a space, a control character or a character "
+          "that is not plain ASCII");
+    }
+  }
+  return {};
+}
+
 core::Result<ReminderReport> SendReminders(store::Database& db,
                                            const ReminderOptions& o) {
   ReminderReport report;
   const std::string today = o.today.empty() ? Today() : o.today;
-  auto campaigns = Campaigns(db);
-  if (!campaigns.ok()) return campaigns.status();
-  for (const auto& c : *campaigns) {
-    if (c.opens_on > today || c.due_on < today) continue;
-    bool due_today = false;
-    size_t b = 0;
-    while (b < c.reminder_days.size()) {
-      size_t e = c.reminder_days.find(',', b);
-      if (e == std::string::npos) e = c.reminder_days.size();
-      std::string n = c.reminder_days.substr(b, e - b);
-      n.erase(0, n.find_first_not_of(' '));
-      if (!n.empty() && AddDays(c.due_on, -std::stoi(n)) == today) {
-        due_today = true;
+  if (auto t = core::ParseIsoDate(today, kMinYear, kMaxYear, "Today");
+      !t.ok()) {
+    return t.status();
+  }
+  if (auto st = core::CheckMailAddress(o.from); !st.ok()) {
+    return core::Status::Invalid("The reminders' From address: " +
+                                 st.message());
+  }
+  if (auto st = CheckPortalUrl(o.portal_url); !st.ok()) return st;
+  if (o.now && o.campaign_id == 0) {
+    return core::Status::Invalid("Choose the campaign to send reminders for.");
+  }
+  std::string url = o.portal_url;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  std::vector<Campaign> campaigns;
+  if (o.campaign_id) {
+    auto one = GetCampaign(db, o.campaign_id);
+    if (!one.ok()) return one.status();
+    campaigns.push_back(std::move(one).value());
+  } else {
+    auto all = Campaigns(db);
+    if (!all.ok()) return all.status();
+    campaigns = std::move(all).value();
+  }
+  for (const auto& c : campaigns) {
+    // Values read back from the store are checked again: a campaign written
+    // by hand with a bad value loses its reminders, not the process.
+    auto days = ReminderDaysOf(c);
+    if (!days.ok()) {
+      ++report.skipped_campaigns;
+      report.errors.push_back(
+          fmt::format("campaign {}: {} (its reminders are skipped until it is "
+                      "corrected)",
+                      c.id, days.status().message()));
+      continue;
+    }
+    if (c.opens_on > today || c.due_on < today) {
+      if (o.now) {
+        report.errors.push_back(fmt::format(
+            "campaign {} is not open today ({} to {}); no reminders sent.",
+            c.id, c.opens_on, c.due_on));
       }
-      b = e + 1;
+      continue;
+    }
+    bool due_today = o.now;
+    for (int d : *days) {
+      if (AddDays(c.due_on, -d) == today) due_today = true;
     }
     if (!due_today) continue;
     std::vector<StatusRow> missing;
@@ -513,33 +656,34 @@ core::Result<ReminderReport> SendReminders(store::Database& db,
           {P(c.id), P(r.person_id), P(today)});
       if (!sent.ok()) return sent.status();
       if (!sent->empty()) continue;
-      if (r.email.find_first_of("\r\n") != std::string::npos) continue;
-      std::string message = fmt::format(
-          "From: {}\nTo: {}\nSubject: Please acknowledge: {} (due {})\n"
-          "Auto-Submitted: auto-generated\nContent-Type: text/plain; "
-          "charset=utf-8\n\n"
+      core::OutboundMessage m;
+      m.from = {o.from, "IT Services"};
+      m.to = {{r.email, ""}};
+      m.subject =
+          fmt::format("Please acknowledge: {} (due {})", c.title, c.due_on);
+      m.extra_headers = {{"Auto-Submitted", "auto-generated"}};
+      m.body = fmt::format(
           "Dear {},\n\n"
           "Each year every employee acknowledges the District's regulation on "
           "the use of technology (section Q). You have not yet acknowledged "
           "\"{}\", due {}.\n\n"
-          "Sign in at {}/ , open the regulation, read it and press "
+          "Sign in at {}/ then open the regulation, read it and press "
           "Acknowledge. It takes a few minutes.\n\n"
           "If it is not acknowledged by the due date, the regulation requires "
           "your technology privileges to be cancelled until it is.\n\n"
           "IT Services\n",
-          o.from, r.email, c.title, c.due_on, r.name, c.title, c.due_on,
-          o.portal_url);
+          OneLine(r.name), OneLine(c.title), c.due_on, url);
+      // A dry run composes, so a refused address shows as a failure too.
+      core::Status delivered =
+          o.dry_run ? core::ComposeMessage(m).status()
+                    : core::SendMessage({.program = o.sendmail}, m);
+      if (!delivered.ok()) {
+        ++report.failed;
+        report.errors.push_back(fmt::format("campaign {}, person {}: {}", c.id,
+                                            r.person_id, delivered.message()));
+        continue;
+      }
       if (!o.dry_run) {
-        auto run = core::RunProgram({o.sendmail, "-t", "-oi"}, message,
-                                    {.seconds = 30, .max_output = 1 << 16});
-        if (!run.ok() || run->exit_code != 0) {
-          ++report.failed;
-          report.errors.push_back(fmt::format(
-              "{}: {}", r.email,
-              run.ok() ? fmt::format("sendmail exited {}", run->exit_code)
-                       : run.status().message()));
-          continue;
-        }
         if (auto rec = db.Exec(
                 "INSERT INTO reminders (campaign_id, person_id, sent_on) "
                 "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",

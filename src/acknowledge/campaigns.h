@@ -44,20 +44,39 @@ core::Result<Version> GetVersion(store::Database& db, int64_t id);
 // of one job role.
 enum class Audience { kAll, kSite, kJobRole };
 
+// The limits every campaign is held to when it is opened (and that the
+// reminders check again on what the store holds).
+inline constexpr int kMinYear = 2000, kMaxYear = 2099;  // of both dates
+inline constexpr size_t kMaxTitle = 200;                // bytes of UTF-8
+inline constexpr size_t kMaxReminderDays = 10;          // entries in the list
+
 struct Campaign {
   int64_t id = 0;
-  std::string title;
+  std::string title;  // no control characters: it becomes a mail's subject
   int64_t version_id = 0;
   Audience audience = Audience::kAll;
-  std::string audience_value;            // site id or job role
-  std::string opens_on, due_on;          // YYYY-MM-DD
-  std::string reminder_days = "14,7,1";  // days before due; "0" on the day
+  std::string audience_value;    // site id or job role
+  std::string opens_on, due_on;  // YYYY-MM-DD, due after opening
+  // Days before the due date, each within the campaign ("0": on the day), as
+  // "14,7,1". "" when opening: those of 14, 7 and 1 that fall within it.
+  std::string reminder_days;
   std::string created_by, created_at;
   std::string AudienceText() const;  // "All employees", "Site: Lincoln"
 };
 
+// Opens a campaign after checking every field: a title of at most kMaxTitle
+// bytes without control characters, real calendar dates within kMinYear and
+// kMaxYear with the due date after the opening date, at most
+// kMaxReminderDays reminder days each from 0 to the campaign's length in
+// days, and an existing version. Invalid, in words for the person who filled
+// the form, otherwise. Audited.
 core::Result<Campaign> CreateCampaign(store::Database& db, Campaign c,
                                       const Actor& actor);
+
+// A campaign's reminder days, checked against its dates as CreateCampaign
+// checks them, largest first. Used on values read back from the store, which
+// may have been written by hand: Invalid naming the bad value, never a throw.
+core::Result<std::vector<int>> ReminderDaysOf(const Campaign& c);
 core::Result<std::vector<Campaign>> Campaigns(store::Database& db);
 core::Result<Campaign> GetCampaign(store::Database& db, int64_t id);
 
@@ -119,21 +138,38 @@ core::Result<std::string> CancellationCsv(store::Database& db,
 
 // Reminders: for each campaign open today with a reminder day today, every
 // person in the audience who has not acknowledged and has an e-mail gets one
-// message through `sendmail` (a sendmail-compatible program, -t -oi), at most
-// once a day. Returns how many were sent. `portal_url` goes in the message.
+// message through `sendmail` (sendmail-compatible: core::SendMessage gives
+// it `-i -f FROM -- RCPT`), at most once a day. `portal_url` is the portal's
+// public address, put in the message for people to sign in at.
+//
+// A campaign whose stored dates or reminder days do not pass ReminderDaysOf
+// is skipped and named in `errors`; the others still go out. A bad option
+// (`from`, `portal_url`, `today`) is an Invalid status and nothing is sent.
 struct ReminderOptions {
   std::string sendmail = "/usr/sbin/sendmail";
-  std::string from = "steward@localhost";
-  std::string portal_url = "http://127.0.0.1:8080";
+  std::string from = "steward@localhost";  // checked by CheckMailAddress
+  std::string portal_url = "http://127.0.0.1:8080";  // CheckPortalUrl
   std::string today;  // YYYY-MM-DD, "" for the real date
   bool dry_run = false;
+  // 0: every campaign. Otherwise only this one.
+  int64_t campaign_id = 0;
+  // With campaign_id: send today although today is no reminder day (a
+  // nudge from the dashboard); still at most one a person a day, and only
+  // while the campaign is open.
+  bool now = false;
 };
 struct ReminderReport {
   int sent = 0, failed = 0;
+  int skipped_campaigns = 0;  // stored values that do not pass the checks
   std::vector<std::string> errors;
 };
 core::Result<ReminderReport> SendReminders(store::Database& db,
                                            const ReminderOptions& o);
+
+// OK for an absolute http:// or https:// URL without spaces, control
+// characters, quotes or angle brackets, of at most 200 bytes (a trailing '/'
+// is allowed); Invalid naming it otherwise.
+core::Status CheckPortalUrl(const std::string& url);
 
 // Today as YYYY-MM-DD (UTC), and a date moved by days.
 std::string Today();

@@ -78,10 +78,14 @@ Status ReadCsv(std::string_view data,
   return Status::Ok();
 }
 
+bool StartsLikeFormula(std::string_view s) {
+  return !s.empty() &&
+         std::string_view("=+-@\t\r").find(s[0]) != std::string_view::npos;
+}
+
 std::string CsvField(std::string_view s) {
   std::string out = "\"";
-  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@'))
-    out += '\'';
+  if (StartsLikeFormula(s)) out += '\'';
   for (char c : s) {
     if (c == '"') out += '"';
     out += c;

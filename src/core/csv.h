@@ -24,8 +24,12 @@ Status ReadCsv(std::string_view data,
                const std::function<bool(const CsvRecord&)>& on_record,
                char delimiter = ',');
 
-// One cell for a spreadsheet: always quoted, quotes doubled, and a leading
-// = + - @ neutralised with an apostrophe so it is never run as a formula.
+// True when a spreadsheet could read the cell as a formula: it starts with
+// = + - @, a TAB or a CR (OWASP's list for CSV injection).
+bool StartsLikeFormula(std::string_view s);
+
+// One cell for a spreadsheet: always quoted, quotes doubled, and a cell that
+// StartsLikeFormula() is prefixed with an apostrophe so it is never run.
 std::string CsvField(std::string_view s);
 
 // Cells as one CSV line (no line end).

@@ -1,6 +1,7 @@
 #include "core/text.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <glib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <ctime>
@@ -232,6 +234,71 @@ bool LooksLikeEmail(std::string_view s) {
          s.find('@', at + 1) == std::string_view::npos &&
          s.find('.', at) != std::string_view::npos &&
          s.find_first_of(" ,;<>") == std::string_view::npos;
+}
+
+Result<int64_t> ParseInt(std::string_view s, int64_t min, int64_t max,
+                         std::string_view what) {
+  int64_t v = 0;
+  const char* end = s.data() + s.size();
+  bool digits = !s.empty() && (s[0] != '-' || s.size() > 1) &&
+                std::all_of(s.begin() + (s[0] == '-' ? 1 : 0), s.end(),
+                            [](char c) { return c >= '0' && c <= '9'; });
+  auto [ptr, ec] = std::from_chars(s.data(), end, v);
+  if (!digits || ec != std::errc() || ptr != end || v < min || v > max) {
+    std::string shown(s.substr(0, 40));
+    for (char& c : shown) {
+      if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+    }
+    return Status::Invalid(
+        fmt::format("{} is a whole number from {} to {}, "
+                    "not '{}'",
+                    what, min, max, shown));
+  }
+  return v;
+}
+
+Result<int64_t> ParseIsoDate(std::string_view s, int min_year, int max_year,
+                             std::string_view what) {
+  auto refuse = [&] {
+    std::string shown(s.substr(0, 40));
+    for (char& c : shown) {
+      if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+    }
+    return Status::Invalid(
+        fmt::format("{} is a date written YYYY-MM-DD between {}-01-01 and "
+                    "{}-12-31, not '{}'",
+                    what, min_year, max_year, shown));
+  };
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return refuse();
+  auto year = ParseInt(s.substr(0, 4), min_year, max_year, what);
+  auto month = ParseInt(s.substr(5, 2), 1, 12, what);
+  auto day = ParseInt(s.substr(8, 2), 1, 31, what);
+  if (!year.ok() || !month.ok() || !day.ok()) return refuse();
+  static constexpr int kMonthDays[] = {31, 28, 31, 30, 31, 30,
+                                       31, 31, 30, 31, 30, 31};
+  int64_t y = *year, m = *month, d = *day;
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  int64_t last = kMonthDays[m - 1] + (m == 2 && leap ? 1 : 0);
+  if (d > last) return refuse();
+  std::tm tm{};
+  tm.tm_year = static_cast<int>(y - 1900);
+  tm.tm_mon = static_cast<int>(m - 1);
+  tm.tm_mday = static_cast<int>(d);
+  tm.tm_hour = 12;
+  return static_cast<int64_t>(timegm(&tm) / 86400);
+}
+
+bool HasControlChars(std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) return true;
+    if (c == 0xc2 && i + 1 < s.size() &&
+        static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+        static_cast<unsigned char>(s[i + 1]) < 0xa0) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::vector<std::string> SplitList(std::string_view s, char sep) {

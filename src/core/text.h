@@ -60,6 +60,24 @@ Status WriteFileAtomic(const std::string& path, std::string_view data);
 // validating imported rows, not for parsing mail headers.
 bool LooksLikeEmail(std::string_view s);
 
+// A whole decimal integer within [min, max], from a person or the store:
+// optional '-' and digits only (no spaces, no '+', no trailing text). Invalid,
+// naming `what` and the range, otherwise; never throws.
+//   auto days = ParseInt("14", 0, 365, "a reminder day");  // 14
+Result<int64_t> ParseInt(std::string_view s, int64_t min, int64_t max,
+                         std::string_view what);
+
+// A calendar date written YYYY-MM-DD that exists (no 2026-02-30) with a year
+// in [min_year, max_year], as days since 1970-01-01; Invalid naming `what`
+// otherwise.
+Result<int64_t> ParseIsoDate(std::string_view s, int min_year, int max_year,
+                             std::string_view what);
+
+// True when `s` holds a control character (C0 including TAB, CR and LF, DEL,
+// or C1 in UTF-8): such text must not reach a header line, a file name or a
+// log line.
+bool HasControlChars(std::string_view s);
+
 // ASCII lower-casing (other bytes unchanged).
 std::string AsciiLower(std::string_view s);
 

@@ -46,7 +46,8 @@ bool CheckEmployee(detail::IncomingPerson& p, const std::string& file,
 core::Result<ImportReport> ImportOneRoster(store::Database& db,
                                            const std::string& path,
                                            const Actor& actor,
-                                           const std::string& shown_as) {
+                                           const std::string& shown_as,
+                                           const ImportOptions& options) {
   auto r = roster::LoadOneRoster(path);
   if (!r.ok()) return r.status();
   ImportReport report;
@@ -58,6 +59,7 @@ core::Result<ImportReport> ImportOneRoster(store::Database& db,
   }
   detail::Incoming in;
   in.source = "oneroster";
+  in.options = options;
   in.mark_departed = !r->delta;
   in.sites_by_id_only = true;
   std::set<std::string> school_ids;
@@ -91,12 +93,14 @@ core::Result<ImportReport> ImportOneRoster(store::Database& db,
 core::Result<ImportReport> ImportEmployeesCsv(store::Database& db,
                                               std::string_view bytes,
                                               const std::string& file_name,
-                                              const Actor& actor) {
+                                              const Actor& actor,
+                                              const ImportOptions& options) {
   ImportReport report;
   report.kind = "employees-csv";
   report.source = file_name;
   detail::Incoming in;
   in.source = "hr-csv";
+  in.options = options;
   std::map<std::string, size_t> cols;
   std::set<std::string> seen, site_names;
   static const char* kRequired[] = {"id", "given_name", "family_name"};
@@ -185,7 +189,8 @@ core::Result<ImportReport> ImportEmployeesCsv(store::Database& db,
 }
 
 core::Result<ImportReport> ImportLdap(store::Database& db, const LdapOptions& o,
-                                      const Actor& actor) {
+                                      const Actor& actor,
+                                      const ImportOptions& guard) {
   ImportReport report;
   report.kind = "ldap";
   report.source = o.url + " " + o.base;
@@ -224,6 +229,7 @@ core::Result<ImportReport> ImportLdap(store::Database& db, const LdapOptions& o,
   }
   detail::Incoming in;
   in.source = "ldap";
+  in.options = guard;
   std::set<std::string> seen, site_names;
   std::map<std::string, std::string> dn_to_id;  // manager is a DN
   uint32_t n = 0;

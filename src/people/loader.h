@@ -27,6 +27,7 @@ struct Incoming {
   // true: sites are matched by their id in this source only (OneRoster);
   // false: an existing site of the same name is reused (CSV, LDAP).
   bool sites_by_id_only = false;
+  ImportOptions options;  // the guard against marking too many departed
 };
 
 // Writes sites and people in one transaction with the import run and its

@@ -89,6 +89,14 @@ core::Result<ImportReport> Apply(store::Database& db, Incoming in,
       ++report.sites;
     }
 
+    // Who is present before this run: the base of the departure guard.
+    auto present = conn.Query(
+        "SELECT COUNT(*) FROM people WHERE source = ? AND status <> "
+        "'departed'",
+        {P(in.source)});
+    if (!present.ok()) return present.status();
+    const int64_t before = present->front().Int(0);
+
     std::unordered_set<std::string> existing;
     auto have = conn.Query("SELECT source_id FROM people WHERE source = ?",
                            {P(in.source)});
@@ -138,7 +146,28 @@ core::Result<ImportReport> Apply(store::Database& db, Incoming in,
       if (auto ex = conn.Exec(sql, params); !ex.ok()) return ex;
     }
 
+    bool forced = false;
     if (in.mark_departed) {
+      auto leaving = conn.Query(
+          "SELECT COUNT(*) FROM people WHERE source = ? AND import_run <> ? "
+          "AND status <> 'departed'",
+          {P(in.source), P(report.run_id)});
+      if (!leaving.ok()) return leaving.status();
+      const int64_t n = leaving->front().Int(0);
+      const int max = std::clamp(in.options.max_departed_percent, 0, 100);
+      if (n > 0 && n * 100 > before * max) {
+        if (!in.options.force) {
+          return core::Status::Limit(fmt::format(
+              "{}: this import would mark {} of the {} people present from "
+              "{} departed ({}%, more than the {}% allowed), with {} people "
+              "in the file; nothing was changed. An empty or partial export "
+              "does this. If so many people really left, import it again "
+              "forced (--force, or the box on the Import page).",
+              report.source, n, before, in.source, n * 100 / before, max,
+              in.people.size()));
+        }
+        forced = true;
+      }
       auto gone = conn.Query(
           "UPDATE people SET status = 'departed', updated_at = ? WHERE source "
           "= ? AND import_run <> ? AND status <> 'departed' RETURNING id",
@@ -165,6 +194,7 @@ core::Result<ImportReport> Apply(store::Database& db, Incoming in,
         {"source", report.source},       {"created", report.created},
         {"updated", report.updated},     {"departed", report.departed},
         {"rejected", report.Rejected()}, {"sites", report.sites}};
+    if (forced) detail["forced"] = true;
     return audit::Record(conn, actor, "people.import",
                          fmt::format("import/{}", report.run_id), detail);
   });
@@ -283,21 +313,26 @@ core::Result<std::vector<Site>> Sites(store::Database& db) {
 
 core::Status SetPublishPermission(store::Database& db, int64_t person_id,
                                   const std::string& permission,
-                                  const Actor& actor) {
+                                  const Actor& actor, const Scope& scope) {
   if (!IsPermission(permission)) {
     return core::Status::Invalid(
         "permission must be none, limited or full, not '" + permission + "'");
   }
   return db.Transact([&](store::Conn& conn) -> core::Status {
-    auto before =
-        conn.Query("SELECT publish_permission, kind FROM people WHERE id = ?",
-                   {P(person_id)});
+    auto before = conn.Query(
+        "SELECT publish_permission, kind, site_id FROM people WHERE id = ?",
+        {P(person_id)});
     if (!before.ok()) return before.status();
     if (before->empty()) {
       return core::Status::NotFound(fmt::format("person {}", person_id));
     }
     if (before->front().Text(1) != "student") {
       return core::Status::Invalid("publishing permission is for students");
+    }
+    if (!scope.Reaches(before->front().Int(2))) {
+      return core::Status::Invalid(
+          "You may change the publishing permission of your own site's "
+          "students only.");
     }
     if (auto st = conn.Exec(
             "UPDATE people SET publish_permission = ?, updated_at = ? WHERE "

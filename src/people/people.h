@@ -58,6 +58,16 @@ struct ImportReport {
 
 using Actor = audit::Actor;
 
+// What guards every import against a broken export: an empty or truncated
+// file would otherwise mark most of the District departed.
+struct ImportOptions {
+  // An import that would mark more than this share (in percent) of the
+  // source's people who are not yet departed as departed is refused, and
+  // nothing changes, unless `force`.
+  int max_departed_percent = 20;
+  bool force = false;
+};
+
 // A OneRoster 1.1/1.2 export (folder or zip). Students and staff; guardians
 // are skipped. A delta export (manifest file.users=delta) marks nobody
 // departed.
@@ -66,16 +76,16 @@ using Actor = audit::Actor;
 core::Result<ImportReport> ImportOneRoster(store::Database& db,
                                            const std::string& path,
                                            const Actor& actor,
-                                           const std::string& shown_as = "");
+                                           const std::string& shown_as = "",
+                                           const ImportOptions& options = {});
 
 // Employees from CSV with the header
 //   id,given_name,family_name,email,site,job_role,supervisor,status
 // (order free, extra columns ignored; status active|inactive|leave, default
 // active). `site` is matched to a site's id or name, and created if new.
-core::Result<ImportReport> ImportEmployeesCsv(store::Database& db,
-                                              std::string_view bytes,
-                                              const std::string& file_name,
-                                              const Actor& actor);
+core::Result<ImportReport> ImportEmployeesCsv(
+    store::Database& db, std::string_view bytes, const std::string& file_name,
+    const Actor& actor, const ImportOptions& options = {});
 
 struct LdapOptions {
   std::string url;       // ldap://127.0.0.1:389
@@ -91,7 +101,8 @@ struct LdapOptions {
 };
 core::Result<ImportReport> ImportLdap(store::Database& db,
                                       const LdapOptions& options,
-                                      const Actor& actor);
+                                      const Actor& actor,
+                                      const ImportOptions& guard = {});
 
 struct Query {
   std::string kind;  // "", "student", "employee"
@@ -114,9 +125,25 @@ struct Site {
 };
 core::Result<std::vector<Site>> Sites(store::Database& db);
 
-// Sets a student's web-publishing permission by hand (audited).
+// Whose records a person may change: every site's (an ITS administrator),
+// or one site's (a site administrator, by the site of the employee record
+// their account is linked to). A default Scope reaches nobody.
+struct Scope {
+  bool every_site = false;
+  int64_t site_id = 0;  // with every_site false: this site only
+  static Scope EverySite() { return {true, 0}; }
+  static Scope Site(int64_t id) { return {false, id}; }
+  bool Reaches(int64_t site) const {
+    return every_site || (site_id != 0 && site == site_id);
+  }
+};
+
+// Sets a student's web-publishing permission by hand (audited). NotFound for
+// an unknown id; Invalid for someone who is no student, a permission not in
+// kPermissions, or a student `scope` does not reach (checked in the same
+// transaction as the change).
 core::Status SetPublishPermission(store::Database& db, int64_t person_id,
                                   const std::string& permission,
-                                  const Actor& actor);
+                                  const Actor& actor, const Scope& scope);
 
 }  // namespace steward::people

@@ -2,14 +2,18 @@
 // matrix, CSRF, sessions and cookies, and the acknowledgement path end to end.
 #include "channels/portal/portal.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "acknowledge/campaigns.h"
 #include "audit/chain.h"
+#include "channels/portal/local_path.h"
 #include "identity/accounts.h"
 #include "people/people.h"
 #include "test_store.h"
@@ -48,6 +52,13 @@ class PortalTest : public testing::StoreTest {
     o.static_dir = testing::SourceDir() + "/web/static";
     o.access_log = false;
     o.threads = 8;
+    // Reminders go to a stand-in sendmail that appends to outbox_.
+    outbox_ = (dir_ / "outbox").string();
+    std::string fake = Write("sendmail", "#!/bin/sh\ncat >> " + outbox_ + "\n");
+    std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
+    o.reminders.sendmail = fake;
+    o.reminders.from = "its@example-usd.org";
+    o.reminders.portal_url = "https://steward.example-usd.org";
     tweak(o);
     auto made = portal::Portal::Create(o, db_, policy_);
     ASSERT_TRUE(made.ok());
@@ -110,6 +121,42 @@ class PortalTest : public testing::StoreTest {
     return Client().Post(path.c_str(), extra, form);
   }
 
+  // Employees E1 Ada and E2 Grace report to E3 Alan; a regulation and a
+  // campaign open to all (opened yesterday, due in a week). Returns the
+  // campaign.
+  acknowledge::Campaign Staff() {
+    std::string csv =
+        "id,given_name,family_name,email,site,job_role,supervisor\n"
+        "E1,Ada,Lovelace,ada@example-usd.org,Lincoln,teacher,E3\n"
+        "E2,Grace,Hopper,grace@example-usd.org,Cedar,teacher,E4\n"
+        "E3,Alan,Turing,alan@example-usd.org,Lincoln,principal,\n"
+        "E4,Kath,Johnson,kj@example-usd.org,Cedar,principal,\n";
+    EXPECT_TRUE(
+        people::ImportEmployeesCsv(*db_, csv, "staff.csv", {"cli:test", ""})
+            .ok());
+    store::Blobs blobs((dir_ / "blobs").string());
+    auto v = acknowledge::AddVersion(*db_, blobs, "Regulation 2026", "reg.txt",
+                                     "Use technology well.\n", {"admin", ""});
+    EXPECT_TRUE(v.ok());
+    return Campaign("Annual 2026", v.ok() ? v->id : 0);
+  }
+  acknowledge::Campaign Campaign(const std::string& title, int64_t version) {
+    acknowledge::Campaign c;
+    c.title = title;
+    c.version_id = version;
+    c.opens_on = acknowledge::AddDays(acknowledge::Today(), -1);
+    c.due_on = acknowledge::AddDays(acknowledge::Today(), 7);
+    auto made = acknowledge::CreateCampaign(*db_, c, {"admin", ""});
+    EXPECT_TRUE(made.ok()) << made.status().message();
+    return made.ok() ? *made : c;
+  }
+  int64_t PersonId(const std::string& text) {
+    auto found = people::Find(*db_, {.text = text, .status = ""});
+    EXPECT_TRUE(found.ok() && found->size() == 1) << text;
+    return found.ok() && found->size() == 1 ? found->front().id : 0;
+  }
+
+  std::string outbox_;
   std::shared_ptr<const identity::PasswordPolicy> policy_;
   std::unique_ptr<portal::Portal> portal_;
   std::thread server_;
@@ -296,8 +343,7 @@ TEST_P(PortalTest, AHugeUserNameIsCutBeforeItIsStoredOrShown) {
   // The largest name a sign-in body may carry (a bigger body is refused
   // with 413 before any handler runs), and a long user agent.
   httplib::MultipartFormDataItems form = {
-      {"username", std::string(3700, 'a'), "", ""},
-      {"password", "x", "", ""}};
+      {"username", std::string(3700, 'a'), "", ""}, {"password", "x", "", ""}};
   auto res =
       Client().Post("/sign-in", {{"User-Agent", std::string(6000, 'u')}}, form);
   ASSERT_TRUE(res);
@@ -371,14 +417,75 @@ TEST_P(PortalTest, WrongCurrentPasswordsAreCountedAndAudited) {
 
 TEST_P(PortalTest, NextNeverRedirectsOffSite) {
   MakeAccount("jdoe", {});
+  // The last: what a browser sends for ?next=/%09/evil.example, which it
+  // would resolve, tab dropped, as //evil.example.
   for (const char* next :
-       {"//evil.example/", "https://evil.example/", "/\\evil.example"}) {
+       {"//evil.example/", "https://evil.example/", "/\\evil.example",
+        "/\t/evil.example", "/%09/evil.example", "/\r\n/evil.example"}) {
     auto res =
         Client().Post("/sign-in", httplib::Params{{"username", "jdoe"},
                                                   {"password", kPassword},
                                                   {"next", next}});
     ASSERT_TRUE(res);
     EXPECT_EQ(res->get_header_value("Location"), "/") << next;
+  }
+}
+
+// Hostile values for the page after sign-in, each of which a browser could
+// resolve to another host (or which hides one behind an encoding): all go
+// to "/" (issue 11, item 6).
+TEST(SafeLocalPath, OnlyPathsOfOurOwnSurvive) {
+  const char* hostile[] = {
+      "",
+      "evil.example",
+      "//evil.example",
+      "///evil.example",
+      "/\\evil.example",
+      "\\\\evil.example",
+      "/\t/evil.example",
+      "\t//evil.example",
+      "/\n/evil.example",
+      "/\r/evil.example",
+      " //evil.example",
+      "/ /evil.example",
+      "/%09/evil.example",
+      "/%0a/evil.example",
+      "/%0D%0ASet-Cookie:%20a=b",
+      "/%2F/evil.example",
+      "/%2f%2fevil.example",
+      "/%5Cevil.example",
+      "/%5cevil.example",
+      "/%252F%252Fevil.example",
+      "/%25252F%25252Fevil.example",
+      "/%zz",
+      "/%",
+      "https://evil.example",
+      "http:evil.example",
+      "javascript:alert(1)",
+      "data:text/html,x",
+      "/.//evil.example",
+      "/./evil",
+      "/../evil",
+      "/a/../../evil",
+      "/%2e%2e/evil",
+      "/a//b",
+      "/caf\xc3\xa9",
+      "/\x7f",
+  };
+  for (const char* next : hostile) {
+    EXPECT_EQ(portal::SafeLocalPath(next), "/") << "'" << next << "'";
+  }
+  EXPECT_EQ(portal::SafeLocalPath(std::string("/x\0//evil", 10)), "/");
+  EXPECT_EQ(portal::SafeLocalPath("/" + std::string(3000, 'a')), "/");
+  const char* fine[] = {"/",
+                        "/dashboard",
+                        "/campaigns/1/record/2",
+                        "/acknowledge/3",
+                        "/people?q=Ada%20L&kind=student",
+                        "/audit?action=people.&since=2026-01-01",
+                        "/dashboard?campaign=1#missing"};
+  for (const char* next : fine) {
+    EXPECT_EQ(portal::SafeLocalPath(next), next);
   }
 }
 
@@ -458,6 +565,144 @@ TEST_P(PortalTest, AnEmployeeAcknowledgesAndTheDashboardMoves) {
   auto v = audit::Verify(*db_);
   ASSERT_TRUE(v.ok());
   EXPECT_FALSE(v->broken_seq.has_value());
+}
+
+// A site administrator changes the publishing permission of their own
+// site's students only: the site of the employee record their account is
+// linked to (issue 11, item 11).
+TEST_P(PortalTest, SiteAdministratorsReachOnlyTheirOwnSite) {
+  ASSERT_TRUE(
+      people::ImportOneRoster(
+          *db_, testing::SourceDir() + "/tests/golden/roster", {"cli:test", ""})
+          .ok());
+  int64_t maria = PersonId("Maria Garcia");    // Lincoln Elementary
+  int64_t daniel = PersonId("Daniel Nguyen");  // Buchanan High
+  int64_t emily = PersonId("Emily Thompson");  // a Lincoln teacher
+  MakeAccount("lincoln-admin", {Role::kSiteAdmin}, emily);
+  MakeAccount("unlinked-admin", {Role::kSiteAdmin});
+  Browser b = SignIn("lincoln-admin");
+  auto other = Post(b, fmt::format("/people/{}/permission", daniel),
+                    {{"permission", "full"}});
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 403);
+  EXPECT_NE(other->body.find("your own site"), std::string::npos);
+  EXPECT_EQ(people::Get(*db_, daniel)->publish_permission, "none");
+  auto own = Post(b, fmt::format("/people/{}/permission", maria),
+                  {{"permission", "limited"}});
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 303);
+  EXPECT_EQ(people::Get(*db_, maria)->publish_permission, "limited");
+  // The form is shown only where it would be accepted.
+  auto form = [](int64_t id) {
+    return fmt::format("action=\"/people/{}/permission\"", id);
+  };
+  EXPECT_NE(Get(b, fmt::format("/people/{}", maria))->body.find(form(maria)),
+            std::string::npos);
+  EXPECT_EQ(Get(b, fmt::format("/people/{}", daniel))->body.find(form(daniel)),
+            std::string::npos);
+  // A site administrator without a linked record reaches nobody.
+  Browser unlinked = SignIn("unlinked-admin");
+  auto none = Post(unlinked, fmt::format("/people/{}/permission", maria),
+                   {{"permission", "full"}});
+  EXPECT_EQ(none->status, 403);
+  EXPECT_EQ(people::Get(*db_, maria)->publish_permission, "limited");
+}
+
+// An empty export from the Import page is refused with the counts; the
+// form's box lets it through (issue 11, item 12).
+TEST_P(PortalTest, TheImportPageRefusesAnEmptyExportUnlessTheBoxIsTicked) {
+  Staff();
+  MakeAccount("admin", {Role::kItsAdmin});
+  Browser admin = SignIn("admin");
+  auto upload = [&](bool force) {
+    httplib::MultipartFormDataItems items = {
+        {"csrf", admin.csrf, "", ""},
+        {"employees", "id,given_name,family_name,email\n", "empty.csv",
+         "text/csv"}};
+    if (force) items.push_back({"force", "1", "", ""});
+    return Client().Post("/import/employees", {{"Cookie", admin.cookie}},
+                         items);
+  };
+  auto refused = upload(false);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_NE(refused->body.find("would mark 4 of the 4 people present from "
+                               "hr-csv departed (100%, more than the 20% "
+                               "allowed)"),
+            std::string::npos)
+      << refused->body;
+  EXPECT_EQ(people::Count(*db_, {}).value(), 4);
+  auto forced = upload(true);
+  ASSERT_TRUE(forced);
+  EXPECT_EQ(forced->status, 200);
+  EXPECT_NE(forced->body.find("4 no longer present, marked departed"),
+            std::string::npos);
+  EXPECT_EQ(people::Count(*db_, {}).value(), 0);
+}
+
+// "Send reminders" on the dashboard: that campaign only, today, the public
+// URL in the message, and an audit entry (issue 11, items 14 and 15).
+TEST_P(PortalTest, SendRemindersIsForTheChosenCampaignAndAudited) {
+  acknowledge::Campaign first = Staff();
+  acknowledge::Campaign second = Campaign("Second 2026", first.version_id);
+  MakeAccount("admin", {Role::kItsAdmin});
+  Browser admin = SignIn("admin");
+  auto res = Post(admin, fmt::format("/campaigns/{}/remind", second.id));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 303);
+  std::string mail = testing::ReadAll(outbox_);
+  EXPECT_NE(mail.find("Subject: Please acknowledge: Second 2026"),
+            std::string::npos)
+      << mail;
+  EXPECT_EQ(mail.find("Annual 2026"), std::string::npos);
+  EXPECT_NE(mail.find("Sign in at https://steward.example-usd.org/ "),
+            std::string::npos);
+  EXPECT_NE(mail.find("To: ada@example-usd.org"), std::string::npos);
+  auto entries = audit::List(*db_, {.action = "campaign.remind"});
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 1u);
+  EXPECT_EQ(entries->front().actor, "admin");
+  EXPECT_EQ(entries->front().target, fmt::format("campaign/{}", second.id));
+  EXPECT_NE(entries->front().detail.find("\"sent\":4"), std::string::npos)
+      << entries->front().detail;
+  auto v = audit::Verify(*db_);
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->broken_seq.has_value());
+}
+
+// The printable record: each view is an audit entry, and a supervisor is
+// answered alike for someone else's report and for an id that does not
+// exist (issue 11, items 14 and 18).
+TEST_P(PortalTest, TheRecordPageIsAuditedAndTellsSupervisorsNothingMore) {
+  acknowledge::Campaign c = Staff();
+  int64_t ada = PersonId("Ada Lovelace");    // reports to Alan
+  int64_t grace = PersonId("Grace Hopper");  // reports to someone else
+  MakeAccount("alan", {Role::kSupervisor}, PersonId("Alan Turing"));
+  Browser alan = SignIn("alan");
+  auto mine = Get(alan, fmt::format("/campaigns/{}/record/{}", c.id, ada));
+  ASSERT_TRUE(mine);
+  EXPECT_EQ(mine->status, 200);
+  EXPECT_NE(mine->body.find("Ada Lovelace"), std::string::npos);
+  auto entries = audit::List(*db_, {.action = "campaign.record"});
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 1u);
+  EXPECT_EQ(entries->front().actor, "alan");
+  EXPECT_NE(entries->front().detail.find("\"employee_id\":\"E1\""),
+            std::string::npos);
+  auto others = Get(alan, fmt::format("/campaigns/{}/record/{}", c.id, grace));
+  auto nobody = Get(alan, fmt::format("/campaigns/{}/record/999999", c.id));
+  ASSERT_TRUE(others && nobody);
+  EXPECT_EQ(others->status, nobody->status);
+  EXPECT_EQ(others->status, 404);
+  EXPECT_EQ(others->body, nobody->body);
+  EXPECT_EQ(audit::List(*db_, {.action = "campaign.record"})->size(), 1u);
+  // An administrator sees any record, also audited.
+  MakeAccount("admin", {Role::kItsAdmin});
+  Browser admin = SignIn("admin");
+  EXPECT_EQ(
+      Get(admin, fmt::format("/campaigns/{}/record/{}", c.id, grace))->status,
+      200);
+  EXPECT_EQ(audit::List(*db_, {.action = "campaign.record"})->size(), 2u);
 }
 
 TEST_P(PortalTest, HealthAndMetrics) {

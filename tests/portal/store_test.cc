@@ -1,6 +1,9 @@
 // The governance modules over the store, on SQLite and PostgreSQL alike:
 // migrations, the audit chain, people imports, accounts and sessions, and
 // acknowledgement campaigns.
+#include <archive.h>
+#include <archive_entry.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -202,7 +205,10 @@ TEST_P(People, EveryCorpusSetImportsWithoutItsPasswords) {
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
     if (!e.is_directory()) continue;
     ++sets;
-    auto r = people::ImportOneRoster(*db_, e.path().string(), actor_);
+    // Each set is a different district: forced, or the second would be
+    // refused for marking the first one's people departed.
+    auto r = people::ImportOneRoster(*db_, e.path().string(), actor_, "",
+                                     {.force = true});
     ASSERT_TRUE(r.ok()) << e.path() << ": " << r.status().message();
     std::printf("%s: %s\n", e.path().filename().c_str(), r->Summary().c_str());
     for (const auto& i : r->issues) {
@@ -323,23 +329,122 @@ TEST_P(People, PublishingPermissionIsForStudentsAndAudited) {
                   .ok());
   auto maria = people::Find(*db_, {.text = "Maria Garcia"});
   ASSERT_TRUE(maria.ok() && maria->size() == 1);
+  const auto all = people::Scope::EverySite();
   EXPECT_FALSE(people::SetPublishPermission(*db_, maria->front().id,
-                                            "everything", actor_)
+                                            "everything", actor_, all)
                    .ok());
-  ASSERT_TRUE(
-      people::SetPublishPermission(*db_, maria->front().id, "limited", actor_)
-          .ok());
+  ASSERT_TRUE(people::SetPublishPermission(*db_, maria->front().id, "limited",
+                                           actor_, all)
+                  .ok());
   EXPECT_EQ(people::Get(*db_, maria->front().id)->publish_permission,
             "limited");
   auto teachers = people::Find(*db_, {.kind = "employee", .limit = 1});
   ASSERT_TRUE(teachers.ok() && !teachers->empty());
-  EXPECT_FALSE(
-      people::SetPublishPermission(*db_, teachers->front().id, "full", actor_)
-          .ok());
+  EXPECT_FALSE(people::SetPublishPermission(*db_, teachers->front().id, "full",
+                                            actor_, all)
+                   .ok());
   auto a = audit::List(*db_, {.action = "people.permission"});
   ASSERT_TRUE(a.ok());
   ASSERT_EQ(a->size(), 1u);
   EXPECT_NE(a->front().detail.find("\"to\":\"limited\""), std::string::npos);
+}
+
+// An empty or partial export would mark most people departed: refused,
+// nothing changed, unless forced.
+TEST_P(People, AnEmptyExportMarksNobodyDepartedUnlessForced) {
+  std::string roster = testing::SourceDir() + "/tests/golden/roster";
+  ASSERT_TRUE(people::ImportOneRoster(*db_, roster, actor_).ok());
+  auto present = people::Count(*db_, {});
+  ASSERT_TRUE(present.ok());
+  ASSERT_GT(*present, 10);
+  // OneRoster: users.csv with its header and nobody in it.
+  std::filesystem::create_directories(dir_ / "empty");
+  for (const char* f : {"manifest.csv", "orgs.csv"}) {
+    std::filesystem::copy_file(roster + "/" + f, dir_ / "empty" / f);
+  }
+  std::string users = testing::ReadAll(roster + "/users.csv");
+  Write("empty/users.csv", users.substr(0, users.find('\n') + 1));
+  std::string empty = (dir_ / "empty").string();
+  auto refused = people::ImportOneRoster(*db_, empty, actor_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), core::Code::kLimit);
+  const std::string& m = refused.status().message();
+  EXPECT_NE(m.find(fmt::format("would mark {0} of the {0} people present "
+                               "from oneroster departed (100%, more than the "
+                               "20% allowed), with 0 people in the file",
+                               *present)),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("nothing was changed"), std::string::npos);
+  EXPECT_EQ(people::Count(*db_, {}).value(), *present);  // all still active
+  auto runs = db_->Query("SELECT COUNT(*) FROM import_runs");
+  EXPECT_EQ(runs->front().Int(0), 1);
+  // Forced, it goes through and the audit entry says so.
+  auto forced =
+      people::ImportOneRoster(*db_, empty, actor_, "", {.force = true});
+  ASSERT_TRUE(forced.ok()) << forced.status().message();
+  EXPECT_EQ(forced->departed, *present);
+  EXPECT_EQ(people::Count(*db_, {}).value(), 0);
+  auto audits = audit::List(*db_, {.action = "people.import"});
+  ASSERT_TRUE(audits.ok() && !audits->empty());
+  EXPECT_NE(audits->front().detail.find("\"forced\":true"), std::string::npos);
+}
+
+TEST_P(People, AnHrFileMissingMostEmployeesIsRefused) {
+  std::string header =
+      "id,given_name,family_name,email,site,job_role,supervisor,status\n";
+  std::string all = header +
+                    "E1,Ada,Lovelace,ada@example-usd.org,Lincoln,teacher,,\n"
+                    "E2,Grace,Hopper,grace@example-usd.org,Lincoln,teacher,,\n"
+                    "E3,Alan,Turing,alan@example-usd.org,Cedar,aide,,\n";
+  ASSERT_TRUE(people::ImportEmployeesCsv(*db_, all, "staff.csv", actor_).ok());
+  auto empty = people::ImportEmployeesCsv(*db_, header, "empty.csv", actor_);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.status().message().find(
+                "empty.csv: this import would mark 3 of the 3 people present "
+                "from hr-csv departed"),
+            std::string::npos)
+      << empty.status().message();
+  // One of three (33%) is more than the default 20%, not more than 50%.
+  std::string two = header +
+                    "E1,Ada,Lovelace,ada@example-usd.org,Lincoln,teacher,,\n"
+                    "E2,Grace,Hopper,grace@example-usd.org,Lincoln,teacher,,\n";
+  EXPECT_FALSE(people::ImportEmployeesCsv(*db_, two, "two.csv", actor_).ok());
+  EXPECT_EQ(people::Count(*db_, {}).value(), 3);
+  auto allowed = people::ImportEmployeesCsv(*db_, two, "two.csv", actor_,
+                                            {.max_departed_percent = 50});
+  ASSERT_TRUE(allowed.ok()) << allowed.status().message();
+  EXPECT_EQ(allowed->departed, 1);
+  // The whole file again: nobody more departs, Alan comes back.
+  auto back = people::ImportEmployeesCsv(*db_, all, "staff.csv", actor_);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->departed, 0);
+  EXPECT_EQ(people::Count(*db_, {}).value(), 3);
+}
+
+// A site administrator's reach is their site (issue 11, item 11).
+TEST_P(People, APermissionScopeReachesOnlyItsSite) {
+  ASSERT_TRUE(people::ImportOneRoster(
+                  *db_, testing::SourceDir() + "/tests/golden/roster", actor_)
+                  .ok());
+  auto maria = people::Find(*db_, {.text = "Maria Garcia"});    // Lincoln
+  auto daniel = people::Find(*db_, {.text = "Daniel Nguyen"});  // Buchanan
+  ASSERT_TRUE(maria.ok() && maria->size() == 1);
+  ASSERT_TRUE(daniel.ok() && daniel->size() == 1);
+  const auto lincoln = people::Scope::Site(maria->front().site_id);
+  ASSERT_TRUE(people::SetPublishPermission(*db_, maria->front().id, "full",
+                                           actor_, lincoln)
+                  .ok());
+  auto other = people::SetPublishPermission(*db_, daniel->front().id, "full",
+                                            actor_, lincoln);
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.message().find("your own site's students only"),
+            std::string::npos);
+  EXPECT_FALSE(people::SetPublishPermission(*db_, daniel->front().id, "full",
+                                            actor_, people::Scope{})
+                   .ok());
+  EXPECT_EQ(people::Get(*db_, daniel->front().id)->publish_permission, "none");
+  EXPECT_EQ(people::Get(*db_, maria->front().id)->publish_permission, "full");
 }
 
 class Accounts : public StoreTest {
@@ -622,6 +727,227 @@ TEST_P(Campaigns, ExportsAndTheCancellationList) {
   EXPECT_NE(cancel->find("Ada Lovelace"), std::string::npos);
   EXPECT_NE(cancel->find("Alan Turing"), std::string::npos);
   EXPECT_EQ(cancel->find("Grace Hopper"), std::string::npos);
+}
+
+// Every field of a campaign is checked when it is opened, with a message
+// for the person who filled the form (issue 11, items 1 and 7).
+TEST_P(Campaigns, ABadCampaignIsRefusedWithAMessage) {
+  auto refused = [&](acknowledge::Campaign c, const std::string& says) {
+    auto made = acknowledge::CreateCampaign(*db_, c, {"admin", ""});
+    ASSERT_FALSE(made.ok()) << "accepted: " << says;
+    EXPECT_EQ(made.status().code(), core::Code::kInvalidArgument);
+    EXPECT_NE(made.status().message().find(says), std::string::npos)
+        << made.status().message();
+  };
+  acknowledge::Campaign c = campaign_;  // opens yesterday, due in 7 days
+  c.id = 0;
+  c.reminder_days = "99999999999";
+  refused(c,
+          "A reminder day (days before the due date, within the campaign's 8 "
+          "days) is a whole number from 0 to 8, not '99999999999'");
+  c.reminder_days = "14,7,1";
+  refused(c, "from 0 to 8, not '14'");
+  c.reminder_days = "7,-1";
+  refused(c, "not '-1'");
+  c.reminder_days = "7,1x";
+  refused(c, "not '1x'");
+  acknowledge::Campaign many = c;
+  many.due_on = acknowledge::AddDays(c.opens_on, 60);
+  many.reminder_days = "1,2,3,4,5,6,7,8,9,10,11";
+  refused(many, "at most 10 reminder days");
+  c.reminder_days = "7";
+  acknowledge::Campaign dates = c;
+  dates.due_on = "2026-02-30";
+  refused(dates, "The due date is a date written YYYY-MM-DD");
+  dates.due_on = "99999-01-01";
+  refused(dates, "The due date is a date written YYYY-MM-DD");
+  dates = c;
+  dates.opens_on = "1900-01-01";
+  refused(dates,
+          "The opening date is a date written YYYY-MM-DD between "
+          "2000-01-01 and 2099-12-31, not '1900-01-01'");
+  dates = c;
+  dates.due_on = c.opens_on;
+  refused(dates, "must come after the opening date");
+  acknowledge::Campaign title = c;
+  title.title = "Annual 2026\r\nBcc: someone@elsewhere.example";
+  refused(title, "The title cannot hold line breaks");
+  title.title = "Annual\t2026";
+  refused(title, "The title cannot hold line breaks");
+  title.title = std::string(201, 'x');
+  refused(title, "The title is longer than 200 characters");
+  acknowledge::Campaign audience = c;
+  audience.audience = acknowledge::Audience::kJobRole;
+  audience.audience_value = "teacher\nBcc: x@y.example";
+  refused(audience, "The audience cannot hold line breaks");
+  // Reminder days are stored in one form; left out, those of 14, 7, 1 that
+  // fall within the campaign.
+  c.reminder_days = " 1, 7,7 ,0";
+  auto made = acknowledge::CreateCampaign(*db_, c, {"admin", ""});
+  ASSERT_TRUE(made.ok()) << made.status().message();
+  EXPECT_EQ(acknowledge::GetCampaign(*db_, made->id)->reminder_days, "7,1,0");
+  EXPECT_EQ(campaign_.reminder_days, "7,1");
+}
+
+// A bad value written into the store by hand (or by an older version) costs
+// that campaign its reminders, never the process (issue 11, item 1).
+TEST_P(Campaigns, ABadStoredValueDoesNotStopTheReminders) {
+  std::string outbox = (dir_ / "outbox").string();
+  std::string fake = Write(
+      "sendmail", "#!/bin/sh\necho \"ARGS $*\" >> " + outbox + "\ncat >> " +
+                      outbox + "\necho '--end--' >> " + outbox + "\n");
+  std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
+  acknowledge::Campaign second = campaign_;
+  second.title = "Second 2026";
+  second.reminder_days = "";
+  auto good = acknowledge::CreateCampaign(*db_, second, {"admin", ""});
+  ASSERT_TRUE(good.ok()) << good.status().message();
+  for (const char* bad : {"99999999999", "7,x", "-3", "100"}) {
+    ASSERT_TRUE(db_->Exec("UPDATE campaigns SET reminder_days = ? WHERE id = ?",
+                          {P(std::string(bad)), P(campaign_.id)})
+                    .ok());
+    acknowledge::ReminderOptions o;
+    o.sendmail = fake;
+    o.from = "its@example-usd.org";
+    o.today = acknowledge::AddDays(campaign_.due_on, -7);
+    o.dry_run = true;
+    auto r = acknowledge::SendReminders(*db_, o);
+    ASSERT_TRUE(r.ok()) << bad << ": " << r.status().message();
+    EXPECT_EQ(r->skipped_campaigns, 1) << bad;
+    EXPECT_EQ(r->sent, 3) << bad;  // the good campaign's
+    ASSERT_EQ(r->errors.size(), 1u) << bad;
+    EXPECT_NE(r->errors[0].find(
+                  fmt::format("campaign {}: A reminder day", campaign_.id)),
+              std::string::npos)
+        << r->errors[0];
+  }
+  // Dates the calendar does not have, and a hostile title planted directly.
+  ASSERT_TRUE(db_->Exec("UPDATE campaigns SET reminder_days = '7', due_on = "
+                        "'2026-02-30' WHERE id = ?",
+                        {P(campaign_.id)})
+                  .ok());
+  ASSERT_TRUE(db_->Exec("UPDATE campaigns SET title = ? WHERE id = ?",
+                        {P(std::string("Second\r\nBcc: eve@evil.example")),
+                         P(good->id)})
+                  .ok());
+  acknowledge::ReminderOptions o;
+  o.sendmail = fake;
+  o.from = "its@example-usd.org";
+  o.today = acknowledge::AddDays(campaign_.due_on, -7);
+  auto r = acknowledge::SendReminders(*db_, o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->skipped_campaigns, 1);
+  EXPECT_EQ(r->sent, 3);
+  EXPECT_NE(r->errors.at(0).find("The due date is a date"), std::string::npos);
+  std::string mail = testing::ReadAll(outbox);
+  EXPECT_NE(mail.find("ARGS -i -f its@example-usd.org -- ada@example-usd.org"),
+            std::string::npos)
+      << mail;
+  EXPECT_NE(mail.find("Subject: Please acknowledge: Second  Bcc: "
+                      "eve@evil.example (due "),
+            std::string::npos)
+      << mail;
+  EXPECT_EQ(mail.find("\nBcc:"), std::string::npos) << mail;
+  EXPECT_EQ(mail.find('\r'), std::string::npos);
+  EXPECT_NE(mail.find("acknowledged \"Second  Bcc: eve@evil.example\""),
+            std::string::npos);
+}
+
+// "Send reminders" for one campaign goes out for that campaign only, and
+// the link is the portal's public URL (issue 11, item 15).
+TEST_P(Campaigns, RemindersForOneCampaignOnlyLinkToThePublicUrl) {
+  std::string outbox = (dir_ / "outbox").string();
+  std::string fake = Write("sendmail", "#!/bin/sh\ncat >> " + outbox + "\n");
+  std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
+  acknowledge::Campaign other = campaign_;
+  other.title = "Other 2026";
+  other.reminder_days = "";
+  auto second = acknowledge::CreateCampaign(*db_, other, {"admin", ""});
+  ASSERT_TRUE(second.ok());
+  acknowledge::ReminderOptions o;
+  o.sendmail = fake;
+  o.from = "its@example-usd.org";
+  o.portal_url = "https://steward.example-usd.org/";
+  o.campaign_id = second->id;
+  o.now = true;  // today is no reminder day of either campaign
+  auto r = acknowledge::SendReminders(*db_, o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->sent, 3);
+  std::string mail = testing::ReadAll(outbox);
+  EXPECT_NE(mail.find("Subject: Please acknowledge: Other 2026"),
+            std::string::npos);
+  EXPECT_EQ(mail.find("Annual 2026"), std::string::npos);
+  EXPECT_NE(mail.find("Sign in at https://steward.example-usd.org/ then"),
+            std::string::npos)
+      << mail;
+  EXPECT_EQ(mail.find("127.0.0.1"), std::string::npos);
+  // Once a day a person, even when asked again.
+  auto again = acknowledge::SendReminders(*db_, o);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->sent, 0);
+  // Options are checked before anything is sent.
+  o.portal_url = "javascript:alert(1)";
+  EXPECT_FALSE(acknowledge::SendReminders(*db_, o).ok());
+  o.portal_url = "https://steward.example-usd.org";
+  o.from = "its@example-usd.org\nBcc: eve@evil.example";
+  EXPECT_FALSE(acknowledge::SendReminders(*db_, o).ok());
+}
+
+namespace {
+
+// One member of a zip (an XLSX workbook), read with libarchive.
+std::string ZipMember(const std::string& zip, const std::string& name) {
+  archive* a = archive_read_new();
+  archive_read_support_format_zip(a);
+  std::string out;
+  if (archive_read_open_memory(a, zip.data(), zip.size()) == ARCHIVE_OK) {
+    archive_entry* e = nullptr;
+    while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+      if (name != archive_entry_pathname(e)) continue;
+      char buf[8192];
+      la_ssize_t n;
+      while ((n = archive_read_data(a, buf, sizeof buf)) > 0)
+        out.append(buf, n);
+      break;
+    }
+  }
+  archive_read_free(a);
+  return out;
+}
+
+}  // namespace
+
+// Names that start like a formula leave as text: quoted with an apostrophe
+// in CSV, string cells (never formulas) in XLSX (issue 11, item 16).
+TEST_P(Campaigns, ExportsNeutraliseCellsThatStartLikeAFormula) {
+  const std::pair<const char*, const char*> names[] = {
+      {"E1", "=HYPERLINK(\"http://evil.example\")"},
+      {"E2", "\t=1+1"},
+      {"E3", "\r@SUM(A1)"}};
+  for (const auto& [id, given] : names) {
+    ASSERT_TRUE(
+        db_->Exec("UPDATE people SET given_name = ? WHERE source_id = ?",
+                  {P(std::string(given)), P(std::string(id))})
+            .ok());
+  }
+  auto csv = acknowledge::CompletionCsv(*db_, campaign_);
+  ASSERT_TRUE(csv.ok());
+  EXPECT_NE(csv->find("\"'=HYPERLINK(\"\"http://evil.example\"\") Lovelace\""),
+            std::string::npos)
+      << *csv;
+  EXPECT_NE(csv->find("\"'\t=1+1 Hopper\""), std::string::npos);
+  EXPECT_NE(csv->find("\"'\r@SUM(A1) Turing\""), std::string::npos);
+  auto xlsx = acknowledge::CompletionXlsx(*db_, campaign_);
+  ASSERT_TRUE(xlsx.ok()) << xlsx.status().message();
+  std::string sheet = ZipMember(*xlsx, "xl/worksheets/sheet3.xml");
+  std::string strings = ZipMember(*xlsx, "xl/sharedStrings.xml");
+  ASSERT_FALSE(sheet.empty());
+  EXPECT_EQ(sheet.find("<f>"), std::string::npos);  // no formula anywhere
+  EXPECT_NE(strings.find("<t>=HYPERLINK(\"http://evil.example\") "
+                         "Lovelace</t>"),
+            std::string::npos)
+      << strings;
+  EXPECT_NE(strings.find("\t=1+1 Hopper"), std::string::npos);
 }
 
 TEST_P(Campaigns, RemindersGoThroughSendmailOnceADay) {

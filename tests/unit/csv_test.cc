@@ -38,5 +38,29 @@ TEST(Csv, NoTrailingNewlineAndBom) {
   EXPECT_EQ(rows[1].fields[1], "Ann");
 }
 
+// A cell a spreadsheet could run is neutralised, whatever starts it: the
+// four formula characters, and TAB and CR, which Excel skips before looking
+// for one.
+TEST(Csv, CellsThatStartLikeAFormulaAreNeutralised) {
+  struct Case {
+    std::string in, out;
+  };
+  const Case cases[] = {
+      {"=1+1", "\"'=1+1\""},
+      {"+1", "\"'+1\""},
+      {"-1", "\"'-1\""},
+      {"@SUM(A1)", "\"'@SUM(A1)\""},
+      {"\t=cmd|' /C calc'!A0", "\"'\t=cmd|' /C calc'!A0\""},
+      {"\r=1+1", "\"'\r=1+1\""},
+      {"Ada \"A\" Lovelace", "\"Ada \"\"A\"\" Lovelace\""},
+      {"a=b", "\"a=b\""},
+      {"", "\"\""},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(CsvField(c.in), c.out) << c.in;
+    EXPECT_EQ(StartsLikeFormula(c.in), c.out.substr(0, 2) == "\"'") << c.in;
+  }
+}
+
 }  // namespace
 }  // namespace steward::core

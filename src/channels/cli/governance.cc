@@ -11,7 +11,9 @@
 #include <cctype>
 #include <condition_variable>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
@@ -21,6 +23,7 @@
 #include "audit/chain.h"
 #include "channels/cli/commands.h"
 #include "channels/portal/portal.h"
+#include "core/outbound_mail.h"
 #include "core/text.h"
 #include "identity/accounts.h"
 #include "identity/hash_gate.h"
@@ -99,10 +102,38 @@ std::shared_ptr<const identity::PasswordPolicy> LoadPolicy(
   return *p;
 }
 
+// One pass of the reminders, for the portal's background thread: whatever
+// happens (a bad stored value, the store down, an exception from a library)
+// is logged, and the thread goes on to the next pass.
+void ReminderPass(store::Database& db,
+                  const acknowledge::ReminderOptions& reminders) noexcept {
+  try {
+    auto r = acknowledge::SendReminders(db, reminders);
+    if (!r.ok()) {
+      fmt::print(stderr, "steward serve: reminders: {}\n",
+                 r.status().message());
+      return;
+    }
+    for (const auto& e : r->errors) {
+      fmt::print(stderr, "steward serve: reminders: {}\n", e);
+    }
+    if (r->sent || r->failed) {
+      fmt::print(stderr, "steward serve: {} reminders sent, {} failed\n",
+                 r->sent, r->failed);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "steward serve: reminders stopped by an error: %s\n",
+                 e.what());
+  } catch (...) {
+    std::fprintf(stderr, "steward serve: reminders stopped by an error\n");
+  }
+}
+
 // Runs the portal until SIGINT or SIGTERM. The signals are blocked in every
 // thread and taken by one waiting thread, so stopping is ordinary code, not
 // a signal handler. Reminders go out from a second thread once an hour
-// (SendReminders sends each person at most one a day).
+// (SendReminders sends each person at most one a day); no exception ends
+// either thread (one escaping a thread would abort the process).
 int ServeUntilSignalled(portal::Portal& portal, store::Database& db,
                         const acknowledge::ReminderOptions& reminders,
                         bool send_reminders) {
@@ -114,7 +145,7 @@ int ServeUntilSignalled(portal::Portal& portal, store::Database& db,
   std::mutex mu;
   std::condition_variable cv;
   bool stopping = false;
-  std::thread waiter([&] {
+  std::thread waiter([&]() noexcept {
     int sig = 0;
     sigwait(&signals, &sig);
     {
@@ -122,22 +153,19 @@ int ServeUntilSignalled(portal::Portal& portal, store::Database& db,
       stopping = true;
     }
     cv.notify_all();
-    portal.Stop();
+    try {
+      portal.Stop();
+    } catch (...) {
+      std::fprintf(stderr, "steward serve: stopping the portal failed\n");
+    }
   });
   std::thread reminder;
   if (send_reminders) {
-    reminder = std::thread([&] {
+    reminder = std::thread([&]() noexcept {
       std::unique_lock lock(mu);
       while (!stopping) {
         lock.unlock();
-        auto r = acknowledge::SendReminders(db, reminders);
-        if (!r.ok()) {
-          fmt::print(stderr, "steward serve: reminders: {}\n",
-                     r.status().message());
-        } else if (r->sent || r->failed) {
-          fmt::print(stderr, "steward serve: {} reminders sent, {} failed\n",
-                     r->sent, r->failed);
-        }
+        ReminderPass(db, reminders);
         lock.lock();
         cv.wait_for(lock, std::chrono::hours(1), [&] { return stopping; });
       }
@@ -218,7 +246,18 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
                     "sendmail program for reminders")
         ->capture_default_str();
     cmd->add_option("--mail-from", o->reminders.from,
-                    "From address of reminders");
+                    "From address of reminders")
+        ->capture_default_str();
+    auto public_url = std::make_shared<std::string>();
+    cmd->add_option("--public-url", *public_url,
+                    "The portal's address as people reach it, put in "
+                    "reminders (default: http://LISTEN)");
+    cmd->add_option("--max-departed", o->max_departed_percent,
+                    "Refuse an import from the Import page that would mark "
+                    "more than this percent of a source's people departed, "
+                    "unless its box is ticked")
+        ->check(CLI::Range(0, 100))
+        ->capture_default_str();
     cmd->add_flag("--plain-http-cookies", *plain_http,
                   "Session cookies without Secure (only for plain HTTP off "
                   "localhost)");
@@ -247,7 +286,7 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         "Send no reminders from the portal (run `steward remind` instead)");
     cmd->callback([&run, flags, o, listen, blocklist, cracklib, plain_http,
                    quiet, no_reminders, max_upload_mb, metrics_token_file,
-                   hashing] {
+                   hashing, public_url] {
       run = [=]() -> int {
         identity::HashGate::Global().Configure(*hashing);
         auto colon = listen->rfind(':');
@@ -278,7 +317,29 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
             return 2;
           }
         }
-        o->reminders.portal_url = fmt::format("http://{}", *listen);
+        if (public_url->empty()) {
+          // Derived from the listen address: right for a test install only;
+          // an address that listens everywhere names no host to visit.
+          std::string host = o->host;
+          if (host.empty() || host == "0.0.0.0" || host == "::" ||
+              host == "[::]") {
+            host = "localhost";
+          }
+          o->reminders.portal_url =
+              fmt::format("http://{}:{}", host, listen->substr(colon + 1));
+          fmt::print(stderr,
+                     "steward serve: no --public-url; reminders link to {}\n",
+                     o->reminders.portal_url);
+        } else {
+          o->reminders.portal_url = *public_url;
+        }
+        if (auto st = acknowledge::CheckPortalUrl(o->reminders.portal_url);
+            !st.ok()) {
+          return Fail(st);
+        }
+        if (auto st = core::CheckMailAddress(o->reminders.from); !st.ok()) {
+          return Fail(core::Status::Invalid("--mail-from: " + st.message()));
+        }
         auto db = flags->Open(true, o->threads);
         if (!db.ok()) return Fail(db.status());
         auto policy = LoadPolicy(*blocklist, *cracklib);
@@ -456,6 +517,18 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     auto* cmd = app.add_subcommand("import", "Import people into the store");
     cmd->require_subcommand(1);
     auto flags = std::make_shared<StoreFlags>();
+    // Every import: the guard against an empty or partial export.
+    auto guard = std::make_shared<people::ImportOptions>();
+    auto add_guard = [guard](CLI::App* sub) {
+      sub->add_flag("--force", guard->force,
+                    "Import even when it marks more than --max-departed "
+                    "percent of the source's people departed");
+      sub->add_option("--max-departed", guard->max_departed_percent,
+                      "Refuse an import that would mark more than this "
+                      "percent of the source's people departed")
+          ->check(CLI::Range(0, 100))
+          ->capture_default_str();
+    };
     auto print = [](const people::ImportReport& r) {
       for (const auto& i : r.issues) {
         fmt::print("{}: {}\n", i.rejected ? "rejected" : "partial",
@@ -469,11 +542,13 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     auto path = std::make_shared<std::string>();
     flags->Add(oneroster);
     oneroster->add_option("path", *path, "Export folder or zip")->required();
-    oneroster->callback([&run, flags, path, print] {
+    add_guard(oneroster);
+    oneroster->callback([&run, flags, path, print, guard] {
       run = [=]() -> int {
         auto db = flags->Open();
         if (!db.ok()) return Fail(db.status());
-        auto r = people::ImportOneRoster(**db, *path, {ShellActor(), ""});
+        auto r = people::ImportOneRoster(**db, *path, {ShellActor(), ""}, "",
+                                         *guard);
         if (!r.ok()) return Fail(r.status());
         return print(*r);
       };
@@ -488,14 +563,15 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
             "CSV: "
             "id,given_name,family_name,email,site,job_role,supervisor,status")
         ->required();
-    employees->callback([&run, flags, file, print] {
+    add_guard(employees);
+    employees->callback([&run, flags, file, print, guard] {
       run = [=]() -> int {
         auto bytes = core::ReadFile(*file, 512u << 20);
         if (!bytes.ok()) return Fail(bytes.status());
         auto db = flags->Open();
         if (!db.ok()) return Fail(db.status());
-        auto r =
-            people::ImportEmployeesCsv(**db, *bytes, *file, {ShellActor(), ""});
+        auto r = people::ImportEmployeesCsv(**db, *bytes, *file,
+                                            {ShellActor(), ""}, *guard);
         if (!r.ok()) return Fail(r.status());
         return print(*r);
       };
@@ -514,7 +590,8 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     ldap->add_option("--id-attr", lo->id_attr)->capture_default_str();
     ldap->add_option("--site-attr", lo->site_attr)->capture_default_str();
     ldap->add_option("--role-attr", lo->role_attr)->capture_default_str();
-    ldap->callback([&run, flags, lo, pw_file, print] {
+    add_guard(ldap);
+    ldap->callback([&run, flags, lo, pw_file, print, guard] {
       run = [=]() -> int {
         if (!pw_file->empty()) {
           auto pw = core::ReadFile(*pw_file, 4096);
@@ -527,7 +604,7 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         }
         auto db = flags->Open();
         if (!db.ok()) return Fail(db.status());
-        auto r = people::ImportLdap(**db, *lo, {ShellActor(), ""});
+        auto r = people::ImportLdap(**db, *lo, {ShellActor(), ""}, *guard);
         if (!r.ok()) return Fail(r.status());
         return print(*r);
       };
@@ -543,7 +620,12 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     auto o = std::make_shared<acknowledge::ReminderOptions>();
     cmd->add_option("--sendmail", o->sendmail)->capture_default_str();
     cmd->add_option("--from", o->from)->capture_default_str();
-    cmd->add_option("--portal-url", o->portal_url)->capture_default_str();
+    cmd->add_option("--public-url,--portal-url", o->portal_url,
+                    "The portal's address as people reach it, put in the "
+                    "messages")
+        ->capture_default_str();
+    cmd->add_option("--campaign", o->campaign_id,
+                    "Only this campaign (default: every open campaign)");
     cmd->add_option("--today", o->today, "YYYY-MM-DD (default: today)");
     cmd->add_flag("--dry-run", o->dry_run, "Count, send nothing");
     cmd->callback([&run, flags, o] {
@@ -552,10 +634,11 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         if (!db.ok()) return Fail(db.status());
         auto r = acknowledge::SendReminders(**db, *o);
         if (!r.ok()) return Fail(r.status());
-        for (const auto& e : r->errors) fmt::print(stderr, "not sent: {}\n", e);
+        for (const auto& e : r->errors)
+          fmt::print(stderr, "steward remind: {}\n", e);
         fmt::print("{} reminders {}, {} failed\n", r->sent,
                    o->dry_run ? "due" : "sent", r->failed);
-        return r->failed ? 1 : 0;
+        return r->failed || !r->errors.empty() ? 1 : 0;
       };
     });
   }

@@ -1,8 +1,11 @@
 // The JSON API: the same data as the pages, for scripts and other systems.
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "audit/chain.h"
 #include "channels/portal/internal.h"
+#include "core/text.h"
 #include "people/people.h"
 
 namespace steward::portal {
@@ -23,12 +26,18 @@ void ApiPeople(Ctx& c) {
   people::Query q;
   q.kind = c.Param("kind");
   q.text = c.Param("q").substr(0, 100);
-  q.site_id = std::atoll(c.Param("site").c_str());
+  // Numbers are parsed checked; a bad one is as if absent.
+  auto number = [&](const char* name, int64_t max) -> int64_t {
+    auto v = core::ParseInt(c.Param(name), 0, max, name);
+    return v.ok() ? *v : 0;
+  };
+  q.site_id = number("site", std::numeric_limits<int64_t>::max());
   if (c.Param("status") == "any") q.status.clear();
-  q.limit = std::clamp(std::atoi(c.Param("limit").c_str()), 0, 1000);
+  q.limit = static_cast<int>(std::min<int64_t>(
+      number("limit", std::numeric_limits<int64_t>::max()), 1000));
   if (q.limit == 0) q.limit = 100;
   q.by_id = true;
-  q.after_id = std::max<int64_t>(0, std::atoll(c.Param("after").c_str()));
+  q.after_id = number("after", std::numeric_limits<int64_t>::max());
   auto found = people::Find(*c.app.db, q);
   if (!found.ok()) {
     c.Fail(503, "The directory cannot be read now.");

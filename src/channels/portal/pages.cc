@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 
 #include "audit/chain.h"
 #include "channels/portal/internal.h"
+#include "channels/portal/local_path.h"
 #include "core/text.h"
 #include "people/people.h"
 
@@ -24,6 +26,48 @@ people::Actor PeopleActor(const Ctx& c) {
 }
 ack::Actor AckActor(const Ctx& c) {
   return {c.session ? c.session->account.username : "", c.Ip()};
+}
+
+// A number from a form or a query, or `fallback` when it is none.
+int64_t IntParam(const Ctx& c, const std::string& name, int64_t fallback,
+                 int64_t min = 0,
+                 int64_t max = std::numeric_limits<int64_t>::max()) {
+  auto v = core::ParseInt(c.Param(name), min, max, name);
+  return v.ok() ? *v : fallback;
+}
+
+// Whose records the signed-in person may change: ITS administrators every
+// site's; a site administrator the site of the active employee record their
+// account is linked to; anyone else nobody's.
+people::Scope ScopeOf(const Ctx& c) {
+  const auto& a = c.session->account;
+  if (a.roles.Has(Role::kItsAdmin)) return people::Scope::EverySite();
+  if (a.roles.Has(Role::kSiteAdmin) && a.person_id) {
+    auto me = people::Get(*c.app.db, a.person_id);
+    if (me.ok() && me->kind == "employee" && me->status == "active" &&
+        me->site_id) {
+      return people::Scope::Site(me->site_id);
+    }
+  }
+  return {};
+}
+
+// Records an export or a view of a record; false (the page then refuses) when
+// the audit log cannot be written, so nothing leaves unrecorded.
+bool Audited(Ctx& c, const std::string& action, const std::string& target,
+             const nlohmann::json& detail) {
+  auto e = audit::Append(*c.app.db, {.actor = c.session->account.username,
+                                     .action = action,
+                                     .target = target,
+                                     .detail = Dump(detail),
+                                     .ip = c.Ip()});
+  if (!e.ok()) {
+    c.Fail(500,
+           "This cannot be recorded in the audit log now, so it is not "
+           "shown. Try again shortly.");
+    return false;
+  }
+  return true;
 }
 
 std::string Percent(const ack::Tally& t) {
@@ -124,14 +168,9 @@ void SignInPost(Ctx& c) {
       fmt::format("steward_session={}; Path=/; HttpOnly; SameSite=Strict{}",
                   s->token, c.app.options.secure_cookies ? "; Secure" : "");
   c.res.AddHeader("Set-Cookie", cookie);
-  // Only a local path: never an open redirect.
-  std::string next = c.Param("next");
-  if (next.empty() || next[0] != '/' || next.rfind("//", 0) == 0 ||
-      next.find('\\') != std::string::npos) {
-    next = "/";
-  }
+  // Only a path of our own: never an open redirect.
   c.res.status = 303;
-  c.res.SetHeader("Location", next);
+  c.res.SetHeader("Location", SafeLocalPath(c.Param("next")));
 }
 
 void SignOutPost(Ctx& c) {
@@ -301,9 +340,7 @@ void DashboardPage(Ctx& c) {
     c.Html("dashboard", d);
     return;
   }
-  int64_t chosen = c.Param("campaign").empty()
-                       ? campaigns.front().id
-                       : std::atoll(c.Param("campaign").c_str());
+  int64_t chosen = IntParam(c, "campaign", campaigns.front().id);
   List options;
   const ack::Campaign* campaign = &campaigns.front();
   for (const auto& x : campaigns) {
@@ -362,9 +399,9 @@ void PeoplePage(Ctx& c) {
   q.kind = c.Param("kind");
   if (q.kind != "student" && q.kind != "employee") q.kind.clear();
   q.text = c.Param("q").substr(0, 100);
-  q.site_id = std::atoll(c.Param("site").c_str());
+  q.site_id = IntParam(c, "site", 0);
   if (c.Param("status") == "any") q.status.clear();
-  int page = std::max(1, std::atoi(c.Param("page").c_str()));
+  int page = static_cast<int>(IntParam(c, "page", 1, 1, 1000000));
   q.limit = 50;
   q.offset = (page - 1) * 50;
   auto found = people::Find(*c.app.db, q);
@@ -430,12 +467,29 @@ void PersonPage(Ctx& c) {
   d.set("perm_limited", p->publish_permission == "limited");
   d.set("perm_full", p->publish_permission == "full");
   d.set("permission", p->publish_permission);
+  // The form only where the change would be allowed (ScopeOf).
+  d.set("can_set_permission", ScopeOf(c).Reaches(p->site_id));
   c.Html("person", d);
 }
 
 void PermissionPost(Ctx& c) {
-  auto st = people::SetPublishPermission(*c.app.db, c.Id(),
-                                         c.Param("permission"), PeopleActor(c));
+  auto p = people::Get(*c.app.db, c.Id());
+  if (!p.ok()) {
+    c.Fail(404, "No such person.");
+    return;
+  }
+  people::Scope scope = ScopeOf(c);
+  if (!scope.Reaches(p->site_id)) {
+    c.Fail(403, scope.every_site || scope.site_id
+                    ? "You may change the publishing permission of your own "
+                      "site's students only."
+                    : "Your account is not linked to an active employee record "
+                      "with a site, so you may change no student's publishing "
+                      "permission. Ask IT Services to link it.");
+    return;
+  }
+  auto st = people::SetPublishPermission(
+      *c.app.db, c.Id(), c.Param("permission"), PeopleActor(c), scope);
   c.SeeOther(fmt::format("/people/{}", c.Id()),
              st.ok() ? "Publishing permission saved." : st.message());
 }
@@ -445,6 +499,7 @@ namespace {
 void RenderImport(Ctx& c, const people::ImportReport* report,
                   const std::string& error) {
   Data d = c.Page("Import people");
+  d.set("max_departed", std::to_string(c.app.options.max_departed_percent));
   if (report) d.set("report", ReportData(*report));
   if (!error.empty()) d.set("error", error);
   auto runs = c.app.db->Query(
@@ -469,6 +524,13 @@ void RenderImport(Ctx& c, const people::ImportReport* report,
   c.Html("import", d, error.empty() ? 200 : 400);
 }
 
+// The guard against an empty or partial export (people::ImportOptions), and
+// the form's box that overrides it.
+people::ImportOptions ImportOptionsOf(const Ctx& c) {
+  return {.max_departed_percent = c.app.options.max_departed_percent,
+          .force = c.Param("force") == "1"};
+}
+
 }  // namespace
 
 void ImportPage(Ctx& c) { RenderImport(c, nullptr, ""); }
@@ -488,8 +550,8 @@ void ImportOneRosterPost(Ctx& c) {
     RenderImport(c, nullptr, st.message());
     return;
   }
-  auto report =
-      people::ImportOneRoster(*c.app.db, path, PeopleActor(c), file.filename);
+  auto report = people::ImportOneRoster(*c.app.db, path, PeopleActor(c),
+                                        file.filename, ImportOptionsOf(c));
   std::filesystem::remove(path);
   if (!report.ok()) {
     std::string msg = report.status().message();
@@ -509,8 +571,9 @@ void ImportEmployeesPost(Ctx& c) {
     return;
   }
   const auto& file = c.req.File("employees");
-  auto report = people::ImportEmployeesCsv(*c.app.db, file.content,
-                                           file.filename, PeopleActor(c));
+  auto report =
+      people::ImportEmployeesCsv(*c.app.db, file.content, file.filename,
+                                 PeopleActor(c), ImportOptionsOf(c));
   if (!report.ok()) {
     RenderImport(c, nullptr, report.status().message());
     return;
@@ -588,7 +651,7 @@ void CampaignsPage(Ctx& c) {
 void CampaignPost(Ctx& c) {
   ack::Campaign x;
   x.title = c.Param("title");
-  x.version_id = std::atoll(c.Param("version").c_str());
+  x.version_id = IntParam(c, "version", 0);
   std::string audience = c.Param("audience");
   if (audience == "site") {
     x.audience = ack::Audience::kSite;
@@ -619,13 +682,9 @@ std::optional<ack::Campaign> CampaignOr404(Ctx& c) {
   return std::move(x).value();
 }
 
-void Exported(Ctx& c, const ack::Campaign& x, const char* what) {
-  (void)audit::Append(*c.app.db,
-                      {.actor = c.session->account.username,
-                       .action = "campaign.export",
-                       .target = fmt::format("campaign/{}", x.id),
-                       .detail = fmt::format("{{\"what\":\"{}\"}}", what),
-                       .ip = c.Ip()});
+bool Exported(Ctx& c, const ack::Campaign& x, const char* what) {
+  return Audited(c, "campaign.export", fmt::format("campaign/{}", x.id),
+                 {{"what", what}});
 }
 
 }  // namespace
@@ -638,7 +697,7 @@ void CampaignExportCsv(Ctx& c) {
     c.Fail(500, csv.status().message());
     return;
   }
-  Exported(c, *x, "completion.csv");
+  if (!Exported(c, *x, "completion.csv")) return;
   c.Download(std::move(csv).value(), "text/csv; charset=utf-8",
              fmt::format("campaign-{}-completion.csv", x->id));
 }
@@ -651,7 +710,7 @@ void CampaignExportXlsx(Ctx& c) {
     c.Fail(500, xlsx.status().message());
     return;
   }
-  Exported(c, *x, "completion.xlsx");
+  if (!Exported(c, *x, "completion.xlsx")) return;
   c.Download(
       std::move(xlsx).value(),
       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -666,30 +725,35 @@ void CampaignCancelCsv(Ctx& c) {
     c.Fail(409, csv.status().message());
     return;
   }
-  Exported(c, *x, "cancellations.csv");
+  if (!Exported(c, *x, "cancellations.csv")) return;
   c.Download(std::move(csv).value(), "text/csv; charset=utf-8",
              fmt::format("campaign-{}-cancellations.csv", x->id));
 }
 
 void RecordPage(Ctx& c) {
+  auto p = people::Get(*c.app.db, c.Id(2));
+  // A supervisor sees only their own reports' records, and is answered the
+  // same for an id that does not exist as for someone else's report, so the
+  // page tells nothing about who exists.
+  if (!c.session->account.roles.Intersects(
+          {Role::kItsAdmin, Role::kDesignee, Role::kAuditor})) {
+    bool mine = false;
+    if (p.ok() && c.session->account.person_id) {
+      auto me = people::Get(*c.app.db, c.session->account.person_id);
+      mine = me.ok() && !me->source_id.empty() && p->source == me->source &&
+             p->supervisor_source_id == me->source_id;
+    }
+    if (!mine) {
+      c.Fail(404, "There is no record of one of your reports here.");
+      return;
+    }
+  }
   auto x = CampaignOr404(c);
   if (!x) return;
-  auto p = people::Get(*c.app.db, c.Id(2));
   auto v = ack::GetVersion(*c.app.db, x->version_id);
   if (!p.ok() || !v.ok()) {
     c.Fail(404, "No such person or version.");
     return;
-  }
-  // A supervisor sees only their own reports' records.
-  if (!c.session->account.roles.Intersects(
-          {Role::kItsAdmin, Role::kDesignee, Role::kAuditor})) {
-    auto me = c.session->account.person_id
-                  ? people::Get(*c.app.db, c.session->account.person_id)
-                  : core::Result<people::Person>(core::Status::NotFound(""));
-    if (!me.ok() || p->supervisor_source_id != me->source_id) {
-      c.Fail(403, "This employee does not report to you.");
-      return;
-    }
   }
   auto status = ack::StatusOf(*c.app.db, *x, p->id);
   if (!status.ok()) {
@@ -712,19 +776,43 @@ void RecordPage(Ctx& c) {
   d.set("hash_matches", found.version_sha256 == v->sha256);
   d.set("printed_at", store::NowUtc());
   d.set("printed_by", c.session->account.display_name);
+  if (!Audited(c, "campaign.record", fmt::format("campaign/{}", x->id),
+               {{"person", p->id}, {"employee_id", p->source_id}})) {
+    return;
+  }
   c.Html("record", d);
 }
 
 void RemindPost(Ctx& c) {
   auto x = CampaignOr404(c);
   if (!x) return;
+  // This campaign only, today, whatever its reminder days; still at most one
+  // message a person a day.
   ack::ReminderOptions o = c.app.options.reminders;
-  o.today = ack::AddDays(x->due_on, 0);  // a manual nudge: as if due today
+  o.campaign_id = x->id;
+  o.now = true;
+  o.today.clear();
   auto r = ack::SendReminders(*c.app.db, o);
-  c.SeeOther(
-      fmt::format("/dashboard?campaign={}", x->id),
+  nlohmann::json detail = {{"ok", r.ok()}};
+  if (r.ok()) {
+    detail["sent"] = r->sent;
+    detail["failed"] = r->failed;
+    if (!r->errors.empty()) detail["first_error"] = r->errors.front();
+  } else {
+    detail["error"] = r.status().message();
+  }
+  auto e =
+      audit::Append(*c.app.db, {.actor = c.session->account.username,
+                                .action = "campaign.remind",
+                                .target = fmt::format("campaign/{}", x->id),
+                                .detail = Dump(detail),
+                                .ip = c.Ip()});
+  std::string notice =
       r.ok() ? fmt::format("{} reminders sent, {} failed.", r->sent, r->failed)
-             : r.status().message());
+             : r.status().message();
+  if (r.ok() && !r->errors.empty()) notice += " " + r->errors.front();
+  if (!e.ok()) notice += " (The audit log could not record this.)";
+  c.SeeOther(fmt::format("/dashboard?campaign={}", x->id), notice);
 }
 
 void AuditPage(Ctx& c) {

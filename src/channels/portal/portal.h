@@ -42,7 +42,12 @@ struct Options {
   // /metrics: with a token, only `Authorization: Bearer TOKEN`; without,
   // only from this machine (a loopback peer, not through a proxy).
   std::string metrics_token;
+  // Reminders from the dashboard and the hourly pass; reminders.portal_url
+  // is the portal's public URL (`steward serve --public-url`), put in mails.
   acknowledge::ReminderOptions reminders;
+  // An import that would mark more than this share (percent) of a source's
+  // people departed is refused unless its form's box is ticked.
+  int max_departed_percent = 20;
   identity::LdapSignIn ldap;  // employees sign in with the directory
   std::string district_name = "Demo Unified School District";
 };

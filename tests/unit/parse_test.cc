@@ -1,0 +1,50 @@
+// Checked parsing of numbers and dates that come from people or the store.
+#include <gtest/gtest.h>
+
+#include "core/text.h"
+
+namespace steward::core {
+namespace {
+
+TEST(Parse, IntegersAreCheckedNeverThrown) {
+  EXPECT_EQ(ParseInt("14", 0, 365, "a reminder day").value(), 14);
+  EXPECT_EQ(ParseInt("-3", -5, 5, "x").value(), -3);
+  EXPECT_EQ(ParseInt("0", 0, 0, "x").value(), 0);
+  for (const char* bad :
+       {"", "-", "+1", " 1", "1 ", "1a", "0x10", "99999999999",
+        "9223372036854775808", "-9223372036854775809", "366", "1e3", "١"}) {
+    auto r = ParseInt(bad, 0, 365, "a reminder day");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("a reminder day is a whole number "
+                                        "from 0 to 365"),
+              std::string::npos)
+        << r.status().message();
+  }
+}
+
+TEST(Parse, DatesAreRealCalendarDatesInRange) {
+  auto a = ParseIsoDate("2026-03-01", 2000, 2099, "the due date");
+  auto b = ParseIsoDate("2026-02-28", 2000, 2099, "the due date");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(*a - *b, 1);
+  EXPECT_EQ(ParseIsoDate("1970-01-01", 1970, 2099, "d").value(), 0);
+  EXPECT_TRUE(ParseIsoDate("2024-02-29", 2000, 2099, "d").ok());
+  for (const char* bad :
+       {"2026-02-29", "2026-02-30", "2026-04-31", "2026-13-01", "2026-00-10",
+        "2026-1-01", "2026/01/01", "26-01-01", "99999-01-01", "1999-12-31",
+        "2100-01-01", "2026-01-01x", "2026-01-0a", "+026-01-01", ""}) {
+    auto r = ParseIsoDate(bad, 2000, 2099, "the due date");
+    EXPECT_FALSE(r.ok()) << bad;
+  }
+}
+
+TEST(Parse, ControlCharacters) {
+  EXPECT_FALSE(HasControlChars("Annual 2026–27 acknowledgement"));
+  for (const char* bad : {"a\nb", "a\rb", "a\tb", "a\x7f", "a\xc2\x85"}) {
+    EXPECT_TRUE(HasControlChars(bad)) << bad;
+  }
+  EXPECT_TRUE(HasControlChars(std::string("a\0b", 3)));
+}
+
+}  // namespace
+}  // namespace steward::core
