@@ -43,6 +43,8 @@ status=0
 (cd "$build" && ctest --output-on-failure -j "$jobs" --output-junit ctest-junit.xml) || status=$?
 cmake -S "$root" -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DSTEWARD_SANITIZE=ON >/dev/null
 cmake --build "$asan" -j "$jobs" --target unit_tests corpora_tests store_tests portal_tests
+# Labels "unit" and "corpora": gtest_discover_tests keeps only the first of
+# a list of labels, so the corpus tests carry "corpora" alone.
 (cd "$asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  ctest --output-on-failure -j "$jobs" -L unit --output-junit ctest-junit.xml) || status=$?
+  ctest --output-on-failure -j "$jobs" -L 'unit|corpora' --output-junit ctest-junit.xml) || status=$?
 exit "$status"
