@@ -48,6 +48,14 @@ command -v postfix >/dev/null || { echo "postfix.sh: Postfix is not installed" >
 [ "$(id -u)" = 0 ] || { echo "postfix.sh: must run as root" >&2; exit 2; }
 
 stop
+# A port something already answers on would pass the check at the end:
+# refuse it, so the caller can try another (exit 3).
+for p in "$port" "$sinkport"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    echo "postfix.sh: 127.0.0.1:$p is in use" >&2
+    exit 3
+  fi
+done
 mkdir -p "$dir/etc" "$dir/spool" "$dir/data" "$dir/sink"
 chown postfix "$dir/data" "$dir/sink"
 # Postfix's rules: a queue directory owned by root, a data directory by
@@ -133,6 +141,14 @@ postfix -c "$dir/etc" start >/dev/null 2>&1 || {
   exit 1
 }
 for _ in $(seq 100); do
+  # Taken between the check above and the bind: the sink exits, the
+  # master logs it. Exit 3: try other ports.
+  if ! kill -0 "$(cat "$dir/sink.pid")" 2>/dev/null ||
+     grep -qs "Address already in use" "$dir/maillog"; then
+    echo "postfix.sh: a port was taken while starting" >&2
+    stop
+    exit 3
+  fi
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null &&
      (exec 3<>"/dev/tcp/127.0.0.1/$sinkport") 2>/dev/null; then
     exit 0

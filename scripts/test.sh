@@ -14,16 +14,37 @@ cleanup() {
   rm -rf "$run"
 }
 trap cleanup EXIT
-pg_port=$((55000 + RANDOM % 400)); ldap_port=$((55400 + RANDOM % 400))
-STEWARD_TEST_PG_URL=$("$root/scripts/postgres.sh" start "$run/pg" "$pg_port")
-STEWARD_TEST_LDAP_URL=$("$root/scripts/slapd.sh" start "$run/slapd" "$ldap_port" "$root/tests/data/ldap/people.ldif")
+# Each server on a random port; when the port is taken (another run, another
+# service), again on another, up to five times.
+start_server() {  # start_server NAME BASE SCRIPT ARGS... (PORT replaced)
+  local name=$1 base=$2 out port attempt
+  shift 2
+  for attempt in 1 2 3 4 5; do
+    port=$((base + RANDOM % 400))
+    if out=$("${@/#PORT/$port}" 2>"$run/$name.err"); then
+      echo "$out"
+      return 0
+    fi
+    echo "test servers: $name did not start on port $port (attempt $attempt): $(tail -1 "$run/$name.err")" >&2
+  done
+  cat "$run/$name.err" >&2
+  return 1
+}
+STEWARD_TEST_PG_URL=$(start_server PostgreSQL 55000 "$root/scripts/postgres.sh" start "$run/pg" PORT)
+STEWARD_TEST_LDAP_URL=$(start_server slapd 55400 "$root/scripts/slapd.sh" start "$run/slapd" PORT "$root/tests/data/ldap/people.ldif")
 STEWARD_TEST_LDAP_PW=$(cat "$run/slapd/admin.pw")
 export STEWARD_TEST_PG_URL STEWARD_TEST_LDAP_URL STEWARD_TEST_LDAP_PW
 # Here the servers exist: a test that cannot reach one fails, not skips.
 export STEWARD_REQUIRE_PG=1 STEWARD_REQUIRE_LDAP=1 STEWARD_REQUIRE_POSTFIX=1
 echo "test servers: $STEWARD_TEST_PG_URL, $STEWARD_TEST_LDAP_URL"
-(cd "$build" && ctest --output-on-failure -j "$jobs")
+# Results per test also go to JUnit XML beside each build, which .ci/run
+# summarises per suite (run, skipped, failed).
+status=0
+(cd "$build" && ctest --output-on-failure -j "$jobs" --output-junit ctest-junit.xml) || status=$?
 cmake -S "$root" -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DSTEWARD_SANITIZE=ON >/dev/null
 cmake --build "$asan" -j "$jobs" --target unit_tests corpora_tests store_tests portal_tests
+# Labels "unit" and "corpora": gtest_discover_tests keeps only the first of
+# a list of labels, so the corpus tests carry "corpora" alone.
 (cd "$asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  ctest --output-on-failure -j "$jobs" -L unit)
+  ctest --output-on-failure -j "$jobs" -L 'unit|corpora' --output-junit ctest-junit.xml) || status=$?
+exit "$status"

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -30,6 +31,11 @@ std::string Corpus(const std::string& sub) {
   fs::path p = fs::path(base) / sub;
   std::error_code ec;
   return fs::exists(p, ec) ? p.string() : "";
+}
+
+bool CorporaRequired() {
+  const char* e = std::getenv("STEWARD_REQUIRE_CORPORA");
+  return e && std::string(e) == "1";
 }
 
 const engine::Engine& BundledEngine(const std::string& roster) {

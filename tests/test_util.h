@@ -19,6 +19,9 @@ std::string PackDir();  // the bundled policy/
 std::string CorporaDir();
 // A corpus sub-folder, or "" (and the caller skips) when it is absent.
 std::string Corpus(const std::string& sub);
+// Whether a missing corpus is a failure rather than a skip: CI sets
+// STEWARD_REQUIRE_CORPORA=1, where the corpora must be beside the checkout.
+bool CorporaRequired();
 
 // An engine on the bundled pack (and optional roster), built once per
 // roster path and shared by tests; compiled databases cached in the build.
@@ -52,7 +55,12 @@ class TempDirTest : public ::testing::Test {
 
 }  // namespace steward::testing
 
-#define STEWARD_SKIP_IF_EMPTY(dir, what) \
-  if ((dir).empty())                     \
-  GTEST_SKIP() << "skipped: " << (what)  \
-               << " is absent (../shared/corpora not beside the checkout)"
+// Skips (or, with STEWARD_REQUIRE_CORPORA=1, fails) when a corpus is absent.
+#define STEWARD_SKIP_IF_EMPTY(dir, what)                                  \
+  if (!(dir).empty()) {                                                   \
+  } else if (::steward::testing::CorporaRequired())                       \
+    GTEST_FAIL() << (what) << " is absent (../shared/corpora not beside " \
+                 << "the checkout) and STEWARD_REQUIRE_CORPORA=1";        \
+  else                                                                    \
+    GTEST_SKIP() << "skipped: " << (what)                                 \
+                 << " is absent (../shared/corpora not beside the checkout)"

@@ -181,8 +181,8 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
     case decide::Action::kWarn:
       out.disposition = Disposition::kDeliver;
       out.fields = VerdictFields(v, pack);
-      // Warn-only mode (not enforced) sends nothing.
-      if (pack.mail.caution_sender && internal_sender && v.enforced) {
+      // Warn-only mode (the rollout) sends no notice at all.
+      if (pack.mail.caution_sender && internal_sender && pack.mail.enforce) {
         out.notices.emplace_back("caution");
         if (!dry_run && impl_->notifier) {
           impl_->notifier->Caution(pack, env, v);

@@ -7,7 +7,8 @@
 //
 // Usage: node portal.mjs  (env: STEWARD_BIN, STEWARD_CORPUS_BIN, SCREENSHOTS)
 // Exit 77 (skipped) when Chromium or playwright-core is absent, unless
-// STEWARD_REQUIRE_BROWSER is set.
+// STEWARD_REQUIRE_BROWSER=1. Checks of what a page shows wait for it (up to
+// ten seconds) rather than looking once right after a click.
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,7 +21,7 @@ const source = join(here, '..', '..');
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const require = createRequire(join(source, 'web', 'package.json'));
 const skip = (why) => {
-  if (process.env.STEWARD_REQUIRE_BROWSER) { console.error(`FAIL: ${why}`); process.exit(1); }
+  if (process.env.STEWARD_REQUIRE_BROWSER === '1') { console.error(`FAIL: ${why}`); process.exit(1); }
   console.log(`skipped: ${why}`); process.exit(77);
 };
 if (!existsSync(chromiumPath)) skip(`no Chromium at ${chromiumPath} (apt-get install chromium)`);
@@ -35,6 +36,17 @@ const work = mkdtempSync(join(tmpdir(), 'steward-browser-'));
 const data = join(work, 'data');
 const adminPassword = 'Harbour-Lamps-42!';
 const employeePassword = 'Quiet-Orchard-77#';
+
+// Whether something matching `selector` shows on the page within `timeout`:
+// waits, so a check made just after a click sees the page it led to.
+async function shows(p, selector, timeout = 10000) {
+  try {
+    await p.locator(selector).first().waitFor({ state: 'visible', timeout });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function check(ok, what) {
   if (!ok) throw new Error(what);
@@ -87,7 +99,7 @@ try {
   await page.fill('#username', 'admin');
   await page.fill('#password', 'not it');
   await page.click('button[type=submit]');
-  check(await page.isVisible('text=The user name or password is wrong'), 'a wrong password is told plainly');
+  check(await shows(page, 'text=The user name or password is wrong'), 'a wrong password is told plainly');
   await page.fill('#password', adminPassword);
   await page.click('button[type=submit]');
   await page.waitForURL(base + '/dashboard');
@@ -108,14 +120,14 @@ try {
   await page.waitForSelector('#import-report');
   const summary = await page.textContent('#import-report .ok');
   check(/340 people loaded/.test(summary), `the roster imports: "${summary.trim()}"`);
-  check(await page.isVisible('td:text("roster.zip")'), 'the import is listed under the uploaded file\'s name');
+  check(await shows(page, 'td:text("roster.zip")'), 'the import is listed under the uploaded file\'s name');
   await page.screenshot({ path: join(shots, '02-import.png'), fullPage: true });
 
   await page.goto(base + '/versions');
   await page.fill('#title', 'Employee Use of Technology, 2026–27');
   await page.setInputFiles('#document', join(work, 'regulation.html'));
   await page.click('form[action="/versions"] button');
-  check(/Stored/.test(await page.textContent('.notice')), 'the regulation is stored with its hash');
+  check(await shows(page, '.notice:has-text("Stored")'), 'the regulation is stored with its hash');
 
   await page.goto(base + '/accounts');
   await page.fill('#username', 'teacher');
@@ -123,7 +135,7 @@ try {
   await page.fill('#email', teacherEmail);
   await page.fill('#password', employeePassword);
   await page.click('form[action="/accounts"] button[type=submit]');
-  check(/linked to the directory/.test(await page.textContent('.notice')), `an account for ${teacherName} is linked to the directory`);
+  check(await shows(page, '.notice:has-text("linked to the directory")'), `an account for ${teacherName} is linked to the directory`);
 
   await page.goto(base + '/campaigns');
   await page.fill('#c-title', 'Annual acknowledgement 2026–27');
@@ -148,8 +160,8 @@ try {
   check(frameText === 'Employee Use of Technology', 'the regulation shows in the page');
   await ep.screenshot({ path: join(shots, '04-acknowledge.png'), fullPage: true });
   await ep.click('#acknowledge');
-  check(/Thank you/.test(await ep.textContent('.notice')), 'the employee is thanked');
-  check(await ep.isVisible('text=Acknowledged'), 'the home page shows it done');
+  check(await shows(ep, '.notice:has-text("Thank you")'), 'the employee is thanked');
+  check(await shows(ep, 'text=Acknowledged'), 'the home page shows it done');
   await ep.screenshot({ path: join(shots, '05-employee-done.png'), fullPage: true });
   const denied = await ep.goto(base + '/dashboard');
   check(denied.status() === 403, 'the employee may not see the dashboard');
@@ -166,7 +178,7 @@ try {
   check(readFileSync(await xlsx.path()).subarray(0, 2).toString() === 'PK', 'the XLSX export is a workbook');
 
   await page.goto(base + '/audit');
-  check(await page.isVisible('td:text("acknowledge")'), 'the acknowledgement is in the audit log');
+  check(await shows(page, 'td:text("acknowledge")'), 'the acknowledgement is in the audit log');
   await page.screenshot({ path: join(shots, '07-audit.png'), fullPage: true });
 } catch (e) {
   failed = true;

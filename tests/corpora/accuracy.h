@@ -11,12 +11,15 @@
 
 namespace steward::testing {
 
+// With nothing predicted (or nothing labelled) precision (recall) is 0, not
+// a perfect 1: a run over an empty or unreadable set must not meet a floor.
 struct Score {
   size_t tp = 0, fp = 0, fn = 0;
+  size_t Labels() const { return tp + fn; }
   double Precision() const {
-    return tp + fp ? double(tp) / double(tp + fp) : 1.0;
+    return tp + fp ? double(tp) / double(tp + fp) : 0.0;
   }
-  double Recall() const { return tp + fn ? double(tp) / double(tp + fn) : 1.0; }
+  double Recall() const { return tp + fn ? double(tp) / double(tp + fn) : 0.0; }
   double F(double beta) const {
     double p = Precision(), r = Recall(), b2 = beta * beta;
     return p + r > 0 ? (1 + b2) * p * r / (b2 * p + r) : 0;

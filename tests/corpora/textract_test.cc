@@ -116,6 +116,17 @@ TEST(Textract, ExtractedTextMatchesExpected) {
         got.size());
   }
   std::printf("  textract: %d of %d documents exact\n", exact, n);
+  // The corpus (textract @ 5d9a380) has 20 documents beside their expected
+  // text, at least one in each of these formats: an empty or partial folder
+  // is a failure, not a pass.
+  EXPECT_EQ(n, 20) << "documents read under " << root;
+  std::set<std::string> formats;
+  for (const auto& [doc, r] : recall)
+    formats.insert(doc.substr(0, doc.find('/')));
+  for (const char* f :
+       {"csv", "doc", "docx", "eml", "html", "json", "msg", "ods", "odt", "pdf",
+        "pptx", "psv", "rtf", "tsv", "xls", "xlsx"})
+    EXPECT_TRUE(formats.count(f)) << "no " << f << " document was read";
   // Every format we read keeps nearly all of its words. OCR is not done:
   // its case is the one exception. Legacy Excel is read by xls2csv, which
   // writes some numbers differently ("1" for "1.0", "ERROR" for formulas).

@@ -7,6 +7,7 @@
 //   those expected) roster                    (scan with tests/golden/roster)
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -24,21 +25,50 @@ struct Case {
   std::string name, item, expect;
 };
 
+fs::path CasesDir() {
+  return fs::path(steward::testing::SourceDir()) / "tests/golden/cases";
+}
+
+// Each `.expect` with the input beside it (same name, another extension).
+// An `.expect` without exactly one input is left out here and fails
+// GoldenCorpus.EveryExpectationHasOneInput.
 std::vector<Case> Cases() {
   std::vector<Case> out;
-  fs::path dir = fs::path(steward::testing::SourceDir()) / "tests/golden/cases";
+  fs::path dir = CasesDir();
   for (const auto& e : fs::directory_iterator(dir)) {
     if (e.path().extension() != ".expect") continue;
     fs::path stem = e.path();
     stem.replace_extension();
+    std::vector<fs::path> inputs;
     for (const auto& f : fs::directory_iterator(dir))
       if (f.path() != e.path() && f.path().stem() == stem.filename())
-        out.push_back(
-            {stem.filename().string(), f.path().string(), e.path().string()});
+        inputs.push_back(f.path());
+    if (inputs.size() == 1)
+      out.push_back(
+          {stem.filename().string(), inputs[0].string(), e.path().string()});
   }
   std::sort(out.begin(), out.end(),
             [](const Case& a, const Case& b) { return a.name < b.name; });
   return out;
+}
+
+// The number of golden cases: a case lost (renamed input, stray extension)
+// changes it. Adding a case is adding two files and raising this.
+constexpr size_t kGoldenCases = 34;
+
+TEST(GoldenCorpus, EveryExpectationHasOneInputAndEveryInputItsExpectation) {
+  std::map<std::string, std::vector<std::string>> by_stem;
+  for (const auto& f : fs::directory_iterator(CasesDir()))
+    by_stem[f.path().stem().string()].push_back(f.path().extension().string());
+  for (const auto& [stem, exts] : by_stem) {
+    size_t expects = std::count(exts.begin(), exts.end(), ".expect");
+    EXPECT_EQ(expects, 1u) << stem << ": an input without its .expect";
+    EXPECT_EQ(exts.size() - expects, 1u)
+        << stem << ".expect: needs exactly one input beside it, has "
+        << exts.size() - expects;
+  }
+  EXPECT_EQ(Cases().size(), kGoldenCases);
+  EXPECT_EQ(by_stem.size(), kGoldenCases);
 }
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
@@ -139,9 +169,10 @@ TEST_P(Golden, FindingsMeetExpectations) {
   for (const auto* f : all) {
     EXPECT_FALSE(absent.count(f->category))
         << c.item << ": unexpected " << f->category << ": " << f->excerpt;
-    if (only)
+    if (only) {
       EXPECT_TRUE(expected_cats.count(f->category))
           << c.item << ": unexpected " << f->category << ": " << f->excerpt;
+    }
   }
 }
 

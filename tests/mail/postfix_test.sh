@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # The mail door against a real Postfix (scripts/postfix.sh: private config,
 # loopback, smtp-sink). Sends the golden cases with swaks and checks each is
-# delivered, rejected with its words, or quarantined; releases one; reloads
-# the policy mid-session; sends the hostile corpora; then 5,000 mixed
-# messages over 20 sessions with the milter killed and restarted midway, and
-# accounts for every message.
+# delivered, rejected citing every clause, or held or quarantined (as
+# expected, told apart) and, once Postfix's queue has drained, not
+# delivered; releases one; reloads the policy mid-session; checks what
+# docs/mail.md promises (warn-only: X-Steward-Would and no notice of what
+# was not done; no notice to senders outside the District; no value in a
+# notice; low findings: X-Steward-Verdict: allow; on_failure's 451 4.3.0
+# when Steward cannot decide); sends the hostile corpora; then 5,000 mixed
+# messages over 20 sessions with the milter killed and restarted midway,
+# accounts for every message, and holds the milter under 200 MiB.
 #
 # Needs root, Postfix, swaks and python3; exits 77 (skipped) without them
 # unless STEWARD_REQUIRE_POSTFIX=1. LOAD_MESSAGES and LOAD_SESSIONS resize
@@ -51,15 +56,22 @@ chmod +x "$work/sendmail"
 
 milter_pid=""
 start_milter() {
-  rm -f "$sock"
-  "$bin" milter --data "$work/data" --listen "unix:$sock" --socket-mode 0666 \
-    --metrics "127.0.0.1:$metrics_port" --sendmail "$work/sendmail" \
-    --policy "$work/pack" --cache "$work/cache" >>"$work/milter.log" 2>&1 &
-  milter_pid=$!
-  for _ in $(seq 300); do
-    [ -S "$sock" ] && return 0
-    kill -0 "$milter_pid" 2>/dev/null || break
-    sleep 0.1
+  # The metrics port was free a moment ago; if the milter cannot bind it,
+  # it exits, and is started again on another.
+  for attempt in 1 2 3 4 5; do
+    rm -f "$sock"
+    "$bin" milter --data "$work/data" --listen "unix:$sock" --socket-mode 0666 \
+      --metrics "127.0.0.1:$metrics_port" --sendmail "$work/sendmail" \
+      --policy "$work/pack" --cache "$work/cache" >>"$work/milter.log" 2>&1 &
+    milter_pid=$!
+    for _ in $(seq 300); do
+      [ -S "$sock" ] && return 0
+      kill -0 "$milter_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -0 "$milter_pid" 2>/dev/null && break  # alive but no socket
+    echo "the milter exited (attempt $attempt):"; tail -2 "$work/milter.log"
+    metrics_port=$(free_port)
   done
   echo "the milter did not start:"; tail -5 "$work/milter.log"
   return 1
@@ -73,7 +85,17 @@ cleanup() {
 trap cleanup EXIT
 
 start_milter || exit 1
-"$src/scripts/postfix.sh" start "$work/pf" "$smtp_port" "$sink_port" "unix:$sock" || exit 1
+# The ports were free a moment ago; when one is taken meanwhile
+# (postfix.sh exits 3), start again on new ones.
+for attempt in 1 2 3 4 5; do
+  "$src/scripts/postfix.sh" start "$work/pf" "$smtp_port" "$sink_port" "unix:$sock"
+  rc=$?
+  [ "$rc" = 0 ] && break
+  [ "$rc" = 3 ] && [ "$attempt" -lt 5 ] || exit 1
+  echo "retrying Postfix on other ports"
+  smtp_port=$(free_port)
+  sink_port=$(free_port)
+done
 
 sink_has() { grep -rlaF -- "$1" "$work/pf/sink" 2>/dev/null | head -1; }
 wait_sink() {  # wait_sink TEXT [seconds]: 0 when some sink file has TEXT
@@ -81,6 +103,29 @@ wait_sink() {  # wait_sink TEXT [seconds]: 0 when some sink file has TEXT
     [ -n "$(sink_has "$1")" ] && return 0
     sleep 0.1
   done
+  return 1
+}
+reload_pack() {  # SIGHUP, then wait for the milter's reload (or its refusal)
+  local n
+  n=$(grep -c '"event":"reload' "$work/milter.log")
+  kill -HUP "$milter_pid"
+  for _ in $(seq 300); do
+    [ "$(grep -c '"event":"reload' "$work/milter.log")" -gt "$n" ] && return 0
+    sleep 0.1
+  done
+  fail "the milter did not reload on SIGHUP"
+}
+variant() {  # variant CASE NAME: the golden CASE as $work/NAME.eml, with
+             # its own Message-ID and subject
+  sed -e "s/<$1@/<$2@/" -e "s/^Subject: $1/Subject: $2/" \
+    "$src/tests/golden/verdicts/$1.eml" >"$work/$2.eml"
+}
+queue_drained() {  # [seconds]: Postfix's queue empty (all accepted delivered)
+  for _ in $(seq $((${1:-60} * 10))); do
+    postqueue -c "$work/pf/etc" -p 2>/dev/null | grep -q "Mail queue is empty" && return 0
+    sleep 0.1
+  done
+  fail "Postfix's queue did not drain: $(postqueue -c "$work/pf/etc" -p 2>&1 | tail -3)"
   return 1
 }
 # Verdicts on the senders' messages (notices to senders come from postmaster@).
@@ -110,7 +155,7 @@ print("from=%s" % shlex.quote(c["from"]))
 print("to=%s" % shlex.quote(",".join(c["to"])))
 print("auth=%s" % shlex.quote(c.get("auth_user", "")))
 print("action=%s" % c["expect"]["action"])
-print("clause=%s" % shlex.quote((c["expect"].get("clauses") or [""])[0]))
+print("clauses=%s" % shlex.quote(" ".join(c["expect"].get("clauses") or [])))
 PY
 )"
   [ "$smtp" = 1 ] || continue
@@ -121,7 +166,10 @@ PY
   case "$action" in
     reject)
       check '[[ "$out" == *"550 5.7.1"* ]]' "$name: expected 550 5.7.1, got: $(echo "$out" | grep -E '^<' | tail -2)"
-      [ -n "$clause" ] && check '[[ "$out" == *"$clause"* ]]' "$name: the reply does not cite $clause"
+      # Every clause of the verdict, in the reply's "(District policy …)".
+      for clause in $clauses; do
+        check '[[ "$out" == *"$clause"* ]]' "$name: the reply does not cite $clause: $(echo "$out" | grep -E '^<' | tail -3)"
+      done
       ;;
     *)
       check '[[ "$out" == *"250 2.0.0 Ok: queued"* ]]' "$name: expected 250 queued, got: $(echo "$out" | grep -E '^<' | tail -2)"
@@ -142,10 +190,15 @@ for name in "${!expect_action[@]}"; do
         fail "$name: not delivered"
       fi ;;
     hold | quarantine)
-      check 'quarantine_json | grep -F "\"message_id\": \"$bare\"" >/dev/null' "$name: not in the quarantine" ;;
+      # Held and quarantined are different decisions (who releases, what
+      # the sender is told): the entry's action must be the expected one.
+      got=$(quarantine_json | python3 -c 'import json,sys; print(" ".join(e["action"] for e in json.load(sys.stdin) if e["message_id"]==sys.argv[1]))' "$bare")
+      check '[ "$got" = "${expect_action[$name]}" ]' "$name: expected one quarantine entry with action ${expect_action[$name]}, got '$got'" ;;
   esac
 done
-sleep 1
+# "Not delivered" means nothing once Postfix has delivered all it accepted:
+# wait for its queue to drain first.
+queue_drained
 for name in "${!expect_action[@]}"; do
   case "${expect_action[$name]}" in
     hold | quarantine | reject)
@@ -200,7 +253,93 @@ check 'grep -q "\"event\":\"reload-failed\".*mail.toml" "$work/milter.log"' "a b
 out=$(swaks --server "127.0.0.1:$smtp_port" --from ateacher@example-usd.org --to friend@gmail.com --data "$src/tests/golden/verdicts/ssn-outside.eml" 2>&1)
 check '[[ "$out" == *"550 5.7.1"* ]]' "after a failed reload the pack in force did not reject"
 cp "$src/policy/mail.toml" "$work/pack/mail.toml"
-kill -HUP "$milter_pid"
+reload_pack
+
+# 3b. What docs/mail.md promises the sender and the recipient.
+echo "== promises: warn-only, notices, low findings, on_failure"
+send() {  # send FROM TO FILE: swaks's transcript
+  swaks --server "127.0.0.1:$smtp_port" --from "$1" --to "$2" --data "$3" 2>&1
+}
+queued() { [[ "$1" == *"250 2.0.0 Ok: queued"* ]]; }
+inside=ateacher@example-usd.org
+# Warn-only: nothing held or rejected; what would have been stopped is
+# delivered with X-Steward-Would, and no notice goes to anyone in this mode,
+# not even the E.1 caution of mail that is only a warning anyway.
+sed -i 's/^enforce = true/enforce = false/' "$work/pack/mail.toml"
+reload_pack
+variant ssn-outside warnonly-ssn-outside
+variant dob-outside warnonly-dob-outside
+variant ssn-inside warnonly-ssn-inside
+out=$(send "$inside" counselor@example-usd.org "$work/warnonly-ssn-inside.eml")
+check 'queued "$out"' "warn-only: ssn-inside was not accepted: $(echo "$out" | grep -E '^<' | tail -2)"
+out=$(send "$inside" friend@gmail.com "$work/warnonly-ssn-outside.eml")
+check 'queued "$out"' "warn-only: ssn-outside was not accepted: $(echo "$out" | grep -E '^<' | tail -2)"
+out=$(send "$inside" friend@gmail.com "$work/warnonly-dob-outside.eml")
+check 'queued "$out"' "warn-only: dob-outside was not accepted: $(echo "$out" | grep -E '^<' | tail -2)"
+for pair in ssn-outside:reject dob-outside:quarantine; do
+  name=warnonly-${pair%%:*} would=${pair##*:}
+  if wait_sink "<$name@golden.example-usd.org>"; then
+    f=$(sink_has "<$name@golden.example-usd.org>")
+    check 'grep -qa "^X-Steward-Would: $would" "$f"' "$name: delivered without X-Steward-Would: $would"
+    check 'grep -qa "^X-Steward-Verdict: warn" "$f"' "$name: delivered without X-Steward-Verdict: warn"
+  else
+    fail "$name: not delivered in warn-only mode"
+  fi
+done
+check '[ -z "$(quarantine_json | grep -F "warnonly-")" ]' "warn-only: a message was held"
+sed -i 's/^enforce = false/enforce = true/' "$work/pack/mail.toml"
+reload_pack
+# Held mail from a sender outside the District: no notice (it could be a
+# forged address).
+variant all-district outsider-all-district
+out=$(send stranger@gmail.com all-staff@example-usd.org "$work/outsider-all-district.eml")
+check 'queued "$out"' "outsider: all-district mail was not accepted: $(echo "$out" | grep -E '^<' | tail -2)"
+got=$(quarantine_json | python3 -c 'import json,sys; print(" ".join(e["action"] for e in json.load(sys.stdin) if e["message_id"]=="outsider-all-district@golden.example-usd.org"))')
+check '[ "$got" = hold ]' "outsider: all-district mail from outside was not held (got '$got')"
+# The control: a held message from inside gets its notice. Notices go out
+# one at a time in order, so once this one has arrived and Postfix's queue
+# is empty, any notice for the messages above would have arrived too.
+variant dob-outside control-dob-outside
+out=$(send "$inside" friend@gmail.com "$work/control-dob-outside.eml")
+check 'queued "$out"' "control: dob-outside was not accepted"
+check 'wait_sink "Held: your message \"control-dob-outside\""' "control: no held notice reached the sender"
+queue_drained
+check '[ -z "$(sink_has "your message \"warnonly-")" ]' "warn-only: a notice was sent: $(sink_has "your message \"warnonly-")"
+check '[ -z "$(sink_has "your message \"outsider-")" ]' "a notice went to a sender outside the District"
+# A notice says what was found by kind, never the values.
+for subject in dob-outside control-dob-outside ssn-inside; do
+  f=$(sink_has "your message \"$subject\"")
+  if [ -n "$f" ]; then
+    check '! grep -qaE "04/12/2011|512-44-7832|42 Oak Street" "$f"' "the notice about $subject shows a value found"
+  else
+    fail "no notice about $subject to look at"
+  fi
+done
+# Only low findings: allowed, with X-Steward-Verdict: allow.
+printf 'From: Ann Teacher <%s>\r\nTo: friend@gmail.com\r\nSubject: low-only\r\nMessage-ID: <low-only@steward.test>\r\n\r\nCall me at (559) 327-4411 about the field trip.\r\n' "$inside" >"$work/low-only.eml"
+out=$(send "$inside" friend@gmail.com "$work/low-only.eml")
+check 'queued "$out"' "low-only: not accepted: $(echo "$out" | grep -E '^<' | tail -2)"
+if wait_sink "<low-only@steward.test>"; then
+  f=$(sink_has "<low-only@steward.test>")
+  check 'grep -qa "^X-Steward-Verdict: allow" "$f"' "low-only: delivered without X-Steward-Verdict: allow"
+  check 'grep -qa "^X-Steward-Categories: .*phone" "$f"' "low-only: the low finding (phone) is not named"
+else
+  fail "low-only: not delivered"
+fi
+# Steward cannot decide (clamd named but unreachable): Postfix answers what
+# on_failure says, by default 451 4.3.0, and nothing is delivered or held.
+sed -i "s|^clamd = \"\"|clamd = \"unix:$work/no-clamd.sock\"|" "$work/pack/mail.toml"
+check 'grep -q "^clamd = \"unix:" "$work/pack/mail.toml"' "could not name a clamd in mail.toml"
+reload_pack
+variant plain-outside undecided-plain-outside
+fails_before=$(metric steward_milter_failures_total)
+out=$(send "$inside" friend@gmail.com "$work/undecided-plain-outside.eml")
+check '[[ "$out" == *"451 4.3.0"* ]]' "on_failure: expected 451 4.3.0, got: $(echo "$out" | grep -E '^<' | tail -2)"
+check '[ "$(metric steward_milter_failures_total)" -gt "$fails_before" ]' "on_failure: no failure counted"
+cp "$src/policy/mail.toml" "$work/pack/mail.toml"
+reload_pack
+queue_drained
+check '[ -z "$(sink_has "<undecided-plain-outside@golden.example-usd.org>")" ]' "on_failure: the message was delivered"
 
 # 4. Hostile mail from the corpora: each gets a verdict, nothing crashes.
 corpora=${STEWARD_CORPORA:-$src/../shared/corpora}
@@ -221,6 +360,8 @@ if [ "${#files[@]}" -gt 0 ]; then
   check '[ "$(metric steward_milter_failures_total)" -eq "$fails_before" ]' "hostile: the milter answered with its failure action"
   check 'kill -0 "$milter_pid"' "hostile: the milter died"
   echo "hostile: $sent messages, $((after - before)) verdicts"
+elif [ "${STEWARD_REQUIRE_CORPORA:-0}" = 1 ]; then
+  fail "hostile corpora: ../shared/corpora (mime4j, rspamd-messages) is absent and STEWARD_REQUIRE_CORPORA=1"
 else
   echo "skipped hostile corpora: ../shared/corpora (mime4j, rspamd-messages) is absent"
 fi
@@ -246,10 +387,7 @@ sleep 2
 start_milter || exit 1
 wait "$driver"
 # Let Postfix deliver what it accepted.
-for _ in $(seq 600); do
-  postqueue -c "$work/pf/etc" -p 2>/dev/null | grep -q "Mail queue is empty" && break
-  sleep 0.2
-done
+queue_drained 120
 rss_after=$(metric process_resident_memory_bytes)
 quarantine_json >"$work/quarantine.json"
 grep -rahoE 'X-Test-Id: load-[0-9]+' "$work/pf/sink" | sed 's/.*load-//' >"$work/delivered.txt"
@@ -289,7 +427,9 @@ cat "$work/accounting.txt"
 check '[ "$accounting_rc" -eq 0 ]' "load: not every message is accounted for exactly once"
 check 'grep -q "temporary failures retried [1-9]" "$work/accounting.txt"' "load: the kill caused no temporary failure (was the milter killed mid-load?)"
 echo "milter resident memory: $((rss_before_kill / 1048576)) MiB before the kill, $((rss_after / 1048576)) MiB after the restarted milter's share of the load"
-check '[ "$rss_before_kill" -lt $((1024 * 1048576)) ]' "load: the milter grew past 1 GiB ($rss_before_kill bytes)"
+# docs/mail.md: under 100 MiB in this load; 200 MiB leaves room for noise.
+check '[ "$rss_before_kill" -gt 0 ] && [ "$rss_before_kill" -lt $((200 * 1048576)) ]' "load: the milter grew past 200 MiB ($rss_before_kill bytes)"
+check '[ "$rss_after" -gt 0 ] && [ "$rss_after" -lt $((200 * 1048576)) ]' "load: the restarted milter grew past 200 MiB ($rss_after bytes)"
 check '"$bin" audit verify --data "$work/data" >/dev/null' "audit chain broken after the load"
 
 echo "$checks checks, $failures failed"

@@ -180,6 +180,28 @@ TEST_P(QuarantineTest, ConductIsCountedPerSenderAndRecipientInTheWindow) {
   EXPECT_EQ(log->size(), 1u);
 }
 
+// A sender's MTA that did not hear our answer (a timeout, a dropped
+// connection) sends the message again: the one already held is found, not
+// held twice (docs/mail.md, the quarantine).
+TEST_P(QuarantineTest, ARetriedMessageAlreadyHeldIsFoundNotHeldTwice) {
+  int64_t first = HoldOne();
+  ASSERT_GT(first, 0);
+  int64_t again = HoldOne();
+  EXPECT_EQ(again, first);
+  auto list = q_->List({"", 10, 0});
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->size(), 1u);
+  auto held = audit::List(*db_, {.action = "quarantine.hold"});
+  ASSERT_TRUE(held.ok());
+  EXPECT_EQ(held->size(), 1u) << "the retry was audited as a second hold";
+  // Another message from the same sender is held on its own.
+  int64_t other = HoldOne("ssn-outside");
+  EXPECT_NE(other, first);
+  auto both = q_->List({"", 10, 0});
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(both->size(), 2u);
+}
+
 STEWARD_BOTH_BACKENDS(QuarantineTest);
 
 }  // namespace

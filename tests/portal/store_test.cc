@@ -8,6 +8,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "acknowledge/campaigns.h"
@@ -605,6 +607,14 @@ TEST_P(Accounts, RolesAreStoredAndAudited) {
   ASSERT_TRUE(e.ok() && e->size() == 1);
 }
 
+// The campaign's dates are fixed and wide (open since 2020, due 2099), and
+// every date a test asks about is one it names: nothing here reads the
+// clock in set-up and again in an assertion, so a run across midnight (or
+// any day) gives the same answers.
+constexpr const char* kOpensOn = "2020-01-01";
+constexpr const char* kDueOn = "2099-12-31";
+constexpr const char* kADayOpen = "2026-06-01";  // between the two
+
 class Campaigns : public StoreTest {
  protected:
   void SetUp() override {
@@ -627,8 +637,8 @@ class Campaigns : public StoreTest {
     acknowledge::Campaign c;
     c.title = "Annual 2026";
     c.version_id = v->id;
-    c.opens_on = acknowledge::AddDays(acknowledge::Today(), -1);
-    c.due_on = acknowledge::AddDays(acknowledge::Today(), 7);
+    c.opens_on = kOpensOn;
+    c.due_on = kDueOn;
     auto made = acknowledge::CreateCampaign(*db_, c, {"admin", ""});
     ASSERT_TRUE(made.ok()) << made.status().message();
     campaign_ = *made;
@@ -694,10 +704,10 @@ TEST_P(Campaigns, AudienceBySiteOrRole) {
   auto done = acknowledge::CompletionOf(*db_, *aides);
   ASSERT_TRUE(done.ok());
   EXPECT_EQ(done->overall.total, 1);
-  auto ada = acknowledge::AssignmentsFor(*db_, ids_[0], acknowledge::Today());
+  auto ada = acknowledge::AssignmentsFor(*db_, ids_[0], kADayOpen);
   ASSERT_TRUE(ada.ok());
   EXPECT_EQ(ada->size(), 1u);  // not an aide
-  auto alan = acknowledge::AssignmentsFor(*db_, ids_[2], acknowledge::Today());
+  auto alan = acknowledge::AssignmentsFor(*db_, ids_[2], kADayOpen);
   ASSERT_TRUE(alan.ok());
   EXPECT_EQ(alan->size(), 2u);
 }
@@ -721,7 +731,7 @@ TEST_P(Campaigns, ExportsAndTheCancellationList) {
   // Before the due date there is no cancellation list.
   EXPECT_FALSE(acknowledge::CancellationCsv(*db_, campaign_).ok());
   acknowledge::Campaign past = campaign_;
-  past.due_on = acknowledge::AddDays(acknowledge::Today(), -1);
+  past.due_on = "2020-12-31";
   auto cancel = acknowledge::CancellationCsv(*db_, past);
   ASSERT_TRUE(cancel.ok());
   EXPECT_NE(cancel->find("Ada Lovelace"), std::string::npos);
@@ -739,8 +749,10 @@ TEST_P(Campaigns, ABadCampaignIsRefusedWithAMessage) {
     EXPECT_NE(made.status().message().find(says), std::string::npos)
         << made.status().message();
   };
-  acknowledge::Campaign c = campaign_;  // opens yesterday, due in 7 days
+  acknowledge::Campaign c = campaign_;  // eight days long
   c.id = 0;
+  c.opens_on = "2030-01-01";
+  c.due_on = "2030-01-09";
   c.reminder_days = "99999999999";
   refused(c,
           "A reminder day (days before the due date, within the campaign's 8 "
@@ -786,7 +798,10 @@ TEST_P(Campaigns, ABadCampaignIsRefusedWithAMessage) {
   auto made = acknowledge::CreateCampaign(*db_, c, {"admin", ""});
   ASSERT_TRUE(made.ok()) << made.status().message();
   EXPECT_EQ(acknowledge::GetCampaign(*db_, made->id)->reminder_days, "7,1,0");
-  EXPECT_EQ(campaign_.reminder_days, "7,1");
+  c.reminder_days = "";
+  auto defaults = acknowledge::CreateCampaign(*db_, c, {"admin", ""});
+  ASSERT_TRUE(defaults.ok()) << defaults.status().message();
+  EXPECT_EQ(acknowledge::GetCampaign(*db_, defaults->id)->reminder_days, "7,1");
 }
 
 // A bad value written into the store by hand (or by an older version) costs
@@ -797,34 +812,44 @@ TEST_P(Campaigns, ABadStoredValueDoesNotStopTheReminders) {
       "sendmail", "#!/bin/sh\necho \"ARGS $*\" >> " + outbox + "\ncat >> " +
                       outbox + "\necho '--end--' >> " + outbox + "\n");
   std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
-  acknowledge::Campaign second = campaign_;
+  // Two campaigns of eight days: one to spoil in the store, one good.
+  acknowledge::Campaign shortc = campaign_;
+  shortc.id = 0;
+  shortc.title = "Short 2030";
+  shortc.opens_on = "2030-01-01";
+  shortc.due_on = "2030-01-09";
+  shortc.reminder_days = "7,1";
+  auto spoilt = acknowledge::CreateCampaign(*db_, shortc, {"admin", ""});
+  ASSERT_TRUE(spoilt.ok()) << spoilt.status().message();
+  const int64_t bad_id = spoilt->id;
+  acknowledge::Campaign second = shortc;
   second.title = "Second 2026";
   second.reminder_days = "";
   auto good = acknowledge::CreateCampaign(*db_, second, {"admin", ""});
   ASSERT_TRUE(good.ok()) << good.status().message();
   for (const char* bad : {"99999999999", "7,x", "-3", "100"}) {
     ASSERT_TRUE(db_->Exec("UPDATE campaigns SET reminder_days = ? WHERE id = ?",
-                          {P(std::string(bad)), P(campaign_.id)})
+                          {P(std::string(bad)), P(bad_id)})
                     .ok());
     acknowledge::ReminderOptions o;
     o.sendmail = fake;
     o.from = "its@example-usd.org";
-    o.today = acknowledge::AddDays(campaign_.due_on, -7);
+    o.today = acknowledge::AddDays(shortc.due_on, -7);
     o.dry_run = true;
     auto r = acknowledge::SendReminders(*db_, o);
     ASSERT_TRUE(r.ok()) << bad << ": " << r.status().message();
     EXPECT_EQ(r->skipped_campaigns, 1) << bad;
     EXPECT_EQ(r->sent, 3) << bad;  // the good campaign's
     ASSERT_EQ(r->errors.size(), 1u) << bad;
-    EXPECT_NE(r->errors[0].find(
-                  fmt::format("campaign {}: A reminder day", campaign_.id)),
-              std::string::npos)
+    EXPECT_NE(
+        r->errors[0].find(fmt::format("campaign {}: A reminder day", bad_id)),
+        std::string::npos)
         << r->errors[0];
   }
   // Dates the calendar does not have, and a hostile title planted directly.
   ASSERT_TRUE(db_->Exec("UPDATE campaigns SET reminder_days = '7', due_on = "
                         "'2026-02-30' WHERE id = ?",
-                        {P(campaign_.id)})
+                        {P(bad_id)})
                   .ok());
   ASSERT_TRUE(db_->Exec("UPDATE campaigns SET title = ? WHERE id = ?",
                         {P(std::string("Second\r\nBcc: eve@evil.example")),
@@ -833,7 +858,7 @@ TEST_P(Campaigns, ABadStoredValueDoesNotStopTheReminders) {
   acknowledge::ReminderOptions o;
   o.sendmail = fake;
   o.from = "its@example-usd.org";
-  o.today = acknowledge::AddDays(campaign_.due_on, -7);
+  o.today = acknowledge::AddDays(shortc.due_on, -7);
   auto r = acknowledge::SendReminders(*db_, o);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->skipped_campaigns, 1);
@@ -976,6 +1001,134 @@ TEST_P(Campaigns, RemindersGoThroughSendmailOnceADay) {
   auto none = acknowledge::SendReminders(*db_, o);
   ASSERT_TRUE(none.ok());
   EXPECT_EQ(none->sent, 0);
+}
+
+// ---------------------------------------------------------------------------
+// Export cells that start with = + - @ (or TAB or CR, which spreadsheet
+// programs skip before reading a formula) never become formulas: in CSV the
+// cell starts with an apostrophe; in XLSX every cell is a string (docs/
+// portal.md, "Annual acknowledgement" 6). The hostile values are put in the
+// store as an import from another system could leave them.
+
+class CampaignExports : public Campaigns {
+ protected:
+  struct Person {
+    std::string id, given, role = "teacher";
+  };
+  // Adds these employees (to the set-up's three, in one import: a new
+  // employees file replaces the last), then gives each its given name
+  // (which starts the name cell) and job role as stored.
+  void Hostile(const std::vector<Person>& extra) {
+    std::string csv =
+        "id,given_name,family_name,email,site,job_role\n"
+        "E1,Ada,Lovelace,ada@example-usd.org,Lincoln Elementary,teacher\n"
+        "E2,Grace,Hopper,grace@example-usd.org,Lincoln Elementary,teacher\n"
+        "E3,Alan,Turing,alan@example-usd.org,Cedar Elementary,aide\n";
+    for (const auto& p : extra)
+      csv += p.id + ",Placeholder,Person," + p.id +
+             "@example-usd.org,Lincoln Elementary,teacher\n";
+    auto r =
+        people::ImportEmployeesCsv(*db_, csv, "staff.csv", {"cli:test", ""});
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    ASSERT_EQ(r->created, static_cast<int>(extra.size()));
+    for (const auto& p : extra)
+      ASSERT_TRUE(
+          db_->Exec("UPDATE people SET given_name = ?, job_role = ? "
+                    "WHERE source_id = ?",
+                    {store::P(p.given), store::P(p.role), store::P(p.id)})
+              .ok());
+  }
+  // Every cell of every data row of a CSV export.
+  std::vector<std::string> Cells(const std::string& csv) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(core::ReadCsv(csv, [&](const core::CsvRecord& r) {
+                  if (r.line > 1)
+                    out.insert(out.end(), r.fields.begin(), r.fields.end());
+                  return true;
+                }).ok());
+    return out;
+  }
+  // The XLSX's worksheets: how many formula cells, how many cells that are
+  // not strings, and the shared strings.
+  nlohmann::json Workbook(const std::string& xlsx) {
+    std::string path = Write("export.xlsx", xlsx);
+    auto r = testing::Run(
+        "python3 -c 'import zipfile,re,json,sys\n"
+        "z=zipfile.ZipFile(sys.argv[1])\n"
+        "sheets=[z.read(n).decode() for n in z.namelist() if "
+        "n.startswith(\"xl/worksheets/sheet\")]\n"
+        "ss=z.read(\"xl/sharedStrings.xml\").decode()\n"
+        "print(json.dumps({\"sheets\":len(sheets),"
+        "\"formulas\":sum(len(re.findall(r\"<f[ >]\",s)) for s in sheets),"
+        "\"strings\":re.findall(r\"<t[^>]*>([^<]*)</t>\",ss),"
+        "\"employees_non_string\":len(re.findall(r\"<c [^>]*r=\\\"[A-I]"
+        "[0-9]+\\\"(?![^>]*t=\\\"s\\\")[^>]*>\",sheets[-1]))}))' " +
+        path);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  }
+};
+STEWARD_BOTH_BACKENDS(CampaignExports);
+
+TEST_P(CampaignExports, CellsStartingWithFormulaCharactersNeverBecomeFormulas) {
+  const std::vector<std::string> hostile = {
+      "=HYPERLINK(\"http://evil.example\",\"x\")", "+1+2", "-3+4",
+      "@SUM(A1:A9)"};
+  std::vector<Person> extra;
+  for (size_t i = 0; i < hostile.size(); ++i)
+    extra.push_back({"H" + std::to_string(i), hostile[i]});
+  extra.push_back({"H9", "Rolf", "=cmd|' /C calc'!A0"});
+  ASSERT_NO_FATAL_FAILURE(Hostile(extra));
+  auto csv = acknowledge::CompletionCsv(*db_, campaign_);
+  ASSERT_TRUE(csv.ok());
+  auto cells = Cells(*csv);
+  ASSERT_GT(cells.size(), 40u);
+  for (const auto& cell : cells)
+    EXPECT_TRUE(cell.empty() ||
+                std::string("=+-@").find(cell[0]) == std::string::npos)
+        << "a CSV cell a spreadsheet would run: " << cell;
+  // The value is kept, behind the apostrophe.
+  for (const auto& h : hostile)
+    EXPECT_NE(std::find(cells.begin(), cells.end(), "'" + h + " Person"),
+              cells.end())
+        << h;
+  EXPECT_NE(std::find(cells.begin(), cells.end(), "'=cmd|' /C calc'!A0"),
+            cells.end());
+  // The cancellation list is a CSV export too.
+  acknowledge::Campaign past = campaign_;
+  past.due_on = "2020-12-31";
+  auto cancel = acknowledge::CancellationCsv(*db_, past);
+  ASSERT_TRUE(cancel.ok());
+  for (const auto& cell : Cells(*cancel))
+    EXPECT_TRUE(cell.empty() ||
+                std::string("=+-@").find(cell[0]) == std::string::npos)
+        << cell;
+
+  auto xlsx = acknowledge::CompletionXlsx(*db_, campaign_);
+  ASSERT_TRUE(xlsx.ok()) << xlsx.status().message();
+  auto wb = Workbook(*xlsx);
+  EXPECT_EQ(wb["sheets"], 3);
+  EXPECT_EQ(wb["formulas"], 0) << "a formula cell in the workbook";
+  EXPECT_EQ(wb["employees_non_string"], 0);
+  std::set<std::string> strings(wb["strings"].begin(), wb["strings"].end());
+  EXPECT_TRUE(strings.count("+1+2 Person"));  // kept as text, unchanged
+  EXPECT_TRUE(strings.count("@SUM(A1:A9) Person"));
+}
+
+// TAB and CR: a spreadsheet skips them and then reads "=1+2" as a formula.
+TEST_P(CampaignExports, CellsStartingWithTabOrCrNeverBecomeFormulas) {
+  ASSERT_NO_FATAL_FAILURE(Hostile({{"T1", "\t=1+2"}, {"T2", "\r=1+2"}}));
+  auto csv = acknowledge::CompletionCsv(*db_, campaign_);
+  ASSERT_TRUE(csv.ok());
+  for (const auto& cell : Cells(*csv))
+    EXPECT_TRUE(cell.empty() ||
+                std::string("=+-@\t\r").find(cell[0]) == std::string::npos)
+        << "a CSV cell a spreadsheet would run: " << cell;
+  auto xlsx = acknowledge::CompletionXlsx(*db_, campaign_);
+  ASSERT_TRUE(xlsx.ok());
+  auto wb = Workbook(*xlsx);
+  EXPECT_EQ(wb["formulas"], 0);
+  EXPECT_EQ(wb["employees_non_string"], 0);
 }
 
 }  // namespace

@@ -22,11 +22,14 @@
 namespace steward::extract {
 namespace {
 
-// A zip (or, with `format`, another archive) of the members, in memory.
+// A zip (or, with `format`, another archive, compressed with `filter`) of
+// the members, in memory.
 std::string Archive(const std::vector<std::pair<std::string, std::string>>& m,
-                    int format = ARCHIVE_FORMAT_ZIP) {
+                    int format = ARCHIVE_FORMAT_ZIP,
+                    int filter = ARCHIVE_FILTER_NONE) {
   archive* a = archive_write_new();
   archive_write_set_format(a, format);
+  archive_write_add_filter(a, filter);
   std::string out(1 << 24, '\0');
   size_t used = 0;
   archive_write_open_memory(a, out.data(), out.size(), &used);
@@ -70,10 +73,21 @@ TEST(Archive, MembersAreReadAsPartsWithTheirNames) {
 }
 
 TEST(Archive, TarGzIsReadToo) {
+  std::string tgz = Archive({{"report.txt", "SSN 536-22-8145"}},
+                            ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_GZIP);
+  ASSERT_EQ(tgz.substr(0, 2), "\x1f\x8b");  // gzip, not a plain tar
+  Extracted x = ExtractFile(tgz, "r.tar.gz", {});
+  ASSERT_NE(Text(x, "report.txt"), nullptr);
+  EXPECT_EQ(Text(x, "report.txt")->text, "SSN 536-22-8145");
+  EXPECT_TRUE(x.skipped.empty());
+}
+
+TEST(Archive, PlainTarIsRead) {
   std::string tar =
       Archive({{"report.txt", "SSN 536-22-8145"}}, ARCHIVE_FORMAT_TAR_USTAR);
   Extracted x = ExtractFile(tar, "r.tar", {});
   ASSERT_NE(Text(x, "report.txt"), nullptr);
+  EXPECT_EQ(Text(x, "report.txt")->text, "SSN 536-22-8145");
 }
 
 TEST(Archive, MemberCountLimitIsReportedOnceAndTheRestStillRead) {

@@ -120,6 +120,11 @@ TEST(Combination, NamedStudentWithIepIsHigh) {
   ASSERT_FALSE(alone.findings.empty());
   EXPECT_EQ(alone.findings[0].severity, Severity::kLow);
   auto with = ScanText("Maria Garcia: her IEP goals are attached.", Roster());
+  // The name and the IEP are both found, and every finding is high.
+  ASSERT_FALSE(with.findings.empty());
+  auto cats = steward::testing::Categories(with);
+  EXPECT_NE(std::find(cats.begin(), cats.end(), "roster-student"), cats.end())
+      << ::testing::PrintToString(cats);
   for (const auto& f : with.findings) {
     EXPECT_EQ(f.severity, Severity::kHigh) << f.category;
     EXPECT_NE(std::find(f.clauses.begin(), f.clauses.end(), "L.3.a"),
