@@ -317,4 +317,28 @@ Status SendMessage(const SendmailOptions& o, const OutboundMessage& m) {
   return Status::Ok();
 }
 
+Status ReinjectMessage(const SendmailOptions& o, std::string_view bytes,
+                       const std::string& sender,
+                       const std::vector<std::string>& recipients) {
+  if (recipients.empty()) return Status::Invalid("no recipient to send to");
+  if (!sender.empty()) {
+    if (auto st = CheckMailAddress(sender); !st.ok()) return st;
+  }
+  std::vector<std::string> argv = {
+      o.program, "-G", "-i", "-f", sender.empty() ? "<>" : sender, "--"};
+  for (const auto& r : recipients) {
+    if (auto st = CheckMailAddress(r); !st.ok()) return st;
+    argv.push_back(r);
+  }
+  auto run =
+      RunProgram(argv, bytes, {.seconds = o.seconds, .max_output = 1 << 16});
+  if (!run.ok()) return run.status();
+  if (run->exit_code != 0) {
+    return Status::Io(fmt::format(
+        "{} exited {}{}: {}", o.program, run->exit_code,
+        run->exit_code < 0 ? " (killed)" : "", run->output.substr(0, 200)));
+  }
+  return Status::Ok();
+}
+
 }  // namespace steward::core

@@ -1,6 +1,6 @@
-// Mail that Steward itself sends (acknowledgement reminders; later the
-// milter's notices and released messages): one place that turns fields into a
-// message and hands it to the local MTA.
+// Mail that Steward itself sends (acknowledgement reminders, the doors'
+// notices to senders, released messages re-injected): one place that turns
+// fields into a message and hands it to the local MTA.
 //
 // The contract, whatever the caller's values hold:
 //  - every header field is one logical line: text values have their control
@@ -69,6 +69,14 @@ std::vector<std::string> SendmailArgv(const SendmailOptions& options,
 // status, a time-out); nothing is retried.
 Status SendMessage(const SendmailOptions& options,
                    const OutboundMessage& message);
+
+// Hands a message someone else wrote (a released message) back to the MTA
+// as it is: `sendmail -G -i -f SENDER -- RCPT…` with the bytes on standard
+// input ("<>" for an empty sender). Every address is checked as above;
+// bounded in time and output like SendMessage.
+Status ReinjectMessage(const SendmailOptions& options, std::string_view bytes,
+                       const std::string& sender,
+                       const std::vector<std::string>& recipients);
 
 // A header value as it is written after "Name: " (for tests and for callers
 // that must show it): control characters become spaces; printable ASCII is

@@ -236,6 +236,19 @@ bool LooksLikeEmail(std::string_view s) {
          s.find_first_of(" ,;<>") == std::string_view::npos;
 }
 
+namespace {
+
+// A refused value as a message may quote it: 40 bytes, no control bytes.
+std::string Shown(std::string_view s) {
+  std::string shown(s.substr(0, 40));
+  for (char& c : shown) {
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  }
+  return shown;
+}
+
+}  // namespace
+
 Result<int64_t> ParseInt(std::string_view s, int64_t min, int64_t max,
                          std::string_view what) {
   int64_t v = 0;
@@ -245,14 +258,10 @@ Result<int64_t> ParseInt(std::string_view s, int64_t min, int64_t max,
                             [](char c) { return c >= '0' && c <= '9'; });
   auto [ptr, ec] = std::from_chars(s.data(), end, v);
   if (!digits || ec != std::errc() || ptr != end || v < min || v > max) {
-    std::string shown(s.substr(0, 40));
-    for (char& c : shown) {
-      if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-    }
     return Status::Invalid(
         fmt::format("{} is a whole number from {} to {}, "
                     "not '{}'",
-                    what, min, max, shown));
+                    what, min, max, Shown(s)));
   }
   return v;
 }
@@ -260,14 +269,10 @@ Result<int64_t> ParseInt(std::string_view s, int64_t min, int64_t max,
 Result<int64_t> ParseIsoDate(std::string_view s, int min_year, int max_year,
                              std::string_view what) {
   auto refuse = [&] {
-    std::string shown(s.substr(0, 40));
-    for (char& c : shown) {
-      if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-    }
     return Status::Invalid(
         fmt::format("{} is a date written YYYY-MM-DD between {}-01-01 and "
                     "{}-12-31, not '{}'",
-                    what, min_year, max_year, shown));
+                    what, min_year, max_year, Shown(s)));
   };
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return refuse();
   auto year = ParseInt(s.substr(0, 4), min_year, max_year, what);
@@ -313,6 +318,22 @@ std::vector<std::string> SplitList(std::string_view s, char sep) {
     if (b != std::string_view::npos)
       out.emplace_back(piece.substr(b, e - b + 1));
     start = end + 1;
+  }
+  return out;
+}
+
+std::string JsonEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\u{:04x}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
   }
   return out;
 }

@@ -81,6 +81,10 @@ bool HasControlChars(std::string_view s);
 // ASCII lower-casing (other bytes unchanged).
 std::string AsciiLower(std::string_view s);
 
+// `s` as the inside of a JSON string: quotes, backslashes and every control
+// byte escaped, so a value from a request cannot break a log line.
+std::string JsonEscape(std::string_view s);
+
 // `s` split at `sep`, each piece stripped of spaces and tabs, empty pieces
 // dropped: "a, b,,c" -> {"a", "b", "c"}.
 std::vector<std::string> SplitList(std::string_view s, char sep);

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <csignal>
 
-#include "core/process.h"
+#include "core/outbound_mail.h"
 
 namespace steward::enforce {
 
@@ -61,13 +61,17 @@ std::string Found(const policy::PolicyPack& pack, const decide::Verdict& v,
   return out;
 }
 
-std::string Headers(const policy::PolicyPack& pack, const decide::Envelope& env,
-                    const std::string& subject) {
-  return fmt::format(
-      "From: Steward <{}>\nTo: {}\nSubject: {}\nAuto-Submitted: "
-      "auto-generated\nX-Steward-Notice: yes\nMIME-Version: 1.0\n"
-      "Content-Type: text/plain; charset=utf-8\n\n",
-      NoticeFrom(pack), env.sender, subject);
+core::OutboundMessage Notice(const policy::PolicyPack& pack,
+                             const decide::Envelope& env, std::string subject,
+                             std::string body) {
+  core::OutboundMessage m;
+  m.from = {NoticeFrom(pack), "Steward"};
+  m.to = {{env.sender, ""}};
+  m.subject = std::move(subject);
+  m.extra_headers = {{"Auto-Submitted", "auto-generated"},
+                     {"X-Steward-Notice", "yes"}};
+  m.body = std::move(body);
+  return m;
 }
 
 std::string ClauseLine(const policy::PolicyPack& pack,
@@ -82,41 +86,43 @@ std::string ClauseLine(const policy::PolicyPack& pack,
 
 }  // namespace
 
-std::string CautionText(const policy::PolicyPack& pack,
-                        const decide::Envelope& env, const decide::Verdict& v) {
+core::OutboundMessage CautionMessage(const policy::PolicyPack& pack,
+                                     const decide::Envelope& env,
+                                     const decide::Verdict& v) {
   std::string advice;
   std::string found = Found(pack, v, &advice);
-  return Headers(
-             pack, env,
-             "Caution about your message \"" + OneLine(v.subject, 80) + "\"") +
-         fmt::format(
-             "Your message \"{}\" to {} was delivered.\n\n{}\n\nWhat was "
-             "found (the values are not repeated here):\n{}\nWhat to do:\n{}\n"
-             "This rests on the District's regulation on employee use of "
-             "technology:\n{}",
-             OneLine(v.subject, 200), Join(env.recipients, ", "), v.message,
-             found, advice, ClauseLine(pack, v.clauses));
+  return Notice(
+      pack, env,
+      "Caution about your message \"" + OneLine(v.subject, 80) + "\"",
+      fmt::format(
+          "Your message \"{}\" to {} was delivered.\n\n{}\n\nWhat was "
+          "found (the values are not repeated here):\n{}\nWhat to do:\n{}\n"
+          "This rests on the District's regulation on employee use of "
+          "technology:\n{}",
+          OneLine(v.subject, 200), Join(env.recipients, ", "), v.message, found,
+          advice, ClauseLine(pack, v.clauses)));
 }
 
-std::string HeldText(const policy::PolicyPack& pack,
-                     const decide::Envelope& env, const decide::Verdict& v,
-                     int64_t quarantine_id) {
+core::OutboundMessage HeldMessage(const policy::PolicyPack& pack,
+                                  const decide::Envelope& env,
+                                  const decide::Verdict& v,
+                                  int64_t quarantine_id) {
   std::string advice;
   std::string found = Found(pack, v, &advice);
-  return Headers(pack, env,
-                 "Held: your message \"" + OneLine(v.subject, 80) + "\"") +
-         fmt::format(
-             "Your message \"{}\" to {} has been held and was NOT delivered.\n"
-             "\n{}\n\nWhat was found (the values are not repeated here):\n{}\n"
-             "What to do:\n{}\nWho can release it: {}. Quote reference "
-             "Q-{} if you contact ITS.\n\nThis rests on the District's "
-             "regulation on employee use of technology:\n{}",
-             OneLine(v.subject, 200), Join(env.recipients, ", "), v.message,
-             found, advice,
-             v.release_role == "designee"
-                 ? "the Superintendent's designee (Assistant Superintendent)"
-                 : "ITS",
-             quarantine_id, ClauseLine(pack, v.clauses));
+  return Notice(
+      pack, env, "Held: your message \"" + OneLine(v.subject, 80) + "\"",
+      fmt::format(
+          "Your message \"{}\" to {} has been held and was NOT delivered.\n"
+          "\n{}\n\nWhat was found (the values are not repeated here):\n{}\n"
+          "What to do:\n{}\nWho can release it: {}. Quote reference "
+          "Q-{} if you contact ITS.\n\nThis rests on the District's "
+          "regulation on employee use of technology:\n{}",
+          OneLine(v.subject, 200), Join(env.recipients, ", "), v.message, found,
+          advice,
+          v.release_role == "designee"
+              ? "the Superintendent's designee (Assistant Superintendent)"
+              : "ITS",
+          quarantine_id, ClauseLine(pack, v.clauses)));
 }
 
 Notifier::Notifier(std::string sendmail) : sendmail_(std::move(sendmail)) {
@@ -138,15 +144,15 @@ Notifier::~Notifier() {
 
 void Notifier::Caution(const policy::PolicyPack& pack,
                        const decide::Envelope& env, const decide::Verdict& v) {
-  Enqueue(CautionText(pack, env, v), NoticeFrom(pack));
+  Enqueue(CautionMessage(pack, env, v));
 }
 
 void Notifier::Held(const policy::PolicyPack& pack, const decide::Envelope& env,
                     const decide::Verdict& v, int64_t quarantine_id) {
-  Enqueue(HeldText(pack, env, v, quarantine_id), NoticeFrom(pack));
+  Enqueue(HeldMessage(pack, env, v, quarantine_id));
 }
 
-void Notifier::Enqueue(std::string message, std::string from) {
+void Notifier::Enqueue(core::OutboundMessage message) {
   {
     std::lock_guard lock(mu_);
     if (queue_.size() >= 1000) {
@@ -155,14 +161,14 @@ void Notifier::Enqueue(std::string message, std::string from) {
                    "waiting\"}\n");
       return;
     }
-    queue_.emplace_back(std::move(message), std::move(from));
+    queue_.push_back(std::move(message));
   }
   cv_.notify_one();
 }
 
 void Notifier::Loop() {
   for (;;) {
-    std::pair<std::string, std::string> item;
+    core::OutboundMessage item;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
@@ -170,12 +176,15 @@ void Notifier::Loop() {
       item = std::move(queue_.front());
       queue_.pop_front();
     }
-    auto run =
-        core::RunProgram({sendmail_, "-t", "-oi", "-f", item.second},
-                         item.first, {.seconds = 30, .max_output = 1 << 16});
-    if (!run.ok() || run->exit_code != 0)
+    auto st = core::SendMessage({.program = sendmail_, .seconds = 30}, item);
+    if (!st.ok()) {
+      // The reason names the program or a refused address, never the
+      // notice's text.
       std::fprintf(stderr, "{\"event\":\"notice-failed\",\"error\":\"%s\"}\n",
-                   run.ok() ? "sendmail exited non-zero" : "sendmail failed");
+                   st.code() == core::Code::kInvalidArgument
+                       ? "an address was refused"
+                       : "sendmail failed");
+    }
   }
 }
 

@@ -11,16 +11,20 @@
 #include <string>
 #include <thread>
 
+#include "core/outbound_mail.h"
 #include "decide/verdict.h"
 
 namespace steward::enforce {
 
-// The text of a notice (headers and body), for tests and the Notifier.
-std::string CautionText(const policy::PolicyPack& pack,
-                        const decide::Envelope& env, const decide::Verdict& v);
-std::string HeldText(const policy::PolicyPack& pack,
-                     const decide::Envelope& env, const decide::Verdict& v,
-                     int64_t quarantine_id);
+// A notice as a message for core/outbound_mail (which encodes its header
+// fields and sends it), for tests and the Notifier.
+core::OutboundMessage CautionMessage(const policy::PolicyPack& pack,
+                                     const decide::Envelope& env,
+                                     const decide::Verdict& v);
+core::OutboundMessage HeldMessage(const policy::PolicyPack& pack,
+                                  const decide::Envelope& env,
+                                  const decide::Verdict& v,
+                                  int64_t quarantine_id);
 
 class Notifier {
  public:
@@ -35,12 +39,12 @@ class Notifier {
             const decide::Verdict& v, int64_t quarantine_id);
 
  private:
-  void Enqueue(std::string message, std::string from);
+  void Enqueue(core::OutboundMessage message);
   void Loop();
   std::string sendmail_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::pair<std::string, std::string>> queue_;
+  std::deque<core::OutboundMessage> queue_;
   bool stop_ = false;
   std::thread thread_;
 };

@@ -85,20 +85,24 @@ struct Candidate {
 
 struct MatchCtx {
   std::vector<Candidate>* out;
-  bool capped = false;
+  bool capped = false;  // the cap, or no memory for more candidates
 };
 
 int OnMatch(unsigned int id, unsigned long long, unsigned long long to,
             unsigned int, void* ctx);
 
 // Stage 1 over `data` with one database: the candidates replace `cands`.
-// Returns false when the candidate cap stopped the scan.
+// Returns false when the scan is not whole: the candidate cap or memory
+// stopped it, or Hyperscan failed (no scratch, a corrupt database). The
+// caller reports the text as not fully inspected.
 bool Scan(const hs_database_t* db, std::string_view data, hs_scratch_t* scratch,
           std::vector<Candidate>& cands) {
   cands.clear();
+  if (scratch == nullptr) return false;
   MatchCtx ctx{&cands};
-  hs_scan(db, data.data(), static_cast<unsigned>(data.size()), 0, scratch,
-          OnMatch, &ctx);
+  hs_error_t err = hs_scan(db, data.data(), static_cast<unsigned>(data.size()),
+                           0, scratch, OnMatch, &ctx);
+  if (err != HS_SUCCESS && err != HS_SCAN_TERMINATED) return false;
   return !ctx.capped;
 }
 
@@ -109,7 +113,13 @@ int OnMatch(unsigned int id, unsigned long long, unsigned long long to,
     c->capped = true;
     return 1;  // stop: the caller reports a partial scan
   }
-  c->out->push_back({id, static_cast<uint32_t>(to)});
+  // A C callback: nothing may be thrown through Hyperscan.
+  try {
+    c->out->push_back({id, static_cast<uint32_t>(to)});
+  } catch (...) {
+    c->capped = true;
+    return 1;
+  }
   return 0;
 }
 
@@ -452,10 +462,16 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
 std::unique_ptr<Matcher::Scratch> Matcher::NewScratch() const {
   std::unique_ptr<Scratch> s(new Scratch());
   s->d_ = std::make_unique<Scratch::Data>();
-  if (impl_->db) hs_alloc_scratch(impl_->db, &s->d_->s);
-  if (impl_->lit_db) hs_alloc_scratch(impl_->lit_db, &s->d_->lit);
-  for (int v = 0; v < 2; ++v)
-    if (impl_->term_db[v]) hs_alloc_scratch(impl_->term_db[v], &s->d_->term[v]);
+  // A scratch Hyperscan could not allocate stays null; scans with it report
+  // the text as not fully inspected rather than finding nothing.
+  auto alloc = [](const hs_database_t* db, hs_scratch_t** out) {
+    if (db != nullptr && hs_alloc_scratch(db, out) != HS_SUCCESS) {
+      *out = nullptr;
+    }
+  };
+  alloc(impl_->db, &s->d_->s);
+  alloc(impl_->lit_db, &s->d_->lit);
+  for (int v = 0; v < 2; ++v) alloc(impl_->term_db[v], &s->d_->term[v]);
   s->d_->md = pcre2_match_data_create(4, nullptr);
   return s;
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/hash.h"
+#include "core/outbound_mail.h"
 #include "core/process.h"
 #include "core/text.h"
 
@@ -306,23 +307,10 @@ core::Result<int64_t> Quarantine::OpenIncident(
 }
 
 Reinject SendmailReinject(const std::string& sendmail) {
-  return [sendmail](
-             std::string_view bytes, const std::string& sender,
-             const std::vector<std::string>& recipients) -> core::Status {
-    std::vector<std::string> argv = {
-        sendmail, "-G", "-i", "-f", sender.empty() ? "<>" : sender, "--"};
-    for (const auto& r : recipients) {
-      if (r.empty() || r[0] == '-')
-        return core::Status::Invalid("refusing recipient '" + r + "'");
-      argv.push_back(r);
-    }
-    auto run =
-        core::RunProgram(argv, bytes, {.seconds = 60, .max_output = 1 << 16});
-    if (!run.ok()) return run.status();
-    if (run->exit_code != 0)
-      return core::Status::Io(fmt::format("{} exited {}: {}", sendmail,
-                                          run->exit_code, run->output));
-    return core::Status::Ok();
+  return [sendmail](std::string_view bytes, const std::string& sender,
+                    const std::vector<std::string>& recipients) {
+    return core::ReinjectMessage({.program = sendmail, .seconds = 60}, bytes,
+                                 sender, recipients);
   };
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "channels/http/server.h"
+#include "core/text.h"
 
 namespace steward::http {
 namespace {
@@ -59,29 +60,16 @@ bool SendAll(int fd, const std::string& data) {
   return true;
 }
 
-// Everything the server sends until it closes, or until `seconds` pass.
-std::string ReadUntilClosed(int fd, int seconds = 10) {
-  std::string out;
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  char buf[65536];
-  while (std::chrono::steady_clock::now() < until) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 100) <= 0) continue;
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
-}
-
-// One whole answer: through the end of the head, then Content-Length bytes.
-std::string ReadResponse(int fd, int seconds = 10) {
+// What the server sends, until it closes or `seconds` pass; with
+// `one_answer`, only until one whole answer (head, then Content-Length
+// bytes) has arrived.
+std::string Read(int fd, int seconds, bool one_answer) {
   std::string out;
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   char buf[65536];
   while (std::chrono::steady_clock::now() < until) {
     auto end = out.find("\r\n\r\n");
-    if (end != std::string::npos) {
+    if (one_answer && end != std::string::npos) {
       auto cl = out.find("Content-Length: ");
       size_t want =
           cl == std::string::npos ? 0 : std::stoul(out.substr(cl + 16));
@@ -101,7 +89,7 @@ std::string Exchange(int port, const std::string& request,
   int fd = Connect(port, from);
   if (fd < 0) return "";
   SendAll(fd, request);
-  std::string out = ReadResponse(fd);
+  std::string out = Read(fd, 10, true);
   ::close(fd);
   return out;
 }
@@ -126,6 +114,15 @@ class HttpServerTest : public ::testing::Test {
                           std::to_string(req.File("file").content.size()),
                           "text/plain");
                     });
+    server_->Handle("GET", "/n/(\\d+)", {0, 5},
+                    [](const Request& req, Response& res) {
+                      res.SetContent(req.matches[1].substr(0, 8), "text/plain");
+                    });
+    server_->Handle(
+        "GET", "/slow", {0, 5, 1}, [](const Request&, Response& res) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(600));
+          res.SetContent("done", "text/plain");
+        });
     server_->Handle("GET", "/whoami", {0, 5},
                     [](const Request& req, Response& res) {
                       res.SetContent(req.remote_addr, "text/plain");
@@ -228,7 +225,7 @@ TEST_F(HttpServerTest, HeaderFloodsAreRefused) {
   for (; sent < 12000; ++sent) {
     if (!SendAll(fd, field)) break;
   }
-  std::string answer = ReadUntilClosed(fd, 5);
+  std::string answer = Read(fd, 5, false);
   ::close(fd);
   EXPECT_LT(sent, 12000);
   EXPECT_EQ(answer.find("HTTP/1.1 200"), std::string::npos);
@@ -315,10 +312,88 @@ TEST_F(HttpServerTest, ForwardedForIsBelievedOnlyFromTrustedProxies) {
            {"10.1.2.3", "", "10.1.2.3"},
            {"192.0.2.1", "2001:db8::1", "2001:db8::1"},
            {"192.0.2.2", "203.0.113.9", "192.0.2.2"},
+           // Empty hops (a leading comma, an empty line joined in) once
+           // made the scan loop for ever.
+           {"10.1.2.3", ",10.9.9.9", "10.9.9.9"},
+           {"10.1.2.3", ", ,203.0.113.9", "203.0.113.9"},
+           {"10.1.2.3", "203.0.113.9,", "203.0.113.9"},
+           {"10.1.2.3", ",", "10.1.2.3"},
        }) {
     EXPECT_EQ(Server::ClientAddress(c.peer, c.forwarded, trusted), c.client)
         << c.peer << " / " << c.forwarded;
   }
+}
+
+TEST_F(HttpServerTest, EveryForwardedForLineCountsNotJustTheClientsFirst) {
+  Options o;
+  o.trusted_proxies = {"127.0.0.3"};
+  Start(o);
+  // The client wrote the first line; the proxy appended the second.
+  std::string r = Exchange(port_,
+                           "GET /whoami HTTP/1.1\r\nHost: x\r\n"
+                           "X-Forwarded-For: 198.51.100.66\r\n"
+                           "X-Forwarded-For: 203.0.113.9\r\n\r\n",
+                           "127.0.0.3");
+  EXPECT_NE(r.find("\r\n\r\n203.0.113.9"), std::string::npos) << r;
+  // An empty line from the client and a trusted hop: answered, not a loop.
+  r = Exchange(port_,
+               "GET /whoami HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: "
+               ",127.0.0.3\r\n\r\n",
+               "127.0.0.3");
+  EXPECT_NE(r.find("HTTP/1.1 200"), std::string::npos) << r;
+}
+
+TEST_F(HttpServerTest, ALongPathIsRefusedBeforeAnyPatternSeesIt) {
+  Start();
+  std::string r = Exchange(port_, "GET /n/" + std::string(30000, '7') +
+                                      " HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(r.find("HTTP/1.1 414"), std::string::npos) << r.substr(0, 100);
+  r = Exchange(port_, "GET /n/123 HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(r.find("\r\n\r\n123"), std::string::npos) << r;
+}
+
+TEST_F(HttpServerTest, ARouteBeyondItsInFlightLimitAnswers429) {
+  Start();
+  std::string first;
+  std::thread t([&] {
+    first = Exchange(port_, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::string second = Exchange(port_, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  t.join();
+  EXPECT_NE(first.find("HTTP/1.1 200"), std::string::npos) << first;
+  EXPECT_NE(second.find("HTTP/1.1 429"), std::string::npos) << second;
+  EXPECT_NE(second.find("Retry-After"), std::string::npos);
+  // The place is given back.
+  EXPECT_NE(Exchange(port_, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+                .find("HTTP/1.1 200"),
+            std::string::npos);
+}
+
+TEST_F(HttpServerTest, FormsWithNulBytesOrTwoFilesOfOneNameAreRefused) {
+  Start();
+  std::string body = "username=admin%00x&password=x";
+  std::string r =
+      Exchange(port_,
+               "POST /sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: "
+               "application/x-www-form-urlencoded\r\nContent-Length: " +
+                   std::to_string(body.size()) + "\r\n\r\n" + body);
+  EXPECT_NE(r.find("HTTP/1.1 400"), std::string::npos) << r;
+  std::string mp;
+  for (const char* part : {"FIRST-PART-", "SECOND-PART"}) {
+    mp += std::string(
+              "--XyZ0123\r\nContent-Disposition: form-data; "
+              "name=\"file\"; filename=\"") +
+          part + ".txt\"\r\nContent-Type: text/plain\r\n\r\n" + part + "\r\n";
+  }
+  mp += "--XyZ0123--\r\n";
+  r = Exchange(port_,
+               "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: "
+               "multipart/form-data; boundary=XyZ0123\r\n"
+               "Content-Length: " +
+                   std::to_string(mp.size()) + "\r\n\r\n" + mp);
+  EXPECT_NE(r.find("HTTP/1.1 400"), std::string::npos) << r;
+  EXPECT_EQ(handled_, 0);
 }
 
 TEST(HttpResponseTest, HeaderValuesWithControlCharactersAreRefused) {
@@ -327,6 +402,9 @@ TEST(HttpResponseTest, HeaderValuesWithControlCharactersAreRefused) {
   EXPECT_FALSE(r.AddHeader("Set-Cookie", "a=b\nX: y"));
   EXPECT_TRUE(r.SetHeader("Location", "/people/1"));
   EXPECT_EQ(r.Header("location"), "/people/1");
+  // What reaches a log line is escaped.
+  EXPECT_EQ(core::JsonEscape("GET\",\"client\":\"x\r\x1b"),
+            "GET\\\",\\\"client\\\":\\\"x\\u000d\\u001b");
 }
 
 }  // namespace

@@ -720,6 +720,9 @@ TEST_P(PortalTest, MetricsAreForThisMachineOrTheTokenHolder) {
   EXPECT_EQ(
       Client().Get("/metrics", {{"X-Forwarded-For", "198.51.100.1"}})->status,
       403);
+  // An empty forwarding line (a local proxy passing a client's) is not
+  // this machine asking either.
+  EXPECT_EQ(Client().Get("/metrics", {{"X-Forwarded-For", ""}})->status, 403);
   StartPortal([](portal::Options& o) { o.metrics_token = "s3cret-token"; });
   EXPECT_EQ(Client().Get("/metrics")->status, 403);
   auto ok =

@@ -340,7 +340,9 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         if (auto st = core::CheckMailAddress(o->reminders.from); !st.ok()) {
           return Fail(core::Status::Invalid("--mail-from: " + st.message()));
         }
-        auto db = flags->Open(true, o->threads);
+        // A connection for each handler thread, and spares so that the I/O
+        // threads (session checks of uploads, /healthz) never wait for one.
+        auto db = flags->Open(true, std::max(o->threads, 2) + 4);
         if (!db.ok()) return Fail(db.status());
         auto policy = LoadPolicy(*blocklist, *cracklib);
         if (!policy) return 2;

@@ -22,6 +22,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/text.h"
+
 namespace steward::http {
 
 namespace {
@@ -120,22 +122,41 @@ std::vector<Block> ParseBlocks(const std::vector<std::string>& texts) {
 std::string ClientOf(const std::string& peer, const std::string& forwarded,
                      const std::vector<Block>& trusted) {
   if (forwarded.empty() || !Trusted(peer, trusted)) return peer;
+  // The hops, left to right; empty ones (",,", a leading comma) skipped.
+  std::vector<std::string> hops;
+  size_t at = 0;
+  while (at <= forwarded.size()) {
+    size_t comma = forwarded.find(',', at);
+    if (comma == std::string::npos) comma = forwarded.size();
+    std::string hop = forwarded.substr(at, comma - at);
+    hop.erase(0, hop.find_first_not_of(" \t"));
+    hop.erase(hop.find_last_not_of(" \t") + 1);
+    if (!hop.empty()) hops.push_back(hop);
+    at = comma + 1;
+  }
   // Right to left: the nearest hop a trusted proxy saw that is not itself a
   // trusted proxy. Anything left of it was written by the client.
   std::string client = peer;
-  size_t end = forwarded.size();
-  while (true) {
-    size_t comma = forwarded.rfind(',', end == 0 ? 0 : end - 1);
-    size_t begin = comma == std::string::npos ? 0 : comma + 1;
-    std::string hop = forwarded.substr(begin, end - begin);
-    hop.erase(0, hop.find_first_not_of(" \t"));
-    hop.erase(hop.find_last_not_of(" \t") + 1);
-    if (!ParseBlock(hop)) return client;  // garbage: stop at what we know
-    client = hop;
-    if (!Trusted(hop, trusted)) return client;
-    if (comma == std::string::npos) return client;
-    end = comma;
+  for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
+    if (!ParseBlock(*it)) return client;  // garbage: stop at what we know
+    client = *it;
+    if (!Trusted(*it, trusted)) return client;
   }
+  return client;
+}
+
+// Connections are counted per client: an IPv4 address, or an IPv6 /64 (one
+// host or one site usually holds a whole /64).
+std::string AddressKey(const std::string& address) {
+  unsigned char bytes[16] = {};
+  if (address.find(':') == std::string::npos ||
+      inet_pton(AF_INET6, address.c_str(), bytes) != 1) {
+    return address;
+  }
+  std::memset(bytes + 8, 0, 8);
+  char buf[INET6_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET6, bytes, buf, sizeof buf);
+  return std::string(buf) + "/64";
 }
 
 }  // namespace
@@ -148,6 +169,23 @@ std::string Request::Header(const std::string& name) const {
     if (k == key) return v;
   }
   return "";
+}
+
+std::string Request::HeaderAll(const std::string& name) const {
+  std::string key = Lower(name);
+  std::string out;
+  for (const auto& [k, v] : headers) {
+    if (k == key) out += (out.empty() ? "" : ", ") + v;
+  }
+  return out;
+}
+
+bool Request::HasHeader(const std::string& name) const {
+  std::string key = Lower(name);
+  for (const auto& [k, v] : headers) {
+    if (k == key) return true;
+  }
+  return false;
 }
 
 bool Request::HasParam(const std::string& name) const {
@@ -243,6 +281,9 @@ std::string UrlDecode(const std::string& s, bool plus_is_space) {
 
 namespace {
 
+// No route of ours is longer; the patterns never see more.
+constexpr size_t kMaxPath = 1024;
+
 struct Route {
   std::string method;
   std::regex pattern;
@@ -251,6 +292,8 @@ struct Route {
   Handler handler;
   Admit admit;
   bool inline_handler = false;
+  std::shared_ptr<std::atomic<unsigned>> in_flight =
+      std::make_shared<std::atomic<unsigned>>(0);
 };
 
 // One TCP connection, as the deadline keeper sees it.
@@ -272,6 +315,7 @@ struct Exchange {
   struct MHD_PostProcessor* form = nullptr;
   size_t received = 0;
   bool bad_form = false;
+  bool counted = false;  // holds one of the route's in-flight places
   ~Exchange() {
     if (form != nullptr) MHD_destroy_post_processor(form);
   }
@@ -356,6 +400,8 @@ struct Server::Impl {
       }
       Response res;
       Run(*x->route, x->request, res);
+      if (x->counted) x->route->in_flight->fetch_sub(1);
+      x->counted = false;
       x->response = std::move(res);
       SetDeadline(x->conn, options.write_seconds);
       MHD_resume_connection(x->connection);
@@ -369,10 +415,11 @@ struct Server::Impl {
       ++handler_errors;
       if (options.log_errors) {
         std::fprintf(stderr,
-                     "{\"http\":\"handler failed\",\"route\":\"%s %s\","
-                     "\"error\":\"%s\"}\n",
-                     route.method.c_str(), route.pattern_text.c_str(),
-                     e.what());
+                     "{\"at\":\"%s\",\"http\":\"handler failed\","
+                     "\"route\":\"%s %s\",\"error\":\"%s\"}\n",
+                     core::NowUtc().c_str(), route.method.c_str(),
+                     core::JsonEscape(route.pattern_text).c_str(),
+                     core::JsonEscape(e.what()).c_str());
       }
       res = Response();
       res.status = 500;
@@ -441,6 +488,13 @@ enum MHD_Result CollectForm(void* cls, enum MHD_ValueKind, const char* key,
   auto* x = static_cast<Exchange*>(cls);
   std::string name = key ? key : "";
   if (filename != nullptr) {
+    if (off == 0 && x->request.files.count(name) > 0) {
+      // A second part of one name (or a nested multipart): which one was
+      // meant is not ours to guess.
+      x->bad_form = true;
+      return MHD_YES;
+    }
+    if (x->bad_form) return MHD_YES;
     FormFile& f = x->request.files[name];
     if (off == 0) {
       f.filename = filename;
@@ -492,12 +546,18 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
         MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     req.peer = info ? AddressOf(info->client_addr) : "";
     MHD_get_connection_values(connection, MHD_HEADER_KIND, CollectHeader, &req);
+    // Every X-Forwarded-For line, in order: a proxy appends its own line
+    // after the client's.
     req.remote_addr =
-        ClientOf(req.peer, req.Header("X-Forwarded-For"), s->trusted);
+        ClientOf(req.peer, req.HeaderAll("X-Forwarded-For"), s->trusted);
     if (req.headers.size() > s->options.max_header_fields) {
       ++s->headers_too_large;
       s->Log("too many header fields", &req);
       return Queue(connection, Plain(431, "Too many header fields.\n"));
+    }
+    if (req.path.size() > kMaxPath) {
+      // Long before a route's pattern could recurse deep.
+      return Queue(connection, Plain(414, "The address is too long.\n"));
     }
     MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND,
                               CollectArgument, &req);
@@ -582,15 +642,36 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
   if (x->bad_form) {
     return Queue(connection, Plain(400, "The form could not be read.\n"));
   }
+  for (const auto& [k, v] : x->request.params) {
+    if (k.find('\0') != std::string::npos ||
+        v.find('\0') != std::string::npos) {
+      return Queue(connection, Plain(400, "A form field holds a NUL byte.\n"));
+    }
+  }
   if (x->route->inline_handler) {
     Response r;
     s->Run(*x->route, x->request, r);
     s->SetDeadline(x->conn, s->options.write_seconds);
     return Queue(connection, std::move(r));
   }
+  const Route& route = *x->route;
+  if (route.limits.max_in_flight > 0 &&
+      route.in_flight->fetch_add(1) >= route.limits.max_in_flight) {
+    route.in_flight->fetch_sub(1);
+    ++s->busy;
+    s->Log("route busy", &x->request);
+    Response r = Plain(429,
+                       "Too many requests of this kind at once; try "
+                       "again in a moment.\n");
+    r.SetHeader("Retry-After", "2");
+    return Queue(connection, std::move(r));
+  }
+  x->counted = route.limits.max_in_flight > 0;
   {
     std::lock_guard lock(s->work_mu);
     if (s->queue.size() >= s->options.max_queued || s->stopping) {
+      if (x->counted) route.in_flight->fetch_sub(1);
+      x->counted = false;
       ++s->busy;
       s->Log("busy", &x->request);
       Response r = Plain(503, "Too busy right now; try again in a moment.\n");
@@ -631,7 +712,7 @@ void OnConnection(void* cls, struct MHD_Connection* connection,
     c->fd = info ? info->connect_fd : -1;
     info =
         MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    c->peer = info ? AddressOf(info->client_addr) : "";
+    c->peer = info ? AddressKey(AddressOf(info->client_addr)) : "";
     c->deadline = Clock::now() + std::chrono::seconds(s->options.head_seconds);
     *socket_context = c;
     std::lock_guard lock(s->conn_mu);
@@ -658,7 +739,7 @@ enum MHD_Result OnAccept(void* cls, const struct sockaddr* addr, socklen_t) {
   std::string peer = AddressOf(addr);
   if (Trusted(peer, s->trusted)) return MHD_YES;
   std::lock_guard lock(s->conn_mu);
-  auto it = s->per_address.find(peer);
+  auto it = s->per_address.find(AddressKey(peer));
   if (it != s->per_address.end() && it->second >= s->options.max_per_address) {
     ++s->address_limit;
     return MHD_NO;
@@ -678,9 +759,15 @@ Server::~Server() { Stop(); }
 void Server::Handle(const std::string& method, const std::string& pattern,
                     RouteLimits limits, Handler handler, Admit admit,
                     bool inline_handler) {
-  impl_->routes.push_back(Route{method, std::regex(pattern), pattern, limits,
-                                std::move(handler), std::move(admit),
-                                inline_handler});
+  Route r;
+  r.method = method;
+  r.pattern = std::regex(pattern);
+  r.pattern_text = pattern;
+  r.limits = limits;
+  r.handler = std::move(handler);
+  r.admit = std::move(admit);
+  r.inline_handler = inline_handler;
+  impl_->routes.push_back(std::move(r));
 }
 
 std::string Server::ClientAddress(const std::string& peer,

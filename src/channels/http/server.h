@@ -12,9 +12,13 @@
 //   anything is read (413, and the client is never asked to continue) and
 //   counted as a chunked body arrives (the connection is closed the moment it
 //   goes over), received within the route's `body_seconds`;
+// - the path: 1,024 bytes (414);
 // - connections: `max_connections` in all and `max_per_address` from one
-//   client address (trusted proxies excepted); beyond, refused at accept;
-// - work: `max_queued` complete requests waiting for a handler; beyond, 503.
+//   client (an IPv4 address or an IPv6 /64; trusted proxies excepted);
+//   beyond, refused at accept;
+// - work: `max_queued` complete requests waiting for a handler (beyond,
+//   503), and a route's own `max_in_flight` (beyond, 429).
+// A form with a NUL byte in a field, or two file parts of one name, is 400.
 //
 // A route may `Admit` a request on its head alone (a session and role check,
 // say), so that a large body is only ever read for someone allowed to send
@@ -23,7 +27,8 @@
 //
 // Behind a reverse proxy, `trusted_proxies` names the proxies' addresses (or
 // CIDR blocks); for a connection from one of them the client is the
-// right-most X-Forwarded-For address that is not itself a trusted proxy.
+// right-most X-Forwarded-For address (over every line of that field) that is
+// not itself a trusted proxy.
 //
 // Thread-safety: Handle() before Start(); Start(), Wait() and Stop() from any
 // one thread; handlers run concurrently on the worker threads.
@@ -63,6 +68,10 @@ struct Options {
 struct RouteLimits {
   size_t max_body = 16 << 10;
   unsigned body_seconds = 30;
+  // Requests of this route with a handler at once (0: no limit of its own);
+  // beyond, 429 at once, so one kind of request (anonymous sign-ins) cannot
+  // take every worker.
+  unsigned max_in_flight = 0;
 };
 
 struct FormFile {
@@ -82,6 +91,9 @@ class Request {
 
   // The first value of a header field (names compare caseless), or "".
   std::string Header(const std::string& name) const;
+  // Every line of a header field, in order, joined with ", ".
+  std::string HeaderAll(const std::string& name) const;
+  bool HasHeader(const std::string& name) const;
   bool HasParam(const std::string& name) const;
   // A query or form field (the first when repeated), or "".
   std::string Param(const std::string& name) const;

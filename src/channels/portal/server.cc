@@ -197,7 +197,11 @@ http::RouteLimits LimitsOf(Body body, const Options& o) {
     case Body::kNone:
       return {1024, 10};
     case Body::kSignIn:
-      return {4096, 10};
+      // A quarter of the handler threads at most: a flood of anonymous
+      // sign-ins (each an argon2id hash) leaves the rest to people who are
+      // signed in.
+      return {4096, 10,
+              static_cast<unsigned>(std::max(2, std::max(o.threads, 2) / 4))};
     case Body::kForm:
       return {64 << 10, 30};
     case Body::kUpload:
@@ -247,7 +251,10 @@ bool MetricsAllowed(const Portal::Impl& app, const http::Request& req) {
     return ConstantTimeEquals(req.Header("Authorization"), "Bearer " + token);
   }
   bool loopback = req.peer == "::1" || req.peer.rfind("127.", 0) == 0;
-  return loopback && req.Header("X-Forwarded-For").empty();
+  // Through a proxy on this machine a request carries forwarding fields
+  // (any line of them, empty or not): that is not this machine asking.
+  return loopback && !req.HasHeader("X-Forwarded-For") &&
+         !req.HasHeader("Forwarded");
 }
 
 std::string ServerMetrics(const http::Server& server) {

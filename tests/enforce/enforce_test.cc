@@ -1,0 +1,180 @@
+// The enforcement layer on both stores: every action carried out, a release
+// coming back once, C.19 escalation, a dry run that stores nothing, and a
+// store that fails mid-way (the outcome is the failure action, nothing
+// half-written, the audit chain intact).
+#include "enforce/enforce.h"
+
+#include <gtest/gtest.h>
+
+#include "audit/chain.h"
+#include "quarantine/quarantine.h"
+#include "store/blobs.h"
+#include "test_store.h"
+#include "test_util.h"
+
+namespace steward {
+namespace {
+
+using enforce::Disposition;
+
+std::string Golden(const std::string& name) {
+  return testing::ReadAll(testing::SourceDir() + "/tests/golden/verdicts/" +
+                          name + ".eml");
+}
+
+class EnforceTest : public testing::StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    blobs_ = (dir_ / "blobs").string();
+    // No sendmail: notices are reported in the outcome, not sent.
+    enforcer_ = std::make_unique<enforce::Enforcer>(
+        db_, enforce::Options{.blobs_dir = blobs_, .sendmail = ""});
+    scratch_ = testing::BundledEngine().NewScratch();
+  }
+
+  enforce::Outcome Apply(const std::string& name, const std::string& to,
+                         bool local = false, bool dry_run = false,
+                         const std::string& from = "ateacher@example-usd.org") {
+    enforce::Context c;
+    c.envelope.sender = from;
+    c.envelope.recipients = {to};
+    c.envelope.client = local ? "localhost" : "192.0.2.10";
+    c.reference = "Q" + name;
+    c.local_submission = local;
+    return enforcer_->Apply(testing::BundledEngine(), *scratch_, c,
+                            Golden(name), dry_run);
+  }
+
+  int64_t Count(const std::string& table) {
+    auto rows = db_->Query("SELECT COUNT(*) FROM " + table);
+    return rows.ok() && !rows->empty() ? rows->front().Int(0) : -1;
+  }
+
+  void ExpectChainIntact() {
+    auto v = audit::Verify(*db_);
+    ASSERT_TRUE(v.ok()) << v.status().message();
+    EXPECT_FALSE(v->broken_seq.has_value());
+  }
+
+  std::string blobs_;
+  std::unique_ptr<enforce::Enforcer> enforcer_;
+  std::unique_ptr<engine::Engine::Scratch> scratch_;
+};
+STEWARD_BOTH_BACKENDS(EnforceTest);
+
+TEST_P(EnforceTest, EveryActionIsCarriedOutAndTranslatable) {
+  auto plain = Apply("plain-outside", "friend@gmail.com");
+  EXPECT_EQ(plain.disposition, Disposition::kDeliver);
+  EXPECT_TRUE(plain.notices.empty());
+
+  auto warn = Apply("ssn-inside", "counselor@example-usd.org");
+  EXPECT_EQ(warn.disposition, Disposition::kDeliver);
+  ASSERT_FALSE(warn.fields.empty());
+  EXPECT_EQ(warn.fields[0].first, "X-Steward-Verdict");
+  EXPECT_EQ(warn.fields[0].second.rfind("warn; rule=internal-caution", 0), 0u);
+  EXPECT_EQ(warn.notices, std::vector<std::string>{"caution"});
+
+  auto quarantined = Apply("dob-outside", "friend@gmail.com");
+  EXPECT_EQ(quarantined.disposition, Disposition::kHeld);
+  EXPECT_GT(quarantined.held_id, 0);
+  EXPECT_EQ(quarantined.notices, std::vector<std::string>{"held"});
+  EXPECT_TRUE(quarantined.fields.empty());
+
+  auto held = Apply("all-district", "all-staff@example-usd.org");
+  EXPECT_EQ(held.disposition, Disposition::kHeld);
+  EXPECT_NE(held.held_id, quarantined.held_id);
+
+  auto rejected = Apply("ssn-outside", "friend@gmail.com");
+  EXPECT_EQ(rejected.disposition, Disposition::kRefused);
+  EXPECT_NE(rejected.reply.find("(District policy E.2"), std::string::npos)
+      << rejected.reply;
+  EXPECT_EQ(rejected.held_id, 0);
+
+  quarantine::Quarantine q(*db_, store::Blobs(blobs_));
+  auto list = q.List({.status = "held"});
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->size(), 2u);
+  // A retry of a held message (the MTA did not hear the answer) is found.
+  auto again = Apply("dob-outside", "friend@gmail.com");
+  EXPECT_EQ(again.held_id, quarantined.held_id);
+  ExpectChainIntact();
+}
+
+TEST_P(EnforceTest, AReleasedMessageComesBackOnceThroughTheDoor) {
+  auto held = Apply("dob-outside", "friend@gmail.com");
+  ASSERT_EQ(held.disposition, Disposition::kHeld);
+  quarantine::Quarantine q(*db_, store::Blobs(blobs_));
+  auto reinject = [](std::string_view, const std::string&,
+                     const std::vector<std::string>&) {
+    return core::Status::Ok();
+  };
+  ASSERT_TRUE(q.Release(held.held_id, {"cli:its", ""}, reinject).ok());
+  // From outside it is judged as any message: held again.
+  auto smtp = Apply("dob-outside", "friend@gmail.com", false);
+  EXPECT_EQ(smtp.disposition, Disposition::kHeld);
+  auto back = Apply("dob-outside", "friend@gmail.com", true);
+  EXPECT_EQ(back.disposition, Disposition::kDeliver);
+  EXPECT_TRUE(back.released_return);
+  EXPECT_FALSE(back.verdict.has_value());
+  // One release lets one copy through.
+  auto twice = Apply("dob-outside", "friend@gmail.com", true);
+  EXPECT_FALSE(twice.released_return);
+  EXPECT_EQ(twice.disposition, Disposition::kHeld);
+  ExpectChainIntact();
+}
+
+TEST_P(EnforceTest, RepeatedConductToOneRecipientOpensOneIncident) {
+  for (int i = 1; i <= 3; ++i) {
+    auto out = Apply("profanity", "colleague@example-usd.org");
+    ASSERT_NE(out.disposition, Disposition::kFailed) << out.failure;
+    EXPECT_EQ(out.incident_opened, i == 3) << "message " << i;
+  }
+  EXPECT_EQ(Count("incidents"), 1);
+  EXPECT_EQ(Count("conduct_events"), 3);
+  auto log = audit::List(*db_, {.action = "incident.open"});
+  ASSERT_TRUE(log.ok());
+  EXPECT_EQ(log->size(), 1u);
+  ExpectChainIntact();
+}
+
+TEST_P(EnforceTest, ADryRunSaysWhatWouldHappenAndStoresNothing) {
+  auto out = Apply("dob-outside", "friend@gmail.com", false, true);
+  EXPECT_EQ(out.disposition, Disposition::kHeld);
+  EXPECT_EQ(out.held_id, 0);
+  EXPECT_EQ(out.notices, std::vector<std::string>{"held"});
+  auto json = enforce::Enforcer::ToJson(out);
+  EXPECT_EQ(json["outcome"]["disposition"], "held");
+  EXPECT_EQ(json["action"], "quarantine");
+  for (int i = 0; i < 3; ++i) {
+    (void)Apply("profanity", "colleague@example-usd.org", false, true);
+  }
+  EXPECT_EQ(Count("quarantine"), 0);
+  EXPECT_EQ(Count("conduct_events"), 0);
+  EXPECT_EQ(Count("incidents"), 0);
+}
+
+TEST_P(EnforceTest, AStoreThatFailsIsTheFailureActionNotASilentZero) {
+  // The conduct history cannot be read: escalation must not silently stop.
+  ASSERT_TRUE(db_->Exec("DROP TABLE conduct_events").ok());
+  auto out = Apply("profanity", "colleague@example-usd.org");
+  EXPECT_EQ(out.disposition, Disposition::kFailed);
+  EXPECT_EQ(out.on_failure, enforce::FailureAction::kTempfail);
+  EXPECT_FALSE(out.failure.empty());
+  // A hold that cannot be written: nothing half-written, the chain intact.
+  int64_t audit_before = Count("audit_log");
+  ASSERT_TRUE(db_->Exec("DROP TABLE quarantine").ok());
+  auto held = Apply("dob-outside", "friend@gmail.com");
+  EXPECT_EQ(held.disposition, Disposition::kFailed);
+  EXPECT_EQ(held.held_id, 0);
+  EXPECT_TRUE(held.notices.empty());
+  EXPECT_EQ(Count("audit_log"), audit_before);
+  ExpectChainIntact();
+  // Mail that needs no store still flows.
+  EXPECT_EQ(Apply("ssn-outside", "friend@gmail.com").disposition,
+            Disposition::kRefused);
+}
+
+}  // namespace
+}  // namespace steward
