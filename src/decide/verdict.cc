@@ -5,14 +5,12 @@
 #include <set>
 
 #include "core/text.h"
+#include "core/view.h"
 #include "decide/domains.h"
 
 namespace steward::decide {
 
 namespace {
-
-constexpr std::string_view kActionNames[] = {"allow", "warn", "quarantine",
-                                             "hold", "reject"};
 
 bool Contains(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
@@ -45,22 +43,14 @@ bool MayUse(const std::vector<std::string>& allowed, const std::string& addr) {
 
 std::string Lower(const std::string& s) { return core::AsciiLower(s); }
 
-bool IsClearView(std::string_view view) {
-  return view == "subject" || view == "headers" || view == "addresses" ||
-         view == "filename";
+// Views that travel outside an encrypted body.
+bool IsClearView(std::string_view name) {
+  auto view = core::ParseView(name);
+  return view == core::View::kSubject || view == core::View::kHeaders ||
+         view == core::View::kAddresses || view == core::View::kFilename;
 }
 
 }  // namespace
-
-std::string_view ActionName(Action a) {
-  return kActionNames[static_cast<int>(a)];
-}
-
-std::optional<Action> ParseAction(std::string_view s) {
-  for (int i = 0; i < 5; ++i)
-    if (kActionNames[i] == s) return static_cast<Action>(i);
-  return std::nullopt;
-}
 
 bool HasSecureMarker(const policy::MailPolicy& mail,
                      const extract::MessageFacts& facts) {
@@ -181,8 +171,6 @@ core::Result<Verdict> Decide(const policy::PolicyPack& pack,
   for (const policy::Rule& rule : pack.rules) {
     if (!rule.channels.empty() && !Contains(rule.channels, env.channel))
       continue;
-    auto action = ParseAction(rule.action);
-    if (!action) continue;
     std::vector<std::string> categories;
     for (const auto& f : findings) {
       if (f.severity < rule.min_severity) continue;
@@ -191,32 +179,56 @@ core::Result<Verdict> Decide(const policy::PolicyPack& pack,
       if (!Contains(categories, f.category)) categories.push_back(f.category);
     }
     if (categories.empty()) continue;
-    const std::string& d = rule.destination;
-    bool applies = d == "any" ||
-                   (d == "internal" && v.destination == "internal") ||
-                   (d == "external" && !v.external.empty()) ||
-                   (d == "mixed" && v.destination == "mixed") ||
-                   (d == "lookalike" && !v.lookalikes.empty());
+    using policy::Destination;
+    bool applies = false;
+    switch (rule.destination) {
+      case Destination::kAny:
+        applies = true;
+        break;
+      case Destination::kInternal:
+        applies = v.destination == "internal";
+        break;
+      case Destination::kExternal:
+        applies = !v.external.empty();
+        break;
+      case Destination::kMixed:
+        applies = v.destination == "mixed";
+        break;
+      case Destination::kLookalike:
+        applies = !v.lookalikes.empty();
+        break;
+    }
     if (!applies) continue;
-    RuleHit hit{rule.id, *action, categories, ""};
+    const Action action = rule.action;
+    RuleHit hit{rule.id, action, categories, std::nullopt};
     // Encryption covers the body only: what was found in the subject, the
     // header fields or an attachment's name travelled in the clear.
     bool in_clear = false;
     for (const auto& f : findings)
       if (Contains(categories, f.category) && IsClearView(f.location.view))
         in_clear = true;
-    for (const auto& x : rule.exempt) {
-      if ((x == "encrypted" && facts.encrypted && !in_clear) ||
-          (x == "secure-send" && marker && authorized) ||
-          (x == "approved-vendor" && vendor_covers(categories))) {
+    for (policy::Exemption x : rule.exempt) {
+      bool lifts = false;
+      switch (x) {
+        case policy::Exemption::kEncrypted:
+          lifts = facts.encrypted && !in_clear;
+          break;
+        case policy::Exemption::kSecureSend:
+          lifts = marker && authorized;
+          break;
+        case policy::Exemption::kApprovedVendor:
+          lifts = vendor_covers(categories);
+          break;
+      }
+      if (lifts) {
         hit.exempted_by = x;
         break;
       }
     }
     v.rules.push_back(hit);
-    if (!hit.exempted_by.empty()) continue;
-    if (!winner || *action > best) {
-      best = *action;
+    if (hit.exempted_by) continue;
+    if (!winner || action > best) {
+      best = action;
       winner = &rule;
       winner_categories = categories;
     }
@@ -228,7 +240,7 @@ core::Result<Verdict> Decide(const policy::PolicyPack& pack,
     for (const auto& c : v.clauses) cited.insert(c);
     // The other rules that reached the same action cite their clauses too.
     for (const auto& h : v.rules) {
-      if (!h.exempted_by.empty() || h.action != best) continue;
+      if (h.exempted_by || h.action != best) continue;
       for (const auto& r : pack.rules)
         if (r.id == h.rule)
           for (const auto& c : r.clauses)
@@ -248,8 +260,9 @@ core::Result<Verdict> Decide(const policy::PolicyPack& pack,
           winner->release_role.empty() ? "its-admin" : winner->release_role;
   }
   for (const auto& h : v.rules)
-    if (!h.exempted_by.empty())
-      v.notes.push_back("rule " + h.rule + " lifted: " + h.exempted_by);
+    if (h.exempted_by)
+      v.notes.push_back("rule " + h.rule + " lifted: " +
+                        std::string(policy::ExemptionName(*h.exempted_by)));
   // C.19: conduct findings repeated to the same recipient.
   bool conduct = false;
   for (const auto& f : findings)
@@ -316,7 +329,7 @@ nlohmann::ordered_json ToJson(const Verdict& v) {
     nlohmann::ordered_json r = {{"rule", h.rule},
                                 {"action", ActionName(h.action)},
                                 {"categories", h.categories}};
-    if (!h.exempted_by.empty()) r["exempted_by"] = h.exempted_by;
+    if (h.exempted_by) r["exempted_by"] = policy::ExemptionName(*h.exempted_by);
     rules.push_back(std::move(r));
   }
   j["rules"] = std::move(rules);

@@ -21,10 +21,11 @@
 
 namespace steward::decide {
 
-// In order of strength: a stronger action wins.
-enum class Action { kAllow = 0, kWarn, kQuarantine, kHold, kReject };
-std::string_view ActionName(Action a);
-std::optional<Action> ParseAction(std::string_view s);
+// The pack's actions (policy/pack.h), in order of strength: a stronger
+// action wins. The rules carry them parsed; nothing here parses words.
+using policy::Action;
+using policy::ActionName;
+using policy::ParseAction;
 
 struct Envelope {
   std::string channel = "mail";
@@ -40,7 +41,7 @@ struct RuleHit {
   std::string rule;
   Action action = Action::kAllow;
   std::vector<std::string> categories;
-  std::string exempted_by;  // "encrypted", "secure-send", "approved-vendor"
+  std::optional<policy::Exemption> exempted_by;  // what lifted the rule
 };
 
 struct Verdict {

@@ -22,24 +22,6 @@ std::string JoinComma(const std::vector<std::string>& v) {
   return out;
 }
 
-FailureAction FailureOf(const std::string& mode) {
-  if (mode == "accept") return FailureAction::kAccept;
-  if (mode == "reject") return FailureAction::kReject;
-  return FailureAction::kTempfail;
-}
-
-std::string_view FailureName(FailureAction a) {
-  switch (a) {
-    case FailureAction::kAccept:
-      return "accept";
-    case FailureAction::kReject:
-      return "reject";
-    case FailureAction::kTempfail:
-      break;
-  }
-  return "tempfail";
-}
-
 // The X-Steward-* fields a delivered item carries.
 std::vector<std::pair<std::string, std::string>> VerdictFields(
     const decide::Verdict& v, const policy::PolicyPack& pack) {
@@ -114,7 +96,7 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
   const policy::PolicyPack& pack = engine.pack();
   const decide::Envelope& env = context.envelope;
   Outcome out;
-  out.on_failure = FailureOf(pack.mail.on_failure);
+  out.on_failure = pack.mail.on_failure;
   auto failed = [&](const std::string& why) {
     out.disposition = Disposition::kFailed;
     out.failure = why;
@@ -232,7 +214,7 @@ nlohmann::ordered_json Enforcer::ToJson(const Outcome& o) {
   done["notices"] = o.notices;
   if (o.disposition == Disposition::kFailed) {
     done["failure"] = o.failure;
-    done["on_failure"] = FailureName(o.on_failure);
+    done["on_failure"] = policy::FailureModeName(o.on_failure);
   }
   j["outcome"] = done;
   return j;

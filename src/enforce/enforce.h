@@ -57,9 +57,6 @@ enum class Disposition {
   kFailed,   // could not decide or record: the door's failure action
 };
 
-// What the pack says a door does when Steward cannot decide.
-enum class FailureAction { kTempfail, kAccept, kReject };
-
 struct Outcome {
   Disposition disposition = Disposition::kFailed;
   std::optional<decide::Verdict> verdict;  // absent for a released return
@@ -73,7 +70,8 @@ struct Outcome {
   std::vector<std::string> notices;  // "caution", "held": queued (or, in a
                                      // dry run, that would be)
   std::string failure;               // kFailed: why, for the log
-  FailureAction on_failure = FailureAction::kTempfail;
+  // What the pack says the door does on kFailed ([mail] on_failure).
+  policy::FailureMode on_failure = policy::FailureMode::kTempfail;
 };
 
 std::string_view DispositionName(Disposition d);

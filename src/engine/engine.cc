@@ -62,8 +62,8 @@ core::Result<std::unique_ptr<Engine>> Engine::Create(const Options& options) {
   e->inspector_ = std::move(in).value();
   e->limits_ = ExtractLimits(lr.pack->limits);
   for (const auto& d : lr.pack->detectors) {
-    if (d.kind == policy::DetectorKind::kRoster && d.roster_field == "names" &&
-        e->roster_)
+    if (d.kind == policy::DetectorKind::kRoster &&
+        d.roster_field == policy::RosterField::kNames && e->roster_)
       e->name_detectors_.push_back(d.id);
     if (!d.require_hotword) continue;
     e->hotword_detectors_.push_back(d.id);
@@ -72,7 +72,8 @@ core::Result<std::unique_ptr<Engine>> Engine::Create(const Options& options) {
   }
   e->limits_.address_view = false;
   for (const auto& d : lr.pack->detectors)
-    for (const auto& v : d.views) e->limits_.address_view |= v == "addresses";
+    for (core::View v : d.views)
+      e->limits_.address_view |= v == core::View::kAddresses;
   return e;
 }
 
@@ -247,7 +248,7 @@ void Engine::ColumnContext(const extract::TextPart& t, Scratch& scratch,
   core::LineIndex line_of(t.text);
   std::set<std::pair<std::string, uint64_t>> seen;  // detector, offset
   for (const auto& g : findings)
-    if (g.location.part == t.path && g.location.view == t.view)
+    if (g.location.part == t.path && g.location.view == core::ViewName(t.view))
       seen.emplace(g.detector, g.location.offset);
   auto among = [](const std::vector<std::string>& ids, const std::string& id) {
     return std::find(ids.begin(), ids.end(), id) != ids.end();
@@ -322,7 +323,7 @@ void Engine::Place(const extract::TextPart& t, size_t first,
       bulk.category, t.path,
       std::to_string(rows.size()) + " of " + std::to_string(t.table_rows) +
           " rows identify students (" + cols + ")");
-  f.location.view = t.view;
+  f.location.view = core::ViewName(t.view);
   f.location.where = sheet.empty() ? "" : "sheet " + sheet;
   findings.push_back(std::move(f));
 }
@@ -342,7 +343,7 @@ ItemResult Engine::InspectPlainText(std::string name, std::string_view text,
   item.name = std::move(name);
   item.bytes = text.size();
   item.content.texts.push_back(
-      {"", "body", "text/plain", "", std::string(text)});
+      {"", core::View::kBody, "text/plain", "", std::string(text)});
   return InspectItem(std::move(item), scratch);
 }
 

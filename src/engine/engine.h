@@ -1,5 +1,6 @@
 // The pipeline every door calls: extract -> inspect -> findings per item.
-// (Verdicts, the decide stage, arrive with the first enforcing door.)
+// What a door then does with them is decided after the engine, by the pack's
+// rules (decide/verdict.h), and carried out by enforce/enforce.h.
 //
 // An Engine is immutable after Create and shared by all threads; each thread
 // passes its own Scratch. The same bytes give the same findings whichever
@@ -68,6 +69,8 @@ class Engine {
   const policy::PolicyPack& pack() const { return inspector_->pack(); }
   const inspect::Inspector& inspector() const { return *inspector_; }
   const roster::Roster* roster() const { return roster_.get(); }
+  // The pack's [limits]; the addresses view is produced only when some
+  // detector reads it.
   const extract::Limits& limits() const { return limits_; }
 
  private:

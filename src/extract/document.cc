@@ -281,7 +281,7 @@ void AddPlainText(std::string_view bytes, const Declared& file,
     ctx.Skip(file.path, type, file.name,
              "larger than " + std::to_string(ctx.limits().max_part_bytes) +
                  " bytes; only the start was read");
-  ctx.out().texts.push_back({file.path, "body", type, file.name,
+  ctx.out().texts.push_back({file.path, core::View::kBody, type, file.name,
                              core::DecodeText(bytes.substr(0, n))});
 }
 

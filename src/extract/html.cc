@@ -89,16 +89,16 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
     ctx.Skip(file.path, type, file.name,
              "an HTML page nested too deeply to parse; its raw text was "
              "inspected instead");
-    ctx.out().texts.push_back(
-        {file.path, "body", type, file.name, core::DecodeText(bytes)});
+    ctx.out().texts.push_back({file.path, core::View::kBody, type, file.name,
+                               core::DecodeText(bytes)});
     if (doc) xmlFreeDoc(doc);
     return;
   }
   if (!doc) {
     ctx.Skip(file.path, type, file.name,
              "an HTML page that could not be parsed; read as text");
-    ctx.out().texts.push_back(
-        {file.path, "body", type, file.name, core::DecodeText(bytes)});
+    ctx.out().texts.push_back({file.path, core::View::kBody, type, file.name,
+                               core::DecodeText(bytes)});
     return;
   }
   Views v;
@@ -150,17 +150,17 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
     if (n) n = n->next;
   }
   xmlFreeDoc(doc);
-  auto add = [&](const char* view, std::string& text) {
+  auto add = [&](core::View view, std::string& text) {
     if (text.find_first_not_of(" \t\r\n") == std::string::npos) return;
     ctx.out().texts.push_back(
         {file.path, view, type, file.name, std::move(text)});
   };
-  add("body", v.body);
-  add("alt", v.alt);
-  add("links", v.links);
-  add("script-src", v.script_src);
-  add("script", v.script);
-  add("comments", v.comments);
+  add(core::View::kBody, v.body);
+  add(core::View::kAlt, v.alt);
+  add(core::View::kLinks, v.links);
+  add(core::View::kScriptSrc, v.script_src);
+  add(core::View::kScript, v.script);
+  add(core::View::kComments, v.comments);
 }
 
 }  // namespace steward::extract

@@ -76,12 +76,12 @@ void ReadMsg(GsfInfile* msg, const Declared& file, uint32_t depth,
              Context& ctx) {
   const uint64_t max = ctx.limits().max_part_bytes;
   const std::string type = "application/vnd.ms-outlook";
-  auto add = [&](const char* view, std::string text) {
+  auto add = [&](core::View view, std::string text) {
     if (text.find_first_not_of(" \t\r\n") != std::string::npos)
       ctx.out().texts.push_back(
           {file.path, view, type, file.name, std::move(text)});
   };
-  add("subject", MapiString(msg, "0037", max));
+  add(core::View::kSubject, MapiString(msg, "0037", max));
   std::string addrs;
   for (auto [label, tag] : {std::pair{"From", "0C1A"},
                             {"From", "0C1F"},
@@ -90,10 +90,10 @@ void ReadMsg(GsfInfile* msg, const Declared& file, uint32_t depth,
     std::string v = MapiString(msg, tag, 1 << 16);
     if (!v.empty()) addrs += std::string(label) + ": " + v + "\n";
   }
-  add("addresses", addrs);
+  add(core::View::kAddresses, addrs);
   std::string body = MapiString(msg, "1000", max);
   if (!body.empty()) {
-    add("body", core::DecodeText(body));
+    add(core::View::kBody, core::DecodeText(body));
   } else {
     std::string html;
     if (ReadStream(msg, "__substg1.0_10130102", max, &html))
@@ -113,7 +113,7 @@ void ReadMsg(GsfInfile* msg, const Declared& file, uint32_t depth,
     std::string path = ChildPath(file.path, name);
     if (!ctx.CountMember(path)) break;
     if (name.find_first_of("/\\") == std::string::npos && !name.empty())
-      ctx.out().texts.push_back({path, "filename", "", name, name});
+      ctx.out().texts.push_back({path, core::View::kFilename, "", name, name});
     std::string data;
     if (ReadStream(att, "__substg1.0_37010102", max, &data)) {
       if (!ctx.Spend(data.size(), path)) break;
@@ -300,15 +300,15 @@ void ReadOle(std::string_view bytes, const Declared& file, uint32_t depth,
   if (HasChild(root, "WordDocument")) {
     if (RunHelper("catdoc", {"-w", "-d", "utf-8"}, bytes, file,
                   "application/msword", "Word 97-2003 documents", ctx, &text))
-      ctx.out().texts.push_back(
-          {file.path, "body", "application/msword", file.name, text});
+      ctx.out().texts.push_back({file.path, core::View::kBody,
+                                 "application/msword", file.name, text});
   } else if (HasChild(root, "Workbook") || HasChild(root, "Book")) {
     Xls(bytes, file, ctx);
   } else if (HasChild(root, "PowerPoint Document")) {
     if (RunHelper("catppt", {"-d", "utf-8", "{}"}, bytes, file,
                   "application/vnd.ms-powerpoint",
                   "PowerPoint 97-2003 presentations", ctx, &text))
-      ctx.out().texts.push_back({file.path, "body",
+      ctx.out().texts.push_back({file.path, core::View::kBody,
                                  "application/vnd.ms-powerpoint", file.name,
                                  text});
   } else {
@@ -327,7 +327,8 @@ void ReadRtf(std::string_view bytes, const Declared& file, Context& ctx) {
     size_t dashes = text.find("\n-----------------\n");
     if (dashes != std::string::npos) text.erase(0, dashes + 19);
   }
-  ctx.out().texts.push_back({file.path, "body", "text/rtf", file.name, text});
+  ctx.out().texts.push_back(
+      {file.path, core::View::kBody, "text/rtf", file.name, text});
 }
 
 }  // namespace steward::extract

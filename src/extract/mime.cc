@@ -197,11 +197,13 @@ struct Walker {
     const char* subject = g_mime_message_get_subject(m);
     std::string base = prefix.empty() ? "" : prefix;
     if (subject && *subject)
-      out.texts.push_back({base, "subject", "", "", core::ToUtf8(subject)});
+      out.texts.push_back(
+          {base, core::View::kSubject, "", "", core::ToUtf8(subject)});
     if (limits.address_view) {
       std::string addrs = AddressText(m);
       if (!addrs.empty())
-        out.texts.push_back({base, "addresses", "", "", core::ToUtf8(addrs)});
+        out.texts.push_back(
+            {base, core::View::kAddresses, "", "", core::ToUtf8(addrs)});
     }
     // The header block: as written for the outer message (raw_headers), as
     // GMime kept it for attached ones.
@@ -216,7 +218,8 @@ struct Walker {
     }
     std::string fields = HeaderView(block);
     if (fields.find_first_not_of(" \n") != std::string::npos)
-      out.texts.push_back({base, "headers", "", "", core::DecodeText(fields)});
+      out.texts.push_back(
+          {base, core::View::kHeaders, "", "", core::DecodeText(fields)});
     GMimeObject* body = g_mime_message_get_mime_part(m);
     if (!body) return;
     if (GMIME_IS_MULTIPART(body))
@@ -274,7 +277,7 @@ struct Walker {
       // so offsets still point into the real name.
       std::string words = filename;
       std::replace(words.begin(), words.end(), '_', ' ');
-      out.texts.push_back({path, "filename", type, filename, words});
+      out.texts.push_back({path, core::View::kFilename, type, filename, words});
     }
     bool plain = type == "text/plain" || type == "message/delivery-status" ||
                  type == "text/enriched" || type == "text/markdown";
@@ -293,7 +296,7 @@ struct Walker {
       if ((path == "1" || path == "1.1") && out.message.is_message &&
           depth == 0 && InlinePgp(bytes))
         out.message.encrypted = true;
-      out.texts.push_back({path, "body", type, filename,
+      out.texts.push_back({path, core::View::kBody, type, filename,
                            core::DecodeText(bytes, charset), charset});
       return;
     }
@@ -333,8 +336,8 @@ void ReadMessage(std::string_view bytes, const Declared& file, uint32_t depth,
   if (!m) {
     ctx.Skip(file.path, "message/rfc822", file.name, "not a readable message");
     // Still inspect the bytes as text: a broken message may hold data.
-    ctx.out().texts.push_back(
-        {file.path, "body", "text/plain", file.name, core::DecodeText(bytes)});
+    ctx.out().texts.push_back({file.path, core::View::kBody, "text/plain",
+                               file.name, core::DecodeText(bytes)});
   } else {
     if (file.path.empty() && depth == 0) ReadFacts(m, ctx.out().message);
     Walker w{ctx, std::string(RawHeaderBlock(bytes))};

@@ -351,7 +351,7 @@ void Xlsx(const Members& m, const Declared& file, const std::string& type,
     Sheet(it->second, member, name, shared, date_styles, file, type, ctx);
   }
   // Cell comments and notes.
-  TextPart notes{file.path, "body", type, file.name, ""};
+  TextPart notes{file.path, core::View::kBody, type, file.name, ""};
   Flow flow(notes);
   for (const auto& c : Matching(m, "xl/", ".xml")) {
     if (!StartsWith(BaseName(c), "comments")) continue;
@@ -375,7 +375,7 @@ void Xlsx(const Members& m, const Declared& file, const std::string& type,
 
 void Docx(const Members& m, const Declared& file, const std::string& type,
           Context& ctx) {
-  TextPart part{file.path, "body", type, file.name, ""};
+  TextPart part{file.path, core::View::kBody, type, file.name, ""};
   Flow flow(part);
   auto add = [&](const std::string& member, const std::string& label) {
     auto it = m.find(member);
@@ -393,7 +393,7 @@ void Docx(const Members& m, const Declared& file, const std::string& type,
 
 void Pptx(const Members& m, const Declared& file, const std::string& type,
           Context& ctx) {
-  TextPart part{file.path, "body", type, file.name, ""};
+  TextPart part{file.path, core::View::kBody, type, file.name, ""};
   Flow flow(part);
   for (const auto& s : Matching(m, "ppt/slides/slide", ".xml")) {
     if (!ctx.InTime(file.path)) break;
@@ -414,7 +414,7 @@ void Pptx(const Members& m, const Declared& file, const std::string& type,
 void OdfContent(const std::string& data, const std::string& member,
                 const std::string& label, bool styles, const Declared& file,
                 const std::string& type, Context& ctx) {
-  TextPart part{file.path, "body", type, file.name, ""};
+  TextPart part{file.path, core::View::kBody, type, file.name, ""};
   Flow flow(part);
   if (!label.empty()) flow.Anchor(label);
   const bool spreadsheet =

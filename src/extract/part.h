@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/view.h"
+
 namespace steward::extract {
 
 // Bounds on hostile input. Hitting one is a result (a Skipped entry), never a
@@ -45,11 +47,12 @@ struct Anchor {
 
 struct TextPart {
   std::string path;  // IMAP-style part number: "1", "2.1"; "" for plain files
-  // body; subject; headers (the header block as written, with the subject,
-  // address and transport fields blanked out: what a sender put in X-
-  // fields, or in lines that are no header at all, is inspected too);
-  // addresses; filename (an attachment's name)
-  std::string view;
+  // Which text of the part this is (core/view.h). kHeaders is the header
+  // block as written, with the subject, address and transport fields blanked
+  // out: what a sender put in X- fields, or in lines that are no header at
+  // all, is inspected too. Only views of core::View exist, so the policy
+  // pack's loader knows every view extraction can produce.
+  core::View view = core::View::kBody;
   std::string content_type;
   std::string filename;
   std::string text;                  // UTF-8

@@ -71,7 +71,7 @@ void ReadPdf(std::string_view bytes, const Declared& file, uint32_t depth,
              "an encrypted PDF that needs a password; not read");
     return;
   }
-  TextPart part{file.path, "body", type, file.name, ""};
+  TextPart part{file.path, core::View::kBody, type, file.name, ""};
   const int pages = doc->pages();
   const int limit =
       std::min<int>(pages, static_cast<int>(ctx.limits().max_pages));

@@ -191,7 +191,7 @@ Item ExtractItem(const ItemRef& ref, const Limits& limits) {
       // HTML, RTF, scripts) goes through the document readers.
       if (!NeedsReader(bytes, ref.path)) {
         it.content.texts.push_back(
-            {"", "body", "text/plain", "", core::DecodeText(bytes)});
+            {"", core::View::kBody, "text/plain", "", core::DecodeText(bytes)});
         break;
       }
       [[fallthrough]];

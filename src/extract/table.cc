@@ -22,7 +22,7 @@ TableText::TableText(std::string path, std::string content_type,
                      std::string filename, std::string sheet)
     : sheet_(std::move(sheet)) {
   part_.path = std::move(path);
-  part_.view = "body";
+  part_.view = core::View::kBody;
   part_.content_type = std::move(content_type);
   part_.filename = std::move(filename);
 }

@@ -133,8 +133,8 @@ bool Inspector::InspectText(const TextView& t, Scratch& scratch,
     f.clauses = pack_->ClausesOf(d);
     f.severity = pack_->SeverityOf(d);
     f.confidence = conf;
-    f.location = {t.part, t.view, lines->LineOf(s.begin), s.begin,
-                  s.end - s.begin};
+    f.location = {t.part, std::string(core::ViewName(t.view)),
+                  lines->LineOf(s.begin), s.begin, s.end - s.begin};
     f.excerpt = Excerpt(t.text, s.begin, s.end, pack_->RedactionOf(d),
                         options_.show_values);
     if (options_.show_values) f.value = std::string(value);

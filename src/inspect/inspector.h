@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/view.h"
 #include "inspect/matcher.h"
 #include "policy/pack.h"
 #include "roster/oneroster.h"
@@ -22,7 +23,7 @@ namespace steward::inspect {
 
 struct Location {
   std::string part;     // "1.2" in a MIME tree; "" for a plain file
-  std::string view;     // body, subject, headers, filename
+  std::string view;     // a core::View's name; "" when not of a text
   uint32_t line = 0;    // 1-based within the part's decoded text
   uint64_t offset = 0;  // byte offset within the part's decoded text
   uint32_t length = 0;
@@ -47,7 +48,7 @@ struct Finding {
 struct TextView {
   std::string_view text;
   std::string part;
-  std::string view = "body";
+  core::View view = core::View::kBody;
 };
 
 class Inspector {

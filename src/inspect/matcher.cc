@@ -181,8 +181,8 @@ struct Matcher::Impl {
   };
   std::vector<Term> terms[2];
   hs_database_t* term_db[2] = {nullptr, nullptr};
-  // Per detector: which views it reads (bit i: policy::KnownViews()[i]).
-  std::vector<uint16_t> view_mask;
+  // Per detector: which views it reads.
+  std::vector<core::ViewSet> view_mask;
 
   ~Impl() {
     for (auto* c : codes) pcre2_code_free(c);
@@ -212,13 +212,6 @@ struct Matcher::Scratch::Data {
 
 Matcher::Scratch::~Scratch() = default;
 Matcher::~Matcher() = default;
-
-static uint16_t ViewBit(std::string_view v) {
-  const auto& views = policy::KnownViews();
-  for (size_t i = 0; i < views.size() && i < 16; ++i)
-    if (views[i] == v) return static_cast<uint16_t>(1u << i);
-  return 0;
-}
 
 core::Result<std::unique_ptr<Matcher>> Matcher::Build(
     const policy::PackPtr& pack,
@@ -265,7 +258,7 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
   std::vector<std::string> lit_text;
   for (uint32_t di = 0; di < dets.size(); ++di) {
     const Detector& d = dets[di];
-    for (const auto& v : d.views) im.view_mask[di] |= ViewBit(v);
+    for (core::View v : d.views) im.view_mask[di] |= core::ViewBit(v);
     if (d.kind == DetectorKind::kRegex) {
       auto re = compile(di, d.pattern, policy::Pcre2Options(d));
       if (!re.ok()) return re.status();
@@ -316,8 +309,8 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
         }
       }
     } else if (d.kind == DetectorKind::kRoster && roster) {
-      bool want_student = d.roster_role == "student";
-      bool names = d.roster_field == "names";
+      bool want_student = d.roster_role == policy::RosterRole::kStudent;
+      bool names = d.roster_field == policy::RosterField::kNames;
       for (uint32_t pi = 0; pi < roster->people.size(); ++pi) {
         const roster::Person& p = roster->people[pi];
         if (p.student != want_student) continue;
@@ -480,11 +473,11 @@ const std::vector<uint32_t>& Matcher::PeopleOf(int32_t group) const {
   return impl_->groups.at(static_cast<size_t>(group));
 }
 
-bool Matcher::Find(std::string_view text, std::string_view view,
-                   Scratch& scratch, std::vector<Span>& out) const {
+bool Matcher::Find(std::string_view text, core::View view, Scratch& scratch,
+                   std::vector<Span>& out) const {
   const Impl& im = *impl_;
   Scratch::Data& sd = *scratch.d_;
-  const uint16_t vbit = ViewBit(view);
+  const core::ViewSet vbit = core::ViewBit(view);
   if (text.size() > UINT32_MAX) text = text.substr(0, UINT32_MAX);
   bool complete = true;
   const size_t first_out = out.size();

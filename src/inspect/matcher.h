@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/view.h"
 #include "policy/pack.h"
 #include "roster/oneroster.h"
 
@@ -55,7 +56,7 @@ class Matcher {
   // Appends the spans found in `text` for detectors that read `view`.
   // Returns false when the candidate cap was hit (the text was only partly
   // matched); the spans found so far are still appended.
-  bool Find(std::string_view text, std::string_view view, Scratch& scratch,
+  bool Find(std::string_view text, core::View view, Scratch& scratch,
             std::vector<Span>& out) const;
 
   // The people a roster literal stands for.

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "core/hash.h"
+#include "core/names.h"
 #include "core/text.h"
 
 namespace steward::policy {
@@ -142,6 +143,52 @@ class Reader {
     return r;
   }
 
+  // A word of the pack's vocabulary (policy/pack.h) at `key`: nothing when
+  // the key is absent (an error when it is required) or the word is not in
+  // `table` (an error at the word's own line, naming the accepted words).
+  template <typename E, size_t N>
+  std::optional<E> Word(const toml::table& t, std::string_view key,
+                        const core::Named<E> (&table)[N], bool required,
+                        const std::string& who, std::string_view what) {
+    const toml::node* n = t.get(key);
+    if (!n) {
+      if (required) Error(t, "missing required key '" + std::string(key) + "'");
+      return std::nullopt;
+    }
+    auto v = n->value<std::string>();
+    if (!v) {
+      Error(*n, "'" + std::string(key) + "' must be a string");
+      return std::nullopt;
+    }
+    return WordOf(*n, *v, table, who, what);
+  }
+
+  // A list of such words (or one word alone); unknown ones are reported
+  // each at its line and left out.
+  template <typename E, size_t N>
+  std::vector<E> WordList(const toml::table& t, std::string_view key,
+                          const core::Named<E> (&table)[N],
+                          const std::string& who, std::string_view what) {
+    std::vector<E> out;
+    const toml::node* n = t.get(key);
+    if (!n) return out;
+    auto one = [&](const toml::node& e) {
+      if (auto v = e.value<std::string>()) {
+        if (auto w = WordOf(e, *v, table, who, what)) out.push_back(*w);
+      } else {
+        Error(e, "'" + std::string(key) + "' must hold only strings");
+      }
+    };
+    if (n->is_string()) {
+      one(*n);
+    } else if (const toml::array* a = n->as_array()) {
+      for (const toml::node& e : *a) one(e);
+    } else {
+      Error(*n, "'" + std::string(key) + "' must be a list of strings");
+    }
+    return out;
+  }
+
   // Keys not in `known` are reported: a typo must not silently do nothing.
   void CheckKeys(const toml::table& t,
                  std::initializer_list<std::string_view> known,
@@ -175,6 +222,17 @@ class Reader {
   const std::string& file() const { return file_; }
 
  private:
+  template <typename E, size_t N>
+  std::optional<E> WordOf(const toml::node& n, const std::string& word,
+                          const core::Named<E> (&table)[N],
+                          const std::string& who, std::string_view what) {
+    auto e = core::ParseName(table, word);
+    if (!e)
+      Error(n, who + ": unknown " + std::string(what) + " '" + word + "' (" +
+                   core::NameList(table) + ")");
+    return e;
+  }
+
   std::string file_;
   std::vector<PackError>* errors_;
 };
@@ -270,15 +328,15 @@ void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
     d.max_width = r.Num<uint32_t>(t, "max_width", d.max_width);
     d.lexicons = r.StrList(t, "lexicons");
     d.fold_obfuscation = r.Bool(t, "fold_obfuscation", false);
-    d.roster_role = r.Str(t, "roster_role", d.kind == DetectorKind::kRoster);
-    d.roster_field = r.Str(t, "roster_field", d.kind == DetectorKind::kRoster);
-    if (t.contains("views")) d.views = r.StrList(t, "views");
-    for (const auto& v : d.views)
-      if (std::find(KnownViews().begin(), KnownViews().end(), v) ==
-          KnownViews().end())
-        r.Error(t, "detector '" + d.id + "': unknown view '" + v +
-                       "' (body, subject, headers, addresses, filename, alt, "
-                       "links, script-src, script, comments)");
+    const bool roster = d.kind == DetectorKind::kRoster;
+    if (auto x = r.Word(t, "roster_role", policy::kRosterRoleNames, roster, who,
+                        "roster_role"))
+      d.roster_role = *x;
+    if (auto x = r.Word(t, "roster_field", policy::kRosterFieldNames, roster,
+                        who, "roster_field"))
+      d.roster_field = *x;
+    if (t.contains("views"))
+      d.views = r.WordList(t, "views", core::kViewNames, who, "view");
     d.hotwords = r.StrList(t, "hotwords");
     d.negative = r.StrList(t, "negative");
     d.window = r.Num<uint32_t>(t, "window", d.window);
@@ -370,12 +428,15 @@ void ReadRules(Reader& r, const toml::table& root, PolicyPack& p) {
     if (auto s =
             r.SeverityField(t, "min_severity", false, "rule '" + u.id + "'"))
       u.min_severity = *s;
-    std::string dest = r.Str(t, "destination", false);
-    if (!dest.empty()) u.destination = dest;
-    u.action = r.Str(t, "action", true);
+    const std::string who = "rule '" + u.id + "'";
+    if (auto d = r.Word(t, "destination", kDestinationNames, false, who,
+                        "destination"))
+      u.destination = *d;
+    if (auto a = r.Word(t, "action", kActionNames, true, who, "action"))
+      u.action = *a;
     u.clauses = r.StrList(t, "clauses");
     u.message = r.Str(t, "message", true);
-    u.exempt = r.StrList(t, "exempt");
+    u.exempt = r.WordList(t, "exempt", kExemptionNames, who, "exemption");
     u.release_role = r.Str(t, "release_role", false);
     p.rules.push_back(std::move(u));
   });
@@ -421,7 +482,9 @@ void ReadMail(Reader& r, const toml::table& root, PolicyPack& p) {
   m.caution_sender = r.Bool(*t, "caution_sender", m.caution_sender);
   m.notify_sender = r.Bool(*t, "notify_sender", m.notify_sender);
   m.notice_from = r.Str(*t, "notice_from", false);
-  if (t->get("on_failure")) m.on_failure = r.Str(*t, "on_failure", false);
+  if (auto f = r.Word(*t, "on_failure", kFailureModeNames, false, "[mail]",
+                      "on_failure"))
+    m.on_failure = *f;
   m.timeout_seconds = r.Num<uint32_t>(*t, "timeout_seconds", m.timeout_seconds);
   m.clamd = r.Str(*t, "clamd", false);
   m.escalate_categories = r.StrList(*t, "escalate_categories");
@@ -583,12 +646,6 @@ void Validate(PolicyPack& p, const LoadOptions& options,
       err(d.loc, who + ": unknown validator '" + d.validator + "'");
     for (const auto& l : d.lexicons)
       if (!lex_ids.count(l)) err(d.loc, who + ": unknown lexicon '" + l + "'");
-    if (d.kind == DetectorKind::kRoster) {
-      if (d.roster_role != "student" && d.roster_role != "employee")
-        err(d.loc, who + ": roster_role must be 'student' or 'employee'");
-      if (d.roster_field != "names" && d.roster_field != "ids")
-        err(d.loc, who + ": roster_field must be 'names' or 'ids'");
-    }
     if (d.require_hotword && d.hotwords.empty())
       err(d.loc, who + ": require_hotword is set but there are no hotwords");
   }
@@ -603,12 +660,6 @@ void Validate(PolicyPack& p, const LoadOptions& options,
   }
   static const std::set<std::string> kChannels = {"mail", "web", "publish",
                                                   "scan"};
-  static const std::set<std::string> kActions = {"allow", "warn", "hold",
-                                                 "quarantine", "reject"};
-  static const std::set<std::string> kDest = {"any", "internal", "external",
-                                              "mixed", "lookalike"};
-  static const std::set<std::string> kExempt = {"encrypted", "secure-send",
-                                                "approved-vendor"};
   static const std::set<std::string> kRoles = {
       "",           "employee",  "content-manager",
       "site-admin", "its-admin", "records-custodian",
@@ -625,16 +676,6 @@ void Validate(PolicyPack& p, const LoadOptions& options,
     for (const auto& c : u.categories)
       if (!p.FindCategory(c))
         err(u.loc, who + ": unknown category '" + c + "'");
-    if (!u.action.empty() && !kActions.count(u.action))
-      err(u.loc, who + ": unknown action '" + u.action +
-                     "' (allow, warn, hold, quarantine, reject)");
-    if (!kDest.count(u.destination))
-      err(u.loc, who + ": unknown destination '" + u.destination +
-                     "' (any, internal, external, mixed, lookalike)");
-    for (const auto& x : u.exempt)
-      if (!kExempt.count(x))
-        err(u.loc, who + ": unknown exemption '" + x +
-                       "' (encrypted, secure-send, approved-vendor)");
     if (!kRoles.count(u.release_role))
       err(u.loc, who + ": unknown release_role '" + u.release_role + "'");
   }
@@ -652,11 +693,6 @@ void Validate(PolicyPack& p, const LoadOptions& options,
       err(m.loc, "[mail] escalate_categories: unknown category '" + c + "'");
   if (!m.escalate_categories.empty())
     check_clauses(m.loc, "[mail] escalate_clauses", m.escalate_clauses);
-  static const std::set<std::string> kFailure = {"tempfail", "accept",
-                                                 "reject"};
-  if (!kFailure.count(m.on_failure))
-    err(m.loc, "[mail] on_failure '" + m.on_failure +
-                   "' is not tempfail, accept or reject");
   if (!m.clamd.empty() && !m.clamd.starts_with("unix:") &&
       !m.clamd.starts_with("inet:"))
     err(m.loc,

@@ -63,13 +63,6 @@ Redaction PolicyPack::RedactionOf(const Detector& d) const {
   return c ? c->redaction : Redaction::kAll;
 }
 
-const std::vector<std::string>& KnownViews() {
-  static const std::vector<std::string> kViews = {
-      "body", "subject", "headers",    "addresses", "filename",
-      "alt",  "links",   "script-src", "script",    "comments"};
-  return kViews;
-}
-
 const std::vector<std::string>& KnownValidators() {
   static const std::vector<std::string> k = {"ssn",   "luhn",  "nanp",
                                              "phone", "email", "date",

@@ -14,7 +14,109 @@
 #include <string_view>
 #include <vector>
 
+#include "core/names.h"
+#include "core/view.h"
+
 namespace steward::policy {
+
+// The pack's vocabulary: each word a pack may write for an action, a
+// destination, an exemption, a failure mode or a roster field is one value
+// of an enum class, with one name table (core/names.h). The loader parses
+// each word once, against that table, and rejects an unknown one with its
+// file and line; every module after it compares values, never strings.
+// Views are core::View (core/view.h), shared with extraction.
+
+// What a rule does with a message; in order of strength: a stronger action
+// wins.
+enum class Action { kAllow = 0, kWarn, kQuarantine, kHold, kReject };
+inline constexpr core::Named<Action> kActionNames[] = {
+    {Action::kAllow, "allow"},           {Action::kWarn, "warn"},
+    {Action::kQuarantine, "quarantine"}, {Action::kHold, "hold"},
+    {Action::kReject, "reject"},
+};
+constexpr std::string_view ActionName(Action a) {
+  return core::NameOf(kActionNames, a);
+}
+constexpr std::optional<Action> ParseAction(std::string_view s) {
+  return core::ParseName(kActionNames, s);
+}
+
+// Where a message goes, as a rule selects it. A message is internal (every
+// recipient inside), external (none inside) or mixed; lookalike holds when
+// any recipient's domain imitates an internal one; any always holds.
+enum class Destination { kAny, kInternal, kExternal, kMixed, kLookalike };
+inline constexpr core::Named<Destination> kDestinationNames[] = {
+    {Destination::kAny, "any"},
+    {Destination::kInternal, "internal"},
+    {Destination::kExternal, "external"},
+    {Destination::kMixed, "mixed"},
+    {Destination::kLookalike, "lookalike"},
+};
+constexpr std::string_view DestinationName(Destination d) {
+  return core::NameOf(kDestinationNames, d);
+}
+constexpr std::optional<Destination> ParseDestination(std::string_view s) {
+  return core::ParseName(kDestinationNames, s);
+}
+
+// What lifts a rule (decide/verdict.cc says when each applies).
+enum class Exemption {
+  kEncrypted,       // S/MIME or OpenPGP; not for what was found in the
+                    // subject, header fields or file names
+  kSecureSend,      // the District's marker from an authorized sender
+  kApprovedVendor,  // every outside recipient is a vendor approved for the
+                    // data found
+};
+inline constexpr core::Named<Exemption> kExemptionNames[] = {
+    {Exemption::kEncrypted, "encrypted"},
+    {Exemption::kSecureSend, "secure-send"},
+    {Exemption::kApprovedVendor, "approved-vendor"},
+};
+constexpr std::string_view ExemptionName(Exemption e) {
+  return core::NameOf(kExemptionNames, e);
+}
+constexpr std::optional<Exemption> ParseExemption(std::string_view s) {
+  return core::ParseName(kExemptionNames, s);
+}
+
+// What a door does with an item when Steward cannot decide ([mail]
+// on_failure): tempfail (451 4.3.0, the sender's server retries), accept
+// (deliver unchecked), reject (550 5.7.1).
+enum class FailureMode { kTempfail, kAccept, kReject };
+inline constexpr core::Named<FailureMode> kFailureModeNames[] = {
+    {FailureMode::kTempfail, "tempfail"},
+    {FailureMode::kAccept, "accept"},
+    {FailureMode::kReject, "reject"},
+};
+constexpr std::string_view FailureModeName(FailureMode f) {
+  return core::NameOf(kFailureModeNames, f);
+}
+constexpr std::optional<FailureMode> ParseFailureMode(std::string_view s) {
+  return core::ParseName(kFailureModeNames, s);
+}
+
+// A roster detector's people (roster_role) and what of them it looks for
+// (roster_field).
+enum class RosterRole { kStudent, kEmployee };
+inline constexpr core::Named<RosterRole> kRosterRoleNames[] = {
+    {RosterRole::kStudent, "student"},
+    {RosterRole::kEmployee, "employee"},
+};
+constexpr std::string_view RosterRoleName(RosterRole r) {
+  return core::NameOf(kRosterRoleNames, r);
+}
+
+enum class RosterField {
+  kNames,  // full names, as written in the roster
+  kIds,    // identifiers (student and staff numbers)
+};
+inline constexpr core::Named<RosterField> kRosterFieldNames[] = {
+    {RosterField::kNames, "names"},
+    {RosterField::kIds, "ids"},
+};
+constexpr std::string_view RosterFieldName(RosterField f) {
+  return core::NameOf(kRosterFieldNames, f);
+}
 
 enum class Severity { kLow = 0, kMedium = 1, kHigh = 2 };
 std::string_view SeverityName(Severity s);
@@ -83,14 +185,15 @@ struct Detector {
   std::vector<std::string> lexicons;
   bool fold_obfuscation = false;  // sh1t, f.u.c.k, fuuuck
 
-  // kRoster: which people ("student", "employee") and what ("names", "ids")
-  std::string roster_role;
-  std::string roster_field;
+  // kRoster: which people and what of them (required for kRoster).
+  RosterRole roster_role = RosterRole::kStudent;
+  RosterField roster_field = RosterField::kNames;
 
-  // Which views of a part it reads: body, subject, headers, addresses,
-  // filename (extract/part.h says what each holds).
-  std::vector<std::string> views = {"body",     "subject", "headers",
-                                    "filename", "alt",     "comments"};
+  // Which views of a part it reads (core/view.h says what each holds). The
+  // default leaves out addresses, links and scripts.
+  std::vector<core::View> views = {core::View::kBody,    core::View::kSubject,
+                                   core::View::kHeaders, core::View::kFilename,
+                                   core::View::kAlt,     core::View::kComments};
 
   // Context.
   std::vector<std::string> hotwords;
@@ -124,22 +227,19 @@ struct Combination {
   SourceLoc loc;
 };
 
-// What a door does with findings. Evaluated by the decision stage (a later
-// door); the pack carries and validates them now.
+// What a door does with findings, evaluated by the decide stage
+// (decide/verdict.h): the strongest action of the rules that match and are
+// not lifted wins.
 struct Rule {
   std::string id;
   std::vector<std::string> channels;    // mail, web, publish, scan
   std::vector<std::string> categories;  // empty: any
   Severity min_severity = Severity::kLow;
-  std::string destination = "any";  // any, internal, external
-  std::string action;               // allow, warn, hold, quarantine, reject
+  Destination destination = Destination::kAny;
+  Action action = Action::kAllow;  // required in the pack
   std::vector<std::string> clauses;
   std::string message;
-  // What lifts the rule: "encrypted" (S/MIME or OpenPGP; not for what was
-  // found in the subject, header fields or file names), "secure-send" (the
-  // District's marker from an authorized sender), "approved-vendor" (every
-  // outside recipient is a vendor approved for the data found).
-  std::vector<std::string> exempt;
+  std::vector<Exemption> exempt;  // any one of them lifts the rule
   // For hold: the role whose member may release the message ("" : ITS).
   std::string release_role;
   SourceLoc loc;
@@ -183,7 +283,7 @@ struct MailPolicy {
   bool caution_sender = true;  // mail a caution on warn (E.1)
   bool notify_sender = true;   // tell the sender when a message is held
   std::string notice_from;     // "" : postmaster@ the first internal domain
-  std::string on_failure = "tempfail";  // tempfail, accept, reject
+  FailureMode on_failure = FailureMode::kTempfail;
   uint32_t timeout_seconds = 30;
   std::string clamd;  // "unix:/run/clamav/clamd.ctl", "inet:HOST:PORT"; ""
   // C.19: this many messages with these categories from one sender to one
@@ -247,9 +347,5 @@ using PackPtr = std::shared_ptr<const PolicyPack>;
 
 // Validator names a pack may use; the inspect module implements each.
 const std::vector<std::string>& KnownValidators();
-
-// Views of a part a detector may read: body, subject, headers, addresses,
-// filename, and HTML's alt, links, script-src, script and comments.
-const std::vector<std::string>& KnownViews();
 
 }  // namespace steward::policy

@@ -67,7 +67,7 @@ void RunFolder(const std::string& dir, Tally& t) {
     // HTML parts are read as their visible text, which the corpus's raw
     // decoded files are not: only the other text parts are compared.
     for (const auto& p : x.texts)
-      if (p.view == "body" && p.content_type != "text/html")
+      if (p.view == core::View::kBody && p.content_type != "text/html")
         bodies[p.path] = &p;
     std::string stem = m.stem().string();
     for (const auto& e : fs::directory_iterator(dir)) {

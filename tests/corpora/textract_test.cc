@@ -76,8 +76,8 @@ std::vector<Case> Cases(const std::string& root) {
 std::string BodyText(const extract::Extracted& e) {
   std::string s;
   for (const auto& t : e.texts)
-    if (t.view == "body" || t.view == "subject" || t.view == "alt" ||
-        t.view == "comments")
+    if (t.view == core::View::kBody || t.view == core::View::kSubject ||
+        t.view == core::View::kAlt || t.view == core::View::kComments)
       s += t.text + "\n";
   return s;
 }

@@ -57,7 +57,7 @@ bool AnySkipped(const Extracted& x, const std::string& words) {
 
 const TextPart* Text(const Extracted& x, const std::string& path) {
   for (const auto& t : x.texts)
-    if (t.path == path && t.view == "body") return &t;
+    if (t.path == path && t.view == core::View::kBody) return &t;
   return nullptr;
 }
 
@@ -209,7 +209,7 @@ TEST(Html, ViewsAreKeptApart) {
       "</body></html>",
       "page.html", {});
   std::map<std::string, std::string> v;
-  for (const auto& t : x.texts) v[t.view] = t.text;
+  for (const auto& t : x.texts) v[std::string(core::ViewName(t.view))] = t.text;
   EXPECT_NE(v["body"].find("Shown link"), std::string::npos);
   EXPECT_EQ(v["body"].find("p{}"), std::string::npos);
   EXPECT_EQ(v["alt"], "tip\nAnn at the fair\n");
@@ -329,7 +329,8 @@ TEST(Legacy, OutlookMessageSubjectBodyAndAttachment) {
   });
   Extracted x = ExtractFile(msg, "meeting.msg", {});
   std::map<std::string, std::string> v;
-  for (const auto& t : x.texts) v[t.path + "|" + t.view] = t.text;
+  for (const auto& t : x.texts)
+    v[t.path + "|" + std::string(core::ViewName(t.view))] = t.text;
   EXPECT_EQ(v["|subject"], "IEP meeting");
   EXPECT_NE(v["|body"].find("536-22-8145"), std::string::npos);
   EXPECT_NE(v["|addresses"].find("teacher@example-usd.org"), std::string::npos);

@@ -12,7 +12,7 @@ namespace {
 const TextPart* Find(const Extracted& x, const std::string& path,
                      const std::string& view) {
   for (const auto& t : x.texts)
-    if (t.path == path && t.view == view) return &t;
+    if (t.path == path && core::ViewName(t.view) == view) return &t;
   return nullptr;
 }
 

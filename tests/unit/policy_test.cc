@@ -93,6 +93,22 @@ class BadPack : public steward::testing::TempDirTest {
                        << "\ngot:\n"
                        << all;
   }
+  // The one error expected, whole, as the CLI prints it: "file:line: message"
+  // with the file named by its name in the pack folder.
+  void ExpectExactly(const std::string& file_line_message) {
+    LoadResult r = Load();
+    ASSERT_FALSE(r.ok()) << "expected an error: " << file_line_message;
+    std::string all;
+    for (const auto& e : r.errors) all += e.ToString() + "\n";
+    ASSERT_EQ(r.errors.size(), 1u) << all;
+    EXPECT_EQ(r.errors[0].ToString(), (dir_ / file_line_message).string());
+  }
+  // A rule valid but for the lines in `extra`, which come last.
+  static std::string RuleWith(const std::string& extra) {
+    return "[[rule]]\nid = \"r\"\nclauses = [\"E.2\"]\nmessage = \"m\"\n"
+           "action = \"hold\"\n" +
+           extra;
+  }
 };
 
 TEST_F(BadPack, ValidBaseLoads) {
@@ -122,7 +138,7 @@ TEST_F(BadPack, UnknownViewAndLimitKey) {
         "[[detector]]\nid = \"d\"\nkind = \"regex\"\ncategory = \"ssn\"\n"
         "pattern = 'x'\nviews = [\"body\", \"alt\", \"pictures\"]\n");
   Write("pack.toml", ReadBase() + "[limits]\nmax_pagez = 3\n");
-  ExpectError("more.toml", 1, "unknown view 'pictures'");
+  ExpectError("more.toml", 6, "unknown view 'pictures'");
   ExpectError("pack.toml", 24, "unknown key 'max_pagez'");
 }
 
@@ -163,7 +179,122 @@ TEST_F(BadPack, UnknownCategoryValidatorLexiconAndAction) {
   ExpectError("more.toml", 1, "unknown category 'nope'");
   ExpectError("more.toml", 1, "unknown lexicon 'missing'");
   ExpectError("more.toml", 1, "unknown validator 'luhnn'");
-  ExpectError("more.toml", 7, "unknown action 'explode'");
+  ExpectError("more.toml", 9, "unknown action 'explode'");
+}
+
+// The pack's vocabulary (policy/pack.h): a misspelt word is an error at its
+// own line, naming the words the pack accepts; it never loads as a rule that
+// silently does nothing.
+TEST_F(BadPack, MisspeltActionNamesFileAndLine) {
+  Write("more.toml",
+        "[[rule]]\nid = \"r\"\nclauses = [\"E.2\"]\nmessage = \"m\"\n"
+        "action = \"quarantene\"\n");
+  ExpectExactly(
+      "more.toml:5: rule 'r': unknown action 'quarantene' (allow, warn, "
+      "quarantine, hold, reject)");
+}
+
+TEST_F(BadPack, MisspeltDestinationNamesFileAndLine) {
+  Write("more.toml", RuleWith("destination = \"externel\"\n"));
+  ExpectExactly(
+      "more.toml:6: rule 'r': unknown destination 'externel' (any, internal, "
+      "external, mixed, lookalike)");
+}
+
+TEST_F(BadPack, MisspeltExemptionNamesFileAndLine) {
+  Write("more.toml", RuleWith("exempt = [\n  \"encrypted\",\n"
+                              "  \"aproved-vendor\",\n]\n"));
+  ExpectExactly(
+      "more.toml:8: rule 'r': unknown exemption 'aproved-vendor' (encrypted, "
+      "secure-send, approved-vendor)");
+}
+
+TEST_F(BadPack, MisspeltViewNamesFileAndLine) {
+  Write("more.toml",
+        "[[detector]]\nid = \"d\"\nkind = \"regex\"\ncategory = \"ssn\"\n"
+        "pattern = 'x'\nviews = \"subjet\"\n");
+  ExpectExactly(
+      "more.toml:6: detector 'd': unknown view 'subjet' (body, subject, "
+      "headers, addresses, filename, alt, links, script-src, script, "
+      "comments)");
+}
+
+TEST_F(BadPack, MisspeltFailureModeAndRosterFieldNameFileAndLine) {
+  Write("more.toml",
+        "[[detector]]\nid = \"names\"\nkind = \"roster\"\n"
+        "category = \"ssn\"\nroster_role = \"students\"\n"
+        "roster_field = \"name\"\n");
+  Write("pack.toml", ReadBase() + "[mail]\non_failure = \"tempfial\"\n");
+  ExpectError("more.toml", 5,
+              "detector 'names': unknown roster_role 'students' (student, "
+              "employee)");
+  ExpectError("more.toml", 6,
+              "detector 'names': unknown roster_field 'name' (names, ids)");
+  ExpectError("pack.toml", 24,
+              "[mail]: unknown on_failure 'tempfial' (tempfail, accept, "
+              "reject)");
+}
+
+TEST_F(BadPack, ActionMustBeAWord) {
+  Write("more.toml",
+        "[[rule]]\nid = \"r\"\nclauses = [\"E.2\"]\nmessage = \"m\"\n");
+  ExpectExactly("more.toml:1: missing required key 'action'");
+  Write("more.toml",
+        "[[rule]]\nid = \"r\"\nclauses = [\"E.2\"]\nmessage = \"m\"\n"
+        "action = 3\n");
+  ExpectExactly("more.toml:5: 'action' must be a string");
+}
+
+TEST_F(BadPack, WordsLoadAsTheirValues) {
+  Write("more.toml", RuleWith("destination = \"lookalike\"\n"
+                              "exempt = [\"secure-send\", \"encrypted\"]\n") +
+                         "[[detector]]\nid = \"d\"\nkind = \"roster\"\n"
+                         "category = \"ssn\"\nroster_role = \"employee\"\n"
+                         "roster_field = \"ids\"\nviews = [\"addresses\", "
+                         "\"script-src\"]\n"
+                         "[mail]\non_failure = \"accept\"\n");
+  LoadResult r = Load();
+  for (const auto& e : r.errors) ADD_FAILURE() << e.ToString();
+  ASSERT_TRUE(r.ok());
+  const Rule& u = r.pack->rules.at(0);
+  EXPECT_EQ(u.action, Action::kHold);
+  EXPECT_EQ(u.destination, Destination::kLookalike);
+  EXPECT_EQ(u.exempt, (std::vector<Exemption>{Exemption::kSecureSend,
+                                              Exemption::kEncrypted}));
+  const Detector& d = r.pack->detectors.at(0);
+  EXPECT_EQ(d.roster_role, RosterRole::kEmployee);
+  EXPECT_EQ(d.roster_field, RosterField::kIds);
+  EXPECT_EQ(d.views, (std::vector<core::View>{core::View::kAddresses,
+                                              core::View::kScriptSrc}));
+  EXPECT_EQ(r.pack->mail.on_failure, FailureMode::kAccept);
+}
+
+// Each name table holds every value once: a word parses to the value that
+// prints as it.
+template <typename E, size_t N>
+void ExpectRoundTrip(const core::Named<E> (&table)[N]) {
+  std::set<std::string_view> words;
+  for (const auto& e : table) {
+    EXPECT_TRUE(words.insert(e.name).second) << e.name;
+    EXPECT_EQ(core::ParseName(table, e.name), e.value) << e.name;
+    EXPECT_EQ(core::NameOf(table, e.value), e.name);
+  }
+  EXPECT_EQ(core::ParseName(table, "nonsense"), std::nullopt);
+}
+
+TEST(Vocabulary, NameTablesRoundTrip) {
+  ExpectRoundTrip(kActionNames);
+  ExpectRoundTrip(kDestinationNames);
+  ExpectRoundTrip(kExemptionNames);
+  ExpectRoundTrip(kFailureModeNames);
+  ExpectRoundTrip(kRosterRoleNames);
+  ExpectRoundTrip(kRosterFieldNames);
+  ExpectRoundTrip(core::kViewNames);
+  // Actions are ordered by strength: a stronger action wins.
+  EXPECT_LT(Action::kAllow, Action::kWarn);
+  EXPECT_LT(Action::kWarn, Action::kQuarantine);
+  EXPECT_LT(Action::kQuarantine, Action::kHold);
+  EXPECT_LT(Action::kHold, Action::kReject);
 }
 
 TEST_F(BadPack, MissingIncludedFileAndWordList) {

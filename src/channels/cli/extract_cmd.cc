@@ -33,7 +33,7 @@ nlohmann::json ItemJson(const extract::Item& it) {
       a.push_back(
           {{"offset", an.offset}, {"label", an.label}, {"row", an.row}});
     j["texts"].push_back({{"part", t.path},
-                          {"view", t.view},
+                          {"view", core::ViewName(t.view)},
                           {"type", t.content_type},
                           {"filename", t.filename},
                           {"text", t.text},
@@ -64,7 +64,8 @@ void PrintText(const extract::Item& it, size_t max_chars) {
   if (!it.error.empty()) fmt::print("  could not be read: {}\n", it.error);
   for (const auto& t : it.content.texts) {
     fmt::print(
-        "  [{}{}{}] {} chars{}{}\n", t.path.empty() ? "" : t.path + " ", t.view,
+        "  [{}{}{}] {} chars{}{}\n", t.path.empty() ? "" : t.path + " ",
+        core::ViewName(t.view),
         t.content_type.empty() ? "" : ", " + t.content_type, t.text.size(),
         t.anchors.empty() ? "" : fmt::format(", {} places", t.anchors.size()),
         t.table_rows ? fmt::format(", a table of {} rows", t.table_rows) : "");

@@ -203,15 +203,20 @@ void SetReply(SMFICTX* ctx, const char* code, const char* xcode,
 sfsistat Failure(SMFICTX* ctx, const std::string& why) {
   ++g_server->metrics.failures;
   Log({{"event", "failure"}, {"error", why}});
-  std::string mode = "tempfail";
+  // No pack loaded: tempfail, the default of [mail] on_failure.
+  policy::FailureMode mode = policy::FailureMode::kTempfail;
   uint64_t gen = 0;
   if (auto e = g_server->Current(&gen)) mode = e->pack().mail.on_failure;
-  if (mode == "accept") return SMFIS_ACCEPT;
-  if (mode == "reject") {
-    SetReply(ctx, "550", "5.7.1",
-             "This message could not be checked against District policy and "
-             "was not sent. Contact ITS.");
-    return SMFIS_REJECT;
+  switch (mode) {
+    case policy::FailureMode::kAccept:
+      return SMFIS_ACCEPT;
+    case policy::FailureMode::kReject:
+      SetReply(ctx, "550", "5.7.1",
+               "This message could not be checked against District policy "
+               "and was not sent. Contact ITS.");
+      return SMFIS_REJECT;
+    case policy::FailureMode::kTempfail:
+      break;
   }
   SetReply(ctx, "451", "4.3.0",
            "District policy check unavailable; try again later.");
