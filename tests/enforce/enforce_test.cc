@@ -160,7 +160,7 @@ TEST_P(EnforceTest, AStoreThatFailsIsTheFailureActionNotASilentZero) {
   ASSERT_TRUE(db_->Exec("DROP TABLE conduct_events").ok());
   auto out = Apply("profanity", "colleague@example-usd.org");
   EXPECT_EQ(out.disposition, Disposition::kFailed);
-  EXPECT_EQ(out.on_failure, enforce::FailureAction::kTempfail);
+  EXPECT_EQ(out.on_failure, policy::FailureMode::kTempfail);
   EXPECT_FALSE(out.failure.empty());
   // A hold that cannot be written: nothing half-written, the chain intact.
   int64_t audit_before = Count("audit_log");

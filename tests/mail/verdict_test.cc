@@ -60,15 +60,20 @@ TEST(VerdictGolden, EveryCaseGetsItsExpectedVerdict) {
     ASSERT_TRUE(v.ok()) << v.status().message();
     const auto& e = c["expect"];
     EXPECT_EQ(decide::ActionName(v->action), e["action"].get<std::string>());
-    if (e.contains("rule")) EXPECT_EQ(v->rule, e["rule"].get<std::string>());
-    if (e.contains("clauses"))
+    if (e.contains("rule")) {
+      EXPECT_EQ(v->rule, e["rule"].get<std::string>());
+    }
+    if (e.contains("clauses")) {
       EXPECT_EQ(v->clauses, e["clauses"].get<std::vector<std::string>>());
+    }
     std::vector<std::string> cats;
     for (const auto& f : v->findings) cats.push_back(f.category);
-    for (const auto& want : e.value("categories", std::vector<std::string>{}))
+    for (const auto& want : e.value("categories", std::vector<std::string>{})) {
       EXPECT_TRUE(Has(cats, want)) << "no finding of " << want;
-    if (e.contains("release_role"))
+    }
+    if (e.contains("release_role")) {
       EXPECT_EQ(v->release_role, e["release_role"].get<std::string>());
+    }
     if (e.contains("exempted_by")) {
       bool found = false;
       for (const auto& h : v->rules)
