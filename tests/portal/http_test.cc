@@ -281,6 +281,7 @@ TEST_F(HttpServerTest, AHandlerThatThrowsGivesA500AndTheServerGoesOn) {
   std::string r = Exchange(port_, "GET /fail HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_NE(r.find("HTTP/1.1 500"), std::string::npos) << r;
   EXPECT_NE(r.find("it has been logged"), std::string::npos) << r;
+  EXPECT_NE(r.find("reference E"), std::string::npos) << r;
   EXPECT_EQ(server_->counters().handler_errors, 1u);
   r = Exchange(port_, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_NE(r.find("HTTP/1.1 200"), std::string::npos);

@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <deque>
 #include <mutex>
 #include <regex>
@@ -346,6 +347,8 @@ struct Server::Impl {
   std::condition_variable run_cv;
   bool running = false;
 
+  std::function<void(const Request&, Response&, const std::string&)> error_page;
+  const uint64_t started_at = static_cast<uint64_t>(std::time(nullptr));
   std::atomic<uint64_t> body_too_large{0}, headers_too_large{0},
       address_limit{0}, timed_out{0}, busy{0}, handler_errors{0};
 
@@ -409,30 +412,38 @@ struct Server::Impl {
   }
 
   void Run(const Route& route, const Request& req, Response& res) {
+    std::string what;
     try {
       route.handler(req, res);
+      return;
     } catch (const std::exception& e) {
-      ++handler_errors;
-      if (options.log_errors) {
-        std::fprintf(stderr,
-                     "{\"at\":\"%s\",\"http\":\"handler failed\","
-                     "\"route\":\"%s %s\",\"error\":\"%s\"}\n",
-                     core::NowUtc().c_str(), route.method.c_str(),
-                     core::JsonEscape(route.pattern_text).c_str(),
-                     core::JsonEscape(e.what()).c_str());
-      }
-      res = Response();
-      res.status = 500;
-      res.SetContent(
-          "Something went wrong on our side; it has been logged. Try again, "
-          "and tell IT Services if it happens again.\n",
-          "text/plain; charset=utf-8");
+      what = e.what();
     } catch (...) {
-      ++handler_errors;
-      Log("handler failed", &req);
-      res = Response();
-      res.status = 500;
-      res.SetContent("Something went wrong on our side; it has been logged.\n",
+      what = "unknown exception";
+    }
+    // One reference in the log line and on the page, so IT Services can
+    // find what a person saw.
+    uint64_t n = ++handler_errors;
+    std::string reference = fmt::format("E{:x}-{}", started_at, n);
+    if (options.log_errors) {
+      std::fprintf(stderr,
+                   "{\"at\":\"%s\",\"http\":\"handler failed\","
+                   "\"reference\":\"%s\",\"route\":\"%s %s\","
+                   "\"error\":\"%s\"}\n",
+                   core::NowUtc().c_str(), reference.c_str(),
+                   route.method.c_str(),
+                   core::JsonEscape(route.pattern_text).c_str(),
+                   core::JsonEscape(what).c_str());
+    }
+    res = Response();
+    res.status = 500;
+    if (error_page) {
+      error_page(req, res, reference);
+    } else {
+      res.SetContent(fmt::format("Something went wrong on our side; it has "
+                                 "been logged. Try again, and if it happens "
+                                 "again tell IT Services reference {}.\n",
+                                 reference),
                      "text/plain; charset=utf-8");
     }
   }
@@ -768,6 +779,11 @@ void Server::Handle(const std::string& method, const std::string& pattern,
   r.admit = std::move(admit);
   r.inline_handler = inline_handler;
   impl_->routes.push_back(std::move(r));
+}
+
+void Server::SetErrorPage(
+    std::function<void(const Request&, Response&, const std::string&)> page) {
+  impl_->error_page = std::move(page);
 }
 
 std::string Server::ClientAddress(const std::string& peer,

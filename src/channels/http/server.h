@@ -151,6 +151,11 @@ class Server {
               RouteLimits limits, Handler handler, Admit admit = nullptr,
               bool inline_handler = false);
 
+  // A handler that throws gets a 500 that names a reference (also in the
+  // logged line); `page` makes that answer (by default, plain text).
+  void SetErrorPage(
+      std::function<void(const Request&, Response&, const std::string&)> page);
+
   // Listens and starts serving; returns the port (the chosen one for 0).
   core::Result<int> Start();
   // Blocks until Stop().

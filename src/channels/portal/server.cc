@@ -472,20 +472,7 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
                "This form is stale or came from another site. Go back, "
                "reload the page and try again.");
       } else {
-        try {
-          e->handler(c);
-        } catch (const std::exception& ex) {
-          std::fprintf(stderr,
-                       "{\"at\":\"%s\",\"error\":\"handler failed\","
-                       "\"route\":\"%s %s\",\"what\":\"%s\"}\n",
-                       store::NowUtc().c_str(), e->info.method.c_str(),
-                       e->info.example.c_str(), ex.what());
-          res = http::Response();
-          SecurityHeaders(res);
-          c.Fail(500,
-                 "Something went wrong on our side; it has been logged. Try "
-                 "again, and tell IT Services if it happens again.");
-        }
+        e->handler(c);  // an exception: http::Server's error page below
       }
       if (c.session) res.SetHeader("Cache-Control", "no-store");
       double seconds = std::chrono::duration<double>(
@@ -521,6 +508,17 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
         LimitsOf(e->info.method == "GET" ? Body::kNone : e->body, app.options),
         handle, admit);
   }
+  // The page for a handler that threw, with the logged reference.
+  svr.SetErrorPage([self](const http::Request& req, http::Response& res,
+                          const std::string& reference) {
+    static const RouteInfo kError{"GET", "", "", Roles{}};
+    SecurityHeaders(res);
+    Ctx c{req, res, *self, kError, std::nullopt};
+    c.Fail(500,
+           "Something went wrong on our side; it has been logged. Try "
+           "again, and if it happens again tell IT Services reference " +
+               reference + ".");
+  });
   constexpr http::RouteLimits kNoBody{1024, 10};
   svr.Handle(
       "GET", "/healthz", kNoBody,
