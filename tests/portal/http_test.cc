@@ -94,6 +94,13 @@ std::string Exchange(int port, const std::string& request,
   return out;
 }
 
+// A POST of a URL-encoded form to /sign-in, as a browser sends it.
+std::string SignInForm(const std::string& body) {
+  return "POST /sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: "
+         "application/x-www-form-urlencoded\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
 class HttpServerTest : public ::testing::Test {
  protected:
   void Start(Options o = {}) {
@@ -152,11 +159,7 @@ class HttpServerTest : public ::testing::Test {
 TEST_F(HttpServerTest, FormsQueriesAndUploadsAreRead) {
   Start();
   std::string body = "username=ann%20lee&password=x";
-  std::string r =
-      Exchange(port_,
-               "POST /sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: "
-               "application/x-www-form-urlencoded\r\nContent-Length: " +
-                   std::to_string(body.size()) + "\r\n\r\n" + body);
+  std::string r = Exchange(port_, SignInForm(body));
   EXPECT_NE(r.find("HTTP/1.1 200"), std::string::npos) << r;
   EXPECT_NE(r.find("user=ann lee"), std::string::npos) << r;
 
@@ -374,11 +377,7 @@ TEST_F(HttpServerTest, ARouteBeyondItsInFlightLimitAnswers429) {
 TEST_F(HttpServerTest, FormsWithNulBytesOrTwoFilesOfOneNameAreRefused) {
   Start();
   std::string body = "username=admin%00x&password=x";
-  std::string r =
-      Exchange(port_,
-               "POST /sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: "
-               "application/x-www-form-urlencoded\r\nContent-Length: " +
-                   std::to_string(body.size()) + "\r\n\r\n" + body);
+  std::string r = Exchange(port_, SignInForm(body));
   EXPECT_NE(r.find("HTTP/1.1 400"), std::string::npos) << r;
   std::string mp;
   for (const char* part : {"FIRST-PART-", "SECOND-PART"}) {

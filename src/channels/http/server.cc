@@ -31,20 +31,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string Lower(std::string s) {
-  for (char& ch : s) {
-    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-  }
-  return s;
-}
-
-bool HasControl(const std::string& s) {
-  return std::any_of(s.begin(), s.end(), [](char ch) {
-    auto u = static_cast<unsigned char>(ch);
-    return (u < 0x20 && u != '\t') || u == 0x7f;
-  });
-}
-
 std::string AddressOf(const struct sockaddr* sa) {
   char buf[INET6_ADDRSTRLEN] = {};
   if (sa == nullptr) return "";
@@ -165,7 +151,7 @@ std::string AddressKey(const std::string& address) {
 // ---- Request and Response --------------------------------------------------
 
 std::string Request::Header(const std::string& name) const {
-  std::string key = Lower(name);
+  std::string key = core::AsciiLower(name);
   for (const auto& [k, v] : headers) {
     if (k == key) return v;
   }
@@ -173,7 +159,7 @@ std::string Request::Header(const std::string& name) const {
 }
 
 std::string Request::HeaderAll(const std::string& name) const {
-  std::string key = Lower(name);
+  std::string key = core::AsciiLower(name);
   std::string out;
   for (const auto& [k, v] : headers) {
     if (k == key) out += (out.empty() ? "" : ", ") + v;
@@ -182,7 +168,7 @@ std::string Request::HeaderAll(const std::string& name) const {
 }
 
 bool Request::HasHeader(const std::string& name) const {
-  std::string key = Lower(name);
+  std::string key = core::AsciiLower(name);
   for (const auto& [k, v] : headers) {
     if (k == key) return true;
   }
@@ -209,26 +195,27 @@ const FormFile& Request::File(const std::string& name) const {
 }
 
 bool Response::SetHeader(const std::string& name, const std::string& value) {
-  if (HasControl(name) || HasControl(value)) return false;
-  std::string key = Lower(name);
-  headers.erase(
-      std::remove_if(headers.begin(), headers.end(),
-                     [&](const auto& h) { return Lower(h.first) == key; }),
-      headers.end());
+  if (core::HasControlChars(name) || core::HasControlChars(value)) return false;
+  std::string key = core::AsciiLower(name);
+  headers.erase(std::remove_if(headers.begin(), headers.end(),
+                               [&](const auto& h) {
+                                 return core::AsciiLower(h.first) == key;
+                               }),
+                headers.end());
   headers.emplace_back(name, value);
   return true;
 }
 
 bool Response::AddHeader(const std::string& name, const std::string& value) {
-  if (HasControl(name) || HasControl(value)) return false;
+  if (core::HasControlChars(name) || core::HasControlChars(value)) return false;
   headers.emplace_back(name, value);
   return true;
 }
 
 std::string Response::Header(const std::string& name) const {
-  std::string key = Lower(name);
+  std::string key = core::AsciiLower(name);
   for (const auto& [k, v] : headers) {
-    if (Lower(k) == key) return v;
+    if (core::AsciiLower(k) == key) return v;
   }
   return "";
 }
@@ -481,7 +468,7 @@ Response Plain(int status, const std::string& text) {
 enum MHD_Result CollectHeader(void* cls, enum MHD_ValueKind, const char* key,
                               const char* value) {
   auto* r = static_cast<Request*>(cls);
-  r->headers.emplace_back(Lower(key ? key : ""), value ? value : "");
+  r->headers.emplace_back(core::AsciiLower(key ? key : ""), value ? value : "");
   return MHD_YES;
 }
 
@@ -530,7 +517,7 @@ enum MHD_Result CollectForm(void* cls, enum MHD_ValueKind, const char* key,
 }
 
 bool IsForm(const std::string& content_type) {
-  std::string t = Lower(content_type);
+  std::string t = core::AsciiLower(content_type);
   return t.rfind("application/x-www-form-urlencoded", 0) == 0 ||
          t.rfind("multipart/form-data", 0) == 0;
 }
