@@ -16,7 +16,6 @@
 #include <thread>
 
 #include "decide/decider.h"
-#include "decide/domains.h"
 #include "policy/loader.h"
 #include "test_util.h"
 
@@ -92,40 +91,6 @@ TEST(VerdictGolden, EveryCaseGetsItsExpectedVerdict) {
     std::string json = decide::ToJson(*v).dump();
     EXPECT_EQ(json.find("512-44-7832"), std::string::npos);
   }
-}
-
-TEST(Domains, LookalikesOfTheDistrictAreCaught) {
-  const std::vector<std::string> internal = {"example-usd.org",
-                                             "students.example-usd.org"};
-  EXPECT_EQ(decide::ImitatedDomain("examp1e-usd.org", internal, 2),
-            "example-usd.org");
-  EXPECT_EQ(decide::ImitatedDomain("exarnple-usd.org", internal, 2),
-            "example-usd.org");
-  EXPECT_EQ(decide::ImitatedDomain("exmaple-usd.org", internal, 2),
-            "example-usd.org");
-  EXPECT_EQ(decide::ImitatedDomain("example-usd.com", internal, 2),
-            "example-usd.org");
-  EXPECT_EQ(
-      decide::ImitatedDomain("example-usd.org.mail-login.net", internal, 2),
-      "example-usd.org");
-  EXPECT_EQ(decide::ImitatedDomain("exampleusd.org", internal, 2),
-            "example-usd.org");
-  // Not look-alikes: the District itself, its subdomains, strangers.
-  EXPECT_EQ(decide::ImitatedDomain("example-usd.org", internal, 2), "");
-  EXPECT_EQ(decide::ImitatedDomain("lincoln.example-usd.org", internal, 2), "");
-  EXPECT_EQ(decide::ImitatedDomain("gmail.com", internal, 2), "");
-  EXPECT_EQ(decide::ImitatedDomain("example.org", internal, 2), "");
-  EXPECT_EQ(decide::ImitatedDomain("examp1e-usd.org", internal, 0), "");
-}
-
-TEST(Domains, EditDistanceCountsASwapAsOne) {
-  EXPECT_EQ(decide::EditDistance("abcd", "abdc", 3), 1u);
-  EXPECT_EQ(decide::EditDistance("kitten", "sitting", 5), 3u);
-  EXPECT_EQ(decide::EditDistance("a", "abcdef", 2), 3u);  // stops past limit
-  EXPECT_TRUE(decide::AddressMatches("Ann@Records.Example-USD.org",
-                                     "*@example-usd.org"));
-  EXPECT_FALSE(
-      decide::AddressMatches("ann@evil-example-usd.org", "*@example-usd.org"));
 }
 
 // A pack copied to a temporary folder with `edit` applied to mail.toml.

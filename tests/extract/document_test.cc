@@ -14,7 +14,6 @@
 #include <chrono>
 #include <map>
 
-#include "core/process.h"
 #include "extract/mime.h"
 #include "extract/table.h"
 #include "test_util.h"
@@ -255,20 +254,6 @@ TEST(Table, ColumnsAndGapsKeepTheirLetters) {
   EXPECT_EQ(ColumnName(25), "Z");
   EXPECT_EQ(ColumnName(26), "AA");
   EXPECT_EQ(ColumnName(500), "SG");
-}
-
-TEST(Process, OutputTimeoutAndMissingProgram) {
-  auto cat = core::RunProgram({"/bin/cat"}, "hello", {});
-  ASSERT_TRUE(cat.ok()) << cat.status().message();
-  EXPECT_EQ(cat->output, "hello");
-  core::RunLimits quick;
-  quick.seconds = 1;
-  auto slow = core::RunProgram({"/bin/sleep", "10"}, "", quick);
-  ASSERT_FALSE(slow.ok());
-  EXPECT_NE(slow.status().message().find("longer than 1 s"), std::string::npos);
-  auto none = core::RunProgram({"/nonexistent/tool"}, "", {});
-  EXPECT_FALSE(none.ok());
-  EXPECT_EQ(core::FindProgram("no-such-program-anywhere"), "");
 }
 
 // An OLE2 compound file of the given streams ("dir/stream" nests one
