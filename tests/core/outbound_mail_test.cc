@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "temp_dir.h"
+
 namespace steward::core {
 namespace {
 
@@ -114,9 +116,8 @@ TEST(OutboundMail, RecipientsGoOnTheCommandLineNotInHeaders) {
                 "/usr/sbin/sendmail", "-i", "-f", "steward@district.example",
                 "--", "ada@district.example", "grace@district.example"}));
   // Through a stand-in sendmail that writes its arguments and input.
-  auto dir = std::filesystem::temp_directory_path() /
-             ("steward-mail-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
+  steward::testing::TempDir tmp("steward-mail");
+  const auto& dir = tmp.path();
   std::string out = (dir / "out").string();
   std::string fake = (dir / "sendmail").string();
   std::ofstream(fake) << "#!/bin/sh\necho \"$@\" > " << out << "\ncat >> "
@@ -135,7 +136,6 @@ TEST(OutboundMail, RecipientsGoOnTheCommandLineNotInHeaders) {
   auto st = SendMessage({.program = failing}, m);
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("exited 75"), std::string::npos);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(OutboundMail, LongBodyLinesAreQuotedPrintable) {

@@ -35,9 +35,8 @@ TEST(Roster, LoadsVersion11WithBadRowsReported) {
 }
 
 TEST(Roster, Version12RolesFromRolesCsv) {
-  fs::path d = fs::temp_directory_path() /
-               ("steward-roster12-" + std::to_string(::getpid()));
-  fs::create_directories(d);
+  steward::testing::TempDir tmp("steward-roster12");
+  const fs::path& d = tmp.path();
   std::ofstream(d / "manifest.csv")
       << "propertyName,value\noneroster.version,1.2\n";
   std::ofstream(d / "orgs.csv") << "sourcedId,status,dateLastModified,name,"
@@ -60,7 +59,6 @@ TEST(Roster, Version12RolesFromRolesCsv) {
          "r1,active,,u1,primary,student,,,o1,\n"
          "r2,active,,u2,primary,teacher,,,o1,\n";
   auto r = LoadOneRoster(d.string());
-  fs::remove_all(d);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->version, "1.2");
   ASSERT_EQ(r->people.size(), 2u);

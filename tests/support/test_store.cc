@@ -4,13 +4,10 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <fstream>
 
 #include "store/migrations.h"
 
 namespace steward::testing {
-
-namespace fs = std::filesystem;
 
 std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
   return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
@@ -36,11 +33,8 @@ std::string WithDatabase(const std::string& url, const std::string& name) {
 void StoreTest::SetUp() {
   static std::atomic<int> counter{0};
   int n = counter++;
-  dir_ =
-      fs::temp_directory_path() /
-      ("steward-store-" + std::to_string(getpid()) + "-" + std::to_string(n));
-  fs::remove_all(dir_);
-  fs::create_directories(dir_);
+  tmp_.emplace("steward-store");
+  dir_ = tmp_->path();
   if (GetParam() == Backend::kSqlite) {
     url_ = (dir_ / "steward.db").string();
   } else {
@@ -75,15 +69,11 @@ void StoreTest::TearDown() {
     if (a.ok())
       (void)(*a)->Exec("DROP DATABASE IF EXISTS " + pg_name_ + " WITH (FORCE)");
   }
-  std::error_code ec;
-  fs::remove_all(dir_, ec);
+  tmp_.reset();
 }
 
 std::string StoreTest::Write(const std::string& name, const std::string& text) {
-  fs::path p = dir_ / name;
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
-  return p.string();
+  return tmp_->Write(name, text);
 }
 
 }  // namespace steward::testing

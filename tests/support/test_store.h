@@ -7,9 +7,11 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "store/database.h"
+#include "temp_dir.h"
 
 namespace steward::testing {
 
@@ -29,6 +31,7 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
   std::string url_;            // what db_ was opened from
 
  private:
+  std::optional<TempDir> tmp_;
   std::string pg_name_;  // the per-test PostgreSQL database, to drop
 };
 

@@ -6,8 +6,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -16,7 +14,6 @@ namespace steward::testing {
 namespace fs = std::filesystem;
 
 std::string SourceDir() { return STEWARD_SOURCE_DIR; }
-std::string PackDir() { return SourceDir() + "/policy"; }
 
 std::string CorporaDir() {
   if (const char* e = std::getenv("STEWARD_CORPORA"); e && *e) return e;
@@ -38,23 +35,6 @@ bool CorporaRequired() {
   return e && std::string(e) == "1";
 }
 
-const engine::Engine& BundledEngine(const std::string& roster) {
-  static std::mutex mu;
-  static std::map<std::string, std::unique_ptr<engine::Engine>> engines;
-  std::lock_guard<std::mutex> lock(mu);
-  auto& e = engines[roster];
-  if (!e) {
-    auto r =
-        engine::Engine::Create({PackDir(), roster, STEWARD_TEST_CACHE, false});
-    if (!r.ok()) {
-      ADD_FAILURE() << r.status().message();
-      std::abort();
-    }
-    e = std::move(r).value();
-  }
-  return *e;
-}
-
 std::vector<std::string> Categories(const engine::ItemResult& r) {
   std::set<std::string> s;
   for (const auto& f : r.findings) s.insert(f.category);
@@ -74,10 +54,8 @@ std::vector<inspect::Finding> FindIn(const std::string& text,
 
 RunResult Run(const std::string& command) {
   RunResult r;
-  std::string err_file = (fs::temp_directory_path() /
-                          ("steward-test-err-" + std::to_string(::getpid()) +
-                           "-" + std::to_string(std::rand())))
-                             .string();
+  TempDir tmp("steward-run");
+  std::string err_file = (tmp.path() / "stderr").string();
   FILE* p = ::popen((command + " 2>" + err_file).c_str(), "r");
   if (!p) return r;
   char buf[65536];
@@ -86,7 +64,6 @@ RunResult Run(const std::string& command) {
   int status = ::pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.err = ReadAll(err_file);
-  fs::remove(err_file);
   return r;
 }
 
@@ -99,20 +76,16 @@ std::string ReadAll(const std::string& path) {
 
 void TempDirTest::SetUp() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  dir_ = fs::temp_directory_path() /
-         ("steward-test-" + std::to_string(::getpid()) + "-" +
-          info->test_suite_name() + "-" + info->name());
-  fs::create_directories(dir_);
+  tmp_.emplace(std::string("steward-test-") + info->test_suite_name() + "-" +
+               info->name());
+  dir_ = tmp_->path();
 }
 
-void TempDirTest::TearDown() { fs::remove_all(dir_); }
+void TempDirTest::TearDown() { tmp_.reset(); }
 
 std::string TempDirTest::Write(const std::string& name,
                                const std::string& text) {
-  fs::path p = dir_ / name;
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
-  return p.string();
+  return tmp_->Write(name, text);
 }
 
 }  // namespace steward::testing

@@ -1,20 +1,22 @@
-// Helpers shared by the tests: where the bundled pack and the shared corpora
-// are, a process-wide engine on the bundled pack, and running a command.
+// Helpers shared by the tests: where the shared corpora are, findings of
+// the engine on the bundled pack (bundled_engine.h), running a command, and
+// a fresh folder per test (temp_dir.h).
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "bundled_engine.h"
 #include "engine/engine.h"
+#include "temp_dir.h"
 
 namespace steward::testing {
 
 std::string SourceDir();
-std::string PackDir();  // the bundled policy/
 // ../shared/corpora beside the checkout, or $STEWARD_CORPORA; "" if absent.
 std::string CorporaDir();
 // A corpus sub-folder, or "" (and the caller skips) when it is absent.
@@ -22,10 +24,6 @@ std::string Corpus(const std::string& sub);
 // Whether a missing corpus is a failure rather than a skip: CI sets
 // STEWARD_REQUIRE_CORPORA=1, where the corpora must be beside the checkout.
 bool CorporaRequired();
-
-// An engine on the bundled pack (and optional roster), built once per
-// roster path and shared by tests; compiled databases cached in the build.
-const engine::Engine& BundledEngine(const std::string& roster = "");
 
 // All findings' categories of an item, sorted and unique.
 std::vector<std::string> Categories(const engine::ItemResult& r);
@@ -43,7 +41,8 @@ RunResult Run(const std::string& command);
 
 std::string ReadAll(const std::string& path);
 
-// A fresh folder for each test, removed after it.
+// A fresh folder for each test (a TempDir named for the test), removed
+// after it.
 class TempDirTest : public ::testing::Test {
  protected:
   void SetUp() override;
@@ -51,6 +50,9 @@ class TempDirTest : public ::testing::Test {
   // Writes `text` to `name` under the folder (creating folders); the path.
   std::string Write(const std::string& name, const std::string& text);
   std::filesystem::path dir_;
+
+ private:
+  std::optional<TempDir> tmp_;
 };
 
 }  // namespace steward::testing
