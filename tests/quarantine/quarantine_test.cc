@@ -28,8 +28,8 @@ class QuarantineTest : public StoreTest {
 
   // Holds the golden dob-outside message; returns its id.
   int64_t HoldOne(const std::string& name = "dob-outside") {
-    bytes_ = testing::ReadAll(testing::SourceDir() + "/tests/golden/verdicts/" +
-                              name + ".eml");
+    bytes_ = testing::ReadAll(testing::SourceDir() +
+                              "/tests/golden/cases/mail/" + name + ".eml");
     env_ = {"mail",
             "ateacher@example-usd.org",
             {"friend@gmail.com"},
