@@ -349,6 +349,7 @@ std::vector<inspect::Finding> Decide(const Case& c, const Expectations& x,
   }
   const VerdictExpect& e = *x.verdict;
   const std::string at = c.shown + ": ";
+  const auto json = decide::ToJson(*v);  // as `steward verdict` shows it
   EXPECT_EQ(decide::ActionName(v->action), e.action) << at << "the action";
   if (e.rule) {
     EXPECT_EQ(v->rule, *e.rule) << at << "the rule";
@@ -357,7 +358,8 @@ std::vector<inspect::Finding> Decide(const Case& c, const Expectations& x,
     EXPECT_EQ(v->clauses, *e.clauses) << at << "the clauses";
   }
   if (e.release_role) {
-    EXPECT_EQ(v->release_role, *e.release_role) << at << "who may release";
+    EXPECT_EQ(json.value("release_role", ""), *e.release_role)
+        << at << "who may release";
   }
   if (e.exempted_by) {
     bool found = false;
@@ -374,8 +376,7 @@ std::vector<inspect::Finding> Decide(const Case& c, const Expectations& x,
     EXPECT_EQ(v->message.find('{'), std::string::npos) << at << v->message;
   }
   // Findings are shown redacted: no SSN digits in the verdict.
-  std::string json = decide::ToJson(*v).dump();
-  EXPECT_EQ(json.find("512-44-7832"), std::string::npos) << at;
+  EXPECT_EQ(json.dump().find("512-44-7832"), std::string::npos) << at;
   return std::move(v->findings);
 }
 
