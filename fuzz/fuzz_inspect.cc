@@ -8,7 +8,7 @@
 
 #include "bundled_engine.h"
 
-using steward::fuzz::BundledEngine;
+using steward::testing::BundledEngine;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static auto scratch = BundledEngine().NewScratch();

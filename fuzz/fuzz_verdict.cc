@@ -11,7 +11,7 @@
 #include "core/text.h"
 #include "decide/decider.h"
 
-using steward::fuzz::BundledEngine;
+using steward::testing::BundledEngine;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static auto scratch = BundledEngine().NewScratch();

@@ -249,8 +249,8 @@ TEST_F(Cli, ExtractShowsWhatIsRead) {
 // `steward verdict`: JSON, exit 1 when the message would be stopped, 0
 // when it would go, 2 for what cannot be judged.
 TEST_F(Cli, VerdictSaysWhatTheMailDoorWouldDo) {
-  const std::string eml =
-      steward::testing::SourceDir() + "/tests/golden/verdicts/ssn-outside.eml";
+  const std::string eml = steward::testing::SourceDir() +
+                          "/tests/golden/cases/mail/ssn-outside.eml";
   auto out = Sh(
       Steward("verdict --from a@example-usd.org --to friend@gmail.com " + eml));
   EXPECT_EQ(out.exit_code, 1) << out.err;
@@ -448,9 +448,9 @@ TEST_F(Cli, QuarantineDeleteNeedsAReasonAndTheRightApprover) {
     for (auto [name, to] : {std::pair<std::string, std::string>{
                                 "dob-outside", "friend@gmail.com"},
                             {"all-district", "all-staff@example-usd.org"}}) {
-      std::string bytes =
-          steward::testing::ReadAll(steward::testing::SourceDir() +
-                                    "/tests/golden/verdicts/" + name + ".eml");
+      std::string bytes = steward::testing::ReadAll(
+          steward::testing::SourceDir() + "/tests/golden/cases/mail/" + name +
+          ".eml");
       decide::Envelope env{"mail", "ateacher@example-usd.org", {to}};
       auto scratch = eng.NewScratch();
       auto v = decide::DecideMessage(eng, env, bytes, *scratch, nullptr);

@@ -18,7 +18,7 @@ namespace {
 using enforce::Disposition;
 
 std::string Golden(const std::string& name) {
-  return testing::ReadAll(testing::SourceDir() + "/tests/golden/verdicts/" +
+  return testing::ReadAll(testing::SourceDir() + "/tests/golden/cases/mail/" +
                           name + ".eml");
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The mail door against a real Postfix (scripts/postfix.sh: private config,
-# loopback, smtp-sink). Sends the golden cases with swaks and checks each is
+# loopback, smtp-sink). Sends the golden cases that have an envelope with
+# swaks and checks each is
 # delivered, rejected citing every clause, or held or quarantined (as
 # expected, told apart) and, once Postfix's queue has drained, not
 # delivered; releases one; reloads the policy mid-session; checks what
@@ -118,7 +119,7 @@ reload_pack() {  # SIGHUP, then wait for the milter's reload (or its refusal)
 variant() {  # variant CASE NAME: the golden CASE as $work/NAME.eml, with
              # its own Message-ID and subject
   sed -e "s/<$1@/<$2@/" -e "s/^Subject: $1/Subject: $2/" \
-    "$src/tests/golden/verdicts/$1.eml" >"$work/$2.eml"
+    "$src/tests/golden/cases/mail/$1.eml" >"$work/$2.eml"
 }
 queue_drained() {  # [seconds]: Postfix's queue empty (all accepted delivered)
   for _ in $(seq $((${1:-60} * 10))); do
@@ -142,25 +143,48 @@ print(int(total))
 PY
 }
 
-# 1. The golden cases, each with its envelope.
+# 1. The golden cases with an envelope (tests/golden/README.md), each sent
+#    as its envelope says; "smtp no" keeps a case out.
 echo "== golden cases through Postfix"
 declare -A expect_action
-for case in "$src"/tests/golden/verdicts/*.verdict; do
-  name=$(basename "$case" .verdict)
+mapfile -t golden < <(find "$src/tests/golden/cases" -name '*.expect' | sort)
+for case in "${golden[@]}"; do
+  name=$(basename "$case" .expect)
   eval "$(python3 - "$case" <<'PY'
-import json, shlex, sys
-c = json.load(open(sys.argv[1]))
-print("smtp=%s" % ("1" if c.get("smtp", True) else "0"))
-print("from=%s" % shlex.quote(c["from"]))
-print("to=%s" % shlex.quote(",".join(c["to"])))
-print("auth=%s" % shlex.quote(c.get("auth_user", "")))
-print("action=%s" % c["expect"]["action"])
-print("clauses=%s" % shlex.quote(" ".join(c["expect"].get("clauses") or [])))
+import glob, shlex, sys
+path = sys.argv[1]
+env = {"from": None, "to": [], "auth-user": "", "smtp": "yes"}
+action, clauses = "", []
+for line in open(path):
+    tok = line.split()
+    if not tok or tok[0].startswith("#"):
+        continue
+    if tok[0] == "to":
+        env["to"] += tok[1:]
+    elif tok[0] in ("from", "auth-user", "smtp"):
+        env[tok[0]] = tok[1]
+    elif tok[0] == "verdict":
+        action = tok[1]
+        for kv in tok[2:]:
+            if kv.startswith("clauses="):
+                clauses = kv[len("clauses="):].split(",")
+if env["from"] is None:  # no envelope: a case for the scanner only
+    print("smtp=0")
+    sys.exit()
+stem = path[:-len(".expect")]
+item = [p for p in glob.glob(glob.escape(stem) + ".*") if p != path]
+print("smtp=%s" % ("1" if env["smtp"] == "yes" else "0"))
+print("data=%s" % shlex.quote(item[0]))
+print("from=%s" % shlex.quote("" if env["from"] == "<>" else env["from"]))
+print("to=%s" % shlex.quote(",".join(env["to"])))
+print("auth=%s" % shlex.quote(env["auth-user"]))
+print("action=%s" % action)
+print("clauses=%s" % shlex.quote(" ".join(clauses)))
 PY
 )"
   [ "$smtp" = 1 ] || continue
   expect_action[$name]=$action
-  args=(--server "127.0.0.1:$smtp_port" --from "$from" --to "$to" --data "$src/tests/golden/verdicts/$name.eml")
+  args=(--server "127.0.0.1:$smtp_port" --from "$from" --to "$to" --data "$data")
   [ -n "$auth" ] && args+=(--xclient-login "$auth")
   out=$(swaks "${args[@]}" 2>&1)
   case "$action" in
@@ -250,7 +274,7 @@ echo 'max_recipients = "many"' >>"$work/pack/mail.toml"
 kill -HUP "$milter_pid"
 for _ in $(seq 300); do grep -q '"event":"reload-failed"' "$work/milter.log" && break; sleep 0.1; done
 check 'grep -q "\"event\":\"reload-failed\".*mail.toml" "$work/milter.log"' "a broken pack was not refused naming mail.toml"
-out=$(swaks --server "127.0.0.1:$smtp_port" --from ateacher@example-usd.org --to friend@gmail.com --data "$src/tests/golden/verdicts/ssn-outside.eml" 2>&1)
+out=$(swaks --server "127.0.0.1:$smtp_port" --from ateacher@example-usd.org --to friend@gmail.com --data "$src/tests/golden/cases/mail/ssn-outside.eml" 2>&1)
 check '[[ "$out" == *"550 5.7.1"* ]]' "after a failed reload the pack in force did not reject"
 cp "$src/policy/mail.toml" "$work/pack/mail.toml"
 reload_pack

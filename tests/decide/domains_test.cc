@@ -1,0 +1,45 @@
+// Look-alike domains of the District, by edit distance, and address
+// patterns.
+#include "decide/domains.h"
+
+#include <gtest/gtest.h>
+
+namespace steward {
+namespace {
+
+TEST(Domains, LookalikesOfTheDistrictAreCaught) {
+  const std::vector<std::string> internal = {"example-usd.org",
+                                             "students.example-usd.org"};
+  EXPECT_EQ(decide::ImitatedDomain("examp1e-usd.org", internal, 2),
+            "example-usd.org");
+  EXPECT_EQ(decide::ImitatedDomain("exarnple-usd.org", internal, 2),
+            "example-usd.org");
+  EXPECT_EQ(decide::ImitatedDomain("exmaple-usd.org", internal, 2),
+            "example-usd.org");
+  EXPECT_EQ(decide::ImitatedDomain("example-usd.com", internal, 2),
+            "example-usd.org");
+  EXPECT_EQ(
+      decide::ImitatedDomain("example-usd.org.mail-login.net", internal, 2),
+      "example-usd.org");
+  EXPECT_EQ(decide::ImitatedDomain("exampleusd.org", internal, 2),
+            "example-usd.org");
+  // Not look-alikes: the District itself, its subdomains, strangers.
+  EXPECT_EQ(decide::ImitatedDomain("example-usd.org", internal, 2), "");
+  EXPECT_EQ(decide::ImitatedDomain("lincoln.example-usd.org", internal, 2), "");
+  EXPECT_EQ(decide::ImitatedDomain("gmail.com", internal, 2), "");
+  EXPECT_EQ(decide::ImitatedDomain("example.org", internal, 2), "");
+  EXPECT_EQ(decide::ImitatedDomain("examp1e-usd.org", internal, 0), "");
+}
+
+TEST(Domains, EditDistanceCountsASwapAsOne) {
+  EXPECT_EQ(decide::EditDistance("abcd", "abdc", 3), 1u);
+  EXPECT_EQ(decide::EditDistance("kitten", "sitting", 5), 3u);
+  EXPECT_EQ(decide::EditDistance("a", "abcdef", 2), 3u);  // stops past limit
+  EXPECT_TRUE(decide::AddressMatches("Ann@Records.Example-USD.org",
+                                     "*@example-usd.org"));
+  EXPECT_FALSE(
+      decide::AddressMatches("ann@evil-example-usd.org", "*@example-usd.org"));
+}
+
+}  // namespace
+}  // namespace steward

@@ -1,0 +1,192 @@
+// The mail door's decisions beyond the golden cases (tests/golden, which
+// decide every case with an envelope): warn-only mode, a wrong mail line
+// named with its file, C.19 escalation, and clamd's findings and absence.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "decide/decider.h"
+#include "policy/loader.h"
+#include "test_util.h"
+
+namespace steward {
+namespace {
+
+namespace fs = std::filesystem;
+using decide::Action;
+
+bool Has(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// A pack copied to a temporary folder with `edit` applied to mail.toml.
+class PackVariant : public testing::TempDirTest {
+ protected:
+  std::unique_ptr<engine::Engine> Load(const std::string& from,
+                                       const std::string& to) {
+    fs::copy(testing::PackDir(), dir_ / "pack", fs::copy_options::recursive);
+    std::string mail = testing::ReadAll((dir_ / "pack/mail.toml").string());
+    size_t at = mail.find(from);
+    EXPECT_NE(at, std::string::npos);
+    mail.replace(at, from.size(), to);
+    Write("pack/mail.toml", mail);
+    auto e = engine::Engine::Create(
+        {(dir_ / "pack").string(), "", (dir_ / "cache").string(), false});
+    EXPECT_TRUE(e.ok()) << e.status().message();
+    return std::move(e).value();
+  }
+};
+
+TEST_F(PackVariant, WarnOnlyModeSaysWhatWouldHaveHappened) {
+  auto eng = Load("enforce = true", "enforce = false");
+  auto scratch = eng->NewScratch();
+  std::string bytes = testing::ReadAll(
+      testing::SourceDir() + "/tests/golden/cases/mail/ssn-outside.eml");
+  auto v = decide::DecideMessage(
+      *eng, {"mail", "a@example-usd.org", {"friend@gmail.com"}, "", "local", 0},
+      bytes, *scratch, nullptr);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->action, Action::kWarn);
+  EXPECT_EQ(v->decided, Action::kReject);
+  EXPECT_FALSE(v->enforced);
+  auto j = decide::ToJson(*v);
+  EXPECT_EQ(j["would"], "reject");
+}
+
+TEST_F(PackVariant, AWrongMailLineIsNamedWithItsFile) {
+  fs::copy(testing::PackDir(), dir_ / "pack", fs::copy_options::recursive);
+  std::string mail = testing::ReadAll((dir_ / "pack/mail.toml").string());
+  mail +=
+      "\n[[mail.vendor]]\ndomain = \"x.example\"\ncategories = [\"nope\"]\n";
+  Write("pack/mail.toml", mail);
+  auto lr = policy::LoadPack((dir_ / "pack").string(), {});
+  ASSERT_FALSE(lr.ok());
+  std::string all;
+  for (const auto& e : lr.errors) all += e.ToString() + "\n";
+  EXPECT_NE(all.find("mail.toml"), std::string::npos) << all;
+  EXPECT_NE(all.find("unknown category 'nope'"), std::string::npos) << all;
+}
+
+// C.19: the third conduct finding from one sender to one recipient within
+// the window opens an incident.
+class CountingHistory : public decide::History {
+ public:
+  uint32_t n = 0;
+  core::Result<uint32_t> RecentConduct(const std::string&, const std::string&,
+                                       uint32_t) const override {
+    return n;
+  }
+};
+
+TEST(Escalation, RepeatedHarassmentToOneRecipientOpensAnIncident) {
+  const engine::Engine& eng = testing::BundledEngine();
+  auto scratch = eng.NewScratch();
+  std::string bytes = testing::ReadAll(
+      testing::SourceDir() + "/tests/golden/cases/mail/profanity.eml");
+  decide::Envelope env{"mail", "a@example-usd.org", {"b@example-usd.org"}};
+  CountingHistory h;
+  h.n = 1;
+  auto first = decide::DecideMessage(eng, env, bytes, *scratch, &h);
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(first->incident_recipients.empty());
+  h.n = 2;
+  auto third = decide::DecideMessage(eng, env, bytes, *scratch, &h);
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->incident_recipients,
+            std::vector<std::string>{"b@example-usd.org"});
+  EXPECT_TRUE(Has(third->clauses, "C.19"));
+}
+
+}  // namespace
+}  // namespace steward
+
+namespace steward {
+namespace {
+
+// A stand-in clamd on a unix socket: INSTREAM, "FOUND" when the stream
+// holds the EICAR marker.
+class FakeClamd {
+ public:
+  explicit FakeClamd(const std::string& path) : path_(path) {
+    fd_ = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    listen(fd_, 4);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~FakeClamd() {
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+  }
+  int scans = 0;
+
+ private:
+  void Serve() {
+    for (;;) {
+      int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string got;
+      char buf[4096];
+      for (;;) {
+        ssize_t n = read(c, buf, sizeof buf);
+        if (n <= 0) break;
+        got.append(buf, static_cast<size_t>(n));
+        // The stream ends with a zero-length chunk.
+        if (got.size() >= 14 &&
+            got.compare(got.size() - 4, 4, std::string(4, '\0')) == 0)
+          break;
+      }
+      ++scans;
+      const char* reply = got.find("EICAR-STANDARD") != std::string::npos
+                              ? "stream: Eicar-Test-Signature FOUND"
+                              : "stream: OK";
+      ssize_t w = write(c, reply, std::strlen(reply) + 1);
+      (void)w;
+      close(c);
+    }
+  }
+  std::string path_;
+  int fd_ = -1;
+  std::thread thread_;
+};
+
+TEST_F(PackVariant, ClamdFindingsRejectAndClamdDownIsAFailure) {
+  const std::string sock = (dir_ / "clamd.sock").string();
+  auto eng = Load("clamd = \"\"", "clamd = \"unix:" + sock + "\"");
+  auto scratch = eng->NewScratch();
+  decide::Envelope env{"mail", "a@example-usd.org", {"b@example-usd.org"}};
+  std::string clean = testing::ReadAll(
+      testing::SourceDir() + "/tests/golden/cases/mail/plain-outside.eml");
+  std::string bad = clean +
+                    "\r\nX5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-"
+                    "ANTIVIRUS-TEST-FILE!$H+H*\r\n";
+  {
+    FakeClamd clamd(sock);
+    auto ok = decide::DecideMessage(*eng, env, clean, *scratch, nullptr);
+    ASSERT_TRUE(ok.ok()) << ok.status().message();
+    EXPECT_EQ(ok->action, Action::kAllow);
+    auto v = decide::DecideMessage(*eng, env, bad, *scratch, nullptr);
+    ASSERT_TRUE(v.ok()) << v.status().message();
+    EXPECT_EQ(v->action, Action::kReject);
+    EXPECT_EQ(v->rule, "malware-reject");
+    EXPECT_TRUE(Has(v->clauses, "C.7"));
+    EXPECT_EQ(clamd.scans, 2);
+  }
+  // clamd gone: no verdict, so the door answers its failure action.
+  auto down = decide::DecideMessage(*eng, env, clean, *scratch, nullptr);
+  EXPECT_FALSE(down.ok());
+  EXPECT_NE(down.status().message().find("clamd"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace steward

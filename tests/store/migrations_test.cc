@@ -1,0 +1,47 @@
+// The store's schema migrations, on SQLite and PostgreSQL alike: applying
+// them again changes nothing, a newer schema is refused, and a failed
+// transaction leaves nothing behind.
+#include "store/migrations.h"
+
+#include <gtest/gtest.h>
+
+#include "test_store.h"
+
+namespace steward {
+namespace {
+
+using testing::StoreTest;
+
+class Migrations : public StoreTest {};
+STEWARD_BOTH_BACKENDS(Migrations);
+
+TEST_P(Migrations, AreIdempotentAndRefuseANewerSchema) {
+  auto again = store::Migrate(*db_);
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_TRUE(again->applied.empty());
+  EXPECT_EQ(again->to, store::Migrations().back().version);
+  ASSERT_TRUE(db_->Exec("INSERT INTO schema_migrations (version, name, "
+                        "applied_at) VALUES (999, 'future', 'x')")
+                  .ok());
+  auto refused = store::Migrate(*db_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("newer than this Steward"),
+            std::string::npos);
+}
+
+TEST_P(Migrations, AFailedTransactionLeavesNothing) {
+  auto st = db_->Transact([](store::Conn& c) -> core::Status {
+    auto ins = c.Exec(
+        "INSERT INTO sites (source, source_id, name, kind, updated_at) "
+        "VALUES ('t', '1', 'Lost', 'school', 'now')");
+    if (!ins.ok()) return ins;
+    return core::Status::Invalid("changed my mind");
+  });
+  EXPECT_FALSE(st.ok());
+  auto rows = db_->Query("SELECT COUNT(*) FROM sites");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->front().Int(0), 0);
+}
+
+}  // namespace
+}  // namespace steward
