@@ -120,7 +120,7 @@ core::OutboundMessage HeldMessage(const policy::PolicyPack& pack,
           "regulation on employee use of technology:\n{}",
           OneLine(v.subject, 200), Join(env.recipients, ", "), v.message, found,
           advice,
-          v.release_role == "designee"
+          v.release_role == policy::ReleaseRole::kDesignee
               ? "the Superintendent's designee (Assistant Superintendent)"
               : "ITS",
           quarantine_id, ClauseLine(pack, v.clauses)));
