@@ -349,7 +349,7 @@ std::string JsonEscape(std::string_view s) {
       ++i;
       continue;
     }
-    size_t len = static_cast<size_t>(g_utf8_skip[c]);
+    size_t len = static_cast<unsigned char>(g_utf8_skip[c]);
     if (u < 0xa0 || u == 0x2028 || u == 0x2029) {
       out += fmt::format("\\u{:04x}", static_cast<uint32_t>(u));
     } else {

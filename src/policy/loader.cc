@@ -427,8 +427,7 @@ void ReadRules(Reader& r, const toml::table& root, PolicyPack& p) {
     const std::string who = "rule '" + u.id + "'";
     u.channels = r.WordList(t, "channels", kChannelNames, who, "channel");
     u.categories = r.StrList(t, "categories");
-    if (auto s =
-            r.SeverityField(t, "min_severity", false, "rule '" + u.id + "'"))
+    if (auto s = r.SeverityField(t, "min_severity", false, who))
       u.min_severity = *s;
     if (auto d = r.Word(t, "destination", kDestinationNames, false, who,
                         "destination"))
