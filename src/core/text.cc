@@ -325,15 +325,37 @@ std::vector<std::string> SplitList(std::string_view s, char sep) {
 std::string JsonEscape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c == 0x7f) {
-      out += fmt::format("\\u{:04x}", c);
-    } else {
-      out += static_cast<char>(c);
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += static_cast<char>(c);
+      } else if (c < 0x20 || c == 0x7f) {
+        out += fmt::format("\\u{:04x}", c);
+      } else {
+        out += static_cast<char>(c);
+      }
+      ++i;
+      continue;
     }
+    // GLib decodes (and rejects overlong forms, surrogates and truncated
+    // sequences); one invalid byte becomes one U+FFFD.
+    gunichar u = g_utf8_get_char_validated(s.data() + i,
+                                           static_cast<gssize>(s.size() - i));
+    if (u == static_cast<gunichar>(-1) || u == static_cast<gunichar>(-2)) {
+      out += "\\ufffd";
+      ++i;
+      continue;
+    }
+    size_t len = static_cast<unsigned char>(g_utf8_skip[c]);
+    if (u < 0xa0 || u == 0x2028 || u == 0x2029) {
+      out += fmt::format("\\u{:04x}", static_cast<uint32_t>(u));
+    } else {
+      out.append(s.substr(i, len));
+    }
+    i += len;
   }
   return out;
 }

@@ -81,8 +81,12 @@ bool HasControlChars(std::string_view s);
 // ASCII lower-casing (other bytes unchanged).
 std::string AsciiLower(std::string_view s);
 
-// `s` as the inside of a JSON string: quotes, backslashes and every control
-// byte escaped, so a value from a request cannot break a log line.
+// `s` as the inside of a JSON string (core/log.h writes every string value
+// through it): quotes and backslashes escaped; every control character (C0
+// with NUL, TAB, CR and LF; DEL; C1) and U+2028/U+2029 as \u escapes; each
+// byte that is not part of valid UTF-8 as \ufffd. The result is valid JSON
+// on one line whatever `s` holds, so a value from a request or a message
+// cannot break a log line or reach a terminal as a control sequence.
 std::string JsonEscape(std::string_view s);
 
 // `s` split at `sep`, each piece stripped of spaces and tabs, empty pieces

@@ -1,7 +1,8 @@
 // One call from message bytes and envelope to a verdict: the engine's
 // findings, clamd's (when the pack names it), the envelope's, then the
-// rules. The milter and `steward verdict` both call this, so the shell
-// answers exactly what the gateway would do.
+// rules. The enforcement layer (enforce::Enforcer::Apply) calls it for
+// every door, `steward verdict`'s dry run included, so the shell answers
+// exactly what the gateway would do.
 #pragma once
 
 #include <string_view>
@@ -12,8 +13,9 @@
 
 namespace steward::decide {
 
-// An error only when the message could not be judged at all (clamd named
-// in the pack but unreachable); the door then applies [mail] on_failure.
+// An error only when the message could not be judged at all: clamd named in
+// the pack but unreachable, or the history (C.19) unreadable. The door then
+// applies [mail] on_failure.
 core::Result<Verdict> DecideMessage(const engine::Engine& engine,
                                     const Envelope& env, std::string_view bytes,
                                     engine::Engine::Scratch& scratch,

@@ -129,9 +129,10 @@ core::Result<Verdict> Decide(const policy::PolicyPack& pack,
              .empty())
       v.lookalikes.push_back(Lower(r));
   }
-  v.destination = v.external.empty() ? "internal"
-                  : internal == 0    ? "external"
-                                     : "mixed";
+  using policy::Destination;
+  v.destination = v.external.empty() ? Destination::kInternal
+                  : internal == 0    ? Destination::kExternal
+                                     : Destination::kMixed;
   // The exemptions, worked out once.
   const bool marker = HasSecureMarker(mail, facts);
   bool authorized = false;
@@ -169,7 +170,9 @@ core::Result<Verdict> Decide(const policy::PolicyPack& pack,
   const policy::Rule* winner = nullptr;
   std::vector<std::string> winner_categories;
   for (const policy::Rule& rule : pack.rules) {
-    if (!rule.channels.empty() && !Contains(rule.channels, env.channel))
+    if (!rule.channels.empty() &&
+        std::find(rule.channels.begin(), rule.channels.end(), env.channel) ==
+            rule.channels.end())
       continue;
     std::vector<std::string> categories;
     for (const auto& f : findings) {
@@ -179,20 +182,19 @@ core::Result<Verdict> Decide(const policy::PolicyPack& pack,
       if (!Contains(categories, f.category)) categories.push_back(f.category);
     }
     if (categories.empty()) continue;
-    using policy::Destination;
     bool applies = false;
     switch (rule.destination) {
       case Destination::kAny:
         applies = true;
         break;
       case Destination::kInternal:
-        applies = v.destination == "internal";
+        applies = v.destination == Destination::kInternal;
         break;
       case Destination::kExternal:
         applies = !v.external.empty();
         break;
       case Destination::kMixed:
-        applies = v.destination == "mixed";
+        applies = v.destination == Destination::kMixed;
         break;
       case Destination::kLookalike:
         applies = !v.lookalikes.empty();
@@ -256,8 +258,7 @@ core::Result<Verdict> Decide(const policy::PolicyPack& pack,
     if (size_t p = v.message.find("{categories}"); p != std::string::npos)
       v.message.replace(p, 12, titles);
     if (best == Action::kHold || best == Action::kQuarantine)
-      v.release_role =
-          winner->release_role.empty() ? "its-admin" : winner->release_role;
+      v.release_role = winner->release_role;
   }
   for (const auto& h : v.rules)
     if (h.exempted_by)
@@ -320,8 +321,9 @@ nlohmann::ordered_json ToJson(const Verdict& v) {
   j["rule"] = v.rule;
   j["clauses"] = v.clauses;
   j["message"] = v.message;
-  if (!v.release_role.empty()) j["release_role"] = v.release_role;
-  j["destination"] = v.destination;
+  if (v.release_role)
+    j["release_role"] = policy::ReleaseRoleName(*v.release_role);
+  j["destination"] = policy::DestinationName(v.destination);
   j["external_recipients"] = v.external;
   if (!v.lookalikes.empty()) j["lookalike_recipients"] = v.lookalikes;
   nlohmann::ordered_json rules = nlohmann::ordered_json::array();

@@ -28,7 +28,7 @@ using policy::ActionName;
 using policy::ParseAction;
 
 struct Envelope {
-  std::string channel = "mail";
+  policy::Channel channel = policy::Channel::kMail;
   std::string sender;  // MAIL FROM; "" for a bounce
   std::vector<std::string> recipients;
   std::string auth_user;  // SMTP AUTH login; "" when not authenticated
@@ -51,9 +51,11 @@ struct Verdict {
   bool enforced = true;
   std::string rule;  // the deciding rule; "" when none matched
   std::vector<std::string> clauses;
-  std::string message;       // to the sender, plain words
-  std::string release_role;  // hold and quarantine: who may release
-  std::string destination;   // internal, external, mixed
+  std::string message;  // to the sender, plain words
+  // Hold and quarantine: who may release (the rule's, ITS by default).
+  std::optional<policy::ReleaseRole> release_role;
+  // Every recipient inside (kInternal), none (kExternal), or some (kMixed).
+  policy::Destination destination = policy::Destination::kInternal;
   std::vector<std::string> external, lookalikes;  // recipients
   std::vector<RuleHit> rules;
   std::vector<std::string> notes;  // why exemptions applied or did not

@@ -121,7 +121,9 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
   auto verdict = decide::DecideMessage(engine, env, bytes, scratch, q);
   if (!verdict.ok()) return failed(verdict.status().message());
   decide::Verdict& v = *verdict;
-  const audit::Actor actor{env.channel == "mail" ? "milter" : env.channel,
+  const audit::Actor actor{env.channel == policy::Channel::kMail
+                               ? std::string("milter")
+                               : std::string(policy::ChannelName(env.channel)),
                            env.client};
 
   // C.19: remember conduct findings; open an incident when they repeat.
@@ -144,7 +146,7 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
                             {{"recipients", v.incident_recipients},
                              {"categories", conduct},
                              {"reference", context.reference},
-                             {"channel", env.channel}},
+                             {"channel", policy::ChannelName(env.channel)}},
                             actor);
         if (!id.ok()) return failed(id.status().message());
       }

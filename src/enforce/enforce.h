@@ -20,7 +20,8 @@
 // Failures are values: a store that is down, a history that cannot be read
 // or a hold that cannot be written gives Disposition::kFailed with the
 // pack's failure action; nothing half-written is left (each write is one
-// transaction). Thread-safe: one Enforcer serves every connection.
+// transaction; those made before the failure, conduct or an incident, stay).
+// Thread-safe: one Enforcer serves every connection.
 #pragma once
 
 #include <cstdint>

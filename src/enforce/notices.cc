@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <csignal>
 
+#include "core/log.h"
 #include "core/outbound_mail.h"
 
 namespace steward::enforce {
@@ -119,7 +120,7 @@ core::OutboundMessage HeldMessage(const policy::PolicyPack& pack,
           "regulation on employee use of technology:\n{}",
           OneLine(v.subject, 200), Join(env.recipients, ", "), v.message, found,
           advice,
-          v.release_role == "designee"
+          v.release_role == policy::ReleaseRole::kDesignee
               ? "the Superintendent's designee (Assistant Superintendent)"
               : "ITS",
           quarantine_id, ClauseLine(pack, v.clauses)));
@@ -156,9 +157,8 @@ void Notifier::Enqueue(core::OutboundMessage message) {
   {
     std::lock_guard lock(mu_);
     if (queue_.size() >= 1000) {
-      std::fprintf(stderr,
-                   "{\"event\":\"notice-dropped\",\"reason\":\"1000 notices "
-                   "waiting\"}\n");
+      core::Log(core::Event("notice-dropped", core::Level::kWarning)
+                    .Str("reason", "1000 notices waiting"));
       return;
     }
     queue_.push_back(std::move(message));
@@ -180,10 +180,10 @@ void Notifier::Loop() {
     if (!st.ok()) {
       // The reason names the program or a refused address, never the
       // notice's text.
-      std::fprintf(stderr, "{\"event\":\"notice-failed\",\"error\":\"%s\"}\n",
-                   st.code() == core::Code::kInvalidArgument
-                       ? "an address was refused"
-                       : "sendmail failed");
+      core::Log(core::Event("notice-failed", core::Level::kError)
+                    .Str("error", st.code() == core::Code::kInvalidArgument
+                                      ? "an address was refused"
+                                      : "sendmail failed"));
     }
   }
 }

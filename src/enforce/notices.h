@@ -1,8 +1,10 @@
-// Mail to the sender from a door: a caution on a warning (E.1) and word
+// Mail to the sender, composed here for every door (the enforcement layer
+// decides when: enforce/enforce.h): a caution on a warning (E.1) and word
 // that a message is held. Plain English, the clause, what to do instead;
-// never the values found. Sent in the background through sendmail, so a
-// slow MTA never delays a verdict; at most 1,000 wait, more are dropped
-// and logged.
+// never the values found. Sent in the background through the one outbound
+// mail helper (core/outbound_mail.h, which runs sendmail), so a slow MTA
+// never delays a verdict; at most 1,000 wait, more are dropped and logged
+// (core/log.h: notice-dropped; a send that fails: notice-failed).
 #pragma once
 
 #include <condition_variable>

@@ -31,16 +31,21 @@ struct ItemResult {
 };
 
 struct Options {
-  std::string policy;     // pack folder; empty: the bundled pack
-  std::string roster;     // OneRoster export folder; empty: none
-  std::string cache_dir;  // compiled-database cache; empty: default
-  bool show_values = false;
+  // Pack folder (or its pack.toml); empty: policy::DefaultPackDir()
+  // ($STEWARD_POLICY, else the bundled pack).
+  std::string policy;
+  std::string roster;  // OneRoster export folder or zip; empty: none
+  // Compiled-database cache; empty: DefaultCacheDir(); "none": no cache.
+  std::string cache_dir;
+  bool show_values = false;  // findings keep the whole matched value
 };
 
 class Engine {
  public:
-  // Loads the pack and roster and compiles them. On a pack error the
-  // returned status lists every error, one per line.
+  // Loads the pack and roster and compiles them (or reads the compiled
+  // databases from the cache, keyed by the pack's hash); a pattern that
+  // does not compile is an error here. On a pack error the returned status
+  // lists every error, one per line; NotFound when no pack is found.
   static core::Result<std::unique_ptr<Engine>> Create(const Options& options);
 
   using Scratch = inspect::Inspector::Scratch;
@@ -48,7 +53,10 @@ class Engine {
     return inspector_->NewScratch();
   }
 
-  // Reads one file and reports each item in it.
+  // Reads one file and reports each item in it (an mbox: each message;
+  // anything else: the file), in order, on this thread. `steward scan`
+  // lists items itself (extract::ListItems) to spread them over threads,
+  // and calls InspectRef.
   void ScanFile(const std::string& path, Scratch& scratch,
                 const std::function<void(ItemResult&&)>& on_item) const;
 
@@ -58,7 +66,8 @@ class Engine {
   // Inspects an already extracted item.
   ItemResult InspectItem(extract::Item&& item, Scratch& scratch) const;
 
-  // Inspects raw message bytes (mail doors, tests).
+  // Inspects raw message bytes; the item's `message` holds its header facts
+  // (decide::DecideMessage, for every enforcing door).
   ItemResult InspectMessage(std::string name, std::string_view bytes,
                             Scratch& scratch) const;
 

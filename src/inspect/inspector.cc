@@ -81,10 +81,11 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Digits that are the fraction or the whole part of a decimal number
 // ("-87.63376979601067", a coordinate) are no card, SSN or student number.
-bool PartOfDecimal(const std::string& validator, std::string_view text,
+bool PartOfDecimal(policy::Validator validator, std::string_view text,
                    size_t begin, size_t end) {
-  if (validator != "luhn" && validator != "ssn" && validator != "digits" &&
-      validator != "ssid")
+  using policy::Validator;
+  if (validator != Validator::kLuhn && validator != Validator::kSsn &&
+      validator != Validator::kDigits && validator != Validator::kSsid)
     return false;
   if (begin >= 2 && text[begin - 1] == '.' && IsDigit(text[begin - 2]))
     return true;
@@ -105,7 +106,7 @@ bool Inspector::InspectText(const TextView& t, Scratch& scratch,
         !grammar_.Match(d, t.text, s.begin, s.end, &s.begin, &s.end))
       continue;
     std::string_view value = t.text.substr(s.begin, s.end - s.begin);
-    if (!d.validator.empty() && !RunValidator(d.validator, value)) continue;
+    if (!RunValidator(d.validator, value)) continue;
     if (PartOfDecimal(d.validator, t.text, s.begin, s.end)) continue;
     size_t from = s.begin > d.window ? s.begin - d.window : 0;
     size_t to = std::min(t.text.size(), static_cast<size_t>(s.end) + d.window);

@@ -239,17 +239,30 @@ bool ValidDigits(std::string_view s) {
   return !d.empty() && !AllSame(d);
 }
 
-bool RunValidator(std::string_view name, std::string_view s) {
-  if (name.empty()) return true;
-  if (name == "ssn") return ValidSsn(s);
-  if (name == "luhn") return ValidPaymentCard(s);
-  if (name == "nanp") return ValidNanpPhone(s);
-  if (name == "phone") return ValidPhoneAny(s);
-  if (name == "email") return ValidEmail(s);
-  if (name == "date") return ValidDate(s);
-  if (name == "cadl") return ValidCaDriverLicense(s);
-  if (name == "ssid") return ValidSsid(s);
-  if (name == "digits") return ValidDigits(s);
+bool RunValidator(policy::Validator v, std::string_view s) {
+  using policy::Validator;
+  switch (v) {
+    case Validator::kNone:
+      return true;
+    case Validator::kSsn:
+      return ValidSsn(s);
+    case Validator::kLuhn:
+      return ValidPaymentCard(s);
+    case Validator::kNanp:
+      return ValidNanpPhone(s);
+    case Validator::kPhone:
+      return ValidPhoneAny(s);
+    case Validator::kEmail:
+      return ValidEmail(s);
+    case Validator::kDate:
+      return ValidDate(s);
+    case Validator::kCadl:
+      return ValidCaDriverLicense(s);
+    case Validator::kSsid:
+      return ValidSsid(s);
+    case Validator::kDigits:
+      return ValidDigits(s);
+  }
   return false;
 }
 

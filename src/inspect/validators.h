@@ -5,6 +5,8 @@
 
 #include <string_view>
 
+#include "policy/pack.h"
+
 namespace steward::inspect {
 
 // US SSN (post-2011 randomization rules): 9 digits, either bare or with one
@@ -44,8 +46,7 @@ bool ValidSsid(std::string_view s);
 // Any run of digits that is not all one digit (a generic id check).
 bool ValidDigits(std::string_view s);
 
-// Dispatches by the pack's validator name (policy::KnownValidators()).
-// An empty name accepts everything.
-bool RunValidator(std::string_view name, std::string_view s);
+// Dispatches by the detector's validator; kNone accepts everything.
+bool RunValidator(policy::Validator v, std::string_view s);
 
 }  // namespace steward::inspect

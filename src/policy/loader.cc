@@ -265,14 +265,13 @@ void ReadClauses(Reader& r, const toml::table& root, PolicyPack& p) {
     c.id = r.Str(t, "id", true);
     c.title = r.Str(t, "title", true);
     c.summary = r.Str(t, "summary", false);
-    c.modes = r.StrList(t, "mode");
-    static const std::set<std::string> kModes = {
-        "enforce", "detect", "workflow", "record", "inform"};
-    if (c.modes.empty()) r.Error(t, "clause '" + c.id + "' has no mode");
-    for (const auto& m : c.modes)
-      if (!kModes.count(m))
-        r.Error(t, "clause '" + c.id + "': unknown mode '" + m +
-                       "' (enforce, detect, workflow, record, inform)");
+    // No mode, or an empty list, is an error; an unknown word is reported
+    // on its own.
+    const toml::node* mode = t.get("mode");
+    c.modes = r.WordList(t, "mode", kClauseModeNames, "clause '" + c.id + "'",
+                         "mode");
+    if (!mode || (mode->is_array() && mode->as_array()->empty()))
+      r.Error(t, "clause '" + c.id + "' has no mode");
     p.clauses.push_back(std::move(c));
   });
 }
@@ -397,7 +396,9 @@ void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
     d.pattern = r.Str(t, "pattern", d.kind == DetectorKind::kRegex);
     d.prefilter = r.Str(t, "prefilter", false);
     d.caseless = r.Bool(t, "caseless", false);
-    d.validator = r.Str(t, "validator", false);
+    if (auto v =
+            r.Word(t, "validator", kValidatorNames, false, who, "validator"))
+      d.validator = *v;
     d.max_width = r.Num<uint32_t>(t, "max_width", d.max_width);
     d.lexicons = r.StrList(t, "lexicons");
     d.fold_obfuscation = r.Bool(t, "fold_obfuscation", false);
@@ -497,12 +498,11 @@ void ReadRules(Reader& r, const toml::table& root, PolicyPack& p) {
     Rule u;
     u.loc = r.Loc(t);
     u.id = r.Str(t, "id", true);
-    u.channels = r.StrList(t, "channels");
-    u.categories = r.StrList(t, "categories");
-    if (auto s =
-            r.SeverityField(t, "min_severity", false, "rule '" + u.id + "'"))
-      u.min_severity = *s;
     const std::string who = "rule '" + u.id + "'";
+    u.channels = r.WordList(t, "channels", kChannelNames, who, "channel");
+    u.categories = r.StrList(t, "categories");
+    if (auto s = r.SeverityField(t, "min_severity", false, who))
+      u.min_severity = *s;
     if (auto d = r.Word(t, "destination", kDestinationNames, false, who,
                         "destination"))
       u.destination = *d;
@@ -511,7 +511,9 @@ void ReadRules(Reader& r, const toml::table& root, PolicyPack& p) {
     u.clauses = r.StrList(t, "clauses");
     u.message = r.Str(t, "message", true);
     u.exempt = r.WordList(t, "exempt", kExemptionNames, who, "exemption");
-    u.release_role = r.Str(t, "release_role", false);
+    if (auto x = r.Word(t, "release_role", kReleaseRoleNames, false, who,
+                        "release_role"))
+      u.release_role = *x;
     p.rules.push_back(std::move(u));
   });
 }
@@ -703,7 +705,6 @@ void Validate(PolicyPack& p, const LoadOptions& options,
   for (const Lexicon& l : p.lexicons)
     if (!lex_ids.insert(l.id).second)
       err(l.loc, "lexicon '" + l.id + "' defined twice");
-  const auto& validators = KnownValidators();
   for (const Detector& d : p.detectors) {
     std::string who = "detector '" + d.id + "'";
     if (!seen.insert(d.id).second) err(d.loc, who + " defined twice");
@@ -715,9 +716,6 @@ void Validate(PolicyPack& p, const LoadOptions& options,
       std::string m = CheckPattern(d);
       if (!m.empty()) err(d.loc, who + ": " + m);
     }
-    if (!d.validator.empty() && std::find(validators.begin(), validators.end(),
-                                          d.validator) == validators.end())
-      err(d.loc, who + ": unknown validator '" + d.validator + "'");
     for (const auto& l : d.lexicons)
       if (!lex_ids.count(l)) err(d.loc, who + ": unknown lexicon '" + l + "'");
     std::vector<std::string> words(d.phrase);
@@ -738,26 +736,15 @@ void Validate(PolicyPack& p, const LoadOptions& options,
         err(c.loc, "combination '" + c.id + "': unknown category '" + id + "'");
     check_clauses(c.loc, "combination '" + c.id + "'", c.clauses);
   }
-  static const std::set<std::string> kChannels = {"mail", "web", "publish",
-                                                  "scan"};
-  static const std::set<std::string> kRoles = {
-      "",           "employee",  "content-manager",
-      "site-admin", "its-admin", "records-custodian",
-      "supervisor", "auditor",   "designee"};
   seen.clear();
   for (const Rule& u : p.rules) {
     std::string who = "rule '" + u.id + "'";
     if (!seen.insert(u.id).second) err(u.loc, who + " defined twice");
     if (u.clauses.empty()) err(u.loc, who + " cites no clause");
     check_clauses(u.loc, who, u.clauses);
-    for (const auto& c : u.channels)
-      if (!kChannels.count(c))
-        err(u.loc, who + ": unknown channel '" + c + "'");
     for (const auto& c : u.categories)
       if (!p.FindCategory(c))
         err(u.loc, who + ": unknown category '" + c + "'");
-    if (!kRoles.count(u.release_role))
-      err(u.loc, who + ": unknown release_role '" + u.release_role + "'");
   }
   const MailPolicy& m = p.mail;
   for (const auto& v : m.vendors) {

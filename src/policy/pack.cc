@@ -63,11 +63,4 @@ Redaction PolicyPack::RedactionOf(const Detector& d) const {
   return c ? c->redaction : Redaction::kAll;
 }
 
-const std::vector<std::string>& KnownValidators() {
-  static const std::vector<std::string> k = {"ssn",   "luhn",  "nanp",
-                                             "phone", "email", "date",
-                                             "cadl",  "ssid",  "digits"};
-  return k;
-}
-
 }  // namespace steward::policy

@@ -20,11 +20,14 @@
 namespace steward::policy {
 
 // The pack's vocabulary: each word a pack may write for an action, a
-// destination, an exemption, a failure mode or a roster field is one value
-// of an enum class, with one name table (core/names.h). The loader parses
-// each word once, against that table, and rejects an unknown one with its
-// file and line; every module after it compares values, never strings.
-// Views are core::View (core/view.h), shared with extraction.
+// destination, an exemption, a failure mode, a channel, a clause's mode, a
+// release role, a validator or a roster field is one value of an enum
+// class, with one name table (core/names.h). The loader parses each word
+// once, against that table, and rejects an unknown one with its file and
+// line; every module after it compares values, never strings. Views are
+// core::View (core/view.h), shared with extraction. What a District names
+// itself (clause, category, detector, rule and word-list ids, domains,
+// addresses) stays text.
 
 // What a rule does with a message; in order of strength: a stronger action
 // wins.
@@ -118,6 +121,90 @@ constexpr std::string_view RosterFieldName(RosterField f) {
   return core::NameOf(kRosterFieldNames, f);
 }
 
+// The door an item came through, as a rule names the doors it applies to.
+enum class Channel { kMail, kWeb, kPublish, kScan };
+inline constexpr core::Named<Channel> kChannelNames[] = {
+    {Channel::kMail, "mail"},
+    {Channel::kWeb, "web"},
+    {Channel::kPublish, "publish"},
+    {Channel::kScan, "scan"},
+};
+constexpr std::string_view ChannelName(Channel c) {
+  return core::NameOf(kChannelNames, c);
+}
+constexpr std::optional<Channel> ParseChannel(std::string_view s) {
+  return core::ParseName(kChannelNames, s);
+}
+
+// How Steward serves a clause (`steward policy clauses` lists them).
+enum class ClauseMode {
+  kEnforce,   // a door stops or holds what breaks it
+  kDetect,    // scans and doors find what breaks it
+  kWorkflow,  // the portal runs its paperwork
+  kRecord,    // a record is kept (audit, acknowledgements, incidents)
+  kInform,    // cited and shown; nothing to check
+};
+inline constexpr core::Named<ClauseMode> kClauseModeNames[] = {
+    {ClauseMode::kEnforce, "enforce"},   {ClauseMode::kDetect, "detect"},
+    {ClauseMode::kWorkflow, "workflow"}, {ClauseMode::kRecord, "record"},
+    {ClauseMode::kInform, "inform"},
+};
+constexpr std::string_view ClauseModeName(ClauseMode m) {
+  return core::NameOf(kClauseModeNames, m);
+}
+
+// Who may release a held message: one of the portal's roles. The words are
+// identity's role names (identity/roles.h, a module above this one); a test
+// keeps the two tables equal.
+enum class ReleaseRole {
+  kEmployee,
+  kContentManager,
+  kSiteAdmin,
+  kItsAdmin,
+  kRecordsCustodian,
+  kSupervisor,
+  kAuditor,
+  kDesignee,
+};
+inline constexpr core::Named<ReleaseRole> kReleaseRoleNames[] = {
+    {ReleaseRole::kEmployee, "employee"},
+    {ReleaseRole::kContentManager, "content-manager"},
+    {ReleaseRole::kSiteAdmin, "site-admin"},
+    {ReleaseRole::kItsAdmin, "its-admin"},
+    {ReleaseRole::kRecordsCustodian, "records-custodian"},
+    {ReleaseRole::kSupervisor, "supervisor"},
+    {ReleaseRole::kAuditor, "auditor"},
+    {ReleaseRole::kDesignee, "designee"},
+};
+constexpr std::string_view ReleaseRoleName(ReleaseRole r) {
+  return core::NameOf(kReleaseRoleNames, r);
+}
+
+// The check a regex detector's match must pass (inspect/validators.h
+// implements each).
+enum class Validator {
+  kNone,    // every match counts
+  kSsn,     // US Social Security number rules
+  kLuhn,    // a payment card: length, prefix, Luhn digit
+  kNanp,    // a North American phone number
+  kPhone,   // a phone number anywhere
+  kEmail,   // an address with a plausible domain
+  kDate,    // a calendar date that exists
+  kCadl,    // a California driver licence
+  kSsid,    // a California statewide student id
+  kDigits,  // digits, not all one digit
+};
+inline constexpr core::Named<Validator> kValidatorNames[] = {
+    {Validator::kSsn, "ssn"},       {Validator::kLuhn, "luhn"},
+    {Validator::kNanp, "nanp"},     {Validator::kPhone, "phone"},
+    {Validator::kEmail, "email"},   {Validator::kDate, "date"},
+    {Validator::kCadl, "cadl"},     {Validator::kSsid, "ssid"},
+    {Validator::kDigits, "digits"},
+};
+constexpr std::string_view ValidatorName(Validator v) {
+  return core::NameOf(kValidatorNames, v);  // "" for kNone
+}
+
 enum class Severity { kLow = 0, kMedium = 1, kHigh = 2 };
 std::string_view SeverityName(Severity s);
 std::optional<Severity> ParseSeverity(std::string_view s);
@@ -132,8 +219,8 @@ struct SourceLoc {
 struct Clause {
   std::string id;  // "E.2", "K.9.a"
   std::string title;
-  std::string summary;             // the pack's own words
-  std::vector<std::string> modes;  // "enforce", "detect", ...
+  std::string summary;            // the pack's own words
+  std::vector<ClauseMode> modes;  // at least one
   SourceLoc loc;
 };
 
@@ -179,7 +266,7 @@ struct Detector {
   std::string pattern;
   std::string prefilter;
   bool caseless = false;
-  std::string validator;    // "", "ssn", "luhn", "nanp", ...
+  Validator validator = Validator::kNone;
   uint32_t max_width = 64;  // longest match, bytes; bounds span recovery
 
   // kLexicon
@@ -251,7 +338,7 @@ struct Combination {
 // not lifted wins.
 struct Rule {
   std::string id;
-  std::vector<std::string> channels;    // mail, web, publish, scan
+  std::vector<Channel> channels;        // empty: every channel
   std::vector<std::string> categories;  // empty: any
   Severity min_severity = Severity::kLow;
   Destination destination = Destination::kAny;
@@ -259,8 +346,8 @@ struct Rule {
   std::vector<std::string> clauses;
   std::string message;
   std::vector<Exemption> exempt;  // any one of them lifts the rule
-  // For hold: the role whose member may release the message ("" : ITS).
-  std::string release_role;
+  // For hold and quarantine: the role whose member may release the message.
+  ReleaseRole release_role = ReleaseRole::kItsAdmin;
   SourceLoc loc;
 };
 
@@ -363,8 +450,5 @@ struct PolicyPack {
 };
 
 using PackPtr = std::shared_ptr<const PolicyPack>;
-
-// Validator names a pack may use; the inspect module implements each.
-const std::vector<std::string>& KnownValidators();
 
 }  // namespace steward::policy

@@ -113,11 +113,16 @@ core::Result<int64_t> Quarantine::Hold(const Held& h,
         "clauses, release_role, sender, recipients, auth_user, client, "
         "subject, message_id, size, sha256, body_sha256, verdict) VALUES "
         "(?, 'held', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        {P(store::NowUtc()), P(h.envelope.channel),
+        {P(store::NowUtc()),
+         P(std::string(policy::ChannelName(h.envelope.channel))),
          P(std::string(decide::ActionName(v.decided))), P(v.rule),
-         P(Join(v.clauses)), P(v.release_role), P(h.envelope.sender),
-         P(Join(h.envelope.recipients)), P(h.envelope.auth_user),
-         P(h.envelope.client), P(h.subject.substr(0, 998)), P(message_id),
+         P(Join(v.clauses)),
+         P(v.release_role
+               ? std::string(policy::ReleaseRoleName(*v.release_role))
+               : std::string()),
+         P(h.envelope.sender), P(Join(h.envelope.recipients)),
+         P(h.envelope.auth_user), P(h.envelope.client),
+         P(h.subject.substr(0, 998)), P(message_id),
          P(static_cast<int64_t>(h.bytes.size())), P(*sha), P(body),
          P(verdict_json)});
     if (!rows.ok()) return rows.status();

@@ -5,8 +5,9 @@
 // (the sender's MTA was not yet told the message was taken, so it retries)
 // or a row whose blob is on disk.
 //
-// Also the mail door's memory: conduct findings by sender and recipient
-// (C.19) and the incidents they open.
+// Also the enforcement layer's memory (enforce/enforce.h calls all of this;
+// no door does): conduct findings by sender and recipient (C.19), as the
+// decide::History it reads, and the incidents they open.
 #pragma once
 
 #include <cstdint>
@@ -67,21 +68,23 @@ class Quarantine : public decide::History {
       : db_(db), blobs_(std::move(blobs)) {}
 
   // Stores a held message; returns its id. The same message (body, sender
-  // and Message-ID) offered again within a day while still held returns
-  // the id it already has.
+  // and a non-empty Message-ID) offered again within a day while still held
+  // returns the id it already has.
   core::Result<int64_t> Hold(const Held& held, const audit::Actor& actor);
 
   core::Result<std::vector<Entry>> List(const Filter& filter) const;
   core::Result<Entry> Get(int64_t id) const;  // NotFound when absent
-  core::Result<std::string> Bytes(const Entry& e) const;
+  core::Result<std::string> Bytes(const Entry& e) const;  // at most 1 GiB
 
-  // Sends a held message on through `reinject`, then marks it released. A
-  // message already released or deleted is refused. When `reinject` fails
-  // the message stays held.
+  // Marks a held message released (with its audit entry), then sends it on
+  // through `reinject`, so the door already knows it when it comes back.
+  // When `reinject` fails it is put back on hold, audited as
+  // quarantine.release-failed, and the error returned. A message already
+  // released or deleted (or decided by someone else meanwhile) is refused.
   core::Status Release(int64_t id, const audit::Actor& actor,
                        const Reinject& reinject);
-  // Marks a held message deleted (its bytes are kept until retention ends:
-  // a deletion is a decision, recorded, not an erasure).
+  // Marks a held message deleted (a deletion is a decision, recorded, not an
+  // erasure: its bytes stay in the blobs; nothing removes them yet).
   core::Status Delete(int64_t id, const audit::Actor& actor,
                       const std::string& reason);
 

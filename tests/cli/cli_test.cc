@@ -451,7 +451,8 @@ TEST_F(Cli, QuarantineDeleteNeedsAReasonAndTheRightApprover) {
       std::string bytes = steward::testing::ReadAll(
           steward::testing::SourceDir() + "/tests/golden/cases/mail/" + name +
           ".eml");
-      decide::Envelope env{"mail", "ateacher@example-usd.org", {to}};
+      decide::Envelope env{
+          policy::Channel::kMail, "ateacher@example-usd.org", {to}};
       auto scratch = eng.NewScratch();
       auto v = decide::DecideMessage(eng, env, bytes, *scratch, nullptr);
       ASSERT_TRUE(v.ok());

@@ -49,9 +49,14 @@ TEST_F(PackVariant, WarnOnlyModeSaysWhatWouldHaveHappened) {
   auto scratch = eng->NewScratch();
   std::string bytes = testing::ReadAll(
       testing::SourceDir() + "/tests/golden/cases/mail/ssn-outside.eml");
-  auto v = decide::DecideMessage(
-      *eng, {"mail", "a@example-usd.org", {"friend@gmail.com"}, "", "local", 0},
-      bytes, *scratch, nullptr);
+  auto v = decide::DecideMessage(*eng,
+                                 {policy::Channel::kMail,
+                                  "a@example-usd.org",
+                                  {"friend@gmail.com"},
+                                  "",
+                                  "local",
+                                  0},
+                                 bytes, *scratch, nullptr);
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(v->action, Action::kWarn);
   EXPECT_EQ(v->decided, Action::kReject);
@@ -90,7 +95,8 @@ TEST(Escalation, RepeatedHarassmentToOneRecipientOpensAnIncident) {
   auto scratch = eng.NewScratch();
   std::string bytes = testing::ReadAll(
       testing::SourceDir() + "/tests/golden/cases/mail/profanity.eml");
-  decide::Envelope env{"mail", "a@example-usd.org", {"b@example-usd.org"}};
+  decide::Envelope env{
+      policy::Channel::kMail, "a@example-usd.org", {"b@example-usd.org"}};
   CountingHistory h;
   h.n = 1;
   auto first = decide::DecideMessage(eng, env, bytes, *scratch, &h);
@@ -164,7 +170,8 @@ TEST_F(PackVariant, ClamdFindingsRejectAndClamdDownIsAFailure) {
   const std::string sock = (dir_ / "clamd.sock").string();
   auto eng = Load("clamd = \"\"", "clamd = \"unix:" + sock + "\"");
   auto scratch = eng->NewScratch();
-  decide::Envelope env{"mail", "a@example-usd.org", {"b@example-usd.org"}};
+  decide::Envelope env{
+      policy::Channel::kMail, "a@example-usd.org", {"b@example-usd.org"}};
   std::string clean = testing::ReadAll(
       testing::SourceDir() + "/tests/golden/cases/mail/plain-outside.eml");
   std::string bad = clean +

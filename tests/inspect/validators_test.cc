@@ -101,11 +101,12 @@ TEST(Ssid, TenDigits) {
   EXPECT_FALSE(ValidSsid("482910375"));
 }
 
-TEST(RunValidator, DispatchesByName) {
-  EXPECT_TRUE(RunValidator("", "anything"));
-  EXPECT_TRUE(RunValidator("ssn", "536-22-8145"));
-  EXPECT_FALSE(RunValidator("ssn", "666-22-8145"));
-  EXPECT_FALSE(RunValidator("no-such-validator", "x"));
+TEST(RunValidator, DispatchesByTheDetectorsValidator) {
+  using policy::Validator;
+  EXPECT_TRUE(RunValidator(Validator::kNone, "anything"));
+  EXPECT_TRUE(RunValidator(Validator::kSsn, "536-22-8145"));
+  EXPECT_FALSE(RunValidator(Validator::kSsn, "666-22-8145"));
+  EXPECT_FALSE(RunValidator(Validator::kLuhn, "536-22-8145"));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 
+#include "identity/roles.h"
 #include "policy/loader.h"
 #include "test_util.h"
 
@@ -178,7 +179,7 @@ TEST_F(BadPack, UnknownCategoryValidatorLexiconAndAction) {
         "[\"E.2\"]\nmessage = \"m\"\n");
   ExpectError("more.toml", 1, "unknown category 'nope'");
   ExpectError("more.toml", 1, "unknown lexicon 'missing'");
-  ExpectError("more.toml", 1, "unknown validator 'luhnn'");
+  ExpectError("more.toml", 6, "unknown validator 'luhnn'");
   ExpectError("more.toml", 9, "unknown action 'explode'");
 }
 
@@ -233,6 +234,80 @@ TEST_F(BadPack, MisspeltFailureModeAndRosterFieldNameFileAndLine) {
   ExpectError("pack.toml", 24,
               "[mail]: unknown on_failure 'tempfial' (tempfail, accept, "
               "reject)");
+}
+
+TEST_F(BadPack, MisspeltChannelNamesFileAndLine) {
+  Write("more.toml", RuleWith("channels = [\"mail\", \"webb\"]\n"));
+  ExpectExactly(
+      "more.toml:6: rule 'r': unknown channel 'webb' (mail, web, publish, "
+      "scan)");
+}
+
+TEST_F(BadPack, MisspeltReleaseRoleNamesFileAndLine) {
+  Write("more.toml", RuleWith("release_role = \"designe\"\n"));
+  ExpectExactly(
+      "more.toml:6: rule 'r': unknown release_role 'designe' (employee, "
+      "content-manager, site-admin, its-admin, records-custodian, supervisor, "
+      "auditor, designee)");
+}
+
+TEST_F(BadPack, MisspeltClauseModeNamesFileAndLine) {
+  Write("more.toml",
+        "[[clause]]\nid = \"K\"\ntitle = \"Records\"\n"
+        "mode = [\"record\", \"enforec\"]\n");
+  ExpectExactly(
+      "more.toml:4: clause 'K': unknown mode 'enforec' (enforce, detect, "
+      "workflow, record, inform)");
+  Write("more.toml", "[[clause]]\nid = \"K\"\ntitle = \"Records\"\n");
+  ExpectExactly("more.toml:1: clause 'K' has no mode");
+}
+
+TEST_F(BadPack, MisspeltValidatorNamesFileAndLine) {
+  Write("more.toml",
+        "[[detector]]\nid = \"d\"\nkind = \"regex\"\ncategory = \"ssn\"\n"
+        "pattern = '\\d{16}'\nvalidator = \"lunh\"\n");
+  ExpectExactly(
+      "more.toml:6: detector 'd': unknown validator 'lunh' (ssn, luhn, nanp, "
+      "phone, email, date, cadl, ssid, digits)");
+}
+
+TEST_F(BadPack, ChannelsModesRolesAndValidatorsLoadAsTheirValues) {
+  Write("more.toml",
+        RuleWith("channels = [\"web\", \"publish\"]\n"
+                 "release_role = \"designee\"\n") +
+            "[[rule]]\nid = \"plain\"\nclauses = [\"E.2\"]\nmessage = "
+            "\"m\"\naction = \"quarantine\"\n"
+            "[[detector]]\nid = \"d\"\nkind = \"regex\"\ncategory = "
+            "\"ssn\"\npattern = '\\d{16}'\nvalidator = \"luhn\"\n"
+            "[[clause]]\nid = \"K\"\ntitle = \"Records\"\n"
+            "mode = [\"record\", \"workflow\"]\n");
+  LoadResult r = Load();
+  for (const auto& e : r.errors) ADD_FAILURE() << e.ToString();
+  ASSERT_TRUE(r.ok());
+  const Rule& u = r.pack->rules.at(0);
+  EXPECT_EQ(u.channels,
+            (std::vector<Channel>{Channel::kWeb, Channel::kPublish}));
+  EXPECT_EQ(u.release_role, ReleaseRole::kDesignee);
+  // No channels: every channel; no release_role: ITS.
+  const Rule& plain = r.pack->rules.at(1);
+  EXPECT_TRUE(plain.channels.empty());
+  EXPECT_EQ(plain.release_role, ReleaseRole::kItsAdmin);
+  EXPECT_EQ(r.pack->detectors.at(0).validator, Validator::kLuhn);
+  EXPECT_EQ(
+      r.pack->FindClause("K")->modes,
+      (std::vector<ClauseMode>{ClauseMode::kRecord, ClauseMode::kWorkflow}));
+  EXPECT_EQ(r.pack->FindClause("C")->modes,
+            std::vector<ClauseMode>{ClauseMode::kDetect});
+}
+
+// A held message waits for one of the portal's roles: the pack's words for
+// them are exactly identity's role names.
+TEST(Vocabulary, ReleaseRolesAreThePortalsRoles) {
+  std::set<std::string> pack, portal;
+  for (const auto& e : kReleaseRoleNames) pack.insert(std::string(e.name));
+  for (identity::Role role : identity::kAllRoles)
+    portal.insert(std::string(identity::RoleName(role)));
+  EXPECT_EQ(pack, portal);
 }
 
 TEST_F(BadPack, ActionMustBeAWord) {
@@ -290,6 +365,10 @@ TEST(Vocabulary, NameTablesRoundTrip) {
   ExpectRoundTrip(kRosterRoleNames);
   ExpectRoundTrip(kRosterFieldNames);
   ExpectRoundTrip(core::kViewNames);
+  ExpectRoundTrip(kChannelNames);
+  ExpectRoundTrip(kClauseModeNames);
+  ExpectRoundTrip(kReleaseRoleNames);
+  ExpectRoundTrip(kValidatorNames);
   // Actions are ordered by strength: a stronger action wins.
   EXPECT_LT(Action::kAllow, Action::kWarn);
   EXPECT_LT(Action::kWarn, Action::kQuarantine);

@@ -30,7 +30,7 @@ class QuarantineTest : public StoreTest {
   int64_t HoldOne(const std::string& name = "dob-outside") {
     bytes_ = testing::ReadAll(testing::SourceDir() +
                               "/tests/golden/cases/mail/" + name + ".eml");
-    env_ = {"mail",
+    env_ = {policy::Channel::kMail,
             "ateacher@example-usd.org",
             {"friend@gmail.com"},
             "",

@@ -1,6 +1,11 @@
-// The command-line door: `steward scan` and `steward policy`. Each Register*
-// adds a subcommand to the app; each Run* returns the process exit code
-// (0 clean, 1 findings or problems found, 2 usage or configuration error).
+// The `steward` command's subcommands: the scanning door (scan, extract,
+// policy), the mail door and its shell (verdict, milter, quarantine) and
+// the governance side (serve, db, admin, audit, import, remind, demo). Each
+// Register* adds its subcommands to the app and, for the one chosen, sets
+// `run` to its action, which returns the process exit code: 0 done (nothing
+// found, the verdict allows or warns), 1 findings or problems found (a
+// scan's findings, a pack's errors, a message `verdict` would stop, a chain
+// that does not verify, a store error), 2 usage or configuration error.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -20,10 +25,10 @@ void AddEngineFlags(CLI::App* cmd, engine::Options& o, bool show_values);
 void RegisterScan(CLI::App& app, std::function<int()>& run);
 void RegisterPolicy(CLI::App& app, std::function<int()>& run);
 void RegisterExtract(CLI::App& app, std::function<int()>& run);
-// serve, db, admin, audit, import, remind (governance.cc) and demo.
+// serve, db, admin, audit, import, remind (governance.cc).
 void RegisterGovernance(CLI::App& app, std::function<int()>& run);
-void RegisterDemo(CLI::App& app, std::function<int()>& run);
-// verdict, quarantine and milter (mail_cmd.cc).
+void RegisterDemo(CLI::App& app, std::function<int()>& run);  // demo_cmd.cc
+// verdict; milter and quarantine (mail_cmd.cc).
 void RegisterVerdict(CLI::App& app, std::function<int()>& run);
 void RegisterMail(CLI::App& app, std::function<int()>& run);
 

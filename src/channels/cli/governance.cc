@@ -23,6 +23,7 @@
 #include "audit/chain.h"
 #include "channels/cli/commands.h"
 #include "channels/portal/portal.h"
+#include "core/log.h"
 #include "core/outbound_mail.h"
 #include "core/text.h"
 #include "identity/accounts.h"
@@ -104,28 +105,32 @@ std::shared_ptr<const identity::PasswordPolicy> LoadPolicy(
 
 // One pass of the reminders, for the portal's background thread: whatever
 // happens (a bad stored value, the store down, an exception from a library)
-// is logged, and the thread goes on to the next pass.
+// is logged (the portal's log lines, core/log.h), and the thread goes on to
+// the next pass.
 void ReminderPass(store::Database& db,
                   const acknowledge::ReminderOptions& reminders) noexcept {
+  using core::Event;
+  using core::Level;
   try {
     auto r = acknowledge::SendReminders(db, reminders);
     if (!r.ok()) {
-      fmt::print(stderr, "steward serve: reminders: {}\n",
-                 r.status().message());
+      core::Log(Event("reminders-failed", Level::kError)
+                    .Str("error", r.status().message()));
       return;
     }
     for (const auto& e : r->errors) {
-      fmt::print(stderr, "steward serve: reminders: {}\n", e);
+      core::Log(Event("reminders-error", Level::kError).Str("error", e));
     }
     if (r->sent || r->failed) {
-      fmt::print(stderr, "steward serve: {} reminders sent, {} failed\n",
-                 r->sent, r->failed);
+      core::Log(Event("reminders", r->failed ? Level::kWarning : Level::kInfo)
+                    .Int("sent", r->sent)
+                    .Int("failed", r->failed));
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "steward serve: reminders stopped by an error: %s\n",
-                 e.what());
+    core::Log(Event("reminders-failed", Level::kError).Str("error", e.what()));
   } catch (...) {
-    std::fprintf(stderr, "steward serve: reminders stopped by an error\n");
+    core::Log(Event("reminders-failed", Level::kError)
+                  .Str("error", "unknown exception"));
   }
 }
 
@@ -156,7 +161,7 @@ int ServeUntilSignalled(portal::Portal& portal, store::Database& db,
     try {
       portal.Stop();
     } catch (...) {
-      std::fprintf(stderr, "steward serve: stopping the portal failed\n");
+      core::Log(core::Event("stop-failed", core::Level::kError));
     }
   });
   std::thread reminder;

@@ -33,7 +33,13 @@ struct VerdictArgs {
 constexpr size_t kMaxRead = 512u << 20;
 
 int RunVerdict(const VerdictArgs& a) {
-  if (a.channel != "mail") {
+  auto channel = policy::ParseChannel(a.channel);
+  if (!channel) {
+    fmt::print(stderr, "steward verdict: unknown channel '{}' ({})\n",
+               a.channel, core::NameList(policy::kChannelNames));
+    return 2;
+  }
+  if (*channel != policy::Channel::kMail) {
     fmt::print(stderr, "steward verdict: channel '{}' has no door yet (mail)\n",
                a.channel);
     return 2;
@@ -55,7 +61,7 @@ int RunVerdict(const VerdictArgs& a) {
     return 2;
   }
   decide::Envelope env;
-  env.channel = a.channel;
+  env.channel = *channel;
   env.sender = a.from;
   env.auth_user = a.auth_user;
   env.client = a.client;

@@ -58,9 +58,10 @@ int RunClauses(const std::string& path_in, const std::string& format) {
     for (const auto& x : s) o += (o.empty() ? "" : sep) + x;
     return o;
   };
-  auto modes = [](const std::vector<std::string>& m) {
+  auto modes = [](const std::vector<policy::ClauseMode>& m) {
     std::string o;
-    for (const auto& x : m) o += (o.empty() ? "" : "/") + x;
+    for (auto x : m)
+      o += (o.empty() ? "" : "/") + std::string(policy::ClauseModeName(x));
     return o;
   };
   if (format == "csv") {

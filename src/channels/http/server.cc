@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/log.h"
 #include "core/text.h"
 
 namespace steward::http {
@@ -339,13 +340,14 @@ struct Server::Impl {
   std::atomic<uint64_t> body_too_large{0}, headers_too_large{0},
       address_limit{0}, timed_out{0}, busy{0}, handler_errors{0};
 
-  void Log(const std::string& what, const Request* r) const {
+  // A request refused before its handler, for `reason` (the server's own
+  // words). Never a value from the request beyond its method and address.
+  void LogRefused(std::string_view reason, const Request* r) const {
     if (!options.log_errors) return;
-    // Never a value from the request beyond its method, route and address.
-    std::fprintf(stderr,
-                 "{\"http\":\"%s\",\"method\":\"%s\",\"client\":\"%s\"}\n",
-                 what.c_str(), r ? r->method.c_str() : "",
-                 r ? r->remote_addr.c_str() : "");
+    core::Log(core::Event("request-refused", core::Level::kWarning)
+                  .Str("reason", reason)
+                  .Str("method", r ? r->method : "")
+                  .Str("client", r ? r->remote_addr : ""));
   }
 
   void SetDeadline(Connection* c, unsigned seconds) {
@@ -413,14 +415,10 @@ struct Server::Impl {
     uint64_t n = ++handler_errors;
     std::string reference = fmt::format("E{:x}-{}", started_at, n);
     if (options.log_errors) {
-      std::fprintf(stderr,
-                   "{\"at\":\"%s\",\"http\":\"handler failed\","
-                   "\"reference\":\"%s\",\"route\":\"%s %s\","
-                   "\"error\":\"%s\"}\n",
-                   core::NowUtc().c_str(), reference.c_str(),
-                   route.method.c_str(),
-                   core::JsonEscape(route.pattern_text).c_str(),
-                   core::JsonEscape(what).c_str());
+      core::Log(core::Event("handler-failed", core::Level::kError)
+                    .Str("reference", reference)
+                    .Str("route", route.method + " " + route.pattern_text)
+                    .Str("error", what));
     }
     res = Response();
     res.status = 500;
@@ -550,7 +548,7 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
         ClientOf(req.peer, req.HeaderAll("X-Forwarded-For"), s->trusted);
     if (req.headers.size() > s->options.max_header_fields) {
       ++s->headers_too_large;
-      s->Log("too many header fields", &req);
+      s->LogRefused("too many header fields", &req);
       return Queue(connection, Plain(431, "Too many header fields.\n"));
     }
     if (req.path.size() > kMaxPath) {
@@ -587,7 +585,7 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
       }
       if (n > limits.max_body) {
         ++s->body_too_large;
-        s->Log("body too large", &req);
+        s->LogRefused("body too large", &req);
         return Queue(connection,
                      Plain(413, fmt::format("This request may carry at most {} "
                                             "bytes.\n",
@@ -614,7 +612,7 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
       // A chunked body over the limit: no answer can be queued while data
       // arrives, so the connection is closed.
       ++s->body_too_large;
-      s->Log("body too large", &x->request);
+      s->LogRefused("body too large", &x->request);
       return MHD_NO;
     }
     if (x->form != nullptr) {
@@ -657,7 +655,7 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
       route.in_flight->fetch_add(1) >= route.limits.max_in_flight) {
     route.in_flight->fetch_sub(1);
     ++s->busy;
-    s->Log("route busy", &x->request);
+    s->LogRefused("route busy", &x->request);
     Response r = Plain(429,
                        "Too many requests of this kind at once; try "
                        "again in a moment.\n");
@@ -671,7 +669,7 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
       if (x->counted) route.in_flight->fetch_sub(1);
       x->counted = false;
       ++s->busy;
-      s->Log("busy", &x->request);
+      s->LogRefused("busy", &x->request);
       Response r = Plain(503, "Too busy right now; try again in a moment.\n");
       r.SetHeader("Retry-After", "5");
       return Queue(connection, std::move(r));

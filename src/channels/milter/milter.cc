@@ -1,7 +1,6 @@
 #include "channels/milter/milter.h"
 
 #include <fcntl.h>
-#include <fmt/format.h>
 #include <grp.h>
 #include <libmilter/mfapi.h>
 #include <signal.h>
@@ -14,12 +13,12 @@
 #include <cmath>
 #include <cstring>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
 
 #include "channels/milter/metrics_server.h"
-#include "core/text.h"
+#include "core/log.h"
+#include "core/metrics.h"
 #include "enforce/enforce.h"
 
 namespace steward::milter {
@@ -27,26 +26,17 @@ namespace steward::milter {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Verdict time buckets for the histogram, in seconds.
-constexpr double kBuckets[] = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05,
-                               0.1,   0.25,  0.5,   1,    5};
-constexpr size_t kNumBuckets = std::size(kBuckets);
+using core::Event;
+using core::Level;
+using core::Log;
 
 struct Metrics {
-  std::atomic<uint64_t> by_action[5] = {};
+  std::atomic<uint64_t> by_action[std::size(policy::kActionNames)] = {};
   std::atomic<uint64_t> failures{0}, reloads{0}, reload_failures{0},
       released{0}, incidents{0}, connections{0}, open_connections{0};
-  std::atomic<uint64_t> buckets[kNumBuckets + 1] = {};
-  std::atomic<uint64_t> micros{0}, count{0};
-
-  void Observe(double seconds) {
-    size_t i = 0;
-    while (i < kNumBuckets && seconds > kBuckets[i]) ++i;
-    ++buckets[i];
-    micros += static_cast<uint64_t>(seconds * 1e6);
-    ++count;
-  }
+  // Time from end of message to verdict, in seconds.
+  core::Histogram verdict_seconds{0.001, 0.002, 0.005, 0.01, 0.02, 0.05,
+                                  0.1,   0.25,  0.5,   1,    5};
 };
 
 // Resident memory of this process in bytes (for the metrics).
@@ -105,18 +95,6 @@ struct Server {
 };
 
 Server* g_server = nullptr;  // libmilter's callbacks carry no user pointer
-
-std::mutex g_log_mu;
-
-void Log(const nlohmann::ordered_json& j) {
-  nlohmann::ordered_json line = {{"time", core::NowUtc()}};
-  line.update(j);
-  std::string s = line.dump(-1, ' ', false,
-                            nlohmann::ordered_json::error_handler_t::replace);
-  std::lock_guard lock(g_log_mu);
-  std::fprintf(stderr, "%s\n", s.c_str());
-  std::fflush(stderr);
-}
 
 // One SMTP connection's state; one message at a time.
 struct Session {
@@ -202,7 +180,7 @@ void SetReply(SMFICTX* ctx, const char* code, const char* xcode,
 // What Postfix is told when Steward cannot decide.
 sfsistat Failure(SMFICTX* ctx, const std::string& why) {
   ++g_server->metrics.failures;
-  Log({{"event", "failure"}, {"error", why}});
+  Log(Event("failure", Level::kError).Str("error", why));
   // No pack loaded: tempfail, the default of [mail] on_failure.
   policy::FailureMode mode = policy::FailureMode::kTempfail;
   uint64_t gen = 0;
@@ -274,34 +252,33 @@ sfsistat Decide(SMFICTX* ctx, Session& s) {
   }
   if (out.released_return) {
     ++srv.metrics.released;
-    Log({{"event", "released"},
-         {"queue_id", context.reference},
-         {"sender", s.sender},
-         {"client", s.client}});
+    Log(Event("released")
+            .Str("queue_id", context.reference)
+            .Str("sender", s.sender)
+            .Str("client", s.client));
     return result;
   }
   if (out.incident_opened) ++srv.metrics.incidents;
   const decide::Verdict& v = *out.verdict;
   const double seconds =
       std::chrono::duration<double>(Clock::now() - start).count();
-  srv.metrics.Observe(seconds);
-  ++srv.metrics.by_action[static_cast<int>(v.action)];
+  srv.metrics.verdict_seconds.Observe(seconds);
+  ++srv.metrics.by_action[static_cast<size_t>(v.action)];
   if (!srv.options.quiet) {
-    nlohmann::ordered_json j = {
-        {"event", "verdict"},
-        {"queue_id", context.reference},
-        {"action", decide::ActionName(v.action)},
-        {"rule", v.rule},
-        {"clauses", v.clauses},
-        {"categories", enforce::CategoriesOf(v.findings)},
-        {"sender", s.sender},
-        {"client", s.client},
-        {"recipients", s.recipients.size()},
-        {"size", s.size},
-        {"ms", std::round(seconds * 1e5) / 100}};
-    if (!v.enforced) j["would"] = decide::ActionName(v.decided);
-    if (out.held_id) j["quarantine_id"] = out.held_id;
-    Log(j);
+    Event e("verdict");
+    e.Str("queue_id", context.reference)
+        .Str("action", decide::ActionName(v.action))
+        .Str("rule", v.rule)
+        .Strs("clauses", v.clauses)
+        .Strs("categories", enforce::CategoriesOf(v.findings))
+        .Str("sender", s.sender)
+        .Str("client", s.client)
+        .Int("recipients", s.recipients.size())
+        .Int("size", s.size)
+        .Num("ms", std::round(seconds * 1e5) / 100);
+    if (!v.enforced) e.Str("would", decide::ActionName(v.decided));
+    if (out.held_id) e.Int("quarantine_id", out.held_id);
+    Log(e);
   }
   return result;
 }
@@ -453,61 +430,43 @@ sfsistat OnClose(SMFICTX* ctx) {
   return SMFIS_CONTINUE;
 }
 
-std::string Metric(const char* name, const char* help, const char* type) {
-  return fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-}
-
 std::string RenderMetrics(Server& srv) {
   const Metrics& m = srv.metrics;
-  std::string out = Metric("steward_milter_messages_total",
-                           "Messages decided, by action", "counter");
-  for (int a = 0; a < 5; ++a)
-    out += fmt::format("steward_milter_messages_total{{action=\"{}\"}} {}\n",
-                       decide::ActionName(static_cast<decide::Action>(a)),
-                       m.by_action[a].load());
-  out += Metric("steward_milter_failures_total",
-                "Messages answered with the failure action", "counter");
-  out += fmt::format("steward_milter_failures_total {}\n", m.failures.load());
-  out += Metric("steward_milter_released_total",
-                "Released messages let through on their way back", "counter");
-  out += fmt::format("steward_milter_released_total {}\n", m.released.load());
-  out += Metric("steward_milter_incidents_total", "Incidents opened (C.19)",
-                "counter");
-  out += fmt::format("steward_milter_incidents_total {}\n", m.incidents.load());
-  out += Metric("steward_milter_reloads_total", "Policy reloads, by result",
-                "counter");
-  out += fmt::format(
-      "steward_milter_reloads_total{{result=\"ok\"}} {}\n"
-      "steward_milter_reloads_total{{result=\"failed\"}} {}\n",
-      m.reloads.load(), m.reload_failures.load());
-  out += Metric("steward_milter_connections", "Open MTA connections", "gauge");
-  out +=
-      fmt::format("steward_milter_connections {}\n", m.open_connections.load());
-  out += Metric("steward_milter_verdict_seconds",
-                "Time from end of message to verdict", "histogram");
-  uint64_t cum = 0;
-  for (size_t i = 0; i < kNumBuckets; ++i) {
-    cum += m.buckets[i].load();
-    out +=
-        fmt::format("steward_milter_verdict_seconds_bucket{{le=\"{}\"}} {}\n",
-                    kBuckets[i], cum);
+  auto n = [](const std::atomic<uint64_t>& a) {
+    return static_cast<double>(a.load());
+  };
+  core::MetricsPage page;
+  for (const auto& [action, name] : policy::kActionNames) {
+    page.Counter("steward_milter_messages_total", "Messages decided, by action",
+                 n(m.by_action[static_cast<size_t>(action)]),
+                 {{"action", std::string(name)}});
   }
-  cum += m.buckets[kNumBuckets].load();
-  out += fmt::format(
-      "steward_milter_verdict_seconds_bucket{{le=\"+Inf\"}} {}\n"
-      "steward_milter_verdict_seconds_sum {}\n"
-      "steward_milter_verdict_seconds_count {}\n",
-      cum, static_cast<double>(m.micros.load()) / 1e6, m.count.load());
-  out += Metric("process_resident_memory_bytes", "Resident memory", "gauge");
-  out += fmt::format("process_resident_memory_bytes {}\n", ResidentBytes());
+  page.Counter("steward_milter_failures_total",
+               "Messages answered with the failure action", n(m.failures));
+  page.Counter("steward_milter_released_total",
+               "Released messages let through on their way back",
+               n(m.released));
+  page.Counter("steward_milter_incidents_total", "Incidents opened (C.19)",
+               n(m.incidents));
+  page.Counter("steward_milter_reloads_total", "Policy reloads, by result",
+               n(m.reloads), {{"result", "ok"}});
+  page.Counter("steward_milter_reloads_total", "Policy reloads, by result",
+               n(m.reload_failures), {{"result", "failed"}});
+  page.Gauge("steward_milter_connections", "Open MTA connections",
+             n(m.open_connections));
+  page.Histogram("steward_milter_verdict_seconds",
+                 "Time from end of message to verdict",
+                 m.verdict_seconds.Snapshot());
+  page.Gauge("process_resident_memory_bytes", "Resident memory",
+             static_cast<double>(ResidentBytes()));
   uint64_t gen = 0;
   if (auto e = srv.Current(&gen)) {
-    out += Metric("steward_policy_info", "The policy pack in force", "gauge");
-    out += fmt::format(
-        "steward_policy_info{{name=\"{}\",version=\"{}\",sha256=\"{}\"}} 1\n",
-        e->pack().name, e->pack().version, e->pack().hash);
+    page.Gauge("steward_policy_info", "The policy pack in force", 1,
+               {{"name", e->pack().name},
+                {"version", e->pack().version},
+                {"sha256", e->pack().hash}});
   }
-  return out;
+  return page.Text();
 }
 
 core::Status Reload(Server& srv) {
@@ -564,16 +523,16 @@ std::string MilterSocketSpec(const std::string& listen) {
 int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer) {
   std::string spec = MilterSocketSpec(options.listen);
   if (spec.empty()) {
-    Log({{"event", "error"},
-         {"error", "--listen '" + options.listen +
-                       "' is not unix:PATH or inet:HOST:PORT"}});
+    Log(Event("start-failed", Level::kError)
+            .Str("error", "--listen '" + options.listen +
+                              "' is not unix:PATH or inet:HOST:PORT"));
     return 2;
   }
   static Server srv;
   srv.options = options;
   srv.enforcer = std::move(enforcer);
   if (auto st = Reload(srv); !st.ok()) {
-    Log({{"event", "error"}, {"error", st.message()}});
+    Log(Event("start-failed", Level::kError).Str("error", st.message()));
     return 2;
   }
   g_server = &srv;
@@ -594,7 +553,7 @@ int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer) {
     auto st = metrics->Start(options.metrics,
                              [] { return RenderMetrics(*g_server); });
     if (!st.ok()) {
-      Log({{"event", "error"}, {"error", st.message()}});
+      Log(Event("start-failed", Level::kError).Str("error", st.message()));
       return 2;
     }
   }
@@ -616,15 +575,16 @@ int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer) {
   g_noreply_allowed = options.listen.starts_with("unix:");
   if (smfi_setconn(spec.data()) == MI_FAILURE ||
       smfi_register(desc) == MI_FAILURE) {
-    Log({{"event", "error"}, {"error", "libmilter refused " + spec}});
+    Log(Event("start-failed", Level::kError)
+            .Str("error", "libmilter refused " + spec));
     return 2;
   }
   smfi_settimeout(options.mta_timeout);
   smfi_setbacklog(256);
   if (smfi_opensocket(true) == MI_FAILURE) {
-    Log({{"event", "error"},
-         {"error", "cannot listen on " + options.listen +
-                       " (in use, or no permission)"}});
+    Log(Event("start-failed", Level::kError)
+            .Str("error", "cannot listen on " + options.listen +
+                              " (in use, or no permission)"));
     return 2;
   }
   if (options.listen.starts_with("unix:")) {
@@ -633,21 +593,21 @@ int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer) {
     if (!options.socket_group.empty()) {
       if (group* g = getgrnam(options.socket_group.c_str()))
         if (chown(path.c_str(), static_cast<uid_t>(-1), g->gr_gid) != 0)
-          Log({{"event", "warning"},
-               {"error",
-                "cannot give " + path + " to group " + options.socket_group}});
+          Log(Event("socket-group-failed", Level::kWarning)
+                  .Str("error", "cannot give " + path + " to group " +
+                                    options.socket_group));
     }
   }
   {
     uint64_t gen = 0;
     auto e = srv.Current(&gen);
-    Log({{"event", "start"},
-         {"listen", options.listen},
-         {"policy", e->pack().name},
-         {"version", e->pack().version},
-         {"sha256", e->pack().hash},
-         {"enforce", e->pack().mail.enforce},
-         {"quarantine", options.store.empty() ? "none" : options.store}});
+    Log(Event("start")
+            .Str("listen", options.listen)
+            .Str("policy", e->pack().name)
+            .Str("version", e->pack().version)
+            .Str("sha256", e->pack().hash)
+            .Bool("enforce", e->pack().mail.enforce)
+            .Str("quarantine", options.store.empty() ? "none" : options.store));
   }
   std::atomic<int> main_rc{0};
   std::thread milter([&] {
@@ -668,22 +628,22 @@ int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer) {
       uint64_t gen = 0;
       auto e = srv.Current(&gen);
       if (st.ok())
-        Log({{"event", "reload"},
-             {"version", e->pack().version},
-             {"sha256", e->pack().hash}});
+        Log(Event("reload")
+                .Str("version", e->pack().version)
+                .Str("sha256", e->pack().hash));
       else
-        Log({{"event", "reload-failed"},
-             {"error", st.message()},
-             {"kept", e->pack().hash}});
+        Log(Event("reload-failed", Level::kError)
+                .Str("error", st.message())
+                .Str("kept", e->pack().hash));
       continue;
     }
-    Log({{"event", "stopping"}, {"signal", c == SIGINT ? "INT" : "TERM"}});
+    Log(Event("stopping").Str("signal", c == SIGINT ? "INT" : "TERM"));
     smfi_stop();
   }
   milter.join();
   if (metrics) metrics->Stop();
   srv.enforcer.reset();  // sends the notices still queued
-  Log({{"event", "stopped"}});
+  Log(Event("stopped"));
   return main_rc;
 }
 

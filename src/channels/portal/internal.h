@@ -14,6 +14,7 @@
 #include "channels/portal/portal.h"
 #include "channels/portal/session_cache.h"
 #include "channels/portal/view.h"
+#include "core/metrics.h"
 
 namespace steward::portal {
 
@@ -22,15 +23,13 @@ class Metrics {
  public:
   void Observe(const std::string& route, int status, double seconds);
   void SignIn(bool ok) { (ok ? sign_in_ok_ : sign_in_failed_)++; }
-  std::string Text() const;
+  // Adds the requests by route and status, their times, and the sign-ins.
+  void AddTo(core::MetricsPage& page) const;
 
  private:
-  static constexpr double kBuckets[] = {0.001, 0.005, 0.01, 0.025, 0.05,
-                                        0.1,   0.25,  0.5,  1,     5};
   struct Series {
-    uint64_t count = 0;
-    double sum = 0;
-    uint64_t buckets[std::size(kBuckets)] = {};
+    core::Histogram seconds{0.001, 0.005, 0.01, 0.025, 0.05,
+                            0.1,   0.25,  0.5,  1,     5};
     std::map<int, uint64_t> by_status;
   };
   mutable std::mutex mu_;

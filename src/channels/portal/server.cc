@@ -4,9 +4,10 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
-#include <cstdio>
+#include <cmath>
 
 #include "channels/portal/internal.h"
+#include "core/log.h"
 #include "core/text.h"
 
 namespace steward::portal {
@@ -257,25 +258,24 @@ bool MetricsAllowed(const Portal::Impl& app, const http::Request& req) {
          !req.HasHeader("Forwarded");
 }
 
-std::string ServerMetrics(const http::Server& server) {
+void AddServerMetrics(const http::Server& server, core::MetricsPage& page) {
   http::Counters c = server.counters();
-  return fmt::format(
-      "# HELP steward_http_refused_total Requests and connections refused "
-      "before a handler, by reason.\n# TYPE steward_http_refused_total "
-      "counter\n"
-      "steward_http_refused_total{{reason=\"body_too_large\"}} {}\n"
-      "steward_http_refused_total{{reason=\"headers_too_large\"}} {}\n"
-      "steward_http_refused_total{{reason=\"address_limit\"}} {}\n"
-      "steward_http_refused_total{{reason=\"timed_out\"}} {}\n"
-      "steward_http_refused_total{{reason=\"busy\"}} {}\n"
-      "# HELP steward_http_handler_errors_total Requests that failed with 500."
-      "\n# TYPE steward_http_handler_errors_total counter\n"
-      "steward_http_handler_errors_total {}\n"
-      "# HELP steward_http_open_connections Connections open now.\n# TYPE "
-      "steward_http_open_connections gauge\nsteward_http_open_connections "
-      "{}\n",
-      c.body_too_large, c.headers_too_large, c.address_limit, c.timed_out,
-      c.busy, c.handler_errors, c.open_connections);
+  const char* refused = "steward_http_refused_total";
+  const char* refused_help =
+      "Requests and connections refused before a handler, by reason.";
+  for (const auto& [reason, n] : {std::pair{"body_too_large", c.body_too_large},
+                                  {"headers_too_large", c.headers_too_large},
+                                  {"address_limit", c.address_limit},
+                                  {"timed_out", c.timed_out},
+                                  {"busy", c.busy}}) {
+    page.Counter(refused, refused_help, static_cast<double>(n),
+                 {{"reason", reason}});
+  }
+  page.Counter("steward_http_handler_errors_total",
+               "Requests that failed with 500.",
+               static_cast<double>(c.handler_errors));
+  page.Gauge("steward_http_open_connections", "Connections open now.",
+             static_cast<double>(c.open_connections));
 }
 }  // namespace
 
@@ -397,47 +397,29 @@ void Ctx::Download(const std::string& body, const std::string& type,
 void Metrics::Observe(const std::string& route, int status, double seconds) {
   std::lock_guard lock(mu_);
   auto& s = routes_[route];
-  ++s.count;
-  s.sum += seconds;
-  for (size_t i = 0; i < std::size(kBuckets); ++i) {
-    if (seconds <= kBuckets[i]) ++s.buckets[i];
-  }
+  s.seconds.Observe(seconds);
   ++s.by_status[status];
 }
 
-std::string Metrics::Text() const {
+void Metrics::AddTo(core::MetricsPage& page) const {
   std::lock_guard lock(mu_);
-  std::string out =
-      "# HELP steward_http_requests_total Requests served, by route and "
-      "status.\n# TYPE steward_http_requests_total counter\n";
   for (const auto& [route, s] : routes_) {
     for (const auto& [status, n] : s.by_status) {
-      out += fmt::format(
-          "steward_http_requests_total{{route=\"{}\",status=\"{}\"}} {}\n",
-          route, status, n);
+      page.Counter("steward_http_requests_total",
+                   "Requests served, by route and status.",
+                   static_cast<double>(n),
+                   {{"route", route}, {"status", std::to_string(status)}});
     }
   }
-  out +=
-      "# HELP steward_http_request_seconds Time to answer, by route.\n# TYPE "
-      "steward_http_request_seconds histogram\n";
   for (const auto& [route, s] : routes_) {
-    for (size_t i = 0; i < std::size(kBuckets); ++i) {
-      out += fmt::format(
-          "steward_http_request_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
-          route, kBuckets[i], s.buckets[i]);
-    }
-    out += fmt::format(
-        "steward_http_request_seconds_bucket{{route=\"{0}\",le=\"+Inf\"}} "
-        "{1}\nsteward_http_request_seconds_sum{{route=\"{0}\"}} "
-        "{2}\nsteward_http_request_seconds_count{{route=\"{0}\"}} {1}\n",
-        route, s.count, s.sum);
+    page.Histogram("steward_http_request_seconds", "Time to answer, by route.",
+                   s.seconds.Snapshot(), {{"route", route}});
   }
-  out += fmt::format(
-      "# HELP steward_sign_ins_total Sign-in attempts by result.\n# TYPE "
-      "steward_sign_ins_total counter\nsteward_sign_ins_total{{result=\"ok\"}} "
-      "{}\nsteward_sign_ins_total{{result=\"failed\"}} {}\n",
-      sign_in_ok_.load(), sign_in_failed_.load());
-  return out;
+  page.Counter("steward_sign_ins_total", "Sign-in attempts by result.",
+               static_cast<double>(sign_in_ok_.load()), {{"result", "ok"}});
+  page.Counter("steward_sign_ins_total", "Sign-in attempts by result.",
+               static_cast<double>(sign_in_failed_.load()),
+               {{"result", "failed"}});
 }
 
 core::Result<std::unique_ptr<Portal>> Portal::Create(
@@ -482,12 +464,13 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
                             seconds);
       if (self->options.access_log) {
         // The route, never the path or query: they may name a student.
-        std::fprintf(stderr,
-                     "{\"at\":\"%s\",\"method\":\"%s\",\"path\":\"%s\","
-                     "\"status\":%d,\"ms\":%.1f,\"user\":\"%s\"}\n",
-                     store::NowUtc().c_str(), req.method.c_str(),
-                     e->info.example.c_str(), res.status, seconds * 1000,
-                     c.session ? c.session->account.username.c_str() : "");
+        core::Log(core::Event("request")
+                      .Str("method", e->info.method)
+                      .Str("route", e->info.example)
+                      .Int("status", res.status)
+                      .Num("ms", std::round(seconds * 1e4) / 10)
+                      .Str("user", c.session ? c.session->account.username
+                                             : std::string()));
       }
     };
     // A body is read only for someone who may send it: for uploads the
@@ -540,8 +523,10 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
               "text/plain");
           return;
         }
-        res.SetContent(self->metrics.Text() + ServerMetrics(*self->server),
-                       "text/plain; version=0.0.4");
+        core::MetricsPage page;
+        self->metrics.AddTo(page);
+        AddServerMetrics(*self->server, page);
+        res.SetContent(page.Text(), "text/plain; version=0.0.4");
       },
       nullptr, true);
   auto serve_file = [](const std::string& path, const char* type,
