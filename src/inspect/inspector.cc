@@ -70,6 +70,15 @@ core::Result<std::shared_ptr<const Inspector>> Inspector::Create(
   for (const Detector& d : in->pack_->detectors) {
     in->hot_.push_back(LowerAll(d.hotwords));
     in->neg_.push_back(LowerAll(d.negative));
+    std::unique_ptr<FormatSet> f;
+    if (!d.formats.empty()) {
+      auto c = FormatSet::Compile(d.formats);
+      if (!c.ok())
+        return core::Status::Invalid("detector '" + d.id +
+                                     "': " + c.status().message());
+      f = std::move(c).value();
+    }
+    in->formats_.push_back(std::move(f));
   }
   return std::shared_ptr<const Inspector>(std::move(in));
 }
@@ -98,9 +107,18 @@ bool Inspector::InspectText(const TextView& t, Scratch& scratch,
   bool complete = matcher_->Find(t.text, t.view, scratch, spans);
   if (spans.empty()) return complete;
   std::unique_ptr<core::LineIndex> lines;
-  for (const Span& s : spans) {
+  std::vector<std::string> fits;
+  for (Span s : spans) {
     const Detector& d = pack_->detectors[s.detector];
     std::string_view value = t.text.substr(s.begin, s.end - s.begin);
+    fits.clear();
+    if (const FormatSet* formats = formats_[s.detector].get()) {
+      FormatSet::Fitted fit = formats->Fit(value, &fits);
+      if (fit.length == 0) continue;
+      value = value.substr(fit.offset, fit.length);
+      s.begin += static_cast<uint32_t>(fit.offset);
+      s.end = s.begin + static_cast<uint32_t>(fit.length);
+    }
     if (!d.validator.empty() && !RunValidator(d.validator, value)) continue;
     if (PartOfDecimal(d.validator, t.text, s.begin, s.end)) continue;
     size_t from = s.begin > d.window ? s.begin - d.window : 0;
@@ -112,6 +130,7 @@ bool Inspector::InspectText(const TextView& t, Scratch& scratch,
     if (WindowHas(t.text, from, to, s.begin, s.end, neg_[s.detector]))
       conf -= d.negative_penalty;
     std::string detail;
+    if (!fits.empty()) detail = "fits the format of " + NameList(fits);
     if (s.people >= 0) {
       const auto& people = matcher_->PeopleOf(s.people);
       if (people.size() > 1) conf -= 0.1;

@@ -15,6 +15,7 @@
 
 #include "core/status.h"
 #include "core/view.h"
+#include "inspect/formats.h"
 #include "inspect/matcher.h"
 #include "policy/pack.h"
 #include "roster/oneroster.h"
@@ -88,8 +89,10 @@ class Inspector {
   std::shared_ptr<const roster::Roster> roster_;
   std::unique_ptr<Matcher> matcher_;
   Options options_;
-  // Per detector, lower-cased hotwords and negative words.
+  // Per detector, lower-cased hotwords and negative words, and its formats
+  // (null when it has none).
   std::vector<std::vector<std::string>> hot_, neg_;
+  std::vector<std::unique_ptr<FormatSet>> formats_;
 };
 
 }  // namespace steward::inspect

@@ -301,7 +301,8 @@ void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
                  "require_hotword",
                  "min_confidence",
                  "min_count",
-                 "views"},
+                 "views",
+                 "formats"},
                 "[[detector]]");
     Detector d;
     d.loc = r.Loc(t);
@@ -327,6 +328,13 @@ void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
     d.validator = r.Str(t, "validator", false);
     d.max_width = r.Num<uint32_t>(t, "max_width", d.max_width);
     d.lexicons = r.StrList(t, "lexicons");
+    r.EachTable(t, "formats", [&](const toml::table& f) {
+      r.CheckKeys(f, {"name", "pattern"}, "a detector's formats");
+      Detector::Format x;
+      x.name = r.Str(f, "name", true);
+      x.pattern = r.Str(f, "pattern", true);
+      d.formats.push_back(std::move(x));
+    });
     d.fold_obfuscation = r.Bool(t, "fold_obfuscation", false);
     const bool roster = d.kind == DetectorKind::kRoster;
     if (auto x = r.Word(t, "roster_role", policy::kRosterRoleNames, roster, who,
@@ -578,6 +586,23 @@ std::string CheckPattern(const Detector& d) {
   return {};
 }
 
+// Compiles one of a detector's formats in PCRE2, as the inspector will.
+std::string CheckFormat(const Detector::Format& f) {
+  int code = 0;
+  PCRE2_SIZE off = 0;
+  pcre2_code* re =
+      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(f.pattern.c_str()),
+                    f.pattern.size(), 0, &code, &off, nullptr);
+  if (!re) {
+    PCRE2_UCHAR buf[256];
+    pcre2_get_error_message(code, buf, sizeof buf);
+    return "format '" + f.name + "': PCRE2 cannot compile it at offset " +
+           std::to_string(off) + ": " + reinterpret_cast<char*>(buf);
+  }
+  pcre2_code_free(re);
+  return {};
+}
+
 void Validate(PolicyPack& p, const LoadOptions& options,
               std::vector<PackError>& errors) {
   auto err = [&](const SourceLoc& loc, std::string m) {
@@ -640,6 +665,14 @@ void Validate(PolicyPack& p, const LoadOptions& options,
         !d.pattern.empty()) {
       std::string m = CheckPattern(d);
       if (!m.empty()) err(d.loc, who + ": " + m);
+    }
+    if (!d.formats.empty() && d.kind != DetectorKind::kRegex)
+      err(d.loc, who + ": only a regex detector has formats");
+    for (const auto& f : d.formats) {
+      if (f.name.empty() || f.pattern.empty())
+        err(d.loc, who + ": each format needs a name and a pattern");
+      else if (std::string m = CheckFormat(f); !m.empty())
+        err(d.loc, who + ": " + m);
     }
     if (!d.validator.empty() && std::find(validators.begin(), validators.end(),
                                           d.validator) == validators.end())

@@ -64,9 +64,9 @@ Redaction PolicyPack::RedactionOf(const Detector& d) const {
 }
 
 const std::vector<std::string>& KnownValidators() {
-  static const std::vector<std::string> k = {"ssn",   "luhn",  "nanp",
-                                             "phone", "email", "date",
-                                             "cadl",  "ssid",  "digits"};
+  static const std::vector<std::string> k = {
+      "ssn",  "luhn", "nanp", "phone",          "email",
+      "date", "cadl", "ssid", "driver-license", "digits"};
   return k;
 }
 

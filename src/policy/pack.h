@@ -180,6 +180,16 @@ struct Detector {
   bool caseless = false;
   std::string validator;    // "", "ssn", "luhn", "nanp", ...
   uint32_t max_width = 64;  // longest match, bytes; bounds span recovery
+  // The shapes a value may have once its spaces and dashes are taken out,
+  // each named (a driver licence number of each state): when there are any,
+  // a match that fits none is dropped (a match that runs on is cut back to
+  // the longest leading groups that fit), and the finding names the ones it
+  // fits. Each a PCRE2 pattern that must match the whole value.
+  struct Format {
+    std::string name;
+    std::string pattern;
+  };
+  std::vector<Format> formats;
 
   // kLexicon
   std::vector<std::string> lexicons;

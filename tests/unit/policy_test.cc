@@ -124,6 +124,14 @@ TEST_F(BadPack, UnknownClauseId) {
   ExpectError("more.toml", 2, "unknown clause 'Z.9'");
 }
 
+TEST_F(BadPack, AFormatThatDoesNotCompileIsNamed) {
+  Write("more.toml",
+        "\n[[detector]]\nid = \"d\"\nkind = \"regex\"\ncategory = "
+        "\"ssn\"\npattern = '\\d+'\nformats = [ { name = \"Utah\", "
+        "pattern = '\\d{4,' }, { name = \"Ohio\", pattern = '[' } ]\n");
+  ExpectError("more.toml", 2, "format 'Ohio': PCRE2 cannot compile");
+}
+
 TEST_F(BadPack, BulkExtractNamesUnknownCategories) {
   Write("more.toml", "");
   Write("pack.toml", ReadBase() +
