@@ -64,6 +64,60 @@ TEST(Phone, NanpShapes) {
   EXPECT_TRUE(FindIn("call 555-0123 now", "phone").empty());
 }
 
+// tests/data/pii-formats.txt: each bracketed value is covered by a finding
+// of its category that stays inside the value; a line marked "-" has none.
+TEST(PiiFormats, AsPeopleWriteThem) {
+  std::ifstream in(steward::testing::SourceDir() +
+                   "/tests/data/pii-formats.txt");
+  size_t cases = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t tab = line.find('\t');
+    ASSERT_NE(tab, std::string::npos) << line;
+    std::string category = line.substr(0, tab), raw = line.substr(tab + 1);
+    const bool absent = category[0] == '-';
+    if (absent) category.erase(0, 1);
+    // The text without brackets, and where each bracketed value is.
+    std::string text;
+    std::vector<std::pair<size_t, size_t>> values;
+    for (size_t i = 0; i < raw.size(); ++i) {
+      if (raw.compare(i, 2, "\\n") == 0) {
+        text += '\n';
+        ++i;
+      } else if (raw[i] == '[') {
+        values.emplace_back(text.size(), 0);
+      } else if (raw[i] == ']') {
+        values.back().second = text.size();
+      } else {
+        text += raw[i];
+      }
+    }
+    auto found = FindIn(text, category);
+    ++cases;
+    if (absent) {
+      for (const auto& f : found)
+        ADD_FAILURE() << line << "\n  found: " << f.excerpt;
+      continue;
+    }
+    for (auto [b, e] : values) {
+      bool covered = false;
+      for (const auto& f : found) {
+        const size_t fb = f.location.offset, fe = fb + f.location.length;
+        covered |= fb <= b && fe >= e;
+        EXPECT_TRUE(fe <= b || fb >= e || (fb >= b && fe <= e) ||
+                    (fb <= b && fe >= e))
+            << line << "\n  spills over: " << text.substr(fb, fe - fb);
+      }
+      std::string got;
+      for (const auto& f : found)
+        got += " [" + text.substr(f.location.offset, f.location.length) + "]";
+      EXPECT_TRUE(covered) << line << "\n  wanted [" << text.substr(b, e - b)
+                           << "], found" << got;
+    }
+  }
+  EXPECT_GE(cases, 30u);
+}
+
 TEST(DateOfBirth, OnlyWithABirthWord) {
   EXPECT_EQ(FindIn("DOB: 03/14/2012", "date-of-birth").size(), 1u);
   EXPECT_TRUE(FindIn("The meeting is on 03/14/2027", "date-of-birth").empty());
