@@ -130,6 +130,18 @@ bool Inspector::InspectText(const TextView& t, Scratch& scratch,
     if (PartOfDecimal(d.validator, t.text, s.begin, s.end)) continue;
     size_t from = s.begin > d.window ? s.begin - d.window : 0;
     size_t to = std::min(t.text.size(), static_cast<size_t>(s.end) + d.window);
+    if (t.lines_apart) {
+      for (size_t i = s.begin; i > from; --i)
+        if (t.text[i - 1] == '\n') {
+          from = i;
+          break;
+        }
+      for (size_t i = s.end; i < to; ++i)
+        if (t.text[i] == '\n') {
+          to = i;
+          break;
+        }
+    }
     bool hot = WindowHas(t.text, from, to, s.begin, s.end, hot_[s.detector]);
     if (d.require_hotword && !hot) continue;
     double conf = d.confidence;

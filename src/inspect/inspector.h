@@ -50,6 +50,9 @@ struct TextView {
   std::string_view text;
   std::string part;
   core::View view = core::View::kBody;
+  // Each line stands alone (a table's rows): hotwords and negative words
+  // count only on the line of the value.
+  bool lines_apart = false;
 };
 
 class Inspector {

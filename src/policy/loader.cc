@@ -557,6 +557,43 @@ void ReadBulkExtract(Reader& r, const toml::table& root, PolicyPack& p) {
   p.bulk_extract_loc = r.Loc(*t);
 }
 
+// Words joined by one space, as a table header is read (pack.h, Tables).
+std::string HeaderPhrase(std::string_view s) {
+  std::string out;
+  for (const auto& w : core::HeaderWords(s))
+    out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+void ReadTables(Reader& r, const toml::table& root, PolicyPack& p) {
+  const toml::table* t = root["tables"].as_table();
+  if (!t) return;
+  r.CheckKeys(*t, {"abbreviations", "given_name", "family_name"}, "[tables]");
+  Tables& x = p.tables;
+  x.loc = r.Loc(*t);
+  if (const toml::node* n = t->get("abbreviations")) {
+    const toml::table* a = n->as_table();
+    if (!a) r.Error(*n, "[tables] abbreviations must be a table of words");
+    static const toml::table kNone;
+    for (auto&& [k, v] : a ? *a : kNone) {
+      std::string key = HeaderPhrase(k.str());
+      auto value = v.value<std::string>();
+      if (key.empty() || !value) {
+        r.Error(v, "[tables] abbreviation '" + std::string(k.str()) +
+                       "' must be a word written out as a string");
+        continue;
+      }
+      x.abbreviations[key] = HeaderPhrase(*value);
+      x.longest_key = std::max<size_t>(
+          x.longest_key, std::count(key.begin(), key.end(), ' ') + 1);
+    }
+  }
+  for (auto [key, list] : {std::pair{"given_name", &x.given_name},
+                           std::pair{"family_name", &x.family_name}})
+    for (const auto& h : r.StrList(*t, key))
+      if (std::string w = HeaderPhrase(h); !w.empty()) list->push_back(w);
+}
+
 // Compiles one pattern alone in Hyperscan and PCRE2, as the matcher will.
 std::string CheckPattern(const Detector& d) {
   hs_database_t* db = nullptr;
@@ -772,7 +809,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
   r.CheckKeys(
       *root,
       {"pack", "limits", "bulk_extract", "include", "clause", "category",
-       "detector", "lexicon", "combination", "rule", "mail"},
+       "detector", "lexicon", "combination", "rule", "mail", "tables"},
       "pack.toml");
   if (const toml::table* t = (*root)["pack"].as_table()) {
     r.CheckKeys(*t, {"name", "district", "version", "internal_domains"},
@@ -798,7 +835,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     if (name != main.string())
       fr.CheckKeys(table,
                    {"clause", "category", "detector", "lexicon", "combination",
-                    "rule", "mail"},
+                    "rule", "mail", "tables"},
                    fs::path(name).filename().string());
     ReadClauses(fr, table, *pack);
     ReadCategories(fr, table, *pack);
@@ -808,6 +845,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     ReadCombinations(fr, table, *pack);
     ReadRules(fr, table, *pack);
     ReadMail(fr, table, *pack);
+    ReadTables(fr, table, *pack);
   }
   Validate(*pack, options, res.errors);
   pack->hash = hash.HexDigest();

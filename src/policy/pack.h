@@ -326,6 +326,23 @@ struct BulkExtract {
   std::vector<std::string> from;  // categories that make a row count
 };
 
+// How the column headers of a table (CSV, sheet, HTML table) are read
+// ([tables] in the pack). A header is split into words as people write them
+// (core::HeaderWords: "StudentID", "student_id", "Student-ID" are all
+// "student id"), and each word or run of words found in `abbreviations` is
+// written out ("stu num" is "student number", "dob" is "date of birth").
+// Detectors' hotwords see the written-out header; so do the lists below.
+struct Tables {
+  // Keys and values as words joined by one space, lower case.
+  std::map<std::string, std::string> abbreviations;
+  size_t longest_key = 1;  // words in the longest key
+  // Columns of given and family names (joined per row for the roster's
+  // name detectors): a written-out header that is one of these or ends with
+  // one ("student last name").
+  std::vector<std::string> given_name, family_name;
+  SourceLoc loc;
+};
+
 struct PolicyPack {
   std::string name;
   std::string district;
@@ -336,6 +353,7 @@ struct PolicyPack {
   Limits limits;
   BulkExtract bulk_extract;
   SourceLoc bulk_extract_loc;
+  Tables tables;
   std::vector<Clause> clauses;
   std::vector<Category> categories;
   std::vector<Detector> detectors;
