@@ -50,20 +50,24 @@ TEST(Accuracy, PresidioSyntheticFloors) {
   }
   struct Floor {
     size_t labels;     // spans of this type in the held-out fifth: all read
-    double precision;  // < 0: no detector for the set's labels; then no
-                       // false positive is allowed instead
+    double precision;  // < 0: no label of this type in the fifth; then no
+                       // false alarm is allowed instead
     double recall;
+    double f2;
   };
-  // Measured 2026-12-02 on the held-out fifth (docs/detection.md).
+  // Measured 2026-12-02 on the held-out fifth (docs/detection.md, "PII
+  // formats and tables"): phones 1.000 / 1.000 / 1.000, street addresses
+  // 1.000 / 0.831 / 0.860, all six 1.000 / 0.879 / 0.901.
   const std::map<std::string, Floor> floors = {
-      {"US_SSN", {2, 0.95, 0.95}},
-      {"CREDIT_CARD", {22, 0.95, 0.95}},
-      {"PHONE_NUMBER", {21, 0.95, 0.85}},
-      {"EMAIL_ADDRESS", {9, 0.95, 0.95}},
-      {"STREET_ADDRESS", {136, 0.95, 0.38}},
-      // The set's five driver licences all fall in the tuning part.
-      {"US_DRIVER_LICENSE", {0, -1, 0.0}},
-      {"ALL", {190, 0.95, 0.55}},
+      {"US_SSN", {2, 0.95, 0.95, 0.95}},
+      {"CREDIT_CARD", {22, 0.95, 0.95, 0.95}},
+      {"PHONE_NUMBER", {21, 0.95, 0.95, 0.95}},
+      {"EMAIL_ADDRESS", {9, 0.95, 0.95, 0.95}},
+      {"STREET_ADDRESS", {136, 0.95, 0.80, 0.83}},
+      // The set's five driver licences all fall in the tuning part; every
+      // state's format is tested after a licence word in inspector_test.
+      {"US_DRIVER_LICENSE", {0, -1, 0.0, 0.0}},
+      {"ALL", {190, 0.95, 0.85, 0.87}},
   };
   // Every type scored has a floor.
   for (const auto& [type, sc] : held)
@@ -77,6 +81,7 @@ TEST(Accuracy, PresidioSyntheticFloors) {
     else
       EXPECT_GE(sc.Precision(), f.precision) << type;
     EXPECT_GE(sc.Recall(), f.recall) << type;
+    EXPECT_GE(sc.F(2), f.f2) << type;
   }
 }
 
