@@ -6,7 +6,7 @@ JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 DEMO      ?= $(BUILD)/demo
 
-.PHONY: all deps build run demo-scan web test fuzz fuzz-smoke bench bench-documents bench-portal bench-mail format tidy clean
+.PHONY: all deps build run demo-scan web test eval fuzz fuzz-smoke bench bench-documents bench-portal bench-mail format tidy clean
 
 all: build
 
@@ -46,6 +46,11 @@ test: build
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory web
 	@scripts/test.sh $(BUILD) $(ASAN) $(JOBS)
+
+# The detectors' accuracy on data they were not tuned on (docs/detection.md):
+# the functional suite, its independent part, and the shared corpora.
+eval: build
+	@$(BUILD)/steward-eval
 
 # The portal's front-end assets (htmx) and browser-test driver, from npm.
 web:

@@ -65,6 +65,7 @@ core::Result<std::shared_ptr<const Inspector>> Inspector::Create(
   auto m = Matcher::Build(in->pack_, in->roster_, {options.cache_dir});
   if (!m.ok()) return m.status();
   in->matcher_ = std::move(m).value();
+  in->grammar_ = PhraseGrammar::Build(*in->pack_);
   in->hot_.reserve(in->pack_->detectors.size());
   in->neg_.reserve(in->pack_->detectors.size());
   for (const Detector& d : in->pack_->detectors) {
@@ -117,6 +118,9 @@ bool Inspector::InspectText(const TextView& t, Scratch& scratch,
   std::vector<std::string> fits;
   for (Span s : spans) {
     const Detector& d = pack_->detectors[s.detector];
+    if (d.kind == policy::DetectorKind::kPhrase &&
+        !grammar_.Match(d, t.text, s.begin, s.end, &s.begin, &s.end))
+      continue;
     std::string_view value = t.text.substr(s.begin, s.end - s.begin);
     fits.clear();
     if (const FormatSet* formats = formats_[s.detector].get()) {

@@ -1,7 +1,8 @@
 // The inspection stage of the engine: from decoded text to findings. It owns
 // the compiled Matcher and applies, at each candidate span, the detector's
 // validator and its context (hotwords raise confidence, negative words such
-// as "sample" lower it), then redacts the excerpt. Per item it applies each
+// as "sample" lower it) or, for a phrase detector, its grammar
+// (inspect/phrase.h), then redacts the excerpt. Per item it applies each
 // detector's minimum count and the pack's severity combinations.
 //
 // An Inspector is immutable and shared across threads; each thread holds its
@@ -17,6 +18,7 @@
 #include "core/view.h"
 #include "inspect/formats.h"
 #include "inspect/matcher.h"
+#include "inspect/phrase.h"
 #include "policy/pack.h"
 #include "roster/oneroster.h"
 
@@ -91,6 +93,7 @@ class Inspector {
   policy::PackPtr pack_;
   std::shared_ptr<const roster::Roster> roster_;
   std::unique_ptr<Matcher> matcher_;
+  PhraseGrammar grammar_;
   Options options_;
   // Per detector, lower-cased hotwords and negative words, and its formats
   // (null when it has none).

@@ -276,7 +276,8 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
                   d.prefilter.empty() ? d.pattern : d.prefilter,
                   policy::HyperscanFlags(d));
       }
-    } else if (d.kind == DetectorKind::kLexicon) {
+    } else if (d.kind == DetectorKind::kLexicon ||
+               d.kind == DetectorKind::kPhrase) {
       for (const auto& lid : d.lexicons) {
         const policy::Lexicon* lex = pack->FindLexicon(lid);
         if (!lex) continue;

@@ -111,6 +111,26 @@ class Reader {
     return def;
   }
 
+  // A list of non-negative whole numbers.
+  std::vector<uint32_t> CountList(const toml::table& t, std::string_view key) {
+    std::vector<uint32_t> out;
+    const toml::node* n = t.get(key);
+    if (!n) return out;
+    const toml::array* a = n->as_array();
+    if (!a) {
+      Error(*n, "'" + std::string(key) + "' must be a list of numbers");
+      return out;
+    }
+    for (const toml::node& e : *a) {
+      auto v = e.value<int64_t>();
+      if (v && *v >= 0 && *v <= UINT32_MAX)
+        out.push_back(static_cast<uint32_t>(*v));
+      else
+        Error(e, "'" + std::string(key) + "' must hold whole numbers >= 0");
+    }
+    return out;
+  }
+
   bool Bool(const toml::table& t, std::string_view key, bool def) {
     const toml::node* n = t.get(key);
     if (!n) return def;
@@ -274,6 +294,50 @@ void ReadCategories(Reader& r, const toml::table& root, PolicyPack& p) {
   });
 }
 
+// The phrase fields of a kPhrase detector. Its stage-1 lexicon is the
+// anchor's, so the matcher needs to know nothing more.
+void ReadPhrase(Reader& r, const toml::table& t, Detector& d) {
+  const std::string who = "detector '" + d.id + "'";
+  d.phrase = r.StrList(t, "phrase");
+  if (d.phrase.empty()) {
+    r.Error(t,
+            who + ": a phrase detector needs 'phrase' (word lists, in order)");
+    return;
+  }
+  if (!d.lexicons.empty())
+    r.Error(t, who +
+                   ": a phrase detector takes its words from 'phrase', "
+                   "not 'lexicons'");
+  d.gaps.assign(d.phrase.size() - 1, 2);
+  if (t.contains("gaps")) {
+    auto gaps = r.CountList(t, "gaps");
+    if (gaps.size() != d.gaps.size())
+      r.Error(t, who + ": 'gaps' needs " + std::to_string(d.gaps.size()) +
+                     " numbers, one between each two words of 'phrase'");
+    for (size_t i = 0; i < gaps.size() && i < d.gaps.size(); ++i) {
+      if (gaps[i] > 12) r.Error(t, who + ": a gap is at most 12 words");
+      d.gaps[i] = gaps[i];
+    }
+  }
+  std::string anchor = r.Str(t, "anchor", false);
+  if (anchor.empty()) anchor = d.phrase.front();
+  auto it = std::find(d.phrase.begin(), d.phrase.end(), anchor);
+  if (it == d.phrase.end())
+    r.Error(t, who + ": anchor '" + anchor + "' is not in 'phrase'");
+  else if (anchor.front() == '@')
+    r.Error(t, who + ": the anchor must be a word list, not " + anchor);
+  else
+    d.anchor = static_cast<uint32_t>(it - d.phrase.begin());
+  for (const auto& w : d.phrase)
+    if (w.front() == '@' && w != "@name")
+      r.Error(t, who + ": unknown word class '" + w + "' (@name)");
+  d.negation = r.Str(t, "negation", false);
+  d.unless = r.StrList(t, "unless");
+  d.skip_quoted = r.Bool(t, "skip_quoted", true);
+  d.skip_questions = r.Bool(t, "skip_questions", false);
+  if (it != d.phrase.end() && anchor.front() != '@') d.lexicons = {anchor};
+}
+
 void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
   r.EachTable(root, "detector", [&](const toml::table& t) {
     r.CheckKeys(t,
@@ -302,6 +366,13 @@ void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
                  "min_confidence",
                  "min_count",
                  "views",
+                 "phrase",
+                 "gaps",
+                 "anchor",
+                 "negation",
+                 "unless",
+                 "skip_quoted",
+                 "skip_questions",
                  "formats"},
                 "[[detector]]");
     Detector d;
@@ -314,9 +385,11 @@ void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
       d.kind = DetectorKind::kLexicon;
     else if (kind == "roster")
       d.kind = DetectorKind::kRoster;
+    else if (kind == "phrase")
+      d.kind = DetectorKind::kPhrase;
     else if (!kind.empty())
       r.Error(t, "detector '" + d.id + "': unknown kind '" + kind +
-                     "' (regex, lexicon, roster)");
+                     "' (regex, lexicon, roster, phrase)");
     d.category = r.Str(t, "category", true);
     d.clauses = r.StrList(t, "clauses");
     const std::string who = "detector '" + d.id + "'";
@@ -361,6 +434,7 @@ void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
     if (d.kind == DetectorKind::kLexicon && d.lexicons.empty())
       r.Error(t,
               "detector '" + d.id + "': a lexicon detector needs 'lexicons'");
+    if (d.kind == DetectorKind::kPhrase) ReadPhrase(r, t, d);
     if (d.max_width == 0 || d.max_width > 4096)
       r.Error(t, "detector '" + d.id + "': max_width must be 1..4096");
     p.detectors.push_back(std::move(d));
@@ -716,6 +790,12 @@ void Validate(PolicyPack& p, const LoadOptions& options,
       err(d.loc, who + ": unknown validator '" + d.validator + "'");
     for (const auto& l : d.lexicons)
       if (!lex_ids.count(l)) err(d.loc, who + ": unknown lexicon '" + l + "'");
+    std::vector<std::string> words(d.phrase);
+    words.insert(words.end(), d.unless.begin(), d.unless.end());
+    if (!d.negation.empty()) words.push_back(d.negation);
+    for (const auto& l : words)
+      if (l.front() != '@' && !lex_ids.count(l))
+        err(d.loc, who + ": unknown lexicon '" + l + "'");
     if (d.require_hotword && d.hotwords.empty())
       err(d.loc, who + ": require_hotword is set but there are no hotwords");
   }

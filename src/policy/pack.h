@@ -161,6 +161,7 @@ enum class DetectorKind {
   kRegex,    // a pattern (Hyperscan + PCRE2), optional validator
   kLexicon,  // terms from a word list, whole words, case-insensitive
   kRoster,   // the loaded roster's names and identifiers
+  kPhrase,   // words of several lists in order, with guards (inspect/phrase.h)
 };
 
 struct Detector {
@@ -194,6 +195,24 @@ struct Detector {
   // kLexicon
   std::vector<std::string> lexicons;
   bool fold_obfuscation = false;  // sh1t, f.u.c.k, fuuuck
+
+  // kPhrase: a little grammar. `phrase` names word lists (lexicons) whose
+  // words must appear in this order in one sentence, at most gaps[i] words
+  // between the words of phrase[i] and phrase[i+1] (default 2). "@name" in
+  // `phrase` stands for a capitalised word that does not start the
+  // sentence. Stage 1 looks only for the words of phrase[anchor]; the rest
+  // is checked around each of them. The guards: a word of `negation` between
+  // the phrase's start and its anchor, or just before the start, cancels it
+  // ("I would never hurt you"); so does any word of the `unless` lists in
+  // the sentence (reported speech, fiction, sport), a '>'-quoted line or
+  // text in quotation marks (skip_quoted), and a question (skip_questions).
+  std::vector<std::string> phrase;
+  std::vector<uint32_t> gaps;
+  uint32_t anchor = 0;
+  std::string negation;
+  std::vector<std::string> unless;
+  bool skip_quoted = true;
+  bool skip_questions = false;
 
   // kRoster: which people and what of them (required for kRoster).
   RosterRole roster_role = RosterRole::kStudent;

@@ -324,5 +324,47 @@ TEST_F(BadPack, BadSeverityAndDuplicateIds) {
   ExpectError("more.toml", 1, "defined twice");
 }
 
+// A phrase detector over two word lists, with `extra` lines last.
+std::string PhraseWith(const std::string& extra) {
+  return "[[lexicon]]\nid = \"who\"\nterms = [\"i\"]\n"
+         "[[lexicon]]\nid = \"verb\"\nterms = [\"hurt\"]\n"
+         "[[detector]]\nid = \"p\"\nkind = \"phrase\"\ncategory = \"ssn\"\n" +
+         extra;
+}
+
+TEST_F(BadPack, PhraseDetectorLoads) {
+  Write("more.toml", PhraseWith("phrase = [\"who\", \"verb\"]\ngaps = [3]\n"
+                                "anchor = \"verb\"\nnegation = \"who\"\n"));
+  LoadResult r = Load();
+  for (const auto& e : r.errors) ADD_FAILURE() << e.ToString();
+  ASSERT_TRUE(r.ok());
+  const auto& d = r.pack->detectors.back();
+  EXPECT_EQ(d.kind, steward::policy::DetectorKind::kPhrase);
+  EXPECT_EQ(d.anchor, 1u);
+  EXPECT_EQ(d.gaps, std::vector<uint32_t>{3});
+  // Stage 1 looks for the anchor's words.
+  EXPECT_EQ(d.lexicons, std::vector<std::string>{"verb"});
+}
+
+TEST_F(BadPack, PhraseDetectorMistakesNameFileAndLine) {
+  Write("more.toml", PhraseWith("phrase = [\"who\", \"verbs\"]\n"));
+  ExpectError("more.toml", 7, "unknown lexicon 'verbs'");
+  Write("more.toml",
+        PhraseWith("phrase = [\"who\", \"verb\"]\ngaps = [1, 2]\n"));
+  ExpectError("more.toml", 7, "'gaps' needs 1 numbers");
+  Write("more.toml",
+        PhraseWith("phrase = [\"who\", \"verb\"]\nanchor = \"x\"\n"));
+  ExpectError("more.toml", 7, "anchor 'x' is not in 'phrase'");
+  Write("more.toml", PhraseWith("phrase = [\"who\", \"@person\"]\n"));
+  ExpectError("more.toml", 7, "unknown word class '@person'");
+  Write("more.toml", PhraseWith("phrase = [\"who\", \"verb\"]\n"
+                                "unless = [\"fiction\"]\n"));
+  ExpectError("more.toml", 7, "unknown lexicon 'fiction'");
+  Write("more.toml", PhraseWith(""));
+  ExpectError("more.toml", 7, "a phrase detector needs 'phrase'");
+  Write("more.toml", PhraseWith("phrase = [\"who\", \"verb\"]\ngaps = [-1]\n"));
+  ExpectError("more.toml", 12, "whole numbers");
+}
+
 }  // namespace
 }  // namespace steward::policy

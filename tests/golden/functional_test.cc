@@ -1,0 +1,61 @@
+// Floors on the conduct detectors over the functional suite
+// (tests/golden/functional): recall on each category's cases and the share
+// of their twins flagged, on the held-out fifth the patterns were not tuned
+// on, and on the whole suite. docs/detection.md has the figures; raise the
+// floors when they rise.
+#include <gtest/gtest.h>
+
+#include "conduct_eval.h"
+#include "test_util.h"
+
+namespace steward::testing {
+namespace {
+
+struct Floor {
+  double recall, max_flagged;
+};
+
+// Scores one suite folder and checks each category's part against floors.
+void CheckFloors(const std::string& folder, const std::string& part,
+                 const std::map<std::string, Floor>& floors) {
+  std::vector<SuiteCase> cases;
+  std::string err;
+  ASSERT_TRUE(ReadSuite(SourceDir() + "/tests/golden/" + folder, cases, &err))
+      << err;
+  RunSuite(BundledEngine(), cases);
+  auto s = ScoreSuite(cases);
+  std::printf("%s\n%s", folder.c_str(), SuiteTable(s).c_str());
+  for (const auto& [cat, f] : floors) {
+    const auto& x = s[cat][part];
+    EXPECT_GT(x.positives, 0u) << folder << " " << cat;
+    EXPECT_GE(x.Recall(), f.recall) << folder << " " << cat << " " << part;
+    EXPECT_LE(x.FlagRate(), f.max_flagged)
+        << folder << " " << cat << " " << part;
+  }
+}
+
+// Measured 2026-12-02 (docs/detection.md): the suite's held-out fifth.
+TEST(FunctionalSuite, ConductFloorsOnTheHeldOutFifth) {
+  CheckFloors("functional", "held-out",
+              {{"threat", {0.50, 0.05}}, {"harassment", {0.50, 0.10}}});
+}
+
+// Cases written apart from the patterns by someone who had not read them,
+// and never tuned on: the figures a district should expect.
+TEST(FunctionalSuite, ConductFloorsOnTheIndependentSuite) {
+  CheckFloors("functional/independent", "all",
+              {{"threat", {0.18, 0.03}}, {"harassment", {0.28, 0.03}}});
+}
+
+class SuiteFiles : public TempDirTest {};
+
+TEST_F(SuiteFiles, AMalformedLineNamesFileAndLine) {
+  Write("threat.tsv", "threat\tdirect\tI will\nthreat only two\n");
+  std::vector<SuiteCase> cases;
+  std::string err;
+  EXPECT_FALSE(ReadSuite(dir_.string(), cases, &err));
+  EXPECT_NE(err.find("threat.tsv:2:"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace steward::testing
