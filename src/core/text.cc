@@ -217,6 +217,50 @@ std::string AsciiLower(std::string_view s) {
   return r;
 }
 
+std::vector<std::string> HeaderWords(std::string_view s) {
+  enum class Kind { kOther, kLower, kUpper, kDigit, kHash };
+  auto kind = [](unsigned char c) {
+    if (c >= 'a' && c <= 'z') return Kind::kLower;
+    if (c >= 'A' && c <= 'Z') return Kind::kUpper;
+    if (c >= '0' && c <= '9') return Kind::kDigit;
+    if (c >= 0x80) return Kind::kLower;  // part of a UTF-8 letter
+    if (c == '#') return Kind::kHash;
+    return Kind::kOther;
+  };
+  std::vector<std::string> words;
+  std::string word;
+  auto end_word = [&] {
+    if (!word.empty()) words.push_back(AsciiLower(word));
+    word.clear();
+  };
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const Kind k = kind(c);
+    if (k == Kind::kOther) {
+      end_word();
+      continue;
+    }
+    if (k == Kind::kHash) {
+      end_word();
+      words.emplace_back("#");
+      continue;
+    }
+    if (!word.empty()) {
+      const Kind prev = kind(static_cast<unsigned char>(word.back()));
+      const bool next_lower =
+          i + 1 < s.size() &&
+          kind(static_cast<unsigned char>(s[i + 1])) == Kind::kLower;
+      if ((prev == Kind::kDigit) != (k == Kind::kDigit) ||
+          (prev == Kind::kLower && k == Kind::kUpper) ||
+          (prev == Kind::kUpper && k == Kind::kUpper && next_lower))
+        end_word();
+    }
+    word += static_cast<char>(c);
+  }
+  end_word();
+  return words;
+}
+
 LineIndex::LineIndex(std::string_view text) {
   starts_.push_back(0);
   for (size_t i = 0; i < text.size(); ++i)

@@ -81,6 +81,15 @@ bool HasControlChars(std::string_view s);
 // ASCII lower-casing (other bytes unchanged).
 std::string AsciiLower(std::string_view s);
 
+// The words of a name as people write column headers and identifiers,
+// lower-cased: split at spaces and punctuation (snake_case, kebab-case,
+// dots), where lower case turns to upper ("studentId", "BirthDate"), before
+// the last capital of a run of capitals followed by lower case ("IEPFlag"
+// is "iep", "flag"; "StudentID" is "student", "id"), and between letters and
+// digits ("Phone2", "504Plan"). A '#' is a word of its own ("Student #").
+// Bytes of UTF-8 letters are kept as letters.
+std::vector<std::string> HeaderWords(std::string_view s);
+
 // `s` as the inside of a JSON string (core/log.h writes every string value
 // through it): quotes and backslashes escaped; every control character (C0
 // with NUL, TAB, CR and LF; DEL; C1) and U+2028/U+2029 as \u escapes; each

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <set>
 
 #include "core/text.h"
 #include "extract/mime.h"
 #include "extract/table.h"
+#include "inspect/redact.h"
 
 namespace steward::engine {
 
@@ -60,15 +62,19 @@ core::Result<std::unique_ptr<Engine>> Engine::Create(const Options& options) {
                                        {cache, options.show_values});
   if (!in.ok()) return in.status();
   e->inspector_ = std::move(in).value();
+  e->show_values_ = options.show_values;
   e->limits_ = ExtractLimits(lr.pack->limits);
   for (const auto& d : lr.pack->detectors) {
     if (d.kind == policy::DetectorKind::kRoster &&
         d.roster_field == policy::RosterField::kNames && e->roster_)
       e->name_detectors_.push_back(d.id);
+    if (d.kind == policy::DetectorKind::kLexicon)
+      e->lexicon_detectors_.push_back(d.id);
     if (!d.require_hotword) continue;
     e->hotword_detectors_.push_back(d.id);
     for (const auto& h : d.hotwords)
-      e->hotwords_.push_back(core::AsciiLower(h));
+      if (std::string w = e->HeaderPhrase(h); !w.empty())
+        e->hotwords_.push_back(std::move(w));
   }
   e->limits_.address_view = false;
   for (const auto& d : lr.pack->detectors)
@@ -96,10 +102,9 @@ ItemResult Engine::InspectItem(extract::Item&& item, Scratch& scratch) const {
   r.error = std::move(item.error);
   for (const auto& t : item.content.texts) {
     const size_t first = r.findings.size();
-    bool complete =
-        inspector_->InspectText({t.text, t.path, t.view}, scratch, r.findings);
-    if (t.table_rows > 0 && (!hotwords_.empty() || !name_detectors_.empty()))
-      ColumnContext(t, scratch, r.findings);
+    bool complete = inspector_->InspectText(
+        {t.text, t.path, t.view, t.table_rows > 0}, scratch, r.findings);
+    if (t.table_rows > 0) ColumnContext(t, first, scratch, r.findings);
     if (!t.anchors.empty()) Place(t, first, r.findings);
     if (!complete)
       r.findings.push_back(inspector_->MakeFinding(
@@ -152,9 +157,10 @@ struct Span {
   uint64_t begin, end;
 };
 
-// The cells of each data row, from the row anchors and the tabs.
+// The cells of each row, from the row anchors and the tabs: the data rows,
+// or (`header`) the header row alone.
 template <typename F>
-void ForEachRow(const extract::TextPart& t, F&& on_row) {
+void ForEachRow(const extract::TextPart& t, bool header, F&& on_row) {
   const uint32_t header_row = t.anchors.front().row;
   std::vector<Span> cells;
   for (size_t i = 0; i < t.anchors.size(); ++i) {
@@ -166,7 +172,7 @@ void ForEachRow(const extract::TextPart& t, F&& on_row) {
       on_row(cells);
       cells.clear();
     }
-    if (a.row == header_row) continue;
+    if ((a.row == header_row) != header) continue;
     uint64_t end =
         i + 1 < t.anchors.size() ? t.anchors[i + 1].offset : t.text.size();
     uint32_t col = a.col;
@@ -181,53 +187,110 @@ void ForEachRow(const extract::TextPart& t, F&& on_row) {
   if (!cells.empty()) on_row(cells);
 }
 
-bool HeaderHas(const std::string& lower, std::initializer_list<const char*> w) {
-  for (const char* x : w)
-    if (lower.find(x) != std::string::npos) return true;
+// Whether `phrase` (words joined by spaces) holds `words` as whole words; a
+// plural "s" after them counts.
+bool HasWords(std::string_view phrase, std::string_view words) {
+  if (words.empty()) return false;
+  for (size_t pos = phrase.find(words); pos != std::string_view::npos;
+       pos = phrase.find(words, pos + 1)) {
+    size_t end = pos + words.size();
+    if (end < phrase.size() && phrase[end] == 's') ++end;
+    if ((pos == 0 || phrase[pos - 1] == ' ') &&
+        (end == phrase.size() || phrase[end] == ' '))
+      return true;
+  }
+  return false;
+}
+
+// Whether `phrase` is one of `names` or ends with one.
+bool IsOneOf(std::string_view phrase, const std::vector<std::string>& names) {
+  for (const auto& n : names)
+    if (phrase == n || (phrase.size() > n.size() && phrase.ends_with(n) &&
+                        phrase[phrase.size() - n.size() - 1] == ' '))
+      return true;
   return false;
 }
 
 }  // namespace
 
-void Engine::ColumnContext(const extract::TextPart& t, Scratch& scratch,
-                           std::vector<inspect::Finding>& findings) const {
-  // Columns headed by a hotword; the given- and family-name columns.
-  std::vector<bool> hot(t.columns.size(), false);
-  int given = -1, family = -1;
-  bool any = false;
-  for (size_t c = 0; c < t.columns.size(); ++c) {
-    std::string h = core::AsciiLower(t.columns[c]);
-    if (h.empty()) continue;
-    for (const auto& w : hotwords_)
-      if (h.find(w) != std::string::npos) {
-        hot[c] = any = true;
+std::string Engine::HeaderPhrase(std::string_view header) const {
+  const policy::Tables& tables = pack().tables;
+  const std::vector<std::string> words = core::HeaderWords(header);
+  std::string out, key;
+  for (size_t i = 0; i < words.size();) {
+    size_t take = 0;
+    for (size_t n = std::min(tables.longest_key, words.size() - i); n > 0;
+         --n) {
+      key = words[i];
+      for (size_t k = 1; k < n; ++k) key += " " + words[i + k];
+      if (auto it = tables.abbreviations.find(key);
+          it != tables.abbreviations.end()) {
+        out += (out.empty() ? "" : " ") + it->second;
+        take = n;
         break;
       }
-    if (HeaderHas(h, {"last", "family", "surname"}))
-      family = family < 0 ? static_cast<int>(c) : family;
-    else if (HeaderHas(h, {"first", "given", "preferred"}))
-      given = given < 0 ? static_cast<int>(c) : given;
+    }
+    if (take == 0) {
+      out += (out.empty() ? "" : " ") + words[i];
+      take = 1;
+    }
+    i += take;
+  }
+  return out;
+}
+
+void Engine::ColumnContext(const extract::TextPart& t, size_t first,
+                           Scratch& scratch,
+                           std::vector<inspect::Finding>& findings) const {
+  // Each header written out; the columns headed by a hotword; the given- and
+  // family-name columns.
+  const policy::Tables& tables = pack().tables;
+  std::vector<std::string> phrase(t.columns.size());
+  std::vector<bool> hot(t.columns.size(), false);
+  int given = -1, family = -1;
+  for (size_t c = 0; c < t.columns.size(); ++c) {
+    phrase[c] = HeaderPhrase(t.columns[c]);
+    if (phrase[c].empty()) continue;
+    for (const auto& w : hotwords_)
+      if (HasWords(phrase[c], w)) {
+        hot[c] = true;
+        break;
+      }
+    if (family < 0 && IsOneOf(phrase[c], tables.family_name))
+      family = static_cast<int>(c);
+    else if (given < 0 && IsOneOf(phrase[c], tables.given_name))
+      given = static_cast<int>(c);
   }
   const bool names = given >= 0 && family >= 0 && !name_detectors_.empty();
-  if (!any && !names) return;
-  // The text read again: "Header: value" for each cell of a hot column, and
-  // "Given Family" for each row; each line remembers its cell in t.text.
+  // The text read again, one line per cell or row, each remembering its
+  // place in t.text: every header written out (for word lists: "iep_flag"
+  // is "iep flag"), "header: value" for each cell of a hot column, and
+  // "Given Family" for each row.
+  enum class Kind { kHeader, kCell, kName };
   struct Line {
     uint64_t start = 0;   // in `text`
-    uint64_t prefix = 0;  // length of "Header: "
+    uint64_t prefix = 0;  // length of "header: "
     uint64_t body = 0;    // the cell's offset in t.text
-    uint64_t length = 0;  // for a name line: the given-name cell's length
-    bool is_name = false;
+    uint64_t length = 0;  // for a header or name line: the cell's length
+    Kind kind = Kind::kCell;
   };
   std::string text;
   std::vector<Line> lines;
-  ForEachRow(t, [&](const std::vector<Span>& cells) {
+  ForEachRow(t, true, [&](const std::vector<Span>& cells) {
+    for (const Span& c : cells) {
+      if (c.col >= phrase.size() || phrase[c.col].empty()) continue;
+      lines.push_back(
+          {text.size(), 0, c.begin, c.end - c.begin, Kind::kHeader});
+      text += phrase[c.col] + "\n";
+    }
+  });
+  ForEachRow(t, false, [&](const std::vector<Span>& cells) {
     const Span* g = nullptr;
     const Span* f = nullptr;
     for (const Span& c : cells) {
       if (c.col < hot.size() && hot[c.col]) {
-        lines.push_back({text.size(), t.columns[c.col].size() + 2, c.begin});
-        text += t.columns[c.col] + ": ";
+        lines.push_back({text.size(), phrase[c.col].size() + 2, c.begin});
+        text += phrase[c.col] + ": ";
         text.append(t.text, c.begin, c.end - c.begin);
         text += '\n';
       }
@@ -235,7 +298,8 @@ void Engine::ColumnContext(const extract::TextPart& t, Scratch& scratch,
       if (static_cast<int>(c.col) == family) f = &c;
     }
     if (names && g && f) {
-      lines.push_back({text.size(), 0, g->begin, g->end - g->begin, true});
+      lines.push_back(
+          {text.size(), 0, g->begin, g->end - g->begin, Kind::kName});
       text.append(t.text, g->begin, g->end - g->begin);
       text += ' ';
       text.append(t.text, f->begin, f->end - f->begin);
@@ -244,14 +308,18 @@ void Engine::ColumnContext(const extract::TextPart& t, Scratch& scratch,
   });
   if (lines.empty()) return;
   std::vector<inspect::Finding> found;
-  inspector_->InspectText({text, t.path, t.view}, scratch, found);
+  inspector_->InspectText({text, t.path, t.view, true}, scratch, found);
   core::LineIndex line_of(t.text);
   std::set<std::pair<std::string, uint64_t>> seen;  // detector, offset
-  for (const auto& g : findings)
-    if (g.location.part == t.path && g.location.view == core::ViewName(t.view))
-      seen.emplace(g.detector, g.location.offset);
+  for (size_t i = first; i < findings.size(); ++i)
+    seen.emplace(findings[i].detector, findings[i].location.offset);
   auto among = [](const std::vector<std::string>& ids, const std::string& id) {
     return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
+  auto detector_of = [&](const std::string& id) -> const policy::Detector* {
+    for (const auto& d : pack().detectors)
+      if (d.id == id) return &d;
+    return nullptr;
   };
   for (auto& f : found) {
     auto it =
@@ -259,16 +327,26 @@ void Engine::ColumnContext(const extract::TextPart& t, Scratch& scratch,
                          [](uint64_t o, const Line& l) { return o < l.start; });
     if (it == lines.begin()) continue;
     const Line& l = *(it - 1);
-    if (!among(l.is_name ? name_detectors_ : hotword_detectors_, f.detector))
-      continue;
+    const std::vector<std::string>& wanted =
+        l.kind == Kind::kName     ? name_detectors_
+        : l.kind == Kind::kHeader ? lexicon_detectors_
+                                  : hotword_detectors_;
+    if (!among(wanted, f.detector)) continue;
     if (f.location.offset < l.start + l.prefix) continue;  // in the header
-    if (l.is_name) {
+    if (l.kind == Kind::kCell) {
+      f.location.offset = l.body + (f.location.offset - l.start - l.prefix);
+    } else {
       f.location.offset = l.body;
       f.location.length = static_cast<uint32_t>(l.length);
-    } else {
-      f.location.offset = l.body + (f.location.offset - l.start - l.prefix);
     }
     f.location.line = line_of.LineOf(f.location.offset);
+    // The excerpt shows the table as it is, not the text read again.
+    if (const policy::Detector* d = detector_of(f.detector)) {
+      const uint64_t b = f.location.offset, e = b + f.location.length;
+      f.excerpt =
+          inspect::Excerpt(t.text, b, e, pack().RedactionOf(*d), show_values_);
+      if (show_values_) f.value = t.text.substr(b, e - b);
+    }
     // Found already in the table's own text (a value near its header)?
     if (seen.emplace(f.detector, f.location.offset).second)
       findings.push_back(std::move(f));
@@ -281,8 +359,13 @@ void Engine::Place(const extract::TextPart& t, size_t first,
   const bool table = t.table_rows > 0 && !bulk.category.empty();
   const uint32_t header_row = t.anchors.front().row;
   std::set<uint32_t> rows;
-  std::set<std::string> columns;
   std::string sheet;
+  // What each column holds, by column: its name and its findings' categories.
+  std::map<uint32_t, std::pair<std::string, std::set<std::string>>> columns;
+  auto is_bulk = [&](const inspect::Finding& f) {
+    return std::find(bulk.from.begin(), bulk.from.end(), f.category) !=
+           bulk.from.end();
+  };
   for (size_t i = first; i < findings.size(); ++i) {
     inspect::Finding& f = findings[i];
     const extract::Anchor* a = AnchorAt(t.anchors, f.location.offset);
@@ -298,33 +381,37 @@ void Engine::Place(const extract::TextPart& t, size_t first,
                        extract::ColumnName(col) + std::to_string(a->row);
     if (!header.empty() && a->row != header_row)
       f.location.where += " (" + header + ")";
-    if (table && a->row != header_row &&
-        std::find(bulk.from.begin(), bulk.from.end(), f.category) !=
-            bulk.from.end()) {
+    if (!table) continue;
+    auto& c = columns[col];
+    c.first = header.empty() ? "column " + extract::ColumnName(col) : header;
+    c.second.insert(f.category);
+    if (a->row != header_row && is_bulk(f)) {
       rows.insert(a->row);
-      columns.insert(header.empty() ? "column " + extract::ColumnName(col)
-                                    : header);
       sheet = a->label;
     }
   }
   if (!table || rows.size() < bulk.min_rows) return;
-  // A bulk extract: one finding for the table instead of one per cell.
+  // A bulk extract: one finding for the table instead of one per cell of
+  // the categories that identify students; it says what each column holds.
   findings.erase(
       std::remove_if(findings.begin() + static_cast<std::ptrdiff_t>(first),
-                     findings.end(),
-                     [&](const inspect::Finding& f) {
-                       return std::find(bulk.from.begin(), bulk.from.end(),
-                                        f.category) != bulk.from.end();
-                     }),
+                     findings.end(), is_bulk),
       findings.end());
   std::string cols;
-  for (const auto& c : columns) cols += (cols.empty() ? "" : ", ") + c;
+  for (const auto& [col, c] : columns) {
+    std::string cats;
+    for (const auto& cat : c.second) cats += (cats.empty() ? "" : ", ") + cat;
+    cols += (cols.empty() ? "" : "; ") + c.first + ": " + cats;
+  }
   inspect::Finding f = inspector_->MakeFinding(
       bulk.category, t.path,
       std::to_string(rows.size()) + " of " + std::to_string(t.table_rows) +
           " rows identify students (" + cols + ")");
   f.location.view = core::ViewName(t.view);
-  f.location.where = sheet.empty() ? "" : "sheet " + sheet;
+  // A sheet by its name; a web page's table by its number ("table 2").
+  f.location.where = sheet.empty()                   ? ""
+                     : t.content_type == "text/html" ? sheet
+                                                     : "sheet " + sheet;
   findings.push_back(std::move(f));
 }
 

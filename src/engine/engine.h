@@ -87,18 +87,26 @@ class Engine {
   std::shared_ptr<const inspect::Inspector> inspector_;
   std::shared_ptr<const roster::Roster> roster_;
   extract::Limits limits_;
+  bool show_values_ = false;
 
-  // A table's columns headed by a hotword ("Student ID", "SSID") are read
-  // again cell by cell with the header beside each value, so detectors that
-  // need a hotword find values far below it; given- and family-name columns
-  // are read again joined ("Maria Garcia"), for the roster's name
-  // detectors. Adds only those detectors' findings, placed at the cells in
-  // the table's text.
-  void ColumnContext(const extract::TextPart& t, Scratch& scratch,
+  // A table's headers are read as the pack's [tables] writes them out
+  // (HeaderPhrase), and the table read again: each header alone, for word
+  // lists ("iep_flag" is "iep flag"); the cells of each column headed by a
+  // hotword ("stu_num" is "student number"), one by one with the header
+  // beside each value, so detectors that need a hotword find values far
+  // below it; given- and family-name columns joined ("Maria Garcia"), for
+  // the roster's name detectors. Adds only those detectors' findings (word
+  // lists, hotword detectors, name detectors), placed at the cells in the
+  // table's text. Findings from `first` on are the table's own.
+  void ColumnContext(const extract::TextPart& t, size_t first, Scratch& scratch,
                      std::vector<inspect::Finding>& findings) const;
-  // Detectors that need a hotword, and all their hotwords (lower case).
+  // A header as words written out: "stu_num" -> "student number".
+  std::string HeaderPhrase(std::string_view header) const;
+  // Detectors that need a hotword, and all their hotwords (written out as
+  // headers are); word-list detectors.
   std::vector<std::string> hotword_detectors_;
   std::vector<std::string> hotwords_;
+  std::vector<std::string> lexicon_detectors_;
   // Roster detectors of names (only when a roster is loaded).
   std::vector<std::string> name_detectors_;
 

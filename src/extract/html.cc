@@ -7,13 +7,20 @@
 //   script-src  the src of every <script>
 //   script      inline script text
 //   comments    HTML comments (not shown, but published with the page)
+// A data table (one that holds no other table, with two rows or more and
+// two cells in a row) is a text of its own, read as a table (extract/table.h)
+// and labelled "table N", so its columns keep their headers; tables that
+// lay out a page are read with the body.
 #include <libxml/HTMLparser.h>
 #include <libxml/HTMLtree.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "core/text.h"
 #include "extract/formats.h"
+#include "extract/table.h"
 
 namespace steward::extract {
 
@@ -48,6 +55,98 @@ std::string Prop(const xmlNode* n, const char* name) {
 struct Views {
   std::string body, alt, links, script_src, script, comments;
 };
+
+// Calls f(node) for each node under `root` (not `root` itself), in document
+// order, without recursion: a page nested a million deep must not use the
+// stack. f returns false to skip a node's children.
+template <typename F>
+void Descendants(xmlNode* root, F&& f) {
+  xmlNode* n = root->children;
+  while (n) {
+    if (f(n) && n->children && n->type == XML_ELEMENT_NODE) {
+      n = n->children;
+      continue;
+    }
+    while (n && n != root && !n->next) n = n->parent;
+    if (!n || n == root) break;
+    n = n->next;
+  }
+}
+
+// The rows of `table` that belong to it (not to a table inside it), each a
+// list of its cells' elements.
+std::vector<std::vector<xmlNode*>> Rows(xmlNode* table, bool* nested) {
+  std::vector<std::vector<xmlNode*>> rows;
+  *nested = false;
+  Descendants(table, [&](xmlNode* n) {
+    if (n->type != XML_ELEMENT_NODE) return false;
+    if (Is(n, "table")) {
+      *nested = true;
+      return false;
+    }
+    if (Is(n, "tr")) {
+      rows.emplace_back();
+    } else if (Is(n, "td") || Is(n, "th")) {
+      if (rows.empty()) rows.emplace_back();
+      rows.back().push_back(n);
+    }
+    return !*nested;
+  });
+  return rows;
+}
+
+// The visible text of a cell, whitespace runs as one space.
+std::string CellText(xmlNode* cell) {
+  std::string text;
+  Descendants(cell, [&](xmlNode* n) {
+    if (n->type == XML_ELEMENT_NODE)
+      return !(Is(n, "script") || Is(n, "style") || Is(n, "template"));
+    if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) &&
+        n->content) {
+      for (const char* c = reinterpret_cast<const char*>(n->content); *c; ++c) {
+        const bool space = *c == ' ' || *c == '\t' || *c == '\n' || *c == '\r';
+        if (!space)
+          text += *c;
+        else if (!text.empty() && text.back() != ' ')
+          text += ' ';
+      }
+      if (!text.empty() && text.back() != ' ') text += ' ';
+    }
+    return false;
+  });
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return text;
+}
+
+// Reads `table` as a table text when it holds data; false when it lays out
+// the page instead (it holds another table, or too few rows or columns).
+bool ReadDataTable(xmlNode* table, uint32_t number, const Declared& file,
+                   Context& ctx) {
+  bool nested = false;
+  auto rows = Rows(table, &nested);
+  size_t widest = 0;
+  for (const auto& r : rows) widest = std::max(widest, r.size());
+  if (nested || rows.size() < 2 || widest < 2) return false;
+  TableText t(file.path, "text/html", file.name,
+              "table " + std::to_string(number));
+  uint32_t row = 0;
+  for (const auto& r : rows) {
+    t.BeginRow(++row);
+    uint32_t col = 0;
+    for (xmlNode* cell : r) {
+      std::string text = CellText(cell);
+      if (!text.empty()) t.Cell(col, text);
+      uint32_t span = 1;
+      std::string cs = Prop(cell, "colspan");
+      if (!cs.empty())
+        span = std::clamp<uint32_t>(std::atoi(cs.c_str()), 1, 64);
+      col += span;
+    }
+  }
+  TextPart part = t.Finish();
+  if (!part.text.empty()) ctx.out().texts.push_back(std::move(part));
+  return true;
+}
 
 void Line(std::string& view, const std::string& s) {
   if (s.empty()) return;
@@ -105,6 +204,8 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
   // Iterative walk: a page nested a million deep must not use the stack.
   xmlNode* n = xmlDocGetRootElement(doc);
   uint64_t visited = 0;
+  uint32_t tables = 0;
+  const xmlNode* in_table = nullptr;  // the data table being walked
   while (n) {
     bool descend = true;
     if ((++visited & 4095) == 0 && !ctx.InTime(file.path)) break;
@@ -118,6 +219,16 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
       } else if (Is(n, "style") || Is(n, "template")) {
         descend = false;
       } else {
+        // A data table's text is its own; its images and links still count.
+        if (!in_table && Is(n, "table") &&
+            ReadDataTable(n, tables + 1, file, ctx)) {
+          ++tables;
+          in_table = n;
+        }
+        // Cells of a table that lays out the page stay apart in the body.
+        if ((Is(n, "td") || Is(n, "th")) && !v.body.empty() &&
+            v.body.back() != '\n' && v.body.back() != ' ')
+          v.body += ' ';
         Line(v.alt, Prop(n, "alt"));
         Line(v.alt, Prop(n, "title"));
         if (Is(n, "meta")) {
@@ -131,7 +242,8 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
           v.body += '\n';
       }
     } else if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-      if (n->content) v.body += reinterpret_cast<const char*>(n->content);
+      if (n->content && !in_table)
+        v.body += reinterpret_cast<const char*>(n->content);
     } else if (n->type == XML_COMMENT_NODE) {
       if (n->content)
         Line(v.comments, reinterpret_cast<const char*>(n->content));
@@ -140,8 +252,10 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
       n = n->children;
       continue;
     }
+    if (n == in_table && !(descend && n->children)) in_table = nullptr;
     while (n && !n->next) {
       n = n->parent;
+      if (n == in_table) in_table = nullptr;
       if (n && n->type == XML_ELEMENT_NODE && IsBlock(n) && !v.body.empty() &&
           v.body.back() != '\n')
         v.body += '\n';

@@ -68,7 +68,14 @@ void TableText::Cell(uint32_t col, std::string_view text) {
   }
   if (!header_done_) {
     row_cells_.resize(col + 1 <= 4096 ? col + 1 : row_cells_.size());
-    if (col < row_cells_.size()) row_cells_[col] = std::string(text);
+    if (col < row_cells_.size()) {
+      // A header as written, without the spaces around it.
+      size_t b = text.find_first_not_of(" \t\r\n");
+      size_t e = text.find_last_not_of(" \t\r\n");
+      row_cells_[col] = b == std::string_view::npos
+                            ? std::string()
+                            : std::string(text.substr(b, e - b + 1));
+    }
   }
   for (char c : text)
     part_.text += (c == '\t' || c == '\n' || c == '\r') ? ' ' : c;

@@ -71,6 +71,15 @@ core::Result<std::shared_ptr<const Inspector>> Inspector::Create(
   for (const Detector& d : in->pack_->detectors) {
     in->hot_.push_back(LowerAll(d.hotwords));
     in->neg_.push_back(LowerAll(d.negative));
+    std::unique_ptr<FormatSet> f;
+    if (!d.formats.empty()) {
+      auto c = FormatSet::Compile(d.formats);
+      if (!c.ok())
+        return core::Status::Invalid("detector '" + d.id +
+                                     "': " + c.status().message());
+      f = std::move(c).value();
+    }
+    in->formats_.push_back(std::move(f));
   }
   return std::shared_ptr<const Inspector>(std::move(in));
 }
@@ -99,17 +108,45 @@ bool Inspector::InspectText(const TextView& t, Scratch& scratch,
   std::vector<Span> spans;
   bool complete = matcher_->Find(t.text, t.view, scratch, spans);
   if (spans.empty()) return complete;
-  std::unique_ptr<core::LineIndex> lines;
+  // What survives validation and context, before findings are made.
+  struct Hit {
+    uint32_t begin, end;
+    uint32_t detector;
+    double confidence;
+    std::string detail;
+  };
+  std::vector<Hit> hits;
+  std::vector<std::string> fits;
   for (Span s : spans) {
     const Detector& d = pack_->detectors[s.detector];
     if (d.kind == policy::DetectorKind::kPhrase &&
         !grammar_.Match(d, t.text, s.begin, s.end, &s.begin, &s.end))
       continue;
     std::string_view value = t.text.substr(s.begin, s.end - s.begin);
+    fits.clear();
+    if (const FormatSet* formats = formats_[s.detector].get()) {
+      FormatSet::Fitted fit = formats->Fit(value, &fits);
+      if (fit.length == 0) continue;
+      value = value.substr(fit.offset, fit.length);
+      s.begin += static_cast<uint32_t>(fit.offset);
+      s.end = s.begin + static_cast<uint32_t>(fit.length);
+    }
     if (!RunValidator(d.validator, value)) continue;
     if (PartOfDecimal(d.validator, t.text, s.begin, s.end)) continue;
     size_t from = s.begin > d.window ? s.begin - d.window : 0;
     size_t to = std::min(t.text.size(), static_cast<size_t>(s.end) + d.window);
+    if (t.lines_apart) {
+      for (size_t i = s.begin; i > from; --i)
+        if (t.text[i - 1] == '\n') {
+          from = i;
+          break;
+        }
+      for (size_t i = s.end; i < to; ++i)
+        if (t.text[i] == '\n') {
+          to = i;
+          break;
+        }
+    }
     bool hot = WindowHas(t.text, from, to, s.begin, s.end, hot_[s.detector]);
     if (d.require_hotword && !hot) continue;
     double conf = d.confidence;
@@ -117,6 +154,7 @@ bool Inspector::InspectText(const TextView& t, Scratch& scratch,
     if (WindowHas(t.text, from, to, s.begin, s.end, neg_[s.detector]))
       conf -= d.negative_penalty;
     std::string detail;
+    if (!fits.empty()) detail = "fits the format of " + NameList(fits);
     if (s.people >= 0) {
       const auto& people = matcher_->PeopleOf(s.people);
       if (people.size() > 1) conf -= 0.1;
@@ -131,19 +169,54 @@ bool Inspector::InspectText(const TextView& t, Scratch& scratch,
     }
     conf = std::clamp(conf, 0.0, 1.0);
     if (conf < d.min_confidence) continue;
-    if (!lines) lines = std::make_unique<core::LineIndex>(t.text);
+    hits.push_back({s.begin, s.end, s.detector, conf, std::move(detail)});
+  }
+  // Findings of one category on overlapping text are one finding over all
+  // of it, with the more confident detector's name and detail: an address
+  // block found by its street line and by its unit and postcode lines is
+  // one address.
+  std::sort(hits.begin(), hits.end(), [&](const Hit& a, const Hit& b) {
+    const std::string& ca = pack_->detectors[a.detector].category;
+    const std::string& cb = pack_->detectors[b.detector].category;
+    if (ca != cb) return ca < cb;
+    if (a.begin != b.begin) return a.begin < b.begin;
+    return a.confidence > b.confidence;
+  });
+  std::vector<Hit> merged;
+  for (Hit& h : hits) {
+    if (!merged.empty()) {
+      Hit& k = merged.back();
+      if (pack_->detectors[k.detector].category ==
+              pack_->detectors[h.detector].category &&
+          h.begin < k.end) {
+        k.end = std::max(k.end, h.end);
+        if (h.confidence > k.confidence) {
+          k.detector = h.detector;
+          k.confidence = h.confidence;
+          k.detail = std::move(h.detail);
+        }
+        continue;
+      }
+    }
+    merged.push_back(std::move(h));
+  }
+  if (merged.empty()) return complete;
+  core::LineIndex lines(t.text);
+  for (Hit& h : merged) {
+    const Detector& d = pack_->detectors[h.detector];
     Finding f;
     f.category = d.category;
     f.detector = d.id;
     f.clauses = pack_->ClausesOf(d);
     f.severity = pack_->SeverityOf(d);
-    f.confidence = conf;
+    f.confidence = h.confidence;
     f.location = {t.part, std::string(core::ViewName(t.view)),
-                  lines->LineOf(s.begin), s.begin, s.end - s.begin};
-    f.excerpt = Excerpt(t.text, s.begin, s.end, pack_->RedactionOf(d),
+                  lines.LineOf(h.begin), h.begin, h.end - h.begin};
+    f.excerpt = Excerpt(t.text, h.begin, h.end, pack_->RedactionOf(d),
                         options_.show_values);
-    if (options_.show_values) f.value = std::string(value);
-    f.detail = std::move(detail);
+    if (options_.show_values)
+      f.value = std::string(t.text.substr(h.begin, h.end - h.begin));
+    f.detail = std::move(h.detail);
     out.push_back(std::move(f));
   }
   return complete;

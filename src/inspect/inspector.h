@@ -16,6 +16,7 @@
 
 #include "core/status.h"
 #include "core/view.h"
+#include "inspect/formats.h"
 #include "inspect/matcher.h"
 #include "inspect/phrase.h"
 #include "policy/pack.h"
@@ -51,6 +52,9 @@ struct TextView {
   std::string_view text;
   std::string part;
   core::View view = core::View::kBody;
+  // Each line stands alone (a table's rows): hotwords and negative words
+  // count only on the line of the value.
+  bool lines_apart = false;
 };
 
 class Inspector {
@@ -91,8 +95,10 @@ class Inspector {
   std::unique_ptr<Matcher> matcher_;
   PhraseGrammar grammar_;
   Options options_;
-  // Per detector, lower-cased hotwords and negative words.
+  // Per detector, lower-cased hotwords and negative words, and its formats
+  // (null when it has none).
   std::vector<std::vector<std::string>> hot_, neg_;
+  std::vector<std::unique_ptr<FormatSet>> formats_;
 };
 
 }  // namespace steward::inspect

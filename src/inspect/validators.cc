@@ -1,9 +1,11 @@
 #include "inspect/validators.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace steward::inspect {
 
@@ -117,8 +119,34 @@ bool ValidPaymentCard(std::string_view s) {
   return issuer && LuhnOk(d);
 }
 
+namespace {
+
+// A phone number without its extension ("x793", "ext. 12", "extension 4").
+std::string_view WithoutExtension(std::string_view s) {
+  size_t x = s.find_first_of("xXeE");
+  return x == std::string_view::npos ? s : s.substr(0, x);
+}
+
+// The groups of digits of a number as written: "03.93.92" is 3 groups.
+std::vector<std::string_view> DigitGroups(std::string_view s) {
+  std::vector<std::string_view> g;
+  for (size_t i = 0; i < s.size();) {
+    if (s[i] < '0' || s[i] > '9') {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < s.size() && s[j] >= '0' && s[j] <= '9') ++j;
+    g.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return g;
+}
+
+}  // namespace
+
 bool ValidNanpPhone(std::string_view s) {
-  std::string d = DigitsOf(s);
+  std::string d = DigitsOf(WithoutExtension(s));
   if (d.size() == 11 && d[0] == '1') d.erase(0, 1);
   if (d.size() != 10) return false;
   if (d[0] < '2' || d[3] < '2') return false;
@@ -130,10 +158,27 @@ bool ValidNanpPhone(std::string_view s) {
 }
 
 bool ValidPhoneAny(std::string_view s) {
+  s = WithoutExtension(s);
   std::string d = DigitsOf(s);
-  size_t x = s.find('x');
-  if (x != std::string_view::npos) d = DigitsOf(s.substr(0, x));
-  return d.size() >= 7 && d.size() <= 15 && !AllSame(d);
+  if (d.size() < 7 || d.size() > 15 || AllSame(d)) return false;
+  // The NANP's fictional 555-01xx, written locally or in full.
+  if ((d.size() == 7 && d.starts_with("55501")) ||
+      (d.size() == 10 && d.substr(3, 5) == "55501") ||
+      (d.size() == 11 && d[0] == '1' && d.substr(4, 5) == "55501"))
+    return false;
+  std::vector<std::string_view> g = DigitGroups(s);
+  // A date (2002-09-05, 05.09.2002) or an IPv4 address is no phone number.
+  if (g.size() == 3 && s.find('+') == std::string_view::npos &&
+      ((g[0].size() == 4 && g[1].size() <= 2 && g[2].size() <= 2) ||
+       (g[0].size() <= 2 && g[1].size() <= 2 && g[2].size() == 4)) &&
+      ValidDate(s))
+    return false;
+  if (g.size() == 4 && s.find_first_not_of("0123456789.") == s.npos) {
+    bool ip = true;
+    for (auto x : g) ip &= x.size() <= 3 && ToInt(x) <= 255;
+    if (ip) return false;
+  }
+  return true;
 }
 
 bool ValidEmail(std::string_view s) {
@@ -228,6 +273,20 @@ bool ValidCaDriverLicense(std::string_view s) {
   return !AllSame(d);
 }
 
+bool ValidDriverLicense(std::string_view s) {
+  std::vector<std::string_view> g = DigitGroups(s);
+  const bool letters = std::any_of(s.begin(), s.end(), [](char c) {
+    return std::isalpha(static_cast<unsigned char>(c));
+  });
+  if (letters || g.size() != 3) return true;
+  if (((g[0].size() == 4 && g[1].size() <= 2 && g[2].size() <= 2) ||
+       (g[0].size() <= 2 && g[1].size() <= 2 && g[2].size() == 4)) &&
+      ValidDate(s))
+    return false;  // a date
+  return !(g[0].size() == 3 && g[1].size() == 3 &&
+           g[2].size() == 4);  // a phone
+}
+
 bool ValidSsid(std::string_view s) {
   std::string d = DigitsOf(s);
   if (d.size() != 10 || AllSame(d)) return false;
@@ -258,6 +317,8 @@ bool RunValidator(policy::Validator v, std::string_view s) {
       return ValidDate(s);
     case Validator::kCadl:
       return ValidCaDriverLicense(s);
+    case Validator::kDriverLicense:
+      return ValidDriverLicense(s);
     case Validator::kSsid:
       return ValidSsid(s);
     case Validator::kDigits:

@@ -23,10 +23,13 @@ bool ValidPaymentCard(std::string_view s);
 bool LuhnOk(std::string_view digits);
 
 // NANP phone: 10 digits after an optional +1/1; area and exchange codes start
-// 2-9; N11 service codes and 555-01xx fictional numbers rejected.
+// 2-9; N11 service codes and 555-01xx fictional numbers rejected. An
+// extension ("x793", "ext. 12") is allowed and not counted.
 bool ValidNanpPhone(std::string_view s);
 
-// Any phone number (ITU E.164 shapes): 7 to 15 digits, not all one digit.
+// Any phone number (ITU E.164 shapes): 7 to 15 digits before an extension,
+// not all one digit, not the NANP's fictional 555-01xx, and not a date
+// (2002-09-05, 05.09.2002) or an IPv4 address.
 bool ValidPhoneAny(std::string_view s);
 
 // E-mail address: one '@', a local part, a domain with a dot and a TLD of
@@ -39,6 +42,11 @@ bool ValidDate(std::string_view s);
 
 // California driver licence: one letter followed by 7 digits.
 bool ValidCaDriverLicense(std::string_view s);
+
+// A driver licence number as written (its shape per state is the pack's
+// `formats`): not a date (05-01-2019) or a NANP phone number (555-327-4411)
+// written near a licence word.
+bool ValidDriverLicense(std::string_view s);
 
 // California SSID: 10 digits, not all the same digit, not a sequence.
 bool ValidSsid(std::string_view s);

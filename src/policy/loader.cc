@@ -371,7 +371,8 @@ void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
                  "negation",
                  "unless",
                  "skip_quoted",
-                 "skip_questions"},
+                 "skip_questions",
+                 "formats"},
                 "[[detector]]");
     Detector d;
     d.loc = r.Loc(t);
@@ -401,6 +402,13 @@ void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
       d.validator = *v;
     d.max_width = r.Num<uint32_t>(t, "max_width", d.max_width);
     d.lexicons = r.StrList(t, "lexicons");
+    r.EachTable(t, "formats", [&](const toml::table& f) {
+      r.CheckKeys(f, {"name", "pattern"}, "a detector's formats");
+      Detector::Format x;
+      x.name = r.Str(f, "name", true);
+      x.pattern = r.Str(f, "pattern", true);
+      d.formats.push_back(std::move(x));
+    });
     d.fold_obfuscation = r.Bool(t, "fold_obfuscation", false);
     const bool roster = d.kind == DetectorKind::kRoster;
     if (auto x = r.Word(t, "roster_role", policy::kRosterRoleNames, roster, who,
@@ -625,6 +633,43 @@ void ReadBulkExtract(Reader& r, const toml::table& root, PolicyPack& p) {
   p.bulk_extract_loc = r.Loc(*t);
 }
 
+// Words joined by one space, as a table header is read (pack.h, Tables).
+std::string HeaderPhrase(std::string_view s) {
+  std::string out;
+  for (const auto& w : core::HeaderWords(s))
+    out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+void ReadTables(Reader& r, const toml::table& root, PolicyPack& p) {
+  const toml::table* t = root["tables"].as_table();
+  if (!t) return;
+  r.CheckKeys(*t, {"abbreviations", "given_name", "family_name"}, "[tables]");
+  Tables& x = p.tables;
+  x.loc = r.Loc(*t);
+  if (const toml::node* n = t->get("abbreviations")) {
+    const toml::table* a = n->as_table();
+    if (!a) r.Error(*n, "[tables] abbreviations must be a table of words");
+    static const toml::table kNone;
+    for (auto&& [k, v] : a ? *a : kNone) {
+      std::string key = HeaderPhrase(k.str());
+      auto value = v.value<std::string>();
+      if (key.empty() || !value) {
+        r.Error(v, "[tables] abbreviation '" + std::string(k.str()) +
+                       "' must be a word written out as a string");
+        continue;
+      }
+      x.abbreviations[key] = HeaderPhrase(*value);
+      x.longest_key = std::max<size_t>(
+          x.longest_key, std::count(key.begin(), key.end(), ' ') + 1);
+    }
+  }
+  for (auto [key, list] : {std::pair{"given_name", &x.given_name},
+                           std::pair{"family_name", &x.family_name}})
+    for (const auto& h : r.StrList(*t, key))
+      if (std::string w = HeaderPhrase(h); !w.empty()) list->push_back(w);
+}
+
 // Compiles one pattern alone in Hyperscan and PCRE2, as the matcher will.
 std::string CheckPattern(const Detector& d) {
   hs_database_t* db = nullptr;
@@ -649,6 +694,23 @@ std::string CheckPattern(const Detector& d) {
     pcre2_get_error_message(code, buf, sizeof buf);
     return "PCRE2 cannot compile the pattern at offset " + std::to_string(off) +
            ": " + reinterpret_cast<char*>(buf);
+  }
+  pcre2_code_free(re);
+  return {};
+}
+
+// Compiles one of a detector's formats in PCRE2, as the inspector will.
+std::string CheckFormat(const Detector::Format& f) {
+  int code = 0;
+  PCRE2_SIZE off = 0;
+  pcre2_code* re =
+      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(f.pattern.c_str()),
+                    f.pattern.size(), 0, &code, &off, nullptr);
+  if (!re) {
+    PCRE2_UCHAR buf[256];
+    pcre2_get_error_message(code, buf, sizeof buf);
+    return "format '" + f.name + "': PCRE2 cannot compile it at offset " +
+           std::to_string(off) + ": " + reinterpret_cast<char*>(buf);
   }
   pcre2_code_free(re);
   return {};
@@ -715,6 +777,14 @@ void Validate(PolicyPack& p, const LoadOptions& options,
         !d.pattern.empty()) {
       std::string m = CheckPattern(d);
       if (!m.empty()) err(d.loc, who + ": " + m);
+    }
+    if (!d.formats.empty() && d.kind != DetectorKind::kRegex)
+      err(d.loc, who + ": only a regex detector has formats");
+    for (const auto& f : d.formats) {
+      if (f.name.empty() || f.pattern.empty())
+        err(d.loc, who + ": each format needs a name and a pattern");
+      else if (std::string m = CheckFormat(f); !m.empty())
+        err(d.loc, who + ": " + m);
     }
     for (const auto& l : d.lexicons)
       if (!lex_ids.count(l)) err(d.loc, who + ": unknown lexicon '" + l + "'");
@@ -806,7 +876,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
   r.CheckKeys(
       *root,
       {"pack", "limits", "bulk_extract", "include", "clause", "category",
-       "detector", "lexicon", "combination", "rule", "mail"},
+       "detector", "lexicon", "combination", "rule", "mail", "tables"},
       "pack.toml");
   if (const toml::table* t = (*root)["pack"].as_table()) {
     r.CheckKeys(*t, {"name", "district", "version", "internal_domains"},
@@ -832,7 +902,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     if (name != main.string())
       fr.CheckKeys(table,
                    {"clause", "category", "detector", "lexicon", "combination",
-                    "rule", "mail"},
+                    "rule", "mail", "tables"},
                    fs::path(name).filename().string());
     ReadClauses(fr, table, *pack);
     ReadCategories(fr, table, *pack);
@@ -842,6 +912,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     ReadCombinations(fr, table, *pack);
     ReadRules(fr, table, *pack);
     ReadMail(fr, table, *pack);
+    ReadTables(fr, table, *pack);
   }
   Validate(*pack, options, res.errors);
   pack->hash = hash.HexDigest();

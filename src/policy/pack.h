@@ -183,23 +183,24 @@ constexpr std::string_view ReleaseRoleName(ReleaseRole r) {
 // The check a regex detector's match must pass (inspect/validators.h
 // implements each).
 enum class Validator {
-  kNone,    // every match counts
-  kSsn,     // US Social Security number rules
-  kLuhn,    // a payment card: length, prefix, Luhn digit
-  kNanp,    // a North American phone number
-  kPhone,   // a phone number anywhere
-  kEmail,   // an address with a plausible domain
-  kDate,    // a calendar date that exists
-  kCadl,    // a California driver licence
-  kSsid,    // a California statewide student id
-  kDigits,  // digits, not all one digit
+  kNone,           // every match counts
+  kSsn,            // US Social Security number rules
+  kLuhn,           // a payment card: length, prefix, Luhn digit
+  kNanp,           // a North American phone number
+  kPhone,          // a phone number anywhere
+  kEmail,          // an address with a plausible domain
+  kDate,           // a calendar date that exists
+  kCadl,           // a California driver licence
+  kDriverLicense,  // a US state's driver licence (the detector's formats)
+  kSsid,           // a California statewide student id
+  kDigits,         // digits, not all one digit
 };
 inline constexpr core::Named<Validator> kValidatorNames[] = {
-    {Validator::kSsn, "ssn"},       {Validator::kLuhn, "luhn"},
-    {Validator::kNanp, "nanp"},     {Validator::kPhone, "phone"},
-    {Validator::kEmail, "email"},   {Validator::kDate, "date"},
-    {Validator::kCadl, "cadl"},     {Validator::kSsid, "ssid"},
-    {Validator::kDigits, "digits"},
+    {Validator::kSsn, "ssn"},     {Validator::kLuhn, "luhn"},
+    {Validator::kNanp, "nanp"},   {Validator::kPhone, "phone"},
+    {Validator::kEmail, "email"}, {Validator::kDate, "date"},
+    {Validator::kCadl, "cadl"},   {Validator::kDriverLicense, "driver-license"},
+    {Validator::kSsid, "ssid"},   {Validator::kDigits, "digits"},
 };
 constexpr std::string_view ValidatorName(Validator v) {
   return core::NameOf(kValidatorNames, v);  // "" for kNone
@@ -268,6 +269,16 @@ struct Detector {
   bool caseless = false;
   Validator validator = Validator::kNone;
   uint32_t max_width = 64;  // longest match, bytes; bounds span recovery
+  // The shapes a value may have once its spaces and dashes are taken out,
+  // each named (a driver licence number of each state): when there are any,
+  // a match that fits none is dropped (a match that runs on is cut back to
+  // the longest leading groups that fit), and the finding names the ones it
+  // fits. Each a PCRE2 pattern that must match the whole value.
+  struct Format {
+    std::string name;
+    std::string pattern;
+  };
+  std::vector<Format> formats;
 
   // kLexicon
   std::vector<std::string> lexicons;
@@ -422,6 +433,23 @@ struct BulkExtract {
   std::vector<std::string> from;  // categories that make a row count
 };
 
+// How the column headers of a table (CSV, sheet, HTML table) are read
+// ([tables] in the pack). A header is split into words as people write them
+// (core::HeaderWords: "StudentID", "student_id", "Student-ID" are all
+// "student id"), and each word or run of words found in `abbreviations` is
+// written out ("stu num" is "student number", "dob" is "date of birth").
+// Detectors' hotwords see the written-out header; so do the lists below.
+struct Tables {
+  // Keys and values as words joined by one space, lower case.
+  std::map<std::string, std::string> abbreviations;
+  size_t longest_key = 1;  // words in the longest key
+  // Columns of given and family names (joined per row for the roster's
+  // name detectors): a written-out header that is one of these or ends with
+  // one ("student last name").
+  std::vector<std::string> given_name, family_name;
+  SourceLoc loc;
+};
+
 struct PolicyPack {
   std::string name;
   std::string district;
@@ -432,6 +460,7 @@ struct PolicyPack {
   Limits limits;
   BulkExtract bulk_extract;
   SourceLoc bulk_extract_loc;
+  Tables tables;
   std::vector<Clause> clauses;
   std::vector<Category> categories;
   std::vector<Detector> detectors;

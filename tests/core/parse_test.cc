@@ -38,6 +38,24 @@ TEST(Parse, DatesAreRealCalendarDatesInRange) {
   }
 }
 
+TEST(Parse, HeaderWordsAsPeopleWriteThem) {
+  using W = std::vector<std::string>;
+  EXPECT_EQ(HeaderWords("student_id"), (W{"student", "id"}));
+  EXPECT_EQ(HeaderWords("StudentID"), (W{"student", "id"}));
+  EXPECT_EQ(HeaderWords("studentId"), (W{"student", "id"}));
+  EXPECT_EQ(HeaderWords("Student-ID"), (W{"student", "id"}));
+  EXPECT_EQ(HeaderWords("STUDENT ID"), (W{"student", "id"}));
+  EXPECT_EQ(HeaderWords("BirthDate"), (W{"birth", "date"}));
+  EXPECT_EQ(HeaderWords("DOB"), (W{"dob"}));
+  EXPECT_EQ(HeaderWords("D.O.B."), (W{"d", "o", "b"}));
+  EXPECT_EQ(HeaderWords("IEPFlag"), (W{"iep", "flag"}));
+  EXPECT_EQ(HeaderWords("guardian_phone2"), (W{"guardian", "phone", "2"}));
+  EXPECT_EQ(HeaderWords("504"), (W{"504"}));
+  EXPECT_EQ(HeaderWords("Student #"), (W{"student", "#"}));
+  EXPECT_EQ(HeaderWords("Número_Estudiante"), (W{"número", "estudiante"}));
+  EXPECT_EQ(HeaderWords(" __ "), W{});
+}
+
 TEST(Parse, ControlCharacters) {
   EXPECT_FALSE(HasControlChars("Annual 2026–27 acknowledgement"));
   for (const char* bad : {"a\nb", "a\rb", "a\tb", "a\x7f", "a\xc2\x85"}) {

@@ -27,11 +27,35 @@ struct SpanLabel {
   bool used = false;
 };
 
+// One line for a miss or a false alarm: what, where, and the text around.
+std::string ErrorLine(const char* kind, const std::string& type, size_t n,
+                      const std::string& text, size_t b, size_t e) {
+  auto clean = [](std::string s) {
+    for (char& c : s)
+      if (c == '\n' || c == '\t') c = ' ';
+    return s;
+  };
+  size_t from = b > 30 ? b - 30 : 0;
+  return fmt::format("{} {} #{}: [{}] ...{}[{}]{}...", kind, type, n,
+                     clean(text.substr(b, e - b)),
+                     clean(text.substr(from, b - from)),
+                     clean(text.substr(b, e - b)), clean(text.substr(e, 30)));
+}
+
 }  // namespace
 
-std::map<std::string, Score> EvaluatePresidio(const engine::Engine& eng,
-                                              const std::string& path,
-                                              std::string* error) {
+bool HeldOut(std::string_view sentence) {
+  uint64_t h = 14695981039346656037ull;  // FNV-1a, 64-bit
+  for (unsigned char c : sentence) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h % 5 == 0;
+}
+
+std::map<std::string, Score> EvaluatePresidio(
+    const engine::Engine& eng, const std::string& path, Part part,
+    Counting counting, std::string* error, std::vector<std::string>* errors) {
   std::map<std::string, Score> out;
   nlohmann::json data;
   try {
@@ -41,8 +65,12 @@ std::map<std::string, Score> EvaluatePresidio(const engine::Engine& eng,
     return out;
   }
   auto scratch = eng.NewScratch();
+  size_t number = 0;
   for (const auto& s : data) {
+    ++number;
     std::string text = s["full_text"];
+    if (part != Part::kAll && HeldOut(text) != (part == Part::kHeldOut))
+      continue;
     // Presidio counts positions in code points; map to bytes.
     std::vector<size_t> byte_of;
     for (size_t i = 0; i < text.size(); ++i)
@@ -66,30 +94,43 @@ std::map<std::string, Score> EvaluatePresidio(const engine::Engine& eng,
       for (const auto& f : r.findings) {
         if (f.category != cat) continue;
         size_t b = f.location.offset, e = b + f.location.length;
-        bool hit = false;
-        for (auto& l : labels)
-          if (!l.used && b < l.e && l.b < e) {
+        bool hit = false, inside = false;
+        for (auto& l : labels) {
+          if (!(b < l.e && l.b < e)) continue;
+          inside = true;
+          if (counting == Counting::kCovered) {
             l.used = hit = true;
-            break;
+          } else if (!l.used && !hit) {
+            l.used = hit = true;
           }
-        if (hit)
-          ++sc.tp;
-        else {
-          // A second prediction inside an already matched label is not an
-          // error.
-          bool inside = false;
-          for (auto& l : labels) inside |= b < l.e && l.b < e;
-          if (!inside) ++sc.fp;
+        }
+        if (hit) {
+          ++sc.right;
+        } else if (!inside) {
+          // Under the one-to-one count, a second finding inside a label
+          // already found is neither right nor wrong.
+          ++sc.wrong;
+          if (errors)
+            errors->push_back(
+                ErrorLine("false-alarm", type, number, text, b, e));
+        } else if (counting == Counting::kCovered) {
+          ++sc.right;
         }
       }
-      for (auto& l : labels) sc.fn += !l.used;
+      for (auto& l : labels) {
+        sc.found += l.used;
+        sc.missed += !l.used;
+        if (!l.used && errors)
+          errors->push_back(ErrorLine("miss", type, number, text, l.b, l.e));
+      }
     }
   }
   Score all;
   for (const auto& [t, sc] : out) {
-    all.tp += sc.tp;
-    all.fp += sc.fp;
-    all.fn += sc.fn;
+    all.found += sc.found;
+    all.missed += sc.missed;
+    all.right += sc.right;
+    all.wrong += sc.wrong;
   }
   out["ALL"] = all;
   return out;
@@ -97,12 +138,12 @@ std::map<std::string, Score> EvaluatePresidio(const engine::Engine& eng,
 
 std::string ScoreTable(const std::map<std::string, Score>& s) {
   std::string t =
-      "| type | labels | TP | FP | FN | precision | recall | F2 "
-      "|\n|---|---|---|---|---|---|---|---|\n";
+      "| type | labels | found | missed | false alarms | precision | recall | "
+      "F2 |\n|---|---|---|---|---|---|---|---|\n";
   for (const auto& [type, sc] : s)
     t += fmt::format("| {} | {} | {} | {} | {} | {:.3f} | {:.3f} | {:.3f} |\n",
-                     type, sc.tp + sc.fn, sc.tp, sc.fp, sc.fn, sc.Precision(),
-                     sc.Recall(), sc.F(2));
+                     type, sc.Labels(), sc.found, sc.missed, sc.wrong,
+                     sc.Precision(), sc.Recall(), sc.F(2));
   return t;
 }
 

@@ -141,3 +141,66 @@ TEST_F(EngineTest, ADistrictWordListLoadsAtRunTime) {
 
 }  // namespace
 }  // namespace steward::engine
+
+namespace steward::engine {
+namespace {
+
+// The golden student exports, each with its own header spellings: one
+// student-extract that counts all 300 rows and says what each column holds.
+TEST(Tables, AStudentExportIsOneExtractWhateverItsHeaderSpelling) {
+  const auto& e = steward::testing::BundledEngine();
+  auto scratch = e.NewScratch();
+  const fs::path cases =
+      fs::path(steward::testing::SourceDir()) / "tests/golden/cases";
+  for (const char* name :
+       {"table-snake-case.csv", "table-camel-case.xlsx",
+        "table-upper-snake.tsv", "table-sis-abbreviations.csv",
+        "table-perm-id.ods", "table-html-export.html"}) {
+    std::vector<inspect::Finding> extracts;
+    e.ScanFile((cases / name).string(), *scratch, [&](ItemResult&& r) {
+      for (auto& f : r.findings)
+        if (f.category == "student-extract") extracts.push_back(f);
+    });
+    ASSERT_EQ(extracts.size(), 1u) << name;
+    const std::string& x = extracts[0].excerpt;
+    EXPECT_EQ(x.rfind("300 of 300 rows identify students (", 0), 0u)
+        << name << ": " << x;
+    for (const char* category : {"student-id", "date-of-birth", "phone"})
+      EXPECT_NE(x.find(std::string(": ") + category), std::string::npos)
+          << name << ": " << x;
+  }
+}
+
+// The abbreviations are the pack's: a district adds its own system's.
+TEST_F(EngineTest, ADistrictTeachesItsOwnHeaderAbbreviations) {
+  std::string csv = "Matricula,Nombre\n";
+  for (int i = 0; i < 12; ++i)
+    csv += std::to_string(3100200 + 7 * i) + ",Ana\n";
+  const std::string file = Write("export.csv", csv);
+  auto extracts = [&](const std::string& pack) {
+    auto e = Engine::Create({.policy = pack, .cache_dir = "none"});
+    EXPECT_TRUE(e.ok()) << e.status().message();
+    if (!e.ok()) return 0;
+    auto s = (*e)->NewScratch();
+    int n = 0;
+    (*e)->ScanFile(file, *s, [&](ItemResult&& r) {
+      for (const auto& f : r.findings) n += f.category == "student-extract";
+    });
+    return n;
+  };
+  EXPECT_EQ(extracts(PackDir()), 0);
+  fs::path p = dir_ / "pack";
+  fs::create_directories(p);
+  std::ofstream(p / "pack.toml")
+      << "include = [\"" << PackDir() << "/clauses.toml\", \"" << PackDir()
+      << "/categories.toml\", \"" << PackDir() << "/lexicons.toml\", \""
+      << PackDir() << "/detectors.toml\", \"tables.toml\"]\n"
+      << "[pack]\nname = \"d\"\n[bulk_extract]\ncategory = "
+         "\"student-extract\"\nfrom = [\"student-id\"]\n";
+  std::ofstream(p / "tables.toml")
+      << "[tables.abbreviations]\nMatricula = \"student id\"\n";
+  EXPECT_EQ(extracts(p.string()), 1);
+}
+
+}  // namespace
+}  // namespace steward::engine

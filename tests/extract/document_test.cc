@@ -218,6 +218,37 @@ TEST(Html, ViewsAreKeptApart) {
   EXPECT_EQ(v["comments"], " hidden note \n");
 }
 
+TEST(Html, ADataTableIsATableAndALayoutTableStaysInTheBody) {
+  Extracted x = ExtractFile(
+      "<html><body><p>Roster:</p><table><tr><th>Student #</th><th>DOB</th>"
+      "</tr><tr><td>3100200</td><td><b>03/04/2012</b></td></tr>"
+      "<tr><td colspan=\"2\">3100207</td><td><img src=\"p.png\" alt=\"Bo\">"
+      "05/06/2012</td></tr></table><table><tr><td><table><tr><td>left</td>"
+      "<td>right</td></tr></table></td><td>menu</td></tr></table>"
+      "</body></html>",
+      "page.html", {});
+  std::vector<const TextPart*> tables;
+  std::string body, alt;
+  for (const auto& t : x.texts) {
+    if (t.table_rows > 0) tables.push_back(&t);
+    if (t.view == core::View::kBody && t.table_rows == 0) body = t.text;
+    if (t.view == core::View::kAlt) alt = t.text;
+  }
+  // The roster is a table; the layout tables (one holds another, one has a
+  // single row) are the page's text, their cells kept apart.
+  ASSERT_EQ(tables.size(), 1u);
+  EXPECT_EQ(tables[0]->columns, (std::vector<std::string>{"Student #", "DOB"}));
+  EXPECT_EQ(tables[0]->table_rows, 2u);
+  EXPECT_EQ(tables[0]->text,
+            "Student #\tDOB\n3100200\t03/04/2012\n3100207\t\t05/06/2012\n");
+  EXPECT_EQ(tables[0]->anchors.front().label, "table 1");
+  EXPECT_EQ(body.find("3100200"), std::string::npos);
+  EXPECT_NE(body.find("Roster:"), std::string::npos);
+  EXPECT_NE(body.find("left right"), std::string::npos) << body;
+  EXPECT_NE(body.find("menu"), std::string::npos) << body;
+  EXPECT_EQ(alt, "Bo\n");  // an image inside a data table still counts
+}
+
 TEST(Html, DeepNestingDoesNotUseTheStack) {
   std::string page;
   for (int i = 0; i < 200000; ++i) page += "<div>";

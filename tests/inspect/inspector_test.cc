@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <set>
+
 #include "test_util.h"
 
 namespace steward::inspect {
@@ -61,9 +64,121 @@ TEST(Phone, NanpShapes) {
   EXPECT_TRUE(FindIn("call 555-0123 now", "phone").empty());
 }
 
+// tests/data/pii-formats.txt: each bracketed value is covered by a finding
+// of its category that stays inside the value; a line marked "-" has none.
+TEST(PiiFormats, AsPeopleWriteThem) {
+  std::ifstream in(steward::testing::SourceDir() +
+                   "/tests/data/pii-formats.txt");
+  size_t cases = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t tab = line.find('\t');
+    ASSERT_NE(tab, std::string::npos) << line;
+    std::string category = line.substr(0, tab), raw = line.substr(tab + 1);
+    const bool absent = category[0] == '-';
+    if (absent) category.erase(0, 1);
+    // The text without brackets, and where each bracketed value is.
+    std::string text;
+    std::vector<std::pair<size_t, size_t>> values;
+    for (size_t i = 0; i < raw.size(); ++i) {
+      if (raw.compare(i, 2, "\\n") == 0) {
+        text += '\n';
+        ++i;
+      } else if (raw[i] == '[') {
+        values.emplace_back(text.size(), 0);
+      } else if (raw[i] == ']') {
+        values.back().second = text.size();
+      } else {
+        text += raw[i];
+      }
+    }
+    auto found = FindIn(text, category);
+    ++cases;
+    if (absent) {
+      for (const auto& f : found)
+        ADD_FAILURE() << line << "\n  found: " << f.excerpt;
+      continue;
+    }
+    for (auto [b, e] : values) {
+      bool covered = false;
+      for (const auto& f : found) {
+        const size_t fb = f.location.offset, fe = fb + f.location.length;
+        covered |= fb <= b && fe >= e;
+        EXPECT_TRUE(fe <= b || fb >= e || (fb >= b && fe <= e) ||
+                    (fb <= b && fe >= e))
+            << line << "\n  spills over: " << text.substr(fb, fe - fb);
+      }
+      std::string got;
+      for (const auto& f : found)
+        got += " [" + text.substr(f.location.offset, f.location.length) + "]";
+      EXPECT_TRUE(covered) << line << "\n  wanted [" << text.substr(b, e - b)
+                           << "], found" << got;
+    }
+  }
+  EXPECT_GE(cases, 30u);
+}
+
 TEST(DateOfBirth, OnlyWithABirthWord) {
   EXPECT_EQ(FindIn("DOB: 03/14/2012", "date-of-birth").size(), 1u);
   EXPECT_TRUE(FindIn("The meeting is on 03/14/2027", "date-of-birth").empty());
+}
+
+// Every state's licence, written as it prints, is found after a licence word
+// (in one of several phrasings) and named by the state whose format it fits;
+// the same number without the word is not a licence.
+TEST(DriverLicense, EveryStateAfterALicenceWordAndNoneWithout) {
+  std::ifstream in(steward::testing::SourceDir() +
+                   "/tests/data/driver-licenses.txt");
+  const char* const with[] = {"Driver's license: {}",
+                              "my driver's license number is {}.",
+                              "DL# {}",
+                              "Drivers License No. {} (exp. 2027)",
+                              "{} is her driver license",
+                              "CDL {}, class B"};
+  const char* const without[] = {"Order {} shipped", "ref. {}",
+                                 "Invoice number {} was paid",
+                                 "Account {} is closed"};
+  std::set<std::string> states;
+  size_t n = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t tab = line.find('\t');
+    ASSERT_NE(tab, std::string::npos) << line;
+    const std::string state = line.substr(0, tab),
+                      number = line.substr(tab + 1);
+    states.insert(state);
+    auto put = [&](std::string t) {
+      return t.replace(t.find("{}"), 2, number);
+    };
+    const std::string text = put(with[n % std::size(with)]);
+    auto f = FindIn(text, "driver-license");
+    ASSERT_EQ(f.size(), 1u) << state << ": " << text;
+    EXPECT_EQ(f[0].location.offset, text.find(number)) << state;
+    EXPECT_EQ(f[0].location.length, number.size()) << state << ": " << text;
+    if (f[0].detail.find("more") == std::string::npos) {
+      EXPECT_NE(f[0].detail.find(state), std::string::npos)
+          << state << ": " << f[0].detail;
+    }
+    const std::string twin = put(without[n % std::size(without)]);
+    EXPECT_TRUE(FindIn(twin, "driver-license").empty())
+        << state << ": " << twin;
+    ++n;
+  }
+  EXPECT_EQ(states.size(), 51u);  // the fifty states and DC
+}
+
+TEST(DriverLicense, NamesTheStateAndIsNoDateOrPhone) {
+  auto f = FindIn("FL driver license W426-545-30-761-0", "driver-license");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].detail,
+            "fits the format of Florida, Illinois, Maryland and 2 more");
+  f = FindIn("NH driver's license 07MAR41529", "driver-license");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].detail, "fits the format of New Hampshire");
+  EXPECT_TRUE(
+      FindIn("driver's license issued 2019-05-01", "driver-license").empty());
+  EXPECT_TRUE(FindIn("driver's license office: 559-327-4411", "driver-license")
+                  .empty());
 }
 
 TEST(DriverLicenseAndSsid, HotwordsRequired) {

@@ -62,6 +62,22 @@ TEST(Phone, Nanp) {
   EXPECT_FALSE(ValidNanpPhone("911-327-4411"));    // N11 area
   EXPECT_FALSE(ValidNanpPhone("559-555-0123"));    // fictional 555-01xx
   EXPECT_FALSE(ValidNanpPhone("559-327-441"));
+  // Extensions are not part of the number.
+  EXPECT_TRUE(ValidNanpPhone("345-899-3560x4587"));
+  EXPECT_TRUE(ValidNanpPhone("(559) 327-4411 ext. 12"));
+  EXPECT_FALSE(ValidNanpPhone("559-127-4411 x12"));
+}
+
+TEST(Phone, AnyShape) {
+  EXPECT_TRUE(ValidPhoneAny("+41 (0)96 471 07 95"));
+  EXPECT_TRUE(ValidPhoneAny("03.93.92.16.85"));
+  EXPECT_TRUE(ValidPhoneAny("467 3395"));
+  EXPECT_TRUE(ValidPhoneAny("0961-7596216 x12"));
+  EXPECT_FALSE(ValidPhoneAny("12 34"));           // too short
+  EXPECT_FALSE(ValidPhoneAny("2002-09-05"));      // a date
+  EXPECT_FALSE(ValidPhoneAny("05.09.2002"));      // a date
+  EXPECT_FALSE(ValidPhoneAny("192.168.10.254"));  // an address on a network
+  EXPECT_FALSE(ValidPhoneAny("000 000 0000"));
 }
 
 TEST(Email, Shapes) {

@@ -125,6 +125,14 @@ TEST_F(BadPack, UnknownClauseId) {
   ExpectError("more.toml", 2, "unknown clause 'Z.9'");
 }
 
+TEST_F(BadPack, AFormatThatDoesNotCompileIsNamed) {
+  Write("more.toml",
+        "\n[[detector]]\nid = \"d\"\nkind = \"regex\"\ncategory = "
+        "\"ssn\"\npattern = '\\d+'\nformats = [ { name = \"Utah\", "
+        "pattern = '\\d{4,' }, { name = \"Ohio\", pattern = '[' } ]\n");
+  ExpectError("more.toml", 2, "format 'Ohio': PCRE2 cannot compile");
+}
+
 TEST_F(BadPack, BulkExtractNamesUnknownCategories) {
   Write("more.toml", "");
   Write("pack.toml", ReadBase() +
@@ -268,7 +276,7 @@ TEST_F(BadPack, MisspeltValidatorNamesFileAndLine) {
         "pattern = '\\d{16}'\nvalidator = \"lunh\"\n");
   ExpectExactly(
       "more.toml:6: detector 'd': unknown validator 'lunh' (ssn, luhn, nanp, "
-      "phone, email, date, cadl, ssid, digits)");
+      "phone, email, date, cadl, driver-license, ssid, digits)");
 }
 
 TEST_F(BadPack, ChannelsModesRolesAndValidatorsLoadAsTheirValues) {
