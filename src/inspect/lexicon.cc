@@ -14,7 +14,12 @@ bool IsSpace(unsigned char c) {
 bool IsWordByte(unsigned char c) {
   return IsAsciiLetter(c) || (c >= '0' && c <= '9') || c >= 0x80;
 }
-// What people type in place of a letter.
+bool IsSpellSeparator(unsigned char c) {
+  return c == '.' || c == ' ' || c == '-' || c == '_' || c == '*';
+}
+
+}  // namespace
+
 char Leet(unsigned char c) {
   switch (c) {
     case '0':
@@ -41,11 +46,6 @@ char Leet(unsigned char c) {
       return 0;
   }
 }
-bool IsSpellSeparator(unsigned char c) {
-  return c == '.' || c == ' ' || c == '-' || c == '_' || c == '*';
-}
-
-}  // namespace
 
 namespace {
 

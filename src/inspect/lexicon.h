@@ -52,6 +52,10 @@ std::string LowerTerm(std::string_view term);
 // like "ass"). Only disguised spans count as folded matches.
 bool LooksObfuscated(std::string_view span);
 
+// The letter a digit or symbol stands for in leetspeak ('1' -> 'i', '$' ->
+// 's'); 0 for any other byte.
+char Leet(unsigned char c);
+
 // A term as it appears in the folded view.
 std::string FoldTerm(std::string_view term);
 

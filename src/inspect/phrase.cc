@@ -5,6 +5,8 @@
 #include <cctype>
 #include <set>
 
+#include "inspect/lexicon.h"
+
 namespace steward::inspect {
 
 namespace {
@@ -19,32 +21,6 @@ bool RightQuoteAt(std::string_view t, size_t i) {
   return i + 2 < t.size() && static_cast<unsigned char>(t[i]) == 0xE2 &&
          static_cast<unsigned char>(t[i + 1]) == 0x80 &&
          static_cast<unsigned char>(t[i + 2]) == 0x99;
-}
-
-// Letters a digit or symbol stands for inside a word ("k1ll", "$hoot").
-char Unleet(char c) {
-  switch (c) {
-    case '0':
-      return 'o';
-    case '1':
-      return 'i';
-    case '3':
-      return 'e';
-    case '4':
-      return 'a';
-    case '5':
-      return 's';
-    case '7':
-      return 't';
-    case '@':
-      return 'a';
-    case '$':
-      return 's';
-    case '!':
-      return 'i';
-    default:
-      return c;
-  }
 }
 
 // A run of three or more of one letter written `keep` times.
@@ -155,7 +131,8 @@ void EmitWord(std::string_view raw, uint32_t b, uint32_t e, bool capital,
     leet = j < w.size() && IsAlpha(w[j]);
   }
   if (leet)
-    for (char& c : w) c = Unleet(c);
+    for (char& c : w)
+      if (char l = Leet(static_cast<unsigned char>(c))) c = l;
   size_t apo = w.find('\'');
   if (apo == std::string::npos) {
     for (const auto& x : kWholeWords) {
