@@ -8,6 +8,7 @@
 
 #include "core/log.h"
 #include "core/outbound_mail.h"
+#include "core/text.h"
 
 namespace steward::enforce {
 
@@ -20,15 +21,28 @@ std::string NoticeFrom(const policy::PolicyPack& pack) {
                               : pack.internal_domains.front());
 }
 
-// Header-safe: one line, printable ASCII (subjects may be anything).
+// One line of text for a subject or a sentence: valid UTF-8 (bytes that are
+// not are read as windows-1252), control characters and the Unicode line and
+// paragraph separators as spaces, at most `max` bytes, cut between
+// characters. The mail helper encodes what is not ASCII in the header.
 std::string OneLine(std::string_view s, size_t max) {
+  std::string in = core::IsValidUtf8(s) ? std::string(s) : core::ToUtf8(s);
   std::string out;
-  for (unsigned char c : s) {
-    if (out.size() >= max) break;
-    if (c >= 0x20 && c < 0x7f)
-      out += static_cast<char>(c);
-    else if (c == '\t' || c == '\n' || c == '\r')
+  for (size_t i = 0; i < in.size();) {
+    auto c = static_cast<unsigned char>(in[i]);
+    size_t len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+    if (i + len > in.size()) break;
+    std::string_view ch(in.data() + i, len);
+    i += len;
+    bool control = c < 0x20 || c == 0x7f ||
+                   (c == 0xc2 && static_cast<unsigned char>(ch[1]) < 0xa0) ||
+                   ch == "\xe2\x80\xa8" || ch == "\xe2\x80\xa9";
+    if (out.size() + (control ? 1 : len) > max) break;
+    if (control) {
       out += ' ';
+    } else {
+      out += ch;
+    }
   }
   return out;
 }

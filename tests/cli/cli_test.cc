@@ -92,6 +92,28 @@ TEST_F(Cli, CsvHasAHeaderAndQuotesExcerpts) {
       << r.out;
 }
 
+TEST_F(Cli, CsvCellsThatStartLikeAFormulaAreNeutralised) {
+  // A document's text reaches the excerpt cell (here, of a file and of an
+  // attachment). Opened in a spreadsheet, no cell may run as a formula.
+  Write("a/x.txt", "=HYPERLINK(\"e\") SSN 536-22-8145\n");
+  Write("a/m.eml",
+        "From: a@example-usd.org\nTo: b@example-usd.org\nSubject: x\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=BB\n\n"
+        "--BB\nContent-Type: text/plain\n\nhi\n--BB\nContent-Type: "
+        "text/plain\nContent-Disposition: attachment; "
+        "filename=\"@SUM(A1).txt\"\n\n-SSN 536-22-8145\n--BB--\n");
+  auto r = Sh(Steward("scan --format csv " + dir_.string() + "/a"));
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.out.find("\"'=HYPERLINK("), std::string::npos) << r.out;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) {
+    for (const char* start :
+         {",=", ",+", ",-", ",@", ",\"=", ",\"+", ",\"-", ",\"@"}) {
+      EXPECT_EQ(line.find(start), std::string::npos) << line;
+    }
+  }
+}
+
 TEST_F(Cli, UnreadableItemsAreReportedAndTheScanGoesOn) {
   Write("a/1-good.txt", "SSN 536-22-8145\n");
   std::string locked = Write("a/2-locked.txt", "secret");

@@ -1,12 +1,16 @@
 // The enforcement layer on both stores: every action carried out, a release
 // coming back once, C.19 escalation, a dry run that stores nothing, and a
 // store that fails mid-way (the outcome is the failure action, nothing
-// half-written, the audit chain intact).
+// half-written, the audit chain intact); notices whose subjects a sender
+// wrote.
 #include "enforce/enforce.h"
 
 #include <gtest/gtest.h>
 
 #include "audit/chain.h"
+#include "core/outbound_mail.h"
+#include "core/text.h"
+#include "enforce/notices.h"
 #include "quarantine/quarantine.h"
 #include "store/blobs.h"
 #include "test_store.h"
@@ -174,6 +178,64 @@ TEST_P(EnforceTest, AStoreThatFailsIsTheFailureActionNotASilentZero) {
   // Mail that needs no store still flows.
   EXPECT_EQ(Apply("ssn-outside", "friend@gmail.com").disposition,
             Disposition::kRefused);
+}
+
+// A notice's header fields are built from what a sender wrote (the subject)
+// and the envelope: whatever those hold, each field stays one line, and a
+// subject in another script reaches the employee readable, not stripped.
+TEST(NoticeTest, HostileSubjectsStayOneHeaderLineAndKeepTheirLetters) {
+  const auto& pack = testing::BundledEngine().pack();
+  decide::Envelope env;
+  env.sender = "ateacher@example-usd.org";
+  env.recipients = {"parent@example.com\r\nBcc: x@evil.example"};
+  decide::Verdict v;
+  v.message = "Held.";
+  for (const std::string& subject :
+       {std::string("Grades\r\nBcc: victim@evil.example"),
+        std::string("Grades\nSubject: injected"),
+        std::string("Gr\0ades", 7) + "\x1b[31m red \x85 next",
+        std::string("Report\xe2\x80\xa8Bcc: x@evil.example"),
+        std::string("R\xc3\xa9sum\xc3\xa9 \xff\xfe of \xe6\x9d\x8e"),
+        std::string(5000, '\n')}) {
+    v.subject = subject;
+    for (const auto& m : {enforce::CautionMessage(pack, env, v),
+                          enforce::HeldMessage(pack, env, v, 7)}) {
+      EXPECT_FALSE(core::HasControlChars(m.subject)) << subject;
+      EXPECT_TRUE(core::IsValidUtf8(m.subject)) << subject;
+      EXPECT_EQ(m.subject.find("\xe2\x80\xa8"), std::string::npos);
+      auto text = core::ComposeMessage(m);
+      ASSERT_TRUE(text.ok()) << text.status().message();
+      std::string head = text->substr(0, text->find("\n\n"));
+      // Every line of the head is a field or a folded continuation, and no
+      // field beyond the notice's own appears.
+      size_t at = 0;
+      while (at < head.size()) {
+        size_t end = head.find('\n', at);
+        if (end == std::string::npos) end = head.size();
+        std::string line = head.substr(at, end - at);
+        EXPECT_EQ(line.find('\r'), std::string::npos) << line;
+        EXPECT_NE(line.rfind("Bcc:", 0), 0u) << head;
+        EXPECT_NE(line.rfind("Subject: injected", 0), 0u) << head;
+        at = end + 1;
+      }
+      EXPECT_EQ(m.to.size(), 1u);
+      EXPECT_EQ(m.to.front().address, env.sender);
+    }
+  }
+  // Letters outside ASCII are kept (encoded in the header by the mail
+  // helper), not dropped: "Résumé", not "Rsum".
+  v.subject = "R\xc3\xa9sum\xc3\xa9 \xe6\x9d\x8e";
+  auto held = enforce::HeldMessage(pack, env, v, 7);
+  EXPECT_NE(held.subject.find("R\xc3\xa9sum\xc3\xa9 \xe6\x9d\x8e"),
+            std::string::npos)
+      << held.subject;
+  EXPECT_NE(held.body.find("R\xc3\xa9sum\xc3\xa9"), std::string::npos);
+  // A long subject is cut on a character, never inside one.
+  v.subject.clear();
+  for (int i = 0; i < 100; ++i) v.subject += "\xe6\x9d\x8e";
+  held = enforce::HeldMessage(pack, env, v, 7);
+  EXPECT_TRUE(core::IsValidUtf8(held.subject)) << held.subject;
+  EXPECT_TRUE(core::IsValidUtf8(held.body));
 }
 
 }  // namespace

@@ -130,6 +130,11 @@ class HttpServerTest : public ::testing::Test {
           std::this_thread::sleep_for(std::chrono::milliseconds(600));
           res.SetContent("done", "text/plain");
         });
+    server_->Handle("POST", "/echo", {4096, 1},
+                    [this](const Request& req, Response& res) {
+                      ++handled_;
+                      res.SetContent("body=" + req.body, "text/plain");
+                    });
     server_->Handle("GET", "/whoami", {0, 5},
                     [](const Request& req, Response& res) {
                       res.SetContent(req.remote_addr, "text/plain");
@@ -394,6 +399,138 @@ TEST_F(HttpServerTest, FormsWithNulBytesOrTwoFilesOfOneNameAreRefused) {
                    std::to_string(mp.size()) + "\r\n\r\n" + mp);
   EXPECT_NE(r.find("HTTP/1.1 400"), std::string::npos) << r;
   EXPECT_EQ(handled_, 0);
+}
+
+// What a client sees for `head` + `body` on /echo: the status line (or ""
+// when the server closed without answering).
+std::string StatusOf(const std::string& answer) {
+  return answer.substr(0, answer.find("\r\n"));
+}
+
+bool Answers(int port) {
+  return Exchange(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+             .find("HTTP/1.1 200") != std::string::npos;
+}
+
+std::string Chunked(const std::string& chunks) {
+  return "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+         "Transfer-Encoding: chunked\r\n\r\n" +
+         chunks;
+}
+
+TEST_F(HttpServerTest, MalformedChunkSizesAreRefusedAndNeverHandled) {
+  Start();
+  for (const std::string& size :
+       {std::string(100, 'f'), std::string("1") + std::string(99, '0'),
+        std::string("FFFFFFFFFFFFFFFFF"), std::string("10000000000000001"),
+        std::string("-1"), std::string("+5"), std::string("0x5"),
+        std::string("5 5"), std::string("")}) {
+    std::string r = Exchange(port_, Chunked(size + "\r\nhello\r\n0\r\n\r\n"));
+    EXPECT_EQ(r.find("HTTP/1.1 200"), std::string::npos) << size << ": " << r;
+    if (!r.empty()) {
+      EXPECT_EQ(StatusOf(r).substr(0, 10), "HTTP/1.1 4") << size << ": " << r;
+    }
+    EXPECT_TRUE(Answers(port_)) << size;
+  }
+  EXPECT_EQ(handled_, 0);
+}
+
+TEST_F(HttpServerTest, ManySmallChunksOverTheLimitAreCutOff) {
+  Start();
+  int fd = Connect(port_);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(SendAll(fd, Chunked("")));
+  // 1-byte chunks, 40,000 of them, for a 4 KiB route.
+  std::string chunks;
+  for (int i = 0; i < 40000; ++i) chunks += "1\r\na\r\n";
+  bool all = SendAll(fd, chunks) && SendAll(fd, "0\r\n\r\n");
+  std::string r = Read(fd, 5, false);
+  ::close(fd);
+  (void)all;
+  EXPECT_EQ(r.find("HTTP/1.1 200"), std::string::npos) << r.substr(0, 200);
+  EXPECT_EQ(handled_, 0);
+  EXPECT_GE(server_->counters().body_too_large, 1u);
+  EXPECT_TRUE(Answers(port_));
+}
+
+TEST_F(HttpServerTest, ChunkedBodiesWithTrailersAreRead) {
+  Start();
+  std::string r =
+      Exchange(port_, Chunked("5\r\nhello\r\n0\r\nX-Trailer: v\r\n\r\n"));
+  EXPECT_NE(r.find("body=hello"), std::string::npos) << r;
+}
+
+TEST_F(HttpServerTest, ABodyThatStopsMidwayIsTimedOutAndOthersAreServed) {
+  Start();
+  int sized = Connect(port_);
+  int chunked = Connect(port_);
+  ASSERT_GE(sized, 0);
+  ASSERT_GE(chunked, 0);
+  SendAll(sized,
+          "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+          "Content-Length: 100\r\n\r\nonly part");
+  // No final chunk.
+  SendAll(chunked, Chunked("5\r\nhello\r\n"));
+  EXPECT_TRUE(Answers(port_));
+  // The route allows one second for a body; both are closed, unanswered by
+  // a handler, well within the safety limit.
+  std::string a = Read(sized, 10, false);
+  std::string b = Read(chunked, 10, false);
+  ::close(sized);
+  ::close(chunked);
+  EXPECT_EQ(a.find("HTTP/1.1 200"), std::string::npos) << a;
+  EXPECT_EQ(b.find("HTTP/1.1 200"), std::string::npos) << b;
+  EXPECT_EQ(handled_, 0);
+  EXPECT_GE(server_->counters().timed_out, 2u);
+  EXPECT_TRUE(Answers(port_));
+}
+
+TEST_F(HttpServerTest, AmbiguousBodyLengthsAreRefused) {
+  Start();
+  const std::string head =
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n";
+  struct Case {
+    std::string fields;
+    std::string body;
+  };
+  for (const Case& c : std::vector<Case>{
+           // Both: a proxy and this server could split the stream apart.
+           {"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+            "5\r\nhello\r\n0\r\n\r\n"},
+           {"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+            "5\r\nhello\r\n0\r\n\r\n"},
+           // Two lengths that differ.
+           {"Content-Length: 5\r\nContent-Length: 3\r\n", "hello"},
+           {"Content-Length: 3\r\nContent-Length: 5\r\n", "hello"},
+           {"Content-Length: 5, 3\r\n", "hello"},
+           {"Content-Length: -5\r\n", "hello"},
+           {"Content-Length: 99999999999999999999999\r\n", "hello"},
+           {"Content-Length: 0x5\r\n", "hello"},
+           {"Transfer-Encoding: gzip, chunked\r\n", "5\r\nhello\r\n0\r\n\r\n"},
+           {"Transfer-Encoding: identity\r\n", "hello"},
+       }) {
+    std::string r = Exchange(port_, head + c.fields + "\r\n" + c.body);
+    EXPECT_EQ(r.find("HTTP/1.1 200"), std::string::npos) << c.fields << r;
+    std::string status = StatusOf(r);
+    EXPECT_TRUE(status.rfind("HTTP/1.1 4", 0) == 0 ||
+                status.rfind("HTTP/1.1 501", 0) == 0)
+        << c.fields << r;
+    // Refused and closed: nothing after the head is read as a request.
+    EXPECT_NE(r.find("Connection: close"), std::string::npos) << c.fields << r;
+    EXPECT_TRUE(Answers(port_));
+  }
+  EXPECT_EQ(handled_, 0);
+}
+
+TEST_F(HttpServerTest, OneHugeHeaderFieldIsRefusedWith431) {
+  Start();
+  std::string r = Exchange(port_, "GET /whoami HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                                      std::string(100000, 'b') + "\r\n\r\n");
+  EXPECT_EQ(r.find("HTTP/1.1 200"), std::string::npos) << r.substr(0, 200);
+  if (!r.empty()) {
+    EXPECT_EQ(StatusOf(r).substr(0, 10), "HTTP/1.1 4") << r;
+  }
+  EXPECT_TRUE(Answers(port_));
 }
 
 TEST(HttpResponseTest, HeaderValuesWithControlCharactersAreRefused) {

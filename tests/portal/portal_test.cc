@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -17,6 +18,7 @@
 #include "acknowledge/campaigns.h"
 #include "audit/chain.h"
 #include "channels/portal/local_path.h"
+#include "core/text.h"
 #include "identity/accounts.h"
 #include "people/people.h"
 #include "test_store.h"
@@ -1091,6 +1093,116 @@ TEST_P(PortalTest, ASupervisorSeesOnlyTheirReportsRecords) {
   auto any = record(auditor, otto);
   EXPECT_EQ(any->status, 200);
   EXPECT_NE(any->body.find("Otto Other"), std::string::npos);
+}
+
+// ---------------------------------------------------------------------------
+// Hostile input at the portal's doors: numbers out of range, a user agent
+// full of control bytes, and many requests at once for one change.
+
+TEST_P(PortalTest, NumbersOutOfRangeAreNotFoundOrIgnoredNever500) {
+  Staff();
+  MakeAccount("admin", {Role::kItsAdmin});
+  Browser admin = SignIn("admin");
+  const std::string big = "99999999999999999999";
+  for (const std::string& path : std::vector<std::string>{
+           "/people/" + big, "/people/0", "/acknowledge/" + big,
+           "/acknowledge/" + big + "/document",
+           "/api/campaigns/" + big + "/completion",
+           "/campaigns/" + big + "/completion.csv",
+           "/campaigns/" + big + "/completion.xlsx",
+           "/campaigns/" + big + "/cancellations.csv",
+           "/campaigns/1/record/" + big, "/campaigns/" + big + "/record/1"}) {
+    auto res = Get(admin, path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 404) << path << ": " << res->body.substr(0, 200);
+  }
+  for (const std::string& path : std::vector<std::string>{
+           "/people?page=-1", "/people?page=" + big, "/people?page=abc",
+           "/people?site=-7&page=0", "/api/people?limit=0",
+           "/api/people?limit=-1", "/api/people?limit=" + big,
+           "/api/people?after=abc&site=" + big, "/api/people?after=-1&limit=1",
+           "/api/audit?limit=-5", "/api/audit?limit=" + big + "&before=" + big,
+           "/api/audit?before=-" + big, "/audit?before=abc&limit=0",
+           "/dashboard?campaign=abc", "/dashboard?campaign=" + big,
+           "/dashboard?campaign=-1"}) {
+    auto res = Get(admin, path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 200) << path << ": " << res->body.substr(0, 200);
+  }
+  // A limit out of range is as if absent, never "every row" or "none".
+  auto listed = Get(admin, "/api/audit?limit=" + big);
+  ASSERT_TRUE(listed);
+  auto all = audit::List(*db_, {.limit = 1000});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(nlohmann::json::parse(listed->body)["items"].size(),
+            std::min<size_t>(all->size(), 100));
+  for (const std::string& path : std::vector<std::string>{
+           "/accounts/" + big + "/roles", "/accounts/" + big + "/disable",
+           "/accounts/" + big + "/unlock", "/people/" + big + "/permission",
+           "/campaigns/" + big + "/remind", "/acknowledge/" + big,
+           "/api/campaigns/" + big + "/acknowledge"}) {
+    auto res = Post(admin, path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_LT(res->status, 500) << path << ": " << res->body.substr(0, 200);
+  }
+}
+
+TEST_P(PortalTest, AcknowledgementEvidenceHoldsNoControlBytesFromAnyDoor) {
+  auto campaign = Staff();
+  MakeAccount("ada", {}, PersonId("Ada"));
+  Browser ada = SignIn("ada");
+  ASSERT_EQ(Get(ada, "/acknowledge/1/document")->status, 200);
+  // An escape sequence, a bare byte that is not UTF-8, a line end's worth of
+  // C1, and a long tail of two-byte characters.
+  std::string agent = "Mozilla\x1b[31m\xff\xc2\x85x";
+  for (int i = 0; i < 400; ++i) agent += "\xc3\xa9";
+  auto res = Client().Post("/api/campaigns/1/acknowledge",
+                           {{"Cookie", ada.cookie},
+                            {"X-CSRF-Token", ada.csrf},
+                            {"User-Agent", agent}},
+                           "", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  auto status = acknowledge::StatusOf(*db_, campaign, PersonId("Ada"));
+  ASSERT_TRUE(status.ok());
+  const std::string& stored = status->user_agent;
+  EXPECT_FALSE(stored.empty());
+  EXPECT_EQ(stored.find('\x1b'), std::string::npos) << stored;
+  EXPECT_TRUE(core::IsValidUtf8(stored)) << stored;
+  EXPECT_FALSE(core::HasControlChars(stored)) << stored;
+  EXPECT_LE(stored.size(), identity::kMaxUserAgentBytes);
+}
+
+TEST_P(PortalTest, ManySimultaneousAcknowledgementsCountOnce) {
+  auto campaign = Staff();
+  MakeAccount("ada", {}, PersonId("Ada"));
+  Browser ada = SignIn("ada");
+  ASSERT_EQ(Get(ada, "/acknowledge/1/document")->status, 200);
+  std::vector<std::thread> threads;
+  std::atomic<int> failed{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      auto res = i % 2 ? Post(ada, "/acknowledge/1")
+                       : Client().Post("/api/campaigns/1/acknowledge",
+                                       {{"Cookie", ada.cookie},
+                                        {"X-CSRF-Token", ada.csrf}},
+                                       "", "application/json");
+      if (!res || res->status >= 500 || res->status == 409) ++failed;
+      if (res && res->status == 303 &&
+          res->get_header_value("Location") != "/") {
+        ++failed;  // sent back to the page with an error
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed, 0);
+  auto rows = db_->Query("SELECT COUNT(*) FROM acknowledgements");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->front().Int(0), 1);
+  auto entries = audit::List(*db_, {.action = "acknowledge", .limit = 100});
+  ASSERT_TRUE(entries.ok());
+  EXPECT_EQ(entries->size(), 1u);
+  EXPECT_EQ(acknowledge::CompletionOf(*db_, campaign)->overall.done, 1);
 }
 
 }  // namespace

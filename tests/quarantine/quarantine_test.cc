@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include "audit/chain.h"
 #include "decide/decider.h"
@@ -112,6 +114,44 @@ TEST_P(QuarantineTest, ReleaseSendsOnceAndTheDoorLetsItBackOnce) {
       q_->TakeReleased(quarantine::BodyHash(back), "ateacher@example-usd.org");
   ASSERT_TRUE(second.ok());
   EXPECT_FALSE(*second);
+}
+
+// Two people deciding one held message at once (two releases, a release and
+// a delete): one decision wins, the message goes out at most once, and the
+// audit chain holds one decision.
+TEST_P(QuarantineTest, SimultaneousDecisionsOnOneMessageApplyOnce) {
+  int64_t id = HoldOne();
+  std::atomic<int> sends{0}, ok{0};
+  auto fake = [&](std::string_view, const std::string&,
+                  const std::vector<std::string>&) {
+    ++sends;
+    return core::Status::Ok();
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      audit::Actor actor{"cli:its" + std::to_string(i), ""};
+      auto st = i % 4 == 3 ? q_->Delete(id, actor, "duplicate")
+                           : q_->Release(id, actor, fake);
+      if (st.ok()) ++ok;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, 1);
+  auto e = q_->Get(id);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(sends, e->status == "released" ? 1 : 0) << e->status;
+  auto decisions = audit::List(*db_, {.action = "quarantine.", .limit = 100});
+  ASSERT_TRUE(decisions.ok());
+  int decided = 0;
+  for (const auto& d : *decisions) {
+    if (d.action == "quarantine.release" || d.action == "quarantine.delete")
+      ++decided;
+  }
+  EXPECT_EQ(decided, 1);
+  auto v = audit::Verify(*db_);
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->broken_seq.has_value());
 }
 
 TEST_P(QuarantineTest, AFailedReleaseLeavesTheMessageHeld) {

@@ -8,6 +8,7 @@
 #include <set>
 #include <vector>
 
+#include "core/csv.h"
 #include "decide/verdict.h"
 
 namespace steward::cli {
@@ -152,15 +153,15 @@ class JsonlReporter : public Reporter {
   std::FILE* err_;
 };
 
+// Plain when nothing needs quoting; otherwise core::CsvField, which also
+// keeps a cell that starts like a formula (an excerpt of a document, an
+// attachment's name) from running when the report is opened in a
+// spreadsheet.
 std::string CsvField(std::string_view s) {
-  if (s.find_first_of(",\"\n\r") == std::string_view::npos)
+  if (!core::StartsLikeFormula(s) &&
+      s.find_first_of(",\"\n\r") == std::string_view::npos)
     return std::string(s);
-  std::string r = "\"";
-  for (char c : s) {
-    if (c == '"') r += '"';
-    r += c;
-  }
-  return r + "\"";
+  return core::CsvField(s);
 }
 
 class CsvReporter : public Reporter {

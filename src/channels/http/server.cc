@@ -514,6 +514,43 @@ enum MHD_Result CollectForm(void* cls, enum MHD_ValueKind, const char* key,
   return MHD_YES;
 }
 
+// A request whose body could be read two ways (RFC 9112 6.1, 6.3): both
+// Content-Length and Transfer-Encoding, Content-Length lines that differ, or
+// a transfer coding other than chunked alone. A proxy in front may frame it
+// the other way and smuggle a second request in its body, so it is refused
+// and the connection closed; nothing of it reaches a handler.
+std::optional<Response> FramingRefusal(const Request& req) {
+  std::string length;
+  bool has_length = false;
+  std::string coding;
+  bool has_coding = false;
+  for (const auto& [name, value] : req.headers) {
+    if (name == "content-length") {
+      if (has_length && value != length) {
+        Response r = Plain(400, "Two different Content-Length fields.\n");
+        r.SetHeader("Connection", "close");
+        return r;
+      }
+      length = value;
+      has_length = true;
+    } else if (name == "transfer-encoding") {
+      coding += (has_coding ? ", " : "") + value;
+      has_coding = true;
+    }
+  }
+  if (has_coding && has_length) {
+    Response r = Plain(400, "Content-Length and Transfer-Encoding together.\n");
+    r.SetHeader("Connection", "close");
+    return r;
+  }
+  if (has_coding && core::AsciiLower(coding) != "chunked") {
+    Response r = Plain(501, "Only the chunked transfer coding is read.\n");
+    r.SetHeader("Connection", "close");
+    return r;
+  }
+  return std::nullopt;
+}
+
 bool IsForm(const std::string& content_type) {
   std::string t = core::AsciiLower(content_type);
   return t.rfind("application/x-www-form-urlencoded", 0) == 0 ||
@@ -575,13 +612,19 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
                                           : Plain(404, "Not found.\n"));
     }
     const RouteLimits& limits = x->route->limits;
+    if (auto refused = FramingRefusal(req)) {
+      s->LogRefused("ambiguous body length", &req);
+      return Queue(connection, std::move(*refused));
+    }
     std::string length = req.Header("Content-Length");
     if (!length.empty()) {
       uint64_t n = 0;
       auto [p, ec] =
           std::from_chars(length.data(), length.data() + length.size(), n);
       if (ec != std::errc() || p != length.data() + length.size()) {
-        return Queue(connection, Plain(400, "Bad Content-Length.\n"));
+        Response r = Plain(400, "Bad Content-Length.\n");
+        r.SetHeader("Connection", "close");
+        return Queue(connection, std::move(r));
       }
       if (n > limits.max_body) {
         ++s->body_too_large;

@@ -149,9 +149,13 @@ void ApiAudit(Ctx& c) {
 }
 
 void ApiAcknowledge(Ctx& c) {
-  auto st = ack::Acknowledge(*c.app.db, c.Id(), c.session->account.person_id,
-                             {c.Ip(), c.req.Header("User-Agent")},
-                             c.session->account.username);
+  // The evidence as the page's form stores it: no control bytes, valid
+  // UTF-8, bounded.
+  auto st = ack::Acknowledge(
+      *c.app.db, c.Id(), c.session->account.person_id,
+      {c.Ip(), identity::CleanField(c.req.Header("User-Agent"),
+                                    identity::kMaxUserAgentBytes)},
+      c.session->account.username);
   if (!st.ok()) {
     c.Fail(st.code() == core::Code::kNotFound ? 404 : 409, st.message());
     return;
