@@ -6,7 +6,7 @@ JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 DEMO      ?= $(BUILD)/demo
 
-.PHONY: all deps build run demo-scan web test eval fuzz fuzz-smoke bench bench-documents bench-portal bench-mail format tidy clean
+.PHONY: all deps build run demo-scan web test eval model fuzz fuzz-smoke bench bench-documents bench-portal bench-mail format tidy clean
 
 all: build
 
@@ -51,6 +51,13 @@ test: build
 # the functional suite, its independent part, and the shared corpora.
 eval: build
 	@$(BUILD)/steward-eval
+
+# The classifier detectors' models (policy/models, docs/models.md), trained
+# again from the functional suite's tuning part and the shared corpora's
+# training part. One thread and fixed seeds: the same data, the same model.
+model: build
+	@scripts/deps.sh model
+	@scripts/model.sh $(BUILD)
 
 # The portal's front-end assets (htmx) and browser-test driver, from npm.
 web:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Steward builds and tests with. Idempotent and
-# quiet when everything is present. Usage: scripts/deps.sh [build|test|bench]
+# quiet when everything is present. Usage: scripts/deps.sh [build|test|bench|model]
 set -euo pipefail
 want=(cmake make g++ pkg-config
       libhyperscan-dev libpcre2-dev libgmime-3.0-dev libmagic-dev
@@ -9,8 +9,9 @@ want=(cmake make g++ pkg-config
       libgsf-1-dev catdoc unrtf
       libsqlite3-dev libpq-dev libsodium-dev libldap-dev libcrack2-dev
       cracklib-runtime libxlsxwriter-dev libcpp-httplib-dev libmicrohttpd-dev libmilter-dev
-      libkainjow-mustache-dev)
+      libkainjow-mustache-dev libfasttext-dev)
 case "${1:-build}" in
+  model) want+=(fasttext) ;;
   test) want+=(clang-14 libclang-rt-14-dev postgresql slapd ldap-utils chromium
               postfix swaks python3) ;;
   bench) want+=(clang-14 ripgrep yara clamav libbenchmark-dev python3 poppler-utils

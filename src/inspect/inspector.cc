@@ -66,6 +66,26 @@ core::Result<std::shared_ptr<const Inspector>> Inspector::Create(
   if (!m.ok()) return m.status();
   in->matcher_ = std::move(m).value();
   in->grammar_ = PhraseGrammar::Build(*in->pack_);
+  std::map<std::string, std::shared_ptr<const Classifier>> by_file;
+  for (const Detector& d : in->pack_->detectors) {
+    std::shared_ptr<const Classifier> model;
+    if (d.kind == policy::DetectorKind::kClassifier) {
+      auto& m = by_file[d.model];
+      if (!m) {
+        auto c = Classifier::Load(d.model);
+        if (!c.ok())
+          return core::Status::Invalid("detector '" + d.id +
+                                       "': " + c.status().message());
+        m = std::move(c).value();
+      }
+      if (!m->HasLabel(d.label))
+        return core::Status::Invalid("detector '" + d.id + "': " + d.model +
+                                     " has no label '" + d.label + "'");
+      model = m;
+    }
+    in->label_index_.push_back(model ? model->LabelIndex(d.label) : -1);
+    in->models_.push_back(std::move(model));
+  }
   in->hot_.reserve(in->pack_->detectors.size());
   in->neg_.reserve(in->pack_->detectors.size());
   for (const Detector& d : in->pack_->detectors) {
@@ -103,6 +123,68 @@ bool PartOfDecimal(policy::Validator validator, std::string_view text,
 
 }  // namespace
 
+bool Inspector::Classify(uint32_t di, std::string_view text, uint32_t b,
+                         uint32_t e, ClassifyMemo& memo, uint32_t* pb,
+                         uint32_t* pe, double* confidence) const {
+  const Detector& d = pack_->detectors[di];
+  if (b >= text.size() || e > text.size() || b >= e) return false;
+  const bool whole = d.unit == policy::ClassifierUnit::kText;
+  Sentence s;
+  if (whole) {
+    s.end = static_cast<uint32_t>(text.size());
+  } else {
+    s = SentenceAround(text, b, e);
+    if (d.skip_quoted && (s.quoted_line || s.in_quotes)) return false;
+  }
+  for (const auto& [sd, sb] : memo.scored)
+    if (sd == di && sb == s.begin) return false;
+  // Enough trigger words in the unit.
+  if (d.min_triggers > 1) {
+    uint32_t n = 0;
+    for (size_t i = 0; i < memo.triggers.size(); ++i)
+      n += memo.trigger_detector[i] == di && memo.triggers[i] >= s.begin &&
+           memo.triggers[i] < s.end;
+    if (n < d.min_triggers) return false;
+  }
+  const Classifier* model = models_[di].get();
+  const std::vector<double>* scores = nullptr;
+  for (const auto& pr : memo.predictions)
+    if (pr.model == model && pr.unit == s.begin) scores = &pr.scores;
+  if (!whole) {
+    if (memo.sentence != s.begin) {
+      memo.tokens.clear();
+      Tokenize(text.substr(s.begin, s.end - s.begin), s.begin, memo.tokens);
+      memo.sentence = s.begin;
+    }
+    if (grammar_.Guarded(d, memo.tokens, b, e)) return false;
+  }
+  memo.scored.emplace_back(di, s.begin);
+  if (!scores) {
+    std::string words = whole
+                            ? ModelInput(text, 200)
+                            : ModelWords(memo.tokens, 400, s.terminator == '?');
+    memo.predictions.push_back({model, s.begin, model->ScoreAll(words)});
+    scores = &memo.predictions.back().scores;
+  }
+  const int li = label_index_[di];
+  const double p =
+      li >= 0 && li < static_cast<int>(scores->size()) ? (*scores)[li] : 0;
+  if (p < d.threshold) return false;
+  *confidence = p;
+  if (!whole) {
+    // The sentence, without the spaces and quotation marks around it.
+    std::string_view unit = text.substr(s.begin, s.end - s.begin);
+    size_t lb = unit.find_first_not_of(" \t\r\n>");
+    size_t le = unit.find_last_not_of(" \t\r\n");
+    if (lb != std::string_view::npos && le != std::string_view::npos &&
+        lb <= le) {
+      *pb = s.begin + static_cast<uint32_t>(lb);
+      *pe = s.begin + static_cast<uint32_t>(le + 1);
+    }
+  }
+  return true;
+}
+
 bool Inspector::InspectText(const TextView& t, Scratch& scratch,
                             std::vector<Finding>& out) const {
   std::vector<Span> spans;
@@ -117,10 +199,22 @@ bool Inspector::InspectText(const TextView& t, Scratch& scratch,
   };
   std::vector<Hit> hits;
   std::vector<std::string> fits;
+  ClassifyMemo memo;
+  for (const Span& s : spans)
+    if (pack_->detectors[s.detector].kind ==
+        policy::DetectorKind::kClassifier) {
+      memo.triggers.push_back(s.begin);
+      memo.trigger_detector.push_back(s.detector);
+    }
   for (Span s : spans) {
     const Detector& d = pack_->detectors[s.detector];
     if (d.kind == policy::DetectorKind::kPhrase &&
         !grammar_.Match(d, t.text, s.begin, s.end, &s.begin, &s.end))
+      continue;
+    double model_confidence = -1;
+    if (d.kind == policy::DetectorKind::kClassifier &&
+        !Classify(s.detector, t.text, s.begin, s.end, memo, &s.begin, &s.end,
+                  &model_confidence))
       continue;
     std::string_view value = t.text.substr(s.begin, s.end - s.begin);
     fits.clear();
@@ -149,7 +243,7 @@ bool Inspector::InspectText(const TextView& t, Scratch& scratch,
     }
     bool hot = WindowHas(t.text, from, to, s.begin, s.end, hot_[s.detector]);
     if (d.require_hotword && !hot) continue;
-    double conf = d.confidence;
+    double conf = model_confidence >= 0 ? model_confidence : d.confidence;
     if (hot) conf += d.hotword_boost;
     if (WindowHas(t.text, from, to, s.begin, s.end, neg_[s.detector]))
       conf -= d.negative_penalty;
@@ -171,6 +265,29 @@ bool Inspector::InspectText(const TextView& t, Scratch& scratch,
     if (conf < d.min_confidence) continue;
     hits.push_back({s.begin, s.end, s.detector, conf, std::move(detail)});
   }
+  // A model's finding adds to the word lists' and patterns' findings,
+  // never replaces them: where one of them found the same category, the
+  // model's sentence is left out (their spans and counts are exact).
+  auto is_model = [&](const Hit& h) {
+    return pack_->detectors[h.detector].kind ==
+           policy::DetectorKind::kClassifier;
+  };
+  std::vector<bool> covered(hits.size(), false);
+  for (size_t i = 0; i < hits.size(); ++i) {
+    if (!is_model(hits[i])) continue;
+    const std::string& cat = pack_->detectors[hits[i].detector].category;
+    for (const Hit& h : hits)
+      if (!is_model(h) && pack_->detectors[h.detector].category == cat &&
+          h.begin < hits[i].end && hits[i].begin < h.end)
+        covered[i] = true;
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < hits.size(); ++i) {
+    if (covered[i]) continue;
+    if (kept != i) hits[kept] = std::move(hits[i]);
+    ++kept;
+  }
+  hits.resize(kept);
   // Findings of one category on overlapping text are one finding over all
   // of it, with the more confident detector's name and detail: an address
   // block found by its street line and by its unit and postcode lines is

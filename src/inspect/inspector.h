@@ -2,7 +2,9 @@
 // the compiled Matcher and applies, at each candidate span, the detector's
 // validator and its context (hotwords raise confidence, negative words such
 // as "sample" lower it) or, for a phrase detector, its grammar
-// (inspect/phrase.h), then redacts the excerpt. Per item it applies each
+// (inspect/phrase.h), or, for a classifier detector, its model's verdict on
+// the sentence or text around the trigger (inspect/classifier.h), then
+// redacts the excerpt. Per item it applies each
 // detector's minimum count and the pack's severity combinations.
 //
 // An Inspector is immutable and shared across threads; each thread holds its
@@ -16,6 +18,7 @@
 
 #include "core/status.h"
 #include "core/view.h"
+#include "inspect/classifier.h"
 #include "inspect/formats.h"
 #include "inspect/matcher.h"
 #include "inspect/phrase.h"
@@ -99,6 +102,36 @@ class Inspector {
   // (null when it has none).
   std::vector<std::vector<std::string>> hot_, neg_;
   std::vector<std::unique_ptr<FormatSet>> formats_;
+  // Per detector, its model (null unless a classifier detector); detectors
+  // that name one file share it.
+  std::vector<std::shared_ptr<const Classifier>> models_;
+  std::vector<int> label_index_;  // per detector, its label in its model
+
+  // What stage 2 of the classifier detectors has done in one text: the
+  // units already scored, the last sentence's words, the trigger words
+  // found per detector.
+  struct ClassifyMemo {
+    std::vector<std::pair<uint32_t, uint32_t>> scored;  // detector, unit
+    uint32_t sentence = UINT32_MAX;                     // its start
+    std::vector<Token> tokens;
+    std::vector<uint32_t> triggers;  // starts, per detector, sorted
+    std::vector<uint32_t> trigger_detector;
+    // Predictions made: model, unit start, every label's probability.
+    struct Prediction {
+      const Classifier* model;
+      uint32_t unit;
+      std::vector<double> scores;
+    };
+    std::vector<Prediction> predictions;
+  };
+  // Stage 2 of classifier detector `di` at the trigger [b, e): false when
+  // a guard cancels it, the unit holds fewer trigger words than the
+  // detector asks, the model does not give it the label, or this unit was
+  // scored already. [*pb, *pe) is then the sentence (or stays the trigger
+  // for a whole text).
+  bool Classify(uint32_t di, std::string_view text, uint32_t b, uint32_t e,
+                ClassifyMemo& memo, uint32_t* pb, uint32_t* pe,
+                double* confidence) const;
 };
 
 }  // namespace steward::inspect

@@ -277,7 +277,8 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
                   policy::HyperscanFlags(d));
       }
     } else if (d.kind == DetectorKind::kLexicon ||
-               d.kind == DetectorKind::kPhrase) {
+               d.kind == DetectorKind::kPhrase ||
+               d.kind == DetectorKind::kClassifier) {
       for (const auto& lid : d.lexicons) {
         const policy::Lexicon* lex = pack->FindLexicon(lid);
         if (!lex) continue;

@@ -230,6 +230,7 @@ void Tokenize(std::string_view text, uint32_t base, std::vector<Token>& out) {
   // single letters, each at most two bytes from the next, are one word; an
   // article before them ("a m o r o n") stays a word of its own.
   std::vector<Token> merged;
+  merged.reserve(out.size() - first);
   auto single = [&](size_t k) {
     return out[k].word.size() == 1 && IsAlpha(out[k].word[0]);
   };
@@ -280,7 +281,9 @@ PhraseGrammar PhraseGrammar::Build(const policy::PolicyPack& pack) {
   PhraseGrammar g;
   std::set<std::string> ids;
   for (const auto& d : pack.detectors) {
-    if (d.kind != policy::DetectorKind::kPhrase) continue;
+    if (d.kind != policy::DetectorKind::kPhrase &&
+        d.kind != policy::DetectorKind::kClassifier)
+      continue;
     ids.insert(d.phrase.begin(), d.phrase.end());
     ids.insert(d.unless.begin(), d.unless.end());
     if (!d.negation.empty()) ids.insert(d.negation);
@@ -434,16 +437,14 @@ bool PhraseGrammar::Right(const policy::Detector& d,
   return false;
 }
 
-bool PhraseGrammar::Match(const policy::Detector& d, std::string_view text,
-                          uint32_t b, uint32_t e, uint32_t* pb,
-                          uint32_t* pe) const {
-  if (b >= text.size() || e > text.size() || b >= e) return false;
+Sentence SentenceAround(std::string_view text, uint32_t b, uint32_t e) {
+  Sentence out;
   // The anchor's line: a '>'-quoted line is someone else's words.
   size_t line = text.rfind('\n', b);
   line = line == std::string_view::npos ? 0 : line + 1;
   size_t first_char = text.find_first_not_of(" \t", line);
-  bool quoted_line = first_char < b && text[first_char] == '>';
-  if (d.skip_quoted && quoted_line) return false;
+  const bool quoted_line = first_char < b && text[first_char] == '>';
+  out.quoted_line = quoted_line;
   // The sentence: back to the end of the previous one, a blank line or a
   // change between quoted and unquoted lines; forward likewise.
   size_t sb = b;
@@ -465,12 +466,11 @@ bool PhraseGrammar::Match(const policy::Detector& d, std::string_view text,
     --sb;
   }
   size_t se = e;
-  char terminator = 0;
   while (se < text.size() && se - e < kMaxSentence) {
     char c = text[se];
     if ((c == '.' || c == '!' || c == '?') &&
         !(c == '.' && TitleBefore(text, se))) {
-      terminator = c;
+      out.terminator = c;
       ++se;
       if (se >= text.size() ||
           std::isspace(static_cast<unsigned char>(text[se])))
@@ -485,34 +485,70 @@ bool PhraseGrammar::Match(const policy::Detector& d, std::string_view text,
     }
     ++se;
   }
-  if (d.skip_questions && terminator == '?') return false;
   // Text in quotation marks before the anchor, not yet closed.
-  if (d.skip_quoted) {
-    int straight = 0, curly = 0;
-    for (size_t i = sb; i < b; ++i) {
-      if (text[i] == '"') ++straight;
-      if (i + 2 < b && static_cast<unsigned char>(text[i]) == 0xE2 &&
-          static_cast<unsigned char>(text[i + 1]) == 0x80) {
-        unsigned char q = static_cast<unsigned char>(text[i + 2]);
-        if (q == 0x9C) ++curly;
-        if (q == 0x9D && curly > 0) --curly;
-      }
+  int straight = 0, curly = 0;
+  for (size_t i = sb; i < b; ++i) {
+    if (text[i] == '"') ++straight;
+    if (i + 2 < b && static_cast<unsigned char>(text[i]) == 0xE2 &&
+        static_cast<unsigned char>(text[i + 1]) == 0x80) {
+      unsigned char q = static_cast<unsigned char>(text[i + 2]);
+      if (q == 0x9C) ++curly;
+      if (q == 0x9D && curly > 0) --curly;
     }
-    if (straight % 2 == 1 || curly > 0) return false;
   }
-  std::vector<Token> tokens;
-  Tokenize(text.substr(sb, se - sb), static_cast<uint32_t>(sb), tokens);
-  if (tokens.empty()) return false;
-  // Any word of the `unless` lists anywhere in the sentence cancels it.
+  out.in_quotes = straight % 2 == 1 || curly > 0;
+  out.begin = static_cast<uint32_t>(sb);
+  out.end = static_cast<uint32_t>(se);
+  return out;
+}
+
+bool PhraseGrammar::HasUnless(const policy::Detector& d,
+                              const std::vector<Token>& tokens) const {
   std::vector<uint32_t> lengths;
   for (const auto& id : d.unless) {
     const WordClass* c = Find(id);
     if (!c) continue;
     for (size_t i = 0; i < tokens.size(); ++i) {
       TermsAt(*c, tokens, i, tokens.size(), lengths);
-      if (!lengths.empty()) return false;
+      if (!lengths.empty()) return true;
     }
   }
+  return false;
+}
+
+bool PhraseGrammar::Guarded(const policy::Detector& d,
+                            const std::vector<Token>& tokens, uint32_t b,
+                            uint32_t e) const {
+  if (d.unless.empty() && d.negation.empty()) return false;
+  if (HasUnless(d, tokens)) return true;
+  const WordClass* negation = d.negation.empty() ? nullptr : Find(d.negation);
+  if (!negation) return false;
+  size_t ti = 0;
+  while (ti < tokens.size() && tokens[ti].end <= b) ++ti;
+  if (ti == tokens.size() || tokens[ti].begin >= e) return false;
+  // Up to three words before the trigger, within its clause.
+  std::vector<uint32_t> lengths;
+  for (size_t k = 1; k <= 3 && k <= ti; ++k) {
+    TermsAt(*negation, tokens, ti - k, ti, lengths);
+    if (!lengths.empty()) return true;
+    if (tokens[ti - k].clause_start) break;
+  }
+  return false;
+}
+
+bool PhraseGrammar::Match(const policy::Detector& d, std::string_view text,
+                          uint32_t b, uint32_t e, uint32_t* pb,
+                          uint32_t* pe) const {
+  if (b >= text.size() || e > text.size() || b >= e) return false;
+  const Sentence s = SentenceAround(text, b, e);
+  if (d.skip_quoted && (s.quoted_line || s.in_quotes)) return false;
+  if (d.skip_questions && s.terminator == '?') return false;
+  const size_t sb = s.begin, se = s.end;
+  std::vector<Token> tokens;
+  Tokenize(text.substr(sb, se - sb), static_cast<uint32_t>(sb), tokens);
+  if (tokens.empty()) return false;
+  if (HasUnless(d, tokens)) return false;
+  std::vector<uint32_t> lengths;
   const WordClass* negation = d.negation.empty() ? nullptr : Find(d.negation);
   for (size_t ai = 0; ai < tokens.size(); ++ai) {
     if (tokens[ai].end <= b || tokens[ai].begin >= e) continue;

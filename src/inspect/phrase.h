@@ -39,6 +39,18 @@ struct Token {
 // the offset in `text`.
 void Tokenize(std::string_view text, uint32_t base, std::vector<Token>& out);
 
+// The sentence around the words at [b, e) of `text`: back to the end of the
+// previous one (. ! ? then a space; not after "Mr."), a blank line or a
+// change between '>'-quoted and unquoted lines; forward likewise; at most
+// 400 bytes on each side.
+struct Sentence {
+  uint32_t begin = 0, end = 0;
+  bool quoted_line = false;  // [b, e) is on a '>'-quoted line
+  bool in_quotes = false;    // ... or after a quotation mark not yet closed
+  char terminator = 0;       // the '.', '!' or '?' that ends it; 0 if none
+};
+Sentence SentenceAround(std::string_view text, uint32_t b, uint32_t e);
+
 class PhraseGrammar {
  public:
   // Tokenises every word list that a phrase detector of `pack` names.
@@ -50,6 +62,14 @@ class PhraseGrammar {
   bool Match(const policy::Detector& d, std::string_view text, uint32_t b,
              uint32_t e, uint32_t* pb, uint32_t* pe) const;
 
+  // The guards of a classifier detector `d` whose trigger word is at [b, e)
+  // of a sentence whose words are `tokens`: true when a word of its `unless`
+  // lists is anywhere in the sentence, or a word of its `negation` list among
+  // the three words before the trigger in the same clause ("I would never
+  // hurt you").
+  bool Guarded(const policy::Detector& d, const std::vector<Token>& tokens,
+               uint32_t b, uint32_t e) const;
+
  private:
   struct WordClass {
     std::vector<std::vector<std::string>> terms;
@@ -57,6 +77,9 @@ class PhraseGrammar {
     std::unordered_map<std::string, std::vector<uint32_t>> by_first;
   };
   const WordClass* Find(const std::string& id) const;
+  // A word of one of d.unless's lists among `tokens`.
+  bool HasUnless(const policy::Detector& d,
+                 const std::vector<Token>& tokens) const;
   // Lengths (in tokens) of the class's terms that start at tokens[i].
   void TermsAt(const WordClass& c, const std::vector<Token>& tokens, size_t i,
                size_t limit, std::vector<uint32_t>& lengths) const;

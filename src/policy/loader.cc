@@ -337,7 +337,42 @@ void ReadPhrase(Reader& r, const toml::table& t, Detector& d) {
   if (it != d.phrase.end() && anchor.front() != '@') d.lexicons = {anchor};
 }
 
-void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
+// The fields of a kClassifier detector. Its stage-1 lexicons are its
+// triggers; the model file is hashed into the pack's version, so a new model
+// is a new pack.
+void ReadClassifier(Reader& r, const toml::table& t, const fs::path& dir,
+                    Detector& d, core::Sha256& hash) {
+  const std::string who = "detector '" + d.id + "'";
+  if (d.lexicons.empty())
+    r.Error(t, who +
+                   ": a classifier detector needs 'lexicons' (the words that "
+                   "trigger it)");
+  std::string model = r.Str(t, "model", true);
+  d.label = r.Str(t, "label", true);
+  d.threshold = r.Num<double>(t, "threshold", d.threshold);
+  if (d.threshold <= 0 || d.threshold > 1)
+    r.Error(t, who + ": 'threshold' must be in (0,1]");
+  if (auto u = r.Word(t, "unit", kClassifierUnitNames, false, who, "unit"))
+    d.unit = *u;
+  d.min_triggers = r.Num<uint32_t>(t, "min_triggers", 1);
+  if (d.min_triggers == 0 || d.min_triggers > 100)
+    r.Error(t, who + ": 'min_triggers' must be 1..100");
+  d.skip_quoted = r.Bool(t, "skip_quoted", true);
+  d.negation = r.Str(t, "negation", false);
+  d.unless = r.StrList(t, "unless");
+  if (model.empty()) return;
+  fs::path mp = fs::path(model).is_absolute() ? fs::path(model) : dir / model;
+  auto data = core::ReadFile(mp.string(), 256u << 20);
+  if (!data.ok()) {
+    r.Error(t, who + ": model: " + data.status().message());
+    return;
+  }
+  hash.Update(*data);
+  d.model = mp.string();
+}
+
+void ReadDetectors(Reader& r, const toml::table& root, const fs::path& dir,
+                   PolicyPack& p, core::Sha256& hash) {
   r.EachTable(root, "detector", [&](const toml::table& t) {
     r.CheckKeys(t,
                 {"id",
@@ -372,7 +407,12 @@ void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
                  "unless",
                  "skip_quoted",
                  "skip_questions",
-                 "formats"},
+                 "formats",
+                 "model",
+                 "label",
+                 "threshold",
+                 "unit",
+                 "min_triggers"},
                 "[[detector]]");
     Detector d;
     d.loc = r.Loc(t);
@@ -386,9 +426,11 @@ void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
       d.kind = DetectorKind::kRoster;
     else if (kind == "phrase")
       d.kind = DetectorKind::kPhrase;
+    else if (kind == "classifier")
+      d.kind = DetectorKind::kClassifier;
     else if (!kind.empty())
       r.Error(t, "detector '" + d.id + "': unknown kind '" + kind +
-                     "' (regex, lexicon, roster, phrase)");
+                     "' (regex, lexicon, roster, phrase, classifier)");
     d.category = r.Str(t, "category", true);
     d.clauses = r.StrList(t, "clauses");
     const std::string who = "detector '" + d.id + "'";
@@ -436,6 +478,14 @@ void ReadDetectors(Reader& r, const toml::table& root, PolicyPack& p) {
       r.Error(t,
               "detector '" + d.id + "': a lexicon detector needs 'lexicons'");
     if (d.kind == DetectorKind::kPhrase) ReadPhrase(r, t, d);
+    if (d.kind == DetectorKind::kClassifier)
+      ReadClassifier(r, t, dir, d, hash);
+    else
+      for (const char* k :
+           {"model", "label", "threshold", "unit", "min_triggers"})
+        if (t.contains(k))
+          r.Error(t, "detector '" + d.id + "': '" + k +
+                         "' is for a classifier detector only");
     if (d.max_width == 0 || d.max_width > 4096)
       r.Error(t, "detector '" + d.id + "': max_width must be 1..4096");
     p.detectors.push_back(std::move(d));
@@ -908,7 +958,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     ReadCategories(fr, table, *pack);
     // A word list's file is found beside the TOML file that names it.
     ReadLexicons(fr, table, fs::path(name).parent_path(), *pack, hash);
-    ReadDetectors(fr, table, *pack);
+    ReadDetectors(fr, table, fs::path(name).parent_path(), *pack, hash);
     ReadCombinations(fr, table, *pack);
     ReadRules(fr, table, *pack);
     ReadMail(fr, table, *pack);

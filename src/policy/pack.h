@@ -250,6 +250,15 @@ enum class DetectorKind {
   kLexicon,  // terms from a word list, whole words, case-insensitive
   kRoster,   // the loaded roster's names and identifiers
   kPhrase,   // words of several lists in order, with guards (inspect/phrase.h)
+  kClassifier,  // a trained text classifier on what a word list triggers
+};
+
+// What a classifier detector's model reads: the sentence around each
+// trigger word, or the whole text once (a message's body, a file's text).
+enum class ClassifierUnit { kSentence, kText };
+inline constexpr core::Named<ClassifierUnit> kClassifierUnitNames[] = {
+    {ClassifierUnit::kSentence, "sentence"},
+    {ClassifierUnit::kText, "text"},
 };
 
 struct Detector {
@@ -301,6 +310,19 @@ struct Detector {
   std::vector<std::string> unless;
   bool skip_quoted = true;
   bool skip_questions = false;
+
+  // kClassifier (inspect/classifier.h): stage 1 finds a word of `lexicons`
+  // (the trigger); stage 2 gives the `unit` around it to the fastText model
+  // `model` (a path, resolved beside the TOML file that names it) and keeps
+  // it when the model's probability of `label` is at least `threshold`. The
+  // probability is the finding's confidence. skip_quoted, `unless` and
+  // `negation` (up to three words before the trigger, in its clause) guard
+  // it as they guard a phrase.
+  std::string model;
+  std::string label;
+  double threshold = 0.5;
+  ClassifierUnit unit = ClassifierUnit::kSentence;
+  uint32_t min_triggers = 1;  // trigger words the unit must hold
 
   // kRoster: which people and what of them (required for kRoster).
   RosterRole roster_role = RosterRole::kStudent;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "labelled.h"
 #include "test_util.h"
 
 namespace steward::testing {
@@ -14,31 +15,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-uint32_t Fnv1a(const std::string& s) {
-  uint32_t h = 2166136261u;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 16777619u;
-  }
-  return h;
-}
-
 bool Has(const engine::ItemResult& r, const std::string& category) {
   return std::any_of(r.findings.begin(), r.findings.end(),
                      [&](const auto& f) { return f.category == category; });
 }
 
-// Splits a line of a TSV file whose last field may hold anything but a tab.
-std::vector<std::string> SplitTabs(const std::string& line) {
-  std::vector<std::string> out;
-  size_t b = 0;
-  for (size_t i = 0; i <= line.size(); ++i) {
-    if (i == line.size() || line[i] == '\t') {
-      out.push_back(line.substr(b, i - b));
-      b = i + 1;
-    }
-  }
-  return out;
+// "solicitation" is any of the pack's three kinds of it.
+bool HasConduct(const engine::ItemResult& r, const std::string& category) {
+  if (category == "solicitation")
+    return Has(r, "commercial-advertising") || Has(r, "pyramid-scheme") ||
+           Has(r, "chain-letter");
+  return Has(r, category);
 }
 
 }  // namespace
@@ -92,7 +79,7 @@ void RunSuite(const engine::Engine& e, std::vector<SuiteCase>& cases) {
   auto scratch = e.NewScratch();
   for (auto& c : cases) {
     auto r = e.InspectPlainText("case.txt", c.text, *scratch);
-    c.found = Has(r, c.category);
+    c.found = HasConduct(r, c.category);
   }
 }
 
@@ -129,44 +116,35 @@ std::string SuiteTable(const SuiteScores& s) {
   return out;
 }
 
-std::map<std::string, Rate> EvaluateImplicitHate(const engine::Engine& e,
-                                                 const std::string& dir,
-                                                 std::string* error) {
-  std::map<std::string, Rate> out;
+LabelledRates EvaluateLabelled(const engine::Engine& e,
+                               const std::vector<LabelledText>& texts,
+                               bool held_out_only) {
+  LabelledRates out;
   auto scratch = e.NewScratch();
-  auto run = [&](const std::string& file, size_t class_col,
-                 const std::string& wanted, const std::string& name) {
-    std::ifstream in(dir + "/" + file);
-    if (!in) {
-      *error = dir + "/" + file + ": cannot be read";
-      return;
+  for (const auto& t : texts) {
+    if (held_out_only && !t.held_out) continue;
+    auto r = e.InspectPlainText("text.txt", t.text, *scratch);
+    auto& row = out[t.source + " / " + t.label];
+    for (const char* cat : kConductCategories) {
+      bool found = HasConduct(r, cat);
+      ++row[cat].texts;
+      row[cat].flagged += found;
     }
-    std::string line;
-    std::getline(in, line);  // header
-    while (std::getline(in, line)) {
-      auto f = SplitTabs(line);
-      if (f.size() <= class_col || f[class_col] != wanted) continue;
-      auto r = e.InspectPlainText("post.txt", f[0], *scratch);
-      for (const char* cat : {"threat", "harassment"}) {
-        Rate& x = out[name + " / " + cat];
-        ++x.texts;
-        x.flagged += Has(r, cat);
-      }
-    }
-  };
-  run("implicit_hate_v1_stg2_posts.tsv", 1, "threatening", "threatening");
-  run("implicit_hate_v1_stg1_posts.tsv", 1, "not_hate", "not_hate");
+  }
   return out;
 }
 
 MailRates EvaluateMailFolder(const engine::Engine& e, const std::string& dir,
-                             const std::vector<std::string>& categories) {
+                             const std::vector<std::string>& categories,
+                             bool held_out_only) {
   MailRates out;
   auto scratch = e.NewScratch();
   std::vector<fs::path> files;
   std::error_code ec;
   for (const auto& f : fs::directory_iterator(dir, ec))
-    if (f.is_regular_file()) files.push_back(f.path());
+    if (f.is_regular_file() &&
+        (!held_out_only || HeldOutKey(f.path().filename().string())))
+      files.push_back(f.path());
   std::sort(files.begin(), files.end());
   for (const auto& p : files) {
     std::string bytes = ReadAll(p.string());

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "labelled.h"
 
 namespace steward::testing {
 
@@ -51,11 +52,15 @@ struct Rate {
   double Share() const { return texts ? double(flagged) / texts : 0; }
 };
 
-// Latent Hatred (implicit-hate): threat and harassment rates on its
-// "threatening" posts (stage 2) and on its "not_hate" posts (stage 1).
-std::map<std::string, Rate> EvaluateImplicitHate(const engine::Engine& e,
-                                                 const std::string& dir,
-                                                 std::string* error);
+// The labelled corpora's texts (labelled.h), per "corpus / label": the
+// share given each conduct category ("solicitation" is any of the pack's
+// three kinds of it). Only the held-out texts when `held_out_only`.
+using LabelledRates = std::map<std::string, std::map<std::string, Rate>>;
+LabelledRates EvaluateLabelled(const engine::Engine& e,
+                               const std::vector<LabelledText>& texts,
+                               bool held_out_only);
+inline const char* const kConductCategories[] = {
+    "threat", "harassment", "solicitation", "political-campaigning"};
 
 // Real mail: messages (files of `dir`) with a finding of high severity, and
 // with a finding of any of `categories`.
@@ -64,7 +69,10 @@ struct MailRates {
   Rate any_of;
   std::map<std::string, size_t> high_by_category;
 };
+// Only the held-out fifth of the files (by file name, labelled.h) when
+// `held_out_only`.
 MailRates EvaluateMailFolder(const engine::Engine& e, const std::string& dir,
-                             const std::vector<std::string>& categories);
+                             const std::vector<std::string>& categories,
+                             bool held_out_only = false);
 
 }  // namespace steward::testing

@@ -118,6 +118,55 @@ TEST_F(BadPack, ValidBaseLoads) {
   for (const auto& e : r.errors) ADD_FAILURE() << e.ToString();
 }
 
+// A classifier detector: its words, its model file and its label.
+std::string ClassifierWith(const std::string& extra) {
+  return "\n[[lexicon]]\nid = \"w\"\nterms = [\"kill\"]\n"
+         "[[detector]]\nid = \"m\"\nkind = \"classifier\"\n"
+         "category = \"ssn\"\n" +
+         extra;
+}
+
+TEST_F(BadPack, AClassifierWithoutItsModelFileNamesFileAndLine) {
+  Write("more.toml", ClassifierWith("lexicons = [\"w\"]\nmodel = "
+                                    "\"models/none.ftz\"\nlabel = \"x\"\n"));
+  ExpectError("more.toml", 5, "detector 'm': model:");
+}
+
+TEST_F(BadPack, AClassifierNeedsTriggerWordsAndAThresholdInRange) {
+  Write("model.ftz", "not a model");
+  Write("more.toml", ClassifierWith("model = \"model.ftz\"\nlabel = "
+                                    "\"x\"\nthreshold = 1.5\n"));
+  ExpectError("more.toml", 5, "needs 'lexicons'");
+  ExpectError("more.toml", 5, "'threshold' must be in (0,1]");
+}
+
+TEST_F(BadPack, AMisspeltClassifierUnitNamesFileAndLine) {
+  Write("model.ftz", "not a model");
+  Write("more.toml", ClassifierWith("lexicons = [\"w\"]\nmodel = "
+                                    "\"model.ftz\"\nlabel = \"x\"\n"
+                                    "unit = \"sentense\"\n"));
+  ExpectError("more.toml", 12, "sentense");
+}
+
+TEST_F(BadPack, ClassifierKeysOnAnotherKindAreRefused) {
+  Write("more.toml",
+        "\n[[detector]]\nid = \"d\"\nkind = \"regex\"\ncategory = "
+        "\"ssn\"\npattern = 'x'\nthreshold = 0.4\n");
+  ExpectError("more.toml", 2, "'threshold' is for a classifier detector only");
+}
+
+TEST_F(BadPack, AModelFileIsPartOfThePacksVersion) {
+  Write("model.ftz", "one");
+  Write("more.toml", ClassifierWith("lexicons = [\"w\"]\nmodel = "
+                                    "\"model.ftz\"\nlabel = \"x\"\n"));
+  LoadResult a = Load();
+  ASSERT_TRUE(a.ok());
+  Write("model.ftz", "two");
+  LoadResult b = Load();
+  ASSERT_TRUE(b.ok());
+  EXPECT_NE(a.pack->hash, b.pack->hash);
+}
+
 TEST_F(BadPack, UnknownClauseId) {
   Write("more.toml",
         "\n[[detector]]\nid = \"d\"\nkind = \"regex\"\ncategory = \"ssn\"\n"

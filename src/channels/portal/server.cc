@@ -311,9 +311,12 @@ audit::Filter AuditFilterOf(const Ctx& c, int default_limit) {
   f.since = c.Param("since").substr(0, 25);
   f.until = c.Param("until").substr(0, 25);
   f.text = c.Param("text").substr(0, 100);
-  f.before_seq = std::atoll(c.Param("before").c_str());
-  f.limit = std::clamp(std::atoi(c.Param("limit").c_str()), 0, 1000);
-  if (f.limit == 0) f.limit = default_limit;
+  // Out of range or not a number: as if not given (the newest entries, the
+  // default page size).
+  auto before = core::ParseInt(c.Param("before"), 0, INT64_MAX, "before");
+  f.before_seq = before.ok() ? *before : 0;
+  auto limit = core::ParseInt(c.Param("limit"), 1, 1000, "limit");
+  f.limit = limit.ok() ? static_cast<int>(*limit) : default_limit;
   return f;
 }
 

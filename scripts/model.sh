@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `make model`: rebuilds the classifier detectors' models (policy/models,
+# docs/models.md) from the training data that steward-eval writes (the
+# functional suite's tuning part and the shared corpora's training part).
+# One thread and fixed seeds: the same data gives the same model.
+# Usage: scripts/model.sh BUILD_DIR
+set -euo pipefail
+build=${1:-build}
+out=policy/models
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$build/steward-eval" --training-data "$work"
+mkdir -p "$out"
+# name, then fastText's training arguments.
+train() {
+  local name=$1; shift
+  fasttext supervised -input "$work/$name.train" -output "$work/$name" \
+    -loss ova -seed 7 -thread 1 -verbose 0 "$@"
+  fasttext quantize -input "$work/$name.train" -output "$work/$name" \
+    -qnorm -retrain -cutoff 20000 -seed 7 -thread 1 -verbose 0 "$@"
+  cp "$work/$name.ftz" "$out/$name.ftz"
+  echo "model: $out/$name.ftz ($(stat -c %s "$out/$name.ftz") bytes)"
+}
+train conduct -epoch 20 -lr 0.3 -wordNgrams 2 -minn 0 -maxn 0 -dim 32 -bucket 200000
+train solicitation -epoch 20 -lr 0.3 -wordNgrams 2 -dim 32 -bucket 200000
