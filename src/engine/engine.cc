@@ -109,7 +109,8 @@ ItemResult Engine::InspectItem(extract::Item&& item, Scratch& scratch) const {
     if (!complete)
       r.findings.push_back(inspector_->MakeFinding(
           "not-inspected", t.path,
-          "too many candidate matches; only part of this text was inspected"));
+          "too many candidate matches or sentences for the models; only "
+          "part of this text was inspected"));
   }
   for (const auto& f : item.content.flags)
     if (pack().FindCategory(f.category))

@@ -65,7 +65,7 @@ core::Result<std::shared_ptr<const Inspector>> Inspector::Create(
   auto m = Matcher::Build(in->pack_, in->roster_, {options.cache_dir});
   if (!m.ok()) return m.status();
   in->matcher_ = std::move(m).value();
-  in->grammar_ = PhraseGrammar::Build(*in->pack_);
+  in->grammar_ = PhraseGrammar::Build(*in->pack_, in->roster_.get());
   std::map<std::string, std::shared_ptr<const Classifier>> by_file;
   for (const Detector& d : in->pack_->detectors) {
     std::shared_ptr<const Classifier> model;
@@ -136,20 +136,27 @@ bool Inspector::Classify(uint32_t di, std::string_view text, uint32_t b,
     s = SentenceAround(text, b, e);
     if (d.skip_quoted && (s.quoted_line || s.in_quotes)) return false;
   }
-  for (const auto& [sd, sb] : memo.scored)
-    if (sd == di && sb == s.begin) return false;
+  if (memo.scored.count({di, s.begin})) return false;
   // Enough trigger words in the unit.
   if (d.min_triggers > 1) {
     uint32_t n = 0;
     for (size_t i = 0; i < memo.triggers.size(); ++i)
       n += memo.trigger_detector[i] == di && memo.triggers[i] >= s.begin &&
            memo.triggers[i] < s.end;
-    if (n < d.min_triggers) return false;
+    if (n < d.min_triggers) {
+      memo.scored.insert({di, s.begin});  // the same for its other triggers
+      return false;
+    }
   }
   const Classifier* model = models_[di].get();
   const std::vector<double>* scores = nullptr;
-  for (const auto& pr : memo.predictions)
-    if (pr.model == model && pr.unit == s.begin) scores = &pr.scores;
+  if (auto it = memo.predictions.find({model, s.begin});
+      it != memo.predictions.end())
+    scores = &it->second;
+  if (!scores && memo.predictions.size() >= kMaxPredictions) {
+    memo.capped = true;
+    return false;
+  }
   if (!whole) {
     if (memo.sentence != s.begin) {
       memo.tokens.clear();
@@ -158,13 +165,12 @@ bool Inspector::Classify(uint32_t di, std::string_view text, uint32_t b,
     }
     if (grammar_.Guarded(d, memo.tokens, b, e)) return false;
   }
-  memo.scored.emplace_back(di, s.begin);
+  memo.scored.insert({di, s.begin});
   if (!scores) {
     std::string words = whole
                             ? ModelInput(text, 200)
                             : ModelWords(memo.tokens, 400, s.terminator == '?');
-    memo.predictions.push_back({model, s.begin, model->ScoreAll(words)});
-    scores = &memo.predictions.back().scores;
+    scores = &(memo.predictions[{model, s.begin}] = model->ScoreAll(words));
   }
   const int li = label_index_[di];
   const double p =
@@ -317,6 +323,7 @@ bool Inspector::InspectText(const TextView& t, Scratch& scratch,
     }
     merged.push_back(std::move(h));
   }
+  complete = complete && !memo.capped;
   if (merged.empty()) return complete;
   core::LineIndex lines(t.text);
   for (Hit& h : merged) {

@@ -11,7 +11,9 @@
 // own Scratch from NewScratch().
 #pragma once
 
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,7 +77,8 @@ class Inspector {
   std::unique_ptr<Scratch> NewScratch() const { return matcher_->NewScratch(); }
 
   // Appends the findings of one text. Returns false when the text could
-  // only be partly matched (candidate cap); callers report that.
+  // only be partly matched (candidate cap) or partly classified (more than
+  // kMaxPredictions sentences for the models); callers report that.
   bool InspectText(const TextView& t, Scratch& scratch,
                    std::vector<Finding>& out) const;
 
@@ -111,24 +114,23 @@ class Inspector {
   // units already scored, the last sentence's words, the trigger words
   // found per detector.
   struct ClassifyMemo {
-    std::vector<std::pair<uint32_t, uint32_t>> scored;  // detector, unit
-    uint32_t sentence = UINT32_MAX;                     // its start
+    std::set<std::pair<uint32_t, uint32_t>> scored;  // detector, unit
+    uint32_t sentence = UINT32_MAX;                  // its start
     std::vector<Token> tokens;
     std::vector<uint32_t> triggers;  // starts, per detector, sorted
     std::vector<uint32_t> trigger_detector;
-    // Predictions made: model, unit start, every label's probability.
-    struct Prediction {
-      const Classifier* model;
-      uint32_t unit;
-      std::vector<double> scores;
-    };
-    std::vector<Prediction> predictions;
+    // Predictions made: per model and unit start, every label's
+    // probability. At most kMaxPredictions a text; past it, `capped`.
+    std::map<std::pair<const Classifier*, uint32_t>, std::vector<double>>
+        predictions;
+    bool capped = false;
   };
+  static constexpr size_t kMaxPredictions = 1000;
   // Stage 2 of classifier detector `di` at the trigger [b, e): false when
   // a guard cancels it, the unit holds fewer trigger words than the
-  // detector asks, the model does not give it the label, or this unit was
-  // scored already. [*pb, *pe) is then the sentence (or stays the trigger
-  // for a whole text).
+  // detector asks, the model does not give it the label, this unit was
+  // scored already, or the text has had kMaxPredictions already. [*pb, *pe) is
+  // then the sentence (or stays the trigger for a whole text).
   bool Classify(uint32_t di, std::string_view text, uint32_t b, uint32_t e,
                 ClassifyMemo& memo, uint32_t* pb, uint32_t* pe,
                 double* confidence) const;

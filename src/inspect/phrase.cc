@@ -5,6 +5,7 @@
 #include <cctype>
 #include <set>
 
+#include "core/text.h"
 #include "inspect/lexicon.h"
 
 namespace steward::inspect {
@@ -277,8 +278,22 @@ void Tokenize(std::string_view text, uint32_t base, std::vector<Token>& out) {
   for (auto& t : merged) out.push_back(std::move(t));
 }
 
-PhraseGrammar PhraseGrammar::Build(const policy::PolicyPack& pack) {
+namespace {
+bool NotAName(const std::string& w);  // below
+}  // namespace
+
+PhraseGrammar PhraseGrammar::Build(const policy::PolicyPack& pack,
+                                   const roster::Roster* roster) {
   PhraseGrammar g;
+  if (roster)
+    for (const auto& p : roster->people) {
+      if (!p.student) continue;
+      for (const std::string* n : {&p.given, &p.preferred_given}) {
+        std::string w = n->size() >= 2 ? core::AsciiLower(*n) : std::string();
+        if (!w.empty() && w.find(' ') == std::string::npos && !NotAName(w))
+          g.given_names_.insert(std::move(w));
+      }
+    }
   std::set<std::string> ids;
   for (const auto& d : pack.detectors) {
     if (d.kind != policy::DetectorKind::kPhrase &&
@@ -376,9 +391,10 @@ bool PhraseGrammar::SlotAt(const policy::Detector& d, size_t slot,
                            std::vector<uint32_t>& lengths) const {
   lengths.clear();
   const std::string& id = d.phrase[slot];
-  if (id == "@name") {
-    if (i < limit && i > sentence_begin && tokens[i].capital &&
-        !tokens[i].clause_start && !NotAName(tokens[i].word))
+  if (id == "@name" || id == "@person") {
+    if (i < limit && tokens[i].capital && !NotAName(tokens[i].word) &&
+        ((i > sentence_begin && !tokens[i].clause_start) ||
+         (id == "@person" && given_names_.count(tokens[i].word))))
       lengths.push_back(1);
   } else if (const WordClass* c = Find(id)) {
     TermsAt(*c, tokens, i, limit, lengths);
@@ -440,10 +456,16 @@ bool PhraseGrammar::Right(const policy::Detector& d,
 Sentence SentenceAround(std::string_view text, uint32_t b, uint32_t e) {
   Sentence out;
   // The anchor's line: a '>'-quoted line is someone else's words.
-  size_t line = text.rfind('\n', b);
-  line = line == std::string_view::npos ? 0 : line + 1;
+  // Looked for within 2 KB: a line longer than that counts as not quoted,
+  // so that a text of one endless line costs no more per word.
+  constexpr size_t kMaxLine = 2048;
+  const size_t from = b > kMaxLine ? b - kMaxLine : 0;
+  size_t nl = text.substr(from, b - from).rfind('\n');
+  bool line_known = nl != std::string_view::npos || from == 0;
+  size_t line = nl == std::string_view::npos ? from : from + nl + 1;
   size_t first_char = text.find_first_not_of(" \t", line);
-  const bool quoted_line = first_char < b && text[first_char] == '>';
+  const bool quoted_line =
+      line_known && first_char < b && text[first_char] == '>';
   out.quoted_line = quoted_line;
   // The sentence: back to the end of the previous one, a blank line or a
   // change between quoted and unquoted lines; forward likewise.

@@ -13,6 +13,10 @@
 // ("kiiill", "shoooot"). Word-list terms are normalised the same way, so a
 // list may say "you're" or "you are".
 //
+// "@name" in a phrase is a capitalised word that does not start the
+// sentence; "@person" is that, or a capitalised word that is the given name
+// of a student in the loaded roster, wherever it stands ("Jose has asthma").
+//
 // A PhraseGrammar is immutable after Build and shared by all threads.
 #pragma once
 
@@ -20,10 +24,12 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "policy/pack.h"
+#include "roster/oneroster.h"
 
 namespace steward::inspect {
 
@@ -53,8 +59,10 @@ Sentence SentenceAround(std::string_view text, uint32_t b, uint32_t e);
 
 class PhraseGrammar {
  public:
-  // Tokenises every word list that a phrase detector of `pack` names.
-  static PhraseGrammar Build(const policy::PolicyPack& pack);
+  // Tokenises every word list that a phrase detector of `pack` names, and
+  // keeps the given names of `roster`'s students (null: none) for @person.
+  static PhraseGrammar Build(const policy::PolicyPack& pack,
+                             const roster::Roster* roster = nullptr);
 
   // Checks detector `d`'s phrase in the sentence around the anchor word
   // found at [b, e) of `text`. True when its words are there in order and
@@ -95,6 +103,7 @@ class PhraseGrammar {
               size_t limit, std::vector<uint32_t>& lengths) const;
 
   std::unordered_map<std::string, WordClass> classes_;
+  std::unordered_set<std::string> given_names_;  // lower case
 };
 
 }  // namespace steward::inspect

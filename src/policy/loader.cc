@@ -328,8 +328,8 @@ void ReadPhrase(Reader& r, const toml::table& t, Detector& d) {
   else
     d.anchor = static_cast<uint32_t>(it - d.phrase.begin());
   for (const auto& w : d.phrase)
-    if (w.front() == '@' && w != "@name")
-      r.Error(t, who + ": unknown word class '" + w + "' (@name)");
+    if (w.front() == '@' && w != "@name" && w != "@person")
+      r.Error(t, who + ": unknown word class '" + w + "' (@name, @person)");
   d.negation = r.Str(t, "negation", false);
   d.unless = r.StrList(t, "unless");
   d.skip_quoted = r.Bool(t, "skip_quoted", true);

@@ -216,6 +216,38 @@ TEST(Roster, FullNameAndLimitedIdentification) {
   EXPECT_NE(names[1]->detail.find("grade 11"), std::string::npos);
 }
 
+// A record about one child needs no word like "student": a condition or a
+// discipline matter near a name, a roster student's given name (even
+// starting the sentence) or he, she, my daughter.
+bool Has(const engine::ItemResult& r, const std::string& category) {
+  for (const auto& f : r.findings)
+    if (f.category == category) return true;
+  return false;
+}
+
+TEST(Roster, ARecordAboutOneChildNeedsNoWordStudent) {
+  EXPECT_TRUE(Has(ScanText("Daniel has asthma and keeps an inhaler in the "
+                           "front office.",
+                           Roster()),
+                  "health"));
+  EXPECT_TRUE(Has(ScanText("Maria got suspended for fighting at the bus "
+                           "stop.",
+                           Roster()),
+                  "discipline"));
+  EXPECT_TRUE(Has(ScanText("My daughter is diabetic, she checks her blood "
+                           "sugar before lunch."),
+                  "health"));
+  // Not about a person: a fair, a lesson, a name not near a condition.
+  EXPECT_FALSE(Has(ScanText("The wellness fair has a booth on asthma and "
+                            "allergies.",
+                            Roster()),
+                   "health"));
+  EXPECT_FALSE(Has(ScanText("Daniel will bring the projector. The science "
+                            "unit covers how insulin works.",
+                            Roster()),
+                   "health"));
+}
+
 TEST(Roster, NamesMustBeCapitalisedAndWhole) {
   auto r = ScanText("we will rose to the occasion; Maria Garcias; MariaGarcia",
                     Roster());
@@ -295,6 +327,21 @@ TEST(Inspector, DigitsOfADecimalNumberAreNoIdentifier) {
   EXPECT_TRUE(
       FindIn("total 4539148803436467.25 units", "payment-card").empty());
   EXPECT_EQ(FindIn("card 4539 1488 0343 6467.", "payment-card").size(), 1u);
+}
+
+// A text of more sentences for the models than a text may have read is
+// read in part, found in part, and says so.
+TEST(Inspector, SentencesPastTheModelsCapAreReportedNotInspected) {
+  std::string t;
+  for (int i = 0; i < 3000; ++i)
+    t += "Sentence " + std::to_string(i) + ": they will hurt the dog. ";
+  auto r = ScanText(t);
+  bool not_inspected = false;
+  for (const auto& f : r.findings)
+    not_inspected |=
+        f.category == "not-inspected" &&
+        f.excerpt.find("sentences for the models") != std::string::npos;
+  EXPECT_TRUE(not_inspected);
 }
 
 TEST(Inspector, HugeRepetitiveInputIsBounded) {

@@ -483,8 +483,8 @@ TEST_F(BadPack, PhraseDetectorMistakesNameFileAndLine) {
   Write("more.toml",
         PhraseWith("phrase = [\"who\", \"verb\"]\nanchor = \"x\"\n"));
   ExpectError("more.toml", 7, "anchor 'x' is not in 'phrase'");
-  Write("more.toml", PhraseWith("phrase = [\"who\", \"@person\"]\n"));
-  ExpectError("more.toml", 7, "unknown word class '@person'");
+  Write("more.toml", PhraseWith("phrase = [\"who\", \"@persn\"]\n"));
+  ExpectError("more.toml", 7, "unknown word class '@persn'");
   Write("more.toml", PhraseWith("phrase = [\"who\", \"verb\"]\n"
                                 "unless = [\"fiction\"]\n"));
   ExpectError("more.toml", 7, "unknown lexicon 'fiction'");
