@@ -21,6 +21,7 @@
 #include "core/text.h"
 #include "extract/formats.h"
 #include "extract/table.h"
+#include "extract/xml.h"
 
 namespace steward::extract {
 
@@ -172,6 +173,7 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
     bytes = utf8;
     enc = "UTF-8";
   }
+  QuietLibxml();
   htmlParserCtxtPtr parser = htmlNewParserCtxt();
   htmlDocPtr doc =
       parser ? htmlCtxtReadMemory(parser, bytes.data(),

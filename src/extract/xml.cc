@@ -12,10 +12,14 @@ void QuietReader(void*, const char*, xmlParserSeverities,
                  xmlTextReaderLocatorPtr) {}
 }  // namespace
 
-XmlReader::XmlReader(std::string_view data) {
+void QuietLibxml() {
   static std::once_flag once;
   std::call_once(once, [] { xmlInitParser(); });
   xmlSetGenericErrorFunc(nullptr, Quiet);  // per thread
+}
+
+XmlReader::XmlReader(std::string_view data) {
+  QuietLibxml();
   if (data.size() > static_cast<size_t>(INT32_MAX)) return;
   r_ = xmlReaderForMemory(data.data(), static_cast<int>(data.size()), nullptr,
                           nullptr,

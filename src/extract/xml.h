@@ -10,6 +10,11 @@
 
 namespace steward::extract {
 
+// Makes libxml2 quiet on this thread: its parsers' and encoders' messages
+// ("encoding error : input conversion failed") never reach stderr. Every
+// reader of untrusted bytes through libxml2 calls it first.
+void QuietLibxml();
+
 class XmlReader {
  public:
   explicit XmlReader(std::string_view data);
