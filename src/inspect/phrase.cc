@@ -313,6 +313,7 @@ PhraseGrammar PhraseGrammar::Build(const policy::PolicyPack& pack,
       Tokenize(term, 0, tokens);
       if (tokens.empty()) continue;
       std::vector<std::string> words;
+      words.reserve(tokens.size());
       for (auto& t : tokens) words.push_back(std::move(t.word));
       c.by_first[words.front()].push_back(
           static_cast<uint32_t>(c.terms.size()));
