@@ -32,40 +32,61 @@ class Walk {
     pos_ += sizeof(T);
     return true;
   }
-  bool Skip(uint64_t n) {
-    if (n > b_.size() - pos_) return false;
-    pos_ += n;
+  // A bool as fastText writes it: one byte, 0 or 1.
+  bool ReadBool(bool* out) {
+    uint8_t v = 0;
+    if (!Read(&v) || v > 1) return false;
+    *out = v == 1;
     return true;
   }
-  bool SkipWord() {
+  // `count` items of `size` bytes, without overflow.
+  bool Skip(uint64_t count, uint64_t size = 1) {
+    const uint64_t left = b_.size() - pos_;
+    if (size != 0 && count > left / size) return false;
+    pos_ += count * size;
+    return true;
+  }
+  // A dictionary entry: its word, its count, its type (0 word, 1 label).
+  bool Entry(int8_t* type) {
     size_t nul = b_.find('\0', pos_);
     if (nul == std::string_view::npos) return false;
     pos_ = nul + 1;
-    return true;
+    int64_t count = 0;
+    return Read(&count) && Read(type);
   }
   bool AtEnd() const { return pos_ == b_.size(); }
 
-  // m rows of n floats.
-  bool Dense() {
+  // m rows of n floats; true when they are there and the shape is `m`×`n`.
+  bool Dense(int64_t want_m, int64_t want_n) {
     int64_t m = 0, n = 0;
-    return Read(&m) && Read(&n) && m >= 0 && n >= 0 && n < (1 << 20) &&
-           Skip(static_cast<uint64_t>(m) * static_cast<uint64_t>(n) * 4);
+    return Read(&m) && Read(&n) && m == want_m && n == want_n &&
+           Skip(static_cast<uint64_t>(m), static_cast<uint64_t>(n) * 4);
   }
-  // dim and sub-quantiser sizes, then dim * 256 centroids.
-  bool Quantizer() {
+  // A product quantiser of vectors of `want_dim`, then its 256 centroids a
+  // dimension.
+  bool Quantizer(int32_t want_dim, int32_t* nsubq_out) {
     int32_t dim = 0, nsubq = 0, dsub = 0, lastdsub = 0;
-    return Read(&dim) && Read(&nsubq) && Read(&dsub) && Read(&lastdsub) &&
-           dim >= 0 && Skip(static_cast<uint64_t>(dim) * 256 * 4);
+    if (!Read(&dim) || !Read(&nsubq) || !Read(&dsub) || !Read(&lastdsub) ||
+        dim != want_dim || nsubq < 1 || dsub < 1 || lastdsub < 1 ||
+        lastdsub > dsub || int64_t{nsubq - 1} * dsub + lastdsub != int64_t{dim})
+      return false;
+    *nsubq_out = nsubq;
+    return Skip(static_cast<uint64_t>(dim), 256 * 4);
   }
-  bool Quantized() {
+  // A quantised m×n matrix: codes of every row, its quantiser, and with
+  // qnorm the rows' norms quantised alone.
+  bool Quantized(int64_t want_m, int32_t want_n) {
     bool qnorm = false;
     int64_t m = 0, n = 0;
-    int32_t codesize = 0;
-    if (!Read(&qnorm) || !Read(&m) || !Read(&n) || !Read(&codesize) || m < 0 ||
-        n < 0 || codesize < 0 || !Skip(static_cast<uint64_t>(codesize)) ||
-        !Quantizer())
+    int32_t codesize = 0, nsubq = 0, one = 0;
+    if (!ReadBool(&qnorm) || !Read(&m) || !Read(&n) || !Read(&codesize) ||
+        m != want_m || n != want_n || codesize < 0)
       return false;
-    return !qnorm || (Skip(static_cast<uint64_t>(m)) && Quantizer());
+    const uint64_t codes = static_cast<uint64_t>(codesize);
+    if (!Skip(codes) || !Quantizer(want_n, &nsubq) ||
+        codes != static_cast<uint64_t>(m) * static_cast<uint64_t>(nsubq))
+      return false;
+    return !qnorm || (Skip(static_cast<uint64_t>(m)) && Quantizer(1, &one));
   }
 
  private:
@@ -73,36 +94,62 @@ class Walk {
   size_t pos_ = 0;
 };
 
-// "" when the file is a whole fastText model, or what is wrong with it.
+// "" when the file is a whole, consistent supervised fastText model, or
+// what is wrong with it. Every size fastText will index with is checked
+// against the others, so that a damaged file is refused here rather than
+// read out of bounds at the first prediction.
 std::string CheckLayout(std::string_view b) {
   Walk w(b);
   int32_t magic = 0, version = 0;
   if (!w.Read(&magic) || !w.Read(&version) || magic != 793712314 ||
       version < 11 || version > 12)
     return "not a fastText model (no fastText header)";
-  int32_t args[12];
+  // dim, ws, epoch, minCount, neg, wordNgrams, loss, model, bucket, minn,
+  // maxn, lrUpdateRate; then the sampling threshold.
+  int32_t a[12];
   double sampling = 0;
-  for (int32_t& a : args)
-    if (!w.Read(&a)) return "cut off in its header";
+  for (int32_t& x : a)
+    if (!w.Read(&x)) return "cut off in its header";
   if (!w.Read(&sampling)) return "cut off in its header";
+  const int32_t dim = a[0], word_ngrams = a[5], loss = a[6], model = a[7],
+                bucket = a[8], minn = a[9], maxn = a[10];
+  if (model != 3) return "not a supervised (classifier) model";
+  // Softmax, negative sampling or one-vs-all; not the hierarchical softmax,
+  // whose tree is built from counts the file could make degenerate.
+  if (dim < 1 || dim > 4096 || loss < 2 || loss > 4 || word_ngrams < 1 ||
+      word_ngrams > 10 || bucket < 0 || minn < 0 || maxn < minn || maxn > 10 ||
+      (bucket == 0 && (word_ngrams > 1 || maxn > 0)))
+    return "training arguments out of range";
   int32_t size = 0, nwords = 0, nlabels = 0;
   int64_t ntokens = 0, pruned = 0;
   if (!w.Read(&size) || !w.Read(&nwords) || !w.Read(&nlabels) ||
       !w.Read(&ntokens) || !w.Read(&pruned))
     return "cut off in its header";
-  if (size < 0 || nwords < 0 || nlabels < 0 ||
-      int64_t{nwords} + nlabels != size || pruned < -1)
+  if (nwords < 0 || nlabels < 1 || nlabels > 1000 ||
+      int64_t{nwords} + nlabels != size || pruned < -1 || pruned > bucket)
     return "a damaged dictionary header";
-  for (int32_t i = 0; i < size; ++i)
-    if (!w.SkipWord() || !w.Skip(sizeof(int64_t) + sizeof(int8_t)))
-      return "cut off in its dictionary";
-  if (pruned > 0 && !w.Skip(static_cast<uint64_t>(pruned) * 8))
-    return "cut off in its dictionary";
+  for (int32_t i = 0; i < size; ++i) {
+    int8_t type = -1;
+    if (!w.Entry(&type)) return "cut off in its dictionary";
+    if (type != (i < nwords ? 0 : 1)) return "a damaged dictionary";
+  }
+  for (int64_t i = 0; i < pruned; ++i) {
+    int32_t from = 0, to = 0;
+    if (!w.Read(&from) || !w.Read(&to)) return "cut off in its dictionary";
+    if (from < 0 || from >= bucket || to < 0 || to >= pruned)
+      return "a damaged dictionary";
+  }
+  // The input matrix: a row for each word and each hashed bucket (or each
+  // bucket kept, once pruned); the output: a row for each label.
+  const int64_t rows = int64_t{nwords} + (pruned >= 0 ? pruned : bucket);
   bool quant_input = false, quant_output = false;
-  if (!w.Read(&quant_input) || !(quant_input ? w.Quantized() : w.Dense()))
+  if (!w.ReadBool(&quant_input) ||
+      !(quant_input ? w.Quantized(rows, dim) : w.Dense(rows, dim)))
     return "cut off or damaged in its input matrix";
-  if (!w.Read(&quant_output) ||
-      !(quant_input && quant_output ? w.Quantized() : w.Dense()))
+  if (!quant_input && pruned >= 0) return "a damaged dictionary";
+  if (!w.ReadBool(&quant_output) ||
+      !(quant_input && quant_output ? w.Quantized(nlabels, dim)
+                                    : w.Dense(nlabels, dim)))
     return "cut off or damaged in its output matrix";
   if (!w.AtEnd()) return "bytes after its end (not one model)";
   return "";

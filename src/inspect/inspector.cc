@@ -136,21 +136,23 @@ bool Inspector::Classify(uint32_t di, std::string_view text, uint32_t b,
     s = SentenceAround(text, b, e);
     if (d.skip_quoted && (s.quoted_line || s.in_quotes)) return false;
   }
-  if (memo.scored.count({di, s.begin})) return false;
-  // Enough trigger words in the unit.
+  // The unit's key: its start, or for a whole text a value no sentence
+  // start has, so that a text's first sentence and the text stay apart.
+  const uint32_t key = whole ? UINT32_MAX : s.begin;
+  if (memo.capped || memo.scored.count({di, key})) return false;
+  // Enough trigger words in the unit (the detector's triggers are sorted).
   if (d.min_triggers > 1) {
-    uint32_t n = 0;
-    for (size_t i = 0; i < memo.triggers.size(); ++i)
-      n += memo.trigger_detector[i] == di && memo.triggers[i] >= s.begin &&
-           memo.triggers[i] < s.end;
-    if (n < d.min_triggers) {
-      memo.scored.insert({di, s.begin});  // the same for its other triggers
+    const auto& starts = memo.triggers[di];
+    auto lo = std::lower_bound(starts.begin(), starts.end(), s.begin);
+    auto hi = std::lower_bound(lo, starts.end(), s.end);
+    if (static_cast<uint32_t>(hi - lo) < d.min_triggers) {
+      memo.scored.insert({di, key});  // the same for its other triggers
       return false;
     }
   }
   const Classifier* model = models_[di].get();
   const std::vector<double>* scores = nullptr;
-  if (auto it = memo.predictions.find({model, s.begin});
+  if (auto it = memo.predictions.find({model, key});
       it != memo.predictions.end())
     scores = &it->second;
   if (!scores && memo.predictions.size() >= kMaxPredictions) {
@@ -165,12 +167,12 @@ bool Inspector::Classify(uint32_t di, std::string_view text, uint32_t b,
     }
     if (grammar_.Guarded(d, memo.tokens, b, e)) return false;
   }
-  memo.scored.insert({di, s.begin});
+  memo.scored.insert({di, key});
   if (!scores) {
     std::string words = whole
                             ? ModelInput(text, 200)
                             : ModelWords(memo.tokens, 400, s.terminator == '?');
-    scores = &(memo.predictions[{model, s.begin}] = model->ScoreAll(words));
+    scores = &(memo.predictions[{model, key}] = model->ScoreAll(words));
   }
   const int li = label_index_[di];
   const double p =
@@ -207,11 +209,10 @@ bool Inspector::InspectText(const TextView& t, Scratch& scratch,
   std::vector<std::string> fits;
   ClassifyMemo memo;
   for (const Span& s : spans)
-    if (pack_->detectors[s.detector].kind ==
-        policy::DetectorKind::kClassifier) {
-      memo.triggers.push_back(s.begin);
-      memo.trigger_detector.push_back(s.detector);
-    }
+    if (pack_->detectors[s.detector].kind == policy::DetectorKind::kClassifier)
+      memo.triggers[s.detector].push_back(s.begin);
+  for (auto& [di, starts] : memo.triggers)
+    std::sort(starts.begin(), starts.end());
   for (Span s : spans) {
     const Detector& d = pack_->detectors[s.detector];
     if (d.kind == policy::DetectorKind::kPhrase &&
@@ -278,14 +279,33 @@ bool Inspector::InspectText(const TextView& t, Scratch& scratch,
     return pack_->detectors[h.detector].kind ==
            policy::DetectorKind::kClassifier;
   };
+  // Per category a model found, the word lists' hits of it sorted by start,
+  // with the furthest end so far: a model hit [b, e) is covered when a hit
+  // starting before e ends after b.
+  std::map<std::string_view, std::vector<std::pair<uint32_t, uint32_t>>>
+      spans_of;
+  for (const Hit& h : hits)
+    if (is_model(h)) spans_of[pack_->detectors[h.detector].category];
+  if (!spans_of.empty()) {
+    for (const Hit& h : hits) {
+      if (is_model(h)) continue;
+      auto it = spans_of.find(pack_->detectors[h.detector].category);
+      if (it != spans_of.end()) it->second.emplace_back(h.begin, h.end);
+    }
+    for (auto& [cat, v] : spans_of) {
+      std::sort(v.begin(), v.end());
+      for (size_t i = 1; i < v.size(); ++i)
+        v[i].second = std::max(v[i].second, v[i - 1].second);
+    }
+  }
   std::vector<bool> covered(hits.size(), false);
   for (size_t i = 0; i < hits.size(); ++i) {
     if (!is_model(hits[i])) continue;
-    const std::string& cat = pack_->detectors[hits[i].detector].category;
-    for (const Hit& h : hits)
-      if (!is_model(h) && pack_->detectors[h.detector].category == cat &&
-          h.begin < hits[i].end && hits[i].begin < h.end)
-        covered[i] = true;
+    const auto& v = spans_of[pack_->detectors[hits[i].detector].category];
+    auto first_after = std::lower_bound(
+        v.begin(), v.end(), std::make_pair(hits[i].end, uint32_t{0}));
+    covered[i] = first_after != v.begin() &&
+                 std::prev(first_after)->second > hits[i].begin;
   }
   size_t kept = 0;
   for (size_t i = 0; i < hits.size(); ++i) {

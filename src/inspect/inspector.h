@@ -117,10 +117,11 @@ class Inspector {
     std::set<std::pair<uint32_t, uint32_t>> scored;  // detector, unit
     uint32_t sentence = UINT32_MAX;                  // its start
     std::vector<Token> tokens;
-    std::vector<uint32_t> triggers;  // starts, per detector, sorted
-    std::vector<uint32_t> trigger_detector;
-    // Predictions made: per model and unit start, every label's
-    // probability. At most kMaxPredictions a text; past it, `capped`.
+    std::map<uint32_t, std::vector<uint32_t>> triggers;  // per detector,
+                                                         // sorted starts
+    // Predictions made: per model and unit (its start; UINT32_MAX for a
+    // whole text), every label's probability. At most kMaxPredictions a
+    // text; past it, `capped`, and the models read no more of it.
     std::map<std::pair<const Classifier*, uint32_t>, std::vector<double>>
         predictions;
     bool capped = false;

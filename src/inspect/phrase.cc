@@ -13,6 +13,9 @@ namespace steward::inspect {
 namespace {
 
 constexpr uint32_t kMaxSentence = 400;  // bytes on each side of the anchor
+// How far back a line's start, or forward the next line's first letter, is
+// looked for: a text of endless lines costs no more per word.
+constexpr size_t kMaxLine = 2048;
 
 bool IsAlnum(unsigned char c) { return std::isalnum(c) != 0; }
 bool IsAlpha(unsigned char c) { return std::isalpha(c) != 0; }
@@ -115,6 +118,7 @@ void EmitWord(std::string_view raw, uint32_t b, uint32_t e, bool capital,
     t.capital = capital;
     t.clause_start = clause_start;
     clause_start = false;
+    capital = false;  // "Youre": "you" is capitalised, "are" is not
     if (HasRun(t.word)) {
       t.alt1 = CollapseRuns(t.word, 1);
       t.alt2 = CollapseRuns(t.word, 2);
@@ -393,9 +397,17 @@ bool PhraseGrammar::SlotAt(const policy::Detector& d, size_t slot,
   lengths.clear();
   const std::string& id = d.phrase[slot];
   if (id == "@name" || id == "@person") {
+    // Given names that are also common words ("Will you…", "May I…") count
+    // at a sentence's start only inside it.
+    static const std::set<std::string> kAlsoWords = {
+        "will",   "may",   "mark",   "hope",  "grace", "joy",   "faith",
+        "rose",   "bill",  "art",    "pat",   "guy",   "ray",   "dawn",
+        "summer", "chase", "hunter", "page",  "rich",  "frank", "jack",
+        "lane",   "sky",   "river",  "miles", "gene",  "sue",   "don"};
     if (i < limit && tokens[i].capital && !NotAName(tokens[i].word) &&
         ((i > sentence_begin && !tokens[i].clause_start) ||
-         (id == "@person" && given_names_.count(tokens[i].word))))
+         (id == "@person" && given_names_.count(tokens[i].word) &&
+          !kAlsoWords.count(tokens[i].word))))
       lengths.push_back(1);
   } else if (const WordClass* c = Find(id)) {
     TermsAt(*c, tokens, i, limit, lengths);
@@ -457,9 +469,8 @@ bool PhraseGrammar::Right(const policy::Detector& d,
 Sentence SentenceAround(std::string_view text, uint32_t b, uint32_t e) {
   Sentence out;
   // The anchor's line: a '>'-quoted line is someone else's words.
-  // Looked for within 2 KB: a line longer than that counts as not quoted,
-  // so that a text of one endless line costs no more per word.
-  constexpr size_t kMaxLine = 2048;
+  // Looked for within kMaxLine: a line longer than that counts as not
+  // quoted, so that a text of one endless line costs no more per word.
   const size_t from = b > kMaxLine ? b - kMaxLine : 0;
   size_t nl = text.substr(from, b - from).rfind('\n');
   bool line_known = nl != std::string_view::npos || from == 0;
@@ -480,8 +491,18 @@ Sentence SentenceAround(std::string_view text, uint32_t b, uint32_t e) {
     if (c == '\n') {
       // The line before this one, [pl, sb - 1): blank, or quoted when this
       // one is not (or the other way round), ends the sentence.
-      size_t pl = sb < 2 ? 0 : text.rfind('\n', sb - 2);
-      pl = (sb < 2 || pl == std::string_view::npos) ? 0 : pl + 1;
+      // Looked for within kMaxLine bytes: a longer line is taken as neither
+      // blank nor of the other kind.
+      size_t pl = 0;
+      if (sb >= 2) {
+        const size_t from = sb - 2 > kMaxLine ? sb - 2 - kMaxLine : 0;
+        size_t nl = text.substr(from, sb - 2 - from).rfind('\n');
+        if (nl == std::string_view::npos && from > 0) {
+          --sb;
+          continue;
+        }
+        pl = nl == std::string_view::npos ? from : from + nl + 1;
+      }
       size_t pc = text.find_first_not_of(" \t\r", pl);
       bool blank = pc == std::string_view::npos || pc >= sb - 1;
       if (blank || (text[pc] == '>') != quoted_line) break;
@@ -501,10 +522,13 @@ Sentence SentenceAround(std::string_view text, uint32_t b, uint32_t e) {
       continue;
     }
     if (c == '\n') {
-      size_t nb = text.find_first_not_of(" \t", se + 1);
-      if (nb == std::string_view::npos || text[nb] == '\n' ||
-          (text[nb] == '>') != quoted_line)
+      std::string_view next = text.substr(se + 1, kMaxLine);
+      size_t nb = next.find_first_not_of(" \t\r");
+      if (nb == std::string_view::npos) {
+        if (se + 1 + next.size() >= text.size()) break;  // only spaces left
+      } else if (next[nb] == '\n' || (next[nb] == '>') != quoted_line) {
         break;
+      }
     }
     ++se;
   }
@@ -550,6 +574,7 @@ bool PhraseGrammar::Guarded(const policy::Detector& d,
   while (ti < tokens.size() && tokens[ti].end <= b) ++ti;
   if (ti == tokens.size() || tokens[ti].begin >= e) return false;
   // Up to three words before the trigger, within its clause.
+  if (tokens[ti].clause_start) return false;
   std::vector<uint32_t> lengths;
   for (size_t k = 1; k <= 3 && k <= ti; ++k) {
     TermsAt(*negation, tokens, ti - k, ti, lengths);

@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -97,11 +99,20 @@ class Reader {
     const toml::node* n = t.get(key);
     if (!n) return def;
     if constexpr (std::is_floating_point_v<T>) {
-      if (auto v = n->value<double>()) return static_cast<T>(*v);
+      if (auto v = n->value<double>()) {
+        if (std::isfinite(*v)) return static_cast<T>(*v);
+        Error(*n, "'" + std::string(key) + "' must be a finite number");
+        return def;
+      }
     } else {
       if (auto v = n->value<int64_t>()) {
         if (*v < 0) {
           Error(*n, "'" + std::string(key) + "' must not be negative");
+          return def;
+        }
+        if (static_cast<uint64_t>(*v) >
+            static_cast<uint64_t>(std::numeric_limits<T>::max())) {
+          Error(*n, "'" + std::string(key) + "' is too large");
           return def;
         }
         return static_cast<T>(*v);
@@ -323,18 +334,19 @@ void ReadPhrase(Reader& r, const toml::table& t, Detector& d) {
   auto it = std::find(d.phrase.begin(), d.phrase.end(), anchor);
   if (it == d.phrase.end())
     r.Error(t, who + ": anchor '" + anchor + "' is not in 'phrase'");
-  else if (anchor.front() == '@')
+  else if (!anchor.empty() && anchor.front() == '@')
     r.Error(t, who + ": the anchor must be a word list, not " + anchor);
   else
     d.anchor = static_cast<uint32_t>(it - d.phrase.begin());
   for (const auto& w : d.phrase)
-    if (w.front() == '@' && w != "@name" && w != "@person")
+    if (!w.empty() && w.front() == '@' && w != "@name" && w != "@person")
       r.Error(t, who + ": unknown word class '" + w + "' (@name, @person)");
   d.negation = r.Str(t, "negation", false);
   d.unless = r.StrList(t, "unless");
   d.skip_quoted = r.Bool(t, "skip_quoted", true);
   d.skip_questions = r.Bool(t, "skip_questions", false);
-  if (it != d.phrase.end() && anchor.front() != '@') d.lexicons = {anchor};
+  if (it != d.phrase.end() && (anchor.empty() || anchor.front() != '@'))
+    d.lexicons = {anchor};
 }
 
 // The fields of a kClassifier detector. Its stage-1 lexicons are its
@@ -842,7 +854,7 @@ void Validate(PolicyPack& p, const LoadOptions& options,
     words.insert(words.end(), d.unless.begin(), d.unless.end());
     if (!d.negation.empty()) words.push_back(d.negation);
     for (const auto& l : words)
-      if (l.front() != '@' && !lex_ids.count(l))
+      if ((l.empty() || l.front() != '@') && !lex_ids.count(l))
         err(d.loc, who + ": unknown lexicon '" + l + "'");
     if (d.require_hotword && d.hotwords.empty())
       err(d.loc, who + ": require_hotword is set but there are no hotwords");

@@ -72,5 +72,22 @@ TEST_F(BadModel, ACutOffModelIsAnError) {
   }
 }
 
+// Sizes that disagree are refused before fastText reads them: a model whose
+// header claims another dimension than its matrices have would be read out
+// of bounds at the first prediction.
+TEST_F(BadModel, SizesThatDisagreeAreAnError) {
+  std::string bytes = ReadAll(Model("conduct.ftz"));
+  ASSERT_GT(bytes.size(), 64u);
+  std::string dim = bytes;
+  dim[8] = 2;  // the first training argument, the dimension
+  dim[9] = dim[10] = dim[11] = 0;
+  Write("dim.ftz", dim);
+  auto c = Classifier::Load((dir_ / "dim.ftz").string());
+  EXPECT_FALSE(c.ok());
+  std::string more = bytes + "x";
+  Write("more.ftz", more);
+  EXPECT_FALSE(Classifier::Load((dir_ / "more.ftz").string()).ok());
+}
+
 }  // namespace
 }  // namespace steward::testing

@@ -148,6 +148,16 @@ TEST_F(BadPack, AMisspeltClassifierUnitNamesFileAndLine) {
   ExpectError("more.toml", 12, "sentense");
 }
 
+TEST_F(BadPack, ANumberThatIsNotFiniteOrTooLargeIsRefused) {
+  Write("model.ftz", "not a model");
+  Write("more.toml", ClassifierWith("lexicons = [\"w\"]\nmodel = "
+                                    "\"model.ftz\"\nlabel = \"x\"\n"
+                                    "threshold = nan\n"
+                                    "min_triggers = 4294967298\n"));
+  ExpectError("more.toml", 12, "'threshold' must be a finite number");
+  ExpectError("more.toml", 13, "'min_triggers' is too large");
+}
+
 TEST_F(BadPack, ClassifierKeysOnAnotherKindAreRefused) {
   Write("more.toml",
         "\n[[detector]]\nid = \"d\"\nkind = \"regex\"\ncategory = "
