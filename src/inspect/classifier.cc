@@ -203,17 +203,12 @@ core::Result<std::unique_ptr<const Classifier>> Classifier::Load(
       return core::Status::Invalid(path + ": not a fastText model");
     model->loadModel(in);
     if (in.fail()) return core::Status::Invalid(path + ": cut off or damaged");
-    if (model->getArgs().model != fasttext::model_name::sup)
-      return core::Status::Invalid(path +
-                                   ": not a supervised (classifier) model");
-    c->labels_ = model->getDictionary()->nlabels();
+    c->labels_ = model->getDictionary()->nlabels();  // CheckLayout: >= 1
     c->model_ = std::move(model);
   } catch (const std::exception& e) {
     return core::Status::Invalid(path + ": not a usable fastText model (" +
                                  e.what() + ")");
   }
-  if (c->labels_ <= 0)
-    return core::Status::Invalid(path + ": the model has no labels");
   return std::unique_ptr<const Classifier>(std::move(c));
 }
 

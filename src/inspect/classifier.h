@@ -22,9 +22,15 @@
 
 namespace steward::inspect {
 
+// How many words a model reads of its unit: of a sentence, of a whole text
+// (from its start). Training data is made with the same numbers.
+inline constexpr size_t kSentenceWords = 400;
+inline constexpr size_t kTextWords = 200;
+
 // The normalised words of `text`, separated by single spaces; at most
 // `max_words` of them (a long text is read from its start).
-std::string ModelInput(std::string_view text, size_t max_words = 400);
+std::string ModelInput(std::string_view text,
+                       size_t max_words = kSentenceWords);
 // The same of words already tokenised; `question` appends the mark.
 std::string ModelWords(const std::vector<Token>& tokens, size_t max_words,
                        bool question);

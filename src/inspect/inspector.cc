@@ -78,12 +78,13 @@ core::Result<std::shared_ptr<const Inspector>> Inspector::Create(
                                        "': " + c.status().message());
         m = std::move(c).value();
       }
-      if (!m->HasLabel(d.label))
-        return core::Status::Invalid("detector '" + d.id + "': " + d.model +
-                                     " has no label '" + d.label + "'");
       model = m;
     }
-    in->label_index_.push_back(model ? model->LabelIndex(d.label) : -1);
+    const int label = model ? model->LabelIndex(d.label) : -1;
+    if (model && label < 0)
+      return core::Status::Invalid("detector '" + d.id + "': " + d.model +
+                                   " has no label '" + d.label + "'");
+    in->label_index_.push_back(label);
     in->models_.push_back(std::move(model));
   }
   in->hot_.reserve(in->pack_->detectors.size());
@@ -169,9 +170,9 @@ bool Inspector::Classify(uint32_t di, std::string_view text, uint32_t b,
   }
   memo.scored.insert({di, key});
   if (!scores) {
-    std::string words = whole
-                            ? ModelInput(text, 200)
-                            : ModelWords(memo.tokens, 400, s.terminator == '?');
+    std::string words =
+        whole ? ModelInput(text, kTextWords)
+              : ModelWords(memo.tokens, kSentenceWords, s.terminator == '?');
     scores = &(memo.predictions[{model, key}] = model->ScoreAll(words));
   }
   const int li = label_index_[di];

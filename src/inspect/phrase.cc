@@ -283,7 +283,30 @@ void Tokenize(std::string_view text, uint32_t base, std::vector<Token>& out) {
 }
 
 namespace {
-bool NotAName(const std::string& w);  // below
+
+// Words that are capitalised without being a person's name.
+bool NotAName(const std::string& w) {
+  static const std::set<std::string> kWords = {
+      "i",        "monday", "tuesday", "wednesday", "thursday", "friday",
+      "saturday", "sunday", "january", "february",  "march",    "april",
+      "june",     "july",   "august",  "september", "october",  "november",
+      "december", "god",    "the",     "a",         "you",      "we",
+      "they",     "he",     "she",     "it",        "this",     "that",
+      "my",       "your",   "our",     "their",     "his",      "her"};
+  return kWords.count(w) > 0;
+}
+
+// Given names that are also common words ("Will you…", "May I…"): not taken
+// for a roster student's name at a sentence's start.
+bool AlsoAWord(const std::string& w) {
+  static const std::set<std::string> kWords = {
+      "will",   "may",   "mark",   "hope",  "grace", "joy",   "faith",
+      "rose",   "bill",  "art",    "pat",   "guy",   "ray",   "dawn",
+      "summer", "chase", "hunter", "page",  "rich",  "frank", "jack",
+      "lane",   "sky",   "river",  "miles", "gene",  "sue",   "don"};
+  return kWords.count(w) > 0;
+}
+
 }  // namespace
 
 PhraseGrammar PhraseGrammar::Build(const policy::PolicyPack& pack,
@@ -294,7 +317,8 @@ PhraseGrammar PhraseGrammar::Build(const policy::PolicyPack& pack,
       if (!p.student) continue;
       for (const std::string* n : {&p.given, &p.preferred_given}) {
         std::string w = n->size() >= 2 ? core::AsciiLower(*n) : std::string();
-        if (!w.empty() && w.find(' ') == std::string::npos && !NotAName(w))
+        if (!w.empty() && w.find(' ') == std::string::npos && !NotAName(w) &&
+            !AlsoAWord(w))
           g.given_names_.insert(std::move(w));
       }
     }
@@ -352,18 +376,6 @@ bool SameWord(const Token& t, const std::string& w) {
   return t.word == w || (!t.alt1.empty() && (t.alt1 == w || t.alt2 == w));
 }
 
-// Words that are capitalised without being a person's name.
-bool NotAName(const std::string& w) {
-  static const std::set<std::string> kWords = {
-      "i",        "monday", "tuesday", "wednesday", "thursday", "friday",
-      "saturday", "sunday", "january", "february",  "march",    "april",
-      "june",     "july",   "august",  "september", "october",  "november",
-      "december", "god",    "the",     "a",         "you",      "we",
-      "they",     "he",     "she",     "it",        "this",     "that",
-      "my",       "your",   "our",     "their",     "his",      "her"};
-  return kWords.count(w) > 0;
-}
-
 }  // namespace
 
 void PhraseGrammar::TermsAt(const WordClass& c,
@@ -397,17 +409,9 @@ bool PhraseGrammar::SlotAt(const policy::Detector& d, size_t slot,
   lengths.clear();
   const std::string& id = d.phrase[slot];
   if (id == "@name" || id == "@person") {
-    // Given names that are also common words ("Will you…", "May I…") count
-    // at a sentence's start only inside it.
-    static const std::set<std::string> kAlsoWords = {
-        "will",   "may",   "mark",   "hope",  "grace", "joy",   "faith",
-        "rose",   "bill",  "art",    "pat",   "guy",   "ray",   "dawn",
-        "summer", "chase", "hunter", "page",  "rich",  "frank", "jack",
-        "lane",   "sky",   "river",  "miles", "gene",  "sue",   "don"};
     if (i < limit && tokens[i].capital && !NotAName(tokens[i].word) &&
         ((i > sentence_begin && !tokens[i].clause_start) ||
-         (id == "@person" && given_names_.count(tokens[i].word) &&
-          !kAlsoWords.count(tokens[i].word))))
+         (id == "@person" && given_names_.count(tokens[i].word))))
       lengths.push_back(1);
   } else if (const WordClass* c = Find(id)) {
     TermsAt(*c, tokens, i, limit, lengths);

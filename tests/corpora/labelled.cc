@@ -229,7 +229,7 @@ struct Lines {
 
 bool WriteTrainingData(const std::string& out_dir, std::string* report,
                        std::string* error) {
-  Lines conduct{400}, solicitation{200};
+  Lines conduct{inspect::kSentenceWords}, solicitation{inspect::kTextWords};
   // The project's own cases weigh three times: they are the District's
   // kind of writing, the corpora are tweets and mailing lists.
   std::vector<SuiteCase> suite;
