@@ -190,15 +190,20 @@ Classifier::~Classifier() = default;
 
 core::Result<std::unique_ptr<const Classifier>> Classifier::Load(
     const std::string& path) {
-  std::unique_ptr<Classifier> c(new Classifier());
   auto bytes = core::ReadFile(path, kMaxModelBytes);
   if (!bytes.ok()) return bytes.status();
-  if (std::string m = CheckLayout(*bytes); !m.empty())
+  return Parse(path, std::move(bytes).value());
+}
+
+core::Result<std::unique_ptr<const Classifier>> Classifier::Parse(
+    const std::string& path, std::string bytes) {
+  std::unique_ptr<Classifier> c(new Classifier());
+  if (std::string m = CheckLayout(bytes); !m.empty())
     return core::Status::Invalid(path + ": " + m);
   // fastText reports a bad file by throwing: caught here, never passed on.
   try {
     auto model = std::make_unique<Model>();
-    std::istringstream in(std::move(bytes).value());
+    std::istringstream in(std::move(bytes));
     if (!model->checkModel(in))
       return core::Status::Invalid(path + ": not a fastText model");
     model->loadModel(in);

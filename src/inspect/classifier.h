@@ -43,6 +43,10 @@ class Classifier {
   // names the file and what is wrong with it.
   static core::Result<std::unique_ptr<const Classifier>> Load(
       const std::string& path);
+  // The same of a model file's bytes already read; `name` names it in
+  // errors.
+  static core::Result<std::unique_ptr<const Classifier>> Parse(
+      const std::string& name, std::string bytes);
   ~Classifier();
 
   // True when the model has `label` (without fastText's "__label__").

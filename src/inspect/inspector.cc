@@ -72,7 +72,8 @@ core::Result<std::shared_ptr<const Inspector>> Inspector::Create(
     if (d.kind == policy::DetectorKind::kClassifier) {
       auto& m = by_file[d.model];
       if (!m) {
-        auto c = Classifier::Load(d.model);
+        auto c = d.model_bytes ? Classifier::Parse(d.model, *d.model_bytes)
+                               : Classifier::Load(d.model);
         if (!c.ok())
           return core::Status::Invalid("detector '" + d.id +
                                        "': " + c.status().message());

@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <memory>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -352,8 +354,11 @@ void ReadPhrase(Reader& r, const toml::table& t, Detector& d) {
 // The fields of a kClassifier detector. Its stage-1 lexicons are its
 // triggers; the model file is hashed into the pack's version, so a new model
 // is a new pack.
+// Model files read so far, by path: each is read and hashed once.
+using ModelFiles = std::map<std::string, std::shared_ptr<const std::string>>;
+
 void ReadClassifier(Reader& r, const toml::table& t, const fs::path& dir,
-                    Detector& d, core::Sha256& hash) {
+                    Detector& d, core::Sha256& hash, ModelFiles& models) {
   const std::string who = "detector '" + d.id + "'";
   if (d.lexicons.empty())
     r.Error(t, who +
@@ -374,17 +379,22 @@ void ReadClassifier(Reader& r, const toml::table& t, const fs::path& dir,
   d.unless = r.StrList(t, "unless");
   if (model.empty()) return;
   fs::path mp = fs::path(model).is_absolute() ? fs::path(model) : dir / model;
-  auto data = core::ReadFile(mp.string(), 256u << 20);
-  if (!data.ok()) {
-    r.Error(t, who + ": model: " + data.status().message());
-    return;
-  }
-  hash.Update(*data);
   d.model = mp.string();
+  auto& bytes = models[d.model];
+  if (!bytes) {
+    auto data = core::ReadFile(d.model, 512u << 20);
+    if (!data.ok()) {
+      r.Error(t, who + ": model: " + data.status().message());
+      return;
+    }
+    hash.Update(*data);
+    bytes = std::make_shared<const std::string>(std::move(data).value());
+  }
+  d.model_bytes = bytes;
 }
 
 void ReadDetectors(Reader& r, const toml::table& root, const fs::path& dir,
-                   PolicyPack& p, core::Sha256& hash) {
+                   PolicyPack& p, core::Sha256& hash, ModelFiles& models) {
   r.EachTable(root, "detector", [&](const toml::table& t) {
     r.CheckKeys(t,
                 {"id",
@@ -491,7 +501,7 @@ void ReadDetectors(Reader& r, const toml::table& root, const fs::path& dir,
               "detector '" + d.id + "': a lexicon detector needs 'lexicons'");
     if (d.kind == DetectorKind::kPhrase) ReadPhrase(r, t, d);
     if (d.kind == DetectorKind::kClassifier)
-      ReadClassifier(r, t, dir, d, hash);
+      ReadClassifier(r, t, dir, d, hash, models);
     else
       for (const char* k :
            {"model", "label", "threshold", "unit", "min_triggers"})
@@ -959,6 +969,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     if (auto t = ParseToml(f, hash, res.errors))
       files.emplace_back(f.string(), std::move(*t));
   }
+  ModelFiles models;
   for (auto& [name, table] : files) {
     Reader fr(name, &res.errors);
     if (name != main.string())
@@ -970,7 +981,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     ReadCategories(fr, table, *pack);
     // A word list's file is found beside the TOML file that names it.
     ReadLexicons(fr, table, fs::path(name).parent_path(), *pack, hash);
-    ReadDetectors(fr, table, fs::path(name).parent_path(), *pack, hash);
+    ReadDetectors(fr, table, fs::path(name).parent_path(), *pack, hash, models);
     ReadCombinations(fr, table, *pack);
     ReadRules(fr, table, *pack);
     ReadMail(fr, table, *pack);

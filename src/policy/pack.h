@@ -319,6 +319,9 @@ struct Detector {
   // `negation` (up to three words before the trigger, in its clause) guard
   // it as they guard a phrase.
   std::string model;
+  // The model file as the loader read and hashed it, so the model in use is
+  // the one the pack's version names; detectors naming one file share it.
+  std::shared_ptr<const std::string> model_bytes;
   std::string label;
   double threshold = 0.5;
   ClassifierUnit unit = ClassifierUnit::kSentence;
