@@ -522,6 +522,42 @@ TEST_F(HttpServerTest, AmbiguousBodyLengthsAreRefused) {
   EXPECT_EQ(handled_, 0);
 }
 
+TEST_F(HttpServerTest, MalformedFramingFieldNamesAreRefusedAndClosed) {
+  Start();
+  // libmicrohttpd keeps "Content-Length " as a name of its own and frames
+  // no body, so "hello" (or a whole request) would be read as the next
+  // request, where a lenient proxy in front framed it as this one's body.
+  const std::string next = "GET /whoami HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (const std::string& path : {"/echo", "/nope"}) {
+    for (const std::string& fields : std::vector<std::string>{
+             "Content-Length : 5\r\n",
+             "Content-Length\t: 5\r\n",
+             "Transfer-Encoding : chunked\r\nContent-Length: 5\r\n",
+             // obs-fold: libmicrohttpd glues the next line to the name.
+             "Transfer-Encoding:\r\n chunked\r\n",
+             "X-A: 1\r\n Content-Length: 5\r\n",
+             "Content Length: 5\r\n",
+         }) {
+      int fd = Connect(port_, "127.0.0.1");
+      ASSERT_GE(fd, 0);
+      SendAll(fd, "POST " + path + " HTTP/1.1\r\nHost: x\r\n" + fields +
+                      "\r\nhello" + next);
+      std::string r = Read(fd, 3, false);
+      ::close(fd);
+      EXPECT_EQ(StatusOf(r), "HTTP/1.1 400 Bad Request") << fields << r;
+      EXPECT_NE(r.find("Connection: close"), std::string::npos) << fields << r;
+      // One answer, not a second for what followed.
+      EXPECT_EQ(r.find("HTTP/1.1", 1), std::string::npos) << fields << r;
+    }
+  }
+  EXPECT_EQ(handled_, 0);
+  // Spelled right, in any case, with or without the space after the colon.
+  std::string r = Exchange(port_,
+                           "POST /echo HTTP/1.1\r\nHost: x\r\ncontent-LENGTH:5"
+                           "\r\n\r\nhello");
+  EXPECT_NE(r.find("body=hello"), std::string::npos) << r;
+}
+
 TEST_F(HttpServerTest, OneHugeHeaderFieldIsRefusedWith431) {
   Start();
   std::string r = Exchange(port_, "GET /whoami HTTP/1.1\r\nHost: x\r\nX-Big: " +

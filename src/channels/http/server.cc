@@ -519,7 +519,33 @@ enum MHD_Result CollectForm(void* cls, enum MHD_ValueKind, const char* key,
 // a transfer coding other than chunked alone. A proxy in front may frame it
 // the other way and smuggle a second request in its body, so it is refused
 // and the connection closed; nothing of it reaches a handler.
+//
+// So is a field whose name is not a token (RFC 9110 5.1), as libmicrohttpd
+// keeps them: "Content-Length : 5" (whitespace before the colon, RFC 9112
+// 5.1) or a line folded into the name before it. libmicrohttpd frames such a
+// request as if the field were absent, where a lenient proxy may trim the
+// name and frame by it. Refused too: a name holding a framing field's name
+// and more ("transfer-encodingchunked": an empty value with "chunked" folded
+// onto the next line, which libmicrohttpd glues to the name).
+bool IsToken(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(c) !=
+               std::string_view::npos;
+  });
+}
+
 std::optional<Response> FramingRefusal(const Request& req) {
+  for (const auto& [name, value] : req.headers) {
+    bool framing = name.find("content-length") != std::string::npos ||
+                   name.find("transfer-encoding") != std::string::npos;
+    if (!IsToken(name) ||
+        (framing && name != "content-length" && name != "transfer-encoding")) {
+      Response r = Plain(400, "A malformed header field name.\n");
+      r.SetHeader("Connection", "close");
+      return r;
+    }
+  }
   std::string length;
   bool has_length = false;
   std::string coding;
@@ -592,6 +618,12 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
       // Long before a route's pattern could recurse deep.
       return Queue(connection, Plain(414, "The address is too long.\n"));
     }
+    // Before the route: a 404 too must not leave a body the proxy in front
+    // framed differently on the connection.
+    if (auto refused = FramingRefusal(req)) {
+      s->LogRefused("ambiguous body length", &req);
+      return Queue(connection, std::move(*refused));
+    }
     MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND,
                               CollectArgument, &req);
     bool path_known = false;
@@ -612,10 +644,6 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
                                           : Plain(404, "Not found.\n"));
     }
     const RouteLimits& limits = x->route->limits;
-    if (auto refused = FramingRefusal(req)) {
-      s->LogRefused("ambiguous body length", &req);
-      return Queue(connection, std::move(*refused));
-    }
     std::string length = req.Header("Content-Length");
     if (!length.empty()) {
       uint64_t n = 0;

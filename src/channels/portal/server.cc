@@ -9,6 +9,7 @@
 #include "channels/portal/internal.h"
 #include "core/log.h"
 #include "core/text.h"
+#include "identity/attempts.h"
 
 namespace steward::portal {
 
@@ -306,11 +307,16 @@ std::string Ctx::Param(const std::string& name) const {
 
 audit::Filter AuditFilterOf(const Ctx& c, int default_limit) {
   audit::Filter f;
-  f.actor = c.Param("actor").substr(0, 100);
-  f.action = c.Param("action").substr(0, 100);
-  f.since = c.Param("since").substr(0, 25);
-  f.until = c.Param("until").substr(0, 25);
-  f.text = c.Param("text").substr(0, 100);
+  // Valid UTF-8, cut at a character: PostgreSQL refuses a parameter that
+  // is not (the page a 500, the API a 503 quoting the query).
+  auto text = [&](const char* name, size_t max_bytes) {
+    return identity::CleanField(c.Param(name), max_bytes);
+  };
+  f.actor = text("actor", 100);
+  f.action = text("action", 100);
+  f.since = text("since", 25);
+  f.until = text("until", 25);
+  f.text = text("text", 100);
   // Out of range or not a number: as if not given (the newest entries, the
   // default page size).
   auto before = core::ParseInt(c.Param("before"), 0, INT64_MAX, "before");
