@@ -217,6 +217,28 @@ std::string AsciiLower(std::string_view s) {
   return r;
 }
 
+std::string Lower(std::string_view s) {
+  bool ascii = std::all_of(s.begin(), s.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x80;
+  });
+  if (ascii || !IsValidUtf8(s)) return AsciiLower(s);
+  gchar* low = g_utf8_strdown(s.data(), static_cast<gssize>(s.size()));
+  std::string r(low);
+  g_free(low);
+  return r;
+}
+
+bool StartsUpper(std::string_view s) {
+  if (s.empty()) return false;
+  auto c = static_cast<unsigned char>(s[0]);
+  if (c < 0x80) return c >= 'A' && c <= 'Z';
+  // At most one character's bytes are read, and never past the view.
+  const size_t n = std::min<size_t>(s.size(), 4);
+  gunichar u = g_utf8_get_char_validated(s.data(), static_cast<gssize>(n));
+  return u != static_cast<gunichar>(-1) && u != static_cast<gunichar>(-2) &&
+         g_unichar_isupper(u);
+}
+
 std::vector<std::string> HeaderWords(std::string_view s) {
   enum class Kind { kOther, kLower, kUpper, kDigit, kHash };
   auto kind = [](unsigned char c) {

@@ -81,6 +81,13 @@ bool HasControlChars(std::string_view s);
 // ASCII lower-casing (other bytes unchanged).
 std::string AsciiLower(std::string_view s);
 
+// Lower-casing of every letter ("ÉLODIE" is "élodie"); ASCII text takes
+// AsciiLower's path. Invalid UTF-8 is lower-cased as ASCII only.
+std::string Lower(std::string_view s);
+
+// Whether the text starts with an upper-case letter, ASCII or not ("Élodie").
+bool StartsUpper(std::string_view s);
+
 // The words of a name as people write column headers and identifiers,
 // lower-cased: split at spaces and punctuation (snake_case, kebab-case,
 // dots), where lower case turns to upper ("studentId", "BirthDate"), before

@@ -226,7 +226,7 @@ void Tokenize(std::string_view text, uint32_t base, std::vector<Token>& out) {
     }
     while (!w.empty() && w.back() == '\'') w.pop_back();
     if (w.empty()) continue;
-    bool capital = std::isupper(static_cast<unsigned char>(text[b])) != 0;
+    bool capital = core::StartsUpper(text.substr(b, i - b));
     EmitWord(w, base + static_cast<uint32_t>(b),
              base + static_cast<uint32_t>(i), capital, clause, out);
     clause = false;
@@ -316,10 +316,12 @@ PhraseGrammar PhraseGrammar::Build(const policy::PolicyPack& pack,
     for (const auto& p : roster->people) {
       if (!p.student) continue;
       for (const std::string* n : {&p.given, &p.preferred_given}) {
-        std::string w = n->size() >= 2 ? core::AsciiLower(*n) : std::string();
-        if (!w.empty() && w.find(' ') == std::string::npos && !NotAName(w) &&
-            !AlsoAWord(w))
-          g.given_names_.insert(std::move(w));
+        // One word, or each part of a name the tokenizer splits
+        // ("Mary-Kate" is written and read as "Mary", "Kate").
+        if (n->find(' ') != std::string::npos) continue;
+        for (std::string& w : core::SplitList(core::Lower(*n), '-'))
+          if (w.size() >= 2 && !NotAName(w) && !AlsoAWord(w))
+            g.given_names_.insert(std::move(w));
       }
     }
   std::set<std::string> ids;
@@ -402,6 +404,15 @@ void PhraseGrammar::TermsAt(const WordClass& c,
   }
 }
 
+bool PhraseGrammar::IsGivenName(const std::string& word) const {
+  if (given_names_.count(word)) return true;
+  // Tokens are lower-cased as ASCII: "Élodie" needs a full lower-casing.
+  const bool ascii = std::all_of(word.begin(), word.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x80;
+  });
+  return !ascii && given_names_.count(core::Lower(word));
+}
+
 bool PhraseGrammar::SlotAt(const policy::Detector& d, size_t slot,
                            const std::vector<Token>& tokens, size_t i,
                            size_t sentence_begin, size_t limit,
@@ -411,7 +422,7 @@ bool PhraseGrammar::SlotAt(const policy::Detector& d, size_t slot,
   if (id == "@name" || id == "@person") {
     if (i < limit && tokens[i].capital && !NotAName(tokens[i].word) &&
         ((i > sentence_begin && !tokens[i].clause_start) ||
-         (id == "@person" && given_names_.count(tokens[i].word))))
+         (id == "@person" && IsGivenName(tokens[i].word))))
       lengths.push_back(1);
   } else if (const WordClass* c = Find(id)) {
     TermsAt(*c, tokens, i, limit, lengths);

@@ -98,6 +98,8 @@ class PhraseGrammar {
             Ranges& matched) const;
   bool Right(const policy::Detector& d, const std::vector<Token>& tokens,
              size_t slot, size_t pos, size_t* last, Ranges& matched) const;
+  // A roster student's given name, in any case ("élodie", "Élodie").
+  bool IsGivenName(const std::string& word) const;
   bool SlotAt(const policy::Detector& d, size_t slot,
               const std::vector<Token>& tokens, size_t i, size_t sentence_begin,
               size_t limit, std::vector<uint32_t>& lengths) const;

@@ -56,6 +56,18 @@ TEST(Parse, HeaderWordsAsPeopleWriteThem) {
   EXPECT_EQ(HeaderWords(" __ "), W{});
 }
 
+TEST(Parse, NamesAreLowerCasedAndCapitalisedInAnyScript) {
+  EXPECT_EQ(Lower("ÉLODIE"), "élodie");
+  EXPECT_EQ(Lower("Mary-Kate"), "mary-kate");
+  EXPECT_EQ(Lower("ZOË O'NEIL"), "zoë o'neil");
+  EXPECT_EQ(Lower("caf\xC3"), "caf\xC3");  // cut UTF-8: ASCII only
+  EXPECT_TRUE(StartsUpper("Élodie"));
+  EXPECT_TRUE(StartsUpper("Daniel"));
+  EXPECT_FALSE(StartsUpper("élodie"));
+  EXPECT_FALSE(StartsUpper("\xC3"));  // half a character, not a letter
+  EXPECT_FALSE(StartsUpper(""));
+}
+
 TEST(Parse, ControlCharacters) {
   EXPECT_FALSE(HasControlChars("Annual 2026–27 acknowledgement"));
   for (const char* bad : {"a\nb", "a\rb", "a\tb", "a\x7f", "a\xc2\x85"}) {

@@ -23,7 +23,20 @@ int main(int argc, char** argv) {
     std::fputs(report.c_str(), stdout);
     return 0;
   }
-  bool list = argc > 1 && std::string(argv[1]) == "--misses";
+  bool list = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--misses") {
+      list = true;
+    } else if (a == "--policy" && i + 1 < argc) {
+      SetPackDir(argv[++i]);  // a district's edited pack, measured alike
+    } else {
+      std::fprintf(stderr,
+                   "usage: steward-eval [--misses] [--policy DIR] | "
+                   "--training-data DIR\n");
+      return 2;
+    }
+  }
   const auto& e = BundledEngine();
   std::string err;
   std::vector<SuiteCase> cases;

@@ -5,10 +5,23 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <utility>
 
 namespace steward::testing {
 
-std::string PackDir() { return std::string(STEWARD_SOURCE_DIR) + "/policy"; }
+namespace {
+std::string& PackDirOverride() {
+  static std::string dir;
+  return dir;
+}
+}  // namespace
+
+std::string PackDir() {
+  const std::string& dir = PackDirOverride();
+  return dir.empty() ? std::string(STEWARD_SOURCE_DIR) + "/policy" : dir;
+}
+
+void SetPackDir(std::string dir) { PackDirOverride() = std::move(dir); }
 
 const engine::Engine& BundledEngine(const std::string& roster) {
   static std::mutex mu;

@@ -8,7 +8,10 @@
 
 namespace steward::testing {
 
-std::string PackDir();  // the bundled policy/
+std::string PackDir();  // the bundled policy/, unless SetPackDir said
+// Another pack folder for every later caller (`steward-eval --policy DIR`:
+// a district's edited pack measured on the same suites).
+void SetPackDir(std::string dir);
 
 // An engine on the bundled pack and an optional roster folder, built once
 // per roster and shared by every caller in the process (from any thread).
