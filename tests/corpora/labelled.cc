@@ -272,8 +272,8 @@ bool WriteTrainingData(const std::string& out_dir, std::string* report,
     } else {
       size_t n = 0;
       for (auto s : Sentences(t.text))
-        if (std::count(s.begin(), s.end(), ' ') >= 3 &&
-            ++n <= (t.label == "ham" ? 30u : 10u))
+        if (std::count(s.begin(), s.end(), ' ') >= 1 &&
+            ++n <= (t.label == "ham" ? 200u : 10u))
           conduct.Add("none", s);
     }
   }

@@ -34,25 +34,25 @@ void CheckFloors(const std::string& folder, const std::string& part,
   }
 }
 
-// Measured 2026-12-02 (docs/detection.md, with the models of policy/models):
+// Measured 2026-12-03 (docs/detection.md, with the models of policy/models):
 // the suite's held-out fifth, which neither the word lists nor the models
 // were tuned or trained on.
 TEST(FunctionalSuite, ConductFloorsOnTheHeldOutFifth) {
   CheckFloors("functional", "held-out",
-              {{"threat", {0.45, 0.07}},
-               {"harassment", {0.30, 0.07}},
-               {"political-campaigning", {0.25, 0.05}},
-               {"solicitation", {0.20, 0.05}}});
+              {{"threat", {0.58, 0.05}},
+               {"harassment", {0.42, 0.05}},
+               {"political-campaigning", {0.20, 0.03}},
+               {"solicitation", {0.25, 0.03}}});
 }
 
 // Cases written apart from the patterns by someone who had not read them,
 // and never tuned or trained on: the figures a district should expect.
 TEST(FunctionalSuite, ConductFloorsOnTheIndependentSuite) {
   CheckFloors("functional/independent", "all",
-              {{"threat", {0.42, 0.06}},
-               {"harassment", {0.42, 0.03}},
-               {"political-campaigning", {0.35, 0.05}},
-               {"solicitation", {0.15, 0.06}}});
+              {{"threat", {0.55, 0.06}},
+               {"harassment", {0.48, 0.02}},
+               {"political-campaigning", {0.38, 0.02}},
+               {"solicitation", {0.17, 0.04}}});
 }
 
 class SuiteFiles : public TempDirTest {};
