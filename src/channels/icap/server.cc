@@ -1,0 +1,797 @@
+#include "channels/icap/server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "channels/icap/protocol.h"
+#include "core/log.h"
+#include "core/text.h"
+
+namespace steward::icap {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using core::Event;
+using core::Level;
+using core::Log;
+
+// Scratch space for the engine, reused across connections; a new engine
+// (a new generation) retires the old ones.
+class ScratchPool {
+ public:
+  std::unique_ptr<engine::Engine::Scratch> Take(const engine::Engine& e,
+                                                uint64_t generation) {
+    std::lock_guard lock(mu_);
+    if (generation != generation_) {
+      free_.clear();
+      generation_ = generation;
+    }
+    if (free_.empty()) return e.NewScratch();
+    auto s = std::move(free_.back());
+    free_.pop_back();
+    return s;
+  }
+  void Give(std::unique_ptr<engine::Engine::Scratch> s, uint64_t generation) {
+    std::lock_guard lock(mu_);
+    if (generation == generation_ && free_.size() < 256)
+      free_.push_back(std::move(s));
+  }
+
+ private:
+  std::mutex mu_;
+  uint64_t generation_ = 0;
+  std::vector<std::unique_ptr<engine::Engine::Scratch>> free_;
+};
+
+std::string NewReference() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char kHex[] = "0123456789abcdef";
+  std::string out = "W-";
+  uint64_t v = rng();
+  for (int i = 0; i < 12; ++i) out += kHex[(v >> (i * 4)) & 15];
+  return out;
+}
+
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// A value safe to put in a header field: printable ASCII only.
+std::string FieldSafe(std::string_view s, size_t max = 256) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (out.size() >= max) break;
+    if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
+  }
+  return out;
+}
+
+bool SendAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+std::string HttpDate() {
+  char buf[64];
+  time_t now = time(nullptr);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+}  // namespace
+
+std::string IsTag(const policy::PolicyPack& pack) {
+  std::string tag;
+  for (char c : pack.version)
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.')
+      tag += c;
+  if (tag.size() > 16) tag.resize(16);
+  tag += "-" + pack.hash.substr(0, 30 - tag.size() - 1);
+  return "\"" + tag + "\"";
+}
+
+struct Server::Impl {
+  Options options;
+  std::unique_ptr<enforce::Enforcer> enforcer;
+  bool dry_run = false;
+  ScratchPool scratch;
+
+  mutable std::mutex engine_mu;
+  std::shared_ptr<const engine::Engine> engine;
+  uint64_t generation = 0;
+
+  int listen_fd = -1;
+  int wake[2] = {-1, -1};
+  std::atomic<bool> stopping{false};
+  std::mutex conn_mu;
+  std::condition_variable conn_cv;
+  int connections = 0;
+
+  std::shared_ptr<const engine::Engine> Current(uint64_t* gen) const {
+    std::lock_guard lock(engine_mu);
+    *gen = generation;
+    return engine;
+  }
+
+  void Connection(int fd, std::string peer);
+};
+
+namespace {
+
+// One ICAP request being answered. It writes its answers on the
+// connection as it goes; `ok` turns false when a write failed.
+class Exchange {
+ public:
+  Exchange(Server::Impl& srv, int fd, const std::string& peer,
+           const Request& req)
+      : srv_(srv), fd_(fd), peer_(peer), req_(req) {
+    engine_ = srv.Current(&generation_);
+    istag_ = IsTag(engine_->pack());
+    cap_ = engine_->pack().web.max_inspect_bytes;
+  }
+
+  bool ok() const { return ok_; }
+  // Whether the connection must close after this request.
+  bool close() const { return close_; }
+
+  // The head arrived: answer OPTIONS and bad services here.
+  void Begin() {
+    start_ = Clock::now();
+    const std::string& svc = req_.service;
+    std::optional<Method> wanted;
+    if (svc == "/reqmod") wanted = Method::kReqmod;
+    if (svc == "/respmod") wanted = Method::kRespmod;
+    if (!wanted) return Refuse(404);
+    if (req_.method == Method::kOptions) return AnswerOptions(*wanted);
+    if (req_.method != *wanted) return Refuse(405);
+    if (auto h = ParseHttpHead(req_.req_hdr)) http_req_ = std::move(*h);
+    if (auto h = ParseHttpHead(req_.res_hdr)) http_res_ = std::move(*h);
+    host_ = HostOf(http_req_);
+    const Fields& body_fields =
+        req_.method == Method::kRespmod ? http_res_.fields : http_req_.fields;
+    if (auto cl = body_fields.Find("Content-Length")) {
+      auto n = core::ParseInt(*cl, 0, int64_t{1} << 50, "Content-Length");
+      if (n.ok()) declared_ = static_cast<uint64_t>(*n);
+    }
+    inspecting_ = true;
+  }
+
+  void Data(std::string_view d) {
+    total_ += d.size();
+    if (!inspecting_) return;
+    if (answered_) {
+      if (streaming_) Write(Chunk(d));
+      return;  // blocked: read and dropped
+    }
+    size_t room = body_.size() < cap_ ? cap_ - body_.size() : 0;
+    if (d.size() <= room) {
+      body_.append(d);
+      return;
+    }
+    // Past what is inspected: decide now on what was kept.
+    body_.append(d.substr(0, room));
+    std::string_view rest = d.substr(room);
+    if (Decide(/*complete=*/false)) {
+      answered_ = true;
+      streaming_ = true;
+      Write(EchoHead());
+      Write(Chunk(body_));
+      Write(Chunk(rest));
+      std::string().swap(body_);
+    } else {
+      answered_ = true;
+      std::string().swap(body_);
+    }
+  }
+
+  // The preview ended without ieof: true when the body is wanted ("100
+  // Continue" sent), false when the request was answered.
+  bool PreviewEnd() {
+    if (answered_ || !inspecting_) return false;
+    Write("ICAP/1.0 100 Continue\r\n\r\n");
+    sent_continue_ = true;
+    return true;
+  }
+
+  void End() {
+    if (!inspecting_) return;
+    if (answered_) {
+      if (streaming_) Write(kLastChunk);
+      return;
+    }
+    answered_ = true;
+    const bool has_body = req_.encapsulated.HasBody();
+    const bool allow = has_body ? Decide(/*complete=*/true) : true;
+    if (!allow) return;  // the block page went out
+    if (req_.allow_204) {
+      Write(StatusHead(204, Common()));
+      return;
+    }
+    Write(EchoHead());
+    if (has_body) {
+      Write(Chunk(body_));
+      Write(kLastChunk);
+    }
+  }
+
+  void Refuse(int status) {
+    Fields f = Common();
+    f.list.push_back({"Encapsulated", "null-body=0"});
+    f.list.push_back({"Connection", "close"});
+    Write(StatusHead(status, f));
+    close_ = true;
+    inspecting_ = false;
+  }
+
+ private:
+  Fields Common() const {
+    Fields f;
+    f.list.push_back({"ISTag", istag_});
+    f.list.push_back({"Date", HttpDate()});
+    f.list.push_back({"Service", "Steward web gateway"});
+    return f;
+  }
+
+  void Write(std::string_view data) {
+    if (ok_ && !data.empty()) ok_ = SendAll(fd_, data);
+  }
+
+  void AnswerOptions(Method m) {
+    const icap::Options& o = srv_.options;
+    Fields f = Common();
+    f.list.push_back({"Methods", std::string(MethodName(m))});
+    f.list.push_back({"Service-ID", "steward"});
+    f.list.push_back({"Max-Connections", std::to_string(o.max_connections)});
+    f.list.push_back({"Options-TTL", std::to_string(o.options_ttl)});
+    f.list.push_back({"Allow", "204"});
+    f.list.push_back(
+        {"Preview", std::to_string(std::min<uint32_t>(o.preview, 65536))});
+    f.list.push_back({"Transfer-Preview", "*"});
+    f.list.push_back({"Encapsulated", "null-body=0"});
+    Write(StatusHead(200, f));
+  }
+
+  // The head of a 200 that gives the message back unchanged.
+  std::string EchoHead() const {
+    Fields f = Common();
+    const bool body = req_.encapsulated.HasBody();
+    std::string heads;
+    std::string enc;
+    if (req_.method == Method::kReqmod) {
+      heads = req_.req_hdr;
+      enc = "req-hdr=0, " + std::string(body ? "req-body=" : "null-body=") +
+            std::to_string(heads.size());
+    } else if (!req_.res_hdr.empty()) {
+      heads = req_.res_hdr;
+      enc = "res-hdr=0, " + std::string(body ? "res-body=" : "null-body=") +
+            std::to_string(heads.size());
+    } else {
+      enc = body ? "res-body=0" : "null-body=0";
+    }
+    f.list.push_back({"Encapsulated", enc});
+    return StatusHead(200, f) + heads;
+  }
+
+  // The user as the proxy names them, else "".
+  std::string User() const {
+    const policy::WebPolicy& web = engine_->pack().web;
+    auto v = req_.fields.Find(web.user_header);
+    if (!v || v->empty()) return {};
+    std::string user(*v);
+    if (web.user_header_base64) {
+      gsize len = 0;
+      guchar* raw = g_base64_decode(user.c_str(), &len);
+      user.assign(reinterpret_cast<const char*>(raw), len);
+      g_free(raw);
+    }
+    return FieldSafe(user, 128);
+  }
+
+  // Decides on body_; true to let it pass. On a block the page is written.
+  bool Decide(bool complete) {
+    const policy::PolicyPack& pack = engine_->pack();
+    reference_ = NewReference();
+    enforce::Context ctx;
+    decide::Envelope& env = ctx.envelope;
+    env.channel = policy::Channel::kWeb;
+    std::string client(req_.fields.Find("X-Client-IP").value_or(""));
+    client = FieldSafe(client, 64);
+    if (client.empty()) client = peer_;
+    user_ = User();
+    env.auth_user = user_;
+    env.sender = user_.empty() ? client : user_;
+    env.client = client;
+    if (!host_.empty()) env.recipients.push_back(host_);
+    env.size = std::max<uint64_t>(complete ? total_ : total_ + 1, declared_);
+    env.size = std::max<uint64_t>(env.size, 1);
+    ctx.reference = reference_;
+    // The body as a MIME entity of its declared type, so that the engine
+    // reads a multipart form's parts, names and files as it reads mail.
+    const Fields& hf =
+        req_.method == Method::kRespmod ? http_res_.fields : http_req_.fields;
+    std::string type = FieldSafe(
+        hf.Find("Content-Type").value_or("application/octet-stream"), 1024);
+    if (type.empty()) type = "application/octet-stream";
+    std::string item = "MIME-Version: 1.0\r\nContent-Type: " + type + "\r\n";
+    if (auto enc = hf.Find("Content-Encoding"))
+      item += "X-Content-Encoding: " + FieldSafe(*enc) + "\r\n";
+    item += "\r\n";
+    item.append(body_);
+
+    enforce::Outcome out;
+    uint64_t gen = generation_;
+    auto scratch = srv_.scratch.Take(*engine_, gen);
+    try {
+      out = srv_.enforcer->Apply(*engine_, *scratch, ctx, item, srv_.dry_run);
+    } catch (const std::exception& e) {
+      out = {};
+      out.failure = e.what();
+    } catch (...) {
+      out = {};
+      out.failure = "unknown error";
+    }
+    srv_.scratch.Give(std::move(scratch), gen);
+
+    bool allow = true;
+    std::string action;
+    switch (out.disposition) {
+      case enforce::Disposition::kDeliver:
+        action = out.verdict
+                     ? std::string(decide::ActionName(out.verdict->action))
+                     : std::string("allow");
+        break;
+      case enforce::Disposition::kHeld:
+      case enforce::Disposition::kRefused:
+        allow = false;
+        action = "block";
+        break;
+      case enforce::Disposition::kFailed:
+        allow = pack.web.on_failure == policy::FailureMode::kAccept;
+        action = allow ? "failed-pass" : "failed-block";
+        break;
+    }
+    if (!allow) Block(out);
+    if (!srv_.options.quiet ||
+        out.disposition == enforce::Disposition::kFailed) {
+      const double seconds =
+          std::chrono::duration<double>(Clock::now() - start_).count();
+      Event e("verdict", out.disposition == enforce::Disposition::kFailed
+                             ? Level::kError
+                             : Level::kInfo);
+      e.Str("door", "icap")
+          .Str("reference", reference_)
+          .Str("method", MethodName(req_.method))
+          .Str("action", action)
+          .Str("host", host_)
+          .Str("user", user_)
+          .Str("client", client)
+          .Int("size", env.size)
+          .Int("inspected", body_.size())
+          .Bool("complete", complete)
+          .Num("ms", std::round(seconds * 1e5) / 100);
+      if (out.verdict) {
+        e.Str("rule", out.verdict->rule)
+            .Strs("clauses", out.verdict->clauses)
+            .Strs("categories", enforce::CategoriesOf(out.verdict->findings));
+      }
+      if (!out.failure.empty()) e.Str("error", out.failure);
+      Log(e);
+    }
+    return allow;
+  }
+
+  // The block page as an HTTP 403 response inside an ICAP 200.
+  void Block(const enforce::Outcome& out) {
+    const policy::PolicyPack& pack = engine_->pack();
+    std::string rule, message;
+    std::vector<std::string> clauses;
+    if (out.verdict && out.disposition != enforce::Disposition::kFailed) {
+      rule = out.verdict->rule;
+      message = out.verdict->message;
+      clauses = out.verdict->clauses;
+    } else {
+      rule = "not-checked";
+      message =
+          "This could not be checked against District policy, so it was "
+          "not sent. Try again later, or contact ITS.";
+    }
+    std::string clause_list;
+    for (const auto& c : clauses)
+      clause_list += (clause_list.empty() ? "" : ", ") + c;
+    const std::string when = core::NowUtc();
+    const std::string accept(http_req_.fields.Find("Accept").value_or(""));
+    std::string body, type;
+    if (accept.find("json") != std::string::npos) {
+      nlohmann::ordered_json j = {{"blocked", true},
+                                  {"rule", rule},
+                                  {"clauses", clauses},
+                                  {"message", message},
+                                  {"reference", reference_},
+                                  {"user", user_},
+                                  {"time", when},
+                                  {"policy", pack.name}};
+      body = j.dump();
+      type = "application/json";
+    } else {
+      type = "text/html; charset=utf-8";
+      body =
+          "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+          "<title>Blocked by District policy</title></head><body>\n"
+          "<h1>This upload was stopped by District policy</h1>\n<p>" +
+          HtmlEscape(message) + "</p>\n<p>Rule: " + HtmlEscape(rule) +
+          (clause_list.empty()
+               ? std::string()
+               : "; regulation clauses " + HtmlEscape(clause_list)) +
+          ".</p>\n<p>User: " + HtmlEscape(user_.empty() ? "unknown" : user_) +
+          "; time: " + HtmlEscape(when) + "; reference: <strong>" +
+          HtmlEscape(reference_) +
+          "</strong>.</p>\n<p>If you need an exception, ask ITS and give "
+          "the reference above.</p>\n</body></html>\n";
+    }
+    std::string http =
+        "HTTP/1.1 403 Forbidden\r\nContent-Type: " + type +
+        "\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
+    Fields f = Common();
+    f.list.push_back({"X-Steward-Reference", reference_});
+    f.list.push_back(
+        {"Encapsulated", "res-hdr=0, res-body=" + std::to_string(http.size())});
+    Write(StatusHead(200, f) + http + Chunk(body) + std::string(kLastChunk));
+  }
+
+  Server::Impl& srv_;
+  int fd_;
+  std::string peer_;
+  const Request& req_;
+  std::shared_ptr<const engine::Engine> engine_;
+  uint64_t generation_ = 0;
+  std::string istag_;
+  uint64_t cap_ = 0;
+  HttpHead http_req_, http_res_;
+  std::string host_, user_, reference_;
+  std::string body_;
+  uint64_t total_ = 0, declared_ = 0;
+  bool inspecting_ = false, answered_ = false, streaming_ = false;
+  bool sent_continue_ = false;
+  bool ok_ = true, close_ = false;
+  Clock::time_point start_;
+};
+
+}  // namespace
+
+void Server::Impl::Connection(int fd, std::string peer) {
+  Parser parser;
+  std::unique_ptr<Exchange> ex;
+  std::vector<char> buf(64 * 1024);
+  auto deadline = Clock::now() + std::chrono::seconds(options.idle_timeout);
+  bool in_request = false;
+  auto error_reply = [&](int status) {
+    uint64_t gen = 0;
+    auto e = Current(&gen);
+    std::string head = "ICAP/1.0 " + std::to_string(status) + " " +
+                       std::string(ReasonPhrase(status)) +
+                       "\r\nISTag: " + IsTag(e->pack()) +
+                       "\r\nEncapsulated: null-body=0\r\nConnection: "
+                       "close\r\n\r\n";
+    SendAll(fd, head);
+  };
+  for (;;) {
+    Parser::Step s = parser.Next();
+    if (s.kind == Parser::Kind::kNeedMore) {
+      in_request = parser.InRequest() || ex != nullptr;
+      if (!in_request && stopping) break;
+      auto now = Clock::now();
+      if (now >= deadline) {
+        if (in_request) {
+          Log(Event("timeout", Level::kWarning).Str("client", peer));
+          error_reply(408);
+        }
+        break;
+      }
+      int wait = static_cast<int>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)
+              .count());
+      pollfd p{fd, POLLIN, 0};
+      int r = poll(&p, 1, std::min(wait, 500));
+      if (r < 0 && errno != EINTR) break;
+      if (r <= 0) continue;
+      ssize_t n = recv(fd, buf.data(), buf.size(), 0);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (n <= 0) break;  // closed (in a request: cut short)
+      parser.Append(std::string_view(buf.data(), static_cast<size_t>(n)));
+      deadline = Clock::now() + std::chrono::seconds(options.read_timeout);
+      continue;
+    }
+    bool close = false;
+    switch (s.kind) {
+      case Parser::Kind::kHead:
+        ex = std::make_unique<Exchange>(*this, fd, peer, parser.request());
+        ex->Begin();
+        close = ex->close();
+        break;
+      case Parser::Kind::kData:
+        if (ex) ex->Data(s.data);
+        break;
+      case Parser::Kind::kPreviewEnd:
+        if (ex && ex->PreviewEnd()) {
+          parser.Continue();
+        } else {
+          parser.Finish();
+          ex.reset();
+        }
+        break;
+      case Parser::Kind::kEnd:
+        if (ex) {
+          ex->End();
+          close = ex->close() || !ex->ok();
+        }
+        ex.reset();
+        deadline = Clock::now() + std::chrono::seconds(options.idle_timeout);
+        break;
+      case Parser::Kind::kError:
+        Log(Event("bad-request", Level::kWarning)
+                .Int("status", parser.error().status)
+                .Str("error", parser.error().reason)
+                .Str("client", peer));
+        error_reply(parser.error().status);
+        close = true;
+        break;
+      case Parser::Kind::kNeedMore:
+        break;
+    }
+    if (close || (ex && !ex->ok())) break;
+  }
+  ::close(fd);
+}
+
+Server::Server(Options options, std::unique_ptr<enforce::Enforcer> enforcer,
+               bool dry_run)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->enforcer = std::move(enforcer);
+  impl_->dry_run = dry_run;
+}
+
+Server::~Server() {
+  if (impl_->listen_fd >= 0) ::close(impl_->listen_fd);
+  for (int fd : impl_->wake)
+    if (fd >= 0) ::close(fd);
+}
+
+void Server::SetEngine(std::shared_ptr<const engine::Engine> engine) {
+  std::lock_guard lock(impl_->engine_mu);
+  impl_->engine = std::move(engine);
+  ++impl_->generation;
+}
+
+std::shared_ptr<const engine::Engine> Server::engine() const {
+  uint64_t gen = 0;
+  return impl_->Current(&gen);
+}
+
+core::Status Server::Start(std::shared_ptr<const engine::Engine> engine) {
+  SetEngine(std::move(engine));
+  const std::string& listen = impl_->options.listen;
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos)
+    return core::Status::Invalid("--listen '" + listen + "' is not HOST:PORT");
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  auto port = core::ParseInt(listen.substr(colon + 1), 0, 65535, "port");
+  if (!port.ok()) return port.status();
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  std::string service = std::to_string(*port);
+  if (getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(),
+                  &hints, &res) != 0 ||
+      !res)
+    return core::Status::Invalid("cannot resolve '" + host + "'");
+  int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  bool ok = fd >= 0 && bind(fd, res->ai_addr, res->ai_addrlen) == 0 &&
+            ::listen(fd, 256) == 0;
+  freeaddrinfo(res);
+  if (!ok) {
+    if (fd >= 0) ::close(fd);
+    return core::Status::Io("cannot listen on " + listen +
+                            " (in use, or no permission)");
+  }
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  port_ = ntohs(addr.ss_family == AF_INET6
+                    ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
+                    : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  impl_->listen_fd = fd;
+  if (pipe2(impl_->wake, O_CLOEXEC | O_NONBLOCK) != 0)
+    return core::Status::Io("cannot make a pipe");
+  return core::Status::Ok();
+}
+
+void Server::Stop() {
+  impl_->stopping = true;
+  char c = 0;
+  ssize_t w = write(impl_->wake[1], &c, 1);
+  (void)w;
+}
+
+void Server::Serve() {
+  Impl& s = *impl_;
+  while (!s.stopping) {
+    pollfd p[2] = {{s.listen_fd, POLLIN, 0}, {s.wake[0], POLLIN, 0}};
+    int r = poll(p, 2, -1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0 || (p[1].revents & POLLIN)) break;
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    int fd = accept4(s.listen_fd, reinterpret_cast<sockaddr*>(&addr), &len,
+                     SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    char ip[INET6_ADDRSTRLEN] = "";
+    if (addr.ss_family == AF_INET)
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&addr)->sin_addr, ip,
+                sizeof ip);
+    else if (addr.ss_family == AF_INET6)
+      inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&addr)->sin6_addr,
+                ip, sizeof ip);
+    timeval tv{s.options.read_timeout, 0};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    {
+      std::unique_lock lock(s.conn_mu);
+      if (s.connections >= s.options.max_connections) {
+        lock.unlock();
+        uint64_t gen = 0;
+        auto e = s.Current(&gen);
+        SendAll(fd, "ICAP/1.0 503 Service Overloaded\r\nISTag: " +
+                        IsTag(e->pack()) +
+                        "\r\nEncapsulated: null-body=0\r\nConnection: "
+                        "close\r\n\r\n");
+        ::close(fd);
+        Log(Event("overloaded", Level::kWarning).Str("client", ip));
+        continue;
+      }
+      ++s.connections;
+    }
+    std::thread([&s, fd, peer = std::string(ip)] {
+      sigset_t set;
+      sigfillset(&set);
+      pthread_sigmask(SIG_BLOCK, &set, nullptr);
+      s.Connection(fd, peer);
+      std::lock_guard lock(s.conn_mu);
+      --s.connections;
+      s.conn_cv.notify_all();
+    }).detach();
+  }
+  std::unique_lock lock(s.conn_mu);
+  s.conn_cv.wait(lock, [&] { return s.connections == 0; });
+}
+
+namespace {
+
+int g_signal_pipe[2] = {-1, -1};
+
+void OnSignal(int sig) {
+  char c = static_cast<char>(sig);
+  ssize_t rc = write(g_signal_pipe[1], &c, 1);
+  (void)rc;
+}
+
+}  // namespace
+
+int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer,
+        bool dry_run) {
+  auto e = engine::Engine::Create(options.engine);
+  if (!e.ok()) {
+    Log(Event("start-failed", Level::kError)
+            .Str("error", e.status().message()));
+    return 2;
+  }
+  Server server(options, std::move(enforcer), dry_run);
+  std::shared_ptr<const engine::Engine> first = std::move(e).value();
+  if (auto st = server.Start(first); !st.ok()) {
+    Log(Event("start-failed", Level::kError).Str("error", st.message()));
+    return 2;
+  }
+  if (pipe2(g_signal_pipe, O_CLOEXEC) != 0) return 2;
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  for (int sig : {SIGHUP, SIGTERM, SIGINT}) sigaction(sig, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  Log(Event("start")
+          .Str("door", "icap")
+          .Str("listen", options.listen)
+          .Int("port", server.port())
+          .Str("policy", first->pack().name)
+          .Str("version", first->pack().version)
+          .Str("sha256", first->pack().hash)
+          .Str("istag", IsTag(first->pack())));
+  std::thread serve([&] {
+    sigset_t set;
+    sigfillset(&set);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    server.Serve();
+    char c = 0;
+    ssize_t w = write(g_signal_pipe[1], &c, 1);
+    (void)w;
+  });
+  for (;;) {
+    char c = 0;
+    ssize_t r = read(g_signal_pipe[0], &c, 1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0 || c == 0) break;
+    if (c == SIGHUP) {
+      auto fresh = engine::Engine::Create(options.engine);
+      if (fresh.ok()) {
+        std::shared_ptr<const engine::Engine> n = std::move(fresh).value();
+        Log(Event("reload")
+                .Str("version", n->pack().version)
+                .Str("sha256", n->pack().hash)
+                .Str("istag", IsTag(n->pack())));
+        server.SetEngine(std::move(n));
+      } else {
+        Log(Event("reload-failed", Level::kError)
+                .Str("error", fresh.status().message()));
+      }
+      continue;
+    }
+    Log(Event("stopping").Str("signal", c == SIGINT ? "INT" : "TERM"));
+    server.Stop();
+  }
+  serve.join();
+  Log(Event("stopped"));
+  return 0;
+}
+
+}  // namespace steward::icap
