@@ -75,12 +75,15 @@ void AddEnvelopeFindings(const policy::PolicyPack& pack, const Envelope& env,
       findings.push_back(make(category, std::move(detail)));
   };
   if (env.channel == policy::Channel::kWeb) {
-    // The web door inspects a body up to [web] max_inspect_bytes; the rest
-    // passes unread, which the rules must see.
-    if (env.size > pack.web.max_inspect_bytes)
-      add("not-inspected",
-          std::to_string(env.size) + " bytes; only the first " +
-              std::to_string(pack.web.max_inspect_bytes) + " were inspected");
+    // The web door inspects a body up to [web] max_inspect_bytes (a
+    // download less: env.inspected); the rest passes unread, which the
+    // rules must see.
+    uint64_t read = env.inspected ? env.inspected : env.size;
+    read = std::min<uint64_t>(read, pack.web.max_inspect_bytes);
+    if (env.size > read)
+      add("not-inspected", std::to_string(env.size) +
+                               " bytes; only the first " +
+                               std::to_string(read) + " were inspected");
     return;
   }
   if (mail.max_message_bytes > 0 && env.size > mail.max_message_bytes)

@@ -205,13 +205,14 @@ namespace steward {
 namespace {
 
 decide::Verdict WebVerdict(const std::string& host, std::string_view body,
-                           uint64_t size = 0) {
+                           uint64_t size = 0, uint64_t inspected = 0) {
   const engine::Engine& eng = testing::BundledEngine();
   auto scratch = eng.NewScratch();
   std::string item = "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n" +
                      std::string(body);
   decide::Envelope env{policy::Channel::kWeb, "ateacher", {host}, "ateacher",
                        "192.0.2.7",           size};
+  env.inspected = inspected;
   auto v = decide::DecideMessage(eng, env, item, *scratch, nullptr);
   EXPECT_TRUE(v.ok());
   return v.ok() ? *v : decide::Verdict{};
@@ -250,6 +251,10 @@ TEST(WebVerdict, TooLargeToInspectIsAFinding) {
   EXPECT_EQ(v.rule, "not-inspected-external-hold");
   v = WebVerdict("www.example.net", "hello", 5);
   EXPECT_TRUE(v.findings.empty());
+  // A download decided on its first bytes says so.
+  v = WebVerdict("www.example.net", "hello", 200000, 32768);
+  ASSERT_EQ(v.findings.size(), 1u);
+  EXPECT_EQ(v.findings[0].category, "not-inspected");
 }
 
 }  // namespace

@@ -150,7 +150,7 @@ TEST_F(IcapServerTest, OptionsPerService) {
         << r;
     EXPECT_NE(r.find("\r\nTransfer-Preview: *\r\n"), std::string::npos);
     EXPECT_NE(r.find("\r\nAllow: 204\r\n"), std::string::npos);
-    EXPECT_NE(r.find("\r\nPreview: 65536\r\n"), std::string::npos);
+    EXPECT_NE(r.find("\r\nPreview: 4096\r\n"), std::string::npos);
     EXPECT_NE(r.find("\r\nOptions-TTL: "), std::string::npos);
     EXPECT_NE(r.find("\r\nMax-Connections: 64\r\n"), std::string::npos);
     EXPECT_EQ(r.find("Transfer-Ignore"), std::string::npos);

@@ -12,7 +12,9 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <deque>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
@@ -30,6 +32,8 @@ using Clock = std::chrono::steady_clock;
 using core::Event;
 using core::Level;
 using core::Log;
+
+constexpr uint64_t kDownloadWindow = 32 * 1024;
 
 // Scratch space for the engine, reused across connections; a new engine
 // (a new generation) retires the old ones.
@@ -173,6 +177,13 @@ class Exchange {
     engine_ = srv.Current(&generation_);
     istag_ = IsTag(engine_->pack());
     cap_ = engine_->pack().web.max_inspect_bytes;
+    // Squid 5.7 reads a download's body from the server only as far as
+    // about 60 KiB ahead of what the ICAP service has sent back: a
+    // service that holds the whole response waits for ever. A download is
+    // decided on its first kDownloadWindow bytes and the rest streams
+    // through (with a "not-inspected" finding when there is more).
+    if (req_.method == Method::kRespmod)
+      cap_ = std::min<uint64_t>(cap_, kDownloadWindow);
   }
 
   bool ok() const { return ok_; }
@@ -290,7 +301,7 @@ class Exchange {
     f.list.push_back({"Options-TTL", std::to_string(o.options_ttl)});
     f.list.push_back({"Allow", "204"});
     f.list.push_back(
-        {"Preview", std::to_string(std::min<uint32_t>(o.preview, 65536))});
+        {"Preview", std::to_string(std::min<uint32_t>(o.preview, 65535))});
     f.list.push_back({"Transfer-Preview", "*"});
     f.list.push_back({"Encapsulated", "null-body=0"});
     Write(StatusHead(200, f));
@@ -349,6 +360,7 @@ class Exchange {
     if (!host_.empty()) env.recipients.push_back(host_);
     env.size = std::max<uint64_t>(complete ? total_ : total_ + 1, declared_);
     env.size = std::max<uint64_t>(env.size, 1);
+    if (!complete) env.inspected = body_.size();
     ctx.reference = reference_;
     // The body as a MIME entity of its declared type, so that the engine
     // reads a multipart form's parts, names and files as it reads mail.
@@ -502,12 +514,113 @@ class Exchange {
   Clock::time_point start_;
 };
 
+// What a connection has received and the door not yet read. A thread reads
+// the socket all the time, even while the door decides or writes: Squid 5.7
+// closes its client's connection when its request buffer fills because the
+// ICAP service stopped reading (it reads zero bytes into a full buffer and
+// takes that for the client's end), so a service must never stop reading.
+// Bytes wait in memory up to kMemory, beyond it in an unlinked temporary
+// file: memory stays bounded whatever the upload's size.
+class Inbox {
+ public:
+  explicit Inbox(int fd) : fd_(fd) {
+    reader_ = std::thread([this] { Read(); });
+  }
+  ~Inbox() {
+    shutdown(fd_, SHUT_RDWR);
+    reader_.join();
+    if (spill_) std::fclose(spill_);
+  }
+  Inbox(const Inbox&) = delete;
+  Inbox& operator=(const Inbox&) = delete;
+
+  enum class Got { kData, kEnd, kTimeout };
+  // Waits until `until` for bytes; kEnd when the peer closed (or the read
+  // failed) and everything was taken.
+  Got Take(std::string& out, Clock::time_point until) {
+    std::unique_lock lock(mu_);
+    cv_.wait_until(lock, until, [&] {
+      return !memory_.empty() || spill_write_ > spill_read_ || end_;
+    });
+    if (!memory_.empty()) {
+      out = std::move(memory_.front());
+      memory_.pop_front();
+      memory_bytes_ -= out.size();
+      return Got::kData;
+    }
+    if (spill_write_ > spill_read_) {
+      size_t n = static_cast<size_t>(
+          std::min<uint64_t>(spill_write_ - spill_read_, 1u << 20));
+      out.resize(n);
+      ssize_t r =
+          pread(fileno(spill_), out.data(), n, static_cast<off_t>(spill_read_));
+      if (r <= 0) {
+        end_ = true;  // the disk failed us: as if the peer had gone
+        spill_read_ = spill_write_;
+        return Got::kEnd;
+      }
+      out.resize(static_cast<size_t>(r));
+      spill_read_ += static_cast<uint64_t>(r);
+      if (spill_read_ == spill_write_) {
+        spill_read_ = spill_write_ = 0;
+        if (ftruncate(fileno(spill_), 0) != 0) end_ = true;
+      }
+      return Got::kData;
+    }
+    return end_ ? Got::kEnd : Got::kTimeout;
+  }
+
+ private:
+  static constexpr size_t kMemory = 4u << 20;
+
+  void Read() {
+    std::vector<char> buf(64 * 1024);
+    for (;;) {
+      ssize_t n = recv(fd_, buf.data(), buf.size(), 0);
+      if (n < 0 && errno == EINTR) continue;
+      std::lock_guard lock(mu_);
+      if (n <= 0 || !Keep(buf.data(), static_cast<size_t>(n))) {
+        end_ = true;
+        cv_.notify_all();
+        return;
+      }
+      cv_.notify_all();
+    }
+  }
+
+  // Under mu_. False when the bytes could not be kept.
+  bool Keep(const char* data, size_t n) {
+    if (spill_write_ == spill_read_ && memory_bytes_ + n <= kMemory) {
+      memory_.emplace_back(data, n);
+      memory_bytes_ += n;
+      return true;
+    }
+    if (!spill_ && !(spill_ = std::tmpfile())) return false;
+    ssize_t w =
+        pwrite(fileno(spill_), data, n, static_cast<off_t>(spill_write_));
+    if (w != static_cast<ssize_t>(n)) return false;
+    spill_write_ += n;
+    return true;
+  }
+
+  int fd_;
+  std::thread reader_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> memory_;
+  size_t memory_bytes_ = 0;
+  std::FILE* spill_ = nullptr;
+  uint64_t spill_write_ = 0, spill_read_ = 0;
+  bool end_ = false;
+};
+
 }  // namespace
 
 void Server::Impl::Connection(int fd, std::string peer) {
   Parser parser;
   std::unique_ptr<Exchange> ex;
-  std::vector<char> buf(64 * 1024);
+  auto inbox = std::make_unique<Inbox>(fd);
+  std::string piece;
   auto deadline = Clock::now() + std::chrono::seconds(options.idle_timeout);
   bool in_request = false;
   auto error_reply = [&](int status) {
@@ -533,17 +646,11 @@ void Server::Impl::Connection(int fd, std::string peer) {
         }
         break;
       }
-      int wait = static_cast<int>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)
-              .count());
-      pollfd p{fd, POLLIN, 0};
-      int r = poll(&p, 1, std::min(wait, 500));
-      if (r < 0 && errno != EINTR) break;
-      if (r <= 0) continue;
-      ssize_t n = recv(fd, buf.data(), buf.size(), 0);
-      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-      if (n <= 0) break;  // closed (in a request: cut short)
-      parser.Append(std::string_view(buf.data(), static_cast<size_t>(n)));
+      Inbox::Got got = inbox->Take(
+          piece, std::min(deadline, now + std::chrono::milliseconds(500)));
+      if (got == Inbox::Got::kTimeout) continue;
+      if (got == Inbox::Got::kEnd) break;  // closed (in a request: cut short)
+      parser.Append(piece);
       deadline = Clock::now() + std::chrono::seconds(options.read_timeout);
       continue;
     }
@@ -586,6 +693,7 @@ void Server::Impl::Connection(int fd, std::string peer) {
     }
     if (close || (ex && !ex->ok())) break;
   }
+  inbox.reset();  // its reader stops before the descriptor is closed
   ::close(fd);
 }
 

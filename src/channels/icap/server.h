@@ -14,7 +14,12 @@
 // A body is kept for inspection up to [web] max_inspect_bytes; past that the
 // decision is taken on what was kept (with a "not-inspected" finding) and
 // the rest streams through, or is read and dropped after a block: memory
-// stays bounded whatever the upload's size.
+// stays bounded whatever the upload's size. A download (RESPMOD) is decided
+// on its first 32 KiB, because Squid reads no further ahead of what the
+// service has sent back; the rest streams through with a "not-inspected"
+// finding. Bytes that arrive while a decision is made wait in memory (4
+// MiB) and then in an unlinked temporary file: the door never stops
+// reading, which Squid 5.7 needs (it drops its client when it cannot).
 //
 // Connections are persistent; each is served by its own thread, at most
 // max_connections at once (advertised in OPTIONS; one more is answered 503
@@ -39,11 +44,14 @@ struct Options {
   std::string listen = "127.0.0.1:1344";  // HOST:PORT; port 0 picks one
   engine::Options engine;
   int max_connections = 64;
-  int read_timeout = 30;     // seconds a request may stall
-  int idle_timeout = 300;    // seconds between requests
-  int options_ttl = 3600;    // seconds Squid may keep the OPTIONS answer
-  uint32_t preview = 65536;  // Preview offered (Squid takes at most 64 KiB)
-  bool quiet = false;        // no per-request log lines
+  int read_timeout = 30;   // seconds a request may stall
+  int idle_timeout = 300;  // seconds between requests
+  int options_ttl = 3600;  // seconds Squid may keep the OPTIONS answer
+  // Preview offered. Squid 5.7 previews at most 64 KiB, and with Preview:
+  // 65536 it sent 65535 bytes and waited for ever (its body buffer holds
+  // one byte less), so the default stays well below.
+  uint32_t preview = 4096;
+  bool quiet = false;  // no per-request log lines
 };
 
 // The ISTag of a pack: its version and the start of its hash, quoted, at
