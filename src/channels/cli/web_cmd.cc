@@ -28,9 +28,9 @@ void RegisterWeb(CLI::App& app, std::function<int()>& run) {
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
   c->add_option("--preview", o->preview,
-                "Preview bytes offered (at most 65536)")
+                "Preview bytes offered (below 65536: Squid 5.7 stalls at it)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 65536));
+      ->check(CLI::Range(0, 65535));
   c->add_flag("--quiet", o->quiet, "No log line per request");
   c->callback([o, &run] {
     run = [o] {
