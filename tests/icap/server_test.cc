@@ -1,7 +1,8 @@
 // The web door on a loopback socket with the bundled pack: OPTIONS per
 // service, the status codes of bad requests, 204 / echo / block on one
 // persistent connection, a block page that names the clause and never the
-// value, JSON for scripts, bodies past the inspection bound, 503 past
+// value (1,002 mixed requests on one connection), JSON for scripts, an
+// engine that fails, 503 past
 // Max-Connections and 408 for a stalled request.
 #include "channels/icap/server.h"
 
@@ -13,17 +14,20 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "bundled_engine.h"
 #include "channels/icap/protocol.h"
+#include "test_util.h"
 
 namespace steward::icap {
 namespace {
 
-class IcapServerTest : public ::testing::Test {
+class IcapServerTest : public steward::testing::TempDirTest {
  protected:
-  void StartServer(Options o = {}) {
+  void StartServer(Options o = {},
+                   std::shared_ptr<const engine::Engine> e = nullptr) {
     o.listen = "127.0.0.1:0";
     o.quiet = true;
     server_ =
@@ -32,16 +36,22 @@ class IcapServerTest : public ::testing::Test {
                                      nullptr, enforce::Options{.sendmail = ""}),
                                  true);
     // The bundled engine lives for the whole process.
-    std::shared_ptr<const engine::Engine> e(&testing::BundledEngine(),
-                                            [](const engine::Engine*) {});
+    if (!e)
+      e = std::shared_ptr<const engine::Engine>(&testing::BundledEngine(),
+                                                [](const engine::Engine*) {});
     ASSERT_TRUE(server_->Start(e).ok());
     thread_ = std::thread([this] { server_->Serve(); });
   }
-  void TearDown() override {
+  void StopServer() {
     if (server_) {
       server_->Stop();
       thread_.join();
+      server_.reset();
     }
+  }
+  void TearDown() override {
+    StopServer();
+    TempDirTest::TearDown();
   }
 
   int Connect() {
@@ -189,7 +199,7 @@ TEST_F(IcapServerTest, AllowEchoAndBlockOnOnePersistentConnection) {
   int fd = Connect();
   std::string pending;
   const std::string clean = "name=Ann&note=hello+world!";
-  for (int round = 0; round < 50; ++round) {
+  for (int round = 0; round < 334; ++round) {  // 1,002 requests
     // Allow with Allow: 204 -> 204.
     Send(fd, Reqmod(clean, "drive.example-usd.org"));
     std::string r = Read(fd, pending);
@@ -286,6 +296,41 @@ TEST_F(IcapServerTest, Overloaded503AndStalled408) {
   pending.clear();
   EXPECT_TRUE(Read(first, pending, 5000).starts_with("ICAP/1.0 408 "));
   close(first);
+}
+
+// An engine that cannot decide (clamd named in the pack, nothing there)
+// gives the pack's [web] on_failure: the block page or a pass, never an ICAP
+// error, which Squid would count against the service.
+TEST_F(IcapServerTest, EngineFailureAnswersOnFailure) {
+  namespace fs = std::filesystem;
+  for (bool accept : {false, true}) {
+    fs::path pack = dir_ / (accept ? "accept" : "reject");
+    fs::copy(testing::PackDir(), pack, fs::copy_options::recursive);
+    auto edit = [&](const std::string& file, const std::string& from,
+                    const std::string& to) {
+      std::string text = testing::ReadAll((pack / file).string());
+      size_t at = text.find(from);
+      ASSERT_NE(at, std::string::npos) << from;
+      text.replace(at, from.size(), to);
+      Write((pack / file).lexically_relative(dir_).string(), text);
+    };
+    edit("mail.toml", "clamd = \"\"", "clamd = \"inet:127.0.0.1:1\"");
+    if (accept)
+      edit("web.toml", "on_failure = \"reject\"", "on_failure = \"accept\"");
+    auto e = engine::Engine::Create(
+        {pack.string(), "", (dir_ / "cache").string(), false});
+    ASSERT_TRUE(e.ok()) << e.status().message();
+    StartServer({}, std::shared_ptr<const engine::Engine>(std::move(*e)));
+    std::string r = Exchange(Reqmod("hello", "drive.example-usd.org"));
+    if (accept) {
+      EXPECT_TRUE(r.starts_with("ICAP/1.0 204 ")) << r;
+    } else {
+      EXPECT_TRUE(r.starts_with("ICAP/1.0 200 OK\r\n")) << r;
+      EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos) << r;
+      EXPECT_NE(r.find("not-checked"), std::string::npos);
+    }
+    StopServer();
+  }
 }
 
 }  // namespace

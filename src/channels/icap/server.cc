@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -34,6 +35,7 @@ using core::Level;
 using core::Log;
 
 constexpr uint64_t kDownloadWindow = 32 * 1024;
+constexpr size_t kFlushBytes = 256 * 1024;
 
 // Scratch space for the engine, reused across connections; a new engine
 // (a new generation) retires the old ones.
@@ -186,7 +188,17 @@ class Exchange {
       cap_ = std::min<uint64_t>(cap_, kDownloadWindow);
   }
 
+  ~Exchange() { Flush(); }
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
   bool ok() const { return ok_; }
+
+  // Sends what was written.
+  void Flush() {
+    if (ok_ && !out_.empty()) ok_ = SendAll(fd_, out_);
+    out_.clear();
+  }
   // Whether the connection must close after this request.
   bool close() const { return close_; }
 
@@ -288,8 +300,13 @@ class Exchange {
     return f;
   }
 
+  // Answers are gathered and sent by Flush() in one write where they fit:
+  // a head, a chunk and the last chunk sent apart would wait on the peer's
+  // delayed acknowledgements.
   void Write(std::string_view data) {
-    if (ok_ && !data.empty()) ok_ = SendAll(fd_, data);
+    if (!ok_ || data.empty()) return;
+    out_.append(data);
+    if (out_.size() >= kFlushBytes) Flush();
   }
 
   void AnswerOptions(Method m) {
@@ -511,6 +528,7 @@ class Exchange {
   bool inspecting_ = false, answered_ = false, streaming_ = false;
   bool sent_continue_ = false;
   bool ok_ = true, close_ = false;
+  std::string out_;
   Clock::time_point start_;
 };
 
@@ -675,6 +693,7 @@ void Server::Impl::Connection(int fd, std::string peer) {
       case Parser::Kind::kEnd:
         if (ex) {
           ex->End();
+          ex->Flush();
           close = ex->close() || !ex->ok();
         }
         ex.reset();
@@ -691,6 +710,7 @@ void Server::Impl::Connection(int fd, std::string peer) {
       case Parser::Kind::kNeedMore:
         break;
     }
+    if (ex) ex->Flush();
     if (close || (ex && !ex->ok())) break;
   }
   inbox.reset();  // its reader stops before the descriptor is closed
@@ -792,6 +812,8 @@ void Server::Serve() {
     else if (addr.ss_family == AF_INET6)
       inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&addr)->sin6_addr,
                 ip, sizeof ip);
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     timeval tv{s.options.read_timeout, 0};
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     {
