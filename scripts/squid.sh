@@ -69,6 +69,11 @@ cache_mem 8 MB
 shutdown_lifetime 1 second
 http_access allow localhost
 http_access deny all
+# Squid 5.7 drops a client whose upload fills this buffer while the ICAP
+# service is behind (it reads zero bytes into the full buffer and takes that
+# for the end): at the default 512 KB a 2 GiB upload on loopback failed, with
+# c-icap's echo service as with Steward. 64 MB let it through.
+client_request_buffer_max_size 64 MB
 
 icap_enable on
 icap_preview_enable on
