@@ -13,8 +13,9 @@
 #     bounded (max_inspect_bytes plus buffers, not the upload);
 #   - a clean download passes byte-identical;
 #   - Squid's ICAP log shows no ICAP_ERR_*;
-# and, with c-icap-client (Debian c-icap) as an independent client, OPTIONS
-# and a REQMOD.
+# with c-icap-client (Debian c-icap) as an independent client, OPTIONS and
+# a REQMOD; and that SIGHUP with a changed pack changes the ISTag while the
+# door goes on serving.
 #
 # Needs root, squid, curl and python3; exits 77 (skipped) without them
 # unless STEWARD_REQUIRE_SQUID=1. c-icap-client is optional unless
@@ -71,7 +72,8 @@ touch "$work/upstream.log"
 
 # steward icap, on the bundled pack.
 icap_port=$(free_port)
-"$bin" icap --listen "127.0.0.1:$icap_port" --policy "$src/policy" \
+cp -r "$src/policy" "$work/pack"
+"$bin" icap --listen "127.0.0.1:$icap_port" --policy "$work/pack" \
   --cache "$work/cache" >"$work/icap.log" 2>&1 &
 icap_pid=$!
 for _ in $(seq 600); do
@@ -225,6 +227,38 @@ elif [ "${STEWARD_REQUIRE_SQUID:-0}" = 1 ]; then
 else
   echo "c-icap-client is not installed: skipped its checks"
 fi
+
+# 9. SIGHUP: a changed pack gives a new ISTag, and the door goes on serving.
+istag() {
+  python3 - "$icap_port" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"OPTIONS icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+data = b""
+while b"\r\n\r\n" not in data:
+    d = s.recv(4096)
+    if not d:
+        break
+    data += d
+for line in data.decode().split("\r\n"):
+    if line.lower().startswith("istag:"):
+        print(line.split(":", 1)[1].strip())
+PY
+}
+tag1=$(istag)
+sed -i 's/^version = .*/version = "2026-12-03"/' "$work/pack/pack.toml"
+kill -HUP "$icap_pid"
+for _ in $(seq 100); do grep -q '"event":"reload"' "$work/icap.log" && break; sleep 0.1; done
+tag2=$(istag)
+check '[ -n "$tag1" ] && [ -n "$tag2" ] && [ "$tag1" != "$tag2" ] && [ "${#tag2}" -le 34 ]' \
+  "SIGHUP: ISTag $tag1 then $tag2"
+code=$(through -H 'Content-Type: application/x-www-form-urlencoded' \
+  --data-binary @"$work/form" "$cloud/after-reload")
+check '[ "$code" = 200 ] && [ "$(got_sha)" = "$(sha "$work/form")" ]' \
+  "a form post after the reload: status $code"
+sleep 1
+check '! grep -q "ICAP_ERR_" "$work/squid/icap.log"' \
+  "ICAP errors in Squid's log after the reload: $(grep ICAP_ERR_ "$work/squid/icap.log" | head -3)"
 
 check 'kill -0 "$icap_pid" 2>/dev/null' "steward icap died"
 echo "web door through Squid: $((checks - failures)) passed, $failures failed"
