@@ -221,6 +221,18 @@ class Exchange {
       auto n = core::ParseInt(*cl, 0, int64_t{1} << 50, "Content-Length");
       if (n.ok()) declared_ = static_cast<uint64_t>(*n);
     }
+    // The body is kept behind a MIME head of its declared type, so that the
+    // engine reads a multipart form's parts, names and files as it reads
+    // mail, with no second copy of the body.
+    std::string type = FieldSafe(
+        body_fields.Find("Content-Type").value_or("application/octet-stream"),
+        1024);
+    if (type.empty()) type = "application/octet-stream";
+    body_ = "MIME-Version: 1.0\r\nContent-Type: " + type + "\r\n";
+    if (auto enc = body_fields.Find("Content-Encoding"))
+      body_ += "X-Content-Encoding: " + FieldSafe(*enc) + "\r\n";
+    body_ += "\r\n";
+    head_size_ = body_.size();
     inspecting_ = true;
   }
 
@@ -228,10 +240,10 @@ class Exchange {
     total_ += d.size();
     if (!inspecting_) return;
     if (answered_) {
-      if (streaming_) Write(Chunk(d));
+      if (streaming_) WriteChunk(d);
       return;  // blocked: read and dropped
     }
-    size_t room = body_.size() < cap_ ? cap_ - body_.size() : 0;
+    size_t room = Kept() < cap_ ? cap_ - Kept() : 0;
     if (d.size() <= room) {
       body_.append(d);
       return;
@@ -243,12 +255,14 @@ class Exchange {
       answered_ = true;
       streaming_ = true;
       Write(EchoHead());
-      Write(Chunk(body_));
-      Write(Chunk(rest));
+      WriteChunk(Body());
+      WriteChunk(rest);
       std::string().swap(body_);
+      head_size_ = 0;
     } else {
       answered_ = true;
       std::string().swap(body_);
+      head_size_ = 0;
     }
   }
 
@@ -277,7 +291,7 @@ class Exchange {
     }
     Write(EchoHead());
     if (has_body) {
-      Write(Chunk(body_));
+      WriteChunk(Body());
       Write(kLastChunk);
     }
   }
@@ -307,6 +321,16 @@ class Exchange {
     if (!ok_ || data.empty()) return;
     out_.append(data);
     if (out_.size() >= kFlushBytes) Flush();
+  }
+  // One chunk of `data`; a large one is sent from where it is, not copied.
+  void WriteChunk(std::string_view data) {
+    if (data.size() < kFlushBytes) return Write(Chunk(data));
+    char size[24];
+    int n = snprintf(size, sizeof size, "%zx\r\n", data.size());
+    Write(std::string_view(size, static_cast<size_t>(n)));
+    Flush();
+    if (ok_) ok_ = SendAll(fd_, data);
+    Write("\r\n");
   }
 
   void AnswerOptions(Method m) {
@@ -377,26 +401,14 @@ class Exchange {
     if (!host_.empty()) env.recipients.push_back(host_);
     env.size = std::max<uint64_t>(complete ? total_ : total_ + 1, declared_);
     env.size = std::max<uint64_t>(env.size, 1);
-    if (!complete) env.inspected = body_.size();
+    if (!complete) env.inspected = Kept();
     ctx.reference = reference_;
-    // The body as a MIME entity of its declared type, so that the engine
-    // reads a multipart form's parts, names and files as it reads mail.
-    const Fields& hf =
-        req_.method == Method::kRespmod ? http_res_.fields : http_req_.fields;
-    std::string type = FieldSafe(
-        hf.Find("Content-Type").value_or("application/octet-stream"), 1024);
-    if (type.empty()) type = "application/octet-stream";
-    std::string item = "MIME-Version: 1.0\r\nContent-Type: " + type + "\r\n";
-    if (auto enc = hf.Find("Content-Encoding"))
-      item += "X-Content-Encoding: " + FieldSafe(*enc) + "\r\n";
-    item += "\r\n";
-    item.append(body_);
 
     enforce::Outcome out;
     uint64_t gen = generation_;
     auto scratch = srv_.scratch.Take(*engine_, gen);
     try {
-      out = srv_.enforcer->Apply(*engine_, *scratch, ctx, item, srv_.dry_run);
+      out = srv_.enforcer->Apply(*engine_, *scratch, ctx, body_, srv_.dry_run);
     } catch (const std::exception& e) {
       out = {};
       out.failure = e.what();
@@ -440,7 +452,7 @@ class Exchange {
           .Str("user", user_)
           .Str("client", client)
           .Int("size", env.size)
-          .Int("inspected", body_.size())
+          .Int("inspected", Kept())
           .Bool("complete", complete)
           .Num("ms", std::round(seconds * 1e5) / 100);
       if (out.verdict) {
@@ -523,7 +535,12 @@ class Exchange {
   uint64_t cap_ = 0;
   HttpHead http_req_, http_res_;
   std::string host_, user_, reference_;
-  std::string body_;
+  std::string body_;  // the MIME head, then the body kept
+  size_t head_size_ = 0;
+  size_t Kept() const { return body_.size() - head_size_; }
+  std::string_view Body() const {
+    return std::string_view(body_).substr(head_size_);
+  }
   uint64_t total_ = 0, declared_ = 0;
   bool inspecting_ = false, answered_ = false, streaming_ = false;
   bool sent_continue_ = false;
