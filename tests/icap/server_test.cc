@@ -248,6 +248,31 @@ TEST_F(IcapServerTest, ApprovedHostAndJsonPage) {
   EXPECT_NE(r.find("\"L.3.a\""), std::string::npos);
 }
 
+TEST(IcapForm, FieldsDecodedOneALine) {
+  EXPECT_EQ(FormText("name=Ann+Lee&ssn=512%2D44%2D7832&x=a%3Db&bad=%zz%4"),
+            "name: Ann Lee\nssn: 512-44-7832\nx: a=b\nbad: %zz%4");
+}
+
+// A form post is read decoded: an SSN written %2D for '-' is still found.
+TEST_F(IcapServerTest, UrlencodedFormIsReadDecoded) {
+  StartServer();
+  std::string body = "name=Maria&note=SSN+512%2D44%2D7832+born+04%2F12%2F2011";
+  std::string http =
+      "POST http://drive.example-usd.org/f HTTP/1.1\r\n"
+      "Host: drive.example-usd.org\r\nContent-Type: "
+      "application/x-www-form-urlencoded\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
+  std::string req =
+      "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: h\r\n"
+      "Allow: 204\r\nPreview: " +
+      std::to_string(body.size()) +
+      "\r\nEncapsulated: req-hdr=0, req-body=" + std::to_string(http.size()) +
+      "\r\n\r\n" + http + Chunk(body) + "0; ieof\r\n\r\n";
+  std::string r = Exchange(req);
+  EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos) << r;
+  EXPECT_EQ(r.find("7832"), std::string::npos);
+}
+
 TEST_F(IcapServerTest, PreviewContinueThenEcho) {
   StartServer();
   std::string body(100000, 'a');

@@ -120,6 +120,42 @@ bool SendAll(int fd, std::string_view data) {
   return true;
 }
 
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') return (c | 0x20) - 'a' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string FormText(std::string_view body) {
+  std::string out;
+  out.reserve(body.size() + body.size() / 8);
+  bool in_value = false;
+  for (size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (c == '&') {
+      out += '\n';
+      in_value = false;
+    } else if (c == '=' && !in_value) {
+      out += ": ";
+      in_value = true;
+    } else if (c == '+') {
+      out += ' ';
+    } else if (c == '%' && i + 2 < body.size() && HexDigit(body[i + 1]) >= 0 &&
+               HexDigit(body[i + 2]) >= 0) {
+      out +=
+          static_cast<char>(HexDigit(body[i + 1]) * 16 + HexDigit(body[i + 2]));
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+namespace {
+
 std::string HttpDate() {
   char buf[64];
   time_t now = time(nullptr);
@@ -233,6 +269,8 @@ class Exchange {
       body_ += "X-Content-Encoding: " + FieldSafe(*enc) + "\r\n";
     body_ += "\r\n";
     head_size_ = body_.size();
+    form_ =
+        core::AsciiLower(type).starts_with("application/x-www-form-urlencoded");
     inspecting_ = true;
   }
 
@@ -408,7 +446,17 @@ class Exchange {
     uint64_t gen = generation_;
     auto scratch = srv_.scratch.Take(*engine_, gen);
     try {
-      out = srv_.enforcer->Apply(*engine_, *scratch, ctx, body_, srv_.dry_run);
+      // A form's fields are read decoded, one a line ("name: value").
+      std::string form;
+      if (form_)
+        form =
+            "MIME-Version: 1.0\r\nContent-Type: text/plain; "
+            "charset=utf-8\r\n\r\n" +
+            FormText(Body());
+      out = srv_.enforcer->Apply(
+          *engine_, *scratch, ctx,
+          form_ ? std::string_view(form) : std::string_view(body_),
+          srv_.dry_run);
     } catch (const std::exception& e) {
       out = {};
       out.failure = e.what();
@@ -537,6 +585,7 @@ class Exchange {
   std::string host_, user_, reference_;
   std::string body_;  // the MIME head, then the body kept
   size_t head_size_ = 0;
+  bool form_ = false;  // application/x-www-form-urlencoded
   size_t Kept() const { return body_.size() - head_size_; }
   std::string_view Body() const {
     return std::string_view(body_).substr(head_size_);

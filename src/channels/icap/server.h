@@ -33,6 +33,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "core/status.h"
 #include "enforce/enforce.h"
@@ -57,6 +58,10 @@ struct Options {
 // The ISTag of a pack: its version and the start of its hash, quoted, at
 // most 32 bytes. A new pack gives a new tag, so Squid drops what it cached.
 std::string IsTag(const policy::PolicyPack& pack);
+
+// An application/x-www-form-urlencoded body as text for the engine: each
+// field on a line as "name: value", '+' a space, %XX decoded.
+std::string FormText(std::string_view body);
 
 class Server {
  public:
