@@ -551,8 +551,10 @@ class Exchange {
       body =
           "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
           "<title>Blocked by District policy</title></head><body>\n"
-          "<h1>This upload was stopped by District policy</h1>\n<p>" +
-          HtmlEscape(message) + "</p>\n<p>Rule: " + HtmlEscape(rule) +
+          "<h1>This " +
+          std::string(req_.method == Method::kRespmod ? "download" : "upload") +
+          " was stopped by District policy</h1>\n<p>" + HtmlEscape(message) +
+          "</p>\n<p>Rule: " + HtmlEscape(rule) +
           (clause_list.empty()
                ? std::string()
                : "; regulation clauses " + HtmlEscape(clause_list)) +
