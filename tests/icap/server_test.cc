@@ -273,6 +273,32 @@ TEST_F(IcapServerTest, UrlencodedFormIsReadDecoded) {
   EXPECT_EQ(r.find("7832"), std::string::npos);
 }
 
+// An SSN in the preview of a larger upload: the page at once, no 100
+// Continue, and the connection goes on to the next request.
+TEST_F(IcapServerTest, BlockDecidedOnThePreview) {
+  StartServer();
+  std::string preview = kSsnText + std::string(4096 - sizeof kSsnText + 1, 'x');
+  ASSERT_EQ(preview.size(), 4096u);
+  std::string http =
+      "POST http://drive.example-usd.org/u HTTP/1.1\r\n"
+      "Host: drive.example-usd.org\r\nContent-Type: "
+      "text/plain\r\nContent-Length: 100000\r\n\r\n";
+  std::string head =
+      "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: h\r\n"
+      "Preview: 4096\r\nAllow: trailers\r\n"
+      "Encapsulated: req-hdr=0, req-body=" +
+      std::to_string(http.size()) + "\r\n\r\n";
+  int fd = Connect();
+  std::string pending;
+  Send(fd, head + http + Chunk(preview) + "0\r\n\r\n");
+  std::string r = Read(fd, pending);
+  ASSERT_TRUE(r.starts_with("ICAP/1.0 200 OK\r\n")) << r;
+  EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos);
+  Send(fd, Reqmod("k=v", "drive.example-usd.org"));
+  EXPECT_TRUE(Read(fd, pending).starts_with("ICAP/1.0 204 "));
+  close(fd);
+}
+
 TEST_F(IcapServerTest, PreviewContinueThenEcho) {
   StartServer();
   std::string body(100000, 'a');

@@ -7,6 +7,7 @@
 #   - a 100 KB multipart upload carrying a student's SSN to a host the pack
 #     calls cloud is blocked with 403, the page names the clause and the
 #     reference, never the value, and the upstream received nothing;
+#   - an SSN at the start of a 5 MB upload is blocked on the preview;
 #   - the same upload without the SSN passes byte-identical;
 #   - a chunked upload passes byte-identical;
 #   - a 50 MB clean upload passes byte-identical, with Steward's memory
@@ -155,6 +156,15 @@ code=$(through -H "$mp" -H 'Accept: application/json' \
   --data-binary @"$work/ssn.multipart" "$cloud/blocked-json")
 check '[ "$code" = 403 ] && grep -q "\"blocked\":true" "$work/out"' \
   "JSON block: status $code, body $(head -c 200 "$work/out")"
+
+# An SSN at the start of a 5 MB upload: blocked on the preview, before
+# the rest is sent.
+{ printf "Maria's Social Security number is 512-44-7832, born 04/12/2011.\n"
+  head -c 5000000 /dev/zero | tr '\0' 'a'; } >"$work/early"
+code=$(through -H 'Content-Type: text/plain' --data-binary @"$work/early" "$cloud/blocked-early")
+check '[ "$code" = 403 ] && grep -q "L.3.a" "$work/out"' "SSN at the start of 5 MB: status $code"
+check '[ "$(received /blocked-early)" = 0 ]' "the upstream received the early-blocked upload"
+check 'grep -q "\"preview\":true" "$work/icap.log"' "the early block was not decided on the preview"
 
 # 3. The same 100 KB upload, clean.
 code=$(through -H "$mp" --data-binary @"$work/clean.multipart" "$cloud/clean-upload")

@@ -308,6 +308,12 @@ class Exchange {
   // Continue" sent), false when the request was answered.
   bool PreviewEnd() {
     if (answered_ || !inspecting_) return false;
+    // What the preview holds may already decide a block: the page goes back
+    // at once, and Squid sends no more of the body (RFC 3507 4.5).
+    if (Kept() > 0 && !Decide(/*complete=*/false, /*preview=*/true)) {
+      answered_ = true;
+      return false;
+    }
     Write("ICAP/1.0 100 Continue\r\n\r\n");
     sent_continue_ = true;
     return true;
@@ -423,7 +429,9 @@ class Exchange {
   }
 
   // Decides on body_; true to let it pass. On a block the page is written.
-  bool Decide(bool complete) {
+  // With `preview` the body is only begun: a block stands, a pass is not yet
+  // a decision (neither logged nor answered).
+  bool Decide(bool complete, bool preview = false) {
     const policy::PolicyPack& pack = engine_->pack();
     reference_ = NewReference();
     enforce::Context ctx;
@@ -440,6 +448,9 @@ class Exchange {
     env.size = std::max<uint64_t>(complete ? total_ : total_ + 1, declared_);
     env.size = std::max<uint64_t>(env.size, 1);
     if (!complete) env.inspected = Kept();
+    // What the preview holds is judged as it is: the rest is still to come,
+    // so it is not "not inspected".
+    if (preview) env.size = std::max<uint64_t>(Kept(), 1);
     ctx.reference = reference_;
 
     enforce::Outcome out;
@@ -485,6 +496,7 @@ class Exchange {
         break;
     }
     if (!allow) Block(out);
+    if (preview && allow) return true;
     if (!srv_.options.quiet ||
         out.disposition == enforce::Disposition::kFailed) {
       const double seconds =
@@ -502,6 +514,7 @@ class Exchange {
           .Int("size", env.size)
           .Int("inspected", Kept())
           .Bool("complete", complete)
+          .Bool("preview", preview)
           .Num("ms", std::round(seconds * 1e5) / 100);
       if (out.verdict) {
         e.Str("rule", out.verdict->rule)
