@@ -253,6 +253,42 @@ TEST(IcapForm, FieldsDecodedOneALine) {
             "name: Ann Lee\nssn: 512-44-7832\nx: a=b\nbad: %zz%4");
 }
 
+TEST(IcapForm, MultipartFraming) {
+  const std::string body =
+      "--xyz\r\nContent-Disposition: form-data; "
+      "name=\"a\"\r\n\r\n1\r\n--xyz--\r\n";
+  EXPECT_TRUE(MultipartFramed("multipart/form-data; boundary=xyz", body));
+  EXPECT_TRUE(MultipartFramed("multipart/form-data; boundary=\"xyz\"", body));
+  EXPECT_TRUE(MultipartFramed("text/plain", "anything"));
+  EXPECT_FALSE(MultipartFramed("multipart/form-data; boundary=--xyz", body));
+  EXPECT_FALSE(MultipartFramed("multipart/form-data", body));
+  EXPECT_FALSE(MultipartFramed("multipart/form-data; boundary=xyz",
+                               body.substr(0, body.size() - 9)));
+}
+
+// A multipart body whose boundary does not match hides nothing: it is read
+// as plain text.
+TEST_F(IcapServerTest, MalformedMultipartIsReadAsText) {
+  StartServer();
+  std::string body = std::string(
+                         "------wrong\r\nContent-Disposition: "
+                         "form-data; name=\"f\"\r\n\r\n") +
+                     kSsnText + "\r\n------wrong--\r\n";
+  std::string http =
+      "POST http://drive.example-usd.org/f HTTP/1.1\r\n"
+      "Host: drive.example-usd.org\r\nContent-Type: "
+      "multipart/form-data; boundary=right\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
+  std::string req =
+      "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: h\r\n"
+      "Allow: 204\r\nPreview: " +
+      std::to_string(body.size()) +
+      "\r\nEncapsulated: req-hdr=0, req-body=" + std::to_string(http.size()) +
+      "\r\n\r\n" + http + Chunk(body) + "0; ieof\r\n\r\n";
+  std::string r = Exchange(req);
+  EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos) << r;
+}
+
 // A form post is read decoded: an SSN written %2D for '-' is still found.
 TEST_F(IcapServerTest, UrlencodedFormIsReadDecoded) {
   StartServer();

@@ -128,6 +128,26 @@ int HexDigit(char c) {
 
 }  // namespace
 
+bool MultipartFramed(std::string_view type, std::string_view body) {
+  std::string lower = core::AsciiLower(type);
+  if (!lower.starts_with("multipart/")) return true;
+  size_t at = lower.find("boundary=");
+  if (at == std::string::npos) return false;
+  std::string_view b = std::string_view(type).substr(at + 9);
+  if (b.starts_with("\"")) {
+    b.remove_prefix(1);
+    b = b.substr(0, b.find('"'));
+  } else {
+    b = b.substr(0, b.find_first_of("; \t"));
+  }
+  if (b.empty() || b.size() > 200) return false;
+  const std::string delimiter = "--" + std::string(b);
+  const bool opens = body.starts_with(delimiter) ||
+                     body.find("\r\n" + delimiter) != std::string_view::npos;
+  const bool closes = body.find(delimiter + "--") != std::string_view::npos;
+  return opens && closes;
+}
+
 std::string FormText(std::string_view body) {
   std::string out;
   out.reserve(body.size() + body.size() / 8);
@@ -271,6 +291,7 @@ class Exchange {
     head_size_ = body_.size();
     form_ =
         core::AsciiLower(type).starts_with("application/x-www-form-urlencoded");
+    type_ = type;
     inspecting_ = true;
   }
 
@@ -464,10 +485,18 @@ class Exchange {
             "MIME-Version: 1.0\r\nContent-Type: text/plain; "
             "charset=utf-8\r\n\r\n" +
             FormText(Body());
-      out = srv_.enforcer->Apply(
-          *engine_, *scratch, ctx,
-          form_ ? std::string_view(form) : std::string_view(body_),
-          srv_.dry_run);
+      // A multipart body whose framing does not match its boundary would
+      // show the engine no parts: it is read as plain text instead, so it
+      // hides nothing.
+      malformed_ = complete && !MultipartFramed(type_, Body());
+      if (malformed_) {
+        form = "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n";
+        form.append(Body());
+      }
+      out = srv_.enforcer->Apply(*engine_, *scratch, ctx,
+                                 form_ || malformed_ ? std::string_view(form)
+                                                     : std::string_view(body_),
+                                 srv_.dry_run);
     } catch (const std::exception& e) {
       out = {};
       out.failure = e.what();
@@ -515,6 +544,7 @@ class Exchange {
           .Int("inspected", Kept())
           .Bool("complete", complete)
           .Bool("preview", preview)
+          .Bool("malformed", malformed_)
           .Num("ms", std::round(seconds * 1e5) / 100);
       if (out.verdict) {
         e.Str("rule", out.verdict->rule)
@@ -600,7 +630,9 @@ class Exchange {
   std::string host_, user_, reference_;
   std::string body_;  // the MIME head, then the body kept
   size_t head_size_ = 0;
-  bool form_ = false;  // application/x-www-form-urlencoded
+  bool form_ = false;       // application/x-www-form-urlencoded
+  bool malformed_ = false;  // multipart framing that does not match
+  std::string type_;        // the body's Content-Type
   size_t Kept() const { return body_.size() - head_size_; }
   std::string_view Body() const {
     return std::string_view(body_).substr(head_size_);

@@ -63,6 +63,11 @@ std::string IsTag(const policy::PolicyPack& pack);
 // field on a line as "name: value", '+' a space, %XX decoded.
 std::string FormText(std::string_view body);
 
+// Whether a body of Content-Type `type` is framed as its type says: for a
+// multipart type, the boundary opens a part and closes the body. True for
+// other types.
+bool MultipartFramed(std::string_view type, std::string_view body);
+
 class Server {
  public:
   // `enforcer` carries decisions out; with `dry_run` nothing is stored
