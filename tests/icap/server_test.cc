@@ -245,6 +245,8 @@ TEST_F(IcapServerTest, ApprovedHostAndJsonPage) {
       Reqmod(kSsnText, "www.dropbox.com", "Accept: application/json\r\n"));
   EXPECT_NE(r.find("Content-Type: application/json"), std::string::npos) << r;
   EXPECT_NE(r.find("\"blocked\":true"), std::string::npos);
+  EXPECT_NE(r.find("\"user\":\"ateacher\""), std::string::npos)
+      << "the user from X-Authenticated-User";
   EXPECT_NE(r.find("\"L.3.a\""), std::string::npos);
 }
 
