@@ -234,6 +234,13 @@ TEST_F(IcapServerTest, AllowEchoAndBlockOnOnePersistentConnection) {
         << "the page carries the reference";
   }
   close(fd);
+  std::string m = server_->RenderMetrics();
+  EXPECT_NE(m.find("steward_icap_requests_total{outcome=\"block\"} 334"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("steward_icap_requests_total{outcome=\"allow\"} 668"),
+            std::string::npos);
+  EXPECT_NE(m.find("steward_policy_info{"), std::string::npos);
 }
 
 TEST_F(IcapServerTest, ApprovedHostAndJsonPage) {

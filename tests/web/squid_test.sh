@@ -74,7 +74,9 @@ touch "$work/upstream.log"
 # steward icap, on the bundled pack.
 icap_port=$(free_port)
 cp -r "$src/policy" "$work/pack"
+metrics_port=$(free_port)
 "$bin" icap --listen "127.0.0.1:$icap_port" --policy "$work/pack" \
+  --metrics "127.0.0.1:$metrics_port" \
   --cache "$work/cache" >"$work/icap.log" 2>&1 &
 icap_pid=$!
 for _ in $(seq 600); do
@@ -269,6 +271,13 @@ check '[ "$code" = 200 ] && [ "$(got_sha)" = "$(sha "$work/form")" ]' \
 sleep 1
 check '! grep -q "ICAP_ERR_" "$work/squid/icap.log"' \
   "ICAP errors in Squid's log after the reload: $(grep ICAP_ERR_ "$work/squid/icap.log" | head -3)"
+
+# /metrics counts what was done.
+curl -sS "http://127.0.0.1:$metrics_port/metrics" >"$work/metrics" 2>&1
+check 'grep -qE "^steward_icap_requests_total\{outcome=\"block\"\} [1-9]" "$work/metrics"' \
+  "/metrics counts no block: $(grep requests_total "$work/metrics" | head -5)"
+check 'grep -qE "^steward_icap_reloads_total\{result=\"ok\"\} 1" "$work/metrics"' \
+  "/metrics counts no reload"
 
 check 'kill -0 "$icap_pid" 2>/dev/null' "steward icap died"
 echo "web door through Squid: $((checks - failures)) passed, $failures failed"

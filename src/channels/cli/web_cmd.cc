@@ -31,6 +31,7 @@ void RegisterWeb(CLI::App& app, std::function<int()>& run) {
                 "Preview bytes offered (below 65536: Squid 5.7 stalls at it)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
+  c->add_option("--metrics", o->metrics, "HOST:PORT to serve GET /metrics on");
   c->add_flag("--quiet", o->quiet, "No log line per request");
   c->callback([o, &run] {
     run = [o] {

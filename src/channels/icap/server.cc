@@ -21,8 +21,10 @@
 #include <thread>
 #include <vector>
 
+#include "channels/http/server.h"
 #include "channels/icap/protocol.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/text.h"
 
 namespace steward::icap {
@@ -197,8 +199,19 @@ std::string IsTag(const policy::PolicyPack& pack) {
   return "\"" + tag + "\"";
 }
 
+// The door's counters for GET /metrics.
+struct Metrics {
+  std::atomic<uint64_t> allow{0}, warn{0}, block{0}, failed_pass{0},
+      failed_block{0}, options{0}, bad_requests{0}, timeouts{0}, overloaded{0},
+      connections{0}, reloads{0}, reload_failures{0};
+  // Time from the head of a request to its decision, in seconds.
+  core::Histogram decision_seconds{0.001, 0.002, 0.005, 0.01, 0.02, 0.05,
+                                   0.1,   0.25,  0.5,   1,    2,    5};
+};
+
 struct Server::Impl {
   Options options;
+  Metrics metrics;
   std::unique_ptr<enforce::Enforcer> enforcer;
   bool dry_run = false;
   ScratchPool scratch;
@@ -266,7 +279,10 @@ class Exchange {
     if (svc == "/reqmod") wanted = Method::kReqmod;
     if (svc == "/respmod") wanted = Method::kRespmod;
     if (!wanted) return Refuse(404);
-    if (req_.method == Method::kOptions) return AnswerOptions(*wanted);
+    if (req_.method == Method::kOptions) {
+      ++srv_.metrics.options;
+      return AnswerOptions(*wanted);
+    }
     if (req_.method != *wanted) return Refuse(405);
     if (auto h = ParseHttpHead(req_.req_hdr)) http_req_ = std::move(*h);
     if (auto h = ParseHttpHead(req_.res_hdr)) http_res_ = std::move(*h);
@@ -526,6 +542,19 @@ class Exchange {
     }
     if (!allow) Block(out);
     if (preview && allow) return true;
+    Metrics& m = srv_.metrics;
+    if (action == "block")
+      ++m.block;
+    else if (action == "failed-pass")
+      ++m.failed_pass;
+    else if (action == "failed-block")
+      ++m.failed_block;
+    else if (action == "warn")
+      ++m.warn;
+    else
+      ++m.allow;
+    m.decision_seconds.Observe(
+        std::chrono::duration<double>(Clock::now() - start_).count());
     if (!srv_.options.quiet ||
         out.disposition == enforce::Disposition::kFailed) {
       const double seconds =
@@ -773,6 +802,7 @@ void Server::Impl::Connection(int fd, std::string peer) {
       if (now >= deadline) {
         if (in_request) {
           Log(Event("timeout", Level::kWarning).Str("client", peer));
+          ++metrics.timeouts;
           error_reply(408);
         }
         break;
@@ -813,6 +843,7 @@ void Server::Impl::Connection(int fd, std::string peer) {
         deadline = Clock::now() + std::chrono::seconds(options.idle_timeout);
         break;
       case Parser::Kind::kError:
+        ++metrics.bad_requests;
         Log(Event("bad-request", Level::kWarning)
                 .Int("status", parser.error().status)
                 .Str("error", parser.error().reason)
@@ -842,6 +873,75 @@ Server::~Server() {
   if (impl_->listen_fd >= 0) ::close(impl_->listen_fd);
   for (int fd : impl_->wake)
     if (fd >= 0) ::close(fd);
+}
+
+namespace {
+
+// Resident memory of this process in bytes.
+uint64_t ResidentBytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  unsigned long size = 0, resident = 0;
+  int n = std::fscanf(f, "%lu %lu", &size, &resident);
+  std::fclose(f);
+  return n == 2 ? resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) : 0;
+}
+
+}  // namespace
+
+std::string Server::RenderMetrics() const {
+  const Metrics& m = impl_->metrics;
+  auto n = [](const std::atomic<uint64_t>& a) {
+    return static_cast<double>(a.load());
+  };
+  core::MetricsPage page;
+  const char* kDecided = "Requests decided, by outcome";
+  page.Counter("steward_icap_requests_total", kDecided, n(m.allow),
+               {{"outcome", "allow"}});
+  page.Counter("steward_icap_requests_total", kDecided, n(m.warn),
+               {{"outcome", "warn"}});
+  page.Counter("steward_icap_requests_total", kDecided, n(m.block),
+               {{"outcome", "block"}});
+  page.Counter("steward_icap_requests_total", kDecided, n(m.failed_pass),
+               {{"outcome", "failed-pass"}});
+  page.Counter("steward_icap_requests_total", kDecided, n(m.failed_block),
+               {{"outcome", "failed-block"}});
+  page.Counter("steward_icap_options_total", "OPTIONS answered", n(m.options));
+  page.Counter("steward_icap_bad_requests_total",
+               "Requests refused as malformed or past a limit",
+               n(m.bad_requests));
+  page.Counter("steward_icap_timeouts_total", "Requests answered 408",
+               n(m.timeouts));
+  page.Counter("steward_icap_overloaded_total",
+               "Connections answered 503 past Max-Connections",
+               n(m.overloaded));
+  page.Counter("steward_icap_connections_total", "Connections accepted",
+               n(m.connections));
+  page.Counter("steward_icap_reloads_total", "Policy reloads, by result",
+               n(m.reloads), {{"result", "ok"}});
+  page.Counter("steward_icap_reloads_total", "Policy reloads, by result",
+               n(m.reload_failures), {{"result", "failed"}});
+  {
+    std::lock_guard lock(impl_->conn_mu);
+    page.Gauge("steward_icap_connections", "Open connections from Squid",
+               impl_->connections);
+  }
+  page.Histogram("steward_icap_decision_seconds",
+                 "Time from a request's head to its decision",
+                 m.decision_seconds.Snapshot());
+  page.Gauge("process_resident_memory_bytes", "Resident memory",
+             static_cast<double>(ResidentBytes()));
+  if (auto e = engine()) {
+    page.Gauge("steward_policy_info", "The policy pack in force", 1,
+               {{"name", e->pack().name},
+                {"version", e->pack().version},
+                {"sha256", e->pack().hash}});
+  }
+  return page.Text();
+}
+
+void Server::NoteReload(bool ok) {
+  ++(ok ? impl_->metrics.reloads : impl_->metrics.reload_failures);
 }
 
 void Server::SetEngine(std::shared_ptr<const engine::Engine> engine) {
@@ -941,9 +1041,11 @@ void Server::Serve() {
                         "close\r\n\r\n");
         ::close(fd);
         Log(Event("overloaded", Level::kWarning).Str("client", ip));
+        ++s.metrics.overloaded;
         continue;
       }
       ++s.connections;
+      ++s.metrics.connections;
     }
     std::thread([&s, fd, peer = std::string(ip)] {
       sigset_t set;
@@ -992,6 +1094,38 @@ int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer,
   sa.sa_flags = SA_RESTART;
   for (int sig : {SIGHUP, SIGTERM, SIGINT}) sigaction(sig, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  std::unique_ptr<http::Server> metrics;
+  if (!options.metrics.empty()) {
+    size_t colon = options.metrics.rfind(':');
+    auto port = colon == std::string::npos
+                    ? core::Result<int64_t>(core::Status::Invalid("no port"))
+                    : core::ParseInt(options.metrics.substr(colon + 1), 1,
+                                     65535, "port");
+    if (!port.ok()) {
+      Log(Event("start-failed", Level::kError)
+              .Str("error",
+                   "--metrics '" + options.metrics + "' is not HOST:PORT"));
+      return 2;
+    }
+    http::Options o;
+    o.host = options.metrics.substr(0, colon);
+    o.port = static_cast<int>(*port);
+    o.io_threads = 1;
+    o.workers = 1;
+    metrics = std::make_unique<http::Server>(o);
+    metrics->Handle(
+        "GET", "/metrics", {0, 10},
+        [&server](const http::Request&, http::Response& res) {
+          res.SetContent(server.RenderMetrics(), "text/plain; version=0.0.4");
+        },
+        nullptr, true);
+    if (!metrics->Start().ok()) {
+      Log(Event("start-failed", Level::kError)
+              .Str("error",
+                   "cannot listen on " + options.metrics + " for metrics"));
+      return 2;
+    }
+  }
   Log(Event("start")
           .Str("door", "icap")
           .Str("listen", options.listen)
@@ -1023,7 +1157,9 @@ int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer,
                 .Str("sha256", n->pack().hash)
                 .Str("istag", IsTag(n->pack())));
         server.SetEngine(std::move(n));
+        server.NoteReload(true);
       } else {
+        server.NoteReload(false);
         Log(Event("reload-failed", Level::kError)
                 .Str("error", fresh.status().message()));
       }
@@ -1033,6 +1169,7 @@ int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer,
     server.Stop();
   }
   serve.join();
+  if (metrics) metrics->Stop();
   Log(Event("stopped"));
   return 0;
 }

@@ -52,7 +52,8 @@ struct Options {
   // 65536 it sent 65535 bytes and waited for ever (its body buffer holds
   // one byte less), so the default stays well below.
   uint32_t preview = 4096;
-  bool quiet = false;  // no per-request log lines
+  bool quiet = false;   // no per-request log lines
+  std::string metrics;  // HOST:PORT for GET /metrics; "" : none
 };
 
 // The ISTag of a pack: its version and the start of its hash, quoted, at
@@ -91,6 +92,10 @@ class Server {
   // the one they began with.
   void SetEngine(std::shared_ptr<const engine::Engine> engine);
   std::shared_ptr<const engine::Engine> engine() const;
+  // The door's counters, Prometheus text (core/metrics.h); any thread.
+  std::string RenderMetrics() const;
+  // Counts a reload (SIGHUP) that worked or failed.
+  void NoteReload(bool ok);
 
   struct Impl;
 
