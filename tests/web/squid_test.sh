@@ -14,6 +14,8 @@
 #     bounded (max_inspect_bytes plus buffers, not the upload);
 #   - a clean download passes byte-identical;
 #   - Squid's ICAP log shows no ICAP_ERR_*;
+#   - with Steward stopped (bypass=off) an upload gets Squid's error page
+#     and the upstream receives nothing;
 # with c-icap-client (Debian c-icap) as an independent client, OPTIONS and
 # a REQMOD; and that SIGHUP with a changed pack changes the ISTag while the
 # door goes on serving.
@@ -280,5 +282,15 @@ check 'grep -qE "^steward_icap_reloads_total\{result=\"ok\"\} 1" "$work/metrics"
   "/metrics counts no reload"
 
 check 'kill -0 "$icap_pid" 2>/dev/null' "steward icap died"
+
+# 10. The service down with bypass=off (fail closed): the user gets Squid's
+# error and nothing reaches the upstream.
+kill "$icap_pid"
+wait "$icap_pid" 2>/dev/null
+icap_pid=""
+code=$(through -H 'Content-Type: application/x-www-form-urlencoded' \
+  --data-binary @"$work/form" "$cloud/service-down")
+check '[ "$code" -ge 500 ] && [ "$(received /service-down)" = 0 ]' \
+  "with the service down (bypass=off): status $code, upstream got $(received /service-down)"
 echo "web door through Squid: $((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]
