@@ -151,7 +151,9 @@ check '[ "$code" = 403 ]' "SSN multipart to cloud: status $code, not 403"
 check 'grep -q "L.3.a" "$work/out"' "the block page does not name clause L.3.a"
 check 'grep -q "cloud-upload-confidential" "$work/out"' "the block page does not name the rule"
 check 'grep -qE "W-[0-9a-f]{12}" "$work/out"' "the block page carries no reference"
-check '! grep -q "512-44-7832\|7832" "$work/out"' "the block page shows the value"
+# (The reference's random hex digits are left out of the search.)
+no_value() { ! sed -E 's/W-[0-9a-f]{12}//g' "$1" | grep -q "7832"; }
+check 'no_value "$work/out"' "the block page shows the value"
 check '[ "$(received /blocked-upload)" = 0 ]' "the upstream received the blocked upload"
 check '! grep -q "512-44-7832" "$work/icap.log"' "the log holds the value"
 
@@ -228,7 +230,7 @@ if command -v c-icap-client >/dev/null; then
     -o "$work/cicap.out" -v >"$work/cicap.log" 2>&1
   check 'grep -q "403 Forbidden" "$work/cicap.log" && grep -q "X-Steward-Reference" "$work/cicap.log"' \
     "c-icap-client REQMOD with an SSN was not blocked: $(head -20 "$work/cicap.log")"
-  check 'grep -q "L.3.a" "$work/cicap.out" && ! grep -q "7832" "$work/cicap.out"' \
+  check 'grep -q "L.3.a" "$work/cicap.out" && no_value "$work/cicap.out"' \
     "c-icap-client REQMOD: the page does not cite L.3.a, or shows the value"
   printf 'Homework for Friday: read chapter five.\n' >"$work/clean.txt"
   c-icap-client -i 127.0.0.1 -p "$icap_port" -s reqmod -method POST \
