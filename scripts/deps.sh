@@ -13,7 +13,7 @@ want=(cmake make g++ pkg-config
 case "${1:-build}" in
   model) want+=(fasttext) ;;
   test) want+=(clang-14 libclang-rt-14-dev postgresql slapd ldap-utils chromium
-              postfix swaks python3) ;;
+              postfix swaks python3 squid-openssl c-icap curl) ;;
   bench) want+=(clang-14 ripgrep yara clamav libbenchmark-dev python3 poppler-utils
                wrk bc postgresql postfix swaks rspamd) ;;
 esac
@@ -42,9 +42,9 @@ if ! $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/
 fi
 # Services the packages start on install are not wanted: tests and
 # benchmarks start their own, on their own ports.
-for svc in postfix rspamd; do
+for svc in postfix rspamd squid c-icap; do
   case " ${missing[*]} " in
-    *" $svc "*) $sudo systemctl disable --now "$svc" >/dev/null 2>&1 ||
+    *" $svc "*|*" $svc-openssl "*) $sudo systemctl disable --now "$svc" >/dev/null 2>&1 ||
                   $sudo service "$svc" stop >/dev/null 2>&1 || true ;;
   esac
 done

@@ -23,10 +23,18 @@ declare -A allowed=(
   [tools]="core tools"
 )
 bad=0
-# The mail door only translates the enforcement layer's outcome: it keeps
-# nothing itself (issue: one enforcement layer for every door).
-if grep -rnE '^#include "(quarantine|store|audit)/' "$src/channels/milter"; then
-  echo "channels/milter may not include quarantine, store or audit: go through enforce"
+# The doors only translate the enforcement layer's outcome: they keep
+# nothing themselves (issue: one enforcement layer for every door).
+for door in milter icap; do
+  if grep -rnE '^#include "(quarantine|store|audit)/' "$src/channels/$door"; then
+    echo "channels/$door may not include quarantine, store or audit: go through enforce"
+    bad=1
+  fi
+done
+# The web door depends on enforce, engine, http and core, and on no other
+# door.
+if grep -rnE '^#include "channels/(milter|portal|cli)/' "$src/channels/icap"; then
+  echo "channels/icap may not include another door"
   bad=1
 fi
 for module in "${!allowed[@]}"; do

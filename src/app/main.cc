@@ -25,6 +25,7 @@ int Main(int argc, char** argv) {
   steward::cli::RegisterDemo(app, run);
   steward::cli::RegisterVerdict(app, run);
   steward::cli::RegisterMail(app, run);
+  steward::cli::RegisterWeb(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

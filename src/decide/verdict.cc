@@ -74,6 +74,18 @@ void AddEnvelopeFindings(const policy::PolicyPack& pack, const Envelope& env,
     if (pack.FindCategory(category))
       findings.push_back(make(category, std::move(detail)));
   };
+  if (env.channel == policy::Channel::kWeb) {
+    // The web door inspects a body up to [web] max_inspect_bytes (a
+    // download less: env.inspected); the rest passes unread, which the
+    // rules must see.
+    uint64_t read = env.inspected ? env.inspected : env.size;
+    read = std::min<uint64_t>(read, pack.web.max_inspect_bytes);
+    if (env.size > read)
+      add("not-inspected", std::to_string(env.size) +
+                               " bytes; only the first " +
+                               std::to_string(read) + " were inspected");
+    return;
+  }
   if (mail.max_message_bytes > 0 && env.size > mail.max_message_bytes)
     add("oversize", std::to_string(env.size) + " bytes; the limit is " +
                         std::to_string(mail.max_message_bytes));
@@ -118,7 +130,24 @@ core::Result<Verdict> Decide(const policy::PolicyPack& pack,
   v.subject = facts.subject;
   v.message_id = facts.message_id;
   size_t internal = 0;
-  for (const auto& r : env.recipients) {
+  using policy::Destination;
+  // The web door's one recipient is the host the upload goes to.
+  const bool web = env.channel == policy::Channel::kWeb;
+  bool cloud = false;
+  for (const auto& r : web ? env.recipients : std::vector<std::string>{}) {
+    const std::string host = Lower(r);
+    if (IsInternal(host, pack.web.approved_hosts)) {
+      ++internal;
+      continue;
+    }
+    if (IsInternal(host, pack.web.cloud_hosts)) cloud = true;
+    if (IsInternal(host, pack.internal_domains)) {
+      ++internal;
+      continue;
+    }
+    v.external.push_back(host);
+  }
+  for (const auto& r : web ? std::vector<std::string>{} : env.recipients) {
     std::string d = DomainOf(r);
     if (IsInternal(d, pack.internal_domains)) {
       ++internal;
@@ -129,10 +158,10 @@ core::Result<Verdict> Decide(const policy::PolicyPack& pack,
              .empty())
       v.lookalikes.push_back(Lower(r));
   }
-  using policy::Destination;
-  v.destination = v.external.empty() ? Destination::kInternal
-                  : internal == 0    ? Destination::kExternal
-                                     : Destination::kMixed;
+  v.destination = cloud                ? Destination::kCloud
+                  : v.external.empty() ? Destination::kInternal
+                  : internal == 0      ? Destination::kExternal
+                                       : Destination::kMixed;
   // The exemptions, worked out once.
   const bool marker = HasSecureMarker(mail, facts);
   bool authorized = false;
@@ -198,6 +227,9 @@ core::Result<Verdict> Decide(const policy::PolicyPack& pack,
         break;
       case Destination::kLookalike:
         applies = !v.lookalikes.empty();
+        break;
+      case Destination::kCloud:
+        applies = v.destination == Destination::kCloud;
         break;
     }
     if (!applies) continue;

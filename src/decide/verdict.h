@@ -34,6 +34,9 @@ struct Envelope {
   std::string auth_user;  // SMTP AUTH login; "" when not authenticated
   std::string client;     // address of the submitting client, or "local"
   uint64_t size = 0;      // message bytes
+  // Web: bytes of the body that were inspected when not all of it was; 0
+  // when all was.
+  uint64_t inspected = 0;
 };
 
 // A rule that matched, and what came of it.

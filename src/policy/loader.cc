@@ -669,6 +669,28 @@ void ReadMail(Reader& r, const toml::table& root, PolicyPack& p) {
   });
 }
 
+void ReadWeb(Reader& r, const toml::table& root, PolicyPack& p) {
+  const toml::table* t = root["web"].as_table();
+  if (!t) return;
+  r.CheckKeys(*t,
+              {"cloud_hosts", "approved_hosts", "max_inspect_bytes",
+               "on_failure", "user_header", "user_header_base64"},
+              "[web]");
+  WebPolicy& w = p.web;
+  w.loc = r.Loc(*t);
+  for (auto& h : r.StrList(*t, "cloud_hosts"))
+    w.cloud_hosts.push_back(core::AsciiLower(h));
+  for (auto& h : r.StrList(*t, "approved_hosts"))
+    w.approved_hosts.push_back(core::AsciiLower(h));
+  w.max_inspect_bytes =
+      r.Num<uint64_t>(*t, "max_inspect_bytes", w.max_inspect_bytes);
+  if (auto f = r.Word(*t, "on_failure", kFailureModeNames, false, "[web]",
+                      "on_failure"))
+    w.on_failure = *f;
+  if (t->get("user_header")) w.user_header = r.Str(*t, "user_header", false);
+  w.user_header_base64 = r.Bool(*t, "user_header_base64", w.user_header_base64);
+}
+
 void ReadLimits(Reader& r, const toml::table& root, PolicyPack& p) {
   const toml::table* t = root["limits"].as_table();
   if (!t) return;
@@ -908,6 +930,18 @@ void Validate(PolicyPack& p, const LoadOptions& options,
         "[mail] clamd '" + m.clamd + "' must be unix:/path or inet:host:port");
   if (m.escalate_count == 0)
     err(m.loc, "[mail] escalate_count must be at least 1");
+  const WebPolicy& w = p.web;
+  for (const auto* list : {&w.cloud_hosts, &w.approved_hosts})
+    for (const auto& h : *list)
+      if (h.empty() || h.find_first_of("/@: *") != std::string::npos)
+        err(w.loc, "[web] '" + h + "' is not a host name");
+  if (w.on_failure == FailureMode::kTempfail)
+    err(w.loc, "[web] on_failure must be reject or accept");
+  if (w.max_inspect_bytes < (64u << 10))
+    err(w.loc, "[web] max_inspect_bytes must be at least 65536");
+  if (w.user_header.empty() ||
+      w.user_header.find_first_of(" :\r\n") != std::string::npos)
+    err(w.loc, "[web] user_header must be a field name");
 }
 
 // Parses one TOML file, reporting a syntax error with its line.
@@ -948,7 +982,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
   r.CheckKeys(
       *root,
       {"pack", "limits", "bulk_extract", "include", "clause", "category",
-       "detector", "lexicon", "combination", "rule", "mail", "tables"},
+       "detector", "lexicon", "combination", "rule", "mail", "web", "tables"},
       "pack.toml");
   if (const toml::table* t = (*root)["pack"].as_table()) {
     r.CheckKeys(*t, {"name", "district", "version", "internal_domains"},
@@ -975,7 +1009,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     if (name != main.string())
       fr.CheckKeys(table,
                    {"clause", "category", "detector", "lexicon", "combination",
-                    "rule", "mail", "tables"},
+                    "rule", "mail", "web", "tables"},
                    fs::path(name).filename().string());
     ReadClauses(fr, table, *pack);
     ReadCategories(fr, table, *pack);
@@ -985,6 +1019,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     ReadCombinations(fr, table, *pack);
     ReadRules(fr, table, *pack);
     ReadMail(fr, table, *pack);
+    ReadWeb(fr, table, *pack);
     ReadTables(fr, table, *pack);
   }
   Validate(*pack, options, res.errors);

@@ -47,13 +47,21 @@ constexpr std::optional<Action> ParseAction(std::string_view s) {
 // Where a message goes, as a rule selects it. A message is internal (every
 // recipient inside), external (none inside) or mixed; lookalike holds when
 // any recipient's domain imitates an internal one; any always holds.
-enum class Destination { kAny, kInternal, kExternal, kMixed, kLookalike };
+enum class Destination {
+  kAny,
+  kInternal,
+  kExternal,
+  kMixed,
+  kLookalike,
+  kCloud,  // web: a host the pack's [web] calls a cloud service (L.3)
+};
 inline constexpr core::Named<Destination> kDestinationNames[] = {
     {Destination::kAny, "any"},
     {Destination::kInternal, "internal"},
     {Destination::kExternal, "external"},
     {Destination::kMixed, "mixed"},
     {Destination::kLookalike, "lookalike"},
+    {Destination::kCloud, "cloud"},
 };
 constexpr std::string_view DestinationName(Destination d) {
   return core::NameOf(kDestinationNames, d);
@@ -437,6 +445,28 @@ struct MailPolicy {
   SourceLoc loc;
 };
 
+// The web door's settings ([web] in the pack): where uploads go, how much
+// of a body is inspected, what happens when Steward cannot decide.
+// Host patterns are names ("dropbox.com": that host and its subdomains).
+struct WebPolicy {
+  // Cloud services (L.3): uploads there are destination "cloud". The
+  // District's own cloud storage belongs here too (L.3 names it).
+  std::vector<std::string> cloud_hosts;
+  // Hosts approved for the District's data (E.6): the student information
+  // system and vendors with agreements. Uploads there are "internal".
+  std::vector<std::string> approved_hosts;
+  // A body is inspected up to this many bytes; the rest streams through
+  // unread and the item carries a "not-inspected" finding for the rules.
+  uint64_t max_inspect_bytes = 16ull << 20;
+  // When Steward cannot decide: reject (block page) or accept (pass).
+  FailureMode on_failure = FailureMode::kReject;
+  // The ICAP field with the proxy's user name, and whether Squid encodes it
+  // in base64 (icap_client_username_encode).
+  std::string user_header = "X-Authenticated-User";
+  bool user_header_base64 = false;
+  SourceLoc loc;
+};
+
 struct Limits {
   uint64_t max_item_bytes = 64ull << 20;  // larger items: not-inspected
   uint32_t max_depth = 16;                // nested message/rfc822
@@ -493,6 +523,7 @@ struct PolicyPack {
   std::vector<Combination> combinations;
   std::vector<Rule> rules;
   MailPolicy mail;
+  WebPolicy web;
 
   const Clause* FindClause(std::string_view id) const;
   const Category* FindCategory(std::string_view id) const;

@@ -197,3 +197,65 @@ TEST_F(PackVariant, ClamdFindingsRejectAndClamdDownIsAFailure) {
 
 }  // namespace
 }  // namespace steward
+
+// The web door's envelope: the destination host decides "cloud" (L.3),
+// an approved host (E.6) counts as inside, and a body past [web]
+// max_inspect_bytes is a "not-inspected" finding, never a silent pass.
+namespace steward {
+namespace {
+
+decide::Verdict WebVerdict(const std::string& host, std::string_view body,
+                           uint64_t size = 0, uint64_t inspected = 0) {
+  const engine::Engine& eng = testing::BundledEngine();
+  auto scratch = eng.NewScratch();
+  std::string item = "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n" +
+                     std::string(body);
+  decide::Envelope env{policy::Channel::kWeb, "ateacher", {host}, "ateacher",
+                       "192.0.2.7",           size};
+  env.inspected = inspected;
+  auto v = decide::DecideMessage(eng, env, item, *scratch, nullptr);
+  EXPECT_TRUE(v.ok());
+  return v.ok() ? *v : decide::Verdict{};
+}
+
+const char kSsn[] =
+    "Maria's Social Security number is 512-44-7832 and her date of birth is "
+    "04/12/2011.\n";
+
+TEST(WebVerdict, ConfidentialDataToACloudHostIsRejectedCitingL3) {
+  for (const char* host : {"drive.example-usd.org", "www.dropbox.com"}) {
+    decide::Verdict v = WebVerdict(host, kSsn);
+    EXPECT_EQ(v.destination, policy::Destination::kCloud) << host;
+    EXPECT_EQ(v.action, Action::kReject) << host;
+    EXPECT_EQ(v.rule, "cloud-upload-confidential") << host;
+    EXPECT_TRUE(Has(v.clauses, "L.3.a") && Has(v.clauses, "E.6")) << host;
+  }
+}
+
+TEST(WebVerdict, ApprovedAndInternalHostsAreNotCloud) {
+  decide::Verdict v = WebVerdict("sis.example-usd.org", kSsn);
+  EXPECT_EQ(v.destination, policy::Destination::kInternal);
+  EXPECT_EQ(v.action, Action::kAllow);
+  v = WebVerdict("www.example.net", kSsn);
+  EXPECT_EQ(v.destination, policy::Destination::kExternal);
+  EXPECT_NE(v.rule, "cloud-upload-confidential");
+}
+
+TEST(WebVerdict, TooLargeToInspectIsAFinding) {
+  const engine::Engine& eng = testing::BundledEngine();
+  decide::Verdict v = WebVerdict("www.example.net", "hello",
+                                 eng.pack().web.max_inspect_bytes + 1);
+  bool found = false;
+  for (const auto& f : v.findings) found |= f.category == "not-inspected";
+  EXPECT_TRUE(found);
+  EXPECT_EQ(v.rule, "not-inspected-external-hold");
+  v = WebVerdict("www.example.net", "hello", 5);
+  EXPECT_TRUE(v.findings.empty());
+  // A download decided on its first bytes says so.
+  v = WebVerdict("www.example.net", "hello", 200000, 32768);
+  ASSERT_EQ(v.findings.size(), 1u);
+  EXPECT_EQ(v.findings[0].category, "not-inspected");
+}
+
+}  // namespace
+}  // namespace steward

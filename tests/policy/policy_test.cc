@@ -266,7 +266,32 @@ TEST_F(BadPack, MisspeltDestinationNamesFileAndLine) {
   Write("more.toml", RuleWith("destination = \"externel\"\n"));
   ExpectExactly(
       "more.toml:6: rule 'r': unknown destination 'externel' (any, internal, "
-      "external, mixed, lookalike)");
+      "external, mixed, lookalike, cloud)");
+}
+
+TEST_F(BadPack, WebSectionIsReadAndChecked) {
+  Write("more.toml",
+        "[web]\ncloud_hosts = [\"Drive.Example.org\"]\n"
+        "approved_hosts = [\"sis.example.org\"]\nmax_inspect_bytes = 1048576\n"
+        "on_failure = \"accept\"\nuser_header = \"X-User\"\n"
+        "user_header_base64 = true\n");
+  LoadResult r = Load();
+  ASSERT_TRUE(r.ok());
+  const steward::policy::WebPolicy& w = r.pack->web;
+  EXPECT_EQ(w.cloud_hosts, std::vector<std::string>{"drive.example.org"});
+  EXPECT_EQ(w.approved_hosts, std::vector<std::string>{"sis.example.org"});
+  EXPECT_EQ(w.max_inspect_bytes, 1048576u);
+  EXPECT_EQ(w.on_failure, steward::policy::FailureMode::kAccept);
+  EXPECT_EQ(w.user_header, "X-User");
+  EXPECT_TRUE(w.user_header_base64);
+  Write("more.toml", "[web]\non_failure = \"tempfail\"\n");
+  ExpectError("more.toml", 1, "[web] on_failure must be reject or accept");
+  Write("more.toml", "[web]\ncloud_hosts = [\"https://x.example/\"]\n");
+  ExpectError("more.toml", 1, "is not a host name");
+  Write("more.toml", "[web]\nmax_inspect_bytes = 10\n");
+  ExpectError("more.toml", 1, "max_inspect_bytes must be at least 65536");
+  Write("more.toml", "[web]\ncloud = []\n");
+  ExpectError("more.toml", 2, "cloud");
 }
 
 TEST_F(BadPack, MisspeltExemptionNamesFileAndLine) {

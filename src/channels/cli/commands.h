@@ -31,5 +31,7 @@ void RegisterDemo(CLI::App& app, std::function<int()>& run);  // demo_cmd.cc
 // verdict; milter and quarantine (mail_cmd.cc).
 void RegisterVerdict(CLI::App& app, std::function<int()>& run);
 void RegisterMail(CLI::App& app, std::function<int()>& run);
+// icap (web_cmd.cc).
+void RegisterWeb(CLI::App& app, std::function<int()>& run);
 
 }  // namespace steward::cli

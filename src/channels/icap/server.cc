@@ -1,0 +1,1177 @@
+#include "channels/icap/server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "channels/http/server.h"
+#include "channels/icap/protocol.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/text.h"
+
+namespace steward::icap {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using core::Event;
+using core::Level;
+using core::Log;
+
+constexpr uint64_t kDownloadWindow = 32 * 1024;
+constexpr size_t kFlushBytes = 256 * 1024;
+
+// Scratch space for the engine, reused across connections; a new engine
+// (a new generation) retires the old ones.
+class ScratchPool {
+ public:
+  std::unique_ptr<engine::Engine::Scratch> Take(const engine::Engine& e,
+                                                uint64_t generation) {
+    std::lock_guard lock(mu_);
+    if (generation != generation_) {
+      free_.clear();
+      generation_ = generation;
+    }
+    if (free_.empty()) return e.NewScratch();
+    auto s = std::move(free_.back());
+    free_.pop_back();
+    return s;
+  }
+  void Give(std::unique_ptr<engine::Engine::Scratch> s, uint64_t generation) {
+    std::lock_guard lock(mu_);
+    if (generation == generation_ && free_.size() < 256)
+      free_.push_back(std::move(s));
+  }
+
+ private:
+  std::mutex mu_;
+  uint64_t generation_ = 0;
+  std::vector<std::unique_ptr<engine::Engine::Scratch>> free_;
+};
+
+std::string NewReference() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char kHex[] = "0123456789abcdef";
+  std::string out = "W-";
+  uint64_t v = rng();
+  for (int i = 0; i < 12; ++i) out += kHex[(v >> (i * 4)) & 15];
+  return out;
+}
+
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// A value safe to put in a header field: printable ASCII only.
+std::string FieldSafe(std::string_view s, size_t max = 256) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (out.size() >= max) break;
+    if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
+  }
+  return out;
+}
+
+bool SendAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') return (c | 0x20) - 'a' + 10;
+  return -1;
+}
+
+}  // namespace
+
+bool MultipartFramed(std::string_view type, std::string_view body) {
+  std::string lower = core::AsciiLower(type);
+  if (!lower.starts_with("multipart/")) return true;
+  size_t at = lower.find("boundary=");
+  if (at == std::string::npos) return false;
+  std::string_view b = std::string_view(type).substr(at + 9);
+  if (b.starts_with("\"")) {
+    b.remove_prefix(1);
+    b = b.substr(0, b.find('"'));
+  } else {
+    b = b.substr(0, b.find_first_of("; \t"));
+  }
+  if (b.empty() || b.size() > 200) return false;
+  const std::string delimiter = "--" + std::string(b);
+  const bool opens = body.starts_with(delimiter) ||
+                     body.find("\r\n" + delimiter) != std::string_view::npos;
+  const bool closes = body.find(delimiter + "--") != std::string_view::npos;
+  return opens && closes;
+}
+
+std::string FormText(std::string_view body) {
+  std::string out;
+  out.reserve(body.size() + body.size() / 8);
+  bool in_value = false;
+  for (size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (c == '&') {
+      out += '\n';
+      in_value = false;
+    } else if (c == '=' && !in_value) {
+      out += ": ";
+      in_value = true;
+    } else if (c == '+') {
+      out += ' ';
+    } else if (c == '%' && i + 2 < body.size() && HexDigit(body[i + 1]) >= 0 &&
+               HexDigit(body[i + 2]) >= 0) {
+      out +=
+          static_cast<char>(HexDigit(body[i + 1]) * 16 + HexDigit(body[i + 2]));
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+std::string HttpDate() {
+  char buf[64];
+  time_t now = time(nullptr);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+}  // namespace
+
+std::string IsTag(const policy::PolicyPack& pack) {
+  std::string tag;
+  for (char c : pack.version)
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.')
+      tag += c;
+  if (tag.size() > 16) tag.resize(16);
+  tag += "-" + pack.hash.substr(0, 30 - tag.size() - 1);
+  return "\"" + tag + "\"";
+}
+
+// The door's counters for GET /metrics.
+struct Metrics {
+  std::atomic<uint64_t> allow{0}, warn{0}, block{0}, failed_pass{0},
+      failed_block{0}, options{0}, bad_requests{0}, timeouts{0}, overloaded{0},
+      connections{0}, reloads{0}, reload_failures{0};
+  // Time from the head of a request to its decision, in seconds.
+  core::Histogram decision_seconds{0.001, 0.002, 0.005, 0.01, 0.02, 0.05,
+                                   0.1,   0.25,  0.5,   1,    2,    5};
+};
+
+struct Server::Impl {
+  Options options;
+  Metrics metrics;
+  std::unique_ptr<enforce::Enforcer> enforcer;
+  bool dry_run = false;
+  ScratchPool scratch;
+
+  mutable std::mutex engine_mu;
+  std::shared_ptr<const engine::Engine> engine;
+  uint64_t generation = 0;
+
+  int listen_fd = -1;
+  int wake[2] = {-1, -1};
+  std::atomic<bool> stopping{false};
+  std::mutex conn_mu;
+  std::condition_variable conn_cv;
+  int connections = 0;
+
+  std::shared_ptr<const engine::Engine> Current(uint64_t* gen) const {
+    std::lock_guard lock(engine_mu);
+    *gen = generation;
+    return engine;
+  }
+
+  void Connection(int fd, std::string peer);
+};
+
+namespace {
+
+// One ICAP request being answered. It writes its answers on the
+// connection as it goes; `ok` turns false when a write failed.
+class Exchange {
+ public:
+  Exchange(Server::Impl& srv, int fd, const std::string& peer,
+           const Request& req)
+      : srv_(srv), fd_(fd), peer_(peer), req_(req) {
+    engine_ = srv.Current(&generation_);
+    istag_ = IsTag(engine_->pack());
+    cap_ = engine_->pack().web.max_inspect_bytes;
+    // Squid 5.7 reads a download's body from the server only as far as
+    // about 60 KiB ahead of what the ICAP service has sent back: a
+    // service that holds the whole response waits for ever. A download is
+    // decided on its first kDownloadWindow bytes and the rest streams
+    // through (with a "not-inspected" finding when there is more).
+    if (req_.method == Method::kRespmod)
+      cap_ = std::min<uint64_t>(cap_, kDownloadWindow);
+  }
+
+  ~Exchange() { Flush(); }
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  bool ok() const { return ok_; }
+
+  // Sends what was written.
+  void Flush() {
+    if (ok_ && !out_.empty()) ok_ = SendAll(fd_, out_);
+    out_.clear();
+  }
+  // Whether the connection must close after this request.
+  bool close() const { return close_; }
+
+  // The head arrived: answer OPTIONS and bad services here.
+  void Begin() {
+    start_ = Clock::now();
+    const std::string& svc = req_.service;
+    std::optional<Method> wanted;
+    if (svc == "/reqmod") wanted = Method::kReqmod;
+    if (svc == "/respmod") wanted = Method::kRespmod;
+    if (!wanted) return Refuse(404);
+    if (req_.method == Method::kOptions) {
+      ++srv_.metrics.options;
+      return AnswerOptions(*wanted);
+    }
+    if (req_.method != *wanted) return Refuse(405);
+    if (auto h = ParseHttpHead(req_.req_hdr)) http_req_ = std::move(*h);
+    if (auto h = ParseHttpHead(req_.res_hdr)) http_res_ = std::move(*h);
+    host_ = HostOf(http_req_);
+    const Fields& body_fields =
+        req_.method == Method::kRespmod ? http_res_.fields : http_req_.fields;
+    if (auto cl = body_fields.Find("Content-Length")) {
+      auto n = core::ParseInt(*cl, 0, int64_t{1} << 50, "Content-Length");
+      if (n.ok()) declared_ = static_cast<uint64_t>(*n);
+    }
+    // The body is kept behind a MIME head of its declared type, so that the
+    // engine reads a multipart form's parts, names and files as it reads
+    // mail, with no second copy of the body.
+    std::string type = FieldSafe(
+        body_fields.Find("Content-Type").value_or("application/octet-stream"),
+        1024);
+    if (type.empty()) type = "application/octet-stream";
+    body_ = "MIME-Version: 1.0\r\nContent-Type: " + type + "\r\n";
+    if (auto enc = body_fields.Find("Content-Encoding"))
+      body_ += "X-Content-Encoding: " + FieldSafe(*enc) + "\r\n";
+    body_ += "\r\n";
+    head_size_ = body_.size();
+    form_ =
+        core::AsciiLower(type).starts_with("application/x-www-form-urlencoded");
+    type_ = type;
+    inspecting_ = true;
+  }
+
+  void Data(std::string_view d) {
+    total_ += d.size();
+    if (!inspecting_) return;
+    if (answered_) {
+      if (streaming_) WriteChunk(d);
+      return;  // blocked: read and dropped
+    }
+    size_t room = Kept() < cap_ ? cap_ - Kept() : 0;
+    if (d.size() <= room) {
+      body_.append(d);
+      return;
+    }
+    // Past what is inspected: decide now on what was kept.
+    body_.append(d.substr(0, room));
+    std::string_view rest = d.substr(room);
+    if (Decide(/*complete=*/false)) {
+      answered_ = true;
+      streaming_ = true;
+      Write(EchoHead());
+      WriteChunk(Body());
+      WriteChunk(rest);
+      std::string().swap(body_);
+      head_size_ = 0;
+    } else {
+      answered_ = true;
+      std::string().swap(body_);
+      head_size_ = 0;
+    }
+  }
+
+  // The preview ended without ieof: true when the body is wanted ("100
+  // Continue" sent), false when the request was answered.
+  bool PreviewEnd() {
+    if (answered_ || !inspecting_) return false;
+    // What the preview holds may already decide a block: the page goes back
+    // at once, and Squid sends no more of the body (RFC 3507 4.5).
+    if (Kept() > 0 && !Decide(/*complete=*/false, /*preview=*/true)) {
+      answered_ = true;
+      return false;
+    }
+    Write("ICAP/1.0 100 Continue\r\n\r\n");
+    sent_continue_ = true;
+    return true;
+  }
+
+  void End() {
+    if (!inspecting_) return;
+    if (answered_) {
+      if (streaming_) Write(kLastChunk);
+      return;
+    }
+    answered_ = true;
+    const bool has_body = req_.encapsulated.HasBody();
+    const bool allow = has_body ? Decide(/*complete=*/true) : true;
+    if (!allow) return;  // the block page went out
+    if (req_.allow_204) {
+      Write(StatusHead(204, Common()));
+      return;
+    }
+    Write(EchoHead());
+    if (has_body) {
+      WriteChunk(Body());
+      Write(kLastChunk);
+    }
+  }
+
+  void Refuse(int status) {
+    Fields f = Common();
+    f.list.push_back({"Encapsulated", "null-body=0"});
+    f.list.push_back({"Connection", "close"});
+    Write(StatusHead(status, f));
+    close_ = true;
+    inspecting_ = false;
+  }
+
+ private:
+  Fields Common() const {
+    Fields f;
+    f.list.push_back({"ISTag", istag_});
+    f.list.push_back({"Date", HttpDate()});
+    f.list.push_back({"Service", "Steward web gateway"});
+    return f;
+  }
+
+  // Answers are gathered and sent by Flush() in one write where they fit:
+  // a head, a chunk and the last chunk sent apart would wait on the peer's
+  // delayed acknowledgements.
+  void Write(std::string_view data) {
+    if (!ok_ || data.empty()) return;
+    out_.append(data);
+    if (out_.size() >= kFlushBytes) Flush();
+  }
+  // One chunk of `data`; a large one is sent from where it is, not copied.
+  void WriteChunk(std::string_view data) {
+    if (data.size() < kFlushBytes) return Write(Chunk(data));
+    char size[24];
+    int n = snprintf(size, sizeof size, "%zx\r\n", data.size());
+    Write(std::string_view(size, static_cast<size_t>(n)));
+    Flush();
+    if (ok_) ok_ = SendAll(fd_, data);
+    Write("\r\n");
+  }
+
+  void AnswerOptions(Method m) {
+    const icap::Options& o = srv_.options;
+    Fields f = Common();
+    f.list.push_back({"Methods", std::string(MethodName(m))});
+    f.list.push_back({"Service-ID", "steward"});
+    f.list.push_back({"Max-Connections", std::to_string(o.max_connections)});
+    f.list.push_back({"Options-TTL", std::to_string(o.options_ttl)});
+    f.list.push_back({"Allow", "204"});
+    f.list.push_back(
+        {"Preview", std::to_string(std::min<uint32_t>(o.preview, 65535))});
+    f.list.push_back({"Transfer-Preview", "*"});
+    f.list.push_back({"Encapsulated", "null-body=0"});
+    Write(StatusHead(200, f));
+  }
+
+  // The head of a 200 that gives the message back unchanged.
+  std::string EchoHead() const {
+    Fields f = Common();
+    const bool body = req_.encapsulated.HasBody();
+    std::string heads;
+    std::string enc;
+    if (req_.method == Method::kReqmod) {
+      heads = req_.req_hdr;
+      enc = "req-hdr=0, " + std::string(body ? "req-body=" : "null-body=") +
+            std::to_string(heads.size());
+    } else if (!req_.res_hdr.empty()) {
+      heads = req_.res_hdr;
+      enc = "res-hdr=0, " + std::string(body ? "res-body=" : "null-body=") +
+            std::to_string(heads.size());
+    } else {
+      enc = body ? "res-body=0" : "null-body=0";
+    }
+    f.list.push_back({"Encapsulated", enc});
+    return StatusHead(200, f) + heads;
+  }
+
+  // The user as the proxy names them, else "".
+  std::string User() const {
+    const policy::WebPolicy& web = engine_->pack().web;
+    auto v = req_.fields.Find(web.user_header);
+    if (!v || v->empty()) return {};
+    std::string user(*v);
+    if (web.user_header_base64) {
+      gsize len = 0;
+      guchar* raw = g_base64_decode(user.c_str(), &len);
+      user.assign(reinterpret_cast<const char*>(raw), len);
+      g_free(raw);
+    }
+    return FieldSafe(user, 128);
+  }
+
+  // Decides on body_; true to let it pass. On a block the page is written.
+  // With `preview` the body is only begun: a block stands, a pass is not yet
+  // a decision (neither logged nor answered).
+  bool Decide(bool complete, bool preview = false) {
+    const policy::PolicyPack& pack = engine_->pack();
+    reference_ = NewReference();
+    enforce::Context ctx;
+    decide::Envelope& env = ctx.envelope;
+    env.channel = policy::Channel::kWeb;
+    std::string client(req_.fields.Find("X-Client-IP").value_or(""));
+    client = FieldSafe(client, 64);
+    if (client.empty()) client = peer_;
+    user_ = User();
+    env.auth_user = user_;
+    env.sender = user_.empty() ? client : user_;
+    env.client = client;
+    if (!host_.empty()) env.recipients.push_back(host_);
+    env.size = std::max<uint64_t>(complete ? total_ : total_ + 1, declared_);
+    env.size = std::max<uint64_t>(env.size, 1);
+    if (!complete) env.inspected = Kept();
+    // What the preview holds is judged as it is: the rest is still to come,
+    // so it is not "not inspected".
+    if (preview) env.size = std::max<uint64_t>(Kept(), 1);
+    ctx.reference = reference_;
+
+    enforce::Outcome out;
+    uint64_t gen = generation_;
+    auto scratch = srv_.scratch.Take(*engine_, gen);
+    try {
+      // A form's fields are read decoded, one a line ("name: value").
+      std::string form;
+      if (form_)
+        form =
+            "MIME-Version: 1.0\r\nContent-Type: text/plain; "
+            "charset=utf-8\r\n\r\n" +
+            FormText(Body());
+      // A multipart body whose framing does not match its boundary would
+      // show the engine no parts: it is read as plain text instead, so it
+      // hides nothing.
+      malformed_ = complete && !MultipartFramed(type_, Body());
+      if (malformed_) {
+        form = "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n";
+        form.append(Body());
+      }
+      out = srv_.enforcer->Apply(*engine_, *scratch, ctx,
+                                 form_ || malformed_ ? std::string_view(form)
+                                                     : std::string_view(body_),
+                                 srv_.dry_run);
+    } catch (const std::exception& e) {
+      out = {};
+      out.failure = e.what();
+    } catch (...) {
+      out = {};
+      out.failure = "unknown error";
+    }
+    srv_.scratch.Give(std::move(scratch), gen);
+
+    bool allow = true;
+    std::string action;
+    switch (out.disposition) {
+      case enforce::Disposition::kDeliver:
+        action = out.verdict
+                     ? std::string(decide::ActionName(out.verdict->action))
+                     : std::string("allow");
+        break;
+      case enforce::Disposition::kHeld:
+      case enforce::Disposition::kRefused:
+        allow = false;
+        action = "block";
+        break;
+      case enforce::Disposition::kFailed:
+        allow = pack.web.on_failure == policy::FailureMode::kAccept;
+        action = allow ? "failed-pass" : "failed-block";
+        break;
+    }
+    if (!allow) Block(out);
+    if (preview && allow) return true;
+    Metrics& m = srv_.metrics;
+    if (action == "block")
+      ++m.block;
+    else if (action == "failed-pass")
+      ++m.failed_pass;
+    else if (action == "failed-block")
+      ++m.failed_block;
+    else if (action == "warn")
+      ++m.warn;
+    else
+      ++m.allow;
+    m.decision_seconds.Observe(
+        std::chrono::duration<double>(Clock::now() - start_).count());
+    if (!srv_.options.quiet ||
+        out.disposition == enforce::Disposition::kFailed) {
+      const double seconds =
+          std::chrono::duration<double>(Clock::now() - start_).count();
+      Event e("verdict", out.disposition == enforce::Disposition::kFailed
+                             ? Level::kError
+                             : Level::kInfo);
+      e.Str("door", "icap")
+          .Str("reference", reference_)
+          .Str("method", MethodName(req_.method))
+          .Str("action", action)
+          .Str("host", host_)
+          .Str("user", user_)
+          .Str("client", client)
+          .Int("size", env.size)
+          .Int("inspected", Kept())
+          .Bool("complete", complete)
+          .Bool("preview", preview)
+          .Bool("malformed", malformed_)
+          .Num("ms", std::round(seconds * 1e5) / 100);
+      if (out.verdict) {
+        e.Str("rule", out.verdict->rule)
+            .Strs("clauses", out.verdict->clauses)
+            .Strs("categories", enforce::CategoriesOf(out.verdict->findings));
+      }
+      if (!out.failure.empty()) e.Str("error", out.failure);
+      Log(e);
+    }
+    return allow;
+  }
+
+  // The block page as an HTTP 403 response inside an ICAP 200.
+  void Block(const enforce::Outcome& out) {
+    const policy::PolicyPack& pack = engine_->pack();
+    std::string rule, message;
+    std::vector<std::string> clauses;
+    if (out.verdict && out.disposition != enforce::Disposition::kFailed) {
+      rule = out.verdict->rule;
+      message = out.verdict->message;
+      clauses = out.verdict->clauses;
+    } else {
+      rule = "not-checked";
+      message =
+          "This could not be checked against District policy, so it was "
+          "not sent. Try again later, or contact ITS.";
+    }
+    std::string clause_list;
+    for (const auto& c : clauses)
+      clause_list += (clause_list.empty() ? "" : ", ") + c;
+    const std::string when = core::NowUtc();
+    const std::string accept(http_req_.fields.Find("Accept").value_or(""));
+    std::string body, type;
+    if (accept.find("json") != std::string::npos) {
+      nlohmann::ordered_json j = {{"blocked", true},
+                                  {"rule", rule},
+                                  {"clauses", clauses},
+                                  {"message", message},
+                                  {"reference", reference_},
+                                  {"user", user_},
+                                  {"time", when},
+                                  {"policy", pack.name}};
+      body = j.dump();
+      type = "application/json";
+    } else {
+      type = "text/html; charset=utf-8";
+      body =
+          "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+          "<title>Blocked by District policy</title></head><body>\n"
+          "<h1>This " +
+          std::string(req_.method == Method::kRespmod ? "download" : "upload") +
+          " was stopped by District policy</h1>\n<p>" + HtmlEscape(message) +
+          "</p>\n<p>Rule: " + HtmlEscape(rule) +
+          (clause_list.empty()
+               ? std::string()
+               : "; regulation clauses " + HtmlEscape(clause_list)) +
+          ".</p>\n<p>User: " + HtmlEscape(user_.empty() ? "unknown" : user_) +
+          "; time: " + HtmlEscape(when) + "; reference: <strong>" +
+          HtmlEscape(reference_) +
+          "</strong>.</p>\n<p>If you need an exception, ask ITS and give "
+          "the reference above.</p>\n</body></html>\n";
+    }
+    std::string http =
+        "HTTP/1.1 403 Forbidden\r\nContent-Type: " + type +
+        "\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
+    Fields f = Common();
+    f.list.push_back({"X-Steward-Reference", reference_});
+    f.list.push_back(
+        {"Encapsulated", "res-hdr=0, res-body=" + std::to_string(http.size())});
+    Write(StatusHead(200, f) + http + Chunk(body) + std::string(kLastChunk));
+  }
+
+  Server::Impl& srv_;
+  int fd_;
+  std::string peer_;
+  const Request& req_;
+  std::shared_ptr<const engine::Engine> engine_;
+  uint64_t generation_ = 0;
+  std::string istag_;
+  uint64_t cap_ = 0;
+  HttpHead http_req_, http_res_;
+  std::string host_, user_, reference_;
+  std::string body_;  // the MIME head, then the body kept
+  size_t head_size_ = 0;
+  bool form_ = false;       // application/x-www-form-urlencoded
+  bool malformed_ = false;  // multipart framing that does not match
+  std::string type_;        // the body's Content-Type
+  size_t Kept() const { return body_.size() - head_size_; }
+  std::string_view Body() const {
+    return std::string_view(body_).substr(head_size_);
+  }
+  uint64_t total_ = 0, declared_ = 0;
+  bool inspecting_ = false, answered_ = false, streaming_ = false;
+  bool sent_continue_ = false;
+  bool ok_ = true, close_ = false;
+  std::string out_;
+  Clock::time_point start_;
+};
+
+// What a connection has received and the door not yet read. A thread reads
+// the socket all the time, even while the door decides or writes: Squid 5.7
+// closes its client's connection when its request buffer fills because the
+// ICAP service stopped reading (it reads zero bytes into a full buffer and
+// takes that for the client's end), so a service must never stop reading.
+// Bytes wait in memory up to kMemory, beyond it in an unlinked temporary
+// file: memory stays bounded whatever the upload's size.
+class Inbox {
+ public:
+  explicit Inbox(int fd) : fd_(fd) {
+    reader_ = std::thread([this] { Read(); });
+  }
+  ~Inbox() {
+    shutdown(fd_, SHUT_RDWR);
+    reader_.join();
+    if (spill_) std::fclose(spill_);
+  }
+  Inbox(const Inbox&) = delete;
+  Inbox& operator=(const Inbox&) = delete;
+
+  enum class Got { kData, kEnd, kTimeout };
+  // Waits until `until` for bytes; kEnd when the peer closed (or the read
+  // failed) and everything was taken.
+  Got Take(std::string& out, Clock::time_point until) {
+    std::unique_lock lock(mu_);
+    cv_.wait_until(lock, until, [&] {
+      return !memory_.empty() || spill_write_ > spill_read_ || end_;
+    });
+    if (!memory_.empty()) {
+      out = std::move(memory_.front());
+      memory_.pop_front();
+      memory_bytes_ -= out.size();
+      return Got::kData;
+    }
+    if (spill_write_ > spill_read_) {
+      size_t n = static_cast<size_t>(
+          std::min<uint64_t>(spill_write_ - spill_read_, 1u << 20));
+      out.resize(n);
+      ssize_t r =
+          pread(fileno(spill_), out.data(), n, static_cast<off_t>(spill_read_));
+      if (r <= 0) {
+        end_ = true;  // the disk failed us: as if the peer had gone
+        spill_read_ = spill_write_;
+        return Got::kEnd;
+      }
+      out.resize(static_cast<size_t>(r));
+      spill_read_ += static_cast<uint64_t>(r);
+      if (spill_read_ == spill_write_) {
+        spill_read_ = spill_write_ = 0;
+        if (ftruncate(fileno(spill_), 0) != 0) end_ = true;
+      }
+      return Got::kData;
+    }
+    return end_ ? Got::kEnd : Got::kTimeout;
+  }
+
+ private:
+  static constexpr size_t kMemory = 4u << 20;
+
+  void Read() {
+    std::vector<char> buf(64 * 1024);
+    for (;;) {
+      ssize_t n = recv(fd_, buf.data(), buf.size(), 0);
+      if (n < 0 && errno == EINTR) continue;
+      std::lock_guard lock(mu_);
+      if (n <= 0 || !Keep(buf.data(), static_cast<size_t>(n))) {
+        end_ = true;
+        cv_.notify_all();
+        return;
+      }
+      cv_.notify_all();
+    }
+  }
+
+  // Under mu_. False when the bytes could not be kept.
+  bool Keep(const char* data, size_t n) {
+    if (spill_write_ == spill_read_ && memory_bytes_ + n <= kMemory) {
+      memory_.emplace_back(data, n);
+      memory_bytes_ += n;
+      return true;
+    }
+    if (!spill_ && !(spill_ = std::tmpfile())) return false;
+    ssize_t w =
+        pwrite(fileno(spill_), data, n, static_cast<off_t>(spill_write_));
+    if (w != static_cast<ssize_t>(n)) return false;
+    spill_write_ += n;
+    return true;
+  }
+
+  int fd_;
+  std::thread reader_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> memory_;
+  size_t memory_bytes_ = 0;
+  std::FILE* spill_ = nullptr;
+  uint64_t spill_write_ = 0, spill_read_ = 0;
+  bool end_ = false;
+};
+
+}  // namespace
+
+void Server::Impl::Connection(int fd, std::string peer) {
+  Parser parser;
+  std::unique_ptr<Exchange> ex;
+  auto inbox = std::make_unique<Inbox>(fd);
+  std::string piece;
+  auto deadline = Clock::now() + std::chrono::seconds(options.idle_timeout);
+  bool in_request = false;
+  auto error_reply = [&](int status) {
+    uint64_t gen = 0;
+    auto e = Current(&gen);
+    std::string head = "ICAP/1.0 " + std::to_string(status) + " " +
+                       std::string(ReasonPhrase(status)) +
+                       "\r\nISTag: " + IsTag(e->pack()) +
+                       "\r\nEncapsulated: null-body=0\r\nConnection: "
+                       "close\r\n\r\n";
+    SendAll(fd, head);
+  };
+  for (;;) {
+    Parser::Step s = parser.Next();
+    if (s.kind == Parser::Kind::kNeedMore) {
+      in_request = parser.InRequest() || ex != nullptr;
+      if (!in_request && stopping) break;
+      auto now = Clock::now();
+      if (now >= deadline) {
+        if (in_request) {
+          Log(Event("timeout", Level::kWarning).Str("client", peer));
+          ++metrics.timeouts;
+          error_reply(408);
+        }
+        break;
+      }
+      Inbox::Got got = inbox->Take(
+          piece, std::min(deadline, now + std::chrono::milliseconds(500)));
+      if (got == Inbox::Got::kTimeout) continue;
+      if (got == Inbox::Got::kEnd) break;  // closed (in a request: cut short)
+      parser.Append(piece);
+      deadline = Clock::now() + std::chrono::seconds(options.read_timeout);
+      continue;
+    }
+    bool close = false;
+    switch (s.kind) {
+      case Parser::Kind::kHead:
+        ex = std::make_unique<Exchange>(*this, fd, peer, parser.request());
+        ex->Begin();
+        close = ex->close();
+        break;
+      case Parser::Kind::kData:
+        if (ex) ex->Data(s.data);
+        break;
+      case Parser::Kind::kPreviewEnd:
+        if (ex && ex->PreviewEnd()) {
+          parser.Continue();
+        } else {
+          parser.Finish();
+          ex.reset();
+        }
+        break;
+      case Parser::Kind::kEnd:
+        if (ex) {
+          ex->End();
+          ex->Flush();
+          close = ex->close() || !ex->ok();
+        }
+        ex.reset();
+        deadline = Clock::now() + std::chrono::seconds(options.idle_timeout);
+        break;
+      case Parser::Kind::kError:
+        ++metrics.bad_requests;
+        Log(Event("bad-request", Level::kWarning)
+                .Int("status", parser.error().status)
+                .Str("error", parser.error().reason)
+                .Str("client", peer));
+        error_reply(parser.error().status);
+        close = true;
+        break;
+      case Parser::Kind::kNeedMore:
+        break;
+    }
+    if (ex) ex->Flush();
+    if (close || (ex && !ex->ok())) break;
+  }
+  inbox.reset();  // its reader stops before the descriptor is closed
+  ::close(fd);
+}
+
+Server::Server(Options options, std::unique_ptr<enforce::Enforcer> enforcer,
+               bool dry_run)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->enforcer = std::move(enforcer);
+  impl_->dry_run = dry_run;
+}
+
+Server::~Server() {
+  if (impl_->listen_fd >= 0) ::close(impl_->listen_fd);
+  for (int fd : impl_->wake)
+    if (fd >= 0) ::close(fd);
+}
+
+namespace {
+
+// Resident memory of this process in bytes.
+uint64_t ResidentBytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  unsigned long size = 0, resident = 0;
+  int n = std::fscanf(f, "%lu %lu", &size, &resident);
+  std::fclose(f);
+  return n == 2 ? resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) : 0;
+}
+
+}  // namespace
+
+std::string Server::RenderMetrics() const {
+  const Metrics& m = impl_->metrics;
+  auto n = [](const std::atomic<uint64_t>& a) {
+    return static_cast<double>(a.load());
+  };
+  core::MetricsPage page;
+  const char* kDecided = "Requests decided, by outcome";
+  page.Counter("steward_icap_requests_total", kDecided, n(m.allow),
+               {{"outcome", "allow"}});
+  page.Counter("steward_icap_requests_total", kDecided, n(m.warn),
+               {{"outcome", "warn"}});
+  page.Counter("steward_icap_requests_total", kDecided, n(m.block),
+               {{"outcome", "block"}});
+  page.Counter("steward_icap_requests_total", kDecided, n(m.failed_pass),
+               {{"outcome", "failed-pass"}});
+  page.Counter("steward_icap_requests_total", kDecided, n(m.failed_block),
+               {{"outcome", "failed-block"}});
+  page.Counter("steward_icap_options_total", "OPTIONS answered", n(m.options));
+  page.Counter("steward_icap_bad_requests_total",
+               "Requests refused as malformed or past a limit",
+               n(m.bad_requests));
+  page.Counter("steward_icap_timeouts_total", "Requests answered 408",
+               n(m.timeouts));
+  page.Counter("steward_icap_overloaded_total",
+               "Connections answered 503 past Max-Connections",
+               n(m.overloaded));
+  page.Counter("steward_icap_connections_total", "Connections accepted",
+               n(m.connections));
+  page.Counter("steward_icap_reloads_total", "Policy reloads, by result",
+               n(m.reloads), {{"result", "ok"}});
+  page.Counter("steward_icap_reloads_total", "Policy reloads, by result",
+               n(m.reload_failures), {{"result", "failed"}});
+  {
+    std::lock_guard lock(impl_->conn_mu);
+    page.Gauge("steward_icap_connections", "Open connections from Squid",
+               impl_->connections);
+  }
+  page.Histogram("steward_icap_decision_seconds",
+                 "Time from a request's head to its decision",
+                 m.decision_seconds.Snapshot());
+  page.Gauge("process_resident_memory_bytes", "Resident memory",
+             static_cast<double>(ResidentBytes()));
+  if (auto e = engine()) {
+    page.Gauge("steward_policy_info", "The policy pack in force", 1,
+               {{"name", e->pack().name},
+                {"version", e->pack().version},
+                {"sha256", e->pack().hash}});
+  }
+  return page.Text();
+}
+
+void Server::NoteReload(bool ok) {
+  ++(ok ? impl_->metrics.reloads : impl_->metrics.reload_failures);
+}
+
+void Server::SetEngine(std::shared_ptr<const engine::Engine> engine) {
+  std::lock_guard lock(impl_->engine_mu);
+  impl_->engine = std::move(engine);
+  ++impl_->generation;
+}
+
+std::shared_ptr<const engine::Engine> Server::engine() const {
+  uint64_t gen = 0;
+  return impl_->Current(&gen);
+}
+
+core::Status Server::Start(std::shared_ptr<const engine::Engine> engine) {
+  SetEngine(std::move(engine));
+  const std::string& listen = impl_->options.listen;
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos)
+    return core::Status::Invalid("--listen '" + listen + "' is not HOST:PORT");
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  auto port = core::ParseInt(listen.substr(colon + 1), 0, 65535, "port");
+  if (!port.ok()) return port.status();
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  std::string service = std::to_string(*port);
+  if (getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(),
+                  &hints, &res) != 0 ||
+      !res)
+    return core::Status::Invalid("cannot resolve '" + host + "'");
+  int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  bool ok = fd >= 0 && bind(fd, res->ai_addr, res->ai_addrlen) == 0 &&
+            ::listen(fd, 256) == 0;
+  freeaddrinfo(res);
+  if (!ok) {
+    if (fd >= 0) ::close(fd);
+    return core::Status::Io("cannot listen on " + listen +
+                            " (in use, or no permission)");
+  }
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  port_ = ntohs(addr.ss_family == AF_INET6
+                    ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
+                    : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  impl_->listen_fd = fd;
+  if (pipe2(impl_->wake, O_CLOEXEC | O_NONBLOCK) != 0)
+    return core::Status::Io("cannot make a pipe");
+  return core::Status::Ok();
+}
+
+void Server::Stop() {
+  impl_->stopping = true;
+  char c = 0;
+  ssize_t w = write(impl_->wake[1], &c, 1);
+  (void)w;
+}
+
+void Server::Serve() {
+  Impl& s = *impl_;
+  while (!s.stopping) {
+    pollfd p[2] = {{s.listen_fd, POLLIN, 0}, {s.wake[0], POLLIN, 0}};
+    int r = poll(p, 2, -1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0 || (p[1].revents & POLLIN)) break;
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    int fd = accept4(s.listen_fd, reinterpret_cast<sockaddr*>(&addr), &len,
+                     SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    char ip[INET6_ADDRSTRLEN] = "";
+    if (addr.ss_family == AF_INET)
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&addr)->sin_addr, ip,
+                sizeof ip);
+    else if (addr.ss_family == AF_INET6)
+      inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&addr)->sin6_addr,
+                ip, sizeof ip);
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    timeval tv{s.options.read_timeout, 0};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    {
+      std::unique_lock lock(s.conn_mu);
+      if (s.connections >= s.options.max_connections) {
+        lock.unlock();
+        uint64_t gen = 0;
+        auto e = s.Current(&gen);
+        SendAll(fd, "ICAP/1.0 503 Service Overloaded\r\nISTag: " +
+                        IsTag(e->pack()) +
+                        "\r\nEncapsulated: null-body=0\r\nConnection: "
+                        "close\r\n\r\n");
+        ::close(fd);
+        Log(Event("overloaded", Level::kWarning).Str("client", ip));
+        ++s.metrics.overloaded;
+        continue;
+      }
+      ++s.connections;
+      ++s.metrics.connections;
+    }
+    std::thread([&s, fd, peer = std::string(ip)] {
+      sigset_t set;
+      sigfillset(&set);
+      pthread_sigmask(SIG_BLOCK, &set, nullptr);
+      s.Connection(fd, peer);
+      std::lock_guard lock(s.conn_mu);
+      --s.connections;
+      s.conn_cv.notify_all();
+    }).detach();
+  }
+  std::unique_lock lock(s.conn_mu);
+  s.conn_cv.wait(lock, [&] { return s.connections == 0; });
+}
+
+namespace {
+
+int g_signal_pipe[2] = {-1, -1};
+
+void OnSignal(int sig) {
+  char c = static_cast<char>(sig);
+  ssize_t rc = write(g_signal_pipe[1], &c, 1);
+  (void)rc;
+}
+
+}  // namespace
+
+int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer,
+        bool dry_run) {
+  auto e = engine::Engine::Create(options.engine);
+  if (!e.ok()) {
+    Log(Event("start-failed", Level::kError)
+            .Str("error", e.status().message()));
+    return 2;
+  }
+  Server server(options, std::move(enforcer), dry_run);
+  std::shared_ptr<const engine::Engine> first = std::move(e).value();
+  if (auto st = server.Start(first); !st.ok()) {
+    Log(Event("start-failed", Level::kError).Str("error", st.message()));
+    return 2;
+  }
+  if (pipe2(g_signal_pipe, O_CLOEXEC) != 0) return 2;
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  for (int sig : {SIGHUP, SIGTERM, SIGINT}) sigaction(sig, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  std::unique_ptr<http::Server> metrics;
+  if (!options.metrics.empty()) {
+    size_t colon = options.metrics.rfind(':');
+    auto port = colon == std::string::npos
+                    ? core::Result<int64_t>(core::Status::Invalid("no port"))
+                    : core::ParseInt(options.metrics.substr(colon + 1), 1,
+                                     65535, "port");
+    if (!port.ok()) {
+      Log(Event("start-failed", Level::kError)
+              .Str("error",
+                   "--metrics '" + options.metrics + "' is not HOST:PORT"));
+      return 2;
+    }
+    http::Options o;
+    o.host = options.metrics.substr(0, colon);
+    o.port = static_cast<int>(*port);
+    o.io_threads = 1;
+    o.workers = 1;
+    metrics = std::make_unique<http::Server>(o);
+    metrics->Handle(
+        "GET", "/metrics", {0, 10},
+        [&server](const http::Request&, http::Response& res) {
+          res.SetContent(server.RenderMetrics(), "text/plain; version=0.0.4");
+        },
+        nullptr, true);
+    if (!metrics->Start().ok()) {
+      Log(Event("start-failed", Level::kError)
+              .Str("error",
+                   "cannot listen on " + options.metrics + " for metrics"));
+      return 2;
+    }
+  }
+  Log(Event("start")
+          .Str("door", "icap")
+          .Str("listen", options.listen)
+          .Int("port", server.port())
+          .Str("policy", first->pack().name)
+          .Str("version", first->pack().version)
+          .Str("sha256", first->pack().hash)
+          .Str("istag", IsTag(first->pack())));
+  std::thread serve([&] {
+    sigset_t set;
+    sigfillset(&set);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    server.Serve();
+    char c = 0;
+    ssize_t w = write(g_signal_pipe[1], &c, 1);
+    (void)w;
+  });
+  for (;;) {
+    char c = 0;
+    ssize_t r = read(g_signal_pipe[0], &c, 1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0 || c == 0) break;
+    if (c == SIGHUP) {
+      auto fresh = engine::Engine::Create(options.engine);
+      if (fresh.ok()) {
+        std::shared_ptr<const engine::Engine> n = std::move(fresh).value();
+        Log(Event("reload")
+                .Str("version", n->pack().version)
+                .Str("sha256", n->pack().hash)
+                .Str("istag", IsTag(n->pack())));
+        server.SetEngine(std::move(n));
+        server.NoteReload(true);
+      } else {
+        server.NoteReload(false);
+        Log(Event("reload-failed", Level::kError)
+                .Str("error", fresh.status().message()));
+      }
+      continue;
+    }
+    Log(Event("stopping").Str("signal", c == SIGINT ? "INT" : "TERM"));
+    server.Stop();
+  }
+  serve.join();
+  if (metrics) metrics->Stop();
+  Log(Event("stopped"));
+  return 0;
+}
+
+}  // namespace steward::icap

@@ -1,0 +1,442 @@
+// The web door on a loopback socket with the bundled pack: OPTIONS per
+// service, the status codes of bad requests, 204 / echo / block on one
+// persistent connection, a block page that names the clause and never the
+// value (1,002 mixed requests on one connection), JSON for scripts, an
+// engine that fails, 503 past
+// Max-Connections and 408 for a stalled request.
+#include "channels/icap/server.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <regex>
+#include <thread>
+
+#include "bundled_engine.h"
+#include "channels/icap/protocol.h"
+#include "test_util.h"
+
+namespace steward::icap {
+namespace {
+
+class IcapServerTest : public steward::testing::TempDirTest {
+ protected:
+  void StartServer(Options o = {},
+                   std::shared_ptr<const engine::Engine> e = nullptr) {
+    o.listen = "127.0.0.1:0";
+    o.quiet = true;
+    server_ =
+        std::make_unique<Server>(o,
+                                 std::make_unique<enforce::Enforcer>(
+                                     nullptr, enforce::Options{.sendmail = ""}),
+                                 true);
+    // The bundled engine lives for the whole process.
+    if (!e)
+      e = std::shared_ptr<const engine::Engine>(&testing::BundledEngine(),
+                                                [](const engine::Engine*) {});
+    ASSERT_TRUE(server_->Start(e).ok());
+    thread_ = std::thread([this] { server_->Serve(); });
+  }
+  void StopServer() {
+    if (server_) {
+      server_->Stop();
+      thread_.join();
+      server_.reset();
+    }
+  }
+  void TearDown() override {
+    StopServer();
+    TempDirTest::TearDown();
+  }
+
+  int Connect() {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(server_->port()));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    return fd;
+  }
+
+  static void Send(int fd, const std::string& s) {
+    ASSERT_EQ(send(fd, s.data(), s.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(s.size()));
+  }
+
+  // Reads one ICAP response: the head and, when Encapsulated names a body,
+  // the chunked body up to its last chunk. "" on close or timeout.
+  static std::string Read(int fd, std::string& pending, int ms = 10000) {
+    auto until =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    auto fill = [&]() {
+      char buf[65536];
+      pollfd p{fd, POLLIN, 0};
+      int left = static_cast<int>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(
+              until - std::chrono::steady_clock::now())
+              .count());
+      if (left <= 0 || poll(&p, 1, left) <= 0) return false;
+      ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      pending.append(buf, static_cast<size_t>(n));
+      return true;
+    };
+    size_t end;
+    while ((end = pending.find("\r\n\r\n")) == std::string::npos)
+      if (!fill()) return "";
+    std::string head = pending.substr(0, end + 4);
+    size_t total = head.size();
+    bool body = head.find("res-body=") != std::string::npos ||
+                head.find("req-body=") != std::string::npos;
+    if (body && !head.starts_with("ICAP/1.0 100")) {
+      for (;;) {
+        size_t last = pending.find("\r\n0\r\n\r\n", total - 2);
+        if (last != std::string::npos) {
+          total = last + 7;
+          break;
+        }
+        if (!fill()) return "";
+      }
+    }
+    std::string out = pending.substr(0, total);
+    pending.erase(0, total);
+    return out;
+  }
+
+  std::string Exchange(const std::string& request) {
+    int fd = Connect();
+    Send(fd, request);
+    std::string pending;
+    std::string r = Read(fd, pending);
+    close(fd);
+    return r;
+  }
+
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+};
+
+std::string Reqmod(const std::string& body, const std::string& host,
+                   const std::string& extra_http = "",
+                   const std::string& allow = "Allow: 204\r\n",
+                   bool preview_all = true) {
+  std::string http =
+      "POST http://" + host + "/upload HTTP/1.1\r\nHost: " + host +
+      "\r\nContent-Type: text/plain\r\n" + extra_http +
+      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  std::string icap =
+      "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\n"
+      "Host: 127.0.0.1\r\n"
+      "X-Client-IP: 192.0.2.7\r\n"
+      "X-Authenticated-User: ateacher\r\n" +
+      allow +
+      (preview_all ? "Preview: " + std::to_string(body.size()) + "\r\n"
+                   : std::string()) +
+      "Encapsulated: req-hdr=0, req-body=" + std::to_string(http.size()) +
+      "\r\n\r\n";
+  return icap + http + Chunk(body) +
+         (preview_all ? "0; ieof\r\n\r\n" : "0\r\n\r\n");
+}
+
+// `text` without the incident references (W- and twelve hex digits), whose
+// random digits may hold anything.
+std::string WithoutReferences(const std::string& text) {
+  static const std::regex kReference("W-[0-9a-f]{12}");
+  return std::regex_replace(text, kReference, "");
+}
+
+const char kSsnText[] =
+    "Maria's Social Security number is 512-44-7832 and her date of birth is "
+    "04/12/2011.\nHer IEP meeting is on Thursday.\n";
+
+TEST_F(IcapServerTest, OptionsPerService) {
+  StartServer();
+  for (std::string svc : {"reqmod", "respmod"}) {
+    std::string r = Exchange("OPTIONS icap://127.0.0.1/" + svc +
+                             " ICAP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+    EXPECT_TRUE(r.starts_with("ICAP/1.0 200 OK\r\n")) << r;
+    EXPECT_NE(r.find(svc == "reqmod" ? "\r\nMethods: REQMOD\r\n"
+                                     : "\r\nMethods: RESPMOD\r\n"),
+              std::string::npos)
+        << r;
+    EXPECT_NE(r.find("\r\nTransfer-Preview: *\r\n"), std::string::npos);
+    EXPECT_NE(r.find("\r\nAllow: 204\r\n"), std::string::npos);
+    EXPECT_NE(r.find("\r\nPreview: 4096\r\n"), std::string::npos);
+    EXPECT_NE(r.find("\r\nOptions-TTL: "), std::string::npos);
+    EXPECT_NE(r.find("\r\nMax-Connections: 64\r\n"), std::string::npos);
+    EXPECT_EQ(r.find("Transfer-Ignore"), std::string::npos);
+    size_t tag = r.find("\r\nISTag: \"");
+    ASSERT_NE(tag, std::string::npos);
+    size_t eol = r.find("\r\n", tag + 2);
+    EXPECT_LE(eol - (tag + 9), 32u) << "ISTag at most 32 bytes, quoted";
+  }
+}
+
+TEST_F(IcapServerTest, BadRequestsGetTheirStatus) {
+  StartServer();
+  EXPECT_TRUE(Exchange("OPTIONS icap://127.0.0.1/nothing ICAP/1.0\r\n"
+                       "Host: h\r\n\r\n")
+                  .starts_with("ICAP/1.0 404 "));
+  EXPECT_TRUE(Exchange("RESPMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: h\r\n"
+                       "Encapsulated: null-body=0\r\n\r\n")
+                  .starts_with("ICAP/1.0 405 "));
+  EXPECT_TRUE(
+      Exchange("PATCH icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: h\r\n\r\n")
+          .starts_with("ICAP/1.0 501 "));
+  EXPECT_TRUE(
+      Exchange("OPTIONS icap://127.0.0.1/reqmod ICAP/1.1\r\nHost: h\r\n\r\n")
+          .starts_with("ICAP/1.0 505 "));
+  EXPECT_TRUE(Exchange("OPTIONS icap://127.0.0.1/reqmod ICAP/1.0\r\n"
+                       "Bad Field: x\r\n\r\n")
+                  .starts_with("ICAP/1.0 400 "));
+  EXPECT_TRUE(
+      Exchange("OPTIONS icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: h\r\n" +
+               std::string(70000, 'X'))
+          .starts_with("ICAP/1.0 413 "));
+}
+
+TEST_F(IcapServerTest, AllowEchoAndBlockOnOnePersistentConnection) {
+  StartServer();
+  int fd = Connect();
+  std::string pending;
+  const std::string clean = "name=Ann&note=hello+world!";
+  for (int round = 0; round < 334; ++round) {  // 1,002 requests
+    // Allow with Allow: 204 -> 204.
+    Send(fd, Reqmod(clean, "drive.example-usd.org"));
+    std::string r = Read(fd, pending);
+    ASSERT_TRUE(r.starts_with("ICAP/1.0 204 ")) << r;
+    // Allow without Allow: 204 -> the request back, byte for byte.
+    Send(fd, Reqmod(clean, "drive.example-usd.org", "", ""));
+    r = Read(fd, pending);
+    ASSERT_TRUE(r.starts_with("ICAP/1.0 200 OK\r\n")) << r;
+    std::string http =
+        "POST http://drive.example-usd.org/upload HTTP/1.1\r\n"
+        "Host: drive.example-usd.org\r\nContent-Type: "
+        "text/plain\r\nContent-Length: 26\r\n\r\n";
+    EXPECT_NE(r.find("Encapsulated: req-hdr=0, req-body=" +
+                     std::to_string(http.size()) + "\r\n"),
+              std::string::npos);
+    EXPECT_TRUE(r.ends_with("\r\n\r\n" + http + Chunk(clean) + "0\r\n\r\n"))
+        << r;
+    // An SSN to a cloud host -> a 403 page citing L.3.
+    Send(fd, Reqmod(kSsnText, "drive.example-usd.org"));
+    r = Read(fd, pending);
+    ASSERT_TRUE(r.starts_with("ICAP/1.0 200 OK\r\n")) << r;
+    EXPECT_NE(r.find("HTTP/1.1 403 Forbidden\r\n"), std::string::npos);
+    EXPECT_NE(r.find("Cache-Control: no-store\r\n"), std::string::npos);
+    EXPECT_NE(r.find("cloud-upload-confidential"), std::string::npos);
+    EXPECT_NE(r.find("L.3.a"), std::string::npos);
+    EXPECT_EQ(r.find("512-44-7832"), std::string::npos) << "never the value";
+    size_t ref = r.find("X-Steward-Reference: ");
+    ASSERT_NE(ref, std::string::npos);
+    std::string id = r.substr(ref + 21, r.find("\r\n", ref) - ref - 21);
+    EXPECT_NE(r.find(id, r.find("HTTP/1.1 403")), std::string::npos)
+        << "the page carries the reference";
+    // Not even its last digits (the random reference may hold any four).
+    EXPECT_EQ(WithoutReferences(r).find("7832"), std::string::npos);
+  }
+  close(fd);
+  std::string m = server_->RenderMetrics();
+  EXPECT_NE(m.find("steward_icap_requests_total{outcome=\"block\"} 334"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("steward_icap_requests_total{outcome=\"allow\"} 668"),
+            std::string::npos);
+  EXPECT_NE(m.find("steward_policy_info{"), std::string::npos);
+}
+
+TEST_F(IcapServerTest, ApprovedHostAndJsonPage) {
+  StartServer();
+  // The student information system is approved (E.6): the same data passes.
+  EXPECT_TRUE(Exchange(Reqmod(kSsnText, "sis.example-usd.org"))
+                  .starts_with("ICAP/1.0 204 "));
+  std::string r = Exchange(
+      Reqmod(kSsnText, "www.dropbox.com", "Accept: application/json\r\n"));
+  EXPECT_NE(r.find("Content-Type: application/json"), std::string::npos) << r;
+  EXPECT_NE(r.find("\"blocked\":true"), std::string::npos);
+  EXPECT_NE(r.find("\"user\":\"ateacher\""), std::string::npos)
+      << "the user from X-Authenticated-User";
+  EXPECT_NE(r.find("\"L.3.a\""), std::string::npos);
+}
+
+TEST(IcapForm, FieldsDecodedOneALine) {
+  EXPECT_EQ(FormText("name=Ann+Lee&ssn=512%2D44%2D7832&x=a%3Db&bad=%zz%4"),
+            "name: Ann Lee\nssn: 512-44-7832\nx: a=b\nbad: %zz%4");
+}
+
+TEST(IcapForm, MultipartFraming) {
+  const std::string body =
+      "--xyz\r\nContent-Disposition: form-data; "
+      "name=\"a\"\r\n\r\n1\r\n--xyz--\r\n";
+  EXPECT_TRUE(MultipartFramed("multipart/form-data; boundary=xyz", body));
+  EXPECT_TRUE(MultipartFramed("multipart/form-data; boundary=\"xyz\"", body));
+  EXPECT_TRUE(MultipartFramed("text/plain", "anything"));
+  EXPECT_FALSE(MultipartFramed("multipart/form-data; boundary=--xyz", body));
+  EXPECT_FALSE(MultipartFramed("multipart/form-data", body));
+  EXPECT_FALSE(MultipartFramed("multipart/form-data; boundary=xyz",
+                               body.substr(0, body.size() - 9)));
+}
+
+// A multipart body whose boundary does not match hides nothing: it is read
+// as plain text.
+TEST_F(IcapServerTest, MalformedMultipartIsReadAsText) {
+  StartServer();
+  std::string body = std::string(
+                         "------wrong\r\nContent-Disposition: "
+                         "form-data; name=\"f\"\r\n\r\n") +
+                     kSsnText + "\r\n------wrong--\r\n";
+  std::string http =
+      "POST http://drive.example-usd.org/f HTTP/1.1\r\n"
+      "Host: drive.example-usd.org\r\nContent-Type: "
+      "multipart/form-data; boundary=right\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
+  std::string req =
+      "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: h\r\n"
+      "Allow: 204\r\nPreview: " +
+      std::to_string(body.size()) +
+      "\r\nEncapsulated: req-hdr=0, req-body=" + std::to_string(http.size()) +
+      "\r\n\r\n" + http + Chunk(body) + "0; ieof\r\n\r\n";
+  std::string r = Exchange(req);
+  EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos) << r;
+}
+
+// A form post is read decoded: an SSN written %2D for '-' is still found.
+TEST_F(IcapServerTest, UrlencodedFormIsReadDecoded) {
+  StartServer();
+  std::string body = "name=Maria&note=SSN+512%2D44%2D7832+born+04%2F12%2F2011";
+  std::string http =
+      "POST http://drive.example-usd.org/f HTTP/1.1\r\n"
+      "Host: drive.example-usd.org\r\nContent-Type: "
+      "application/x-www-form-urlencoded\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
+  std::string req =
+      "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: h\r\n"
+      "Allow: 204\r\nPreview: " +
+      std::to_string(body.size()) +
+      "\r\nEncapsulated: req-hdr=0, req-body=" + std::to_string(http.size()) +
+      "\r\n\r\n" + http + Chunk(body) + "0; ieof\r\n\r\n";
+  std::string r = Exchange(req);
+  EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos) << r;
+  EXPECT_EQ(WithoutReferences(r).find("7832"), std::string::npos);
+}
+
+// An SSN in the preview of a larger upload: the page at once, no 100
+// Continue, and the connection goes on to the next request.
+TEST_F(IcapServerTest, BlockDecidedOnThePreview) {
+  StartServer();
+  std::string preview = kSsnText + std::string(4096 - sizeof kSsnText + 1, 'x');
+  ASSERT_EQ(preview.size(), 4096u);
+  std::string http =
+      "POST http://drive.example-usd.org/u HTTP/1.1\r\n"
+      "Host: drive.example-usd.org\r\nContent-Type: "
+      "text/plain\r\nContent-Length: 100000\r\n\r\n";
+  std::string head =
+      "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: h\r\n"
+      "Preview: 4096\r\nAllow: trailers\r\n"
+      "Encapsulated: req-hdr=0, req-body=" +
+      std::to_string(http.size()) + "\r\n\r\n";
+  int fd = Connect();
+  std::string pending;
+  Send(fd, head + http + Chunk(preview) + "0\r\n\r\n");
+  std::string r = Read(fd, pending);
+  ASSERT_TRUE(r.starts_with("ICAP/1.0 200 OK\r\n")) << r;
+  EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos);
+  Send(fd, Reqmod("k=v", "drive.example-usd.org"));
+  EXPECT_TRUE(Read(fd, pending).starts_with("ICAP/1.0 204 "));
+  close(fd);
+}
+
+TEST_F(IcapServerTest, PreviewContinueThenEcho) {
+  StartServer();
+  std::string body(100000, 'a');
+  std::string http =
+      "POST http://drive.example-usd.org/u HTTP/1.1\r\n"
+      "Host: drive.example-usd.org\r\n\r\n";
+  std::string head =
+      "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: h\r\n"
+      "Preview: 4096\r\nAllow: trailers\r\n"
+      "Encapsulated: req-hdr=0, req-body=" +
+      std::to_string(http.size()) + "\r\n\r\n";
+  int fd = Connect();
+  std::string pending;
+  Send(fd, head + http + Chunk(body.substr(0, 4096)) + "0\r\n\r\n");
+  std::string r = Read(fd, pending);
+  ASSERT_EQ(r, "ICAP/1.0 100 Continue\r\n\r\n");
+  Send(fd, Chunk(body.substr(4096)) + "0\r\n\r\n");
+  r = Read(fd, pending);
+  ASSERT_TRUE(r.starts_with("ICAP/1.0 200 OK\r\n")) << r.substr(0, 200);
+  // The body comes back whole (re-chunked).
+  std::string got;
+  size_t at = r.find("\r\n\r\n") + 4 + http.size();
+  for (;;) {
+    size_t eol = r.find("\r\n", at);
+    size_t n = std::stoul(r.substr(at, eol - at), nullptr, 16);
+    if (n == 0) break;
+    got += r.substr(eol + 2, n);
+    at = eol + 2 + n + 2;
+  }
+  EXPECT_EQ(got, body);
+  close(fd);
+}
+
+TEST_F(IcapServerTest, Overloaded503AndStalled408) {
+  Options o;
+  o.max_connections = 1;
+  o.read_timeout = 1;
+  StartServer(o);
+  int first = Connect();
+  Send(first, "OPTIONS icap://127.0.0.1/reqmod ICAP/1.0\r\n");  // stalls
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  int second = Connect();
+  std::string pending;
+  EXPECT_TRUE(Read(second, pending).starts_with("ICAP/1.0 503 "));
+  close(second);
+  pending.clear();
+  EXPECT_TRUE(Read(first, pending, 5000).starts_with("ICAP/1.0 408 "));
+  close(first);
+}
+
+// An engine that cannot decide (clamd named in the pack, nothing there)
+// gives the pack's [web] on_failure: the block page or a pass, never an ICAP
+// error, which Squid would count against the service.
+TEST_F(IcapServerTest, EngineFailureAnswersOnFailure) {
+  namespace fs = std::filesystem;
+  for (bool accept : {false, true}) {
+    fs::path pack = dir_ / (accept ? "accept" : "reject");
+    fs::copy(testing::PackDir(), pack, fs::copy_options::recursive);
+    auto edit = [&](const std::string& file, const std::string& from,
+                    const std::string& to) {
+      std::string text = testing::ReadAll((pack / file).string());
+      size_t at = text.find(from);
+      ASSERT_NE(at, std::string::npos) << from;
+      text.replace(at, from.size(), to);
+      Write((pack / file).lexically_relative(dir_).string(), text);
+    };
+    edit("mail.toml", "clamd = \"\"", "clamd = \"inet:127.0.0.1:1\"");
+    if (accept)
+      edit("web.toml", "on_failure = \"reject\"", "on_failure = \"accept\"");
+    auto e = engine::Engine::Create(
+        {pack.string(), "", (dir_ / "cache").string(), false});
+    ASSERT_TRUE(e.ok()) << e.status().message();
+    StartServer({}, std::shared_ptr<const engine::Engine>(std::move(*e)));
+    std::string r = Exchange(Reqmod("hello", "drive.example-usd.org"));
+    if (accept) {
+      EXPECT_TRUE(r.starts_with("ICAP/1.0 204 ")) << r;
+    } else {
+      EXPECT_TRUE(r.starts_with("ICAP/1.0 200 OK\r\n")) << r;
+      EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos) << r;
+      EXPECT_NE(r.find("not-checked"), std::string::npos);
+    }
+    StopServer();
+  }
+}
+
+}  // namespace
+}  // namespace steward::icap
