@@ -164,6 +164,7 @@ class Parser {
   Request request_;
   Error error_;
   uint64_t chunk_left_ = 0;
+  uint64_t preview_left_ = 0;  // preview bytes still allowed
   bool in_preview_ = false;
   bool ieof_ = false;
   bool zero_is_preview_end_ = false;
