@@ -403,6 +403,59 @@ TEST_F(IcapServerTest, Overloaded503AndStalled408) {
   close(first);
 }
 
+// A head sent a byte at a time is answered 408 once read_timeout has passed
+// since its first byte: each byte used to grant a new read_timeout, so a
+// few such connections held every slot for ever.
+TEST_F(IcapServerTest, HeadSentSlowlyTimesOut) {
+  Options o;
+  o.read_timeout = 1;
+  o.idle_timeout = 60;
+  StartServer(o);
+  int fd = Connect();
+  const std::string head =
+      "OPTIONS icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: 127.0.0.1\r\n"
+      "X-Slow: " +
+      std::string(100, 'a');
+  std::string pending;
+  std::string r;
+  auto start = std::chrono::steady_clock::now();
+  for (char c : head) {
+    if (send(fd, &c, 1, MSG_NOSIGNAL) != 1) break;
+    r = Read(fd, pending, 250);
+    if (!r.empty() || !pending.empty()) break;
+  }
+  if (r.empty()) r = Read(fd, pending, 2000);
+  EXPECT_TRUE(r.starts_with("ICAP/1.0 408 ")) << r;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  close(fd);
+}
+
+// Stray CRLFs between requests do not keep an idle connection: it closes
+// after idle_timeout whatever arrives that is not a request.
+TEST_F(IcapServerTest, StrayCrlfsDoNotHoldAnIdleConnection) {
+  Options o;
+  o.read_timeout = 1;
+  o.idle_timeout = 2;
+  StartServer(o);
+  int fd = Connect();
+  bool closed = false;
+  auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < std::chrono::seconds(6)) {
+    if (send(fd, "\r\n", 2, MSG_NOSIGNAL) != 2) {
+      closed = true;
+      break;
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 300) > 0) {
+      char c;
+      closed = recv(fd, &c, 1, 0) <= 0;
+      break;
+    }
+  }
+  EXPECT_TRUE(closed) << "still open after 6 s with idle_timeout 2";
+  close(fd);
+}
+
 // An engine that cannot decide (clamd named in the pack, nothing there)
 // gives the pack's [web] on_failure: the block page or a pass, never an ICAP
 // error, which Squid would count against the service.

@@ -218,6 +218,12 @@ bool Parser::InRequest() const {
   return state_ != State::kError;
 }
 
+bool Parser::InHead() const {
+  if (state_ == State::kIcapHead || state_ == State::kDone)
+    return buffered() > 0;
+  return state_ == State::kHttpHeads;
+}
+
 Parser::Step Parser::Fail(int status, std::string reason) {
   state_ = State::kError;
   error_ = {status, std::move(reason)};

@@ -781,8 +781,15 @@ void Server::Impl::Connection(int fd, std::string peer) {
   std::unique_ptr<Exchange> ex;
   auto inbox = std::make_unique<Inbox>(fd);
   std::string piece;
+  // Between requests the idle deadline stands, whatever arrives that is not
+  // a request (stray CRLFs). A head must be whole within read_timeout of its
+  // first byte: Squid sends it at once, and a head sent a byte at a time
+  // would otherwise hold a connection for ever. A body may take as long as
+  // it keeps arriving (an upload is as slow as its user's line).
   auto deadline = Clock::now() + std::chrono::seconds(options.idle_timeout);
   bool in_request = false;
+  bool head_timed = false;  // the deadline is the current head's
+  bool arrived = false;     // bytes arrived since the last wait
   auto error_reply = [&](int status) {
     uint64_t gen = 0;
     auto e = Current(&gen);
@@ -799,6 +806,14 @@ void Server::Impl::Connection(int fd, std::string peer) {
       in_request = parser.InRequest() || ex != nullptr;
       if (!in_request && stopping) break;
       auto now = Clock::now();
+      if (parser.InHead()) {
+        if (!head_timed)
+          deadline = now + std::chrono::seconds(options.read_timeout);
+        head_timed = true;
+      } else if (in_request && arrived) {
+        deadline = now + std::chrono::seconds(options.read_timeout);
+      }
+      arrived = false;
       if (now >= deadline) {
         if (in_request) {
           Log(Event("timeout", Level::kWarning).Str("client", peer));
@@ -812,12 +827,14 @@ void Server::Impl::Connection(int fd, std::string peer) {
       if (got == Inbox::Got::kTimeout) continue;
       if (got == Inbox::Got::kEnd) break;  // closed (in a request: cut short)
       parser.Append(piece);
-      deadline = Clock::now() + std::chrono::seconds(options.read_timeout);
+      arrived = true;
       continue;
     }
     bool close = false;
     switch (s.kind) {
       case Parser::Kind::kHead:
+        head_timed = false;
+        deadline = Clock::now() + std::chrono::seconds(options.read_timeout);
         ex = std::make_unique<Exchange>(*this, fd, peer, parser.request());
         ex->Begin();
         close = ex->close();
@@ -831,6 +848,7 @@ void Server::Impl::Connection(int fd, std::string peer) {
         } else {
           parser.Finish();
           ex.reset();
+          deadline = Clock::now() + std::chrono::seconds(options.idle_timeout);
         }
         break;
       case Parser::Kind::kEnd:
