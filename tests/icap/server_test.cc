@@ -456,6 +456,50 @@ TEST_F(IcapServerTest, StrayCrlfsDoNotHoldAnIdleConnection) {
   close(fd);
 }
 
+// A peer that sends and never reads its answers: what waits for the door
+// goes to a temporary file, which holds at most max_spill_bytes; past it
+// the connection is no longer read (it used to take a gigabyte a second to
+// disk until the send timeout). The door serves the next connection.
+TEST_F(IcapServerTest, SpillToDiskIsBounded) {
+  Options o;
+  o.max_spill_bytes = 8 << 20;
+  StartServer(o);
+  int fd = Connect();
+  int small = 4096;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  timeval tv{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  std::string http =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n";
+  Send(fd,
+       "RESPMOD icap://127.0.0.1/respmod ICAP/1.0\r\nHost: h\r\n"
+       "Allow: 204\r\nEncapsulated: res-hdr=0, res-body=" +
+           std::to_string(http.size()) + "\r\n\r\n" + http);
+  std::string block;
+  for (int i = 0; i < 16; ++i) block += Chunk(std::string(65536, 'a'));
+  uint64_t sent = 0, most_spilled = 0;
+  const uint64_t kTry = uint64_t{512} << 20;
+  while (sent < kTry) {
+    ssize_t n = send(fd, block.data(), block.size(), MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<uint64_t>(n);
+    std::string m = server_->RenderMetrics();
+    size_t at = m.find("\nsteward_icap_spill_bytes ");
+    ASSERT_NE(at, std::string::npos) << m;
+    most_spilled =
+        std::max<uint64_t>(most_spilled, std::stoull(m.substr(at + 26)));
+  }
+  EXPECT_LT(sent, uint64_t{128} << 20) << "the door kept reading";
+  EXPECT_LE(most_spilled, uint64_t{8} << 20);
+  close(fd);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::string r =
+      Exchange("OPTIONS icap://127.0.0.1/respmod ICAP/1.0\r\nHost: h\r\n\r\n");
+  EXPECT_TRUE(r.starts_with("ICAP/1.0 200 OK\r\n")) << r;
+  std::string m = server_->RenderMetrics();
+  EXPECT_NE(m.find("\nsteward_icap_spill_bytes 0\n"), std::string::npos) << m;
+}
+
 // An engine that cannot decide (clamd named in the pack, nothing there)
 // gives the pack's [web] on_failure: the block page or a pass, never an ICAP
 // error, which Squid would count against the service.

@@ -203,7 +203,9 @@ std::string IsTag(const policy::PolicyPack& pack) {
 struct Metrics {
   std::atomic<uint64_t> allow{0}, warn{0}, block{0}, failed_pass{0},
       failed_block{0}, options{0}, bad_requests{0}, timeouts{0}, overloaded{0},
-      connections{0}, reloads{0}, reload_failures{0};
+      connections{0}, reloads{0}, reload_failures{0}, spill_refused{0};
+  // Bytes the connections keep in their temporary files now.
+  std::atomic<uint64_t> spilled{0};
   // Time from the head of a request to its decision, in seconds.
   core::Histogram decision_seconds{0.001, 0.002, 0.005, 0.01, 0.02, 0.05,
                                    0.1,   0.25,  0.5,   1,    2,    5};
@@ -683,13 +685,23 @@ class Exchange {
 // file: memory stays bounded whatever the upload's size.
 class Inbox {
  public:
-  explicit Inbox(int fd) : fd_(fd) {
+  // `spilled` counts the bytes in the temporary files of every connection;
+  // past `max_spill` this one stops keeping bytes and ends as if the peer
+  // had gone.
+  Inbox(int fd, std::atomic<uint64_t>& spilled, uint64_t max_spill)
+      : fd_(fd), spilled_(spilled), max_spill_(max_spill) {
     reader_ = std::thread([this] { Read(); });
   }
   ~Inbox() {
     shutdown(fd_, SHUT_RDWR);
     reader_.join();
     if (spill_) std::fclose(spill_);
+    spilled_ -= spill_write_;
+  }
+  // Whether bytes were refused for want of room on disk.
+  bool spill_full() const {
+    std::lock_guard lock(mu_);
+    return spill_full_;
   }
   Inbox(const Inbox&) = delete;
   Inbox& operator=(const Inbox&) = delete;
@@ -722,6 +734,7 @@ class Inbox {
       out.resize(static_cast<size_t>(r));
       spill_read_ += static_cast<uint64_t>(r);
       if (spill_read_ == spill_write_) {
+        spilled_ -= spill_write_;
         spill_read_ = spill_write_ = 0;
         if (ftruncate(fileno(spill_), 0) != 0) end_ = true;
       }
@@ -755,17 +768,31 @@ class Inbox {
       memory_bytes_ += n;
       return true;
     }
-    if (!spill_ && !(spill_ = std::tmpfile())) return false;
+    if (spilled_.fetch_add(n) + n > max_spill_) {
+      spilled_ -= n;
+      spill_full_ = true;
+      return false;
+    }
+    if (!spill_ && !(spill_ = std::tmpfile())) {
+      spilled_ -= n;
+      return false;
+    }
     ssize_t w =
         pwrite(fileno(spill_), data, n, static_cast<off_t>(spill_write_));
-    if (w != static_cast<ssize_t>(n)) return false;
+    if (w != static_cast<ssize_t>(n)) {
+      spilled_ -= n;
+      return false;
+    }
     spill_write_ += n;
     return true;
   }
 
   int fd_;
+  std::atomic<uint64_t>& spilled_;
+  const uint64_t max_spill_;
+  bool spill_full_ = false;
   std::thread reader_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::string> memory_;
   size_t memory_bytes_ = 0;
@@ -779,7 +806,8 @@ class Inbox {
 void Server::Impl::Connection(int fd, std::string peer) {
   Parser parser;
   std::unique_ptr<Exchange> ex;
-  auto inbox = std::make_unique<Inbox>(fd);
+  auto inbox =
+      std::make_unique<Inbox>(fd, metrics.spilled, options.max_spill_bytes);
   std::string piece;
   // Between requests the idle deadline stands, whatever arrives that is not
   // a request (stray CRLFs). A head must be whole within read_timeout of its
@@ -875,6 +903,12 @@ void Server::Impl::Connection(int fd, std::string peer) {
     if (ex) ex->Flush();
     if (close || (ex && !ex->ok())) break;
   }
+  if (inbox->spill_full()) {
+    ++metrics.spill_refused;
+    Log(Event("spill-full", Level::kWarning)
+            .Str("client", peer)
+            .Int("max_spill_bytes", options.max_spill_bytes));
+  }
   inbox.reset();  // its reader stops before the descriptor is closed
   ::close(fd);
 }
@@ -935,6 +969,11 @@ std::string Server::RenderMetrics() const {
                n(m.overloaded));
   page.Counter("steward_icap_connections_total", "Connections accepted",
                n(m.connections));
+  page.Gauge("steward_icap_spill_bytes",
+             "Bytes waiting in temporary files, all connections", n(m.spilled));
+  page.Counter("steward_icap_spill_full_total",
+               "Connections closed because the temporary files were full",
+               n(m.spill_refused));
   page.Counter("steward_icap_reloads_total", "Policy reloads, by result",
                n(m.reloads), {{"result", "ok"}});
   page.Counter("steward_icap_reloads_total", "Policy reloads, by result",
