@@ -500,6 +500,47 @@ TEST_F(IcapServerTest, SpillToDiskIsBounded) {
   EXPECT_NE(m.find("\nsteward_icap_spill_bytes 0\n"), std::string::npos) << m;
 }
 
+// A preview longer than the download bound (32 KiB), as Squid sends with
+// --preview above it: the door used to decide at the bound and stream a 200
+// from inside the preview, which then never ended (Squid sends the rest only
+// after "100 Continue"). The preview is kept whole and continued.
+TEST_F(IcapServerTest, PreviewLongerThanTheDownloadBound) {
+  Options o;
+  o.preview = 40000;
+  StartServer(o);
+  std::string http =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n";
+  std::string body(50000, 'a');
+  auto head = [&](size_t preview) {
+    return "RESPMOD icap://127.0.0.1/respmod ICAP/1.0\r\nHost: h\r\n"
+           "Preview: " +
+           std::to_string(preview) + "\r\nEncapsulated: res-hdr=0, res-body=" +
+           std::to_string(http.size()) + "\r\n\r\n" + http;
+  };
+  int fd = Connect();
+  std::string pending;
+  Send(fd, head(40000) + Chunk(body.substr(0, 40000)) + "0\r\n\r\n");
+  std::string r = Read(fd, pending, 3000);
+  ASSERT_EQ(r, "ICAP/1.0 100 Continue\r\n\r\n") << r.substr(0, 300);
+  Send(fd, Chunk(body.substr(40000)) + "0\r\n\r\n");
+  r = Read(fd, pending);
+  ASSERT_TRUE(r.starts_with("ICAP/1.0 200 OK\r\n")) << r.substr(0, 300);
+  std::string got;
+  size_t at = r.find("\r\n\r\n") + 4 + http.size();
+  for (;;) {
+    size_t eol = r.find("\r\n", at);
+    size_t n = std::stoul(r.substr(at, eol - at), nullptr, 16);
+    if (n == 0) break;
+    got += r.substr(eol + 2, n);
+    at = eol + 2 + n + 2;
+  }
+  EXPECT_EQ(got, body);
+  close(fd);
+  // A preview past what any client is offered is refused.
+  EXPECT_TRUE(Exchange(head(100000) + Chunk("x") + "0; ieof\r\n\r\n")
+                  .starts_with("ICAP/1.0 400 "));
+}
+
 // An engine that cannot decide (clamd named in the pack, nothing there)
 // gives the pack's [web] on_failure: the block page or a pass, never an ICAP
 // error, which Squid would count against the service.

@@ -37,6 +37,9 @@ using core::Level;
 using core::Log;
 
 constexpr uint64_t kDownloadWindow = 32 * 1024;
+// The largest preview taken: --preview offers at most 65535 bytes, and
+// Squid previews at most 64 KiB.
+constexpr uint64_t kMaxPreview = 64 * 1024;
 constexpr size_t kFlushBytes = 256 * 1024;
 
 // Scratch space for the engine, reused across connections; a new engine
@@ -286,6 +289,7 @@ class Exchange {
       return AnswerOptions(*wanted);
     }
     if (req_.method != *wanted) return Refuse(405);
+    if (req_.preview && *req_.preview > kMaxPreview) return Refuse(400);
     if (auto h = ParseHttpHead(req_.req_hdr)) http_req_ = std::move(*h);
     if (auto h = ParseHttpHead(req_.res_hdr)) http_res_ = std::move(*h);
     host_ = HostOf(http_req_);
@@ -320,7 +324,13 @@ class Exchange {
       if (streaming_) WriteChunk(d);
       return;  // blocked: read and dropped
     }
-    size_t room = Kept() < cap_ ? cap_ - Kept() : 0;
+    // A preview is kept whole, even past the inspection bound: its answer
+    // is "100 Continue" or final, and a 200 streamed from inside it could
+    // never end (the rest of the body is not sent until asked for).
+    uint64_t cap = cap_;
+    if (req_.preview && !sent_continue_)
+      cap = std::max<uint64_t>(cap, *req_.preview);
+    size_t room = static_cast<size_t>(Kept() < cap ? cap - Kept() : 0);
     if (d.size() <= room) {
       body_.append(d);
       return;
