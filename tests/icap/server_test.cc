@@ -541,6 +541,52 @@ TEST_F(IcapServerTest, PreviewLongerThanTheDownloadBound) {
                   .starts_with("ICAP/1.0 400 "));
 }
 
+// What the proxy says of the user reaches the block page escaped and
+// without control bytes, in HTML and in JSON, also when it comes base64
+// (Squid's X-Authenticated-User) and decodes to markup, CR, LF, NUL, ESC or
+// bytes that are not UTF-8. Held when attacked; kept as a test.
+TEST_F(IcapServerTest, UserOnTheBlockPageIsEscaped) {
+  namespace fs = std::filesystem;
+  fs::path pack = dir_ / "b64";
+  fs::copy(testing::PackDir(), pack, fs::copy_options::recursive);
+  std::string web = testing::ReadAll((pack / "web.toml").string());
+  size_t at = web.find("user_header_base64 = false");
+  ASSERT_NE(at, std::string::npos);
+  web.replace(at, 26, "user_header_base64 = true");
+  Write("b64/web.toml", web);
+  auto e = engine::Engine::Create(
+      {pack.string(), "", (dir_ / "cache").string(), false});
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  StartServer({}, std::shared_ptr<const engine::Engine>(std::move(*e)));
+  // "<script>x</script>\r\nX-Evil: 1", ESC "[31m", 0xff 0xfe, NUL, "\"end"
+  const std::string user =
+      "PHNjcmlwdD54PC9zY3JpcHQ+DQpYLUV2aWw6IDEbWzMxbf/+ACJlbmQ=";
+  for (bool json : {false, true}) {
+    std::string req =
+        Reqmod(kSsnText, "drive.example-usd.org",
+               json ? "Accept: application/json\r\n" : "", "Allow: 204\r\n");
+    size_t u = req.find("X-Authenticated-User: ateacher");
+    ASSERT_NE(u, std::string::npos);
+    req.replace(u + 22, 8, user);
+    std::string r = Exchange(req);
+    ASSERT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos) << r;
+    std::string page = r.substr(r.find("HTTP/1.1 403"));
+    if (!json) EXPECT_EQ(page.find("<script>"), std::string::npos) << page;
+    EXPECT_EQ(page.find("X-Evil: 1\r\n"), std::string::npos);
+    EXPECT_EQ(page.find('\x1b'), std::string::npos);
+    EXPECT_EQ(page.find('\xff'), std::string::npos);
+    EXPECT_EQ(page.find(std::string(1, '\0')), std::string::npos);
+    EXPECT_NE(page.find(json ? "<script>x</script>X-Evil: 1[31m\\\"end"
+                             : "&lt;script&gt;x&lt;/script&gt;X-Evil: "
+                               "1[31m&quot;end"),
+              std::string::npos)
+        << page;
+    EXPECT_EQ(r.substr(0, r.find("HTTP/1.1 403")).find("X-Evil"),
+              std::string::npos)
+        << "nothing of it in the ICAP head";
+  }
+}
+
 // An engine that cannot decide (clamd named in the pack, nothing there)
 // gives the pack's [web] on_failure: the block page or a pass, never an ICAP
 // error, which Squid would count against the service.
