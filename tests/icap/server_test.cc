@@ -3,7 +3,9 @@
 // persistent connection, a block page that names the clause and never the
 // value (1,002 mixed requests on one connection), JSON for scripts, an
 // engine that fails, 503 past
-// Max-Connections and 408 for a stalled request.
+// Max-Connections and 408 for a stalled request; and what attacks from
+// outside tried: a slow head, stray CRLFs, a peer that never reads, a
+// preview past the download bound, markup in the user.
 #include "channels/icap/server.h"
 
 #include <arpa/inet.h>
