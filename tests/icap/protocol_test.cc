@@ -326,6 +326,73 @@ TEST(IcapParser, EncapsulatedParsing) {
   EXPECT_FALSE(ParseEncapsulated("req-hdr=0, null-body=-1"));
 }
 
+// Two entities at one offset would read the same bytes twice: a RESPMOD
+// with "req-hdr=0, res-hdr=0" had its request head taken for the response
+// head too. Offsets ascend strictly.
+TEST(IcapParser, EncapsulatedOffsetsAscendStrictly) {
+  EXPECT_FALSE(ParseEncapsulated("req-hdr=0, res-hdr=0, res-body=45"));
+  EXPECT_FALSE(ParseEncapsulated("req-hdr=0, req-body=0"));
+  EXPECT_FALSE(ParseEncapsulated("res-hdr=0, res-hdr=0, null-body=9"));
+  EXPECT_TRUE(ParseEncapsulated("null-body=0"));
+  EXPECT_TRUE(ParseEncapsulated("res-body=0"));
+  std::string http = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n";
+  EXPECT_EQ(ErrorOf("RESPMOD icap://h/respmod ICAP/1.0\r\nHost: h\r\n"
+                    "Encapsulated: req-hdr=0, res-hdr=0, res-body=" +
+                    std::to_string(http.size()) + "\r\n\r\n" + http +
+                    "2\r\nhi\r\n0\r\n\r\n"),
+            400);
+}
+
+// A framing field sent twice is refused, not read as its first copy.
+TEST(IcapParser, FramingFieldsOnce) {
+  std::string http = "POST http://x/ HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string enc =
+      "Encapsulated: req-hdr=0, req-body=" + std::to_string(http.size()) +
+      "\r\n";
+  const std::string body = http + "2\r\nhi\r\n0; ieof\r\n\r\n";
+  const std::string line = "REQMOD icap://h/reqmod ICAP/1.0\r\nHost: h\r\n";
+  EXPECT_EQ(ErrorOf(line + enc + "Preview: 2\r\n\r\n" + body), 0);
+  EXPECT_EQ(ErrorOf(line + enc +
+                    "encapsulated: req-hdr=0, null-body=5\r\n"
+                    "Preview: 2\r\n\r\n" +
+                    body),
+            400);
+  EXPECT_EQ(ErrorOf(line + enc + "Preview: 2\r\nPreview: 0\r\n\r\n" + body),
+            400);
+}
+
+// A REQMOD without the request it is about has no destination; the echo
+// of one even said "req-hdr=0" with no head.
+TEST(IcapParser, ReqmodNeedsTheRequestHead) {
+  EXPECT_EQ(ErrorOf("REQMOD icap://h/reqmod ICAP/1.0\r\nHost: h\r\n"
+                    "Encapsulated: req-body=0\r\n\r\n2\r\nhi\r\n0\r\n\r\n"),
+            400);
+  EXPECT_EQ(ErrorOf("REQMOD icap://h/reqmod ICAP/1.0\r\nHost: h\r\n"
+                    "Encapsulated: null-body=0\r\n\r\n"),
+            400);
+}
+
+// The preview holds at most what its Preview field announced; more was
+// taken as preview and, past the inspection bound, left a streamed answer
+// without its last chunk when the preview then ended.
+TEST(IcapParser, PreviewLongerThanAnnounced) {
+  std::string http = "POST http://x/ HTTP/1.1\r\nHost: x\r\n\r\n";
+  auto req = [&](int preview, const std::string& chunks) {
+    return "REQMOD icap://h/reqmod ICAP/1.0\r\nHost: h\r\nPreview: " +
+           std::to_string(preview) + "\r\nEncapsulated: req-hdr=0, req-body=" +
+           std::to_string(http.size()) + "\r\n\r\n" + http + chunks;
+  };
+  EXPECT_EQ(ErrorOf(req(4, "2\r\nab\r\n2\r\ncd\r\n0\r\n\r\n")), 0);
+  EXPECT_EQ(ErrorOf(req(4, "2\r\nab\r\n3\r\ncde\r\n0\r\n\r\n")), 400);
+  EXPECT_EQ(ErrorOf(req(0, "1\r\na\r\n0; ieof\r\n\r\n")), 400);
+  // After "100 Continue" the rest is not counted.
+  Parser p;
+  Trace t = Feed(p, req(2, "2\r\nab\r\n0\r\n\r\n") + "5\r\ncdefg\r\n0\r\n\r\n",
+                 1 << 20, /*cont=*/true);
+  EXPECT_EQ(t.error, 0);
+  EXPECT_EQ(t.body, "abcdefg");
+}
+
 TEST(IcapParser, HostOfRequests) {
   auto host = [](const std::string& line, const std::string& fields = "") {
     auto h = ParseHttpHead(line + "\r\n" + fields + "\r\n");

@@ -3,7 +3,9 @@
 // persistent connection, a block page that names the clause and never the
 // value (1,002 mixed requests on one connection), JSON for scripts, an
 // engine that fails, 503 past
-// Max-Connections and 408 for a stalled request.
+// Max-Connections and 408 for a stalled request; and what attacks from
+// outside tried: a slow head, stray CRLFs, a peer that never reads, a
+// preview past the download bound, markup in the user.
 #include "channels/icap/server.h"
 
 #include <arpa/inet.h>
@@ -401,6 +403,190 @@ TEST_F(IcapServerTest, Overloaded503AndStalled408) {
   pending.clear();
   EXPECT_TRUE(Read(first, pending, 5000).starts_with("ICAP/1.0 408 "));
   close(first);
+}
+
+// A head sent a byte at a time is answered 408 once read_timeout has passed
+// since its first byte: each byte used to grant a new read_timeout, so a
+// few such connections held every slot for ever.
+TEST_F(IcapServerTest, HeadSentSlowlyTimesOut) {
+  Options o;
+  o.read_timeout = 1;
+  o.idle_timeout = 60;
+  StartServer(o);
+  int fd = Connect();
+  const std::string head =
+      "OPTIONS icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: 127.0.0.1\r\n"
+      "X-Slow: " +
+      std::string(100, 'a');
+  std::string pending;
+  std::string r;
+  auto start = std::chrono::steady_clock::now();
+  for (char c : head) {
+    if (send(fd, &c, 1, MSG_NOSIGNAL) != 1) break;
+    r = Read(fd, pending, 250);
+    if (!r.empty() || !pending.empty()) break;
+  }
+  if (r.empty()) r = Read(fd, pending, 2000);
+  EXPECT_TRUE(r.starts_with("ICAP/1.0 408 ")) << r;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  close(fd);
+}
+
+// Stray CRLFs between requests do not keep an idle connection: it closes
+// after idle_timeout whatever arrives that is not a request.
+TEST_F(IcapServerTest, StrayCrlfsDoNotHoldAnIdleConnection) {
+  Options o;
+  o.read_timeout = 1;
+  o.idle_timeout = 2;
+  StartServer(o);
+  int fd = Connect();
+  bool closed = false;
+  auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < std::chrono::seconds(6)) {
+    if (send(fd, "\r\n", 2, MSG_NOSIGNAL) != 2) {
+      closed = true;
+      break;
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 300) > 0) {
+      char c;
+      closed = recv(fd, &c, 1, 0) <= 0;
+      break;
+    }
+  }
+  EXPECT_TRUE(closed) << "still open after 6 s with idle_timeout 2";
+  close(fd);
+}
+
+// A peer that sends and never reads its answers: what waits for the door
+// goes to a temporary file, which holds at most max_spill_bytes; past it
+// the connection is no longer read (it used to take a gigabyte a second to
+// disk until the send timeout). The door serves the next connection.
+TEST_F(IcapServerTest, SpillToDiskIsBounded) {
+  Options o;
+  o.max_spill_bytes = 8 << 20;
+  StartServer(o);
+  int fd = Connect();
+  int small = 4096;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  timeval tv{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  std::string http =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n";
+  Send(fd,
+       "RESPMOD icap://127.0.0.1/respmod ICAP/1.0\r\nHost: h\r\n"
+       "Allow: 204\r\nEncapsulated: res-hdr=0, res-body=" +
+           std::to_string(http.size()) + "\r\n\r\n" + http);
+  std::string block;
+  for (int i = 0; i < 16; ++i) block += Chunk(std::string(65536, 'a'));
+  uint64_t sent = 0, most_spilled = 0;
+  const uint64_t kTry = uint64_t{512} << 20;
+  while (sent < kTry) {
+    ssize_t n = send(fd, block.data(), block.size(), MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<uint64_t>(n);
+    std::string m = server_->RenderMetrics();
+    size_t at = m.find("\nsteward_icap_spill_bytes ");
+    ASSERT_NE(at, std::string::npos) << m;
+    most_spilled =
+        std::max<uint64_t>(most_spilled, std::stoull(m.substr(at + 26)));
+  }
+  EXPECT_LT(sent, uint64_t{128} << 20) << "the door kept reading";
+  EXPECT_LE(most_spilled, uint64_t{8} << 20);
+  close(fd);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::string r =
+      Exchange("OPTIONS icap://127.0.0.1/respmod ICAP/1.0\r\nHost: h\r\n\r\n");
+  EXPECT_TRUE(r.starts_with("ICAP/1.0 200 OK\r\n")) << r;
+  std::string m = server_->RenderMetrics();
+  EXPECT_NE(m.find("\nsteward_icap_spill_bytes 0\n"), std::string::npos) << m;
+}
+
+// A preview longer than the download bound (32 KiB), as Squid sends with
+// --preview above it: the door used to decide at the bound and stream a 200
+// from inside the preview, which then never ended (Squid sends the rest only
+// after "100 Continue"). The preview is kept whole and continued.
+TEST_F(IcapServerTest, PreviewLongerThanTheDownloadBound) {
+  Options o;
+  o.preview = 40000;
+  StartServer(o);
+  std::string http =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n";
+  std::string body(50000, 'a');
+  auto head = [&](size_t preview) {
+    return "RESPMOD icap://127.0.0.1/respmod ICAP/1.0\r\nHost: h\r\n"
+           "Preview: " +
+           std::to_string(preview) + "\r\nEncapsulated: res-hdr=0, res-body=" +
+           std::to_string(http.size()) + "\r\n\r\n" + http;
+  };
+  int fd = Connect();
+  std::string pending;
+  Send(fd, head(40000) + Chunk(body.substr(0, 40000)) + "0\r\n\r\n");
+  std::string r = Read(fd, pending, 3000);
+  ASSERT_EQ(r, "ICAP/1.0 100 Continue\r\n\r\n") << r.substr(0, 300);
+  Send(fd, Chunk(body.substr(40000)) + "0\r\n\r\n");
+  r = Read(fd, pending);
+  ASSERT_TRUE(r.starts_with("ICAP/1.0 200 OK\r\n")) << r.substr(0, 300);
+  std::string got;
+  size_t at = r.find("\r\n\r\n") + 4 + http.size();
+  for (;;) {
+    size_t eol = r.find("\r\n", at);
+    size_t n = std::stoul(r.substr(at, eol - at), nullptr, 16);
+    if (n == 0) break;
+    got += r.substr(eol + 2, n);
+    at = eol + 2 + n + 2;
+  }
+  EXPECT_EQ(got, body);
+  close(fd);
+  // A preview past what any client is offered is refused.
+  EXPECT_TRUE(Exchange(head(100000) + Chunk("x") + "0; ieof\r\n\r\n")
+                  .starts_with("ICAP/1.0 400 "));
+}
+
+// What the proxy says of the user reaches the block page escaped and
+// without control bytes, in HTML and in JSON, also when it comes base64
+// (Squid's X-Authenticated-User) and decodes to markup, CR, LF, NUL, ESC or
+// bytes that are not UTF-8. Held when attacked; kept as a test.
+TEST_F(IcapServerTest, UserOnTheBlockPageIsEscaped) {
+  namespace fs = std::filesystem;
+  fs::path pack = dir_ / "b64";
+  fs::copy(testing::PackDir(), pack, fs::copy_options::recursive);
+  std::string web = testing::ReadAll((pack / "web.toml").string());
+  size_t at = web.find("user_header_base64 = false");
+  ASSERT_NE(at, std::string::npos);
+  web.replace(at, 26, "user_header_base64 = true");
+  Write("b64/web.toml", web);
+  auto e = engine::Engine::Create(
+      {pack.string(), "", (dir_ / "cache").string(), false});
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  StartServer({}, std::shared_ptr<const engine::Engine>(std::move(*e)));
+  // "<script>x</script>\r\nX-Evil: 1", ESC "[31m", 0xff 0xfe, NUL, "\"end"
+  const std::string user =
+      "PHNjcmlwdD54PC9zY3JpcHQ+DQpYLUV2aWw6IDEbWzMxbf/+ACJlbmQ=";
+  for (bool json : {false, true}) {
+    std::string req =
+        Reqmod(kSsnText, "drive.example-usd.org",
+               json ? "Accept: application/json\r\n" : "", "Allow: 204\r\n");
+    size_t u = req.find("X-Authenticated-User: ateacher");
+    ASSERT_NE(u, std::string::npos);
+    req.replace(u + 22, 8, user);
+    std::string r = Exchange(req);
+    ASSERT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos) << r;
+    std::string page = r.substr(r.find("HTTP/1.1 403"));
+    if (!json) EXPECT_EQ(page.find("<script>"), std::string::npos) << page;
+    EXPECT_EQ(page.find("X-Evil: 1\r\n"), std::string::npos);
+    EXPECT_EQ(page.find('\x1b'), std::string::npos);
+    EXPECT_EQ(page.find('\xff'), std::string::npos);
+    EXPECT_EQ(page.find(std::string(1, '\0')), std::string::npos);
+    EXPECT_NE(page.find(json ? "<script>x</script>X-Evil: 1[31m\\\"end"
+                             : "&lt;script&gt;x&lt;/script&gt;X-Evil: "
+                               "1[31m&quot;end"),
+              std::string::npos)
+        << page;
+    EXPECT_EQ(r.substr(0, r.find("HTTP/1.1 403")).find("X-Evil"),
+              std::string::npos)
+        << "nothing of it in the ICAP head";
+  }
 }
 
 // An engine that cannot decide (clamd named in the pack, nothing there)

@@ -31,9 +31,16 @@ void RegisterWeb(CLI::App& app, std::function<int()>& run) {
                 "Preview bytes offered (below 65536: Squid 5.7 stalls at it)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
+  auto spill_mib = std::make_shared<uint64_t>(o->max_spill_bytes >> 20);
+  c->add_option("--max-spill", *spill_mib,
+                "MiB all connections may keep in temporary files (past it a "
+                "connection is closed)")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30));
   c->add_option("--metrics", o->metrics, "HOST:PORT to serve GET /metrics on");
   c->add_flag("--quiet", o->quiet, "No log line per request");
-  c->callback([o, &run] {
+  c->callback([o, spill_mib, &run] {
+    o->max_spill_bytes = *spill_mib << 20;
     run = [o] {
       // No store yet: decisions are carried out without records (a hold
       // blocks like a reject).

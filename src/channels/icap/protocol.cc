@@ -120,7 +120,10 @@ std::optional<Encapsulated> ParseEncapsulated(std::string_view value) {
     if (!off) return std::nullopt;
     int64_t o = static_cast<int64_t>(*off);
     if (body_seen) return std::nullopt;  // a body entity comes last
-    if (n == 0 ? o != 0 : o < last) return std::nullopt;
+    // Strictly ascending: an entity is never empty (a header block ends
+    // with an empty line), and two at one offset would read the same bytes
+    // twice, as a request head and as a response head.
+    if (n == 0 ? o != 0 : o <= last) return std::nullopt;
     int64_t* slot = nullptr;
     bool body = false;
     if (IEquals(name, "req-hdr")) {
@@ -215,6 +218,12 @@ bool Parser::InRequest() const {
   return state_ != State::kError;
 }
 
+bool Parser::InHead() const {
+  if (state_ == State::kIcapHead || state_ == State::kDone)
+    return buffered() > 0;
+  return state_ == State::kHttpHeads;
+}
+
 Parser::Step Parser::Fail(int status, std::string reason) {
   state_ = State::kError;
   error_ = {status, std::move(reason)};
@@ -281,6 +290,14 @@ Parser::Step Parser::ParseIcapHead(std::string_view head) {
   request_.fields = std::move(fields);
   if (!request_.fields.Find("Host"))
     return Fail(400, "no Host field");  // RFC 3507 4.3.2: required
+  // The fields that frame the request, once each: two would leave which
+  // one counts to whoever reads them.
+  for (std::string_view name : {"Encapsulated", "Preview"}) {
+    size_t count = 0;
+    for (const Field& f : request_.fields.list)
+      if (IEquals(f.name, name)) ++count;
+    if (count > 1) return Fail(400, "a framing field sent twice");
+  }
   auto enc = request_.fields.Find("Encapsulated");
   if (enc) {
     auto e = ParseEncapsulated(*enc);
@@ -295,6 +312,10 @@ Parser::Step Parser::ParseIcapHead(std::string_view head) {
   if (request_.method == Method::kReqmod &&
       (e.res_hdr >= 0 || e.res_body >= 0 || e.opt_body >= 0))
     return Fail(400, "REQMOD with response entities");
+  // RFC 3507 4.8: a REQMOD carries the request it is about; without it
+  // there is no destination to decide on.
+  if (request_.method == Method::kReqmod && e.req_hdr < 0)
+    return Fail(400, "REQMOD without a request head");
   if (request_.method == Method::kRespmod &&
       (e.req_body >= 0 || e.opt_body >= 0))
     return Fail(400, "RESPMOD with a request body");
@@ -343,6 +364,11 @@ Parser::Step Parser::ParseChunkLine(std::string_view line) {
     if (!IsToken(name)) return Fail(400, "bad chunk extension");
     if (name == "ieof") ieof = true;
     semi = next;
+  }
+  if (in_preview_) {
+    // The preview holds at most the bytes its Preview field announced.
+    if (n > preview_left_) return Fail(400, "preview longer than announced");
+    preview_left_ -= n;
   }
   if (n > 0) {
     chunk_left_ = n;
@@ -415,6 +441,7 @@ Parser::Step Parser::Next() {
         pos_ += need;
         if (e.HasBody()) {
           in_preview_ = request_.preview.has_value();
+          preview_left_ = request_.preview.value_or(0);
           state_ = State::kChunkSize;
         } else {
           state_ = State::kDone;

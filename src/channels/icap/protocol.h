@@ -137,6 +137,9 @@ class Parser {
   // Whether the parser is inside a request (bytes of it were read and it is
   // not over): a connection closed now was cut short.
   bool InRequest() const;
+  // Whether the parser is inside a request's head (ICAP head or
+  // encapsulated headers): bytes of it were read, kHead not yet returned.
+  bool InHead() const;
   // Bytes appended and not yet consumed.
   size_t buffered() const { return buf_.size() - pos_; }
 
@@ -164,6 +167,7 @@ class Parser {
   Request request_;
   Error error_;
   uint64_t chunk_left_ = 0;
+  uint64_t preview_left_ = 0;  // preview bytes still allowed
   bool in_preview_ = false;
   bool ieof_ = false;
   bool zero_is_preview_end_ = false;

@@ -37,6 +37,9 @@ using core::Level;
 using core::Log;
 
 constexpr uint64_t kDownloadWindow = 32 * 1024;
+// The largest preview taken: --preview offers at most 65535 bytes, and
+// Squid previews at most 64 KiB.
+constexpr uint64_t kMaxPreview = 64 * 1024;
 constexpr size_t kFlushBytes = 256 * 1024;
 
 // Scratch space for the engine, reused across connections; a new engine
@@ -203,7 +206,9 @@ std::string IsTag(const policy::PolicyPack& pack) {
 struct Metrics {
   std::atomic<uint64_t> allow{0}, warn{0}, block{0}, failed_pass{0},
       failed_block{0}, options{0}, bad_requests{0}, timeouts{0}, overloaded{0},
-      connections{0}, reloads{0}, reload_failures{0};
+      connections{0}, reloads{0}, reload_failures{0}, spill_refused{0};
+  // Bytes the connections keep in their temporary files now.
+  std::atomic<uint64_t> spilled{0};
   // Time from the head of a request to its decision, in seconds.
   core::Histogram decision_seconds{0.001, 0.002, 0.005, 0.01, 0.02, 0.05,
                                    0.1,   0.25,  0.5,   1,    2,    5};
@@ -284,6 +289,7 @@ class Exchange {
       return AnswerOptions(*wanted);
     }
     if (req_.method != *wanted) return Refuse(405);
+    if (req_.preview && *req_.preview > kMaxPreview) return Refuse(400);
     if (auto h = ParseHttpHead(req_.req_hdr)) http_req_ = std::move(*h);
     if (auto h = ParseHttpHead(req_.res_hdr)) http_res_ = std::move(*h);
     host_ = HostOf(http_req_);
@@ -318,7 +324,13 @@ class Exchange {
       if (streaming_) WriteChunk(d);
       return;  // blocked: read and dropped
     }
-    size_t room = Kept() < cap_ ? cap_ - Kept() : 0;
+    // A preview is kept whole, even past the inspection bound: its answer
+    // is "100 Continue" or final, and a 200 streamed from inside it could
+    // never end (the rest of the body is not sent until asked for).
+    uint64_t cap = cap_;
+    if (req_.preview && !sent_continue_)
+      cap = std::max<uint64_t>(cap, *req_.preview);
+    size_t room = static_cast<size_t>(Kept() < cap ? cap - Kept() : 0);
     if (d.size() <= room) {
       body_.append(d);
       return;
@@ -683,13 +695,23 @@ class Exchange {
 // file: memory stays bounded whatever the upload's size.
 class Inbox {
  public:
-  explicit Inbox(int fd) : fd_(fd) {
+  // `spilled` counts the bytes in the temporary files of every connection;
+  // past `max_spill` this one stops keeping bytes and ends as if the peer
+  // had gone.
+  Inbox(int fd, std::atomic<uint64_t>& spilled, uint64_t max_spill)
+      : fd_(fd), spilled_(spilled), max_spill_(max_spill) {
     reader_ = std::thread([this] { Read(); });
   }
   ~Inbox() {
     shutdown(fd_, SHUT_RDWR);
     reader_.join();
     if (spill_) std::fclose(spill_);
+    spilled_ -= spill_write_;
+  }
+  // Whether bytes were refused for want of room on disk.
+  bool spill_full() const {
+    std::lock_guard lock(mu_);
+    return spill_full_;
   }
   Inbox(const Inbox&) = delete;
   Inbox& operator=(const Inbox&) = delete;
@@ -722,6 +744,7 @@ class Inbox {
       out.resize(static_cast<size_t>(r));
       spill_read_ += static_cast<uint64_t>(r);
       if (spill_read_ == spill_write_) {
+        spilled_ -= spill_write_;
         spill_read_ = spill_write_ = 0;
         if (ftruncate(fileno(spill_), 0) != 0) end_ = true;
       }
@@ -755,17 +778,31 @@ class Inbox {
       memory_bytes_ += n;
       return true;
     }
-    if (!spill_ && !(spill_ = std::tmpfile())) return false;
+    if (spilled_.fetch_add(n) + n > max_spill_) {
+      spilled_ -= n;
+      spill_full_ = true;
+      return false;
+    }
+    if (!spill_ && !(spill_ = std::tmpfile())) {
+      spilled_ -= n;
+      return false;
+    }
     ssize_t w =
         pwrite(fileno(spill_), data, n, static_cast<off_t>(spill_write_));
-    if (w != static_cast<ssize_t>(n)) return false;
+    if (w != static_cast<ssize_t>(n)) {
+      spilled_ -= n;
+      return false;
+    }
     spill_write_ += n;
     return true;
   }
 
   int fd_;
+  std::atomic<uint64_t>& spilled_;
+  const uint64_t max_spill_;
+  bool spill_full_ = false;
   std::thread reader_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::string> memory_;
   size_t memory_bytes_ = 0;
@@ -779,10 +816,18 @@ class Inbox {
 void Server::Impl::Connection(int fd, std::string peer) {
   Parser parser;
   std::unique_ptr<Exchange> ex;
-  auto inbox = std::make_unique<Inbox>(fd);
+  auto inbox =
+      std::make_unique<Inbox>(fd, metrics.spilled, options.max_spill_bytes);
   std::string piece;
+  // Between requests the idle deadline stands, whatever arrives that is not
+  // a request (stray CRLFs). A head must be whole within read_timeout of its
+  // first byte: Squid sends it at once, and a head sent a byte at a time
+  // would otherwise hold a connection for ever. A body may take as long as
+  // it keeps arriving (an upload is as slow as its user's line).
   auto deadline = Clock::now() + std::chrono::seconds(options.idle_timeout);
   bool in_request = false;
+  bool head_timed = false;  // the deadline is the current head's
+  bool arrived = false;     // bytes arrived since the last wait
   auto error_reply = [&](int status) {
     uint64_t gen = 0;
     auto e = Current(&gen);
@@ -799,6 +844,14 @@ void Server::Impl::Connection(int fd, std::string peer) {
       in_request = parser.InRequest() || ex != nullptr;
       if (!in_request && stopping) break;
       auto now = Clock::now();
+      if (parser.InHead()) {
+        if (!head_timed)
+          deadline = now + std::chrono::seconds(options.read_timeout);
+        head_timed = true;
+      } else if (in_request && arrived) {
+        deadline = now + std::chrono::seconds(options.read_timeout);
+      }
+      arrived = false;
       if (now >= deadline) {
         if (in_request) {
           Log(Event("timeout", Level::kWarning).Str("client", peer));
@@ -812,12 +865,14 @@ void Server::Impl::Connection(int fd, std::string peer) {
       if (got == Inbox::Got::kTimeout) continue;
       if (got == Inbox::Got::kEnd) break;  // closed (in a request: cut short)
       parser.Append(piece);
-      deadline = Clock::now() + std::chrono::seconds(options.read_timeout);
+      arrived = true;
       continue;
     }
     bool close = false;
     switch (s.kind) {
       case Parser::Kind::kHead:
+        head_timed = false;
+        deadline = Clock::now() + std::chrono::seconds(options.read_timeout);
         ex = std::make_unique<Exchange>(*this, fd, peer, parser.request());
         ex->Begin();
         close = ex->close();
@@ -831,6 +886,7 @@ void Server::Impl::Connection(int fd, std::string peer) {
         } else {
           parser.Finish();
           ex.reset();
+          deadline = Clock::now() + std::chrono::seconds(options.idle_timeout);
         }
         break;
       case Parser::Kind::kEnd:
@@ -856,6 +912,12 @@ void Server::Impl::Connection(int fd, std::string peer) {
     }
     if (ex) ex->Flush();
     if (close || (ex && !ex->ok())) break;
+  }
+  if (inbox->spill_full()) {
+    ++metrics.spill_refused;
+    Log(Event("spill-full", Level::kWarning)
+            .Str("client", peer)
+            .Int("max_spill_bytes", options.max_spill_bytes));
   }
   inbox.reset();  // its reader stops before the descriptor is closed
   ::close(fd);
@@ -917,6 +979,11 @@ std::string Server::RenderMetrics() const {
                n(m.overloaded));
   page.Counter("steward_icap_connections_total", "Connections accepted",
                n(m.connections));
+  page.Gauge("steward_icap_spill_bytes",
+             "Bytes waiting in temporary files, all connections", n(m.spilled));
+  page.Counter("steward_icap_spill_full_total",
+               "Connections closed because the temporary files were full",
+               n(m.spill_refused));
   page.Counter("steward_icap_reloads_total", "Policy reloads, by result",
                n(m.reloads), {{"result", "ok"}});
   page.Counter("steward_icap_reloads_total", "Policy reloads, by result",

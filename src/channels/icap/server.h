@@ -19,7 +19,9 @@
 // service has sent back; the rest streams through with a "not-inspected"
 // finding. Bytes that arrive while a decision is made wait in memory (4
 // MiB) and then in an unlinked temporary file: the door never stops
-// reading, which Squid 5.7 needs (it drops its client when it cannot).
+// reading, which Squid 5.7 needs (it drops its client when it cannot). The
+// temporary files of all connections hold at most max_spill_bytes; a
+// connection that would go past it is closed.
 //
 // Connections are persistent; each is served by its own thread, at most
 // max_connections at once (advertised in OPTIONS; one more is answered 503
@@ -52,6 +54,11 @@ struct Options {
   // 65536 it sent 65535 bytes and waited for ever (its body buffer holds
   // one byte less), so the default stays well below.
   uint32_t preview = 4096;
+  // Bytes all connections together may keep in temporary files (the bytes
+  // that wait while a decision is made or while the peer reads slowly). A
+  // connection that would go past it is closed: a peer that sends and never
+  // reads cannot fill the disk.
+  uint64_t max_spill_bytes = uint64_t{4} << 30;
   bool quiet = false;   // no per-request log lines
   std::string metrics;  // HOST:PORT for GET /metrics; "" : none
 };
