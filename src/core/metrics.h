@@ -91,4 +91,8 @@ class MetricsPage {
 // A label value as the exposition format writes it between double quotes.
 std::string EscapeLabelValue(std::string_view value);
 
+// This process's resident memory in bytes (process_resident_memory_bytes);
+// 0 when /proc cannot tell.
+uint64_t ResidentBytes();
+
 }  // namespace steward::core

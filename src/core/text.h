@@ -105,6 +105,10 @@ std::vector<std::string> HeaderWords(std::string_view s);
 // cannot break a log line or reach a terminal as a control sequence.
 std::string JsonEscape(std::string_view s);
 
+// `s` safe as HTML text or a quoted attribute value: & < > " ' as
+// character references; every other byte as it is.
+std::string EscapeHtml(std::string_view s);
+
 // `s` split at `sep`, each piece stripped of spaces and tabs, empty pieces
 // dropped: "a, b,,c" -> {"a", "b", "c"}.
 std::vector<std::string> SplitList(std::string_view s, char sep);

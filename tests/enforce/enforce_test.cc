@@ -194,7 +194,8 @@ TEST(NoticeTest, HostileSubjectsStayOneHeaderLineAndKeepTheirLetters) {
        {std::string("Grades\r\nBcc: victim@evil.example"),
         std::string("Grades\nSubject: injected"),
         std::string("Gr\0ades", 7) + "\x1b[31m red \x85 next",
-        std::string("Report\xe2\x80\xa8Bcc: x@evil.example"),
+        std::string("Report\xe2\x80\xa8"
+                    "Bcc: x@evil.example"),
         std::string("R\xc3\xa9sum\xc3\xa9 \xff\xfe of \xe6\x9d\x8e"),
         std::string(5000, '\n')}) {
     v.subject = subject;

@@ -528,7 +528,7 @@ TEST_F(HttpServerTest, MalformedFramingFieldNamesAreRefusedAndClosed) {
   // no body, so "hello" (or a whole request) would be read as the next
   // request, where a lenient proxy in front framed it as this one's body.
   const std::string next = "GET /whoami HTTP/1.1\r\nHost: x\r\n\r\n";
-  for (const std::string& path : {"/echo", "/nope"}) {
+  for (const std::string path : {"/echo", "/nope"}) {
     for (const std::string& fields : std::vector<std::string>{
              "Content-Length : 5\r\n",
              "Content-Length\t: 5\r\n",

@@ -573,7 +573,9 @@ TEST_F(IcapServerTest, UserOnTheBlockPageIsEscaped) {
     std::string r = Exchange(req);
     ASSERT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos) << r;
     std::string page = r.substr(r.find("HTTP/1.1 403"));
-    if (!json) EXPECT_EQ(page.find("<script>"), std::string::npos) << page;
+    if (!json) {
+      EXPECT_EQ(page.find("<script>"), std::string::npos) << page;
+    }
     EXPECT_EQ(page.find("X-Evil: 1\r\n"), std::string::npos);
     EXPECT_EQ(page.find('\x1b'), std::string::npos);
     EXPECT_EQ(page.find('\xff'), std::string::npos);

@@ -1163,7 +1163,7 @@ TEST_P(PortalTest, AuditFiltersOfAnyShapeAreNever500AndRolesHold) {
            "before=9223372036854775807", "text=%FF", "text=" + cut, "text=%00",
            "actor=%FF%FE", "action=%C3", "since=%FF&until=%80",
            "since=" + std::string(24, 'a') + "%C3%A9"}) {
-    for (const std::string& base : {"/audit?", "/api/audit?"}) {
+    for (const std::string base : {"/audit?", "/api/audit?"}) {
       for (const auto& [name, b] : who) {
         auto res = Get(b, base + query);
         ASSERT_TRUE(res) << base << query;

@@ -8,7 +8,7 @@
 #include "acknowledge/campaigns.h"
 #include "channels/cli/commands.h"
 #include "channels/cli/governance.h"
-#include "channels/portal/view.h"
+#include "core/text.h"
 #include "identity/accounts.h"
 #include "people/people.h"
 #include "policy/loader.h"
@@ -25,16 +25,16 @@ std::string RegulationHtml(const policy::PolicyPack& pack) {
       "Georgia, serif; max-width: 44rem; margin: 1rem auto; line-height: "
       "1.5\"><h1>Employee Use of Technology</h1><p>{} — the regulation as "
       "summarised in policy pack “{}”, version {}.</p>",
-      portal::EscapeHtml(pack.district), portal::EscapeHtml(pack.name),
-      portal::EscapeHtml(pack.version));
+      core::EscapeHtml(pack.district), core::EscapeHtml(pack.name),
+      core::EscapeHtml(pack.version));
   for (const auto& c : pack.clauses) {
     if (c.id.find('.') == std::string::npos) {
-      html += fmt::format("<h2>{}. {}</h2>", portal::EscapeHtml(c.id),
-                          portal::EscapeHtml(c.title));
+      html += fmt::format("<h2>{}. {}</h2>", core::EscapeHtml(c.id),
+                          core::EscapeHtml(c.title));
     } else {
       html += fmt::format("<p><strong>{} {}.</strong> {}</p>",
-                          portal::EscapeHtml(c.id), portal::EscapeHtml(c.title),
-                          portal::EscapeHtml(c.summary));
+                          core::EscapeHtml(c.id), core::EscapeHtml(c.title),
+                          core::EscapeHtml(c.summary));
     }
   }
   return html + "</body></html>\n";

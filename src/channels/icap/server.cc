@@ -21,11 +21,13 @@
 #include <thread>
 #include <vector>
 
-#include "channels/http/server.h"
+#include "channels/http/metrics_server.h"
 #include "channels/icap/protocol.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/signals.h"
 #include "core/text.h"
+#include "engine/scratch_pool.h"
 
 namespace steward::icap {
 
@@ -42,33 +44,7 @@ constexpr uint64_t kDownloadWindow = 32 * 1024;
 constexpr uint64_t kMaxPreview = 64 * 1024;
 constexpr size_t kFlushBytes = 256 * 1024;
 
-// Scratch space for the engine, reused across connections; a new engine
-// (a new generation) retires the old ones.
-class ScratchPool {
- public:
-  std::unique_ptr<engine::Engine::Scratch> Take(const engine::Engine& e,
-                                                uint64_t generation) {
-    std::lock_guard lock(mu_);
-    if (generation != generation_) {
-      free_.clear();
-      generation_ = generation;
-    }
-    if (free_.empty()) return e.NewScratch();
-    auto s = std::move(free_.back());
-    free_.pop_back();
-    return s;
-  }
-  void Give(std::unique_ptr<engine::Engine::Scratch> s, uint64_t generation) {
-    std::lock_guard lock(mu_);
-    if (generation == generation_ && free_.size() < 256)
-      free_.push_back(std::move(s));
-  }
-
- private:
-  std::mutex mu_;
-  uint64_t generation_ = 0;
-  std::vector<std::unique_ptr<engine::Engine::Scratch>> free_;
-};
+using engine::ScratchPool;
 
 std::string NewReference() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -76,32 +52,6 @@ std::string NewReference() {
   std::string out = "W-";
   uint64_t v = rng();
   for (int i = 0; i < 12; ++i) out += kHex[(v >> (i * 4)) & 15];
-  return out;
-}
-
-std::string HtmlEscape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
   return out;
 }
 
@@ -637,14 +587,16 @@ class Exchange {
           "<title>Blocked by District policy</title></head><body>\n"
           "<h1>This " +
           std::string(req_.method == Method::kRespmod ? "download" : "upload") +
-          " was stopped by District policy</h1>\n<p>" + HtmlEscape(message) +
-          "</p>\n<p>Rule: " + HtmlEscape(rule) +
+          " was stopped by District policy</h1>\n<p>" +
+          core::EscapeHtml(message) +
+          "</p>\n<p>Rule: " + core::EscapeHtml(rule) +
           (clause_list.empty()
                ? std::string()
-               : "; regulation clauses " + HtmlEscape(clause_list)) +
-          ".</p>\n<p>User: " + HtmlEscape(user_.empty() ? "unknown" : user_) +
-          "; time: " + HtmlEscape(when) + "; reference: <strong>" +
-          HtmlEscape(reference_) +
+               : "; regulation clauses " + core::EscapeHtml(clause_list)) +
+          ".</p>\n<p>User: " +
+          core::EscapeHtml(user_.empty() ? "unknown" : user_) +
+          "; time: " + core::EscapeHtml(when) + "; reference: <strong>" +
+          core::EscapeHtml(reference_) +
           "</strong>.</p>\n<p>If you need an exception, ask ITS and give "
           "the reference above.</p>\n</body></html>\n";
     }
@@ -937,20 +889,6 @@ Server::~Server() {
     if (fd >= 0) ::close(fd);
 }
 
-namespace {
-
-// Resident memory of this process in bytes.
-uint64_t ResidentBytes() {
-  std::FILE* f = std::fopen("/proc/self/statm", "r");
-  if (!f) return 0;
-  unsigned long size = 0, resident = 0;
-  int n = std::fscanf(f, "%lu %lu", &size, &resident);
-  std::fclose(f);
-  return n == 2 ? resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) : 0;
-}
-
-}  // namespace
-
 std::string Server::RenderMetrics() const {
   const Metrics& m = impl_->metrics;
   auto n = [](const std::atomic<uint64_t>& a) {
@@ -997,7 +935,7 @@ std::string Server::RenderMetrics() const {
                  "Time from a request's head to its decision",
                  m.decision_seconds.Snapshot());
   page.Gauge("process_resident_memory_bytes", "Resident memory",
-             static_cast<double>(ResidentBytes()));
+             static_cast<double>(core::ResidentBytes()));
   if (auto e = engine()) {
     page.Gauge("steward_policy_info", "The policy pack in force", 1,
                {{"name", e->pack().name},
@@ -1128,18 +1066,6 @@ void Server::Serve() {
   s.conn_cv.wait(lock, [&] { return s.connections == 0; });
 }
 
-namespace {
-
-int g_signal_pipe[2] = {-1, -1};
-
-void OnSignal(int sig) {
-  char c = static_cast<char>(sig);
-  ssize_t rc = write(g_signal_pipe[1], &c, 1);
-  (void)rc;
-}
-
-}  // namespace
-
 int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer,
         bool dry_run) {
   auto e = engine::Engine::Create(options.engine);
@@ -1154,42 +1080,13 @@ int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer,
     Log(Event("start-failed", Level::kError).Str("error", st.message()));
     return 2;
   }
-  if (pipe2(g_signal_pipe, O_CLOEXEC) != 0) return 2;
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESTART;
-  for (int sig : {SIGHUP, SIGTERM, SIGINT}) sigaction(sig, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-  std::unique_ptr<http::Server> metrics;
+  std::unique_ptr<http::MetricsServer> metrics;
   if (!options.metrics.empty()) {
-    size_t colon = options.metrics.rfind(':');
-    auto port = colon == std::string::npos
-                    ? core::Result<int64_t>(core::Status::Invalid("no port"))
-                    : core::ParseInt(options.metrics.substr(colon + 1), 1,
-                                     65535, "port");
-    if (!port.ok()) {
-      Log(Event("start-failed", Level::kError)
-              .Str("error",
-                   "--metrics '" + options.metrics + "' is not HOST:PORT"));
-      return 2;
-    }
-    http::Options o;
-    o.host = options.metrics.substr(0, colon);
-    o.port = static_cast<int>(*port);
-    o.io_threads = 1;
-    o.workers = 1;
-    metrics = std::make_unique<http::Server>(o);
-    metrics->Handle(
-        "GET", "/metrics", {0, 10},
-        [&server](const http::Request&, http::Response& res) {
-          res.SetContent(server.RenderMetrics(), "text/plain; version=0.0.4");
-        },
-        nullptr, true);
-    if (!metrics->Start().ok()) {
-      Log(Event("start-failed", Level::kError)
-              .Str("error",
-                   "cannot listen on " + options.metrics + " for metrics"));
+    metrics = std::make_unique<http::MetricsServer>();
+    auto st = metrics->Start(options.metrics,
+                             [&server] { return server.RenderMetrics(); });
+    if (!st.ok()) {
+      Log(Event("start-failed", Level::kError).Str("error", st.message()));
       return 2;
     }
   }
@@ -1201,41 +1098,28 @@ int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer,
           .Str("version", first->pack().version)
           .Str("sha256", first->pack().hash)
           .Str("istag", IsTag(first->pack())));
-  std::thread serve([&] {
-    sigset_t set;
-    sigfillset(&set);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-    server.Serve();
-    char c = 0;
-    ssize_t w = write(g_signal_pipe[1], &c, 1);
-    (void)w;
-  });
-  for (;;) {
-    char c = 0;
-    ssize_t r = read(g_signal_pipe[0], &c, 1);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0 || c == 0) break;
-    if (c == SIGHUP) {
-      auto fresh = engine::Engine::Create(options.engine);
-      if (fresh.ok()) {
-        std::shared_ptr<const engine::Engine> n = std::move(fresh).value();
-        Log(Event("reload")
-                .Str("version", n->pack().version)
-                .Str("sha256", n->pack().hash)
-                .Str("istag", IsTag(n->pack())));
-        server.SetEngine(std::move(n));
-        server.NoteReload(true);
-      } else {
-        server.NoteReload(false);
-        Log(Event("reload-failed", Level::kError)
-                .Str("error", fresh.status().message()));
-      }
-      continue;
+  auto reload = [&] {
+    auto fresh = engine::Engine::Create(options.engine);
+    if (!fresh.ok()) {
+      server.NoteReload(false);
+      Log(Event("reload-failed", Level::kError)
+              .Str("error", fresh.status().message()));
+      return;
     }
-    Log(Event("stopping").Str("signal", c == SIGINT ? "INT" : "TERM"));
-    server.Stop();
+    std::shared_ptr<const engine::Engine> n = std::move(fresh).value();
+    Log(Event("reload")
+            .Str("version", n->pack().version)
+            .Str("sha256", n->pack().hash)
+            .Str("istag", IsTag(n->pack())));
+    server.SetEngine(std::move(n));
+    server.NoteReload(true);
+  };
+  auto st = core::RunUntilStopped([&] { server.Serve(); }, reload,
+                                  [&] { server.Stop(); });
+  if (!st.ok()) {
+    Log(Event("start-failed", Level::kError).Str("error", st.message()));
+    return 2;
   }
-  serve.join();
   if (metrics) metrics->Stop();
   Log(Event("stopped"));
   return 0;

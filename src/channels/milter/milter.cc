@@ -16,10 +16,12 @@
 #include <thread>
 #include <vector>
 
-#include "channels/milter/metrics_server.h"
+#include "channels/http/metrics_server.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/signals.h"
 #include "enforce/enforce.h"
+#include "engine/scratch_pool.h"
 
 namespace steward::milter {
 
@@ -39,43 +41,7 @@ struct Metrics {
                                   0.1,   0.25,  0.5,   1,    5};
 };
 
-// Resident memory of this process in bytes (for the metrics).
-uint64_t ResidentBytes() {
-  std::FILE* f = std::fopen("/proc/self/statm", "r");
-  if (!f) return 0;
-  unsigned long size = 0, resident = 0;
-  int n = std::fscanf(f, "%lu %lu", &size, &resident);
-  std::fclose(f);
-  return n == 2 ? resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) : 0;
-}
-
-// Scratch space for the engine, reused across connections; a reload
-// (a new generation) retires the old ones.
-class ScratchPool {
- public:
-  std::unique_ptr<engine::Engine::Scratch> Take(const engine::Engine& e,
-                                                uint64_t generation) {
-    std::lock_guard lock(mu_);
-    if (generation != generation_) {
-      free_.clear();
-      generation_ = generation;
-    }
-    if (free_.empty()) return e.NewScratch();
-    auto s = std::move(free_.back());
-    free_.pop_back();
-    return s;
-  }
-  void Give(std::unique_ptr<engine::Engine::Scratch> s, uint64_t generation) {
-    std::lock_guard lock(mu_);
-    if (generation == generation_ && free_.size() < 256)
-      free_.push_back(std::move(s));
-  }
-
- private:
-  std::mutex mu_;
-  uint64_t generation_ = 0;
-  std::vector<std::unique_ptr<engine::Engine::Scratch>> free_;
-};
+using engine::ScratchPool;
 
 struct Server {
   Options options;
@@ -458,7 +424,7 @@ std::string RenderMetrics(Server& srv) {
                  "Time from end of message to verdict",
                  m.verdict_seconds.Snapshot());
   page.Gauge("process_resident_memory_bytes", "Resident memory",
-             static_cast<double>(ResidentBytes()));
+             static_cast<double>(core::ResidentBytes()));
   uint64_t gen = 0;
   if (auto e = srv.Current(&gen)) {
     page.Gauge("steward_policy_info", "The policy pack in force", 1,
@@ -483,23 +449,6 @@ core::Status Reload(Server& srv) {
   }
   ++srv.metrics.reloads;
   return core::Status::Ok();
-}
-
-void BlockStopSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGHUP);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
-
-int g_signal_pipe[2] = {-1, -1};
-
-void OnSignal(int sig) {
-  char c = static_cast<char>(sig);
-  ssize_t rc = write(g_signal_pipe[1], &c, 1);
-  (void)rc;
 }
 
 }  // namespace
@@ -537,19 +486,9 @@ int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer) {
   }
   g_server = &srv;
 
-  // Signals come to this thread (it alone leaves them unblocked); every
-  // other thread, libmilter's included, blocks them.
-  if (pipe2(g_signal_pipe, O_CLOEXEC) != 0) return 2;
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESTART;
-  for (int sig : {SIGHUP, SIGTERM, SIGINT}) sigaction(sig, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
-  std::unique_ptr<MetricsServer> metrics;
+  std::unique_ptr<http::MetricsServer> metrics;
   if (!options.metrics.empty()) {
-    metrics = std::make_unique<MetricsServer>();
+    metrics = std::make_unique<http::MetricsServer>();
     auto st = metrics->Start(options.metrics,
                              [] { return RenderMetrics(*g_server); });
     if (!st.ok()) {
@@ -609,38 +548,28 @@ int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer) {
             .Bool("enforce", e->pack().mail.enforce)
             .Str("quarantine", options.store.empty() ? "none" : options.store));
   }
-  std::atomic<int> main_rc{0};
-  std::thread milter([&] {
-    BlockStopSignals();
-    int rc = smfi_main();
-    main_rc = rc == MI_SUCCESS ? 0 : 2;
-    char c = 0;  // wakes the signal loop: the milter has ended
-    ssize_t w = write(g_signal_pipe[1], &c, 1);
-    (void)w;
-  });
-  for (;;) {
-    char c = 0;
-    ssize_t r = read(g_signal_pipe[0], &c, 1);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0 || c == 0) break;
-    if (c == SIGHUP) {
-      auto st = Reload(srv);
-      uint64_t gen = 0;
-      auto e = srv.Current(&gen);
-      if (st.ok())
-        Log(Event("reload")
-                .Str("version", e->pack().version)
-                .Str("sha256", e->pack().hash));
-      else
-        Log(Event("reload-failed", Level::kError)
-                .Str("error", st.message())
-                .Str("kept", e->pack().hash));
-      continue;
-    }
-    Log(Event("stopping").Str("signal", c == SIGINT ? "INT" : "TERM"));
-    smfi_stop();
+  int main_rc = 0;
+  auto reload = [] {
+    auto st = Reload(srv);
+    uint64_t gen = 0;
+    auto e = srv.Current(&gen);
+    if (st.ok())
+      Log(Event("reload")
+              .Str("version", e->pack().version)
+              .Str("sha256", e->pack().hash));
+    else
+      Log(Event("reload-failed", Level::kError)
+              .Str("error", st.message())
+              .Str("kept", e->pack().hash));
+  };
+  // libmilter's threads start from the work thread and take no signals.
+  auto st = core::RunUntilStopped(
+      [&] { main_rc = smfi_main() == MI_SUCCESS ? 0 : 2; }, reload,
+      [] { smfi_stop(); });
+  if (!st.ok()) {
+    Log(Event("start-failed", Level::kError).Str("error", st.message()));
+    return 2;
   }
-  milter.join();
   if (metrics) metrics->Stop();
   srv.enforcer.reset();  // sends the notices still queued
   Log(Event("stopped"));

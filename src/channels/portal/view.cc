@@ -4,31 +4,11 @@
 
 #include <cmath>
 
+#include "core/text.h"
+
 namespace steward::portal {
 
-std::string EscapeHtml(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+using core::EscapeHtml;
 
 View::View() {
   templates_ = {

@@ -41,9 +41,6 @@ struct Bar {
 // screen reader reads it as the table beside it.
 std::string BarChartSvg(const std::string& title, const std::vector<Bar>& bars);
 
-// Text made safe inside HTML elements and attribute values.
-std::string EscapeHtml(const std::string& s);
-
 // nlohmann's dump, replacing invalid UTF-8 instead of throwing.
 std::string Dump(const nlohmann::json& j);
 

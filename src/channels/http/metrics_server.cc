@@ -1,8 +1,8 @@
-#include "channels/milter/metrics_server.h"
+#include "channels/http/metrics_server.h"
 
 #include <charconv>
 
-namespace steward::milter {
+namespace steward::http {
 
 core::Status MetricsServer::Start(const std::string& listen,
                                   const std::function<std::string()>& render) {
@@ -16,15 +16,15 @@ core::Status MetricsServer::Start(const std::string& listen,
   if (port < 0 || port > 65535) {
     return core::Status::Invalid("--metrics '" + listen + "' is not HOST:PORT");
   }
-  http::Options o;
+  Options o;
   o.host = listen.substr(0, colon);
   o.port = port;
   o.io_threads = 1;
   o.workers = 1;
-  server_ = std::make_unique<http::Server>(o);
+  server_ = std::make_unique<Server>(o);
   server_->Handle(
       "GET", "/metrics", {0, 10},
-      [render](const http::Request&, http::Response& res) {
+      [render](const Request&, Response& res) {
         res.SetContent(render(), "text/plain; version=0.0.4");
       },
       nullptr, true);
@@ -39,4 +39,4 @@ void MetricsServer::Stop() {
   if (server_) server_->Stop();
 }
 
-}  // namespace steward::milter
+}  // namespace steward::http
