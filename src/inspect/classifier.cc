@@ -2,6 +2,7 @@
 
 #include <fasttext/fasttext.h>
 
+#include <algorithm>
 #include <cstring>
 #include <sstream>
 #include <utility>
@@ -163,7 +164,14 @@ std::string ModelWords(const std::vector<Token>& tokens, size_t max_words,
   out.reserve(tokens.size() * 7);
   for (size_t i = 0; i < tokens.size() && i < max_words; ++i) {
     if (!out.empty()) out += ' ';
-    out += tokens[i].word;
+    // Every number is one word, "0": a room, a date or a lesson number
+    // says nothing of intent, and as words of their own they would meet
+    // the model as unknown pairs that fall in trained hash buckets.
+    const std::string& w = tokens[i].word;
+    bool number = !w.empty() && std::all_of(w.begin(), w.end(), [](char c) {
+      return c >= '0' && c <= '9';
+    });
+    out += number ? std::string_view("0") : std::string_view(w);
   }
   // A question is told apart by its mark, which Tokenize leaves out.
   if (question && !out.empty()) out += " ?";

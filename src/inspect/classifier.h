@@ -6,8 +6,9 @@
 //
 // The model reads the words that ModelInput() makes of a text: the same
 // normalisation as the phrase detectors (inspect/phrase.h: lower case,
-// contractions and chat spellings expanded, leetspeak undone), so training
-// data made with ModelInput() and the running detector see the same words.
+// contractions and chat spellings expanded, leetspeak undone; every number
+// written in digits is the word "0"), so training data made with
+// ModelInput() and the running detector see the same words.
 //
 // A Classifier is immutable after Load and shared by all threads.
 #pragma once

@@ -86,6 +86,7 @@ core::Result<std::shared_ptr<const Inspector>> Inspector::Create(
       return core::Status::Invalid("detector '" + d.id + "': " + d.model +
                                    " has no label '" + d.label + "'");
     in->label_index_.push_back(label);
+    in->none_index_.push_back(model ? model->LabelIndex("none") : -1);
     in->models_.push_back(std::move(model));
   }
   in->hot_.reserve(in->pack_->detectors.size());
@@ -180,6 +181,12 @@ bool Inspector::Classify(uint32_t di, std::string_view text, uint32_t b,
   const double p =
       li >= 0 && li < static_cast<int>(scores->size()) ? (*scores)[li] : 0;
   if (p < d.threshold) return false;
+  // The labels are scored one against all: a sentence the model also holds
+  // to be nothing at all is not given the label (a hash bucket shared with
+  // trained words can lift one label alone).
+  const int ni = none_index_[di];
+  if (ni >= 0 && ni < static_cast<int>(scores->size()) && (*scores)[ni] >= p)
+    return false;
   *confidence = p;
   if (!whole) {
     // The sentence, without the spaces and quotation marks around it.

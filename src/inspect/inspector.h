@@ -109,6 +109,7 @@ class Inspector {
   // that name one file share it.
   std::vector<std::shared_ptr<const Classifier>> models_;
   std::vector<int> label_index_;  // per detector, its label in its model
+  std::vector<int> none_index_;   // ... and the model's "none"; -1 if none
 
   // What stage 2 of the classifier detectors has done in one text: the
   // units already scored, the last sentence's words, the trigger words

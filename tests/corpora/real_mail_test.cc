@@ -32,7 +32,7 @@ TEST(RealMail, HamStaysQuietAndSpamIsRecognisedOnTheHeldOutFifth) {
       "held-out spam: %.1f %% of %zu recognised\n",
       flagged, ham, 100 * spam.any_of.Share(), spam.any_of.texts);
   EXPECT_GT(ham, 700u);
-  EXPECT_LE(1000.0 * flagged / ham, 5.5);  // goal: at most 4 per 1,000
+  EXPECT_LE(1000.0 * flagged / ham, 4.0);  // the goal; 1.3 on 2026-12-03
   EXPECT_GT(spam.any_of.texts, 70u);
   EXPECT_GE(spam.any_of.Share(), 0.70);
 }

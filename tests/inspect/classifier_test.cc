@@ -24,6 +24,8 @@ TEST(ModelInput, NormalisesAsThePhraseDetectorsDo) {
             "do you want me to hurt you ?");
   EXPECT_EQ(ModelInput(""), "");
   EXPECT_EQ(ModelInput("one two three four", 2), "one two");
+  // Numbers are one word; a number with letters stays as it is.
+  EXPECT_EQ(ModelInput("Lesson 216, room 7 at 3pm"), "lesson 0 room 0 at 3pm");
 }
 
 TEST(Classifier, TheBundledModelsHaveTheirLabels) {
