@@ -42,6 +42,32 @@ std::vector<std::pair<std::string, std::string>> VerdictFields(
   return out;
 }
 
+// A web upload refused (hold, quarantine or reject): the reply, and unless
+// in a dry run the "web-block" incident that records it.
+core::Status RefuseUpload(quarantine::Quarantine* q, const Context& context,
+                          const decide::Verdict& v, const audit::Actor& actor,
+                          bool dry_run, Outcome& out) {
+  out.disposition = Disposition::kRefused;
+  out.reply = v.message + " (District policy " + JoinComma(v.clauses) + ")";
+  if (dry_run) return core::Status::Ok();
+  if (q == nullptr) return core::Status::Internal("no store for the incident");
+  const decide::Envelope& env = context.envelope;
+  auto id = q->OpenIncident(
+      "web-block", v.clauses, env.sender,
+      {{"reference", context.reference},
+       {"channel", policy::ChannelName(env.channel)},
+       {"host", env.recipients.empty() ? "" : env.recipients.front()},
+       {"client", env.client},
+       {"rule", v.rule},
+       {"action", decide::ActionName(v.decided)},
+       {"categories", CategoriesOf(v.findings)},
+       {"size", env.size}},
+      actor);
+  if (!id.ok()) return id.status();
+  out.block_incident = *id;
+  return core::Status::Ok();
+}
+
 }  // namespace
 
 std::vector<std::string> CategoriesOf(
@@ -96,7 +122,8 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
   const policy::PolicyPack& pack = engine.pack();
   const decide::Envelope& env = context.envelope;
   Outcome out;
-  out.on_failure = pack.mail.on_failure;
+  const bool web = env.channel == policy::Channel::kWeb;
+  out.on_failure = web ? pack.web.on_failure : pack.mail.on_failure;
   auto failed = [&](const std::string& why) {
     out.disposition = Disposition::kFailed;
     out.failure = why;
@@ -175,6 +202,12 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
       break;
     case decide::Action::kHold:
     case decide::Action::kQuarantine: {
+      if (web) {
+        if (auto st = RefuseUpload(q, context, v, actor, dry_run, out);
+            !st.ok())
+          return failed(st.message());
+        break;
+      }
       if (!dry_run) {
         if (q == nullptr) return failed("no quarantine store");
         auto id = q->Hold({env, v, bytes, v.subject, v.message_id}, actor);
@@ -191,6 +224,12 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
       break;
     }
     case decide::Action::kReject:
+      if (web) {
+        if (auto st = RefuseUpload(q, context, v, actor, dry_run, out);
+            !st.ok())
+          return failed(st.message());
+        break;
+      }
       out.disposition = Disposition::kRefused;
       out.reply = v.message + " (District policy " + JoinComma(v.clauses) + ")";
       break;
@@ -213,6 +252,7 @@ nlohmann::ordered_json Enforcer::ToJson(const Outcome& o) {
   if (!o.reply.empty()) done["reply"] = o.reply;
   if (o.held_id != 0) done["held_id"] = o.held_id;
   if (o.incident_opened) done["incident"] = true;
+  if (o.block_incident != 0) done["block_incident"] = o.block_incident;
   done["notices"] = o.notices;
   if (o.disposition == Disposition::kFailed) {
     done["failure"] = o.failure;

@@ -13,6 +13,10 @@
 //      and its audit entry in one transaction);
 //   5. queues the notice to the sender (a caution on warn, word of a hold),
 //      only to senders inside the District and never with a value.
+// On the web an upload cannot wait for a designee: a hold, a quarantine or
+// a reject refuses it, and the refusal is recorded as an incident of kind
+// "web-block" (the door's reference, user, host, rule, clauses, categories;
+// never a value), so the reference on the block page leads to a record.
 // It returns an Outcome that the door only translates into its protocol
 // (the milter: accept with header fields, discard, reject with a reply,
 // tempfail; ICAP: allow, block page, warn page).
@@ -67,11 +71,13 @@ struct Outcome {
   std::vector<std::pair<std::string, std::string>> fields;
   std::string reply;  // kRefused: words for the sender, with the clauses
   int64_t held_id = 0;
-  bool incident_opened = false;
+  bool incident_opened = false;      // C.19 escalation (repeated conduct)
+  int64_t block_incident = 0;        // the web's "web-block" incident
   std::vector<std::string> notices;  // "caution", "held": queued (or, in a
                                      // dry run, that would be)
   std::string failure;               // kFailed: why, for the log
-  // What the pack says the door does on kFailed ([mail] on_failure).
+  // What the pack says the door does on kFailed ([mail] or [web]
+  // on_failure, by the envelope's channel).
   policy::FailureMode on_failure = policy::FailureMode::kTempfail;
 };
 

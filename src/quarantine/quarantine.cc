@@ -303,9 +303,12 @@ core::Result<int64_t> Quarantine::OpenIncident(
          P(detail.dump())});
     if (!rows.ok()) return rows.status();
     id = rows->at(0).Int(0);
+    // The door's reference (a web block page shows it) is found in the
+    // audit chain too; it names no person and holds no value.
+    nlohmann::json entry = {{"kind", kind}, {"clauses", clauses}};
+    if (detail.contains("reference")) entry["reference"] = detail["reference"];
     return audit::Record(c, actor, "incident.open",
-                         "incident/" + std::to_string(id),
-                         {{"kind", kind}, {"clauses", clauses}});
+                         "incident/" + std::to_string(id), entry);
   });
   if (!st.ok()) return st;
   return id;

@@ -180,6 +180,77 @@ TEST_P(EnforceTest, AStoreThatFailsIsTheFailureActionNotASilentZero) {
             Disposition::kRefused);
 }
 
+// The web: an upload cannot wait for a designee. A quarantine or a reject
+// refuses it, and the refusal is a "web-block" incident that the block
+// page's reference leads to; the record holds no value. A dry run records
+// nothing; a store that fails gives the [web] on_failure.
+TEST_P(EnforceTest, AWebUploadRefusedIsAnIncidentWithItsReference) {
+  auto upload = [&](const std::string& host, const std::string& body,
+                    bool dry_run = false) {
+    enforce::Context c;
+    c.envelope.channel = policy::Channel::kWeb;
+    c.envelope.sender = "ateacher";
+    c.envelope.auth_user = "ateacher";
+    c.envelope.client = "192.0.2.44";
+    c.envelope.recipients = {host};
+    c.envelope.size = body.size();
+    c.reference = "W-0123456789ab";
+    // As the door gives an upload to the engine: a MIME head, the body.
+    const std::string entity =
+        "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n" + body;
+    return enforcer_->Apply(testing::BundledEngine(), *scratch_, c, entity,
+                            dry_run);
+  };
+  const std::string roster =
+      "Maria's Social Security number is 512-44-7832 and her date of birth "
+      "is 04/12/2011.";
+  auto dry = upload("drive.google.com", roster, true);
+  EXPECT_EQ(dry.disposition, Disposition::kRefused);
+  EXPECT_EQ(dry.block_incident, 0);
+  EXPECT_EQ(Count("incidents"), 0);
+
+  auto out = upload("drive.google.com", roster);
+  ASSERT_EQ(out.disposition, Disposition::kRefused) << out.failure;
+  ASSERT_TRUE(out.verdict);
+  EXPECT_EQ(out.verdict->rule, "cloud-upload-confidential");
+  EXPECT_NE(out.reply.find("L.3.a"), std::string::npos) << out.reply;
+  EXPECT_GT(out.block_incident, 0);
+  EXPECT_EQ(out.held_id, 0);
+  EXPECT_EQ(Count("quarantine"), 0);  // nothing waits: the bytes are gone
+  auto rows = db_->Query(
+      "SELECT kind, clauses, subject_person, detail FROM incidents WHERE id "
+      "= ?",
+      {store::P(out.block_incident)});
+  ASSERT_TRUE(rows.ok() && rows->size() == 1u);
+  EXPECT_EQ(rows->front().Text(0), "web-block");
+  EXPECT_NE(rows->front().Text(1).find("L.3.a"), std::string::npos);
+  EXPECT_EQ(rows->front().Text(2), "ateacher");
+  const std::string detail = rows->front().Text(3);
+  EXPECT_NE(detail.find("W-0123456789ab"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("drive.google.com"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("ssn"), std::string::npos) << detail;
+  EXPECT_EQ(detail.find("not-inspected"), std::string::npos) << detail;
+  EXPECT_EQ(detail.find("7832"), std::string::npos) << detail;
+  EXPECT_EQ(detail.find("2011"), std::string::npos) << detail;
+  auto log = audit::List(*db_, {.action = "incident.open"});
+  ASSERT_TRUE(log.ok());
+  ASSERT_EQ(log->size(), 1u);
+  EXPECT_NE(log->front().detail.find("W-0123456789ab"), std::string::npos);
+  ExpectChainIntact();
+
+  // A clean upload is let through and recorded nowhere.
+  EXPECT_EQ(upload("drive.google.com", "Field trip forms are due Friday.")
+                .disposition,
+            Disposition::kDeliver);
+  EXPECT_EQ(Count("incidents"), 1);
+
+  // The record cannot be written: [web] on_failure (reject), not a pass.
+  ASSERT_TRUE(db_->Exec("DROP TABLE incidents").ok());
+  auto failed = upload("drive.google.com", roster);
+  EXPECT_EQ(failed.disposition, Disposition::kFailed);
+  EXPECT_EQ(failed.on_failure, policy::FailureMode::kReject);
+}
+
 // A notice's header fields are built from what a sender wrote (the subject)
 // and the envelope: whatever those hold, each field stays one line, and a
 // subject in another script reaches the employee readable, not stripped.

@@ -78,7 +78,7 @@ icap_port=$(free_port)
 cp -r "$src/policy" "$work/pack"
 metrics_port=$(free_port)
 "$bin" icap --listen "127.0.0.1:$icap_port" --policy "$work/pack" \
-  --metrics "127.0.0.1:$metrics_port" \
+  --data "$work/data" --metrics "127.0.0.1:$metrics_port" \
   --cache "$work/cache" >"$work/icap.log" 2>&1 &
 icap_pid=$!
 for _ in $(seq 600); do
@@ -156,6 +156,24 @@ no_value() { ! sed -E 's/W-[0-9a-f]{12}//g' "$1" | grep -q "7832"; }
 check 'no_value "$work/out"' "the block page shows the value"
 check '[ "$(received /blocked-upload)" = 0 ]' "the upstream received the blocked upload"
 check '! grep -q "512-44-7832" "$work/icap.log"' "the log holds the value"
+# The reference on the page leads to a "web-block" incident in the store
+# (and the audit chain), which holds no value.
+ref=$(grep -oE "W-[0-9a-f]{12}" "$work/out" | head -1)
+incident() {
+  python3 - "$work/data/steward.db" "$1" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("SELECT kind, detail FROM incidents WHERE detail LIKE ?",
+                  ("%" + sys.argv[2] + "%",)).fetchall()
+audit = db.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'incident.open' "
+                   "AND detail LIKE ?", ("%" + sys.argv[2] + "%",)).fetchone()[0]
+ok = (len(rows) == 1 and rows[0][0] == "web-block" and audit == 1
+      and "7832" not in rows[0][1] and "drive.example-usd.org" in rows[0][1])
+sys.exit(0 if ok else 1)
+PY
+}
+check 'incident "$ref"' "the block's reference $ref is not one web-block incident in the store"
+check '"$bin" audit verify --data "$work/data" >/dev/null' "the audit chain is broken"
 
 # A script's upload gets JSON.
 code=$(through -H "$mp" -H 'Accept: application/json' \

@@ -1,14 +1,18 @@
 // `steward demo`: seeds a demo district into a store, so `make run` opens a
 // portal with something in it: the people of a generated OneRoster export, a
 // version of the regulation written from the policy pack's clauses, an open
-// campaign that most employees have acknowledged, and two accounts whose
-// fresh passwords are printed.
+// campaign that most employees have acknowledged, what the doors did (mail
+// held, uploads refused, through the same enforcement layer as the milter
+// and the ICAP server, so the audit page shows them), and two accounts
+// whose fresh passwords are printed.
 #include <fmt/format.h>
 
 #include "acknowledge/campaigns.h"
 #include "channels/cli/commands.h"
 #include "channels/cli/governance.h"
 #include "core/text.h"
+#include "enforce/enforce.h"
+#include "engine/engine.h"
 #include "identity/accounts.h"
 #include "people/people.h"
 #include "policy/loader.h"
@@ -61,6 +65,75 @@ core::Result<std::string> EnsureAccount(store::Database& db,
   auto made = identity::CreateAccount(db, policy, a, {ShellActor(), ""});
   if (!made.ok()) return made.status();
   return a.password;
+}
+
+// Mail the milter held and uploads the web door refused, once (a store
+// that has any held mail or incident is left as it is). No roster: the
+// findings are the pack's patterns.
+core::Status SeedDoors(const std::shared_ptr<store::Database>& db,
+                       const std::string& data, const std::string& teacher,
+                       const std::string& login) {
+  for (const char* table : {"quarantine", "incidents"}) {
+    auto n = db->Query(std::string("SELECT COUNT(*) FROM ") + table);
+    if (!n.ok()) return n.status();
+    if (!n->empty() && n->front().Int(0) > 0) return core::Status::Ok();
+  }
+  auto engine = engine::Engine::Create({.cache_dir = "none"});
+  if (!engine.ok()) return engine.status();
+  auto scratch = (*engine)->NewScratch();
+  enforce::Enforcer enforcer(db,
+                             {.blobs_dir = data + "/blobs", .sendmail = ""});
+  // An upload as the web door gives it to the engine: a MIME head, then
+  // the body.
+  const std::string kUpload =
+      "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n";
+  struct Item {
+    policy::Channel channel;
+    std::string to, body;
+  };
+  const std::string from =
+      teacher.empty() ? "ateacher@example-usd.org" : teacher;
+  const std::vector<Item> items = {
+      {policy::Channel::kMail, "parent.volunteer@gmail.com",
+       "From: " + from +
+           "\r\nTo: parent.volunteer@gmail.com\r\n"
+           "Subject: Field trip emergency contacts\r\nMessage-ID: "
+           "<demo-1@example-usd.org>\r\n\r\nHer date of birth is 04/12/2011 "
+           "and she lives at 42 Oak Street.\r\n"},
+      {policy::Channel::kWeb, "drive.google.com",
+       kUpload +
+           "Maria's Social Security number is 512-44-7832 and her date of "
+           "birth is 04/12/2011.\n"},
+      {policy::Channel::kWeb, "files.example.net",
+       kUpload +
+           "Payroll correction: SSN 512-44-7833, date of birth 11/03/1979.\n"},
+      {policy::Channel::kWeb, "drive.google.com",
+       kUpload + "Field trip forms are due Friday.\n"},
+  };
+  int held = 0, refused = 0;
+  int n = 0;
+  for (const Item& item : items) {
+    enforce::Context c;
+    c.envelope.channel = item.channel;
+    c.envelope.sender = item.channel == policy::Channel::kWeb ? login : from;
+    // The web door knows the user from Squid; the mail came from a
+    // District server without SMTP AUTH.
+    if (item.channel == policy::Channel::kWeb) c.envelope.auth_user = login;
+    c.envelope.client = "192.0.2.15";
+    c.envelope.recipients = {item.to};
+    c.envelope.size = item.body.size();
+    c.reference =
+        fmt::format("{}-demo{:07d}",
+                    item.channel == policy::Channel::kWeb ? "W" : "Q", ++n);
+    auto out = enforcer.Apply(**engine, *scratch, c, item.body);
+    if (out.disposition == enforce::Disposition::kFailed)
+      return core::Status::Internal(out.failure);
+    held += out.disposition == enforce::Disposition::kHeld;
+    refused += out.block_incident != 0;
+  }
+  fmt::print("Doors: {} message held for a designee, {} uploads refused\n",
+             held, refused);
+  return core::Status::Ok();
 }
 
 int Demo(const StoreFlags& flags, const std::string& roster, int share) {
@@ -155,6 +228,11 @@ int Demo(const StoreFlags& flags, const std::string& roster, int share) {
         });
     fmt::print("Campaign \"{}\": {} of {} employees acknowledged\n", c.title,
                done, n);
+  }
+  if (auto st = SeedDoors(*db, flags.data, employee.email, "employee");
+      !st.ok()) {
+    fmt::print(stderr, "steward demo: {}\n", st.message());
+    return 1;
   }
   fmt::print("\nSign in as the administrator:  admin / {}\n", *admin_pw);
   fmt::print("Sign in as an employee:        employee / {}\n", *employee_pw);

@@ -1,17 +1,53 @@
 // The web door from the shell: `steward icap`, the ICAP service Squid asks
 // about uploads and downloads (channels/icap).
+#include <fmt/format.h>
+
 #include <memory>
 
 #include "channels/cli/commands.h"
+#include "channels/cli/governance.h"
 #include "channels/icap/server.h"
 #include "enforce/enforce.h"
+#include "store/database.h"
 
 namespace steward::cli {
 
+namespace {
+
+struct IcapArgs {
+  StoreFlags store;
+  icap::Options options;
+  bool dry_run = false;
+};
+
+int RunIcap(IcapArgs& a) {
+  std::shared_ptr<store::Database> db;
+  if (!a.dry_run) {
+    auto opened = a.store.Open(true, 16);
+    if (!opened.ok()) {
+      fmt::print(stderr, "steward icap: {}\n", opened.status().message());
+      return 2;
+    }
+    db = std::move(opened).value();
+    a.options.store = db->Describe();
+  }
+  // Notices are the mail door's: the web answers the user on the spot.
+  auto enforcer = std::make_unique<enforce::Enforcer>(
+      db,
+      enforce::Options{.blobs_dir = a.store.data + "/blobs", .sendmail = ""});
+  return icap::Run(a.options, std::move(enforcer), a.dry_run);
+}
+
+}  // namespace
+
 void RegisterWeb(CLI::App& app, std::function<int()>& run) {
-  auto o = std::make_shared<icap::Options>();
+  auto args = std::make_shared<IcapArgs>();
+  icap::Options* o = &args->options;
   CLI::App* c = app.add_subcommand(
       "icap", "Run the web door: an ICAP service for Squid (RFC 3507)");
+  args->store.Add(c);
+  c->add_flag("--dry-run", args->dry_run,
+              "Decide and answer as usual, but record no block (no store)");
   c->add_option("--listen", o->listen, "HOST:PORT to listen on")
       ->capture_default_str();
   AddEngineFlags(c, o->engine, false);
@@ -39,15 +75,9 @@ void RegisterWeb(CLI::App& app, std::function<int()>& run) {
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30));
   c->add_option("--metrics", o->metrics, "HOST:PORT to serve GET /metrics on");
   c->add_flag("--quiet", o->quiet, "No log line per request");
-  c->callback([o, spill_mib, &run] {
-    o->max_spill_bytes = *spill_mib << 20;
-    run = [o] {
-      // No store yet: decisions are carried out without records (a hold
-      // blocks like a reject).
-      auto enforcer = std::make_unique<enforce::Enforcer>(
-          nullptr, enforce::Options{.sendmail = ""});
-      return icap::Run(*o, std::move(enforcer), /*dry_run=*/true);
-    };
+  c->callback([args, spill_mib, &run] {
+    args->options.max_spill_bytes = *spill_mib << 20;
+    run = [args] { return RunIcap(*args); };
   });
 }
 

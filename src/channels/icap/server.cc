@@ -542,6 +542,7 @@ class Exchange {
             .Strs("clauses", out.verdict->clauses)
             .Strs("categories", enforce::CategoriesOf(out.verdict->findings));
       }
+      if (out.block_incident != 0) e.Int("incident", out.block_incident);
       if (!out.failure.empty()) e.Str("error", out.failure);
       Log(e);
     }
@@ -1093,6 +1094,7 @@ int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer,
   Log(Event("start")
           .Str("door", "icap")
           .Str("listen", options.listen)
+          .Str("store", dry_run ? std::string("none (dry run)") : options.store)
           .Int("port", server.port())
           .Str("policy", first->pack().name)
           .Str("version", first->pack().version)

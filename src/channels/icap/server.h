@@ -61,6 +61,7 @@ struct Options {
   uint64_t max_spill_bytes = uint64_t{4} << 30;
   bool quiet = false;   // no per-request log lines
   std::string metrics;  // HOST:PORT for GET /metrics; "" : none
+  std::string store;    // where blocks are recorded, for the start line
 };
 
 // The ISTag of a pack: its version and the start of its hash, quoted, at
@@ -78,8 +79,9 @@ bool MultipartFramed(std::string_view type, std::string_view body);
 
 class Server {
  public:
-  // `enforcer` carries decisions out; with `dry_run` nothing is stored
-  // (no store configured: holds and rejects both block).
+  // `enforcer` carries decisions out (a block is recorded as a "web-block"
+  // incident); with `dry_run` nothing is stored and the answers are the
+  // same.
   Server(Options options, std::unique_ptr<enforce::Enforcer> enforcer,
          bool dry_run);
   ~Server();
