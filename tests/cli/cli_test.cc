@@ -295,6 +295,34 @@ TEST_F(Cli, VerdictSaysWhatTheMailDoorWouldDo) {
   EXPECT_NE(no_rcpt.err.find("no recipient"), std::string::npos);
 }
 
+// `steward verdict --channel web`: what the web door would do with an
+// upload's body to a host, as the door reads it (a form's fields decoded).
+TEST_F(Cli, VerdictSaysWhatTheWebDoorWouldDo) {
+  Write("form.txt", "name=Maria&ssn=512-44-7832&dob=04%2F12%2F2011");
+  const std::string form = (dir_ / "form.txt").string();
+  const std::string type = " --content-type application/x-www-form-urlencoded ";
+  auto cloud =
+      Sh(Steward("verdict --channel web --from ateacher --to "
+                 "drive.google.com" +
+                 type + form));
+  EXPECT_EQ(cloud.exit_code, 1) << cloud.err;
+  EXPECT_NE(cloud.out.find("\"rule\": \"cloud-upload-confidential\""),
+            std::string::npos)
+      << cloud.out;
+  EXPECT_NE(cloud.out.find("\"L.3.a\""), std::string::npos);
+  EXPECT_NE(cloud.out.find("\"disposition\": \"refused\""), std::string::npos);
+  EXPECT_EQ(cloud.out.find("512-44-7832"), std::string::npos);  // redacted
+  // The student information system is an approved host (E.6).
+  auto sis =
+      Sh(Steward("verdict --channel web --from ateacher --to "
+                 "sis.example-usd.org" +
+                 type + form));
+  EXPECT_EQ(sis.exit_code, 0) << sis.out;
+  auto other = Sh(Steward("verdict --channel publish --from a --to b " + form));
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_NE(other.err.find("no door yet"), std::string::npos) << other.err;
+}
+
 TEST_F(Cli, QuarantineListsNothingOnAFreshStore) {
   auto r = Sh(std::string(STEWARD_BIN) + " quarantine list --data " +
               (dir_ / "data").string());

@@ -10,6 +10,7 @@
 #include "acknowledge/campaigns.h"
 #include "channels/cli/commands.h"
 #include "channels/cli/governance.h"
+#include "channels/icap/server.h"
 #include "core/text.h"
 #include "enforce/enforce.h"
 #include "engine/engine.h"
@@ -83,10 +84,8 @@ core::Status SeedDoors(const std::shared_ptr<store::Database>& db,
   auto scratch = (*engine)->NewScratch();
   enforce::Enforcer enforcer(db,
                              {.blobs_dir = data + "/blobs", .sendmail = ""});
-  // An upload as the web door gives it to the engine: a MIME head, then
-  // the body.
-  const std::string kUpload =
-      "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n";
+  // An upload as the web door gives it to the engine.
+  const std::string kUpload = icap::UploadHead("text/plain");
   struct Item {
     policy::Channel channel;
     std::string to, body;

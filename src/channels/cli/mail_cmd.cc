@@ -4,11 +4,13 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <iterator>
 
 #include "channels/cli/commands.h"
 #include "channels/cli/governance.h"
+#include "channels/icap/server.h"
 #include "channels/milter/milter.h"
 #include "core/csv.h"
 #include "core/text.h"
@@ -23,6 +25,7 @@ namespace {
 
 struct VerdictArgs {
   std::string channel = "mail";
+  std::string content_type = "application/octet-stream";
   std::string from, auth_user, client = "local";
   engine::Options engine;
   std::vector<std::string> to;
@@ -39,8 +42,9 @@ int RunVerdict(const VerdictArgs& a) {
                a.channel, core::NameList(policy::kChannelNames));
     return 2;
   }
-  if (*channel != policy::Channel::kMail) {
-    fmt::print(stderr, "steward verdict: channel '{}' has no door yet (mail)\n",
+  if (*channel != policy::Channel::kMail && *channel != policy::Channel::kWeb) {
+    fmt::print(stderr,
+               "steward verdict: channel '{}' has no door yet (mail, web)\n",
                a.channel);
     return 2;
   }
@@ -64,6 +68,13 @@ int RunVerdict(const VerdictArgs& a) {
   env.channel = *channel;
   env.sender = a.from;
   env.auth_user = a.auth_user;
+  if (*channel == policy::Channel::kWeb) {
+    // As the web door sees an upload: the user, the host, the body behind
+    // the head of its type.
+    if (env.auth_user.empty()) env.auth_user = a.from;
+    env.size = std::max<uint64_t>(bytes.size(), 1);
+    bytes = icap::UploadEntity(a.content_type, bytes);
+  }
   env.client = a.client;
   for (const auto& t : a.to)
     for (auto& r : core::SplitList(t, ',')) env.recipients.push_back(r);
@@ -341,19 +352,27 @@ void RegisterVerdict(CLI::App& app, std::function<int()>& run) {
   auto a = std::make_shared<VerdictArgs>();
   CLI::App* s = app.add_subcommand(
       "verdict",
-      "What the mail door would do with a message and envelope (JSON); exit 0 "
-      "for allow or warn, 1 for hold, quarantine or reject");
-  s->add_option("--channel", a->channel, "The door: mail")
+      "What the mail or web door would do with a message or upload (JSON); "
+      "exit 0 for allow or warn, 1 for hold, quarantine, reject or block");
+  s->add_option("--channel", a->channel,
+                "The door: mail, or web (the file is an upload's body)")
       ->capture_default_str();
-  s->add_option("--from", a->from, "Envelope sender (MAIL FROM)")->required();
+  s->add_option("--from", a->from,
+                "Envelope sender (MAIL FROM); on the web, the user")
+      ->required();
   s->add_option("--to", a->to,
-                "Recipients (RCPT TO), comma-separated or repeated")
+                "Recipients (RCPT TO), comma-separated or repeated; on the "
+                "web, the host uploaded to")
       ->required()
       ->allow_extra_args(false);
   s->add_option("--auth-user", a->auth_user,
                 "The SMTP-authenticated login, if the sender signed in");
+  s->add_option("--content-type", a->content_type,
+                "Web: the upload's Content-Type")
+      ->capture_default_str();
   AddEngineFlags(s, a->engine, true);
-  s->add_option("file", a->file, "The message (.eml), or - for standard input")
+  s->add_option("file", a->file,
+                "The message (.eml) or upload body, or - for standard input")
       ->required();
   s->callback([a, &run] { run = [a] { return RunVerdict(*a); }; });
 }

@@ -43,6 +43,8 @@ constexpr uint64_t kDownloadWindow = 32 * 1024;
 // Squid previews at most 64 KiB.
 constexpr uint64_t kMaxPreview = 64 * 1024;
 constexpr size_t kFlushBytes = 256 * 1024;
+// A form's fields are read decoded, one a line ("name: value").
+constexpr std::string_view kFormType = "text/plain; charset=utf-8";
 
 using engine::ScratchPool;
 
@@ -101,6 +103,26 @@ bool MultipartFramed(std::string_view type, std::string_view body) {
                      body.find("\r\n" + delimiter) != std::string_view::npos;
   const bool closes = body.find(delimiter + "--") != std::string_view::npos;
   return opens && closes;
+}
+
+std::string UploadHead(std::string_view content_type,
+                       std::string_view content_encoding) {
+  std::string type = FieldSafe(content_type, 1024);
+  if (type.empty()) type = "application/octet-stream";
+  std::string head = "MIME-Version: 1.0\r\nContent-Type: " + type + "\r\n";
+  if (!content_encoding.empty())
+    head += "X-Content-Encoding: " + FieldSafe(content_encoding) + "\r\n";
+  return head + "\r\n";
+}
+
+std::string UploadEntity(std::string_view content_type, std::string_view body) {
+  if (core::AsciiLower(content_type)
+          .starts_with("application/x-www-form-urlencoded"))
+    return UploadHead(kFormType) + FormText(body);
+  std::string out = UploadHead(
+      MultipartFramed(content_type, body) ? content_type : "text/plain");
+  out.append(body);
+  return out;
 }
 
 std::string FormText(std::string_view body) {
@@ -256,10 +278,7 @@ class Exchange {
         body_fields.Find("Content-Type").value_or("application/octet-stream"),
         1024);
     if (type.empty()) type = "application/octet-stream";
-    body_ = "MIME-Version: 1.0\r\nContent-Type: " + type + "\r\n";
-    if (auto enc = body_fields.Find("Content-Encoding"))
-      body_ += "X-Content-Encoding: " + FieldSafe(*enc) + "\r\n";
-    body_ += "\r\n";
+    body_ = UploadHead(type, body_fields.Find("Content-Encoding").value_or(""));
     head_size_ = body_.size();
     form_ =
         core::AsciiLower(type).starts_with("application/x-www-form-urlencoded");
@@ -458,17 +477,13 @@ class Exchange {
     try {
       // A form's fields are read decoded, one a line ("name: value").
       std::string form;
-      if (form_)
-        form =
-            "MIME-Version: 1.0\r\nContent-Type: text/plain; "
-            "charset=utf-8\r\n\r\n" +
-            FormText(Body());
+      if (form_) form = UploadHead(kFormType) + FormText(Body());
       // A multipart body whose framing does not match its boundary would
       // show the engine no parts: it is read as plain text instead, so it
       // hides nothing.
       malformed_ = complete && !MultipartFramed(type_, Body());
       if (malformed_) {
-        form = "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n";
+        form = UploadHead("text/plain");
         form.append(Body());
       }
       out = srv_.enforcer->Apply(*engine_, *scratch, ctx,

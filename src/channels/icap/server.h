@@ -77,6 +77,19 @@ std::string FormText(std::string_view body);
 // other types.
 bool MultipartFramed(std::string_view type, std::string_view body);
 
+// The MIME head the door puts before a body it inspects, so that the
+// engine reads a multipart form's parts, names and files as it reads mail:
+// the body's Content-Type (control bytes dropped; application/octet-stream
+// when there is none) and its Content-Encoding when there is one.
+std::string UploadHead(std::string_view content_type,
+                       std::string_view content_encoding = {});
+
+// What the engine reads of a whole upload of `content_type`: a form's
+// fields as text (FormText), a multipart body that is not framed as its
+// boundary says as plain text (it hides nothing), any other body behind
+// its UploadHead.
+std::string UploadEntity(std::string_view content_type, std::string_view body);
+
 class Server {
  public:
   // `enforcer` carries decisions out (a block is recorded as a "web-block"
