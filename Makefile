@@ -6,7 +6,7 @@ JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 DEMO      ?= $(BUILD)/demo
 
-.PHONY: all deps build run demo-scan web test eval model fuzz fuzz-smoke bench bench-documents bench-portal bench-mail format tidy clean
+.PHONY: all deps build run demo-scan web test eval model fuzz fuzz-smoke bench bench-documents bench-portal bench-mail bench-web format tidy clean
 
 all: build
 
@@ -81,6 +81,7 @@ bench: build
 	@bench/documents.sh $(BUILD)
 	@bench/portal.sh $(BUILD)
 	@bench/mail.sh $(BUILD)
+	@bench/web.sh $(BUILD)
 
 # The portal under wrk with 150,000 people, on SQLite and PostgreSQL.
 bench-portal: build
@@ -96,6 +97,11 @@ bench-documents: build
 bench-mail: build
 	@scripts/deps.sh bench
 	@bench/mail.sh $(BUILD)
+
+# Squid with no ICAP service, with c-icap's echo service, with Steward's (root).
+bench-web: build
+	@scripts/deps.sh bench
+	@bench/web.sh $(BUILD)
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -15,7 +15,8 @@ case "${1:-build}" in
   test) want+=(clang-14 libclang-rt-14-dev postgresql slapd ldap-utils chromium
               postfix swaks python3 squid-openssl c-icap curl) ;;
   bench) want+=(clang-14 ripgrep yara clamav libbenchmark-dev python3 poppler-utils
-               wrk bc postgresql postfix swaks rspamd) ;;
+               wrk bc postgresql postfix swaks rspamd
+               apache2-utils nginx-light squid-openssl c-icap curl) ;;
 esac
 # The browser test and htmx come from npm.
 if [ "${1:-build}" = test ] && ! command -v npm >/dev/null; then want+=(nodejs npm); fi
@@ -42,9 +43,9 @@ if ! $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/
 fi
 # Services the packages start on install are not wanted: tests and
 # benchmarks start their own, on their own ports.
-for svc in postfix rspamd squid c-icap; do
+for svc in postfix rspamd squid c-icap nginx; do
   case " ${missing[*]} " in
-    *" $svc "*|*" $svc-openssl "*) $sudo systemctl disable --now "$svc" >/dev/null 2>&1 ||
+    *" $svc "*|*" $svc-openssl "*|*" $svc-light "*) $sudo systemctl disable --now "$svc" >/dev/null 2>&1 ||
                   $sudo service "$svc" stop >/dev/null 2>&1 || true ;;
   esac
 done
