@@ -184,6 +184,23 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
   // Notices go only to senders inside the District.
   const bool internal_sender =
       decide::IsInternal(decide::DomainOf(env.sender), pack.internal_domains);
+  // An upload let through past the inspection bound is never a silent
+  // pass: the audit chain says who sent how much where.
+  if (web && q != nullptr && v.action <= decide::Action::kWarn) {
+    const auto cats = CategoriesOf(v.findings);
+    if (std::find(cats.begin(), cats.end(), "not-inspected") != cats.end()) {
+      auto st = q->NotePassed(
+          "web.pass-uninspected", "upload/" + context.reference,
+          {{"user", env.sender},
+           {"host", env.recipients.empty() ? "" : env.recipients.front()},
+           {"size", env.size},
+           {"inspected", env.inspected},
+           {"rule", v.rule},
+           {"action", decide::ActionName(v.action)}},
+          actor);
+      if (!st.ok()) return failed(st.message());
+    }
+  }
   switch (v.action) {
     case decide::Action::kAllow:
       out.disposition = Disposition::kDeliver;

@@ -314,6 +314,15 @@ core::Result<int64_t> Quarantine::OpenIncident(
   return id;
 }
 
+core::Status Quarantine::NotePassed(const std::string& action,
+                                    const std::string& target,
+                                    const nlohmann::json& detail,
+                                    const audit::Actor& actor) {
+  return db_.Transact([&](store::Conn& c) {
+    return audit::Record(c, actor, action, target, detail);
+  });
+}
+
 Reinject SendmailReinject(const std::string& sendmail) {
   return [sendmail](std::string_view bytes, const std::string& sender,
                     const std::vector<std::string>& recipients) {

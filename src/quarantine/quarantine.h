@@ -106,6 +106,12 @@ class Quarantine : public decide::History {
                                      const std::string& subject_person,
                                      const nlohmann::json& detail,
                                      const audit::Actor& actor);
+  // An item a door let through that the District may want to review (the
+  // web's upload past the inspection bound): an audit entry `action` on
+  // `target`, with `detail` (never a value).
+  core::Status NotePassed(const std::string& action, const std::string& target,
+                          const nlohmann::json& detail,
+                          const audit::Actor& actor);
 
  private:
   store::Database& db_;

@@ -244,6 +244,30 @@ TEST_P(EnforceTest, AWebUploadRefusedIsAnIncidentWithItsReference) {
             Disposition::kDeliver);
   EXPECT_EQ(Count("incidents"), 1);
 
+  // Past the inspection bound an upload to an outside host is let through
+  // (warn) and the audit chain records it: never a silent pass.
+  {
+    enforce::Context c;
+    c.envelope.channel = policy::Channel::kWeb;
+    c.envelope.sender = "ateacher";
+    c.envelope.client = "192.0.2.44";
+    c.envelope.recipients = {"files.example.net"};
+    c.envelope.size = uint64_t{40} << 20;
+    c.envelope.inspected = uint64_t{16} << 20;
+    c.reference = "W-00000000beef";
+    auto big = enforcer_->Apply(
+        testing::BundledEngine(), *scratch_, c,
+        "MIME-Version: 1.0\r\nContent-Type: video/mp4\r\n\r\nxxxx", false);
+    EXPECT_EQ(big.disposition, Disposition::kDeliver) << big.failure;
+    auto passed = audit::List(*db_, {.action = "web.pass-uninspected"});
+    ASSERT_TRUE(passed.ok());
+    ASSERT_EQ(passed->size(), 1u);
+    EXPECT_EQ(passed->front().target, "upload/W-00000000beef");
+    EXPECT_NE(passed->front().detail.find("files.example.net"),
+              std::string::npos);
+    ExpectChainIntact();
+  }
+
   // The record cannot be written: [web] on_failure (reject), not a pass.
   ASSERT_TRUE(db_->Exec("DROP TABLE incidents").ok());
   auto failed = upload("drive.google.com", roster);
