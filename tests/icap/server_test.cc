@@ -154,6 +154,22 @@ std::string WithoutReferences(const std::string& text) {
   return std::regex_replace(text, kReference, "");
 }
 
+// The body of an ICAP 200 that gives the message back: after the ICAP head
+// and `http_size` bytes of HTTP head, the chunks joined.
+std::string EchoedBody(const std::string& r, size_t http_size) {
+  std::string got;
+  size_t at = r.find("\r\n\r\n") + 4 + http_size;
+  for (;;) {
+    size_t eol = r.find("\r\n", at);
+    if (eol == std::string::npos) break;
+    size_t n = std::stoul(r.substr(at, eol - at), nullptr, 16);
+    if (n == 0) break;
+    got += r.substr(eol + 2, n);
+    at = eol + 2 + n + 2;
+  }
+  return got;
+}
+
 const char kSsnText[] =
     "Maria's Social Security number is 512-44-7832 and her date of birth is "
     "04/12/2011.\nHer IEP meeting is on Thursday.\n";
@@ -375,16 +391,7 @@ TEST_F(IcapServerTest, PreviewContinueThenEcho) {
   r = Read(fd, pending);
   ASSERT_TRUE(r.starts_with("ICAP/1.0 200 OK\r\n")) << r.substr(0, 200);
   // The body comes back whole (re-chunked).
-  std::string got;
-  size_t at = r.find("\r\n\r\n") + 4 + http.size();
-  for (;;) {
-    size_t eol = r.find("\r\n", at);
-    size_t n = std::stoul(r.substr(at, eol - at), nullptr, 16);
-    if (n == 0) break;
-    got += r.substr(eol + 2, n);
-    at = eol + 2 + n + 2;
-  }
-  EXPECT_EQ(got, body);
+  EXPECT_EQ(EchoedBody(r, http.size()), body);
   close(fd);
 }
 
@@ -527,16 +534,7 @@ TEST_F(IcapServerTest, PreviewLongerThanTheDownloadBound) {
   Send(fd, Chunk(body.substr(40000)) + "0\r\n\r\n");
   r = Read(fd, pending);
   ASSERT_TRUE(r.starts_with("ICAP/1.0 200 OK\r\n")) << r.substr(0, 300);
-  std::string got;
-  size_t at = r.find("\r\n\r\n") + 4 + http.size();
-  for (;;) {
-    size_t eol = r.find("\r\n", at);
-    size_t n = std::stoul(r.substr(at, eol - at), nullptr, 16);
-    if (n == 0) break;
-    got += r.substr(eol + 2, n);
-    at = eol + 2 + n + 2;
-  }
-  EXPECT_EQ(got, body);
+  EXPECT_EQ(EchoedBody(r, http.size()), body);
   close(fd);
   // A preview past what any client is offered is refused.
   EXPECT_TRUE(Exchange(head(100000) + Chunk("x") + "0; ieof\r\n\r\n")
