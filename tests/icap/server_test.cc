@@ -128,10 +128,11 @@ class IcapServerTest : public steward::testing::TempDirTest {
 std::string Reqmod(const std::string& body, const std::string& host,
                    const std::string& extra_http = "",
                    const std::string& allow = "Allow: 204\r\n",
-                   bool preview_all = true) {
+                   bool preview_all = true,
+                   const std::string& type = "text/plain") {
   std::string http =
       "POST http://" + host + "/upload HTTP/1.1\r\nHost: " + host +
-      "\r\nContent-Type: text/plain\r\n" + extra_http +
+      "\r\nContent-Type: " + type + "\r\n" + extra_http +
       "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
   std::string icap =
       "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\n"
@@ -287,6 +288,51 @@ TEST_F(IcapServerTest, ApprovedHostAndJsonPage) {
 TEST(IcapForm, FieldsDecodedOneALine) {
   EXPECT_EQ(FormText("name=Ann+Lee&ssn=512%2D44%2D7832&x=a%3Db&bad=%zz%4"),
             "name: Ann Lee\nssn: 512-44-7832\nx: a=b\nbad: %zz%4");
+}
+
+TEST(IcapForm, JsonValuesDecodedOneALine) {
+  EXPECT_EQ(
+      JsonText(
+          R"({"student":{"name":"Maria","ssn":"\u0035\u0031\u0032-44-7832",)"
+          R"("ids":[7,8.5e1,true,null]}})"),
+      "name: Maria\nssn: 512-44-7832\nids: 7\n8.5e1\ntrue\n");
+  // Not JSON, or cut short: what was read, then the rest as it is.
+  EXPECT_EQ(JsonText("SSN 512-44-7832"), "\nSSN 512-44-7832");
+  EXPECT_EQ(JsonText(R"({"a":"x","b":"512-44-78)"), "a: x\n\n512-44-78");
+  // The text stays about the size of the body: a long key is cut, and an
+  // array's values after the first go without it.
+  std::string wide = "{\"" + std::string(100000, 'k') + "\":[";
+  for (int i = 0; i < 100000; ++i) wide += "1,";
+  wide += "1]}";
+  EXPECT_LT(JsonText(wide).size(), wide.size());
+  // Deep nesting costs no stack.
+  std::string deep(200000, '[');
+  deep += "\"v\"";
+  EXPECT_NE(JsonText(deep).find("v\n"), std::string::npos);
+  EXPECT_TRUE(IsJsonType("application/json; charset=utf-8"));
+  EXPECT_TRUE(IsJsonType("application/vnd.api+json"));
+  EXPECT_FALSE(IsJsonType("text/plain"));
+}
+
+// A page script's JSON upload is read as its values: an SSN written with
+// \u escapes is still found on its way to the cloud; the same to the
+// student information system passes.
+TEST_F(IcapServerTest, JsonUploadsAreReadAsTheirValues) {
+  StartServer();
+  const std::string json =
+      R"({"records":[{"name":"Maria","ssn":"\u0035\u0031\u0032\u002d44\u002d7832",)"
+      R"("dob":"04\/12\/2011"}]})";
+  std::string r = Exchange(Reqmod(json, "drive.example-usd.org", "",
+                                  "Allow: 204\r\n", true, "application/json"));
+  EXPECT_NE(r.find("403 Forbidden"), std::string::npos) << r.substr(0, 400);
+  EXPECT_NE(r.find("cloud-upload-confidential"), std::string::npos);
+  EXPECT_TRUE(Exchange(Reqmod(json, "sis.example-usd.org", "", "Allow: 204\r\n",
+                              true, "application/json"))
+                  .starts_with("ICAP/1.0 204 "));
+  const std::string clean = R"({"note":"Field trip forms are due Friday."})";
+  EXPECT_TRUE(Exchange(Reqmod(clean, "drive.example-usd.org", "",
+                              "Allow: 204\r\n", true, "application/json"))
+                  .starts_with("ICAP/1.0 204 "));
 }
 
 TEST(IcapForm, MultipartFraming) {

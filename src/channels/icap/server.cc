@@ -115,10 +115,111 @@ std::string UploadHead(std::string_view content_type,
   return head + "\r\n";
 }
 
+namespace {
+
+// nlohmann's SAX interface, writing "key: value" lines. Only the innermost
+// kMaxKeys keys are kept, each cut to kMaxKeyBytes; deeper values take the
+// last kept key. An array's values after its first are written without the
+// key, so the text stays about the size of the body whatever its shape.
+class JsonLines {
+ public:
+  explicit JsonLines(std::string& out) : out_(out) {}
+  bool null() { return true; }
+  bool boolean(bool v) { return Line(v ? "true" : "false"); }
+  bool number_integer(int64_t v) { return Line(std::to_string(v)); }
+  bool number_unsigned(uint64_t v) { return Line(std::to_string(v)); }
+  bool number_float(double, const std::string& raw) { return Line(raw); }
+  bool string(std::string& v) { return Line(v); }
+  bool binary(nlohmann::json::binary_t&) { return true; }
+  bool start_object(size_t) { return Push(false); }
+  bool key(std::string& k) {
+    if (depth_ > 0 && depth_ <= kMaxKeys)
+      levels_[depth_ - 1].key = k.substr(0, kMaxKeyBytes);
+    return true;
+  }
+  bool end_object() { return Pop(); }
+  bool start_array(size_t) { return Push(true); }
+  bool end_array() { return Pop(); }
+  // `position` counts the bytes read, the end of input included; the
+  // token that failed began `last_token` bytes before it.
+  bool parse_error(size_t position, const std::string& last_token,
+                   const nlohmann::json::exception&) {
+    error_at_ = position > last_token.size() ? position - last_token.size() : 0;
+    return false;
+  }
+  size_t error_at() const { return error_at_; }
+
+ private:
+  static constexpr size_t kMaxKeys = 64;
+  static constexpr size_t kMaxKeyBytes = 64;
+  struct Level {
+    std::string key;  // an array's: the key it is under
+    bool array = false;
+    bool written = false;  // an array: a value written already
+  };
+  bool Push(bool array) {
+    ++depth_;
+    if (depth_ <= kMaxKeys) {
+      Level l;
+      l.array = array;
+      if (array && depth_ >= 2) l.key = levels_[depth_ - 2].key;
+      levels_.push_back(std::move(l));
+    }
+    return true;
+  }
+  bool Pop() {
+    if (depth_ > 0 && depth_ <= kMaxKeys) levels_.pop_back();
+    if (depth_ > 0) --depth_;
+    return true;
+  }
+  bool Line(const std::string& v) {
+    if (!levels_.empty()) {
+      Level& l = levels_.back();
+      bool repeat = (l.array || depth_ > kMaxKeys) && l.written;
+      if (!repeat && !l.key.empty()) out_ += l.key + ": ";
+      l.written = true;
+    }
+    out_ += v;
+    out_ += '\n';
+    return true;
+  }
+  std::string& out_;
+  std::vector<Level> levels_;
+  size_t depth_ = 0;
+  size_t error_at_ = std::string::npos;
+};
+
+}  // namespace
+
+bool IsJsonType(std::string_view content_type) {
+  std::string t = core::AsciiLower(content_type.substr(
+      0, std::min(content_type.find(';'), content_type.size())));
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.pop_back();
+  return t == "application/json" || t.ends_with("+json");
+}
+
+std::string JsonText(std::string_view body) {
+  std::string out;
+  out.reserve(body.size());
+  JsonLines lines(out);
+  bool ok = nlohmann::json::sax_parse(body.begin(), body.end(), &lines,
+                                      nlohmann::json::input_format_t::json,
+                                      /*strict=*/true);
+  if (!ok) {
+    // What could not be read as JSON follows as it is, from the token
+    // that failed.
+    size_t at = std::min(lines.error_at(), body.size());
+    out += '\n';
+    out.append(body.substr(at));
+  }
+  return out;
+}
+
 std::string UploadEntity(std::string_view content_type, std::string_view body) {
   if (core::AsciiLower(content_type)
           .starts_with("application/x-www-form-urlencoded"))
     return UploadHead(kFormType) + FormText(body);
+  if (IsJsonType(content_type)) return UploadHead(kFormType) + JsonText(body);
   std::string out = UploadHead(
       MultipartFramed(content_type, body) ? content_type : "text/plain");
   out.append(body);
@@ -282,6 +383,7 @@ class Exchange {
     head_size_ = body_.size();
     form_ =
         core::AsciiLower(type).starts_with("application/x-www-form-urlencoded");
+    json_ = IsJsonType(type);
     type_ = type;
     inspecting_ = true;
   }
@@ -478,6 +580,7 @@ class Exchange {
       // A form's fields are read decoded, one a line ("name: value").
       std::string form;
       if (form_) form = UploadHead(kFormType) + FormText(Body());
+      if (json_) form = UploadHead(kFormType) + JsonText(Body());
       // A multipart body whose framing does not match its boundary would
       // show the engine no parts: it is read as plain text instead, so it
       // hides nothing.
@@ -487,8 +590,9 @@ class Exchange {
         form.append(Body());
       }
       out = srv_.enforcer->Apply(*engine_, *scratch, ctx,
-                                 form_ || malformed_ ? std::string_view(form)
-                                                     : std::string_view(body_),
+                                 form_ || json_ || malformed_
+                                     ? std::string_view(form)
+                                     : std::string_view(body_),
                                  srv_.dry_run);
     } catch (const std::exception& e) {
       out = {};
@@ -640,6 +744,7 @@ class Exchange {
   std::string body_;  // the MIME head, then the body kept
   size_t head_size_ = 0;
   bool form_ = false;       // application/x-www-form-urlencoded
+  bool json_ = false;       // application/json, +json
   bool malformed_ = false;  // multipart framing that does not match
   std::string type_;        // the body's Content-Type
   size_t Kept() const { return body_.size() - head_size_; }

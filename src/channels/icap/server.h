@@ -72,6 +72,18 @@ std::string IsTag(const policy::PolicyPack& pack);
 // field on a line as "name: value", '+' a space, %XX decoded.
 std::string FormText(std::string_view body);
 
+// A JSON body (application/json, or any type ending in +json) as text for
+// the engine: each string, number and boolean on a line as "key: value"
+// (the key of the value, or of the array it is in), its escapes decoded
+// ("\u0035" is "5"), so that a page script's upload is read as a form's
+// is. Nesting costs no stack. A body that is not JSON, or that stops
+// (cut at the inspection bound), gives what was read, then the rest as it
+// is: nothing is hidden.
+std::string JsonText(std::string_view body);
+
+// Whether `content_type` names JSON.
+bool IsJsonType(std::string_view content_type);
+
 // Whether a body of Content-Type `type` is framed as its type says: for a
 // multipart type, the boundary opens a part and closes the body. True for
 // other types.
@@ -85,9 +97,9 @@ std::string UploadHead(std::string_view content_type,
                        std::string_view content_encoding = {});
 
 // What the engine reads of a whole upload of `content_type`: a form's
-// fields as text (FormText), a multipart body that is not framed as its
-// boundary says as plain text (it hides nothing), any other body behind
-// its UploadHead.
+// fields as text (FormText), JSON as text (JsonText), a multipart body that is
+// not framed as its boundary says as plain text (it hides nothing), any other
+// body behind its UploadHead.
 std::string UploadEntity(std::string_view content_type, std::string_view body);
 
 class Server {
