@@ -37,6 +37,9 @@ struct Envelope {
   // Web: bytes of the body that were inspected when not all of it was; 0
   // when all was.
   uint64_t inspected = 0;
+  // Web: why the body is malformed (a multipart body framed loosely); ""
+  // when it is not. A "malformed-upload" finding.
+  std::string malformed;
 };
 
 // A rule that matched, and what came of it.

@@ -348,6 +348,64 @@ TEST(IcapForm, MultipartFraming) {
                                body.substr(0, body.size() - 9)));
 }
 
+// Bodies framed as browsers frame them pass; each looser framing is named.
+TEST(IcapForm, MultipartStrictness) {
+  const std::string t = "multipart/form-data; boundary=xyz";
+  const std::string part =
+      "--xyz\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n";
+  // As Chromium and curl send them: two parts, then the closing boundary.
+  EXPECT_EQ(MultipartProblem(t, part + part + "--xyz--\r\n"), "");
+  EXPECT_EQ(MultipartProblem(t, "\r\n" + part + "--xyz--"), "");
+  EXPECT_EQ(MultipartProblem("multipart/form-data; boundary=\"x y\"",
+                             "--x y\r\n\r\n1\r\n--x y--\r\n"),
+            "");
+  EXPECT_EQ(MultipartProblem("text/plain", "--xyz"), "");
+  auto problem = [&](const std::string& type, const std::string& body) {
+    return MultipartProblem(type, body);
+  };
+  EXPECT_EQ(problem("multipart/form-data", part),
+            "no boundary in its Content-Type");
+  EXPECT_EQ(problem("multipart/form-data; boundary=\"xyz", part + "--xyz--"),
+            "its boundary's quotes are not closed");
+  EXPECT_EQ(problem("multipart/form-data; boundary=\" xyz\"", part),
+            "its boundary begins or ends with a space");
+  EXPECT_EQ(problem(t, "hello\r\n" + part + "--xyz--\r\n"),
+            "it has data before its first boundary");
+  EXPECT_EQ(problem(t, part + "--xyz--\r\nsmuggled"),
+            "it has data after its closing boundary");
+  EXPECT_EQ(problem(t, part), "its closing boundary is missing");
+  EXPECT_EQ(
+      problem(t, "x\n--xyz\nContent-Disposition: form-data\n\n1\n--xyz--\n"),
+      "its lines end in a bare LF");
+  EXPECT_EQ(problem(t, "--xyz \r\n\r\n1\r\n--xyz--\r\n"),
+            "a boundary line does not end in CRLF");
+  EXPECT_EQ(
+      problem(t, "--xyz\r\nContent-Disposition: form-data\r\n1\r\n--xyz--"),
+      "a part's header fields never end");
+}
+
+// A loosely framed upload is stopped (C.11) even when what it says is
+// harmless: another parser could read it otherwise than Steward did.
+TEST_F(IcapServerTest, LooselyFramedMultipartIsStopped) {
+  StartServer();
+  const std::string body =
+      "--xyz\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nField trip "
+      "forms\r\n--xyz--\r\nContent-Disposition: form-data; name=\"b\"\r\n";
+  const std::string type = "multipart/form-data; boundary=xyz";
+  std::string r = Exchange(
+      Reqmod(body, "files.example.net", "", "Allow: 204\r\n", true, type));
+  EXPECT_NE(r.find("403 Forbidden"), std::string::npos) << r.substr(0, 300);
+  EXPECT_NE(r.find("malformed-upload-block"), std::string::npos);
+  EXPECT_NE(r.find("C.11"), std::string::npos);
+  // Its twin, framed as a browser frames it, passes.
+  const std::string clean =
+      "--xyz\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nField trip "
+      "forms\r\n--xyz--\r\n";
+  EXPECT_TRUE(Exchange(Reqmod(clean, "files.example.net", "", "Allow: 204\r\n",
+                              true, type))
+                  .starts_with("ICAP/1.0 204 "));
+}
+
 // A multipart body whose boundary does not match hides nothing: it is read
 // as plain text.
 TEST_F(IcapServerTest, MalformedMultipartIsReadAsText) {

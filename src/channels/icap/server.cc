@@ -85,24 +85,64 @@ int HexDigit(char c) {
 
 }  // namespace
 
-bool MultipartFramed(std::string_view type, std::string_view body) {
+std::string MultipartProblem(std::string_view type, std::string_view body) {
   std::string lower = core::AsciiLower(type);
-  if (!lower.starts_with("multipart/")) return true;
+  if (!lower.starts_with("multipart/")) return {};
   size_t at = lower.find("boundary=");
-  if (at == std::string::npos) return false;
+  if (at == std::string::npos) return "no boundary in its Content-Type";
   std::string_view b = std::string_view(type).substr(at + 9);
   if (b.starts_with("\"")) {
     b.remove_prefix(1);
-    b = b.substr(0, b.find('"'));
+    size_t close = b.find('"');
+    if (close == std::string_view::npos)
+      return "its boundary's quotes are not closed";
+    b = b.substr(0, close);
+    if (!b.empty() && (b.front() == ' ' || b.back() == ' '))
+      return "its boundary begins or ends with a space";
   } else {
     b = b.substr(0, b.find_first_of("; \t"));
   }
-  if (b.empty() || b.size() > 200) return false;
+  if (b.empty() || b.size() > 200) return "its boundary is empty or too long";
   const std::string delimiter = "--" + std::string(b);
-  const bool opens = body.starts_with(delimiter) ||
-                     body.find("\r\n" + delimiter) != std::string_view::npos;
-  const bool closes = body.find(delimiter + "--") != std::string_view::npos;
-  return opens && closes;
+  size_t first =
+      body.starts_with(delimiter) ? 0 : body.find("\r\n" + delimiter);
+  if (first == std::string_view::npos) {
+    // Lines that end in a bare LF are a framing of their own (LF_LINE).
+    if (body.find("\n" + delimiter) != std::string_view::npos)
+      return "its lines end in a bare LF";
+    return "its boundary never opens a part";
+  }
+  if (body.substr(0, first).find_first_not_of(" \t\r\n") !=
+      std::string_view::npos)
+    return "it has data before its first boundary";
+  const size_t last = body.rfind("\r\n" + delimiter + "--");
+  const bool closes_at_start = first == 0 && body.starts_with(delimiter + "--");
+  if (last == std::string_view::npos && !closes_at_start)
+    return "its closing boundary is missing";
+  const size_t end =
+      (last == std::string_view::npos ? 0 : last + 2) + delimiter.size() + 2;
+  if (body.substr(std::min(end, body.size())).find_first_not_of(" \t\r\n") !=
+      std::string_view::npos)
+    return "it has data after its closing boundary";
+  // Every part: its header block ends in a blank line, with CRLF.
+  for (size_t p = body.find(delimiter, first);
+       p != std::string_view::npos &&
+       p < (last == std::string_view::npos ? 0 : last);
+       p = body.find("\r\n" + delimiter, p + delimiter.size())) {
+    size_t head = body.find(delimiter, p) + delimiter.size();
+    if (body.substr(head, 2) != "\r\n")
+      return "a boundary line does not end in CRLF";
+    size_t blank = body.find("\r\n\r\n", head);
+    size_t next = body.find("\r\n" + delimiter, head);
+    if (blank == std::string_view::npos ||
+        (next != std::string_view::npos && blank > next))
+      return "a part's header fields never end";
+  }
+  return {};
+}
+
+bool MultipartFramed(std::string_view type, std::string_view body) {
+  return MultipartProblem(type, body).empty();
 }
 
 std::string UploadHead(std::string_view content_type,
@@ -584,7 +624,10 @@ class Exchange {
       // A multipart body whose framing does not match its boundary would
       // show the engine no parts: it is read as plain text instead, so it
       // hides nothing.
-      malformed_ = complete && !MultipartFramed(type_, Body());
+      const std::string problem =
+          complete ? MultipartProblem(type_, Body()) : std::string();
+      malformed_ = !problem.empty();
+      if (malformed_) env.malformed = "multipart body: " + problem;
       if (malformed_) {
         form = UploadHead("text/plain");
         form.append(Body());

@@ -89,6 +89,16 @@ bool IsJsonType(std::string_view content_type);
 // other types.
 bool MultipartFramed(std::string_view type, std::string_view body);
 
+// Why a multipart body is not framed as strictly as a browser frames it
+// (the classes ModSecurity calls MULTIPART_STRICT_ERROR): no boundary, a
+// quote not closed, a space at a quoted boundary's edge, a bare LF, data
+// before the first boundary or after the closing one, a missing closing
+// boundary, a boundary line not ended by CRLF, a part's header fields that
+// never end. "" when it is, and for other types. A parser that reads such
+// a body otherwise than the engine does could be handed what the engine
+// never saw.
+std::string MultipartProblem(std::string_view type, std::string_view body);
+
 // The MIME head the door puts before a body it inspects, so that the
 // engine reads a multipart form's parts, names and files as it reads mail:
 // the body's Content-Type (control bytes dropped; application/octet-stream
