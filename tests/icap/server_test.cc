@@ -22,6 +22,8 @@
 
 #include "bundled_engine.h"
 #include "channels/icap/protocol.h"
+#include "store/database.h"
+#include "store/migrations.h"
 #include "test_util.h"
 
 namespace steward::icap {
@@ -29,15 +31,19 @@ namespace {
 
 class IcapServerTest : public steward::testing::TempDirTest {
  protected:
+  // With `db`, decisions are carried out with records; without, a dry run.
   void StartServer(Options o = {},
-                   std::shared_ptr<const engine::Engine> e = nullptr) {
+                   std::shared_ptr<const engine::Engine> e = nullptr,
+                   std::shared_ptr<store::Database> db = nullptr) {
     o.listen = "127.0.0.1:0";
     o.quiet = true;
-    server_ =
-        std::make_unique<Server>(o,
-                                 std::make_unique<enforce::Enforcer>(
-                                     nullptr, enforce::Options{.sendmail = ""}),
-                                 true);
+    const bool dry_run = db == nullptr;
+    server_ = std::make_unique<Server>(
+        o,
+        std::make_unique<enforce::Enforcer>(
+            db, enforce::Options{.blobs_dir = (dir_ / "blobs").string(),
+                                 .sendmail = ""}),
+        dry_run);
     // The bundled engine lives for the whole process.
     if (!e)
       e = std::shared_ptr<const engine::Engine>(&testing::BundledEngine(),
@@ -346,6 +352,48 @@ TEST(IcapForm, MultipartFraming) {
   EXPECT_FALSE(MultipartFramed("multipart/form-data", body));
   EXPECT_FALSE(MultipartFramed("multipart/form-data; boundary=xyz",
                                body.substr(0, body.size() - 9)));
+}
+
+// With a store: a refused upload is one web-block incident, and an upload
+// decided on its preview and then whole counts its conduct (C.19) once.
+TEST_F(IcapServerTest, WithAStoreEachUploadIsRecordedOnce) {
+  auto opened = store::Database::Open((dir_ / "steward.db").string(), 4);
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  std::shared_ptr<store::Database> db = std::move(opened).value();
+  ASSERT_TRUE(store::Migrate(*db).ok());
+  StartServer({}, nullptr, db);
+  auto count = [&](const std::string& table) {
+    auto rows = db->Query("SELECT COUNT(*) FROM " + table);
+    return rows.ok() && !rows->empty() ? rows->front().Int(0) : -1;
+  };
+  std::string r = Exchange(Reqmod(kSsnText, "drive.example-usd.org"));
+  ASSERT_NE(r.find("403 Forbidden"), std::string::npos) << r.substr(0, 300);
+  EXPECT_EQ(count("incidents"), 1);
+  // Profanity in the preview and again in the rest: the preview passes,
+  // the whole is decided, and the conduct is counted once.
+  const std::string body = "This fucking printer is jammed again.\n" +
+                           std::string(6000, 'x') +
+                           "\nThat fucking copier too.\n";
+  std::string http =
+      "POST http://files.example.net/f HTTP/1.1\r\nHost: files.example.net\r\n"
+      "Content-Type: text/plain\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
+  std::string head =
+      "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: h\r\n"
+      "X-Authenticated-User: ateacher\r\nAllow: 204\r\nPreview: 4096\r\n"
+      "Encapsulated: req-hdr=0, req-body=" +
+      std::to_string(http.size()) + "\r\n\r\n" + http;
+  int fd = Connect();
+  std::string pending;
+  Send(fd, head + Chunk(body.substr(0, 4096)) + "0\r\n\r\n");
+  ASSERT_EQ(Read(fd, pending), "ICAP/1.0 100 Continue\r\n\r\n");
+  Send(fd, Chunk(body.substr(4096)) + "0\r\n\r\n");
+  r = Read(fd, pending);
+  close(fd);
+  // Let through (204: the client offered it for a body this small).
+  ASSERT_TRUE(r.starts_with("ICAP/1.0 204 ")) << r.substr(0, 300);
+  EXPECT_EQ(count("conduct_events"), 1);
+  EXPECT_EQ(count("incidents"), 1);
 }
 
 // Bodies framed as browsers frame them pass; each looser framing is named.

@@ -632,11 +632,18 @@ class Exchange {
         form = UploadHead("text/plain");
         form.append(Body());
       }
-      out = srv_.enforcer->Apply(*engine_, *scratch, ctx,
-                                 form_ || json_ || malformed_
-                                     ? std::string_view(form)
-                                     : std::string_view(body_),
-                                 srv_.dry_run);
+      const std::string_view entity = form_ || json_ || malformed_
+                                          ? std::string_view(form)
+                                          : std::string_view(body_);
+      // A preview is decided without records (its pass is not yet a
+      // decision, and the whole body is decided again): only a refusal,
+      // which ends the request, is carried out with them. So conduct
+      // (C.19) is counted once a request.
+      out = srv_.enforcer->Apply(*engine_, *scratch, ctx, entity,
+                                 srv_.dry_run || preview);
+      if (preview && !srv_.dry_run &&
+          out.disposition == enforce::Disposition::kRefused)
+        out = srv_.enforcer->Apply(*engine_, *scratch, ctx, entity, false);
     } catch (const std::exception& e) {
       out = {};
       out.failure = e.what();
