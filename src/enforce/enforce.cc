@@ -101,7 +101,7 @@ struct Enforcer::Impl {
   std::unique_ptr<Notifier> notifier;
 };
 
-Enforcer::Enforcer(std::shared_ptr<store::Database> db, Options options)
+Enforcer::Enforcer(std::shared_ptr<store::Database> db, const Options& options)
     : impl_(std::make_unique<Impl>()) {
   impl_->db = std::move(db);
   if (impl_->db) {

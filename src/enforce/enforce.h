@@ -92,7 +92,7 @@ class Enforcer {
  public:
   // `db` keeps held items, conduct and incidents; null means no store (only
   // a dry run makes sense then: a hold would fail).
-  Enforcer(std::shared_ptr<store::Database> db, Options options);
+  Enforcer(std::shared_ptr<store::Database> db, const Options& options);
   ~Enforcer();
   Enforcer(const Enforcer&) = delete;
   Enforcer& operator=(const Enforcer&) = delete;

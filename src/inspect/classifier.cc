@@ -72,7 +72,7 @@ class Walk {
         lastdsub > dsub || int64_t{nsubq - 1} * dsub + lastdsub != int64_t{dim})
       return false;
     *nsubq_out = nsubq;
-    return Skip(static_cast<uint64_t>(dim), 256 * 4);
+    return Skip(static_cast<uint64_t>(dim), uint64_t{256} * 4);
   }
   // A quantised m×n matrix: codes of every row, its quantiser, and with
   // qnorm the rows' norms quantised alone.

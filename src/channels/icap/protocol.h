@@ -106,9 +106,10 @@ std::optional<HttpHead> ParseHttpHead(std::string_view block);
 std::string HostOf(const HttpHead& request);
 
 struct Limits {
-  size_t max_head_bytes = 64 * 1024;  // ICAP head + encapsulated headers
-  size_t max_fields = 100;            // per header block
-  size_t max_chunk_line = 256;        // chunk-size line with extensions
+  size_t max_head_bytes =
+      size_t{64} * 1024;        // ICAP head + encapsulated headers
+  size_t max_fields = 100;      // per header block
+  size_t max_chunk_line = 256;  // chunk-size line with extensions
 };
 
 class Parser {

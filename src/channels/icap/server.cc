@@ -18,6 +18,7 @@
 #include <deque>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -38,11 +39,11 @@ using core::Event;
 using core::Level;
 using core::Log;
 
-constexpr uint64_t kDownloadWindow = 32 * 1024;
+constexpr uint64_t kDownloadWindow = uint64_t{32} * 1024;
 // The largest preview taken: --preview offers at most 65535 bytes, and
 // Squid previews at most 64 KiB.
-constexpr uint64_t kMaxPreview = 64 * 1024;
-constexpr size_t kFlushBytes = 256 * 1024;
+constexpr uint64_t kMaxPreview = uint64_t{64} * 1024;
+constexpr size_t kFlushBytes = size_t{256} * 1024;
 // A form's fields are read decoded, one a line ("name: value").
 constexpr std::string_view kFormType = "text/plain; charset=utf-8";
 
@@ -351,7 +352,7 @@ struct Server::Impl {
     return engine;
   }
 
-  void Connection(int fd, std::string peer);
+  void Connection(int fd, const std::string& peer);
 };
 
 namespace {
@@ -880,7 +881,7 @@ class Inbox {
   static constexpr size_t kMemory = 4u << 20;
 
   void Read() {
-    std::vector<char> buf(64 * 1024);
+    std::vector<char> buf(size_t{64} * 1024);
     for (;;) {
       ssize_t n = recv(fd_, buf.data(), buf.size(), 0);
       if (n < 0 && errno == EINTR) continue;
@@ -936,7 +937,7 @@ class Inbox {
 
 }  // namespace
 
-void Server::Impl::Connection(int fd, std::string peer) {
+void Server::Impl::Connection(int fd, const std::string& peer) {
   Parser parser;
   std::unique_ptr<Exchange> ex;
   auto inbox =
@@ -1223,15 +1224,28 @@ void Server::Serve() {
       ++s.connections;
       ++s.metrics.connections;
     }
-    std::thread([&s, fd, peer = std::string(ip)] {
-      sigset_t set;
-      sigfillset(&set);
-      pthread_sigmask(SIG_BLOCK, &set, nullptr);
-      s.Connection(fd, peer);
+    try {
+      std::thread([&s, fd, peer = std::string(ip)] {
+        sigset_t set;
+        sigfillset(&set);
+        pthread_sigmask(SIG_BLOCK, &set, nullptr);
+        s.Connection(fd, peer);
+        std::lock_guard lock(s.conn_mu);
+        --s.connections;
+        s.conn_cv.notify_all();
+      }).detach();
+    } catch (const std::system_error& e) {
+      // No thread to be had (a process or memory limit): this connection
+      // is closed, as one past Max-Connections is; the door goes on.
+      ::close(fd);
+      ++s.metrics.overloaded;
+      Log(Event("thread-failed", Level::kError)
+              .Str("client", ip)
+              .Str("error", e.what()));
       std::lock_guard lock(s.conn_mu);
       --s.connections;
       s.conn_cv.notify_all();
-    }).detach();
+    }
   }
   std::unique_lock lock(s.conn_mu);
   s.conn_cv.wait(lock, [&] { return s.connections == 0; });
