@@ -11,8 +11,11 @@
 # SSN to the District's cloud storage: Steward blocks it, with a store it
 # records an incident each); each the better of two runs. A 50 MB upload
 # with curl, the better of two. 64 uploads of 5 MB at once, and the ICAP
-# server's peak resident memory meanwhile (Steward's from its /metrics).
+# server's peak resident memory meanwhile (Steward's from its /metrics);
+# for Steward at the default --max-connections and again at 256, since
+# Squid counts that limit per service and its two services share Steward's.
 # nginx alone under the same ab run shows that it is not the bottleneck.
+# Squid drops to `proxy`, c-icap to `c-icap`, nginx's worker to `nobody`.
 #
 #   bench/web.sh BUILD [REQUESTS]     (root; make bench-web)
 #
@@ -141,6 +144,7 @@ start_squid() {  # start_squid ICAPPORT|none
   proxy=""
   for attempt in 1 2 3 4 5; do
     sq_port=$(free_port)
+    # (With no service, any port: its lines are taken out below.)
     if proxy=$("$root/scripts/squid.sh" start "$work/squid" "$sq_port" "${1/none/9}" "$work/hosts" 2>"$work/squid.err"); then
       break
     fi
