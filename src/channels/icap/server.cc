@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -543,7 +544,12 @@ class Exchange {
     Fields f = Common();
     f.list.push_back({"Methods", std::string(MethodName(m))});
     f.list.push_back({"Service-ID", "steward"});
-    f.list.push_back({"Max-Connections", std::to_string(o.max_connections)});
+    // Squid counts Max-Connections per service, and its two services
+    // (/reqmod, /respmod) share the door's connections: each is offered
+    // half, so that a burst of uploads cannot take the connections their
+    // answers need (Squid queues the rest, with bypass=off).
+    f.list.push_back({"Max-Connections",
+                      std::to_string(std::max(1, o.max_connections / 2))});
     f.list.push_back({"Options-TTL", std::to_string(o.options_ttl)});
     f.list.push_back({"Allow", "204"});
     f.list.push_back(
