@@ -38,25 +38,7 @@ trap cleanup EXIT
 
 # Messages: staff mail of 4 and 20 KB (and 100 KB for the verdict time),
 # ordinary prose inside the District, so every door lets them through.
-python3 - "$work" <<'PY'
-import random, sys
-random.seed(7)
-words = ("the class will meet in room twelve after lunch to finish the science "
-         "project and the field trip forms are due on friday please bring a "
-         "signed copy for each student and remember the staff meeting moves to "
-         "the library next week budget questions go to the office").split()
-for name, size in (("4k", 4096), ("20k", 20480), ("100k", 102400)):
-    head = ("From: Ann Teacher <ateacher@example-usd.org>\n"
-            "To: Team <team@example-usd.org>\nSubject: notes %s\n"
-            "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n" % name)
-    body = []
-    n = len(head)
-    while n < size:
-        line = " ".join(random.choice(words) for _ in range(12)).capitalize() + "."
-        body.append(line)
-        n += len(line) + 1
-    open("%s/msg-%s.eml" % (sys.argv[1], name), "w").write(head + "\n".join(body) + "\n")
-PY
+python3 "$root/bench/prose.py" mail "$work"
 
 start_postfix() { "$root/scripts/postfix.sh" start "$work/pf" "$smtp_port" "$sink_port" "$1" >/dev/null; }
 stop_postfix() { "$root/scripts/postfix.sh" stop "$work/pf"; rm -rf "$work/pf"; }

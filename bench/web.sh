@@ -57,32 +57,7 @@ trap cleanup EXIT
 # Bodies: ordinary staff prose (every door lets it through) of 1 KB, 5 MB
 # and 50 MB; and 1 KB that names a student's SSN and date of birth, which
 # the pack blocks on the way to the District's cloud storage.
-python3 - "$work" <<'PY'
-import random, sys
-random.seed(7)
-words = ("the class will meet in room twelve after lunch to finish the science "
-         "project and the field trip forms are due on friday please bring a "
-         "signed copy for each student and remember the staff meeting moves to "
-         "the library next week budget questions go to the office").split()
-def prose(n):
-    out, size = [], 0
-    while size < n:
-        line = " ".join(random.choice(words) for _ in range(12)).capitalize() + ".\n"
-        out.append(line)
-        size += len(line)
-    return "".join(out).encode()[:n]
-d = sys.argv[1]
-open(d + "/clean-1k", "wb").write(prose(1024))
-ssn = b"Maria's Social Security number is 512-44-7832, date of birth 04/12/2011.\n"
-open(d + "/blocked-1k", "wb").write(ssn + prose(1024 - len(ssn)))
-block = prose(1 << 20)
-for name, n in (("clean-5m", 5 * 1000 * 1000), ("clean-50m", 50 * 1000 * 1000)):
-    with open(d + "/" + name, "wb") as f:
-        left = n
-        while left:
-            f.write(block[:min(left, len(block))])
-            left -= min(left, len(block))
-PY
+python3 "$root/bench/prose.py" web "$work"
 
 echo "generating a roster of 4,800 students and 200 employees..." >&2
 "$build/steward-corpus" --roster "$work/roster" --students 4800 --employees 200 --seed 11 >/dev/null
