@@ -26,8 +26,9 @@
 // Connections are persistent; each is served by its own thread, at most
 // max_connections at once (one more is answered 503 and closed); OPTIONS
 // offers each of the two services half of them, since Squid counts
-// Max-Connections per service. A request that stalls past read_timeout is answered 408 and
-// its connection closed; an idle connection is closed after idle_timeout.
+// Max-Connections per service. A request that stalls past read_timeout is
+// answered 408 and its connection closed; an idle connection is closed after
+// idle_timeout.
 #pragma once
 
 #include <atomic>
