@@ -42,6 +42,11 @@ std::vector<std::pair<std::string, std::string>> VerdictFields(
   return out;
 }
 
+// The host a web upload goes to.
+std::string HostOf(const decide::Envelope& env) {
+  return env.recipients.empty() ? std::string() : env.recipients.front();
+}
+
 // A web upload refused (hold, quarantine or reject): the reply, and unless
 // in a dry run the "web-block" incident that records it.
 core::Status RefuseUpload(quarantine::Quarantine* q, const Context& context,
@@ -52,17 +57,16 @@ core::Status RefuseUpload(quarantine::Quarantine* q, const Context& context,
   if (dry_run) return core::Status::Ok();
   if (q == nullptr) return core::Status::Internal("no store for the incident");
   const decide::Envelope& env = context.envelope;
-  auto id = q->OpenIncident(
-      "web-block", v.clauses, env.sender,
-      {{"reference", context.reference},
-       {"channel", policy::ChannelName(env.channel)},
-       {"host", env.recipients.empty() ? "" : env.recipients.front()},
-       {"client", env.client},
-       {"rule", v.rule},
-       {"action", decide::ActionName(v.decided)},
-       {"categories", CategoriesOf(v.findings)},
-       {"size", env.size}},
-      actor);
+  auto id = q->OpenIncident("web-block", v.clauses, env.sender,
+                            {{"reference", context.reference},
+                             {"channel", policy::ChannelName(env.channel)},
+                             {"host", HostOf(env)},
+                             {"client", env.client},
+                             {"rule", v.rule},
+                             {"action", decide::ActionName(v.decided)},
+                             {"categories", CategoriesOf(v.findings)},
+                             {"size", env.size}},
+                            actor);
   if (!id.ok()) return id.status();
   out.block_incident = *id;
   return core::Status::Ok();
@@ -186,20 +190,29 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
       decide::IsInternal(decide::DomainOf(env.sender), pack.internal_domains);
   // An upload let through past the inspection bound is never a silent
   // pass: the audit chain says who sent how much where.
-  if (web && q != nullptr && v.action <= decide::Action::kWarn) {
-    const auto cats = CategoriesOf(v.findings);
-    if (std::find(cats.begin(), cats.end(), "not-inspected") != cats.end()) {
-      auto st = q->NotePassed(
-          "web.pass-uninspected", "upload/" + context.reference,
-          {{"user", env.sender},
-           {"host", env.recipients.empty() ? "" : env.recipients.front()},
-           {"size", env.size},
-           {"inspected", env.inspected},
-           {"rule", v.rule},
-           {"action", decide::ActionName(v.action)}},
-          actor);
-      if (!st.ok()) return failed(st.message());
-    }
+  if (web && q != nullptr && v.action <= decide::Action::kWarn &&
+      std::any_of(v.findings.begin(), v.findings.end(),
+                  [](const inspect::Finding& f) {
+                    return f.category == "not-inspected";
+                  })) {
+    auto st =
+        q->NotePassed("web.pass-uninspected", "upload/" + context.reference,
+                      {{"user", env.sender},
+                       {"host", HostOf(env)},
+                       {"size", env.size},
+                       {"inspected", env.inspected},
+                       {"rule", v.rule},
+                       {"action", decide::ActionName(v.action)}},
+                      actor);
+    if (!st.ok()) return failed(st.message());
+  }
+  // On the web an upload cannot wait for a designee: whatever is not let
+  // through is refused, and recorded.
+  if (web && v.action > decide::Action::kWarn) {
+    if (auto st = RefuseUpload(q, context, v, actor, dry_run, out); !st.ok())
+      return failed(st.message());
+    out.verdict = std::move(v);
+    return out;
   }
   switch (v.action) {
     case decide::Action::kAllow:
@@ -219,12 +232,6 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
       break;
     case decide::Action::kHold:
     case decide::Action::kQuarantine: {
-      if (web) {
-        if (auto st = RefuseUpload(q, context, v, actor, dry_run, out);
-            !st.ok())
-          return failed(st.message());
-        break;
-      }
       if (!dry_run) {
         if (q == nullptr) return failed("no quarantine store");
         auto id = q->Hold({env, v, bytes, v.subject, v.message_id}, actor);
@@ -241,12 +248,6 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
       break;
     }
     case decide::Action::kReject:
-      if (web) {
-        if (auto st = RefuseUpload(q, context, v, actor, dry_run, out);
-            !st.ok())
-          return failed(st.message());
-        break;
-      }
       out.disposition = Disposition::kRefused;
       out.reply = v.message + " (District policy " + JoinComma(v.clauses) + ")";
       break;

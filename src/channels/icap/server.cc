@@ -106,7 +106,7 @@ std::string MultipartProblem(std::string_view type, std::string_view body) {
   }
   if (b.empty() || b.size() > 200) return "its boundary is empty or too long";
   const std::string delimiter = "--" + std::string(b);
-  size_t first =
+  const size_t first =
       body.starts_with(delimiter) ? 0 : body.find("\r\n" + delimiter);
   if (first == std::string_view::npos) {
     // Lines that end in a bare LF are a framing of their own (LF_LINE).
@@ -117,28 +117,29 @@ std::string MultipartProblem(std::string_view type, std::string_view body) {
   if (body.substr(0, first).find_first_not_of(" \t\r\n") !=
       std::string_view::npos)
     return "it has data before its first boundary";
-  const size_t last = body.rfind("\r\n" + delimiter + "--");
+  const std::string line_delimiter = "\r\n" + delimiter;
+  const size_t last = body.rfind(line_delimiter + "--");
   const bool closes_at_start = first == 0 && body.starts_with(delimiter + "--");
   if (last == std::string_view::npos && !closes_at_start)
     return "its closing boundary is missing";
-  const size_t end =
-      (last == std::string_view::npos ? 0 : last + 2) + delimiter.size() + 2;
-  if (body.substr(std::min(end, body.size())).find_first_not_of(" \t\r\n") !=
-      std::string_view::npos)
+  // Where the closing delimiter begins.
+  const size_t closing = last == std::string_view::npos ? 0 : last + 2;
+  if (body.substr(std::min(closing + delimiter.size() + 2, body.size()))
+          .find_first_not_of(" \t\r\n") != std::string_view::npos)
     return "it has data after its closing boundary";
-  // Every part: its header block ends in a blank line, with CRLF.
-  for (size_t p = body.find(delimiter, first);
-       p != std::string_view::npos &&
-       p < (last == std::string_view::npos ? 0 : last);
-       p = body.find("\r\n" + delimiter, p + delimiter.size())) {
-    size_t head = body.find(delimiter, p) + delimiter.size();
+  // Every part: its boundary line ends in CRLF, its header block in a
+  // blank line. `p` is where a part's delimiter begins.
+  for (size_t p = body.starts_with(delimiter) ? 0 : first + 2; p < closing;) {
+    const size_t head = p + delimiter.size();
     if (body.substr(head, 2) != "\r\n")
       return "a boundary line does not end in CRLF";
-    size_t blank = body.find("\r\n\r\n", head);
-    size_t next = body.find("\r\n" + delimiter, head);
+    const size_t next = body.find(line_delimiter, head);
+    const size_t blank = body.find("\r\n\r\n", head);
     if (blank == std::string_view::npos ||
         (next != std::string_view::npos && blank > next))
       return "a part's header fields never end";
+    if (next == std::string_view::npos) break;
+    p = next + 2;
   }
   return {};
 }
