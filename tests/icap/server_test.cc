@@ -17,9 +17,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
 
+#include "audit/chain.h"
 #include "bundled_engine.h"
 #include "channels/icap/protocol.h"
 #include "store/database.h"
@@ -395,6 +397,44 @@ TEST_F(IcapServerTest, WithAStoreEachUploadIsRecordedOnce) {
   ASSERT_TRUE(r.starts_with("ICAP/1.0 204 ")) << r.substr(0, 300);
   EXPECT_EQ(count("conduct_events"), 1);
   EXPECT_EQ(count("incidents"), 1);
+}
+
+// An upload's host comes from the client: control bytes, bytes that are
+// not UTF-8 and 30 KiB of it (twice: URI and Host) still make one web-block
+// incident (never a "not-checked" page that records nothing), with a host of
+// printable ASCII and at most 253 bytes (its end kept: hosts are matched by
+// their end) in the incident and its audit entry.
+TEST_F(IcapServerTest, HostFromTheClientIsBoundedInTheIncident) {
+  auto opened = store::Database::Open((dir_ / "steward.db").string(), 4);
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  std::shared_ptr<store::Database> db = std::move(opened).value();
+  ASSERT_TRUE(store::Migrate(*db).ok());
+  StartServer({}, nullptr, db);
+  const std::string hosts[] = {
+      "files.example.net\xff\xfe", "files\x1b[31m.example.net",
+      std::string(30000, 'a') + ".drive.example-usd.org"};
+  for (const std::string& host : hosts) {
+    std::string r = Exchange(Reqmod(kSsnText, host));
+    ASSERT_NE(r.find("403 Forbidden"), std::string::npos) << r.substr(0, 300);
+    EXPECT_EQ(r.find("not-checked"), std::string::npos) << r.substr(0, 300);
+  }
+  auto rows = db->Query("SELECT detail FROM incidents ORDER BY id");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 3u);
+  std::vector<std::string> stored;
+  for (const auto& row : *rows) {
+    auto detail = nlohmann::json::parse(row.Text(0));
+    std::string host = detail.value("host", "");
+    EXPECT_LE(host.size(), 253u);
+    for (unsigned char c : host) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << host;
+    EXPECT_LT(row.Text(0).size(), 1024u);
+    stored.push_back(host);
+  }
+  EXPECT_TRUE(stored[2].ends_with(".drive.example-usd.org")) << stored[2];
+  auto verified = audit::Verify(*db);
+  ASSERT_TRUE(verified.ok());
+  EXPECT_FALSE(verified->broken_seq.has_value()) << verified->reason;
+  EXPECT_EQ(verified->entries, 3);
 }
 
 // Bodies framed as browsers frame them pass; each looser framing is named.
