@@ -204,7 +204,16 @@ class JsonLines {
     if (depth_ <= kMaxKeys) {
       Level l;
       l.array = array;
-      if (array && depth_ >= 2) l.key = levels_[depth_ - 2].key;
+      if (array && depth_ >= 2) {
+        // An array inside an array shares its key, written once: a body
+        // of "[1]," under a 64-byte key would make 17 times its size.
+        Level& parent = levels_[depth_ - 2];
+        l.key = parent.key;
+        if (parent.array) {
+          l.written = parent.written;
+          parent.written = true;
+        }
+      }
       levels_.push_back(std::move(l));
     }
     return true;
