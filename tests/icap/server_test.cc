@@ -491,6 +491,25 @@ TEST(IcapForm, MultipartStrictness) {
 
 // A loosely framed upload is stopped (C.11) even when what it says is
 // harmless: another parser could read it otherwise than Steward did.
+// Each part is read by the engine as a MIME entity: a million empty parts
+// in 10 MiB took 5.7 s and 1.5 GB. Past 1,000 parts an upload is a
+// malformed-upload finding, read as text.
+TEST(IcapForm, MultipartPartsAreCounted) {
+  const std::string type = "multipart/form-data; boundary=x";
+  auto form = [](int parts) {
+    std::string body;
+    for (int i = 0; i < parts; ++i) body += "--x\r\n\r\nv\r\n";
+    return body + "--x--\r\n";
+  };
+  EXPECT_EQ(MultipartProblem(type, form(1000)), "");
+  EXPECT_EQ(MultipartProblem(type, form(1001)), "it has more than 1000 parts");
+  auto t0 = std::chrono::steady_clock::now();
+  const std::string entity = UploadEntity(type, form(1 << 20));
+  EXPECT_TRUE(entity.starts_with(
+      "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n"));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+}
+
 TEST_F(IcapServerTest, LooselyFramedMultipartIsStopped) {
   StartServer();
   const std::string body =

@@ -45,6 +45,9 @@ constexpr uint64_t kDownloadWindow = uint64_t{32} * 1024;
 // Squid previews at most 64 KiB.
 constexpr uint64_t kMaxPreview = uint64_t{64} * 1024;
 constexpr size_t kFlushBytes = size_t{256} * 1024;
+// The parts of a multipart upload: a browser's form has a part a field and
+// a file (ModSecurity's MULTIPART_FILE_LIMIT_EXCEEDED class).
+constexpr size_t kMaxParts = 1000;
 // A form's fields are read decoded, one a line ("name: value").
 constexpr std::string_view kFormType = "text/plain; charset=utf-8";
 
@@ -126,11 +129,16 @@ std::string MultipartProblem(std::string_view type, std::string_view body) {
   if (body.substr(std::min(end, body.size())).find_first_not_of(" \t\r\n") !=
       std::string_view::npos)
     return "it has data after its closing boundary";
-  // Every part: its header block ends in a blank line, with CRLF.
+  // Every part: its header block ends in a blank line, with CRLF. The
+  // engine reads each part as a MIME entity: a million empty parts in 10
+  // MiB took it 5.7 s and 1.5 GB.
+  size_t parts = 0;
   for (size_t p = body.find(delimiter, first);
        p != std::string_view::npos &&
        p < (last == std::string_view::npos ? 0 : last);
        p = body.find("\r\n" + delimiter, p + delimiter.size())) {
+    if (++parts > kMaxParts)
+      return "it has more than " + std::to_string(kMaxParts) + " parts";
     size_t head = body.find(delimiter, p) + delimiter.size();
     if (body.substr(head, 2) != "\r\n")
       return "a boundary line does not end in CRLF";
