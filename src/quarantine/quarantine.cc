@@ -300,7 +300,8 @@ core::Result<int64_t> Quarantine::OpenIncident(
         "INSERT INTO incidents (opened_at, status, kind, clauses, "
         "subject_person, detail) VALUES (?, 'open', ?, ?, ?, ?) RETURNING id",
         {P(store::NowUtc()), P(kind), P(Join(clauses)), P(subject_person),
-         P(detail.dump())});
+         P(detail.dump(-1, ' ', false,
+                       nlohmann::json::error_handler_t::replace))});
     if (!rows.ok()) return rows.status();
     id = rows->at(0).Int(0);
     // The door's reference (a web block page shows it) is found in the

@@ -406,6 +406,21 @@ TEST(IcapParser, HostOfRequests) {
   EXPECT_EQ(host("POST /upload HTTP/1.1"), "");
 }
 
+// What the client names is bounded: a byte outside printable ASCII is '?'
+// (it matches no list), and past 253 bytes the end is kept.
+TEST(IcapParser, HostOfIsBoundedPrintableAscii) {
+  auto host = [](const std::string& line, const std::string& fields = "") {
+    auto h = ParseHttpHead(line + "\r\n" + fields + "\r\n");
+    return h ? HostOf(*h) : std::string("(bad)");
+  };
+  EXPECT_EQ(host("POST /u HTTP/1.1", "Host: a\x1b\xff.Example.net\r\n"),
+            "a??.example.net");
+  const std::string longer = host("POST http://" + std::string(5000, 'x') +
+                                  ".drive.google.com/ HTTP/1.1");
+  EXPECT_EQ(longer.size(), 253u);
+  EXPECT_TRUE(longer.ends_with("x.drive.google.com")) << longer;
+}
+
 TEST(IcapParser, Writers) {
   Fields f;
   f.list.push_back({"ISTag", "\"x\""});

@@ -193,7 +193,18 @@ std::string HostOf(const HttpHead& request) {
     host = host.substr(0, colon);
   }
   while (!host.empty() && host.back() == '.') host.remove_suffix(1);
-  return core::AsciiLower(host);
+  // The host comes from the client and goes into the log line and every
+  // incident: at most a DNS name's 253 bytes, its end kept (a host is
+  // matched by its end), and a byte that no host holds (control, not
+  // ASCII) is '?', which matches no list.
+  constexpr size_t kMaxHost = 253;
+  if (host.size() > kMaxHost) host.remove_prefix(host.size() - kMaxHost);
+  std::string out = core::AsciiLower(host);
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x21 ||
+        static_cast<unsigned char>(c) > 0x7e)
+      c = '?';
+  return out;
 }
 
 void Parser::Append(std::string_view bytes) {

@@ -102,7 +102,8 @@ std::optional<HttpHead> ParseHttpHead(std::string_view block);
 
 // The host a request goes to: the absolute URI's authority (Squid sends
 // absolute URIs), else the Host field; lower case, without port or
-// brackets. "" when neither names one.
+// brackets, at most 253 bytes (the end kept), a byte outside printable
+// ASCII as '?'. "" when neither names one.
 std::string HostOf(const HttpHead& request);
 
 struct Limits {

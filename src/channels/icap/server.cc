@@ -45,6 +45,9 @@ constexpr uint64_t kDownloadWindow = uint64_t{32} * 1024;
 // Squid previews at most 64 KiB.
 constexpr uint64_t kMaxPreview = uint64_t{64} * 1024;
 constexpr size_t kFlushBytes = size_t{256} * 1024;
+// The parts of a multipart upload: a browser's form has a part a field and
+// a file (ModSecurity's MULTIPART_FILE_LIMIT_EXCEEDED class).
+constexpr size_t kMaxParts = 1000;
 // A form's fields are read decoded, one a line ("name: value").
 constexpr std::string_view kFormType = "text/plain; charset=utf-8";
 
@@ -128,8 +131,13 @@ std::string MultipartProblem(std::string_view type, std::string_view body) {
           .find_first_not_of(" \t\r\n") != std::string_view::npos)
     return "it has data after its closing boundary";
   // Every part: its boundary line ends in CRLF, its header block in a
-  // blank line. `p` is where a part's delimiter begins.
+  // blank line. `p` is where a part's delimiter begins. The engine reads
+  // each part as a MIME entity: a million empty parts in 10 MiB took it
+  // 5.7 s and 1.5 GB, so the parts are counted.
+  size_t parts = 0;
   for (size_t p = body.starts_with(delimiter) ? 0 : first + 2; p < closing;) {
+    if (++parts > kMaxParts)
+      return "it has more than " + std::to_string(kMaxParts) + " parts";
     const size_t head = p + delimiter.size();
     if (body.substr(head, 2) != "\r\n")
       return "a boundary line does not end in CRLF";
@@ -205,7 +213,16 @@ class JsonLines {
     if (depth_ <= kMaxKeys) {
       Level l;
       l.array = array;
-      if (array && depth_ >= 2) l.key = levels_[depth_ - 2].key;
+      if (array && depth_ >= 2) {
+        // An array inside an array shares its key, written once: a body
+        // of "[1]," under a 64-byte key would make 17 times its size.
+        Level& parent = levels_[depth_ - 2];
+        l.key = parent.key;
+        if (parent.array) {
+          l.written = parent.written;
+          parent.written = true;
+        }
+      }
       levels_.push_back(std::move(l));
     }
     return true;
