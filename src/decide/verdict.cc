@@ -84,6 +84,7 @@ void AddEnvelopeFindings(const policy::PolicyPack& pack, const Envelope& env,
       add("not-inspected", std::to_string(env.size) +
                                " bytes; only the first " +
                                std::to_string(read) + " were inspected");
+    if (!env.unread.empty()) add("not-inspected", env.unread);
     if (!env.malformed.empty()) add("malformed-upload", env.malformed);
     return;
   }

@@ -40,6 +40,10 @@ struct Envelope {
   // Web: why the body is malformed (a multipart body framed loosely); ""
   // when it is not. A "malformed-upload" finding.
   std::string malformed;
+  // Web: why part of the body could not be read (a Content-Encoding Steward
+  // does not read, an expansion past the bound); "" when all was. A
+  // "not-inspected" finding.
+  std::string unread;
 };
 
 // A rule that matched, and what came of it.

@@ -10,7 +10,7 @@
 #include "acknowledge/campaigns.h"
 #include "channels/cli/commands.h"
 #include "channels/cli/governance.h"
-#include "channels/icap/server.h"
+#include "channels/icap/upload.h"
 #include "core/text.h"
 #include "enforce/enforce.h"
 #include "engine/engine.h"

@@ -10,7 +10,7 @@
 
 #include "channels/cli/commands.h"
 #include "channels/cli/governance.h"
-#include "channels/icap/server.h"
+#include "channels/icap/upload.h"
 #include "channels/milter/milter.h"
 #include "core/csv.h"
 #include "core/text.h"
@@ -26,6 +26,7 @@ namespace {
 struct VerdictArgs {
   std::string channel = "mail";
   std::string content_type = "application/octet-stream";
+  std::vector<std::string> headers;  // web: "Name: value" of the request
   std::string from, auth_user, client = "local";
   engine::Options engine;
   std::vector<std::string> to;
@@ -73,7 +74,31 @@ int RunVerdict(const VerdictArgs& a) {
     // the head of its type.
     if (env.auth_user.empty()) env.auth_user = a.from;
     env.size = std::max<uint64_t>(bytes.size(), 1);
-    bytes = icap::UploadEntity(a.content_type, bytes);
+    icap::HttpHead head;
+    head.method = "POST";
+    for (const auto& h : a.headers) {
+      const size_t colon = h.find(':');
+      if (colon == std::string::npos || colon == 0) {
+        fmt::print(stderr,
+                   "steward verdict: --header \"{}\" is not \"Name: value\"\n",
+                   icap::FieldSafe(h, 80));
+        return 2;
+      }
+      std::string name = h.substr(0, colon);
+      std::string value = h.substr(colon + 1);
+      value.erase(0, value.find_first_not_of(" \t"));
+      head.fields.list.push_back({std::move(name), std::move(value)});
+    }
+    if (!head.fields.Find("Content-Type"))
+      head.fields.list.push_back({"Content-Type", a.content_type});
+    const policy::PolicyPack& pack = (*eng)->pack();
+    const icap::Upload upload = icap::UploadOf(head);
+    icap::Reading reading = icap::ReadUpload(upload, bytes, /*complete=*/true,
+                                             pack.web.max_inspect_bytes);
+    env.malformed = std::move(reading.malformed);
+    env.unread = std::move(reading.unread);
+    bytes = reading.entity.empty() ? icap::UploadHead(upload) + bytes
+                                   : std::move(reading.entity);
   }
   env.client = a.client;
   for (const auto& t : a.to)
@@ -370,6 +395,10 @@ void RegisterVerdict(CLI::App& app, std::function<int()>& run) {
   s->add_option("--content-type", a->content_type,
                 "Web: the upload's Content-Type")
       ->capture_default_str();
+  s->add_option("--header", a->headers,
+                "Web: a field of the upload's HTTP request, \"Name: value\" "
+                "(Content-Encoding, Content-Disposition, Dropbox-API-Arg...); "
+                "repeated");
   AddEngineFlags(s, a->engine, true);
   s->add_option("file", a->file,
                 "The message (.eml) or upload body, or - for standard input")

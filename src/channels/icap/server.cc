@@ -25,6 +25,7 @@
 
 #include "channels/http/metrics_server.h"
 #include "channels/icap/protocol.h"
+#include "channels/icap/upload.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/signals.h"
@@ -45,11 +46,6 @@ constexpr uint64_t kDownloadWindow = uint64_t{32} * 1024;
 // Squid previews at most 64 KiB.
 constexpr uint64_t kMaxPreview = uint64_t{64} * 1024;
 constexpr size_t kFlushBytes = size_t{256} * 1024;
-// The parts of a multipart upload: a browser's form has a part a field and
-// a file (ModSecurity's MULTIPART_FILE_LIMIT_EXCEEDED class).
-constexpr size_t kMaxParts = 1000;
-// A form's fields are read decoded, one a line ("name: value").
-constexpr std::string_view kFormType = "text/plain; charset=utf-8";
 
 using engine::ScratchPool;
 
@@ -59,16 +55,6 @@ std::string NewReference() {
   std::string out = "W-";
   uint64_t v = rng();
   for (int i = 0; i < 12; ++i) out += kHex[(v >> (i * 4)) & 15];
-  return out;
-}
-
-// A value safe to put in a header field: printable ASCII only.
-std::string FieldSafe(std::string_view s, size_t max = 256) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (out.size() >= max) break;
-    if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
-  }
   return out;
 }
 
@@ -82,235 +68,7 @@ bool SendAll(int fd, std::string_view data) {
   return true;
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') return (c | 0x20) - 'a' + 10;
-  return -1;
-}
-
 }  // namespace
-
-std::string MultipartProblem(std::string_view type, std::string_view body) {
-  std::string lower = core::AsciiLower(type);
-  if (!lower.starts_with("multipart/")) return {};
-  size_t at = lower.find("boundary=");
-  if (at == std::string::npos) return "no boundary in its Content-Type";
-  std::string_view b = std::string_view(type).substr(at + 9);
-  if (b.starts_with("\"")) {
-    b.remove_prefix(1);
-    size_t close = b.find('"');
-    if (close == std::string_view::npos)
-      return "its boundary's quotes are not closed";
-    b = b.substr(0, close);
-    if (!b.empty() && (b.front() == ' ' || b.back() == ' '))
-      return "its boundary begins or ends with a space";
-  } else {
-    b = b.substr(0, b.find_first_of("; \t"));
-  }
-  if (b.empty() || b.size() > 200) return "its boundary is empty or too long";
-  const std::string delimiter = "--" + std::string(b);
-  const size_t first =
-      body.starts_with(delimiter) ? 0 : body.find("\r\n" + delimiter);
-  if (first == std::string_view::npos) {
-    // Lines that end in a bare LF are a framing of their own (LF_LINE).
-    if (body.find("\n" + delimiter) != std::string_view::npos)
-      return "its lines end in a bare LF";
-    return "its boundary never opens a part";
-  }
-  if (body.substr(0, first).find_first_not_of(" \t\r\n") !=
-      std::string_view::npos)
-    return "it has data before its first boundary";
-  const std::string line_delimiter = "\r\n" + delimiter;
-  const size_t last = body.rfind(line_delimiter + "--");
-  const bool closes_at_start = first == 0 && body.starts_with(delimiter + "--");
-  if (last == std::string_view::npos && !closes_at_start)
-    return "its closing boundary is missing";
-  // Where the closing delimiter begins.
-  const size_t closing = last == std::string_view::npos ? 0 : last + 2;
-  if (body.substr(std::min(closing + delimiter.size() + 2, body.size()))
-          .find_first_not_of(" \t\r\n") != std::string_view::npos)
-    return "it has data after its closing boundary";
-  // Every part: its boundary line ends in CRLF, its header block in a
-  // blank line. `p` is where a part's delimiter begins. The engine reads
-  // each part as a MIME entity: a million empty parts in 10 MiB took it
-  // 5.7 s and 1.5 GB, so the parts are counted.
-  size_t parts = 0;
-  for (size_t p = body.starts_with(delimiter) ? 0 : first + 2; p < closing;) {
-    if (++parts > kMaxParts)
-      return "it has more than " + std::to_string(kMaxParts) + " parts";
-    const size_t head = p + delimiter.size();
-    if (body.substr(head, 2) != "\r\n")
-      return "a boundary line does not end in CRLF";
-    const size_t next = body.find(line_delimiter, head);
-    const size_t blank = body.find("\r\n\r\n", head);
-    if (blank == std::string_view::npos ||
-        (next != std::string_view::npos && blank > next))
-      return "a part's header fields never end";
-    if (next == std::string_view::npos) break;
-    p = next + 2;
-  }
-  return {};
-}
-
-bool MultipartFramed(std::string_view type, std::string_view body) {
-  return MultipartProblem(type, body).empty();
-}
-
-std::string UploadHead(std::string_view content_type,
-                       std::string_view content_encoding) {
-  std::string type = FieldSafe(content_type, 1024);
-  if (type.empty()) type = "application/octet-stream";
-  std::string head = "MIME-Version: 1.0\r\nContent-Type: " + type + "\r\n";
-  if (!content_encoding.empty())
-    head += "X-Content-Encoding: " + FieldSafe(content_encoding) + "\r\n";
-  return head + "\r\n";
-}
-
-namespace {
-
-// nlohmann's SAX interface, writing "key: value" lines. Only the innermost
-// kMaxKeys keys are kept, each cut to kMaxKeyBytes; deeper values take the
-// last kept key. An array's values after its first are written without the
-// key, so the text stays about the size of the body whatever its shape.
-class JsonLines {
- public:
-  explicit JsonLines(std::string& out) : out_(out) {}
-  bool null() { return true; }
-  bool boolean(bool v) { return Line(v ? "true" : "false"); }
-  bool number_integer(int64_t v) { return Line(std::to_string(v)); }
-  bool number_unsigned(uint64_t v) { return Line(std::to_string(v)); }
-  bool number_float(double, const std::string& raw) { return Line(raw); }
-  bool string(std::string& v) { return Line(v); }
-  bool binary(nlohmann::json::binary_t&) { return true; }
-  bool start_object(size_t) { return Push(false); }
-  bool key(std::string& k) {
-    if (depth_ > 0 && depth_ <= kMaxKeys)
-      levels_[depth_ - 1].key = k.substr(0, kMaxKeyBytes);
-    return true;
-  }
-  bool end_object() { return Pop(); }
-  bool start_array(size_t) { return Push(true); }
-  bool end_array() { return Pop(); }
-  // `position` counts the bytes read, the end of input included; the
-  // token that failed began `last_token` bytes before it.
-  bool parse_error(size_t position, const std::string& last_token,
-                   const nlohmann::json::exception&) {
-    error_at_ = position > last_token.size() ? position - last_token.size() : 0;
-    return false;
-  }
-  size_t error_at() const { return error_at_; }
-
- private:
-  static constexpr size_t kMaxKeys = 64;
-  static constexpr size_t kMaxKeyBytes = 64;
-  struct Level {
-    std::string key;  // an array's: the key it is under
-    bool array = false;
-    bool written = false;  // an array: a value written already
-  };
-  bool Push(bool array) {
-    ++depth_;
-    if (depth_ <= kMaxKeys) {
-      Level l;
-      l.array = array;
-      if (array && depth_ >= 2) {
-        // An array inside an array shares its key, written once: a body
-        // of "[1]," under a 64-byte key would make 17 times its size.
-        Level& parent = levels_[depth_ - 2];
-        l.key = parent.key;
-        if (parent.array) {
-          l.written = parent.written;
-          parent.written = true;
-        }
-      }
-      levels_.push_back(std::move(l));
-    }
-    return true;
-  }
-  bool Pop() {
-    if (depth_ > 0 && depth_ <= kMaxKeys) levels_.pop_back();
-    if (depth_ > 0) --depth_;
-    return true;
-  }
-  bool Line(const std::string& v) {
-    if (!levels_.empty()) {
-      Level& l = levels_.back();
-      bool repeat = (l.array || depth_ > kMaxKeys) && l.written;
-      if (!repeat && !l.key.empty()) out_ += l.key + ": ";
-      l.written = true;
-    }
-    out_ += v;
-    out_ += '\n';
-    return true;
-  }
-  std::string& out_;
-  std::vector<Level> levels_;
-  size_t depth_ = 0;
-  size_t error_at_ = std::string::npos;
-};
-
-}  // namespace
-
-bool IsJsonType(std::string_view content_type) {
-  std::string t = core::AsciiLower(content_type.substr(
-      0, std::min(content_type.find(';'), content_type.size())));
-  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.pop_back();
-  return t == "application/json" || t.ends_with("+json");
-}
-
-std::string JsonText(std::string_view body) {
-  std::string out;
-  out.reserve(body.size());
-  JsonLines lines(out);
-  bool ok = nlohmann::json::sax_parse(body.begin(), body.end(), &lines,
-                                      nlohmann::json::input_format_t::json,
-                                      /*strict=*/true);
-  if (!ok) {
-    // What could not be read as JSON follows as it is, from the token
-    // that failed.
-    size_t at = std::min(lines.error_at(), body.size());
-    out += '\n';
-    out.append(body.substr(at));
-  }
-  return out;
-}
-
-std::string UploadEntity(std::string_view content_type, std::string_view body) {
-  if (core::AsciiLower(content_type)
-          .starts_with("application/x-www-form-urlencoded"))
-    return UploadHead(kFormType) + FormText(body);
-  if (IsJsonType(content_type)) return UploadHead(kFormType) + JsonText(body);
-  std::string out = UploadHead(
-      MultipartFramed(content_type, body) ? content_type : "text/plain");
-  out.append(body);
-  return out;
-}
-
-std::string FormText(std::string_view body) {
-  std::string out;
-  out.reserve(body.size() + body.size() / 8);
-  bool in_value = false;
-  for (size_t i = 0; i < body.size(); ++i) {
-    char c = body[i];
-    if (c == '&') {
-      out += '\n';
-      in_value = false;
-    } else if (c == '=' && !in_value) {
-      out += ": ";
-      in_value = true;
-    } else if (c == '+') {
-      out += ' ';
-    } else if (c == '%' && i + 2 < body.size() && HexDigit(body[i + 1]) >= 0 &&
-               HexDigit(body[i + 2]) >= 0) {
-      out +=
-          static_cast<char>(HexDigit(body[i + 1]) * 16 + HexDigit(body[i + 2]));
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 namespace {
 
@@ -432,19 +190,13 @@ class Exchange {
       auto n = core::ParseInt(*cl, 0, int64_t{1} << 50, "Content-Length");
       if (n.ok()) declared_ = static_cast<uint64_t>(*n);
     }
-    // The body is kept behind a MIME head of its declared type, so that the
-    // engine reads a multipart form's parts, names and files as it reads
-    // mail, with no second copy of the body.
-    std::string type = FieldSafe(
-        body_fields.Find("Content-Type").value_or("application/octet-stream"),
-        1024);
-    if (type.empty()) type = "application/octet-stream";
-    body_ = UploadHead(type, body_fields.Find("Content-Encoding").value_or(""));
+    // The body is kept behind a MIME head of its declared type and the
+    // file's name, so that the engine reads a multipart form's parts, names
+    // and files as it reads mail, with no second copy of the body.
+    upload_ = UploadOf(http_req_,
+                       req_.method == Method::kRespmod ? &http_res_ : nullptr);
+    body_ = UploadHead(upload_);
     head_size_ = body_.size();
-    form_ =
-        core::AsciiLower(type).starts_with("application/x-www-form-urlencoded");
-    json_ = IsJsonType(type);
-    type_ = type;
     inspecting_ = true;
   }
 
@@ -642,24 +394,16 @@ class Exchange {
     uint64_t gen = generation_;
     auto scratch = srv_.scratch.Take(*engine_, gen);
     try {
-      // A form's fields are read decoded, one a line ("name: value").
-      std::string form;
-      if (form_) form = UploadHead(kFormType) + FormText(Body());
-      if (json_) form = UploadHead(kFormType) + JsonText(Body());
-      // A multipart body whose framing does not match its boundary would
-      // show the engine no parts: it is read as plain text instead, so it
-      // hides nothing.
-      const std::string problem =
-          complete ? MultipartProblem(type_, Body()) : std::string();
-      malformed_ = !problem.empty();
-      if (malformed_) env.malformed = "multipart body: " + problem;
-      if (malformed_) {
-        form = UploadHead("text/plain");
-        form.append(Body());
-      }
-      const std::string_view entity = form_ || json_ || malformed_
-                                          ? std::string_view(form)
-                                          : std::string_view(body_);
+      // Its coding undone, a form's fields and JSON values as text, a
+      // multipart body framed loosely as plain text (upload.h).
+      Reading reading =
+          ReadUpload(upload_, Body(), complete, pack.web.max_inspect_bytes);
+      malformed_ = !reading.malformed.empty();
+      env.malformed = std::move(reading.malformed);
+      env.unread = std::move(reading.unread);
+      const std::string_view entity = reading.entity.empty()
+                                          ? std::string_view(body_)
+                                          : std::string_view(reading.entity);
       // A preview is decided without records (its pass is not yet a
       // decision, and the whole body is decided again): only a refusal,
       // which ends the request, is carried out with them. So conduct
@@ -818,10 +562,8 @@ class Exchange {
   std::string host_, user_, reference_;
   std::string body_;  // the MIME head, then the body kept
   size_t head_size_ = 0;
-  bool form_ = false;       // application/x-www-form-urlencoded
-  bool json_ = false;       // application/json, +json
-  bool malformed_ = false;  // multipart framing that does not match
-  std::string type_;        // the body's Content-Type
+  Upload upload_;           // what the head says of the body
+  bool malformed_ = false;  // framed or coded to slip past inspection
   size_t Kept() const { return body_.size() - head_size_; }
   std::string_view Body() const {
     return std::string_view(body_).substr(head_size_);

@@ -70,50 +70,6 @@ struct Options {
 // most 32 bytes. A new pack gives a new tag, so Squid drops what it cached.
 std::string IsTag(const policy::PolicyPack& pack);
 
-// An application/x-www-form-urlencoded body as text for the engine: each
-// field on a line as "name: value", '+' a space, %XX decoded.
-std::string FormText(std::string_view body);
-
-// A JSON body (application/json, or any type ending in +json) as text for
-// the engine: each string, number and boolean on a line as "key: value"
-// (the key of the value, or of the array it is in), its escapes decoded
-// ("\u0035" is "5"), so that a page script's upload is read as a form's
-// is. Nesting costs no stack. A body that is not JSON, or that stops
-// (cut at the inspection bound), gives what was read, then the rest as it
-// is: nothing is hidden.
-std::string JsonText(std::string_view body);
-
-// Whether `content_type` names JSON.
-bool IsJsonType(std::string_view content_type);
-
-// Whether a body of Content-Type `type` is framed as its type says: for a
-// multipart type, the boundary opens a part and closes the body. True for
-// other types.
-bool MultipartFramed(std::string_view type, std::string_view body);
-
-// Why a multipart body is not framed as strictly as a browser frames it
-// (the classes ModSecurity calls MULTIPART_STRICT_ERROR): no boundary, a
-// quote not closed, a space at a quoted boundary's edge, a bare LF, data
-// before the first boundary or after the closing one, a missing closing
-// boundary, a boundary line not ended by CRLF, a part's header fields that
-// never end. "" when it is, and for other types. A parser that reads such
-// a body otherwise than the engine does could be handed what the engine
-// never saw.
-std::string MultipartProblem(std::string_view type, std::string_view body);
-
-// The MIME head the door puts before a body it inspects, so that the
-// engine reads a multipart form's parts, names and files as it reads mail:
-// the body's Content-Type (control bytes dropped; application/octet-stream
-// when there is none) and its Content-Encoding when there is one.
-std::string UploadHead(std::string_view content_type,
-                       std::string_view content_encoding = {});
-
-// What the engine reads of a whole upload of `content_type`: a form's
-// fields as text (FormText), JSON as text (JsonText), a multipart body that is
-// not framed as its boundary says as plain text (it hides nothing), any other
-// body behind its UploadHead.
-std::string UploadEntity(std::string_view content_type, std::string_view body);
-
 class Server {
  public:
   // `enforcer` carries decisions out (a block is recorded as a "web-block"
