@@ -256,6 +256,14 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
   return out;
 }
 
+core::Status Enforcer::Note(const std::string& action,
+                            const std::string& target,
+                            const nlohmann::json& detail,
+                            const audit::Actor& actor) {
+  if (!impl_->quarantine) return core::Status::Ok();
+  return impl_->quarantine->NotePassed(action, target, detail, actor);
+}
+
 nlohmann::ordered_json Enforcer::ToJson(const Outcome& o) {
   nlohmann::ordered_json j =
       o.verdict ? decide::ToJson(*o.verdict) : nlohmann::ordered_json::object();

@@ -36,6 +36,7 @@
 #include <utility>
 #include <vector>
 
+#include "audit/chain.h"
 #include "core/status.h"
 #include "decide/verdict.h"
 #include "engine/engine.h"
@@ -103,6 +104,12 @@ class Enforcer {
   Outcome Apply(const engine::Engine& engine, engine::Engine::Scratch& scratch,
                 const Context& context, std::string_view bytes,
                 bool dry_run = false);
+
+  // An audit entry `action` on `target` with `detail` (never a value) for
+  // what a door did outside Apply (the web's "continue" on a warn page).
+  // Nothing without a store.
+  core::Status Note(const std::string& action, const std::string& target,
+                    const nlohmann::json& detail, const audit::Actor& actor);
 
   // The same outcome as JSON (the verdict, then what was done).
   static nlohmann::ordered_json ToJson(const Outcome& outcome);

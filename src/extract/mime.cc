@@ -279,8 +279,11 @@ struct Walker {
       std::replace(words.begin(), words.end(), '_', ' ');
       out.texts.push_back({path, core::View::kFilename, type, filename, words});
     }
-    bool plain = type == "text/plain" || type == "message/delivery-status" ||
-                 type == "text/enriched" || type == "text/markdown";
+    // A named part is a file, read by what it is whatever its declared
+    // type: a program or a table sent as text/plain is still one.
+    bool plain = filename.empty() &&
+                 (type == "text/plain" || type == "message/delivery-status" ||
+                  type == "text/enriched" || type == "text/markdown");
     if ((type == "text/html" || type == "application/xhtml+xml") &&
         has_plain_sibling)
       return;  // its plain-text alternative says the same

@@ -571,10 +571,11 @@ void ReadCombinations(Reader& r, const toml::table& root, PolicyPack& p) {
 
 void ReadRules(Reader& r, const toml::table& root, PolicyPack& p) {
   r.EachTable(root, "rule", [&](const toml::table& t) {
-    r.CheckKeys(t,
-                {"id", "channels", "categories", "min_severity", "destination",
-                 "action", "clauses", "message", "exempt", "release_role"},
-                "[[rule]]");
+    r.CheckKeys(
+        t,
+        {"id", "channels", "categories", "min_severity", "destination",
+         "action", "clauses", "message", "exempt", "release_role", "confirm"},
+        "[[rule]]");
     Rule u;
     u.loc = r.Loc(t);
     u.id = r.Str(t, "id", true);
@@ -594,6 +595,9 @@ void ReadRules(Reader& r, const toml::table& root, PolicyPack& p) {
     if (auto x = r.Word(t, "release_role", kReleaseRoleNames, false, who,
                         "release_role"))
       u.release_role = *x;
+    u.confirm = r.Bool(t, "confirm", false);
+    if (u.confirm && u.action != Action::kWarn)
+      r.Error(t, who + ": confirm applies only to action \"warn\"");
     p.rules.push_back(std::move(u));
   });
 }
@@ -672,10 +676,11 @@ void ReadMail(Reader& r, const toml::table& root, PolicyPack& p) {
 void ReadWeb(Reader& r, const toml::table& root, PolicyPack& p) {
   const toml::table* t = root["web"].as_table();
   if (!t) return;
-  r.CheckKeys(*t,
-              {"cloud_hosts", "approved_hosts", "max_inspect_bytes",
-               "on_failure", "user_header", "user_header_base64"},
-              "[web]");
+  r.CheckKeys(
+      *t,
+      {"cloud_hosts", "approved_hosts", "max_inspect_bytes", "on_failure",
+       "user_header", "user_header_base64", "continue_minutes"},
+      "[web]");
   WebPolicy& w = p.web;
   w.loc = r.Loc(*t);
   for (auto& h : r.StrList(*t, "cloud_hosts"))
@@ -689,6 +694,10 @@ void ReadWeb(Reader& r, const toml::table& root, PolicyPack& p) {
     w.on_failure = *f;
   if (t->get("user_header")) w.user_header = r.Str(*t, "user_header", false);
   w.user_header_base64 = r.Bool(*t, "user_header_base64", w.user_header_base64);
+  w.continue_minutes =
+      r.Num<uint32_t>(*t, "continue_minutes", w.continue_minutes);
+  if (w.continue_minutes < 1 || w.continue_minutes > 24 * 60)
+    r.Error(*t, "[web] continue_minutes must be from 1 to 1440");
 }
 
 void ReadLimits(Reader& r, const toml::table& root, PolicyPack& p) {

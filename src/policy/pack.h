@@ -392,6 +392,10 @@ struct Rule {
   std::vector<Exemption> exempt;  // any one of them lifts the rule
   // For hold and quarantine: the role whose member may release the message.
   ReleaseRole release_role = ReleaseRole::kItsAdmin;
+  // With action warn, on the web: the upload stops at a warn page, and the
+  // user may choose to go on (a signed "continue" link; the choice is
+  // audited). Elsewhere, and without it, a warn lets the item through.
+  bool confirm = false;
   SourceLoc loc;
 };
 
@@ -464,6 +468,9 @@ struct WebPolicy {
   // in base64 (icap_client_username_encode).
   std::string user_header = "X-Authenticated-User";
   bool user_header_base64 = false;
+  // How long a user who chose "continue" on a warn page may upload to that
+  // host past that rule, in minutes (the link itself expires sooner).
+  uint32_t continue_minutes = 30;
   SourceLoc loc;
 };
 

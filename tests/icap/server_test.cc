@@ -359,6 +359,81 @@ TEST_F(IcapServerTest, WithAStoreEachUploadIsRecordedOnce) {
   EXPECT_EQ(count("incidents"), 1);
 }
 
+// A rule with `confirm` (executable-web-confirm) stops a program at a warn
+// page whose "continue" link, followed by the same user through the proxy,
+// lets that user's next upload of it to that host through, and is recorded
+// in the audit chain; the link does nothing for another user, and a page
+// script gets the link in JSON.
+TEST_F(IcapServerTest, WarnPageContinueLetsTheSameUserGoOn) {
+  auto opened = store::Database::Open((dir_ / "steward.db").string(), 4);
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  std::shared_ptr<store::Database> db = std::move(opened).value();
+  ASSERT_TRUE(store::Migrate(*db).ok());
+  StartServer({}, nullptr, db);
+  const std::string exe = "MZ" + std::string(300, '\x90');
+  const std::string named = "X-File-Name: setup.exe\r\n";
+  std::string r = Exchange(Reqmod(exe, "files.example.net", named));
+  ASSERT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos)
+      << r.substr(0, 400);
+  EXPECT_NE(r.find("executable-web-confirm"), std::string::npos);
+  EXPECT_NE(r.find("C.13"), std::string::npos);
+  static const std::regex kLink(
+      "href=\"(http://files\\.example\\.net(/\\.well-known/"
+      "steward-continue\\?t=[A-Za-z0-9_.-]+))\"");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r, m, kLink)) << r;
+  const std::string link = m[1];
+  auto follow = [&](const std::string& user) {
+    std::string http =
+        "GET " + link + " HTTP/1.1\r\nHost: files.example.net\r\n\r\n";
+    return Exchange(
+        "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: h\r\n"
+        "X-Client-IP: 192.0.2.7\r\nX-Authenticated-User: " +
+        user + "\r\nAllow: 204\r\nEncapsulated: req-hdr=0, null-body=" +
+        std::to_string(http.size()) + "\r\n\r\n" + http);
+  };
+  // Another user cannot use it.
+  r = follow("someoneelse");
+  EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos) << r;
+  EXPECT_NE(r.find("made for someone else"), std::string::npos);
+  EXPECT_NE(Exchange(Reqmod(exe, "files.example.net", named))
+                .find("HTTP/1.1 403 Forbidden"),
+            std::string::npos);
+  // The user it was made for: granted, recorded, and the upload passes.
+  r = follow("ateacher");
+  EXPECT_NE(r.find("HTTP/1.1 200 OK"), std::string::npos) << r;
+  EXPECT_NE(r.find("You chose to continue"), std::string::npos);
+  auto rows = db->Query(
+      "SELECT detail FROM audit_log WHERE action = 'web.warn-continue'");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_NE(rows->front().Text(0).find("executable-web-confirm"),
+            std::string::npos);
+  EXPECT_TRUE(Exchange(Reqmod(exe, "files.example.net", named))
+                  .starts_with("ICAP/1.0 204 "));
+  // Only to that host, and a tampered link is refused.
+  EXPECT_NE(Exchange(Reqmod(exe, "other.example.net", named))
+                .find("HTTP/1.1 403 Forbidden"),
+            std::string::npos);
+  std::string tampered = link;
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  std::string http =
+      "GET " + tampered + " HTTP/1.1\r\nHost: files.example.net\r\n\r\n";
+  r = Exchange(
+      "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: h\r\n"
+      "X-Authenticated-User: ateacher\r\nEncapsulated: req-hdr=0, "
+      "null-body=" +
+      std::to_string(http.size()) + "\r\n\r\n" + http);
+  EXPECT_NE(r.find("not one Steward made"), std::string::npos) << r;
+  // A page script gets JSON with the link.
+  r = Exchange(
+      Reqmod(exe, "other.example.net", named + "Accept: application/json\r\n"));
+  EXPECT_NE(r.find("\"warning\":true"), std::string::npos) << r;
+  EXPECT_NE(r.find("\"continue\":\"http://other.example.net/.well-known/"
+                   "steward-continue?t="),
+            std::string::npos);
+}
+
 // An upload's host comes from the client: control bytes, bytes that are
 // not UTF-8 and 30 KiB of it (twice: URI and Host) still make one web-block
 // incident (never a "not-checked" page that records nothing), with a host of

@@ -6,6 +6,7 @@
 
 #include "channels/cli/commands.h"
 #include "channels/cli/governance.h"
+#include "channels/icap/continue.h"
 #include "channels/icap/server.h"
 #include "enforce/enforce.h"
 #include "store/database.h"
@@ -30,6 +31,14 @@ int RunIcap(IcapArgs& a) {
     }
     db = std::move(opened).value();
     a.options.store = db->Describe();
+    // Warn pages' continue links stay good across a restart and between
+    // doors that share the data folder.
+    auto key = icap::LoadOrCreateKey(a.store.data + "/web-continue.key");
+    if (!key.ok()) {
+      fmt::print(stderr, "steward icap: {}\n", key.status().message());
+      return 2;
+    }
+    a.options.continue_key = std::move(key).value();
   }
   // Notices are the mail door's: the web answers the user on the spot.
   auto enforcer = std::make_unique<enforce::Enforcer>(

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "channels/http/metrics_server.h"
+#include "channels/icap/continue.h"
 #include "channels/icap/protocol.h"
 #include "channels/icap/upload.h"
 #include "core/log.h"
@@ -46,6 +47,8 @@ constexpr uint64_t kDownloadWindow = uint64_t{32} * 1024;
 // Squid previews at most 64 KiB.
 constexpr uint64_t kMaxPreview = uint64_t{64} * 1024;
 constexpr size_t kFlushBytes = size_t{256} * 1024;
+// Minutes a warn page's continue link works.
+constexpr int kContinueLinkMinutes = 15;
 
 using engine::ScratchPool;
 
@@ -95,9 +98,10 @@ std::string IsTag(const policy::PolicyPack& pack) {
 
 // The door's counters for GET /metrics.
 struct Metrics {
-  std::atomic<uint64_t> allow{0}, warn{0}, block{0}, failed_pass{0},
-      failed_block{0}, options{0}, bad_requests{0}, timeouts{0}, overloaded{0},
-      connections{0}, reloads{0}, reload_failures{0}, spill_refused{0};
+  std::atomic<uint64_t> allow{0}, warn{0}, warn_page{0}, warn_continued{0},
+      block{0}, failed_pass{0}, failed_block{0}, options{0}, bad_requests{0},
+      timeouts{0}, overloaded{0}, connections{0}, reloads{0},
+      reload_failures{0}, spill_refused{0};
   // Bytes the connections keep in their temporary files now.
   std::atomic<uint64_t> spilled{0};
   // Time from the head of a request to its decision, in seconds.
@@ -111,6 +115,7 @@ struct Server::Impl {
   std::unique_ptr<enforce::Enforcer> enforcer;
   bool dry_run = false;
   ScratchPool scratch;
+  std::unique_ptr<Continues> continues;  // warn pages' continue links
 
   mutable std::mutex engine_mu;
   std::shared_ptr<const engine::Engine> engine;
@@ -184,6 +189,9 @@ class Exchange {
     if (auto h = ParseHttpHead(req_.req_hdr)) http_req_ = std::move(*h);
     if (auto h = ParseHttpHead(req_.res_hdr)) http_res_ = std::move(*h);
     host_ = HostOf(http_req_);
+    if (req_.method == Method::kReqmod &&
+        TargetPath(http_req_.target) == kContinuePath)
+      return AnswerContinue();
     const Fields& body_fields =
         req_.method == Method::kRespmod ? http_res_.fields : http_req_.fields;
     if (auto cl = body_fields.Find("Content-Length")) {
@@ -350,6 +358,13 @@ class Exchange {
     return StatusHead(200, f) + heads;
   }
 
+  // The client's address as the proxy gives it, else the peer's.
+  std::string Client() const {
+    std::string client =
+        FieldSafe(req_.fields.Find("X-Client-IP").value_or(""), 64);
+    return client.empty() ? peer_ : client;
+  }
+
   // The user as the proxy names them, else "".
   std::string User() const {
     const policy::WebPolicy& web = engine_->pack().web;
@@ -374,9 +389,8 @@ class Exchange {
     enforce::Context ctx;
     decide::Envelope& env = ctx.envelope;
     env.channel = policy::Channel::kWeb;
-    std::string client(req_.fields.Find("X-Client-IP").value_or(""));
-    client = FieldSafe(client, 64);
-    if (client.empty()) client = peer_;
+    client_ = Client();
+    const std::string& client = client_;
     user_ = User();
     env.auth_user = user_;
     env.sender = user_.empty() ? client : user_;
@@ -440,11 +454,33 @@ class Exchange {
         action = allow ? "failed-pass" : "failed-block";
         break;
     }
-    if (!allow) Block(out);
+    // A warn whose rule asks the user to confirm stops at the warn page,
+    // unless this user chose to go on to this host past that rule.
+    const std::string confirm =
+        allow && out.disposition == enforce::Disposition::kDeliver &&
+                out.verdict && out.verdict->enforced &&
+                out.verdict->action == decide::Action::kWarn
+            ? ConfirmingRule(*out.verdict, pack)
+            : std::string();
+    if (!confirm.empty()) {
+      if (srv_.continues->Granted(Who(), host_, confirm,
+                                  Continues::Clock::now())) {
+        action = "warn-continued";
+      } else {
+        allow = false;
+        action = "warn-page";
+        Warn(out, confirm);
+      }
+    }
+    if (!allow && confirm.empty()) Block(out);
     if (preview && allow) return true;
     Metrics& m = srv_.metrics;
     if (action == "block")
       ++m.block;
+    else if (action == "warn-page")
+      ++m.warn_page;
+    else if (action == "warn-continued")
+      ++m.warn_continued;
     else if (action == "failed-pass")
       ++m.failed_pass;
     else if (action == "failed-block")
@@ -487,67 +523,209 @@ class Exchange {
     return allow;
   }
 
-  // The block page as an HTTP 403 response inside an ICAP 200.
-  void Block(const enforce::Outcome& out) {
-    const policy::PolicyPack& pack = engine_->pack();
+  // What the user sees of a decision: the rule, its message and clauses.
+  struct Notice {
     std::string rule, message;
     std::vector<std::string> clauses;
-    if (out.verdict && out.disposition != enforce::Disposition::kFailed) {
-      rule = out.verdict->rule;
-      message = out.verdict->message;
-      clauses = out.verdict->clauses;
-    } else {
-      rule = "not-checked";
-      message =
-          "This could not be checked against District policy, so it was "
-          "not sent. Try again later, or contact ITS.";
-    }
+  };
+  static Notice NoticeOf(const enforce::Outcome& out) {
+    if (out.verdict && out.disposition != enforce::Disposition::kFailed)
+      return {out.verdict->rule, out.verdict->message, out.verdict->clauses};
+    return {"not-checked",
+            "This could not be checked against District policy, so it was "
+            "not sent. Try again later, or contact ITS.",
+            {}};
+  }
+
+  bool WantsJson() const {
+    return http_req_.fields.Find("Accept").value_or("").find("json") !=
+           std::string_view::npos;
+  }
+  std::string_view Thing() const {
+    return req_.method == Method::kRespmod ? "download" : "upload";
+  }
+
+  // A page in the District's words: a title, a heading and paragraphs of
+  // HTML (escaped by the caller).
+  static std::string Html(std::string_view title, std::string_view heading,
+                          const std::vector<std::string>& paragraphs) {
+    std::string body =
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<title>" +
+        std::string(title) + "</title></head><body>\n<h1>" +
+        std::string(heading) + "</h1>\n";
+    for (const auto& p : paragraphs) body += "<p>" + p + "</p>\n";
+    return body + "</body></html>\n";
+  }
+
+  // The rule, clauses, user, time and reference, as a page says them.
+  std::string Particulars(const Notice& n, const std::string& when) const {
     std::string clause_list;
-    for (const auto& c : clauses)
+    for (const auto& c : n.clauses)
       clause_list += (clause_list.empty() ? "" : ", ") + c;
-    const std::string when = core::NowUtc();
-    const std::string accept(http_req_.fields.Find("Accept").value_or(""));
-    std::string body, type;
-    if (accept.find("json") != std::string::npos) {
-      nlohmann::ordered_json j = {{"blocked", true},
-                                  {"rule", rule},
-                                  {"clauses", clauses},
-                                  {"message", message},
-                                  {"reference", reference_},
-                                  {"user", user_},
-                                  {"time", when},
-                                  {"policy", pack.name}};
-      body = j.dump();
-      type = "application/json";
-    } else {
-      type = "text/html; charset=utf-8";
-      body =
-          "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-          "<title>Blocked by District policy</title></head><body>\n"
-          "<h1>This " +
-          std::string(req_.method == Method::kRespmod ? "download" : "upload") +
-          " was stopped by District policy</h1>\n<p>" +
-          core::EscapeHtml(message) +
-          "</p>\n<p>Rule: " + core::EscapeHtml(rule) +
-          (clause_list.empty()
-               ? std::string()
-               : "; regulation clauses " + core::EscapeHtml(clause_list)) +
-          ".</p>\n<p>User: " +
-          core::EscapeHtml(user_.empty() ? "unknown" : user_) +
-          "; time: " + core::EscapeHtml(when) + "; reference: <strong>" +
-          core::EscapeHtml(reference_) +
-          "</strong>.</p>\n<p>If you need an exception, ask ITS and give "
-          "the reference above.</p>\n</body></html>\n";
-    }
+    return "Rule: " + core::EscapeHtml(n.rule) +
+           (clause_list.empty()
+                ? std::string()
+                : "; regulation clauses " + core::EscapeHtml(clause_list)) +
+           ". User: " + core::EscapeHtml(user_.empty() ? "unknown" : user_) +
+           "; time: " + core::EscapeHtml(when) + "; reference: <strong>" +
+           core::EscapeHtml(reference_) + "</strong>.";
+  }
+
+  nlohmann::ordered_json JsonPage(const Notice& n,
+                                  const std::string& when) const {
+    return {{"blocked", true},
+            {"rule", n.rule},
+            {"clauses", n.clauses},
+            {"message", n.message},
+            {"reference", reference_},
+            {"user", user_},
+            {"time", when},
+            {"policy", engine_->pack().name}};
+  }
+
+  // An HTTP response of the door's own instead of the site's, inside an
+  // ICAP 200 (the upload goes no further).
+  void Respond(int status, std::string_view type, const std::string& body) {
     std::string http =
-        "HTTP/1.1 403 Forbidden\r\nContent-Type: " + type +
+        "HTTP/1.1 " + std::to_string(status) + " " +
+        std::string(status == 200 ? "OK" : "Forbidden") +
+        "\r\nContent-Type: " + std::string(type) +
         "\r\nContent-Length: " + std::to_string(body.size()) +
         "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
     Fields f = Common();
-    f.list.push_back({"X-Steward-Reference", reference_});
+    if (!reference_.empty())
+      f.list.push_back({"X-Steward-Reference", reference_});
     f.list.push_back(
         {"Encapsulated", "res-hdr=0, res-body=" + std::to_string(http.size())});
     Write(StatusHead(200, f) + http + Chunk(body) + std::string(kLastChunk));
+  }
+
+  // The block page: HTTP 403, never the matched data.
+  void Block(const enforce::Outcome& out) {
+    const Notice n = NoticeOf(out);
+    const std::string when = core::NowUtc();
+    if (WantsJson())
+      return Respond(403, "application/json", JsonPage(n, when).dump());
+    Respond(
+        403, "text/html; charset=utf-8",
+        Html("Blocked by District policy",
+             "This " + std::string(Thing()) + " was stopped by District policy",
+             {core::EscapeHtml(n.message), Particulars(n, when),
+              "If you need an exception, ask ITS and give the reference "
+              "above."}));
+  }
+
+  // The warn page of a rule with `confirm`: why, and a link that lets this
+  // user go on to this host past this rule (continue.h).
+  void Warn(const enforce::Outcome& out, const std::string& rule) {
+    const Notice n = NoticeOf(out);
+    const std::string when = core::NowUtc();
+    const auto expires =
+        Continues::Clock::now() + std::chrono::minutes(kContinueLinkMinutes);
+    ContinueClaim claim{Who(), host_, rule, reference_,
+                        std::chrono::duration_cast<std::chrono::seconds>(
+                            expires.time_since_epoch())
+                            .count()};
+    const std::string scheme =
+        core::AsciiLower(http_req_.target).starts_with("https://") ? "https"
+                                                                   : "http";
+    const std::string link = scheme + "://" + host_ +
+                             std::string(kContinuePath) +
+                             "?t=" + srv_.continues->Sign(claim);
+    const uint32_t minutes = engine_->pack().web.continue_minutes;
+    if (WantsJson()) {
+      nlohmann::ordered_json j = JsonPage(n, when);
+      j["warning"] = true;
+      j["continue"] = link;
+      j["continue_minutes"] = minutes;
+      return Respond(403, "application/json", j.dump());
+    }
+    Respond(
+        403, "text/html; charset=utf-8",
+        Html("Check before you go on",
+             "Check this " + std::string(Thing()) + " before you go on",
+             {core::EscapeHtml(n.message), Particulars(n, when),
+              "<a href=\"" + core::EscapeHtml(link) +
+                  "\">Continue</a>: for the next " + std::to_string(minutes) +
+                  " minutes, what this rule would stop may go to " +
+                  core::EscapeHtml(host_) +
+                  " (send it again after you continue). Your choice is "
+                  "recorded. The link works for " +
+                  std::to_string(kContinueLinkMinutes) +
+                  " minutes and only for you.",
+              "Otherwise go back; ask ITS if you are unsure, and give the "
+              "reference above."}));
+  }
+
+  // The rule that asks the user to confirm a warn (`confirm = true`), ""
+  // when none does.
+  static std::string ConfirmingRule(const decide::Verdict& v,
+                                    const policy::PolicyPack& pack) {
+    for (const auto& hit : v.rules) {
+      if (hit.exempted_by || hit.action != decide::Action::kWarn) continue;
+      for (const auto& r : pack.rules)
+        if (r.id == hit.rule && r.confirm) return r.id;
+    }
+    return {};
+  }
+
+  // The user as a grant knows them: their name, else their address.
+  std::string Who() const { return user_.empty() ? client_ : user_; }
+
+  // A GET of the continue link: checks the token and grants.
+  void AnswerContinue() {
+    inspecting_ = false;
+    start_ = Clock::now();
+    client_ = Client();
+    user_ = User();
+    const auto now = Continues::Clock::now();
+    auto claim = srv_.continues->Verify(QueryValue(http_req_.target, "t"), now);
+    std::string problem;
+    if (!claim.ok())
+      problem = claim.status().message();
+    else if (claim->user != Who())
+      problem = "the link was made for someone else";
+    else if (claim->host != host_)
+      problem = "the link was made for another site";
+    Event e("continue", Level::kInfo);
+    e.Str("door", "icap")
+        .Str("host", host_)
+        .Str("user", user_)
+        .Str("client", client_);
+    if (!problem.empty()) {
+      Log(e.Bool("granted", false).Str("error", problem));
+      return Respond(
+          403, "text/html; charset=utf-8",
+          Html("Link not accepted", "This continue link cannot be used",
+               {core::EscapeHtml(problem) + ".",
+                "Go back and send it again; if a warning appears, its page "
+                "has a new link."}));
+    }
+    reference_ = claim->reference;
+    const uint32_t minutes = engine_->pack().web.continue_minutes;
+    srv_.continues->Grant(*claim, now + std::chrono::minutes(minutes));
+    if (!srv_.dry_run) {
+      auto st =
+          srv_.enforcer->Note("web.warn-continue", "upload/" + claim->reference,
+                              {{"user", Who()},
+                               {"host", host_},
+                               {"rule", claim->rule},
+                               {"minutes", minutes}},
+                              {"web", client_});
+      if (!st.ok()) e.Str("audit_error", st.message());
+    }
+    Log(e.Bool("granted", true)
+            .Str("rule", claim->rule)
+            .Str("reference", reference_));
+    Respond(200, "text/html; charset=utf-8",
+            Html("You chose to continue", "You chose to continue",
+                 {"For the next " + std::to_string(minutes) +
+                      " minutes, what rule " + core::EscapeHtml(claim->rule) +
+                      " would stop may go to " + core::EscapeHtml(host_) +
+                      ". Go back and send it again.",
+                  "Your choice is recorded (reference <strong>" +
+                      core::EscapeHtml(reference_) + "</strong>)."}));
   }
 
   Server::Impl& srv_;
@@ -559,7 +737,7 @@ class Exchange {
   std::string istag_;
   uint64_t cap_ = 0;
   HttpHead http_req_, http_res_;
-  std::string host_, user_, reference_;
+  std::string host_, user_, client_, reference_;
   std::string body_;  // the MIME head, then the body kept
   size_t head_size_ = 0;
   Upload upload_;           // what the head says of the body
@@ -819,6 +997,9 @@ Server::Server(Options options, std::unique_ptr<enforce::Enforcer> enforcer,
   impl_->options = std::move(options);
   impl_->enforcer = std::move(enforcer);
   impl_->dry_run = dry_run;
+  std::string key = impl_->options.continue_key;
+  if (key.size() < 32) key = LoadOrCreateKey("").value();
+  impl_->continues = std::make_unique<Continues>(std::move(key));
 }
 
 Server::~Server() {
@@ -838,6 +1019,10 @@ std::string Server::RenderMetrics() const {
                {{"outcome", "allow"}});
   page.Counter("steward_icap_requests_total", kDecided, n(m.warn),
                {{"outcome", "warn"}});
+  page.Counter("steward_icap_requests_total", kDecided, n(m.warn_page),
+               {{"outcome", "warn-page"}});
+  page.Counter("steward_icap_requests_total", kDecided, n(m.warn_continued),
+               {{"outcome", "warn-continued"}});
   page.Counter("steward_icap_requests_total", kDecided, n(m.block),
                {{"outcome", "block"}});
   page.Counter("steward_icap_requests_total", kDecided, n(m.failed_pass),

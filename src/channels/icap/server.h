@@ -11,6 +11,11 @@
 //                    clauses and an incident reference, also sent in the
 //                    ICAP field X-Steward-Reference; never the matched data
 //   failed           the pack's [web] on_failure: the block page or a pass
+//   warn             a pass; but when the rule has `confirm`, an HTTP 403
+//                    warn page with a signed "continue" link (continue.h),
+//                    unless the user already chose to go on
+//   continue link    a GET of kContinuePath: the token checked, the choice
+//                    granted for [web] continue_minutes and audited
 // A body is kept for inspection up to [web] max_inspect_bytes; past that the
 // decision is taken on what was kept (with a "not-inspected" finding) and
 // the rest streams through, or is read and dropped after a block: memory
@@ -64,6 +69,9 @@ struct Options {
   bool quiet = false;   // no per-request log lines
   std::string metrics;  // HOST:PORT for GET /metrics; "" : none
   std::string store;    // where blocks are recorded, for the start line
+  // The key that signs warn pages' continue links (continue.h), at least
+  // 32 bytes; shorter or "": one made for this process.
+  std::string continue_key;
 };
 
 // The ISTag of a pack: its version and the start of its hash, quoted, at
