@@ -11,7 +11,9 @@
 #     certificate): a multipart upload carrying a student's SSN to the
 #     District's cloud storage is blocked with 403, the page names clause
 #     L.3.a and never the value, the upstream receives nothing; the same
-#     upload without the SSN passes byte-identical; a download passes;
+#     upload without the SSN passes byte-identical; a download passes; the
+#     certificate curl sees is made by Squid; a site whose certificate does
+#     not match its name gets Squid's error page;
 #   - a program (.exe) download passes with the bundled pack (its
 #     executable-reject rule is for mail) and is found: the log line names
 #     the category; with the rule extended to the web (a reload) it is
@@ -208,6 +210,14 @@ issuer=$(curl -sS -v -x "$proxy_a" --cacert "$work/ca.crt" -o /dev/null \
   --max-time 30 "$cloud_tls/download/10" 2>&1 | grep -m1 'issuer:' || true)
 check 'echo "$issuer" | grep -q "Steward test web proxy CA"' \
   "HTTPS: the certificate curl saw was not made by Squid (issuer: $issuer)"
+
+# A site whose certificate does not verify (the upstream's is for
+# drive.example-usd.org, not files.example.net): Squid's error page, never
+# a pass.
+code=$(via "$proxy_a" -H "$mp" --data-binary @"$work/clean.multipart" \
+  "https://files.example.net:$tls_port/tls-bad-cert" 2>"$work/curl.err")
+check '[ "$code" -ge 500 ] && [ "$(received /tls-bad-cert)" = 0 ]' \
+  "HTTPS to a site whose certificate does not match: status $code, upstream got $(received /tls-bad-cert)"
 
 # 2. A program download (RESPMOD). The bundled pack refuses programs by mail
 # only (executable-reject, channels = ["mail"]): the download passes, and
