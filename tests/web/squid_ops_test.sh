@@ -12,8 +12,8 @@
 #     District's cloud storage is blocked with 403, the page names clause
 #     L.3.a and never the value, the upstream receives nothing; the same
 #     upload without the SSN passes byte-identical; a download passes; the
-#     certificate the client sees is made by Squid; a site whose certificate does
-#     not match its name gets Squid's error page;
+#     certificate the client sees is made by Squid; a site whose
+#     certificate does not match its name gets Squid's error page;
 #   - a program (.exe) download passes with the bundled pack (its
 #     executable-reject rule is for mail) and is found: the log line names
 #     the category; with the rule extended to the web (a reload) it is
