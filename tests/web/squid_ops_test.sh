@@ -208,6 +208,7 @@ check '[ "$code" = 200 ] && [ "$(wc -c <"$work/out")" = 100000 ]' \
 # by the test authority, not the upstream's: the connection was decrypted,
 # not tunnelled.
 fingerprint() { openssl x509 -noout -fingerprint -sha256 | cut -d= -f2; }
+# shellcheck disable=SC2034  # read by the check below
 seen=$(openssl s_client -proxy "${proxy_a#http://}" -connect "drive.example-usd.org:$tls_port" \
   -servername drive.example-usd.org -CAfile "$work/ca.crt" -verify_return_error \
   </dev/null 2>"$work/s_client.err" | fingerprint 2>/dev/null)
