@@ -2,13 +2,28 @@
 # A private Squid for tests and benchmarks: its own configuration, logs and
 # hosts file under DIR, an HTTP proxy on 127.0.0.1:PORT that sends uploads
 # (REQMOD, reqmod_precache) and downloads (RESPMOD, respmod_precache) to an
-# ICAP service on 127.0.0.1:ICAPPORT, bypass=off (a failure of the service
-# is the user's error page, never a pass). No disk cache. Host names listed
-# in HOSTS (a file in /etc/hosts format) resolve as it says, so a test can
-# name cloud hosts and reach an upstream on loopback.
+# ICAP service on 127.0.0.1:ICAPPORT, bypass=off unless SQUID_BYPASS=on (a
+# failure of the service is the user's error page, never a pass). No disk
+# cache. Host names listed in HOSTS (a file in /etc/hosts format) resolve as
+# it says, so a test can name cloud hosts and reach an upstream on loopback.
 #
 #   squid.sh start DIR PORT ICAPPORT HOSTS
 #   squid.sh stop DIR
+#
+# Options, from the environment:
+#   SQUID_BYPASS=on       bypass=on on both services (fail open: with the
+#                         service down, requests pass uninspected); off by
+#                         default.
+#   SQUID_BUMP_CA=FILE    decrypt HTTPS (ssl_bump, Debian's squid-openssl):
+#                         FILE holds the certificate authority's certificate
+#                         and key (PEM) that signs the certificates Squid
+#                         makes for each site; its certificate database is
+#                         DIR/ssl_db (made here).
+#   SQUID_UPSTREAM_CA=FILE  with SQUID_BUMP_CA: the authorities Squid
+#                         trusts for the servers it connects to (PEM);
+#                         without it, the system's.
+#   SQUID_EXTRA=TEXT      lines added to the configuration's end (e.g.
+#                         icap_service_failure_limit).
 #
 # Logs: DIR/access.log, DIR/icap.log (one line per ICAP transaction, with
 # its ICAP status: ICAP_ERR_* when one failed), DIR/cache.log.
@@ -39,6 +54,11 @@ esac
 port=${3:?PORT}
 icap=${4:?ICAPPORT}
 hosts=${5:?HOSTS}
+bypass=${SQUID_BYPASS:-off}
+case "$bypass" in on|off) ;; *) echo "squid.sh: SQUID_BYPASS is on or off" >&2; exit 2 ;; esac
+bump_ca=${SQUID_BUMP_CA:-}
+upstream_ca=${SQUID_UPSTREAM_CA:-}
+certgen=/usr/lib/squid/security_file_certgen
 command -v squid >/dev/null || { echo "squid.sh: Squid is not installed" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "squid.sh: must run as root" >&2; exit 2; }
 
@@ -54,8 +74,33 @@ chmod 755 "$dir"
 d=$dir
 while [ "$d" != / ]; do chmod o+x "$d" 2>/dev/null || true; d=$(dirname "$d"); done
 
+http_port="http_port 127.0.0.1:$port"
+bump=""
+if [ -n "$bump_ca" ]; then
+  [ -x "$certgen" ] || { echo "squid.sh: no $certgen (package squid-openssl)" >&2; exit 2; }
+  # Squid reads the authority as root; the helper, as proxy, its database.
+  cp "$bump_ca" "$dir/bump-ca.pem"
+  chmod 600 "$dir/bump-ca.pem"
+  rm -rf "$dir/ssl_db"
+  "$certgen" -c -s "$dir/ssl_db" -M 4MB >"$dir/ssl_db.log" 2>&1 || {
+    echo "squid.sh: security_file_certgen -c failed:" >&2; cat "$dir/ssl_db.log" >&2; exit 2; }
+  chown -R proxy "$dir/ssl_db"
+  http_port="$http_port ssl-bump generate-host-certificates=on dynamic_cert_mem_cache_size=4MB tls-cert=$dir/bump-ca.pem"
+  bump="sslcrtd_program $certgen -s $dir/ssl_db -M 4MB
+sslcrtd_children 4 startup=1 idle=1
+acl step1 at_step SslBump1
+ssl_bump peek step1
+ssl_bump bump all"
+  if [ -n "$upstream_ca" ]; then
+    cp "$upstream_ca" "$dir/upstream-ca.pem"
+    chmod 644 "$dir/upstream-ca.pem"
+    bump="$bump
+tls_outgoing_options cafile=$dir/upstream-ca.pem"
+  fi
+fi
+
 cat >"$dir/squid.conf" <<CONF
-http_port 127.0.0.1:$port
+$http_port
 pid_filename $dir/squid.pid
 cache_effective_user proxy
 coredump_dir $dir
@@ -79,11 +124,13 @@ icap_enable on
 icap_preview_enable on
 icap_send_client_ip on
 icap_client_username_header X-Authenticated-User
-icap_service steward_req reqmod_precache icap://127.0.0.1:$icap/reqmod bypass=off
-icap_service steward_resp respmod_precache icap://127.0.0.1:$icap/respmod bypass=off
+icap_service steward_req reqmod_precache icap://127.0.0.1:$icap/reqmod bypass=$bypass
+icap_service steward_resp respmod_precache icap://127.0.0.1:$icap/respmod bypass=$bypass
 adaptation_access steward_req allow all
 adaptation_access steward_resp allow all
 icap_log stdio:$dir/icap.log icap_squid
+$bump
+${SQUID_EXTRA:-}
 CONF
 
 squid -f "$dir/squid.conf" -k parse >"$dir/parse.log" 2>&1 || {

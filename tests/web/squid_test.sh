@@ -10,6 +10,12 @@
 #   - an SSN at the start of a 5 MB upload is blocked on the preview;
 #   - the same upload without the SSN passes byte-identical;
 #   - a chunked upload passes byte-identical;
+#   - a JSON body with the student's SSN past the preview is blocked, the
+#     same body without it passes byte-identical;
+#   - a resumable upload (Google's X-Goog-Upload protocol: a start, then 3
+#     chunks with X-Goog-Upload-Offset) with the SSN in the middle chunk:
+#     chunks 1 and 3 pass byte-identical, chunk 2 is blocked with 403 and
+#     never reaches the upstream;
 #   - a 50 MB clean upload passes byte-identical, with Steward's memory
 #     bounded (max_inspect_bytes plus buffers, not the upload);
 #   - a clean download passes byte-identical;
@@ -201,6 +207,77 @@ code=$(through -H 'Transfer-Encoding: chunked' -H 'Content-Type: text/plain' \
   --data-binary @"$work/chunked" "$cloud/chunked")
 check '[ "$code" = 200 ] && [ "$(got_sha)" = "$(sha "$work/chunked")" ]' \
   "chunked upload: status $code, upstream sha $(got_sha)"
+
+# 4b. A JSON body (what page scripts send), 20 KB, the student's SSN at its
+# end (past the preview): blocked; the same without it passes.
+make_json() {  # make_json OUT WITH_SSN
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+out, with_ssn = sys.argv[1], sys.argv[2] == "1"
+notes = ["Week %d reading notes: chapters five and six, discussion questions." % i
+         for i in range(300)]
+doc = {"title": "Reading notes", "class": "English 7", "notes": notes}
+if with_ssn:
+    doc["student"] = {"name": "Maria", "note": "Maria's Social Security number "
+                      "is 512-44-7832 and her date of birth is 04/12/2011."}
+open(out, "w").write(json.dumps(doc))
+PY
+}
+make_json "$work/ssn.json" 1
+make_json "$work/clean.json" 0
+code=$(through -H 'Content-Type: application/json' --data-binary @"$work/ssn.json" "$cloud/json-blocked")
+check '[ "$code" = 403 ] && grep -q "L.3.a" "$work/out" && no_value "$work/out"' \
+  "SSN in a JSON body to cloud: status $code, or the page lacks L.3.a or shows the value"
+check '[ "$(received /json-blocked)" = 0 ]' "the upstream received the blocked JSON body"
+code=$(through -H 'Content-Type: application/json' --data-binary @"$work/clean.json" "$cloud/json-clean")
+check '[ "$code" = 200 ] && [ "$(got_sha)" = "$(sha "$work/clean.json")" ]' \
+  "clean JSON body: status $code, upstream sha $(got_sha)"
+
+# 4c. A resumable upload, Google style, in 3 chunks of 256 KiB, 256 KiB and
+# the rest; the student's SSN is in the middle chunk only. The door judges
+# each request alone: chunks 1 and 3 pass byte-identical, chunk 2 is
+# blocked and never reaches the upstream (which sees a gap before chunk 3).
+python3 - "$work/chunk" <<'PY'
+import sys
+line = b"Week 4 reading notes: chapters five and six, discussion questions.\n"
+k = 256 * 1024
+def text(n):
+    return (line * (n // len(line) + 1))[:n]
+ssn = (b"Maria's Social Security number is 512-44-7832 and her date of "
+       b"birth is 04/12/2011.\n")
+middle = text(k // 2) + ssn
+middle += text(k - len(middle))
+for i, c in enumerate([text(k), middle, text(100000)], 1):
+    open(sys.argv[1] + str(i), "wb").write(c)
+PY
+total=$(cat "$work/chunk1" "$work/chunk2" "$work/chunk3" | wc -c)
+curl -sS -x "$proxy" -o "$work/out" -D "$work/start.head" --max-time 60 \
+  -H 'X-Goog-Upload-Protocol: resumable' -H 'X-Goog-Upload-Command: start' \
+  -H "X-Goog-Upload-Header-Content-Length: $total" \
+  -H 'X-Goog-Upload-Header-Content-Type: text/plain' \
+  -H 'Content-Type: application/json' --data-binary '{"name":"notes.txt"}' \
+  "$cloud/upload/drive/v3/files?uploadType=resumable" 2>"$work/curl.err"
+session=$(tr -d '\r' <"$work/start.head" | sed -n 's/^[Xx]-[Gg]oog-[Uu]pload-[Uu][Rr][Ll]: //p')
+check '[ -n "$session" ]' "the resumable upload did not start: $(head -3 "$work/start.head") $(cat "$work/curl.err")"
+offset=0
+for i in 1 2 3; do
+  command='upload'
+  [ "$i" = 3 ] && command='upload, finalize'
+  codes[i]=$(through -H "X-Goog-Upload-Command: $command" -H "X-Goog-Upload-Offset: $offset" \
+    -H 'Content-Type: application/octet-stream' --data-binary @"$work/chunk$i" "$session")
+  shas[i]=$(got_sha)
+  cp "$work/out" "$work/chunk$i.out"
+  offset=$((offset + $(wc -c <"$work/chunk$i")))
+done
+check '[ "${codes[1]}" = 200 ] && [ "${shas[1]}" = "$(sha "$work/chunk1")" ]' \
+  "resumable chunk 1 (clean): status ${codes[1]}, upstream sha ${shas[1]}"
+check '[ "${codes[2]}" = 403 ] && grep -q "L.3.a" "$work/chunk2.out" && no_value "$work/chunk2.out"' \
+  "resumable chunk 2 (the SSN): status ${codes[2]}, or the page lacks L.3.a or shows the value"
+check '! grep -q " offset=262144$" "$work/upstream.log"' "the upstream received the blocked chunk 2"
+check '[ "${codes[3]}" = 200 ] && [ "${shas[3]}" = "$(sha "$work/chunk3")" ]' \
+  "resumable chunk 3 (clean): status ${codes[3]}, upstream sha ${shas[3]}"
+check 'grep -q " gap offset=524288$" "$work/upstream.log"' \
+  "the upstream did not see chunk 3 after a gap: $(grep resumable "$work/upstream.log")"
 
 # 5. A 50 MB clean upload, past max_inspect_bytes: streamed through.
 python3 -c '
