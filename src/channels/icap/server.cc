@@ -627,11 +627,7 @@ class Exchange {
                         std::chrono::duration_cast<std::chrono::seconds>(
                             expires.time_since_epoch())
                             .count()};
-    const std::string scheme =
-        core::AsciiLower(http_req_.target).starts_with("https://") ? "https"
-                                                                   : "http";
-    const std::string link = scheme + "://" + host_ +
-                             std::string(kContinuePath) +
+    const std::string link = Origin() + std::string(kContinuePath) +
                              "?t=" + srv_.continues->Sign(claim);
     const uint32_t minutes = engine_->pack().web.continue_minutes;
     if (WantsJson()) {
@@ -668,6 +664,23 @@ class Exchange {
         if (r.id == hit.rule && r.confirm) return r.id;
     }
     return {};
+  }
+
+  // Where the upload went, as "scheme://host[:port]" (from the absolute
+  // URI Squid sends, without user information), else "http://" + host_.
+  std::string Origin() const {
+    std::string_view t = http_req_.target;
+    const size_t scheme = t.find("://");
+    const std::string lower = core::AsciiLower(t.substr(0, 8));
+    if (scheme == std::string_view::npos ||
+        !(lower.starts_with("http://") || lower.starts_with("https://")))
+      return "http://" + host_;
+    std::string_view authority = t.substr(scheme + 3);
+    authority = authority.substr(0, authority.find_first_of("/?#"));
+    if (const size_t at = authority.rfind('@'); at != std::string_view::npos)
+      authority.remove_prefix(at + 1);
+    return lower.substr(0, scheme) + "://" +
+           FieldSafe(core::AsciiLower(authority), 300);
   }
 
   // The user as a grant knows them: their name, else their address.
