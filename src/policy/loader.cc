@@ -733,6 +733,7 @@ WeblogPolicy::Week ReadDuty(Reader& r, const toml::node& n,
       continue;
     }
     auto& spans = week[day - std::begin(kDays)];
+    const std::string day_name(k.str());  // a lambda may not name a binding
     auto one = [&](const toml::node& e) {
       auto text = e.value<std::string>();
       auto span = text ? ParseSpan(*text) : std::nullopt;
@@ -744,7 +745,7 @@ WeblogPolicy::Week ReadDuty(Reader& r, const toml::node& n,
       for (const auto& o : spans)
         if (span->begin < o.end && o.begin < span->end)
           r.Error(e, who + ": duty hours '" + *text + "' overlap others on " +
-                         std::string(k.str()));
+                         day_name);
       spans.push_back(*span);
     };
     if (const toml::array* a = v.as_array()) {
