@@ -6,7 +6,7 @@ JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 DEMO      ?= $(BUILD)/demo
 
-.PHONY: all deps build run demo-scan web test eval model fuzz fuzz-smoke bench bench-documents bench-portal bench-mail bench-web format tidy clean
+.PHONY: all deps build run demo-scan demo-weblog web test eval model fuzz fuzz-smoke bench bench-documents bench-portal bench-mail bench-web format tidy clean
 
 all: build
 
@@ -39,6 +39,14 @@ demo-scan: build
 	  rc=$$?; [ $$rc -le 1 ] || exit $$rc; \
 	  echo; echo "Scanned the demo mailbox in $(DEMO)/mail (exit $$rc: 1 means findings)."
 
+# The proxy log report on a generated day of the demo District's Squid log.
+demo-weblog: build
+	@mkdir -p $(DEMO)
+	@$(BUILD)/steward-corpus --access-log $(DEMO)/access.log --requests 50000 --seed 7 \
+	  $(if $(NAMES),--names $(NAMES))
+	@$(BUILD)/steward weblog report --xlsx $(DEMO)/weblog.xlsx $(DEMO)/access.log
+	@echo; echo "The workbook: $(DEMO)/weblog.xlsx"
+
 # Starts PostgreSQL and slapd on loopback, runs every test (the portal's on
 # SQLite and PostgreSQL, the browser test in Chromium), then the unit tests
 # again under AddressSanitizer and UBSan.
@@ -68,7 +76,7 @@ fuzz:
 	@scripts/deps.sh test
 	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTEWARD_FUZZ=ON >/dev/null
 	@cmake --build $(FUZZ) -j $(JOBS) --target fuzz_mime fuzz_inspect fuzz_csv fuzz_archive fuzz_office \
-	  fuzz_pdf fuzz_html fuzz_table fuzz_ole fuzz_document fuzz_people fuzz_verdict fuzz_headers fuzz_icap fuzz_upload
+	  fuzz_pdf fuzz_html fuzz_table fuzz_ole fuzz_document fuzz_people fuzz_verdict fuzz_headers fuzz_icap fuzz_upload fuzz_weblog
 
 # A short run of every fuzz target (CI); FUZZ_SECONDS to go longer.
 FUZZ_SECONDS ?= 60

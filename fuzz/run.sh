@@ -29,6 +29,8 @@ seed() {  # target -> seed folders
       echo "$here/corpus/icap" ;;
     fuzz_upload)
       echo "$here/corpus/upload" ;;
+    fuzz_weblog)
+      echo "$here/corpus/weblog $here/../tests/weblog/cases" ;;
     fuzz_csv|fuzz_table)
       echo "$here/corpus/csv $here/../tests/golden/roster"
       [ -d "$shared/oneroster" ] && echo "$shared/oneroster/Test_full_data_set"
@@ -56,7 +58,7 @@ export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
 status=0
 passed=0
 failed=0
-targets="fuzz_mime fuzz_inspect fuzz_csv fuzz_archive fuzz_office fuzz_pdf fuzz_html fuzz_table fuzz_ole fuzz_document fuzz_people fuzz_verdict fuzz_headers fuzz_icap fuzz_upload"
+targets="fuzz_mime fuzz_inspect fuzz_csv fuzz_archive fuzz_office fuzz_pdf fuzz_html fuzz_table fuzz_ole fuzz_document fuzz_people fuzz_verdict fuzz_headers fuzz_icap fuzz_upload fuzz_weblog"
 for t in ${FUZZ_TARGETS:-$targets}; do
   mkdir -p "$work/$t"
   # Where an OLE2 file can be reached, libgsf's own leak on a corrupt

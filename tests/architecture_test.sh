@@ -18,7 +18,8 @@ declare -A allowed=(
   [decide]="core policy inspect extract engine decide"
   [quarantine]="core policy inspect extract engine decide store audit quarantine"
   [enforce]="core policy inspect extract engine decide store audit quarantine enforce"
-  [channels]="core policy roster inspect extract engine decide store audit quarantine enforce people identity acknowledge channels"
+  [weblog]="core policy weblog"
+  [channels]="core policy roster inspect extract engine decide store audit quarantine enforce people identity acknowledge weblog channels"
   [app]="channels"
   [tools]="core tools"
 )

@@ -1,42 +1,19 @@
 // The completion workbook: a summary sheet by site with a bar chart, a sheet
 // by job role, and every employee with their evidence. Written by
-// libxlsxwriter to a private temporary file, then read back.
+// libxlsxwriter to a private temporary file (core/temp_path.h), then read
+// back.
 #include <fmt/format.h>
-#include <unistd.h>
 #include <xlsxwriter.h>
 
-#include <cstdlib>
 #include <string>
 
 #include "acknowledge/campaigns.h"
+#include "core/temp_path.h"
 #include "core/text.h"
 
 namespace steward::acknowledge {
 
 namespace {
-
-class TempPath {
- public:
-  TempPath() {
-    const char* dir = std::getenv("TMPDIR");
-    path_ = std::string(dir && *dir ? dir : "/tmp") + "/steward-xlsx-XXXXXX";
-    int fd = mkstemp(path_.data());
-    if (fd < 0) {
-      path_.clear();
-    } else {
-      close(fd);
-    }
-  }
-  ~TempPath() {
-    if (!path_.empty()) unlink(path_.c_str());
-  }
-  TempPath(const TempPath&) = delete;
-  TempPath& operator=(const TempPath&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 void WriteTallies(lxw_workbook* wb, lxw_worksheet* ws, lxw_format* bold,
                   lxw_format* pct, const std::string& heading,
@@ -87,7 +64,7 @@ core::Result<std::string> CompletionXlsx(store::Database& db,
                                          const Campaign& c) {
   auto completion = CompletionOf(db, c);
   if (!completion.ok()) return completion.status();
-  TempPath tmp;
+  core::TempPath tmp;
   if (tmp.path().empty())
     return core::Status::Io("cannot make a temporary file");
   lxw_workbook_options options{};

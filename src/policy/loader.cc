@@ -1,6 +1,7 @@
 #include "policy/loader.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <arpa/inet.h>
 #include <hs/hs.h>
 #include <pcre2.h>
 #include <toml++/toml.h>
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -700,6 +702,151 @@ void ReadWeb(Reader& r, const toml::table& root, PolicyPack& p) {
     r.Error(*t, "[web] continue_minutes must be from 1 to 1440");
 }
 
+// "07:30-16:00" as minutes after midnight; nothing when it is not of that
+// form or does not go forward within the day ("24:00" ends a day).
+std::optional<WeblogPolicy::Span> ParseSpan(std::string_view s) {
+  auto hhmm = [](std::string_view t) -> int {
+    if (t.size() != 5 || t[2] != ':') return -1;
+    for (size_t i : {0, 1, 3, 4})
+      if (t[i] < '0' || t[i] > '9') return -1;
+    int h = (t[0] - '0') * 10 + (t[1] - '0');
+    int m = (t[3] - '0') * 10 + (t[4] - '0');
+    if (m > 59 || h > 24 || (h == 24 && m != 0)) return -1;
+    return h * 60 + m;
+  };
+  size_t dash = s.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  int b = hhmm(s.substr(0, dash)), e = hhmm(s.substr(dash + 1));
+  if (b < 0 || e < 0 || b >= e) return std::nullopt;
+  return WeblogPolicy::Span{static_cast<uint16_t>(b), static_cast<uint16_t>(e)};
+}
+
+// `duty = { mon = "07:30-16:00", fri = ["07:30-12:00", "13:00-15:00"] }`.
+WeblogPolicy::Week ReadDuty(Reader& r, const toml::node& n,
+                            const std::string& who) {
+  static constexpr std::string_view kDays[] = {"sun", "mon", "tue", "wed",
+                                               "thu", "fri", "sat"};
+  WeblogPolicy::Week week;
+  const toml::table* t = n.as_table();
+  if (!t) {
+    r.Error(n, who +
+                   ": 'duty' must be a table of weekdays, e.g. { mon = "
+                   "\"07:30-16:00\" }");
+    return week;
+  }
+  for (auto&& [k, v] : *t) {
+    auto day = std::find(std::begin(kDays), std::end(kDays), k.str());
+    if (day == std::end(kDays)) {
+      r.Error(v, who + ": unknown weekday '" + std::string(k.str()) +
+                     "' in 'duty' (sun, mon, tue, wed, thu, fri, sat)");
+      continue;
+    }
+    auto& spans = week[day - std::begin(kDays)];
+    const std::string day_name(k.str());  // a lambda may not name a binding
+    auto one = [&](const toml::node& e) {
+      auto text = e.value<std::string>();
+      auto span = text ? ParseSpan(*text) : std::nullopt;
+      if (!span) {
+        r.Error(e, who + ": duty hours '" + (text ? *text : "") +
+                       "' are not HH:MM-HH:MM within one day");
+        return;
+      }
+      for (const auto& o : spans)
+        if (span->begin < o.end && o.begin < span->end)
+          r.Error(e, who + ": duty hours '" + *text + "' overlap others on " +
+                         day_name);
+      spans.push_back(*span);
+    };
+    if (const toml::array* a = v.as_array()) {
+      for (const toml::node& e : *a) one(e);
+    } else {
+      one(v);
+    }
+  }
+  return week;
+}
+
+// "10.1.0.0/16", "2001:db8:1::/48"; a bare address is one host.
+std::optional<WeblogPolicy::Subnet> ParseSubnet(const std::string& text) {
+  WeblogPolicy::Subnet n;
+  n.text = text;
+  std::string addr = text;
+  int prefix = -1;
+  if (size_t slash = text.find('/'); slash != std::string::npos) {
+    addr = text.substr(0, slash);
+    auto p = core::ParseInt(std::string_view(text).substr(slash + 1), 0, 128,
+                            "a prefix");
+    if (!p.ok()) return std::nullopt;
+    prefix = static_cast<int>(*p);
+  }
+  in_addr v4;
+  if (inet_pton(AF_INET, addr.c_str(), &v4) == 1) {
+    if (prefix > 32) return std::nullopt;
+    n.addr[10] = n.addr[11] = 0xff;
+    std::memcpy(&n.addr[12], &v4, 4);
+    n.prefix = static_cast<uint8_t>((prefix < 0 ? 32 : prefix) + 96);
+  } else if (inet_pton(AF_INET6, addr.c_str(), n.addr.data()) == 1) {
+    n.prefix = static_cast<uint8_t>(prefix < 0 ? 128 : prefix);
+  } else {
+    return std::nullopt;
+  }
+  // Host bits are cleared, so "10.1.2.3/16" means 10.1.0.0/16.
+  for (int bit = n.prefix; bit < 128; ++bit)
+    n.addr[bit / 8] &= static_cast<uint8_t>(~(0x80u >> (bit % 8)));
+  return n;
+}
+
+void ReadWeblog(Reader& r, const toml::table& root, PolicyPack& p) {
+  const toml::table* t = root["weblog"].as_table();
+  if (!t) return;
+  r.CheckKeys(*t,
+              {"time_zone", "duty", "public_suffixes", "category", "site",
+               "max_users", "max_sites"},
+              "[weblog]");
+  WeblogPolicy& w = p.weblog;
+  w.loc = r.Loc(*t);
+  if (t->get("time_zone")) w.time_zone = r.Str(*t, "time_zone", false);
+  if (const toml::node* d = t->get("duty"))
+    w.duty = ReadDuty(r, *d, "[weblog]");
+  for (auto& s : r.StrList(*t, "public_suffixes"))
+    w.public_suffixes.push_back(core::AsciiLower(s));
+  w.max_users = r.Num<uint32_t>(*t, "max_users", w.max_users);
+  w.max_sites = r.Num<uint32_t>(*t, "max_sites", w.max_sites);
+  r.EachTable(*t, "category", [&](const toml::table& c) {
+    r.CheckKeys(c, {"name", "hosts", "academic", "clauses"},
+                "[[weblog.category]]");
+    WeblogPolicy::Category x;
+    x.loc = r.Loc(c);
+    x.name = r.Str(c, "name", true);
+    for (auto& h : r.StrList(c, "hosts"))
+      x.hosts.push_back(core::AsciiLower(h));
+    x.academic = r.Bool(c, "academic", x.academic);
+    x.clauses = r.StrList(c, "clauses");
+    w.categories.push_back(std::move(x));
+  });
+  r.EachTable(*t, "site", [&](const toml::table& s) {
+    r.CheckKeys(s, {"name", "subnets", "time_zone", "duty"}, "[[weblog.site]]");
+    WeblogPolicy::Site x;
+    x.loc = r.Loc(s);
+    x.name = r.Str(s, "name", true);
+    const std::string who = "[[weblog.site]] '" + x.name + "'";
+    for (auto& text : r.StrList(s, "subnets")) {
+      if (auto n = ParseSubnet(text))
+        x.subnets.push_back(std::move(*n));
+      else
+        r.Error(s,
+                who + ": '" + text +
+                    "' is not an address block (10.1.0.0/16, 2001:db8::/48)");
+    }
+    if (s.get("time_zone")) x.time_zone = r.Str(s, "time_zone", false);
+    if (const toml::node* d = s.get("duty")) {
+      x.duty = ReadDuty(r, *d, who);
+      x.own_duty = true;
+    }
+    w.sites.push_back(std::move(x));
+  });
+}
+
 void ReadLimits(Reader& r, const toml::table& root, PolicyPack& p) {
   const toml::table* t = root["limits"].as_table();
   if (!t) return;
@@ -817,6 +964,66 @@ std::string CheckFormat(const Detector::Format& f) {
   }
   pcre2_code_free(re);
   return {};
+}
+
+template <typename Err>
+void ValidateWeblog(const PolicyPack& p, Err&& err) {
+  const WeblogPolicy& w = p.weblog;
+  auto host_name = [](const std::string& h) {
+    return !h.empty() && h.size() <= 253 && h.front() != '.' &&
+           h.back() != '.' &&
+           h.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") ==
+               std::string::npos;
+  };
+  if (!w.time_zone.empty() && !KnownTimeZone(w.time_zone))
+    err(w.loc, "[weblog] unknown time_zone '" + w.time_zone +
+                   "' (an IANA name such as America/Los_Angeles)");
+  for (const auto& s : w.public_suffixes)
+    if (!host_name(s))
+      err(w.loc, "[weblog] public_suffixes: '" + s + "' is not a domain");
+  if (w.max_users == 0 || w.max_sites == 0)
+    err(w.loc, "[weblog] max_users and max_sites must be at least 1");
+  std::map<std::string, std::string> host_owner;
+  std::set<std::string> names;
+  for (const auto& c : w.categories) {
+    std::string who = "[[weblog.category]] '" + c.name + "'";
+    if (c.name.empty()) continue;  // reported as missing
+    if (c.name == "other")
+      err(c.loc, who + ": 'other' is what no category lists; choose a name");
+    if (!names.insert(c.name).second) err(c.loc, who + " defined twice");
+    if (c.hosts.empty()) err(c.loc, who + " lists no hosts");
+    for (const auto& h : c.hosts) {
+      if (!host_name(h)) {
+        err(c.loc, who + ": '" + h + "' is not a host name");
+        continue;
+      }
+      auto [it, fresh] = host_owner.emplace(h, c.name);
+      if (!fresh)
+        err(c.loc,
+            who + ": '" + h + "' is already in category '" + it->second + "'");
+    }
+    for (const auto& id : c.clauses)
+      if (!p.FindClause(id)) err(c.loc, who + ": unknown clause '" + id + "'");
+  }
+  names.clear();
+  std::map<std::string, std::string> block_owner;
+  for (const auto& s : w.sites) {
+    std::string who = "[[weblog.site]] '" + s.name + "'";
+    if (s.name.empty()) continue;
+    if (!names.insert(s.name).second) err(s.loc, who + " defined twice");
+    if (s.subnets.empty()) err(s.loc, who + " has no subnets");
+    for (const auto& n : s.subnets) {
+      std::string key(reinterpret_cast<const char*>(n.addr.data()), 16);
+      key += static_cast<char>(n.prefix);
+      auto [it, fresh] = block_owner.emplace(key, s.name);
+      if (!fresh)
+        err(s.loc,
+            who + ": '" + n.text + "' is already site '" + it->second + "'");
+    }
+    if (!s.time_zone.empty() && !KnownTimeZone(s.time_zone))
+      err(s.loc, who + ": unknown time_zone '" + s.time_zone +
+                     "' (an IANA name such as America/Los_Angeles)");
+  }
 }
 
 void Validate(PolicyPack& p, const LoadOptions& options,
@@ -951,6 +1158,7 @@ void Validate(PolicyPack& p, const LoadOptions& options,
   if (w.user_header.empty() ||
       w.user_header.find_first_of(" :\r\n") != std::string::npos)
     err(w.loc, "[web] user_header must be a field name");
+  ValidateWeblog(p, err);
 }
 
 // Parses one TOML file, reporting a syntax error with its line.
@@ -988,11 +1196,11 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
   auto root = ParseToml(main, hash, res.errors);
   if (!root) return res;
   Reader r(main.string(), &res.errors);
-  r.CheckKeys(
-      *root,
-      {"pack", "limits", "bulk_extract", "include", "clause", "category",
-       "detector", "lexicon", "combination", "rule", "mail", "web", "tables"},
-      "pack.toml");
+  r.CheckKeys(*root,
+              {"pack", "limits", "bulk_extract", "include", "clause",
+               "category", "detector", "lexicon", "combination", "rule", "mail",
+               "web", "weblog", "tables"},
+              "pack.toml");
   if (const toml::table* t = (*root)["pack"].as_table()) {
     r.CheckKeys(*t, {"name", "district", "version", "internal_domains"},
                 "[pack]");
@@ -1018,7 +1226,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     if (name != main.string())
       fr.CheckKeys(table,
                    {"clause", "category", "detector", "lexicon", "combination",
-                    "rule", "mail", "web", "tables"},
+                    "rule", "mail", "web", "weblog", "tables"},
                    fs::path(name).filename().string());
     ReadClauses(fr, table, *pack);
     ReadCategories(fr, table, *pack);
@@ -1029,6 +1237,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     ReadRules(fr, table, *pack);
     ReadMail(fr, table, *pack);
     ReadWeb(fr, table, *pack);
+    ReadWeblog(fr, table, *pack);
     ReadTables(fr, table, *pack);
   }
   Validate(*pack, options, res.errors);
@@ -1037,6 +1246,19 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
   return res;
 }
 
+bool KnownTimeZone(const std::string& name) {
+  if (name.empty() || name.size() > 64 || name[0] == '/' ||
+      name.find("..") != std::string::npos ||
+      name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw"
+                             "xyz0123456789/_+-") != std::string::npos)
+    return false;
+  const char* dir = std::getenv("TZDIR");
+  std::ifstream f(
+      std::string(dir && *dir ? dir : "/usr/share/zoneinfo") + "/" + name,
+      std::ios::binary);
+  char magic[4] = {};
+  return f.read(magic, 4) && std::string_view(magic, 4) == "TZif";
+}
 std::string DefaultPackDir() {
   if (const char* env = std::getenv("STEWARD_POLICY"); env && *env) return env;
   std::error_code ec;

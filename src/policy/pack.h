@@ -5,6 +5,7 @@
 // bundled pack under policy/ is one district's data.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -474,6 +475,52 @@ struct WebPolicy {
   SourceLoc loc;
 };
 
+// The proxy log report's settings ([weblog] in the pack; `steward weblog
+// report`): which web sites fall in which category (C.23 names streaming,
+// P2P and games as bandwidth-heavy non-academic use), and the District's
+// sites, known by their client subnets, with their duty hours (C.27).
+struct WeblogPolicy {
+  struct Category {
+    std::string name;                  // "streaming"; never "other"
+    std::vector<std::string> hosts;    // names: the host and its subdomains
+    bool academic = false;             // false: counts as non-academic use
+    std::vector<std::string> clauses;  // cited beside the category
+    SourceLoc loc;
+  };
+  // Duty time on one weekday, in minutes after local midnight:
+  // [begin, end), begin < end <= 1440.
+  struct Span {
+    uint16_t begin = 0, end = 0;
+  };
+  using Week = std::array<std::vector<Span>, 7>;  // [0] Sunday .. [6] Saturday
+  // An address block, as 16 bytes (IPv4 as ::ffff:a.b.c.d, its prefix + 96).
+  struct Subnet {
+    std::array<uint8_t, 16> addr{};
+    uint8_t prefix = 0;
+    std::string text;  // as written: "10.1.0.0/16"
+  };
+  struct Site {
+    std::string name;
+    std::vector<Subnet> subnets;
+    std::string time_zone;  // "" : [weblog] time_zone
+    Week duty;              // all empty : [weblog] duty
+    bool own_duty = false;  // `duty` was written for this site
+    SourceLoc loc;
+  };
+  std::string time_zone;  // IANA name ("America/Los_Angeles"); "" : UTC
+  Week duty;              // every site's duty hours unless it has its own
+  // Names under which a registered name is one label longer ("co.uk": a
+  // report groups bbc.co.uk, not co.uk).
+  std::vector<std::string> public_suffixes;
+  std::vector<Category> categories;
+  std::vector<Site> sites;
+  // Distinct users and distinct web sites a report keeps apart; beyond them
+  // traffic goes to "(others)", so memory stays bounded on any log.
+  uint32_t max_users = 100000;
+  uint32_t max_sites = 200000;
+  SourceLoc loc;
+};
+
 struct Limits {
   uint64_t max_item_bytes = 64ull << 20;  // larger items: not-inspected
   uint32_t max_depth = 16;                // nested message/rfc822
@@ -531,6 +578,7 @@ struct PolicyPack {
   std::vector<Rule> rules;
   MailPolicy mail;
   WebPolicy web;
+  WeblogPolicy weblog;
 
   const Clause* FindClause(std::string_view id) const;
   const Category* FindCategory(std::string_view id) const;

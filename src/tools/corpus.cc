@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -392,6 +393,134 @@ core::Result<CorpusStats> Corpus::WriteMbox(const std::string& file) {
   }
   if (!out) return core::Status::Io(file + ": write failed");
   return st;
+}
+
+core::Result<uint64_t> Corpus::WriteAccessLog(const std::string& file,
+                                              uint64_t requests) {
+  struct Kind {
+    int weight;
+    bool https;
+    uint64_t min_bytes, max_bytes;
+    std::vector<std::string> hosts;
+  };
+  const std::vector<Kind> kinds = {
+      {50,
+       true,
+       2000,
+       400000,
+       {"www.khanacademy.org", "cdn.kastatic.org", "www.desmos.com",
+        "en.wikipedia.org", "upload.wikimedia.org", "classroom.google.com",
+        "quizlet.com", "www.ixl.com", "newsela.com", "clever.com"}},
+      {12,
+       true,
+       1000,
+       200000,
+       {"sis.example-usd.org", "www.example-usd.org", "drive.google.com",
+        "docs.google.com", "outlook.office365.com"}},
+      {6,
+       true,
+       200000,
+       8000000,
+       {"www.youtube.com", "rr3---sn-a5mekn7z.googlevideo.com", "i.ytimg.com",
+        "www.netflix.com", "ipv4-c001.nflxvideo.net", "open.spotify.com",
+        "www.twitch.tv"}},
+      {8,
+       true,
+       2000,
+       800000,
+       {"www.facebook.com", "scontent.fbcdn.net", "www.instagram.com",
+        "www.tiktok.com", "www.reddit.com", "pbs.twimg.com"}},
+      {3,
+       true,
+       20000,
+       3000000,
+       {"www.roblox.com", "setup.rbxcdn.com", "store.steampowered.com",
+        "cdn.steamcontent.com", "www.coolmathgames.com", "poki.com"}},
+      {3,
+       true,
+       2000,
+       300000,
+       {"www.amazon.com", "www.ebay.com", "www.target.com"}},
+      {1,
+       false,
+       100000,
+       5000000,
+       {"thepiratebay.org", "tracker.opentrackr.org", "1337x.to"}},
+      {12,
+       false,
+       500,
+       150000,
+       {"www.weather.gov", "www.nytimes.com", "news.bbc.co.uk",
+        "www.latimes.com", "www.example.com", "fonts.gstatic.com",
+        "www.bing.com", "www.google.com"}},
+  };
+  int total_weight = 0;
+  for (const auto& k : kinds) total_weight += k.weight;
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  if (!out) return core::Status::Io("cannot write " + file);
+  auto next = [this] {
+    state_ ^= state_ >> 12;
+    state_ ^= state_ << 25;
+    state_ ^= state_ >> 27;
+    return state_ * 2685821657736338717ull;
+  };
+  // Tuesday 2025-12-02 06:00 PST is 14:00 UTC; the day runs 14 hours, and
+  // requests crowd into the school day.
+  const int64_t start = 1764633600 + 14 * 3600;
+  std::vector<int64_t> times(requests);
+  for (auto& t : times) {
+    uint64_t r = next() >> 20;
+    int64_t span = (r % 4 != 0) ? 9 * 3600 : 14 * 3600;
+    int64_t from = (r % 4 != 0) ? start + 3600 + 1800 : start;  // 07:30
+    t = from +
+        static_cast<int64_t>((next() >> 24) % static_cast<uint64_t>(span));
+  }
+  std::sort(times.begin(), times.end());
+  uint64_t written = 0;
+  for (uint64_t i = 0; i < requests; ++i) {
+    if (i == requests / 3 || i == 2 * requests / 3) {
+      out << "1764662400.000 12 10.6.1.9 TCP_MISS/200 -1 GET "
+             "http://truncated.example/\n";
+      ++written;
+    }
+    const Person& p = AnyEmployee();
+    size_t school = 0;
+    for (size_t s = 0; s < schools_.size(); ++s)
+      if (schools_[s] == p.school) school = s + 1;
+    std::string user = p.email.substr(0, p.email.find('@'));
+    uint64_t r = next() >> 16;
+    // One person in eight streams a good part of the day.
+    uint64_t h = std::hash<std::string>{}(user);
+    size_t k = 0;
+    if (h % 8 == 0 && r % 3 == 0) {
+      k = 2;
+    } else {
+      int pick = static_cast<int>(r % static_cast<uint64_t>(total_weight));
+      while (pick >= kinds[k].weight) pick -= kinds[k++].weight;
+    }
+    const Kind& kind = kinds[k];
+    const std::string& host = kind.hosts[(r >> 8) % kind.hosts.size()];
+    uint64_t bytes =
+        kind.min_bytes + (next() >> 20) % (kind.max_bytes - kind.min_bytes + 1);
+    // A person's address is stable: a few laptops on IPv6, a few people
+    // at the District Office (10.0.0.0/16).
+    if (h % 20 == 1) school = 0;
+    std::string client =
+        h % 10 == 0 ? fmt::format("2001:db8:{:x}::{:x}", school, h % 4000 + 1)
+                    : fmt::format("10.{}.{}.{}", school, (h >> 8) % 250,
+                                  (h >> 16) % 250 + 2);
+    std::string url = kind.https ? host + ":443" : "http://" + host + "/";
+    out << fmt::format(
+        "{}.{:03} {:6} {} {}/200 {} {} {} {} HIER_DIRECT/203.0.113.{} {}\n",
+        times[i], (r >> 4) % 1000, 20 + (r >> 12) % 3000, client,
+        kind.https ? "TCP_TUNNEL" : "TCP_MISS", bytes,
+        kind.https ? "CONNECT" : "GET", url, (r >> 20) % 20 == 0 ? "-" : user,
+        1 + (r >> 24) % 250, kind.https ? "-" : "text/html");
+    ++written;
+  }
+  out.flush();
+  if (!out) return core::Status::Io("cannot write " + file);
+  return written;
 }
 
 }  // namespace steward::tools

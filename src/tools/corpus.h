@@ -34,6 +34,14 @@ class Corpus {
   core::Status WriteRoster(const std::string& dir) const;
   core::Result<CorpusStats> WriteMaildir(const std::string& dir);
   core::Result<CorpusStats> WriteMbox(const std::string& file);
+  // A day of the District's web proxy log in Squid's native format
+  // (`steward weblog report`): the employees at their schools' subnets
+  // (10.N.0.0/16, N the school's place in the list, as policy/weblog.toml
+  // has them) on Tuesday 2025-12-02 from 06:00 to 20:00 in Los Angeles,
+  // mostly learning sites, some streaming, social and games, a few lines a
+  // proxy mangled. Returns the lines written.
+  core::Result<uint64_t> WriteAccessLog(const std::string& file,
+                                        uint64_t requests);
   // One message (headers and body); `violating` says whether it breaks a rule.
   std::string Message(uint64_t n, bool* violating);
 

@@ -1,4 +1,5 @@
-// steward-corpus: writes a demo or benchmark District (roster and mailbox).
+// steward-corpus: writes a demo or benchmark District (roster, mailbox and
+// the web proxy's log).
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -9,10 +10,15 @@
 int main(int argc, char** argv) {
   CLI::App app{"Generate a OneRoster export and a mailbox of District mail"};
   steward::tools::CorpusOptions o;
-  std::string maildir, mbox, roster;
+  std::string maildir, mbox, roster, access_log;
+  uint64_t requests = 20000;
   app.add_option("--maildir", maildir, "Write a Maildir here");
   app.add_option("--mbox", mbox, "Write an mbox file here");
   app.add_option("--roster", roster, "Write a OneRoster 1.1 export here");
+  app.add_option("--access-log", access_log,
+                 "Write a day of the web proxy's access.log here");
+  app.add_option("--requests", requests, "Lines of the access.log")
+      ->capture_default_str();
   app.add_option("--messages", o.messages, "Messages to write")
       ->capture_default_str();
   app.add_option("--bytes", o.bytes,
@@ -58,6 +64,15 @@ int main(int argc, char** argv) {
   if (!mbox.empty()) {
     auto r = c.WriteMbox(mbox);
     if (int rc = report("mbox", mbox, r)) return rc;
+  }
+  if (!access_log.empty()) {
+    auto n = c.WriteAccessLog(access_log, requests);
+    if (!n.ok()) {
+      fmt::print(stderr, "steward-corpus: {}\n", n.status().message());
+      return 2;
+    }
+    fmt::print(stderr, "steward-corpus: wrote {} access.log lines to {}\n", *n,
+               access_log);
   }
   return 0;
 }

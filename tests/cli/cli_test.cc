@@ -566,5 +566,97 @@ TEST_F(Cli, QuarantineDeleteNeedsAReasonAndTheRightApprover) {
   EXPECT_EQ(Sh(std::string(STEWARD_BIN) + " audit verify" + at).exit_code, 0);
 }
 
+// docs/web.md, "Proxy log report": an administrator points the report at
+// Squid's access.log and reads who used what, by category, and what
+// non-academic use fell in a site's duty hours (C.23, C.27).
+TEST_F(Cli, WeblogReportShowsWhatAnAdministratorNeeds) {
+  // Tuesday 2024-12-03 in Los Angeles, from Buchanan High's subnet
+  // (policy/weblog.toml): 08:05 and 09:00 are duty time; 17:30 is not.
+  std::string log = Write(
+      "access.log",
+      "1733241900.123     45 10.6.1.20 TCP_MISS/200 1200000000 GET "
+      "http://rr3---sn-abc.googlevideo.com/videoplayback? alice "
+      "HIER_DIRECT/203.0.113.7 video/mp4\n"
+      "1733245200.000    120 10.6.2.30 TCP_TUNNEL/200 52000 CONNECT "
+      "www.khanacademy.org:443 bob HIER_DIRECT/203.0.113.8 -\n"
+      "not a squid line\n"
+      "1733275800.000     45 10.6.2.30 TCP_MISS/200 7000000 GET "
+      "http://www.roblox.com/games/ bob HIER_DIRECT/203.0.113.9 text/html\n");
+  std::string bin = STEWARD_BIN;
+  std::string csv = (dir_ / "report.csv").string();
+  std::string xlsx = (dir_ / "report.xlsx").string();
+  auto r =
+      Sh(bin + " weblog report --csv " + csv + " --xlsx " + xlsx + " " + log);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("4 lines: 3 requests, 1.2 GB"), std::string::npos)
+      << r.out;
+  // Aligned columns with units, the share that is non-academic.
+  EXPECT_NE(r.out.find("alice         1  1.2 GB        1.2 GB  100.0%"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("streaming  non-academic"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("googlevideo.com"), std::string::npos) << r.out;
+  // Duty hours: alice's video during Buchanan High's school day; bob's game
+  // after it is not there.
+  size_t duty = r.out.find(
+      "Buchanan High, duty Mon, Tue 07:15-15:45; Wed 07:15-13:30; Thu, Fri "
+      "07:15-15:45 (America/Los_Angeles)");
+  ASSERT_NE(duty, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("alice", duty), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("bob", duty), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(log + ":3: fewer than 10 fields: not a squid line"),
+            std::string::npos)
+      << r.out;
+  std::string table = steward::testing::ReadAll(csv);
+  EXPECT_EQ(table.rfind("table,rank,name,detail,requests,bytes,", 0), 0u)
+      << table;
+  EXPECT_NE(table.find("\"duty-hours\",\"1\",\"Buchanan High\",\"alice\""),
+            std::string::npos)
+      << table;
+  std::string book = steward::testing::ReadAll(xlsx);
+  EXPECT_EQ(book.substr(0, 2), "PK");
+  EXPECT_NE(book.find("xl/charts/chart1.xml"), std::string::npos);
+  EXPECT_NE(book.find("xl/worksheets/sheet7.xml"), std::string::npos);
+
+  // --from/--to are days in the pack's time zone: 4 December has nothing.
+  auto later = Sh(bin + " weblog report --from 2024-12-04 " + log);
+  EXPECT_EQ(later.exit_code, 0);
+  EXPECT_NE(later.out.find("0 requests"), std::string::npos) << later.out;
+  EXPECT_NE(later.out.find("3 outside the dates"), std::string::npos)
+      << later.out;
+  // Standard input, and CSV to stdout instead of the text.
+  auto piped = Sh(bin + " weblog report --csv - - < " + log);
+  EXPECT_EQ(piped.exit_code, 0);
+  EXPECT_EQ(piped.out.rfind("table,rank,", 0), 0u) << piped.out;
+  // Usage errors exit 2; a log that cannot be read exits 1 after reporting
+  // the others.
+  EXPECT_EQ(Sh(bin + " weblog report --from 2024-13-01 " + log).exit_code, 2);
+  EXPECT_EQ(Sh(bin + " weblog report --top 0 " + log).exit_code, 2);
+  auto missing =
+      Sh(bin + " weblog report " + log + " " + dir_.string() + "/absent.log");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("absent.log"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.out.find("3 requests"), std::string::npos) << missing.out;
+}
+
+// As `scan` does: a progress bar on a terminal, none when piped.
+TEST_F(Cli, WeblogReportShowsProgressOnATerminal) {
+  std::string lines;
+  for (int i = 0; i < 20000; ++i)
+    lines +=
+        "1733241900.123     45 10.6.1.20 TCP_MISS/200 5120 GET "
+        "http://www.youtube.com/watch? alice HIER_DIRECT/1.2.3.4 "
+        "text/html\n";
+  std::string log = Write("access.log", lines);
+  std::string cmd = std::string(STEWARD_BIN) + " weblog report " + log;
+  auto tty = Sh("script -qec '" + cmd + "' /dev/null");
+  EXPECT_EQ(tty.exit_code, 0) << tty.out << tty.err;
+  EXPECT_NE(tty.out.find("\r[="), std::string::npos) << tty.out;
+  EXPECT_NE(tty.out.find(" lines  "), std::string::npos) << tty.out;
+  auto piped = Sh(cmd);
+  EXPECT_EQ(piped.err.find("\r["), std::string::npos) << piped.err;
+  EXPECT_NE(piped.out.find("20,000 requests"), std::string::npos) << piped.out;
+}
+
 }  // namespace
 }  // namespace steward

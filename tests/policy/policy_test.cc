@@ -60,6 +60,27 @@ TEST(BundledPack, HasEveryClauseLetterAndTheIssueCategories) {
     EXPECT_NE(r.pack->FindCategory(cat), nullptr) << cat;
 }
 
+// C.23 names streaming, P2P and games; the bundled pack lists each, as
+// non-academic, and knows the District's sites with duty hours (C.27).
+TEST(BundledPack, ListsTheBandwidthHeavyCategoriesAndTheSites) {
+  LoadResult r = LoadPack(steward::testing::PackDir());
+  ASSERT_TRUE(r.ok());
+  const WeblogPolicy& w = r.pack->weblog;
+  for (const char* name : {"streaming", "p2p", "games"}) {
+    auto c = std::find_if(w.categories.begin(), w.categories.end(),
+                          [&](const auto& x) { return x.name == name; });
+    ASSERT_NE(c, w.categories.end()) << name;
+    EXPECT_FALSE(c->academic) << name;
+    EXPECT_NE(std::find(c->clauses.begin(), c->clauses.end(), "C.23"),
+              c->clauses.end())
+        << name;
+    EXPECT_GE(c->hosts.size(), 10u) << name;
+  }
+  EXPECT_FALSE(w.time_zone.empty());
+  EXPECT_GE(w.sites.size(), 2u);
+  for (const auto& s : w.sites) EXPECT_FALSE(s.subnets.empty()) << s.name;
+}
+
 // Writes a small pack into a temporary folder, with one file's text replaced.
 class BadPack : public steward::testing::TempDirTest {
  protected:
@@ -292,6 +313,75 @@ TEST_F(BadPack, WebSectionIsReadAndChecked) {
   ExpectError("more.toml", 1, "max_inspect_bytes must be at least 65536");
   Write("more.toml", "[web]\ncloud = []\n");
   ExpectError("more.toml", 2, "cloud");
+}
+
+// The proxy log report's lists: what a district writes is read as meant,
+// and each mistake names its file and line.
+TEST_F(BadPack, WeblogSectionIsReadAndChecked) {
+  Write("more.toml",
+        "[weblog]\ntime_zone = \"America/Los_Angeles\"\n"
+        "duty = { mon = \"07:30-16:00\", wed = [\"07:00-11:00\", "
+        "\"12:00-24:00\"] }\n"
+        "[[weblog.category]]\nname = \"streaming\"\n"
+        "hosts = [\"YouTube.com\"]\nclauses = [\"E.2\"]\n"
+        "[[weblog.site]]\nname = \"High\"\n"
+        "subnets = [\"10.6.7.8/16\", \"2001:db8:6::/48\", \"192.0.2.1\"]\n"
+        "time_zone = \"Asia/Kolkata\"\n");
+  LoadResult r = Load();
+  for (const auto& e : r.errors) ADD_FAILURE() << e.ToString();
+  ASSERT_TRUE(r.ok());
+  const WeblogPolicy& w = r.pack->weblog;
+  EXPECT_EQ(w.time_zone, "America/Los_Angeles");
+  ASSERT_EQ(w.duty[1].size(), 1u);  // Monday
+  EXPECT_EQ(w.duty[1][0].begin, 7 * 60 + 30);
+  ASSERT_EQ(w.duty[3].size(), 2u);  // Wednesday, a split day
+  EXPECT_EQ(w.duty[3][1].end, 24 * 60);
+  ASSERT_EQ(w.categories.size(), 1u);
+  EXPECT_FALSE(w.categories[0].academic);  // a category counts by default
+  EXPECT_EQ(w.categories[0].hosts, std::vector<std::string>{"youtube.com"});
+  ASSERT_EQ(w.sites.size(), 1u);
+  ASSERT_EQ(w.sites[0].subnets.size(), 3u);
+  EXPECT_EQ(w.sites[0].subnets[0].prefix, 96 + 16);
+  EXPECT_EQ(w.sites[0].subnets[0].addr[14], 0);  // host bits cleared
+  EXPECT_EQ(w.sites[0].subnets[2].prefix, 128);
+
+  Write("more.toml", "[weblog]\nduty = { mon = \"7:30-16:00\" }\n");
+  ExpectError("more.toml", 2, "duty hours '7:30-16:00' are not HH:MM-HH:MM");
+  Write("more.toml", "[weblog]\nduty = { mon = \"16:00-07:30\" }\n");
+  ExpectError("more.toml", 2, "are not HH:MM-HH:MM within one day");
+  Write("more.toml", "[weblog]\n\nduty = { monday = \"07:30-16:00\" }\n");
+  ExpectError("more.toml", 3, "unknown weekday 'monday'");
+  Write("more.toml",
+        "[weblog]\nduty = { fri = [\"07:00-12:00\", \"11:00-15:00\"] }\n");
+  ExpectError("more.toml", 2, "overlap");
+  Write("more.toml", "[weblog]\ntime_zone = \"Pacific Time\"\n");
+  ExpectError("more.toml", 1, "unknown time_zone 'Pacific Time'");
+  Write("more.toml",
+        "[[weblog.site]]\nname = \"A\"\nsubnets = [\"10.300.0.0/16\"]\n");
+  ExpectError("more.toml", 1, "'10.300.0.0/16' is not an address block");
+  Write("more.toml",
+        "[[weblog.site]]\nname = \"A\"\nsubnets = [\"10.0.0.0/33\"]\n");
+  ExpectError("more.toml", 1, "is not an address block");
+  Write("more.toml",
+        "[[weblog.site]]\nname = \"A\"\nsubnets = [\"10.1.0.0/16\"]\n"
+        "[[weblog.site]]\nname = \"B\"\nsubnets = [\"10.1.2.3/16\"]\n");
+  ExpectError("more.toml", 4, "'10.1.2.3/16' is already site 'A'");
+  Write("more.toml",
+        "[[weblog.category]]\nname = \"a\"\nhosts = [\"x.com\"]\n"
+        "[[weblog.category]]\nname = \"b\"\nhosts = [\"X.com\"]\n");
+  ExpectError("more.toml", 4, "'x.com' is already in category 'a'");
+  Write("more.toml",
+        "[[weblog.category]]\nname = \"other\"\nhosts = [\"x.com\"]\n");
+  ExpectError("more.toml", 1, "'other' is what no category lists");
+  Write("more.toml",
+        "[[weblog.category]]\nname = \"a\"\nhosts = [\"https://x.com/\"]\n");
+  ExpectError("more.toml", 1, "'https://x.com/' is not a host name");
+  Write("more.toml",
+        "[[weblog.category]]\nname = \"a\"\nhosts = [\"x.com\"]\n"
+        "clauses = [\"C.99\"]\n");
+  ExpectError("more.toml", 1, "unknown clause 'C.99'");
+  Write("more.toml", "[[weblog.category]]\nname = \"a\"\nhost = [\"x\"]\n");
+  ExpectError("more.toml", 3, "unknown key 'host' in [[weblog.category]]");
 }
 
 TEST_F(BadPack, MisspeltExemptionNamesFileAndLine) {

@@ -1,11 +1,12 @@
 // The `steward` command's subcommands: the scanning door (scan, extract,
-// policy), the mail door and its shell (verdict, milter, quarantine) and
-// the governance side (serve, db, admin, audit, import, remind, demo). Each
-// Register* adds its subcommands to the app and, for the one chosen, sets
-// `run` to its action, which returns the process exit code: 0 done (nothing
-// found, the verdict allows or warns), 1 findings or problems found (a
-// scan's findings, a pack's errors, a message `verdict` would stop, a chain
-// that does not verify, a store error), 2 usage or configuration error.
+// policy), the mail door and its shell (verdict, milter, quarantine), the
+// web door's (icap, weblog report) and the governance side (serve, db, admin,
+// audit, import, remind, demo). Each Register* adds its subcommands to the app
+// and, for the one chosen, sets `run` to its action, which returns the process
+// exit code: 0 done (nothing found, the verdict allows or warns), 1 findings or
+// problems found (a scan's findings, a pack's errors, a message `verdict` would
+// stop, a chain that does not verify, a store error), 2 usage or configuration
+// error.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -31,7 +32,7 @@ void RegisterDemo(CLI::App& app, std::function<int()>& run);  // demo_cmd.cc
 // verdict; milter and quarantine (mail_cmd.cc).
 void RegisterVerdict(CLI::App& app, std::function<int()>& run);
 void RegisterMail(CLI::App& app, std::function<int()>& run);
-// icap (web_cmd.cc).
+// icap and weblog report (web_cmd.cc).
 void RegisterWeb(CLI::App& app, std::function<int()>& run);
 
 }  // namespace steward::cli

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "channels/cli/commands.h"
+#include "channels/cli/progress.h"
 #include "channels/cli/report.h"
 #include "engine/engine.h"
 
@@ -24,47 +25,6 @@ struct ScanArgs {
   unsigned jobs = 1;
   bool no_progress = false;
   std::vector<std::string> paths;
-};
-
-// A progress line on stderr, redrawn at most five times a second.
-class Progress {
- public:
-  Progress(bool enabled, uint64_t total_bytes)
-      : enabled_(enabled), total_(total_bytes) {}
-  void Update(uint64_t items, uint64_t bytes) {
-    if (!enabled_) return;
-    auto now = std::chrono::steady_clock::now();
-    if (now - last_ < std::chrono::milliseconds(200)) return;
-    last_ = now;
-    double secs = std::chrono::duration<double>(now - start_).count();
-    int width = 30;
-    int filled =
-        total_ ? static_cast<int>(width * std::min(bytes, total_) / total_)
-               : width;
-    fmt::print(stderr,
-               "\r[{:=<{}}{:<{}}] {:.0f} of {:.0f} MB  {} items  {:.0f} MB/s ",
-               "", filled, "", width - filled, bytes / 1e6, total_ / 1e6, items,
-               secs > 0 ? bytes / 1e6 / secs : 0.0);
-    std::fflush(stderr);
-    drawn_ = true;
-  }
-  // Before a report line: needed only when the report shares the terminal.
-  void ClearForOutput() {
-    if (stdout_is_tty_) Clear();
-  }
-  void Clear() {
-    if (drawn_) fmt::print(stderr, "\r{:<100}\r", "");
-    drawn_ = false;
-  }
-
- private:
-  bool enabled_;
-  uint64_t total_;
-  bool stdout_is_tty_ = isatty(STDOUT_FILENO) != 0;
-  bool drawn_ = false;
-  std::chrono::steady_clock::time_point start_ =
-                                            std::chrono::steady_clock::now(),
-                                        last_;
 };
 
 int Finish(Reporter* reporter, Summary& sum,

@@ -1,15 +1,23 @@
 // The web door from the shell: `steward icap`, the ICAP service Squid asks
-// about uploads and downloads (channels/icap).
+// about uploads and downloads (channels/icap), and `steward weblog report`,
+// the proxy log report of C.23 and C.27 (weblog).
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <memory>
 
 #include "channels/cli/commands.h"
 #include "channels/cli/governance.h"
+#include "channels/cli/progress.h"
 #include "channels/icap/continue.h"
 #include "channels/icap/server.h"
+#include "core/text.h"
 #include "enforce/enforce.h"
+#include "policy/loader.h"
 #include "store/database.h"
+#include "weblog/reader.h"
+#include "weblog/report.h"
 
 namespace steward::cli {
 
@@ -45,6 +53,91 @@ int RunIcap(IcapArgs& a) {
       db,
       enforce::Options{.blobs_dir = a.store.data + "/blobs", .sendmail = ""});
   return icap::Run(a.options, std::move(enforcer), a.dry_run);
+}
+
+struct WeblogArgs {
+  std::string policy;
+  size_t top = 10;
+  std::string from, to;
+  std::string csv, xlsx;
+  bool no_progress = false;
+  std::vector<std::string> logs;
+};
+
+int RunWeblogReport(const WeblogArgs& a) {
+  const char* me = "steward weblog report";
+  std::string path = a.policy.empty() ? policy::DefaultPackDir() : a.policy;
+  if (path.empty()) {
+    fmt::print(stderr, "{}: no pack given and none bundled\n", me);
+    return 2;
+  }
+  // The pack's lists only: no engine, no patterns compiled.
+  policy::LoadResult pack = policy::LoadPack(path, {.compile_patterns = false});
+  if (!pack.ok()) {
+    for (const auto& e : pack.errors) fmt::print(stderr, "{}\n", e.ToString());
+    return 2;
+  }
+  weblog::Options options;
+  options.top = a.top;
+  for (auto [text, day, flag] :
+       {std::tuple{&a.from, &options.from_day, "--from"},
+        std::tuple{&a.to, &options.to_day, "--to"}}) {
+    if (text->empty()) continue;
+    auto d = core::ParseIsoDate(*text, 1970, 9999, flag);
+    if (!d.ok()) {
+      fmt::print(stderr, "{}: {}\n", me, d.status().message());
+      return 2;
+    }
+    *day = *d;
+  }
+  if (options.from_day && options.to_day &&
+      *options.from_day > *options.to_day) {
+    fmt::print(stderr, "{}: --from {} is after --to {}\n", me, a.from, a.to);
+    return 2;
+  }
+  auto made = weblog::Aggregator::Make(pack.pack->weblog, options);
+  if (!made.ok()) {
+    fmt::print(stderr, "{}: {}\n", me, made.status().message());
+    return 2;
+  }
+  weblog::Aggregator& agg = **made;
+  uint64_t total = 0;
+  for (const auto& log : a.logs) total += weblog::InputSize(log);
+  Progress progress(!a.no_progress && isatty(STDERR_FILENO), total, "lines");
+  int rc = 0;
+  uint64_t done = 0;
+  for (const auto& log : a.logs) {
+    auto st = weblog::ReadLog(log, agg, [&](uint64_t bytes) {
+      progress.Update(agg.lines(), done + bytes);
+    });
+    done += weblog::InputSize(log);
+    if (!st.ok()) {
+      progress.Clear();
+      fmt::print(stderr, "{}: {}\n", me, st.message());
+      rc = 1;
+    }
+  }
+  progress.Clear();
+  weblog::Report report = agg.Finish();
+  if (!a.xlsx.empty()) {
+    if (auto st = weblog::WriteXlsx(report, a.xlsx); !st.ok()) {
+      fmt::print(stderr, "{}: {}: {}\n", me, a.xlsx, st.message());
+      return 2;
+    }
+  }
+  if (a.csv == "-") {
+    fmt::print("{}", weblog::RenderCsv(report));
+    return rc;
+  }
+  if (!a.csv.empty()) {
+    if (auto st = core::WriteFileAtomic(a.csv, weblog::RenderCsv(report));
+        !st.ok()) {
+      fmt::print(stderr, "{}: {}: {}\n", me, a.csv, st.message());
+      return 2;
+    }
+  }
+  fmt::print("{}", weblog::RenderText(report));
+  return rc;
 }
 
 }  // namespace
@@ -88,6 +181,35 @@ void RegisterWeb(CLI::App& app, std::function<int()>& run) {
     args->options.max_spill_bytes = *spill_mib << 20;
     run = [args] { return RunIcap(*args); };
   });
+
+  auto w = std::make_shared<WeblogArgs>();
+  CLI::App* group = app.add_subcommand(
+      "weblog", "Reports on the web proxy's logs (C.23, C.27)");
+  group->require_subcommand(1);
+  CLI::App* r = group->add_subcommand(
+      "report",
+      "Top users and sites, bytes by category, and non-academic use during "
+      "duty hours, from Squid access.log files (native format)");
+  r->add_option("--policy", w->policy,
+                "Policy pack folder (default: the bundled pack)");
+  r->add_option("--top", w->top, "Rows of each top table")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  r->add_option("--from", w->from,
+                "First day reported, YYYY-MM-DD in the pack's time zone");
+  r->add_option("--to", w->to,
+                "Last day reported, YYYY-MM-DD in the pack's time zone");
+  r->add_option("--csv", w->csv,
+                "Also write every table to this CSV file ('-': stdout, "
+                "instead of the text)");
+  r->add_option("--xlsx", w->xlsx,
+                "Also write an XLSX workbook: a sheet per table, a chart of "
+                "bytes by category");
+  r->add_flag("--no-progress", w->no_progress,
+              "No progress bar, even on a terminal");
+  r->add_option("logs", w->logs, "access.log files ('-': standard input)")
+      ->required();
+  r->callback([w, &run] { run = [w] { return RunWeblogReport(*w); }; });
 }
 
 }  // namespace steward::cli

@@ -1,0 +1,45 @@
+// Local time in a named time zone (IANA, "America/Los_Angeles"), from the
+// machine's time zone database through the C library. Offsets are looked up
+// once per quarter hour of UTC and kept (zones change offset only on a
+// quarter hour), so a log of millions of lines costs a few lookups.
+//
+// Not thread-safe: a lookup sets TZ for the process for its duration and
+// puts it back. One Zone per thread, and no other thread reading local time.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "core/status.h"
+
+namespace steward::weblog {
+
+class Zone {
+ public:
+  // "" is UTC. NotFound when the database has no such zone.
+  static core::Result<Zone> Open(const std::string& name);
+
+  struct Local {
+    int64_t day = 0;  // local calendar day, days since 1970-01-01
+    int weekday = 0;  // 0 Sunday .. 6 Saturday
+    int minute = 0;   // minutes after local midnight, 0..1439
+  };
+  Local At(int64_t utc);
+  // The first second of a local day, in UTC seconds.
+  int64_t StartOf(int64_t day);
+  // Seconds east of UTC at `utc`.
+  int32_t OffsetAt(int64_t utc);
+  // The name given ("UTC" for "").
+  const std::string& name() const { return name_; }
+
+ private:
+  explicit Zone(std::string name) : name_(std::move(name)) {}
+  std::string name_;
+  bool utc_ = false;
+  int64_t last_bucket_ = INT64_MIN;
+  int32_t last_offset_ = 0;
+  std::unordered_map<int64_t, int32_t> offsets_;  // quarter hour -> offset
+};
+
+}  // namespace steward::weblog
