@@ -14,10 +14,11 @@
 #     upload without the SSN passes byte-identical; a download passes; the
 #     certificate the client sees is made by Squid; a site whose
 #     certificate does not match its name gets Squid's error page;
-#   - a program (.exe) download passes with the bundled pack (its
-#     executable-reject rule is for mail) and is found: the log line names
-#     the category; with the rule extended to the web (a reload) it is
-#     blocked with the download's 403 page citing C.7;
+#   - a program (.exe) download stops at the warn page (the bundled
+#     executable-web-confirm rule); its continue link, followed through
+#     Squid, lets the download through byte-identical; with
+#     executable-reject extended to the web (a reload) it is blocked with
+#     the download's 403 page citing C.7;
 #   - B (bypass=on) still blocks while Steward is up; with Steward stopped,
 #     a clean upload through B reaches the upstream byte-identical, and
 #     one through A (bypass=off) gets Squid's error page and reaches
@@ -223,16 +224,29 @@ code=$(via "$proxy_a" -H "$mp" --data-binary @"$work/clean.multipart" \
 check '[ "$code" -ge 500 ] && [ "$(received /tls-bad-cert)" = 0 ]' \
   "HTTPS to a site whose certificate does not match: status $code, upstream got $(received /tls-bad-cert)"
 
-# 2. A program download (RESPMOD). The bundled pack refuses programs by mail
-# only (executable-reject, channels = ["mail"]): the download passes, and
-# the engine found it.
+# 2. A program download (RESPMOD). The bundled pack's executable-web-confirm
+# (warn, confirm = true) stops it at a warn page with a signed "continue"
+# link; following the link through the same proxy grants this client the
+# host for [web] continue_minutes (audited), and the download then passes
+# byte-identical.
 curl -sS -o "$work/program.direct" "http://127.0.0.1:$up_port/program.exe"
 code=$(via "$proxy_a" "$cloud/program.exe" 2>"$work/curl.err")
+check '[ "$code" = 403 ] && grep -q "Check this download" "$work/out" && grep -q "C.13" "$work/out"' \
+  "program download (bundled pack): status $code, not the warn page: $(head -c 300 "$work/out")"
+link=$(grep -oE 'href="[^"]*steward-continue\?t=[A-Za-z0-9_.-]+"' "$work/out" | head -1 | sed -E 's/^href="//; s/"$//')
+check '[ -n "$link" ] && [ "${link#"$cloud"/}" != "$link" ]' \
+  "the warn page has no continue link to the download's own origin ($link)"
+code=$(via "$proxy_a" "$link" 2>"$work/curl.err")
+check '[ "$code" = 200 ] && grep -q "You chose to continue" "$work/out"' \
+  "following the continue link: status $code, page $(head -c 300 "$work/out")"
+code=$(via "$proxy_a" "$cloud/program.exe" 2>"$work/curl.err")
 check '[ "$code" = 200 ] && cmp -s "$work/out" "$work/program.direct"' \
-  "program download (bundled pack): status $code, or bytes differ"
-check 'grep "\"method\":\"RESPMOD\"" "$work/icap.log" | grep -q "\"executable\""' \
-  "steward's log shows no executable finding for the program download"
-# A district that refuses programs on the web too: the download's 403 page.
+  "program download after continue: status $code, or bytes differ"
+continues() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM audit_log WHERE action = ?", ("web.warn-continue",)).fetchone()[0])' "$work/data/steward.db"; }
+check '[ "$(continues)" = 1 ] && "$bin" audit verify --data "$work/data" >/dev/null' \
+  "the continue is not one entry of an intact audit chain ($(continues) entries)"
+# A district that refuses programs on the web outright: the download's 403
+# block page, whatever the user chose before.
 sed -i '/^id = "executable-reject"/{n;s/^channels = .*/channels = ["mail", "web"]/}' "$work/pack/rules.toml"
 grep -A1 '^id = "executable-reject"' "$work/pack/rules.toml" | grep -q '"web"' ||
   fail "could not extend executable-reject to the web in the test's pack"
