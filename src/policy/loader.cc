@@ -678,11 +678,11 @@ void ReadMail(Reader& r, const toml::table& root, PolicyPack& p) {
 void ReadWeb(Reader& r, const toml::table& root, PolicyPack& p) {
   const toml::table* t = root["web"].as_table();
   if (!t) return;
-  r.CheckKeys(
-      *t,
-      {"cloud_hosts", "approved_hosts", "max_inspect_bytes", "on_failure",
-       "user_header", "user_header_base64", "continue_minutes"},
-      "[web]");
+  r.CheckKeys(*t,
+              {"cloud_hosts", "approved_hosts", "max_inspect_bytes",
+               "on_failure", "user_header", "user_header_base64",
+               "continue_minutes", "inspect_whole"},
+              "[web]");
   WebPolicy& w = p.web;
   w.loc = r.Loc(*t);
   for (auto& h : r.StrList(*t, "cloud_hosts"))
@@ -698,6 +698,7 @@ void ReadWeb(Reader& r, const toml::table& root, PolicyPack& p) {
   w.user_header_base64 = r.Bool(*t, "user_header_base64", w.user_header_base64);
   w.continue_minutes =
       r.Num<uint32_t>(*t, "continue_minutes", w.continue_minutes);
+  w.inspect_whole = r.Bool(*t, "inspect_whole", w.inspect_whole);
   if (w.continue_minutes < 1 || w.continue_minutes > 24 * 60)
     r.Error(*t, "[web] continue_minutes must be from 1 to 1440");
 }

@@ -460,9 +460,13 @@ struct WebPolicy {
   // Hosts approved for the District's data (E.6): the student information
   // system and vendors with agreements. Uploads there are "internal".
   std::vector<std::string> approved_hosts;
-  // A body is inspected up to this many bytes; the rest streams through
-  // unread and the item carries a "not-inspected" finding for the rules.
-  uint64_t max_inspect_bytes = 16ull << 20;
+  // A body is inspected whole, documents and all, up to this many bytes.
+  // Past it an upload goes on being read as bytes, in overlapping windows,
+  // while it waits on disk (inspect_whole), or streams through unread with
+  // a "not-inspected" finding for the rules (inspect_whole = false, and
+  // always for downloads and coded bodies).
+  uint64_t max_inspect_bytes = 8ull << 20;
+  bool inspect_whole = true;
   // When Steward cannot decide: reject (block page) or accept (pass).
   FailureMode on_failure = FailureMode::kReject;
   // The ICAP field with the proxy's user name, and whether Squid encodes it

@@ -734,6 +734,72 @@ TEST_F(IcapServerTest, SpillToDiskIsBounded) {
   EXPECT_NE(m.find("\nsteward_icap_spill_bytes 0\n"), std::string::npos) << m;
 }
 
+// Past the inspection bound an upload is read on in overlapping windows
+// while it waits on disk: a student's record 12 MiB into a 20 MiB upload,
+// across a window's end and an ICAP chunk's, is found and the upload
+// blocked (nothing goes back but the page); the same upload without it
+// comes back byte-identical; the disk it used is given back.
+TEST_F(IcapServerTest, PastTheBoundTheRestIsReadInWindows) {
+  namespace fs = std::filesystem;
+  fs::path pack = dir_ / "pack";
+  fs::copy(testing::PackDir(), pack, fs::copy_options::recursive);
+  std::string web = testing::ReadAll((pack / "web.toml").string());
+  const std::string from = "max_inspect_bytes = 8388608";
+  ASSERT_NE(web.find(from), std::string::npos);
+  web.replace(web.find(from), from.size(), "max_inspect_bytes = 65536");
+  Write("pack/web.toml", web);
+  auto e = engine::Engine::Create(
+      {pack.string(), "", (dir_ / "cache").string(), false});
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  StartServer({}, std::shared_ptr<const engine::Engine>(std::move(*e)));
+  // Lines of ordinary text, 20 MiB.
+  std::string clean;
+  const std::string line = "Minutes of the grade-level meeting, item ";
+  while (clean.size() < (size_t{20} << 20))
+    clean += line + std::to_string(clean.size() % 97) + ".\n";
+  // The record straddles the end of the third window (the first holds the
+  // 64 KiB kept and ends at 4 MiB; each next one is 4 MiB and begins 64 KiB
+  // before the end of the one before), which is also an ICAP chunk's end.
+  std::string dirty = clean;
+  const size_t at = 3 * ((size_t{4} << 20) - 65536) + 65536 - 20;
+  ASSERT_EQ((at + 20) % 65536, 0u);
+  dirty.replace(at, sizeof kSsnText - 1, kSsnText);
+  auto upload = [&](const std::string& body) {
+    std::string http =
+        "POST http://drive.example-usd.org/big HTTP/1.1\r\n"
+        "Host: drive.example-usd.org\r\nContent-Type: text/plain\r\n"
+        "Content-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n";
+    std::string req =
+        "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: h\r\n"
+        "X-Authenticated-User: ateacher\r\nEncapsulated: req-hdr=0, "
+        "req-body=" +
+        std::to_string(http.size()) + "\r\n\r\n" + http;
+    // ICAP chunks of 64 KiB: the record is cut between two of them too.
+    for (size_t off = 0; off < body.size(); off += 65536)
+      req += Chunk(body.substr(off, 65536));
+    req += "0\r\n\r\n";
+    return std::make_pair(Exchange(req), http.size());
+  };
+  auto [blocked, http_size] = upload(dirty);
+  EXPECT_NE(blocked.find("HTTP/1.1 403 Forbidden"), std::string::npos)
+      << blocked.substr(0, 300);
+  EXPECT_NE(blocked.find("L.3.a"), std::string::npos);
+  EXPECT_LT(blocked.size(), size_t{64} << 10);
+  auto [passed, size] = upload(clean);
+  ASSERT_TRUE(passed.starts_with("ICAP/1.0 200 OK\r\n"))
+      << passed.substr(0, 300);
+  const std::string echoed = EchoedBody(passed, size);
+  EXPECT_EQ(echoed.size(), clean.size());
+  EXPECT_TRUE(echoed == clean)
+      << "the echoed body differs from byte "
+      << std::mismatch(echoed.begin(), echoed.end(), clean.begin(), clean.end())
+                 .first -
+             echoed.begin();
+  std::string m = server_->RenderMetrics();
+  EXPECT_NE(m.find("\nsteward_icap_spill_bytes 0\n"), std::string::npos);
+}
+
 // A preview longer than the download bound (32 KiB), as Squid sends with
 // --preview above it: the door used to decide at the bound and stream a 200
 // from inside the preview, which then never ended (Squid sends the rest only

@@ -16,8 +16,11 @@
 #     chunks with X-Goog-Upload-Offset) with the SSN in the middle chunk:
 #     chunks 1 and 3 pass byte-identical, chunk 2 is blocked with 403 and
 #     never reaches the upstream;
-#   - a 50 MB clean upload passes byte-identical, with Steward's memory
-#     bounded (max_inspect_bytes plus buffers, not the upload);
+#   - a 50 MB clean upload is inspected to its end (in windows past
+#     max_inspect_bytes) and passes byte-identical, with Steward's memory
+#     bounded (max_inspect_bytes, a window and buffers, not the upload);
+#     the same with a student's record 30 MB in is blocked and the upstream
+#     receives nothing;
 #   - a clean download passes byte-identical;
 #   - Squid's ICAP log shows no ICAP_ERR_*;
 #   - with Steward stopped (bypass=off) an upload gets Squid's error page
@@ -279,12 +282,19 @@ check '[ "${codes[3]}" = 200 ] && [ "${shas[3]}" = "$(sha "$work/chunk3")" ]' \
 check 'grep -q " gap offset=524288$" "$work/upstream.log"' \
   "the upstream did not see chunk 3 after a gap: $(grep resumable "$work/upstream.log")"
 
-# 5. A 50 MB clean upload, past max_inspect_bytes: streamed through.
+# 5. A 50 MB clean upload, past max_inspect_bytes: read on in windows while
+# it waits on disk, then passed byte-identical; and the same upload with a
+# student's record 30 MB in, to the cloud: blocked, nothing sent on.
 python3 -c '
 import sys
 line = b"Field trip permission slips are due on Monday; bring a lunch.\n"
 n = 50 * 1000 * 1000
-sys.stdout.buffer.write((line * (n // len(line) + 1))[:n])' >"$work/big"
+body = (line * (n // len(line) + 1))[:n]
+open(sys.argv[1], "wb").write(body)
+ssn = (b"Maria Lopez, SSN 512-44-7832, date of birth 04/12/2011; her IEP "
+       b"meeting is on Thursday.\n")
+at = 30 * 1000 * 1000
+open(sys.argv[2], "wb").write(body[:at] + ssn + body[at + len(ssn):])' "$work/big" "$work/big.ssn"
 rss_before=$(awk '/VmRSS/ {print $2}' "/proc/$icap_pid/status")
 start=$(date +%s.%N)
 code=$(through -H 'Content-Type: text/plain' --data-binary @"$work/big" "$outside/big")
@@ -294,11 +304,16 @@ check '[ "$code" = 200 ] && [ "$(got_sha)" = "$(sha "$work/big")" ]' \
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$icap_pid/status")
 echo "50 MB upload through Squid + steward icap: $(python3 -c "print(round($end - $start, 2))") s;" \
   "steward RSS before ${rss_before} KiB, peak ${hwm} KiB"
-# Bounded: 16 MiB kept, its MIME copy and the engine's work; never 50 MB twice.
-check '[ "$hwm" -lt $((rss_before + 200 * 1024)) ]' \
+# Bounded: what is read whole (8 MiB) and its engine work, then 4 MiB
+# windows; never the upload.
+check '[ "$hwm" -lt $((rss_before + 96 * 1024)) ]' \
   "steward's peak memory grew from ${rss_before} KiB to ${hwm} KiB"
-check 'grep -q "\"categories\":\[\"not-inspected\"\]" "$work/icap.log"' \
-  "the 50 MB upload is not logged with a not-inspected finding"
+check 'grep "\"host\":\"files.example.net\"" "$work/icap.log" | grep -q "\"inspected\":50000000"' \
+  "the 50 MB upload was not inspected to its end"
+code=$(through -H 'Content-Type: text/plain' --data-binary @"$work/big.ssn" "$cloud/big-blocked")
+check '[ "$code" = 403 ] && grep -q "L.3.a" "$work/out" && no_value "$work/out"' \
+  "a record 30 MB into a 50 MB upload to cloud: status $code"
+check '[ "$(received /big-blocked)" = 0 ]' "the upstream received the 50 MB upload blocked at 30 MB"
 
 # 6. A clean download (RESPMOD).
 code=$(curl -sS -x "$proxy" -o "$work/download" -w '%{http_code}' "$cloud/download/200000")

@@ -47,6 +47,11 @@ constexpr uint64_t kDownloadWindow = uint64_t{32} * 1024;
 // Squid previews at most 64 KiB.
 constexpr uint64_t kMaxPreview = uint64_t{64} * 1024;
 constexpr size_t kFlushBytes = size_t{256} * 1024;
+// Past the inspection bound an upload is read in windows of kWindow bytes,
+// each beginning with the last kOverlap of the one before, so that a value
+// across two windows is in one of them.
+constexpr size_t kWindow = size_t{4} << 20;
+constexpr size_t kOverlap = size_t{64} << 10;
 // Minutes a warn page's continue link works.
 constexpr int kContinueLinkMinutes = 15;
 
@@ -139,6 +144,57 @@ struct Server::Impl {
 
 namespace {
 
+// The bytes of an upload that wait for its decision past the inspection
+// bound, in an unlinked temporary file. Its bytes count in `spilled` with
+// the connections' inboxes, against the same bound.
+class Spool {
+ public:
+  Spool(std::atomic<uint64_t>& spilled, uint64_t max_spill)
+      : spilled_(spilled), max_spill_(max_spill) {}
+  ~Spool() { Close(); }
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+
+  // False when the bytes could not be kept (no room under the bound, or the
+  // disk failed).
+  bool Append(std::string_view d) {
+    if (d.empty()) return true;
+    if (spilled_.fetch_add(d.size()) + d.size() > max_spill_) {
+      spilled_ -= d.size();
+      return false;
+    }
+    counted_ += d.size();
+    if (!file_ && !(file_ = std::tmpfile())) return false;
+    return std::fwrite(d.data(), 1, d.size(), file_) == d.size();
+  }
+  // Reads the bytes back in order, a piece at a time, to `each`; false when
+  // the disk failed.
+  template <typename Fn>
+  bool Replay(Fn&& each) {
+    if (!file_) return true;
+    if (std::fflush(file_) != 0 || std::fseek(file_, 0, SEEK_SET) != 0)
+      return false;
+    std::string buf(size_t{1} << 20, '\0');
+    for (;;) {
+      const size_t n = std::fread(buf.data(), 1, buf.size(), file_);
+      if (n > 0) each(std::string_view(buf.data(), n));
+      if (n < buf.size()) return !std::ferror(file_);
+    }
+  }
+  void Close() {
+    if (file_) std::fclose(file_);
+    file_ = nullptr;
+    spilled_ -= counted_;
+    counted_ = 0;
+  }
+
+ private:
+  std::atomic<uint64_t>& spilled_;
+  const uint64_t max_spill_;
+  uint64_t counted_ = 0;
+  std::FILE* file_ = nullptr;
+};
+
 // One ICAP request being answered. It writes its answers on the
 // connection as it goes; `ok` turns false when a write failed.
 class Exchange {
@@ -215,6 +271,7 @@ class Exchange {
       if (streaming_) WriteChunk(d);
       return;  // blocked: read and dropped
     }
+    if (windowing_) return WindowData(d);
     // A preview is kept whole, even past the inspection bound: its answer
     // is "100 Continue" or final, and a 200 streamed from inside it could
     // never end (the rest of the body is not sent until asked for).
@@ -226,9 +283,32 @@ class Exchange {
       body_.append(d);
       return;
     }
-    // Past what is inspected: decide now on what was kept.
     body_.append(d.substr(0, room));
     std::string_view rest = d.substr(room);
+    // Past the bound an upload whose bytes can be read in pieces goes on
+    // being inspected, in overlapping windows, while it is kept on disk;
+    // the answer waits for its end. What was kept is judged first: a
+    // block stands, a pass is not yet a decision.
+    if (Windowed()) {
+      if (!Decide(/*complete=*/false, /*preview=*/true)) {
+        answered_ = true;
+        std::string().swap(body_);
+        head_size_ = 0;
+        return;
+      }
+      spool_ = std::make_unique<Spool>(srv_.metrics.spilled,
+                                       srv_.options.max_spill_bytes);
+      windowing_ = true;
+      const std::string_view kept = Body();
+      window_.assign(
+          kept.substr(kept.size() - std::min(kept.size(), kOverlap)));
+      const bool spooled = spool_->Append(kept);
+      std::string().swap(body_);
+      head_size_ = 0;
+      if (!spooled) return SpoolFailed(rest);
+      return WindowData(rest);
+    }
+    // Past what is inspected: decide now on what was kept.
     if (Decide(/*complete=*/false)) {
       answered_ = true;
       streaming_ = true;
@@ -242,6 +322,62 @@ class Exchange {
       std::string().swap(body_);
       head_size_ = 0;
     }
+  }
+
+  // Whether the rest of a body past the bound is inspected in windows: an
+  // upload (a download is answered as it comes, see kDownloadWindow) whose
+  // bytes are not coded (a window of a gzip stream cannot be read alone).
+  bool Windowed() const {
+    return req_.method == Method::kReqmod && upload_.encodings.empty() &&
+           engine_->pack().web.inspect_whole;
+  }
+
+  // Bytes past the bound: kept on disk and inspected a window at a time; a
+  // block ends the upload at once (the page goes back, the rest is read and
+  // dropped, nothing was sent on).
+  void WindowData(std::string_view d) {
+    if (!spool_->Append(d)) return SpoolFailed(d);
+    window_.append(d);
+    while (window_.size() >= kWindow) {
+      if (!Decide(/*complete=*/false, /*preview=*/true)) {
+        answered_ = true;
+        StopWindowing();
+        return;
+      }
+      window_.erase(0, window_.size() - kOverlap);
+    }
+  }
+
+  void StopWindowing() {
+    windowing_ = false;
+    std::string().swap(window_);
+    spool_.reset();
+  }
+
+  // The disk could not keep the upload: what was inspected passes as it
+  // does past the bound without windows (the rest streams through with a
+  // "not-inspected" finding), or is blocked, as [web] on_failure says.
+  void SpoolFailed(std::string_view rest) {
+    ++srv_.metrics.spill_refused;
+    const bool accept =
+        engine_->pack().web.on_failure == policy::FailureMode::kAccept;
+    if (!accept) {
+      enforce::Outcome out;
+      out.failure = "no room to keep the upload for inspection";
+      reference_ = NewReference();
+      Block(out);
+      answered_ = true;
+      StopWindowing();
+      return;
+    }
+    answered_ = true;
+    streaming_ = true;
+    Write(EchoHead());
+    const bool replayed =
+        spool_->Replay([&](std::string_view b) { WriteChunk(b); });
+    if (!replayed) ok_ = false;
+    WriteChunk(rest);
+    StopWindowing();
   }
 
   // The preview ended without ieof: true when the body is wanted ("100
@@ -266,6 +402,22 @@ class Exchange {
       return;
     }
     answered_ = true;
+    if (windowing_) {
+      // The last window decides; then the upload goes on from the disk.
+      const bool allow = Decide(/*complete=*/true);
+      if (allow) {
+        if (req_.allow_204) {
+          Write(StatusHead(204, Common()));
+        } else {
+          Write(EchoHead());
+          if (!spool_->Replay([&](std::string_view b) { WriteChunk(b); }))
+            ok_ = false;
+          Write(kLastChunk);
+        }
+      }
+      StopWindowing();
+      return;
+    }
     const bool has_body = req_.encapsulated.HasBody();
     const bool allow = has_body ? Decide(/*complete=*/true) : true;
     if (!allow) return;  // the block page went out
@@ -398,10 +550,10 @@ class Exchange {
     if (!host_.empty()) env.recipients.push_back(host_);
     env.size = std::max<uint64_t>(complete ? total_ : total_ + 1, declared_);
     env.size = std::max<uint64_t>(env.size, 1);
-    if (!complete) env.inspected = Kept();
-    // What the preview holds is judged as it is: the rest is still to come,
-    // so it is not "not inspected".
-    if (preview) env.size = std::max<uint64_t>(Kept(), 1);
+    if (!complete) env.inspected = Inspected().size();
+    // What the preview (or a window) holds is judged as it is: the rest is
+    // still to come, so it is not "not inspected".
+    if (preview) env.size = std::max<uint64_t>(Inspected().size(), 1);
     ctx.reference = reference_;
 
     enforce::Outcome out;
@@ -410,11 +562,17 @@ class Exchange {
     try {
       // Its coding undone, a form's fields and JSON values as text, a
       // multipart body framed loosely as plain text (upload.h).
-      Reading reading =
-          ReadUpload(upload_, Body(), complete, pack.web.max_inspect_bytes);
+      // A window past the bound is a piece from inside the upload: bytes.
+      Upload piece;
+      piece.piece = true;
+      const Upload& upload = windowing_ ? piece : upload_;
+      Reading reading = ReadUpload(upload, Inspected(), complete && !windowing_,
+                                   pack.web.max_inspect_bytes);
       malformed_ = !reading.malformed.empty();
       env.malformed = std::move(reading.malformed);
       env.unread = std::move(reading.unread);
+      if (reading.entity.empty() && windowing_)
+        reading.entity = UploadHead(piece) + window_;
       const std::string_view entity = reading.entity.empty()
                                           ? std::string_view(body_)
                                           : std::string_view(reading.entity);
@@ -506,7 +664,7 @@ class Exchange {
           .Str("user", user_)
           .Str("client", client)
           .Int("size", env.size)
-          .Int("inspected", Kept())
+          .Int("inspected", windowing_ ? total_ : Kept())
           .Bool("complete", complete)
           .Bool("preview", preview)
           .Bool("malformed", malformed_)
@@ -753,9 +911,17 @@ class Exchange {
   std::string host_, user_, client_, reference_;
   std::string body_;  // the MIME head, then the body kept
   size_t head_size_ = 0;
-  Upload upload_;           // what the head says of the body
+  Upload upload_;  // what the head says of the body
+  // Past the bound (Windowed()): the window read now and the bytes kept.
+  bool windowing_ = false;
+  std::string window_;
+  std::unique_ptr<Spool> spool_;
   bool malformed_ = false;  // framed or coded to slip past inspection
   size_t Kept() const { return body_.size() - head_size_; }
+  // What a decision reads: the body kept, or past the bound the window.
+  std::string_view Inspected() const {
+    return windowing_ ? std::string_view(window_) : Body();
+  }
   std::string_view Body() const {
     return std::string_view(body_).substr(head_size_);
   }
