@@ -164,7 +164,7 @@ ab_run() {  # ab_run FILE COUNT ka|close|direct
     /^Non-2xx responses/ {non2xx = $3}
     END {printf "%s %s %s %s\n", rps, p99, failed + 0, non2xx + 0}'
 }
-declare -A rps p99 note mbs many mem
+declare -A rps p99 note mbs many mem big
 add_note() { note[$1]="${note[$1]:-}${note[$1]:+; }$2"; }
 best_ab() {  # best_ab NAME FILE ka|close|direct [EXPECTED-NON2XX]: the better of two runs
   local a b
@@ -189,6 +189,25 @@ best_upload() {  # best_upload NAME
     best=$(python3 -c "print(max($best, $r))")
   done
   mbs[$1]=$best
+}
+# One 2 GiB upload, made as it is sent (curl -T -, chunked): its status,
+# time and MB/s, and how far the ICAP server's peak memory (VmHWM) rose
+# above its resident memory before it. Run on a fresh server.
+big_upload() {  # big_upload NAME
+  local before after code secs
+  before=$(awk '/^VmRSS/ {print $2}' "/proc/$icap_pid/status")
+  read -r code secs < <(python3 -c '
+import sys
+line = b"Field trip permission slips are due on Monday; bring a lunch.\n"
+block = line * (1048576 // len(line) + 1)
+block = block[:1048576]
+out = sys.stdout.buffer
+for _ in range(2048):
+    out.write(block)' | curl -sS -x "$proxy" -o /dev/null -X POST -H 'Expect:' -H 'Content-Type: text/plain' \
+      -T - -w '%{http_code} %{time_total}\n' --max-time 900 "$url" || true)
+  after=$(awk '/^VmHWM/ {print $2}' "/proc/$icap_pid/status")
+  big[$1]="status $code, $secs s, $(python3 -c "print(round(2147.483648 / $secs, 1))") MB/s, peak memory $(( (after - before) / 1024 )) MiB above the $(( before / 1024 )) MiB resident before"
+  echo "$1: 2 GiB upload: ${big[$1]}" >&2
 }
 # 64 uploads of 5 MB at once: the time for all, MB/s in all, and the
 # statuses when not all were 200.
@@ -319,6 +338,13 @@ many_uploads steward
 stop_squid
 stop_pid "$icap_pid"; icap_pid=""
 
+echo "== Squid + steward icap --dry-run, one 2 GiB upload" >&2
+start_steward --dry-run
+start_squid "$icap_port"
+big_upload steward
+stop_squid
+stop_pid "$icap_pid"; icap_pid=""
+
 # Squid counts Max-Connections per service: 64 uploads hold 64 REQMOD
 # connections, and their answers need RESPMOD connections besides.
 echo "== Squid + steward icap --dry-run --max-connections 256" >&2
@@ -338,8 +364,14 @@ best_ab steward-store-close "$work/blocked-1k" close "$requests"
 best_upload steward-store
 stop_squid
 stop_pid "$icap_pid"; icap_pid=""
-incidents=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT COUNT(*) FROM incidents WHERE kind = 'web-block'\").fetchone()[0])" "$work/data/steward.db")
-echo "store: $incidents web-block incidents recorded" >&2
+# Every block is an event of a web-block incident; the same user, host and
+# rule within a day share one incident.
+read -r incidents events < <(python3 -c "
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(db.execute(\"SELECT COUNT(*) FROM incidents WHERE kind = 'web-block'\").fetchone()[0],
+      db.execute('SELECT COUNT(*) FROM incident_events').fetchone()[0])" "$work/data/steward.db")
+echo "store: $events blocks recorded as events of $incidents web-block incidents" >&2
 
 ratio() { python3 -c "print('%.2f' % ($1 / $2) if float($2) else 'n/a')"; }
 met() { python3 -c "print('met' if $1 else 'not met')"; }
@@ -362,9 +394,10 @@ $(row steward "Steward, --dry-run")
 $(row steward-256 "Steward, --dry-run --max-connections 256")
 $(row steward-store "Steward, with a store")
 
-- 1 KB: ordinary prose, keep-alive; "a connection each": 1 KB naming a student's SSN, which Steward blocks (HTTP 403; with a store, an incident each: $incidents recorded) and c-icap's echo passes.
+- 1 KB: ordinary prose, keep-alive; "a connection each": 1 KB naming a student's SSN, which Steward blocks (HTTP 403; with a store, each recorded: $events events of $incidents web-block incidents, one per user, host and rule a day) and c-icap's echo passes.
 - Steward / c-icap echo, 1 KB: req/s $rps_ratio× (goal ≥ 0.9: $(met "$rps_ratio >= 0.9")), p99 $p99_ratio× (goal ≤ 1.5: $(met "$p99_ratio <= 1.5")).
-- 50 MB upload through Steward: ${mbs[steward]} MB/s (goal ≥ 150: $(met "${mbs[steward]} >= 150")).
+- 50 MB upload through Steward: ${mbs[steward]} MB/s (goal ≥ 150: $(met "${mbs[steward]} >= 150")), inspected to its end (the first max_inspect_bytes whole, the rest in 4 MiB windows).
+- 2 GiB upload through Steward (chunked, inspected to its end): ${big[steward]:-not run} (goal: at most 64 MiB of growth).
 - Steward's peak memory from its /metrics, sampled every 0.1 s (the process's own peak: $hwm MB); c-icap's, all its processes.
 $(notes)
 MD

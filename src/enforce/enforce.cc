@@ -49,6 +49,10 @@ std::string HostOf(const decide::Envelope& env) {
 
 // A web upload refused (hold, quarantine or reject): the reply, and unless
 // in a dry run the "web-block" incident that records it.
+// Refused uploads of one user to one host by one rule within this many hours
+// are one incident.
+constexpr uint32_t kRepeatWindowHours = 24;
+
 core::Status RefuseUpload(quarantine::Quarantine* q, const Context& context,
                           const decide::Verdict& v, const audit::Actor& actor,
                           bool dry_run, Outcome& out) {
@@ -57,18 +61,25 @@ core::Status RefuseUpload(quarantine::Quarantine* q, const Context& context,
   if (dry_run) return core::Status::Ok();
   if (q == nullptr) return core::Status::Internal("no store for the incident");
   const decide::Envelope& env = context.envelope;
-  auto id = q->OpenIncident("web-block", v.clauses, env.sender,
-                            {{"reference", context.reference},
-                             {"channel", policy::ChannelName(env.channel)},
-                             {"host", HostOf(env)},
-                             {"client", env.client},
-                             {"rule", v.rule},
-                             {"action", decide::ActionName(v.decided)},
-                             {"categories", CategoriesOf(v.findings)},
-                             {"size", env.size}},
-                            actor);
-  if (!id.ok()) return id.status();
-  out.block_incident = *id;
+  // A user who retries a blocked upload adds to one open incident a day
+  // (same user, host and rule), not one incident a try.
+  const std::string who = env.sender.empty() ? env.client : env.sender;
+  const std::string key =
+      core::AsciiLower(who) + "\n" + HostOf(env) + "\n" + v.rule;
+  auto ref = q->OpenOrRepeatIncident(
+      "web-block", key, kRepeatWindowHours, v.clauses, env.sender,
+      {{"reference", context.reference},
+       {"channel", policy::ChannelName(env.channel)},
+       {"host", HostOf(env)},
+       {"client", env.client},
+       {"rule", v.rule},
+       {"action", decide::ActionName(v.decided)},
+       {"categories", CategoriesOf(v.findings)},
+       {"size", env.size}},
+      actor);
+  if (!ref.ok()) return ref.status();
+  out.block_incident = ref->id;
+  out.block_incident_opened = ref->opened;
   return core::Status::Ok();
 }
 

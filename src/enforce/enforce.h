@@ -16,7 +16,9 @@
 // On the web an upload cannot wait for a designee: a hold, a quarantine or
 // a reject refuses it, and the refusal is recorded as an incident of kind
 // "web-block" (the door's reference, user, host, rule, clauses, categories;
-// never a value), so the reference on the block page leads to a record.
+// never a value), so the reference on the block page leads to a record; a
+// refusal repeated by the same user to the same host by the same rule
+// within a day is an event of the open incident, not a new one.
 // It returns an Outcome that the door only translates into its protocol
 // (the milter: accept with header fields, discard, reject with a reply,
 // tempfail; ICAP: allow, block page, warn page).
@@ -72,8 +74,11 @@ struct Outcome {
   std::vector<std::pair<std::string, std::string>> fields;
   std::string reply;  // kRefused: words for the sender, with the clauses
   int64_t held_id = 0;
-  bool incident_opened = false;      // C.19 escalation (repeated conduct)
-  int64_t block_incident = 0;        // the web's "web-block" incident
+  bool incident_opened = false;  // C.19 escalation (repeated conduct)
+  int64_t block_incident = 0;    // the web's "web-block" incident
+  // Whether it was opened now; false when the refusal was added to an open
+  // one (the same user, host and rule within a day).
+  bool block_incident_opened = false;
   std::vector<std::string> notices;  // "caution", "held": queued (or, in a
                                      // dry run, that would be)
   std::string failure;               // kFailed: why, for the log

@@ -315,6 +315,59 @@ core::Result<int64_t> Quarantine::OpenIncident(
   return id;
 }
 
+core::Result<Quarantine::IncidentRef> Quarantine::OpenOrRepeatIncident(
+    const std::string& kind, const std::string& key, uint32_t window_hours,
+    const std::vector<std::string>& clauses, const std::string& subject_person,
+    const nlohmann::json& detail, const audit::Actor& actor) {
+  IncidentRef ref;
+  const std::string now = store::NowUtc();
+  const std::string text =
+      detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string reference =
+      detail.contains("reference") && detail["reference"].is_string()
+          ? detail["reference"].get<std::string>()
+          : std::string();
+  auto st = db_.Transact([&](store::Conn& c) -> core::Status {
+    auto open = c.Query(
+        "SELECT id FROM incidents WHERE kind = ? AND coalesce_key = ? AND "
+        "status = 'open' AND COALESCE(last_at, opened_at) > ? ORDER BY id "
+        "DESC LIMIT 1",
+        {P(kind), P(key),
+         P(store::NowUtc(-static_cast<int64_t>(window_hours) * 3600))});
+    if (!open.ok()) return open.status();
+    nlohmann::json entry = {{"kind", kind}, {"clauses", clauses}};
+    if (!reference.empty()) entry["reference"] = reference;
+    if (!open->empty()) {
+      ref.id = open->front().Int(0);
+      auto up = c.Exec(
+          "UPDATE incidents SET repeats = repeats + 1, last_at = ? WHERE id "
+          "= ?",
+          {P(now), P(ref.id)});
+      if (!up.ok()) return up;
+    } else {
+      auto rows = c.Query(
+          "INSERT INTO incidents (opened_at, status, kind, clauses, "
+          "subject_person, detail, coalesce_key, last_at) VALUES (?, 'open', "
+          "?, ?, ?, ?, ?, ?) RETURNING id",
+          {P(now), P(kind), P(Join(clauses)), P(subject_person), P(text),
+           P(key), P(now)});
+      if (!rows.ok()) return rows.status();
+      ref.id = rows->at(0).Int(0);
+      ref.opened = true;
+    }
+    auto ev = c.Exec(
+        "INSERT INTO incident_events (incident_id, at, reference, detail) "
+        "VALUES (?, ?, ?, ?)",
+        {P(ref.id), P(now), P(reference), P(text)});
+    if (!ev.ok()) return ev;
+    return audit::Record(c, actor,
+                         ref.opened ? "incident.open" : "incident.repeat",
+                         "incident/" + std::to_string(ref.id), entry);
+  });
+  if (!st.ok()) return st;
+  return ref;
+}
+
 core::Status Quarantine::NotePassed(const std::string& action,
                                     const std::string& target,
                                     const nlohmann::json& detail,

@@ -106,6 +106,21 @@ class Quarantine : public decide::History {
                                      const std::string& subject_person,
                                      const nlohmann::json& detail,
                                      const audit::Actor& actor);
+  // Like OpenIncident for what repeats (the web's refused uploads): when an
+  // open incident of `kind` with the same `key` was opened or last added to
+  // within `window_hours`, the item is added to it (repeats + 1, an event
+  // with its detail and reference, audit "incident.repeat") instead of
+  // opening another; otherwise a new one is opened with its first event.
+  // Either way the reference (detail["reference"]) leads to the incident.
+  struct IncidentRef {
+    int64_t id = 0;
+    bool opened = false;  // a new incident
+  };
+  core::Result<IncidentRef> OpenOrRepeatIncident(
+      const std::string& kind, const std::string& key, uint32_t window_hours,
+      const std::vector<std::string>& clauses,
+      const std::string& subject_person, const nlohmann::json& detail,
+      const audit::Actor& actor);
   // An item a door let through that the District may want to review (the
   // web's upload past the inspection bound): an audit entry `action` on
   // `target`, with `detail` (never a value).

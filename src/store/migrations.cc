@@ -217,6 +217,25 @@ CREATE INDEX sign_in_failures_locked ON sign_in_failures (locked_until);
 ALTER TABLE accounts ADD COLUMN directory_id TEXT;
 CREATE UNIQUE INDEX accounts_directory_id ON accounts (directory_id);
 )sql"},
+      // An incident's events (each refused upload, with the door's
+      // reference): a user who retries a blocked upload adds to one open
+      // incident (same kind and coalesce_key, within a day) instead of
+      // opening one each time.
+      {8, "incident events; repeated web blocks on one incident",
+       R"sql(
+ALTER TABLE incidents ADD COLUMN coalesce_key TEXT;
+ALTER TABLE incidents ADD COLUMN last_at TEXT;
+ALTER TABLE incidents ADD COLUMN repeats {bigint} NOT NULL DEFAULT 0;
+CREATE INDEX incidents_coalesce ON incidents (kind, coalesce_key, status);
+CREATE TABLE incident_events (
+  id {id},
+  incident_id {bigint} NOT NULL REFERENCES incidents (id),
+  at TEXT NOT NULL,
+  reference TEXT NOT NULL,
+  detail TEXT NOT NULL);
+CREATE INDEX incident_events_incident ON incident_events (incident_id);
+CREATE INDEX incident_events_reference ON incident_events (reference);
+)sql"},
   };
   return kAll;
 }

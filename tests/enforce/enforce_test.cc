@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "audit/chain.h"
 #include "core/outbound_mail.h"
 #include "core/text.h"
@@ -184,22 +186,30 @@ TEST_P(EnforceTest, AStoreThatFailsIsTheFailureActionNotASilentZero) {
 // refuses it, and the refusal is a "web-block" incident that the block
 // page's reference leads to; the record holds no value. A dry run records
 // nothing; a store that fails gives the [web] on_failure.
+// An upload by ateacher to `host` with the door's `reference`, as the door
+// gives it to the enforcement layer: a MIME head, then the body.
+enforce::Outcome WebUpload(enforce::Enforcer& enforcer,
+                           engine::Engine::Scratch& scratch,
+                           const std::string& host, const std::string& body,
+                           const std::string& reference, bool dry_run) {
+  enforce::Context c;
+  c.envelope.channel = policy::Channel::kWeb;
+  c.envelope.sender = "ateacher";
+  c.envelope.auth_user = "ateacher";
+  c.envelope.client = "192.0.2.44";
+  c.envelope.recipients = {host};
+  c.envelope.size = body.size();
+  c.reference = reference;
+  const std::string entity =
+      "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n" + body;
+  return enforcer.Apply(testing::BundledEngine(), scratch, c, entity, dry_run);
+}
+
 TEST_P(EnforceTest, AWebUploadRefusedIsAnIncidentWithItsReference) {
   auto upload = [&](const std::string& host, const std::string& body,
                     bool dry_run = false) {
-    enforce::Context c;
-    c.envelope.channel = policy::Channel::kWeb;
-    c.envelope.sender = "ateacher";
-    c.envelope.auth_user = "ateacher";
-    c.envelope.client = "192.0.2.44";
-    c.envelope.recipients = {host};
-    c.envelope.size = body.size();
-    c.reference = "W-0123456789ab";
-    // As the door gives an upload to the engine: a MIME head, the body.
-    const std::string entity =
-        "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n" + body;
-    return enforcer_->Apply(testing::BundledEngine(), *scratch_, c, entity,
-                            dry_run);
+    return WebUpload(*enforcer_, *scratch_, host, body, "W-0123456789ab",
+                     dry_run);
   };
   const std::string roster =
       "Maria's Social Security number is 512-44-7832 and her date of birth "
@@ -269,10 +279,50 @@ TEST_P(EnforceTest, AWebUploadRefusedIsAnIncidentWithItsReference) {
   }
 
   // The record cannot be written: [web] on_failure (reject), not a pass.
+  ASSERT_TRUE(db_->Exec("DROP TABLE incident_events").ok());
   ASSERT_TRUE(db_->Exec("DROP TABLE incidents").ok());
   auto failed = upload("drive.google.com", roster);
   EXPECT_EQ(failed.disposition, Disposition::kFailed);
   EXPECT_EQ(failed.on_failure, policy::FailureMode::kReject);
+}
+
+// A user who retries a blocked upload adds to one open incident (the same
+// user, host and rule within a day): each try is an event with its own
+// reference and an "incident.repeat" audit entry, never a hundred
+// incidents. Another host is another incident.
+TEST_P(EnforceTest, RepeatedWebBlocksAreOneIncident) {
+  const std::string roster =
+      "Maria's Social Security number is 512-44-7832 and her date of birth "
+      "is 04/12/2011.";
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 5; ++i) {
+    auto out = WebUpload(*enforcer_, *scratch_, "drive.google.com", roster,
+                         "W-00000000000" + std::to_string(i), false);
+    ASSERT_EQ(out.disposition, Disposition::kRefused) << out.failure;
+    EXPECT_EQ(out.block_incident_opened, i == 0);
+    ids.push_back(out.block_incident);
+  }
+  EXPECT_EQ(std::set<int64_t>(ids.begin(), ids.end()).size(), 1u);
+  EXPECT_EQ(Count("incidents"), 1);
+  auto rows = db_->Query("SELECT repeats FROM incidents WHERE id = ?",
+                         {store::P(ids[0])});
+  ASSERT_TRUE(rows.ok() && rows->size() == 1u);
+  EXPECT_EQ(rows->front().Int(0), 4);
+  // Each try's reference leads to the incident.
+  auto events = db_->Query(
+      "SELECT reference FROM incident_events WHERE incident_id = ? ORDER BY "
+      "id",
+      {store::P(ids[0])});
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 5u);
+  EXPECT_EQ(events->at(3).Text(0), "W-000000000003");
+  EXPECT_EQ(audit::List(*db_, {.action = "incident.repeat"})->size(), 4u);
+  // Another host: another incident.
+  auto other = WebUpload(*enforcer_, *scratch_, "dropbox.com", roster,
+                         "W-0000000000ff", false);
+  EXPECT_TRUE(other.block_incident_opened);
+  EXPECT_NE(other.block_incident, ids[0]);
+  EXPECT_EQ(Count("incidents"), 2);
 }
 
 // A notice's header fields are built from what a sender wrote (the subject)
