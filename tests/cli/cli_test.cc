@@ -318,9 +318,65 @@ TEST_F(Cli, VerdictSaysWhatTheWebDoorWouldDo) {
                  "sis.example-usd.org" +
                  type + form));
   EXPECT_EQ(sis.exit_code, 0) << sis.out;
+  // A bare body through Dropbox's API, named by --header: a program, which
+  // the web door stops at its warn page; a header not "Name: value" is a
+  // usage error.
+  Write("tool.bin", "MZ" + std::string(100, '\x90'));
+  auto named = Sh(Steward(
+      "verdict --channel web --from ateacher --to content.dropboxapi.com "
+      "--header 'Dropbox-API-Arg: {\"path\":\"/tools/setup.exe\"}' " +
+      (dir_ / "tool.bin").string()));
+  EXPECT_NE(named.out.find("\"rule\": \"executable-web-confirm\""),
+            std::string::npos)
+      << named.out << named.err;
+  auto bad =
+      Sh(Steward("verdict --channel web --from a --to b --header "
+                 "nocolon " +
+                 form));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("is not \"Name: value\""), std::string::npos)
+      << bad.err;
   auto other = Sh(Steward("verdict --channel publish --from a --to b " + form));
   EXPECT_EQ(other.exit_code, 2);
   EXPECT_NE(other.err.find("no door yet"), std::string::npos) << other.err;
+}
+
+// `steward demo` (what `make run` shows a newcomer) seeds every door's
+// results: a message held for a designee, refused uploads as web-block
+// incidents (a retried one an event of the same incident), a program
+// download continued past its warning; and seeds nothing twice.
+TEST_F(Cli, DemoSeedsEveryDoorsResults) {
+  const std::string roster = (dir_ / "roster").string();
+  auto gen = Sh(std::string(STEWARD_CORPUS_BIN) + " --roster " + roster +
+                " --students 60 --employees 12 --seed 7");
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  const std::string data = (dir_ / "data").string();
+  auto demo = Sh(std::string(STEWARD_BIN) + " demo --data " + data +
+                 " --roster " + roster);
+  ASSERT_EQ(demo.exit_code, 0) << demo.err;
+  EXPECT_NE(demo.out.find("1 message held for a designee, 3 uploads refused "
+                          "(2 incidents), 1 program download continued"),
+            std::string::npos)
+      << demo.out;
+  auto db = store::Database::Open(data + "/steward.db", 1);
+  ASSERT_TRUE(db.ok()) << db.status().message();
+  auto count = [&](const std::string& sql) {
+    auto rows = (*db)->Query(sql);
+    return rows.ok() && !rows->empty() ? rows->front().Int(0) : -1;
+  };
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM incidents WHERE kind = 'web-block'"),
+            2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM incident_events"), 3);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'web.warn-continue'"),
+            1);
+  auto again = Sh(std::string(STEWARD_BIN) + " demo --data " + data +
+                  " --roster " + roster);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM incident_events"), 3);
+  auto verify = Sh(std::string(STEWARD_BIN) + " audit verify --data " + data);
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 }
 
 TEST_F(Cli, QuarantineListsNothingOnAFreshStore) {

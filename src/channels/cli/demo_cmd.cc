@@ -108,8 +108,13 @@ core::Status SeedDoors(const std::shared_ptr<store::Database>& db,
            "Payroll correction: SSN 512-44-7833, date of birth 11/03/1979.\n"},
       {policy::Channel::kWeb, "drive.google.com",
        kUpload + "Field trip forms are due Friday.\n"},
+      // The first upload tried again: an event of the same incident.
+      {policy::Channel::kWeb, "drive.google.com",
+       kUpload +
+           "Maria's Social Security number is 512-44-7832 and her date of "
+           "birth is 04/12/2011.\n"},
   };
-  int held = 0, refused = 0;
+  int held = 0, refused = 0, incidents = 0;
   int n = 0;
   for (const Item& item : items) {
     enforce::Context c;
@@ -129,9 +134,22 @@ core::Status SeedDoors(const std::shared_ptr<store::Database>& db,
       return core::Status::Internal(out.failure);
     held += out.disposition == enforce::Disposition::kHeld;
     refused += out.block_incident != 0;
+    incidents += out.block_incident_opened;
   }
-  fmt::print("Doors: {} message held for a designee, {} uploads refused\n",
-             held, refused);
+  // A program download stopped at the warn page, and the user's choice to
+  // go on (the door records it when its continue link is followed).
+  auto st = enforcer.Note("web.warn-continue",
+                          fmt::format("upload/W-demo{:07d}", ++n),
+                          {{"user", login},
+                           {"host", "download.example.net"},
+                           {"rule", "executable-web-confirm"},
+                           {"minutes", 30}},
+                          {"web", "192.0.2.15"});
+  if (!st.ok()) return st;
+  fmt::print(
+      "Doors: {} message held for a designee, {} uploads refused ({} "
+      "incidents), 1 program download continued past its warning\n",
+      held, refused, incidents);
   return core::Status::Ok();
 }
 

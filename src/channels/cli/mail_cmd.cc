@@ -398,7 +398,8 @@ void RegisterVerdict(CLI::App& app, std::function<int()>& run) {
   s->add_option("--header", a->headers,
                 "Web: a field of the upload's HTTP request, \"Name: value\" "
                 "(Content-Encoding, Content-Disposition, Dropbox-API-Arg...); "
-                "repeated");
+                "repeated")
+      ->allow_extra_args(false);
   AddEngineFlags(s, a->engine, true);
   s->add_option("file", a->file,
                 "The message (.eml) or upload body, or - for standard input")
