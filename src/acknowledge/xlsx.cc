@@ -1,6 +1,6 @@
 // The completion workbook: a summary sheet by site with a bar chart, a sheet
 // by job role, and every employee with their evidence. Written by
-// libxlsxwriter to a private temporary file (core/temp_path.h), then read
+// libxlsxwriter to a private temporary file (core/workbook.h), then read
 // back.
 #include <fmt/format.h>
 #include <xlsxwriter.h>
@@ -8,8 +8,8 @@
 #include <string>
 
 #include "acknowledge/campaigns.h"
-#include "core/temp_path.h"
 #include "core/text.h"
+#include "core/workbook.h"
 
 namespace steward::acknowledge {
 
@@ -64,14 +64,9 @@ core::Result<std::string> CompletionXlsx(store::Database& db,
                                          const Campaign& c) {
   auto completion = CompletionOf(db, c);
   if (!completion.ok()) return completion.status();
-  core::TempPath tmp;
-  if (tmp.path().empty())
-    return core::Status::Io("cannot make a temporary file");
-  lxw_workbook_options options{};
-  options.constant_memory = LXW_FALSE;
-  options.tmpdir = nullptr;
-  lxw_workbook* wb = workbook_new_opt(tmp.path().c_str(), &options);
-  if (!wb) return core::Status::Io("cannot start the workbook");
+  core::Workbook book;
+  lxw_workbook* wb = book.get();
+  if (!wb) return book.Close(0).status();
   lxw_format* bold = workbook_add_format(wb);
   format_set_bold(bold);
   lxw_format* pct = workbook_add_format(wb);
@@ -109,13 +104,9 @@ core::Result<std::string> CompletionXlsx(store::Database& db,
     return true;
   });
   if (r > 1) worksheet_autofilter(people, 0, 0, r - 1, 8);
-  lxw_error err = workbook_close(wb);
+  auto bytes = book.Close(512u << 20);
   if (!st.ok()) return st;
-  if (err != LXW_NO_ERROR) {
-    return core::Status::Io(std::string("writing the workbook: ") +
-                            lxw_strerror(err));
-  }
-  return core::ReadFile(tmp.path(), 512u << 20);
+  return bytes;
 }
 
 }  // namespace steward::acknowledge

@@ -5,8 +5,8 @@
 #include <algorithm>
 
 #include "core/csv.h"
-#include "core/temp_path.h"
 #include "core/text.h"
+#include "core/workbook.h"
 #include "weblog/report.h"
 
 namespace steward::weblog {
@@ -316,14 +316,9 @@ void SiteSheet(lxw_workbook* wb, const char* name, const std::vector<Row>& rows,
 }  // namespace
 
 core::Status WriteXlsx(const Report& r, const std::string& path) {
-  core::TempPath tmp;
-  if (tmp.path().empty())
-    return core::Status::Io("cannot make a temporary file");
-  lxw_workbook_options options{};
-  options.constant_memory = LXW_FALSE;
-  options.tmpdir = nullptr;
-  lxw_workbook* wb = workbook_new_opt(tmp.path().c_str(), &options);
-  if (!wb) return core::Status::Io("cannot start the workbook");
+  core::Workbook book;
+  lxw_workbook* wb = book.get();
+  if (!wb) return book.Close(0).status();
   Formats f;
   f.bold = workbook_add_format(wb);
   format_set_bold(f.bold);
@@ -420,11 +415,7 @@ core::Status WriteXlsx(const Report& r, const std::string& path) {
     for (const auto& u : d.users) duty_row(d, u.name, u.counts);
   }
 
-  lxw_error err = workbook_close(wb);
-  if (err != LXW_NO_ERROR)
-    return core::Status::Io(std::string("writing the workbook: ") +
-                            lxw_strerror(err));
-  auto bytes = core::ReadFile(tmp.path(), size_t{1} << 30);
+  auto bytes = book.Close(size_t{1} << 30);
   if (!bytes.ok()) return bytes.status();
   return core::WriteFileAtomic(path, *bytes);
 }
