@@ -22,14 +22,9 @@ bin=${STEWARD_BIN:-$src/build/steward}
 load_messages=${LOAD_MESSAGES:-5000}
 load_sessions=${LOAD_SESSIONS:-20}
 
-skip() {
-  if [ "${STEWARD_REQUIRE_POSTFIX:-0}" = 1 ]; then
-    echo "FAIL: $1 (STEWARD_REQUIRE_POSTFIX=1)"
-    exit 1
-  fi
-  echo "skipped: $1"
-  exit 77
-}
+require=STEWARD_REQUIRE_POSTFIX
+# shellcheck source=../support/harness.sh
+. "$src/tests/support/harness.sh"
 [ "$(id -u)" = 0 ] || skip "Postfix tests need root"
 for p in postfix smtp-sink swaks python3; do
   command -v "$p" >/dev/null || skip "$p is not installed"
@@ -39,13 +34,7 @@ work=$(mktemp -d /tmp/steward-mail.XXXXXX)
 chmod 755 "$work"
 mkdir -p "$work/milter"
 chmod 777 "$work/milter"
-failures=0
-checks=0
-pass() { checks=$((checks + 1)); }
-fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $*"; }
-check() { if eval "$1"; then pass; else fail "$2"; fi; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 smtp_port=$(free_port)
 sink_port=$(free_port)
 metrics_port=$(free_port)

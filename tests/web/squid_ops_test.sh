@@ -38,14 +38,9 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${STEWARD_BIN:-$src/build/steward}
 certgen=/usr/lib/squid/security_file_certgen
 
-skip() {
-  if [ "${STEWARD_REQUIRE_SQUID:-0}" = 1 ]; then
-    echo "FAIL: $1 (STEWARD_REQUIRE_SQUID=1)"
-    exit 1
-  fi
-  echo "skipped: $1"
-  exit 77
-}
+require=STEWARD_REQUIRE_SQUID
+# shellcheck source=../support/harness.sh
+. "$src/tests/support/harness.sh"
 [ "$(id -u)" = 0 ] || skip "Squid tests need root"
 for p in squid curl python3 sha256sum openssl; do
   command -v "$p" >/dev/null || skip "$p is not installed"
@@ -55,15 +50,8 @@ done
 
 work=$(mktemp -d /tmp/steward-web-ops.XXXXXX)
 chmod 755 "$work"
-failures=0
-checks=0
-pass() { checks=$((checks + 1)); }
-fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $*"; }
-check() { if eval "$1"; then pass; else fail "$2"; fi; }
 started=$SECONDS
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 icap_pid=""
 up_pid=""

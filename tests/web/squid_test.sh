@@ -37,14 +37,9 @@ set -uo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${STEWARD_BIN:-$src/build/steward}
 
-skip() {
-  if [ "${STEWARD_REQUIRE_SQUID:-0}" = 1 ]; then
-    echo "FAIL: $1 (STEWARD_REQUIRE_SQUID=1)"
-    exit 1
-  fi
-  echo "skipped: $1"
-  exit 77
-}
+require=STEWARD_REQUIRE_SQUID
+# shellcheck source=../support/harness.sh
+. "$src/tests/support/harness.sh"
 [ "$(id -u)" = 0 ] || skip "Squid tests need root"
 for p in squid curl python3 sha256sum; do
   command -v "$p" >/dev/null || skip "$p is not installed"
@@ -53,13 +48,7 @@ done
 
 work=$(mktemp -d /tmp/steward-web.XXXXXX)
 chmod 755 "$work"
-failures=0
-checks=0
-pass() { checks=$((checks + 1)); }
-fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $*"; }
-check() { if eval "$1"; then pass; else fail "$2"; fi; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 icap_pid=""
 up_pid=""
