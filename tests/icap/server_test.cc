@@ -800,6 +800,59 @@ TEST_F(IcapServerTest, PastTheBoundTheRestIsReadInWindows) {
   EXPECT_NE(m.find("\nsteward_icap_spill_bytes 0\n"), std::string::npos);
 }
 
+// When the disk cannot keep an upload past the bound (max_spill_bytes
+// reached, here at once and after some windows) and on_failure is accept,
+// the upload goes on unread, whole: the bytes kept in memory used to be
+// dropped when the first write to disk was refused. The disk is given back.
+TEST_F(IcapServerTest, PastTheBoundAFullDiskPassesTheUploadWhole) {
+  namespace fs = std::filesystem;
+  fs::path pack = dir_ / "pack";
+  fs::copy(testing::PackDir(), pack, fs::copy_options::recursive);
+  std::string web = testing::ReadAll((pack / "web.toml").string());
+  for (auto [from, to] :
+       {std::pair<std::string, std::string>{"max_inspect_bytes = 8388608",
+                                            "max_inspect_bytes = 65536"},
+        {"on_failure = \"reject\"", "on_failure = \"accept\""}}) {
+    ASSERT_NE(web.find(from), std::string::npos);
+    web.replace(web.find(from), from.size(), to);
+  }
+  Write("pack/web.toml", web);
+  std::string clean;
+  while (clean.size() < (size_t{3} << 20))
+    clean += "Minutes of the meeting, item " +
+             std::to_string(clean.size() % 89) + ".\n";
+  std::string http =
+      "POST http://drive.example-usd.org/big HTTP/1.1\r\n"
+      "Host: drive.example-usd.org\r\nContent-Type: text/plain\r\n"
+      "Content-Length: " +
+      std::to_string(clean.size()) + "\r\n\r\n";
+  std::string req =
+      "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: h\r\n"
+      "X-Authenticated-User: ateacher\r\nEncapsulated: req-hdr=0, "
+      "req-body=" +
+      std::to_string(http.size()) + "\r\n\r\n" + http;
+  for (size_t off = 0; off < clean.size(); off += 65536)
+    req += Chunk(clean.substr(off, 65536));
+  req += "0\r\n\r\n";
+  for (uint64_t max_spill : {uint64_t{16} << 10, uint64_t{1} << 20}) {
+    SCOPED_TRACE(max_spill);
+    auto e = engine::Engine::Create(
+        {pack.string(), "", (dir_ / "cache").string(), false});
+    ASSERT_TRUE(e.ok()) << e.status().message();
+    Options o;
+    o.max_spill_bytes = max_spill;
+    StartServer(o, std::shared_ptr<const engine::Engine>(std::move(*e)));
+    std::string r = Exchange(req);
+    ASSERT_TRUE(r.starts_with("ICAP/1.0 200 OK\r\n")) << r.substr(0, 300);
+    const std::string echoed = EchoedBody(r, http.size());
+    EXPECT_EQ(echoed.size(), clean.size());
+    EXPECT_TRUE(echoed == clean);
+    std::string m = server_->RenderMetrics();
+    EXPECT_NE(m.find("\nsteward_icap_spill_bytes 0\n"), std::string::npos);
+    StopServer();
+  }
+}
+
 // A preview longer than the download bound (32 KiB), as Squid sends with
 // --preview above it: the door used to decide at the bound and stream a 200
 // from inside the preview, which then never ended (Squid sends the rest only

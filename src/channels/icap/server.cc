@@ -155,8 +155,9 @@ class Spool {
   Spool(const Spool&) = delete;
   Spool& operator=(const Spool&) = delete;
 
-  // False when the bytes could not be kept (no room under the bound, or the
-  // disk failed).
+  // False when the bytes could not be kept: no room under the bound (none
+  // of them was kept, the file holds what was appended before), or the disk
+  // failed (what the file holds is unknown: Replay fails).
   bool Append(std::string_view d) {
     if (d.empty()) return true;
     if (spilled_.fetch_add(d.size()) + d.size() > max_spill_) {
@@ -165,12 +166,14 @@ class Spool {
     }
     counted_ += d.size();
     if (!file_ && !(file_ = std::tmpfile())) return false;
-    return std::fwrite(d.data(), 1, d.size(), file_) == d.size();
+    if (std::fwrite(d.data(), 1, d.size(), file_) != d.size()) failed_ = true;
+    return !failed_;
   }
   // Reads the bytes back in order, a piece at a time, to `each`; false when
   // the disk failed.
   template <typename Fn>
   bool Replay(Fn&& each) {
+    if (failed_) return false;
     if (!file_) return true;
     if (std::fflush(file_) != 0 || std::fseek(file_, 0, SEEK_SET) != 0)
       return false;
@@ -193,6 +196,7 @@ class Spool {
   const uint64_t max_spill_;
   uint64_t counted_ = 0;
   std::FILE* file_ = nullptr;
+  bool failed_ = false;
 };
 
 // One ICAP request being answered. It writes its answers on the
@@ -302,10 +306,14 @@ class Exchange {
       const std::string_view kept = Body();
       window_.assign(
           kept.substr(kept.size() - std::min(kept.size(), kOverlap)));
-      const bool spooled = spool_->Append(kept);
+      if (!spool_->Append(kept)) {
+        SpoolFailed(kept, rest);
+        std::string().swap(body_);
+        head_size_ = 0;
+        return;
+      }
       std::string().swap(body_);
       head_size_ = 0;
-      if (!spooled) return SpoolFailed(rest);
       return WindowData(rest);
     }
     // Past what is inspected: decide now on what was kept.
@@ -357,7 +365,8 @@ class Exchange {
   // The disk could not keep the upload: what was inspected passes as it
   // does past the bound without windows (the rest streams through with a
   // "not-inspected" finding), or is blocked, as [web] on_failure says.
-  void SpoolFailed(std::string_view rest) {
+  // `unspooled` and `rest` are the bytes after those in the spool, in order.
+  void SpoolFailed(std::string_view unspooled, std::string_view rest = {}) {
     ++srv_.metrics.spill_refused;
     const bool accept =
         engine_->pack().web.on_failure == policy::FailureMode::kAccept;
@@ -375,7 +384,10 @@ class Exchange {
     Write(EchoHead());
     const bool replayed =
         spool_->Replay([&](std::string_view b) { WriteChunk(b); });
+    // A disk that failed holds what it holds: the upload is cut short (the
+    // connection closes), never sent on with bytes missing.
     if (!replayed) ok_ = false;
+    WriteChunk(unspooled);
     WriteChunk(rest);
     StopWindowing();
   }
@@ -1166,6 +1178,9 @@ void Server::Impl::Connection(int fd, const std::string& peer) {
             .Str("client", peer)
             .Int("max_spill_bytes", options.max_spill_bytes));
   }
+  // A request cut short ends here (its spool given back), before the
+  // descriptor is closed: its number may be another connection's after.
+  ex.reset();
   inbox.reset();  // its reader stops before the descriptor is closed
   ::close(fd);
 }
