@@ -853,6 +853,38 @@ TEST_F(IcapServerTest, PastTheBoundAFullDiskPassesTheUploadWhole) {
   }
 }
 
+// A body whose Content-Encoding Steward does not read is inspected as it
+// came (most servers ignore a request's coding); past the bound it is read
+// on in windows like any other, not let through unread: a record 1 MiB
+// into an upload marked "x-unknown" is found.
+TEST_F(IcapServerTest, PastTheBoundAnUnreadCodingIsReadAsItCame) {
+  namespace fs = std::filesystem;
+  fs::path pack = dir_ / "pack";
+  fs::copy(testing::PackDir(), pack, fs::copy_options::recursive);
+  std::string web = testing::ReadAll((pack / "web.toml").string());
+  const std::string from = "max_inspect_bytes = 8388608";
+  ASSERT_NE(web.find(from), std::string::npos);
+  web.replace(web.find(from), from.size(), "max_inspect_bytes = 65536");
+  Write("pack/web.toml", web);
+  auto e = engine::Engine::Create(
+      {pack.string(), "", (dir_ / "cache").string(), false});
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  StartServer({}, std::shared_ptr<const engine::Engine>(std::move(*e)));
+  std::string body;
+  while (body.size() < (size_t{2} << 20))
+    body += "Minutes of the meeting, item " + std::to_string(body.size() % 89) +
+            ".\n";
+  body.replace(size_t{1} << 20, sizeof kSsnText - 1, kSsnText);
+  for (const std::string coding : {"x-unknown", "gzip, compress"}) {
+    SCOPED_TRACE(coding);
+    std::string r = Exchange(Reqmod(body, "drive.example-usd.org",
+                                    "Content-Encoding: " + coding + "\r\n",
+                                    "Allow: 204\r\n", /*preview_all=*/false));
+    EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos)
+        << r.substr(0, 300);
+  }
+}
+
 // A preview longer than the download bound (32 KiB), as Squid sends with
 // --preview above it: the door used to decide at the bound and stream a 200
 // from inside the preview, which then never ended (Squid sends the rest only

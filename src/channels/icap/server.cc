@@ -263,6 +263,7 @@ class Exchange {
     // and files as it reads mail, with no second copy of the body.
     upload_ = UploadOf(http_req_,
                        req_.method == Method::kRespmod ? &http_res_ : nullptr);
+    coding_unread_ = CodingNotRead(upload_.encodings);
     body_ = UploadHead(upload_);
     head_size_ = body_.size();
     inspecting_ = true;
@@ -335,8 +336,11 @@ class Exchange {
   // Whether the rest of a body past the bound is inspected in windows: an
   // upload (a download is answered as it comes, see kDownloadWindow) whose
   // bytes are not coded (a window of a gzip stream cannot be read alone).
+  // A body whose last coding the door does not read is read as it came,
+  // in windows too.
   bool Windowed() const {
-    return req_.method == Method::kReqmod && upload_.encodings.empty() &&
+    return req_.method == Method::kReqmod &&
+           (upload_.encodings.empty() || !coding_unread_.empty()) &&
            engine_->pack().web.inspect_whole;
   }
 
@@ -583,6 +587,8 @@ class Exchange {
       malformed_ = !reading.malformed.empty();
       env.malformed = std::move(reading.malformed);
       env.unread = std::move(reading.unread);
+      // A window is read as bytes: a coding not read still is not.
+      if (windowing_ && env.unread.empty()) env.unread = coding_unread_;
       if (reading.entity.empty() && windowing_)
         reading.entity = UploadHead(piece) + window_;
       const std::string_view entity = reading.entity.empty()
@@ -923,7 +929,8 @@ class Exchange {
   std::string host_, user_, client_, reference_;
   std::string body_;  // the MIME head, then the body kept
   size_t head_size_ = 0;
-  Upload upload_;  // what the head says of the body
+  Upload upload_;              // what the head says of the body
+  std::string coding_unread_;  // CodingNotRead of its codings
   // Past the bound (Windowed()): the window read now and the bytes kept.
   bool windowing_ = false;
   std::string window_;

@@ -377,6 +377,12 @@ Stage Unzstd(std::string_view in, uint64_t limit) {
   return s;
 }
 
+// Whether the door reads `coding` (DecodeOne).
+bool KnownCoding(std::string_view coding) {
+  return coding == "gzip" || coding == "x-gzip" || coding == "deflate" ||
+         coding == "br" || coding == "zstd";
+}
+
 // The codings the door reads, by their names in Content-Encoding.
 Stage DecodeOne(std::string_view coding, std::string_view in, uint64_t limit,
                 bool* known) {
@@ -622,10 +628,23 @@ std::string UploadHead(std::string_view content_type) {
   return UploadHead(u);
 }
 
+namespace {
+constexpr size_t kMaxCodings = 4;
+}  // namespace
+
+std::string CodingNotRead(const std::vector<std::string>& encodings) {
+  if (encodings.empty()) return {};
+  if (encodings.size() > kMaxCodings)
+    return "its Content-Encoding has more than " + std::to_string(kMaxCodings) +
+           " codings";
+  if (KnownCoding(encodings.back())) return {};
+  return "its Content-Encoding \"" + AsciiName(encodings.back()) +
+         "\" is not one Steward reads";
+}
+
 Decoded Decode(const std::vector<std::string>& encodings, std::string_view body,
                uint64_t limit, bool complete) {
   Decoded d;
-  constexpr size_t kMaxCodings = 4;
   if (encodings.size() > kMaxCodings) {
     d.unread = "its Content-Encoding has more than " +
                std::to_string(kMaxCodings) + " codings";
