@@ -434,6 +434,66 @@ TEST_F(IcapServerTest, WarnPageContinueLetsTheSameUserGoOn) {
             std::string::npos);
 }
 
+// The continue link is the user's choice: a page script of the site (which
+// reads the warn page, JSON or HTML, and its link) cannot follow it for
+// them, nor can a form's POST; the browser says so (Sec-Fetch-Mode,
+// Sec-Fetch-User) where it can. A choice that cannot be recorded (the
+// store is down) is not granted while on_failure is reject.
+TEST_F(IcapServerTest, ContinueIsTheUsersOwnRecordedChoice) {
+  auto opened = store::Database::Open((dir_ / "steward.db").string(), 4);
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  std::shared_ptr<store::Database> db = std::move(opened).value();
+  ASSERT_TRUE(store::Migrate(*db).ok());
+  StartServer({}, nullptr, db);
+  const std::string exe = "MZ" + std::string(300, '\x90');
+  const std::string named = "X-File-Name: setup.exe\r\n";
+  std::string r = Exchange(Reqmod(exe, "files.example.net", named));
+  static const std::regex kLink(
+      "href=\"http://files\\.example\\.net(/\\.well-known/"
+      "steward-continue\\?t=[A-Za-z0-9_.-]+)\"");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r, m, kLink)) << r;
+  const std::string link = "http://files.example.net" + std::string(m[1]);
+  auto follow = [&](const std::string& method, const std::string& fields) {
+    std::string http = method + " " + link +
+                       " HTTP/1.1\r\nHost: files.example.net\r\n" + fields +
+                       "\r\n";
+    return Exchange(
+        "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: h\r\n"
+        "X-Authenticated-User: ateacher\r\nAllow: 204\r\n"
+        "Encapsulated: req-hdr=0, null-body=" +
+        std::to_string(http.size()) + "\r\n\r\n" + http);
+  };
+  auto granted = [&] {
+    return Exchange(Reqmod(exe, "files.example.net", named))
+        .starts_with("ICAP/1.0 204 ");
+  };
+  r = follow("GET", "Sec-Fetch-Mode: cors\r\nSec-Fetch-Dest: empty\r\n");
+  EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos) << r;
+  r = follow("GET", "Sec-Fetch-Mode: navigate\r\n");  // no user action
+  EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos) << r;
+  r = follow("POST", "");
+  EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos) << r;
+  EXPECT_FALSE(granted());
+  auto count = [&] {
+    auto rows = db->Query(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'web.warn-continue'");
+    return rows.ok() ? rows->front().Int(0) : -1;
+  };
+  EXPECT_EQ(count(), 0);
+  // The store is down: not granted, and said.
+  ASSERT_TRUE(db->Exec("ALTER TABLE audit_log RENAME TO audit_log_away").ok());
+  r = follow("GET", "Sec-Fetch-Mode: navigate\r\nSec-Fetch-User: ?1\r\n");
+  EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos) << r;
+  EXPECT_FALSE(granted());
+  ASSERT_TRUE(db->Exec("ALTER TABLE audit_log_away RENAME TO audit_log").ok());
+  // The user's click: granted, recorded once.
+  r = follow("GET", "Sec-Fetch-Mode: navigate\r\nSec-Fetch-User: ?1\r\n");
+  EXPECT_NE(r.find("HTTP/1.1 200 OK"), std::string::npos) << r;
+  EXPECT_EQ(count(), 1);
+  EXPECT_TRUE(granted());
+}
+
 // An upload's host comes from the client: control bytes, bytes that are
 // not UTF-8 and 30 KiB of it (twice: URI and Host) still make one web-block
 // incident (never a "not-checked" page that records nothing), with a host of

@@ -859,6 +859,18 @@ class Exchange {
            FieldSafe(core::AsciiLower(authority), 300);
   }
 
+  // Whether the continue link was opened by the user: a browser that says
+  // how a request was made (Sec-Fetch-Mode, sent over HTTPS) must say it is
+  // a page opened by the user's own action, not a page script's fetch or a
+  // navigation a script began. Over plain HTTP browsers say nothing.
+  bool Opened() const {
+    const Fields& f = http_req_.fields;
+    auto mode = f.Find("Sec-Fetch-Mode");
+    if (!mode) return true;
+    return core::AsciiLower(*mode) == "navigate" &&
+           f.Find("Sec-Fetch-User").value_or("") == "?1";
+  }
+
   // The user as a grant knows them: their name, else their address.
   std::string Who() const { return user_.empty() ? client_ : user_; }
 
@@ -877,6 +889,8 @@ class Exchange {
       problem = "the link was made for someone else";
     else if (claim->host != host_)
       problem = "the link was made for another site";
+    else if (http_req_.method != "GET" || !Opened())
+      problem = "the link works only when you open it yourself";
     Event e("continue", Level::kInfo);
     e.Str("door", "icap")
         .Str("host", host_)
@@ -893,7 +907,8 @@ class Exchange {
     }
     reference_ = claim->reference;
     const uint32_t minutes = engine_->pack().web.continue_minutes;
-    srv_.continues->Grant(*claim, now + std::chrono::minutes(minutes));
+    // The choice is recorded before it is granted; one that cannot be is
+    // not granted unless [web] on_failure is accept.
     if (!srv_.dry_run) {
       auto st =
           srv_.enforcer->Note("web.warn-continue", "upload/" + claim->reference,
@@ -902,8 +917,20 @@ class Exchange {
                                {"rule", claim->rule},
                                {"minutes", minutes}},
                               {"web", client_});
-      if (!st.ok()) e.Str("audit_error", st.message());
+      if (!st.ok()) {
+        e.Str("audit_error", st.message());
+        if (engine_->pack().web.on_failure != policy::FailureMode::kAccept) {
+          Log(e.Bool("granted", false)
+                  .Str("error", "the choice could not be recorded"));
+          return Respond(
+              403, "text/html; charset=utf-8",
+              Html("Link not accepted", "This continue link cannot be used now",
+                   {"Your choice could not be recorded, so it was not "
+                    "taken. Try the link again later, or ask ITS."}));
+        }
+      }
     }
+    srv_.continues->Grant(*claim, now + std::chrono::minutes(minutes));
     Log(e.Bool("granted", true)
             .Str("rule", claim->rule)
             .Str("reference", reference_));
