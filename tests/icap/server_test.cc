@@ -434,6 +434,66 @@ TEST_F(IcapServerTest, WarnPageContinueLetsTheSameUserGoOn) {
             std::string::npos);
 }
 
+// The continue link is the user's choice: a page script of the site (which
+// reads the warn page, JSON or HTML, and its link) cannot follow it for
+// them, nor can a form's POST; the browser says so (Sec-Fetch-Mode,
+// Sec-Fetch-User) where it can. A choice that cannot be recorded (the
+// store is down) is not granted while on_failure is reject.
+TEST_F(IcapServerTest, ContinueIsTheUsersOwnRecordedChoice) {
+  auto opened = store::Database::Open((dir_ / "steward.db").string(), 4);
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  std::shared_ptr<store::Database> db = std::move(opened).value();
+  ASSERT_TRUE(store::Migrate(*db).ok());
+  StartServer({}, nullptr, db);
+  const std::string exe = "MZ" + std::string(300, '\x90');
+  const std::string named = "X-File-Name: setup.exe\r\n";
+  std::string r = Exchange(Reqmod(exe, "files.example.net", named));
+  static const std::regex kLink(
+      "href=\"http://files\\.example\\.net(/\\.well-known/"
+      "steward-continue\\?t=[A-Za-z0-9_.-]+)\"");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r, m, kLink)) << r;
+  const std::string link = "http://files.example.net" + std::string(m[1]);
+  auto follow = [&](const std::string& method, const std::string& fields) {
+    std::string http = method + " " + link +
+                       " HTTP/1.1\r\nHost: files.example.net\r\n" + fields +
+                       "\r\n";
+    return Exchange(
+        "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: h\r\n"
+        "X-Authenticated-User: ateacher\r\nAllow: 204\r\n"
+        "Encapsulated: req-hdr=0, null-body=" +
+        std::to_string(http.size()) + "\r\n\r\n" + http);
+  };
+  auto granted = [&] {
+    return Exchange(Reqmod(exe, "files.example.net", named))
+        .starts_with("ICAP/1.0 204 ");
+  };
+  r = follow("GET", "Sec-Fetch-Mode: cors\r\nSec-Fetch-Dest: empty\r\n");
+  EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos) << r;
+  r = follow("GET", "Sec-Fetch-Mode: navigate\r\n");  // no user action
+  EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos) << r;
+  r = follow("POST", "");
+  EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos) << r;
+  EXPECT_FALSE(granted());
+  auto count = [&] {
+    auto rows = db->Query(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'web.warn-continue'");
+    return rows.ok() ? rows->front().Int(0) : -1;
+  };
+  EXPECT_EQ(count(), 0);
+  // The store is down: not granted, and said.
+  ASSERT_TRUE(db->Exec("ALTER TABLE audit_log RENAME TO audit_log_away").ok());
+  r = follow("GET", "Sec-Fetch-Mode: navigate\r\nSec-Fetch-User: ?1\r\n");
+  EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos) << r;
+  EXPECT_FALSE(granted());
+  ASSERT_TRUE(db->Exec("ALTER TABLE audit_log_away RENAME TO audit_log").ok());
+  // The user's click: granted, recorded once.
+  r = follow("GET", "Sec-Fetch-Mode: navigate\r\nSec-Fetch-User: ?1\r\n");
+  EXPECT_NE(r.find("HTTP/1.1 200 OK"), std::string::npos) << r;
+  EXPECT_EQ(count(), 1);
+  EXPECT_TRUE(granted());
+}
+
 // An upload's host comes from the client: control bytes, bytes that are
 // not UTF-8 and 30 KiB of it (twice: URI and Host) still make one web-block
 // incident (never a "not-checked" page that records nothing), with a host of
@@ -798,6 +858,91 @@ TEST_F(IcapServerTest, PastTheBoundTheRestIsReadInWindows) {
              echoed.begin();
   std::string m = server_->RenderMetrics();
   EXPECT_NE(m.find("\nsteward_icap_spill_bytes 0\n"), std::string::npos);
+}
+
+// When the disk cannot keep an upload past the bound (max_spill_bytes
+// reached, here at once and after some windows) and on_failure is accept,
+// the upload goes on unread, whole: the bytes kept in memory used to be
+// dropped when the first write to disk was refused. The disk is given back.
+TEST_F(IcapServerTest, PastTheBoundAFullDiskPassesTheUploadWhole) {
+  namespace fs = std::filesystem;
+  fs::path pack = dir_ / "pack";
+  fs::copy(testing::PackDir(), pack, fs::copy_options::recursive);
+  std::string web = testing::ReadAll((pack / "web.toml").string());
+  for (auto [from, to] :
+       {std::pair<std::string, std::string>{"max_inspect_bytes = 8388608",
+                                            "max_inspect_bytes = 65536"},
+        {"on_failure = \"reject\"", "on_failure = \"accept\""}}) {
+    ASSERT_NE(web.find(from), std::string::npos);
+    web.replace(web.find(from), from.size(), to);
+  }
+  Write("pack/web.toml", web);
+  std::string clean;
+  while (clean.size() < (size_t{3} << 20))
+    clean += "Minutes of the meeting, item " +
+             std::to_string(clean.size() % 89) + ".\n";
+  std::string http =
+      "POST http://drive.example-usd.org/big HTTP/1.1\r\n"
+      "Host: drive.example-usd.org\r\nContent-Type: text/plain\r\n"
+      "Content-Length: " +
+      std::to_string(clean.size()) + "\r\n\r\n";
+  std::string req =
+      "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: h\r\n"
+      "X-Authenticated-User: ateacher\r\nEncapsulated: req-hdr=0, "
+      "req-body=" +
+      std::to_string(http.size()) + "\r\n\r\n" + http;
+  for (size_t off = 0; off < clean.size(); off += 65536)
+    req += Chunk(clean.substr(off, 65536));
+  req += "0\r\n\r\n";
+  for (uint64_t max_spill : {uint64_t{16} << 10, uint64_t{1} << 20}) {
+    SCOPED_TRACE(max_spill);
+    auto e = engine::Engine::Create(
+        {pack.string(), "", (dir_ / "cache").string(), false});
+    ASSERT_TRUE(e.ok()) << e.status().message();
+    Options o;
+    o.max_spill_bytes = max_spill;
+    StartServer(o, std::shared_ptr<const engine::Engine>(std::move(*e)));
+    std::string r = Exchange(req);
+    ASSERT_TRUE(r.starts_with("ICAP/1.0 200 OK\r\n")) << r.substr(0, 300);
+    const std::string echoed = EchoedBody(r, http.size());
+    EXPECT_EQ(echoed.size(), clean.size());
+    EXPECT_TRUE(echoed == clean);
+    std::string m = server_->RenderMetrics();
+    EXPECT_NE(m.find("\nsteward_icap_spill_bytes 0\n"), std::string::npos);
+    StopServer();
+  }
+}
+
+// A body whose Content-Encoding Steward does not read is inspected as it
+// came (most servers ignore a request's coding); past the bound it is read
+// on in windows like any other, not let through unread: a record 1 MiB
+// into an upload marked "x-unknown" is found.
+TEST_F(IcapServerTest, PastTheBoundAnUnreadCodingIsReadAsItCame) {
+  namespace fs = std::filesystem;
+  fs::path pack = dir_ / "pack";
+  fs::copy(testing::PackDir(), pack, fs::copy_options::recursive);
+  std::string web = testing::ReadAll((pack / "web.toml").string());
+  const std::string from = "max_inspect_bytes = 8388608";
+  ASSERT_NE(web.find(from), std::string::npos);
+  web.replace(web.find(from), from.size(), "max_inspect_bytes = 65536");
+  Write("pack/web.toml", web);
+  auto e = engine::Engine::Create(
+      {pack.string(), "", (dir_ / "cache").string(), false});
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  StartServer({}, std::shared_ptr<const engine::Engine>(std::move(*e)));
+  std::string body;
+  while (body.size() < (size_t{2} << 20))
+    body += "Minutes of the meeting, item " + std::to_string(body.size() % 89) +
+            ".\n";
+  body.replace(size_t{1} << 20, sizeof kSsnText - 1, kSsnText);
+  for (const std::string coding : {"x-unknown", "gzip, compress"}) {
+    SCOPED_TRACE(coding);
+    std::string r = Exchange(Reqmod(body, "drive.example-usd.org",
+                                    "Content-Encoding: " + coding + "\r\n",
+                                    "Allow: 204\r\n", /*preview_all=*/false));
+    EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos)
+        << r.substr(0, 300);
+  }
 }
 
 // A preview longer than the download bound (32 KiB), as Squid sends with

@@ -234,6 +234,44 @@ TEST(UploadName, ChunksFromInsideAFileAreBytes) {
   EXPECT_TRUE(UploadOf(Post({{"X-Goog-Upload-Offset", "8388608"}})).piece);
 }
 
+// A range or offset header is the client's word: a form or a JSON body
+// with one is read as what it is (resumable uploads send a file's bytes,
+// never a form), and a range that begins in the first 256 KiB and ends at
+// the file's end ("bytes 1-N/N+1") is the whole file but for a start no
+// client cuts as a piece: read as the file, with its type and name.
+TEST(UploadName, APieceHeaderDoesNotHideAFormOrAWholeFile) {
+  Upload form =
+      UploadOf(Post({{"Content-Type", "multipart/form-data; boundary=b"},
+                     {"Content-Range", "bytes 1-99/100"}}));
+  EXPECT_FALSE(form.piece);
+  EXPECT_EQ(form.type, "multipart/form-data; boundary=b");
+  EXPECT_FALSE(UploadOf(Post({{"Content-Type", "application/json"},
+                              {"Upload-Offset", "7"}}))
+                   .piece);
+  EXPECT_FALSE(
+      UploadOf(Post({{"Content-Type", "application/x-www-form-urlencoded"},
+                     {"X-Goog-Upload-Offset", "7"}}))
+          .piece);
+  Upload whole = UploadOf(Post({{"Content-Type", "text/csv"},
+                                {"Content-Range", "bytes 1-1048575/1048576"},
+                                {"X-File-Name", "roster.csv"}}));
+  EXPECT_FALSE(whole.piece);
+  EXPECT_EQ(whole.type, "text/csv");
+  EXPECT_EQ(whole.name, "roster.csv");
+  // A last piece past the first 256 KiB, or one that does not end the
+  // file, is a piece.
+  EXPECT_TRUE(
+      UploadOf(Post({{"Content-Type", "text/csv"},
+                     {"Content-Range", "bytes 262144-1048575/1048576"}}))
+          .piece);
+  EXPECT_TRUE(UploadOf(Post({{"Content-Type", "text/csv"},
+                             {"Content-Range", "bytes 1-1048574/1048576"}}))
+                  .piece);
+  EXPECT_TRUE(UploadOf(Post({{"Content-Type", "text/csv"},
+                             {"Content-Range", "bytes 1-1048575/*"}}))
+                  .piece);
+}
+
 // What a user would notice: a compressed upload of a student's record is
 // found as if it were plain; a coding Steward cannot read is "not
 // inspected"; a damaged one is a malformed upload.

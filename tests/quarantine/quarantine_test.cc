@@ -242,6 +242,36 @@ TEST_P(QuarantineTest, ARetriedMessageAlreadyHeldIsFoundNotHeldTwice) {
   EXPECT_EQ(both->size(), 2u);
 }
 
+// Blocks of one user's retries that arrive at once (several doors, or the
+// browser's parallel requests) still make one incident: the search for an
+// open incident and the insert of a new one are one step per key.
+TEST_P(QuarantineTest, ParallelRepeatsOfOneKeyOpenOneIncident) {
+  constexpr int kThreads = 8;
+  std::atomic<int> opened{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      auto ref = q_->OpenOrRepeatIncident(
+          "web-block", "ateacher\ndrive.google.com\ncloud-upload", 24,
+          {"L.3.a"}, "ateacher",
+          {{"reference", "W-00000000000" + std::to_string(i)}},
+          {"icap", "192.0.2.44"});
+      if (!ref.ok())
+        ++failed;
+      else if (ref->opened)
+        ++opened;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(opened.load(), 1);
+  auto rows = db_->Query(
+      "SELECT COUNT(*), MAX(repeats) FROM incidents WHERE kind = 'web-block'");
+  ASSERT_TRUE(rows.ok() && rows->size() == 1u);
+  EXPECT_EQ(rows->front().Int(0), 1);
+  EXPECT_EQ(rows->front().Int(1), kThreads - 1);
+}
+
 STEWARD_BOTH_BACKENDS(QuarantineTest);
 
 }  // namespace

@@ -155,8 +155,9 @@ class Spool {
   Spool(const Spool&) = delete;
   Spool& operator=(const Spool&) = delete;
 
-  // False when the bytes could not be kept (no room under the bound, or the
-  // disk failed).
+  // False when the bytes could not be kept: no room under the bound (none
+  // of them was kept, the file holds what was appended before), or the disk
+  // failed (what the file holds is unknown: Replay fails).
   bool Append(std::string_view d) {
     if (d.empty()) return true;
     if (spilled_.fetch_add(d.size()) + d.size() > max_spill_) {
@@ -165,12 +166,14 @@ class Spool {
     }
     counted_ += d.size();
     if (!file_ && !(file_ = std::tmpfile())) return false;
-    return std::fwrite(d.data(), 1, d.size(), file_) == d.size();
+    if (std::fwrite(d.data(), 1, d.size(), file_) != d.size()) failed_ = true;
+    return !failed_;
   }
   // Reads the bytes back in order, a piece at a time, to `each`; false when
   // the disk failed.
   template <typename Fn>
   bool Replay(Fn&& each) {
+    if (failed_) return false;
     if (!file_) return true;
     if (std::fflush(file_) != 0 || std::fseek(file_, 0, SEEK_SET) != 0)
       return false;
@@ -193,6 +196,7 @@ class Spool {
   const uint64_t max_spill_;
   uint64_t counted_ = 0;
   std::FILE* file_ = nullptr;
+  bool failed_ = false;
 };
 
 // One ICAP request being answered. It writes its answers on the
@@ -259,6 +263,7 @@ class Exchange {
     // and files as it reads mail, with no second copy of the body.
     upload_ = UploadOf(http_req_,
                        req_.method == Method::kRespmod ? &http_res_ : nullptr);
+    coding_unread_ = CodingNotRead(upload_.encodings);
     body_ = UploadHead(upload_);
     head_size_ = body_.size();
     inspecting_ = true;
@@ -302,10 +307,14 @@ class Exchange {
       const std::string_view kept = Body();
       window_.assign(
           kept.substr(kept.size() - std::min(kept.size(), kOverlap)));
-      const bool spooled = spool_->Append(kept);
+      if (!spool_->Append(kept)) {
+        SpoolFailed(kept, rest);
+        std::string().swap(body_);
+        head_size_ = 0;
+        return;
+      }
       std::string().swap(body_);
       head_size_ = 0;
-      if (!spooled) return SpoolFailed(rest);
       return WindowData(rest);
     }
     // Past what is inspected: decide now on what was kept.
@@ -327,8 +336,11 @@ class Exchange {
   // Whether the rest of a body past the bound is inspected in windows: an
   // upload (a download is answered as it comes, see kDownloadWindow) whose
   // bytes are not coded (a window of a gzip stream cannot be read alone).
+  // A body whose last coding the door does not read is read as it came,
+  // in windows too.
   bool Windowed() const {
-    return req_.method == Method::kReqmod && upload_.encodings.empty() &&
+    return req_.method == Method::kReqmod &&
+           (upload_.encodings.empty() || !coding_unread_.empty()) &&
            engine_->pack().web.inspect_whole;
   }
 
@@ -357,7 +369,8 @@ class Exchange {
   // The disk could not keep the upload: what was inspected passes as it
   // does past the bound without windows (the rest streams through with a
   // "not-inspected" finding), or is blocked, as [web] on_failure says.
-  void SpoolFailed(std::string_view rest) {
+  // `unspooled` and `rest` are the bytes after those in the spool, in order.
+  void SpoolFailed(std::string_view unspooled, std::string_view rest = {}) {
     ++srv_.metrics.spill_refused;
     const bool accept =
         engine_->pack().web.on_failure == policy::FailureMode::kAccept;
@@ -375,7 +388,10 @@ class Exchange {
     Write(EchoHead());
     const bool replayed =
         spool_->Replay([&](std::string_view b) { WriteChunk(b); });
+    // A disk that failed holds what it holds: the upload is cut short (the
+    // connection closes), never sent on with bytes missing.
     if (!replayed) ok_ = false;
+    WriteChunk(unspooled);
     WriteChunk(rest);
     StopWindowing();
   }
@@ -571,6 +587,8 @@ class Exchange {
       malformed_ = !reading.malformed.empty();
       env.malformed = std::move(reading.malformed);
       env.unread = std::move(reading.unread);
+      // A window is read as bytes: a coding not read still is not.
+      if (windowing_ && env.unread.empty()) env.unread = coding_unread_;
       if (reading.entity.empty() && windowing_)
         reading.entity = UploadHead(piece) + window_;
       const std::string_view entity = reading.entity.empty()
@@ -841,6 +859,18 @@ class Exchange {
            FieldSafe(core::AsciiLower(authority), 300);
   }
 
+  // Whether the continue link was opened by the user: a browser that says
+  // how a request was made (Sec-Fetch-Mode, sent over HTTPS) must say it is
+  // a page opened by the user's own action, not a page script's fetch or a
+  // navigation a script began. Over plain HTTP browsers say nothing.
+  bool Opened() const {
+    const Fields& f = http_req_.fields;
+    auto mode = f.Find("Sec-Fetch-Mode");
+    if (!mode) return true;
+    return core::AsciiLower(*mode) == "navigate" &&
+           f.Find("Sec-Fetch-User").value_or("") == "?1";
+  }
+
   // The user as a grant knows them: their name, else their address.
   std::string Who() const { return user_.empty() ? client_ : user_; }
 
@@ -859,6 +889,8 @@ class Exchange {
       problem = "the link was made for someone else";
     else if (claim->host != host_)
       problem = "the link was made for another site";
+    else if (http_req_.method != "GET" || !Opened())
+      problem = "the link works only when you open it yourself";
     Event e("continue", Level::kInfo);
     e.Str("door", "icap")
         .Str("host", host_)
@@ -875,7 +907,8 @@ class Exchange {
     }
     reference_ = claim->reference;
     const uint32_t minutes = engine_->pack().web.continue_minutes;
-    srv_.continues->Grant(*claim, now + std::chrono::minutes(minutes));
+    // The choice is recorded before it is granted; one that cannot be is
+    // not granted unless [web] on_failure is accept.
     if (!srv_.dry_run) {
       auto st =
           srv_.enforcer->Note("web.warn-continue", "upload/" + claim->reference,
@@ -884,8 +917,20 @@ class Exchange {
                                {"rule", claim->rule},
                                {"minutes", minutes}},
                               {"web", client_});
-      if (!st.ok()) e.Str("audit_error", st.message());
+      if (!st.ok()) {
+        e.Str("audit_error", st.message());
+        if (engine_->pack().web.on_failure != policy::FailureMode::kAccept) {
+          Log(e.Bool("granted", false)
+                  .Str("error", "the choice could not be recorded"));
+          return Respond(
+              403, "text/html; charset=utf-8",
+              Html("Link not accepted", "This continue link cannot be used now",
+                   {"Your choice could not be recorded, so it was not "
+                    "taken. Try the link again later, or ask ITS."}));
+        }
+      }
     }
+    srv_.continues->Grant(*claim, now + std::chrono::minutes(minutes));
     Log(e.Bool("granted", true)
             .Str("rule", claim->rule)
             .Str("reference", reference_));
@@ -911,7 +956,8 @@ class Exchange {
   std::string host_, user_, client_, reference_;
   std::string body_;  // the MIME head, then the body kept
   size_t head_size_ = 0;
-  Upload upload_;  // what the head says of the body
+  Upload upload_;              // what the head says of the body
+  std::string coding_unread_;  // CodingNotRead of its codings
   // Past the bound (Windowed()): the window read now and the bytes kept.
   bool windowing_ = false;
   std::string window_;
@@ -1166,6 +1212,9 @@ void Server::Impl::Connection(int fd, const std::string& peer) {
             .Str("client", peer)
             .Int("max_spill_bytes", options.max_spill_bytes));
   }
+  // A request cut short ends here (its spool given back), before the
+  // descriptor is closed: its number may be another connection's after.
+  ex.reset();
   inbox.reset();  // its reader stops before the descriptor is closed
   ::close(fd);
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "core/text.h"
 
@@ -376,6 +377,12 @@ Stage Unzstd(std::string_view in, uint64_t limit) {
   return s;
 }
 
+// Whether the door reads `coding` (DecodeOne).
+bool KnownCoding(std::string_view coding) {
+  return coding == "gzip" || coding == "x-gzip" || coding == "deflate" ||
+         coding == "br" || coding == "zstd";
+}
+
 // The codings the door reads, by their names in Content-Encoding.
 Stage DecodeOne(std::string_view coding, std::string_view in, uint64_t limit,
                 bool* known) {
@@ -500,18 +507,49 @@ std::string UrlName(std::string_view target) {
   return name;
 }
 
-// Whether a range or offset field says the body begins past byte 0.
+// Google's resumable uploads cut a file in multiples of 256 KiB, and other
+// clients in pieces of MiBs: a file's first piece is never shorter.
+constexpr uint64_t kSmallestFirstPiece = uint64_t{256} << 10;
+
+// A decimal number of at most 18 digits, or nullopt.
+std::optional<uint64_t> Decimal(std::string_view s) {
+  if (s.empty() || s.size() > 18 ||
+      s.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  uint64_t n = 0;
+  for (char c : s) n = n * 10 + static_cast<uint64_t>(c - '0');
+  return n;
+}
+
+// Whether a range or offset field says the body begins past byte 0. A
+// range that ends at the file's end and begins within its first
+// kSmallestFirstPiece bytes ("bytes 1-N/N+1") is the file but for a start
+// no client sends alone: not a piece.
 bool PastStart(const Fields& f) {
   if (auto r = f.Find("Content-Range")) {
     // "bytes 262144-524287/1048576"
     std::string_view v = Trimmed(*r);
     if (v.starts_with("bytes ")) v.remove_prefix(6);
     v = Trimmed(v);
-    const std::string_view first = v.substr(0, v.find('-'));
+    const size_t dash = v.find('-');
+    const std::string_view first = v.substr(0, dash);
     if (!first.empty() &&
         first.find_first_not_of("0123456789") == std::string_view::npos &&
-        first.find_first_not_of('0') != std::string_view::npos)
-      return true;
+        first.find_first_not_of('0') != std::string_view::npos) {
+      const size_t slash = v.find('/');
+      const auto start = Decimal(first);
+      const auto end =
+          dash == std::string_view::npos || slash == std::string_view::npos ||
+                  slash < dash
+              ? std::nullopt
+              : Decimal(Trimmed(v.substr(dash + 1, slash - dash - 1)));
+      const auto total = slash == std::string_view::npos
+                             ? std::nullopt
+                             : Decimal(Trimmed(v.substr(slash + 1)));
+      const bool whole = start && end && total &&
+                         *start < kSmallestFirstPiece && *end + 1 == *total;
+      if (!whole) return true;
+    }
   }
   for (std::string_view name : {"Upload-Offset", "X-Goog-Upload-Offset"})
     if (auto o = f.Find(name)) {
@@ -552,7 +590,14 @@ Upload UploadOf(const HttpHead& request, const HttpHead* response) {
     for (std::string_view f : {"X-File-Name", "X-Filename", "Slug"})
       if (name.empty())
         if (auto n = req.Find(f)) name = PercentDecoded(*n);
-    if (PastStart(req)) u.piece = true;
+    // Resumable uploads send a file's bytes, never a form: a form or JSON
+    // body is read as what it is, whatever its range says.
+    const std::string type = core::AsciiLower(u.type);
+    const bool form = type.starts_with("multipart/") ||
+                      type.starts_with("application/x-www-form-urlencoded") ||
+                      IsJsonType(type);
+    if (PastStart(req) && !form) u.piece = true;
+    if (form) u.piece = false;
   }
   if (name.empty() && (response || core::AsciiLower(request.method) == "put"))
     name = UrlName(request.target);
@@ -583,10 +628,23 @@ std::string UploadHead(std::string_view content_type) {
   return UploadHead(u);
 }
 
+namespace {
+constexpr size_t kMaxCodings = 4;
+}  // namespace
+
+std::string CodingNotRead(const std::vector<std::string>& encodings) {
+  if (encodings.empty()) return {};
+  if (encodings.size() > kMaxCodings)
+    return "its Content-Encoding has more than " + std::to_string(kMaxCodings) +
+           " codings";
+  if (KnownCoding(encodings.back())) return {};
+  return "its Content-Encoding \"" + AsciiName(encodings.back()) +
+         "\" is not one Steward reads";
+}
+
 Decoded Decode(const std::vector<std::string>& encodings, std::string_view body,
                uint64_t limit, bool complete) {
   Decoded d;
-  constexpr size_t kMaxCodings = 4;
   if (encodings.size() > kMaxCodings) {
     d.unread = "its Content-Encoding has more than " +
                std::to_string(kMaxCodings) + " codings";

@@ -60,6 +60,11 @@ struct Decoded {
   // to its end: what the server would read is unknown).
   std::string damaged;
 };
+// Why a body of these codings (in the order applied) is read as it came
+// ("" when Decode undoes the last applied): a coding the door does not
+// read, or more than four.
+std::string CodingNotRead(const std::vector<std::string>& encodings);
+
 // Codings read: gzip, x-gzip, deflate (zlib or raw), br, zstd. With
 // `complete` false the body is only begun: an early end is not damage.
 Decoded Decode(const std::vector<std::string>& encodings, std::string_view body,
