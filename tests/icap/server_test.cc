@@ -55,6 +55,16 @@ class IcapServerTest : public steward::testing::TempDirTest {
     ASSERT_TRUE(server_->Start(e).ok());
     thread_ = std::thread([this] { server_->Serve(); });
   }
+  // A SQLite store in the test's folder, migrated; null (with a failure)
+  // when it cannot be.
+  std::shared_ptr<store::Database> OpenStore() {
+    auto opened = store::Database::Open((dir_ / "steward.db").string(), 4);
+    EXPECT_TRUE(opened.ok()) << opened.status().message();
+    if (!opened.ok()) return nullptr;
+    std::shared_ptr<store::Database> db = std::move(opened).value();
+    EXPECT_TRUE(store::Migrate(*db).ok());
+    return db;
+  }
   void StopServer() {
     if (server_) {
       server_->Stop();
@@ -320,10 +330,8 @@ TEST_F(IcapServerTest, JsonUploadsAreReadAsTheirValues) {
 // With a store: a refused upload is one web-block incident, and an upload
 // decided on its preview and then whole counts its conduct (C.19) once.
 TEST_F(IcapServerTest, WithAStoreEachUploadIsRecordedOnce) {
-  auto opened = store::Database::Open((dir_ / "steward.db").string(), 4);
-  ASSERT_TRUE(opened.ok()) << opened.status().message();
-  std::shared_ptr<store::Database> db = std::move(opened).value();
-  ASSERT_TRUE(store::Migrate(*db).ok());
+  std::shared_ptr<store::Database> db = OpenStore();
+  ASSERT_TRUE(db);
   StartServer({}, nullptr, db);
   auto count = [&](const std::string& table) {
     auto rows = db->Query("SELECT COUNT(*) FROM " + table);
@@ -365,10 +373,8 @@ TEST_F(IcapServerTest, WithAStoreEachUploadIsRecordedOnce) {
 // in the audit chain; the link does nothing for another user, and a page
 // script gets the link in JSON.
 TEST_F(IcapServerTest, WarnPageContinueLetsTheSameUserGoOn) {
-  auto opened = store::Database::Open((dir_ / "steward.db").string(), 4);
-  ASSERT_TRUE(opened.ok()) << opened.status().message();
-  std::shared_ptr<store::Database> db = std::move(opened).value();
-  ASSERT_TRUE(store::Migrate(*db).ok());
+  std::shared_ptr<store::Database> db = OpenStore();
+  ASSERT_TRUE(db);
   StartServer({}, nullptr, db);
   const std::string exe = "MZ" + std::string(300, '\x90');
   const std::string named = "X-File-Name: setup.exe\r\n";
@@ -440,10 +446,8 @@ TEST_F(IcapServerTest, WarnPageContinueLetsTheSameUserGoOn) {
 // Sec-Fetch-User) where it can. A choice that cannot be recorded (the
 // store is down) is not granted while on_failure is reject.
 TEST_F(IcapServerTest, ContinueIsTheUsersOwnRecordedChoice) {
-  auto opened = store::Database::Open((dir_ / "steward.db").string(), 4);
-  ASSERT_TRUE(opened.ok()) << opened.status().message();
-  std::shared_ptr<store::Database> db = std::move(opened).value();
-  ASSERT_TRUE(store::Migrate(*db).ok());
+  std::shared_ptr<store::Database> db = OpenStore();
+  ASSERT_TRUE(db);
   StartServer({}, nullptr, db);
   const std::string exe = "MZ" + std::string(300, '\x90');
   const std::string named = "X-File-Name: setup.exe\r\n";
@@ -500,10 +504,8 @@ TEST_F(IcapServerTest, ContinueIsTheUsersOwnRecordedChoice) {
 // printable ASCII and at most 253 bytes (its end kept: hosts are matched by
 // their end) in the incident and its audit entry.
 TEST_F(IcapServerTest, HostFromTheClientIsBoundedInTheIncident) {
-  auto opened = store::Database::Open((dir_ / "steward.db").string(), 4);
-  ASSERT_TRUE(opened.ok()) << opened.status().message();
-  std::shared_ptr<store::Database> db = std::move(opened).value();
-  ASSERT_TRUE(store::Migrate(*db).ok());
+  std::shared_ptr<store::Database> db = OpenStore();
+  ASSERT_TRUE(db);
   StartServer({}, nullptr, db);
   const std::string hosts[] = {
       "files.example.net\xff\xfe", "files\x1b[31m.example.net",
