@@ -55,6 +55,33 @@ class IcapServerTest : public steward::testing::TempDirTest {
     ASSERT_TRUE(server_->Start(e).ok());
     thread_ = std::thread([this] { server_->Serve(); });
   }
+  // An engine on a copy of the bundled pack (in folder `name`) with each
+  // edit {file, from, to} made; null, with a failure, when one cannot be.
+  struct Edit {
+    std::string file, from, to;
+  };
+  std::shared_ptr<const engine::Engine> EngineWith(
+      const std::string& name, const std::vector<Edit>& edits) {
+    namespace fs = std::filesystem;
+    fs::path pack = dir_ / name;
+    fs::copy(testing::PackDir(), pack, fs::copy_options::recursive);
+    for (const Edit& e : edits) {
+      std::string text = testing::ReadAll((pack / e.file).string());
+      const size_t at = text.find(e.from);
+      EXPECT_NE(at, std::string::npos) << e.from;
+      if (at == std::string::npos) return nullptr;
+      text.replace(at, e.from.size(), e.to);
+      Write((pack / e.file).lexically_relative(dir_).string(), text);
+    }
+    auto made = engine::Engine::Create(
+        {pack.string(), "", (dir_ / "cache").string(), false});
+    EXPECT_TRUE(made.ok()) << made.status().message();
+    if (!made.ok()) return nullptr;
+    return std::shared_ptr<const engine::Engine>(std::move(*made));
+  }
+  static constexpr char kSmallBound[] = "max_inspect_bytes = 65536";
+  static constexpr char kBound[] = "max_inspect_bytes = 8388608";
+
   // A SQLite store in the test's folder, migrated; null (with a failure)
   // when it cannot be.
   std::shared_ptr<store::Database> OpenStore() {
@@ -802,18 +829,9 @@ TEST_F(IcapServerTest, SpillToDiskIsBounded) {
 // blocked (nothing goes back but the page); the same upload without it
 // comes back byte-identical; the disk it used is given back.
 TEST_F(IcapServerTest, PastTheBoundTheRestIsReadInWindows) {
-  namespace fs = std::filesystem;
-  fs::path pack = dir_ / "pack";
-  fs::copy(testing::PackDir(), pack, fs::copy_options::recursive);
-  std::string web = testing::ReadAll((pack / "web.toml").string());
-  const std::string from = "max_inspect_bytes = 8388608";
-  ASSERT_NE(web.find(from), std::string::npos);
-  web.replace(web.find(from), from.size(), "max_inspect_bytes = 65536");
-  Write("pack/web.toml", web);
-  auto e = engine::Engine::Create(
-      {pack.string(), "", (dir_ / "cache").string(), false});
-  ASSERT_TRUE(e.ok()) << e.status().message();
-  StartServer({}, std::shared_ptr<const engine::Engine>(std::move(*e)));
+  auto e = EngineWith("pack", {{"web.toml", kBound, kSmallBound}});
+  ASSERT_TRUE(e);
+  StartServer({}, e);
   // Lines of ordinary text, 20 MiB.
   std::string clean;
   const std::string line = "Minutes of the grade-level meeting, item ";
@@ -867,18 +885,10 @@ TEST_F(IcapServerTest, PastTheBoundTheRestIsReadInWindows) {
 // the upload goes on unread, whole: the bytes kept in memory used to be
 // dropped when the first write to disk was refused. The disk is given back.
 TEST_F(IcapServerTest, PastTheBoundAFullDiskPassesTheUploadWhole) {
-  namespace fs = std::filesystem;
-  fs::path pack = dir_ / "pack";
-  fs::copy(testing::PackDir(), pack, fs::copy_options::recursive);
-  std::string web = testing::ReadAll((pack / "web.toml").string());
-  for (auto [from, to] :
-       {std::pair<std::string, std::string>{"max_inspect_bytes = 8388608",
-                                            "max_inspect_bytes = 65536"},
-        {"on_failure = \"reject\"", "on_failure = \"accept\""}}) {
-    ASSERT_NE(web.find(from), std::string::npos);
-    web.replace(web.find(from), from.size(), to);
-  }
-  Write("pack/web.toml", web);
+  auto e = EngineWith("pack", {{"web.toml", kBound, kSmallBound},
+                               {"web.toml", "on_failure = \"reject\"",
+                                "on_failure = \"accept\""}});
+  ASSERT_TRUE(e);
   std::string clean;
   while (clean.size() < (size_t{3} << 20))
     clean += "Minutes of the meeting, item " +
@@ -898,12 +908,9 @@ TEST_F(IcapServerTest, PastTheBoundAFullDiskPassesTheUploadWhole) {
   req += "0\r\n\r\n";
   for (uint64_t max_spill : {uint64_t{16} << 10, uint64_t{1} << 20}) {
     SCOPED_TRACE(max_spill);
-    auto e = engine::Engine::Create(
-        {pack.string(), "", (dir_ / "cache").string(), false});
-    ASSERT_TRUE(e.ok()) << e.status().message();
     Options o;
     o.max_spill_bytes = max_spill;
-    StartServer(o, std::shared_ptr<const engine::Engine>(std::move(*e)));
+    StartServer(o, e);
     std::string r = Exchange(req);
     ASSERT_TRUE(r.starts_with("ICAP/1.0 200 OK\r\n")) << r.substr(0, 300);
     const std::string echoed = EchoedBody(r, http.size());
@@ -920,18 +927,9 @@ TEST_F(IcapServerTest, PastTheBoundAFullDiskPassesTheUploadWhole) {
 // on in windows like any other, not let through unread: a record 1 MiB
 // into an upload marked "x-unknown" is found.
 TEST_F(IcapServerTest, PastTheBoundAnUnreadCodingIsReadAsItCame) {
-  namespace fs = std::filesystem;
-  fs::path pack = dir_ / "pack";
-  fs::copy(testing::PackDir(), pack, fs::copy_options::recursive);
-  std::string web = testing::ReadAll((pack / "web.toml").string());
-  const std::string from = "max_inspect_bytes = 8388608";
-  ASSERT_NE(web.find(from), std::string::npos);
-  web.replace(web.find(from), from.size(), "max_inspect_bytes = 65536");
-  Write("pack/web.toml", web);
-  auto e = engine::Engine::Create(
-      {pack.string(), "", (dir_ / "cache").string(), false});
-  ASSERT_TRUE(e.ok()) << e.status().message();
-  StartServer({}, std::shared_ptr<const engine::Engine>(std::move(*e)));
+  auto e = EngineWith("pack", {{"web.toml", kBound, kSmallBound}});
+  ASSERT_TRUE(e);
+  StartServer({}, e);
   std::string body;
   while (body.size() < (size_t{2} << 20))
     body += "Minutes of the meeting, item " + std::to_string(body.size() % 89) +
@@ -984,18 +982,10 @@ TEST_F(IcapServerTest, PreviewLongerThanTheDownloadBound) {
 // (Squid's X-Authenticated-User) and decodes to markup, CR, LF, NUL, ESC or
 // bytes that are not UTF-8. Held when attacked; kept as a test.
 TEST_F(IcapServerTest, UserOnTheBlockPageIsEscaped) {
-  namespace fs = std::filesystem;
-  fs::path pack = dir_ / "b64";
-  fs::copy(testing::PackDir(), pack, fs::copy_options::recursive);
-  std::string web = testing::ReadAll((pack / "web.toml").string());
-  size_t at = web.find("user_header_base64 = false");
-  ASSERT_NE(at, std::string::npos);
-  web.replace(at, 26, "user_header_base64 = true");
-  Write("b64/web.toml", web);
-  auto e = engine::Engine::Create(
-      {pack.string(), "", (dir_ / "cache").string(), false});
-  ASSERT_TRUE(e.ok()) << e.status().message();
-  StartServer({}, std::shared_ptr<const engine::Engine>(std::move(*e)));
+  auto e = EngineWith("b64", {{"web.toml", "user_header_base64 = false",
+                               "user_header_base64 = true"}});
+  ASSERT_TRUE(e);
+  StartServer({}, e);
   // "<script>x</script>\r\nX-Evil: 1", ESC "[31m", 0xff 0xfe, NUL, "\"end"
   const std::string user =
       "PHNjcmlwdD54PC9zY3JpcHQ+DQpYLUV2aWw6IDEbWzMxbf/+ACJlbmQ=";
@@ -1031,25 +1021,15 @@ TEST_F(IcapServerTest, UserOnTheBlockPageIsEscaped) {
 // gives the pack's [web] on_failure: the block page or a pass, never an ICAP
 // error, which Squid would count against the service.
 TEST_F(IcapServerTest, EngineFailureAnswersOnFailure) {
-  namespace fs = std::filesystem;
   for (bool accept : {false, true}) {
-    fs::path pack = dir_ / (accept ? "accept" : "reject");
-    fs::copy(testing::PackDir(), pack, fs::copy_options::recursive);
-    auto edit = [&](const std::string& file, const std::string& from,
-                    const std::string& to) {
-      std::string text = testing::ReadAll((pack / file).string());
-      size_t at = text.find(from);
-      ASSERT_NE(at, std::string::npos) << from;
-      text.replace(at, from.size(), to);
-      Write((pack / file).lexically_relative(dir_).string(), text);
-    };
-    edit("mail.toml", "clamd = \"\"", "clamd = \"inet:127.0.0.1:1\"");
+    std::vector<Edit> edits = {
+        {"mail.toml", "clamd = \"\"", "clamd = \"inet:127.0.0.1:1\""}};
     if (accept)
-      edit("web.toml", "on_failure = \"reject\"", "on_failure = \"accept\"");
-    auto e = engine::Engine::Create(
-        {pack.string(), "", (dir_ / "cache").string(), false});
-    ASSERT_TRUE(e.ok()) << e.status().message();
-    StartServer({}, std::shared_ptr<const engine::Engine>(std::move(*e)));
+      edits.push_back(
+          {"web.toml", "on_failure = \"reject\"", "on_failure = \"accept\""});
+    auto e = EngineWith(accept ? "accept" : "reject", edits);
+    ASSERT_TRUE(e);
+    StartServer({}, e);
     std::string r = Exchange(Reqmod("hello", "drive.example-usd.org"));
     if (accept) {
       EXPECT_TRUE(r.starts_with("ICAP/1.0 204 ")) << r;
