@@ -305,7 +305,13 @@ class Exchange {
                                        srv_.options.max_spill_bytes);
       windowing_ = true;
       const std::string_view kept = Body();
-      window_.assign(
+      // The window is kept behind its MIME head, so that it goes to the
+      // engine with no copy.
+      Upload piece;
+      piece.piece = true;
+      window_ = UploadHead(piece);
+      window_head_ = window_.size();
+      window_.append(
           kept.substr(kept.size() - std::min(kept.size(), kOverlap)));
       if (!spool_->Append(kept)) {
         SpoolFailed(kept, rest);
@@ -350,13 +356,13 @@ class Exchange {
   void WindowData(std::string_view d) {
     if (!spool_->Append(d)) return SpoolFailed(d);
     window_.append(d);
-    while (window_.size() >= kWindow) {
+    while (window_.size() - window_head_ >= kWindow) {
       if (!Decide(/*complete=*/false, /*preview=*/true)) {
         answered_ = true;
         StopWindowing();
         return;
       }
-      window_.erase(0, window_.size() - kOverlap);
+      window_.erase(window_head_, window_.size() - window_head_ - kOverlap);
     }
   }
 
@@ -589,11 +595,10 @@ class Exchange {
       env.unread = std::move(reading.unread);
       // A window is read as bytes: a coding not read still is not.
       if (windowing_ && env.unread.empty()) env.unread = coding_unread_;
-      if (reading.entity.empty() && windowing_)
-        reading.entity = UploadHead(piece) + window_;
-      const std::string_view entity = reading.entity.empty()
-                                          ? std::string_view(body_)
-                                          : std::string_view(reading.entity);
+      const std::string_view entity = !reading.entity.empty()
+                                          ? std::string_view(reading.entity)
+                                      : windowing_ ? std::string_view(window_)
+                                                   : std::string_view(body_);
       // A preview is decided without records (its pass is not yet a
       // decision, and the whole body is decided again): only a refusal,
       // which ends the request, is carried out with them. So conduct
@@ -960,13 +965,14 @@ class Exchange {
   std::string coding_unread_;  // CodingNotRead of its codings
   // Past the bound (Windowed()): the window read now and the bytes kept.
   bool windowing_ = false;
-  std::string window_;
+  std::string window_;  // its MIME head (window_head_ bytes), then bytes
+  size_t window_head_ = 0;
   std::unique_ptr<Spool> spool_;
   bool malformed_ = false;  // framed or coded to slip past inspection
   size_t Kept() const { return body_.size() - head_size_; }
   // What a decision reads: the body kept, or past the bound the window.
   std::string_view Inspected() const {
-    return windowing_ ? std::string_view(window_) : Body();
+    return windowing_ ? std::string_view(window_).substr(window_head_) : Body();
   }
   std::string_view Body() const {
     return std::string_view(body_).substr(head_size_);
