@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""The web door alone, without Squid: one upload of ordinary prose sent to
+`steward icap` as Squid sends a large one (REQMOD, no preview, 64 KiB
+chunks), read back to its last chunk; prints MB/s (10^6 bytes) per run.
+
+  steward icap --dry-run --listen 127.0.0.1:PORT --quiet &
+  bench/icap_upload.py PORT [MB] [RUNS]
+
+What it shows beside `make bench-web`: how fast the door reads an upload to
+its end (past max_inspect_bytes, in windows) when nothing else shares the
+machine's cores, so the end-to-end figure through Squid can be read as
+door time plus Squid's legs.
+"""
+import socket
+import sys
+import threading
+import time
+
+port = int(sys.argv[1])
+size = int(sys.argv[2]) * 1000 * 1000 if len(sys.argv) > 2 else 50_000_000
+runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+line = b"Field trip permission slips are due on Monday; bring a lunch.\n"
+body = (line * (size // len(line) + 1))[:size]
+http = (b"POST http://files.example.net/big HTTP/1.1\r\n"
+        b"Host: files.example.net\r\nContent-Type: text/plain\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body))
+head = (b"REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: 127.0.0.1\r\n"
+        b"X-Authenticated-User: ateacher\r\n"
+        b"Encapsulated: req-hdr=0, req-body=%d\r\n\r\n" % len(http))
+
+for _ in range(runs):
+    s = socket.create_connection(("127.0.0.1", port))
+    got = [0]
+
+    def read():
+        tail = b""
+        while True:
+            d = s.recv(1 << 20)
+            if not d:
+                break
+            got[0] += len(d)
+            tail = (tail + d)[-7:]
+            if tail == b"\r\n0\r\n\r\n":
+                break
+
+    reader = threading.Thread(target=read)
+    t0 = time.time()
+    reader.start()
+    s.sendall(head + http)
+    for off in range(0, len(body), 65536):
+        c = body[off:off + 65536]
+        s.sendall(b"%x\r\n" % len(c) + c + b"\r\n")
+    s.sendall(b"0\r\n\r\n")
+    reader.join()
+    secs = time.time() - t0
+    s.close()
+    print("%d MB in %.2f s: %.1f MB/s, %d bytes back" %
+          (size // 1000000, secs, size / 1e6 / secs, got[0]))
