@@ -2,13 +2,47 @@
 // it: the input in pieces of sizes taken from its first byte, every step
 // taken, previews continued or finished by turns. The parser must never
 // crash, hold more than its limits plus one piece, or give body bytes that
-// are not in the input.
+// are not in the input. Each request's encapsulated head is then read as
+// the door reads it: its host, its upload (UploadOf: type, codings, the
+// file's name from Dropbox, tus or Google fields, a piece's range), the
+// MIME head made from it (printable lines, one blank line at its end: no
+// field of the request can add a header or end it early), and a continue
+// link's token (never accepted: the key is the fuzzer's own).
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
+#include "channels/icap/continue.h"
 #include "channels/icap/protocol.h"
+#include "channels/icap/upload.h"
+
+namespace {
+
+void ReadHead(const std::string& block) {
+  using namespace steward::icap;
+  auto h = ParseHttpHead(block);
+  if (!h) return;
+  (void)HostOf(*h);
+  const std::string head = UploadHead(UploadOf(*h));
+  const size_t end = head.find("\r\n\r\n");
+  if (end == std::string::npos || end + 4 != head.size()) std::abort();
+  for (size_t i = 0; i < end; ++i) {
+    const unsigned char c = static_cast<unsigned char>(head[i]);
+    if (c == '\r' && head[i + 1] != '\n') std::abort();
+    if (c == '\n' && head[i - 1] != '\r') std::abort();
+    if (c != '\r' && c != '\n' && (c < 0x20 || c > 0x7e)) std::abort();
+  }
+  static const Continues continues(std::string(32, 'k'));
+  (void)TargetPath(h->target);
+  auto claim =
+      continues.Verify(QueryValue(h->target, "t"), Continues::Clock::now());
+  if (claim.ok()) std::abort();
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
@@ -42,6 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const auto& r = p.request();
       if (r.req_hdr.size() + r.res_hdr.size() > limits.max_head_bytes)
         std::abort();
+      ReadHead(r.req_hdr);
     }
     if (s.kind != Kind::kNeedMore) continue;
     if (p.buffered() > limits.max_head_bytes + piece + 8) std::abort();
