@@ -195,6 +195,31 @@ std::string Reqmod(const std::string& body, const std::string& host,
          (preview_all ? "0; ieof\r\n\r\n" : "0\r\n\r\n");
 }
 
+// A large upload to the District's cloud storage as Squid sends one: no
+// preview, no Allow: 204, the body in ICAP chunks of 64 KiB.
+struct BigUpload {
+  std::string request;
+  size_t http_size = 0;  // the encapsulated HTTP head's length
+};
+BigUpload BigReqmod(const std::string& body) {
+  std::string http =
+      "POST http://drive.example-usd.org/big HTTP/1.1\r\n"
+      "Host: drive.example-usd.org\r\nContent-Type: text/plain\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
+  BigUpload u;
+  u.http_size = http.size();
+  u.request =
+      "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: h\r\n"
+      "X-Authenticated-User: ateacher\r\nEncapsulated: req-hdr=0, "
+      "req-body=" +
+      std::to_string(http.size()) + "\r\n\r\n" + http;
+  for (size_t off = 0; off < body.size(); off += 65536)
+    u.request += Chunk(body.substr(off, 65536));
+  u.request += "0\r\n\r\n";
+  return u;
+}
+
 // `text` without the incident references (W- and twelve hex digits), whose
 // random digits may hold anything.
 std::string WithoutReferences(const std::string& text) {
@@ -844,22 +869,10 @@ TEST_F(IcapServerTest, PastTheBoundTheRestIsReadInWindows) {
   const size_t at = 3 * ((size_t{4} << 20) - 65536) + 65536 - 20;
   ASSERT_EQ((at + 20) % 65536, 0u);
   dirty.replace(at, sizeof kSsnText - 1, kSsnText);
+  // ICAP chunks of 64 KiB: the record is cut between two of them too.
   auto upload = [&](const std::string& body) {
-    std::string http =
-        "POST http://drive.example-usd.org/big HTTP/1.1\r\n"
-        "Host: drive.example-usd.org\r\nContent-Type: text/plain\r\n"
-        "Content-Length: " +
-        std::to_string(body.size()) + "\r\n\r\n";
-    std::string req =
-        "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: h\r\n"
-        "X-Authenticated-User: ateacher\r\nEncapsulated: req-hdr=0, "
-        "req-body=" +
-        std::to_string(http.size()) + "\r\n\r\n" + http;
-    // ICAP chunks of 64 KiB: the record is cut between two of them too.
-    for (size_t off = 0; off < body.size(); off += 65536)
-      req += Chunk(body.substr(off, 65536));
-    req += "0\r\n\r\n";
-    return std::make_pair(Exchange(req), http.size());
+    const BigUpload u = BigReqmod(body);
+    return std::make_pair(Exchange(u.request), u.http_size);
   };
   auto [blocked, http_size] = upload(dirty);
   EXPECT_NE(blocked.find("HTTP/1.1 403 Forbidden"), std::string::npos)
@@ -893,19 +906,8 @@ TEST_F(IcapServerTest, PastTheBoundAFullDiskPassesTheUploadWhole) {
   while (clean.size() < (size_t{3} << 20))
     clean += "Minutes of the meeting, item " +
              std::to_string(clean.size() % 89) + ".\n";
-  std::string http =
-      "POST http://drive.example-usd.org/big HTTP/1.1\r\n"
-      "Host: drive.example-usd.org\r\nContent-Type: text/plain\r\n"
-      "Content-Length: " +
-      std::to_string(clean.size()) + "\r\n\r\n";
-  std::string req =
-      "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: h\r\n"
-      "X-Authenticated-User: ateacher\r\nEncapsulated: req-hdr=0, "
-      "req-body=" +
-      std::to_string(http.size()) + "\r\n\r\n" + http;
-  for (size_t off = 0; off < clean.size(); off += 65536)
-    req += Chunk(clean.substr(off, 65536));
-  req += "0\r\n\r\n";
+  const BigUpload big = BigReqmod(clean);
+  const std::string& req = big.request;
   for (uint64_t max_spill : {uint64_t{16} << 10, uint64_t{1} << 20}) {
     SCOPED_TRACE(max_spill);
     Options o;
@@ -913,7 +915,7 @@ TEST_F(IcapServerTest, PastTheBoundAFullDiskPassesTheUploadWhole) {
     StartServer(o, e);
     std::string r = Exchange(req);
     ASSERT_TRUE(r.starts_with("ICAP/1.0 200 OK\r\n")) << r.substr(0, 300);
-    const std::string echoed = EchoedBody(r, http.size());
+    const std::string echoed = EchoedBody(r, big.http_size);
     EXPECT_EQ(echoed.size(), clean.size());
     EXPECT_TRUE(echoed == clean);
     std::string m = server_->RenderMetrics();
