@@ -19,7 +19,8 @@ declare -A allowed=(
   [quarantine]="core policy inspect extract engine decide store audit quarantine"
   [enforce]="core policy inspect extract engine decide store audit quarantine enforce"
   [weblog]="core policy weblog"
-  [channels]="core policy roster inspect extract engine decide store audit quarantine enforce people identity acknowledge weblog channels"
+  [records]="core policy roster inspect extract engine store audit records"
+  [channels]="core policy roster inspect extract engine decide store audit quarantine enforce people identity acknowledge weblog records channels"
   [app]="channels"
   [tools]="core tools"
 )

@@ -26,6 +26,7 @@ int Main(int argc, char** argv) {
   steward::cli::RegisterVerdict(app, run);
   steward::cli::RegisterMail(app, run);
   steward::cli::RegisterWeb(app, run);
+  steward::cli::RegisterRecords(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -151,6 +151,18 @@ void ReadFacts(GMimeMessage* m, MessageFacts& f) {
   if (const char* s = g_mime_message_get_subject(m))
     f.subject = core::ToUtf8(s);
   if (const char* id = g_mime_message_get_message_id(m)) f.message_id = id;
+  if (GDateTime* d = g_mime_message_get_date(m))
+    f.date = g_date_time_to_unix(d);
+  for (GMimeAddressType type : {GMIME_ADDRESS_TYPE_TO, GMIME_ADDRESS_TYPE_CC}) {
+    InternetAddressList* list = g_mime_message_get_addresses(m, type);
+    int count = list ? internet_address_list_length(list) : 0;
+    for (int i = 0; i < count && f.to.size() < 200; ++i) {
+      InternetAddress* a = internet_address_list_get_address(list, i);
+      if (INTERNET_ADDRESS_IS_MAILBOX(a))
+        f.to.push_back(Lower(
+            internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a))));
+    }
+  }
   GMimeHeaderList* hl = g_mime_object_get_header_list(GMIME_OBJECT(m));
   int n = hl ? g_mime_header_list_get_count(hl) : 0;
   for (int i = 0; i < n && i < 200; ++i) {

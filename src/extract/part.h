@@ -89,6 +89,10 @@ struct MessageFacts {
   std::vector<std::string> from;  // From addresses, lower case
   std::string subject;            // decoded
   std::string message_id;
+  // The Date field as seconds since 1970 (UTC); 0 when absent or unreadable.
+  int64_t date = 0;
+  // To and Cc addresses, lower case; at most 200.
+  std::vector<std::string> to;
   // Header fields as name (lower case) and unfolded value, in order; at
   // most 200.
   std::vector<std::pair<std::string, std::string>> headers;

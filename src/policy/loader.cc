@@ -22,6 +22,7 @@
 #include "core/hash.h"
 #include "core/names.h"
 #include "core/text.h"
+#include "core/zone.h"
 
 namespace steward::policy {
 
@@ -848,6 +849,67 @@ void ReadWeblog(Reader& r, const toml::table& root, PolicyPack& p) {
   });
 }
 
+void ReadRecords(Reader& r, const toml::table& root, PolicyPack& p) {
+  const toml::table* t = root["records"].as_table();
+  if (!t) return;
+  r.CheckKeys(*t,
+              {"time_zone", "default_class", "purge_after_days", "archive_days",
+               "holidays", "class", "retention"},
+              "[records]");
+  RecordsPolicy& x = p.records;
+  x.loc = r.Loc(*t);
+  if (t->get("time_zone")) x.time_zone = r.Str(*t, "time_zone", false);
+  if (auto c = r.Word(*t, "default_class", kRecordClassNames, false,
+                      "[records]", "record class"))
+    x.default_class = *c;
+  x.purge_after_days =
+      r.Num<uint32_t>(*t, "purge_after_days", x.purge_after_days);
+  x.archive_days = r.Num<uint32_t>(*t, "archive_days", x.archive_days);
+  for (const auto& d : r.StrList(*t, "holidays")) {
+    auto day = core::ParseIsoDate(d, 2000, 2200, "A holiday");
+    if (day.ok())
+      x.holidays.push_back(*day);
+    else
+      r.Error(*t, "[records] holidays: " + day.status().message());
+  }
+  std::sort(x.holidays.begin(), x.holidays.end());
+  r.EachTable(*t, "class", [&](const toml::table& c) {
+    r.CheckKeys(
+        c, {"name", "class", "folders", "addresses", "categories", "reason"},
+        "[[records.class]]");
+    RecordsPolicy::ClassRule rule;
+    rule.loc = r.Loc(c);
+    rule.name = r.Str(c, "name", true);
+    const std::string who = "[[records.class]] '" + rule.name + "'";
+    if (auto k =
+            r.Word(c, "class", kRecordClassNames, true, who, "record class"))
+      rule.record_class = *k;
+    rule.folders = r.StrList(c, "folders");
+    for (auto& a : r.StrList(c, "addresses"))
+      rule.addresses.push_back(core::AsciiLower(a));
+    rule.categories = r.StrList(c, "categories");
+    rule.reason = r.Str(c, "reason", false);
+    x.classes.push_back(std::move(rule));
+  });
+  r.EachTable(*t, "retention", [&](const toml::table& c) {
+    r.CheckKeys(c,
+                {"name", "classes", "folders", "categories", "keep_days",
+                 "delete_after_days"},
+                "[[records.retention]]");
+    RecordsPolicy::Retention rule;
+    rule.loc = r.Loc(c);
+    rule.name = r.Str(c, "name", true);
+    const std::string who = "[[records.retention]] '" + rule.name + "'";
+    rule.classes =
+        r.WordList(c, "classes", kRecordClassNames, who, "record class");
+    rule.folders = r.StrList(c, "folders");
+    rule.categories = r.StrList(c, "categories");
+    rule.keep_days = r.Num<uint32_t>(c, "keep_days", 0);
+    rule.delete_after_days = r.Num<uint32_t>(c, "delete_after_days", 0);
+    x.retention.push_back(std::move(rule));
+  });
+}
+
 void ReadLimits(Reader& r, const toml::table& root, PolicyPack& p) {
   const toml::table* t = root["limits"].as_table();
   if (!t) return;
@@ -967,6 +1029,67 @@ std::string CheckFormat(const Detector::Format& f) {
   return {};
 }
 
+// Days of retention up to this are accepted (a hundred years).
+constexpr uint32_t kMaxRetentionDays = 36525;
+
+template <typename Err>
+void ValidateRecords(const PolicyPack& p, Err&& err) {
+  const RecordsPolicy& x = p.records;
+  if (!core::KnownTimeZone(x.time_zone))
+    err(x.loc, "[records] unknown time_zone '" + x.time_zone +
+                   "' (an IANA name such as America/Los_Angeles)");
+  if (x.purge_after_days < 90)
+    err(x.loc,
+        "[records] purge_after_days must be at least 90 (D.2: mailboxes are "
+        "purged on a minimum 90-day basis)");
+  if (x.archive_days < x.purge_after_days || x.archive_days > kMaxRetentionDays)
+    err(x.loc, "[records] archive_days must be between purge_after_days and " +
+                   std::to_string(kMaxRetentionDays));
+  std::set<std::string> names;
+  auto category_known = [&](const std::string& c) {
+    return p.FindCategory(c) != nullptr || c == p.bulk_extract.category;
+  };
+  for (const auto& c : x.classes) {
+    const std::string who = "[[records.class]] '" + c.name + "'";
+    if (!c.name.empty() && !names.insert("class/" + c.name).second)
+      err(c.loc, who + " defined twice");
+    for (const auto& cat : c.categories)
+      if (!category_known(cat))
+        err(c.loc, who + ": unknown category '" + cat + "'");
+    for (const auto& a : c.addresses)
+      if (a.empty() || a.find_first_of(" ,;<>") != std::string::npos)
+        err(c.loc, who + ": '" + a + "' is not an address or @domain");
+    for (const auto& f : c.folders)
+      if (f.empty() || core::HasControlChars(f))
+        err(c.loc,
+            who + ": a folder name is empty or holds control characters");
+  }
+  for (const auto& rt : x.retention) {
+    const std::string who = "[[records.retention]] '" + rt.name + "'";
+    if (!rt.name.empty() && !names.insert("retention/" + rt.name).second)
+      err(rt.loc, who + " defined twice");
+    if ((rt.keep_days == 0) == (rt.delete_after_days == 0))
+      err(rt.loc, who + ": give keep_days or delete_after_days (one of them)");
+    if (rt.keep_days > kMaxRetentionDays ||
+        rt.delete_after_days > kMaxRetentionDays)
+      err(rt.loc,
+          who + ": at most " + std::to_string(kMaxRetentionDays) + " days");
+    if (rt.delete_after_days > 0) {
+      if (rt.classes.empty())
+        err(rt.loc, who +
+                        ": a deletion rule names the classes it disposes "
+                        "of (classes = [\"class-3\"])");
+      for (RecordClass c : rt.classes)
+        if (c != RecordClass::kClass3)
+          err(rt.loc, who + ": only Class 3 records are ever disposed of; '" +
+                          std::string(RecordClassName(c)) + "' is kept");
+    }
+    for (const auto& cat : rt.categories)
+      if (!category_known(cat))
+        err(rt.loc, who + ": unknown category '" + cat + "'");
+  }
+}
+
 template <typename Err>
 void ValidateWeblog(const PolicyPack& p, Err&& err) {
   const WeblogPolicy& w = p.weblog;
@@ -976,7 +1099,7 @@ void ValidateWeblog(const PolicyPack& p, Err&& err) {
            h.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") ==
                std::string::npos;
   };
-  if (!w.time_zone.empty() && !KnownTimeZone(w.time_zone))
+  if (!w.time_zone.empty() && !core::KnownTimeZone(w.time_zone))
     err(w.loc, "[weblog] unknown time_zone '" + w.time_zone +
                    "' (an IANA name such as America/Los_Angeles)");
   for (const auto& s : w.public_suffixes)
@@ -1021,7 +1144,7 @@ void ValidateWeblog(const PolicyPack& p, Err&& err) {
         err(s.loc,
             who + ": '" + n.text + "' is already site '" + it->second + "'");
     }
-    if (!s.time_zone.empty() && !KnownTimeZone(s.time_zone))
+    if (!s.time_zone.empty() && !core::KnownTimeZone(s.time_zone))
       err(s.loc, who + ": unknown time_zone '" + s.time_zone +
                      "' (an IANA name such as America/Los_Angeles)");
   }
@@ -1160,6 +1283,7 @@ void Validate(PolicyPack& p, const LoadOptions& options,
       w.user_header.find_first_of(" :\r\n") != std::string::npos)
     err(w.loc, "[web] user_header must be a field name");
   ValidateWeblog(p, err);
+  ValidateRecords(p, err);
 }
 
 // Parses one TOML file, reporting a syntax error with its line.
@@ -1200,7 +1324,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
   r.CheckKeys(*root,
               {"pack", "limits", "bulk_extract", "include", "clause",
                "category", "detector", "lexicon", "combination", "rule", "mail",
-               "web", "weblog", "tables"},
+               "web", "weblog", "tables", "records"},
               "pack.toml");
   if (const toml::table* t = (*root)["pack"].as_table()) {
     r.CheckKeys(*t, {"name", "district", "version", "internal_domains"},
@@ -1227,7 +1351,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     if (name != main.string())
       fr.CheckKeys(table,
                    {"clause", "category", "detector", "lexicon", "combination",
-                    "rule", "mail", "web", "weblog", "tables"},
+                    "rule", "mail", "web", "weblog", "tables", "records"},
                    fs::path(name).filename().string());
     ReadClauses(fr, table, *pack);
     ReadCategories(fr, table, *pack);
@@ -1239,6 +1363,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     ReadMail(fr, table, *pack);
     ReadWeb(fr, table, *pack);
     ReadWeblog(fr, table, *pack);
+    ReadRecords(fr, table, *pack);
     ReadTables(fr, table, *pack);
   }
   Validate(*pack, options, res.errors);
@@ -1247,19 +1372,6 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
   return res;
 }
 
-bool KnownTimeZone(const std::string& name) {
-  if (name.empty() || name.size() > 64 || name[0] == '/' ||
-      name.find("..") != std::string::npos ||
-      name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw"
-                             "xyz0123456789/_+-") != std::string::npos)
-    return false;
-  const char* dir = std::getenv("TZDIR");
-  std::ifstream f(
-      std::string(dir && *dir ? dir : "/usr/share/zoneinfo") + "/" + name,
-      std::ios::binary);
-  char magic[4] = {};
-  return f.read(magic, 4) && std::string_view(magic, 4) == "TZif";
-}
 std::string DefaultPackDir() {
   if (const char* env = std::getenv("STEWARD_POLICY"); env && *env) return env;
   std::error_code ec;

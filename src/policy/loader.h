@@ -38,11 +38,6 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options = {});
 // running binary, else the source tree's. Empty when none is found.
 std::string DefaultPackDir();
 
-// An IANA zone name ("America/Los_Angeles") that this machine's time zone
-// database holds: a TZif file under $TZDIR, else /usr/share/zoneinfo. Safe
-// for any text (no path escapes the folder).
-bool KnownTimeZone(const std::string& name);
-
 // Compile flags shared by the validator here and the matcher in inspect, so a
 // pattern that passes `policy check` compiles the same way at scan time.
 unsigned HyperscanFlags(const Detector& d);

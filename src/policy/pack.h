@@ -525,6 +525,74 @@ struct WeblogPolicy {
   SourceLoc loc;
 };
 
+// Title 5 classes (5 CCR 16022-16025). Unclassified and continuing records
+// are never destroyed; neither are Class 1 (permanent) and Class 2
+// (optional, kept until reclassified). Ordered from least to most kept.
+enum class RecordClass : uint8_t {
+  kClass3,        // disposable (16025), from its date on
+  kUnclassified,  // no rule says: kept until someone classifies it
+  kContinuing,    // still in use (16022): not classified yet
+  kClass2,        // optional (16024)
+  kClass1,        // permanent (16023)
+};
+inline constexpr core::Named<RecordClass> kRecordClassNames[] = {
+    {RecordClass::kClass3, "class-3"},
+    {RecordClass::kUnclassified, "unclassified"},
+    {RecordClass::kContinuing, "continuing"},
+    {RecordClass::kClass2, "class-2"},
+    {RecordClass::kClass1, "class-1"},
+};
+inline std::string_view RecordClassName(RecordClass c) {
+  return core::NameOf(kRecordClassNames, c);
+}
+
+// Records: classes, retention and the public-records clock ([records] in
+// the pack; clauses D and J, Title 5, the Public Records Act). What the
+// rules mean and in which order they apply: docs/records.md.
+struct RecordsPolicy {
+  // Which class an item gets. Every condition written must hold (an empty
+  // one holds for all); among the rules that match, the one that keeps
+  // longest wins (Class 1 over Class 2 over continuing over Class 3).
+  struct ClassRule {
+    std::string name;
+    RecordClass record_class = RecordClass::kUnclassified;
+    std::vector<std::string> folders;     // a folder or its subfolders
+    std::vector<std::string> addresses;   // sender or recipient; "@domain"
+    std::vector<std::string> categories;  // an engine finding of these
+    std::string reason;  // shown beside the class: "16023: personnel records"
+    SourceLoc loc;
+  };
+  // A local retention rule: keep an item at least keep_days after it was
+  // made, or dispose of it delete_after_days after (never before the
+  // statutory floor: a local rule may lengthen, never shorten).
+  struct Retention {
+    std::string name;
+    std::vector<RecordClass> classes;  // empty: every class
+    std::vector<std::string> folders;
+    std::vector<std::string> categories;
+    uint32_t keep_days = 0;
+    uint32_t delete_after_days = 0;  // 0: not a deletion rule
+    SourceLoc loc;
+    // A rule that names what it covers (folders or categories) is
+    // explicit; it beats the implicit ones among deletions.
+    bool Explicit() const { return !folders.empty() || !categories.empty(); }
+  };
+  // The District's time zone: school years (1 July - 30 June) and the
+  // public-records clock run on its calendar days.
+  std::string time_zone = "America/Los_Angeles";
+  RecordClass default_class = RecordClass::kUnclassified;
+  // D.2: a mailbox may be purged of mail older than this (at least 90
+  // days), which stays in the archive for archive_days (one year).
+  uint32_t purge_after_days = 90;
+  uint32_t archive_days = 365;
+  std::vector<ClassRule> classes;
+  std::vector<Retention> retention;
+  // Days the District's offices are closed (YYYY-MM-DD), as days since
+  // 1970-01-01: the public-records clock does not end on them.
+  std::vector<int64_t> holidays;
+  SourceLoc loc;
+};
+
 struct Limits {
   uint64_t max_item_bytes = 64ull << 20;  // larger items: not-inspected
   uint32_t max_depth = 16;                // nested message/rfc822
@@ -583,6 +651,7 @@ struct PolicyPack {
   MailPolicy mail;
   WebPolicy web;
   WeblogPolicy weblog;
+  RecordsPolicy records;
 
   const Clause* FindClause(std::string_view id) const;
   const Category* FindCategory(std::string_view id) const;

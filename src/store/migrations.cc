@@ -236,6 +236,84 @@ CREATE TABLE incident_events (
 CREATE INDEX incident_events_incident ON incident_events (incident_id);
 CREATE INDEX incident_events_reference ON incident_events (reference);
 )sql"},
+      // The records register (records/register.h): items with their class,
+      // holds, destruction lists and the tombstones of destroyed items.
+      {9, "records", R"sql(
+CREATE TABLE records_items (
+  id {id},
+  source TEXT NOT NULL,
+  locator TEXT NOT NULL,
+  path TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  custodian TEXT NOT NULL,
+  folder TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  recipients TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  made_at TEXT NOT NULL,
+  made_day TEXT NOT NULL,
+  size {bigint} NOT NULL,
+  sha256 TEXT NOT NULL,
+  categories TEXT NOT NULL,
+  record_class TEXT NOT NULL,
+  class_rule TEXT NOT NULL,
+  class_reason TEXT NOT NULL,
+  audit_done TEXT NOT NULL,
+  state TEXT NOT NULL,
+  indexed_at TEXT NOT NULL,
+  UNIQUE (source, locator));
+CREATE INDEX records_items_custodian ON records_items (custodian);
+CREATE INDEX records_items_state ON records_items (state);
+CREATE TABLE records_holds (
+  id {id},
+  matter TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  query TEXT NOT NULL,
+  placed_by TEXT NOT NULL,
+  placed_at TEXT NOT NULL,
+  released_by TEXT NOT NULL,
+  released_at TEXT NOT NULL,
+  release_reason TEXT NOT NULL);
+CREATE TABLE records_lists (
+  id {id},
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  today TEXT NOT NULL,
+  rules TEXT NOT NULL,
+  status TEXT NOT NULL,
+  decided_by TEXT NOT NULL,
+  decided_at TEXT NOT NULL,
+  decision_note TEXT NOT NULL);
+CREATE TABLE records_list_items (
+  list_id {bigint} NOT NULL,
+  item_id {bigint} NOT NULL,
+  locator TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  folder TEXT NOT NULL,
+  custodian TEXT NOT NULL,
+  record_class TEXT NOT NULL,
+  school_year TEXT NOT NULL,
+  destroy_from TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  PRIMARY KEY (list_id, item_id));
+CREATE INDEX records_list_items_item ON records_list_items (item_id);
+CREATE TABLE records_tombstones (
+  item_id {bigint} PRIMARY KEY,
+  source TEXT NOT NULL,
+  locator TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  custodian TEXT NOT NULL,
+  record_class TEXT NOT NULL,
+  school_year TEXT NOT NULL,
+  made_at TEXT NOT NULL,
+  destroyed_at TEXT NOT NULL,
+  list_id {bigint} NOT NULL,
+  approved_by TEXT NOT NULL,
+  destroyed_by TEXT NOT NULL);
+)sql"},
   };
   return kAll;
 }

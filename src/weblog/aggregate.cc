@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "core/zone.h"
 #include "weblog/log.h"
 #include "weblog/report.h"
-#include "weblog/zone.h"
 
 namespace steward::weblog {
+
+using core::Zone;
 
 namespace {
 

@@ -12,7 +12,7 @@
 // text, CSV or XLSX.
 //
 // Not thread-safe (one Aggregator per report; its zones set TZ while they
-// look up an offset, see zone.h).
+// look up an offset, see core/zone.h).
 #pragma once
 
 #include <cstdint>

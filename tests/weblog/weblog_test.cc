@@ -11,9 +11,11 @@
 #include "weblog/log.h"
 #include "weblog/reader.h"
 #include "weblog/report.h"
-#include "weblog/zone.h"
+#include "core/zone.h"
 
 namespace steward::weblog {
+using core::Zone;
+
 namespace {
 
 namespace fs = std::filesystem;

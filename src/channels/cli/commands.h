@@ -34,5 +34,8 @@ void RegisterVerdict(CLI::App& app, std::function<int()>& run);
 void RegisterMail(CLI::App& app, std::function<int()>& run);
 // icap and weblog report (web_cmd.cc).
 void RegisterWeb(CLI::App& app, std::function<int()>& run);
+// records: index, items, classify, hold, plan, lists, approve, refuse,
+// execute (records_cmd.cc).
+void RegisterRecords(CLI::App& app, std::function<int()>& run);
 
 }  // namespace steward::cli

@@ -13,7 +13,7 @@
 
 #include "core/status.h"
 
-namespace steward::weblog {
+namespace steward::core {
 
 class Zone {
  public:
@@ -42,4 +42,9 @@ class Zone {
   std::unordered_map<int64_t, int32_t> offsets_;  // quarter hour -> offset
 };
 
-}  // namespace steward::weblog
+// An IANA zone name ("America/Los_Angeles") that this machine's time zone
+// database holds: a TZif file under $TZDIR, else /usr/share/zoneinfo. Safe
+// for any text (no path escapes the folder).
+bool KnownTimeZone(const std::string& name);
+
+}  // namespace steward::core

@@ -1,12 +1,12 @@
-#include "weblog/zone.h"
+#include "core/zone.h"
 
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <optional>
+#include <string_view>
 
-#include "policy/loader.h"
-
-namespace steward::weblog {
+namespace steward::core {
 
 namespace {
 
@@ -41,7 +41,7 @@ core::Result<Zone> Zone::Open(const std::string& name) {
     z.utc_ = true;
     return z;
   }
-  if (!policy::KnownTimeZone(name))
+  if (!KnownTimeZone(name))
     return core::Status::NotFound("unknown time zone '" + name + "'");
   return Zone(name);
 }
@@ -79,4 +79,17 @@ int64_t Zone::StartOf(int64_t day) {
   return local - OffsetAt(guess);
 }
 
-}  // namespace steward::weblog
+bool KnownTimeZone(const std::string& name) {
+  if (name.empty() || name.size() > 64 || name[0] == '/' ||
+      name.find("..") != std::string::npos ||
+      name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw"
+                             "xyz0123456789/_+-") != std::string::npos)
+    return false;
+  const char* dir = std::getenv("TZDIR");
+  std::ifstream f(
+      std::string(dir && *dir ? dir : "/usr/share/zoneinfo") + "/" + name,
+      std::ios::binary);
+  char magic[4] = {};
+  return f.read(magic, 4) && std::string_view(magic, 4) == "TZif";
+}
+}  // namespace steward::core

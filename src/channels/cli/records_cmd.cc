@@ -1,0 +1,482 @@
+// steward records: the records register from the shell (records/register.h).
+// Every command that changes the register or destroys anything acts as an
+// account holding the records-custodian role (--as), recorded as
+// "account (via cli:login)".
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "channels/cli/commands.h"
+#include "channels/cli/governance.h"
+#include "core/csv.h"
+#include "core/text.h"
+#include "identity/accounts.h"
+#include "identity/roles.h"
+#include "records/register.h"
+
+namespace steward::cli {
+
+namespace {
+
+constexpr const char* kMe = "steward records";
+
+int Fail(const core::Status& st) {
+  fmt::print(stderr, "{}: {}\n", kMe, st.message());
+  return st.code() == core::Code::kInvalidArgument ? 2 : 1;
+}
+
+struct RecordsArgs {
+  StoreFlags store;
+  engine::Options engine;
+  std::string as;  // the custodian's account
+  std::string path, custodian, reason, format = "text", state = "present",
+                                       record_class, today, note, audit_done;
+  int limit = 100;
+  int64_t id = 0;
+  bool all = false, no_progress = false;
+  records::HoldQuery query;
+  std::string matter;
+};
+
+// The acting custodian: an account with the records-custodian role.
+core::Result<audit::Actor> Custodian(store::Database& db,
+                                     const std::string& as) {
+  if (as.empty())
+    return core::Status::Invalid(
+        "name the records custodian's account with --as");
+  auto account = identity::FindAccount(db, as);
+  if (!account.ok()) return core::Status::Invalid("no account '" + as + "'");
+  if (account->disabled ||
+      !account->roles.Has(identity::Role::kRecordsCustodian))
+    return core::Status::Invalid(as +
+                                 " does not hold the records-custodian role");
+  return audit::Actor{as + " (via " + ShellActor() + ")", ""};
+}
+
+// Opens the store and the pack (no patterns compiled), and the actor when
+// `custodian` is asked for.
+struct Opened {
+  std::shared_ptr<store::Database> db;
+  policy::PackPtr pack;
+  audit::Actor actor;
+};
+core::Result<Opened> Open(const RecordsArgs& a, bool custodian) {
+  Opened o;
+  auto db = a.store.Open();
+  if (!db.ok()) return db.status();
+  o.db = *db;
+  std::string path =
+      a.engine.policy.empty() ? policy::DefaultPackDir() : a.engine.policy;
+  policy::LoadResult lr = policy::LoadPack(path, {.compile_patterns = false});
+  if (!lr.ok()) {
+    std::string all;
+    for (const auto& e : lr.errors) all += e.ToString() + "\n";
+    return core::Status::Invalid("the pack has errors:\n" + all);
+  }
+  o.pack = lr.pack;
+  if (custodian) {
+    auto actor = Custodian(*o.db, a.as);
+    if (!actor.ok()) return actor.status();
+    o.actor = *actor;
+  } else {
+    o.actor = {
+        a.as.empty() ? ShellActor() : a.as + " (via " + ShellActor() + ")", ""};
+  }
+  return o;
+}
+
+core::Result<records::Day> Today(const std::string& text,
+                                 const records::Register& reg) {
+  if (text.empty()) return reg.LocalDay(static_cast<int64_t>(time(nullptr)));
+  return core::ParseIsoDate(text, 1970, 9999, "--today");
+}
+
+int RunIndex(const RecordsArgs& a) {
+  auto o = Open(a, false);
+  if (!o.ok()) return Fail(o.status());
+  auto engine = engine::Engine::Create(a.engine);
+  if (!engine.ok()) return Fail(engine.status());
+  records::Register reg(*o->db, o->pack);
+  bool tty = !a.no_progress && isatty(STDERR_FILENO);
+  auto report = reg.Index(a.path, a.custodian, a.reason, **engine, o->actor,
+                          [&](int64_t n) {
+                            if (tty && n % 100 == 0)
+                              fmt::print(stderr, "\rindexed {} items", n);
+                          });
+  if (tty) fmt::print(stderr, "\r");
+  if (!report.ok()) return Fail(report.status());
+  fmt::print(
+      "{}: {} items; {} new, {} changed, {} unchanged, {} missing, {} "
+      "unreadable\n",
+      a.path, report->seen, report->added, report->changed, report->unchanged,
+      report->missing, report->unreadable);
+  for (const auto& e : report->errors) fmt::print(stderr, "  {}\n", e);
+  return report->unreadable > 0 ? 1 : 0;
+}
+
+nlohmann::ordered_json ItemJson(const records::Item& i) {
+  return {{"id", i.id},
+          {"source", i.source},
+          {"path", i.path},
+          {"kind", i.kind},
+          {"custodian", i.custodian},
+          {"folder", i.folder},
+          {"message_id", i.message_id},
+          {"sender", i.sender},
+          {"recipients", i.recipients},
+          {"subject", i.subject},
+          {"made_at", i.made_at},
+          {"made_day", i.made_day},
+          {"size", i.size},
+          {"sha256", i.sha256},
+          {"categories", i.categories},
+          {"class", policy::RecordClassName(i.record_class)},
+          {"class_rule", i.class_rule},
+          {"class_reason", i.class_reason},
+          {"audit_done", i.audit_done},
+          {"state", i.state}};
+}
+
+int RunItems(const RecordsArgs& a) {
+  auto o = Open(a, false);
+  if (!o.ok()) return Fail(o.status());
+  records::Register reg(*o->db, o->pack);
+  auto items = reg.Items({.custodian = a.custodian,
+                          .state = a.state == "all" ? "" : a.state,
+                          .record_class = a.record_class,
+                          .limit = a.limit});
+  if (!items.ok()) return Fail(items.status());
+  auto today = Today(a.today, reg);
+  if (!today.ok()) return Fail(today.status());
+  if (a.format == "json") {
+    auto arr = nlohmann::ordered_json::array();
+    for (const auto& i : *items) {
+      auto j = ItemJson(i);
+      if (auto d = reg.DecisionFor(i, *today); d.ok()) {
+        j["retention"] = d->reason;
+        j["destroy_from"] = d->from ? records::FormatDay(*d->from) : "";
+      }
+      arr.push_back(std::move(j));
+    }
+    std::cout << arr.dump(2, ' ', false,
+                          nlohmann::ordered_json::error_handler_t::replace)
+              << "\n";
+    return 0;
+  }
+  if (a.format == "csv") {
+    std::cout << "id,custodian,folder,kind,made_day,class,class_reason,state,"
+                 "sender,subject,sha256,retention,destroy_from\n";
+    for (const auto& i : *items) {
+      auto d = reg.DecisionFor(i, *today);
+      std::cout << core::CsvRow(
+                       {std::to_string(i.id), i.custodian, i.folder, i.kind,
+                        i.made_day,
+                        std::string(policy::RecordClassName(i.record_class)),
+                        i.class_reason, i.state, i.sender, i.subject, i.sha256,
+                        d.ok() ? d->reason : "",
+                        d.ok() && d->from ? records::FormatDay(*d->from) : ""})
+                << "\n";
+    }
+    return 0;
+  }
+  if (items->empty()) fmt::print("No items.\n");
+  for (const auto& i : *items) {
+    auto d = reg.DecisionFor(i, *today);
+    fmt::print("{:>6}  {}  {:<12} {:<10} {:<14} {}\n        {}\n", i.id,
+               i.made_day, policy::RecordClassName(i.record_class), i.state,
+               i.custodian,
+               i.folder + "/" + i.path.substr(i.path.rfind('/') + 1),
+               d.ok() ? d->reason : d.status().message());
+  }
+  return 0;
+}
+
+int RunClassify(const RecordsArgs& a) {
+  auto o = Open(a, true);
+  if (!o.ok()) return Fail(o.status());
+  auto c = core::ParseName(policy::kRecordClassNames, a.record_class);
+  if (!c)
+    return Fail(core::Status::Invalid(fmt::format(
+        "--class is one of: {}", core::NameList(policy::kRecordClassNames))));
+  records::Register reg(*o->db, o->pack);
+  auto st = reg.Reclassify(a.id, *c, a.reason, a.audit_done, o->actor);
+  if (!st.ok()) return Fail(st);
+  fmt::print("Item {} is now {}.\n", a.id, a.record_class);
+  return 0;
+}
+
+int RunHoldPlace(const RecordsArgs& a) {
+  auto o = Open(a, true);
+  if (!o.ok()) return Fail(o.status());
+  records::Register reg(*o->db, o->pack);
+  auto h = reg.PlaceHold(a.matter, a.reason, a.query, o->actor);
+  if (!h.ok()) return Fail(h.status());
+  fmt::print("Hold {} placed: {}.\n", h->id, h->matter);
+  return 0;
+}
+
+int RunHoldRelease(const RecordsArgs& a) {
+  auto o = Open(a, true);
+  if (!o.ok()) return Fail(o.status());
+  records::Register reg(*o->db, o->pack);
+  auto st = reg.ReleaseHold(a.id, a.reason, o->actor);
+  if (!st.ok()) return Fail(st);
+  fmt::print("Hold {} released; nothing it kept is destroyed by this.\n", a.id);
+  return 0;
+}
+
+int RunHoldList(const RecordsArgs& a) {
+  auto o = Open(a, false);
+  if (!o.ok()) return Fail(o.status());
+  records::Register reg(*o->db, o->pack);
+  auto holds = reg.Holds(a.all);
+  if (!holds.ok()) return Fail(holds.status());
+  if (holds->empty()) fmt::print("No holds.\n");
+  for (const auto& h : *holds)
+    fmt::print("{:>4}  {}  {}  placed {} by {}{}\n      {}\n", h.id,
+               h.Active() ? "active  " : "released", h.matter, h.placed_at,
+               h.placed_by,
+               h.Active() ? ""
+                          : fmt::format("; released {} by {}", h.released_at,
+                                        h.released_by),
+               h.reason);
+  return 0;
+}
+
+void PrintList(const records::DestructionList& l, const std::string& format) {
+  if (format == "csv") {
+    std::cout << "list,item,custodian,folder,locator,class,school_year,"
+                 "destroy_from,rule,sha256,outcome\n";
+    for (const auto& i : l.items)
+      std::cout << core::CsvRow(
+                       {std::to_string(l.id), std::to_string(i.item_id),
+                        i.custodian, i.folder, i.locator,
+                        std::string(policy::RecordClassName(i.record_class)),
+                        i.school_year, i.destroy_from, i.rule, i.sha256,
+                        i.outcome})
+                << "\n";
+    return;
+  }
+  fmt::print(
+      "Destruction list {} ({}): made {} by {} for {}; {} items; rules {}\n",
+      l.id, l.status, l.created_at, l.created_by, l.today, l.items.size(),
+      l.rules);
+  if (!l.decided_by.empty())
+    fmt::print("  decided {} by {}{}\n", l.decided_at, l.decided_by,
+               l.decision_note.empty() ? "" : ": " + l.decision_note);
+  for (const auto& i : l.items)
+    fmt::print("  {:>6}  {}  {}  {}  from {}  {}  {}{}\n", i.item_id,
+               policy::RecordClassName(i.record_class), i.school_year,
+               i.custodian, i.destroy_from, i.folder, i.sha256.substr(0, 16),
+               i.outcome.empty() ? "" : "  " + i.outcome);
+}
+
+int RunPlan(const RecordsArgs& a) {
+  auto o = Open(a, true);
+  if (!o.ok()) return Fail(o.status());
+  records::Register reg(*o->db, o->pack);
+  auto today = Today(a.today, reg);
+  if (!today.ok()) return Fail(today.status());
+  auto l = reg.MakeList(*today, o->actor);
+  if (!l.ok()) return Fail(l.status());
+  PrintList(*l, a.format);
+  if (a.format != "csv")
+    fmt::print(
+        "Nothing was deleted. A second records custodian approves it "
+        "with `steward records approve {}`.\n",
+        l->id);
+  return 0;
+}
+
+int RunShowList(const RecordsArgs& a) {
+  auto o = Open(a, false);
+  if (!o.ok()) return Fail(o.status());
+  records::Register reg(*o->db, o->pack);
+  if (a.id == 0) {
+    auto lists = reg.Lists(a.limit);
+    if (!lists.ok()) return Fail(lists.status());
+    if (lists->empty()) fmt::print("No destruction lists.\n");
+    for (const auto& l : *lists)
+      fmt::print("{:>4}  {:<8}  {}  by {}  {} items\n", l.id, l.status,
+                 l.created_at, l.created_by, l.items.size());
+    return 0;
+  }
+  auto l = reg.GetList(a.id);
+  if (!l.ok()) return Fail(l.status());
+  PrintList(*l, a.format);
+  return 0;
+}
+
+int RunDecide(const RecordsArgs& a, bool approve) {
+  auto o = Open(a, true);
+  if (!o.ok()) return Fail(o.status());
+  records::Register reg(*o->db, o->pack);
+  auto st = reg.Decide(a.id, approve, a.as, a.note, o->actor);
+  if (!st.ok()) return Fail(st);
+  fmt::print("Destruction list {} {}.\n", a.id,
+             approve ? "approved" : "refused");
+  return 0;
+}
+
+int RunExecute(const RecordsArgs& a) {
+  auto o = Open(a, true);
+  if (!o.ok()) return Fail(o.status());
+  records::Register reg(*o->db, o->pack);
+  auto today = Today(a.today, reg);
+  if (!today.ok()) return Fail(today.status());
+  auto r = reg.Execute(a.id, *today, o->actor);
+  if (!r.ok()) return Fail(r.status());
+  fmt::print("Destruction list {}: {} destroyed, {} kept{}.\n", a.id,
+             r->destroyed, r->kept,
+             r->recovered ? fmt::format(", {} interrupted deletions finished",
+                                        r->recovered)
+                          : "");
+  return 0;
+}
+
+}  // namespace
+
+void RegisterRecords(CLI::App& app, std::function<int()>& run) {
+  auto a = std::make_shared<RecordsArgs>();
+  CLI::App* rc = app.add_subcommand(
+      "records",
+      "The records register: index mail and files with their Title 5 class, "
+      "legal holds, destruction lists (docs/records.md)");
+  rc->require_subcommand(1);
+  auto as_flag = [&](CLI::App* c, bool required) {
+    auto* o =
+        c->add_option("--as", a->as,
+                      "Account of the records custodian acting (its role is "
+                      "checked; recorded in the audit chain)");
+    if (required) o->required();
+  };
+  auto common = [&](CLI::App* c) {
+    a->store.Add(c);
+    c->add_option("--policy", a->engine.policy,
+                  "Policy pack folder (default: the bundled pack)");
+  };
+
+  CLI::App* idx = rc->add_subcommand(
+      "index", "Read a Maildir or a folder of files into the register");
+  common(idx);
+  idx->add_option("--roster", a->engine.roster, "OneRoster export");
+  idx->add_option("--cache", a->engine.cache_dir, "Compiled-pattern cache");
+  idx->add_option("path", a->path, "Maildir or folder")->required();
+  idx->add_option("--custodian", a->custodian,
+                  "Whose items these are (account or name)")
+      ->required();
+  idx->add_option("--reason", a->reason,
+                  "Why the District reads them (D.3; recorded)")
+      ->required();
+  as_flag(idx, false);
+  idx->add_flag("--no-progress", a->no_progress, "No progress on stderr");
+  idx->callback([a, &run] { run = [a] { return RunIndex(*a); }; });
+
+  CLI::App* items = rc->add_subcommand(
+      "items", "List items with their class and what retention decides");
+  common(items);
+  items->add_option("--custodian", a->custodian, "Only this custodian's");
+  items
+      ->add_option("--state", a->state,
+                   "present, missing, destroyed, deleting, or all")
+      ->capture_default_str();
+  items->add_option("--class", a->record_class, "Only this class");
+  items->add_option("--today", a->today, "Decide as on this day (YYYY-MM-DD)");
+  items->add_option("--limit", a->limit, "At most this many")
+      ->capture_default_str();
+  items->add_option("--format", a->format, "text, json or csv")
+      ->check(CLI::IsMember({"text", "json", "csv"}))
+      ->capture_default_str();
+  items->callback([a, &run] { run = [a] { return RunItems(*a); }; });
+
+  CLI::App* cls = rc->add_subcommand(
+      "classify", "Give an item a class by hand (kept over the pack's rules)");
+  common(cls);
+  cls->add_option("id", a->id, "Item id")->required();
+  cls->add_option("--class", a->record_class,
+                  "class-1, class-2, class-3, continuing or unclassified")
+      ->required();
+  cls->add_option("--reason", a->reason, "Why (recorded)")->required();
+  cls->add_option("--audit-done", a->audit_done,
+                  "A record basic to an audit completed on this day");
+  as_flag(cls, true);
+  cls->callback([a, &run] { run = [a] { return RunClassify(*a); }; });
+
+  CLI::App* hold = rc->add_subcommand("hold", "Legal holds");
+  hold->require_subcommand(1);
+  CLI::App* place = hold->add_subcommand(
+      "place",
+      "Place a hold: what it covers is kept, including items that "
+      "arrive later");
+  common(place);
+  place->add_option("--matter", a->matter, "The matter's name")->required();
+  place->add_option("--reason", a->reason, "Why (recorded)")->required();
+  place->add_option("--custodian", a->query.custodians, "Whose items");
+  place->add_option("--address", a->query.addresses,
+                    "Sender or recipient (or @domain)");
+  place->add_option("--subject", a->query.subject, "Words in the subject");
+  place->add_option("--folder", a->query.folders,
+                    "A folder and its subfolders");
+  place->add_option("--category", a->query.categories, "A finding's category");
+  place->add_option("--since", a->query.since, "Made on or after (YYYY-MM-DD)");
+  place->add_option("--until", a->query.until, "Made before (YYYY-MM-DD)");
+  as_flag(place, true);
+  place->callback([a, &run] { run = [a] { return RunHoldPlace(*a); }; });
+  CLI::App* release = hold->add_subcommand(
+      "release", "End a hold (deletes nothing; the hold stays on record)");
+  common(release);
+  release->add_option("id", a->id, "Hold id")->required();
+  release->add_option("--reason", a->reason, "Why (recorded)")->required();
+  as_flag(release, true);
+  release->callback([a, &run] { run = [a] { return RunHoldRelease(*a); }; });
+  CLI::App* hlist = hold->add_subcommand("list", "Active holds");
+  common(hlist);
+  hlist->add_flag("--all", a->all, "Released holds too");
+  hlist->callback([a, &run] { run = [a] { return RunHoldList(*a); }; });
+
+  CLI::App* plan = rc->add_subcommand(
+      "plan",
+      "Make a destruction list of what may be destroyed today "
+      "(deletes nothing)");
+  common(plan);
+  plan->add_option("--today", a->today, "As on this day (YYYY-MM-DD)");
+  plan->add_option("--format", a->format, "text or csv")
+      ->check(CLI::IsMember({"text", "csv"}))
+      ->capture_default_str();
+  as_flag(plan, true);
+  plan->callback([a, &run] { run = [a] { return RunPlan(*a); }; });
+
+  CLI::App* lists = rc->add_subcommand("lists", "Destruction lists, or one");
+  common(lists);
+  lists->add_option("id", a->id, "List id (none: every list)");
+  lists->add_option("--format", a->format, "text or csv")
+      ->check(CLI::IsMember({"text", "csv"}))
+      ->capture_default_str();
+  lists->callback([a, &run] { run = [a] { return RunShowList(*a); }; });
+
+  CLI::App* approve = rc->add_subcommand(
+      "approve", "Approve a destruction list (not its author)");
+  common(approve);
+  approve->add_option("id", a->id, "List id")->required();
+  approve->add_option("--note", a->note, "A note (recorded)");
+  as_flag(approve, true);
+  approve->callback([a, &run] { run = [a] { return RunDecide(*a, true); }; });
+  CLI::App* refuse = rc->add_subcommand("refuse", "Refuse a destruction list");
+  common(refuse);
+  refuse->add_option("id", a->id, "List id")->required();
+  refuse->add_option("--note", a->note, "Why (recorded)")->required();
+  as_flag(refuse, true);
+  refuse->callback([a, &run] { run = [a] { return RunDecide(*a, false); }; });
+
+  CLI::App* exec = rc->add_subcommand(
+      "execute", "Destroy an approved list's items that are still deletable");
+  common(exec);
+  exec->add_option("id", a->id, "List id")->required();
+  exec->add_option("--today", a->today, "As on this day (YYYY-MM-DD)");
+  as_flag(exec, true);
+  exec->callback([a, &run] { run = [a] { return RunExecute(*a); }; });
+}
+
+}  // namespace steward::cli

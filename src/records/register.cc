@@ -1,0 +1,1077 @@
+#include "records/register.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <unordered_set>
+
+#include "core/hash.h"
+#include "core/text.h"
+#include "core/zone.h"
+
+namespace steward::records {
+
+namespace fs = std::filesystem;
+using store::P;
+
+namespace {
+
+// Rows written per transaction while indexing.
+constexpr size_t kBatch = 256;
+constexpr size_t kMaxErrors = 100;
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += ",";
+    out += s;
+  }
+  return out;
+}
+
+std::string IsoUtc(int64_t t) {
+  time_t tt = static_cast<time_t>(t);
+  struct tm tm {};
+  if (!gmtime_r(&tt, &tm)) return "1970-01-01T00:00:00Z";
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+constexpr std::string_view kItemCols =
+    "id, source, locator, path, kind, custodian, folder, message_id, sender, "
+    "recipients, subject, made_at, made_day, size, sha256, categories, "
+    "record_class, class_rule, class_reason, audit_done, state";
+
+Item ItemFromRow(const store::Row& r) {
+  Item i;
+  i.id = r.Int(0);
+  i.source = r.Text(1);
+  i.locator = r.Text(2);
+  i.path = r.Text(3);
+  i.kind = r.Text(4);
+  i.custodian = r.Text(5);
+  i.folder = r.Text(6);
+  i.message_id = r.Text(7);
+  i.sender = r.Text(8);
+  i.recipients = core::SplitList(r.Text(9), ',');
+  i.subject = r.Text(10);
+  i.made_at = r.Text(11);
+  i.made_day = r.Text(12);
+  i.size = r.Int(13);
+  i.sha256 = r.Text(14);
+  i.categories = core::SplitList(r.Text(15), ',');
+  i.record_class = ClassOrUnclassified(r.Text(16));
+  i.class_rule = r.Text(17);
+  i.class_reason = r.Text(18);
+  i.audit_done = r.Text(19);
+  i.state = r.Text(20);
+  return i;
+}
+
+nlohmann::json QueryJson(const HoldQuery& q) {
+  return {{"custodians", q.custodians},
+          {"addresses", q.addresses},
+          {"subject", q.subject},
+          {"folders", q.folders},
+          {"categories", q.categories},
+          {"since", q.since},
+          {"until", q.until}};
+}
+
+HoldQuery QueryFromJson(const std::string& text) {
+  HoldQuery q;
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return q;
+  auto list = [&](const char* key, std::vector<std::string>& out) {
+    if (j.contains(key) && j[key].is_array())
+      for (const auto& v : j[key])
+        if (v.is_string()) out.push_back(v.get<std::string>());
+  };
+  auto str = [&](const char* key) {
+    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>()
+                                                 : std::string();
+  };
+  list("custodians", q.custodians);
+  list("addresses", q.addresses);
+  list("folders", q.folders);
+  list("categories", q.categories);
+  q.subject = str("subject");
+  q.since = str("since");
+  q.until = str("until");
+  return q;
+}
+
+constexpr std::string_view kHoldCols =
+    "id, matter, reason, query, placed_by, placed_at, released_by, "
+    "released_at, release_reason";
+
+Hold HoldFromRow(const store::Row& r) {
+  Hold h;
+  h.id = r.Int(0);
+  h.matter = r.Text(1);
+  h.reason = r.Text(2);
+  h.query = QueryFromJson(r.Text(3));
+  h.placed_by = r.Text(4);
+  h.placed_at = r.Text(5);
+  h.released_by = r.Text(6);
+  h.released_at = r.Text(7);
+  h.release_reason = r.Text(8);
+  return h;
+}
+
+// The active holds, from a connection or the database.
+template <typename Q>
+core::Result<std::vector<Hold>> LoadHolds(Q& q, bool include_released) {
+  auto rows = q.Query(
+      fmt::format("SELECT {} FROM records_holds{} ORDER BY id", kHoldCols,
+                  include_released ? "" : " WHERE released_at = ''"));
+  if (!rows.ok()) return rows.status();
+  std::vector<Hold> out;
+  for (const auto& r : *rows) out.push_back(HoldFromRow(r));
+  return out;
+}
+
+std::vector<std::string> MattersOn(const std::vector<Hold>& holds,
+                                   const Item& item) {
+  std::vector<std::string> out;
+  for (const auto& h : holds)
+    if (h.Active() && Covers(h.query, item))
+      out.push_back(fmt::format("hold {} '{}'", h.id, h.matter));
+  return out;
+}
+
+template <typename Q>
+core::Result<Item> LoadItem(Q& q, int64_t id) {
+  auto rows = q.Query(
+      fmt::format("SELECT {} FROM records_items WHERE id = ?", kItemCols),
+      {P(id)});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty())
+    return core::Status::NotFound(fmt::format("no records item {}", id));
+  return ItemFromRow(rows->front());
+}
+
+// The person behind an actor: "jdoe (via cli:root)" is jdoe.
+std::string PersonOf(const std::string& actor) {
+  size_t via = actor.find(" (via ");
+  return via == std::string::npos ? actor : actor.substr(0, via);
+}
+
+// Maildir++ folder directory ".Board.2024" as "Board/2024".
+std::string MaildirFolder(const std::string& dir) {
+  if (dir.empty()) return "INBOX";
+  std::string f = dir.substr(1);
+  std::replace(f.begin(), f.end(), '.', '/');
+  return f;
+}
+
+bool IsMaildir(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_directory(p / "cur", ec) && fs::is_directory(p / "new", ec);
+}
+
+// One file found under a source: where it is and what it is called there.
+struct Found {
+  std::string path;     // relative to the root
+  std::string locator;  // stable: a Maildir message keeps it as flags change
+  std::string folder;
+  bool mail = false;
+};
+
+// Lists the files under `root`, in a stable order.
+std::vector<Found> Walk(const fs::path& root,
+                        std::vector<std::string>& errors) {
+  std::vector<Found> out;
+  std::error_code ec;
+  if (IsMaildir(root)) {
+    std::vector<std::string> dirs = {""};
+    for (const auto& e : fs::directory_iterator(root, ec)) {
+      std::string name = e.path().filename().string();
+      if (name.size() > 1 && name[0] == '.' && name != ".." &&
+          IsMaildir(e.path()))
+        dirs.push_back(name);
+    }
+    std::sort(dirs.begin(), dirs.end());
+    for (const auto& d : dirs) {
+      for (const char* sub : {"new", "cur"}) {
+        fs::path dir = root / d / sub;
+        std::vector<std::string> names;
+        for (const auto& e : fs::directory_iterator(dir, ec))
+          if (e.is_regular_file(ec) && !e.is_symlink(ec))
+            names.push_back(e.path().filename().string());
+        std::sort(names.begin(), names.end());
+        for (const auto& n : names) {
+          Found f;
+          f.path = (fs::path(d) / sub / n).string();
+          std::string base = n.substr(0, n.find(':'));
+          f.locator = d.empty() ? base : d + "/" + base;
+          f.folder = MaildirFolder(d);
+          f.mail = true;
+          out.push_back(std::move(f));
+        }
+      }
+    }
+    return out;
+  }
+  fs::recursive_directory_iterator it(
+      root, fs::directory_options::skip_permission_denied, ec);
+  if (ec) {
+    errors.push_back(root.string() + ": " + ec.message());
+    return out;
+  }
+  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) {
+      errors.push_back(it->path().string() + ": " + ec.message());
+      break;
+    }
+    if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
+    Found f;
+    fs::path rel = fs::relative(it->path(), root, ec);
+    f.path = f.locator = rel.string();
+    f.folder = rel.parent_path().string();
+    f.mail = rel.extension() == ".eml";
+    out.push_back(std::move(f));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Found& a, const Found& b) { return a.path < b.path; });
+  return out;
+}
+
+core::Status FsyncDir(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return core::Status::Io(dir.string() + ": " + strerror(errno));
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return core::Status::Io(dir.string() + ": " + strerror(errno));
+  return {};
+}
+
+}  // namespace
+
+RecordClass ClassOrUnclassified(std::string_view name) {
+  return core::ParseName(policy::kRecordClassNames, name)
+      .value_or(RecordClass::kUnclassified);
+}
+
+bool HoldQuery::Empty() const {
+  return custodians.empty() && addresses.empty() && subject.empty() &&
+         folders.empty() && categories.empty() && since.empty() &&
+         until.empty();
+}
+
+bool Covers(const HoldQuery& q, const Item& item) {
+  if (q.Empty()) return false;
+  if (!q.custodians.empty() &&
+      std::find(q.custodians.begin(), q.custodians.end(), item.custodian) ==
+          q.custodians.end())
+    return false;
+  if (!q.addresses.empty()) {
+    std::vector<std::string> have = item.recipients;
+    have.push_back(item.sender);
+    bool any = false;
+    for (const auto& a : have)
+      for (const auto& w : q.addresses) {
+        std::string lw = core::AsciiLower(w);
+        if (a == lw || (lw.size() > 1 && lw[0] == '@' && a.size() > lw.size() &&
+                        a.compare(a.size() - lw.size(), lw.size(), lw) == 0))
+          any = true;
+      }
+    if (!any) return false;
+  }
+  if (!q.subject.empty() &&
+      core::Lower(item.subject).find(core::Lower(q.subject)) ==
+          std::string::npos)
+    return false;
+  if (!q.folders.empty()) {
+    bool any = false;
+    for (const auto& f : q.folders) any |= InFolder(item.folder, f);
+    if (!any) return false;
+  }
+  if (!q.categories.empty()) {
+    bool any = false;
+    for (const auto& c : q.categories)
+      any |= std::find(item.categories.begin(), item.categories.end(), c) !=
+             item.categories.end();
+    if (!any) return false;
+  }
+  if (!q.since.empty() && item.made_day < q.since) return false;
+  if (!q.until.empty() && item.made_day >= q.until) return false;
+  return true;
+}
+
+Register::Register(store::Database& db, policy::PackPtr pack)
+    : db_(db), pack_(std::move(pack)) {}
+
+Day Register::LocalDay(int64_t utc) const {
+  auto zone = core::Zone::Open(pack_->records.time_zone);
+  if (!zone.ok()) return utc / 86400;
+  return zone->At(utc).day;
+}
+
+std::string Register::RulesFingerprint() const {
+  const policy::RecordsPolicy& r = pack_->records;
+  nlohmann::json j = {{"zone", r.time_zone},
+                      {"default", policy::RecordClassName(r.default_class)},
+                      {"purge", r.purge_after_days},
+                      {"archive", r.archive_days}};
+  for (const auto& c : r.classes)
+    j["classes"].push_back({c.name, policy::RecordClassName(c.record_class),
+                            c.folders, c.addresses, c.categories});
+  for (const auto& t : r.retention) {
+    std::vector<std::string> classes;
+    for (auto c : t.classes) classes.emplace_back(policy::RecordClassName(c));
+    j["retention"].push_back({t.name, classes, t.folders, t.categories,
+                              t.keep_days, t.delete_after_days});
+  }
+  return core::Sha256Hex(j.dump()).substr(0, 16);
+}
+
+core::Result<IndexReport> Register::Index(
+    const std::string& root_arg, const std::string& custodian,
+    const std::string& reason, const engine::Engine& engine,
+    const audit::Actor& actor, const std::function<void(int64_t)>& progress) {
+  IndexReport report;
+  if (reason.empty())
+    return core::Status::Invalid(
+        "give the reason for reading these items (D.3: every access to "
+        "someone's mail or files is recorded with its reason)");
+  if (custodian.empty() || core::HasControlChars(custodian))
+    return core::Status::Invalid("give the custodian whose items these are");
+  std::error_code ec;
+  fs::path root = fs::weakly_canonical(fs::path(root_arg), ec);
+  if (ec || !fs::is_directory(root, ec))
+    return core::Status::NotFound(root_arg + ": not a folder");
+  const std::string source = root.string();
+  // The access is recorded before anything is read.
+  if (auto a = audit::Append(
+          db_, {.actor = actor.name,
+                .action = "records.access",
+                .target = "source/" + source,
+                .detail = nlohmann::json(
+                              {{"custodian", custodian}, {"reason", reason}})
+                              .dump(),
+                .ip = actor.ip});
+      !a.ok())
+    return a.status();
+
+  // What the register already holds for this source.
+  struct Known {
+    int64_t id;
+    std::string sha256, path, state, class_rule;
+  };
+  std::unordered_map<std::string, Known> known;
+  {
+    auto rows = db_.Query(
+        "SELECT locator, id, sha256, path, state, class_rule FROM "
+        "records_items WHERE source = ?",
+        {P(source)});
+    if (!rows.ok()) return rows.status();
+    for (const auto& r : *rows)
+      known[r.Text(0)] = {r.Int(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5)};
+  }
+  std::vector<Found> files = Walk(root, report.errors);
+  auto scratch = engine.NewScratch();
+  const uint64_t max_bytes = pack_->limits.max_item_bytes;
+  std::vector<std::pair<std::string, store::Params>> pending;
+  auto flush = [&]() -> core::Status {
+    if (pending.empty()) return {};
+    auto st = db_.Transact([&](store::Conn& conn) -> core::Status {
+      for (const auto& [sql, params] : pending)
+        if (auto e = conn.Exec(sql, params); !e.ok()) return e;
+      return {};
+    });
+    pending.clear();
+    return st;
+  };
+  std::unordered_set<std::string> seen;
+  const std::string now = store::NowUtc();
+  for (const Found& f : files) {
+    ++report.seen;
+    seen.insert(f.locator);
+    fs::path full = root / f.path;
+    auto bytes = core::ReadFile(full.string(), max_bytes);
+    if (!bytes.ok()) {
+      ++report.unreadable;
+      if (report.errors.size() < kMaxErrors)
+        report.errors.push_back(f.path + ": " + bytes.status().message());
+      continue;
+    }
+    std::string sha = core::Sha256Hex(*bytes);
+    auto k = known.find(f.locator);
+    if (k != known.end() && k->second.sha256 == sha &&
+        k->second.state != "destroyed") {
+      ++report.unchanged;
+      if (k->second.path != f.path || k->second.state != "present")
+        pending.push_back(
+            {"UPDATE records_items SET path = ?, state = 'present' WHERE id = "
+             "?",
+             {P(f.path), P(k->second.id)}});
+    } else {
+      Item it;
+      it.path = f.path;
+      it.kind = f.mail ? "mail" : "file";
+      it.folder = f.folder;
+      int64_t made = 0;
+      std::set<std::string> cats;
+      engine::ItemResult res;
+      if (f.mail) {
+        res = engine.InspectMessage(f.path, *bytes, *scratch);
+      } else {
+        engine.ScanFile(full.string(), *scratch, [&](engine::ItemResult&& r) {
+          if (res.item.empty())
+            res = std::move(r);
+          else
+            res.findings.insert(res.findings.end(),
+                                std::make_move_iterator(r.findings.begin()),
+                                std::make_move_iterator(r.findings.end()));
+        });
+      }
+      for (const auto& fi : res.findings) cats.insert(fi.category);
+      if (res.message.is_message) {
+        it.kind = "mail";
+        it.message_id = res.message.message_id;
+        it.sender = res.message.from.empty() ? "" : res.message.from.front();
+        it.recipients = res.message.to;
+        it.subject = res.message.subject;
+        made = res.message.date;
+      }
+      if (made <= 0) {
+        struct stat st {};
+        if (::stat(full.c_str(), &st) == 0) made = st.st_mtime;
+      }
+      it.categories.assign(cats.begin(), cats.end());
+      ClassFacts cf{it.folder, it.recipients, it.categories};
+      if (!it.sender.empty()) cf.addresses.push_back(it.sender);
+      Classified c = Classify(pack_->records, cf);
+      std::string made_day = FormatDay(LocalDay(made));
+      bool manual = k != known.end() && k->second.class_rule == "manual";
+      if (k == known.end()) {
+        ++report.added;
+        pending.push_back(
+            {"INSERT INTO records_items (source, locator, path, kind, "
+             "custodian, folder, message_id, sender, recipients, subject, "
+             "made_at, made_day, size, sha256, categories, record_class, "
+             "class_rule, class_reason, audit_done, state, indexed_at) VALUES "
+             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', "
+             "'present', ?)",
+             {P(source), P(f.locator), P(f.path), P(it.kind), P(custodian),
+              P(it.folder), P(it.message_id), P(it.sender),
+              P(Join(it.recipients)), P(it.subject), P(IsoUtc(made)),
+              P(made_day), P(static_cast<int64_t>(bytes->size())), P(sha),
+              P(Join(it.categories)),
+              P(std::string(policy::RecordClassName(c.record_class))),
+              P(c.rule), P(c.reason), P(now)}});
+      } else {
+        // Changed bytes are a new version of the item: read again, and
+        // classified again unless a custodian classified it by hand.
+        ++report.changed;
+        std::string cls_sql =
+            manual ? ""
+                   : ", record_class = ?, class_rule = ?, class_reason = ?";
+        store::Params params = {
+            P(f.path),     P(it.kind),
+            P(it.folder),  P(it.message_id),
+            P(it.sender),  P(Join(it.recipients)),
+            P(it.subject), P(IsoUtc(made)),
+            P(made_day),   P(static_cast<int64_t>(bytes->size())),
+            P(sha),        P(Join(it.categories)),
+            P(now)};
+        if (!manual) {
+          params.push_back(
+              P(std::string(policy::RecordClassName(c.record_class))));
+          params.push_back(P(c.rule));
+          params.push_back(P(c.reason));
+        }
+        params.push_back(P(k->second.id));
+        pending.push_back(
+            {"UPDATE records_items SET path = ?, kind = ?, folder = ?, "
+             "message_id = ?, sender = ?, recipients = ?, subject = ?, "
+             "made_at = ?, made_day = ?, size = ?, sha256 = ?, categories = ?, "
+             "indexed_at = ?, state = 'present'" +
+                 cls_sql + " WHERE id = ?",
+             std::move(params)});
+      }
+    }
+    if (pending.size() >= kBatch)
+      if (auto st = flush(); !st.ok()) return st;
+    if (progress) progress(report.seen);
+  }
+  if (auto st = flush(); !st.ok()) return st;
+  // Items the folder no longer holds (removed outside Steward).
+  for (const auto& [locator, k] : known) {
+    if (seen.count(locator) || k.state != "present") continue;
+    ++report.missing;
+    pending.push_back(
+        {"UPDATE records_items SET state = 'missing' WHERE id = ?", {P(k.id)}});
+    if (pending.size() >= kBatch)
+      if (auto st = flush(); !st.ok()) return st;
+  }
+  if (auto st = flush(); !st.ok()) return st;
+  auto a = audit::Append(
+      db_, {.actor = actor.name,
+            .action = "records.index",
+            .target = "source/" + source,
+            .detail = nlohmann::json({{"custodian", custodian},
+                                      {"seen", report.seen},
+                                      {"added", report.added},
+                                      {"changed", report.changed},
+                                      {"missing", report.missing},
+                                      {"unreadable", report.unreadable}})
+                          .dump(),
+            .ip = actor.ip});
+  if (!a.ok()) return a.status();
+  return report;
+}
+
+core::Result<std::vector<Item>> Register::Items(const Query& q) {
+  std::string sql =
+      fmt::format("SELECT {} FROM records_items WHERE id > ?", kItemCols);
+  store::Params params = {P(q.after_id)};
+  if (!q.custodian.empty()) {
+    sql += " AND custodian = ?";
+    params.push_back(P(q.custodian));
+  }
+  if (!q.state.empty()) {
+    sql += " AND state = ?";
+    params.push_back(P(q.state));
+  }
+  if (!q.record_class.empty()) {
+    sql += " AND record_class = ?";
+    params.push_back(P(q.record_class));
+  }
+  sql += fmt::format(" ORDER BY id LIMIT {}", std::clamp(q.limit, 1, 100000));
+  auto rows = db_.Query(sql, params);
+  if (!rows.ok()) return rows.status();
+  std::vector<Item> out;
+  for (const auto& r : *rows) out.push_back(ItemFromRow(r));
+  return out;
+}
+
+core::Result<Item> Register::GetItem(int64_t id) { return LoadItem(db_, id); }
+
+core::Status Register::Reclassify(int64_t id, RecordClass c,
+                                  const std::string& reason,
+                                  const std::string& audit_done,
+                                  const audit::Actor& actor) {
+  if (reason.empty())
+    return core::Status::Invalid("give the reason for the new class");
+  if (!audit_done.empty()) {
+    auto d = core::ParseIsoDate(audit_done, 1900, 2200, "The audit's date");
+    if (!d.ok()) return d.status();
+  }
+  return db_.Transact([&](store::Conn& conn) -> core::Status {
+    auto item = LoadItem(conn, id);
+    if (!item.ok()) return item.status();
+    if (item->state == "destroyed")
+      return core::Status::Invalid(
+          fmt::format("records item {} was destroyed", id));
+    if (auto st = conn.Exec(
+            "UPDATE records_items SET record_class = ?, class_rule = 'manual', "
+            "class_reason = ?, audit_done = ? WHERE id = ?",
+            {P(std::string(policy::RecordClassName(c))), P(reason),
+             P(audit_done), P(id)});
+        !st.ok())
+      return st;
+    return audit::Record(conn, actor, "records.reclassify",
+                         fmt::format("records-item/{}", id),
+                         {{"from", policy::RecordClassName(item->record_class)},
+                          {"to", policy::RecordClassName(c)},
+                          {"reason", reason},
+                          {"audit_done", audit_done}});
+  });
+}
+
+core::Result<Hold> Register::PlaceHold(const std::string& matter,
+                                       const std::string& reason,
+                                       const HoldQuery& q,
+                                       const audit::Actor& actor) {
+  if (matter.empty() || core::HasControlChars(matter))
+    return core::Status::Invalid("a hold names its matter (one line)");
+  if (reason.empty()) return core::Status::Invalid("a hold gives its reason");
+  if (q.Empty())
+    return core::Status::Invalid(
+        "a hold says what it covers: custodians, addresses, a subject, "
+        "folders, categories or dates");
+  for (const auto* d : {&q.since, &q.until})
+    if (!d->empty())
+      if (auto v = core::ParseIsoDate(*d, 1900, 2200, "A hold's date"); !v.ok())
+        return v.status();
+  Hold h;
+  h.matter = matter;
+  h.reason = reason;
+  h.query = q;
+  h.placed_by = actor.name;
+  h.placed_at = store::NowUtc();
+  auto st = db_.Transact([&](store::Conn& conn) -> core::Status {
+    // The lock every deletion takes to check holds: a deletion decided
+    // before this commits was decided without the hold; every later one
+    // sees it.
+    if (auto l = conn.LockTable("records_holds"); !l.ok()) return l;
+    auto rows = conn.Query(
+        "INSERT INTO records_holds (matter, reason, query, placed_by, "
+        "placed_at, released_by, released_at, release_reason) VALUES (?, ?, "
+        "?, ?, ?, '', '', '') RETURNING id",
+        {P(matter), P(reason), P(QueryJson(q).dump()), P(h.placed_by),
+         P(h.placed_at)});
+    if (!rows.ok()) return rows.status();
+    h.id = rows->front().Int(0);
+    return audit::Record(
+        conn, actor, "records.hold-place", fmt::format("records-hold/{}", h.id),
+        {{"matter", matter}, {"reason", reason}, {"query", QueryJson(q)}});
+  });
+  if (!st.ok()) return st;
+  return h;
+}
+
+core::Status Register::ReleaseHold(int64_t id, const std::string& reason,
+                                   const audit::Actor& actor) {
+  if (reason.empty())
+    return core::Status::Invalid("give the reason the hold ends");
+  return db_.Transact([&](store::Conn& conn) -> core::Status {
+    if (auto l = conn.LockTable("records_holds"); !l.ok()) return l;
+    auto rows = conn.Query(
+        "SELECT matter, released_at FROM records_holds WHERE id = ?", {P(id)});
+    if (!rows.ok()) return rows.status();
+    if (rows->empty())
+      return core::Status::NotFound(fmt::format("no hold {}", id));
+    if (!rows->front().Text(1).empty())
+      return core::Status::Invalid(
+          fmt::format("hold {} was already released", id));
+    if (auto st = conn.Exec(
+            "UPDATE records_holds SET released_by = ?, released_at = ?, "
+            "release_reason = ? WHERE id = ?",
+            {P(actor.name), P(store::NowUtc()), P(reason), P(id)});
+        !st.ok())
+      return st;
+    return audit::Record(
+        conn, actor, "records.hold-release", fmt::format("records-hold/{}", id),
+        {{"matter", rows->front().Text(0)}, {"reason", reason}});
+  });
+}
+
+core::Result<std::vector<Hold>> Register::Holds(bool include_released) {
+  return LoadHolds(db_, include_released);
+}
+
+core::Result<std::vector<std::string>> Register::HoldsOn(const Item& item) {
+  auto holds = LoadHolds(db_, false);
+  if (!holds.ok()) return holds.status();
+  return MattersOn(*holds, item);
+}
+
+namespace {
+
+RetentionFacts FactsOf(const Item& item, std::vector<std::string> holds) {
+  RetentionFacts f;
+  f.record_class = item.record_class;
+  auto made = core::ParseIsoDate(item.made_day, 1, 9999, "made");
+  f.made = made.ok() ? *made : 0;
+  if (!item.audit_done.empty())
+    if (auto a = core::ParseIsoDate(item.audit_done, 1, 9999, "audit"); a.ok())
+      f.audit_done = *a;
+  f.is_mail = item.kind == "mail";
+  f.folder = item.folder;
+  f.categories = item.categories;
+  f.holds = std::move(holds);
+  return f;
+}
+
+constexpr std::string_view kListItemCols =
+    "item_id, locator, sha256, folder, custodian, record_class, school_year, "
+    "destroy_from, rule, outcome";
+
+}  // namespace
+
+core::Result<Decision> Register::DecisionFor(const Item& item, Day today) {
+  auto holds = HoldsOn(item);
+  if (!holds.ok()) return holds.status();
+  return records::Decide(pack_->records, FactsOf(item, std::move(*holds)),
+                         today);
+}
+
+core::Result<DestructionList> Register::MakeList(Day today,
+                                                 const audit::Actor& actor) {
+  DestructionList list;
+  list.created_by = actor.name;
+  list.created_at = store::NowUtc();
+  list.today = FormatDay(today);
+  list.rules = RulesFingerprint();
+  list.status = "waiting";
+  auto holds = LoadHolds(db_, false);
+  if (!holds.ok()) return holds.status();
+  for (int64_t after = 0;;) {
+    auto page = Items({.state = "present", .limit = 5000, .after_id = after});
+    if (!page.ok()) return page.status();
+    if (page->empty()) break;
+    after = page->back().id;
+    for (const Item& item : *page) {
+      Decision d = records::Decide(
+          pack_->records, FactsOf(item, MattersOn(*holds, item)), today);
+      if (!d.deletable) continue;
+      ListItem li;
+      li.item_id = item.id;
+      li.locator = item.locator;
+      li.sha256 = item.sha256;
+      li.folder = item.folder;
+      li.custodian = item.custodian;
+      li.record_class = item.record_class;
+      auto made = core::ParseIsoDate(item.made_day, 1, 9999, "made");
+      li.school_year = SchoolYearName(SchoolYearOf(made.ok() ? *made : 0));
+      li.destroy_from = d.from ? FormatDay(*d.from) : "";
+      li.rule = d.delete_rule;
+      list.items.push_back(std::move(li));
+    }
+  }
+  auto st = db_.Transact([&](store::Conn& conn) -> core::Status {
+    auto rows = conn.Query(
+        "INSERT INTO records_lists (created_by, created_at, today, rules, "
+        "status, decided_by, decided_at, decision_note) VALUES (?, ?, ?, ?, "
+        "'waiting', '', '', '') RETURNING id",
+        {P(list.created_by), P(list.created_at), P(list.today), P(list.rules)});
+    if (!rows.ok()) return rows.status();
+    list.id = rows->front().Int(0);
+    for (const ListItem& li : list.items)
+      if (auto e = conn.Exec(
+              "INSERT INTO records_list_items (list_id, item_id, locator, "
+              "sha256, folder, custodian, record_class, school_year, "
+              "destroy_from, rule, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+              "?, ?, '')",
+              {P(list.id), P(li.item_id), P(li.locator), P(li.sha256),
+               P(li.folder), P(li.custodian),
+               P(std::string(policy::RecordClassName(li.record_class))),
+               P(li.school_year), P(li.destroy_from), P(li.rule)});
+          !e.ok())
+        return e;
+    return audit::Record(conn, actor, "records.list-make",
+                         fmt::format("records-list/{}", list.id),
+                         {{"today", list.today},
+                          {"items", list.items.size()},
+                          {"rules", list.rules}});
+  });
+  if (!st.ok()) return st;
+  return list;
+}
+
+core::Result<DestructionList> Register::GetList(int64_t id) {
+  auto rows = db_.Query(
+      "SELECT id, created_by, created_at, today, rules, status, decided_by, "
+      "decided_at, decision_note FROM records_lists WHERE id = ?",
+      {P(id)});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty())
+    return core::Status::NotFound(fmt::format("no destruction list {}", id));
+  const store::Row& r = rows->front();
+  DestructionList l;
+  l.id = r.Int(0);
+  l.created_by = r.Text(1);
+  l.created_at = r.Text(2);
+  l.today = r.Text(3);
+  l.rules = r.Text(4);
+  l.status = r.Text(5);
+  l.decided_by = r.Text(6);
+  l.decided_at = r.Text(7);
+  l.decision_note = r.Text(8);
+  auto items = db_.Query(
+      fmt::format("SELECT {} FROM records_list_items WHERE list_id = ? ORDER "
+                  "BY item_id",
+                  kListItemCols),
+      {P(id)});
+  if (!items.ok()) return items.status();
+  for (const auto& x : *items) {
+    ListItem li;
+    li.item_id = x.Int(0);
+    li.locator = x.Text(1);
+    li.sha256 = x.Text(2);
+    li.folder = x.Text(3);
+    li.custodian = x.Text(4);
+    li.record_class = ClassOrUnclassified(x.Text(5));
+    li.school_year = x.Text(6);
+    li.destroy_from = x.Text(7);
+    li.rule = x.Text(8);
+    li.outcome = x.Text(9);
+    l.items.push_back(std::move(li));
+  }
+  return l;
+}
+
+core::Result<std::vector<DestructionList>> Register::Lists(int limit) {
+  auto rows = db_.Query(
+      fmt::format("SELECT id FROM records_lists ORDER BY id DESC LIMIT {}",
+                  std::clamp(limit, 1, 10000)));
+  if (!rows.ok()) return rows.status();
+  std::vector<DestructionList> out;
+  for (const auto& r : *rows) {
+    auto l = GetList(r.Int(0));
+    if (!l.ok()) return l.status();
+    out.push_back(std::move(*l));
+  }
+  return out;
+}
+
+core::Status Register::Decide(int64_t id, bool approve,
+                              const std::string& approver,
+                              const std::string& note,
+                              const audit::Actor& actor) {
+  if (!approve && note.empty())
+    return core::Status::Invalid("a refusal gives its reason");
+  return db_.Transact([&](store::Conn& conn) -> core::Status {
+    auto rows = conn.Query(
+        "SELECT created_by, status FROM records_lists WHERE id = ?", {P(id)});
+    if (!rows.ok()) return rows.status();
+    if (rows->empty())
+      return core::Status::NotFound(fmt::format("no destruction list {}", id));
+    if (rows->front().Text(1) != "waiting")
+      return core::Status::Invalid(fmt::format(
+          "destruction list {} is {}, not waiting", id, rows->front().Text(1)));
+    if (PersonOf(rows->front().Text(0)) == PersonOf(approver))
+      return core::Status::Invalid(fmt::format(
+          "{} made destruction list {}: a second person decides it (5 CCR "
+          "16027)",
+          PersonOf(approver), id));
+    if (auto st = conn.Exec(
+            "UPDATE records_lists SET status = ?, decided_by = ?, decided_at "
+            "= ?, decision_note = ? WHERE id = ?",
+            {P(approve ? "approved" : "refused"), P(approver),
+             P(store::NowUtc()), P(note), P(id)});
+        !st.ok())
+      return st;
+    return audit::Record(
+        conn, actor, approve ? "records.list-approve" : "records.list-refuse",
+        fmt::format("records-list/{}", id), {{"note", note}});
+  });
+}
+
+core::Status Register::Destroy(const Item& item, int64_t list_id,
+                               const std::string& approved_by,
+                               const audit::Actor& actor, bool recovering) {
+  fs::path full = fs::path(item.source) / item.path;
+  if (::unlink(full.c_str()) != 0 && errno != ENOENT) {
+    std::string why = strerror(errno);
+    return db_.Transact([&](store::Conn& conn) -> core::Status {
+      if (auto st = conn.Exec(
+              "UPDATE records_items SET state = 'present' WHERE id = ?",
+              {P(item.id)});
+          !st.ok())
+        return st;
+      if (auto st = conn.Exec(
+              "UPDATE records_list_items SET outcome = ? WHERE list_id = ? "
+              "AND item_id = ?",
+              {P("kept: cannot delete: " + why), P(list_id), P(item.id)});
+          !st.ok())
+        return st;
+      return audit::Record(conn, actor, "records.destroy-failed",
+                           fmt::format("records-item/{}", item.id),
+                           {{"list", list_id}, {"error", why}});
+    });
+  }
+  (void)FsyncDir(full.parent_path());
+  return db_.Transact([&](store::Conn& conn) -> core::Status {
+    const std::string now = store::NowUtc();
+    auto made = core::ParseIsoDate(item.made_day, 1, 9999, "made");
+    if (auto st = conn.Exec(
+            "INSERT INTO records_tombstones (item_id, source, locator, sha256, "
+            "message_id, custodian, record_class, school_year, made_at, "
+            "destroyed_at, list_id, approved_by, destroyed_by) VALUES (?, ?, "
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (item_id) DO "
+            "NOTHING",
+            {P(item.id), P(item.source), P(item.locator), P(item.sha256),
+             P(item.message_id), P(item.custodian),
+             P(std::string(policy::RecordClassName(item.record_class))),
+             P(SchoolYearName(SchoolYearOf(made.ok() ? *made : 0))),
+             P(item.made_at), P(now), P(list_id), P(approved_by),
+             P(actor.name)});
+        !st.ok())
+      return st;
+    if (auto st = conn.Exec(
+            "UPDATE records_items SET state = 'destroyed' WHERE id = ?",
+            {P(item.id)});
+        !st.ok())
+      return st;
+    if (auto st = conn.Exec(
+            "UPDATE records_list_items SET outcome = 'destroyed' WHERE "
+            "list_id = ? AND item_id = ?",
+            {P(list_id), P(item.id)});
+        !st.ok())
+      return st;
+    return audit::Record(conn, actor, "records.destroy-confirm",
+                         fmt::format("records-item/{}", item.id),
+                         {{"list", list_id},
+                          {"sha256", item.sha256},
+                          {"recovered", recovering}});
+  });
+}
+
+core::Result<ExecuteReport> Register::Execute(int64_t id, Day today,
+                                              const audit::Actor& actor) {
+  ExecuteReport report;
+  auto rec = Recover(actor);
+  if (!rec.ok()) return rec.status();
+  report.recovered = *rec;
+  auto list = GetList(id);
+  if (!list.ok()) return list.status();
+  if (list->status != "approved")
+    return core::Status::Invalid(fmt::format(
+        "destruction list {} is {}: only an approved list is carried out", id,
+        list->status));
+  if (list->rules != RulesFingerprint())
+    return core::Status::Invalid(fmt::format(
+        "the pack's records rules changed since destruction list {} was "
+        "made: make a new list and have it approved",
+        id));
+  for (const ListItem& li : list->items) {
+    if (!li.outcome.empty()) continue;  // done in an earlier run
+    auto item = GetItem(li.item_id);
+    if (!item.ok()) return item.status();
+    // The bytes as they are now, read before the lock is taken.
+    std::string why_kept;
+    if (item->state != "present") {
+      why_kept = "kept: it is " + item->state;
+    } else {
+      auto bytes = core::ReadFile(
+          (fs::path(item->source) / item->path).string(), 1ull << 40);
+      if (!bytes.ok())
+        why_kept = "kept: cannot read it: " + bytes.status().message();
+      else if (core::Sha256Hex(*bytes) != li.sha256 ||
+               item->sha256 != li.sha256)
+        why_kept = "kept: it changed after the list was made";
+    }
+    bool go = false;
+    auto st = db_.Transact([&](store::Conn& conn) -> core::Status {
+      if (auto l = conn.LockTable("records_holds"); !l.ok()) return l;
+      auto now_item = LoadItem(conn, li.item_id);
+      if (!now_item.ok()) return now_item.status();
+      if (why_kept.empty()) {
+        auto holds = LoadHolds(conn, false);
+        if (!holds.ok()) return holds.status();
+        Decision d = records::Decide(
+            pack_->records, FactsOf(*now_item, MattersOn(*holds, *now_item)),
+            today);
+        if (now_item->state != "present")
+          why_kept = "kept: it is " + now_item->state;
+        else if (!d.deletable)
+          why_kept = "kept: " + d.reason;
+      }
+      if (!why_kept.empty()) {
+        if (auto e = conn.Exec(
+                "UPDATE records_list_items SET outcome = ? WHERE list_id = ? "
+                "AND item_id = ?",
+                {P(why_kept), P(id), P(li.item_id)});
+            !e.ok())
+          return e;
+        return audit::Record(conn, actor, "records.destroy-skip",
+                             fmt::format("records-item/{}", li.item_id),
+                             {{"list", id}, {"why", why_kept}});
+      }
+      // The intent commits before the file goes.
+      if (auto e = conn.Exec(
+              "UPDATE records_items SET state = 'deleting' WHERE id = ?",
+              {P(li.item_id)});
+          !e.ok())
+        return e;
+      if (auto e = conn.Exec(
+              "UPDATE records_list_items SET outcome = 'deleting' WHERE "
+              "list_id = ? AND item_id = ?",
+              {P(id), P(li.item_id)});
+          !e.ok())
+        return e;
+      go = true;
+      return audit::Record(conn, actor, "records.destroy-intent",
+                           fmt::format("records-item/{}", li.item_id),
+                           {{"list", id},
+                            {"sha256", li.sha256},
+                            {"source", now_item->source},
+                            {"path", now_item->path}});
+    });
+    if (!st.ok()) return st;
+    if (!go) {
+      ++report.kept;
+      continue;
+    }
+    if (before_delete) before_delete(*item);
+    if (auto d = Destroy(*item, id, list->decided_by, actor, false); !d.ok())
+      return d;
+    auto after = GetItem(li.item_id);
+    if (after.ok() && after->state == "destroyed")
+      ++report.destroyed;
+    else
+      ++report.kept;
+  }
+  auto st = db_.Transact([&](store::Conn& conn) -> core::Status {
+    if (auto e = conn.Exec(
+            "UPDATE records_lists SET status = 'executed' WHERE id = ?",
+            {P(id)});
+        !e.ok())
+      return e;
+    return audit::Record(
+        conn, actor, "records.list-execute", fmt::format("records-list/{}", id),
+        {{"destroyed", report.destroyed}, {"kept", report.kept}});
+  });
+  if (!st.ok()) return st;
+  return report;
+}
+
+core::Result<int64_t> Register::Recover(const audit::Actor& actor) {
+  auto rows = db_.Query(
+      fmt::format("SELECT {} FROM records_items WHERE state = 'deleting' "
+                  "ORDER BY id",
+                  kItemCols));
+  if (!rows.ok()) return rows.status();
+  int64_t n = 0;
+  for (const auto& r : *rows) {
+    Item item = ItemFromRow(r);
+    auto li = db_.Query(
+        "SELECT l.id, l.decided_by FROM records_list_items i JOIN "
+        "records_lists l ON l.id = i.list_id WHERE i.item_id = ? AND "
+        "i.outcome = 'deleting' ORDER BY l.id DESC",
+        {P(item.id)});
+    if (!li.ok()) return li.status();
+    int64_t list_id = li->empty() ? 0 : li->front().Int(0);
+    std::string approved_by = li->empty() ? "" : li->front().Text(1);
+    std::error_code ec;
+    bool present = fs::exists(fs::path(item.source) / item.path, ec);
+    if (present) {
+      // Not yet deleted: a hold placed since wins.
+      bool cancelled = false;
+      auto st = db_.Transact([&](store::Conn& conn) -> core::Status {
+        if (auto l = conn.LockTable("records_holds"); !l.ok()) return l;
+        auto holds = LoadHolds(conn, false);
+        if (!holds.ok()) return holds.status();
+        auto on = MattersOn(*holds, item);
+        if (on.empty()) return {};
+        cancelled = true;
+        if (auto e = conn.Exec(
+                "UPDATE records_items SET state = 'present' WHERE id = ?",
+                {P(item.id)});
+            !e.ok())
+          return e;
+        if (auto e = conn.Exec(
+                "UPDATE records_list_items SET outcome = ? WHERE list_id = ? "
+                "AND item_id = ?",
+                {P("kept: on hold: " + on.front()), P(list_id), P(item.id)});
+            !e.ok())
+          return e;
+        return audit::Record(conn, actor, "records.destroy-cancel",
+                             fmt::format("records-item/{}", item.id),
+                             {{"list", list_id}, {"hold", on.front()}});
+      });
+      if (!st.ok()) return st;
+      if (cancelled) continue;
+    }
+    if (auto d = Destroy(item, list_id, approved_by, actor, true); !d.ok())
+      return d;
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace steward::records

@@ -1,0 +1,195 @@
+// The records register (clauses D and J): an index of the District's items
+// (mail in Maildir folders, files in file-share folders) with their Title 5
+// class, legal holds, and destruction in two phases with a tombstone for
+// every item destroyed. Everything here is kept in the store, and every
+// change, every access to someone's items (D.3) and every deletion is an
+// entry of the audit chain written in the same transaction.
+//
+// Destruction (5 CCR 16027):
+//   MakeList   a dry run: the items deletable today under the pack's rules,
+//              each with its hash, class, school year and reason; deletes
+//              nothing.
+//   Approve    a second person, not the list's author, approves (or
+//              refuses) it.
+//   Execute    deletes only approved items whose bytes, class and holds
+//              have not changed, one at a time: an intent entry is committed
+//              before the file is removed and a confirm entry (and the
+//              tombstone) after, so a kill at any moment leaves no deletion
+//              unrecorded; Recover() finishes or undoes an interrupted one.
+// Holds are checked at the moment of deletion, under the lock that placing
+// a hold takes, so a hold placed while a list runs protects every item not
+// yet begun.
+//
+// Thread-safe as the store is; one Register per process is enough.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "audit/chain.h"
+#include "core/status.h"
+#include "engine/engine.h"
+#include "records/rules.h"
+#include "store/database.h"
+
+namespace steward::records {
+
+struct Item {
+  int64_t id = 0;
+  std::string source;   // the root indexed: "/srv/mail/jdoe/Maildir"
+  std::string locator;  // stable within it: "cur/1700000000.M1P2.host"
+  std::string path;     // where it is now, relative to the source
+  std::string kind;     // "mail" or "file"
+  std::string custodian;
+  std::string folder;  // "INBOX", "Board/2024", "Finance/Budgets"
+  std::string message_id, sender, subject;
+  std::vector<std::string> recipients;
+  std::string made_at;   // ISO-8601 UTC
+  std::string made_day;  // the District's calendar day, YYYY-MM-DD
+  int64_t size = 0;
+  std::string sha256;
+  std::vector<std::string> categories;  // the engine's findings
+  RecordClass record_class = RecordClass::kUnclassified;
+  std::string class_rule;  // "" : the default; "manual" : a custodian
+  std::string class_reason;
+  std::string audit_done;  // YYYY-MM-DD, a record basic to an audit
+  std::string state;       // present, deleting, destroyed, missing
+};
+
+// What a hold covers: every condition given must hold (custodians: any of
+// them); a hold with none is refused.
+struct HoldQuery {
+  std::vector<std::string> custodians;
+  std::vector<std::string> addresses;  // sender or recipient; "@domain"
+  std::string subject;                 // words the subject contains
+  std::vector<std::string> folders;
+  std::vector<std::string> categories;
+  std::string since, until;  // made on or after / before (YYYY-MM-DD)
+  bool Empty() const;
+};
+
+struct Hold {
+  int64_t id = 0;
+  std::string matter;  // "Doe v. District (2026)"
+  std::string reason;
+  HoldQuery query;
+  std::string placed_by, placed_at;
+  std::string released_by, released_at, release_reason;  // "" while active
+  bool Active() const { return released_at.empty(); }
+};
+
+bool Covers(const HoldQuery& q, const Item& item);
+
+struct IndexReport {
+  int64_t seen = 0, added = 0, changed = 0, unchanged = 0, missing = 0;
+  int64_t unreadable = 0;  // files that could not be read (named in errors)
+  std::vector<std::string> errors;  // "path: what is wrong", at most 100
+};
+
+struct ListItem {
+  int64_t item_id = 0;
+  std::string locator, sha256, folder, custodian;
+  RecordClass record_class = RecordClass::kClass3;
+  std::string school_year;   // "2022-23"
+  std::string destroy_from;  // YYYY-MM-DD
+  std::string rule;          // the deletion rule
+  std::string outcome;       // "" until run: destroyed, or why it was kept
+};
+
+struct DestructionList {
+  int64_t id = 0;
+  std::string created_by, created_at, today;
+  std::string rules;   // fingerprint of the [records] rules it was made under
+  std::string status;  // waiting, approved, refused, executed
+  std::string decided_by, decided_at, decision_note;
+  std::vector<ListItem> items;
+};
+
+struct ExecuteReport {
+  int64_t destroyed = 0, kept = 0, recovered = 0;
+};
+
+class Register {
+ public:
+  Register(store::Database& db, policy::PackPtr pack);
+
+  // Reads every item under `root` (a Maildir with its Maildir++ folders,
+  // else every file below it), through the engine for its findings, and
+  // records or updates it with its class. Items whose bytes have not
+  // changed are not read again; items gone from the folder are marked
+  // missing. The access is an audit entry naming `reason` (D.3).
+  // `progress` (may be empty) is called after each item with the count.
+  core::Result<IndexReport> Index(
+      const std::string& root, const std::string& custodian,
+      const std::string& reason, const engine::Engine& engine,
+      const audit::Actor& actor,
+      const std::function<void(int64_t)>& progress = {});
+
+  struct Query {
+    std::string custodian, state = "present", record_class;
+    int limit = 100;
+    int64_t after_id = 0;  // paging
+  };
+  core::Result<std::vector<Item>> Items(const Query& q);
+  core::Result<Item> GetItem(int64_t id);
+
+  // A custodian's reclassification; kept over the pack's rules from then
+  // on. `audit_done`: "" or YYYY-MM-DD.
+  core::Status Reclassify(int64_t id, RecordClass c, const std::string& reason,
+                          const std::string& audit_done,
+                          const audit::Actor& actor);
+
+  core::Result<Hold> PlaceHold(const std::string& matter,
+                               const std::string& reason, const HoldQuery& q,
+                               const audit::Actor& actor);
+  // Releasing deletes nothing; the hold and its history stay.
+  core::Status ReleaseHold(int64_t id, const std::string& reason,
+                           const audit::Actor& actor);
+  core::Result<std::vector<Hold>> Holds(bool include_released);
+  // Active holds that cover an item (their matters).
+  core::Result<std::vector<std::string>> HoldsOn(const Item& item);
+
+  // The retention decision for an item today (its holds looked up).
+  core::Result<Decision> DecisionFor(const Item& item, Day today);
+
+  // Phase 1: a list of every present item deletable on `today`; deletes
+  // nothing. An empty list is still made (and says so).
+  core::Result<DestructionList> MakeList(Day today, const audit::Actor& actor);
+  core::Result<DestructionList> GetList(int64_t id);
+  core::Result<std::vector<DestructionList>> Lists(int limit);
+  // Phase 2: `approver` (an account name) must not be the list's author.
+  core::Status Decide(int64_t id, bool approve, const std::string& approver,
+                      const std::string& note, const audit::Actor& actor);
+  // Phase 3: deletes the approved list's items that are still deletable
+  // on `today`, item by item; an item changed, held or no longer deletable
+  // is kept, with the reason in the list.
+  core::Result<ExecuteReport> Execute(int64_t id, Day today,
+                                      const audit::Actor& actor);
+  // Finishes deletions an interruption left between intent and confirm:
+  // the file gone is confirmed, the file still there is deleted unless a
+  // hold now covers it (then the deletion is cancelled).
+  core::Result<int64_t> Recover(const audit::Actor& actor);
+
+  // Fingerprint of the pack's [records] rules (a list made under other
+  // rules cannot be executed).
+  std::string RulesFingerprint() const;
+  // The District's calendar day of a UTC time in seconds.
+  Day LocalDay(int64_t utc) const;
+
+  // Test hook: called between the intent and the deletion of an item.
+  std::function<void(const Item&)> before_delete;
+
+ private:
+  core::Status Destroy(const Item& item, int64_t list_id,
+                       const std::string& approved_by,
+                       const audit::Actor& actor, bool recovering);
+  store::Database& db_;
+  policy::PackPtr pack_;
+};
+
+RecordClass ClassOrUnclassified(std::string_view name);
+
+}  // namespace steward::records
