@@ -1,0 +1,353 @@
+// The records register on both stores: a Maildir indexed with its folders
+// and classes, holds that keep items (also those that arrive later),
+// destruction that needs a second person, keeps what changed or was held in
+// the meantime, and survives a kill between intent and deletion.
+#include "records/register.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "bundled_engine.h"
+#include "test_store.h"
+#include "test_util.h"
+
+namespace steward {
+namespace {
+
+namespace fs = std::filesystem;
+using records::Day;
+using records::DayOf;
+using records::RecordClass;
+using testing::StoreTest;
+
+std::string Message(const std::string& from, const std::string& subject,
+                    const std::string& date, const std::string& body) {
+  return "From: " + from +
+         "\r\nTo: bob@example-usd.org\r\nSubject: " + subject +
+         "\r\nDate: " + date + "\r\nMessage-ID: <" + subject +
+         "@example-usd.org>\r\n\r\n" + body + "\r\n";
+}
+
+class RegisterTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    if (IsSkipped()) return;
+    engine_ = &testing::BundledEngine();
+    pack_ = policy::PackPtr(&engine_->pack(), [](const policy::PolicyPack*) {});
+    reg_ = std::make_unique<records::Register>(*db_, pack_);
+    md_ = dir_ / "Maildir";
+    for (const char* d :
+         {"cur", "new", "tmp", ".Board/cur", ".Board/new", ".Board/tmp"})
+      fs::create_directories(md_ / d);
+    Put("cur/1664816400.M1P1.host:2,S",
+        Message("alice@example-usd.org", "Lunch",
+                "Mon, 3 Oct 2022 10:00:00 -0700", "Lunch at noon?"));
+    Put("cur/1664902800.M2P1.host:2,S",
+        Message("hr@example-usd.org", "Evaluation",
+                "Tue, 4 Oct 2022 10:00:00 -0700",
+                "Your annual performance evaluation and the disciplinary "
+                "action notice for your personnel file."));
+    Put(".Board/cur/1664989200.M3P1.host:2,S",
+        Message("clerk@example-usd.org", "Minutes",
+                "Wed, 5 Oct 2022 10:00:00 -0700", "Minutes of the meeting."));
+    Put("new/1780000000.M4P1.host",
+        Message("alice@example-usd.org", "Trip",
+                "Mon, 1 Jun 2026 10:00:00 -0700", "Bus leaves at 8."));
+  }
+  void Put(const std::string& rel, const std::string& text) {
+    std::ofstream(md_ / rel, std::ios::binary) << text;
+  }
+  records::IndexReport Index() {
+    auto r = reg_->Index(md_.string(), "bob", "records review", *engine_, ann_);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? *r : records::IndexReport{};
+  }
+  records::Item BySubject(const std::string& subject) {
+    auto items = reg_->Items({.state = ""});
+    EXPECT_TRUE(items.ok());
+    for (const auto& i : *items)
+      if (i.subject == subject) return i;
+    ADD_FAILURE() << "no item " << subject;
+    return {};
+  }
+  int Count(const std::string& action) {
+    auto rows = db_->Query("SELECT COUNT(*) FROM audit_log WHERE action = ?",
+                           {store::P(action)});
+    return rows.ok() ? static_cast<int>(rows->front().Int(0)) : -1;
+  }
+
+  const engine::Engine* engine_ = nullptr;
+  policy::PackPtr pack_;
+  std::unique_ptr<records::Register> reg_;
+  fs::path md_;
+  audit::Actor ann_{"ann", ""}, ben_{"ben", ""};
+  const Day today_ = DayOf(2026, 12, 3);
+};
+
+TEST_P(RegisterTest, IndexesAMaildirWithItsFoldersAndClasses) {
+  records::IndexReport r = Index();
+  EXPECT_EQ(r.seen, 4);
+  EXPECT_EQ(r.added, 4);
+  records::Item lunch = BySubject("Lunch");
+  EXPECT_EQ(lunch.kind, "mail");
+  EXPECT_EQ(lunch.folder, "INBOX");
+  EXPECT_EQ(lunch.custodian, "bob");
+  EXPECT_EQ(lunch.sender, "alice@example-usd.org");
+  EXPECT_EQ(lunch.recipients, std::vector<std::string>{"bob@example-usd.org"});
+  EXPECT_EQ(lunch.made_day, "2022-10-03");
+  EXPECT_EQ(lunch.record_class, RecordClass::kClass3);
+  EXPECT_EQ(BySubject("Evaluation").record_class, RecordClass::kClass1);
+  records::Item minutes = BySubject("Minutes");
+  EXPECT_EQ(minutes.folder, "Board");
+  EXPECT_EQ(minutes.record_class, RecordClass::kClass1);
+  EXPECT_NE(minutes.class_reason.find("board"), std::string::npos);
+  // D.3: the access is recorded with its reason, before the run's summary.
+  EXPECT_EQ(Count("records.access"), 1);
+  EXPECT_EQ(Count("records.index"), 1);
+
+  // Again: nothing is read twice. A message whose flags change (new/ to
+  // cur/, ":2,S") is the same item; one deleted outside is missing.
+  fs::rename(md_ / "new/1780000000.M4P1.host",
+             md_ / "cur/1780000000.M4P1.host:2,S");
+  fs::remove(md_ / "cur/1664816400.M1P1.host:2,S");
+  r = Index();
+  EXPECT_EQ(r.unchanged, 3);
+  EXPECT_EQ(r.added, 0);
+  EXPECT_EQ(r.missing, 1);
+  EXPECT_EQ(BySubject("Trip").path, "cur/1780000000.M4P1.host:2,S");
+  EXPECT_EQ(BySubject("Lunch").state, "missing");
+  // A custodian's class is kept over the rules when the item changes.
+  ASSERT_TRUE(reg_->Reclassify(BySubject("Trip").id, RecordClass::kClass2,
+                               "field trip file", "", ann_)
+                  .ok());
+  Put("cur/1780000000.M4P1.host:2,S",
+      Message("alice@example-usd.org", "Trip", "Mon, 1 Jun 2026 10:00:00 -0700",
+              "Bus leaves at 9."));
+  r = Index();
+  EXPECT_EQ(r.changed, 1);
+  EXPECT_EQ(BySubject("Trip").record_class, RecordClass::kClass2);
+  EXPECT_EQ(Count("records.reclassify"), 1);
+  // No reason, no access.
+  EXPECT_FALSE(reg_->Index(md_.string(), "bob", "", *engine_, ann_).ok());
+}
+
+TEST_P(RegisterTest, HoldsKeepItemsAlsoThoseThatArriveLater) {
+  Index();
+  records::HoldQuery q;
+  q.custodians = {"bob"};
+  q.subject = "lunch";
+  auto hold = reg_->PlaceHold("Doe v. District", "litigation notice", q, ann_);
+  ASSERT_TRUE(hold.ok()) << hold.status().message();
+  // A hold must say what it covers.
+  EXPECT_FALSE(reg_->PlaceHold("x", "y", {}, ann_).ok());
+  // A message about lunch arriving after the hold.
+  Put("cur/1665000000.M5P1.host:2,S",
+      Message("carol@example-usd.org", "Lunch again",
+              "Thu, 6 Oct 2022 10:00:00 -0700", "Tacos?"));
+  Index();
+  auto list = reg_->MakeList(today_, ann_);
+  ASSERT_TRUE(list.ok());
+  EXPECT_TRUE(list->items.empty());
+  auto d = reg_->DecisionFor(BySubject("Lunch again"), today_);
+  ASSERT_TRUE(d.ok());
+  EXPECT_FALSE(d->deletable);
+  EXPECT_NE(d->reason.find("Doe v. District"), std::string::npos);
+  // Released: the items become deletable, and nothing is deleted now.
+  ASSERT_TRUE(reg_->ReleaseHold(hold->id, "case settled", ann_).ok());
+  EXPECT_FALSE(reg_->ReleaseHold(hold->id, "again", ann_).ok());
+  EXPECT_TRUE(fs::exists(md_ / "cur/1665000000.M5P1.host:2,S"));
+  list = reg_->MakeList(today_, ann_);
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->items.size(), 2u);
+  auto holds = reg_->Holds(true);
+  ASSERT_TRUE(holds.ok());
+  ASSERT_EQ(holds->size(), 1u);
+  EXPECT_EQ((*holds)[0].release_reason, "case settled");
+  EXPECT_EQ(Count("records.hold-place"), 1);
+  EXPECT_EQ(Count("records.hold-release"), 1);
+}
+
+TEST_P(RegisterTest, DestructionNeedsASecondPersonAndLeavesATombstone) {
+  Index();
+  auto list = reg_->MakeList(today_, ann_);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->items.size(), 1u);  // Lunch: Class 3 of 2022-23
+  EXPECT_EQ(list->items[0].school_year, "2022-23");
+  EXPECT_EQ(list->items[0].destroy_from, "2026-07-02");
+  // Not before its day: a list made on 1 July 2026 is empty.
+  auto early = reg_->MakeList(DayOf(2026, 7, 1), ann_);
+  ASSERT_TRUE(early.ok());
+  EXPECT_TRUE(early->items.empty());
+  // Not approved yet: nothing happens.
+  EXPECT_FALSE(reg_->Execute(list->id, today_, ben_).ok());
+  auto self = reg_->Decide(list->id, true, "ann", "", {"ann (via cli:x)", ""});
+  ASSERT_FALSE(self.ok());
+  EXPECT_NE(self.message().find("second person"), std::string::npos);
+  ASSERT_TRUE(reg_->Decide(list->id, true, "ben", "checked", ben_).ok());
+  auto done = reg_->Execute(list->id, today_, ben_);
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  EXPECT_EQ(done->destroyed, 1);
+  EXPECT_FALSE(fs::exists(md_ / "cur/1664816400.M1P1.host:2,S"));
+  EXPECT_TRUE(fs::exists(md_ / "cur/1664902800.M2P1.host:2,S"));
+  records::Item lunch = BySubject("Lunch");
+  EXPECT_EQ(lunch.state, "destroyed");
+  auto tomb = db_->Query(
+      "SELECT sha256, approved_by, destroyed_by, school_year FROM "
+      "records_tombstones WHERE item_id = ?",
+      {store::P(lunch.id)});
+  ASSERT_TRUE(tomb.ok());
+  ASSERT_EQ(tomb->size(), 1u);
+  EXPECT_EQ((*tomb)[0].Text(0), lunch.sha256);
+  EXPECT_EQ((*tomb)[0].Text(1), "ben");
+  EXPECT_EQ((*tomb)[0].Text(3), "2022-23");
+  EXPECT_EQ(Count("records.destroy-intent"), 1);
+  EXPECT_EQ(Count("records.destroy-confirm"), 1);
+  auto v = audit::Verify(*db_);
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->broken_seq.has_value());
+  // Done once: a list is not carried out twice.
+  EXPECT_FALSE(reg_->Execute(list->id, today_, ben_).ok());
+}
+
+TEST_P(RegisterTest, WhatChangedOrWasHeldMeanwhileIsKept) {
+  Put("cur/1665000000.M5P1.host:2,S",
+      Message("carol@example-usd.org", "Tacos",
+              "Thu, 6 Oct 2022 10:00:00 -0700", "Tacos?"));
+  Put("cur/1665100000.M6P1.host:2,S",
+      Message("dan@example-usd.org", "Parking",
+              "Fri, 7 Oct 2022 10:00:00 -0700", "Lot B is closed."));
+  Index();
+  auto list = reg_->MakeList(today_, ann_);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->items.size(), 3u);  // Lunch, Tacos, Parking
+  ASSERT_TRUE(reg_->Decide(list->id, true, "ben", "", ben_).ok());
+  // Tacos is edited after the list was made.
+  Put("cur/1665000000.M5P1.host:2,S",
+      Message("carol@example-usd.org", "Tacos",
+              "Thu, 6 Oct 2022 10:00:00 -0700", "Tacos? Or pizza."));
+  // While the first deletion runs, a hold on Parking is placed: it is kept.
+  bool placed = false;
+  reg_->before_delete = [&](const records::Item&) {
+    if (placed) return;
+    placed = true;
+    records::HoldQuery q;
+    q.subject = "Parking";
+    ASSERT_TRUE(reg_->PlaceHold("Lot B", "claim", q, ann_).ok());
+  };
+  auto done = reg_->Execute(list->id, today_, ben_);
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  EXPECT_EQ(done->destroyed, 1);
+  EXPECT_EQ(done->kept, 2);
+  EXPECT_FALSE(fs::exists(md_ / "cur/1664816400.M1P1.host:2,S"));
+  EXPECT_TRUE(fs::exists(md_ / "cur/1665000000.M5P1.host:2,S"));
+  EXPECT_TRUE(fs::exists(md_ / "cur/1665100000.M6P1.host:2,S"));
+  auto after = reg_->GetList(list->id);
+  ASSERT_TRUE(after.ok());
+  std::string outcomes;
+  for (const auto& i : after->items) outcomes += i.outcome + "\n";
+  EXPECT_NE(outcomes.find("changed after the list was made"), std::string::npos)
+      << outcomes;
+  EXPECT_NE(outcomes.find("Lot B"), std::string::npos) << outcomes;
+  // A list made under other rules is not carried out.
+  auto pack2 = std::make_shared<policy::PolicyPack>(engine_->pack());
+  pack2->records.archive_days = 400;
+  records::Register other(*db_, pack2);
+  auto l2 = other.MakeList(today_, ann_);
+  ASSERT_TRUE(l2.ok());
+  ASSERT_TRUE(other.Decide(l2->id, true, "ben", "", ben_).ok());
+  auto refused = reg_->Execute(l2->id, today_, ben_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("rules changed"),
+            std::string::npos);
+}
+
+// A kill between the intent entry and the deletion, and one between the
+// deletion and the confirm entry: the next run finishes both, every
+// deletion has its intent and its confirm, and the chain verifies.
+TEST_P(RegisterTest, AKillAtAnyMomentLeavesNoDeletionUnrecorded) {
+  Put("cur/1665000000.M5P1.host:2,S",
+      Message("carol@example-usd.org", "Tacos",
+              "Thu, 6 Oct 2022 10:00:00 -0700", "Tacos?"));
+  Index();
+  auto list = reg_->MakeList(today_, ann_);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->items.size(), 2u);
+  ASSERT_TRUE(reg_->Decide(list->id, true, "ben", "", ben_).ok());
+  // Two runs in child processes, each killed at a different moment.
+  for (bool unlink_first : {false, true}) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      auto db = store::Database::Open(url_, 2);
+      if (!db.ok()) _exit(3);
+      records::Register reg(**db, pack_);
+      reg.before_delete = [&](const records::Item& item) {
+        if (unlink_first) ::unlink((fs::path(item.source) / item.path).c_str());
+        _exit(9);  // killed
+      };
+      (void)reg.Execute(list->id, today_, ben_);
+      _exit(4);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 9);
+  }
+  // Each child left one item between intent and confirm... but the second
+  // run first recovered the first one.
+  EXPECT_EQ(Count("records.destroy-intent"), 2);
+  auto rec = reg_->Recover(ben_);
+  ASSERT_TRUE(rec.ok());
+  EXPECT_EQ(*rec, 1);
+  EXPECT_EQ(Count("records.destroy-confirm"), 2);
+  EXPECT_FALSE(fs::exists(md_ / "cur/1664816400.M1P1.host:2,S"));
+  EXPECT_FALSE(fs::exists(md_ / "cur/1665000000.M5P1.host:2,S"));
+  EXPECT_EQ(BySubject("Lunch").state, "destroyed");
+  EXPECT_EQ(BySubject("Tacos").state, "destroyed");
+  auto tombs = db_->Query("SELECT COUNT(*) FROM records_tombstones");
+  ASSERT_TRUE(tombs.ok());
+  EXPECT_EQ(tombs->front().Int(0), 2);
+  auto v = audit::Verify(*db_);
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->broken_seq.has_value());
+}
+
+// An interrupted deletion whose item a hold now covers is cancelled.
+TEST_P(RegisterTest, AHoldPlacedAfterAKillCancelsTheDeletion) {
+  Index();
+  auto list = reg_->MakeList(today_, ann_);
+  ASSERT_TRUE(list.ok());
+  ASSERT_TRUE(reg_->Decide(list->id, true, "ben", "", ben_).ok());
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto db = store::Database::Open(url_, 2);
+    if (!db.ok()) _exit(3);
+    records::Register reg(**db, pack_);
+    reg.before_delete = [](const records::Item&) { _exit(9); };
+    (void)reg.Execute(list->id, today_, ben_);
+    _exit(4);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_EQ(WEXITSTATUS(status), 9);
+  records::HoldQuery q;
+  q.custodians = {"bob"};
+  ASSERT_TRUE(reg_->PlaceHold("Audit 2026", "auditor's request", q, ann_).ok());
+  auto rec = reg_->Recover(ben_);
+  ASSERT_TRUE(rec.ok());
+  EXPECT_EQ(*rec, 0);
+  EXPECT_TRUE(fs::exists(md_ / "cur/1664816400.M1P1.host:2,S"));
+  EXPECT_EQ(BySubject("Lunch").state, "present");
+  EXPECT_EQ(Count("records.destroy-cancel"), 1);
+}
+
+STEWARD_BOTH_BACKENDS(RegisterTest);
+
+}  // namespace
+}  // namespace steward
