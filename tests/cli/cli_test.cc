@@ -540,6 +540,78 @@ TEST_F(Cli, AuditVerifyExitsOneAndNamesTheBrokenEntry) {
 // docs/mail.md: `steward quarantine delete ID --reason TEXT [--approved-by
 // ACCOUNT]`: the reason is required and recorded; mail waiting for the
 // Superintendent's designee is deleted only by naming a designee's account.
+// steward records as a custodian uses it: the reason and --as are required,
+// the list deletes nothing, its author cannot approve it, a second
+// custodian can, and the file is then gone with the chain intact.
+TEST_F(Cli, RecordsFromIndexToDestruction) {
+  const std::string data = (dir_ / "data").string();
+  fs::path md = dir_ / "Maildir";
+  for (const char* d : {"cur", "new", "tmp"}) fs::create_directories(md / d);
+  std::ofstream(md / "cur/1664816400.M1P1.host:2,S")
+      << "From: alice@example-usd.org\r\nTo: bob@example-usd.org\r\n"
+         "Subject: Lunch\r\nDate: Mon, 3 Oct 2022 10:00:00 -0700\r\n\r\n"
+         "Lunch at noon?\r\n";
+  for (const char* who :
+       {"ann --role records-custodian", "ben --role records-custodian",
+        "tom --role employee"}) {
+    auto made = Sh("printf 'Cedar-Comet-2026!\\nCedar-Comet-2026!\\n' | " +
+                   std::string(STEWARD_BIN) + " admin create-user " + who +
+                   " --name 'Test User' --cracklib off --data " + data);
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+  }
+  std::string r = std::string(STEWARD_BIN) + " records ";
+  std::string at = " --data " + data;
+  // No reason: a usage error; with one, the items are read.
+  auto idx = Sh(Steward("records index " + md.string() + " --custodian bob" +
+                        at + " --no-progress"));
+  EXPECT_EQ(idx.exit_code, 2);
+  idx = Sh(Steward("records index " + md.string() +
+                   " --custodian bob --reason 'annual review' --no-progress" +
+                   at));
+  ASSERT_EQ(idx.exit_code, 0) << idx.err;
+  EXPECT_NE(idx.out.find("1 items; 1 new"), std::string::npos) << idx.out;
+  auto items = Sh(r + "items --today 2026-12-03 --format csv" + at);
+  ASSERT_EQ(items.exit_code, 0) << items.err;
+  EXPECT_NE(items.out.find("class-3"), std::string::npos) << items.out;
+  EXPECT_NE(items.out.find("2026-07-02"), std::string::npos) << items.out;
+  // Only a records custodian makes a list; the list deletes nothing.
+  EXPECT_EQ(Sh(r + "plan --today 2026-12-03" + at).exit_code, 2);
+  auto tom = Sh(r + "plan --today 2026-12-03 --as tom" + at);
+  EXPECT_EQ(tom.exit_code, 2);
+  EXPECT_NE(tom.err.find("records-custodian"), std::string::npos) << tom.err;
+  auto plan = Sh(r + "plan --today 2026-12-03 --as ann" + at);
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  EXPECT_NE(plan.out.find("1 items"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("Nothing was deleted"), std::string::npos);
+  EXPECT_TRUE(fs::exists(md / "cur/1664816400.M1P1.host:2,S"));
+  auto self = Sh(r + "approve 1 --as ann" + at);
+  EXPECT_EQ(self.exit_code, 2);
+  EXPECT_NE(self.err.find("second person"), std::string::npos) << self.err;
+  ASSERT_EQ(Sh(r + "approve 1 --as ben" + at).exit_code, 0);
+  auto run = Sh(r + "execute 1 --today 2026-12-03 --as ben" + at);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("1 destroyed, 0 kept"), std::string::npos) << run.out;
+  EXPECT_FALSE(fs::exists(md / "cur/1664816400.M1P1.host:2,S"));
+  auto list = Sh(r + "lists 1 --format csv" + at);
+  EXPECT_NE(list.out.find("destroyed"), std::string::npos) << list.out;
+  auto verify = Sh(std::string(STEWARD_BIN) + " audit verify" + at);
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  // A hold that names nothing is refused; a released one stays listed.
+  EXPECT_EQ(Sh(r + "hold place --matter M --reason R --as ann" + at).exit_code,
+            2);
+  ASSERT_EQ(Sh(r +
+               "hold place --matter 'Doe v. District' --reason notice "
+               "--custodian bob --as ann" +
+               at)
+                .exit_code,
+            0);
+  ASSERT_EQ(Sh(r + "hold release 1 --reason settled --as ben" + at).exit_code,
+            0);
+  auto holds = Sh(r + "hold list --all" + at);
+  EXPECT_NE(holds.out.find("released"), std::string::npos) << holds.out;
+  EXPECT_NE(holds.out.find("Doe v. District"), std::string::npos);
+}
+
 TEST_F(Cli, QuarantineDeleteNeedsAReasonAndTheRightApprover) {
   const std::string data = (dir_ / "data").string();
   std::vector<int64_t> ids;
