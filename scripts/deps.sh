@@ -9,11 +9,12 @@ want=(cmake make g++ pkg-config
       libgsf-1-dev catdoc unrtf
       libsqlite3-dev libpq-dev libsodium-dev libldap-dev libcrack2-dev
       cracklib-runtime libxlsxwriter-dev libcpp-httplib-dev libmicrohttpd-dev libmilter-dev
-      libkainjow-mustache-dev libfasttext-dev zlib1g-dev libbrotli-dev libzstd-dev)
+      libkainjow-mustache-dev libfasttext-dev zlib1g-dev libbrotli-dev libzstd-dev
+      libetpan-dev)
 case "${1:-build}" in
   model) want+=(fasttext) ;;
   test) want+=(clang-14 libclang-rt-14-dev postgresql slapd ldap-utils chromium
-              postfix swaks python3 squid-openssl c-icap curl) ;;
+              postfix swaks python3 squid-openssl c-icap curl dovecot-imapd) ;;
   bench) want+=(clang-14 ripgrep yara clamav libbenchmark-dev python3 poppler-utils
                wrk bc postgresql postfix swaks rspamd
                apache2-utils nginx-light squid-openssl c-icap curl) ;;
@@ -43,9 +44,9 @@ if ! $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/
 fi
 # Services the packages start on install are not wanted: tests and
 # benchmarks start their own, on their own ports.
-for svc in postfix rspamd squid c-icap nginx; do
+for svc in postfix rspamd squid c-icap nginx dovecot; do
   case " ${missing[*]} " in
-    *" $svc "*|*" $svc-openssl "*|*" $svc-light "*) $sudo systemctl disable --now "$svc" >/dev/null 2>&1 ||
+    *" $svc "*|*" $svc-openssl "*|*" $svc-light "*|*" $svc-imapd "*) $sudo systemctl disable --now "$svc" >/dev/null 2>&1 ||
                   $sudo service "$svc" stop >/dev/null 2>&1 || true ;;
   esac
 done

@@ -17,6 +17,7 @@
 #include "core/hash.h"
 #include "core/text.h"
 #include "core/zone.h"
+#include "extract/document.h"
 
 namespace steward::records {
 
@@ -167,95 +168,6 @@ std::string PersonOf(const std::string& actor) {
   return via == std::string::npos ? actor : actor.substr(0, via);
 }
 
-// Maildir++ folder directory ".Board.2024" as "Board/2024".
-std::string MaildirFolder(const std::string& dir) {
-  if (dir.empty()) return "INBOX";
-  std::string f = dir.substr(1);
-  std::replace(f.begin(), f.end(), '.', '/');
-  return f;
-}
-
-bool IsMaildir(const fs::path& p) {
-  std::error_code ec;
-  return fs::is_directory(p / "cur", ec) && fs::is_directory(p / "new", ec);
-}
-
-// One file found under a source: where it is and what it is called there.
-struct Found {
-  std::string path;     // relative to the root
-  std::string locator;  // stable: a Maildir message keeps it as flags change
-  std::string folder;
-  bool mail = false;
-};
-
-// Lists the files under `root`, in a stable order.
-std::vector<Found> Walk(const fs::path& root,
-                        std::vector<std::string>& errors) {
-  std::vector<Found> out;
-  std::error_code ec;
-  if (IsMaildir(root)) {
-    std::vector<std::string> dirs = {""};
-    for (const auto& e : fs::directory_iterator(root, ec)) {
-      std::string name = e.path().filename().string();
-      if (name.size() > 1 && name[0] == '.' && name != ".." &&
-          IsMaildir(e.path()))
-        dirs.push_back(name);
-    }
-    std::sort(dirs.begin(), dirs.end());
-    for (const auto& d : dirs) {
-      for (const char* sub : {"new", "cur"}) {
-        fs::path dir = root / d / sub;
-        std::vector<std::string> names;
-        for (const auto& e : fs::directory_iterator(dir, ec))
-          if (e.is_regular_file(ec) && !e.is_symlink(ec))
-            names.push_back(e.path().filename().string());
-        std::sort(names.begin(), names.end());
-        for (const auto& n : names) {
-          Found f;
-          f.path = (fs::path(d) / sub / n).string();
-          std::string base = n.substr(0, n.find(':'));
-          f.locator = d.empty() ? base : d + "/" + base;
-          f.folder = MaildirFolder(d);
-          f.mail = true;
-          out.push_back(std::move(f));
-        }
-      }
-    }
-    return out;
-  }
-  fs::recursive_directory_iterator it(
-      root, fs::directory_options::skip_permission_denied, ec);
-  if (ec) {
-    errors.push_back(root.string() + ": " + ec.message());
-    return out;
-  }
-  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) {
-      errors.push_back(it->path().string() + ": " + ec.message());
-      break;
-    }
-    if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
-    Found f;
-    fs::path rel = fs::relative(it->path(), root, ec);
-    f.path = f.locator = rel.string();
-    f.folder = rel.parent_path().string();
-    f.mail = rel.extension() == ".eml";
-    out.push_back(std::move(f));
-  }
-  std::sort(out.begin(), out.end(),
-            [](const Found& a, const Found& b) { return a.path < b.path; });
-  return out;
-}
-
-core::Status FsyncDir(const fs::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return core::Status::Io(dir.string() + ": " + strerror(errno));
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return core::Status::Io(dir.string() + ": " + strerror(errno));
-  return {};
-}
-
 }  // namespace
 
 RecordClass ClassOrUnclassified(std::string_view name) {
@@ -337,9 +249,18 @@ std::string Register::RulesFingerprint() const {
 }
 
 core::Result<IndexReport> Register::Index(
-    const std::string& root_arg, const std::string& custodian,
+    const std::string& folder, const std::string& custodian,
     const std::string& reason, const engine::Engine& engine,
     const audit::Actor& actor, const std::function<void(int64_t)>& progress) {
+  auto source = OpenFolder(folder);
+  if (!source.ok()) return source.status();
+  return Index(**source, custodian, reason, engine, actor, progress);
+}
+
+core::Result<IndexReport> Register::Index(
+    Source& src, const std::string& custodian, const std::string& reason,
+    const engine::Engine& engine, const audit::Actor& actor,
+    const std::function<void(int64_t)>& progress) {
   IndexReport report;
   if (reason.empty())
     return core::Status::Invalid(
@@ -347,11 +268,7 @@ core::Result<IndexReport> Register::Index(
         "someone's mail or files is recorded with its reason)");
   if (custodian.empty() || core::HasControlChars(custodian))
     return core::Status::Invalid("give the custodian whose items these are");
-  std::error_code ec;
-  fs::path root = fs::weakly_canonical(fs::path(root_arg), ec);
-  if (ec || !fs::is_directory(root, ec))
-    return core::Status::NotFound(root_arg + ": not a folder");
-  const std::string source = root.string();
+  const std::string& source = src.Name();
   // The access is recorded before anything is read.
   if (auto a = audit::Append(
           db_, {.actor = actor.name,
@@ -379,7 +296,8 @@ core::Result<IndexReport> Register::Index(
     for (const auto& r : *rows)
       known[r.Text(0)] = {r.Int(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5)};
   }
-  std::vector<Found> files = Walk(root, report.errors);
+  auto listed = src.List(report.errors);
+  if (!listed.ok()) return listed.status();
   auto scratch = engine.NewScratch();
   const uint64_t max_bytes = pack_->limits.max_item_bytes;
   std::vector<std::pair<std::string, store::Params>> pending;
@@ -395,11 +313,10 @@ core::Result<IndexReport> Register::Index(
   };
   std::unordered_set<std::string> seen;
   const std::string now = store::NowUtc();
-  for (const Found& f : files) {
+  for (const Entry& f : *listed) {
     ++report.seen;
     seen.insert(f.locator);
-    fs::path full = root / f.path;
-    auto bytes = core::ReadFile(full.string(), max_bytes);
+    auto bytes = src.Read(f.path, max_bytes);
     if (!bytes.ok()) {
       ++report.unreadable;
       if (report.errors.size() < kMaxErrors)
@@ -423,19 +340,13 @@ core::Result<IndexReport> Register::Index(
       it.folder = f.folder;
       int64_t made = 0;
       std::set<std::string> cats;
-      engine::ItemResult res;
-      if (f.mail) {
-        res = engine.InspectMessage(f.path, *bytes, *scratch);
-      } else {
-        engine.ScanFile(full.string(), *scratch, [&](engine::ItemResult&& r) {
-          if (res.item.empty())
-            res = std::move(r);
-          else
-            res.findings.insert(res.findings.end(),
-                                std::make_move_iterator(r.findings.begin()),
-                                std::make_move_iterator(r.findings.end()));
-        });
-      }
+      engine::ItemResult res =
+          f.mail
+              ? engine.InspectMessage(f.path, *bytes, *scratch)
+              : engine.InspectItem(
+                    {f.path, bytes->size(),
+                     extract::ExtractFile(*bytes, f.path, engine.limits()), ""},
+                    *scratch);
       for (const auto& fi : res.findings) cats.insert(fi.category);
       if (res.message.is_message) {
         it.kind = "mail";
@@ -445,10 +356,7 @@ core::Result<IndexReport> Register::Index(
         it.subject = res.message.subject;
         made = res.message.date;
       }
-      if (made <= 0) {
-        struct stat st {};
-        if (::stat(full.c_str(), &st) == 0) made = st.st_mtime;
-      }
+      if (made <= 0) made = f.time;
       it.categories.assign(cats.begin(), cats.end());
       ClassFacts cf{it.folder, it.recipients, it.categories};
       if (!it.sender.empty()) cf.addresses.push_back(it.sender);
@@ -851,12 +759,35 @@ core::Status Register::Decide(int64_t id, bool approve,
   });
 }
 
+core::Result<Source*> Register::SourceOf(const std::string& name,
+                                         Sources& open) {
+  auto it = open.find(name);
+  if (it != open.end()) return it->second.get();
+  core::Result<std::unique_ptr<Source>> made =
+      open_source ? open_source(name)
+      : !name.empty() && name[0] == '/'
+          ? OpenFolder(name)
+          : core::Result<std::unique_ptr<Source>>(core::Status::Invalid(
+                "no way to reach " + name + ": give its credentials"));
+  if (!made.ok()) return made.status();
+  Source* s = made->get();
+  open[name] = std::move(*made);
+  return s;
+}
+
 core::Status Register::Destroy(const Item& item, int64_t list_id,
                                const std::string& approved_by,
-                               const audit::Actor& actor, bool recovering) {
-  fs::path full = fs::path(item.source) / item.path;
-  if (::unlink(full.c_str()) != 0 && errno != ENOENT) {
-    std::string why = strerror(errno);
+                               const audit::Actor& actor, bool recovering,
+                               Sources& open) {
+  auto src = SourceOf(item.source, open);
+  core::Status removed = src.ok() ? (*src)->Remove(item.path) : src.status();
+  if (!removed.ok() && src.ok()) {
+    // The answer may have been lost after the removal: look again.
+    auto there = (*src)->Exists(item.path);
+    if (there.ok() && !*there) removed = {};
+  }
+  if (!removed.ok()) {
+    std::string why = removed.message();
     return db_.Transact([&](store::Conn& conn) -> core::Status {
       if (auto st = conn.Exec(
               "UPDATE records_items SET state = 'present' WHERE id = ?",
@@ -874,7 +805,6 @@ core::Status Register::Destroy(const Item& item, int64_t list_id,
                            {{"list", list_id}, {"error", why}});
     });
   }
-  (void)FsyncDir(full.parent_path());
   return db_.Transact([&](store::Conn& conn) -> core::Status {
     const std::string now = store::NowUtc();
     auto made = core::ParseIsoDate(item.made_day, 1, 9999, "made");
@@ -914,6 +844,7 @@ core::Status Register::Destroy(const Item& item, int64_t list_id,
 core::Result<ExecuteReport> Register::Execute(int64_t id, Day today,
                                               const audit::Actor& actor) {
   ExecuteReport report;
+  Sources open;
   auto rec = Recover(actor);
   if (!rec.ok()) return rec.status();
   report.recovered = *rec;
@@ -937,8 +868,9 @@ core::Result<ExecuteReport> Register::Execute(int64_t id, Day today,
     if (item->state != "present") {
       why_kept = "kept: it is " + item->state;
     } else {
-      auto bytes = core::ReadFile(
-          (fs::path(item->source) / item->path).string(), 1ull << 40);
+      auto src = SourceOf(item->source, open);
+      auto bytes = src.ok() ? (*src)->Read(item->path, 1ull << 40)
+                            : core::Result<std::string>(src.status());
       if (!bytes.ok())
         why_kept = "kept: cannot read it: " + bytes.status().message();
       else if (core::Sha256Hex(*bytes) != li.sha256 ||
@@ -998,7 +930,8 @@ core::Result<ExecuteReport> Register::Execute(int64_t id, Day today,
       continue;
     }
     if (before_delete) before_delete(*item);
-    if (auto d = Destroy(*item, id, list->decided_by, actor, false); !d.ok())
+    if (auto d = Destroy(*item, id, list->decided_by, actor, false, open);
+        !d.ok())
       return d;
     auto after = GetItem(li.item_id);
     if (after.ok() && after->state == "destroyed")
@@ -1027,6 +960,7 @@ core::Result<int64_t> Register::Recover(const audit::Actor& actor) {
                   kItemCols));
   if (!rows.ok()) return rows.status();
   int64_t n = 0;
+  Sources open;
   for (const auto& r : *rows) {
     Item item = ItemFromRow(r);
     auto li = db_.Query(
@@ -1037,9 +971,11 @@ core::Result<int64_t> Register::Recover(const audit::Actor& actor) {
     if (!li.ok()) return li.status();
     int64_t list_id = li->empty() ? 0 : li->front().Int(0);
     std::string approved_by = li->empty() ? "" : li->front().Text(1);
-    std::error_code ec;
-    bool present = fs::exists(fs::path(item.source) / item.path, ec);
-    if (present) {
+    auto src = SourceOf(item.source, open);
+    if (!src.ok()) return src.status();
+    auto present = (*src)->Exists(item.path);
+    if (!present.ok()) return present.status();
+    if (*present) {
       // Not yet deleted: a hold placed since wins.
       bool cancelled = false;
       auto st = db_.Transact([&](store::Conn& conn) -> core::Status {
@@ -1067,7 +1003,8 @@ core::Result<int64_t> Register::Recover(const audit::Actor& actor) {
       if (!st.ok()) return st;
       if (cancelled) continue;
     }
-    if (auto d = Destroy(item, list_id, approved_by, actor, true); !d.ok())
+    if (auto d = Destroy(item, list_id, approved_by, actor, true, open);
+        !d.ok())
       return d;
     ++n;
   }

@@ -1,5 +1,6 @@
 // The records register (clauses D and J): an index of the District's items
-// (mail in Maildir folders, files in file-share folders) with their Title 5
+// (mail in Maildir folders and IMAP mailboxes, files in file-share folders;
+// records/source.h) with their Title 5
 // class, legal holds, and destruction in two phases with a tombstone for
 // every item destroyed. Everything here is kept in the store, and every
 // change, every access to someone's items (D.3) and every deletion is an
@@ -25,6 +26,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +36,7 @@
 #include "core/status.h"
 #include "engine/engine.h"
 #include "records/rules.h"
+#include "records/source.h"
 #include "store/database.h"
 
 namespace steward::records {
@@ -116,14 +120,19 @@ class Register {
  public:
   Register(store::Database& db, policy::PackPtr pack);
 
-  // Reads every item under `root` (a Maildir with its Maildir++ folders,
-  // else every file below it), through the engine for its findings, and
+  // Reads every item of `source` through the engine for its findings, and
   // records or updates it with its class. Items whose bytes have not
-  // changed are not read again; items gone from the folder are marked
-  // missing. The access is an audit entry naming `reason` (D.3).
-  // `progress` (may be empty) is called after each item with the count.
+  // changed are not read again; items gone from the source are marked
+  // missing. The access is an audit entry naming `reason` (D.3), written
+  // before anything is read. `progress` (may be empty) is called after
+  // each item with the count.
   core::Result<IndexReport> Index(
-      const std::string& root, const std::string& custodian,
+      Source& source, const std::string& custodian, const std::string& reason,
+      const engine::Engine& engine, const audit::Actor& actor,
+      const std::function<void(int64_t)>& progress = {});
+  // The same for a folder (OpenFolder).
+  core::Result<IndexReport> Index(
+      const std::string& folder, const std::string& custodian,
       const std::string& reason, const engine::Engine& engine,
       const audit::Actor& actor,
       const std::function<void(int64_t)>& progress = {});
@@ -179,13 +188,21 @@ class Register {
   // The District's calendar day of a UTC time in seconds.
   Day LocalDay(int64_t utc) const;
 
+  // How Execute and Recover reach a source other than a folder (an IMAP
+  // mailbox: its credentials are the caller's). Unset: folders only.
+  std::function<core::Result<std::unique_ptr<Source>>(const std::string&)>
+      open_source;
+
   // Test hook: called between the intent and the deletion of an item.
   std::function<void(const Item&)> before_delete;
 
  private:
+  using Sources = std::map<std::string, std::unique_ptr<Source>>;
+  core::Result<Source*> SourceOf(const std::string& name, Sources& open);
   core::Status Destroy(const Item& item, int64_t list_id,
                        const std::string& approved_by,
-                       const audit::Actor& actor, bool recovering);
+                       const audit::Actor& actor, bool recovering,
+                       Sources& open);
   store::Database& db_;
   policy::PackPtr pack_;
 };

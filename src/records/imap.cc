@@ -1,0 +1,317 @@
+#include "records/imap.h"
+
+#include <fmt/format.h>
+#include <libetpan/libetpan.h>
+
+#include <algorithm>
+#include <ctime>
+
+#include "core/text.h"
+
+namespace steward::records {
+
+namespace {
+
+// "INBOX;UID=42" (RFC 5092's form) into its mailbox and UID.
+bool SplitPath(const std::string& path, std::string* box, uint32_t* uid) {
+  size_t at = path.rfind(";UID=");
+  if (at == std::string::npos || at == 0) return false;
+  auto n = core::ParseInt(std::string_view(path).substr(at + 5), 1, UINT32_MAX,
+                          "a UID");
+  if (!n.ok()) return false;
+  *box = path.substr(0, at);
+  *uid = static_cast<uint32_t>(*n);
+  return true;
+}
+
+int64_t ToUtc(const mailimap_date_time* d) {
+  if (!d) return 0;
+  struct tm tm {};
+  tm.tm_year = d->dt_year - 1900;
+  tm.tm_mon = d->dt_month - 1;
+  tm.tm_mday = d->dt_day;
+  tm.tm_hour = d->dt_hour;
+  tm.tm_min = d->dt_min;
+  tm.tm_sec = d->dt_sec;
+  int zone = d->dt_zone;  // -0700 is -700
+  int sign = zone < 0 ? -1 : 1;
+  zone *= sign;
+  int64_t offset = sign * ((zone / 100) * 3600 + (zone % 100) * 60);
+  return static_cast<int64_t>(timegm(&tm)) - offset;
+}
+
+// What one FETCH response carries.
+struct Fetched {
+  uint32_t uid = 0;
+  int64_t time = 0;
+  int64_t size = -1;
+  std::string body;
+  bool has_body = false;
+};
+
+Fetched Read(const mailimap_msg_att* att) {
+  Fetched f;
+  for (clistiter* it = clist_begin(att->att_list); it; it = clist_next(it)) {
+    auto* item = static_cast<mailimap_msg_att_item*>(clist_content(it));
+    if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC) continue;
+    const mailimap_msg_att_static* s = item->att_data.att_static;
+    switch (s->att_type) {
+      case MAILIMAP_MSG_ATT_UID:
+        f.uid = s->att_data.att_uid;
+        break;
+      case MAILIMAP_MSG_ATT_INTERNALDATE:
+        f.time = ToUtc(s->att_data.att_internal_date);
+        break;
+      case MAILIMAP_MSG_ATT_RFC822_SIZE:
+        f.size = s->att_data.att_rfc822_size;
+        break;
+      case MAILIMAP_MSG_ATT_BODY_SECTION:
+        if (s->att_data.att_body_section &&
+            s->att_data.att_body_section->sec_body_part) {
+          f.body.assign(s->att_data.att_body_section->sec_body_part,
+                        s->att_data.att_body_section->sec_length);
+          f.has_body = true;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return f;
+}
+
+class ImapSource : public Source {
+ public:
+  ImapSource(mailimap* s, std::string name) : s_(s), name_(std::move(name)) {}
+  ~ImapSource() override {
+    mailimap_logout(s_);
+    mailimap_free(s_);
+  }
+  const std::string& Name() const override { return name_; }
+
+  core::Result<std::vector<Entry>> List(
+      std::vector<std::string>& errors) override {
+    clist* list = nullptr;
+    int r = mailimap_list(s_, "", "*", &list);
+    if (r != MAILIMAP_NO_ERROR) return Fail("LIST", r);
+    std::vector<std::pair<std::string, char>> boxes;
+    for (clistiter* it = clist_begin(list); it; it = clist_next(it)) {
+      auto* mb = static_cast<mailimap_mailbox_list*>(clist_content(it));
+      if (mb->mb_flag &&
+          mb->mb_flag->mbf_type == MAILIMAP_MBX_LIST_FLAGS_SFLAG &&
+          mb->mb_flag->mbf_sflag == MAILIMAP_MBX_LIST_SFLAG_NOSELECT)
+        continue;
+      boxes.emplace_back(mb->mb_name, mb->mb_delimiter);
+    }
+    mailimap_list_result_free(list);
+    std::sort(boxes.begin(), boxes.end());
+    std::vector<Entry> out;
+    for (const auto& [box, delimiter] : boxes) {
+      if (auto st = Examine(box); !st.ok()) {
+        errors.push_back(box + ": " + st.message());
+        continue;
+      }
+      if (exists_ == 0) continue;
+      std::string folder = box;
+      if (delimiter != 0 && delimiter != '/')
+        std::replace(folder.begin(), folder.end(), delimiter, '/');
+      auto fetched = Fetch(mailimap_set_new_interval(1, 0), false);
+      if (!fetched.ok()) {
+        errors.push_back(box + ": " + fetched.status().message());
+        continue;
+      }
+      for (const Fetched& f : *fetched) {
+        if (f.uid == 0) continue;
+        Entry e;
+        e.path = fmt::format("{};UID={}", box, f.uid);
+        e.locator =
+            fmt::format("{};UIDVALIDITY={};UID={}", box, uidvalidity_, f.uid);
+        e.folder = folder;
+        e.mail = true;
+        e.time = f.time;
+        e.size = f.size;
+        out.push_back(std::move(e));
+      }
+    }
+    return out;
+  }
+
+  core::Result<std::string> Read(const std::string& path,
+                                 uint64_t max_bytes) override {
+    std::string box;
+    uint32_t uid = 0;
+    if (!SplitPath(path, &box, &uid))
+      return core::Status::Invalid(path + ": not a mailbox and UID");
+    if (auto st = Examine(box); !st.ok()) return st;
+    // The size first, so a huge message is refused before it is sent.
+    auto sized = Fetch(mailimap_set_new_single(uid), false);
+    if (!sized.ok()) return sized.status();
+    if (sized->empty() || sized->front().uid != uid)
+      return core::Status::NotFound(path + ": no such message");
+    if (sized->front().size > 0 &&
+        static_cast<uint64_t>(sized->front().size) > max_bytes)
+      return core::Status::Invalid(fmt::format("{}: {} bytes, larger than {}",
+                                               path, sized->front().size,
+                                               max_bytes));
+    auto got = Fetch(mailimap_set_new_single(uid), true);
+    if (!got.ok()) return got.status();
+    for (Fetched& f : *got)
+      if (f.uid == uid && f.has_body) return std::move(f.body);
+    return core::Status::NotFound(path + ": the server sent no body");
+  }
+
+  core::Result<bool> Exists(const std::string& path) override {
+    std::string box;
+    uint32_t uid = 0;
+    if (!SplitPath(path, &box, &uid)) return false;
+    if (auto st = Examine(box); !st.ok()) return st;
+    if (exists_ == 0) return false;
+    auto got = Fetch(mailimap_set_new_single(uid), false);
+    if (!got.ok()) return got.status();
+    for (const Fetched& f : *got)
+      if (f.uid == uid) return true;
+    return false;
+  }
+
+  core::Status Remove(const std::string& path) override {
+    std::string box;
+    uint32_t uid = 0;
+    if (!SplitPath(path, &box, &uid))
+      return core::Status::Invalid(path + ": not a mailbox and UID");
+    if (!mailimap_has_uidplus(s_))
+      return core::Status::Io(
+          name_ +
+          ": the server does not offer UIDPLUS, so one message "
+          "cannot be expunged alone");
+    selected_.clear();  // read-write from here; examined again after
+    int r = mailimap_select(s_, box.c_str());
+    if (r != MAILIMAP_NO_ERROR) return Fail("SELECT " + box, r);
+    mailimap_flag_list* flags = mailimap_flag_list_new_empty();
+    mailimap_flag_list_add(flags, mailimap_flag_new_deleted());
+    mailimap_store_att_flags* store =
+        mailimap_store_att_flags_new_add_flags_silent(flags);
+    mailimap_set* set = mailimap_set_new_single(uid);
+    r = mailimap_uid_store(s_, set, store);
+    mailimap_store_att_flags_free(store);
+    if (r == MAILIMAP_NO_ERROR) r = mailimap_uid_expunge(s_, set);
+    mailimap_set_free(set);
+    if (r != MAILIMAP_NO_ERROR) return Fail("UID EXPUNGE", r);
+    return {};
+  }
+
+ private:
+  core::Status Fail(const std::string& what, int code) const {
+    std::string said;
+    if (s_->imap_response) said = std::string(": ") + s_->imap_response;
+    if (core::HasControlChars(said)) said.clear();
+    return core::Status::Io(fmt::format("{}: {} failed (libetpan error {}){}",
+                                        name_, what, code, said));
+  }
+
+  // Opens a folder read-only (EXAMINE): reading changes no flag.
+  core::Status Examine(const std::string& box) {
+    if (selected_ == box) return {};
+    selected_.clear();
+    int r = mailimap_examine(s_, box.c_str());
+    if (r != MAILIMAP_NO_ERROR) return Fail("EXAMINE " + box, r);
+    selected_ = box;
+    uidvalidity_ =
+        s_->imap_selection_info ? s_->imap_selection_info->sel_uidvalidity : 0;
+    exists_ = s_->imap_selection_info ? s_->imap_selection_info->sel_exists : 0;
+    return {};
+  }
+
+  // UID FETCH of `set` (taken) for UID, INTERNALDATE and RFC822.SIZE, and
+  // with `body` BODY.PEEK[].
+  core::Result<std::vector<Fetched>> Fetch(mailimap_set* set, bool body) {
+    mailimap_fetch_type* type = mailimap_fetch_type_new_fetch_att_list_empty();
+    mailimap_fetch_type_new_fetch_att_list_add(type,
+                                               mailimap_fetch_att_new_uid());
+    mailimap_fetch_type_new_fetch_att_list_add(
+        type, mailimap_fetch_att_new_internaldate());
+    mailimap_fetch_type_new_fetch_att_list_add(
+        type, mailimap_fetch_att_new_rfc822_size());
+    if (body)
+      mailimap_fetch_type_new_fetch_att_list_add(
+          type, mailimap_fetch_att_new_body_peek_section(
+                    mailimap_section_new(nullptr)));
+    clist* result = nullptr;
+    int r = mailimap_uid_fetch(s_, set, type, &result);
+    mailimap_fetch_type_free(type);
+    mailimap_set_free(set);
+    if (r != MAILIMAP_NO_ERROR) return Fail("UID FETCH", r);
+    std::vector<Fetched> out;
+    for (clistiter* it = clist_begin(result); it; it = clist_next(it))
+      out.push_back(
+          records::Read(static_cast<mailimap_msg_att*>(clist_content(it))));
+    mailimap_fetch_list_free(result);
+    return out;
+  }
+
+  mailimap* s_;
+  std::string name_;
+  std::string selected_;
+  uint32_t uidvalidity_ = 0;
+  uint32_t exists_ = 0;
+};
+
+}  // namespace
+
+std::string ImapAccount::Name() const {
+  std::string mailbox = user.substr(0, user.find('*'));
+  return fmt::format("imap://{}:{}/{}", host, port, mailbox);
+}
+
+core::Result<ImapAccount> ParseImapUrl(const std::string& url) {
+  const std::string scheme = "imap://";
+  if (url.compare(0, scheme.size(), scheme) != 0)
+    return core::Status::Invalid("'" + url + "' is not an imap:// address");
+  std::string rest = url.substr(scheme.size());
+  if (size_t slash = rest.find('/'); slash != std::string::npos)
+    rest.resize(slash);
+  size_t at = rest.rfind('@');
+  if (at == std::string::npos || at == 0)
+    return core::Status::Invalid(
+        "give the user in the address: imap://USER@HOST:PORT");
+  ImapAccount a;
+  a.user = rest.substr(0, at);
+  std::string hostport = rest.substr(at + 1);
+  if (size_t colon = hostport.rfind(':'); colon != std::string::npos) {
+    auto port =
+        core::ParseInt(hostport.substr(colon + 1), 1, 65535, "the port");
+    if (!port.ok()) return port.status();
+    a.port = static_cast<uint16_t>(*port);
+    hostport.resize(colon);
+  }
+  a.host = hostport;
+  if (a.host.empty() || core::HasControlChars(a.host) ||
+      core::HasControlChars(a.user) ||
+      a.host.find_first_of(" @") != std::string::npos)
+    return core::Status::Invalid("'" + url + "' is not an imap:// address");
+  return a;
+}
+
+core::Result<std::unique_ptr<Source>> OpenImap(const ImapAccount& a) {
+  mailimap* s = mailimap_new(0, nullptr);
+  if (!s) return core::Status::Io("out of memory");
+  mailimap_set_timeout(s, a.timeout_seconds);
+  int r = mailimap_socket_connect(s, a.host.c_str(), a.port);
+  if (r != MAILIMAP_NO_ERROR_AUTHENTICATED &&
+      r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
+    mailimap_free(s);
+    return core::Status::Io(
+        fmt::format("cannot reach the IMAP server {}:{} (libetpan error {})",
+                    a.host, a.port, r));
+  }
+  r = mailimap_login(s, a.user.c_str(), a.password.c_str());
+  if (r != MAILIMAP_NO_ERROR) {
+    mailimap_logout(s);
+    mailimap_free(s);
+    return core::Status::Invalid(
+        fmt::format("the IMAP server {}:{} refused the login of {}", a.host,
+                    a.port, a.user));
+  }
+  return std::unique_ptr<Source>(new ImapSource(s, a.Name()));
+}
+
+}  // namespace steward::records
