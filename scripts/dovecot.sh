@@ -28,10 +28,6 @@
 # file's size, LF line ends, not RFC822.SIZE; setting \Deleted logs a
 # "delete:" line, the expunge an "expunge:" one).
 #
-# With curl, `-X 'UID FETCH ...'` prints only the untagged lines, so a
-# literal's content is lost (just "* 1 FETCH (UID 1 BODY[] {174}"); fetch a
-# message with the URL imap://127.0.0.1:PORT/INBOX;UID=1 instead.
-#
 # start stops a server already running from DIR, and fails (exit 3) if PORT
 # is taken; it keeps the mail and the log already in DIR (use a fresh DIR for
 # a fresh server). stop leaves DIR in place and does nothing when no server

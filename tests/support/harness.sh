@@ -1,6 +1,6 @@
 # What the tests that start real servers share; sourced after setting
 # `require` to the name of the variable that turns a skip into a failure
-# (STEWARD_REQUIRE_SQUID, STEWARD_REQUIRE_POSTFIX):
+# (STEWARD_REQUIRE_SQUID, STEWARD_REQUIRE_POSTFIX, STEWARD_REQUIRE_DOVECOT):
 #   skip REASON     exit 77 (skipped), or 1 when "$require" is 1
 #   check COND MSG  count a check; on failure print "FAIL: MSG"
 #   pass, fail MSG  the same, by hand; $checks and $failures count them

@@ -14,6 +14,7 @@
 #include "core/text.h"
 #include "identity/accounts.h"
 #include "identity/roles.h"
+#include "records/imap.h"
 #include "records/register.h"
 
 namespace steward::cli {
@@ -38,7 +39,64 @@ struct RecordsArgs {
   bool all = false, no_progress = false;
   records::HoldQuery query;
   std::string matter;
+  // IMAP: the mailbox to index (imap://USER@HOST:PORT), and how Steward
+  // logs in: the password from a file, as USER or, with a Dovecot master
+  // user, as MAILBOX*MASTER for every mailbox.
+  std::string imap, imap_password_file, imap_master;
 };
+
+core::Result<std::string> ImapPassword(const RecordsArgs& a) {
+  if (a.imap_password_file.empty())
+    return core::Status::Invalid(
+        "give the IMAP password in a file with --imap-password-file");
+  auto pw = core::ReadFile(a.imap_password_file, 4096);
+  if (!pw.ok()) return pw.status();
+  std::string p = *pw;
+  while (!p.empty() && (p.back() == '\n' || p.back() == '\r')) p.pop_back();
+  if (p.empty() || core::HasControlChars(p))
+    return core::Status::Invalid(a.imap_password_file +
+                                 ": one line, the password");
+  return p;
+}
+
+// How the register reaches a mailbox it indexed: as the mailbox's user, or
+// through the master user when one is given.
+std::function<core::Result<std::unique_ptr<records::Source>>(
+    const std::string&)>
+ImapOpener(const RecordsArgs& a) {
+  return [a](const std::string& name)
+             -> core::Result<std::unique_ptr<records::Source>> {
+    if (name.rfind("imap://", 0) != 0) return records::OpenFolder(name);
+    auto pw = ImapPassword(a);
+    if (!pw.ok()) return pw.status();
+    std::string rest = name.substr(7);  // "host:port/mailbox"
+    size_t slash = rest.find('/');
+    if (slash == std::string::npos)
+      return core::Status::Invalid(name + ": no mailbox in the name");
+    std::string mailbox = rest.substr(slash + 1);
+    std::string user =
+        a.imap_master.empty() ? mailbox : mailbox + "*" + a.imap_master;
+    auto account =
+        records::ParseImapUrl("imap://" + user + "@" + rest.substr(0, slash));
+    if (!account.ok()) return account.status();
+    account->password = *pw;
+    return records::OpenImap(*account);
+  };
+}
+
+core::Result<std::unique_ptr<records::Source>> IndexSource(
+    const RecordsArgs& a) {
+  if (a.path.empty() == a.imap.empty())
+    return core::Status::Invalid(
+        "give a folder or --imap imap://USER@HOST:PORT (one of them)");
+  if (a.imap.empty()) return records::OpenFolder(a.path);
+  auto account = records::ParseImapUrl(a.imap);
+  if (!account.ok()) return account.status();
+  auto pw = ImapPassword(a);
+  if (!pw.ok()) return pw.status();
+  account->password = *pw;
+  return records::OpenImap(*account);
+}
 
 // The acting custodian: an account with the records-custodian role.
 core::Result<audit::Actor> Custodian(store::Database& db,
@@ -99,8 +157,10 @@ int RunIndex(const RecordsArgs& a) {
   auto engine = engine::Engine::Create(a.engine);
   if (!engine.ok()) return Fail(engine.status());
   records::Register reg(*o->db, o->pack);
+  auto source = IndexSource(a);
+  if (!source.ok()) return Fail(source.status());
   bool tty = !a.no_progress && isatty(STDERR_FILENO);
-  auto report = reg.Index(a.path, a.custodian, a.reason, **engine, o->actor,
+  auto report = reg.Index(**source, a.custodian, a.reason, **engine, o->actor,
                           [&](int64_t n) {
                             if (tty && n % 100 == 0)
                               fmt::print(stderr, "\rindexed {} items", n);
@@ -110,7 +170,7 @@ int RunIndex(const RecordsArgs& a) {
   fmt::print(
       "{}: {} items; {} new, {} changed, {} unchanged, {} missing, {} "
       "unreadable\n",
-      a.path, report->seen, report->added, report->changed, report->unchanged,
+      (*source)->Name(), report->seen, report->added, report->changed, report->unchanged,
       report->missing, report->unreadable);
   for (const auto& e : report->errors) fmt::print(stderr, "  {}\n", e);
   return report->unreadable > 0 ? 1 : 0;
@@ -326,6 +386,7 @@ int RunExecute(const RecordsArgs& a) {
   records::Register reg(*o->db, o->pack);
   auto today = Today(a.today, reg);
   if (!today.ok()) return Fail(today.status());
+  reg.open_source = ImapOpener(a);
   auto r = reg.Execute(a.id, *today, o->actor);
   if (!r.ok()) return Fail(r.status());
   fmt::print("Destruction list {}: {} destroyed, {} kept{}.\n", a.id,
@@ -363,7 +424,17 @@ void RegisterRecords(CLI::App& app, std::function<int()>& run) {
   common(idx);
   idx->add_option("--roster", a->engine.roster, "OneRoster export");
   idx->add_option("--cache", a->engine.cache_dir, "Compiled-pattern cache");
-  idx->add_option("path", a->path, "Maildir or folder")->required();
+  idx->add_option("path", a->path, "Maildir or folder");
+  idx->add_option("--imap", a->imap,
+                  "An IMAP mailbox instead: imap://USER@HOST:PORT (USER may "
+                  "be MAILBOX*MASTER for a Dovecot master user)");
+  auto imap_flags = [&](CLI::App* c) {
+    c->add_option("--imap-password-file", a->imap_password_file,
+                  "File holding the IMAP password (one line)");
+    c->add_option("--imap-master", a->imap_master,
+                  "Dovecot master user: reach each mailbox as MAILBOX*MASTER");
+  };
+  imap_flags(idx);
   idx->add_option("--custodian", a->custodian,
                   "Whose items these are (account or name)")
       ->required();
@@ -475,6 +546,7 @@ void RegisterRecords(CLI::App& app, std::function<int()>& run) {
   common(exec);
   exec->add_option("id", a->id, "List id")->required();
   exec->add_option("--today", a->today, "As on this day (YYYY-MM-DD)");
+  imap_flags(exec);
   as_flag(exec, true);
   exec->callback([a, &run] { run = [a] { return RunExecute(*a); }; });
 }
