@@ -17,7 +17,6 @@
 #include "core/hash.h"
 #include "core/text.h"
 #include "core/zone.h"
-#include "extract/document.h"
 
 namespace steward::records {
 
@@ -250,16 +249,16 @@ std::string Register::RulesFingerprint() const {
 
 core::Result<IndexReport> Register::Index(
     const std::string& folder, const std::string& custodian,
-    const std::string& reason, const engine::Engine& engine,
-    const audit::Actor& actor, const std::function<void(int64_t)>& progress) {
+    const std::string& reason, const Reader& read, const audit::Actor& actor,
+    const std::function<void(int64_t)>& progress) {
   auto source = OpenFolder(folder);
   if (!source.ok()) return source.status();
-  return Index(**source, custodian, reason, engine, actor, progress);
+  return Index(**source, custodian, reason, read, actor, progress);
 }
 
 core::Result<IndexReport> Register::Index(
     Source& src, const std::string& custodian, const std::string& reason,
-    const engine::Engine& engine, const audit::Actor& actor,
+    const Reader& read, const audit::Actor& actor,
     const std::function<void(int64_t)>& progress) {
   IndexReport report;
   if (reason.empty())
@@ -298,7 +297,6 @@ core::Result<IndexReport> Register::Index(
   }
   auto listed = src.List(report.errors);
   if (!listed.ok()) return listed.status();
-  auto scratch = engine.NewScratch();
   const uint64_t max_bytes = pack_->limits.max_item_bytes;
   std::vector<std::pair<std::string, store::Params>> pending;
   auto flush = [&]() -> core::Status {
@@ -338,24 +336,17 @@ core::Result<IndexReport> Register::Index(
       it.path = f.path;
       it.kind = f.mail ? "mail" : "file";
       it.folder = f.folder;
+      Reading res = read(f, *bytes);
       int64_t made = 0;
-      std::set<std::string> cats;
-      engine::ItemResult res =
-          f.mail
-              ? engine.InspectMessage(f.path, *bytes, *scratch)
-              : engine.InspectItem(
-                    {f.path, bytes->size(),
-                     extract::ExtractFile(*bytes, f.path, engine.limits()), ""},
-                    *scratch);
-      for (const auto& fi : res.findings) cats.insert(fi.category);
-      if (res.message.is_message) {
+      if (res.is_message) {
         it.kind = "mail";
-        it.message_id = res.message.message_id;
-        it.sender = res.message.from.empty() ? "" : res.message.from.front();
-        it.recipients = res.message.to;
-        it.subject = res.message.subject;
-        made = res.message.date;
+        it.message_id = res.message_id;
+        it.sender = res.sender;
+        it.recipients = res.recipients;
+        it.subject = res.subject;
+        made = res.date;
       }
+      std::set<std::string> cats(res.categories.begin(), res.categories.end());
       if (made <= 0) made = f.time;
       it.categories.assign(cats.begin(), cats.end());
       ClassFacts cf{it.folder, it.recipients, it.categories};

@@ -34,7 +34,6 @@
 
 #include "audit/chain.h"
 #include "core/status.h"
-#include "engine/engine.h"
 #include "records/rules.h"
 #include "records/source.h"
 #include "store/database.h"
@@ -87,6 +86,18 @@ struct Hold {
 
 bool Covers(const HoldQuery& q, const Item& item);
 
+// What reading an item tells the register: the categories of its findings
+// and, for a message, its header facts. The register knows nothing of the
+// engine; the caller reads with it (cli: records_cmd.cc).
+struct Reading {
+  std::vector<std::string> categories;
+  bool is_message = false;
+  std::string message_id, sender, subject;
+  std::vector<std::string> recipients;
+  int64_t date = 0;  // the Date field, UTC seconds; 0 when none
+};
+using Reader = std::function<Reading(const Entry&, std::string_view bytes)>;
+
 struct IndexReport {
   int64_t seen = 0, added = 0, changed = 0, unchanged = 0, missing = 0;
   int64_t unreadable = 0;  // files that could not be read (named in errors)
@@ -120,21 +131,20 @@ class Register {
  public:
   Register(store::Database& db, policy::PackPtr pack);
 
-  // Reads every item of `source` through the engine for its findings, and
-  // records or updates it with its class. Items whose bytes have not
-  // changed are not read again; items gone from the source are marked
-  // missing. The access is an audit entry naming `reason` (D.3), written
-  // before anything is read. `progress` (may be empty) is called after
-  // each item with the count.
+  // Reads every item of `source` with `read` (the engine, for its
+  // findings and a message's header facts), and records or updates it with
+  // its class. Items whose bytes have not changed are not read again;
+  // items gone from the source are marked missing. The access is an audit
+  // entry naming `reason` (D.3), written before anything is read.
+  // `progress` (may be empty) is called after each item with the count.
   core::Result<IndexReport> Index(
       Source& source, const std::string& custodian, const std::string& reason,
-      const engine::Engine& engine, const audit::Actor& actor,
+      const Reader& read, const audit::Actor& actor,
       const std::function<void(int64_t)>& progress = {});
   // The same for a folder (OpenFolder).
   core::Result<IndexReport> Index(
       const std::string& folder, const std::string& custodian,
-      const std::string& reason, const engine::Engine& engine,
-      const audit::Actor& actor,
+      const std::string& reason, const Reader& read, const audit::Actor& actor,
       const std::function<void(int64_t)>& progress = {});
 
   struct Query {

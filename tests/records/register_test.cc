@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "bundled_engine.h"
+#include "channels/cli/commands.h"
 #include "test_store.h"
 #include "test_util.h"
 
@@ -63,7 +64,8 @@ class RegisterTest : public StoreTest {
     std::ofstream(md_ / rel, std::ios::binary) << text;
   }
   records::IndexReport Index() {
-    auto r = reg_->Index(md_.string(), "bob", "records review", *engine_, ann_);
+    auto r = reg_->Index(md_.string(), "bob", "records review",
+                         cli::RecordsReader(*engine_), ann_);
     EXPECT_TRUE(r.ok()) << r.status().message();
     return r.ok() ? *r : records::IndexReport{};
   }
@@ -133,7 +135,9 @@ TEST_P(RegisterTest, IndexesAMaildirWithItsFoldersAndClasses) {
   EXPECT_EQ(BySubject("Trip").record_class, RecordClass::kClass2);
   EXPECT_EQ(Count("records.reclassify"), 1);
   // No reason, no access.
-  EXPECT_FALSE(reg_->Index(md_.string(), "bob", "", *engine_, ann_).ok());
+  EXPECT_FALSE(
+      reg_->Index(md_.string(), "bob", "", cli::RecordsReader(*engine_), ann_)
+          .ok());
 }
 
 TEST_P(RegisterTest, HoldsKeepItemsAlsoThoseThatArriveLater) {

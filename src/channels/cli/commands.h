@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "records/register.h"
 
 namespace steward::cli {
 
@@ -37,5 +38,9 @@ void RegisterWeb(CLI::App& app, std::function<int()>& run);
 // records: index, items, classify, hold, plan, lists, approve, refuse,
 // execute (records_cmd.cc).
 void RegisterRecords(CLI::App& app, std::function<int()>& run);
+// How the records register reads an item: through `engine` (which must
+// outlive it), for its findings' categories and a message's header facts.
+// One thread at a time.
+records::Reader RecordsReader(const engine::Engine& engine);
 
 }  // namespace steward::cli

@@ -12,6 +12,7 @@
 #include "channels/cli/governance.h"
 #include "core/csv.h"
 #include "core/text.h"
+#include "extract/document.h"
 #include "identity/accounts.h"
 #include "identity/roles.h"
 #include "records/imap.h"
@@ -61,8 +62,8 @@ core::Result<std::string> ImapPassword(const RecordsArgs& a) {
 
 // How the register reaches a mailbox it indexed: as the mailbox's user, or
 // through the master user when one is given.
-std::function<core::Result<std::unique_ptr<records::Source>>(
-    const std::string&)>
+std::function<
+    core::Result<std::unique_ptr<records::Source>>(const std::string&)>
 ImapOpener(const RecordsArgs& a) {
   return [a](const std::string& name)
              -> core::Result<std::unique_ptr<records::Source>> {
@@ -160,8 +161,8 @@ int RunIndex(const RecordsArgs& a) {
   auto source = IndexSource(a);
   if (!source.ok()) return Fail(source.status());
   bool tty = !a.no_progress && isatty(STDERR_FILENO);
-  auto report = reg.Index(**source, a.custodian, a.reason, **engine, o->actor,
-                          [&](int64_t n) {
+  auto report = reg.Index(**source, a.custodian, a.reason,
+                          RecordsReader(**engine), o->actor, [&](int64_t n) {
                             if (tty && n % 100 == 0)
                               fmt::print(stderr, "\rindexed {} items", n);
                           });
@@ -170,8 +171,8 @@ int RunIndex(const RecordsArgs& a) {
   fmt::print(
       "{}: {} items; {} new, {} changed, {} unchanged, {} missing, {} "
       "unreadable\n",
-      (*source)->Name(), report->seen, report->added, report->changed, report->unchanged,
-      report->missing, report->unreadable);
+      (*source)->Name(), report->seen, report->added, report->changed,
+      report->unchanged, report->missing, report->unreadable);
   for (const auto& e : report->errors) fmt::print(stderr, "  {}\n", e);
   return report->unreadable > 0 ? 1 : 0;
 }
@@ -398,6 +399,27 @@ int RunExecute(const RecordsArgs& a) {
 }
 
 }  // namespace
+
+records::Reader RecordsReader(const engine::Engine& engine) {
+  std::shared_ptr<engine::Engine::Scratch> scratch = engine.NewScratch();
+  return [&engine, scratch](const records::Entry& e, std::string_view bytes) {
+    engine::ItemResult res =
+        e.mail ? engine.InspectMessage(e.path, bytes, *scratch)
+               : engine.InspectItem(
+                     {e.path, bytes.size(),
+                      extract::ExtractFile(bytes, e.path, engine.limits()), ""},
+                     *scratch);
+    records::Reading r;
+    for (const auto& f : res.findings) r.categories.push_back(f.category);
+    r.is_message = res.message.is_message;
+    r.message_id = res.message.message_id;
+    r.sender = res.message.from.empty() ? "" : res.message.from.front();
+    r.recipients = res.message.to;
+    r.subject = res.message.subject;
+    r.date = res.message.date;
+    return r;
+  };
+}
 
 void RegisterRecords(CLI::App& app, std::function<int()>& run) {
   auto a = std::make_shared<RecordsArgs>();
