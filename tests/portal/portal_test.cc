@@ -21,6 +21,7 @@
 #include "core/text.h"
 #include "identity/accounts.h"
 #include "people/people.h"
+#include "records/register.h"
 #include "test_store.h"
 #include "test_util.h"
 
@@ -47,6 +48,14 @@ class PortalTest : public testing::StoreTest {
     policy_ = *p;
     StartPortal([](portal::Options&) {});
   }
+  // The bundled pack (its [records] rules), loaded once.
+  static policy::PackPtr Pack() {
+    static policy::PackPtr pack =
+        policy::LoadPack(testing::SourceDir() + "/policy",
+                         {.compile_patterns = false})
+            .pack;
+    return pack;
+  }
   // (Re)starts the portal with the test's options changed by `tweak`.
   void StartPortal(const std::function<void(portal::Options&)>& tweak) {
     StopPortal();
@@ -64,6 +73,7 @@ class PortalTest : public testing::StoreTest {
     o.reminders.sendmail = fake;
     o.reminders.from = "its@example-usd.org";
     o.reminders.portal_url = "https://steward.example-usd.org";
+    o.pack = Pack();
     tweak(o);
     auto made = portal::Portal::Create(o, db_, policy_);
     ASSERT_TRUE(made.ok());
@@ -800,6 +810,15 @@ const Expected kRouteTable[] = {
     {"GET", "/campaigns/1/record/1", "its-admin supervisor auditor designee"},
     {"POST", "/campaigns/1/remind", "its-admin"},
     {"GET", "/audit", "its-admin records-custodian auditor designee"},
+    {"GET", "/records", "its-admin records-custodian auditor designee"},
+    {"GET", "/records/lists/1", "its-admin records-custodian auditor designee"},
+    {"GET", "/records/lists/1/list.csv",
+     "its-admin records-custodian auditor designee"},
+    {"POST", "/records/holds", "records-custodian"},
+    {"POST", "/records/holds/1/release", "records-custodian"},
+    {"POST", "/records/lists", "records-custodian"},
+    {"POST", "/records/lists/1/decide", "records-custodian"},
+    {"POST", "/records/items/1/class", "records-custodian"},
     {"GET", "/accounts", "its-admin auditor designee"},
     {"POST", "/accounts", "its-admin"},
     {"POST", "/accounts/1/roles", "its-admin"},
@@ -813,6 +832,10 @@ const Expected kRouteTable[] = {
     {"GET", "/api/campaigns/1/completion",
      "site-admin its-admin auditor designee"},
     {"GET", "/api/audit", "its-admin records-custodian auditor designee"},
+    {"GET", "/api/records/items",
+     "its-admin records-custodian auditor designee"},
+    {"GET", "/api/records/holds",
+     "its-admin records-custodian auditor designee"},
     {"POST", "/api/campaigns/1/acknowledge", "signed-in"},
 };
 
@@ -874,6 +897,10 @@ class PortalMatrixTest : public PortalTest {
         "sorted(os.listdir(sys.argv[1]))]' " +
         testing::SourceDir() + "/tests/golden/roster " + roster_zip_);
     ASSERT_EQ(zip.exit_code, 0) << zip.err;
+    // Destruction list 1 (empty: the register holds nothing yet).
+    records::Register reg(*db_, Pack());
+    auto list = reg.MakeList(records::DayOf(2026, 12, 3), {"admin", ""});
+    ASSERT_TRUE(list.ok() && list->id == 1);
   }
 
   // The request a person would make on this route; forms carry what the

@@ -247,6 +247,10 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
                     "only)");
     cmd->add_option("--district", o->district_name,
                     "District name shown on pages");
+    auto policy_dir = std::make_shared<std::string>();
+    cmd->add_option("--policy", *policy_dir,
+                    "Policy pack folder (default: the bundled pack); its "
+                    "[records] rules decide retention on the records pages");
     cmd->add_option("--sendmail", o->reminders.sendmail,
                     "sendmail program for reminders")
         ->capture_default_str();
@@ -291,9 +295,21 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         "Send no reminders from the portal (run `steward remind` instead)");
     cmd->callback([&run, flags, o, listen, blocklist, cracklib, plain_http,
                    quiet, no_reminders, max_upload_mb, metrics_token_file,
-                   hashing, public_url] {
+                   hashing, public_url, policy_dir] {
       run = [=]() -> int {
         identity::HashGate::Global().Configure(*hashing);
+        {
+          std::string dir =
+              policy_dir->empty() ? policy::DefaultPackDir() : *policy_dir;
+          policy::LoadResult lr =
+              policy::LoadPack(dir, {.compile_patterns = false});
+          if (!lr.ok()) {
+            for (const auto& e : lr.errors)
+              fmt::print(stderr, "{}\n", e.ToString());
+            return 2;
+          }
+          o->pack = lr.pack;
+        }
         auto colon = listen->rfind(':');
         if (colon == std::string::npos) {
           fmt::print(stderr, "steward serve: --listen wants HOST:PORT\n");

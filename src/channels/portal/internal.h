@@ -115,6 +115,17 @@ void AccountCreatePost(Ctx&);
 void AccountRolesPost(Ctx&);
 void AccountDisablePost(Ctx&);
 void AccountUnlockPost(Ctx&);
+// Records (records_pages.cc).
+void RecordsPage(Ctx&);
+void RecordsListPage(Ctx&);
+void RecordsListCsv(Ctx&);
+void RecordsHoldPost(Ctx&);
+void RecordsHoldReleasePost(Ctx&);
+void RecordsListPost(Ctx&);
+void RecordsListDecidePost(Ctx&);
+void RecordsClassPost(Ctx&);
+void ApiRecordsItems(Ctx&);
+void ApiRecordsHolds(Ctx&);
 // API (api.cc).
 void ApiSession(Ctx&);
 void ApiPeople(Ctx&);

@@ -18,6 +18,7 @@
 #include "acknowledge/campaigns.h"
 #include "channels/http/server.h"
 #include "core/status.h"
+#include "policy/pack.h"
 #include "identity/accounts.h"
 #include "identity/passwords.h"
 #include "identity/roles.h"
@@ -50,6 +51,9 @@ struct Options {
   int max_departed_percent = 20;
   identity::LdapSignIn ldap;  // employees sign in with the directory
   std::string district_name = "Demo Unified School District";
+  // The policy pack: its [records] rules decide what the records pages
+  // show about retention. Null: the records pages say there is none.
+  std::shared_ptr<const policy::PolicyPack> pack;
 };
 
 // One entry of the route table, as the authorization matrix test sees it.

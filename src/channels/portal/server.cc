@@ -36,6 +36,11 @@ constexpr Roles kAuditRead{Role::kItsAdmin, Role::kDesignee, Role::kAuditor,
                            Role::kRecordsCustodian};
 constexpr Roles kRecordRead{Role::kItsAdmin, Role::kDesignee, Role::kAuditor,
                             Role::kSupervisor};
+// The records register (docs/records.md): custodians change it; IT, the
+// Superintendent's designee and auditors read it.
+constexpr Roles kRecordsRead{Role::kRecordsCustodian, Role::kItsAdmin,
+                             Role::kDesignee, Role::kAuditor};
+constexpr Roles kRecordsWrite{Role::kRecordsCustodian};
 
 struct Entry {
   RouteInfo info;
@@ -95,6 +100,25 @@ const std::vector<Entry>& Table() {
       {{"POST", "/campaigns/(\\d+)/remind", "/campaigns/1/remind", kIts},
        RemindPost},
       {{"GET", "/audit", "/audit", kAuditRead}, AuditPage},
+      {{"GET", "/records", "/records", kRecordsRead}, RecordsPage},
+      {{"GET", "/records/lists/(\\d+)", "/records/lists/1", kRecordsRead},
+       RecordsListPage},
+      {{"GET", "/records/lists/(\\d+)/list.csv", "/records/lists/1/list.csv",
+        kRecordsRead},
+       RecordsListCsv},
+      {{"POST", "/records/holds", "/records/holds", kRecordsWrite},
+       RecordsHoldPost},
+      {{"POST", "/records/holds/(\\d+)/release", "/records/holds/1/release",
+        kRecordsWrite},
+       RecordsHoldReleasePost},
+      {{"POST", "/records/lists", "/records/lists", kRecordsWrite},
+       RecordsListPost},
+      {{"POST", "/records/lists/(\\d+)/decide", "/records/lists/1/decide",
+        kRecordsWrite},
+       RecordsListDecidePost},
+      {{"POST", "/records/items/(\\d+)/class", "/records/items/1/class",
+        kRecordsWrite},
+       RecordsClassPost},
       {{"GET", "/accounts", "/accounts", kAdminRead}, AccountsPage},
       {{"POST", "/accounts", "/accounts", kIts}, AccountCreatePost},
       {{"POST", "/accounts/(\\d+)/roles", "/accounts/1/roles", kIts},
@@ -111,6 +135,10 @@ const std::vector<Entry>& Table() {
         "/api/campaigns/1/completion", kDashboard, true},
        ApiCompletion},
       {{"GET", "/api/audit", "/api/audit", kAuditRead, true}, ApiAudit},
+      {{"GET", "/api/records/items", "/api/records/items", kRecordsRead, true},
+       ApiRecordsItems},
+      {{"GET", "/api/records/holds", "/api/records/holds", kRecordsRead, true},
+       ApiRecordsHolds},
       {{"POST", "/api/campaigns/(\\d+)/acknowledge",
         "/api/campaigns/1/acknowledge", kSignedIn, true},
        ApiAcknowledge},
@@ -348,6 +376,7 @@ Data Ctx::Page(const std::string& title) const {
     d.set("nav_versions", can(kAdminRead));
     d.set("nav_import", can(kIts));
     d.set("nav_audit", can(kAuditRead));
+    d.set("nav_records", can(kRecordsRead));
     d.set("nav_accounts", can(kAdminRead));
     d.set("can_import", can(kIts));
     d.set("can_write_policy", can(kPolicyWrite));

@@ -1,0 +1,390 @@
+// The records pages (docs/records.md): the register's items with their
+// class and what retention decides, legal holds, and destruction lists —
+// made here, decided here by a second custodian, carried out from the
+// shell (`steward records execute`, where the sources' credentials are).
+#include <fmt/format.h>
+
+#include <map>
+
+#include "channels/portal/internal.h"
+#include "core/csv.h"
+#include "core/text.h"
+#include "records/register.h"
+
+namespace steward::portal {
+
+namespace {
+
+using records::RecordClass;
+
+// A register on the portal's store and pack; null (after an error page)
+// when the portal runs without a pack.
+std::unique_ptr<records::Register> RegisterOf(Ctx& c) {
+  if (!c.app.options.pack) {
+    c.Fail(503,
+           "The portal was started without a policy pack, so it cannot say "
+           "what the records rules decide.");
+    return nullptr;
+  }
+  return std::make_unique<records::Register>(*c.app.db, c.app.options.pack);
+}
+
+records::Day Today(const Ctx& c, const records::Register& reg) {
+  (void)c;
+  return reg.LocalDay(static_cast<int64_t>(time(nullptr)));
+}
+
+std::string Trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+// A field of several values, one a line or separated by commas.
+std::vector<std::string> Lines(std::string text) {
+  for (char& ch : text)
+    if (ch == '\n' || ch == '\r') ch = ',';
+  return core::SplitList(text, ',');
+}
+
+Data HoldData(const records::Hold& h) {
+  Data x;
+  x.set("id", std::to_string(h.id));
+  x.set("matter", h.matter);
+  x.set("reason", h.reason);
+  x.set("placed_by", h.placed_by);
+  x.set("placed_at", h.placed_at);
+  x.set("active", h.Active());
+  x.set("released_by", h.released_by);
+  x.set("released_at", h.released_at);
+  x.set("release_reason", h.release_reason);
+  std::vector<std::string> parts;
+  const auto& q = h.query;
+  if (!q.custodians.empty())
+    parts.push_back("custodians " +
+                    fmt::format("{}", fmt::join(q.custodians, ", ")));
+  if (!q.addresses.empty())
+    parts.push_back("addresses " +
+                    fmt::format("{}", fmt::join(q.addresses, ", ")));
+  if (!q.subject.empty())
+    parts.push_back("subject contains \"" + q.subject + "\"");
+  if (!q.folders.empty())
+    parts.push_back("folders " + fmt::format("{}", fmt::join(q.folders, ", ")));
+  if (!q.categories.empty())
+    parts.push_back("findings " +
+                    fmt::format("{}", fmt::join(q.categories, ", ")));
+  if (!q.since.empty()) parts.push_back("made on or after " + q.since);
+  if (!q.until.empty()) parts.push_back("made before " + q.until);
+  x.set("covers", fmt::format("{}", fmt::join(parts, "; ")));
+  return x;
+}
+
+Data ListData(const records::DestructionList& l) {
+  Data x;
+  x.set("id", std::to_string(l.id));
+  x.set("status", l.status);
+  x.set("waiting", l.status == "waiting");
+  x.set("created_by", l.created_by);
+  x.set("created_at", l.created_at);
+  x.set("today", l.today);
+  x.set("count", std::to_string(l.items.size()));
+  x.set("decided_by", l.decided_by);
+  x.set("decided_at", l.decided_at);
+  x.set("decision_note", l.decision_note);
+  return x;
+}
+
+}  // namespace
+
+void RecordsPage(Ctx& c) {
+  auto reg = RegisterOf(c);
+  if (!reg) return;
+  Data d = c.Page("Records");
+  const records::Day today = Today(c, *reg);
+  d.set("today", records::FormatDay(today));
+  // Counts by class and state.
+  auto counts = c.app.db->Query(
+      "SELECT record_class, state, COUNT(*) FROM records_items GROUP BY "
+      "record_class, state ORDER BY record_class, state");
+  if (!counts.ok()) {
+    c.Fail(500, counts.status().message());
+    return;
+  }
+  List count_rows;
+  for (const auto& r : *counts) {
+    Data x;
+    x.set("class", r.Text(0));
+    x.set("state", r.Text(1));
+    x.set("count", r.Text(2));
+    count_rows.push_back(x);
+  }
+  d.set("counts", count_rows);
+  d.set("has_counts", !count_rows.empty());
+  // Items, filtered.
+  records::Register::Query q;
+  q.custodian = Trim(c.Param("custodian"));
+  q.record_class = Trim(c.Param("class"));
+  std::string state = Trim(c.Param("state"));
+  q.state = state.empty() ? "present" : state == "all" ? "" : state;
+  q.limit = 200;
+  if (auto after = core::ParseInt(c.Param("after"), 0, INT64_MAX, "after");
+      after.ok())
+    q.after_id = *after;
+  auto items = reg->Items(q);
+  if (!items.ok()) {
+    c.Fail(500, items.status().message());
+    return;
+  }
+  auto holds = reg->Holds(true);
+  if (!holds.ok()) {
+    c.Fail(500, holds.status().message());
+    return;
+  }
+  List item_rows;
+  for (const auto& i : *items) {
+    Data x;
+    x.set("id", std::to_string(i.id));
+    x.set("custodian", i.custodian);
+    x.set("folder", i.folder);
+    x.set("kind", i.kind);
+    x.set("made_day", i.made_day);
+    x.set("subject", i.subject.empty() ? i.path : i.subject);
+    x.set("sender", i.sender);
+    x.set("class", std::string(policy::RecordClassName(i.record_class)));
+    x.set("class_reason", i.class_reason);
+    x.set("state", i.state);
+    auto decision = reg->DecisionFor(i, today);
+    x.set("retention", decision.ok() ? decision->reason : "");
+    x.set("deletable", decision.ok() && decision->deletable);
+    item_rows.push_back(x);
+  }
+  d.set("items", item_rows);
+  d.set("custodian", q.custodian);
+  d.set("class", q.record_class);
+  d.set("state", state);
+  if (items->size() == static_cast<size_t>(q.limit))
+    d.set("more",
+          fmt::format("/records?custodian={}&class={}&state={}&after={}",
+                      http::UrlEncode(q.custodian),
+                      http::UrlEncode(q.record_class), http::UrlEncode(state),
+                      items->back().id));
+  List class_options;
+  for (const auto& n : policy::kRecordClassNames) {
+    Data o;
+    o.set("name", std::string(n.name));
+    o.set("selected", q.record_class == n.name);
+    class_options.push_back(o);
+  }
+  d.set("class_options", class_options);
+  List hold_rows;
+  for (const auto& h : *holds) hold_rows.push_back(HoldData(h));
+  d.set("holds", hold_rows);
+  auto lists = reg->Lists(20);
+  if (!lists.ok()) {
+    c.Fail(500, lists.status().message());
+    return;
+  }
+  List list_rows;
+  for (const auto& l : *lists) list_rows.push_back(ListData(l));
+  d.set("lists", list_rows);
+  d.set("can_manage_records",
+        c.session &&
+            c.session->account.roles.Has(identity::Role::kRecordsCustodian));
+  c.Html("records", d);
+}
+
+void RecordsListPage(Ctx& c) {
+  auto reg = RegisterOf(c);
+  if (!reg) return;
+  auto l = reg->GetList(c.Id());
+  if (!l.ok()) {
+    c.Fail(404, "No such destruction list.");
+    return;
+  }
+  Data d = c.Page(fmt::format("Destruction list {}", l->id));
+  d.set("list", ListData(*l));
+  List rows;
+  for (const auto& i : l->items) {
+    Data x;
+    x.set("item", std::to_string(i.item_id));
+    x.set("custodian", i.custodian);
+    x.set("folder", i.folder);
+    x.set("class", std::string(policy::RecordClassName(i.record_class)));
+    x.set("school_year", i.school_year);
+    x.set("destroy_from", i.destroy_from);
+    x.set("rule", i.rule);
+    x.set("sha", i.sha256.substr(0, 16));
+    x.set("outcome", i.outcome);
+    rows.push_back(x);
+  }
+  d.set("items", rows);
+  const std::string me = c.session ? c.session->account.username : "";
+  d.set("can_decide",
+        l->status == "waiting" && c.session &&
+            c.session->account.roles.Has(identity::Role::kRecordsCustodian) &&
+            l->created_by != me);
+  d.set("own_list", l->created_by == me);
+  c.Html("records_list", d);
+}
+
+void RecordsListCsv(Ctx& c) {
+  auto reg = RegisterOf(c);
+  if (!reg) return;
+  auto l = reg->GetList(c.Id());
+  if (!l.ok()) {
+    c.Fail(404, "No such destruction list.");
+    return;
+  }
+  std::string out =
+      "list,status,made_by,made_at,approved_by,item,custodian,folder,class,"
+      "school_year,destroy_from,rule,sha256,outcome\r\n";
+  for (const auto& i : l->items)
+    out += core::CsvRow(
+               {std::to_string(l->id), l->status, l->created_by, l->created_at,
+                l->decided_by, std::to_string(i.item_id), i.custodian, i.folder,
+                std::string(policy::RecordClassName(i.record_class)),
+                i.school_year, i.destroy_from, i.rule, i.sha256, i.outcome}) +
+           "\r\n";
+  c.Download(out, "text/csv; charset=utf-8",
+             fmt::format("destruction-list-{}.csv", l->id));
+}
+
+void RecordsHoldPost(Ctx& c) {
+  auto reg = RegisterOf(c);
+  if (!reg) return;
+  records::HoldQuery q;
+  q.custodians = Lines(c.Param("custodians"));
+  q.addresses = Lines(c.Param("addresses"));
+  q.subject = Trim(c.Param("subject"));
+  q.folders = Lines(c.Param("folders"));
+  q.categories = Lines(c.Param("categories"));
+  q.since = Trim(c.Param("since"));
+  q.until = Trim(c.Param("until"));
+  auto h = reg->PlaceHold(Trim(c.Param("matter")), Trim(c.Param("reason")), q,
+                          c.Actor());
+  c.SeeOther("/records", h.ok() ? fmt::format("Hold {} placed.", h->id)
+                                : h.status().message());
+}
+
+void RecordsHoldReleasePost(Ctx& c) {
+  auto reg = RegisterOf(c);
+  if (!reg) return;
+  auto st = reg->ReleaseHold(c.Id(), Trim(c.Param("reason")), c.Actor());
+  c.SeeOther("/records",
+             st.ok()
+                 ? fmt::format("Hold {} released; nothing was deleted.", c.Id())
+                 : st.message());
+}
+
+void RecordsListPost(Ctx& c) {
+  auto reg = RegisterOf(c);
+  if (!reg) return;
+  auto l = reg->MakeList(Today(c, *reg), c.Actor());
+  if (!l.ok()) {
+    c.SeeOther("/records", l.status().message());
+    return;
+  }
+  c.SeeOther(fmt::format("/records/lists/{}", l->id),
+             fmt::format("Destruction list {} made with {} items; nothing was "
+                         "deleted. Another records custodian decides it.",
+                         l->id, l->items.size()));
+}
+
+void RecordsListDecidePost(Ctx& c) {
+  auto reg = RegisterOf(c);
+  if (!reg) return;
+  const bool approve = c.Param("decision") == "approve";
+  if (!approve && c.Param("decision") != "refuse") {
+    c.SeeOther(fmt::format("/records/lists/{}", c.Id()),
+               "Choose to approve or to refuse the list.");
+    return;
+  }
+  auto st = reg->Decide(c.Id(), approve, c.Actor().name, Trim(c.Param("note")),
+                        c.Actor());
+  c.SeeOther(fmt::format("/records/lists/{}", c.Id()),
+             st.ok() ? (approve ? "Approved. A custodian carries it out with "
+                                  "`steward records execute`."
+                                : "Refused.")
+                     : st.message());
+}
+
+void RecordsClassPost(Ctx& c) {
+  auto reg = RegisterOf(c);
+  if (!reg) return;
+  auto cls = core::ParseName(policy::kRecordClassNames, c.Param("class"));
+  if (!cls) {
+    c.SeeOther("/records", "Choose a class for the item.");
+    return;
+  }
+  auto st = reg->Reclassify(c.Id(), *cls, Trim(c.Param("reason")),
+                            Trim(c.Param("audit_done")), c.Actor());
+  c.SeeOther("/records", st.ok() ? fmt::format("Item {} is now {}.", c.Id(),
+                                               c.Param("class"))
+                                 : st.message());
+}
+
+void ApiRecordsItems(Ctx& c) {
+  auto reg = RegisterOf(c);
+  if (!reg) return;
+  records::Register::Query q;
+  q.custodian = c.Param("custodian");
+  q.record_class = c.Param("class");
+  q.state = c.Param("state").empty() ? "present" : c.Param("state");
+  if (q.state == "all") q.state.clear();
+  q.limit = 500;
+  if (auto after = core::ParseInt(c.Param("after"), 0, INT64_MAX, "after");
+      after.ok())
+    q.after_id = *after;
+  auto items = reg->Items(q);
+  if (!items.ok()) {
+    c.Fail(500, items.status().message());
+    return;
+  }
+  const records::Day today = Today(c, *reg);
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& i : *items) {
+    auto d = reg->DecisionFor(i, today);
+    arr.push_back({{"id", i.id},
+                   {"custodian", i.custodian},
+                   {"source", i.source},
+                   {"folder", i.folder},
+                   {"kind", i.kind},
+                   {"made_day", i.made_day},
+                   {"subject", i.subject},
+                   {"sender", i.sender},
+                   {"sha256", i.sha256},
+                   {"categories", i.categories},
+                   {"class", policy::RecordClassName(i.record_class)},
+                   {"class_reason", i.class_reason},
+                   {"state", i.state},
+                   {"retention", d.ok() ? d->reason : ""},
+                   {"destroy_from",
+                    d.ok() && d->from ? records::FormatDay(*d->from) : ""}});
+  }
+  c.Json({{"items", arr}});
+}
+
+void ApiRecordsHolds(Ctx& c) {
+  auto reg = RegisterOf(c);
+  if (!reg) return;
+  auto holds = reg->Holds(true);
+  if (!holds.ok()) {
+    c.Fail(500, holds.status().message());
+    return;
+  }
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& h : *holds)
+    arr.push_back({{"id", h.id},
+                   {"matter", h.matter},
+                   {"reason", h.reason},
+                   {"active", h.Active()},
+                   {"placed_by", h.placed_by},
+                   {"placed_at", h.placed_at},
+                   {"released_by", h.released_by},
+                   {"released_at", h.released_at},
+                   {"custodians", h.query.custodians},
+                   {"subject", h.query.subject}});
+  c.Json({{"holds", arr}});
+}
+
+}  // namespace steward::portal
