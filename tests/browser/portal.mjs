@@ -2,7 +2,9 @@
 // playwright-core): an administrator signs in, imports a roster, stores the
 // regulation, creates an employee's account and opens a campaign; the
 // employee signs in, opens the regulation and acknowledges it; the
-// administrator sees the dashboard move and exports CSV and XLSX.
+// administrator sees the dashboard move and exports CSV and XLSX. A records
+// custodian places a hold and makes a destruction list, which a second
+// custodian approves; carried out from the shell, it deletes the one item.
 // Screenshots of each step go to $SCREENSHOTS.
 //
 // Usage: node portal.mjs  (env: STEWARD_BIN, STEWARD_CORPUS_BIN, SCREENSHOTS)
@@ -69,6 +71,24 @@ writeFileSync(join(work, 'regulation.html'),
 
 execFileSync(steward, ['admin', 'create-user', 'admin', '--name', 'Avery Admin', '--role', 'its-admin',
   '--role', 'designee', '--data', data, '--cracklib', 'off'], { input: adminPassword + '\n' });
+// Two records custodians, and a mailbox in the register: mail of 2022 that
+// may go, and a personnel notice that is kept.
+const custodianPassword = 'Amber-Ledger-58$';
+for (const [name, full] of [['ann', 'Ann Archivist'], ['ben', 'Ben Binder']]) {
+  execFileSync(steward, ['admin', 'create-user', name, '--name', full, '--role', 'records-custodian',
+    '--data', data, '--cracklib', 'off'], { input: custodianPassword + '\n' });
+}
+const maildir = join(work, 'Maildir');
+for (const d of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, d), { recursive: true });
+const mail = (subject, date, body) => `From: alice@example-usd.org\r\nTo: bob@example-usd.org\r\n` +
+  `Subject: ${subject}\r\nDate: ${date}\r\n\r\n${body}\r\n`;
+writeFileSync(join(maildir, 'cur', '1664816400.M1P1.host:2,S'),
+  mail('Lunch on Friday', 'Mon, 3 Oct 2022 10:00:00 -0700', 'Lunch at noon?'));
+writeFileSync(join(maildir, 'cur', '1664902800.M2P1.host:2,S'),
+  mail('Evaluation', 'Tue, 4 Oct 2022 10:00:00 -0700',
+    'Your annual performance evaluation and the disciplinary action notice for your personnel file.'));
+execFileSync(steward, ['records', 'index', maildir, '--custodian', 'bob', '--reason', 'records review',
+  '--data', data, '--no-progress']);
 
 const server = spawn(steward, ['serve', '--data', data, '--listen', '127.0.0.1:0', '--quiet'],
   { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -106,7 +126,7 @@ try {
   check(true, 'the administrator signs in and lands where they were going');
 
   // Accessibility basics on every page the administrator sees.
-  for (const path of ['/', '/dashboard', '/people', '/import', '/versions', '/campaigns', '/accounts', '/audit', '/account']) {
+  for (const path of ['/', '/dashboard', '/people', '/import', '/versions', '/campaigns', '/accounts', '/audit', '/account', '/records']) {
     await page.goto(base + path);
     const unlabelled = await page.$$eval('input:not([type=hidden]), select', (els) =>
       els.filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map((e) => e.name));
@@ -180,13 +200,68 @@ try {
   await page.goto(base + '/audit');
   check(await shows(page, 'td:text("acknowledge")'), 'the acknowledgement is in the audit log');
   await page.screenshot({ path: join(shots, '07-audit.png'), fullPage: true });
+
+  // Records: Ann places a hold and makes a destruction list; Ben decides it.
+  const signIn = async (name) => {
+    const ctx = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+    const p = await ctx.newPage();
+    await p.goto(base + '/sign-in');
+    await p.fill('#username', name);
+    await p.fill('#password', custodianPassword);
+    await p.click('button[type=submit]');
+    await p.waitForURL(base + '/');
+    return p;
+  };
+  const ann = await signIn('ann');
+  await ann.goto(base + '/records');
+  check(await shows(ann, 'tr:has-text("Lunch on Friday"):has-text("may be destroyed")'),
+    'the 2022 lunch note may be destroyed');
+  check(await shows(ann, 'tr:has-text("Evaluation"):has-text("Class 1: kept permanently")'),
+    'the personnel notice is kept as Class 1');
+  await ann.click('summary:text("Place a hold…")');
+  await ann.fill('#matter', 'Doe v. District');
+  await ann.fill('#reason', 'Litigation notice');
+  await ann.fill('#subject', 'Evaluation');
+  await ann.click('form[action="/records/holds"] button[type=submit]');
+  check(await shows(ann, '.notice:has-text("Hold 1 placed")'), 'a hold is placed');
+  check(await shows(ann, 'td:has-text("subject contains")'), 'the hold says what it covers');
+  await ann.click('form[action="/records/lists"] button[type=submit]');
+  await ann.waitForURL(/\/records\/lists\/1$/);
+  check(await shows(ann, '.notice:has-text("nothing was deleted")'), 'making a list deletes nothing');
+  check(await shows(ann, 'text=another records custodian decides it'), 'the author is told someone else decides');
+  check(!(await ann.isVisible('button[value=approve]')), 'the author has no approve button');
+  const forged = await ann.request.post(base + '/records/lists/1/decide', {
+    form: { csrf: await ann.inputValue('input[name=csrf] >> nth=0').catch(() => ''), decision: 'approve' },
+  });
+  check(forged.status() < 500, 'a forged approval by the author is answered');
+  await ann.screenshot({ path: join(shots, '08-records-list.png'), fullPage: true });
+  const ben = await signIn('ben');
+  await ben.goto(base + '/records/lists/1');
+  check(await shows(ben, 'td:text("2022-23")'), 'the list names the school year');
+  check(await shows(ben, 'text=waiting'), 'the list waits for a decision, whatever the author tried');
+  await ben.fill('#note', 'Checked against the hold list');
+  await ben.click('button[value=approve]');
+  check(await shows(ben, '.notice:has-text("Approved")'), 'a second custodian approves it');
+  await ben.screenshot({ path: join(shots, '09-records-approved.png'), fullPage: true });
 } catch (e) {
   failed = true;
   console.error(`FAIL: ${e.message}`);
   if (page) await page.screenshot({ path: join(shots, 'failure.png'), fullPage: true }).catch(() => {});
+  for (const ctx of browser.contexts()) for (const [i, p] of ctx.pages().entries()) await p.screenshot({ path: join(shots, `failure-${browser.contexts().indexOf(ctx)}-${i}.png`), fullPage: true }).catch(() => {});
 } finally {
   await browser.close();
   server.kill('SIGTERM');
+}
+if (!failed) {
+  try {
+    const out = execFileSync(steward, ['records', 'execute', '1', '--as', 'ben', '--data', data]).toString();
+    check(/1 destroyed, 0 kept/.test(out), `the approved list is carried out: ${out.trim()}`);
+    check(!existsSync(join(maildir, 'cur', '1664816400.M1P1.host:2,S')), 'the lunch note is gone');
+    check(existsSync(join(maildir, 'cur', '1664902800.M2P1.host:2,S')), 'the held Class 1 notice stays');
+  } catch (e) {
+    failed = true;
+    console.error(`FAIL: ${e.message}`);
+  }
 }
 const verify = (() => {
   try { return execFileSync(steward, ['audit', 'verify', '--data', data]).toString(); } catch (e) { failed = true; return e.stdout?.toString() || e.message; }

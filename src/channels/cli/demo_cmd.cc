@@ -7,6 +7,8 @@
 // whose fresh passwords are printed.
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "acknowledge/campaigns.h"
 #include "channels/cli/commands.h"
 #include "channels/cli/governance.h"
@@ -17,6 +19,7 @@
 #include "identity/accounts.h"
 #include "people/people.h"
 #include "policy/loader.h"
+#include "records/register.h"
 
 namespace steward::cli {
 
@@ -153,6 +156,96 @@ core::Status SeedDoors(const std::shared_ptr<store::Database>& db,
   return core::Status::Ok();
 }
 
+// The records register, once (a store that has any item is left as it is):
+// a custodian's mailbox of several school years written as a Maildir under
+// DATA, indexed through the engine, a hold, and a destruction list that
+// `custodian` made and a second records custodian (admin) may decide.
+core::Status SeedRecords(const std::shared_ptr<store::Database>& db,
+                         const std::string& data) {
+  auto n = db->Query("SELECT COUNT(*) FROM records_items");
+  if (!n.ok()) return n.status();
+  if (!n->empty() && n->front().Int(0) > 0) return core::Status::Ok();
+  namespace fs = std::filesystem;
+  fs::path md = fs::path(data) / "records" / "mhale" / "Maildir";
+  std::error_code ec;
+  for (const char* d : {"cur", "new", "tmp", ".Sent/cur", ".Sent/new",
+                        ".Sent/tmp", ".Board/cur", ".Board/new", ".Board/tmp",
+                        ".Projects/cur", ".Projects/new", ".Projects/tmp"})
+    fs::create_directories(md / d, ec);
+  struct Msg {
+    const char* dir;
+    const char* from;
+    const char* subject;
+    const char* date;
+    const char* body;
+  };
+  const Msg mail[] = {
+      {"cur", "pta@example-usd.org", "Bake sale volunteers",
+       "Tue, 11 Oct 2022 09:12:00 -0700",
+       "Thank you for signing up for the bake sale on Friday."},
+      {"cur", "facilities@example-usd.org", "Parking lot B closed",
+       "Mon, 6 Mar 2023 07:45:00 -0800",
+       "Lot B is closed for resurfacing until Wednesday."},
+      {"cur", "hr@example-usd.org", "Evaluation and grievance meeting",
+       "Wed, 14 Dec 2022 15:30:00 -0800",
+       "Your annual performance evaluation and the disciplinary action "
+       "notice will be placed in your personnel file. The grievance meeting "
+       "is on Monday."},
+      {"cur", "nurse@example-usd.org", "Medication on the field trip",
+       "Thu, 20 Apr 2023 10:05:00 -0700",
+       "Daniel has asthma and needs his inhaler on the bus; his IEP lists "
+       "the accommodations."},
+      {".Sent/cur", "mhale@example-usd.org", "Re: Bake sale volunteers",
+       "Tue, 11 Oct 2022 12:40:00 -0700", "Count me in for two dozen muffins."},
+      {".Board/cur", "clerk@example-usd.org", "Minutes of the October meeting",
+       "Thu, 20 Oct 2022 18:00:00 -0700",
+       "The board approved the facilities plan, five to zero."},
+      {".Projects/cur", "mhale@example-usd.org", "Science fair layout",
+       "Fri, 2 Feb 2024 14:00:00 -0800", "Tables along the north wall."},
+      {"new", "principal@example-usd.org", "Staff meeting moved",
+       "Mon, 16 Nov 2026 08:00:00 -0800",
+       "This week's staff meeting is on Thursday."},
+  };
+  int i = 0;
+  for (const Msg& m : mail) {
+    std::string text = fmt::format(
+        "From: {}\r\nTo: mhale@example-usd.org\r\nSubject: {}\r\nDate: "
+        "{}\r\nMessage-ID: <records-demo-{}@example-usd.org>\r\n\r\n{}\r\n",
+        m.from, m.subject, m.date, ++i, m.body);
+    std::string name = fmt::format(
+        "{}.M{}P1.demo{}", 1660000000 + i * 1000, i,
+        std::string(m.dir).find("cur") != std::string::npos ? ":2,S" : "");
+    if (auto st = core::WriteFileAtomic((md / m.dir / name).string(), text);
+        !st.ok())
+      return st;
+  }
+  auto pack = policy::LoadPack(policy::DefaultPackDir());
+  if (!pack.ok())
+    return core::Status::Internal("the bundled pack does not load");
+  auto engine = engine::Engine::Create({.cache_dir = "none"});
+  if (!engine.ok()) return engine.status();
+  records::Register reg(*db, pack.pack);
+  const audit::Actor custodian{"custodian", ""};
+  auto report = reg.Index(md.string(), "mhale", "demo: annual records review",
+                          RecordsReader(**engine), custodian);
+  if (!report.ok()) return report.status();
+  records::HoldQuery q;
+  q.custodians = {"mhale"};
+  q.subject = "grievance";
+  auto hold =
+      reg.PlaceHold("Hale grievance 2022-23",
+                    "A grievance is pending; keep its mail.", q, custodian);
+  if (!hold.ok()) return hold.status();
+  auto list = reg.MakeList(reg.LocalDay(static_cast<int64_t>(time(nullptr))),
+                           custodian);
+  if (!list.ok()) return list.status();
+  fmt::print(
+      "Records: {} items of mhale's mailbox indexed, 1 hold, destruction list "
+      "{} of {} items waiting for a second custodian\n",
+      report->added, list->id, list->items.size());
+  return core::Status::Ok();
+}
+
 int Demo(const StoreFlags& flags, const std::string& roster, int share) {
   auto db = flags.Open();
   if (!db.ok()) {
@@ -178,7 +271,13 @@ int Demo(const StoreFlags& flags, const std::string& roster, int share) {
       store, **policy,
       {.username = "admin",
        .display_name = "Demo Administrator",
-       .roles = {identity::Role::kItsAdmin, identity::Role::kDesignee}});
+       .roles = {identity::Role::kItsAdmin, identity::Role::kDesignee,
+                 identity::Role::kRecordsCustodian}});
+  auto custodian_pw =
+      EnsureAccount(store, **policy,
+                    {.username = "custodian",
+                     .display_name = "Demo Records Custodian",
+                     .roles = {identity::Role::kRecordsCustodian}});
   identity::NewAccount employee{.username = "employee",
                                 .display_name = "Demo Employee",
                                 .person_id = teacher_id};
@@ -187,11 +286,20 @@ int Demo(const StoreFlags& flags, const std::string& roster, int share) {
     employee.email = teachers->front().email;
   }
   auto employee_pw = EnsureAccount(store, **policy, employee);
-  if (!admin_pw.ok() || !employee_pw.ok()) {
-    fmt::print(
-        stderr, "steward demo: {}\n",
-        (!admin_pw.ok() ? admin_pw.status() : employee_pw.status()).message());
+  if (!admin_pw.ok() || !employee_pw.ok() || !custodian_pw.ok()) {
+    fmt::print(stderr, "steward demo: {}\n",
+               (!admin_pw.ok()      ? admin_pw.status()
+                : !employee_pw.ok() ? employee_pw.status()
+                                    : custodian_pw.status())
+                   .message());
     return 1;
+  }
+  // The administrator is the demo's second records custodian.
+  if (auto a = identity::FindAccount(store, "admin");
+      a.ok() && !a->roles.Has(identity::Role::kRecordsCustodian)) {
+    identity::Roles roles = a->roles;
+    roles.Add(identity::Role::kRecordsCustodian);
+    (void)identity::SetRoles(store, a->id, roles, {ShellActor(), ""});
   }
 
   auto versions = acknowledge::Versions(store);
@@ -251,8 +359,13 @@ int Demo(const StoreFlags& flags, const std::string& roster, int share) {
     fmt::print(stderr, "steward demo: {}\n", st.message());
     return 1;
   }
+  if (auto st = SeedRecords(*db, flags.data); !st.ok()) {
+    fmt::print(stderr, "steward demo: {}\n", st.message());
+    return 1;
+  }
   fmt::print("\nSign in as the administrator:  admin / {}\n", *admin_pw);
   fmt::print("Sign in as an employee:        employee / {}\n", *employee_pw);
+  fmt::print("Sign in as a records custodian: custodian / {}\n", *custodian_pw);
   return 0;
 }
 
