@@ -136,8 +136,8 @@ class ImapSource : public Source {
     return out;
   }
 
-  core::Result<std::string> Read(const std::string& path,
-                                 uint64_t max_bytes) override {
+  core::Result<std::string> Read(const std::string& path, uint64_t max_bytes,
+                                 Identity* identity) override {
     std::string box;
     uint32_t uid = 0;
     if (!SplitPath(path, &box, &uid))
@@ -146,26 +146,75 @@ class ImapSource : public Source {
     // The size first, so a huge message is refused before it is sent.
     auto sized = Fetch(mailimap_set_new_single(uid), false);
     if (!sized.ok()) return sized.status();
-    if (sized->empty() || sized->front().uid != uid)
-      return core::Status::NotFound(path + ": no such message");
-    if (sized->front().size > 0 &&
-        static_cast<uint64_t>(sized->front().size) > max_bytes)
-      return core::Status::Invalid(fmt::format("{}: {} bytes, larger than {}",
-                                               path, sized->front().size,
-                                               max_bytes));
+    const Fetched* mine = nullptr;
+    for (const Fetched& f : *sized)
+      if (f.uid == uid) mine = &f;
+    if (!mine) return core::Status::NotFound(path + ": no such message");
+    if (mine->size > 0 && static_cast<uint64_t>(mine->size) > max_bytes)
+      return core::Status::Limit(fmt::format("{}: {} bytes, larger than {}",
+                                             path, mine->size, max_bytes));
     auto got = Fetch(mailimap_set_new_single(uid), true);
     if (!got.ok()) return got.status();
     for (Fetched& f : *got)
-      if (f.uid == uid && f.has_body) return std::move(f.body);
+      if (f.uid == uid && f.has_body) {
+        if (identity) *identity = {uidvalidity_, uid};
+        return std::move(f.body);
+      }
     return core::Status::NotFound(path + ": the server sent no body");
   }
 
   core::Result<bool> Exists(const std::string& path) override {
     std::string box;
     uint32_t uid = 0;
-    if (!SplitPath(path, &box, &uid)) return false;
+    if (!SplitPath(path, &box, &uid))
+      return core::Status::Invalid(path + ": not a mailbox and UID");
     if (auto st = Examine(box); !st.ok()) return st;
-    if (exists_ == 0) return false;
+    return Has(uid);
+  }
+
+  core::Status Remove(const std::string& path,
+                      const Identity& identity) override {
+    std::string box;
+    uint32_t uid = 0;
+    if (!SplitPath(path, &box, &uid))
+      return core::Status::Invalid(path + ": not a mailbox and UID");
+    if (!mailimap_has_uidplus(s_))
+      return core::Status::Unsupported(
+          name_ +
+          ": the server does not offer UIDPLUS, so one message "
+          "cannot be expunged alone");
+    selected_.clear();  // read-write from here; examined again after
+    int r = mailimap_select(s_, box.c_str());
+    if (r != MAILIMAP_NO_ERROR) return Fail("SELECT " + box, r);
+    const uint32_t validity =
+        s_->imap_selection_info ? s_->imap_selection_info->sel_uidvalidity : 0;
+    if (identity != Identity{validity, uid})
+      return core::Status::Invalid(
+          path +
+          ": the mailbox was made anew (another UIDVALIDITY) since "
+          "the message was read");
+    auto there = Has(uid);
+    if (!there.ok()) return there.status();
+    if (!*there) return core::Status::NotFound(path + ": no such message");
+    r = Store(uid, true);
+    if (r == MAILIMAP_NO_ERROR) {
+      mailimap_set* set = mailimap_set_new_single(uid);
+      r = mailimap_uid_expunge(s_, set);
+      mailimap_set_free(set);
+    }
+    if (r == MAILIMAP_NO_ERROR) return {};
+    core::Status failed = Fail("UID EXPUNGE", r);
+    // Gone all the same (the answer was lost)? Else the flag comes off
+    // again, so that no other client's expunge removes it later.
+    auto still = Has(uid);
+    if (still.ok() && !*still) return {};
+    (void)Store(uid, false);
+    return failed;
+  }
+
+ private:
+  // Whether the open folder holds `uid`.
+  core::Result<bool> Has(uint32_t uid) {
     auto got = Fetch(mailimap_set_new_single(uid), false);
     if (!got.ok()) return got.status();
     for (const Fetched& f : *got)
@@ -173,33 +222,20 @@ class ImapSource : public Source {
     return false;
   }
 
-  core::Status Remove(const std::string& path) override {
-    std::string box;
-    uint32_t uid = 0;
-    if (!SplitPath(path, &box, &uid))
-      return core::Status::Invalid(path + ": not a mailbox and UID");
-    if (!mailimap_has_uidplus(s_))
-      return core::Status::Io(
-          name_ +
-          ": the server does not offer UIDPLUS, so one message "
-          "cannot be expunged alone");
-    selected_.clear();  // read-write from here; examined again after
-    int r = mailimap_select(s_, box.c_str());
-    if (r != MAILIMAP_NO_ERROR) return Fail("SELECT " + box, r);
+  // UID STORE +FLAGS.SILENT (\Deleted), or -FLAGS when `add` is false.
+  int Store(uint32_t uid, bool add) {
     mailimap_flag_list* flags = mailimap_flag_list_new_empty();
     mailimap_flag_list_add(flags, mailimap_flag_new_deleted());
     mailimap_store_att_flags* store =
-        mailimap_store_att_flags_new_add_flags_silent(flags);
+        add ? mailimap_store_att_flags_new_add_flags_silent(flags)
+            : mailimap_store_att_flags_new_remove_flags_silent(flags);
     mailimap_set* set = mailimap_set_new_single(uid);
-    r = mailimap_uid_store(s_, set, store);
+    int r = mailimap_uid_store(s_, set, store);
     mailimap_store_att_flags_free(store);
-    if (r == MAILIMAP_NO_ERROR) r = mailimap_uid_expunge(s_, set);
     mailimap_set_free(set);
-    if (r != MAILIMAP_NO_ERROR) return Fail("UID EXPUNGE", r);
-    return {};
+    return r;
   }
 
- private:
   core::Status Fail(const std::string& what, int code) const {
     std::string said;
     if (s_->imap_response) said = std::string(": ") + s_->imap_response;

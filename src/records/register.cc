@@ -161,6 +161,29 @@ core::Result<Item> LoadItem(Q& q, int64_t id) {
   return ItemFromRow(rows->front());
 }
 
+// A Date this much older than the message's arrival is not believed.
+constexpr int64_t kDateSlack = 30 * 86400;
+
+// Text a person wrote: something visible, on one line.
+bool Visible(const std::string& s) {
+  return s.find_first_not_of(" \t") != std::string::npos &&
+         !core::HasControlChars(s);
+}
+
+// A custodian as the register keeps it: trimmed, lower case, one word
+// (an account's name, or a mailbox's).
+core::Result<std::string> NormalCustodian(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t");
+  size_t e = s.find_last_not_of(" \t");
+  std::string out =
+      b == std::string::npos ? "" : core::Lower(s.substr(b, e - b + 1));
+  if (out.empty() || out.size() > 200 || core::HasControlChars(out) ||
+      out.find_first_of(" ,;") != std::string::npos)
+    return core::Status::Invalid(
+        "a custodian is one name (an account or a mailbox): '" + s + "'");
+  return out;
+}
+
 // The person behind an actor: "jdoe (via cli:root)" is jdoe.
 std::string PersonOf(const std::string& actor) {
   size_t via = actor.find(" (via ");
@@ -257,16 +280,17 @@ core::Result<IndexReport> Register::Index(
 }
 
 core::Result<IndexReport> Register::Index(
-    Source& src, const std::string& custodian, const std::string& reason,
+    Source& src, const std::string& custodian_arg, const std::string& reason,
     const Reader& read, const audit::Actor& actor,
     const std::function<void(int64_t)>& progress) {
   IndexReport report;
-  if (reason.empty())
+  if (!Visible(reason))
     return core::Status::Invalid(
-        "give the reason for reading these items (D.3: every access to "
-        "someone's mail or files is recorded with its reason)");
-  if (custodian.empty() || core::HasControlChars(custodian))
-    return core::Status::Invalid("give the custodian whose items these are");
+        "give the reason for reading these items, in words (D.3: every "
+        "access to someone's mail or files is recorded with its reason)");
+  auto who = NormalCustodian(custodian_arg);
+  if (!who.ok()) return who.status();
+  const std::string& custodian = *who;
   const std::string& source = src.Name();
   // The access is recorded before anything is read.
   if (auto a = audit::Append(
@@ -309,11 +333,25 @@ core::Result<IndexReport> Register::Index(
     pending.clear();
     return st;
   };
-  std::unordered_set<std::string> seen;
+  std::unordered_map<std::string, std::string> seen;  // locator -> path
   const std::string now = store::NowUtc();
+  const int64_t clock = static_cast<int64_t>(time(nullptr));
   for (const Entry& f : *listed) {
     ++report.seen;
-    seen.insert(f.locator);
+    if (auto [at, fresh] = seen.emplace(f.locator, f.path); !fresh) {
+      // Two files of one message (a copy left in new/ and cur/): the first
+      // is the item; the other is reported, never mixed into it.
+      ++report.unreadable;
+      if (report.errors.size() < kMaxErrors)
+        report.errors.push_back(f.path + ": the same message as " + at->second +
+                                "; not indexed twice");
+      continue;
+    }
+    auto k = known.find(f.locator);
+    if (k != known.end() && k->second.state == "deleting") {
+      ++report.unchanged;  // a deletion in progress: left to Recover
+      continue;
+    }
     auto bytes = src.Read(f.path, max_bytes);
     if (!bytes.ok()) {
       ++report.unreadable;
@@ -322,84 +360,97 @@ core::Result<IndexReport> Register::Index(
       continue;
     }
     std::string sha = core::Sha256Hex(*bytes);
-    auto k = known.find(f.locator);
     if (k != known.end() && k->second.sha256 == sha &&
         k->second.state != "destroyed") {
       ++report.unchanged;
       if (k->second.path != f.path || k->second.state != "present")
         pending.push_back(
             {"UPDATE records_items SET path = ?, state = 'present' WHERE id = "
-             "?",
+             "? AND state IN ('present', 'missing')",
              {P(f.path), P(k->second.id)}});
+      continue;
+    }
+    Item it;
+    it.path = f.path;
+    it.kind = f.mail ? "mail" : "file";
+    it.folder = f.folder;
+    Reading res = read(f, *bytes);
+    int64_t made = 0;
+    if (res.is_message) {
+      it.kind = "mail";
+      it.message_id = res.message_id;
+      it.sender = res.sender;
+      it.recipients = res.recipients;
+      it.subject = res.subject;
+      made = res.date;
+    }
+    // When it was made: its Date, unless that says it is much older than
+    // its arrival (a sender's clock does not make mail deletable sooner)
+    // or newer; else its arrival.
+    const int64_t arrived = f.time > 0 ? f.time : clock;
+    if (made <= 0 || made < arrived - kDateSlack || made > arrived + 86400)
+      made = arrived;
+    std::set<std::string> cats(res.categories.begin(), res.categories.end());
+    it.categories.assign(cats.begin(), cats.end());
+    ClassFacts cf{it.folder, it.recipients, it.categories};
+    if (!it.sender.empty()) cf.addresses.push_back(it.sender);
+    Classified c = Classify(pack_->records, cf);
+    std::string made_day = FormatDay(LocalDay(made));
+    bool manual = k != known.end() && k->second.class_rule == "manual";
+    if (k != known.end() && k->second.state == "destroyed") {
+      // Destroyed, and back (restored from a backup): a new item, and the
+      // destroyed one keeps its history under another locator.
+      pending.push_back(
+          {"UPDATE records_items SET locator = ? WHERE id = ?",
+           {P(fmt::format("{}#destroyed-{}", f.locator, k->second.id)),
+            P(k->second.id)}});
+      k = known.end();
+      manual = false;
+    }
+    if (k == known.end()) {
+      ++report.added;
+      pending.push_back(
+          {"INSERT INTO records_items (source, locator, path, kind, "
+           "custodian, folder, message_id, sender, recipients, subject, "
+           "made_at, made_day, size, sha256, categories, record_class, "
+           "class_rule, class_reason, audit_done, state, indexed_at) VALUES "
+           "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', "
+           "'present', ?)",
+           {P(source), P(f.locator), P(f.path), P(it.kind), P(custodian),
+            P(it.folder), P(it.message_id), P(it.sender),
+            P(Join(it.recipients)), P(it.subject), P(IsoUtc(made)), P(made_day),
+            P(static_cast<int64_t>(bytes->size())), P(sha),
+            P(Join(it.categories)),
+            P(std::string(policy::RecordClassName(c.record_class))), P(c.rule),
+            P(c.reason), P(now)}});
     } else {
-      Item it;
-      it.path = f.path;
-      it.kind = f.mail ? "mail" : "file";
-      it.folder = f.folder;
-      Reading res = read(f, *bytes);
-      int64_t made = 0;
-      if (res.is_message) {
-        it.kind = "mail";
-        it.message_id = res.message_id;
-        it.sender = res.sender;
-        it.recipients = res.recipients;
-        it.subject = res.subject;
-        made = res.date;
+      // Changed bytes are a new version of the item: read again, and
+      // classified again unless a custodian classified it by hand.
+      ++report.changed;
+      std::string cls_sql =
+          manual ? "" : ", record_class = ?, class_rule = ?, class_reason = ?";
+      store::Params params = {
+          P(f.path),     P(it.kind),
+          P(it.folder),  P(it.message_id),
+          P(it.sender),  P(Join(it.recipients)),
+          P(it.subject), P(IsoUtc(made)),
+          P(made_day),   P(static_cast<int64_t>(bytes->size())),
+          P(sha),        P(Join(it.categories)),
+          P(now)};
+      if (!manual) {
+        params.push_back(
+            P(std::string(policy::RecordClassName(c.record_class))));
+        params.push_back(P(c.rule));
+        params.push_back(P(c.reason));
       }
-      std::set<std::string> cats(res.categories.begin(), res.categories.end());
-      if (made <= 0) made = f.time;
-      it.categories.assign(cats.begin(), cats.end());
-      ClassFacts cf{it.folder, it.recipients, it.categories};
-      if (!it.sender.empty()) cf.addresses.push_back(it.sender);
-      Classified c = Classify(pack_->records, cf);
-      std::string made_day = FormatDay(LocalDay(made));
-      bool manual = k != known.end() && k->second.class_rule == "manual";
-      if (k == known.end()) {
-        ++report.added;
-        pending.push_back(
-            {"INSERT INTO records_items (source, locator, path, kind, "
-             "custodian, folder, message_id, sender, recipients, subject, "
-             "made_at, made_day, size, sha256, categories, record_class, "
-             "class_rule, class_reason, audit_done, state, indexed_at) VALUES "
-             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', "
-             "'present', ?)",
-             {P(source), P(f.locator), P(f.path), P(it.kind), P(custodian),
-              P(it.folder), P(it.message_id), P(it.sender),
-              P(Join(it.recipients)), P(it.subject), P(IsoUtc(made)),
-              P(made_day), P(static_cast<int64_t>(bytes->size())), P(sha),
-              P(Join(it.categories)),
-              P(std::string(policy::RecordClassName(c.record_class))),
-              P(c.rule), P(c.reason), P(now)}});
-      } else {
-        // Changed bytes are a new version of the item: read again, and
-        // classified again unless a custodian classified it by hand.
-        ++report.changed;
-        std::string cls_sql =
-            manual ? ""
-                   : ", record_class = ?, class_rule = ?, class_reason = ?";
-        store::Params params = {
-            P(f.path),     P(it.kind),
-            P(it.folder),  P(it.message_id),
-            P(it.sender),  P(Join(it.recipients)),
-            P(it.subject), P(IsoUtc(made)),
-            P(made_day),   P(static_cast<int64_t>(bytes->size())),
-            P(sha),        P(Join(it.categories)),
-            P(now)};
-        if (!manual) {
-          params.push_back(
-              P(std::string(policy::RecordClassName(c.record_class))));
-          params.push_back(P(c.rule));
-          params.push_back(P(c.reason));
-        }
-        params.push_back(P(k->second.id));
-        pending.push_back(
-            {"UPDATE records_items SET path = ?, kind = ?, folder = ?, "
-             "message_id = ?, sender = ?, recipients = ?, subject = ?, "
-             "made_at = ?, made_day = ?, size = ?, sha256 = ?, categories = ?, "
-             "indexed_at = ?, state = 'present'" +
-                 cls_sql + " WHERE id = ?",
-             std::move(params)});
-      }
+      params.push_back(P(k->second.id));
+      pending.push_back(
+          {"UPDATE records_items SET path = ?, kind = ?, folder = ?, "
+           "message_id = ?, sender = ?, recipients = ?, subject = ?, "
+           "made_at = ?, made_day = ?, size = ?, sha256 = ?, categories = ?, "
+           "indexed_at = ?, state = 'present'" +
+               cls_sql + " WHERE id = ? AND state IN ('present', 'missing')",
+           std::move(params)});
     }
     if (pending.size() >= kBatch)
       if (auto st = flush(); !st.ok()) return st;
@@ -411,7 +462,9 @@ core::Result<IndexReport> Register::Index(
     if (seen.count(locator) || k.state != "present") continue;
     ++report.missing;
     pending.push_back(
-        {"UPDATE records_items SET state = 'missing' WHERE id = ?", {P(k.id)}});
+        {"UPDATE records_items SET state = 'missing' WHERE id = "
+         "? AND state = 'present'",
+         {P(k.id)}});
     if (pending.size() >= kBatch)
       if (auto st = flush(); !st.ok()) return st;
   }
@@ -458,22 +511,41 @@ core::Result<std::vector<Item>> Register::Items(const Query& q) {
 
 core::Result<Item> Register::GetItem(int64_t id) { return LoadItem(db_, id); }
 
+core::Status Register::NoteRead(const audit::Actor& actor, const Query& q,
+                                size_t count) {
+  auto a = audit::Append(
+      db_,
+      {.actor = actor.name,
+       .action = "records.read",
+       .target = q.custodian.empty() ? "records" : "custodian/" + q.custodian,
+       .detail = nlohmann::json({{"state", q.state},
+                                 {"class", q.record_class},
+                                 {"after", q.after_id},
+                                 {"items", count}})
+                     .dump(),
+       .ip = actor.ip});
+  return a.ok() ? core::Status::Ok() : a.status();
+}
+
 core::Status Register::Reclassify(int64_t id, RecordClass c,
                                   const std::string& reason,
                                   const std::string& audit_done,
                                   const audit::Actor& actor) {
-  if (reason.empty())
-    return core::Status::Invalid("give the reason for the new class");
+  if (!Visible(reason))
+    return core::Status::Invalid("give the reason for the new class, in words");
   if (!audit_done.empty()) {
     auto d = core::ParseIsoDate(audit_done, 1900, 2200, "The audit's date");
     if (!d.ok()) return d.status();
   }
   return db_.Transact([&](store::Conn& conn) -> core::Status {
+    // The lock a deletion's check takes: a class changes before or after
+    // that check, never during it.
+    if (auto l = conn.LockTable("records_holds"); !l.ok()) return l;
     auto item = LoadItem(conn, id);
     if (!item.ok()) return item.status();
-    if (item->state == "destroyed")
+    if (item->state == "destroyed" || item->state == "deleting")
       return core::Status::Invalid(
-          fmt::format("records item {} was destroyed", id));
+          fmt::format("records item {} is {}", id, item->state));
     if (auto st = conn.Exec(
             "UPDATE records_items SET record_class = ?, class_rule = 'manual', "
             "class_reason = ?, audit_done = ? WHERE id = ?",
@@ -492,11 +564,27 @@ core::Status Register::Reclassify(int64_t id, RecordClass c,
 
 core::Result<Hold> Register::PlaceHold(const std::string& matter,
                                        const std::string& reason,
-                                       const HoldQuery& q,
+                                       const HoldQuery& query,
                                        const audit::Actor& actor) {
-  if (matter.empty() || core::HasControlChars(matter))
+  if (!Visible(matter))
     return core::Status::Invalid("a hold names its matter (one line)");
-  if (reason.empty()) return core::Status::Invalid("a hold gives its reason");
+  if (!Visible(reason))
+    return core::Status::Invalid("a hold gives its reason (one line)");
+  HoldQuery q = query;
+  for (auto& c : q.custodians) {
+    auto n = NormalCustodian(c);
+    if (!n.ok()) return n.status();
+    c = *n;
+  }
+  for (auto* list : {&q.addresses, &q.folders, &q.categories})
+    for (const auto& v : *list)
+      if (!Visible(v))
+        return core::Status::Invalid("a hold's values are words on one line");
+  if (core::HasControlChars(q.subject))
+    return core::Status::Invalid("a hold's subject words are one line");
+  if (!q.since.empty() && !q.until.empty() && q.since >= q.until)
+    return core::Status::Invalid(
+        "the hold's days are empty: 'since' must come before 'until'");
   if (q.Empty())
     return core::Status::Invalid(
         "a hold says what it covers: custodians, addresses, a subject, "
@@ -534,8 +622,8 @@ core::Result<Hold> Register::PlaceHold(const std::string& matter,
 
 core::Status Register::ReleaseHold(int64_t id, const std::string& reason,
                                    const audit::Actor& actor) {
-  if (reason.empty())
-    return core::Status::Invalid("give the reason the hold ends");
+  if (!Visible(reason))
+    return core::Status::Invalid("give the reason the hold ends (one line)");
   return db_.Transact([&](store::Conn& conn) -> core::Status {
     if (auto l = conn.LockTable("records_holds"); !l.ok()) return l;
     auto rows = conn.Query(
@@ -570,14 +658,29 @@ core::Result<std::vector<std::string>> Register::HoldsOn(const Item& item) {
 
 namespace {
 
-RetentionFacts FactsOf(const Item& item, std::vector<std::string> holds) {
+// The class an item has now: a custodian's, else what the pack's rules
+// say today (a rule added since the item was read applies at once).
+RecordClass CurrentClass(const policy::RecordsPolicy& rules, const Item& item) {
+  if (item.class_rule == "manual") return item.record_class;
+  ClassFacts cf{item.folder, item.recipients, item.categories};
+  if (!item.sender.empty()) cf.addresses.push_back(item.sender);
+  return Classify(rules, cf).record_class;
+}
+
+RetentionFacts FactsOf(const policy::RecordsPolicy& rules, const Item& item,
+                       std::vector<std::string> holds) {
   RetentionFacts f;
-  f.record_class = item.record_class;
-  auto made = core::ParseIsoDate(item.made_day, 1, 9999, "made");
+  f.record_class = CurrentClass(rules, item);
+  auto made = core::ParseIsoDate(item.made_day, 1970, 9999, "made");
   f.made = made.ok() ? *made : 0;
-  if (!item.audit_done.empty())
-    if (auto a = core::ParseIsoDate(item.audit_done, 1, 9999, "audit"); a.ok())
+  f.made_known = made.ok();
+  if (!item.audit_done.empty()) {
+    auto a = core::ParseIsoDate(item.audit_done, 1900, 9999, "audit");
+    if (a.ok())
       f.audit_done = *a;
+    else
+      f.made_known = false;  // an audit date not understood: kept
+  }
   f.is_mail = item.kind == "mail";
   f.folder = item.folder;
   f.categories = item.categories;
@@ -594,12 +697,44 @@ constexpr std::string_view kListItemCols =
 core::Result<Decision> Register::DecisionFor(const Item& item, Day today) {
   auto holds = HoldsOn(item);
   if (!holds.ok()) return holds.status();
-  return records::Decide(pack_->records, FactsOf(item, std::move(*holds)),
-                         today);
+  return records::Decide(
+      pack_->records, FactsOf(pack_->records, item, std::move(*holds)), today);
+}
+
+namespace {
+
+// What an item's deletion in progress remembers: the list and what
+// identified the item when its bytes were checked.
+std::string PendingJson(int64_t list, const Identity& id) {
+  return nlohmann::json({{"list", list}, {"a", id.a}, {"b", id.b}}).dump();
+}
+
+bool ParsePending(const std::string& text, int64_t* list, Identity* id) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object() || !j.contains("list") || !j["list"].is_number() ||
+      !j.contains("a") || !j.contains("b"))
+    return false;
+  *list = j["list"].get<int64_t>();
+  id->a = j["a"].get<uint64_t>();
+  id->b = j["b"].get<uint64_t>();
+  return true;
+}
+
+}  // namespace
+
+core::Status Register::NotAfterToday(Day today) const {
+  Day real = LocalDay(static_cast<int64_t>(time(nullptr)));
+  if (today > real)
+    return core::Status::Invalid(fmt::format(
+        "{} is after today ({}): what may be destroyed is decided on the "
+        "day itself, never ahead",
+        FormatDay(today), FormatDay(real)));
+  return {};
 }
 
 core::Result<DestructionList> Register::MakeList(Day today,
                                                  const audit::Actor& actor) {
+  if (auto st = NotAfterToday(today); !st.ok()) return st;
   DestructionList list;
   list.created_by = actor.name;
   list.created_at = store::NowUtc();
@@ -614,8 +749,9 @@ core::Result<DestructionList> Register::MakeList(Day today,
     if (page->empty()) break;
     after = page->back().id;
     for (const Item& item : *page) {
-      Decision d = records::Decide(
-          pack_->records, FactsOf(item, MattersOn(*holds, item)), today);
+      RetentionFacts facts =
+          FactsOf(pack_->records, item, MattersOn(*holds, item));
+      Decision d = records::Decide(pack_->records, facts, today);
       if (!d.deletable) continue;
       ListItem li;
       li.item_id = item.id;
@@ -623,9 +759,8 @@ core::Result<DestructionList> Register::MakeList(Day today,
       li.sha256 = item.sha256;
       li.folder = item.folder;
       li.custodian = item.custodian;
-      li.record_class = item.record_class;
-      auto made = core::ParseIsoDate(item.made_day, 1, 9999, "made");
-      li.school_year = SchoolYearName(SchoolYearOf(made.ok() ? *made : 0));
+      li.record_class = facts.record_class;
+      li.school_year = SchoolYearName(SchoolYearOf(facts.made));
       li.destroy_from = d.from ? FormatDay(*d.from) : "";
       li.rule = d.delete_rule;
       list.items.push_back(std::move(li));
@@ -721,9 +856,13 @@ core::Status Register::Decide(int64_t id, bool approve,
                               const std::string& approver,
                               const std::string& note,
                               const audit::Actor& actor) {
-  if (!approve && note.empty())
-    return core::Status::Invalid("a refusal gives its reason");
+  if (!approve && !Visible(note))
+    return core::Status::Invalid("a refusal gives its reason (one line)");
+  if (core::HasControlChars(note))
+    return core::Status::Invalid("a note is one line of text");
   return db_.Transact([&](store::Conn& conn) -> core::Status {
+    // One decision at a time: approve and refuse never both commit.
+    if (auto l = conn.LockTable("records_lists"); !l.ok()) return l;
     auto rows = conn.Query(
         "SELECT created_by, status FROM records_lists WHERE id = ?", {P(id)});
     if (!rows.ok()) return rows.status();
@@ -732,7 +871,8 @@ core::Status Register::Decide(int64_t id, bool approve,
     if (rows->front().Text(1) != "waiting")
       return core::Status::Invalid(fmt::format(
           "destruction list {} is {}, not waiting", id, rows->front().Text(1)));
-    if (PersonOf(rows->front().Text(0)) == PersonOf(approver))
+    if (core::Lower(PersonOf(rows->front().Text(0))) ==
+        core::Lower(PersonOf(approver)))
       return core::Status::Invalid(fmt::format(
           "{} made destruction list {}: a second person decides it (5 CCR "
           "16027)",
@@ -766,63 +906,65 @@ core::Result<Source*> Register::SourceOf(const std::string& name,
   return s;
 }
 
-core::Status Register::Destroy(const Item& item, int64_t list_id,
+namespace {
+
+// Sets a list item's outcome unless another run has set it.
+core::Status SetOutcome(store::Conn& conn, int64_t list, int64_t item,
+                        const std::string& outcome) {
+  return conn.Exec(
+      "UPDATE records_list_items SET outcome = ? WHERE list_id = ? AND "
+      "item_id = ? AND outcome IN ('', 'deleting')",
+      {P(outcome), P(list), P(item)});
+}
+
+}  // namespace
+
+core::Status Register::Undo(const Item& item, int64_t list_id,
+                            const std::string& why, const std::string& action,
+                            const audit::Actor& actor) {
+  return db_.Transact([&](store::Conn& conn) -> core::Status {
+    if (auto st = conn.Exec(
+            "UPDATE records_items SET state = 'present', pending = '' WHERE "
+            "id = ? AND state = 'deleting'",
+            {P(item.id)});
+        !st.ok())
+      return st;
+    if (auto st = SetOutcome(conn, list_id, item.id, "kept: " + why); !st.ok())
+      return st;
+    return audit::Record(conn, actor, action,
+                         fmt::format("records-item/{}", item.id),
+                         {{"list", list_id}, {"why", why}});
+  });
+}
+
+core::Status Register::Confirm(const Item& item, int64_t list_id,
                                const std::string& approved_by,
-                               const audit::Actor& actor, bool recovering,
-                               Sources& open) {
-  auto src = SourceOf(item.source, open);
-  core::Status removed = src.ok() ? (*src)->Remove(item.path) : src.status();
-  if (!removed.ok() && src.ok()) {
-    // The answer may have been lost after the removal: look again.
-    auto there = (*src)->Exists(item.path);
-    if (there.ok() && !*there) removed = {};
-  }
-  if (!removed.ok()) {
-    std::string why = removed.message();
-    return db_.Transact([&](store::Conn& conn) -> core::Status {
-      if (auto st = conn.Exec(
-              "UPDATE records_items SET state = 'present' WHERE id = ?",
-              {P(item.id)});
-          !st.ok())
-        return st;
-      if (auto st = conn.Exec(
-              "UPDATE records_list_items SET outcome = ? WHERE list_id = ? "
-              "AND item_id = ?",
-              {P("kept: cannot delete: " + why), P(list_id), P(item.id)});
-          !st.ok())
-        return st;
-      return audit::Record(conn, actor, "records.destroy-failed",
-                           fmt::format("records-item/{}", item.id),
-                           {{"list", list_id}, {"error", why}});
-    });
-  }
+                               const audit::Actor& actor, bool recovering) {
   return db_.Transact([&](store::Conn& conn) -> core::Status {
     const std::string now = store::NowUtc();
-    auto made = core::ParseIsoDate(item.made_day, 1, 9999, "made");
+    auto made = core::ParseIsoDate(item.made_day, 1970, 9999, "made");
     if (auto st = conn.Exec(
             "INSERT INTO records_tombstones (item_id, source, locator, sha256, "
             "message_id, custodian, record_class, school_year, made_at, "
             "destroyed_at, list_id, approved_by, destroyed_by) VALUES (?, ?, "
-            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (item_id) DO "
-            "NOTHING",
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (item_id, list_id) "
+            "DO NOTHING",
             {P(item.id), P(item.source), P(item.locator), P(item.sha256),
              P(item.message_id), P(item.custodian),
-             P(std::string(policy::RecordClassName(item.record_class))),
-             P(SchoolYearName(SchoolYearOf(made.ok() ? *made : 0))),
+             P(std::string(
+                 policy::RecordClassName(CurrentClass(pack_->records, item)))),
+             P(made.ok() ? SchoolYearName(SchoolYearOf(*made)) : ""),
              P(item.made_at), P(now), P(list_id), P(approved_by),
              P(actor.name)});
         !st.ok())
       return st;
     if (auto st = conn.Exec(
-            "UPDATE records_items SET state = 'destroyed' WHERE id = ?",
+            "UPDATE records_items SET state = 'destroyed', pending = '' WHERE "
+            "id = ?",
             {P(item.id)});
         !st.ok())
       return st;
-    if (auto st = conn.Exec(
-            "UPDATE records_list_items SET outcome = 'destroyed' WHERE "
-            "list_id = ? AND item_id = ?",
-            {P(list_id), P(item.id)});
-        !st.ok())
+    if (auto st = SetOutcome(conn, list_id, item.id, "destroyed"); !st.ok())
       return st;
     return audit::Record(conn, actor, "records.destroy-confirm",
                          fmt::format("records-item/{}", item.id),
@@ -832,41 +974,93 @@ core::Status Register::Destroy(const Item& item, int64_t list_id,
   });
 }
 
+core::Status Register::Destroy(const Item& item, int64_t list_id,
+                               const std::string& approved_by,
+                               const Identity& identity,
+                               const audit::Actor& actor, bool recovering,
+                               Sources& open) {
+  auto src = SourceOf(item.source, open);
+  core::Status removed =
+      src.ok() ? (*src)->Remove(item.path, identity) : src.status();
+  if (removed.ok())
+    return Confirm(item, list_id, approved_by, actor, recovering);
+  // Nothing was removed: the item goes back to the register as it is, and
+  // is read again at the next index.
+  std::string why = removed.code() == core::Code::kNotFound
+                        ? "it was no longer where it was read (moved or "
+                          "removed by someone else; index it again)"
+                        : "cannot delete: " + removed.message();
+  return Undo(item, list_id, why, "records.destroy-failed", actor);
+}
+
 core::Result<ExecuteReport> Register::Execute(int64_t id, Day today,
-                                              const audit::Actor& actor) {
+                                              const audit::Actor& actor,
+                                              bool resume) {
+  if (auto st = NotAfterToday(today); !st.ok()) return st;
   ExecuteReport report;
   Sources open;
   auto rec = Recover(actor);
   if (!rec.ok()) return rec.status();
   report.recovered = *rec;
+  std::string approved_by;
+  // The list is claimed in one transaction: one run carries it out.
+  auto claimed = db_.Transact([&](store::Conn& conn) -> core::Status {
+    if (auto l = conn.LockTable("records_lists"); !l.ok()) return l;
+    auto rows = conn.Query(
+        "SELECT status, rules, decided_by FROM records_lists WHERE id = ?",
+        {P(id)});
+    if (!rows.ok()) return rows.status();
+    if (rows->empty())
+      return core::Status::NotFound(fmt::format("no destruction list {}", id));
+    const std::string status = rows->front().Text(0);
+    if (status == "executing" && !resume)
+      return core::Status::Invalid(fmt::format(
+          "destruction list {} is being carried out by another run; if that "
+          "run was stopped, carry it on with --resume",
+          id));
+    if (status != "approved" && status != "executing")
+      return core::Status::Invalid(fmt::format(
+          "destruction list {} is {}: only an approved list is carried out", id,
+          status));
+    if (rows->front().Text(1) != RulesFingerprint())
+      return core::Status::Invalid(fmt::format(
+          "the pack's records rules changed since destruction list {} was "
+          "made: make a new list and have it approved",
+          id));
+    approved_by = rows->front().Text(2);
+    return conn.Exec(
+        "UPDATE records_lists SET status = 'executing' WHERE id = ?", {P(id)});
+  });
+  if (!claimed.ok()) return claimed;
   auto list = GetList(id);
   if (!list.ok()) return list.status();
-  if (list->status != "approved")
-    return core::Status::Invalid(fmt::format(
-        "destruction list {} is {}: only an approved list is carried out", id,
-        list->status));
-  if (list->rules != RulesFingerprint())
-    return core::Status::Invalid(fmt::format(
-        "the pack's records rules changed since destruction list {} was "
-        "made: make a new list and have it approved",
-        id));
   for (const ListItem& li : list->items) {
     if (!li.outcome.empty()) continue;  // done in an earlier run
     auto item = GetItem(li.item_id);
     if (!item.ok()) return item.status();
-    // The bytes as they are now, read before the lock is taken.
+    // The bytes as they are now, read (bounded by their recorded size)
+    // before the lock is taken.
     std::string why_kept;
+    Identity identity;
     if (item->state != "present") {
-      why_kept = "kept: it is " + item->state;
+      why_kept = "it is " + item->state;
+    } else if (item->sha256 != li.sha256) {
+      why_kept = "it changed after the list was made";
     } else {
       auto src = SourceOf(item->source, open);
-      auto bytes = src.ok() ? (*src)->Read(item->path, 1ull << 40)
-                            : core::Result<std::string>(src.status());
+      auto bytes =
+          src.ok()
+              ? (*src)->Read(
+                    item->path,
+                    static_cast<uint64_t>(std::max<int64_t>(item->size, 0)),
+                    &identity)
+              : core::Result<std::string>(src.status());
       if (!bytes.ok())
-        why_kept = "kept: cannot read it: " + bytes.status().message();
-      else if (core::Sha256Hex(*bytes) != li.sha256 ||
-               item->sha256 != li.sha256)
-        why_kept = "kept: it changed after the list was made";
+        why_kept = bytes.status().code() == core::Code::kLimit
+                       ? "it changed after the list was made"
+                       : "cannot read it: " + bytes.status().message();
+      else if (core::Sha256Hex(*bytes) != li.sha256)
+        why_kept = "it changed after the list was made";
     }
     bool go = false;
     auto st = db_.Transact([&](store::Conn& conn) -> core::Status {
@@ -877,35 +1071,32 @@ core::Result<ExecuteReport> Register::Execute(int64_t id, Day today,
         auto holds = LoadHolds(conn, false);
         if (!holds.ok()) return holds.status();
         Decision d = records::Decide(
-            pack_->records, FactsOf(*now_item, MattersOn(*holds, *now_item)),
+            pack_->records,
+            FactsOf(pack_->records, *now_item, MattersOn(*holds, *now_item)),
             today);
         if (now_item->state != "present")
-          why_kept = "kept: it is " + now_item->state;
+          why_kept = "it is " + now_item->state;
+        else if (now_item->sha256 != li.sha256)
+          why_kept = "it changed after the list was made";
         else if (!d.deletable)
-          why_kept = "kept: " + d.reason;
+          why_kept = d.reason;
       }
       if (!why_kept.empty()) {
-        if (auto e = conn.Exec(
-                "UPDATE records_list_items SET outcome = ? WHERE list_id = ? "
-                "AND item_id = ?",
-                {P(why_kept), P(id), P(li.item_id)});
+        if (auto e = SetOutcome(conn, id, li.item_id, "kept: " + why_kept);
             !e.ok())
           return e;
         return audit::Record(conn, actor, "records.destroy-skip",
                              fmt::format("records-item/{}", li.item_id),
                              {{"list", id}, {"why", why_kept}});
       }
-      // The intent commits before the file goes.
+      // The intent commits before the item goes.
       if (auto e = conn.Exec(
-              "UPDATE records_items SET state = 'deleting' WHERE id = ?",
-              {P(li.item_id)});
+              "UPDATE records_items SET state = 'deleting', pending = ? WHERE "
+              "id = ? AND state = 'present'",
+              {P(PendingJson(id, identity)), P(li.item_id)});
           !e.ok())
         return e;
-      if (auto e = conn.Exec(
-              "UPDATE records_list_items SET outcome = 'deleting' WHERE "
-              "list_id = ? AND item_id = ?",
-              {P(id), P(li.item_id)});
-          !e.ok())
+      if (auto e = SetOutcome(conn, id, li.item_id, "deleting"); !e.ok())
         return e;
       go = true;
       return audit::Record(conn, actor, "records.destroy-intent",
@@ -921,7 +1112,7 @@ core::Result<ExecuteReport> Register::Execute(int64_t id, Day today,
       continue;
     }
     if (before_delete) before_delete(*item);
-    if (auto d = Destroy(*item, id, list->decided_by, actor, false, open);
+    if (auto d = Destroy(*item, id, approved_by, identity, actor, false, open);
         !d.ok())
       return d;
     auto after = GetItem(li.item_id);
@@ -946,55 +1137,74 @@ core::Result<ExecuteReport> Register::Execute(int64_t id, Day today,
 
 core::Result<int64_t> Register::Recover(const audit::Actor& actor) {
   auto rows = db_.Query(
-      fmt::format("SELECT {} FROM records_items WHERE state = 'deleting' "
-                  "ORDER BY id",
+      fmt::format("SELECT {}, pending FROM records_items WHERE state = "
+                  "'deleting' ORDER BY id",
                   kItemCols));
   if (!rows.ok()) return rows.status();
   int64_t n = 0;
   Sources open;
+  const Day today = LocalDay(static_cast<int64_t>(time(nullptr)));
   for (const auto& r : *rows) {
     Item item = ItemFromRow(r);
-    auto li = db_.Query(
-        "SELECT l.id, l.decided_by FROM records_list_items i JOIN "
-        "records_lists l ON l.id = i.list_id WHERE i.item_id = ? AND "
-        "i.outcome = 'deleting' ORDER BY l.id DESC",
-        {P(item.id)});
-    if (!li.ok()) return li.status();
-    int64_t list_id = li->empty() ? 0 : li->front().Int(0);
-    std::string approved_by = li->empty() ? "" : li->front().Text(1);
+    int64_t list_id = 0;
+    Identity identity;
+    if (!ParsePending(r.Text(21), &list_id, &identity)) {
+      if (auto st = Undo(item, 0, "its deletion was not recorded whole",
+                         "records.destroy-cancel", actor);
+          !st.ok())
+        return st;
+      continue;
+    }
+    auto approver = db_.Query(
+        "SELECT decided_by FROM records_lists WHERE id = ?", {P(list_id)});
+    if (!approver.ok()) return approver.status();
+    std::string approved_by =
+        approver->empty() ? "" : approver->front().Text(0);
     auto src = SourceOf(item.source, open);
     if (!src.ok()) return src.status();
+    // An error is not an answer: nothing is confirmed on a guess.
     auto present = (*src)->Exists(item.path);
     if (!present.ok()) return present.status();
-    if (*present) {
-      // Not yet deleted: a hold placed since wins.
-      bool cancelled = false;
-      auto st = db_.Transact([&](store::Conn& conn) -> core::Status {
-        if (auto l = conn.LockTable("records_holds"); !l.ok()) return l;
-        auto holds = LoadHolds(conn, false);
-        if (!holds.ok()) return holds.status();
-        auto on = MattersOn(*holds, item);
-        if (on.empty()) return {};
-        cancelled = true;
-        if (auto e = conn.Exec(
-                "UPDATE records_items SET state = 'present' WHERE id = ?",
-                {P(item.id)});
-            !e.ok())
-          return e;
-        if (auto e = conn.Exec(
-                "UPDATE records_list_items SET outcome = ? WHERE list_id = ? "
-                "AND item_id = ?",
-                {P("kept: on hold: " + on.front()), P(list_id), P(item.id)});
-            !e.ok())
-          return e;
-        return audit::Record(conn, actor, "records.destroy-cancel",
-                             fmt::format("records-item/{}", item.id),
-                             {{"list", list_id}, {"hold", on.front()}});
-      });
-      if (!st.ok()) return st;
-      if (cancelled) continue;
+    if (!*present) {
+      if (auto st = Confirm(item, list_id, approved_by, actor, true); !st.ok())
+        return st;
+      ++n;
+      continue;
     }
-    if (auto d = Destroy(item, list_id, approved_by, actor, true, open);
+    // Still there: deleted only if it is what the intent named, and the
+    // rules and holds still let it go.
+    Identity now_id;
+    auto bytes = (*src)->Read(
+        item.path, static_cast<uint64_t>(std::max<int64_t>(item.size, 0)),
+        &now_id);
+    std::string why;
+    if (!bytes.ok() || now_id != identity ||
+        core::Sha256Hex(*bytes) != item.sha256)
+      why = "it changed after the deletion was begun";
+    auto st = db_.Transact([&](store::Conn& conn) -> core::Status {
+      if (auto l = conn.LockTable("records_holds"); !l.ok()) return l;
+      auto holds = LoadHolds(conn, false);
+      if (!holds.ok()) return holds.status();
+      auto now_item = LoadItem(conn, item.id);
+      if (!now_item.ok()) return now_item.status();
+      if (why.empty()) {
+        Decision d = records::Decide(
+            pack_->records,
+            FactsOf(pack_->records, *now_item, MattersOn(*holds, *now_item)),
+            today);
+        if (!d.deletable) why = d.reason;
+      }
+      return {};
+    });
+    if (!st.ok()) return st;
+    if (!why.empty()) {
+      if (auto u = Undo(item, list_id, why, "records.destroy-cancel", actor);
+          !u.ok())
+        return u;
+      continue;
+    }
+    if (auto d =
+            Destroy(item, list_id, approved_by, identity, actor, true, open);
         !d.ok())
       return d;
     ++n;

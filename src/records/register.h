@@ -154,6 +154,10 @@ class Register {
   };
   core::Result<std::vector<Item>> Items(const Query& q);
   core::Result<Item> GetItem(int64_t id);
+  // Records that `actor` read the register's items (who sent what to
+  // whom is itself someone's mail: D.3), with what was asked.
+  core::Status NoteRead(const audit::Actor& actor, const Query& q,
+                        size_t count);
 
   // A custodian's reclassification; kept over the pack's rules from then
   // on. `audit_done`: "" or YYYY-MM-DD.
@@ -174,8 +178,9 @@ class Register {
   // The retention decision for an item today (its holds looked up).
   core::Result<Decision> DecisionFor(const Item& item, Day today);
 
-  // Phase 1: a list of every present item deletable on `today`; deletes
-  // nothing. An empty list is still made (and says so).
+  // Phase 1: a list of every present item deletable on `today` (not after
+  // the District's real day), classed by the rules as they are now;
+  // deletes nothing. An empty list is still made (and says so).
   core::Result<DestructionList> MakeList(Day today, const audit::Actor& actor);
   core::Result<DestructionList> GetList(int64_t id);
   core::Result<std::vector<DestructionList>> Lists(int limit);
@@ -185,8 +190,12 @@ class Register {
   // Phase 3: deletes the approved list's items that are still deletable
   // on `today`, item by item; an item changed, held or no longer deletable
   // is kept, with the reason in the list.
+  // `today` may not be after the District's real day. The list is claimed
+  // for the run: another run of it is refused, unless `resume` says the
+  // earlier run was stopped.
   core::Result<ExecuteReport> Execute(int64_t id, Day today,
-                                      const audit::Actor& actor);
+                                      const audit::Actor& actor,
+                                      bool resume = false);
   // Finishes deletions an interruption left between intent and confirm:
   // the file gone is confirmed, the file still there is deleted unless a
   // hold now covers it (then the deletion is cancelled).
@@ -210,9 +219,18 @@ class Register {
   using Sources = std::map<std::string, std::unique_ptr<Source>>;
   core::Result<Source*> SourceOf(const std::string& name, Sources& open);
   core::Status Destroy(const Item& item, int64_t list_id,
-                       const std::string& approved_by,
+                       const std::string& approved_by, const Identity& identity,
                        const audit::Actor& actor, bool recovering,
                        Sources& open);
+  // The tombstone and confirm entry of a removed item.
+  core::Status Confirm(const Item& item, int64_t list_id,
+                       const std::string& approved_by,
+                       const audit::Actor& actor, bool recovering);
+  // A deletion that did not happen: the item is present again.
+  core::Status Undo(const Item& item, int64_t list_id, const std::string& why,
+                    const std::string& action, const audit::Actor& actor);
+  // Invalid when `today` is after the District's real day.
+  core::Status NotAfterToday(Day today) const;
   store::Database& db_;
   policy::PackPtr pack_;
 };

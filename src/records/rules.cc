@@ -110,6 +110,10 @@ Decision Decide(const RecordsPolicy& rules, const RetentionFacts& f,
     case RecordClass::kClass3:
       break;
   }
+  if (!f.made_known) {
+    d.reason = "Class 3, but the day it was made is not known: kept";
+    return d;
+  }
   Day keep_until = Class3From(f.made);  // the first day past every keep
   std::string keep_why =
       fmt::format("Class 3 of {}: not before {} (5 CCR 16026)",

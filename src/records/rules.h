@@ -53,6 +53,7 @@ bool InFolder(std::string_view folder, std::string_view rule_folder);
 struct RetentionFacts {
   RecordClass record_class = RecordClass::kUnclassified;
   Day made = 0;                   // the District's calendar day
+  bool made_known = true;         // false: kept, whatever the rules
   std::optional<Day> audit_done;  // a record basic to an audit
   bool is_mail = false;           // the mailbox purge and archive apply
   std::string folder;

@@ -26,6 +26,13 @@ struct Entry {
   int64_t size = -1;    // bytes, when the source says so without reading
 };
 
+// What says an item is still the one that was read: a file's device and
+// inode, an IMAP message's UIDVALIDITY (its UID is in the path).
+struct Identity {
+  uint64_t a = 0, b = 0;
+  bool operator==(const Identity&) const = default;
+};
+
 class Source {
  public:
   virtual ~Source() = default;
@@ -35,17 +42,28 @@ class Source {
   // are added to `errors` ("what: why") and the rest is listed.
   virtual core::Result<std::vector<Entry>> List(
       std::vector<std::string>& errors) = 0;
-  // An item's bytes, at most `max_bytes` (Invalid beyond, naming the size).
+  // An item's bytes, at most `max_bytes` (Limit beyond, naming the size;
+  // NotFound when it is not there), and what identifies it now.
   virtual core::Result<std::string> Read(const std::string& path,
-                                         uint64_t max_bytes) = 0;
-  // Whether the item is still there.
+                                         uint64_t max_bytes,
+                                         Identity* identity = nullptr) = 0;
+  // Whether the item is there: false only when the source says so for
+  // certain (an error is an error, never "gone").
   virtual core::Result<bool> Exists(const std::string& path) = 0;
-  // Removes the item for good; an item already gone is not an error.
-  virtual core::Status Remove(const std::string& path) = 0;
+  // Removes the item for good, only if it is still `identity`. NotFound
+  // when it is not there (moved or removed by someone else: nothing was
+  // removed); another error when the source refused or failed, with the
+  // item left as it was.
+  virtual core::Status Remove(const std::string& path,
+                              const Identity& identity) = 0;
 };
 
 // A folder: a Maildir when it holds cur/ and new/, else every regular file
-// below it (symbolic links are not followed). NotFound when it is no folder.
+// below it. Symbolic links are never followed, neither while listing nor
+// when an item is read or removed (each folder on the way is opened
+// without following links, from the root opened once), so nothing outside
+// the folder is read or removed whatever is renamed meanwhile. NotFound
+// when it is no folder (or a link to one).
 core::Result<std::unique_ptr<Source>> OpenFolder(const std::string& path);
 
 }  // namespace steward::records

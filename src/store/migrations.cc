@@ -261,6 +261,7 @@ CREATE TABLE records_items (
   class_reason TEXT NOT NULL,
   audit_done TEXT NOT NULL,
   state TEXT NOT NULL,
+  pending TEXT NOT NULL DEFAULT '',
   indexed_at TEXT NOT NULL,
   UNIQUE (source, locator));
 CREATE INDEX records_items_custodian ON records_items (custodian);
@@ -300,7 +301,7 @@ CREATE TABLE records_list_items (
   PRIMARY KEY (list_id, item_id));
 CREATE INDEX records_list_items_item ON records_list_items (item_id);
 CREATE TABLE records_tombstones (
-  item_id {bigint} PRIMARY KEY,
+  item_id {bigint} NOT NULL,
   source TEXT NOT NULL,
   locator TEXT NOT NULL,
   sha256 TEXT NOT NULL,
@@ -312,7 +313,8 @@ CREATE TABLE records_tombstones (
   destroyed_at TEXT NOT NULL,
   list_id {bigint} NOT NULL,
   approved_by TEXT NOT NULL,
-  destroyed_by TEXT NOT NULL);
+  destroyed_by TEXT NOT NULL,
+  PRIMARY KEY (item_id, list_id));
 )sql"},
   };
   return kAll;

@@ -64,6 +64,12 @@ msg "$work/minutes.eml" clerk@example-usd.org Minutes "Wed, 5 Oct 2022 10:00:00 
 dc() { "$src/scripts/dovecot.sh" deliver "$work/dc" bob "$1" "$2"; }
 dc INBOX "$work/lunch.eml" && dc INBOX "$work/evaluation.eml" && dc Board "$work/minutes.eml" ||
   { echo "FAIL: doveadm could not deliver"; exit 1; }
+# Received in October 2022, as their Date fields say: Dovecot's Maildir
+# takes a message's INTERNALDATE from its file's time (Steward does not
+# believe a Date much older than the arrival).
+find "$work/dc/mail/bob/Maildir" -type f -path '*/cur/*' -o -type f -path '*/new/*' |
+  while read -r f; do touch -d "2022-10-06 12:00:00 UTC" "$f"; done
+rm -f "$work"/dc/mail/bob/Maildir/dovecot.index* "$work"/dc/mail/bob/Maildir/.Board/dovecot.index*
 md=$work/Maildir
 mkdir -p "$md"/{cur,new,tmp} "$md"/.Board/{cur,new,tmp}
 cp "$work/lunch.eml" "$md/cur/1664816400.M1P1.host:2,S"

@@ -294,7 +294,8 @@ TEST_P(RegisterTest, AKillAtAnyMomentLeavesNoDeletionUnrecorded) {
         if (unlink_first) ::unlink((fs::path(item.source) / item.path).c_str());
         _exit(9);  // killed
       };
-      (void)reg.Execute(list->id, today_, ben_);
+      // The second run carries on the list the first left half done.
+      (void)reg.Execute(list->id, today_, ben_, /*resume=*/unlink_first);
       _exit(4);
     }
     int status = 0;
@@ -352,6 +353,221 @@ TEST_P(RegisterTest, AHoldPlacedAfterAKillCancelsTheDeletion) {
 }
 
 STEWARD_BOTH_BACKENDS(RegisterTest);
+
+// ---------------------------------------------------------------------------
+// What an attacker with write access to a folder, or a careless custodian,
+// tried: each is kept from destroying what it must not.
+
+class RegisterAttackTest : public RegisterTest {
+ protected:
+  int64_t ApprovedList() {
+    auto list = reg_->MakeList(today_, ann_);
+    EXPECT_TRUE(list.ok());
+    if (!list.ok()) return 0;
+    EXPECT_TRUE(reg_->Decide(list->id, true, "ben", "", ben_).ok());
+    return list->id;
+  }
+  int Tombstones() {
+    auto rows = db_->Query("SELECT COUNT(*) FROM records_tombstones");
+    return rows.ok() ? static_cast<int>(rows->front().Int(0)) : -1;
+  }
+};
+
+// A Maildir's cur/ or a subfolder that is a symbolic link to another
+// person's folder is not followed: what is there is neither indexed nor
+// destroyed.
+TEST_P(RegisterAttackTest, LinkedFoldersAreNotFollowed) {
+  fs::path other = dir_ / "other";
+  fs::create_directories(other);
+  std::ofstream(other / "1664816400.M9P1.host:2,S")
+      << Message("alice@example-usd.org", "Other",
+                 "Mon, 3 Oct 2022 10:00:00 -0700", "Someone else's mail.");
+  fs::create_directories(md_ / ".Archive");
+  fs::create_directory_symlink(other, md_ / ".Archive" / "cur");
+  fs::create_directories(md_ / ".Archive" / "new");
+  fs::create_directory_symlink(other, md_ / "linked");
+  Index();
+  auto items = reg_->Items({.state = ""});
+  ASSERT_TRUE(items.ok());
+  for (const auto& i : *items) EXPECT_NE(i.subject, "Other") << i.path;
+  // A root that is a link is refused, not followed.
+  fs::create_directory_symlink(md_, dir_ / "MaildirLink");
+  auto linked = records::OpenFolder((dir_ / "MaildirLink").string());
+  EXPECT_FALSE(linked.ok());
+  // A share with a link inside: the file behind it is not an item.
+  fs::path share = dir_ / "share";
+  fs::create_directories(share / "Finance");
+  std::ofstream(share / "Finance" / "budget.txt") << "Budget 2022\n";
+  fs::create_symlink(other / "1664816400.M9P1.host:2,S", share / "mail.eml");
+  auto r = reg_->Index(share.string(), "bob", "review",
+                       cli::RecordsReader(*engine_), ann_);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->seen, 1);
+}
+
+// A folder swapped for a link to another folder after the list was made:
+// execution deletes nothing outside the indexed folder.
+TEST_P(RegisterAttackTest, AFolderSwappedForALinkDeletesNothingOutside) {
+  Index();
+  int64_t list = ApprovedList();
+  ASSERT_NE(list, 0);
+  // The victim: the same bytes, in a folder outside.
+  fs::path victim = dir_ / "victim";
+  fs::create_directories(victim / "cur");
+  fs::copy_file(md_ / "cur/1664816400.M1P1.host:2,S",
+                victim / "cur/1664816400.M1P1.host:2,S");
+  fs::rename(md_ / "cur", md_ / "cur.real");
+  fs::create_directory_symlink(victim / "cur", md_ / "cur");
+  auto done = reg_->Execute(list, today_, ben_);
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  EXPECT_EQ(done->destroyed, 0);
+  EXPECT_TRUE(fs::exists(victim / "cur/1664816400.M1P1.host:2,S"));
+  EXPECT_TRUE(fs::exists(md_ / "cur.real/1664816400.M1P1.host:2,S"));
+  EXPECT_EQ(Tombstones(), 0);
+}
+
+// A file renamed (a mail client setting a flag) between the intent and the
+// deletion is not recorded as destroyed: nothing was removed.
+TEST_P(RegisterAttackTest, AFileMovedBeforeItsDeletionIsNotRecordedDestroyed) {
+  Index();
+  int64_t list = ApprovedList();
+  reg_->before_delete = [&](const records::Item& item) {
+    fs::rename(md_ / item.path, md_ / (item.path + "R"));
+  };
+  auto done = reg_->Execute(list, today_, ben_);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->destroyed, 0);
+  EXPECT_EQ(Tombstones(), 0);
+  EXPECT_EQ(BySubject("Lunch").state, "present");
+  EXPECT_EQ(Count("records.destroy-failed"), 1);
+}
+
+// Days ahead of today are refused; a sender's old Date does not make mail
+// deletable sooner; a rule added after indexing applies at once.
+TEST_P(RegisterAttackTest, NoDestructionAheadOfItsDay) {
+  Index();
+  const Day future = DayOf(9999, 12, 31);
+  EXPECT_FALSE(reg_->MakeList(future, ann_).ok());
+  int64_t list = ApprovedList();
+  auto refused = reg_->Execute(list, future, ben_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("never ahead"), std::string::npos);
+  // Delivered today, dated 1971.
+  Put("new/" + std::to_string(time(nullptr)) + ".M7P1.host",
+      Message("spoof@example.net", "Old", "Fri, 1 Jan 1971 00:00:00 +0000",
+              "Delete me early."));
+  Index();
+  records::Item old = BySubject("Old");
+  EXPECT_NE(old.made_day.substr(0, 4), "1971");
+  auto d = reg_->DecisionFor(old, today_);
+  ASSERT_TRUE(d.ok());
+  EXPECT_FALSE(d->deletable);
+}
+
+TEST_P(RegisterAttackTest, ARuleAddedAfterIndexingAppliesAtOnce) {
+  Index();
+  auto pack2 = std::make_shared<policy::PolicyPack>(engine_->pack());
+  policy::RecordsPolicy::ClassRule keep;
+  keep.name = "alice";
+  keep.record_class = RecordClass::kClass1;
+  keep.addresses = {"alice@example-usd.org"};
+  pack2->records.classes.push_back(keep);
+  records::Register now(*db_, pack2);
+  auto list = now.MakeList(today_, ann_);
+  ASSERT_TRUE(list.ok());
+  EXPECT_TRUE(list->items.empty());
+}
+
+// Two runs of one list: the second is refused while the first holds it.
+TEST_P(RegisterAttackTest, OneRunCarriesOutAList) {
+  Put("cur/1665000000.M5P1.host:2,S",
+      Message("carol@example-usd.org", "Tacos",
+              "Thu, 6 Oct 2022 10:00:00 -0700", "Tacos?"));
+  Index();
+  int64_t list = ApprovedList();
+  std::string second;
+  reg_->before_delete = [&](const records::Item&) {
+    if (!second.empty()) return;
+    records::Register other(*db_, pack_);
+    auto r = other.Execute(list, today_, ben_);
+    second = r.ok() ? "ran" : r.status().message();
+  };
+  auto done = reg_->Execute(list, today_, ben_);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->destroyed, 2);
+  EXPECT_NE(second.find("being carried out"), std::string::npos) << second;
+  EXPECT_EQ(Count("records.destroy-confirm"), 2);
+  EXPECT_EQ(Count("records.list-execute"), 1);
+}
+
+// An item restored after its destruction is a new item; destroyed again,
+// it has a second tombstone.
+TEST_P(RegisterAttackTest, ARestoredItemIsNewAndEachDestructionHasATombstone) {
+  Index();
+  const std::string bytes =
+      testing::ReadAll((md_ / "cur/1664816400.M1P1.host:2,S").string());
+  int64_t list = ApprovedList();
+  ASSERT_TRUE(reg_->Execute(list, today_, ben_).ok());
+  Put("cur/1664816400.M1P1.host:2,S", bytes);
+  records::IndexReport r = Index();
+  EXPECT_EQ(r.added, 1);
+  int64_t again = ApprovedList();
+  auto done = reg_->Execute(again, today_, ben_);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->destroyed, 1);
+  EXPECT_EQ(Tombstones(), 2);
+}
+
+// Killed between intent and deletion: indexing leaves the item alone, a
+// custodian cannot reclassify it, and a file changed meanwhile is kept.
+TEST_P(RegisterAttackTest, AnInterruptedDeletionIsFinishedOnlyAsBegun) {
+  Index();
+  int64_t list = ApprovedList();
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto db = store::Database::Open(url_, 2);
+    if (!db.ok()) _exit(3);
+    records::Register reg(**db, pack_);
+    reg.before_delete = [](const records::Item&) { _exit(9); };
+    (void)reg.Execute(list, today_, ben_);
+    _exit(4);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_EQ(WEXITSTATUS(status), 9);
+  records::Item lunch = BySubject("Lunch");
+  EXPECT_EQ(lunch.state, "deleting");
+  EXPECT_FALSE(
+      reg_->Reclassify(lunch.id, RecordClass::kClass1, "keep", "", ann_).ok());
+  Index();
+  EXPECT_EQ(BySubject("Lunch").state, "deleting");
+  // Overwritten (another file at its place) before the next run.
+  Put("cur/1664816400.M1P1.host:2,S",
+      Message("alice@example-usd.org", "Lunch",
+              "Mon, 3 Oct 2022 10:00:00 -0700", "Lunch at one."));
+  auto rec = reg_->Recover(ben_);
+  ASSERT_TRUE(rec.ok());
+  EXPECT_EQ(*rec, 0);
+  EXPECT_TRUE(fs::exists(md_ / "cur/1664816400.M1P1.host:2,S"));
+  EXPECT_EQ(BySubject("Lunch").state, "present");
+  EXPECT_EQ(Count("records.destroy-cancel"), 1);
+  EXPECT_EQ(Tombstones(), 0);
+}
+
+// Two files of one message: the first is the item, the other reported.
+TEST_P(RegisterAttackTest, TwoCopiesOfOneMessageAreReported) {
+  Put("new/1664816400.M1P1.host",
+      Message("alice@example-usd.org", "Lunch copy",
+              "Mon, 3 Oct 2022 10:00:00 -0700", "Lunch at noon?"));
+  records::IndexReport r = Index();
+  EXPECT_EQ(r.added, 4);
+  EXPECT_EQ(r.unreadable, 1);
+  ASSERT_FALSE(r.errors.empty());
+  EXPECT_NE(r.errors[0].find("the same message"), std::string::npos);
+}
+
+STEWARD_BOTH_BACKENDS(RegisterAttackTest);
 
 }  // namespace
 }  // namespace steward

@@ -176,44 +176,46 @@ core::Status SeedRecords(const std::shared_ptr<store::Database>& db,
     const char* dir;
     const char* from;
     const char* subject;
-    const char* date;
+    int64_t at;  // delivered, UTC seconds; the Date field says the same
     const char* body;
   };
   const Msg mail[] = {
-      {"cur", "pta@example-usd.org", "Bake sale volunteers",
-       "Tue, 11 Oct 2022 09:12:00 -0700",
+      {"cur", "pta@example-usd.org", "Bake sale volunteers", 1665504720,
        "Thank you for signing up for the bake sale on Friday."},
-      {"cur", "facilities@example-usd.org", "Parking lot B closed",
-       "Mon, 6 Mar 2023 07:45:00 -0800",
+      {"cur", "facilities@example-usd.org", "Parking lot B closed", 1678117500,
        "Lot B is closed for resurfacing until Wednesday."},
       {"cur", "hr@example-usd.org", "Evaluation and grievance meeting",
-       "Wed, 14 Dec 2022 15:30:00 -0800",
+       1671060600,
        "Your annual performance evaluation and the disciplinary action "
        "notice will be placed in your personnel file. The grievance meeting "
        "is on Monday."},
       {"cur", "nurse@example-usd.org", "Medication on the field trip",
-       "Thu, 20 Apr 2023 10:05:00 -0700",
+       1682010300,
        "Daniel has asthma and needs his inhaler on the bus; his IEP lists "
        "the accommodations."},
       {".Sent/cur", "mhale@example-usd.org", "Re: Bake sale volunteers",
-       "Tue, 11 Oct 2022 12:40:00 -0700", "Count me in for two dozen muffins."},
+       1665517200, "Count me in for two dozen muffins."},
       {".Board/cur", "clerk@example-usd.org", "Minutes of the October meeting",
-       "Thu, 20 Oct 2022 18:00:00 -0700",
-       "The board approved the facilities plan, five to zero."},
+       1666314000, "The board approved the facilities plan, five to zero."},
       {".Projects/cur", "mhale@example-usd.org", "Science fair layout",
-       "Fri, 2 Feb 2024 14:00:00 -0800", "Tables along the north wall."},
-      {"new", "principal@example-usd.org", "Staff meeting moved",
-       "Mon, 16 Nov 2026 08:00:00 -0800",
+       1706911200, "Tables along the north wall."},
+      {"new", "principal@example-usd.org", "Staff meeting moved", 1794844800,
        "This week's staff meeting is on Thursday."},
   };
   int i = 0;
   for (const Msg& m : mail) {
+    char date[64];
+    time_t t = static_cast<time_t>(m.at);
+    struct tm tm {};
+    gmtime_r(&t, &tm);
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
     std::string text = fmt::format(
         "From: {}\r\nTo: mhale@example-usd.org\r\nSubject: {}\r\nDate: "
         "{}\r\nMessage-ID: <records-demo-{}@example-usd.org>\r\n\r\n{}\r\n",
-        m.from, m.subject, m.date, ++i, m.body);
+        m.from, m.subject, date, ++i, m.body);
+    // A Maildir name starts with the time of delivery.
     std::string name = fmt::format(
-        "{}.M{}P1.demo{}", 1660000000 + i * 1000, i,
+        "{}.M{}P1.demo{}", m.at, i,
         std::string(m.dir).find("cur") != std::string::npos ? ":2,S" : "");
     if (auto st = core::WriteFileAtomic((md / m.dir / name).string(), text);
         !st.ok())

@@ -24,8 +24,29 @@ namespace {
 
 constexpr const char* kMe = "steward records";
 
+// Text from the register for a terminal: control characters (escape
+// sequences, carriage returns) shown as '?', never sent.
+std::string Printable(std::string_view s, bool newlines = false) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if ((c < 0x20 && !(newlines && c == '\n')) || c == 0x7f) {
+      out += '?';
+    } else if (c == 0xc2 && i + 1 < s.size() &&
+               static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(s[i + 1]) < 0xa0) {
+      out += '?';  // a C1 control in UTF-8
+      ++i;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
 int Fail(const core::Status& st) {
-  fmt::print(stderr, "{}: {}\n", kMe, st.message());
+  fmt::print(stderr, "{}: {}\n", kMe, Printable(st.message(), true));
   return st.code() == core::Code::kInvalidArgument ? 2 : 1;
 }
 
@@ -37,7 +58,7 @@ struct RecordsArgs {
                                        record_class, today, note, audit_done;
   int limit = 100;
   int64_t id = 0;
-  bool all = false, no_progress = false;
+  bool all = false, no_progress = false, resume = false;
   records::HoldQuery query;
   std::string matter;
   // IMAP: the mailbox to index (imap://USER@HOST:PORT), and how Steward
@@ -99,18 +120,24 @@ core::Result<std::unique_ptr<records::Source>> IndexSource(
   return records::OpenImap(*account);
 }
 
-// The acting custodian: an account with the records-custodian role.
-core::Result<audit::Actor> Custodian(store::Database& db,
-                                     const std::string& as) {
+// The acting account: enabled and holding `role` (records-custodian, or
+// for indexing also its-admin).
+core::Result<audit::Actor> Acting(store::Database& db, const std::string& as,
+                                  bool index) {
   if (as.empty())
     return core::Status::Invalid(
         "name the records custodian's account with --as");
   auto account = identity::FindAccount(db, as);
-  if (!account.ok()) return core::Status::Invalid("no account '" + as + "'");
-  if (account->disabled ||
-      !account->roles.Has(identity::Role::kRecordsCustodian))
-    return core::Status::Invalid(as +
-                                 " does not hold the records-custodian role");
+  if (!account.ok() || account->username != as)
+    return core::Status::Invalid("no account '" + Printable(as) + "'");
+  const bool custodian =
+      account->roles.Has(identity::Role::kRecordsCustodian) ||
+      (index && account->roles.Has(identity::Role::kItsAdmin));
+  if (account->disabled || !custodian)
+    return core::Status::Invalid(
+        as + (index ? " holds neither the records-custodian nor the its-admin "
+                      "role"
+                    : " does not hold the records-custodian role"));
   return audit::Actor{as + " (via " + ShellActor() + ")", ""};
 }
 
@@ -135,8 +162,8 @@ core::Result<Opened> Open(const RecordsArgs& a, bool custodian) {
     return core::Status::Invalid("the pack has errors:\n" + all);
   }
   o.pack = lr.pack;
-  if (custodian) {
-    auto actor = Custodian(*o.db, a.as);
+  if (custodian || !a.as.empty()) {
+    auto actor = Acting(*o.db, a.as, !custodian);
     if (!actor.ok()) return actor.status();
     o.actor = *actor;
   } else {
@@ -173,7 +200,8 @@ int RunIndex(const RecordsArgs& a) {
       "unreadable\n",
       (*source)->Name(), report->seen, report->added, report->changed,
       report->unchanged, report->missing, report->unreadable);
-  for (const auto& e : report->errors) fmt::print(stderr, "  {}\n", e);
+  for (const auto& e : report->errors)
+    fmt::print(stderr, "  {}\n", Printable(e));
   return report->unreadable > 0 ? 1 : 0;
 }
 
@@ -204,11 +232,14 @@ int RunItems(const RecordsArgs& a) {
   auto o = Open(a, false);
   if (!o.ok()) return Fail(o.status());
   records::Register reg(*o->db, o->pack);
-  auto items = reg.Items({.custodian = a.custodian,
-                          .state = a.state == "all" ? "" : a.state,
-                          .record_class = a.record_class,
-                          .limit = a.limit});
+  records::Register::Query query{.custodian = a.custodian,
+                                 .state = a.state == "all" ? "" : a.state,
+                                 .record_class = a.record_class,
+                                 .limit = a.limit};
+  auto items = reg.Items(query);
   if (!items.ok()) return Fail(items.status());
+  if (auto st = reg.NoteRead(o->actor, query, items->size()); !st.ok())
+    return Fail(st);
   auto today = Today(a.today, reg);
   if (!today.ok()) return Fail(today.status());
   if (a.format == "json") {
@@ -247,9 +278,9 @@ int RunItems(const RecordsArgs& a) {
     auto d = reg.DecisionFor(i, *today);
     fmt::print("{:>6}  {}  {:<12} {:<10} {:<14} {}\n        {}\n", i.id,
                i.made_day, policy::RecordClassName(i.record_class), i.state,
-               i.custodian,
-               i.folder + "/" + i.path.substr(i.path.rfind('/') + 1),
-               d.ok() ? d->reason : d.status().message());
+               Printable(i.custodian),
+               Printable(i.folder + "/" + i.path.substr(i.path.rfind('/') + 1)),
+               Printable(d.ok() ? d->reason : d.status().message()));
   }
   return 0;
 }
@@ -274,7 +305,7 @@ int RunHoldPlace(const RecordsArgs& a) {
   records::Register reg(*o->db, o->pack);
   auto h = reg.PlaceHold(a.matter, a.reason, a.query, o->actor);
   if (!h.ok()) return Fail(h.status());
-  fmt::print("Hold {} placed: {}.\n", h->id, h->matter);
+  fmt::print("Hold {} placed: {}.\n", h->id, Printable(h->matter));
   return 0;
 }
 
@@ -297,12 +328,13 @@ int RunHoldList(const RecordsArgs& a) {
   if (holds->empty()) fmt::print("No holds.\n");
   for (const auto& h : *holds)
     fmt::print("{:>4}  {}  {}  placed {} by {}{}\n      {}\n", h.id,
-               h.Active() ? "active  " : "released", h.matter, h.placed_at,
-               h.placed_by,
+               h.Active() ? "active  " : "released", Printable(h.matter),
+               h.placed_at, Printable(h.placed_by),
                h.Active() ? ""
-                          : fmt::format("; released {} by {}", h.released_at,
-                                        h.released_by),
-               h.reason);
+                          : Printable(fmt::format("; released {} by {}: {}",
+                                                  h.released_at, h.released_by,
+                                                  h.release_reason)),
+               Printable(h.reason));
   return 0;
 }
 
@@ -322,16 +354,18 @@ void PrintList(const records::DestructionList& l, const std::string& format) {
   }
   fmt::print(
       "Destruction list {} ({}): made {} by {} for {}; {} items; rules {}\n",
-      l.id, l.status, l.created_at, l.created_by, l.today, l.items.size(),
-      l.rules);
+      l.id, l.status, l.created_at, Printable(l.created_by), l.today,
+      l.items.size(), l.rules);
   if (!l.decided_by.empty())
-    fmt::print("  decided {} by {}{}\n", l.decided_at, l.decided_by,
-               l.decision_note.empty() ? "" : ": " + l.decision_note);
+    fmt::print(
+        "  decided {} by {}{}\n", l.decided_at, Printable(l.decided_by),
+        l.decision_note.empty() ? "" : ": " + Printable(l.decision_note));
   for (const auto& i : l.items)
     fmt::print("  {:>6}  {}  {}  {}  from {}  {}  {}{}\n", i.item_id,
                policy::RecordClassName(i.record_class), i.school_year,
-               i.custodian, i.destroy_from, i.folder, i.sha256.substr(0, 16),
-               i.outcome.empty() ? "" : "  " + i.outcome);
+               Printable(i.custodian), i.destroy_from, Printable(i.folder),
+               i.sha256.substr(0, 16),
+               i.outcome.empty() ? "" : "  " + Printable(i.outcome));
 }
 
 int RunPlan(const RecordsArgs& a) {
@@ -361,7 +395,7 @@ int RunShowList(const RecordsArgs& a) {
     if (lists->empty()) fmt::print("No destruction lists.\n");
     for (const auto& l : *lists)
       fmt::print("{:>4}  {:<8}  {}  by {}  {} items\n", l.id, l.status,
-                 l.created_at, l.created_by, l.items.size());
+                 l.created_at, Printable(l.created_by), l.items.size());
     return 0;
   }
   auto l = reg.GetList(a.id);
@@ -388,7 +422,7 @@ int RunExecute(const RecordsArgs& a) {
   auto today = Today(a.today, reg);
   if (!today.ok()) return Fail(today.status());
   reg.open_source = ImapOpener(a);
-  auto r = reg.Execute(a.id, *today, o->actor);
+  auto r = reg.Execute(a.id, *today, o->actor, a.resume);
   if (!r.ok()) return Fail(r.status());
   fmt::print("Destruction list {}: {} destroyed, {} kept{}.\n", a.id,
              r->destroyed, r->kept,
@@ -567,7 +601,10 @@ void RegisterRecords(CLI::App& app, std::function<int()>& run) {
       "execute", "Destroy an approved list's items that are still deletable");
   common(exec);
   exec->add_option("id", a->id, "List id")->required();
-  exec->add_option("--today", a->today, "As on this day (YYYY-MM-DD)");
+  exec->add_option("--today", a->today,
+                   "As on this day (YYYY-MM-DD; not after today)");
+  exec->add_flag("--resume", a->resume,
+                 "Carry on a list whose earlier run was stopped");
   imap_flags(exec);
   as_flag(exec, true);
   exec->callback([a, &run] { run = [a] { return RunExecute(*a); }; });

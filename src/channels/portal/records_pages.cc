@@ -135,6 +135,10 @@ void RecordsPage(Ctx& c) {
     c.Fail(500, items.status().message());
     return;
   }
+  if (auto st = reg->NoteRead(c.Actor(), q, items->size()); !st.ok()) {
+    c.Fail(500, st.message());
+    return;
+  }
   auto holds = reg->Holds(true);
   if (!holds.ok()) {
     c.Fail(500, holds.status().message());
@@ -338,6 +342,10 @@ void ApiRecordsItems(Ctx& c) {
   auto items = reg->Items(q);
   if (!items.ok()) {
     c.Fail(500, items.status().message());
+    return;
+  }
+  if (auto st = reg->NoteRead(c.Actor(), q, items->size()); !st.ok()) {
+    c.Fail(500, st.message());
     return;
   }
   const records::Day today = Today(c, *reg);
