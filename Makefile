@@ -6,7 +6,7 @@ JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 DEMO      ?= $(BUILD)/demo
 
-.PHONY: all deps build run demo-scan demo-weblog web test eval model fuzz fuzz-smoke bench bench-documents bench-portal bench-mail bench-web format tidy clean
+.PHONY: all deps build run demo-scan demo-weblog web test eval model fuzz fuzz-smoke bench bench-documents bench-portal bench-mail bench-web bench-records format tidy clean
 
 all: build
 
@@ -90,6 +90,7 @@ bench: build
 	@bench/portal.sh $(BUILD)
 	@bench/mail.sh $(BUILD)
 	@bench/web.sh $(BUILD)
+	@bench/records.sh $(BUILD)
 
 # The portal under wrk with 150,000 people, on SQLite and PostgreSQL.
 bench-portal: build
@@ -110,6 +111,12 @@ bench-mail: build
 bench-web: build
 	@scripts/deps.sh bench
 	@bench/web.sh $(BUILD)
+
+# The records register: 100,000 messages indexed, a purge decision over
+# 1,000,000 items (bench/records.sh).
+bench-records: build
+	@scripts/deps.sh bench
+	@bench/records.sh $(BUILD)
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

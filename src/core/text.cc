@@ -453,13 +453,26 @@ std::string JsonEscape(std::string_view s) {
   return out;
 }
 
-std::string NowUtc(int64_t offset_seconds) {
-  std::time_t t = std::time(nullptr) + offset_seconds;
+std::string IsoUtc(int64_t seconds) {
+  std::time_t t = static_cast<std::time_t>(seconds);
   std::tm tm{};
-  gmtime_r(&t, &tm);
+  if (!gmtime_r(&t, &tm)) return "1970-01-01T00:00:00Z";
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+std::string NowUtc(int64_t offset_seconds) {
+  return IsoUtc(static_cast<int64_t>(std::time(nullptr)) + offset_seconds);
+}
+
+std::string Join(const std::vector<std::string>& pieces, std::string_view sep) {
+  std::string out;
+  for (const auto& p : pieces) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
 }
 
 }  // namespace steward::core

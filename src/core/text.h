@@ -31,6 +31,8 @@ Result<std::string> ReadFile(const std::string& path, size_t max_bytes);
 // Current time, moved by `offset_seconds`, as ISO-8601 UTC with seconds:
 // "2026-11-28T22:10:37Z". Such strings compare in time order.
 std::string NowUtc(int64_t offset_seconds = 0);
+// A time in seconds since 1970 as the same ISO-8601 UTC string.
+std::string IsoUtc(int64_t seconds);
 
 // A read-only memory map of a whole file: large mailboxes are read without
 // copying them into memory. Empty files map to an empty view. Move-only.
@@ -112,6 +114,9 @@ std::string EscapeHtml(std::string_view s);
 // `s` split at `sep`, each piece stripped of spaces and tabs, empty pieces
 // dropped: "a, b,,c" -> {"a", "b", "c"}.
 std::vector<std::string> SplitList(std::string_view s, char sep);
+
+// The pieces with `sep` between them: Join({"a", "b"}, ", ") is "a, b".
+std::string Join(const std::vector<std::string>& pieces, std::string_view sep);
 
 // Maps byte offsets in a text to 1-based line numbers. Built once per text
 // in O(n); each lookup is O(log lines).

@@ -16,12 +16,6 @@ namespace steward::enforce {
 
 namespace {
 
-std::string JoinComma(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
 // The X-Steward-* fields a delivered item carries.
 std::vector<std::pair<std::string, std::string>> VerdictFields(
     const decide::Verdict& v, const policy::PolicyPack& pack) {
@@ -31,10 +25,11 @@ std::vector<std::pair<std::string, std::string>> VerdictFields(
       fmt::format("{}; rule={}; policy={}", decide::ActionName(v.action),
                   v.rule.empty() ? "none" : v.rule, pack.version));
   if (!v.clauses.empty()) {
-    out.emplace_back("X-Steward-Clauses", JoinComma(v.clauses));
+    out.emplace_back("X-Steward-Clauses", core::Join(v.clauses, ", "));
   }
   std::vector<std::string> cats = CategoriesOf(v.findings);
-  if (!cats.empty()) out.emplace_back("X-Steward-Categories", JoinComma(cats));
+  if (!cats.empty())
+    out.emplace_back("X-Steward-Categories", core::Join(cats, ", "));
   if (!v.enforced) {
     out.emplace_back("X-Steward-Would",
                      std::string(decide::ActionName(v.decided)));
@@ -57,7 +52,8 @@ core::Status RefuseUpload(quarantine::Quarantine* q, const Context& context,
                           const decide::Verdict& v, const audit::Actor& actor,
                           bool dry_run, Outcome& out) {
   out.disposition = Disposition::kRefused;
-  out.reply = v.message + " (District policy " + JoinComma(v.clauses) + ")";
+  out.reply =
+      v.message + " (District policy " + core::Join(v.clauses, ", ") + ")";
   if (dry_run) return core::Status::Ok();
   if (q == nullptr) return core::Status::Internal("no store for the incident");
   const decide::Envelope& env = context.envelope;
@@ -260,7 +256,8 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
     }
     case decide::Action::kReject:
       out.disposition = Disposition::kRefused;
-      out.reply = v.message + " (District policy " + JoinComma(v.clauses) + ")";
+      out.reply =
+          v.message + " (District policy " + core::Join(v.clauses, ", ") + ")";
       break;
   }
   out.verdict = std::move(v);

@@ -47,12 +47,6 @@ std::string OneLine(std::string_view s, size_t max) {
   return out;
 }
 
-std::string Join(const std::vector<std::string>& v, const char* sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
-
 // What was found, by category title with counts; advice once each.
 std::string Found(const policy::PolicyPack& pack, const decide::Verdict& v,
                   std::string* advice) {
@@ -114,8 +108,8 @@ core::OutboundMessage CautionMessage(const policy::PolicyPack& pack,
           "found (the values are not repeated here):\n{}\nWhat to do:\n{}\n"
           "This rests on the District's regulation on employee use of "
           "technology:\n{}",
-          OneLine(v.subject, 200), Join(env.recipients, ", "), v.message, found,
-          advice, ClauseLine(pack, v.clauses)));
+          OneLine(v.subject, 200), core::Join(env.recipients, ", "), v.message,
+          found, advice, ClauseLine(pack, v.clauses)));
 }
 
 core::OutboundMessage HeldMessage(const policy::PolicyPack& pack,
@@ -132,8 +126,8 @@ core::OutboundMessage HeldMessage(const policy::PolicyPack& pack,
           "What to do:\n{}\nWho can release it: {}. Quote reference "
           "Q-{} if you contact ITS.\n\nThis rests on the District's "
           "regulation on employee use of technology:\n{}",
-          OneLine(v.subject, 200), Join(env.recipients, ", "), v.message, found,
-          advice,
+          OneLine(v.subject, 200), core::Join(env.recipients, ", "), v.message,
+          found, advice,
           v.release_role == policy::ReleaseRole::kDesignee
               ? "the Superintendent's designee (Assistant Superintendent)"
               : "ITS",

@@ -13,15 +13,6 @@ using store::P;
 
 namespace {
 
-std::string Join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out += ",";
-    out += s;
-  }
-  return out;
-}
-
 constexpr std::string_view kColumns =
     "id, created_at, status, channel, action, rule, clauses, release_role, "
     "sender, recipients, auth_user, client, subject, message_id, size, "
@@ -116,11 +107,11 @@ core::Result<int64_t> Quarantine::Hold(const Held& h,
         {P(store::NowUtc()),
          P(std::string(policy::ChannelName(h.envelope.channel))),
          P(std::string(decide::ActionName(v.decided))), P(v.rule),
-         P(Join(v.clauses)),
+         P(core::Join(v.clauses, ",")),
          P(v.release_role
                ? std::string(policy::ReleaseRoleName(*v.release_role))
                : std::string()),
-         P(h.envelope.sender), P(Join(h.envelope.recipients)),
+         P(h.envelope.sender), P(core::Join(h.envelope.recipients, ",")),
          P(h.envelope.auth_user), P(h.envelope.client),
          P(h.subject.substr(0, 998)), P(message_id),
          P(static_cast<int64_t>(h.bytes.size())), P(*sha), P(body),
@@ -270,7 +261,7 @@ core::Status Quarantine::RecordConduct(
           "INSERT INTO conduct_events (at, sender, recipient, categories) "
           "VALUES (?, ?, ?, ?)",
           {P(store::NowUtc()), P(core::AsciiLower(sender)),
-           P(core::AsciiLower(r)), P(Join(categories))});
+           P(core::AsciiLower(r)), P(core::Join(categories, ","))});
       if (!st.ok()) return st;
     }
     return core::Status::Ok();
@@ -299,7 +290,8 @@ core::Result<int64_t> Quarantine::OpenIncident(
     auto rows = c.Query(
         "INSERT INTO incidents (opened_at, status, kind, clauses, "
         "subject_person, detail) VALUES (?, 'open', ?, ?, ?, ?) RETURNING id",
-        {P(store::NowUtc()), P(kind), P(Join(clauses)), P(subject_person),
+        {P(store::NowUtc()), P(kind), P(core::Join(clauses, ",")),
+         P(subject_person),
          P(detail.dump(-1, ' ', false,
                        nlohmann::json::error_handler_t::replace))});
     if (!rows.ok()) return rows.status();
@@ -357,8 +349,8 @@ core::Result<Quarantine::IncidentRef> Quarantine::OpenOrRepeatIncident(
           "INSERT INTO incidents (opened_at, status, kind, clauses, "
           "subject_person, detail, coalesce_key, last_at) VALUES (?, 'open', "
           "?, ?, ?, ?, ?, ?) RETURNING id",
-          {P(now), P(kind), P(Join(clauses)), P(subject_person), P(text),
-           P(key), P(now)});
+          {P(now), P(kind), P(core::Join(clauses, ",")), P(subject_person),
+           P(text), P(key), P(now)});
       if (!rows.ok()) return rows.status();
       ref.id = rows->at(0).Int(0);
       ref.opened = true;

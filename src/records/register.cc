@@ -29,24 +29,6 @@ namespace {
 constexpr size_t kBatch = 256;
 constexpr size_t kMaxErrors = 100;
 
-std::string Join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out += ",";
-    out += s;
-  }
-  return out;
-}
-
-std::string IsoUtc(int64_t t) {
-  time_t tt = static_cast<time_t>(t);
-  struct tm tm {};
-  if (!gmtime_r(&tt, &tm)) return "1970-01-01T00:00:00Z";
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 constexpr std::string_view kItemCols =
     "id, source, locator, path, kind, custodian, folder, message_id, sender, "
     "recipients, subject, made_at, made_day, size, sha256, categories, "
@@ -418,9 +400,10 @@ core::Result<IndexReport> Register::Index(
            "'present', ?)",
            {P(source), P(f.locator), P(f.path), P(it.kind), P(custodian),
             P(it.folder), P(it.message_id), P(it.sender),
-            P(Join(it.recipients)), P(it.subject), P(IsoUtc(made)), P(made_day),
+            P(core::Join(it.recipients, ",")), P(it.subject),
+            P(core::IsoUtc(made)), P(made_day),
             P(static_cast<int64_t>(bytes->size())), P(sha),
-            P(Join(it.categories)),
+            P(core::Join(it.categories, ",")),
             P(std::string(policy::RecordClassName(c.record_class))), P(c.rule),
             P(c.reason), P(now)}});
     } else {
@@ -432,10 +415,10 @@ core::Result<IndexReport> Register::Index(
       store::Params params = {
           P(f.path),     P(it.kind),
           P(it.folder),  P(it.message_id),
-          P(it.sender),  P(Join(it.recipients)),
-          P(it.subject), P(IsoUtc(made)),
+          P(it.sender),  P(core::Join(it.recipients, ",")),
+          P(it.subject), P(core::IsoUtc(made)),
           P(made_day),   P(static_cast<int64_t>(bytes->size())),
-          P(sha),        P(Join(it.categories)),
+          P(sha),        P(core::Join(it.categories, ",")),
           P(now)};
       if (!manual) {
         params.push_back(

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/csv.h"
+#include "core/text.h"
 #include "decide/verdict.h"
 
 namespace steward::cli {
@@ -16,12 +17,6 @@ namespace steward::cli {
 namespace {
 
 using policy::SeverityName;
-
-std::string JoinClauses(const std::vector<std::string>& c) {
-  std::string s;
-  for (const auto& x : c) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
 
 std::string Where(const inspect::Finding& f) {
   const auto& l = f.location;
@@ -56,7 +51,7 @@ class TextReporter : public Reporter {
     for (const auto* f : shown) {
       fmt::print(out_, "  {:<6} {:<22} {:<24} {}  (confidence {:.2f})\n",
                  Upper(SeverityName(f->severity)), f->category, Where(*f),
-                 JoinClauses(f->clauses), f->confidence);
+                 core::Join(f->clauses, ", "), f->confidence);
       fmt::print(out_, "         {}\n", f->excerpt);
       if (!f->detail.empty()) fmt::print(out_, "         who: {}\n", f->detail);
       cats.insert(f->category);
@@ -179,12 +174,12 @@ class CsvReporter : public Reporter {
       return;
     }
     for (const auto* f : shown)
-      fmt::print(out_, "{},{},{},{},{:.2f},{},{},{},{},{},{},{},\n",
-                 CsvField(r.item), f->category,
-                 CsvField(JoinClauses(f->clauses)), SeverityName(f->severity),
-                 f->confidence, CsvField(f->location.part), f->location.view,
-                 CsvField(f->location.where), f->location.line,
-                 f->location.offset, CsvField(f->excerpt), CsvField(f->detail));
+      fmt::print(
+          out_, "{},{},{},{},{:.2f},{},{},{},{},{},{},{},\n", CsvField(r.item),
+          f->category, CsvField(core::Join(f->clauses, ", ")),
+          SeverityName(f->severity), f->confidence, CsvField(f->location.part),
+          f->location.view, CsvField(f->location.where), f->location.line,
+          f->location.offset, CsvField(f->excerpt), CsvField(f->detail));
   }
   void Finish(const Summary& s) override {
     if (err_) TextReporter::PrintSummary(err_, s);

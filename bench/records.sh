@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The records register at District scale (issue goals: index 100,000
+# messages and report items per second; a purge decision over 1,000,000
+# indexed items in under a minute on one core):
+#   1. a Maildir of RECORDS_MESSAGES generated messages (default 100,000)
+#      indexed with `steward records index` (the engine on every message,
+#      the bundled pack), beside `steward scan -j 1` of the same folder (the
+#      engine alone, no store) in the same run; then indexed again (nothing
+#      changed: hashes compared, nothing read by the engine);
+#   2. RECORDS_ITEMS items (default 1,000,000) written straight into a
+#      SQLite register (Class 3 mail of several school years, and some Class
+#      1, held and recent items), and `steward records plan`: every item
+#      decided, the deletable ones put on a list.
+# Each is timed with its peak memory (GNU time). SQLite, one core (taskset).
+#   bench/records.sh BUILD_DIR            (make bench-records)
+set -euo pipefail
+build=$(cd "${1:-build}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+messages=${RECORDS_MESSAGES:-100000}
+items=${RECORDS_ITEMS:-1000000}
+work=$(mktemp -d /tmp/steward-bench-records.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+bin="$build/steward"
+one="taskset -c 0"
+command -v taskset >/dev/null || one=""
+
+timed() {  # timed NAME COMMAND...: prints "NAME SECONDS PEAK_MB"
+  local name=$1 rc=0; shift
+  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
+  # `steward scan` exits 1 when it finds something: that is a result.
+  if [ "$rc" -ne 0 ] && { [ "$name" != scan ] || [ "$rc" -ne 1 ]; }; then
+    echo "$name failed (exit $rc):" >&2; tail -5 "$work/$name.err" >&2; exit 1
+  fi
+  read -r secs kb < <(tail -1 "$work/time")
+  echo "$name $secs $((kb / 1024))"
+}
+
+echo "generating $messages messages..." >&2
+"$build/steward-corpus" --maildir "$work/Maildir" --messages "$messages" --seed 5 >/dev/null
+mb=$(du -sm "$work/Maildir" | cut -f1)
+data=$work/data
+printf 'Cedar-Comet-2026!\nCedar-Comet-2026!\n' |
+  "$bin" admin create-user ann --name Ann --role records-custodian --cracklib off --data "$data" >/dev/null
+"$bin" policy check "$here/../policy" >/dev/null
+
+read -r _ scan_s scan_mb < <(timed scan $one "$bin" scan -j 1 --no-progress --format jsonl \
+  --cache "$work/cache" "$work/Maildir")
+read -r _ index_s index_mb < <(timed index $one "$bin" records index "$work/Maildir" \
+  --custodian bench --reason benchmark --no-progress --cache "$work/cache" --data "$data")
+read -r _ again_s again_mb < <(timed again $one "$bin" records index "$work/Maildir" \
+  --custodian bench --reason benchmark --no-progress --cache "$work/cache" --data "$data")
+
+echo "writing $items items into a register..." >&2
+rm -rf "$data"
+printf 'Cedar-Comet-2026!\nCedar-Comet-2026!\n' |
+  "$bin" admin create-user ann --name Ann --role records-custodian --cracklib off --data "$data" >/dev/null
+python3 - "$data/steward.db" "$items" <<'PY'
+import random, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+n = int(sys.argv[2])
+rng = random.Random(11)
+rows = []
+def flush():
+    db.executemany(
+        "INSERT INTO records_items (source, locator, path, kind, custodian, folder, message_id, sender, "
+        "recipients, subject, made_at, made_day, size, sha256, categories, record_class, class_rule, "
+        "class_reason, audit_done, state, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    rows.clear()
+for i in range(n):
+    year = rng.randint(2016, 2026)
+    day = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    folder = rng.choice(["INBOX", "INBOX", "Sent", "Archive", "Board", "Projects"])
+    cats = "personnel-record" if rng.random() < 0.02 else ""
+    cls = "class-1" if folder == "Board" or cats else ("unclassified" if folder == "Projects" else "class-3")
+    who = f"user{rng.randint(1, 2000)}"
+    rows.append((f"/srv/mail/{who}/Maildir", f"cur/{i}.M{i}P1.host", f"cur/{i}.M{i}P1.host:2,S", "mail", who,
+                 folder, f"<{i}@example-usd.org>", "a@example-usd.org", "b@example-usd.org",
+                 f"Subject {i}" + (" grievance" if rng.random() < 0.01 else ""), day + "T12:00:00Z", day,
+                 4000, f"{i:064x}", cats, cls, "", "", "", "present", "2026-12-01T00:00:00Z"))
+    if len(rows) == 50000:
+        flush()
+flush()
+db.commit()
+PY
+"$bin" records hold place --matter Bench --reason bench --subject grievance --as ann --data "$data" >/dev/null
+read -r _ plan_s plan_mb < <(timed plan $one "$bin" records plan --as ann --format csv --data "$data")
+listed=$(($(wc -l <"$work/plan.out") - 1))
+
+rate() { python3 -c "print(f'{$1 / max($2, 0.01):,.0f}')"; }
+cat <<EOF
+
+Records register, $(nproc) cores, one used ($(date -u +%Y-%m-%d)):
+
+| step | items | seconds | items/s | MB/s | peak memory |
+|---|---:|---:|---:|---:|---:|
+| \`steward scan -j 1\` of the Maildir (engine only) | $messages | $scan_s | $(rate "$messages" "$scan_s") | $(rate "$mb" "$scan_s") | $scan_mb MB |
+| \`steward records index\`, first time | $messages | $index_s | $(rate "$messages" "$index_s") | $(rate "$mb" "$index_s") | $index_mb MB |
+| \`steward records index\`, again (nothing changed) | $messages | $again_s | $(rate "$messages" "$again_s") | $(rate "$mb" "$again_s") | $again_mb MB |
+| \`steward records plan\` over a register of $items items ($listed listed) | $items | $plan_s | $(rate "$items" "$plan_s") | | $plan_mb MB |
+
+The Maildir is $mb MB. Index / scan time: $(python3 -c "print(round($index_s / max($scan_s, 0.01), 2))")×.
+EOF
