@@ -77,6 +77,24 @@ class RegisterTest : public StoreTest {
     ADD_FAILURE() << "no item " << subject;
     return {};
   }
+  // Runs `list` in a child process with `hook` before each deletion (the
+  // hook ends the child, as a kill would); the child's exit code.
+  int RunAndKill(int64_t list, std::function<void(const records::Item&)> hook,
+                 bool resume = false) {
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+      auto db = store::Database::Open(url_, 2);
+      if (!db.ok()) _exit(3);
+      records::Register reg(**db, pack_);
+      reg.before_delete = std::move(hook);
+      (void)reg.Execute(list, today_, ben_, resume);
+      _exit(4);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
   int Count(const std::string& action) {
     auto rows = db_->Query("SELECT COUNT(*) FROM audit_log WHERE action = ?",
                            {store::P(action)});
@@ -284,24 +302,16 @@ TEST_P(RegisterTest, AKillAtAnyMomentLeavesNoDeletionUnrecorded) {
   ASSERT_TRUE(reg_->Decide(list->id, true, "ben", "", ben_).ok());
   // Two runs in child processes, each killed at a different moment.
   for (bool unlink_first : {false, true}) {
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      auto db = store::Database::Open(url_, 2);
-      if (!db.ok()) _exit(3);
-      records::Register reg(**db, pack_);
-      reg.before_delete = [&](const records::Item& item) {
-        if (unlink_first) ::unlink((fs::path(item.source) / item.path).c_str());
-        _exit(9);  // killed
-      };
-      // The second run carries on the list the first left half done.
-      (void)reg.Execute(list->id, today_, ben_, /*resume=*/unlink_first);
-      _exit(4);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    ASSERT_TRUE(WIFEXITED(status));
-    ASSERT_EQ(WEXITSTATUS(status), 9);
+    // The second run carries on the list the first left half done.
+    int code = RunAndKill(
+        list->id,
+        [unlink_first](const records::Item& item) {
+          if (unlink_first)
+            ::unlink((fs::path(item.source) / item.path).c_str());
+          _exit(9);  // killed
+        },
+        /*resume=*/unlink_first);
+    ASSERT_EQ(code, 9);
   }
   // Each child left one item between intent and confirm... but the second
   // run first recovered the first one.
@@ -328,19 +338,7 @@ TEST_P(RegisterTest, AHoldPlacedAfterAKillCancelsTheDeletion) {
   auto list = reg_->MakeList(today_, ann_);
   ASSERT_TRUE(list.ok());
   ASSERT_TRUE(reg_->Decide(list->id, true, "ben", "", ben_).ok());
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    auto db = store::Database::Open(url_, 2);
-    if (!db.ok()) _exit(3);
-    records::Register reg(**db, pack_);
-    reg.before_delete = [](const records::Item&) { _exit(9); };
-    (void)reg.Execute(list->id, today_, ben_);
-    _exit(4);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_EQ(WEXITSTATUS(status), 9);
+  ASSERT_EQ(RunAndKill(list->id, [](const records::Item&) { _exit(9); }), 9);
   records::HoldQuery q;
   q.custodians = {"bob"};
   ASSERT_TRUE(reg_->PlaceHold("Audit 2026", "auditor's request", q, ann_).ok());
@@ -523,19 +521,7 @@ TEST_P(RegisterAttackTest, ARestoredItemIsNewAndEachDestructionHasATombstone) {
 TEST_P(RegisterAttackTest, AnInterruptedDeletionIsFinishedOnlyAsBegun) {
   Index();
   int64_t list = ApprovedList();
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    auto db = store::Database::Open(url_, 2);
-    if (!db.ok()) _exit(3);
-    records::Register reg(**db, pack_);
-    reg.before_delete = [](const records::Item&) { _exit(9); };
-    (void)reg.Execute(list, today_, ben_);
-    _exit(4);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_EQ(WEXITSTATUS(status), 9);
+  ASSERT_EQ(RunAndKill(list, [](const records::Item&) { _exit(9); }), 9);
   records::Item lunch = BySubject("Lunch");
   EXPECT_EQ(lunch.state, "deleting");
   EXPECT_FALSE(

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <optional>
 
 #include "channels/portal/internal.h"
 #include "core/csv.h"
@@ -94,6 +95,31 @@ Data ListData(const records::DestructionList& l) {
   return x;
 }
 
+// The items a page or the API asks for (custodian, class, state, after),
+// at most `limit`, their reading recorded (D.3); nothing after an error
+// page.
+std::optional<std::vector<records::Item>> ReadItems(
+    Ctx& c, records::Register& reg, int limit, records::Register::Query& q) {
+  q.custodian = Trim(c.Param("custodian"));
+  q.record_class = Trim(c.Param("class"));
+  std::string state = Trim(c.Param("state"));
+  q.state = state.empty() ? "present" : state == "all" ? "" : state;
+  q.limit = limit;
+  if (auto after = core::ParseInt(c.Param("after"), 0, INT64_MAX, "after");
+      after.ok())
+    q.after_id = *after;
+  auto items = reg.Items(q);
+  if (!items.ok()) {
+    c.Fail(500, items.status().message());
+    return std::nullopt;
+  }
+  if (auto st = reg.NoteRead(c.Actor(), q, items->size()); !st.ok()) {
+    c.Fail(500, st.message());
+    return std::nullopt;
+  }
+  return std::move(*items);
+}
+
 }  // namespace
 
 void RecordsPage(Ctx& c) {
@@ -122,23 +148,9 @@ void RecordsPage(Ctx& c) {
   d.set("has_counts", !count_rows.empty());
   // Items, filtered.
   records::Register::Query q;
-  q.custodian = Trim(c.Param("custodian"));
-  q.record_class = Trim(c.Param("class"));
   std::string state = Trim(c.Param("state"));
-  q.state = state.empty() ? "present" : state == "all" ? "" : state;
-  q.limit = 200;
-  if (auto after = core::ParseInt(c.Param("after"), 0, INT64_MAX, "after");
-      after.ok())
-    q.after_id = *after;
-  auto items = reg->Items(q);
-  if (!items.ok()) {
-    c.Fail(500, items.status().message());
-    return;
-  }
-  if (auto st = reg->NoteRead(c.Actor(), q, items->size()); !st.ok()) {
-    c.Fail(500, st.message());
-    return;
-  }
+  auto items = ReadItems(c, *reg, 200, q);
+  if (!items) return;
   auto holds = reg->Holds(true);
   if (!holds.ok()) {
     c.Fail(500, holds.status().message());
@@ -331,23 +343,8 @@ void ApiRecordsItems(Ctx& c) {
   auto reg = RegisterOf(c);
   if (!reg) return;
   records::Register::Query q;
-  q.custodian = c.Param("custodian");
-  q.record_class = c.Param("class");
-  q.state = c.Param("state").empty() ? "present" : c.Param("state");
-  if (q.state == "all") q.state.clear();
-  q.limit = 500;
-  if (auto after = core::ParseInt(c.Param("after"), 0, INT64_MAX, "after");
-      after.ok())
-    q.after_id = *after;
-  auto items = reg->Items(q);
-  if (!items.ok()) {
-    c.Fail(500, items.status().message());
-    return;
-  }
-  if (auto st = reg->NoteRead(c.Actor(), q, items->size()); !st.ok()) {
-    c.Fail(500, st.message());
-    return;
-  }
+  auto items = ReadItems(c, *reg, 500, q);
+  if (!items) return;
   const records::Day today = Today(c, *reg);
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& i : *items) {
