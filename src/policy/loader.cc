@@ -854,7 +854,7 @@ void ReadRecords(Reader& r, const toml::table& root, PolicyPack& p) {
   if (!t) return;
   r.CheckKeys(*t,
               {"time_zone", "default_class", "purge_after_days", "archive_days",
-               "holidays", "class", "retention"},
+               "holidays", "class", "retention", "exemption"},
               "[records]");
   RecordsPolicy& x = p.records;
   x.loc = r.Loc(*t);
@@ -890,6 +890,14 @@ void ReadRecords(Reader& r, const toml::table& root, PolicyPack& p) {
     rule.categories = r.StrList(c, "categories");
     rule.reason = r.Str(c, "reason", false);
     x.classes.push_back(std::move(rule));
+  });
+  r.EachTable(*t, "exemption", [&](const toml::table& c) {
+    r.CheckKeys(c, {"code", "title"}, "[[records.exemption]]");
+    RecordsPolicy::Exemption e;
+    e.loc = r.Loc(c);
+    e.code = r.Str(c, "code", true);
+    e.title = r.Str(c, "title", true);
+    x.exemptions.push_back(std::move(e));
   });
   r.EachTable(*t, "retention", [&](const toml::table& c) {
     r.CheckKeys(c,
@@ -1063,6 +1071,13 @@ void ValidateRecords(const PolicyPack& p, Err&& err) {
       if (f.empty() || core::HasControlChars(f))
         err(c.loc,
             who + ": a folder name is empty or holds control characters");
+  }
+  for (const auto& e : x.exemptions) {
+    const std::string who = "[[records.exemption]] '" + e.code + "'";
+    if (!e.code.empty() && !names.insert("exemption/" + e.code).second)
+      err(e.loc, who + " defined twice");
+    if (core::HasControlChars(e.code) || core::HasControlChars(e.title))
+      err(e.loc, who + ": one line each");
   }
   for (const auto& rt : x.retention) {
     const std::string who = "[[records.retention]] '" + rt.name + "'";

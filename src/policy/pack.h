@@ -590,6 +590,19 @@ struct RecordsPolicy {
   // Days the District's offices are closed (YYYY-MM-DD), as days since
   // 1970-01-01: the public-records clock does not end on them.
   std::vector<int64_t> holidays;
+  // The exemptions a public-records response may cite for withholding
+  // (Gov. Code 7922.000: each withholding rests on one).
+  struct Exemption {
+    std::string code;   // "7927.705"
+    std::string title;  // "Records exempt under other law (FERPA, ...)"
+    SourceLoc loc;
+  };
+  std::vector<Exemption> exemptions;
+  const Exemption* FindExemption(std::string_view code) const {
+    for (const auto& e : exemptions)
+      if (e.code == code) return &e;
+    return nullptr;
+  }
   SourceLoc loc;
 };
 

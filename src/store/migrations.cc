@@ -315,6 +315,29 @@ CREATE TABLE records_tombstones (
   approved_by TEXT NOT NULL,
   destroyed_by TEXT NOT NULL,
   PRIMARY KEY (item_id, list_id));
+CREATE TABLE records_requests (
+  id {id},
+  received_at TEXT NOT NULL,
+  received_day TEXT NOT NULL,
+  requester TEXT NOT NULL,
+  contact TEXT NOT NULL,
+  description TEXT NOT NULL,
+  state TEXT NOT NULL,
+  due_day TEXT NOT NULL,
+  extension_days INTEGER NOT NULL,
+  extension_reason TEXT NOT NULL,
+  determination TEXT NOT NULL,
+  withholdings TEXT NOT NULL,
+  responsible TEXT NOT NULL,
+  sent_at TEXT NOT NULL);
+CREATE TABLE records_request_events (
+  id {id},
+  request_id {bigint} NOT NULL,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  what TEXT NOT NULL,
+  detail TEXT NOT NULL);
+CREATE INDEX records_request_events_request ON records_request_events (request_id);
 )sql"},
   };
   return kAll;

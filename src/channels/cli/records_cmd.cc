@@ -12,11 +12,13 @@
 #include "channels/cli/governance.h"
 #include "core/csv.h"
 #include "core/text.h"
+#include "core/zone.h"
 #include "extract/document.h"
 #include "identity/accounts.h"
 #include "identity/roles.h"
 #include "records/imap.h"
 #include "records/register.h"
+#include "records/requests.h"
 
 namespace steward::cli {
 
@@ -65,6 +67,10 @@ struct RecordsArgs {
   // logs in: the password from a file, as USER or, with a Dovecot master
   // user, as MAILBOX*MASTER for every mailbox.
   std::string imap, imap_password_file, imap_master;
+  // Public-records requests.
+  std::string requester, contact, received, description, reason_word, note2;
+  int days = 0;
+  std::vector<std::string> withhold, responsible;
 };
 
 core::Result<std::string> ImapPassword(const RecordsArgs& a) {
@@ -432,6 +438,120 @@ int RunExecute(const RecordsArgs& a) {
   return 0;
 }
 
+// "2026-12-03T14:05" or "2026-12-03 14:05" in the District's time zone, or
+// "" for now; UTC seconds.
+core::Result<int64_t> ReceivedAt(const std::string& text,
+                                 const policy::PolicyPack& pack) {
+  if (text.empty()) return static_cast<int64_t>(time(nullptr));
+  if (text.size() != 16 || (text[10] != 'T' && text[10] != ' ') ||
+      text[13] != ':')
+    return core::Status::Invalid(
+        "--received is YYYY-MM-DDTHH:MM, the District's local time");
+  auto day = core::ParseIsoDate(text.substr(0, 10), 1970, 9999, "--received");
+  if (!day.ok()) return day.status();
+  auto h = core::ParseInt(text.substr(11, 2), 0, 23, "the hour");
+  auto m = core::ParseInt(text.substr(14, 2), 0, 59, "the minute");
+  if (!h.ok() || !m.ok())
+    return core::Status::Invalid("--received: hour 00-23, minute 00-59");
+  auto zone = core::Zone::Open(pack.records.time_zone);
+  if (!zone.ok()) return zone.status();
+  int64_t local = *day * 86400 + *h * 3600 + *m * 60;
+  // The offset at that moment (twice, for a day the clocks change).
+  int64_t utc = local - zone->OffsetAt(local);
+  return local - zone->OffsetAt(utc);
+}
+
+void PrintRequest(const records::Request& q) {
+  fmt::print(
+      "Request {} ({}{}): {} <{}>\n  received {} — determination due "
+      "{} ({} days left){}\n  {}\n",
+      q.id, q.state, q.overdue ? ", OVERDUE" : "", Printable(q.requester),
+      Printable(q.contact), q.received_at, q.due_day, q.days_left,
+      q.extension_days ? fmt::format("; extended {} days ({})",
+                                     q.extension_days, q.extension_reason)
+                       : "",
+      Printable(q.description));
+}
+
+int RunRequest(const RecordsArgs& a, const std::string& what) {
+  auto o = Open(a, what != "list" && what != "show" && what != "letter");
+  if (!o.ok()) return Fail(o.status());
+  records::Requests req(*o->db, o->pack);
+  records::Register reg(*o->db, o->pack);
+  const records::Day today = reg.LocalDay(static_cast<int64_t>(time(nullptr)));
+  if (what == "intake") {
+    auto at = ReceivedAt(a.received, *o->pack);
+    if (!at.ok()) return Fail(at.status());
+    auto q = req.Intake(a.requester, a.contact, a.description, *at, o->actor);
+    if (!q.ok()) return Fail(q.status());
+    PrintRequest(*q);
+    return 0;
+  }
+  if (what == "list") {
+    auto list = req.List(today, a.limit);
+    if (!list.ok()) return Fail(list.status());
+    if (list->empty()) fmt::print("No requests.\n");
+    for (const auto& q : *list) PrintRequest(q);
+    return 0;
+  }
+  if (what == "show") {
+    auto q = req.Get(a.id, today);
+    if (!q.ok()) return Fail(q.status());
+    PrintRequest(*q);
+    auto events = req.Timeline(a.id);
+    if (!events.ok()) return Fail(events.status());
+    for (const auto& e : *events)
+      fmt::print("  {}  {:<10} {}  {}\n", e.at, e.what, Printable(e.actor),
+                 Printable(e.detail));
+    return 0;
+  }
+  if (what == "letter") {
+    auto letter = req.Letter(a.id);
+    if (!letter.ok()) return Fail(letter.status());
+    std::cout << *letter;
+    return 0;
+  }
+  core::Status st;
+  if (what == "extend") {
+    auto reason =
+        core::ParseName(records::kExtensionReasonNames, a.reason_word);
+    if (!reason)
+      return Fail(core::Status::Invalid(
+          fmt::format("--reason is one of: {}",
+                      core::NameList(records::kExtensionReasonNames))));
+    st = req.Extend(a.id, a.days, *reason, o->actor);
+  } else if (what == "state") {
+    st = req.SetState(a.id, a.state, a.note, o->actor);
+  } else if (what == "determine") {
+    std::vector<records::Withholding> w;
+    for (const auto& x : a.withhold) {
+      size_t eq = x.find('=');
+      if (eq == std::string::npos)
+        return Fail(core::Status::Invalid(
+            "--withhold is EXEMPTION=what is withheld (7927.700=evaluations)"));
+      w.push_back({x.substr(0, eq), x.substr(eq + 1)});
+    }
+    std::vector<records::Responsible> r;
+    for (const auto& x : a.responsible) {
+      size_t comma = x.find(',');
+      if (comma == std::string::npos)
+        return Fail(core::Status::Invalid(
+            "--responsible is \"Name, Title\" (Dana Lee, Custodian of "
+            "Records)"));
+      std::string title = x.substr(comma + 1);
+      title.erase(0, title.find_first_not_of(' '));
+      r.push_back({x.substr(0, comma), title});
+    }
+    st = req.Determine(a.id, a.description, w, r, o->actor);
+  } else if (what == "sent") {
+    st = req.MarkSent(a.id, o->actor);
+  }
+  if (!st.ok()) return Fail(st);
+  auto q = req.Get(a.id, today);
+  if (q.ok()) PrintRequest(*q);
+  return 0;
+}
+
 }  // namespace
 
 records::Reader RecordsReader(const engine::Engine& engine) {
@@ -562,6 +682,68 @@ void RegisterRecords(CLI::App& app, std::function<int()>& run) {
   common(hlist);
   hlist->add_flag("--all", a->all, "Released holds too");
   hlist->callback([a, &run] { run = [a] { return RunHoldList(*a); }; });
+
+  CLI::App* rq = rc->add_subcommand(
+      "request",
+      "Public-records requests (Gov. Code 7920.000 ff.): intake, "
+      "the clock, extension, determination, the letter");
+  rq->require_subcommand(1);
+  auto request_cmd = [&](const char* name, const char* help, bool custodian) {
+    CLI::App* c = rq->add_subcommand(name, help);
+    common(c);
+    if (custodian) as_flag(c, true);
+    std::string what = name;
+    c->callback(
+        [a, &run, what] { run = [a, what] { return RunRequest(*a, what); }; });
+    return c;
+  };
+  CLI::App* intake =
+      request_cmd("intake", "Record a request as received", true);
+  intake
+      ->add_option("--requester", a->requester,
+                   "Who asks (\"anonymous\" is a name)")
+      ->required();
+  intake->add_option("--contact", a->contact, "How to answer them");
+  intake->add_option("--description", a->description, "The records asked for")
+      ->required();
+  intake->add_option("--received", a->received,
+                     "When it reached the District, local time "
+                     "(YYYY-MM-DDTHH:MM; default: now)");
+  CLI::App* rlist =
+      request_cmd("list", "Requests, newest first, with their due days", false);
+  rlist->add_option("--limit", a->limit, "At most this many")
+      ->capture_default_str();
+  CLI::App* rshow = request_cmd("show", "One request and its timeline", false);
+  rshow->add_option("id", a->id, "Request")->required();
+  CLI::App* rext = request_cmd(
+      "extend", "Extend the determination by 1 to 14 days (once)", true);
+  rext->add_option("id", a->id, "Request")->required();
+  rext->add_option("--days", a->days, "1 to 14")->required();
+  rext->add_option("--reason", a->reason_word,
+                   "field-facilities, voluminous, consultation, compilation "
+                   "or emergency")
+      ->required();
+  CLI::App* rstate = request_cmd("state", "Set a request's state", true);
+  rstate->add_option("id", a->id, "Request")->required();
+  rstate
+      ->add_option("--to", a->state,
+                   "open, waiting-for-requester, partially-produced or closed")
+      ->required();
+  rstate->add_option("--note", a->note, "Why (recorded)");
+  CLI::App* rdet = request_cmd("determine", "Record the determination", true);
+  rdet->add_option("id", a->id, "Request")->required();
+  rdet->add_option("--determination", a->description,
+                   "What will be released, and when")
+      ->required();
+  rdet->add_option("--withhold", a->withhold,
+                   "EXEMPTION=what is withheld (repeatable)");
+  rdet->add_option("--responsible", a->responsible,
+                   "\"Name, Title\" of a person responsible (repeatable)");
+  CLI::App* rletter = request_cmd("letter", "Print the response letter", false);
+  rletter->add_option("id", a->id, "Request")->required();
+  CLI::App* rsent = request_cmd(
+      "sent", "Record that the letter went (closes the request)", true);
+  rsent->add_option("id", a->id, "Request")->required();
 
   CLI::App* plan = rc->add_subcommand(
       "plan",
