@@ -126,7 +126,7 @@ try {
   check(true, 'the administrator signs in and lands where they were going');
 
   // Accessibility basics on every page the administrator sees.
-  for (const path of ['/', '/dashboard', '/people', '/import', '/versions', '/campaigns', '/accounts', '/audit', '/account', '/records']) {
+  for (const path of ['/', '/dashboard', '/people', '/import', '/versions', '/campaigns', '/accounts', '/audit', '/account', '/records', '/records/requests']) {
     await page.goto(base + path);
     const unlabelled = await page.$$eval('input:not([type=hidden]), select', (els) =>
       els.filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map((e) => e.name));
@@ -235,6 +235,31 @@ try {
   });
   check(forged.status() < 500, 'a forged approval by the author is answered');
   await ann.screenshot({ path: join(shots, '08-records-list.png'), fullPage: true });
+
+  // A public-records request, from intake to the letter.
+  await ann.goto(base + '/records/requests');
+  await ann.fill('#requester', 'J. Reporter');
+  await ann.fill('#contact', 'reporter@example.com');
+  await ann.fill('#description', 'All mail about the bus contract, 2025.');
+  await ann.click('form[action="/records/requests"] button[type=submit]');
+  await ann.waitForURL(/\/records\/requests\/1$/);
+  check(await shows(ann, '.notice:has-text("the determination is due")'), 'a request is received with its due day');
+  check(await shows(ann, 'text=lacks the determination'), 'the letter cannot go without a determination');
+  await ann.fill('#determination', 'Released in part on 15 December.');
+  await ann.selectOption('#exemption', '7927.705');
+  await ann.fill('#withheld', 'student names');
+  await ann.click('form:has(input[value=determine]) button[type=submit]');
+  check(await shows(ann, 'text=lacks the names and titles'), 'a withholding needs the names of those responsible');
+  await ann.fill('#determination', 'Released in part on 15 December.');
+  await ann.selectOption('#exemption', '7927.705');
+  await ann.fill('#withheld', 'student names');
+  await ann.fill('#name', 'Ann Archivist');
+  await ann.fill('#title', 'Custodian of Records');
+  await ann.click('form:has(input[value=determine]) button[type=submit]');
+  check(await shows(ann, 'pre:has-text("Ann Archivist, Custodian of Records")'), 'the letter names who is responsible');
+  await ann.click('form:has(input[value=sent]) button[type=submit]');
+  check(await shows(ann, 'text=State: closed'), 'the request is closed once the letter went');
+  await ann.screenshot({ path: join(shots, '10-request.png'), fullPage: true });
   const ben = await signIn('ben');
   await ben.goto(base + '/records/lists/1');
   check(await shows(ben, 'td:text("2022-23")'), 'the list names the school year');

@@ -22,6 +22,7 @@
 #include "identity/accounts.h"
 #include "people/people.h"
 #include "records/register.h"
+#include "records/requests.h"
 #include "test_store.h"
 #include "test_util.h"
 
@@ -819,6 +820,12 @@ const Expected kRouteTable[] = {
     {"POST", "/records/lists", "records-custodian"},
     {"POST", "/records/lists/1/decide", "records-custodian"},
     {"POST", "/records/items/1/class", "records-custodian"},
+    {"GET", "/records/requests",
+     "its-admin records-custodian auditor designee"},
+    {"GET", "/records/requests/1",
+     "its-admin records-custodian auditor designee"},
+    {"POST", "/records/requests", "records-custodian"},
+    {"POST", "/records/requests/1", "records-custodian"},
     {"GET", "/accounts", "its-admin auditor designee"},
     {"POST", "/accounts", "its-admin"},
     {"POST", "/accounts/1/roles", "its-admin"},
@@ -901,6 +908,11 @@ class PortalMatrixTest : public PortalTest {
     records::Register reg(*db_, Pack());
     auto list = reg.MakeList(records::DayOf(2026, 12, 3), {"admin", ""});
     ASSERT_TRUE(list.ok() && list->id == 1);
+    // Public-records request 1.
+    records::Requests requests(*db_, Pack());
+    auto request = requests.Intake("J. Reporter", "", "Board mail, 2025.",
+                                   time(nullptr) - 3600, {"admin", ""});
+    ASSERT_TRUE(request.ok() && request->id == 1);
   }
 
   // The request a person would make on this route; forms carry what the

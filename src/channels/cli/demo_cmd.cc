@@ -20,6 +20,7 @@
 #include "people/people.h"
 #include "policy/loader.h"
 #include "records/register.h"
+#include "records/requests.h"
 
 namespace steward::cli {
 
@@ -241,9 +242,27 @@ core::Status SeedRecords(const std::shared_ptr<store::Database>& db,
   auto list = reg.MakeList(reg.LocalDay(static_cast<int64_t>(time(nullptr))),
                            custodian);
   if (!list.ok()) return list.status();
+  // Two public-records requests: one open and near its day, one extended.
+  records::Requests requests(*db, pack.pack);
+  const int64_t now = static_cast<int64_t>(time(nullptr));
+  auto open = requests.Intake(
+      "J. Reporter, Valley Courier", "jreporter@example.com",
+      "All mail of the facilities department about the Lot B resurfacing "
+      "contract, March 2023.",
+      now - 8 * 86400, custodian);
+  if (!open.ok()) return open.status();
+  auto big = requests.Intake("A. Parent", "",
+                             "Every message that names my son in 2022-23.",
+                             now - 5 * 86400, custodian);
+  if (!big.ok()) return big.status();
+  if (auto st = requests.Extend(
+          big->id, 14, records::ExtensionReason::kVoluminous, custodian);
+      !st.ok())
+    return st;
   fmt::print(
       "Records: {} items of mhale's mailbox indexed, 1 hold, destruction list "
-      "{} of {} items waiting for a second custodian\n",
+      "{} of {} items waiting for a second custodian, 2 public-records "
+      "requests\n",
       report->added, list->id, list->items.size());
   return core::Status::Ok();
 }

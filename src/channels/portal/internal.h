@@ -126,6 +126,10 @@ void RecordsListDecidePost(Ctx&);
 void RecordsClassPost(Ctx&);
 void ApiRecordsItems(Ctx&);
 void ApiRecordsHolds(Ctx&);
+void RequestsPage(Ctx&);
+void RequestPage(Ctx&);
+void RequestIntakePost(Ctx&);
+void RequestActionPost(Ctx&);
 // API (api.cc).
 void ApiSession(Ctx&);
 void ApiPeople(Ctx&);

@@ -10,7 +10,9 @@
 #include "channels/portal/internal.h"
 #include "core/csv.h"
 #include "core/text.h"
+#include "core/zone.h"
 #include "records/register.h"
+#include "records/requests.h"
 
 namespace steward::portal {
 
@@ -390,6 +392,185 @@ void ApiRecordsHolds(Ctx& c) {
                    {"custodians", h.query.custodians},
                    {"subject", h.query.subject}});
   c.Json({{"holds", arr}});
+}
+
+namespace {
+
+Data RequestData(const records::Request& q) {
+  Data x;
+  x.set("id", std::to_string(q.id));
+  x.set("received_at", q.received_at);
+  x.set("requester", q.requester);
+  x.set("contact", q.contact);
+  x.set("description", q.description);
+  x.set("state", q.state);
+  x.set("due_day", q.due_day);
+  x.set("overdue", q.overdue);
+  x.set("days_left", std::to_string(q.days_left));
+  x.set("extended", q.extension_days > 0);
+  x.set("extension",
+        fmt::format("{} days ({})", q.extension_days, q.extension_reason));
+  x.set("determination", q.determination);
+  x.set("sent_at", q.sent_at);
+  x.set("closed", !q.sent_at.empty());
+  return x;
+}
+
+std::unique_ptr<records::Requests> RequestsOf(Ctx& c) {
+  if (!c.app.options.pack) {
+    c.Fail(503, "The portal was started without a policy pack.");
+    return nullptr;
+  }
+  return std::make_unique<records::Requests>(*c.app.db, c.app.options.pack);
+}
+
+records::Day TodayOf(const Ctx& c) {
+  records::Register reg(*c.app.db, c.app.options.pack);
+  return reg.LocalDay(static_cast<int64_t>(time(nullptr)));
+}
+
+}  // namespace
+
+void RequestsPage(Ctx& c) {
+  auto req = RequestsOf(c);
+  if (!req) return;
+  Data d = c.Page("Public-records requests");
+  auto list = req->List(TodayOf(c), 500);
+  if (!list.ok()) {
+    c.Fail(500, list.status().message());
+    return;
+  }
+  List rows;
+  int overdue = 0;
+  for (const auto& q : *list) {
+    rows.push_back(RequestData(q));
+    overdue += q.overdue;
+  }
+  d.set("requests", rows);
+  d.set("overdue_count", std::to_string(overdue));
+  d.set("any_overdue", overdue > 0);
+  d.set("can_manage_records",
+        c.session &&
+            c.session->account.roles.Has(identity::Role::kRecordsCustodian));
+  c.Html("requests", d);
+}
+
+void RequestPage(Ctx& c) {
+  auto req = RequestsOf(c);
+  if (!req) return;
+  auto q = req->Get(c.Id(), TodayOf(c));
+  if (!q.ok()) {
+    c.Fail(404, "No such request.");
+    return;
+  }
+  Data d = c.Page(fmt::format("Request {}", q->id));
+  d.set("request", RequestData(*q));
+  List withheld;
+  for (const auto& w : q->withholdings) {
+    Data x;
+    x.set("exemption", w.exemption);
+    x.set("what", w.what);
+    withheld.push_back(x);
+  }
+  d.set("withholdings", withheld);
+  List events;
+  if (auto t = req->Timeline(q->id); t.ok())
+    for (const auto& e : *t) {
+      Data x;
+      x.set("at", e.at);
+      x.set("actor", e.actor);
+      x.set("what", e.what);
+      x.set("detail", e.detail);
+      events.push_back(x);
+    }
+  d.set("events", events);
+  auto letter = req->Letter(q->id);
+  d.set("letter", letter.ok() ? *letter : "");
+  d.set("letter_missing", letter.ok() ? "" : letter.status().message());
+  List reasons;
+  for (const auto& r : records::kExtensionReasonNames) {
+    Data x;
+    x.set("name", std::string(r.name));
+    x.set("text", std::string(records::ExtensionReasonText(r.value)));
+    reasons.push_back(x);
+  }
+  d.set("reasons", reasons);
+  List exemptions;
+  for (const auto& e : c.app.options.pack->records.exemptions) {
+    Data x;
+    x.set("code", e.code);
+    x.set("title", e.title);
+    exemptions.push_back(x);
+  }
+  d.set("exemptions", exemptions);
+  d.set("can_manage_records",
+        c.session &&
+            c.session->account.roles.Has(identity::Role::kRecordsCustodian));
+  c.Html("request", d);
+}
+
+void RequestIntakePost(Ctx& c) {
+  auto req = RequestsOf(c);
+  if (!req) return;
+  int64_t at = static_cast<int64_t>(time(nullptr));
+  // "2026-12-03T14:05" from a datetime-local field, the District's time.
+  const std::string when = Trim(c.Param("received"));
+  if (!when.empty()) {
+    auto day = core::ParseIsoDate(when.substr(0, 10), 1970, 9999, "received");
+    auto h = core::ParseInt(when.size() >= 13 ? when.substr(11, 2) : "", 0, 23,
+                            "hour");
+    auto m = core::ParseInt(when.size() >= 16 ? when.substr(14, 2) : "", 0, 59,
+                            "minute");
+    auto zone = core::Zone::Open(c.app.options.pack->records.time_zone);
+    if (!day.ok() || !h.ok() || !m.ok() || !zone.ok()) {
+      c.SeeOther("/records/requests", "The time of receipt is not a time.");
+      return;
+    }
+    int64_t local = *day * 86400 + *h * 3600 + *m * 60;
+    at = local - zone->OffsetAt(local - zone->OffsetAt(local));
+  }
+  auto q = req->Intake(Trim(c.Param("requester")), Trim(c.Param("contact")),
+                       c.Param("description"), at, c.Actor());
+  if (!q.ok()) {
+    c.SeeOther("/records/requests", q.status().message());
+    return;
+  }
+  c.SeeOther(fmt::format("/records/requests/{}", q->id),
+             fmt::format("Request {} received; the determination is due {}.",
+                         q->id, q->due_day));
+}
+
+void RequestActionPost(Ctx& c) {
+  auto req = RequestsOf(c);
+  if (!req) return;
+  const std::string action = c.Param("action");
+  core::Status st;
+  if (action == "extend") {
+    auto reason =
+        core::ParseName(records::kExtensionReasonNames, c.Param("reason"));
+    auto days = core::ParseInt(c.Param("days"), 1, 14, "The extension");
+    st = !reason ? core::Status::Invalid("Choose the extension's reason.")
+         : !days.ok()
+             ? days.status()
+             : req->Extend(c.Id(), static_cast<int>(*days), *reason, c.Actor());
+  } else if (action == "state") {
+    st = req->SetState(c.Id(), c.Param("state"), Trim(c.Param("note")),
+                       c.Actor());
+  } else if (action == "determine") {
+    std::vector<records::Withholding> w;
+    if (!Trim(c.Param("exemption")).empty())
+      w.push_back({Trim(c.Param("exemption")), Trim(c.Param("withheld"))});
+    std::vector<records::Responsible> r;
+    if (!Trim(c.Param("name")).empty())
+      r.push_back({Trim(c.Param("name")), Trim(c.Param("title"))});
+    st = req->Determine(c.Id(), c.Param("determination"), w, r, c.Actor());
+  } else if (action == "sent") {
+    st = req->MarkSent(c.Id(), c.Actor());
+  } else {
+    st = core::Status::Invalid("Choose what to do.");
+  }
+  c.SeeOther(fmt::format("/records/requests/{}", c.Id()),
+             st.ok() ? "Saved." : st.message());
 }
 
 }  // namespace steward::portal
