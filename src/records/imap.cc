@@ -36,7 +36,7 @@ int64_t ToUtc(const mailimap_date_time* d) {
   int zone = d->dt_zone;  // -0700 is -700
   int sign = zone < 0 ? -1 : 1;
   zone *= sign;
-  int64_t offset = sign * ((zone / 100) * 3600 + (zone % 100) * 60);
+  int64_t offset = int64_t{sign} * ((zone / 100) * 3600 + (zone % 100) * 60);
   return static_cast<int64_t>(timegm(&tm)) - offset;
 }
 

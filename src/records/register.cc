@@ -144,7 +144,7 @@ core::Result<Item> LoadItem(Q& q, int64_t id) {
 }
 
 // A Date this much older than the message's arrival is not believed.
-constexpr int64_t kDateSlack = 30 * 86400;
+constexpr int64_t kDateSlack = int64_t{30} * 86400;
 
 // Text a person wrote: something visible, on one line.
 bool Visible(const std::string& s) {

@@ -114,7 +114,7 @@ core::Result<Request> Requests::Intake(const std::string& requester,
     return core::Status::Invalid(
         "describe the records asked for (up to 20,000 characters)");
   const int64_t now = static_cast<int64_t>(time(nullptr));
-  if (received_utc > now + 300 || received_utc < now - 366 * 86400)
+  if (received_utc > now + 300 || received_utc < now - int64_t{366} * 86400)
     return core::Status::Invalid(
         "the time of receipt is in the future or more than a year ago");
   auto zone = core::Zone::Open(pack_->records.time_zone);

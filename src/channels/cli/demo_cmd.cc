@@ -249,11 +249,11 @@ core::Status SeedRecords(const std::shared_ptr<store::Database>& db,
       "J. Reporter, Valley Courier", "jreporter@example.com",
       "All mail of the facilities department about the Lot B resurfacing "
       "contract, March 2023.",
-      now - 8 * 86400, custodian);
+      now - int64_t{8} * 86400, custodian);
   if (!open.ok()) return open.status();
   auto big = requests.Intake("A. Parent", "",
                              "Every message that names my son in 2022-23.",
-                             now - 5 * 86400, custodian);
+                             now - int64_t{5} * 86400, custodian);
   if (!big.ok()) return big.status();
   if (auto st = requests.Extend(
           big->id, 14, records::ExtensionReason::kVoluminous, custodian);

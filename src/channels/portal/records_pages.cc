@@ -18,7 +18,6 @@ namespace steward::portal {
 
 namespace {
 
-using records::RecordClass;
 
 // A register on the portal's store and pack; null (after an error page)
 // when the portal runs without a pack.
