@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <string_view>
 
@@ -15,8 +16,11 @@ int64_t FloorDiv(int64_t a, int64_t b) {
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-// The C library's offset at `t` in zone `name`, TZ restored afterwards.
+// The C library's offset at `t` in zone `name`, TZ restored afterwards;
+// one lookup at a time in the process.
 int32_t LibcOffset(const std::string& name, int64_t t) {
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
   const char* old = std::getenv("TZ");
   std::optional<std::string> saved;
   if (old) saved = old;
@@ -73,8 +77,7 @@ Zone::Local Zone::At(int64_t utc) {
   return l;
 }
 
-int64_t Zone::StartOf(int64_t day) {
-  int64_t local = day * 86400;
+int64_t Zone::UtcOf(int64_t local) {
   int64_t guess = local - OffsetAt(local);
   return local - OffsetAt(guess);
 }

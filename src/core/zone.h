@@ -3,8 +3,10 @@
 // once per quarter hour of UTC and kept (zones change offset only on a
 // quarter hour), so a log of millions of lines costs a few lookups.
 //
-// Not thread-safe: a lookup sets TZ for the process for its duration and
-// puts it back. One Zone per thread, and no other thread reading local time.
+// A lookup sets TZ for the process for its duration and puts it back, under
+// one process-wide lock, so Zones on several threads are safe; a Zone
+// itself (its cache) is one thread's at a time. Nothing else in Steward
+// reads local time from the C library.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +29,10 @@ class Zone {
   };
   Local At(int64_t utc);
   // The first second of a local day, in UTC seconds.
-  int64_t StartOf(int64_t day);
+  int64_t StartOf(int64_t day) { return UtcOf(day * 86400); }
+  // The UTC second of a local time (seconds since 1970-01-01, local): in a
+  // gap the clocks skip, the time as the offset before the change reads it.
+  int64_t UtcOf(int64_t local);
   // Seconds east of UTC at `utc`.
   int32_t OffsetAt(int64_t utc);
   // The name given ("UTC" for "").

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
+
+#include "core/text.h"
 
 namespace steward::records {
 
@@ -83,6 +86,37 @@ core::Result<Day> DeterminationDue(Day received, int extension,
         "an extension is 0 to {} days (Gov. Code 7922.535(b)); {} was given",
         kMaxExtensionDays, extension));
   return NextWorkingDay(received + 10 + extension, closed);
+}
+
+DistrictClock::DistrictClock(const std::string& time_zone)
+    : zone_([&] {
+        auto z = core::Zone::Open(time_zone);
+        return z.ok() ? std::move(*z) : core::Zone::Open("").value();
+      }()) {}
+
+Day DistrictClock::DayOf(int64_t utc) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return zone_.At(utc).day;
+}
+
+Day DistrictClock::Today() const {
+  return DayOf(static_cast<int64_t>(time(nullptr)));
+}
+
+core::Result<int64_t> DistrictClock::ParseMinute(std::string_view text) const {
+  if (text.empty()) return static_cast<int64_t>(time(nullptr));
+  const auto bad = core::Status::Invalid(
+      "a time is written YYYY-MM-DDTHH:MM, the District's local time");
+  if (text.size() != 16 || (text[10] != 'T' && text[10] != ' ') ||
+      text[13] != ':')
+    return bad;
+  auto day = core::ParseIsoDate(text.substr(0, 10), 1970, 9999, "The day");
+  if (!day.ok()) return day.status();
+  auto h = core::ParseInt(text.substr(11, 2), 0, 23, "the hour");
+  auto m = core::ParseInt(text.substr(14, 2), 0, 59, "the minute");
+  if (!h.ok() || !m.ok()) return bad;
+  std::lock_guard<std::mutex> lock(mu_);
+  return zone_.UtcOf(*day * 86400 + *h * 3600 + *m * 60);
 }
 
 }  // namespace steward::records

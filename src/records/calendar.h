@@ -7,10 +7,13 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
+#include "core/zone.h"
 
 namespace steward::records {
 
@@ -53,5 +56,22 @@ inline constexpr int kMaxExtensionDays = 14;
 // for an extension out of range.
 core::Result<Day> DeterminationDue(Day received, int extension,
                                    const std::vector<Day>& closed);
+
+// The District's clock: which calendar day a moment is in its time zone,
+// and a local time people write. Thread-safe.
+class DistrictClock {
+ public:
+  // An unknown zone (the pack check refuses one) counts as UTC.
+  explicit DistrictClock(const std::string& time_zone);
+  Day DayOf(int64_t utc) const;
+  Day Today() const;
+  // "2026-12-03T14:05" or "2026-12-03 14:05", the District's local time, as
+  // UTC seconds; "" is now. Invalid, saying the form, otherwise.
+  core::Result<int64_t> ParseMinute(std::string_view text) const;
+
+ private:
+  mutable std::mutex mu_;
+  mutable core::Zone zone_;
+};
 
 }  // namespace steward::records

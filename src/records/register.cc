@@ -1,26 +1,18 @@
 #include "records/register.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <ctime>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "core/hash.h"
 #include "core/text.h"
-#include "core/zone.h"
 
 namespace steward::records {
 
-namespace fs = std::filesystem;
 using store::P;
 
 namespace {
@@ -166,13 +158,12 @@ core::Result<std::string> NormalCustodian(const std::string& s) {
   return out;
 }
 
-// The person behind an actor: "jdoe (via cli:root)" is jdoe.
+}  // namespace
+
 std::string PersonOf(const std::string& actor) {
   size_t via = actor.find(" (via ");
   return via == std::string::npos ? actor : actor.substr(0, via);
 }
-
-}  // namespace
 
 RecordClass ClassOrUnclassified(std::string_view name) {
   return core::ParseName(policy::kRecordClassNames, name)
@@ -226,13 +217,7 @@ bool Covers(const HoldQuery& q, const Item& item) {
 }
 
 Register::Register(store::Database& db, policy::PackPtr pack)
-    : db_(db), pack_(std::move(pack)) {}
-
-Day Register::LocalDay(int64_t utc) const {
-  auto zone = core::Zone::Open(pack_->records.time_zone);
-  if (!zone.ok()) return utc / 86400;
-  return zone->At(utc).day;
-}
+    : db_(db), pack_(std::move(pack)), clock_(pack_->records.time_zone) {}
 
 std::string Register::RulesFingerprint() const {
   const policy::RecordsPolicy& r = pack_->records;
@@ -320,6 +305,9 @@ core::Result<IndexReport> Register::Index(
   const int64_t clock = static_cast<int64_t>(time(nullptr));
   for (const Entry& f : *listed) {
     ++report.seen;
+    if (progress) progress(report.seen);
+    if (pending.size() >= kBatch)
+      if (auto st = flush(); !st.ok()) return st;
     if (auto [at, fresh] = seen.emplace(f.locator, f.path); !fresh) {
       // Two files of one message (a copy left in new/ and cur/): the first
       // is the item; the other is reported, never mixed into it.
@@ -435,9 +423,6 @@ core::Result<IndexReport> Register::Index(
                cls_sql + " WHERE id = ? AND state IN ('present', 'missing')",
            std::move(params)});
     }
-    if (pending.size() >= kBatch)
-      if (auto st = flush(); !st.ok()) return st;
-    if (progress) progress(report.seen);
   }
   if (auto st = flush(); !st.ok()) return st;
   // Items the folder no longer holds (removed outside Steward).
@@ -706,7 +691,7 @@ bool ParsePending(const std::string& text, int64_t* list, Identity* id) {
 }  // namespace
 
 core::Status Register::NotAfterToday(Day today) const {
-  Day real = LocalDay(static_cast<int64_t>(time(nullptr)));
+  Day real = Today();
   if (today > real)
     return core::Status::Invalid(fmt::format(
         "{} is after today ({}): what may be destroyed is decided on the "
@@ -1126,7 +1111,7 @@ core::Result<int64_t> Register::Recover(const audit::Actor& actor) {
   if (!rows.ok()) return rows.status();
   int64_t n = 0;
   Sources open;
-  const Day today = LocalDay(static_cast<int64_t>(time(nullptr)));
+  const Day today = Today();
   for (const auto& r : *rows) {
     Item item = ItemFromRow(r);
     int64_t list_id = 0;

@@ -204,8 +204,9 @@ class Register {
   // Fingerprint of the pack's [records] rules (a list made under other
   // rules cannot be executed).
   std::string RulesFingerprint() const;
-  // The District's calendar day of a UTC time in seconds.
-  Day LocalDay(int64_t utc) const;
+  // The District's calendar day of a UTC time in seconds, and today's.
+  Day LocalDay(int64_t utc) const { return clock_.DayOf(utc); }
+  Day Today() const { return clock_.Today(); }
 
   // How Execute and Recover reach a source other than a folder (an IMAP
   // mailbox: its credentials are the caller's). Unset: folders only.
@@ -233,8 +234,13 @@ class Register {
   core::Status NotAfterToday(Day today) const;
   store::Database& db_;
   policy::PackPtr pack_;
+  DistrictClock clock_;
 };
 
 RecordClass ClassOrUnclassified(std::string_view name);
+
+// The person behind an actor's name: "jdoe (via cli:root)" is jdoe. A
+// destruction list is decided by a person other than its author's.
+std::string PersonOf(const std::string& actor);
 
 }  // namespace steward::records

@@ -6,7 +6,6 @@
 
 #include "core/hash.h"
 #include "core/text.h"
-#include "core/zone.h"
 
 namespace steward::records {
 
@@ -98,7 +97,7 @@ std::string_view ExtensionReasonText(ExtensionReason r) {
 }
 
 Requests::Requests(store::Database& db, policy::PackPtr pack)
-    : db_(db), pack_(std::move(pack)) {}
+    : db_(db), pack_(std::move(pack)), clock_(pack_->records.time_zone) {}
 
 core::Result<Request> Requests::Intake(const std::string& requester,
                                        const std::string& contact,
@@ -117,9 +116,7 @@ core::Result<Request> Requests::Intake(const std::string& requester,
   if (received_utc > now + 300 || received_utc < now - int64_t{366} * 86400)
     return core::Status::Invalid(
         "the time of receipt is in the future or more than a year ago");
-  auto zone = core::Zone::Open(pack_->records.time_zone);
-  if (!zone.ok()) return zone.status();
-  const Day day = zone->At(received_utc).day;
+  const Day day = clock_.DayOf(received_utc);
   auto due = DeterminationDue(day, 0, pack_->records.holidays);
   if (!due.ok()) return due.status();
   Request q;

@@ -113,6 +113,9 @@ class Requests {
   // is closed.
   core::Status MarkSent(int64_t id, const audit::Actor& actor);
 
+  // The District's clock: today's day, and times people write.
+  const DistrictClock& clock() const { return clock_; }
+
  private:
   core::Status Change(
       int64_t id, const std::string& what, const nlohmann::json& detail,
@@ -120,6 +123,7 @@ class Requests {
       const audit::Actor& actor);
   store::Database& db_;
   policy::PackPtr pack_;
+  DistrictClock clock_;
 };
 
 }  // namespace steward::records

@@ -6,12 +6,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/zone.h"
 #include "policy/loader.h"
 #include "test_util.h"
 #include "weblog/log.h"
 #include "weblog/reader.h"
 #include "weblog/report.h"
-#include "core/zone.h"
 
 namespace steward::weblog {
 using core::Zone;

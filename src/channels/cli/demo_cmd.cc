@@ -239,8 +239,7 @@ core::Status SeedRecords(const std::shared_ptr<store::Database>& db,
       reg.PlaceHold("Hale grievance 2022-23",
                     "A grievance is pending; keep its mail.", q, custodian);
   if (!hold.ok()) return hold.status();
-  auto list = reg.MakeList(reg.LocalDay(static_cast<int64_t>(time(nullptr))),
-                           custodian);
+  auto list = reg.MakeList(reg.Today(), custodian);
   if (!list.ok()) return list.status();
   // Two public-records requests: one open and near its day, one extended.
   records::Requests requests(*db, pack.pack);

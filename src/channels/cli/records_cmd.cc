@@ -12,7 +12,6 @@
 #include "channels/cli/governance.h"
 #include "core/csv.h"
 #include "core/text.h"
-#include "core/zone.h"
 #include "extract/document.h"
 #include "identity/accounts.h"
 #include "identity/roles.h"
@@ -181,7 +180,7 @@ core::Result<Opened> Open(const RecordsArgs& a, bool custodian) {
 
 core::Result<records::Day> Today(const std::string& text,
                                  const records::Register& reg) {
-  if (text.empty()) return reg.LocalDay(static_cast<int64_t>(time(nullptr)));
+  if (text.empty()) return reg.Today();
   return core::ParseIsoDate(text, 1970, 9999, "--today");
 }
 
@@ -438,29 +437,6 @@ int RunExecute(const RecordsArgs& a) {
   return 0;
 }
 
-// "2026-12-03T14:05" or "2026-12-03 14:05" in the District's time zone, or
-// "" for now; UTC seconds.
-core::Result<int64_t> ReceivedAt(const std::string& text,
-                                 const policy::PolicyPack& pack) {
-  if (text.empty()) return static_cast<int64_t>(time(nullptr));
-  if (text.size() != 16 || (text[10] != 'T' && text[10] != ' ') ||
-      text[13] != ':')
-    return core::Status::Invalid(
-        "--received is YYYY-MM-DDTHH:MM, the District's local time");
-  auto day = core::ParseIsoDate(text.substr(0, 10), 1970, 9999, "--received");
-  if (!day.ok()) return day.status();
-  auto h = core::ParseInt(text.substr(11, 2), 0, 23, "the hour");
-  auto m = core::ParseInt(text.substr(14, 2), 0, 59, "the minute");
-  if (!h.ok() || !m.ok())
-    return core::Status::Invalid("--received: hour 00-23, minute 00-59");
-  auto zone = core::Zone::Open(pack.records.time_zone);
-  if (!zone.ok()) return zone.status();
-  int64_t local = *day * 86400 + *h * 3600 + *m * 60;
-  // The offset at that moment (twice, for a day the clocks change).
-  int64_t utc = local - zone->OffsetAt(local);
-  return local - zone->OffsetAt(utc);
-}
-
 void PrintRequest(const records::Request& q) {
   fmt::print(
       "Request {} ({}{}): {} <{}>\n  received {} — determination due "
@@ -477,10 +453,9 @@ int RunRequest(const RecordsArgs& a, const std::string& what) {
   auto o = Open(a, what != "list" && what != "show" && what != "letter");
   if (!o.ok()) return Fail(o.status());
   records::Requests req(*o->db, o->pack);
-  records::Register reg(*o->db, o->pack);
-  const records::Day today = reg.LocalDay(static_cast<int64_t>(time(nullptr)));
+  const records::Day today = req.clock().Today();
   if (what == "intake") {
-    auto at = ReceivedAt(a.received, *o->pack);
+    auto at = req.clock().ParseMinute(a.received);
     if (!at.ok()) return Fail(at.status());
     auto q = req.Intake(a.requester, a.contact, a.description, *at, o->actor);
     if (!q.ok()) return Fail(q.status());

@@ -18,10 +18,10 @@
 #include "acknowledge/campaigns.h"
 #include "channels/http/server.h"
 #include "core/status.h"
-#include "policy/pack.h"
 #include "identity/accounts.h"
 #include "identity/passwords.h"
 #include "identity/roles.h"
+#include "policy/pack.h"
 #include "store/blobs.h"
 #include "store/database.h"
 

@@ -10,14 +10,12 @@
 #include "channels/portal/internal.h"
 #include "core/csv.h"
 #include "core/text.h"
-#include "core/zone.h"
 #include "records/register.h"
 #include "records/requests.h"
 
 namespace steward::portal {
 
 namespace {
-
 
 // A register on the portal's store and pack; null (after an error page)
 // when the portal runs without a pack.
@@ -31,9 +29,10 @@ std::unique_ptr<records::Register> RegisterOf(Ctx& c) {
   return std::make_unique<records::Register>(*c.app.db, c.app.options.pack);
 }
 
-records::Day Today(const Ctx& c, const records::Register& reg) {
-  (void)c;
-  return reg.LocalDay(static_cast<int64_t>(time(nullptr)));
+// Whether the signed-in person keeps the records (may change them).
+bool CanManageRecords(const Ctx& c) {
+  return c.session &&
+         c.session->account.roles.Has(identity::Role::kRecordsCustodian);
 }
 
 std::string Trim(const std::string& s) {
@@ -127,7 +126,7 @@ void RecordsPage(Ctx& c) {
   auto reg = RegisterOf(c);
   if (!reg) return;
   Data d = c.Page("Records");
-  const records::Day today = Today(c, *reg);
+  const records::Day today = reg->Today();
   d.set("today", records::FormatDay(today));
   // Counts by class and state.
   auto counts = c.app.db->Query(
@@ -204,20 +203,25 @@ void RecordsPage(Ctx& c) {
   List list_rows;
   for (const auto& l : *lists) list_rows.push_back(ListData(l));
   d.set("lists", list_rows);
-  d.set("can_manage_records",
-        c.session &&
-            c.session->account.roles.Has(identity::Role::kRecordsCustodian));
+  d.set("can_manage_records", CanManageRecords(c));
   c.Html("records", d);
 }
 
-void RecordsListPage(Ctx& c) {
+// The destruction list the path names; nothing after an error page.
+std::optional<records::DestructionList> ListOf(Ctx& c) {
   auto reg = RegisterOf(c);
-  if (!reg) return;
+  if (!reg) return std::nullopt;
   auto l = reg->GetList(c.Id());
   if (!l.ok()) {
     c.Fail(404, "No such destruction list.");
-    return;
+    return std::nullopt;
   }
+  return std::move(*l);
+}
+
+void RecordsListPage(Ctx& c) {
+  auto l = ListOf(c);
+  if (!l) return;
   Data d = c.Page(fmt::format("Destruction list {}", l->id));
   d.set("list", ListData(*l));
   List rows;
@@ -235,23 +239,16 @@ void RecordsListPage(Ctx& c) {
     rows.push_back(x);
   }
   d.set("items", rows);
-  const std::string me = c.session ? c.session->account.username : "";
-  d.set("can_decide",
-        l->status == "waiting" && c.session &&
-            c.session->account.roles.Has(identity::Role::kRecordsCustodian) &&
-            l->created_by != me);
-  d.set("own_list", l->created_by == me);
+  const bool own = c.session && core::Lower(records::PersonOf(l->created_by)) ==
+                                    core::Lower(c.session->account.username);
+  d.set("can_decide", l->status == "waiting" && CanManageRecords(c) && !own);
+  d.set("own_list", own);
   c.Html("records_list", d);
 }
 
 void RecordsListCsv(Ctx& c) {
-  auto reg = RegisterOf(c);
-  if (!reg) return;
-  auto l = reg->GetList(c.Id());
-  if (!l.ok()) {
-    c.Fail(404, "No such destruction list.");
-    return;
-  }
+  auto l = ListOf(c);
+  if (!l) return;
   std::string out =
       "list,status,made_by,made_at,approved_by,item,custodian,folder,class,"
       "school_year,destroy_from,rule,sha256,outcome\r\n";
@@ -296,7 +293,7 @@ void RecordsHoldReleasePost(Ctx& c) {
 void RecordsListPost(Ctx& c) {
   auto reg = RegisterOf(c);
   if (!reg) return;
-  auto l = reg->MakeList(Today(c, *reg), c.Actor());
+  auto l = reg->MakeList(reg->Today(), c.Actor());
   if (!l.ok()) {
     c.SeeOther("/records", l.status().message());
     return;
@@ -346,7 +343,7 @@ void ApiRecordsItems(Ctx& c) {
   records::Register::Query q;
   auto items = ReadItems(c, *reg, 500, q);
   if (!items) return;
-  const records::Day today = Today(c, *reg);
+  const records::Day today = reg->Today();
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& i : *items) {
     auto d = reg->DecisionFor(i, today);
@@ -423,18 +420,13 @@ std::unique_ptr<records::Requests> RequestsOf(Ctx& c) {
   return std::make_unique<records::Requests>(*c.app.db, c.app.options.pack);
 }
 
-records::Day TodayOf(const Ctx& c) {
-  records::Register reg(*c.app.db, c.app.options.pack);
-  return reg.LocalDay(static_cast<int64_t>(time(nullptr)));
-}
-
 }  // namespace
 
 void RequestsPage(Ctx& c) {
   auto req = RequestsOf(c);
   if (!req) return;
   Data d = c.Page("Public-records requests");
-  auto list = req->List(TodayOf(c), 500);
+  auto list = req->List(req->clock().Today(), 500);
   if (!list.ok()) {
     c.Fail(500, list.status().message());
     return;
@@ -448,16 +440,14 @@ void RequestsPage(Ctx& c) {
   d.set("requests", rows);
   d.set("overdue_count", std::to_string(overdue));
   d.set("any_overdue", overdue > 0);
-  d.set("can_manage_records",
-        c.session &&
-            c.session->account.roles.Has(identity::Role::kRecordsCustodian));
+  d.set("can_manage_records", CanManageRecords(c));
   c.Html("requests", d);
 }
 
 void RequestPage(Ctx& c) {
   auto req = RequestsOf(c);
   if (!req) return;
-  auto q = req->Get(c.Id(), TodayOf(c));
+  auto q = req->Get(c.Id(), req->clock().Today());
   if (!q.ok()) {
     c.Fail(404, "No such request.");
     return;
@@ -502,34 +492,21 @@ void RequestPage(Ctx& c) {
     exemptions.push_back(x);
   }
   d.set("exemptions", exemptions);
-  d.set("can_manage_records",
-        c.session &&
-            c.session->account.roles.Has(identity::Role::kRecordsCustodian));
+  d.set("can_manage_records", CanManageRecords(c));
   c.Html("request", d);
 }
 
 void RequestIntakePost(Ctx& c) {
   auto req = RequestsOf(c);
   if (!req) return;
-  int64_t at = static_cast<int64_t>(time(nullptr));
-  // "2026-12-03T14:05" from a datetime-local field, the District's time.
-  const std::string when = Trim(c.Param("received"));
-  if (!when.empty()) {
-    auto day = core::ParseIsoDate(when.substr(0, 10), 1970, 9999, "received");
-    auto h = core::ParseInt(when.size() >= 13 ? when.substr(11, 2) : "", 0, 23,
-                            "hour");
-    auto m = core::ParseInt(when.size() >= 16 ? when.substr(14, 2) : "", 0, 59,
-                            "minute");
-    auto zone = core::Zone::Open(c.app.options.pack->records.time_zone);
-    if (!day.ok() || !h.ok() || !m.ok() || !zone.ok()) {
-      c.SeeOther("/records/requests", "The time of receipt is not a time.");
-      return;
-    }
-    int64_t local = *day * 86400 + *h * 3600 + *m * 60;
-    at = local - zone->OffsetAt(local - zone->OffsetAt(local));
+  // A datetime-local field: "2026-12-03T14:05", the District's time.
+  auto at = req->clock().ParseMinute(Trim(c.Param("received")));
+  if (!at.ok()) {
+    c.SeeOther("/records/requests", at.status().message());
+    return;
   }
   auto q = req->Intake(Trim(c.Param("requester")), Trim(c.Param("contact")),
-                       c.Param("description"), at, c.Actor());
+                       c.Param("description"), *at, c.Actor());
   if (!q.ok()) {
     c.SeeOther("/records/requests", q.status().message());
     return;
