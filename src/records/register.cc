@@ -10,6 +10,7 @@
 
 #include "core/hash.h"
 #include "core/text.h"
+#include "records/fields.h"
 
 namespace steward::records {
 
@@ -17,6 +18,8 @@ using store::P;
 
 namespace {
 
+// Values of one kind a hold may name (custodians, addresses...).
+constexpr size_t kMaxHoldValues = 200;
 // Rows written per transaction while indexing.
 constexpr size_t kBatch = 256;
 constexpr size_t kMaxErrors = 100;
@@ -138,23 +141,18 @@ core::Result<Item> LoadItem(Q& q, int64_t id) {
 // A Date this much older than the message's arrival is not believed.
 constexpr int64_t kDateSlack = int64_t{30} * 86400;
 
-// Text a person wrote: something visible, on one line.
-bool Visible(const std::string& s) {
-  return s.find_first_not_of(" \t") != std::string::npos &&
-         !core::HasControlChars(s);
-}
-
 // A custodian as the register keeps it: trimmed, lower case, one word
 // (an account's name, or a mailbox's).
 core::Result<std::string> NormalCustodian(const std::string& s) {
   size_t b = s.find_first_not_of(" \t");
   size_t e = s.find_last_not_of(" \t");
-  std::string out =
-      b == std::string::npos ? "" : core::Lower(s.substr(b, e - b + 1));
-  if (out.empty() || out.size() > 200 || core::HasControlChars(out) ||
-      out.find_first_of(" ,;") != std::string::npos)
+  std::string in = b == std::string::npos ? "" : s.substr(b, e - b + 1);
+  if (in.empty() || in.size() > 200 || !OneLine(in) ||
+      in.find_first_of(" ,;") != std::string::npos)
     return core::Status::Invalid(
-        "a custodian is one name (an account or a mailbox): '" + s + "'");
+        "a custodian is one name (an account or a mailbox), of at most 200 "
+        "characters");
+  std::string out = core::Lower(in);
   return out;
 }
 
@@ -201,7 +199,9 @@ bool Covers(const HoldQuery& q, const Item& item) {
     return false;
   if (!q.folders.empty()) {
     bool any = false;
-    for (const auto& f : q.folders) any |= InFolder(item.folder, f);
+    // A hold keeps rather than misses: folders in any case.
+    const std::string folder = core::Lower(item.folder);
+    for (const auto& f : q.folders) any |= InFolder(folder, core::Lower(f));
     if (!any) return false;
   }
   if (!q.categories.empty()) {
@@ -214,6 +214,14 @@ bool Covers(const HoldQuery& q, const Item& item) {
   if (!q.since.empty() && item.made_day < q.since) return false;
   if (!q.until.empty() && item.made_day >= q.until) return false;
   return true;
+}
+
+std::string CoverageText(const Hold& h) {
+  if (h.covers_now == 0)
+    return "It covers no item yet: check its custodians, folders and "
+           "words if it should.";
+  return fmt::format("It covers {} item{} now.", h.covers_now,
+                     h.covers_now == 1 ? "" : "s");
 }
 
 Register::Register(store::Database& db, policy::PackPtr pack)
@@ -234,7 +242,7 @@ std::string Register::RulesFingerprint() const {
     j["retention"].push_back({t.name, classes, t.folders, t.categories,
                               t.keep_days, t.delete_after_days});
   }
-  return core::Sha256Hex(j.dump()).substr(0, 16);
+  return core::Sha256Hex(Json(j)).substr(0, 16);
 }
 
 core::Result<IndexReport> Register::Index(
@@ -251,7 +259,7 @@ core::Result<IndexReport> Register::Index(
     const Reader& read, const audit::Actor& actor,
     const std::function<void(int64_t)>& progress) {
   IndexReport report;
-  if (!Visible(reason))
+  if (!OneLine(reason))
     return core::Status::Invalid(
         "give the reason for reading these items, in words (D.3: every "
         "access to someone's mail or files is recorded with its reason)");
@@ -266,7 +274,8 @@ core::Result<IndexReport> Register::Index(
                 .target = "source/" + source,
                 .detail = nlohmann::json(
                               {{"custodian", custodian}, {"reason", reason}})
-                              .dump(),
+                              .dump(-1, ' ', false,
+                                    nlohmann::json::error_handler_t::replace),
                 .ip = actor.ip});
       !a.ok())
     return a.status();
@@ -447,13 +456,17 @@ core::Result<IndexReport> Register::Index(
                                       {"changed", report.changed},
                                       {"missing", report.missing},
                                       {"unreadable", report.unreadable}})
-                          .dump(),
+                          .dump(-1, ' ', false,
+                                nlohmann::json::error_handler_t::replace),
             .ip = actor.ip});
   if (!a.ok()) return a.status();
   return report;
 }
 
 core::Result<std::vector<Item>> Register::Items(const Query& q) {
+  for (const std::string* f : {&q.custodian, &q.state, &q.record_class})
+    if (!f->empty() && !OneLine(*f, 200))
+      return core::Status::Invalid("a filter is a word of text");
   std::string sql =
       fmt::format("SELECT {} FROM records_items WHERE id > ?", kItemCols);
   store::Params params = {P(q.after_id)};
@@ -486,11 +499,12 @@ core::Status Register::NoteRead(const audit::Actor& actor, const Query& q,
       {.actor = actor.name,
        .action = "records.read",
        .target = q.custodian.empty() ? "records" : "custodian/" + q.custodian,
-       .detail = nlohmann::json({{"state", q.state},
-                                 {"class", q.record_class},
-                                 {"after", q.after_id},
-                                 {"items", count}})
-                     .dump(),
+       .detail =
+           nlohmann::json({{"state", q.state},
+                           {"class", q.record_class},
+                           {"after", q.after_id},
+                           {"items", count}})
+               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
        .ip = actor.ip});
   return a.ok() ? core::Status::Ok() : a.status();
 }
@@ -499,7 +513,7 @@ core::Status Register::Reclassify(int64_t id, RecordClass c,
                                   const std::string& reason,
                                   const std::string& audit_done,
                                   const audit::Actor& actor) {
-  if (!Visible(reason))
+  if (!OneLine(reason))
     return core::Status::Invalid("give the reason for the new class, in words");
   if (!audit_done.empty()) {
     auto d = core::ParseIsoDate(audit_done, 1900, 2200, "The audit's date");
@@ -534,9 +548,9 @@ core::Result<Hold> Register::PlaceHold(const std::string& matter,
                                        const std::string& reason,
                                        const HoldQuery& query,
                                        const audit::Actor& actor) {
-  if (!Visible(matter))
+  if (!OneLine(matter))
     return core::Status::Invalid("a hold names its matter (one line)");
-  if (!Visible(reason))
+  if (!OneLine(reason))
     return core::Status::Invalid("a hold gives its reason (one line)");
   HoldQuery q = query;
   for (auto& c : q.custodians) {
@@ -544,12 +558,22 @@ core::Result<Hold> Register::PlaceHold(const std::string& matter,
     if (!n.ok()) return n.status();
     c = *n;
   }
-  for (auto* list : {&q.addresses, &q.folders, &q.categories})
+  for (auto* list : {&q.custodians, &q.addresses, &q.folders, &q.categories}) {
+    if (list->size() > kMaxHoldValues)
+      return core::Status::Invalid(fmt::format(
+          "a hold names at most {} custodians, addresses, folders or "
+          "categories of each kind; place several holds",
+          kMaxHoldValues));
     for (const auto& v : *list)
-      if (!Visible(v))
+      if (!OneLine(v, 200))
         return core::Status::Invalid("a hold's values are words on one line");
-  if (core::HasControlChars(q.subject))
+  }
+  if (!q.subject.empty() && !OneLine(q.subject, 200))
     return core::Status::Invalid("a hold's subject words are one line");
+  for (const auto& c : q.categories)
+    if (!pack_->FindCategory(c) && c != pack_->bulk_extract.category)
+      return core::Status::Invalid("a hold names an unknown category: '" + c +
+                                   "'");
   if (!q.since.empty() && !q.until.empty() && q.since >= q.until)
     return core::Status::Invalid(
         "the hold's days are empty: 'since' must come before 'until'");
@@ -576,7 +600,7 @@ core::Result<Hold> Register::PlaceHold(const std::string& matter,
         "INSERT INTO records_holds (matter, reason, query, placed_by, "
         "placed_at, released_by, released_at, release_reason) VALUES (?, ?, "
         "?, ?, ?, '', '', '') RETURNING id",
-        {P(matter), P(reason), P(QueryJson(q).dump()), P(h.placed_by),
+        {P(matter), P(reason), P(Json(QueryJson(q))), P(h.placed_by),
          P(h.placed_at)});
     if (!rows.ok()) return rows.status();
     h.id = rows->front().Int(0);
@@ -585,12 +609,22 @@ core::Result<Hold> Register::PlaceHold(const std::string& matter,
         {{"matter", matter}, {"reason", reason}, {"query", QueryJson(q)}});
   });
   if (!st.ok()) return st;
+  // What it covers now, so that a hold that names nothing by mistake (a
+  // misspelt custodian) is seen at once.
+  for (int64_t after = 0;;) {
+    auto page = Items({.state = "", .limit = 5000, .after_id = after});
+    if (!page.ok()) return page.status();
+    if (page->empty()) break;
+    after = page->back().id;
+    for (const Item& item : *page)
+      if (item.state != "destroyed" && Covers(h.query, item)) ++h.covers_now;
+  }
   return h;
 }
 
 core::Status Register::ReleaseHold(int64_t id, const std::string& reason,
                                    const audit::Actor& actor) {
-  if (!Visible(reason))
+  if (!OneLine(reason))
     return core::Status::Invalid("give the reason the hold ends (one line)");
   return db_.Transact([&](store::Conn& conn) -> core::Status {
     if (auto l = conn.LockTable("records_holds"); !l.ok()) return l;
@@ -663,10 +697,22 @@ constexpr std::string_view kListItemCols =
 }  // namespace
 
 core::Result<Decision> Register::DecisionFor(const Item& item, Day today) {
-  auto holds = HoldsOn(item);
+  auto all = Decisions({item}, today);
+  if (!all.ok()) return all.status();
+  return std::move(all->front());
+}
+
+core::Result<std::vector<Decision>> Register::Decisions(
+    const std::vector<Item>& items, Day today) {
+  auto holds = LoadHolds(db_, false);
   if (!holds.ok()) return holds.status();
-  return records::Decide(
-      pack_->records, FactsOf(pack_->records, item, std::move(*holds)), today);
+  std::vector<Decision> out;
+  out.reserve(items.size());
+  for (const Item& item : items)
+    out.push_back(records::Decide(
+        pack_->records, FactsOf(pack_->records, item, MattersOn(*holds, item)),
+        today));
+  return out;
 }
 
 namespace {
@@ -674,7 +720,7 @@ namespace {
 // What an item's deletion in progress remembers: the list and what
 // identified the item when its bytes were checked.
 std::string PendingJson(int64_t list, const Identity& id) {
-  return nlohmann::json({{"list", list}, {"a", id.a}, {"b", id.b}}).dump();
+  return Json({{"list", list}, {"a", id.a}, {"b", id.b}});
 }
 
 bool ParsePending(const std::string& text, int64_t* list, Identity* id) {
@@ -824,7 +870,7 @@ core::Status Register::Decide(int64_t id, bool approve,
                               const std::string& approver,
                               const std::string& note,
                               const audit::Actor& actor) {
-  if (!approve && !Visible(note))
+  if (!approve && !OneLine(note))
     return core::Status::Invalid("a refusal gives its reason (one line)");
   if (core::HasControlChars(note))
     return core::Status::Invalid("a note is one line of text");

@@ -63,7 +63,7 @@ struct Item {
 };
 
 // What a hold covers: every condition given must hold (custodians: any of
-// them); a hold with none is refused.
+// them; folders in any case); a hold with none is refused.
 struct HoldQuery {
   std::vector<std::string> custodians;
   std::vector<std::string> addresses;  // sender or recipient; "@domain"
@@ -81,10 +81,14 @@ struct Hold {
   HoldQuery query;
   std::string placed_by, placed_at;
   std::string released_by, released_at, release_reason;  // "" while active
+  int64_t covers_now = 0;  // set by PlaceHold: items it covered when placed
   bool Active() const { return released_at.empty(); }
 };
 
 bool Covers(const HoldQuery& q, const Item& item);
+
+// "It covers 12 items now." — or a warning when a hold covers nothing.
+std::string CoverageText(const Hold& h);
 
 // What reading an item tells the register: the categories of its findings
 // and, for a message, its header facts. The register knows nothing of the
@@ -152,6 +156,8 @@ class Register {
     int limit = 100;
     int64_t after_id = 0;  // paging
   };
+  // Invalid when a filter is not a word of text (invalid UTF-8, control
+  // characters).
   core::Result<std::vector<Item>> Items(const Query& q);
   core::Result<Item> GetItem(int64_t id);
   // Records that `actor` read the register's items (who sent what to
@@ -177,6 +183,9 @@ class Register {
 
   // The retention decision for an item today (its holds looked up).
   core::Result<Decision> DecisionFor(const Item& item, Day today);
+  // The same for many items, the holds read once: one per item, in order.
+  core::Result<std::vector<Decision>> Decisions(const std::vector<Item>& items,
+                                                Day today);
 
   // Phase 1: a list of every present item deletable on `today` (not after
   // the District's real day), classed by the rules as they are now;

@@ -6,6 +6,7 @@
 
 #include "core/hash.h"
 #include "core/text.h"
+#include "records/fields.h"
 
 namespace steward::records {
 
@@ -17,22 +18,6 @@ constexpr std::string_view kCols =
     "id, received_at, received_day, requester, contact, description, state, "
     "due_day, extension_days, extension_reason, determination, withholdings, "
     "responsible, sent_at";
-
-bool OneLine(const std::string& s, size_t max) {
-  return s.find_first_not_of(" \t") != std::string::npos && s.size() <= max &&
-         !core::HasControlChars(s);
-}
-
-// Text of several lines (a description, a determination): no control
-// characters but line ends and tabs.
-bool Prose(const std::string& s, size_t max) {
-  if (s.find_first_not_of(" \t\r\n") == std::string::npos || s.size() > max)
-    return false;
-  for (unsigned char c : s)
-    if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7f)
-      return false;
-  return true;
-}
 
 Request FromRow(const store::Row& r) {
   Request q;
@@ -141,7 +126,7 @@ core::Result<Request> Requests::Intake(const std::string& requester,
             "INSERT INTO records_request_events (request_id, at, actor, what, "
             "detail) VALUES (?, ?, ?, 'received', ?)",
             {P(q.id), P(store::NowUtc()), P(actor.name),
-             P(nlohmann::json({{"due", q.due_day}}).dump())});
+             P(Json({{"due", q.due_day}}))});
         !e.ok())
       return e;
     return audit::Record(conn, actor, "records.request-intake",
@@ -177,10 +162,13 @@ core::Result<std::vector<RequestEvent>> Requests::Timeline(int64_t id) {
   return out;
 }
 
-core::Result<std::vector<Request>> Requests::List(Day today, int limit) {
+core::Result<std::vector<Request>> Requests::List(Day today, int limit,
+                                                  int64_t before) {
   auto rows = db_.Query(
-      fmt::format("SELECT {} FROM records_requests ORDER BY id DESC LIMIT {}",
-                  kCols, std::clamp(limit, 1, 10000)));
+      fmt::format("SELECT {} FROM records_requests{} ORDER BY id DESC LIMIT {}",
+                  kCols, before > 0 ? " WHERE id < ?" : "",
+                  std::clamp(limit, 1, 10000)),
+      before > 0 ? store::Params{P(before)} : store::Params{});
   if (!rows.ok()) return rows.status();
   std::vector<Request> out;
   for (const auto& r : *rows) {
@@ -190,16 +178,36 @@ core::Result<std::vector<Request>> Requests::List(Day today, int limit) {
   return out;
 }
 
-core::Status Requests::Change(
-    int64_t id, const std::string& what, const nlohmann::json& detail,
-    const std::vector<std::pair<std::string, store::Value>>& set,
-    const audit::Actor& actor) {
+core::Result<int64_t> Requests::OverdueCount(Day today) {
+  // Days are YYYY-MM-DD: they compare in order as text.
+  auto rows = db_.Query(
+      "SELECT COUNT(*) FROM records_requests WHERE state = 'open' AND "
+      "due_day < ?",
+      {P(FormatDay(today))});
+  if (!rows.ok()) return rows.status();
+  return rows->empty() ? 0 : rows->front().Int(0);
+}
+
+core::Status Requests::Change(int64_t id, const std::string& what,
+                              const Decide& decide, const audit::Actor& actor) {
   return db_.Transact([&](store::Conn& conn) -> core::Status {
+    // One change of a request at a time: each is decided on the request as
+    // it is once the others have committed.
+    if (auto l = conn.LockTable("records_requests"); !l.ok()) return l;
+    auto rows = conn.Query(
+        fmt::format("SELECT {} FROM records_requests WHERE id = ?", kCols),
+        {P(id)});
+    if (!rows.ok()) return rows.status();
+    if (rows->empty())
+      return core::Status::NotFound(fmt::format("no request {}", id));
+    const Request now = FromRow(rows->front());
+    Update u;
+    if (auto st = decide(now, u); !st.ok()) return st;
     std::string sql = "UPDATE records_requests SET ";
     store::Params params;
-    for (size_t i = 0; i < set.size(); ++i) {
-      sql += (i ? ", " : "") + set[i].first + " = ?";
-      params.push_back(set[i].second);
+    for (size_t i = 0; i < u.set.size(); ++i) {
+      sql += (i ? ", " : "") + u.set[i].first + " = ?";
+      params.push_back(u.set[i].second);
     }
     sql += " WHERE id = ?";
     params.push_back(P(id));
@@ -208,39 +216,64 @@ core::Status Requests::Change(
             "INSERT INTO records_request_events (request_id, at, actor, what, "
             "detail) VALUES (?, ?, ?, ?, ?)",
             {P(id), P(store::NowUtc()), P(actor.name), P(what),
-             P(detail.dump())});
+             P(Json(u.detail))});
         !e.ok())
       return e;
     return audit::Record(conn, actor, "records.request-" + what,
-                         fmt::format("records-request/{}", id), detail);
+                         fmt::format("records-request/{}", id), u.detail);
   });
 }
 
+namespace {
+
+core::Status RefuseIfAnswered(const Request& q) {
+  if (!q.sent_at.empty())
+    return core::Status::Invalid(fmt::format(
+        "request {} was answered on {}: it is closed", q.id, q.sent_at));
+  return {};
+}
+
+}  // namespace
+
 core::Status Requests::Extend(int64_t id, int days, ExtensionReason reason,
                               const audit::Actor& actor) {
-  auto q = Get(id, 0);
-  if (!q.ok()) return q.status();
-  if (q->extension_days > 0)
-    return core::Status::Invalid(fmt::format(
-        "request {} was already extended by {} days", id, q->extension_days));
-  if (!q->sent_at.empty() || q->state == "closed")
-    return core::Status::Invalid(fmt::format("request {} is closed", id));
   if (days < 1 || days > kMaxExtensionDays)
     return core::Status::Invalid(
         fmt::format("an extension is 1 to {} days (Gov. Code 7922.535(b))",
                     kMaxExtensionDays));
-  auto received = core::ParseIsoDate(q->received_day, 1970, 9999, "received");
-  if (!received.ok()) return received.status();
-  auto due = DeterminationDue(*received, days, pack_->records.holidays);
-  if (!due.ok()) return due.status();
   const std::string word(core::NameOf(kExtensionReasonNames, reason));
-  return Change(id, "extend",
-                {{"days", days}, {"reason", word}, {"due", FormatDay(*due)}},
-                {{"extension_days", P(days)},
+  const Day today = clock_.Today();
+  return Change(
+      id, "extend",
+      [&](const Request& q, Update& u) -> core::Status {
+        if (auto st = RefuseIfAnswered(q); !st.ok()) return st;
+        if (q.extension_days > 0)
+          return core::Status::Invalid(
+              fmt::format("request {} was already extended by {} days", id,
+                          q.extension_days));
+        if (!q.determination.empty())
+          return core::Status::Invalid(fmt::format(
+              "request {} is determined: there is nothing left to extend", id));
+        auto received =
+            core::ParseIsoDate(q.received_day, 1970, 9999, "received");
+        if (!received.ok()) return received.status();
+        auto first = DeterminationDue(*received, 0, pack_->records.holidays);
+        auto due = DeterminationDue(*received, days, pack_->records.holidays);
+        if (!first.ok() || !due.ok())
+          return first.ok() ? due.status() : first.status();
+        if (today > *first)
+          return core::Status::Invalid(fmt::format(
+              "the notice of an extension is given within the first ten "
+              "days, by {} (Gov. Code 7922.535(b)); request {} is past it",
+              FormatDay(*first), id));
+        u.detail = {{"days", days}, {"reason", word}, {"due", FormatDay(*due)}};
+        u.set = {{"extension_days", P(days)},
                  {"extension_reason", P(word)},
                  {"due_day", P(FormatDay(*due))},
-                 {"state", P("extended")}},
-                actor);
+                 {"state", P("extended")}};
+        return {};
+      },
+      actor);
 }
 
 core::Status Requests::SetState(int64_t id, const std::string& state,
@@ -248,24 +281,28 @@ core::Status Requests::SetState(int64_t id, const std::string& state,
                                 const audit::Actor& actor) {
   if (std::find(std::begin(kRequestStates), std::end(kRequestStates), state) ==
       std::end(kRequestStates))
-    return core::Status::Invalid("no such state: '" + state + "'");
+    return core::Status::Invalid("no such state");
   if (state == "determined")
     return core::Status::Invalid(
         "a request is determined by recording the determination");
-  if (!note.empty() && !OneLine(note, 2000))
-    return core::Status::Invalid("a note is one line");
-  auto q = Get(id, 0);
-  if (!q.ok()) return q.status();
-  if (state == "closed" && q->sent_at.empty())
-    return core::Status::Invalid(fmt::format(
-        "request {} is closed when its response letter has gone", id));
-  if (state == "extended" && q->extension_days == 0)
+  if (state == "closed")
     return core::Status::Invalid(
-        "a request is extended by a written notice: extend it with its "
-        "days and reason");
-  return Change(id, "state",
-                {{"from", q->state}, {"to", state}, {"note", note}},
-                {{"state", P(state)}}, actor);
+        "a request is closed by recording that its letter was sent");
+  if (!note.empty() && !OneLine(note, 2000))
+    return core::Status::Invalid("a note is one line of text");
+  return Change(
+      id, "state",
+      [&](const Request& q, Update& u) -> core::Status {
+        if (auto st = RefuseIfAnswered(q); !st.ok()) return st;
+        if (state == "extended" && q.extension_days == 0)
+          return core::Status::Invalid(
+              "a request is extended by a written notice: extend it with its "
+              "days and reason");
+        u.detail = {{"from", q.state}, {"to", state}, {"note", note}};
+        u.set = {{"state", P(state)}};
+        return {};
+      },
+      actor);
 }
 
 core::Status Requests::Determine(int64_t id, const std::string& determination,
@@ -279,8 +316,8 @@ core::Status Requests::Determine(int64_t id, const std::string& determination,
   for (const auto& x : withholdings) {
     if (!pack_->records.FindExemption(x.exemption))
       return core::Status::Invalid(
-          "withholding under '" + x.exemption +
-          "': not an exemption of the pack ([[records.exemption]])");
+          "withholding under an exemption the pack does not list "
+          "([[records.exemption]])");
     if (!OneLine(x.what, 2000))
       return core::Status::Invalid(
           "say what kind of information each withholding keeps back");
@@ -292,58 +329,63 @@ core::Status Requests::Determine(int64_t id, const std::string& determination,
           "each person responsible has a name and a title (7922.540)");
     r.push_back({{"name", x.name}, {"title", x.title}});
   }
-  auto q = Get(id, 0);
-  if (!q.ok()) return q.status();
-  if (!q->sent_at.empty())
-    return core::Status::Invalid(
-        fmt::format("request {}'s response has gone", id));
-  return Change(id, "determine", {{"withholdings", w}, {"responsible", r}},
-                {{"determination", P(determination)},
-                 {"withholdings", P(w.dump())},
-                 {"responsible", P(r.dump())},
-                 {"state", P("determined")}},
-                actor);
+  return Change(
+      id, "determine",
+      [&](const Request& q, Update& u) -> core::Status {
+        if (auto st = RefuseIfAnswered(q); !st.ok()) return st;
+        u.detail = {{"withholdings", w}, {"responsible", r}};
+        u.set = {{"determination", P(determination)},
+                 {"withholdings", P(Json(w))},
+                 {"responsible", P(Json(r))},
+                 {"state", P("determined")}};
+        return {};
+      },
+      actor);
 }
 
 core::Result<std::string> Requests::Letter(int64_t id) {
-  auto q = Get(id, 0);
+  auto q = Get(id, clock_.Today());
   if (!q.ok()) return q.status();
+  return LetterOf(*q);
+}
+
+core::Result<std::string> Requests::LetterOf(const Request& q) const {
   std::vector<std::string> missing;
-  if (q->determination.empty()) missing.push_back("the determination");
-  if (!q->withholdings.empty() && q->responsible.empty())
+  if (q.determination.empty()) missing.push_back("the determination");
+  if (!q.withholdings.empty() && q.responsible.empty())
     missing.push_back(
         "the names and titles of those responsible for the withholding "
         "(Gov. Code 7922.540)");
   if (!missing.empty())
     return core::Status::Invalid(
-        fmt::format("request {}'s letter cannot go yet: it lacks {}", id,
+        fmt::format("request {}'s letter cannot go yet: it lacks {}", q.id,
                     core::Join(missing, " and ")));
   std::string out = fmt::format(
       "{}\n\nRe: your request for public records received {} (our "
       "reference {})\n\nDear {},\n\n",
-      pack_->district, q->received_at, q->id, q->requester);
-  out += "You asked for:\n\n  " + q->description + "\n\n";
-  if (q->extension_days > 0) {
-    auto reason = core::ParseName(kExtensionReasonNames, q->extension_reason);
+      pack_->district, q.received_at, q.id, q.requester);
+  out += "You asked for:\n\n  " + q.description + "\n\n";
+  if (q.extension_days > 0) {
+    auto reason = core::ParseName(kExtensionReasonNames, q.extension_reason);
     out += fmt::format(
         "As we told you in writing, the time to answer was extended by {} "
         "days because of {} (Gov. Code 7922.535(b)-(c)).\n\n",
-        q->extension_days, reason ? ExtensionReasonText(*reason) : "");
+        q.extension_days, reason ? ExtensionReasonText(*reason) : "");
   }
-  out += "Our determination (Gov. Code 7922.535(a)):\n\n  " + q->determination +
+  out += "Our determination (Gov. Code 7922.535(a)):\n\n  " + q.determination +
          "\n\n";
-  if (!q->withholdings.empty()) {
+  if (!q.withholdings.empty()) {
     out +=
         "Some information is withheld. Each withholding rests on the "
         "exemption named (Gov. Code 7922.000); the rest of each record is "
         "released (7922.525):\n\n";
-    for (const auto& w : q->withholdings) {
+    for (const auto& w : q.withholdings) {
       const auto* e = pack_->records.FindExemption(w.exemption);
       out += fmt::format("  - {}: Gov. Code {} — {}\n", w.what, w.exemption,
                          e ? e->title : "");
     }
     out += "\nResponsible for this decision (Gov. Code 7922.540):\n\n";
-    for (const auto& r : q->responsible)
+    for (const auto& r : q.responsible)
       out += fmt::format("  {}, {}\n", r.name, r.title);
     out +=
         "\nYou may ask a court to order disclosure (Gov. Code 7923.000 "
@@ -353,16 +395,19 @@ core::Result<std::string> Requests::Letter(int64_t id) {
 }
 
 core::Status Requests::MarkSent(int64_t id, const audit::Actor& actor) {
-  auto letter = Letter(id);
-  if (!letter.ok()) return letter.status();
-  auto q = Get(id, 0);
-  if (!q.ok()) return q.status();
-  if (!q->sent_at.empty())
-    return core::Status::Invalid(
-        fmt::format("request {}'s letter went on {}", id, q->sent_at));
-  return Change(id, "send", {{"letter_sha256", core::Sha256Hex(*letter)}},
-                {{"sent_at", P(store::NowUtc())}, {"state", P("closed")}},
-                actor);
+  return Change(
+      id, "send",
+      [&](const Request& q, Update& u) -> core::Status {
+        if (auto st = RefuseIfAnswered(q); !st.ok()) return st;
+        // The letter of the request as it stands under the lock: the hash
+        // recorded is the one of the letter that went.
+        auto letter = LetterOf(q);
+        if (!letter.ok()) return letter.status();
+        u.detail = {{"letter_sha256", core::Sha256Hex(*letter)}};
+        u.set = {{"sent_at", P(store::NowUtc())}, {"state", P("closed")}};
+        return {};
+      },
+      actor);
 }
 
 }  // namespace steward::records

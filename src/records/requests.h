@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -89,15 +90,24 @@ class Requests {
                                int64_t received_utc, const audit::Actor& actor);
   core::Result<Request> Get(int64_t id, Day today);
   core::Result<std::vector<RequestEvent>> Timeline(int64_t id);
-  // Every request, newest first, with overdue and days_left for `today`.
-  core::Result<std::vector<Request>> List(Day today, int limit = 200);
+  // Requests newest first (ids below `before`, 0: from the newest), with
+  // overdue and days_left for `today`.
+  core::Result<std::vector<Request>> List(Day today, int limit = 200,
+                                          int64_t before = 0);
+  // How many open requests are past their day on `today`, among all.
+  core::Result<int64_t> OverdueCount(Day today);
 
-  // One extension, 1 to 14 days, with its reason; the request is
-  // "extended" and its due day moves. A second extension is refused.
+  // Each change below is decided on the request as it stands under a
+  // lock, so two at once never both pass; none changes an answered
+  // (closed) request.
+  //
+  // One extension, 1 to 14 days, with its reason, given by the first due
+  // day and before a determination; the request is "extended" and its due
+  // day moves. A second extension is refused.
   core::Status Extend(int64_t id, int days, ExtensionReason reason,
                       const audit::Actor& actor);
   // Moves a request to a state of kRequestStates (not "determined", which
-  // Determine sets, nor "closed" before the letter was sent).
+  // Determine sets, nor "closed", which MarkSent sets).
   core::Status SetState(int64_t id, const std::string& state,
                         const std::string& note, const audit::Actor& actor);
   // The determination, what is withheld under which exemption, and who is
@@ -109,18 +119,24 @@ class Requests {
   // The response letter as text; Invalid, saying what is missing, when it
   // cannot be sent yet.
   core::Result<std::string> Letter(int64_t id);
-  // Records that the letter was sent (it must be complete); the request
-  // is closed.
+  // Records that the letter was sent (it must be complete; the SHA-256 of
+  // the letter as it stands is recorded); the request is closed.
   core::Status MarkSent(int64_t id, const audit::Actor& actor);
 
   // The District's clock: today's day, and times people write.
   const DistrictClock& clock() const { return clock_; }
 
  private:
-  core::Status Change(
-      int64_t id, const std::string& what, const nlohmann::json& detail,
-      const std::vector<std::pair<std::string, store::Value>>& set,
-      const audit::Actor& actor);
+  // A change decided on the request as it is in the transaction (the table
+  // locked): `decide` refuses, or says what to set and what to record.
+  struct Update {
+    nlohmann::json detail;
+    std::vector<std::pair<std::string, store::Value>> set;
+  };
+  using Decide = std::function<core::Status(const Request&, Update&)>;
+  core::Status Change(int64_t id, const std::string& what, const Decide& decide,
+                      const audit::Actor& actor);
+  core::Result<std::string> LetterOf(const Request& q) const;
   store::Database& db_;
   policy::PackPtr pack_;
   DistrictClock clock_;

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <condition_variable>
 #include <ctime>
+#include <exception>
 #include <mutex>
 
 #include "store/backends.h"
@@ -149,7 +150,16 @@ core::Status Database::Transact(const std::function<core::Status(Conn&)>& fn) {
   std::unique_ptr<Conn> conn = std::move(acquired).value();
   core::Status st = conn->Exec(BeginStatement());
   if (st.ok()) {
-    st = fn(*conn);
+    // An exception from `fn` is a failed transaction: rolled back, and the
+    // connection goes back to the pool (or is dropped), never leaked.
+    try {
+      st = fn(*conn);
+    } catch (const std::exception& e) {
+      st = core::Status::Internal(std::string("transaction failed: ") +
+                                  e.what());
+    } catch (...) {
+      st = core::Status::Internal("transaction failed");
+    }
     if (st.ok()) {
       st = conn->Exec("COMMIT");
       if (!st.ok()) (void)conn->Exec("ROLLBACK");

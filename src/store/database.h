@@ -91,6 +91,8 @@ class Database {
   core::Status Exec(std::string_view sql, const Params& params = {});
   // Runs `fn` in a transaction on one connection: commit when it returns OK,
   // roll back otherwise (and on a failed commit, whose Status is returned).
+  // An exception thrown by `fn` rolls back too and is returned as Internal;
+  // the connection always goes back to the pool.
   core::Status Transact(const std::function<core::Status(Conn&)>& fn);
 
  protected:

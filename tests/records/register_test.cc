@@ -555,5 +555,49 @@ TEST_P(RegisterAttackTest, TwoCopiesOfOneMessageAreReported) {
 
 STEWARD_BOTH_BACKENDS(RegisterAttackTest);
 
+// Found by attacking the portal: what a hold may say, and what it says
+// back.
+TEST_P(RegisterAttackTest, HoldsAreBoundedAndSayWhatTheyCover) {
+  Index();
+  records::HoldQuery bad;
+  bad.subject = "lunch \xff";
+  EXPECT_FALSE(reg_->PlaceHold("M", "R", bad, ann_).ok());
+  EXPECT_FALSE(reg_->PlaceHold("M\xff", "R", {.subject = "x"}, ann_).ok());
+  records::HoldQuery many;
+  for (int i = 0; i < 201; ++i)
+    many.custodians.push_back("c" + std::to_string(i));
+  EXPECT_FALSE(reg_->PlaceHold("M", "R", many, ann_).ok());
+  records::HoldQuery typo;
+  typo.categories = {"personel-record"};
+  EXPECT_FALSE(reg_->PlaceHold("M", "R", typo, ann_).ok());
+  EXPECT_FALSE(
+      reg_->PlaceHold(std::string(600, 'm'), "R", {.subject = "x"}, ann_).ok());
+  // A folder in another case still covers; the hold says how much.
+  records::HoldQuery board;
+  board.folders = {"board"};
+  auto h = reg_->PlaceHold("Board matter", "notice", board, ann_);
+  ASSERT_TRUE(h.ok()) << h.status().message();
+  EXPECT_EQ(h->covers_now, 1);
+  EXPECT_EQ(records::CoverageText(*h), "It covers 1 item now.");
+  auto d = reg_->DecisionFor(BySubject("Minutes"), today_);
+  ASSERT_TRUE(d.ok());
+  EXPECT_NE(d->reason.find("Board matter"), std::string::npos) << d->reason;
+  records::HoldQuery nobody;
+  nobody.custodians = {"nobody"};
+  auto none = reg_->PlaceHold("Nobody", "notice", nobody, ann_);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->covers_now, 0);
+  EXPECT_NE(records::CoverageText(*none).find("no item"), std::string::npos);
+  // Many items decided at once read the holds once, and agree with one
+  // by one.
+  auto items = reg_->Items({.state = ""});
+  ASSERT_TRUE(items.ok());
+  auto all = reg_->Decisions(*items, today_);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), items->size());
+  for (size_t i = 0; i < items->size(); ++i)
+    EXPECT_EQ((*all)[i].reason, reg_->DecisionFor((*items)[i], today_)->reason);
+}
+
 }  // namespace
 }  // namespace steward

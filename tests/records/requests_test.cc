@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "policy/loader.h"
 #include "test_store.h"
 #include "test_util.h"
@@ -155,6 +157,89 @@ TEST_P(RequestsTest, TheLetterNeedsTheDeterminationExemptionsAndNames) {
   auto v = audit::Verify(*db_);
   ASSERT_TRUE(v.ok());
   EXPECT_FALSE(v->broken_seq.has_value());
+}
+
+// Found by attacking the portal: each change is decided on the request as
+// it stands, so two at once never both pass.
+TEST_P(RequestsTest, TwoChangesAtOnceNeverBothPass) {
+  for (int round = 0; round < 5; ++round) {
+    auto q = req_->Intake("D. Reporter", "", "Bus mail.", DaysAgo(1), clerk_);
+    ASSERT_TRUE(q.ok());
+    ASSERT_TRUE(
+        req_->Determine(q->id, "Released in full.", {}, {}, clerk_).ok());
+    core::Status a, b;
+    std::thread t1([&] { a = req_->MarkSent(q->id, clerk_); });
+    std::thread t2([&] { b = req_->MarkSent(q->id, clerk_); });
+    t1.join();
+    t2.join();
+    EXPECT_NE(a.ok(), b.ok()) << a.message() << " / " << b.message();
+    auto r2 = req_->Intake("E. Reporter", "", "More mail.", DaysAgo(1), clerk_);
+    ASSERT_TRUE(r2.ok());
+    std::thread t3([&] {
+      a = req_->Extend(r2->id, 14, records::ExtensionReason::kVoluminous,
+                       clerk_);
+    });
+    std::thread t4([&] {
+      b = req_->Extend(r2->id, 1, records::ExtensionReason::kEmergency, clerk_);
+    });
+    t3.join();
+    t4.join();
+    EXPECT_NE(a.ok(), b.ok());
+  }
+  auto sends = db_->Query(
+      "SELECT COUNT(*) FROM audit_log WHERE action = 'records.request-send'");
+  ASSERT_TRUE(sends.ok());
+  EXPECT_EQ(sends->front().Int(0), 5);
+  auto extends = db_->Query(
+      "SELECT COUNT(*) FROM audit_log WHERE action = 'records.request-extend'");
+  ASSERT_TRUE(extends.ok());
+  EXPECT_EQ(extends->front().Int(0), 5);
+}
+
+TEST_P(RequestsTest, AnAnsweredRequestStaysClosedAndLateExtensionsAreRefused) {
+  auto q = req_->Intake("F. Parent", "", "Bus mail.", DaysAgo(1), clerk_);
+  ASSERT_TRUE(q.ok());
+  ASSERT_TRUE(req_->Determine(q->id, "Released in full.", {}, {}, clerk_).ok());
+  // Determined: nothing left to extend.
+  EXPECT_FALSE(
+      req_->Extend(q->id, 3, records::ExtensionReason::kVoluminous, clerk_)
+          .ok());
+  ASSERT_TRUE(req_->MarkSent(q->id, clerk_).ok());
+  EXPECT_FALSE(req_->SetState(q->id, "open", "", clerk_).ok());
+  EXPECT_FALSE(req_->SetState(q->id, "waiting-for-requester", "", clerk_).ok());
+  EXPECT_EQ(req_->Get(q->id, 0)->state, "closed");
+  // Past its first due day, a request is not extended any more.
+  auto late = req_->Intake("G. Parent", "", "Old mail.", DaysAgo(40), clerk_);
+  ASSERT_TRUE(late.ok());
+  auto refused =
+      req_->Extend(late->id, 14, records::ExtensionReason::kVoluminous, clerk_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find("first ten days"), std::string::npos);
+}
+
+TEST_P(RequestsTest, OverdueIsCountedOverEveryRequestAndTextIsValidUtf8) {
+  auto old = req_->Intake("H. Reporter", "", "Old mail.", DaysAgo(40), clerk_);
+  ASSERT_TRUE(old.ok());
+  for (int i = 0; i < 12; ++i)
+    ASSERT_TRUE(
+        req_->Intake("I. Reporter", "", "New mail.", DaysAgo(0), clerk_).ok());
+  const records::Day today = req_->clock().Today();
+  auto page = req_->List(today, 5);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->size(), 5u);
+  auto older = req_->List(today, 100, page->back().id);
+  ASSERT_TRUE(older.ok());
+  EXPECT_EQ(older->size(), 8u);
+  EXPECT_EQ(older->back().id, old->id);
+  auto overdue = req_->OverdueCount(today);
+  ASSERT_TRUE(overdue.ok());
+  EXPECT_EQ(*overdue, 1);
+  // Invalid UTF-8 is refused, never stored nor thrown.
+  EXPECT_FALSE(req_->Intake("J\xff", "", "Mail.", DaysAgo(0), clerk_).ok());
+  EXPECT_FALSE(req_->SetState(old->id, "open", "note \xff", clerk_).ok());
+  EXPECT_FALSE(req_->Determine(old->id, "Released.",
+                               {{"7927.705", "names \xff"}}, {}, clerk_)
+                   .ok());
 }
 
 STEWARD_BOTH_BACKENDS(RequestsTest);

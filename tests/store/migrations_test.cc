@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "test_store.h"
 
 namespace steward {
@@ -41,6 +43,28 @@ TEST_P(Migrations, AFailedTransactionLeavesNothing) {
   auto rows = db_->Query("SELECT COUNT(*) FROM sites");
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ(rows->front().Int(0), 0);
+}
+
+// A transaction whose function throws is rolled back and gives its
+// connection back: more throwing transactions than the pool has
+// connections still leave the store usable.
+TEST_P(Migrations, AThrowingTransactionLeaksNoConnection) {
+  for (int i = 0; i < 20; ++i) {
+    auto st = db_->Transact([](store::Conn& c) -> core::Status {
+      auto ins = c.Exec(
+          "INSERT INTO sites (source, source_id, name, kind, updated_at) "
+          "VALUES ('t', '1', 'Lost', 'school', 'now')");
+      if (!ins.ok()) return ins;
+      throw std::runtime_error("invalid UTF-8");
+    });
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.code(), core::Code::kInternal);
+  }
+  auto rows = db_->Query("SELECT COUNT(*) FROM sites");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->front().Int(0), 0);
+  EXPECT_TRUE(
+      db_->Transact([](store::Conn&) { return core::Status::Ok(); }).ok());
 }
 
 }  // namespace

@@ -247,14 +247,15 @@ int RunItems(const RecordsArgs& a) {
     return Fail(st);
   auto today = Today(a.today, reg);
   if (!today.ok()) return Fail(today.status());
+  auto decisions = reg.Decisions(*items, *today);
+  if (!decisions.ok()) return Fail(decisions.status());
   if (a.format == "json") {
     auto arr = nlohmann::ordered_json::array();
-    for (const auto& i : *items) {
-      auto j = ItemJson(i);
-      if (auto d = reg.DecisionFor(i, *today); d.ok()) {
-        j["retention"] = d->reason;
-        j["destroy_from"] = d->from ? records::FormatDay(*d->from) : "";
-      }
+    for (size_t n = 0; n < items->size(); ++n) {
+      const records::Decision& d = (*decisions)[n];
+      auto j = ItemJson((*items)[n]);
+      j["retention"] = d.reason;
+      j["destroy_from"] = d.from ? records::FormatDay(*d.from) : "";
       arr.push_back(std::move(j));
     }
     std::cout << arr.dump(2, ' ', false,
@@ -265,27 +266,28 @@ int RunItems(const RecordsArgs& a) {
   if (a.format == "csv") {
     std::cout << "id,custodian,folder,kind,made_day,class,class_reason,state,"
                  "sender,subject,sha256,retention,destroy_from\n";
-    for (const auto& i : *items) {
-      auto d = reg.DecisionFor(i, *today);
+    for (size_t n = 0; n < items->size(); ++n) {
+      const records::Item& i = (*items)[n];
+      const records::Decision& d = (*decisions)[n];
       std::cout << core::CsvRow(
                        {std::to_string(i.id), i.custodian, i.folder, i.kind,
                         i.made_day,
                         std::string(policy::RecordClassName(i.record_class)),
                         i.class_reason, i.state, i.sender, i.subject, i.sha256,
-                        d.ok() ? d->reason : "",
-                        d.ok() && d->from ? records::FormatDay(*d->from) : ""})
+                        d.reason, d.from ? records::FormatDay(*d.from) : ""})
                 << "\n";
     }
     return 0;
   }
   if (items->empty()) fmt::print("No items.\n");
-  for (const auto& i : *items) {
-    auto d = reg.DecisionFor(i, *today);
+  for (size_t n = 0; n < items->size(); ++n) {
+    const records::Item& i = (*items)[n];
+    const records::Decision& d = (*decisions)[n];
     fmt::print("{:>6}  {}  {:<12} {:<10} {:<14} {}\n        {}\n", i.id,
                i.made_day, policy::RecordClassName(i.record_class), i.state,
                Printable(i.custodian),
                Printable(i.folder + "/" + i.path.substr(i.path.rfind('/') + 1)),
-               Printable(d.ok() ? d->reason : d.status().message()));
+               Printable(d.reason));
   }
   return 0;
 }
@@ -310,7 +312,8 @@ int RunHoldPlace(const RecordsArgs& a) {
   records::Register reg(*o->db, o->pack);
   auto h = reg.PlaceHold(a.matter, a.reason, a.query, o->actor);
   if (!h.ok()) return Fail(h.status());
-  fmt::print("Hold {} placed: {}.\n", h->id, Printable(h->matter));
+  fmt::print("Hold {} placed: {}. {}\n", h->id, Printable(h->matter),
+             records::CoverageText(*h));
   return 0;
 }
 

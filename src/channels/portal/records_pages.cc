@@ -110,7 +110,8 @@ std::optional<std::vector<records::Item>> ReadItems(
     q.after_id = *after;
   auto items = reg.Items(q);
   if (!items.ok()) {
-    c.Fail(500, items.status().message());
+    c.Fail(items.status().code() == core::Code::kInvalidArgument ? 400 : 500,
+           items.status().message());
     return std::nullopt;
   }
   if (auto st = reg.NoteRead(c.Actor(), q, items->size()); !st.ok()) {
@@ -156,8 +157,15 @@ void RecordsPage(Ctx& c) {
     c.Fail(500, holds.status().message());
     return;
   }
+  auto decisions = reg->Decisions(*items, today);
+  if (!decisions.ok()) {
+    c.Fail(500, decisions.status().message());
+    return;
+  }
   List item_rows;
-  for (const auto& i : *items) {
+  for (size_t n = 0; n < items->size(); ++n) {
+    const records::Item& i = (*items)[n];
+    const records::Decision& decision = (*decisions)[n];
     Data x;
     x.set("id", std::to_string(i.id));
     x.set("custodian", i.custodian);
@@ -169,9 +177,8 @@ void RecordsPage(Ctx& c) {
     x.set("class", std::string(policy::RecordClassName(i.record_class)));
     x.set("class_reason", i.class_reason);
     x.set("state", i.state);
-    auto decision = reg->DecisionFor(i, today);
-    x.set("retention", decision.ok() ? decision->reason : "");
-    x.set("deletable", decision.ok() && decision->deletable);
+    x.set("retention", decision.reason);
+    x.set("deletable", decision.deletable);
     item_rows.push_back(x);
   }
   d.set("items", item_rows);
@@ -192,8 +199,11 @@ void RecordsPage(Ctx& c) {
     class_options.push_back(o);
   }
   d.set("class_options", class_options);
+  // Every active hold, and the newest released ones.
   List hold_rows;
-  for (const auto& h : *holds) hold_rows.push_back(HoldData(h));
+  int released = 0;
+  for (auto h = holds->rbegin(); h != holds->rend(); ++h)
+    if (h->Active() || ++released <= 50) hold_rows.push_back(HoldData(*h));
   d.set("holds", hold_rows);
   auto lists = reg->Lists(20);
   if (!lists.ok()) {
@@ -276,7 +286,8 @@ void RecordsHoldPost(Ctx& c) {
   q.until = Trim(c.Param("until"));
   auto h = reg->PlaceHold(Trim(c.Param("matter")), Trim(c.Param("reason")), q,
                           c.Actor());
-  c.SeeOther("/records", h.ok() ? fmt::format("Hold {} placed.", h->id)
+  c.SeeOther("/records", h.ok() ? fmt::format("Hold {} placed. {}", h->id,
+                                              records::CoverageText(*h))
                                 : h.status().message());
 }
 
@@ -344,25 +355,31 @@ void ApiRecordsItems(Ctx& c) {
   auto items = ReadItems(c, *reg, 500, q);
   if (!items) return;
   const records::Day today = reg->Today();
+  auto decisions = reg->Decisions(*items, today);
+  if (!decisions.ok()) {
+    c.Fail(500, decisions.status().message());
+    return;
+  }
   nlohmann::json arr = nlohmann::json::array();
-  for (const auto& i : *items) {
-    auto d = reg->DecisionFor(i, today);
-    arr.push_back({{"id", i.id},
-                   {"custodian", i.custodian},
-                   {"source", i.source},
-                   {"folder", i.folder},
-                   {"kind", i.kind},
-                   {"made_day", i.made_day},
-                   {"subject", i.subject},
-                   {"sender", i.sender},
-                   {"sha256", i.sha256},
-                   {"categories", i.categories},
-                   {"class", policy::RecordClassName(i.record_class)},
-                   {"class_reason", i.class_reason},
-                   {"state", i.state},
-                   {"retention", d.ok() ? d->reason : ""},
-                   {"destroy_from",
-                    d.ok() && d->from ? records::FormatDay(*d->from) : ""}});
+  for (size_t n = 0; n < items->size(); ++n) {
+    const records::Item& i = (*items)[n];
+    const records::Decision* d = &(*decisions)[n];
+    arr.push_back(
+        {{"id", i.id},
+         {"custodian", i.custodian},
+         {"source", i.source},
+         {"folder", i.folder},
+         {"kind", i.kind},
+         {"made_day", i.made_day},
+         {"subject", i.subject},
+         {"sender", i.sender},
+         {"sha256", i.sha256},
+         {"categories", i.categories},
+         {"class", policy::RecordClassName(i.record_class)},
+         {"class_reason", i.class_reason},
+         {"state", i.state},
+         {"retention", d->reason},
+         {"destroy_from", d->from ? records::FormatDay(*d->from) : ""}});
   }
   c.Json({{"items", arr}});
 }
@@ -426,20 +443,26 @@ void RequestsPage(Ctx& c) {
   auto req = RequestsOf(c);
   if (!req) return;
   Data d = c.Page("Public-records requests");
-  auto list = req->List(req->clock().Today(), 500);
-  if (!list.ok()) {
-    c.Fail(500, list.status().message());
+  const records::Day today = req->clock().Today();
+  constexpr int kPage = 200;
+  int64_t before = 0;
+  if (auto b = core::ParseInt(c.Param("before"), 1, INT64_MAX, "before");
+      b.ok())
+    before = *b;
+  auto list = req->List(today, kPage, before);
+  auto overdue = req->OverdueCount(today);
+  if (!list.ok() || !overdue.ok()) {
+    c.Fail(500, (!list.ok() ? list.status() : overdue.status()).message());
     return;
   }
   List rows;
-  int overdue = 0;
-  for (const auto& q : *list) {
-    rows.push_back(RequestData(q));
-    overdue += q.overdue;
-  }
+  for (const auto& q : *list) rows.push_back(RequestData(q));
   d.set("requests", rows);
-  d.set("overdue_count", std::to_string(overdue));
-  d.set("any_overdue", overdue > 0);
+  // Counted over every request, not this page only.
+  d.set("overdue_count", std::to_string(*overdue));
+  d.set("any_overdue", *overdue > 0);
+  if (list->size() == static_cast<size_t>(kPage))
+    d.set("older", fmt::format("/records/requests?before={}", list->back().id));
   d.set("can_manage_records", CanManageRecords(c));
   c.Html("requests", d);
 }
