@@ -20,7 +20,8 @@ declare -A allowed=(
   [enforce]="core policy inspect extract engine decide store audit quarantine enforce"
   [weblog]="core policy weblog"
   [records]="core policy store audit records"
-  [channels]="core policy roster inspect extract engine decide store audit quarantine enforce people identity acknowledge weblog records channels"
+  [release]="core policy roster inspect extract engine release"
+  [channels]="core policy roster inspect extract engine decide store audit quarantine enforce people identity acknowledge weblog records release channels"
   [app]="channels"
   [tools]="core tools"
 )

@@ -892,11 +892,14 @@ void ReadRecords(Reader& r, const toml::table& root, PolicyPack& p) {
     x.classes.push_back(std::move(rule));
   });
   r.EachTable(*t, "exemption", [&](const toml::table& c) {
-    r.CheckKeys(c, {"code", "title"}, "[[records.exemption]]");
+    r.CheckKeys(c, {"code", "title", "label", "categories"},
+                "[[records.exemption]]");
     RecordsPolicy::Exemption e;
     e.loc = r.Loc(c);
     e.code = r.Str(c, "code", true);
     e.title = r.Str(c, "title", true);
+    e.label = r.Str(c, "label", false);
+    e.categories = r.StrList(c, "categories");
     x.exemptions.push_back(std::move(e));
   });
   r.EachTable(*t, "retention", [&](const toml::table& c) {
@@ -1076,8 +1079,17 @@ void ValidateRecords(const PolicyPack& p, Err&& err) {
     const std::string who = "[[records.exemption]] '" + e.code + "'";
     if (!e.code.empty() && !names.insert("exemption/" + e.code).second)
       err(e.loc, who + " defined twice");
-    if (core::HasControlChars(e.code) || core::HasControlChars(e.title))
-      err(e.loc, who + ": one line each");
+    if (core::HasControlChars(e.code) || core::HasControlChars(e.title) ||
+        core::HasControlChars(e.label) ||
+        e.label.find_first_of("[]") != std::string::npos)
+      err(e.loc, who + ": one line each, and no brackets in the label");
+    for (const auto& cat : e.categories) {
+      if (!category_known(cat))
+        err(e.loc, who + ": unknown category '" + cat + "'");
+      else if (!names.insert("redacts/" + cat).second)
+        err(e.loc, who + ": category '" + cat +
+                       "' is already redacted under another exemption");
+    }
   }
   for (const auto& rt : x.retention) {
     const std::string who = "[[records.retention]] '" + rt.name + "'";

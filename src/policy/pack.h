@@ -595,9 +595,25 @@ struct RecordsPolicy {
   struct Exemption {
     std::string code;   // "7927.705"
     std::string title;  // "Records exempt under other law (FERPA, ...)"
+    // What a redaction citing it reads, in place of the value: "FERPA /
+    // Ed Code 49076". Empty: "Gov. Code <code>".
+    std::string label;
+    // Findings of these categories are redacted citing this exemption when
+    // records are released (a category in at most one exemption).
+    std::vector<std::string> categories;
     SourceLoc loc;
+    std::string Label() const {
+      return label.empty() ? "Gov. Code " + code : label;
+    }
   };
   std::vector<Exemption> exemptions;
+  // The exemption whose categories hold `category`, or null.
+  const Exemption* ExemptionFor(std::string_view category) const {
+    for (const auto& e : exemptions)
+      for (const auto& c : e.categories)
+        if (c == category) return &e;
+    return nullptr;
+  }
   const Exemption* FindExemption(std::string_view code) const {
     for (const auto& e : exemptions)
       if (e.code == code) return &e;

@@ -1,0 +1,294 @@
+#include "release/redact.h"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+#include <set>
+#include <tuple>
+
+#include "core/text.h"
+#include "extract/document.h"
+#include "extract/rewrite.h"
+
+namespace steward::release {
+
+namespace {
+
+constexpr size_t kMinValueBytes = 3;
+
+char Fold(char c) { return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c; }
+
+bool SameAt(std::string_view text, size_t at, std::string_view value) {
+  if (at + value.size() > text.size()) return false;
+  for (size_t i = 0; i < value.size(); ++i)
+    if (Fold(text[at + i]) != Fold(value[i])) return false;
+  return true;
+}
+
+bool Contains(std::string_view text, std::string_view value) {
+  if (value.empty() || value.size() > text.size()) return false;
+  const char first = Fold(value[0]);
+  for (size_t i = 0; i + value.size() <= text.size(); ++i)
+    if (Fold(text[i]) == first && SameAt(text, i, value)) return true;
+  return false;
+}
+
+std::string Replacement(const Mark& m) { return "[REDACTED: " + m.label + "]"; }
+
+// Marks' indices, longest value first (a name inside a longer phrase is
+// replaced with the phrase).
+std::vector<size_t> LongestFirst(const std::vector<Mark>& marks) {
+  std::vector<size_t> order(marks.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return marks[a].value.size() > marks[b].value.size();
+  });
+  return order;
+}
+
+bool Usable(std::string_view v) {
+  return v.size() >= kMinValueBytes &&
+         std::any_of(v.begin(), v.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                  (c >= 'A' && c <= 'Z') || static_cast<unsigned char>(c) >= 0x80;
+         });
+}
+
+// A place where a value was seen: a part ("" for the message's own fields
+// and the raw bytes) and what it is.
+struct Place {
+  std::string path;
+  std::string where;
+  bool leaf = false;  // a leaf part: withholding it removes the value
+};
+
+// The texts of a leaf that is no text part: what the extractors read of it.
+std::vector<std::string> DocumentTexts(const extract::LeafPart& leaf,
+                                       const extract::Limits& limits) {
+  std::vector<std::string> out;
+  // Read by what it declares itself when it has no name (an HTML body).
+  std::string name = leaf.filename;
+  if (name.empty())
+    name = leaf.content_type == "text/html" ? "part.html" : "part";
+  extract::Extracted x = extract::ExtractFile(leaf.content, name, limits);
+  for (auto& t : x.texts) out.push_back(std::move(t.text));
+  out.emplace_back(leaf.content);  // the bytes themselves
+  return out;
+}
+
+std::string LeafName(const extract::LeafPart& leaf) {
+  return leaf.filename.empty() ? leaf.content_type
+                               : "attachment " + leaf.filename;
+}
+
+// Every place of `message` where a value of `marks` is.
+core::Result<std::vector<Place>> Scan(std::string_view message,
+                                      const std::vector<Mark>& marks,
+                                      const extract::Limits& limits) {
+  std::vector<Place> out;
+  auto any = [&](std::string_view text) {
+    for (const Mark& m : marks)
+      if (Contains(text, m.value)) return true;
+    return false;
+  };
+  extract::RewriteEdits look;
+  look.header = [&](std::string_view name, std::string_view value) {
+    if (any(value)) out.push_back({"", std::string(name), false});
+    return std::string(value);
+  };
+  look.part = [&](const extract::LeafPart& leaf) {
+    bool found = any(leaf.filename) || any(leaf.content);
+    // What a reader shows of it too: HTML without its markup, a document's
+    // text.
+    if (!found && leaf.content_type != "text/plain")
+      for (const std::string& t : DocumentTexts(leaf, limits))
+        if (any(t)) found = true;
+    if (found) out.push_back({leaf.path, LeafName(leaf), true});
+    return extract::PartEdit{};
+  };
+  auto r = extract::RewriteMessage(message, look, limits);
+  if (!r.ok()) return r.status();
+  if (any(message)) out.push_back({"", "raw bytes", false});
+  return out;
+}
+
+}  // namespace
+
+std::string ReplaceMarks(std::string_view text, const std::vector<Mark>& marks,
+                         std::vector<uint32_t>* counts) {
+  if (counts && counts->size() < marks.size()) counts->resize(marks.size());
+  const std::vector<size_t> order = LongestFirst(marks);
+  std::set<char> firsts;
+  for (const Mark& m : marks)
+    if (!m.value.empty()) firsts.insert(Fold(m.value[0]));
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    bool replaced = false;
+    if (firsts.count(Fold(text[i]))) {
+      for (size_t k : order) {
+        const Mark& m = marks[k];
+        if (m.value.empty() || !SameAt(text, i, m.value)) continue;
+        out += Replacement(m);
+        if (counts) ++(*counts)[k];
+        i += m.value.size();
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) out += text[i++];
+  }
+  return out;
+}
+
+core::Result<std::vector<Mark>> MarksFor(const engine::Engine& engine,
+                                         std::string_view message,
+                                         const std::vector<Mark>& extra,
+                                         engine::Engine::Scratch& scratch) {
+  engine::ItemResult res = engine.InspectMessage("release", message, scratch);
+  if (!res.error.empty())
+    return core::Status::Invalid("the message could not be read: " +
+                                 res.error);
+  const policy::RecordsPolicy& records = engine.pack().records;
+  std::vector<Mark> out;
+  std::set<std::pair<std::string, std::string>> seen;
+  auto add = [&](Mark m) {
+    if (!Usable(m.value)) return;
+    if (seen.insert({core::AsciiLower(m.value), m.exemption}).second)
+      out.push_back(std::move(m));
+  };
+  for (const inspect::Finding& f : res.findings) {
+    const auto* e = records.ExemptionFor(f.category);
+    if (!e) continue;
+    add({f.value, f.category, e->code, e->Label()});
+  }
+  for (const Mark& m : extra) {
+    if (!Usable(m.value))
+      return core::Status::Invalid(
+          "a marked value must be at least 3 bytes with a letter or digit");
+    // A value the redaction's own words hold could never be removed.
+    if (Contains("[REDACTED: " + m.label + "] [WITHHELD: the attachment "
+                 "was withheld; it holds information exempt from disclosure",
+                 m.value))
+      return core::Status::Invalid("the marked value '" + m.value +
+                                   "' is part of the redaction's own words");
+    add(m);
+  }
+  return out;
+}
+
+std::vector<std::string> Leaks(std::string_view message,
+                               const std::vector<Mark>& marks,
+                               const extract::Limits& limits) {
+  auto places = Scan(message, marks, limits);
+  if (!places.ok()) return {"the message could not be read: " +
+                            places.status().message()};
+  std::vector<std::string> out;
+  for (const Place& p : *places)
+    out.push_back(p.path.empty() ? p.where
+                                 : "part " + p.path + " (" + p.where + ")");
+  return out;
+}
+
+core::Result<Redacted> RedactMessage(std::string_view message,
+                                     const std::vector<Mark>& marks,
+                                     const extract::Limits& limits) {
+  std::set<std::string> withhold;  // leaf parts withheld whole
+  for (int pass = 0; pass < 2; ++pass) {
+    Redacted out;
+    // (part, where, mark) -> count
+    std::map<std::tuple<std::string, std::string, size_t>, uint32_t> counts;
+    std::vector<LogEntry> withheld_log;
+    auto replace = [&](std::string_view text, const std::string& part,
+                       const std::string& where) {
+      std::vector<uint32_t> c;
+      std::string now = ReplaceMarks(text, marks, &c);
+      for (size_t k = 0; k < c.size(); ++k)
+        if (c[k]) counts[{part, where, k}] += c[k];
+      return now;
+    };
+    auto withheld = [&](const extract::LeafPart& leaf,
+                        const std::vector<std::string>& texts) {
+      std::set<size_t> why;
+      for (size_t k = 0; k < marks.size(); ++k)
+        for (const std::string& t : texts)
+          if (Contains(t, marks[k].value)) why.insert(k);
+      std::set<std::string> labels;
+      for (size_t k : why) {
+        labels.insert(marks[k].label);
+        withheld_log.push_back({leaf.path, LeafName(leaf), marks[k].category,
+                                marks[k].exemption, 1, true});
+      }
+      std::string text =
+          "[WITHHELD: " +
+          (leaf.filename.empty() ? std::string("a ") + leaf.content_type +
+                                       " part"
+                                 : "the attachment " +
+                                       ReplaceMarks(leaf.filename, marks,
+                                                    nullptr)) +
+          " was withheld; it holds information exempt from disclosure (" +
+          core::Join(std::vector<std::string>(labels.begin(), labels.end()),
+                     "; ") +
+          ").]\n";
+      ++out.withheld;
+      return extract::PartEdit{extract::PartEdit::Kind::kWithhold, text, ""};
+    };
+    extract::RewriteEdits edits;
+    edits.header = [&](std::string_view name, std::string_view value) {
+      return replace(value, "", std::string(name));
+    };
+    edits.part = [&](const extract::LeafPart& leaf) {
+      if (withhold.count(leaf.path)) {
+        std::vector<std::string> texts = DocumentTexts(leaf, limits);
+        texts.push_back(leaf.filename);
+        return withheld(leaf, texts);
+      }
+      if (!leaf.text) {
+        std::vector<std::string> texts = DocumentTexts(leaf, limits);
+        texts.push_back(leaf.filename);
+        for (const Mark& m : marks)
+          for (const std::string& t : texts)
+            if (Contains(t, m.value)) return withheld(leaf, texts);
+        return extract::PartEdit{};
+      }
+      extract::PartEdit e;
+      e.kind = extract::PartEdit::Kind::kReplace;
+      e.text = replace(leaf.content, leaf.path, LeafName(leaf));
+      if (!leaf.filename.empty())
+        e.filename = replace(leaf.filename, leaf.path, "file name");
+      return e;
+    };
+    auto r = extract::RewriteMessage(message, edits, limits);
+    if (!r.ok()) return r.status();
+    auto left = Scan(r->bytes, marks, limits);
+    if (!left.ok()) return left.status();
+    bool retry = false;
+    std::vector<std::string> where;
+    for (const Place& p : *left) {
+      if (p.leaf && !withhold.count(p.path)) {
+        withhold.insert(p.path);
+        retry = true;
+      }
+      where.push_back(p.path.empty() ? p.where : "part " + p.path);
+    }
+    if (left->empty()) {
+      out.bytes = std::move(r->bytes);
+      for (const auto& [key, n] : counts) {
+        const auto& [part, w, k] = key;
+        out.log.push_back(
+            {part, w, marks[k].category, marks[k].exemption, n, false});
+        out.values += n;
+      }
+      for (auto& e : withheld_log) out.log.push_back(std::move(e));
+      return out;
+    }
+    if (!retry || pass == 1)
+      return core::Status::Invalid(
+          "a value to withhold would still be in the message (" +
+          core::Join(where, ", ") + "); nothing was released");
+  }
+  return core::Status::Internal("redaction did not finish");
+}
+
+}  // namespace steward::release
