@@ -45,13 +45,14 @@ TEST(FunctionalSuite, ConductFloorsOnTheHeldOutFifth) {
                {"solicitation", {0.25, 0.03}}});
 }
 
-// Cases written apart from the patterns by someone who had not read them,
-// and never tuned or trained on: the figures a district should expect.
+// Cases written apart from the patterns by two writers who had read
+// neither them nor any training file, and never tuned or trained on: the
+// figures a district should expect (*.f.tsv and *.g.tsv together).
 TEST(FunctionalSuite, ConductFloorsOnTheIndependentSuite) {
   CheckFloors("functional/independent", "all",
-              {{"threat", {0.55, 0.06}},
-               {"harassment", {0.48, 0.02}},
-               {"political-campaigning", {0.38, 0.02}},
+              {{"threat", {0.58, 0.06}},
+               {"harassment", {0.48, 0.04}},
+               {"political-campaigning", {0.36, 0.02}},
                {"solicitation", {0.17, 0.04}}});
 }
 
