@@ -509,6 +509,38 @@ core::Status Register::NoteRead(const audit::Actor& actor, const Query& q,
   return a.ok() ? core::Status::Ok() : a.status();
 }
 
+core::Result<std::string> Register::ReadItem(const Item& item,
+                                            const std::string& reason,
+                                            const audit::Actor& actor) {
+  if (item.state != "present")
+    return core::Status::Invalid(
+        fmt::format("item {} is {}, not present", item.id, item.state));
+  if (reason.empty() || core::HasControlChars(reason))
+    return core::Status::Invalid("say why the item is read, on one line (D.3)");
+  Sources open;
+  auto src = SourceOf(item.source, open);
+  if (!src.ok()) return src.status();
+  auto bytes = (*src)->Read(item.path, pack_->limits.max_item_bytes);
+  if (!bytes.ok()) return bytes.status();
+  if (core::Sha256Hex(*bytes) != item.sha256)
+    return core::Status::Invalid(fmt::format(
+        "item {} changed since it was indexed (its SHA-256 is not the "
+        "register's): index it again first",
+        item.id));
+  auto a = audit::Append(
+      db_, {.actor = actor.name,
+            .action = "records.read-item",
+            .target = fmt::format("records-item/{}", item.id),
+            .detail = nlohmann::json({{"custodian", item.custodian},
+                                      {"sha256", item.sha256},
+                                      {"reason", reason}})
+                          .dump(-1, ' ', false,
+                                nlohmann::json::error_handler_t::replace),
+            .ip = actor.ip});
+  if (!a.ok()) return a.status();
+  return bytes;
+}
+
 core::Status Register::Reclassify(int64_t id, RecordClass c,
                                   const std::string& reason,
                                   const std::string& audit_done,

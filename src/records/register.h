@@ -165,6 +165,13 @@ class Register {
   core::Status NoteRead(const audit::Actor& actor, const Query& q,
                         size_t count);
 
+  // An item's bytes as the register holds them, for release: read from its
+  // source (open_source for IMAP), checked against the SHA-256 indexed
+  // (Invalid when the item changed since, or is no longer present), and
+  // the access recorded with its reason (D.3).
+  core::Result<std::string> ReadItem(const Item& item, const std::string& reason,
+                                     const audit::Actor& actor);
+
   // A custodian's reclassification; kept over the pack's rules from then
   // on. `audit_done`: "" or YYYY-MM-DD.
   core::Status Reclassify(int64_t id, RecordClass c, const std::string& reason,

@@ -203,15 +203,17 @@ core::Status Requests::Change(int64_t id, const std::string& what,
     const Request now = FromRow(rows->front());
     Update u;
     if (auto st = decide(now, u); !st.ok()) return st;
-    std::string sql = "UPDATE records_requests SET ";
-    store::Params params;
-    for (size_t i = 0; i < u.set.size(); ++i) {
-      sql += (i ? ", " : "") + u.set[i].first + " = ?";
-      params.push_back(u.set[i].second);
+    if (!u.set.empty()) {
+      std::string sql = "UPDATE records_requests SET ";
+      store::Params params;
+      for (size_t i = 0; i < u.set.size(); ++i) {
+        sql += (i ? ", " : "") + u.set[i].first + " = ?";
+        params.push_back(u.set[i].second);
+      }
+      sql += " WHERE id = ?";
+      params.push_back(P(id));
+      if (auto e = conn.Exec(sql, params); !e.ok()) return e;
     }
-    sql += " WHERE id = ?";
-    params.push_back(P(id));
-    if (auto e = conn.Exec(sql, params); !e.ok()) return e;
     if (auto e = conn.Exec(
             "INSERT INTO records_request_events (request_id, at, actor, what, "
             "detail) VALUES (?, ?, ?, ?, ?)",
@@ -405,6 +407,22 @@ core::Status Requests::MarkSent(int64_t id, const audit::Actor& actor) {
         if (!letter.ok()) return letter.status();
         u.detail = {{"letter_sha256", core::Sha256Hex(*letter)}};
         u.set = {{"sent_at", P(store::NowUtc())}, {"state", P("closed")}};
+        return {};
+      },
+      actor);
+}
+
+core::Status Requests::NoteProduction(int64_t id, const Production& p,
+                                      const audit::Actor& actor) {
+  return Change(
+      id, "produce",
+      [&](const Request& q, Update& u) -> core::Status {
+        if (auto st = RefuseIfAnswered(q); !st.ok()) return st;
+        u.detail = {{"first_bates", p.first_bates},
+                    {"last_bates", p.last_bates},
+                    {"documents", p.documents},
+                    {"manifest_sha256", p.manifest_sha256},
+                    {"items", p.items}};
         return {};
       },
       actor);

@@ -123,6 +123,17 @@ class Requests {
   // the letter as it stands is recorded); the request is closed.
   core::Status MarkSent(int64_t id, const audit::Actor& actor);
 
+  // Records a production made for the request (release/production.h): its
+  // Bates range, how many documents, the SHA-256 of its manifest, which
+  // items it holds. Refused once the request is answered.
+  struct Production {
+    std::string first_bates, last_bates, manifest_sha256;
+    size_t documents = 0;
+    std::vector<int64_t> items;
+  };
+  core::Status NoteProduction(int64_t id, const Production& p,
+                              const audit::Actor& actor);
+
   // The District's clock: today's day, and times people write.
   const DistrictClock& clock() const { return clock_; }
 

@@ -200,7 +200,8 @@ core::Result<Produced> WriteProduction(const std::string& dir,
   std::string mbox, dat(kBom), log;
   dat += DatRow(Fields());
   log = core::CsvRow({"BATES", "PART", "WHERE", "CATEGORY", "EXEMPTION",
-                      "COUNT", "WITHHELD"});
+                      "COUNT", "WITHHELD"}) +
+        "\r\n";
   Produced out;
   uint64_t n = o.first;
   for (const Document& d : docs) {
@@ -213,7 +214,8 @@ core::Result<Produced> WriteProduction(const std::string& dir,
     for (const LogEntry& e : d.log) {
       exemptions.insert(e.exemption);
       log += core::CsvRow({bates, e.part, e.where, e.category, e.exemption,
-                           std::to_string(e.count), e.withheld ? "Y" : "N"});
+                           std::to_string(e.count), e.withheld ? "Y" : "N"}) +
+             "\r\n";
     }
     dat += DatRow({bates, bates, bates, bates, d.custodian, d.from, d.to, d.cc,
                    d.subject, IsoDate(d.date), bates + ".eml",

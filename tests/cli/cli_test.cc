@@ -543,6 +543,99 @@ TEST_F(Cli, AuditVerifyExitsOneAndNamesTheBrokenEntry) {
 // steward records as a custodian uses it: the reason and --as are required,
 // the list deletes nothing, its author cannot approve it, a second
 // custodian can, and the file is then gone with the chain intact.
+// A public-records production from the shell: the values an exemption
+// covers are gone from every file of the production, the custodian's own
+// marks too, the words around them stay, and `records verify` finds a
+// changed byte.
+TEST_F(Cli, RecordsProductionIsRedactedAndVerified) {
+  const std::string data = (dir_ / "data").string();
+  fs::path md = dir_ / "Maildir";
+  for (const char* d : {"cur", "new", "tmp"}) fs::create_directories(md / d);
+  std::ofstream(md / "cur/1664816400.M1P1.host:2,S")
+      << "From: Ana Ruiz <aruiz@example-usd.org>\r\nTo: "
+         "hr@example-usd.org\r\nSubject: Payroll fix\r\nDate: Mon, 3 Oct "
+         "2022 10:00:00 -0700\r\nMIME-Version: 1.0\r\nContent-Type: "
+         "text/plain; charset=utf-8\r\nContent-Transfer-Encoding: "
+         "base64\r\n\r\n"
+         // My SSN is 536-22-8163; please fix my pay before Friday. Juniper.
+         "TXkgU1NOIGlzIDUzNi0yMi04MTYzOyBwbGVhc2UgZml4IG15IHBheSBiZWZvcmUg"
+         "RnJpZGF5LiBKdW5pcGVyLg==\r\n";
+  for (const char* who : {"ann --role records-custodian", "tom --role employee"}) {
+    auto made = Sh("printf 'Cedar-Comet-2026!\\nCedar-Comet-2026!\\n' | " +
+                   std::string(STEWARD_BIN) + " admin create-user " + who +
+                   " --name 'Test User' --cracklib off --data " + data);
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+  }
+  std::string r = std::string(STEWARD_BIN) + " records ";
+  std::string at = " --data " + data;
+  ASSERT_EQ(Sh(Steward("records index " + md.string() +
+                       " --custodian aruiz --reason 'records request' "
+                       "--no-progress" +
+                       at))
+                .exit_code,
+            0);
+  auto intake = Sh(r +
+                   "request intake --requester 'K. Reporter' --contact "
+                   "k@news.example --description 'payroll mail' --received "
+                   "2026-12-01T10:00 --as ann" +
+                   at);
+  ASSERT_EQ(intake.exit_code, 0) << intake.err;
+  const std::string out = (dir_ / "production").string();
+  // Only a records custodian produces; a mark must cite a pack exemption.
+  EXPECT_EQ(Sh(r + "produce --request 1 --items 1 --out " + out +
+               " --as tom --no-progress" + at)
+                .exit_code,
+            2);
+  auto bad = Sh(r + "produce --request 1 --items 1 --out " + out +
+                " --mark 'Juniper=9999' --as ann --no-progress" + at);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("no exemption '9999'"), std::string::npos) << bad.err;
+  auto p = Sh(r + "produce --request 1 --items 1 --out " + out +
+              " --mark 'Juniper=7927.700' --bates-prefix USD --as ann "
+              "--no-progress" +
+              at);
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_NE(p.out.find("USD-000001 to USD-000001"), std::string::npos)
+      << p.out;
+  std::string all;
+  for (const auto& f : fs::recursive_directory_iterator(out))
+    if (f.is_regular_file()) {
+      std::ifstream in(f.path(), std::ios::binary);
+      all += std::string(std::istreambuf_iterator<char>(in), {}) + "\n";
+    }
+  EXPECT_EQ(all.find("8163"), std::string::npos);
+  EXPECT_EQ(all.find("Juniper"), std::string::npos);
+  // The released text is encoded afresh: decode the native to read it.
+  auto shown = Sh(std::string(STEWARD_BIN) + " extract " + out +
+                  "/natives/USD-000001.eml");
+  EXPECT_NE(shown.out.find("please fix my pay before Friday"),
+            std::string::npos)
+      << shown.out << shown.err;
+  EXPECT_NE(shown.out.find("[REDACTED: Gov. Code 7927.700 (privacy)]"),
+            std::string::npos)
+      << shown.out;
+  auto ok = Sh(r + "verify " + out);
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("whole — 1 documents"), std::string::npos) << ok.out;
+  // The request's timeline names the production; a second one into the
+  // same folder is refused.
+  auto show = Sh(r + "request show 1" + at);
+  EXPECT_NE(show.out.find("produce"), std::string::npos) << show.out;
+  EXPECT_EQ(Sh(r + "produce --request 1 --items 1 --out " + out +
+               " --as ann --no-progress" + at)
+                .exit_code,
+            2);
+  {
+    std::ofstream f(out + "/natives/USD-000001.eml", std::ios::app);
+    f << "x";
+  }
+  auto broken = Sh(r + "verify " + out);
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_NE(broken.out.find("NOT whole"), std::string::npos) << broken.out;
+  auto audit = Sh(std::string(STEWARD_BIN) + " audit verify" + at);
+  EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
+}
+
 TEST_F(Cli, RecordsFromIndexToDestruction) {
   const std::string data = (dir_ / "data").string();
   fs::path md = dir_ / "Maildir";

@@ -64,6 +64,13 @@ TEST_F(Production, IsWholeAndTheSameOnReExport) {
   auto dat = core::ReadFile(Dir("p1/loadfile.dat"), 1 << 20);
   ASSERT_TRUE(dat.ok());
   EXPECT_NE(dat->find("Re: th  odd\xC2\xAEsecond line"), std::string::npos);
+  // The redaction log: a header and one line a redaction.
+  auto log = core::ReadFile(Dir("p1/redaction-log.csv"), 1 << 20);
+  ASSERT_TRUE(log.ok());
+  EXPECT_EQ(*log,
+            "\"BATES\",\"PART\",\"WHERE\",\"CATEGORY\",\"EXEMPTION\","
+            "\"COUNT\",\"WITHHELD\"\r\n\"SUSD-000100\",\"1\",\"text/plain\","
+            "\"ssn\",\"7927.700\",\"2\",\"N\"\r\n");
   auto again = WriteProduction(Dir("p2"), Docs(), o);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->manifest_sha256, p->manifest_sha256);

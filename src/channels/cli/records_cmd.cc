@@ -13,11 +13,14 @@
 #include "core/csv.h"
 #include "core/text.h"
 #include "extract/document.h"
+#include "extract/mime.h"
 #include "identity/accounts.h"
 #include "identity/roles.h"
 #include "records/imap.h"
 #include "records/register.h"
 #include "records/requests.h"
+#include "release/production.h"
+#include "release/redact.h"
 
 namespace steward::cli {
 
@@ -70,6 +73,11 @@ struct RecordsArgs {
   std::string requester, contact, received, description, reason_word, note2;
   int days = 0;
   std::vector<std::string> withhold, responsible;
+  // Productions.
+  std::vector<int64_t> items;
+  std::vector<std::string> marks;  // VALUE=EXEMPTION-CODE
+  std::string out, bates_prefix = "DIST";
+  uint64_t bates_start = 1;
 };
 
 core::Result<std::string> ImapPassword(const RecordsArgs& a) {
@@ -440,6 +448,121 @@ int RunExecute(const RecordsArgs& a) {
   return 0;
 }
 
+// A custodian's mark: VALUE=CODE, the code an exemption of the pack.
+core::Result<release::Mark> ParseMark(const std::string& text,
+                                      const policy::RecordsPolicy& records) {
+  size_t eq = text.rfind('=');
+  if (eq == std::string::npos || eq == 0)
+    return core::Status::Invalid("--mark '" + Printable(text) +
+                                 "': write VALUE=EXEMPTION (e.g. "
+                                 "\"Maria Lopez=7927.705\")");
+  const std::string code = text.substr(eq + 1);
+  const auto* e = records.FindExemption(code);
+  if (!e)
+    return core::Status::Invalid("--mark '" + Printable(text) +
+                                 "': no exemption '" + Printable(code) +
+                                 "' in the pack's [[records.exemption]]");
+  return release::Mark{text.substr(0, eq), "custodian", e->code, e->Label()};
+}
+
+int RunProduce(RecordsArgs a) {
+  auto o = Open(a, true);
+  if (!o.ok()) return Fail(o.status());
+  records::Register reg(*o->db, o->pack);
+  records::Requests req(*o->db, o->pack);
+  const records::Day today = req.clock().Today();
+  auto q = req.Get(a.id, today);
+  if (!q.ok()) return Fail(q.status());
+  if (!q->sent_at.empty())
+    return Fail(core::Status::Invalid(
+        fmt::format("request {} was answered on {}: it is closed", a.id,
+                    q->sent_at)));
+  std::vector<release::Mark> extra;
+  for (const std::string& m : a.marks) {
+    auto k = ParseMark(m, o->pack->records);
+    if (!k.ok()) return Fail(k.status());
+    extra.push_back(*k);
+  }
+  a.engine.show_values = true;  // the values to remove
+  auto engine = engine::Engine::Create(a.engine);
+  if (!engine.ok()) return Fail(engine.status());
+  auto scratch = (*engine)->NewScratch();
+  reg.open_source = ImapOpener(a);
+  const extract::Limits limits = (*engine)->limits();
+  std::vector<release::Document> docs;
+  for (int64_t id : a.items) {
+    auto item = reg.GetItem(id);
+    if (!item.ok()) return Fail(item.status());
+    if (item->kind != "mail")
+      return Fail(core::Status::Unsupported(fmt::format(
+          "item {} is a file: only mail is produced yet (documents are "
+          "withheld whole inside messages)",
+          id)));
+    auto bytes = reg.ReadItem(
+        *item, fmt::format("public-records request {}", a.id), o->actor);
+    if (!bytes.ok()) return Fail(bytes.status());
+    auto marks = release::MarksFor(**engine, *bytes, extra, *scratch);
+    if (!marks.ok()) return Fail(marks.status());
+    auto red = release::RedactMessage(*bytes, *marks, limits);
+    if (!red.ok())
+      return Fail(core::Status::Invalid(
+          fmt::format("item {}: {}", id, red.status().message())));
+    // What the load file says of it comes from the released message, and
+    // is redacted again in case a value hides in a field's other form.
+    extract::Extracted x = extract::ExtractMessage(red->bytes, limits);
+    auto clean = [&](const std::string& v) {
+      return release::ReplaceMarks(v, *marks, nullptr);
+    };
+    release::Document d;
+    d.bytes = std::move(red->bytes);
+    d.item = std::to_string(id);
+    d.custodian = item->custodian;
+    d.from = clean(x.message.Header("from"));
+    d.to = clean(x.message.Header("to"));
+    d.cc = clean(x.message.Header("cc"));
+    d.subject = clean(x.message.subject);
+    d.date = x.message.date;
+    d.source_sha256 = item->sha256;
+    d.log = std::move(red->log);
+    if (!a.no_progress)
+      fmt::print(stderr, "item {}: {} values redacted, {} parts withheld\n",
+                 id, red->values, red->withheld);
+    docs.push_back(std::move(d));
+  }
+  release::ProductionOptions po;
+  po.prefix = a.bates_prefix;
+  po.first = a.bates_start;
+  auto p = release::WriteProduction(a.out, docs, po);
+  if (!p.ok()) return Fail(p.status());
+  records::Requests::Production note{p->first_bates, p->last_bates,
+                                     p->manifest_sha256, p->documents,
+                                     a.items};
+  if (auto st = req.NoteProduction(a.id, note, o->actor); !st.ok())
+    return Fail(st);
+  fmt::print(
+      "Production for request {}: {} documents, {} to {}, in {}\n"
+      "manifest SHA-256 {}\n",
+      a.id, p->documents, p->first_bates, p->last_bates, Printable(a.out),
+      p->manifest_sha256);
+  return 0;
+}
+
+int RunVerify(const RecordsArgs& a) {
+  auto v = release::VerifyProduction(a.path);
+  if (!v.ok()) return Fail(v.status());
+  for (const std::string& p : v->problems)
+    fmt::print("problem: {}\n", Printable(p));
+  if (!v->problems.empty()) {
+    fmt::print("{}: NOT whole ({} problems)\n", Printable(a.path),
+               v->problems.size());
+    return 1;
+  }
+  fmt::print("{}: whole — {} documents, {} to {}; every file matches the "
+             "manifest\n",
+             Printable(a.path), v->documents, v->first_bates, v->last_bates);
+  return 0;
+}
+
 void PrintRequest(const records::Request& q) {
   fmt::print(
       "Request {} ({}{}): {} <{}>\n  received {} — determination due "
@@ -768,6 +891,38 @@ void RegisterRecords(CLI::App& app, std::function<int()>& run) {
   imap_flags(exec);
   as_flag(exec, true);
   exec->callback([a, &run] { run = [a] { return RunExecute(*a); }; });
+
+  CLI::App* produce = rc->add_subcommand(
+      "produce",
+      "Release items for a public-records request: redacted (values an "
+      "exemption covers replaced by its label), with Bates numbers, an "
+      "mbox, a load file and a manifest");
+  common(produce);
+  produce->add_option("--request", a->id, "Request id")->required();
+  produce->add_option("--items", a->items, "Register item ids, in order")
+      ->required()
+      ->delimiter(',');
+  produce->add_option("--mark", a->marks,
+                      "Also withhold VALUE under EXEMPTION: VALUE=CODE "
+                      "(repeatable)");
+  produce->add_option("--out", a->out, "New folder for the production")
+      ->required();
+  produce->add_option("--bates-prefix", a->bates_prefix, "Bates prefix")
+      ->capture_default_str();
+  produce->add_option("--bates-start", a->bates_start, "First Bates number")
+      ->capture_default_str();
+  produce->add_option("--roster", a->engine.roster, "OneRoster export");
+  produce->add_option("--cache", a->engine.cache_dir,
+                      "Compiled-pattern cache");
+  produce->add_flag("--no-progress", a->no_progress, "No progress on stderr");
+  imap_flags(produce);
+  as_flag(produce, true);
+  produce->callback([a, &run] { run = [a] { return RunProduce(*a); }; });
+
+  CLI::App* verify = rc->add_subcommand(
+      "verify", "Check a production: manifest, load file, mbox, Bates numbers");
+  verify->add_option("path", a->path, "The production's folder")->required();
+  verify->callback([a, &run] { run = [a] { return RunVerify(*a); }; });
 }
 
 }  // namespace steward::cli
