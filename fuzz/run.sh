@@ -13,7 +13,7 @@ artifacts=${FUZZ_ARTIFACTS:-$build/fuzz-artifacts}
 mkdir -p "$artifacts"
 seed() {  # target -> seed folders
   case "$1" in
-    fuzz_mime)
+    fuzz_mime|fuzz_redact)
       echo "$here/corpus/mime"
       [ -d "$shared/mime4j" ] && echo "$shared/mime4j/testmsgs $shared/mime4j/mimetools-testmsgs"
       [ -d "$shared/rspamd-messages" ] && echo "$shared/rspamd-messages" ;;
@@ -58,7 +58,7 @@ export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
 status=0
 passed=0
 failed=0
-targets="fuzz_mime fuzz_inspect fuzz_csv fuzz_archive fuzz_office fuzz_pdf fuzz_html fuzz_table fuzz_ole fuzz_document fuzz_people fuzz_verdict fuzz_headers fuzz_icap fuzz_upload fuzz_weblog"
+targets="fuzz_mime fuzz_inspect fuzz_csv fuzz_archive fuzz_office fuzz_pdf fuzz_html fuzz_table fuzz_ole fuzz_document fuzz_people fuzz_verdict fuzz_headers fuzz_icap fuzz_upload fuzz_weblog fuzz_redact"
 for t in ${FUZZ_TARGETS:-$targets}; do
   mkdir -p "$work/$t"
   # Where an OLE2 file can be reached, libgsf's own leak on a corrupt

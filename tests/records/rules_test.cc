@@ -193,6 +193,15 @@ classes = ["class-1"]
 delete_after_days = 10
 [[records.retention]]
 name = "z"
+[[records.exemption]]
+code = "7927.700"
+title = "Privacy"
+label = "privacy [x]"
+categories = ["personnel-record", "missing-category"]
+[[records.exemption]]
+code = "7927.705"
+title = "Pupil records"
+categories = ["personnel-record"]
 )";
   auto r = policy::LoadPack((dir.path() / "pack.toml").string(),
                             {.compile_patterns = false});
@@ -203,7 +212,10 @@ name = "z"
        {"unknown time_zone 'Mars/Olympus'",
         "purge_after_days must be at least 90", "2026-02-30", "class-4",
         "unknown category 'nope'", "only Class 3 records are ever disposed of",
-        "give keep_days or delete_after_days", "pack.toml:"})
+        "give keep_days or delete_after_days", "pack.toml:",
+        "no brackets in the label", "unknown category 'missing-category'",
+        "category 'personnel-record' is already redacted under another "
+        "exemption"})
     EXPECT_NE(all.find(want), std::string::npos) << want << "\n" << all;
 }
 
