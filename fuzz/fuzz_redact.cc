@@ -1,4 +1,4 @@
-// Fuzzes redaction for release with untrusted mail bytes: nothing may
+// Fuzzes redaction for release with untrusted mail and PDF bytes: nothing may
 // crash, hang or leak, and a message RedactMessage returns holds none of
 // the values it was asked to remove (it would rather refuse).
 #include <cstddef>
@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "release/pdf.h"
 #include "release/redact.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -21,5 +22,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto r = steward::release::RedactMessage(bytes, marks, limits);
   if (r.ok() && !steward::release::Leaks(r->bytes, marks, limits).empty())
     std::abort();
+  // The same bytes as a PDF attachment (checked inside: a result keeps no
+  // value, or it is an error).
+  if (steward::release::IsPdf(bytes))
+    (void)steward::release::RedactPdf(bytes, marks, limits);
   return 0;
 }

@@ -13,7 +13,13 @@ artifacts=${FUZZ_ARTIFACTS:-$build/fuzz-artifacts}
 mkdir -p "$artifacts"
 seed() {  # target -> seed folders
   case "$1" in
-    fuzz_mime|fuzz_redact)
+    fuzz_redact)
+      echo "$here/corpus/mime"
+      local pdfs="$work/seeds-redact"
+      mkdir -p "$pdfs"
+      find "$here/../tests/golden/cases" -name "*.pdf" -size -300k -exec cp {} "$pdfs/" \; 2>/dev/null || true
+      echo "$pdfs" ;;
+    fuzz_mime)
       echo "$here/corpus/mime"
       [ -d "$shared/mime4j" ] && echo "$shared/mime4j/testmsgs $shared/mime4j/mimetools-testmsgs"
       [ -d "$shared/rspamd-messages" ] && echo "$shared/rspamd-messages" ;;

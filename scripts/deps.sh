@@ -10,11 +10,11 @@ want=(cmake make g++ pkg-config
       libsqlite3-dev libpq-dev libsodium-dev libldap-dev libcrack2-dev
       cracklib-runtime libxlsxwriter-dev libcpp-httplib-dev libmicrohttpd-dev libmilter-dev
       libkainjow-mustache-dev libfasttext-dev zlib1g-dev libbrotli-dev libzstd-dev
-      libetpan-dev)
+      libetpan-dev libqpdf-dev)
 case "${1:-build}" in
   model) want+=(fasttext) ;;
   test) want+=(clang-14 libclang-rt-14-dev postgresql slapd ldap-utils chromium
-              postfix swaks python3 squid-openssl c-icap curl dovecot-imapd) ;;
+              postfix swaks python3 squid-openssl c-icap curl dovecot-imapd qpdf poppler-utils) ;;
   bench) want+=(clang-14 ripgrep yara clamav libbenchmark-dev python3 poppler-utils
                wrk bc postgresql postfix swaks rspamd
                apache2-utils nginx-light squid-openssl c-icap curl) ;;

@@ -64,6 +64,18 @@ void SetText(GMimePart* part, const std::string& text) {
                                    GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
 }
 
+// Sets a leaf part's content to `bytes`, base64.
+void SetBytes(GMimePart* part, const std::string& bytes) {
+  GMimeStream* s =
+      g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size());
+  GMimeDataWrapper* w =
+      g_mime_data_wrapper_new_with_stream(s, GMIME_CONTENT_ENCODING_DEFAULT);
+  g_mime_part_set_content(part, w);
+  g_object_unref(w);
+  g_object_unref(s);
+  g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+}
+
 std::string Decoded(GMimePart* part, uint64_t max, bool* whole) {
   std::string out;
   *whole = true;
@@ -236,6 +248,10 @@ struct Rewriter {
     }
     if (e.kind == PartEdit::Kind::kReplace && e.text != bytes) {
       SetText(part, e.text);
+      ++out.changed;
+    }
+    if (e.kind == PartEdit::Kind::kReplaceBytes) {
+      SetBytes(part, e.text);
       ++out.changed;
     }
     if (!e.filename.empty() && e.filename != leaf.filename) {

@@ -34,11 +34,12 @@ struct LeafPart {
 
 // What becomes of a leaf part.
 struct PartEdit {
-  enum class Kind { kKeep, kReplace, kWithhold };
+  enum class Kind { kKeep, kReplace, kReplaceBytes, kWithhold };
   Kind kind = Kind::kKeep;
   // kReplace: the part's new text (UTF-8; the part keeps its type, a text
-  // part). kWithhold: the notice that takes the part's place, a text/plain
-  // part with no file name.
+  // part). kReplaceBytes: the part's new content, any bytes (the part keeps
+  // its type; base64). kWithhold: the notice that takes the part's place,
+  // a text/plain part with no file name.
   std::string text;
   // kReplace and kKeep: a new file name; "" keeps the old one.
   std::string filename;

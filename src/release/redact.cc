@@ -9,6 +9,7 @@
 #include "core/text.h"
 #include "extract/document.h"
 #include "extract/rewrite.h"
+#include "release/pdf.h"
 
 namespace steward::release {
 
@@ -246,11 +247,39 @@ core::Result<Redacted> RedactMessage(std::string_view message,
       }
       if (!leaf.text) {
         std::vector<std::string> texts = DocumentTexts(leaf, limits);
-        texts.push_back(leaf.filename);
+        const std::string name = ReplaceMarks(leaf.filename, marks, nullptr);
+        bool found = false;
         for (const Mark& m : marks)
-          for (const std::string& t : texts)
-            if (Contains(t, m.value)) return withheld(leaf, texts);
-        return extract::PartEdit{};
+          for (const std::string& t : texts) found |= Contains(t, m.value);
+        if (!found) {
+          extract::PartEdit keep;
+          if (name != leaf.filename) {
+            keep.filename = name;
+            replace(leaf.filename, leaf.path, "file name");
+          }
+          return keep;
+        }
+        // A PDF has its text cut out; anything else, and a PDF whose
+        // values could not all be cut, is withheld whole.
+        if (IsPdf(leaf.content)) {
+          auto pdf = RedactPdf(leaf.content, marks, limits);
+          if (pdf.ok()) {
+            for (const auto& c : pdf->cuts) {
+              counts[{leaf.path,
+                      LeafName(leaf) +
+                          (c.page ? ", page " + std::to_string(c.page)
+                                  : std::string(", a form on its pages")),
+                      c.mark}] += c.count;
+            }
+            extract::PartEdit e;
+            e.kind = extract::PartEdit::Kind::kReplaceBytes;
+            e.text = std::move(pdf->bytes);
+            if (name != leaf.filename) e.filename = name;
+            return e;
+          }
+        }
+        texts.push_back(leaf.filename);
+        return withheld(leaf, texts);
       }
       extract::PartEdit e;
       e.kind = extract::PartEdit::Kind::kReplace;
