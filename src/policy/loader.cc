@@ -892,7 +892,7 @@ void ReadRecords(Reader& r, const toml::table& root, PolicyPack& p) {
     x.classes.push_back(std::move(rule));
   });
   r.EachTable(*t, "exemption", [&](const toml::table& c) {
-    r.CheckKeys(c, {"code", "title", "label", "categories"},
+    r.CheckKeys(c, {"code", "title", "label", "categories", "sentences"},
                 "[[records.exemption]]");
     RecordsPolicy::Exemption e;
     e.loc = r.Loc(c);
@@ -900,6 +900,7 @@ void ReadRecords(Reader& r, const toml::table& root, PolicyPack& p) {
     e.title = r.Str(c, "title", true);
     e.label = r.Str(c, "label", false);
     e.categories = r.StrList(c, "categories");
+    e.sentences = r.StrList(c, "sentences");
     x.exemptions.push_back(std::move(e));
   });
   r.EachTable(*t, "retention", [&](const toml::table& c) {
@@ -1090,6 +1091,11 @@ void ValidateRecords(const PolicyPack& p, Err&& err) {
         err(e.loc, who + ": category '" + cat +
                        "' is already redacted under another exemption");
     }
+    for (const auto& cat : e.sentences)
+      if (std::find(e.categories.begin(), e.categories.end(), cat) ==
+          e.categories.end())
+        err(e.loc, who + ": sentences names '" + cat +
+                       "', which is not one of its categories");
   }
   for (const auto& rt : x.retention) {
     const std::string who = "[[records.retention]] '" + rt.name + "'";

@@ -601,7 +601,15 @@ struct RecordsPolicy {
     // Findings of these categories are redacted citing this exemption when
     // records are released (a category in at most one exemption).
     std::vector<std::string> categories;
+    // Of those, the categories that describe a person (a health matter, a
+    // discipline): their whole sentence is withheld, not the words found.
+    std::vector<std::string> sentences;
     SourceLoc loc;
+    bool WholeSentence(std::string_view category) const {
+      for (const auto& c : sentences)
+        if (c == category) return true;
+      return false;
+    }
     std::string Label() const {
       return label.empty() ? "Gov. Code " + code : label;
     }

@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <tuple>
 
 #include "core/text.h"
 #include "extract/document.h"
+#include "extract/mime.h"
 #include "extract/rewrite.h"
+#include "inspect/phrase.h"
 #include "release/pdf.h"
 
 namespace steward::release {
@@ -159,10 +162,39 @@ core::Result<std::vector<Mark>> MarksFor(const engine::Engine& engine,
     if (seen.insert({core::AsciiLower(m.value), m.exemption}).second)
       out.push_back(std::move(m));
   };
+  // A finding that says something about a person withholds its sentence:
+  // "Daniel has asthma and needs his inhaler", not only "his inhaler".
+  std::optional<extract::Extracted> x;
+  auto sentence = [&](const inspect::Finding& f) -> std::string {
+    if (!x) x = extract::ExtractMessage(message, engine.limits());
+    for (const auto& t : x->texts) {
+      if (t.path != f.location.part ||
+          core::ViewName(t.view) != f.location.view)
+        continue;
+      const uint64_t b = f.location.offset, e = b + f.location.length;
+      if (e > t.text.size() || e > UINT32_MAX) break;
+      inspect::Sentence s = inspect::SentenceAround(
+          t.text, static_cast<uint32_t>(b), static_cast<uint32_t>(e));
+      std::string_view v(t.text);
+      v = v.substr(s.begin, s.end - s.begin);
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\n' ||
+                            v.front() == '\r' || v.front() == '\t' ||
+                            v.front() == '>'))
+        v.remove_prefix(1);
+      while (!v.empty() && (v.back() == ' ' || v.back() == '\n' ||
+                            v.back() == '\r' || v.back() == '\t'))
+        v.remove_suffix(1);
+      if (v.find(f.value) != std::string_view::npos) return std::string(v);
+      break;
+    }
+    return f.value;
+  };
   for (const inspect::Finding& f : res.findings) {
     const auto* e = records.ExemptionFor(f.category);
     if (!e) continue;
     add({f.value, f.category, e->code, e->Label()});
+    if (e->WholeSentence(f.category))
+      add({sentence(f), f.category, e->code, e->Label()});
   }
   for (const Mark& m : extra) {
     if (!Usable(m.value))

@@ -162,6 +162,27 @@ TEST(Redaction, MarksComeFromTheFindingsAnExemptionLists) {
     }
   }
   EXPECT_TRUE(ssn);
+  // A record about a child withholds its whole sentence, not only the
+  // words the detector found; the sentences around it stay.
+  const std::string note =
+      "From: nurse@district.example\r\nSubject: trip\r\n\r\n"
+      "Thanks for planning the trip. Daniel has asthma and needs his inhaler "
+      "on the bus. See you Friday.\r\n";
+  auto notes = MarksFor(**e, note, {}, *scratch);
+  ASSERT_TRUE(notes.ok());
+  bool whole = false;
+  for (const Mark& k : *notes)
+    whole |= k.value == "Daniel has asthma and needs his inhaler on the bus.";
+  EXPECT_TRUE(whole);
+  auto red = RedactMessage(note, *notes, {});
+  ASSERT_TRUE(red.ok());
+  extract::Extracted x = extract::ExtractMessage(red->bytes, {});
+  std::string body;
+  for (const auto& t : x.texts) body += t.text;
+  EXPECT_NE(body.find("Thanks for planning the trip. [REDACTED: FERPA / Ed "
+                      "Code 49076] See you Friday."),
+            std::string::npos)
+      << body;
   // A custodian's mark too short to be a value, or inside the
   // redaction's own words, is refused.
   EXPECT_FALSE(MarksFor(**e, m, {{"ab", "custodian", "7927.700", "x"}},

@@ -16,6 +16,8 @@
 
 #include "engine/engine.h"
 #include "records/register.h"
+#include "records/requests.h"
+#include "release/production.h"
 
 namespace steward::cli {
 
@@ -42,5 +44,17 @@ void RegisterRecords(CLI::App& app, std::function<int()>& run);
 // outlive it), for its findings' categories and a message's header facts.
 // One thread at a time.
 records::Reader RecordsReader(const engine::Engine& engine);
+
+// Releases register items for a public-records request: each read from its
+// source (checked against its indexed SHA-256, the read audited), redacted
+// under the pack's exemptions and `extra` marks (the engine made with
+// show_values), written as a production into `out` (a new folder) and
+// noted on the request's timeline. `progress`: a line per item on stderr.
+core::Result<release::Produced> ProduceForRequest(
+    records::Register& reg, records::Requests& req,
+    const engine::Engine& engine, int64_t request,
+    const std::vector<int64_t>& items, const std::vector<release::Mark>& extra,
+    const release::ProductionOptions& options, const std::string& out,
+    const audit::Actor& actor, bool progress);
 
 }  // namespace steward::cli

@@ -225,7 +225,9 @@ core::Status SeedRecords(const std::shared_ptr<store::Database>& db,
   auto pack = policy::LoadPack(policy::DefaultPackDir());
   if (!pack.ok())
     return core::Status::Internal("the bundled pack does not load");
-  auto engine = engine::Engine::Create({.cache_dir = "none"});
+  // Values kept: the production below removes them.
+  auto engine =
+      engine::Engine::Create({.cache_dir = "none", .show_values = true});
   if (!engine.ok()) return engine.status();
   records::Register reg(*db, pack.pack);
   const audit::Actor custodian{"custodian", ""};
@@ -258,11 +260,31 @@ core::Status SeedRecords(const std::shared_ptr<store::Database>& db,
           big->id, 14, records::ExtensionReason::kVoluminous, custodian);
       !st.ok())
     return st;
+  // The parent's request answered in part: the nurse's note, released with
+  // the child's health matter redacted under FERPA.
+  std::vector<int64_t> nurse;
+  records::Register::Query iq;
+  iq.custodian = "mhale";
+  iq.limit = 100;
+  auto items = reg.Items(iq);
+  if (!items.ok()) return items.status();
+  for (const auto& it : *items)
+    if (it.subject == "Medication on the field trip") nurse.push_back(it.id);
+  const fs::path out = fs::path(data) / "records" / "productions" /
+                       fmt::format("request-{}", big->id);
+  fs::remove_all(out, ec);
+  fs::create_directories(out.parent_path(), ec);
+  release::ProductionOptions po;
+  po.prefix = "USD";
+  auto produced = ProduceForRequest(reg, requests, **engine, big->id, nurse,
+                                    {}, po, out.string(), custodian, false);
+  if (!produced.ok()) return produced.status();
   fmt::print(
       "Records: {} items of mhale's mailbox indexed, 1 hold, destruction list "
       "{} of {} items waiting for a second custodian, 2 public-records "
-      "requests\n",
-      report->added, list->id, list->items.size());
+      "requests, a redacted production ({} to {}) in {}\n",
+      report->added, list->id, list->items.size(), produced->first_bates,
+      produced->last_bates, out.string());
   return core::Status::Ok();
 }
 

@@ -465,48 +465,39 @@ core::Result<release::Mark> ParseMark(const std::string& text,
   return release::Mark{text.substr(0, eq), "custodian", e->code, e->Label()};
 }
 
-int RunProduce(RecordsArgs a) {
-  auto o = Open(a, true);
-  if (!o.ok()) return Fail(o.status());
-  records::Register reg(*o->db, o->pack);
-  records::Requests req(*o->db, o->pack);
-  const records::Day today = req.clock().Today();
-  auto q = req.Get(a.id, today);
-  if (!q.ok()) return Fail(q.status());
+}  // namespace
+
+core::Result<release::Produced> ProduceForRequest(
+    records::Register& reg, records::Requests& req,
+    const engine::Engine& engine, int64_t request,
+    const std::vector<int64_t>& items, const std::vector<release::Mark>& extra,
+    const release::ProductionOptions& options, const std::string& out,
+    const audit::Actor& actor, bool progress) {
+  auto q = req.Get(request, req.clock().Today());
+  if (!q.ok()) return q.status();
   if (!q->sent_at.empty())
-    return Fail(core::Status::Invalid(
-        fmt::format("request {} was answered on {}: it is closed", a.id,
-                    q->sent_at)));
-  std::vector<release::Mark> extra;
-  for (const std::string& m : a.marks) {
-    auto k = ParseMark(m, o->pack->records);
-    if (!k.ok()) return Fail(k.status());
-    extra.push_back(*k);
-  }
-  a.engine.show_values = true;  // the values to remove
-  auto engine = engine::Engine::Create(a.engine);
-  if (!engine.ok()) return Fail(engine.status());
-  auto scratch = (*engine)->NewScratch();
-  reg.open_source = ImapOpener(a);
-  const extract::Limits limits = (*engine)->limits();
+    return core::Status::Invalid(fmt::format(
+        "request {} was answered on {}: it is closed", request, q->sent_at));
+  auto scratch = engine.NewScratch();
+  const extract::Limits limits = engine.limits();
   std::vector<release::Document> docs;
-  for (int64_t id : a.items) {
+  for (int64_t id : items) {
     auto item = reg.GetItem(id);
-    if (!item.ok()) return Fail(item.status());
+    if (!item.ok()) return item.status();
     if (item->kind != "mail")
-      return Fail(core::Status::Unsupported(fmt::format(
+      return core::Status::Unsupported(fmt::format(
           "item {} is a file: only mail is produced yet (documents are "
-          "withheld whole inside messages)",
-          id)));
+          "redacted or withheld inside messages)",
+          id));
     auto bytes = reg.ReadItem(
-        *item, fmt::format("public-records request {}", a.id), o->actor);
-    if (!bytes.ok()) return Fail(bytes.status());
-    auto marks = release::MarksFor(**engine, *bytes, extra, *scratch);
-    if (!marks.ok()) return Fail(marks.status());
+        *item, fmt::format("public-records request {}", request), actor);
+    if (!bytes.ok()) return bytes.status();
+    auto marks = release::MarksFor(engine, *bytes, extra, *scratch);
+    if (!marks.ok()) return marks.status();
     auto red = release::RedactMessage(*bytes, *marks, limits);
     if (!red.ok())
-      return Fail(core::Status::Invalid(
-          fmt::format("item {}: {}", id, red.status().message())));
+      return core::Status::Invalid(
+          fmt::format("item {}: {}", id, red.status().message()));
     // What the load file says of it comes from the released message, and
     // is redacted again in case a value hides in a field's other form.
     extract::Extracted x = extract::ExtractMessage(red->bytes, limits);
@@ -524,21 +515,42 @@ int RunProduce(RecordsArgs a) {
     d.date = x.message.date;
     d.source_sha256 = item->sha256;
     d.log = std::move(red->log);
-    if (!a.no_progress)
+    if (progress)
       fmt::print(stderr, "item {}: {} values redacted, {} parts withheld\n",
                  id, red->values, red->withheld);
     docs.push_back(std::move(d));
   }
+  auto p = release::WriteProduction(out, docs, options);
+  if (!p.ok()) return p.status();
+  records::Requests::Production note{p->first_bates, p->last_bates,
+                                     p->manifest_sha256, p->documents, items};
+  if (auto st = req.NoteProduction(request, note, actor); !st.ok()) return st;
+  return p;
+}
+
+namespace {
+
+int RunProduce(RecordsArgs a) {
+  auto o = Open(a, true);
+  if (!o.ok()) return Fail(o.status());
+  records::Register reg(*o->db, o->pack);
+  records::Requests req(*o->db, o->pack);
+  std::vector<release::Mark> extra;
+  for (const std::string& m : a.marks) {
+    auto k = ParseMark(m, o->pack->records);
+    if (!k.ok()) return Fail(k.status());
+    extra.push_back(*k);
+  }
+  a.engine.show_values = true;  // the values to remove
+  auto engine = engine::Engine::Create(a.engine);
+  if (!engine.ok()) return Fail(engine.status());
+  reg.open_source = ImapOpener(a);
   release::ProductionOptions po;
   po.prefix = a.bates_prefix;
   po.first = a.bates_start;
-  auto p = release::WriteProduction(a.out, docs, po);
+  auto p = ProduceForRequest(reg, req, **engine, a.id, a.items, extra, po,
+                             a.out, o->actor, !a.no_progress);
   if (!p.ok()) return Fail(p.status());
-  records::Requests::Production note{p->first_bates, p->last_bates,
-                                     p->manifest_sha256, p->documents,
-                                     a.items};
-  if (auto st = req.NoteProduction(a.id, note, o->actor); !st.ok())
-    return Fail(st);
   fmt::print(
       "Production for request {}: {} documents, {} to {}, in {}\n"
       "manifest SHA-256 {}\n",
