@@ -576,6 +576,77 @@ core::Status Register::Reclassify(int64_t id, RecordClass c,
   });
 }
 
+core::Status Register::CheckQuery(HoldQuery& q) const {
+  for (auto& c : q.custodians) {
+    auto n = NormalCustodian(c);
+    if (!n.ok()) return n.status();
+    c = *n;
+  }
+  for (auto* list : {&q.custodians, &q.addresses, &q.folders, &q.categories}) {
+    if (list->size() > kMaxHoldValues)
+      return core::Status::Invalid(fmt::format(
+          "a query names at most {} custodians, addresses, folders or "
+          "categories of each kind; split it",
+          kMaxHoldValues));
+    for (const auto& v : *list)
+      if (!OneLine(v, 200))
+        return core::Status::Invalid("a query's values are words on one line");
+  }
+  if (!q.subject.empty() && !OneLine(q.subject, 200))
+    return core::Status::Invalid("a query's subject words are one line");
+  for (const auto& c : q.categories)
+    if (!pack_->FindCategory(c) && c != pack_->bulk_extract.category)
+      return core::Status::Invalid("a query names an unknown category: '" + c +
+                                   "'");
+  if (!q.since.empty() && !q.until.empty() && q.since >= q.until)
+    return core::Status::Invalid(
+        "the query's days are empty: 'since' must come before 'until'");
+  if (q.Empty())
+    return core::Status::Invalid(
+        "say what to look for: custodians, addresses, subject words, "
+        "folders, categories or dates");
+  for (const auto* d : {&q.since, &q.until})
+    if (!d->empty())
+      if (auto v = core::ParseIsoDate(*d, 1900, 2200, "A date"); !v.ok())
+        return v.status();
+  return core::Status::Ok();
+}
+
+core::Result<Register::SearchResult> Register::Search(
+    const HoldQuery& query, int limit, const audit::Actor& actor) {
+  HoldQuery q = query;
+  if (auto st = CheckQuery(q); !st.ok()) return st;
+  SearchResult r;
+  limit = std::clamp(limit, 1, 10000);
+  for (int64_t after = 0;;) {
+    auto page = Items({.state = "present", .limit = 5000, .after_id = after});
+    if (!page.ok()) return page.status();
+    if (page->empty()) break;
+    after = page->back().id;
+    for (Item& item : *page) {
+      if (!Covers(q, item)) continue;
+      ++r.total;
+      std::set<std::string> cats(item.categories.begin(),
+                                 item.categories.end());
+      for (const auto& c : cats) ++r.categories[c];
+      ++r.classes[std::string(policy::RecordClassName(item.record_class))];
+      if (static_cast<int>(r.items.size()) < limit)
+        r.items.push_back(std::move(item));
+    }
+  }
+  auto a = audit::Append(
+      db_, {.actor = actor.name,
+            .action = "records.search",
+            .target = "records",
+            .detail = nlohmann::json({{"query", QueryJson(q)},
+                                      {"items", r.total}})
+                          .dump(-1, ' ', false,
+                                nlohmann::json::error_handler_t::replace),
+            .ip = actor.ip});
+  if (!a.ok()) return a.status();
+  return r;
+}
+
 core::Result<Hold> Register::PlaceHold(const std::string& matter,
                                        const std::string& reason,
                                        const HoldQuery& query,
@@ -585,38 +656,7 @@ core::Result<Hold> Register::PlaceHold(const std::string& matter,
   if (!OneLine(reason))
     return core::Status::Invalid("a hold gives its reason (one line)");
   HoldQuery q = query;
-  for (auto& c : q.custodians) {
-    auto n = NormalCustodian(c);
-    if (!n.ok()) return n.status();
-    c = *n;
-  }
-  for (auto* list : {&q.custodians, &q.addresses, &q.folders, &q.categories}) {
-    if (list->size() > kMaxHoldValues)
-      return core::Status::Invalid(fmt::format(
-          "a hold names at most {} custodians, addresses, folders or "
-          "categories of each kind; place several holds",
-          kMaxHoldValues));
-    for (const auto& v : *list)
-      if (!OneLine(v, 200))
-        return core::Status::Invalid("a hold's values are words on one line");
-  }
-  if (!q.subject.empty() && !OneLine(q.subject, 200))
-    return core::Status::Invalid("a hold's subject words are one line");
-  for (const auto& c : q.categories)
-    if (!pack_->FindCategory(c) && c != pack_->bulk_extract.category)
-      return core::Status::Invalid("a hold names an unknown category: '" + c +
-                                   "'");
-  if (!q.since.empty() && !q.until.empty() && q.since >= q.until)
-    return core::Status::Invalid(
-        "the hold's days are empty: 'since' must come before 'until'");
-  if (q.Empty())
-    return core::Status::Invalid(
-        "a hold says what it covers: custodians, addresses, a subject, "
-        "folders, categories or dates");
-  for (const auto* d : {&q.since, &q.until})
-    if (!d->empty())
-      if (auto v = core::ParseIsoDate(*d, 1900, 2200, "A hold's date"); !v.ok())
-        return v.status();
+  if (auto st = CheckQuery(q); !st.ok()) return st;
   Hold h;
   h.matter = matter;
   h.reason = reason;

@@ -172,6 +172,19 @@ class Register {
   core::Result<std::string> ReadItem(const Item& item, const std::string& reason,
                                      const audit::Actor& actor);
 
+  // Search for a public-records request (or a hold to come): the present
+  // items a query covers (Covers), the first `limit` of them by id, how
+  // many in all, and as facets how many of them carry each finding
+  // category and each class. The query is checked as PlaceHold checks
+  // it; an empty query is refused. The search is recorded (D.3).
+  struct SearchResult {
+    std::vector<Item> items;
+    int64_t total = 0;
+    std::map<std::string, int64_t> categories, classes;
+  };
+  core::Result<SearchResult> Search(const HoldQuery& q, int limit,
+                                    const audit::Actor& actor);
+
   // A custodian's reclassification; kept over the pack's rules from then
   // on. `audit_done`: "" or YYYY-MM-DD.
   core::Status Reclassify(int64_t id, RecordClass c, const std::string& reason,
@@ -234,6 +247,8 @@ class Register {
 
  private:
   using Sources = std::map<std::string, std::unique_ptr<Source>>;
+  // `q` made canonical (custodians' names) and checked, or what is wrong.
+  core::Status CheckQuery(HoldQuery& q) const;
   core::Result<Source*> SourceOf(const std::string& name, Sources& open);
   core::Status Destroy(const Item& item, int64_t list_id,
                        const std::string& approved_by, const Identity& identity,

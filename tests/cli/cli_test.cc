@@ -580,6 +580,16 @@ TEST_F(Cli, RecordsProductionIsRedactedAndVerified) {
                    "2026-12-01T10:00 --as ann" +
                    at);
   ASSERT_EQ(intake.exit_code, 0) << intake.err;
+  // The custodian finds the items, with how many carry each finding.
+  auto found = Sh(r + "search --subject payroll --as ann" + at);
+  ASSERT_EQ(found.exit_code, 0) << found.err;
+  EXPECT_NE(found.out.find("1 items match."), std::string::npos) << found.out;
+  EXPECT_NE(found.out.find("findings: ssn 1"), std::string::npos) << found.out;
+  auto ids = Sh(r + "search --custodian aruiz --category ssn --format ids "
+                    "--as ann" + at);
+  EXPECT_EQ(ids.out, "1\n") << ids.err;
+  EXPECT_EQ(Sh(r + "search --as ann" + at).exit_code, 2);  // says nothing
+  EXPECT_EQ(Sh(r + "search --subject payroll --as tom" + at).exit_code, 2);
   const std::string out = (dir_ / "production").string();
   // Only a records custodian produces; a mark must cite a pack exemption.
   EXPECT_EQ(Sh(r + "produce --request 1 --items 1 --out " + out +

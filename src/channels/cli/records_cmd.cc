@@ -325,6 +325,55 @@ int RunHoldPlace(const RecordsArgs& a) {
   return 0;
 }
 
+int RunSearch(const RecordsArgs& a) {
+  auto o = Open(a, true);
+  if (!o.ok()) return Fail(o.status());
+  records::Register reg(*o->db, o->pack);
+  auto r = reg.Search(a.query, a.limit, o->actor);
+  if (!r.ok()) return Fail(r.status());
+  if (a.format == "ids") {
+    std::vector<std::string> ids;
+    for (const auto& i : r->items) ids.push_back(std::to_string(i.id));
+    fmt::print("{}\n", core::Join(ids, ","));
+    return 0;
+  }
+  if (a.format == "csv") {
+    std::cout << "item,custodian,folder,made_day,sender,subject,class,"
+                 "categories\n";
+    for (const auto& i : r->items)
+      std::cout << core::CsvRow({std::to_string(i.id), i.custodian, i.folder,
+                                 i.made_day, i.sender, i.subject,
+                                 std::string(policy::RecordClassName(
+                                     i.record_class)),
+                                 core::Join(i.categories, ";")})
+                << "\n";
+    return 0;
+  }
+  fmt::print("{} items match{}.\n", r->total,
+             r->total > static_cast<int64_t>(r->items.size())
+                 ? fmt::format(" (the first {} shown)", r->items.size())
+                 : "");
+  auto facets = [](const char* what, const std::map<std::string, int64_t>& m) {
+    if (m.empty()) return;
+    std::vector<std::pair<int64_t, std::string>> v;
+    for (const auto& [k, n] : m) v.emplace_back(-n, k);
+    std::sort(v.begin(), v.end());
+    std::vector<std::string> parts;
+    for (const auto& [n, k] : v) parts.push_back(fmt::format("{} {}", k, -n));
+    fmt::print("  {}: {}\n", what, core::Join(parts, ", "));
+  };
+  facets("findings", r->categories);
+  facets("classes", r->classes);
+  for (const auto& i : r->items)
+    fmt::print("{:>6}  {}  {:<10}  {:<12}  {}  {}{}\n", i.id, i.made_day,
+               Printable(i.custodian), Printable(i.folder),
+               Printable(i.sender), Printable(i.subject),
+               i.categories.empty()
+                   ? ""
+                   : Printable(" [" + core::Join(i.categories, ", ") + "]"));
+  return 0;
+}
+
 int RunHoldRelease(const RecordsArgs& a) {
   auto o = Open(a, true);
   if (!o.ok()) return Fail(o.status());
@@ -930,6 +979,31 @@ void RegisterRecords(CLI::App& app, std::function<int()>& run) {
   imap_flags(produce);
   as_flag(produce, true);
   produce->callback([a, &run] { run = [a] { return RunProduce(*a); }; });
+
+  CLI::App* search = rc->add_subcommand(
+      "search",
+      "Find the register's present items for a request: who, addresses, "
+      "subject words, folders, finding categories, dates; with how many "
+      "carry each category (recorded, D.3)");
+  common(search);
+  search->add_option("--custodian", a->query.custodians, "Whose items");
+  search->add_option("--address", a->query.addresses,
+                     "Sender or recipient (or @domain)");
+  search->add_option("--subject", a->query.subject, "Words in the subject");
+  search->add_option("--folder", a->query.folders, "A folder and below");
+  search->add_option("--category", a->query.categories,
+                     "A finding's category");
+  search->add_option("--since", a->query.since,
+                     "Made on or after (YYYY-MM-DD)");
+  search->add_option("--until", a->query.until, "Made before (YYYY-MM-DD)");
+  search->add_option("--limit", a->limit, "Items shown (1-10000)")
+      ->capture_default_str();
+  search->add_option("--format", a->format,
+                     "text, csv, or ids (a list for produce --items)")
+      ->check(CLI::IsMember({"text", "csv", "ids"}))
+      ->capture_default_str();
+  as_flag(search, true);
+  search->callback([a, &run] { run = [a] { return RunSearch(*a); }; });
 
   CLI::App* verify = rc->add_subcommand(
       "verify", "Check a production: manifest, load file, mbox, Bates numbers");
