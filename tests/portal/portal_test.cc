@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -214,6 +215,69 @@ TEST_P(PortalTest, InvalidUtf8InRecordsFormsIsRefusedAndThePortalStaysUp) {
   auto holds = db_->Query("SELECT COUNT(*) FROM records_holds");
   ASSERT_TRUE(holds.ok());
   EXPECT_EQ(holds->front().Int(0), 0);
+}
+
+// A request's page finds the register's items with how many carry each
+// finding, each search recorded; a bad query is a message, not an error.
+// Found writing it: a GET form's spaces arrive as '+' and were kept.
+TEST_P(PortalTest, ARequestsPageSearchesTheRegisterWithFacets) {
+  MakeAccount("keeper", {Role::kRecordsCustodian});
+  namespace fs = std::filesystem;
+  fs::path md = dir_ / "Maildir";
+  for (const char* d : {"cur", "new", "tmp"}) fs::create_directories(md / d);
+  std::ofstream(md / "cur/1682010300.M1P1.host:2,S")
+      << "From: nurse@example-usd.org\r\nSubject: Field trip\r\nDate: Thu, "
+         "20 Apr 2023 17:05:00 +0000\r\n\r\nDaniel has asthma.\r\n";
+  std::ofstream(md / "cur/1682010400.M2P1.host:2,S")
+      << "From: pta@example-usd.org\r\nSubject: Field trip snacks\r\nDate: "
+         "Thu, 20 Apr 2023 17:06:40 +0000\r\n\r\nBring apples.\r\n";
+  records::Register reg(*db_, Pack());
+  auto indexed = reg.Index(
+      md.string(), "mhale", "test",
+      [](const records::Entry&, std::string_view bytes) {
+        records::Reading r;
+        r.is_message = true;
+        const size_t at = bytes.find("Subject: ") + 9;
+        r.subject = std::string(bytes.substr(at, bytes.find('\r', at) - at));
+        if (bytes.find("asthma") != std::string_view::npos)
+          r.categories = {"health"};
+        return r;
+      },
+      {"keeper", ""});
+  ASSERT_TRUE(indexed.ok()) << indexed.status().message();
+  ASSERT_EQ(indexed->added, 2);
+  records::Requests requests(*db_, Pack());
+  auto q = requests.Intake("A. Parent", "", "Mail about the field trip.",
+                           time(nullptr) - 60, {"keeper", ""});
+  ASSERT_TRUE(q.ok());
+  Browser b = SignIn("keeper");
+  const std::string page = "/records/requests/" + std::to_string(q->id);
+  // As a browser sends a GET form: spaces as '+', the query not re-encoded.
+  httplib::Client raw = Client();
+  raw.set_url_encode(false);
+  auto r = raw.Get((page + "?search=1&subject=field+trip&custodians=mhale")
+                       .c_str(),
+                   {{"Cookie", b.cookie}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  EXPECT_NE(r->body.find("<strong>2</strong> items match"), std::string::npos)
+      << r->body;
+  EXPECT_NE(r->body.find("<code>health 1</code>"), std::string::npos);
+  EXPECT_NE(r->body.find("--items 1,2"), std::string::npos);
+  // A '+' written as %2B is a plus sign, not a space.
+  auto plus = raw.Get((page + "?search=1&subject=field%2Btrip").c_str(),
+                      {{"Cookie", b.cookie}});
+  ASSERT_TRUE(plus);
+  EXPECT_NE(plus->body.find("<strong>0</strong> items match"),
+            std::string::npos);
+  auto bad = Get(b, page + "?search=1");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 200);
+  EXPECT_NE(bad->body.find("say what to look for"), std::string::npos);
+  auto audited = db_->Query(
+      "SELECT COUNT(*) FROM audit_log WHERE action = 'records.search'");
+  ASSERT_TRUE(audited.ok());
+  EXPECT_EQ(audited->front().Int(0), 2);  // the bad query is none
 }
 
 TEST_P(PortalTest, StateChangesNeedTheSessionsCsrfTokenAndOurOrigin) {

@@ -753,6 +753,14 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
   return MHD_YES;
 }
 
+// Query strings as browsers write them from a GET form: '+' is a space
+// (a '+' itself comes as %2B), then %HH sequences.
+size_t UnescapeQuery(void* /*cls*/, struct MHD_Connection* /*c*/, char* s) {
+  for (char* p = s; *p; ++p)
+    if (*p == '+') *p = ' ';
+  return MHD_http_unescape(s);
+}
+
 void OnCompleted(void* cls, struct MHD_Connection* connection, void** con_cls,
                  enum MHD_RequestTerminationCode) {
   auto* s = static_cast<Server::Impl*>(cls);
@@ -894,7 +902,8 @@ core::Result<int> Server::Start() {
       s.options.max_header_bytes, MHD_OPTION_CONNECTION_TIMEOUT,
       std::max(s.options.write_seconds, 60u), MHD_OPTION_LISTEN_BACKLOG_SIZE,
       1024u, MHD_OPTION_NOTIFY_COMPLETED, OnCompleted, &s,
-      MHD_OPTION_NOTIFY_CONNECTION, OnConnection, &s, MHD_OPTION_END);
+      MHD_OPTION_NOTIFY_CONNECTION, OnConnection, &s,
+      MHD_OPTION_UNESCAPE_CALLBACK, UnescapeQuery, nullptr, MHD_OPTION_END);
   freeaddrinfo(found);
   if (s.daemon == nullptr) {
     return core::Status::Io(fmt::format("cannot listen on {}:{} (in use?)",

@@ -19,6 +19,9 @@ namespace {
 
 // A register on the portal's store and pack; null (after an error page)
 // when the portal runs without a pack.
+// What a hold or a search looks for, from a form: one value a line.
+records::HoldQuery QueryOf(Ctx& c);
+
 std::unique_ptr<records::Register> RegisterOf(Ctx& c) {
   if (!c.app.options.pack) {
     c.Fail(503,
@@ -46,6 +49,18 @@ std::vector<std::string> Lines(std::string text) {
   for (char& ch : text)
     if (ch == '\n' || ch == '\r') ch = ',';
   return core::SplitList(text, ',');
+}
+
+records::HoldQuery QueryOf(Ctx& c) {
+  records::HoldQuery q;
+  q.custodians = Lines(c.Param("custodians"));
+  q.addresses = Lines(c.Param("addresses"));
+  q.subject = Trim(c.Param("subject"));
+  q.folders = Lines(c.Param("folders"));
+  q.categories = Lines(c.Param("categories"));
+  q.since = Trim(c.Param("since"));
+  q.until = Trim(c.Param("until"));
+  return q;
 }
 
 Data HoldData(const records::Hold& h) {
@@ -276,14 +291,7 @@ void RecordsListCsv(Ctx& c) {
 void RecordsHoldPost(Ctx& c) {
   auto reg = RegisterOf(c);
   if (!reg) return;
-  records::HoldQuery q;
-  q.custodians = Lines(c.Param("custodians"));
-  q.addresses = Lines(c.Param("addresses"));
-  q.subject = Trim(c.Param("subject"));
-  q.folders = Lines(c.Param("folders"));
-  q.categories = Lines(c.Param("categories"));
-  q.since = Trim(c.Param("since"));
-  q.until = Trim(c.Param("until"));
+  records::HoldQuery q = QueryOf(c);
   auto h = reg->PlaceHold(Trim(c.Param("matter")), Trim(c.Param("reason")), q,
                           c.Actor());
   c.SeeOther("/records", h.ok() ? fmt::format("Hold {} placed. {}", h->id,
@@ -516,6 +524,49 @@ void RequestPage(Ctx& c) {
   }
   d.set("exemptions", exemptions);
   d.set("can_manage_records", CanManageRecords(c));
+  // Finding the records: the register's items the form's conditions cover,
+  // with how many carry each finding (audited as a read, D.3).
+  if (c.Param("search") == "1") {
+    auto reg = RegisterOf(c);
+    if (!reg) return;
+    const records::HoldQuery sq = QueryOf(c);
+    for (const char* k :
+         {"custodians", "addresses", "subject", "folders", "categories",
+          "since", "until"})
+      d.set(std::string("q_") + k, c.Param(k));
+    auto r = reg->Search(sq, 200, c.Actor());
+    if (!r.ok()) {
+      d.set("search_error", r.status().message());
+    } else {
+      d.set("searched", true);
+      d.set("search_total", std::to_string(r->total));
+      List facets;
+      for (const auto& [cat, n] : r->categories) {
+        Data x;
+        x.set("name", cat);
+        x.set("count", std::to_string(n));
+        facets.push_back(x);
+      }
+      d.set("facets", facets);
+      List found;
+      std::vector<std::string> ids;
+      for (const auto& i : r->items) {
+        Data x;
+        x.set("id", std::to_string(i.id));
+        x.set("made_day", i.made_day);
+        x.set("custodian", i.custodian);
+        x.set("folder", i.folder);
+        x.set("sender", i.sender);
+        x.set("subject", i.subject);
+        x.set("class", std::string(policy::RecordClassName(i.record_class)));
+        x.set("categories", core::Join(i.categories, ", "));
+        found.push_back(x);
+        ids.push_back(std::to_string(i.id));
+      }
+      d.set("found", found);
+      d.set("found_ids", core::Join(ids, ","));
+    }
+  }
   c.Html("request", d);
 }
 
