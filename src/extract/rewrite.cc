@@ -82,7 +82,8 @@ std::string Decoded(GMimePart* part, uint64_t max, bool* whole) {
   GMimeDataWrapper* w = g_mime_part_get_content(part);
   if (!w) return out;
   Owned<GMimeStream> mem(g_mime_stream_mem_new());
-  GByteArray* arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
+  GByteArray* arr =
+      g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
   g_mime_data_wrapper_write_to_stream(w, mem.get());
   *whole = arr->len <= max;
   out.assign(reinterpret_cast<const char*>(arr->data), *whole ? arr->len : 0);
@@ -91,8 +92,8 @@ std::string Decoded(GMimePart* part, uint64_t max, bool* whole) {
 
 bool AddressField(std::string_view name) {
   static constexpr std::string_view kFields[] = {
-      "from", "to", "cc", "bcc", "reply-to", "sender", "resent-from",
-      "resent-to", "resent-cc"};
+      "from",   "to",          "cc",        "bcc",      "reply-to",
+      "sender", "resent-from", "resent-to", "resent-cc"};
   for (std::string_view f : kFields)
     if (core::AsciiLower(name) == f) return true;
   return false;
@@ -181,8 +182,7 @@ struct Rewriter {
 
   // Rewrites `o`; returns the object that takes its place (itself, or a
   // notice), or null after an error.
-  GMimeObject* Object(GMimeObject* o, const std::string& path,
-                      uint32_t depth) {
+  GMimeObject* Object(GMimeObject* o, const std::string& path, uint32_t depth) {
     if (++parts > limits.max_parts) {
       error = "more than " + std::to_string(limits.max_parts) + " MIME parts";
       return nullptr;
@@ -265,12 +265,11 @@ struct Rewriter {
     Headers(GMIME_OBJECT(m));
     GMimeObject* body = g_mime_message_get_mime_part(m);
     if (!body) return true;
-    GMimeObject* now =
-        Object(body,
-               GMIME_IS_MULTIPART(body)
-                   ? prefix
-                   : (prefix.empty() ? "1" : prefix + ".1"),
-               depth);
+    GMimeObject* now = Object(body,
+                              GMIME_IS_MULTIPART(body)
+                                  ? prefix
+                                  : (prefix.empty() ? "1" : prefix + ".1"),
+                              depth);
     if (!now) return false;
     if (now != body) {
       g_mime_message_set_mime_part(m, now);
@@ -300,10 +299,11 @@ core::Result<Rewritten> RewriteMessage(std::string_view bytes,
   Rewriter r{edits, limits, out};
   if (!r.Message(m.get(), "", 0)) return core::Status::Invalid(r.error);
   Owned<GMimeStream> mem(g_mime_stream_mem_new());
-  if (g_mime_object_write_to_stream(GMIME_OBJECT(m.get()), nullptr,
-                                    mem.get()) < 0)
+  if (g_mime_object_write_to_stream(GMIME_OBJECT(m.get()), nullptr, mem.get()) <
+      0)
     return core::Status::Internal("the rewritten message could not be written");
-  GByteArray* arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
+  GByteArray* arr =
+      g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
   out.bytes.assign(reinterpret_cast<const char*>(arr->data), arr->len);
   return out;
 }

@@ -510,8 +510,8 @@ core::Status Register::NoteRead(const audit::Actor& actor, const Query& q,
 }
 
 core::Result<std::string> Register::ReadItem(const Item& item,
-                                            const std::string& reason,
-                                            const audit::Actor& actor) {
+                                             const std::string& reason,
+                                             const audit::Actor& actor) {
   if (item.state != "present")
     return core::Status::Invalid(
         fmt::format("item {} is {}, not present", item.id, item.state));
@@ -635,14 +635,14 @@ core::Result<Register::SearchResult> Register::Search(
     }
   }
   auto a = audit::Append(
-      db_, {.actor = actor.name,
-            .action = "records.search",
-            .target = "records",
-            .detail = nlohmann::json({{"query", QueryJson(q)},
-                                      {"items", r.total}})
-                          .dump(-1, ' ', false,
-                                nlohmann::json::error_handler_t::replace),
-            .ip = actor.ip});
+      db_,
+      {.actor = actor.name,
+       .action = "records.search",
+       .target = "records",
+       .detail =
+           nlohmann::json({{"query", QueryJson(q)}, {"items", r.total}})
+               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+       .ip = actor.ip});
   if (!a.ok()) return a.status();
   return r;
 }

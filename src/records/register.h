@@ -169,7 +169,8 @@ class Register {
   // source (open_source for IMAP), checked against the SHA-256 indexed
   // (Invalid when the item changed since, or is no longer present), and
   // the access recorded with its reason (D.3).
-  core::Result<std::string> ReadItem(const Item& item, const std::string& reason,
+  core::Result<std::string> ReadItem(const Item& item,
+                                     const std::string& reason,
                                      const audit::Actor& actor);
 
   // Search for a public-records request (or a hold to come): the present

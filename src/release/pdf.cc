@@ -1,15 +1,14 @@
 #include "release/pdf.h"
 
+#include <algorithm>
+#include <map>
+#include <memory>
 #include <qpdf/Buffer.hh>
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFObjectHandle.hh>
 #include <qpdf/QPDFPageDocumentHelper.hh>
 #include <qpdf/QPDFPageObjectHelper.hh>
 #include <qpdf/QPDFWriter.hh>
-
-#include <algorithm>
-#include <map>
-#include <memory>
 #include <set>
 
 #include "extract/document.h"
@@ -138,10 +137,10 @@ class Cutter : public QPDFObjectHandle::TokenFilter {
                            static_cast<int>(i), static_cast<int>(j)});
         } else if (v.size() % 2 == 0) {
           for (size_t j = 0; j + 1 < v.size(); j += 2)
-            out.push_back(
-                {v[j] == '\0' ? Fold(static_cast<unsigned char>(v[j + 1]))
-                              : '\x01',
-                 static_cast<int>(i), static_cast<int>(j)});
+            out.push_back({v[j] == '\0'
+                               ? Fold(static_cast<unsigned char>(v[j + 1]))
+                               : '\x01',
+                           static_cast<int>(i), static_cast<int>(j)});
         } else {
           gap();
         }
@@ -150,8 +149,8 @@ class Cutter : public QPDFObjectHandle::TokenFilter {
         // A kerning in TJ wide enough to be a space between words.
         if (std::atof(t.getValue().c_str()) <= -150) gap();
       } else if (type == QPDFTokenizer::tt_word) {
-        static const std::set<std::string> kMoves = {
-            "Td", "TD", "T*", "Tm", "'", "\"", "BT", "ET"};
+        static const std::set<std::string> kMoves = {"Td", "TD", "T*", "Tm",
+                                                     "'",  "\"", "BT", "ET"};
         if (kMoves.count(t.getValue())) gap();
       }
     }
@@ -174,13 +173,13 @@ class Cutter : public QPDFObjectHandle::TokenFilter {
         const std::string pat = Pattern(marks_[k].value);
         if (pat.empty()) continue;
         for (size_t s = 0; s < text.size();) {
-          long e = taken[s] ? -1
-                            : MatchAt(
-                                  text.size(),
-                                  [&](size_t i) {
-                                    return taken[i] ? '\x02' : text[i].c;
-                                  },
-                                  s, pat);
+          long e =
+              taken[s]
+                  ? -1
+                  : MatchAt(
+                        text.size(),
+                        [&](size_t i) { return taken[i] ? '\x02' : text[i].c; },
+                        s, pat);
           if (e < 0) {
             ++s;
             continue;
@@ -293,9 +292,8 @@ core::Result<PdfRedacted> RedactPdf(std::string_view pdf,
                                     const std::vector<Mark>& marks,
                                     const extract::Limits& limits) {
   if (pdf.size() > limits.max_item_bytes)
-    return core::Status::Limit("PDF larger than " +
-                               std::to_string(limits.max_item_bytes) +
-                               " bytes");
+    return core::Status::Limit(
+        "PDF larger than " + std::to_string(limits.max_item_bytes) + " bytes");
   PdfRedacted out;
   try {
     QPDF q;
@@ -304,10 +302,10 @@ core::Result<PdfRedacted> RedactPdf(std::string_view pdf,
     if (q.isEncrypted())
       return core::Status::Unsupported("the PDF is encrypted");
     QPDFObjectHandle root = q.getRoot();
-    for (const char* k : {"/Metadata", "/Outlines", "/Names", "/Dests",
-                          "/AcroForm", "/OpenAction", "/AA", "/StructTreeRoot",
-                          "/MarkInfo", "/PieceInfo", "/SpiderInfo", "/Threads",
-                          "/Collection", "/Perms", "/Legal"})
+    for (const char* k :
+         {"/Metadata", "/Outlines", "/Names", "/Dests", "/AcroForm",
+          "/OpenAction", "/AA", "/StructTreeRoot", "/MarkInfo", "/PieceInfo",
+          "/SpiderInfo", "/Threads", "/Collection", "/Perms", "/Legal"})
       root.removeKey(k);
     q.getTrailer().removeKey("/Info");
     std::vector<QPDFPageObjectHelper> pages =
@@ -320,8 +318,8 @@ core::Result<PdfRedacted> RedactPdf(std::string_view pdf,
     bool overflow = false;
     for (size_t i = 0; i < pages.size(); ++i) {
       QPDFObjectHandle page = pages[i].getObjectHandle();
-      for (const char* k : {"/Annots", "/Metadata", "/PieceInfo", "/Thumb",
-                            "/AA", "/B"})
+      for (const char* k :
+           {"/Annots", "/Metadata", "/PieceInfo", "/Thumb", "/AA", "/B"})
         page.removeKey(k);
       pages[i].addContentTokenFilter(
           std::make_shared<Cutter>(marks, &counts[i + 1], &overflow));

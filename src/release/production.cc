@@ -18,16 +18,16 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
-constexpr std::string_view kQuote = "\xC3\xBE";     // þ
-constexpr std::string_view kSep = "\x14";           // DC4
-constexpr std::string_view kNewline = "\xC2\xAE";   // ®
+constexpr std::string_view kQuote = "\xC3\xBE";    // þ
+constexpr std::string_view kSep = "\x14";          // DC4
+constexpr std::string_view kNewline = "\xC2\xAE";  // ®
 constexpr size_t kMaxFileBytes = size_t{4} << 30;  // a file of a production
 
 const std::vector<std::string>& Fields() {
   static const std::vector<std::string> f = {
-      "BEGBATES", "ENDBATES", "BEGATTACH", "ENDATTACH",    "CUSTODIAN",
-      "FROM",     "TO",       "CC",        "SUBJECT",      "DATESENT",
-      "FILENAME", "SHA256",   "SOURCESHA256", "NATIVEPATH", "REDACTED",
+      "BEGBATES",   "ENDBATES", "BEGATTACH",    "ENDATTACH",  "CUSTODIAN",
+      "FROM",       "TO",       "CC",           "SUBJECT",    "DATESENT",
+      "FILENAME",   "SHA256",   "SOURCESHA256", "NATIVEPATH", "REDACTED",
       "EXEMPTIONS", "ITEM"};
   return f;
 }
@@ -88,10 +88,10 @@ std::string IsoDate(int64_t t) {
 std::string FromLine(const Document& d) {
   std::string who = "MAILER-DAEMON";
   size_t lt = d.from.rfind('<'), gt = d.from.rfind('>');
-  std::string addr = lt != std::string::npos && gt != std::string::npos &&
-                             gt > lt
-                         ? d.from.substr(lt + 1, gt - lt - 1)
-                         : d.from;
+  std::string addr =
+      lt != std::string::npos && gt != std::string::npos && gt > lt
+          ? d.from.substr(lt + 1, gt - lt - 1)
+          : d.from;
   if (!addr.empty() && addr.find_first_of(" \t\r\n") == std::string::npos &&
       addr.find('@') != std::string::npos)
     who = addr;
@@ -152,9 +152,8 @@ std::vector<std::string> SplitOn(std::string_view s, std::string_view sep) {
   size_t pos = 0;
   while (true) {
     size_t at = s.find(sep, pos);
-    out.emplace_back(s.substr(pos, at == std::string_view::npos
-                                       ? std::string_view::npos
-                                       : at - pos));
+    out.emplace_back(s.substr(
+        pos, at == std::string_view::npos ? std::string_view::npos : at - pos));
     if (at == std::string_view::npos) return out;
     pos = at + sep.size();
   }
@@ -186,8 +185,9 @@ core::Result<Produced> WriteProduction(const std::string& dir,
   if (docs.empty()) return core::Status::Invalid("nothing to produce");
   std::error_code ec;
   if (fs::exists(dir, ec))
-    return core::Status::Invalid(dir + " already exists; a production is "
-                                       "written to a new folder");
+    return core::Status::Invalid(dir +
+                                 " already exists; a production is "
+                                 "written to a new folder");
   const std::string tmp = dir + ".partial";
   fs::remove_all(tmp, ec);
   if (!fs::create_directories(tmp + "/natives", ec))
@@ -217,12 +217,11 @@ core::Result<Produced> WriteProduction(const std::string& dir,
                            std::to_string(e.count), e.withheld ? "Y" : "N"}) +
              "\r\n";
     }
-    dat += DatRow({bates, bates, bates, bates, d.custodian, d.from, d.to, d.cc,
-                   d.subject, IsoDate(d.date), bates + ".eml",
-                   core::Sha256Hex(body), d.source_sha256, native,
-                   d.log.empty() ? "N" : "Y",
-                   core::Join({exemptions.begin(), exemptions.end()}, ";"),
-                   d.item});
+    dat += DatRow(
+        {bates, bates, bates, bates, d.custodian, d.from, d.to, d.cc, d.subject,
+         IsoDate(d.date), bates + ".eml", core::Sha256Hex(body),
+         d.source_sha256, native, d.log.empty() ? "N" : "Y",
+         core::Join({exemptions.begin(), exemptions.end()}, ";"), d.item});
     if (out.first_bates.empty()) out.first_bates = bates;
     out.last_bates = bates;
   }
@@ -238,8 +237,8 @@ core::Result<Produced> WriteProduction(const std::string& dir,
       return fail(s);
   fs::rename(tmp, dir, ec);
   if (ec)
-    return fail(core::Status::Io("cannot move the production to " + dir +
-                                      ": " + ec.message()));
+    return fail(core::Status::Io("cannot move the production to " + dir + ": " +
+                                 ec.message()));
   out.documents = docs.size();
   out.manifest_sha256 = core::Sha256Hex(manifest);
   return out;
@@ -373,8 +372,7 @@ core::Result<VerifyReport> VerifyProduction(const std::string& dir) {
     if (r.first_bates.empty()) r.first_bates = bates;
     r.last_bates = bates;
     ++r.documents;
-    if (i - 1 < messages.size() &&
-        core::Sha256Hex(messages[i - 1]) != c[kSha])
+    if (i - 1 < messages.size() && core::Sha256Hex(messages[i - 1]) != c[kSha])
       r.problems.push_back(where + ": " + bates +
                            "'s message in messages.mbox is not the one the "
                            "load file hashed");
@@ -387,10 +385,9 @@ core::Result<VerifyReport> VerifyProduction(const std::string& dir) {
                            " is not the message the load file hashed");
   }
   if (messages.size() != r.documents)
-    r.problems.push_back("messages.mbox holds " +
-                         std::to_string(messages.size()) +
-                         " messages, the load file " +
-                         std::to_string(r.documents));
+    r.problems.push_back(
+        "messages.mbox holds " + std::to_string(messages.size()) +
+        " messages, the load file " + std::to_string(r.documents));
   return r;
 }
 

@@ -54,7 +54,8 @@ bool Usable(std::string_view v) {
   return v.size() >= kMinValueBytes &&
          std::any_of(v.begin(), v.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-                  (c >= 'A' && c <= 'Z') || static_cast<unsigned char>(c) >= 0x80;
+                  (c >= 'A' && c <= 'Z') ||
+                  static_cast<unsigned char>(c) >= 0x80;
          });
 }
 
@@ -152,8 +153,7 @@ core::Result<std::vector<Mark>> MarksFor(const engine::Engine& engine,
                                          engine::Engine::Scratch& scratch) {
   engine::ItemResult res = engine.InspectMessage("release", message, scratch);
   if (!res.error.empty())
-    return core::Status::Invalid("the message could not be read: " +
-                                 res.error);
+    return core::Status::Invalid("the message could not be read: " + res.error);
   const policy::RecordsPolicy& records = engine.pack().records;
   std::vector<Mark> out;
   std::set<std::pair<std::string, std::string>> seen;
@@ -177,9 +177,9 @@ core::Result<std::vector<Mark>> MarksFor(const engine::Engine& engine,
           t.text, static_cast<uint32_t>(b), static_cast<uint32_t>(e));
       std::string_view v(t.text);
       v = v.substr(s.begin, s.end - s.begin);
-      while (!v.empty() && (v.front() == ' ' || v.front() == '\n' ||
-                            v.front() == '\r' || v.front() == '\t' ||
-                            v.front() == '>'))
+      while (!v.empty() &&
+             (v.front() == ' ' || v.front() == '\n' || v.front() == '\r' ||
+              v.front() == '\t' || v.front() == '>'))
         v.remove_prefix(1);
       while (!v.empty() && (v.back() == ' ' || v.back() == '\n' ||
                             v.back() == '\r' || v.back() == '\t'))
@@ -201,9 +201,11 @@ core::Result<std::vector<Mark>> MarksFor(const engine::Engine& engine,
       return core::Status::Invalid(
           "a marked value must be at least 3 bytes with a letter or digit");
     // A value the redaction's own words hold could never be removed.
-    if (Contains("[REDACTED: " + m.label + "] [WITHHELD: the attachment "
-                 "was withheld; it holds information exempt from disclosure",
-                 m.value))
+    if (Contains(
+            "[REDACTED: " + m.label +
+                "] [WITHHELD: the attachment "
+                "was withheld; it holds information exempt from disclosure",
+            m.value))
       return core::Status::Invalid("the marked value '" + m.value +
                                    "' is part of the redaction's own words");
     add(m);
@@ -215,8 +217,8 @@ std::vector<std::string> Leaks(std::string_view message,
                                const std::vector<Mark>& marks,
                                const extract::Limits& limits) {
   auto places = Scan(message, marks, limits);
-  if (!places.ok()) return {"the message could not be read: " +
-                            places.status().message()};
+  if (!places.ok())
+    return {"the message could not be read: " + places.status().message()};
   std::vector<std::string> out;
   for (const Place& p : *places)
     out.push_back(p.path.empty() ? p.where
@@ -255,11 +257,10 @@ core::Result<Redacted> RedactMessage(std::string_view message,
       }
       std::string text =
           "[WITHHELD: " +
-          (leaf.filename.empty() ? std::string("a ") + leaf.content_type +
-                                       " part"
-                                 : "the attachment " +
-                                       ReplaceMarks(leaf.filename, marks,
-                                                    nullptr)) +
+          (leaf.filename.empty()
+               ? std::string("a ") + leaf.content_type + " part"
+               : "the attachment " +
+                     ReplaceMarks(leaf.filename, marks, nullptr)) +
           " was withheld; it holds information exempt from disclosure (" +
           core::Join(std::vector<std::string>(labels.begin(), labels.end()),
                      "; ") +

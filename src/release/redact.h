@@ -24,8 +24,8 @@ namespace steward::release {
 
 // A value to remove and the exemption it is withheld under.
 struct Mark {
-  std::string value;     // as found; matched in any ASCII case
-  std::string category;  // the finding's category, or "custodian"
+  std::string value;      // as found; matched in any ASCII case
+  std::string category;   // the finding's category, or "custodian"
   std::string exemption;  // the exemption's code
   std::string label;      // what the text reads instead
 };
@@ -33,7 +33,7 @@ struct Mark {
 // One line of the redaction log: in one place of one message, how many
 // values of one kind were withheld, and under what.
 struct LogEntry {
-  std::string part;  // MIME part number, "" for the message's own header
+  std::string part;   // MIME part number, "" for the message's own header
   std::string where;  // "Subject", "text/plain", "attachment IEP.pdf"
   std::string category;
   std::string exemption;

@@ -560,7 +560,8 @@ TEST_F(Cli, RecordsProductionIsRedactedAndVerified) {
          // My SSN is 536-22-8163; please fix my pay before Friday. Juniper.
          "TXkgU1NOIGlzIDUzNi0yMi04MTYzOyBwbGVhc2UgZml4IG15IHBheSBiZWZvcmUg"
          "RnJpZGF5LiBKdW5pcGVyLg==\r\n";
-  for (const char* who : {"ann --role records-custodian", "tom --role employee"}) {
+  for (const char* who :
+       {"ann --role records-custodian", "tom --role employee"}) {
     auto made = Sh("printf 'Cedar-Comet-2026!\\nCedar-Comet-2026!\\n' | " +
                    std::string(STEWARD_BIN) + " admin create-user " + who +
                    " --name 'Test User' --cracklib off --data " + data);
@@ -585,8 +586,10 @@ TEST_F(Cli, RecordsProductionIsRedactedAndVerified) {
   ASSERT_EQ(found.exit_code, 0) << found.err;
   EXPECT_NE(found.out.find("1 items match."), std::string::npos) << found.out;
   EXPECT_NE(found.out.find("findings: ssn 1"), std::string::npos) << found.out;
-  auto ids = Sh(r + "search --custodian aruiz --category ssn --format ids "
-                    "--as ann" + at);
+  auto ids = Sh(r +
+                "search --custodian aruiz --category ssn --format ids "
+                "--as ann" +
+                at);
   EXPECT_EQ(ids.out, "1\n") << ids.err;
   EXPECT_EQ(Sh(r + "search --as ann" + at).exit_code, 2);  // says nothing
   EXPECT_EQ(Sh(r + "search --subject payroll --as tom" + at).exit_code, 2);
@@ -605,8 +608,7 @@ TEST_F(Cli, RecordsProductionIsRedactedAndVerified) {
               "--no-progress" +
               at);
   ASSERT_EQ(p.exit_code, 0) << p.err;
-  EXPECT_NE(p.out.find("USD-000001 to USD-000001"), std::string::npos)
-      << p.out;
+  EXPECT_NE(p.out.find("USD-000001 to USD-000001"), std::string::npos) << p.out;
   std::string all;
   for (const auto& f : fs::recursive_directory_iterator(out))
     if (f.is_regular_file()) {

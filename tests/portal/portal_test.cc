@@ -255,9 +255,9 @@ TEST_P(PortalTest, ARequestsPageSearchesTheRegisterWithFacets) {
   // As a browser sends a GET form: spaces as '+', the query not re-encoded.
   httplib::Client raw = Client();
   raw.set_url_encode(false);
-  auto r = raw.Get((page + "?search=1&subject=field+trip&custodians=mhale")
-                       .c_str(),
-                   {{"Cookie", b.cookie}});
+  auto r =
+      raw.Get((page + "?search=1&subject=field+trip&custodians=mhale").c_str(),
+              {{"Cookie", b.cookie}});
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200);
   EXPECT_NE(r->body.find("<strong>2</strong> items match"), std::string::npos)

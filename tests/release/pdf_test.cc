@@ -99,8 +99,8 @@ std::string Output(const std::string& cmd) {
 }
 
 bool Have(const char* tool) {
-  return std::system((std::string("command -v ") + tool + " >/dev/null")
-                         .c_str()) == 0;
+  return std::system(
+             (std::string("command -v ") + tool + " >/dev/null").c_str()) == 0;
 }
 
 std::string Lower(std::string s) { return core::AsciiLower(s); }

@@ -28,8 +28,9 @@ std::vector<Document> Docs() {
   a.date = 1764612000;
   a.source_sha256 = std::string(64, 'a');
   Document b;
-  b.bytes = "From: x@district.example\nSubject: Re: \xC3\xBE\x14 odd\n\nNo "
-            "newline at the end";
+  b.bytes =
+      "From: x@district.example\nSubject: Re: \xC3\xBE\x14 odd\n\nNo "
+      "newline at the end";
   b.item = "42";
   b.subject = "Re: \xC3\xBE\x14 odd\nsecond line";
   b.log = {{"1", "text/plain", "ssn", "7927.700", 2, false}};

@@ -185,9 +185,8 @@ TEST(Redaction, MarksComeFromTheFindingsAnExemptionLists) {
       << body;
   // A custodian's mark too short to be a value, or inside the
   // redaction's own words, is refused.
-  EXPECT_FALSE(MarksFor(**e, m, {{"ab", "custodian", "7927.700", "x"}},
-                        *scratch)
-                   .ok());
+  EXPECT_FALSE(
+      MarksFor(**e, m, {{"ab", "custodian", "7927.700", "x"}}, *scratch).ok());
   EXPECT_FALSE(MarksFor(**e, m,
                         {{"REDACTED", "custodian", "7927.700", "privacy"}},
                         *scratch)

@@ -276,8 +276,8 @@ core::Status SeedRecords(const std::shared_ptr<store::Database>& db,
   fs::create_directories(out.parent_path(), ec);
   release::ProductionOptions po;
   po.prefix = "USD";
-  auto produced = ProduceForRequest(reg, requests, **engine, big->id, nurse,
-                                    {}, po, out.string(), custodian, false);
+  auto produced = ProduceForRequest(reg, requests, **engine, big->id, nurse, {},
+                                    po, out.string(), custodian, false);
   if (!produced.ok()) return produced.status();
   fmt::print(
       "Records: {} items of mhale's mailbox indexed, 1 hold, destruction list "

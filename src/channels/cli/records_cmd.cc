@@ -341,11 +341,11 @@ int RunSearch(const RecordsArgs& a) {
     std::cout << "item,custodian,folder,made_day,sender,subject,class,"
                  "categories\n";
     for (const auto& i : r->items)
-      std::cout << core::CsvRow({std::to_string(i.id), i.custodian, i.folder,
-                                 i.made_day, i.sender, i.subject,
-                                 std::string(policy::RecordClassName(
-                                     i.record_class)),
-                                 core::Join(i.categories, ";")})
+      std::cout << core::CsvRow(
+                       {std::to_string(i.id), i.custodian, i.folder, i.made_day,
+                        i.sender, i.subject,
+                        std::string(policy::RecordClassName(i.record_class)),
+                        core::Join(i.categories, ";")})
                 << "\n";
     return 0;
   }
@@ -366,8 +366,8 @@ int RunSearch(const RecordsArgs& a) {
   facets("classes", r->classes);
   for (const auto& i : r->items)
     fmt::print("{:>6}  {}  {:<10}  {:<12}  {}  {}{}\n", i.id, i.made_day,
-               Printable(i.custodian), Printable(i.folder),
-               Printable(i.sender), Printable(i.subject),
+               Printable(i.custodian), Printable(i.folder), Printable(i.sender),
+               Printable(i.subject),
                i.categories.empty()
                    ? ""
                    : Printable(" [" + core::Join(i.categories, ", ") + "]"));
@@ -565,8 +565,8 @@ core::Result<release::Produced> ProduceForRequest(
     d.source_sha256 = item->sha256;
     d.log = std::move(red->log);
     if (progress)
-      fmt::print(stderr, "item {}: {} values redacted, {} parts withheld\n",
-                 id, red->values, red->withheld);
+      fmt::print(stderr, "item {}: {} values redacted, {} parts withheld\n", id,
+                 red->values, red->withheld);
     docs.push_back(std::move(d));
   }
   auto p = release::WriteProduction(out, docs, options);
@@ -618,9 +618,10 @@ int RunVerify(const RecordsArgs& a) {
                v->problems.size());
     return 1;
   }
-  fmt::print("{}: whole — {} documents, {} to {}; every file matches the "
-             "manifest\n",
-             Printable(a.path), v->documents, v->first_bates, v->last_bates);
+  fmt::print(
+      "{}: whole — {} documents, {} to {}; every file matches the "
+      "manifest\n",
+      Printable(a.path), v->documents, v->first_bates, v->last_bates);
   return 0;
 }
 
@@ -973,8 +974,7 @@ void RegisterRecords(CLI::App& app, std::function<int()>& run) {
   produce->add_option("--bates-start", a->bates_start, "First Bates number")
       ->capture_default_str();
   produce->add_option("--roster", a->engine.roster, "OneRoster export");
-  produce->add_option("--cache", a->engine.cache_dir,
-                      "Compiled-pattern cache");
+  produce->add_option("--cache", a->engine.cache_dir, "Compiled-pattern cache");
   produce->add_flag("--no-progress", a->no_progress, "No progress on stderr");
   imap_flags(produce);
   as_flag(produce, true);
@@ -991,15 +991,15 @@ void RegisterRecords(CLI::App& app, std::function<int()>& run) {
                      "Sender or recipient (or @domain)");
   search->add_option("--subject", a->query.subject, "Words in the subject");
   search->add_option("--folder", a->query.folders, "A folder and below");
-  search->add_option("--category", a->query.categories,
-                     "A finding's category");
+  search->add_option("--category", a->query.categories, "A finding's category");
   search->add_option("--since", a->query.since,
                      "Made on or after (YYYY-MM-DD)");
   search->add_option("--until", a->query.until, "Made before (YYYY-MM-DD)");
   search->add_option("--limit", a->limit, "Items shown (1-10000)")
       ->capture_default_str();
-  search->add_option("--format", a->format,
-                     "text, csv, or ids (a list for produce --items)")
+  search
+      ->add_option("--format", a->format,
+                   "text, csv, or ids (a list for produce --items)")
       ->check(CLI::IsMember({"text", "csv", "ids"}))
       ->capture_default_str();
   as_flag(search, true);

@@ -530,9 +530,8 @@ void RequestPage(Ctx& c) {
     auto reg = RegisterOf(c);
     if (!reg) return;
     const records::HoldQuery sq = QueryOf(c);
-    for (const char* k :
-         {"custodians", "addresses", "subject", "folders", "categories",
-          "since", "until"})
+    for (const char* k : {"custodians", "addresses", "subject", "folders",
+                          "categories", "since", "until"})
       d.set(std::string("q_") + k, c.Param(k));
     auto r = reg->Search(sq, 200, c.Actor());
     if (!r.ok()) {
