@@ -8,39 +8,16 @@
 #include "core/text.h"
 #include "extract/document.h"
 #include "extract/formats.h"
+#include "extract/gmime_parts.h"
 
 namespace steward::extract {
 
 namespace {
 
-std::string Lower(const char* s) { return core::AsciiLower(s ? s : ""); }
-
-std::string TypeOf(GMimeObject* o) {
-  GMimeContentType* ct = g_mime_object_get_content_type(o);
-  if (!ct) return "text/plain";
-  return Lower(g_mime_content_type_get_media_type(ct)) + "/" +
-         Lower(g_mime_content_type_get_media_subtype(ct));
-}
-
-// Decoded bytes of a leaf part (transfer encoding undone), at most `max`.
-bool DecodedBytes(GMimePart* part, uint64_t max, std::string* out) {
-  GMimeDataWrapper* w = g_mime_part_get_content(part);
-  if (!w) return true;
-  GMimeStream* mem = g_mime_stream_mem_new();
-  GByteArray* arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-  g_mime_data_wrapper_write_to_stream(w, mem);
-  bool ok = arr->len <= max;
-  out->assign(reinterpret_cast<const char*>(arr->data), ok ? arr->len : max);
-  g_object_unref(mem);
-  return ok;
-}
-
-std::string Charset(GMimeObject* o) {
-  GMimeContentType* ct = g_mime_object_get_content_type(o);
-  const char* cs =
-      ct ? g_mime_content_type_get_parameter(ct, "charset") : nullptr;
-  return cs ? cs : "";
-}
+using gmime::Charset;
+using gmime::DecodedBytes;
+using gmime::Lower;
+using gmime::TypeOf;
 
 std::string AddressText(GMimeMessage* m) {
   std::string out;

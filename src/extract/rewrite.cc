@@ -6,29 +6,15 @@
 #include <memory>
 
 #include "core/text.h"
+#include "extract/gmime_parts.h"
 #include "extract/mime.h"
 
 namespace steward::extract {
 
 namespace {
 
-template <typename T>
-struct Unref {
-  void operator()(T* p) const {
-    if (p) g_object_unref(p);
-  }
-};
-template <typename T>
-using Owned = std::unique_ptr<T, Unref<T>>;
-
-std::string Lower(const char* s) { return core::AsciiLower(s ? s : ""); }
-
-std::string TypeOf(GMimeObject* o) {
-  GMimeContentType* ct = g_mime_object_get_content_type(o);
-  if (!ct) return "text/plain";
-  return Lower(g_mime_content_type_get_media_type(ct)) + "/" +
-         Lower(g_mime_content_type_get_media_subtype(ct));
-}
+using gmime::Owned;
+using gmime::TypeOf;
 
 // Fields that are the structure of the message, not what anyone wrote.
 bool Structural(std::string_view name) {
@@ -74,20 +60,6 @@ void SetBytes(GMimePart* part, const std::string& bytes) {
   g_object_unref(w);
   g_object_unref(s);
   g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
-}
-
-std::string Decoded(GMimePart* part, uint64_t max, bool* whole) {
-  std::string out;
-  *whole = true;
-  GMimeDataWrapper* w = g_mime_part_get_content(part);
-  if (!w) return out;
-  Owned<GMimeStream> mem(g_mime_stream_mem_new());
-  GByteArray* arr =
-      g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
-  g_mime_data_wrapper_write_to_stream(w, mem.get());
-  *whole = arr->len <= max;
-  out.assign(reinterpret_cast<const char*>(arr->data), *whole ? arr->len : 0);
-  return out;
 }
 
 bool AddressField(std::string_view name) {
@@ -226,18 +198,14 @@ struct Rewriter {
     const char* fn = g_mime_part_get_filename(part);
     leaf.filename = fn ? core::ToUtf8(fn) : "";
     leaf.text = leaf.content_type.starts_with("text/");
-    bool whole = true;
-    std::string bytes = Decoded(part, limits.max_part_bytes, &whole);
-    if (!whole) {
+    std::string bytes;
+    if (!gmime::DecodedBytes(part, limits.max_part_bytes, &bytes)) {
       error = "part " + path + " is larger than " +
               std::to_string(limits.max_part_bytes) + " bytes";
       return nullptr;
     }
     if (leaf.text) {
-      GMimeContentType* ct = g_mime_object_get_content_type(o);
-      const char* cs =
-          ct ? g_mime_content_type_get_parameter(ct, "charset") : nullptr;
-      bytes = core::DecodeText(bytes, cs ? cs : "");
+      bytes = core::DecodeText(bytes, gmime::Charset(o));
     }
     leaf.content = bytes;
     PartEdit e = edits.part ? edits.part(leaf) : PartEdit{};

@@ -103,39 +103,44 @@ std::string FromLine(const Document& d) {
   return "From " + who + " " + buf + "\n";
 }
 
-// mboxrd: a line that is "From " after any number of '>' gets one more.
-std::string QuoteFrom(std::string_view m) {
-  std::string out;
-  out.reserve(m.size() + 16);
+// Calls `f` with each line of `m`, its newline included.
+template <typename F>
+void EachLine(std::string_view m, F f) {
   size_t pos = 0;
   while (pos < m.size()) {
     size_t nl = m.find('\n', pos);
     size_t end = nl == std::string_view::npos ? m.size() : nl + 1;
-    std::string_view line = m.substr(pos, end - pos);
-    size_t gt = line.find_first_not_of('>');
-    if (gt != std::string_view::npos && line.substr(gt).starts_with("From "))
-      out += '>';
-    out += line;
+    f(m.substr(pos, end - pos));
     pos = end;
   }
+}
+
+// How many '>' start a line that is "From " after them; -1 for another.
+long FromDepth(std::string_view line) {
+  size_t gt = line.find_first_not_of('>');
+  return gt != std::string_view::npos && line.substr(gt).starts_with("From ")
+             ? static_cast<long>(gt)
+             : -1;
+}
+
+// mboxrd: a line that is "From " after any number of '>' gets one more.
+std::string QuoteFrom(std::string_view m) {
+  std::string out;
+  out.reserve(m.size() + 16);
+  EachLine(m, [&](std::string_view line) {
+    if (FromDepth(line) >= 0) out += '>';
+    out += line;
+  });
   return out;
 }
 
 std::string UnquoteFrom(std::string_view m) {
   std::string out;
   out.reserve(m.size());
-  size_t pos = 0;
-  while (pos < m.size()) {
-    size_t nl = m.find('\n', pos);
-    size_t end = nl == std::string_view::npos ? m.size() : nl + 1;
-    std::string_view line = m.substr(pos, end - pos);
-    size_t gt = line.find_first_not_of('>');
-    if (gt != std::string_view::npos && gt > 0 &&
-        line.substr(gt).starts_with("From "))
-      line.remove_prefix(1);
+  EachLine(m, [&](std::string_view line) {
+    if (FromDepth(line) > 0) line.remove_prefix(1);
     out += line;
-    pos = end;
-  }
+  });
   return out;
 }
 
@@ -312,14 +317,9 @@ core::Result<VerifyReport> VerifyProduction(const std::string& dir) {
   // The mbox's messages, unquoted.
   std::vector<std::string> messages;
   if (auto mbox = read("messages.mbox"); mbox.ok()) {
-    std::string_view m = *mbox;
-    size_t pos = 0;
     std::string cur;
     bool in = false;
-    while (pos < m.size()) {
-      size_t nl = m.find('\n', pos);
-      size_t end = nl == std::string_view::npos ? m.size() : nl + 1;
-      std::string_view line = m.substr(pos, end - pos);
+    EachLine(*mbox, [&](std::string_view line) {
       if (line.starts_with("From ")) {
         if (in) messages.push_back(cur);
         cur.clear();
@@ -327,8 +327,7 @@ core::Result<VerifyReport> VerifyProduction(const std::string& dir) {
       } else if (in) {
         cur += line;
       }
-      pos = end;
-    }
+    });
     if (in) messages.push_back(cur);
     for (auto& x : messages) {
       if (!x.empty() && x.back() == '\n') x.pop_back();  // the separator
