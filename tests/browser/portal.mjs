@@ -245,6 +245,11 @@ try {
   await ann.waitForURL(/\/records\/requests\/1$/);
   check(await shows(ann, '.notice:has-text("the determination is due")'), 'a request is received with its due day');
   check(await shows(ann, 'text=lacks the determination'), 'the letter cannot go without a determination');
+  // Finding the records: a two-word subject, as the browser sends it ('+').
+  await ann.fill('#s-subject', 'Lunch on');
+  await ann.click('form:has(input[name=search]) button[type=submit]');
+  check(await shows(ann, 'p:has-text("1 items match")'), 'the register is searched from the request');
+  check(await shows(ann, 'code:has-text("--items 1 --out")'), 'the page gives the command that releases them');
   await ann.fill('#determination', 'Released in part on 15 December.');
   await ann.selectOption('#exemption', '7927.705');
   await ann.fill('#withheld', 'student names');
