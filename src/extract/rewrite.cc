@@ -145,10 +145,21 @@ struct Rewriter {
           }
         };
     walk(list.get());
+    std::string now = value;
+    if (changed) {
+      char* text = internet_address_list_to_string(list.get(), nullptr, FALSE);
+      now = text ? text : "";
+      g_free(text);
+    }
+    // What the list's parts did not hold (a phrase GMime reads as no
+    // address at all): the field as a whole, as text.
+    std::string whole = edits.header(name, now);
+    if (whole != now) {
+      now = std::move(whole);
+      changed = true;
+    }
     if (!changed) return;
-    char* s = internet_address_list_to_string(list.get(), nullptr, FALSE);
-    g_mime_header_set_value(h, nullptr, s ? s : "", "utf-8");
-    g_free(s);
+    g_mime_header_set_value(h, nullptr, now.c_str(), "utf-8");
     ++out.changed;
   }
 
@@ -222,8 +233,15 @@ struct Rewriter {
       SetBytes(part, e.text);
       ++out.changed;
     }
-    if (!e.filename.empty() && e.filename != leaf.filename) {
-      g_mime_part_set_filename(part, e.filename.c_str());
+    // The file name as it is now; a Content-Type name that says another
+    // thing (a second name, which readers may show) is made the same.
+    const std::string name = e.filename.empty() ? leaf.filename : e.filename;
+    GMimeContentType* ct = g_mime_object_get_content_type(o);
+    const char* np =
+        ct ? g_mime_content_type_get_parameter(ct, "name") : nullptr;
+    if ((!e.filename.empty() && e.filename != leaf.filename) ||
+        (np && !name.empty() && core::ToUtf8(np) != name)) {
+      g_mime_part_set_filename(part, name.c_str());
       ++out.changed;
     }
     return o;

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <qpdf/Buffer.hh>
+#include <qpdf/Pipeline.hh>
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFObjectHandle.hh>
 #include <qpdf/QPDFPageDocumentHelper.hh>
@@ -17,9 +18,66 @@ namespace steward::release {
 
 namespace {
 
-// Tokens of one content stream kept at most (a stream with more is
-// refused, and the PDF withheld).
-constexpr size_t kMaxTokens = 4'000'000;
+// Tokens of one content stream kept at most, and their bytes (a stream
+// with more is refused, and the PDF withheld).
+constexpr size_t kMaxTokens = 1'000'000;
+constexpr size_t kMaxTokenBytes = size_t{32} << 20;
+// A stream decoded for the check after the cut, at most (a larger one,
+// a bomb most likely, is refused and the PDF withheld).
+constexpr size_t kMaxCheckedStream = size_t{64} << 20;
+
+// Keeps what a stream decodes to, up to a bound; beyond it, throws.
+class Bounded : public Pipeline {
+ public:
+  Bounded(std::string* out, size_t max)
+      : Pipeline("bounded", nullptr), out_(out), max_(max) {}
+  void write(unsigned char const* data, size_t len) override {
+    if (out_->size() + len > max_)
+      throw std::length_error("a stream decodes to more than " +
+                              std::to_string(max_ >> 20) + " MiB");
+    out_->append(reinterpret_cast<const char*>(data), len);
+  }
+  void finish() override {}
+
+ private:
+  std::string* out_;
+  size_t max_;
+};
+
+// The bytes of the hex strings in `data` ("<4D61>" is "Ma"), so that a
+// value written in hex in either case is found.
+std::string HexStrings(std::string_view data) {
+  std::string out;
+  for (size_t i = 0; i < data.size(); ++i) {
+    if (data[i] != '<' || (i + 1 < data.size() && data[i + 1] == '<')) continue;
+    std::string bytes;
+    int hi = -1;
+    size_t j = i + 1;
+    for (; j < data.size() && data[j] != '>'; ++j) {
+      const char c = data[j];
+      int v = (c >= '0' && c <= '9')   ? c - '0'
+              : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+              : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                       : -2;
+      if (v == -2) {
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
+        break;
+      }
+      if (hi < 0) {
+        hi = v;
+      } else {
+        bytes += static_cast<char>(hi * 16 + v);
+        hi = -1;
+      }
+    }
+    if (j < data.size() && data[j] == '>') {
+      out += bytes;
+      out += '\0';
+      i = j;
+    }
+  }
+  return out;
+}
 
 char Fold(unsigned char c) {
   return static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
@@ -100,7 +158,8 @@ class Cutter : public QPDFObjectHandle::TokenFilter {
       : marks_(marks), counts_(counts), overflow_(overflow) {}
 
   void handleToken(QPDFTokenizer::Token const& t) override {
-    if (tokens_.size() >= kMaxTokens) {
+    bytes_ += t.getRawValue().size() + t.getValue().size();
+    if (tokens_.size() >= kMaxTokens || bytes_ > kMaxTokenBytes) {
       *overflow_ = true;
       return;
     }
@@ -217,6 +276,7 @@ class Cutter : public QPDFObjectHandle::TokenFilter {
   std::map<size_t, uint32_t>* counts_;
   bool* overflow_;
   std::vector<QPDFTokenizer::Token> tokens_;
+  size_t bytes_ = 0;
   std::map<int, std::string> edited_;
 };
 
@@ -266,13 +326,17 @@ std::string Survivor(std::string_view pdf, const std::vector<Mark>& marks,
   for (QPDFObjectHandle o : q.getAllObjects()) {
     std::string bytes = o.unparseBinary();
     if (o.isStream()) {
-      std::shared_ptr<Buffer> b;
-      try {
-        b = o.getStreamData(qpdf_dl_generalized);
-      } catch (const std::exception&) {
-        b = o.getRawStreamData();  // a filter qpdf cannot undo
+      std::string data;
+      Bounded keep(&data, kMaxCheckedStream);
+      bool filtered = false;
+      // Decoded where qpdf can; else as stored (an image's own codec).
+      if (!o.pipeStreamData(&keep, &filtered, 0, qpdf_dl_generalized, true)) {
+        data.clear();
+        Bounded raw(&data, kMaxCheckedStream);
+        o.pipeStreamData(&raw, &filtered, 0, qpdf_dl_none, true);
       }
-      bytes.append(reinterpret_cast<const char*>(b->getBuffer()), b->getSize());
+      bytes += data;
+      bytes += HexStrings(data);
     }
     for (const Mark& m : marks)
       if (HasForm(bytes, Forms(m.value)))

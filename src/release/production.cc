@@ -1,6 +1,11 @@
 #include "release/production.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <ctime>
 #include <filesystem>
 #include <map>
@@ -21,7 +26,6 @@ constexpr std::string_view kBom = "\xEF\xBB\xBF";
 constexpr std::string_view kQuote = "\xC3\xBE";    // þ
 constexpr std::string_view kSep = "\x14";          // DC4
 constexpr std::string_view kNewline = "\xC2\xAE";  // ®
-constexpr size_t kMaxFileBytes = size_t{4} << 30;  // a file of a production
 
 const std::vector<std::string>& Fields() {
   static const std::vector<std::string> f = {
@@ -249,10 +253,126 @@ core::Result<Produced> WriteProduction(const std::string& dir,
   return out;
 }
 
+namespace {
+
+// Files of a production read whole (the load file, the mbox) at most this
+// big; natives and other listed files are hashed as they are read.
+constexpr uint64_t kMaxWholeBytes = uint64_t{1} << 30;
+
+// A production's own file names: letters, digits, '.', '-', '_', at most
+// one folder deep (natives/...).
+bool SafeName(const std::string& rel) {
+  if (rel.empty() || rel.size() > 200 || rel.front() == '.') return false;
+  int slashes = 0;
+  for (size_t i = 0; i < rel.size(); ++i) {
+    const char c = rel[i];
+    if (c == '/') {
+      if (++slashes > 1 || i == 0 || rel[i - 1] == '/' || i + 1 == rel.size() ||
+          rel[i + 1] == '.')
+        return false;
+    } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                 (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Opens `rel` below the production's folder without following a link or
+// blocking on a FIFO; a regular file only. -1 with `why` set otherwise.
+int OpenIn(int root, const std::string& rel, std::string* why) {
+  if (!SafeName(rel)) {
+    *why = "not a name a production holds";
+    return -1;
+  }
+  int at = root;
+  int owned = -1;
+  size_t slash = rel.find('/');
+  if (slash != std::string::npos) {
+    owned = openat(root, rel.substr(0, slash).c_str(),
+                   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (owned < 0) {
+      *why = "its folder is missing or is a link";
+      return -1;
+    }
+    at = owned;
+  }
+  const std::string leaf =
+      slash == std::string::npos ? rel : rel.substr(slash + 1);
+  int fd =
+      openat(at, leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (owned >= 0) close(owned);
+  struct stat st {};
+  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fd >= 0) close(fd);
+    *why = fd < 0 ? "missing, or a link" : "not a regular file";
+    return -1;
+  }
+  return fd;
+}
+
+// The SHA-256 of an open file, read in pieces; "" on a read error or
+// beyond kMaxWholeBytes (no file of a production is that large: a message
+// is at most the pack's item limit).
+std::string HashFd(int fd) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) > kMaxWholeBytes)
+    return "";
+  core::Sha256 h;
+  std::string buf(1 << 16, '\0');
+  while (true) {
+    ssize_t n = read(fd, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return "";
+    }
+    if (n == 0) break;
+    h.Update(std::string_view(buf.data(), static_cast<size_t>(n)));
+  }
+  return h.HexDigest();
+}
+
+// The whole of an open file up to kMaxWholeBytes; false beyond.
+bool ReadFd(int fd, std::string* out) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) > kMaxWholeBytes)
+    return false;
+  out->clear();
+  std::string buf(1 << 16, '\0');
+  while (true) {
+    ssize_t n = read(fd, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    if (n == 0) return true;
+    if (out->size() + static_cast<size_t>(n) > kMaxWholeBytes) return false;
+    out->append(buf.data(), static_cast<size_t>(n));
+  }
+}
+
+}  // namespace
+
 core::Result<VerifyReport> VerifyProduction(const std::string& dir) {
   VerifyReport r;
-  auto read = [&](const std::string& name) {
-    return core::ReadFile(dir + "/" + name, kMaxFileBytes);
+  const int root =
+      open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (root < 0)
+    return core::Status::Invalid(dir + ": not a folder (or a link to one)");
+  struct Closer {
+    int fd;
+    ~Closer() { close(fd); }
+  } closer{root};
+  // A file read whole, or an error naming why not.
+  auto read = [&](const std::string& name) -> core::Result<std::string> {
+    std::string why;
+    int fd = OpenIn(root, name, &why);
+    if (fd < 0) return core::Status::Invalid(why);
+    std::string bytes;
+    const bool ok = ReadFd(fd, &bytes);
+    close(fd);
+    if (!ok) return core::Status::Limit("larger than this check reads");
+    return bytes;
   };
   auto manifest = read("manifest.sha256");
   if (!manifest.ok())
@@ -270,23 +390,32 @@ core::Result<VerifyReport> VerifyProduction(const std::string& dir) {
       continue;
     }
     const std::string name = line.substr(66);
-    if (name.find("..") != std::string::npos || name.starts_with("/")) {
+    if (!SafeName(name)) {
       r.problems.push_back("manifest.sha256:" + std::to_string(line_no) +
                            ": a path outside the production");
       continue;
     }
     listed.insert(name);
-    auto bytes = read(name);
-    if (!bytes.ok())
-      r.problems.push_back(name + ": listed but missing");
-    else if (core::Sha256Hex(*bytes) != line.substr(0, 64))
+    std::string why;
+    int fd = OpenIn(root, name, &why);
+    if (fd < 0) {
+      r.problems.push_back(name + ": listed, but " + why);
+      continue;
+    }
+    const std::string sha = HashFd(fd);
+    close(fd);
+    if (sha != line.substr(0, 64))
       r.problems.push_back(name + ": its SHA-256 is not the manifest's");
   }
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file()) continue;
     std::string rel = fs::relative(it->path(), dir, ec).generic_string();
+    if (it->is_symlink() || !(it->is_regular_file() || it->is_directory())) {
+      r.problems.push_back(rel + ": not a regular file or folder");
+      continue;
+    }
+    if (!it->is_regular_file()) continue;
     if (rel != "manifest.sha256" && !listed.count(rel))
       r.problems.push_back(rel + ": not in the manifest");
   }
@@ -319,6 +448,7 @@ core::Result<VerifyReport> VerifyProduction(const std::string& dir) {
   if (auto mbox = read("messages.mbox"); mbox.ok()) {
     std::string cur;
     bool in = false;
+    bool before = false;
     EachLine(*mbox, [&](std::string_view line) {
       if (line.starts_with("From ")) {
         if (in) messages.push_back(cur);
@@ -326,8 +456,13 @@ core::Result<VerifyReport> VerifyProduction(const std::string& dir) {
         in = true;
       } else if (in) {
         cur += line;
+      } else {
+        before = true;
       }
     });
+    if (before)
+      r.problems.push_back(
+          "messages.mbox: text before its first message, in no message");
     if (in) messages.push_back(cur);
     for (auto& x : messages) {
       if (!x.empty() && x.back() == '\n') x.pop_back();  // the separator
@@ -340,6 +475,8 @@ core::Result<VerifyReport> VerifyProduction(const std::string& dir) {
   std::string prev_prefix;
   uint64_t prev = 0;
   std::set<std::string> seen;
+  std::set<std::string> expected = {"messages.mbox", "loadfile.dat",
+                                    "redaction-log.csv"};
   for (size_t i = 1; i < rows.size(); ++i) {
     const std::string where = "loadfile.dat row " + std::to_string(i);
     std::vector<std::string> c = cells(rows[i]);
@@ -375,14 +512,34 @@ core::Result<VerifyReport> VerifyProduction(const std::string& dir) {
       r.problems.push_back(where + ": " + bates +
                            "'s message in messages.mbox is not the one the "
                            "load file hashed");
-    auto native = read(c[kNative]);
-    if (c[kNative].find("..") != std::string::npos || !native.ok())
-      r.problems.push_back(where + ": its native file '" + c[kNative] +
-                           "' is missing");
-    else if (core::Sha256Hex(*native) != c[kSha])
-      r.problems.push_back(where + ": " + c[kNative] +
+    const std::string expect = "natives/" + bates + ".eml";
+    expected.insert(expect);
+    if (c[kNative] != expect) {
+      r.problems.push_back(where + ": its native is '" + c[kNative] +
+                           "', not " + expect);
+      continue;
+    }
+    std::string why;
+    int fd = OpenIn(root, expect, &why);
+    if (fd < 0) {
+      r.problems.push_back(where + ": its native file " + expect + " is " +
+                           why);
+      continue;
+    }
+    const std::string sha = HashFd(fd);
+    close(fd);
+    if (sha != c[kSha])
+      r.problems.push_back(where + ": " + expect +
                            " is not the message the load file hashed");
   }
+  for (const std::string& name : listed)
+    if (!expected.count(name))
+      r.problems.push_back(name +
+                           ": listed, but no part of a production "
+                           "(no load-file row names it)");
+  for (const std::string& name : expected)
+    if (!listed.count(name))
+      r.problems.push_back(name + ": not in the manifest");
   if (messages.size() != r.documents)
     r.problems.push_back(
         "messages.mbox holds " + std::to_string(messages.size()) +

@@ -1,5 +1,7 @@
 #include "release/redact.h"
 
+#include <glib.h>
+
 #include <algorithm>
 #include <map>
 #include <numeric>
@@ -22,18 +24,83 @@ constexpr size_t kMinValueBytes = 3;
 
 char Fold(char c) { return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c; }
 
-bool SameAt(std::string_view text, size_t at, std::string_view value) {
-  if (at + value.size() > text.size()) return false;
-  for (size_t i = 0; i < value.size(); ++i)
-    if (Fold(text[at + i]) != Fold(value[i])) return false;
-  return true;
+// The length of the white space at `at`: ASCII spaces, tabs and line
+// ends, a no-break space (U+00A0) and HTML's &nbsp;; 0 when none.
+size_t SpaceAt(std::string_view text, size_t at) {
+  size_t i = at;
+  while (i < text.size()) {
+    const char c = text[i];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f') {
+      ++i;
+    } else if (text.substr(i, 2) == "\xC2\xA0") {
+      i += 2;
+    } else if (i + 6 <= text.size() && Fold(text[i]) == '&' &&
+               core::AsciiLower(text.substr(i, 6)) == "&nbsp;") {
+      i += 6;
+    } else {
+      break;
+    }
+  }
+  return i - at;
+}
+
+// The length of `value` matched at `at` in `text`, or 0: letters in any
+// ASCII case, and each run of white space in the value matching any run
+// of white space in the text (a line break, two spaces, a no-break space:
+// what a wrapped or reformatted copy of the value holds).
+size_t MatchAt(std::string_view text, size_t at, std::string_view value) {
+  size_t i = at, k = 0;
+  while (k < value.size()) {
+    const size_t vs = SpaceAt(value, k);
+    if (vs > 0) {
+      const size_t ts = SpaceAt(text, i);
+      if (ts == 0) return 0;
+      i += ts;
+      k += vs;
+      continue;
+    }
+    if (i >= text.size() || Fold(text[i]) != Fold(value[k])) return 0;
+    ++i;
+    ++k;
+  }
+  return i - at;
+}
+
+// Case folded and decomposed (NFKD), for values beyond ASCII: "MARÍA"
+// and "María" written with a combining accent are both "maría".
+std::string UnicodeFold(std::string_view s) {
+  gchar* n = g_utf8_normalize(s.data(), static_cast<gssize>(s.size()),
+                              G_NORMALIZE_NFKD);
+  if (!n) return std::string(s);
+  gchar* f = g_utf8_casefold(n, -1);
+  std::string out = f ? f : n;
+  g_free(f);
+  g_free(n);
+  return out;
+}
+
+bool Ascii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x80;
+  });
+}
+
+bool Contains(std::string_view text, std::string_view value);
+
+// Contains, and for a value beyond ASCII also in any Unicode case and
+// normal form (detection only: a part where the replacement could not
+// find such a copy is then withheld whole).
+bool Holds(std::string_view text, std::string_view value) {
+  if (Contains(text, value)) return true;
+  if (Ascii(value) || Ascii(text)) return false;
+  return Contains(UnicodeFold(text), UnicodeFold(value));
 }
 
 bool Contains(std::string_view text, std::string_view value) {
-  if (value.empty() || value.size() > text.size()) return false;
+  if (value.empty()) return false;
   const char first = Fold(value[0]);
-  for (size_t i = 0; i + value.size() <= text.size(); ++i)
-    if (Fold(text[i]) == first && SameAt(text, i, value)) return true;
+  for (size_t i = 0; i < text.size(); ++i)
+    if (Fold(text[i]) == first && MatchAt(text, i, value) > 0) return true;
   return false;
 }
 
@@ -69,21 +136,34 @@ struct Place {
 
 // The texts of a leaf that is no text part: what the extractors read of it.
 std::vector<std::string> DocumentTexts(const extract::LeafPart& leaf,
-                                       const extract::Limits& limits) {
+                                       const extract::Limits& limits,
+                                       bool* whole = nullptr) {
   std::vector<std::string> out;
   // Read by what it declares itself when it has no name (an HTML body).
   std::string name = leaf.filename;
   if (name.empty())
     name = leaf.content_type == "text/html" ? "part.html" : "part";
   extract::Extracted x = extract::ExtractFile(leaf.content, name, limits);
+  if (whole) *whole = x.skipped.empty();
   for (auto& t : x.texts) out.push_back(std::move(t.text));
   out.emplace_back(leaf.content);  // the bytes themselves
   return out;
 }
 
-std::string LeafName(const extract::LeafPart& leaf) {
-  return leaf.filename.empty() ? leaf.content_type
-                               : "attachment " + leaf.filename;
+// How the log names a part: its type, or its file name with the values
+// in it redacted (the log is released too).
+std::string LeafName(const extract::LeafPart& leaf,
+                     const std::vector<Mark>& marks) {
+  return leaf.filename.empty()
+             ? leaf.content_type
+             : "attachment " + ReplaceMarks(leaf.filename, marks, nullptr);
+}
+
+// Parts no reader can vouch for: a fragment of a message split in parts,
+// a message kept elsewhere.
+bool Opaque(const extract::LeafPart& leaf) {
+  return leaf.content_type == "message/partial" ||
+         leaf.content_type == "message/external-body";
 }
 
 // Every place of `message` where a value of `marks` is.
@@ -93,7 +173,7 @@ core::Result<std::vector<Place>> Scan(std::string_view message,
   std::vector<Place> out;
   auto any = [&](std::string_view text) {
     for (const Mark& m : marks)
-      if (Contains(text, m.value)) return true;
+      if (Holds(text, m.value)) return true;
     return false;
   };
   extract::RewriteEdits look;
@@ -104,11 +184,14 @@ core::Result<std::vector<Place>> Scan(std::string_view message,
   look.part = [&](const extract::LeafPart& leaf) {
     bool found = any(leaf.filename) || any(leaf.content);
     // What a reader shows of it too: HTML without its markup, a document's
-    // text.
-    if (!found && leaf.content_type != "text/plain")
-      for (const std::string& t : DocumentTexts(leaf, limits))
+    // text; a part not read whole, or a fragment, counts as holding one.
+    if (!found && leaf.content_type != "text/plain") {
+      bool whole = true;
+      for (const std::string& t : DocumentTexts(leaf, limits, &whole))
         if (any(t)) found = true;
-    if (found) out.push_back({leaf.path, LeafName(leaf), true});
+      found = found || (!leaf.text && !whole) || Opaque(leaf);
+    }
+    if (found) out.push_back({leaf.path, LeafName(leaf, marks), true});
     return extract::PartEdit{};
   };
   auto r = extract::RewriteMessage(message, look, limits);
@@ -134,10 +217,11 @@ std::string ReplaceMarks(std::string_view text, const std::vector<Mark>& marks,
     if (firsts.count(Fold(text[i]))) {
       for (size_t k : order) {
         const Mark& m = marks[k];
-        if (m.value.empty() || !SameAt(text, i, m.value)) continue;
+        const size_t n = m.value.empty() ? 0 : MatchAt(text, i, m.value);
+        if (n == 0) continue;
         out += Replacement(m);
         if (counts) ++(*counts)[k];
-        i += m.value.size();
+        i += n;
         replaced = true;
         break;
       }
@@ -252,8 +336,9 @@ core::Result<Redacted> RedactMessage(std::string_view message,
       std::set<std::string> labels;
       for (size_t k : why) {
         labels.insert(marks[k].label);
-        withheld_log.push_back({leaf.path, LeafName(leaf), marks[k].category,
-                                marks[k].exemption, 1, true});
+        withheld_log.push_back({leaf.path, LeafName(leaf, marks),
+                                marks[k].category, marks[k].exemption, 1,
+                                true});
       }
       std::string text =
           "[WITHHELD: " +
@@ -268,6 +353,21 @@ core::Result<Redacted> RedactMessage(std::string_view message,
       ++out.withheld;
       return extract::PartEdit{extract::PartEdit::Kind::kWithhold, text, ""};
     };
+    auto unread = [&](const extract::LeafPart& leaf) {
+      withheld_log.push_back(
+          {leaf.path, LeafName(leaf, marks), "not-inspected", "", 1, true});
+      ++out.withheld;
+      return extract::PartEdit{
+          extract::PartEdit::Kind::kWithhold,
+          "[WITHHELD: " +
+              (leaf.filename.empty()
+                   ? std::string("a ") + leaf.content_type + " part"
+                   : "the attachment " +
+                         ReplaceMarks(leaf.filename, marks, nullptr)) +
+              " was withheld; it could not be read whole, so it could not "
+              "be checked.]\n",
+          ""};
+    };
     extract::RewriteEdits edits;
     edits.header = [&](std::string_view name, std::string_view value) {
       return replace(value, "", std::string(name));
@@ -279,8 +379,12 @@ core::Result<Redacted> RedactMessage(std::string_view message,
         return withheld(leaf, texts);
       }
       if (!leaf.text) {
-        std::vector<std::string> texts = DocumentTexts(leaf, limits);
+        bool whole = true;
+        std::vector<std::string> texts = DocumentTexts(leaf, limits, &whole);
         const std::string name = ReplaceMarks(leaf.filename, marks, nullptr);
+        // What was not read whole (a bomb's cap, a format not read, a
+        // fragment) cannot be vouched for: withheld.
+        if (!whole || Opaque(leaf)) return unread(leaf);
         bool found = false;
         for (const Mark& m : marks)
           for (const std::string& t : texts) found |= Contains(t, m.value);
@@ -299,7 +403,7 @@ core::Result<Redacted> RedactMessage(std::string_view message,
           if (pdf.ok()) {
             for (const auto& c : pdf->cuts) {
               counts[{leaf.path,
-                      LeafName(leaf) +
+                      LeafName(leaf, marks) +
                           (c.page ? ", page " + std::to_string(c.page)
                                   : std::string(", a form on its pages")),
                       c.mark}] += c.count;
@@ -316,7 +420,7 @@ core::Result<Redacted> RedactMessage(std::string_view message,
       }
       extract::PartEdit e;
       e.kind = extract::PartEdit::Kind::kReplace;
-      e.text = replace(leaf.content, leaf.path, LeafName(leaf));
+      e.text = replace(leaf.content, leaf.path, LeafName(leaf, marks));
       if (!leaf.filename.empty())
         e.filename = replace(leaf.filename, leaf.path, "file name");
       return e;
