@@ -23,6 +23,7 @@
 #include "core/text.h"
 #include "engine/engine.h"
 #include "extract/mime.h"
+#include "pdf_maker.h"
 #include "release/pdf.h"
 #include "release/production.h"
 #include "release/redact.h"
@@ -30,6 +31,8 @@
 
 namespace steward::release {
 namespace {
+
+using testing_pdf::MakePdf;
 
 namespace fs = std::filesystem;
 
@@ -379,13 +382,9 @@ TEST(ReleaseAttack, AnAccentedValueInOtherCaseOrNormalisationSurvives) {
 // value is written otherwise in the text (the engine normalises it) is
 // never matched again.
 TEST(ReleaseAttack, WhatTheEngineFindsIsWhatIsRemoved) {
-  engine::Options o;
-  o.policy = testing::PackDir();
-  o.cache_dir = "none";
-  o.show_values = true;
-  auto e = engine::Engine::Create(o);
-  ASSERT_TRUE(e.ok()) << e.status().message();
-  auto scratch = (*e)->NewScratch();
+  auto e = testing_pdf::ValuesEngine();
+  ASSERT_TRUE(e);
+  auto scratch = e->NewScratch();
   for (const std::string& ssn :
        {std::string("536-22-8163"), std::string("536 22 8163"),
         std::string("536.22.8163"), std::string("536228163"),
@@ -405,7 +404,7 @@ TEST(ReleaseAttack, WhatTheEngineFindsIsWhatIsRemoved) {
         "1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
         "Her SSN is " +
         ssn + " per the form.\r\n";
-    auto marks = MarksFor(**e, m, {}, *scratch);
+    auto marks = MarksFor(*e, m, {}, *scratch);
     ASSERT_TRUE(marks.ok());
     bool found = false;
     for (const Mark& k : *marks) {
@@ -423,26 +422,6 @@ TEST(ReleaseAttack, WhatTheEngineFindsIsWhatIsRemoved) {
 
 // ---------------------------------------------------------------------------
 // PDFs.
-
-std::string MakePdf(const std::vector<std::string>& objects) {
-  std::string out = "%PDF-1.7\n%\xE2\xE3\xCF\xD3\n";
-  std::vector<size_t> offsets;
-  for (size_t i = 0; i < objects.size(); ++i) {
-    offsets.push_back(out.size());
-    out += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
-  }
-  const size_t xref = out.size();
-  out += "xref\n0 " + std::to_string(objects.size() + 1) +
-         "\n0000000000 65535 f \n";
-  for (size_t o : offsets) {
-    char line[32];
-    std::snprintf(line, sizeof line, "%010zu 00000 n \n", o);
-    out += line;
-  }
-  out += "trailer\n<< /Size " + std::to_string(objects.size() + 1) +
-         " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
-  return out;
-}
 
 std::string PdfStream(const std::string& dict, const std::string& data) {
   return "<< " + dict + " /Length " + std::to_string(data.size()) +

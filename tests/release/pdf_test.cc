@@ -11,34 +11,14 @@
 #include <sstream>
 
 #include "core/text.h"
+#include "pdf_maker.h"
 #include "release/redact.h"
 #include "test_util.h"
 
 namespace steward::release {
 namespace {
 
-// A PDF from its objects (numbered from 1), with a correct xref table.
-std::string MakePdf(const std::vector<std::string>& objects,
-                    const std::string& trailer_extra) {
-  std::string out = "%PDF-1.7\n%\xE2\xE3\xCF\xD3\n";
-  std::vector<size_t> offsets;
-  for (size_t i = 0; i < objects.size(); ++i) {
-    offsets.push_back(out.size());
-    out += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
-  }
-  const size_t xref = out.size();
-  out += "xref\n0 " + std::to_string(objects.size() + 1) +
-         "\n0000000000 65535 f \n";
-  for (size_t o : offsets) {
-    char line[32];
-    std::snprintf(line, sizeof line, "%010zu 00000 n \n", o);
-    out += line;
-  }
-  out += "trailer\n<< /Size " + std::to_string(objects.size() + 1) +
-         " /Root 1 0 R " + trailer_extra + " >>\nstartxref\n" +
-         std::to_string(xref) + "\n%%EOF\n";
-  return out;
-}
+using testing_pdf::MakePdf;
 
 std::string Stream(const std::string& dict, const std::string& data) {
   return "<< " + dict + " /Length " + std::to_string(data.size()) +

@@ -7,6 +7,7 @@
 
 #include "bundled_engine.h"
 #include "extract/mime.h"
+#include "pdf_maker.h"
 
 namespace steward::release {
 namespace {
@@ -141,17 +142,13 @@ TEST(Redaction, WhatCannotBeReadWholeIsNotReleased) {
 }
 
 TEST(Redaction, MarksComeFromTheFindingsAnExemptionLists) {
-  engine::Options o;
-  o.policy = testing::PackDir();
-  o.cache_dir = "none";
-  o.show_values = true;
-  auto e = engine::Engine::Create(o);
-  ASSERT_TRUE(e.ok()) << e.status().message();
-  auto scratch = (*e)->NewScratch();
+  auto e = testing_pdf::ValuesEngine();
+  ASSERT_TRUE(e);
+  auto scratch = e->NewScratch();
   const std::string m =
       "From: hr@district.example\r\nSubject: payroll\r\n\r\n"
       "Her SSN is 536-22-8163 and her phone is (415) 555-2671.\r\n";
-  auto marks = MarksFor(**e, m, {}, *scratch);
+  auto marks = MarksFor(*e, m, {}, *scratch);
   ASSERT_TRUE(marks.ok()) << marks.status().message();
   bool ssn = false;
   for (const Mark& k : *marks) {
@@ -168,7 +165,7 @@ TEST(Redaction, MarksComeFromTheFindingsAnExemptionLists) {
       "From: nurse@district.example\r\nSubject: trip\r\n\r\n"
       "Thanks for planning the trip. Daniel has asthma and needs his inhaler "
       "on the bus. See you Friday.\r\n";
-  auto notes = MarksFor(**e, note, {}, *scratch);
+  auto notes = MarksFor(*e, note, {}, *scratch);
   ASSERT_TRUE(notes.ok());
   bool whole = false;
   for (const Mark& k : *notes)
@@ -186,8 +183,8 @@ TEST(Redaction, MarksComeFromTheFindingsAnExemptionLists) {
   // A custodian's mark too short to be a value, or inside the
   // redaction's own words, is refused.
   EXPECT_FALSE(
-      MarksFor(**e, m, {{"ab", "custodian", "7927.700", "x"}}, *scratch).ok());
-  EXPECT_FALSE(MarksFor(**e, m,
+      MarksFor(*e, m, {{"ab", "custodian", "7927.700", "x"}}, *scratch).ok());
+  EXPECT_FALSE(MarksFor(*e, m,
                         {{"REDACTED", "custodian", "7927.700", "privacy"}},
                         *scratch)
                    .ok());
