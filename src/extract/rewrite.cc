@@ -27,8 +27,8 @@ bool Structural(std::string_view name) {
 }
 
 // A new text/plain part holding `text`, quoted-printable, UTF-8.
-GMimeObject* TextPart(const std::string& text, const char* subtype) {
-  GMimeTextPart* p = g_mime_text_part_new_with_subtype(subtype);
+GMimeObject* TextPart(const std::string& text) {
+  GMimeTextPart* p = g_mime_text_part_new_with_subtype("plain");
   g_mime_text_part_set_charset(p, "utf-8");
   g_mime_text_part_set_text(p, text.c_str());
   g_mime_part_set_content_encoding(GMIME_PART(p),
@@ -223,7 +223,7 @@ struct Rewriter {
     if (e.kind == PartEdit::Kind::kWithhold) {
       ++out.withheld;
       ++out.changed;
-      return TextPart(e.text, "plain");
+      return TextPart(e.text);
     }
     if (e.kind == PartEdit::Kind::kReplace && e.text != bytes) {
       SetText(part, e.text);

@@ -77,16 +77,6 @@ std::string Bates(const ProductionOptions& o, uint64_t n) {
   return o.prefix + "-" + num;
 }
 
-std::string IsoDate(int64_t t) {
-  if (t <= 0) return "";
-  time_t tt = static_cast<time_t>(t);
-  struct tm tm {};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // The mbox "From " line: the sender's address (or MAILER-DAEMON) and the
 // date in asctime's form, UTC.
 std::string FromLine(const Document& d) {
@@ -226,11 +216,12 @@ core::Result<Produced> WriteProduction(const std::string& dir,
                            std::to_string(e.count), e.withheld ? "Y" : "N"}) +
              "\r\n";
     }
-    dat += DatRow(
-        {bates, bates, bates, bates, d.custodian, d.from, d.to, d.cc, d.subject,
-         IsoDate(d.date), bates + ".eml", core::Sha256Hex(body),
-         d.source_sha256, native, d.log.empty() ? "N" : "Y",
-         core::Join({exemptions.begin(), exemptions.end()}, ";"), d.item});
+    dat += DatRow({bates, bates, bates, bates, d.custodian, d.from, d.to, d.cc,
+                   d.subject, d.date > 0 ? core::IsoUtc(d.date) : std::string(),
+                   bates + ".eml", core::Sha256Hex(body), d.source_sha256,
+                   native, d.log.empty() ? "N" : "Y",
+                   core::Join({exemptions.begin(), exemptions.end()}, ";"),
+                   d.item});
     if (out.first_bates.empty()) out.first_bates = bates;
     out.last_bates = bates;
   }

@@ -19,9 +19,6 @@ namespace {
 
 // A register on the portal's store and pack; null (after an error page)
 // when the portal runs without a pack.
-// What a hold or a search looks for, from a form: one value a line.
-records::HoldQuery QueryOf(Ctx& c);
-
 std::unique_ptr<records::Register> RegisterOf(Ctx& c) {
   if (!c.app.options.pack) {
     c.Fail(503,
@@ -51,6 +48,7 @@ std::vector<std::string> Lines(std::string text) {
   return core::SplitList(text, ',');
 }
 
+// What a hold or a search looks for, from a form: one value a line.
 records::HoldQuery QueryOf(Ctx& c) {
   records::HoldQuery q;
   q.custodians = Lines(c.Param("custodians"));
