@@ -537,36 +537,42 @@ TEST_F(Cli, AuditVerifyExitsOneAndNamesTheBrokenEntry) {
   EXPECT_NE(removed.out.find("missing"), std::string::npos) << removed.out;
 }
 
-// docs/mail.md: `steward quarantine delete ID --reason TEXT [--approved-by
-// ACCOUNT]`: the reason is required and recorded; mail waiting for the
-// Superintendent's designee is deleted only by naming a designee's account.
-// steward records as a custodian uses it: the reason and --as are required,
-// the list deletes nothing, its author cannot approve it, a second
-// custodian can, and the file is then gone with the chain intact.
+// A Maildir under `dir` holding one message (delivered 3 October 2022).
+fs::path OneMessageMaildir(const fs::path& dir, const std::string& message) {
+  fs::path md = dir / "Maildir";
+  for (const char* d : {"cur", "new", "tmp"}) fs::create_directories(md / d);
+  std::ofstream(md / "cur/1664816400.M1P1.host:2,S") << message;
+  return md;
+}
+
+// Accounts made from the shell ("ann --role records-custodian").
+void MakeUsers(const std::string& data, const std::vector<std::string>& who) {
+  for (const std::string& w : who) {
+    auto made = Sh("printf 'Cedar-Comet-2026!\\nCedar-Comet-2026!\\n' | " +
+                   std::string(STEWARD_BIN) + " admin create-user " + w +
+                   " --name 'Test User' --cracklib off --data " + data);
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+  }
+}
+
 // A public-records production from the shell: the values an exemption
 // covers are gone from every file of the production, the custodian's own
 // marks too, the words around them stay, and `records verify` finds a
 // changed byte.
 TEST_F(Cli, RecordsProductionIsRedactedAndVerified) {
   const std::string data = (dir_ / "data").string();
-  fs::path md = dir_ / "Maildir";
-  for (const char* d : {"cur", "new", "tmp"}) fs::create_directories(md / d);
-  std::ofstream(md / "cur/1664816400.M1P1.host:2,S")
-      << "From: Ana Ruiz <aruiz@example-usd.org>\r\nTo: "
-         "hr@example-usd.org\r\nSubject: Payroll fix\r\nDate: Mon, 3 Oct "
-         "2022 10:00:00 -0700\r\nMIME-Version: 1.0\r\nContent-Type: "
-         "text/plain; charset=utf-8\r\nContent-Transfer-Encoding: "
-         "base64\r\n\r\n"
-         // My SSN is 536-22-8163; please fix my pay before Friday. Juniper.
-         "TXkgU1NOIGlzIDUzNi0yMi04MTYzOyBwbGVhc2UgZml4IG15IHBheSBiZWZvcmUg"
-         "RnJpZGF5LiBKdW5pcGVyLg==\r\n";
-  for (const char* who :
-       {"ann --role records-custodian", "tom --role employee"}) {
-    auto made = Sh("printf 'Cedar-Comet-2026!\\nCedar-Comet-2026!\\n' | " +
-                   std::string(STEWARD_BIN) + " admin create-user " + who +
-                   " --name 'Test User' --cracklib off --data " + data);
-    ASSERT_EQ(made.exit_code, 0) << made.err;
-  }
+  const fs::path md = OneMessageMaildir(
+      dir_,
+      "From: Ana Ruiz <aruiz@example-usd.org>\r\nTo: "
+      "hr@example-usd.org\r\nSubject: Payroll fix\r\nDate: Mon, 3 Oct "
+      "2022 10:00:00 -0700\r\nMIME-Version: 1.0\r\nContent-Type: "
+      "text/plain; charset=utf-8\r\nContent-Transfer-Encoding: "
+      "base64\r\n\r\n"
+      // My SSN is 536-22-8163; please fix my pay before Friday. Juniper.
+      "TXkgU1NOIGlzIDUzNi0yMi04MTYzOyBwbGVhc2UgZml4IG15IHBheSBiZWZvcmUg"
+      "RnJpZGF5LiBKdW5pcGVyLg==\r\n");
+  ASSERT_NO_FATAL_FAILURE(
+      MakeUsers(data, {"ann --role records-custodian", "tom --role employee"}));
   std::string r = std::string(STEWARD_BIN) + " records ";
   std::string at = " --data " + data;
   ASSERT_EQ(Sh(Steward("records index " + md.string() +
@@ -648,22 +654,19 @@ TEST_F(Cli, RecordsProductionIsRedactedAndVerified) {
   EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
 }
 
+// steward records as a custodian uses it: the reason and --as are required,
+// the list deletes nothing, its author cannot approve it, a second
+// custodian can, and the file is then gone with the chain intact.
 TEST_F(Cli, RecordsFromIndexToDestruction) {
   const std::string data = (dir_ / "data").string();
-  fs::path md = dir_ / "Maildir";
-  for (const char* d : {"cur", "new", "tmp"}) fs::create_directories(md / d);
-  std::ofstream(md / "cur/1664816400.M1P1.host:2,S")
-      << "From: alice@example-usd.org\r\nTo: bob@example-usd.org\r\n"
-         "Subject: Lunch\r\nDate: Mon, 3 Oct 2022 10:00:00 -0700\r\n\r\n"
-         "Lunch at noon?\r\n";
-  for (const char* who :
-       {"ann --role records-custodian", "ben --role records-custodian",
-        "tom --role employee"}) {
-    auto made = Sh("printf 'Cedar-Comet-2026!\\nCedar-Comet-2026!\\n' | " +
-                   std::string(STEWARD_BIN) + " admin create-user " + who +
-                   " --name 'Test User' --cracklib off --data " + data);
-    ASSERT_EQ(made.exit_code, 0) << made.err;
-  }
+  const fs::path md = OneMessageMaildir(
+      dir_,
+      "From: alice@example-usd.org\r\nTo: bob@example-usd.org\r\n"
+      "Subject: Lunch\r\nDate: Mon, 3 Oct 2022 10:00:00 -0700\r\n\r\n"
+      "Lunch at noon?\r\n");
+  ASSERT_NO_FATAL_FAILURE(
+      MakeUsers(data, {"ann --role records-custodian",
+                       "ben --role records-custodian", "tom --role employee"}));
   std::string r = std::string(STEWARD_BIN) + " records ";
   std::string at = " --data " + data;
   // No reason: a usage error; with one, the items are read.
@@ -717,6 +720,9 @@ TEST_F(Cli, RecordsFromIndexToDestruction) {
   EXPECT_NE(holds.out.find("Doe v. District"), std::string::npos);
 }
 
+// docs/mail.md: `steward quarantine delete ID --reason TEXT [--approved-by
+// ACCOUNT]`: the reason is required and recorded; mail waiting for the
+// Superintendent's designee is deleted only by naming a designee's account.
 TEST_F(Cli, QuarantineDeleteNeedsAReasonAndTheRightApprover) {
   const std::string data = (dir_ / "data").string();
   std::vector<int64_t> ids;
