@@ -6,13 +6,11 @@
 
 #include "extract/mime.h"
 #include "extract/source.h"
+#include "mail_limits.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
-  steward::extract::Limits limits;
-  limits.max_depth = 8;
-  limits.max_parts = 200;
-  limits.max_part_bytes = 1 << 20;
+  steward::extract::Limits limits = steward::fuzz::MailLimits();
   (void)steward::extract::Sniff(bytes, "fuzz");
   (void)steward::extract::ExtractMessage(bytes, limits);
   size_t n = 0;

@@ -6,15 +6,13 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "mail_limits.h"
 #include "release/pdf.h"
 #include "release/redact.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
-  steward::extract::Limits limits;
-  limits.max_depth = 8;
-  limits.max_parts = 200;
-  limits.max_part_bytes = 1 << 20;
+  steward::extract::Limits limits = steward::fuzz::MailLimits();
   limits.helpers = false;
   const std::vector<steward::release::Mark> marks = {
       {"Maria Lopez", "roster-student", "7927.705", "FERPA"},
