@@ -304,11 +304,13 @@ bool LooksLikeEmail(std::string_view s) {
 
 namespace {
 
-// A refused value as a message may quote it: 40 bytes, no control bytes.
+// A refused value as a message may quote it: 40 bytes, printable ASCII
+// (anything else, a control byte or what may not be UTF-8, is '?').
 std::string Shown(std::string_view s) {
   std::string shown(s.substr(0, 40));
   for (char& c : shown) {
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x7f) c = '?';
   }
   return shown;
 }

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -278,6 +279,399 @@ TEST_P(PortalTest, ARequestsPageSearchesTheRegisterWithFacets) {
       "SELECT COUNT(*) FROM audit_log WHERE action = 'records.search'");
   ASSERT_TRUE(audited.ok());
   EXPECT_EQ(audited->front().Int(0), 2);  // the bad query is none
+}
+
+// A register of two messages for "mhale" (one with a health finding, one
+// whose subject and sender carry markup) and a request to search it from.
+int64_t SearchableRequest(store::Database& db, const std::filesystem::path& dir,
+                          policy::PackPtr pack) {
+  namespace fs = std::filesystem;
+  fs::path md = dir / "Maildir";
+  for (const char* d : {"cur", "new", "tmp"}) fs::create_directories(md / d);
+  std::ofstream(md / "cur/1682010300.M1P1.host:2,S")
+      << "From: nurse@example-usd.org\r\nSubject: Field trip\r\nDate: Thu, "
+         "20 Apr 2023 17:05:00 +0000\r\n\r\nDaniel has asthma.\r\n";
+  std::ofstream(md / "cur/1682010400.M2P1.host:2,S")
+      << "From: pta@example-usd.org\r\nSubject: Field trip <img src=x "
+         "onerror=alert(1)>\r\nDate: Thu, 20 Apr 2023 17:06:40 +0000\r\n\r\n"
+         "Bring apples.\r\n";
+  records::Register reg(db, pack);
+  auto indexed = reg.Index(
+      md.string(), "mhale", "test",
+      [](const records::Entry&, std::string_view bytes) {
+        records::Reading r;
+        r.is_message = true;
+        const size_t at = bytes.find("Subject: ") + 9;
+        r.subject = std::string(bytes.substr(at, bytes.find('\r', at) - at));
+        if (bytes.find("apples") != std::string_view::npos)
+          r.sender = "\"><script>alert(2)</script>@example-usd.org";
+        if (bytes.find("asthma") != std::string_view::npos)
+          r.categories = {"health"};
+        return r;
+      },
+      {"keeper", ""});
+  EXPECT_TRUE(indexed.ok()) << indexed.status().message();
+  records::Requests requests(db, pack);
+  auto q = requests.Intake("A. Parent", "", "Mail about the field trip.",
+                           time(nullptr) - 60, {"keeper", ""});
+  EXPECT_TRUE(q.ok());
+  return q.ok() ? q->id : 0;
+}
+
+int64_t SearchAudits(store::Database& db) {
+  auto n = db.Query(
+      "SELECT COUNT(*) FROM audit_log WHERE action = 'records.search'");
+  EXPECT_TRUE(n.ok());
+  return n.ok() ? n->front().Int(0) : -1;
+}
+
+// Whether a page is valid UTF-8 with no control characters but line ends
+// and tabs.
+bool CleanText(const std::string& s) {
+  if (!core::IsValidUtf8(s)) return false;
+  for (unsigned char c : s)
+    if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7f)
+      return false;
+  return true;
+}
+
+// Nobody signed out, and no signed-in role without the records reading,
+// sees the register's items or adds to the audit log by searching.
+TEST_P(PortalTest, RequestSearchNeedsARecordsRoleAndOnlyThenIsAudited) {
+  MakeAccount("keeper", {Role::kRecordsCustodian});
+  MakeAccount("staff", {});
+  MakeAccount("super", {Role::kSupervisor});
+  MakeAccount("content", {Role::kContentManager});
+  MakeAccount("auditor", {Role::kAuditor});
+  const int64_t id = SearchableRequest(*db_, dir_, Pack());
+  ASSERT_GT(id, 0);
+  const std::string url = "/records/requests/" + std::to_string(id) +
+                          "?search=1&custodians=mhale&subject=field+trip";
+  httplib::Client raw = Client();
+  raw.set_url_encode(false);
+  for (int i = 0; i < 20; ++i) {
+    auto anon = raw.Get(url.c_str());
+    ASSERT_TRUE(anon);
+    EXPECT_EQ(anon->status, 303);
+    EXPECT_EQ(anon->body.find("Field trip"), std::string::npos);
+    auto forged = raw.Get(url.c_str(), {{"Cookie", "steward_session=abc+def"}});
+    ASSERT_TRUE(forged);
+    EXPECT_EQ(forged->status, 303);
+    auto head = raw.Head(url.c_str());
+    ASSERT_TRUE(head);
+    EXPECT_NE(head->status, 200);
+  }
+  for (const char* who : {"staff", "super", "content"}) {
+    Browser b = SignIn(who);
+    ASSERT_FALSE(b.cookie.empty()) << who;
+    for (int i = 0; i < 10; ++i) {
+      auto r = raw.Get(url.c_str(), {{"Cookie", b.cookie}});
+      ASSERT_TRUE(r);
+      EXPECT_EQ(r->status, 403) << who;
+      EXPECT_EQ(r->body.find("mhale"), std::string::npos) << who;
+      EXPECT_EQ(r->body.find("items match"), std::string::npos) << who;
+    }
+  }
+  EXPECT_EQ(SearchAudits(*db_), 0);
+  // An auditor reads the register (docs/records.md), and its search is
+  // recorded under its name.
+  Browser a = SignIn("auditor");
+  auto r = raw.Get(url.c_str(), {{"Cookie", a.cookie}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_NE(r->body.find("<strong>2</strong> items match"), std::string::npos);
+  auto who =
+      db_->Query("SELECT actor FROM audit_log WHERE action = 'records.search'");
+  ASSERT_TRUE(who.ok());
+  ASSERT_EQ(who->size(), 1u);
+  EXPECT_EQ(who->front().Text(0), "auditor");
+}
+
+// Every field the search page shows, from the register or from the
+// query, is HTML-escaped.
+TEST_P(PortalTest, RequestSearchEscapesEveryFieldInTheHtml) {
+  MakeAccount("keeper", {Role::kRecordsCustodian});
+  const int64_t id = SearchableRequest(*db_, dir_, Pack());
+  ASSERT_GT(id, 0);
+  Browser b = SignIn("keeper");
+  const std::string page = "/records/requests/" + std::to_string(id);
+  httplib::Client raw = Client();
+  raw.set_url_encode(false);
+  auto r = raw.Get((page + "?search=1&custodians=mhale").c_str(),
+                   {{"Cookie", b.cookie}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  EXPECT_NE(r->body.find("<strong>2</strong> items match"), std::string::npos);
+  EXPECT_EQ(r->body.find("<img src=x"), std::string::npos);
+  EXPECT_EQ(r->body.find("<script>alert(2)"), std::string::npos);
+  EXPECT_NE(r->body.find("&lt;img src=x"), std::string::npos);
+  // The query's fields, echoed into the form.
+  const std::string evil = "%22%3E%3Cscript%3Ealert(3)%3C%2Fscript%3E";
+  const std::string ta = "%3C%2Ftextarea%3E%3Cscript%3Ealert(4)%3C%2Fscript%3E";
+  auto echo =
+      raw.Get((page + "?search=1&subject=" + evil + "&custodians=" + ta +
+               "&addresses=" + ta + "&folders=" + ta + "&categories=" + ta +
+               "&since=" + evil + "&until=" + ta)
+                  .c_str(),
+              {{"Cookie", b.cookie}});
+  ASSERT_TRUE(echo);
+  ASSERT_EQ(echo->status, 200);
+  EXPECT_EQ(echo->body.find("<script>alert("), std::string::npos);
+  EXPECT_EQ(echo->body.find("\"><script"), std::string::npos);
+}
+
+// Control characters and invalid UTF-8 in a query are refused, and the
+// page that says so is clean text: the form does not echo them raw.
+TEST_P(PortalTest, RequestSearchDoesNotEchoControlCharsOrInvalidUtf8) {
+  MakeAccount("keeper", {Role::kRecordsCustodian});
+  const int64_t id = SearchableRequest(*db_, dir_, Pack());
+  ASSERT_GT(id, 0);
+  Browser b = SignIn("keeper");
+  const std::string page = "/records/requests/" + std::to_string(id);
+  httplib::Client raw = Client();
+  raw.set_url_encode(false);
+  // Control characters and invalid UTF-8, in every field: refused with a
+  // message, never written to the page (or the audit log) as they came.
+  for (const char* bad : {"%01x", "x%1B%5B31m", "%FFx", "%C0%AE", "x%7F",
+                          "%C2%85x", "%ED%A0%80"}) {
+    for (const char* field : {"subject", "custodians", "addresses", "folders",
+                              "categories", "since", "until"}) {
+      const std::string other = std::string(field) == "custodians"
+                                    ? "subject=field"
+                                    : "custodians=mhale";
+      auto res = raw.Get(
+          (page + "?search=1&" + other + "&" + field + "=" + bad).c_str(),
+          {{"Cookie", b.cookie}});
+      ASSERT_TRUE(res);
+      EXPECT_EQ(res->status, 200) << field << "=" << bad;
+      EXPECT_EQ(res->body.find("items match"), std::string::npos)
+          << field << "=" << bad;
+      EXPECT_TRUE(CleanText(res->body))
+          << field << "=" << bad << " reaches the page raw";
+    }
+  }
+  EXPECT_EQ(SearchAudits(*db_), 0);
+  auto details = db_->Query("SELECT detail FROM audit_log");
+  ASSERT_TRUE(details.ok());
+  for (const auto& row : *details)
+    EXPECT_TRUE(CleanText(row.Text(0))) << row.Text(0);
+}
+
+// '%00' ends nothing early: a subject with a NUL in it is not searched as
+// its part before the NUL (nor an unrelated shorter query).
+TEST_P(PortalTest, RequestSearchDoesNotTruncateAValueAtAnEncodedNul) {
+  MakeAccount("keeper", {Role::kRecordsCustodian});
+  const int64_t id = SearchableRequest(*db_, dir_, Pack());
+  ASSERT_GT(id, 0);
+  Browser b = SignIn("keeper");
+  httplib::Client raw = Client();
+  raw.set_url_encode(false);
+  auto r = raw.Get(("/records/requests/" + std::to_string(id) +
+                    "?search=1&subject=field%00zzz-no-such-words")
+                       .c_str(),
+                   {{"Cookie", b.cookie}});
+  ASSERT_TRUE(r);
+  EXPECT_LT(r->status, 500);
+  EXPECT_EQ(r->body.find("<strong>2</strong> items match"), std::string::npos)
+      << "the subject was cut at the NUL and matched 'field'";
+}
+
+// A query's limits: more than 200 values of a kind, values longer than
+// 200 bytes, a query string past the head's limit — a message or a
+// refusal, never a search, an error page or a portal that stops answering.
+TEST_P(PortalTest, RequestSearchRefusesOversizedQueriesAndStaysUp) {
+  MakeAccount("keeper", {Role::kRecordsCustodian});
+  const int64_t id = SearchableRequest(*db_, dir_, Pack());
+  ASSERT_GT(id, 0);
+  Browser b = SignIn("keeper");
+  const std::string page = "/records/requests/" + std::to_string(id);
+  httplib::Client raw = Client();
+  raw.set_url_encode(false);
+  // 201 custodians, one a line (%0D%0A) and with commas.
+  std::string many;
+  for (int i = 0; i < 201; ++i)
+    many += (i ? "%0D%0A" : "") + fmt::format("c{}", i);
+  std::string commas;
+  for (int i = 0; i < 201; ++i)
+    commas += (i ? "," : "") + fmt::format("c{}", i);
+  for (const auto& list : {many, commas}) {
+    for (const char* field : {"custodians", "addresses", "folders"}) {
+      auto r = raw.Get((page + "?search=1&" + field + "=" + list).c_str(),
+                       {{"Cookie", b.cookie}});
+      ASSERT_TRUE(r);
+      EXPECT_EQ(r->status, 200) << field;
+      EXPECT_NE(r->body.find("at most 200"), std::string::npos) << field;
+    }
+  }
+  // 200 is allowed.
+  std::string two_hundred = "mhale";
+  for (int i = 1; i < 200; ++i) two_hundred += fmt::format(",c{}", i);
+  auto ok = raw.Get((page + "?search=1&custodians=" + two_hundred).c_str(),
+                    {{"Cookie", b.cookie}});
+  ASSERT_TRUE(ok);
+  EXPECT_NE(ok->body.find("<strong>2</strong> items match"), std::string::npos);
+  // Thousands of custodian lines, as far as the head's limit allows.
+  std::string thousands;
+  for (int i = 0; i < 5000; ++i)
+    thousands += (i ? "," : "") + fmt::format("{}", i % 10);
+  auto lots = raw.Get((page + "?search=1&custodians=" + thousands).c_str(),
+                      {{"Cookie", b.cookie}});
+  ASSERT_TRUE(lots);
+  EXPECT_EQ(lots->status, 200);
+  EXPECT_NE(lots->body.find("at most 200"), std::string::npos);
+  // Empty lines by the thousand are no values, and no error.
+  auto empties = raw.Get(
+      (page + "?search=1&custodians=mhale" + std::string(8000, ',')).c_str(),
+      {{"Cookie", b.cookie}});
+  ASSERT_TRUE(empties);
+  EXPECT_EQ(empties->status, 200);
+  EXPECT_NE(empties->body.find("<strong>2</strong> items match"),
+            std::string::npos);
+  // A value over 200 bytes.
+  auto longword =
+      raw.Get((page + "?search=1&subject=" + std::string(201, 'f')).c_str(),
+              {{"Cookie", b.cookie}});
+  ASSERT_TRUE(longword);
+  EXPECT_EQ(longword->status, 200);
+  EXPECT_EQ(longword->body.find("items match"), std::string::npos);
+  // Past the head's 32 KiB: refused before any handler, the portal up.
+  // The portal may close the connection while the client still writes:
+  // a broken pipe is an answer here, not the end of the test run.
+  struct IgnorePipe {
+    void (*old)(int) = std::signal(SIGPIPE, SIG_IGN);
+    ~IgnorePipe() { std::signal(SIGPIPE, old); }
+  } ignore_pipe;
+  for (size_t n : {size_t{40000}, size_t{200000}, size_t{2000000}}) {
+    auto huge =
+        raw.Get((page + "?search=1&subject=" + std::string(n, 'a')).c_str(),
+                {{"Cookie", b.cookie}});
+    if (huge) {
+      EXPECT_GE(huge->status, 400) << n;
+      EXPECT_LT(huge->status, 500) << n;
+    }
+  }
+  const int64_t audits = SearchAudits(*db_);
+  EXPECT_EQ(audits, 2);
+  auto health = Client().Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
+// Days outside the calendar, or outside 1900-2200, or reversed: a message,
+// no search, nothing audited.
+TEST_P(PortalTest, RequestSearchRefusesDaysOutOfRange) {
+  MakeAccount("keeper", {Role::kRecordsCustodian});
+  const int64_t id = SearchableRequest(*db_, dir_, Pack());
+  ASSERT_GT(id, 0);
+  Browser b = SignIn("keeper");
+  const std::string page = "/records/requests/" + std::to_string(id);
+  httplib::Client raw = Client();
+  raw.set_url_encode(false);
+  for (const char* q :
+       {"since=0000-00-00", "until=99999-01-01", "since=2023-02-30",
+        "since=1899-12-31", "until=2201-01-01", "since=2023-4-1",
+        "since=2023-+4-01", "since=2023-04-+1", "since=2023+04+01",
+        "since=-023-04-01", "since=2023-04-01T00:00",
+        "since=%EF%BC%92023-04-01", "since=2024-01-01&until=2023-01-01",
+        "since=2023-01-01&until=2023-01-01",
+        "until=0000-00-00&custodians=mhale", "since=&until=zzzz"}) {
+    auto r = raw.Get((page + "?search=1&" + q).c_str(), {{"Cookie", b.cookie}});
+    ASSERT_TRUE(r) << q;
+    EXPECT_EQ(r->status, 200) << q;
+    EXPECT_EQ(r->body.find("items match"), std::string::npos) << q;
+  }
+  EXPECT_EQ(SearchAudits(*db_), 0);
+  // Padded with spaces (a '+' in a GET form) the day is still the day.
+  auto padded =
+      raw.Get((page + "?search=1&since=+2023-04-20+&until=2023-04-21").c_str(),
+              {{"Cookie", b.cookie}});
+  ASSERT_TRUE(padded);
+  EXPECT_NE(padded->body.find("<strong>2</strong> items match"),
+            std::string::npos);
+}
+
+// Twenty searches at once: each answered, each recorded once, the same
+// answer for all.
+TEST_P(PortalTest, RequestSearchesInParallelAreEachAnsweredAndAudited) {
+  MakeAccount("keeper", {Role::kRecordsCustodian});
+  MakeAccount("auditor", {Role::kAuditor});
+  const int64_t id = SearchableRequest(*db_, dir_, Pack());
+  ASSERT_GT(id, 0);
+  Browser b = SignIn("keeper");
+  Browser a = SignIn("auditor");
+  const std::string url = "/records/requests/" + std::to_string(id) +
+                          "?search=1&custodians=mhale&categories=health";
+  std::atomic<int> good{0}, busy{0}, bad{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i)
+    threads.emplace_back([&, i] {
+      httplib::Client raw = Client();
+      raw.set_url_encode(false);
+      auto r = raw.Get(url.c_str(), {{"Cookie", (i % 2 ? a : b).cookie}});
+      if (r && r->status == 200 &&
+          r->body.find("<strong>1</strong> items match") != std::string::npos &&
+          r->body.find("<code>health 1</code>") != std::string::npos)
+        ++good;
+      else if (r && (r->status == 503 || r->status == 429))
+        ++busy;
+      else
+        ++bad;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(good.load() + busy.load(), 20);
+  EXPECT_EQ(SearchAudits(*db_), good.load());
+}
+
+// The '+'-as-space unescaping is for query strings only: a path with a
+// '+' in it is not read as a space, and an encoded '+' anywhere stays a
+// plus sign.
+TEST_P(PortalTest, PlusAsSpaceDoesNotChangePathsOrEncodedPluses) {
+  MakeAccount("keeper", {Role::kRecordsCustodian});
+  const int64_t id = SearchableRequest(*db_, dir_, Pack());
+  ASSERT_GT(id, 0);
+  Browser b = SignIn("keeper");
+  httplib::Client raw = Client();
+  raw.set_url_encode(false);
+  // An address with a '+' (a sub-address), written as %2B.
+  auto sub = raw.Get(("/records/requests/" + std::to_string(id) +
+                      "?search=1&addresses=nurse%2Bx%40example-usd.org")
+                         .c_str(),
+                     {{"Cookie", b.cookie}});
+  ASSERT_TRUE(sub);
+  EXPECT_NE(sub->body.find("nurse+x@example-usd.org"), std::string::npos);
+  EXPECT_NE(sub->body.find("<strong>0</strong> items match"),
+            std::string::npos);
+  // A signed-out GET of a path: the sign-in keeps the path as it was.
+  auto anon = raw.Get("/records/requests/1+2");
+  ASSERT_TRUE(anon);
+  EXPECT_EQ(anon->status, 404);
+  // The static files: a name's '+' is not a space.
+  auto css = raw.Get("/static/no+such.css");
+  ASSERT_TRUE(css);
+  EXPECT_EQ(css->status, 404);
+  // The next page after sign-in with an encoded '+' in it keeps it.
+  MakeAccount("plus", {});
+  auto c = Client();
+  auto in =
+      c.Post("/sign-in?next=%2Fpeople%3Fq%3Da%252Bb",
+             httplib::Params{{"username", "plus"}, {"password", kPassword}});
+  ASSERT_TRUE(in);
+  EXPECT_EQ(in->status, 303);
+  // A password with '+' signs, sent encoded as a browser does.
+  const std::string plus_pw = "Tr4ffic+Lights+Owls";
+  auto acc = identity::CreateAccount(*db_, *policy_,
+                                     {.username = "plusser",
+                                      .display_name = "Plus",
+                                      .password = plus_pw,
+                                      .roles = {}},
+                                     {"cli:test", ""});
+  ASSERT_TRUE(acc.ok());
+  auto pw =
+      raw.Post("/sign-in", "username=plusser&password=Tr4ffic%2BLights%2BOwls",
+               "application/x-www-form-urlencoded");
+  ASSERT_TRUE(pw);
+  EXPECT_EQ(pw->status, 303);
 }
 
 TEST_P(PortalTest, StateChangesNeedTheSessionsCsrfTokenAndOurOrigin) {

@@ -754,11 +754,17 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
 }
 
 // Query strings as browsers write them from a GET form: '+' is a space
-// (a '+' itself comes as %2B), then %HH sequences.
+// (a '+' itself comes as %2B), then %HH sequences. An encoded NUL would
+// cut the value short where it is read as a C string (a search for
+// "field%00zzz" run as "field"): it becomes DEL, a control character every
+// check of text refuses.
 size_t UnescapeQuery(void* /*cls*/, struct MHD_Connection* /*c*/, char* s) {
   for (char* p = s; *p; ++p)
     if (*p == '+') *p = ' ';
-  return MHD_http_unescape(s);
+  const size_t n = MHD_http_unescape(s);
+  for (size_t i = 0; i < n; ++i)
+    if (s[i] == '\0') s[i] = '\x7f';
+  return n;
 }
 
 void OnCompleted(void* cls, struct MHD_Connection* connection, void** con_cls,

@@ -529,8 +529,17 @@ void RequestPage(Ctx& c) {
     if (!reg) return;
     const records::HoldQuery sq = QueryOf(c);
     for (const char* k : {"custodians", "addresses", "subject", "folders",
-                          "categories", "since", "until"})
-      d.set(std::string("q_") + k, c.Param(k));
+                          "categories", "since", "until"}) {
+      // Written back into the form only as text (a refused value with
+      // control bytes or invalid UTF-8 is not echoed).
+      const std::string v = c.Param(k);
+      std::string shown = v;
+      std::erase_if(shown, [](char ch) { return ch == '\n' || ch == '\r'; });
+      d.set(std::string("q_") + k,
+            core::IsValidUtf8(v) && !core::HasControlChars(shown)
+                ? v
+                : std::string());
+    }
     auto r = reg->Search(sq, 200, c.Actor());
     if (!r.ok()) {
       d.set("search_error", r.status().message());
