@@ -61,33 +61,54 @@ seed() {  # target -> seed folders
 }
 # Known leaks inside libraries (not Steward's code), each with a reproducer.
 export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
-status=0
-passed=0
-failed=0
 targets="fuzz_mime fuzz_inspect fuzz_csv fuzz_archive fuzz_office fuzz_pdf fuzz_html fuzz_table fuzz_ole fuzz_document fuzz_people fuzz_verdict fuzz_headers fuzz_icap fuzz_upload fuzz_weblog fuzz_redact"
-for t in ${FUZZ_TARGETS:-$targets}; do
+# Each target is one process on one core: FUZZ_JOBS of them at a time
+# (default: the cores).
+jobs=${FUZZ_JOBS:-$(nproc)}
+run_one() {  # run_one TARGET: its log in $work/TARGET.log, 0 when no crash
+  local t=$1 leaks=1
   mkdir -p "$work/$t"
   # Where an OLE2 file can be reached, libgsf's own leak on a corrupt
   # directory (fuzz/lsan.supp) would end every run, and suppressing it needs
   # slow unwinding (20 times fewer inputs). These two targets look for
   # crashes only; Steward's OLE code is leak-checked by the ASan unit tests.
-  leaks=1
   case "$t" in fuzz_ole|fuzz_document) leaks=0 ;; esac
-  export ASAN_OPTIONS="detect_leaks=$leaks"
   # shellcheck disable=SC2046
-  if ! "$build/$t" -max_total_time="$secs" -max_len=262144 -rss_limit_mb=2048 \
-      -timeout=10 -detect_leaks=$leaks -print_final_stats=1 -artifact_prefix="$artifacts/$t-" "$work/$t" $(seed "$t") \
-      >"$work/$t.log" 2>&1; then
-    echo "fuzz: $t FOUND A CRASH:"; tail -40 "$work/$t.log"; status=1
-    failed=$((failed + 1))
+  ASAN_OPTIONS="detect_leaks=$leaks" "$build/$t" -max_total_time="$secs" -max_len=262144 \
+    -rss_limit_mb=2048 -timeout=10 -detect_leaks=$leaks -print_final_stats=1 \
+    -artifact_prefix="$artifacts/$t-" "$work/$t" $(seed "$t") >"$work/$t.log" 2>&1
+}
+report() {  # report TARGET EXIT_CODE
+  local t=$1 rc=$2 runs f
+  if [ "$rc" != 0 ]; then
+    echo "fuzz: $t FOUND A CRASH:"; tail -40 "$work/$t.log"
     for f in $(ls "$artifacts/$t-"* 2>/dev/null | head -3); do
       echo "--- $f (kept)"; xxd "$f" | head -20 || true
     done
-  else
-    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/$t.log" | grep -o '[0-9]*$')
-    echo "fuzz: $t ran ${runs:-?} inputs in ${secs}s, no crash"
-    passed=$((passed + 1))
+    return 1
   fi
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/$t.log" | grep -o '[0-9]*$')
+  echo "fuzz: $t ran ${runs:-?} inputs in ${secs}s, no crash"
+}
+# Start up to $jobs targets, then report each in the order given as it ends.
+declare -A pid_of
+list=(${FUZZ_TARGETS:-$targets})
+next=0
+running=0
+status=0
+passed=0
+failed=0
+for ((i = 0; i < ${#list[@]}; i++)); do
+  while [ "$next" -lt "${#list[@]}" ] && [ "$running" -lt "$jobs" ]; do
+    run_one "${list[$next]}" &
+    pid_of[${list[$next]}]=$!
+    next=$((next + 1)); running=$((running + 1))
+  done
+  t=${list[$i]}
+  rc=0
+  wait "${pid_of[$t]}" || rc=$?
+  running=$((running - 1))
+  if report "$t" "$rc"; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 done
 echo "fuzz: $passed passed, $failed failed"
 exit $status
