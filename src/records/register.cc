@@ -27,7 +27,10 @@ constexpr size_t kMaxErrors = 100;
 constexpr std::string_view kItemCols =
     "id, source, locator, path, kind, custodian, folder, message_id, sender, "
     "recipients, subject, made_at, made_day, size, sha256, categories, "
-    "record_class, class_rule, class_reason, audit_done, state";
+    "record_class, class_rule, class_reason, audit_done, state, "
+    "former_custodians";
+// The columns of kItemCols: what a query selects after them starts here.
+constexpr int kItemColCount = 22;
 
 Item ItemFromRow(const store::Row& r) {
   Item i;
@@ -52,6 +55,7 @@ Item ItemFromRow(const store::Row& r) {
   i.class_reason = r.Text(18);
   i.audit_done = r.Text(19);
   i.state = r.Text(20);
+  i.former_custodians = core::SplitList(r.Text(21), ',');
   return i;
 }
 
@@ -156,6 +160,24 @@ core::Result<std::string> NormalCustodian(const std::string& s) {
   return out;
 }
 
+// Why an item of a departed custodian is not on their destruction list,
+// in a few words the offboarding report counts by.
+std::string KeptWhy(const RetentionFacts& facts, const Decision& d,
+                    const std::vector<std::string>& matters) {
+  if (!matters.empty()) return "held";
+  if (facts.record_class != RecordClass::kClass3)
+    return std::string(policy::RecordClassName(facts.record_class));
+  if (!facts.made_known) return "class-3 of unknown date";
+  if (d.from) return "class-3 due from " + FormatDay(*d.from);
+  return "class-3 no rule disposes of";
+}
+
+constexpr core::Named<Departure> kDepartureNames[] = {
+    {Departure::kKeep, "keep"},
+    {Departure::kTransfer, "transfer"},
+    {Departure::kDispose, "dispose"},
+};
+
 }  // namespace
 
 std::string PersonOf(const std::string& actor) {
@@ -176,9 +198,14 @@ bool HoldQuery::Empty() const {
 
 bool Covers(const HoldQuery& q, const Item& item) {
   if (q.Empty()) return false;
-  if (!q.custodians.empty() &&
-      std::find(q.custodians.begin(), q.custodians.end(), item.custodian) ==
-          q.custodians.end())
+  // A custodian's items include those passed on when they left (D.4).
+  auto named = [&](const std::string& c) {
+    return std::find(q.custodians.begin(), q.custodians.end(), c) !=
+           q.custodians.end();
+  };
+  if (!q.custodians.empty() && !named(item.custodian) &&
+      std::none_of(item.former_custodians.begin(), item.former_custodians.end(),
+                   named))
     return false;
   if (!q.addresses.empty()) {
     std::vector<std::string> have = item.recipients;
@@ -818,8 +845,9 @@ core::Status Register::NotAfterToday(Day today) const {
   return {};
 }
 
-core::Result<DestructionList> Register::MakeList(Day today,
-                                                 const audit::Actor& actor) {
+core::Result<DestructionList> Register::Plan(
+    Day today, const audit::Actor& actor, const std::string& custodian,
+    std::map<std::string, int64_t>* kept) {
   if (auto st = NotAfterToday(today); !st.ok()) return st;
   DestructionList list;
   list.created_by = actor.name;
@@ -830,15 +858,21 @@ core::Result<DestructionList> Register::MakeList(Day today,
   auto holds = LoadHolds(db_, false);
   if (!holds.ok()) return holds.status();
   for (int64_t after = 0;;) {
-    auto page = Items({.state = "present", .limit = 5000, .after_id = after});
+    auto page = Items({.custodian = custodian,
+                       .state = "present",
+                       .limit = 5000,
+                       .after_id = after});
     if (!page.ok()) return page.status();
     if (page->empty()) break;
     after = page->back().id;
     for (const Item& item : *page) {
-      RetentionFacts facts =
-          FactsOf(pack_->records, item, MattersOn(*holds, item));
+      std::vector<std::string> matters = MattersOn(*holds, item);
+      RetentionFacts facts = FactsOf(pack_->records, item, matters);
       Decision d = records::Decide(pack_->records, facts, today);
-      if (!d.deletable) continue;
+      if (!d.deletable) {
+        if (kept) ++(*kept)[KeptWhy(facts, d, matters)];
+        continue;
+      }
       ListItem li;
       li.item_id = item.id;
       li.locator = item.locator;
@@ -852,32 +886,50 @@ core::Result<DestructionList> Register::MakeList(Day today,
       list.items.push_back(std::move(li));
     }
   }
-  auto st = db_.Transact([&](store::Conn& conn) -> core::Status {
-    auto rows = conn.Query(
-        "INSERT INTO records_lists (created_by, created_at, today, rules, "
-        "status, decided_by, decided_at, decision_note) VALUES (?, ?, ?, ?, "
-        "'waiting', '', '', '') RETURNING id",
-        {P(list.created_by), P(list.created_at), P(list.today), P(list.rules)});
-    if (!rows.ok()) return rows.status();
-    list.id = rows->front().Int(0);
-    for (const ListItem& li : list.items)
-      if (auto e = conn.Exec(
-              "INSERT INTO records_list_items (list_id, item_id, locator, "
-              "sha256, folder, custodian, record_class, school_year, "
-              "destroy_from, rule, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-              "?, ?, '')",
-              {P(list.id), P(li.item_id), P(li.locator), P(li.sha256),
-               P(li.folder), P(li.custodian),
-               P(std::string(policy::RecordClassName(li.record_class))),
-               P(li.school_year), P(li.destroy_from), P(li.rule)});
-          !e.ok())
-        return e;
-    return audit::Record(conn, actor, "records.list-make",
-                         fmt::format("records-list/{}", list.id),
-                         {{"today", list.today},
-                          {"items", list.items.size()},
-                          {"rules", list.rules}});
-  });
+  return list;
+}
+
+core::Status Register::SaveList(store::Conn& conn, DestructionList& list,
+                                const audit::Actor& actor) {
+  auto rows = conn.Query(
+      "INSERT INTO records_lists (created_by, created_at, today, rules, "
+      "status, decided_by, decided_at, decision_note) VALUES (?, ?, ?, ?, "
+      "'waiting', '', '', '') RETURNING id",
+      {P(list.created_by), P(list.created_at), P(list.today), P(list.rules)});
+  if (!rows.ok()) return rows.status();
+  list.id = rows->front().Int(0);
+  for (const ListItem& li : list.items)
+    if (auto e = conn.Exec(
+            "INSERT INTO records_list_items (list_id, item_id, locator, "
+            "sha256, folder, custodian, record_class, school_year, "
+            "destroy_from, rule, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?, '')",
+            {P(list.id), P(li.item_id), P(li.locator), P(li.sha256),
+             P(li.folder), P(li.custodian),
+             P(std::string(policy::RecordClassName(li.record_class))),
+             P(li.school_year), P(li.destroy_from), P(li.rule)});
+        !e.ok())
+      return e;
+  return audit::Record(conn, actor, "records.list-make",
+                       fmt::format("records-list/{}", list.id),
+                       {{"today", list.today},
+                        {"items", list.items.size()},
+                        {"rules", list.rules}});
+}
+
+core::Result<DestructionList> Register::MakeList(Day today,
+                                                 const audit::Actor& actor,
+                                                 const std::string& custodian) {
+  std::string who;
+  if (!custodian.empty()) {
+    auto c = NormalCustodian(custodian);
+    if (!c.ok()) return c.status();
+    who = *c;
+  }
+  auto list = Plan(today, actor, who, nullptr);
+  if (!list.ok()) return list.status();
+  auto st = db_.Transact(
+      [&](store::Conn& conn) { return SaveList(conn, *list, actor); });
   if (!st.ok()) return st;
   return list;
 }
@@ -1234,7 +1286,7 @@ core::Result<int64_t> Register::Recover(const audit::Actor& actor) {
     Item item = ItemFromRow(r);
     int64_t list_id = 0;
     Identity identity;
-    if (!ParsePending(r.Text(21), &list_id, &identity)) {
+    if (!ParsePending(r.Text(kItemColCount), &list_id, &identity)) {
       if (auto st = Undo(item, 0, "its deletion was not recorded whole",
                          "records.destroy-cancel", actor);
           !st.ok())
@@ -1296,6 +1348,173 @@ core::Result<int64_t> Register::Recover(const audit::Actor& actor) {
     ++n;
   }
   return n;
+}
+
+std::string_view DepartureName(Departure d) {
+  return core::NameOf(kDepartureNames, d);
+}
+
+std::optional<Departure> ParseDeparture(std::string_view s) {
+  return core::ParseName(kDepartureNames, s);
+}
+
+std::string OffboardingText(const Offboarding& o) {
+  std::string out =
+      fmt::format("{} left ({}): {} item{}", o.custodian,
+                  DepartureName(o.action), o.items, o.items == 1 ? "" : "s");
+  if (o.action == Departure::kDispose) {
+    if (o.list_id != 0)
+      out += fmt::format(
+          "; {} on destruction list {}, which destroys nothing until a "
+          "second person approves it",
+          o.listed, o.list_id);
+    else
+      out += "; none may be destroyed today";
+    std::vector<std::string> why;
+    for (const auto& [k, n] : o.kept) why.push_back(fmt::format("{} {}", n, k));
+    if (!why.empty()) out += "; kept: " + core::Join(why, ", ");
+  }
+  if (o.transferred > 0 || o.action == Departure::kTransfer)
+    out += fmt::format("; {} passed to {}", o.transferred, o.to);
+  else if (o.action != Departure::kTransfer)
+    out += fmt::format("; the rest stay in {}'s name", o.custodian);
+  return out + ".";
+}
+
+core::Result<Offboarding> Register::Offboard(
+    const std::string& custodian, Departure action, const std::string& to,
+    const std::string& reason, Day today, const audit::Actor& actor) {
+  if (!OneLine(reason))
+    return core::Status::Invalid(
+        "give the reason, in words (recorded with the decision)");
+  auto who = NormalCustodian(custodian);
+  if (!who.ok()) return who.status();
+  Offboarding o;
+  o.custodian = *who;
+  o.action = action;
+  o.reason = reason;
+  o.done_by = actor.name;
+  o.done_at = store::NowUtc();
+  if (auto st = NotAfterToday(today); !st.ok()) return st;
+  o.day = FormatDay(today);
+  if (!to.empty()) {
+    auto t = NormalCustodian(to);
+    if (!t.ok()) return t.status();
+    o.to = *t;
+    if (o.to == o.custodian)
+      return core::Status::Invalid(
+          "the items would pass to the custodian who left: name someone "
+          "else with --to");
+    if (action == Departure::kKeep)
+      return core::Status::Invalid(
+          "keep leaves the items in the departed custodian's name: drop "
+          "--to, or transfer them");
+  } else if (action == Departure::kTransfer) {
+    return core::Status::Invalid(
+        "say who answers for the items from now on (--to)");
+  }
+  auto count = db_.Query(
+      "SELECT COUNT(*) FROM records_items WHERE custodian = ? AND state <> "
+      "'destroyed'",
+      {P(o.custodian)});
+  if (!count.ok()) return count.status();
+  o.items = count->front().Int(0);
+  if (o.items == 0)
+    return core::Status::NotFound(
+        "the register holds no item of '" + o.custodian +
+        "' (index their mailbox and folders first, with --custodian)");
+
+  DestructionList list;
+  if (action == Departure::kDispose) {
+    auto planned = Plan(today, actor, o.custodian, &o.kept);
+    if (!planned.ok()) return planned.status();
+    list = std::move(*planned);
+    o.listed = static_cast<int64_t>(list.items.size());
+  }
+  auto st = db_.Transact([&](store::Conn& conn) -> core::Status {
+    if (!list.items.empty()) {
+      if (auto s2 = SaveList(conn, list, actor); !s2.ok()) return s2;
+      o.list_id = list.id;
+    }
+    if (!o.to.empty()) {
+      // Every item of theirs not destroyed and not on the new list; the
+      // one who left stays named on each.
+      std::string sql =
+          "UPDATE records_items SET custodian = ?, former_custodians = CASE "
+          "WHEN former_custodians = '' THEN ? ELSE former_custodians || ',' "
+          "|| ? END WHERE custodian = ? AND state <> 'destroyed'";
+      store::Params params = {P(o.to), P(o.custodian), P(o.custodian),
+                              P(o.custodian)};
+      if (o.list_id != 0) {
+        sql +=
+            " AND id NOT IN (SELECT item_id FROM records_list_items WHERE "
+            "list_id = ?)";
+        params.push_back(P(o.list_id));
+      }
+      sql += " RETURNING id";
+      auto moved = conn.Query(sql, params);
+      if (!moved.ok()) return moved.status();
+      o.transferred = static_cast<int64_t>(moved->size());
+    }
+    nlohmann::json kept = nlohmann::json::object();
+    for (const auto& [k, n] : o.kept) kept[k] = n;
+    std::string kept_text = kept.dump();
+    auto row = conn.Query(
+        "INSERT INTO records_offboardings (custodian, action, to_custodian, "
+        "reason, done_by, done_at, day, items, transferred, list_id, listed, "
+        "kept) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        {P(o.custodian), P(std::string(DepartureName(o.action))), P(o.to),
+         P(o.reason), P(o.done_by), P(o.done_at), P(o.day), P(o.items),
+         P(o.transferred), P(o.list_id), P(o.listed), P(kept_text)});
+    if (!row.ok()) return row.status();
+    o.id = row->front().Int(0);
+    return audit::Record(conn, actor, "records.offboard",
+                         "custodian/" + o.custodian,
+                         {{"action", DepartureName(o.action)},
+                          {"to", o.to},
+                          {"reason", o.reason},
+                          {"day", o.day},
+                          {"items", o.items},
+                          {"transferred", o.transferred},
+                          {"list", o.list_id},
+                          {"listed", o.listed},
+                          {"kept", kept}});
+  });
+  if (!st.ok()) return st;
+  return o;
+}
+
+core::Result<std::vector<Offboarding>> Register::Offboardings(int limit) {
+  auto rows = db_.Query(
+      fmt::format("SELECT id, custodian, action, to_custodian, reason, "
+                  "done_by, done_at, day, items, transferred, list_id, "
+                  "listed, kept FROM records_offboardings ORDER BY id DESC "
+                  "LIMIT {}",
+                  std::clamp(limit, 1, 10000)),
+      {});
+  if (!rows.ok()) return rows.status();
+  std::vector<Offboarding> out;
+  for (const auto& r : *rows) {
+    Offboarding o;
+    o.id = r.Int(0);
+    o.custodian = r.Text(1);
+    o.action = ParseDeparture(r.Text(2)).value_or(Departure::kKeep);
+    o.to = r.Text(3);
+    o.reason = r.Text(4);
+    o.done_by = r.Text(5);
+    o.done_at = r.Text(6);
+    o.day = r.Text(7);
+    o.items = r.Int(8);
+    o.transferred = r.Int(9);
+    o.list_id = r.Int(10);
+    o.listed = r.Int(11);
+    auto kept = nlohmann::json::parse(r.Text(12), nullptr, false);
+    if (kept.is_object())
+      for (const auto& [k, v] : kept.items())
+        if (v.is_number_integer()) o.kept[k] = v.get<int64_t>();
+    out.push_back(std::move(o));
+  }
+  return out;
 }
 
 }  // namespace steward::records

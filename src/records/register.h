@@ -47,6 +47,9 @@ struct Item {
   std::string path;     // where it is now, relative to the source
   std::string kind;     // "mail" or "file"
   std::string custodian;
+  // Custodians it had before a transfer (D.4), oldest first: a hold or a
+  // search naming one of them still finds the item.
+  std::vector<std::string> former_custodians;
   std::string folder;  // "INBOX", "Board/2024", "Finance/Budgets"
   std::string message_id, sender, subject;
   std::vector<std::string> recipients;
@@ -131,6 +134,41 @@ struct ExecuteReport {
   int64_t destroyed = 0, kept = 0, recovered = 0;
 };
 
+// Clause D.4: what becomes of the items of an employee who has left.
+//   keep      they stay in the departed custodian's name; retention goes on
+//             as before (recorded, so the register says who has left).
+//   transfer  every item not destroyed passes to another custodian, who
+//             answers for it from now on; the departed one is remembered
+//             on each item, so holds and searches naming them still find
+//             it.
+//   dispose   a destruction list of those of their items the precedence
+//             lets go today (held, Class 1, Class 2, continuing and
+//             unclassified items, and Class 3 before its date, never); it
+//             is approved by a second person like any other. What is kept
+//             passes to the custodian given, if one is.
+enum class Departure { kKeep, kTransfer, kDispose };
+std::string_view DepartureName(Departure d);
+std::optional<Departure> ParseDeparture(std::string_view s);
+
+struct Offboarding {
+  int64_t id = 0;
+  std::string custodian;  // who left
+  Departure action = Departure::kKeep;
+  std::string to;  // who receives (transfer; dispose: what is kept)
+  std::string reason, done_by, done_at, day;
+  int64_t items = 0;        // theirs, not destroyed, when it was done
+  int64_t transferred = 0;  // passed to `to`
+  int64_t list_id = 0;      // dispose: the destruction list made; 0: none
+  int64_t listed = 0;       // on that list
+  // dispose: why the others are kept ("held", "class-1", "class-3 due from
+  // 2029-07-02"...), with how many.
+  std::map<std::string, int64_t> kept;
+};
+
+// "jdoe left (dispose): 40 items; 12 on destruction list 3, waiting for a
+// second person's approval; kept: 20 class-1, 8 held; 28 passed to ana."
+std::string OffboardingText(const Offboarding& o);
+
 class Register {
  public:
   Register(store::Database& db, policy::PackPtr pack);
@@ -211,7 +249,9 @@ class Register {
   // Phase 1: a list of every present item deletable on `today` (not after
   // the District's real day), classed by the rules as they are now;
   // deletes nothing. An empty list is still made (and says so).
-  core::Result<DestructionList> MakeList(Day today, const audit::Actor& actor);
+  // `custodian`: only that custodian's items ("" : everyone's).
+  core::Result<DestructionList> MakeList(Day today, const audit::Actor& actor,
+                                         const std::string& custodian = "");
   core::Result<DestructionList> GetList(int64_t id);
   core::Result<std::vector<DestructionList>> Lists(int limit);
   // Phase 2: `approver` (an account name) must not be the list's author.
@@ -230,6 +270,17 @@ class Register {
   // the file gone is confirmed, the file still there is deleted unless a
   // hold now covers it (then the deletion is cancelled).
   core::Result<int64_t> Recover(const audit::Actor& actor);
+
+  // D.4 for `custodian` (normalised as Index does), as on `today`: the
+  // transfer, the list and the audit entry in one transaction. Invalid
+  // without a reason, for a custodian with no items, with `to` equal to
+  // `custodian`, or for transfer without `to`. A custodian may be
+  // offboarded again (a later decision: dispose after keep).
+  core::Result<Offboarding> Offboard(const std::string& custodian,
+                                     Departure action, const std::string& to,
+                                     const std::string& reason, Day today,
+                                     const audit::Actor& actor);
+  core::Result<std::vector<Offboarding>> Offboardings(int limit);
 
   // Fingerprint of the pack's [records] rules (a list made under other
   // rules cannot be executed).
@@ -250,6 +301,13 @@ class Register {
   using Sources = std::map<std::string, std::unique_ptr<Source>>;
   // `q` made canonical (custodians' names) and checked, or what is wrong.
   core::Status CheckQuery(HoldQuery& q) const;
+  // What a destruction list of `custodian`'s items ("" : everyone's) would
+  // hold today, unsaved; `kept` (when given) counts the others by why.
+  core::Result<DestructionList> Plan(Day today, const audit::Actor& actor,
+                                     const std::string& custodian,
+                                     std::map<std::string, int64_t>* kept);
+  core::Status SaveList(store::Conn& conn, DestructionList& list,
+                        const audit::Actor& actor);
   core::Result<Source*> SourceOf(const std::string& name, Sources& open);
   core::Status Destroy(const Item& item, int64_t list_id,
                        const std::string& approved_by, const Identity& identity,

@@ -339,6 +339,27 @@ CREATE TABLE records_request_events (
   detail TEXT NOT NULL);
 CREATE INDEX records_request_events_request ON records_request_events (request_id);
 )sql"},
+      // Clause D.4: a departed employee's items kept, transferred to
+      // another custodian (the former ones remembered, so a hold naming
+      // them still covers the items) or disposed of.
+      {10, "records offboarding", R"sql(
+ALTER TABLE records_items ADD COLUMN former_custodians TEXT NOT NULL DEFAULT '';
+CREATE TABLE records_offboardings (
+  id {id},
+  custodian TEXT NOT NULL,
+  action TEXT NOT NULL,
+  to_custodian TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  done_by TEXT NOT NULL,
+  done_at TEXT NOT NULL,
+  day TEXT NOT NULL,
+  items {bigint} NOT NULL,
+  transferred {bigint} NOT NULL,
+  list_id {bigint} NOT NULL,
+  listed {bigint} NOT NULL,
+  kept TEXT NOT NULL);
+CREATE INDEX records_offboardings_custodian ON records_offboardings (custodian);
+)sql"},
   };
   return kAll;
 }

@@ -654,6 +654,47 @@ TEST_F(Cli, RecordsProductionIsRedactedAndVerified) {
   EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
 }
 
+// D.4 from the shell: only a records custodian offboards, a transfer needs
+// someone to receive, and the departure is listed with its reason.
+TEST_F(Cli, RecordsOffboardingTransfersADepartedEmployeesItems) {
+  const std::string data = (dir_ / "data").string();
+  const fs::path md = OneMessageMaildir(
+      dir_,
+      "From: alice@example-usd.org\r\nTo: bob@example-usd.org\r\n"
+      "Subject: Lunch\r\nDate: Mon, 3 Oct 2022 10:00:00 -0700\r\n\r\n"
+      "Noon?\r\n");
+  ASSERT_NO_FATAL_FAILURE(
+      MakeUsers(data, {"ann --role records-custodian", "tom --role employee"}));
+  std::string r = std::string(STEWARD_BIN) + " records ";
+  std::string at = " --data " + data;
+  ASSERT_EQ(Sh(r + "index " + md.string() +
+               " --custodian bob --reason review --no-progress" + at)
+                .exit_code,
+            0);
+  std::string off = r + "offboard --custodian bob --reason 'left in June' ";
+  EXPECT_EQ(Sh(off + "--action transfer --to carol --as tom" + at).exit_code,
+            2);
+  auto no_to = Sh(off + "--action transfer --as ann" + at);
+  EXPECT_EQ(no_to.exit_code, 2);
+  EXPECT_NE(no_to.err.find("--to"), std::string::npos) << no_to.err;
+  EXPECT_EQ(Sh(off + "--action archive --as ann" + at).exit_code, 2);
+  auto done = Sh(off + "--action transfer --to carol --as ann" + at);
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_NE(done.out.find("bob left (transfer): 1 item; 1 passed to carol."),
+            std::string::npos)
+      << done.out;
+  auto items = Sh(r + "items --custodian carol --format csv" + at);
+  EXPECT_NE(items.out.find("Lunch"), std::string::npos) << items.out;
+  auto listed = Sh(r + "departures --format csv" + at);
+  EXPECT_NE(
+      listed.out.find(
+          R"("bob","transfer","carol","1","1","","0","left in June","ann)"),
+      std::string::npos)
+      << listed.out;
+  auto audit = Sh(std::string(STEWARD_BIN) + " audit verify" + at);
+  EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
+}
+
 // steward records as a custodian uses it: the reason and --as are required,
 // the list deletes nothing, its author cannot approve it, a second
 // custodian can, and the file is then gone with the chain intact.

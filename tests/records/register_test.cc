@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include "bundled_engine.h"
 #include "channels/cli/commands.h"
@@ -285,6 +286,120 @@ TEST_P(RegisterTest, WhatChangedOrWasHeldMeanwhileIsKept) {
   auto refused = reg_->Execute(l2->id, today_, ben_);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("rules changed"),
+            std::string::npos);
+}
+
+// D.4: a departed custodian's items pass to another, who answers for them
+// from now on; a hold and a search naming the one who left still find
+// them, and indexing their mailbox again does not give them back.
+TEST_P(RegisterTest, ADepartedCustodiansItemsPassToAnotherAndStayHeld) {
+  Index();
+  records::HoldQuery q;
+  q.custodians = {"bob"};
+  q.subject = "lunch";
+  ASSERT_TRUE(reg_->PlaceHold("Doe v. District", "notice", q, ann_).ok());
+  auto done = reg_->Offboard("Bob", records::Departure::kTransfer, "Carol",
+                             "left on 2026-06-30", today_, ann_);
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  EXPECT_EQ(done->items, 4);
+  EXPECT_EQ(done->transferred, 4);
+  EXPECT_EQ(done->to, "carol");
+  records::Item lunch = BySubject("Lunch");
+  EXPECT_EQ(lunch.custodian, "carol");
+  EXPECT_EQ(lunch.former_custodians, std::vector<std::string>{"bob"});
+  // The hold naming bob still keeps Lunch: nothing may be destroyed.
+  auto list = reg_->MakeList(today_, ann_);
+  ASSERT_TRUE(list.ok());
+  EXPECT_TRUE(list->items.empty());
+  records::HoldQuery by_bob;
+  by_bob.custodians = {"bob"};
+  auto found = reg_->Search(by_bob, 100, ann_);
+  ASSERT_TRUE(found.ok()) << found.status().message();
+  EXPECT_EQ(found->items.size(), 4u);
+  Index();
+  EXPECT_EQ(BySubject("Trip").custodian, "carol");
+  // Carol leaves too: both are remembered, oldest first.
+  ASSERT_TRUE(reg_->Offboard("carol", records::Departure::kTransfer, "dana",
+                             "left", today_, ann_)
+                  .ok());
+  EXPECT_EQ(BySubject("Trip").former_custodians,
+            (std::vector<std::string>{"bob", "carol"}));
+  auto all = reg_->Offboardings(10);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[1].custodian, "bob");
+  EXPECT_EQ((*all)[1].reason, "left on 2026-06-30");
+  EXPECT_EQ(Count("records.offboard"), 2);
+  // What cannot be done says why, and changes nothing.
+  using records::Departure;
+  for (auto [who, action, to, reason] : std::vector<
+           std::tuple<std::string, Departure, std::string, std::string>>{
+           {"dana", Departure::kTransfer, "", "left"},      // to whom?
+           {"dana", Departure::kTransfer, "DANA", "left"},  // to herself
+           {"dana", Departure::kKeep, "erin", "left"},      // keep, to?
+           {"dana", Departure::kKeep, "", ""},              // no reason
+           {"nobody", Departure::kKeep, "", "left"},        // no items
+           {"two names", Departure::kKeep, "", "left"}}) {
+    auto bad = reg_->Offboard(who, action, to, reason, today_, ann_);
+    EXPECT_FALSE(bad.ok()) << who << " " << to;
+  }
+  EXPECT_FALSE(reg_->Offboard("dana", records::Departure::kKeep, "", "left",
+                              today_ + 1, ann_)
+                   .ok());  // not ahead of today
+  EXPECT_EQ(Count("records.offboard"), 2);
+  EXPECT_EQ(BySubject("Trip").custodian, "dana");
+}
+
+// D.4, dispose: a destruction list of only the departed custodian's items
+// the rules let go today, approved by a second person like any other;
+// what is kept passes to the custodian named, and says why it is kept.
+TEST_P(RegisterTest, DisposingOfADepartedCustodiansItemsListsOnlyWhatMayGo) {
+  Index();
+  // Another custodian's old Class 3 message, deletable today, is not theirs.
+  fs::path other = dir_ / "Dave";
+  for (const char* d : {"cur", "new", "tmp"}) fs::create_directories(other / d);
+  std::ofstream(other / "cur/1664816400.M9P1.host:2,S", std::ios::binary)
+      << Message("alice@example-usd.org", "Coffee",
+                 "Mon, 3 Oct 2022 10:00:00 -0700", "Coffee?");
+  ASSERT_TRUE(reg_->Index(other.string(), "dave", "records review",
+                          cli::RecordsReader(*engine_), ann_)
+                  .ok());
+  auto done = reg_->Offboard("bob", records::Departure::kDispose, "records",
+                             "retired", today_, ann_);
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  EXPECT_EQ(done->items, 4);
+  EXPECT_EQ(done->listed, 1);  // Lunch: Class 3 of 2022-23
+  EXPECT_EQ(done->transferred, 3);
+  std::string why_kept;
+  for (const auto& [why, n] : done->kept)
+    why_kept += why + ": " + std::to_string(n) + "\n";
+  // Evaluation and Minutes; Trip.
+  EXPECT_EQ(why_kept, "class-1: 2\nclass-3 due from 2029-07-02: 1\n");
+  std::string text = records::OffboardingText(*done);
+  EXPECT_NE(text.find("second person"), std::string::npos) << text;
+  EXPECT_NE(text.find("2 class-1"), std::string::npos) << text;
+  auto list = reg_->GetList(done->list_id);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->items.size(), 1u);
+  EXPECT_EQ(list->items[0].custodian, "bob");
+  EXPECT_EQ(BySubject("Evaluation").custodian, "records");
+  EXPECT_EQ(BySubject("Lunch").custodian, "bob");
+  EXPECT_EQ(BySubject("Coffee").custodian, "dave");
+  // Nothing is destroyed until a second person approves.
+  EXPECT_TRUE(fs::exists(md_ / "cur/1664816400.M1P1.host:2,S"));
+  ASSERT_TRUE(reg_->Decide(done->list_id, true, "ben", "", ben_).ok());
+  auto run = reg_->Execute(done->list_id, today_, ben_);
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  EXPECT_EQ(run->destroyed, 1);
+  EXPECT_FALSE(fs::exists(md_ / "cur/1664816400.M1P1.host:2,S"));
+  EXPECT_TRUE(fs::exists(other / "cur/1664816400.M9P1.host:2,S"));
+  // Keep: recorded, nothing moves.
+  auto kept = reg_->Offboard("dave", records::Departure::kKeep, "", "on leave",
+                             today_, ann_);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->transferred, 0);
+  EXPECT_EQ(BySubject("Coffee").custodian, "dave");
+  EXPECT_NE(records::OffboardingText(*kept).find("stay in dave's name"),
             std::string::npos);
 }
 

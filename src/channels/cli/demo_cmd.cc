@@ -279,12 +279,45 @@ core::Status SeedRecords(const std::shared_ptr<store::Database>& db,
   auto produced = ProduceForRequest(reg, requests, **engine, big->id, nurse, {},
                                     po, out.string(), custodian, false);
   if (!produced.ok()) return produced.status();
+  // A teacher who retired (D.4): what the rules let go is listed for a
+  // second custodian; the rest passes to mhale.
+  fs::path gone = fs::path(data) / "records" / "jlee" / "Maildir";
+  for (const char* d :
+       {"cur", "new", "tmp", ".Board/cur", ".Board/new", ".Board/tmp"})
+    fs::create_directories(gone / d, ec);
+  const Msg left[] = {
+      {"cur", "pta@example-usd.org", "Book fair helpers", 1634050800,
+       "The book fair needs two helpers on Tuesday."},
+      {".Board/cur", "clerk@example-usd.org", "Minutes of the May meeting",
+       1652288400, "The board adopted the 2022-23 calendar."},
+      {"cur", "principal@example-usd.org", "Classroom keys", 1780000000,
+       "Please return your classroom keys to the office."},
+  };
+  for (const Msg& m : left) {
+    std::string text = fmt::format(
+        "From: {}\r\nTo: jlee@example-usd.org\r\nSubject: {}\r\nMessage-ID: "
+        "<records-demo-{}@example-usd.org>\r\n\r\n{}\r\n",
+        m.from, m.subject, ++i, m.body);
+    if (auto st = core::WriteFileAtomic(
+            (gone / m.dir / fmt::format("{}.M{}P1.demo:2,S", m.at, i)).string(),
+            text);
+        !st.ok())
+      return st;
+  }
+  auto lee = reg.Index(gone.string(), "jlee", "demo: offboarding a teacher",
+                       RecordsReader(**engine), custodian);
+  if (!lee.ok()) return lee.status();
+  auto departed =
+      reg.Offboard("jlee", records::Departure::kDispose, "mhale",
+                   "Retired at the end of June; mhale takes over the class.",
+                   reg.Today(), custodian);
+  if (!departed.ok()) return departed.status();
   fmt::print(
       "Records: {} items of mhale's mailbox indexed, 1 hold, destruction list "
       "{} of {} items waiting for a second custodian, 2 public-records "
-      "requests, a redacted production ({} to {}) in {}\n",
+      "requests, a redacted production ({} to {}) in {}; {}\n",
       report->added, list->id, list->items.size(), produced->first_bates,
-      produced->last_bates, out.string());
+      produced->last_bates, out.string(), records::OffboardingText(*departed));
   return core::Status::Ok();
 }
 

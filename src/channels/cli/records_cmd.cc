@@ -78,6 +78,8 @@ struct RecordsArgs {
   std::vector<std::string> marks;  // VALUE=EXEMPTION-CODE
   std::string out, bates_prefix = "DIST";
   uint64_t bates_start = 1;
+  // Offboarding (D.4).
+  std::string action, to;
 };
 
 core::Result<std::string> ImapPassword(const RecordsArgs& a) {
@@ -224,6 +226,7 @@ nlohmann::ordered_json ItemJson(const records::Item& i) {
           {"path", i.path},
           {"kind", i.kind},
           {"custodian", i.custodian},
+          {"former_custodians", i.former_custodians},
           {"folder", i.folder},
           {"message_id", i.message_id},
           {"sender", i.sender},
@@ -272,13 +275,15 @@ int RunItems(const RecordsArgs& a) {
     return 0;
   }
   if (a.format == "csv") {
-    std::cout << "id,custodian,folder,kind,made_day,class,class_reason,state,"
-                 "sender,subject,sha256,retention,destroy_from\n";
+    std::cout << "id,custodian,former_custodians,folder,kind,made_day,class,"
+                 "class_reason,state,sender,subject,sha256,retention,"
+                 "destroy_from\n";
     for (size_t n = 0; n < items->size(); ++n) {
       const records::Item& i = (*items)[n];
       const records::Decision& d = (*decisions)[n];
       std::cout << core::CsvRow(
-                       {std::to_string(i.id), i.custodian, i.folder, i.kind,
+                       {std::to_string(i.id), i.custodian,
+                        core::Join(i.former_custodians, " "), i.folder, i.kind,
                         i.made_day,
                         std::string(policy::RecordClassName(i.record_class)),
                         i.class_reason, i.state, i.sender, i.subject, i.sha256,
@@ -293,7 +298,10 @@ int RunItems(const RecordsArgs& a) {
     const records::Decision& d = (*decisions)[n];
     fmt::print("{:>6}  {}  {:<12} {:<10} {:<14} {}\n        {}\n", i.id,
                i.made_day, policy::RecordClassName(i.record_class), i.state,
-               Printable(i.custodian),
+               Printable(i.former_custodians.empty()
+                             ? i.custodian
+                             : i.custodian + " (was " +
+                                   core::Join(i.former_custodians, ", ") + ")"),
                Printable(i.folder + "/" + i.path.substr(i.path.rfind('/') + 1)),
                Printable(d.reason));
   }
@@ -447,6 +455,57 @@ int RunPlan(const RecordsArgs& a) {
         "Nothing was deleted. A second records custodian approves it "
         "with `steward records approve {}`.\n",
         l->id);
+  return 0;
+}
+
+int RunOffboard(const RecordsArgs& a) {
+  auto o = Open(a, true);
+  if (!o.ok()) return Fail(o.status());
+  records::Register reg(*o->db, o->pack);
+  auto today = Today(a.today, reg);
+  if (!today.ok()) return Fail(today.status());
+  auto action = records::ParseDeparture(a.action);
+  if (!action)
+    return Fail(core::Status::Invalid("--action is keep, transfer or dispose"));
+  auto done =
+      reg.Offboard(a.custodian, *action, a.to, a.reason, *today, o->actor);
+  if (!done.ok()) return Fail(done.status());
+  fmt::print("{}\n", Printable(records::OffboardingText(*done)));
+  if (done->list_id != 0)
+    fmt::print(
+        "Nothing was deleted. Another records custodian reviews the list "
+        "with `steward records lists {}` and approves it with `steward "
+        "records approve {}`.\n",
+        done->list_id, done->list_id);
+  return 0;
+}
+
+int RunDepartures(const RecordsArgs& a) {
+  auto o = Open(a, false);
+  if (!o.ok()) return Fail(o.status());
+  records::Register reg(*o->db, o->pack);
+  auto all = reg.Offboardings(a.limit);
+  if (!all.ok()) return Fail(all.status());
+  if (a.format == "csv") {
+    std::cout << core::CsvRow({"id", "day", "custodian", "action", "to",
+                               "items", "transferred", "list", "listed",
+                               "reason", "by"})
+              << "\n";
+    for (const auto& d : *all)
+      std::cout << core::CsvRow({std::to_string(d.id), d.day, d.custodian,
+                                 std::string(records::DepartureName(d.action)),
+                                 d.to, std::to_string(d.items),
+                                 std::to_string(d.transferred),
+                                 d.list_id ? std::to_string(d.list_id) : "",
+                                 std::to_string(d.listed), d.reason, d.done_by})
+                << "\n";
+    return 0;
+  }
+  if (all->empty()) fmt::print("No one has been offboarded.\n");
+  for (const auto& d : *all)
+    fmt::print("{:>4}  {}  {}\n      reason: {}; by {}\n", d.id, d.day,
+               Printable(records::OffboardingText(d)), Printable(d.reason),
+               Printable(d.done_by));
   return 0;
 }
 
@@ -919,6 +978,34 @@ void RegisterRecords(CLI::App& app, std::function<int()>& run) {
       ->capture_default_str();
   as_flag(plan, true);
   plan->callback([a, &run] { run = [a] { return RunPlan(*a); }; });
+
+  CLI::App* off = rc->add_subcommand(
+      "offboard",
+      "What becomes of the items of an employee who has left (D.4): keep "
+      "them, transfer them to another custodian, or dispose of what the "
+      "rules allow (a destruction list, approved by a second person)");
+  common(off);
+  off->add_option("--custodian", a->custodian, "Who left")->required();
+  off->add_option("--action", a->action, "keep, transfer or dispose")
+      ->required()
+      ->check(CLI::IsMember({"keep", "transfer", "dispose"}));
+  off->add_option("--to", a->to,
+                  "Who answers for the items from now on (transfer; with "
+                  "dispose, for those kept)");
+  off->add_option("--reason", a->reason, "Why (recorded)")->required();
+  off->add_option("--today", a->today, "As on this day (YYYY-MM-DD)");
+  as_flag(off, true);
+  off->callback([a, &run] { run = [a] { return RunOffboard(*a); }; });
+
+  CLI::App* departures = rc->add_subcommand(
+      "departures", "Offboarding decisions (D.4), latest first");
+  common(departures);
+  departures->add_option("--limit", a->limit, "At most this many")
+      ->capture_default_str();
+  departures->add_option("--format", a->format, "text or csv")
+      ->check(CLI::IsMember({"text", "csv"}))
+      ->capture_default_str();
+  departures->callback([a, &run] { run = [a] { return RunDepartures(*a); }; });
 
   CLI::App* lists = rc->add_subcommand("lists", "Destruction lists, or one");
   common(lists);

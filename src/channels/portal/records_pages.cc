@@ -105,6 +105,9 @@ Data ListData(const records::DestructionList& l) {
   x.set("decided_by", l.decided_by);
   x.set("decided_at", l.decided_at);
   x.set("decision_note", l.decision_note);
+  // Sections test these: a mustache string, even empty, is true.
+  x.set("decided", !l.decided_by.empty());
+  x.set("has_note", !l.decision_note.empty());
   return x;
 }
 
@@ -182,6 +185,8 @@ void RecordsPage(Ctx& c) {
     Data x;
     x.set("id", std::to_string(i.id));
     x.set("custodian", i.custodian);
+    if (!i.former_custodians.empty())
+      x.set("former", core::Join(i.former_custodians, ", "));
     x.set("folder", i.folder);
     x.set("kind", i.kind);
     x.set("made_day", i.made_day);
@@ -226,6 +231,23 @@ void RecordsPage(Ctx& c) {
   List list_rows;
   for (const auto& l : *lists) list_rows.push_back(ListData(l));
   d.set("lists", list_rows);
+  auto departures = reg->Offboardings(20);
+  if (!departures.ok()) {
+    c.Fail(500, departures.status().message());
+    return;
+  }
+  List departure_rows;
+  for (const auto& o : *departures) {
+    Data x;
+    x.set("day", o.day);
+    x.set("custodian", o.custodian);
+    x.set("text", records::OffboardingText(o));
+    if (o.list_id != 0) x.set("list_id", std::to_string(o.list_id));
+    x.set("reason", o.reason);
+    x.set("by", o.done_by);
+    departure_rows.push_back(x);
+  }
+  d.set("departures", departure_rows);
   d.set("can_manage_records", CanManageRecords(c));
   c.Html("records", d);
 }
