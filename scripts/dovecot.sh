@@ -9,14 +9,18 @@
 #                                             USER's FOLDER (made if missing)
 #   dovecot.sh stop    DIR
 #
-# USERS is a file of "user:password" lines (blank lines and # comments
+# USERS is a file of "user:password" lines, or "user:password:mbox" for a
+# user whose mail is kept as mbox files (blank lines and # comments
 # skipped; no ':' in a password); they log in with their password in
 # cleartext (LOGIN or AUTHENTICATE PLAIN). A master user "steward", its
 # password in DIR/master.pw (mode 0600, random, new at each start), logs in
 # as any user U with the name "U*steward" and sees U's mailboxes.
 #
 # Mail: maildir:DIR/mail/USER/Maildir (Maildir++: folder Board is
-# .../Maildir/.Board), all files owned by the system user `mail`, whose uid
+# .../Maildir/.Board); for an mbox user, mbox:DIR/mail/USER/mail with INBOX
+# in DIR/mail/USER/inbox (folder Board is .../mail/Board, locked with a
+# dot-lock and fcntl, Dovecot's defaults); all files owned by the system
+# user `mail`, whose uid
 # the mail processes run as. Folders of a user who has never logged in nor
 # had mail delivered do not exist yet (INBOX appears on first access).
 #
@@ -107,11 +111,21 @@ while IFS= read -r line || [ -n "$line" ]; do
   case "$line" in ''|'#'*) continue ;; esac
   u=${line%%:*}
   p=${line#*:}
+  extra=""
+  case "$p" in
+    *:mbox)
+      p=${p%:mbox}
+      extra="userdb_mail=mbox:$dir/mail/$u/mail:INBOX=$dir/mail/$u/inbox"
+      mkdir -p "$dir/mail/$u/mail"
+      touch "$dir/mail/$u/inbox"
+      chown -R "$mail_uid:$mail_gid" "$dir/mail/$u"
+      ;;
+  esac
   if [ "$u" = "$line" ] || [ -z "$u" ] || [ "${p#*:}" != "$p" ]; then
-    echo "dovecot.sh: bad line in $users (user:password, no ':' in the password): $line" >&2
+    echo "dovecot.sh: bad line in $users (user:password[:mbox], no ':' in the password): $line" >&2
     exit 2
   fi
-  printf '%s:{PLAIN}%s::::%s::\n' "$u" "$p" "$dir/mail/$u" >>"$dir/users.passwd"
+  printf '%s:{PLAIN}%s::::%s::%s\n' "$u" "$p" "$dir/mail/$u" "$extra" >>"$dir/users.passwd"
 done <"$users"
 echo "test-only-$RANDOM$RANDOM$RANDOM" >"$dir/master.pw"
 chmod 600 "$dir/master.pw"

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "core/mbox.h"
 #include "core/text.h"
 #include "extract/document.h"
 #include "extract/formats.h"
@@ -348,30 +349,9 @@ Extracted ExtractMessage(std::string_view bytes, const Limits& limits) {
 
 void SplitMbox(std::string_view bytes,
                const std::function<bool(std::string_view)>& on_message) {
-  // An mbox message starts at "From " at the start of the file or of a line
-  // after a blank line; GMime's mbox mode agrees, but we need the bytes.
-  size_t start = std::string_view::npos;
-  size_t pos = 0;
-  while (pos < bytes.size()) {
-    bool at_line = pos == 0 || bytes[pos - 1] == '\n';
-    if (at_line && bytes.compare(pos, 5, "From ") == 0 &&
-        (pos == 0 || (pos >= 2 && bytes[pos - 2] == '\n') ||
-         (pos >= 3 && bytes[pos - 2] == '\r' && bytes[pos - 3] == '\n'))) {
-      if (start != std::string_view::npos &&
-          !on_message(bytes.substr(start, pos - start)))
-        return;
-      size_t eol = bytes.find('\n', pos);
-      if (eol == std::string_view::npos) return;
-      start = eol + 1;
-      pos = start;
-      continue;
-    }
-    size_t nl = bytes.find('\n', pos);
-    if (nl == std::string_view::npos) break;
-    pos = nl + 1;
-  }
-  if (start != std::string_view::npos && start < bytes.size())
-    on_message(bytes.substr(start));
+  core::ForEachMboxRecord(bytes, [&](const core::MboxRecord& r) {
+    return on_message(bytes.substr(r.start, r.end - r.start));
+  });
 }
 
 }  // namespace steward::extract

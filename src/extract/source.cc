@@ -6,6 +6,7 @@
 #include <cctype>
 #include <filesystem>
 
+#include "core/mbox.h"
 #include "core/text.h"
 #include "extract/document.h"
 #include "extract/mime.h"
@@ -53,17 +54,6 @@ std::vector<std::string> ListFiles(const std::vector<std::string>& paths,
 
 namespace {
 
-// A header line: a field name of printable ASCII without spaces, then ':'.
-bool IsHeaderLine(std::string_view line) {
-  size_t colon = line.find(':');
-  if (colon == 0 || colon == std::string_view::npos || colon > 76) return false;
-  for (size_t i = 0; i < colon; ++i) {
-    unsigned char c = static_cast<unsigned char>(line[i]);
-    if (c <= 32 || c >= 127) return false;
-  }
-  return true;
-}
-
 // Header fields that only messages have; one of them must be present.
 bool IsMessageField(std::string_view line) {
   static constexpr std::string_view kFields[] = {
@@ -90,15 +80,7 @@ FileKind Sniff(std::string_view head, const std::string& path) {
       !(head.size() >= 2 &&
         (head.substr(0, 2) == "\xFF\xFE" || head.substr(0, 2) == "\xFE\xFF")))
     return FileKind::kBinary;
-  if (head.compare(0, 5, "From ") == 0) {
-    size_t nl = head.find('\n');
-    if (nl != std::string_view::npos) {
-      size_t nl2 = head.find('\n', nl + 1);
-      std::string_view second = head.substr(
-          nl + 1, nl2 == std::string_view::npos ? head.npos : nl2 - nl - 1);
-      if (IsHeaderLine(second)) return FileKind::kMbox;
-    }
-  }
+  if (core::LooksLikeMbox(head)) return FileKind::kMbox;
   // A message: header lines up to the first blank line, most of them valid.
   size_t pos = 0, lines = 0, headers = 0, known = 0;
   while (pos < head.size() && lines < 64) {
@@ -111,7 +93,7 @@ FileKind Sniff(std::string_view head, const std::string& path) {
     if (line[0] == ' ' || line[0] == '\t') {
       ++headers;
     }  // folded
-    else if (IsHeaderLine(line)) {
+    else if (core::IsHeaderLine(line)) {
       ++headers;
       known += IsMessageField(line);
     } else if (lines == 1)

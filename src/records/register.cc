@@ -498,8 +498,18 @@ core::Result<std::vector<Item>> Register::Items(const Query& q) {
       fmt::format("SELECT {} FROM records_items WHERE id > ?", kItemCols);
   store::Params params = {P(q.after_id)};
   if (!q.custodian.empty()) {
-    sql += " AND custodian = ?";
+    // Theirs now, or theirs before a transfer (D.4).
+    std::string like = "%,";
+    for (char c : q.custodian) {
+      if (c == '%' || c == '_' || c == '\\') like += '\\';
+      like += c;
+    }
+    like += ",%";
+    sql +=
+        " AND (custodian = ? OR ',' || former_custodians || ',' LIKE ? ESCAPE "
+        "'\\')";
     params.push_back(P(q.custodian));
+    params.push_back(P(like));
   }
   if (!q.state.empty()) {
     sql += " AND state = ?";
@@ -866,6 +876,8 @@ core::Result<DestructionList> Register::Plan(
     if (page->empty()) break;
     after = page->back().id;
     for (const Item& item : *page) {
+      // Items(custodian) also gives what they passed on: not theirs now.
+      if (!custodian.empty() && item.custodian != custodian) continue;
       std::vector<std::string> matters = MattersOn(*holds, item);
       RetentionFacts facts = FactsOf(pack_->records, item, matters);
       Decision d = records::Decide(pack_->records, facts, today);
@@ -1350,6 +1362,12 @@ core::Result<int64_t> Register::Recover(const audit::Actor& actor) {
   return n;
 }
 
+std::string CustodianText(const Item& item) {
+  if (item.former_custodians.empty()) return item.custodian;
+  return item.custodian + " (was " + core::Join(item.former_custodians, ", ") +
+         ")";
+}
+
 std::string_view DepartureName(Departure d) {
   return core::NameOf(kDepartureNames, d);
 }
@@ -1413,25 +1431,35 @@ core::Result<Offboarding> Register::Offboard(
     return core::Status::Invalid(
         "say who answers for the items from now on (--to)");
   }
-  auto count = db_.Query(
-      "SELECT COUNT(*) FROM records_items WHERE custodian = ? AND state <> "
-      "'destroyed'",
-      {P(o.custodian)});
-  if (!count.ok()) return count.status();
-  o.items = count->front().Int(0);
-  if (o.items == 0)
-    return core::Status::NotFound(
-        "the register holds no item of '" + o.custodian +
-        "' (index their mailbox and folders first, with --custodian)");
-
   DestructionList list;
   if (action == Departure::kDispose) {
     auto planned = Plan(today, actor, o.custodian, &o.kept);
     if (!planned.ok()) return planned.status();
     list = std::move(*planned);
-    o.listed = static_cast<int64_t>(list.items.size());
   }
   auto st = db_.Transact([&](store::Conn& conn) -> core::Status {
+    // What holds cover changes here: not while a deletion is being decided
+    // (Execute decides under this lock).
+    if (auto l = conn.LockTable("records_holds"); !l.ok()) return l;
+    auto theirs = conn.Query(
+        "SELECT id, state FROM records_items WHERE custodian = ? AND state <> "
+        "'destroyed'",
+        {P(o.custodian)});
+    if (!theirs.ok()) return theirs.status();
+    o.items = static_cast<int64_t>(theirs->size());
+    if (o.items == 0)
+      return core::Status::NotFound(
+          "the register holds no item of '" + o.custodian +
+          "' (index their mailbox and folders first, with --custodian)");
+    // The list keeps only what is still theirs and present (another
+    // decision may have moved some since it was planned).
+    std::set<int64_t> present;
+    for (const auto& r : *theirs)
+      if (r.Text(1) == "present") present.insert(r.Int(0));
+    std::erase_if(list.items, [&](const ListItem& li) {
+      return present.count(li.item_id) == 0;
+    });
+    o.listed = static_cast<int64_t>(list.items.size());
     if (!list.items.empty()) {
       if (auto s2 = SaveList(conn, list, actor); !s2.ok()) return s2;
       o.list_id = list.id;

@@ -65,6 +65,9 @@ struct Item {
   std::string state;       // present, deleting, destroyed, missing
 };
 
+// "carol", or "carol (was bob, dana)" after transfers (D.4).
+std::string CustodianText(const Item& item);
+
 // What a hold covers: every condition given must hold (custodians: any of
 // them; folders in any case); a hold with none is refused.
 struct HoldQuery {
@@ -165,8 +168,9 @@ struct Offboarding {
   std::map<std::string, int64_t> kept;
 };
 
-// "jdoe left (dispose): 40 items; 12 on destruction list 3, waiting for a
-// second person's approval; kept: 20 class-1, 8 held; 28 passed to ana."
+// "jdoe left (dispose): 40 items; 12 on destruction list 3, which destroys
+// nothing until a second person approves it; kept: 20 class-1, 8 held; 28
+// passed to ana."
 std::string OffboardingText(const Offboarding& o);
 
 class Register {
@@ -190,6 +194,7 @@ class Register {
       const std::function<void(int64_t)>& progress = {});
 
   struct Query {
+    // custodian: theirs now, or theirs before a transfer (D.4).
     std::string custodian, state = "present", record_class;
     int limit = 100;
     int64_t after_id = 0;  // paging

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,8 +11,12 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <map>
 
+#include "core/mbox.h"
 #include "core/text.h"
+#include "records/fd.h"
+#include "records/mbox_file.h"
 
 namespace steward::records {
 
@@ -29,22 +34,6 @@ bool SafeRelative(const std::string& path) {
   }
   return true;
 }
-
-// An owned file descriptor.
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  Fd(Fd&& o) noexcept : fd(o.fd) { o.fd = -1; }
-  Fd& operator=(Fd&& o) noexcept {
-    std::swap(fd, o.fd);
-    return *this;
-  }
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-  bool ok() const { return fd >= 0; }
-};
 
 // The folder `rel` below `dir`, each part opened without following a link.
 // "" is `dir` itself. errno is kept on failure.
@@ -119,16 +108,31 @@ int64_t Delivered(const std::string& name, int64_t mtime) {
   return mtime;
 }
 
+// Whether the open file is an mbox (its first bytes).
+bool MboxAt(int dir, const std::string& name) {
+  Fd f(::openat(dir, name.c_str(),
+                O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (!f.ok()) return false;
+  char head[1024];
+  ssize_t n = ::read(f.fd, head, sizeof head);
+  return n > 0 && core::LooksLikeMbox(std::string_view(head, size_t(n)));
+}
+
+// A folder, or one mbox file (`only`: its name in the folder `root`).
 class FolderSource : public Source {
  public:
-  FolderSource(std::string name, Fd root)
-      : name_(std::move(name)), root_(std::move(root)) {}
+  FolderSource(std::string name, Fd root, std::string only = "")
+      : name_(std::move(name)),
+        root_(std::move(root)),
+        only_(std::move(only)) {}
   const std::string& Name() const override { return name_; }
 
   core::Result<std::vector<Entry>> List(
       std::vector<std::string>& errors) override {
     std::vector<Entry> out;
-    if (IsDirAt(root_.fd, "cur") && IsDirAt(root_.fd, "new"))
+    if (!only_.empty())
+      ListMbox(root_.fd, "", only_, "INBOX", out, errors);
+    else if (IsDirAt(root_.fd, "cur") && IsDirAt(root_.fd, "new"))
       ListMaildir(out, errors);
     else
       ListTree(out, errors);
@@ -137,6 +141,10 @@ class FolderSource : public Source {
 
   core::Result<std::string> Read(const std::string& path, uint64_t max_bytes,
                                  Identity* identity) override {
+    mbox::MessageName mn;
+    if (IsMboxPath(path, &mn)) return ReadMessage(mn, max_bytes, identity);
+    if (!only_.empty())
+      return core::Status::Invalid(path + ": not a message of " + name_);
     Fd dir;
     std::string name;
     if (auto st = Parent(path, dir, name); !st.ok()) return st;
@@ -168,6 +176,13 @@ class FolderSource : public Source {
   }
 
   core::Result<bool> Exists(const std::string& path) override {
+    mbox::MessageName mn;
+    if (IsMboxPath(path, &mn)) {
+      auto r = ReadMessage(mn, UINT64_MAX, nullptr);
+      if (r.ok()) return true;
+      if (r.status().code() == core::Code::kNotFound) return false;
+      return r.status();
+    }
     Fd dir;
     std::string name;
     if (auto st = Parent(path, dir, name); !st.ok())
@@ -182,6 +197,8 @@ class FolderSource : public Source {
 
   core::Status Remove(const std::string& path,
                       const Identity& identity) override {
+    mbox::MessageName mn;
+    if (IsMboxPath(path, &mn)) return RemoveMessage(mn, identity);
     Fd dir;
     std::string name;
     if (auto st = Parent(path, dir, name); !st.ok()) return st;
@@ -265,6 +282,155 @@ class FolderSource : public Source {
     }
   }
 
+  // Where a file's messages were when it was last read: kept while the
+  // file (device, inode, size, time) is unchanged, so indexing an mbox of
+  // n messages reads it once, not n times.
+  struct MboxIndex {
+    uint64_t dev = 0, ino = 0, size = 0;
+    int64_t mtime_ns = 0;
+    std::vector<mbox::Span> spans;
+  };
+
+  bool IsMboxPath(const std::string& path, mbox::MessageName* mn) const {
+    if (!mbox::Split(path, mn)) return false;
+    return only_.empty() || mn->file == only_;
+  }
+
+  // The spans of the mbox open as `fd` (`rel` in the source).
+  core::Result<const MboxIndex*> Spans(int fd, const std::string& rel) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return Errno(rel);
+    if (!S_ISREG(st.st_mode))
+      return core::Status::Invalid(rel + ": not a regular file");
+    MboxIndex& ix = mboxes_[rel];
+    const int64_t mtime_ns =
+        int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+    if (ix.dev == static_cast<uint64_t>(st.st_dev) &&
+        ix.ino == static_cast<uint64_t>(st.st_ino) &&
+        ix.size == static_cast<uint64_t>(st.st_size) && ix.mtime_ns == mtime_ns)
+      return &ix;
+    ix = MboxIndex{static_cast<uint64_t>(st.st_dev),
+                   static_cast<uint64_t>(st.st_ino),
+                   static_cast<uint64_t>(st.st_size),
+                   mtime_ns,
+                   {}};
+    if (st.st_size > 0) {
+      void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ,
+                       MAP_SHARED, fd, 0);
+      if (p == MAP_FAILED) {
+        ix = {};
+        return Errno(rel);
+      }
+      ix.spans = mbox::Index(std::string_view(static_cast<const char*>(p),
+                                              static_cast<size_t>(st.st_size)));
+      ::munmap(p, static_cast<size_t>(st.st_size));
+    }
+    return &ix;
+  }
+
+  core::Result<std::string> ReadMessage(const mbox::MessageName& mn,
+                                        uint64_t max_bytes,
+                                        Identity* identity) {
+    Fd dir;
+    std::string name;
+    if (auto st = Parent(mn.file, dir, name); !st.ok()) return st;
+    if (auto st = mbox::Recover(dir.fd, name); !st.ok()) return st;
+    Fd f(::openat(dir.fd, name.c_str(),
+                  O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (!f.ok()) return Errno(mn.file);
+    auto ix = Spans(f.fd, mn.file);
+    if (!ix.ok()) return ix.status();
+    for (const mbox::Span& s : (*ix)->spans) {
+      if (s.key != mn.key) continue;
+      // The limit is on the message as a record; the mail programs' state
+      // fields it leaves out are a few lines at most.
+      constexpr uint64_t kStateSlack = uint64_t{64} * 1024;
+      const uint64_t limit = max_bytes > UINT64_MAX - kStateSlack
+                                 ? max_bytes
+                                 : max_bytes + kStateSlack;
+      auto too_big = [&](uint64_t n) {
+        return core::Status::Limit(
+            fmt::format("{}: a message of {} bytes, larger than {}",
+                        mbox::Join(mn.file, mn.key), n, max_bytes));
+      };
+      if (s.end - s.start > limit) return too_big(s.end - s.start);
+      std::string raw;
+      raw.resize(static_cast<size_t>(s.end - s.start));
+      size_t got = 0;
+      while (got < raw.size()) {
+        ssize_t n = ::pread(f.fd, raw.data() + got, raw.size() - got,
+                            static_cast<off_t>(s.start + got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return Errno(mn.file);
+        got += static_cast<size_t>(n);
+      }
+      std::string bytes = core::MboxMessageBytes(raw);
+      if (bytes.size() > max_bytes) return too_big(bytes.size());
+      // Changed under the index (rewritten in the same second, same size).
+      if (mbox::KeyOf(bytes) != mn.key.substr(0, mbox::KeyOf(bytes).size()))
+        return core::Status::NotFound(mbox::Join(mn.file, mn.key) +
+                                      ": the file changed while it was read");
+      if (identity) *identity = {(*ix)->ino, mbox::KeyNumber(mn.key)};
+      return bytes;
+    }
+    return core::Status::NotFound(mbox::Join(mn.file, mn.key) +
+                                  ": no longer in the file");
+  }
+
+  core::Status RemoveMessage(const mbox::MessageName& mn,
+                             const Identity& identity) {
+    Fd dir;
+    std::string name;
+    if (auto st = Parent(mn.file, dir, name); !st.ok()) return st;
+    struct stat st {};
+    if (::fstatat(dir.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+      return Errno(mn.file);
+    if (!S_ISREG(st.st_mode) ||
+        static_cast<uint64_t>(st.st_ino) != identity.a ||
+        mbox::KeyNumber(mn.key) != identity.b)
+      return core::Status::Invalid(
+          mn.file + ": replaced by another file after it was read");
+    mboxes_.erase(mn.file);
+    auto removed = mbox::Remove(dir.fd, name, mn.key);
+    if (removed.code() == core::Code::kNotFound)
+      return core::Status::NotFound(removed.message());
+    return removed;
+  }
+
+  // The messages of the mbox `name` in the open folder `dir` (`rel`
+  // within the source), as entries of `folder`.
+  void ListMbox(int dir, const std::string& rel, const std::string& name,
+                const std::string& folder, std::vector<Entry>& out,
+                std::vector<std::string>& errors) {
+    const std::string file = rel.empty() ? name : rel + "/" + name;
+    if (auto st = mbox::Recover(dir, name); !st.ok()) {
+      if (errors.size() < 100) errors.push_back(file + ": " + st.message());
+      return;
+    }
+    Fd f(::openat(dir, name.c_str(),
+                  O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (!f.ok()) {
+      if (errors.size() < 100) errors.push_back(file + ": " + strerror(errno));
+      return;
+    }
+    auto ix = Spans(f.fd, file);
+    if (!ix.ok()) {
+      if (errors.size() < 100) errors.push_back(ix.status().message());
+      return;
+    }
+    struct stat st {};
+    (void)::fstat(f.fd, &st);
+    for (const mbox::Span& s : (*ix)->spans) {
+      Entry e;
+      e.path = e.locator = mbox::Join(file, s.key);
+      e.folder = folder;
+      e.mail = true;
+      e.time = s.time > 0 ? s.time : static_cast<int64_t>(st.st_mtime);
+      e.size = static_cast<int64_t>(s.end - s.start);
+      out.push_back(std::move(e));
+    }
+  }
+
   void ListTree(std::vector<Entry>& out, std::vector<std::string>& errors) {
     std::vector<std::string> stack = {""};
     while (!stack.empty()) {
@@ -283,6 +449,20 @@ class FolderSource : public Source {
         if (it->kind == Kind::kDir) {
           stack.push_back(child);
         } else if (it->kind == Kind::kFile) {
+          // Steward's journals, and the dot-lock of an mbox beside it.
+          if (mbox::IsOwnFile(it->name)) continue;
+          if (it->name.size() > 5 &&
+              it->name.compare(it->name.size() - 5, 5, ".lock") == 0 &&
+              MboxAt(fd.fd, it->name.substr(0, it->name.size() - 5)))
+            continue;
+          if (MboxAt(fd.fd, it->name)) {
+            // A mail folder in mbox form (Dovecot's ~/mail/Board): its
+            // messages, each an item; "inbox" is INBOX.
+            std::string folder = child;
+            if (core::AsciiLower(folder) == "inbox") folder = "INBOX";
+            ListMbox(fd.fd, rel, it->name, folder, out, errors);
+            continue;
+          }
           Entry e;
           e.path = e.locator = child;
           e.folder = rel;
@@ -303,6 +483,8 @@ class FolderSource : public Source {
 
   std::string name_;
   Fd root_;
+  std::string only_;
+  std::map<std::string, MboxIndex> mboxes_;
 };
 
 }  // namespace
@@ -320,6 +502,19 @@ core::Result<std::unique_ptr<Source>> OpenFolder(const std::string& path) {
   name = (real_parent / fs::path(name).filename()).string();
   Fd root(
       ::open(name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!root.ok() && errno == ENOTDIR) {
+    // One mbox file (/var/mail/bob): its folder, and only it.
+    const std::string file = fs::path(name).filename().string();
+    Fd dir(::open(fs::path(name).parent_path().c_str(),
+                  O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    struct stat st {};
+    if (dir.ok() &&
+        ::fstatat(dir.fd, file.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISREG(st.st_mode) && MboxAt(dir.fd, file))
+      return std::unique_ptr<Source>(
+          new FolderSource(name, std::move(dir), file));
+    return core::Status::NotFound(path + ": neither a folder nor an mbox file");
+  }
   if (!root.ok())
     return core::Status::NotFound(
         path + ": not a folder (" + strerror(errno) +

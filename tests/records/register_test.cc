@@ -289,6 +289,72 @@ TEST_P(RegisterTest, WhatChangedOrWasHeldMeanwhileIsKept) {
             std::string::npos);
 }
 
+// Mail kept as mbox files (Dovecot's ~/mail, /var/mail/bob): each message
+// an item with its folder, the same item when a mail program marks it
+// read, and destruction that takes out that message alone.
+TEST_P(RegisterTest, MessagesInMboxFilesAreItemsDestroyedOneByOne) {
+  fs::path mail = dir_ / "mail";
+  fs::create_directories(mail);
+  auto from = [](const std::string& m) {
+    return "From x@example-usd.org " + m;
+  };
+  const std::string lunch =
+      from("Mon Oct  3 17:00:00 2022\n") +
+      Message("alice@example-usd.org", "Lunch",
+              "Mon, 3 Oct 2022 10:00:00 -0700", "Lunch at noon?") +
+      "\n";
+  const std::string trip =
+      from("Mon Jun  1 17:00:00 2026\n") +
+      Message("alice@example-usd.org", "Trip", "Mon, 1 Jun 2026 10:00:00 -0700",
+              "Bus leaves at 8.");
+  const std::string minutes =
+      from("Wed Oct  5 17:00:00 2022\n") +
+      Message("clerk@example-usd.org", "Minutes",
+              "Wed, 5 Oct 2022 10:00:00 -0700", "Minutes of the meeting.");
+  std::ofstream(mail / "inbox", std::ios::binary) << lunch + trip;
+  std::ofstream(mail / "Board", std::ios::binary) << minutes;
+  auto index = [&] {
+    auto r = reg_->Index(mail.string(), "bob", "records review",
+                         cli::RecordsReader(*engine_), ann_);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? *r : records::IndexReport{};
+  };
+  records::IndexReport r = index();
+  EXPECT_EQ(r.added, 3) << (r.errors.empty() ? "" : r.errors[0]);
+  EXPECT_EQ(BySubject("Lunch").folder, "INBOX");
+  EXPECT_EQ(BySubject("Lunch").made_day, "2022-10-03");
+  EXPECT_EQ(BySubject("Minutes").folder, "Board");
+  EXPECT_EQ(BySubject("Minutes").record_class, RecordClass::kClass1);
+  // A mail program marks Lunch read: the same item, unchanged.
+  std::string read = lunch;
+  read.insert(read.find("Subject:"), "Status: RO\r\n");
+  std::ofstream(mail / "inbox", std::ios::binary) << read + trip;
+  r = index();
+  EXPECT_EQ(r.unchanged, 3);
+  EXPECT_EQ(r.added, 0);
+  auto list = reg_->MakeList(today_, ann_);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->items.size(), 1u);  // Lunch
+  ASSERT_TRUE(reg_->Decide(list->id, true, "ben", "", ben_).ok());
+  auto done = reg_->Execute(list->id, today_, ben_);
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  auto after = reg_->GetList(list->id);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(done->destroyed, 1) << after->items[0].outcome;
+  std::ifstream in(mail / "inbox", std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), trip);
+  EXPECT_EQ(BySubject("Lunch").state, "destroyed");
+  r = index();
+  EXPECT_EQ(r.unchanged, 2);
+  EXPECT_EQ(r.missing, 0);
+  EXPECT_EQ(BySubject("Lunch").state, "destroyed");
+  // One mbox file as a source of its own (/var/mail/bob): INBOX.
+  auto one = reg_->Index((mail / "Board").string(), "bob", "records review",
+                         cli::RecordsReader(*engine_), ann_);
+  ASSERT_TRUE(one.ok()) << one.status().message();
+  EXPECT_EQ(one->added, 1);
+}
+
 // D.4: a departed custodian's items pass to another, who answers for them
 // from now on; a hold and a search naming the one who left still find
 // them, and indexing their mailbox again does not give them back.
@@ -316,6 +382,10 @@ TEST_P(RegisterTest, ADepartedCustodiansItemsPassToAnotherAndStayHeld) {
   auto found = reg_->Search(by_bob, 100, ann_);
   ASSERT_TRUE(found.ok()) << found.status().message();
   EXPECT_EQ(found->items.size(), 4u);
+  auto listed = reg_->Items({.custodian = "bob"});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 4u);
+  EXPECT_EQ(records::CustodianText(lunch), "carol (was bob)");
   Index();
   EXPECT_EQ(BySubject("Trip").custodian, "carol");
   // Carol leaves too: both are remembered, oldest first.

@@ -307,6 +307,27 @@ core::Status SeedRecords(const std::shared_ptr<store::Database>& db,
   auto lee = reg.Index(gone.string(), "jlee", "demo: offboarding a teacher",
                        RecordsReader(**engine), custodian);
   if (!lee.ok()) return lee.status();
+  // The board clerk's old mail kept as one mbox file, as many mail servers
+  // keep INBOX (/var/mail/clerk): each message an item.
+  const fs::path clerk = fs::path(data) / "records" / "clerk.mbox";
+  if (auto st = core::WriteFileAtomic(
+          clerk.string(),
+          "From clerk@example-usd.org Tue Nov 12 18:00:00 2019\n"
+          "From: clerk@example-usd.org\nTo: board@example-usd.org\n"
+          "Subject: Volunteer sign-up sheet\n"
+          "Message-ID: <records-demo-clerk-1@example-usd.org>\n\n"
+          "The sign-up sheet for the book fair is in the office.\n\n"
+          "From clerk@example-usd.org Mon Mar  2 17:00:00 2020\n"
+          "From: clerk@example-usd.org\nTo: staff@example-usd.org\n"
+          "Subject: Room change\n"
+          "Message-ID: <records-demo-clerk-2@example-usd.org>\n\n"
+          "Tonight's meeting is in the library.\n");
+      !st.ok())
+    return st;
+  auto mboxed =
+      reg.Index(clerk.string(), "clerk", "demo: annual records review",
+                RecordsReader(**engine), custodian);
+  if (!mboxed.ok()) return mboxed.status();
   auto departed =
       reg.Offboard("jlee", records::Departure::kDispose, "mhale",
                    "Retired at the end of June; mhale takes over the class.",
@@ -315,9 +336,11 @@ core::Status SeedRecords(const std::shared_ptr<store::Database>& db,
   fmt::print(
       "Records: {} items of mhale's mailbox indexed, 1 hold, destruction list "
       "{} of {} items waiting for a second custodian, 2 public-records "
-      "requests, a redacted production ({} to {}) in {}; {}\n",
+      "requests, a redacted production ({} to {}) in {}; {} messages of the "
+      "clerk's mbox indexed; {}\n",
       report->added, list->id, list->items.size(), produced->first_bates,
-      produced->last_bates, out.string(), records::OffboardingText(*departed));
+      produced->last_bates, out.string(), mboxed->added,
+      records::OffboardingText(*departed));
   return core::Status::Ok();
 }
 

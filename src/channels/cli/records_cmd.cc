@@ -298,10 +298,7 @@ int RunItems(const RecordsArgs& a) {
     const records::Decision& d = (*decisions)[n];
     fmt::print("{:>6}  {}  {:<12} {:<10} {:<14} {}\n        {}\n", i.id,
                i.made_day, policy::RecordClassName(i.record_class), i.state,
-               Printable(i.former_custodians.empty()
-                             ? i.custodian
-                             : i.custodian + " (was " +
-                                   core::Join(i.former_custodians, ", ") + ")"),
+               Printable(records::CustodianText(i)),
                Printable(i.folder + "/" + i.path.substr(i.path.rfind('/') + 1)),
                Printable(d.reason));
   }
@@ -346,12 +343,13 @@ int RunSearch(const RecordsArgs& a) {
     return 0;
   }
   if (a.format == "csv") {
-    std::cout << "item,custodian,folder,made_day,sender,subject,class,"
-                 "categories\n";
+    std::cout << "item,custodian,former_custodians,folder,made_day,sender,"
+                 "subject,class,categories\n";
     for (const auto& i : r->items)
       std::cout << core::CsvRow(
-                       {std::to_string(i.id), i.custodian, i.folder, i.made_day,
-                        i.sender, i.subject,
+                       {std::to_string(i.id), i.custodian,
+                        core::Join(i.former_custodians, " "), i.folder,
+                        i.made_day, i.sender, i.subject,
                         std::string(policy::RecordClassName(i.record_class)),
                         core::Join(i.categories, ";")})
                 << "\n";
@@ -374,8 +372,8 @@ int RunSearch(const RecordsArgs& a) {
   facets("classes", r->classes);
   for (const auto& i : r->items)
     fmt::print("{:>6}  {}  {:<10}  {:<12}  {}  {}{}\n", i.id, i.made_day,
-               Printable(i.custodian), Printable(i.folder), Printable(i.sender),
-               Printable(i.subject),
+               Printable(records::CustodianText(i)), Printable(i.folder),
+               Printable(i.sender), Printable(i.subject),
                i.categories.empty()
                    ? ""
                    : Printable(" [" + core::Join(i.categories, ", ") + "]"));

@@ -1,0 +1,127 @@
+#include "core/mbox.h"
+
+#include <strings.h>
+
+#include <ctime>
+
+namespace steward::core {
+
+namespace {
+
+// A field mail programs rewrite as a message is read or flagged.
+bool StateField(std::string_view line) {
+  static constexpr std::string_view kFields[] = {
+      "status:",           "x-status:",         "x-uid:",
+      "x-imapbase:",       "x-imap:",           "x-keywords:",
+      "x-mozilla-status:", "x-mozilla-status2:"};
+  for (std::string_view f : kFields)
+    if (line.size() >= f.size() &&
+        strncasecmp(line.data(), f.data(), f.size()) == 0)
+      return true;
+  return false;
+}
+
+}  // namespace
+
+bool IsHeaderLine(std::string_view line) {
+  size_t colon = line.find(':');
+  if (colon == 0 || colon == std::string_view::npos || colon > 76) return false;
+  for (size_t i = 0; i < colon; ++i) {
+    unsigned char c = static_cast<unsigned char>(line[i]);
+    if (c <= 32 || c >= 127) return false;
+  }
+  return true;
+}
+
+void ForEachMboxRecord(
+    std::string_view bytes,
+    const std::function<bool(const MboxRecord&)>& on_record) {
+  MboxRecord cur;
+  bool open = false;
+  size_t pos = 0;
+  while (pos < bytes.size()) {
+    bool at_line = pos == 0 || bytes[pos - 1] == '\n';
+    if (at_line && bytes.compare(pos, 5, "From ") == 0 &&
+        (pos == 0 || (pos >= 2 && bytes[pos - 2] == '\n') ||
+         (pos >= 3 && bytes[pos - 2] == '\r' && bytes[pos - 3] == '\n'))) {
+      if (open) {
+        cur.end = pos;
+        if (!on_record(cur)) return;
+      }
+      size_t eol = bytes.find('\n', pos);
+      if (eol == std::string_view::npos) return;
+      cur.from = pos;
+      cur.start = eol + 1;
+      std::string_view line = bytes.substr(pos, eol - pos);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      cur.from_line = line;
+      open = true;
+      pos = cur.start;
+      continue;
+    }
+    size_t nl = bytes.find('\n', pos);
+    if (nl == std::string_view::npos) break;
+    pos = nl + 1;
+  }
+  if (open && cur.start < bytes.size()) {
+    cur.end = bytes.size();
+    on_record(cur);
+  }
+}
+
+bool LooksLikeMbox(std::string_view head) {
+  if (head.compare(0, 5, "From ") != 0) return false;
+  size_t nl = head.find('\n');
+  if (nl == std::string_view::npos) return false;
+  size_t nl2 = head.find('\n', nl + 1);
+  std::string_view second = head.substr(
+      nl + 1, nl2 == std::string_view::npos ? head.npos : nl2 - nl - 1);
+  return IsHeaderLine(second);
+}
+
+std::string MboxMessageBytes(std::string_view message) {
+  std::string out;
+  out.reserve(message.size());
+  // The header: state fields dropped with their continuation lines.
+  size_t pos = 0;
+  bool dropping = false;
+  while (pos < message.size()) {
+    size_t nl = message.find('\n', pos);
+    size_t next = nl == std::string_view::npos ? message.size() : nl + 1;
+    std::string_view line = message.substr(pos, next - pos);
+    std::string_view bare = line;
+    while (!bare.empty() && (bare.back() == '\n' || bare.back() == '\r'))
+      bare.remove_suffix(1);
+    if (bare.empty()) break;  // the end of the header
+    bool folded = line[0] == ' ' || line[0] == '\t';
+    if (!folded) dropping = StateField(line);
+    if (!dropping) out.append(line);
+    pos = next;
+  }
+  out.append(message.substr(pos));
+  // The separator before the next message is the mbox's, not the message's.
+  if (out.size() >= 2 && out.compare(out.size() - 2, 2, "\n\n") == 0)
+    out.pop_back();
+  else if (out.size() >= 4 && out.compare(out.size() - 4, 4, "\r\n\r\n") == 0)
+    out.resize(out.size() - 2);
+  return out;
+}
+
+int64_t MboxFromLineTime(std::string_view from_line) {
+  // "From SENDER Www Mmm dd hh:mm:ss yyyy": the last five words.
+  std::string line(from_line);
+  size_t end = line.size();
+  size_t at = end;
+  for (int words = 0; words < 5 && at != std::string::npos; ++words) {
+    at = line.find_last_of(' ', at == 0 ? 0 : at - 1);
+    while (at != std::string::npos && at > 0 && line[at - 1] == ' ') --at;
+  }
+  if (at == std::string::npos) return 0;
+  struct tm tm {};
+  const char* rest = strptime(line.c_str() + at, " %a %b %d %H:%M:%S %Y", &tm);
+  if (rest == nullptr) return 0;
+  time_t t = timegm(&tm);
+  return t < 0 ? 0 : static_cast<int64_t>(t);
+}
+
+}  // namespace steward::core
