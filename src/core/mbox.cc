@@ -4,6 +4,8 @@
 
 #include <ctime>
 
+#include "core/hash.h"
+
 namespace steward::core {
 
 namespace {
@@ -76,13 +78,30 @@ bool LooksLikeMbox(std::string_view head) {
   size_t nl2 = head.find('\n', nl + 1);
   std::string_view second = head.substr(
       nl + 1, nl2 == std::string_view::npos ? head.npos : nl2 - nl - 1);
-  return IsHeaderLine(second);
+  if (!IsHeaderLine(second)) return false;
+  // "From the Superintendent" / "Re: budget" is a letter: an mbox's "From "
+  // line ends in a date, or is followed by a field only mail has.
+  std::string_view first = head.substr(0, nl);
+  if (!first.empty() && first.back() == '\r') first.remove_suffix(1);
+  if (MboxFromLineTime(first) > 0) return true;
+  static constexpr std::string_view kMailFields[] = {
+      "return-path:", "received:", "delivered-to:",
+      "from:",        "date:",     "message-id:",
+      "x-",           "to:",       "subject:",
+      "mime-version:"};
+  for (std::string_view f : kMailFields)
+    if (second.size() >= f.size() &&
+        strncasecmp(second.data(), f.data(), f.size()) == 0)
+      return true;
+  return false;
 }
 
-std::string MboxMessageBytes(std::string_view message) {
-  std::string out;
-  out.reserve(message.size());
-  // The header: state fields dropped with their continuation lines.
+namespace {
+
+// The pieces of a message's record, in order: its header lines but the
+// state fields, then its body without the mbox's separating blank line.
+void WalkRecord(std::string_view message,
+                const std::function<void(std::string_view)>& piece) {
   size_t pos = 0;
   bool dropping = false;
   while (pos < message.size()) {
@@ -95,16 +114,31 @@ std::string MboxMessageBytes(std::string_view message) {
     if (bare.empty()) break;  // the end of the header
     bool folded = line[0] == ' ' || line[0] == '\t';
     if (!folded) dropping = StateField(line);
-    if (!dropping) out.append(line);
+    if (!dropping) piece(line);
     pos = next;
   }
-  out.append(message.substr(pos));
+  std::string_view body = message.substr(pos);
   // The separator before the next message is the mbox's, not the message's.
-  if (out.size() >= 2 && out.compare(out.size() - 2, 2, "\n\n") == 0)
-    out.pop_back();
-  else if (out.size() >= 4 && out.compare(out.size() - 4, 4, "\r\n\r\n") == 0)
-    out.resize(out.size() - 2);
+  if (body.size() >= 4 && body.substr(body.size() - 4) == "\r\n\r\n")
+    body.remove_suffix(2);
+  else if (body.size() >= 2 && body.substr(body.size() - 2) == "\n\n")
+    body.remove_suffix(1);
+  piece(body);
+}
+
+}  // namespace
+
+std::string MboxMessageBytes(std::string_view message) {
+  std::string out;
+  out.reserve(message.size());
+  WalkRecord(message, [&](std::string_view p) { out.append(p); });
   return out;
+}
+
+std::string MboxRecordSha256(std::string_view message) {
+  Sha256 h;
+  WalkRecord(message, [&](std::string_view p) { h.Update(p); });
+  return h.HexDigest();
 }
 
 int64_t MboxFromLineTime(std::string_view from_line) {

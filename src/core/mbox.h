@@ -42,6 +42,9 @@ bool LooksLikeMbox(std::string_view head);
 // bytes whether it was read, flagged or moved within the file.
 std::string MboxMessageBytes(std::string_view message);
 
+// The SHA-256 (hex) of MboxMessageBytes(message), without a copy of it.
+std::string MboxRecordSha256(std::string_view message);
+
 // The time in a "From " line ("From a@b Mon Oct  3 10:00:00 2022", read as
 // UTC); 0 when there is none.
 int64_t MboxFromLineTime(std::string_view from_line);

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "core/hash.h"
@@ -24,8 +25,6 @@ namespace {
 constexpr std::string_view kMagic = "STEWARD-MBOX-JOURNAL 1";
 constexpr size_t kKeyHex = 32;
 constexpr size_t kChunk = size_t{1} << 20;
-// Mail delivered after a kill, kept when a journal is applied: at most this.
-constexpr uint64_t kMaxAppended = uint64_t{1} << 30;
 
 core::Status Errno(const std::string& what) {
   int e = errno;
@@ -155,96 +154,193 @@ class Locked {
   bool dotted_ = false;
 };
 
-// Applies the journal of `name` to the locked file; Ok when there is none.
-// `fresh`: just written, the file not touched yet; otherwise a kill may
-// have come at any point of an earlier Apply.
-core::Status Apply(int dir, const std::string& name, int file, bool fresh) {
+// The journal: a header line, then the bytes after the message removed.
+//   STEWARD-MBOX-JOURNAL 1 PHASE INODE OFFSET OLD_SIZE TAIL_LEN TAIL_SHA
+//   LEFT_SHA
+// PHASE is one byte at a fixed place, rewritten as the removal goes:
+//   P  prepared: the file is untouched;
+//   S  shifting: the tail is being written over the message (the file is
+//      partly shifted, never cut);
+//   C  cutting: shifted whole; the file may or may not be cut yet;
+//   D  done.
+// LEFT_SHA is the hash of the file's last bytes that the cut removes (as
+// many as the message): in phase C they tell an uncut file from a cut one
+// that mail was appended to after a kill.
+constexpr size_t kPhaseAt = kMagic.size() + 1;
+
+core::Status SetPhase(int j, char phase, const std::string& jname) {
+  if (auto s = WriteAll(j, std::string_view(&phase, 1), kPhaseAt, jname);
+      !s.ok())
+    return s;
+  return ::fsync(j) == 0 ? core::Status::Ok() : Errno(jname);
+}
+
+core::Status HashRange(int fd, uint64_t from, uint64_t len,
+                       const std::string& what, std::string* hex) {
+  core::Sha256 h;
+  std::string chunk;
+  for (uint64_t at = 0; at < len; at += kChunk) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(kChunk, len - at));
+    if (auto s = ReadAll(fd, chunk, from + at, n, what); !s.ok()) return s;
+    if (chunk.size() != n)
+      return core::Status::Corrupt(what + ": shorter than recorded");
+    h.Update(chunk);
+  }
+  *hex = h.HexDigest();
+  return {};
+}
+
+// Copies `len` bytes from `from` in `src` to `to` in `dst`, chunk by chunk
+// in increasing order (safe within one file when `to` < `from`).
+core::Status Copy(int src, uint64_t from, int dst, uint64_t to, uint64_t len,
+                  const std::string& what) {
+  std::string chunk;
+  for (uint64_t at = 0; at < len; at += kChunk) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(kChunk, len - at));
+    if (auto s = ReadAll(src, chunk, from + at, n, what); !s.ok()) return s;
+    if (chunk.size() != n)
+      return core::Status::Corrupt(what + ": shorter than recorded");
+    if (auto s = WriteAll(dst, chunk, to + at, what); !s.ok()) return s;
+  }
+  return {};
+}
+
+// Brings the locked file to a state a removal may leave it in, from its
+// journal (none: Ok), and removes the journal. What others wrote after a
+// kill is kept: mail appended beyond the file's old end.
+core::Status Apply(int dir, const std::string& name, int file) {
   const std::string jname = JournalName(name);
-  Fd j(::openat(dir, jname.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  Fd j(::openat(dir, jname.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC));
   if (!j.ok()) return errno == ENOENT ? core::Status::Ok() : Errno(jname);
+  auto drop = [&]() -> core::Status {
+    if (::unlinkat(dir, jname.c_str(), 0) != 0) return Errno(jname);
+    (void)::fsync(dir);
+    return {};
+  };
   std::string head;
-  if (auto st = ReadAll(j.fd, head, 0, 256, jname); !st.ok()) return st;
+  if (auto st = ReadAll(j.fd, head, 0, 512, jname); !st.ok()) return st;
   size_t nl = head.find('\n');
   struct stat jst {};
   if (::fstat(j.fd, &jst) != 0) return Errno(jname);
   std::vector<std::string> f = nl == std::string::npos
                                    ? std::vector<std::string>{}
                                    : core::SplitList(head.substr(0, nl), ' ');
-  auto drop = [&]() -> core::Status {
-    // Never complete: the mbox was not touched (it is written only after
-    // the journal is whole and synced).
-    if (::unlinkat(dir, jname.c_str(), 0) != 0) return Errno(jname);
-    (void)::fsync(dir);
-    return {};
-  };
-  if (f.size() != 6 || f[0] + " " + f[1] != kMagic) return drop();
-  auto offset = core::ParseInt(f[2], 0, INT64_MAX, "offset");
-  auto old_size = core::ParseInt(f[3], 0, INT64_MAX, "size");
-  auto tail_len = core::ParseInt(f[4], 0, INT64_MAX, "tail");
-  if (!offset.ok() || !old_size.ok() || !tail_len.ok() ||
-      static_cast<uint64_t>(jst.st_size) != nl + 1 + uint64_t(*tail_len) ||
-      uint64_t(*offset) + uint64_t(*tail_len) > uint64_t(*old_size))
+  // Not whole: written before the file was touched (phase P at most).
+  if (f.size() != 9 || f[0] + " " + f[1] != kMagic || f[2].size() != 1)
     return drop();
-  // The tail, checked against its hash, chunk by chunk.
-  core::Sha256 h;
-  std::string chunk;
-  for (uint64_t at = 0; at < uint64_t(*tail_len); at += kChunk) {
-    size_t len = static_cast<size_t>(
-        std::min<uint64_t>(kChunk, uint64_t(*tail_len) - at));
-    if (auto st = ReadAll(j.fd, chunk, nl + 1 + at, len, jname); !st.ok())
-      return st;
-    if (chunk.size() != len) return drop();
-    h.Update(chunk);
-  }
-  if (h.HexDigest() != f[5]) return drop();
+  const char phase = f[2][0];
+  auto ino = core::ParseInt(f[3], 0, INT64_MAX, "inode");
+  auto offset = core::ParseInt(f[4], 0, INT64_MAX, "offset");
+  auto old_size = core::ParseInt(f[5], 0, INT64_MAX, "size");
+  auto tail_len = core::ParseInt(f[6], 0, INT64_MAX, "tail");
+  if (!ino.ok() || !offset.ok() || !old_size.ok() || !tail_len.ok() ||
+      static_cast<uint64_t>(jst.st_size) != nl + 1 + uint64_t(*tail_len) ||
+      uint64_t(*offset) + uint64_t(*tail_len) >= uint64_t(*old_size))
+    return drop();
   struct stat st {};
   if (::fstat(file, &st) != 0) return Errno(name);
+  // Prepared or done; or another file now (replaced): nothing to finish.
+  if (phase == 'P' || phase == 'D' ||
+      static_cast<uint64_t>(st.st_ino) != uint64_t(*ino))
+    return drop();
+  std::string tail_sha;
+  if (auto s = HashRange(j.fd, nl + 1, uint64_t(*tail_len), jname, &tail_sha);
+      !s.ok() || tail_sha != f[7])
+    return core::Status::Corrupt(
+        jname + ": damaged while " + name +
+        " was being changed; the file is left as it is for a person to check");
   const uint64_t size = static_cast<uint64_t>(st.st_size);
-  const uint64_t done_size = uint64_t(*offset) + uint64_t(*tail_len);
-  // Already shifted and cut (killed before the journal was removed)? Then
-  // what follows is mail delivered since, and stays. The file is cut only
-  // after the shift: shorter than it was, it is done; as long, it is not
-  // (mail appended after a cut would have to match the removed message's
-  // length exactly); longer, the bytes at the offset tell.
-  bool shifted = !fresh && size < uint64_t(*old_size);
-  if (!fresh && size > uint64_t(*old_size)) shifted = *tail_len > 0;
-  for (uint64_t at = 0;
-       shifted && size > uint64_t(*old_size) && at < uint64_t(*tail_len);
-       at += kChunk) {
-    size_t len = static_cast<size_t>(
-        std::min<uint64_t>(kChunk, uint64_t(*tail_len) - at));
-    std::string want, have;
-    if (auto s1 = ReadAll(j.fd, want, nl + 1 + at, len, jname); !s1.ok())
-      return s1;
-    if (auto s2 = ReadAll(file, have, uint64_t(*offset) + at, len, name);
-        !s2.ok())
-      return s2;
-    shifted = want == have;
+  const uint64_t done = uint64_t(*offset) + uint64_t(*tail_len);
+  const uint64_t cut = uint64_t(*old_size) - done;  // the message's length
+  if (phase == 'C') {
+    // Cut already (and perhaps appended to since)? The bytes the cut
+    // removes are still there only when it has not happened.
+    std::string left;
+    if (size < uint64_t(*old_size) ||
+        !HashRange(file, done, cut, name, &left).ok() || left != f[8])
+      return drop();
+  } else if (phase == 'S') {
+    if (size < uint64_t(*old_size))
+      return core::Status::Corrupt(
+          name +
+          ": shorter than when a removal was interrupted; left as it "
+          "is for a person to check (" +
+          jname + ")");
+    if (auto s = Copy(j.fd, nl + 1, file, uint64_t(*offset),
+                      uint64_t(*tail_len), name);
+        !s.ok())
+      return s;
+  } else {
+    return core::Status::Corrupt(jname + ": unknown phase");
   }
-  if (!shifted) {
-    // Mail appended after the kill, beyond the file's old end, is kept.
-    std::string appended;
-    if (size > uint64_t(*old_size)) {
-      if (size - uint64_t(*old_size) > kMaxAppended)
-        return core::Status::Limit(name + ": too much appended to recover");
-      if (auto s = ReadAll(file, appended, uint64_t(*old_size),
-                           size - uint64_t(*old_size), name);
-          !s.ok())
-        return s;
-    }
-    for (uint64_t at = 0; at < uint64_t(*tail_len); at += kChunk) {
-      size_t len = static_cast<size_t>(
-          std::min<uint64_t>(kChunk, uint64_t(*tail_len) - at));
-      if (auto s = ReadAll(j.fd, chunk, nl + 1 + at, len, jname); !s.ok())
-        return s;
-      if (auto s = WriteAll(file, chunk, uint64_t(*offset) + at, name); !s.ok())
-        return s;
-    }
-    if (auto s = WriteAll(file, appended, done_size, name); !s.ok()) return s;
-    if (::ftruncate(file, static_cast<off_t>(done_size + appended.size())) != 0)
-      return Errno(name);
+  // The shift is whole: mail appended after the old end moves up to follow
+  // the tail, then the file is cut.
+  if (size > uint64_t(*old_size)) {
+    if (auto s = Copy(file, uint64_t(*old_size), file, done,
+                      size - uint64_t(*old_size), name);
+        !s.ok())
+      return s;
   }
+  if (::ftruncate(file,
+                  static_cast<off_t>(done + (size - uint64_t(*old_size)))) != 0)
+    return Errno(name);
   if (::fsync(file) != 0) return Errno(name);
+  return drop();
+}
+
+// Removes the first copy of `key` from the locked file; NotFound when there
+// is none.
+core::Status RemoveOne(int dir, const std::string& name, int file,
+                       const std::string& key) {
+  const std::string jname = JournalName(name);
+  Fd j;
+  uint64_t offset = 0, size = 0, tail_len = 0;
+  {
+    Mapped m;
+    if (auto s = Map(file, name, m); !s.ok()) return s;
+    const std::string_view bytes = m.view();
+    std::optional<Span> found;
+    for (const Span& s : Index(bytes))
+      if (s.key == key) {
+        found = s;
+        break;
+      }
+    if (!found)
+      return core::Status::NotFound(name + ": no longer holds message " + key);
+    struct stat st {};
+    if (::fstat(file, &st) != 0) return Errno(name);
+    offset = found->from;
+    size = bytes.size();
+    std::string_view tail = bytes.substr(found->end);
+    tail_len = tail.size();
+    const uint64_t cut = found->end - found->from;
+    std::string header = fmt::format("{} P {} {} {} {} {} {}\n", kMagic,
+                                     static_cast<uint64_t>(st.st_ino), offset,
+                                     size, tail_len, core::Sha256Hex(tail),
+                                     core::Sha256Hex(bytes.substr(size - cut)));
+    // The journal, whole and synced before the mbox is touched.
+    j = Fd(::openat(dir, jname.c_str(),
+                    O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!j.ok()) return Errno(jname);
+    if (auto s = WriteAll(j.fd, header, 0, jname); !s.ok()) return s;
+    if (auto s = WriteAll(j.fd, tail, header.size(), jname); !s.ok()) return s;
+    if (::fsync(j.fd) != 0) return Errno(jname);
+    (void)::fsync(dir);
+  }
+  if (auto s = SetPhase(j.fd, 'S', jname); !s.ok()) return s;
+  // The journal's copy of the tail, never the file's own bytes being
+  // overwritten.
+  std::string head;
+  if (auto s = ReadAll(j.fd, head, 0, 512, jname); !s.ok()) return s;
+  const uint64_t body = head.find('\n') + 1;
+  if (auto s = Copy(j.fd, body, file, offset, tail_len, name); !s.ok())
+    return s;
+  if (::fsync(file) != 0) return Errno(name);
+  if (auto s = SetPhase(j.fd, 'C', jname); !s.ok()) return s;
+  if (::ftruncate(file, static_cast<off_t>(offset + tail_len)) != 0)
+    return Errno(name);
+  if (::fsync(file) != 0) return Errno(name);
+  if (auto s = SetPhase(j.fd, 'D', jname); !s.ok()) return s;
   if (::unlinkat(dir, jname.c_str(), 0) != 0) return Errno(jname);
   (void)::fsync(dir);
   return {};
@@ -260,13 +356,7 @@ bool Split(const std::string& path, MessageName* out) {
   size_t at = path.rfind("#m");
   if (at == std::string::npos || at == 0) return false;
   std::string_view key = std::string_view(path).substr(at + 1);
-  if (key.size() < 1 + kKeyHex || !Hex(key.substr(1, kKeyHex))) return false;
-  std::string_view rest = key.substr(1 + kKeyHex);
-  if (!rest.empty()) {
-    if (rest[0] != '.' || rest.size() < 2 || rest.size() > 10) return false;
-    for (char c : rest.substr(1))
-      if (c < '0' || c > '9') return false;
-  }
+  if (key.size() != 1 + kKeyHex || !Hex(key.substr(1))) return false;
   if (out) {
     out->file = path.substr(0, at);
     out->key = std::string(key);
@@ -276,17 +366,14 @@ bool Split(const std::string& path, MessageName* out) {
 
 std::vector<Span> Index(std::string_view bytes) {
   std::vector<Span> out;
-  std::map<std::string, int> copies;
   core::ForEachMboxRecord(bytes, [&](const core::MboxRecord& r) {
     Span s;
     s.from = r.from;
     s.start = r.start;
     s.end = r.end;
     s.time = core::MboxFromLineTime(r.from_line);
-    std::string key =
-        KeyOf(core::MboxMessageBytes(bytes.substr(r.start, r.end - r.start)));
-    int n = ++copies[key];
-    s.key = n == 1 ? key : fmt::format("{}.{}", key, n);
+    s.key = "m" + core::MboxRecordSha256(bytes.substr(r.start, r.end - r.start))
+                      .substr(0, kKeyHex);
     out.push_back(std::move(s));
     return true;
   });
@@ -311,7 +398,11 @@ uint64_t KeyNumber(const std::string& key) {
 }
 
 std::string JournalName(const std::string& name) {
-  return "." + name + ".steward-journal";
+  std::string j = "." + name + ".steward-journal";
+  // A name near the file system's limit: its hash instead.
+  if (j.size() > 255)
+    j = "." + core::Sha256Hex(name).substr(0, 32) + ".steward-journal";
+  return j;
 }
 
 bool IsOwnFile(const std::string& name) {
@@ -326,39 +417,22 @@ core::Status Recover(int dir, const std::string& name) {
     return errno == ENOENT ? core::Status::Ok() : Errno(JournalName(name));
   Locked l(dir, name);
   if (auto s = l.Take(10); !s.ok()) return s;
-  return Apply(dir, name, l.fd(), false);
+  return Apply(dir, name, l.fd());
 }
 
 core::Status Remove(int dir, const std::string& name, const std::string& key,
                     int wait_seconds) {
   Locked l(dir, name);
   if (auto s = l.Take(wait_seconds); !s.ok()) return s;
-  if (auto s = Apply(dir, name, l.fd(), false); !s.ok()) return s;
-  std::string header;
-  {
-    Mapped m;
-    if (auto s = Map(l.fd(), name, m); !s.ok()) return s;
-    const std::string_view bytes = m.view();
-    const Span* found = nullptr;
-    std::vector<Span> spans = Index(bytes);
-    for (const Span& s : spans)
-      if (s.key == key) found = &s;
-    if (!found)
-      return core::Status::NotFound(name + ": no longer holds message " + key);
-    std::string_view tail = bytes.substr(found->end);
-    header = fmt::format("{} {} {} {} {}\n", kMagic, found->from, bytes.size(),
-                         tail.size(), core::Sha256Hex(tail));
-    // The journal, whole and synced before the mbox is touched.
-    const std::string jname = JournalName(name);
-    Fd j(::openat(dir, jname.c_str(),
-                  O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
-    if (!j.ok()) return Errno(jname);
-    if (auto s = WriteAll(j.fd, header, 0, jname); !s.ok()) return s;
-    if (auto s = WriteAll(j.fd, tail, header.size(), jname); !s.ok()) return s;
-    if (::fsync(j.fd) != 0) return Errno(jname);
-    (void)::fsync(dir);
+  if (auto s = Apply(dir, name, l.fd()); !s.ok()) return s;
+  // Every copy: identical bytes are one message.
+  auto first = RemoveOne(dir, name, l.fd(), key);
+  if (!first.ok()) return first;
+  for (;;) {
+    auto more = RemoveOne(dir, name, l.fd(), key);
+    if (more.code() == core::Code::kNotFound) return {};
+    if (!more.ok()) return more;
   }
-  return Apply(dir, name, l.fd(), true);
 }
 
 }  // namespace steward::records::mbox

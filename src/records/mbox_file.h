@@ -9,9 +9,11 @@
 // lock), under the locks Dovecot and Postfix take (a dot-lock file beside
 // the mbox, then fcntl), and through a journal: the bytes after the message
 // are written to "<dir>/.<name>.steward-journal" and synced before the file
-// is touched, so a kill at any moment leaves either the file as it was or
-// a journal that the next access completes (Recover). Mail delivered after
-// a kill (a stale dot-lock broken) is kept.
+// is touched, and the journal records how far the change went (prepared,
+// shifting, cutting, done) and the file's inode, so a kill at any moment
+// leaves either the file as it was (the journal dropped) or a journal that
+// the next access completes (Recover). Mail delivered after a kill (a
+// stale dot-lock broken) is kept.
 #pragma once
 
 #include <cstdint>
@@ -23,11 +25,12 @@
 
 namespace steward::records::mbox {
 
-// "#m" and 32 hex digits after the file's path name a message; ".N" after
-// them the Nth copy of the same bytes in one file (N from 2).
+// "#m" and 32 hex digits after the file's path name a message. Copies of
+// the same bytes in one file are one message (read as the first, removed
+// all together).
 struct MessageName {
   std::string file;  // relative to the source's folder
-  std::string key;   // "m0123...ef" or "m0123...ef.2"
+  std::string key;   // "m0123...ef"
 };
 std::string Join(const std::string& file, const std::string& key);
 // False when `path` names no message (a plain file).
@@ -40,9 +43,10 @@ struct Span {
   uint64_t from = 0, start = 0, end = 0;
   int64_t time = 0;  // from the "From " line, UTC; 0 when none
 };
-// The messages of an mbox's bytes, in order, each with its key.
+// The messages of an mbox's bytes, in order, each with its key (copies
+// share one).
 std::vector<Span> Index(std::string_view bytes);
-// The key of a message's record bytes (without its ".N" copy number).
+// The key of a message's record bytes.
 std::string KeyOf(std::string_view record_bytes);
 // The record bytes of one span of `bytes`.
 std::string RecordBytes(std::string_view bytes, const Span& s);
@@ -54,9 +58,9 @@ uint64_t KeyNumber(const std::string& key);
 // none. Takes the locks itself.
 core::Status Recover(int dir, const std::string& name);
 
-// Removes the message `key` from the mbox `name` in `dir`: NotFound when
-// the file no longer holds it (nothing changed), Unavailable-like Io when
-// the locks cannot be had in `wait_seconds` (nothing changed).
+// Removes the message `key` (every copy) from the mbox `name` in `dir`:
+// NotFound when the file no longer holds it (nothing changed), Io when the
+// locks cannot be had in `wait_seconds` (nothing changed).
 core::Status Remove(int dir, const std::string& name, const std::string& key,
                     int wait_seconds = 10);
 

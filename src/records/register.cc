@@ -324,6 +324,7 @@ core::Result<IndexReport> Register::Index(
   }
   auto listed = src.List(report.errors);
   if (!listed.ok()) return listed.status();
+  const size_t listing_errors = report.errors.size();
   const uint64_t max_bytes = pack_->limits.max_item_bytes;
   std::vector<std::pair<std::string, store::Params>> pending;
   auto flush = [&]() -> core::Status {
@@ -461,9 +462,12 @@ core::Result<IndexReport> Register::Index(
     }
   }
   if (auto st = flush(); !st.ok()) return st;
-  // Items the folder no longer holds (removed outside Steward).
+  // Items the folder no longer holds (removed outside Steward) — only when
+  // all of it could be listed: a folder or file that could not be read
+  // says nothing about its items.
+  const bool whole = listing_errors == 0;
   for (const auto& [locator, k] : known) {
-    if (seen.count(locator) || k.state != "present") continue;
+    if (!whole || seen.count(locator) || k.state != "present") continue;
     ++report.missing;
     pending.push_back(
         {"UPDATE records_items SET state = 'missing' WHERE id = "

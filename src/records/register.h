@@ -180,7 +180,8 @@ class Register {
   // Reads every item of `source` with `read` (the engine, for its
   // findings and a message's header facts), and records or updates it with
   // its class. Items whose bytes have not changed are not read again;
-  // items gone from the source are marked missing. The access is an audit
+  // items gone from the source are marked missing (only when all of it was
+  // listed: an unreadable folder or file says nothing). The access is an audit
   // entry naming `reason` (D.3), written before anything is read.
   // `progress` (may be empty) is called after each item with the count.
   core::Result<IndexReport> Index(

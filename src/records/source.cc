@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "core/mbox.h"
 #include "core/text.h"
@@ -291,6 +292,22 @@ class FolderSource : public Source {
     std::vector<mbox::Span> spans;
   };
 
+  // An fcntl read lock on the whole file, waited for up to 10 seconds;
+  // released when the descriptor closes.
+  static core::Status ReadLock(int fd, const std::string& rel) {
+    for (int tries = 0;; ++tries) {
+      struct flock fl {};
+      fl.l_type = F_RDLCK;
+      fl.l_whence = SEEK_SET;
+      if (::fcntl(fd, F_SETLK, &fl) == 0) return {};
+      if ((errno != EACCES && errno != EAGAIN) || tries >= 100)
+        return core::Status::Io(rel +
+                                ": locked by another program (fcntl); try "
+                                "again later");
+      ::usleep(100000);
+    }
+  }
+
   bool IsMboxPath(const std::string& path, mbox::MessageName* mn) const {
     if (!mbox::Split(path, mn)) return false;
     return only_.empty() || mn->file == only_;
@@ -314,6 +331,13 @@ class FolderSource : public Source {
                    static_cast<uint64_t>(st.st_size),
                    mtime_ns,
                    {}};
+    // Mail programs change an mbox under an fcntl write lock: a read lock
+    // keeps the file as it is while it is mapped (shrunk under a map, it
+    // would end the process).
+    if (auto l = ReadLock(fd, rel); !l.ok()) {
+      ix = {};
+      return l;
+    }
     if (st.st_size > 0) {
       void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ,
                        MAP_SHARED, fd, 0);
@@ -391,7 +415,14 @@ class FolderSource : public Source {
       return core::Status::Invalid(
           mn.file + ": replaced by another file after it was read");
     mboxes_.erase(mn.file);
+    // A file found locked stays so for this run: its other messages are
+    // kept at once rather than after another wait each.
+    if (auto l = locked_.find(mn.file); l != locked_.end()) return l->second;
     auto removed = mbox::Remove(dir.fd, name, mn.key);
+    if (removed.code() == core::Code::kIoError &&
+        removed.message().find("locked by another program") !=
+            std::string::npos)
+      locked_.emplace(mn.file, removed);
     if (removed.code() == core::Code::kNotFound)
       return core::Status::NotFound(removed.message());
     return removed;
@@ -420,7 +451,9 @@ class FolderSource : public Source {
     }
     struct stat st {};
     (void)::fstat(f.fd, &st);
+    std::set<std::string> listed;  // copies of one message are one item
     for (const mbox::Span& s : (*ix)->spans) {
+      if (!listed.insert(s.key).second) continue;
       Entry e;
       e.path = e.locator = mbox::Join(file, s.key);
       e.folder = folder;
@@ -463,6 +496,15 @@ class FolderSource : public Source {
             ListMbox(fd.fd, rel, it->name, folder, out, errors);
             continue;
           }
+          if (mbox::Split(child, nullptr)) {
+            // Its name would read as a message of an mbox.
+            if (errors.size() < 100)
+              errors.push_back(child +
+                               ": not indexed: a name ending in '#m' and 32 "
+                               "hex digits names a message of an mbox; "
+                               "rename the file");
+            continue;
+          }
           Entry e;
           e.path = e.locator = child;
           e.folder = rel;
@@ -485,6 +527,7 @@ class FolderSource : public Source {
   Fd root_;
   std::string only_;
   std::map<std::string, MboxIndex> mboxes_;
+  std::map<std::string, core::Status> locked_;
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -50,16 +51,27 @@ class MboxFile : public ::testing::Test {
   std::string Key(size_t n) {
     return records::mbox::Index(Slurp(dir_ / "inbox"))[n].key;
   }
-  // A journal as Remove writes it, for the kill points a test cannot
-  // reach: removing message `n` of `before`.
-  void Journal(const std::string& before, size_t n, bool whole = true) {
+  // A journal as Remove writes it, at `phase`, for the kill points a test
+  // cannot reach: removing message `n` of `before` from the file as it is.
+  void Journal(const std::string& before, size_t n, char phase,
+               bool whole = true) {
     auto spans = records::mbox::Index(before);
     std::string tail = before.substr(spans[n].end);
-    std::string j = "STEWARD-MBOX-JOURNAL 1 " + std::to_string(spans[n].from) +
-                    " " + std::to_string(before.size()) + " " +
+    size_t cut = spans[n].end - spans[n].from;
+    struct stat st {};
+    ASSERT_EQ(::stat((dir_ / "inbox").c_str(), &st), 0);
+    std::string j = "STEWARD-MBOX-JOURNAL 1 " + std::string(1, phase) + " " +
+                    std::to_string(st.st_ino) + " " +
+                    std::to_string(spans[n].from) + " " +
+                    std::to_string(before.size()) + " " +
                     std::to_string(tail.size()) + " " + core::Sha256Hex(tail) +
+                    " " + core::Sha256Hex(before.substr(before.size() - cut)) +
                     "\n" + (whole ? tail : tail.substr(0, tail.size() / 2));
     std::ofstream(dir_ / ".inbox.steward-journal", std::ios::binary) << j;
+  }
+  void Put(const std::string& text) {
+    // In place, as a mail program writes (the same inode).
+    std::ofstream(dir_ / "inbox", std::ios::binary | std::ios::trunc) << text;
   }
   testing::TempDir tmp_{"mbox"};
   const fs::path dir_ = tmp_.path();
@@ -83,14 +95,19 @@ TEST_F(MboxFile, MessagesAreNamedByTheirBytesNotTheirFlagsOrPlace) {
   auto moved = records::mbox::Index(kC + "\n" + kA + kB);
   EXPECT_EQ(moved[0].key, spans[2].key);
   EXPECT_EQ(moved[1].key, spans[0].key);
-  // Two copies of one message are two items.
+  // Two copies of one message are one message.
   auto twice = records::mbox::Index(kA + kA);
-  EXPECT_EQ(twice[1].key, twice[0].key + ".2");
+  EXPECT_EQ(twice[1].key, twice[0].key);
   records::mbox::MessageName mn;
   ASSERT_TRUE(records::mbox::Split("Board/2024#" + twice[1].key, &mn));
   EXPECT_EQ(mn.file, "Board/2024");
   EXPECT_FALSE(records::mbox::Split("notes#mzz", &mn));
   EXPECT_FALSE(records::mbox::Split("report.pdf", &mn));
+  // A letter is not an mbox because it starts with "From ".
+  EXPECT_FALSE(
+      core::LooksLikeMbox("From the Superintendent\nRe: budget memo\n"));
+  EXPECT_TRUE(core::LooksLikeMbox(kA));
+  EXPECT_TRUE(core::LooksLikeMbox("From MAILER-DAEMON\nReturn-Path: <>\n"));
 }
 
 TEST_F(MboxFile, ARemovalTakesOutOneMessageAndLeavesTheOthersByteForByte) {
@@ -103,6 +120,10 @@ TEST_F(MboxFile, ARemovalTakesOutOneMessageAndLeavesTheOthersByteForByte) {
   EXPECT_EQ(gone.code(), core::Code::kNotFound);
   ASSERT_TRUE(records::mbox::Remove(fd_, "inbox", Key(1)).ok());  // the last
   EXPECT_EQ(Slurp(dir_ / "inbox"), kA);
+  // Every copy of a message goes with it.
+  Put(kA + kB + kA + kC);
+  ASSERT_TRUE(records::mbox::Remove(fd_, "inbox", Key(0)).ok());
+  EXPECT_EQ(Slurp(dir_ / "inbox"), kB + kC);
 }
 
 TEST_F(MboxFile, ALockHeldByAMailProgramIsWaitedForThenRefused) {
@@ -115,41 +136,58 @@ TEST_F(MboxFile, ALockHeldByAMailProgramIsWaitedForThenRefused) {
   EXPECT_TRUE(fs::exists(dir_ / "inbox.lock"));  // not ours to remove
 }
 
-TEST_F(MboxFile, AKillBeforeTheJournalIsWholeChangesNothing) {
-  Journal(kA + kB + kC, 0, /*whole=*/false);
+TEST_F(MboxFile, AKillBeforeTheFileIsTouchedChangesNothing) {
+  const std::string before = kA + kB + kC;
+  Journal(before, 0, 'S', /*whole=*/false);  // the journal not even whole
   ASSERT_TRUE(records::mbox::Recover(fd_, "inbox").ok());
-  EXPECT_EQ(Slurp(dir_ / "inbox"), kA + kB + kC);
+  EXPECT_EQ(Slurp(dir_ / "inbox"), before);
+  EXPECT_FALSE(fs::exists(dir_ / ".inbox.steward-journal"));
+  // Whole but prepared only; then a mail program marked messages read
+  // (after breaking the stale lock): its change stays, nothing is cut.
+  Journal(before, 0, 'P');
+  std::string marked = kA + kB;
+  marked.insert(kA.size() + kB.find("Subject"), "Status: RO\n");
+  Put(marked + kC);
+  ASSERT_TRUE(records::mbox::Recover(fd_, "inbox").ok());
+  EXPECT_EQ(Slurp(dir_ / "inbox"), marked + kC);
+  // A journal for another file (the mbox replaced since): ignored.
+  Journal(before, 0, 'S');
+  std::ofstream(dir_ / "inbox.new", std::ios::binary) << before;
+  fs::rename(dir_ / "inbox.new", dir_ / "inbox");
+  ASSERT_TRUE(records::mbox::Recover(fd_, "inbox").ok());
+  EXPECT_EQ(Slurp(dir_ / "inbox"), before);
   EXPECT_FALSE(fs::exists(dir_ / ".inbox.steward-journal"));
 }
 
-TEST_F(MboxFile, AKillAfterTheJournalIsCompletedWithMailDeliveredMeanwhile) {
+TEST_F(MboxFile, AKillWhileTheFileChangesIsCompletedKeepingLaterMail) {
   const std::string before = kA + kB + kC;
   const std::string late =
       "\nFrom erin@example-usd.org Thu Dec  3 10:00:00 2026\n"
       "From: erin@example-usd.org\nSubject: Late\n\nHi.\n";
-  // Killed with the file untouched; then a delivery.
-  Journal(before, 0);
-  std::ofstream(dir_ / "inbox", std::ios::app | std::ios::binary) << late;
+  // Killed as the shift began; then a delivery.
+  Journal(before, 0, 'S');
+  Put(before + late);
   ASSERT_TRUE(records::mbox::Recover(fd_, "inbox").ok());
   EXPECT_EQ(Slurp(dir_ / "inbox"), kB + kC + late);
   // Killed half-way through the shift.
-  std::ofstream(dir_ / "inbox", std::ios::binary) << before;
-  Journal(before, 0);
-  {
-    std::fstream f(dir_ / "inbox",
-                   std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(0);
-    f << (kB + kC).substr(0, 20);
-  }
+  Put(before);
+  Journal(before, 0, 'S');
+  Put((kB + kC).substr(0, 20) + before.substr(20));
   ASSERT_TRUE(records::mbox::Recover(fd_, "inbox").ok());
   EXPECT_EQ(Slurp(dir_ / "inbox"), kB + kC);
-  // Killed after the shift and the truncation, before the journal went;
-  // then a delivery: nothing is done twice, the delivery stays.
-  std::ofstream(dir_ / "inbox", std::ios::binary) << before;
-  Journal(before, 0);
-  std::ofstream(dir_ / "inbox", std::ios::binary) << kB + kC + late;
+  // Shifted whole, not cut; then a delivery.
+  Put(before);
+  Journal(before, 0, 'C');
+  Put(kB + kC + before.substr(before.size() - kA.size()) + late);
   ASSERT_TRUE(records::mbox::Recover(fd_, "inbox").ok());
   EXPECT_EQ(Slurp(dir_ / "inbox"), kB + kC + late);
+  // Cut, the journal not yet gone; then the removed message delivered
+  // again (as long as what was cut): it stays.
+  Put(before);
+  Journal(before, 0, 'C');
+  Put(kB + kC + "\n" + kA);
+  ASSERT_TRUE(records::mbox::Recover(fd_, "inbox").ok());
+  EXPECT_EQ(Slurp(dir_ / "inbox"), kB + kC + "\n" + kA);
   EXPECT_FALSE(fs::exists(dir_ / ".inbox.steward-journal"));
 }
 
