@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -22,6 +23,29 @@
 #include "core/signals.h"
 #include "enforce/enforce.h"
 #include "engine/scratch_pool.h"
+
+// libmilter's smfi_main starts a thread that sigwait()s for SIGHUP, SIGTERM
+// and SIGINT and, on SIGHUP, stops the milter for good (MILTER_RESTART: the
+// listening socket is closed, smfi_main returns, and it cannot run again in
+// the process). Steward reloads on SIGHUP and stops with smfi_stop() itself
+// (core/signals.h), so that thread must never take a signal; but Linux gives
+// a process-directed signal to any thread waiting for it, and under load a
+// reload's SIGHUP went to libmilter's and stopped the mail door. This
+// definition takes the C library's place for the process: a wait that
+// includes SIGHUP (only libmilter's asks for one) sleeps for ever and takes
+// nothing; any other is the C library's sigwaitinfo.
+extern "C" int sigwait(const sigset_t* set, int* sig) {
+  if (sigismember(set, SIGHUP) == 1)
+    for (;;) pause();
+  for (;;) {
+    int r = sigwaitinfo(set, nullptr);
+    if (r >= 0) {
+      *sig = r;
+      return 0;
+    }
+    if (errno != EINTR) return errno;
+  }
+}
 
 namespace steward::milter {
 
