@@ -243,6 +243,138 @@ bool Covers(const HoldQuery& q, const Item& item) {
   return true;
 }
 
+namespace {
+
+bool IsAscii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x80;
+  });
+}
+
+// `s` as a LIKE pattern's literal part (with ESCAPE backslash).
+std::string LikeLiteral(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// A column in a condition the store must not answer from that column's
+// index: SQLite without statistics takes `state = ?` for a narrow index
+// search when it matches nearly every row.
+std::string Unindexed(store::Dialect d, std::string_view column) {
+  return d == store::Dialect::kSqlite ? fmt::format("+{}", column)
+                                      : std::string(column);
+}
+
+// True where `column`, its ASCII letters lowered, is LIKE the parameter
+// (given in lower case): SQLite's LIKE ignores ASCII case only,
+// PostgreSQL's is exact, so the column is lowered there by a locale-free
+// translate.
+std::string LikeAsciiCaseless(store::Dialect d, std::string_view column) {
+  if (d == store::Dialect::kSqlite)
+    return fmt::format("{} LIKE ? ESCAPE '\\'", column);
+  return fmt::format(
+      "translate({}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
+      "'abcdefghijklmnopqrstuvwxyz') LIKE ? ESCAPE '\\'",
+      column);
+}
+
+// True where `column` holds a character outside ASCII (its length in
+// bytes is not its length in characters), whose lower case the store cannot
+// be trusted to compute as core::Lower does. (Invalid UTF-8 is lowered as
+// ASCII by core::Lower, as the store's LIKE compares it.)
+std::string NotAscii(store::Dialect d, std::string_view column) {
+  return d == store::Dialect::kSqlite
+             ? fmt::format("length(CAST({0} AS BLOB)) <> length({0})", column)
+             : fmt::format("octet_length({0}) <> char_length({0})", column);
+}
+
+// The items whose custodian, now or before a transfer (D.4), is one of
+// `custodians`, as `id IN (...)` through the two custodian indexes.
+std::string CustodianIds(const std::vector<std::string>& custodians,
+                         store::Params& params) {
+  std::vector<std::string> marks, likes;
+  for (const auto& c : custodians) {
+    marks.push_back("?");
+    params.push_back(P(c));
+  }
+  for (const auto& c : custodians) {
+    likes.push_back("',' || former_custodians || ',' LIKE ? ESCAPE '\\'");
+    params.push_back(P("%," + LikeLiteral(c) + ",%"));
+  }
+  return fmt::format(
+      "id IN (SELECT id FROM records_items WHERE custodian IN ({}) UNION ALL "
+      "SELECT id FROM records_items WHERE former_custodians <> '' AND ({}))",
+      core::Join(marks, ", "), core::Join(likes, " OR "));
+}
+
+}  // namespace
+
+Candidates CandidatesOf(const HoldQuery& q, store::Dialect d) {
+  Candidates out;
+  std::vector<std::string> all;
+  auto any = [&](const std::vector<std::string>& alternatives) {
+    all.push_back("(" + core::Join(alternatives, " OR ") + ")");
+  };
+  if (!q.custodians.empty())
+    all.push_back(CustodianIds(q.custodians, out.params));
+  if (!q.addresses.empty()) {
+    // Covers wants an address equal to the value or ending in it: both
+    // contain it.
+    std::vector<std::string> alt;
+    for (const auto& a : q.addresses) {
+      const std::string like = "%" + LikeLiteral(core::AsciiLower(a)) + "%";
+      alt.push_back("sender LIKE ? ESCAPE '\\'");
+      alt.push_back("recipients LIKE ? ESCAPE '\\'");
+      out.params.push_back(P(like));
+      out.params.push_back(P(like));
+    }
+    any(alt);
+  }
+  // Covers compares core::Lower of both sides. A plain ASCII text lowers to
+  // its ASCII lower case, which the store can compare; any other text may
+  // lower to anything (a Kelvin sign to "k"), so it stays a candidate.
+  if (!q.subject.empty()) {
+    std::vector<std::string> alt = {NotAscii(d, "subject")};
+    if (const std::string lowered = core::Lower(q.subject); IsAscii(lowered)) {
+      alt.push_back(LikeAsciiCaseless(d, "subject"));
+      out.params.push_back(P("%" + LikeLiteral(lowered) + "%"));
+    }
+    any(alt);
+  }
+  if (!q.folders.empty()) {  // a folder or one inside it
+    std::vector<std::string> alt = {NotAscii(d, "folder")};
+    for (const auto& f : q.folders) {
+      const std::string lowered = core::Lower(f);
+      if (!IsAscii(lowered)) continue;
+      alt.push_back(LikeAsciiCaseless(d, "folder"));
+      out.params.push_back(P(LikeLiteral(lowered) + "%"));
+    }
+    any(alt);
+  }
+  if (!q.categories.empty()) {
+    std::vector<std::string> alt;
+    for (const auto& c : q.categories) {
+      alt.push_back("',' || categories || ',' LIKE ? ESCAPE '\\'");
+      out.params.push_back(P("%," + LikeLiteral(c) + ",%"));
+    }
+    any(alt);
+  }
+  if (!q.since.empty()) {
+    all.push_back("made_day >= ?");
+    out.params.push_back(P(q.since));
+  }
+  if (!q.until.empty()) {
+    all.push_back("made_day < ?");
+    out.params.push_back(P(q.until));
+  }
+  out.sql = all.empty() ? "1 = 1" : core::Join(all, " AND ");
+  return out;
+}
+
 std::string CoverageText(const Hold& h) {
   if (h.covers_now == 0)
     return "It covers no item yet: check its custodians, folders and "
@@ -501,22 +633,10 @@ core::Result<std::vector<Item>> Register::Items(const Query& q) {
   std::string sql =
       fmt::format("SELECT {} FROM records_items WHERE id > ?", kItemCols);
   store::Params params = {P(q.after_id)};
-  if (!q.custodian.empty()) {
-    // Theirs now, or theirs before a transfer (D.4).
-    std::string like = "%,";
-    for (char c : q.custodian) {
-      if (c == '%' || c == '_' || c == '\\') like += '\\';
-      like += c;
-    }
-    like += ",%";
-    sql +=
-        " AND (custodian = ? OR ',' || former_custodians || ',' LIKE ? ESCAPE "
-        "'\\')";
-    params.push_back(P(q.custodian));
-    params.push_back(P(like));
-  }
+  if (!q.custodian.empty())  // theirs now, or before a transfer (D.4)
+    sql += " AND " + CustodianIds({q.custodian}, params);
   if (!q.state.empty()) {
-    sql += " AND state = ?";
+    sql += fmt::format(" AND {} = ?", Unindexed(db_.dialect(), "state"));
     params.push_back(P(q.state));
   }
   if (!q.record_class.empty()) {
@@ -659,22 +779,27 @@ core::Result<Register::SearchResult> Register::Search(
   if (auto st = CheckQuery(q); !st.ok()) return st;
   SearchResult r;
   limit = std::clamp(limit, 1, 10000);
-  for (int64_t after = 0;;) {
-    auto page = Items({.state = "present", .limit = 5000, .after_id = after});
-    if (!page.ok()) return page.status();
-    if (page->empty()) break;
-    after = page->back().id;
-    for (Item& item : *page) {
-      if (!Covers(q, item)) continue;
-      ++r.total;
-      std::set<std::string> cats(item.categories.begin(),
-                                 item.categories.end());
-      for (const auto& c : cats) ++r.categories[c];
-      ++r.classes[std::string(policy::RecordClassName(item.record_class))];
-      if (static_cast<int>(r.items.size()) < limit)
-        r.items.push_back(std::move(item));
+  // The first `limit` by id: the rows come in the store's order, so the
+  // smallest ids are kept as they pass.
+  auto keep_first = [&](size_t n) {
+    auto by_id = [](const Item& a, const Item& b) { return a.id < b.id; };
+    if (r.items.size() > n) {
+      std::nth_element(r.items.begin(), r.items.begin() + n, r.items.end(),
+                       by_id);
+      r.items.resize(n);
     }
-  }
+    std::sort(r.items.begin(), r.items.end(), by_id);
+  };
+  auto st = EachCovered(q, "present", [&](Item& item) {
+    ++r.total;
+    std::set<std::string> cats(item.categories.begin(), item.categories.end());
+    for (const auto& c : cats) ++r.categories[c];
+    ++r.classes[std::string(policy::RecordClassName(item.record_class))];
+    r.items.push_back(std::move(item));
+    if (r.items.size() >= 2 * static_cast<size_t>(limit)) keep_first(limit);
+  });
+  if (!st.ok()) return st;
+  keep_first(limit);
   auto a = audit::Append(
       db_,
       {.actor = actor.name,
@@ -724,15 +849,28 @@ core::Result<Hold> Register::PlaceHold(const std::string& matter,
   if (!st.ok()) return st;
   // What it covers now, so that a hold that names nothing by mistake (a
   // misspelt custodian) is seen at once.
-  for (int64_t after = 0;;) {
-    auto page = Items({.state = "", .limit = 5000, .after_id = after});
-    if (!page.ok()) return page.status();
-    if (page->empty()) break;
-    after = page->back().id;
-    for (const Item& item : *page)
-      if (item.state != "destroyed" && Covers(h.query, item)) ++h.covers_now;
-  }
+  auto covered = EachCovered(h.query, "", [&](const Item& item) {
+    if (item.state != "destroyed") ++h.covers_now;
+  });
+  if (!covered.ok()) return covered;
   return h;
+}
+
+core::Status Register::EachCovered(const HoldQuery& q, const std::string& state,
+                                   const std::function<void(Item&)>& fn) {
+  const store::Dialect d = db_.dialect();
+  Candidates c = CandidatesOf(q, d);
+  std::string sql =
+      fmt::format("SELECT {} FROM records_items WHERE {}", kItemCols, c.sql);
+  if (!state.empty()) {
+    sql += fmt::format(" AND {} = ?", Unindexed(d, "state"));
+    c.params.push_back(P(state));
+  }
+  return db_.ForEach(sql, c.params, [&](store::Row& row) {
+    Item item = ItemFromRow(row);
+    if (Covers(q, item)) fn(item);
+    return true;
+  });
 }
 
 core::Status Register::ReleaseHold(int64_t id, const std::string& reason,

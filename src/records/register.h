@@ -93,6 +93,15 @@ struct Hold {
 
 bool Covers(const HoldQuery& q, const Item& item);
 
+// A condition on records_items (SQL with its parameters) true of every item
+// that `q` covers and of few others, answered from the store's indexes where
+// custodians or dates narrow it: Covers decides among what it selects.
+struct Candidates {
+  std::string sql;
+  store::Params params;
+};
+Candidates CandidatesOf(const HoldQuery& q, store::Dialect d);
+
 // "It covers 12 items now." — or a warning when a hold covers nothing.
 std::string CoverageText(const Hold& h);
 
@@ -307,6 +316,9 @@ class Register {
   using Sources = std::map<std::string, std::unique_ptr<Source>>;
   // `q` made canonical (custodians' names) and checked, or what is wrong.
   core::Status CheckQuery(HoldQuery& q) const;
+  // Every item `q` covers, in `state` ("": any), streamed from the store.
+  core::Status EachCovered(const HoldQuery& q, const std::string& state,
+                           const std::function<void(Item&)>& fn);
   // What a destruction list of `custodian`'s items ("" : everyone's) would
   // hold today, unsaved; `kept` (when given) counts the others by why.
   core::Result<DestructionList> Plan(Day today, const audit::Actor& actor,

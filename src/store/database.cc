@@ -136,6 +136,15 @@ core::Result<Rows> Database::Query(std::string_view sql, const Params& params) {
   return rows;
 }
 
+core::Status Database::ForEach(std::string_view sql, const Params& params,
+                               const RowFn& each) {
+  auto conn = Acquire();
+  if (!conn.ok()) return conn.status();
+  auto st = (*conn)->ForEach(sql, params, each);
+  Release(std::move(conn).value());
+  return st;
+}
+
 core::Status Database::Exec(std::string_view sql, const Params& params) {
   auto conn = Acquire();
   if (!conn.ok()) return conn.status();

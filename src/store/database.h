@@ -40,6 +40,9 @@ struct Row {
   bool IsNull(size_t i) const { return !cols.at(i).has_value(); }
 };
 using Rows = std::vector<Row>;
+// Called for each row of a streamed query; false stops it. The row may be
+// moved from. It must not use the database: its connection is busy.
+using RowFn = std::function<bool(Row&)>;
 
 // Params helpers: P(42), P("text"), Null().
 inline Value P(std::string s) { return Value(std::move(s)); }
@@ -55,9 +58,21 @@ class Conn {
   virtual Dialect dialect() const = 0;
   core::Result<Rows> Query(std::string_view sql, const Params& params = {}) {
     Rows rows;
-    auto st = Run(sql, params, &rows);
+    auto st = Run(
+        sql, params,
+        [&](Row& r) {
+          rows.push_back(std::move(r));
+          return true;
+        },
+        false);
     if (!st.ok()) return st;
     return rows;
+  }
+  // The rows one at a time, never all in memory (PostgreSQL's single-row
+  // mode): for a scan of a large table.
+  core::Status ForEach(std::string_view sql, const Params& params,
+                       const RowFn& each) {
+    return Run(sql, params, each, true);
   }
   // Runs statements that return no rows; several may be separated by ';'
   // when `params` is empty (migrations).
@@ -69,10 +84,11 @@ class Conn {
   virtual core::Status LockTable(std::string_view table) = 0;
 
  protected:
-  // Runs one statement with parameters, appending its rows to `rows` (null:
-  // discard them).
+  // Runs one statement with parameters, giving its rows to `each` (empty:
+  // discard them) until it returns false; `stream`: the rows are not held
+  // all at once by the client library either.
   virtual core::Status Run(std::string_view sql, const Params& params,
-                           Rows* rows) = 0;
+                           const RowFn& each, bool stream) = 0;
 };
 
 class Database {
@@ -88,6 +104,9 @@ class Database {
   virtual std::string Describe() const = 0;
 
   core::Result<Rows> Query(std::string_view sql, const Params& params = {});
+  // Conn::ForEach on a connection of the pool.
+  core::Status ForEach(std::string_view sql, const Params& params,
+                       const RowFn& each);
   core::Status Exec(std::string_view sql, const Params& params = {});
   // Runs `fn` in a transaction on one connection: commit when it returns OK,
   // roll back otherwise (and on a failed commit, whose Status is returned).

@@ -26,7 +26,7 @@ class PgConn final : public Conn {
       PQclear(res);
       return st;
     }
-    return Run(sql, params, nullptr);
+    return Run(sql, params, {}, false);
   }
 
   core::Status LockTable(std::string_view table) override {
@@ -54,7 +54,7 @@ class PgConn final : public Conn {
   }
 
   core::Status Run(std::string_view sql, const Params& params,
-                   Rows* rows) override {
+                   const RowFn& each, bool stream) override {
     Reconnect();
     std::string text = NumberPlaceholders(sql);
     std::vector<const char*> values(params.size());
@@ -63,29 +63,52 @@ class PgConn final : public Conn {
       values[i] = params[i] ? params[i]->c_str() : nullptr;
       lengths[i] = params[i] ? static_cast<int>(params[i]->size()) : 0;
     }
-    PGresult* res =
-        PQexecParams(pg_, text.c_str(), static_cast<int>(params.size()),
-                     nullptr, values.data(), lengths.data(), nullptr, 0);
-    auto st = Check(res, sql);
-    if (st.ok() && rows) {
-      int n = PQntuples(res), cols = PQnfields(res);
-      rows->reserve(n);
-      for (int r = 0; r < n; ++r) {
-        Row row;
-        row.cols.reserve(cols);
-        for (int c = 0; c < cols; ++c) {
-          if (PQgetisnull(res, r, c)) {
-            row.cols.emplace_back(std::nullopt);
-          } else {
-            row.cols.emplace_back(
-                std::string(PQgetvalue(res, r, c), PQgetlength(res, r, c)));
-          }
-        }
-        rows->push_back(std::move(row));
-      }
+    if (!stream) {
+      PGresult* res =
+          PQexecParams(pg_, text.c_str(), static_cast<int>(params.size()),
+                       nullptr, values.data(), lengths.data(), nullptr, 0);
+      auto st = Check(res, sql);
+      if (st.ok() && each) Give(res, each);
+      PQclear(res);
+      return st;
     }
-    PQclear(res);
+    if (!PQsendQueryParams(pg_, text.c_str(), static_cast<int>(params.size()),
+                           nullptr, values.data(), lengths.data(), nullptr, 0))
+      return Check(nullptr, sql);
+    PQsetSingleRowMode(pg_);
+    // Every result is read, even after `each` stops, so that the connection
+    // is ready for the next statement.
+    core::Status st;
+    bool more = static_cast<bool>(each);
+    while (PGresult* res = PQgetResult(pg_)) {
+      auto status = PQresultStatus(res);
+      if (status == PGRES_SINGLE_TUPLE) {
+        if (more && st.ok()) more = Give(res, each);
+      } else if (st.ok()) {
+        st = Check(res, sql);
+      }
+      PQclear(res);
+    }
     return st;
+  }
+
+  // The rows of `res` to `each`; false when it stopped.
+  static bool Give(PGresult* res, const RowFn& each) {
+    int n = PQntuples(res), cols = PQnfields(res);
+    for (int r = 0; r < n; ++r) {
+      Row row;
+      row.cols.reserve(cols);
+      for (int c = 0; c < cols; ++c) {
+        if (PQgetisnull(res, r, c)) {
+          row.cols.emplace_back(std::nullopt);
+        } else {
+          row.cols.emplace_back(
+              std::string(PQgetvalue(res, r, c), PQgetlength(res, r, c)));
+        }
+      }
+      if (!each(row)) return false;
+    }
+    return true;
   }
 
   PGconn* pg_;

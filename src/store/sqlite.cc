@@ -35,7 +35,7 @@ class SqliteConn final : public Conn {
       }
       return {};
     }
-    return Run(sql, params, nullptr);
+    return Run(sql, params, {}, false);
   }
 
   core::Status LockTable(std::string_view) override { return {}; }
@@ -67,7 +67,7 @@ class SqliteConn final : public Conn {
   }
 
   core::Status Run(std::string_view sql, const Params& params,
-                   Rows* rows) override {
+                   const RowFn& each, bool /*stream: always*/) override {
     sqlite3_stmt* stmt = Prepare(sql);
     if (!stmt) return Error(sql, sqlite3_errmsg(db_));
     for (size_t i = 0; i < params.size(); ++i) {
@@ -84,7 +84,7 @@ class SqliteConn final : public Conn {
     }
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      if (!rows) continue;
+      if (!each) continue;
       Row row;
       int n = sqlite3_column_count(stmt);
       row.cols.reserve(n);
@@ -98,7 +98,10 @@ class SqliteConn final : public Conn {
               std::string(reinterpret_cast<const char*>(text), len));
         }
       }
-      rows->push_back(std::move(row));
+      if (!each(row)) {
+        rc = SQLITE_DONE;
+        break;
+      }
     }
     core::Status st;
     if (rc != SQLITE_DONE) st = Error(sql, sqlite3_errmsg(db_));

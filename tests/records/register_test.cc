@@ -4,12 +4,14 @@
 // the meantime, and survives a kill between intent and deletion.
 #include "records/register.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <tuple>
 
 #include "bundled_engine.h"
@@ -533,6 +535,144 @@ TEST_P(RegisterTest, AHoldPlacedAfterAKillCancelsTheDeletion) {
   EXPECT_TRUE(fs::exists(md_ / "cur/1664816400.M1P1.host:2,S"));
   EXPECT_EQ(BySubject("Lunch").state, "present");
   EXPECT_EQ(Count("records.destroy-cancel"), 1);
+}
+
+// The store narrows a search by indexes and LIKE before Covers decides: on
+// random items and queries with the values that make that hard (letters in
+// any case, a Kelvin sign that lowers to "k", accents, % and _ in values,
+// items passed on by a departed custodian), a search finds exactly what
+// Covers finds over every item, and the register's custodian filter exactly
+// the items that are, or were, theirs.
+TEST_P(RegisterTest, ASearchFindsExactlyWhatItsQueryCovers) {
+  const std::vector<std::string> custodians = {"bob", "ann", "a_b", "a%b",
+                                               "axb"};
+  const std::vector<std::string> formers = {"",        "",    "",       "ann",
+                                            "ann,bob", "a_b", "a%b,zed"};
+  const std::vector<std::string> addresses = {
+      "bob@example-usd.org", "Bob@Example-USD.org", "x_y@a.org",
+      "xzy@a.org",           "ann@b%c.org",         "\xC3\xBCmlaut@x.org"};
+  const std::vector<std::string> subjects = {"Grievance filed",
+                                             "GRIEVANCE",
+                                             "grievance",
+                                             "\xE2\x84\xAAit list",
+                                             "Kit LIST",
+                                             "\xC3\x89l\xC3\xA8ve",
+                                             "\xC3\xA9l\xC3\xA8ve",
+                                             "100% done",
+                                             "a_b",
+                                             "axb",
+                                             ""};
+  const std::vector<std::string> folders = {"INBOX",
+                                            "inbox/Sub",
+                                            "Board",
+                                            "board/2022",
+                                            "Boardroom",
+                                            "\xC3\x89l\xC3\xA8ves",
+                                            "\xE2\x84\xAA"
+                                            "12",
+                                            "k12",
+                                            "Board_x"};
+  const std::vector<std::string> categories = {"", "ssn", "student-id",
+                                               "ssn,student-id", "phone"};
+  std::mt19937 rng(20261203);
+  auto pick = [&](const std::vector<std::string>& v) {
+    return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)];
+  };
+  for (int i = 0; i < 400; ++i) {
+    const std::string day = fmt::format(
+        "{}-{:02d}-{:02d}", std::uniform_int_distribution<int>(2020, 2026)(rng),
+        std::uniform_int_distribution<int>(1, 12)(rng),
+        std::uniform_int_distribution<int>(1, 28)(rng));
+    auto st = db_->Exec(
+        "INSERT INTO records_items (source, locator, path, kind, custodian, "
+        "folder, message_id, sender, recipients, subject, made_at, made_day, "
+        "size, sha256, categories, record_class, class_rule, class_reason, "
+        "audit_done, state, indexed_at, former_custodians) VALUES (?, ?, ?, "
+        "'mail', ?, ?, '', ?, ?, ?, ?, ?, 10, 'x', ?, 'class-3', '', '', '', "
+        "?, '2026-12-01T00:00:00Z', ?)",
+        {store::P("/src"), store::P(std::to_string(i)),
+         store::P(std::to_string(i)), store::P(pick(custodians)),
+         store::P(pick(folders)), store::P(pick(addresses)),
+         store::P(pick(addresses) + "," + pick(addresses)),
+         store::P(pick(subjects)), store::P(day + "T12:00:00Z"), store::P(day),
+         store::P(pick(categories)),
+         store::P(i % 9 == 0 ? "destroyed" : "present"),
+         store::P(pick(formers))});
+    ASSERT_TRUE(st.ok()) << st.message();
+  }
+  auto all = reg_->Items({.state = "", .limit = 100000});
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 400u);
+
+  const std::vector<std::string> words = {
+      "grievance",         "GRIEVANCE", "kit", "KIT", "\xC3\xA9l\xC3\xA8",
+      "\xC3\x89L\xC3\x88", "%",         "_",   "a_b", "100%",
+      "\xE2\x84\xAA"};
+  const std::vector<std::string> folder_words = {"inbox",
+                                                 "INBOX",
+                                                 "board",
+                                                 "BOARD",
+                                                 "k12",
+                                                 "K12",
+                                                 "\xC3\xA9l\xC3\xA8ves",
+                                                 "Board_x",
+                                                 "inbox/sub"};
+  const std::vector<std::string> address_words = {"bob@example-usd.org",
+                                                  "BOB@EXAMPLE-USD.ORG",
+                                                  "@a.org",
+                                                  "x_y@a.org",
+                                                  "@b%c.org",
+                                                  "\xC3\xBCmlaut@x.org"};
+  int searched = 0;
+  for (int n = 0; n < 300; ++n) {
+    records::HoldQuery q;
+    auto maybe = [&] {
+      return std::uniform_int_distribution<int>(0, 3)(rng) == 0;
+    };
+    if (maybe()) q.custodians = {pick(custodians)};
+    if (maybe()) q.custodians.push_back("zed");
+    if (maybe()) q.addresses = {pick(address_words)};
+    if (maybe()) q.subject = pick(words);
+    if (maybe()) q.folders = {pick(folder_words)};
+    if (maybe()) q.categories = {pick({"ssn", "student-id", "phone"})};
+    if (maybe()) q.since = "2023-01-01";
+    if (maybe()) q.until = "2025-06-01";
+    if (q.Empty()) continue;
+    std::vector<int64_t> want;
+    for (const auto& item : *all)
+      if (item.state == "present" && records::Covers(q, item))
+        want.push_back(item.id);
+    for (int limit : {7, 200}) {
+      auto r = reg_->Search(q, limit, ann_);
+      ASSERT_TRUE(r.ok()) << r.status().message();
+      std::vector<int64_t> got;
+      for (const auto& item : r->items) got.push_back(item.id);
+      std::vector<int64_t> first(
+          want.begin(), want.begin() + std::min<size_t>(want.size(), limit));
+      EXPECT_EQ(r->total, static_cast<int64_t>(want.size()))
+          << "query " << n << ": "
+          << records::CandidatesOf(q, db_->dialect()).sql;
+      EXPECT_EQ(got, first) << "query " << n;
+    }
+    ++searched;
+  }
+  EXPECT_GT(searched, 200);
+
+  for (const auto& c : custodians) {
+    auto items =
+        reg_->Items({.custodian = c, .state = "present", .limit = 1000});
+    ASSERT_TRUE(items.ok());
+    std::vector<int64_t> got, want;
+    for (const auto& item : *items) got.push_back(item.id);
+    for (const auto& item : *all) {
+      bool theirs = item.custodian == c ||
+                    std::count(item.former_custodians.begin(),
+                               item.former_custodians.end(), c) > 0;
+      if (item.state == "present" && theirs) want.push_back(item.id);
+    }
+    EXPECT_EQ(got, want) << c;
+    EXPECT_FALSE(want.empty()) << c;
+  }
 }
 
 STEWARD_BOTH_BACKENDS(RegisterTest);

@@ -28,56 +28,20 @@ core::Result<std::shared_ptr<const DashboardSnapshot>> Compute(
 
 core::Result<std::shared_ptr<const DashboardSnapshot>> DashboardCache::Get(
     store::Database& db, const acknowledge::Campaign& c) {
-  std::unique_lock lock(mu_);
-  for (;;) {
-    Entry& e = entries_[c.id];
-    bool fresh = e.snapshot && Clock::now() - e.at < ttl_;
-    if (fresh) return e.snapshot;
-    if (e.computing) {
-      if (e.snapshot) return e.snapshot;  // a little stale beats waiting
-      cv_.wait(lock);
-      continue;
-    }
-    e.computing = true;
-    lock.unlock();
-    auto computed = Compute(db, c);
-    lock.lock();
-    Entry& done = entries_[c.id];
-    done.computing = false;
-    if (computed.ok()) {
-      done.snapshot = *computed;
-      done.at = Clock::now();
-    }
-    cv_.notify_all();
-    return computed;
-  }
+  return entries_.Get(c.id, [&] { return Compute(db, c); });
 }
 
 core::Result<std::shared_ptr<const std::vector<acknowledge::Campaign>>>
 DashboardCache::Campaigns(store::Database& db) {
-  {
-    std::lock_guard lock(mu_);
-    if (campaigns_ && Clock::now() - campaigns_at_ < ttl_) return campaigns_;
-  }
-  auto list = acknowledge::Campaigns(db);
-  if (!list.ok()) return list.status();
-  auto shared = std::make_shared<const std::vector<acknowledge::Campaign>>(
-      std::move(list).value());
-  std::lock_guard lock(mu_);
-  campaigns_ = shared;
-  campaigns_at_ = Clock::now();
-  return shared;
-}
-
-void DashboardCache::InvalidateCampaigns() {
-  std::lock_guard lock(mu_);
-  campaigns_.reset();
-}
-
-void DashboardCache::Invalidate(int64_t campaign_id) {
-  std::lock_guard lock(mu_);
-  auto it = entries_.find(campaign_id);
-  if (it != entries_.end()) it->second.at = Clock::time_point{};
+  return campaigns_.Get(
+      0,
+      [&]() -> core::Result<
+                std::shared_ptr<const std::vector<acknowledge::Campaign>>> {
+        auto list = acknowledge::Campaigns(db);
+        if (!list.ok()) return list.status();
+        return std::make_shared<const std::vector<acknowledge::Campaign>>(
+            std::move(list).value());
+      });
 }
 
 }  // namespace steward::portal

@@ -1,21 +1,16 @@
-// Completion figures of a campaign, computed at most once per `ttl` however
-// many people look at the dashboard: with 50,000 employees a tally scans
-// them all, and a board meeting's worth of browsers must not each pay for
-// it. One caller computes while the others get the previous figures (or wait
-// for the first ones). An acknowledgement through the portal invalidates its
-// campaign, so the person who just acknowledged sees it counted. Thread-safe.
+// Completion figures of a campaign for the dashboard: with 50,000 employees
+// a tally scans them all, so they are computed once per TTL (ttl_cache.h).
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "acknowledge/campaigns.h"
+#include "channels/portal/ttl_cache.h"
 
 namespace steward::portal {
 
@@ -37,32 +32,28 @@ struct DashboardSnapshot {
   mutable std::string html_;
 };
 
+// The dashboard's figures per campaign, and the list of campaigns, each
+// kept for `ttl` (TtlCache). An acknowledgement through the portal
+// invalidates its campaign, so the person who just acknowledged sees it
+// counted; a new campaign invalidates the list.
 class DashboardCache {
  public:
-  explicit DashboardCache(std::chrono::milliseconds ttl) : ttl_(ttl) {}
-  void set_ttl(std::chrono::milliseconds ttl) { ttl_ = ttl; }  // before use
+  explicit DashboardCache(std::chrono::milliseconds ttl)
+      : entries_(ttl), campaigns_(ttl) {}
+  void set_ttl(std::chrono::milliseconds ttl) {  // before use
+    entries_.set_ttl(ttl);
+    campaigns_.set_ttl(ttl);
+  }
   core::Result<std::shared_ptr<const DashboardSnapshot>> Get(
       store::Database& db, const acknowledge::Campaign& c);
-  void Invalidate(int64_t campaign_id);
-  // The list of campaigns, kept as long as the figures; a new campaign
-  // invalidates it.
+  void Invalidate(int64_t campaign_id) { entries_.Invalidate(campaign_id); }
   core::Result<std::shared_ptr<const std::vector<acknowledge::Campaign>>>
   Campaigns(store::Database& db);
-  void InvalidateCampaigns();
+  void InvalidateCampaigns() { campaigns_.Invalidate(0); }
 
  private:
-  using Clock = std::chrono::steady_clock;
-  struct Entry {
-    std::shared_ptr<const DashboardSnapshot> snapshot;
-    Clock::time_point at;
-    bool computing = false;
-  };
-  std::chrono::milliseconds ttl_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<int64_t, Entry> entries_;
-  std::shared_ptr<const std::vector<acknowledge::Campaign>> campaigns_;
-  Clock::time_point campaigns_at_;
+  TtlCache<int64_t, DashboardSnapshot> entries_;
+  TtlCache<int, std::vector<acknowledge::Campaign>> campaigns_;
 };
 
 }  // namespace steward::portal

@@ -37,6 +37,12 @@ class Metrics {
   std::atomic<uint64_t> sign_in_ok_{0}, sign_in_failed_{0};
 };
 
+// A row of the records page's counts by class and state.
+struct RecordCount {
+  std::string record_class, state;
+  int64_t count = 0;
+};
+
 struct Portal::Impl {
   Options options;
   std::shared_ptr<store::Database> db;
@@ -46,6 +52,10 @@ struct Portal::Impl {
   View view;
   Metrics metrics;
   DashboardCache dashboards{std::chrono::milliseconds(10000)};
+  // The records page's counts (a GROUP BY over every item), kept as long as
+  // the dashboard's figures.
+  TtlCache<int, std::vector<RecordCount>> record_counts{
+      std::chrono::milliseconds(10000)};
   SessionCache sessions;
   std::unique_ptr<http::Server> server;
   int port = 0;

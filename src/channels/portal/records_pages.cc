@@ -145,20 +145,29 @@ void RecordsPage(Ctx& c) {
   Data d = c.Page("Records");
   const records::Day today = reg->Today();
   d.set("today", records::FormatDay(today));
-  // Counts by class and state.
-  auto counts = c.app.db->Query(
-      "SELECT record_class, state, COUNT(*) FROM records_items GROUP BY "
-      "record_class, state ORDER BY record_class, state");
+  // Counts by class and state, as of a few seconds ago.
+  auto counts = c.app.record_counts.Get(
+      0,
+      [&]() -> core::Result<std::shared_ptr<const std::vector<RecordCount>>> {
+        auto rows = c.app.db->Query(
+            "SELECT record_class, state, COUNT(*) FROM records_items GROUP BY "
+            "record_class, state ORDER BY record_class, state");
+        if (!rows.ok()) return rows.status();
+        auto out = std::make_shared<std::vector<RecordCount>>();
+        for (const auto& r : *rows)
+          out->push_back({r.Text(0), r.Text(1), r.Int(2)});
+        return std::shared_ptr<const std::vector<RecordCount>>(std::move(out));
+      });
   if (!counts.ok()) {
     c.Fail(500, counts.status().message());
     return;
   }
   List count_rows;
-  for (const auto& r : *counts) {
+  for (const auto& r : **counts) {
     Data x;
-    x.set("class", r.Text(0));
-    x.set("state", r.Text(1));
-    x.set("count", r.Text(2));
+    x.set("class", r.record_class);
+    x.set("state", r.state);
+    x.set("count", std::to_string(r.count));
     count_rows.push_back(x);
   }
   d.set("counts", count_rows);
@@ -371,6 +380,7 @@ void RecordsClassPost(Ctx& c) {
   }
   auto st = reg->Reclassify(c.Id(), *cls, Trim(c.Param("reason")),
                             Trim(c.Param("audit_done")), c.Actor());
+  if (st.ok()) c.app.record_counts.Invalidate(0);
   c.SeeOther("/records", st.ok() ? fmt::format("Item {} is now {}.", c.Id(),
                                                c.Param("class"))
                                  : st.message());

@@ -480,6 +480,8 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
   app.policy = std::move(policy);
   app.blobs = store::Blobs(app.options.data_dir + "/blobs");
   app.dashboards.set_ttl(std::chrono::seconds(app.options.dashboard_seconds));
+  app.record_counts.set_ttl(
+      std::chrono::seconds(app.options.dashboard_seconds));
   http::Options http = app.options.http;
   http.host = app.options.host;
   http.port = app.options.port;
