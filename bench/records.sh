@@ -69,34 +69,7 @@ echo "writing $items items into a register..." >&2
 rm -rf "$data"
 printf 'Cedar-Comet-2026!\nCedar-Comet-2026!\n' |
   "$bin" admin create-user ann --name Ann --role records-custodian --cracklib off --data "$data" >/dev/null
-python3 - "$data/steward.db" "$items" <<'PY'
-import random, sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-n = int(sys.argv[2])
-rng = random.Random(11)
-rows = []
-def flush():
-    db.executemany(
-        "INSERT INTO records_items (source, locator, path, kind, custodian, folder, message_id, sender, "
-        "recipients, subject, made_at, made_day, size, sha256, categories, record_class, class_rule, "
-        "class_reason, audit_done, state, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-    rows.clear()
-for i in range(n):
-    year = rng.randint(2016, 2026)
-    day = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-    folder = rng.choice(["INBOX", "INBOX", "Sent", "Archive", "Board", "Projects"])
-    cats = "personnel-record" if rng.random() < 0.02 else ""
-    cls = "class-1" if folder == "Board" or cats else ("unclassified" if folder == "Projects" else "class-3")
-    who = f"user{rng.randint(1, 2000)}"
-    rows.append((f"/srv/mail/{who}/Maildir", f"cur/{i}.M{i}P1.host", f"cur/{i}.M{i}P1.host:2,S", "mail", who,
-                 folder, f"<{i}@example-usd.org>", "a@example-usd.org", "b@example-usd.org",
-                 f"Subject {i}" + (" grievance" if rng.random() < 0.01 else ""), day + "T12:00:00Z", day,
-                 4000, f"{i:064x}", cats, cls, "", "", "", "present", "2026-12-01T00:00:00Z"))
-    if len(rows) == 50000:
-        flush()
-flush()
-db.commit()
-PY
+python3 "$here/records_items.py" --sqlite "$data/steward.db" "$items"
 "$bin" records hold place --matter Bench --reason bench --subject grievance --as ann --data "$data" >/dev/null
 read -r _ plan_s plan_mb < <(timed plan $one "$bin" records plan --as ann --format csv --data "$data")
 listed=$(($(wc -l <"$work/plan.out") - 1))

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # A private Dovecot IMAP server on loopback for the tests: its own complete
 # configuration (nothing from /etc/dovecot), sockets, state, users, mail and
-# log under DIR; IMAP without TLS on 127.0.0.1:PORT only (no imaps, pop3,
-# lmtp); a system Dovecot, if any, is neither used nor touched.
+# log under DIR; IMAP on 127.0.0.1:PORT (STARTTLS offered, plain text
+# allowed) and, when IMAPS_PORT is given, IMAP over TLS on it (no pop3,
+# lmtp); a system Dovecot, if any, is neither used nor touched. The TLS
+# certificate is made at each start by a certificate authority of its own:
+# DIR/tls/ca.pem is that authority (for --imap-ca), the server's certificate
+# names 127.0.0.1 and localhost; DIR/tls/other-ca.pem is an authority that
+# signed nothing (for a client that must refuse the server).
 #
-#   dovecot.sh start   DIR PORT USERS         prints imap://127.0.0.1:PORT
+#   dovecot.sh start   DIR PORT USERS [IMAPS_PORT]
+#                                             prints imap://127.0.0.1:PORT
 #   dovecot.sh deliver DIR USER FOLDER FILE   puts the message FILE into
 #                                             USER's FOLDER (made if missing)
 #   dovecot.sh stop    DIR
@@ -87,6 +93,7 @@ fi
 
 port=${3:?PORT}
 users=${4:?USERS}
+imaps_port=${5:-0}
 command -v dovecot >/dev/null || { echo "dovecot.sh: Dovecot is not installed (dovecot-imapd)" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "dovecot.sh: must run as root" >&2; exit 2; }
 mail_uid=$(id -u mail)
@@ -127,6 +134,20 @@ while IFS= read -r line || [ -n "$line" ]; do
   fi
   printf '%s:{PLAIN}%s::::%s::%s\n' "$u" "$p" "$dir/mail/$u" "$extra" >>"$dir/users.passwd"
 done <"$users"
+# The server's certificate, from an authority made for this run.
+tls=$dir/tls
+rm -rf "$tls"; mkdir -p "$tls"
+for ca in ca other-ca; do
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Steward test $ca" \
+    -keyout "$tls/$ca.key" -out "$tls/$ca.pem" 2>/dev/null
+done
+openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+  -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$tls/ext"
+openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" \
+  -CAcreateserial -days 2 -extfile "$tls/ext" -out "$tls/server.pem" 2>/dev/null
+chmod 644 "$tls"/*.pem
+chmod 600 "$tls"/*.key
 echo "test-only-$RANDOM$RANDOM$RANDOM" >"$dir/master.pw"
 chmod 600 "$dir/master.pw"
 printf 'steward:{PLAIN}%s\n' "$(cat "$dir/master.pw")" >"$dir/master.passwd"
@@ -144,7 +165,9 @@ info_log_path = $dir/dovecot.log
 debug_log_path = $dir/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <$tls/server.pem
+ssl_key = <$tls/server.key
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_master_user_separator = *
@@ -186,7 +209,8 @@ service imap-login {
     port = $port
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = $imaps_port
   }
 }
 

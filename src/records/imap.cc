@@ -1,6 +1,8 @@
 #include "records/imap.h"
 
 #include <fmt/format.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <libetpan/libetpan.h>
 
 #include <algorithm>
@@ -295,21 +297,37 @@ class ImapSource : public Source {
 
 std::string ImapAccount::Name() const {
   std::string mailbox = user.substr(0, user.find('*'));
-  return fmt::format("imap://{}:{}/{}", host, port, mailbox);
+  return fmt::format("{}://{}:{}/{}",
+                     tls == ImapTls::kImplicit ? "imaps" : "imap", host, port,
+                     mailbox);
+}
+
+std::optional<ImapTls> ParseImapTls(std::string_view s) {
+  if (s == "starttls") return ImapTls::kStartTls;
+  if (s == "imaps") return ImapTls::kImplicit;
+  if (s == "none") return ImapTls::kNone;
+  return std::nullopt;
 }
 
 core::Result<ImapAccount> ParseImapUrl(const std::string& url) {
-  const std::string scheme = "imap://";
-  if (url.compare(0, scheme.size(), scheme) != 0)
-    return core::Status::Invalid("'" + url + "' is not an imap:// address");
-  std::string rest = url.substr(scheme.size());
+  ImapAccount a;
+  std::string rest;
+  if (url.rfind("imaps://", 0) == 0) {
+    a.tls = ImapTls::kImplicit;
+    a.port = 993;
+    rest = url.substr(8);
+  } else if (url.rfind("imap://", 0) == 0) {
+    rest = url.substr(7);
+  } else {
+    return core::Status::Invalid("'" + url +
+                                 "' is not an imap:// or imaps:// address");
+  }
   if (size_t slash = rest.find('/'); slash != std::string::npos)
     rest.resize(slash);
   size_t at = rest.rfind('@');
   if (at == std::string::npos || at == 0)
     return core::Status::Invalid(
         "give the user in the address: imap://USER@HOST:PORT");
-  ImapAccount a;
   a.user = rest.substr(0, at);
   std::string hostport = rest.substr(at + 1);
   if (size_t colon = hostport.rfind(':'); colon != std::string::npos) {
@@ -327,26 +345,117 @@ core::Result<ImapAccount> ParseImapUrl(const std::string& url) {
   return a;
 }
 
+namespace {
+
+// The server's certificate (as the TLS handshake left it in `stream`) is
+// valid for `a.host` and issued by an authority of `a.ca_file` or of the
+// system. libetpan makes the connection but checks nothing.
+core::Status VerifyServer(mailstream* stream, const ImapAccount& a) {
+  const std::string server = fmt::format("{}:{}", a.host, a.port);
+  unsigned char* der = nullptr;
+  ssize_t n = stream ? mailstream_ssl_get_certificate(stream, &der) : -1;
+  if (n <= 0 || !der)
+    return core::Status::Io("the IMAP server " + server +
+                            " sent no certificate");
+  gnutls_x509_crt_t crt = nullptr;
+  gnutls_x509_trust_list_t trust = nullptr;
+  core::Status st;
+  gnutls_datum_t datum{der, static_cast<unsigned>(n)};
+  if (gnutls_x509_crt_init(&crt) < 0 ||
+      gnutls_x509_crt_import(crt, &datum, GNUTLS_X509_FMT_DER) < 0) {
+    st = core::Status::Io("the IMAP server " + server +
+                          " sent a certificate that cannot be read");
+  } else if (gnutls_x509_trust_list_init(&trust, 0) < 0) {
+    st = core::Status::Io("out of memory");
+  } else {
+    int added =
+        a.ca_file.empty()
+            ? gnutls_x509_trust_list_add_system_trust(trust, 0, 0)
+            : gnutls_x509_trust_list_add_trust_file(
+                  trust, a.ca_file.c_str(), nullptr, GNUTLS_X509_FMT_PEM, 0, 0);
+    unsigned status = 0;
+    gnutls_typed_vdata_st host{};
+    host.type = GNUTLS_DT_DNS_HOSTNAME;
+    host.data = reinterpret_cast<unsigned char*>(const_cast<char*>(a.host.c_str()));
+    host.size = 0;  // a NUL-terminated name
+    if (added <= 0) {
+      st = core::Status::Invalid(
+          a.ca_file.empty()
+              ? "no certificate authorities in the system's store: give "
+                "the one that signs the IMAP server's certificate with "
+                "--imap-ca"
+              : a.ca_file + ": no certificate authority in it (PEM)");
+    } else if (gnutls_x509_trust_list_verify_crt2(trust, &crt, 1, &host, 1, 0,
+                                                  &status, nullptr) < 0 ||
+               status != 0) {
+      gnutls_datum_t why{};
+      std::string reason = "it is not valid";
+      if (gnutls_certificate_verification_status_print(
+              status, GNUTLS_CRT_X509, &why, 0) == 0 &&
+          why.data) {
+        reason = reinterpret_cast<const char*>(why.data);
+        gnutls_free(why.data);
+      }
+      while (!reason.empty() && reason.back() == ' ') reason.pop_back();
+      st = core::Status::Io(fmt::format(
+          "the IMAP server {} is not trusted: {} (its certificate must name "
+          "{} and come from {})",
+          server, reason, a.host,
+          a.ca_file.empty() ? "an authority the system trusts"
+                            : "an authority in " + a.ca_file));
+    }
+  }
+  if (trust) gnutls_x509_trust_list_deinit(trust, 1);
+  if (crt) gnutls_x509_crt_deinit(crt);
+  free(der);
+  return st;
+}
+
+// The name the server is asked for (SNI) during the handshake.
+void ServerName(mailstream_ssl_context* ctx, void* host) {
+  mailstream_ssl_set_server_name(ctx, static_cast<char*>(host));
+}
+
+}  // namespace
+
 core::Result<std::unique_ptr<Source>> OpenImap(const ImapAccount& a) {
   mailimap* s = mailimap_new(0, nullptr);
   if (!s) return core::Status::Io("out of memory");
   mailimap_set_timeout(s, a.timeout_seconds);
-  int r = mailimap_socket_connect(s, a.host.c_str(), a.port);
+  std::string host = a.host;
+  int r = a.tls == ImapTls::kImplicit
+              ? mailimap_ssl_connect_with_callback(s, a.host.c_str(), a.port,
+                                                   ServerName, host.data())
+              : mailimap_socket_connect(s, a.host.c_str(), a.port);
   if (r != MAILIMAP_NO_ERROR_AUTHENTICATED &&
       r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
     mailimap_free(s);
-    return core::Status::Io(
-        fmt::format("cannot reach the IMAP server {}:{} (libetpan error {})",
-                    a.host, a.port, r));
+    return core::Status::Io(fmt::format(
+        "cannot reach the IMAP server {}:{}{} (libetpan error {})", a.host,
+        a.port, a.tls == ImapTls::kImplicit ? " over TLS" : "", r));
   }
-  r = mailimap_login(s, a.user.c_str(), a.password.c_str());
-  if (r != MAILIMAP_NO_ERROR) {
+  auto fail = [&](core::Status st) {
     mailimap_logout(s);
     mailimap_free(s);
-    return core::Status::Invalid(
-        fmt::format("the IMAP server {}:{} refused the login of {}", a.host,
-                    a.port, a.user));
+    return st;
+  };
+  if (a.tls == ImapTls::kStartTls) {
+    r = mailimap_socket_starttls_with_callback(s, ServerName, host.data());
+    if (r != MAILIMAP_NO_ERROR)
+      return fail(core::Status::Io(fmt::format(
+          "the IMAP server {}:{} did not start TLS (STARTTLS: libetpan error "
+          "{}); the password is not sent in plain text: use imaps:// if it "
+          "offers TLS on its own port, or --imap-tls none on a network you "
+          "trust",
+          a.host, a.port, r)));
   }
+  if (a.tls != ImapTls::kNone)
+    if (auto st = VerifyServer(s->imap_stream, a); !st.ok()) return fail(st);
+  r = mailimap_login(s, a.user.c_str(), a.password.c_str());
+  if (r != MAILIMAP_NO_ERROR)
+    return fail(core::Status::Invalid(
+        fmt::format("the IMAP server {}:{} refused the login of {}", a.host,
+                    a.port, a.user)));
   return std::unique_ptr<Source>(new ImapSource(s, a.Name()));
 }
 

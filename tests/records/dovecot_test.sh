@@ -18,7 +18,13 @@
 #   - the IMAP mailbox indexed again has two messages, the destroyed one
 #     stays destroyed (not "missing"), and the audit chain verifies;
 #   - a wrong password, and a server that is not there, end with a clear
-#     message and exit 1, quickly.
+#     message and exit 1, quickly;
+#   - every connection is encrypted before the login (STARTTLS on imap://,
+#     TLS from the start on imaps://) and the server's certificate checked:
+#     a server whose certificate comes from an authority not given, or that
+#     is reached by a name its certificate does not hold, is refused before
+#     the password is sent (Dovecot logs no login); plain text only with
+#     --imap-tls none.
 #
 # Needs root and dovecot (dovecot-imapd); exits 77 (skipped) without them
 # unless STEWARD_REQUIRE_DOVECOT=1. KEEP_WORK=1 keeps the temporary folder.
@@ -52,7 +58,9 @@ printf 'bob:Bob-Pass-2026\ncarl:Carl-Pass-2026:mbox\n' >"$work/users"
 port=""
 for _ in 1 2 3 4 5; do
   port=$(free_port)
-  "$src/scripts/dovecot.sh" start "$work/dc" "$port" "$work/users" >"$work/start.out" 2>"$work/start.err" && break
+  imaps_port=$(free_port)
+  "$src/scripts/dovecot.sh" start "$work/dc" "$port" "$work/users" "$imaps_port" \
+    >"$work/start.out" 2>"$work/start.err" && break
   port=""
 done
 [ -n "$port" ] || { echo "FAIL: Dovecot did not start:"; cat "$work/start.err"; exit 1; }
@@ -98,8 +106,9 @@ for who in "ann" "ben"; do
 done
 imap="imap://bob*steward@127.0.0.1:$port"
 pw=$work/dc/master.pw
+ca=$work/dc/tls/ca.pem
 
-out=$(st records index --imap "$imap" --imap-password-file "$pw" --custodian bob \
+out=$(st records index --imap "$imap" --imap-password-file "$pw" --imap-ca "$ca" --custodian bob \
   --reason "records review" --no-progress --cache "$work/cache" 2>&1)
 check '[ $? -eq 0 ] && [[ "$out" == *"3 items; 3 new"* ]]' "IMAP index: $out"
 out=$(st records index "$md" --custodian bob-files --reason "records review" --no-progress \
@@ -149,7 +158,7 @@ check '! printf "%s" "$out" | grep -q "class-1"' "a Class 1 item is on the list:
 st records approve 1 --as ann >/dev/null 2>&1
 check '[ $? -eq 2 ]' "the list's author could approve it"
 st records approve 1 --as ben >/dev/null 2>&1 || fail "ben could not approve"
-out=$(st records execute 1 --today 2026-12-03 --as ben --imap-password-file "$pw" --imap-master steward 2>&1)
+out=$(st records execute 1 --today 2026-12-03 --as ben --imap-password-file "$pw" --imap-master steward --imap-ca "$ca" 2>&1)
 check '[[ "$out" == *"3 destroyed, 0 kept"* ]]' "execute: $out"
 # Dovecot reads carl's INBOX after Steward took the message out of it.
 left=$(doveadm -c "$work/dc/dovecot.conf" fetch -u carl "hdr.subject" mailbox INBOX 2>&1)
@@ -164,7 +173,7 @@ check 'grep -q "imap(bob).*expunge: box=INBOX, uid=1, msgid=<Lunch@example-usd.o
   "Dovecot's mail_log has no expunge of the Lunch message: $(grep -i expunge "$log")"
 check '[ "$(grep -c "expunge:" "$log")" = 1 ]' "Dovecot expunged more than one message: $(grep expunge: "$log")"
 
-out=$(st records index --imap "$imap" --imap-password-file "$pw" --custodian bob \
+out=$(st records index --imap "$imap" --imap-password-file "$pw" --imap-ca "$ca" --custodian bob \
   --reason "records review" --no-progress --cache "$work/cache" 2>&1)
 check '[[ "$out" == *"2 items; 0 new, 0 changed, 2 unchanged, 0 missing"* ]]' "IMAP index again: $out"
 st records items --state destroyed --format csv >"$work/destroyed.csv"
@@ -175,7 +184,7 @@ check '[ $? -eq 0 ]' "the audit chain does not verify: $out"
 # Bad credentials and a server that is not there: a clear message, exit 1.
 printf 'wrong\n' >"$work/wrong.pw"
 t0=$SECONDS
-out=$(st records index --imap "$imap" --imap-password-file "$work/wrong.pw" --custodian bob \
+out=$(st records index --imap "$imap" --imap-password-file "$work/wrong.pw" --imap-ca "$ca" --custodian bob \
   --reason r --no-progress --cache "$work/cache" 2>&1)
 rc=$?
 check '[ "$rc" != 0 ] && [[ "$out" == *"refused the login"* ]] && [[ "$out" != *wrong* ]]' \
@@ -186,6 +195,40 @@ out=$(st records index --imap "imap://bob@127.0.0.1:$dead" --imap-password-file 
 rc=$?
 check '[ "$rc" = 1 ] && [[ "$out" == *"cannot reach the IMAP server"* ]]' "no server: exit $rc, $out"
 check '[ $((SECONDS - t0)) -lt 30 ]' "the failures took $((SECONDS - t0)) s"
+
+# TLS. A register of its own, so that these mailboxes do not join the list.
+data=$work/data-tls
+printf 'Cedar-Comet-2026!\nCedar-Comet-2026!\n' |
+  st admin create-user ann --name "Custodian ann" --role records-custodian --cracklib off >/dev/null
+logins() { grep -c "imap-login: Info: Login: user=<bob>" "$log"; }
+before=$(logins)
+tls_index() {  # tls_index URL FLAGS...
+  local url=$1; shift
+  st records index --imap "$url" --imap-password-file "$pw" --custodian bob \
+    --reason "records review" --no-progress --cache "$work/cache" "$@" 2>&1
+}
+out=$(tls_index "imaps://bob*steward@127.0.0.1:$imaps_port" --imap-ca "$ca")
+check '[ $? -eq 0 ] && [[ "$out" == *"2 items; 2 new"* ]]' "imaps:// with the authority: $out"
+out=$(tls_index "$imap" --imap-ca "$work/dc/tls/other-ca.pem")
+rc=$?
+check '[ "$rc" = 1 ] && [[ "$out" == *"is not trusted"* ]] && [[ "$out" == *"issuer is unknown"* ]]' "STARTTLS, another authority: exit $rc, $out"
+out=$(tls_index "imaps://bob*steward@127.0.0.1:$imaps_port")
+rc=$?
+check '[ "$rc" = 1 ] && [[ "$out" == *"is not trusted"* ]]' "imaps://, the system's authorities: exit $rc, $out"
+# The certificate names 127.0.0.1 and localhost; "127.1" is the same
+# address by another name.
+out=$(tls_index "imap://bob*steward@127.1:$port" --imap-ca "$ca")
+rc=$?
+check '[ "$rc" = 1 ] && [[ "$out" == *"is not trusted"* ]]' "a name the certificate does not hold: exit $rc, $out"
+check '[ "$(logins)" = $((before + 1)) ]' "a refused server was sent the password: $((before)) → $(logins) logins"
+check '[ "$(grep -c "Login: user=<bob>, method=PLAIN, .*, TLS," "$log")" = "$(logins)" ]' \
+  "a login without TLS: $(grep 'Login: user=<bob>' "$log")"
+out=$(tls_index "$imap" --imap-tls none)
+check '[ $? -eq 0 ] && [[ "$out" == *"imap://127.0.0.1:$port/bob: 2 items"* ]]' "plain text when asked for by name: $out"
+check '[[ "$(grep "Login: user=<bob>" "$log" | tail -1)" != *TLS* ]]' \
+  "the plain-text login: $(grep 'Login: user=<bob>' "$log" | tail -1)"
+out=$(tls_index "$imap" --imap-tls imaps)
+check '[ $? -ne 0 ] && [[ "$out" == *"imaps://"* ]]' "--imap-tls imaps on an imap:// address: $out"
 
 echo "records with Dovecot: $((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -69,6 +69,9 @@ struct RecordsArgs {
   // logs in: the password from a file, as USER or, with a Dovecot master
   // user, as MAILBOX*MASTER for every mailbox.
   std::string imap, imap_password_file, imap_master;
+  // How the connection is protected (--imap-tls; imaps:// addresses are TLS
+  // from the start) and who may sign the server's certificate (--imap-ca).
+  std::string imap_tls, imap_ca;
   // Public-records requests.
   std::string requester, contact, received, description, reason_word, note2;
   int days = 0;
@@ -96,6 +99,30 @@ core::Result<std::string> ImapPassword(const RecordsArgs& a) {
   return p;
 }
 
+// The account an --imap address and the flags name, with its password.
+core::Result<records::ImapAccount> ImapAccountOf(const RecordsArgs& a,
+                                                 const std::string& url) {
+  auto account = records::ParseImapUrl(url);
+  if (!account.ok()) return account.status();
+  if (!a.imap_tls.empty()) {
+    auto tls = records::ParseImapTls(a.imap_tls);
+    if (!tls)
+      return core::Status::Invalid(
+          "--imap-tls is starttls, imaps or none, not '" + a.imap_tls + "'");
+    if ((*tls == records::ImapTls::kImplicit) !=
+        (account->tls == records::ImapTls::kImplicit))
+      return core::Status::Invalid(
+          "TLS from the start is an imaps:// address (port 993), not "
+          "--imap-tls on an imap:// one");
+    account->tls = *tls;
+  }
+  account->ca_file = a.imap_ca;
+  auto pw = ImapPassword(a);
+  if (!pw.ok()) return pw.status();
+  account->password = *pw;
+  return account;
+}
+
 // How the register reaches a mailbox it indexed: as the mailbox's user, or
 // through the master user when one is given.
 std::function<
@@ -103,20 +130,19 @@ std::function<
 ImapOpener(const RecordsArgs& a) {
   return [a](const std::string& name)
              -> core::Result<std::unique_ptr<records::Source>> {
-    if (name.rfind("imap://", 0) != 0) return records::OpenFolder(name);
-    auto pw = ImapPassword(a);
-    if (!pw.ok()) return pw.status();
-    std::string rest = name.substr(7);  // "host:port/mailbox"
+    const bool imaps = name.rfind("imaps://", 0) == 0;
+    if (!imaps && name.rfind("imap://", 0) != 0)
+      return records::OpenFolder(name);
+    std::string rest = name.substr(imaps ? 8 : 7);  // "host:port/mailbox"
     size_t slash = rest.find('/');
     if (slash == std::string::npos)
       return core::Status::Invalid(name + ": no mailbox in the name");
     std::string mailbox = rest.substr(slash + 1);
     std::string user =
         a.imap_master.empty() ? mailbox : mailbox + "*" + a.imap_master;
-    auto account =
-        records::ParseImapUrl("imap://" + user + "@" + rest.substr(0, slash));
+    auto account = ImapAccountOf(a, (imaps ? "imaps://" : "imap://") + user +
+                                        "@" + rest.substr(0, slash));
     if (!account.ok()) return account.status();
-    account->password = *pw;
     return records::OpenImap(*account);
   };
 }
@@ -127,11 +153,8 @@ core::Result<std::unique_ptr<records::Source>> IndexSource(
     return core::Status::Invalid(
         "give a folder or --imap imap://USER@HOST:PORT (one of them)");
   if (a.imap.empty()) return records::OpenFolder(a.path);
-  auto account = records::ParseImapUrl(a.imap);
+  auto account = ImapAccountOf(a, a.imap);
   if (!account.ok()) return account.status();
-  auto pw = ImapPassword(a);
-  if (!pw.ok()) return pw.status();
-  account->password = *pw;
   return records::OpenImap(*account);
 }
 
@@ -822,13 +845,21 @@ void RegisterRecords(CLI::App& app, std::function<int()>& run) {
   idx->add_option("--cache", a->engine.cache_dir, "Compiled-pattern cache");
   idx->add_option("path", a->path, "Maildir or folder");
   idx->add_option("--imap", a->imap,
-                  "An IMAP mailbox instead: imap://USER@HOST:PORT (USER may "
-                  "be MAILBOX*MASTER for a Dovecot master user)");
+                  "An IMAP mailbox instead: imap://USER@HOST:PORT (STARTTLS) "
+                  "or imaps://USER@HOST:PORT (USER may be MAILBOX*MASTER for "
+                  "a Dovecot master user)");
   auto imap_flags = [&](CLI::App* c) {
     c->add_option("--imap-password-file", a->imap_password_file,
                   "File holding the IMAP password (one line)");
     c->add_option("--imap-master", a->imap_master,
                   "Dovecot master user: reach each mailbox as MAILBOX*MASTER");
+    c->add_option("--imap-tls", a->imap_tls,
+                  "starttls (the default for imap://), imaps (an imaps:// "
+                  "address), or none: the password in plain text, only on a "
+                  "network you trust");
+    c->add_option("--imap-ca", a->imap_ca,
+                  "PEM file of the authorities that sign the IMAP server's "
+                  "certificate (default: the system's)");
   };
   imap_flags(idx);
   idx->add_option("--custodian", a->custodian,
