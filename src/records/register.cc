@@ -270,16 +270,13 @@ std::string Unindexed(store::Dialect d, std::string_view column) {
 }
 
 // True where `column`, its ASCII letters lowered, is LIKE the parameter
-// (given in lower case): SQLite's LIKE ignores ASCII case only,
-// PostgreSQL's is exact, so the column is lowered there by a locale-free
-// translate.
+// (given in lower case): SQLite's LIKE ignores ASCII case only;
+// PostgreSQL's lower() in the "C" collation lowers ASCII letters only,
+// whatever the database's locale (a Turkish one lowers "I" to "ı").
 std::string LikeAsciiCaseless(store::Dialect d, std::string_view column) {
   if (d == store::Dialect::kSqlite)
     return fmt::format("{} LIKE ? ESCAPE '\\'", column);
-  return fmt::format(
-      "translate({}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
-      "'abcdefghijklmnopqrstuvwxyz') LIKE ? ESCAPE '\\'",
-      column);
+  return fmt::format("lower({} COLLATE \"C\") LIKE ? ESCAPE '\\'", column);
 }
 
 // True where `column` holds a character outside ASCII (its length in
