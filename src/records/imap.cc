@@ -1,5 +1,6 @@
 #include "records/imap.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -7,6 +8,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <vector>
 
 #include "core/text.h"
 
@@ -329,6 +331,10 @@ core::Result<ImapAccount> ParseImapUrl(const std::string& url) {
     return core::Status::Invalid(
         "give the user in the address: imap://USER@HOST:PORT");
   a.user = rest.substr(0, at);
+  if (a.user.find(':') != std::string::npos)
+    return core::Status::Invalid(
+        "no password in the address: give it in a file with "
+        "--imap-password-file");
   std::string hostport = rest.substr(at + 1);
   if (size_t colon = hostport.rfind(':'); colon != std::string::npos) {
     auto port =
@@ -347,25 +353,54 @@ core::Result<ImapAccount> ParseImapUrl(const std::string& url) {
 
 namespace {
 
-// The server's certificate (as the TLS handshake left it in `stream`) is
-// valid for `a.host` and issued by an authority of `a.ca_file` or of the
-// system. libetpan makes the connection but checks nothing.
-core::Status VerifyServer(mailstream* stream, const ImapAccount& a) {
-  const std::string server = fmt::format("{}:{}", a.host, a.port);
+// Whether `host` is an address, not a name (no SNI for it: RFC 6066).
+bool IsAddress(const std::string& host) {
+  unsigned char buf[sizeof(struct in6_addr)];
+  return inet_pton(AF_INET, host.c_str(), buf) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
+// The certificates the server sent (its own first, then the intermediate
+// authorities), as the TLS handshake left them in `stream`; empty when it
+// sent none.
+std::vector<gnutls_x509_crt_t> PeerChain(mailstream* stream) {
+  std::vector<gnutls_x509_crt_t> out;
+  // libetpan's chain is only defined when the server sent a certificate.
   unsigned char* der = nullptr;
   ssize_t n = stream ? mailstream_ssl_get_certificate(stream, &der) : -1;
-  if (n <= 0 || !der)
+  free(der);
+  if (n <= 0) return out;
+  carray* chain = mailstream_get_certificate_chain(stream);
+  if (!chain) return out;
+  for (unsigned i = 0; i < carray_count(chain); ++i) {
+    auto* str = static_cast<MMAPString*>(carray_get(chain, i));
+    gnutls_x509_crt_t crt = nullptr;
+    gnutls_datum_t datum{reinterpret_cast<unsigned char*>(str->str),
+                         static_cast<unsigned>(str->len)};
+    if (gnutls_x509_crt_init(&crt) < 0) break;
+    if (gnutls_x509_crt_import(crt, &datum, GNUTLS_X509_FMT_DER) < 0) {
+      gnutls_x509_crt_deinit(crt);
+      break;
+    }
+    out.push_back(crt);
+  }
+  mailstream_certificate_chain_free(chain);
+  return out;
+}
+
+// The server's certificate is valid for `a.host`, for a TLS server, and
+// leads (through the authorities the server sent) to an authority of
+// `a.ca_file` or of the system. libetpan makes the connection but checks
+// nothing.
+core::Status VerifyServer(mailstream* stream, const ImapAccount& a) {
+  const std::string server = fmt::format("{}:{}", a.host, a.port);
+  std::vector<gnutls_x509_crt_t> chain = PeerChain(stream);
+  if (chain.empty())
     return core::Status::Io("the IMAP server " + server +
-                            " sent no certificate");
-  gnutls_x509_crt_t crt = nullptr;
+                            " sent no certificate that can be read");
   gnutls_x509_trust_list_t trust = nullptr;
   core::Status st;
-  gnutls_datum_t datum{der, static_cast<unsigned>(n)};
-  if (gnutls_x509_crt_init(&crt) < 0 ||
-      gnutls_x509_crt_import(crt, &datum, GNUTLS_X509_FMT_DER) < 0) {
-    st = core::Status::Io("the IMAP server " + server +
-                          " sent a certificate that cannot be read");
-  } else if (gnutls_x509_trust_list_init(&trust, 0) < 0) {
+  if (gnutls_x509_trust_list_init(&trust, 0) < 0) {
     st = core::Status::Io("out of memory");
   } else {
     int added =
@@ -374,27 +409,34 @@ core::Status VerifyServer(mailstream* stream, const ImapAccount& a) {
             : gnutls_x509_trust_list_add_trust_file(
                   trust, a.ca_file.c_str(), nullptr, GNUTLS_X509_FMT_PEM, 0, 0);
     unsigned status = 0;
-    gnutls_typed_vdata_st host{};
-    host.type = GNUTLS_DT_DNS_HOSTNAME;
-    host.data = reinterpret_cast<unsigned char*>(const_cast<char*>(a.host.c_str()));
-    host.size = 0;  // a NUL-terminated name
+    std::string host = a.host;
+    gnutls_typed_vdata_st data[2] = {};
+    data[0].type = GNUTLS_DT_DNS_HOSTNAME;
+    data[0].data = reinterpret_cast<unsigned char*>(host.data());
+    data[1].type = GNUTLS_DT_KEY_PURPOSE_OID;
+    data[1].data = reinterpret_cast<unsigned char*>(
+        const_cast<char*>(GNUTLS_KP_TLS_WWW_SERVER));
     if (added <= 0) {
+      const std::string why =
+          added < 0 ? std::string(": ") + gnutls_strerror(added) : "";
       st = core::Status::Invalid(
           a.ca_file.empty()
-              ? "no certificate authorities in the system's store: give "
-                "the one that signs the IMAP server's certificate with "
-                "--imap-ca"
-              : a.ca_file + ": no certificate authority in it (PEM)");
-    } else if (gnutls_x509_trust_list_verify_crt2(trust, &crt, 1, &host, 1, 0,
-                                                  &status, nullptr) < 0 ||
+              ? "no certificate authorities in the system's store" + why +
+                    ": give the one that signs the IMAP server's "
+                    "certificate with --imap-ca"
+              : a.ca_file + ": no certificate authority read from it (PEM)" +
+                    why);
+    } else if (gnutls_x509_trust_list_verify_crt2(
+                   trust, chain.data(), static_cast<unsigned>(chain.size()),
+                   data, 2, 0, &status, nullptr) < 0 ||
                status != 0) {
-      gnutls_datum_t why{};
+      gnutls_datum_t printed{};
       std::string reason = "it is not valid";
-      if (gnutls_certificate_verification_status_print(
-              status, GNUTLS_CRT_X509, &why, 0) == 0 &&
-          why.data) {
-        reason = reinterpret_cast<const char*>(why.data);
-        gnutls_free(why.data);
+      if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509,
+                                                       &printed, 0) == 0 &&
+          printed.data) {
+        reason = reinterpret_cast<const char*>(printed.data);
+        gnutls_free(printed.data);
       }
       while (!reason.empty() && reason.back() == ' ') reason.pop_back();
       st = core::Status::Io(fmt::format(
@@ -406,14 +448,14 @@ core::Status VerifyServer(mailstream* stream, const ImapAccount& a) {
     }
   }
   if (trust) gnutls_x509_trust_list_deinit(trust, 1);
-  if (crt) gnutls_x509_crt_deinit(crt);
-  free(der);
+  for (auto* crt : chain) gnutls_x509_crt_deinit(crt);
   return st;
 }
 
-// The name the server is asked for (SNI) during the handshake.
+// The name the server is asked for (SNI) during the handshake; none for
+// an address.
 void ServerName(mailstream_ssl_context* ctx, void* host) {
-  mailstream_ssl_set_server_name(ctx, static_cast<char*>(host));
+  if (host) mailstream_ssl_set_server_name(ctx, static_cast<char*>(host));
 }
 
 }  // namespace
@@ -423,9 +465,10 @@ core::Result<std::unique_ptr<Source>> OpenImap(const ImapAccount& a) {
   if (!s) return core::Status::Io("out of memory");
   mailimap_set_timeout(s, a.timeout_seconds);
   std::string host = a.host;
+  char* sni = IsAddress(host) ? nullptr : host.data();
   int r = a.tls == ImapTls::kImplicit
               ? mailimap_ssl_connect_with_callback(s, a.host.c_str(), a.port,
-                                                   ServerName, host.data())
+                                                   ServerName, sni)
               : mailimap_socket_connect(s, a.host.c_str(), a.port);
   if (r != MAILIMAP_NO_ERROR_AUTHENTICATED &&
       r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
@@ -440,7 +483,7 @@ core::Result<std::unique_ptr<Source>> OpenImap(const ImapAccount& a) {
     return st;
   };
   if (a.tls == ImapTls::kStartTls) {
-    r = mailimap_socket_starttls_with_callback(s, ServerName, host.data());
+    r = mailimap_socket_starttls_with_callback(s, ServerName, sni);
     if (r != MAILIMAP_NO_ERROR)
       return fail(core::Status::Io(fmt::format(
           "the IMAP server {}:{} did not start TLS (STARTTLS: libetpan error "

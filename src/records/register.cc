@@ -633,7 +633,10 @@ core::Result<std::vector<Item>> Register::Items(const Query& q) {
   if (!q.custodian.empty())  // theirs now, or before a transfer (D.4)
     sql += " AND " + CustodianIds({q.custodian}, params);
   if (!q.state.empty()) {
-    sql += fmt::format(" AND {} = ?", Unindexed(db_.dialect(), "state"));
+    // "present" is nearly every item: not from the state index.
+    sql += fmt::format(" AND {} = ?", q.state == "present"
+                                          ? Unindexed(db_.dialect(), "state")
+                                          : std::string("state"));
     params.push_back(P(q.state));
   }
   if (!q.record_class.empty()) {

@@ -41,7 +41,8 @@ struct Row {
 };
 using Rows = std::vector<Row>;
 // Called for each row of a streamed query; false stops it. The row may be
-// moved from. It must not use the database: its connection is busy.
+// moved from. It must not use the database: its connection is busy (a
+// statement run on it meanwhile fails), and the pool may have no other.
 using RowFn = std::function<bool(Row&)>;
 
 // Params helpers: P(42), P("text"), Null().
@@ -70,9 +71,26 @@ class Conn {
   }
   // The rows one at a time, never all in memory (PostgreSQL's single-row
   // mode): for a scan of a large table.
+  // An exception from `each` stops the rows and is returned as Internal.
   core::Status ForEach(std::string_view sql, const Params& params,
                        const RowFn& each) {
-    return Run(sql, params, each, true);
+    std::string thrown;
+    auto st = Run(
+        sql, params,
+        [&](Row& r) {
+          try {
+            return each(r);
+          } catch (const std::exception& e) {
+            thrown = e.what();
+          } catch (...) {
+            thrown = "an exception";
+          }
+          return false;
+        },
+        true);
+    if (!thrown.empty())
+      return core::Status::Internal("reading rows failed: " + thrown);
+    return st;
   }
   // Runs statements that return no rows; several may be separated by ';'
   // when `params` is empty (migrations).

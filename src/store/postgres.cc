@@ -55,6 +55,14 @@ class PgConn final : public Conn {
 
   core::Status Run(std::string_view sql, const Params& params,
                    const RowFn& each, bool stream) override {
+    if (running_)
+      return core::Status::Io(
+          "database: a statement is still giving rows on this connection");
+    running_ = true;
+    struct Done {
+      bool& flag;
+      ~Done() { flag = false; }
+    } done{running_};
     Reconnect();
     std::string text = NumberPlaceholders(sql);
     std::vector<const char*> values(params.size());
@@ -75,18 +83,19 @@ class PgConn final : public Conn {
     if (!PQsendQueryParams(pg_, text.c_str(), static_cast<int>(params.size()),
                            nullptr, values.data(), lengths.data(), nullptr, 0))
       return Check(nullptr, sql);
-    PQsetSingleRowMode(pg_);
+    // Without single-row mode the rows come in the final result, all at
+    // once: given all the same.
+    (void)PQsetSingleRowMode(pg_);
     // Every result is read, even after `each` stops, so that the connection
     // is ready for the next statement.
     core::Status st;
     bool more = static_cast<bool>(each);
     while (PGresult* res = PQgetResult(pg_)) {
       auto status = PQresultStatus(res);
-      if (status == PGRES_SINGLE_TUPLE) {
-        if (more && st.ok()) more = Give(res, each);
-      } else if (st.ok()) {
-        st = Check(res, sql);
-      }
+      if (status != PGRES_SINGLE_TUPLE && st.ok()) st = Check(res, sql);
+      if ((status == PGRES_SINGLE_TUPLE || status == PGRES_TUPLES_OK) && more &&
+          st.ok())
+        more = Give(res, each);
       PQclear(res);
     }
     return st;
@@ -112,6 +121,7 @@ class PgConn final : public Conn {
   }
 
   PGconn* pg_;
+  bool running_ = false;
 };
 
 void Quiet(void*, const char*) {}  // NOTICEs (e.g. "already exists") unlogged
@@ -129,6 +139,17 @@ core::Result<std::unique_ptr<Conn>> ConnectPostgres(const std::string& url) {
   PQsetNoticeProcessor(pg, Quiet, nullptr);
   auto conn = std::make_unique<PgConn>(pg);
   if (auto st = conn->Exec("SET TIME ZONE 'UTC'", {}); !st.ok()) return st;
+  // Text is UTF-8 everywhere in Steward; a database in another encoding
+  // (SQL_ASCII, LATIN1) would compare and count characters differently.
+  auto enc = conn->Query("SHOW server_encoding");
+  if (!enc.ok()) return enc.status();
+  if (enc->empty() || enc->front().Text(0) != "UTF8")
+    return core::Status::Invalid(fmt::format(
+        "PostgreSQL: the database's encoding is {}, not UTF8: create it "
+        "with ENCODING 'UTF8' (createdb -E UTF8 -T template0)",
+        enc->empty() ? "unknown" : enc->front().Text(0)));
+  if (auto st = conn->Exec("SET client_encoding TO 'UTF8'", {}); !st.ok())
+    return st;
   return std::unique_ptr<Conn>(std::move(conn));
 }
 

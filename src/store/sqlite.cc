@@ -68,6 +68,15 @@ class SqliteConn final : public Conn {
 
   core::Status Run(std::string_view sql, const Params& params,
                    const RowFn& each, bool /*stream: always*/) override {
+    // A statement run from inside another's rows would reset it (or, on
+    // PostgreSQL, find the connection busy): refused.
+    if (running_)
+      return Error(sql, "a statement is still giving rows on this connection");
+    running_ = true;
+    struct Done {
+      bool& flag;
+      ~Done() { flag = false; }
+    } done{running_};
     sqlite3_stmt* stmt = Prepare(sql);
     if (!stmt) return Error(sql, sqlite3_errmsg(db_));
     for (size_t i = 0; i < params.size(); ++i) {
@@ -112,6 +121,7 @@ class SqliteConn final : public Conn {
 
   sqlite3* db_;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  bool running_ = false;
 };
 
 }  // namespace

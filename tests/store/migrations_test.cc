@@ -67,5 +67,50 @@ TEST_P(Migrations, AThrowingTransactionLeaksNoConnection) {
       db_->Transact([](store::Conn&) { return core::Status::Ok(); }).ok());
 }
 
+// Rows streamed one at a time: all of them, or as many as the reader wants;
+// a statement run from inside the rows on the same connection is refused
+// rather than resetting them; a reader that throws ends with an error and
+// the connection is whole for the next statement.
+TEST_P(Migrations, RowsStreamStopAndRefuseAStatementInside) {
+  for (int i = 0; i < 50; ++i) {
+    auto st = db_->Exec(
+        "INSERT INTO sites (source, source_id, name, kind, updated_at) VALUES "
+        "('t', ?, 'S', 'school', 'now')",
+        {store::P(std::to_string(i))});
+    ASSERT_TRUE(st.ok()) << st.message();
+  }
+  const std::string all = "SELECT source_id FROM sites ORDER BY id";
+  int seen = 0;
+  ASSERT_TRUE(db_->ForEach(all, {},
+                           [&](store::Row&) {
+                             ++seen;
+                             return true;
+                           })
+                  .ok());
+  EXPECT_EQ(seen, 50);
+  seen = 0;
+  ASSERT_TRUE(
+      db_->ForEach(all, {}, [&](store::Row&) { return ++seen < 7; }).ok());
+  EXPECT_EQ(seen, 7);
+  auto st = db_->Transact([&](store::Conn& c) -> core::Status {
+    core::Status inner;
+    auto outer = c.ForEach(all, {}, [&](store::Row&) {
+      inner = c.Query(all).status();
+      return false;
+    });
+    EXPECT_TRUE(outer.ok()) << outer.message();
+    EXPECT_FALSE(inner.ok());
+    return c.Exec("UPDATE sites SET name = 'T' WHERE source_id = '1'");
+  });
+  EXPECT_TRUE(st.ok()) << st.message();
+  st = db_->ForEach(all, {}, [](store::Row&) -> bool {
+    throw std::runtime_error("a reader failed");
+  });
+  EXPECT_EQ(st.code(), core::Code::kInternal);
+  auto rows = db_->Query("SELECT COUNT(*) FROM sites WHERE name = 'T'");
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  EXPECT_EQ(rows->front().Int(0), 1);
+}
+
 }  // namespace
 }  // namespace steward

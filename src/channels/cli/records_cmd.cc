@@ -109,12 +109,15 @@ core::Result<records::ImapAccount> ImapAccountOf(const RecordsArgs& a,
     if (!tls)
       return core::Status::Invalid(
           "--imap-tls is starttls, imaps or none, not '" + a.imap_tls + "'");
-    if ((*tls == records::ImapTls::kImplicit) !=
-        (account->tls == records::ImapTls::kImplicit))
-      return core::Status::Invalid(
-          "TLS from the start is an imaps:// address (port 993), not "
-          "--imap-tls on an imap:// one");
-    account->tls = *tls;
+    // An imaps:// mailbox is TLS from the start whatever the flag says (a
+    // run may reach both kinds); the flag chooses for imap:// ones.
+    if (account->tls != records::ImapTls::kImplicit) {
+      if (*tls == records::ImapTls::kImplicit)
+        return core::Status::Invalid(
+            "TLS from the start is an imaps:// address (port 993), not "
+            "--imap-tls imaps on an imap:// one");
+      account->tls = *tls;
+    }
   }
   account->ca_file = a.imap_ca;
   auto pw = ImapPassword(a);
