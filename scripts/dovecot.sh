@@ -4,9 +4,9 @@
 # log under DIR; IMAP on 127.0.0.1:PORT (STARTTLS offered, plain text
 # allowed) and, when IMAPS_PORT is given, IMAP over TLS on it (no pop3,
 # lmtp); a system Dovecot, if any, is neither used nor touched. The TLS
-# certificate is made at each start by a certificate authority of its own:
-# DIR/tls/ca.pem is that authority (for --imap-ca), the server's certificate
-# names 127.0.0.1 and localhost; DIR/tls/other-ca.pem is an authority that
+# certificate is made at each start by a certificate authority of its own,
+# through an intermediate one the server sends: DIR/tls/ca.pem is the root
+# (for --imap-ca), the server's certificate names 127.0.0.1 and localhost; DIR/tls/other-ca.pem is an authority that
 # signed nothing (for a client that must refuse the server).
 #
 #   dovecot.sh start   DIR PORT USERS [IMAPS_PORT]
@@ -141,11 +141,19 @@ for ca in ca other-ca; do
   openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Steward test $ca" \
     -keyout "$tls/$ca.key" -out "$tls/$ca.pem" 2>/dev/null
 done
+# As public authorities do, the server's certificate is signed by an
+# intermediate authority, which the server sends after its own.
+openssl req -newkey rsa:2048 -nodes -subj "/CN=Steward test intermediate" \
+  -keyout "$tls/int.key" -out "$tls/int.csr" 2>/dev/null
+printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' >"$tls/int.ext"
+openssl x509 -req -in "$tls/int.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" \
+  -CAcreateserial -days 2 -extfile "$tls/int.ext" -out "$tls/int.pem" 2>/dev/null
 openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
   -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null
 printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$tls/ext"
-openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" \
-  -CAcreateserial -days 2 -extfile "$tls/ext" -out "$tls/server.pem" 2>/dev/null
+openssl x509 -req -in "$tls/server.csr" -CA "$tls/int.pem" -CAkey "$tls/int.key" \
+  -CAcreateserial -days 2 -extfile "$tls/ext" -out "$tls/server.crt" 2>/dev/null
+cat "$tls/server.crt" "$tls/int.pem" >"$tls/server.pem"
 chmod 644 "$tls"/*.pem
 chmod 600 "$tls"/*.key
 echo "test-only-$RANDOM$RANDOM$RANDOM" >"$dir/master.pw"

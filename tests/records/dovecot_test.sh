@@ -20,7 +20,8 @@
 #   - a wrong password, and a server that is not there, end with a clear
 #     message and exit 1, quickly;
 #   - every connection is encrypted before the login (STARTTLS on imap://,
-#     TLS from the start on imaps://) and the server's certificate checked:
+#     TLS from the start on imaps://) and the server's certificate checked,
+#     through the intermediate authority the server sends, up to the root:
 #     a server whose certificate comes from an authority not given, or that
 #     is reached by a name its certificate does not hold, is refused before
 #     the password is sent (Dovecot logs no login); plain text only with
