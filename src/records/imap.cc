@@ -134,6 +134,7 @@ class ImapSource : public Source {
         e.mail = true;
         e.time = f.time;
         e.size = f.size;
+        e.immutable = true;  // a UID's message never changes (RFC 3501)
         out.push_back(std::move(e));
       }
     }

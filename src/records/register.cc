@@ -488,6 +488,20 @@ core::Result<IndexReport> Register::Index(
       ++report.unchanged;  // a deletion in progress: left to Recover
       continue;
     }
+    // Where it now is, for an item found again unchanged.
+    auto found_again = [&](const Known& known_item) {
+      ++report.unchanged;
+      if (known_item.path != f.path || known_item.state != "present")
+        pending.push_back(
+            {"UPDATE records_items SET path = ?, state = 'present' WHERE id = "
+             "? AND state IN ('present', 'missing')",
+             {P(f.path), P(known_item.id)}});
+    };
+    if (f.immutable && k != known.end() &&
+        (k->second.state == "present" || k->second.state == "missing")) {
+      found_again(k->second);
+      continue;
+    }
     auto bytes = src.Read(f.path, max_bytes);
     if (!bytes.ok()) {
       ++report.unreadable;
@@ -498,12 +512,7 @@ core::Result<IndexReport> Register::Index(
     std::string sha = core::Sha256Hex(*bytes);
     if (k != known.end() && k->second.sha256 == sha &&
         k->second.state != "destroyed") {
-      ++report.unchanged;
-      if (k->second.path != f.path || k->second.state != "present")
-        pending.push_back(
-            {"UPDATE records_items SET path = ?, state = 'present' WHERE id = "
-             "? AND state IN ('present', 'missing')",
-             {P(f.path), P(k->second.id)}});
+      found_again(k->second);
       continue;
     }
     Item it;

@@ -24,6 +24,9 @@ struct Entry {
   bool mail = false;    // a message (read for its header facts)
   int64_t time = 0;     // when the source says it arrived (UTC seconds)
   int64_t size = -1;    // bytes, when the source says so without reading
+  // Its bytes cannot change while its locator stays (an IMAP message: a
+  // UID under one UIDVALIDITY), so an item already read is not read again.
+  bool immutable = false;
 };
 
 // What says an item is still the one that was read: a file's device and
