@@ -175,17 +175,31 @@ core::Status SetPhase(int j, char phase, const std::string& jname) {
   return ::fsync(j) == 0 ? core::Status::Ok() : Errno(jname);
 }
 
-core::Status HashRange(int fd, uint64_t from, uint64_t len,
-                       const std::string& what, std::string* hex) {
-  core::Sha256 h;
+// Reads `len` bytes from `from` in `fd`, chunk by chunk in increasing
+// order, giving each to `use` with its offset within the range.
+template <typename Use>
+core::Status EachChunk(int fd, uint64_t from, uint64_t len,
+                       const std::string& what, Use use) {
   std::string chunk;
   for (uint64_t at = 0; at < len; at += kChunk) {
     size_t n = static_cast<size_t>(std::min<uint64_t>(kChunk, len - at));
     if (auto s = ReadAll(fd, chunk, from + at, n, what); !s.ok()) return s;
     if (chunk.size() != n)
       return core::Status::Corrupt(what + ": shorter than recorded");
-    h.Update(chunk);
+    if (auto s = use(chunk, at); !s.ok()) return s;
   }
+  return {};
+}
+
+core::Status HashRange(int fd, uint64_t from, uint64_t len,
+                       const std::string& what, std::string* hex) {
+  core::Sha256 h;
+  auto st =
+      EachChunk(fd, from, len, what, [&](const std::string& chunk, uint64_t) {
+        h.Update(chunk);
+        return core::Status::Ok();
+      });
+  if (!st.ok()) return st;
   *hex = h.HexDigest();
   return {};
 }
@@ -194,15 +208,10 @@ core::Status HashRange(int fd, uint64_t from, uint64_t len,
 // in increasing order (safe within one file when `to` < `from`).
 core::Status Copy(int src, uint64_t from, int dst, uint64_t to, uint64_t len,
                   const std::string& what) {
-  std::string chunk;
-  for (uint64_t at = 0; at < len; at += kChunk) {
-    size_t n = static_cast<size_t>(std::min<uint64_t>(kChunk, len - at));
-    if (auto s = ReadAll(src, chunk, from + at, n, what); !s.ok()) return s;
-    if (chunk.size() != n)
-      return core::Status::Corrupt(what + ": shorter than recorded");
-    if (auto s = WriteAll(dst, chunk, to + at, what); !s.ok()) return s;
-  }
-  return {};
+  return EachChunk(src, from, len, what,
+                   [&](const std::string& chunk, uint64_t at) {
+                     return WriteAll(dst, chunk, to + at, what);
+                   });
 }
 
 // Brings the locked file to a state a removal may leave it in, from its
