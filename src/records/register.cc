@@ -639,8 +639,12 @@ core::Result<std::vector<Item>> Register::Items(const Query& q) {
   std::string sql =
       fmt::format("SELECT {} FROM records_items WHERE id > ?", kItemCols);
   store::Params params = {P(q.after_id)};
-  if (!q.custodian.empty())  // theirs now, or before a transfer (D.4)
-    sql += " AND " + CustodianIds({q.custodian}, params);
+  if (!q.custodian.empty()) {  // theirs now, or before a transfer (D.4)
+    // As the register keeps custodians (lower case), as a search does.
+    auto custodian = NormalCustodian(q.custodian);
+    if (!custodian.ok()) return custodian.status();
+    sql += " AND " + CustodianIds({*custodian}, params);
+  }
   if (!q.state.empty()) {
     // "present" is nearly every item: not from the state index.
     sql += fmt::format(" AND {} = ?", q.state == "present"

@@ -218,6 +218,25 @@ TEST_P(PortalTest, InvalidUtf8InRecordsFormsIsRefusedAndThePortalStaysUp) {
   EXPECT_EQ(holds->front().Int(0), 0);
 }
 
+// A page of the register that does not exist is refused, not answered
+// with the first page (found by attacking the records pages).
+TEST_P(PortalTest, AnAfterThatIsNoItemNumberIsRefused) {
+  MakeAccount("keeper", {Role::kRecordsCustodian});
+  Browser b = SignIn("keeper");
+  ASSERT_FALSE(b.cookie.empty());
+  for (const char* after :
+       {"-5", "abc", "1e3", "99999999999999999999", "%2010"}) {
+    for (const std::string path : {"/records", "/api/records/items"}) {
+      auto r = Get(b, path + "?after=" + after);
+      ASSERT_TRUE(r);
+      EXPECT_EQ(r->status, 400) << path << " after=" << after;
+    }
+  }
+  auto ok = Get(b, "/api/records/items?after=9223372036854775807");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+}
+
 // A request's page finds the register's items with how many carry each
 // finding, each search recorded; a bad query is a message, not an error.
 // Found writing it: a GET form's spaces arrive as '+' and were kept.

@@ -673,6 +673,13 @@ TEST_P(RegisterTest, ASearchFindsExactlyWhatItsQueryCovers) {
     EXPECT_EQ(got, want) << c;
     EXPECT_FALSE(want.empty()) << c;
   }
+  // A custodian written in capitals is the same custodian, now and before.
+  auto upper =
+      reg_->Items({.custodian = "ANN", .state = "present", .limit = 1000});
+  auto lower =
+      reg_->Items({.custodian = "ann", .state = "present", .limit = 1000});
+  ASSERT_TRUE(upper.ok() && lower.ok());
+  EXPECT_EQ(upper->size(), lower->size());
 }
 
 STEWARD_BOTH_BACKENDS(RegisterTest);

@@ -121,9 +121,14 @@ std::optional<std::vector<records::Item>> ReadItems(
   std::string state = Trim(c.Param("state"));
   q.state = state.empty() ? "present" : state == "all" ? "" : state;
   q.limit = limit;
-  if (auto after = core::ParseInt(c.Param("after"), 0, INT64_MAX, "after");
-      after.ok())
+  if (const std::string after_text = c.Param("after"); !after_text.empty()) {
+    auto after = core::ParseInt(after_text, 0, INT64_MAX, "after");
+    if (!after.ok()) {  // a page that does not exist, not the first one
+      c.Fail(400, after.status().message());
+      return std::nullopt;
+    }
     q.after_id = *after;
+  }
   auto items = reg.Items(q);
   if (!items.ok()) {
     c.Fail(items.status().code() == core::Code::kInvalidArgument ? 400 : 500,
