@@ -302,10 +302,6 @@ bool LooksLikeEmail(std::string_view s) {
          s.find_first_of(" ,;<>") == std::string_view::npos;
 }
 
-namespace {
-
-// A refused value as a message may quote it: 40 bytes, printable ASCII
-// (anything else, a control byte or what may not be UTF-8, is '?').
 std::string Shown(std::string_view s) {
   std::string shown(s.substr(0, 40));
   for (char& c : shown) {
@@ -314,8 +310,6 @@ std::string Shown(std::string_view s) {
   }
   return shown;
 }
-
-}  // namespace
 
 Result<int64_t> ParseInt(std::string_view s, int64_t min, int64_t max,
                          std::string_view what) {

@@ -80,6 +80,10 @@ Result<int64_t> ParseIsoDate(std::string_view s, int min_year, int max_year,
 // log line.
 bool HasControlChars(std::string_view s);
 
+// A refused value as a message may quote it: its first 40 bytes, printable
+// ASCII (anything else, a control byte or what may not be UTF-8, is '?').
+std::string Shown(std::string_view s);
+
 // ASCII lower-casing (other bytes unchanged).
 std::string AsciiLower(std::string_view s);
 

@@ -32,6 +32,13 @@ int ImportReport::Rejected() const {
 }
 
 std::string ImportReport::Summary() const {
+  if (kind == "permissions-csv") {
+    std::string s = fmt::format(
+        "{} students' publishing permissions changed, {} already so",
+        updated, skipped);
+    if (int rejected = Rejected()) s += fmt::format("; {} rows rejected", rejected);
+    return s + ".";
+  }
   int loaded = created + updated;
   std::string s = fmt::format("{} people loaded ({} new, {} updated)", loaded,
                               created, updated);
@@ -209,7 +216,8 @@ namespace {
 constexpr const char* kPersonColumns =
     "p.id, p.source, p.source_id, p.kind, p.given_name, p.family_name, "
     "p.email, p.username, p.site_id, s.name, p.job_role, p.grade, "
-    "p.supervisor_source_id, p.status, p.publish_permission";
+    "p.supervisor_source_id, p.status, p.publish_permission, "
+    "p.photo_captions";
 
 Person FromRow(const store::Row& r) {
   Person p;
@@ -228,6 +236,7 @@ Person FromRow(const store::Row& r) {
   p.supervisor_source_id = r.Text(12);
   p.status = r.Text(13);
   p.publish_permission = r.Text(14);
+  p.photo_captions = r.Int(15) != 0;
   return p;
 }
 
@@ -311,16 +320,18 @@ core::Result<std::vector<Site>> Sites(store::Database& db) {
   return out;
 }
 
-core::Status SetPublishPermission(store::Database& db, int64_t person_id,
-                                  const std::string& permission,
-                                  const Actor& actor, const Scope& scope) {
-  if (!IsPermission(permission)) {
-    return core::Status::Invalid(
-        "permission must be none, limited or full, not '" + permission + "'");
+core::Status SetPublishing(store::Database& db, int64_t person_id,
+                           const Publishing& publishing, const Actor& actor,
+                           const Scope& scope) {
+  if (!IsPermission(publishing.permission)) {
+    return core::Status::Invalid("permission must be none, limited or full, "
+                                 "not '" +
+                                 publishing.permission + "'");
   }
   return db.Transact([&](store::Conn& conn) -> core::Status {
     auto before = conn.Query(
-        "SELECT publish_permission, kind, site_id FROM people WHERE id = ?",
+        "SELECT publish_permission, kind, site_id, photo_captions FROM people "
+        "WHERE id = ?",
         {P(person_id)});
     if (!before.ok()) return before.status();
     if (before->empty()) {
@@ -335,14 +346,18 @@ core::Status SetPublishPermission(store::Database& db, int64_t person_id,
           "students only.");
     }
     if (auto st = conn.Exec(
-            "UPDATE people SET publish_permission = ?, updated_at = ? WHERE "
-            "id = ?",
-            {P(permission), P(store::NowUtc()), P(person_id)});
+            "UPDATE people SET publish_permission = ?, photo_captions = ?, "
+            "updated_at = ? WHERE id = ?",
+            {P(publishing.permission), P(publishing.photo_captions ? 1 : 0),
+             P(store::NowUtc()), P(person_id)});
         !st.ok()) {
       return st;
     }
-    nlohmann::json detail = {{"from", before->front().Text(0)},
-                             {"to", permission}};
+    nlohmann::json detail = {
+        {"from", before->front().Text(0)},
+        {"to", publishing.permission},
+        {"photo_captions_from", before->front().Int(3) != 0},
+        {"photo_captions_to", publishing.photo_captions}};
     return audit::Record(conn, actor, "people.permission",
                          fmt::format("person/{}", person_id), detail);
   });

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "audit/chain.h"
@@ -34,6 +35,7 @@ struct Person {
   std::string job_role, grade, supervisor_source_id;
   std::string status;              // "active", "inactive", "departed"
   std::string publish_permission;  // kPermissions
+  bool photo_captions = false;     // a photo of them may name them (F.1)
   std::string FullName() const { return given_name + " " + family_name; }
 };
 
@@ -138,12 +140,39 @@ struct Scope {
   }
 };
 
-// Sets a student's web-publishing permission by hand (audited). NotFound for
-// an unknown id; Invalid for someone who is no student, a permission not in
-// kPermissions, or a student `scope` does not reach (checked in the same
-// transaction as the change).
-core::Status SetPublishPermission(store::Database& db, int64_t person_id,
-                                  const std::string& permission,
-                                  const Actor& actor, const Scope& scope);
+// What a student's parents allowed the District to publish (F.1-F.3):
+// `permission` one of kPermissions, and whether a photo of the student may
+// name them.
+struct Publishing {
+  std::string permission = "none";
+  bool photo_captions = false;
+};
+
+// Sets a student's web-publishing permission by hand (audited, with what it
+// was). NotFound for an unknown id; Invalid for someone who is no student, a
+// permission not in kPermissions, or a student `scope` does not reach
+// (checked in the same transaction as the change).
+core::Status SetPublishing(store::Database& db, int64_t person_id,
+                           const Publishing& publishing, const Actor& actor,
+                           const Scope& scope);
+
+// Publishing permissions from a CSV export of the student information
+// system, keyed by the student's id (the id their OneRoster or other import
+// gave them):
+//   student_id,permission,photo_captions
+// Column names are matched without case, spaces or underscores, and a few
+// SIS spellings are accepted (`id`, `studentid`, `web_permission`,
+// `publish_permission`, `photo_caption`). A permission is none, limited or
+// full, or written out ("limited identification", "first name and last
+// initial", "full name", "no"); photo_captions is yes/no, true/false, y/n,
+// 1/0, or empty for no. Rows naming no known student, a student twice, or
+// a value that cannot be read are issues naming file and line; the others
+// are applied in one transaction with one import run and one audit entry.
+// Students the file does not name keep what they have. The report counts
+// `updated` (a change) and `skipped` (already so).
+core::Result<ImportReport> ImportPermissionsCsv(store::Database& db,
+                                                std::string_view bytes,
+                                                const std::string& file_name,
+                                                const Actor& actor);
 
 }  // namespace steward::people

@@ -370,6 +370,11 @@ CREATE INDEX records_items_former ON records_items (former_custodians)
   WHERE former_custodians <> '';
 CREATE INDEX records_items_class_state ON records_items (record_class, state);
 )sql"},
+      // F.1, F.3.b: whether a photo of a student may carry their name, kept
+      // beside what may be published of the name itself.
+      {12, "photo captions permission", R"sql(
+ALTER TABLE people ADD COLUMN photo_captions {bigint} NOT NULL DEFAULT 0;
+)sql"},
   };
   return kAll;
 }

@@ -193,23 +193,74 @@ TEST_P(People, PublishingPermissionIsForStudentsAndAudited) {
   auto maria = people::Find(*db_, {.text = "Maria Garcia"});
   ASSERT_TRUE(maria.ok() && maria->size() == 1);
   const auto all = people::Scope::EverySite();
-  EXPECT_FALSE(people::SetPublishPermission(*db_, maria->front().id,
-                                            "everything", actor_, all)
+  EXPECT_FALSE(people::SetPublishing(*db_, maria->front().id, {"everything"}, actor_, all)
                    .ok());
-  ASSERT_TRUE(people::SetPublishPermission(*db_, maria->front().id, "limited",
+  ASSERT_TRUE(people::SetPublishing(*db_, maria->front().id, {"limited"},
                                            actor_, all)
                   .ok());
   EXPECT_EQ(people::Get(*db_, maria->front().id)->publish_permission,
             "limited");
   auto teachers = people::Find(*db_, {.kind = "employee", .limit = 1});
   ASSERT_TRUE(teachers.ok() && !teachers->empty());
-  EXPECT_FALSE(people::SetPublishPermission(*db_, teachers->front().id, "full",
+  EXPECT_FALSE(people::SetPublishing(*db_, teachers->front().id, {"full"},
                                             actor_, all)
                    .ok());
   auto a = audit::List(*db_, {.action = "people.permission"});
   ASSERT_TRUE(a.ok());
   ASSERT_EQ(a->size(), 1u);
   EXPECT_NE(a->front().detail.find("\"to\":\"limited\""), std::string::npos);
+}
+
+// The SIS export of permissions: its spellings, its bad rows named by line,
+// students it does not name left as they are, one audit entry.
+TEST_P(People, PermissionsComeFromTheStudentInformationSystem) {
+  ASSERT_TRUE(people::ImportOneRoster(
+                  *db_, testing::SourceDir() + "/tests/golden/roster", actor_)
+                  .ok());
+  auto maria = people::Find(*db_, {.text = "Maria Garcia"});
+  auto daniel = people::Find(*db_, {.text = "Daniel Nguyen"});
+  ASSERT_TRUE(maria.ok() && maria->size() == 1);
+  ASSERT_TRUE(daniel.ok() && daniel->size() == 1);
+  const std::string m = maria->front().source_id, d = daniel->front().source_id;
+  const std::string csv = "Student_ID,Web Permission,Photo Captions\r\n" + m +
+                          ",Limited Identification,Y\r\n" + d +
+                          ",full name,\r\nnobody-9,full,yes\r\n" + m +
+                          ",none,no\r\n" + d + ",everything,no\r\n" + d +
+                          ",full,perhaps\x1b[2J\r\n";
+  auto r = people::ImportPermissionsCsv(*db_, csv, "perm.csv", actor_);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->updated, 2);
+  ASSERT_EQ(r->issues.size(), 4u);
+  EXPECT_EQ(r->issues[0].ToString(),
+            "perm.csv:4: no student has the id 'nobody-9'");
+  EXPECT_NE(r->issues[1].ToString().find("perm.csv:5: student " + m +
+                                         " is listed twice"),
+            std::string::npos);
+  EXPECT_NE(r->issues[2].ToString().find(
+                "perm.csv:6: student " + d +
+                ": permission 'everything' is not none, limited or full"),
+            std::string::npos);
+  EXPECT_NE(r->issues[3].ToString().find("'perhaps?[2J' is not yes or no"),
+            std::string::npos);
+  auto mg = people::Get(*db_, maria->front().id);
+  EXPECT_EQ(mg->publish_permission, "limited");
+  EXPECT_TRUE(mg->photo_captions);
+  auto dn = people::Get(*db_, daniel->front().id);
+  EXPECT_EQ(dn->publish_permission, "full");
+  EXPECT_FALSE(dn->photo_captions);
+  // The same file again changes nothing.
+  auto again = people::ImportPermissionsCsv(*db_, csv, "perm.csv", actor_);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->updated, 0);
+  EXPECT_EQ(again->skipped, 2);
+  auto a = audit::List(*db_, {.action = "people.permissions-import"});
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->size(), 2u);
+  // A file without the columns it needs is refused whole.
+  auto bad = people::ImportPermissionsCsv(*db_, "name,grade\nx,1\n", "b.csv",
+                                          actor_);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("b.csv:1:"), std::string::npos);
 }
 
 // An empty or partial export would mark most people departed: refused,
@@ -295,15 +346,15 @@ TEST_P(People, APermissionScopeReachesOnlyItsSite) {
   ASSERT_TRUE(maria.ok() && maria->size() == 1);
   ASSERT_TRUE(daniel.ok() && daniel->size() == 1);
   const auto lincoln = people::Scope::Site(maria->front().site_id);
-  ASSERT_TRUE(people::SetPublishPermission(*db_, maria->front().id, "full",
+  ASSERT_TRUE(people::SetPublishing(*db_, maria->front().id, {"full"},
                                            actor_, lincoln)
                   .ok());
-  auto other = people::SetPublishPermission(*db_, daniel->front().id, "full",
+  auto other = people::SetPublishing(*db_, daniel->front().id, {"full"},
                                             actor_, lincoln);
   ASSERT_FALSE(other.ok());
   EXPECT_NE(other.message().find("your own site's students only"),
             std::string::npos);
-  EXPECT_FALSE(people::SetPublishPermission(*db_, daniel->front().id, "full",
+  EXPECT_FALSE(people::SetPublishing(*db_, daniel->front().id, {"full"},
                                             actor_, people::Scope{})
                    .ok());
   EXPECT_EQ(people::Get(*db_, daniel->front().id)->publish_permission, "none");

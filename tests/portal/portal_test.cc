@@ -1062,6 +1062,13 @@ TEST_P(PortalTest, SiteAdministratorsReachOnlyTheirOwnSite) {
   ASSERT_TRUE(own);
   EXPECT_EQ(own->status, 303);
   EXPECT_EQ(people::Get(*db_, maria)->publish_permission, "limited");
+  EXPECT_FALSE(people::Get(*db_, maria)->photo_captions);
+  ASSERT_TRUE(Post(b, fmt::format("/people/{}/permission", maria),
+                   {{"permission", "limited"}, {"photo_captions", "yes"}}));
+  EXPECT_TRUE(people::Get(*db_, maria)->photo_captions);
+  EXPECT_NE(Get(b, fmt::format("/people/{}", maria))
+                ->body.find("photos may name the student"),
+            std::string::npos);
   // The form is shown only where it would be accepted.
   auto form = [](int64_t id) {
     return fmt::format("action=\"/people/{}/permission\"", id);

@@ -599,6 +599,28 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         return print(*r);
       };
     });
+    auto* permissions = cmd->add_subcommand(
+        "permissions",
+        "Students' web-publishing permissions from a CSV export of the "
+        "student information system");
+    auto perm_file = std::make_shared<std::string>();
+    flags->Add(permissions);
+    permissions
+        ->add_option("file", *perm_file,
+                     "CSV: student_id,permission,photo_captions")
+        ->required();
+    permissions->callback([&run, flags, perm_file, print] {
+      run = [=]() -> int {
+        auto bytes = core::ReadFile(*perm_file, 512u << 20);
+        if (!bytes.ok()) return Fail(bytes.status());
+        auto db = flags->Open();
+        if (!db.ok()) return Fail(db.status());
+        auto r = people::ImportPermissionsCsv(**db, *bytes, *perm_file,
+                                              {ShellActor(), ""});
+        if (!r.ok()) return Fail(r.status());
+        return print(*r);
+      };
+    });
     auto* ldap =
         cmd->add_subcommand("ldap", "Employees from an LDAP directory");
     auto lo = std::make_shared<people::LdapOptions>();

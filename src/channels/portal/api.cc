@@ -57,6 +57,7 @@ void ApiPeople(Ctx& c) {
     if (p.kind == "student") {
       item["grade"] = p.grade;
       item["publish_permission"] = p.publish_permission;
+      item["photo_captions"] = p.photo_captions;
     } else {
       item["job_role"] = p.job_role;
     }

@@ -467,6 +467,7 @@ void PersonPage(Ctx& c) {
   d.set("perm_limited", p->publish_permission == "limited");
   d.set("perm_full", p->publish_permission == "full");
   d.set("permission", p->publish_permission);
+  d.set("photo_captions", p->photo_captions);
   // The form only where the change would be allowed (ScopeOf).
   d.set("can_set_permission", ScopeOf(c).Reaches(p->site_id));
   c.Html("person", d);
@@ -488,8 +489,10 @@ void PermissionPost(Ctx& c) {
                       "permission. Ask IT Services to link it.");
     return;
   }
-  auto st = people::SetPublishPermission(
-      *c.app.db, c.Id(), c.Param("permission"), PeopleActor(c), scope);
+  auto st = people::SetPublishing(
+      *c.app.db, c.Id(),
+      {c.Param("permission"), c.Param("photo_captions") == "yes"},
+      PeopleActor(c), scope);
   c.SeeOther(fmt::format("/people/{}", c.Id()),
              st.ok() ? "Publishing permission saved." : st.message());
 }
