@@ -17,6 +17,7 @@
 #include <memory>
 #include <regex>
 #include <set>
+#include <tuple>
 #include <sstream>
 
 #include "core/hash.h"
@@ -517,6 +518,35 @@ void ReadDetectors(Reader& r, const toml::table& root, const fs::path& dir,
   });
 }
 
+// The lines of a list file the pack names, found beside the TOML file
+// (`dir`) unless absolute: trimmed, without blank lines and '#' comments,
+// and hashed into the pack's version. An unreadable file is an error
+// naming `who`.
+std::vector<std::string> ReadLines(Reader& r, const toml::table& t,
+                                   const fs::path& dir, const std::string& file,
+                                   const std::string& who, core::Sha256& hash) {
+  std::vector<std::string> out;
+  fs::path fp = fs::path(file).is_absolute() ? fs::path(file) : dir / file;
+  auto data = core::ReadFile(fp.string(), 64u << 20);
+  if (!data.ok()) {
+    r.Error(t, who + ": " + data.status().message());
+    return out;
+  }
+  hash.Update(*data);
+  std::string text = core::ToUtf8(*data);
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    while (!line.empty() &&
+           (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.pop_back();
+    size_t b = line.find_first_not_of(" \t");
+    if (b == std::string::npos || line[b] == '#') continue;
+    out.push_back(line.substr(b));
+  }
+  return out;
+}
+
 // `dir`: where the TOML file naming the lists is; their files are found there.
 void ReadLexicons(Reader& r, const toml::table& root, const fs::path& dir,
                   PolicyPack& p, core::Sha256& hash) {
@@ -528,24 +558,8 @@ void ReadLexicons(Reader& r, const toml::table& root, const fs::path& dir,
     l.terms = r.StrList(t, "terms");
     std::string file = r.Str(t, "file", false);
     if (!file.empty()) {
-      fs::path fp = fs::path(file).is_absolute() ? fs::path(file) : dir / file;
-      auto data = core::ReadFile(fp.string(), 64u << 20);
-      if (!data.ok()) {
-        r.Error(t, "lexicon '" + l.id + "': " + data.status().message());
-      } else {
-        hash.Update(*data);
-        std::string text = core::ToUtf8(*data);
-        std::istringstream in(text);
-        std::string line;
-        while (std::getline(in, line)) {
-          while (!line.empty() && (line.back() == '\r' || line.back() == ' ' ||
-                                   line.back() == '\t'))
-            line.pop_back();
-          size_t b = line.find_first_not_of(" \t");
-          if (b == std::string::npos || line[b] == '#') continue;
-          l.terms.push_back(line.substr(b));
-        }
-      }
+      auto lines = ReadLines(r, t, dir, file, "lexicon '" + l.id + "'", hash);
+      l.terms.insert(l.terms.end(), lines.begin(), lines.end());
     }
     if (l.terms.empty() && file.empty())
       r.Error(t, "lexicon '" + l.id + "' has no 'terms' and no 'file'");
@@ -849,6 +863,70 @@ void ReadWeblog(Reader& r, const toml::table& root, PolicyPack& p) {
   });
 }
 
+std::vector<std::string> LowerHosts(std::vector<std::string> hosts) {
+  for (auto& h : hosts) h = core::AsciiLower(h);
+  return hosts;
+}
+
+void ReadPublish(Reader& r, const toml::table& root, const fs::path& dir,
+                 PolicyPack& p, core::Sha256& hash) {
+  const toml::table* t = root["publish"].as_table();
+  if (!t) return;
+  r.CheckKeys(*t,
+              {"high_school_grades", "district_hosts", "registered_sites",
+               "site_builder_hosts", "student_work_markers", "ad_filters",
+               "payment_filters", "fundraiser", "link_category",
+               "stale_after_days", "past_event_days", "max_pages", "max_depth",
+               "max_page_bytes", "timeout_seconds", "delay_ms", "user_agent"},
+              "[publish]");
+  PublishPolicy& x = p.publish;
+  x.present = true;
+  x.loc = r.Loc(*t);
+  if (t->get("high_school_grades"))
+    x.high_school_grades = r.StrList(*t, "high_school_grades");
+  x.district_hosts = LowerHosts(r.StrList(*t, "district_hosts"));
+  x.registered_sites = LowerHosts(r.StrList(*t, "registered_sites"));
+  x.site_builder_hosts = LowerHosts(r.StrList(*t, "site_builder_hosts"));
+  for (auto& m : r.StrList(*t, "student_work_markers"))
+    x.student_work_markers.push_back(core::AsciiLower(m));
+  for (auto [key, list, loc] :
+       {std::tuple{"ad_filters", &x.ad_filters, &x.ad_filters_loc},
+        std::tuple{"payment_filters", &x.payment_filters,
+                   &x.payment_filters_loc}}) {
+    for (const auto& file : r.StrList(*t, key)) {
+      auto lines = ReadLines(r, *t, dir, file,
+                             "[publish] " + std::string(key), hash);
+      list->insert(list->end(), lines.begin(), lines.end());
+    }
+    *loc = r.Loc(*t);
+  }
+  x.stale_after_days = r.Num<uint32_t>(*t, "stale_after_days", x.stale_after_days);
+  x.past_event_days = r.Num<uint32_t>(*t, "past_event_days", x.past_event_days);
+  x.max_pages = r.Num<uint32_t>(*t, "max_pages", x.max_pages);
+  x.max_depth = r.Num<uint32_t>(*t, "max_depth", x.max_depth);
+  x.max_page_bytes = r.Num<uint64_t>(*t, "max_page_bytes", x.max_page_bytes);
+  x.timeout_seconds = r.Num<uint32_t>(*t, "timeout_seconds", x.timeout_seconds);
+  x.delay_ms = r.Num<uint32_t>(*t, "delay_ms", x.delay_ms);
+  if (t->get("user_agent")) x.user_agent = r.Str(*t, "user_agent", false);
+  r.EachTable(*t, "fundraiser", [&](const toml::table& f) {
+    r.CheckKeys(f, {"name", "urls", "until"}, "[[publish.fundraiser]]");
+    PublishPolicy::Fundraiser y;
+    y.loc = r.Loc(f);
+    y.name = r.Str(f, "name", true);
+    y.urls = r.StrList(f, "urls");
+    y.until = r.Str(f, "until", false);
+    x.fundraisers.push_back(std::move(y));
+  });
+  r.EachTable(*t, "link_category", [&](const toml::table& c) {
+    r.CheckKeys(c, {"name", "hosts"}, "[[publish.link_category]]");
+    PublishPolicy::LinkCategory y;
+    y.loc = r.Loc(c);
+    y.name = r.Str(c, "name", true);
+    y.hosts = LowerHosts(r.StrList(c, "hosts"));
+    x.link_categories.push_back(std::move(y));
+  });
+}
+
 void ReadRecords(Reader& r, const toml::table& root, PolicyPack& p) {
   const toml::table* t = root["records"].as_table();
   if (!t) return;
@@ -1123,6 +1201,68 @@ void ValidateRecords(const PolicyPack& p, Err&& err) {
   }
 }
 
+// What a site audit finds, by category; a pack with [publish] defines each
+// (title, severity, clauses and advice are the District's to word).
+constexpr const char* kPublishCategories[] = {
+    "student-full-name",       "student-named-without-permission",
+    "student-name-beyond-permission", "student-named-in-photo",
+    "student-work-without-notice",    "photo-location",
+    "ad-network",              "payment-widget",
+    "inappropriate-link",      "broken-link",
+    "outside-service",         "stale-page",
+    "past-event",              "third-party-copyright",
+    "page-unreachable"};
+
+template <typename Err>
+void ValidatePublish(const PolicyPack& p, Err&& err) {
+  const PublishPolicy& x = p.publish;
+  if (!x.present) return;
+  auto host_name = [](const std::string& h) {
+    return !h.empty() && h.size() <= 253 && h.front() != '.' &&
+           h.back() != '.' &&
+           h.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") ==
+               std::string::npos;
+  };
+  for (const char* c : kPublishCategories)
+    if (!p.FindCategory(c))
+      err(x.loc, std::string("[publish] needs the category '") + c +
+                     "' (what a site audit reports it as)");
+  for (const auto* list : {&x.district_hosts, &x.site_builder_hosts})
+    for (const auto& h : *list)
+      if (!host_name(h)) err(x.loc, "[publish] '" + h + "' is not a host name");
+  for (const auto& site : x.registered_sites)
+    if (!host_name(site.substr(0, site.find('/'))) ||
+        site.find_first_of(" \t?#") != std::string::npos)
+      err(x.loc, "[publish] registered_sites: '" + site +
+                     "' is not a host, or a host and a path");
+  for (const auto& g : x.high_school_grades)
+    if (g.empty() || g.size() > 8)
+      err(x.loc, "[publish] high_school_grades: '" + g +
+                     "' is not a grade level (09, 10, 11, 12)");
+  if (x.max_pages == 0 || x.max_depth == 0 || x.max_page_bytes < 1024 ||
+      x.timeout_seconds == 0)
+    err(x.loc,
+        "[publish] max_pages, max_depth and timeout_seconds must be at "
+        "least 1, max_page_bytes at least 1024");
+  for (const auto& f : x.fundraisers) {
+    const std::string who = "[[publish.fundraiser]] '" + f.name + "'";
+    if (f.urls.empty()) err(f.loc, who + " lists no urls");
+    for (const auto& u : f.urls)
+      if (!u.starts_with("https://") && !u.starts_with("http://"))
+        err(f.loc, who + ": '" + u + "' is not an http(s) URL");
+    if (!f.until.empty() && !core::ParseIsoDate(f.until, 2000, 2200, "until").ok())
+      err(f.loc, who + ": until '" + f.until + "' is not a date (YYYY-MM-DD)");
+  }
+  std::set<std::string> names;
+  for (const auto& c : x.link_categories) {
+    const std::string who = "[[publish.link_category]] '" + c.name + "'";
+    if (!names.insert(c.name).second) err(c.loc, who + " defined twice");
+    if (c.hosts.empty()) err(c.loc, who + " lists no hosts");
+    for (const auto& h : c.hosts)
+      if (!host_name(h)) err(c.loc, who + ": '" + h + "' is not a host name");
+  }
+}
+
 template <typename Err>
 void ValidateWeblog(const PolicyPack& p, Err&& err) {
   const WeblogPolicy& w = p.weblog;
@@ -1316,6 +1456,7 @@ void Validate(PolicyPack& p, const LoadOptions& options,
       w.user_header.find_first_of(" :\r\n") != std::string::npos)
     err(w.loc, "[web] user_header must be a field name");
   ValidateWeblog(p, err);
+  ValidatePublish(p, err);
   ValidateRecords(p, err);
 }
 
@@ -1384,7 +1525,8 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     if (name != main.string())
       fr.CheckKeys(table,
                    {"clause", "category", "detector", "lexicon", "combination",
-                    "rule", "mail", "web", "weblog", "tables", "records"},
+                    "rule", "mail", "web", "weblog", "publish", "tables",
+                    "records"},
                    fs::path(name).filename().string());
     ReadClauses(fr, table, *pack);
     ReadCategories(fr, table, *pack);
@@ -1396,6 +1538,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     ReadMail(fr, table, *pack);
     ReadWeb(fr, table, *pack);
     ReadWeblog(fr, table, *pack);
+    ReadPublish(fr, table, fs::path(name).parent_path(), *pack, hash);
     ReadRecords(fr, table, *pack);
     ReadTables(fr, table, *pack);
   }

@@ -525,6 +525,67 @@ struct WeblogPolicy {
   SourceLoc loc;
 };
 
+// Publishing ([publish] in the pack; `steward site audit`, the pre-publish
+// gate): what may be said about students on District web sites (F), which
+// mechanisms make money (H.2, H.3), where links may lead (H.5, I.1), which
+// sites belong to the District (G.2, H.1), and when a page is stale (G.4).
+// Host patterns are names ("example.org": that host and its subdomains).
+struct PublishPolicy {
+  // Grade levels (OneRoster's CEDS codes) taught in high school (F.3);
+  // every other grade is elementary or intermediate (F.2).
+  std::vector<std::string> high_school_grades = {"09", "10", "11", "12",
+                                                 "13"};
+  // Hosts of the District's own sites.
+  std::vector<std::string> district_hosts;
+  // Outside sites in the site registry (H.1): classroom, team and club
+  // sites the Superintendent's designee has consented to (G.2); a host, or
+  // a host and a path ("sites.google.com/view/robotics").
+  std::vector<std::string> registered_sites;
+  // Hosts where teachers, teams and clubs build sites of their own: a link
+  // from a District page to one not registered is an outside service.
+  std::vector<std::string> site_builder_hosts;
+  // Words in a page's path, title or headings that mark posted student work
+  // (F.2.b, F.3.c): its students need the copyright notice (F.2.c, F.3.d).
+  std::vector<std::string> student_work_markers;
+  // Network filters (EasyList syntax) for pay-per-click and affiliate
+  // advertising (H.3), and for payment, donation and store widgets (H.2);
+  // lines from the files `ad_filters` and `payment_filters` name.
+  std::vector<std::string> ad_filters, payment_filters;
+  SourceLoc ad_filters_loc, payment_filters_loc;
+  // Fundraisers approved under Board Policy 2503 (H.2, H.3): a payment
+  // link or widget whose URL starts with one of `urls` is allowed until
+  // `until` (YYYY-MM-DD, "" for no end).
+  struct Fundraiser {
+    std::string name;
+    std::vector<std::string> urls;
+    std::string until;
+    SourceLoc loc;
+  };
+  std::vector<Fundraiser> fundraisers;
+  // Hosts whose links and embeds are not appropriate (H.5, I.1), by
+  // category: "file-sharing", "piracy", "adult".
+  struct LinkCategory {
+    std::string name;
+    std::vector<std::string> hosts;
+    SourceLoc loc;
+  };
+  std::vector<LinkCategory> link_categories;
+  // G.4: a page not changed for this many days is stale; a dated event on
+  // a page this many days past is out of date. 0: not checked.
+  uint32_t stale_after_days = 730;
+  uint32_t past_event_days = 365;
+  // The crawler's bounds (an HTTP site): pages, depth, bytes a response,
+  // seconds a request, and the pause between requests to one host.
+  uint32_t max_pages = 10000;
+  uint32_t max_depth = 10;
+  uint64_t max_page_bytes = 16ull << 20;
+  uint32_t timeout_seconds = 20;
+  uint32_t delay_ms = 250;
+  std::string user_agent = "Steward-site-audit";
+  bool present = false;  // the pack has a [publish] section
+  SourceLoc loc;
+};
+
 // Title 5 classes (5 CCR 16022-16025). Unclassified and continuing records
 // are never destroyed; neither are Class 1 (permanent) and Class 2
 // (optional, kept until reclassified). Ordered from least to most kept.
@@ -688,6 +749,7 @@ struct PolicyPack {
   MailPolicy mail;
   WebPolicy web;
   WeblogPolicy weblog;
+  PublishPolicy publish;
   RecordsPolicy records;
 
   const Clause* FindClause(std::string_view id) const;
