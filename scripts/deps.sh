@@ -10,14 +10,14 @@ want=(cmake make g++ pkg-config
       libsqlite3-dev libpq-dev libsodium-dev libldap-dev libcrack2-dev
       cracklib-runtime libxlsxwriter-dev libcpp-httplib-dev libmicrohttpd-dev libmilter-dev
       libkainjow-mustache-dev libfasttext-dev zlib1g-dev libbrotli-dev libzstd-dev
-      libetpan-dev libgnutls28-dev libqpdf-dev)
+      libetpan-dev libgnutls28-dev libqpdf-dev libcurl4-gnutls-dev libexiv2-dev)
 case "${1:-build}" in
   model) want+=(fasttext) ;;
-  test) want+=(clang-14 libclang-rt-14-dev postgresql slapd ldap-utils chromium
+  test) want+=(clang-14 libclang-rt-14-dev postgresql slapd ldap-utils chromium nginx-light
               postfix swaks python3 squid-openssl c-icap curl dovecot-imapd qpdf poppler-utils) ;;
   bench) want+=(clang-14 ripgrep yara clamav libbenchmark-dev python3 poppler-utils
                wrk bc postgresql postfix swaks rspamd
-               apache2-utils nginx-light squid-openssl c-icap curl) ;;
+               apache2-utils nginx-light squid-openssl c-icap curl linkchecker) ;;
 esac
 # The browser test and htmx come from npm.
 if [ "${1:-build}" = test ] && ! command -v npm >/dev/null; then want+=(nodejs npm); fi

@@ -27,6 +27,7 @@ int Main(int argc, char** argv) {
   steward::cli::RegisterMail(app, run);
   steward::cli::RegisterWeb(app, run);
   steward::cli::RegisterRecords(app, run);
+  steward::cli::RegisterSite(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

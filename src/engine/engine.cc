@@ -50,7 +50,9 @@ core::Result<std::unique_ptr<Engine>> Engine::Create(const Options& options) {
     return core::Status::Invalid(m);
   }
   std::unique_ptr<Engine> e(new Engine());
-  if (!options.roster.empty()) {
+  if (options.roster_data) {
+    e->roster_ = options.roster_data;
+  } else if (!options.roster.empty()) {
     auto r = roster::LoadOneRoster(options.roster);
     if (!r.ok()) return r.status();
     e->roster_ = std::make_shared<const roster::Roster>(std::move(r).value());

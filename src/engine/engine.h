@@ -38,6 +38,9 @@ struct Options {
   // Compiled-database cache; empty: DefaultCacheDir(); "none": no cache.
   std::string cache_dir;
   bool show_values = false;  // findings keep the whole matched value
+  // People already read (the store's, for a site audit); used instead of
+  // `roster` when set.
+  std::shared_ptr<const roster::Roster> roster_data = {};
 };
 
 class Engine {

@@ -20,17 +20,13 @@
 
 #include "core/text.h"
 #include "extract/formats.h"
+#include "extract/html_tree.h"
 #include "extract/table.h"
 #include "extract/xml.h"
 
 namespace steward::extract {
 
 namespace {
-
-bool Is(const xmlNode* n, const char* name) {
-  return n->name &&
-         xmlStrcasecmp(n->name, reinterpret_cast<const xmlChar*>(name)) == 0;
-}
 
 bool IsBlock(const xmlNode* n) {
   static const char* const kBlocks[] = {
@@ -45,34 +41,9 @@ bool IsBlock(const xmlNode* n) {
   return false;
 }
 
-std::string Prop(const xmlNode* n, const char* name) {
-  xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
-  if (!v) return {};
-  std::string s(reinterpret_cast<const char*>(v));
-  xmlFree(v);
-  return s;
-}
-
 struct Views {
   std::string body, alt, links, script_src, script, comments;
 };
-
-// Calls f(node) for each node under `root` (not `root` itself), in document
-// order, without recursion: a page nested a million deep must not use the
-// stack. f returns false to skip a node's children.
-template <typename F>
-void Descendants(xmlNode* root, F&& f) {
-  xmlNode* n = root->children;
-  while (n) {
-    if (f(n) && n->children && n->type == XML_ELEMENT_NODE) {
-      n = n->children;
-      continue;
-    }
-    while (n && n != root && !n->next) n = n->parent;
-    if (!n || n == root) break;
-    n = n->next;
-  }
-}
 
 // The rows of `table` that belong to it (not to a table inside it), each a
 // list of its cells' elements.
@@ -157,49 +128,60 @@ void Line(std::string& view, const std::string& s) {
 
 }  // namespace
 
-void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
-  const std::string type = "text/html";
-  if (bytes.size() > ctx.limits().max_part_bytes)
-    bytes = bytes.substr(0, ctx.limits().max_part_bytes);
+std::string Prop(const xmlNode* n, const char* name) {
+  xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
+  if (!v) return {};
+  std::string s(reinterpret_cast<const char*>(v));
+  xmlFree(v);
+  return s;
+}
+
+ParsedHtml ParseHtml(std::string_view bytes, std::string_view charset) {
   // libxml2 finds the charset from a BOM or <meta>; otherwise UTF-8 is
   // assumed, and bytes that are not UTF-8 are first decoded as we decode
   // any text.
   std::string utf8;
-  const char* enc = nullptr;
+  const char* encoding = nullptr;
   std::string lower_head = core::AsciiLower(bytes.substr(0, 2048));
-  if (!file.charset.empty() ||
-      lower_head.find("charset") == std::string::npos) {
-    utf8 = core::DecodeText(bytes, file.charset);
+  if (!charset.empty() || lower_head.find("charset") == std::string::npos) {
+    utf8 = core::DecodeText(bytes, charset);
     bytes = utf8;
-    enc = "UTF-8";
+    encoding = "UTF-8";
   }
   QuietLibxml();
+  ParsedHtml out;
   htmlParserCtxtPtr parser = htmlNewParserCtxt();
-  htmlDocPtr doc =
-      parser ? htmlCtxtReadMemory(parser, bytes.data(),
-                                  static_cast<int>(bytes.size()), nullptr, enc,
-                                  HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
-                                      HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-                                      HTML_PARSE_COMPACT)
-             : nullptr;
-  // libxml2 halts (rather than recovers) on nesting deeper than it allows:
-  // what follows would go unseen, so the raw page is inspected too.
-  const bool halted = parser && parser->disableSAX;
-  if (parser) htmlFreeParserCtxt(parser);
+  if (!parser) return out;
+  out.doc.reset(htmlCtxtReadMemory(
+      parser, bytes.data(), static_cast<int>(bytes.size()), nullptr, encoding,
+      HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+          HTML_PARSE_NONET | HTML_PARSE_COMPACT));
+  // libxml2 halts (rather than recovers) on nesting deeper than it allows.
+  out.halted = parser->disableSAX != 0;
+  htmlFreeParserCtxt(parser);
+  return out;
+}
+
+void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
+  const std::string type = "text/html";
+  if (bytes.size() > ctx.limits().max_part_bytes)
+    bytes = bytes.substr(0, ctx.limits().max_part_bytes);
+  ParsedHtml parsed = ParseHtml(bytes, file.charset);
+  const bool halted = parsed.halted;
+  xmlDoc* doc = parsed.doc.get();
   if (halted) {
     ctx.Skip(file.path, type, file.name,
              "an HTML page nested too deeply to parse; its raw text was "
              "inspected instead");
     ctx.out().texts.push_back({file.path, core::View::kBody, type, file.name,
-                               core::DecodeText(bytes)});
-    if (doc) xmlFreeDoc(doc);
+                               core::DecodeText(bytes, file.charset)});
     return;
   }
   if (!doc) {
     ctx.Skip(file.path, type, file.name,
              "an HTML page that could not be parsed; read as text");
     ctx.out().texts.push_back({file.path, core::View::kBody, type, file.name,
-                               core::DecodeText(bytes)});
+                               core::DecodeText(bytes, file.charset)});
     return;
   }
   Views v;
@@ -265,7 +247,7 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
     }
     if (n) n = n->next;
   }
-  xmlFreeDoc(doc);
+  parsed.doc.reset();
   auto add = [&](core::View view, std::string& text) {
     if (text.find_first_not_of(" \t\r\n") == std::string::npos) return;
     ctx.out().texts.push_back(

@@ -213,6 +213,7 @@ bool Inspector::InspectText(const TextView& t, Scratch& scratch,
     uint32_t detector;
     double confidence;
     std::string detail;
+    int32_t people = -1;  // a roster match: the group of people so named
   };
   std::vector<Hit> hits;
   std::vector<std::string> fits;
@@ -279,7 +280,8 @@ bool Inspector::InspectText(const TextView& t, Scratch& scratch,
     }
     conf = std::clamp(conf, 0.0, 1.0);
     if (conf < d.min_confidence) continue;
-    hits.push_back({s.begin, s.end, s.detector, conf, std::move(detail)});
+    hits.push_back(
+        {s.begin, s.end, s.detector, conf, std::move(detail), s.people});
   }
   // A model's finding adds to the word lists' and patterns' findings,
   // never replaces them: where one of them found the same category, the
@@ -346,6 +348,7 @@ bool Inspector::InspectText(const TextView& t, Scratch& scratch,
           k.detector = h.detector;
           k.confidence = h.confidence;
           k.detail = std::move(h.detail);
+          k.people = h.people;
         }
         continue;
       }
@@ -370,6 +373,9 @@ bool Inspector::InspectText(const TextView& t, Scratch& scratch,
     if (options_.show_values)
       f.value = std::string(t.text.substr(h.begin, h.end - h.begin));
     f.detail = std::move(h.detail);
+    if (h.people >= 0)
+      for (uint32_t pi : matcher_->PeopleOf(h.people))
+        f.people.push_back(roster_->people[pi].id);
     out.push_back(std::move(f));
   }
   return complete;

@@ -50,6 +50,8 @@ struct Finding {
   std::string excerpt;  // redacted unless values were asked for
   std::string value;    // the matched text; empty unless values were asked for
   std::string detail;   // e.g. who a roster match is: "student, grade 05, ..."
+  // A roster match: the roster ids of everyone with the name found.
+  std::vector<std::string> people = {};
 };
 
 // One decoded text to inspect: a part's body, a subject, a file name.

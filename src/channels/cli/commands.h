@@ -40,6 +40,8 @@ void RegisterWeb(CLI::App& app, std::function<int()>& run);
 // records: index, items, classify, hold, plan, lists, approve, refuse,
 // execute (records_cmd.cc).
 void RegisterRecords(CLI::App& app, std::function<int()>& run);
+// site audit (site_cmd.cc).
+void RegisterSite(CLI::App& app, std::function<int()>& run);
 // How the records register reads an item: through `engine` (which must
 // outlive it), for its findings' categories and a message's header facts.
 // One thread at a time.

@@ -1,0 +1,232 @@
+#include "publish/page.h"
+
+#include <curl/curl.h>
+
+#include <map>
+
+#include "core/text.h"
+#include "extract/html_tree.h"
+
+namespace steward::publish {
+
+namespace {
+
+using extract::Descendants;
+using extract::Is;
+using extract::Prop;
+
+// The visible text under `n`, whitespace runs as one space.
+std::string TextOf(xmlNode* n) {
+  std::string text;
+  auto add = [&](const char* c) {
+    for (; *c; ++c) {
+      const bool space = *c == ' ' || *c == '\t' || *c == '\n' || *c == '\r';
+      if (!space)
+        text += *c;
+      else if (!text.empty() && text.back() != ' ')
+        text += ' ';
+    }
+  };
+  if (n->type == XML_TEXT_NODE && n->content)
+    add(reinterpret_cast<const char*>(n->content));
+  Descendants(n, [&](xmlNode* c) {
+    if (c->type == XML_ELEMENT_NODE)
+      return !(Is(c, "script") || Is(c, "style") || Is(c, "template"));
+    if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
+        c->content) {
+      add(reinterpret_cast<const char*>(c->content));
+      if (!text.empty() && text.back() != ' ') text += ' ';
+    }
+    return false;
+  });
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  while (!text.empty() && text.front() == ' ') text.erase(0, 1);
+  return text;
+}
+
+bool HasClassLike(const xmlNode* n, std::string_view word) {
+  std::string c = core::AsciiLower(Prop(n, "class"));
+  return c.find(word) != std::string::npos;
+}
+
+// The caption of an image: the figcaption of its figure, or the caption
+// text of a WordPress-style caption box around it (three levels up at most).
+std::string CaptionOf(xmlNode* img) {
+  xmlNode* box = img->parent;
+  for (int up = 0; box && box->type == XML_ELEMENT_NODE && up < 3;
+       ++up, box = box->parent) {
+    if (Is(box, "figure") || HasClassLike(box, "caption")) break;
+  }
+  if (!box || box->type != XML_ELEMENT_NODE ||
+      !(Is(box, "figure") || HasClassLike(box, "caption")))
+    return {};
+  std::string caption;
+  Descendants(box, [&](xmlNode* c) {
+    if (c->type != XML_ELEMENT_NODE) return false;
+    if (Is(c, "figcaption") || (c != box && HasClassLike(c, "caption"))) {
+      std::string t = TextOf(c);
+      if (!t.empty()) caption += (caption.empty() ? "" : " ") + t;
+      return false;
+    }
+    return true;
+  });
+  return caption;
+}
+
+bool IsBlock(const xmlNode* n) {
+  static const char* const kBlocks[] = {
+      "p",      "div",        "br",     "li",      "ul",         "ol",
+      "table",  "tr",         "h1",     "h2",      "h3",         "h4",
+      "h5",     "h6",         "title",  "section", "article",    "header",
+      "footer", "nav",        "aside",  "blockquote", "pre",     "dt",
+      "dd",     "figcaption", "form",   "hr",      "main",       "address",
+      "caption", "option",    "td",     "th",      "figure"};
+  for (const char* b : kBlocks)
+    if (Is(n, b)) return true;
+  return false;
+}
+
+// What loading the URL in each attribute of each element would be.
+struct Loads {
+  const char* tag;
+  const char* attr;
+  Resource type;
+};
+constexpr Loads kLoads[] = {
+    // A link is matched as "other": filters without types cover it, as
+    // they cover affiliate links and payment pages a page points to.
+    {"a", "href", Resource::kOther},
+    {"area", "href", Resource::kOther},
+    {"iframe", "src", Resource::kSubdocument},
+    {"frame", "src", Resource::kSubdocument},
+    {"script", "src", Resource::kScript},
+    {"img", "src", Resource::kImage},
+    {"source", "src", Resource::kMedia},
+    {"video", "src", Resource::kMedia},
+    {"video", "poster", Resource::kImage},
+    {"audio", "src", Resource::kMedia},
+    {"embed", "src", Resource::kObject},
+    {"object", "data", Resource::kObject},
+    {"form", "action", Resource::kOther},
+    {"input", "src", Resource::kImage},
+};
+
+}  // namespace
+
+Page ReadPage(std::string_view html, std::string_view charset) {
+  Page page;
+  extract::ParsedHtml parsed = extract::ParseHtml(html, charset);
+  page.halted = parsed.halted;
+  if (!parsed.doc) {
+    page.text = core::DecodeText(html, charset);
+    return page;
+  }
+  xmlNode* root = xmlDocGetRootElement(parsed.doc.get());
+  if (!root) return page;
+  // Elements seen, per tag: "img 3" is the page's third image.
+  std::map<std::string, uint32_t, std::less<>> counts;
+  auto where = [&](std::string_view tag) {
+    auto it = counts.find(tag);
+    return std::string(tag) + " " +
+           std::to_string(it == counts.end() ? 1 : it->second + 1);
+  };
+  Descendants(root, [&](xmlNode* n) {
+    if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+      if (n->content) page.text += reinterpret_cast<const char*>(n->content);
+      return false;
+    }
+    if (n->type != XML_ELEMENT_NODE) return false;
+    if (Is(n, "style") || Is(n, "template") || Is(n, "noscript")) return false;
+    if (IsBlock(n) && !page.text.empty() && page.text.back() != '\n')
+      page.text += '\n';
+    if (Is(n, "title") && page.title.empty()) page.title = TextOf(n);
+    for (const char* h : {"h1", "h2", "h3"})
+      if (Is(n, h)) page.headings.push_back(TextOf(n));
+    if (Is(n, "meta")) {
+      std::string name = core::AsciiLower(Prop(n, "name"));
+      if (name.empty()) name = core::AsciiLower(Prop(n, "property"));
+      if (name == "article:modified_time" || name == "last-modified" ||
+          name == "dcterms.modified" || name == "og:updated_time" ||
+          name == "date")
+        if (page.modified.empty()) page.modified = Prop(n, "content");
+    }
+    for (const Loads& l : kLoads) {
+      if (!Is(n, l.tag) || page.links.size() >= kMaxElements) continue;
+      std::string url = Prop(n, l.attr);
+      if (url.empty()) continue;
+      Link link;
+      link.url = std::move(url);
+      link.tag = l.tag;
+      link.type = l.type;
+      if (Is(n, "a")) link.text = TextOf(n);
+      link.where = where(l.tag);
+      page.links.push_back(std::move(link));
+    }
+    if (Is(n, "link")) {
+      std::string rel = core::AsciiLower(Prop(n, "rel"));
+      std::string href = Prop(n, "href");
+      if (!href.empty() && page.links.size() < kMaxElements &&
+          (rel.find("stylesheet") != std::string::npos ||
+           rel.find("preload") != std::string::npos)) {
+        page.links.push_back({href, "link", "", where("link"),
+                              rel.find("stylesheet") != std::string::npos
+                                  ? Resource::kStylesheet
+                                  : Resource::kOther});
+      }
+    }
+    if (Is(n, "img") && page.images.size() < kMaxElements) {
+      Image img;
+      img.src = Prop(n, "src");
+      img.alt = Prop(n, "alt");
+      img.title = Prop(n, "title");
+      img.caption = CaptionOf(n);
+      img.where = where("img");
+      page.images.push_back(std::move(img));
+    }
+    // Counted after its links and image took their number.
+    ++counts[core::AsciiLower(reinterpret_cast<const char*>(n->name))];
+    if (Is(n, "script")) return false;  // its text is code, not shown
+    return true;
+  });
+  return page;
+}
+
+std::string Resolve(std::string_view base, std::string_view ref) {
+  std::string r(ref);
+  while (!r.empty() && (r.front() == ' ' || r.front() == '\t' ||
+                        r.front() == '\n' || r.front() == '\r'))
+    r.erase(0, 1);
+  while (!r.empty() && (r.back() == ' ' || r.back() == '\t' ||
+                        r.back() == '\n' || r.back() == '\r'))
+    r.pop_back();
+  if (r.empty() || core::HasControlChars(r)) return {};
+  std::string lower = core::AsciiLower(r.substr(0, 16));
+  for (const char* scheme :
+       {"mailto:", "javascript:", "data:", "tel:", "sms:", "about:", "blob:"})
+    if (lower.starts_with(scheme)) return {};
+  if (r[0] == '#') return {};
+  CURLU* u = curl_url();
+  if (!u) return {};
+  std::string out;
+  std::string b(base);
+  if (curl_url_set(u, CURLUPART_URL, b.c_str(), 0) == CURLUE_OK &&
+      curl_url_set(u, CURLUPART_URL, r.c_str(),
+                   CURLU_NON_SUPPORT_SCHEME | CURLU_URLENCODE) == CURLUE_OK) {
+    curl_url_set(u, CURLUPART_FRAGMENT, nullptr, 0);
+    char* scheme = nullptr;
+    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK) {
+      std::string sc = scheme;
+      curl_free(scheme);
+      char* full = nullptr;
+      if ((sc == "http" || sc == "https") &&
+          curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK) {
+        out = full;
+        curl_free(full);
+      }
+    }
+  }
+  curl_url_cleanup(u);
+  return out;
+}
+
+}  // namespace steward::publish
