@@ -9,6 +9,7 @@
 #include <set>
 
 #include "audit/chain.h"
+#include "core/text.h"
 #include "decide/decider.h"
 #include "identity/accounts.h"
 #include "quarantine/quarantine.h"
@@ -936,6 +937,63 @@ TEST_F(Cli, WeblogReportShowsProgressOnATerminal) {
   auto piped = Sh(cmd);
   EXPECT_EQ(piped.err.find("\r["), std::string::npos) << piped.err;
   EXPECT_NE(piped.out.find("20,000 requests"), std::string::npos) << piped.out;
+}
+
+}  // namespace
+}  // namespace steward
+
+namespace steward {
+namespace {
+
+// A site audit as a content manager runs it: the roster and the parents'
+// permissions imported, the site's folder audited, findings in JSON lines
+// with their clauses and fixes, exit 1; bad input exits 2 naming it.
+TEST_F(Cli, SiteAuditJudgesStudentsAgainstTheirPermissions) {
+  const std::string data = (dir_ / "data").string();
+  const std::string src = steward::testing::SourceDir();
+  auto imported = Sh(std::string(STEWARD_BIN) + " import oneroster --data " +
+                     data + " " + src + "/tests/golden/roster");
+  ASSERT_EQ(imported.exit_code, 1) << imported.err;  // one bad row
+  std::ofstream(dir_ / "perm.csv")
+      << "Student ID,Web Permission,Photo Captions\nstu-1,limited,no\n"
+         "stu-4,limited,no\nnobody,full,yes\n";
+  auto perm = Sh(std::string(STEWARD_BIN) + " import permissions --data " +
+                 data + " " + (dir_ / "perm.csv").string());
+  EXPECT_EQ(perm.exit_code, 1) << perm.err;
+  EXPECT_NE(perm.out.find("perm.csv:4: no student has the id 'nobody'"),
+            std::string::npos)
+      << perm.out;
+  EXPECT_NE(perm.out.find("2 students' publishing permissions changed"),
+            std::string::npos)
+      << perm.out;
+  auto r = Sh(Steward("site audit --no-progress --format jsonl --data " + data +
+                      " --url https://www.example-usd.org/ " + src +
+                      "/tests/publish/site"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  std::multiset<std::string> categories;
+  for (const auto& line : core::SplitList(r.out, '\n')) {
+    auto j = nlohmann::json::parse(line);
+    categories.insert(j["category"].get<std::string>());
+    EXPECT_FALSE(j["clauses"].empty());
+    EXPECT_FALSE(j["fix"].get<std::string>().empty());
+    EXPECT_EQ(line.find("Garcia"), std::string::npos) << line;
+  }
+  EXPECT_EQ(categories.count("student-full-name"), 1u);
+  EXPECT_EQ(categories.count("student-name-beyond-permission"), 1u);
+  EXPECT_EQ(categories.count("ad-network"), 2u);
+  EXPECT_EQ(categories.count("payment-widget"), 1u);
+  EXPECT_NE(r.err.find("6 pages"), std::string::npos) << r.err;
+  auto missing = Sh(Steward("site audit --data " + data + " " +
+                            (dir_ / "no-such-site").string()));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("no-such-site: not a folder"), std::string::npos)
+      << missing.err;
+  auto bad_url = Sh(Steward("site audit --data " + data +
+                            " --url not-a-url " + src + "/tests/publish/site"));
+  EXPECT_EQ(bad_url.exit_code, 2);
+  EXPECT_NE(bad_url.err.find("'not-a-url' is not a web address"),
+            std::string::npos)
+      << bad_url.err;
 }
 
 }  // namespace

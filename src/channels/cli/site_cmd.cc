@@ -162,9 +162,10 @@ int RunSiteAudit(SiteArgs& a) {
     for (const auto& f : findings) {
       if (f.page != page) {
         page = f.page;
-        fmt::print("\n{}\n", core::Shown(page).size() == page.size()
-                                 ? page
-                                 : core::Shown(page));
+        std::string shown = page;
+        for (char& c : shown)
+          if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+        fmt::print("\n{}\n", shown);
       }
       fmt::print("  {:<6} {} ({}) at {}: {}\n         {}\n",
                  policy::SeverityName(f.severity), f.category,
