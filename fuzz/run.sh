@@ -37,6 +37,9 @@ seed() {  # target -> seed folders
       echo "$here/corpus/upload" ;;
     fuzz_weblog)
       echo "$here/corpus/weblog $here/../tests/weblog/cases" ;;
+    fuzz_page)
+      echo "$here/corpus/page $here/../tests/publish/site $here/../tests/publish/site/lincoln $here/../tests/publish/site/buchanan"
+      [ -d "$shared/adblock" ] && echo "$shared/adblock" ;;
     fuzz_csv|fuzz_table)
       echo "$here/corpus/csv $here/../tests/golden/roster"
       [ -d "$shared/oneroster" ] && echo "$shared/oneroster/Test_full_data_set"
@@ -61,7 +64,7 @@ seed() {  # target -> seed folders
 }
 # Known leaks inside libraries (not Steward's code), each with a reproducer.
 export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
-targets="fuzz_mime fuzz_inspect fuzz_csv fuzz_archive fuzz_office fuzz_pdf fuzz_html fuzz_table fuzz_ole fuzz_document fuzz_people fuzz_verdict fuzz_headers fuzz_icap fuzz_upload fuzz_weblog fuzz_redact"
+targets="fuzz_mime fuzz_inspect fuzz_csv fuzz_archive fuzz_office fuzz_pdf fuzz_html fuzz_table fuzz_ole fuzz_document fuzz_people fuzz_verdict fuzz_headers fuzz_icap fuzz_upload fuzz_weblog fuzz_redact fuzz_page"
 # Each target is one process on one core: FUZZ_JOBS of them at a time
 # (default: the cores).
 jobs=${FUZZ_JOBS:-$(nproc)}

@@ -21,7 +21,8 @@ declare -A allowed=(
   [weblog]="core policy weblog"
   [records]="core policy store audit records"
   [release]="core policy roster inspect extract engine release"
-  [channels]="core policy roster inspect extract engine decide store audit quarantine enforce people identity acknowledge weblog records release channels"
+  [publish]="core policy roster inspect extract engine decide publish"
+  [channels]="core policy roster inspect extract engine decide store audit quarantine enforce people identity acknowledge weblog records release publish channels"
   [app]="channels"
   [tools]="core tools"
 )
