@@ -13,6 +13,7 @@ declare -A allowed=(
   [people]="core store audit roster people"
   [identity]="core store audit identity"
   [acknowledge]="core store audit acknowledge"
+  [sites]="core store audit sites"
   [extract]="core extract"
   [engine]="core policy inspect extract engine"
   [decide]="core policy inspect extract engine decide"
@@ -22,7 +23,7 @@ declare -A allowed=(
   [records]="core policy store audit records"
   [release]="core policy roster inspect extract engine release"
   [publish]="core policy roster inspect extract engine decide publish"
-  [channels]="core policy roster inspect extract engine decide store audit quarantine enforce people identity acknowledge weblog records release publish channels"
+  [channels]="core policy roster inspect extract engine decide store audit quarantine enforce people identity acknowledge sites weblog records release publish channels"
   [app]="channels"
   [tools]="core tools"
 )

@@ -375,6 +375,35 @@ CREATE INDEX records_items_class_state ON records_items (record_class, state);
       {12, "photo captions permission", R"sql(
 ALTER TABLE people ADD COLUMN photo_captions {bigint} NOT NULL DEFAULT 0;
 )sql"},
+      // Site audits and their findings, for a site's report and its trend.
+      {13, "site audits", R"sql(
+CREATE TABLE site_audits (
+  id {id},
+  site TEXT NOT NULL,
+  source TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  pages {bigint} NOT NULL DEFAULT 0,
+  images {bigint} NOT NULL DEFAULT 0,
+  documents {bigint} NOT NULL DEFAULT 0,
+  links {bigint} NOT NULL DEFAULT 0,
+  high {bigint} NOT NULL DEFAULT 0,
+  medium {bigint} NOT NULL DEFAULT 0,
+  low {bigint} NOT NULL DEFAULT 0);
+CREATE INDEX site_audits_site ON site_audits (site, id);
+CREATE TABLE site_findings (
+  audit_id {bigint} NOT NULL REFERENCES site_audits(id),
+  n {bigint} NOT NULL,
+  page TEXT NOT NULL,
+  category TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  clauses TEXT NOT NULL,
+  place TEXT NOT NULL,
+  excerpt TEXT NOT NULL,
+  fix TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  PRIMARY KEY (audit_id, n));
+)sql"},
   };
   return kAll;
 }

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "publish/audit.h"
+#include "store/database.h"
 #include "records/register.h"
 #include "records/requests.h"
 #include "release/production.h"
@@ -42,6 +44,19 @@ void RegisterWeb(CLI::App& app, std::function<int()>& run);
 void RegisterRecords(CLI::App& app, std::function<int()>& run);
 // site audit (site_cmd.cc).
 void RegisterSite(CLI::App& app, std::function<int()>& run);
+// Audits the site in `folder`, published at `url`, with the store's
+// students and their permissions; kept in the store (sites/audits.h) when
+// `record`, its id in `recorded`. `progress`: a count on stderr.
+struct SiteAudit {
+  publish::SiteReport report;
+  int64_t recorded = 0;
+};
+core::Result<SiteAudit> AuditSite(store::Database& db,
+                                  engine::Options engine_options,
+                                  const std::string& folder,
+                                  const std::string& url,
+                                  const std::vector<std::string>& ad_filters,
+                                  bool record, bool progress);
 // How the records register reads an item: through `engine` (which must
 // outlive it), for its findings' categories and a message's header facts.
 // One thread at a time.

@@ -11,6 +11,7 @@
 
 #include "acknowledge/campaigns.h"
 #include "channels/cli/commands.h"
+#include "publish/naming.h"
 #include "channels/cli/governance.h"
 #include "channels/icap/upload.h"
 #include "core/text.h"
@@ -344,6 +345,88 @@ core::Status SeedRecords(const std::shared_ptr<store::Database>& db,
   return core::Status::Ok();
 }
 
+// A small District site with a problem of each kind the site audit finds,
+// naming three of the demo's students, audited and kept for the portal's
+// Sites page. Once: a store that has a site audit keeps it.
+core::Status SeedSite(store::Database& db, const std::string& data) {
+  auto n = db.Query("SELECT COUNT(*) FROM site_audits");
+  if (!n.ok()) return n.status();
+  if (!n->empty() && n->front().Int(0) > 0) return core::Status::Ok();
+  auto students = people::Find(db, {.kind = "student", .limit = 400});
+  if (!students.ok()) return students.status();
+  const std::vector<std::string> high = {"09", "10", "11", "12"};
+  const people::Person *young = nullptr, *other = nullptr, *older = nullptr;
+  for (const auto& p : *students) {
+    bool hs = publish::LevelOf(p.grade, high) == publish::Level::kHighSchool;
+    if (hs && !older) older = &p;
+    if (!hs && !young) {
+      young = &p;
+    } else if (!hs && !other && p.family_name != young->family_name) {
+      other = &p;
+    }
+  }
+  if (!young || !other || !older) return core::Status::Ok();
+  const audit::Actor actor{ShellActor(), ""};
+  const auto all = people::Scope::EverySite();
+  for (auto [p, level] : {std::pair{young, "limited"}, std::pair{other, "none"},
+                          std::pair{older, "limited"}})
+    if (auto st = people::SetPublishing(db, p->id, {level, false}, actor, all);
+        !st.ok())
+      return st;
+  namespace fs = std::filesystem;
+  const fs::path site = fs::path(data) / "site";
+  std::error_code ec;
+  fs::create_directories(site / "elementary", ec);
+  fs::create_directories(site / "high", ec);
+  auto write = [&](const fs::path& f, const std::string& text) {
+    return core::WriteFileAtomic(f.string(), text);
+  };
+  const std::string head =
+      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">";
+  core::Status st = write(
+      site / "index.html",
+      head + "<title>Example Unified School District</title></head><body>"
+             "<h1>Example Unified</h1><p><a href=\"elementary/\">Elementary"
+             "</a> · <a href=\"high/\">High school</a> · <a href=\"news/"
+             "gala.html\">Gala</a> · <a href=\"https://sites.google.com/view/"
+             "eusd-chess-club\">Chess club</a></p></body></html>");
+  if (st.ok())
+    st = write(
+        site / "elementary" / "index.html",
+        head +
+            "<title>Elementary news</title><script async src=\"https://"
+            "pagead2.googlesyndication.com/pagead/js/adsbygoogle.js\">"
+            "</script></head><body><h1>News</h1><p>Congratulations to " +
+            young->FullName() + ", winner of the spelling bee!</p><p>Thanks "
+            "to " + other->given_name + " " + other->family_name.substr(0, 1) +
+            ". for the mural.</p><p><a href=\"calendar.html\">Calendar</a>"
+            "</p></body></html>");
+  if (st.ok())
+    st = write(site / "elementary" / "calendar.html",
+               head +
+                   "<title>Calendar</title><meta name=\"last-modified\" "
+                   "content=\"2019-05-01\"></head><body><h1>Calendar</h1>"
+                   "<p>Back to school night is in September.</p></body>"
+                   "</html>");
+  if (st.ok())
+    st = write(site / "high" / "index.html",
+               head + "<title>High school</title></head><body><h1>Awards</h1>"
+                      "<p>" +
+                   older->FullName() +
+                   " was named scholar athlete of the year.</p><p>Help the "
+                   "band travel: <a href=\"https://www.gofundme.com/f/"
+                   "band-trip\">donate</a>. Notes: <a href=\"https://mega.nz/"
+                   "file/abc\">download</a>.</p></body></html>");
+  if (!st.ok()) return st;
+  auto audited = AuditSite(db, {}, site.string(), "https://www.example-usd.org/",
+                           {}, true, false);
+  if (!audited.ok()) return audited.status();
+  fmt::print("Site audit {}: {} pages, {} findings (the portal's Sites page)\n",
+             audited->recorded, audited->report.pages,
+             audited->report.findings.size());
+  return core::Status::Ok();
+}
+
 int Demo(const StoreFlags& flags, const std::string& roster, int share) {
   auto db = flags.Open();
   if (!db.ok()) {
@@ -458,6 +541,10 @@ int Demo(const StoreFlags& flags, const std::string& roster, int share) {
     return 1;
   }
   if (auto st = SeedRecords(*db, flags.data); !st.ok()) {
+    fmt::print(stderr, "steward demo: {}\n", st.message());
+    return 1;
+  }
+  if (auto st = SeedSite(store, flags.data); !st.ok()) {
     fmt::print(stderr, "steward demo: {}\n", st.message());
     return 1;
   }

@@ -15,6 +15,7 @@
 #include "core/text.h"
 #include "people/people.h"
 #include "publish/audit.h"
+#include "sites/audits.h"
 
 namespace steward::cli {
 
@@ -25,7 +26,7 @@ struct SiteArgs {
   engine::Options engine;
   std::string source, url = "https://localhost/", format = "text";
   std::vector<std::string> ad_filters;
-  bool no_progress = false;
+  bool no_progress = false, no_record = false;
 };
 
 // Every active student in the store, as a roster for the engine (ids are
@@ -64,6 +65,80 @@ core::Result<std::shared_ptr<roster::Roster>> StudentsRoster(
   return r;
 }
 
+}  // namespace
+
+core::Result<SiteAudit> AuditSite(store::Database& db,
+                                  engine::Options engine_options,
+                                  const std::string& folder,
+                                  const std::string& url,
+                                  const std::vector<std::string>& ad_filters,
+                                  bool record, bool progress) {
+  const char* me = "steward site audit";
+  std::vector<people::Person> people;
+  auto roster = StudentsRoster(db, &people);
+  if (!roster.ok()) return roster.status();
+  if (people.empty())
+    fmt::print(stderr,
+               "{}: the store holds no students, so no name can be checked "
+               "against F.2 and F.3 (steward import oneroster first)\n",
+               me);
+  if (!people.empty()) engine_options.roster_data = *roster;
+  auto engine = engine::Engine::Create(engine_options);
+  if (!engine.ok()) return engine.status();
+  const policy::PolicyPack& pack = (*engine)->pack();
+  if (!pack.publish.present)
+    return core::Status::Invalid("the policy pack has no [publish] section");
+  publish::Students students;
+  for (const auto& p : people)
+    students[std::to_string(p.id)] = {
+        p.given_name, p.family_name,
+        publish::LevelOf(p.grade, pack.publish.high_school_grades),
+        p.publish_permission, p.photo_captions};
+  std::vector<std::string> ad_lines = pack.publish.ad_filters;
+  for (const auto& file : ad_filters) {
+    auto text = core::ReadFile(file, 64u << 20);
+    if (!text.ok()) return text.status();
+    for (auto& line : core::SplitList(*text, '\n')) ad_lines.push_back(line);
+  }
+  publish::Auditor auditor(**engine, std::move(students),
+                           publish::FilterList::Build(ad_lines),
+                           publish::FilterList::Build(pack.publish.payment_filters),
+                           {.now = static_cast<int64_t>(::time(nullptr))});
+  auto report = publish::AuditFolder(
+      auditor, folder, url, [&](size_t done, size_t total) {
+        if (progress && (done % 20 == 0 || done == total))
+          fmt::print(stderr, "\r{} of {} pages audited ", done, total);
+      });
+  if (progress) fmt::print(stderr, "\n");
+  if (!report.ok()) return report.status();
+  std::stable_sort(report->findings.begin(), report->findings.end(),
+                   [](const publish::Finding& x, const publish::Finding& y) {
+                     return x.page < y.page;
+                   });
+  SiteAudit out{std::move(report).value(), 0};
+  if (record) {
+    sites::AuditRun run;
+    run.site = url;
+    run.source = folder;
+    run.pages = static_cast<int64_t>(out.report.pages);
+    run.images = static_cast<int64_t>(out.report.images);
+    run.documents = static_cast<int64_t>(out.report.documents);
+    run.links = static_cast<int64_t>(out.report.links);
+    std::vector<sites::AuditFinding> rows;
+    for (const auto& f : out.report.findings)
+      rows.push_back({f.page, f.category,
+                      std::string(policy::SeverityName(f.severity)),
+                      core::Join(f.clauses, " "), f.where, f.excerpt, f.fix,
+                      f.detail});
+    auto id = sites::RecordAudit(db, run, rows, {ShellActor(), ""});
+    if (!id.ok()) return id.status();
+    out.recorded = *id;
+  }
+  return out;
+}
+
+namespace {
+
 int RunSiteAudit(SiteArgs& a) {
   const char* me = "steward site audit";
   if (a.format != "text" && a.format != "jsonl" && a.format != "csv") {
@@ -75,63 +150,14 @@ int RunSiteAudit(SiteArgs& a) {
     fmt::print(stderr, "{}: {}\n", me, db.status().message());
     return 2;
   }
-  std::vector<people::Person> people;
-  auto roster = StudentsRoster(**db, &people);
-  if (!roster.ok()) {
-    fmt::print(stderr, "{}: {}\n", me, roster.status().message());
+  auto audited = AuditSite(**db, a.engine, a.source, a.url, a.ad_filters,
+                           !a.no_record, !a.no_progress && isatty(STDERR_FILENO));
+  if (!audited.ok()) {
+    fmt::print(stderr, "{}: {}\n", me, audited.status().message());
     return 2;
   }
-  if (people.empty())
-    fmt::print(stderr,
-               "{}: the store holds no students, so no name can be checked "
-               "against F.2 and F.3 (steward import oneroster first)\n",
-               me);
-  if (!people.empty()) a.engine.roster_data = *roster;
-  auto engine = engine::Engine::Create(a.engine);
-  if (!engine.ok()) {
-    fmt::print(stderr, "{}: {}\n", me, engine.status().message());
-    return 2;
-  }
-  const policy::PolicyPack& pack = (*engine)->pack();
-  if (!pack.publish.present) {
-    fmt::print(stderr, "{}: the policy pack has no [publish] section\n", me);
-    return 2;
-  }
-  publish::Students students;
-  for (const auto& p : people)
-    students[std::to_string(p.id)] = {
-        p.given_name, p.family_name,
-        publish::LevelOf(p.grade, pack.publish.high_school_grades),
-        p.publish_permission, p.photo_captions};
-  std::vector<std::string> ad_lines = pack.publish.ad_filters;
-  for (const auto& file : a.ad_filters) {
-    auto text = core::ReadFile(file, 64u << 20);
-    if (!text.ok()) {
-      fmt::print(stderr, "{}: {}\n", me, text.status().message());
-      return 2;
-    }
-    for (auto& line : core::SplitList(*text, '\n')) ad_lines.push_back(line);
-  }
-  auto ads = publish::FilterList::Build(ad_lines);
-  auto payments = publish::FilterList::Build(pack.publish.payment_filters);
-  publish::Auditor auditor(**engine, std::move(students), ads, payments,
-                           {.now = static_cast<int64_t>(::time(nullptr))});
-  const bool show = !a.no_progress && isatty(STDERR_FILENO);
-  auto report = publish::AuditFolder(
-      auditor, a.source, a.url, [&](size_t done, size_t total) {
-        if (show && (done % 20 == 0 || done == total))
-          fmt::print(stderr, "\r{} of {} pages audited ", done, total);
-      });
-  if (show) fmt::print(stderr, "\n");
-  if (!report.ok()) {
-    fmt::print(stderr, "{}: {}\n", me, report.status().message());
-    return 2;
-  }
+  publish::SiteReport* report = &audited->report;
   auto& findings = report->findings;
-  std::stable_sort(findings.begin(), findings.end(),
-                   [](const publish::Finding& x, const publish::Finding& y) {
-                     return x.page < y.page;
-                   });
   size_t high = 0;
   for (const auto& f : findings)
     if (f.severity == policy::Severity::kHigh) ++high;
@@ -177,6 +203,10 @@ int RunSiteAudit(SiteArgs& a) {
              "{} findings, {} high\n",
              a.format == "text" ? "\n" : "", report->pages, report->images,
              report->documents, report->links, findings.size(), high);
+  if (audited->recorded)
+    fmt::print(a.format == "text" ? stdout : stderr,
+               "Recorded as site audit {}: the portal's Sites page shows it.\n",
+               audited->recorded);
   return findings.empty() ? 0 : 1;
 }
 
@@ -207,6 +237,8 @@ void RegisterSite(CLI::App& app, std::function<int()>& run) {
   audit->add_option("--ad-filters", a->ad_filters,
                     "More advertising filters, EasyList syntax (the "
                     "current EasyList); repeatable");
+  audit->add_flag("--no-record", a->no_record,
+                  "Do not keep the audit in the store for the portal");
   audit->add_flag("--no-progress", a->no_progress,
                   "No progress bar, even on a terminal");
   audit->callback([a, &run] { run = [a] { return RunSiteAudit(*a); }; });

@@ -127,6 +127,10 @@ void AccountDisablePost(Ctx&);
 void AccountUnlockPost(Ctx&);
 // Records (records_pages.cc).
 void RecordsPage(Ctx&);
+// The site reports (sites_pages.cc).
+void SitesPage(Ctx&);
+void SiteAuditPage(Ctx&);
+void SiteAuditCsv(Ctx&);
 void RecordsListPage(Ctx&);
 void RecordsListCsv(Ctx&);
 void RecordsHoldPost(Ctx&);

@@ -41,6 +41,10 @@ constexpr Roles kRecordRead{Role::kItsAdmin, Role::kDesignee, Role::kAuditor,
 constexpr Roles kRecordsRead{Role::kRecordsCustodian, Role::kItsAdmin,
                              Role::kDesignee, Role::kAuditor};
 constexpr Roles kRecordsWrite{Role::kRecordsCustodian};
+// Site reports: IT, the designee, auditors, site administrators and the
+// content managers who fix what they say (G.5).
+constexpr Roles kSitesRead{Role::kItsAdmin, Role::kDesignee, Role::kAuditor,
+                           Role::kSiteAdmin, Role::kContentManager};
 
 struct Entry {
   RouteInfo info;
@@ -101,6 +105,12 @@ const std::vector<Entry>& Table() {
        RemindPost},
       {{"GET", "/audit", "/audit", kAuditRead}, AuditPage},
       {{"GET", "/records", "/records", kRecordsRead}, RecordsPage},
+      {{"GET", "/sites", "/sites", kSitesRead}, SitesPage},
+      {{"GET", "/sites/audits/(\\d+)", "/sites/audits/1", kSitesRead},
+       SiteAuditPage},
+      {{"GET", "/sites/audits/(\\d+)/findings.csv",
+        "/sites/audits/1/findings.csv", kSitesRead},
+       SiteAuditCsv},
       {{"GET", "/records/lists/(\\d+)", "/records/lists/1", kRecordsRead},
        RecordsListPage},
       {{"GET", "/records/lists/(\\d+)/list.csv", "/records/lists/1/list.csv",
@@ -386,6 +396,7 @@ Data Ctx::Page(const std::string& title) const {
     d.set("nav_import", can(kIts));
     d.set("nav_audit", can(kAuditRead));
     d.set("nav_records", can(kRecordsRead));
+    d.set("nav_sites", can(kSitesRead));
     d.set("nav_accounts", can(kAdminRead));
     d.set("can_import", can(kIts));
     d.set("can_write_policy", can(kPolicyWrite));
