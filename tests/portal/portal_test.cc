@@ -25,6 +25,7 @@
 #include "people/people.h"
 #include "records/register.h"
 #include "records/requests.h"
+#include "sites/audits.h"
 #include "test_store.h"
 #include "test_util.h"
 
@@ -356,6 +357,58 @@ bool CleanText(const std::string& s) {
 
 // Nobody signed out, and no signed-in role without the records reading,
 // sees the register's items or adds to the audit log by searching.
+// A site's audits: its last report and trend for those who fix sites, each
+// finding escaped as text, the CSV export; nobody else sees them.
+TEST_P(PortalTest, SiteReportsShowEachAuditForThoseWhoFixSites) {
+  MakeAccount("content", {Role::kContentManager});
+  MakeAccount("staff", {});
+  MakeAccount("keeper", {Role::kRecordsCustodian});
+  const std::string site = "https://www.example-usd.org/";
+  for (int i = 0; i < 3; ++i) {
+    std::vector<sites::AuditFinding> findings = {
+        {site + "lincoln/", "student-full-name", "high", "F.2 F.2.a",
+         "text line 4", "<script>alert(1)</script> [M*** G***]",
+         "Write \"Maria G.\" or \"Maria\" instead of the full name.",
+         "student, grade 04"},
+        {"javascript:alert(2)", "broken-link", "low", "H.5", "a 3",
+         "https://www.example-usd.org/x", "Fix or remove the link.", ""}};
+    if (i == 2) findings.pop_back();
+    sites::AuditRun run;
+    run.site = site;
+    run.source = "/srv/site";
+    run.pages = 6;
+    ASSERT_TRUE(sites::RecordAudit(*db_, run, findings, {"cli:test", ""}).ok());
+  }
+  Browser b = SignIn("content");
+  auto list = Get(b, "/sites");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->status, 200);
+  EXPECT_NE(list->body.find(site), std::string::npos);
+  EXPECT_NE(list->body.find("3 audits in all"), std::string::npos);
+  EXPECT_NE(list->body.find("/sites/audits/3"), std::string::npos);
+  auto one = Get(b, "/sites/audits/1");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->status, 200);
+  EXPECT_EQ(one->body.find("<script>alert(1)"), std::string::npos);
+  EXPECT_NE(one->body.find("&lt;script&gt;"), std::string::npos);
+  EXPECT_EQ(one->body.find("href=\"javascript:"), std::string::npos);
+  EXPECT_NE(one->body.find("Maria G."), std::string::npos);
+  auto csv = Get(b, "/sites/audits/1/findings.csv");
+  ASSERT_TRUE(csv);
+  EXPECT_EQ(csv->status, 200);
+  EXPECT_NE(csv->body.find("student-full-name"), std::string::npos);
+  EXPECT_EQ(Get(b, "/sites/audits/99")->status, 404);
+  for (const char* who : {"staff", "keeper"}) {
+    Browser other = SignIn(who);
+    EXPECT_EQ(Get(other, "/sites")->status, 403) << who;
+    EXPECT_EQ(Get(other, "/sites/audits/1")->status, 403) << who;
+    EXPECT_EQ(Get(other, "/sites/audits/1/findings.csv")->status, 403) << who;
+  }
+  auto audits = audit::List(*db_, {.action = "sites.audit"});
+  ASSERT_TRUE(audits.ok());
+  EXPECT_EQ(audits->size(), 3u);
+}
+
 TEST_P(PortalTest, RequestSearchNeedsARecordsRoleAndOnlyThenIsAudited) {
   MakeAccount("keeper", {Role::kRecordsCustodian});
   MakeAccount("staff", {});
