@@ -1211,7 +1211,7 @@ constexpr const char* kPublishCategories[] = {
     "inappropriate-link",      "broken-link",
     "outside-service",         "stale-page",
     "past-event",              "third-party-copyright",
-    "page-unreachable"};
+    "page-unreachable",        "redirected-link"};
 
 template <typename Err>
 void ValidatePublish(const PolicyPack& p, Err&& err) {

@@ -44,7 +44,9 @@ void RegisterWeb(CLI::App& app, std::function<int()>& run);
 void RegisterRecords(CLI::App& app, std::function<int()>& run);
 // site audit (site_cmd.cc).
 void RegisterSite(CLI::App& app, std::function<int()>& run);
-// Audits the site in `folder`, published at `url`, with the store's
+// Audits the site in `folder` (or at `folder` when it is an http(s) URL:
+// crawled, HTTPS checked against `ca_file` or the system's authorities),
+// published at `url`, with the store's
 // students and their permissions; kept in the store (sites/audits.h) when
 // `record`, its id in `recorded`. `progress`: a count on stderr.
 struct SiteAudit {
@@ -56,7 +58,8 @@ core::Result<SiteAudit> AuditSite(store::Database& db,
                                   const std::string& folder,
                                   const std::string& url,
                                   const std::vector<std::string>& ad_filters,
-                                  bool record, bool progress);
+                                  bool record, bool progress,
+                                  const std::string& ca_file = "");
 // How the records register reads an item: through `engine` (which must
 // outlive it), for its findings' categories and a message's header facts.
 // One thread at a time.

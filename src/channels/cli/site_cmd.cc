@@ -15,6 +15,7 @@
 #include "core/text.h"
 #include "people/people.h"
 #include "publish/audit.h"
+#include "publish/crawl.h"
 #include "sites/audits.h"
 
 namespace steward::cli {
@@ -26,6 +27,7 @@ struct SiteArgs {
   engine::Options engine;
   std::string source, url = "https://localhost/", format = "text";
   std::vector<std::string> ad_filters;
+  std::string ca_file;
   bool no_progress = false, no_record = false;
 };
 
@@ -72,7 +74,8 @@ core::Result<SiteAudit> AuditSite(store::Database& db,
                                   const std::string& folder,
                                   const std::string& url,
                                   const std::vector<std::string>& ad_filters,
-                                  bool record, bool progress) {
+                                  bool record, bool progress,
+                                  const std::string& ca_file) {
   const char* me = "steward site audit";
   std::vector<people::Person> people;
   auto roster = StudentsRoster(db, &people);
@@ -104,11 +107,16 @@ core::Result<SiteAudit> AuditSite(store::Database& db,
                            publish::FilterList::Build(ad_lines),
                            publish::FilterList::Build(pack.publish.payment_filters),
                            {.now = static_cast<int64_t>(::time(nullptr))});
-  auto report = publish::AuditFolder(
-      auditor, folder, url, [&](size_t done, size_t total) {
-        if (progress && (done % 20 == 0 || done == total))
-          fmt::print(stderr, "\r{} of {} pages audited ", done, total);
-      });
+  auto show = [&](size_t done, size_t total) {
+    if (progress && (done % 20 == 0 || done == total))
+      fmt::print(stderr, "\r{} of {} pages audited ", done, total);
+  };
+  const bool web =
+      folder.starts_with("http://") || folder.starts_with("https://");
+  publish::CrawlOptions crawl = publish::CrawlOptionsOf(pack.publish);
+  crawl.ca_file = ca_file;
+  auto report = web ? publish::AuditCrawl(auditor, folder, crawl, show)
+                    : publish::AuditFolder(auditor, folder, url, show);
   if (progress) fmt::print(stderr, "\n");
   if (!report.ok()) return report.status();
   std::stable_sort(report->findings.begin(), report->findings.end(),
@@ -118,7 +126,7 @@ core::Result<SiteAudit> AuditSite(store::Database& db,
   SiteAudit out{std::move(report).value(), 0};
   if (record) {
     sites::AuditRun run;
-    run.site = url;
+    run.site = web ? folder : url;
     run.source = folder;
     run.pages = static_cast<int64_t>(out.report.pages);
     run.images = static_cast<int64_t>(out.report.images);
@@ -150,8 +158,9 @@ int RunSiteAudit(SiteArgs& a) {
     fmt::print(stderr, "{}: {}\n", me, db.status().message());
     return 2;
   }
-  auto audited = AuditSite(**db, a.engine, a.source, a.url, a.ad_filters,
-                           !a.no_record, !a.no_progress && isatty(STDERR_FILENO));
+  auto audited =
+      AuditSite(**db, a.engine, a.source, a.url, a.ad_filters, !a.no_record,
+                !a.no_progress && isatty(STDERR_FILENO), a.ca_file);
   if (!audited.ok()) {
     fmt::print(stderr, "{}: {}\n", me, audited.status().message());
     return 2;
@@ -219,19 +228,25 @@ void RegisterSite(CLI::App& app, std::function<int()>& run) {
   auto a = std::make_shared<SiteArgs>();
   auto* audit = site->add_subcommand(
       "audit",
-      "Audit a site exported to a folder: students named against their "
-      "permissions, advertising, payment widgets, links, stale pages, "
-      "photo metadata");
+      "Audit a site (a folder, or over HTTP politely: robots.txt, one "
+      "request at a time, same host, bounded by the pack's [publish]): "
+      "students named against their permissions, advertising, payment "
+      "widgets, links, stale pages, photo metadata");
   a->store.Add(audit);
   audit->add_option("--policy", a->engine.policy,
                     "Policy pack folder (default: the bundled pack)");
   audit->add_option("--cache", a->engine.cache_dir,
                     "Compiled-pattern cache folder ('none' to disable)");
-  audit->add_option("source", a->source, "The site's folder (a static export)")
+  audit->add_option("source", a->source,
+                    "The site: a folder (a static export), a start URL, or "
+                    "a sitemap URL ending in .xml")
       ->required();
   audit->add_option("--url", a->url,
-                    "Where the folder is published (its index.html)")
+                    "For a folder: where it is published (its index.html)")
       ->capture_default_str();
+  audit->add_option("--ca", a->ca_file,
+                    "For HTTPS: the authorities to trust (PEM), instead of "
+                    "the system's");
   audit->add_option("--format", a->format, "Output: text, jsonl or csv")
       ->capture_default_str();
   audit->add_option("--ad-filters", a->ad_filters,

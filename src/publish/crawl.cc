@@ -1,0 +1,339 @@
+#include "publish/crawl.h"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "core/text.h"
+#include "extract/xml.h"
+#include "publish/robots.h"
+
+namespace steward::publish {
+
+namespace {
+
+std::once_flag curl_once;
+
+struct Sink {
+  std::string* body;
+  uint64_t max;
+  bool too_big = false;
+};
+
+size_t Write(char* data, size_t size, size_t n, void* user) {
+  auto* sink = static_cast<Sink*>(user);
+  size_t bytes = size * n;
+  if (sink->body->size() + bytes > sink->max) {
+    sink->too_big = true;
+    return 0;  // ends the transfer
+  }
+  sink->body->append(data, bytes);
+  return bytes;
+}
+
+// The path and query of an absolute URL ("/" when it has none).
+std::string PathAndQuery(std::string_view url) {
+  size_t s = url.find("://");
+  if (s == std::string_view::npos) return "/";
+  size_t p = url.find_first_of("/?#", s + 3);
+  if (p == std::string_view::npos) return "/";
+  std::string out(url.substr(p, url.find('#', p) == std::string_view::npos
+                                    ? std::string_view::npos
+                                    : url.find('#', p) - p));
+  if (out.empty() || out[0] != '/') out.insert(0, "/");
+  return out;
+}
+
+std::string Origin(std::string_view url) {
+  size_t s = url.find("://");
+  if (s == std::string_view::npos) return {};
+  size_t p = url.find_first_of("/?#", s + 3);
+  return std::string(url.substr(0, p));
+}
+
+std::string CharsetOf(std::string_view content_type) {
+  std::string lower = core::AsciiLower(content_type);
+  size_t at = lower.find("charset=");
+  if (at == std::string::npos) return {};
+  std::string cs = lower.substr(at + 8);
+  cs = cs.substr(0, cs.find_first_of("; "));
+  if (!cs.empty() && cs.front() == '"') cs = cs.substr(1, cs.find('"', 1) - 1);
+  return cs;
+}
+
+// One key for the ways a page is linked to: ".../index.html" is ".../".
+std::string PageKey(const std::string& url) {
+  for (const char* index : {"/index.html", "/index.htm"})
+    if (url.ends_with(index)) return url.substr(0, url.size() - strlen(index) + 1);
+  return url;
+}
+
+bool IsHtml(std::string_view content_type) {
+  std::string t = core::AsciiLower(content_type.substr(0, 64));
+  return t.starts_with("text/html") || t.starts_with("application/xhtml");
+}
+
+bool IsImage(std::string_view content_type) {
+  return core::AsciiLower(content_type.substr(0, 16)).starts_with("image/");
+}
+
+// The <loc> entries of a sitemap (or a sitemap index), with <lastmod>.
+struct SitemapEntry {
+  std::string loc;
+  int64_t lastmod = 0;
+  bool index = false;  // a <sitemap> of an index: another sitemap
+};
+std::vector<SitemapEntry> ReadSitemap(std::string_view xml, size_t max) {
+  std::vector<SitemapEntry> out;
+  std::string element, loc, lastmod;
+  extract::ForEachEvent(xml, [&](extract::XmlReader::Event ev,
+                                 extract::XmlReader& x) {
+    if (out.size() >= max) return;
+    using E = extract::XmlReader::Event;
+    if (ev == E::kStart) {
+      element = std::string(x.Name());
+    } else if (ev == E::kText) {
+      if (element == "loc") loc += x.Text();
+      if (element == "lastmod") lastmod += x.Text();
+    } else if (ev == E::kEnd) {
+      std::string_view name = x.Name();
+      if ((name == "url" || name == "sitemap") && !loc.empty()) {
+        SitemapEntry e;
+        e.loc = std::string(loc);
+        while (!e.loc.empty() && (e.loc.back() == ' ' || e.loc.back() == '\n'))
+          e.loc.pop_back();
+        while (!e.loc.empty() && (e.loc.front() == ' ' || e.loc.front() == '\n'))
+          e.loc.erase(0, 1);
+        auto day = core::ParseIsoDate(
+            std::string_view(lastmod).substr(
+                lastmod.find_first_not_of(" \n\t") == std::string::npos
+                    ? 0
+                    : lastmod.find_first_not_of(" \n\t"),
+                10),
+            1990, 2200, "lastmod");
+        if (day.ok()) e.lastmod = *day * 86400;
+        e.index = name == "sitemap";
+        out.push_back(std::move(e));
+      }
+      if (name == "url" || name == "sitemap") loc.clear(), lastmod.clear();
+      element.clear();
+    }
+  });
+  return out;
+}
+
+}  // namespace
+
+CrawlOptions CrawlOptionsOf(const policy::PublishPolicy& p) {
+  CrawlOptions o;
+  o.max_pages = p.max_pages;
+  o.max_depth = p.max_depth;
+  o.delay_ms = p.delay_ms;
+  o.timeout_seconds = p.timeout_seconds;
+  o.max_bytes = p.max_page_bytes;
+  o.user_agent = p.user_agent;
+  return o;
+}
+
+Response Fetch(const std::string& url, const CrawlOptions& o) {
+  std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  Response r;
+  CURL* h = curl_easy_init();
+  if (!h) {
+    r.error = "could not start a request";
+    return r;
+  }
+  Sink sink{&r.body, o.max_bytes};
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(o.timeout_seconds));
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
+                   static_cast<long>(std::min<uint32_t>(o.timeout_seconds, 10)));
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, o.user_agent.c_str());
+  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(h, CURLOPT_FILETIME, 1L);
+  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
+                   static_cast<curl_off_t>(o.max_bytes));
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, Write);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+  if (!o.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, o.ca_file.c_str());
+  CURLcode rc = curl_easy_perform(h);
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
+  curl_easy_getinfo(h, CURLINFO_REDIRECT_COUNT, &r.redirects);
+  char* effective = nullptr;
+  if (curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK &&
+      effective)
+    r.final_url = effective;
+  char* type = nullptr;
+  if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type)
+    r.content_type = type;
+  curl_off_t filetime = -1;
+  if (curl_easy_getinfo(h, CURLINFO_FILETIME_T, &filetime) == CURLE_OK &&
+      filetime > 0)
+    r.last_modified = filetime;
+  if (rc != CURLE_OK) {
+    if (sink.too_big || rc == CURLE_FILESIZE_EXCEEDED)
+      r.error = fmt::format("larger than {} bytes", o.max_bytes);
+    else if (rc == CURLE_OPERATION_TIMEDOUT)
+      r.error = fmt::format("no complete answer within {} seconds",
+                            o.timeout_seconds);
+    else if (rc == CURLE_TOO_MANY_REDIRECTS)
+      r.error = "more than 5 redirects (a loop?)";
+    else
+      r.error = curl_easy_strerror(rc);
+    r.body.clear();
+  }
+  curl_easy_cleanup(h);
+  return r;
+}
+
+core::Result<SiteReport> AuditCrawl(const Auditor& auditor,
+                                    const std::string& start,
+                                    const CrawlOptions& o,
+                                    const Progress& progress) {
+  const std::string first = Resolve(start, start);
+  const std::string host = HostOf(first);
+  if (first.empty() || host.empty())
+    return core::Status::Invalid("'" + start +
+                                 "' is not a web address (https://host/)");
+  SiteReport report;
+  auto scratch = auditor.engine().NewScratch();
+  auto pause = [&, started = false](uint32_t ms) mutable {
+    if (started && ms)
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    started = true;
+  };
+  // robots.txt: 4xx means no rules; no answer or 5xx means stay out
+  // (RFC 9309, 2.3.1).
+  pause(0);
+  Response rr = Fetch(Origin(first) + "/robots.txt", o);
+  Robots robots = Robots::AllowAll();
+  if (rr.error.empty() && rr.status >= 200 && rr.status < 300) {
+    robots = Robots::Parse(rr.body, o.user_agent);
+  } else if (!rr.error.empty() || rr.status >= 500 || rr.status == 0) {
+    report.findings.push_back(auditor.Make(
+        "page-unreachable", Origin(first) + "/robots.txt", "page",
+        rr.error.empty() ? fmt::format("status {}", rr.status) : rr.error,
+        "The site's robots.txt could not be read, so the audit read "
+        "nothing of the site (RFC 9309). Fix the server and audit again."));
+    return report;
+  }
+  const uint32_t delay = std::max(o.delay_ms, robots.delay_ms());
+  struct Todo {
+    std::string url;
+    uint32_t depth;
+    std::string from, where;  // the page that links to it, and where
+    bool page;                // a page to read links from (or an asset)
+  };
+  std::deque<Todo> todo;
+  std::set<std::string> seen;
+  std::map<std::string, int64_t> lastmod;
+  const std::string path = core::AsciiLower(PathAndQuery(first));
+  if (path.ends_with(".xml")) {
+    std::vector<std::string> maps = {first};
+    for (size_t m = 0; m < maps.size() && m < 50; ++m) {
+      pause(delay);
+      Response sm = Fetch(maps[m], o);
+      if (!sm.error.empty() || sm.status >= 400 || sm.status == 0) {
+        report.findings.push_back(auditor.Make(
+            "page-unreachable", maps[m], "page",
+            sm.error.empty() ? fmt::format("status {}", sm.status) : sm.error,
+            ""));
+        continue;
+      }
+      for (auto& e : ReadSitemap(sm.body, o.max_pages)) {
+        std::string u = Resolve(maps[m], e.loc);
+        if (u.empty() || HostOf(u) != host) continue;
+        if (e.index) {
+          maps.push_back(u);
+        } else if (seen.insert(PageKey(u)).second) {
+          if (e.lastmod) lastmod[u] = e.lastmod;
+          todo.push_back({u, 0, "", "", true});
+        }
+      }
+    }
+  } else {
+    seen.insert(PageKey(first));
+    todo.push_back({first, 0, "", "", true});
+  }
+  const size_t max_assets = static_cast<size_t>(o.max_pages) * 4;
+  size_t assets = 0;
+  while (!todo.empty() && report.pages < o.max_pages) {
+    Todo t = std::move(todo.front());
+    todo.pop_front();
+    if (!robots.Allowed(PathAndQuery(t.url))) continue;
+    pause(delay);
+    Response r = Fetch(t.url, o);
+    const std::string shown = t.url.size() > 160 ? t.url.substr(0, 160) + "…"
+                                                  : t.url;
+    if (r.error.empty() && r.status >= 400 && r.status < 500 && !t.from.empty()) {
+      report.findings.push_back(auditor.Make(
+          "broken-link", t.from, t.where, shown,
+          fmt::format("Fix or remove the link: it answers {}.", r.status)));
+      continue;
+    }
+    if (!r.error.empty() || r.status == 0 || r.status >= 400) {
+      report.findings.push_back(auditor.Make(
+          "page-unreachable", t.url, "page",
+          r.error.empty() ? fmt::format("status {}", r.status) : r.error, ""));
+      continue;
+    }
+    const std::string url = r.final_url.empty() ? t.url : r.final_url;
+    if (r.redirects > 0 && !t.from.empty())
+      report.findings.push_back(auditor.Make(
+          "redirected-link", t.from, t.where, shown,
+          "Link to where it leads: " +
+              (url.size() > 160 ? url.substr(0, 160) + "…" : url) + "."));
+    if (HostOf(url) != host) continue;  // it left the site
+    if (IsHtml(r.content_type)) {
+      if (!t.page) continue;
+      ++report.pages;
+      Page page = ReadPage(r.body, CharsetOf(r.content_type));
+      int64_t modified = r.last_modified;
+      if (auto it = lastmod.find(t.url); it != lastmod.end())
+        modified = it->second;
+      if (!page.modified.empty()) {
+        auto day = core::ParseIsoDate(page.modified.substr(0, 10), 1990, 2200,
+                                      "modified");
+        if (day.ok()) modified = *day * 86400;
+      }
+      auto found = auditor.AuditPage(url, page, modified, *scratch);
+      report.findings.insert(report.findings.end(), found.begin(), found.end());
+      for (const Link& link : page.links) {
+        std::string target = Resolve(url, link.url);
+        if (target.empty() || HostOf(target) != host) continue;
+        ++report.links;
+        if (!seen.insert(PageKey(target)).second) continue;
+        const bool follow = link.tag == "a" || link.tag == "area" ||
+                            link.tag == "iframe" || link.tag == "frame";
+        if (follow && t.depth + 1 > o.max_depth) continue;
+        if (!follow && (link.tag == "script" || link.tag == "link")) continue;
+        if (!follow && ++assets > max_assets) continue;
+        todo.push_back({target, t.depth + 1, url, link.where, follow});
+      }
+      if (progress) progress(report.pages, o.max_pages);
+    } else if (IsImage(r.content_type)) {
+      ++report.images;
+      auto f = auditor.AuditImage(url, r.body, *scratch);
+      report.findings.insert(report.findings.end(), f.begin(), f.end());
+    } else {
+      ++report.documents;
+      auto f = auditor.AuditDocument(url, r.body, *scratch);
+      report.findings.insert(report.findings.end(), f.begin(), f.end());
+    }
+  }
+  return report;
+}
+
+}  // namespace steward::publish

@@ -1,0 +1,56 @@
+// The site audit over HTTP: a start URL or a sitemap read the way a polite
+// crawler reads a site (robots.txt honoured, one request at a time with a
+// pause between them, same host only, pages and depth bounded), each page
+// judged by the Auditor as a page of a folder is. What could not be read
+// is a finding, not an error: a link that answers 404 is a broken link on
+// the page that has it; a page that times out, answers 5xx, redirects in a
+// loop or is larger than allowed is unreachable; a link that redirects is
+// reported with where it leads. Bodies are read up to the pack's
+// max_page_bytes and no further; a response slower than the timeout is cut.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "publish/audit.h"
+
+namespace steward::publish {
+
+struct CrawlOptions {
+  uint32_t max_pages = 10000;  // HTML pages fetched
+  uint32_t max_depth = 10;     // links followed from the start
+  uint32_t delay_ms = 250;     // between requests (robots.txt may ask more)
+  uint32_t timeout_seconds = 20;
+  uint64_t max_bytes = 16ull << 20;  // a response's body
+  std::string user_agent = "Steward-site-audit";
+  std::string ca_file;  // authorities for HTTPS; "" for the system's
+};
+
+// The pack's [publish] bounds as CrawlOptions.
+CrawlOptions CrawlOptionsOf(const policy::PublishPolicy& p);
+
+// One response, as far as the audit needs it.
+struct Response {
+  long status = 0;         // 0 when no answer came
+  std::string final_url;   // after redirects
+  std::string content_type;
+  std::string body;
+  int64_t last_modified = 0;  // Last-Modified, seconds since the epoch
+  long redirects = 0;
+  std::string error;  // a timeout, a refused connection, too large...
+};
+
+// Fetches `url` with libcurl: http and https only (redirects too), at most
+// 5 redirects, the options' timeout and body bound.
+Response Fetch(const std::string& url, const CrawlOptions& options);
+
+// Audits the site at `start` (a page, or a sitemap ending in .xml whose
+// <loc> entries are the first pages and whose <lastmod> dates count as the
+// pages' ages).
+core::Result<SiteReport> AuditCrawl(const Auditor& auditor,
+                                    const std::string& start,
+                                    const CrawlOptions& options,
+                                    const Progress& progress = {});
+
+}  // namespace steward::publish
