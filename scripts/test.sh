@@ -36,7 +36,7 @@ STEWARD_TEST_LDAP_PW=$(cat "$run/slapd/admin.pw")
 export STEWARD_TEST_PG_URL STEWARD_TEST_LDAP_URL STEWARD_TEST_LDAP_PW
 # Here the servers exist: a test that cannot reach one fails, not skips.
 export STEWARD_REQUIRE_PG=1 STEWARD_REQUIRE_LDAP=1 STEWARD_REQUIRE_POSTFIX=1 \
-  STEWARD_REQUIRE_SQUID=1 STEWARD_REQUIRE_DOVECOT=1
+  STEWARD_REQUIRE_SQUID=1 STEWARD_REQUIRE_DOVECOT=1 STEWARD_REQUIRE_NGINX=1
 echo "test servers: $STEWARD_TEST_PG_URL, $STEWARD_TEST_LDAP_URL"
 # Results per test also go to JUnit XML beside each build, which .ci/run
 # summarises per suite (run, skipped, failed).

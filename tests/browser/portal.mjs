@@ -11,7 +11,7 @@
 // Exit 77 (skipped) when Chromium or playwright-core is absent, unless
 // STEWARD_REQUIRE_BROWSER=1. Checks of what a page shows wait for it (up to
 // ten seconds) rather than looking once right after a click.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -90,6 +90,11 @@ writeFileSync(join(maildir, 'cur', '1664902800.M2P1.host:2,S'),
 execFileSync(steward, ['records', 'index', maildir, '--custodian', 'bob', '--reason', 'records review',
   '--data', data, '--no-progress']);
 
+// A District site audited from its folder (exit 1: it has findings).
+const siteRun = spawnSync(steward, ['site', 'audit', '--no-progress', '--data', data,
+  '--url', 'https://www.example-usd.org/', join(source, 'tests', 'publish', 'site')]);
+if (siteRun.status !== 1) throw new Error(`site audit: ${siteRun.stderr}`);
+
 const server = spawn(steward, ['serve', '--data', data, '--listen', '127.0.0.1:0', '--quiet'],
   { stdio: ['ignore', 'pipe', 'inherit'] });
 const base = await new Promise((resolve, reject) => {
@@ -126,7 +131,7 @@ try {
   check(true, 'the administrator signs in and lands where they were going');
 
   // Accessibility basics on every page the administrator sees.
-  for (const path of ['/', '/dashboard', '/people', '/import', '/versions', '/campaigns', '/accounts', '/audit', '/account', '/records', '/records/requests']) {
+  for (const path of ['/', '/dashboard', '/people', '/import', '/versions', '/campaigns', '/accounts', '/audit', '/account', '/records', '/records/requests', '/sites', '/sites/audits/1']) {
     await page.goto(base + path);
     const unlabelled = await page.$$eval('input:not([type=hidden]), select', (els) =>
       els.filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map((e) => e.name));
@@ -200,6 +205,17 @@ try {
   await page.goto(base + '/audit');
   check(await shows(page, 'td:text("acknowledge")'), 'the acknowledgement is in the audit log');
   await page.screenshot({ path: join(shots, '07-audit.png'), fullPage: true });
+
+  // The site report: the audit's findings by page, what to do, the CSV.
+  await page.goto(base + '/sites');
+  check(await shows(page, 'h2:text("https://www.example-usd.org/")'), 'the audited site is listed');
+  await page.screenshot({ path: join(shots, '07b-sites.png'), fullPage: true });
+  await page.click('a[href="/sites/audits/1"] >> nth=0');
+  check(await shows(page, 'td:has-text("Pay-per-click or affiliate advertising")'), 'the audit shows the advertising script');
+  check(await shows(page, 'text=Remove the <script> that loads pagead2.googlesyndication.com'), 'and says what to do');
+  const [siteCsv] = await Promise.all([page.waitForEvent('download'), page.click('text=Findings as CSV')]);
+  check(readFileSync(await siteCsv.path(), 'utf8').includes('payment-widget'), 'the findings export as CSV');
+  await page.screenshot({ path: join(shots, '07c-site-audit.png'), fullPage: true });
 
   // Records: Ann places a hold and makes a destruction list; Ben decides it.
   const signIn = async (name) => {

@@ -19,11 +19,15 @@ Data RunData(const sites::AuditRun& a) {
   x.set("id", std::to_string(a.id));
   x.set("site", a.site);
   x.set("source", a.source);
-  x.set("started_at", a.started_at.substr(0, 16));
+  std::string when = a.started_at.substr(0, 16);
+  if (when.size() > 10 && when[10] == 'T') when[10] = ' ';
+  x.set("started_at", when);
   x.set("actor", a.actor);
   x.set("pages", std::to_string(a.pages));
   x.set("images", std::to_string(a.images));
   x.set("documents", std::to_string(a.documents));
+  x.set("documents_word", a.documents == 1 ? "document" : "documents");
+  x.set("images_word", a.images == 1 ? "image" : "images");
   x.set("high", std::to_string(a.high));
   x.set("medium", std::to_string(a.medium));
   x.set("low", std::to_string(a.low));
@@ -62,7 +66,8 @@ void SitesPage(Ctx& c) {
       trend.push_back(t);
     }
     s.set("trend", trend);
-    s.set("audits", std::to_string(list.size()));
+    s.set("audits", list.size() == 1 ? std::string("1 audit")
+                                     : std::to_string(list.size()) + " audits");
     site_rows.push_back(s);
   }
   d.set("sites", site_rows);
@@ -104,6 +109,11 @@ void SiteAuditPage(Ctx& c) {
     Data x;
     x.set("severity", f.severity);
     x.set("category", f.category);
+    // The District's words for it, when the portal's pack knows it.
+    const policy::Category* cat =
+        c.app.options.pack ? c.app.options.pack->FindCategory(f.category)
+                           : nullptr;
+    x.set("title", cat ? cat->title : f.category);
     x.set("clauses", f.clauses);
     x.set("where", f.where);
     x.set("excerpt", f.excerpt);
