@@ -1482,6 +1482,15 @@ class PortalMatrixTest : public PortalTest {
         "sorted(os.listdir(sys.argv[1]))]' " +
         testing::SourceDir() + "/tests/golden/roster " + roster_zip_);
     ASSERT_EQ(zip.exit_code, 0) << zip.err;
+    // Site audit 1.
+    sites::AuditRun site_run;
+    site_run.site = "https://www.example-usd.org/";
+    site_run.source = "/srv/site";
+    auto audit_id = sites::RecordAudit(
+        *db_, site_run,
+        {{site_run.site, "broken-link", "low", "H.5", "a 1", "x", "Fix it.", ""}},
+        {"cli:test", ""});
+    ASSERT_TRUE(audit_id.ok() && *audit_id == 1);
     // Destruction list 1 (empty: the register holds nothing yet).
     records::Register reg(*db_, Pack());
     auto list = reg.MakeList(records::DayOf(2026, 12, 3), {"admin", ""});
