@@ -35,7 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!url.empty() && !url.starts_with("http://") &&
         !url.starts_with("https://"))
       std::abort();
-    if (!url.empty()) (void)Fixed().Matches({url, "www.example-usd.org", l.type});
+    if (!url.empty())
+      (void)Fixed().Matches({url, "www.example-usd.org", l.type});
   }
   if (page.links.size() > kMaxElements || page.images.size() > kMaxElements)
     std::abort();

@@ -19,8 +19,8 @@ struct HtmlDocFree {
 using HtmlDocPtr = std::unique_ptr<xmlDoc, HtmlDocFree>;
 
 struct ParsedHtml {
-  HtmlDocPtr doc;        // null when nothing could be parsed
-  bool halted = false;   // nested too deeply: the rest of the page is unread
+  HtmlDocPtr doc;       // null when nothing could be parsed
+  bool halted = false;  // nested too deeply: the rest of the page is unread
 };
 
 // Parses a page. Its charset: `charset` when given (a Content-Type's);

@@ -34,9 +34,10 @@ int ImportReport::Rejected() const {
 std::string ImportReport::Summary() const {
   if (kind == "permissions-csv") {
     std::string s = fmt::format(
-        "{} students' publishing permissions changed, {} already so",
-        updated, skipped);
-    if (int rejected = Rejected()) s += fmt::format("; {} rows rejected", rejected);
+        "{} students' publishing permissions changed, {} already so", updated,
+        skipped);
+    if (int rejected = Rejected())
+      s += fmt::format("; {} rows rejected", rejected);
     return s + ".";
   }
   int loaded = created + updated;
@@ -324,9 +325,10 @@ core::Status SetPublishing(store::Database& db, int64_t person_id,
                            const Publishing& publishing, const Actor& actor,
                            const Scope& scope) {
   if (!IsPermission(publishing.permission)) {
-    return core::Status::Invalid("permission must be none, limited or full, "
-                                 "not '" +
-                                 publishing.permission + "'");
+    return core::Status::Invalid(
+        "permission must be none, limited or full, "
+        "not '" +
+        publishing.permission + "'");
   }
   return db.Transact([&](store::Conn& conn) -> core::Status {
     auto before = conn.Query(

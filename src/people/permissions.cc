@@ -28,8 +28,10 @@ std::string Key(std::string_view s) {
 }
 
 std::string Trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
     s.remove_suffix(1);
   return std::string(s);
 }
@@ -43,7 +45,7 @@ Columns FindColumns(const std::vector<std::string>& header) {
   static const std::set<std::string> kId = {"studentid", "id", "sourcedid",
                                             "studentnumber", "permid"};
   static const std::set<std::string> kPermission = {
-      "permission", "webpermission", "publishpermission",
+      "permission",           "webpermission", "publishpermission",
       "publishingpermission", "webpublishing", "mediarelease"};
   static const std::set<std::string> kCaptions = {
       "photocaptions", "photocaption", "captions", "photonames",
@@ -164,8 +166,7 @@ core::Result<ImportReport> ImportPermissionsCsv(store::Database& db,
       report.issues.push_back(
           {file_name, r.line,
            fmt::format("student {}: photo_captions '{}' is not yes or no",
-                       core::Shown(id),
-                       core::Shown(field(cols.captions)))});
+                       core::Shown(id), core::Shown(field(cols.captions)))});
       return true;
     }
     auto it = known.find(id);

@@ -17,8 +17,8 @@
 #include <memory>
 #include <regex>
 #include <set>
-#include <tuple>
 #include <sstream>
+#include <tuple>
 
 #include "core/hash.h"
 #include "core/names.h"
@@ -894,13 +894,14 @@ void ReadPublish(Reader& r, const toml::table& root, const fs::path& dir,
         std::tuple{"payment_filters", &x.payment_filters,
                    &x.payment_filters_loc}}) {
     for (const auto& file : r.StrList(*t, key)) {
-      auto lines = ReadLines(r, *t, dir, file,
-                             "[publish] " + std::string(key), hash);
+      auto lines =
+          ReadLines(r, *t, dir, file, "[publish] " + std::string(key), hash);
       list->insert(list->end(), lines.begin(), lines.end());
     }
     *loc = r.Loc(*t);
   }
-  x.stale_after_days = r.Num<uint32_t>(*t, "stale_after_days", x.stale_after_days);
+  x.stale_after_days =
+      r.Num<uint32_t>(*t, "stale_after_days", x.stale_after_days);
   x.past_event_days = r.Num<uint32_t>(*t, "past_event_days", x.past_event_days);
   x.max_pages = r.Num<uint32_t>(*t, "max_pages", x.max_pages);
   x.max_depth = r.Num<uint32_t>(*t, "max_depth", x.max_depth);
@@ -1204,14 +1205,22 @@ void ValidateRecords(const PolicyPack& p, Err&& err) {
 // What a site audit finds, by category; a pack with [publish] defines each
 // (title, severity, clauses and advice are the District's to word).
 constexpr const char* kPublishCategories[] = {
-    "student-full-name",       "student-named-without-permission",
-    "student-name-beyond-permission", "student-named-in-photo",
-    "student-work-without-notice",    "photo-location",
-    "ad-network",              "payment-widget",
-    "inappropriate-link",      "broken-link",
-    "outside-service",         "stale-page",
-    "past-event",              "third-party-copyright",
-    "page-unreachable",        "redirected-link"};
+    "student-full-name",
+    "student-named-without-permission",
+    "student-name-beyond-permission",
+    "student-named-in-photo",
+    "student-work-without-notice",
+    "photo-location",
+    "ad-network",
+    "payment-widget",
+    "inappropriate-link",
+    "broken-link",
+    "outside-service",
+    "stale-page",
+    "past-event",
+    "third-party-copyright",
+    "page-unreachable",
+    "redirected-link"};
 
 template <typename Err>
 void ValidatePublish(const PolicyPack& p, Err&& err) {
@@ -1250,7 +1259,8 @@ void ValidatePublish(const PolicyPack& p, Err&& err) {
     for (const auto& u : f.urls)
       if (!u.starts_with("https://") && !u.starts_with("http://"))
         err(f.loc, who + ": '" + u + "' is not an http(s) URL");
-    if (!f.until.empty() && !core::ParseIsoDate(f.until, 2000, 2200, "until").ok())
+    if (!f.until.empty() &&
+        !core::ParseIsoDate(f.until, 2000, 2200, "until").ok())
       err(f.loc, who + ": until '" + f.until + "' is not a date (YYYY-MM-DD)");
   }
   std::set<std::string> names;
@@ -1523,11 +1533,11 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
   for (auto& [name, table] : files) {
     Reader fr(name, &res.errors);
     if (name != main.string())
-      fr.CheckKeys(table,
-                   {"clause", "category", "detector", "lexicon", "combination",
-                    "rule", "mail", "web", "weblog", "publish", "tables",
-                    "records"},
-                   fs::path(name).filename().string());
+      fr.CheckKeys(
+          table,
+          {"clause", "category", "detector", "lexicon", "combination", "rule",
+           "mail", "web", "weblog", "publish", "tables", "records"},
+          fs::path(name).filename().string());
     ReadClauses(fr, table, *pack);
     ReadCategories(fr, table, *pack);
     // A word list's file is found beside the TOML file that names it.

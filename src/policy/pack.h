@@ -533,8 +533,7 @@ struct WeblogPolicy {
 struct PublishPolicy {
   // Grade levels (OneRoster's CEDS codes) taught in high school (F.3);
   // every other grade is elementary or intermediate (F.2).
-  std::vector<std::string> high_school_grades = {"09", "10", "11", "12",
-                                                 "13"};
+  std::vector<std::string> high_school_grades = {"09", "10", "11", "12", "13"};
   // Hosts of the District's own sites.
   std::vector<std::string> district_hosts;
   // Outside sites in the site registry (H.1): classroom, team and club

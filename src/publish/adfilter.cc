@@ -16,9 +16,9 @@ namespace {
 
 constexpr uint16_t kAllTypes = 0x1fff;
 // What a filter without type options applies to (not pages themselves).
-constexpr uint16_t kDefaultTypes =
-    kAllTypes & ~static_cast<uint16_t>(Resource::kDocument) &
-    ~static_cast<uint16_t>(Resource::kPopup);
+constexpr uint16_t kDefaultTypes = kAllTypes &
+                                   ~static_cast<uint16_t>(Resource::kDocument) &
+                                   ~static_cast<uint16_t>(Resource::kPopup);
 
 struct TypeName {
   const char* name;
@@ -80,7 +80,8 @@ bool Glob(std::string_view p, std::string_view s, size_t u, bool to_end) {
       star_i = i++;
       star_u = u;
       continue;
-    } else if (u < s.size() && (p[i] == '^' ? IsSeparator(s[u]) : p[i] == s[u])) {
+    } else if (u < s.size() &&
+               (p[i] == '^' ? IsSeparator(s[u]) : p[i] == s[u])) {
       ++i;
       ++u;
       continue;
@@ -112,9 +113,9 @@ std::optional<Resource> ResourceNamed(std::string_view name) {
 
 std::string_view SiteOf(std::string_view host) {
   static const char* const kSecondLevel[] = {
-      "co.uk", "org.uk", "ac.uk",  "gov.uk", "com.au", "net.au", "org.au",
-      "co.nz", "co.jp",  "com.br", "com.mx", "co.in",  "com.cn", "co.za",
-      "com.tr", "com.ar", "ca.us", "k12.ca.us"};
+      "co.uk",  "org.uk", "ac.uk",  "gov.uk", "com.au", "net.au",
+      "org.au", "co.nz",  "co.jp",  "com.br", "com.mx", "co.in",
+      "com.cn", "co.za",  "com.tr", "com.ar", "ca.us",  "k12.ca.us"};
   if (host.empty() || std::all_of(host.begin(), host.end(), [](char c) {
         return (c >= '0' && c <= '9') || c == '.' || c == ':';
       }))
@@ -136,14 +137,14 @@ std::string HostOf(std::string_view url) {
   if (s == std::string_view::npos) return {};
   size_t b = s + 3;
   size_t e = url.find_first_of("/?#", b);
-  std::string_view auth = url.substr(b, e == std::string_view::npos ? e : e - b);
+  std::string_view auth =
+      url.substr(b, e == std::string_view::npos ? e : e - b);
   if (size_t at = auth.rfind('@'); at != std::string_view::npos)
     auth.remove_prefix(at + 1);
   if (!auth.empty() && auth.front() == '[') {
     size_t close = auth.find(']');
-    return core::AsciiLower(auth.substr(0, close == std::string_view::npos
-                                               ? auth.size()
-                                               : close + 1));
+    return core::AsciiLower(auth.substr(
+        0, close == std::string_view::npos ? auth.size() : close + 1));
   }
   if (size_t colon = auth.find(':'); colon != std::string_view::npos)
     auth = auth.substr(0, colon);
@@ -215,8 +216,8 @@ Parsed ParseOptions(std::string_view opts, detail::NetworkFilter* f) {
     }
   }
   if (include || exclude)
-    f->types = static_cast<uint16_t>((include ? include : kDefaultTypes) &
-                                     ~exclude);
+    f->types =
+        static_cast<uint16_t>((include ? include : kDefaultTypes) & ~exclude);
   return Parsed::kFilter;
 }
 
@@ -246,8 +247,7 @@ Parsed ParseFilter(std::string_view line, detail::NetworkFilter* f) {
     std::string_view re = line.substr(1, line.size() - 2);
     int err = 0;
     PCRE2_SIZE off = 0;
-    f->regex = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(re.data()),
-                             re.size(),
+    f->regex = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(re.data()), re.size(),
                              (f->match_case ? 0 : PCRE2_CASELESS) | PCRE2_UTF,
                              &err, &off, nullptr);
     if (!f->regex) return Parsed::kUnsupported;

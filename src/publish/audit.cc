@@ -130,8 +130,8 @@ void Auditor::Names(const std::string& url, std::string_view text, Place place,
                                                             : Form::kFull;
       std::string detail = f.detail;
       if (f.people.size() > 1)
-        detail += "; the name is " + std::to_string(f.people.size()) +
-                  " students'";
+        detail +=
+            "; the name is " + std::to_string(f.people.size()) + " students'";
       if (auto problem = JudgeNaming(*s, form, place)) {
         if (said.insert({problem->category, f.people.front()}).second) {
           out.push_back(Make(problem->category, url, at, f.excerpt,
@@ -186,36 +186,36 @@ void Auditor::Links(const std::string& url, const Page& page,
     const std::string shown = Shorten(target);
     if (ads_) {
       if (auto m = ads_->Matches(request); m && once("ad-network", target)) {
-        out.push_back(Make(
-            "ad-network", url, link.where, shown,
-            fmt::format("Remove the <{}> that {} {}: it is advertising "
-                        "(matched by the filter {}).",
-                        link.tag, link.tag == "a" ? "links to" : "loads", host,
-                        m->filter),
-            m->filter));
+        out.push_back(
+            Make("ad-network", url, link.where, shown,
+                 fmt::format("Remove the <{}> that {} {}: it is advertising "
+                             "(matched by the filter {}).",
+                             link.tag, link.tag == "a" ? "links to" : "loads",
+                             host, m->filter),
+                 m->filter));
         continue;
       }
     }
     if (payments_) {
       if (auto m = payments_->Matches(request)) {
         const auto& funds = policy_.fundraisers;
-        bool approved = std::any_of(
-            funds.begin(), funds.end(),
-            [&](const policy::PublishPolicy::Fundraiser& f) {
-              return (f.until.empty() || today <= f.until) &&
-                     std::any_of(f.urls.begin(), f.urls.end(),
-                                 [&](const std::string& u) {
-                                   return target.starts_with(u);
-                                 });
-            });
+        bool approved =
+            std::any_of(funds.begin(), funds.end(),
+                        [&](const policy::PublishPolicy::Fundraiser& f) {
+                          return (f.until.empty() || today <= f.until) &&
+                                 std::any_of(f.urls.begin(), f.urls.end(),
+                                             [&](const std::string& u) {
+                                               return target.starts_with(u);
+                                             });
+                        });
         if (!approved && once("payment-widget", target))
-          out.push_back(Make(
-              "payment-widget", url, link.where, shown,
-              fmt::format("Remove the <{}> to {}, or have the fundraiser "
-                          "approved under Board Policy 2503 and listed in "
-                          "the pack.",
-                          link.tag, host),
-              m->filter));
+          out.push_back(
+              Make("payment-widget", url, link.where, shown,
+                   fmt::format("Remove the <{}> to {}, or have the fundraiser "
+                               "approved under Board Policy 2503 and listed in "
+                               "the pack.",
+                               link.tag, host),
+                   m->filter));
         if (!approved) continue;
       }
     }
@@ -224,10 +224,10 @@ void Auditor::Links(const std::string& url, const Page& page,
       if (!UnderAny(host, c.hosts)) continue;
       categorised = true;
       if (once("inappropriate-link", target))
-        out.push_back(Make("inappropriate-link", url, link.where, shown,
-                           fmt::format("Remove the <{}> to {} ({}).", link.tag,
-                                       host, c.name),
-                           c.name));
+        out.push_back(Make(
+            "inappropriate-link", url, link.where, shown,
+            fmt::format("Remove the <{}> to {} ({}).", link.tag, host, c.name),
+            c.name));
       break;
     }
     if (categorised) continue;
@@ -273,12 +273,13 @@ std::vector<Finding> Auditor::AuditPage(const std::string& url,
   std::set<std::pair<std::string, std::string>> at_photos;
   for (const Finding& f : photos)
     if (!f.person.empty()) at_photos.insert({f.category, f.person});
-  out.erase(std::remove_if(out.begin(), out.end(),
-                           [&](const Finding& f) {
-                             return !f.person.empty() &&
-                                    at_photos.count({f.category, f.person});
-                           }),
-            out.end());
+  out.erase(
+      std::remove_if(
+          out.begin(), out.end(),
+          [&](const Finding& f) {
+            return !f.person.empty() && at_photos.count({f.category, f.person});
+          }),
+      out.end());
   out.insert(out.end(), photos.begin(), photos.end());
   Links(url, page, out);
   if (modified > 0 && policy_.stale_after_days > 0 &&
@@ -309,8 +310,8 @@ std::vector<Finding> Auditor::AuditImage(const std::string& url,
     std::vector<std::string> ours = policy_.district_hosts;
     ours.push_back(core::AsciiLower(engine_.pack().district));
     for (const auto& d : engine_.pack().internal_domains) ours.push_back(d);
-    for (const char* free : {"public domain", "cc0", "creative commons",
-                             "cc by", "cc-by"})
+    for (const char* free :
+         {"public domain", "cc0", "creative commons", "cc by", "cc-by"})
       ours.push_back(free);
     bool district_or_free =
         std::any_of(ours.begin(), ours.end(), [&](const std::string& o) {
@@ -353,8 +354,8 @@ std::string Unescape(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(s[i + 1]) &&
         std::isxdigit(s[i + 2])) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)),
-                                         nullptr, 16));
+      out += static_cast<char>(
+          std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
       i += 2;
     } else {
       out += s[i];
@@ -413,8 +414,8 @@ core::Result<SiteReport> AuditFolder(const Auditor& auditor,
     if (rel == "index.html") url = base;
     auto bytes = core::ReadFile(file, max_bytes);
     if (!bytes.ok()) {
-      report.findings.push_back(auditor.Make(
-          "page-unreachable", url, "page", bytes.status().message(), ""));
+      report.findings.push_back(auditor.Make("page-unreachable", url, "page",
+                                             bytes.status().message(), ""));
       continue;
     }
     ++report.pages;
@@ -435,10 +436,10 @@ core::Result<SiteReport> AuditFolder(const Auditor& auditor,
       const std::string* asset = file_of(target);
       if (!asset) {
         if (broken.insert({url, target}).second)
-          report.findings.push_back(auditor.Make(
-              "broken-link", url, link.where, Shorten(target),
-              "Fix or remove the link: nothing is published at " +
-                  Shorten(PathOf(target), 120) + "."));
+          report.findings.push_back(
+              auditor.Make("broken-link", url, link.where, Shorten(target),
+                           "Fix or remove the link: nothing is published at " +
+                               Shorten(PathOf(target), 120) + "."));
         continue;
       }
       if (!seen_assets.insert(*asset).second) continue;
@@ -450,9 +451,9 @@ core::Result<SiteReport> AuditFolder(const Auditor& auditor,
         ++report.images;
         auto f = auditor.AuditImage(target, *data, *scratch);
         report.findings.insert(report.findings.end(), f.begin(), f.end());
-      } else if (HasExtension(*asset, {".pdf", ".doc", ".docx", ".xls",
-                                       ".xlsx", ".ppt", ".pptx", ".odt",
-                                       ".rtf", ".txt", ".csv"})) {
+      } else if (HasExtension(*asset,
+                              {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt",
+                               ".pptx", ".odt", ".rtf", ".txt", ".csv"})) {
         ++report.documents;
         auto f = auditor.AuditDocument(target, *data, *scratch);
         report.findings.insert(report.findings.end(), f.begin(), f.end());

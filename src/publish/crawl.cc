@@ -71,7 +71,8 @@ std::string CharsetOf(std::string_view content_type) {
 // One key for the ways a page is linked to: ".../index.html" is ".../".
 std::string PageKey(const std::string& url) {
   for (const char* index : {"/index.html", "/index.htm"})
-    if (url.ends_with(index)) return url.substr(0, url.size() - strlen(index) + 1);
+    if (url.ends_with(index))
+      return url.substr(0, url.size() - strlen(index) + 1);
   return url;
 }
 
@@ -109,7 +110,8 @@ std::vector<SitemapEntry> ReadSitemap(std::string_view xml, size_t max) {
         e.loc = std::string(loc);
         while (!e.loc.empty() && (e.loc.back() == ' ' || e.loc.back() == '\n'))
           e.loc.pop_back();
-        while (!e.loc.empty() && (e.loc.front() == ' ' || e.loc.front() == '\n'))
+        while (!e.loc.empty() &&
+               (e.loc.front() == ' ' || e.loc.front() == '\n'))
           e.loc.erase(0, 1);
         auto day = core::ParseIsoDate(
             std::string_view(lastmod).substr(
@@ -157,8 +159,9 @@ Response Fetch(const std::string& url, const CrawlOptions& o) {
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
   curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(o.timeout_seconds));
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
-                   static_cast<long>(std::min<uint32_t>(o.timeout_seconds, 10)));
+  curl_easy_setopt(
+      h, CURLOPT_CONNECTTIMEOUT,
+      static_cast<long>(std::min<uint32_t>(o.timeout_seconds, 10)));
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_USERAGENT, o.user_agent.c_str());
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
@@ -167,7 +170,8 @@ Response Fetch(const std::string& url, const CrawlOptions& o) {
                    static_cast<curl_off_t>(o.max_bytes));
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, Write);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
-  if (!o.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, o.ca_file.c_str());
+  if (!o.ca_file.empty())
+    curl_easy_setopt(h, CURLOPT_CAINFO, o.ca_file.c_str());
   CURLcode rc = curl_easy_perform(h);
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
   curl_easy_getinfo(h, CURLINFO_REDIRECT_COUNT, &r.redirects);
@@ -275,9 +279,10 @@ core::Result<SiteReport> AuditCrawl(const Auditor& auditor,
     if (!robots.Allowed(PathAndQuery(t.url))) continue;
     pause(delay);
     Response r = Fetch(t.url, o);
-    const std::string shown = t.url.size() > 160 ? t.url.substr(0, 160) + "…"
-                                                  : t.url;
-    if (r.error.empty() && r.status >= 400 && r.status < 500 && !t.from.empty()) {
+    const std::string shown =
+        t.url.size() > 160 ? t.url.substr(0, 160) + "…" : t.url;
+    if (r.error.empty() && r.status >= 400 && r.status < 500 &&
+        !t.from.empty()) {
       report.findings.push_back(auditor.Make(
           "broken-link", t.from, t.where, shown,
           fmt::format("Fix or remove the link: it answers {}.", r.status)));

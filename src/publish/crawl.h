@@ -32,8 +32,8 @@ CrawlOptions CrawlOptionsOf(const policy::PublishPolicy& p);
 
 // One response, as far as the audit needs it.
 struct Response {
-  long status = 0;         // 0 when no answer came
-  std::string final_url;   // after redirects
+  long status = 0;        // 0 when no answer came
+  std::string final_url;  // after redirects
   std::string content_type;
   std::string body;
   int64_t last_modified = 0;  // Last-Modified, seconds since the epoch

@@ -46,9 +46,9 @@ std::optional<Problem> JudgeNaming(const Student& s, Form f, Place p) {
   }
   if (f == Form::kFull) {
     if (s.level == Level::kElementary)
-      return Problem{"student-full-name",
-                     "Write \"" + limited + "\" or \"" + s.given +
-                         "\" instead of the full name."};
+      return Problem{"student-full-name", "Write \"" + limited + "\" or \"" +
+                                              s.given +
+                                              "\" instead of the full name."};
     if (s.permission != "full")
       return Problem{"student-name-beyond-permission",
                      "Write \"" + limited + "\" or \"" + s.given +

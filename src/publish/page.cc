@@ -75,12 +75,12 @@ std::string CaptionOf(xmlNode* img) {
 
 bool IsBlock(const xmlNode* n) {
   static const char* const kBlocks[] = {
-      "p",      "div",        "br",     "li",      "ul",         "ol",
-      "table",  "tr",         "h1",     "h2",      "h3",         "h4",
-      "h5",     "h6",         "title",  "section", "article",    "header",
-      "footer", "nav",        "aside",  "blockquote", "pre",     "dt",
-      "dd",     "figcaption", "form",   "hr",      "main",       "address",
-      "caption", "option",    "td",     "th",      "figure"};
+      "p",       "div",        "br",    "li",         "ul",      "ol",
+      "table",   "tr",         "h1",    "h2",         "h3",      "h4",
+      "h5",      "h6",         "title", "section",    "article", "header",
+      "footer",  "nav",        "aside", "blockquote", "pre",     "dt",
+      "dd",      "figcaption", "form",  "hr",         "main",    "address",
+      "caption", "option",     "td",    "th",         "figure"};
   for (const char* b : kBlocks)
     if (Is(n, b)) return true;
   return false;

@@ -23,9 +23,9 @@ struct Image {
 };
 
 struct Link {
-  std::string url;   // as written (href, src, action, data)
-  std::string tag;   // a, iframe, script, img, link, form, embed, object...
-  std::string text;  // an anchor's text
+  std::string url;    // as written (href, src, action, data)
+  std::string tag;    // a, iframe, script, img, link, form, embed, object...
+  std::string text;   // an anchor's text
   std::string where;  // "a 12"
   Resource type = Resource::kOther;  // what loading it would be
 };

@@ -1,9 +1,9 @@
 #include "publish/photo.h"
 
-#include <exiv2/exiv2.hpp>
 #include <fmt/format.h>
 
 #include <cmath>
+#include <exiv2/exiv2.hpp>
 #include <mutex>
 
 namespace steward::publish {
@@ -65,9 +65,10 @@ core::Result<PhotoFacts> ReadPhoto(std::string_view bytes) {
       f.has_gps = true;
       f.gps = fmt::format("{:.4f}, {:.4f}", lat, lon);
     }
-    for (const char* k : {"Exif.Image.ImageDescription", "Exif.Photo.UserComment",
-                          "Exif.Image.XPTitle", "Exif.Image.XPComment",
-                          "Exif.Image.XPSubject", "Exif.Image.XPKeywords"}) {
+    for (const char* k :
+         {"Exif.Image.ImageDescription", "Exif.Photo.UserComment",
+          "Exif.Image.XPTitle", "Exif.Image.XPComment", "Exif.Image.XPSubject",
+          "Exif.Image.XPKeywords"}) {
       std::string t = exif_text(k);
       if (t.starts_with("charset=")) t = Clean(t.substr(t.find(' ') + 1));
       if (!t.empty()) f.texts.push_back(t);

@@ -11,8 +11,10 @@ namespace steward::publish {
 namespace {
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
     s.remove_suffix(1);
   return s;
 }
@@ -68,8 +70,10 @@ Robots Robots::Parse(std::string_view text, std::string_view agent) {
       if (!in_agents || groups.empty()) groups.emplace_back();
       in_agents = true;
       std::string v = core::AsciiLower(value);
-      if (v == "*") groups.back().star = true;
-      else if (!v.empty() && token.starts_with(v)) groups.back().ours = true;
+      if (v == "*")
+        groups.back().star = true;
+      else if (!v.empty() && token.starts_with(v))
+        groups.back().ours = true;
       continue;
     }
     if (groups.empty()) continue;

@@ -38,8 +38,9 @@ core::Result<int64_t> RecordAudit(store::Database& db, AuditRun run,
                                   const audit::Actor& actor) {
   run.high = run.medium = run.low = 0;
   for (const auto& f : findings)
-    ++(f.severity == "high" ? run.high : f.severity == "medium" ? run.medium
-                                                                : run.low);
+    ++(f.severity == "high"     ? run.high
+       : f.severity == "medium" ? run.medium
+                                : run.low);
   int64_t id = 0;
   auto st = db.Transact([&](store::Conn& conn) -> core::Status {
     auto row = conn.Query(
@@ -58,8 +59,7 @@ core::Result<int64_t> RecordAudit(store::Database& db, AuditRun run,
               "severity, clauses, place, excerpt, fix, detail) VALUES (?, ?, "
               "?, ?, ?, ?, ?, ?, ?, ?)",
               {P(id), P(++n), P(f.page), P(f.category), P(f.severity),
-               P(f.clauses), P(f.where), P(f.excerpt), P(f.fix),
-               P(f.detail)});
+               P(f.clauses), P(f.where), P(f.excerpt), P(f.fix), P(f.detail)});
           !s.ok())
         return s;
     }
@@ -74,8 +74,7 @@ core::Result<int64_t> RecordAudit(store::Database& db, AuditRun run,
 }
 
 core::Result<std::vector<AuditRun>> Audits(store::Database& db,
-                                           const std::string& site,
-                                           int limit) {
+                                           const std::string& site, int limit) {
   store::Params params;
   std::string sql = fmt::format("SELECT {} FROM site_audits", kRunColumns);
   if (!site.empty()) {

@@ -988,8 +988,8 @@ TEST_F(Cli, SiteAuditJudgesStudentsAgainstTheirPermissions) {
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("no-such-site: not a folder"), std::string::npos)
       << missing.err;
-  auto bad_url = Sh(Steward("site audit --data " + data +
-                            " --url not-a-url " + src + "/tests/publish/site"));
+  auto bad_url = Sh(Steward("site audit --data " + data + " --url not-a-url " +
+                            src + "/tests/publish/site"));
   EXPECT_EQ(bad_url.exit_code, 2);
   EXPECT_NE(bad_url.err.find("'not-a-url' is not a web address"),
             std::string::npos)

@@ -32,9 +32,10 @@ TEST(EasyListCorpus, AgreesWithTheReferenceMatcher) {
   std::set<std::string> in_list(lines.begin(), lines.end());
   auto list = publish::FilterList::Build(lines);
   const auto& st = list->stats();
-  std::printf("easylist: %zu blocking, %zu exceptions, %zu element hiding, "
-              "%zu skipped for options not understood\n",
-              st.network, st.exceptions, st.cosmetic, st.unsupported);
+  std::printf(
+      "easylist: %zu blocking, %zu exceptions, %zu element hiding, "
+      "%zu skipped for options not understood\n",
+      st.network, st.exceptions, st.cosmetic, st.unsupported);
   auto oracle = nlohmann::json::parse(*oracle_text);
   // The oracle was made with other lists and an older EasyList, so it is
   // compared filter by filter: every (request, filter) pair it reports for
@@ -46,9 +47,9 @@ TEST(EasyListCorpus, AgreesWithTheReferenceMatcher) {
   std::set<std::string> known;
   for (const auto& r : oracle)
     for (const auto& f : r["filters"])
-      if (in_list.count(f.get<std::string>())) known.insert(f.get<std::string>());
-  size_t pairs = 0, found = 0, ours = 0, ours_right = 0, decided = 0,
-         agree = 0;
+      if (in_list.count(f.get<std::string>()))
+        known.insert(f.get<std::string>());
+  size_t pairs = 0, found = 0, ours = 0, ours_right = 0, decided = 0, agree = 0;
   std::vector<std::string> misses, extras;
   for (const auto& r : oracle) {
     std::string url = r["url"], source = r["sourceUrl"], type = r["type"];
@@ -71,7 +72,8 @@ TEST(EasyListCorpus, AgreesWithTheReferenceMatcher) {
       if (mine.count(text))
         ++found;
       else if (misses.size() < 10)
-        misses.push_back(type + " " + url + " from '" + source_host + "': " + text);
+        misses.push_back(type + " " + url + " from '" + source_host +
+                         "': " + text);
     }
     for (const auto& m : mine) {
       if (!known.count(m)) continue;
@@ -79,7 +81,8 @@ TEST(EasyListCorpus, AgreesWithTheReferenceMatcher) {
       if (theirs.count(m))
         ++ours_right;
       else if (extras.size() < 10)
-        extras.push_back(type + " " + url + " from '" + source_host + "': " + m);
+        extras.push_back(type + " " + url + " from '" + source_host +
+                         "': " + m);
     }
     // Where every filter it names is in our list, the verdicts compare.
     if (all_in_list && !theirs.empty()) {
@@ -92,14 +95,16 @@ TEST(EasyListCorpus, AgreesWithTheReferenceMatcher) {
   double recall = pairs ? static_cast<double>(found) / pairs : 0;
   double precision = ours ? static_cast<double>(ours_right) / ours : 0;
   double agreement = decided ? static_cast<double>(agree) / decided : 0;
-  std::printf("filter matches: recall %.4f (%zu of %zu); %zu of our %zu "
-              "matches of filters it names are named for that request "
-              "(%.4f); verdicts where every filter named is in the list: "
-              "%.4f agree (%zu of %zu)\n",
-              recall, found, pairs, ours_right, ours, precision, agreement,
-              agree, decided);
+  std::printf(
+      "filter matches: recall %.4f (%zu of %zu); %zu of our %zu "
+      "matches of filters it names are named for that request "
+      "(%.4f); verdicts where every filter named is in the list: "
+      "%.4f agree (%zu of %zu)\n",
+      recall, found, pairs, ours_right, ours, precision, agreement, agree,
+      decided);
   for (const auto& m : misses) std::printf("  not matched: %s\n", m.c_str());
-  for (const auto& m : extras) std::printf("  matched only here: %s\n", m.c_str());
+  for (const auto& m : extras)
+    std::printf("  matched only here: %s\n", m.c_str());
   EXPECT_GT(pairs, 400u);
   EXPECT_GE(recall, 0.98);
   EXPECT_GT(decided, 250u);

@@ -193,18 +193,19 @@ TEST_P(People, PublishingPermissionIsForStudentsAndAudited) {
   auto maria = people::Find(*db_, {.text = "Maria Garcia"});
   ASSERT_TRUE(maria.ok() && maria->size() == 1);
   const auto all = people::Scope::EverySite();
-  EXPECT_FALSE(people::SetPublishing(*db_, maria->front().id, {"everything"}, actor_, all)
+  EXPECT_FALSE(people::SetPublishing(*db_, maria->front().id, {"everything"},
+                                     actor_, all)
                    .ok());
-  ASSERT_TRUE(people::SetPublishing(*db_, maria->front().id, {"limited"},
-                                           actor_, all)
-                  .ok());
+  ASSERT_TRUE(
+      people::SetPublishing(*db_, maria->front().id, {"limited"}, actor_, all)
+          .ok());
   EXPECT_EQ(people::Get(*db_, maria->front().id)->publish_permission,
             "limited");
   auto teachers = people::Find(*db_, {.kind = "employee", .limit = 1});
   ASSERT_TRUE(teachers.ok() && !teachers->empty());
-  EXPECT_FALSE(people::SetPublishing(*db_, teachers->front().id, {"full"},
-                                            actor_, all)
-                   .ok());
+  EXPECT_FALSE(
+      people::SetPublishing(*db_, teachers->front().id, {"full"}, actor_, all)
+          .ok());
   auto a = audit::List(*db_, {.action = "people.permission"});
   ASSERT_TRUE(a.ok());
   ASSERT_EQ(a->size(), 1u);
@@ -257,8 +258,8 @@ TEST_P(People, PermissionsComeFromTheStudentInformationSystem) {
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(a->size(), 2u);
   // A file without the columns it needs is refused whole.
-  auto bad = people::ImportPermissionsCsv(*db_, "name,grade\nx,1\n", "b.csv",
-                                          actor_);
+  auto bad =
+      people::ImportPermissionsCsv(*db_, "name,grade\nx,1\n", "b.csv", actor_);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("b.csv:1:"), std::string::npos);
 }
@@ -346,16 +347,16 @@ TEST_P(People, APermissionScopeReachesOnlyItsSite) {
   ASSERT_TRUE(maria.ok() && maria->size() == 1);
   ASSERT_TRUE(daniel.ok() && daniel->size() == 1);
   const auto lincoln = people::Scope::Site(maria->front().site_id);
-  ASSERT_TRUE(people::SetPublishing(*db_, maria->front().id, {"full"},
-                                           actor_, lincoln)
-                  .ok());
-  auto other = people::SetPublishing(*db_, daniel->front().id, {"full"},
-                                            actor_, lincoln);
+  ASSERT_TRUE(
+      people::SetPublishing(*db_, maria->front().id, {"full"}, actor_, lincoln)
+          .ok());
+  auto other = people::SetPublishing(*db_, daniel->front().id, {"full"}, actor_,
+                                     lincoln);
   ASSERT_FALSE(other.ok());
   EXPECT_NE(other.message().find("your own site's students only"),
             std::string::npos);
-  EXPECT_FALSE(people::SetPublishing(*db_, daniel->front().id, {"full"},
-                                            actor_, people::Scope{})
+  EXPECT_FALSE(people::SetPublishing(*db_, daniel->front().id, {"full"}, actor_,
+                                     people::Scope{})
                    .ok());
   EXPECT_EQ(people::Get(*db_, daniel->front().id)->publish_permission, "none");
   EXPECT_EQ(people::Get(*db_, maria->front().id)->publish_permission, "full");

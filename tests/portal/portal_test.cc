@@ -1486,10 +1486,10 @@ class PortalMatrixTest : public PortalTest {
     sites::AuditRun site_run;
     site_run.site = "https://www.example-usd.org/";
     site_run.source = "/srv/site";
-    auto audit_id = sites::RecordAudit(
-        *db_, site_run,
-        {{site_run.site, "broken-link", "low", "H.5", "a 1", "x", "Fix it.", ""}},
-        {"cli:test", ""});
+    auto audit_id = sites::RecordAudit(*db_, site_run,
+                                       {{site_run.site, "broken-link", "low",
+                                         "H.5", "a 1", "x", "Fix it.", ""}},
+                                       {"cli:test", ""});
     ASSERT_TRUE(audit_id.ok() && *audit_id == 1);
     // Destruction list 1 (empty: the register holds nothing yet).
     records::Register reg(*db_, Pack());

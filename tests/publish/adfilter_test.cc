@@ -16,7 +16,8 @@ bool Blocked(const FilterList& l, std::string_view url,
 
 TEST(AdFilter, HostAnchorsMatchTheHostAndItsSubdomainsOnly) {
   auto l = FilterList::Build({"||googlesyndication.com^"});
-  EXPECT_TRUE(Blocked(*l, "https://pagead2.googlesyndication.com/pagead/js/x.js"));
+  EXPECT_TRUE(
+      Blocked(*l, "https://pagead2.googlesyndication.com/pagead/js/x.js"));
   EXPECT_TRUE(Blocked(*l, "https://googlesyndication.com/"));
   EXPECT_TRUE(Blocked(*l, "https://googlesyndication.com"));
   EXPECT_FALSE(Blocked(*l, "https://notgooglesyndication.com/"));
@@ -40,31 +41,28 @@ TEST(AdFilter, WildcardsSeparatorsAndPlainAnchors) {
 
 TEST(AdFilter, ExceptionsWinUnlessAFilterIsImportant) {
   auto l = FilterList::Build({"||ads.example.com^", "@@||ads.example.com/ok/",
-                              "||tracker.net^$important",
-                              "@@||tracker.net^"});
+                              "||tracker.net^$important", "@@||tracker.net^"});
   EXPECT_TRUE(Blocked(*l, "https://ads.example.com/x.js"));
   EXPECT_FALSE(Blocked(*l, "https://ads.example.com/ok/x.js"));
   EXPECT_TRUE(Blocked(*l, "https://tracker.net/p.gif"));
 }
 
 TEST(AdFilter, OptionsLimitTypesPartiesAndDomains) {
-  auto l = FilterList::Build({"||cdn.net/ad$image", "||widget.io^$third-party",
-                              "||pop.io^$domain=school.org|~kids.school.org",
-                              "||local.org/track$~script",
-                              "||x.com^$csp=script-src 'none'",
-                              "example.com##.ad-banner", "! a comment",
-                              "[Adblock Plus 2.0]"});
+  auto l = FilterList::Build(
+      {"||cdn.net/ad$image", "||widget.io^$third-party",
+       "||pop.io^$domain=school.org|~kids.school.org",
+       "||local.org/track$~script", "||x.com^$csp=script-src 'none'",
+       "example.com##.ad-banner", "! a comment", "[Adblock Plus 2.0]"});
   EXPECT_TRUE(Blocked(*l, "https://cdn.net/ad.png", Resource::kImage));
   EXPECT_FALSE(Blocked(*l, "https://cdn.net/ad.js", Resource::kScript));
   EXPECT_TRUE(Blocked(*l, "https://widget.io/w.js"));
   EXPECT_FALSE(Blocked(*l, "https://widget.io/w.js", Resource::kScript,
                        "www.widget.io"));
-  EXPECT_TRUE(Blocked(*l, "https://pop.io/p", Resource::kScript,
-                      "www.school.org"));
-  EXPECT_FALSE(Blocked(*l, "https://pop.io/p", Resource::kScript,
-                       "kids.school.org"));
-  EXPECT_FALSE(Blocked(*l, "https://pop.io/p", Resource::kScript,
-                       "other.org"));
+  EXPECT_TRUE(
+      Blocked(*l, "https://pop.io/p", Resource::kScript, "www.school.org"));
+  EXPECT_FALSE(
+      Blocked(*l, "https://pop.io/p", Resource::kScript, "kids.school.org"));
+  EXPECT_FALSE(Blocked(*l, "https://pop.io/p", Resource::kScript, "other.org"));
   EXPECT_TRUE(Blocked(*l, "https://local.org/track", Resource::kImage));
   EXPECT_FALSE(Blocked(*l, "https://local.org/track", Resource::kScript));
   // A filter whose option is not understood is skipped, not applied half.
@@ -77,7 +75,8 @@ TEST(AdFilter, OptionsLimitTypesPartiesAndDomains) {
 }
 
 TEST(AdFilter, RegexFiltersAndCase) {
-  auto l = FilterList::Build({"/\\/ad[0-9]+\\.js$/", "||case.org/Ad$match-case"});
+  auto l =
+      FilterList::Build({"/\\/ad[0-9]+\\.js$/", "||case.org/Ad$match-case"});
   EXPECT_TRUE(Blocked(*l, "https://x.org/AD12.js"));
   EXPECT_FALSE(Blocked(*l, "https://x.org/ad.js"));
   EXPECT_TRUE(Blocked(*l, "https://case.org/Ad"));
@@ -92,7 +91,8 @@ TEST(AdFilter, HostileLinesAndUrlsAreHarmless) {
   (void)l->Matches({url, "", Resource::kScript});
   (void)l->Matches({"", "", Resource::kScript});
   (void)l->Matches({"not a url", "", Resource::kScript});
-  EXPECT_EQ(HostOf("https://user:pw@Ads.Example.com:8080/x"), "ads.example.com");
+  EXPECT_EQ(HostOf("https://user:pw@Ads.Example.com:8080/x"),
+            "ads.example.com");
   EXPECT_EQ(SiteOf("a.b.bbc.co.uk"), "bbc.co.uk");
   EXPECT_EQ(SiteOf("pagead2.googlesyndication.com"), "googlesyndication.com");
   EXPECT_EQ(SiteOf("10.0.0.1"), "10.0.0.1");

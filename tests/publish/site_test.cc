@@ -29,9 +29,9 @@ TEST(SiteAudit, EveryPlantedProblemAndNothingElse) {
   auto roster = roster::LoadOneRoster(roster_dir);
   ASSERT_TRUE(roster.ok());
   const std::map<std::string, std::pair<std::string, bool>> allowed = {
-      {"stu-1", {"limited", false}},  {"stu-2", {"full", true}},
-      {"stu-3", {"none", false}},     {"stu-4", {"limited", false}},
-      {"stu-21", {"full", false}},    {"stu-22", {"none", false}},
+      {"stu-1", {"limited", false}}, {"stu-2", {"full", true}},
+      {"stu-3", {"none", false}},    {"stu-4", {"limited", false}},
+      {"stu-21", {"full", false}},   {"stu-22", {"none", false}},
       {"stu-31", {"limited", true}}};
   Students students;
   const std::vector<std::string> high = {"09", "10", "11", "12"};
@@ -58,8 +58,8 @@ TEST(SiteAudit, EveryPlantedProblemAndNothingElse) {
     std::string page, category, where;
   };
   std::vector<Want> want;
-  std::istringstream in(
-      testing::ReadAll(testing::SourceDir() + "/tests/publish/site/expected.tsv"));
+  std::istringstream in(testing::ReadAll(testing::SourceDir() +
+                                         "/tests/publish/site/expected.tsv"));
   for (std::string line; std::getline(in, line);) {
     if (line.empty() || line[0] == '#') continue;
     std::vector<std::string> cells;
@@ -90,9 +90,9 @@ TEST(SiteAudit, EveryPlantedProblemAndNothingElse) {
   }
   for (size_t i = 0; i < report->findings.size(); ++i) {
     const Finding& f = report->findings[i];
-    EXPECT_TRUE(matched[i]) << "not planted: " << f.page << " " << f.category
-                            << " at " << f.where << ": " << f.excerpt << " ("
-                            << f.detail << ")";
+    EXPECT_TRUE(matched[i])
+        << "not planted: " << f.page << " " << f.category << " at " << f.where
+        << ": " << f.excerpt << " (" << f.detail << ")";
   }
   // Names are shown redacted; fixes say what to write.
   for (const Finding& f : report->findings) {

@@ -16,10 +16,10 @@
 
 #include "engine/engine.h"
 #include "publish/audit.h"
-#include "store/database.h"
 #include "records/register.h"
 #include "records/requests.h"
 #include "release/production.h"
+#include "store/database.h"
 
 namespace steward::cli {
 

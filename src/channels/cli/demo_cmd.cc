@@ -11,7 +11,6 @@
 
 #include "acknowledge/campaigns.h"
 #include "channels/cli/commands.h"
-#include "publish/naming.h"
 #include "channels/cli/governance.h"
 #include "channels/icap/upload.h"
 #include "core/text.h"
@@ -20,6 +19,7 @@
 #include "identity/accounts.h"
 #include "people/people.h"
 #include "policy/loader.h"
+#include "publish/naming.h"
 #include "records/register.h"
 #include "records/requests.h"
 
@@ -385,11 +385,12 @@ core::Status SeedSite(store::Database& db, const std::string& data) {
       "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">";
   core::Status st = write(
       site / "index.html",
-      head + "<title>Example Unified School District</title></head><body>"
-             "<h1>Example Unified</h1><p><a href=\"elementary/\">Elementary"
-             "</a> · <a href=\"high/\">High school</a> · <a href=\"news/"
-             "gala.html\">Gala</a> · <a href=\"https://sites.google.com/view/"
-             "eusd-chess-club\">Chess club</a></p></body></html>");
+      head +
+          "<title>Example Unified School District</title></head><body>"
+          "<h1>Example Unified</h1><p><a href=\"elementary/\">Elementary"
+          "</a> · <a href=\"high/\">High school</a> · <a href=\"news/"
+          "gala.html\">Gala</a> · <a href=\"https://sites.google.com/view/"
+          "eusd-chess-club\">Chess club</a></p></body></html>");
   if (st.ok())
     st = write(
         site / "elementary" / "index.html",
@@ -397,8 +398,10 @@ core::Status SeedSite(store::Database& db, const std::string& data) {
             "<title>Elementary news</title><script async src=\"https://"
             "pagead2.googlesyndication.com/pagead/js/adsbygoogle.js\">"
             "</script></head><body><h1>News</h1><p>Congratulations to " +
-            young->FullName() + ", winner of the spelling bee!</p><p>Thanks "
-            "to " + other->given_name + " " + other->family_name.substr(0, 1) +
+            young->FullName() +
+            ", winner of the spelling bee!</p><p>Thanks "
+            "to " +
+            other->given_name + " " + other->family_name.substr(0, 1) +
             ". for the mural.</p><p><a href=\"calendar.html\">Calendar</a>"
             "</p></body></html>");
   if (st.ok())
@@ -410,16 +413,17 @@ core::Status SeedSite(store::Database& db, const std::string& data) {
                    "</html>");
   if (st.ok())
     st = write(site / "high" / "index.html",
-               head + "<title>High school</title></head><body><h1>Awards</h1>"
-                      "<p>" +
+               head +
+                   "<title>High school</title></head><body><h1>Awards</h1>"
+                   "<p>" +
                    older->FullName() +
                    " was named scholar athlete of the year.</p><p>Help the "
                    "band travel: <a href=\"https://www.gofundme.com/f/"
                    "band-trip\">donate</a>. Notes: <a href=\"https://mega.nz/"
                    "file/abc\">download</a>.</p></body></html>");
   if (!st.ok()) return st;
-  auto audited = AuditSite(db, {}, site.string(), "https://www.example-usd.org/",
-                           {}, true, false);
+  auto audited = AuditSite(db, {}, site.string(),
+                           "https://www.example-usd.org/", {}, true, false);
   if (!audited.ok()) return audited.status();
   fmt::print("Site audit {}: {} pages, {} findings (the portal's Sites page)\n",
              audited->recorded, audited->report.pages,

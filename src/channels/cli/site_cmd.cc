@@ -103,10 +103,10 @@ core::Result<SiteAudit> AuditSite(store::Database& db,
     if (!text.ok()) return text.status();
     for (auto& line : core::SplitList(*text, '\n')) ad_lines.push_back(line);
   }
-  publish::Auditor auditor(**engine, std::move(students),
-                           publish::FilterList::Build(ad_lines),
-                           publish::FilterList::Build(pack.publish.payment_filters),
-                           {.now = static_cast<int64_t>(::time(nullptr))});
+  publish::Auditor auditor(
+      **engine, std::move(students), publish::FilterList::Build(ad_lines),
+      publish::FilterList::Build(pack.publish.payment_filters),
+      {.now = static_cast<int64_t>(::time(nullptr))});
   auto show = [&](size_t done, size_t total) {
     if (progress && (done % 20 == 0 || done == total))
       fmt::print(stderr, "\r{} of {} pages audited ", done, total);
@@ -134,10 +134,9 @@ core::Result<SiteAudit> AuditSite(store::Database& db,
     run.links = static_cast<int64_t>(out.report.links);
     std::vector<sites::AuditFinding> rows;
     for (const auto& f : out.report.findings)
-      rows.push_back({f.page, f.category,
-                      std::string(policy::SeverityName(f.severity)),
-                      core::Join(f.clauses, " "), f.where, f.excerpt, f.fix,
-                      f.detail});
+      rows.push_back(
+          {f.page, f.category, std::string(policy::SeverityName(f.severity)),
+           core::Join(f.clauses, " "), f.where, f.excerpt, f.fix, f.detail});
     auto id = sites::RecordAudit(db, run, rows, {ShellActor(), ""});
     if (!id.ok()) return id.status();
     out.recorded = *id;
@@ -237,12 +236,14 @@ void RegisterSite(CLI::App& app, std::function<int()>& run) {
                     "Policy pack folder (default: the bundled pack)");
   audit->add_option("--cache", a->engine.cache_dir,
                     "Compiled-pattern cache folder ('none' to disable)");
-  audit->add_option("source", a->source,
-                    "The site: a folder (a static export), a start URL, or "
-                    "a sitemap URL ending in .xml")
+  audit
+      ->add_option("source", a->source,
+                   "The site: a folder (a static export), a start URL, or "
+                   "a sitemap URL ending in .xml")
       ->required();
-  audit->add_option("--url", a->url,
-                    "For a folder: where it is published (its index.html)")
+  audit
+      ->add_option("--url", a->url,
+                   "For a folder: where it is published (its index.html)")
       ->capture_default_str();
   audit->add_option("--ca", a->ca_file,
                     "For HTTPS: the authorities to trust (PEM), instead of "

@@ -95,8 +95,8 @@ void SiteAuditPage(Ctx& c) {
     if (current.empty()) return;
     Data p;
     p.set("page", current);
-    p.set("page_link", current.starts_with("https://") ||
-                           current.starts_with("http://"));
+    p.set("page_link",
+          current.starts_with("https://") || current.starts_with("http://"));
     p.set("findings", rows);
     pages.push_back(p);
     rows = List();
