@@ -28,19 +28,6 @@ namespace steward::extract {
 
 namespace {
 
-bool IsBlock(const xmlNode* n) {
-  static const char* const kBlocks[] = {
-      "p",       "div",        "br",    "li",         "ul",      "ol",
-      "table",   "tr",         "h1",    "h2",         "h3",      "h4",
-      "h5",      "h6",         "title", "section",    "article", "header",
-      "footer",  "nav",        "aside", "blockquote", "pre",     "dt",
-      "dd",      "figcaption", "form",  "hr",         "main",    "address",
-      "caption", "option",     "body",  "html"};
-  for (const char* b : kBlocks)
-    if (Is(n, b)) return true;
-  return false;
-}
-
 struct Views {
   std::string body, alt, links, script_src, script, comments;
 };
@@ -134,6 +121,19 @@ std::string Prop(const xmlNode* n, const char* name) {
   std::string s(reinterpret_cast<const char*>(v));
   xmlFree(v);
   return s;
+}
+
+bool IsBlock(const xmlNode* n) {
+  static const char* const kBlocks[] = {
+      "p",       "div",        "br",    "li",         "ul",      "ol",
+      "table",   "tr",         "h1",    "h2",         "h3",      "h4",
+      "h5",      "h6",         "title", "section",    "article", "header",
+      "footer",  "nav",        "aside", "blockquote", "pre",     "dt",
+      "dd",      "figcaption", "form",  "hr",         "main",    "address",
+      "caption", "option",     "body",  "html"};
+  for (const char* b : kBlocks)
+    if (Is(n, b)) return true;
+  return false;
 }
 
 ParsedHtml ParseHtml(std::string_view bytes, std::string_view charset) {

@@ -34,6 +34,10 @@ inline bool Is(const xmlNode* n, const char* name) {
          xmlStrcasecmp(n->name, reinterpret_cast<const xmlChar*>(name)) == 0;
 }
 
+// Whether `n` starts a block of text (a paragraph, a heading, a list item,
+// a line break...): its text stands on a line of its own.
+bool IsBlock(const xmlNode* n);
+
 // An attribute's value; "" when absent.
 std::string Prop(const xmlNode* n, const char* name);
 

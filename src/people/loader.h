@@ -30,6 +30,11 @@ struct Incoming {
   ImportOptions options;  // the guard against marking too many departed
 };
 
+// Opens the import run of `report` (kind, source, actor) inside the
+// caller's transaction; sets report->run_id.
+core::Status BeginRun(store::Conn& conn, ImportReport* report,
+                      const Actor& actor, const std::string& now);
+
 // Writes sites and people in one transaction with the import run and its
 // audit entry; `report` arrives with kind, source and issues filled in.
 core::Result<ImportReport> Apply(store::Database& db, Incoming in,

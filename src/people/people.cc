@@ -58,16 +58,23 @@ std::string ImportReport::Summary() const {
 
 namespace detail {
 
+core::Status BeginRun(store::Conn& conn, ImportReport* report,
+                      const Actor& actor, const std::string& now) {
+  auto run = conn.Query(
+      "INSERT INTO import_runs (kind, source, started_at, actor) VALUES (?, "
+      "?, ?, ?) RETURNING id",
+      {P(report->kind), P(report->source), P(now), P(actor.name)});
+  if (!run.ok()) return run.status();
+  report->run_id = run->front().Int(0);
+  return core::Status::Ok();
+}
+
 core::Result<ImportReport> Apply(store::Database& db, Incoming in,
                                  ImportReport report, const Actor& actor) {
   const std::string now = store::NowUtc();
   auto st = db.Transact([&](store::Conn& conn) -> core::Status {
-    auto run = conn.Query(
-        "INSERT INTO import_runs (kind, source, started_at, actor) VALUES (?, "
-        "?, ?, ?) RETURNING id",
-        {P(report.kind), P(report.source), P(now), P(actor.name)});
-    if (!run.ok()) return run.status();
-    report.run_id = run->front().Int(0);
+    if (auto begun = BeginRun(conn, &report, actor, now); !begun.ok())
+      return begun;
 
     // Sites: by their id in this source, else by name in any source.
     std::unordered_map<std::string, int64_t> site_ids;

@@ -9,6 +9,7 @@
 
 #include "core/csv.h"
 #include "core/text.h"
+#include "people/loader.h"
 #include "people/people.h"
 
 namespace steward::people {
@@ -206,12 +207,8 @@ core::Result<ImportReport> ImportPermissionsCsv(store::Database& db,
   report.updated = static_cast<int>(changes.size());
   const std::string now = store::NowUtc();
   auto done = db.Transact([&](store::Conn& conn) -> core::Status {
-    auto run = conn.Query(
-        "INSERT INTO import_runs (kind, source, started_at, actor) VALUES (?, "
-        "?, ?, ?) RETURNING id",
-        {P(report.kind), P(report.source), P(now), P(actor.name)});
-    if (!run.ok()) return run.status();
-    report.run_id = run->front().Int(0);
+    if (auto begun = detail::BeginRun(conn, &report, actor, now); !begun.ok())
+      return begun;
     for (const Change& c : changes) {
       if (auto s = conn.Exec(
               "UPDATE people SET publish_permission = ?, photo_captions = ?, "

@@ -421,12 +421,8 @@ core::Result<SiteReport> AuditFolder(const Auditor& auditor,
     ++report.pages;
     Page page = ReadPage(*bytes);
     struct stat st {};
-    int64_t modified = ::stat(file.c_str(), &st) == 0 ? st.st_mtime : 0;
-    if (!page.modified.empty()) {
-      auto day = core::ParseIsoDate(page.modified.substr(0, 10), 1990, 2200,
-                                    "modified");
-      if (day.ok()) modified = *day * 86400;
-    }
+    const int64_t modified =
+        ModifiedOf(page, ::stat(file.c_str(), &st) == 0 ? st.st_mtime : 0);
     auto found = auditor.AuditPage(url, page, modified, *scratch);
     report.findings.insert(report.findings.end(), found.begin(), found.end());
     for (const Link& link : page.links) {

@@ -305,14 +305,9 @@ core::Result<SiteReport> AuditCrawl(const Auditor& auditor,
       if (!t.page) continue;
       ++report.pages;
       Page page = ReadPage(r.body, CharsetOf(r.content_type));
-      int64_t modified = r.last_modified;
-      if (auto it = lastmod.find(t.url); it != lastmod.end())
-        modified = it->second;
-      if (!page.modified.empty()) {
-        auto day = core::ParseIsoDate(page.modified.substr(0, 10), 1990, 2200,
-                                      "modified");
-        if (day.ok()) modified = *day * 86400;
-      }
+      auto it = lastmod.find(t.url);
+      const int64_t modified =
+          ModifiedOf(page, it != lastmod.end() ? it->second : r.last_modified);
       auto found = auditor.AuditPage(url, page, modified, *scratch);
       report.findings.insert(report.findings.end(), found.begin(), found.end());
       for (const Link& link : page.links) {

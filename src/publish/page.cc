@@ -73,17 +73,9 @@ std::string CaptionOf(xmlNode* img) {
   return caption;
 }
 
-bool IsBlock(const xmlNode* n) {
-  static const char* const kBlocks[] = {
-      "p",       "div",        "br",    "li",         "ul",      "ol",
-      "table",   "tr",         "h1",    "h2",         "h3",      "h4",
-      "h5",      "h6",         "title", "section",    "article", "header",
-      "footer",  "nav",        "aside", "blockquote", "pre",     "dt",
-      "dd",      "figcaption", "form",  "hr",         "main",    "address",
-      "caption", "option",     "td",    "th",         "figure"};
-  for (const char* b : kBlocks)
-    if (Is(n, b)) return true;
-  return false;
+// A block of text for the page's lines; a table's cells and a figure too.
+bool StartsLine(const xmlNode* n) {
+  return extract::IsBlock(n) || Is(n, "td") || Is(n, "th") || Is(n, "figure");
 }
 
 // What loading the URL in each attribute of each element would be.
@@ -137,7 +129,7 @@ Page ReadPage(std::string_view html, std::string_view charset) {
     }
     if (n->type != XML_ELEMENT_NODE) return false;
     if (Is(n, "style") || Is(n, "template") || Is(n, "noscript")) return false;
-    if (IsBlock(n) && !page.text.empty() && page.text.back() != '\n')
+    if (StartsLine(n) && !page.text.empty() && page.text.back() != '\n')
       page.text += '\n';
     if (Is(n, "title") && page.title.empty()) page.title = TextOf(n);
     for (const char* h : {"h1", "h2", "h3"})
@@ -189,6 +181,13 @@ Page ReadPage(std::string_view html, std::string_view charset) {
     return true;
   });
   return page;
+}
+
+int64_t ModifiedOf(const Page& page, int64_t otherwise) {
+  if (page.modified.empty()) return otherwise;
+  auto day = core::ParseIsoDate(std::string_view(page.modified).substr(0, 10),
+                                1990, 2200, "modified");
+  return day.ok() ? *day * 86400 : otherwise;
 }
 
 std::string Resolve(std::string_view base, std::string_view ref) {

@@ -44,6 +44,11 @@ struct Page {
 
 inline constexpr size_t kMaxElements = 20000;
 
+// When the page was last changed, in seconds since the epoch: its <meta>
+// date when it has one, else `otherwise` (a file's time, Last-Modified, a
+// sitemap's lastmod; 0 for unknown).
+int64_t ModifiedOf(const Page& page, int64_t otherwise);
+
 // Reads a page; `charset` from its Content-Type when known.
 Page ReadPage(std::string_view html, std::string_view charset = {});
 
