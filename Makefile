@@ -6,7 +6,7 @@ JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 DEMO      ?= $(BUILD)/demo
 
-.PHONY: all deps build run demo-scan demo-weblog web test eval model fuzz fuzz-smoke bench bench-documents bench-portal bench-mail bench-web bench-records bench-records-imap format tidy clean
+.PHONY: all deps build run demo-scan demo-weblog web test eval model fuzz fuzz-smoke bench bench-documents bench-portal bench-mail bench-web bench-records bench-records-imap bench-site format tidy clean
 
 all: build
 
@@ -117,6 +117,10 @@ bench-web: build
 bench-records: build
 	@scripts/deps.sh bench
 	@bench/records.sh $(BUILD)
+
+bench-site: build
+	@scripts/deps.sh bench
+	@bench/site.sh $(BUILD)
 
 bench-records-imap: build
 	@scripts/deps.sh bench

@@ -7,6 +7,7 @@
 #   /error.html      answers 500
 #   /slow/           its files sent at 64 bytes a second
 # DIR/access.log has one line per request ("$request_uri $status").
+# NGINX_EXTRA: lines added to the server block (e.g. a response header).
 #
 #   nginx.sh start DIR PORT ROOT
 #   nginx.sh stop DIR
@@ -54,6 +55,7 @@ http {
     location = /moved { return 301 /buchanan/index.html; }
     location = /error.html { return 500; }
     location /slow/ { limit_rate 64; }
+    ${NGINX_EXTRA:-}
   }
 }
 CONF
