@@ -4,6 +4,7 @@
 # addresses that misbehave on purpose, for the site audit's crawler:
 #   /loop            redirects to itself (a loop)
 #   /moved           a 301 to /buchanan/index.html
+#   /away            a 302 to another port (another origin)
 #   /error.html      answers 500
 #   /slow/           its files sent at 64 bytes a second
 # DIR/access.log has one line per request ("$request_uri $status").
@@ -53,6 +54,7 @@ http {
     root $root;
     location = /loop { return 302 /loop; }
     location = /moved { return 301 /buchanan/index.html; }
+    location = /away { return 302 http://127.0.0.1:9/secret; }
     location = /error.html { return 500; }
     location /slow/ { limit_rate 64; }
     ${NGINX_EXTRA:-}

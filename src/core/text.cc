@@ -302,6 +302,25 @@ bool LooksLikeEmail(std::string_view s) {
          s.find_first_of(" ,;<>") == std::string_view::npos;
 }
 
+std::string Printable(std::string_view s, bool newlines) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if ((c < 0x20 && !(newlines && c == '\n')) || c == 0x7f) {
+      out += '?';
+    } else if (c == 0xc2 && i + 1 < s.size() &&
+               static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(s[i + 1]) < 0xa0) {
+      out += '?';  // a C1 control in UTF-8
+      ++i;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
 std::string Shown(std::string_view s) {
   std::string shown(s.substr(0, 40));
   for (char& c : shown) {

@@ -80,6 +80,11 @@ Result<int64_t> ParseIsoDate(std::string_view s, int min_year, int max_year,
 // log line.
 bool HasControlChars(std::string_view s);
 
+// Text for a terminal or a report: control characters (escape sequences,
+// carriage returns; C0, DEL and C1 in UTF-8) shown as '?', never sent;
+// newlines kept when `newlines`.
+std::string Printable(std::string_view s, bool newlines = false);
+
 // A refused value as a message may quote it: its first 40 bytes, printable
 // ASCII (anything else, a control byte or what may not be UTF-8, is '?').
 std::string Shown(std::string_view s);

@@ -58,4 +58,24 @@ void Descendants(xmlNode* root, F&& f) {
   }
 }
 
+// As Descendants, and calls leave(node) for each element when its children
+// (if it was entered) are done: a block's end is known.
+template <typename F, typename L>
+void Walk(xmlNode* root, F&& enter, L&& leave) {
+  xmlNode* n = root->children;
+  while (n) {
+    if (enter(n) && n->children && n->type == XML_ELEMENT_NODE) {
+      n = n->children;
+      continue;
+    }
+    if (n->type == XML_ELEMENT_NODE) leave(n);
+    while (n && n != root && !n->next) {
+      n = n->parent;
+      if (n && n != root && n->type == XML_ELEMENT_NODE) leave(n);
+    }
+    if (!n || n == root) break;
+    n = n->next;
+  }
+}
+
 }  // namespace steward::extract

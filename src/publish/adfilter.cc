@@ -70,13 +70,18 @@ uint64_t TokenHash(std::string_view t) {
 
 // Whether `p` (with * and ^) matches `s` from `u`: to its end when
 // `to_end`, else any prefix of the rest. Greedy with backtracking to the
-// last star: linear in practice, O(|p|·|s|) at worst.
-bool Glob(std::string_view p, std::string_view s, size_t u, bool to_end) {
+// last star: O(|p|·|s|) at worst. `*past_star` says whether the match got
+// as far as the pattern's first star: when it did and still failed, no
+// later start can succeed (the star takes whatever a later start skips).
+bool Glob(std::string_view p, std::string_view s, size_t u, bool to_end,
+          bool* past_star = nullptr) {
   size_t i = 0, star_i = std::string_view::npos, star_u = 0;
+  if (past_star) *past_star = false;
   for (;;) {
     if (i == p.size()) {
       if (!to_end || u == s.size()) return true;
     } else if (p[i] == '*') {
+      if (past_star) *past_star = true;
       star_i = i++;
       star_u = u;
       continue;
@@ -300,10 +305,24 @@ bool PatternMatches(const detail::NetworkFilter& f, std::string_view url,
                     std::string_view lower) {
   std::string_view s = f.match_case ? url : lower;
   if (f.regex) {
-    pcre2_match_data* md = pcre2_match_data_create(1, nullptr);
+    // A list's regular expression may backtrack badly: bounded, and a
+    // match not found within the bound is no match.
+    thread_local struct Limits {
+      pcre2_match_context* context = nullptr;
+      pcre2_match_data* data = nullptr;
+      Limits() {
+        context = pcre2_match_context_create(nullptr);
+        pcre2_set_match_limit(context, 20000);
+        pcre2_set_depth_limit(context, 2000);
+        data = pcre2_match_data_create(1, nullptr);
+      }
+      ~Limits() {
+        pcre2_match_data_free(data);
+        pcre2_match_context_free(context);
+      }
+    } limits;
     int rc = pcre2_match(f.regex, reinterpret_cast<PCRE2_SPTR>(s.data()),
-                         s.size(), 0, 0, md, nullptr);
-    pcre2_match_data_free(md);
+                         s.size(), 0, 0, limits.data, limits.context);
     return rc >= 0;
   }
   std::string_view p = f.pattern;
@@ -315,7 +334,9 @@ bool PatternMatches(const detail::NetworkFilter& f, std::string_view url,
     if (he == std::string_view::npos) he = s.size();
     for (size_t at = hb; at < he; ++at) {
       if (at != hb && s[at - 1] != '.') continue;
-      if (Glob(p, s, at, f.end_anchor)) return true;
+      bool past_star = false;
+      if (Glob(p, s, at, f.end_anchor, &past_star)) return true;
+      if (past_star) return false;
     }
     return false;
   }
@@ -328,7 +349,9 @@ bool PatternMatches(const detail::NetworkFilter& f, std::string_view url,
       at = s.find(first, at);
       if (at == std::string_view::npos) return false;
     }
-    if (Glob(p, s, at, f.end_anchor)) return true;
+    bool past_star = false;
+    if (Glob(p, s, at, f.end_anchor, &past_star)) return true;
+    if (past_star) return false;
   }
   return false;
 }

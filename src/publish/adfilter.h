@@ -9,7 +9,11 @@
 // not understood (csp=, redirect=, removeparam=...), because applying it
 // without its option would block what the list does not. Filters are
 // indexed by their rarest whole word, so a URL is compared with the few
-// filters that could match it. Immutable once built; thread-safe.
+// filters that could match it. A hostile URL costs time linear in its
+// length per filter (an unanchored pattern is not tried again once a start
+// got past its first star); a regular expression filter is bounded (PCRE2
+// match and depth limits) and one that exceeds them does not match.
+// Immutable once built; thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -92,13 +92,15 @@ Finding Auditor::Make(std::string_view category, const std::string& page,
   f.category = std::string(category);
   f.clauses = std::move(base.clauses);
   f.severity = base.severity;
-  f.where = std::move(where);
-  f.excerpt = std::move(excerpt);
-  f.fix = std::move(fix);
+  // What a site or a filter list wrote reaches terminals, the store and
+  // the portal: no control character goes with it.
+  f.where = core::Printable(where);
+  f.excerpt = core::Printable(excerpt);
+  f.fix = core::Printable(fix);
   if (f.fix.empty())
     if (const policy::Category* c = engine_.pack().FindCategory(category))
       f.fix = c->advice;
-  f.detail = std::move(detail);
+  f.detail = core::Printable(detail);
   return f;
 }
 
@@ -161,11 +163,11 @@ void Auditor::Names(const std::string& url, std::string_view text, Place place,
     g.category = f.category;
     g.clauses = f.clauses;
     g.severity = f.severity;
-    g.where = at;
-    g.excerpt = f.excerpt;
+    g.where = core::Printable(at);
+    g.excerpt = core::Printable(f.excerpt);
     if (const policy::Category* c = engine_.pack().FindCategory(f.category))
       g.fix = c->advice;
-    g.detail = f.detail;
+    g.detail = core::Printable(f.detail);
     out.push_back(std::move(g));
   }
 }
@@ -257,6 +259,13 @@ std::vector<Finding> Auditor::AuditPage(const std::string& url,
   for (const auto& h : page.headings) marks += "\n" + core::AsciiLower(h);
   for (const auto& m : policy_.student_work_markers)
     if (marks.find(m) != std::string::npos) student_work = true;
+  if (page.halted)
+    out.push_back(Make("page-unreachable", url, "page",
+                       "nested too deeply to read as HTML",
+                       "The page nests its elements deeper than a browser "
+                       "or the audit reads: its raw text was checked, but "
+                       "its links and images only in part. Fix the page's "
+                       "markup."));
   Names(url, page.text, Place::kText, "text", student_work, scratch, out);
   std::vector<Finding> photos;
   for (const Image& img : page.images) {
@@ -374,9 +383,19 @@ core::Result<SiteReport> AuditFolder(const Auditor& auditor,
   const fs::path root = fs::canonical(dir, ec);
   if (ec || !fs::is_directory(root))
     return core::Status::NotFound(dir + ": not a folder");
-  std::string base = base_url;
-  if (base.empty() || HostOf(base).empty())
-    return core::Status::Invalid("'" + base_url +
+  // The address the folder is published at: http(s), a host, no user or
+  // password, nothing a terminal or a page would read as more.
+  std::string base = Resolve(base_url, base_url);
+  const bool web = base.starts_with("https://") || base.starts_with("http://");
+  const std::string authority =
+      web ? base.substr(
+                base.find("://") + 3,
+                base.find('/', base.find("://") + 3) - (base.find("://") + 3))
+          : "";
+  if (!web || HostOf(base).empty() ||
+      authority.find('@') != std::string::npos ||
+      core::HasControlChars(base_url) || base.find('?') != std::string::npos)
+    return core::Status::Invalid("'" + core::Shown(base_url) +
                                  "' is not a web address (https://host/)");
   if (base.back() != '/') base += '/';
   const std::string site_host = HostOf(base);
@@ -394,6 +413,8 @@ core::Result<SiteReport> AuditFolder(const Auditor& auditor,
     if (HasExtension(rel, {".html", ".htm"})) pages.push_back(rel);
   }
   std::sort(pages.begin(), pages.end());
+  if (pages.empty())
+    return core::Status::NotFound(dir + ": no HTML page (.html, .htm) in it");
   SiteReport report;
   auto scratch = auditor.engine().NewScratch();
   std::set<std::string> seen_assets;

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <deque>
@@ -144,7 +145,8 @@ CrawlOptions CrawlOptionsOf(const policy::PublishPolicy& p) {
   return o;
 }
 
-Response Fetch(const std::string& url, const CrawlOptions& o) {
+Response Fetch(const std::string& url, const CrawlOptions& o,
+               const std::string& origin) {
   std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   Response r;
   CURL* h = curl_easy_init();
@@ -153,11 +155,10 @@ Response Fetch(const std::string& url, const CrawlOptions& o) {
     return r;
   }
   Sink sink{&r.body, o.max_bytes};
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  // Redirects are followed here, one at a time, so none leads the audit
+  // off the site (another host, port or scheme) or on for ever.
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(o.timeout_seconds));
   curl_easy_setopt(
       h, CURLOPT_CONNECTTIMEOUT,
@@ -172,31 +173,54 @@ Response Fetch(const std::string& url, const CrawlOptions& o) {
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
   if (!o.ca_file.empty())
     curl_easy_setopt(h, CURLOPT_CAINFO, o.ca_file.c_str());
-  CURLcode rc = curl_easy_perform(h);
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
-  curl_easy_getinfo(h, CURLINFO_REDIRECT_COUNT, &r.redirects);
-  char* effective = nullptr;
-  if (curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK &&
-      effective)
-    r.final_url = effective;
-  char* type = nullptr;
-  if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type)
-    r.content_type = type;
-  curl_off_t filetime = -1;
-  if (curl_easy_getinfo(h, CURLINFO_FILETIME_T, &filetime) == CURLE_OK &&
-      filetime > 0)
-    r.last_modified = filetime;
-  if (rc != CURLE_OK) {
-    if (sink.too_big || rc == CURLE_FILESIZE_EXCEEDED)
-      r.error = fmt::format("larger than {} bytes", o.max_bytes);
-    else if (rc == CURLE_OPERATION_TIMEDOUT)
-      r.error = fmt::format("no complete answer within {} seconds",
-                            o.timeout_seconds);
-    else if (rc == CURLE_TOO_MANY_REDIRECTS)
-      r.error = "more than 5 redirects (a loop?)";
-    else
-      r.error = curl_easy_strerror(rc);
+  std::string current = url;
+  for (;;) {
     r.body.clear();
+    r.status = 0;
+    curl_easy_setopt(h, CURLOPT_URL, current.c_str());
+    CURLcode rc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
+    r.final_url = current;
+    char* type = nullptr;
+    r.content_type.clear();
+    if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type)
+      r.content_type = type;
+    curl_off_t filetime = -1;
+    r.last_modified = 0;
+    if (curl_easy_getinfo(h, CURLINFO_FILETIME_T, &filetime) == CURLE_OK &&
+        filetime > 0)
+      r.last_modified = filetime;
+    if (rc != CURLE_OK) {
+      if (sink.too_big || rc == CURLE_FILESIZE_EXCEEDED)
+        r.error = fmt::format("larger than {} bytes", o.max_bytes);
+      else if (rc == CURLE_OPERATION_TIMEDOUT)
+        r.error = fmt::format("no complete answer within {} seconds",
+                              o.timeout_seconds);
+      else
+        r.error = curl_easy_strerror(rc);
+      r.body.clear();
+      break;
+    }
+    char* next = nullptr;
+    if (r.status < 300 || r.status >= 400 ||
+        curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &next) != CURLE_OK || !next)
+      break;
+    std::string target = Resolve(current, next);
+    if (target.empty()) {
+      r.error = "a redirect to what is no web address";
+      break;
+    }
+    if (r.redirects == 5) {
+      r.error = "more than 5 redirects (a loop?)";
+      break;
+    }
+    ++r.redirects;
+    if (!origin.empty() && Origin(target) != origin) {
+      r.final_url = target;
+      r.left_site = true;
+      break;
+    }
+    current = target;
   }
   curl_easy_cleanup(h);
   return r;
@@ -208,6 +232,7 @@ core::Result<SiteReport> AuditCrawl(const Auditor& auditor,
                                     const Progress& progress) {
   const std::string first = Resolve(start, start);
   const std::string host = HostOf(first);
+  const std::string origin = Origin(first);
   if (first.empty() || host.empty())
     return core::Status::Invalid("'" + start +
                                  "' is not a web address (https://host/)");
@@ -221,7 +246,7 @@ core::Result<SiteReport> AuditCrawl(const Auditor& auditor,
   // robots.txt: 4xx means no rules; no answer or 5xx means stay out
   // (RFC 9309, 2.3.1).
   pause(0);
-  Response rr = Fetch(Origin(first) + "/robots.txt", o);
+  Response rr = Fetch(origin + "/robots.txt", o, origin);
   Robots robots = Robots::AllowAll();
   if (rr.error.empty() && rr.status >= 200 && rr.status < 300) {
     robots = Robots::Parse(rr.body, o.user_agent);
@@ -247,8 +272,9 @@ core::Result<SiteReport> AuditCrawl(const Auditor& auditor,
   if (path.ends_with(".xml")) {
     std::vector<std::string> maps = {first};
     for (size_t m = 0; m < maps.size() && m < 50; ++m) {
+      // An index that lists itself or another index is read once.
       pause(delay);
-      Response sm = Fetch(maps[m], o);
+      Response sm = Fetch(maps[m], o, origin);
       if (!sm.error.empty() || sm.status >= 400 || sm.status == 0) {
         report.findings.push_back(auditor.Make(
             "page-unreachable", maps[m], "page",
@@ -258,9 +284,10 @@ core::Result<SiteReport> AuditCrawl(const Auditor& auditor,
       }
       for (auto& e : ReadSitemap(sm.body, o.max_pages)) {
         std::string u = Resolve(maps[m], e.loc);
-        if (u.empty() || HostOf(u) != host) continue;
+        if (u.empty() || Origin(u) != origin) continue;
         if (e.index) {
-          maps.push_back(u);
+          if (std::find(maps.begin(), maps.end(), u) == maps.end())
+            maps.push_back(u);
         } else if (seen.insert(PageKey(u)).second) {
           if (e.lastmod) lastmod[u] = e.lastmod;
           todo.push_back({u, 0, "", "", true});
@@ -278,7 +305,7 @@ core::Result<SiteReport> AuditCrawl(const Auditor& auditor,
     todo.pop_front();
     if (!robots.Allowed(PathAndQuery(t.url))) continue;
     pause(delay);
-    Response r = Fetch(t.url, o);
+    Response r = Fetch(t.url, o, origin);
     const std::string shown =
         t.url.size() > 160 ? t.url.substr(0, 160) + "…" : t.url;
     if (r.error.empty() && r.status >= 400 && r.status < 500 &&
@@ -300,7 +327,7 @@ core::Result<SiteReport> AuditCrawl(const Auditor& auditor,
           "redirected-link", t.from, t.where, shown,
           "Link to where it leads: " +
               (url.size() > 160 ? url.substr(0, 160) + "…" : url) + "."));
-    if (HostOf(url) != host) continue;  // it left the site
+    if (r.left_site || Origin(url) != origin) continue;  // it left the site
     if (IsHtml(r.content_type)) {
       if (!t.page) continue;
       ++report.pages;
@@ -312,7 +339,7 @@ core::Result<SiteReport> AuditCrawl(const Auditor& auditor,
       report.findings.insert(report.findings.end(), found.begin(), found.end());
       for (const Link& link : page.links) {
         std::string target = Resolve(url, link.url);
-        if (target.empty() || HostOf(target) != host) continue;
+        if (target.empty() || Origin(target) != origin) continue;
         ++report.links;
         if (!seen.insert(PageKey(target)).second) continue;
         const bool follow = link.tag == "a" || link.tag == "area" ||
@@ -333,6 +360,11 @@ core::Result<SiteReport> AuditCrawl(const Auditor& auditor,
       report.findings.insert(report.findings.end(), f.begin(), f.end());
     }
   }
+  if (report.pages == 0 && report.images == 0 && report.documents == 0 &&
+      report.findings.empty())
+    return core::Status::Invalid("read no page of " + first +
+                                 " (robots.txt, the sitemap or the start "
+                                 "page allow or hold none)");
   return report;
 }
 

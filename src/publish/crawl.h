@@ -1,6 +1,7 @@
 // The site audit over HTTP: a start URL or a sitemap read the way a polite
 // crawler reads a site (robots.txt honoured, one request at a time with a
-// pause between them, same host only, pages and depth bounded), each page
+// pause between them, the start's origin only — scheme, host and port —
+// redirects included, pages and depth bounded), each page
 // judged by the Auditor as a page of a folder is. What could not be read
 // is a finding, not an error: a link that answers 404 is a broken link on
 // the page that has it; a page that times out, answers 5xx, redirects in a
@@ -38,12 +39,16 @@ struct Response {
   std::string body;
   int64_t last_modified = 0;  // Last-Modified, seconds since the epoch
   long redirects = 0;
-  std::string error;  // a timeout, a refused connection, too large...
+  bool left_site = false;  // a redirect to another origin, not followed
+  std::string error;       // a timeout, a refused connection, too large...
 };
 
-// Fetches `url` with libcurl: http and https only (redirects too), at most
-// 5 redirects, the options' timeout and body bound.
-Response Fetch(const std::string& url, const CrawlOptions& options);
+// Fetches `url` with libcurl: http and https only, the options' timeout and
+// body bound, at most 5 redirects, each followed only within `origin`
+// ("https://host:port"; "" for any): a redirect elsewhere is not requested
+// (`left_site`, with `final_url` where it leads).
+Response Fetch(const std::string& url, const CrawlOptions& options,
+               const std::string& origin = "");
 
 // Audits the site at `start` (a page, or a sitemap ending in .xml whose
 // <loc> entries are the first pages and whose <lastmod> dates count as the

@@ -109,9 +109,11 @@ Page ReadPage(std::string_view html, std::string_view charset) {
   Page page;
   extract::ParsedHtml parsed = extract::ParseHtml(html, charset);
   page.halted = parsed.halted;
-  if (!parsed.doc) {
+  // Nested deeper than the parser goes, or not HTML at all: the page's raw
+  // text is inspected, so no name in it goes unseen.
+  if (!parsed.doc || parsed.halted) {
     page.text = core::DecodeText(html, charset);
-    return page;
+    if (!parsed.doc) return page;
   }
   xmlNode* root = xmlDocGetRootElement(parsed.doc.get());
   if (!root) return page;
@@ -122,64 +124,75 @@ Page ReadPage(std::string_view html, std::string_view charset) {
     return std::string(tag) + " " +
            std::to_string(it == counts.end() ? 1 : it->second + 1);
   };
-  Descendants(root, [&](xmlNode* n) {
-    if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-      if (n->content) page.text += reinterpret_cast<const char*>(n->content);
-      return false;
-    }
-    if (n->type != XML_ELEMENT_NODE) return false;
-    if (Is(n, "style") || Is(n, "template") || Is(n, "noscript")) return false;
-    if (StartsLine(n) && !page.text.empty() && page.text.back() != '\n')
-      page.text += '\n';
-    if (Is(n, "title") && page.title.empty()) page.title = TextOf(n);
-    for (const char* h : {"h1", "h2", "h3"})
-      if (Is(n, h)) page.headings.push_back(TextOf(n));
-    if (Is(n, "meta")) {
-      std::string name = core::AsciiLower(Prop(n, "name"));
-      if (name.empty()) name = core::AsciiLower(Prop(n, "property"));
-      if (name == "article:modified_time" || name == "last-modified" ||
-          name == "dcterms.modified" || name == "og:updated_time" ||
-          name == "date")
-        if (page.modified.empty()) page.modified = Prop(n, "content");
-    }
-    for (const Loads& l : kLoads) {
-      if (!Is(n, l.tag) || page.links.size() >= kMaxElements) continue;
-      std::string url = Prop(n, l.attr);
-      if (url.empty()) continue;
-      Link link;
-      link.url = std::move(url);
-      link.tag = l.tag;
-      link.type = l.type;
-      if (Is(n, "a")) link.text = TextOf(n);
-      link.where = where(l.tag);
-      page.links.push_back(std::move(link));
-    }
-    if (Is(n, "link")) {
-      std::string rel = core::AsciiLower(Prop(n, "rel"));
-      std::string href = Prop(n, "href");
-      if (!href.empty() && page.links.size() < kMaxElements &&
-          (rel.find("stylesheet") != std::string::npos ||
-           rel.find("preload") != std::string::npos)) {
-        page.links.push_back({href, "link", "", where("link"),
-                              rel.find("stylesheet") != std::string::npos
-                                  ? Resource::kStylesheet
-                                  : Resource::kOther});
-      }
-    }
-    if (Is(n, "img") && page.images.size() < kMaxElements) {
-      Image img;
-      img.src = Prop(n, "src");
-      img.alt = Prop(n, "alt");
-      img.title = Prop(n, "title");
-      img.caption = CaptionOf(n);
-      img.where = where("img");
-      page.images.push_back(std::move(img));
-    }
-    // Counted after its links and image took their number.
-    ++counts[core::AsciiLower(reinterpret_cast<const char*>(n->name))];
-    if (Is(n, "script")) return false;  // its text is code, not shown
-    return true;
-  });
+  auto line = [&] {
+    if (!page.text.empty() && page.text.back() != '\n') page.text += '\n';
+  };
+  extract::Walk(
+      root,
+      [&](xmlNode* n) {
+        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+          if (n->content && !page.halted)
+            page.text += reinterpret_cast<const char*>(n->content);
+          return false;
+        }
+        if (n->type != XML_ELEMENT_NODE) return false;
+        if (Is(n, "style") || Is(n, "template") || Is(n, "noscript"))
+          return false;
+        if (StartsLine(n)) line();
+        if (Is(n, "title") && page.title.empty()) page.title = TextOf(n);
+        for (const char* h : {"h1", "h2", "h3"})
+          if (Is(n, h)) page.headings.push_back(TextOf(n));
+        if (Is(n, "meta")) {
+          std::string name = core::AsciiLower(Prop(n, "name"));
+          if (name.empty()) name = core::AsciiLower(Prop(n, "property"));
+          if (name == "article:modified_time" || name == "last-modified" ||
+              name == "dcterms.modified" || name == "og:updated_time" ||
+              name == "date")
+            if (page.modified.empty()) page.modified = Prop(n, "content");
+        }
+        for (const Loads& l : kLoads) {
+          if (!Is(n, l.tag) || page.links.size() >= kMaxElements) continue;
+          std::string url = Prop(n, l.attr);
+          if (url.empty()) continue;
+          Link link;
+          link.url = std::move(url);
+          link.tag = l.tag;
+          link.type = l.type;
+          if (Is(n, "a")) link.text = TextOf(n);
+          link.where = where(l.tag);
+          page.links.push_back(std::move(link));
+        }
+        if (Is(n, "link")) {
+          std::string rel = core::AsciiLower(Prop(n, "rel"));
+          std::string href = Prop(n, "href");
+          if (!href.empty() && page.links.size() < kMaxElements &&
+              (rel.find("stylesheet") != std::string::npos ||
+               rel.find("preload") != std::string::npos)) {
+            page.links.push_back({href, "link", "", where("link"),
+                                  rel.find("stylesheet") != std::string::npos
+                                      ? Resource::kStylesheet
+                                      : Resource::kOther});
+          }
+        }
+        if (Is(n, "img") && page.images.size() < kMaxElements) {
+          Image img;
+          img.src = Prop(n, "src");
+          img.alt = Prop(n, "alt");
+          img.title = Prop(n, "title");
+          img.caption = CaptionOf(n);
+          img.where = where("img");
+          page.images.push_back(std::move(img));
+        }
+        // Counted after its links and image took their number.
+        ++counts[core::AsciiLower(reinterpret_cast<const char*>(n->name))];
+        if (Is(n, "script")) return false;  // its text is code, not shown
+        return true;
+      },
+      [&](xmlNode* n) {
+        // A block's end ends its line too: "<p>Maria Garcia</p><a>Read more"
+        // is two lines, not "Maria GarciaRead more".
+        if (StartsLine(n)) line();
+      });
   return page;
 }
 

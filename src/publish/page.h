@@ -39,7 +39,9 @@ struct Page {
   // <meta> dates a CMS writes (article:modified_time, last-modified,
   // dcterms.modified), as written; "" when none.
   std::string modified;
-  bool halted = false;  // nested too deeply: the rest was not read
+  // Nested too deeply: the parse stopped, so `text` is the page's raw text
+  // (tags and all) and its links and images are those seen before.
+  bool halted = false;
 };
 
 inline constexpr size_t kMaxElements = 20000;

@@ -40,7 +40,11 @@ bool Degrees(const Exiv2::Value& v, double* out) {
 }  // namespace
 
 core::Result<PhotoFacts> ReadPhoto(std::string_view bytes) {
-  std::call_once(xmp_once, [] { Exiv2::XmpParser::initialize(); });
+  std::call_once(xmp_once, [] {
+    Exiv2::XmpParser::initialize();
+    // A damaged image is an error value here, not lines on stderr.
+    Exiv2::LogMsg::setLevel(Exiv2::LogMsg::mute);
+  });
   PhotoFacts f;
   try {
     Exiv2::Image::AutoPtr image = Exiv2::ImageFactory::open(

@@ -10,6 +10,11 @@ namespace steward::publish {
 
 namespace {
 
+// A hostile robots.txt may not make each URL cost more than these allow:
+// rules kept, and the bytes of a path they are matched on.
+constexpr size_t kMaxRules = 1000;
+constexpr size_t kMaxPath = 2048;
+
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
@@ -46,7 +51,7 @@ bool Matches(std::string_view pattern, std::string_view path) {
 }  // namespace
 
 Robots Robots::Parse(std::string_view text, std::string_view agent) {
-  text = text.substr(0, 512 * 1024);
+  text = text.substr(0, static_cast<size_t>(512) * 1024);
   const std::string token = core::AsciiLower(agent);
   // Groups: consecutive user-agent lines, then their rules.
   struct Group {
@@ -94,13 +99,15 @@ Robots Robots::Parse(std::string_view text, std::string_view agent) {
                               [](const Group& g) { return g.ours; });
   for (const Group& g : groups) {
     if (any_ours ? !g.ours : !g.star) continue;
-    r.rules_.insert(r.rules_.end(), g.rules.begin(), g.rules.end());
+    for (const Rule& rule : g.rules)
+      if (r.rules_.size() < kMaxRules) r.rules_.push_back(rule);
     r.delay_ms_ = std::max(r.delay_ms_, g.delay_ms);
   }
   return r;
 }
 
 bool Robots::Allowed(std::string_view path) const {
+  path = path.substr(0, kMaxPath);
   const Rule* best = nullptr;
   for (const Rule& rule : rules_) {
     if (!Matches(rule.pattern, path)) continue;

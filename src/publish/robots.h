@@ -2,7 +2,9 @@
 // user agent (its product token, case ignored) or else "*", Allow and
 // Disallow rules matched on the path and query with `*` and a final `$`,
 // the longest match winning and Allow winning a tie; Crawl-delay read.
-// Pure; a file of any size or content gives some answer, never an error.
+// At most 1,000 rules are kept and a path is matched on its first 2 KiB, so
+// a hostile file costs bounded time per URL. Pure; a file of any size or
+// content gives some answer, never an error.
 #pragma once
 
 #include <cstdint>

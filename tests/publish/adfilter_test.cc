@@ -83,6 +83,21 @@ TEST(AdFilter, RegexFiltersAndCase) {
   EXPECT_FALSE(Blocked(*l, "https://case.org/ad"));
 }
 
+// A hostile page's links and a list's regular expressions cost bounded
+// time: an unanchored pattern stops once a start past its star failed, a
+// regex works within PCRE2's limits.
+TEST(AdFilter, HostileUrlsAndExpressionsEnd) {
+  auto l = FilterList::Build({"/ads/*.js", "a*a*a*a*b", "/(a+)+$/"});
+  std::string url = "https://x.example.net/";
+  for (int i = 0; i < 250000; ++i) url += "ads/";
+  EXPECT_FALSE(Blocked(*l, url));
+  std::string as = "https://x.example.net/" + std::string(200000, 'a') + "!";
+  EXPECT_FALSE(Blocked(*l, as));
+  EXPECT_FALSE(
+      Blocked(*l, "https://ads.example.net/" + std::string(28, 'a') + "!"));
+  EXPECT_TRUE(Blocked(*l, "https://x.org/ads/x.js"));
+}
+
 TEST(AdFilter, HostileLinesAndUrlsAreHarmless) {
   auto l = FilterList::Build({"", "$", "@@", "||", "|", "*", "/[/", "^^^",
                               std::string(5000, '*') + "a",

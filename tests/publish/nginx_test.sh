@@ -53,6 +53,7 @@ cat >"$work/www/edge.html" <<'HTML'
 <a href="/loop">loop</a> <a href="/error.html">error</a> <a href="/huge.html">huge</a>
 <a href="/slow/page.html">slow</a> <a href="/missing.html">missing</a>
 <a href="/moved">moved</a> <a href="/private/secret.html">private</a>
+<a href="/away">away</a>
 </body></html>
 HTML
 printf '<html><head><title>News</title></head><body><p>Old news.</p></body></html>' >"$work/www/news.html"
@@ -124,6 +125,8 @@ check 'has "$work/edge.jsonl" page-unreachable "larger than 1048576 bytes"' "a p
 check 'has "$work/edge.jsonl" page-unreachable "within 3 seconds"' "a page slower than the timeout is unreachable"
 check 'has "$work/edge.jsonl" broken-link "/missing.html"' "a 404 is a broken link on the page that has it"
 check 'has "$work/edge.jsonl" redirected-link "/moved"' "a redirect is reported"
+check 'has "$work/edge.jsonl" redirected-link "/away"' "a redirect off the site is reported, not followed"
+check '! grep -q "connect" "$work/edge.jsonl"' "nothing is requested from another origin (no connection to it failed)"
 check '! grep -q "^/private/" "$work/nginx/access.log"' "robots.txt is honoured from any start"
 
 # 3. A sitemap: its pages, and their <lastmod>.

@@ -12,6 +12,7 @@
 #include "core/text.h"
 #include "publish/audit.h"
 #include "roster/oneroster.h"
+#include "temp_dir.h"
 #include "test_util.h"
 
 namespace steward::publish {
@@ -102,6 +103,43 @@ TEST(SiteAudit, EveryPlantedProblemAndNothingElse) {
     if (f.category == "student-work-without-notice")
       EXPECT_NE(f.fix.find("2026 Élodie T."), std::string::npos) << f.fix;
   }
+}
+
+// What a hostile or careless site gives: names at a block's end, a page
+// nested too deeply, control characters; a folder with no page and an
+// address that is none are refused.
+TEST(SiteAudit, HostileFilesAreReportedNotTrusted) {
+  const std::string roster_dir = testing::SourceDir() + "/tests/golden/roster";
+  const engine::Engine& engine = testing::BundledEngine(roster_dir);
+  Students students;
+  students["stu-1"] = {"Maria", "Garcia", Level::kElementary, "limited", false};
+  Auditor auditor(engine, students, FilterList::Build({}),
+                  FilterList::Build({}), {.now = 1796256000});
+  testing::TempDir tmp("site-hostile");
+  tmp.Write("index.html",
+            "<p>Maria Garcia</p><a href=\"deep.html\">Read more</a>");
+  std::string deep = "<html><body>";
+  for (int i = 0; i < 300; ++i) deep += "<div>";
+  deep += "<p>Maria Garcia</p></body></html>";
+  tmp.Write("deep.html", deep);
+  auto r =
+      AuditFolder(auditor, tmp.path().string(), "https://www.example-usd.org/");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  std::multiset<std::string> got;
+  for (const auto& f : r->findings) got.insert(f.category);
+  EXPECT_EQ(got.count("student-full-name"), 2u);
+  EXPECT_EQ(got.count("page-unreachable"), 1u);
+  Finding f = auditor.Make("broken-link", "p", "a\x1b[2J", "\x1b]0;t\x07x",
+                           "fix\r\n", "d\xc2\x9b");
+  for (const auto* s : {&f.where, &f.excerpt, &f.fix, &f.detail})
+    EXPECT_FALSE(core::HasControlChars(*s)) << *s;
+  for (const char* bad : {"javascript://x/", "ftp://x/", "https://u:p@x.org/",
+                          "https://x.org/\x1b[2J", "not a url"})
+    EXPECT_FALSE(AuditFolder(auditor, tmp.path().string(), bad).ok()) << bad;
+  testing::TempDir empty("site-empty");
+  auto none = AuditFolder(auditor, empty.path().string(), "https://x.org/");
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("no HTML page"), std::string::npos);
 }
 
 }  // namespace

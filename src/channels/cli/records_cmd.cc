@@ -28,26 +28,7 @@ namespace {
 
 constexpr const char* kMe = "steward records";
 
-// Text from the register for a terminal: control characters (escape
-// sequences, carriage returns) shown as '?', never sent.
-std::string Printable(std::string_view s, bool newlines = false) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if ((c < 0x20 && !(newlines && c == '\n')) || c == 0x7f) {
-      out += '?';
-    } else if (c == 0xc2 && i + 1 < s.size() &&
-               static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
-               static_cast<unsigned char>(s[i + 1]) < 0xa0) {
-      out += '?';  // a C1 control in UTF-8
-      ++i;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
+using core::Printable;
 
 int Fail(const core::Status& st) {
   fmt::print(stderr, "{}: {}\n", kMe, Printable(st.message(), true));

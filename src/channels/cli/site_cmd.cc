@@ -196,14 +196,13 @@ int RunSiteAudit(SiteArgs& a) {
     for (const auto& f : findings) {
       if (f.page != page) {
         page = f.page;
-        std::string shown = page;
-        for (char& c : shown)
-          if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-        fmt::print("\n{}\n", shown);
+        fmt::print("\n{}\n", core::Printable(page));
       }
       fmt::print("  {:<6} {} ({}) at {}: {}\n         {}\n",
                  policy::SeverityName(f.severity), f.category,
-                 core::Join(f.clauses, ", "), f.where, f.excerpt, f.fix);
+                 core::Printable(core::Join(f.clauses, ", ")),
+                 core::Printable(f.where), core::Printable(f.excerpt),
+                 core::Printable(f.fix));
     }
   }
   fmt::print(a.format == "text" ? stdout : stderr,
