@@ -29,16 +29,11 @@ bin="$build/steward"
 one="taskset -c 0"
 command -v taskset >/dev/null || one=""
 
-timed() {  # timed NAME COMMAND...: prints "NAME SECONDS PEAK_MB"
-  local name=$1 rc=0; shift
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
-  # `steward scan` exits 1 when it finds something: that is a result.
-  if [ "$rc" -ne 0 ] && { [ "$name" != scan ] || [ "$rc" -ne 1 ]; }; then
-    echo "$name failed (exit $rc):" >&2; tail -5 "$work/$name.err" >&2; exit 1
-  fi
-  read -r secs kb < <(tail -1 "$work/time")
-  echo "$name $secs $((kb / 1024))"
-}
+# `steward scan` and an audit exit 1 when they find something, linkchecker
+# when links are broken: results.
+exit_one_ok="scan"
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 echo "generating $messages messages..." >&2
 "$build/steward-corpus" --maildir "$work/Maildir" --messages "$messages" --seed 5 >/dev/null

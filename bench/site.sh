@@ -28,17 +28,11 @@ bin="$build/steward"
 one="taskset -c 0"
 command -v taskset >/dev/null || one=""
 
-timed() {  # timed NAME COMMAND...: prints "NAME SECONDS PEAK_MB"
-  local name=$1 rc=0; shift
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
-  # An audit exits 1 when it finds something, linkchecker when links are
-  # broken: both are results.
-  if [ "$rc" -gt 1 ]; then
-    echo "$name failed (exit $rc):" >&2; tail -5 "$work/$name.err" >&2; exit 1
-  fi
-  read -r secs kb < <(tail -1 "$work/time")
-  echo "$name $secs $((kb / 1024))"
-}
+# `steward scan` and an audit exit 1 when they find something, linkchecker
+# when links are broken: results.
+exit_one_ok="audit-folder audit-http linkchecker"
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 echo "generating $students students, $pages pages and $images photos..." >&2
 "$build/steward-corpus" --roster "$work/roster" --students "$students" --employees 2000 --seed 9 \
