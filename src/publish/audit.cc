@@ -349,14 +349,6 @@ std::vector<Finding> Auditor::AuditDocument(const std::string& url,
 
 namespace {
 
-bool HasExtension(const std::string& path,
-                  std::initializer_list<const char*> exts) {
-  std::string ext = core::AsciiLower(fs::path(path).extension().string());
-  for (const char* e : exts)
-    if (ext == e) return true;
-  return false;
-}
-
 // Percent-decoding of a URL path, for finding its file.
 std::string Unescape(std::string_view s) {
   std::string out;
@@ -410,7 +402,7 @@ core::Result<SiteReport> AuditFolder(const Auditor& auditor,
     if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
     std::string rel = fs::relative(it->path(), root, ec).generic_string();
     files[base_path + rel] = it->path().string();
-    if (HasExtension(rel, {".html", ".htm"})) pages.push_back(rel);
+    if (FileKindOf(rel) == FileKind::kPage) pages.push_back(rel);
   }
   std::sort(pages.begin(), pages.end());
   if (pages.empty())
@@ -460,21 +452,15 @@ core::Result<SiteReport> AuditFolder(const Auditor& auditor,
         continue;
       }
       if (!seen_assets.insert(*asset).second) continue;
-      if (HasExtension(*asset, {".html", ".htm"})) continue;
+      const FileKind kind = FileKindOf(*asset);
+      if (kind != FileKind::kImage && kind != FileKind::kDocument) continue;
       auto data = core::ReadFile(*asset, max_bytes);
       if (!data.ok()) continue;
-      if (HasExtension(*asset, {".jpg", ".jpeg", ".png", ".tif", ".tiff",
-                                ".webp", ".gif"})) {
-        ++report.images;
-        auto f = auditor.AuditImage(target, *data, *scratch);
-        report.findings.insert(report.findings.end(), f.begin(), f.end());
-      } else if (HasExtension(*asset,
-                              {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt",
-                               ".pptx", ".odt", ".rtf", ".txt", ".csv"})) {
-        ++report.documents;
-        auto f = auditor.AuditDocument(target, *data, *scratch);
-        report.findings.insert(report.findings.end(), f.begin(), f.end());
-      }
+      ++(kind == FileKind::kImage ? report.images : report.documents);
+      auto f = kind == FileKind::kImage
+                   ? auditor.AuditImage(target, *data, *scratch)
+                   : auditor.AuditDocument(target, *data, *scratch);
+      report.findings.insert(report.findings.end(), f.begin(), f.end());
     }
     if (progress) progress(++done, pages.size());
   }

@@ -52,13 +52,6 @@ std::string PathAndQuery(std::string_view url) {
   return out;
 }
 
-std::string Origin(std::string_view url) {
-  size_t s = url.find("://");
-  if (s == std::string_view::npos) return {};
-  size_t p = url.find_first_of("/?#", s + 3);
-  return std::string(url.substr(0, p));
-}
-
 std::string CharsetOf(std::string_view content_type) {
   std::string lower = core::AsciiLower(content_type);
   size_t at = lower.find("charset=");
@@ -133,6 +126,13 @@ std::vector<SitemapEntry> ReadSitemap(std::string_view xml, size_t max) {
 }
 
 }  // namespace
+
+std::string Origin(std::string_view url) {
+  size_t s = url.find("://");
+  if (s == std::string_view::npos) return {};
+  size_t p = url.find_first_of("/?#", s + 3);
+  return std::string(url.substr(0, p));
+}
 
 CrawlOptions CrawlOptionsOf(const policy::PublishPolicy& p) {
   CrawlOptions o;

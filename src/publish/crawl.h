@@ -43,6 +43,9 @@ struct Response {
   std::string error;       // a timeout, a refused connection, too large...
 };
 
+// "scheme://host[:port]" of an absolute URL; "" when it has no scheme.
+std::string Origin(std::string_view url);
+
 // Fetches `url` with libcurl: http and https only, the options' timeout and
 // body bound, at most 5 redirects, each followed only within `origin`
 // ("https://host:port"; "" for any): a redirect elsewhere is not requested

@@ -196,6 +196,28 @@ Page ReadPage(std::string_view html, std::string_view charset) {
   return page;
 }
 
+FileKind FileKindOf(std::string_view name) {
+  const size_t dot = name.rfind('.');
+  const size_t slash = name.rfind('/');
+  if (dot == std::string_view::npos ||
+      (slash != std::string_view::npos && slash > dot))
+    return FileKind::kOther;
+  const std::string ext = core::AsciiLower(name.substr(dot));
+  static const std::map<std::string, FileKind, std::less<>> kKinds = {
+      {".html", FileKind::kPage},     {".htm", FileKind::kPage},
+      {".jpg", FileKind::kImage},     {".jpeg", FileKind::kImage},
+      {".png", FileKind::kImage},     {".tif", FileKind::kImage},
+      {".tiff", FileKind::kImage},    {".webp", FileKind::kImage},
+      {".gif", FileKind::kImage},     {".pdf", FileKind::kDocument},
+      {".doc", FileKind::kDocument},  {".docx", FileKind::kDocument},
+      {".xls", FileKind::kDocument},  {".xlsx", FileKind::kDocument},
+      {".ppt", FileKind::kDocument},  {".pptx", FileKind::kDocument},
+      {".odt", FileKind::kDocument},  {".rtf", FileKind::kDocument},
+      {".txt", FileKind::kDocument},  {".csv", FileKind::kDocument}};
+  auto it = kKinds.find(ext);
+  return it == kKinds.end() ? FileKind::kOther : it->second;
+}
+
 int64_t ModifiedOf(const Page& page, int64_t otherwise) {
   if (page.modified.empty()) return otherwise;
   auto day = core::ParseIsoDate(std::string_view(page.modified).substr(0, 10),

@@ -51,6 +51,11 @@ inline constexpr size_t kMaxElements = 20000;
 // sitemap's lastmod; 0 for unknown).
 int64_t ModifiedOf(const Page& page, int64_t otherwise);
 
+// What a file's name says it is: a page, an image (whose metadata the audit
+// reads), a document the engine reads, or something else.
+enum class FileKind { kOther, kPage, kImage, kDocument };
+FileKind FileKindOf(std::string_view name);
+
 // Reads a page; `charset` from its Content-Type when known.
 Page ReadPage(std::string_view html, std::string_view charset = {});
 

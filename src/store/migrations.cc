@@ -404,6 +404,19 @@ CREATE TABLE site_findings (
   detail TEXT NOT NULL,
   PRIMARY KEY (audit_id, n));
 )sql"},
+      // Tokens for programs (a content system asking the publishing gate):
+      // the hash of each, never the token.
+      {14, "api tokens", R"sql(
+CREATE TABLE api_tokens (
+  id {id},
+  name TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  last_used_at TEXT,
+  revoked_at TEXT);
+)sql"},
   };
   return kAll;
 }

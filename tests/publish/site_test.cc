@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "bundled_engine.h"
+#include "golden_students.h"
 #include "core/text.h"
 #include "publish/audit.h"
 #include "roster/oneroster.h"
@@ -27,23 +28,8 @@ TEST(SiteAudit, EveryPlantedProblemAndNothingElse) {
   // (a GPS position, a caption naming a student, another copyright owner).
   const std::string site = testing::SourceDir() + "/tests/publish/site";
   // The golden roster's students, with what their parents allowed.
-  auto roster = roster::LoadOneRoster(roster_dir);
-  ASSERT_TRUE(roster.ok());
-  const std::map<std::string, std::pair<std::string, bool>> allowed = {
-      {"stu-1", {"limited", false}}, {"stu-2", {"full", true}},
-      {"stu-3", {"none", false}},    {"stu-4", {"limited", false}},
-      {"stu-21", {"full", false}},   {"stu-22", {"none", false}},
-      {"stu-31", {"limited", true}}};
-  Students students;
-  const std::vector<std::string> high = {"09", "10", "11", "12"};
-  for (const auto& p : roster->people) {
-    if (!p.student) continue;
-    auto it = allowed.find(p.id);
-    Student s{p.given, p.family, LevelOf(p.grades, high),
-              it == allowed.end() ? "none" : it->second.first,
-              it != allowed.end() && it->second.second};
-    students[p.id] = s;
-  }
+  Students students = testing::GoldenStudents();
+  ASSERT_FALSE(students.empty());
   std::vector<std::string> ads = engine.pack().publish.ad_filters;
   Auditor auditor(engine, students, FilterList::Build(ads),
                   FilterList::Build(engine.pack().publish.payment_filters),
@@ -98,10 +84,12 @@ TEST(SiteAudit, EveryPlantedProblemAndNothingElse) {
   // Names are shown redacted; fixes say what to write.
   for (const Finding& f : report->findings) {
     EXPECT_EQ(f.excerpt.find("Garcia"), std::string::npos) << f.excerpt;
-    if (f.category == "student-full-name")
+    if (f.category == "student-full-name") {
       EXPECT_NE(f.fix.find("\"Maria G.\""), std::string::npos) << f.fix;
-    if (f.category == "student-work-without-notice")
+    }
+    if (f.category == "student-work-without-notice") {
       EXPECT_NE(f.fix.find("2026 Élodie T."), std::string::npos) << f.fix;
+    }
   }
 }
 

@@ -1,7 +1,8 @@
 // The `steward` command's subcommands: the scanning door (scan, extract,
 // policy), the mail door and its shell (verdict, milter, quarantine), the
-// web door's (icap, weblog report) and the governance side (serve, db, admin,
-// audit, import, remind, demo). Each Register* adds its subcommands to the app
+// web door's (icap, weblog report), publishing (site audit, publish check)
+// and the governance side (serve, db, admin, token, audit, import, remind,
+// demo). Each Register* adds its subcommands to the app
 // and, for the one chosen, sets `run` to its action, which returns the process
 // exit code: 0 done (nothing found, the verdict allows or warns), 1 findings or
 // problems found (a scan's findings, a pack's errors, a message `verdict` would
@@ -11,9 +12,11 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "channels/portal/portal.h"
 #include "engine/engine.h"
 #include "publish/audit.h"
 #include "records/register.h"
@@ -42,8 +45,27 @@ void RegisterWeb(CLI::App& app, std::function<int()>& run);
 // records: index, items, classify, hold, plan, lists, approve, refuse,
 // execute (records_cmd.cc).
 void RegisterRecords(CLI::App& app, std::function<int()>& run);
-// site audit (site_cmd.cc).
+// site audit, publish check (site_cmd.cc).
 void RegisterSite(CLI::App& app, std::function<int()>& run);
+// The engine and the auditor a site audit and the publishing gate judge
+// with: the store's active students (with their parents' publishing
+// permissions) as the roster, the pack's [publish] lists and `ad_filters`
+// files (EasyList syntax) besides.
+struct PublishKit {
+  std::unique_ptr<engine::Engine> engine;
+  std::unique_ptr<publish::Auditor> auditor;  // uses *engine
+  size_t students = 0;
+};
+core::Result<std::shared_ptr<const PublishKit>> MakePublishKit(
+    store::Database& db, engine::Options engine_options,
+    const std::vector<std::string>& ad_filters = {});
+// The portal's publishing gate over `db`: a kit made at the first item and
+// made again, from the store as it is then, once `refresh_seconds` have
+// passed (students and permissions change); items meanwhile are judged by
+// the kit at hand. Thread-safe.
+portal::PublishGate MakePublishGate(std::shared_ptr<store::Database> db,
+                                    engine::Options engine_options,
+                                    int refresh_seconds = 300);
 // Audits the site in `folder` (or at `folder` when it is an http(s) URL:
 // crawled, HTTPS checked against `ca_file` or the system's authorities),
 // published at `url`, with the store's

@@ -28,6 +28,7 @@
 #include "core/text.h"
 #include "identity/accounts.h"
 #include "identity/hash_gate.h"
+#include "identity/tokens.h"
 #include "people/people.h"
 #include "store/migrations.h"
 
@@ -367,6 +368,11 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         if (!db.ok()) return Fail(db.status());
         auto policy = LoadPolicy(*blocklist, *cracklib);
         if (!policy) return 2;
+        // The publishing gate for programs (POST /api/publish/check): its
+        // engine is made at the first item, not before.
+        if (o->pack && o->pack->publish.present)
+          o->publish_gate =
+              MakePublishGate(*db, engine::Options{.policy = *policy_dir});
         auto p = portal::Portal::Create(*o, *db, policy);
         if (!p.ok()) return Fail(p.status());
         auto port = (*p)->Bind();
@@ -504,6 +510,81 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
           }
           fmt::print("| {} | `{}` | {} |\n", r.method, r.example, who);
         }
+        return 0;
+      };
+    });
+  }
+  // steward token create | list | revoke: tokens for programs.
+  {
+    auto* cmd = app.add_subcommand(
+        "token",
+        "Tokens for programs (a content system asking the publishing gate)");
+    cmd->require_subcommand(1);
+    auto flags = std::make_shared<StoreFlags>();
+    auto* create = cmd->add_subcommand(
+        "create", "Make a token and print it once (audited)");
+    flags->Add(create);
+    auto name = std::make_shared<std::string>();
+    auto scope = std::make_shared<std::string>("publish-check");
+    create->add_option("name", *name,
+                       "Whose program holds it: \"district CMS\"")
+        ->required();
+    create->add_option("--scope", *scope, "What it may do: publish-check")
+        ->capture_default_str();
+    create->callback([&run, flags, name, scope] {
+      run = [=]() -> int {
+        auto sc = identity::ParseScope(*scope);
+        if (!sc) {
+          fmt::print(stderr, "steward token: unknown scope '{}' ({})\n",
+                     core::Shown(*scope), core::NameList(identity::kScopeNames));
+          return 2;
+        }
+        auto db = flags->Open();
+        if (!db.ok()) return Fail(db.status());
+        auto made = identity::CreateToken(**db, *name, *sc, {ShellActor(), ""});
+        if (!made.ok()) return Fail(made.status());
+        fmt::print(
+            "{}\n", made->secret);
+        fmt::print(stderr,
+                   "Token {} for \"{}\" ({}). It is shown only now: keep it "
+                   "in the program's secret store. Revoke it with `steward "
+                   "token revoke {}`.\n",
+                   made->token.id, made->token.name,
+                   identity::ScopeName(made->token.scope), made->token.id);
+        return 0;
+      };
+    });
+    auto* list = cmd->add_subcommand("list", "Every token (never its secret)");
+    flags->Add(list);
+    list->callback([&run, flags] {
+      run = [=]() -> int {
+        auto db = flags->Open();
+        if (!db.ok()) return Fail(db.status());
+        auto all = identity::Tokens(**db);
+        if (!all.ok()) return Fail(all.status());
+        for (const auto& t : *all)
+          fmt::print("{}\t{}\t{}\tmade {} by {}\t{}\n", t.id,
+                     core::Printable(t.name), identity::ScopeName(t.scope),
+                     t.created_at, core::Printable(t.created_by),
+                     !t.revoked_at.empty() ? "revoked " + t.revoked_at
+                     : t.last_used_at.empty() ? std::string("never used")
+                                              : "last used " + t.last_used_at);
+        return 0;
+      };
+    });
+    auto* revoke =
+        cmd->add_subcommand("revoke", "Revoke a token at once (audited)");
+    flags->Add(revoke);
+    auto id = std::make_shared<int64_t>(0);
+    revoke->add_option("id", *id, "The token's number (steward token list)")
+        ->required();
+    revoke->callback([&run, flags, id] {
+      run = [=]() -> int {
+        auto db = flags->Open();
+        if (!db.ok()) return Fail(db.status());
+        auto st = identity::RevokeToken(**db, *id, {ShellActor(), ""});
+        if (!st.ok()) return Fail(st);
+        fmt::print("revoked token {}\n", *id);
         return 0;
       };
     });

@@ -4,7 +4,12 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <iterator>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "channels/cli/commands.h"
@@ -16,6 +21,7 @@
 #include "people/people.h"
 #include "publish/audit.h"
 #include "publish/crawl.h"
+#include "publish/gate.h"
 #include "sites/audits.h"
 
 namespace steward::cli {
@@ -69,26 +75,19 @@ core::Result<std::shared_ptr<roster::Roster>> StudentsRoster(
 
 }  // namespace
 
-core::Result<SiteAudit> AuditSite(store::Database& db,
-                                  engine::Options engine_options,
-                                  const std::string& folder,
-                                  const std::string& url,
-                                  const std::vector<std::string>& ad_filters,
-                                  bool record, bool progress,
-                                  const std::string& ca_file) {
-  const char* me = "steward site audit";
+core::Result<std::shared_ptr<const PublishKit>> MakePublishKit(
+    store::Database& db, engine::Options engine_options,
+    const std::vector<std::string>& ad_filters) {
+  auto kit = std::make_shared<PublishKit>();
   std::vector<people::Person> people;
   auto roster = StudentsRoster(db, &people);
   if (!roster.ok()) return roster.status();
-  if (people.empty())
-    fmt::print(stderr,
-               "{}: the store holds no students, so no name can be checked "
-               "against F.2 and F.3 (steward import oneroster first)\n",
-               me);
+  kit->students = people.size();
   if (!people.empty()) engine_options.roster_data = *roster;
   auto engine = engine::Engine::Create(engine_options);
   if (!engine.ok()) return engine.status();
-  const policy::PolicyPack& pack = (*engine)->pack();
+  kit->engine = std::move(engine).value();
+  const policy::PolicyPack& pack = kit->engine->pack();
   if (!pack.publish.present)
     return core::Status::Invalid("the policy pack has no [publish] section");
   publish::Students students;
@@ -103,10 +102,30 @@ core::Result<SiteAudit> AuditSite(store::Database& db,
     if (!text.ok()) return text.status();
     for (auto& line : core::SplitList(*text, '\n')) ad_lines.push_back(line);
   }
-  publish::Auditor auditor(
-      **engine, std::move(students), publish::FilterList::Build(ad_lines),
+  kit->auditor = std::make_unique<publish::Auditor>(
+      *kit->engine, std::move(students), publish::FilterList::Build(ad_lines),
       publish::FilterList::Build(pack.publish.payment_filters),
-      {.now = static_cast<int64_t>(::time(nullptr))});
+      publish::AuditOptions{.now = static_cast<int64_t>(::time(nullptr))});
+  return std::shared_ptr<const PublishKit>(std::move(kit));
+}
+
+core::Result<SiteAudit> AuditSite(store::Database& db,
+                                  engine::Options engine_options,
+                                  const std::string& folder,
+                                  const std::string& url,
+                                  const std::vector<std::string>& ad_filters,
+                                  bool record, bool progress,
+                                  const std::string& ca_file) {
+  const char* me = "steward site audit";
+  auto kit = MakePublishKit(db, std::move(engine_options), ad_filters);
+  if (!kit.ok()) return kit.status();
+  if ((*kit)->students == 0)
+    fmt::print(stderr,
+               "{}: the store holds no students, so no name can be checked "
+               "against F.2 and F.3 (steward import oneroster first)\n",
+               me);
+  const publish::Auditor& auditor = *(*kit)->auditor;
+  const policy::PolicyPack& pack = auditor.engine().pack();
   auto show = [&](size_t done, size_t total) {
     if (progress && (done % 20 == 0 || done == total))
       fmt::print(stderr, "\r{} of {} pages audited ", done, total);
@@ -219,6 +238,169 @@ int RunSiteAudit(SiteArgs& a) {
 
 }  // namespace
 
+
+portal::PublishGate MakePublishGate(std::shared_ptr<store::Database> db,
+                                    engine::Options engine_options,
+                                    int refresh_seconds) {
+  struct State {
+    std::mutex mu;     // guards kit and made
+    std::mutex build;  // one kit made at a time
+    std::shared_ptr<const PublishKit> kit;
+    std::chrono::steady_clock::time_point made;
+  };
+  auto state = std::make_shared<State>();
+  const auto refresh = std::chrono::seconds(std::max(refresh_seconds, 1));
+  return [db, engine_options, state,
+          refresh](const portal::GateItem& in)
+             -> core::Result<nlohmann::ordered_json> {
+    std::shared_ptr<const PublishKit> kit;
+    bool stale = true;
+    {
+      std::lock_guard lock(state->mu);
+      kit = state->kit;
+      stale = !kit || std::chrono::steady_clock::now() - state->made > refresh;
+    }
+    // One request makes the new kit; the others judge with the old one
+    // meanwhile, or wait for the first.
+    if (stale) {
+      std::unique_lock build(state->build, std::defer_lock);
+      if (kit ? build.try_lock() : (build.lock(), true)) {
+        {
+          std::lock_guard lock(state->mu);
+          if (state->kit && std::chrono::steady_clock::now() - state->made <=
+                                refresh)
+            kit = state->kit;
+          else
+            kit = nullptr;
+        }
+        if (!kit) {
+          auto made = MakePublishKit(*db, engine_options);
+          if (!made.ok()) {
+            std::lock_guard lock(state->mu);
+            if (!state->kit) return made.status();
+            kit = state->kit;  // the old one serves until the store is back
+          } else {
+            std::lock_guard lock(state->mu);
+            state->kit = kit = std::move(made).value();
+            state->made = std::chrono::steady_clock::now();
+          }
+        }
+      }
+    }
+    publish::Item item{in.url, in.name, in.content_type, in.bytes};
+    auto check = publish::CheckItem(*kit->auditor, item, in.who);
+    if (!check.ok()) return check.status();
+    return publish::ToJson(*check);
+  };
+}
+
+namespace {
+
+struct CheckArgs {
+  engine::Options engine;
+  StoreFlags store;
+  std::string source, url, name, content_type, ca_file;
+  std::vector<std::string> ad_filters;
+};
+
+// The images a page shows, from the folder it is in: an image's URL under
+// the page's own folder URL is the file at the same place under `dir`.
+publish::Loader FolderLoader(const std::string& dir, const std::string& url,
+                             uint64_t max_bytes) {
+  const std::string base = url.substr(0, url.rfind('/') + 1);
+  return [dir, base, max_bytes](const std::string& target)
+             -> std::optional<std::string> {
+    if (!target.starts_with(base)) return std::nullopt;
+    std::string rel = target.substr(base.size());
+    rel = rel.substr(0, rel.find('?'));
+    std::error_code ec;
+    const std::filesystem::path root = std::filesystem::canonical(dir, ec);
+    if (ec) return std::nullopt;
+    const auto file = std::filesystem::weakly_canonical(
+        root / std::filesystem::path(http::UrlDecode(rel, false)), ec);
+    const auto [end, _] =
+        std::mismatch(root.begin(), root.end(), file.begin(), file.end());
+    if (ec || end != root.end()) return std::nullopt;  // outside the folder
+    auto bytes = core::ReadFile(file.string(), max_bytes);
+    if (!bytes.ok()) return std::nullopt;
+    return std::move(bytes).value();
+  };
+}
+
+int RunPublishCheck(CheckArgs& a) {
+  const char* me = "steward publish check";
+  auto db = a.store.Open();
+  if (!db.ok()) {
+    fmt::print(stderr, "{}: {}\n", me, db.status().message());
+    return 2;
+  }
+  auto kit = MakePublishKit(**db, a.engine, a.ad_filters);
+  if (!kit.ok()) {
+    fmt::print(stderr, "{}: {}\n", me, kit.status().message());
+    return 2;
+  }
+  const publish::Auditor& auditor = *(*kit)->auditor;
+  const policy::PublishPolicy& pp = auditor.engine().pack().publish;
+  publish::CrawlOptions crawl = publish::CrawlOptionsOf(pp);
+  crawl.ca_file = a.ca_file;
+  publish::Item item{a.url, a.name, a.content_type, {}};
+  publish::Loader load;
+  const bool web =
+      a.source.starts_with("http://") || a.source.starts_with("https://");
+  if (web) {
+    publish::Response r = publish::Fetch(a.source, crawl);
+    if (!r.error.empty() || r.status != 200) {
+      fmt::print(stderr, "{}: {}: {}\n", me, core::Shown(a.source),
+                 r.error.empty() ? fmt::format("HTTP status {}", r.status)
+                                 : r.error);
+      return 2;
+    }
+    item.bytes = std::move(r.body);
+    if (item.url.empty()) item.url = r.final_url;
+    if (item.content_type.empty()) item.content_type = r.content_type;
+    load = [crawl, origin = publish::Origin(r.final_url)](const std::string& target)
+        -> std::optional<std::string> {
+      publish::Response img = publish::Fetch(target, crawl, origin);
+      if (!img.error.empty() || img.status != 200) return std::nullopt;
+      return std::move(img.body);
+    };
+  } else if (a.source == "-") {
+    item.bytes.assign(std::istreambuf_iterator<char>(std::cin), {});
+  } else {
+    auto bytes = core::ReadFile(a.source, pp.max_page_bytes);
+    if (!bytes.ok()) {
+      fmt::print(stderr, "{}: {}\n", me, bytes.status().message());
+      return 2;
+    }
+    item.bytes = std::move(bytes).value();
+    if (item.name.empty())
+      item.name = std::filesystem::path(a.source).filename().string();
+  }
+  if (!web && a.source != "-") {
+    // Relative images are read from beside the file.
+    auto url = publish::PublishedAt(pp, item);
+    if (!url.ok()) {
+      fmt::print(stderr, "{}: --url: {}\n", me, url.status().message());
+      return 2;
+    }
+    const auto dir = std::filesystem::path(a.source).parent_path();
+    load = FolderLoader(dir.empty() ? "." : dir.string(), *url,
+                        pp.max_page_bytes);
+  }
+  auto check = publish::CheckItem(auditor, item, ShellActor(), load);
+  if (!check.ok()) {
+    fmt::print(stderr, "{}: {}\n", me, check.status().message());
+    return 2;
+  }
+  std::cout << publish::ToJson(*check).dump(
+                   2, ' ', false,
+                   nlohmann::ordered_json::error_handler_t::replace)
+            << "\n";
+  return publish::ExitCode(*check);
+}
+
+}  // namespace
+
 void RegisterSite(CLI::App& app, std::function<int()>& run) {
   auto* site = app.add_subcommand(
       "site", "District web sites: what F, G, H and I say about them");
@@ -257,6 +439,39 @@ void RegisterSite(CLI::App& app, std::function<int()>& run) {
   audit->add_flag("--no-progress", a->no_progress,
                   "No progress bar, even on a terminal");
   audit->callback([a, &run] { run = [a] { return RunSiteAudit(*a); }; });
+
+  auto* publish = app.add_subcommand(
+      "publish", "The publishing gate: what may go on a District site");
+  publish->require_subcommand(1);
+  auto c = std::make_shared<CheckArgs>();
+  auto* check = publish->add_subcommand(
+      "check",
+      "Judge a page, photo or document before it is posted (F, H, I): the "
+      "verdict JSON, each finding with its element and what to do; exit 0 "
+      "when it may be posted (allow, warn), 1 when not, 2 on an error");
+  c->store.Add(check);
+  check->add_option("--policy", c->engine.policy,
+                    "Policy pack folder (default: the bundled pack)");
+  check->add_option("--cache", c->engine.cache_dir,
+                    "Compiled-pattern cache folder ('none' to disable)");
+  check
+      ->add_option("source", c->source,
+                   "A file (its images are read from beside it), an "
+                   "http(s) URL, or - for standard input")
+      ->required();
+  check->add_option("--url", c->url,
+                    "Where it will be published (default: the pack's first "
+                    "District host and the file's name)");
+  check->add_option("--name", c->name,
+                    "Its file name, when the type is in doubt (standard "
+                    "input)");
+  check->add_option("--content-type", c->content_type,
+                    "Its type (text/html, image/jpeg...), when in doubt");
+  check->add_option("--ca", c->ca_file,
+                    "For HTTPS: the authorities to trust (PEM)");
+  check->add_option("--ad-filters", c->ad_filters,
+                    "More advertising filters, EasyList syntax; repeatable");
+  check->callback([c, &run] { run = [c] { return RunPublishCheck(*c); }; });
 }
 
 }  // namespace steward::cli

@@ -5,6 +5,7 @@
 
 #include "audit/chain.h"
 #include "channels/portal/internal.h"
+#include "core/log.h"
 #include "core/text.h"
 #include "people/people.h"
 
@@ -163,6 +164,64 @@ void ApiAcknowledge(Ctx& c) {
   }
   c.app.dashboards.Invalidate(c.Id());
   c.Json({{"acknowledged", true}});
+}
+
+}  // namespace steward::portal
+
+namespace steward::portal {
+
+// The publishing gate for programs: the item as the body (its
+// Content-Type, ?name= and ?url=), or a multipart field "file" (with a
+// field "url"); the verdict JSON of `steward publish check`.
+void ApiPublishCheck(Ctx& c) {
+  if (!c.app.options.publish_gate) {
+    c.Fail(503, "The publishing gate is not set up on this server.");
+    return;
+  }
+  GateItem item;
+  if (c.req.HasFile("file")) {
+    const http::FormFile& f = c.req.File("file");
+    item.bytes = f.content;
+    item.name = f.filename;
+    item.content_type = f.content_type;
+  } else {
+    item.bytes = c.req.body;
+    item.content_type = c.req.Header("Content-Type");
+    item.name = c.Param("name");
+  }
+  item.url = c.Param("url");
+  item.who = "token:" + c.token->name;
+  if (item.bytes.empty()) {
+    c.Fail(400,
+           "Send the page, photo or document as the request's body, or as "
+           "a multipart field named \"file\".");
+    return;
+  }
+  auto verdict = c.app.options.publish_gate(item);
+  if (!verdict.ok()) {
+    const core::Code code = verdict.status().code();
+    if (code != core::Code::kInvalidArgument && code != core::Code::kLimit)
+      core::Log(core::Event("publish-check-failed")
+                    .Str("token", c.token->name)
+                    .Str("error", verdict.status().message()));
+    c.Fail(code == core::Code::kInvalidArgument ? 400
+           : code == core::Code::kLimit         ? 413
+                                                : 503,
+           code == core::Code::kInvalidArgument || code == core::Code::kLimit
+               ? verdict.status().message()
+               : "The gate cannot judge items now; try again shortly.");
+    return;
+  }
+  core::Log(core::Event("publish-check")
+                .Str("token", c.token->name)
+                .Str("action", (*verdict)["action"].get<std::string>())
+                .Str("rule", (*verdict)["rule"].get<std::string>())
+                .Int("findings", static_cast<int64_t>(
+                                     (*verdict)["findings"].size())));
+  c.res.status = 200;
+  c.res.SetContent(
+      verdict->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+      "application/json");
 }
 
 }  // namespace steward::portal

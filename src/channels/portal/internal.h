@@ -68,6 +68,8 @@ struct Ctx {
   Portal::Impl& app;
   const RouteInfo& route;
   std::optional<identity::Session> session;
+  // A token route: the program's token (no session is read there).
+  std::optional<identity::ApiToken> token = std::nullopt;
 
   // Path parameter i (1-based) as an id.
   int64_t Id(size_t i = 1) const;
@@ -151,5 +153,6 @@ void ApiCampaigns(Ctx&);
 void ApiCompletion(Ctx&);
 void ApiAudit(Ctx&);
 void ApiAcknowledge(Ctx&);
+void ApiPublishCheck(Ctx&);
 
 }  // namespace steward::portal

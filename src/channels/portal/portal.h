@@ -12,6 +12,8 @@
 
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,11 +23,25 @@
 #include "identity/accounts.h"
 #include "identity/passwords.h"
 #include "identity/roles.h"
+#include "identity/tokens.h"
 #include "policy/pack.h"
 #include "store/blobs.h"
 #include "store/database.h"
 
 namespace steward::portal {
+
+// An item sent to the publishing gate (POST /api/publish/check).
+struct GateItem {
+  std::string url;           // where it will be published; "" when not said
+  std::string name;          // its file name, when sent
+  std::string content_type;  // as sent
+  std::string bytes;
+  std::string who;  // "token:NAME", the program asking
+};
+// The gate's verdict JSON for an item; an error (kInvalidArgument: the
+// item's fault, kLimit: too large, others: the server's) otherwise.
+using PublishGate =
+    std::function<core::Result<nlohmann::ordered_json>(const GateItem&)>;
 
 struct Options {
   std::string host = "127.0.0.1";
@@ -54,6 +70,8 @@ struct Options {
   // The policy pack: its [records] rules decide what the records pages
   // show about retention. Null: the records pages say there is none.
   std::shared_ptr<const policy::PolicyPack> pack;
+  // The publishing gate; null: its route answers 503.
+  PublishGate publish_gate;
 };
 
 // One entry of the route table, as the authorization matrix test sees it.
@@ -63,6 +81,9 @@ struct RouteInfo {
   std::string example;    // "/campaigns/1" — a concrete path for tests
   identity::Roles roles;  // who may; empty set: anyone, signed in or not
   bool api = false;       // JSON: 401/403 bodies, CSRF from a header
+  // For programs: a bearer token of this scope instead of a session (no
+  // cookie is read, so there is nothing to forge across sites).
+  std::optional<identity::Scope> token = std::nullopt;
 };
 
 // How much a route lets a client send (see the limits in server.cc).
@@ -71,6 +92,8 @@ enum class Body {
   kSignIn,  // a user name and a password, before anyone is known
   kForm,    // an ordinary form of a signed-in person
   kUpload,  // a file (imports, regulation documents): Options::max_upload
+  kCheck,   // an item for the publishing gate: Options::max_upload, and
+            // half the handler threads at most
 };
 
 // A Content-Disposition value ("attachment" or "inline") for a file name

@@ -161,6 +161,10 @@ const std::vector<Entry>& Table() {
       {{"POST", "/api/campaigns/(\\d+)/acknowledge",
         "/api/campaigns/1/acknowledge", kSignedIn, true},
        ApiAcknowledge},
+      {{"POST", "/api/publish/check", "/api/publish/check", kAnyone, true,
+        identity::Scope::kPublishCheck},
+       ApiPublishCheck,
+       Body::kCheck},
   };
   return kTable;
 }
@@ -255,6 +259,11 @@ http::RouteLimits LimitsOf(Body body, const Options& o) {
       return {64 << 10, 30};
     case Body::kUpload:
       return {o.max_upload, 600};
+    case Body::kCheck:
+      // A page, a photo or a document: each read costs a core for a
+      // moment, so half the handler threads at most are spent on them.
+      return {o.max_upload, 120,
+              static_cast<unsigned>(std::max(1, std::max(o.threads, 2) / 2))};
   }
   return {1024, 10};
 }
@@ -262,6 +271,29 @@ http::RouteLimits LimitsOf(Body body, const Options& o) {
 // Fills c.session from the cookie; false (and c.res holds the answer) when
 // the route needs someone signed in with another role.
 bool Authorize(Ctx& c) {
+  if (c.route.token) {
+    // A program's route: its bearer token, never a session's cookie.
+    const std::string auth = c.req.Header("Authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (auth.size() > kBearer.size() && auth.starts_with(kBearer)) {
+      auto t = identity::CheckToken(*c.app.db, auth.substr(kBearer.size()),
+                                    *c.route.token);
+      if (t.ok()) {
+        c.token = std::move(t).value();
+        return true;
+      }
+      if (t.status().code() != core::Code::kNotFound) {
+        c.Fail(503, "Tokens cannot be checked now; try again shortly.");
+        return false;
+      }
+    }
+    c.res.SetHeader("WWW-Authenticate", "Bearer realm=\"steward\"");
+    c.Json({{"error",
+             "Send a token: Authorization: Bearer TOKEN (IT Services makes "
+             "one with `steward token create`)."}},
+           401);
+    return false;
+  }
   std::string token = CookieValue(c.req, kCookie);
   if (!token.empty()) {
     c.session = c.app.sessions.Get(token);
@@ -509,7 +541,7 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
       Ctx c{req, res, *self, e->info, std::nullopt};
       if (!Authorize(c)) {
         // c.res holds the refusal.
-      } else if (e->info.method == "POST" && !CsrfOk(c)) {
+      } else if (e->info.method == "POST" && !e->info.token && !CsrfOk(c)) {
         c.Fail(403,
                "This form is stale or came from another site. Go back, "
                "reload the page and try again.");
@@ -530,13 +562,14 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
                       .Int("status", res.status)
                       .Num("ms", std::round(seconds * 1e4) / 10)
                       .Str("user", c.session ? c.session->account.username
-                                             : std::string()));
+                                   : c.token   ? "token:" + c.token->name
+                                               : std::string()));
       }
     };
     // A body is read only for someone who may send it: for uploads the
     // session and role are checked on the request's head.
     http::Admit admit;
-    if (e->body == Body::kUpload) {
+    if (e->body == Body::kUpload || e->info.token) {
       admit = [self,
                e](const http::Request& req) -> std::optional<http::Response> {
         http::Response res;
