@@ -996,5 +996,56 @@ TEST_F(Cli, SiteAuditJudgesStudentsAgainstTheirPermissions) {
       << bad_url.err;
 }
 
+
+TEST_F(Cli, PublishCheckAndTokens) {
+  const std::string data = (dir_ / "data").string();
+  const std::string src = steward::testing::SourceDir();
+  Sh(std::string(STEWARD_BIN) + " import oneroster --data " + data + " " +
+     src + "/tests/golden/roster");
+  // A page whose photo beside it carries a GPS position: the photo is read
+  // from the folder, the verdict rejects, the exit code says so.
+  auto r = Sh(Steward("publish check --data " + data +
+                      " --url https://www.example-usd.org/lincoln/index.html " +
+                      src + "/tests/publish/site/lincoln/index.html"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["action"], "reject");
+  EXPECT_EQ(j["item"]["images_read"], 1);
+  std::set<std::string> categories;
+  for (const auto& f : j["findings"]) categories.insert(f["category"]);
+  EXPECT_TRUE(categories.count("photo-location")) << r.out;
+  EXPECT_TRUE(categories.count("ad-network")) << r.out;
+  // Standard input, its twin that passes: exit 0.
+  auto clean = Sh("printf '<p>Field day was fun.</p>' | " +
+                  Steward("publish check --data " + data + " -"));
+  EXPECT_EQ(clean.exit_code, 0) << clean.err;
+  EXPECT_EQ(nlohmann::json::parse(clean.out)["action"], "allow");
+  auto bad = Sh(Steward("publish check --data " + data +
+                        " --url 'javascript:x' " + src +
+                        "/tests/publish/gate/adsense.html"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("is not a web address"), std::string::npos) << bad.err;
+  auto missing = Sh(Steward("publish check --data " + data + " " +
+                            (dir_ / "nothing.html").string()));
+  EXPECT_EQ(missing.exit_code, 2);
+  // A token is printed once; the list never shows it; revoked once.
+  auto made = Sh(std::string(STEWARD_BIN) + " token create --data " + data + " 'district CMS'");
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const std::string secret = made.out.substr(0, made.out.find('\n'));
+  EXPECT_TRUE(secret.starts_with("stw_")) << made.out;
+  EXPECT_NE(made.err.find("shown only now"), std::string::npos);
+  auto list = Sh(std::string(STEWARD_BIN) + " token list --data " + data);
+  EXPECT_NE(list.out.find("district CMS\tpublish-check"), std::string::npos)
+      << list.out;
+  EXPECT_EQ(list.out.find(secret), std::string::npos);
+  EXPECT_EQ(Sh(std::string(STEWARD_BIN) + " token revoke --data " + data + " 1").exit_code, 0);
+  EXPECT_NE(Sh(std::string(STEWARD_BIN) + " token revoke --data " + data + " 1").exit_code, 0);
+  auto scope = Sh(std::string(STEWARD_BIN) + " token create --data " + data + " x --scope all");
+  EXPECT_EQ(scope.exit_code, 2);
+  EXPECT_NE(scope.err.find("unknown scope 'all' (publish-check)"),
+            std::string::npos)
+      << scope.err;
+}
+
 }  // namespace
 }  // namespace steward

@@ -19,9 +19,11 @@
 
 #include "acknowledge/campaigns.h"
 #include "audit/chain.h"
+#include "channels/cli/commands.h"
 #include "channels/portal/local_path.h"
 #include "core/text.h"
 #include "identity/accounts.h"
+#include "identity/tokens.h"
 #include "people/people.h"
 #include "records/register.h"
 #include "records/requests.h"
@@ -1422,6 +1424,8 @@ const Expected kRouteTable[] = {
     {"GET", "/api/records/holds",
      "its-admin records-custodian auditor designee"},
     {"POST", "/api/campaigns/1/acknowledge", "signed-in"},
+    // Programs with a token of its scope; a session grants nothing there.
+    {"POST", "/api/publish/check", "token:publish-check"},
 };
 
 // Employees for the matrix: person 1 reports to the supervisor's person;
@@ -1569,6 +1573,11 @@ TEST_P(PortalMatrixTest, EveryRouteAsEveryRoleMatchesTheDocumentedTable) {
       ASSERT_TRUE(res) << what;
       if (std::string(e.example).rfind("/sign-out", 0) == 0) b = Browser{};
       EXPECT_LT(res->status, 500) << what << ": " << res->body.substr(0, 300);
+      if (who.starts_with(" token:")) {
+        EXPECT_EQ(res->status, 401) << what << ": a session is no token";
+        ++checked;
+        continue;
+      }
       if (allowed) {
         EXPECT_TRUE(res->status >= 200 && res->status < 400)
             << what << " should succeed, got " << res->status << ": "
@@ -1862,6 +1871,136 @@ TEST_P(PortalTest, ManySimultaneousAcknowledgementsCountOnce) {
   ASSERT_TRUE(entries.ok());
   EXPECT_EQ(entries->size(), 1u);
   EXPECT_EQ(acknowledge::CompletionOf(*db_, campaign)->overall.done, 1);
+}
+
+
+// ---------------------------------------------------------------------------
+// The publishing gate for programs: a bearer token of its scope, never a
+// session; the verdict of `steward publish check`; limits and bad input
+// answered plainly.
+
+TEST_P(PortalTest, PublishGateWantsATokenAndJudgesWhatIsSent) {
+  const std::string roster = testing::SourceDir() + "/tests/golden/roster";
+  ASSERT_TRUE(people::ImportOneRoster(*db_, roster, {"cli:test", ""}).ok() ||
+              true);  // the golden roster has one bad row, reported
+  ASSERT_TRUE(people::ImportPermissionsCsv(
+                  *db_, "Student ID,Web Permission\nstu-31,limited\n",
+                  "perm.csv", {"cli:test", ""})
+                  .ok());
+  StartPortal([&](portal::Options& o) {
+    o.max_upload = 100000;
+    o.publish_gate = cli::MakePublishGate(
+        db_, engine::Options{.policy = testing::SourceDir() + "/policy"});
+  });
+  auto token = identity::CreateToken(*db_, "district CMS",
+                                     identity::Scope::kPublishCheck,
+                                     {"cli:test", ""});
+  ASSERT_TRUE(token.ok()) << token.status().message();
+  const std::string page =
+      "<!doctype html><title>News</title><p>Élodie Tremblay read her poem "
+      "at the assembly.</p>";
+  auto check = [&](const std::string& auth, const std::string& body,
+                   const std::string& query = "?url=https%3A%2F%2Fwww."
+                                              "example-usd.org%2Fnews%2Fa."
+                                              "html") {
+    httplib::Headers h;
+    if (!auth.empty()) h.emplace("Authorization", auth);
+    return Client().Post(("/api/publish/check" + query).c_str(), h, body,
+                         "text/html");
+  };
+  // No token, a wrong one, a session's cookie, a token of a revoked kind.
+  for (const std::string auth :
+       {std::string(), std::string("Bearer stw_nope"),
+        std::string("Basic dXNlcjpwYXNz"), "Bearer " + token->secret + "x"}) {
+    auto r = check(auth, page);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 401) << auth;
+    EXPECT_EQ(r->get_header_value("WWW-Authenticate"),
+              "Bearer realm=\"steward\"");
+  }
+  MakeAccount("admin", Roles{Role::kItsAdmin});
+  Browser b = SignIn("admin");
+  auto with_cookie = Client().Post(
+      "/api/publish/check",
+      {{"Cookie", b.cookie}, {"X-CSRF-Token", b.csrf}}, page, "text/html");
+  ASSERT_TRUE(with_cookie);
+  EXPECT_EQ(with_cookie->status, 401);
+
+  const std::string bearer = "Bearer " + token->secret;
+  auto r = check(bearer, page);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto j = nlohmann::json::parse(r->body);
+  EXPECT_EQ(j["action"], "reject");
+  EXPECT_EQ(j["rule"], "publish-student-identity");
+  ASSERT_EQ(j["findings"].size(), 1u) << r->body;
+  EXPECT_EQ(j["findings"][0]["category"], "student-full-name");
+  EXPECT_EQ(j["findings"][0]["where"], "text line 2");  // the title is 1
+  EXPECT_NE(j["findings"][0]["fix"].get<std::string>().find("Élodie T."),
+            std::string::npos);
+  EXPECT_EQ(r->body.find("Tremblay"), std::string::npos) << r->body;
+  EXPECT_EQ(j["item"]["url"], "https://www.example-usd.org/news/a.html");
+  // The twin passes; a multipart upload is read as the body is.
+  auto twin = check(bearer, "<p>Élodie T. read her poem.</p>");
+  ASSERT_TRUE(twin);
+  EXPECT_EQ(nlohmann::json::parse(twin->body)["action"], "allow");
+  httplib::MultipartFormDataItems form = {
+      {"file", page, "news.html", "text/html"}};
+  auto multi = Client().Post("/api/publish/check",
+                             {{"Authorization", bearer}}, form);
+  ASSERT_TRUE(multi);
+  ASSERT_EQ(multi->status, 200) << multi->body;
+  EXPECT_EQ(nlohmann::json::parse(multi->body)["item"]["url"],
+            "https://example-usd.org/news.html");
+  // Nothing sent, an address that is none, more than the limit.
+  auto empty = check(bearer, "");
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->status, 400);
+  auto bad_url = check(bearer, page, "?url=javascript%3Aalert(1)");
+  ASSERT_TRUE(bad_url);
+  EXPECT_EQ(bad_url->status, 400);
+  EXPECT_NE(bad_url->body.find("is not a web address"), std::string::npos);
+  auto big = check(bearer, std::string(200000, 'a'));
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  // The use is noted; a revoked token stops at once.
+  auto listed = identity::Tokens(*db_);
+  ASSERT_TRUE(listed.ok() && listed->size() == 1);
+  EXPECT_FALSE(listed->front().last_used_at.empty());
+  ASSERT_TRUE(
+      identity::RevokeToken(*db_, token->token.id, {"cli:test", ""}).ok());
+  auto revoked = check(bearer, page);
+  ASSERT_TRUE(revoked);
+  EXPECT_EQ(revoked->status, 401);
+  EXPECT_FALSE(
+      identity::RevokeToken(*db_, token->token.id, {"cli:test", ""}).ok());
+  // Making and revoking are in the audit chain.
+  auto entries = audit::List(*db_, {.action = "tokens.revoke"});
+  ASSERT_TRUE(entries.ok());
+  EXPECT_EQ(entries->size(), 1u);
+}
+
+// Without a gate set up the route says so; bad names for tokens are refused.
+TEST_P(PortalTest, PublishGateUnsetAnswers503AndTokenNamesArePlain) {
+  auto token = identity::CreateToken(*db_, "deploy",
+                                     identity::Scope::kPublishCheck,
+                                     {"cli:test", ""});
+  ASSERT_TRUE(token.ok());
+  auto r = Client().Post("/api/publish/check",
+                         {{"Authorization", "Bearer " + token->secret}},
+                         "<p>x</p>", "text/html");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  for (const char* bad : {"", "a\r\nb", "\x1b[2J"})
+    EXPECT_FALSE(identity::CreateToken(*db_, bad,
+                                       identity::Scope::kPublishCheck,
+                                       {"cli:test", ""})
+                     .ok())
+        << bad;
+  EXPECT_FALSE(identity::CreateToken(*db_, std::string(101, 'a'),
+                                     identity::Scope::kPublishCheck,
+                                     {"cli:test", ""})
+                   .ok());
 }
 
 }  // namespace

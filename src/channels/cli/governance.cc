@@ -496,7 +496,10 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         fmt::print("| method | path | who may |\n|---|---|---|\n");
         for (const auto& r : portal::Portal::Routes()) {
           std::string who;
-          if (r.roles.bits() == 0) {
+          if (r.token) {
+            who = "a program with a `" +
+                  std::string(identity::ScopeName(*r.token)) + "` token";
+          } else if (r.roles.bits() == 0) {
             who = "anyone";
           } else if (r.roles == identity::Roles::All()) {
             who = "every signed-in person";
