@@ -1,5 +1,7 @@
 #include "core/csv.h"
 
+#include <cctype>
+
 #include <csv.h>
 
 #include <algorithm>
@@ -76,6 +78,28 @@ Status ReadCsv(std::string_view data,
   }
   csv_free(&p);
   return Status::Ok();
+}
+
+namespace {
+std::string HeaderKey(std::string_view s) {
+  std::string k;
+  for (char c : s) {
+    if (c == ' ' || c == '_' || c == '-' || c == '\r' || c == '\t') continue;
+    k += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return k;
+}
+}  // namespace
+
+std::optional<size_t> FindColumn(
+    const std::vector<std::string>& header,
+    std::initializer_list<std::string_view> names) {
+  for (size_t i = 0; i < header.size(); ++i) {
+    const std::string k = HeaderKey(header[i]);
+    for (std::string_view n : names)
+      if (k == HeaderKey(n)) return i;
+  }
+  return std::nullopt;
 }
 
 bool StartsLikeFormula(std::string_view s) {

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +25,12 @@ struct CsvRecord {
 Status ReadCsv(std::string_view data,
                const std::function<bool(const CsvRecord&)>& on_record,
                char delimiter = ',');
+
+// The first column of `header` named one of `names`, compared without
+// case, spaces, underscores or dashes ("Student ID" is "student_id");
+// nullopt when none is.
+std::optional<size_t> FindColumn(const std::vector<std::string>& header,
+                                 std::initializer_list<std::string_view> names);
 
 // True when a spreadsheet could read the cell as a formula: it starts with
 // = + - @, a TAB or a CR (OWASP's list for CSV injection).

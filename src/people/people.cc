@@ -40,6 +40,13 @@ std::string ImportReport::Summary() const {
       s += fmt::format("; {} rows rejected", rejected);
     return s + ".";
   }
+  if (kind == "sites-csv") {
+    std::string s = fmt::format("{} sites registered ({} new, {} updated)",
+                                created + updated, created, updated);
+    if (int rejected = Rejected())
+      s += fmt::format("; {} rows rejected", rejected);
+    return s + ".";
+  }
   int loaded = created + updated;
   std::string s = fmt::format("{} people loaded ({} new, {} updated)", loaded,
                               created, updated);

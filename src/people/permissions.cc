@@ -18,16 +18,6 @@ namespace {
 
 using store::P;
 
-// A header as a key: lower case, without spaces, underscores or dashes.
-std::string Key(std::string_view s) {
-  std::string k;
-  for (char c : s) {
-    if (c == ' ' || c == '_' || c == '-' || c == '\r' || c == '\t') continue;
-    k += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return k;
-}
-
 std::string Trimmed(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
@@ -43,22 +33,13 @@ struct Columns {
 };
 
 Columns FindColumns(const std::vector<std::string>& header) {
-  static const std::set<std::string> kId = {"studentid", "id", "sourcedid",
-                                            "studentnumber", "permid"};
-  static const std::set<std::string> kPermission = {
-      "permission",           "webpermission", "publishpermission",
-      "publishingpermission", "webpublishing", "mediarelease"};
-  static const std::set<std::string> kCaptions = {
-      "photocaptions", "photocaption", "captions", "photonames",
-      "captionpermission"};
-  Columns c;
-  for (size_t i = 0; i < header.size(); ++i) {
-    std::string k = Key(header[i]);
-    if (!c.id && kId.count(k)) c.id = i;
-    if (!c.permission && kPermission.count(k)) c.permission = i;
-    if (!c.captions && kCaptions.count(k)) c.captions = i;
-  }
-  return c;
+  return {core::FindColumn(header, {"studentid", "id", "sourcedid",
+                                    "studentnumber", "permid"}),
+          core::FindColumn(header, {"permission", "webpermission",
+                                    "publishpermission", "publishingpermission",
+                                    "webpublishing", "mediarelease"}),
+          core::FindColumn(header, {"photocaptions", "photocaption", "captions",
+                                    "photonames", "captionpermission"})};
 }
 
 // none / limited / full as an SIS writes them; nullopt when unknown.

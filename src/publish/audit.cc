@@ -236,6 +236,7 @@ void Auditor::Links(const std::string& url, const Page& page,
     if (link.tag == "a" && UnderAny(host, policy_.site_builder_hosts) &&
         !UnderAny(host, policy_.district_hosts) &&
         !Registered(target, policy_.registered_sites) &&
+        !Registered(target, options_.registered_sites) &&
         once("outside-service", target))
       out.push_back(Make(
           "outside-service", url, link.where, shown,

@@ -38,6 +38,10 @@ using Students = std::map<std::string, Student>;
 
 struct AuditOptions {
   int64_t now = 0;  // seconds since the epoch: staleness and fundraisers
+  // Outside sites in the site registry, as the pack's registered_sites
+  // writes them (a host, or a host and a path): links to them are no
+  // outside service (G.2).
+  std::vector<std::string> registered_sites = {};
 };
 
 class Auditor {

@@ -173,6 +173,10 @@ Response Fetch(const std::string& url, const CrawlOptions& o,
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
   if (!o.ca_file.empty())
     curl_easy_setopt(h, CURLOPT_CAINFO, o.ca_file.c_str());
+  if (!o.basic_auth.empty()) {
+    curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl_easy_setopt(h, CURLOPT_USERPWD, o.basic_auth.c_str());
+  }
   std::string current = url;
   for (;;) {
     r.body.clear();

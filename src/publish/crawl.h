@@ -26,6 +26,9 @@ struct CrawlOptions {
   uint64_t max_bytes = 16ull << 20;  // a response's body
   std::string user_agent = "Steward-site-audit";
   std::string ca_file;  // authorities for HTTPS; "" for the system's
+  // "user:password" sent as HTTP Basic authentication (a WordPress
+  // application password); "" for none. Never logged.
+  std::string basic_auth;
 };
 
 // The pack's [publish] bounds as CrawlOptions.

@@ -417,6 +417,31 @@ CREATE TABLE api_tokens (
   last_used_at TEXT,
   revoked_at TEXT);
 )sql"},
+      // The site registry (G.5, H.1, H.4): each web site, who manages it,
+      // and its editors as the site lists them.
+      {15, "site registry", R"sql(
+CREATE TABLE web_sites (
+  id {id},
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  url TEXT NOT NULL UNIQUE,
+  outside {bigint} NOT NULL DEFAULT 0,
+  consent TEXT NOT NULL DEFAULT '',
+  content_manager {bigint} REFERENCES people(id),
+  author {bigint} REFERENCES people(id),
+  editors_source TEXT NOT NULL DEFAULT '',
+  editors_checked_at TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL);
+CREATE TABLE web_site_editors (
+  site_id {bigint} NOT NULL REFERENCES web_sites(id),
+  login TEXT NOT NULL,
+  name TEXT NOT NULL,
+  email TEXT NOT NULL,
+  role TEXT NOT NULL,
+  person_id {bigint} REFERENCES people(id),
+  PRIMARY KEY (site_id, login));
+)sql"},
   };
   return kAll;
 }

@@ -23,6 +23,8 @@
 #include "publish/crawl.h"
 #include "publish/gate.h"
 #include "sites/audits.h"
+#include "sites/registry.h"
+#include "publish/wordpress.h"
 
 namespace steward::cli {
 
@@ -102,10 +104,22 @@ core::Result<std::shared_ptr<const PublishKit>> MakePublishKit(
     if (!text.ok()) return text.status();
     for (auto& line : core::SplitList(*text, '\n')) ad_lines.push_back(line);
   }
+  // The registry's sites are registered as the pack's list is (G.2).
+  publish::AuditOptions options{.now = static_cast<int64_t>(::time(nullptr))};
+  auto registry = sites::WebSites(db);
+  if (!registry.ok()) return registry.status();
+  for (const auto& site : *registry) {
+    std::string entry = site.url.substr(site.url.find("://") + 3);
+    while (entry.ends_with("/")) entry.pop_back();
+    const size_t slash = entry.find('/');
+    entry = core::AsciiLower(entry.substr(0, slash)) +
+            (slash == std::string::npos ? "" : entry.substr(slash));
+    options.registered_sites.push_back(std::move(entry));
+  }
   kit->auditor = std::make_unique<publish::Auditor>(
       *kit->engine, std::move(students), publish::FilterList::Build(ad_lines),
       publish::FilterList::Build(pack.publish.payment_filters),
-      publish::AuditOptions{.now = static_cast<int64_t>(::time(nullptr))});
+      std::move(options));
   return std::shared_ptr<const PublishKit>(std::move(kit));
 }
 
@@ -401,6 +415,146 @@ int RunPublishCheck(CheckArgs& a) {
 
 }  // namespace
 
+
+namespace {
+
+int Failed(const char* me, const core::Status& st) {
+  fmt::print(stderr, "{}: {}\n", me, st.message());
+  return st.code() == core::Code::kInvalidArgument ||
+                 st.code() == core::Code::kNotFound
+             ? 2
+             : 1;
+}
+
+struct RegistryArgs {
+  StoreFlags store;
+  sites::SiteInput site;
+  std::string file, url, csv, wp_user, wp_password_file, ca_file;
+  bool wordpress = false;
+};
+
+void PrintIssues(const std::vector<people::Issue>& issues) {
+  for (const auto& i : issues) fmt::print("{}\n", core::Printable(i.ToString()));
+}
+
+int RunSiteList(RegistryArgs& a) {
+  const char* me = "steward site list";
+  auto db = a.store.Open();
+  if (!db.ok()) return Failed(me, db.status());
+  auto all = sites::WebSites(**db);
+  if (!all.ok()) return Failed(me, all.status());
+  fmt::print("{}\n", core::CsvRow({"id", "name", "kind", "url", "hosting",
+                                   "content_manager", "author", "editors",
+                                   "not_employees", "last_audit"}));
+  size_t outsiders = 0;
+  for (const auto& s : *all) {
+    outsiders += s.outsiders > 0;
+    fmt::print("{}\n",
+               core::CsvRow({std::to_string(s.id), s.name, s.kind, s.url,
+                             s.outside ? "outside" : "district",
+                             s.content_manager_name, s.author_name,
+                             std::to_string(s.editors),
+                             std::to_string(s.outsiders), s.last_audit_at}));
+  }
+  if (outsiders)
+    fmt::print(stderr,
+               "{}: {} site(s) with editors who are not District employees "
+               "(H.4): steward site editors URL shows them\n",
+               me, outsiders);
+  return outsiders ? 1 : 0;
+}
+
+int RunSiteRegister(RegistryArgs& a) {
+  const char* me = "steward site register";
+  auto db = a.store.Open();
+  if (!db.ok()) return Failed(me, db.status());
+  auto id = sites::RegisterSite(**db, a.site, {ShellActor(), ""});
+  if (!id.ok()) return Failed(me, id.status());
+  fmt::print("site {} registered: {}\n", *id, core::Printable(a.site.url));
+  return 0;
+}
+
+int RunSiteImport(RegistryArgs& a) {
+  const char* me = "steward site import";
+  auto db = a.store.Open();
+  if (!db.ok()) return Failed(me, db.status());
+  auto bytes = core::ReadFile(a.file, 16u << 20);
+  if (!bytes.ok()) return Failed(me, bytes.status());
+  auto report = sites::ImportSitesCsv(**db, *bytes, a.file, {ShellActor(), ""});
+  if (!report.ok()) return Failed(me, report.status());
+  PrintIssues(report->issues);
+  fmt::print("{}\n", report->Summary());
+  return report->issues.empty() ? 0 : 1;
+}
+
+int RunSiteEditors(RegistryArgs& a) {
+  const char* me = "steward site editors";
+  auto db = a.store.Open();
+  if (!db.ok()) return Failed(me, db.status());
+  auto site = sites::FindWebSite(**db, a.url);
+  if (!site.ok()) return Failed(me, site.status());
+  std::vector<people::Issue> issues;
+  std::vector<sites::Editor> editors;
+  std::string source;
+  if (!a.csv.empty()) {
+    auto bytes = core::ReadFile(a.csv, 16u << 20);
+    if (!bytes.ok()) return Failed(me, bytes.status());
+    auto read = sites::ReadEditorsCsv(*bytes, a.csv, &issues);
+    if (!read.ok()) return Failed(me, read.status());
+    editors = std::move(read).value();
+    source = "csv";
+  } else if (a.wordpress) {
+    if (a.wp_user.empty() || a.wp_password_file.empty()) {
+      fmt::print(stderr,
+                 "{}: --wordpress wants --user and --password-file (an "
+                 "application password)\n",
+                 me);
+      return 2;
+    }
+    auto password = core::ReadFile(a.wp_password_file, 4096);
+    if (!password.ok()) return Failed(me, password.status());
+    std::string pw = *password;
+    while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r'))
+      pw.pop_back();
+    publish::CrawlOptions o;
+    o.ca_file = a.ca_file;
+    o.basic_auth = a.wp_user + ":" + pw;
+    auto users = publish::WordPressEditors(site->url, o);
+    if (!users.ok()) return Failed(me, users.status());
+    for (auto& u : *users)
+      editors.push_back({u.login, u.name, u.email, u.roles, 0});
+    source = "wordpress";
+  } else {
+    // No new list: show the stored one.
+    auto stored = sites::Editors(**db, site->id);
+    if (!stored.ok()) return Failed(me, stored.status());
+    editors = std::move(stored).value();
+  }
+  if (!source.empty()) {
+    auto stored =
+        sites::SetEditors(**db, site->id, editors, source, {ShellActor(), ""});
+    if (!stored.ok()) return Failed(me, stored.status());
+    editors = std::move(stored).value();
+  }
+  PrintIssues(issues);
+  size_t outsiders = 0;
+  for (const auto& e : editors) {
+    const bool employee = e.person_id != 0;
+    outsiders += !employee;
+    fmt::print("{:<28} {:<28} {:<14} {}\n", core::Printable(e.login),
+               core::Printable(e.email), core::Printable(e.role),
+               employee ? "employee"
+                        : "NOT A DISTRICT EMPLOYEE (H.4: only employees "
+                          "edit District sites; remove the account or "
+                          "give it to an employee)");
+  }
+  fmt::print("{} editors of {}, {} not District employees\n", editors.size(),
+             core::Printable(site->url), outsiders);
+  return outsiders || !issues.empty() ? 1 : 0;
+}
+
+}  // namespace
+
 void RegisterSite(CLI::App& app, std::function<int()>& run) {
   auto* site = app.add_subcommand(
       "site", "District web sites: what F, G, H and I say about them");
@@ -439,6 +593,58 @@ void RegisterSite(CLI::App& app, std::function<int()>& run) {
   audit->add_flag("--no-progress", a->no_progress,
                   "No progress bar, even on a terminal");
   audit->callback([a, &run] { run = [a] { return RunSiteAudit(*a); }; });
+
+  // The site registry (G.5, H.1, H.4).
+  auto r = std::make_shared<RegistryArgs>();
+  auto* list = site->add_subcommand(
+      "list",
+      "The site registry as CSV: each site, its content manager and author, "
+      "its editors and last audit; exit 1 when a site has an editor who is "
+      "not an employee (H.4)");
+  r->store.Add(list);
+  list->callback([r, &run] { run = [r] { return RunSiteList(*r); }; });
+  auto* reg = site->add_subcommand(
+      "register", "Register a site, or change a registered one (audited)");
+  r->store.Add(reg);
+  reg->add_option("url", r->site.url, "Its address (https://host/path/)")
+      ->required();
+  reg->add_option("--name", r->site.name, "Its name")->required();
+  reg->add_option("--kind", r->site.kind,
+                  "district, school, department, classroom, team or club")
+      ->required();
+  reg->add_flag("--outside", r->site.outside,
+                "Hosted outside the District (needs --consent)");
+  reg->add_option("--consent", r->site.consent,
+                  "Who consented to an outside site, and when (G.2, H.1)");
+  reg->add_option("--content-manager", r->site.content_manager_email,
+                  "The content manager's e-mail (an employee; G.5)");
+  reg->add_option("--author", r->site.author_email,
+                  "The author's e-mail (an employee)");
+  reg->callback([r, &run] { run = [r] { return RunSiteRegister(*r); }; });
+  auto* imp = site->add_subcommand(
+      "import",
+      "Register sites from a CSV file: name,kind,url,hosting,"
+      "content_manager,author,consent (audited)");
+  r->store.Add(imp);
+  imp->add_option("file", r->file, "The CSV file")->required();
+  imp->callback([r, &run] { run = [r] { return RunSiteImport(*r); }; });
+  auto* ed = site->add_subcommand(
+      "editors",
+      "A site's editors, checked against the District's employees (H.4): "
+      "from a CSV export, from WordPress's REST API, or as last stored");
+  r->store.Add(ed);
+  ed->add_option("url", r->url, "The site's registered address")->required();
+  ed->add_option("--csv", r->csv,
+                 "Editors from a CSV export: login,name,email,role");
+  ed->add_flag("--wordpress", r->wordpress,
+               "Read the editors from the site's WordPress REST API");
+  ed->add_option("--user", r->wp_user, "WordPress: the account to read as");
+  ed->add_option("--password-file", r->wp_password_file,
+                 "WordPress: a file holding that account's application "
+                 "password");
+  ed->add_option("--ca", r->ca_file,
+                 "For HTTPS: the authorities to trust (PEM)");
+  ed->callback([r, &run] { run = [r] { return RunSiteEditors(*r); }; });
 
   auto* publish = app.add_subcommand(
       "publish", "The publishing gate: what may go on a District site");
