@@ -28,6 +28,7 @@
 #include "records/register.h"
 #include "records/requests.h"
 #include "sites/audits.h"
+#include "sites/registry.h"
 #include "test_store.h"
 #include "test_util.h"
 
@@ -2001,6 +2002,75 @@ TEST_P(PortalTest, PublishGateUnsetAnswers503AndTokenNamesArePlain) {
                                      identity::Scope::kPublishCheck,
                                      {"cli:test", ""})
                    .ok());
+}
+
+
+// The site registry (G.5, H.1, H.4) on the Sites page: who manages each
+// site, outside sites with their consent, and editors who are no
+// employees named; bad rows of an import named by line.
+TEST_P(PortalTest, SiteRegistryNamesManagersAndEditorsWhoAreNoEmployees) {
+  auto staff = people::ImportEmployeesCsv(
+      *db_,
+      "id,given_name,family_name,email,site,job_role,supervisor,status\n"
+      "1,Emily,Thompson,ethompson@example-usd.org,Lincoln,teacher,,active\n"
+      "2,Old,Hand,old@example-usd.org,Lincoln,teacher,,inactive\n",
+      "staff.csv", {"cli:test", ""});
+  ASSERT_TRUE(staff.ok());
+  auto report = sites::ImportSitesCsv(
+      *db_,
+      "Name,Kind,URL,Hosting,Content Manager,Author,Consent\n"
+      "Lincoln,school,https://www.example-usd.org/lincoln/,district,"
+      "ethompson@example-usd.org,,\n"
+      "Robotics,club,https://sites.google.com/view/robots,outside,,,"
+      "\"Designee, 2026-09-01\"\n"
+      "Chess,club,https://chess.weebly.com/,outside,,,\n"
+      "Retired,school,https://www.example-usd.org/old/,district,"
+      "old@example-usd.org,,\n"
+      "Odd,zoo,https://www.example-usd.org/zoo/,district,,,\n"
+      "Evil,school,javascript:alert(1),district,,,\n",
+      "sites.csv", {"cli:test", ""});
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->created, 2);
+  ASSERT_EQ(report->issues.size(), 4u);
+  EXPECT_EQ(report->issues[0].line, 4u);
+  EXPECT_NE(report->issues[0].message.find("consent"), std::string::npos);
+  EXPECT_NE(report->issues[1].message.find("no active employee"),
+            std::string::npos);
+  EXPECT_NE(report->issues[2].message.find("kind 'zoo'"), std::string::npos);
+  EXPECT_NE(report->issues[3].message.find("not a site's address"),
+            std::string::npos);
+  auto lincoln = sites::FindWebSite(*db_, "https://www.example-usd.org/lincoln/");
+  ASSERT_TRUE(lincoln.ok());
+  std::vector<people::Issue> issues;
+  auto editors = sites::ReadEditorsCsv(
+      "user_login,display_name,user_email,roles\n"
+      "ethompson,Emily Thompson,ETHOMPSON@example-usd.org,administrator\n"
+      "pta<b>vol</b>,PTA,pta@example.com,editor\n"
+      "old,Old Hand,old@example-usd.org,author\n",
+      "editors.csv", &issues);
+  ASSERT_TRUE(editors.ok());
+  EXPECT_TRUE(issues.empty());
+  auto stored = sites::SetEditors(*db_, lincoln->id, *editors, "csv",
+                                  {"cli:test", ""});
+  ASSERT_TRUE(stored.ok()) << stored.status().message();
+  int outsiders = 0;
+  for (const auto& e : *stored) outsiders += e.person_id == 0;
+  EXPECT_EQ(outsiders, 2);  // the volunteer, and the inactive employee
+  MakeAccount("cm", Roles{Role::kContentManager});
+  Browser b = SignIn("cm");
+  auto page = Get(b, "/sites");
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200);
+  for (const char* want :
+       {"Site registry", "Emily Thompson", "Designee, 2026-09-01",
+        "1 site(s) can be edited by someone who is not a District employee",
+        "2 not employees:", "pta&lt;b&gt;vol&lt;/b&gt; (editor)",
+        "none named (G.5)"})
+    EXPECT_NE(page->body.find(want), std::string::npos) << want;
+  EXPECT_EQ(page->body.find("<b>vol"), std::string::npos);
+  auto entries = audit::List(*db_, {.action = "sites."});
+  ASSERT_TRUE(entries.ok());
+  EXPECT_EQ(entries->size(), 3u);  // two registered, one editor list
 }
 
 }  // namespace

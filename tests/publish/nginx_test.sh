@@ -65,6 +65,16 @@ sed -i -e 's/^timeout_seconds = .*/timeout_seconds = 3/' \
        -e 's/^delay_ms = .*/delay_ms = 0/' \
        -e 's/^max_page_bytes = .*/max_page_bytes = 1048576/' "$work/pack/publish.toml"
 
+# A WordPress REST API's users, for an application password only.
+wp_auth=$(printf 'siteadmin:abcd efgh ijkl mnop' | base64)
+cat >"$work/wp-users.json" <<'JSON'
+[{"id":1,"username":"ethompson","name":"Emily Thompson","email":"ethompson@example-usd.org","roles":["administrator"]},
+ {"id":2,"username":"parentvol","name":"Pat Volunteer","email":"pat.volunteer@example.com","roles":["editor"]},
+ {"id":3,"username":"reader","name":"A Reader","email":"reader@example.com","roles":["subscriber"]}]
+JSON
+chmod a+r "$work/wp-users.json"
+export NGINX_EXTRA="location = /wp-json/wp/v2/users { default_type application/json; if (\$http_authorization != \"Basic $wp_auth\") { return 401; } alias $work/wp-users.json; }"
+
 url=""
 for _ in 1 2 3 4 5; do
   port=$(free_port)
@@ -133,6 +143,35 @@ check '! grep -q "^/private/" "$work/nginx/access.log"' "robots.txt is honoured 
 audit "${url}sitemap.xml" "$work/sitemap.jsonl"
 check 'has "$work/sitemap.jsonl" stale-page "2018-01-01"' "a sitemap's lastmod makes a page stale"
 check 'has "$work/sitemap.jsonl" payment-widget "gofundme"' "a sitemap's pages are audited"
+
+# 4. The publishing gate on a page over HTTP: its photo is fetched too.
+"$bin" publish check --policy "$work/pack" --cache "$work/cache" --data "$data" \
+  "${url}lincoln/index.html" >"$work/gate.json" 2>"$work/gate.err"
+rc=$?
+check '[ "$rc" = 1 ]' "the gate rejects the page (got $rc: $(tail -2 "$work/gate.err"))"
+check 'python3 -c "import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if j[\"item\"][\"images_read\"] == 1 and any(f[\"category\"] == \"photo-location\" for f in j[\"findings\"]) else 1)" "$work/gate.json"' \
+  "the gate reads the page's photo from the site and finds its GPS position"
+
+# 5. WordPress editors (H.4): an application password, employees matched.
+printf 'id,given_name,family_name,email,site,job_role,supervisor,status\n9001,Emily,Thompson,ethompson@example-usd.org,Lincoln Elementary,teacher,,active\n' >"$work/staff.csv"
+"$bin" import employees --data "$data" "$work/staff.csv" >/dev/null
+"$bin" site register --data "$data" --name "Lincoln" --kind school \
+  --content-manager ethompson@example-usd.org "$url" >/dev/null
+printf 'abcd efgh ijkl mnop\n' >"$work/wp-pass"
+"$bin" site editors --data "$data" --wordpress --user siteadmin \
+  --password-file "$work/wp-pass" "$url" >"$work/wp.out" 2>&1
+rc=$?
+check '[ "$rc" = 1 ]' "a site with an editor who is no employee exits 1 (got $rc: $(tail -2 "$work/wp.out"))"
+check 'grep -q "parentvol .*NOT A DISTRICT EMPLOYEE" "$work/wp.out"' "the volunteer editor is flagged (H.4)"
+check 'grep -q "ethompson .* employee$" "$work/wp.out"' "the teacher is matched to her employee record"
+check '! grep -q "reader" "$work/wp.out"' "subscribers are not editors"
+printf 'wrong\n' >"$work/wp-wrong"
+"$bin" site editors --data "$data" --wordpress --user siteadmin \
+  --password-file "$work/wp-wrong" "$url" >"$work/wp-wrong.out" 2>&1
+rc=$?
+check '[ "$rc" = 2 ] && grep -q "WordPress refused the account (401)" "$work/wp-wrong.out"' \
+  "a wrong application password is refused in plain words (got $rc: $(cat "$work/wp-wrong.out"))"
+check '! grep -rq "abcd efgh" "$work/nginx/access.log" "$work/wp.out"' "the application password is not logged"
 
 echo "nginx site audit: $checks checks, $failures failed"
 [ "$failures" -eq 0 ]

@@ -18,6 +18,7 @@
 #include "engine/engine.h"
 #include "identity/accounts.h"
 #include "people/people.h"
+#include "sites/registry.h"
 #include "policy/loader.h"
 #include "publish/naming.h"
 #include "records/register.h"
@@ -422,6 +423,39 @@ core::Status SeedSite(store::Database& db, const std::string& data) {
                    "band-trip\">donate</a>. Notes: <a href=\"https://mega.nz/"
                    "file/abc\">download</a>.</p></body></html>");
   if (!st.ok()) return st;
+  // The registry: the District's site with its content manager and its
+  // editors (one of them no employee: H.4), and an outside club site the
+  // designee consented to.
+  auto staff = people::Find(db, {.kind = "employee", .limit = 50});
+  if (!staff.ok()) return staff.status();
+  std::vector<const people::Person*> with_mail;
+  for (const auto& p : *staff)
+    if (!p.email.empty()) with_mail.push_back(&p);
+  if (with_mail.size() >= 2) {
+    auto district = sites::RegisterSite(
+        db,
+        {"Example Unified School District", "district",
+         "https://www.example-usd.org/", false, "",
+         with_mail[0]->email, with_mail[1]->email},
+        actor);
+    if (!district.ok()) return district.status();
+    auto club = sites::RegisterSite(
+        db,
+        {"Robotics club", "club",
+         "https://sites.google.com/view/example-usd-robotics", true,
+         "Superintendent's designee, 2026-09-01", with_mail[1]->email, ""},
+        actor);
+    if (!club.ok()) return club.status();
+    auto editors = sites::SetEditors(
+        db, *district,
+        {{"webmaster", with_mail[0]->FullName(), with_mail[0]->email,
+          "administrator", 0},
+         {"news", with_mail[1]->FullName(), with_mail[1]->email, "editor", 0},
+         {"pta-volunteer", "PTA volunteer", "pta.volunteer@example.com",
+          "author", 0}},
+        "csv", actor);
+    if (!editors.ok()) return editors.status();
+  }
   auto audited = AuditSite(db, {}, site.string(),
                            "https://www.example-usd.org/", {}, true, false);
   if (!audited.ok()) return audited.status();

@@ -9,6 +9,7 @@
 #include "channels/portal/internal.h"
 #include "core/csv.h"
 #include "sites/audits.h"
+#include "sites/registry.h"
 
 namespace steward::portal {
 
@@ -72,6 +73,53 @@ void SitesPage(Ctx& c) {
   }
   d.set("sites", site_rows);
   d.set("has_sites", !site_rows.empty());
+  // The registry (G.5, H.1, H.4): who manages each site, who edits it.
+  auto registry = sites::WebSites(*c.app.db);
+  if (!registry.ok()) {
+    c.Fail(500, registry.status().message());
+    return;
+  }
+  List reg;
+  int64_t flagged = 0;
+  for (const auto& w : *registry) {
+    Data x;
+    x.set("name", w.name);
+    x.set("url", w.url);
+    x.set("kind", w.kind);
+    x.set("outside", w.outside);
+    x.set("consent", w.consent);
+    x.set("content_manager", w.content_manager_name);
+    x.set("author", w.author_name);
+    x.set("no_manager", w.content_manager == 0);
+    x.set("editors", std::to_string(w.editors));
+    x.set("editors_known", !w.editors_source.empty());
+    x.set("editors_source", w.editors_source);
+    x.set("outsiders", std::to_string(w.outsiders));
+    x.set("has_outsiders", w.outsiders > 0);
+    flagged += w.outsiders > 0;
+    if (w.outsiders > 0) {
+      auto editors = sites::Editors(*c.app.db, w.id);
+      List names;
+      if (editors.ok())
+        for (const auto& e : *editors)
+          if (!e.person_id) {
+            Data n;
+            n.set("login", e.login);
+            n.set("role", e.role);
+            names.push_back(n);
+          }
+      x.set("outsider_list", names);
+    }
+    x.set("audited", w.last_audit != 0);
+    x.set("last_audit", std::to_string(w.last_audit));
+    std::string when = w.last_audit_at.substr(0, 10);
+    x.set("last_audit_at", when);
+    reg.push_back(x);
+  }
+  d.set("registry", reg);
+  d.set("has_registry", !reg.empty());
+  d.set("flagged", std::to_string(flagged));
+  d.set("has_flagged", flagged > 0);
   c.Html("sites", d);
 }
 
