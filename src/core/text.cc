@@ -119,6 +119,28 @@ Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
                          std::to_string(max_bytes));
   }
   std::string data;
+  if (!S_ISREG(st.st_mode)) {
+    // A pipe or a device has no size to trust: read to its end, bounded.
+    char buf[1 << 16];
+    for (;;) {
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        ::close(fd);
+        return Status::Io(path + ": " + std::strerror(errno));
+      }
+      if (n == 0) break;
+      data.append(buf, static_cast<size_t>(n));
+      if (data.size() > max_bytes) {
+        ::close(fd);
+        return Status::Limit(path + ": more than " +
+                             std::to_string(max_bytes) +
+                             " bytes, the limit");
+      }
+    }
+    ::close(fd);
+    return data;
+  }
   data.resize(static_cast<size_t>(st.st_size));
   size_t got = 0;
   while (got < data.size()) {

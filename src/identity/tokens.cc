@@ -35,7 +35,8 @@ ApiToken TokenFrom(const store::Row& r) {
 core::Result<NewToken> CreateToken(store::Database& db, std::string_view name,
                                    Scope scope, const audit::Actor& actor) {
   std::string clean = CleanField(name, 100);
-  bool printable = !clean.empty() && clean == name;
+  bool printable = clean.find_first_not_of(' ') != std::string::npos &&
+                   clean == name;
   for (unsigned char ch : clean) printable &= ch >= 0x20 && ch != 0x7f;
   if (!printable)
     return core::Status::Invalid(
@@ -48,6 +49,15 @@ core::Result<NewToken> CreateToken(store::Database& db, std::string_view name,
   out.token.created_by = actor.name;
   out.token.created_at = store::NowUtc();
   auto st = db.Transact([&](store::Conn& conn) -> core::Status {
+    auto same = conn.Query(
+        "SELECT id FROM api_tokens WHERE name = ? AND revoked_at IS NULL",
+        {P(clean)});
+    if (!same.ok()) return same.status();
+    if (!same->empty())
+      return core::Status::Invalid(fmt::format(
+          "token {} is already called \"{}\": revoke it first, or choose "
+          "another name",
+          same->front().Int(0), clean));
     auto row = conn.Query(
         "INSERT INTO api_tokens (name, scope, token_hash, created_by, "
         "created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
@@ -92,7 +102,7 @@ core::Status RevokeToken(store::Database& db, int64_t id,
 }
 
 core::Result<ApiToken> CheckToken(store::Database& db, std::string_view secret,
-                                  Scope scope) {
+                                  Scope scope, bool note_use) {
   const auto unknown = core::Status::NotFound("unknown or revoked token");
   if (!secret.starts_with(kPrefix) || secret.size() > 200) return unknown;
   const std::string hash = core::Sha256Hex(secret);
@@ -108,7 +118,7 @@ core::Result<ApiToken> CheckToken(store::Database& db, std::string_view secret,
   const std::string now = store::NowUtc();
   // ISO-8601 strings compare as times; a minute's resolution is enough to
   // say whether a token is still in use.
-  if (t.last_used_at.compare(0, 16, now, 0, 16) != 0) {
+  if (note_use && t.last_used_at.compare(0, 16, now, 0, 16) != 0) {
     (void)db.Exec("UPDATE api_tokens SET last_used_at = ? WHERE id = ?",
                   {P(now), P(t.id)});
     t.last_used_at = now;

@@ -45,7 +45,8 @@ struct NewToken {
   std::string secret;  // "stw_" and 43 characters; shown once, never kept
 };
 
-// A new token. `name`: 1 to 100 printable characters.
+// A new token. `name`: 1 to 100 printable characters, not only spaces,
+// and no other live token's.
 core::Result<NewToken> CreateToken(store::Database& db, std::string_view name,
                                    Scope scope, const audit::Actor& actor);
 
@@ -57,9 +58,9 @@ core::Status RevokeToken(store::Database& db, int64_t id,
                          const audit::Actor& actor);
 
 // The live token with this secret and scope; NotFound otherwise (unknown,
-// revoked, another scope: the caller cannot tell which). Notes the use at
-// most once a minute.
+// revoked, another scope: the caller cannot tell which). With `note_use`,
+// notes the use at most once a minute (a write); without, only reads.
 core::Result<ApiToken> CheckToken(store::Database& db, std::string_view secret,
-                                  Scope scope);
+                                  Scope scope, bool note_use = true);
 
 }  // namespace steward::identity

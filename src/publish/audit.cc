@@ -262,7 +262,8 @@ std::vector<Finding> Auditor::AuditPage(const std::string& url,
     if (marks.find(m) != std::string::npos) student_work = true;
   if (page.halted)
     out.push_back(Make("page-unreachable", url, "page",
-                       "nested too deeply to read as HTML",
+                       "nested too deeply, or a tag with too many "
+                       "attributes, to read as HTML",
                        "The page nests its elements deeper than a browser "
                        "or the audit reads: its raw text was checked, but "
                        "its links and images only in part. Fix the page's "
@@ -345,6 +346,19 @@ std::vector<Finding> Auditor::AuditDocument(const std::string& url,
   for (const auto& t : x.texts)
     Names(url, t.text, Place::kText, t.path.empty() ? "text" : t.path, false,
           scratch, out);
+  // What could not be read was not checked: said, never passed as clean.
+  for (const auto& k : x.skipped)
+    if (engine_.pack().FindCategory("not-inspected"))
+      out.push_back(Make("not-inspected", url,
+                         k.path.empty() ? "document" : k.path, k.reason,
+                         "Steward could not read this part, so it cannot "
+                         "say it is safe to post: save it as PDF, DOCX or "
+                         "text and check it again, or have the site's "
+                         "reviewer read it."));
+  for (const auto& f : x.flags)
+    if (engine_.pack().FindCategory(f.category))
+      out.push_back(Make(f.category, url, f.path.empty() ? "document" : f.path,
+                         f.detail, ""));
   return out;
 }
 

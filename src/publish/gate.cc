@@ -1,8 +1,10 @@
 #include "publish/gate.h"
 
 #include <cctype>
+#include <iterator>
 
 #include "core/text.h"
+#include "publish/crawl.h"
 
 namespace steward::publish {
 
@@ -14,12 +16,11 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 
 // Whether the first bytes look like an HTML page.
 bool LooksLikeHtml(std::string_view bytes) {
-  std::string head = core::AsciiLower(bytes.substr(0, 1024));
-  size_t at = head.find_first_not_of(" \t\r\n\xef\xbb\xbf");
-  if (at == std::string::npos || head[at] != '<') return false;
-  for (const char* tag : {"<!doctype html", "<html", "<head", "<body", "<div",
-                          "<p", "<h1", "<h2", "<img", "<a ", "<section",
-                          "<article", "<main", "<figure", "<table", "<ul"})
+  std::string head = core::AsciiLower(bytes.substr(0, 4096));
+  for (const char* tag :
+       {"<!doctype html", "<html", "<head>", "<body", "<div ", "<div>", "<p>",
+        "<p ", "<h1>", "<h2>", "<img ", "<a href", "<section", "<article",
+        "<main>", "<figure", "<table", "<ul>", "<li>", "<span", "<br>"})
     if (head.find(tag) != std::string::npos) return true;
   return false;
 }
@@ -74,27 +75,23 @@ std::string_view ItemKindName(ItemKind k) {
 }
 
 ItemKind KindOf(const Item& item) {
+  // Any sign of a page makes it one: a browser would show it as a page
+  // whatever its first bytes (a GIF header before the HTML), so it is
+  // judged as the strictest reading.
   const std::string type = core::AsciiLower(
       std::string_view(item.content_type).substr(0, item.content_type.find(';')));
-  if (type == "text/html" || type == "application/xhtml+xml")
-    return ItemKind::kPage;
-  if (StartsWith(type, "image/")) return ItemKind::kImage;
-  if (LooksLikeImage(item.bytes)) return ItemKind::kImage;
   const std::string_view named =
       item.name.empty()
           ? std::string_view(item.url).substr(0, item.url.find_first_of("?#"))
           : std::string_view(item.name);
-  switch (FileKindOf(named)) {
-    case FileKind::kPage:
-      return ItemKind::kPage;
-    case FileKind::kImage:
-      return ItemKind::kImage;
-    case FileKind::kDocument:
-      return ItemKind::kDocument;
-    case FileKind::kOther:
-      break;
-  }
-  return LooksLikeHtml(item.bytes) ? ItemKind::kPage : ItemKind::kDocument;
+  const FileKind by_name = FileKindOf(named);
+  if (type == "text/html" || type == "application/xhtml+xml" ||
+      by_name == FileKind::kPage || LooksLikeHtml(item.bytes))
+    return ItemKind::kPage;
+  if (StartsWith(type, "image/") || by_name == FileKind::kImage ||
+      LooksLikeImage(item.bytes))
+    return ItemKind::kImage;
+  return ItemKind::kDocument;
 }
 
 core::Result<std::string> PublishedAt(const policy::PublishPolicy& publish,
@@ -136,29 +133,35 @@ core::Result<Check> CheckItem(const Auditor& auditor, const Item& item,
   if (!url.ok()) return url.status();
   out.url = std::move(url).value();
   auto scratch = auditor.engine().NewScratch();
+  auto add = [&](std::vector<Finding> f) {
+    out.findings.insert(out.findings.end(), std::make_move_iterator(f.begin()),
+                        std::make_move_iterator(f.end()));
+  };
   switch (out.kind) {
     case ItemKind::kPage: {
       Page page = ReadPage(item.bytes);
-      out.findings = auditor.AuditPage(out.url, page, ModifiedOf(page, 0),
-                                       *scratch);
-      const std::string host = HostOf(out.url);
+      add(auditor.AuditPage(out.url, page, ModifiedOf(page, 0), *scratch));
+      // A page behind an image's first bytes is both: its metadata too.
+      if (LooksLikeImage(item.bytes))
+        add(auditor.AuditImage(out.url, item.bytes, *scratch));
+      // Same origin only (scheme, host and port), as the crawler keeps.
+      const std::string origin = Origin(out.url);
       for (const Image& img : page.images) {
         if (!load || out.images >= kMaxImages) break;
         const std::string target = Resolve(out.url, img.src);
-        if (target.empty() || HostOf(target) != host) continue;
+        if (target.empty() || Origin(target) != origin) continue;
         auto bytes = load(target);
         if (!bytes) continue;
         ++out.images;
-        auto f = auditor.AuditImage(target, *bytes, *scratch);
-        out.findings.insert(out.findings.end(), f.begin(), f.end());
+        add(auditor.AuditImage(target, *bytes, *scratch));
       }
       break;
     }
     case ItemKind::kImage:
-      out.findings = auditor.AuditImage(out.url, item.bytes, *scratch);
+      add(auditor.AuditImage(out.url, item.bytes, *scratch));
       break;
     case ItemKind::kDocument:
-      out.findings = auditor.AuditDocument(out.url, item.bytes, *scratch);
+      add(auditor.AuditDocument(out.url, item.bytes, *scratch));
       break;
   }
   std::vector<inspect::Finding> findings;

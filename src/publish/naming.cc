@@ -67,3 +67,64 @@ std::optional<Problem> JudgeNaming(const Student& s, Form f, Place p) {
 }
 
 }  // namespace steward::publish
+
+namespace steward::publish {
+
+std::string Identification(const Student& s) {
+  if (s.permission == "full" && s.level == Level::kHighSchool)
+    return s.given + " " + s.family;
+  if (s.permission == "limited" || s.permission == "full")
+    return LimitedName(s);
+  return "";
+}
+
+Prepared PrepareStudentWork(std::string_view text, const Student& s, int year,
+                            bool html) {
+  auto escape = [html](std::string_view v) {
+    return html ? core::EscapeHtml(v) : std::string(v);
+  };
+  const std::string id = Identification(s);
+  const std::string shown = id.empty() ? "the student" : id;
+  Prepared out;
+  out.text = std::string(text);
+  std::vector<std::string> forms;
+  if (!s.given.empty() && !s.family.empty()) {
+    forms.push_back(s.given + " " + s.family);
+    forms.push_back(s.family + ", " + s.given);
+    if (id.empty()) forms.push_back(LimitedName(s));
+  }
+  for (const auto& raw : forms) {
+    const std::string form = escape(raw);
+    if (form == escape(shown)) continue;
+    for (size_t at = out.text.find(form); at != std::string::npos;
+         at = out.text.find(form, at)) {
+      out.text.replace(at, form.size(), escape(shown));
+      at += escape(shown).size();
+      ++out.replaced;
+    }
+  }
+  out.notice = "\xC2\xA9 " + std::to_string(year) + " " +
+               (id.empty() ? std::string("the student author") : id);
+  const std::string lower = core::AsciiLower(out.text);
+  const bool has_notice = lower.find("\xC2\xA9") != std::string::npos ||
+                          lower.find("(c) ") != std::string::npos ||
+                          lower.find("copyright") != std::string::npos;
+  if (!has_notice) {
+    out.notice_added = true;
+    if (html) {
+      const std::string p = "<p class=\"copyright\">" + escape(out.notice) +
+                            "</p>";
+      const size_t body = core::AsciiLower(out.text).rfind("</body>");
+      if (body != std::string::npos)
+        out.text.insert(body, p + "\n");
+      else
+        out.text += "\n" + p + "\n";
+    } else {
+      while (!out.text.empty() && out.text.back() == '\n') out.text.pop_back();
+      out.text += "\n\n" + out.notice + "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace steward::publish

@@ -47,4 +47,24 @@ std::optional<Problem> JudgeNaming(const Student& s, Form f, Place p);
 // The limited identification: "Maria G.".
 std::string LimitedName(const Student& s);
 
+// How the student may be identified on a District site: the full name
+// (a high school student whose parents approved it, F.3.a), the limited
+// identification (F.2.a), or "" (no permission: named nowhere).
+std::string Identification(const Student& s);
+
+// Student work made ready to post (H.4.a, F.2.b, F.2.c, F.3.c, F.3.d): the
+// student's full name ("Maria Garcia", "Garcia, Maria") and, without
+// permission, the limited one too, written as Identification() allows (or
+// "the student"), and the copyright notice ("© 2026 Maria G.") added at
+// the end unless the text already carries one. `html`: the notice as a
+// paragraph, names escaped.
+struct Prepared {
+  std::string text;
+  int replaced = 0;  // names rewritten
+  bool notice_added = false;
+  std::string notice;  // "© 2026 Maria G."
+};
+Prepared PrepareStudentWork(std::string_view text, const Student& s, int year,
+                            bool html);
+
 }  // namespace steward::publish

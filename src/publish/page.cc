@@ -1,6 +1,7 @@
 #include "publish/page.h"
 
 #include <curl/curl.h>
+#include <glib.h>
 
 #include <map>
 
@@ -15,18 +16,64 @@ using extract::Descendants;
 using extract::Is;
 using extract::Prop;
 
+// Text as a reader sees it, so a name is found however an editor spaced
+// it: composed (NFC: "E" and a combining accent are "É"), every run of
+// white space (tabs, line ends, no-break and other Unicode spaces) one
+// space, soft hyphens and zero-width characters gone.
+void AppendShown(std::string& text, std::string_view raw) {
+  std::string composed;
+  bool ascii = true;
+  for (unsigned char c : raw) ascii &= c < 0x80;
+  if (!ascii && core::IsValidUtf8(raw)) {
+    if (gchar* nfc = g_utf8_normalize(raw.data(),
+                                      static_cast<gssize>(raw.size()),
+                                      G_NORMALIZE_DEFAULT_COMPOSE)) {
+      composed = nfc;
+      g_free(nfc);
+      raw = composed;
+    }
+  }
+  auto space = [&] {
+    if (!text.empty() && text.back() != ' ' && text.back() != '\n')
+      text += ' ';
+  };
+  for (size_t i = 0; i < raw.size();) {
+    const unsigned char c = raw[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
+      space();
+      ++i;
+      continue;
+    }
+    if (c >= 0x80 && !ascii) {
+      gunichar u = g_utf8_get_char_validated(raw.data() + i,
+                                             static_cast<gssize>(raw.size() - i));
+      if (u != static_cast<gunichar>(-1) && u != static_cast<gunichar>(-2)) {
+        const size_t n = static_cast<size_t>(
+            g_utf8_next_char(raw.data() + i) - (raw.data() + i));
+        if (u == 0xAD || (u >= 0x200B && u <= 0x200D) || u == 0x2060 ||
+            u == 0xFEFF) {
+          i += n;  // invisible: soft hyphen, zero-width
+          continue;
+        }
+        if (g_unichar_isspace(u) || u == 0xA0 || u == 0x202F) {
+          space();
+          i += n;
+          continue;
+        }
+        text.append(raw.data() + i, n);
+        i += n;
+        continue;
+      }
+    }
+    text += static_cast<char>(c);
+    ++i;
+  }
+}
+
 // The visible text under `n`, whitespace runs as one space.
 std::string TextOf(xmlNode* n) {
   std::string text;
-  auto add = [&](const char* c) {
-    for (; *c; ++c) {
-      const bool space = *c == ' ' || *c == '\t' || *c == '\n' || *c == '\r';
-      if (!space)
-        text += *c;
-      else if (!text.empty() && text.back() != ' ')
-        text += ' ';
-    }
-  };
+  auto add = [&](const char* c) { AppendShown(text, c); };
   if (n->type == XML_TEXT_NODE && n->content)
     add(reinterpret_cast<const char*>(n->content));
   Descendants(n, [&](xmlNode* c) {
@@ -41,6 +88,14 @@ std::string TextOf(xmlNode* n) {
   });
   while (!text.empty() && text.back() == ' ') text.pop_back();
   while (!text.empty() && text.front() == ' ') text.erase(0, 1);
+  return text;
+}
+
+// An attribute's words as shown (alt, title).
+std::string Shown(std::string_view raw) {
+  std::string text;
+  AppendShown(text, raw);
+  while (!text.empty() && text.back() == ' ') text.pop_back();
   return text;
 }
 
@@ -105,8 +160,37 @@ constexpr Loads kLoads[] = {
 
 }  // namespace
 
+namespace {
+
+// Whether some tag carries more attributes than any page needs: libxml2's
+// HTML parser checks each new attribute against the tag's others, so a tag
+// of 100,000 of them would take minutes.
+bool AttributeFlood(std::string_view html) {
+  constexpr int kMaxAttributes = 2000;
+  bool in_tag = false;
+  int equals = 0;
+  for (char c : html) {
+    if (c == '<') {
+      in_tag = true;
+      equals = 0;
+    } else if (c == '>') {
+      in_tag = false;
+    } else if (in_tag && c == '=' && ++equals > kMaxAttributes) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 Page ReadPage(std::string_view html, std::string_view charset) {
   Page page;
+  if (AttributeFlood(html)) {
+    page.halted = true;
+    page.text = core::DecodeText(html, charset);
+    return page;
+  }
   extract::ParsedHtml parsed = extract::ParseHtml(html, charset);
   page.halted = parsed.halted;
   // Nested deeper than the parser goes, or not HTML at all: the page's raw
@@ -132,7 +216,7 @@ Page ReadPage(std::string_view html, std::string_view charset) {
       [&](xmlNode* n) {
         if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
           if (n->content && !page.halted)
-            page.text += reinterpret_cast<const char*>(n->content);
+            AppendShown(page.text, reinterpret_cast<const char*>(n->content));
           return false;
         }
         if (n->type != XML_ELEMENT_NODE) return false;
@@ -177,8 +261,8 @@ Page ReadPage(std::string_view html, std::string_view charset) {
         if (Is(n, "img") && page.images.size() < kMaxElements) {
           Image img;
           img.src = Prop(n, "src");
-          img.alt = Prop(n, "alt");
-          img.title = Prop(n, "title");
+          img.alt = Shown(Prop(n, "alt"));
+          img.title = Shown(Prop(n, "title"));
           img.caption = CaptionOf(n);
           img.where = where("img");
           page.images.push_back(std::move(img));

@@ -442,6 +442,30 @@ CREATE TABLE web_site_editors (
   person_id {bigint} REFERENCES people(id),
   PRIMARY KEY (site_id, login));
 )sql"},
+      // Student content review (H.4.a): work waiting for a site's reviewer.
+      {16, "student content review", R"sql(
+CREATE TABLE student_submissions (
+  id {id},
+  site_id {bigint} NOT NULL REFERENCES web_sites(id),
+  student_id {bigint} NOT NULL REFERENCES people(id),
+  title TEXT NOT NULL,
+  file_name TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size {bigint} NOT NULL,
+  blob TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  action TEXT NOT NULL,
+  submitted_by TEXT NOT NULL,
+  submitted_at TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending',
+  reviewer TEXT NOT NULL DEFAULT '',
+  decided_at TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '',
+  approved_blob TEXT NOT NULL DEFAULT '',
+  approved_name TEXT NOT NULL DEFAULT '');
+CREATE INDEX student_submissions_by ON student_submissions (submitted_by, id);
+CREATE INDEX student_submissions_site ON student_submissions (site_id, id);
+)sql"},
   };
   return kAll;
 }

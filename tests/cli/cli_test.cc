@@ -1028,6 +1028,46 @@ TEST_F(Cli, PublishCheckAndTokens) {
   auto missing = Sh(Steward("publish check --data " + data + " " +
                             (dir_ / "nothing.html").string()));
   EXPECT_EQ(missing.exit_code, 2);
+  // A pipe is read to its end (a page through <(…) is judged, not passed
+  // as empty); nothing at all is an error, not a pass.
+  auto piped = Sh("bash -c '" +
+                  Steward("publish check --data " + data + " <(cat " + src +
+                          "/tests/publish/gate/full-name.html)") +
+                  "'");
+  EXPECT_EQ(piped.exit_code, 1) << piped.err;
+  auto nothing = Sh("printf '' | " +
+                    Steward("publish check --data " + data + " -"));
+  EXPECT_EQ(nothing.exit_code, 2);
+  EXPECT_NE(nothing.err.find("nothing to check"), std::string::npos);
+  // Images are read from the page's folder only: not through a link out
+  // of it, however the path is written.
+  std::filesystem::create_directories(dir_ / "site");
+  std::filesystem::create_directories(dir_ / "outside");
+  std::filesystem::copy_file(src + "/tests/publish/site/lincoln/field-day.png",
+                             dir_ / "outside" / "secret.png");
+  std::filesystem::create_directory_symlink(dir_ / "outside",
+                                            dir_ / "site" / "assets");
+  std::ofstream(dir_ / "site" / "page.html")
+      << "<p>Field day</p><img src=\"nonexist/%2e%2e/assets/secret.png\">"
+         "<img src=\"x/..%2fassets/secret.png\"><img src=\"assets/secret.png\">";
+  auto escape = Sh(Steward("publish check --data " + data + " " +
+                           (dir_ / "site" / "page.html").string()));
+  EXPECT_EQ(escape.exit_code, 0) << escape.out;
+  EXPECT_EQ(nlohmann::json::parse(escape.out)["item"]["images_read"], 0);
+  // A document that cannot be read is held for a person, never passed.
+  auto bomb = Sh("python3 -c \"import zipfile; z = zipfile.ZipFile('" +
+                 (dir_ / "bomb.docx").string() +
+                 "', 'w', zipfile.ZIP_DEFLATED); z.writestr('[Content_Types]"
+                 ".xml', '<Types/>'); z.writestr('word/document.xml', "
+                 "'<w:document><w:t>SSN 472-38-1290</w:t></w:document>' + ' ' "
+                 "* 3000000); z.close()\"");
+  ASSERT_EQ(bomb.exit_code, 0) << bomb.err;
+  auto held = Sh(Steward("publish check --data " + data + " " +
+                         (dir_ / "bomb.docx").string()));
+  EXPECT_EQ(held.exit_code, 1) << held.out << held.err;
+  auto hj = nlohmann::json::parse(held.out);
+  EXPECT_EQ(hj["action"], "hold");
+  EXPECT_EQ(hj["rule"], "publish-unread");
   // A token is printed once; the list never shows it; revoked once.
   auto made = Sh(std::string(STEWARD_BIN) + " token create --data " + data + " 'district CMS'");
   ASSERT_EQ(made.exit_code, 0) << made.err;

@@ -1941,6 +1941,21 @@ TEST_P(PortalTest, PublishGateWantsATokenAndJudgesWhatIsSent) {
             std::string::npos);
   EXPECT_EQ(r->body.find("Tremblay"), std::string::npos) << r->body;
   EXPECT_EQ(j["item"]["url"], "https://www.example-usd.org/news/a.html");
+  // The scheme is caseless; an encoded body is refused, not misread.
+  auto lower = check("bearer " + token->secret, page);
+  ASSERT_TRUE(lower);
+  EXPECT_EQ(lower->status, 200);
+  auto gz = Client().Post(
+      "/api/publish/check",
+      {{"Authorization", bearer}, {"Content-Encoding", "gzip"}}, "\x1f\x8b",
+      "text/html");
+  ASSERT_TRUE(gz);
+  EXPECT_EQ(gz->status, 415);
+  // A second live token of the same name would make the log ambiguous.
+  EXPECT_FALSE(identity::CreateToken(*db_, "district CMS",
+                                     identity::Scope::kPublishCheck,
+                                     {"cli:test", ""})
+                   .ok());
   // The twin passes; a multipart upload is read as the body is.
   auto twin = check(bearer, "<p>Élodie T. read her poem.</p>");
   ASSERT_TRUE(twin);
@@ -1992,7 +2007,7 @@ TEST_P(PortalTest, PublishGateUnsetAnswers503AndTokenNamesArePlain) {
                          "<p>x</p>", "text/html");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 503);
-  for (const char* bad : {"", "a\r\nb", "\x1b[2J"})
+  for (const char* bad : {"", "   ", "a\r\nb", "\x1b[2J"})
     EXPECT_FALSE(identity::CreateToken(*db_, bad,
                                        identity::Scope::kPublishCheck,
                                        {"cli:test", ""})

@@ -49,6 +49,32 @@ TEST(Page, APageNestedTooDeeplyIsReadAsRawText) {
   EXPECT_NE(p.text.find("Daniel Nguyen"), std::string::npos);
 }
 
+// A tag of a hundred thousand attributes would cost libxml2 minutes: read
+// as raw text, so names in it are still seen, in bounded time.
+TEST(Page, ATagOfTooManyAttributesIsReadAsRawText) {
+  std::string html = "<html><body><p";
+  for (int i = 0; i < 100000; ++i) html += " a" + std::to_string(i) + "=b";
+  html += ">Daniel Nguyen</p></body></html>";
+  Page p = ReadPage(html);
+  EXPECT_TRUE(p.halted);
+  EXPECT_NE(p.text.find("Daniel Nguyen"), std::string::npos);
+}
+
+// As a reader sees it: one space for any run of white space, composed
+// letters, no invisible characters; alt text too.
+TEST(Page, TextIsWhatAReaderSees) {
+  Page p = ReadPage(
+      "<p>Daniel \n\t Nguyen, Daniel\xc2\xa0Nguyen, Dan\xc2\xadiel "
+      "Ngu\xe2\x80\x8byen, E\xcc\x81lodie</p><img src=x alt='Daniel\n"
+      "Nguyen'>");
+  EXPECT_NE(p.text.find("Daniel Nguyen, Daniel Nguyen, Daniel Nguyen, "
+                        "\xc3\x89lodie"),
+            std::string::npos)
+      << p.text;
+  ASSERT_EQ(p.images.size(), 1u);
+  EXPECT_EQ(p.images[0].alt, "Daniel Nguyen");
+}
+
 TEST(Page, AddressesAreResolvedOrRefused) {
   const std::string base = "https://www.example-usd.org/a/b.html";
   EXPECT_EQ(Resolve(base, "c.html"), "https://www.example-usd.org/a/c.html");

@@ -330,11 +330,14 @@ publish::Loader FolderLoader(const std::string& dir, const std::string& url,
     std::error_code ec;
     const std::filesystem::path root = std::filesystem::canonical(dir, ec);
     if (ec) return std::nullopt;
-    const auto file = std::filesystem::weakly_canonical(
+    // Every link resolved (canonical: the file must exist), then checked:
+    // nothing outside the page's folder is read, through ".." or a link.
+    const auto file = std::filesystem::canonical(
         root / std::filesystem::path(http::UrlDecode(rel, false)), ec);
+    if (ec || !std::filesystem::is_regular_file(file, ec)) return std::nullopt;
     const auto [end, _] =
         std::mismatch(root.begin(), root.end(), file.begin(), file.end());
-    if (ec || end != root.end()) return std::nullopt;  // outside the folder
+    if (end != root.end()) return std::nullopt;  // outside the folder
     auto bytes = core::ReadFile(file.string(), max_bytes);
     if (!bytes.ok()) return std::nullopt;
     return std::move(bytes).value();
@@ -374,21 +377,29 @@ int RunPublishCheck(CheckArgs& a) {
     if (item.content_type.empty()) item.content_type = r.content_type;
     load = [crawl, origin = publish::Origin(r.final_url)](const std::string& target)
         -> std::optional<std::string> {
+      // Only from where the page came from: no other port, scheme or host.
+      if (publish::Origin(target) != origin) return std::nullopt;
       publish::Response img = publish::Fetch(target, crawl, origin);
       if (!img.error.empty() || img.status != 200) return std::nullopt;
       return std::move(img.body);
     };
-  } else if (a.source == "-") {
-    item.bytes.assign(std::istreambuf_iterator<char>(std::cin), {});
   } else {
-    auto bytes = core::ReadFile(a.source, pp.max_page_bytes);
+    // A file, a pipe or standard input, read to its end within the bound.
+    auto bytes = core::ReadFile(a.source == "-" ? "/dev/stdin" : a.source,
+                                pp.max_page_bytes);
     if (!bytes.ok()) {
-      fmt::print(stderr, "{}: {}\n", me, bytes.status().message());
+      fmt::print(stderr, "{}: {}\n", me,
+                 core::Shown(bytes.status().message()));
       return 2;
     }
     item.bytes = std::move(bytes).value();
-    if (item.name.empty())
+    if (item.name.empty() && a.source != "-")
       item.name = std::filesystem::path(a.source).filename().string();
+  }
+  if (item.bytes.empty()) {
+    fmt::print(stderr, "{}: {} is empty: nothing to check\n", me,
+               core::Shown(a.source));
+    return 2;
   }
   if (!web && a.source != "-") {
     // Relative images are read from beside the file.

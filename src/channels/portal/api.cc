@@ -178,6 +178,13 @@ void ApiPublishCheck(Ctx& c) {
     c.Fail(503, "The publishing gate is not set up on this server.");
     return;
   }
+  const std::string coding = core::AsciiLower(c.req.Header("Content-Encoding"));
+  if (!coding.empty() && coding != "identity") {
+    c.Fail(415,
+           "Send the item as it is, without a Content-Encoding: the gate "
+           "judges what it can read.");
+    return;
+  }
   GateItem item;
   if (c.req.HasFile("file")) {
     const http::FormFile& f = c.req.File("file");

@@ -260,9 +260,14 @@ http::RouteLimits LimitsOf(Body body, const Options& o) {
     case Body::kUpload:
       return {o.max_upload, 600};
     case Body::kCheck:
-      // A page, a photo or a document: each read costs a core for a
-      // moment, so half the handler threads at most are spent on them.
-      return {o.max_upload, 120,
+      // A page, a photo or a document, no larger than the pack lets the
+      // gate read; each read costs a core for a moment, so half the
+      // handler threads at most are spent on them.
+      return {o.pack && o.pack->publish.present
+                  ? std::min<size_t>(o.max_upload,
+                                     o.pack->publish.max_page_bytes)
+                  : o.max_upload,
+              120,
               static_cast<unsigned>(std::max(1, std::max(o.threads, 2) / 2))};
   }
   return {1024, 10};
@@ -270,14 +275,16 @@ http::RouteLimits LimitsOf(Body body, const Options& o) {
 
 // Fills c.session from the cookie; false (and c.res holds the answer) when
 // the route needs someone signed in with another role.
-bool Authorize(Ctx& c) {
+bool Authorize(Ctx& c, bool on_head = false) {
   if (c.route.token) {
     // A program's route: its bearer token, never a session's cookie.
     const std::string auth = c.req.Header("Authorization");
-    constexpr std::string_view kBearer = "Bearer ";
-    if (auth.size() > kBearer.size() && auth.starts_with(kBearer)) {
+    constexpr std::string_view kBearer = "bearer ";  // caseless (RFC 7235)
+    if (auth.size() > kBearer.size() &&
+        core::AsciiLower(auth.substr(0, kBearer.size())) == kBearer) {
+      // On the request's head (an I/O thread) the store is only read.
       auto t = identity::CheckToken(*c.app.db, auth.substr(kBearer.size()),
-                                    *c.route.token);
+                                    *c.route.token, !on_head);
       if (t.ok()) {
         c.token = std::move(t).value();
         return true;
@@ -575,7 +582,7 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
         http::Response res;
         SecurityHeaders(res);
         Ctx c{req, res, *self, e->info, std::nullopt};
-        if (Authorize(c)) return std::nullopt;
+        if (Authorize(c, /*on_head=*/true)) return std::nullopt;
         return res;
       };
     }
