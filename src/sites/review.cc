@@ -66,11 +66,11 @@ core::Result<int64_t> Submit(store::Database& db, const store::Blobs& blobs,
                              const NewSubmission& in,
                              const audit::Actor& actor) {
   const std::string title = Plain(in.title, 200);
-  if (title.empty())
-    return core::Status::Invalid("give the work a title");
+  if (title.empty()) return core::Status::Invalid("give the work a title");
   if (in.bytes.empty())
-    return core::Status::Invalid("the work is empty: paste its text or "
-                                 "choose its file");
+    return core::Status::Invalid(
+        "the work is empty: paste its text or "
+        "choose its file");
   auto student = db.Query(
       "SELECT id FROM people WHERE id = ? AND kind = 'student' AND status = "
       "'active'",
@@ -78,11 +78,10 @@ core::Result<int64_t> Submit(store::Database& db, const store::Blobs& blobs,
   if (!student.ok()) return student.status();
   if (student->empty())
     return core::Status::Invalid("choose an active student from the roster");
-  auto site = db.Query("SELECT id FROM web_sites WHERE id = ?",
-                       {P(in.site_id)});
+  auto site =
+      db.Query("SELECT id FROM web_sites WHERE id = ?", {P(in.site_id)});
   if (!site.ok()) return site.status();
-  if (site->empty())
-    return core::Status::Invalid("choose a registered site");
+  if (site->empty()) return core::Status::Invalid("choose a registered site");
   // The bytes first: a row never names a blob that is not there.
   auto blob = blobs.Put(in.bytes);
   if (!blob.ok()) return blob.status();
@@ -132,8 +131,8 @@ core::Result<std::vector<Submission>> Submissions(store::Database& db,
     params.push_back(P(q.state));
   }
   if (!where.empty()) sql += " WHERE " + core::Join(where, " AND ");
-  sql += fmt::format(" ORDER BY s.id DESC LIMIT {}",
-                     std::clamp(q.limit, 1, 1000));
+  sql +=
+      fmt::format(" ORDER BY s.id DESC LIMIT {}", std::clamp(q.limit, 1, 1000));
   auto rows = db.Query(sql, params);
   if (!rows.ok()) return rows.status();
   std::vector<Submission> out;
@@ -149,9 +148,9 @@ core::Result<Submission> GetSubmission(store::Database& db, int64_t id) {
   return From(rows->front());
 }
 
-core::Status Approve(store::Database& db, const store::Blobs& blobs,
-                     int64_t id, const std::string& bytes,
-                     const std::string& name, const audit::Actor& actor) {
+core::Status Approve(store::Database& db, const store::Blobs& blobs, int64_t id,
+                     const std::string& bytes, const std::string& name,
+                     const audit::Actor& actor) {
   std::string blob;
   if (!bytes.empty()) {
     auto put = blobs.Put(bytes);
@@ -171,10 +170,9 @@ core::Status Approve(store::Database& db, const store::Blobs& blobs,
     if (row->empty())
       return core::Status::Invalid(
           fmt::format("submission {} is not waiting for review", id));
-    return audit::Record(conn, actor, "review.approve",
-                         fmt::format("submission/{}", id),
-                         {{"edited", !blob.empty()},
-                          {"sha256", row->front().Text(0)}});
+    return audit::Record(
+        conn, actor, "review.approve", fmt::format("submission/{}", id),
+        {{"edited", !blob.empty()}, {"sha256", row->front().Text(0)}});
   });
 }
 

@@ -50,10 +50,10 @@ core::Result<int64_t> Submit(store::Database& db, const store::Blobs& blobs,
                              const audit::Actor& actor);
 
 struct SubmissionQuery {
-  std::string submitted_by;             // "" for anyone's
-  int64_t reviewer_person = 0;          // sites this person manages
-  bool all = false;                     // every submission
-  std::string state;                    // "" for any
+  std::string submitted_by;     // "" for anyone's
+  int64_t reviewer_person = 0;  // sites this person manages
+  bool all = false;             // every submission
+  std::string state;            // "" for any
   int limit = 200;
 };
 // Newest first: those submitted by `submitted_by`, those to sites
@@ -65,9 +65,9 @@ core::Result<Submission> GetSubmission(store::Database& db, int64_t id);
 // Approves a pending submission; with `bytes` (the edited work) and its
 // `name`, those are what may be posted, else what was submitted.
 // FailedPrecondition-like Invalid when it is no longer pending.
-core::Status Approve(store::Database& db, const store::Blobs& blobs,
-                     int64_t id, const std::string& bytes,
-                     const std::string& name, const audit::Actor& actor);
+core::Status Approve(store::Database& db, const store::Blobs& blobs, int64_t id,
+                     const std::string& bytes, const std::string& name,
+                     const audit::Actor& actor);
 // Returns a pending submission to its submitter with `reason` (1 to 2,000
 // characters).
 core::Status Return(store::Database& db, int64_t id, const std::string& reason,

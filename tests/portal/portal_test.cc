@@ -29,6 +29,7 @@
 #include "records/requests.h"
 #include "sites/audits.h"
 #include "sites/registry.h"
+#include "sites/review.h"
 #include "test_store.h"
 #include "test_util.h"
 
@@ -1425,6 +1426,15 @@ const Expected kRouteTable[] = {
     {"GET", "/api/records/holds",
      "its-admin records-custodian auditor designee"},
     {"POST", "/api/campaigns/1/acknowledge", "signed-in"},
+    // Student content review: anyone submits; submission 1 is the
+    // employee's, for the content manager's site.
+    {"GET", "/review", "signed-in"},
+    {"POST", "/review", "signed-in"},
+    {"GET", "/review/1", "employee content-manager its-admin auditor designee"},
+    {"GET", "/review/1/download",
+     "employee content-manager its-admin auditor designee"},
+    {"POST", "/review/1/approve", "content-manager its-admin designee"},
+    {"POST", "/review/1/return", "content-manager its-admin designee"},
     // Programs with a token of its scope; a session grants nothing there.
     {"POST", "/api/publish/check", "token:publish-check"},
 };
@@ -1505,6 +1515,26 @@ class PortalMatrixTest : public PortalTest {
     auto request = requests.Intake("J. Reporter", "", "Board mail, 2025.",
                                    time(nullptr) - 3600, {"admin", ""});
     ASSERT_TRUE(request.ok() && request->id == 1);
+    // Submission 1: the employee's, to the content manager's site.
+    ASSERT_TRUE(people::ImportOneRoster(
+                    *db_, testing::SourceDir() + "/tests/golden/roster",
+                    {"cli:test", ""})
+                    .ok());
+    auto site = sites::RegisterSite(
+        *db_,
+        {"Lincoln", "school", "https://www.example-usd.org/lincoln/", false, "",
+         "as-content-manager@example-usd.org", ""},
+        {"cli:test", ""});
+    ASSERT_TRUE(site.ok()) << site.status().message();
+    auto student = people::Find(*db_, {.kind = "student", .limit = 1});
+    ASSERT_TRUE(student.ok() && !student->empty());
+    auto submission =
+        sites::Submit(*db_, blobs,
+                      {*site, student->front().id, "Autumn", "poem.txt",
+                       "text/plain", "Leaves fall down.", "{}", "allow"},
+                      {"as-employee", ""});
+    ASSERT_TRUE(submission.ok() && *submission == 1)
+        << submission.status().message();
   }
 
   // The request a person would make on this route; forms carry what the
@@ -1874,7 +1904,6 @@ TEST_P(PortalTest, ManySimultaneousAcknowledgementsCountOnce) {
   EXPECT_EQ(acknowledge::CompletionOf(*db_, campaign)->overall.done, 1);
 }
 
-
 // ---------------------------------------------------------------------------
 // The publishing gate for programs: a bearer token of its scope, never a
 // session; the verdict of `steward publish check`; limits and bad input
@@ -1893,17 +1922,17 @@ TEST_P(PortalTest, PublishGateWantsATokenAndJudgesWhatIsSent) {
     o.publish_gate = cli::MakePublishGate(
         db_, engine::Options{.policy = testing::SourceDir() + "/policy"});
   });
-  auto token = identity::CreateToken(*db_, "district CMS",
-                                     identity::Scope::kPublishCheck,
-                                     {"cli:test", ""});
+  auto token = identity::CreateToken(
+      *db_, "district CMS", identity::Scope::kPublishCheck, {"cli:test", ""});
   ASSERT_TRUE(token.ok()) << token.status().message();
   const std::string page =
       "<!doctype html><title>News</title><p>Élodie Tremblay read her poem "
       "at the assembly.</p>";
   auto check = [&](const std::string& auth, const std::string& body,
-                   const std::string& query = "?url=https%3A%2F%2Fwww."
-                                              "example-usd.org%2Fnews%2Fa."
-                                              "html") {
+                   const std::string& query =
+                       "?url=https%3A%2F%2Fwww."
+                       "example-usd.org%2Fnews%2Fa."
+                       "html") {
     httplib::Headers h;
     if (!auth.empty()) h.emplace("Authorization", auth);
     return Client().Post(("/api/publish/check" + query).c_str(), h, body,
@@ -1922,8 +1951,8 @@ TEST_P(PortalTest, PublishGateWantsATokenAndJudgesWhatIsSent) {
   MakeAccount("admin", Roles{Role::kItsAdmin});
   Browser b = SignIn("admin");
   auto with_cookie = Client().Post(
-      "/api/publish/check",
-      {{"Cookie", b.cookie}, {"X-CSRF-Token", b.csrf}}, page, "text/html");
+      "/api/publish/check", {{"Cookie", b.cookie}, {"X-CSRF-Token", b.csrf}},
+      page, "text/html");
   ASSERT_TRUE(with_cookie);
   EXPECT_EQ(with_cookie->status, 401);
 
@@ -1945,10 +1974,10 @@ TEST_P(PortalTest, PublishGateWantsATokenAndJudgesWhatIsSent) {
   auto lower = check("bearer " + token->secret, page);
   ASSERT_TRUE(lower);
   EXPECT_EQ(lower->status, 200);
-  auto gz = Client().Post(
-      "/api/publish/check",
-      {{"Authorization", bearer}, {"Content-Encoding", "gzip"}}, "\x1f\x8b",
-      "text/html");
+  auto gz =
+      Client().Post("/api/publish/check",
+                    {{"Authorization", bearer}, {"Content-Encoding", "gzip"}},
+                    "\x1f\x8b", "text/html");
   ASSERT_TRUE(gz);
   EXPECT_EQ(gz->status, 415);
   // A second live token of the same name would make the log ambiguous.
@@ -1962,8 +1991,8 @@ TEST_P(PortalTest, PublishGateWantsATokenAndJudgesWhatIsSent) {
   EXPECT_EQ(nlohmann::json::parse(twin->body)["action"], "allow");
   httplib::MultipartFormDataItems form = {
       {"file", page, "news.html", "text/html"}};
-  auto multi = Client().Post("/api/publish/check",
-                             {{"Authorization", bearer}}, form);
+  auto multi =
+      Client().Post("/api/publish/check", {{"Authorization", bearer}}, form);
   ASSERT_TRUE(multi);
   ASSERT_EQ(multi->status, 200) << multi->body;
   EXPECT_EQ(nlohmann::json::parse(multi->body)["item"]["url"],
@@ -1998,9 +2027,8 @@ TEST_P(PortalTest, PublishGateWantsATokenAndJudgesWhatIsSent) {
 
 // Without a gate set up the route says so; bad names for tokens are refused.
 TEST_P(PortalTest, PublishGateUnsetAnswers503AndTokenNamesArePlain) {
-  auto token = identity::CreateToken(*db_, "deploy",
-                                     identity::Scope::kPublishCheck,
-                                     {"cli:test", ""});
+  auto token = identity::CreateToken(
+      *db_, "deploy", identity::Scope::kPublishCheck, {"cli:test", ""});
   ASSERT_TRUE(token.ok());
   auto r = Client().Post("/api/publish/check",
                          {{"Authorization", "Bearer " + token->secret}},
@@ -2018,7 +2046,6 @@ TEST_P(PortalTest, PublishGateUnsetAnswers503AndTokenNamesArePlain) {
                                      {"cli:test", ""})
                    .ok());
 }
-
 
 // The site registry (G.5, H.1, H.4) on the Sites page: who manages each
 // site, outside sites with their consent, and editors who are no
@@ -2054,7 +2081,8 @@ TEST_P(PortalTest, SiteRegistryNamesManagersAndEditorsWhoAreNoEmployees) {
   EXPECT_NE(report->issues[2].message.find("kind 'zoo'"), std::string::npos);
   EXPECT_NE(report->issues[3].message.find("not a site's address"),
             std::string::npos);
-  auto lincoln = sites::FindWebSite(*db_, "https://www.example-usd.org/lincoln/");
+  auto lincoln =
+      sites::FindWebSite(*db_, "https://www.example-usd.org/lincoln/");
   ASSERT_TRUE(lincoln.ok());
   std::vector<people::Issue> issues;
   auto editors = sites::ReadEditorsCsv(
@@ -2065,8 +2093,8 @@ TEST_P(PortalTest, SiteRegistryNamesManagersAndEditorsWhoAreNoEmployees) {
       "editors.csv", &issues);
   ASSERT_TRUE(editors.ok());
   EXPECT_TRUE(issues.empty());
-  auto stored = sites::SetEditors(*db_, lincoln->id, *editors, "csv",
-                                  {"cli:test", ""});
+  auto stored =
+      sites::SetEditors(*db_, lincoln->id, *editors, "csv", {"cli:test", ""});
   ASSERT_TRUE(stored.ok()) << stored.status().message();
   int outsiders = 0;
   for (const auto& e : *stored) outsiders += e.person_id == 0;
@@ -2086,6 +2114,126 @@ TEST_P(PortalTest, SiteRegistryNamesManagersAndEditorsWhoAreNoEmployees) {
   auto entries = audit::List(*db_, {.action = "sites."});
   ASSERT_TRUE(entries.ok());
   EXPECT_EQ(entries->size(), 3u);  // two registered, one editor list
+}
+
+// Student content review (H.4.a): an employee submits a student's work,
+// the gate's findings and the student's permission are shown to the site's
+// content manager, who approves it with the edit (the limited
+// identification and the notice) or returns it; only approved work is
+// downloaded; others see nothing; a decision is taken once.
+TEST_P(PortalTest, StudentWorkIsReviewedBeforeItIsPosted) {
+  ASSERT_TRUE(
+      people::ImportOneRoster(
+          *db_, testing::SourceDir() + "/tests/golden/roster", {"cli:test", ""})
+          .ok());
+  ASSERT_TRUE(people::ImportPermissionsCsv(
+                  *db_, "Student ID,Web Permission\nstu-31,limited\n",
+                  "perm.csv", {"cli:test", ""})
+                  .ok());
+  ASSERT_TRUE(people::ImportEmployeesCsv(
+                  *db_,
+                  "id,given_name,family_name,email,site,job_role,supervisor,"
+                  "status\n1,Ina,Reviewer,ina@example-usd.org,Lincoln,"
+                  "teacher,,active\n2,Tom,Teacher,tom@example-usd.org,Lincoln,"
+                  "teacher,,active\n",
+                  "staff.csv", {"cli:test", ""})
+                  .ok());
+  auto site = sites::RegisterSite(
+      *db_,
+      {"Lincoln", "school", "https://www.example-usd.org/lincoln/", false, "",
+       "ina@example-usd.org", ""},
+      {"cli:test", ""});
+  ASSERT_TRUE(site.ok());
+  StartPortal([&](portal::Options& o) {
+    o.publish_gate = cli::MakePublishGate(
+        db_, engine::Options{.policy = testing::SourceDir() + "/policy"});
+  });
+  auto emily = people::Find(*db_, {.kind = "employee", .text = "Reviewer"});
+  auto tom = people::Find(*db_, {.kind = "employee", .text = "tom@"});
+  ASSERT_TRUE(emily.ok() && tom.ok());
+  ASSERT_EQ(emily->size(), 1u);
+  ASSERT_EQ(tom->size(), 1u);
+  MakeAccount("tom", Roles{Role::kEmployee}, tom->front().id);
+  MakeAccount("emily", Roles{Role::kContentManager}, emily->front().id);
+  MakeAccount("other", Roles{Role::kSiteAdmin});
+  Browser t = SignIn("tom"), e = SignIn("emily"), o = SignIn("other");
+  httplib::MultipartFormDataItems form = {
+      {"csrf", t.csrf, "", ""},
+      {"site", std::to_string(*site), "", ""},
+      {"student", "Tremblay", "", ""},
+      {"title", "Autumn", "", ""},
+      {"text",
+       "Autumn\n\nLeaves fall down, red and brown.\nby Élodie Tremblay\n", "",
+       ""}};
+  auto sent = Client().Post("/review", {{"Cookie", t.cookie}}, form);
+  ASSERT_TRUE(sent);
+  ASSERT_EQ(sent->status, 303) << sent->body;
+  const std::string at = sent->get_header_value("Location");
+  ASSERT_EQ(at.rfind("/review/", 0), 0u) << at;
+  // The content manager sees it waiting, with the gate's finding and the
+  // student's permission; another role sees nothing of it.
+  auto list = Get(e, "/review");
+  ASSERT_TRUE(list);
+  EXPECT_NE(list->body.find("Autumn"), std::string::npos);
+  auto page = Get(e, at);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200);
+  for (const char* want : {"student-full-name", "limited", "Élodie T.",
+                           "Approve for posting", "reject"})
+    EXPECT_NE(page->body.find(want), std::string::npos) << want;
+  auto theirs = Get(o, at);
+  ASSERT_TRUE(theirs);
+  EXPECT_EQ(theirs->status, 403);
+  // Not approved: no download. The submitter cannot approve.
+  auto early = Get(t, at + "/download");
+  ASSERT_TRUE(early);
+  EXPECT_EQ(early->status, 303);
+  auto self = Post(t, at + "/approve", {{"apply", "yes"}});
+  ASSERT_TRUE(self);
+  EXPECT_EQ(self->status, 403);
+  // Two approvals at once: one decides, the other is told.
+  std::vector<std::thread> threads;
+  std::atomic<int> answered{0};
+  for (int i = 0; i < 2; ++i)
+    threads.emplace_back([&] {
+      auto r = Post(e, at + "/approve", {{"apply", "yes"}});
+      if (r && r->status == 303) ++answered;
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(answered.load(), 2);
+  auto approvals = audit::List(*db_, {.action = "review.approve"});
+  ASSERT_TRUE(approvals.ok());
+  EXPECT_EQ(approvals->size(), 1u);
+  auto file = Get(t, at + "/download");
+  ASSERT_TRUE(file);
+  ASSERT_EQ(file->status, 200);
+  EXPECT_NE(file->body.find("by Élodie T.\n"), std::string::npos) << file->body;
+  EXPECT_EQ(file->body.find("Tremblay"), std::string::npos) << file->body;
+  EXPECT_NE(file->body.find("© "), std::string::npos) << file->body;
+  auto late = Post(e, at + "/return", {{"reason", "too late"}});
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->status, 303);
+  auto still = sites::GetSubmission(*db_, std::stoll(at.substr(8)));
+  ASSERT_TRUE(still.ok());
+  EXPECT_EQ(still->state, "approved");
+  // A second one, returned with a reason (one is needed).
+  form[0].content = t.csrf;
+  auto second = Client().Post("/review", {{"Cookie", t.cookie}}, form);
+  ASSERT_TRUE(second && second->status == 303);
+  const std::string at2 = second->get_header_value("Location");
+  auto no_reason = Post(e, at2 + "/return", {{"reason", "  "}});
+  ASSERT_TRUE(no_reason);
+  EXPECT_EQ(sites::GetSubmission(*db_, std::stoll(at2.substr(8)))->state,
+            "pending");
+  auto back = Post(e, at2 + "/return", {{"reason", "Add a title page."}});
+  ASSERT_TRUE(back);
+  auto returned = Get(t, at2);
+  ASSERT_TRUE(returned);
+  EXPECT_NE(returned->body.find("Returned: Add a title page."),
+            std::string::npos);
+  auto steps = audit::List(*db_, {.action = "review."});
+  ASSERT_TRUE(steps.ok());
+  EXPECT_EQ(steps->size(), 4u);  // two submissions, one approval, one return
 }
 
 }  // namespace

@@ -416,7 +416,7 @@ TEST_P(RegisterTest, ADepartedCustodiansItemsPassToAnotherAndStayHeld) {
     EXPECT_FALSE(bad.ok()) << who << " " << to;
   }
   EXPECT_FALSE(reg_->Offboard("dana", records::Departure::kKeep, "", "left",
-                              today_ + 1, ann_)
+                              reg_->Today() + 1, ann_)
                    .ok());  // not ahead of today
   EXPECT_EQ(Count("records.offboard"), 2);
   EXPECT_EQ(BySubject("Trip").custodian, "dana");

@@ -133,6 +133,13 @@ void RecordsPage(Ctx&);
 void SitesPage(Ctx&);
 void SiteAuditPage(Ctx&);
 void SiteAuditCsv(Ctx&);
+// Student content review (review_pages.cc).
+void ReviewPage(Ctx&);
+void ReviewSubmitPost(Ctx&);
+void SubmissionPage(Ctx&);
+void ReviewApprovePost(Ctx&);
+void ReviewReturnPost(Ctx&);
+void ReviewDownload(Ctx&);
 void RecordsListPage(Ctx&);
 void RecordsListCsv(Ctx&);
 void RecordsHoldPost(Ctx&);

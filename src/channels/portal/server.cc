@@ -111,6 +111,19 @@ const std::vector<Entry>& Table() {
       {{"GET", "/sites/audits/(\\d+)/findings.csv",
         "/sites/audits/1/findings.csv", kSitesRead},
        SiteAuditCsv},
+      // Student content review: every employee submits; who sees and
+      // decides each item is checked per item (review_pages.cc).
+      {{"GET", "/review", "/review", kSignedIn}, ReviewPage},
+      {{"POST", "/review", "/review", kSignedIn},
+       ReviewSubmitPost,
+       Body::kUpload},
+      {{"GET", "/review/(\\d+)", "/review/1", kSignedIn}, SubmissionPage},
+      {{"GET", "/review/(\\d+)/download", "/review/1/download", kSignedIn},
+       ReviewDownload},
+      {{"POST", "/review/(\\d+)/approve", "/review/1/approve", kSignedIn},
+       ReviewApprovePost},
+      {{"POST", "/review/(\\d+)/return", "/review/1/return", kSignedIn},
+       ReviewReturnPost},
       {{"GET", "/records/lists/(\\d+)", "/records/lists/1", kRecordsRead},
        RecordsListPage},
       {{"GET", "/records/lists/(\\d+)/list.csv", "/records/lists/1/list.csv",
@@ -263,12 +276,11 @@ http::RouteLimits LimitsOf(Body body, const Options& o) {
       // A page, a photo or a document, no larger than the pack lets the
       // gate read; each read costs a core for a moment, so half the
       // handler threads at most are spent on them.
-      return {o.pack && o.pack->publish.present
-                  ? std::min<size_t>(o.max_upload,
-                                     o.pack->publish.max_page_bytes)
-                  : o.max_upload,
-              120,
-              static_cast<unsigned>(std::max(1, std::max(o.threads, 2) / 2))};
+      return {
+          o.pack && o.pack->publish.present
+              ? std::min<size_t>(o.max_upload, o.pack->publish.max_page_bytes)
+              : o.max_upload,
+          120, static_cast<unsigned>(std::max(1, std::max(o.threads, 2) / 2))};
   }
   return {1024, 10};
 }
@@ -436,6 +448,7 @@ Data Ctx::Page(const std::string& title) const {
     d.set("nav_audit", can(kAuditRead));
     d.set("nav_records", can(kRecordsRead));
     d.set("nav_sites", can(kSitesRead));
+    d.set("nav_review", true);
     d.set("nav_accounts", can(kAdminRead));
     d.set("can_import", can(kIts));
     d.set("can_write_policy", can(kPolicyWrite));
@@ -569,8 +582,8 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
                       .Int("status", res.status)
                       .Num("ms", std::round(seconds * 1e4) / 10)
                       .Str("user", c.session ? c.session->account.username
-                                   : c.token   ? "token:" + c.token->name
-                                               : std::string()));
+                                   : c.token ? "token:" + c.token->name
+                                             : std::string()));
       }
     };
     // A body is read only for someone who may send it: for uploads the
