@@ -145,15 +145,30 @@ CrawlOptions CrawlOptionsOf(const policy::PublishPolicy& p) {
   return o;
 }
 
+Fetcher::Fetcher(const CrawlOptions& options) : o_(options) {
+  std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  handle_ = curl_easy_init();
+}
+
+Fetcher::~Fetcher() {
+  if (handle_) curl_easy_cleanup(static_cast<CURL*>(handle_));
+}
+
 Response Fetch(const std::string& url, const CrawlOptions& o,
                const std::string& origin) {
-  std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  return Fetcher(o).Get(url, origin);
+}
+
+Response Fetcher::Get(const std::string& url, const std::string& origin) {
+  const CrawlOptions& o = o_;
   Response r;
-  CURL* h = curl_easy_init();
+  auto* h = static_cast<CURL*>(handle_);
   if (!h) {
     r.error = "could not start a request";
     return r;
   }
+  // Options from scratch for each request; the connection stays open.
+  curl_easy_reset(h);
   Sink sink{&r.body, o.max_bytes};
   // Redirects are followed here, one at a time, so none leads the audit
   // off the site (another host, port or scheme) or on for ever.
@@ -181,6 +196,7 @@ Response Fetch(const std::string& url, const CrawlOptions& o,
   for (;;) {
     r.body.clear();
     r.status = 0;
+    sink.too_big = false;
     curl_easy_setopt(h, CURLOPT_URL, current.c_str());
     CURLcode rc = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
@@ -226,7 +242,6 @@ Response Fetch(const std::string& url, const CrawlOptions& o,
     }
     current = target;
   }
-  curl_easy_cleanup(h);
   return r;
 }
 
@@ -242,6 +257,7 @@ core::Result<SiteReport> AuditCrawl(const Auditor& auditor,
                                  "' is not a web address (https://host/)");
   SiteReport report;
   auto scratch = auditor.engine().NewScratch();
+  Fetcher fetcher(o);
   auto pause = [&, started = false](uint32_t ms) mutable {
     if (started && ms)
       std::this_thread::sleep_for(std::chrono::milliseconds(ms));
@@ -250,7 +266,7 @@ core::Result<SiteReport> AuditCrawl(const Auditor& auditor,
   // robots.txt: 4xx means no rules; no answer or 5xx means stay out
   // (RFC 9309, 2.3.1).
   pause(0);
-  Response rr = Fetch(origin + "/robots.txt", o, origin);
+  Response rr = fetcher.Get(origin + "/robots.txt", origin);
   Robots robots = Robots::AllowAll();
   if (rr.error.empty() && rr.status >= 200 && rr.status < 300) {
     robots = Robots::Parse(rr.body, o.user_agent);
@@ -278,7 +294,7 @@ core::Result<SiteReport> AuditCrawl(const Auditor& auditor,
     for (size_t m = 0; m < maps.size() && m < 50; ++m) {
       // An index that lists itself or another index is read once.
       pause(delay);
-      Response sm = Fetch(maps[m], o, origin);
+      Response sm = fetcher.Get(maps[m], origin);
       if (!sm.error.empty() || sm.status >= 400 || sm.status == 0) {
         report.findings.push_back(auditor.Make(
             "page-unreachable", maps[m], "page",
@@ -309,7 +325,7 @@ core::Result<SiteReport> AuditCrawl(const Auditor& auditor,
     todo.pop_front();
     if (!robots.Allowed(PathAndQuery(t.url))) continue;
     pause(delay);
-    Response r = Fetch(t.url, o, origin);
+    Response r = fetcher.Get(t.url, origin);
     const std::string shown =
         t.url.size() > 160 ? t.url.substr(0, 160) + "…" : t.url;
     if (r.error.empty() && r.status >= 400 && r.status < 500 &&

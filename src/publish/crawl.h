@@ -56,6 +56,22 @@ std::string Origin(std::string_view url);
 Response Fetch(const std::string& url, const CrawlOptions& options,
                const std::string& origin = "");
 
+// Fetch, many times, over connections kept open between requests (libcurl's
+// connection cache): one per crawl or page, used by one thread at a time.
+// `options` must outlive it.
+class Fetcher {
+ public:
+  explicit Fetcher(const CrawlOptions& options);
+  ~Fetcher();
+  Fetcher(const Fetcher&) = delete;
+  Fetcher& operator=(const Fetcher&) = delete;
+  Response Get(const std::string& url, const std::string& origin = "");
+
+ private:
+  const CrawlOptions& o_;
+  void* handle_ = nullptr;  // CURL*
+};
+
 // Audits the site at `start` (a page, or a sitemap ending in .xml whose
 // <loc> entries are the first pages and whose <lastmod> dates count as the
 // pages' ages).

@@ -131,7 +131,7 @@ try {
   check(true, 'the administrator signs in and lands where they were going');
 
   // Accessibility basics on every page the administrator sees.
-  for (const path of ['/', '/dashboard', '/people', '/import', '/versions', '/campaigns', '/accounts', '/audit', '/account', '/records', '/records/requests', '/sites', '/sites/audits/1']) {
+  for (const path of ['/', '/dashboard', '/people', '/import', '/versions', '/campaigns', '/accounts', '/audit', '/account', '/records', '/records/requests', '/sites', '/sites/audits/1', '/review']) {
     await page.goto(base + path);
     const unlabelled = await page.$$eval('input:not([type=hidden]), select', (els) =>
       els.filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map((e) => e.name));
@@ -171,7 +171,7 @@ try {
   await page.screenshot({ path: join(shots, '03-dashboard-before.png'), fullPage: true });
 
   // The employee, in a browser of their own.
-  const employee = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const employee = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
   const ep = await employee.newPage();
   await ep.goto(base + '/');
   await ep.fill('#username', 'teacher');
@@ -201,6 +201,39 @@ try {
   check(row && /\d{4}-\d\d-\d\dT/.test(row.split('","')[6]), 'the CSV export has the acknowledgement with its time');
   const [xlsx] = await Promise.all([page.waitForEvent('download'), page.click('text=Export XLSX')]);
   check(readFileSync(await xlsx.path()).subarray(0, 2).toString() === 'PK', 'the XLSX export is a workbook');
+
+  // Student work (H.4.a): the teacher submits a kindergartner's poem that
+  // names her in full; ITS approves it with the name her parents' (absent)
+  // permission allows and the copyright notice; the teacher downloads that.
+  const pupil = users.find((l) => l.includes(',student,')).split(',');
+  const pupilName = `${pupil[8]} ${pupil[9]}`;
+  const manager = users.filter((l) => l.includes(',teacher,'))[1].split(',')[12];
+  execFileSync(steward, ['site', 'register', 'https://www.example-usd.org/poems/', '--name', 'Poetry corner',
+    '--kind', 'classroom', '--content-manager', manager, '--data', data]);
+  await ep.goto(base + '/review');
+  await ep.fill('input[name=student]', pupilName);
+  await ep.fill('input[name=title]', 'The ocean');
+  await ep.fill('textarea[name=text]', `The ocean is wide, by ${pupilName}.`);
+  await ep.click('form[action="/review"] button[type=submit]');
+  await ep.waitForURL(/\/review\/1$/);
+  check(await shows(ep, '.notice:has-text("Submitted for review")'), 'the teacher submits a student\'s work');
+  check(await shows(ep, 'table.findings td.found'), 'the gate\'s findings show beside the work');
+  check(!(await ep.isVisible('text=Approve for posting')), 'the teacher, not the site\'s manager, cannot approve it');
+  const early = await ep.goto(base + '/review/1/download');
+  check(!early.headers()['content-disposition'], 'work not yet approved cannot be downloaded');
+  await ep.screenshot({ path: join(shots, '05b-review-submitted.png'), fullPage: true });
+  await page.goto(base + '/review');
+  check(await shows(page, 'a:text("The ocean")'), 'the work waits for review');
+  await page.click('a:text("The ocean")');
+  check(await shows(page, 'text=The parents allowed'), 'the reviewer sees the student\'s permission');
+  await page.screenshot({ path: join(shots, '05c-review-decide.png'), fullPage: true });
+  await page.click('text=Approve for posting');
+  check(await shows(page, '.notice:has-text("Approved")'), 'ITS approves it with the name and notice applied');
+  await ep.goto(base + '/review/1');
+  const [approvedWork] = await Promise.all([ep.waitForEvent('download'), ep.click('text=Download it for posting')]);
+  const posted = readFileSync(await approvedWork.path(), 'utf8');
+  check(!posted.includes(pupilName) && posted.includes('\u00a9'),
+    `what may be posted names no student in full and carries the notice: "${posted.trim()}"`);
 
   await page.goto(base + '/audit');
   check(await shows(page, 'td:text("acknowledge")'), 'the acknowledgement is in the audit log');

@@ -1939,7 +1939,7 @@ TEST_P(PortalTest, PublishGateWantsATokenAndJudgesWhatIsSent) {
                          "text/html");
   };
   // No token, a wrong one, a session's cookie, a token of a revoked kind.
-  for (const std::string auth :
+  for (const std::string& auth :
        {std::string(), std::string("Bearer stw_nope"),
         std::string("Basic dXNlcjpwYXNz"), "Bearer " + token->secret + "x"}) {
     auto r = check(auth, page);
@@ -2178,8 +2178,9 @@ TEST_P(PortalTest, StudentWorkIsReviewedBeforeItIsPosted) {
   auto page = Get(e, at);
   ASSERT_TRUE(page);
   ASSERT_EQ(page->status, 200);
-  for (const char* want : {"student-full-name", "limited", "Élodie T.",
-                           "Approve for posting", "reject"})
+  for (const char* want :
+       {"A student below high school named in full", "limited", "Élodie T.",
+        "Approve for posting", "reject"})
     EXPECT_NE(page->body.find(want), std::string::npos) << want;
   auto theirs = Get(o, at);
   ASSERT_TRUE(theirs);

@@ -22,9 +22,9 @@
 #include "publish/audit.h"
 #include "publish/crawl.h"
 #include "publish/gate.h"
+#include "publish/wordpress.h"
 #include "sites/audits.h"
 #include "sites/registry.h"
-#include "publish/wordpress.h"
 
 namespace steward::cli {
 
@@ -252,7 +252,6 @@ int RunSiteAudit(SiteArgs& a) {
 
 }  // namespace
 
-
 portal::PublishGate MakePublishGate(std::shared_ptr<store::Database> db,
                                     engine::Options engine_options,
                                     int refresh_seconds) {
@@ -264,8 +263,7 @@ portal::PublishGate MakePublishGate(std::shared_ptr<store::Database> db,
   };
   auto state = std::make_shared<State>();
   const auto refresh = std::chrono::seconds(std::max(refresh_seconds, 1));
-  return [db, engine_options, state,
-          refresh](const portal::GateItem& in)
+  return [db, engine_options, state, refresh](const portal::GateItem& in)
              -> core::Result<nlohmann::ordered_json> {
     std::shared_ptr<const PublishKit> kit;
     bool stale = true;
@@ -281,8 +279,8 @@ portal::PublishGate MakePublishGate(std::shared_ptr<store::Database> db,
       if (kit ? build.try_lock() : (build.lock(), true)) {
         {
           std::lock_guard lock(state->mu);
-          if (state->kit && std::chrono::steady_clock::now() - state->made <=
-                                refresh)
+          if (state->kit &&
+              std::chrono::steady_clock::now() - state->made <= refresh)
             kit = state->kit;
           else
             kit = nullptr;
@@ -322,8 +320,8 @@ struct CheckArgs {
 publish::Loader FolderLoader(const std::string& dir, const std::string& url,
                              uint64_t max_bytes) {
   const std::string base = url.substr(0, url.rfind('/') + 1);
-  return [dir, base, max_bytes](const std::string& target)
-             -> std::optional<std::string> {
+  return [dir, base,
+          max_bytes](const std::string& target) -> std::optional<std::string> {
     if (!target.starts_with(base)) return std::nullopt;
     std::string rel = target.substr(base.size());
     rel = rel.substr(0, rel.find('?'));
@@ -367,16 +365,16 @@ int RunPublishCheck(CheckArgs& a) {
   if (web) {
     publish::Response r = publish::Fetch(a.source, crawl);
     if (!r.error.empty() || r.status != 200) {
-      fmt::print(stderr, "{}: {}: {}\n", me, core::Shown(a.source),
-                 r.error.empty() ? fmt::format("HTTP status {}", r.status)
-                                 : r.error);
+      fmt::print(
+          stderr, "{}: {}: {}\n", me, core::Shown(a.source),
+          r.error.empty() ? fmt::format("HTTP status {}", r.status) : r.error);
       return 2;
     }
     item.bytes = std::move(r.body);
     if (item.url.empty()) item.url = r.final_url;
     if (item.content_type.empty()) item.content_type = r.content_type;
-    load = [crawl, origin = publish::Origin(r.final_url)](const std::string& target)
-        -> std::optional<std::string> {
+    load = [crawl, origin = publish::Origin(r.final_url)](
+               const std::string& target) -> std::optional<std::string> {
       // Only from where the page came from: no other port, scheme or host.
       if (publish::Origin(target) != origin) return std::nullopt;
       publish::Response img = publish::Fetch(target, crawl, origin);
@@ -388,8 +386,7 @@ int RunPublishCheck(CheckArgs& a) {
     auto bytes = core::ReadFile(a.source == "-" ? "/dev/stdin" : a.source,
                                 pp.max_page_bytes);
     if (!bytes.ok()) {
-      fmt::print(stderr, "{}: {}\n", me,
-                 core::Shown(bytes.status().message()));
+      fmt::print(stderr, "{}: {}\n", me, core::Shown(bytes.status().message()));
       return 2;
     }
     item.bytes = std::move(bytes).value();
@@ -409,8 +406,8 @@ int RunPublishCheck(CheckArgs& a) {
       return 2;
     }
     const auto dir = std::filesystem::path(a.source).parent_path();
-    load = FolderLoader(dir.empty() ? "." : dir.string(), *url,
-                        pp.max_page_bytes);
+    load =
+        FolderLoader(dir.empty() ? "." : dir.string(), *url, pp.max_page_bytes);
   }
   auto check = publish::CheckItem(auditor, item, ShellActor(), load);
   if (!check.ok()) {
@@ -425,7 +422,6 @@ int RunPublishCheck(CheckArgs& a) {
 }
 
 }  // namespace
-
 
 namespace {
 
@@ -445,7 +441,8 @@ struct RegistryArgs {
 };
 
 void PrintIssues(const std::vector<people::Issue>& issues) {
-  for (const auto& i : issues) fmt::print("{}\n", core::Printable(i.ToString()));
+  for (const auto& i : issues)
+    fmt::print("{}\n", core::Printable(i.ToString()));
 }
 
 int RunSiteList(RegistryArgs& a) {

@@ -7,6 +7,7 @@
 // checked here, per item.
 #include <fmt/format.h>
 
+#include <cctype>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -79,6 +80,21 @@ bool IsHtml(const sites::Submission& s) {
   const std::string name = core::AsciiLower(s.file_name);
   return type.starts_with("text/html") || name.ends_with(".html") ||
          name.ends_with(".htm");
+}
+
+// The type a submitter's browser gave, when it is a plain media type;
+// anything else is sent as bytes (the download is an attachment anyway).
+std::string SafeType(std::string_view type) {
+  const std::string t = core::AsciiLower(type);
+  size_t slash = t.find('/');
+  bool ok = slash != std::string::npos && slash > 0 && slash + 1 < t.size() &&
+            t.size() <= 100;
+  for (char ch : t) {
+    ok =
+        ok && (std::isalnum(static_cast<unsigned char>(ch)) ||
+               std::string_view("/.+-_;= ").find(ch) != std::string_view::npos);
+  }
+  return ok ? t : "application/octet-stream";
 }
 
 Data Row(const sites::Submission& s) {
@@ -239,7 +255,11 @@ void SubmissionPage(Ctx& c) {
         return f.contains(k) && f[k].is_string() ? f[k].get<std::string>()
                                                  : std::string();
       };
-      x.set("category", text("category"));
+      // The District's words for it, when the portal's pack knows it.
+      const std::string id = text("category");
+      const policy::Category* cat =
+          c.app.options.pack ? c.app.options.pack->FindCategory(id) : nullptr;
+      x.set("category", cat ? cat->title : id);
       x.set("where", text("where"));
       x.set("excerpt", text("excerpt"));
       x.set("fix", text("fix"));
@@ -328,10 +348,8 @@ void ReviewDownload(Ctx& c) {
     c.Fail(503, "The approved work cannot be read now.");
     return;
   }
-  c.Download(
-      *bytes,
-      s->content_type.empty() ? "application/octet-stream" : s->content_type,
-      s->approved_name.empty() ? "student-work" : s->approved_name);
+  c.Download(*bytes, SafeType(s->content_type),
+             s->approved_name.empty() ? "student-work" : s->approved_name);
 }
 
 }  // namespace steward::portal
