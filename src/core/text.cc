@@ -343,6 +343,13 @@ std::string Printable(std::string_view s, bool newlines) {
   return out;
 }
 
+std::string_view Clip(std::string_view s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return s.substr(0, cut);
+}
+
 std::string Shown(std::string_view s) {
   std::string shown(s.substr(0, 40));
   for (char& c : shown) {

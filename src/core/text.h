@@ -85,6 +85,10 @@ bool HasControlChars(std::string_view s);
 // newlines kept when `newlines`.
 std::string Printable(std::string_view s, bool newlines = false);
 
+// The first `max` bytes of UTF-8 `s`, cut before a character, never in
+// the middle of one.
+std::string_view Clip(std::string_view s, size_t max);
+
 // A refused value as a message may quote it: its first 40 bytes, printable
 // ASCII (anything else, a control byte or what may not be UTF-8, is '?').
 std::string Shown(std::string_view s);

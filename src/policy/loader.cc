@@ -876,7 +876,8 @@ void ReadPublish(Reader& r, const toml::table& root, const fs::path& dir,
               {"high_school_grades", "district_hosts", "registered_sites",
                "site_builder_hosts", "student_work_markers", "ad_filters",
                "payment_filters", "fundraiser", "link_category",
-               "stale_after_days", "past_event_days", "max_pages", "max_depth",
+               "stale_after_days", "past_event_days", "event_words", "max_pages",
+               "max_depth",
                "max_page_bytes", "timeout_seconds", "delay_ms", "user_agent"},
               "[publish]");
   PublishPolicy& x = p.publish;
@@ -903,6 +904,11 @@ void ReadPublish(Reader& r, const toml::table& root, const fs::path& dir,
   x.stale_after_days =
       r.Num<uint32_t>(*t, "stale_after_days", x.stale_after_days);
   x.past_event_days = r.Num<uint32_t>(*t, "past_event_days", x.past_event_days);
+  if (t->get("event_words")) {
+    x.event_words.clear();
+    for (auto& w : r.StrList(*t, "event_words"))
+      x.event_words.push_back(core::AsciiLower(w));
+  }
   x.max_pages = r.Num<uint32_t>(*t, "max_pages", x.max_pages);
   x.max_depth = r.Num<uint32_t>(*t, "max_depth", x.max_depth);
   x.max_page_bytes = r.Num<uint64_t>(*t, "max_page_bytes", x.max_page_bytes);

@@ -573,6 +573,12 @@ struct PublishPolicy {
   // a page this many days past is out of date. 0: not checked.
   uint32_t stale_after_days = 730;
   uint32_t past_event_days = 365;
+  // Lowercase words by which a sentence with a date announces an event
+  // (publish/events.h).
+  std::vector<std::string> event_words = {
+      "join us",     "will be held", "will take place", "save the date",
+      "upcoming",    "register by",  "sign up",         "rsvp",
+      "you are invited", "don't miss", "coming up",     "deadline"};
   // The crawler's bounds (an HTTP site): pages, depth, bytes a response,
   // seconds a request, and the pause between requests to one host.
   uint32_t max_pages = 10000;

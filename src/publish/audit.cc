@@ -11,6 +11,7 @@
 #include "core/text.h"
 #include "decide/domains.h"
 #include "extract/document.h"
+#include "publish/events.h"
 #include "publish/photo.h"
 
 namespace steward::publish {
@@ -302,6 +303,19 @@ std::vector<Finding> Auditor::AuditPage(const std::string& url,
                                    "(over {} days): update it, or remove it "
                                    "if it is no longer current.",
                                    Day(modified), policy_.stale_after_days)));
+  // Events long past still announced: one finding a page, the first.
+  auto past = FindPastEvents(page.text, policy_.event_words, options_.now,
+                             policy_.past_event_days);
+  if (!past.empty())
+    out.push_back(Make(
+        "past-event", url, "text", past.front().sentence,
+        fmt::format("This page still announces an event of {} (over {} days "
+                    "ago){}: remove the announcement or move it to an "
+                    "archive page.",
+                    Day(past.front().when), policy_.past_event_days,
+                    past.size() > 1
+                        ? fmt::format(", and {} more like it", past.size() - 1)
+                        : "")));
   return out;
 }
 

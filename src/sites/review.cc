@@ -50,14 +50,7 @@ Submission From(const store::Row& r) {
 }
 
 std::string Plain(std::string_view s, size_t max) {
-  std::string out = core::Printable(core::ToUtf8(s));
-  if (out.size() > max) {
-    size_t cut = max;
-    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80)
-      --cut;
-    out.resize(cut);
-  }
-  return out;
+  return std::string(core::Clip(core::Printable(core::ToUtf8(s)), max));
 }
 
 }  // namespace
