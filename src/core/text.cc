@@ -133,8 +133,7 @@ Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
       data.append(buf, static_cast<size_t>(n));
       if (data.size() > max_bytes) {
         ::close(fd);
-        return Status::Limit(path + ": more than " +
-                             std::to_string(max_bytes) +
+        return Status::Limit(path + ": more than " + std::to_string(max_bytes) +
                              " bytes, the limit");
       }
     }

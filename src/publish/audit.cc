@@ -396,6 +396,29 @@ std::string Unescape(std::string_view s) {
 
 }  // namespace
 
+bool SiteReport::NoteOutside(const std::string& target, const std::string& page,
+                             const Link& link, const std::string& site_origin) {
+  if (!(target.starts_with("http://") || target.starts_with("https://")) ||
+      Origin(target) == site_origin)
+    return false;
+  // What a reader follows or sees: not scripts and styles (the advertising
+  // filters judge those) nor forms.
+  if (link.tag != "a" && link.tag != "area" && link.tag != "iframe" &&
+      link.tag != "img" && link.tag != "embed" && link.tag != "source")
+    return true;
+  auto it = outside.find(target);
+  if (it == outside.end()) {
+    if (outside.size() >= kMaxOutside) return true;
+    it = outside.emplace(target, Outside{}).first;
+  }
+  if (it->second.from.empty() || it->second.from.back().first != page) {
+    ++it->second.pages;
+    if (it->second.from.size() < 5)
+      it->second.from.push_back({page, link.where});
+  }
+  return true;
+}
+
 core::Result<SiteReport> AuditFolder(const Auditor& auditor,
                                      const std::string& dir,
                                      const std::string& base_url,
@@ -469,7 +492,11 @@ core::Result<SiteReport> AuditFolder(const Auditor& auditor,
     report.findings.insert(report.findings.end(), found.begin(), found.end());
     for (const Link& link : page.links) {
       const std::string target = Resolve(url, link.url);
-      if (target.empty() || HostOf(target) != site_host) continue;
+      if (target.empty()) continue;
+      if (HostOf(target) != site_host) {
+        report.NoteOutside(target, url, link, Origin(base));
+        continue;
+      }
       ++report.links;
       const std::string* asset = file_of(target);
       if (!asset) {

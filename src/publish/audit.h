@@ -103,7 +103,19 @@ class Auditor {
 struct SiteReport {
   std::vector<Finding> findings;
   size_t pages = 0, images = 0, documents = 0, links = 0;
+  // Links and embeds to other sites (http and https), each with up to five
+  // pages that have it (and where) and how many pages do: what
+  // CheckOutsideLinks fetches when asked. At most kMaxOutside addresses.
+  struct Outside {
+    std::vector<std::pair<std::string, std::string>> from;  // page, where
+    size_t pages = 0;
+  };
+  std::map<std::string, Outside> outside;
+  // Notes `link` of `page` when it leads to another site; false otherwise.
+  bool NoteOutside(const std::string& target, const std::string& page,
+                   const Link& link, const std::string& site_origin);
 };
+inline constexpr size_t kMaxOutside = 20000;
 using Progress = std::function<void(size_t done, size_t total)>;
 core::Result<SiteReport> AuditFolder(const Auditor& auditor,
                                      const std::string& dir,

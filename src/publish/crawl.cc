@@ -127,13 +127,6 @@ std::vector<SitemapEntry> ReadSitemap(std::string_view xml, size_t max) {
 
 }  // namespace
 
-std::string Origin(std::string_view url) {
-  size_t s = url.find("://");
-  if (s == std::string_view::npos) return {};
-  size_t p = url.find_first_of("/?#", s + 3);
-  return std::string(url.substr(0, p));
-}
-
 CrawlOptions CrawlOptionsOf(const policy::PublishPolicy& p) {
   CrawlOptions o;
   o.max_pages = p.max_pages;
@@ -159,7 +152,8 @@ Response Fetch(const std::string& url, const CrawlOptions& o,
   return Fetcher(o).Get(url, origin);
 }
 
-Response Fetcher::Get(const std::string& url, const std::string& origin) {
+Response Fetcher::Get(const std::string& url, const std::string& origin,
+                      bool head) {
   const CrawlOptions& o = o_;
   Response r;
   auto* h = static_cast<CURL*>(handle_);
@@ -170,6 +164,7 @@ Response Fetcher::Get(const std::string& url, const std::string& origin) {
   // Options from scratch for each request; the connection stays open.
   curl_easy_reset(h);
   Sink sink{&r.body, o.max_bytes};
+  if (head) curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
   // Redirects are followed here, one at a time, so none leads the audit
   // off the site (another host, port or scheme) or on for ever.
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -359,7 +354,11 @@ core::Result<SiteReport> AuditCrawl(const Auditor& auditor,
       report.findings.insert(report.findings.end(), found.begin(), found.end());
       for (const Link& link : page.links) {
         std::string target = Resolve(url, link.url);
-        if (target.empty() || Origin(target) != origin) continue;
+        if (target.empty()) continue;
+        if (Origin(target) != origin) {
+          report.NoteOutside(target, url, link, origin);
+          continue;
+        }
         ++report.links;
         if (!seen.insert(PageKey(target)).second) continue;
         const bool follow = link.tag == "a" || link.tag == "area" ||
@@ -386,6 +385,130 @@ core::Result<SiteReport> AuditCrawl(const Auditor& auditor,
                                  " (robots.txt, the sitemap or the start "
                                  "page allow or hold none)");
   return report;
+}
+
+}  // namespace steward::publish
+
+namespace steward::publish {
+
+namespace {
+
+// Why an answer makes a link broken; "" when the address is there (or
+// exists behind a sign-in, or only asks us to slow down).
+std::string BrokenBecause(const Response& r, const std::string& host) {
+  if (r.status >= 200 && r.status < 400 && r.redirects < 5) return "";
+  if (r.status == 0) {
+    if (r.error.find("resolve") != std::string::npos)
+      return "the host " + host + " does not exist";
+    if (r.error.starts_with("no complete answer")) return "it gave " + r.error;
+    return "nothing answers there (" + r.error + ")";
+  }
+  if (r.status >= 300 && r.status < 400) return "it redirects in a loop";
+  if (r.status == 401 || r.status == 403 || r.status == 407 || r.status == 429)
+    return "";
+  if (r.status >= 500)
+    return fmt::format("its server answers {} (an error of its own)", r.status);
+  return fmt::format("it answers {}", r.status);
+}
+
+}  // namespace
+
+OutsideCheck CheckOutsideLinks(const Auditor& auditor, SiteReport& report,
+                               const CrawlOptions& options, size_t max_links,
+                               const Progress& progress) {
+  using Clock = std::chrono::steady_clock;
+  OutsideCheck out;
+  // Bodies are not read: a robots.txt up to what RFC 9309 reads, a page
+  // only as far as its first bytes.
+  CrawlOptions o = options;
+  o.max_bytes = 512 * 1024;
+  Fetcher fetcher(o);
+  std::map<std::string, std::vector<const std::string*>> by_origin;
+  size_t total = 0;
+  for (const auto& [url, _] : report.outside) {
+    if (total == max_links) {
+      ++out.skipped;
+      continue;
+    }
+    ++total;
+    by_origin[Origin(url)].push_back(&url);
+  }
+  struct Host {
+    Robots robots = Robots::AllowAll();
+    bool read = false;
+    std::string down;  // why nothing of it can be reached, once known
+    Clock::time_point next{};
+    std::chrono::milliseconds delay{0};
+    size_t at = 0;
+  };
+  std::map<std::string, Host> hosts;
+  std::vector<std::pair<const std::string*, std::string>> broken;
+  size_t answered = 0, done = 0;
+  for (bool more = true; more;) {
+    more = false;
+    // The hosts in turn: one address of each a round.
+    for (auto& [origin, urls] : by_origin) {
+      Host& h = hosts[origin];
+      if (h.at >= urls.size()) continue;
+      more = true;
+      auto ask = [&](const std::string& url, bool head) {
+        std::this_thread::sleep_until(h.next);
+        Response r = fetcher.Get(url, "", head);
+        h.next = Clock::now() + h.delay;
+        return r;
+      };
+      if (!h.read) {
+        h.read = true;
+        Response rr = ask(origin + "/robots.txt", false);
+        if (rr.status > 0) ++answered;
+        if (rr.status >= 200 && rr.status < 300)
+          h.robots = Robots::Parse(rr.body, o.user_agent);
+        else if (rr.status == 0 && rr.error.find("within") == std::string::npos)
+          h.down = BrokenBecause(rr, HostOf(origin));
+        h.delay = std::chrono::milliseconds(
+            std::max(o.delay_ms, h.robots.delay_ms()));
+      }
+      const std::string& url = *urls[h.at++];
+      if (progress) progress(++done, total);
+      if (!h.down.empty()) {
+        ++out.checked;
+        broken.push_back({&url, h.down});
+        continue;
+      }
+      if (!h.robots.Allowed(PathAndQuery(url))) {
+        ++out.skipped;
+        continue;
+      }
+      ++out.checked;
+      Response r = ask(url, true);
+      // Servers that refuse HEAD (or answer it wrongly) are asked to GET.
+      if (r.status == 400 || r.status == 403 || r.status == 404 ||
+          r.status == 405 || r.status == 501)
+        r = ask(url, false);
+      if (r.status > 0) ++answered;
+      std::string why = BrokenBecause(r, HostOf(url));
+      if (!why.empty()) broken.push_back({&url, why});
+    }
+  }
+  if (out.checked > 0 && answered == 0) {
+    out.offline = true;
+    return out;
+  }
+  for (const auto& [url, why] : broken) {
+    const SiteReport::Outside& where = report.outside.at(*url);
+    const std::string shown =
+        url->size() > 160 ? url->substr(0, 160) + "…" : *url;
+    const std::string more = where.pages > where.from.size()
+                                 ? fmt::format(" It is on {} more pages.",
+                                               where.pages - where.from.size())
+                                 : "";
+    for (const auto& [page, at] : where.from)
+      report.findings.push_back(
+          auditor.Make("broken-link", page, at, shown,
+                       "Fix or remove the link: " + why + "." + more));
+    ++out.broken;
+  }
+  return out;
 }
 
 }  // namespace steward::publish

@@ -46,9 +46,6 @@ struct Response {
   std::string error;       // a timeout, a refused connection, too large...
 };
 
-// "scheme://host[:port]" of an absolute URL; "" when it has no scheme.
-std::string Origin(std::string_view url);
-
 // Fetches `url` with libcurl: http and https only, the options' timeout and
 // body bound, at most 5 redirects, each followed only within `origin`
 // ("https://host:port"; "" for any): a redirect elsewhere is not requested
@@ -65,7 +62,9 @@ class Fetcher {
   ~Fetcher();
   Fetcher(const Fetcher&) = delete;
   Fetcher& operator=(const Fetcher&) = delete;
-  Response Get(const std::string& url, const std::string& origin = "");
+  // A HEAD request when `head`: the status and headers, no body.
+  Response Get(const std::string& url, const std::string& origin = "",
+               bool head = false);
 
  private:
   const CrawlOptions& o_;
@@ -79,5 +78,27 @@ core::Result<SiteReport> AuditCrawl(const Auditor& auditor,
                                     const std::string& start,
                                     const CrawlOptions& options,
                                     const Progress& progress = {});
+
+// What checking the links to other sites did.
+struct OutsideCheck {
+  size_t checked = 0;    // addresses asked
+  size_t broken = 0;     // reported as broken
+  size_t skipped = 0;    // beyond the bound, or robots.txt keeps us out
+  bool offline = false;  // nothing answered at all: nothing was reported
+};
+
+// Checks the links and embeds of `report` to other sites (its `outside`):
+// at most `max_links` addresses, one request at a time (a HEAD, then a GET
+// when the server refuses HEAD), each host's robots.txt honoured and the
+// options' delay kept between requests to one host, taking the hosts in
+// turn so a wait on one is work on another. An address that answers 404,
+// 410 or another refusal of the address (4xx but 401, 403, 407, 429), a
+// server error, a host that does not exist, no answer within the timeout
+// or a redirect loop is a broken-link finding on the pages that have it
+// (the first five, with how many more). When no address answered at all
+// (this machine is offline), nothing is reported and `offline` says so.
+OutsideCheck CheckOutsideLinks(const Auditor& auditor, SiteReport& report,
+                               const CrawlOptions& options, size_t max_links,
+                               const Progress& progress = {});
 
 }  // namespace steward::publish

@@ -87,7 +87,8 @@ int64_t DaysOf(int y, int m, int d) {
 bool EndsSentence(std::string_view text, size_t i) {
   const char c = text[i];
   if (c != '.' && c != '!' && c != '?') return false;
-  if (i + 1 < text.size() && !std::isspace(static_cast<unsigned char>(text[i + 1])))
+  if (i + 1 < text.size() &&
+      !std::isspace(static_cast<unsigned char>(text[i + 1])))
     return false;
   if (c != '.') return true;
   size_t start = i;
@@ -107,8 +108,7 @@ bool EndsSentence(std::string_view text, size_t i) {
 
 // The sentence around [from, to): bounded by a line end, a sentence's end,
 // or 300 bytes either way.
-std::string_view SentenceAround(std::string_view text, size_t from,
-                                size_t to) {
+std::string_view SentenceAround(std::string_view text, size_t from, size_t to) {
   size_t start = from;
   const size_t low = from > 300 ? from - 300 : 0;
   while (start > low && text[start - 1] != '\n' &&

@@ -17,10 +17,27 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 // Whether the first bytes look like an HTML page.
 bool LooksLikeHtml(std::string_view bytes) {
   std::string head = core::AsciiLower(bytes.substr(0, 4096));
-  for (const char* tag :
-       {"<!doctype html", "<html", "<head>", "<body", "<div ", "<div>", "<p>",
-        "<p ", "<h1>", "<h2>", "<img ", "<a href", "<section", "<article",
-        "<main>", "<figure", "<table", "<ul>", "<li>", "<span", "<br>"})
+  for (const char* tag : {"<!doctype html",
+                          "<html",
+                          "<head>",
+                          "<body",
+                          "<div ",
+                          "<div>",
+                          "<p>",
+                          "<p ",
+                          "<h1>",
+                          "<h2>",
+                          "<img ",
+                          "<a href",
+                          "<section",
+                          "<article",
+                          "<main>",
+                          "<figure",
+                          "<table",
+                          "<ul>",
+                          "<li>",
+                          "<span",
+                          "<br>"})
     if (head.find(tag) != std::string::npos) return true;
   return false;
 }
@@ -78,8 +95,9 @@ ItemKind KindOf(const Item& item) {
   // Any sign of a page makes it one: a browser would show it as a page
   // whatever its first bytes (a GIF header before the HTML), so it is
   // judged as the strictest reading.
-  const std::string type = core::AsciiLower(
-      std::string_view(item.content_type).substr(0, item.content_type.find(';')));
+  const std::string type =
+      core::AsciiLower(std::string_view(item.content_type)
+                           .substr(0, item.content_type.find(';')));
   const std::string_view named =
       item.name.empty()
           ? std::string_view(item.url).substr(0, item.url.find_first_of("?#"))
@@ -99,8 +117,9 @@ core::Result<std::string> PublishedAt(const policy::PublishPolicy& publish,
   if (!item.url.empty()) {
     std::string url = WebAddress(item.url);
     if (url.empty())
-      return core::Status::Invalid("'" + core::Shown(item.url) +
-                                   "' is not a web address (https://host/path)");
+      return core::Status::Invalid(
+          "'" + core::Shown(item.url) +
+          "' is not a web address (https://host/path)");
     return url;
   }
   // A file name from anywhere, as a plain last segment of a path.

@@ -48,7 +48,7 @@ inline constexpr size_t kMaxImages = 200;
 
 struct Check {
   ItemKind kind = ItemKind::kPage;
-  std::string url;  // as resolved
+  std::string url;    // as resolved
   size_t images = 0;  // images read besides the item
   decide::Verdict verdict;
   // The audit's findings, in the verdict's order, with where and fix.

@@ -112,8 +112,8 @@ Prepared PrepareStudentWork(std::string_view text, const Student& s, int year,
   if (!has_notice) {
     out.notice_added = true;
     if (html) {
-      const std::string p = "<p class=\"copyright\">" + escape(out.notice) +
-                            "</p>";
+      const std::string p =
+          "<p class=\"copyright\">" + escape(out.notice) + "</p>";
       const size_t body = core::AsciiLower(out.text).rfind("</body>");
       if (body != std::string::npos)
         out.text.insert(body, p + "\n");

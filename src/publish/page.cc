@@ -25,17 +25,16 @@ void AppendShown(std::string& text, std::string_view raw) {
   bool ascii = true;
   for (unsigned char c : raw) ascii &= c < 0x80;
   if (!ascii && core::IsValidUtf8(raw)) {
-    if (gchar* nfc = g_utf8_normalize(raw.data(),
-                                      static_cast<gssize>(raw.size()),
-                                      G_NORMALIZE_DEFAULT_COMPOSE)) {
+    if (gchar* nfc =
+            g_utf8_normalize(raw.data(), static_cast<gssize>(raw.size()),
+                             G_NORMALIZE_DEFAULT_COMPOSE)) {
       composed = nfc;
       g_free(nfc);
       raw = composed;
     }
   }
   auto space = [&] {
-    if (!text.empty() && text.back() != ' ' && text.back() != '\n')
-      text += ' ';
+    if (!text.empty() && text.back() != ' ' && text.back() != '\n') text += ' ';
   };
   for (size_t i = 0; i < raw.size();) {
     const unsigned char c = raw[i];
@@ -45,11 +44,11 @@ void AppendShown(std::string& text, std::string_view raw) {
       continue;
     }
     if (c >= 0x80 && !ascii) {
-      gunichar u = g_utf8_get_char_validated(raw.data() + i,
-                                             static_cast<gssize>(raw.size() - i));
+      gunichar u = g_utf8_get_char_validated(
+          raw.data() + i, static_cast<gssize>(raw.size() - i));
       if (u != static_cast<gunichar>(-1) && u != static_cast<gunichar>(-2)) {
-        const size_t n = static_cast<size_t>(
-            g_utf8_next_char(raw.data() + i) - (raw.data() + i));
+        const size_t n = static_cast<size_t>(g_utf8_next_char(raw.data() + i) -
+                                             (raw.data() + i));
         if (u == 0xAD || (u >= 0x200B && u <= 0x200D) || u == 0x2060 ||
             u == 0xFEFF) {
           i += n;  // invisible: soft hyphen, zero-width
@@ -288,16 +287,16 @@ FileKind FileKindOf(std::string_view name) {
     return FileKind::kOther;
   const std::string ext = core::AsciiLower(name.substr(dot));
   static const std::map<std::string, FileKind, std::less<>> kKinds = {
-      {".html", FileKind::kPage},     {".htm", FileKind::kPage},
-      {".jpg", FileKind::kImage},     {".jpeg", FileKind::kImage},
-      {".png", FileKind::kImage},     {".tif", FileKind::kImage},
-      {".tiff", FileKind::kImage},    {".webp", FileKind::kImage},
-      {".gif", FileKind::kImage},     {".pdf", FileKind::kDocument},
-      {".doc", FileKind::kDocument},  {".docx", FileKind::kDocument},
-      {".xls", FileKind::kDocument},  {".xlsx", FileKind::kDocument},
-      {".ppt", FileKind::kDocument},  {".pptx", FileKind::kDocument},
-      {".odt", FileKind::kDocument},  {".rtf", FileKind::kDocument},
-      {".txt", FileKind::kDocument},  {".csv", FileKind::kDocument}};
+      {".html", FileKind::kPage},    {".htm", FileKind::kPage},
+      {".jpg", FileKind::kImage},    {".jpeg", FileKind::kImage},
+      {".png", FileKind::kImage},    {".tif", FileKind::kImage},
+      {".tiff", FileKind::kImage},   {".webp", FileKind::kImage},
+      {".gif", FileKind::kImage},    {".pdf", FileKind::kDocument},
+      {".doc", FileKind::kDocument}, {".docx", FileKind::kDocument},
+      {".xls", FileKind::kDocument}, {".xlsx", FileKind::kDocument},
+      {".ppt", FileKind::kDocument}, {".pptx", FileKind::kDocument},
+      {".odt", FileKind::kDocument}, {".rtf", FileKind::kDocument},
+      {".txt", FileKind::kDocument}, {".csv", FileKind::kDocument}};
   auto it = kKinds.find(ext);
   return it == kKinds.end() ? FileKind::kOther : it->second;
 }
@@ -345,6 +344,13 @@ std::string Resolve(std::string_view base, std::string_view ref) {
   }
   curl_url_cleanup(u);
   return out;
+}
+
+std::string Origin(std::string_view url) {
+  size_t s = url.find("://");
+  if (s == std::string_view::npos) return {};
+  size_t p = url.find_first_of("/?#", s + 3);
+  return std::string(url.substr(0, p));
 }
 
 }  // namespace steward::publish

@@ -64,4 +64,7 @@ Page ReadPage(std::string_view html, std::string_view charset = {});
 // tel:) or cannot be resolved.
 std::string Resolve(std::string_view base, std::string_view ref);
 
+// "scheme://host[:port]" of an absolute URL; "" when it has no scheme.
+std::string Origin(std::string_view url);
+
 }  // namespace steward::publish

@@ -61,9 +61,9 @@ core::Result<std::vector<WpUser>> WordPressEditors(
   if (base.back() != '/') base += '/';
   std::vector<WpUser> all;
   for (int page = 1; page <= kMaxPages; ++page) {
-    const std::string url = fmt::format(
-        "{}wp-json/wp/v2/users?context=edit&per_page={}&page={}", base,
-        kPerPage, page);
+    const std::string url =
+        fmt::format("{}wp-json/wp/v2/users?context=edit&per_page={}&page={}",
+                    base, kPerPage, page);
     Response r = Fetch(url, options, Origin(base));
     if (!r.error.empty())
       return core::Status::Io(fmt::format("{}: {}", core::Shown(url), r.error));

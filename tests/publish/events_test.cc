@@ -33,8 +33,8 @@ TEST(PastEvents, GoldenCases) {
     auto tab = line.find('\t');
     ASSERT_NE(tab, std::string::npos) << line;
     const std::string file = line.substr(0, tab), want = line.substr(tab + 1);
-    auto found = FindPastEvents(testing::ReadAll(dir + file), PackWords(), kNow,
-                                365);
+    auto found =
+        FindPastEvents(testing::ReadAll(dir + file), PackWords(), kNow, 365);
     if (want == "-") {
       ++twins;
       EXPECT_TRUE(found.empty())

@@ -20,11 +20,10 @@ const Auditor& GoldenAuditor() {
   static const Auditor* auditor = [] {
     const engine::Engine& engine =
         testing::BundledEngine(testing::GoldenRosterDir());
-    return new Auditor(
-        engine, testing::GoldenStudents(),
-        FilterList::Build(engine.pack().publish.ad_filters),
-        FilterList::Build(engine.pack().publish.payment_filters),
-        {.now = 1796256000});  // 2026-12-01
+    return new Auditor(engine, testing::GoldenStudents(),
+                       FilterList::Build(engine.pack().publish.ad_filters),
+                       FilterList::Build(engine.pack().publish.payment_filters),
+                       {.now = 1796256000});  // 2026-12-01
   }();
   return *auditor;
 }
@@ -100,8 +99,7 @@ TEST(PublishGate, KindsAndPlaces) {
                           "https://u:p@x.org/", "https://x.org/\x1b[2J"})
     EXPECT_FALSE(PublishedAt(p, {bad, "", "", "x"}).ok()) << bad;
   // Larger than the pack allows: refused, not read.
-  Item big{"", "big.html", "text/html",
-           std::string(p.max_page_bytes + 1, 'a')};
+  Item big{"", "big.html", "text/html", std::string(p.max_page_bytes + 1, 'a')};
   auto r = CheckItem(GoldenAuditor(), big, "tester");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), core::Code::kLimit);

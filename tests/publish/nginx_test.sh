@@ -11,7 +11,10 @@
 #     a link answering 404 is a broken link on the page that has it; a link
 #     that redirects is reported with where it leads; the audit of all of
 #     it ends in bounded time;
-#   - a sitemap's pages are audited, and its <lastmod> makes a page stale.
+#   - a sitemap's pages are audited, and its <lastmod> makes a page stale;
+#   - with --check-outside, links to other sites that answer 404, 500 or
+#     nothing are broken links, working ones are not, another site's
+#     robots.txt is honoured, and an offline machine reports nothing.
 # Needs root, nginx and python3; exits 77 (skipped) without them unless
 # STEWARD_REQUIRE_NGINX=1. KEEP_WORK=1 keeps the temporary folder.
 set -uo pipefail
@@ -172,6 +175,39 @@ rc=$?
 check '[ "$rc" = 2 ] && grep -q "WordPress refused the account (401)" "$work/wp-wrong.out"' \
   "a wrong application password is refused in plain words (got $rc: $(cat "$work/wp-wrong.out"))"
 check '! grep -rq "abcd efgh" "$work/nginx/access.log" "$work/wp.out"' "the application password is not logged"
+
+# 6. Links to other sites (--check-outside): the same nginx as another
+# origin (localhost, not 127.0.0.1), a port where nothing listens, and a
+# path its robots.txt keeps us out of.
+other="http://localhost:$port"
+cat >"$work/www/outside.html" <<HTML
+<html><head><title>Links</title></head><body>
+<a href="$other/news.html">fine</a> <img src="$other/lincoln/field-day.png" alt="">
+<a href="$other/gone.html">gone</a> <a href="$other/error.html">error</a>
+<a href="$other/private/inside.html">private</a> <a href="http://127.0.0.1:1/nothing">refused</a>
+</body></html>
+HTML
+chmod a+r "$work/www/outside.html"
+: >"$work/nginx/access.log"
+"$bin" site audit --no-progress --no-record --format jsonl --policy "$work/pack" \
+  --cache "$work/cache" --data "$data" --check-outside 50 "${url}outside.html" \
+  >"$work/outside.jsonl" 2>"$work/outside.err"
+check 'has "$work/outside.jsonl" broken-link "/gone.html"' "a link to another site that answers 404 is broken"
+check 'has "$work/outside.jsonl" broken-link "/error.html"' "one whose server fails is broken"
+check 'has "$work/outside.jsonl" broken-link "127.0.0.1:1/nothing"' "one where nothing answers is broken"
+check '[ "$(grep -c broken-link "$work/outside.jsonl")" = 3 ]' "links that work are not reported ($(grep -c broken-link "$work/outside.jsonl") broken)"
+check 'grep -q "5 links to other sites checked, 3 broken, 1 not checked" "$work/outside.err"' \
+  "the audit says what it checked: $(tail -1 "$work/outside.err")"
+check '! grep -q "^/private/" "$work/nginx/access.log"' "another site's robots.txt is honoured"
+check 'grep -q "^/gone.html 404" "$work/nginx/access.log"' "the other site was asked"
+printf '<html><body><a href="http://127.0.0.1:1/a">a</a> <a href="http://127.0.0.1:9/b">b</a></body></html>' \
+  >"$work/offline.html"
+mkdir -p "$work/offline" && mv "$work/offline.html" "$work/offline/index.html"
+"$bin" site audit --no-progress --no-record --format jsonl --policy "$work/pack" \
+  --cache "$work/cache" --data "$data" --check-outside 50 "$work/offline" \
+  >"$work/offline.jsonl" 2>"$work/offline.err"
+check '! grep -q broken-link "$work/offline.jsonl" && grep -q "is this machine offline" "$work/offline.err"' \
+  "when nothing outside answers, nothing is reported broken and the audit says why"
 
 echo "nginx site audit: $checks checks, $failures failed"
 [ "$failures" -eq 0 ]

@@ -9,8 +9,8 @@
 #include <sstream>
 
 #include "bundled_engine.h"
-#include "golden_students.h"
 #include "core/text.h"
+#include "golden_students.h"
 #include "publish/audit.h"
 #include "roster/oneroster.h"
 #include "temp_dir.h"
@@ -90,6 +90,20 @@ TEST(SiteAudit, EveryPlantedProblemAndNothingElse) {
     if (f.category == "student-work-without-notice") {
       EXPECT_NE(f.fix.find("2026 Élodie T."), std::string::npos) << f.fix;
     }
+  }
+  // Links to other sites are kept for --check-outside, with where they
+  // are; a script is not one of them (the advertising filters judge it).
+  ASSERT_TRUE(report->outside.count(
+      "https://en.wikipedia.org/wiki/Fresno,_California"));
+  const auto& wiki =
+      report->outside.at("https://en.wikipedia.org/wiki/Fresno,_California");
+  EXPECT_EQ(wiki.pages, 1u);
+  EXPECT_EQ(wiki.from.front().first, base);
+  EXPECT_TRUE(wiki.from.front().second.starts_with("a "));
+  EXPECT_TRUE(report->outside.count("https://mega.nz/file/abc123"));
+  for (const auto& [url, _] : report->outside) {
+    EXPECT_EQ(url.find("googlesyndication"), std::string::npos) << url;
+    EXPECT_FALSE(url.starts_with(base)) << url;
   }
 }
 

@@ -70,18 +70,18 @@ portal::PublishGate MakePublishGate(std::shared_ptr<store::Database> db,
 // crawled, HTTPS checked against `ca_file` or the system's authorities),
 // published at `url`, with the store's
 // students and their permissions; kept in the store (sites/audits.h) when
-// `record`, its id in `recorded`. `progress`: a count on stderr.
+// `record`, its id in `recorded`. `progress`: a count on stderr. Links to
+// other sites are fetched, at most `check_outside` of them, when it is not
+// 0 (publish::CheckOutsideLinks; a line on stderr says what it did).
 struct SiteAudit {
   publish::SiteReport report;
   int64_t recorded = 0;
 };
-core::Result<SiteAudit> AuditSite(store::Database& db,
-                                  engine::Options engine_options,
-                                  const std::string& folder,
-                                  const std::string& url,
-                                  const std::vector<std::string>& ad_filters,
-                                  bool record, bool progress,
-                                  const std::string& ca_file = "");
+core::Result<SiteAudit> AuditSite(
+    store::Database& db, engine::Options engine_options,
+    const std::string& folder, const std::string& url,
+    const std::vector<std::string>& ad_filters, bool record, bool progress,
+    const std::string& ca_file = "", size_t check_outside = 0);
 // How the records register reads an item: through `engine` (which must
 // outlive it), for its findings' categories and a message's header facts.
 // One thread at a time.

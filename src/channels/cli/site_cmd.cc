@@ -37,6 +37,7 @@ struct SiteArgs {
   std::vector<std::string> ad_filters;
   std::string ca_file;
   bool no_progress = false, no_record = false;
+  size_t check_outside = 0;
 };
 
 // Every active student in the store, as a roster for the engine (ids are
@@ -123,13 +124,11 @@ core::Result<std::shared_ptr<const PublishKit>> MakePublishKit(
   return std::shared_ptr<const PublishKit>(std::move(kit));
 }
 
-core::Result<SiteAudit> AuditSite(store::Database& db,
-                                  engine::Options engine_options,
-                                  const std::string& folder,
-                                  const std::string& url,
-                                  const std::vector<std::string>& ad_filters,
-                                  bool record, bool progress,
-                                  const std::string& ca_file) {
+core::Result<SiteAudit> AuditSite(
+    store::Database& db, engine::Options engine_options,
+    const std::string& folder, const std::string& url,
+    const std::vector<std::string>& ad_filters, bool record, bool progress,
+    const std::string& ca_file, size_t check_outside) {
   const char* me = "steward site audit";
   auto kit = MakePublishKit(db, std::move(engine_options), ad_filters);
   if (!kit.ok()) return kit.status();
@@ -152,6 +151,26 @@ core::Result<SiteAudit> AuditSite(store::Database& db,
                     : publish::AuditFolder(auditor, folder, url, show);
   if (progress) fmt::print(stderr, "\n");
   if (!report.ok()) return report.status();
+  if (check_outside > 0 && !report->outside.empty()) {
+    auto asked = [&](size_t done, size_t total) {
+      if (progress && (done % 20 == 0 || done == total))
+        fmt::print(stderr, "\r{} of {} links to other sites checked ", done,
+                   total);
+    };
+    auto c = publish::CheckOutsideLinks(auditor, *report, crawl, check_outside,
+                                        asked);
+    if (progress) fmt::print(stderr, "\n");
+    if (c.offline)
+      fmt::print(stderr,
+                 "{}: no link to another site answered ({} asked): is this "
+                 "machine offline? None is reported as broken.\n",
+                 me, c.checked);
+    else
+      fmt::print(stderr,
+                 "{}: {} links to other sites checked, {} broken, {} not "
+                 "checked (robots.txt, or beyond --check-outside)\n",
+                 me, c.checked, c.broken, c.skipped);
+  }
   std::stable_sort(report->findings.begin(), report->findings.end(),
                    [](const publish::Finding& x, const publish::Finding& y) {
                      return x.page < y.page;
@@ -190,9 +209,9 @@ int RunSiteAudit(SiteArgs& a) {
     fmt::print(stderr, "{}: {}\n", me, db.status().message());
     return 2;
   }
-  auto audited =
-      AuditSite(**db, a.engine, a.source, a.url, a.ad_filters, !a.no_record,
-                !a.no_progress && isatty(STDERR_FILENO), a.ca_file);
+  auto audited = AuditSite(
+      **db, a.engine, a.source, a.url, a.ad_filters, !a.no_record,
+      !a.no_progress && isatty(STDERR_FILENO), a.ca_file, a.check_outside);
   if (!audited.ok()) {
     fmt::print(stderr, "{}: {}\n", me, audited.status().message());
     return 2;
@@ -596,6 +615,12 @@ void RegisterSite(CLI::App& app, std::function<int()>& run) {
   audit->add_option("--ad-filters", a->ad_filters,
                     "More advertising filters, EasyList syntax (the "
                     "current EasyList); repeatable");
+  audit
+      ->add_option("--check-outside", a->check_outside,
+                   "Also fetch links to other sites, at most N of them "
+                   "(robots.txt and the pack's delay honoured): broken "
+                   "ones are findings")
+      ->check(CLI::Range(size_t{1}, publish::kMaxOutside));
   audit->add_flag("--no-record", a->no_record,
                   "Do not keep the audit in the store for the portal");
   audit->add_flag("--no-progress", a->no_progress,
