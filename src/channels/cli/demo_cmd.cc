@@ -18,11 +18,13 @@
 #include "engine/engine.h"
 #include "identity/accounts.h"
 #include "people/people.h"
-#include "sites/registry.h"
 #include "policy/loader.h"
+#include "publish/gate.h"
 #include "publish/naming.h"
 #include "records/register.h"
 #include "records/requests.h"
+#include "sites/registry.h"
+#include "sites/review.h"
 
 namespace steward::cli {
 
@@ -410,8 +412,9 @@ core::Status SeedSite(store::Database& db, const std::string& data) {
                head +
                    "<title>Calendar</title><meta name=\"last-modified\" "
                    "content=\"2019-05-01\"></head><body><h1>Calendar</h1>"
-                   "<p>Back to school night is in September.</p></body>"
-                   "</html>");
+                   "<p>Back to school night is in September.</p><p>Join "
+                   "us for the spring concert on May 14, 2024, in the "
+                   "gym.</p></body></html>");
   if (st.ok())
     st = write(site / "high" / "index.html",
                head +
@@ -431,13 +434,15 @@ core::Status SeedSite(store::Database& db, const std::string& data) {
   std::vector<const people::Person*> with_mail;
   for (const auto& p : *staff)
     if (!p.email.empty()) with_mail.push_back(&p);
-  if (with_mail.size() >= 2) {
-    auto district = sites::RegisterSite(
-        db,
-        {"Example Unified School District", "district",
-         "https://www.example-usd.org/", false, "",
-         with_mail[0]->email, with_mail[1]->email},
-        actor);
+  // The first employee is the demo's own ("employee"): someone else
+  // manages the District site and reviews the work they submit.
+  if (with_mail.size() >= 3) {
+    auto district =
+        sites::RegisterSite(db,
+                            {"Example Unified School District", "district",
+                             "https://www.example-usd.org/", false, "",
+                             with_mail[1]->email, with_mail[2]->email},
+                            actor);
     if (!district.ok()) return district.status();
     auto club = sites::RegisterSite(
         db,
@@ -448,13 +453,43 @@ core::Status SeedSite(store::Database& db, const std::string& data) {
     if (!club.ok()) return club.status();
     auto editors = sites::SetEditors(
         db, *district,
-        {{"webmaster", with_mail[0]->FullName(), with_mail[0]->email,
+        {{"webmaster", with_mail[1]->FullName(), with_mail[1]->email,
           "administrator", 0},
-         {"news", with_mail[1]->FullName(), with_mail[1]->email, "editor", 0},
+         {"news", with_mail[2]->FullName(), with_mail[2]->email, "editor", 0},
          {"pta-volunteer", "PTA volunteer", "pta.volunteer@example.com",
           "author", 0}},
         "csv", actor);
     if (!editors.ok()) return editors.status();
+    // Student work waiting for review (H.4.a): the demo employee's poem
+    // for the District site, naming a student in full, with the gate's
+    // verdict.
+    const std::string poem =
+        "The ocean\n\nThe ocean is wide and blue,\n"
+        "and it sings to me at night.\n\nby " +
+        young->FullName() + ", grade " + young->grade + "\n";
+    std::string verdict = "{}", action = "unchecked";
+    if (auto kit = MakePublishKit(db, {}, {}); kit.ok()) {
+      auto check = publish::CheckItem(
+          *(*kit)->auditor,
+          {"https://www.example-usd.org/", "poem.txt", "text/plain", poem},
+          "employee");
+      if (check.ok()) {
+        auto j = publish::ToJson(*check);
+        verdict = j.dump();
+        action = j["action"].get<std::string>();
+      }
+    }
+    store::Blobs blobs(data + "/blobs");
+    auto sub =
+        sites::Submit(db, blobs,
+                      {*district, young->id, "The ocean (a poem)", "poem.txt",
+                       "text/plain; charset=utf-8", poem, verdict, action},
+                      {"employee", ""});
+    if (!sub.ok()) return sub.status();
+    fmt::print(
+        "Student work: a poem by the employee waits for the District site's "
+        "content manager (gate: {})\n",
+        action);
   }
   auto audited = AuditSite(db, {}, site.string(),
                            "https://www.example-usd.org/", {}, true, false);
