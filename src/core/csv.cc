@@ -1,10 +1,9 @@
 #include "core/csv.h"
 
-#include <cctype>
-
 #include <csv.h>
 
 #include <algorithm>
+#include <cctype>
 
 namespace steward::core {
 
@@ -94,12 +93,48 @@ std::string HeaderKey(std::string_view s) {
 std::optional<size_t> FindColumn(
     const std::vector<std::string>& header,
     std::initializer_list<std::string_view> names) {
+  return FindColumn(header, std::vector<std::string_view>(names));
+}
+
+std::optional<size_t> FindColumn(const std::vector<std::string>& header,
+                                 const std::vector<std::string_view>& names) {
   for (size_t i = 0; i < header.size(); ++i) {
     const std::string k = HeaderKey(header[i]);
     for (std::string_view n : names)
       if (k == HeaderKey(n)) return i;
   }
   return std::nullopt;
+}
+
+Status ReadCsvTable(
+    std::string_view data, const std::string& file,
+    const std::vector<std::vector<std::string_view>>& columns,
+    const std::vector<size_t>& required, std::string_view needs,
+    const std::function<bool(const CsvRecord&, const CellOf&)>& row) {
+  std::vector<std::optional<size_t>> at;
+  bool header = true;
+  Status header_error;
+  auto st = ReadCsv(data, [&](const CsvRecord& r) {
+    if (header) {
+      header = false;
+      for (const auto& names : columns)
+        at.push_back(FindColumn(r.fields, names));
+      for (size_t c : required)
+        if (c >= at.size() || !at[c])
+          header_error = Status::Invalid(file + ":1: the header needs " +
+                                         std::string(needs));
+      return header_error.ok();
+    }
+    const CellOf cell = [&](size_t c) -> std::string {
+      return c < at.size() && at[c] && *at[c] < r.fields.size()
+                 ? r.fields[*at[c]]
+                 : std::string();
+    };
+    return row(r, cell);
+  });
+  if (!header_error.ok()) return header_error;
+  if (!st.ok()) return Status::Invalid(file + ": " + st.message());
+  return Status::Ok();
 }
 
 bool StartsLikeFormula(std::string_view s) {

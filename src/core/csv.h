@@ -31,6 +31,22 @@ Status ReadCsv(std::string_view data,
 // nullopt when none is.
 std::optional<size_t> FindColumn(const std::vector<std::string>& header,
                                  std::initializer_list<std::string_view> names);
+std::optional<size_t> FindColumn(const std::vector<std::string>& header,
+                                 const std::vector<std::string_view>& names);
+
+// A CSV export whose first record is its header (an SIS's, a CMS's): each
+// wanted column by the names FindColumn accepts, in the order of `columns`.
+// `row` gets every later record with a reader of its cells by column
+// number ("" when the column is absent or the record short); returning
+// false stops the reading. The header must have every column numbered in
+// `required`, else Invalid "FILE:1: the header needs NEEDS"; a malformed
+// file is Invalid "FILE: what is wrong, line N".
+using CellOf = std::function<std::string(size_t column)>;
+Status ReadCsvTable(
+    std::string_view data, const std::string& file,
+    const std::vector<std::vector<std::string_view>>& columns,
+    const std::vector<size_t>& required, std::string_view needs,
+    const std::function<bool(const CsvRecord&, const CellOf&)>& row);
 
 // True when a spreadsheet could read the cell as a formula: it starts with
 // = + - @, a TAB or a CR (OWASP's list for CSV injection).

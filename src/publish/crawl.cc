@@ -421,7 +421,7 @@ OutsideCheck CheckOutsideLinks(const Auditor& auditor, SiteReport& report,
   // Bodies are not read: a robots.txt up to what RFC 9309 reads, a page
   // only as far as its first bytes.
   CrawlOptions o = options;
-  o.max_bytes = 512 * 1024;
+  o.max_bytes = uint64_t{512} * 1024;
   Fetcher fetcher(o);
   std::map<std::string, std::vector<const std::string*>> by_origin;
   size_t total = 0;

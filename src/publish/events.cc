@@ -152,8 +152,9 @@ std::vector<PastEvent> FindPastEvents(std::string_view text,
     if (rc < 0) break;
     const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md.get());
     auto group = [&](int g) -> std::string_view {
-      if (g >= rc || ov[2 * g] == PCRE2_UNSET) return {};
-      return text.substr(ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+      const size_t at = static_cast<size_t>(g) * 2;
+      if (g >= rc || ov[at] == PCRE2_UNSET) return {};
+      return text.substr(ov[at], ov[at + 1] - ov[at]);
     };
     int y = 0, m = 0, d = 0;
     if (!group(3).empty()) {

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/csv.h"
 #include "core/text.h"
@@ -122,9 +122,7 @@ core::Result<int64_t> Register(store::Conn& conn, const SiteInput& raw,
           what[i], core::Shown(email)));
     ids[i] = *id;
   }
-  auto id_or_null = [](int64_t id) {
-    return id ? P(id) : store::Null();
-  };
+  auto id_or_null = [](int64_t id) { return id ? P(id) : store::Null(); };
   const std::string now = store::NowUtc();
   auto existing =
       conn.Query("SELECT id FROM web_sites WHERE url = ?", {P(in.url)});
@@ -191,46 +189,32 @@ core::Result<people::ImportReport> ImportSitesCsv(store::Database& db,
     SiteInput in;
   };
   std::vector<Row> rows;
-  std::vector<std::optional<size_t>> cols;
-  bool header = true;
-  core::Status header_error;
-  const std::string text = core::ToUtf8(bytes);
-  auto st = core::ReadCsv(text, [&](const core::CsvRecord& r) {
-    if (header) {
-      header = false;
-      const auto& h = r.fields;
-      cols = {core::FindColumn(h, {"name", "site", "sitename"}),
-              core::FindColumn(h, {"kind", "type"}),
-              core::FindColumn(h, {"url", "address", "siteurl"}),
-              core::FindColumn(h, {"hosting", "hosted", "host"}),
-              core::FindColumn(h, {"contentmanager", "manager",
-                                   "contentmanageremail"}),
-              core::FindColumn(h, {"author", "authoremail"}),
-              core::FindColumn(h, {"consent", "consentedby"})};
-      if (!cols[0] || !cols[1] || !cols[2])
-        header_error = core::Status::Invalid(
-            fmt::format("{}:1: the header needs name, kind and url columns "
-                        "(and hosting, content_manager, author, consent)",
-                        file_name));
-      return header_error.ok();
-    }
-    auto cell = [&](size_t c) -> std::string {
-      return cols[c] && *cols[c] < r.fields.size() ? r.fields[*cols[c]] : "";
-    };
-    const std::string hosting = core::AsciiLower(Field(cell(3), 20));
-    if (hosting != "" && hosting != "district" && hosting != "outside") {
-      report.issues.push_back(
-          {file_name, r.line,
-           "hosting '" + core::Shown(hosting) + "' is not district or outside"});
-      return true;
-    }
-    rows.push_back({r.line,
-                    {cell(0), cell(1), cell(2), hosting == "outside", cell(6),
-                     cell(4), cell(5)}});
-    return true;
-  });
-  if (!header_error.ok()) return header_error;
-  if (!st.ok()) return core::Status::Invalid(file_name + ": " + st.message());
+  auto st = core::ReadCsvTable(
+      core::ToUtf8(bytes), file_name,
+      {{"name", "site", "sitename"},
+       {"kind", "type"},
+       {"url", "address", "siteurl"},
+       {"hosting", "hosted", "host"},
+       {"contentmanager", "manager", "contentmanageremail"},
+       {"author", "authoremail"},
+       {"consent", "consentedby"}},
+      {0, 1, 2},
+      "name, kind and url columns (and hosting, content_manager, author, "
+      "consent)",
+      [&](const core::CsvRecord& r, const core::CellOf& cell) {
+        const std::string hosting = core::AsciiLower(Field(cell(3), 20));
+        if (hosting != "" && hosting != "district" && hosting != "outside") {
+          report.issues.push_back({file_name, r.line,
+                                   "hosting '" + core::Shown(hosting) +
+                                       "' is not district or outside"});
+          return true;
+        }
+        rows.push_back({r.line,
+                        {cell(0), cell(1), cell(2), hosting == "outside",
+                         cell(6), cell(4), cell(5)}});
+        return true;
+      });
+  if (!st.ok()) return st;
   // Each row in a transaction of its own: a bad row is an issue, the
   // others are kept.
   for (const auto& row : rows) {
@@ -276,8 +260,7 @@ core::Result<WebSite> GetWebSite(store::Database& db, int64_t id) {
   return s;
 }
 
-core::Result<WebSite> FindWebSite(store::Database& db,
-                                  const std::string& url) {
+core::Result<WebSite> FindWebSite(store::Database& db, const std::string& url) {
   auto rows = db.Query("SELECT id FROM web_sites WHERE url = ?", {P(url)});
   if (!rows.ok()) return rows.status();
   if (rows->empty())
@@ -357,42 +340,28 @@ core::Result<std::vector<Editor>> ReadEditorsCsv(
     std::string_view bytes, const std::string& file_name,
     std::vector<people::Issue>* issues) {
   std::vector<Editor> out;
-  std::vector<std::optional<size_t>> cols;
-  bool header = true;
-  core::Status header_error;
-  const std::string text = core::ToUtf8(bytes);
-  auto st = core::ReadCsv(text, [&](const core::CsvRecord& r) {
-    if (header) {
-      header = false;
-      const auto& h = r.fields;
-      cols = {core::FindColumn(h, {"login", "username", "userlogin", "user"}),
-              core::FindColumn(h, {"name", "displayname", "fullname"}),
-              core::FindColumn(h, {"email", "mail", "useremail"}),
-              core::FindColumn(h, {"role", "roles"})};
-      if (!cols[2])
-        header_error = core::Status::Invalid(fmt::format(
-            "{}:1: the header needs an email column (and login, name, role)",
-            file_name));
-      return header_error.ok();
-    }
-    auto cell = [&](size_t c) -> std::string {
-      return cols[c] && *cols[c] < r.fields.size() ? r.fields[*cols[c]] : "";
-    };
-    Editor e{cell(0), cell(1), cell(2), cell(3), 0};
-    if (Field(e.email, 200).find('@') == std::string::npos) {
-      if (issues)
-        issues->push_back({file_name, r.line,
-                           "'" + core::Shown(e.email) +
-                               "' is not an e-mail address; the editor "
-                               "cannot be matched to an employee"});
-      if (Field(e.login, 200).empty()) return true;
-      e.email.clear();
-    }
-    out.push_back(std::move(e));
-    return out.size() <= 10000;
-  });
-  if (!header_error.ok()) return header_error;
-  if (!st.ok()) return core::Status::Invalid(file_name + ": " + st.message());
+  auto st = core::ReadCsvTable(
+      core::ToUtf8(bytes), file_name,
+      {{"login", "username", "userlogin", "user"},
+       {"name", "displayname", "fullname"},
+       {"email", "mail", "useremail"},
+       {"role", "roles"}},
+      {2}, "an email column (and login, name, role)",
+      [&](const core::CsvRecord& r, const core::CellOf& cell) {
+        Editor e{cell(0), cell(1), cell(2), cell(3), 0};
+        if (Field(e.email, 200).find('@') == std::string::npos) {
+          if (issues)
+            issues->push_back({file_name, r.line,
+                               "'" + core::Shown(e.email) +
+                                   "' is not an e-mail address; the editor "
+                                   "cannot be matched to an employee"});
+          if (Field(e.login, 200).empty()) return true;
+          e.email.clear();
+        }
+        out.push_back(std::move(e));
+        return out.size() <= 10000;
+      });
+  if (!st.ok()) return st;
   return out;
 }
 

@@ -62,5 +62,37 @@ TEST(Csv, CellsThatStartLikeAFormulaAreNeutralised) {
   }
 }
 
+// An export read by its header however the exporting system spells it:
+// cells by column, absent columns empty, a missing required column and a
+// broken quote each named with the file.
+TEST(Csv, ATableIsReadByItsHeader) {
+  std::vector<std::string> seen;
+  auto st = ReadCsvTable(
+      "User Login,E-mail\nann,ann@example.org\nbob\n", "editors.csv",
+      {{"login", "userlogin"}, {"name"}, {"email"}}, {2}, "an email column",
+      [&](const CsvRecord& r, const CellOf& cell) {
+        seen.push_back(std::to_string(r.line) + ":" + cell(0) + "|" + cell(1) +
+                       "|" + cell(2));
+        return true;
+      });
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{"2:ann||ann@example.org", "3:bob||"}));
+  auto no_mail =
+      ReadCsvTable("login\nann\n", "editors.csv", {{"login"}, {"email"}}, {1},
+                   "an email column", [](const CsvRecord&, const CellOf&) {
+                     ADD_FAILURE() << "no row is read";
+                     return true;
+                   });
+  EXPECT_EQ(no_mail.message(),
+            "editors.csv:1: the header needs an email column");
+  auto broken = ReadCsvTable(
+      "email\n\"ann@example.org\n", "editors.csv", {{"email"}}, {0},
+      "an email column", [](const CsvRecord&, const CellOf&) { return true; });
+  EXPECT_FALSE(broken.ok());
+  EXPECT_TRUE(broken.message().starts_with("editors.csv: "))
+      << broken.message();
+}
+
 }  // namespace
 }  // namespace steward::core

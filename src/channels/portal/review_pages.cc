@@ -59,6 +59,16 @@ std::optional<sites::Submission> Load(Ctx& c) {
   return std::move(s).value();
 }
 
+// The submission of the path when this person decides on it.
+std::optional<sites::Submission> LoadToDecide(Ctx& c) {
+  auto s = Load(c);
+  if (s && !MayDecide(c, *s)) {
+    c.Fail(403, "Only the site's content manager decides on this work.");
+    return std::nullopt;
+  }
+  return s;
+}
+
 publish::Student StudentOf(const Ctx& c, const people::Person& p) {
   const std::vector<std::string> none;
   const auto& high = c.app.options.pack && c.app.options.pack->publish.present
@@ -274,13 +284,9 @@ void SubmissionPage(Ctx& c) {
 }
 
 void ReviewApprovePost(Ctx& c) {
-  auto s = Load(c);
+  auto s = LoadToDecide(c);
   if (!s) return;
   const std::string back = "/review/" + std::to_string(s->id);
-  if (!MayDecide(c, *s)) {
-    c.Fail(403, "Only the site's content manager decides on this work.");
-    return;
-  }
   if (s->state != "pending") {
     c.SeeOther(back, "This work was already " + s->state + ".");
     return;
@@ -322,13 +328,9 @@ void ReviewApprovePost(Ctx& c) {
 }
 
 void ReviewReturnPost(Ctx& c) {
-  auto s = Load(c);
+  auto s = LoadToDecide(c);
   if (!s) return;
   const std::string back = "/review/" + std::to_string(s->id);
-  if (!MayDecide(c, *s)) {
-    c.Fail(403, "Only the site's content manager decides on this work.");
-    return;
-  }
   auto st = sites::Return(*c.app.db, s->id, c.Param("reason"),
                           {c.session->account.username, c.Ip()});
   c.SeeOther(back, st.ok() ? "Returned to its employee with your reason."
