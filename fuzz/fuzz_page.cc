@@ -1,7 +1,8 @@
 // Fuzzes what a site audit reads from a web site: a page (libxml2 through
 // publish/page.h), every link of it resolved against the page's address
 // and matched against filter lists, filter lists written by anyone (the
-// input's lines as EasyList filters), and an image's metadata (exiv2).
+// input's lines as EasyList filters), an image's metadata (exiv2), and
+// the dates of events in the page's text and in the raw input.
 // Nothing may crash or hang; a resolved link is an http(s) address.
 #include <cstddef>
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "publish/adfilter.h"
+#include "publish/events.h"
 #include "publish/page.h"
 #include "publish/photo.h"
 
@@ -49,5 +51,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         "http://a.b.example.org/ads/banner12.gif?x=1", "https://x/"})
     (void)list->Matches({url, "www.school.org", Resource::kImage});
   (void)ReadPhoto(in);
+  for (std::string_view text : {std::string_view(page.text), in}) {
+    for (const auto& e :
+         FindPastEvents(text, {"join us", "a"}, 1796256000, 1))
+      if (e.sentence.size() > 200 || e.date.empty())
+        std::abort();
+  }
   return 0;
 }
