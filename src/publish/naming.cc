@@ -1,6 +1,7 @@
 #include "publish/naming.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "core/text.h"
 
@@ -78,6 +79,54 @@ std::string Identification(const Student& s) {
   return "";
 }
 
+namespace {
+
+bool IsSpaceAt(std::string_view t, size_t i, bool html, size_t* len) {
+  if (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r') {
+    *len = 1;
+    return true;
+  }
+  if (t.substr(i, 2) == "\xC2\xA0") {  // a no-break space
+    *len = 2;
+    return true;
+  }
+  if (html && core::AsciiLower(t.substr(i, 6)) == "&nbsp;") {
+    *len = 6;
+    return true;
+  }
+  return false;
+}
+
+bool IsWordByte(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) ||
+         (static_cast<unsigned char>(c) & 0x80);
+}
+
+// The length of `form` at `at` of `t`, letters compared without (ASCII)
+// case and each space of `form` matching any run of white space; 0 when
+// it is not there or is part of a longer word.
+size_t MatchAt(std::string_view t, size_t at, std::string_view form,
+               bool html) {
+  if (at > 0 && IsWordByte(t[at - 1])) return 0;
+  size_t i = at;
+  for (size_t f = 0; f < form.size(); ++f) {
+    if (form[f] == ' ') {
+      size_t len = 0;
+      if (i >= t.size() || !IsSpaceAt(t, i, html, &len)) return 0;
+      while (i < t.size() && IsSpaceAt(t, i, html, &len)) i += len;
+      continue;
+    }
+    if (i >= t.size() || std::tolower(static_cast<unsigned char>(t[i])) !=
+                             std::tolower(static_cast<unsigned char>(form[f])))
+      return 0;
+    ++i;
+  }
+  if (i < t.size() && IsWordByte(t[i]) && IsWordByte(form.back())) return 0;
+  return i - at;
+}
+
+}  // namespace
+
 Prepared PrepareStudentWork(std::string_view text, const Student& s, int year,
                             bool html) {
   auto escape = [html](std::string_view v) {
@@ -85,36 +134,60 @@ Prepared PrepareStudentWork(std::string_view text, const Student& s, int year,
   };
   const std::string id = Identification(s);
   const std::string shown = id.empty() ? "the student" : id;
+  const std::string written = escape(shown);
   Prepared out;
-  out.text = std::string(text);
   std::vector<std::string> forms;
   if (!s.given.empty() && !s.family.empty()) {
-    forms.push_back(s.given + " " + s.family);
-    forms.push_back(s.family + ", " + s.given);
-    if (id.empty()) forms.push_back(LimitedName(s));
+    for (const std::string& raw :
+         {s.given + " " + s.family, s.family + ", " + s.given,
+          id.empty() ? LimitedName(s) : std::string()}) {
+      if (raw.empty() || core::AsciiLower(raw) == core::AsciiLower(shown))
+        continue;
+      forms.push_back(raw);
+      if (escape(raw) != raw) forms.push_back(escape(raw));
+    }
   }
-  for (const auto& raw : forms) {
-    const std::string form = escape(raw);
-    if (form == escape(shown)) continue;
-    for (size_t at = out.text.find(form); at != std::string::npos;
-         at = out.text.find(form, at)) {
-      out.text.replace(at, form.size(), escape(shown));
-      at += escape(shown).size();
+  // One pass: what is not a name is copied as it is; in HTML, tags are
+  // copied whole (a name in an attribute stays, and the gate says so).
+  out.text.reserve(text.size() + 64);
+  for (size_t i = 0; i < text.size();) {
+    if (html && text[i] == '<') {
+      size_t close = text.find('>', i);
+      size_t stop = close == std::string_view::npos ? text.size() : close + 1;
+      out.text.append(text.substr(i, stop - i));
+      i = stop;
+      continue;
+    }
+    size_t len = 0;
+    for (const auto& form : forms)
+      if ((len = MatchAt(text, i, form, html)) > 0) break;
+    if (len > 0) {
+      out.text += written;
       ++out.replaced;
+      i += len;
+    } else {
+      out.text += text[i++];
     }
   }
   out.notice = "\xC2\xA9 " + std::to_string(year) + " " +
                (id.empty() ? std::string("the student author") : id);
+  // A notice is there when a copyright mark is followed closely by the
+  // student's identification or the words "student author".
   const std::string lower = core::AsciiLower(out.text);
-  const bool has_notice = lower.find("\xC2\xA9") != std::string::npos ||
-                          lower.find("(c) ") != std::string::npos ||
-                          lower.find("copyright") != std::string::npos;
+  const std::string whose =
+      core::AsciiLower(id.empty() ? "student author" : id);
+  bool has_notice = false;
+  for (const char* mark : {"\xC2\xA9", "(c) ", "copyright"}) {
+    for (size_t at = lower.find(mark); at != std::string::npos && !has_notice;
+         at = lower.find(mark, at + 1))
+      has_notice = lower.substr(at, 120).find(whose) != std::string::npos;
+  }
   if (!has_notice) {
     out.notice_added = true;
     if (html) {
       const std::string p =
           "<p class=\"copyright\">" + escape(out.notice) + "</p>";
-      const size_t body = core::AsciiLower(out.text).rfind("</body>");
+      const size_t body = lower.rfind("</body>");
       if (body != std::string::npos)
         out.text.insert(body, p + "\n");
       else

@@ -56,14 +56,21 @@ std::string Identification(const Student& s);
 // student's full name ("Maria Garcia", "Garcia, Maria") and, without
 // permission, the limited one too, written as Identification() allows (or
 // "the student"), and the copyright notice ("© 2026 Maria G.") added at
-// the end unless the text already carries one. `html`: the notice as a
-// paragraph, names escaped.
+// the end unless a copyright mark with the student's identification is
+// already there. Names are found in one pass (linear in the text), without
+// case, with any white space (a no-break space, &nbsp;) between their
+// parts, and not inside a longer word. `html`: tags are copied as they are
+// (a name in an attribute stays), names and notice escaped. What this
+// cannot rewrite (a name split by a tag, spelt otherwise) is for the gate,
+// judging the result again, to find.
 struct Prepared {
   std::string text;
   int replaced = 0;  // names rewritten
   bool notice_added = false;
   std::string notice;  // "© 2026 Maria G."
 };
+// Work larger than this is not edited here (the reviewer edits it by hand).
+inline constexpr size_t kMaxPrepared = 4u << 20;
 Prepared PrepareStudentWork(std::string_view text, const Student& s, int year,
                             bool html);
 

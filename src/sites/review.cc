@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "core/text.h"
@@ -53,13 +55,22 @@ std::string Plain(std::string_view s, size_t max) {
   return std::string(core::Clip(core::Printable(core::ToUtf8(s)), max));
 }
 
+// Whether `s` says something: a letter or a digit, not only spaces or
+// the '?' that stand for control characters.
+bool HasWords(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           (static_cast<unsigned char>(c) & 0x80);
+  });
+}
+
 }  // namespace
 
 core::Result<int64_t> Submit(store::Database& db, const store::Blobs& blobs,
                              const NewSubmission& in,
                              const audit::Actor& actor) {
   const std::string title = Plain(in.title, 200);
-  if (title.empty()) return core::Status::Invalid("give the work a title");
+  if (!HasWords(title)) return core::Status::Invalid("give the work a title");
   if (in.bytes.empty())
     return core::Status::Invalid(
         "the work is empty: paste its text or "
@@ -75,6 +86,18 @@ core::Result<int64_t> Submit(store::Database& db, const store::Blobs& blobs,
       db.Query("SELECT id FROM web_sites WHERE id = ?", {P(in.site_id)});
   if (!site.ok()) return site.status();
   if (site->empty()) return core::Status::Invalid("choose a registered site");
+  // One employee's work waiting at once is bounded: the store is no
+  // place for an unbounded queue of uploads.
+  auto waiting = db.Query(
+      "SELECT COUNT(*) FROM student_submissions WHERE submitted_by = ? AND "
+      "state = 'pending'",
+      {P(actor.name)});
+  if (!waiting.ok()) return waiting.status();
+  if (!waiting->empty() && waiting->front().Int(0) >= kMaxPending)
+    return core::Status::Invalid(fmt::format(
+        "{} of your submissions are waiting for review: ask the site's "
+        "content manager to decide them before you submit more",
+        kMaxPending));
   // The bytes first: a row never names a blob that is not there.
   auto blob = blobs.Put(in.bytes);
   if (!blob.ok()) return blob.status();
@@ -171,8 +194,11 @@ core::Status Approve(store::Database& db, const store::Blobs& blobs, int64_t id,
 
 core::Status Return(store::Database& db, int64_t id, const std::string& reason,
                     const audit::Actor& actor) {
+  if (reason.size() > 2000)
+    return core::Status::Invalid(
+        "the reason is longer than 2,000 characters: say it shorter");
   const std::string why = Plain(reason, 2000);
-  if (why.find_first_not_of(' ') == std::string::npos)
+  if (!HasWords(why))
     return core::Status::Invalid(
         "say why it is returned, so the employee can fix it");
   return db.Transact([&](store::Conn& conn) -> core::Status {

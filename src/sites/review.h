@@ -44,7 +44,12 @@ struct NewSubmission {
   std::string verdict, action;
 };
 
+// At most this many of one employee's submissions wait at once.
+inline constexpr int64_t kMaxPending = 50;
+
 // Stores the bytes, then the row and its audit entry (`review.submit`).
+// Invalid without a title (letters or digits), without bytes, for no
+// active student or registered site, or beyond kMaxPending.
 core::Result<int64_t> Submit(store::Database& db, const store::Blobs& blobs,
                              const NewSubmission& in,
                              const audit::Actor& actor);
@@ -69,7 +74,7 @@ core::Status Approve(store::Database& db, const store::Blobs& blobs, int64_t id,
                      const std::string& bytes, const std::string& name,
                      const audit::Actor& actor);
 // Returns a pending submission to its submitter with `reason` (1 to 2,000
-// characters).
+// characters, some of them letters or digits; longer is refused).
 core::Status Return(store::Database& db, int64_t id, const std::string& reason,
                     const audit::Actor& actor);
 

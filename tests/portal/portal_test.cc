@@ -2165,6 +2165,11 @@ TEST_P(PortalTest, StudentWorkIsReviewedBeforeItIsPosted) {
       {"text",
        "Autumn\n\nLeaves fall down, red and brown.\nby Élodie Tremblay\n", "",
        ""}};
+  // A part of a name finds nobody: the form is not a directory search.
+  auto partial = Client().Post("/review", {{"Cookie", t.cookie}}, form);
+  ASSERT_TRUE(partial);
+  EXPECT_EQ(partial->get_header_value("Location"), "/review");
+  form[2].content = "élodie  TREMBLAY";
   auto sent = Client().Post("/review", {{"Cookie", t.cookie}}, form);
   ASSERT_TRUE(sent);
   ASSERT_EQ(sent->status, 303) << sent->body;
@@ -2192,6 +2197,12 @@ TEST_P(PortalTest, StudentWorkIsReviewedBeforeItIsPosted) {
   auto self = Post(t, at + "/approve", {{"apply", "yes"}});
   ASSERT_TRUE(self);
   EXPECT_EQ(self->status, 403);
+  // Approved as it is, it would name her in full: the gate refuses it.
+  auto as_is = Post(e, at + "/approve", {});
+  ASSERT_TRUE(as_is);
+  EXPECT_EQ(sites::GetSubmission(*db_, std::stoll(at.substr(8)))->state,
+            "pending");
+  EXPECT_EQ(audit::List(*db_, {.action = "review.approve"})->size(), 0u);
   // Two approvals at once: one decides, the other is told.
   std::vector<std::thread> threads;
   std::atomic<int> answered{0};

@@ -81,5 +81,43 @@ TEST(Naming, LevelsComeFromGrades) {
   EXPECT_EQ(LevelOf("", high), E);  // unknown: the stricter rule
 }
 
+// The reviewer's edit (H.4.a): the name however it is typed, in one pass;
+// tags left whole; the notice added unless the student's own is there.
+TEST(Naming, StudentWorkIsPreparedAsThePermissionAllows) {
+  Student tena{"Tena", "Ball", E, "limited", false};
+  auto p = PrepareStudentWork(
+      "By Tena Ball, TENA BALL, tena\nball, Tena\xC2\xA0"
+      "Ball and Ball, "
+      "Tena. Tenant Ballad stays.",
+      tena, 2026, false);
+  EXPECT_EQ(p.replaced, 5);
+  EXPECT_EQ(p.text.find("Ball,"), std::string::npos) << p.text;
+  EXPECT_NE(p.text.find("Tenant Ballad stays."), std::string::npos);
+  EXPECT_NE(p.text.find("\xC2\xA9 2026 Tena B."), std::string::npos) << p.text;
+
+  Student none{"Nilda", "O'Neil", E, "none", false};
+  auto h = PrepareStudentWork(
+      "<p title=\"Nilda O'Neil\">Nilda&nbsp;O'Neil and Nilda O&#39;Neil "
+      "and Nilda O.</p></body>",
+      none, 2026, true);
+  EXPECT_EQ(h.replaced, 3) << h.text;
+  // The attribute is left for the gate to find; the text is rewritten.
+  EXPECT_NE(h.text.find("title=\"Nilda O'Neil\""), std::string::npos);
+  EXPECT_NE(h.text.find(">the student and the student and the student</p>"),
+            std::string::npos)
+      << h.text;
+  EXPECT_NE(h.text.find("<p class=\"copyright\">"), std::string::npos);
+
+  // Someone else's copyright is not the student's notice; theirs is.
+  EXPECT_TRUE(PrepareStudentWork("(c) 2024 Some Publisher", tena, 2026, false)
+                  .notice_added);
+  EXPECT_FALSE(PrepareStudentWork("Copyright 2026 Tena B.", tena, 2026, false)
+                   .notice_added);
+  // A long text of names is one pass (no copying the rest at each name).
+  std::string many;
+  for (int i = 0; i < 200000; ++i) many += "Tena Ball ";
+  EXPECT_EQ(PrepareStudentWork(many, tena, 2026, false).replaced, 200000);
+}
+
 }  // namespace
 }  // namespace steward::publish

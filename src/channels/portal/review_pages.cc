@@ -32,10 +32,35 @@ bool HasRole(const Ctx& c, std::initializer_list<Role> roles) {
 
 // The site's designated reviewer: its content manager; ITS and the
 // Superintendent's designee may decide for any site.
+// Never the employee who submitted it (a second person reviews), never an
+// auditor (who changes nothing).
 bool MayDecide(const Ctx& c, const sites::Submission& s) {
   const int64_t me = c.session->account.person_id;
+  if (s.submitted_by == c.session->account.username ||
+      HasRole(c, {Role::kAuditor}))
+    return false;
   return (me != 0 && me == s.content_manager) ||
          HasRole(c, {Role::kItsAdmin, Role::kDesignee});
+}
+
+// What the gate says of `bytes` as the submission would post them: its
+// verdict JSON, or nullopt when there is no gate or it cannot judge now.
+std::optional<nlohmann::ordered_json> Judge(Ctx& c, const std::string& url,
+                                            const std::string& name,
+                                            const std::string& type,
+                                            const std::string& bytes) {
+  if (!c.app.options.publish_gate || bytes.empty()) return std::nullopt;
+  auto v = c.app.options.publish_gate(
+      GateItem{url, name, type, bytes, c.session->account.username});
+  if (!v.ok() || !v->contains("action") || !(*v)["action"].is_string())
+    return std::nullopt;
+  return std::move(v).value();
+}
+
+// Whether the gate's action lets the work go up (allow, warn: exit 0 of
+// `steward publish check`).
+bool Postable(const std::string& action) {
+  return action == "allow" || action == "warn";
 }
 
 bool MaySee(const Ctx& c, const sites::Submission& s) {
@@ -165,31 +190,47 @@ void ReviewSubmitPost(Ctx& c) {
     c.SeeOther("/review", "Choose the site the work is for.");
     return;
   }
-  // The student: by their number in the directory, or a name or id that
-  // finds exactly one active student.
-  const std::string who = identity::CleanField(c.Param("student"), 100);
-  int64_t student = 0;
-  auto by_id = core::ParseInt(who, 1, INT64_MAX, "student");
-  if (by_id.ok()) {
-    auto p = people::Get(*c.app.db, *by_id);
-    if (p.ok() && p->kind == "student") student = p->id;
+  // The student by their full name as the roster writes it (no partial
+  // match: the form is not a directory search); when two share it, their
+  // student id tells them apart.
+  std::string who, longest;
+  for (const std::string& word : core::SplitList(
+           core::Lower(identity::CleanField(c.Param("student"), 100)), ' ')) {
+    if (word.empty()) continue;
+    who += (who.empty() ? "" : " ") + word;
+    if (word.size() > longest.size()) longest = word;
   }
-  if (!student && !who.empty()) {
-    auto found =
-        people::Find(*c.app.db, {.kind = "student", .text = who, .limit = 2});
-    if (found.ok() && found->size() == 1) student = found->front().id;
-    if (found.ok() && found->size() > 1) {
-      c.SeeOther("/review", "More than one student matches \"" +
-                                core::Shown(who) +
-                                "\": give the student's id.");
-      return;
-    }
+  const std::string sid = identity::CleanField(c.Param("student_id"), 100);
+  std::vector<people::Person> same;
+  if (!who.empty()) {
+    // Those sharing the name's longest word, compared whole below.
+    auto found = people::Find(
+        *c.app.db, {.kind = "student", .text = longest, .limit = 1000});
+    if (found.ok())
+      for (auto& p : *found)
+        if (p.status == "active" && core::Lower(p.FullName()) == who &&
+            (sid.empty() || p.source_id == sid))
+          same.push_back(std::move(p));
   }
-  if (!student) {
-    c.SeeOther("/review", "No active student matches \"" + core::Shown(who) +
-                              "\": give the student's name or id.");
+  if (same.size() > 1) {
+    c.SeeOther("/review",
+               "More than one student has that name: give the student id "
+               "too.");
     return;
   }
+  if (same.empty()) {
+    c.SeeOther("/review",
+               "No active student has exactly that name" +
+                   std::string(sid.empty() ? "" : " and id") +
+                   ": write it as the roster does (given name, family "
+                   "name).");
+    return;
+  }
+  const int64_t student = same.front().id;
+  const size_t max_bytes =
+      c.app.options.pack && c.app.options.pack->publish.present
+          ? c.app.options.pack->publish.max_page_bytes
+          : size_t{16} << 20;
   sites::NewSubmission in;
   in.site_id = *site;
   in.student_id = student;
@@ -204,19 +245,21 @@ void ReviewSubmitPost(Ctx& c) {
     in.file_name = "work.txt";
     in.content_type = "text/plain; charset=utf-8";
   }
+  if (in.bytes.size() > max_bytes) {
+    c.SeeOther("/review", fmt::format("The work is larger than a page may be "
+                                      "({} MB): post it another way.",
+                                      max_bytes >> 20));
+    return;
+  }
   // The gate's verdict, kept with the work for the reviewer.
   in.action = "unchecked";
   in.verdict = "{}";
-  if (c.app.options.publish_gate && !in.bytes.empty()) {
-    auto w = sites::GetWebSite(*c.app.db, *site);
-    GateItem item{w.ok() ? w->url : "", in.file_name, in.content_type, in.bytes,
-                  c.session->account.username};
-    auto v = c.app.options.publish_gate(item);
-    if (v.ok()) {
-      in.action = (*v)["action"].get<std::string>();
-      in.verdict =
-          v->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    }
+  auto w = sites::GetWebSite(*c.app.db, *site);
+  if (auto v = Judge(c, w.ok() ? w->url : "", in.file_name, in.content_type,
+                     in.bytes)) {
+    in.action = (*v)["action"].get<std::string>();
+    in.verdict =
+        v->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   auto id = sites::Submit(*c.app.db, c.app.blobs, in,
                           {c.session->account.username, c.Ip()});
@@ -241,6 +284,10 @@ void SubmissionPage(Ctx& c) {
   d.set("reason", s->reason);
   d.set("may_decide", s->state == "pending" && MayDecide(c, *s));
   d.set("text", IsText(*s));
+  // The student's record is for those who review; the submitter sees only
+  // how the work will name the student.
+  d.set("reviewer_view", MayDecide(c, *s) || HasRole(c, {Role::kAuditor}) ||
+                             HasRole(c, {Role::kItsAdmin, Role::kDesignee}));
   auto p = people::Get(*c.app.db, s->student_id);
   if (p.ok()) {
     const publish::Student st = StudentOf(c, *p);
@@ -291,18 +338,27 @@ void ReviewApprovePost(Ctx& c) {
     c.SeeOther(back, "This work was already " + s->state + ".");
     return;
   }
+  auto bytes = c.app.blobs.Get(s->blob, c.app.options.max_upload);
+  if (!bytes.ok()) {
+    c.SeeOther(back, "The work cannot be read now; try again shortly.");
+    return;
+  }
   std::string edited, name, notice;
   if (c.Param("apply") == "yes") {
     auto p = people::Get(*c.app.db, s->student_id);
-    auto bytes = c.app.blobs.Get(s->blob, c.app.options.max_upload);
-    if (!p.ok() || !bytes.ok()) {
-      c.SeeOther(back, "The work or its student cannot be read now.");
+    if (!p.ok()) {
+      c.SeeOther(back, "The student cannot be read now.");
       return;
     }
     if (!IsText(*s)) {
       notice =
           " The edit applies to text and web pages only; add the "
           "notice to this file by hand.";
+    } else if (bytes->size() > publish::kMaxPrepared) {
+      c.SeeOther(back,
+                 "This work is too large to edit here: edit it by hand, "
+                 "submit it again, and approve that without the edit.");
+      return;
     } else {
       const int year = 1900 + [] {
         std::time_t t = std::time(nullptr);
@@ -318,6 +374,26 @@ void ReviewApprovePost(Ctx& c) {
                            prepared.notice_added
                                ? "; notice \"" + prepared.notice + "\" added"
                                : "");
+    }
+  }
+  // What goes up is judged again: work the gate would refuse (a student
+  // named beyond the parents' permission, an advertisement) is not
+  // approved, edited or not.
+  auto w = sites::GetWebSite(*c.app.db, s->site_id);
+  if (auto v = Judge(c, w.ok() ? w->url : s->site_url, s->file_name,
+                     s->content_type, edited.empty() ? *bytes : edited)) {
+    const std::string action = (*v)["action"].get<std::string>();
+    if (!Postable(action)) {
+      std::string why = v->contains("message") && (*v)["message"].is_string()
+                            ? (*v)["message"].get<std::string>()
+                            : "";
+      c.SeeOther(back, "Not approved: the publishing gate would " + action +
+                           " this " +
+                           (edited.empty() ? "work" : "work even as edited") +
+                           ". " + why +
+                           " Return it with what to change, or edit it and "
+                           "have it submitted again.");
+      return;
     }
   }
   auto st = sites::Approve(*c.app.db, c.app.blobs, s->id, edited, name,
