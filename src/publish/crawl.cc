@@ -1,7 +1,10 @@
 #include "publish/crawl.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <chrono>
@@ -138,6 +141,68 @@ CrawlOptions CrawlOptionsOf(const policy::PublishPolicy& p) {
   return o;
 }
 
+bool IsPublicAddress(const std::string& ip) {
+  unsigned char a[16];
+  if (inet_pton(AF_INET, ip.c_str(), a) == 1) {
+    const uint32_t v = (uint32_t{a[0]} << 24) | (uint32_t{a[1]} << 16) |
+                       (uint32_t{a[2]} << 8) | a[3];
+    struct Net {
+      uint32_t base;
+      int bits;
+    };
+    static constexpr Net kNot[] = {
+        {0x00000000, 8},  {0x0A000000, 8},  {0x64400000, 10}, {0x7F000000, 8},
+        {0xA9FE0000, 16}, {0xAC100000, 12}, {0xC0000000, 24}, {0xC0A80000, 16},
+        {0xC6120000, 15}, {0xE0000000, 4},  {0xF0000000, 4}};
+    for (const Net& n : kNot)
+      if ((v >> (32 - n.bits)) == (n.base >> (32 - n.bits))) return false;
+    return true;
+  }
+  if (inet_pton(AF_INET6, ip.c_str(), a) != 1) return false;
+  static constexpr unsigned char kZero[16] = {};
+  // ::ffff:a.b.c.d and the NAT64 prefix 64:ff9b::/96 carry IPv4 addresses.
+  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0,    0,
+                                                0, 0, 0, 0, 0xff, 0xff};
+  static constexpr unsigned char kNat64[12] = {0, 0x64, 0xff, 0x9b};
+  if (std::memcmp(a, kMapped, 12) == 0 || std::memcmp(a, kNat64, 12) == 0)
+    return IsPublicAddress(
+        fmt::format("{}.{}.{}.{}", a[12], a[13], a[14], a[15]));
+  if (std::memcmp(a, kZero, 15) == 0 && (a[15] == 0 || a[15] == 1))
+    return false;                           // :: and ::1
+  if ((a[0] & 0xfe) == 0xfc) return false;  // fc00::/7, unique local
+  if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) return false;  // fe80::/10
+  if (a[0] == 0xff) return false;                           // multicast
+  if (a[0] == 0x20 && a[1] == 0x02) return false;  // 6to4, an IPv4 inside
+  return true;
+}
+
+namespace {
+
+struct Guard {
+  bool refused = false;
+};
+
+// Before each connection: a socket only for a public address, so nothing
+// of a private network is even connected to.
+curl_socket_t OnlyPublic(void* data, curlsocktype /*purpose*/,
+                         curl_sockaddr* address) {
+  auto* g = static_cast<Guard*>(data);
+  char ip[INET6_ADDRSTRLEN] = {};
+  const void* raw = nullptr;
+  if (address->family == AF_INET)
+    raw = &reinterpret_cast<const sockaddr_in*>(&address->addr)->sin_addr;
+  else if (address->family == AF_INET6)
+    raw = &reinterpret_cast<const sockaddr_in6*>(&address->addr)->sin6_addr;
+  if (!raw || !inet_ntop(address->family, raw, ip, sizeof ip) ||
+      !IsPublicAddress(ip)) {
+    g->refused = true;
+    return CURL_SOCKET_BAD;
+  }
+  return socket(address->family, address->socktype, address->protocol);
+}
+
+}  // namespace
+
 Fetcher::Fetcher(const CrawlOptions& options) : o_(options) {
   std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   handle_ = curl_easy_init();
@@ -165,6 +230,11 @@ Response Fetcher::Get(const std::string& url, const std::string& origin,
   curl_easy_reset(h);
   Sink sink{&r.body, o.max_bytes};
   if (head) curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  Guard guard;
+  if (o.public_only) {
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, OnlyPublic);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &guard);
+  }
   // Redirects are followed here, one at a time, so none leads the audit
   // off the site (another host, port or scheme) or on for ever.
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -206,7 +276,11 @@ Response Fetcher::Get(const std::string& url, const std::string& origin,
         filetime > 0)
       r.last_modified = filetime;
     if (rc != CURLE_OK) {
-      if (sink.too_big || rc == CURLE_FILESIZE_EXCEEDED)
+      if (guard.refused) {
+        r.private_address = true;
+        r.status = 0;
+        r.error = "an address inside a private network (not asked)";
+      } else if (sink.too_big || rc == CURLE_FILESIZE_EXCEEDED)
         r.error = fmt::format("larger than {} bytes", o.max_bytes);
       else if (rc == CURLE_OPERATION_TIMEDOUT)
         r.error = fmt::format("no complete answer within {} seconds",
@@ -415,13 +489,14 @@ std::string BrokenBecause(const Response& r, const std::string& host) {
 
 OutsideCheck CheckOutsideLinks(const Auditor& auditor, SiteReport& report,
                                const CrawlOptions& options, size_t max_links,
-                               const Progress& progress) {
+                               bool allow_private, const Progress& progress) {
   using Clock = std::chrono::steady_clock;
   OutsideCheck out;
   // Bodies are not read: a robots.txt up to what RFC 9309 reads, a page
   // only as far as its first bytes.
   CrawlOptions o = options;
   o.max_bytes = uint64_t{512} * 1024;
+  o.public_only = !allow_private;
   Fetcher fetcher(o);
   std::map<std::string, std::vector<const std::string*>> by_origin;
   size_t total = 0;
@@ -434,61 +509,83 @@ OutsideCheck CheckOutsideLinks(const Auditor& auditor, SiteReport& report,
     by_origin[Origin(url)].push_back(&url);
   }
   struct Host {
+    const std::vector<const std::string*>* urls = nullptr;
     Robots robots = Robots::AllowAll();
     bool read = false;
-    std::string down;  // why nothing of it can be reached, once known
+    std::string down;     // why nothing of it can be reached, once known
+    bool inside = false;  // a private address: none of it is asked
     Clock::time_point next{};
     std::chrono::milliseconds delay{0};
     size_t at = 0;
   };
   std::map<std::string, Host> hosts;
+  for (const auto& [origin, urls] : by_origin) hosts[origin].urls = &urls;
   std::vector<std::pair<const std::string*, std::string>> broken;
   size_t answered = 0, done = 0;
-  for (bool more = true; more;) {
-    more = false;
-    // The hosts in turn: one address of each a round.
-    for (auto& [origin, urls] : by_origin) {
-      Host& h = hosts[origin];
-      if (h.at >= urls.size()) continue;
-      more = true;
-      auto ask = [&](const std::string& url, bool head) {
-        std::this_thread::sleep_until(h.next);
-        Response r = fetcher.Get(url, "", head);
-        h.next = Clock::now() + h.delay;
-        return r;
-      };
-      if (!h.read) {
-        h.read = true;
-        Response rr = ask(origin + "/robots.txt", false);
-        if (rr.status > 0) ++answered;
-        if (rr.status >= 200 && rr.status < 300)
-          h.robots = Robots::Parse(rr.body, o.user_agent);
-        else if (rr.status == 0 && rr.error.find("within") == std::string::npos)
-          h.down = BrokenBecause(rr, HostOf(origin));
-        h.delay = std::chrono::milliseconds(
-            std::max(o.delay_ms, h.robots.delay_ms()));
+  for (;;) {
+    // Whichever host may be asked now; else wait for the first that may.
+    Host* h = nullptr;
+    const std::string* origin = nullptr;
+    Clock::time_point soonest = Clock::time_point::max();
+    const auto now = Clock::now();
+    for (auto& [o_name, host] : hosts) {
+      if (host.at >= host.urls->size()) continue;
+      if (host.next <= now) {
+        h = &host;
+        origin = &o_name;
+        break;
       }
-      const std::string& url = *urls[h.at++];
-      if (progress) progress(++done, total);
-      if (!h.down.empty()) {
-        ++out.checked;
-        broken.push_back({&url, h.down});
-        continue;
-      }
-      if (!h.robots.Allowed(PathAndQuery(url))) {
-        ++out.skipped;
-        continue;
-      }
-      ++out.checked;
-      Response r = ask(url, true);
-      // Servers that refuse HEAD (or answer it wrongly) are asked to GET.
-      if (r.status == 400 || r.status == 403 || r.status == 404 ||
-          r.status == 405 || r.status == 501)
-        r = ask(url, false);
-      if (r.status > 0) ++answered;
-      std::string why = BrokenBecause(r, HostOf(url));
-      if (!why.empty()) broken.push_back({&url, why});
+      soonest = std::min(soonest, host.next);
     }
+    if (!h) {
+      if (soonest == Clock::time_point::max()) break;  // all asked
+      std::this_thread::sleep_until(soonest);
+      continue;
+    }
+    auto ask = [&](const std::string& url, bool head) {
+      Response r = fetcher.Get(url, "", head);
+      h->next = Clock::now() + h->delay;
+      return r;
+    };
+    if (!h->read) {
+      h->read = true;
+      Response rr = ask(*origin + "/robots.txt", false);
+      if (rr.status > 0) ++answered;
+      if (rr.private_address)
+        h->inside = true;
+      else if (rr.status >= 200 && rr.status < 300)
+        h->robots = Robots::Parse(rr.body, o.user_agent);
+      else if (rr.status == 0 && rr.error.find("within") == std::string::npos)
+        h->down = BrokenBecause(rr, HostOf(*origin));
+      h->delay = std::chrono::milliseconds(std::min(
+          std::max(o.delay_ms, h->robots.delay_ms()), kMaxOutsideDelayMs));
+      h->next = Clock::now() + h->delay;
+      continue;  // its first address when its delay allows
+    }
+    const std::string& url = *(*h->urls)[h->at++];
+    if (progress) progress(++done, total);
+    if (h->inside || !h->robots.Allowed(PathAndQuery(url))) {
+      ++out.skipped;
+      continue;
+    }
+    ++out.checked;
+    if (!h->down.empty()) {
+      broken.push_back({&url, h->down});
+      continue;
+    }
+    Response r = ask(url, true);
+    // Servers that refuse HEAD (or answer it wrongly) are asked to GET.
+    if (r.status == 400 || r.status == 403 || r.status == 404 ||
+        r.status == 405 || r.status == 501)
+      r = ask(url, false);
+    if (r.private_address) {  // a redirect into a private network
+      --out.checked;
+      ++out.skipped;
+      continue;
+    }
+    if (r.status > 0) ++answered;
+    std::string why = BrokenBecause(r, HostOf(url));
+    if (!why.empty()) broken.push_back({&url, why});
   }
   if (out.checked > 0 && answered == 0) {
     out.offline = true;

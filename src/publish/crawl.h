@@ -29,7 +29,16 @@ struct CrawlOptions {
   // "user:password" sent as HTTP Basic authentication (a WordPress
   // application password); "" for none. Never logged.
   std::string basic_auth;
+  // Connect only to public addresses: a host (or a redirect) that resolves
+  // to a loopback, private, link-local, shared or multicast address is not
+  // asked (checked on the address connected to, so a name that resolves
+  // there, a numeric form or a redirect cannot slip through).
+  bool public_only = false;
 };
+
+// Whether `ip` (dotted IPv4 or IPv6 text) is an address of the Internet,
+// not of this machine or a private network.
+bool IsPublicAddress(const std::string& ip);
 
 // The pack's [publish] bounds as CrawlOptions.
 CrawlOptions CrawlOptionsOf(const policy::PublishPolicy& p);
@@ -42,8 +51,9 @@ struct Response {
   std::string body;
   int64_t last_modified = 0;  // Last-Modified, seconds since the epoch
   long redirects = 0;
-  bool left_site = false;  // a redirect to another origin, not followed
-  std::string error;       // a timeout, a refused connection, too large...
+  bool left_site = false;        // a redirect to another origin, not followed
+  bool private_address = false;  // refused: public_only, and it was not
+  std::string error;  // a timeout, a refused connection, too large...
 };
 
 // Fetches `url` with libcurl: http and https only, the options' timeout and
@@ -88,17 +98,23 @@ struct OutsideCheck {
 };
 
 // Checks the links and embeds of `report` to other sites (its `outside`):
-// at most `max_links` addresses, one request at a time (a HEAD, then a GET
-// when the server refuses HEAD), each host's robots.txt honoured and the
-// options' delay kept between requests to one host, taking the hosts in
-// turn so a wait on one is work on another. An address that answers 404,
+// at most `max_links` addresses (in address order), one request at a time
+// (a HEAD, then a GET when the server refuses HEAD), each host's
+// robots.txt honoured and the options' delay (or its Crawl-delay, at most
+// kMaxOutsideDelayMs) kept between requests to one host, asking whichever
+// host may be asked next so a wait on one is work on another. Unless
+// `allow_private`, only public addresses are asked (a page must not make
+// the audit probe the District's own network): the others are skipped,
+// never reported. An address that answers 404,
 // 410 or another refusal of the address (4xx but 401, 403, 407, 429), a
 // server error, a host that does not exist, no answer within the timeout
 // or a redirect loop is a broken-link finding on the pages that have it
 // (the first five, with how many more). When no address answered at all
 // (this machine is offline), nothing is reported and `offline` says so.
+inline constexpr uint32_t kMaxOutsideDelayMs = 10000;
 OutsideCheck CheckOutsideLinks(const Auditor& auditor, SiteReport& report,
                                const CrawlOptions& options, size_t max_links,
+                               bool allow_private = false,
                                const Progress& progress = {});
 
 }  // namespace steward::publish

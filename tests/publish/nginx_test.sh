@@ -191,6 +191,12 @@ chmod a+r "$work/www/outside.html"
 : >"$work/nginx/access.log"
 "$bin" site audit --no-progress --no-record --format jsonl --policy "$work/pack" \
   --cache "$work/cache" --data "$data" --check-outside 50 "${url}outside.html" \
+  >"$work/outside-public.jsonl" 2>"$work/outside-public.err"
+check '! grep -q broken-link "$work/outside-public.jsonl" && grep -q "0 links to other sites checked, 0 broken, 6 not checked" "$work/outside-public.err"' \
+  "links into loopback are not asked unless --outside-private: $(tail -1 "$work/outside-public.err")"
+check '! grep -q "^/gone.html" "$work/nginx/access.log"' "nothing was asked of the loopback site"
+"$bin" site audit --no-progress --no-record --format jsonl --policy "$work/pack" \
+  --cache "$work/cache" --data "$data" --check-outside 50 --outside-private "${url}outside.html" \
   >"$work/outside.jsonl" 2>"$work/outside.err"
 check 'has "$work/outside.jsonl" broken-link "/gone.html"' "a link to another site that answers 404 is broken"
 check 'has "$work/outside.jsonl" broken-link "/error.html"' "one whose server fails is broken"
@@ -204,7 +210,7 @@ printf '<html><body><a href="http://127.0.0.1:1/a">a</a> <a href="http://127.0.0
   >"$work/offline.html"
 mkdir -p "$work/offline" && mv "$work/offline.html" "$work/offline/index.html"
 "$bin" site audit --no-progress --no-record --format jsonl --policy "$work/pack" \
-  --cache "$work/cache" --data "$data" --check-outside 50 "$work/offline" \
+  --cache "$work/cache" --data "$data" --check-outside 50 --outside-private "$work/offline" \
   >"$work/offline.jsonl" 2>"$work/offline.err"
 check '! grep -q broken-link "$work/offline.jsonl" && grep -q "is this machine offline" "$work/offline.err"' \
   "when nothing outside answers, nothing is reported broken and the audit says why"

@@ -12,6 +12,7 @@
 #include "core/text.h"
 #include "golden_students.h"
 #include "publish/audit.h"
+#include "publish/crawl.h"
 #include "roster/oneroster.h"
 #include "temp_dir.h"
 #include "test_util.h"
@@ -142,6 +143,27 @@ TEST(SiteAudit, HostileFilesAreReportedNotTrusted) {
   auto none = AuditFolder(auditor, empty.path().string(), "https://x.org/");
   ASSERT_FALSE(none.ok());
   EXPECT_NE(none.status().message().find("no HTML page"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace steward::publish
+
+namespace steward::publish {
+namespace {
+
+// --check-outside asks only the Internet: loopback, private, shared,
+// link-local and multicast addresses, in IPv4 and IPv6 (and IPv4 inside
+// IPv6), are not asked.
+TEST(OutsideLinks, OnlyPublicAddressesAreAsked) {
+  for (const char* ip :
+       {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
+        "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "::1",
+        "::", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
+        "64:ff9b::a00:1", "2002:7f00:1::", "not an address", ""})
+    EXPECT_FALSE(IsPublicAddress(ip)) << ip;
+  for (const char* ip : {"93.184.216.34", "8.8.8.8", "172.32.0.1",
+                         "2606:4700::1111", "::ffff:8.8.8.8"})
+    EXPECT_TRUE(IsPublicAddress(ip)) << ip;
 }
 
 }  // namespace

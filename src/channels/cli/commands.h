@@ -72,7 +72,8 @@ portal::PublishGate MakePublishGate(std::shared_ptr<store::Database> db,
 // students and their permissions; kept in the store (sites/audits.h) when
 // `record`, its id in `recorded`. `progress`: a count on stderr. Links to
 // other sites are fetched, at most `check_outside` of them, when it is not
-// 0 (publish::CheckOutsideLinks; a line on stderr says what it did).
+// 0 (publish::CheckOutsideLinks; a line on stderr says what it did), those
+// leading into a private network only when `outside_private`.
 struct SiteAudit {
   publish::SiteReport report;
   int64_t recorded = 0;
@@ -81,7 +82,8 @@ core::Result<SiteAudit> AuditSite(
     store::Database& db, engine::Options engine_options,
     const std::string& folder, const std::string& url,
     const std::vector<std::string>& ad_filters, bool record, bool progress,
-    const std::string& ca_file = "", size_t check_outside = 0);
+    const std::string& ca_file = "", size_t check_outside = 0,
+    bool outside_private = false);
 // How the records register reads an item: through `engine` (which must
 // outlive it), for its findings' categories and a message's header facts.
 // One thread at a time.

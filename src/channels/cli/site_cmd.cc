@@ -38,6 +38,7 @@ struct SiteArgs {
   std::string ca_file;
   bool no_progress = false, no_record = false;
   size_t check_outside = 0;
+  bool outside_private = false;
 };
 
 // Every active student in the store, as a roster for the engine (ids are
@@ -128,7 +129,7 @@ core::Result<SiteAudit> AuditSite(
     store::Database& db, engine::Options engine_options,
     const std::string& folder, const std::string& url,
     const std::vector<std::string>& ad_filters, bool record, bool progress,
-    const std::string& ca_file, size_t check_outside) {
+    const std::string& ca_file, size_t check_outside, bool outside_private) {
   const char* me = "steward site audit";
   auto kit = MakePublishKit(db, std::move(engine_options), ad_filters);
   if (!kit.ok()) return kit.status();
@@ -158,7 +159,7 @@ core::Result<SiteAudit> AuditSite(
                    total);
     };
     auto c = publish::CheckOutsideLinks(auditor, *report, crawl, check_outside,
-                                        asked);
+                                        outside_private, asked);
     if (progress) fmt::print(stderr, "\n");
     if (c.offline)
       fmt::print(stderr,
@@ -168,7 +169,8 @@ core::Result<SiteAudit> AuditSite(
     else
       fmt::print(stderr,
                  "{}: {} links to other sites checked, {} broken, {} not "
-                 "checked (robots.txt, or beyond --check-outside)\n",
+                 "checked (robots.txt, a private address, or beyond "
+                 "--check-outside)\n",
                  me, c.checked, c.broken, c.skipped);
   }
   std::stable_sort(report->findings.begin(), report->findings.end(),
@@ -209,9 +211,10 @@ int RunSiteAudit(SiteArgs& a) {
     fmt::print(stderr, "{}: {}\n", me, db.status().message());
     return 2;
   }
-  auto audited = AuditSite(
-      **db, a.engine, a.source, a.url, a.ad_filters, !a.no_record,
-      !a.no_progress && isatty(STDERR_FILENO), a.ca_file, a.check_outside);
+  auto audited =
+      AuditSite(**db, a.engine, a.source, a.url, a.ad_filters, !a.no_record,
+                !a.no_progress && isatty(STDERR_FILENO), a.ca_file,
+                a.check_outside, a.outside_private);
   if (!audited.ok()) {
     fmt::print(stderr, "{}: {}\n", me, audited.status().message());
     return 2;
@@ -621,6 +624,10 @@ void RegisterSite(CLI::App& app, std::function<int()>& run) {
                    "(robots.txt and the pack's delay honoured): broken "
                    "ones are findings")
       ->check(CLI::Range(size_t{1}, publish::kMaxOutside));
+  audit->add_flag("--outside-private", a->outside_private,
+                  "With --check-outside: also ask links that lead to "
+                  "loopback or private addresses (an intranet); off, a page "
+                  "cannot make the audit probe the District's network");
   audit->add_flag("--no-record", a->no_record,
                   "Do not keep the audit in the store for the portal");
   audit->add_flag("--no-progress", a->no_progress,
