@@ -768,6 +768,10 @@ TEST_P(PortalTest, StateChangesNeedTheSessionsCsrfTokenAndOurOrigin) {
   auto fetch_site =
       Post(b, path, form, true, {{"Sec-Fetch-Site", "cross-site"}});
   EXPECT_EQ(fetch_site->status, 403);
+  // Never from the address: a token in a query would land in logs.
+  auto in_query = Post(b, path + "?csrf=" + b.csrf, form, false);
+  ASSERT_TRUE(in_query);
+  EXPECT_EQ(in_query->status, 403);
   EXPECT_FALSE(
       identity::GetAccount(*db_, target.id)->roles.Has(Role::kAuditor));
   auto good = Post(b, path, form, true,

@@ -474,6 +474,7 @@ enum MHD_Result CollectArgument(void* cls, enum MHD_ValueKind, const char* key,
                                 const char* value) {
   auto* r = static_cast<Request*>(cls);
   r->params.emplace(key ? key : "", value ? value : "");
+  r->query_names.insert(key ? key : "");
   return MHD_YES;
 }
 

@@ -40,6 +40,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -101,7 +102,8 @@ class Request {
   const FormFile& File(const std::string& name) const;  // HasFile first
 
   std::vector<std::pair<std::string, std::string>> headers;  // names lower
-  std::multimap<std::string, std::string> params;
+  std::multimap<std::string, std::string> params;            // query and form
+  std::set<std::string> query_names;  // the fields that came in the query
   std::map<std::string, FormFile> files;
 };
 

@@ -217,6 +217,9 @@ bool CsrfOk(const Ctx& c) {
     }
   }
   if (!c.session) return true;  // sign-in: no session yet; origin checked
+  // The token from the header or the form's body; never from the query
+  // (an address lands in logs and Referer headers).
+  if (c.req.query_names.count("csrf")) return false;
   std::string token = c.req.Header("X-CSRF-Token");
   if (token.empty()) token = c.Param("csrf");
   return ConstantTimeEquals(token, c.session->csrf);
