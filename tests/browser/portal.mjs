@@ -242,6 +242,8 @@ try {
   // The site report: the audit's findings by page, what to do, the CSV.
   await page.goto(base + '/sites');
   check(await shows(page, 'h2:text("https://www.example-usd.org/")'), 'the audited site is listed');
+  check(await shows(page, 'tr:has-text("Poetry corner"):has-text("classroom")'),
+    'the site registry lists the classroom site with its content manager');
   await page.screenshot({ path: join(shots, '07b-sites.png'), fullPage: true });
   await page.click('a[href="/sites/audits/1"] >> nth=0');
   check(await shows(page, 'td:has-text("Pay-per-click or affiliate advertising")'), 'the audit shows the advertising script');

@@ -373,9 +373,10 @@ struct Server::Impl {
         // The I/O thread sees the end of the stream and closes it; the fd
         // is still open here, since a connection leaves this set (under
         // this lock) before libmicrohttpd closes its socket.
-        ::shutdown(c->fd, SHUT_RDWR);
-        c->shut = true;
+        // Counted before the client can see the end of it.
         ++timed_out;
+        c->shut = true;
+        ::shutdown(c->fd, SHUT_RDWR);
       }
     }
   }
