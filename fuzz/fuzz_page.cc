@@ -52,10 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)list->Matches({url, "www.school.org", Resource::kImage});
   (void)ReadPhoto(in);
   for (std::string_view text : {std::string_view(page.text), in}) {
-    for (const auto& e :
-         FindPastEvents(text, {"join us", "a"}, 1796256000, 1))
-      if (e.sentence.size() > 200 || e.date.empty())
-        std::abort();
+    for (const auto& e : FindPastEvents(text, {"join us", "a"}, 1796256000, 1))
+      if (e.sentence.size() > 200 || e.date.empty()) std::abort();
   }
   return 0;
 }

@@ -872,14 +872,14 @@ void ReadPublish(Reader& r, const toml::table& root, const fs::path& dir,
                  PolicyPack& p, core::Sha256& hash) {
   const toml::table* t = root["publish"].as_table();
   if (!t) return;
-  r.CheckKeys(*t,
-              {"high_school_grades", "district_hosts", "registered_sites",
-               "site_builder_hosts", "student_work_markers", "ad_filters",
-               "payment_filters", "fundraiser", "link_category",
-               "stale_after_days", "past_event_days", "event_words", "max_pages",
-               "max_depth",
-               "max_page_bytes", "timeout_seconds", "delay_ms", "user_agent"},
-              "[publish]");
+  r.CheckKeys(
+      *t,
+      {"high_school_grades", "district_hosts", "registered_sites",
+       "site_builder_hosts", "student_work_markers", "ad_filters",
+       "payment_filters", "fundraiser", "link_category", "stale_after_days",
+       "past_event_days", "event_words", "max_pages", "max_depth",
+       "max_page_bytes", "timeout_seconds", "delay_ms", "user_agent"},
+      "[publish]");
   PublishPolicy& x = p.publish;
   x.present = true;
   x.loc = r.Loc(*t);

@@ -576,9 +576,9 @@ struct PublishPolicy {
   // Lowercase words by which a sentence with a date announces an event
   // (publish/events.h).
   std::vector<std::string> event_words = {
-      "join us",     "will be held", "will take place", "save the date",
-      "upcoming",    "register by",  "sign up",         "rsvp",
-      "you are invited", "don't miss", "coming up",     "deadline"};
+      "join us",         "will be held", "will take place", "save the date",
+      "upcoming",        "register by",  "sign up",         "rsvp",
+      "you are invited", "don't miss",   "coming up",       "deadline"};
   // The crawler's bounds (an HTTP site): pages, depth, bytes a response,
   // seconds a request, and the pause between requests to one host.
   uint32_t max_pages = 10000;
