@@ -2194,6 +2194,22 @@ TEST_P(PortalTest, StudentWorkIsReviewedBeforeItIsPosted) {
   auto theirs = Get(o, at);
   ASSERT_TRUE(theirs);
   EXPECT_EQ(theirs->status, 403);
+  // An auditor reads it and decides nothing.
+  MakeAccount("aud", Roles{Role::kAuditor});
+  Browser a = SignIn("aud");
+  auto audits = Get(a, at);
+  ASSERT_TRUE(audits);
+  EXPECT_EQ(audits->status, 200);
+  auto aud_approves = Post(a, at + "/approve", {{"apply", "yes"}});
+  ASSERT_TRUE(aud_approves);
+  EXPECT_EQ(aud_approves->status, 403);
+  // A title of blanks or control characters is none.
+  auto titled = form;
+  titled[0].content = t.csrf;
+  titled[3].content = " \x01\x02 ";
+  auto untitled = Client().Post("/review", {{"Cookie", t.cookie}}, titled);
+  ASSERT_TRUE(untitled);
+  EXPECT_EQ(untitled->get_header_value("Location"), "/review");
   // Not approved: no download. The submitter cannot approve.
   auto early = Get(t, at + "/download");
   ASSERT_TRUE(early);
