@@ -62,6 +62,9 @@ seed() {  # target -> seed folders
       echo "$dir" ;;
   esac
 }
+if [ -n "${STEWARD_CI_START:-}" ]; then
+  d=$(($(date +%s) - STEWARD_CI_START)); echo "== time: fuzz build done at $((d / 60)) min $((d % 60)) s"
+fi
 # Known leaks inside libraries (not Steward's code), each with a reproducer.
 export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
 targets="fuzz_mime fuzz_inspect fuzz_csv fuzz_archive fuzz_office fuzz_pdf fuzz_html fuzz_table fuzz_ole fuzz_document fuzz_people fuzz_verdict fuzz_headers fuzz_icap fuzz_upload fuzz_weblog fuzz_redact fuzz_page"

@@ -41,11 +41,18 @@ echo "test servers: $STEWARD_TEST_PG_URL, $STEWARD_TEST_LDAP_URL"
 # Results per test also go to JUnit XML beside each build, which .ci/run
 # summarises per suite (run, skipped, failed).
 status=0
+# Where each phase ends, in minutes since CI began (or since this script did).
+t0=${STEWARD_CI_START:-$(date +%s)}
+phase() { local d=$(($(date +%s) - t0)); echo "== time: $1 at $((d / 60)) min $((d % 60)) s"; }
+phase "servers started (build and packages before)"
 (cd "$build" && ctest --output-on-failure -j "$jobs" --output-junit ctest-junit.xml) || status=$?
+phase "tests done"
 cmake -S "$root" -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DSTEWARD_SANITIZE=ON >/dev/null
 cmake --build "$asan" -j "$jobs" --target unit_tests corpora_tests store_tests portal_tests
+phase "sanitizer build done"
 # Labels "unit" and "corpora": gtest_discover_tests keeps only the first of
 # a list of labels, so the corpus tests carry "corpora" alone.
 (cd "$asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   ctest --output-on-failure -j "$jobs" -L 'unit|corpora' --output-junit ctest-junit.xml) || status=$?
+phase "sanitizer tests done"
 exit "$status"
