@@ -17,13 +17,14 @@ declare -A allowed=(
   [extract]="core extract"
   [engine]="core policy inspect extract engine"
   [decide]="core policy inspect extract engine decide"
-  [quarantine]="core policy inspect extract engine decide store audit quarantine"
-  [enforce]="core policy inspect extract engine decide store audit quarantine enforce"
+  [incidents]="core store audit incidents"
+  [quarantine]="core policy inspect extract engine decide store audit incidents quarantine"
+  [enforce]="core policy inspect extract engine decide store audit incidents quarantine enforce"
   [weblog]="core policy weblog"
   [records]="core policy store audit records"
   [release]="core policy roster inspect extract engine release"
   [publish]="core policy roster inspect extract engine decide publish"
-  [channels]="core policy roster inspect extract engine decide store audit quarantine enforce people identity acknowledge sites weblog records release publish channels"
+  [channels]="core policy roster inspect extract engine decide store audit incidents quarantine enforce people identity acknowledge sites weblog records release publish channels"
   [app]="channels"
   [tools]="core tools"
 )
@@ -31,7 +32,7 @@ bad=0
 # The doors only translate the enforcement layer's outcome: they keep
 # nothing themselves (issue: one enforcement layer for every door).
 for door in milter icap; do
-  if grep -rnE '^#include "(quarantine|store|audit)/' "$src/channels/$door"; then
+  if grep -rnE '^#include "(quarantine|incidents|store|audit)/' "$src/channels/$door"; then
     echo "channels/$door may not include quarantine, store or audit: go through enforce"
     bad=1
   fi

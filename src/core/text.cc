@@ -342,6 +342,20 @@ std::string Printable(std::string_view s, bool newlines) {
   return out;
 }
 
+std::string PrintableText(std::string_view s) {
+  std::string lines;
+  lines.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\r') {
+      if (i + 1 < s.size() && s[i + 1] == '\n') continue;
+      lines += '\n';
+    } else {
+      lines += s[i] == '\t' ? ' ' : s[i];
+    }
+  }
+  return Printable(lines, true);
+}
+
 std::string_view Clip(std::string_view s, size_t max) {
   if (s.size() <= max) return s;
   size_t cut = max;

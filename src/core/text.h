@@ -84,6 +84,9 @@ bool HasControlChars(std::string_view s);
 // carriage returns; C0, DEL and C1 in UTF-8) shown as '?', never sent;
 // newlines kept when `newlines`.
 std::string Printable(std::string_view s, bool newlines = false);
+// Text shown as written (a page's <pre>): CRLF and CR line ends as '\n',
+// a tab as a space, other control characters as Printable shows them.
+std::string PrintableText(std::string_view s);
 
 // The first `max` bytes of UTF-8 `s`, cut before a character, never in
 // the middle of one.

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "core/text.h"
@@ -37,6 +38,46 @@ Result<std::string> Workbook::Close(size_t max_bytes) {
     return Status::Io(std::string("writing the workbook: ") +
                       lxw_strerror(err));
   return ReadFile(path_, max_bytes);
+}
+
+Result<std::string> TableXlsx(const std::string& sheet,
+                              const std::vector<std::string>& header,
+                              const std::vector<std::vector<std::string>>& rows,
+                              size_t max_bytes) {
+  Workbook book;
+  lxw_workbook* wb = book.get();
+  if (!wb) return book.Close(max_bytes);
+  lxw_format* bold = workbook_add_format(wb);
+  format_set_bold(bold);
+  lxw_worksheet* ws = workbook_add_worksheet(wb, sheet.c_str());
+  if (!ws) return Status::Invalid("a sheet cannot be named '" + sheet + "'");
+  std::vector<size_t> width(header.size(), 8);
+  for (size_t c = 0; c < header.size(); ++c) {
+    worksheet_write_string(ws, 0, static_cast<lxw_col_t>(c), header[c].c_str(),
+                           bold);
+    width[c] = std::max(width[c], header[c].size() + 2);
+  }
+  lxw_row_t r = 1;
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size() && c < header.size(); ++c) {
+      // Text as text: libxlsxwriter writes it as a shared string, never as
+      // a formula, whatever it begins with.
+      worksheet_write_string(ws, r, static_cast<lxw_col_t>(c), row[c].c_str(),
+                             nullptr);
+      width[c] = std::min<size_t>(60, std::max(width[c], row[c].size() + 2));
+    }
+    ++r;
+  }
+  for (size_t c = 0; c < header.size(); ++c)
+    worksheet_set_column(ws, static_cast<lxw_col_t>(c),
+                         static_cast<lxw_col_t>(c),
+                         static_cast<double>(width[c]), nullptr);
+  if (!header.empty()) {
+    worksheet_freeze_panes(ws, 1, 0);
+    worksheet_autofilter(ws, 0, 0, r - 1,
+                         static_cast<lxw_col_t>(header.size() - 1));
+  }
+  return book.Close(max_bytes);
 }
 
 }  // namespace steward::core

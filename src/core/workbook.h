@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -30,5 +31,12 @@ class Workbook {
   std::string path_;
   lxw_workbook* wb_ = nullptr;
 };
+
+// A workbook of one sheet named `sheet`: a bold header row (frozen, with
+// filters) and the rows as text cells, never formulas. At most `max_bytes`.
+Result<std::string> TableXlsx(const std::string& sheet,
+                              const std::vector<std::string>& header,
+                              const std::vector<std::vector<std::string>>& rows,
+                              size_t max_bytes = 256u << 20);
 
 }  // namespace steward::core

@@ -293,6 +293,14 @@ struct Walker {
                            core::DecodeText(bytes, charset), charset});
       return;
     }
+    if (!limits.read_documents &&
+        !(filename.empty() &&
+          (type == "text/html" || type == "application/xhtml+xml"))) {
+      Skip(path, type, filename,
+           std::string(kNotOpened) + " (" + std::to_string(bytes.size()) +
+               " bytes)");
+      return;
+    }
     // Attachments, HTML, calendars, documents: read by what they are.
     ExtractDocument(bytes, {path, filename, type, charset}, depth, ctx);
   }

@@ -18,6 +18,10 @@ namespace steward::extract {
 
 void InitMime();
 
+// The reason of a Skipped entry for a part left unread because
+// Limits::read_documents is off; its decoded size follows in parentheses.
+inline constexpr std::string_view kNotOpened = "an attachment, not opened";
+
 // Extracts one message from its bytes. Never fails: what cannot be parsed is
 // a Skipped entry naming the part.
 Extracted ExtractMessage(std::string_view bytes, const Limits& limits);

@@ -32,6 +32,11 @@ struct Limits {
   // Whether to produce the "addresses" view (From, To, Cc, Reply-To).
   // Building it formats every address; skipped when nothing reads it.
   bool address_view = true;
+  // Whether attachments and other parts that are not the message's own
+  // text are read. Off for showing a message to a person: each such part is
+  // then a Skipped entry ("an attachment ... not opened"), and only text
+  // and HTML body parts are decoded.
+  bool read_documents = true;
 };
 
 // Where in a part's text a place of the document starts: a page, a sheet

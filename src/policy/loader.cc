@@ -934,6 +934,30 @@ void ReadPublish(Reader& r, const toml::table& root, const fs::path& dir,
   });
 }
 
+void ReadIncidents(Reader& r, const toml::table& root, PolicyPack& p) {
+  const toml::table* t = root["incidents"].as_table();
+  if (!t) return;
+  r.CheckKeys(*t, {"anonymous_reports", "report"}, "[incidents]");
+  IncidentsPolicy& in = p.incidents;
+  in.present = true;
+  in.loc = r.Loc(*t);
+  in.anonymous_reports = r.Bool(*t, "anonymous_reports", in.anonymous_reports);
+  r.EachTable(*t, "report", [&](const toml::table& c) {
+    r.CheckKeys(c, {"id", "title", "hint", "clauses", "severity"},
+                "[[incidents.report]]");
+    IncidentsPolicy::Report x;
+    x.loc = r.Loc(c);
+    x.id = r.Str(c, "id", true);
+    x.title = r.Str(c, "title", true);
+    x.hint = r.Str(c, "hint", false);
+    x.clauses = r.StrList(c, "clauses");
+    if (auto sev = r.SeverityField(c, "severity", false,
+                                   "[[incidents.report]] '" + x.id + "'"))
+      x.severity = *sev;
+    in.reports.push_back(std::move(x));
+  });
+}
+
 void ReadRecords(Reader& r, const toml::table& root, PolicyPack& p) {
   const toml::table* t = root["records"].as_table();
   if (!t) return;
@@ -1360,6 +1384,15 @@ void Validate(PolicyPack& p, const LoadOptions& options,
         err(loc, who + " cites unknown clause '" + id + "'");
   };
   seen.clear();
+  for (const auto& rep : p.incidents.reports) {
+    const std::string who = "[[incidents.report]] '" + rep.id + "'";
+    if (!std::regex_match(rep.id, kSlug))
+      err(rep.loc, who + ": an id is lower-case words joined by '-'");
+    if (!seen.insert(rep.id).second) err(rep.loc, who + " is defined twice");
+    if (rep.clauses.empty()) err(rep.loc, who + " cites no clause");
+    check_clauses(rep.loc, who, rep.clauses);
+  }
+  seen.clear();
   for (const Category& c : p.categories) {
     if (!std::regex_match(c.id, kSlug))
       err(c.loc,
@@ -1514,7 +1547,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
   r.CheckKeys(*root,
               {"pack", "limits", "bulk_extract", "include", "clause",
                "category", "detector", "lexicon", "combination", "rule", "mail",
-               "web", "weblog", "tables", "records"},
+               "web", "weblog", "tables", "records", "incidents"},
               "pack.toml");
   if (const toml::table* t = (*root)["pack"].as_table()) {
     r.CheckKeys(*t, {"name", "district", "version", "internal_domains"},
@@ -1539,11 +1572,11 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
   for (auto& [name, table] : files) {
     Reader fr(name, &res.errors);
     if (name != main.string())
-      fr.CheckKeys(
-          table,
-          {"clause", "category", "detector", "lexicon", "combination", "rule",
-           "mail", "web", "weblog", "publish", "tables", "records"},
-          fs::path(name).filename().string());
+      fr.CheckKeys(table,
+                   {"clause", "category", "detector", "lexicon", "combination",
+                    "rule", "mail", "web", "weblog", "publish", "tables",
+                    "records", "incidents"},
+                   fs::path(name).filename().string());
     ReadClauses(fr, table, *pack);
     ReadCategories(fr, table, *pack);
     // A word list's file is found beside the TOML file that names it.
@@ -1556,6 +1589,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     ReadWeblog(fr, table, *pack);
     ReadPublish(fr, table, fs::path(name).parent_path(), *pack, hash);
     ReadRecords(fr, table, *pack);
+    ReadIncidents(fr, table, *pack);
     ReadTables(fr, table, *pack);
   }
   Validate(*pack, options, res.errors);

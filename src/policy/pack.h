@@ -483,6 +483,28 @@ struct WebPolicy {
 // report`): which web sites fall in which category (C.23 names streaming,
 // P2P and games as bandwidth-heavy non-academic use), and the District's
 // sites, known by their client subnets, with their duty hours (C.27).
+// [incidents] (K.2, M): what an employee may report from the portal, and
+// whether a report may leave the reporter's name out.
+struct IncidentsPolicy {
+  bool present = false;
+  SourceLoc loc;
+  bool anonymous_reports = false;
+  struct Report {
+    SourceLoc loc;
+    std::string id;     // "security-problem": the incident's kind
+    std::string title;  // what the form offers
+    std::string hint;   // a line under it: what belongs here
+    std::vector<std::string> clauses;
+    Severity severity = Severity::kMedium;
+  };
+  std::vector<Report> reports;
+  const Report* Find(std::string_view id) const {
+    for (const auto& r : reports)
+      if (r.id == id) return &r;
+    return nullptr;
+  }
+};
+
 struct WeblogPolicy {
   struct Category {
     std::string name;                  // "streaming"; never "other"
@@ -754,6 +776,7 @@ struct PolicyPack {
   MailPolicy mail;
   WebPolicy web;
   WeblogPolicy weblog;
+  IncidentsPolicy incidents;
   PublishPolicy publish;
   RecordsPolicy records;
 

@@ -6,6 +6,9 @@
 #include "core/outbound_mail.h"
 #include "core/process.h"
 #include "core/text.h"
+#include "decide/domains.h"
+#include "extract/mime.h"
+#include "incidents/incidents.h"
 
 namespace steward::quarantine {
 
@@ -16,7 +19,8 @@ namespace {
 constexpr std::string_view kColumns =
     "id, created_at, status, channel, action, rule, clauses, release_role, "
     "sender, recipients, auth_user, client, subject, message_id, size, "
-    "sha256, body_sha256, verdict, decided_by, decided_at, reinjected_at";
+    "sha256, body_sha256, verdict, decided_by, decided_at, reinjected_at, "
+    "reason, released_to";
 
 Entry FromRow(const store::Row& r) {
   Entry e;
@@ -41,7 +45,34 @@ Entry FromRow(const store::Row& r) {
   e.decided_by = r.Text(18);
   e.decided_at = r.Text(19);
   e.reinjected_at = r.Text(20);
+  e.reason = r.Text(21);
+  e.released_to = core::SplitList(r.Text(22), ',');
   return e;
+}
+
+// The WHERE clause and parameters of a filter (paging aside).
+std::string Where(const Filter& f, store::Params& params) {
+  std::string sql = " WHERE 1 = 1";
+  if (!f.status.empty()) {
+    sql += " AND status = ?";
+    params.push_back(P(f.status));
+  }
+  if (!f.sender.empty()) {
+    sql += " AND sender_key = ?";
+    params.push_back(P(core::AsciiLower(f.sender)));
+  }
+  if (!f.roles.empty()) {
+    sql += " AND release_role IN (";
+    for (size_t i = 0; i < f.roles.size(); ++i) {
+      sql += i ? ", ?" : "?";
+      params.push_back(P(f.roles[i]));
+    }
+    // A verdict that names no role waits for ITS.
+    if (std::find(f.roles.begin(), f.roles.end(), "its-admin") != f.roles.end())
+      sql += ", ''";
+    sql += ")";
+  }
+  return sql;
 }
 
 }  // namespace
@@ -102,8 +133,9 @@ core::Result<int64_t> Quarantine::Hold(const Held& h,
     auto rows = c.Query(
         "INSERT INTO quarantine (created_at, status, channel, action, rule, "
         "clauses, release_role, sender, recipients, auth_user, client, "
-        "subject, message_id, size, sha256, body_sha256, verdict) VALUES "
-        "(?, 'held', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "subject, message_id, size, sha256, body_sha256, verdict, sender_key) "
+        "VALUES (?, 'held', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "RETURNING id",
         {P(store::NowUtc()),
          P(std::string(policy::ChannelName(h.envelope.channel))),
          P(std::string(decide::ActionName(v.decided))), P(v.rule),
@@ -115,7 +147,7 @@ core::Result<int64_t> Quarantine::Hold(const Held& h,
          P(h.envelope.auth_user), P(h.envelope.client),
          P(h.subject.substr(0, 998)), P(message_id),
          P(static_cast<int64_t>(h.bytes.size())), P(*sha), P(body),
-         P(verdict_json)});
+         P(verdict_json), P(core::AsciiLower(h.envelope.sender))});
     if (!rows.ok()) return rows.status();
     id = rows->at(0).Int(0);
     return audit::Record(
@@ -132,13 +164,9 @@ core::Result<int64_t> Quarantine::Hold(const Held& h,
 }
 
 core::Result<std::vector<Entry>> Quarantine::List(const Filter& f) const {
-  std::string sql =
-      fmt::format("SELECT {} FROM quarantine WHERE 1 = 1", kColumns);
   store::Params params;
-  if (!f.status.empty()) {
-    sql += " AND status = ?";
-    params.push_back(P(f.status));
-  }
+  std::string sql =
+      fmt::format("SELECT {} FROM quarantine{}", kColumns, Where(f, params));
   if (f.before_id > 0) {
     sql += " AND id < ?";
     params.push_back(P(f.before_id));
@@ -150,6 +178,14 @@ core::Result<std::vector<Entry>> Quarantine::List(const Filter& f) const {
   std::vector<Entry> out;
   for (const auto& r : *rows) out.push_back(FromRow(r));
   return out;
+}
+
+core::Result<int64_t> Quarantine::Count(const Filter& f) const {
+  store::Params params;
+  auto rows =
+      db_.Query("SELECT COUNT(*) FROM quarantine" + Where(f, params), params);
+  if (!rows.ok()) return rows.status();
+  return rows->empty() ? 0 : rows->front().Int(0);
 }
 
 core::Result<Entry> Quarantine::Get(int64_t id) const {
@@ -167,13 +203,28 @@ core::Result<std::string> Quarantine::Bytes(const Entry& e) const {
 }
 
 core::Status Quarantine::Release(int64_t id, const audit::Actor& actor,
-                                 const Reinject& reinject) {
+                                 const Reinject& reinject,
+                                 const ReleaseOptions& options) {
   auto e = Get(id);
   if (!e.ok()) return e.status();
   if (e->status != "held")
     return core::Status::Invalid(fmt::format(
         "message {} is {} by {} at {}; only held messages can be released", id,
         e->status, e->decided_by, e->decided_at));
+  // To whom it goes: everyone, or the District's own addresses only.
+  std::vector<std::string> to = e->recipients, withheld;
+  if (!options.only_domains.empty()) {
+    to.clear();
+    for (const auto& r : e->recipients)
+      (decide::IsInternal(decide::DomainOf(r), options.only_domains) ? to
+                                                                     : withheld)
+          .push_back(r);
+    if (to.empty())
+      return core::Status::Invalid(fmt::format(
+          "message {} has no recipient inside the District; delete it or "
+          "release it whole",
+          id));
+  }
   auto bytes = Bytes(*e);
   if (!bytes.ok()) return bytes.status();
   // Marked released first (so the door lets it through when it comes
@@ -181,25 +232,30 @@ core::Status Quarantine::Release(int64_t id, const audit::Actor& actor,
   auto st = db_.Transact([&](store::Conn& c) -> core::Status {
     auto rows = c.Query(
         "UPDATE quarantine SET status = 'released', decided_by = ?, "
-        "decided_at = ? WHERE id = ? AND status = 'held' RETURNING id",
-        {P(actor.name), P(store::NowUtc()), P(id)});
+        "decided_at = ?, reason = ?, released_to = ? WHERE id = ? AND "
+        "status = 'held' RETURNING id",
+        {P(actor.name), P(store::NowUtc()), P(options.reason),
+         P(withheld.empty() ? std::string() : core::Join(to, ",")), P(id)});
     if (!rows.ok()) return rows.status();
     if (rows->empty())
       return core::Status::Invalid(
           fmt::format("message {} was decided by someone else meanwhile", id));
-    return audit::Record(c, actor, "quarantine.release",
-                         "quarantine/" + std::to_string(id),
-                         {{"sender", e->sender},
-                          {"recipients", e->recipients},
-                          {"rule", e->rule}});
+    nlohmann::json detail = {
+        {"sender", e->sender}, {"recipients", to}, {"rule", e->rule}};
+    if (!options.reason.empty()) detail["reason"] = options.reason;
+    if (!withheld.empty()) detail["withheld_from"] = withheld;
+    return audit::Record(
+        c, actor,
+        withheld.empty() ? "quarantine.release" : "quarantine.release-internal",
+        "quarantine/" + std::to_string(id), detail);
   });
   if (!st.ok()) return st;
-  auto sent = reinject(*bytes, e->sender, e->recipients);
+  auto sent = reinject(*bytes, e->sender, to);
   if (!sent.ok()) {
     auto back = db_.Transact([&](store::Conn& c) -> core::Status {
       auto u = c.Exec(
           "UPDATE quarantine SET status = 'held', decided_by = NULL, "
-          "decided_at = NULL WHERE id = ?",
+          "decided_at = NULL, reason = '', released_to = '' WHERE id = ?",
           {P(id)});
       if (!u.ok()) return u;
       return audit::Record(c, actor, "quarantine.release-failed",
@@ -217,8 +273,9 @@ core::Status Quarantine::Delete(int64_t id, const audit::Actor& actor,
   return db_.Transact([&](store::Conn& c) -> core::Status {
     auto rows = c.Query(
         "UPDATE quarantine SET status = 'deleted', decided_by = ?, "
-        "decided_at = ? WHERE id = ? AND status = 'held' RETURNING id",
-        {P(actor.name), P(store::NowUtc()), P(id)});
+        "decided_at = ?, reason = ? WHERE id = ? AND status = 'held' "
+        "RETURNING id",
+        {P(actor.name), P(store::NowUtc()), P(reason), P(id)});
     if (!rows.ok()) return rows.status();
     if (rows->empty()) {
       auto e = Get(id);
@@ -281,91 +338,33 @@ core::Result<uint32_t> Quarantine::RecentConduct(const std::string& sender,
   return static_cast<uint32_t>(rows->front().Int(0));
 }
 
+namespace {
+
+// How serious a door's incident is when it opens (triage may change it):
+// repeated conduct toward a person (C.19) is high, a refused upload medium.
+std::string DoorSeverity(const std::string& kind) {
+  return kind == "repeated-conduct" ? "high" : "medium";
+}
+
+}  // namespace
+
 core::Result<int64_t> Quarantine::OpenIncident(
     const std::string& kind, const std::vector<std::string>& clauses,
     const std::string& subject_person, const nlohmann::json& detail,
     const audit::Actor& actor) {
-  int64_t id = 0;
-  auto st = db_.Transact([&](store::Conn& c) -> core::Status {
-    auto rows = c.Query(
-        "INSERT INTO incidents (opened_at, status, kind, clauses, "
-        "subject_person, detail) VALUES (?, 'open', ?, ?, ?, ?) RETURNING id",
-        {P(store::NowUtc()), P(kind), P(core::Join(clauses, ",")),
-         P(subject_person),
-         P(detail.dump(-1, ' ', false,
-                       nlohmann::json::error_handler_t::replace))});
-    if (!rows.ok()) return rows.status();
-    id = rows->at(0).Int(0);
-    // The door's reference (a web block page shows it) is found in the
-    // audit chain too; it names no person and holds no value.
-    nlohmann::json entry = {{"kind", kind}, {"clauses", clauses}};
-    if (detail.contains("reference")) entry["reference"] = detail["reference"];
-    return audit::Record(c, actor, "incident.open",
-                         "incident/" + std::to_string(id), entry);
-  });
-  if (!st.ok()) return st;
-  return id;
+  return incidents::Open(db_, kind, clauses, DoorSeverity(kind), subject_person,
+                         detail, actor);
 }
 
 core::Result<Quarantine::IncidentRef> Quarantine::OpenOrRepeatIncident(
     const std::string& kind, const std::string& key, uint32_t window_hours,
     const std::vector<std::string>& clauses, const std::string& subject_person,
     const nlohmann::json& detail, const audit::Actor& actor) {
-  IncidentRef ref;
-  const std::string now = store::NowUtc();
-  const std::string text =
-      detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  const std::string reference =
-      detail.contains("reference") && detail["reference"].is_string()
-          ? detail["reference"].get<std::string>()
-          : std::string();
-  auto st = db_.Transact([&](store::Conn& c) -> core::Status {
-    // Two tries with one key at once must not both find no incident and
-    // both open one: on PostgreSQL the key is locked until the transaction
-    // ends (SQLite's transactions are already exclusive).
-    if (c.dialect() == store::Dialect::kPostgres) {
-      auto lock = c.Exec("SELECT pg_advisory_xact_lock(hashtext(?))",
-                         {P(kind + "\n" + key)});
-      if (!lock.ok()) return lock;
-    }
-    auto open = c.Query(
-        "SELECT id FROM incidents WHERE kind = ? AND coalesce_key = ? AND "
-        "status = 'open' AND COALESCE(last_at, opened_at) > ? ORDER BY id "
-        "DESC LIMIT 1",
-        {P(kind), P(key),
-         P(store::NowUtc(-static_cast<int64_t>(window_hours) * 3600))});
-    if (!open.ok()) return open.status();
-    nlohmann::json entry = {{"kind", kind}, {"clauses", clauses}};
-    if (!reference.empty()) entry["reference"] = reference;
-    if (!open->empty()) {
-      ref.id = open->front().Int(0);
-      auto up = c.Exec(
-          "UPDATE incidents SET repeats = repeats + 1, last_at = ? WHERE id "
-          "= ?",
-          {P(now), P(ref.id)});
-      if (!up.ok()) return up;
-    } else {
-      auto rows = c.Query(
-          "INSERT INTO incidents (opened_at, status, kind, clauses, "
-          "subject_person, detail, coalesce_key, last_at) VALUES (?, 'open', "
-          "?, ?, ?, ?, ?, ?) RETURNING id",
-          {P(now), P(kind), P(core::Join(clauses, ",")), P(subject_person),
-           P(text), P(key), P(now)});
-      if (!rows.ok()) return rows.status();
-      ref.id = rows->at(0).Int(0);
-      ref.opened = true;
-    }
-    auto ev = c.Exec(
-        "INSERT INTO incident_events (incident_id, at, reference, detail) "
-        "VALUES (?, ?, ?, ?)",
-        {P(ref.id), P(now), P(reference), P(text)});
-    if (!ev.ok()) return ev;
-    return audit::Record(c, actor,
-                         ref.opened ? "incident.open" : "incident.repeat",
-                         "incident/" + std::to_string(ref.id), entry);
-  });
-  if (!st.ok()) return st;
-  return ref;
+  auto ref = incidents::OpenOrRepeat(db_, kind, key, window_hours, clauses,
+                                     DoorSeverity(kind), subject_person, detail,
+                                     actor);
+  if (!ref.ok()) return ref.status();
+  return IncidentRef{ref->id, ref->opened};
 }
 
 core::Status Quarantine::NotePassed(const std::string& action,
@@ -383,6 +382,42 @@ Reinject SendmailReinject(const std::string& sendmail) {
     return core::ReinjectMessage({.program = sendmail, .seconds = 60}, bytes,
                                  sender, recipients);
   };
+}
+
+Shown Show(std::string_view message, size_t max_text) {
+  extract::Limits limits;
+  limits.read_documents = false;
+  limits.helpers = false;
+  limits.address_view = false;
+  extract::Extracted x = extract::ExtractMessage(message, limits);
+  Shown s;
+  s.from = x.message.Header("from");
+  s.to = x.message.Header("to");
+  s.cc = x.message.Header("cc");
+  s.date = x.message.Header("date");
+  s.subject = x.message.subject;
+  for (auto& t : x.texts) {
+    if (t.view != core::View::kBody || !t.filename.empty()) continue;
+    Shown::Text out{t.path, t.content_type, std::move(t.text)};
+    if (out.text.size() > max_text) {
+      out.text.resize(core::Clip(out.text, max_text).size());
+      out.cut = true;
+    }
+    s.texts.push_back(std::move(out));
+  }
+  for (const auto& k : x.skipped) {
+    if (k.reason.starts_with(extract::kNotOpened)) {
+      Shown::File f{k.path, k.filename, k.content_type};
+      size_t open = k.reason.find('(');
+      if (open != std::string::npos)
+        f.size = std::strtoull(k.reason.c_str() + open + 1, nullptr, 10);
+      s.files.push_back(std::move(f));
+    } else {
+      s.unread.push_back((k.path.empty() ? "" : "part " + k.path + ": ") +
+                         k.reason);
+    }
+  }
+  return s;
 }
 
 }  // namespace steward::quarantine

@@ -37,13 +37,55 @@ struct Entry {
   std::string sha256, body_sha256;
   std::string verdict;  // JSON, findings redacted
   std::string decided_by, decided_at, reinjected_at;
+  std::string reason;  // the decision's reason, as its decider gave it
+  // A release to the District's own addresses only: those it went to
+  // (empty: a whole release, or no release).
+  std::vector<std::string> released_to;
+  // The role whose member decides: release_role, "its-admin" when none.
+  std::string DecidingRole() const {
+    return release_role.empty() ? "its-admin" : release_role;
+  }
 };
 
 struct Filter {
   std::string status;  // "" : any
   int limit = 100;
   int64_t before_id = 0;  // keyset paging, newest first; 0: from the newest
+  std::string sender;     // "": any; else this sender, in any case
+  // Only messages waiting for one of these roles (pack names; "its-admin"
+  // also takes those that name none). Empty: any role.
+  std::vector<std::string> roles;
 };
+
+// How a held message is released.
+struct ReleaseOptions {
+  std::string reason;  // why, kept with the decision and in the audit entry
+  // When not empty, the message goes only to those of its recipients whose
+  // domain is one of these (the District's own, `internal_domains`); it is
+  // refused when none is.
+  std::vector<std::string> only_domains;
+};
+
+// A held message as it may be shown to a person: the message's own text
+// (HTML as its text, never as markup), and its attachments listed, never
+// opened. Header values as written (unfolded).
+struct Shown {
+  std::string from, to, cc, date, subject;
+  struct Text {
+    std::string path, type, text;
+    bool cut = false;  // longer than the bound; the start is shown
+  };
+  std::vector<Text> texts;
+  struct File {
+    std::string path, name, type;
+    uint64_t size = 0;
+  };
+  std::vector<File> files;
+  std::vector<std::string> unread;  // parts that could not be read, and why
+};
+
+// Reads `message` for showing; each text at most `max_text` bytes.
+Shown Show(std::string_view message, size_t max_text = 256 << 10);
 
 // What the door knew when it held the message.
 struct Held {
@@ -73,6 +115,8 @@ class Quarantine : public decide::History {
   core::Result<int64_t> Hold(const Held& held, const audit::Actor& actor);
 
   core::Result<std::vector<Entry>> List(const Filter& filter) const;
+  // How many messages `filter` takes (its limit and paging aside).
+  core::Result<int64_t> Count(const Filter& filter) const;
   core::Result<Entry> Get(int64_t id) const;  // NotFound when absent
   core::Result<std::string> Bytes(const Entry& e) const;  // at most 1 GiB
 
@@ -82,7 +126,8 @@ class Quarantine : public decide::History {
   // quarantine.release-failed, and the error returned. A message already
   // released or deleted (or decided by someone else meanwhile) is refused.
   core::Status Release(int64_t id, const audit::Actor& actor,
-                       const Reinject& reinject);
+                       const Reinject& reinject,
+                       const ReleaseOptions& options = {});
   // Marks a held message deleted (a deletion is a decision, recorded, not an
   // erasure: its bytes stay in the blobs; nothing removes them yet).
   core::Status Delete(int64_t id, const audit::Actor& actor,

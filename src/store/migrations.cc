@@ -466,6 +466,50 @@ CREATE TABLE student_submissions (
 CREATE INDEX student_submissions_by ON student_submissions (submitted_by, id);
 CREATE INDEX student_submissions_site ON student_submissions (site_id, id);
 )sql"},
+      // Held mail in the portal (its queues by releasing role and by
+      // sender) and what a decision said: its reason, and to whom a
+      // release went when it went to the District's own addresses only.
+      {17, "held mail queues and decisions", R"sql(
+ALTER TABLE quarantine ADD COLUMN sender_key TEXT NOT NULL DEFAULT '';
+UPDATE quarantine SET sender_key = LOWER(sender);
+ALTER TABLE quarantine ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE quarantine ADD COLUMN released_to TEXT NOT NULL DEFAULT '';
+CREATE INDEX quarantine_role_status ON quarantine (release_role, status, id);
+CREATE INDEX quarantine_sender ON quarantine (sender_key, id);
+CREATE INDEX quarantine_status_id ON quarantine (status, id);
+)sql"},
+      // The incidents register (incidents/incidents.h): states new, triage,
+      // investigating, closed; severity, assignee, outcome; employees'
+      // reports; the register's own timeline, and evidence linked by hash.
+      {18, "incidents register", R"sql(
+UPDATE incidents SET status = 'new' WHERE status = 'open';
+ALTER TABLE incidents ADD COLUMN severity TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN assignee TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN closed_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN reported_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN summary TEXT NOT NULL DEFAULT '';
+CREATE INDEX incidents_status_id ON incidents (status, id);
+CREATE INDEX incidents_assignee ON incidents (assignee, id);
+CREATE INDEX incidents_reported_by ON incidents (reported_by, id);
+CREATE TABLE incident_log (
+  id {id},
+  incident_id {bigint} NOT NULL REFERENCES incidents (id),
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  what TEXT NOT NULL,
+  text TEXT NOT NULL);
+CREATE INDEX incident_log_incident ON incident_log (incident_id, id);
+CREATE TABLE incident_evidence (
+  id {id},
+  incident_id {bigint} NOT NULL REFERENCES incidents (id),
+  kind TEXT NOT NULL,
+  ref TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  added_by TEXT NOT NULL,
+  added_at TEXT NOT NULL);
+CREATE UNIQUE INDEX incident_evidence_ref ON incident_evidence (incident_id, kind, ref);
+)sql"},
   };
   return kAll;
 }

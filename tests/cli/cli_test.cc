@@ -343,9 +343,10 @@ TEST_F(Cli, VerdictSaysWhatTheWebDoorWouldDo) {
 }
 
 // `steward demo` (what `make run` shows a newcomer) seeds every door's
-// results: a message held for a designee, refused uploads as web-block
+// results: a held message, refused uploads as web-block
 // incidents (a retried one an event of the same incident), a program
-// download continued past its warning; and seeds nothing twice.
+// download continued past its warning, an employee's report; and seeds
+// nothing twice.
 TEST_F(Cli, DemoSeedsEveryDoorsResults) {
   const std::string roster = (dir_ / "roster").string();
   auto gen = Sh(std::string(STEWARD_CORPUS_BIN) + " --roster " + roster +
@@ -355,8 +356,9 @@ TEST_F(Cli, DemoSeedsEveryDoorsResults) {
   auto demo = Sh(std::string(STEWARD_BIN) + " demo --data " + data +
                  " --roster " + roster);
   ASSERT_EQ(demo.exit_code, 0) << demo.err;
-  EXPECT_NE(demo.out.find("1 message held for a designee, 3 uploads refused "
-                          "(2 incidents), 1 program download continued"),
+  EXPECT_NE(demo.out.find("1 message held, 3 uploads refused "
+                          "(2 incidents), 1 program download continued past "
+                          "its warning; 1 report of a problem"),
             std::string::npos)
       << demo.out;
   auto db = store::Database::Open(data + "/steward.db", 1);
@@ -369,6 +371,9 @@ TEST_F(Cli, DemoSeedsEveryDoorsResults) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM incidents WHERE kind = 'web-block'"),
             2);
   EXPECT_EQ(count("SELECT COUNT(*) FROM incident_events"), 3);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM incidents WHERE kind = "
+                  "'security-problem' AND status = 'new'"),
+            1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = "
                   "'web.warn-continue'"),
             1);
@@ -996,12 +1001,11 @@ TEST_F(Cli, SiteAuditJudgesStudentsAgainstTheirPermissions) {
       << bad_url.err;
 }
 
-
 TEST_F(Cli, PublishCheckAndTokens) {
   const std::string data = (dir_ / "data").string();
   const std::string src = steward::testing::SourceDir();
-  Sh(std::string(STEWARD_BIN) + " import oneroster --data " + data + " " +
-     src + "/tests/golden/roster");
+  Sh(std::string(STEWARD_BIN) + " import oneroster --data " + data + " " + src +
+     "/tests/golden/roster");
   // A page whose photo beside it carries a GPS position: the photo is read
   // from the folder, the verdict rejects, the exit code says so.
   auto r = Sh(Steward("publish check --data " + data +
@@ -1020,9 +1024,9 @@ TEST_F(Cli, PublishCheckAndTokens) {
                   Steward("publish check --data " + data + " -"));
   EXPECT_EQ(clean.exit_code, 0) << clean.err;
   EXPECT_EQ(nlohmann::json::parse(clean.out)["action"], "allow");
-  auto bad = Sh(Steward("publish check --data " + data +
-                        " --url 'javascript:x' " + src +
-                        "/tests/publish/gate/adsense.html"));
+  auto bad =
+      Sh(Steward("publish check --data " + data + " --url 'javascript:x' " +
+                 src + "/tests/publish/gate/adsense.html"));
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("is not a web address"), std::string::npos) << bad.err;
   auto missing = Sh(Steward("publish check --data " + data + " " +
@@ -1035,8 +1039,8 @@ TEST_F(Cli, PublishCheckAndTokens) {
                           "/tests/publish/gate/full-name.html)") +
                   "'");
   EXPECT_EQ(piped.exit_code, 1) << piped.err;
-  auto nothing = Sh("printf '' | " +
-                    Steward("publish check --data " + data + " -"));
+  auto nothing =
+      Sh("printf '' | " + Steward("publish check --data " + data + " -"));
   EXPECT_EQ(nothing.exit_code, 2);
   EXPECT_NE(nothing.err.find("nothing to check"), std::string::npos);
   // Images are read from the page's folder only: not through a link out
@@ -1049,7 +1053,8 @@ TEST_F(Cli, PublishCheckAndTokens) {
                                             dir_ / "site" / "assets");
   std::ofstream(dir_ / "site" / "page.html")
       << "<p>Field day</p><img src=\"nonexist/%2e%2e/assets/secret.png\">"
-         "<img src=\"x/..%2fassets/secret.png\"><img src=\"assets/secret.png\">";
+         "<img src=\"x/..%2fassets/secret.png\"><img "
+         "src=\"assets/secret.png\">";
   auto escape = Sh(Steward("publish check --data " + data + " " +
                            (dir_ / "site" / "page.html").string()));
   EXPECT_EQ(escape.exit_code, 0) << escape.out;
@@ -1069,7 +1074,8 @@ TEST_F(Cli, PublishCheckAndTokens) {
   EXPECT_EQ(hj["action"], "hold");
   EXPECT_EQ(hj["rule"], "publish-unread");
   // A token is printed once; the list never shows it; revoked once.
-  auto made = Sh(std::string(STEWARD_BIN) + " token create --data " + data + " 'district CMS'");
+  auto made = Sh(std::string(STEWARD_BIN) + " token create --data " + data +
+                 " 'district CMS'");
   ASSERT_EQ(made.exit_code, 0) << made.err;
   const std::string secret = made.out.substr(0, made.out.find('\n'));
   EXPECT_TRUE(secret.starts_with("stw_")) << made.out;
@@ -1078,9 +1084,14 @@ TEST_F(Cli, PublishCheckAndTokens) {
   EXPECT_NE(list.out.find("district CMS\tpublish-check"), std::string::npos)
       << list.out;
   EXPECT_EQ(list.out.find(secret), std::string::npos);
-  EXPECT_EQ(Sh(std::string(STEWARD_BIN) + " token revoke --data " + data + " 1").exit_code, 0);
-  EXPECT_NE(Sh(std::string(STEWARD_BIN) + " token revoke --data " + data + " 1").exit_code, 0);
-  auto scope = Sh(std::string(STEWARD_BIN) + " token create --data " + data + " x --scope all");
+  EXPECT_EQ(Sh(std::string(STEWARD_BIN) + " token revoke --data " + data + " 1")
+                .exit_code,
+            0);
+  EXPECT_NE(Sh(std::string(STEWARD_BIN) + " token revoke --data " + data + " 1")
+                .exit_code,
+            0);
+  auto scope = Sh(std::string(STEWARD_BIN) + " token create --data " + data +
+                  " x --scope all");
   EXPECT_EQ(scope.exit_code, 2);
   EXPECT_NE(scope.err.find("unknown scope 'all' (publish-check)"),
             std::string::npos)

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -24,7 +25,9 @@
 #include "core/text.h"
 #include "identity/accounts.h"
 #include "identity/tokens.h"
+#include "incidents/incidents.h"
 #include "people/people.h"
+#include "quarantine/quarantine.h"
 #include "records/register.h"
 #include "records/requests.h"
 #include "sites/audits.h"
@@ -107,10 +110,12 @@ class PortalTest : public testing::StoreTest {
     return c;
   }
   identity::Account MakeAccount(const std::string& user, Roles roles,
-                                int64_t person_id = 0) {
+                                int64_t person_id = 0,
+                                const std::string& email = "") {
     auto a = identity::CreateAccount(*db_, *policy_,
                                      {.username = user,
                                       .display_name = "Test " + user,
+                                      .email = email,
                                       .password = kPassword,
                                       .person_id = person_id,
                                       .roles = roles},
@@ -177,6 +182,36 @@ class PortalTest : public testing::StoreTest {
     auto found = people::Find(*db_, {.text = text, .status = ""});
     EXPECT_TRUE(found.ok() && found->size() == 1) << text;
     return found.ok() && found->size() == 1 ? found->front().id : 0;
+  }
+
+  // Holds `body` from `sender` to `to` as the mail door would: a
+  // quarantine under `rule` with one date-of-birth finding (redacted),
+  // released by `role` (ITS when none). Returns its id.
+  int64_t HoldMail(const std::string& sender,
+                   const std::vector<std::string>& to,
+                   const std::string& subject, const std::string& body,
+                   std::optional<policy::ReleaseRole> role = std::nullopt) {
+    decide::Envelope env{
+        policy::Channel::kMail, sender, to, "", "127.0.0.1", 0};
+    decide::Verdict v;
+    v.action = v.decided = decide::Action::kQuarantine;
+    v.rule = role ? "mass-mail-designee" : "external-medium-quarantine";
+    v.clauses = role ? std::vector<std::string>{"C.12"}
+                     : std::vector<std::string>{"E.2", "C.14"};
+    v.release_role = role;
+    inspect::Finding f;
+    f.category = "date-of-birth";
+    f.severity = policy::Severity::kMedium;
+    f.location.where = "body";
+    f.excerpt = "date of birth is [date-of-birth]";
+    v.findings.push_back(f);
+    const std::string bytes = "From: " + sender +
+                              "\r\nTo: " + core::Join(to, ", ") +
+                              "\r\nSubject: " + subject + "\r\n\r\n" + body;
+    quarantine::Quarantine q(*db_, store::Blobs((dir_ / "blobs").string()));
+    auto id = q.Hold({env, v, bytes, subject, ""}, {"milter", "127.0.0.1"});
+    EXPECT_TRUE(id.ok()) << id.status().message();
+    return id.ok() ? *id : 0;
   }
 
   std::string outbox_;
@@ -1439,6 +1474,28 @@ const Expected kRouteTable[] = {
      "employee content-manager its-admin auditor designee"},
     {"POST", "/review/1/approve", "content-manager its-admin designee"},
     {"POST", "/review/1/return", "content-manager its-admin designee"},
+    // Incident 1: an employee's report.
+    {"GET", "/incidents", "its-admin auditor designee"},
+    {"GET", "/incidents.csv", "its-admin auditor designee"},
+    {"GET", "/incidents.xlsx", "its-admin auditor designee"},
+    {"GET", "/incidents/1", "its-admin auditor designee"},
+    {"POST", "/incidents/1", "its-admin designee"},
+    {"POST", "/incidents/1/evidence", "its-admin designee"},
+    {"GET", "/report", "signed-in"},
+    {"POST", "/report", "signed-in"},
+    {"GET", "/api/incidents", "its-admin auditor designee"},
+    {"GET", "/api/incidents/1", "its-admin auditor designee"},
+    // Held mail: message 1 is person 1's, waiting for ITS.
+    {"GET", "/held", "signed-in"},
+    {"GET", "/held.csv", "its-admin supervisor auditor designee"},
+    {"GET", "/held.xlsx", "its-admin supervisor auditor designee"},
+    {"GET", "/held/1", "its-admin auditor"},
+    {"POST", "/held/1/release", "its-admin"},
+    {"POST", "/held/1/release-internal", "its-admin"},
+    {"POST", "/held/1/delete", "its-admin"},
+    {"GET", "/api/held", "signed-in"},
+    {"GET", "/api/held/1", "its-admin auditor"},
+    {"POST", "/api/held/1/decide", "its-admin"},
     // Programs with a token of its scope; a session grants nothing there.
     {"POST", "/api/publish/check", "token:publish-check"},
 };
@@ -1539,6 +1596,20 @@ class PortalMatrixTest : public PortalTest {
                       {"as-employee", ""});
     ASSERT_TRUE(submission.ok() && *submission == 1)
         << submission.status().message();
+    // Incident 1: a report.
+    auto report = incidents::Report(*db_,
+                                    {.kind = "security-problem",
+                                     .clauses = {"K.2"},
+                                     .severity = "high",
+                                     .summary = "A password on a note.",
+                                     .reporter = "as-employee"},
+                                    {"as-employee", ""});
+    ASSERT_TRUE(report.ok() && *report == 1);
+    // Held message 1: person 1's, to outside, for ITS.
+    ASSERT_EQ(
+        HoldMail("pat@example-usd.org", {"friend@gmail.com"},
+                 "Emergency contacts", "Her date of birth is 04/12/2011."),
+        1);
   }
 
   // The request a person would make on this route; forms carry what the
@@ -1552,6 +1623,8 @@ class PortalMatrixTest : public PortalTest {
           "/sign-in",
           httplib::Params{{"username", user}, {"password", kPassword}});
     }
+    if (path == "/api/held/1/decide")  // what a program would send
+      return Post(b, path, {{"decision", "delete"}, {"reason", "matrix"}});
     if (path == "/import/employees" || path == "/import/oneroster") {
       bool staff = path == "/import/employees";
       httplib::MultipartFormDataItems upload = {
@@ -2266,6 +2339,356 @@ TEST_P(PortalTest, StudentWorkIsReviewedBeforeItIsPosted) {
   auto steps = audit::List(*db_, {.action = "review."});
   ASSERT_TRUE(steps.ok());
   EXPECT_EQ(steps->size(), 4u);  // two submissions, one approval, one return
+}
+
+}  // namespace
+}  // namespace steward
+
+namespace steward {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Held mail in the portal (issue: the District's registers): the sender
+// sees their own held messages and never decides; the role the verdict
+// names decides, with a reason; a release to the District's addresses only
+// goes to those alone; each decision is taken once; reading someone else's
+// held mail is audited; the message is shown as text, never as markup.
+
+class HeldMailTest : public PortalTest {
+ protected:
+  void SetUp() override {
+    PortalTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    // Released mail goes to a stand-in sendmail that keeps its arguments.
+    sent_ = (dir_ / "sent").string();
+    std::string fake =
+        Write("release-sendmail", "#!/bin/sh\necho \"$@\" >> " + sent_ +
+                                      ".args\ncat >> " + sent_ + ".mail\n");
+    std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
+    StartPortal([&](portal::Options& o) { o.sendmail = fake; });
+    Staff();
+    MakeAccount("ada", {}, PersonId("Lovelace"), "Ada@example-usd.org");
+    MakeAccount("grace", {}, PersonId("Hopper"), "grace@example-usd.org");
+    MakeAccount("its", {Role::kItsAdmin});
+    MakeAccount("its2", {Role::kItsAdmin});
+    MakeAccount("desig", {Role::kDesignee});
+    MakeAccount("aud", {Role::kAuditor});
+    outside_ = HoldMail("ada@example-usd.org",
+                        {"friend@gmail.com", "grace@example-usd.org"},
+                        "Field trip contacts",
+                        "Her date of birth is 04/12/2011.\r\n"
+                        "<script>alert(1)</script>\r\n");
+    all_staff_ = HoldMail("ada@example-usd.org", {"all-staff@example-usd.org"},
+                          "Bake sale", "Cookies on Friday.\r\n",
+                          policy::ReleaseRole::kDesignee);
+  }
+  // How many times the stand-in sendmail ran.
+  long Sends() const {
+    const std::string args = Sent(".args");
+    return std::count(args.begin(), args.end(), '\n');
+  }
+  std::string Sent(const char* what) const {
+    std::ifstream in(sent_ + what);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  quarantine::Entry Entry(int64_t id) {
+    quarantine::Quarantine q(*db_, store::Blobs((dir_ / "blobs").string()));
+    auto e = q.Get(id);
+    EXPECT_TRUE(e.ok());
+    return e.ok() ? *e : quarantine::Entry{};
+  }
+  std::string sent_;
+  int64_t outside_ = 0, all_staff_ = 0;
+};
+STEWARD_BOTH_BACKENDS(HeldMailTest);
+
+TEST_P(HeldMailTest, TheSenderSeesTheirOwnHeldMailAndNeverDecides) {
+  Browser ada = SignIn("ada");
+  auto home = Get(ada, "/");
+  ASSERT_TRUE(home && home->status == 200);
+  EXPECT_NE(home->body.find("2 of your messages are held"), std::string::npos);
+  auto page = Get(ada, "/held");
+  ASSERT_TRUE(page && page->status == 200);
+  EXPECT_NE(page->body.find("Field trip contacts"), std::string::npos);
+  EXPECT_NE(page->body.find("Bake sale"), std::string::npos);
+  EXPECT_EQ(page->body.find("All held mail"), std::string::npos)
+      << "an employee has no queue";
+  auto one = Get(ada, "/held/" + std::to_string(outside_));
+  ASSERT_TRUE(one && one->status == 200);
+  EXPECT_NE(one->body.find("You sent this message"), std::string::npos);
+  EXPECT_EQ(one->body.find("/release\""), std::string::npos)
+      << "no decision form for the sender";
+  auto no = Post(ada, "/held/" + std::to_string(outside_) + "/release",
+                 {{"reason", "it is fine"}});
+  ASSERT_TRUE(no);
+  EXPECT_EQ(no->status, 403);
+  EXPECT_EQ(Entry(outside_).status, "held");
+  // A sender who also holds the role still does not decide.
+  MakeAccount("ada-its", {Role::kItsAdmin}, 0, "ada@EXAMPLE-usd.org");
+  Browser both = SignIn("ada-its");
+  auto self = Post(both, "/held/" + std::to_string(outside_) + "/release",
+                   {{"reason", "mine"}});
+  ASSERT_TRUE(self);
+  EXPECT_EQ(self->status, 403);
+  // Another employee sees neither message.
+  Browser grace = SignIn("grace");
+  auto theirs = Get(grace, "/held/" + std::to_string(outside_));
+  ASSERT_TRUE(theirs);
+  EXPECT_EQ(theirs->status, 403);
+  auto list = Get(grace, "/held");
+  ASSERT_TRUE(list && list->status == 200);
+  EXPECT_EQ(list->body.find("Field trip contacts"), std::string::npos);
+  auto api = Get(grace, "/api/held");
+  ASSERT_TRUE(api && api->status == 200);
+  auto j = nlohmann::json::parse(api->body);
+  EXPECT_TRUE(j["queue"].empty() && j["mine"].empty()) << api->body;
+  EXPECT_EQ(Sent(".args"), "") << "nothing was sent";
+}
+
+TEST_P(HeldMailTest, TheNamedRoleDecidesWithAReasonOnceAndItIsAudited) {
+  Browser its = SignIn("its");
+  // ITS sees every held message, but the all-staff one waits for the
+  // designee.
+  auto page = Get(its, "/held");
+  ASSERT_TRUE(page && page->status == 200);
+  EXPECT_NE(page->body.find("Bake sale"), std::string::npos);
+  EXPECT_NE(page->body.find("Superintendent"), std::string::npos);
+  auto wrong = Post(its, "/held/" + std::to_string(all_staff_) + "/release",
+                    {{"reason", "looks fine"}});
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 403);
+  EXPECT_NE(wrong->body.find("designee"), std::string::npos);
+  // No reason, no decision.
+  const std::string base = "/held/" + std::to_string(outside_);
+  auto bare = Post(its, base + "/release", {{"reason", " \t "}});
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->status, 303);
+  EXPECT_EQ(Entry(outside_).status, "held");
+  // Reading it is recorded; the sender reading it is not.
+  ASSERT_TRUE(Get(its, base));
+  ASSERT_TRUE(Get(SignIn("ada"), base));
+  auto views = audit::List(*db_, {.action = "quarantine.view"});
+  ASSERT_TRUE(views.ok());
+  ASSERT_EQ(views->size(), 1u);
+  EXPECT_EQ(views->front().actor, "its");
+  // To the District's own addresses only: the outside one is left out.
+  auto in = Post(its, base + "/release-internal",
+                 {{"reason", "the parent gave the form by hand"}});
+  ASSERT_TRUE(in);
+  EXPECT_EQ(in->status, 303);
+  quarantine::Entry e = Entry(outside_);
+  EXPECT_EQ(e.status, "released");
+  EXPECT_EQ(e.released_to, std::vector<std::string>{"grace@example-usd.org"});
+  EXPECT_EQ(e.reason, "the parent gave the form by hand");
+  EXPECT_EQ(e.decided_by, "its");
+  const std::string args = Sent(".args");
+  EXPECT_NE(args.find("grace@example-usd.org"), std::string::npos) << args;
+  EXPECT_EQ(args.find("friend@gmail.com"), std::string::npos) << args;
+  EXPECT_NE(Sent(".mail").find("Field trip contacts"), std::string::npos);
+  auto rel = audit::List(*db_, {.action = "quarantine.release-internal"});
+  ASSERT_TRUE(rel.ok() && rel->size() == 1);
+  EXPECT_NE(rel->front().detail.find("friend@gmail.com"), std::string::npos)
+      << "the audit entry names whom it was withheld from";
+  // Decided once: a second release is refused, nothing more sent.
+  auto again = Post(its, base + "/release", {{"reason", "again"}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 303);
+  EXPECT_EQ(Sends(), 1);
+  // The designee decides the all-staff message, through the API.
+  Browser desig = SignIn("desig");
+  auto home = Get(desig, "/");
+  ASSERT_TRUE(home);
+  EXPECT_NE(home->body.find("1 held message(s) wait for your decision"),
+            std::string::npos);
+  auto api = Client().Post(
+      ("/api/held/" + std::to_string(all_staff_) + "/decide").c_str(),
+      {{"Cookie", desig.cookie}, {"X-CSRF-Token", desig.csrf}},
+      "decision=delete&reason=not+for+all+staff",
+      "application/x-www-form-urlencoded");
+  ASSERT_TRUE(api);
+  EXPECT_EQ(api->status, 200) << api->body;
+  EXPECT_EQ(nlohmann::json::parse(api->body)["status"], "deleted");
+  EXPECT_EQ(Entry(all_staff_).reason, "not for all staff");
+  // An auditor reads and decides nothing.
+  Browser aud = SignIn("aud");
+  auto read = Get(aud, base);
+  ASSERT_TRUE(read && read->status == 200);
+  auto del = Post(aud, base + "/delete", {{"reason", "x"}});
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->status, 403);
+}
+
+TEST_P(HeldMailTest, ParallelReleasesSendTheMessageOnce) {
+  Browser a = SignIn("its"), b = SignIn("its2");
+  const std::string path = "/held/" + std::to_string(outside_) + "/release";
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] {
+      auto res = Post(i % 2 ? a : b, path, {{"reason", "go"}});
+      EXPECT_TRUE(res && res->status == 303);
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(Sends(), 1);
+  auto rel = audit::List(*db_, {.action = "quarantine.release"});
+  ASSERT_TRUE(rel.ok());
+  EXPECT_EQ(rel->size(), 1u);
+}
+
+TEST_P(HeldMailTest, TheMessageIsShownAsTextAndFindingsRedacted) {
+  Browser its = SignIn("its");
+  auto page = Get(its, "/held/" + std::to_string(outside_));
+  ASSERT_TRUE(page && page->status == 200);
+  EXPECT_EQ(page->body.find("<script>alert"), std::string::npos);
+  EXPECT_NE(page->body.find("&lt;script&gt;alert(1)"), std::string::npos);
+  EXPECT_NE(page->body.find("[date-of-birth]"), std::string::npos);
+  EXPECT_NE(page->body.find("E.2"), std::string::npos);
+  // An HTML message with an attachment: its text, and the file listed.
+  const std::string html =
+      "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+      "--b\r\nContent-Type: text/html\r\n\r\n<p onclick=\"x()\">Hello "
+      "<img src=\"http://tracker.example/p.gif\">there</p>\r\n"
+      "--b\r\nContent-Type: application/pdf\r\nContent-Disposition: "
+      "attachment; filename=\"IEP.pdf\"\r\n\r\n%PDF-1.4 not "
+      "really\r\n--b--\r\n";
+  int64_t id = HoldMail("grace@example-usd.org", {"x@gmail.com"}, "Notes", "");
+  quarantine::Entry e = Entry(id);
+  // The stored bytes are replaced by the MIME message above.
+  store::Blobs blobs((dir_ / "blobs").string());
+  auto sha =
+      blobs.Put("From: grace@example-usd.org\r\nSubject: Notes\r\n" + html);
+  ASSERT_TRUE(sha.ok());
+  ASSERT_TRUE(db_->Exec("UPDATE quarantine SET sha256 = ? WHERE id = ?",
+                        {store::P(*sha), store::P(id)})
+                  .ok());
+  auto shown = Get(its, "/held/" + std::to_string(id));
+  ASSERT_TRUE(shown && shown->status == 200);
+  EXPECT_NE(shown->body.find("Hello"), std::string::npos);
+  EXPECT_EQ(shown->body.find("tracker.example"), std::string::npos)
+      << "no remote image is loaded or linked";
+  EXPECT_EQ(shown->body.find("onclick"), std::string::npos);
+  EXPECT_NE(shown->body.find("IEP.pdf"), std::string::npos);
+  EXPECT_NE(shown->body.find("not opened here"), std::string::npos);
+}
+
+TEST_P(HeldMailTest, ExportsListTheQueueAsCsvAndXlsx) {
+  Browser its = SignIn("its");
+  auto csv = Get(its, "/held.csv?status=all");
+  ASSERT_TRUE(csv && csv->status == 200);
+  EXPECT_NE(csv->get_header_value("Content-Disposition").find("held-mail.csv"),
+            std::string::npos);
+  EXPECT_NE(csv->body.find("\"Field trip contacts\""), std::string::npos);
+  EXPECT_NE(csv->body.find("\"designee\""), std::string::npos);
+  auto xlsx = Get(its, "/held.xlsx");
+  ASSERT_TRUE(xlsx && xlsx->status == 200);
+  EXPECT_EQ(xlsx->body.substr(0, 2), "PK");
+  // The designee's export holds only what waits for the designee.
+  auto theirs = Get(SignIn("desig"), "/held.csv");
+  ASSERT_TRUE(theirs && theirs->status == 200);
+  EXPECT_NE(theirs->body.find("Bake sale"), std::string::npos);
+  EXPECT_EQ(theirs->body.find("Field trip contacts"), std::string::npos);
+}
+
+// Incidents in the portal: an employee reports (with or without their
+// name) and sees the state of their own reports only; ITS triages, links
+// evidence by hash and closes with an outcome; an auditor reads.
+TEST_P(HeldMailTest, AReportIsTriagedWithEvidenceAndClosedWithItsOutcome) {
+  Browser ada = SignIn("ada");
+  auto form = Get(ada, "/report");
+  ASSERT_TRUE(form && form->status == 200);
+  EXPECT_NE(form->body.find("A possible security problem"), std::string::npos);
+  EXPECT_NE(form->body.find("Leave my name out"), std::string::npos);
+  auto sent = Post(ada, "/report",
+                   {{"kind", "security-problem"},
+                    {"summary", "My password was on a sticky note <b>x</b>"},
+                    {"where", "Room 12"}});
+  ASSERT_TRUE(sent && sent->status == 303);
+  auto anon = Post(ada, "/report",
+                   {{"kind", "misuse"},
+                    {"summary", "Games in the lab"},
+                    {"anonymous", "yes"}});
+  ASSERT_TRUE(anon && anon->status == 303);
+  auto bad = Post(ada, "/report", {{"kind", "no-such"}, {"summary", "x"}});
+  ASSERT_TRUE(bad && bad->status == 303);
+  auto list = incidents::List(*db_, {.status = ""});
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  const int64_t named = list->back().id, unnamed = list->front().id;
+  EXPECT_EQ(list->back().reported_by, "ada");
+  EXPECT_EQ(list->front().reported_by, "");
+  // The reporter sees their named report's state; not the register.
+  auto mine = Get(ada, "/report");
+  ASSERT_TRUE(mine && mine->status == 200);
+  EXPECT_NE(mine->body.find("#" + std::to_string(named)), std::string::npos);
+  EXPECT_EQ(mine->body.find("#" + std::to_string(unnamed) + "<"),
+            std::string::npos);
+  auto reg = Get(ada, "/incidents");
+  ASSERT_TRUE(reg);
+  EXPECT_EQ(reg->status, 403);
+  // ITS triages.
+  Browser its = SignIn("its");
+  auto home = Get(its, "/");
+  ASSERT_TRUE(home);
+  EXPECT_NE(home->body.find("2 new incident(s)"), std::string::npos);
+  const std::string base = "/incidents/" + std::to_string(named);
+  auto page = Get(its, base);
+  ASSERT_TRUE(page && page->status == 200);
+  EXPECT_NE(page->body.find("&lt;b&gt;x&lt;/b&gt;"), std::string::npos);
+  EXPECT_NE(page->body.find("Room 12"), std::string::npos);
+  auto stranger = Post(its, base, {{"assignee", "ada"}});
+  ASSERT_TRUE(stranger && stranger->status == 303);
+  EXPECT_EQ(incidents::Get(*db_, named)->assignee, "");
+  auto triage = Post(its, base,
+                     {{"status", "triage"},
+                      {"assignee", "its2"},
+                      {"severity", "medium"},
+                      {"note", "Asked the teacher to change it."}});
+  ASSERT_TRUE(triage && triage->status == 303);
+  auto now = incidents::Get(*db_, named);
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now->status, "triage");
+  EXPECT_EQ(now->assignee, "its2");
+  EXPECT_EQ(now->severity, "medium");
+  // Evidence: a held message, by its hash.
+  auto ev =
+      Post(its, base + "/evidence",
+           {{"kind", "held-message"}, {"item", std::to_string(outside_)}});
+  ASSERT_TRUE(ev && ev->status == 303);
+  auto links = incidents::EvidenceOf(*db_, named);
+  ASSERT_TRUE(links.ok() && links->size() == 1);
+  EXPECT_EQ(links->front().sha256, Entry(outside_).sha256);
+  auto none = Post(its, base + "/evidence",
+                   {{"kind", "audit-entry"}, {"item", "99999999"}});
+  ASSERT_TRUE(none && none->status == 303);
+  EXPECT_EQ(incidents::EvidenceOf(*db_, named)->size(), 1u);
+  // Closing needs an outcome.
+  auto bare = Post(its, base, {{"status", "closed"}});
+  ASSERT_TRUE(bare && bare->status == 303);
+  EXPECT_EQ(incidents::Get(*db_, named)->status, "triage");
+  auto close = Post(its, base,
+                    {{"status", "closed"},
+                     {"outcome", "Password changed; the note destroyed."}});
+  ASSERT_TRUE(close && close->status == 303);
+  EXPECT_EQ(incidents::Get(*db_, named)->status, "closed");
+  auto after = Get(ada, "/report");
+  ASSERT_TRUE(after);
+  EXPECT_NE(after->body.find("closed"), std::string::npos);
+  EXPECT_EQ(after->body.find("the note destroyed"), std::string::npos)
+      << "the outcome is for those who triage";
+  // An auditor reads, with no triage form; the export lists both.
+  Browser aud = SignIn("aud");
+  auto read = Get(aud, base);
+  ASSERT_TRUE(read && read->status == 200);
+  EXPECT_EQ(read->body.find("action=\"" + base + "\""), std::string::npos);
+  auto csv = Get(its, "/incidents.csv?status=all");
+  ASSERT_TRUE(csv && csv->status == 200);
+  EXPECT_NE(csv->body.find("\"security-problem\""), std::string::npos);
+  EXPECT_NE(csv->body.find("\"misuse\""), std::string::npos);
+  auto api = Get(its, "/api/incidents/" + std::to_string(named));
+  ASSERT_TRUE(api && api->status == 200);
+  auto j = nlohmann::json::parse(api->body);
+  EXPECT_EQ(j["status"], "closed");
+  EXPECT_EQ(j["evidence"].size(), 1u);
+  EXPECT_GE(j["timeline"].size(), 5u);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "enforce/enforce.h"
 #include "engine/engine.h"
 #include "identity/accounts.h"
+#include "incidents/incidents.h"
 #include "people/people.h"
 #include "policy/loader.h"
 #include "publish/gate.h"
@@ -154,10 +155,27 @@ core::Status SeedDoors(const std::shared_ptr<store::Database>& db,
                            {"minutes", 30}},
                           {"web", "192.0.2.15"});
   if (!st.ok()) return st;
+  // An employee's report of a possible security problem (K.2), as the
+  // portal's "Report a problem" page makes it.
+  const auto& reports = (*engine)->pack().incidents.reports;
+  if (!reports.empty()) {
+    const auto& kind = reports.front();
+    auto id = incidents::Report(
+        *db,
+        {.kind = kind.id,
+         .clauses = kind.clauses,
+         .severity = std::string(policy::SeverityName(kind.severity)),
+         .summary = "A sticky note with the front office's password is "
+                    "taped to the library computer's screen.",
+         .where = "Library, Lincoln Elementary",
+         .reporter = login},
+        {login, "192.0.2.15"});
+    if (!id.ok()) return id.status();
+  }
   fmt::print(
-      "Doors: {} message held for a designee, {} uploads refused ({} "
-      "incidents), 1 program download continued past its warning\n",
-      held, refused, incidents);
+      "Doors: {} message held, {} uploads refused ({} incidents), 1 program "
+      "download continued past its warning; {} report of a problem\n",
+      held, refused, incidents, reports.empty() ? 0 : 1);
   return core::Status::Ok();
 }
 

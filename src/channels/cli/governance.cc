@@ -253,7 +253,7 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
                     "Policy pack folder (default: the bundled pack); its "
                     "[records] rules decide retention on the records pages");
     cmd->add_option("--sendmail", o->reminders.sendmail,
-                    "sendmail program for reminders")
+                    "sendmail program for reminders and released held mail")
         ->capture_default_str();
     cmd->add_option("--mail-from", o->reminders.from,
                     "From address of reminders")
@@ -319,6 +319,7 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         o->host = listen->substr(0, colon);
         o->port = std::atoi(listen->substr(colon + 1).c_str());
         o->data_dir = flags->data;
+        o->sendmail = o->reminders.sendmail;
         o->static_dir = StaticDir();
         o->htmx_path = HtmxPath();
         o->secure_cookies = !*plain_http;
@@ -529,8 +530,8 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     flags->Add(create);
     auto name = std::make_shared<std::string>();
     auto scope = std::make_shared<std::string>("publish-check");
-    create->add_option("name", *name,
-                       "Whose program holds it: \"district CMS\"")
+    create
+        ->add_option("name", *name, "Whose program holds it: \"district CMS\"")
         ->required();
     create->add_option("--scope", *scope, "What it may do: publish-check")
         ->capture_default_str();
@@ -539,15 +540,15 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         auto sc = identity::ParseScope(*scope);
         if (!sc) {
           fmt::print(stderr, "steward token: unknown scope '{}' ({})\n",
-                     core::Shown(*scope), core::NameList(identity::kScopeNames));
+                     core::Shown(*scope),
+                     core::NameList(identity::kScopeNames));
           return 2;
         }
         auto db = flags->Open();
         if (!db.ok()) return Fail(db.status());
         auto made = identity::CreateToken(**db, *name, *sc, {ShellActor(), ""});
         if (!made.ok()) return Fail(made.status());
-        fmt::print(
-            "{}\n", made->secret);
+        fmt::print("{}\n", made->secret);
         fmt::print(stderr,
                    "Token {} for \"{}\" ({}). It is shown only now: keep it "
                    "in the program's secret store. Revoke it with `steward "
@@ -569,7 +570,7 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
           fmt::print("{}\t{}\t{}\tmade {} by {}\t{}\n", t.id,
                      core::Printable(t.name), identity::ScopeName(t.scope),
                      t.created_at, core::Printable(t.created_by),
-                     !t.revoked_at.empty() ? "revoked " + t.revoked_at
+                     !t.revoked_at.empty()    ? "revoked " + t.revoked_at
                      : t.last_used_at.empty() ? std::string("never used")
                                               : "last used " + t.last_used_at);
         return 0;

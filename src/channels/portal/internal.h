@@ -153,6 +153,34 @@ void RequestsPage(Ctx&);
 void RequestPage(Ctx&);
 void RequestIntakePost(Ctx&);
 void RequestActionPost(Ctx&);
+// Held mail (held_pages.cc).
+void HeldPage(Ctx&);
+// The home page's counts: held messages waiting for this person's
+// decision, and their own messages held.
+void AddHeldCounts(const Ctx& c, Data& d);
+void HeldMessagePage(Ctx&);
+void HeldReleasePost(Ctx&);
+void HeldReleaseInternalPost(Ctx&);
+void HeldDeletePost(Ctx&);
+void HeldCsv(Ctx&);
+void HeldXlsx(Ctx&);
+void ApiHeld(Ctx&);
+void ApiHeldOne(Ctx&);
+void ApiHeldDecide(Ctx&);
+// Incidents and reports (incident_pages.cc).
+void IncidentsPage(Ctx&);
+void IncidentPage(Ctx&);
+void IncidentPost(Ctx&);
+void IncidentEvidencePost(Ctx&);
+void IncidentsCsv(Ctx&);
+void IncidentsXlsx(Ctx&);
+void ReportPage(Ctx&);
+void ReportPost(Ctx&);
+void ApiIncidents(Ctx&);
+void ApiIncident(Ctx&);
+// The home page's counts: new incidents, and those assigned to this person
+// (for those who triage).
+void AddIncidentCounts(const Ctx& c, Data& d);
 // API (api.cc).
 void ApiSession(Ctx&);
 void ApiPeople(Ctx&);

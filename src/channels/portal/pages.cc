@@ -247,6 +247,8 @@ void HomePage(Ctx& c) {
   d.set("assignments", items);
   d.set("has_assignments", !items.empty());
   d.set("linked", a.person_id != 0);
+  AddHeldCounts(c, d);
+  AddIncidentCounts(c, d);
   c.Html("home", d);
 }
 

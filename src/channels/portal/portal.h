@@ -72,6 +72,9 @@ struct Options {
   std::shared_ptr<const policy::PolicyPack> pack;
   // The publishing gate; null: its route answers 503.
   PublishGate publish_gate;
+  // The sendmail program that re-injects released held mail; "": the
+  // portal releases nothing (deleting still works).
+  std::string sendmail;
 };
 
 // One entry of the route table, as the authorization matrix test sees it.

@@ -300,7 +300,7 @@ void SubmissionPage(Ctx& c) {
   }
   if (IsText(*s)) {
     auto bytes = c.app.blobs.Get(s->blob, 4u << 20);
-    if (bytes.ok()) d.set("content", core::Printable(core::ToUtf8(*bytes)));
+    if (bytes.ok()) d.set("content", core::PrintableText(core::ToUtf8(*bytes)));
   }
   // The gate's findings, as it gave them (redacted excerpts, fixes).
   auto v = nlohmann::json::parse(s->verdict, nullptr, false);

@@ -43,6 +43,16 @@ constexpr Roles kRecordsRead{Role::kRecordsCustodian, Role::kItsAdmin,
 constexpr Roles kRecordsWrite{Role::kRecordsCustodian};
 // Site reports: IT, the designee, auditors, site administrators and the
 // content managers who fix what they say (G.5).
+// Held mail: every signed-in person has the page (their own held
+// messages); who sees and decides each message is checked per message
+// (held_pages.cc). Exports are for those with a queue.
+constexpr Roles kHeldQueue{Role::kItsAdmin, Role::kDesignee, Role::kAuditor,
+                           Role::kSupervisor};
+// Incidents: ITS and the designee triage them, auditors read; every
+// employee reports.
+constexpr Roles kIncidentsRead{Role::kItsAdmin, Role::kDesignee,
+                               Role::kAuditor};
+constexpr Roles kIncidentsWrite{Role::kItsAdmin, Role::kDesignee};
 constexpr Roles kSitesRead{Role::kItsAdmin, Role::kDesignee, Role::kAuditor,
                            Role::kSiteAdmin, Role::kContentManager};
 
@@ -124,6 +134,31 @@ const std::vector<Entry>& Table() {
        ReviewApprovePost},
       {{"POST", "/review/(\\d+)/return", "/review/1/return", kSignedIn},
        ReviewReturnPost},
+      {{"GET", "/incidents", "/incidents", kIncidentsRead}, IncidentsPage},
+      {{"GET", "/incidents\\.csv", "/incidents.csv", kIncidentsRead},
+       IncidentsCsv},
+      {{"GET", "/incidents\\.xlsx", "/incidents.xlsx", kIncidentsRead},
+       IncidentsXlsx},
+      {{"GET", "/incidents/(\\d+)", "/incidents/1", kIncidentsRead},
+       IncidentPage},
+      {{"POST", "/incidents/(\\d+)", "/incidents/1", kIncidentsWrite},
+       IncidentPost},
+      {{"POST", "/incidents/(\\d+)/evidence", "/incidents/1/evidence",
+        kIncidentsWrite},
+       IncidentEvidencePost},
+      {{"GET", "/report", "/report", kSignedIn}, ReportPage},
+      {{"POST", "/report", "/report", kSignedIn}, ReportPost},
+      {{"GET", "/held", "/held", kSignedIn}, HeldPage},
+      {{"GET", "/held\\.csv", "/held.csv", kHeldQueue}, HeldCsv},
+      {{"GET", "/held\\.xlsx", "/held.xlsx", kHeldQueue}, HeldXlsx},
+      {{"GET", "/held/(\\d+)", "/held/1", kSignedIn}, HeldMessagePage},
+      {{"POST", "/held/(\\d+)/release", "/held/1/release", kSignedIn},
+       HeldReleasePost},
+      {{"POST", "/held/(\\d+)/release-internal", "/held/1/release-internal",
+        kSignedIn},
+       HeldReleaseInternalPost},
+      {{"POST", "/held/(\\d+)/delete", "/held/1/delete", kSignedIn},
+       HeldDeletePost},
       {{"GET", "/records/lists/(\\d+)", "/records/lists/1", kRecordsRead},
        RecordsListPage},
       {{"GET", "/records/lists/(\\d+)/list.csv", "/records/lists/1/list.csv",
@@ -167,6 +202,16 @@ const std::vector<Entry>& Table() {
         "/api/campaigns/1/completion", kDashboard, true},
        ApiCompletion},
       {{"GET", "/api/audit", "/api/audit", kAuditRead, true}, ApiAudit},
+      {{"GET", "/api/incidents", "/api/incidents", kIncidentsRead, true},
+       ApiIncidents},
+      {{"GET", "/api/incidents/(\\d+)", "/api/incidents/1", kIncidentsRead,
+        true},
+       ApiIncident},
+      {{"GET", "/api/held", "/api/held", kSignedIn, true}, ApiHeld},
+      {{"GET", "/api/held/(\\d+)", "/api/held/1", kSignedIn, true}, ApiHeldOne},
+      {{"POST", "/api/held/(\\d+)/decide", "/api/held/1/decide", kSignedIn,
+        true},
+       ApiHeldDecide},
       {{"GET", "/api/records/items", "/api/records/items", kRecordsRead, true},
        ApiRecordsItems},
       {{"GET", "/api/records/holds", "/api/records/holds", kRecordsRead, true},
@@ -452,6 +497,9 @@ Data Ctx::Page(const std::string& title) const {
     d.set("nav_records", can(kRecordsRead));
     d.set("nav_sites", can(kSitesRead));
     d.set("nav_review", true);
+    d.set("nav_held", true);
+    d.set("nav_incidents", can(kIncidentsRead));
+    d.set("can_export_held", can(kHeldQueue));
     d.set("nav_accounts", can(kAdminRead));
     d.set("can_import", can(kIts));
     d.set("can_write_policy", can(kPolicyWrite));

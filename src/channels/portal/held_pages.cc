@@ -1,0 +1,536 @@
+// Held mail in the portal (C.12, E.1–E.3, C.16–C.19; docs/mail.md): the
+// queue of each releasing role, one message with its findings and a safe
+// rendering (its text only; HTML shown as text; attachments listed, never
+// opened), and the decisions — release, release to the District's own
+// addresses only, delete — each with a reason. The rules are the shell's
+// (`steward quarantine`): whoever holds the role the verdict names decides
+// (ITS when it names none); the sender never decides on their own message,
+// an auditor never decides. The sender sees their own held messages and
+// what became of them. Who may see and decide is checked here, per message.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "channels/portal/internal.h"
+#include "core/csv.h"
+#include "core/text.h"
+#include "core/workbook.h"
+#include "decide/domains.h"
+#include "quarantine/quarantine.h"
+
+namespace steward::portal {
+
+namespace {
+
+using identity::Role;
+
+quarantine::Quarantine Store(const Ctx& c) {
+  return quarantine::Quarantine(*c.app.db, c.app.blobs);
+}
+
+const identity::Account& Me(const Ctx& c) { return c.session->account; }
+
+bool Has(const Ctx& c, Role r) { return Me(c).roles.Has(r); }
+
+// Whether the signed-in person sent the message: the envelope sender is
+// their address, or the mail server authenticated them by their name.
+bool IsSender(const Ctx& c, const quarantine::Entry& e) {
+  const auto& a = Me(c);
+  return (!a.email.empty() &&
+          core::AsciiLower(a.email) == core::AsciiLower(e.sender)) ||
+         (!e.auth_user.empty() && e.auth_user == a.username);
+}
+
+// The roles (pack names) whose held mail this person decides.
+std::vector<std::string> QueueRoles(const Ctx& c) {
+  std::vector<std::string> out;
+  if (Has(c, Role::kAuditor)) return out;
+  for (Role r : identity::kAllRoles)
+    if (r != Role::kEmployee && r != Role::kAuditor && Has(c, r))
+      out.emplace_back(identity::RoleName(r));
+  return out;
+}
+
+// ITS (which runs the doors) and auditors see every held message.
+bool SeesAll(const Ctx& c) {
+  return Has(c, Role::kItsAdmin) || Has(c, Role::kAuditor);
+}
+
+bool MayDecide(const Ctx& c, const quarantine::Entry& e) {
+  if (IsSender(c, e) || Has(c, Role::kAuditor)) return false;
+  auto role = identity::ParseRole(e.DecidingRole());
+  return role && Has(c, *role);
+}
+
+bool MaySee(const Ctx& c, const quarantine::Entry& e) {
+  return IsSender(c, e) || SeesAll(c) || MayDecide(c, e);
+}
+
+std::string RoleTitleOf(const std::string& name) {
+  auto r = identity::ParseRole(name);
+  return r ? std::string(identity::RoleTitle(*r)) : name;
+}
+
+// The status the list asks for: held (the default), released, deleted, all.
+std::string StatusParam(const Ctx& c) {
+  const std::string s = c.Param("status");
+  if (s == "released" || s == "deleted") return s;
+  return s == "all" ? "" : "held";
+}
+
+// The queue this person sees: every message for ITS and auditors, else
+// those waiting for their roles; nullopt when they decide none.
+std::optional<quarantine::Filter> QueueFilter(const Ctx& c, int limit) {
+  quarantine::Filter f;
+  f.status = StatusParam(c);
+  f.limit = limit;
+  auto before = core::ParseInt(c.Param("before"), 1, INT64_MAX, "before");
+  if (before.ok()) f.before_id = *before;
+  if (!SeesAll(c)) {
+    f.roles = QueueRoles(c);
+    if (f.roles.empty()) return std::nullopt;
+  }
+  return f;
+}
+
+Data Row(const quarantine::Entry& e) {
+  Data x;
+  x.set("id", std::to_string(e.id));
+  x.set("created_at", e.created_at.substr(0, 16));
+  x.set("status", e.status);
+  x.set("held", e.status == "held");
+  x.set("rule", e.rule);
+  x.set("clauses", core::Join(e.clauses, ", "));
+  x.set("sender", e.sender);
+  x.set("recipients", core::Join(e.recipients, ", "));
+  x.set("subject", e.subject.empty() ? "(no subject)" : e.subject);
+  x.set("size", std::to_string(e.size));
+  x.set("waits_for", RoleTitleOf(e.DecidingRole()));
+  x.set("decided_by", e.decided_by);
+  x.set("decided_at", e.decided_at.substr(0, 16));
+  x.set("reason", e.reason);
+  x.set("released_to", core::Join(e.released_to, ", "));
+  x.set("internal_only", !e.released_to.empty());
+  return x;
+}
+
+nlohmann::ordered_json EntryJson(const quarantine::Entry& e) {
+  return {{"id", e.id},
+          {"created_at", e.created_at},
+          {"status", e.status},
+          {"action", e.action},
+          {"rule", e.rule},
+          {"clauses", e.clauses},
+          {"waits_for", e.DecidingRole()},
+          {"sender", e.sender},
+          {"recipients", e.recipients},
+          {"subject", e.subject},
+          {"size", e.size},
+          {"decided_by", e.decided_by},
+          {"decided_at", e.decided_at},
+          {"reason", e.reason},
+          {"released_to", e.released_to}};
+}
+
+// The message of the path, when this person may see it; else the page
+// says why not (nullopt).
+std::optional<quarantine::Entry> Load(Ctx& c) {
+  auto e = Store(c).Get(c.Id());
+  if (!e.ok()) {
+    c.Fail(e.status().code() == core::Code::kNotFound ? 404 : 503,
+           e.status().code() == core::Code::kNotFound
+               ? "No such held message."
+               : "Held mail cannot be read now; try again shortly.");
+    return std::nullopt;
+  }
+  if (!MaySee(c, *e)) {
+    c.Fail(403,
+           "This message is for its sender and those who decide on it "
+           "only.");
+    return std::nullopt;
+  }
+  return std::move(e).value();
+}
+
+// The verdict's findings as they were stored (redacted), in the District's
+// words where the portal's pack knows the category.
+List Findings(const Ctx& c, const quarantine::Entry& e,
+              nlohmann::ordered_json* json) {
+  List out;
+  auto v = nlohmann::json::parse(e.verdict, nullptr, false);
+  if (!v.is_object() || !v.contains("findings") || !v["findings"].is_array())
+    return out;
+  for (const auto& f : v["findings"]) {
+    auto text = [&](const char* k) {
+      return f.contains(k) && f[k].is_string() ? f[k].get<std::string>()
+                                               : std::string();
+    };
+    const std::string id = text("category");
+    const policy::Category* cat =
+        c.app.options.pack ? c.app.options.pack->FindCategory(id) : nullptr;
+    std::string where;
+    if (f.contains("location") && f["location"].is_object() &&
+        f["location"].contains("where") && f["location"]["where"].is_string())
+      where = f["location"]["where"].get<std::string>();
+    // The excerpt as the inspector redacted it; a value, were one ever
+    // kept, is never shown.
+    Data x;
+    x.set("category", cat ? cat->title : id);
+    x.set("where", where);
+    x.set("excerpt", text("excerpt"));
+    out.push_back(x);
+    if (json)
+      json->push_back({{"category", id},
+                       {"severity", text("severity")},
+                       {"where", where},
+                       {"excerpt", text("excerpt")}});
+  }
+  return out;
+}
+
+// The clauses with their titles, as the pack words them.
+List Clauses(const Ctx& c, const quarantine::Entry& e) {
+  List out;
+  for (const auto& id : e.clauses) {
+    Data x;
+    x.set("id", id);
+    const policy::Clause* cl =
+        c.app.options.pack ? c.app.options.pack->FindClause(id) : nullptr;
+    x.set("title", cl ? cl->title : "");
+    out.push_back(x);
+  }
+  return out;
+}
+
+enum class Decision { kRelease, kReleaseInternal, kDelete };
+
+// Why a decision was not taken: an HTTP status and words for the person.
+struct Refusal {
+  int status = 0;
+  std::string message;
+};
+
+// Takes the decision on the path's message; nullopt when it was taken.
+std::optional<Refusal> Decide(Ctx& c, Decision d,
+                              const std::string& reason_in) {
+  auto q = Store(c);
+  auto e = q.Get(c.Id());
+  if (!e.ok())
+    return e.status().code() == core::Code::kNotFound
+               ? Refusal{404, "No such held message."}
+               : Refusal{503,
+                         "Held mail cannot be read now; try again shortly."};
+  if (!MaySee(c, *e))
+    return Refusal{403,
+                   "This message is for its sender and those who decide on "
+                   "it only."};
+  if (!MayDecide(c, *e))
+    return Refusal{403,
+                   IsSender(c, *e)
+                       ? "You sent this message: someone else decides on it."
+                       : fmt::format("This message waits for the {}.",
+                                     RoleTitleOf(e->DecidingRole()))};
+  const std::string reason = identity::CleanField(reason_in, 2000);
+  if (reason.find_first_not_of(" ") == std::string::npos)
+    return Refusal{
+        409,
+        "Give a reason: it is kept with the decision and in the audit log."};
+  const audit::Actor who{Me(c).username, c.Ip()};
+  core::Status st;
+  if (d == Decision::kDelete) {
+    st = q.Delete(e->id, who, reason);
+  } else if (c.app.options.sendmail.empty()) {
+    return Refusal{503,
+                   "This portal sends no mail (steward serve --sendmail): "
+                   "release the message with `steward quarantine release`."};
+  } else {
+    quarantine::ReleaseOptions o{.reason = reason};
+    if (d == Decision::kReleaseInternal) {
+      if (!c.app.options.pack || c.app.options.pack->internal_domains.empty())
+        return Refusal{409,
+                       "The policy pack names no District domain "
+                       "(internal_domains)."};
+      o.only_domains = c.app.options.pack->internal_domains;
+    }
+    st = q.Release(e->id, who,
+                   quarantine::SendmailReinject(c.app.options.sendmail), o);
+  }
+  if (st.ok()) return std::nullopt;
+  // Decided meanwhile, no recipient inside: the person's to know; a
+  // failed hand-off to the mail server: the server's.
+  return Refusal{st.code() == core::Code::kInvalidArgument ? 409 : 503,
+                 st.message()};
+}
+
+// Whether some recipients are inside the District and some are not: then
+// a release to the inside only is a choice.
+bool Mixed(const Ctx& c, const quarantine::Entry& e) {
+  if (!c.app.options.pack) return false;
+  const auto& ours = c.app.options.pack->internal_domains;
+  bool in = false, out = false;
+  for (const auto& r : e.recipients)
+    (decide::IsInternal(decide::DomainOf(r), ours) ? in : out) = true;
+  return in && out && !ours.empty();
+}
+
+void DecidePage(Ctx& c, Decision d) {
+  const std::string back = "/held/" + std::to_string(c.Id());
+  if (auto no = Decide(c, d, c.Param("reason"))) {
+    if (no->status == 404 || no->status == 403)
+      c.Fail(no->status, no->message);
+    else
+      c.SeeOther(back, no->message);
+    return;
+  }
+  c.SeeOther(back, d == Decision::kDelete ? "Deleted: it will not be sent."
+                   : d == Decision::kRelease
+                       ? "Released: it was handed to the mail server."
+                       : "Released to the District's own addresses only.");
+}
+
+// The rows of an export: what the person's queue shows, at most 100,000.
+std::optional<std::vector<quarantine::Entry>> ExportRows(Ctx& c) {
+  auto f = QueueFilter(c, 100000);
+  if (!f) return std::vector<quarantine::Entry>{};
+  f->before_id = 0;
+  auto list = Store(c).List(*f);
+  if (!list.ok()) {
+    c.Fail(503, "Held mail cannot be read now; try again shortly.");
+    return std::nullopt;
+  }
+  return std::move(list).value();
+}
+
+const std::vector<std::string> kExportHeader = {
+    "id",         "held at",    "status",     "rule",       "clauses",
+    "waits for",  "sender",     "recipients", "subject",    "size",
+    "decided by", "decided at", "reason",     "released to"};
+
+std::vector<std::string> ExportCells(const quarantine::Entry& e) {
+  return {std::to_string(e.id),
+          e.created_at,
+          e.status,
+          e.rule,
+          core::Join(e.clauses, " "),
+          e.DecidingRole(),
+          e.sender,
+          core::Join(e.recipients, " "),
+          e.subject,
+          std::to_string(e.size),
+          e.decided_by,
+          e.decided_at,
+          e.reason,
+          core::Join(e.released_to, " ")};
+}
+
+}  // namespace
+
+void AddHeldCounts(const Ctx& c, Data& d) {
+  auto q = Store(c);
+  int64_t waiting = 0, mine = 0;
+  quarantine::Filter f{.status = "held", .roles = QueueRoles(c)};
+  if (!f.roles.empty()) {
+    auto n = q.Count(f);
+    if (n.ok()) waiting = *n;
+  }
+  if (!Me(c).email.empty()) {
+    auto n = q.Count({.status = "held", .sender = Me(c).email});
+    if (n.ok()) mine = *n;
+  }
+  d.set("held_waiting", std::to_string(waiting));
+  d.set("has_held_waiting", waiting > 0);
+  d.set("held_mine", std::to_string(mine));
+  d.set("has_held_mine", mine > 0);
+}
+
+void HeldPage(Ctx& c) {
+  Data d = c.Page("Held mail");
+  auto q = Store(c);
+  const std::string status = StatusParam(c);
+  d.set("status_" + (status.empty() ? std::string("all") : status), true);
+  auto f = QueueFilter(c, 50);
+  List queue;
+  if (f) {
+    auto list = q.List(*f);
+    if (!list.ok()) {
+      c.Fail(503, "Held mail cannot be read now; try again shortly.");
+      return;
+    }
+    for (const auto& e : *list) {
+      Data x = Row(e);
+      x.set("may_decide", e.status == "held" && MayDecide(c, e));
+      queue.push_back(x);
+    }
+    if (list->size() == 50)
+      d.set("next",
+            fmt::format("/held?status={}&before={}",
+                        status.empty() ? "all" : status, list->back().id));
+  }
+  d.set("has_queue_roles", f.has_value());
+  d.set("sees_all", SeesAll(c));
+  d.set("queue", queue);
+  d.set("has_queue", !queue.empty());
+  List mine;
+  if (!Me(c).email.empty()) {
+    auto list = q.List({.limit = 50, .sender = Me(c).email});
+    if (list.ok())
+      for (const auto& e : *list) mine.push_back(Row(e));
+  }
+  d.set("mine", mine);
+  d.set("has_mine", !mine.empty());
+  c.Html("held", d);
+}
+
+void HeldMessagePage(Ctx& c) {
+  auto e = Load(c);
+  if (!e) return;
+  auto q = Store(c);
+  // Reading someone else's held mail is recorded.
+  if (!IsSender(c, *e)) {
+    auto st = c.app.db->Transact([&](store::Conn& conn) {
+      return audit::Record(conn, {Me(c).username, c.Ip()}, "quarantine.view",
+                           "quarantine/" + std::to_string(e->id), {});
+    });
+    if (!st.ok()) {
+      c.Fail(503, "Held mail cannot be shown now; try again shortly.");
+      return;
+    }
+  }
+  Data d = c.Page(e->subject.empty() ? "Held message" : e->subject);
+  d.set("m", Row(*e));
+  d.set("clause_list", Clauses(c, *e));
+  List findings = Findings(c, *e, nullptr);
+  d.set("findings", findings);
+  d.set("has_findings", !findings.empty());
+  const bool decide = e->status == "held" && MayDecide(c, *e);
+  d.set("may_decide", decide);
+  d.set("mixed", decide && Mixed(c, *e));
+  d.set("is_sender", IsSender(c, *e));
+  d.set("can_send", !c.app.options.sendmail.empty());
+  auto bytes = q.Bytes(*e);
+  if (!bytes.ok()) {
+    d.set("unreadable", bytes.status().message());
+  } else {
+    quarantine::Shown s = quarantine::Show(*bytes);
+    d.set("h_from", core::Printable(s.from));
+    d.set("h_to", core::Printable(s.to));
+    d.set("h_cc", core::Printable(s.cc));
+    d.set("h_date", core::Printable(s.date));
+    List texts, files, unread;
+    for (const auto& t : s.texts) {
+      Data x;
+      x.set("path", t.path);
+      x.set("type", t.type);
+      x.set("text", core::PrintableText(t.text));
+      x.set("cut", t.cut);
+      texts.push_back(x);
+    }
+    for (const auto& f : s.files) {
+      Data x;
+      x.set("name", f.name.empty() ? "(no name)" : core::Printable(f.name));
+      x.set("type", f.type);
+      x.set("size", std::to_string(f.size));
+      files.push_back(x);
+    }
+    for (const auto& u : s.unread) {
+      Data x;
+      x.set("what", core::Printable(u));
+      unread.push_back(x);
+    }
+    d.set("texts", texts);
+    d.set("files", files);
+    d.set("has_files", !files.empty());
+    d.set("unread", unread);
+  }
+  c.Html("held_message", d);
+}
+
+void HeldReleasePost(Ctx& c) { DecidePage(c, Decision::kRelease); }
+void HeldReleaseInternalPost(Ctx& c) {
+  DecidePage(c, Decision::kReleaseInternal);
+}
+void HeldDeletePost(Ctx& c) { DecidePage(c, Decision::kDelete); }
+
+void HeldCsv(Ctx& c) {
+  auto rows = ExportRows(c);
+  if (!rows) return;
+  std::string out = core::CsvRow(kExportHeader) + "\r\n";
+  for (const auto& e : *rows) out += core::CsvRow(ExportCells(e)) + "\r\n";
+  c.Download(out, "text/csv; charset=utf-8", "held-mail.csv");
+}
+
+void HeldXlsx(Ctx& c) {
+  auto rows = ExportRows(c);
+  if (!rows) return;
+  std::vector<std::vector<std::string>> cells;
+  cells.reserve(rows->size());
+  for (const auto& e : *rows) cells.push_back(ExportCells(e));
+  auto xlsx = core::TableXlsx("Held mail", kExportHeader, cells);
+  if (!xlsx.ok()) {
+    c.Fail(503, "The workbook cannot be made now: " + xlsx.status().message());
+    return;
+  }
+  c.Download(*xlsx,
+             "application/vnd.openxmlformats-officedocument.spreadsheetml."
+             "sheet",
+             "held-mail.xlsx");
+}
+
+void ApiHeld(Ctx& c) {
+  nlohmann::ordered_json out = {{"queue", nlohmann::ordered_json::array()},
+                                {"mine", nlohmann::ordered_json::array()}};
+  auto q = Store(c);
+  if (auto f = QueueFilter(c, 200)) {
+    auto list = q.List(*f);
+    if (!list.ok()) {
+      c.Fail(503, "Held mail cannot be read now; try again shortly.");
+      return;
+    }
+    for (const auto& e : *list) {
+      auto j = EntryJson(e);
+      j["may_decide"] = e.status == "held" && MayDecide(c, e);
+      out["queue"].push_back(std::move(j));
+    }
+  }
+  if (!Me(c).email.empty()) {
+    auto list = q.List({.limit = 200, .sender = Me(c).email});
+    if (list.ok())
+      for (const auto& e : *list) out["mine"].push_back(EntryJson(e));
+  }
+  c.Json(out);
+}
+
+void ApiHeldOne(Ctx& c) {
+  auto e = Load(c);
+  if (!e) return;
+  auto j = EntryJson(*e);
+  nlohmann::ordered_json findings = nlohmann::ordered_json::array();
+  Findings(c, *e, &findings);
+  j["findings"] = std::move(findings);
+  j["may_decide"] = e->status == "held" && MayDecide(c, *e);
+  c.Json(j);
+}
+
+void ApiHeldDecide(Ctx& c) {
+  const std::string what = c.Param("decision");
+  std::optional<Decision> d;
+  if (what == "release") d = Decision::kRelease;
+  if (what == "release-internal") d = Decision::kReleaseInternal;
+  if (what == "delete") d = Decision::kDelete;
+  if (!d) {
+    c.Fail(400, "decision is release, release-internal or delete");
+    return;
+  }
+  if (auto no = Decide(c, *d, c.Param("reason"))) {
+    c.Fail(no->status, no->message);
+    return;
+  }
+  auto e = Store(c).Get(c.Id());
+  if (!e.ok()) {
+    c.Json({{"decided", true}});
+    return;
+  }
+  c.Json(EntryJson(*e));
+}
+
+}  // namespace steward::portal

@@ -1,0 +1,458 @@
+// Incidents in the portal (K.2, M, C.19; docs/portal.md): employees report
+// a problem (the pack's [incidents] list; without their name where the pack
+// allows it) and see what became of their reports; ITS and the
+// Superintendent's designee triage every incident — the doors' and the
+// reports — assign it, rate it, note what they find, link evidence by its
+// hash and close it with an outcome; auditors read.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "channels/portal/internal.h"
+#include "core/csv.h"
+#include "core/text.h"
+#include "core/workbook.h"
+#include "incidents/incidents.h"
+#include "quarantine/quarantine.h"
+
+namespace steward::portal {
+
+namespace {
+
+using identity::Role;
+
+const policy::IncidentsPolicy* Policy(const Ctx& c) {
+  return c.app.options.pack && c.app.options.pack->incidents.present
+             ? &c.app.options.pack->incidents
+             : nullptr;
+}
+
+bool Manages(const Ctx& c) {
+  const auto& r = c.session->account.roles;
+  return !r.Has(Role::kAuditor) &&
+         (r.Has(Role::kItsAdmin) || r.Has(Role::kDesignee));
+}
+
+// The kind in words: the pack's report title, or the door's kind.
+std::string KindTitle(const Ctx& c, const std::string& kind) {
+  if (const auto* p = Policy(c))
+    if (const auto* r = p->Find(kind)) return r->title;
+  if (kind == "repeated-conduct") return "Repeated conduct toward a person";
+  if (kind == "web-block") return "Refused upload";
+  return kind;
+}
+
+Data Row(const Ctx& c, const incidents::Incident& i) {
+  Data x;
+  x.set("id", std::to_string(i.id));
+  x.set("opened_at", i.opened_at.substr(0, 16));
+  x.set("last_at", i.last_at.substr(0, 16));
+  x.set("status", i.status);
+  x.set("closed", i.status == "closed");
+  x.set("kind", KindTitle(c, i.kind));
+  x.set("clauses", core::Join(i.clauses, ", "));
+  x.set("severity", i.severity.empty() ? "unrated" : i.severity);
+  x.set("assignee", i.assignee.empty() ? "nobody yet" : i.assignee);
+  x.set("repeats", std::to_string(i.repeats));
+  x.set("has_repeats", i.repeats > 0);
+  // A door's incident has no words of a reporter.
+  x.set("source", !i.reported_by.empty() ? "report by " + i.reported_by
+                  : i.summary.empty()    ? std::string("a door")
+                                         : "an anonymous report");
+  x.set("subject_person", i.subject_person);
+  x.set("summary", i.summary);
+  x.set("outcome", i.outcome);
+  return x;
+}
+
+// The status the list asks for: open (not closed, the default), one state,
+// or all.
+std::string StatusParam(const Ctx& c) {
+  const std::string s = c.Param("status");
+  if (incidents::IsState(s)) return s;
+  return s == "all" ? "" : "open";
+}
+
+std::optional<incidents::Incident> Load(Ctx& c) {
+  auto i = incidents::Get(*c.app.db, c.Id());
+  if (!i.ok()) {
+    c.Fail(i.status().code() == core::Code::kNotFound ? 404 : 503,
+           i.status().code() == core::Code::kNotFound
+               ? "No such incident."
+               : "The incidents cannot be read now; try again shortly.");
+    return std::nullopt;
+  }
+  return std::move(i).value();
+}
+
+// Accounts an incident may be assigned to: active ITS administrators and
+// designees.
+std::vector<std::string> Assignable(const Ctx& c) {
+  std::vector<std::string> out;
+  auto accounts = identity::ListAccounts(*c.app.db);
+  if (!accounts.ok()) return out;
+  for (const auto& a : *accounts)
+    if (!a.disabled &&
+        (a.roles.Has(Role::kItsAdmin) || a.roles.Has(Role::kDesignee)))
+      out.push_back(a.username);
+  return out;
+}
+
+nlohmann::ordered_json IncidentJson(const incidents::Incident& i) {
+  return {{"id", i.id},
+          {"opened_at", i.opened_at},
+          {"status", i.status},
+          {"kind", i.kind},
+          {"clauses", i.clauses},
+          {"severity", i.severity},
+          {"assignee", i.assignee},
+          {"subject_person", i.subject_person},
+          {"reported_by", i.reported_by},
+          {"summary", i.summary},
+          {"repeats", i.repeats},
+          {"last_at", i.last_at},
+          {"outcome", i.outcome},
+          {"closed_at", i.closed_at}};
+}
+
+const std::vector<std::string> kExportHeader = {
+    "id",         "opened at", "status", "kind",        "clauses",
+    "severity",   "assignee",  "about",  "reported by", "repeats",
+    "last event", "closed at", "outcome"};
+
+std::vector<std::string> ExportCells(const incidents::Incident& i) {
+  return {std::to_string(i.id),
+          i.opened_at,
+          i.status,
+          i.kind,
+          core::Join(i.clauses, " "),
+          i.severity,
+          i.assignee,
+          i.subject_person,
+          i.reported_by,
+          std::to_string(i.repeats),
+          i.last_at,
+          i.closed_at,
+          i.outcome};
+}
+
+std::optional<std::vector<incidents::Incident>> ExportRows(Ctx& c) {
+  auto list =
+      incidents::List(*c.app.db, {.status = StatusParam(c), .limit = 100000});
+  if (!list.ok()) {
+    c.Fail(503, "The incidents cannot be read now; try again shortly.");
+    return std::nullopt;
+  }
+  return std::move(list).value();
+}
+
+}  // namespace
+
+void AddIncidentCounts(const Ctx& c, Data& d) {
+  if (!Manages(c)) return;
+  auto fresh = incidents::Count(*c.app.db, {.status = "new"});
+  auto mine = incidents::Count(
+      *c.app.db, {.status = "open", .assignee = c.session->account.username});
+  const int64_t n = fresh.ok() ? *fresh : 0, m = mine.ok() ? *mine : 0;
+  d.set("incidents_new", std::to_string(n));
+  d.set("has_incidents_new", n > 0);
+  d.set("incidents_mine", std::to_string(m));
+  d.set("has_incidents_mine", m > 0);
+}
+
+void IncidentsPage(Ctx& c) {
+  Data d = c.Page("Incidents");
+  const std::string status = StatusParam(c);
+  d.set("status_" + (status.empty() ? std::string("all") : status), true);
+  d.set("status_param", status.empty() ? "all" : status);
+  incidents::Filter f{.status = status, .limit = 50};
+  auto before = core::ParseInt(c.Param("before"), 1, INT64_MAX, "before");
+  if (before.ok()) f.before_id = *before;
+  if (c.Param("mine") == "1") f.assignee = c.session->account.username;
+  auto list = incidents::List(*c.app.db, f);
+  if (!list.ok()) {
+    c.Fail(503, "The incidents cannot be read now; try again shortly.");
+    return;
+  }
+  List rows;
+  for (const auto& i : *list) rows.push_back(Row(c, i));
+  d.set("incidents", rows);
+  d.set("has_incidents", !rows.empty());
+  if (list->size() == 50)
+    d.set("next",
+          fmt::format("/incidents?status={}&before={}",
+                      status.empty() ? "all" : status, list->back().id));
+  c.Html("incidents", d);
+}
+
+void IncidentPage(Ctx& c) {
+  auto i = Load(c);
+  if (!i) return;
+  Data d = c.Page(fmt::format("Incident {}", i->id));
+  d.set("i", Row(c, *i));
+  d.set("manages", Manages(c) && i->status != "closed");
+  List clauses;
+  for (const auto& id : i->clauses) {
+    Data x;
+    x.set("id", id);
+    const policy::Clause* cl =
+        c.app.options.pack ? c.app.options.pack->FindClause(id) : nullptr;
+    x.set("title", cl ? cl->title : "");
+    clauses.push_back(x);
+  }
+  d.set("clause_list", clauses);
+  auto detail = nlohmann::json::parse(i->detail, nullptr, false);
+  if (detail.is_object() && detail.contains("where") &&
+      detail["where"].is_string())
+    d.set("where", detail["where"].get<std::string>());
+  auto timeline = incidents::Timeline(*c.app.db, i->id);
+  auto evidence = incidents::EvidenceOf(*c.app.db, i->id);
+  if (!timeline.ok() || !evidence.ok()) {
+    c.Fail(503, "The incident cannot be read now; try again shortly.");
+    return;
+  }
+  List events, links;
+  for (const auto& e : *timeline) {
+    Data x;
+    x.set("at", e.at.substr(0, 16));
+    x.set("actor", e.actor);
+    x.set("what", e.what);
+    x.set("text", e.text);
+    x.set("reference", e.reference);
+    events.push_back(x);
+  }
+  for (const auto& e : *evidence) {
+    Data x;
+    x.set("kind", e.kind);
+    x.set("ref", e.ref);
+    x.set("is_held", e.kind == "held-message");
+    x.set("held_id", e.ref.substr(e.ref.find('/') + 1));
+    x.set("sha256", e.sha256);
+    x.set("added_by", e.added_by);
+    x.set("added_at", e.added_at.substr(0, 16));
+    links.push_back(x);
+  }
+  d.set("events", events);
+  d.set("evidence", links);
+  d.set("has_evidence", !links.empty());
+  List states, severities, people;
+  for (auto s : incidents::kStates) {
+    Data x;
+    x.set("name", std::string(s));
+    x.set("selected", s == i->status);
+    states.push_back(x);
+  }
+  for (auto s : incidents::kSeverities) {
+    Data x;
+    x.set("name", std::string(s));
+    x.set("selected", s == i->severity);
+    severities.push_back(x);
+  }
+  for (const auto& u : Assignable(c)) {
+    Data x;
+    x.set("name", u);
+    x.set("selected", u == i->assignee);
+    people.push_back(x);
+  }
+  d.set("states", states);
+  d.set("severities", severities);
+  d.set("assignable", people);
+  c.Html("incident", d);
+}
+
+void IncidentPost(Ctx& c) {
+  const std::string back = "/incidents/" + std::to_string(c.Id());
+  incidents::Change ch{.status = c.Param("status"),
+                       .severity = c.Param("severity"),
+                       .assignee = c.Param("assignee"),
+                       .outcome = c.Param("outcome"),
+                       .note = c.Param("note")};
+  if (!ch.assignee.empty()) {
+    auto ok = Assignable(c);
+    if (std::find(ok.begin(), ok.end(), ch.assignee) == ok.end()) {
+      c.SeeOther(back,
+                 "Assign it to an active ITS administrator or "
+                 "designee.");
+      return;
+    }
+  }
+  auto st = incidents::Update(*c.app.db, c.Id(), ch,
+                              {c.session->account.username, c.Ip()});
+  if (st.code() == core::Code::kNotFound) {
+    c.Fail(404, "No such incident.");
+    return;
+  }
+  c.SeeOther(back, st.ok() ? "Saved." : st.message());
+}
+
+void IncidentEvidencePost(Ctx& c) {
+  const std::string back = "/incidents/" + std::to_string(c.Id());
+  const std::string kind = c.Param("kind");
+  auto n = core::ParseInt(c.Param("item"), 1, INT64_MAX, "number");
+  if (!n.ok() || (kind != "held-message" && kind != "audit-entry")) {
+    c.SeeOther(back, "Name a held message or an audit entry by its number.");
+    return;
+  }
+  incidents::Evidence e{.kind = kind};
+  if (kind == "held-message") {
+    quarantine::Quarantine q(*c.app.db, c.app.blobs);
+    auto m = q.Get(*n);
+    if (!m.ok()) {
+      c.SeeOther(back, "No held message " + std::to_string(*n) + ".");
+      return;
+    }
+    e.ref = "quarantine/" + std::to_string(m->id);
+    e.sha256 = m->sha256;
+  } else {
+    auto entries = audit::List(*c.app.db, {.before_seq = *n + 1, .limit = 1});
+    if (!entries.ok() || entries->empty() || entries->front().seq != *n) {
+      c.SeeOther(back, "No audit entry " + std::to_string(*n) + ".");
+      return;
+    }
+    e.ref = "audit/" + std::to_string(*n);
+    e.sha256 = entries->front().hash;
+  }
+  auto st = incidents::AddEvidence(*c.app.db, c.Id(), e,
+                                   {c.session->account.username, c.Ip()});
+  if (st.code() == core::Code::kNotFound) {
+    c.Fail(404, "No such incident.");
+    return;
+  }
+  c.SeeOther(back, st.ok() ? "Evidence linked." : st.message());
+}
+
+void IncidentsCsv(Ctx& c) {
+  auto rows = ExportRows(c);
+  if (!rows) return;
+  std::string out = core::CsvRow(kExportHeader) + "\r\n";
+  for (const auto& i : *rows) out += core::CsvRow(ExportCells(i)) + "\r\n";
+  c.Download(out, "text/csv; charset=utf-8", "incidents.csv");
+}
+
+void IncidentsXlsx(Ctx& c) {
+  auto rows = ExportRows(c);
+  if (!rows) return;
+  std::vector<std::vector<std::string>> cells;
+  cells.reserve(rows->size());
+  for (const auto& i : *rows) cells.push_back(ExportCells(i));
+  auto xlsx = core::TableXlsx("Incidents", kExportHeader, cells);
+  if (!xlsx.ok()) {
+    c.Fail(503, "The workbook cannot be made now: " + xlsx.status().message());
+    return;
+  }
+  c.Download(*xlsx,
+             "application/vnd.openxmlformats-officedocument.spreadsheetml."
+             "sheet",
+             "incidents.xlsx");
+}
+
+void ReportPage(Ctx& c) {
+  Data d = c.Page("Report a problem");
+  const auto* p = Policy(c);
+  List kinds;
+  if (p)
+    for (const auto& r : p->reports) {
+      Data x;
+      x.set("id", r.id);
+      x.set("title", r.title);
+      x.set("hint", r.hint);
+      x.set("clauses", core::Join(r.clauses, ", "));
+      kinds.push_back(x);
+    }
+  d.set("kinds", kinds);
+  d.set("has_kinds", !kinds.empty());
+  d.set("anonymous", p && p->anonymous_reports);
+  List mine;
+  auto list = incidents::List(
+      *c.app.db,
+      {.status = "", .reported_by = c.session->account.username, .limit = 50});
+  if (list.ok())
+    for (const auto& i : *list) {
+      // The reporter sees what they reported and its state; the
+      // investigation's notes and outcome are for those who triage.
+      Data x;
+      x.set("id", std::to_string(i.id));
+      x.set("opened_at", i.opened_at.substr(0, 16));
+      x.set("kind", KindTitle(c, i.kind));
+      x.set("status", i.status);
+      x.set("closed_at", i.closed_at.substr(0, 10));
+      mine.push_back(x);
+    }
+  d.set("mine", mine);
+  d.set("has_mine", !mine.empty());
+  c.Html("report", d);
+}
+
+void ReportPost(Ctx& c) {
+  const auto* p = Policy(c);
+  const auto* kind = p ? p->Find(c.Param("kind")) : nullptr;
+  if (!kind) {
+    c.SeeOther("/report", "Choose what kind of problem it is.");
+    return;
+  }
+  const bool anonymous = p->anonymous_reports && c.Param("anonymous") == "yes";
+  auto id = incidents::Report(
+      *c.app.db,
+      {.kind = kind->id,
+       .clauses = kind->clauses,
+       .severity = std::string(policy::SeverityName(kind->severity)),
+       .summary = c.Param("summary"),
+       .where = c.Param("where"),
+       .reporter = anonymous ? "" : c.session->account.username},
+      {c.session->account.username, c.Ip()});
+  if (!id.ok()) {
+    c.SeeOther("/report", id.status().code() == core::Code::kInvalidArgument
+                              ? id.status().message()
+                              : "The report could not be kept now; try "
+                                "again shortly.");
+    return;
+  }
+  c.SeeOther("/report",
+             anonymous ? "Thank you. Your report was kept without your name."
+                       : fmt::format("Thank you. Your report is incident {}; "
+                                     "IT Services will look at it.",
+                                     *id));
+}
+
+void ApiIncidents(Ctx& c) {
+  incidents::Filter f{.status = StatusParam(c), .limit = 200};
+  auto before = core::ParseInt(c.Param("before"), 1, INT64_MAX, "before");
+  if (before.ok()) f.before_id = *before;
+  auto list = incidents::List(*c.app.db, f);
+  if (!list.ok()) {
+    c.Fail(503, "The incidents cannot be read now; try again shortly.");
+    return;
+  }
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& i : *list) out.push_back(IncidentJson(i));
+  c.Json({{"incidents", out}});
+}
+
+void ApiIncident(Ctx& c) {
+  auto i = Load(c);
+  if (!i) return;
+  auto j = IncidentJson(*i);
+  auto timeline = incidents::Timeline(*c.app.db, i->id);
+  auto evidence = incidents::EvidenceOf(*c.app.db, i->id);
+  if (!timeline.ok() || !evidence.ok()) {
+    c.Fail(503, "The incident cannot be read now; try again shortly.");
+    return;
+  }
+  j["timeline"] = nlohmann::ordered_json::array();
+  for (const auto& e : *timeline)
+    j["timeline"].push_back({{"at", e.at},
+                             {"actor", e.actor},
+                             {"what", e.what},
+                             {"text", e.text},
+                             {"reference", e.reference}});
+  j["evidence"] = nlohmann::ordered_json::array();
+  for (const auto& e : *evidence)
+    j["evidence"].push_back({{"kind", e.kind},
+                             {"ref", e.ref},
+                             {"sha256", e.sha256},
+                             {"added_by", e.added_by},
+                             {"added_at", e.added_at}});
+  c.Json(j);
+}
+
+}  // namespace steward::portal
