@@ -356,6 +356,97 @@ std::string PrintableText(std::string_view s) {
   return Printable(lines, true);
 }
 
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i] and its code point; 0 when the
+// bytes there are not valid UTF-8.
+size_t Utf8At(std::string_view s, size_t i, uint32_t* cp) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  unsigned char c = b(0);
+  size_t n = c < 0x80           ? 1
+             : (c >> 5) == 0x6  ? 2
+             : (c >> 4) == 0xE  ? 3
+             : (c >> 3) == 0x1E ? 4
+                                : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  uint32_t v = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 7);
+  for (size_t k = 1; k < n; ++k) {
+    if ((b(k) & 0xC0) != 0x80) return 0;
+    v = (v << 6) | (b(k) & 0x3F);
+  }
+  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (v < kMin[n] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
+  *cp = v;
+  return n;
+}
+
+// C0, DEL, C1, line and paragraph separators, and the bidirectional
+// controls that can make a name or a sentence read as something else.
+bool IsControl(uint32_t cp) {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 ||
+         cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F;
+}
+
+// White space and invisible format characters: nothing to read.
+bool IsBlank(uint32_t cp) {
+  return cp == ' ' || cp == 0xA0 || cp == 0x1680 ||
+         (cp >= 0x2000 && cp <= 0x200F) || (cp >= 0x202F && cp <= 0x202F) ||
+         (cp >= 0x205F && cp <= 0x206F) || cp == 0x3000 || cp == 0xFEFF ||
+         cp == 0x180E || cp == 0x00AD;
+}
+
+}  // namespace
+
+std::string CleanText(std::string_view text, size_t max_bytes, bool lines) {
+  std::string out;
+  out.reserve(std::min(text.size(), max_bytes));
+  for (size_t i = 0; i < text.size();) {
+    uint32_t cp = 0;
+    size_t n = Utf8At(text, i, &cp);
+    if (n == 0) {  // not UTF-8: dropped
+      ++i;
+      continue;
+    }
+    std::string_view piece = text.substr(i, n);
+    if (lines && (cp == '\n' || cp == '\r' || cp == '\t')) {
+      // CRLF and a lone CR are one line end; a tab is a space.
+      if (cp == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+        i += 1;
+        continue;
+      }
+      piece = cp == '\t' ? " " : "\n";
+    } else if (IsControl(cp)) {
+      i += n;
+      continue;
+    }
+    if (out.size() + piece.size() > max_bytes) break;
+    out.append(piece);
+    i += n;
+  }
+  return out;
+}
+
+bool HasVisibleText(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    uint32_t cp = 0;
+    size_t n = Utf8At(text, i, &cp);
+    if (n == 0) {
+      ++i;
+      continue;
+    }
+    if (!IsControl(cp) && !IsBlank(cp)) return true;
+    i += n;
+  }
+  return false;
+}
+
+size_t CharCount(std::string_view text) {
+  size_t n = 0;
+  for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
 std::string_view Clip(std::string_view s, size_t max) {
   if (s.size() <= max) return s;
   size_t cut = max;

@@ -88,6 +88,22 @@ std::string Printable(std::string_view s, bool newlines = false);
 // a tab as a space, other control characters as Printable shows them.
 std::string PrintableText(std::string_view s);
 
+// Text a person typed, made safe to store and show: invalid UTF-8
+// dropped; control characters (C0, DEL, C1), line and paragraph
+// separators and the bidirectional controls that make text read as
+// something else removed — except, with `lines`, line ends (kept as '\n')
+// and tabs (as spaces); cut to at most `max_bytes` at a character.
+std::string CleanText(std::string_view text, size_t max_bytes,
+                      bool lines = false);
+
+// Whether `text` holds something to read: a character that is not white
+// space, a control or an invisible format character (zero-width spaces,
+// joiners, direction marks, the byte-order mark).
+bool HasVisibleText(std::string_view text);
+
+// Characters (code points) in UTF-8 `text`.
+size_t CharCount(std::string_view text);
+
 // The first `max` bytes of UTF-8 `s`, cut before a character, never in
 // the middle of one.
 std::string_view Clip(std::string_view s, size_t max);

@@ -62,9 +62,11 @@ Result<std::string> TableXlsx(const std::string& sheet,
     for (size_t c = 0; c < row.size() && c < header.size(); ++c) {
       // Text as text: libxlsxwriter writes it as a shared string, never as
       // a formula, whatever it begins with.
-      worksheet_write_string(ws, r, static_cast<lxw_col_t>(c), row[c].c_str(),
+      // Valid UTF-8 with no control character, or the sheet is not XML.
+      const std::string cell = CleanText(row[c], 32767, true);
+      worksheet_write_string(ws, r, static_cast<lxw_col_t>(c), cell.c_str(),
                              nullptr);
-      width[c] = std::min<size_t>(60, std::max(width[c], row[c].size() + 2));
+      width[c] = std::min<size_t>(60, std::max(width[c], cell.size() + 2));
     }
     ++r;
   }

@@ -494,7 +494,7 @@ core::Result<Session> SignIn(store::Database& db, Throttle& throttle,
 }
 
 core::Result<Session> Authenticate(store::Database& db,
-                                   const std::string& token) {
+                                   const std::string& token, bool touch) {
   if (token.empty() || token.size() > 128) {
     return core::Status::NotFound("no session");
   }
@@ -521,7 +521,7 @@ core::Result<Session> Authenticate(store::Database& db,
   }
   // Slide the idle expiry, writing at most once a minute per session and
   // never past the absolute limit.
-  if (r.Text(2) < store::NowUtc(-60)) {
+  if (touch && r.Text(2) < store::NowUtc(-60)) {
     s.expires_at = store::NowUtc(kIdleSeconds);
     (void)db.Exec(
         "UPDATE sessions SET seen_at = ?, expires_at = ? WHERE token_hash = ?",

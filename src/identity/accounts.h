@@ -95,9 +95,11 @@ core::Result<Session> SignIn(store::Database& db, Throttle& throttle,
                              const std::string& username,
                              const std::string& password, const Client& client,
                              const LdapSignIn& ldap = {});
-// The session of `token`, refreshed; NotFound when absent or expired.
+// The session of `token`, its idle expiry moved on (when `touch`: a
+// request whose sender asked to stay unnamed leaves no time behind);
+// NotFound when absent or expired.
 core::Result<Session> Authenticate(store::Database& db,
-                                   const std::string& token);
+                                   const std::string& token, bool touch = true);
 core::Status SignOut(store::Database& db, const std::string& token,
                      const Actor& actor);
 // Ends every session of the account (audited).

@@ -4,61 +4,14 @@
 
 #include <cstring>
 
+#include "core/text.h"
+
 namespace steward::identity {
 
 using store::P;
 
-namespace {
-
-// Length of the valid UTF-8 sequence at s[i] and its code point; 0 when the
-// bytes there are not valid UTF-8.
-size_t Utf8At(std::string_view s, size_t i, uint32_t* cp) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  unsigned char c = b(0);
-  size_t n = c < 0x80           ? 1
-             : (c >> 5) == 0x6  ? 2
-             : (c >> 4) == 0xE  ? 3
-             : (c >> 3) == 0x1E ? 4
-                                : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  uint32_t v = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 7);
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(k) & 0xC0) != 0x80) return 0;
-    v = (v << 6) | (b(k) & 0x3F);
-  }
-  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (v < kMin[n] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
-  *cp = v;
-  return n;
-}
-
-// C0, DEL, C1, line and paragraph separators, and the bidirectional
-// controls that can make a logged name read as something else.
-bool IsControl(uint32_t cp) {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 ||
-         cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) ||
-         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F;
-}
-
-}  // namespace
-
 std::string CleanField(std::string_view text, size_t max_bytes) {
-  std::string out;
-  out.reserve(std::min(text.size(), max_bytes));
-  for (size_t i = 0; i < text.size();) {
-    uint32_t cp = 0;
-    size_t n = Utf8At(text, i, &cp);
-    if (n == 0) {  // not UTF-8: dropped
-      ++i;
-      continue;
-    }
-    if (!IsControl(cp)) {
-      if (out.size() + n > max_bytes) break;
-      out.append(text.substr(i, n));
-    }
-    i += n;
-  }
-  return out;
+  return core::CleanText(text, max_bytes);
 }
 
 std::string NameKey(std::string_view username) {

@@ -67,8 +67,21 @@ std::string DoorText(const std::string& detail) {
   return out;
 }
 
-std::string Clean(std::string_view text, size_t max) {
-  return std::string(core::Clip(core::Printable(text, true), max));
+// A person's words: valid UTF-8, line ends kept, no control or
+// direction-changing character; at most `max_chars` characters (an error,
+// never a silent cut), and something to read when `required`.
+core::Result<std::string> Words(std::string_view text, size_t max_chars,
+                                const char* what, bool required) {
+  std::string out = core::CleanText(text, max_chars * 4 + 4, true);
+  if (core::CharCount(out) > max_chars)
+    return core::Status::Invalid(
+        fmt::format("Keep the {} to {} characters.", what, max_chars));
+  if (!core::HasVisibleText(out)) {
+    if (required)
+      return core::Status::Invalid(fmt::format("The {} is empty.", what));
+    out.clear();
+  }
+  return out;
 }
 
 }  // namespace
@@ -174,25 +187,25 @@ core::Result<Ref> OpenOrRepeat(store::Database& db, const std::string& kind,
 
 core::Result<int64_t> Report(store::Database& db, const NewReport& r,
                              const audit::Actor& actor) {
-  const std::string summary = Clean(r.summary, 4000);
-  if (summary.find_first_not_of(" \n") == std::string::npos)
-    return core::Status::Invalid("Say what you saw: the report is empty.");
+  auto summary = Words(r.summary, 4000, "report", true);
+  if (!summary.ok()) return summary.status();
+  auto where = Words(r.where, 300, "place", false);
+  if (!where.ok()) return where.status();
   if (!IsSeverity(r.severity))
     return core::Status::Invalid("no severity '" + r.severity + "'");
-  const std::string where = Clean(r.where, 300);
   const bool anonymous = r.reporter.empty();
   const audit::Actor who = anonymous ? audit::Actor{"anonymous", ""} : actor;
   int64_t id = 0;
   auto st = db.Transact([&](store::Conn& c) -> core::Status {
     const std::string now = store::NowUtc();
     nlohmann::json detail = {{"channel", "report"}};
-    if (!where.empty()) detail["where"] = where;
+    if (!where->empty()) detail["where"] = *where;
     auto rows = c.Query(
         "INSERT INTO incidents (opened_at, status, kind, clauses, "
         "subject_person, detail, severity, reported_by, summary, last_at) "
         "VALUES (?, 'new', ?, ?, '', ?, ?, ?, ?, ?) RETURNING id",
         {P(now), P(r.kind), P(core::Join(r.clauses, ",")), P(Dump(detail)),
-         P(r.severity), P(r.reporter), P(summary), P(now)});
+         P(r.severity), P(r.reporter), P(*summary), P(now)});
     if (!rows.ok()) return rows.status();
     id = rows->at(0).Int(0);
     auto log = Log(c, id, now, who, "reported",
@@ -303,11 +316,14 @@ core::Status Update(store::Database& db, int64_t id, const Change& in,
     return core::Status::Invalid("no state '" + in.status + "'");
   if (!in.severity.empty() && !IsSeverity(in.severity))
     return core::Status::Invalid("no severity '" + in.severity + "'");
-  const std::string outcome = Clean(in.outcome, 2000);
-  const std::string note = Clean(in.note, 4000);
-  const std::string assignee = Clean(in.assignee, 100);
-  if (in.status == "closed" &&
-      outcome.find_first_not_of(" \n") == std::string::npos)
+  auto outcome_words = Words(in.outcome, 2000, "outcome", false);
+  if (!outcome_words.ok()) return outcome_words.status();
+  auto note_words = Words(in.note, 4000, "note", false);
+  if (!note_words.ok()) return note_words.status();
+  const std::string& outcome = *outcome_words;
+  const std::string& note = *note_words;
+  const std::string assignee = core::CleanText(in.assignee, 100);
+  if (in.status == "closed" && outcome.empty())
     return core::Status::Invalid(
         "Closing an incident needs its outcome: what was found and done.");
   return db.Transact([&](store::Conn& c) -> core::Status {
@@ -354,7 +370,7 @@ core::Status Update(store::Database& db, int64_t id, const Change& in,
       if (auto l = Log(c, id, now, actor, "outcome", outcome); !l.ok())
         return l;
     }
-    if (note.find_first_not_of(" \n") != std::string::npos) {
+    if (!note.empty()) {
       if (auto l = Log(c, id, now, actor, "note", note); !l.ok()) return l;
       changed["note"] = true;
     }
@@ -368,12 +384,13 @@ core::Status Update(store::Database& db, int64_t id, const Change& in,
   });
 }
 
-core::Status AddEvidence(store::Database& db, int64_t id, const Evidence& e,
-                         const audit::Actor& actor) {
+core::Result<bool> AddEvidence(store::Database& db, int64_t id,
+                               const Evidence& e, const audit::Actor& actor) {
   if (e.sha256.size() != 64 ||
       e.sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
     return core::Status::Invalid("evidence is linked by its SHA-256");
-  return db.Transact([&](store::Conn& c) -> core::Status {
+  bool added = false;
+  auto st = db.Transact([&](store::Conn& c) -> core::Status {
     auto rows = c.Query(
         std::string("SELECT status FROM incidents WHERE id = ?") +
             (c.dialect() == store::Dialect::kPostgres ? " FOR UPDATE" : ""),
@@ -396,6 +413,7 @@ core::Status AddEvidence(store::Database& db, int64_t id, const Evidence& e,
         "added_by, added_at) VALUES (?, ?, ?, ?, ?, ?)",
         {P(id), P(e.kind), P(e.ref), P(e.sha256), P(actor.name), P(now)});
     if (!ins.ok()) return ins;
+    added = true;
     if (auto l = Log(c, id, now, actor, "evidence",
                      e.ref + " (SHA-256 " + e.sha256.substr(0, 12) + "…)");
         !l.ok())
@@ -404,6 +422,8 @@ core::Status AddEvidence(store::Database& db, int64_t id, const Evidence& e,
         c, actor, "incident.evidence", Target(id),
         {{"kind", e.kind}, {"ref", e.ref}, {"sha256", e.sha256}});
   });
+  if (!st.ok()) return st;
+  return added;
 }
 
 }  // namespace steward::incidents

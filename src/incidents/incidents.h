@@ -88,9 +88,10 @@ core::Result<Ref> OpenOrRepeat(store::Database& db, const std::string& kind,
                                const audit::Actor& actor);
 
 // An employee's report: `kind` and `clauses` from the pack's report list,
-// `summary` in their words (1 to 4,000 characters, control characters
-// gone). `reporter` "" for an anonymous report: then the audit entry's
-// actor is "anonymous" and no address is kept.
+// `summary` in their words (1 to 4,000 characters with something to read;
+// control and direction-changing characters and invalid UTF-8 removed;
+// longer is refused, never cut). `reporter` "" for an anonymous report: then
+// the audit entry's actor is "anonymous" and no address is kept.
 struct NewReport {
   std::string kind;
   std::vector<std::string> clauses;
@@ -118,9 +119,11 @@ struct Change {
 core::Status Update(store::Database& db, int64_t id, const Change& c,
                     const audit::Actor& actor);
 
-// Links evidence by the hash of what it points to; linking the same thing
-// twice is a no-op. Kept whatever the incident's state.
-core::Status AddEvidence(store::Database& db, int64_t id,
-                         const Evidence& evidence, const audit::Actor& actor);
+// Links evidence by the hash of what it points to; true when it was added,
+// false when it was linked already. Invalid on a closed incident (it is
+// kept as it was closed).
+core::Result<bool> AddEvidence(store::Database& db, int64_t id,
+                               const Evidence& evidence,
+                               const audit::Actor& actor);
 
 }  // namespace steward::incidents

@@ -610,8 +610,17 @@ void ReadRules(Reader& r, const toml::table& root, PolicyPack& p) {
     u.message = r.Str(t, "message", true);
     u.exempt = r.WordList(t, "exempt", kExemptionNames, who, "exemption");
     if (auto x = r.Word(t, "release_role", kReleaseRoleNames, false, who,
-                        "release_role"))
-      u.release_role = *x;
+                        "release_role")) {
+      // Every employee would read and release what the rule held; an
+      // auditor changes nothing, so nobody would.
+      if (*x == ReleaseRole::kEmployee || *x == ReleaseRole::kAuditor)
+        r.Error(*t.get("release_role"),
+                who + ": release_role '" + std::string(ReleaseRoleName(*x)) +
+                    "' cannot release held mail: name a role that "
+                    "decides (its-admin, designee, supervisor, ...)");
+      else
+        u.release_role = *x;
+    }
     u.confirm = r.Bool(t, "confirm", false);
     if (u.confirm && u.action != Action::kWarn)
       r.Error(t, who + ": confirm applies only to action \"warn\"");

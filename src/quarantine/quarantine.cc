@@ -22,6 +22,22 @@ constexpr std::string_view kColumns =
     "sha256, body_sha256, verdict, decided_by, decided_at, reinjected_at, "
     "reason, released_to";
 
+// Addresses as stored: a JSON array (an address may hold a comma inside a
+// quoted local part); rows written before were joined by commas.
+std::string AddressList(const std::vector<std::string>& addresses) {
+  return nlohmann::json(addresses).dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+std::vector<std::string> Addresses(const std::string& stored) {
+  if (!stored.starts_with('[')) return core::SplitList(stored, ',');
+  std::vector<std::string> out;
+  auto j = nlohmann::json::parse(stored, nullptr, false);
+  if (j.is_array())
+    for (const auto& a : j)
+      if (a.is_string()) out.push_back(a.get<std::string>());
+  return out;
+}
+
 Entry FromRow(const store::Row& r) {
   Entry e;
   e.id = r.Int(0);
@@ -33,7 +49,7 @@ Entry FromRow(const store::Row& r) {
   e.clauses = core::SplitList(r.Text(6), ',');
   e.release_role = r.Text(7);
   e.sender = r.Text(8);
-  e.recipients = core::SplitList(r.Text(9), ',');
+  e.recipients = Addresses(r.Text(9));
   e.auth_user = r.Text(10);
   e.client = r.Text(11);
   e.subject = r.Text(12);
@@ -46,7 +62,7 @@ Entry FromRow(const store::Row& r) {
   e.decided_at = r.Text(19);
   e.reinjected_at = r.Text(20);
   e.reason = r.Text(21);
-  e.released_to = core::SplitList(r.Text(22), ',');
+  e.released_to = Addresses(r.Text(22));
   return e;
 }
 
@@ -57,9 +73,14 @@ std::string Where(const Filter& f, store::Params& params) {
     sql += " AND status = ?";
     params.push_back(P(f.status));
   }
-  if (!f.sender.empty()) {
-    sql += " AND sender_key = ?";
-    params.push_back(P(core::AsciiLower(f.sender)));
+  if (!f.owner_keys.empty()) {
+    std::string in;
+    for (const auto& k : f.owner_keys) {
+      in += in.empty() ? "?" : ", ?";
+      params.push_back(P(core::AsciiLower(k)));
+    }
+    for (const auto& k : f.owner_keys) params.push_back(P(core::AsciiLower(k)));
+    sql += " AND (sender_key IN (" + in + ") OR auth_key IN (" + in + "))";
   }
   if (!f.roles.empty()) {
     sql += " AND release_role IN (";
@@ -133,9 +154,9 @@ core::Result<int64_t> Quarantine::Hold(const Held& h,
     auto rows = c.Query(
         "INSERT INTO quarantine (created_at, status, channel, action, rule, "
         "clauses, release_role, sender, recipients, auth_user, client, "
-        "subject, message_id, size, sha256, body_sha256, verdict, sender_key) "
-        "VALUES (?, 'held', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "RETURNING id",
+        "subject, message_id, size, sha256, body_sha256, verdict, sender_key, "
+        "auth_key) VALUES (?, 'held', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?) RETURNING id",
         {P(store::NowUtc()),
          P(std::string(policy::ChannelName(h.envelope.channel))),
          P(std::string(decide::ActionName(v.decided))), P(v.rule),
@@ -143,11 +164,12 @@ core::Result<int64_t> Quarantine::Hold(const Held& h,
          P(v.release_role
                ? std::string(policy::ReleaseRoleName(*v.release_role))
                : std::string()),
-         P(h.envelope.sender), P(core::Join(h.envelope.recipients, ",")),
+         P(h.envelope.sender), P(AddressList(h.envelope.recipients)),
          P(h.envelope.auth_user), P(h.envelope.client),
          P(h.subject.substr(0, 998)), P(message_id),
          P(static_cast<int64_t>(h.bytes.size())), P(*sha), P(body),
-         P(verdict_json), P(core::AsciiLower(h.envelope.sender))});
+         P(verdict_json), P(core::AsciiLower(h.envelope.sender)),
+         P(core::AsciiLower(h.envelope.auth_user))});
     if (!rows.ok()) return rows.status();
     id = rows->at(0).Int(0);
     return audit::Record(
@@ -235,7 +257,7 @@ core::Status Quarantine::Release(int64_t id, const audit::Actor& actor,
         "decided_at = ?, reason = ?, released_to = ? WHERE id = ? AND "
         "status = 'held' RETURNING id",
         {P(actor.name), P(store::NowUtc()), P(options.reason),
-         P(withheld.empty() ? std::string() : core::Join(to, ",")), P(id)});
+         P(withheld.empty() ? std::string() : AddressList(to)), P(id)});
     if (!rows.ok()) return rows.status();
     if (rows->empty())
       return core::Status::Invalid(

@@ -51,7 +51,9 @@ struct Filter {
   std::string status;  // "" : any
   int limit = 100;
   int64_t before_id = 0;  // keyset paging, newest first; 0: from the newest
-  std::string sender;     // "": any; else this sender, in any case
+  // "Whose": messages whose envelope sender or authenticated user is one
+  // of these (compared in lower case); empty: anyone's.
+  std::vector<std::string> owner_keys;
   // Only messages waiting for one of these roles (pack names; "its-admin"
   // also takes those that name none). Empty: any role.
   std::vector<std::string> roles;

@@ -472,10 +472,13 @@ CREATE INDEX student_submissions_site ON student_submissions (site_id, id);
       {17, "held mail queues and decisions", R"sql(
 ALTER TABLE quarantine ADD COLUMN sender_key TEXT NOT NULL DEFAULT '';
 UPDATE quarantine SET sender_key = LOWER(sender);
+ALTER TABLE quarantine ADD COLUMN auth_key TEXT NOT NULL DEFAULT '';
+UPDATE quarantine SET auth_key = LOWER(auth_user);
 ALTER TABLE quarantine ADD COLUMN reason TEXT NOT NULL DEFAULT '';
 ALTER TABLE quarantine ADD COLUMN released_to TEXT NOT NULL DEFAULT '';
 CREATE INDEX quarantine_role_status ON quarantine (release_role, status, id);
 CREATE INDEX quarantine_sender ON quarantine (sender_key, id);
+CREATE INDEX quarantine_auth ON quarantine (auth_key, id);
 CREATE INDEX quarantine_status_id ON quarantine (status, id);
 )sql"},
       // The incidents register (incidents/incidents.h): states new, triage,

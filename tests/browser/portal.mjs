@@ -5,6 +5,7 @@
 // administrator sees the dashboard move and exports CSV and XLSX. A records
 // custodian places a hold and makes a destruction list, which a second
 // custodian approves; carried out from the shell, it deletes the one item.
+// The teacher reports a security problem, which ITS triages and closes.
 // Screenshots of each step go to $SCREENSHOTS.
 //
 // Usage: node portal.mjs  (env: STEWARD_BIN, STEWARD_CORPUS_BIN, SCREENSHOTS)
@@ -131,7 +132,7 @@ try {
   check(true, 'the administrator signs in and lands where they were going');
 
   // Accessibility basics on every page the administrator sees.
-  for (const path of ['/', '/dashboard', '/people', '/import', '/versions', '/campaigns', '/accounts', '/audit', '/account', '/records', '/records/requests', '/sites', '/sites/audits/1', '/review']) {
+  for (const path of ['/', '/dashboard', '/people', '/import', '/versions', '/campaigns', '/accounts', '/audit', '/account', '/records', '/records/requests', '/sites', '/sites/audits/1', '/review', '/held', '/incidents', '/report']) {
     await page.goto(base + path);
     const unlabelled = await page.$$eval('input:not([type=hidden]), select', (els) =>
       els.filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map((e) => e.name));
@@ -234,6 +235,38 @@ try {
   const posted = readFileSync(await approvedWork.path(), 'utf8');
   check(!posted.includes(pupilName) && posted.includes('\u00a9'),
     `what may be posted names no student in full and carries the notice: "${posted.trim()}"`);
+
+  // Reports and incidents (K.2, M): the teacher reports a possible
+  // security problem; ITS triages and assigns it, then closes it with its
+  // outcome; the teacher sees it closed, not the outcome.
+  await ep.goto(base + '/report');
+  await ep.check('input[name=kind][value=security-problem]');
+  await ep.fill('textarea[name=summary]', 'The front office password is on a sticky note on the library computer.');
+  await ep.fill('input[name=where]', 'Library');
+  await ep.click('form[action="/report"] button[type=submit]');
+  check(await shows(ep, '.notice:has-text("Your report is incident 1")'), 'the teacher reports a possible security problem');
+  check(await shows(ep, 'td:text("new")'), 'and sees the report waiting');
+  await ep.screenshot({ path: join(shots, '05d-report.png'), fullPage: true });
+  await page.goto(base + '/');
+  check(await shows(page, 'text=1 new incident(s) wait for triage'), 'the administrator\'s home page counts the new incident');
+  await page.goto(base + '/incidents');
+  await page.click('a:text("#1")');
+  check(await shows(page, 'text=sticky note'), 'the report\'s words show on the incident');
+  await page.selectOption('select[name=status]', 'investigating');
+  await page.selectOption('select[name=assignee]', 'admin');
+  await page.fill('textarea[name=note]', 'Asked the office to change it.');
+  await page.click('form[action="/incidents/1"] button[type=submit]');
+  check(await shows(page, '.notice:has-text("Saved")'), 'ITS assigns it and starts investigating');
+  await page.selectOption('select[name=status]', 'closed');
+  await page.fill('textarea[name=outcome]', 'Password changed; the note shredded.');
+  await page.click('form[action="/incidents/1"] button[type=submit]');
+  check(await shows(page, 'dd:has-text("Password changed")'), 'it is closed with its outcome');
+  check(await shows(page, 'td:text("outcome")') && await shows(page, 'td:text("note")'), 'the timeline shows each step');
+  check(!(await page.isVisible('form[action="/incidents/1"]')), 'a closed incident offers no more changes');
+  await page.screenshot({ path: join(shots, '05e-incident.png'), fullPage: true });
+  await ep.goto(base + '/report');
+  check(await shows(ep, 'td:has-text("closed")'), 'the teacher sees the report closed');
+  check(!(await ep.isVisible('text=note shredded')), 'but not the investigation\'s outcome');
 
   await page.goto(base + '/audit');
   check(await shows(page, 'td:text("acknowledge")'), 'the acknowledgement is in the audit log');

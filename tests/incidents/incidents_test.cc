@@ -129,12 +129,13 @@ TEST_P(IncidentsTest, EvidenceIsLinkedOnceByItsHash) {
       incidents::AddEvidence(
           *db_, id, {"held-message", "quarantine/3", "not-a-hash"}, its)
           .ok());
-  ASSERT_TRUE(incidents::AddEvidence(*db_, id,
-                                     {"held-message", "quarantine/3", sha}, its)
-                  .ok());
-  ASSERT_TRUE(incidents::AddEvidence(*db_, id,
-                                     {"held-message", "quarantine/3", sha}, its)
-                  .ok());
+  auto first = incidents::AddEvidence(
+      *db_, id, {"held-message", "quarantine/3", sha}, its);
+  ASSERT_TRUE(first.ok() && *first);
+  auto again = incidents::AddEvidence(
+      *db_, id, {"held-message", "quarantine/3", sha}, its);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(*again) << "linked already";
   auto ev = incidents::EvidenceOf(*db_, id);
   ASSERT_TRUE(ev.ok());
   ASSERT_EQ(ev->size(), 1u);
@@ -142,6 +143,7 @@ TEST_P(IncidentsTest, EvidenceIsLinkedOnceByItsHash) {
   EXPECT_EQ(ev->front().added_by, "its");
   EXPECT_EQ(
       incidents::AddEvidence(*db_, 999, {"audit-entry", "audit/1", sha}, its)
+          .status()
           .code(),
       core::Code::kNotFound);
 }

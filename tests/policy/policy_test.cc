@@ -433,6 +433,25 @@ TEST_F(BadPack, MisspeltReleaseRoleNamesFileAndLine) {
       "auditor, designee)");
 }
 
+// Found by attacking held mail in the portal: "employee" would let every
+// employee read and release what the rule held; an auditor decides nothing.
+TEST_F(BadPack, AReleaseRoleThatCannotDecideIsRefused) {
+  Write("more.toml", RuleWith("release_role = \"auditor\"\n"));
+  ExpectExactly(
+      "more.toml:6: rule 'r': release_role 'auditor' cannot release held "
+      "mail: name a role that decides (its-admin, designee, supervisor, ...)");
+}
+
+// The pack's report kinds cite clauses it has.
+TEST_F(BadPack, AReportKindCitingAnUnknownClauseIsRefused) {
+  Write("more.toml",
+        "[incidents]\n[[incidents.report]]\nid = \"lost-badge\"\n"
+        "title = \"A lost badge\"\nclauses = [\"Z.9\"]\n");
+  ExpectExactly(
+      "more.toml:2: [[incidents.report]] 'lost-badge' cites unknown clause "
+      "'Z.9'");
+}
+
 TEST_F(BadPack, MisspeltClauseModeNamesFileAndLine) {
   Write("more.toml",
         "[[clause]]\nid = \"K\"\ntitle = \"Records\"\n"

@@ -32,13 +32,30 @@ const identity::Account& Me(const Ctx& c) { return c.session->account; }
 
 bool Has(const Ctx& c, Role r) { return Me(c).roles.Has(r); }
 
-// Whether the signed-in person sent the message: the envelope sender is
-// their address, or the mail server authenticated them by their name.
-bool IsSender(const Ctx& c, const quarantine::Entry& e) {
+// The names the signed-in person sends mail under: their account's e-mail
+// address, their user name, and their user name at each District domain
+// (how a mail server may give its authenticated user), lower case.
+std::vector<std::string> OwnerKeys(const Ctx& c) {
   const auto& a = Me(c);
-  return (!a.email.empty() &&
-          core::AsciiLower(a.email) == core::AsciiLower(e.sender)) ||
-         (!e.auth_user.empty() && e.auth_user == a.username);
+  std::vector<std::string> keys = {core::AsciiLower(a.username)};
+  if (!a.email.empty()) keys.push_back(core::AsciiLower(a.email));
+  if (c.app.options.pack)
+    for (const auto& d : c.app.options.pack->internal_domains)
+      keys.push_back(core::AsciiLower(a.username + "@" + d));
+  return keys;
+}
+
+// Whether the signed-in person sent the message: its envelope sender or
+// the user the mail server authenticated is one of their names.
+bool IsSender(const Ctx& c, const quarantine::Entry& e) {
+  const std::string sender = core::AsciiLower(e.sender);
+  std::string auth = core::AsciiLower(e.auth_user);
+  auth.erase(0, auth.find_first_not_of(" \t"));
+  auth.erase(auth.find_last_not_of(" \t") + 1);
+  for (const auto& k : OwnerKeys(c))
+    if (k == auth || (k.find('@') != std::string::npos && k == sender))
+      return true;
+  return false;
 }
 
 // The roles (pack names) whose held mail this person decides.
@@ -106,9 +123,9 @@ Data Row(const quarantine::Entry& e) {
   x.set("subject", e.subject.empty() ? "(no subject)" : e.subject);
   x.set("size", std::to_string(e.size));
   x.set("waits_for", RoleTitleOf(e.DecidingRole()));
-  x.set("decided_by", e.decided_by);
+  SetIfAny(x, "decided_by", e.decided_by);
   x.set("decided_at", e.decided_at.substr(0, 16));
-  x.set("reason", e.reason);
+  SetIfAny(x, "reason", e.reason);
   x.set("released_to", core::Join(e.released_to, ", "));
   x.set("internal_only", !e.released_to.empty());
   return x;
@@ -150,6 +167,19 @@ std::optional<quarantine::Entry> Load(Ctx& c) {
     return std::nullopt;
   }
   return std::move(e).value();
+}
+
+// Reading someone else's held mail is recorded (page and API alike);
+// false when it could not be, and the page says so.
+bool Audited(Ctx& c, const quarantine::Entry& e) {
+  if (IsSender(c, e)) return true;
+  auto st = c.app.db->Transact([&](store::Conn& conn) {
+    return audit::Record(conn, {Me(c).username, c.Ip()}, "quarantine.view",
+                         "quarantine/" + std::to_string(e.id), {});
+  });
+  if (!st.ok())
+    c.Fail(503, "Held mail cannot be shown now; try again shortly.");
+  return st.ok();
 }
 
 // The verdict's findings as they were stored (redacted), in the District's
@@ -230,11 +260,13 @@ std::optional<Refusal> Decide(Ctx& c, Decision d,
                        ? "You sent this message: someone else decides on it."
                        : fmt::format("This message waits for the {}.",
                                      RoleTitleOf(e->DecidingRole()))};
-  const std::string reason = identity::CleanField(reason_in, 2000);
-  if (reason.find_first_not_of(" ") == std::string::npos)
+  const std::string reason = core::CleanText(reason_in, 64 << 10, true);
+  if (!core::HasVisibleText(reason))
     return Refusal{
         409,
         "Give a reason: it is kept with the decision and in the audit log."};
+  if (core::CharCount(reason) > 2000)
+    return Refusal{409, "Keep the reason to 2,000 characters."};
   const audit::Actor who{Me(c).username, c.Ip()};
   core::Status st;
   if (d == Decision::kDelete) {
@@ -298,6 +330,17 @@ std::optional<std::vector<quarantine::Entry>> ExportRows(Ctx& c) {
     c.Fail(503, "Held mail cannot be read now; try again shortly.");
     return std::nullopt;
   }
+  // Who took the list of senders, recipients and subjects away is recorded.
+  auto st = c.app.db->Transact([&](store::Conn& conn) {
+    return audit::Record(conn, {Me(c).username, c.Ip()}, "quarantine.export",
+                         "quarantine",
+                         {{"status", f->status.empty() ? "all" : f->status},
+                          {"rows", list->size()}});
+  });
+  if (!st.ok()) {
+    c.Fail(503, "Held mail cannot be exported now; try again shortly.");
+    return std::nullopt;
+  }
   return std::move(list).value();
 }
 
@@ -325,6 +368,10 @@ std::vector<std::string> ExportCells(const quarantine::Entry& e) {
 
 }  // namespace
 
+bool MaySeeHeld(const Ctx& c, const quarantine::Entry& e) {
+  return MaySee(c, e);
+}
+
 void AddHeldCounts(const Ctx& c, Data& d) {
   auto q = Store(c);
   int64_t waiting = 0, mine = 0;
@@ -333,10 +380,8 @@ void AddHeldCounts(const Ctx& c, Data& d) {
     auto n = q.Count(f);
     if (n.ok()) waiting = *n;
   }
-  if (!Me(c).email.empty()) {
-    auto n = q.Count({.status = "held", .sender = Me(c).email});
-    if (n.ok()) mine = *n;
-  }
+  auto n = q.Count({.status = "held", .owner_keys = OwnerKeys(c)});
+  if (n.ok()) mine = *n;
   d.set("held_waiting", std::to_string(waiting));
   d.set("has_held_waiting", waiting > 0);
   d.set("held_mine", std::to_string(mine));
@@ -371,11 +416,9 @@ void HeldPage(Ctx& c) {
   d.set("queue", queue);
   d.set("has_queue", !queue.empty());
   List mine;
-  if (!Me(c).email.empty()) {
-    auto list = q.List({.limit = 50, .sender = Me(c).email});
-    if (list.ok())
-      for (const auto& e : *list) mine.push_back(Row(e));
-  }
+  auto own = q.List({.limit = 50, .owner_keys = OwnerKeys(c)});
+  if (own.ok())
+    for (const auto& e : *own) mine.push_back(Row(e));
   d.set("mine", mine);
   d.set("has_mine", !mine.empty());
   c.Html("held", d);
@@ -383,19 +426,8 @@ void HeldPage(Ctx& c) {
 
 void HeldMessagePage(Ctx& c) {
   auto e = Load(c);
-  if (!e) return;
+  if (!e || !Audited(c, *e)) return;
   auto q = Store(c);
-  // Reading someone else's held mail is recorded.
-  if (!IsSender(c, *e)) {
-    auto st = c.app.db->Transact([&](store::Conn& conn) {
-      return audit::Record(conn, {Me(c).username, c.Ip()}, "quarantine.view",
-                           "quarantine/" + std::to_string(e->id), {});
-    });
-    if (!st.ok()) {
-      c.Fail(503, "Held mail cannot be shown now; try again shortly.");
-      return;
-    }
-  }
   Data d = c.Page(e->subject.empty() ? "Held message" : e->subject);
   d.set("m", Row(*e));
   d.set("clause_list", Clauses(c, *e));
@@ -414,7 +446,7 @@ void HeldMessagePage(Ctx& c) {
     quarantine::Shown s = quarantine::Show(*bytes);
     d.set("h_from", core::Printable(s.from));
     d.set("h_to", core::Printable(s.to));
-    d.set("h_cc", core::Printable(s.cc));
+    SetIfAny(d, "h_cc", core::Printable(s.cc));
     d.set("h_date", core::Printable(s.date));
     List texts, files, unread;
     for (const auto& t : s.texts) {
@@ -492,17 +524,15 @@ void ApiHeld(Ctx& c) {
       out["queue"].push_back(std::move(j));
     }
   }
-  if (!Me(c).email.empty()) {
-    auto list = q.List({.limit = 200, .sender = Me(c).email});
-    if (list.ok())
-      for (const auto& e : *list) out["mine"].push_back(EntryJson(e));
-  }
+  auto own = q.List({.limit = 200, .owner_keys = OwnerKeys(c)});
+  if (own.ok())
+    for (const auto& e : *own) out["mine"].push_back(EntryJson(e));
   c.Json(out);
 }
 
 void ApiHeldOne(Ctx& c) {
   auto e = Load(c);
-  if (!e) return;
+  if (!e || !Audited(c, *e)) return;
   auto j = EntryJson(*e);
   nlohmann::ordered_json findings = nlohmann::ordered_json::array();
   Findings(c, *e, &findings);

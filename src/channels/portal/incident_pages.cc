@@ -59,9 +59,9 @@ Data Row(const Ctx& c, const incidents::Incident& i) {
   x.set("source", !i.reported_by.empty() ? "report by " + i.reported_by
                   : i.summary.empty()    ? std::string("a door")
                                          : "an anonymous report");
-  x.set("subject_person", i.subject_person);
-  x.set("summary", i.summary);
-  x.set("outcome", i.outcome);
+  SetIfAny(x, "subject_person", i.subject_person);
+  SetIfAny(x, "summary", i.summary);
+  SetIfAny(x, "outcome", i.outcome);
   return x;
 }
 
@@ -92,7 +92,7 @@ std::vector<std::string> Assignable(const Ctx& c) {
   auto accounts = identity::ListAccounts(*c.app.db);
   if (!accounts.ok()) return out;
   for (const auto& a : *accounts)
-    if (!a.disabled &&
+    if (!a.disabled && !a.roles.Has(Role::kAuditor) &&
         (a.roles.Has(Role::kItsAdmin) || a.roles.Has(Role::kDesignee)))
       out.push_back(a.username);
   return out;
@@ -218,7 +218,7 @@ void IncidentPage(Ctx& c) {
     x.set("actor", e.actor);
     x.set("what", e.what);
     x.set("text", e.text);
-    x.set("reference", e.reference);
+    SetIfAny(x, "reference", e.reference);
     events.push_back(x);
   }
   for (const auto& e : *evidence) {
@@ -260,7 +260,16 @@ void IncidentPage(Ctx& c) {
   c.Html("incident", d);
 }
 
+// Refuses (true) when this person reads incidents but does not triage
+// them: an auditor, whatever else they hold.
+bool RefuseReader(Ctx& c) {
+  if (Manages(c)) return false;
+  c.Fail(403, "Auditors read incidents; they change nothing.");
+  return true;
+}
+
 void IncidentPost(Ctx& c) {
+  if (RefuseReader(c)) return;
   const std::string back = "/incidents/" + std::to_string(c.Id());
   incidents::Change ch{.status = c.Param("status"),
                        .severity = c.Param("severity"),
@@ -286,9 +295,10 @@ void IncidentPost(Ctx& c) {
 }
 
 void IncidentEvidencePost(Ctx& c) {
+  if (RefuseReader(c)) return;
   const std::string back = "/incidents/" + std::to_string(c.Id());
   const std::string kind = c.Param("kind");
-  auto n = core::ParseInt(c.Param("item"), 1, INT64_MAX, "number");
+  auto n = core::ParseInt(c.Param("item"), 1, INT64_MAX - 1, "number");
   if (!n.ok() || (kind != "held-message" && kind != "audit-entry")) {
     c.SeeOther(back, "Name a held message or an audit entry by its number.");
     return;
@@ -297,7 +307,8 @@ void IncidentEvidencePost(Ctx& c) {
   if (kind == "held-message") {
     quarantine::Quarantine q(*c.app.db, c.app.blobs);
     auto m = q.Get(*n);
-    if (!m.ok()) {
+    // Only what this person may see: a link would tell them it exists.
+    if (!m.ok() || !MaySeeHeld(c, *m)) {
       c.SeeOther(back, "No held message " + std::to_string(*n) + ".");
       return;
     }
@@ -312,13 +323,15 @@ void IncidentEvidencePost(Ctx& c) {
     e.ref = "audit/" + std::to_string(*n);
     e.sha256 = entries->front().hash;
   }
-  auto st = incidents::AddEvidence(*c.app.db, c.Id(), e,
-                                   {c.session->account.username, c.Ip()});
-  if (st.code() == core::Code::kNotFound) {
+  auto added = incidents::AddEvidence(*c.app.db, c.Id(), e,
+                                      {c.session->account.username, c.Ip()});
+  if (!added.ok() && added.status().code() == core::Code::kNotFound) {
     c.Fail(404, "No such incident.");
     return;
   }
-  c.SeeOther(back, st.ok() ? "Evidence linked." : st.message());
+  c.SeeOther(back, !added.ok() ? added.status().message()
+                   : *added    ? "Evidence linked."
+                               : "That evidence was linked already.");
 }
 
 void IncidentsCsv(Ctx& c) {
@@ -375,7 +388,7 @@ void ReportPage(Ctx& c) {
       x.set("opened_at", i.opened_at.substr(0, 16));
       x.set("kind", KindTitle(c, i.kind));
       x.set("status", i.status);
-      x.set("closed_at", i.closed_at.substr(0, 10));
+      SetIfAny(x, "closed_at", i.closed_at.substr(0, 10));
       mine.push_back(x);
     }
   d.set("mine", mine);
@@ -391,6 +404,15 @@ void ReportPost(Ctx& c) {
     return;
   }
   const bool anonymous = p->anonymous_reports && c.Param("anonymous") == "yes";
+  // A bound per account and hour, kept in memory only (a count kept with
+  // the reports would tie anonymous ones to their senders).
+  if (!c.app.report_limit.Allow(c.session->account.username)) {
+    c.SeeOther("/report",
+               "You have sent many reports this hour; tell IT Services "
+               "directly if more is urgent.");
+    return;
+  }
+  if (anonymous) c.unnamed = true;
   auto id = incidents::Report(
       *c.app.db,
       {.kind = kind->id,

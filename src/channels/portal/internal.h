@@ -3,10 +3,12 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "audit/chain.h"
 #include "channels/http/server.h"
@@ -15,6 +17,7 @@
 #include "channels/portal/session_cache.h"
 #include "channels/portal/view.h"
 #include "core/metrics.h"
+#include "quarantine/quarantine.h"
 
 namespace steward::portal {
 
@@ -43,6 +46,22 @@ struct RecordCount {
   int64_t count = 0;
 };
 
+// At most `max` events per key within `window`, counted in memory.
+class RateLimit {
+ public:
+  RateLimit(size_t max, std::chrono::seconds window)
+      : max_(max), window_(window) {}
+  // Counts one event for `key`; false (and not counted) past the bound.
+  bool Allow(const std::string& key);
+
+ private:
+  size_t max_;
+  std::chrono::seconds window_;
+  std::mutex mu_;
+  std::map<std::string, std::vector<std::chrono::steady_clock::time_point>>
+      seen_;
+};
+
 struct Portal::Impl {
   Options options;
   std::shared_ptr<store::Database> db;
@@ -57,6 +76,8 @@ struct Portal::Impl {
   TtlCache<int, std::vector<RecordCount>> record_counts{
       std::chrono::milliseconds(10000)};
   SessionCache sessions;
+  // Employees' reports of problems: ten an hour from one account.
+  RateLimit report_limit{10, std::chrono::hours(1)};
   std::unique_ptr<http::Server> server;
   int port = 0;
 };
@@ -70,6 +91,9 @@ struct Ctx {
   std::optional<identity::Session> session;
   // A token route: the program's token (no session is read there).
   std::optional<identity::ApiToken> token = std::nullopt;
+  // Set by a handler whose sender asked to stay unnamed (an anonymous
+  // report): the access log then names no one.
+  bool unnamed = false;
 
   // Path parameter i (1-based) as an id.
   int64_t Id(size_t i = 1) const;
@@ -155,6 +179,9 @@ void RequestIntakePost(Ctx&);
 void RequestActionPost(Ctx&);
 // Held mail (held_pages.cc).
 void HeldPage(Ctx&);
+// Whether this person may see a held message (its sender, those who
+// decide on it, ITS, auditors).
+bool MaySeeHeld(const Ctx& c, const quarantine::Entry& e);
 // The home page's counts: held messages waiting for this person's
 // decision, and their own messages held.
 void AddHeldCounts(const Ctx& c, Data& d);

@@ -87,6 +87,10 @@ struct RouteInfo {
   // For programs: a bearer token of this scope instead of a session (no
   // cookie is read, so there is nothing to forge across sites).
   std::optional<identity::Scope> token = std::nullopt;
+  // A form whose sender may ask to stay unnamed (`anonymous=yes`, an
+  // anonymous report): their session is then read without being marked
+  // as seen, so no stored time ties them to it.
+  bool anonymous_form = false;
 };
 
 // How much a route lets a client send (see the limits in server.cc).

@@ -46,8 +46,10 @@ constexpr Roles kRecordsWrite{Role::kRecordsCustodian};
 // Held mail: every signed-in person has the page (their own held
 // messages); who sees and decides each message is checked per message
 // (held_pages.cc). Exports are for those with a queue.
-constexpr Roles kHeldQueue{Role::kItsAdmin, Role::kDesignee, Role::kAuditor,
-                           Role::kSupervisor};
+constexpr Roles kHeldQueue{Role::kContentManager, Role::kSiteAdmin,
+                           Role::kItsAdmin,       Role::kRecordsCustodian,
+                           Role::kSupervisor,     Role::kAuditor,
+                           Role::kDesignee};
 // Incidents: ITS and the designee triage them, auditors read; every
 // employee reports.
 constexpr Roles kIncidentsRead{Role::kItsAdmin, Role::kDesignee,
@@ -147,7 +149,8 @@ const std::vector<Entry>& Table() {
         kIncidentsWrite},
        IncidentEvidencePost},
       {{"GET", "/report", "/report", kSignedIn}, ReportPage},
-      {{"POST", "/report", "/report", kSignedIn}, ReportPost},
+      {{"POST", "/report", "/report", kSignedIn, false, std::nullopt, true},
+       ReportPost},
       {{"GET", "/held", "/held", kSignedIn}, HeldPage},
       {{"GET", "/held\\.csv", "/held.csv", kHeldQueue}, HeldCsv},
       {{"GET", "/held\\.xlsx", "/held.xlsx", kHeldQueue}, HeldXlsx},
@@ -365,7 +368,9 @@ bool Authorize(Ctx& c, bool on_head = false) {
   if (!token.empty()) {
     c.session = c.app.sessions.Get(token);
     if (!c.session) {
-      auto s = identity::Authenticate(*c.app.db, token);
+      const bool unseen =
+          c.route.anonymous_form && c.Param("anonymous") == "yes";
+      auto s = identity::Authenticate(*c.app.db, token, !unseen);
       if (s.ok()) {
         c.app.sessions.Put(*s);
         c.session = std::move(s).value();
@@ -433,6 +438,21 @@ const std::vector<RouteInfo>& Portal::Routes() {
     return out;
   }();
   return kRoutes;
+}
+
+bool RateLimit::Allow(const std::string& key) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mu_);
+  // Now and then, keys with nothing recent go: the map stays small.
+  if (seen_.size() > 10000)
+    std::erase_if(seen_, [&](const auto& kv) {
+      return kv.second.empty() || now - kv.second.back() > window_;
+    });
+  auto& times = seen_[key];
+  std::erase_if(times, [&](auto t) { return now - t > window_; });
+  if (times.size() >= max_) return false;
+  times.push_back(now);
+  return true;
 }
 
 int64_t Ctx::Id(size_t i) const {
@@ -632,9 +652,10 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
                       .Str("route", e->info.example)
                       .Int("status", res.status)
                       .Num("ms", std::round(seconds * 1e4) / 10)
-                      .Str("user", c.session ? c.session->account.username
-                                   : c.token ? "token:" + c.token->name
-                                             : std::string()));
+                      .Str("user", c.unnamed   ? std::string()
+                                   : c.session ? c.session->account.username
+                                   : c.token   ? "token:" + c.token->name
+                                               : std::string()));
       }
     };
     // A body is read only for someone who may send it: for uploads the

@@ -32,6 +32,14 @@ class View {
   std::map<std::string, std::string> templates_;
 };
 
+// Sets `key` only when `value` is not empty, so that a template's
+// {{#key}} section shows only then (an empty string is a true value to
+// mustache).
+inline void SetIfAny(Data& d, const std::string& key,
+                     const std::string& value) {
+  if (!value.empty()) d.set(key, value);
+}
+
 struct Bar {
   std::string label;
   double percent = 0;   // 0..100
