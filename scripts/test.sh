@@ -47,7 +47,7 @@ phase() { local d=$(($(date +%s) - t0)); echo "== time: $1 at $((d / 60)) min $(
 phase "servers started (build and packages before)"
 (cd "$build" && ctest --output-on-failure -j "$jobs" --output-junit ctest-junit.xml) || status=$?
 phase "tests done"
-cmake -S "$root" -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DSTEWARD_SANITIZE=ON >/dev/null
+cmake -S "$root" -B "$asan" -DCMAKE_BUILD_TYPE=Asan -DSTEWARD_SANITIZE=ON >/dev/null
 cmake --build "$asan" -j "$jobs" --target unit_tests corpora_tests store_tests portal_tests
 phase "sanitizer build done"
 # Labels "unit" and "corpora": gtest_discover_tests keeps only the first of

@@ -279,8 +279,9 @@ TEST_P(EnforceTest, AWebUploadRefusedIsAnIncidentWithItsReference) {
   }
 
   // The record cannot be written: [web] on_failure (reject), not a pass.
-  ASSERT_TRUE(db_->Exec("DROP TABLE incident_events").ok());
-  ASSERT_TRUE(db_->Exec("DROP TABLE incidents").ok());
+  for (const char* t :
+       {"incident_events", "incident_log", "incident_evidence", "incidents"})
+    ASSERT_TRUE(db_->Exec(std::string("DROP TABLE ") + t).ok()) << t;
   auto failed = upload("drive.google.com", roster);
   EXPECT_EQ(failed.disposition, Disposition::kFailed);
   EXPECT_EQ(failed.on_failure, policy::FailureMode::kReject);
