@@ -245,12 +245,7 @@ core::Result<std::vector<Incident>> List(store::Database& db, const Filter& f) {
   store::Params params;
   std::string sql =
       fmt::format("SELECT {} FROM incidents{}", kColumns, Where(f, params));
-  if (f.before_id > 0) {
-    sql += " AND id < ?";
-    params.push_back(P(f.before_id));
-  }
-  sql += " ORDER BY id DESC LIMIT ?";
-  params.push_back(P(f.limit > 0 ? f.limit : 100));
+  store::NewestFirst(sql, params, f.before_id, f.limit);
   auto rows = db.Query(sql, params);
   if (!rows.ok()) return rows.status();
   std::vector<Incident> out;

@@ -189,12 +189,7 @@ core::Result<std::vector<Entry>> Quarantine::List(const Filter& f) const {
   store::Params params;
   std::string sql =
       fmt::format("SELECT {} FROM quarantine{}", kColumns, Where(f, params));
-  if (f.before_id > 0) {
-    sql += " AND id < ?";
-    params.push_back(P(f.before_id));
-  }
-  sql += " ORDER BY id DESC LIMIT ?";
-  params.push_back(P(f.limit > 0 ? f.limit : 100));
+  store::NewestFirst(sql, params, f.before_id, f.limit);
   auto rows = db_.Query(sql, params);
   if (!rows.ok()) return rows.status();
   std::vector<Entry> out;
@@ -404,6 +399,25 @@ Reinject SendmailReinject(const std::string& sendmail) {
     return core::ReinjectMessage({.program = sendmail, .seconds = 60}, bytes,
                                  sender, recipients);
   };
+}
+
+nlohmann::ordered_json ToJson(const Entry& e) {
+  return {{"id", e.id},
+          {"created_at", e.created_at},
+          {"status", e.status},
+          {"action", e.action},
+          {"rule", e.rule},
+          {"clauses", e.clauses},
+          {"release_role", e.DecidingRole()},
+          {"sender", e.sender},
+          {"recipients", e.recipients},
+          {"subject", e.subject},
+          {"message_id", e.message_id},
+          {"size", e.size},
+          {"decided_by", e.decided_by},
+          {"decided_at", e.decided_at},
+          {"reason", e.reason},
+          {"released_to", e.released_to}};
 }
 
 Shown Show(std::string_view message, size_t max_text) {

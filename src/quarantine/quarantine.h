@@ -59,6 +59,10 @@ struct Filter {
   std::vector<std::string> roles;
 };
 
+// The entry as the shell and the portal's API show it (no verdict, no
+// bytes): envelope, rule, clauses, the role it waits for, its decision.
+nlohmann::ordered_json ToJson(const Entry& e);
+
 // How a held message is released.
 struct ReleaseOptions {
   std::string reason;  // why, kept with the decision and in the audit entry

@@ -202,4 +202,14 @@ std::string NumberPlaceholders(std::string_view sql) {
   return out;
 }
 
+void NewestFirst(std::string& sql, Params& params, int64_t before_id,
+                 int limit) {
+  if (before_id > 0) {
+    sql += " AND id < ?";
+    params.push_back(P(before_id));
+  }
+  sql += " ORDER BY id DESC LIMIT ?";
+  params.push_back(P(limit > 0 ? limit : 100));
+}
+
 }  // namespace steward::store

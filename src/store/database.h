@@ -146,4 +146,10 @@ std::string NumberPlaceholders(std::string_view sql);
 // The store's times are core::NowUtc's ISO-8601 UTC strings.
 using core::NowUtc;
 
+// Keyset paging, newest first, for a query whose WHERE clause `sql` ends
+// with: " AND id < ?" when `before_id` > 0, then " ORDER BY id DESC LIMIT ?"
+// (100 when `limit` is not positive), their values added to `params`.
+void NewestFirst(std::string& sql, Params& params, int64_t before_id,
+                 int limit);
+
 }  // namespace steward::store

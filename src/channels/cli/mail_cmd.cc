@@ -186,23 +186,6 @@ core::Result<audit::Actor> Decider(store::Database& db,
   return audit::Actor{approved_by + " (via " + shell + ")", ""};
 }
 
-nlohmann::ordered_json EntryJson(const quarantine::Entry& e) {
-  return {{"id", e.id},
-          {"created_at", e.created_at},
-          {"status", e.status},
-          {"action", e.action},
-          {"rule", e.rule},
-          {"clauses", e.clauses},
-          {"release_role", e.release_role},
-          {"sender", e.sender},
-          {"recipients", e.recipients},
-          {"subject", e.subject},
-          {"message_id", e.message_id},
-          {"size", e.size},
-          {"decided_by", e.decided_by},
-          {"decided_at", e.decided_at}};
-}
-
 int QuarantineList(const QuarantineArgs& a) {
   auto db = a.store.Open();
   if (!db.ok()) return Fail("quarantine", db.status());
@@ -211,7 +194,7 @@ int QuarantineList(const QuarantineArgs& a) {
   if (!list.ok()) return Fail("quarantine", list.status());
   if (a.format == "json") {
     nlohmann::ordered_json arr = nlohmann::ordered_json::array();
-    for (const auto& e : *list) arr.push_back(EntryJson(e));
+    for (const auto& e : *list) arr.push_back(quarantine::ToJson(e));
     std::cout << arr.dump(2, ' ', false,
                           nlohmann::ordered_json::error_handler_t::replace)
               << "\n";
@@ -260,7 +243,7 @@ int QuarantineShow(const QuarantineArgs& a) {
     std::cout << *bytes;
     return 0;
   }
-  nlohmann::ordered_json j = EntryJson(*e);
+  nlohmann::ordered_json j = quarantine::ToJson(*e);
   j["auth_user"] = e->auth_user;
   j["client"] = e->client;
   j["sha256"] = e->sha256;

@@ -131,24 +131,6 @@ Data Row(const quarantine::Entry& e) {
   return x;
 }
 
-nlohmann::ordered_json EntryJson(const quarantine::Entry& e) {
-  return {{"id", e.id},
-          {"created_at", e.created_at},
-          {"status", e.status},
-          {"action", e.action},
-          {"rule", e.rule},
-          {"clauses", e.clauses},
-          {"waits_for", e.DecidingRole()},
-          {"sender", e.sender},
-          {"recipients", e.recipients},
-          {"subject", e.subject},
-          {"size", e.size},
-          {"decided_by", e.decided_by},
-          {"decided_at", e.decided_at},
-          {"reason", e.reason},
-          {"released_to", e.released_to}};
-}
-
 // The message of the path, when this person may see it; else the page
 // says why not (nullopt).
 std::optional<quarantine::Entry> Load(Ctx& c) {
@@ -483,30 +465,22 @@ void HeldReleaseInternalPost(Ctx& c) {
 }
 void HeldDeletePost(Ctx& c) { DecidePage(c, Decision::kDelete); }
 
-void HeldCsv(Ctx& c) {
-  auto rows = ExportRows(c);
-  if (!rows) return;
-  std::string out = core::CsvRow(kExportHeader) + "\r\n";
-  for (const auto& e : *rows) out += core::CsvRow(ExportCells(e)) + "\r\n";
-  c.Download(out, "text/csv; charset=utf-8", "held-mail.csv");
-}
+namespace {
 
-void HeldXlsx(Ctx& c) {
+// The queue as this person sees it, as CSV or XLSX.
+void ExportHeld(Ctx& c, bool xlsx) {
   auto rows = ExportRows(c);
   if (!rows) return;
   std::vector<std::vector<std::string>> cells;
   cells.reserve(rows->size());
   for (const auto& e : *rows) cells.push_back(ExportCells(e));
-  auto xlsx = core::TableXlsx("Held mail", kExportHeader, cells);
-  if (!xlsx.ok()) {
-    c.Fail(503, "The workbook cannot be made now: " + xlsx.status().message());
-    return;
-  }
-  c.Download(*xlsx,
-             "application/vnd.openxmlformats-officedocument.spreadsheetml."
-             "sheet",
-             "held-mail.xlsx");
+  c.DownloadTable("held-mail", xlsx, kExportHeader, cells);
 }
+
+}  // namespace
+
+void HeldCsv(Ctx& c) { ExportHeld(c, false); }
+void HeldXlsx(Ctx& c) { ExportHeld(c, true); }
 
 void ApiHeld(Ctx& c) {
   nlohmann::ordered_json out = {{"queue", nlohmann::ordered_json::array()},
@@ -519,21 +493,21 @@ void ApiHeld(Ctx& c) {
       return;
     }
     for (const auto& e : *list) {
-      auto j = EntryJson(e);
+      auto j = quarantine::ToJson(e);
       j["may_decide"] = e.status == "held" && MayDecide(c, e);
       out["queue"].push_back(std::move(j));
     }
   }
   auto own = q.List({.limit = 200, .owner_keys = OwnerKeys(c)});
   if (own.ok())
-    for (const auto& e : *own) out["mine"].push_back(EntryJson(e));
+    for (const auto& e : *own) out["mine"].push_back(quarantine::ToJson(e));
   c.Json(out);
 }
 
 void ApiHeldOne(Ctx& c) {
   auto e = Load(c);
   if (!e || !Audited(c, *e)) return;
-  auto j = EntryJson(*e);
+  auto j = quarantine::ToJson(*e);
   nlohmann::ordered_json findings = nlohmann::ordered_json::array();
   Findings(c, *e, &findings);
   j["findings"] = std::move(findings);
@@ -560,7 +534,7 @@ void ApiHeldDecide(Ctx& c) {
     c.Json({{"decided", true}});
     return;
   }
-  c.Json(EntryJson(*e));
+  c.Json(quarantine::ToJson(*e));
 }
 
 }  // namespace steward::portal

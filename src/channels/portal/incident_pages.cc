@@ -334,30 +334,22 @@ void IncidentEvidencePost(Ctx& c) {
                                : "That evidence was linked already.");
 }
 
-void IncidentsCsv(Ctx& c) {
-  auto rows = ExportRows(c);
-  if (!rows) return;
-  std::string out = core::CsvRow(kExportHeader) + "\r\n";
-  for (const auto& i : *rows) out += core::CsvRow(ExportCells(i)) + "\r\n";
-  c.Download(out, "text/csv; charset=utf-8", "incidents.csv");
-}
+namespace {
 
-void IncidentsXlsx(Ctx& c) {
+// The queue as this person sees it, as CSV or XLSX.
+void ExportIncidents(Ctx& c, bool xlsx) {
   auto rows = ExportRows(c);
   if (!rows) return;
   std::vector<std::vector<std::string>> cells;
   cells.reserve(rows->size());
   for (const auto& i : *rows) cells.push_back(ExportCells(i));
-  auto xlsx = core::TableXlsx("Incidents", kExportHeader, cells);
-  if (!xlsx.ok()) {
-    c.Fail(503, "The workbook cannot be made now: " + xlsx.status().message());
-    return;
-  }
-  c.Download(*xlsx,
-             "application/vnd.openxmlformats-officedocument.spreadsheetml."
-             "sheet",
-             "incidents.xlsx");
+  c.DownloadTable("incidents", xlsx, kExportHeader, cells);
 }
+
+}  // namespace
+
+void IncidentsCsv(Ctx& c) { ExportIncidents(c, false); }
+void IncidentsXlsx(Ctx& c) { ExportIncidents(c, true); }
 
 void ReportPage(Ctx& c) {
   Data d = c.Page("Report a problem");

@@ -111,6 +111,11 @@ struct Ctx {
   void Fail(int status, const std::string& message);
   void Download(const std::string& body, const std::string& type,
                 const std::string& filename);
+  // A table as STEM.csv (cells quoted, formulas defused) or STEM.xlsx (one
+  // sheet, text cells).
+  void DownloadTable(const std::string& stem, bool xlsx,
+                     const std::vector<std::string>& header,
+                     const std::vector<std::vector<std::string>>& rows);
 };
 
 using Handler = void (*)(Ctx&);

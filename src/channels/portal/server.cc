@@ -1,14 +1,17 @@
 #include <fmt/format.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 
 #include "channels/portal/internal.h"
+#include "core/csv.h"
 #include "core/log.h"
 #include "core/text.h"
+#include "core/workbook.h"
 #include "identity/attempts.h"
 
 namespace steward::portal {
@@ -573,6 +576,28 @@ void Ctx::Download(const std::string& body, const std::string& type,
   res.SetHeader("Content-Disposition",
                 ContentDisposition("attachment", filename));
   res.SetContent(body, type);
+}
+
+void Ctx::DownloadTable(const std::string& stem, bool xlsx,
+                        const std::vector<std::string>& header,
+                        const std::vector<std::vector<std::string>>& rows) {
+  if (!xlsx) {
+    std::string out = core::CsvRow(header) + "\r\n";
+    for (const auto& row : rows) out += core::CsvRow(row) + "\r\n";
+    Download(out, "text/csv; charset=utf-8", stem + ".csv");
+    return;
+  }
+  // The sheet's name: the stem in words ("held-mail": "held mail").
+  std::string sheet = stem;
+  std::replace(sheet.begin(), sheet.end(), '-', ' ');
+  auto book = core::TableXlsx(sheet, header, rows);
+  if (!book.ok()) {
+    Fail(503, "The workbook cannot be made now: " + book.status().message());
+    return;
+  }
+  Download(*book,
+           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+           stem + ".xlsx");
 }
 
 void Metrics::Observe(const std::string& route, int status, double seconds) {
