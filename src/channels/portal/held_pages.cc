@@ -90,7 +90,7 @@ std::string RoleTitleOf(const std::string& name) {
 
 // The status the list asks for: held (the default), released, deleted, all.
 std::string StatusParam(const Ctx& c) {
-  const std::string s = c.Param("status");
+  std::string s = c.Param("status");
   if (s == "released" || s == "deleted") return s;
   return s == "all" ? "" : "held";
 }

@@ -68,7 +68,7 @@ Data Row(const Ctx& c, const incidents::Incident& i) {
 // The status the list asks for: open (not closed, the default), one state,
 // or all.
 std::string StatusParam(const Ctx& c) {
-  const std::string s = c.Param("status");
+  std::string s = c.Param("status");
   if (incidents::IsState(s)) return s;
   return s == "all" ? "" : "open";
 }
