@@ -200,20 +200,6 @@ List Findings(const Ctx& c, const quarantine::Entry& e,
   return out;
 }
 
-// The clauses with their titles, as the pack words them.
-List Clauses(const Ctx& c, const quarantine::Entry& e) {
-  List out;
-  for (const auto& id : e.clauses) {
-    Data x;
-    x.set("id", id);
-    const policy::Clause* cl =
-        c.app.options.pack ? c.app.options.pack->FindClause(id) : nullptr;
-    x.set("title", cl ? cl->title : "");
-    out.push_back(x);
-  }
-  return out;
-}
-
 enum class Decision { kRelease, kReleaseInternal, kDelete };
 
 // Why a decision was not taken: an HTTP status and words for the person.
@@ -350,6 +336,19 @@ std::vector<std::string> ExportCells(const quarantine::Entry& e) {
 
 }  // namespace
 
+List ClauseList(const Ctx& c, const std::vector<std::string>& ids) {
+  List out;
+  for (const auto& id : ids) {
+    Data x;
+    x.set("id", id);
+    const policy::Clause* cl =
+        c.app.options.pack ? c.app.options.pack->FindClause(id) : nullptr;
+    x.set("title", cl ? cl->title : "");
+    out.push_back(x);
+  }
+  return out;
+}
+
 bool MaySeeHeld(const Ctx& c, const quarantine::Entry& e) {
   return MaySee(c, e);
 }
@@ -412,7 +411,7 @@ void HeldMessagePage(Ctx& c) {
   auto q = Store(c);
   Data d = c.Page(e->subject.empty() ? "Held message" : e->subject);
   d.set("m", Row(*e));
-  d.set("clause_list", Clauses(c, *e));
+  d.set("clause_list", ClauseList(c, e->clauses));
   List findings = Findings(c, *e, nullptr);
   d.set("findings", findings);
   d.set("has_findings", !findings.empty());

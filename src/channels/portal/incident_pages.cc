@@ -191,16 +191,7 @@ void IncidentPage(Ctx& c) {
   Data d = c.Page(fmt::format("Incident {}", i->id));
   d.set("i", Row(c, *i));
   d.set("manages", Manages(c) && i->status != "closed");
-  List clauses;
-  for (const auto& id : i->clauses) {
-    Data x;
-    x.set("id", id);
-    const policy::Clause* cl =
-        c.app.options.pack ? c.app.options.pack->FindClause(id) : nullptr;
-    x.set("title", cl ? cl->title : "");
-    clauses.push_back(x);
-  }
-  d.set("clause_list", clauses);
+  d.set("clause_list", ClauseList(c, i->clauses));
   auto detail = nlohmann::json::parse(i->detail, nullptr, false);
   if (detail.is_object() && detail.contains("where") &&
       detail["where"].is_string())

@@ -184,6 +184,9 @@ void RequestIntakePost(Ctx&);
 void RequestActionPost(Ctx&);
 // Held mail (held_pages.cc).
 void HeldPage(Ctx&);
+// The clauses with their titles as the portal's pack words them (id,
+// title), for a page's list.
+List ClauseList(const Ctx& c, const std::vector<std::string>& ids);
 // Whether this person may see a held message (its sender, those who
 // decide on it, ITS, auditors).
 bool MaySeeHeld(const Ctx& c, const quarantine::Entry& e);
