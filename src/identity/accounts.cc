@@ -158,11 +158,17 @@ core::Result<std::vector<Account>> ListAccounts(store::Database& db) {
 }
 
 core::Status SetRoles(store::Database& db, int64_t account_id, Roles roles,
-                      const Actor& actor) {
+                      const Actor& actor, const AccountHook& also) {
   auto before = GetAccount(db, account_id);
   if (!before.ok()) return before.status();
   return db.Transact([&](store::Conn& conn) -> core::Status {
     if (auto st = WriteRoles(conn, account_id, roles); !st.ok()) return st;
+    if (also) {
+      Account now = *before;
+      now.roles = roles;
+      now.roles.Add(Role::kEmployee);
+      if (auto st = also(conn, now); !st.ok()) return st;
+    }
     return Record(
         conn, actor, "account.roles", "account/" + before->username,
         {{"from", RoleNames(before->roles)}, {"to", RoleNames(roles)}});
@@ -170,7 +176,7 @@ core::Status SetRoles(store::Database& db, int64_t account_id, Roles roles,
 }
 
 core::Status SetDisabled(store::Database& db, int64_t account_id, bool disabled,
-                         const Actor& actor) {
+                         const Actor& actor, const AccountHook& also) {
   auto a = GetAccount(db, account_id);
   if (!a.ok()) return a.status();
   return db.Transact([&](store::Conn& conn) -> core::Status {
@@ -185,6 +191,11 @@ core::Status SetDisabled(store::Database& db, int64_t account_id, bool disabled,
           !st.ok()) {
         return st;
       }
+    }
+    if (also) {
+      Account now = *a;
+      now.disabled = disabled;
+      if (auto st = also(conn, now); !st.ok()) return st;
     }
     return Record(conn, actor, disabled ? "account.disable" : "account.enable",
                   "account/" + a->username);

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -61,11 +62,16 @@ core::Result<Account> FindAccount(store::Database& db,
                                   const std::string& username);
 core::Result<Account> GetAccount(store::Database& db, int64_t id);
 core::Result<std::vector<Account>> ListAccounts(store::Database& db);
+// What else must change when an account does (its open work handed back),
+// run in the same transaction with the account as it now stands; an error
+// undoes the whole change.
+using AccountHook =
+    std::function<core::Status(store::Conn&, const Account& now)>;
 // Replaces the roles of `account_id` (employee is always kept). Audited.
 core::Status SetRoles(store::Database& db, int64_t account_id, Roles roles,
-                      const Actor& actor);
+                      const Actor& actor, const AccountHook& also = {});
 core::Status SetDisabled(store::Database& db, int64_t account_id, bool disabled,
-                         const Actor& actor);
+                         const Actor& actor, const AccountHook& also = {});
 
 // Ends every sign-in lock of the account (from any address) and its count
 // of failures; returns how many addresses were locked. Audited.

@@ -379,6 +379,34 @@ core::Status Update(store::Database& db, int64_t id, const Change& in,
   });
 }
 
+core::Result<int64_t> Unassign(store::Conn& c, const std::string& username,
+                               const std::string& why,
+                               const audit::Actor& actor) {
+  if (username.empty()) return int64_t{0};
+  auto rows = c.Query(
+      "SELECT id FROM incidents WHERE assignee = ? AND status <> 'closed'",
+      {P(username)});
+  if (!rows.ok()) return rows.status();
+  const std::string now = store::NowUtc();
+  for (const auto& r : *rows) {
+    const int64_t id = r.Int(0);
+    auto u =
+        c.Exec("UPDATE incidents SET assignee = '', last_at = ? WHERE id = ?",
+               {P(now), P(id)});
+    if (!u.ok()) return u;
+    if (auto l = Log(c, id, now, actor, "assigned",
+                     fmt::format("{} → none ({})", username, why));
+        !l.ok())
+      return l;
+    if (auto a = audit::Record(
+            c, actor, "incident.update", Target(id),
+            {{"assignee", {{"from", username}, {"to", ""}}}, {"why", why}});
+        !a.ok())
+      return a;
+  }
+  return static_cast<int64_t>(rows->size());
+}
+
 core::Result<bool> AddEvidence(store::Database& db, int64_t id,
                                const Evidence& e, const audit::Actor& actor) {
   if (e.sha256.size() != 64 ||

@@ -119,6 +119,14 @@ struct Change {
 core::Status Update(store::Database& db, int64_t id, const Change& c,
                     const audit::Actor& actor);
 
+// Hands back every incident not closed that is assigned to `username`
+// (their account disabled, or no longer a role that triages): each becomes
+// unassigned, with `why` on its timeline and one audit entry per incident,
+// inside the caller's transaction. Returns how many.
+core::Result<int64_t> Unassign(store::Conn& c, const std::string& username,
+                               const std::string& why,
+                               const audit::Actor& actor);
+
 // Links evidence by the hash of what it points to; true when it was added,
 // false when it was linked already. Invalid on a closed incident (it is
 // kept as it was closed).

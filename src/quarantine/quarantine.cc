@@ -219,15 +219,36 @@ core::Result<std::string> Quarantine::Bytes(const Entry& e) const {
   return blobs_.Get(e.sha256, 1ull << 30);
 }
 
+namespace {
+
+// Why a message that is no longer held cannot be `verb` (released,
+// deleted): who decided what, and when. A release is marked before the
+// message is sent, and a failed send puts it back on hold: while the send
+// may still be running (a release of the last two minutes whose message has
+// not come back through the door), the answer says so.
+std::string NotHeld(const Entry& e, const char* verb) {
+  const bool sending = e.status == "released" && e.reinjected_at.empty() &&
+                       e.decided_at >= store::NowUtc(-120);
+  if (sending)
+    return fmt::format(
+        "message {} is being released by {} (since {}); if sending it fails "
+        "it comes back on hold and can be {} then",
+        e.id, e.decided_by, e.decided_at, verb);
+  return fmt::format(
+      "message {} was {} by {} at {}; only held messages can "
+      "be {}",
+      e.id, e.status, e.decided_by, e.decided_at, verb);
+}
+
+}  // namespace
+
 core::Status Quarantine::Release(int64_t id, const audit::Actor& actor,
                                  const Reinject& reinject,
                                  const ReleaseOptions& options) {
   auto e = Get(id);
   if (!e.ok()) return e.status();
   if (e->status != "held")
-    return core::Status::Invalid(fmt::format(
-        "message {} is {} by {} at {}; only held messages can be released", id,
-        e->status, e->decided_by, e->decided_at));
+    return core::Status::Invalid(NotHeld(*e, "released"));
   // To whom it goes: everyone, or the District's own addresses only.
   std::vector<std::string> to = e->recipients, withheld;
   if (!options.only_domains.empty()) {
@@ -297,9 +318,7 @@ core::Status Quarantine::Delete(int64_t id, const audit::Actor& actor,
     if (rows->empty()) {
       auto e = Get(id);
       if (!e.ok()) return e.status();
-      return core::Status::Invalid(
-          fmt::format("message {} is {}; only held messages can be deleted", id,
-                      e->status));
+      return core::Status::Invalid(NotHeld(*e, "deleted"));
     }
     return audit::Record(c, actor, "quarantine.delete",
                          "quarantine/" + std::to_string(id),

@@ -2696,6 +2696,45 @@ TEST_P(HeldMailTest, AReportIsTriagedWithEvidenceAndClosedWithItsOutcome) {
   EXPECT_GE(j["timeline"].size(), 5u);
 }
 
+// An incident's assignee who is disabled, or loses the role that triages,
+// hands the incident back: it is no one's, and the timeline says why.
+TEST_P(HeldMailTest, ADisabledAssigneeHandsTheirIncidentsBack) {
+  Browser ada = SignIn("ada");
+  ASSERT_TRUE(Post(ada, "/report",
+                   {{"kind", "security-problem"}, {"summary", "Open door"}}));
+  ASSERT_TRUE(Post(ada, "/report",
+                   {{"kind", "security-problem"}, {"summary", "Open window"}}));
+  auto list = incidents::List(*db_, {.status = ""});
+  ASSERT_TRUE(list.ok() && list->size() == 2u);
+  const int64_t a = list->front().id, b = list->back().id;
+  Browser its = SignIn("its");
+  for (int64_t id : {a, b})
+    ASSERT_TRUE(Post(its, "/incidents/" + std::to_string(id),
+                     {{"status", "triage"}, {"assignee", "its2"}}));
+  ASSERT_EQ(incidents::Get(*db_, a)->assignee, "its2");
+  auto its2 = identity::FindAccount(*db_, "its2");
+  ASSERT_TRUE(its2.ok());
+  auto off =
+      Post(its, "/accounts/" + std::to_string(its2->id) + "/disable", {});
+  ASSERT_TRUE(off && off->status == 303);
+  EXPECT_TRUE(identity::GetAccount(*db_, its2->id)->disabled);
+  EXPECT_EQ(incidents::Get(*db_, a)->assignee, "");
+  EXPECT_EQ(incidents::Get(*db_, b)->assignee, "");
+  auto page = Get(its, "/incidents/" + std::to_string(a));
+  ASSERT_TRUE(page && page->status == 200);
+  EXPECT_NE(page->body.find("account disabled"), std::string::npos)
+      << page->body;
+  // Enabled again, assigned again, then made an auditor: handed back too.
+  ASSERT_TRUE(Post(its, "/accounts/" + std::to_string(its2->id) + "/disable",
+                   {{"disable", "0"}}));
+  ASSERT_TRUE(
+      Post(its, "/incidents/" + std::to_string(a), {{"assignee", "its2"}}));
+  ASSERT_EQ(incidents::Get(*db_, a)->assignee, "its2");
+  ASSERT_TRUE(Post(its, "/accounts/" + std::to_string(its2->id) + "/roles",
+                   {{"role_its-admin", "on"}, {"role_auditor", "on"}}));
+  EXPECT_EQ(incidents::Get(*db_, a)->assignee, "");
+}
+
 // Found by attacking the held mail and incident pages.
 TEST_P(HeldMailTest, TheSenderIsKnownByTheMailServersLoginInAnyCase) {
   // A role mailbox's message, sent by "its" as the mail server

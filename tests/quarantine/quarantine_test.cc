@@ -170,6 +170,29 @@ TEST_P(QuarantineTest, AFailedReleaseLeavesTheMessageHeld) {
   EXPECT_EQ(log->size(), 1u);
 }
 
+// A delete that comes while the release is still sending is told so (not
+// that the message is gone for good), and once the send fails and the
+// message is back on hold, the delete goes through.
+TEST_P(QuarantineTest, ADeleteDuringASlowReleaseIsToldItIsBeingSent) {
+  int64_t id = HoldOne();
+  std::string during;
+  auto slow_then_fails = [&](std::string_view, const std::string&,
+                             const std::vector<std::string>&) {
+    during = q_->Delete(id, {"portal:dana", ""}, "wrong list").message();
+    return core::Status::Io("sendmail exited 75");
+  };
+  EXPECT_FALSE(q_->Release(id, {"portal:its", ""}, slow_then_fails).ok());
+  EXPECT_NE(during.find("is being released by portal:its"), std::string::npos)
+      << during;
+  EXPECT_NE(during.find("comes back on hold"), std::string::npos) << during;
+  EXPECT_EQ(q_->Get(id)->status, "held");
+  ASSERT_TRUE(q_->Delete(id, {"portal:dana", ""}, "wrong list").ok());
+  auto again = q_->Delete(id, {"portal:its", ""}, "again");
+  EXPECT_NE(again.message().find("was deleted by portal:dana"),
+            std::string::npos)
+      << again.message();
+}
+
 TEST_P(QuarantineTest, DeleteIsADecisionRecordedNotAnErasure) {
   int64_t id = HoldOne();
   ASSERT_TRUE(

@@ -85,16 +85,19 @@ std::optional<incidents::Incident> Load(Ctx& c) {
   return std::move(i).value();
 }
 
-// Accounts an incident may be assigned to: active ITS administrators and
-// designees.
+// Who an incident may be assigned to: an active ITS administrator or
+// designee who is not also an auditor.
+bool MayBeAssigned(const identity::Account& a) {
+  return !a.disabled && !a.roles.Has(Role::kAuditor) &&
+         (a.roles.Has(Role::kItsAdmin) || a.roles.Has(Role::kDesignee));
+}
+
 std::vector<std::string> Assignable(const Ctx& c) {
   std::vector<std::string> out;
   auto accounts = identity::ListAccounts(*c.app.db);
   if (!accounts.ok()) return out;
   for (const auto& a : *accounts)
-    if (!a.disabled && !a.roles.Has(Role::kAuditor) &&
-        (a.roles.Has(Role::kItsAdmin) || a.roles.Has(Role::kDesignee)))
-      out.push_back(a.username);
+    if (MayBeAssigned(a)) out.push_back(a.username);
   return out;
 }
 
@@ -458,6 +461,18 @@ void ApiIncident(Ctx& c) {
                              {"added_by", e.added_by},
                              {"added_at", e.added_at}});
   c.Json(j);
+}
+
+identity::AccountHook HandBackIncidents(const Ctx& c) {
+  return [actor = c.Actor()](store::Conn& conn,
+                             const identity::Account& now) -> core::Status {
+    if (MayBeAssigned(now)) return core::Status::Ok();
+    auto n = incidents::Unassign(
+        conn, now.username,
+        now.disabled ? "account disabled" : "no longer a role that triages",
+        actor);
+    return n.status();
+  };
 }
 
 }  // namespace steward::portal

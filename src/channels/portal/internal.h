@@ -216,6 +216,9 @@ void ApiIncident(Ctx&);
 // The home page's counts: new incidents, and those assigned to this person
 // (for those who triage).
 void AddIncidentCounts(const Ctx& c, Data& d);
+// Run when an account is disabled or its roles change: the incidents it
+// may no longer hold go back to no one (in the same transaction).
+identity::AccountHook HandBackIncidents(const Ctx& c);
 // API (api.cc).
 void ApiSession(Ctx&);
 void ApiPeople(Ctx&);

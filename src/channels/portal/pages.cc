@@ -978,7 +978,8 @@ void AccountRolesPost(Ctx& c) {
                "ask another administrator.");
     return;
   }
-  auto st = identity::SetRoles(*c.app.db, c.Id(), RolesFromForm(c), c.Actor());
+  auto st = identity::SetRoles(*c.app.db, c.Id(), RolesFromForm(c), c.Actor(),
+                               HandBackIncidents(c));
   c.app.sessions.Clear();
   c.SeeOther("/accounts", st.ok() ? "Roles saved." : st.message());
 }
@@ -989,7 +990,8 @@ void AccountDisablePost(Ctx& c) {
     return;
   }
   bool disable = c.Param("disable") != "0";
-  auto st = identity::SetDisabled(*c.app.db, c.Id(), disable, c.Actor());
+  auto st = identity::SetDisabled(*c.app.db, c.Id(), disable, c.Actor(),
+                                  HandBackIncidents(c));
   c.app.sessions.Clear();
   c.SeeOther("/accounts", st.ok() ? (disable ? "Account disabled; its sessions "
                                                "ended."
