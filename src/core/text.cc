@@ -623,4 +623,17 @@ std::string Join(const std::vector<std::string>& pieces, std::string_view sep) {
   return out;
 }
 
+Result<std::string> Words(std::string_view text, size_t max_chars,
+                          std::string_view what, bool required) {
+  std::string out = CleanText(text, max_chars * 4 + 4, true);
+  if (CharCount(out) > max_chars)
+    return Status::Invalid(
+        fmt::format("Keep the {} to {} characters.", what, max_chars));
+  if (!HasVisibleText(out)) {
+    if (required) return Status::Invalid(fmt::format("The {} is empty.", what));
+    out.clear();
+  }
+  return out;
+}
+
 }  // namespace steward::core

@@ -104,6 +104,13 @@ bool HasVisibleText(std::string_view text);
 // Characters (code points) in UTF-8 `text`.
 size_t CharCount(std::string_view text);
 
+// A person's words for a register (a report, a reason, a note): CleanText
+// with line ends kept; at most `max_chars` characters (InvalidArgument
+// naming `what`, never a silent cut); "" when nothing visible is left, and
+// then InvalidArgument when `required`.
+Result<std::string> Words(std::string_view text, size_t max_chars,
+                          std::string_view what, bool required);
+
 // The first `max` bytes of UTF-8 `s`, cut before a character, never in
 // the middle of one.
 std::string_view Clip(std::string_view s, size_t max);

@@ -67,23 +67,6 @@ std::string DoorText(const std::string& detail) {
   return out;
 }
 
-// A person's words: valid UTF-8, line ends kept, no control or
-// direction-changing character; at most `max_chars` characters (an error,
-// never a silent cut), and something to read when `required`.
-core::Result<std::string> Words(std::string_view text, size_t max_chars,
-                                const char* what, bool required) {
-  std::string out = core::CleanText(text, max_chars * 4 + 4, true);
-  if (core::CharCount(out) > max_chars)
-    return core::Status::Invalid(
-        fmt::format("Keep the {} to {} characters.", what, max_chars));
-  if (!core::HasVisibleText(out)) {
-    if (required)
-      return core::Status::Invalid(fmt::format("The {} is empty.", what));
-    out.clear();
-  }
-  return out;
-}
-
 }  // namespace
 
 bool IsState(std::string_view s) {
@@ -187,9 +170,9 @@ core::Result<Ref> OpenOrRepeat(store::Database& db, const std::string& kind,
 
 core::Result<int64_t> Report(store::Database& db, const NewReport& r,
                              const audit::Actor& actor) {
-  auto summary = Words(r.summary, 4000, "report", true);
+  auto summary = core::Words(r.summary, 4000, "report", true);
   if (!summary.ok()) return summary.status();
-  auto where = Words(r.where, 300, "place", false);
+  auto where = core::Words(r.where, 300, "place", false);
   if (!where.ok()) return where.status();
   if (!IsSeverity(r.severity))
     return core::Status::Invalid("no severity '" + r.severity + "'");
@@ -311,9 +294,9 @@ core::Status Update(store::Database& db, int64_t id, const Change& in,
     return core::Status::Invalid("no state '" + in.status + "'");
   if (!in.severity.empty() && !IsSeverity(in.severity))
     return core::Status::Invalid("no severity '" + in.severity + "'");
-  auto outcome_words = Words(in.outcome, 2000, "outcome", false);
+  auto outcome_words = core::Words(in.outcome, 2000, "outcome", false);
   if (!outcome_words.ok()) return outcome_words.status();
-  auto note_words = Words(in.note, 4000, "note", false);
+  auto note_words = core::Words(in.note, 4000, "note", false);
   if (!note_words.ok()) return note_words.status();
   const std::string& outcome = *outcome_words;
   const std::string& note = *note_words;

@@ -967,6 +967,54 @@ void ReadIncidents(Reader& r, const toml::table& root, PolicyPack& p) {
   });
 }
 
+void ReadApprovals(Reader& r, const toml::table& root, PolicyPack& p) {
+  const toml::table* t = root["approvals"].as_table();
+  if (!t) return;
+  r.CheckKeys(*t, {"type"}, "[approvals]");
+  ApprovalsPolicy& ap = p.approvals;
+  ap.present = true;
+  ap.loc = r.Loc(*t);
+  r.EachTable(*t, "type", [&](const toml::table& c) {
+    r.CheckKeys(
+        c,
+        {"id", "title", "hint", "clauses", "decides", "field", "releases_held"},
+        "[[approvals.type]]");
+    ApprovalsPolicy::Type x;
+    x.loc = r.Loc(c);
+    x.id = r.Str(c, "id", true);
+    const std::string who = "[[approvals.type]] '" + x.id + "'";
+    x.title = r.Str(c, "title", true);
+    x.hint = r.Str(c, "hint", false);
+    x.clauses = r.StrList(c, "clauses");
+    if (auto d = r.Word(c, "decides", kReleaseRoleNames, true, who, "role")) {
+      // The requester's peers would approve one another; an auditor
+      // changes nothing.
+      if (*d == ReleaseRole::kEmployee || *d == ReleaseRole::kAuditor)
+        r.Error(*c.get("decides"),
+                who + ": decides '" + std::string(ReleaseRoleName(*d)) +
+                    "' cannot decide requests: name a role that decides "
+                    "(its-admin, designee, supervisor, ...)");
+      else
+        x.decides = *d;
+    }
+    x.releases_held = r.Bool(c, "releases_held", false);
+    r.EachTable(c, "field", [&](const toml::table& f) {
+      r.CheckKeys(f, {"name", "label", "kind", "required"},
+                  "[[approvals.type.field]]");
+      ApprovalsPolicy::Field field;
+      field.loc = r.Loc(f);
+      field.name = r.Str(f, "name", true);
+      field.label = r.Str(f, "label", true);
+      if (auto k = r.Word(f, "kind", kFieldKindNames, false,
+                          who + " field '" + field.name + "'", "field kind"))
+        field.kind = *k;
+      field.required = r.Bool(f, "required", false);
+      x.fields.push_back(std::move(field));
+    });
+    ap.types.push_back(std::move(x));
+  });
+}
+
 void ReadRecords(Reader& r, const toml::table& root, PolicyPack& p) {
   const toml::table* t = root["records"].as_table();
   if (!t) return;
@@ -1402,6 +1450,33 @@ void Validate(PolicyPack& p, const LoadOptions& options,
     check_clauses(rep.loc, who, rep.clauses);
   }
   seen.clear();
+  for (const auto& t : p.approvals.types) {
+    const std::string who = "[[approvals.type]] '" + t.id + "'";
+    if (!std::regex_match(t.id, kSlug))
+      err(t.loc, who + ": an id is lower-case words joined by '-'");
+    if (!seen.insert(t.id).second) err(t.loc, who + " is defined twice");
+    if (t.clauses.empty()) err(t.loc, who + " cites no clause");
+    check_clauses(t.loc, who, t.clauses);
+    if (t.fields.empty()) err(t.loc, who + " asks for nothing: add a field");
+    if (t.fields.size() > 20) err(t.loc, who + " asks for more than 20 fields");
+    std::set<std::string> names;
+    size_t held = 0;
+    for (const auto& f : t.fields) {
+      static const std::regex kName("[a-z][a-z0-9_]{0,39}");
+      if (!std::regex_match(f.name, kName))
+        err(f.loc, who + " field '" + f.name +
+                       "': a name is lower-case letters, digits and '_'");
+      if (!names.insert(f.name).second)
+        err(f.loc, who + " field '" + f.name + "' is defined twice");
+      if (f.kind == ApprovalsPolicy::FieldKind::kHeldMessage) ++held;
+    }
+    if (held > 1) err(t.loc, who + " names more than one held-message field");
+    if (t.releases_held && held == 0)
+      err(t.loc, who +
+                     ": releases_held needs a field of kind 'held-message' "
+                     "naming the message");
+  }
+  seen.clear();
   for (const Category& c : p.categories) {
     if (!std::regex_match(c.id, kSlug))
       err(c.loc,
@@ -1556,7 +1631,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
   r.CheckKeys(*root,
               {"pack", "limits", "bulk_extract", "include", "clause",
                "category", "detector", "lexicon", "combination", "rule", "mail",
-               "web", "weblog", "tables", "records", "incidents"},
+               "web", "weblog", "tables", "records", "incidents", "approvals"},
               "pack.toml");
   if (const toml::table* t = (*root)["pack"].as_table()) {
     r.CheckKeys(*t, {"name", "district", "version", "internal_domains"},
@@ -1584,7 +1659,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
       fr.CheckKeys(table,
                    {"clause", "category", "detector", "lexicon", "combination",
                     "rule", "mail", "web", "weblog", "publish", "tables",
-                    "records", "incidents"},
+                    "records", "incidents", "approvals"},
                    fs::path(name).filename().string());
     ReadClauses(fr, table, *pack);
     ReadCategories(fr, table, *pack);
@@ -1599,6 +1674,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     ReadPublish(fr, table, fs::path(name).parent_path(), *pack, hash);
     ReadRecords(fr, table, *pack);
     ReadIncidents(fr, table, *pack);
+    ReadApprovals(fr, table, *pack);
     ReadTables(fr, table, *pack);
   }
   Validate(*pack, options, res.errors);

@@ -505,6 +505,55 @@ struct IncidentsPolicy {
   }
 };
 
+// [approvals] (C.8, C.12, C.13, I.4, G.2, E.6, O.1): the kinds of request
+// an employee makes in the portal before doing what the regulation says
+// needs consent, the fields each asks for, and the role that decides.
+struct ApprovalsPolicy {
+  bool present = false;
+  SourceLoc loc;
+  enum class FieldKind {
+    kLine,         // one line, at most 300 characters
+    kText,         // several lines, at most 4,000 characters
+    kAmount,       // money: 0 to 10,000,000 with at most two decimals
+    kDate,         // YYYY-MM-DD
+    kUrl,          // http:// or https://, at most 2,000 characters
+    kHeldMessage,  // the number of one of the requester's held messages
+  };
+  struct Field {
+    SourceLoc loc;
+    std::string name;   // "audience": lower-case words joined by '_'
+    std::string label;  // what the form asks
+    FieldKind kind = FieldKind::kLine;
+    bool required = false;
+  };
+  struct Type {
+    SourceLoc loc;
+    std::string id;     // "mass-mail"
+    std::string title;  // what the form offers
+    std::string hint;
+    std::vector<std::string> clauses;
+    ReleaseRole decides = ReleaseRole::kItsAdmin;
+    std::vector<Field> fields;
+    // What an approval of this type does beyond being recorded: a held
+    // message it names is released (C.12's mass mail).
+    bool releases_held = false;
+  };
+  std::vector<Type> types;
+  const Type* Find(std::string_view id) const {
+    for (const auto& t : types)
+      if (t.id == id) return &t;
+    return nullptr;
+  }
+};
+inline constexpr core::Named<ApprovalsPolicy::FieldKind> kFieldKindNames[] = {
+    {ApprovalsPolicy::FieldKind::kLine, "line"},
+    {ApprovalsPolicy::FieldKind::kText, "text"},
+    {ApprovalsPolicy::FieldKind::kAmount, "amount"},
+    {ApprovalsPolicy::FieldKind::kDate, "date"},
+    {ApprovalsPolicy::FieldKind::kUrl, "url"},
+    {ApprovalsPolicy::FieldKind::kHeldMessage, "held-message"},
+};
+
 struct WeblogPolicy {
   struct Category {
     std::string name;                  // "streaming"; never "other"
@@ -777,6 +826,7 @@ struct PolicyPack {
   WebPolicy web;
   WeblogPolicy weblog;
   IncidentsPolicy incidents;
+  ApprovalsPolicy approvals;
   PublishPolicy publish;
   RecordsPolicy records;
 

@@ -513,6 +513,28 @@ CREATE TABLE incident_evidence (
   added_at TEXT NOT NULL);
 CREATE UNIQUE INDEX incident_evidence_ref ON incident_evidence (incident_id, kind, ref);
 )sql"},
+      // The approvals register (approvals/approvals.h): what was asked is
+      // written once with its fingerprint; a decision fills the rest.
+      {19, "approvals register", R"sql(
+CREATE TABLE approvals (
+  id {id},
+  type TEXT NOT NULL,
+  title TEXT NOT NULL,
+  clauses TEXT NOT NULL,
+  decides TEXT NOT NULL,
+  requester TEXT NOT NULL,
+  requested_at TEXT NOT NULL,
+  fields TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  held_id {bigint} NOT NULL DEFAULT 0,
+  state TEXT NOT NULL,
+  decided_by TEXT NOT NULL DEFAULT '',
+  decided_at TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '');
+CREATE INDEX approvals_state ON approvals (state, id);
+CREATE INDEX approvals_requester ON approvals (requester, id);
+CREATE INDEX approvals_decides ON approvals (decides, state, id);
+)sql"},
   };
   return kAll;
 }
