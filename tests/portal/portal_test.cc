@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "acknowledge/campaigns.h"
+#include "approvals/approvals.h"
 #include "audit/chain.h"
 #include "channels/cli/commands.h"
 #include "channels/portal/local_path.h"
@@ -1501,6 +1502,23 @@ const Expected kRouteTable[] = {
     {"GET", "/api/held", "signed-in"},
     {"GET", "/api/held/1", "its-admin auditor"},
     {"POST", "/api/held/1/decide", "its-admin"},
+    // Requests: request 1 is the employee's purchase, for ITS to decide;
+    // each POST finds it waiting again.
+    {"GET", "/approvals", "signed-in"},
+    {"GET", "/approvals/new", "signed-in"},
+    {"POST", "/approvals", "signed-in"},
+    {"GET", "/approvals.csv",
+     "content-manager site-admin its-admin records-custodian supervisor "
+     "auditor designee"},
+    {"GET", "/approvals.xlsx",
+     "content-manager site-admin its-admin records-custodian supervisor "
+     "auditor designee"},
+    {"GET", "/approvals/1", "employee its-admin auditor"},
+    {"POST", "/approvals/1/decide", "its-admin"},
+    {"POST", "/approvals/1/withdraw", "employee"},
+    {"GET", "/api/approvals", "signed-in"},
+    {"GET", "/api/approvals/1", "employee its-admin auditor"},
+    {"POST", "/api/approvals/1/decide", "its-admin"},
     // Programs with a token of its scope; a session grants nothing there.
     {"POST", "/api/publish/check", "token:publish-check"},
 };
@@ -1610,6 +1628,14 @@ class PortalMatrixTest : public PortalTest {
                                      .reporter = "as-employee"},
                                     {"as-employee", ""});
     ASSERT_TRUE(report.ok() && *report == 1);
+    // Request 1: the employee's purchase, for ITS.
+    const auto* purchase = Pack()->approvals.Find("purchase");
+    ASSERT_NE(purchase, nullptr);
+    auto asked = approvals::Create(
+        *db_, *purchase,
+        {{"item", "A projector"}, {"cost", "400"}, {"purpose", "Room 4"}},
+        "as-employee", {"as-employee", ""});
+    ASSERT_TRUE(asked.ok() && *asked == 1) << asked.status().message();
     // Held message 1: person 1's, to outside, for ITS.
     ASSERT_EQ(
         HoldMail("pat@example-usd.org", {"friend@gmail.com"},
@@ -1630,6 +1656,16 @@ class PortalMatrixTest : public PortalTest {
     }
     if (path == "/api/held/1/decide")  // what a program would send
       return Post(b, path, {{"decision", "delete"}, {"reason", "matrix"}});
+    if (path.starts_with("/approvals/1/") ||
+        path.starts_with("/api/approvals/1/")) {
+      auto res = Post(b, path, {{"decision", "refuse"}, {"reason", "matrix"}});
+      // The next role finds the request waiting again.
+      EXPECT_TRUE(db_->Exec("UPDATE approvals SET state = 'waiting', "
+                            "decided_by = '', decided_at = '', reason = '' "
+                            "WHERE id = 1")
+                      .ok());
+      return res;
+    }
     if (path == "/import/employees" || path == "/import/oneroster") {
       bool staff = path == "/import/employees";
       httplib::MultipartFormDataItems upload = {
@@ -2694,6 +2730,157 @@ TEST_P(HeldMailTest, AReportIsTriagedWithEvidenceAndClosedWithItsOutcome) {
   EXPECT_EQ(j["status"], "closed");
   EXPECT_EQ(j["evidence"].size(), 1u);
   EXPECT_GE(j["timeline"].size(), 5u);
+}
+
+// Requests for consent (C.12 and the other workflow clauses): the employee
+// asks with the type's fields; the designee decides, never the requester;
+// approving a mass-mail request releases the held message it names when
+// the approver may decide on that message, and only then.
+TEST_P(HeldMailTest, AnApprovedMassMailRequestReleasesItsHeldMessage) {
+  Browser ada = SignIn("ada");
+  auto list = Get(ada, "/approvals");
+  ASSERT_TRUE(list && list->status == 200);
+  EXPECT_NE(list->body.find("/approvals/new?type=mass-mail"),
+            std::string::npos);
+  auto form = Get(ada, "/approvals/new?type=mass-mail");
+  ASSERT_TRUE(form && form->status == 200);
+  EXPECT_NE(form->body.find("name=\"f_held_message\""), std::string::npos);
+  // Only one's own held message, still held, may be named.
+  auto stranger = Post(ada, "/approvals",
+                       {{"type", "mass-mail"},
+                        {"f_audience", "All staff"},
+                        {"f_purpose", "Bake sale"},
+                        {"f_held_message", "999999"}});
+  ASSERT_TRUE(stranger && stranger->status == 303);
+  EXPECT_EQ(approvals::Count(*db_, {}).value(), 0);
+  auto sent = Post(ada, "/approvals",
+                   {{"type", "mass-mail"},
+                    {"f_audience", "All staff"},
+                    {"f_purpose", "Bake sale on Friday <b>for the band</b>"},
+                    {"f_held_message", std::to_string(all_staff_)}});
+  ASSERT_TRUE(sent && sent->status == 303);
+  auto mine = approvals::List(*db_, {.requester = "ada"});
+  ASSERT_TRUE(mine.ok() && mine->size() == 1);
+  const int64_t id = mine->front().id;
+  EXPECT_EQ(mine->front().held_id, all_staff_);
+  EXPECT_EQ(mine->front().decides, "designee");
+  const std::string base = "/approvals/" + std::to_string(id);
+  auto home = Get(ada, "/");
+  EXPECT_NE(home->body.find("1 of your requests are waiting"),
+            std::string::npos);
+  // Not the requester's to decide; not a stranger's to read.
+  auto own = Post(ada, base + "/decide", {{"decision", "approve"}});
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 403);
+  Browser grace = SignIn("grace");
+  auto peek = Get(grace, base);
+  ASSERT_TRUE(peek);
+  EXPECT_EQ(peek->status, 403);
+  // ITS reads it but decides nothing of the designee's.
+  Browser its = SignIn("its");
+  auto its_page = Get(its, base);
+  ASSERT_TRUE(its_page && its_page->status == 200);
+  EXPECT_EQ(its_page->body.find("/decide"), std::string::npos);
+  // The designee sees it waiting, as it was asked, and decides.
+  Browser desig = SignIn("desig");
+  auto desig_home = Get(desig, "/");
+  EXPECT_NE(desig_home->body.find("1 request(s) wait for your decision"),
+            std::string::npos);
+  auto page = Get(desig, base);
+  ASSERT_TRUE(page && page->status == 200);
+  EXPECT_NE(page->body.find("&lt;b&gt;for the band&lt;/b&gt;"),
+            std::string::npos);
+  EXPECT_NE(page->body.find(mine->front().sha256), std::string::npos);
+  auto bare = Post(desig, base + "/decide", {{"decision", "refuse"}});
+  ASSERT_TRUE(bare && bare->status == 303);
+  EXPECT_EQ(approvals::Get(*db_, id)->state, "waiting");
+  EXPECT_EQ(Sends(), 0);
+  auto yes = Post(desig, base + "/decide",
+                  {{"decision", "approve"}, {"reason", "Fine for Friday."}});
+  ASSERT_TRUE(yes && yes->status == 303);
+  auto r = approvals::Get(*db_, id);
+  EXPECT_EQ(r->state, "approved");
+  EXPECT_EQ(r->decided_by, "desig");
+  auto m = Entry(all_staff_);
+  EXPECT_EQ(m.status, "released");
+  EXPECT_EQ(m.decided_by, "desig");
+  EXPECT_NE(m.reason.find("Request " + std::to_string(id) + " approved"),
+            std::string::npos)
+      << m.reason;
+  EXPECT_EQ(Sends(), 1);
+  EXPECT_NE(Sent(".args").find("all-staff@example-usd.org"), std::string::npos);
+  // A second decision changes nothing and sends nothing.
+  auto again = Post(desig, base + "/decide",
+                    {{"decision", "approve"}, {"reason", "again"}});
+  ASSERT_TRUE(again && again->status == 303);
+  EXPECT_EQ(Sends(), 1);
+  // A request naming a message held for another reason (student data, for
+  // ITS) is approved, but the approval does not release that message.
+  ASSERT_TRUE(Post(ada, "/approvals",
+                   {{"type", "mass-mail"},
+                    {"f_audience", "Field trip parents"},
+                    {"f_purpose", "Contacts"},
+                    {"f_held_message", std::to_string(outside_)}}));
+  auto second = approvals::List(*db_, {.state = "waiting"});
+  ASSERT_TRUE(second.ok() && second->size() == 1);
+  auto other = Post(
+      desig, "/api/approvals/" + std::to_string(second->front().id) + "/decide",
+      {{"decision", "approve"}});
+  ASSERT_TRUE(other && other->status == 200);
+  auto j = nlohmann::json::parse(other->body);
+  EXPECT_EQ(j["state"], "approved");
+  EXPECT_NE(j["message"].get<std::string>().find("was not released"),
+            std::string::npos)
+      << j["message"];
+  EXPECT_EQ(Entry(outside_).status, "held");
+  EXPECT_EQ(Sends(), 1);
+  // Exports and the API, for those with a queue.
+  auto csv = Get(desig, "/approvals.csv?view=queue&state=all");
+  ASSERT_TRUE(csv && csv->status == 200);
+  EXPECT_NE(csv->body.find("\"mass-mail\""), std::string::npos);
+  Browser aud = SignIn("aud");
+  auto api = Get(aud, "/api/approvals/" + std::to_string(id));
+  ASSERT_TRUE(api && api->status == 200);
+  auto one = nlohmann::json::parse(api->body);
+  EXPECT_EQ(one["intact"], true);
+  EXPECT_EQ(one["fields"]["audience"], "All staff");
+  auto aud_decide = Post(
+      aud, "/api/approvals/" + std::to_string(second->front().id) + "/decide",
+      {{"decision", "refuse"}, {"reason", "x"}});
+  ASSERT_TRUE(aud_decide);
+  EXPECT_EQ(aud_decide->status, 403);
+}
+
+TEST_P(HeldMailTest, ARequestIsWithdrawnOnlyByWhoAskedWhileItWaits) {
+  Browser ada = SignIn("ada");
+  ASSERT_TRUE(Post(ada, "/approvals",
+                   {{"type", "purchase"},
+                    {"f_item", "A document camera"},
+                    {"f_cost", "$129.99"},
+                    {"f_purpose", "Room 12"}}));
+  auto list = approvals::List(*db_, {});
+  ASSERT_TRUE(list.ok() && list->size() == 1);
+  const std::string base = "/approvals/" + std::to_string(list->front().id);
+  EXPECT_EQ(list->front().fields[1].second, "129.99");
+  Browser its = SignIn("its");
+  auto not_theirs = Post(its, base + "/withdraw");
+  ASSERT_TRUE(not_theirs);
+  EXPECT_EQ(not_theirs->status, 403);
+  ASSERT_TRUE(Post(ada, base + "/withdraw"));
+  EXPECT_EQ(approvals::Get(*db_, list->front().id)->state, "withdrawn");
+  auto late = Post(its, base + "/decide", {{"decision", "approve"}});
+  ASSERT_TRUE(late && late->status == 303);
+  EXPECT_EQ(approvals::Get(*db_, list->front().id)->state, "withdrawn");
+  // A field of the wrong kind is refused with its label.
+  auto bad = Post(ada, "/approvals",
+                  {{"type", "purchase"},
+                   {"f_item", "x"},
+                   {"f_cost", "lots"},
+                   {"f_purpose", "y"}});
+  ASSERT_TRUE(bad && bad->status == 303);
+  EXPECT_EQ(approvals::Count(*db_, {}).value(), 1);
+  auto unknown = Post(ada, "/approvals", {{"type", "a-pony"}});
+  ASSERT_TRUE(unknown && unknown->status == 303);
 }
 
 // An incident's assignee who is disabled, or loses the role that triages,

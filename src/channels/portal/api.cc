@@ -223,8 +223,8 @@ void ApiPublishCheck(Ctx& c) {
                 .Str("token", c.token->name)
                 .Str("action", (*verdict)["action"].get<std::string>())
                 .Str("rule", (*verdict)["rule"].get<std::string>())
-                .Int("findings", static_cast<int64_t>(
-                                     (*verdict)["findings"].size())));
+                .Int("findings",
+                     static_cast<int64_t>((*verdict)["findings"].size())));
   c.res.status = 200;
   c.res.SetContent(
       verdict->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),

@@ -209,10 +209,10 @@ struct Refusal {
 };
 
 // Takes the decision on the path's message; nullopt when it was taken.
-std::optional<Refusal> Decide(Ctx& c, Decision d,
+std::optional<Refusal> Decide(Ctx& c, int64_t id, Decision d,
                               const std::string& reason_in) {
   auto q = Store(c);
-  auto e = q.Get(c.Id());
+  auto e = q.Get(id);
   if (!e.ok())
     return e.status().code() == core::Code::kNotFound
                ? Refusal{404, "No such held message."}
@@ -275,7 +275,7 @@ bool Mixed(const Ctx& c, const quarantine::Entry& e) {
 
 void DecidePage(Ctx& c, Decision d) {
   const std::string back = "/held/" + std::to_string(c.Id());
-  if (auto no = Decide(c, d, c.Param("reason"))) {
+  if (auto no = Decide(c, c.Id(), d, c.Param("reason"))) {
     if (no->status == 404 || no->status == 403)
       c.Fail(no->status, no->message);
     else
@@ -351,6 +351,23 @@ List ClauseList(const Ctx& c, const std::vector<std::string>& ids) {
 
 bool MaySeeHeld(const Ctx& c, const quarantine::Entry& e) {
   return MaySee(c, e);
+}
+
+bool SentHeld(const Ctx& c, const quarantine::Entry& e) {
+  return IsSender(c, e);
+}
+
+std::vector<std::string> DecidingRoles(const Ctx& c) { return QueueRoles(c); }
+
+std::string ReleaseApproved(Ctx& c, int64_t held_id,
+                            const std::string& reason) {
+  if (auto no = Decide(c, held_id, Decision::kRelease, reason))
+    return fmt::format("Held message {} was not released: {}", held_id,
+                       no->message);
+  return fmt::format(
+      "Held message {} was released and handed to the mail "
+      "server.",
+      held_id);
 }
 
 void AddHeldCounts(const Ctx& c, Data& d) {
@@ -524,7 +541,7 @@ void ApiHeldDecide(Ctx& c) {
     c.Fail(400, "decision is release, release-internal or delete");
     return;
   }
-  if (auto no = Decide(c, *d, c.Param("reason"))) {
+  if (auto no = Decide(c, c.Id(), *d, c.Param("reason"))) {
     c.Fail(no->status, no->message);
     return;
   }

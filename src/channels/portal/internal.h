@@ -190,6 +190,16 @@ List ClauseList(const Ctx& c, const std::vector<std::string>& ids);
 // Whether this person may see a held message (its sender, those who
 // decide on it, ITS, auditors).
 bool MaySeeHeld(const Ctx& c, const quarantine::Entry& e);
+// Whether the signed-in person sent the held message (by envelope sender or
+// the mail server's login).
+bool SentHeld(const Ctx& c, const quarantine::Entry& e);
+// The roles (pack names) the signed-in person decides for: every role they
+// hold but employee and auditor; none for an auditor.
+std::vector<std::string> DecidingRoles(const Ctx& c);
+// Releases a held message because a request naming it was approved, under
+// the held-mail rules (the approver must be one who may decide on it);
+// the words for the approver either way.
+std::string ReleaseApproved(Ctx& c, int64_t held_id, const std::string& reason);
 // The home page's counts: held messages waiting for this person's
 // decision, and their own messages held.
 void AddHeldCounts(const Ctx& c, Data& d);
@@ -219,6 +229,21 @@ void AddIncidentCounts(const Ctx& c, Data& d);
 // Run when an account is disabled or its roles change: the incidents it
 // may no longer hold go back to no one (in the same transaction).
 identity::AccountHook HandBackIncidents(const Ctx& c);
+// Approvals (approval_pages.cc).
+void ApprovalsPage(Ctx&);
+void ApprovalNewPage(Ctx&);
+void ApprovalCreatePost(Ctx&);
+void ApprovalPage(Ctx&);
+void ApprovalDecidePost(Ctx&);
+void ApprovalWithdrawPost(Ctx&);
+void ApprovalsCsv(Ctx&);
+void ApprovalsXlsx(Ctx&);
+void ApiApprovals(Ctx&);
+void ApiApproval(Ctx&);
+void ApiApprovalDecide(Ctx&);
+// The home page's counts: requests waiting for this person's decision, and
+// their own requests still waiting.
+void AddApprovalCounts(const Ctx& c, Data& d);
 // API (api.cc).
 void ApiSession(Ctx&);
 void ApiPeople(Ctx&);

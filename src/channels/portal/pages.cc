@@ -249,6 +249,7 @@ void HomePage(Ctx& c) {
   d.set("linked", a.person_id != 0);
   AddHeldCounts(c, d);
   AddIncidentCounts(c, d);
+  AddApprovalCounts(c, d);
   c.Html("home", d);
 }
 

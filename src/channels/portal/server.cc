@@ -53,6 +53,10 @@ constexpr Roles kHeldQueue{Role::kContentManager, Role::kSiteAdmin,
                            Role::kItsAdmin,       Role::kRecordsCustodian,
                            Role::kSupervisor,     Role::kAuditor,
                            Role::kDesignee};
+// Requests for consent: every signed-in person asks and sees their own;
+// who sees and decides each request is checked per request
+// (approval_pages.cc). Exports are for those with a queue, as held mail's.
+constexpr Roles kApprovalsQueue = kHeldQueue;
 // Incidents: ITS and the designee triage them, auditors read; every
 // employee reports.
 constexpr Roles kIncidentsRead{Role::kItsAdmin, Role::kDesignee,
@@ -154,6 +158,19 @@ const std::vector<Entry>& Table() {
       {{"GET", "/report", "/report", kSignedIn}, ReportPage},
       {{"POST", "/report", "/report", kSignedIn, false, std::nullopt, true},
        ReportPost},
+      {{"GET", "/approvals", "/approvals", kSignedIn}, ApprovalsPage},
+      {{"GET", "/approvals/new", "/approvals/new", kSignedIn}, ApprovalNewPage},
+      {{"POST", "/approvals", "/approvals", kSignedIn}, ApprovalCreatePost},
+      {{"GET", "/approvals\\.csv", "/approvals.csv", kApprovalsQueue},
+       ApprovalsCsv},
+      {{"GET", "/approvals\\.xlsx", "/approvals.xlsx", kApprovalsQueue},
+       ApprovalsXlsx},
+      {{"GET", "/approvals/(\\d+)", "/approvals/1", kSignedIn}, ApprovalPage},
+      {{"POST", "/approvals/(\\d+)/decide", "/approvals/1/decide", kSignedIn},
+       ApprovalDecidePost},
+      {{"POST", "/approvals/(\\d+)/withdraw", "/approvals/1/withdraw",
+        kSignedIn},
+       ApprovalWithdrawPost},
       {{"GET", "/held", "/held", kSignedIn}, HeldPage},
       {{"GET", "/held\\.csv", "/held.csv", kHeldQueue}, HeldCsv},
       {{"GET", "/held\\.xlsx", "/held.xlsx", kHeldQueue}, HeldXlsx},
@@ -213,6 +230,13 @@ const std::vector<Entry>& Table() {
       {{"GET", "/api/incidents/(\\d+)", "/api/incidents/1", kIncidentsRead,
         true},
        ApiIncident},
+      {{"GET", "/api/approvals", "/api/approvals", kSignedIn, true},
+       ApiApprovals},
+      {{"GET", "/api/approvals/(\\d+)", "/api/approvals/1", kSignedIn, true},
+       ApiApproval},
+      {{"POST", "/api/approvals/(\\d+)/decide", "/api/approvals/1/decide",
+        kSignedIn, true},
+       ApiApprovalDecide},
       {{"GET", "/api/held", "/api/held", kSignedIn, true}, ApiHeld},
       {{"GET", "/api/held/(\\d+)", "/api/held/1", kSignedIn, true}, ApiHeldOne},
       {{"POST", "/api/held/(\\d+)/decide", "/api/held/1/decide", kSignedIn,
