@@ -5,7 +5,8 @@
 // administrator sees the dashboard move and exports CSV and XLSX. A records
 // custodian places a hold and makes a destruction list, which a second
 // custodian approves; carried out from the shell, it deletes the one item.
-// The teacher reports a security problem, which ITS triages and closes.
+// The teacher reports a security problem, which ITS triages and closes,
+// and asks to install software, which ITS approves.
 // Screenshots of each step go to $SCREENSHOTS.
 //
 // Usage: node portal.mjs  (env: STEWARD_BIN, STEWARD_CORPUS_BIN, SCREENSHOTS)
@@ -132,7 +133,7 @@ try {
   check(true, 'the administrator signs in and lands where they were going');
 
   // Accessibility basics on every page the administrator sees.
-  for (const path of ['/', '/dashboard', '/people', '/import', '/versions', '/campaigns', '/accounts', '/audit', '/account', '/records', '/records/requests', '/sites', '/sites/audits/1', '/review', '/held', '/incidents', '/report']) {
+  for (const path of ['/', '/dashboard', '/people', '/import', '/versions', '/campaigns', '/accounts', '/audit', '/account', '/records', '/records/requests', '/sites', '/sites/audits/1', '/review', '/held', '/incidents', '/report', '/approvals']) {
     await page.goto(base + path);
     const unlabelled = await page.$$eval('input:not([type=hidden]), select', (els) =>
       els.filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map((e) => e.name));
@@ -267,6 +268,28 @@ try {
   await ep.goto(base + '/report');
   check(await shows(ep, 'td:has-text("closed")'), 'the teacher sees the report closed');
   check(!(await ep.isVisible('text=note shredded')), 'but not the investigation\'s outcome');
+
+  // Requests for consent (I.4): the teacher asks to install software; the
+  // administrator (ITS) approves it; the teacher sees the decision.
+  await ep.goto(base + '/approvals');
+  await ep.click('a:text("Software to install on a District computer")');
+  await ep.fill('input[name=f_software]', 'GeoGebra Classic 6');
+  await ep.fill('input[name=f_computers]', 'Room 14 laptops');
+  await ep.fill('input[name=f_licence]', 'free for schools');
+  await ep.fill('textarea[name=f_purpose]', 'Geometry lessons');
+  await ep.click('form[action="/approvals"] button[type=submit]');
+  check(await shows(ep, '.notice:has-text("Request 1 sent")'), 'the teacher asks to install software');
+  check(!(await ep.isVisible('form[action="/approvals/1/decide"]')), 'the requester is offered no decision');
+  await page.goto(base + '/');
+  check(await shows(page, 'text=1 request(s) wait for your decision'), 'the administrator\'s home page counts the request');
+  await page.goto(base + '/approvals/1');
+  check(await shows(page, 'dd:has-text("GeoGebra Classic 6")'), 'the administrator sees what was asked');
+  await page.fill('form[action="/approvals/1/decide"]:has(input[value=approve]) textarea[name=reason]', 'Licensed for the lab.');
+  await page.click('button:text("Approve")');
+  check(await shows(page, '.notice:has-text("Approved")'), 'ITS approves it');
+  await page.screenshot({ path: join(shots, '05f-request.png'), fullPage: true });
+  await ep.goto(base + '/approvals?view=mine&state=all');
+  check(await shows(ep, 'td:text("approved")'), 'the teacher sees it approved');
 
   await page.goto(base + '/audit');
   check(await shows(page, 'td:text("acknowledge")'), 'the acknowledgement is in the audit log');

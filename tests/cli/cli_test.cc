@@ -343,9 +343,10 @@ TEST_F(Cli, VerdictSaysWhatTheWebDoorWouldDo) {
 }
 
 // `steward demo` (what `make run` shows a newcomer) seeds every door's
-// results: a held message, refused uploads as web-block
+// results: held messages, refused uploads as web-block
 // incidents (a retried one an event of the same incident), a program
-// download continued past its warning, an employee's report; and seeds
+// download continued past its warning, an employee's report, requests for
+// consent (one naming the held mass mail); and seeds
 // nothing twice.
 TEST_F(Cli, DemoSeedsEveryDoorsResults) {
   const std::string roster = (dir_ / "roster").string();
@@ -356,9 +357,10 @@ TEST_F(Cli, DemoSeedsEveryDoorsResults) {
   auto demo = Sh(std::string(STEWARD_BIN) + " demo --data " + data +
                  " --roster " + roster);
   ASSERT_EQ(demo.exit_code, 0) << demo.err;
-  EXPECT_NE(demo.out.find("1 message held, 3 uploads refused "
+  EXPECT_NE(demo.out.find("2 messages held, 3 uploads refused "
                           "(2 incidents), 1 program download continued past "
-                          "its warning; 1 report of a problem"),
+                          "its warning; 1 report of a problem; 2 requests "
+                          "for consent"),
             std::string::npos)
       << demo.out;
   auto db = store::Database::Open(data + "/steward.db", 1);
@@ -367,7 +369,12 @@ TEST_F(Cli, DemoSeedsEveryDoorsResults) {
     auto rows = (*db)->Query(sql);
     return rows.ok() && !rows->empty() ? rows->front().Int(0) : -1;
   };
-  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine"), 2);
+  // The bake-sale mail waits for the designee, and its request names it.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM approvals a JOIN quarantine q ON "
+                  "q.id = a.held_id WHERE a.type = 'mass-mail' AND "
+                  "q.release_role = 'designee' AND q.status = 'held'"),
+            1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM incidents WHERE kind = 'web-block'"),
             2);
   EXPECT_EQ(count("SELECT COUNT(*) FROM incident_events"), 3);

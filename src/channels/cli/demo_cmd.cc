@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "acknowledge/campaigns.h"
+#include "approvals/approvals.h"
 #include "channels/cli/commands.h"
 #include "channels/cli/governance.h"
 #include "channels/icap/upload.h"
@@ -117,6 +118,14 @@ core::Status SeedDoors(const std::shared_ptr<store::Database>& db,
            "Payroll correction: SSN 512-44-7833, date of birth 11/03/1979.\n"},
       {policy::Channel::kWeb, "drive.google.com",
        kUpload + "Field trip forms are due Friday.\n"},
+      // Mail to an "All District" list: held for the designee (C.12),
+      // and asked for below.
+      {policy::Channel::kMail, "all-staff@example-usd.org",
+       "From: " + from +
+           "\r\nTo: all-staff@example-usd.org\r\n"
+           "Subject: Band bake sale on Friday\r\nMessage-ID: "
+           "<demo-2@example-usd.org>\r\n\r\nThe band sells cookies in the "
+           "staff room on Friday at noon; every sale pays for the trip.\r\n"},
       // The first upload tried again: an event of the same incident.
       {policy::Channel::kWeb, "drive.google.com",
        kUpload +
@@ -125,6 +134,7 @@ core::Status SeedDoors(const std::shared_ptr<store::Database>& db,
   };
   int held = 0, refused = 0, incidents = 0;
   int n = 0;
+  int64_t mass_mail = 0;
   for (const Item& item : items) {
     enforce::Context c;
     c.envelope.channel = item.channel;
@@ -142,6 +152,7 @@ core::Status SeedDoors(const std::shared_ptr<store::Database>& db,
     if (out.disposition == enforce::Disposition::kFailed)
       return core::Status::Internal(out.failure);
     held += out.disposition == enforce::Disposition::kHeld;
+    if (item.to == "all-staff@example-usd.org") mass_mail = out.held_id;
     refused += out.block_incident != 0;
     incidents += out.block_incident_opened;
   }
@@ -172,10 +183,34 @@ core::Status SeedDoors(const std::shared_ptr<store::Database>& db,
         {login, "192.0.2.15"});
     if (!id.ok()) return id.status();
   }
+  // Requests for consent (C.12, I.4), as the portal's "Requests" page
+  // makes them: the bake-sale mail waits for the designee, a software
+  // install for ITS.
+  int asked = 0;
+  const auto& types = (*engine)->pack().approvals;
+  const std::vector<std::pair<std::string, std::map<std::string, std::string>>>
+      requests = {
+          {"mass-mail",
+           {{"audience", "All staff"},
+            {"purpose", "The band's bake sale pays for its trip."},
+            {"held_message", mass_mail ? std::to_string(mass_mail) : ""}}},
+          {"software-install",
+           {{"software", "GeoGebra Classic 6"},
+            {"computers", "Room 14, Lincoln Elementary (30 laptops)"},
+            {"licence", "free for schools"},
+            {"purpose", "Grade 5 geometry lessons"}}}};
+  for (const auto& [type, values] : requests) {
+    const auto* t = types.Find(type);
+    if (!t) continue;
+    auto id = approvals::Create(*db, *t, values, login, {login, "192.0.2.15"});
+    if (!id.ok()) return id.status();
+    ++asked;
+  }
   fmt::print(
-      "Doors: {} message held, {} uploads refused ({} incidents), 1 program "
-      "download continued past its warning; {} report of a problem\n",
-      held, refused, incidents, reports.empty() ? 0 : 1);
+      "Doors: {} messages held, {} uploads refused ({} incidents), 1 program "
+      "download continued past its warning; {} report of a problem; {} "
+      "requests for consent\n",
+      held, refused, incidents, reports.empty() ? 0 : 1, asked);
   return core::Status::Ok();
 }
 
