@@ -535,6 +535,28 @@ CREATE INDEX approvals_state ON approvals (state, id);
 CREATE INDEX approvals_requester ON approvals (requester, id);
 CREATE INDEX approvals_decides ON approvals (decides, state, id);
 )sql"},
+      // The rulings register (rulings/rulings.h): never edited; withdrawn
+      // or superseded with a reason.
+      {20, "rulings register", R"sql(
+CREATE TABLE rulings (
+  id {id},
+  decided_on TEXT NOT NULL,
+  title TEXT NOT NULL,
+  text TEXT NOT NULL,
+  clauses TEXT NOT NULL,
+  pack_items TEXT NOT NULL,
+  pack_change TEXT NOT NULL,
+  pack_version TEXT NOT NULL,
+  pack_hash TEXT NOT NULL,
+  issued_by TEXT NOT NULL,
+  issued_at TEXT NOT NULL,
+  supersedes {bigint} NOT NULL DEFAULT 0,
+  state TEXT NOT NULL,
+  withdrawn_by TEXT NOT NULL DEFAULT '',
+  withdrawn_at TEXT NOT NULL DEFAULT '',
+  withdraw_reason TEXT NOT NULL DEFAULT '');
+CREATE INDEX rulings_state ON rulings (state, id);
+)sql"},
   };
   return kAll;
 }
