@@ -97,9 +97,17 @@ core::Result<std::string> CheckValue(const policy::ApprovalsPolicy::Field& f,
       return v;
     }
     case Kind::kUrl: {
-      static const std::regex kUrl(R"(https?://[^\s<>"]{1,2000})",
+      // Refused, never rewritten: a web address is printable ASCII (an
+      // international name in its xn-- form), without spaces.
+      static const std::regex kUrl(R"(https?://[!-~]{1,1990})",
                                    std::regex::icase);
-      if (v.size() > 2000 || !std::regex_match(v, kUrl))
+      std::string_view t = raw;
+      while (!t.empty() && (t.front() == ' ' || t.front() == '\t'))
+        t.remove_prefix(1);
+      while (!t.empty() && (t.back() == ' ' || t.back() == '\t'))
+        t.remove_suffix(1);
+      if (t != v || v.size() > 2000 || !std::regex_match(v, kUrl) ||
+          v.find_first_of("<>\"") != std::string::npos)
         return core::Status::Invalid(
             what + " is a web address starting http:// or https://.");
       return v;
@@ -140,6 +148,8 @@ core::Result<std::vector<std::pair<std::string, std::string>>> CheckFields(
 
 std::string Fingerprint(const Request& r) {
   nlohmann::json j = {{"type", r.type},
+                      {"decides", r.decides},
+                      {"held_id", r.held_id},
                       {"requester", r.requester},
                       {"requested_at", r.requested_at},
                       {"fields", nlohmann::json::parse(FieldsJson(r.fields))}};
@@ -160,13 +170,14 @@ core::Result<int64_t> Create(store::Database& db,
   r.type = type.id;
   r.requester = requester;
   r.requested_at = store::NowUtc();
+  r.decides = std::string(policy::ReleaseRoleName(type.decides));
   r.fields = std::move(fields).value();
   for (size_t i = 0; i < type.fields.size(); ++i)
     if (type.fields[i].kind == Kind::kHeldMessage &&
         !r.fields[i].second.empty())
       r.held_id = std::stoll(r.fields[i].second);
   r.sha256 = Fingerprint(r);
-  const std::string decides(policy::ReleaseRoleName(type.decides));
+  const std::string& decides = r.decides;
   int64_t id = 0;
   auto st = db.Transact([&](store::Conn& c) -> core::Status {
     auto rows = c.Query(
@@ -285,7 +296,7 @@ core::Status Decide(store::Database& db, int64_t id, bool approve,
                 : "A refusal needs its reason: the requester reads it.");
   auto r = Get(db, id);
   if (!r.ok()) return r.status();
-  if (core::AsciiLower(r->requester) == core::AsciiLower(decider))
+  if (r->requester == decider)
     return core::Status::Invalid(
         "You asked for this: someone else decides on it.");
   return Close(db, id, approve ? "approved" : "refused", decider, *reason,

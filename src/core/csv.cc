@@ -138,8 +138,10 @@ Status ReadCsvTable(
 }
 
 bool StartsLikeFormula(std::string_view s) {
-  return !s.empty() &&
-         std::string_view("=+-@\t\r").find(s[0]) != std::string_view::npos;
+  // Spreadsheets drop leading spaces before they look for a formula.
+  const size_t i = s.find_first_not_of(' ');
+  return i != std::string_view::npos &&
+         std::string_view("=+-@|\t\r\n").find(s[i]) != std::string_view::npos;
 }
 
 std::string CsvField(std::string_view s) {

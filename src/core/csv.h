@@ -48,8 +48,9 @@ Status ReadCsvTable(
     const std::vector<size_t>& required, std::string_view needs,
     const std::function<bool(const CsvRecord&, const CellOf&)>& row);
 
-// True when a spreadsheet could read the cell as a formula: it starts with
-// = + - @, a TAB or a CR (OWASP's list for CSV injection).
+// True when a spreadsheet could read the cell as a formula: after any
+// leading spaces it starts with = + - @, a TAB or a CR (OWASP's list for CSV
+// injection), a line feed, or | (DDE).
 bool StartsLikeFormula(std::string_view s);
 
 // One cell for a spreadsheet: always quoted, quotes doubled, and a cell that

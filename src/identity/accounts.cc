@@ -23,14 +23,17 @@ constexpr const char* kAccountColumns =
     "r WHERE r.account_id = a.id)";
 
 // SQLite spells string_agg group_concat.
-std::string Sql(const store::Database& db, std::string sql) {
-  if (db.dialect() == store::Dialect::kSqlite) {
+std::string Sql(store::Dialect dialect, std::string sql) {
+  if (dialect == store::Dialect::kSqlite) {
     for (size_t at = sql.find("string_agg("); at != std::string::npos;
          at = sql.find("string_agg(", at)) {
       sql.replace(at, 11, "group_concat(");
     }
   }
   return sql;
+}
+std::string Sql(const store::Database& db, std::string sql) {
+  return Sql(db.dialect(), std::move(sql));
 }
 
 Account FromRow(const store::Row& r, size_t at = 0) {
@@ -97,12 +100,25 @@ core::Result<Account> CreateAccount(store::Database& db,
   if (!hash.ok()) return hash.status();
   int64_t id = 0;
   auto st = db.Transact([&](store::Conn& conn) -> core::Status {
-    auto exists = conn.Query("SELECT 1 FROM accounts WHERE username = ?",
-                             {P(a.username)});
+    // Names differing only in case would pass for one another (who asked,
+    // who decides); an address is one person's (their held mail).
+    auto exists =
+        conn.Query("SELECT 1 FROM accounts WHERE LOWER(username) = LOWER(?)",
+                   {P(a.username)});
     if (!exists.ok()) return exists.status();
     if (!exists->empty()) {
       return core::Status::Invalid("The user name '" + a.username +
                                    "' is taken.");
+    }
+    if (!a.email.empty()) {
+      auto same = conn.Query(
+          "SELECT username FROM accounts WHERE LOWER(email) = LOWER(?)",
+          {P(a.email)});
+      if (!same.ok()) return same.status();
+      if (!same->empty())
+        return core::Status::Invalid("The address " + a.email +
+                                     " is already account " +
+                                     same->front().Text(0) + "'s.");
     }
     std::string now = store::NowUtc();
     auto row = conn.Query(
@@ -129,6 +145,20 @@ core::Result<Account> FindAccount(store::Database& db,
   auto rows = db.Query(
       Sql(db, fmt::format("SELECT {} FROM accounts a WHERE a.username = ?",
                           kAccountColumns)),
+      {P(username)});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty())
+    return core::Status::NotFound("no account named '" + username + "'");
+  return FromRow(rows->front());
+}
+
+core::Result<Account> FindAccountIn(store::Conn& conn,
+                                    const std::string& username) {
+  const bool pg = conn.dialect() == store::Dialect::kPostgres;
+  auto rows = conn.Query(
+      Sql(conn.dialect(),
+          fmt::format("SELECT {} FROM accounts a WHERE a.username = ?{}",
+                      kAccountColumns, pg ? " FOR SHARE OF a" : "")),
       {P(username)});
   if (!rows.ok()) return rows.status();
   if (rows->empty())

@@ -61,6 +61,11 @@ core::Result<Account> CreateAccount(store::Database& db,
 core::Result<Account> FindAccount(store::Database& db,
                                   const std::string& username);
 core::Result<Account> GetAccount(store::Database& db, int64_t id);
+// FindAccount inside a transaction, the account's row kept from changing
+// (PostgreSQL: FOR SHARE; SQLite's writer is one at a time) until it ends:
+// what is decided from it holds at commit.
+core::Result<Account> FindAccountIn(store::Conn& conn,
+                                    const std::string& username);
 core::Result<std::vector<Account>> ListAccounts(store::Database& db);
 // What else must change when an account does (its open work handed back),
 // run in the same transaction with the account as it now stands; an error

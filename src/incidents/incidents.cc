@@ -335,6 +335,8 @@ core::Status Update(store::Database& db, int64_t id, const Change& in,
             set("severity", rows->front().Text(1), in.severity, "severity");
         !s.ok())
       return s;
+    if (!assignee.empty() && assignee != rows->front().Text(2) && in.may_assign)
+      if (auto ok = in.may_assign(c, assignee); !ok.ok()) return ok;
     if (auto s = set("assignee", rows->front().Text(2), assignee, "assigned");
         !s.ok())
       return s;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -115,6 +116,10 @@ core::Result<std::vector<Evidence>> EvidenceOf(store::Database& db, int64_t id);
 // or when nothing would change.
 struct Change {
   std::string status, severity, assignee, outcome, note;
+  // Whether `assignee` may hold incidents, asked inside the transaction
+  // (so an account disabled meanwhile is never assigned); none: anyone.
+  std::function<core::Status(store::Conn&, const std::string& assignee)>
+      may_assign;
 };
 core::Status Update(store::Database& db, int64_t id, const Change& c,
                     const audit::Actor& actor);

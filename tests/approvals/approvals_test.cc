@@ -71,6 +71,13 @@ TEST_P(ApprovalsTest, ARequestKeepsWhatWasAskedCheckedAndFingerprinted) {
                         std::to_string(id))
                   .ok());
   EXPECT_FALSE(approvals::Get(*db_, id)->intact);
+  // So does a changed deciding role or held message (found by attacking).
+  int64_t other = Purchase();
+  ASSERT_TRUE(db_->Exec("UPDATE approvals SET decides = 'employee' WHERE "
+                        "id = " +
+                        std::to_string(other))
+                  .ok());
+  EXPECT_FALSE(approvals::Get(*db_, other)->intact);
 }
 
 TEST_P(ApprovalsTest, EachFieldIsOfItsKindAndRequiredOnesSaySomething) {
@@ -93,6 +100,12 @@ TEST_P(ApprovalsTest, EachFieldIsOfItsKindAndRequiredOnesSaySomething) {
       {"purchase",
        {{"item", " \u200b "}, {"cost", "1"}, {"purpose", "y"}},
        "Fill in"},
+      {"fee-based-service",
+       {{"service", "Quizlet"},
+        {"address", "https://quiz\u202elet.com"},
+        {"yearly_cost", "35"},
+        {"purpose", "y"}},
+       "web address"},
       {"fee-based-service",
        {{"service", "Quizlet"},
         {"address", "javascript:alert(1)"},
@@ -129,7 +142,7 @@ TEST_P(ApprovalsTest, EachFieldIsOfItsKindAndRequiredOnesSaySomething) {
 
 TEST_P(ApprovalsTest, TheRequesterNeverDecidesAndARefusalNeedsAReason) {
   int64_t id = Purchase("ada");
-  auto own = approvals::Decide(*db_, id, true, "", "ADA", {"ADA", ""});
+  auto own = approvals::Decide(*db_, id, true, "", "ada", {"ada", ""});
   EXPECT_FALSE(own.ok());
   EXPECT_NE(own.message().find("someone else decides"), std::string::npos);
   auto bare = approvals::Decide(*db_, id, false, "  ", "its", {"its", ""});

@@ -133,7 +133,7 @@ try {
   check(true, 'the administrator signs in and lands where they were going');
 
   // Accessibility basics on every page the administrator sees.
-  for (const path of ['/', '/dashboard', '/people', '/import', '/versions', '/campaigns', '/accounts', '/audit', '/account', '/records', '/records/requests', '/sites', '/sites/audits/1', '/review', '/held', '/incidents', '/report', '/approvals']) {
+  for (const path of ['/', '/dashboard', '/people', '/import', '/versions', '/campaigns', '/accounts', '/audit', '/account', '/records', '/records/requests', '/sites', '/sites/audits/1', '/review', '/held', '/incidents', '/report', '/approvals', '/rulings']) {
     await page.goto(base + path);
     const unlabelled = await page.$$eval('input:not([type=hidden]), select', (els) =>
       els.filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map((e) => e.name));

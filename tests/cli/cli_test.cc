@@ -360,7 +360,7 @@ TEST_F(Cli, DemoSeedsEveryDoorsResults) {
   EXPECT_NE(demo.out.find("2 messages held, 3 uploads refused "
                           "(2 incidents), 1 program download continued past "
                           "its warning; 1 report of a problem; 2 requests "
-                          "for consent"),
+                          "for consent; 1 ruling"),
             std::string::npos)
       << demo.out;
   auto db = store::Database::Open(data + "/steward.db", 1);

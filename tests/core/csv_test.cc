@@ -39,8 +39,8 @@ TEST(Csv, NoTrailingNewlineAndBom) {
 }
 
 // A cell a spreadsheet could run is neutralised, whatever starts it: the
-// four formula characters, and TAB and CR, which Excel skips before looking
-// for one.
+// four formula characters after any spaces, TAB and CR, which Excel skips
+// before looking for one, and | (DDE).
 TEST(Csv, CellsThatStartLikeAFormulaAreNeutralised) {
   struct Case {
     std::string in, out;
@@ -52,6 +52,11 @@ TEST(Csv, CellsThatStartLikeAFormulaAreNeutralised) {
       {"@SUM(A1)", "\"'@SUM(A1)\""},
       {"\t=cmd|' /C calc'!A0", "\"'\t=cmd|' /C calc'!A0\""},
       {"\r=1+1", "\"'\r=1+1\""},
+      // Leading spaces are dropped by spreadsheets before they look.
+      {"  =1+1", "\"'  =1+1\""},
+      {" -2", "\"' -2\""},
+      {"|cmd", "\"'|cmd\""},
+      {"   ", "\"   \""},
       {"Ada \"A\" Lovelace", "\"Ada \"\"A\"\" Lovelace\""},
       {"a=b", "\"a=b\""},
       {"", "\"\""},

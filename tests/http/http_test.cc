@@ -216,6 +216,23 @@ TEST_F(HttpServerTest, AChunkedBodyOverTheLimitIsCutOffAndNotBuffered) {
   EXPECT_LT(Rss(), before + (64u << 20));
 }
 
+// Found by attacking: the client that sent too much by chunks is told so.
+TEST_F(HttpServerTest, AChunkedBodyOverTheLimitIsAnswered413) {
+  Start();
+  std::string body;
+  for (int i = 0; i < 20; ++i)
+    body += "2800\r\n" + std::string(0x2800, 'a') + "\r\n";
+  std::string r = Exchange(port_,
+                           "POST /sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                           "application/x-www-form-urlencoded\r\n"
+                           "Transfer-Encoding: chunked\r\n\r\n" +
+                               body + "0\r\n\r\n");
+  EXPECT_NE(r.find("HTTP/1.1 413"), std::string::npos) << r.substr(0, 300);
+  EXPECT_EQ(r.find("HTTP/1.1 413", 10), std::string::npos)
+      << "one answer: " << r.substr(0, 600);
+  EXPECT_EQ(handled_, 0);
+}
+
 TEST_F(HttpServerTest, HeaderFloodsAreRefused) {
   Start();
   std::string many = "GET /whoami HTTP/1.1\r\nHost: x\r\n";

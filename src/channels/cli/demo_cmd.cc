@@ -25,6 +25,7 @@
 #include "publish/naming.h"
 #include "records/register.h"
 #include "records/requests.h"
+#include "rulings/rulings.h"
 #include "sites/registry.h"
 #include "sites/review.h"
 
@@ -206,10 +207,25 @@ core::Status SeedDoors(const std::shared_ptr<store::Database>& db,
     if (!id.ok()) return id.status();
     ++asked;
   }
+  // A ruling of the Superintendent's designee (A.3), beside the regulation.
+  const auto& pack = (*engine)->pack();
+  auto ruling = rulings::Issue(
+      *db,
+      {.decided_on = core::NowUtc(-86400).substr(0, 10),
+       .title = "Streaming music at a desk during duty hours",
+       .text = "Streaming music or radio on a District computer during duty "
+               "hours is not related to employment (A.3) and uses bandwidth "
+               "the schools need (C.23). At lunch and after hours it is "
+               "allowed at a low bit rate.",
+       .clauses = {"A.3", "C.23"},
+       .pack_version = pack.version,
+       .pack_hash = pack.hash},
+      {ShellActor(), ""});
+  if (!ruling.ok()) return ruling.status();
   fmt::print(
       "Doors: {} messages held, {} uploads refused ({} incidents), 1 program "
       "download continued past its warning; {} report of a problem; {} "
-      "requests for consent\n",
+      "requests for consent; 1 ruling\n",
       held, refused, incidents, reports.empty() ? 0 : 1, asked);
   return core::Status::Ok();
 }

@@ -305,6 +305,7 @@ struct Exchange {
   size_t received = 0;
   bool bad_form = false;
   bool counted = false;  // holds one of the route's in-flight places
+  bool refused = false;  // the body went past the limit: 413 at its end
   ~Exchange() {
     if (form != nullptr) MHD_destroy_post_processor(form);
   }
@@ -682,11 +683,17 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
     *upload_data_size = 0;
     x->received += n;
     if (x->route == nullptr || x->received > x->route->limits.max_body) {
-      // A chunked body over the limit: no answer can be queued while data
-      // arrives, so the connection is closed.
-      ++s->body_too_large;
-      s->LogRefused("body too large", &x->request);
-      return MHD_NO;
+      // A chunked body over the limit. This library takes no answer while
+      // a body arrives, so the rest is read and dropped, up to 1 MiB more,
+      // and the 413 goes when the body ends: a client that sent a little
+      // too much is told so. Beyond that the connection is closed.
+      const size_t limit = x->route ? x->route->limits.max_body : 0;
+      if (!x->refused) {
+        ++s->body_too_large;
+        s->LogRefused("body too large", &x->request);
+        x->refused = true;
+      }
+      return x->received > limit + (size_t{1} << 20) ? MHD_NO : MHD_YES;
     }
     if (x->form != nullptr) {
       if (MHD_post_process(x->form, upload_data, n) != MHD_YES) {
@@ -696,6 +703,14 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
       x->request.body.append(upload_data, n);
     }
     return MHD_YES;
+  }
+  // A body refused as it arrived: the route never runs.
+  if (x->refused) {
+    Response r =
+        Plain(413, fmt::format("This request may carry at most {} bytes.\n",
+                               x->route ? x->route->limits.max_body : 0));
+    r.SetHeader("Connection", "close");
+    return Queue(connection, std::move(r));
   }
   // The whole request is here (or the worker has answered and resumed us).
   if (x->response) {

@@ -136,7 +136,8 @@ nlohmann::ordered_json RequestJson(const approvals::Request& r) {
 }
 
 // The request of the path when this person may see it; else the page says
-// why not (nullopt). Someone not entitled is told there is none.
+// why not (nullopt): 404 when there is none, 403 when it is someone else's
+// (as held mail: numbers are sequential, their existence no secret).
 std::optional<approvals::Request> Load(Ctx& c) {
   auto r = approvals::Get(*c.app.db, c.Id());
   if (!r.ok() && r.status().code() != core::Code::kNotFound) {
@@ -155,13 +156,21 @@ std::optional<approvals::Request> Load(Ctx& c) {
 }
 
 // A held-message field must name a message this person sent that is still
-// held; the words when it does not.
-std::optional<std::string> CheckHeld(Ctx& c, const std::string& value) {
-  if (value.empty()) return std::nullopt;
-  auto n = core::ParseInt(value, 1, INT64_MAX - 1, "number");
+// held. `value` is made the number's one spelling (what is checked is what
+// is stored); the words when it does not.
+std::optional<std::string> CheckHeld(Ctx& c, std::string& value) {
+  std::string v = core::CleanText(value, 64 << 10);
+  v.erase(0, v.find_first_not_of(" \t"));
+  v.erase(v.find_last_not_of(" \t") + 1);
+  if (v.empty()) {
+    value.clear();
+    return std::nullopt;
+  }
+  auto n = core::ParseInt(v, 1, INT64_MAX - 1, "number");
+  if (!n.ok()) return "Give the number of one of your held messages.";
+  value = std::to_string(*n);
   const std::string none =
       "Held message " + value + " is not one of your held messages.";
-  if (!n.ok()) return none;
   quarantine::Quarantine q(*c.app.db, c.app.blobs);
   auto e = q.Get(*n);
   if (!e.ok() || !SentHeld(c, *e)) return none;
@@ -318,7 +327,7 @@ void ApprovalCreatePost(Ctx& c) {
   for (const auto& f : t->fields) {
     values[f.name] = c.Param("f_" + f.name);
     if (f.kind == Kind::kHeldMessage)
-      if (auto no = CheckHeld(c, core::CleanText(values[f.name], 40))) {
+      if (auto no = CheckHeld(c, values[f.name])) {
         c.SeeOther(back, *no);
         return;
       }
@@ -356,7 +365,21 @@ void ApprovalPage(Ctx& c) {
     fields.push_back(x);
   }
   d.set("fields", fields);
-  if (r->held_id > 0) d.set("held_id", std::to_string(r->held_id));
+  if (r->held_id > 0) {
+    d.set("held_id", std::to_string(r->held_id));
+    // Whose it is and where it stands, for those who may see it: the
+    // approver checks the message is the requester's, and an approval that
+    // could not release it says so here.
+    quarantine::Quarantine q(*c.app.db, c.app.blobs);
+    auto e = q.Get(r->held_id);
+    if (e.ok() && MaySeeHeld(c, *e)) {
+      d.set("held_sender", e->sender);
+      d.set("held_subject", e->subject);
+      d.set("held_status", e->status);
+      d.set("held_waiting", e->status == "held");
+      d.set("held_for", RoleTitleOf(e->DecidingRole()));
+    }
+  }
   d.set("may_decide", MayDecide(c, *r) && r->state == "waiting");
   d.set("may_withdraw", Asked(c, *r) && r->state == "waiting");
   c.Html("approval", d);

@@ -270,15 +270,18 @@ void IncidentPost(Ctx& c) {
                        .assignee = c.Param("assignee"),
                        .outcome = c.Param("outcome"),
                        .note = c.Param("note")};
-  if (!ch.assignee.empty()) {
-    auto ok = Assignable(c);
-    if (std::find(ok.begin(), ok.end(), ch.assignee) == ok.end()) {
-      c.SeeOther(back,
-                 "Assign it to an active ITS administrator or "
-                 "designee.");
-      return;
-    }
-  }
+  // Checked again inside the change: an account disabled meanwhile hands
+  // its incidents back and takes none.
+  ch.may_assign = [](store::Conn& conn,
+                     const std::string& name) -> core::Status {
+    auto a = identity::FindAccountIn(conn, name);
+    if (!a.ok() && a.status().code() != core::Code::kNotFound)
+      return a.status();
+    if (!a.ok() || !MayBeAssigned(*a))
+      return core::Status::Invalid(
+          "Assign it to an active ITS administrator or designee.");
+    return core::Status::Ok();
+  };
   auto st = incidents::Update(*c.app.db, c.Id(), ch,
                               {c.session->account.username, c.Ip()});
   if (st.code() == core::Code::kNotFound) {

@@ -244,6 +244,18 @@ void ApiApprovalDecide(Ctx&);
 // The home page's counts: requests waiting for this person's decision, and
 // their own requests still waiting.
 void AddApprovalCounts(const Ctx& c, Data& d);
+// Rulings (ruling_pages.cc).
+void RulingsPage(Ctx&);
+void RulingPage(Ctx&);
+void RulingNewPage(Ctx&);
+void RulingCreatePost(Ctx&);
+void RulingWithdrawPost(Ctx&);
+void RulingsCsv(Ctx&);
+void RulingsXlsx(Ctx&);
+void ApiRulings(Ctx&);
+void ApiRuling(Ctx&);
+// The rulings in force, as rows for a page beside the regulation.
+List RulingsInForce(const Ctx& c);
 // API (api.cc).
 void ApiSession(Ctx&);
 void ApiPeople(Ctx&);

@@ -274,6 +274,9 @@ void AcknowledgePage(Ctx& c) {
     d.set("opened", x.opened);
     d.set("done", !x.acknowledged_at.empty());
     d.set("acknowledged_at", x.acknowledged_at);
+    List rulings = RulingsInForce(c);
+    d.set("rulings", rulings);
+    d.set("has_rulings", !rulings.empty());
     c.Html("acknowledge", d);
     return;
   }

@@ -57,6 +57,9 @@ constexpr Roles kHeldQueue{Role::kContentManager, Role::kSiteAdmin,
 // who sees and decides each request is checked per request
 // (approval_pages.cc). Exports are for those with a queue, as held mail's.
 constexpr Roles kApprovalsQueue = kHeldQueue;
+// Rulings (A.3, G.3): every signed-in person reads them; the
+// Superintendent's designee issues and withdraws them.
+constexpr Roles kRulingsWrite{Role::kDesignee};
 // Incidents: ITS and the designee triage them, auditors read; every
 // employee reports.
 constexpr Roles kIncidentsRead{Role::kItsAdmin, Role::kDesignee,
@@ -171,6 +174,15 @@ const std::vector<Entry>& Table() {
       {{"POST", "/approvals/(\\d+)/withdraw", "/approvals/1/withdraw",
         kSignedIn},
        ApprovalWithdrawPost},
+      {{"GET", "/rulings", "/rulings", kSignedIn}, RulingsPage},
+      {{"GET", "/rulings\\.csv", "/rulings.csv", kSignedIn}, RulingsCsv},
+      {{"GET", "/rulings\\.xlsx", "/rulings.xlsx", kSignedIn}, RulingsXlsx},
+      {{"GET", "/rulings/new", "/rulings/new", kRulingsWrite}, RulingNewPage},
+      {{"POST", "/rulings", "/rulings", kRulingsWrite}, RulingCreatePost},
+      {{"GET", "/rulings/(\\d+)", "/rulings/1", kSignedIn}, RulingPage},
+      {{"POST", "/rulings/(\\d+)/withdraw", "/rulings/1/withdraw",
+        kRulingsWrite},
+       RulingWithdrawPost},
       {{"GET", "/held", "/held", kSignedIn}, HeldPage},
       {{"GET", "/held\\.csv", "/held.csv", kHeldQueue}, HeldCsv},
       {{"GET", "/held\\.xlsx", "/held.xlsx", kHeldQueue}, HeldXlsx},
@@ -237,6 +249,9 @@ const std::vector<Entry>& Table() {
       {{"POST", "/api/approvals/(\\d+)/decide", "/api/approvals/1/decide",
         kSignedIn, true},
        ApiApprovalDecide},
+      {{"GET", "/api/rulings", "/api/rulings", kSignedIn, true}, ApiRulings},
+      {{"GET", "/api/rulings/(\\d+)", "/api/rulings/1", kSignedIn, true},
+       ApiRuling},
       {{"GET", "/api/held", "/api/held", kSignedIn, true}, ApiHeld},
       {{"GET", "/api/held/(\\d+)", "/api/held/1", kSignedIn, true}, ApiHeldOne},
       {{"POST", "/api/held/(\\d+)/decide", "/api/held/1/decide", kSignedIn,
