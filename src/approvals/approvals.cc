@@ -228,29 +228,20 @@ core::Result<std::vector<Request>> List(store::Database& db, const Filter& f) {
   std::string sql =
       fmt::format("SELECT {} FROM approvals{}", kColumns, Where(f, params));
   store::NewestFirst(sql, params, f.before_id, f.limit);
-  auto rows = db.Query(sql, params);
-  if (!rows.ok()) return rows.status();
-  std::vector<Request> out;
-  out.reserve(rows->size());
-  for (const auto& r : *rows) out.push_back(FromRow(r));
-  return out;
+  return store::QueryAs<Request>(db, sql, params, FromRow);
 }
 
 core::Result<int64_t> Count(store::Database& db, const Filter& f) {
   store::Params params;
-  auto rows =
-      db.Query("SELECT COUNT(*) FROM approvals" + Where(f, params), params);
-  if (!rows.ok()) return rows.status();
-  return rows->empty() ? 0 : rows->front().Int(0);
+  std::string where = Where(f, params);
+  return store::QueryCount(db, "SELECT COUNT(*) FROM approvals" + where,
+                           params);
 }
 
 core::Result<Request> Get(store::Database& db, int64_t id) {
-  auto rows = db.Query(
-      fmt::format("SELECT {} FROM approvals WHERE id = ?", kColumns), {P(id)});
-  if (!rows.ok()) return rows.status();
-  if (rows->empty())
-    return core::Status::NotFound("no request " + std::to_string(id));
-  return FromRow(rows->front());
+  return store::QueryOneAs<Request>(
+      db, fmt::format("SELECT {} FROM approvals WHERE id = ?", kColumns),
+      {P(id)}, FromRow, "no request " + std::to_string(id));
 }
 
 namespace {

@@ -229,29 +229,20 @@ core::Result<std::vector<Incident>> List(store::Database& db, const Filter& f) {
   std::string sql =
       fmt::format("SELECT {} FROM incidents{}", kColumns, Where(f, params));
   store::NewestFirst(sql, params, f.before_id, f.limit);
-  auto rows = db.Query(sql, params);
-  if (!rows.ok()) return rows.status();
-  std::vector<Incident> out;
-  out.reserve(rows->size());
-  for (const auto& r : *rows) out.push_back(FromRow(r));
-  return out;
+  return store::QueryAs<Incident>(db, sql, params, FromRow);
 }
 
 core::Result<int64_t> Count(store::Database& db, const Filter& f) {
   store::Params params;
-  auto rows =
-      db.Query("SELECT COUNT(*) FROM incidents" + Where(f, params), params);
-  if (!rows.ok()) return rows.status();
-  return rows->empty() ? 0 : rows->front().Int(0);
+  std::string where = Where(f, params);
+  return store::QueryCount(db, "SELECT COUNT(*) FROM incidents" + where,
+                           params);
 }
 
 core::Result<Incident> Get(store::Database& db, int64_t id) {
-  auto rows = db.Query(
-      fmt::format("SELECT {} FROM incidents WHERE id = ?", kColumns), {P(id)});
-  if (!rows.ok()) return rows.status();
-  if (rows->empty())
-    return core::Status::NotFound("no incident " + std::to_string(id));
-  return FromRow(rows->front());
+  return store::QueryOneAs<Incident>(
+      db, fmt::format("SELECT {} FROM incidents WHERE id = ?", kColumns),
+      {P(id)}, FromRow, "no incident " + std::to_string(id));
 }
 
 core::Result<std::vector<Event>> Timeline(store::Database& db, int64_t id) {

@@ -158,21 +158,13 @@ core::Result<std::vector<Ruling>> List(store::Database& db, const Filter& f) {
     params.push_back(P("%," + f.clause + ",%"));
   }
   store::NewestFirst(sql, params, f.before_id, f.limit);
-  auto rows = db.Query(sql, params);
-  if (!rows.ok()) return rows.status();
-  std::vector<Ruling> out;
-  out.reserve(rows->size());
-  for (const auto& r : *rows) out.push_back(FromRow(r));
-  return out;
+  return store::QueryAs<Ruling>(db, sql, params, FromRow);
 }
 
 core::Result<Ruling> Get(store::Database& db, int64_t id) {
-  auto rows = db.Query(
-      fmt::format("SELECT {} FROM rulings WHERE id = ?", kColumns), {P(id)});
-  if (!rows.ok()) return rows.status();
-  if (rows->empty())
-    return core::Status::NotFound(fmt::format("There is no ruling {}.", id));
-  return FromRow(rows->front());
+  return store::QueryOneAs<Ruling>(
+      db, fmt::format("SELECT {} FROM rulings WHERE id = ?", kColumns), {P(id)},
+      FromRow, fmt::format("There is no ruling {}.", id));
 }
 
 }  // namespace steward::rulings

@@ -212,4 +212,11 @@ void NewestFirst(std::string& sql, Params& params, int64_t before_id,
   params.push_back(P(limit > 0 ? limit : 100));
 }
 
+core::Result<int64_t> QueryCount(Database& db, std::string_view sql,
+                                 const Params& params) {
+  auto rows = db.Query(sql, params);
+  if (!rows.ok()) return rows.status();
+  return rows->empty() ? 0 : rows->front().Int(0);
+}
+
 }  // namespace steward::store

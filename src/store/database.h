@@ -152,4 +152,30 @@ using core::NowUtc;
 void NewestFirst(std::string& sql, Params& params, int64_t before_id,
                  int limit);
 
+// A register's reads, one shape for all: each row of `sql` made a T by
+// `from_row` (Row -> T), in order; ...
+template <class T, class F>
+core::Result<std::vector<T>> QueryAs(Database& db, std::string_view sql,
+                                     const Params& params, F from_row) {
+  auto rows = db.Query(sql, params);
+  if (!rows.ok()) return rows.status();
+  std::vector<T> out;
+  out.reserve(rows->size());
+  for (const auto& r : *rows) out.push_back(from_row(r));
+  return out;
+}
+// ... the one row's T, NotFound(`missing`) when there is none; ...
+template <class T, class F>
+core::Result<T> QueryOneAs(Database& db, std::string_view sql,
+                           const Params& params, F from_row,
+                           const std::string& missing) {
+  auto rows = db.Query(sql, params);
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return core::Status::NotFound(missing);
+  return from_row(rows->front());
+}
+// ... and the first column of the first row as a number (a COUNT).
+core::Result<int64_t> QueryCount(Database& db, std::string_view sql,
+                                 const Params& params = {});
+
 }  // namespace steward::store

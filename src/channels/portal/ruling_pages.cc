@@ -87,6 +87,17 @@ std::optional<std::vector<rulings::Ruling>> Listed(Ctx& c, int limit) {
   return std::move(list).value();
 }
 
+// The ruling of the path; else the page says why not (nullopt).
+std::optional<rulings::Ruling> Load(Ctx& c) {
+  auto r = rulings::Get(*c.app.db, c.Id());
+  if (r.ok()) return std::move(r).value();
+  const bool none = r.status().code() == core::Code::kNotFound;
+  c.Fail(none ? 404 : 503,
+         none ? "No such ruling."
+              : "Rulings cannot be read now; try again shortly.");
+  return std::nullopt;
+}
+
 // "A.3, G.3" as ids the pack knows; the unknown ones named in `bad`.
 std::vector<std::string> Known(const Ctx& c, const std::string& text,
                                bool clauses, std::vector<std::string>& bad) {
@@ -142,14 +153,8 @@ void RulingsPage(Ctx& c) {
 }
 
 void RulingPage(Ctx& c) {
-  auto r = rulings::Get(*c.app.db, c.Id());
-  if (!r.ok()) {
-    c.Fail(r.status().code() == core::Code::kNotFound ? 404 : 503,
-           r.status().code() == core::Code::kNotFound
-               ? "No such ruling."
-               : "Rulings cannot be read now; try again shortly.");
-    return;
-  }
+  auto r = Load(c);
+  if (!r) return;
   Data d = c.Page(fmt::format("Ruling {}", r->id));
   d.set("r", Row(*r));
   d.set("clause_list", ClauseList(c, r->clauses));
@@ -264,14 +269,8 @@ void ApiRulings(Ctx& c) {
 }
 
 void ApiRuling(Ctx& c) {
-  auto r = rulings::Get(*c.app.db, c.Id());
-  if (!r.ok()) {
-    c.Fail(r.status().code() == core::Code::kNotFound ? 404 : 503,
-           r.status().code() == core::Code::kNotFound
-               ? "No such ruling."
-               : "Rulings cannot be read now; try again shortly.");
-    return;
-  }
+  auto r = Load(c);
+  if (!r) return;
   c.Json(RulingJson(*r));
 }
 
