@@ -23,11 +23,16 @@ constexpr std::string_view kColumns =
 std::string Target(int64_t id) { return "approval/" + std::to_string(id); }
 
 // The fields as stored: a JSON array of [name, value] pairs, in order.
-std::string FieldsJson(
+nlohmann::json FieldsArray(
     const std::vector<std::pair<std::string, std::string>>& fields) {
   nlohmann::json a = nlohmann::json::array();
   for (const auto& [k, v] : fields) a.push_back({k, v});
-  return a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return a;
+}
+std::string FieldsJson(
+    const std::vector<std::pair<std::string, std::string>>& fields) {
+  return FieldsArray(fields).dump(-1, ' ', false,
+                                  nlohmann::json::error_handler_t::replace);
 }
 
 Request FromRow(const store::Row& r) {
@@ -152,7 +157,7 @@ std::string Fingerprint(const Request& r) {
                       {"held_id", r.held_id},
                       {"requester", r.requester},
                       {"requested_at", r.requested_at},
-                      {"fields", nlohmann::json::parse(FieldsJson(r.fields))}};
+                      {"fields", FieldsArray(r.fields)}};
   core::Sha256 h;
   h.Update(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   return h.HexDigest();

@@ -53,11 +53,6 @@ bool MaySee(const Ctx& c, const approvals::Request& r) {
   return Asked(c, r) || SeesAll(c) || MayDecide(c, r);
 }
 
-std::string RoleTitleOf(const std::string& name) {
-  auto r = identity::ParseRole(name);
-  return r ? std::string(identity::RoleTitle(*r)) : name;
-}
-
 // Which list: "queue" (waiting for my decision), "mine" (what I asked),
 // "all" (ITS and auditors). The default: the queue for who decides,
 // else their own.

@@ -83,11 +83,6 @@ bool MaySee(const Ctx& c, const quarantine::Entry& e) {
   return IsSender(c, e) || SeesAll(c) || MayDecide(c, e);
 }
 
-std::string RoleTitleOf(const std::string& name) {
-  auto r = identity::ParseRole(name);
-  return r ? std::string(identity::RoleTitle(*r)) : name;
-}
-
 // The status the list asks for: held (the default), released, deleted, all.
 std::string StatusParam(const Ctx& c) {
   std::string s = c.Param("status");
@@ -347,6 +342,11 @@ List ClauseList(const Ctx& c, const std::vector<std::string>& ids) {
     out.push_back(x);
   }
   return out;
+}
+
+std::string RoleTitleOf(const std::string& name) {
+  auto r = identity::ParseRole(name);
+  return r ? std::string(identity::RoleTitle(*r)) : name;
 }
 
 bool MaySeeHeld(const Ctx& c, const quarantine::Entry& e) {

@@ -190,6 +190,8 @@ List ClauseList(const Ctx& c, const std::vector<std::string>& ids);
 // Whether this person may see a held message (its sender, those who
 // decide on it, ITS, auditors).
 bool MaySeeHeld(const Ctx& c, const quarantine::Entry& e);
+// A role's pack name ("designee") in words ("Superintendent's designee").
+std::string RoleTitleOf(const std::string& name);
 // Whether the signed-in person sent the held message (by envelope sender or
 // the mail server's login).
 bool SentHeld(const Ctx& c, const quarantine::Entry& e);
