@@ -80,22 +80,8 @@ core::Result<std::string> CheckValue(const policy::ApprovalsPolicy::Field& f,
   v.erase(v.find_last_not_of(" \t") + 1);
   if (v.empty()) return v;
   switch (f.kind) {
-    case Kind::kAmount: {
-      static const std::regex kAmount(
-          R"(\$?([0-9]{1,3}(,[0-9]{3})*|[0-9]+)(\.[0-9]{1,2})?)");
-      std::string digits = v;
-      if (!std::regex_match(v, kAmount))
-        return core::Status::Invalid(
-            what + " is an amount in dollars, such as 1250 or 1,250.00.");
-      digits.erase(std::remove_if(digits.begin(), digits.end(),
-                                  [](char c) { return c == ',' || c == '$'; }),
-                   digits.end());
-      const double x = std::strtod(digits.c_str(), nullptr);
-      if (x > 10'000'000)
-        return core::Status::Invalid(what +
-                                     " is more than $10,000,000: check it.");
-      return fmt::format("{:.2f}", x);
-    }
+    case Kind::kAmount:
+      return core::ParseDollars(v, what);
     case Kind::kDate: {
       auto d = core::ParseIsoDate(v, 2000, 2200, what);
       if (!d.ok()) return d.status();

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <regex>
 
 namespace steward::core {
 
@@ -385,7 +386,8 @@ size_t Utf8At(std::string_view s, size_t i, uint32_t* cp) {
 bool IsControl(uint32_t cp) {
   return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 ||
          cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) ||
-         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F;
+         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F ||
+         (cp >= 0xE0000 && cp <= 0xE007F);  // tags: hidden text
 }
 
 // White space and invisible format characters: nothing to read.
@@ -393,7 +395,8 @@ bool IsBlank(uint32_t cp) {
   return cp == ' ' || cp == 0xA0 || cp == 0x1680 ||
          (cp >= 0x2000 && cp <= 0x200F) || (cp >= 0x202F && cp <= 0x202F) ||
          (cp >= 0x205F && cp <= 0x206F) || cp == 0x3000 || cp == 0xFEFF ||
-         cp == 0x180E || cp == 0x00AD;
+         cp == 0x180E || cp == 0x00AD || cp == 0x115F || cp == 0x1160 ||
+         cp == 0x3164 || cp == 0xFFA0 || cp == 0x2800;  // filler glyphs
 }
 
 }  // namespace
@@ -478,6 +481,23 @@ Result<int64_t> ParseInt(std::string_view s, int64_t min, int64_t max,
                     what, min, max, Shown(s)));
   }
   return v;
+}
+
+Result<std::string> ParseDollars(std::string_view s, std::string_view what) {
+  static const std::regex kAmount(
+      R"(\$?([0-9]{1,3}(,[0-9]{3})*|[0-9]+)(\.[0-9]{1,2})?)");
+  const std::string v(s);
+  if (!std::regex_match(v, kAmount))
+    return Status::Invalid(std::string(what) +
+                           " is an amount in dollars, such as 1250 or "
+                           "1,250.00.");
+  std::string digits;
+  for (char c : v)
+    if (c != ',' && c != '$') digits += c;
+  if (digits.size() > 12 || std::strtod(digits.c_str(), nullptr) > 10'000'000)
+    return Status::Invalid(std::string(what) +
+                           " is more than $10,000,000: check it.");
+  return fmt::format("{:.2f}", std::strtod(digits.c_str(), nullptr));
 }
 
 Result<int64_t> ParseIsoDate(std::string_view s, int min_year, int max_year,

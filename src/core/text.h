@@ -69,6 +69,11 @@ bool LooksLikeEmail(std::string_view s);
 Result<int64_t> ParseInt(std::string_view s, int64_t min, int64_t max,
                          std::string_view what);
 
+// An amount of money as people write it ("1250", "$1,250.00", "129.9"),
+// at most 10,000,000 with at most two decimals, as "1250.00"; Invalid naming
+// `what` otherwise. No sign, no other currency.
+Result<std::string> ParseDollars(std::string_view s, std::string_view what);
+
 // A calendar date written YYYY-MM-DD that exists (no 2026-02-30) with a year
 // in [min_year, max_year], as days since 1970-01-01; Invalid naming `what`
 // otherwise.

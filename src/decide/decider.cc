@@ -7,7 +7,8 @@ namespace steward::decide {
 core::Result<Verdict> DecideMessage(const engine::Engine& engine,
                                     const Envelope& env, std::string_view bytes,
                                     engine::Engine::Scratch& scratch,
-                                    const History* history) {
+                                    const History* history,
+                                    const Vendors* vendors) {
   const policy::PolicyPack& pack = engine.pack();
   engine::ItemResult item = engine.InspectMessage("message", bytes, scratch);
   auto make = [&](std::string_view category, std::string detail) {
@@ -22,8 +23,9 @@ core::Result<Verdict> DecideMessage(const engine::Engine& engine,
   }
   Envelope e = env;
   if (e.size == 0) e.size = bytes.size();
-  AddEnvelopeFindings(pack, e, item.message, make, item.findings);
-  return Decide(pack, e, item.message, std::move(item.findings), history);
+  AddEnvelopeFindings(pack, e, item.message, make, item.findings, vendors);
+  return Decide(pack, e, item.message, std::move(item.findings), history,
+                vendors);
 }
 
 }  // namespace steward::decide

@@ -15,10 +15,11 @@ namespace steward::decide {
 
 // An error only when the message could not be judged at all: clamd named in
 // the pack but unreachable, or the history (C.19) unreadable. The door then
-// applies [mail] on_failure.
+// applies [mail] on_failure. `vendors`: the registry's (see Decide).
 core::Result<Verdict> DecideMessage(const engine::Engine& engine,
                                     const Envelope& env, std::string_view bytes,
                                     engine::Engine::Scratch& scratch,
-                                    const History* history);
+                                    const History* history,
+                                    const Vendors* vendors = nullptr);
 
 }  // namespace steward::decide

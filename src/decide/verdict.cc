@@ -50,7 +50,29 @@ bool IsClearView(std::string_view name) {
          view == core::View::kAddresses || view == core::View::kFilename;
 }
 
+// The vendor whose domain holds `domain` (or host), or null.
+const policy::MailPolicy::Vendor* VendorOf(
+    std::string_view domain,
+    const std::vector<policy::MailPolicy::Vendor>& vendors) {
+  for (const auto& v : vendors)
+    if (IsInternal(domain, {v.domain})) return &v;
+  return nullptr;
+}
+
 }  // namespace
+
+std::vector<policy::MailPolicy::Vendor> ApprovedVendors(
+    const policy::PolicyPack& pack, const Vendors* registry) {
+  if (registry == nullptr) return pack.mail.vendors;
+  std::vector<policy::MailPolicy::Vendor> out = registry->approved;
+  for (const auto& v : pack.mail.vendors) {
+    bool known = false;
+    for (const auto& d : registry->known)
+      known = known || IsInternal(v.domain, {d}) || IsInternal(d, {v.domain});
+    if (!known) out.push_back(v);
+  }
+  return out;
+}
 
 bool HasSecureMarker(const policy::MailPolicy& mail,
                      const extract::MessageFacts& facts) {
@@ -68,7 +90,8 @@ bool HasSecureMarker(const policy::MailPolicy& mail,
 void AddEnvelopeFindings(const policy::PolicyPack& pack, const Envelope& env,
                          const extract::MessageFacts& facts,
                          const MakeFindingFn& make,
-                         std::vector<inspect::Finding>& findings) {
+                         std::vector<inspect::Finding>& findings,
+                         const Vendors* registry) {
   const policy::MailPolicy& mail = pack.mail;
   auto add = [&](std::string_view category, std::string detail) {
     if (pack.FindCategory(category))
@@ -108,11 +131,10 @@ void AddEnvelopeFindings(const policy::PolicyPack& pack, const Envelope& env,
   for (const auto& r : env.recipients)
     for (const auto& list : mail.all_district_lists)
       if (Lower(r) == Lower(list)) add("mass-mail", "addressed to " + list);
+  const auto vendors = ApprovedVendors(pack, registry);
   for (const auto& r : env.recipients) {
     std::string d = DomainOf(r);
-    bool vendor = false;
-    for (const auto& v : mail.vendors) vendor |= IsInternal(d, {v.domain});
-    if (vendor) continue;
+    if (VendorOf(d, vendors) != nullptr) continue;
     std::string like =
         ImitatedDomain(d, pack.internal_domains, mail.lookalike_distance);
     if (!like.empty())
@@ -124,8 +146,9 @@ core::Result<Verdict> Decide(const policy::PolicyPack& pack,
                              const Envelope& env,
                              const extract::MessageFacts& facts,
                              std::vector<inspect::Finding> findings,
-                             const History* history) {
+                             const History* history, const Vendors* registry) {
   const policy::MailPolicy& mail = pack.mail;
+  const auto vendors = ApprovedVendors(pack, registry);
   Verdict v;
   v.policy_version = pack.version;
   v.policy_hash = pack.hash;
@@ -182,13 +205,27 @@ core::Result<Verdict> Decide(const policy::PolicyPack& pack,
                                    "sender is not authorized to use it");
   }
   if (facts.encrypted) v.notes.push_back("the content is encrypted");
+  // Which outside recipients are approved vendors, and under what.
+  {
+    std::set<std::string> said;
+    for (const auto& r : v.external) {
+      const auto* match = VendorOf(web ? r : DomainOf(r), vendors);
+      if (match && said.insert(match->domain).second)
+        v.notes.push_back(
+            match->domain + " is an approved vendor for " +
+            (match->categories.empty() ? std::string("no category")
+                                       : core::Join(match->categories, ", ")) +
+            (match->agreement.empty() ? std::string()
+                                      : " (" + match->agreement + ")"));
+    }
+  }
+  // Every outside recipient (on the web, the host) is a vendor approved
+  // for every category found.
   auto vendor_covers = [&](const std::vector<std::string>& categories) {
     if (v.external.empty()) return false;
     for (const auto& r : v.external) {
-      std::string d = DomainOf(r);
-      const policy::MailPolicy::Vendor* match = nullptr;
-      for (const auto& x : mail.vendors)
-        if (IsInternal(d, {x.domain})) match = &x;
+      const policy::MailPolicy::Vendor* match =
+          VendorOf(web ? r : DomainOf(r), vendors);
       if (!match) return false;
       for (const auto& c : categories)
         if (!Contains(match->categories, c)) return false;

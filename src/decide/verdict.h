@@ -89,6 +89,21 @@ class History {
                                                uint32_t hours) const = 0;
 };
 
+// The vendors approved for the District's data (E.6) when a decision is
+// made, from the vendor registry: each domain of a vendor whose agreement is
+// in force, with the categories it covers. `known` holds every domain the
+// registry has, in force or not: for those the pack's [[mail.vendor]] no
+// longer speaks (an expired agreement is not revived by the pack).
+struct Vendors {
+  std::vector<policy::MailPolicy::Vendor> approved;
+  std::vector<std::string> known;
+};
+
+// The vendors a decision uses: the registry's (null: none) and the pack's
+// for the domains the registry does not know.
+std::vector<policy::MailPolicy::Vendor> ApprovedVendors(
+    const policy::PolicyPack& pack, const Vendors* registry);
+
 // Makes a finding of an envelope fact ("oversize", "mass-mail", ...); the
 // caller's inspector supplies severity and clauses from the pack.
 using MakeFindingFn = std::function<inspect::Finding(std::string_view category,
@@ -96,18 +111,24 @@ using MakeFindingFn = std::function<inspect::Finding(std::string_view category,
 
 // Adds the envelope's findings: the size limit (C.21), From addresses the
 // authenticated user may not use (C.10), mass mail (C.12), look-alike
-// recipient domains (E.3). Categories the pack lacks are skipped.
+// recipient domains (E.3; an approved vendor's domain is none). Categories
+// the pack lacks are skipped.
 void AddEnvelopeFindings(const policy::PolicyPack& pack, const Envelope& env,
                          const extract::MessageFacts& facts,
                          const MakeFindingFn& make,
-                         std::vector<inspect::Finding>& findings);
+                         std::vector<inspect::Finding>& findings,
+                         const Vendors* vendors = nullptr);
 
-// An error only when the history could not be read.
+// An error only when the history could not be read. The approved-vendor
+// exemption reads `vendors` (ApprovedVendors): on the mail, every outside
+// recipient's domain; on the web, the host (a vendor's domain and its
+// subdomains).
 core::Result<Verdict> Decide(const policy::PolicyPack& pack,
                              const Envelope& env,
                              const extract::MessageFacts& facts,
                              std::vector<inspect::Finding> findings,
-                             const History* history);
+                             const History* history,
+                             const Vendors* vendors = nullptr);
 
 // The verdict as the CLI prints it and the quarantine keeps it. Findings
 // are shown redacted as the inspector made them.

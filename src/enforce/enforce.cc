@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <mutex>
 
 #include "core/text.h"
 #include "decide/decider.h"
@@ -11,6 +13,7 @@
 #include "quarantine/quarantine.h"
 #include "store/blobs.h"
 #include "store/database.h"
+#include "vendors/vendors.h"
 
 namespace steward::enforce {
 
@@ -110,11 +113,43 @@ struct Enforcer::Impl {
   std::shared_ptr<store::Database> db;
   std::unique_ptr<quarantine::Quarantine> quarantine;
   std::unique_ptr<Notifier> notifier;
+  uint32_t vendors_seconds = 30;
+  // The registry's agreements in force, as last read.
+  std::mutex vendors_mu;
+  std::shared_ptr<const decide::Vendors> vendors;
+  std::string vendors_day;
+  std::chrono::steady_clock::time_point vendors_read;
+
+  core::Result<std::shared_ptr<const decide::Vendors>> Vendors(
+      const policy::PolicyPack& pack) {
+    const std::string today = vendors::Today(pack);
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(vendors_mu);
+    if (vendors && vendors_day == today &&
+        now - vendors_read < std::chrono::seconds(vendors_seconds))
+      return vendors;
+    auto list = vendors::InForce(*db, pack.vendors, today);
+    if (!list.ok())
+      return core::Status(
+          list.status().code(),
+          "the vendor registry cannot be read: " + list.status().message());
+    auto v = std::make_shared<decide::Vendors>();
+    for (auto& a : list->approved)
+      v->approved.push_back({.domain = std::move(a.domain),
+                             .categories = std::move(a.categories),
+                             .agreement = std::move(a.agreement)});
+    v->known = std::move(list->known);
+    vendors = std::move(v);
+    vendors_day = today;
+    vendors_read = now;
+    return vendors;
+  }
 };
 
 Enforcer::Enforcer(std::shared_ptr<store::Database> db, const Options& options)
     : impl_(std::make_unique<Impl>()) {
   impl_->db = std::move(db);
+  impl_->vendors_seconds = options.vendors_seconds;
   if (impl_->db) {
     impl_->quarantine = std::make_unique<quarantine::Quarantine>(
         *impl_->db, store::Blobs(options.blobs_dir));
@@ -156,7 +191,15 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
     }
   }
 
-  auto verdict = decide::DecideMessage(engine, env, bytes, scratch, q);
+  // The registry is read in a dry run too: it answers what the door would.
+  std::shared_ptr<const decide::Vendors> registry;
+  if (impl_->db) {
+    auto read = impl_->Vendors(pack);
+    if (!read.ok()) return failed(read.status().message());
+    registry = std::move(read).value();
+  }
+  auto verdict =
+      decide::DecideMessage(engine, env, bytes, scratch, q, registry.get());
   if (!verdict.ok()) return failed(verdict.status().message());
   decide::Verdict& v = *verdict;
   const audit::Actor actor{env.channel == policy::Channel::kMail

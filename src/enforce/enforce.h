@@ -6,7 +6,10 @@
 // District's records need:
 //   1. recognises a released item coming back through the door (it passes,
 //      once per release);
-//   2. decides (decide::DecideMessage) with the store's conduct history;
+//   2. decides (decide::DecideMessage) with the store's conduct history and
+//      the vendor registry's agreements in force (vendors::InForce; kept
+//      for Options::vendors_seconds, read again when the District's day
+//      changes; a registry that cannot be read is a failure);
 //   3. records conduct findings (C.19) and opens an incident when they
 //      repeat to one recipient;
 //   4. holds or quarantines the item durably (bytes before the row; the row
@@ -92,6 +95,10 @@ std::string_view DispositionName(Disposition d);
 struct Options {
   std::string blobs_dir;                        // held items' bytes
   std::string sendmail = "/usr/sbin/sendmail";  // notices; "" sends none
+  // The vendor registry's agreements in force are read again after this
+  // many seconds, and at the District's midnight (an agreement expires on
+  // its day); 0 reads them for every item.
+  uint32_t vendors_seconds = 30;
 };
 
 class Enforcer {

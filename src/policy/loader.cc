@@ -1015,6 +1015,41 @@ void ReadApprovals(Reader& r, const toml::table& root, PolicyPack& p) {
   });
 }
 
+void ReadVendors(Reader& r, const toml::table& root, PolicyPack& p) {
+  const toml::table* t = root["vendors"].as_table();
+  if (!t) return;
+  r.CheckKeys(*t, {"clauses", "term", "attestation", "expiring_days"},
+              "[vendors]");
+  VendorsPolicy& v = p.vendors;
+  v.present = true;
+  v.loc = r.Loc(*t);
+  v.clauses = r.StrList(*t, "clauses");
+  v.attestation = r.Str(*t, "attestation", false);
+  v.expiring_days = r.Num<uint32_t>(*t, "expiring_days", v.expiring_days);
+  r.EachTable(*t, "term", [&](const toml::table& c) {
+    r.CheckKeys(c, {"id", "text", "cite"}, "[[vendors.term]]");
+    VendorsPolicy::Term x;
+    x.loc = r.Loc(c);
+    x.id = r.Str(c, "id", true);
+    x.text = r.Str(c, "text", true);
+    x.cite = r.Str(c, "cite", false);
+    v.terms.push_back(std::move(x));
+  });
+}
+
+void ReadEquipment(Reader& r, const toml::table& root, PolicyPack& p) {
+  const toml::table* t = root["equipment"].as_table();
+  if (!t) return;
+  r.CheckKeys(*t, {"clauses", "terms", "charges", "eol_days"}, "[equipment]");
+  EquipmentPolicy& e = p.equipment;
+  e.present = true;
+  e.loc = r.Loc(*t);
+  e.clauses = r.StrList(*t, "clauses");
+  e.terms = r.Str(*t, "terms", true);
+  e.charges = r.Bool(*t, "charges", false);
+  e.eol_days = r.Num<uint32_t>(*t, "eol_days", e.eol_days);
+}
+
 void ReadRecords(Reader& r, const toml::table& root, PolicyPack& p) {
   const toml::table* t = root["records"].as_table();
   if (!t) return;
@@ -1476,6 +1511,29 @@ void Validate(PolicyPack& p, const LoadOptions& options,
                      ": releases_held needs a field of kind 'held-message' "
                      "naming the message");
   }
+  if (p.equipment.present) {
+    const EquipmentPolicy& e = p.equipment;
+    if (e.clauses.empty()) err(e.loc, "[equipment] cites no clause");
+    check_clauses(e.loc, "[equipment]", e.clauses);
+    if (e.terms.size() > 20000)
+      err(e.loc, "[equipment] terms are longer than 20,000 bytes");
+    if (e.eol_days > 3660) err(e.loc, "[equipment] eol_days is at most 3660");
+  }
+  seen.clear();
+  if (p.vendors.present) {
+    const VendorsPolicy& v = p.vendors;
+    if (v.clauses.empty()) err(v.loc, "[vendors] cites no clause");
+    check_clauses(v.loc, "[vendors]", v.clauses);
+    if (v.terms.size() > 40) err(v.loc, "[vendors] has more than 40 terms");
+    if (v.expiring_days > 366)
+      err(v.loc, "[vendors] expiring_days is at most 366");
+    for (const auto& t : v.terms) {
+      const std::string who = "[[vendors.term]] '" + t.id + "'";
+      if (!std::regex_match(t.id, kSlug))
+        err(t.loc, who + ": an id is lower-case words joined by '-'");
+      if (!seen.insert(t.id).second) err(t.loc, who + " is defined twice");
+    }
+  }
   seen.clear();
   for (const Category& c : p.categories) {
     if (!std::regex_match(c.id, kSlug))
@@ -1628,11 +1686,12 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
   auto root = ParseToml(main, hash, res.errors);
   if (!root) return res;
   Reader r(main.string(), &res.errors);
-  r.CheckKeys(*root,
-              {"pack", "limits", "bulk_extract", "include", "clause",
-               "category", "detector", "lexicon", "combination", "rule", "mail",
-               "web", "weblog", "tables", "records", "incidents", "approvals"},
-              "pack.toml");
+  r.CheckKeys(
+      *root,
+      {"pack", "limits", "bulk_extract", "include", "clause", "category",
+       "detector", "lexicon", "combination", "rule", "mail", "web", "weblog",
+       "tables", "records", "incidents", "approvals", "vendors", "equipment"},
+      "pack.toml");
   if (const toml::table* t = (*root)["pack"].as_table()) {
     r.CheckKeys(*t, {"name", "district", "version", "internal_domains"},
                 "[pack]");
@@ -1656,11 +1715,12 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
   for (auto& [name, table] : files) {
     Reader fr(name, &res.errors);
     if (name != main.string())
-      fr.CheckKeys(table,
-                   {"clause", "category", "detector", "lexicon", "combination",
-                    "rule", "mail", "web", "weblog", "publish", "tables",
-                    "records", "incidents", "approvals"},
-                   fs::path(name).filename().string());
+      fr.CheckKeys(
+          table,
+          {"clause", "category", "detector", "lexicon", "combination", "rule",
+           "mail", "web", "weblog", "publish", "tables", "records", "incidents",
+           "approvals", "vendors", "equipment"},
+          fs::path(name).filename().string());
     ReadClauses(fr, table, *pack);
     ReadCategories(fr, table, *pack);
     // A word list's file is found beside the TOML file that names it.
@@ -1675,6 +1735,8 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     ReadRecords(fr, table, *pack);
     ReadIncidents(fr, table, *pack);
     ReadApprovals(fr, table, *pack);
+    ReadVendors(fr, table, *pack);
+    ReadEquipment(fr, table, *pack);
     ReadTables(fr, table, *pack);
   }
   Validate(*pack, options, res.errors);

@@ -554,6 +554,47 @@ inline constexpr core::Named<ApprovalsPolicy::FieldKind> kFieldKindNames[] = {
     {ApprovalsPolicy::FieldKind::kHeldMessage, "held-message"},
 };
 
+// [vendors] (E.6, E.7): what the vendor registry asks of an agreement
+// before it approves a vendor for the District's data. Each term is one the
+// law requires the contract to contain (California's AB 1584, Ed Code
+// 49073.1(b), in the bundled pack), checked off in the registry with the
+// place in the agreement that says it; the attestation is the vendor's word
+// on what SOPIPA forbids (E.7). An agreement approves nothing until every
+// term is checked and, when the pack asks for one, the attestation is kept.
+struct VendorsPolicy {
+  bool present = false;
+  SourceLoc loc;
+  std::vector<std::string> clauses;  // the register's clauses ("E.6", "E.7")
+  struct Term {
+    SourceLoc loc;
+    std::string id;    // "records-property": lower-case words joined by '-'
+    std::string text;  // what the contract must say
+    std::string cite;  // "Ed Code 49073.1(b)(1)"
+  };
+  std::vector<Term> terms;
+  // What the vendor attests (E.7); "" asks for no attestation.
+  std::string attestation;
+  // The registry flags agreements that expire within this many days.
+  uint32_t expiring_days = 60;
+  const Term* Find(std::string_view id) const {
+    for (const auto& t : terms)
+      if (t.id == id) return &t;
+    return nullptr;
+  }
+};
+
+// [equipment] (R, K.7, K.8): the terms an employee acknowledges when the
+// District issues them equipment, whether loss and damage may be charged to
+// them, and how far ahead the end-of-life list looks.
+struct EquipmentPolicy {
+  bool present = false;
+  SourceLoc loc;
+  std::vector<std::string> clauses;  // "R", "K.7", "K.8"
+  std::string terms;                 // what the employee acknowledges
+  bool charges = false;     // lost, stolen or damaged: charged to the holder
+  uint32_t eol_days = 180;  // the end-of-life list: within this many days
+};
+
 struct WeblogPolicy {
   struct Category {
     std::string name;                  // "streaming"; never "other"
@@ -827,6 +868,8 @@ struct PolicyPack {
   WeblogPolicy weblog;
   IncidentsPolicy incidents;
   ApprovalsPolicy approvals;
+  VendorsPolicy vendors;
+  EquipmentPolicy equipment;
   PublishPolicy publish;
   RecordsPolicy records;
 

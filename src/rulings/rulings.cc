@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/hash.h"
 #include "core/text.h"
 
 namespace steward::rulings {
@@ -42,8 +43,14 @@ Ruling FromRow(const store::Row& r) {
 }
 
 // Clause ids and rule ids: short, printable, no separator of the list.
-core::Result<std::string> IdList(const std::vector<std::string>& ids,
+core::Result<std::string> IdList(const std::vector<std::string>& ids_in,
                                  const char* what) {
+  std::vector<std::string> ids;
+  for (const auto& id : ids_in)
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  if (ids.size() > 50)
+    return core::Status::Invalid(
+        fmt::format("A ruling names at most 50 of its {}s.", what));
   for (const auto& id : ids)
     if (id.empty() || id.size() > 80 ||
         id.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
@@ -89,7 +96,8 @@ core::Result<int64_t> Issue(store::Database& db, const NewRuling& in,
   if (!change.ok()) return change.status();
   auto day = core::ParseIsoDate(in.decided_on, 2000, 2200, "The day decided");
   if (!day.ok()) return day.status();
-  if (in.decided_on > core::NowUtc().substr(0, 10))
+  if (in.decided_on >
+      (in.today.empty() ? core::NowUtc().substr(0, 10) : in.today))
     return core::Status::Invalid(
         "The day decided is in the future: issue a ruling once it is made.");
   if (in.clauses.empty())
@@ -122,10 +130,15 @@ core::Result<int64_t> Issue(store::Database& db, const NewRuling& in,
                    ? core::Status::Invalid(w.message())
                    : w;
     }
+    core::Sha256 words;
+    words.Update(*text);
+    words.Update(std::string_view("\0", 1));
+    words.Update(*change);
     nlohmann::json detail = {{"decided_on", in.decided_on},
                              {"title", *title},
-                             {"clauses", in.clauses}};
-    if (!in.pack_items.empty()) detail["pack_items"] = in.pack_items;
+                             {"clauses", core::SplitList(*clauses, ',')},
+                             {"sha256", words.HexDigest()}};
+    if (!items->empty()) detail["pack_items"] = core::SplitList(*items, ',');
     if (!in.pack_hash.empty()) detail["pack_hash"] = in.pack_hash;
     if (in.supersedes > 0) detail["supersedes"] = in.supersedes;
     return audit::Record(c, actor, "ruling.issue", Target(id), detail);
@@ -136,8 +149,9 @@ core::Result<int64_t> Issue(store::Database& db, const NewRuling& in,
 
 core::Status Withdraw(store::Database& db, int64_t id,
                       const std::string& reason_in, const audit::Actor& actor) {
-  auto reason = core::Words(reason_in, 2000, "reason", true);
-  if (!reason.ok())
+  auto reason = core::Words(reason_in, 2000, "reason", false);
+  if (!reason.ok()) return reason.status();
+  if (reason->empty())
     return core::Status::Invalid(
         "Withdrawing a ruling needs its reason: employees read it.");
   return db.Transact([&](store::Conn& c) -> core::Status {

@@ -40,13 +40,18 @@ struct NewRuling {
   std::vector<std::string> pack_items;
   std::string pack_change, pack_version, pack_hash;
   int64_t supersedes = 0;
+  // The District's day (YYYY-MM-DD, its time zone), past which a ruling
+  // cannot be dated; "" : the day in UTC.
+  std::string today;
 };
 
 // Issues a ruling; returns its number. The words must say something (title
 // up to 200 characters, text up to 8,000, the pack change up to 2,000;
 // valid UTF-8 without control or direction characters); decided_on a real
-// day from 2000 that is not in the future; at least one clause. A ruling it
-// supersedes must be in force; it is withdrawn with "superseded by N".
+// day from 2000 that is not in the future; at least one clause; a clause
+// or pack rule named twice is kept once. A ruling it supersedes must be in
+// force; it is withdrawn with "superseded by N". The audit entry holds the
+// SHA-256 of the text and the pack change, so an edit in the store shows.
 core::Result<int64_t> Issue(store::Database& db, const NewRuling& r,
                             const audit::Actor& actor);
 

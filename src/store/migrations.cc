@@ -557,6 +557,113 @@ CREATE TABLE rulings (
   withdraw_reason TEXT NOT NULL DEFAULT '');
 CREATE INDEX rulings_state ON rulings (state, id);
 )sql"},
+      // The vendor registry (vendors/vendors.h): a domain is one vendor's;
+      // what an agreement says is written once, its terms checked off one
+      // row each.
+      {21, "vendor registry", R"sql(
+CREATE TABLE vendors (
+  id {id},
+  name TEXT NOT NULL,
+  product TEXT NOT NULL,
+  domains TEXT NOT NULL,
+  contact TEXT NOT NULL,
+  notes TEXT NOT NULL,
+  added_by TEXT NOT NULL,
+  added_at TEXT NOT NULL);
+CREATE TABLE vendor_domains (
+  domain TEXT PRIMARY KEY,
+  vendor_id {bigint} NOT NULL REFERENCES vendors (id));
+CREATE TABLE vendor_agreements (
+  id {id},
+  vendor_id {bigint} NOT NULL REFERENCES vendors (id),
+  kind TEXT NOT NULL,
+  title TEXT NOT NULL,
+  signed_on TEXT NOT NULL,
+  starts_on TEXT NOT NULL,
+  expires_on TEXT NOT NULL,
+  categories TEXT NOT NULL,
+  attested_by TEXT NOT NULL DEFAULT '',
+  attested_on TEXT NOT NULL DEFAULT '',
+  attestation_by TEXT NOT NULL DEFAULT '',
+  attestation_at TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL,
+  ended_by TEXT NOT NULL DEFAULT '',
+  ended_at TEXT NOT NULL DEFAULT '',
+  end_reason TEXT NOT NULL DEFAULT '',
+  added_by TEXT NOT NULL,
+  added_at TEXT NOT NULL);
+CREATE INDEX vendor_agreements_vendor ON vendor_agreements (vendor_id, id);
+CREATE INDEX vendor_agreements_state ON vendor_agreements (state, expires_on);
+CREATE TABLE vendor_terms (
+  agreement_id {bigint} NOT NULL REFERENCES vendor_agreements (id),
+  term TEXT NOT NULL,
+  evidence TEXT NOT NULL,
+  checked_by TEXT NOT NULL,
+  checked_at TEXT NOT NULL,
+  PRIMARY KEY (agreement_id, term));
+)sql"},
+      // The equipment register (equipment/equipment.h): assets, the issue
+      // in effect with its acknowledgement, charges, and each asset's
+      // history, never purged.
+      {22, "equipment register", R"sql(
+CREATE TABLE assets (
+  id {id},
+  tag TEXT NOT NULL UNIQUE,
+  serial TEXT NOT NULL,
+  model TEXT NOT NULL,
+  category TEXT NOT NULL,
+  manufacturer TEXT NOT NULL,
+  site TEXT NOT NULL,
+  status TEXT NOT NULL,
+  purchased_on TEXT NOT NULL,
+  eol_on TEXT NOT NULL,
+  cost TEXT NOT NULL,
+  holder {bigint} NOT NULL DEFAULT 0,
+  issue_id {bigint} NOT NULL DEFAULT 0,
+  notes TEXT NOT NULL,
+  added_at TEXT NOT NULL);
+CREATE INDEX assets_status ON assets (status, id);
+CREATE INDEX assets_holder ON assets (holder, id);
+CREATE INDEX assets_eol ON assets (eol_on);
+CREATE TABLE asset_issues (
+  id {id},
+  asset_id {bigint} NOT NULL REFERENCES assets (id),
+  holder {bigint} NOT NULL REFERENCES people (id),
+  issued_by TEXT NOT NULL,
+  issued_at TEXT NOT NULL,
+  terms_sha256 TEXT NOT NULL,
+  state TEXT NOT NULL,
+  opened_at TEXT NOT NULL DEFAULT '',
+  opened_from TEXT NOT NULL DEFAULT '',
+  accepted_at TEXT NOT NULL DEFAULT '',
+  accepted_from TEXT NOT NULL DEFAULT '',
+  returned_at TEXT NOT NULL DEFAULT '',
+  returned_by TEXT NOT NULL DEFAULT '',
+  condition TEXT NOT NULL DEFAULT '');
+CREATE INDEX asset_issues_holder ON asset_issues (holder, id);
+CREATE TABLE asset_events (
+  id {id},
+  asset_id {bigint} NOT NULL REFERENCES assets (id),
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  what TEXT NOT NULL,
+  text TEXT NOT NULL,
+  holder {bigint} NOT NULL DEFAULT 0);
+CREATE INDEX asset_events_asset ON asset_events (asset_id, id);
+CREATE TABLE asset_charges (
+  id {id},
+  asset_id {bigint} NOT NULL REFERENCES assets (id),
+  holder {bigint} NOT NULL REFERENCES people (id),
+  amount TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  state TEXT NOT NULL,
+  made_by TEXT NOT NULL,
+  made_at TEXT NOT NULL,
+  settled_by TEXT NOT NULL DEFAULT '',
+  settled_at TEXT NOT NULL DEFAULT '',
+  note TEXT NOT NULL DEFAULT '');
+CREATE INDEX asset_charges_state ON asset_charges (state, id);
+)sql"},
   };
   return kAll;
 }

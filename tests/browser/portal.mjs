@@ -133,7 +133,7 @@ try {
   check(true, 'the administrator signs in and lands where they were going');
 
   // Accessibility basics on every page the administrator sees.
-  for (const path of ['/', '/dashboard', '/people', '/import', '/versions', '/campaigns', '/accounts', '/audit', '/account', '/records', '/records/requests', '/sites', '/sites/audits/1', '/review', '/held', '/incidents', '/report', '/approvals', '/rulings']) {
+  for (const path of ['/', '/dashboard', '/people', '/import', '/versions', '/campaigns', '/accounts', '/audit', '/account', '/records', '/records/requests', '/sites', '/sites/audits/1', '/review', '/held', '/incidents', '/report', '/approvals', '/rulings', '/vendors', '/vendors/new', '/equipment', '/equipment/new', '/equipment/mine']) {
     await page.goto(base + path);
     const unlabelled = await page.$$eval('input:not([type=hidden]), select', (els) =>
       els.filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map((e) => e.name));
@@ -290,6 +290,59 @@ try {
   await page.screenshot({ path: join(shots, '05f-request.png'), fullPage: true });
   await ep.goto(base + '/approvals?view=mine&state=all');
   check(await shows(ep, 'td:text("approved")'), 'the teacher sees it approved');
+
+  // The vendor registry (E.6, E.7): ITS adds a vendor and its agreement,
+  // checks off every term with where the agreement says it and keeps the
+  // attestation; only then is it in force, and every employee reads it.
+  await page.goto(base + '/vendors/new');
+  await page.fill('input[name=name]', 'Gradebook Co');
+  await page.fill('input[name=domains]', 'gradebook.example.net');
+  await page.click('form[action="/vendors"] button[type=submit]');
+  check(await shows(page, '.notice:has-text("Vendor added")'), 'ITS adds a vendor');
+  await page.fill('input[name=title]', 'Hosting agreement');
+  await page.fill('input[name=signed_on]', '2026-01-05');
+  await page.fill('input[name=starts_on]', '2026-01-05');
+  await page.fill('input[name=expires_on]', '2040-06-30');
+  await page.check('input[name="cat_student-id"]');
+  await page.click('form[action="/vendors/1/agreements"] button[type=submit]');
+  check(await shows(page, 'dd:has-text("incomplete")'), 'a new agreement is incomplete until its terms are checked');
+  for (;;) {
+    const form = page.locator('form[action="/agreements/1/term"]:has(button:text("Check off"))').first();
+    if (!(await form.count())) break;
+    await form.locator('input[name=evidence]').fill('section 4, page 2');
+    await form.locator('button').click();
+    await page.waitForSelector('.notice:has-text("Term checked off")');
+  }
+  await page.fill('input[name=signatory]', 'Pat Vendor');
+  await page.fill('input[name=attested_on]', '2026-01-05');
+  await page.click('button:text("Keep the attestation")');
+  check(await shows(page, 'dd strong:text("in force")'), 'with every term and the attestation, the agreement is in force');
+  await page.screenshot({ path: join(shots, '05g-vendor.png'), fullPage: true });
+  await ep.goto(base + '/vendors?show=in-force');
+  check(await shows(ep, 'td:has-text("Gradebook Co")'), 'an employee reads which vendors are approved');
+  check(!(await ep.isVisible('a:text("Add a vendor")')), 'but cannot add one');
+
+  // Equipment (R, K.7): ITS adds a laptop and issues it to the teacher,
+  // who reads the terms and accepts them; ITS sees the acknowledgement.
+  await page.goto(base + '/equipment/new');
+  await page.fill('form[action="/equipment"] input[name=tag]', 'LES-2001');
+  await page.fill('form[action="/equipment"] input[name=model]', 'Latitude 3440');
+  await page.fill('form[action="/equipment"] input[name=serial]', '5CD2401ABC');
+  await page.click('form[action="/equipment"] button[type=submit]');
+  check(await shows(page, '.notice:has-text("Added, in stock")'), 'ITS adds a laptop');
+  await page.fill('input[name=employee]', teacherEmail);
+  await page.click('form[action$="/issue"] button[type=submit]');
+  check(await shows(page, 'h2:has-text("Issued to")'), 'and issues it to the teacher');
+  await ep.goto(base + '/');
+  await ep.click('a:has-text("wait for your acknowledgement")');
+  await ep.click('a:has-text("LES-2001")');
+  check(await shows(ep, 'pre:has-text("locked up")'), 'the teacher reads the equipment terms');
+  await ep.click('button:text("I have read these terms and accept them")');
+  check(await shows(ep, '.notice:has-text("you acknowledged the terms for LES-2001")'), 'and accepts them');
+  await ep.screenshot({ path: join(shots, '05h-equipment.png'), fullPage: true });
+  await page.goto(base + '/equipment?view=issued');
+  await page.click('a:text("LES-2001")');
+  check(await shows(page, 'p:has-text("acknowledged 20")'), 'ITS sees the acknowledgement with its evidence');
 
   await page.goto(base + '/audit');
   check(await shows(page, 'td:text("acknowledge")'), 'the acknowledgement is in the audit log');

@@ -357,10 +357,10 @@ TEST_F(Cli, DemoSeedsEveryDoorsResults) {
   auto demo = Sh(std::string(STEWARD_BIN) + " demo --data " + data +
                  " --roster " + roster);
   ASSERT_EQ(demo.exit_code, 0) << demo.err;
-  EXPECT_NE(demo.out.find("2 messages held, 3 uploads refused "
-                          "(2 incidents), 1 program download continued past "
+  EXPECT_NE(demo.out.find("2 messages held, 4 uploads refused "
+                          "(3 incidents), 1 program download continued past "
                           "its warning; 1 report of a problem; 2 requests "
-                          "for consent; 1 ruling"),
+                          "for consent; 1 ruling; 4 vendors"),
             std::string::npos)
       << demo.out;
   auto db = store::Database::Open(data + "/steward.db", 1);
@@ -376,8 +376,26 @@ TEST_F(Cli, DemoSeedsEveryDoorsResults) {
                   "q.release_role = 'designee' AND q.status = 'held'"),
             1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM incidents WHERE kind = 'web-block'"),
+            3);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM incident_events"), 4);
+  // The registry: the student information system's host took the student
+  // IDs mailed to it (in force); the reading program's upload was refused
+  // (its agreement misses terms).
+  EXPECT_EQ(count("SELECT COUNT(*) FROM vendors"), 4);
+  // Equipment: the teacher's laptop waits for their acknowledgement, a
+  // theft is charged, a leaver still holds a laptop.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM assets"), 5);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM asset_issues WHERE state = "
+                  "'waiting'"),
             2);
-  EXPECT_EQ(count("SELECT COUNT(*) FROM incident_events"), 3);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM asset_charges WHERE state = 'owed'"),
+            1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM assets a JOIN people p ON p.id = "
+                  "a.holder WHERE p.status = 'departed'"),
+            1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM incidents WHERE kind = 'web-block' "
+                  "AND detail LIKE '%readingtutor%'"),
+            1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM incidents WHERE kind = "
                   "'security-problem' AND status = 'new'"),
             1);
@@ -387,7 +405,9 @@ TEST_F(Cli, DemoSeedsEveryDoorsResults) {
   auto again = Sh(std::string(STEWARD_BIN) + " demo --data " + data +
                   " --roster " + roster);
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_EQ(count("SELECT COUNT(*) FROM incident_events"), 3);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM incident_events"), 4);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM vendors"), 4);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM assets"), 5);
   auto verify = Sh(std::string(STEWARD_BIN) + " audit verify --data " + data);
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 }

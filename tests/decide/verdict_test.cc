@@ -205,7 +205,8 @@ namespace steward {
 namespace {
 
 decide::Verdict WebVerdict(const std::string& host, std::string_view body,
-                           uint64_t size = 0, uint64_t inspected = 0) {
+                           uint64_t size = 0, uint64_t inspected = 0,
+                           const decide::Vendors* vendors = nullptr) {
   const engine::Engine& eng = testing::BundledEngine();
   auto scratch = eng.NewScratch();
   std::string item = "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n" +
@@ -213,7 +214,7 @@ decide::Verdict WebVerdict(const std::string& host, std::string_view body,
   decide::Envelope env{policy::Channel::kWeb, "ateacher", {host}, "ateacher",
                        "192.0.2.7",           size};
   env.inspected = inspected;
-  auto v = decide::DecideMessage(eng, env, item, *scratch, nullptr);
+  auto v = decide::DecideMessage(eng, env, item, *scratch, nullptr, vendors);
   EXPECT_TRUE(v.ok());
   return v.ok() ? *v : decide::Verdict{};
 }
@@ -239,6 +240,66 @@ TEST(WebVerdict, ApprovedAndInternalHostsAreNotCloud) {
   v = WebVerdict("www.example.net", kSsn);
   EXPECT_EQ(v.destination, policy::Destination::kExternal);
   EXPECT_NE(v.rule, "cloud-upload-confidential");
+}
+
+// The vendor registry (E.6): a host of a vendor whose agreement is in force
+// takes the data that agreement covers, and only that; a vendor the
+// registry knows without an agreement in force takes nothing.
+TEST(WebVerdict, ARegistryVendorTakesWhatItsAgreementCovers) {
+  const char kStudent[] =
+      "Student ID: 20231187 needs the grade change in Algebra 1, grade B+.\n"
+      "Student ID: 20231188 too.\n";
+  decide::Vendors registry;
+  registry.known = {"gradebook.example.net"};
+  decide::Verdict before =
+      WebVerdict("upload.gradebook.example.net", kStudent, 0, 0, &registry);
+  EXPECT_GE(before.action, Action::kHold) << "no agreement in force";
+  registry.approved = {
+      {.domain = "gradebook.example.net",
+       .categories = {"student-id", "roster-student", "student-extract",
+                      "grades-transcript", "program-eligibility"},
+       .agreement = "Gradebook Co: hosting to 2027-06-30"}};
+  decide::Verdict v =
+      WebVerdict("upload.gradebook.example.net", kStudent, 0, 0, &registry);
+  EXPECT_EQ(v.action, Action::kAllow);
+  bool exempted = false;
+  for (const auto& h : v.rules)
+    exempted |= h.exempted_by == policy::Exemption::kApprovedVendor;
+  EXPECT_TRUE(exempted);
+  bool noted = false;
+  for (const auto& n : v.notes)
+    noted |= n.find("Gradebook Co") != std::string::npos;
+  EXPECT_TRUE(noted) << "the verdict names the agreement";
+  // Not the data it does not cover; not a look-alike host.
+  v = WebVerdict("upload.gradebook.example.net", kSsn, 0, 0, &registry);
+  EXPECT_GE(v.action, Action::kHold) << "an SSN is not covered";
+  v = WebVerdict("gradebook.example.net.evil.test", kStudent, 0, 0, &registry);
+  EXPECT_GE(v.action, Action::kHold);
+}
+
+// The pack's [[mail.vendor]] still speaks for a domain the registry does not
+// know, and no longer for one it does.
+TEST(MailVerdict, ThePackVendorIsAFallbackOnly) {
+  const engine::Engine& eng = testing::BundledEngine();
+  auto scratch = eng.NewScratch();
+  std::string bytes = testing::ReadAll(
+      testing::SourceDir() + "/tests/golden/cases/mail/vendor-approved.eml");
+  decide::Envelope env{policy::Channel::kMail,
+                       "ateacher@example-usd.org",
+                       {"support@sis-vendor.example.com"},
+                       "",
+                       "local",
+                       0};
+  decide::Vendors empty;
+  auto v = decide::DecideMessage(eng, env, bytes, *scratch, nullptr, &empty);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->action, Action::kAllow) << "the pack's vendor";
+  decide::Vendors expired;
+  expired.known = {"sis-vendor.example.com"};
+  v = decide::DecideMessage(eng, env, bytes, *scratch, nullptr, &expired);
+  ASSERT_TRUE(v.ok());
+  EXPECT_GE(v->action, Action::kHold)
+      << "the registry's expired agreement is not revived by the pack";
 }
 
 TEST(WebVerdict, TooLargeToInspectIsAFinding) {

@@ -17,6 +17,7 @@
 #include "store/blobs.h"
 #include "test_store.h"
 #include "test_util.h"
+#include "vendors/vendors.h"
 
 namespace steward {
 namespace {
@@ -180,6 +181,60 @@ TEST_P(EnforceTest, AStoreThatFailsIsTheFailureActionNotASilentZero) {
   // Mail that needs no store still flows.
   EXPECT_EQ(Apply("ssn-outside", "friend@gmail.com").disposition,
             Disposition::kRefused);
+}
+
+// The vendor registry (E.6) decides where student data may go: the door
+// sees an agreement once it is in force, and stops seeing it once ended;
+// a registry that cannot be read is a failure, never "no vendor".
+TEST_P(EnforceTest, TheVendorRegistryApprovesWhatTheDoorLetsThrough) {
+  enforce::Enforcer fresh(
+      db_, {.blobs_dir = blobs_, .sendmail = "", .vendors_seconds = 0});
+  const auto& pack = testing::BundledEngine().pack();
+  auto send = [&] {
+    enforce::Context c;
+    c.envelope.sender = "ateacher@example-usd.org";
+    c.envelope.recipients = {"support@gradebook.example.net"};
+    c.envelope.client = "192.0.2.10";
+    c.reference = "Qvendor";
+    return fresh.Apply(testing::BundledEngine(), *scratch_, c,
+                       Golden("vendor-approved"), /*dry_run=*/true);
+  };
+  EXPECT_NE(send().disposition, Disposition::kDeliver) << "no vendor yet";
+  const audit::Actor its{"itsadmin", ""};
+  auto vendor = vendors::AddVendor(
+      *db_, pack,
+      {.name = "Gradebook Co", .domains = {"gradebook.example.net"}}, its);
+  ASSERT_TRUE(vendor.ok());
+  const std::string today = vendors::Today(pack);
+  auto agreement = vendors::AddAgreement(
+      *db_, pack, *vendor,
+      {.title = "Hosting",
+       .signed_on = "2026-01-01",
+       .starts_on = "2026-01-01",
+       .expires_on = "2045-01-01",
+       .categories = {"student-id", "roster-student", "student-extract",
+                      "grades-transcript", "program-eligibility"}},
+      its);
+  ASSERT_TRUE(agreement.ok()) << agreement.status().message();
+  EXPECT_NE(send().disposition, Disposition::kDeliver) << "incomplete";
+  for (const auto& t : pack.vendors.terms)
+    ASSERT_TRUE(
+        vendors::CheckTerm(*db_, pack, *agreement, t.id, "s. 3", its).ok());
+  ASSERT_TRUE(vendors::Attest(*db_, *agreement, "Pat", "2026-01-02", its).ok());
+  auto in_force = send();
+  EXPECT_EQ(in_force.disposition, Disposition::kDeliver);
+  ASSERT_TRUE(in_force.verdict.has_value());
+  bool named = false;
+  for (const auto& n : in_force.verdict->notes)
+    named |= n.find("Gradebook Co: Hosting") != std::string::npos;
+  EXPECT_TRUE(named) << "the verdict names the agreement";
+  ASSERT_TRUE(vendors::End(*db_, *agreement, "Contract ended", its).ok());
+  EXPECT_NE(send().disposition, Disposition::kDeliver) << "ended";
+  ASSERT_TRUE(db_->Exec("DROP TABLE vendor_terms").ok());
+  ASSERT_TRUE(db_->Exec("DROP TABLE vendor_agreements").ok());
+  auto broken = send();
+  EXPECT_EQ(broken.disposition, Disposition::kFailed);
+  EXPECT_NE(broken.failure.find("vendor registry"), std::string::npos);
 }
 
 // The web: an upload cannot wait for a designee. A quarantine or a reject

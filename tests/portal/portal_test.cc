@@ -24,6 +24,7 @@
 #include "channels/cli/commands.h"
 #include "channels/portal/local_path.h"
 #include "core/text.h"
+#include "equipment/equipment.h"
 #include "identity/accounts.h"
 #include "identity/tokens.h"
 #include "incidents/incidents.h"
@@ -37,6 +38,7 @@
 #include "sites/review.h"
 #include "test_store.h"
 #include "test_util.h"
+#include "vendors/vendors.h"
 
 namespace steward {
 namespace {
@@ -1520,6 +1522,38 @@ const Expected kRouteTable[] = {
     {"GET", "/api/approvals", "signed-in"},
     {"GET", "/api/approvals/1", "employee its-admin auditor"},
     {"POST", "/api/approvals/1/decide", "its-admin"},
+    // Vendors: vendor 1 with agreement 1; ITS keeps the registry.
+    {"GET", "/vendors", "signed-in"},
+    {"GET", "/vendors.csv", "signed-in"},
+    {"GET", "/vendors.xlsx", "signed-in"},
+    {"GET", "/vendors/new", "its-admin"},
+    {"POST", "/vendors", "its-admin"},
+    {"GET", "/vendors/1", "signed-in"},
+    {"POST", "/vendors/1/agreements", "its-admin"},
+    {"POST", "/agreements/1/term", "its-admin"},
+    {"POST", "/agreements/1/attest", "its-admin"},
+    {"POST", "/agreements/1/end", "its-admin"},
+    {"GET", "/api/vendors", "signed-in"},
+    {"GET", "/api/vendors/1", "signed-in"},
+    // Equipment: asset 1 issued to the employee (issue 1, waiting), asset 2
+    // stolen from them with charge 1 owed; ITS keeps the register.
+    {"GET", "/equipment", "its-admin auditor"},
+    {"GET", "/equipment.csv", "its-admin auditor"},
+    {"GET", "/equipment.xlsx", "its-admin auditor"},
+    {"GET", "/equipment/new", "its-admin"},
+    {"POST", "/equipment", "its-admin"},
+    {"POST", "/equipment/import", "its-admin"},
+    {"GET", "/equipment/mine", "signed-in"},
+    {"GET", "/equipment/1", "its-admin auditor"},
+    {"POST", "/equipment/1/issue", "its-admin"},
+    {"POST", "/equipment/1/return", "its-admin"},
+    {"POST", "/equipment/1/report", "its-admin"},
+    {"POST", "/equipment/1/retire", "its-admin"},
+    {"POST", "/charges/1/settle", "its-admin"},
+    {"GET", "/equipment/issues/1", "employee"},
+    {"POST", "/equipment/issues/1/accept", "employee"},
+    {"GET", "/api/equipment", "its-admin auditor"},
+    {"GET", "/api/equipment/1", "its-admin auditor"},
     // Rulings: ruling 1 is in force.
     {"GET", "/rulings", "signed-in"},
     {"GET", "/rulings.csv", "signed-in"},
@@ -1655,6 +1689,34 @@ class PortalMatrixTest : public PortalTest {
                                   .clauses = {"A.3"}},
                                  {"as-designee", ""});
     ASSERT_TRUE(ruling.ok() && *ruling == 1);
+    // Vendor 1 with agreement 1.
+    auto vendor = vendors::AddVendor(
+        *db_, *Pack(), {.name = "Gradebook Co", .domains = {"gb.example.net"}},
+        {"as-its-admin", ""});
+    ASSERT_TRUE(vendor.ok() && *vendor == 1) << vendor.status().message();
+    auto agreement = vendors::AddAgreement(*db_, *Pack(), 1,
+                                           {.title = "Hosting",
+                                            .signed_on = "2026-01-01",
+                                            .starts_on = "2026-01-01",
+                                            .expires_on = "2027-01-01",
+                                            .categories = {"student-id"}},
+                                           {"as-its-admin", ""});
+    ASSERT_TRUE(agreement.ok() && *agreement == 1);
+    // Asset 1 issued to the employee; asset 2 stolen from them, charged.
+    auto employee =
+        equipment::FindEmployee(*db_, "as-employee@example-usd.org");
+    ASSERT_TRUE(employee.ok()) << employee.status().message();
+    for (const char* tag : {"M-1", "M-2"}) {
+      auto asset = equipment::Add(*db_, {.tag = tag, .model = "Laptop"},
+                                  {"as-its-admin", ""});
+      ASSERT_TRUE(asset.ok());
+      ASSERT_TRUE(equipment::IssueTo(*db_, *asset, *employee,
+                                     std::string(64, 'a'), {"as-its-admin", ""})
+                      .ok());
+    }
+    ASSERT_TRUE(
+        equipment::Report(*db_, 2, "stolen", "car", "100", {"as-its-admin", ""})
+            .ok());
     // Held message 1: person 1's, to outside, for ITS.
     ASSERT_EQ(
         HoldMail("pat@example-usd.org", {"friend@gmail.com"},
@@ -3003,6 +3065,185 @@ TEST_P(HeldMailTest, TheDesigneeIssuesRulingsEveryoneReadsThem) {
   auto j = nlohmann::json::parse(api->body);
   ASSERT_EQ(j["rulings"].size(), 1u) << "in force only, by default";
   EXPECT_EQ(j["rulings"][0]["supersedes"], r.id);
+}
+
+// The vendor registry (E.6, E.7): ITS adds a vendor and its agreement,
+// checks off the terms with evidence and keeps the attestation; only then
+// is the vendor approved, and every employee reads for what. Nobody else
+// writes; an ITS administrator who is also an auditor does not either.
+TEST_P(HeldMailTest, ITSKeepsTheVendorRegistryEveryoneReadsIt) {
+  Browser its = SignIn("its");
+  auto form = Get(its, "/vendors/new");
+  ASSERT_TRUE(form && form->status == 200);
+  auto bad = Post(its, "/vendors",
+                  {{"name", "Gradebook Co"},
+                   {"domains", "https://gradebook.example.net/login"}});
+  ASSERT_TRUE(bad && bad->status == 303);
+  EXPECT_NE(bad->get_header_value("Location").find("/vendors/new"),
+            std::string::npos);
+  auto added = Post(its, "/vendors",
+                    {{"name", "Gradebook <b>Co</b>"},
+                     {"product", "Gradebook"},
+                     {"domains", "gradebook.example.net, GB-mail.example.org"},
+                     {"contact", "privacy@gradebook.example.net"}});
+  ASSERT_TRUE(added && added->status == 303);
+  auto list = vendors::ListVendors(*db_);
+  ASSERT_TRUE(list.ok() && list->size() == 1);
+  const auto& v = list->front();
+  EXPECT_EQ(v.domains, (std::vector<std::string>{"gradebook.example.net",
+                                                 "gb-mail.example.org"}));
+  const std::string base = "/vendors/" + std::to_string(v.id);
+  auto agreement = Post(its, base + "/agreements",
+                        {{"title", "Hosting agreement"},
+                         {"kind", "signed"},
+                         {"signed_on", "2026-01-01"},
+                         {"starts_on", "2026-01-02"},
+                         {"expires_on", "2045-01-01"},
+                         {"cat_student-id", "1"},
+                         {"cat_grades-transcript", "1"},
+                         {"cat_no-such", "1"}});
+  ASSERT_TRUE(agreement && agreement->status == 303);
+  auto agreements = vendors::AgreementsOf(*db_, v.id);
+  ASSERT_TRUE(agreements.ok() && agreements->size() == 1);
+  const auto& a = agreements->front();
+  EXPECT_EQ(a.categories,
+            (std::vector<std::string>{"student-id", "grades-transcript"}));
+  const std::string ab = "/agreements/" + std::to_string(a.id);
+  Browser ada = SignIn("ada");
+  auto page = Get(ada, base);
+  ASSERT_TRUE(page && page->status == 200);
+  EXPECT_NE(page->body.find("Gradebook &lt;b&gt;Co&lt;/b&gt;"),
+            std::string::npos);
+  EXPECT_NE(page->body.find("incomplete"), std::string::npos);
+  EXPECT_EQ(page->body.find(ab + "/term"), std::string::npos)
+      << "no form for an employee";
+  EXPECT_EQ(Post(ada, ab + "/term", {{"term", "security"}, {"evidence", "x"}})
+                ->status,
+            403);
+  MakeAccount("its-aud", {Role::kItsAdmin, Role::kAuditor});
+  Browser its_aud = SignIn("its-aud");
+  EXPECT_EQ(
+      Post(its_aud, ab + "/term", {{"term", "security"}, {"evidence", "x"}})
+          ->status,
+      403);
+  auto no_evidence = Post(its, ab + "/term", {{"term", "security"}});
+  ASSERT_TRUE(no_evidence && no_evidence->status == 303);
+  for (const auto& t : Pack()->vendors.terms)
+    ASSERT_EQ(Post(its, ab + "/term",
+                   {{"term", t.id}, {"evidence", "section 7, page 3"}})
+                  ->status,
+              303);
+  auto shown = Get(ada, base);
+  EXPECT_NE(shown->body.find("incomplete"), std::string::npos)
+      << "the attestation is still missing";
+  ASSERT_EQ(Post(its, ab + "/attest",
+                 {{"signatory", "Pat Vendor"}, {"attested_on", "2026-01-01"}})
+                ->status,
+            303);
+  shown = Get(ada, base);
+  EXPECT_NE(shown->body.find("in force"), std::string::npos);
+  EXPECT_NE(shown->body.find("section 7, page 3"), std::string::npos);
+  auto in_force = Get(ada, "/vendors?show=in-force");
+  EXPECT_NE(in_force->body.find("student-id, grades-transcript"),
+            std::string::npos);
+  auto csv = Get(ada, "/vendors.csv");
+  ASSERT_TRUE(csv && csv->status == 200);
+  EXPECT_NE(csv->body.find("in force"), std::string::npos);
+  auto api = Get(ada, "/api/vendors/" + std::to_string(v.id));
+  ASSERT_TRUE(api && api->status == 200);
+  auto j = nlohmann::json::parse(api->body);
+  EXPECT_EQ(j["agreements"][0]["standing"], "in force");
+  EXPECT_EQ(j["agreements"][0]["terms"].size(), Pack()->vendors.terms.size());
+  // Ended: at once, with a reason.
+  ASSERT_EQ(Post(its, ab + "/end", {{"reason", "Vendor sold"}})->status, 303);
+  shown = Get(ada, base);
+  EXPECT_NE(shown->body.find("Vendor sold"), std::string::npos);
+  EXPECT_EQ(Get(ada, "/vendors?show=in-force")->body.find("Gradebook"),
+            std::string::npos);
+  auto log = audit::List(*db_, {.action = "vendor.end"});
+  ASSERT_TRUE(log.ok() && log->size() == 1);
+  EXPECT_EQ(Get(ada, "/vendors/999")->status, 404);
+  EXPECT_EQ(Post(its, "/agreements/999/end", {{"reason", "x"}})->status, 404);
+}
+
+// Equipment (R, K.7, K.8): ITS imports Snipe-IT's export and issues a
+// laptop; the employee reads the terms (opened) and accepts them (the
+// evidence kept); a theft is reported with a charge; the register lists
+// what departed employees hold; the employee sees only their own.
+TEST_P(HeldMailTest, EquipmentIsIssuedAcknowledgedAndAccountedFor) {
+  Browser its = SignIn("its");
+  httplib::MultipartFormDataItems upload = {
+      {"csrf", its.csrf, "", ""},
+      {"assets",
+       testing::ReadAll(testing::SourceDir() +
+                        "/tests/equipment/snipeit-assets.csv"),
+       "assets.csv", "text/csv"}};
+  auto imported =
+      Client().Post("/equipment/import", {{"Cookie", its.cookie}}, upload);
+  ASSERT_TRUE(imported && imported->status == 200);
+  EXPECT_NE(imported->body.find("2 rows not loaded"), std::string::npos)
+      << imported->body.substr(0, 2000);
+  EXPECT_NE(imported->body.find("assets.csv:5:"), std::string::npos);
+  auto list = equipment::List(*db_, {.text = "LES-0001"});
+  ASSERT_TRUE(list.ok() && list->size() == 1);
+  const auto& laptop = list->front();
+  EXPECT_EQ(laptop.status, "issued") << "checked out to Ada in Snipe-IT";
+  // Ada sees it, and is asked to acknowledge the terms.
+  Browser ada = SignIn("ada");
+  auto home = Get(ada, "/");
+  EXPECT_NE(home->body.find("wait for your acknowledgement"),
+            std::string::npos);
+  auto mine = Get(ada, "/equipment/mine");
+  ASSERT_TRUE(mine && mine->status == 200);
+  EXPECT_NE(mine->body.find("LES-0001"), std::string::npos);
+  EXPECT_EQ(mine->body.find("LES-0002"), std::string::npos) << "Grace's";
+  EXPECT_EQ(Get(ada, "/equipment")->status, 403);
+  auto a = equipment::Get(*db_, laptop.id);
+  const std::string issue = "/equipment/issues/" + std::to_string(a->issue_id);
+  auto terms = Get(ada, issue);
+  ASSERT_TRUE(terms && terms->status == 200);
+  EXPECT_NE(terms->body.find("locked up"), std::string::npos);
+  Browser grace = SignIn("grace");
+  EXPECT_EQ(Get(grace, issue)->status, 403);
+  EXPECT_EQ(Post(grace, issue + "/accept")->status, 403);
+  ASSERT_EQ(Post(ada, issue + "/accept")->status, 303);
+  auto accepted = equipment::GetIssue(*db_, a->issue_id);
+  EXPECT_EQ(accepted->state, "accepted");
+  EXPECT_FALSE(accepted->opened_at.empty());
+  EXPECT_EQ(accepted->terms_sha256.size(), 64u);
+  // Stolen, charged; the charge is listed until paid.
+  const std::string base = "/equipment/" + std::to_string(laptop.id);
+  ASSERT_EQ(Post(its, base + "/report",
+                 {{"what", "stolen"},
+                  {"note", "Left visible in a car"},
+                  {"amount", "249"}})
+                ->status,
+            303);
+  auto page = Get(its, "/equipment");
+  EXPECT_NE(page->body.find("$249.00"), std::string::npos);
+  auto owed = equipment::Charges(*db_, "owed");
+  ASSERT_TRUE(owed.ok() && owed->size() == 1);
+  // Grace leaves holding her laptop: the offboarding view lists it.
+  ASSERT_TRUE(db_->Exec("UPDATE people SET status = 'departed' WHERE "
+                        "family_name = 'Hopper'")
+                  .ok());
+  auto leaving = Get(its, "/equipment?view=offboarding");
+  EXPECT_NE(leaving->body.find("LES-0002"), std::string::npos);
+  EXPECT_EQ(leaving->body.find("LES-0006"), std::string::npos);
+  auto csv = Get(its, "/equipment.csv?view=offboarding");
+  ASSERT_TRUE(csv && csv->status == 200);
+  EXPECT_NE(csv->body.find("LES-0002"), std::string::npos);
+  // The asset's history: imported, issued, accepted, reported.
+  auto api = Get(its, "/api/equipment/" + std::to_string(laptop.id));
+  auto j = nlohmann::json::parse(api->body);
+  std::vector<std::string> what;
+  for (const auto& e : j["history"]) what.push_back(e["what"]);
+  EXPECT_EQ(what,
+            (std::vector<std::string>{"import", "issue", "accept", "report"}));
+  // An auditor reads, never writes.
+  Browser aud = SignIn("aud");
+  EXPECT_EQ(Get(aud, base)->status, 200);
+  EXPECT_EQ(Post(aud, base + "/retire", {{"reason", "x"}})->status, 403);
 }
 
 // An incident's assignee who is disabled, or loses the role that triages,

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "audit/chain.h"
 #include "test_store.h"
 
@@ -95,6 +97,20 @@ TEST_P(RulingsTest, BadRulingsAreRefusedWithTheirReason) {
         .text = "t",
         .clauses = {"A.3"}},
        "one line"},
+      // The District's day, not UTC's: late in the evening in California
+      // it is already tomorrow in UTC.
+      {{.decided_on = "2026-12-05",
+        .title = "x",
+        .text = "t",
+        .clauses = {"A.3"},
+        .today = "2026-12-04"},
+       "future"},
+      // Text only of filler characters and hidden tags says nothing.
+      {{.decided_on = "2026-11-30",
+        .title = "x",
+        .text = "\u3164\u115f\u2800\U000E0041\U000E0020",
+        .clauses = {"A.3"}},
+       "text is empty"},
   };
   for (const auto& c : cases) {
     auto id = rulings::Issue(*db_, c.r, {"desig", ""});
@@ -129,6 +145,36 @@ TEST_P(RulingsTest, ARulingIsWithdrawnWithAReasonOrSupersededOnce) {
   auto v = audit::Verify(*db_);
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(v->entries, 4);  // two issues, a supersession, a withdrawal
+}
+
+// A clause or rule named twice is kept once; the audit entry fingerprints
+// the words, so an edit in the store shows against the chain; a reason too
+// long says so.
+TEST_P(RulingsTest, ListsAreKeptOnceAndTheWordsAreFingerprinted) {
+  auto id = rulings::Issue(*db_,
+                           {.decided_on = "2026-11-30",
+                            .title = "Radio",
+                            .text = "Not related to employment.",
+                            .clauses = {"A.3", "A.3", "G.3", "A.3"},
+                            .pack_items = {"r1", "r1"}},
+                           {"desig", ""});
+  ASSERT_TRUE(id.ok()) << id.status().message();
+  auto r = rulings::Get(*db_, *id);
+  EXPECT_EQ(r->clauses, (std::vector<std::string>{"A.3", "G.3"}));
+  EXPECT_EQ(r->pack_items, std::vector<std::string>{"r1"});
+  auto log = audit::List(*db_, {.action = "ruling.issue"});
+  ASSERT_TRUE(log.ok() && log->size() == 1);
+  auto detail = nlohmann::json::parse(log->front().detail);
+  EXPECT_EQ(detail["sha256"].get<std::string>().size(), 64u);
+  std::vector<std::string> many;
+  for (int i = 0; i < 51; ++i) many.push_back("C." + std::to_string(i));
+  auto too_many = rulings::Issue(
+      *db_,
+      {.decided_on = "2026-11-30", .title = "x", .text = "t", .clauses = many},
+      {"desig", ""});
+  EXPECT_FALSE(too_many.ok());
+  auto st = rulings::Withdraw(*db_, *id, std::string(2001, 'a'), {"desig", ""});
+  EXPECT_NE(st.message().find("2000"), std::string::npos) << st.message();
 }
 
 }  // namespace

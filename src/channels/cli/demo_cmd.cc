@@ -14,9 +14,11 @@
 #include "channels/cli/commands.h"
 #include "channels/cli/governance.h"
 #include "channels/icap/upload.h"
+#include "core/hash.h"
 #include "core/text.h"
 #include "enforce/enforce.h"
 #include "engine/engine.h"
+#include "equipment/equipment.h"
 #include "identity/accounts.h"
 #include "incidents/incidents.h"
 #include "people/people.h"
@@ -28,6 +30,7 @@
 #include "rulings/rulings.h"
 #include "sites/registry.h"
 #include "sites/review.h"
+#include "vendors/vendors.h"
 
 namespace steward::cli {
 
@@ -82,6 +85,187 @@ core::Result<std::string> EnsureAccount(store::Database& db,
 // Mail the milter held and uploads the web door refused, once (a store
 // that has any held mail or incident is left as it is). No roster: the
 // findings are the pack's patterns.
+// The vendor registry (E.6, E.7): the student information system's host,
+// in force; a meal-payment service whose agreement expires within the
+// month; a reading program whose agreement still misses two terms and the
+// attestation; a survey service whose agreement expired.
+core::Status SeedVendors(store::Database& db, const policy::PolicyPack& pack) {
+  const audit::Actor its{"admin", "192.0.2.5"};
+  const std::string today = vendors::Today(pack);
+  auto parsed = core::ParseIsoDate(today, 2000, 2200, "today");
+  if (!parsed.ok()) return parsed.status();
+  const int64_t day = *parsed;
+  const std::string soon = core::IsoUtc((day + 24) * 86400).substr(0, 10);
+  struct Seed {
+    vendors::NewVendor vendor;
+    vendors::NewAgreement agreement;
+    size_t unchecked;  // terms left unchecked, from the last
+    bool attested;
+  };
+  const std::vector<Seed> seeds = {
+      {{.name = "Example SIS Hosting",
+        .product = "Student information system",
+        .domains = {"sis-vendor.example.com"},
+        .contact = "privacy@sis-vendor.example.com"},
+       {.title = "Hosting and support agreement 2024-2027",
+        .signed_on = "2024-06-12",
+        .starts_on = "2024-07-01",
+        .expires_on = "2027-07-01",
+        .categories = {"student-id", "roster-student", "student-extract",
+                       "grades-transcript", "program-eligibility"}},
+       0,
+       true},
+      {{.name = "LunchPay",
+        .product = "Meal payments",
+        .domains = {"lunchpay.example.com"}},
+       {.kind = "general-offer",
+        .title = "Student data privacy agreement (general offer)",
+        .signed_on = "2025-08-01",
+        .starts_on = "2025-08-01",
+        .expires_on = soon,
+        .categories = {"student-id", "roster-student", "program-eligibility"}},
+       0,
+       true},
+      {{.name = "Reading Tutor Co",
+        .product = "Reading practice",
+        .domains = {"readingtutor.example.com"}},
+       {.title = "Data privacy agreement 2026-2027",
+        .signed_on = "2026-08-01",
+        .starts_on = "2026-08-15",
+        .expires_on = "2027-08-15",
+        .categories = {"student-id", "roster-student"}},
+       2,
+       false},
+      {{.name = "Survey Co",
+        .product = "Family surveys",
+        .domains = {"surveys.example.net"}},
+       {.title = "Survey services 2025-2026",
+        .signed_on = "2025-07-01",
+        .starts_on = "2025-07-01",
+        .expires_on = "2026-07-01",
+        .categories = {"roster-student"}},
+       0,
+       true},
+  };
+  for (const auto& s : seeds) {
+    auto v = vendors::AddVendor(db, pack, s.vendor, its);
+    if (!v.ok()) return v.status();
+    auto a = vendors::AddAgreement(db, pack, *v, s.agreement, its);
+    if (!a.ok()) return a.status();
+    const auto& terms = pack.vendors.terms;
+    for (size_t i = 0; i + s.unchecked < terms.size(); ++i) {
+      auto st = vendors::CheckTerm(db, pack, *a, terms[i].id,
+                                   fmt::format("section {}", i + 2), its);
+      if (!st.ok()) return st;
+    }
+    if (s.attested && !pack.vendors.attestation.empty()) {
+      auto st = vendors::Attest(db, *a, "Privacy officer",
+                                s.agreement.signed_on, its);
+      if (!st.ok()) return st;
+    }
+  }
+  return core::Status::Ok();
+}
+
+// The equipment register, once: a laptop issued to the demo teacher whose
+// acknowledgement waits, a tablet in stock, a projector past its end of
+// life (K.8), a Chromebook reported stolen with a charge owed (R), and a
+// laptop still held by an employee who left.
+core::Status SeedEquipment(store::Database& db, const policy::PolicyPack& pack,
+                           int64_t teacher) {
+  auto n = db.Query("SELECT COUNT(*) FROM assets");
+  if (!n.ok()) return n.status();
+  if (!n->empty() && n->front().Int(0) > 0) return core::Status::Ok();
+  const audit::Actor its{"admin", "192.0.2.5"};
+  core::Sha256 h;
+  h.Update(pack.equipment.terms);
+  const std::string terms = h.HexDigest();
+  struct Seed {
+    equipment::NewAsset asset;
+    const char* then;  // "", "issue", "stolen"
+  };
+  const std::vector<Seed> seeds = {
+      {{.tag = "LES-1001",
+        .serial = "5CD2401ABC",
+        .model = "Latitude 3440",
+        .category = "Laptop",
+        .manufacturer = "Dell",
+        .site = "Lincoln Elementary",
+        .purchased_on = "2024-07-15",
+        .eol_on = "2029-07-15",
+        .cost = "1049.50"},
+       "issue"},
+      {{.tag = "LES-1002",
+        .serial = "DMPXK2Q1",
+        .model = "iPad (9th gen)",
+        .category = "Tablet",
+        .manufacturer = "Apple",
+        .site = "Lincoln Elementary",
+        .purchased_on = "2023-01-10",
+        .eol_on = "2028-01-10",
+        .cost = "329.00"},
+       ""},
+      {{.tag = "LES-0417",
+        .model = "PowerLite 118",
+        .category = "Projector",
+        .manufacturer = "Epson",
+        .site = "Lincoln Elementary",
+        .purchased_on = "2019-03-01",
+        .eol_on = "2024-03-01",
+        .cost = "599.00"},
+       ""},
+      {{.tag = "LES-1003",
+        .serial = "NXHKBAA001",
+        .model = "Chromebook 311",
+        .category = "Laptop",
+        .manufacturer = "Acer",
+        .site = "Lincoln Elementary",
+        .purchased_on = "2022-08-01",
+        .eol_on = "2026-08-01",
+        .cost = "249.00"},
+       "stolen"},
+  };
+  for (const auto& s : seeds) {
+    auto id = equipment::Add(db, s.asset, its);
+    if (!id.ok()) return id.status();
+    if (std::string(s.then).empty() || teacher == 0) continue;
+    auto issued = equipment::IssueTo(db, *id, teacher, terms, its);
+    if (!issued.ok()) return issued.status();
+    if (std::string(s.then) == "stolen") {
+      auto st = equipment::Report(
+          db, *id, "stolen",
+          "Left visible in a parked car at the district office; the window "
+          "was broken.",
+          pack.equipment.charges ? "249.00" : "", its);
+      if (!st.ok()) return st;
+    }
+  }
+  // A laptop still held by an employee who left (offboarding, R).
+  auto leaver = db.Query(
+      "SELECT id FROM people WHERE kind = 'employee' AND status = 'active' "
+      "AND id <> ? ORDER BY id DESC LIMIT 1",
+      {store::P(teacher)});
+  if (!leaver.ok()) return leaver.status();
+  if (leaver->empty()) return core::Status::Ok();
+  const int64_t who = leaver->front().Int(0);
+  auto id = equipment::Add(db,
+                           {.tag = "LES-0950",
+                            .serial = "5CD1907XYZ",
+                            .model = "Latitude 3410",
+                            .category = "Laptop",
+                            .manufacturer = "Dell",
+                            .site = "Lincoln Elementary",
+                            .purchased_on = "2020-08-01",
+                            .eol_on = "2025-08-01",
+                            .cost = "899.00"},
+                           its);
+  if (!id.ok()) return id.status();
+  auto issued = equipment::IssueTo(db, *id, who, terms, its);
+  if (!issued.ok()) return issued.status();
+  return db.Exec("UPDATE people SET status = 'departed' WHERE id = ?",
+                 {store::P(who)});
+}
+
 core::Status SeedDoors(const std::shared_ptr<store::Database>& db,
                        const std::string& data, const std::string& teacher,
                        const std::string& login) {
@@ -93,6 +277,7 @@ core::Status SeedDoors(const std::shared_ptr<store::Database>& db,
   auto engine = engine::Engine::Create({.cache_dir = "none"});
   if (!engine.ok()) return engine.status();
   auto scratch = (*engine)->NewScratch();
+  if (auto st = SeedVendors(*db, (*engine)->pack()); !st.ok()) return st;
   enforce::Enforcer enforcer(db,
                              {.blobs_dir = data + "/blobs", .sendmail = ""});
   // An upload as the web door gives it to the engine.
@@ -127,6 +312,17 @@ core::Status SeedDoors(const std::shared_ptr<store::Database>& db,
            "Subject: Band bake sale on Friday\r\nMessage-ID: "
            "<demo-2@example-usd.org>\r\n\r\nThe band sells cookies in the "
            "staff room on Friday at noon; every sale pays for the trip.\r\n"},
+      // Student IDs to a vendor whose agreement is in force, and to one
+      // whose agreement misses terms (refused, E.6).
+      {policy::Channel::kMail, "support@sis-vendor.example.com",
+       "From: " + from +
+           "\r\nTo: support@sis-vendor.example.com\r\n"
+           "Subject: Grade import\r\nMessage-ID: "
+           "<demo-3@example-usd.org>\r\n\r\nStudent ID: 20231187 needs "
+           "the grade change in Algebra 1.\r\nStudent ID: 20231188 too.\r\n"},
+      {policy::Channel::kWeb, "api.readingtutor.example.com",
+       kUpload + "Student ID: 20231187, reading level 3.\nStudent ID: "
+                 "20231188, reading level 4.\n"},
       // The first upload tried again: an event of the same incident.
       {policy::Channel::kWeb, "drive.google.com",
        kUpload +
@@ -225,7 +421,7 @@ core::Status SeedDoors(const std::shared_ptr<store::Database>& db,
   fmt::print(
       "Doors: {} messages held, {} uploads refused ({} incidents), 1 program "
       "download continued past its warning; {} report of a problem; {} "
-      "requests for consent; 1 ruling\n",
+      "requests for consent; 1 ruling; 4 vendors\n",
       held, refused, incidents, reports.empty() ? 0 : 1, asked);
   return core::Status::Ok();
 }
@@ -676,6 +872,15 @@ int Demo(const StoreFlags& flags, const std::string& roster, int share) {
         });
     fmt::print("Campaign \"{}\": {} of {} employees acknowledged\n", c.title,
                done, n);
+  }
+  auto bundled = policy::LoadPack(policy::DefaultPackDir());
+  if (!bundled.ok()) {
+    fmt::print(stderr, "steward demo: the bundled pack does not load\n");
+    return 1;
+  }
+  if (auto st = SeedEquipment(**db, *bundled.pack, teacher_id); !st.ok()) {
+    fmt::print(stderr, "steward demo: {}\n", st.message());
+    return 1;
   }
   if (auto st = SeedDoors(*db, flags.data, employee.email, "employee");
       !st.ok()) {

@@ -256,8 +256,45 @@ void RulingsCsv(Ctx&);
 void RulingsXlsx(Ctx&);
 void ApiRulings(Ctx&);
 void ApiRuling(Ctx&);
-// The rulings in force, as rows for a page beside the regulation.
-List RulingsInForce(const Ctx& c);
+// The vendor registry (vendor_pages.cc).
+void VendorsPage(Ctx&);
+void VendorPage(Ctx&);
+void VendorNewPage(Ctx&);
+void VendorCreatePost(Ctx&);
+void AgreementCreatePost(Ctx&);
+void AgreementTermPost(Ctx&);
+void AgreementAttestPost(Ctx&);
+void AgreementEndPost(Ctx&);
+void VendorsCsv(Ctx&);
+void VendorsXlsx(Ctx&);
+void ApiVendors(Ctx&);
+void ApiVendor(Ctx&);
+// Equipment (equipment_pages.cc).
+void EquipmentPage(Ctx&);
+void EquipmentCsv(Ctx&);
+void EquipmentXlsx(Ctx&);
+void EquipmentNewPage(Ctx&);
+void EquipmentCreatePost(Ctx&);
+void EquipmentImportPost(Ctx&);
+void EquipmentMinePage(Ctx&);
+void EquipmentAssetPage(Ctx&);
+void EquipmentIssuePost(Ctx&);
+void EquipmentReturnPost(Ctx&);
+void EquipmentReportPost(Ctx&);
+void EquipmentRetirePost(Ctx&);
+void ChargeSettlePost(Ctx&);
+void EquipmentIssuePage(Ctx&);
+void EquipmentAcceptPost(Ctx&);
+void ApiEquipment(Ctx&);
+void ApiEquipmentAsset(Ctx&);
+// The home page's equipment: what the person holds and must acknowledge;
+// for ITS, what departed employees hold, the end of life, charges owed.
+void AddEquipmentCounts(const Ctx& c, Data& d);
+// The home page's counts for ITS: agreements expiring, vendors not in force.
+void AddVendorCounts(const Ctx& c, Data& d);
+// The rulings in force, as rows for a page beside the regulation (the
+// newest 200; `more` says whether there are others).
+List RulingsInForce(const Ctx& c, bool* more);
 // API (api.cc).
 void ApiSession(Ctx&);
 void ApiPeople(Ctx&);

@@ -250,6 +250,8 @@ void HomePage(Ctx& c) {
   AddHeldCounts(c, d);
   AddIncidentCounts(c, d);
   AddApprovalCounts(c, d);
+  AddVendorCounts(c, d);
+  AddEquipmentCounts(c, d);
   c.Html("home", d);
 }
 
@@ -274,9 +276,11 @@ void AcknowledgePage(Ctx& c) {
     d.set("opened", x.opened);
     d.set("done", !x.acknowledged_at.empty());
     d.set("acknowledged_at", x.acknowledged_at);
-    List rulings = RulingsInForce(c);
+    bool more = false;
+    List rulings = RulingsInForce(c, &more);
     d.set("rulings", rulings);
     d.set("has_rulings", !rulings.empty());
+    d.set("more_rulings", more);
     c.Html("acknowledge", d);
     return;
   }

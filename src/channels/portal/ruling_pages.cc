@@ -10,6 +10,7 @@
 #include "channels/portal/internal.h"
 #include "core/text.h"
 #include "rulings/rulings.h"
+#include "vendors/vendors.h"
 
 namespace steward::portal {
 
@@ -98,10 +99,15 @@ std::optional<rulings::Ruling> Load(Ctx& c) {
   return std::nullopt;
 }
 
-// "A.3, G.3" as ids the pack knows; the unknown ones named in `bad`.
+// "A.3, G.3" as ids the pack knows; the unknown ones named in `bad` (a
+// list too long to read whole is one bad entry, never cut short).
 std::vector<std::string> Known(const Ctx& c, const std::string& text,
                                bool clauses, std::vector<std::string>& bad) {
   std::vector<std::string> out;
+  if (text.size() > 4000) {
+    bad.push_back("(a list longer than 4,000 characters)");
+    return out;
+  }
   const auto* pack = c.app.options.pack.get();
   for (auto& id : core::SplitList(core::CleanText(text, 4000), ',')) {
     bool known = false;
@@ -121,13 +127,27 @@ const std::vector<std::string> kExportHeader = {
 
 }  // namespace
 
-List RulingsInForce(const Ctx& c) {
+List RulingsInForce(const Ctx& c, bool* more) {
   List out;
-  auto list = rulings::List(*c.app.db, {.state = "in-force", .limit = 100});
+  constexpr int kShown = 200;
+  auto list =
+      rulings::List(*c.app.db, {.state = "in-force", .limit = kShown + 1});
   if (list.ok())
-    for (const auto& r : *list) out.push_back(Row(r));
+    for (size_t i = 0; i < list->size() && i < kShown; ++i)
+      out.push_back(Row((*list)[i]));
+  *more = list.ok() && list->size() > kShown;
   return out;
 }
+
+namespace {
+
+// The District's day, by the pack's time zone.
+std::string Today(const Ctx& c) {
+  return c.app.options.pack ? vendors::Today(*c.app.options.pack)
+                            : core::NowUtc().substr(0, 10);
+}
+
+}  // namespace
 
 void RulingsPage(Ctx& c) {
   Data d = c.Page("Rulings");
@@ -168,7 +188,7 @@ void RulingNewPage(Ctx& c) {
     return;
   }
   Data d = c.Page("Issue a ruling");
-  d.set("today", core::NowUtc().substr(0, 10));
+  d.set("today", Today(c));
   SetIfAny(d, "supersedes", c.Param("supersedes"));
   if (c.app.options.pack) {
     d.set("pack_version", c.app.options.pack->version);
@@ -189,7 +209,8 @@ void RulingCreatePost(Ctx& c) {
       .text = c.Param("text"),
       .clauses = Known(c, c.Param("clauses"), true, bad_clauses),
       .pack_items = Known(c, c.Param("pack_items"), false, bad_rules),
-      .pack_change = c.Param("pack_change")};
+      .pack_change = c.Param("pack_change"),
+      .today = Today(c)};
   if (!bad_clauses.empty() || !bad_rules.empty()) {
     c.SeeOther("/rulings/new", !bad_clauses.empty()
                                    ? "The regulation has no clause " +

@@ -60,6 +60,12 @@ constexpr Roles kApprovalsQueue = kHeldQueue;
 // Rulings (A.3, G.3): every signed-in person reads them; the
 // Superintendent's designee issues and withdraws them.
 constexpr Roles kRulingsWrite{Role::kDesignee};
+// Vendors (E.6, E.7): ITS keeps the registry; every signed-in person reads
+// which vendors are approved for what.
+constexpr Roles kVendorsWrite = kIts;
+// Equipment (R, K.7, K.8): ITS keeps the register, an auditor reads it;
+// every employee sees and acknowledges their own.
+constexpr Roles kEquipmentRead{Role::kItsAdmin, Role::kAuditor};
 // Incidents: ITS and the designee triage them, auditors read; every
 // employee reports.
 constexpr Roles kIncidentsRead{Role::kItsAdmin, Role::kDesignee,
@@ -183,6 +189,51 @@ const std::vector<Entry>& Table() {
       {{"POST", "/rulings/(\\d+)/withdraw", "/rulings/1/withdraw",
         kRulingsWrite},
        RulingWithdrawPost},
+      {{"GET", "/vendors", "/vendors", kSignedIn}, VendorsPage},
+      {{"GET", "/vendors\\.csv", "/vendors.csv", kSignedIn}, VendorsCsv},
+      {{"GET", "/vendors\\.xlsx", "/vendors.xlsx", kSignedIn}, VendorsXlsx},
+      {{"GET", "/vendors/new", "/vendors/new", kVendorsWrite}, VendorNewPage},
+      {{"POST", "/vendors", "/vendors", kVendorsWrite}, VendorCreatePost},
+      {{"GET", "/vendors/(\\d+)", "/vendors/1", kSignedIn}, VendorPage},
+      {{"POST", "/vendors/(\\d+)/agreements", "/vendors/1/agreements",
+        kVendorsWrite},
+       AgreementCreatePost},
+      {{"POST", "/agreements/(\\d+)/term", "/agreements/1/term", kVendorsWrite},
+       AgreementTermPost},
+      {{"POST", "/agreements/(\\d+)/attest", "/agreements/1/attest",
+        kVendorsWrite},
+       AgreementAttestPost},
+      {{"POST", "/agreements/(\\d+)/end", "/agreements/1/end", kVendorsWrite},
+       AgreementEndPost},
+      {{"GET", "/equipment", "/equipment", kEquipmentRead}, EquipmentPage},
+      {{"GET", "/equipment\\.csv", "/equipment.csv", kEquipmentRead},
+       EquipmentCsv},
+      {{"GET", "/equipment\\.xlsx", "/equipment.xlsx", kEquipmentRead},
+       EquipmentXlsx},
+      {{"GET", "/equipment/new", "/equipment/new", kIts}, EquipmentNewPage},
+      {{"POST", "/equipment", "/equipment", kIts}, EquipmentCreatePost},
+      {{"POST", "/equipment/import", "/equipment/import", kIts},
+       EquipmentImportPost,
+       Body::kUpload},
+      {{"GET", "/equipment/mine", "/equipment/mine", kSignedIn},
+       EquipmentMinePage},
+      {{"GET", "/equipment/(\\d+)", "/equipment/1", kEquipmentRead},
+       EquipmentAssetPage},
+      {{"POST", "/equipment/(\\d+)/issue", "/equipment/1/issue", kIts},
+       EquipmentIssuePost},
+      {{"POST", "/equipment/(\\d+)/return", "/equipment/1/return", kIts},
+       EquipmentReturnPost},
+      {{"POST", "/equipment/(\\d+)/report", "/equipment/1/report", kIts},
+       EquipmentReportPost},
+      {{"POST", "/equipment/(\\d+)/retire", "/equipment/1/retire", kIts},
+       EquipmentRetirePost},
+      {{"POST", "/charges/(\\d+)/settle", "/charges/1/settle", kIts},
+       ChargeSettlePost},
+      {{"GET", "/equipment/issues/(\\d+)", "/equipment/issues/1", kSignedIn},
+       EquipmentIssuePage},
+      {{"POST", "/equipment/issues/(\\d+)/accept", "/equipment/issues/1/accept",
+        kSignedIn},
+       EquipmentAcceptPost},
       {{"GET", "/held", "/held", kSignedIn}, HeldPage},
       {{"GET", "/held\\.csv", "/held.csv", kHeldQueue}, HeldCsv},
       {{"GET", "/held\\.xlsx", "/held.xlsx", kHeldQueue}, HeldXlsx},
@@ -252,6 +303,14 @@ const std::vector<Entry>& Table() {
       {{"GET", "/api/rulings", "/api/rulings", kSignedIn, true}, ApiRulings},
       {{"GET", "/api/rulings/(\\d+)", "/api/rulings/1", kSignedIn, true},
        ApiRuling},
+      {{"GET", "/api/vendors", "/api/vendors", kSignedIn, true}, ApiVendors},
+      {{"GET", "/api/vendors/(\\d+)", "/api/vendors/1", kSignedIn, true},
+       ApiVendor},
+      {{"GET", "/api/equipment", "/api/equipment", kEquipmentRead, true},
+       ApiEquipment},
+      {{"GET", "/api/equipment/(\\d+)", "/api/equipment/1", kEquipmentRead,
+        true},
+       ApiEquipmentAsset},
       {{"GET", "/api/held", "/api/held", kSignedIn, true}, ApiHeld},
       {{"GET", "/api/held/(\\d+)", "/api/held/1", kSignedIn, true}, ApiHeldOne},
       {{"POST", "/api/held/(\\d+)/decide", "/api/held/1/decide", kSignedIn,
@@ -362,7 +421,8 @@ http::RouteLimits LimitsOf(Body body, const Options& o) {
       return {4096, 10,
               static_cast<unsigned>(std::max(2, std::max(o.threads, 2) / 4))};
     case Body::kForm:
-      return {64 << 10, 30};
+      // A ruling's 8,000 characters of any script, percent-encoded.
+      return {256 << 10, 30};
     case Body::kUpload:
       return {o.max_upload, 600};
     case Body::kCheck:
@@ -561,6 +621,7 @@ Data Ctx::Page(const std::string& title) const {
     d.set("nav_review", true);
     d.set("nav_held", true);
     d.set("nav_incidents", can(kIncidentsRead));
+    d.set("nav_equipment", can(kEquipmentRead));
     d.set("can_export_held", can(kHeldQueue));
     d.set("nav_accounts", can(kAdminRead));
     d.set("can_import", can(kIts));

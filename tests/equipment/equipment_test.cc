@@ -1,0 +1,228 @@
+// The equipment register on both stores: an asset issued to an active
+// employee, acknowledged with its terms' fingerprint, returned with its
+// condition, reported lost with a charge that is settled once; retired at
+// the end of its life; what departed employees hold; a Snipe-IT export
+// imported with its bad rows named by line; parallel issues of one asset;
+// every step in the asset's history and the audit chain.
+#include "equipment/equipment.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "audit/chain.h"
+#include "people/people.h"
+#include "test_store.h"
+#include "test_util.h"
+
+namespace steward {
+namespace {
+
+using testing::StoreTest;
+
+class EquipmentTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    auto imported = people::ImportEmployeesCsv(
+        *db_,
+        "id,given_name,family_name,email,site,job_role,supervisor,status\n"
+        "1,Ada,Lovelace,ada@example-usd.org,Lincoln Elementary,teacher,,"
+        "active\n"
+        "2,Grace,Hopper,grace@example-usd.org,Lincoln Elementary,teacher,,"
+        "active\n"
+        "3,Alan,Turing,alan@example-usd.org,Lincoln Elementary,teacher,,"
+        "departed\n",
+        "staff.csv", {"cli:test", ""});
+    ASSERT_TRUE(imported.ok()) << imported.status().message();
+    ada_ = equipment::FindEmployee(*db_, "ADA@example-usd.org").value();
+  }
+
+  int64_t AddLaptop(const std::string& tag = "LES-1") {
+    auto id = equipment::Add(*db_,
+                             {.tag = tag,
+                              .serial = "SN-" + tag,
+                              .model = "Latitude 3440",
+                              .category = "Laptop",
+                              .site = "Lincoln Elementary",
+                              .purchased_on = "2024-07-15",
+                              .eol_on = "2029-07-15",
+                              .cost = "$1,049.5"},
+                             its_);
+    EXPECT_TRUE(id.ok()) << id.status().message();
+    return id.ok() ? *id : 0;
+  }
+
+  std::string Status(int64_t id) { return equipment::Get(*db_, id)->status; }
+
+  const audit::Actor its_{"its", "10.0.0.3"};
+  const std::string terms_ = std::string(64, 'a');
+  int64_t ada_ = 0;
+};
+STEWARD_BOTH_BACKENDS(EquipmentTest);
+
+TEST_P(EquipmentTest, IssuedAcknowledgedReturnedWithItsHistory) {
+  int64_t laptop = AddLaptop();
+  EXPECT_EQ(equipment::Get(*db_, laptop)->cost, "1049.50");
+  auto issue = equipment::IssueTo(*db_, laptop, ada_, terms_, its_);
+  ASSERT_TRUE(issue.ok()) << issue.status().message();
+  EXPECT_EQ(Status(laptop), "issued");
+  EXPECT_EQ(equipment::Get(*db_, laptop)->holder_name, "Ada Lovelace");
+  // Only one issue of an asset at a time.
+  int64_t grace = equipment::FindEmployee(*db_, "grace@example-usd.org").value();
+  auto twice = equipment::IssueTo(*db_, laptop, grace, terms_, its_);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.status().message().find("issued now"), std::string::npos);
+  // The holder opens and accepts the terms they were shown, nobody else.
+  const audit::Actor ada{"ada", "192.0.2.8"};
+  ASSERT_TRUE(equipment::Opened(*db_, *issue, ada_, ada).ok());
+  EXPECT_EQ(equipment::Accept(*db_, *issue, grace, terms_, ada).code(),
+            core::Code::kNotFound);
+  EXPECT_EQ(
+      equipment::Accept(*db_, *issue, ada_, std::string(64, 'b'), ada).code(),
+      core::Code::kInvalidArgument)
+      << "the terms changed";
+  ASSERT_TRUE(equipment::Accept(*db_, *issue, ada_, terms_, ada).ok());
+  auto got = equipment::GetIssue(*db_, *issue);
+  EXPECT_EQ(got->state, "accepted");
+  EXPECT_EQ(got->accepted_from, "192.0.2.8");
+  EXPECT_FALSE(got->opened_at.empty());
+  EXPECT_FALSE(equipment::Accept(*db_, *issue, ada_, terms_, ada).ok())
+      << "once";
+  // Back, with its condition; then it can be issued again.
+  EXPECT_FALSE(equipment::Return(*db_, laptop, "shiny", "", its_).ok());
+  ASSERT_TRUE(equipment::Return(*db_, laptop, "fair", "scratched lid", its_)
+                  .ok());
+  EXPECT_EQ(Status(laptop), "in-stock");
+  EXPECT_EQ(equipment::GetIssue(*db_, *issue)->condition, "fair");
+  auto history = equipment::History(*db_, laptop);
+  ASSERT_TRUE(history.ok());
+  std::vector<std::string> what;
+  for (const auto& e : *history) what.push_back(e.what);
+  EXPECT_EQ(what, (std::vector<std::string>{"add", "issue", "accept",
+                                            "return"}));
+  auto log = audit::List(*db_, {.action = "equipment.terms-opened"});
+  ASSERT_TRUE(log.ok() && log->size() == 1);
+}
+
+TEST_P(EquipmentTest, LossIsChargedOnceAndSettled) {
+  int64_t laptop = AddLaptop();
+  ASSERT_TRUE(equipment::IssueTo(*db_, laptop, ada_, terms_, its_).ok());
+  EXPECT_FALSE(equipment::Report(*db_, laptop, "lost", " ", "", its_).ok())
+      << "a note";
+  EXPECT_FALSE(
+      equipment::Report(*db_, laptop, "lost", "car", "-5", its_).ok());
+  ASSERT_TRUE(equipment::Report(*db_, laptop, "stolen",
+                                "Taken from a parked car", "600", its_)
+                  .ok());
+  EXPECT_EQ(Status(laptop), "stolen");
+  auto owed = equipment::Charges(*db_, "owed");
+  ASSERT_TRUE(owed.ok() && owed->size() == 1);
+  EXPECT_EQ(owed->front().amount, "600.00");
+  EXPECT_EQ(owed->front().holder_name, "Ada Lovelace");
+  EXPECT_FALSE(
+      equipment::Settle(*db_, owed->front().id, "waived", "", its_).ok())
+      << "a waiver says why";
+  ASSERT_TRUE(
+      equipment::Settle(*db_, owed->front().id, "paid", "", its_).ok());
+  EXPECT_FALSE(
+      equipment::Settle(*db_, owed->front().id, "paid", "", its_).ok());
+  EXPECT_TRUE(equipment::Charges(*db_, "owed")->empty());
+  // Retired with a reason (K.8); never while issued.
+  EXPECT_FALSE(equipment::Retire(*db_, laptop, "", its_).ok());
+  ASSERT_TRUE(equipment::Retire(*db_, laptop, "Written off", its_).ok());
+  EXPECT_EQ(Status(laptop), "retired");
+  int64_t other = AddLaptop("LES-2");
+  ASSERT_TRUE(equipment::IssueTo(*db_, other, ada_, terms_, its_).ok());
+  EXPECT_FALSE(equipment::Retire(*db_, other, "old", its_).ok());
+}
+
+TEST_P(EquipmentTest, TheListsFindEndOfLifeAndDepartedHolders) {
+  int64_t old = AddLaptop("LES-OLD");
+  ASSERT_TRUE(db_->Exec("UPDATE assets SET eol_on = '2020-01-01' WHERE id = " +
+                        std::to_string(old))
+                  .ok());
+  AddLaptop("LES-NEW");
+  auto eol = equipment::List(*db_, {.eol_by = "2026-12-31"});
+  ASSERT_TRUE(eol.ok());
+  ASSERT_EQ(eol->size(), 1u);
+  EXPECT_EQ(eol->front().tag, "LES-OLD");
+  // Issued while active; the employee leaves; the list for offboarding
+  // shows what they still hold. A departed employee is issued nothing.
+  int64_t held = AddLaptop("LES-HELD");
+  auto ada_issue = equipment::IssueTo(*db_, held, ada_, terms_, its_);
+  ASSERT_TRUE(ada_issue.ok());
+  ASSERT_TRUE(db_->Exec("UPDATE people SET status = 'departed' WHERE id = " +
+                        std::to_string(ada_))
+                  .ok());
+  auto departed = equipment::List(*db_, {.departed = true});
+  ASSERT_TRUE(departed.ok());
+  ASSERT_EQ(departed->size(), 1u);
+  EXPECT_EQ(departed->front().tag, "LES-HELD");
+  auto refused = equipment::IssueTo(*db_, old, ada_, terms_, its_);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_EQ(equipment::FindEmployee(*db_, "alan@example-usd.org")
+                .status()
+                .code(),
+            core::Code::kNotFound);
+}
+
+TEST_P(EquipmentTest, ASnipeItExportImportsAndNamesItsBadRows) {
+  const std::string csv = testing::ReadAll(
+      testing::SourceDir() + "/tests/equipment/snipeit-assets.csv");
+  auto report = equipment::ImportSnipeIt(*db_, csv, "assets.csv", terms_, its_);
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->created, 4) << report->Summary();
+  EXPECT_EQ(report->rejected, 2);
+  EXPECT_EQ(report->issued, 2) << "Ada by address, Grace by user name";
+  std::string problems;
+  for (const auto& p : report->problems) problems += p + "\n";
+  EXPECT_NE(problems.find("assets.csv:5:"), std::string::npos) << problems;
+  EXPECT_NE(problems.find("assets.csv:6:"), std::string::npos) << problems;
+  EXPECT_NE(problems.find("assets.csv:7: checked out to nobody"),
+            std::string::npos)
+      << problems;
+  auto all = equipment::List(*db_, {});
+  ASSERT_TRUE(all.ok());
+  std::map<std::string, equipment::Asset> by_tag;
+  for (const auto& a : *all) by_tag[a.tag] = a;
+  EXPECT_EQ(by_tag["LES-0001"].holder_name, "Ada Lovelace");
+  EXPECT_EQ(by_tag["LES-0001"].model, "Chromebook 311 (C722)");
+  EXPECT_EQ(by_tag["LES-0002"].cost, "1049.50");
+  EXPECT_EQ(by_tag["LES-0003"].status, "retired");
+  EXPECT_EQ(by_tag["LES-0006"].status, "in-stock");
+  // Again: the same tags are updated, nobody is issued twice.
+  auto again = equipment::ImportSnipeIt(*db_, csv, "assets.csv", terms_, its_);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->created, 0);
+  EXPECT_EQ(again->updated, 4);
+  EXPECT_EQ(again->issued, 0);
+  // A file that is not an export says so.
+  auto wrong = equipment::ImportSnipeIt(*db_, "name,email\nx,y\n", "x.csv",
+                                        terms_, its_);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("Asset Tag"), std::string::npos);
+}
+
+TEST_P(EquipmentTest, ParallelIssuesOfOneAssetLeaveOne) {
+  int64_t laptop = AddLaptop();
+  int64_t grace = equipment::FindEmployee(*db_, "grace").value();
+  std::atomic<int> issued{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 6; ++i)
+    threads.emplace_back([&, i] {
+      if (equipment::IssueTo(*db_, laptop, i % 2 ? ada_ : grace, terms_, its_)
+              .ok())
+        ++issued;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(issued.load(), 1);
+  auto n = db_->Query("SELECT COUNT(*) FROM asset_issues");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->front().Int(0), 1) << "the losers' issues rolled back";
+}
+
+}  // namespace
+}  // namespace steward
