@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <mutex>
 
 #include "core/text.h"
+#include "core/zone.h"
 #include "decide/decider.h"
 #include "decide/domains.h"
 #include "enforce/notices.h"
@@ -114,20 +116,28 @@ struct Enforcer::Impl {
   std::unique_ptr<quarantine::Quarantine> quarantine;
   std::unique_ptr<Notifier> notifier;
   uint32_t vendors_seconds = 30;
-  // The registry's agreements in force, as last read.
+  // The registry's agreements in force, as last read, and until when the
+  // District's day they were read for lasts (UTC seconds): the time zone
+  // is looked up once a read, not once an item.
   std::mutex vendors_mu;
   std::shared_ptr<const decide::Vendors> vendors;
-  std::string vendors_day;
+  int64_t vendors_day_ends = 0;
   std::chrono::steady_clock::time_point vendors_read;
 
   core::Result<std::shared_ptr<const decide::Vendors>> Vendors(
       const policy::PolicyPack& pack) {
-    const std::string today = vendors::Today(pack);
     const auto now = std::chrono::steady_clock::now();
+    const auto wall = static_cast<int64_t>(std::time(nullptr));
     std::lock_guard lock(vendors_mu);
-    if (vendors && vendors_day == today &&
+    if (vendors && wall < vendors_day_ends &&
         now - vendors_read < std::chrono::seconds(vendors_seconds))
       return vendors;
+    int64_t day = wall / 86400, ends = (day + 1) * 86400;
+    if (auto zone = core::Zone::Open(pack.records.time_zone); zone.ok()) {
+      day = zone->At(wall).day;
+      ends = zone->StartOf(day + 1);
+    }
+    const std::string today = core::IsoUtc(day * 86400).substr(0, 10);
     auto list = vendors::InForce(*db, pack.vendors, today);
     if (!list.ok())
       return core::Status(
@@ -140,7 +150,7 @@ struct Enforcer::Impl {
                              .agreement = std::move(a.agreement)});
     v->known = std::move(list->known);
     vendors = std::move(v);
-    vendors_day = today;
+    vendors_day_ends = ends;
     vendors_read = now;
     return vendors;
   }

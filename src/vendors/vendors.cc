@@ -144,12 +144,13 @@ core::Status LockActive(store::Conn& c, int64_t id) {
       {P(id)});
   if (!rows.ok()) return rows.status();
   if (!rows->empty()) return core::Status::Ok();
-  auto now = c.Query("SELECT state FROM vendor_agreements WHERE id = ?", {P(id)});
+  auto now =
+      c.Query("SELECT state FROM vendor_agreements WHERE id = ?", {P(id)});
   if (!now.ok()) return now.status();
   if (now->empty())
     return core::Status::NotFound(fmt::format("There is no agreement {}.", id));
-  return core::Status::Invalid(fmt::format(
-      "Agreement {} was ended; add a new agreement instead.", id));
+  return core::Status::Invalid(
+      fmt::format("Agreement {} was ended; add a new agreement instead.", id));
 }
 
 }  // namespace
@@ -255,9 +256,9 @@ core::Result<int64_t> AddVendor(store::Database& db,
     if (!rows.ok()) return rows.status();
     id = rows->at(0).Int(0);
     for (const auto& d : domains) {
-      auto ins = c.Exec(
-          "INSERT INTO vendor_domains (domain, vendor_id) VALUES (?, ?)",
-          {P(d), P(id)});
+      auto ins =
+          c.Exec("INSERT INTO vendor_domains (domain, vendor_id) VALUES (?, ?)",
+                 {P(d), P(id)});
       if (!ins.ok()) return ins;
     }
     return audit::Record(c, actor, "vendor.add", VendorTarget(id),
@@ -292,7 +293,8 @@ core::Result<int64_t> AddAgreement(store::Database& db,
     return core::Status::Invalid("An agreement expires after it begins.");
   const auto first = core::ParseIsoDate(*starts, 2000, 2200, "");
   const auto last = core::ParseIsoDate(*expires, 2000, 2200, "");
-  if (first.ok() && last.ok() && last.value() - first.value() > 20 * 366)
+  if (first.ok() && last.ok() &&
+      last.value() - first.value() > int64_t{20} * 366)
     return core::Status::Invalid(
         "An agreement runs at most 20 years: check the expiry day.");
   if (in.categories.empty())
@@ -303,13 +305,13 @@ core::Result<int64_t> AddAgreement(store::Database& db,
     if (!pack.FindCategory(c))
       return core::Status::Invalid(fmt::format(
           "The policy pack has no data category '{}'.", core::Shown(c)));
-    if (std::find(categories.begin(), categories.end(), c) ==
-        categories.end())
+    if (std::find(categories.begin(), categories.end(), c) == categories.end())
       categories.push_back(c);
   }
   int64_t id = 0;
   auto st = db.Transact([&](store::Conn& c) -> core::Status {
-    auto vendor = c.Query("SELECT id FROM vendors WHERE id = ?", {P(vendor_id)});
+    auto vendor =
+        c.Query("SELECT id FROM vendors WHERE id = ?", {P(vendor_id)});
     if (!vendor.ok()) return vendor.status();
     if (vendor->empty())
       return core::Status::NotFound(
@@ -373,7 +375,7 @@ core::Status Attest(store::Database& db, int64_t agreement_id,
         "Name who signed the attestation for the vendor, on one line.");
   auto day = Day(on, "The day it was attested");
   if (!day.ok()) return day.status();
-  if (*day > core::NowUtc(14 * 3600).substr(0, 10))
+  if (*day > core::NowUtc(int64_t{14} * 3600).substr(0, 10))
     return core::Status::Invalid("The day it was attested is in the future.");
   return db.Transact([&](store::Conn& c) -> core::Status {
     if (auto st = LockActive(c, agreement_id); !st.ok()) return st;
@@ -397,8 +399,7 @@ core::Status End(store::Database& db, int64_t agreement_id,
                  const std::string& reason_in, const audit::Actor& actor) {
   auto reason = core::Words(reason_in, 2000, "reason", true);
   if (!reason.ok())
-    return core::Status::Invalid(
-        "Ending an agreement early needs its reason.");
+    return core::Status::Invalid("Ending an agreement early needs its reason.");
   return db.Transact([&](store::Conn& c) -> core::Status {
     auto rows = c.Query(
         "UPDATE vendor_agreements SET state = 'ended', ended_by = ?, "
@@ -450,8 +451,7 @@ core::Result<InForceList> InForce(store::Database& db,
   if (!vendors.ok()) return vendors.status();
   // Only agreements that may be in force: active, begun, not expired.
   auto agreements = Agreements(
-      db,
-      "WHERE state = 'active' AND starts_on <= ? AND expires_on > ?",
+      db, "WHERE state = 'active' AND starts_on <= ? AND expires_on > ?",
       {P(today), P(today)});
   if (!agreements.ok()) return agreements.status();
   InForceList out;

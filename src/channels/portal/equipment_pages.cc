@@ -12,18 +12,12 @@
 #include "core/hash.h"
 #include "core/text.h"
 #include "equipment/equipment.h"
-#include "vendors/vendors.h"
 
 namespace steward::portal {
 
 namespace {
 
-using identity::Role;
-
-bool Writes(const Ctx& c) {
-  return c.session->account.roles.Has(Role::kItsAdmin) &&
-         !c.session->account.roles.Has(Role::kAuditor);
-}
+bool Writes(const Ctx& c) { return ItsWrites(c); }
 
 const policy::EquipmentPolicy& Policy(const Ctx& c) {
   static const policy::EquipmentPolicy kNone;
@@ -38,10 +32,7 @@ std::string TermsHash(const Ctx& c) {
   return h.HexDigest();
 }
 
-std::string Today(const Ctx& c) {
-  return c.app.options.pack ? vendors::Today(*c.app.options.pack)
-                            : core::NowUtc().substr(0, 10);
-}
+std::string Today(const Ctx& c) { return DistrictDay(c); }
 
 // The end-of-life list's horizon: today plus [equipment] eol_days.
 std::string EolBy(const Ctx& c) {
@@ -52,7 +43,7 @@ std::string EolBy(const Ctx& c) {
 
 // The view asked for on /equipment.
 std::string ViewOf(const Ctx& c) {
-  const std::string v = c.Param("view");
+  std::string v = c.Param("view");
   for (const char* known : {"issued", "in-stock", "eol", "offboarding", "lost",
                             "damaged", "retired"})
     if (v == known) return v;
@@ -159,6 +150,17 @@ void Unreadable(Ctx& c) {
   c.Fail(503, "The equipment register cannot be read now; try again shortly.");
 }
 
+// The asset of the path; else the page says why not (nullopt).
+std::optional<equipment::Asset> LoadAsset(Ctx& c) {
+  auto a = equipment::Get(*c.app.db, c.Id());
+  if (a.ok()) return std::move(a).value();
+  if (a.status().code() == core::Code::kNotFound)
+    c.Fail(404, "No such asset.");
+  else
+    Unreadable(c);
+  return std::nullopt;
+}
+
 // After a change to asset `id`: its page, with what happened or why not.
 void Done(Ctx& c, int64_t id, const core::Status& st, const std::string& ok) {
   if (st.code() == core::Code::kNotFound) {
@@ -241,12 +243,8 @@ void EquipmentPage(Ctx& c) {
 }
 
 void EquipmentAssetPage(Ctx& c) {
-  auto a = equipment::Get(*c.app.db, c.Id());
-  if (!a.ok()) {
-    if (a.status().code() == core::Code::kNotFound)
-      return c.Fail(404, "No such asset.");
-    return Unreadable(c);
-  }
+  auto a = LoadAsset(c);
+  if (!a) return;
   auto history = equipment::History(*c.app.db, a->id);
   auto charges = equipment::Charges(*c.app.db, "", a->id);
   if (!history.ok() || !charges.ok()) return Unreadable(c);
@@ -506,12 +504,8 @@ void ApiEquipment(Ctx& c) {
 }
 
 void ApiEquipmentAsset(Ctx& c) {
-  auto a = equipment::Get(*c.app.db, c.Id());
-  if (!a.ok()) {
-    if (a.status().code() == core::Code::kNotFound)
-      return c.Fail(404, "No such asset.");
-    return Unreadable(c);
-  }
+  auto a = LoadAsset(c);
+  if (!a) return;
   auto history = equipment::History(*c.app.db, a->id);
   if (!history.ok()) return Unreadable(c);
   nlohmann::ordered_json j = AssetJson(*a);

@@ -256,6 +256,13 @@ void RulingsCsv(Ctx&);
 void RulingsXlsx(Ctx&);
 void ApiRulings(Ctx&);
 void ApiRuling(Ctx&);
+// Whether the signed-in person acts for ITS on a register: an ITS
+// administrator who is not also an auditor (an auditor changes nothing).
+bool ItsWrites(const Ctx& c);
+// The District's day (YYYY-MM-DD) by the pack's time zone; UTC's without
+// a pack.
+std::string DistrictDay(const Ctx& c);
+
 // The vendor registry (vendor_pages.cc).
 void VendorsPage(Ctx&);
 void VendorPage(Ctx&);

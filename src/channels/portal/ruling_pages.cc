@@ -10,7 +10,6 @@
 #include "channels/portal/internal.h"
 #include "core/text.h"
 #include "rulings/rulings.h"
-#include "vendors/vendors.h"
 
 namespace steward::portal {
 
@@ -139,16 +138,6 @@ List RulingsInForce(const Ctx& c, bool* more) {
   return out;
 }
 
-namespace {
-
-// The District's day, by the pack's time zone.
-std::string Today(const Ctx& c) {
-  return c.app.options.pack ? vendors::Today(*c.app.options.pack)
-                            : core::NowUtc().substr(0, 10);
-}
-
-}  // namespace
-
 void RulingsPage(Ctx& c) {
   Data d = c.Page("Rulings");
   const std::string state = StateParam(c), clause = ClauseParam(c);
@@ -188,7 +177,7 @@ void RulingNewPage(Ctx& c) {
     return;
   }
   Data d = c.Page("Issue a ruling");
-  d.set("today", Today(c));
+  d.set("today", DistrictDay(c));
   SetIfAny(d, "supersedes", c.Param("supersedes"));
   if (c.app.options.pack) {
     d.set("pack_version", c.app.options.pack->version);
@@ -210,7 +199,7 @@ void RulingCreatePost(Ctx& c) {
       .clauses = Known(c, c.Param("clauses"), true, bad_clauses),
       .pack_items = Known(c, c.Param("pack_items"), false, bad_rules),
       .pack_change = c.Param("pack_change"),
-      .today = Today(c)};
+      .today = DistrictDay(c)};
   if (!bad_clauses.empty() || !bad_rules.empty()) {
     c.SeeOther("/rulings/new", !bad_clauses.empty()
                                    ? "The regulation has no clause " +

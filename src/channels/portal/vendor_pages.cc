@@ -7,6 +7,7 @@
 // gateway read the same agreements in force (enforce/enforce.h).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "channels/portal/internal.h"
@@ -19,19 +20,34 @@ namespace {
 
 using identity::Role;
 
-bool Writes(const Ctx& c) {
-  return c.session->account.roles.Has(Role::kItsAdmin) &&
-         !c.session->account.roles.Has(Role::kAuditor);
-}
+bool Writes(const Ctx& c) { return ItsWrites(c); }
 
 const policy::VendorsPolicy& Terms(const Ctx& c) {
   static const policy::VendorsPolicy kNone;
   return c.app.options.pack ? c.app.options.pack->vendors : kNone;
 }
 
-std::string Today(const Ctx& c) {
-  return c.app.options.pack ? vendors::Today(*c.app.options.pack)
-                            : core::NowUtc().substr(0, 10);
+std::string Today(const Ctx& c) { return DistrictDay(c); }
+
+// The data categories an agreement may allow: those of the pack's rules
+// that an approved vendor lifts (all the pack's when no rule names one).
+std::vector<const policy::Category*> DataCategories(const Ctx& c) {
+  std::vector<const policy::Category*> out;
+  if (!c.app.options.pack) return out;
+  const auto& pack = *c.app.options.pack;
+  for (const auto& cat : pack.categories) {
+    bool lifted = false;
+    for (const auto& r : pack.rules)
+      if (std::find(r.exempt.begin(), r.exempt.end(),
+                    policy::Exemption::kApprovedVendor) != r.exempt.end() &&
+          std::find(r.categories.begin(), r.categories.end(), cat.id) !=
+              r.categories.end())
+        lifted = true;
+    if (lifted) out.push_back(&cat);
+  }
+  if (out.empty())
+    for (const auto& cat : pack.categories) out.push_back(&cat);
+  return out;
 }
 
 // A vendor with its agreements and where each stands today.
@@ -274,6 +290,16 @@ const std::vector<std::string> kExportHeader = {
 
 }  // namespace
 
+bool ItsWrites(const Ctx& c) {
+  return c.session->account.roles.Has(Role::kItsAdmin) &&
+         !c.session->account.roles.Has(Role::kAuditor);
+}
+
+std::string DistrictDay(const Ctx& c) {
+  return c.app.options.pack ? vendors::Today(*c.app.options.pack)
+                            : core::NowUtc().substr(0, 10);
+}
+
 void AddVendorCounts(const Ctx& c, Data& d) {
   if (!Writes(c)) return;
   auto list = vendors::ListVendors(*c.app.db, 100000);
@@ -326,10 +352,10 @@ void VendorPage(Ctx& c) {
   d.set("writes", Writes(c));
   if (Writes(c) && c.app.options.pack) {
     List cats;
-    for (const auto& cat : c.app.options.pack->categories) {
+    for (const auto* cat : DataCategories(c)) {
       Data x;
-      x.set("id", cat.id);
-      x.set("name", cat.title.empty() ? cat.id : cat.title);
+      x.set("id", cat->id);
+      x.set("name", cat->title.empty() ? cat->id : cat->title);
       cats.push_back(x);
     }
     d.set("category_choices", cats);
@@ -381,8 +407,8 @@ void AgreementCreatePost(Ctx& c) {
       .signed_on = core::CleanText(c.Param("signed_on"), 20),
       .starts_on = core::CleanText(c.Param("starts_on"), 20),
       .expires_on = core::CleanText(c.Param("expires_on"), 20)};
-  for (const auto& cat : c.app.options.pack->categories)
-    if (c.Param("cat_" + cat.id) == "1") n.categories.push_back(cat.id);
+  for (const auto* cat : DataCategories(c))
+    if (c.Param("cat_" + cat->id) == "1") n.categories.push_back(cat->id);
   auto id = vendors::AddAgreement(*c.app.db, *c.app.options.pack, c.Id(), n,
                                   c.Actor());
   if (!id.ok() && id.status().code() == core::Code::kNotFound) {
