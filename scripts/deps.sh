@@ -10,7 +10,8 @@ want=(cmake make g++ pkg-config
       libsqlite3-dev libpq-dev libsodium-dev libldap-dev libcrack2-dev
       cracklib-runtime libxlsxwriter-dev libcpp-httplib-dev libmicrohttpd-dev libmilter-dev
       libkainjow-mustache-dev libfasttext-dev zlib1g-dev libbrotli-dev libzstd-dev
-      libetpan-dev libgnutls28-dev libqpdf-dev libcurl4-gnutls-dev libexiv2-dev)
+      libetpan-dev libgnutls28-dev libqpdf-dev libcurl4-gnutls-dev libexiv2-dev
+      libpsl-dev publicsuffix)
 case "${1:-build}" in
   model) want+=(fasttext) ;;
   test) want+=(clang-14 libclang-rt-14-dev postgresql slapd ldap-utils chromium nginx-light

@@ -387,7 +387,11 @@ bool IsControl(uint32_t cp) {
   return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 ||
          cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) ||
          (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F ||
-         (cp >= 0xE0000 && cp <= 0xE007F);  // tags: hidden text
+         cp == 0x061C ||                      // the Arabic letter mark
+         (cp >= 0xE0000 && cp <= 0xE007F) ||  // tags: hidden text
+         // Noncharacters: no text holds them, and XML (a workbook's
+         // cells) refuses U+FFFE and U+FFFF.
+         (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE;
 }
 
 // White space and invisible format characters: nothing to read.
@@ -484,6 +488,10 @@ Result<int64_t> ParseInt(std::string_view s, int64_t min, int64_t max,
 }
 
 Result<std::string> ParseDollars(std::string_view s, std::string_view what) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   static const std::regex kAmount(
       R"(\$?([0-9]{1,3}(,[0-9]{3})*|[0-9]+)(\.[0-9]{1,2})?)");
   const std::string v(s);

@@ -100,7 +100,9 @@ core::Result<std::string> Day(std::string_view s, std::string_view what) {
 // An asset's fields checked, as they are kept.
 core::Result<NewAsset> Checked(const NewAsset& in) {
   NewAsset out;
-  std::string tag = core::CleanText(in.tag, 200);
+  // Checked as written: a character that is no part of a tag is refused,
+  // never dropped to make another tag.
+  std::string tag(in.tag.substr(0, 200));
   tag.erase(0, tag.find_first_not_of(' '));
   tag.erase(tag.find_last_not_of(' ') + 1);
   if (tag.empty() || tag.size() > 64 ||
@@ -192,8 +194,8 @@ core::Status Move(store::Conn& c, int64_t id,
 }
 
 core::Result<store::Row> AssetIn(store::Conn& c, int64_t id) {
-  auto rows = c.Query("SELECT holder, issue_id, status FROM assets WHERE id = ?",
-                      {P(id)});
+  auto rows = c.Query(
+      "SELECT holder, issue_id, status FROM assets WHERE id = ?", {P(id)});
   if (!rows.ok()) return rows.status();
   if (rows->empty())
     return core::Status::NotFound(fmt::format("There is no asset {}.", id));
@@ -203,7 +205,9 @@ core::Result<store::Row> AssetIn(store::Conn& c, int64_t id) {
 // The issue: inside `c`, an active employee gets the asset.
 core::Result<int64_t> IssueIn(store::Conn& c, int64_t asset, int64_t person,
                               const std::string& terms,
-                              const audit::Actor& actor) {
+                              const audit::Actor& actor,
+                              bool any_status = false) {
+  if (auto a = AssetIn(c, asset); !a.ok()) return a.status();
   auto who = c.Query(
       "SELECT status, kind FROM people WHERE id = ?" +
           std::string(c.dialect() == store::Dialect::kPostgres ? " FOR SHARE"
@@ -212,7 +216,7 @@ core::Result<int64_t> IssueIn(store::Conn& c, int64_t asset, int64_t person,
   if (!who.ok()) return who.status();
   if (who->empty() || who->front().Text(1) != "employee")
     return core::Status::Invalid("Equipment is issued to an employee.");
-  if (who->front().Text(0) != "active")
+  if (who->front().Text(0) != "active" && !any_status)
     return core::Status::Invalid(
         "The employee is not active: equipment is issued to active staff.");
   auto rows = c.Query(
@@ -231,25 +235,29 @@ core::Result<int64_t> IssueIn(store::Conn& c, int64_t asset, int64_t person,
 
 // The one active employee `who_in` names: a user name, an address, or the
 // part of an address before '@' (an HR export has no user names).
-core::Result<int64_t> EmployeeIn(store::Conn& c, const std::string& who_in) {
-  const std::string who = core::AsciiLower(core::CleanText(who_in, 200));
+core::Result<int64_t> EmployeeIn(store::Conn& c, const std::string& who_in,
+                                 bool any_status = false) {
+  std::string who = core::AsciiLower(core::CleanText(who_in, 200));
+  who.erase(0, who.find_first_not_of(' '));
+  who.erase(who.find_last_not_of(' ') + 1);
   if (who.empty())
     return core::Status::Invalid("Name the employee: user name or address.");
   const std::string local =
       who.find('@') == std::string::npos ? who + "@" : std::string("\n");
   auto rows = c.Query(
-      "SELECT id FROM people WHERE kind = 'employee' AND status = 'active' "
-      "AND (LOWER(username) = ? OR LOWER(email) = ? OR "
-      "SUBSTR(LOWER(email), 1, ?) = ?) ORDER BY id LIMIT 2",
+      std::string("SELECT id FROM people WHERE kind = 'employee' AND ") +
+          (any_status ? "1 = 1" : "status = 'active'") +
+          " AND (LOWER(username) = ? OR LOWER(email) = ? OR "
+          "SUBSTR(LOWER(email), 1, ?) = ?) ORDER BY id LIMIT 2",
       {P(who), P(who), P(static_cast<int64_t>(local.size())), P(local)});
   if (!rows.ok()) return rows.status();
   if (rows->empty())
-    return core::Status::NotFound(
-        fmt::format("No active employee is {}.", core::Shown(who)));
+    return core::Status::NotFound(fmt::format(
+        "No {}employee is {}.", any_status ? "" : "active ", core::Shown(who)));
   if (rows->size() > 1)
-    return core::Status::Invalid(fmt::format(
-        "{} names more than one employee: use their address.",
-        core::Shown(who)));
+    return core::Status::Invalid(
+        fmt::format("{} names more than one employee: use their address.",
+                    core::Shown(who)));
   return rows->front().Int(0);
 }
 
@@ -265,11 +273,12 @@ core::Result<int64_t> Add(store::Database& db, const NewAsset& in,
   if (!a.ok()) return a.status();
   int64_t id = 0;
   auto st = db.Transact([&](store::Conn& c) -> core::Status {
-    auto taken = c.Query("SELECT id FROM assets WHERE tag = ?", {P(a->tag)});
+    auto taken = c.Query("SELECT id FROM assets WHERE LOWER(tag) = LOWER(?)",
+                         {P(a->tag)});
     if (!taken.ok()) return taken.status();
     if (!taken->empty())
-      return core::Status::Invalid(fmt::format(
-          "Tag {} is asset {}'s already.", a->tag, taken->front().Int(0)));
+      return core::Status::Invalid(fmt::format("Tag {} is asset {}'s already.",
+                                               a->tag, taken->front().Int(0)));
     auto rows = c.Query(
         "INSERT INTO assets (tag, serial, model, category, manufacturer, "
         "site, status, purchased_on, eol_on, cost, notes, added_at) VALUES "
@@ -286,9 +295,10 @@ core::Result<int64_t> Add(store::Database& db, const NewAsset& in,
 }
 
 std::string ImportReport::Summary() const {
-  return fmt::format("{} new, {} updated, {} issued to their holders; {} rows "
-                     "not loaded",
-                     created, updated, issued, rejected);
+  return fmt::format(
+      "{} new, {} updated, {} issued to their holders; {} rows "
+      "not loaded",
+      created, updated, issued, rejected);
 }
 
 core::Result<ImportReport> ImportSnipeIt(store::Database& db,
@@ -297,8 +307,21 @@ core::Result<ImportReport> ImportSnipeIt(store::Database& db,
                                          const std::string& terms,
                                          const audit::Actor& actor) {
   enum Col {
-    kTag, kName, kSerial, kModel, kModelNo, kCategory, kMaker, kLocation,
-    kStatus, kBought, kCost, kEol, kUser, kEmail, kNotes
+    kTag,
+    kName,
+    kSerial,
+    kModel,
+    kModelNo,
+    kCategory,
+    kMaker,
+    kLocation,
+    kStatus,
+    kBought,
+    kCost,
+    kEol,
+    kUser,
+    kEmail,
+    kNotes
   };
   const std::vector<std::vector<std::string_view>> columns = {
       {"Asset Tag", "asset_tag", "Tag"},
@@ -317,23 +340,29 @@ core::Result<ImportReport> ImportSnipeIt(store::Database& db,
       {"Checked Out To: Email", "Email"},
       {"Asset Notes", "Notes"}};
   ImportReport report;
-  int rows_read = 0;
   const std::string name = core::CleanText(file, 200);
+  auto problem = [&](uint32_t line, const std::string& why, bool rejected) {
+    report.rejected += rejected;
+    if (report.problems.size() < 200)
+      report.problems.push_back(fmt::format("{}:{}: {}", name, line, why));
+  };
+  // Every row read and checked first; then written in batches, so other
+  // writers (a sign-in) wait for one batch at most, never the whole file.
+  struct Row {
+    uint32_t line;
+    NewAsset asset;
+    std::string status, holder;
+  };
+  std::vector<Row> rows;
+  std::map<std::string, uint32_t> seen;  // tag, lower case -> line
   auto st = core::ReadCsvTable(
       bytes, name, columns, {kTag}, "Asset Tag",
       [&](const core::CsvRecord& rec, const core::CellOf& cell) {
-        if (++rows_read > 200000) {
-          report.problems.push_back(fmt::format(
-              "{}:{}: more than 200,000 rows; the rest were not read", name,
-              rec.line));
+        if (rows.size() + report.rejected >= 200000) {
+          problem(rec.line, "more than 200,000 rows; the rest were not read",
+                  false);
           return false;
         }
-        auto problem = [&](const std::string& why) {
-          ++report.rejected;
-          if (report.problems.size() < 200)
-            report.problems.push_back(
-                fmt::format("{}:{}: {}", name, rec.line, why));
-        };
         NewAsset n{.tag = cell(kTag),
                    .serial = cell(kSerial),
                    .model = cell(kModel).empty() ? cell(kName) : cell(kModel),
@@ -348,89 +377,115 @@ core::Result<ImportReport> ImportSnipeIt(store::Database& db,
           n.model += " (" + cell(kModelNo) + ")";
         auto a = Checked(n);
         if (!a.ok()) {
-          problem(a.status().message());
+          problem(rec.line, a.status().message(), true);
           return true;
         }
-        const std::string user = core::AsciiLower(cell(kUser));
-        const std::string email = core::AsciiLower(cell(kEmail));
-        std::string status = core::AsciiLower(cell(kStatus));
-        bool created = false, issued = false;
-        std::string holder_problem;
-        auto wrote = db.Transact([&](store::Conn& c) -> core::Status {
-          created = issued = false;
-          holder_problem.clear();
-          auto old = c.Query("SELECT id FROM assets WHERE tag = ?",
-                             {P(a->tag)});
-          if (!old.ok()) return old.status();
-          int64_t id = 0;
-          if (!old->empty()) {
-            id = old->front().Int(0);
-            auto up = c.Exec(
-                "UPDATE assets SET serial = ?, model = ?, category = ?, "
-                "manufacturer = ?, site = ?, purchased_on = ?, eol_on = ?, "
-                "cost = ?, notes = ? WHERE id = ?",
-                {P(a->serial), P(a->model), P(a->category),
-                 P(a->manufacturer), P(a->site), P(a->purchased_on),
-                 P(a->eol_on), P(a->cost), P(a->notes), P(id)});
-            if (!up.ok()) return up;
-            return Log(c, id, "import", "updated from " + name, 0, actor);
-          }
-          // Snipe-IT's labels: "Archived", "Broken", "Lost/Stolen".
-          const std::string initial =
-              status.find("archiv") != std::string::npos ? "retired"
-              : status.find("broken") != std::string::npos ||
-                      status.find("repair") != std::string::npos
-                  ? "damaged"
-              : status.find("lost") != std::string::npos ? "lost"
-              : status.find("stolen") != std::string::npos ? "stolen"
-                                                             : "in-stock";
-          auto rows = c.Query(
-              "INSERT INTO assets (tag, serial, model, category, "
-              "manufacturer, site, status, purchased_on, eol_on, cost, notes, "
-              "added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-              "RETURNING id",
-              {P(a->tag), P(a->serial), P(a->model), P(a->category),
-               P(a->manufacturer), P(a->site), P(initial),
-               P(a->purchased_on), P(a->eol_on), P(a->cost), P(a->notes),
-               P(store::NowUtc())});
-          if (!rows.ok()) return rows.status();
-          id = rows->at(0).Int(0);
-          created = true;
-          if (auto st = Log(c, id, "import", "added from " + name, 0, actor);
-              !st.ok())
-            return st;
-          if ((user.empty() && email.empty()) || initial != "in-stock")
-            return core::Status::Ok();
-          auto person = EmployeeIn(c, email.empty() ? user : email);
-          if (!person.ok() && person.status().code() != core::Code::kNotFound &&
-              person.status().code() != core::Code::kInvalidArgument)
-            return person.status();
-          if (!person.ok()) {
-            holder_problem = fmt::format(
-                "checked out to {}, who is not one active employee here: "
-                "loaded in stock",
-                core::Shown(email.empty() ? user : email));
-            return core::Status::Ok();
-          }
-          auto issue = IssueIn(c, id, *person, terms, actor);
-          if (!issue.ok()) return issue.status();
-          issued = true;
-          return core::Status::Ok();
-        });
-        if (!wrote.ok()) {
-          problem(wrote.code() == core::Code::kInvalidArgument
-                      ? wrote.message()
-                      : "could not be written: " + wrote.message());
+        auto [at, fresh] = seen.emplace(core::AsciiLower(a->tag), rec.line);
+        if (!fresh) {
+          problem(
+              rec.line,
+              fmt::format("tag {} is on line {} already", a->tag, at->second),
+              true);
           return true;
         }
-        if (!holder_problem.empty() && report.problems.size() < 200)
-          report.problems.push_back(
-              fmt::format("{}:{}: {}", name, rec.line, holder_problem));
-        (created ? report.created : report.updated)++;
-        report.issued += issued;
+        const std::string email = cell(kEmail);
+        rows.push_back({rec.line, std::move(a).value(),
+                        core::AsciiLower(cell(kStatus)),
+                        email.empty() ? cell(kUser) : email});
         return true;
       });
   if (!st.ok()) return st;
+  constexpr size_t kBatch = 500;
+  for (size_t from = 0; from < rows.size(); from += kBatch) {
+    const size_t to = std::min(rows.size(), from + kBatch);
+    ImportReport batch;
+    std::vector<std::pair<uint32_t, std::string>> notes;
+    auto wrote = db.Transact([&](store::Conn& c) -> core::Status {
+      batch = ImportReport{};
+      notes.clear();
+      for (size_t k = from; k < to; ++k) {
+        const Row& r = rows[k];
+        const NewAsset& a = r.asset;
+        auto old = c.Query("SELECT id FROM assets WHERE LOWER(tag) = LOWER(?)",
+                           {P(a.tag)});
+        if (!old.ok()) return old.status();
+        if (!old->empty()) {
+          const int64_t id = old->front().Int(0);
+          auto up = c.Exec(
+              "UPDATE assets SET serial = ?, model = ?, category = ?, "
+              "manufacturer = ?, site = ?, purchased_on = ?, eol_on = ?, "
+              "cost = ?, notes = ? WHERE id = ?",
+              {P(a.serial), P(a.model), P(a.category), P(a.manufacturer),
+               P(a.site), P(a.purchased_on), P(a.eol_on), P(a.cost), P(a.notes),
+               P(id)});
+          if (!up.ok()) return up;
+          if (auto st = Log(c, id, "import", "updated from " + name, 0, actor);
+              !st.ok())
+            return st;
+          ++batch.updated;
+          continue;
+        }
+        // Snipe-IT's labels: "Archived", "Broken", "Lost/Stolen".
+        const std::string& label = r.status;
+        const std::string initial =
+            label.find("archiv") != std::string::npos ? "retired"
+            : label.find("broken") != std::string::npos ||
+                    label.find("repair") != std::string::npos
+                ? "damaged"
+            : label.find("lost") != std::string::npos   ? "lost"
+            : label.find("stolen") != std::string::npos ? "stolen"
+                                                        : "in-stock";
+        auto ins = c.Query(
+            "INSERT INTO assets (tag, serial, model, category, manufacturer, "
+            "site, status, purchased_on, eol_on, cost, notes, added_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            {P(a.tag), P(a.serial), P(a.model), P(a.category),
+             P(a.manufacturer), P(a.site), P(initial), P(a.purchased_on),
+             P(a.eol_on), P(a.cost), P(a.notes), P(store::NowUtc())});
+        if (!ins.ok()) return ins.status();
+        const int64_t id = ins->at(0).Int(0);
+        ++batch.created;
+        if (auto st = Log(c, id, "import", "added from " + name, 0, actor);
+            !st.ok())
+          return st;
+        if (r.holder.empty() || initial != "in-stock") continue;
+        // Whoever holds it, active or not: an employee who left still
+        // holding it is what the offboarding list is for.
+        auto person = EmployeeIn(c, r.holder, /*any_status=*/true);
+        if (!person.ok()) {
+          if (person.status().code() != core::Code::kNotFound &&
+              person.status().code() != core::Code::kInvalidArgument)
+            return person.status();
+          notes.emplace_back(r.line,
+                             fmt::format("checked out to {}, who is not one "
+                                         "employee here: loaded in stock",
+                                         core::Shown(r.holder)));
+          continue;
+        }
+        auto issue = IssueIn(c, id, *person, terms, actor, true);
+        if (!issue.ok()) return issue.status();
+        ++batch.issued;
+        auto active =
+            c.Query("SELECT status FROM people WHERE id = ?", {P(*person)});
+        if (!active.ok()) return active.status();
+        if (!active->empty() && active->front().Text(0) != "active")
+          notes.emplace_back(r.line,
+                             fmt::format("held by {}, who is no longer active: "
+                                         "listed for offboarding",
+                                         core::Shown(r.holder)));
+      }
+      return core::Status::Ok();
+    });
+    if (!wrote.ok()) {
+      for (size_t k = from; k < to; ++k)
+        problem(rows[k].line, "could not be written: " + wrote.message(), true);
+      continue;
+    }
+    report.created += batch.created;
+    report.updated += batch.updated;
+    report.issued += batch.issued;
+    for (const auto& [line, why] : notes) problem(line, why, false);
+  }
   return report;
 }
 
@@ -471,8 +526,7 @@ core::Status Opened(store::Database& db, int64_t issue_id, int64_t person,
     if (!rows.ok()) return rows.status();
     if (rows->empty()) return core::Status::Ok();  // opened before
     return audit::Record(c, actor, "equipment.terms-opened",
-                         Target(rows->front().Int(0)),
-                         {{"issue", issue_id}});
+                         Target(rows->front().Int(0)), {{"issue", issue_id}});
   });
 }
 
@@ -508,9 +562,16 @@ core::Status Accept(store::Database& db, int64_t issue_id, int64_t person,
   });
 }
 
+// The issue the person saw is still the one in effect (0: not asked).
+core::Status StillIssue(int64_t asset_id, int64_t seen, int64_t now) {
+  if (seen == 0 || seen == now) return core::Status::Ok();
+  return core::Status::Invalid(fmt::format(
+      "Asset {} changed hands since you looked: check it again.", asset_id));
+}
+
 core::Status Return(store::Database& db, int64_t asset_id,
                     const std::string& condition, const std::string& note_in,
-                    const audit::Actor& actor) {
+                    int64_t seen, const audit::Actor& actor) {
   if (condition != "good" && condition != "fair" && condition != "poor" &&
       condition != "damaged")
     return core::Status::Invalid(
@@ -521,6 +582,7 @@ core::Status Return(store::Database& db, int64_t asset_id,
     auto a = AssetIn(c, asset_id);
     if (!a.ok()) return a.status();
     const int64_t holder = a->Int(0), issue = a->Int(1);
+    if (auto st = StillIssue(asset_id, seen, issue); !st.ok()) return st;
     if (auto st = Move(c, asset_id, {"issued"},
                        condition == "damaged" ? "damaged" : "in-stock", 0, 0);
         !st.ok())
@@ -538,7 +600,8 @@ core::Status Return(store::Database& db, int64_t asset_id,
 
 core::Status Report(store::Database& db, int64_t asset_id,
                     const std::string& what, const std::string& note_in,
-                    const std::string& amount_in, const audit::Actor& actor) {
+                    const std::string& amount_in, int64_t seen,
+                    const audit::Actor& actor) {
   if (what != "lost" && what != "stolen" && what != "damaged")
     return core::Status::Invalid("Report it lost, stolen or damaged.");
   auto note = core::Words(note_in, 2000, "note", true);
@@ -548,12 +611,16 @@ core::Status Report(store::Database& db, int64_t asset_id,
   if (!amount_in.empty()) {
     auto a = core::ParseDollars(amount_in, "The charge");
     if (!a.ok()) return a.status();
+    if (*a == "0.00")
+      return core::Status::Invalid(
+          "A charge is more than $0: leave it empty for none.");
     amount = *a;
   }
   return db.Transact([&](store::Conn& c) -> core::Status {
     auto a = AssetIn(c, asset_id);
     if (!a.ok()) return a.status();
     const int64_t holder = a->Int(0), issue = a->Int(1);
+    if (auto st = StillIssue(asset_id, seen, issue); !st.ok()) return st;
     if (!amount.empty() && holder == 0)
       return core::Status::Invalid(
           "Only an asset issued to someone is charged to them.");
@@ -590,18 +657,16 @@ core::Status Settle(store::Database& db, int64_t charge_id,
   if (state != "paid" && state != "waived")
     return core::Status::Invalid("A charge is settled paid or waived.");
   auto note = core::Words(note_in, 2000, "note", state == "waived");
-  if (!note.ok())
-    return core::Status::Invalid("Say why the charge is waived.");
+  if (!note.ok()) return core::Status::Invalid("Say why the charge is waived.");
   return db.Transact([&](store::Conn& c) -> core::Status {
     auto rows = c.Query(
         "UPDATE asset_charges SET state = ?, settled_by = ?, settled_at = ?, "
         "note = ? WHERE id = ? AND state = 'owed' RETURNING asset_id, holder",
-        {P(state), P(actor.name), P(store::NowUtc()), P(*note),
-         P(charge_id)});
+        {P(state), P(actor.name), P(store::NowUtc()), P(*note), P(charge_id)});
     if (!rows.ok()) return rows.status();
     if (rows->empty()) {
-      auto now =
-          c.Query("SELECT state FROM asset_charges WHERE id = ?", {P(charge_id)});
+      auto now = c.Query("SELECT state FROM asset_charges WHERE id = ?",
+                         {P(charge_id)});
       if (!now.ok()) return now.status();
       if (now->empty())
         return core::Status::NotFound(
@@ -618,8 +683,9 @@ core::Status Retire(store::Database& db, int64_t asset_id,
                     const std::string& reason_in, const audit::Actor& actor) {
   auto reason = core::Words(reason_in, 2000, "reason", true);
   if (!reason.ok())
-    return core::Status::Invalid("Say why it is retired (K.8: unsafe, "
-                                 "unpatchable, past its end of life...).");
+    return core::Status::Invalid(
+        "Say why it is retired (K.8: unsafe, "
+        "unpatchable, past its end of life...).");
   return db.Transact([&](store::Conn& c) -> core::Status {
     if (auto st = Move(c, asset_id, {"in-stock", "lost", "stolen", "damaged"},
                        "retired", 0, 0);
@@ -645,18 +711,24 @@ void Where(const Filter& f, std::string& sql, store::Params& params) {
     params.push_back(P(f.site));
   }
   if (!f.eol_by.empty()) {
-    sql += " AND a.eol_on <> '' AND a.eol_on <= ? AND a.status <> 'retired'";
+    sql +=
+        " AND a.eol_on <> '' AND a.eol_on <= ? AND a.status IN ('in-stock', "
+        "'issued', 'damaged')";
     params.push_back(P(f.eol_by));
   }
   if (!f.text.empty()) {
     sql +=
-        " AND (LOWER(a.tag) LIKE ? OR LOWER(a.serial) LIKE ? OR "
-        "LOWER(a.model) LIKE ?)";
-    std::string like = "%" + core::AsciiLower(f.text) + "%";
+        " AND (LOWER(a.tag) LIKE ? ESCAPE '!' OR LOWER(a.serial) LIKE ? "
+        "ESCAPE '!' OR LOWER(a.model) LIKE ? ESCAPE '!')";
+    std::string like = "%";
+    for (char ch : core::AsciiLower(f.text)) {
+      if (ch == '%' || ch == '_' || ch == '!') like += '!';
+      like += ch;
+    }
+    like += "%";
     for (int i = 0; i < 3; ++i) params.push_back(P(like));
   }
-  if (f.departed)
-    sql += " AND a.status = 'issued' AND p.status <> 'active'";
+  if (f.departed) sql += " AND a.status = 'issued' AND p.status <> 'active'";
 }
 
 }  // namespace
@@ -678,16 +750,14 @@ core::Result<std::vector<Asset>> List(store::Database& db, const Filter& f) {
 
 core::Result<int64_t> Count(store::Database& db, const Filter& f) {
   store::Params params;
-  std::string sql =
-      fmt::format("SELECT COUNT(*){} WHERE 1 = 1", kAssetFrom);
+  std::string sql = fmt::format("SELECT COUNT(*){} WHERE 1 = 1", kAssetFrom);
   Where(f, sql, params);
   return store::QueryCount(db, sql, params);
 }
 
 core::Result<Asset> Get(store::Database& db, int64_t id) {
   return store::QueryOneAs<Asset>(
-      db,
-      fmt::format("SELECT {}{} WHERE a.id = ?", kAssetColumns, kAssetFrom),
+      db, fmt::format("SELECT {}{} WHERE a.id = ?", kAssetColumns, kAssetFrom),
       {P(id)}, AssetFromRow, fmt::format("There is no asset {}.", id));
 }
 
@@ -703,8 +773,7 @@ core::Result<std::vector<Event>> History(store::Database& db,
       });
 }
 
-core::Result<std::vector<Issue>> IssuesOf(store::Database& db,
-                                          int64_t person) {
+core::Result<std::vector<Issue>> IssuesOf(store::Database& db, int64_t person) {
   return store::QueryAs<Issue>(
       db,
       fmt::format("SELECT {}{} WHERE i.holder = ? ORDER BY i.id DESC LIMIT "
@@ -715,8 +784,7 @@ core::Result<std::vector<Issue>> IssuesOf(store::Database& db,
 
 core::Result<Issue> GetIssue(store::Database& db, int64_t id) {
   return store::QueryOneAs<Issue>(
-      db,
-      fmt::format("SELECT {}{} WHERE i.id = ?", kIssueColumns, kIssueFrom),
+      db, fmt::format("SELECT {}{} WHERE i.id = ?", kIssueColumns, kIssueFrom),
       {P(id)}, IssueFromRow,
       fmt::format("There is no equipment issue {}.", id));
 }

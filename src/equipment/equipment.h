@@ -60,10 +60,13 @@ struct ImportReport {
 // Model, Model Number, Category, Manufacturer, Location, Status, Purchase
 // Date, Purchase Cost, EOL Date, Checked Out To: Username / Email, Asset
 // Notes; columns matched without case, spaces or punctuation; others
-// ignored). A known tag is updated (not its holder or status), a new one
-// added; a row checked out to an employee found by user name or address is
-// issued to them (their acknowledgement waits). A bad row is named with its
-// line and skipped; the rest load. At most 200,000 rows.
+// ignored). Tags are compared without case. A known tag is updated (not its
+// holder or status), a new one added; a row checked out to an employee
+// found by user name or address is issued to them (their acknowledgement
+// waits) — one who is no longer active too, so the offboarding list shows
+// it. A bad row, or a tag a second time, is named with its line and
+// skipped; the rest load, written 500 rows a transaction. At most 200,000
+// rows.
 core::Result<ImportReport> ImportSnipeIt(store::Database& db,
                                          std::string_view bytes,
                                          const std::string& file,
@@ -95,13 +98,13 @@ core::Status Opened(store::Database& db, int64_t issue_id, int64_t person,
 // The holder accepts the terms they were shown: `terms_sha256` must be the
 // one the issue asks for (the pack's terms changed: Invalid).
 core::Status Accept(store::Database& db, int64_t issue_id, int64_t person,
-                    const std::string& terms_sha256,
-                    const audit::Actor& actor);
+                    const std::string& terms_sha256, const audit::Actor& actor);
 // Back in stock (condition "good", "fair" or "poor") or, when "damaged",
-// damaged; a note optional.
+// damaged; a note optional. `issue`: the issue the person saw on the page;
+// when it is no longer the one in effect, Invalid (0: any).
 core::Status Return(store::Database& db, int64_t asset_id,
                     const std::string& condition, const std::string& note,
-                    const audit::Actor& actor);
+                    int64_t issue, const audit::Actor& actor);
 
 struct Charge {
   int64_t id = 0, asset_id = 0, holder = 0;
@@ -110,10 +113,12 @@ struct Charge {
   std::string made_by, made_at, settled_by, settled_at, note;
 };
 // Lost, stolen or damaged (a note required), at the holder's charge when
-// `amount` is given ("" for none; only for an issued asset).
+// `amount` is given ("" for none; more than $0; only for an issued asset).
+// `issue` as for Return: a charge lands on the holder the person saw.
 core::Status Report(store::Database& db, int64_t asset_id,
                     const std::string& what, const std::string& note,
-                    const std::string& amount, const audit::Actor& actor);
+                    const std::string& amount, int64_t issue,
+                    const audit::Actor& actor);
 // A charge owed becomes paid or waived (a note required to waive).
 core::Status Settle(store::Database& db, int64_t charge_id,
                     const std::string& state, const std::string& note,
@@ -123,13 +128,13 @@ core::Status Retire(store::Database& db, int64_t asset_id,
                     const std::string& reason, const audit::Actor& actor);
 
 struct Filter {
-  std::string status;    // "" any
-  int64_t holder = 0;    // 0 any
-  std::string site;      // "" any
-  std::string eol_by;    // "" any; else end of life on or before this day,
-                         // not retired (K.8)
-  std::string text;      // "" any; in tag, serial or model
-  bool departed = false; // held by employees no longer active (offboarding)
+  std::string status;     // "" any
+  int64_t holder = 0;     // 0 any
+  std::string site;       // "" any
+  std::string eol_by;     // "" any; else end of life on or before this day,
+                          // not retired (K.8)
+  std::string text;       // "" any; in tag, serial or model
+  bool departed = false;  // held by employees no longer active (offboarding)
   int limit = 100;
   int64_t before_id = 0;
 };
@@ -141,10 +146,8 @@ struct Event {
   std::string at, actor, what, text;
   std::string holder_name;
 };
-core::Result<std::vector<Event>> History(store::Database& db,
-                                         int64_t asset_id);
-core::Result<std::vector<Issue>> IssuesOf(store::Database& db,
-                                          int64_t person);
+core::Result<std::vector<Event>> History(store::Database& db, int64_t asset_id);
+core::Result<std::vector<Issue>> IssuesOf(store::Database& db, int64_t person);
 core::Result<Issue> GetIssue(store::Database& db, int64_t id);  // NotFound
 core::Result<std::vector<Charge>> Charges(store::Database& db,
                                           const std::string& state,

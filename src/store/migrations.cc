@@ -608,7 +608,7 @@ CREATE TABLE vendor_terms (
       {22, "equipment register", R"sql(
 CREATE TABLE assets (
   id {id},
-  tag TEXT NOT NULL UNIQUE,
+  tag TEXT NOT NULL,
   serial TEXT NOT NULL,
   model TEXT NOT NULL,
   category TEXT NOT NULL,
@@ -622,6 +622,7 @@ CREATE TABLE assets (
   issue_id {bigint} NOT NULL DEFAULT 0,
   notes TEXT NOT NULL,
   added_at TEXT NOT NULL);
+CREATE UNIQUE INDEX assets_tag ON assets (LOWER(tag));
 CREATE INDEX assets_status ON assets (status, id);
 CREATE INDEX assets_holder ON assets (holder, id);
 CREATE INDEX assets_eol ON assets (eol_on);

@@ -1,6 +1,7 @@
 #include "vendors/vendors.h"
 
 #include <fmt/format.h>
+#include <libpsl.h>
 
 #include <algorithm>
 #include <ctime>
@@ -100,8 +101,20 @@ core::Result<std::vector<Agreement>> Agreements(store::Database& db,
   return list;
 }
 
+// The public suffix list (the publicsuffix package, through libpsl): a
+// vendor's domain is never one ("co.uk", "com.au"), or every host under it
+// would be approved.
+const psl_ctx_t* Suffixes() {
+  static const psl_ctx_t* psl = [] {
+    psl_ctx_t* latest = psl_latest(nullptr);
+    return latest ? static_cast<const psl_ctx_t*>(latest) : psl_builtin();
+  }();
+  return psl;
+}
+
 // A host name as a vendor's domain: lower case, labels of letters, digits
-// and '-', at least two of them.
+// and '-', at least two of them, the last not a number (no IP address) and
+// the whole not a public suffix.
 core::Result<std::string> Domain(const std::string& in) {
   std::string d = core::AsciiLower(in);
   while (!d.empty() && d.back() == '.') d.pop_back();
@@ -116,6 +129,18 @@ core::Result<std::string> Domain(const std::string& in) {
     return core::Status::Invalid(fmt::format(
         "'{}' is not a domain: write it as vendor.example.com, without "
         "https:// or an address.",
+        core::Shown(in)));
+  const std::string last = d.substr(d.rfind('.') + 1);
+  if (!last.empty() &&
+      last.find_first_not_of("0123456789") == std::string::npos)
+    return core::Status::Invalid(fmt::format(
+        "'{}' is an IP address or ends in a number: name the vendor's "
+        "domain.",
+        core::Shown(in)));
+  if (!d.empty() && Suffixes() && psl_is_public_suffix(Suffixes(), d.c_str()))
+    return core::Status::Invalid(fmt::format(
+        "'{}' is a public suffix, under which anyone may register a name: "
+        "name the vendor's own domain.",
         core::Shown(in)));
   return d;
 }
@@ -286,15 +311,17 @@ core::Result<int64_t> AddAgreement(store::Database& db,
   if (!starts.ok()) return starts.status();
   auto expires = Day(in.expires_on, "The day it expires");
   if (!expires.ok()) return expires.status();
+  if (*signed_on > Today(pack))
+    return core::Status::Invalid(
+        "The day it was signed is in the future: add it once signed.");
   if (*signed_on > *starts)
     return core::Status::Invalid(
         "An agreement begins on or after the day it is signed.");
   if (*expires <= *starts)
     return core::Status::Invalid("An agreement expires after it begins.");
-  const auto first = core::ParseIsoDate(*starts, 2000, 2200, "");
-  const auto last = core::ParseIsoDate(*expires, 2000, 2200, "");
-  if (first.ok() && last.ok() &&
-      last.value() - first.value() > int64_t{20} * 366)
+  // Twenty years on the calendar: the same day twenty years later.
+  if (*expires >
+      std::to_string(std::stoi(starts->substr(0, 4)) + 20) + starts->substr(4))
     return core::Status::Invalid(
         "An agreement runs at most 20 years: check the expiry day.");
   if (in.categories.empty())
@@ -367,7 +394,7 @@ core::Status CheckTerm(store::Database& db, const policy::PolicyPack& pack,
 
 core::Status Attest(store::Database& db, int64_t agreement_id,
                     const std::string& signatory_in, const std::string& on,
-                    const audit::Actor& actor) {
+                    const std::string& today, const audit::Actor& actor) {
   auto signatory = core::Words(signatory_in, 200, "signatory", false);
   if (!signatory.ok()) return signatory.status();
   if (signatory->empty() || signatory->find('\n') != std::string::npos)
@@ -375,7 +402,7 @@ core::Status Attest(store::Database& db, int64_t agreement_id,
         "Name who signed the attestation for the vendor, on one line.");
   auto day = Day(on, "The day it was attested");
   if (!day.ok()) return day.status();
-  if (*day > core::NowUtc(int64_t{14} * 3600).substr(0, 10))
+  if (*day > today)
     return core::Status::Invalid("The day it was attested is in the future.");
   return db.Transact([&](store::Conn& c) -> core::Status {
     if (auto st = LockActive(c, agreement_id); !st.ok()) return st;

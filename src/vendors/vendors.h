@@ -93,9 +93,10 @@ struct NewVendor {
   std::string contact, notes;
 };
 // Adds a vendor. A name (one line, 200 characters), at least one domain;
-// each domain a host name (letters, digits, '-', '.'; at least one dot), not
-// one of the District's own, and no other vendor's (nor a subdomain of one,
-// nor a parent). Checked inside the transaction.
+// each domain a host name (letters, digits, '-', '.'; at least one dot; no
+// IP address; not a public suffix such as co.uk), not one of the District's
+// own, and no other vendor's (nor a subdomain of one, nor a parent).
+// Checked inside the transaction.
 core::Result<int64_t> AddVendor(store::Database& db,
                                 const policy::PolicyPack& pack,
                                 const NewVendor& v, const audit::Actor& actor);
@@ -107,8 +108,8 @@ struct NewAgreement {
   std::vector<std::string> categories;
 };
 // Adds an agreement to a vendor: a kind, a title, dates that exist (signed
-// on or before it starts; it expires after it starts, within 20 years), and
-// at least one category the pack knows.
+// by the District's today and on or before it starts; it expires after it
+// starts, within 20 years), and at least one category the pack knows.
 core::Result<int64_t> AddAgreement(store::Database& db,
                                    const policy::PolicyPack& pack,
                                    int64_t vendor_id, const NewAgreement& a,
@@ -122,10 +123,10 @@ core::Status CheckTerm(store::Database& db, const policy::PolicyPack& pack,
                        const std::string& evidence, const audit::Actor& actor);
 
 // Keeps the vendor's attestation: who signed it for the vendor, and the
-// day (not in the future). Once; only while active.
+// day (not after `today`, the District's). Once; only while active.
 core::Status Attest(store::Database& db, int64_t agreement_id,
                     const std::string& signatory, const std::string& on,
-                    const audit::Actor& actor);
+                    const std::string& today, const audit::Actor& actor);
 
 // Ends an active agreement early with a reason (required): from now on it
 // approves nothing.

@@ -220,7 +220,8 @@ TEST_P(EnforceTest, TheVendorRegistryApprovesWhatTheDoorLetsThrough) {
   for (const auto& t : pack.vendors.terms)
     ASSERT_TRUE(
         vendors::CheckTerm(*db_, pack, *agreement, t.id, "s. 3", its).ok());
-  ASSERT_TRUE(vendors::Attest(*db_, *agreement, "Pat", "2026-01-02", its).ok());
+  ASSERT_TRUE(
+      vendors::Attest(*db_, *agreement, "Pat", "2026-01-02", today, its).ok());
   auto in_force = send();
   EXPECT_EQ(in_force.disposition, Disposition::kDeliver);
   ASSERT_TRUE(in_force.verdict.has_value());

@@ -34,10 +34,14 @@ class EquipmentTest : public StoreTest {
         "2,Grace,Hopper,grace@example-usd.org,Lincoln Elementary,teacher,,"
         "active\n"
         "3,Alan,Turing,alan@example-usd.org,Lincoln Elementary,teacher,,"
-        "departed\n",
+        "active\n",
         "staff.csv", {"cli:test", ""});
     ASSERT_TRUE(imported.ok()) << imported.status().message();
     ada_ = equipment::FindEmployee(*db_, "ADA@example-usd.org").value();
+    // Alan left the District.
+    ASSERT_TRUE(db_->Exec("UPDATE people SET status = 'departed' WHERE "
+                          "family_name = 'Turing'")
+                    .ok());
   }
 
   int64_t AddLaptop(const std::string& tag = "LES-1") {
@@ -71,7 +75,8 @@ TEST_P(EquipmentTest, IssuedAcknowledgedReturnedWithItsHistory) {
   EXPECT_EQ(Status(laptop), "issued");
   EXPECT_EQ(equipment::Get(*db_, laptop)->holder_name, "Ada Lovelace");
   // Only one issue of an asset at a time.
-  int64_t grace = equipment::FindEmployee(*db_, "grace@example-usd.org").value();
+  int64_t grace =
+      equipment::FindEmployee(*db_, "grace@example-usd.org").value();
   auto twice = equipment::IssueTo(*db_, laptop, grace, terms_, its_);
   ASSERT_FALSE(twice.ok());
   EXPECT_NE(twice.status().message().find("issued now"), std::string::npos);
@@ -92,17 +97,18 @@ TEST_P(EquipmentTest, IssuedAcknowledgedReturnedWithItsHistory) {
   EXPECT_FALSE(equipment::Accept(*db_, *issue, ada_, terms_, ada).ok())
       << "once";
   // Back, with its condition; then it can be issued again.
-  EXPECT_FALSE(equipment::Return(*db_, laptop, "shiny", "", its_).ok());
-  ASSERT_TRUE(equipment::Return(*db_, laptop, "fair", "scratched lid", its_)
-                  .ok());
+  EXPECT_FALSE(equipment::Return(*db_, laptop, "shiny", "", 0, its_).ok());
+  ASSERT_TRUE(
+      equipment::Return(*db_, laptop, "fair", "scratched lid", *issue, its_)
+          .ok());
   EXPECT_EQ(Status(laptop), "in-stock");
   EXPECT_EQ(equipment::GetIssue(*db_, *issue)->condition, "fair");
   auto history = equipment::History(*db_, laptop);
   ASSERT_TRUE(history.ok());
   std::vector<std::string> what;
   for (const auto& e : *history) what.push_back(e.what);
-  EXPECT_EQ(what, (std::vector<std::string>{"add", "issue", "accept",
-                                            "return"}));
+  EXPECT_EQ(what,
+            (std::vector<std::string>{"add", "issue", "accept", "return"}));
   auto log = audit::List(*db_, {.action = "equipment.terms-opened"});
   ASSERT_TRUE(log.ok() && log->size() == 1);
 }
@@ -110,12 +116,18 @@ TEST_P(EquipmentTest, IssuedAcknowledgedReturnedWithItsHistory) {
 TEST_P(EquipmentTest, LossIsChargedOnceAndSettled) {
   int64_t laptop = AddLaptop();
   ASSERT_TRUE(equipment::IssueTo(*db_, laptop, ada_, terms_, its_).ok());
-  EXPECT_FALSE(equipment::Report(*db_, laptop, "lost", " ", "", its_).ok())
+  EXPECT_FALSE(equipment::Report(*db_, laptop, "lost", " ", "", 0, its_).ok())
       << "a note";
   EXPECT_FALSE(
-      equipment::Report(*db_, laptop, "lost", "car", "-5", its_).ok());
+      equipment::Report(*db_, laptop, "lost", "car", "-5", 0, its_).ok());
+  EXPECT_FALSE(
+      equipment::Report(*db_, laptop, "lost", "car", "0", 0, its_).ok())
+      << "a charge is more than $0";
+  EXPECT_FALSE(
+      equipment::Report(*db_, laptop, "lost", "car", "5", 999, its_).ok())
+      << "it changed hands since the page was read";
   ASSERT_TRUE(equipment::Report(*db_, laptop, "stolen",
-                                "Taken from a parked car", "600", its_)
+                                "Taken from a parked car", " 600 ", 0, its_)
                   .ok());
   EXPECT_EQ(Status(laptop), "stolen");
   auto owed = equipment::Charges(*db_, "owed");
@@ -125,8 +137,7 @@ TEST_P(EquipmentTest, LossIsChargedOnceAndSettled) {
   EXPECT_FALSE(
       equipment::Settle(*db_, owed->front().id, "waived", "", its_).ok())
       << "a waiver says why";
-  ASSERT_TRUE(
-      equipment::Settle(*db_, owed->front().id, "paid", "", its_).ok());
+  ASSERT_TRUE(equipment::Settle(*db_, owed->front().id, "paid", "", its_).ok());
   EXPECT_FALSE(
       equipment::Settle(*db_, owed->front().id, "paid", "", its_).ok());
   EXPECT_TRUE(equipment::Charges(*db_, "owed")->empty());
@@ -163,10 +174,9 @@ TEST_P(EquipmentTest, TheListsFindEndOfLifeAndDepartedHolders) {
   EXPECT_EQ(departed->front().tag, "LES-HELD");
   auto refused = equipment::IssueTo(*db_, old, ada_, terms_, its_);
   EXPECT_FALSE(refused.ok());
-  EXPECT_EQ(equipment::FindEmployee(*db_, "alan@example-usd.org")
-                .status()
-                .code(),
-            core::Code::kNotFound);
+  EXPECT_EQ(
+      equipment::FindEmployee(*db_, "alan@example-usd.org").status().code(),
+      core::Code::kNotFound);
 }
 
 TEST_P(EquipmentTest, ASnipeItExportImportsAndNamesItsBadRows) {
@@ -204,6 +214,43 @@ TEST_P(EquipmentTest, ASnipeItExportImportsAndNamesItsBadRows) {
                                         terms_, its_);
   ASSERT_FALSE(wrong.ok());
   EXPECT_NE(wrong.status().message().find("Asset Tag"), std::string::npos);
+}
+
+// Tags are one whatever their case; a tag twice in a file is named; a
+// laptop checked out to someone who left is kept as theirs, for the
+// offboarding list; a character that is no part of a tag is refused, not
+// dropped.
+TEST_P(EquipmentTest, TagsAreCaselessAndLeaversKeepWhatTheyHold) {
+  AddLaptop("LES-9");
+  auto again = equipment::Add(*db_, {.tag = "les-9", .model = "X"}, its_);
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.status().message().find("already"), std::string::npos);
+  auto hidden = equipment::Add(*db_, {.tag = "EQ\u202eSP", .model = "X"}, its_);
+  EXPECT_FALSE(hidden.ok()) << "a direction mark is refused, not dropped";
+  const std::string csv =
+      "Asset Tag,Model,Checked Out To: Email\n"
+      "T-1,Latitude,alan@example-usd.org\n"
+      "t-1,Latitude,\n"
+      "T-\xe9,Latitude,\n";
+  auto report = equipment::ImportSnipeIt(*db_, csv, "a.csv", terms_, its_);
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->created, 1);
+  EXPECT_EQ(report->rejected, 2);
+  std::string problems;
+  for (const auto& p : report->problems) problems += p + "\n";
+  EXPECT_NE(problems.find("a.csv:3: tag t-1 is on line 2 already"),
+            std::string::npos)
+      << problems;
+  EXPECT_NE(problems.find("a.csv:2: held by alan@example-usd.org, who is no "
+                          "longer active"),
+            std::string::npos)
+      << problems;
+  auto departed = equipment::List(*db_, {.departed = true});
+  ASSERT_TRUE(departed.ok());
+  ASSERT_EQ(departed->size(), 1u);
+  EXPECT_EQ(departed->front().holder_name, "Alan Turing");
+  // A search for "_" or "%" finds those characters, not everything.
+  EXPECT_TRUE(equipment::List(*db_, {.text = "%"})->empty());
 }
 
 TEST_P(EquipmentTest, ParallelIssuesOfOneAssetLeaveOne) {

@@ -1714,9 +1714,9 @@ class PortalMatrixTest : public PortalTest {
                                      std::string(64, 'a'), {"as-its-admin", ""})
                       .ok());
     }
-    ASSERT_TRUE(
-        equipment::Report(*db_, 2, "stolen", "car", "100", {"as-its-admin", ""})
-            .ok());
+    ASSERT_TRUE(equipment::Report(*db_, 2, "stolen", "car", "100", 0,
+                                  {"as-its-admin", ""})
+                    .ok());
     // Held message 1: person 1's, to outside, for ITS.
     ASSERT_EQ(
         HoldMail("pat@example-usd.org", {"friend@gmail.com"},
@@ -3240,6 +3240,18 @@ TEST_P(HeldMailTest, EquipmentIsIssuedAcknowledgedAndAccountedFor) {
   for (const auto& e : j["history"]) what.push_back(e["what"]);
   EXPECT_EQ(what,
             (std::vector<std::string>{"import", "issue", "accept", "report"}));
+  // Nobody decides on their own equipment: an ITS administrator who is
+  // also an employee does not issue to, charge or settle for themselves.
+  MakeAccount("its-ada", {Role::kItsAdmin}, PersonId("Turing"),
+              "alan@example-usd.org");
+  Browser its_ada = SignIn("its-ada");
+  auto spare =
+      equipment::Add(*db_, {.tag = "SPARE-1", .model = "Laptop"}, {"its", ""});
+  ASSERT_TRUE(spare.ok());
+  auto self = Post(its_ada, "/equipment/" + std::to_string(*spare) + "/issue",
+                   {{"employee", "alan@example-usd.org"}});
+  ASSERT_TRUE(self && self->status == 303);
+  EXPECT_EQ(equipment::Get(*db_, *spare)->status, "in-stock");
   // An auditor reads, never writes.
   Browser aud = SignIn("aud");
   EXPECT_EQ(Get(aud, base)->status, 200);

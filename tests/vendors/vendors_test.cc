@@ -62,13 +62,12 @@ class VendorsTest : public StoreTest {
                                      "section 4, page 2", kIts)
                       .ok());
     ASSERT_TRUE(vendors::Attest(*db_, agreement, "Pat Vendor", "2026-01-05",
-                                kIts)
+                                "2026-12-31", kIts)
                     .ok());
   }
 
   std::vector<std::string> Approved() {
-    auto list =
-        vendors::InForce(*db_, Pack().vendors, vendors::Today(Pack()));
+    auto list = vendors::InForce(*db_, Pack().vendors, vendors::Today(Pack()));
     EXPECT_TRUE(list.ok());
     std::vector<std::string> out;
     if (list.ok())
@@ -164,6 +163,11 @@ TEST_P(VendorsTest, BadInputIsRefusedWithItsReason) {
       {{.name = "A", .domains = {"example-usd.org"}}, "District's own"},
       {{.name = "A", .domains = {"x.example.net", "a.x.example.net"}},
        "overlap"},
+      {{.name = "A", .domains = {"10.0.0.1"}}, "IP address"},
+      {{.name = "A", .domains = {"169.254.169.254"}}, "IP address"},
+      {{.name = "A", .domains = {"co.uk"}}, "public suffix"},
+      {{.name = "A", .domains = {"com.au"}}, "public suffix"},
+      {{.name = "A", .domains = {"bidi\u202e.example.com"}}, "not a domain"},
   };
   for (const auto& c : cases) {
     auto id = vendors::AddVendor(*db_, Pack(), c.v, kIts);
@@ -182,27 +186,48 @@ TEST_P(VendorsTest, BadInputIsRefusedWithItsReason) {
     std::string says;
   };
   const ACase acases[] = {
-      {{.kind = "verbal", .title = "T", .signed_on = "2026-01-01",
-        .starts_on = "2026-01-01", .expires_on = "2027-01-01",
+      {{.kind = "verbal",
+        .title = "T",
+        .signed_on = "2026-01-01",
+        .starts_on = "2026-01-01",
+        .expires_on = "2027-01-01",
         .categories = {"student-id"}},
        "signed, or a general offer"},
-      {{.title = "T", .signed_on = "2026-02-30", .starts_on = "2026-03-01",
-        .expires_on = "2027-01-01", .categories = {"student-id"}},
+      {{.title = "T",
+        .signed_on = "2026-02-30",
+        .starts_on = "2026-03-01",
+        .expires_on = "2027-01-01",
+        .categories = {"student-id"}},
        "signed"},
-      {{.title = "T", .signed_on = "2026-01-01", .starts_on = "2026-03-01",
-        .expires_on = "2026-03-01", .categories = {"student-id"}},
+      {{.title = "T",
+        .signed_on = "2026-01-01",
+        .starts_on = "2026-03-01",
+        .expires_on = "2026-03-01",
+        .categories = {"student-id"}},
        "expires after it begins"},
-      {{.title = "T", .signed_on = "2026-04-01", .starts_on = "2026-03-01",
-        .expires_on = "2027-03-01", .categories = {"student-id"}},
+      {{.title = "T",
+        .signed_on = "2026-04-01",
+        .starts_on = "2026-03-01",
+        .expires_on = "2027-03-01",
+        .categories = {"student-id"}},
        "on or after the day it is signed"},
-      {{.title = "T", .signed_on = "2026-01-01", .starts_on = "2026-03-01",
-        .expires_on = "2199-03-01", .categories = {"student-id"}},
+      {{.title = "T",
+        .signed_on = "2026-01-01",
+        .starts_on = "2026-03-01",
+        .expires_on = "2199-03-01",
+        .categories = {"student-id"}},
        "20 years"},
-      {{.title = "T", .signed_on = "2026-01-01", .starts_on = "2026-03-01",
-        .expires_on = "2027-03-01", .categories = {}},
+      {{.title = "T",
+        .signed_on = "2026-01-01",
+        .starts_on = "2026-03-01",
+        .expires_on = "2027-03-01",
+        .categories = {}},
        "kinds of data"},
-      {{.title = "T", .signed_on = "2026-01-01", .starts_on = "2026-03-01",
-        .expires_on = "2027-03-01", .categories = {"everything"}},
+      {{.title = "T",
+        .signed_on = "2026-01-01",
+        .starts_on = "2026-03-01",
+        .expires_on = "2027-03-01",
+        .categories = {"everything"}},
        "no data category"},
   };
   for (const auto& c : acases) {
@@ -217,18 +242,21 @@ TEST_P(VendorsTest, BadInputIsRefusedWithItsReason) {
             core::Code::kInvalidArgument)
       << "the dates are checked first";
   int64_t a = AddAgreement(v, -1, 30);
-  EXPECT_FALSE(vendors::CheckTerm(*db_, Pack(), a, "no-such-term", "s", kIts)
-                   .ok());
+  EXPECT_FALSE(
+      vendors::CheckTerm(*db_, Pack(), a, "no-such-term", "s", kIts).ok());
   EXPECT_FALSE(
       vendors::CheckTerm(*db_, Pack(), a, "security", " \u200b ", kIts).ok())
       << "evidence required";
-  EXPECT_EQ(
-      vendors::CheckTerm(*db_, Pack(), 999, "security", "s", kIts).code(),
-      core::Code::kNotFound);
-  EXPECT_FALSE(vendors::Attest(*db_, a, "Pat", "2999-01-01", kIts).ok())
+  EXPECT_EQ(vendors::CheckTerm(*db_, Pack(), 999, "security", "s", kIts).code(),
+            core::Code::kNotFound);
+  EXPECT_FALSE(
+      vendors::Attest(*db_, a, "Pat", "2026-12-06", "2026-12-05", kIts).ok())
       << "not in the future";
-  ASSERT_TRUE(vendors::Attest(*db_, a, "Pat\x1b[2J", "2026-01-01", kIts).ok());
-  EXPECT_FALSE(vendors::Attest(*db_, a, "Other", "2026-01-01", kIts).ok())
+  ASSERT_TRUE(
+      vendors::Attest(*db_, a, "Pat\x1b[2J", "2026-01-01", "2026-12-05", kIts)
+          .ok());
+  EXPECT_FALSE(
+      vendors::Attest(*db_, a, "Other", "2026-01-01", "2026-12-05", kIts).ok())
       << "kept once";
   EXPECT_EQ(vendors::GetAgreement(*db_, a)->attested_by.find('\x1b'),
             std::string::npos);

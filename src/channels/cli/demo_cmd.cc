@@ -160,7 +160,7 @@ core::Status SeedVendors(store::Database& db, const policy::PolicyPack& pack) {
     }
     if (s.attested && !pack.vendors.attestation.empty()) {
       auto st = vendors::Attest(db, *a, "Privacy officer",
-                                s.agreement.signed_on, its);
+                                s.agreement.signed_on, today, its);
       if (!st.ok()) return st;
     }
   }
@@ -236,7 +236,7 @@ core::Status SeedEquipment(store::Database& db, const policy::PolicyPack& pack,
           db, *id, "stolen",
           "Left visible in a parked car at the district office; the window "
           "was broken.",
-          pack.equipment.charges ? "249.00" : "", its);
+          pack.equipment.charges ? "249.00" : "", 0, its);
       if (!st.ok()) return st;
     }
   }

@@ -220,6 +220,7 @@ void EquipmentPage(Ctx& c) {
   d.set("view_" + (view == "in-stock" ? std::string("in_stock") : view), true);
   d.set("view", view);
   SetIfAny(d, "q", core::CleanText(c.Param("q"), 100));
+  d.set("q_url", http::UrlEncode(core::CleanText(c.Param("q"), 100)));
   d.set("writes", Writes(c));
   d.set("eol_by", EolBy(c));
   const std::string today = Today(c);
@@ -231,7 +232,9 @@ void EquipmentPage(Ctx& c) {
   d.set("has_assets", !rows.empty());
   if (list->size() == 100)
     d.set("next",
-          fmt::format("/equipment?view={}&before={}", view, list->back().id));
+          fmt::format("/equipment?view={}&q={}&before={}", view,
+                      http::UrlEncode(core::CleanText(c.Param("q"), 100)),
+                      list->back().id));
   auto owed = equipment::Charges(*c.app.db, "owed");
   if (owed.ok()) {
     List charges;
@@ -341,6 +344,26 @@ void EquipmentImportPost(Ctx& c) {
   c.Html("equipment_import", d);
 }
 
+namespace {
+
+// The issue the form was filled in against ("" : none given).
+int64_t SeenIssue(const Ctx& c) {
+  auto n = core::ParseInt(c.Param("issue"), 1, INT64_MAX, "issue");
+  return n.ok() ? *n : 0;
+}
+
+// Nobody acts on their own equipment: who issues, takes back, charges or
+// settles is never the holder.
+bool Own(Ctx& c, int64_t holder, const std::string& back) {
+  if (holder == 0 || holder != c.session->account.person_id) return false;
+  c.SeeOther(back,
+             "This is your own equipment: another member of IT Services "
+             "decides on it.");
+  return true;
+}
+
+}  // namespace
+
 void EquipmentIssuePost(Ctx& c) {
   if (!MayWrite(c)) return;
   auto person = equipment::FindEmployee(*c.app.db, c.Param("employee"));
@@ -357,6 +380,7 @@ void EquipmentIssuePost(Ctx& c) {
                "The policy pack has no [equipment] terms to acknowledge.");
     return;
   }
+  if (Own(c, *person, "/equipment/" + std::to_string(c.Id()))) return;
   auto id =
       equipment::IssueTo(*c.app.db, c.Id(), *person, TermsHash(c), c.Actor());
   Done(c, c.Id(), id.status(),
@@ -365,14 +389,18 @@ void EquipmentIssuePost(Ctx& c) {
 
 void EquipmentReturnPost(Ctx& c) {
   if (!MayWrite(c)) return;
+  auto a = LoadAsset(c);
+  if (!a || Own(c, a->holder, "/equipment/" + std::to_string(a->id))) return;
   Done(c, c.Id(),
        equipment::Return(*c.app.db, c.Id(), c.Param("condition"),
-                         c.Param("note"), c.Actor()),
+                         c.Param("note"), SeenIssue(c), c.Actor()),
        "Returned.");
 }
 
 void EquipmentReportPost(Ctx& c) {
   if (!MayWrite(c)) return;
+  auto a = LoadAsset(c);
+  if (!a || Own(c, a->holder, "/equipment/" + std::to_string(a->id))) return;
   const std::string amount = core::CleanText(c.Param("amount"), 40);
   if (!amount.empty() && !Policy(c).charges) {
     Done(c, c.Id(),
@@ -383,7 +411,7 @@ void EquipmentReportPost(Ctx& c) {
   }
   Done(c, c.Id(),
        equipment::Report(*c.app.db, c.Id(), c.Param("what"), c.Param("note"),
-                         amount, c.Actor()),
+                         amount, SeenIssue(c), c.Actor()),
        amount.empty() ? "Reported." : "Reported, with the charge.");
 }
 
@@ -396,6 +424,10 @@ void EquipmentRetirePost(Ctx& c) {
 
 void ChargeSettlePost(Ctx& c) {
   if (!MayWrite(c)) return;
+  auto owed = equipment::Charges(*c.app.db, "");
+  if (owed.ok())
+    for (const auto& ch : *owed)
+      if (ch.id == c.Id() && Own(c, ch.holder, "/equipment")) return;
   auto st = equipment::Settle(*c.app.db, c.Id(), c.Param("state"),
                               c.Param("note"), c.Actor());
   if (st.code() == core::Code::kNotFound) return c.Fail(404, st.message());
@@ -479,6 +511,8 @@ void EquipmentAcceptPost(Ctx& c) {
 namespace {
 
 void ExportEquipment(Ctx& c, bool xlsx) {
+  ExportSlot slot(c);
+  if (!slot.Taken()) return;
   auto list = equipment::List(*c.app.db, FilterOf(c, 1000000));
   if (!list.ok()) return Unreadable(c);
   std::vector<std::vector<std::string>> rows;

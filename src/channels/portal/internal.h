@@ -256,6 +256,21 @@ void RulingsCsv(Ctx&);
 void RulingsXlsx(Ctx&);
 void ApiRulings(Ctx&);
 void ApiRuling(Ctx&);
+// A large export (a register's every row as CSV or XLSX) holds its rows and
+// workbook in memory: at most two are made at once. Taken() is false, and
+// the page says to try again, when both are busy.
+class ExportSlot {
+ public:
+  explicit ExportSlot(Ctx& c);
+  ~ExportSlot();
+  ExportSlot(const ExportSlot&) = delete;
+  ExportSlot& operator=(const ExportSlot&) = delete;
+  bool Taken() const { return taken_; }
+
+ private:
+  bool taken_ = false;
+};
+
 // Whether the signed-in person acts for ITS on a register: an ITS
 // administrator who is not also an auditor (an auditor changes nothing).
 bool ItsWrites(const Ctx& c);

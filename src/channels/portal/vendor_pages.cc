@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <nlohmann/json.hpp>
 
 #include "channels/portal/internal.h"
@@ -290,6 +291,24 @@ const std::vector<std::string> kExportHeader = {
 
 }  // namespace
 
+namespace {
+std::atomic<int> exports_running{0};
+constexpr int kMaxExports = 2;
+}  // namespace
+
+ExportSlot::ExportSlot(Ctx& c) {
+  if (exports_running.fetch_add(1) < kMaxExports) {
+    taken_ = true;
+    return;
+  }
+  exports_running.fetch_sub(1);
+  c.Fail(503, "Other large exports are being made; try again in a minute.");
+}
+
+ExportSlot::~ExportSlot() {
+  if (taken_) exports_running.fetch_sub(1);
+}
+
 bool ItsWrites(const Ctx& c) {
   return c.session->account.roles.Has(Role::kItsAdmin) &&
          !c.session->account.roles.Has(Role::kAuditor);
@@ -370,6 +389,27 @@ void VendorNewPage(Ctx& c) {
   c.Html("vendor_new", d);
 }
 
+namespace {
+
+// The domains as typed: split at commas and white space, each kept as
+// written, so a character that is no part of a name is refused, never
+// dropped to make another name.
+std::vector<std::string> DomainsOf(const std::string& raw) {
+  std::vector<std::string> out;
+  std::string piece;
+  for (char ch : raw.substr(0, 4000) + ",") {
+    if (ch == ',' || ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+      if (!piece.empty()) out.push_back(piece);
+      piece.clear();
+    } else {
+      piece += ch;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 void VendorCreatePost(Ctx& c) {
   if (!MayWrite(c)) return;
   if (!c.app.options.pack) {
@@ -378,8 +418,7 @@ void VendorCreatePost(Ctx& c) {
   }
   vendors::NewVendor n{.name = c.Param("name"),
                        .product = c.Param("product"),
-                       .domains = core::SplitList(
-                           core::CleanText(c.Param("domains"), 4000), ','),
+                       .domains = DomainsOf(c.Param("domains")),
                        .contact = c.Param("contact"),
                        .notes = c.Param("notes")};
   auto id = vendors::AddVendor(*c.app.db, *c.app.options.pack, n, c.Actor());
@@ -434,9 +473,9 @@ void AgreementAttestPost(Ctx& c) {
   if (!MayWrite(c)) return;
   auto a = LoadAgreement(c);
   if (!a) return;
-  auto st =
-      vendors::Attest(*c.app.db, a->id, c.Param("signatory"),
-                      core::CleanText(c.Param("attested_on"), 20), c.Actor());
+  auto st = vendors::Attest(*c.app.db, a->id, c.Param("signatory"),
+                            core::CleanText(c.Param("attested_on"), 20),
+                            Today(c), c.Actor());
   Done(c, a->vendor_id, st, "Attestation kept.");
 }
 
@@ -452,6 +491,8 @@ void AgreementEndPost(Ctx& c) {
 namespace {
 
 void ExportVendors(Ctx& c, bool xlsx) {
+  ExportSlot slot(c);
+  if (!slot.Taken()) return;
   auto all = Registry(c);
   if (!all) return;
   std::vector<std::vector<std::string>> rows;
