@@ -544,8 +544,8 @@ core::Status Accept(store::Database& db, int64_t issue_id, int64_t person,
     const auto& r = now->front();
     if (r.Text(3) != terms)
       return core::Status::Invalid(
-          "The equipment terms changed since this was issued: ask IT "
-          "Services to issue it again with the terms in force.");
+          "The equipment terms changed since this was issued: IT Services "
+          "will ask you to acknowledge the terms in force.");
     const std::string at = store::NowUtc();
     auto rows = c.Query(
         "UPDATE asset_issues SET state = 'accepted', accepted_at = ?, "
@@ -677,6 +677,38 @@ core::Status Settle(store::Database& db, int64_t charge_id,
     return Log(c, rows->front().Int(0), "charge-" + state, *note,
                rows->front().Int(1), actor, {{"charge", charge_id}});
   });
+}
+
+core::Result<int64_t> AskAgain(store::Database& db, int64_t asset_id,
+                               const std::string& terms,
+                               const audit::Actor& actor) {
+  int64_t id = 0;
+  auto st = db.Transact([&](store::Conn& c) -> core::Status {
+    auto a = AssetIn(c, asset_id);
+    if (!a.ok()) return a.status();
+    const int64_t holder = a->Int(0), issue = a->Int(1);
+    auto old = c.Query(
+        "UPDATE asset_issues SET state = 'superseded' WHERE id = ? AND "
+        "terms_sha256 <> ? AND state IN ('waiting', 'accepted') RETURNING id",
+        {P(issue), P(terms)});
+    if (!old.ok()) return old.status();
+    if (a->Text(2) != "issued" || old->empty())
+      return core::Status::Invalid(fmt::format(
+          "Asset {} is not issued under other terms: nothing to ask again.",
+          asset_id));
+    auto rows = c.Query(
+        "INSERT INTO asset_issues (asset_id, holder, issued_by, issued_at, "
+        "terms_sha256, state) VALUES (?, ?, ?, ?, ?, 'waiting') RETURNING id",
+        {P(asset_id), P(holder), P(actor.name), P(store::NowUtc()), P(terms)});
+    if (!rows.ok()) return rows.status();
+    id = rows->at(0).Int(0);
+    if (auto st = Move(c, asset_id, {"issued"}, "issued", holder, id); !st.ok())
+      return st;
+    return Log(c, asset_id, "ask-again", "", holder, actor,
+               {{"issue", id}, {"superseded", issue}});
+  });
+  if (!st.ok()) return st;
+  return id;
 }
 
 core::Status Retire(store::Database& db, int64_t asset_id,

@@ -78,7 +78,7 @@ struct Issue {
   std::string holder_name, asset_tag, asset_model;
   std::string issued_by, issued_at;
   std::string terms_sha256;
-  std::string state;  // waiting, accepted, returned
+  std::string state;  // waiting, accepted, returned, superseded
   std::string opened_at, opened_from, accepted_at, accepted_from;
   std::string returned_at, returned_by, condition;
 };
@@ -123,6 +123,13 @@ core::Status Report(store::Database& db, int64_t asset_id,
 core::Status Settle(store::Database& db, int64_t charge_id,
                     const std::string& state, const std::string& note,
                     const audit::Actor& actor);
+// The holder is asked again to acknowledge the terms whose SHA-256 is
+// given (the pack's terms changed): the issue in effect is closed as
+// "superseded" and a new one waits, for the same holder, in one
+// transaction. Only for an issued asset whose issue asks other terms.
+core::Result<int64_t> AskAgain(store::Database& db, int64_t asset_id,
+                               const std::string& terms_sha256,
+                               const audit::Actor& actor);
 // Retired at the end of its life (K.8), with a reason; not while issued.
 core::Status Retire(store::Database& db, int64_t asset_id,
                     const std::string& reason, const audit::Actor& actor);

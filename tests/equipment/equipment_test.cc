@@ -96,19 +96,31 @@ TEST_P(EquipmentTest, IssuedAcknowledgedReturnedWithItsHistory) {
   EXPECT_FALSE(got->opened_at.empty());
   EXPECT_FALSE(equipment::Accept(*db_, *issue, ada_, terms_, ada).ok())
       << "once";
+  // The terms change: the holder is asked again, under the new terms; the
+  // old issue is superseded, not lost.
+  const std::string new_terms(64, 'c');
+  EXPECT_FALSE(equipment::AskAgain(*db_, laptop, terms_, its_).ok())
+      << "the same terms: nothing to ask";
+  auto again = equipment::AskAgain(*db_, laptop, new_terms, its_);
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(equipment::GetIssue(*db_, *issue)->state, "superseded");
+  EXPECT_EQ(equipment::Get(*db_, laptop)->issue_id, *again);
+  ASSERT_TRUE(equipment::Accept(*db_, *again, ada_, new_terms, ada).ok());
   // Back, with its condition; then it can be issued again.
   EXPECT_FALSE(equipment::Return(*db_, laptop, "shiny", "", 0, its_).ok());
+  EXPECT_FALSE(equipment::Return(*db_, laptop, "fair", "x", *issue, its_).ok())
+      << "the page showed the superseded issue";
   ASSERT_TRUE(
-      equipment::Return(*db_, laptop, "fair", "scratched lid", *issue, its_)
+      equipment::Return(*db_, laptop, "fair", "scratched lid", *again, its_)
           .ok());
   EXPECT_EQ(Status(laptop), "in-stock");
-  EXPECT_EQ(equipment::GetIssue(*db_, *issue)->condition, "fair");
+  EXPECT_EQ(equipment::GetIssue(*db_, *again)->condition, "fair");
   auto history = equipment::History(*db_, laptop);
   ASSERT_TRUE(history.ok());
   std::vector<std::string> what;
   for (const auto& e : *history) what.push_back(e.what);
-  EXPECT_EQ(what,
-            (std::vector<std::string>{"add", "issue", "accept", "return"}));
+  EXPECT_EQ(what, (std::vector<std::string>{"add", "issue", "accept",
+                                            "ask-again", "accept", "return"}));
   auto log = audit::List(*db_, {.action = "equipment.terms-opened"});
   ASSERT_TRUE(log.ok() && log->size() == 1);
 }

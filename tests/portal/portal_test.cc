@@ -1548,6 +1548,7 @@ const Expected kRouteTable[] = {
     {"POST", "/equipment/1/issue", "its-admin"},
     {"POST", "/equipment/1/return", "its-admin"},
     {"POST", "/equipment/1/report", "its-admin"},
+    {"POST", "/equipment/1/ask-again", "its-admin"},
     {"POST", "/equipment/1/retire", "its-admin"},
     {"POST", "/charges/1/settle", "its-admin"},
     {"GET", "/equipment/issues/1", "employee"},

@@ -275,6 +275,11 @@ void EquipmentAssetPage(Ctx& c) {
   const bool writes = Writes(c);
   d.set("may_issue", writes && a->status == "in-stock");
   d.set("may_return", writes && a->status == "issued");
+  if (a->issue_id) {
+    auto issue = equipment::GetIssue(*c.app.db, a->issue_id);
+    d.set("may_ask_again",
+          writes && issue.ok() && issue->terms_sha256 != TermsHash(c));
+  }
   d.set("may_report",
         writes && (a->status == "issued" || a->status == "in-stock"));
   d.set("charges_allowed", Policy(c).charges && a->status == "issued");
@@ -413,6 +418,13 @@ void EquipmentReportPost(Ctx& c) {
        equipment::Report(*c.app.db, c.Id(), c.Param("what"), c.Param("note"),
                          amount, SeenIssue(c), c.Actor()),
        amount.empty() ? "Reported." : "Reported, with the charge.");
+}
+
+void EquipmentAskAgainPost(Ctx& c) {
+  if (!MayWrite(c)) return;
+  auto id = equipment::AskAgain(*c.app.db, c.Id(), TermsHash(c), c.Actor());
+  Done(c, c.Id(), id.status(),
+       "The holder is asked to acknowledge the terms in force.");
 }
 
 void EquipmentRetirePost(Ctx& c) {

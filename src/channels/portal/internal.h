@@ -303,6 +303,7 @@ void EquipmentAssetPage(Ctx&);
 void EquipmentIssuePost(Ctx&);
 void EquipmentReturnPost(Ctx&);
 void EquipmentReportPost(Ctx&);
+void EquipmentAskAgainPost(Ctx&);
 void EquipmentRetirePost(Ctx&);
 void ChargeSettlePost(Ctx&);
 void EquipmentIssuePage(Ctx&);
