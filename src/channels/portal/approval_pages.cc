@@ -233,10 +233,8 @@ void AddApprovalCounts(const Ctx& c, Data& d) {
   auto n = approvals::Count(*c.app.db,
                             {.state = "waiting", .requester = Me(c).username});
   if (n.ok()) mine = *n;
-  d.set("approvals_waiting", std::to_string(waiting));
-  d.set("has_approvals_waiting", waiting > 0);
-  d.set("approvals_mine", std::to_string(mine));
-  d.set("has_approvals_mine", mine > 0);
+  SetCount(d, "approvals_waiting", waiting);
+  SetCount(d, "approvals_mine", mine);
 }
 
 void ApprovalsPage(Ctx& c) {

@@ -182,36 +182,25 @@ const std::vector<std::string> kExportHeader = {
 }  // namespace
 
 void AddEquipmentCounts(const Ctx& c, Data& d) {
+  auto count = [&](const char* key, core::Result<int64_t> n) {
+    if (n.ok()) SetCount(d, key, *n);
+  };
   const int64_t me = c.session->account.person_id;
   if (me) {
-    auto held = equipment::Count(*c.app.db, {.status = "issued", .holder = me});
-    if (held.ok() && *held > 0) {
-      d.set("equipment_held", std::to_string(*held));
-      d.set("has_equipment_held", true);
-    }
+    count("equipment_held",
+          equipment::Count(*c.app.db, {.status = "issued", .holder = me}));
     auto issues = equipment::IssuesOf(*c.app.db, me);
     int64_t waiting = 0;
     if (issues.ok())
       for (const auto& i : *issues) waiting += i.state == "waiting";
-    d.set("equipment_waiting", std::to_string(waiting));
-    d.set("has_equipment_waiting", waiting > 0);
+    SetCount(d, "equipment_waiting", waiting);
   }
   if (!Writes(c)) return;
-  auto departed = equipment::Count(*c.app.db, {.departed = true});
-  auto eol = equipment::Count(*c.app.db, {.eol_by = EolBy(c)});
+  count("equipment_departed", equipment::Count(*c.app.db, {.departed = true}));
+  count("equipment_eol", equipment::Count(*c.app.db, {.eol_by = EolBy(c)}));
   auto owed = equipment::Charges(*c.app.db, "owed");
-  if (departed.ok() && *departed > 0) {
-    d.set("equipment_departed", std::to_string(*departed));
-    d.set("has_equipment_departed", true);
-  }
-  if (eol.ok() && *eol > 0) {
-    d.set("equipment_eol", std::to_string(*eol));
-    d.set("has_equipment_eol", true);
-  }
-  if (owed.ok() && !owed->empty()) {
-    d.set("equipment_owed", std::to_string(owed->size()));
-    d.set("has_equipment_owed", true);
-  }
+  if (owed.ok())
+    SetCount(d, "equipment_owed", static_cast<int64_t>(owed->size()));
 }
 
 void EquipmentPage(Ctx& c) {

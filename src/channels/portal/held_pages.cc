@@ -380,10 +380,8 @@ void AddHeldCounts(const Ctx& c, Data& d) {
   }
   auto n = q.Count({.status = "held", .owner_keys = OwnerKeys(c)});
   if (n.ok()) mine = *n;
-  d.set("held_waiting", std::to_string(waiting));
-  d.set("has_held_waiting", waiting > 0);
-  d.set("held_mine", std::to_string(mine));
-  d.set("has_held_mine", mine > 0);
+  SetCount(d, "held_waiting", waiting);
+  SetCount(d, "held_mine", mine);
 }
 
 void HeldPage(Ctx& c) {

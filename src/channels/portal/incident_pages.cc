@@ -157,10 +157,8 @@ void AddIncidentCounts(const Ctx& c, Data& d) {
   auto mine = incidents::Count(
       *c.app.db, {.status = "open", .assignee = c.session->account.username});
   const int64_t n = fresh.ok() ? *fresh : 0, m = mine.ok() ? *mine : 0;
-  d.set("incidents_new", std::to_string(n));
-  d.set("has_incidents_new", n > 0);
-  d.set("incidents_mine", std::to_string(m));
-  d.set("has_incidents_mine", m > 0);
+  SetCount(d, "incidents_new", n);
+  SetCount(d, "incidents_mine", m);
 }
 
 void IncidentsPage(Ctx& c) {

@@ -331,10 +331,8 @@ void AddVendorCounts(const Ctx& c, Data& d) {
     expiring += Shown(e, "expiring");
     attention += Shown(e, "attention");
   }
-  d.set("vendors_expiring", std::to_string(expiring));
-  d.set("has_vendors_expiring", expiring > 0);
-  d.set("vendors_attention", std::to_string(attention));
-  d.set("has_vendors_attention", attention > 0);
+  SetCount(d, "vendors_expiring", expiring);
+  SetCount(d, "vendors_attention", attention);
 }
 
 void VendorsPage(Ctx& c) {

@@ -40,6 +40,13 @@ inline void SetIfAny(Data& d, const std::string& key,
   if (!value.empty()) d.set(key, value);
 }
 
+// A count for a page: `key` the number, "has_<key>" whether it is above
+// zero (for a {{#has_key}} section).
+inline void SetCount(Data& d, const std::string& key, int64_t n) {
+  d.set(key, std::to_string(n));
+  d.set("has_" + key, n > 0);
+}
+
 struct Bar {
   std::string label;
   double percent = 0;   // 0..100
