@@ -821,15 +821,45 @@ core::Result<Issue> GetIssue(store::Database& db, int64_t id) {
       fmt::format("There is no equipment issue {}.", id));
 }
 
+namespace {
+
+Charge ChargeFromRow(const store::Row& r) {
+  Charge x;
+  x.id = r.Int(0);
+  x.asset_id = r.Int(1);
+  x.holder = r.Int(2);
+  x.holder_name = r.Text(3);
+  x.asset_tag = r.Text(4);
+  x.amount = r.Text(5);
+  x.reason = r.Text(6);
+  x.state = r.Text(7);
+  x.made_by = r.Text(8);
+  x.made_at = r.Text(9);
+  x.settled_by = r.Text(10);
+  x.settled_at = r.Text(11);
+  x.note = r.Text(12);
+  return x;
+}
+
+constexpr std::string_view kChargeSelect =
+    "SELECT c.id, c.asset_id, c.holder, COALESCE(p.given_name || ' ' || "
+    "p.family_name, ''), a.tag, c.amount, c.reason, c.state, c.made_by, "
+    "c.made_at, c.settled_by, c.settled_at, c.note FROM asset_charges c "
+    "JOIN assets a ON a.id = c.asset_id LEFT JOIN people p ON p.id = "
+    "c.holder WHERE 1 = 1";
+
+}  // namespace
+
+core::Result<Charge> GetCharge(store::Database& db, int64_t id) {
+  return store::QueryOneAs<Charge>(
+      db, std::string(kChargeSelect) + " AND c.id = ?", {P(id)}, ChargeFromRow,
+      fmt::format("There is no charge {}.", id));
+}
+
 core::Result<std::vector<Charge>> Charges(store::Database& db,
                                           const std::string& state,
                                           int64_t asset_id) {
-  std::string sql =
-      "SELECT c.id, c.asset_id, c.holder, COALESCE(p.given_name || ' ' || "
-      "p.family_name, ''), a.tag, c.amount, c.reason, c.state, c.made_by, "
-      "c.made_at, c.settled_by, c.settled_at, c.note FROM asset_charges c "
-      "JOIN assets a ON a.id = c.asset_id LEFT JOIN people p ON p.id = "
-      "c.holder WHERE 1 = 1";
+  std::string sql(kChargeSelect);
   store::Params params;
   if (!state.empty()) {
     sql += " AND c.state = ?";
@@ -840,23 +870,7 @@ core::Result<std::vector<Charge>> Charges(store::Database& db,
     params.push_back(P(asset_id));
   }
   sql += " ORDER BY c.id DESC LIMIT 1000";
-  return store::QueryAs<Charge>(db, sql, params, [](const store::Row& r) {
-    Charge x;
-    x.id = r.Int(0);
-    x.asset_id = r.Int(1);
-    x.holder = r.Int(2);
-    x.holder_name = r.Text(3);
-    x.asset_tag = r.Text(4);
-    x.amount = r.Text(5);
-    x.reason = r.Text(6);
-    x.state = r.Text(7);
-    x.made_by = r.Text(8);
-    x.made_at = r.Text(9);
-    x.settled_by = r.Text(10);
-    x.settled_at = r.Text(11);
-    x.note = r.Text(12);
-    return x;
-  });
+  return store::QueryAs<Charge>(db, sql, params, ChargeFromRow);
 }
 
 }  // namespace steward::equipment

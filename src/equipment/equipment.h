@@ -155,7 +155,8 @@ struct Event {
 };
 core::Result<std::vector<Event>> History(store::Database& db, int64_t asset_id);
 core::Result<std::vector<Issue>> IssuesOf(store::Database& db, int64_t person);
-core::Result<Issue> GetIssue(store::Database& db, int64_t id);  // NotFound
+core::Result<Issue> GetIssue(store::Database& db, int64_t id);    // NotFound
+core::Result<Charge> GetCharge(store::Database& db, int64_t id);  // NotFound
 core::Result<std::vector<Charge>> Charges(store::Database& db,
                                           const std::string& state,
                                           int64_t asset_id = 0);

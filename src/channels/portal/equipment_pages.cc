@@ -425,10 +425,8 @@ void EquipmentRetirePost(Ctx& c) {
 
 void ChargeSettlePost(Ctx& c) {
   if (!MayWrite(c)) return;
-  auto owed = equipment::Charges(*c.app.db, "");
-  if (owed.ok())
-    for (const auto& ch : *owed)
-      if (ch.id == c.Id() && Own(c, ch.holder, "/equipment")) return;
+  auto charge = equipment::GetCharge(*c.app.db, c.Id());
+  if (charge.ok() && Own(c, charge->holder, "/equipment")) return;
   auto st = equipment::Settle(*c.app.db, c.Id(), c.Param("state"),
                               c.Param("note"), c.Actor());
   if (st.code() == core::Code::kNotFound) return c.Fail(404, st.message());
