@@ -11,6 +11,7 @@ chmod 755 "$run"
 cleanup() {
   "$root/scripts/postgres.sh" stop "$run/pg" >/dev/null 2>&1 || true
   "$root/scripts/slapd.sh" stop "$run/slapd" >/dev/null 2>&1 || true
+  "$root/scripts/slapd.sh" stop "$run/slapd-ppolicy" >/dev/null 2>&1 || true
   rm -rf "$run"
 }
 trap cleanup EXIT
@@ -33,11 +34,18 @@ start_server() {  # start_server NAME BASE SCRIPT ARGS... (PORT replaced)
 STEWARD_TEST_PG_URL=$(start_server PostgreSQL 55000 "$root/scripts/postgres.sh" start "$run/pg" PORT)
 STEWARD_TEST_LDAP_URL=$(start_server slapd 55400 "$root/scripts/slapd.sh" start "$run/slapd" PORT "$root/tests/data/ldap/people.ldif")
 STEWARD_TEST_LDAP_PW=$(cat "$run/slapd/admin.pw")
-export STEWARD_TEST_PG_URL STEWARD_TEST_LDAP_URL STEWARD_TEST_LDAP_PW
+# The directory with ppolicy and Steward's password module (N.4 at the
+# directory; tests/directory), checking against a block-list of its own.
+STEWARD_TEST_PPOLICY_URL=$(SLAPD_PPOLICY_MODULE="$(cd "$build" && pwd)/steward-ppolicy.so" \
+  SLAPD_PPOLICY_ARG="blocklist=$root/tests/data/ldap/blocklist.txt" \
+  start_server slapd-ppolicy 55800 "$root/scripts/slapd.sh" start "$run/slapd-ppolicy" PORT "$root/tests/data/ldap/accounts.ldif")
+STEWARD_TEST_PPOLICY_PW=$(cat "$run/slapd-ppolicy/admin.pw")
+export STEWARD_TEST_PG_URL STEWARD_TEST_LDAP_URL STEWARD_TEST_LDAP_PW \
+  STEWARD_TEST_PPOLICY_URL STEWARD_TEST_PPOLICY_PW
 # Here the servers exist: a test that cannot reach one fails, not skips.
 export STEWARD_REQUIRE_PG=1 STEWARD_REQUIRE_LDAP=1 STEWARD_REQUIRE_POSTFIX=1 \
   STEWARD_REQUIRE_SQUID=1 STEWARD_REQUIRE_DOVECOT=1 STEWARD_REQUIRE_NGINX=1
-echo "test servers: $STEWARD_TEST_PG_URL, $STEWARD_TEST_LDAP_URL"
+echo "test servers: $STEWARD_TEST_PG_URL, $STEWARD_TEST_LDAP_URL, $STEWARD_TEST_PPOLICY_URL"
 # Results per test also go to JUnit XML beside each build, which .ci/run
 # summarises per suite (run, skipped, failed).
 status=0

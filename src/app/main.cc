@@ -28,6 +28,7 @@ int Main(int argc, char** argv) {
   steward::cli::RegisterWeb(app, run);
   steward::cli::RegisterRecords(app, run);
   steward::cli::RegisterSite(app, run);
+  steward::cli::RegisterDirectory(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

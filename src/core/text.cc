@@ -232,13 +232,6 @@ Status WriteFileAtomic(const std::string& path, std::string_view data) {
   return Status::Ok();
 }
 
-std::string AsciiLower(std::string_view s) {
-  std::string r(s);
-  for (char& c : r)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return r;
-}
-
 std::string Lower(std::string_view s) {
   bool ascii = std::all_of(s.begin(), s.end(), [](char c) {
     return static_cast<unsigned char>(c) < 0x80;

@@ -9,6 +9,7 @@
 
 #include "core/csv.h"
 #include "core/text.h"
+#include "store/like.h"
 
 namespace steward::equipment {
 
@@ -752,12 +753,7 @@ void Where(const Filter& f, std::string& sql, store::Params& params) {
     sql +=
         " AND (LOWER(a.tag) LIKE ? ESCAPE '!' OR LOWER(a.serial) LIKE ? "
         "ESCAPE '!' OR LOWER(a.model) LIKE ? ESCAPE '!')";
-    std::string like = "%";
-    for (char ch : core::AsciiLower(f.text)) {
-      if (ch == '%' || ch == '_' || ch == '!') like += '!';
-      like += ch;
-    }
-    like += "%";
+    const std::string like = store::ContainsPattern(f.text);
     for (int i = 0; i < 3; ++i) params.push_back(P(like));
   }
   if (f.departed) sql += " AND a.status = 'issued' AND p.status <> 'active'";

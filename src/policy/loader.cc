@@ -1050,6 +1050,34 @@ void ReadEquipment(Reader& r, const toml::table& root, PolicyPack& p) {
   e.eol_days = r.Num<uint32_t>(*t, "eol_days", e.eol_days);
 }
 
+void ReadAccounts(Reader& r, const toml::table& root, PolicyPack& p) {
+  const toml::table* t = root["accounts"].as_table();
+  if (!t) return;
+  r.CheckKeys(*t, {"clauses", "semester", "service"}, "[accounts]");
+  AccountsPolicy& a = p.accounts;
+  a.present = true;
+  a.loc = r.Loc(*t);
+  a.clauses = r.StrList(*t, "clauses");
+  a.service = r.StrList(*t, "service");
+  r.EachTable(*t, "semester", [&](const toml::table& c) {
+    r.CheckKeys(c, {"name", "begins", "ends"}, "[[accounts.semester]]");
+    AccountsPolicy::Semester s;
+    s.loc = r.Loc(c);
+    s.name = r.Str(c, "name", true);
+    for (auto [key, out] :
+         {std::pair{"begins", &s.begins}, {"ends", &s.ends}}) {
+      auto day = core::ParseIsoDate(r.Str(c, key, true), 2000, 2200,
+                                    std::string("A semester's ") + key);
+      if (day.ok())
+        *out = *day;
+      else
+        r.Error(c, "[[accounts.semester]] '" + s.name +
+                       "': " + day.status().message());
+    }
+    a.semesters.push_back(std::move(s));
+  });
+}
+
 void ReadRecords(Reader& r, const toml::table& root, PolicyPack& p) {
   const toml::table* t = root["records"].as_table();
   if (!t) return;
@@ -1519,6 +1547,30 @@ void Validate(PolicyPack& p, const LoadOptions& options,
       err(e.loc, "[equipment] terms are longer than 20,000 bytes");
     if (e.eol_days > 3660) err(e.loc, "[equipment] eol_days is at most 3660");
   }
+  if (p.accounts.present) {
+    const AccountsPolicy& a = p.accounts;
+    if (a.clauses.empty()) err(a.loc, "[accounts] cites no clause");
+    check_clauses(a.loc, "[accounts]", a.clauses);
+    if (a.semesters.size() > 100)
+      err(a.loc, "[accounts] has more than 100 semesters");
+    if (a.service.size() > 200)
+      err(a.loc, "[accounts] has more than 200 service patterns");
+    for (size_t i = 0; i < a.semesters.size(); ++i) {
+      const auto& s = a.semesters[i];
+      if (s.name.empty() || s.name.size() > 80)
+        err(s.loc, "[[accounts.semester]] needs a name of at most 80 bytes");
+      if (s.ends < s.begins)
+        err(s.loc,
+            "[[accounts.semester]] '" + s.name + "' ends before it begins");
+      if (i > 0 && s.begins <= a.semesters[i - 1].ends)
+        err(s.loc, "[[accounts.semester]] '" + s.name +
+                       "' begins before the semester above it ends (list them "
+                       "in order, without overlap)");
+    }
+    for (const auto& pat : a.service)
+      if (pat.empty() || pat.size() > 128)
+        err(a.loc, "[accounts] service patterns are 1 to 128 bytes");
+  }
   seen.clear();
   if (p.vendors.present) {
     const VendorsPolicy& v = p.vendors;
@@ -1686,12 +1738,12 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
   auto root = ParseToml(main, hash, res.errors);
   if (!root) return res;
   Reader r(main.string(), &res.errors);
-  r.CheckKeys(
-      *root,
-      {"pack", "limits", "bulk_extract", "include", "clause", "category",
-       "detector", "lexicon", "combination", "rule", "mail", "web", "weblog",
-       "tables", "records", "incidents", "approvals", "vendors", "equipment"},
-      "pack.toml");
+  r.CheckKeys(*root, {"pack",        "limits",   "bulk_extract", "include",
+                      "clause",      "category", "detector",     "lexicon",
+                      "combination", "rule",     "mail",         "web",
+                      "weblog",      "tables",   "records",      "incidents",
+                      "approvals",   "vendors",  "equipment",    "accounts"},
+              "pack.toml");
   if (const toml::table* t = (*root)["pack"].as_table()) {
     r.CheckKeys(*t, {"name", "district", "version", "internal_domains"},
                 "[pack]");
@@ -1719,7 +1771,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
           table,
           {"clause", "category", "detector", "lexicon", "combination", "rule",
            "mail", "web", "weblog", "publish", "tables", "records", "incidents",
-           "approvals", "vendors", "equipment"},
+           "approvals", "vendors", "equipment", "accounts"},
           fs::path(name).filename().string());
     ReadClauses(fr, table, *pack);
     ReadCategories(fr, table, *pack);
@@ -1737,6 +1789,7 @@ LoadResult LoadPack(const std::string& path, const LoadOptions& options) {
     ReadApprovals(fr, table, *pack);
     ReadVendors(fr, table, *pack);
     ReadEquipment(fr, table, *pack);
+    ReadAccounts(fr, table, *pack);
     ReadTables(fr, table, *pack);
   }
   Validate(*pack, options, res.errors);

@@ -595,6 +595,36 @@ struct EquipmentPolicy {
   uint32_t eol_days = 180;  // the end-of-life list: within this many days
 };
 
+// [accounts] (N.1, N.2): how the directory's accounts are judged. Every
+// account needs a current employee behind it (N.1), except the service
+// accounts whose user names match one of `service` (shell patterns, listed
+// apart); each password must change at least once in every semester (N.2).
+struct AccountsPolicy {
+  bool present = false;
+  SourceLoc loc;
+  std::vector<std::string> clauses;  // "N.1", "N.2"
+  struct Semester {
+    SourceLoc loc;
+    std::string name;              // "Fall 2026"
+    int64_t begins = 0, ends = 0;  // days since 1970-01-01, both inclusive
+  };
+  std::vector<Semester> semesters;   // in order, never overlapping
+  std::vector<std::string> service;  // "svc-*": user names of service accounts
+  // The semester `day` falls in; nullptr between semesters.
+  const Semester* SemesterOn(int64_t day) const {
+    for (const auto& s : semesters)
+      if (s.begins <= day && day <= s.ends) return &s;
+    return nullptr;
+  }
+  // The latest semester that has begun by `day`; nullptr before the first.
+  const Semester* LatestBy(int64_t day) const {
+    const Semester* out = nullptr;
+    for (const auto& s : semesters)
+      if (s.begins <= day) out = &s;
+    return out;
+  }
+};
+
 struct WeblogPolicy {
   struct Category {
     std::string name;                  // "streaming"; never "other"
@@ -870,6 +900,7 @@ struct PolicyPack {
   ApprovalsPolicy approvals;
   VendorsPolicy vendors;
   EquipmentPolicy equipment;
+  AccountsPolicy accounts;
   PublishPolicy publish;
   RecordsPolicy records;
 

@@ -665,6 +665,35 @@ CREATE TABLE asset_charges (
   note TEXT NOT NULL DEFAULT '');
 CREATE INDEX asset_charges_state ON asset_charges (state, id);
 )sql"},
+      {23, "directory accounts", R"sql(
+CREATE TABLE directory_reads (
+  id {id},
+  read_at TEXT NOT NULL,
+  source TEXT NOT NULL,
+  accounts {bigint} NOT NULL,
+  actor TEXT NOT NULL);
+CREATE TABLE directory_accounts (
+  id {id},
+  entry_id TEXT NOT NULL UNIQUE,
+  dn TEXT NOT NULL,
+  username TEXT NOT NULL,
+  email TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  disabled {bigint} NOT NULL,
+  service {bigint} NOT NULL,
+  person_id {bigint} NOT NULL DEFAULT 0,
+  created_at {bigint} NOT NULL DEFAULT 0,
+  changed_at {bigint} NOT NULL DEFAULT 0,
+  first_read {bigint} NOT NULL REFERENCES directory_reads (id),
+  gone_read {bigint} NOT NULL DEFAULT 0);
+CREATE INDEX directory_accounts_open ON directory_accounts (gone_read, service, disabled);
+CREATE INDEX directory_accounts_person ON directory_accounts (person_id);
+CREATE TABLE directory_password_changes (
+  account_id {bigint} NOT NULL REFERENCES directory_accounts (id),
+  changed_at {bigint} NOT NULL,
+  read_id {bigint} NOT NULL REFERENCES directory_reads (id),
+  PRIMARY KEY (account_id, changed_at));
+)sql"},
   };
   return kAll;
 }

@@ -1537,6 +1537,10 @@ const Expected kRouteTable[] = {
     {"GET", "/api/vendors/1", "signed-in"},
     // Equipment: asset 1 issued to the employee (issue 1, waiting), asset 2
     // stolen from them with charge 1 owed; ITS keeps the register.
+    {"GET", "/directory", "its-admin auditor"},
+    {"GET", "/directory.csv", "its-admin auditor"},
+    {"GET", "/directory.xlsx", "its-admin auditor"},
+    {"GET", "/api/directory", "its-admin auditor"},
     {"GET", "/equipment", "its-admin auditor"},
     {"GET", "/equipment.csv", "its-admin auditor"},
     {"GET", "/equipment.xlsx", "its-admin auditor"},

@@ -45,6 +45,8 @@ void RegisterWeb(CLI::App& app, std::function<int()>& run);
 // records: index, items, classify, hold, plan, lists, approve, refuse,
 // execute (records_cmd.cc).
 void RegisterRecords(CLI::App& app, std::function<int()>& run);
+// directory read, directory list (directory_cmd.cc).
+void RegisterDirectory(CLI::App& app, std::function<int()>& run);
 // site audit, publish check (site_cmd.cc).
 void RegisterSite(CLI::App& app, std::function<int()>& run);
 // The engine and the auditor a site audit and the publishing gate judge

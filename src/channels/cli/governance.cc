@@ -71,6 +71,14 @@ std::string ShellActor() {
   return std::string("cli:") + (pw ? pw->pw_name : std::to_string(geteuid()));
 }
 
+core::Result<std::string> ReadSecretFile(const std::string& file) {
+  auto secret = core::ReadFile(file, 4096);
+  if (!secret.ok()) return secret.status();
+  while (!secret->empty() && (secret->back() == '\n' || secret->back() == '\r'))
+    secret->pop_back();
+  return secret;
+}
+
 namespace {
 
 int Fail(const core::Status& st) {
@@ -724,13 +732,9 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     ldap->callback([&run, flags, lo, pw_file, print, guard] {
       run = [=]() -> int {
         if (!pw_file->empty()) {
-          auto pw = core::ReadFile(*pw_file, 4096);
+          auto pw = ReadSecretFile(*pw_file);
           if (!pw.ok()) return Fail(pw.status());
           lo->password = *pw;
-          while (!lo->password.empty() &&
-                 (lo->password.back() == '\n' || lo->password.back() == '\r')) {
-            lo->password.pop_back();
-          }
         }
         auto db = flags->Open();
         if (!db.ok()) return Fail(db.status());

@@ -24,4 +24,8 @@ struct StoreFlags {
 // "cli:<login>" — who acts from the shell, for the audit chain.
 std::string ShellActor();
 
+// A password kept in a file (a bind password): its first 4 KiB, without
+// the line end after it.
+core::Result<std::string> ReadSecretFile(const std::string& file);
+
 }  // namespace steward::cli

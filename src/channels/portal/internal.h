@@ -310,6 +310,14 @@ void EquipmentIssuePage(Ctx&);
 void EquipmentAcceptPost(Ctx&);
 void ApiEquipment(Ctx&);
 void ApiEquipmentAsset(Ctx&);
+// The directory's accounts (directory_pages.cc; N.1, N.2).
+void DirectoryPage(Ctx&);
+void DirectoryCsv(Ctx&);
+void DirectoryXlsx(Ctx&);
+void ApiDirectory(Ctx&);
+// The home page's accounts: the person's own password when it is due this
+// semester; for ITS, the accounts with no employee and the passwords late.
+void AddDirectoryCounts(const Ctx& c, Data& d);
 // The home page's equipment: what the person holds and must acknowledge;
 // for ITS, what departed employees hold, the end of life, charges owed.
 void AddEquipmentCounts(const Ctx& c, Data& d);

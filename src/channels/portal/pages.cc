@@ -252,6 +252,7 @@ void HomePage(Ctx& c) {
   AddApprovalCounts(c, d);
   AddVendorCounts(c, d);
   AddEquipmentCounts(c, d);
+  AddDirectoryCounts(c, d);
   c.Html("home", d);
 }
 

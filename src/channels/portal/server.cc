@@ -66,6 +66,8 @@ constexpr Roles kVendorsWrite = kIts;
 // Equipment (R, K.7, K.8): ITS keeps the register, an auditor reads it;
 // every employee sees and acknowledges their own.
 constexpr Roles kEquipmentRead{Role::kItsAdmin, Role::kAuditor};
+// The directory's accounts (N.1, N.2): ITS and auditors read the lists.
+constexpr Roles kDirectoryRead{Role::kItsAdmin, Role::kAuditor};
 // Incidents: ITS and the designee triage them, auditors read; every
 // employee reports.
 constexpr Roles kIncidentsRead{Role::kItsAdmin, Role::kDesignee,
@@ -205,6 +207,11 @@ const std::vector<Entry>& Table() {
        AgreementAttestPost},
       {{"POST", "/agreements/(\\d+)/end", "/agreements/1/end", kVendorsWrite},
        AgreementEndPost},
+      {{"GET", "/directory", "/directory", kDirectoryRead}, DirectoryPage},
+      {{"GET", "/directory\\.csv", "/directory.csv", kDirectoryRead},
+       DirectoryCsv},
+      {{"GET", "/directory\\.xlsx", "/directory.xlsx", kDirectoryRead},
+       DirectoryXlsx},
       {{"GET", "/equipment", "/equipment", kEquipmentRead}, EquipmentPage},
       {{"GET", "/equipment\\.csv", "/equipment.csv", kEquipmentRead},
        EquipmentCsv},
@@ -308,6 +315,8 @@ const std::vector<Entry>& Table() {
       {{"GET", "/api/vendors", "/api/vendors", kSignedIn, true}, ApiVendors},
       {{"GET", "/api/vendors/(\\d+)", "/api/vendors/1", kSignedIn, true},
        ApiVendor},
+      {{"GET", "/api/directory", "/api/directory", kDirectoryRead, true},
+       ApiDirectory},
       {{"GET", "/api/equipment", "/api/equipment", kEquipmentRead, true},
        ApiEquipment},
       {{"GET", "/api/equipment/(\\d+)", "/api/equipment/1", kEquipmentRead,
@@ -624,6 +633,7 @@ Data Ctx::Page(const std::string& title) const {
     d.set("nav_held", true);
     d.set("nav_incidents", can(kIncidentsRead));
     d.set("nav_equipment", can(kEquipmentRead));
+    d.set("nav_directory", can(kDirectoryRead));
     d.set("can_export_held", can(kHeldQueue));
     d.set("nav_accounts", can(kAdminRead));
     d.set("can_import", can(kIts));

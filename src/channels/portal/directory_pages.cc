@@ -1,0 +1,247 @@
+// The directory's accounts in the portal (N.1, N.2; docs/accounts.md): what
+// the last `steward directory read` kept, judged now against the people
+// register and the pack's semesters. ITS and auditors read the lists and
+// export them; every employee sees on their home page when their own
+// password has not changed this semester.
+#include <fmt/format.h>
+
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "channels/portal/internal.h"
+#include "core/text.h"
+#include "directory/directory.h"
+
+namespace steward::portal {
+
+namespace {
+
+constexpr int kPage = 100;
+
+int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+std::string Day(int64_t utc) {
+  return utc ? core::IsoUtc(utc).substr(0, 10) : std::string();
+}
+
+// The District's day today, days since 1970-01-01.
+int64_t Today(const Ctx& c) {
+  auto day = core::ParseIsoDate(DistrictDay(c), 1970, 9999, "today");
+  return day.ok() ? *day : Now() / 86400;
+}
+
+const policy::PolicyPack* Pack(const Ctx& c) {
+  return c.app.options.pack ? c.app.options.pack.get() : nullptr;
+}
+
+// The semester a list is about: ?semester=NAME, else the one at hand.
+const policy::AccountsPolicy::Semester* SemesterOf(const Ctx& c) {
+  const policy::PolicyPack* pack = Pack(c);
+  if (!pack) return nullptr;
+  const std::string name = core::CleanText(c.Param("semester"), 80);
+  if (!name.empty())
+    if (const auto* s = directory::FindSemester(*pack, name)) return s;
+  return directory::CurrentSemester(*pack, Now());
+}
+
+// The query a page or an export asks for; false when it cannot be made
+// (a semester's list without semesters), after answering.
+bool QueryOf(Ctx& c, directory::Query* q, int limit) {
+  if (!directory::ParseView(c.Param("view"), &q->view))
+    q->view = directory::View::kNoEmployee;
+  q->text = core::CleanText(c.Param("q"), 100);
+  q->limit = limit;
+  auto page = core::ParseInt(c.Param("page"), 1, 100000, "page");
+  q->offset = page.ok() ? static_cast<int>((*page - 1) * limit) : 0;
+  if (q->view != directory::View::kStale) return true;
+  const auto* s = SemesterOf(c);
+  if (!s) {
+    c.Fail(409,
+           "The policy pack names no semester that has begun ([accounts] "
+           "semester), so no password can be late yet.");
+    return false;
+  }
+  auto st = directory::SemesterSpan(*s, Pack(c)->records.time_zone, q);
+  if (!st.ok()) {
+    c.Fail(500, "The District's time zone cannot be read.");
+    return false;
+  }
+  return true;
+}
+
+void Unreadable(Ctx& c) {
+  c.Fail(503,
+         "The directory's accounts cannot be read now; try again shortly.");
+}
+
+Data Row(const directory::Listed& l) {
+  Data x;
+  x.set("username", l.account.username);
+  SetIfAny(x, "name", l.account.display_name);
+  SetIfAny(x, "email", l.account.email);
+  x.set("standing", l.standing);
+  x.set("problem",
+        l.standing == "no employee" || l.standing == "employee has left");
+  SetIfAny(x, "person", l.person_name);
+  if (l.person_id) x.set("person_id", std::to_string(l.person_id));
+  SetIfAny(x, "changed", Day(l.account.changed_at));
+  SetIfAny(x, "created", Day(l.account.created_at));
+  x.set("dn", l.account.dn);
+  return x;
+}
+
+nlohmann::ordered_json JsonOf(const directory::Listed& l) {
+  return {{"username", l.account.username},
+          {"name", l.account.display_name},
+          {"email", l.account.email},
+          {"dn", l.account.dn},
+          {"standing", l.standing},
+          {"person", l.person_id},
+          {"person_name", l.person_name},
+          {"disabled", l.account.disabled},
+          {"service", l.service},
+          {"password_changed", Day(l.account.changed_at)},
+          {"created", Day(l.account.created_at)}};
+}
+
+const std::vector<std::string> kExportHeader = {
+    "user name",        "name",    "mail", "standing", "employee",
+    "password changed", "created", "DN"};
+
+}  // namespace
+
+void AddDirectoryCounts(const Ctx& c, Data& d) {
+  const policy::PolicyPack* pack = Pack(c);
+  if (!pack || !pack->accounts.present) return;
+  const auto* semester = directory::CurrentSemester(*pack, Now());
+  directory::Query span;
+  if (semester &&
+      !directory::SemesterSpan(*semester, pack->records.time_zone, &span).ok())
+    semester = nullptr;
+  const int64_t me = c.session->account.person_id;
+  if (me && semester && pack->accounts.SemesterOn(Today(c)) == semester) {
+    // Only while the semester is under way: a reminder after it ended
+    // helps nobody.
+    auto mine = directory::OfPerson(*c.app.db, me);
+    if (mine.ok() && !mine->service && !mine->account.disabled) {
+      const int64_t last = mine->account.changed_at ? mine->account.changed_at
+                                                    : mine->account.created_at;
+      if (last < span.from) {
+        d.set("password_due", true);
+        d.set("password_due_by", Day(span.until));
+        d.set("password_semester", semester->name);
+        SetIfAny(d, "password_changed_on", Day(last));
+      }
+    }
+  }
+  if (!c.session->account.roles.Has(identity::Role::kItsAdmin)) return;
+  auto read = directory::Latest(*c.app.db);
+  if (!read.ok() || read->id == 0) return;
+  directory::Query q{.view = directory::View::kNoEmployee};
+  if (auto n = directory::Count(*c.app.db, q); n.ok())
+    SetCount(d, "accounts_orphaned", *n);
+  if (semester) {
+    span.view = directory::View::kStale;
+    if (auto n = directory::Count(*c.app.db, span); n.ok()) {
+      SetCount(d, "accounts_stale", *n);
+      d.set("accounts_semester", semester->name);
+    }
+  }
+}
+
+void DirectoryPage(Ctx& c) {
+  directory::Query q;
+  if (!QueryOf(c, &q, kPage)) return;
+  auto read = directory::Latest(*c.app.db);
+  auto rows = directory::List(*c.app.db, q);
+  auto total = directory::Count(*c.app.db, q);
+  if (!read.ok() || !rows.ok() || !total.ok()) return Unreadable(c);
+  Data d = c.Page("Accounts in the directory");
+  const std::string view = directory::ViewName(q.view);
+  d.set("view", view);
+  d.set("view_" + std::string(view == "no-employee" ? "no_employee" : view),
+        true);
+  if (read->id) {
+    d.set("read", true);
+    d.set("read_at", read->at);
+    d.set("read_source", read->source);
+    d.set("read_accounts", std::to_string(read->accounts));
+  }
+  SetIfAny(d, "q", q.text);
+  d.set("q_url", http::UrlEncode(q.text));
+  d.set("total", std::to_string(*total));
+  const policy::PolicyPack* pack = Pack(c);
+  const auto* current = SemesterOf(c);
+  if (pack && current) {
+    d.set("semester", current->name);
+    d.set("semester_url", http::UrlEncode(current->name));
+    d.set("semester_from", Day(current->begins * 86400));
+    d.set("semester_to", Day(current->ends * 86400));
+    const int64_t today = Today(c);
+    List semesters;
+    for (const auto& s : pack->accounts.semesters) {
+      if (s.begins > today) continue;  // not begun
+      Data x;
+      x.set("name", s.name);
+      x.set("selected", &s == current);
+      semesters.push_back(x);
+    }
+    d.set("semesters", semesters);
+  }
+  List list;
+  for (const auto& l : *rows) list.push_back(Row(l));
+  d.set("accounts", list);
+  d.set("has_accounts", !list.empty());
+  const int page = q.offset / kPage + 1;
+  auto link = [&](int to) {
+    return fmt::format("/directory?view={}&q={}&semester={}&page={}", view,
+                       http::UrlEncode(q.text),
+                       current ? http::UrlEncode(current->name) : "", to);
+  };
+  if (static_cast<int64_t>(q.offset) + kPage < *total)
+    d.set("next", link(page + 1));
+  if (page > 1) d.set("previous", link(page - 1));
+  c.Html("directory", d);
+}
+
+namespace {
+
+void ExportDirectory(Ctx& c, bool xlsx) {
+  ExportSlot slot(c);
+  if (!slot.Taken()) return;
+  directory::Query q;
+  if (!QueryOf(c, &q, 1000000)) return;
+  q.offset = 0;
+  auto rows = directory::List(*c.app.db, q);
+  if (!rows.ok()) return Unreadable(c);
+  std::vector<std::vector<std::string>> out;
+  out.reserve(rows->size());
+  for (const auto& l : *rows)
+    out.push_back({l.account.username, l.account.display_name, l.account.email,
+                   l.standing, l.person_name, Day(l.account.changed_at),
+                   Day(l.account.created_at), l.account.dn});
+  c.DownloadTable(std::string("accounts-") + directory::ViewName(q.view), xlsx,
+                  kExportHeader, out);
+}
+
+}  // namespace
+
+void DirectoryCsv(Ctx& c) { ExportDirectory(c, false); }
+void DirectoryXlsx(Ctx& c) { ExportDirectory(c, true); }
+
+void ApiDirectory(Ctx& c) {
+  directory::Query q;
+  if (!QueryOf(c, &q, 500)) return;
+  auto rows = directory::List(*c.app.db, q);
+  auto total = directory::Count(*c.app.db, q);
+  auto read = directory::Latest(*c.app.db);
+  if (!rows.ok() || !total.ok() || !read.ok()) return Unreadable(c);
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& l : *rows) out.push_back(JsonOf(l));
+  c.Json({{"view", directory::ViewName(q.view)},
+          {"read_at", read->at},
+          {"total", *total},
+          {"accounts", out}});
+}
+
+}  // namespace steward::portal

@@ -1,0 +1,181 @@
+// N.4 at the directory: a password-quality module for OpenLDAP's ppolicy
+// overlay (slapo-ppolicy(5), pwdCheckModule). slapd calls check_password
+// with every new cleartext password of an entry under a policy whose
+// pwdCheckQuality is 1 or 2, after its own checks; this module answers with
+// the same PasswordPolicy the portal uses (N.4's length and mix, the
+// block-list, cracklib, no user name or name inside).
+//
+// Settings come from the policy's pwdCheckModuleArg, words separated by
+// spaces:
+//   blocklist=/usr/share/steward/passwords.txt   (default: none)
+//   cracklib=/var/cache/cracklib/cracklib_dict   (default: the system's;
+//                                                 "off" to skip)
+// A setting the module cannot use (an unknown word, a list it cannot read)
+// refuses every password with a message saying so: a broken configuration
+// never lets weak passwords through.
+//
+// The names a password may not contain are read from the entry's DN (the
+// values of its first RDN: "uid=jdoe" or "CN=Jane Doe"); the rest of the
+// entry is slapd's private structure and is not read.
+//
+// slapd is threaded: policies are loaded once per setting string and shared;
+// the module stays loaded (-z nodelete) so the cache outlives slapd's
+// dlclose after each check. No C++ exception leaves check_password.
+#include <ldap.h>
+#include <ldap_features.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+
+#include "core/text.h"
+#include "identity/passwords.h"
+
+// slapd's entry. Only its head is relied upon: the entry id (slapd's ID, an
+// unsigned long) followed by the DN as a berval, the layout of every
+// OpenLDAP release since 2.1.
+struct Entry;
+
+namespace steward::identity::ppolicy {
+namespace {
+
+struct EntryHead {
+  unsigned long id;
+  struct berval name;
+};
+
+using Policy = std::shared_ptr<const PasswordPolicy>;
+
+core::Result<Policy> PolicyFor(const std::string& arg) {
+  static std::mutex mu;
+  static std::map<std::string, Policy> cache;
+  std::lock_guard lock(mu);
+  if (auto it = cache.find(arg); it != cache.end()) return it->second;
+  std::string blocklist, cracklib;
+  std::istringstream words(arg);
+  std::string word;
+  while (words >> word) {
+    auto eq = word.find('=');
+    std::string key = word.substr(0, eq);
+    std::string value = eq == std::string::npos ? "" : word.substr(eq + 1);
+    if (key == "blocklist" && !value.empty()) {
+      blocklist = value;
+    } else if (key == "cracklib" && !value.empty()) {
+      cracklib = value;
+    } else {
+      return core::Status::Invalid(
+          "pwdCheckModuleArg: '" + word.substr(0, 64) +
+          "' is not a setting (blocklist=FILE, cracklib=PREFIX|off)");
+    }
+  }
+  auto policy = PasswordPolicy::Load(blocklist, cracklib);
+  if (!policy.ok()) return policy.status();
+  if (cache.size() >= 16) cache.clear();  // a policy edited over and over
+  cache.emplace(arg, *policy);
+  return *policy;
+}
+
+// The user name and name the password may not contain, from the DN's first
+// RDN: a cn or displayName is a name, anything else (uid, sAMAccountName) a
+// user name.
+void NamesOf(const Entry* entry, std::string* username, std::string* name) {
+  if (!entry) return;
+  const auto* head = reinterpret_cast<const EntryHead*>(entry);
+  if (!head->name.bv_val || head->name.bv_len == 0) return;
+  LDAPDN dn = nullptr;
+  if (ldap_str2dn(head->name.bv_val, &dn, LDAP_DN_FORMAT_LDAPV3) !=
+          LDAP_SUCCESS ||
+      !dn) {
+    return;
+  }
+  if (dn[0]) {
+    for (int i = 0; dn[0][i]; ++i) {
+      const LDAPAVA* ava = dn[0][i];
+      std::string attr = core::AsciiLower(
+          std::string(ava->la_attr.bv_val, ava->la_attr.bv_len));
+      std::string value(ava->la_value.bv_val, ava->la_value.bv_len);
+      if (attr == "cn" || attr == "displayname") {
+        *name = value;
+      } else {
+        *username = value;
+      }
+    }
+  }
+  ldap_dnfree(dn);
+}
+
+// LDAP_SUCCESS, or a refusal with `why` for the person changing it.
+int Check(const char* password, const Entry* entry, const struct berval* arg,
+          std::string* why) {
+  std::string setting;
+  if (arg && arg->bv_val) setting.assign(arg->bv_val, arg->bv_len);
+  auto policy = PolicyFor(setting);
+  if (!policy.ok()) {
+    *why = "The password check is misconfigured (" + policy.status().message() +
+           "); ask IT Services.";
+    return LDAP_OTHER;
+  }
+  std::string username, name;
+  NamesOf(entry, &username, &name);
+  core::Status ok = (*policy)->Check(password ? password : "", username, name);
+  if (ok.ok()) return LDAP_SUCCESS;
+  *why = ok.message();
+  return LDAP_CONSTRAINT_VIOLATION;
+}
+
+}  // namespace
+}  // namespace steward::identity::ppolicy
+
+extern "C" {
+
+#if LDAP_VENDOR_VERSION_MAJOR == 2 && LDAP_VENDOR_VERSION_MINOR >= 6
+// OpenLDAP 2.6: the message goes into slapd's buffer of errmsg->bv_len
+// bytes, or into one of ours (malloc'd; slapd frees it) when longer.
+__attribute__((visibility("default"))) int check_password(char* password,
+                                                          struct berval* errmsg,
+                                                          Entry* entry,
+                                                          struct berval* arg) {
+  std::string why;
+  int rc = LDAP_OTHER;
+  try {
+    rc = steward::identity::ppolicy::Check(password, entry, arg, &why);
+  } catch (...) {
+    why = "The password could not be checked; try again.";
+    rc = LDAP_OTHER;
+  }
+  if (rc != LDAP_SUCCESS && errmsg) {
+    if (errmsg->bv_val && why.size() < errmsg->bv_len) {
+      std::memcpy(errmsg->bv_val, why.c_str(), why.size() + 1);
+      errmsg->bv_len = why.size();
+    } else if (char* copy = static_cast<char*>(std::malloc(why.size() + 1))) {
+      std::memcpy(copy, why.c_str(), why.size() + 1);
+      errmsg->bv_val = copy;
+      errmsg->bv_len = why.size();
+    }
+  }
+  return rc;
+}
+#else
+// OpenLDAP 2.5 (Debian 12): the message is malloc'd; slapd frees it.
+__attribute__((visibility("default"))) int check_password(char* password,
+                                                          char** error,
+                                                          Entry* entry,
+                                                          struct berval* arg) {
+  std::string why;
+  int rc = LDAP_OTHER;
+  try {
+    rc = steward::identity::ppolicy::Check(password, entry, arg, &why);
+  } catch (...) {
+    why = "The password could not be checked; try again.";
+    rc = LDAP_OTHER;
+  }
+  if (rc != LDAP_SUCCESS && error) *error = strdup(why.c_str());
+  return rc;
+}
+#endif
+
+}  // extern "C"
