@@ -2,12 +2,15 @@
 // cracklib. Apart from hashing so that the directory's password module
 // (ppolicy_module.cc) is built from the same code; it needs neither
 // libsodium nor GLib.
-#include <crack.h>
-
 #include <cctype>
-#include <cstddef>  // before crack.h, which uses size_t
 #include <fstream>
 #include <mutex>
+
+// crack.h uses size_t without declaring it.
+// clang-format off
+#include <stddef.h>
+#include <crack.h>
+// clang-format on
 
 #include "core/text.h"
 #include "identity/passwords.h"

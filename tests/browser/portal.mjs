@@ -344,6 +344,26 @@ try {
   await page.click('a:text("LES-2001")');
   check(await shows(page, 'p:has-text("acknowledged 20")'), 'ITS sees the acknowledgement with its evidence');
 
+  // The directory's accounts (N.1, N.2), read from the tests' slapd when
+  // there is one (scripts/test.sh starts it).
+  const ldapUrl = process.env.STEWARD_TEST_PPOLICY_URL;
+  if (ldapUrl) {
+    execFileSync(steward, ['directory', 'read', '--data', data, '--url', ldapUrl,
+      '--base', 'ou=people,dc=example-usd,dc=org']);
+    await page.goto(base + '/');
+    await page.click('a:has-text("have no current employee behind them")');
+    check(await shows(page, 'tr:has-text("cbabbage"):has-text("no employee")'), 'ITS sees an account with nobody behind it (N.1)');
+    await page.click('a:has-text("Password not changed")');
+    check(await shows(page, 'tr:has-text("mhamilton")'), 'and a password not changed this semester (N.2)');
+    await page.screenshot({ path: join(shots, '05i-directory.png'), fullPage: true });
+    const [dirCsv] = await Promise.all([page.waitForEvent('download'), page.click('a:text("CSV")')]);
+    check(/mhamilton/.test(readFileSync(await dirCsv.path(), 'utf8')), 'the list exports as CSV');
+    const dirDenied = await ep.goto(base + '/directory');
+    check(dirDenied.status() === 403, 'an employee may not read the directory lists');
+  } else if (process.env.STEWARD_REQUIRE_LDAP) {
+    check(false, 'STEWARD_TEST_PPOLICY_URL is set where slapd runs');
+  }
+
   await page.goto(base + '/audit');
   check(await shows(page, 'td:text("acknowledge")'), 'the acknowledgement is in the audit log');
   await page.screenshot({ path: join(shots, '07-audit.png'), fullPage: true });

@@ -7,6 +7,7 @@
 // whose fresh passwords are printed.
 #include <fmt/format.h>
 
+#include <ctime>
 #include <filesystem>
 
 #include "acknowledge/campaigns.h"
@@ -16,6 +17,7 @@
 #include "channels/icap/upload.h"
 #include "core/hash.h"
 #include "core/text.h"
+#include "directory/directory.h"
 #include "enforce/enforce.h"
 #include "engine/engine.h"
 #include "equipment/equipment.h"
@@ -264,6 +266,61 @@ core::Status SeedEquipment(store::Database& db, const policy::PolicyPack& pack,
   if (!issued.ok()) return issued.status();
   return db.Exec("UPDATE people SET status = 'departed' WHERE id = ?",
                  {store::P(who)});
+}
+
+// The directory's accounts (N.1, N.2), as a nightly `steward directory
+// read` would keep them: one for each employee, most changed this
+// semester, some not; the demo employee's not, so their home page says so;
+// a few with nobody behind them; a service account; a disabled one.
+core::Status SeedDirectory(store::Database& db, const policy::PolicyPack& pack,
+                           int64_t employee) {
+  auto n = db.Query("SELECT COUNT(*) FROM directory_reads");
+  if (!n.ok()) return n.status();
+  if (!n->empty() && n->front().Int(0) > 0) return core::Status::Ok();
+  auto people = db.Query(
+      "SELECT id, email, given_name || ' ' || family_name FROM people WHERE "
+      "kind = 'employee' AND status = 'active' AND email <> '' ORDER BY id "
+      "LIMIT 1000");
+  if (!people.ok()) return people.status();
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const int64_t day = 86400, created = 1722470400;  // 2024-08-01
+  std::vector<directory::Account> accounts;
+  for (const auto& r : *people) {
+    const std::string& mail = r.Text(1);
+    directory::Account a;
+    a.username = mail.substr(0, mail.find('@'));
+    a.entry_id = "demo-" + a.username;
+    a.dn = "uid=" + a.username + ",ou=staff,dc=district,dc=example";
+    a.email = mail;
+    a.display_name = r.Text(2);
+    a.created_at = created;
+    const int64_t k = r.Int(0) % 20;
+    // Most within the last 60 days; one in five some 150 to 210 days ago.
+    a.changed_at = r.Int(0) == employee ? now - 160 * day
+                   : k < 4              ? now - (150 + k * 15) * day
+                                        : now - (k * 3) * day;
+    accounts.push_back(std::move(a));
+  }
+  auto extra = [&](const char* user, const char* name, int64_t changed,
+                   bool disabled) {
+    directory::Account a;
+    a.username = user;
+    a.entry_id = std::string("demo-") + user;
+    a.dn = std::string("uid=") + user + ",ou=staff,dc=district,dc=example";
+    a.display_name = name;
+    a.created_at = created;
+    a.changed_at = changed;
+    a.disabled = disabled;
+    accounts.push_back(std::move(a));
+  };
+  extra("substitute07", "Substitute 07", now - 400 * day, false);
+  extra("jkowalski", "Jan Kowalski", now - 300 * day, false);
+  extra("svc-backup", "Backup service", now - 700 * day, false);
+  extra("summer.intern", "Summer Intern", now - 150 * day, true);
+  return directory::Record(db, accounts, pack.accounts,
+                           "ldap://dc.district.example ou=staff",
+                           {"system", ""})
+      .status();
 }
 
 core::Status SeedDoors(const std::shared_ptr<store::Database>& db,
@@ -879,6 +936,10 @@ int Demo(const StoreFlags& flags, const std::string& roster, int share) {
     return 1;
   }
   if (auto st = SeedEquipment(**db, *bundled.pack, teacher_id); !st.ok()) {
+    fmt::print(stderr, "steward demo: {}\n", st.message());
+    return 1;
+  }
+  if (auto st = SeedDirectory(**db, *bundled.pack, teacher_id); !st.ok()) {
     fmt::print(stderr, "steward demo: {}\n", st.message());
     return 1;
   }
