@@ -297,6 +297,24 @@ core::Result<std::vector<Account>> Read(const Source& source) {
 
 namespace {
 
+// An account as the store keeps it: these columns, read by AccountFrom.
+constexpr const char* kAccountColumns =
+    "a.entry_id, a.dn, a.username, a.email, a.display_name, a.disabled, "
+    "a.created_at, a.changed_at";
+
+Account AccountFrom(const store::Row& r, size_t i) {
+  Account a;
+  a.entry_id = r.Text(i);
+  a.dn = r.Text(i + 1);
+  a.username = r.Text(i + 2);
+  a.email = r.Text(i + 3);
+  a.display_name = r.Text(i + 4);
+  a.disabled = r.Int(i + 5) != 0;
+  a.created_at = r.Int(i + 6);
+  a.changed_at = r.Int(i + 7);
+  return a;
+}
+
 struct Stored {
   int64_t id = 0;
   Account a;
@@ -395,22 +413,14 @@ core::Result<Recorded> Record(store::Database& db,
     if (auto l = employees.Load(c); !l.ok()) return l;
     std::unordered_map<std::string, Stored> stored;
     auto each = c.ForEach(
-        "SELECT id, entry_id, dn, username, email, display_name, disabled, "
-        "service, person_id, created_at, changed_at, gone_read FROM "
-        "directory_accounts",
+        std::string("SELECT a.id, ") + kAccountColumns +
+            ", a.service, a.person_id, a.gone_read FROM directory_accounts a",
         {}, [&](store::Row& r) {
           Stored s;
           s.id = r.Int(0);
-          s.a.entry_id = r.Text(1);
-          s.a.dn = r.Text(2);
-          s.a.username = r.Text(3);
-          s.a.email = r.Text(4);
-          s.a.display_name = r.Text(5);
-          s.a.disabled = r.Int(6) != 0;
-          s.service = r.Int(7) != 0;
-          s.person = r.Int(8);
-          s.a.created_at = r.Int(9);
-          s.a.changed_at = r.Int(10);
+          s.a = AccountFrom(r, 1);
+          s.service = r.Int(9) != 0;
+          s.person = r.Int(10);
           s.gone = r.Int(11);
           stored.emplace(s.a.entry_id, std::move(s));
           return true;
@@ -567,14 +577,7 @@ constexpr const char* kFrom =
 Listed ListedOf(const store::Row& r) {
   Listed l;
   l.id = r.Int(0);
-  l.account.entry_id = r.Text(1);
-  l.account.dn = r.Text(2);
-  l.account.username = r.Text(3);
-  l.account.email = r.Text(4);
-  l.account.display_name = r.Text(5);
-  l.account.disabled = r.Int(6) != 0;
-  l.account.created_at = r.Int(7);
-  l.account.changed_at = r.Int(8);
+  l.account = AccountFrom(r, 1);
   l.service = r.Int(9) != 0;
   l.person_id = r.IsNull(10) ? 0 : r.Int(10);
   l.person_name = r.Text(11);
@@ -596,11 +599,12 @@ Listed ListedOf(const store::Row& r) {
   return l;
 }
 
-constexpr const char* kColumns =
-    "SELECT a.id, a.entry_id, a.dn, a.username, a.email, a.display_name, "
-    "a.disabled, a.created_at, a.changed_at, a.service, p.id, "
-    "COALESCE(p.given_name || ' ' || p.family_name, ''), COALESCE(p.status, "
-    "''), a.gone_read";
+// ListedOf's columns, from kFrom's tables.
+std::string Columns() {
+  return std::string("SELECT a.id, ") + kAccountColumns +
+         ", a.service, p.id, COALESCE(p.given_name || ' ' || p.family_name, "
+         "''), COALESCE(p.status, ''), a.gone_read";
+}
 
 }  // namespace
 
@@ -643,7 +647,7 @@ core::Status SemesterSpan(const policy::AccountsPolicy::Semester& semester,
 }
 
 core::Result<std::vector<Listed>> List(store::Database& db, const Query& q) {
-  std::string sql = std::string(kColumns) + kFrom;
+  std::string sql = Columns() + kFrom;
   store::Params params;
   Where(q, sql, params);
   sql += " ORDER BY LOWER(a.username), a.id LIMIT ? OFFSET ?";
@@ -664,7 +668,7 @@ core::Result<int64_t> Count(store::Database& db, const Query& q) {
 core::Result<Listed> OfPerson(store::Database& db, int64_t person_id) {
   return store::QueryOneAs<Listed>(
       db,
-      std::string(kColumns) + kFrom +
+      Columns() + kFrom +
           "a.person_id = ? AND a.gone_read = 0 ORDER BY a.disabled, a.id "
           "LIMIT 1",
       {P(person_id)}, ListedOf, "No directory account was read for you.");

@@ -128,6 +128,18 @@ int Check(const char* password, const Entry* entry, const struct berval* arg,
 }
 
 }  // namespace
+
+// Check, with nothing thrown: what a C caller can take.
+int CheckNoThrow(const char* password, const Entry* entry,
+                 const struct berval* arg, std::string* why) {
+  try {
+    return Check(password, entry, arg, why);
+  } catch (...) {
+    *why = "The password could not be checked; try again.";
+    return LDAP_OTHER;
+  }
+}
+
 }  // namespace steward::identity::ppolicy
 
 extern "C" {
@@ -140,13 +152,8 @@ __attribute__((visibility("default"))) int check_password(char* password,
                                                           Entry* entry,
                                                           struct berval* arg) {
   std::string why;
-  int rc = LDAP_OTHER;
-  try {
-    rc = steward::identity::ppolicy::Check(password, entry, arg, &why);
-  } catch (...) {
-    why = "The password could not be checked; try again.";
-    rc = LDAP_OTHER;
-  }
+  const int rc =
+      steward::identity::ppolicy::CheckNoThrow(password, entry, arg, &why);
   if (rc != LDAP_SUCCESS && errmsg) {
     if (errmsg->bv_val && why.size() < errmsg->bv_len) {
       std::memcpy(errmsg->bv_val, why.c_str(), why.size() + 1);
@@ -166,13 +173,8 @@ __attribute__((visibility("default"))) int check_password(char* password,
                                                           Entry* entry,
                                                           struct berval* arg) {
   std::string why;
-  int rc = LDAP_OTHER;
-  try {
-    rc = steward::identity::ppolicy::Check(password, entry, arg, &why);
-  } catch (...) {
-    why = "The password could not be checked; try again.";
-    rc = LDAP_OTHER;
-  }
+  const int rc =
+      steward::identity::ppolicy::CheckNoThrow(password, entry, arg, &why);
   if (rc != LDAP_SUCCESS && error) *error = strdup(why.c_str());
   return rc;
 }
