@@ -5,6 +5,7 @@
 #include <ldap.h>
 
 #include <chrono>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -126,16 +127,35 @@ Account AccountOf(LDAP* ld, LDAPMessage* e, const Attrs& a, bool ad) {
     // ppolicy's "000001010000Z": locked until an administrator unlocks it.
     out.disabled = state == "000001010000Z";
   }
+  // A change more than a day ahead of now cannot have happened yet.
+  if (out.changed_at > static_cast<int64_t>(std::time(nullptr)) + 86400)
+    out.changed_at = 0;
   return out;
 }
 
-core::Status LdapError(LDAP* ld, int rc, const std::string& what) {
-  (void)ld;
-  if (rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR ||
-      rc == LDAP_TIMEOUT || rc == LDAP_UNAVAILABLE || rc == LDAP_BUSY) {
-    return core::Status::Io(what + ": " + ldap_err2string(rc));
+core::Status LdapError(int rc, const std::string& what) {
+  const std::string text = what + ": " + ldap_err2string(rc);
+  switch (rc) {
+    case LDAP_SERVER_DOWN:
+    case LDAP_CONNECT_ERROR:
+    case LDAP_TIMEOUT:
+    case LDAP_UNAVAILABLE:
+    case LDAP_BUSY:
+      return core::Status::Io(text);
+    case LDAP_SIZELIMIT_EXCEEDED:
+    case LDAP_ADMINLIMIT_EXCEEDED:
+      return core::Status::Limit(
+          text +
+          " (bind as an account the directory lets read every entry, or "
+          "raise its limits for that account)");
+    case LDAP_NO_SUCH_OBJECT:
+      return core::Status::NotFound(text + " (no such base)");
+    case LDAP_INSUFFICIENT_ACCESS:
+    case LDAP_UNWILLING_TO_PERFORM:
+      return core::Status::Io(text);
+    default:
+      return core::Status::Invalid(text);
   }
-  return core::Status::Invalid(what + ": " + ldap_err2string(rc));
 }
 
 }  // namespace
@@ -233,7 +253,7 @@ core::Result<std::vector<Account>> Read(const Source& source) {
     return core::Status::Invalid(
         "The directory refused the bind DN or its password.");
   if (rc != LDAP_SUCCESS)
-    return LdapError(raw, rc, "Binding to " + core::Shown(source.url));
+    return LdapError(rc, "Binding to " + core::Shown(source.url));
   const char* attrs[] = {a.user,    a.mail,    a.name,  a.fallback_name, a.id,
                          a.changed, a.created, a.state, nullptr};
   std::vector<Account> out;
@@ -250,7 +270,7 @@ core::Result<std::vector<Account>> Read(const Source& source) {
     LDAPControl* page = nullptr;
     rc = ldap_create_page_control(
         raw, kPageSize, cookie.empty() ? nullptr : &bcookie, 0, &page);
-    if (rc != LDAP_SUCCESS) return LdapError(raw, rc, "A paged search");
+    if (rc != LDAP_SUCCESS) return LdapError(rc, "A paged search");
     LDAPControl* controls[] = {page, nullptr};
     timeval limit{static_cast<time_t>(left), 0};
     LDAPMessage* res_raw = nullptr;
@@ -260,7 +280,7 @@ core::Result<std::vector<Account>> Read(const Source& source) {
     ldap_control_free(page);
     std::unique_ptr<LDAPMessage, MessageFree> res(res_raw);
     if (rc != LDAP_SUCCESS)
-      return LdapError(raw, rc, "Searching " + core::Shown(source.base));
+      return LdapError(rc, "Searching " + core::Shown(source.base));
     for (LDAPMessage* e = ldap_first_entry(raw, res_raw); e;
          e = ldap_next_entry(raw, e)) {
       out.push_back(AccountOf(raw, e, a, ad));
@@ -273,10 +293,10 @@ core::Result<std::vector<Account>> Read(const Source& source) {
     LDAPControl** returned = nullptr;
     rc = ldap_parse_result(raw, res_raw, &err, nullptr, nullptr, nullptr,
                            &returned, 0);
-    if (rc != LDAP_SUCCESS) return LdapError(raw, rc, "A search's result");
+    if (rc != LDAP_SUCCESS) return LdapError(rc, "A search's result");
     if (err != LDAP_SUCCESS) {
       ldap_controls_free(returned);
-      return LdapError(raw, err, "Searching " + core::Shown(source.base));
+      return LdapError(err, "Searching " + core::Shown(source.base));
     }
     cookie.clear();
     if (LDAPControl* pr =
@@ -320,6 +340,7 @@ struct Stored {
   Account a;
   bool service = false;
   int64_t person = 0, gone = 0;
+  std::string source;  // the read that saw it last
 };
 
 // What a read says of a password: its last change, else the account's
@@ -356,6 +377,7 @@ class Employees {
         });
   }
   int64_t Match(const Account& a) const {
+    if (!a.plain) return 0;
     std::string user = core::AsciiLower(a.username);
     std::string mail = core::AsciiLower(a.email);
     Person best;
@@ -396,7 +418,7 @@ core::Result<Recorded> Record(store::Database& db,
                               const std::vector<Account>& accounts,
                               const policy::AccountsPolicy& policy,
                               const std::string& source,
-                              const audit::Actor& actor) {
+                              const audit::Actor& actor, const Guard& guard) {
   Recorded out;
   out.accounts = static_cast<int64_t>(accounts.size());
   const std::string shown_source = core::CleanText(source, 512);
@@ -412,19 +434,21 @@ core::Result<Recorded> Record(store::Database& db,
     Employees employees;
     if (auto l = employees.Load(c); !l.ok()) return l;
     std::unordered_map<std::string, Stored> stored;
-    auto each = c.ForEach(
-        std::string("SELECT a.id, ") + kAccountColumns +
-            ", a.service, a.person_id, a.gone_read FROM directory_accounts a",
-        {}, [&](store::Row& r) {
-          Stored s;
-          s.id = r.Int(0);
-          s.a = AccountFrom(r, 1);
-          s.service = r.Int(9) != 0;
-          s.person = r.Int(10);
-          s.gone = r.Int(11);
-          stored.emplace(s.a.entry_id, std::move(s));
-          return true;
-        });
+    auto each =
+        c.ForEach(std::string("SELECT a.id, ") + kAccountColumns +
+                      ", a.service, a.person_id, a.gone_read, a.source FROM "
+                      "directory_accounts a",
+                  {}, [&](store::Row& r) {
+                    Stored s;
+                    s.id = r.Int(0);
+                    s.a = AccountFrom(r, 1);
+                    s.service = r.Int(9) != 0;
+                    s.person = r.Int(10);
+                    s.gone = r.Int(11);
+                    s.source = r.Text(12);
+                    stored.emplace(s.a.entry_id, std::move(s));
+                    return true;
+                  });
     if (!each.ok()) return each;
     std::set<int64_t> seen;
     std::set<std::string> in_read;
@@ -435,7 +459,8 @@ core::Result<Recorded> Record(store::Database& db,
       store::Params fields{
           P(a.dn),           P(a.username),          P(a.email),
           P(a.display_name), P(int64_t{a.disabled}), P(int64_t{service}),
-          P(person),         P(a.created_at),        P(a.changed_at)};
+          P(person),         P(a.created_at),        P(a.changed_at),
+          P(shown_source)};
       int64_t id = 0;
       bool note_change = false;
       auto it = stored.find(a.entry_id);
@@ -445,8 +470,8 @@ core::Result<Recorded> Record(store::Database& db,
         auto added = c.Query(
             "INSERT INTO directory_accounts (dn, username, email, "
             "display_name, disabled, service, person_id, created_at, "
-            "changed_at, entry_id, first_read) VALUES (?, ?, ?, ?, ?, ?, ?, "
-            "?, ?, ?, ?) RETURNING id",
+            "changed_at, source, entry_id, first_read) VALUES (?, ?, ?, ?, "
+            "?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             fields);
         if (!added.ok()) return added.status();
         id = added->front().Int(0);
@@ -459,12 +484,14 @@ core::Result<Recorded> Record(store::Database& db,
             s.a.email != a.email || s.a.display_name != a.display_name ||
             s.a.disabled != a.disabled || s.service != service ||
             s.person != person || s.a.created_at != a.created_at ||
-            s.a.changed_at != a.changed_at || s.gone != 0) {
+            s.a.changed_at != a.changed_at || s.gone != 0 ||
+            s.source != shown_source) {
           fields.push_back(P(id));
           auto up = c.Exec(
               "UPDATE directory_accounts SET dn = ?, username = ?, email = ?, "
               "display_name = ?, disabled = ?, service = ?, person_id = ?, "
-              "created_at = ?, changed_at = ?, gone_read = 0 WHERE id = ?",
+              "created_at = ?, changed_at = ?, source = ?, gone_read = 0 "
+              "WHERE id = ?",
               fields);
           if (!up.ok()) return up;
           ++out.changed;
@@ -481,8 +508,22 @@ core::Result<Recorded> Record(store::Database& db,
       }
     }
     std::vector<int64_t> gone;
-    for (const auto& [key, s] : stored)
-      if (s.gone == 0 && !seen.count(s.id)) gone.push_back(s.id);
+    int64_t present = 0;  // from this source before this read
+    for (const auto& [key, s] : stored) {
+      if (s.gone != 0 || s.source != shown_source) continue;
+      ++present;
+      if (!seen.count(s.id)) gone.push_back(s.id);
+    }
+    const auto n_gone = static_cast<int64_t>(gone.size());
+    if (!guard.force && present > 0 &&
+        (accounts.empty() || n_gone * 100 > present * guard.max_gone_percent)) {
+      return core::Status::Invalid(fmt::format(
+          "This read would mark {} of the {} accounts last read from {} as "
+          "gone (more than {}%): nothing was changed. Check the base and the "
+          "filter; when the directory really lost them, read again with "
+          "--force.",
+          n_gone, present, shown_source, guard.max_gone_percent));
+    }
     for (size_t i = 0; i < gone.size(); i += 500) {
       std::string in;
       store::Params params{P(out.read_id)};
@@ -511,13 +552,13 @@ core::Result<Recorded> Record(store::Database& db,
 
 core::Result<LastRead> Latest(store::Database& db) {
   auto rows = db.Query(
-      "SELECT id, read_at, source, actor, accounts FROM directory_reads "
-      "ORDER BY id DESC LIMIT 1");
+      "SELECT id, read_at, source, actor, accounts, (SELECT MIN(read_at) "
+      "FROM directory_reads) FROM directory_reads ORDER BY id DESC LIMIT 1");
   if (!rows.ok()) return rows.status();
   LastRead out;
   if (rows->empty()) return out;
   const auto& r = rows->front();
-  out = {r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Int(4)};
+  out = {r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Int(4), r.Text(5)};
   return out;
 }
 

@@ -48,9 +48,15 @@ struct Source {
 struct Account {
   std::string entry_id;  // entryUUID / objectGUID (hex), else "dn:" + DN
   std::string dn, username, email, display_name;
+  // False when the user name or mail held characters that were removed
+  // (controls, direction marks): such an account is matched to nobody, so
+  // a look-alike of an employee's name is listed under N.1.
+  bool plain = true;
   bool disabled = false;   // AD's ACCOUNTDISABLE; ppolicy's permanent lock
   int64_t created_at = 0;  // UTC seconds; 0 when unknown
-  int64_t changed_at = 0;  // last password change, UTC seconds; 0 unknown
+  // Last password change, UTC seconds; 0 when unknown or more than a day
+  // ahead of the read (a clock or a value that cannot be right).
+  int64_t changed_at = 0;
 };
 
 // Every account under the base. Invalid for a wrong flavor, bind
@@ -70,21 +76,33 @@ struct Recorded {
   int64_t read_id = 0;
   int64_t accounts = 0, added = 0, changed = 0, gone = 0;
 };
+// A read that would mark as gone more than this share (in percent) of the
+// accounts last seen from the same source, or that finds no account where
+// there were some, is refused and nothing changes, unless `force`: a wrong
+// base or filter must not empty the lists.
+struct Guard {
+  int max_gone_percent = 20;
+  bool force = false;
+};
 // Keeps a read, matched to the people register (an employee whose user name
 // is the account's, or whose address is its mail or its user name at any
 // domain; one that is active or on leave before one who has left), with
-// the pack's service patterns. `source` names where it came from (a URL,
-// never a password). Audited ("directory.read").
+// the pack's service patterns. `source` names where it came from (a URL
+// and base, never a password): only accounts last seen from the same
+// source can be marked gone. Invalid, naming the counts, when the guard
+// refuses. Audited ("directory.read").
 core::Result<Recorded> Record(store::Database& db,
                               const std::vector<Account>& accounts,
                               const policy::AccountsPolicy& policy,
                               const std::string& source,
-                              const audit::Actor& actor);
+                              const audit::Actor& actor,
+                              const Guard& guard = {});
 
 struct LastRead {
   int64_t id = 0;  // 0: never read
   std::string at, source, actor;
   int64_t accounts = 0;
+  std::string first_at;  // the first read's time: changes before it unseen
 };
 core::Result<LastRead> Latest(store::Database& db);
 

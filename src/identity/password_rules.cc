@@ -2,6 +2,8 @@
 // cracklib. Apart from hashing so that the directory's password module
 // (ppolicy_module.cc) is built from the same code; it needs neither
 // libsodium nor GLib.
+#include <sys/stat.h>
+
 #include <cctype>
 #include <fstream>
 #include <mutex>
@@ -31,6 +33,10 @@ core::Result<std::shared_ptr<const PasswordPolicy>> PasswordPolicy::Load(
     const std::string& blocklist, const std::string& cracklib_dict) {
   std::shared_ptr<PasswordPolicy> p(new PasswordPolicy());
   if (!blocklist.empty()) {
+    struct stat st {};
+    if (stat(blocklist.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+      return core::Status::NotFound(blocklist +
+                                    ": the password block-list is not a file");
     std::ifstream in(blocklist);
     if (!in)
       return core::Status::NotFound(blocklist +
@@ -49,6 +55,12 @@ core::Result<std::shared_ptr<const PasswordPolicy>> PasswordPolicy::Load(
       }
       if (!line.empty()) p->blocked_.insert(core::AsciiLower(line));
     }
+    if (in.bad())
+      return core::Status::Io(blocklist +
+                              ": the password block-list could not be read");
+    if (p->blocked_.empty())
+      return core::Status::Invalid(blocklist +
+                                   ": the password block-list is empty");
   }
   if (cracklib_dict != "off") {
     p->cracklib_dict_ =

@@ -18,11 +18,17 @@
 // values of its first RDN: "uid=jdoe" or "CN=Jane Doe"); the rest of the
 // entry is slapd's private structure and is not read.
 //
-// slapd is threaded: policies are loaded once per setting string and shared;
-// the module stays loaded (-z nodelete) so the cache outlives slapd's
-// dlclose after each check. No C++ exception leaves check_password.
+// slapd is threaded: policies are loaded once per setting string and shared,
+// and loaded again when the block-list file changes (its modification time
+// or size); the module stays loaded (-z nodelete) so the cache outlives
+// slapd's dlclose after each check. No C++ exception leaves check_password.
+//
+// Known limits: slapd hands over the password as a C string, so nothing
+// after a NUL byte is seen; the name check reads only the DN (a uid= DN
+// gives the user name, not the person's name).
 #include <ldap.h>
 #include <ldap_features.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -50,11 +56,33 @@ struct EntryHead {
 
 using Policy = std::shared_ptr<const PasswordPolicy>;
 
+// What a file looks like now: a change of either means it was rewritten.
+std::pair<int64_t, int64_t> Stamp(const std::string& file) {
+  struct stat st {};
+  if (file.empty() || stat(file.c_str(), &st) != 0) return {-1, -1};
+  return {
+      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+      static_cast<int64_t>(st.st_size)};
+}
+
+// The policy of a pwdCheckModuleArg, loaded once and again whenever its
+// block-list file changes (an updated list of breached passwords applies
+// from the next change of password, without restarting slapd).
 core::Result<Policy> PolicyFor(const std::string& arg) {
+  struct Cached {
+    Policy policy;
+    std::string blocklist;
+    std::pair<int64_t, int64_t> stamp;
+  };
   static std::mutex mu;
-  static std::map<std::string, Policy> cache;
+  static std::map<std::string, Cached> cache;
   std::lock_guard lock(mu);
-  if (auto it = cache.find(arg); it != cache.end()) return it->second;
+  if (auto it = cache.find(arg); it != cache.end()) {
+    if (it->second.blocklist.empty() ||
+        Stamp(it->second.blocklist) == it->second.stamp)
+      return it->second.policy;
+    cache.erase(it);
+  }
   std::string blocklist, cracklib;
   std::istringstream words(arg);
   std::string word;
@@ -72,10 +100,11 @@ core::Result<Policy> PolicyFor(const std::string& arg) {
           "' is not a setting (blocklist=FILE, cracklib=PREFIX|off)");
     }
   }
+  const auto stamp = Stamp(blocklist);
   auto policy = PasswordPolicy::Load(blocklist, cracklib);
   if (!policy.ok()) return policy.status();
   if (cache.size() >= 16) cache.clear();  // a policy edited over and over
-  cache.emplace(arg, *policy);
+  cache.emplace(arg, Cached{*policy, blocklist, stamp});
   return *policy;
 }
 
@@ -115,7 +144,17 @@ int Check(const char* password, const Entry* entry, const struct berval* arg,
   if (arg && arg->bv_val) setting.assign(arg->bv_val, arg->bv_len);
   auto policy = PolicyFor(setting);
   if (!policy.ok()) {
-    *why = "The password check is misconfigured (" + policy.status().message() +
+    // At most 200 bytes of the reason (a path may be long), cut before a
+    // character.
+    std::string reason = policy.status().message();
+    if (reason.size() > 200) {
+      size_t n = 200;
+      while (n > 0 && (static_cast<unsigned char>(reason[n]) & 0xC0) == 0x80)
+        --n;
+      reason.resize(n);
+      reason += "...";
+    }
+    *why = "The password check is misconfigured (" + reason +
            "); ask IT Services.";
     return LDAP_OTHER;
   }

@@ -35,8 +35,8 @@ ApiToken TokenFrom(const store::Row& r) {
 core::Result<NewToken> CreateToken(store::Database& db, std::string_view name,
                                    Scope scope, const audit::Actor& actor) {
   std::string clean = CleanField(name, 100);
-  bool printable = clean.find_first_not_of(' ') != std::string::npos &&
-                   clean == name;
+  bool printable =
+      clean.find_first_not_of(' ') != std::string::npos && clean == name;
   for (unsigned char ch : clean) printable &= ch >= 0x20 && ch != 0x7f;
   if (!printable)
     return core::Status::Invalid(
@@ -66,10 +66,9 @@ core::Result<NewToken> CreateToken(store::Database& db, std::string_view name,
          P(out.token.created_at)});
     if (!row.ok()) return row.status();
     out.token.id = row->front().Int(0);
-    return audit::Record(conn, actor, "tokens.create",
-                         fmt::format("api-token/{}", out.token.id),
-                         {{"name", out.token.name},
-                          {"scope", std::string(ScopeName(scope))}});
+    return audit::Record(
+        conn, actor, "tokens.create", fmt::format("api-token/{}", out.token.id),
+        {{"name", out.token.name}, {"scope", std::string(ScopeName(scope))}});
   });
   if (!st.ok()) return st;
   return out;
@@ -106,11 +105,11 @@ core::Result<ApiToken> CheckToken(store::Database& db, std::string_view secret,
   const auto unknown = core::Status::NotFound("unknown or revoked token");
   if (!secret.starts_with(kPrefix) || secret.size() > 200) return unknown;
   const std::string hash = core::Sha256Hex(secret);
-  auto rows = db.Query(
-      fmt::format("SELECT {} FROM api_tokens WHERE token_hash = ? AND "
-                  "revoked_at IS NULL",
-                  kColumns),
-      {P(hash)});
+  auto rows =
+      db.Query(fmt::format("SELECT {} FROM api_tokens WHERE token_hash = ? AND "
+                           "revoked_at IS NULL",
+                           kColumns),
+               {P(hash)});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return unknown;
   ApiToken t = TokenFrom(rows->front());

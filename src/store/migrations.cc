@@ -684,6 +684,7 @@ CREATE TABLE directory_accounts (
   person_id {bigint} NOT NULL DEFAULT 0,
   created_at {bigint} NOT NULL DEFAULT 0,
   changed_at {bigint} NOT NULL DEFAULT 0,
+  source TEXT NOT NULL,
   first_read {bigint} NOT NULL REFERENCES directory_reads (id),
   gone_read {bigint} NOT NULL DEFAULT 0);
 CREATE INDEX directory_accounts_open ON directory_accounts (gone_read, service, disabled);

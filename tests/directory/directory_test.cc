@@ -14,6 +14,7 @@
 
 #include "people/people.h"
 #include "policy/loader.h"
+#include "temp_dir.h"
 #include "test_store.h"
 #include "test_util.h"
 
@@ -147,6 +148,57 @@ TEST(DirectoryPasswords, TheModuleRefusesWeakPasswordsAndTakesGoodOnes) {
   Ldap after(ServerUrl());
   EXPECT_EQ(after.Bind(dn, good), LDAP_SUCCESS);
   EXPECT_EQ(after.Bind(dn, first), LDAP_INVALID_CREDENTIALS);
+  // The module's settings, as an administrator edits the policy: a
+  // block-list that is not a file refuses every password; a block-list
+  // that changes applies from the next change, without restarting slapd.
+  {
+    Ldap admin(ServerUrl());
+    ASSERT_EQ(admin.Bind("cn=admin,dc=example-usd,dc=org", admin_pw),
+              LDAP_SUCCESS);
+    const std::string policy_dn =
+        "cn=default,ou=policies,dc=example-usd,dc=org";
+    std::string original;
+    {
+      LDAPMessage* res = nullptr;
+      char attr[] = "pwdCheckModuleArg";
+      char* attrs[] = {attr, nullptr};
+      ASSERT_EQ(ldap_search_ext_s(admin.ld, policy_dn.c_str(), LDAP_SCOPE_BASE,
+                                  "(objectClass=*)", attrs, 0, nullptr, nullptr,
+                                  nullptr, 0, &res),
+                LDAP_SUCCESS);
+      if (berval** v = ldap_get_values_len(
+              admin.ld, ldap_first_entry(admin.ld, res), attr)) {
+        if (v[0]) original.assign(v[0]->bv_val, v[0]->bv_len);
+        ldap_value_free_len(v);
+      }
+      ldap_msgfree(res);
+    }
+    auto set_arg = [&](std::string value) {
+      char attr[] = "pwdCheckModuleArg";
+      char* vals[] = {value.data(), nullptr};
+      LDAPMod mod{LDAP_MOD_REPLACE, attr, {vals}};
+      LDAPMod* mods[] = {&mod, nullptr};
+      return ldap_modify_ext_s(admin.ld, policy_dn.c_str(), mods, nullptr,
+                               nullptr);
+    };
+    testing::TempDir tmp;
+    ASSERT_EQ(set_arg("blocklist=" + tmp.path().string()), LDAP_SUCCESS);
+    std::string why2;
+    EXPECT_NE(user.Change(good, "Velvet-Harbor-" + Random() + "-39&", &why2),
+              LDAP_SUCCESS);
+    EXPECT_NE(why2.find("misconfigured"), std::string::npos) << why2;
+    const std::string banned = "Amber-Falcon-" + Random() + "-93!";
+    const std::string later = "Cobalt-Meadow-" + Random() + "-64!";
+    const std::string list = tmp.Write("list.txt", banned + "\n");
+    ASSERT_EQ(set_arg("blocklist=" + list), LDAP_SUCCESS);
+    EXPECT_EQ(user.Change(good, banned, &why2), LDAP_CONSTRAINT_VIOLATION);
+    // Another size, so the change shows whatever the clock's resolution.
+    tmp.Write("list.txt", banned + "\n" + later + "\n");
+    EXPECT_EQ(user.Change(good, later, &why2), LDAP_CONSTRAINT_VIOLATION)
+        << "a password added to the block-list was still taken";
+    ASSERT_EQ(set_arg(original), LDAP_SUCCESS);
+  }
+
   // ppolicy recorded the change: the N.2 report will see it.
   directory::Source source{.url = ServerUrl(),
                            .base = "ou=changes,dc=example-usd,dc=org",
@@ -319,6 +371,51 @@ TEST_P(DirectoryAccounts, ListsAccountsWithNoEmployeeAndLatePasswords) {
   auto entries = audit::List(*db_, {.action = "directory.read"});
   ASSERT_TRUE(entries.ok());
   EXPECT_EQ(entries->size(), 3u);
+}
+
+TEST_P(DirectoryAccounts, AReadThatLosesMostAccountsIsRefused) {
+  auto accounts = ReadPeople();
+  const std::string source = "ldap://dc ou=people";
+  ASSERT_TRUE(
+      directory::Record(*db_, accounts, pack_->accounts, source, {"its", ""})
+          .ok());
+  // A wrong filter finds nothing; a wrong base finds two of seven.
+  auto empty =
+      directory::Record(*db_, {}, pack_->accounts, source, {"its", ""});
+  EXPECT_EQ(empty.status().code(), core::Code::kInvalidArgument);
+  EXPECT_NE(empty.status().message().find("nothing was changed"),
+            std::string::npos)
+      << empty.status().message();
+  std::vector<directory::Account> two(accounts.begin(), accounts.begin() + 2);
+  EXPECT_FALSE(
+      directory::Record(*db_, two, pack_->accounts, source, {"its", ""}).ok());
+  EXPECT_EQ(Count(V::kGone), 0);
+  EXPECT_EQ(Count(V::kNoEmployee), 2);
+  // Another source (a second base) marks nothing of the first gone.
+  directory::Account extra = accounts.front();
+  extra.entry_id = "other-1";
+  extra.username = "contractor1";
+  auto other = directory::Record(*db_, {extra}, pack_->accounts,
+                                 "ldap://dc ou=contractors", {"its", ""});
+  ASSERT_TRUE(other.ok()) << other.status().message();
+  EXPECT_EQ(other->gone, 0);
+  // Asked for, it is kept.
+  auto forced = directory::Record(*db_, two, pack_->accounts, source,
+                                  {"its", ""}, {.force = true});
+  ASSERT_TRUE(forced.ok()) << forced.status().message();
+  EXPECT_EQ(forced->gone, 5);
+  EXPECT_EQ(Count(V::kGone), 5);
+}
+
+TEST_P(DirectoryAccounts, ALookAlikeUserNameIsMatchedToNobody) {
+  directory::Account a;
+  a.entry_id = "look-alike";
+  a.username = "alovelace";  // as cleaned from "alovelace\u200e"
+  a.plain = false;
+  a.dn = "uid=alovelace\u200e,ou=people,dc=example-usd,dc=org";
+  ASSERT_TRUE(
+      directory::Record(*db_, {a}, pack_->accounts, "test", {"its", ""}).ok());
+  EXPECT_EQ(Names(V::kNoEmployee), (Users{"alovelace"}));
 }
 
 TEST_P(DirectoryAccounts, RefusesWhatCannotBeRead) {

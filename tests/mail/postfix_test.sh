@@ -236,8 +236,8 @@ printf 'Maple-Orbit-2026!\nMaple-Orbit-2026!\n' | "$bin" admin create-user dana 
 printf 'Cedar-Comet-2026!\nCedar-Comet-2026!\n' | "$bin" admin create-user tom --name "Tom Teacher" --role employee --cracklib off --data "$work/data" >/dev/null || fail "could not create the employee account"
 out=$("$bin" quarantine release "$aid" --approved-by tom --data "$work/data" --sendmail "$work/sendmail" 2>&1)
 check '[[ "$out" == *"does not hold the role"* ]]' "an employee released all-district mail: $out"
-# The designee releases it from the portal's queue (its JSON API, as the
-# page's form does), with a reason; Postfix delivers it.
+# The designee releases it from the portal's web queue in Chromium, with a
+# reason (its JSON API where there is no browser); Postfix delivers it.
 portal_port=$(free_port)
 "$bin" serve --data "$work/data" --listen "127.0.0.1:$portal_port" --quiet \
   --sendmail "$work/sendmail" --no-reminders >"$work/portal.log" 2>&1 &
@@ -248,10 +248,21 @@ cookie=$(curl -s -D - -o /dev/null --data-urlencode username=dana --data-urlenco
 csrf=$(curl -s -H "Cookie: $cookie" "http://127.0.0.1:$portal_port/api/session" | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf"])')
 queue=$(curl -s -H "Cookie: $cookie" "http://127.0.0.1:$portal_port/api/held")
 check '[[ "$queue" == *"all-district@golden.example-usd.org"* || "$queue" == *"\"id\":$aid,"* ]]' "the designee's queue does not hold the all-district message: $queue"
-answer=$(curl -s -w ' %{http_code}' -H "Cookie: $cookie" -H "X-CSRF-Token: $csrf" \
-  --data-urlencode decision=release --data-urlencode 'reason=approved staff notice' \
-  "http://127.0.0.1:$portal_port/api/held/$aid/decide")
-check '[[ "$answer" == *" 200" && "$answer" == *"\"status\":\"released\""* ]]' "the designee could not release all-district mail from the portal: $answer"
+node=$(command -v node || command -v nodejs || true)
+browser_rc=77
+if [ -n "$node" ]; then
+  "$node" "$src/tests/browser/release.mjs" "http://127.0.0.1:$portal_port" dana 'Maple-Orbit-2026!' "$aid" 'approved staff notice'
+  browser_rc=$?
+fi
+if [ "$browser_rc" = 77 ]; then
+  check '[ "${STEWARD_REQUIRE_BROWSER:-0}" != 1 ]' "Chromium is required (STEWARD_REQUIRE_BROWSER=1) but could not run"
+  answer=$(curl -s -w ' %{http_code}' -H "Cookie: $cookie" -H "X-CSRF-Token: $csrf" \
+    --data-urlencode decision=release --data-urlencode 'reason=approved staff notice' \
+    "http://127.0.0.1:$portal_port/api/held/$aid/decide")
+  check '[[ "$answer" == *" 200" && "$answer" == *"\"status\":\"released\""* ]]' "the designee could not release all-district mail from the portal: $answer"
+else
+  check '[ "$browser_rc" = 0 ]' "the designee could not release all-district mail from the web queue in Chromium"
+fi
 kill "$portal_pid" 2>/dev/null; wait "$portal_pid" 2>/dev/null
 check 'wait_sink "<all-district@golden.example-usd.org>"' "the designee's release was not delivered"
 check '"$bin" quarantine show "$aid" --data "$work/data" | grep -q "\"decided_by\": \"dana\""' "the release does not name the designee"

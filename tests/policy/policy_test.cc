@@ -198,6 +198,26 @@ TEST_F(BadPack, AModelFileIsPartOfThePacksVersion) {
   EXPECT_NE(a.pack->hash, b.pack->hash);
 }
 
+TEST_F(BadPack, SemestersMustBeRealDaysInOrderWithoutOverlap) {
+  Write("more.toml",
+        "\n[accounts]\nclauses = [\"E.2\"]\n"
+        "[[accounts.semester]]\nname = \"Fall\"\nbegins = \"2026-08-12\"\n"
+        "ends = \"2026-12-18\"\n"
+        "[[accounts.semester]]\nname = \"Spring\"\nbegins = \"2026-12-01\"\n"
+        "ends = \"2027-06-03\"\n");
+  ExpectError("more.toml", 8, "'Spring' begins before the semester above");
+  Write("more.toml",
+        "\n[accounts]\nclauses = [\"E.2\"]\n"
+        "[[accounts.semester]]\nname = \"Fall\"\nbegins = \"2026-02-30\"\n"
+        "ends = \"2026-12-18\"\n");
+  ExpectError("more.toml", 4, "'Fall'");
+  Write("more.toml",
+        "\n[accounts]\nclauses = [\"E.2\"]\n"
+        "[[accounts.semester]]\nname = \"Fall\"\nbegins = \"2026-12-18\"\n"
+        "ends = \"2026-08-12\"\n");
+  ExpectError("more.toml", 4, "ends before it begins");
+}
+
 TEST_F(BadPack, UnknownClauseId) {
   Write("more.toml",
         "\n[[detector]]\nid = \"d\"\nkind = \"regex\"\ncategory = \"ssn\"\n"

@@ -93,7 +93,17 @@ void RegisterDirectory(CLI::App& app, std::function<int()>& run) {
         ->capture_default_str();
     read->add_option("--filter", source->filter,
                      "LDAP filter (default: the flavor's person accounts)");
-    read->callback([&run, flags, pack_dir, source, pw_file] {
+    auto guard = std::make_shared<directory::Guard>();
+    read->add_option("--max-gone", guard->max_gone_percent,
+                     "Refuse a read that marks more than this share (%) of "
+                     "the accounts last read from the same URL and base as "
+                     "gone")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 100));
+    read->add_flag("--force", guard->force,
+                   "Keep the read even when it marks more than --max-gone "
+                   "as gone");
+    read->callback([&run, flags, pack_dir, source, pw_file, guard] {
       run = [=]() -> int {
         if (!pw_file->empty()) {
           auto pw = ReadSecretFile(*pw_file);
@@ -112,7 +122,7 @@ void RegisterDirectory(CLI::App& app, std::function<int()>& run) {
         if (!db.ok()) return Fail(db.status());
         auto kept = directory::Record(**db, *accounts, (*pack)->accounts,
                                       source->url + " " + source->base,
-                                      {ShellActor(), ""});
+                                      {ShellActor(), ""}, *guard);
         if (!kept.ok()) return Fail(kept.status());
         fmt::print(
             "read {} account(s) from {}: {} new, {} changed, {} gone since "

@@ -10,6 +10,7 @@
 
 #include "channels/portal/internal.h"
 #include "core/text.h"
+#include "core/zone.h"
 #include "directory/directory.h"
 
 namespace steward::portal {
@@ -34,19 +35,47 @@ const policy::PolicyPack* Pack(const Ctx& c) {
   return c.app.options.pack ? c.app.options.pack.get() : nullptr;
 }
 
-// The semester a list is about: ?semester=NAME, else the one at hand.
-const policy::AccountsPolicy::Semester* SemesterOf(const Ctx& c) {
+// The District's day of a UTC time, as YYYY-MM-DD; "" for 0.
+std::string LocalDay(const Ctx& c, int64_t utc) {
+  if (!utc) return {};
+  const policy::PolicyPack* pack = Pack(c);
+  auto zone = core::Zone::Open(pack ? pack->records.time_zone : "");
+  return Day((zone.ok() ? zone->At(utc).day : utc / 86400) * 86400);
+}
+
+using Semester = policy::AccountsPolicy::Semester;
+
+// The semester a list is about: ?semester=NAME, else the one at hand;
+// nullptr, with `problem` said, for a name the pack does not have or a
+// semester that has not begun.
+const Semester* NamedSemester(const Ctx& c, std::string* problem) {
   const policy::PolicyPack* pack = Pack(c);
   if (!pack) return nullptr;
   const std::string name = core::CleanText(c.Param("semester"), 80);
-  if (!name.empty())
-    if (const auto* s = directory::FindSemester(*pack, name)) return s;
-  return directory::CurrentSemester(*pack, Now());
+  if (name.empty()) return directory::CurrentSemester(*pack, Now());
+  const auto* s = directory::FindSemester(*pack, name);
+  if (!s) {
+    *problem = "The policy pack has no semester named \"" + name + "\".";
+    return nullptr;
+  }
+  if (s->begins > Today(c)) {
+    *problem = s->name + " has not begun: no password can be late in it yet.";
+    return nullptr;
+  }
+  return s;
+}
+
+// Whether a semester's list can be trusted: changes are seen from the
+// first read on (each read sees the last change before it), so a semester
+// that ended before the first read may list accounts that did change.
+bool Uncertain(const Semester& s, const directory::LastRead& read) {
+  return read.id != 0 && Day(s.ends * 86400) < read.first_at.substr(0, 10);
 }
 
 // The query a page or an export asks for; false when it cannot be made
 // (a semester's list without semesters), after answering.
-bool QueryOf(Ctx& c, directory::Query* q, int limit) {
+bool QueryOf(Ctx& c, directory::Query* q, int limit,
+             const Semester** semester = nullptr) {
   if (!directory::ParseView(c.Param("view"), &q->view))
     q->view = directory::View::kNoEmployee;
   q->text = core::CleanText(c.Param("q"), 100);
@@ -54,11 +83,16 @@ bool QueryOf(Ctx& c, directory::Query* q, int limit) {
   auto page = core::ParseInt(c.Param("page"), 1, 100000, "page");
   q->offset = page.ok() ? static_cast<int>((*page - 1) * limit) : 0;
   if (q->view != directory::View::kStale) return true;
-  const auto* s = SemesterOf(c);
+  std::string problem;
+  const auto* s = NamedSemester(c, &problem);
+  if (semester) *semester = s;
   if (!s) {
-    c.Fail(409,
-           "The policy pack names no semester that has begun ([accounts] "
-           "semester), so no password can be late yet.");
+    if (!problem.empty())
+      c.Fail(400, problem);
+    else
+      c.Fail(409,
+             "The policy pack names no semester that has begun ([accounts] "
+             "semester), so no password can be late yet.");
     return false;
   }
   auto st = directory::SemesterSpan(*s, Pack(c)->records.time_zone, q);
@@ -74,7 +108,7 @@ void Unreadable(Ctx& c) {
          "The directory's accounts cannot be read now; try again shortly.");
 }
 
-Data Row(const directory::Listed& l) {
+Data Row(const Ctx& c, const directory::Listed& l) {
   Data x;
   x.set("username", l.account.username);
   SetIfAny(x, "name", l.account.display_name);
@@ -84,13 +118,13 @@ Data Row(const directory::Listed& l) {
         l.standing == "no employee" || l.standing == "employee has left");
   SetIfAny(x, "person", l.person_name);
   if (l.person_id) x.set("person_id", std::to_string(l.person_id));
-  SetIfAny(x, "changed", Day(l.account.changed_at));
-  SetIfAny(x, "created", Day(l.account.created_at));
+  SetIfAny(x, "changed", LocalDay(c, l.account.changed_at));
+  SetIfAny(x, "created", LocalDay(c, l.account.created_at));
   x.set("dn", l.account.dn);
   return x;
 }
 
-nlohmann::ordered_json JsonOf(const directory::Listed& l) {
+nlohmann::ordered_json JsonOf(const Ctx& c, const directory::Listed& l) {
   return {{"username", l.account.username},
           {"name", l.account.display_name},
           {"email", l.account.email},
@@ -100,8 +134,8 @@ nlohmann::ordered_json JsonOf(const directory::Listed& l) {
           {"person_name", l.person_name},
           {"disabled", l.account.disabled},
           {"service", l.service},
-          {"password_changed", Day(l.account.changed_at)},
-          {"created", Day(l.account.created_at)}};
+          {"password_changed", LocalDay(c, l.account.changed_at)},
+          {"created", LocalDay(c, l.account.created_at)}};
 }
 
 const std::vector<std::string> kExportHeader = {
@@ -128,9 +162,9 @@ void AddDirectoryCounts(const Ctx& c, Data& d) {
                                                     : mine->account.created_at;
       if (last < span.from) {
         d.set("password_due", true);
-        d.set("password_due_by", Day(span.until));
+        d.set("password_due_by", Day(semester->ends * 86400));
         d.set("password_semester", semester->name);
-        SetIfAny(d, "password_changed_on", Day(last));
+        SetIfAny(d, "password_changed_on", LocalDay(c, last));
       }
     }
   }
@@ -151,7 +185,8 @@ void AddDirectoryCounts(const Ctx& c, Data& d) {
 
 void DirectoryPage(Ctx& c) {
   directory::Query q;
-  if (!QueryOf(c, &q, kPage)) return;
+  const Semester* current = nullptr;
+  if (!QueryOf(c, &q, kPage, &current)) return;
   auto read = directory::Latest(*c.app.db);
   auto rows = directory::List(*c.app.db, q);
   auto total = directory::Count(*c.app.db, q);
@@ -171,8 +206,14 @@ void DirectoryPage(Ctx& c) {
   d.set("q_url", http::UrlEncode(q.text));
   d.set("total", std::to_string(*total));
   const policy::PolicyPack* pack = Pack(c);
-  const auto* current = SemesterOf(c);
+  if (!current) {  // another view: its tabs still name a semester
+    std::string ignored;
+    current = NamedSemester(c, &ignored);
+    if (!current && pack) current = directory::CurrentSemester(*pack, Now());
+  }
   if (pack && current) {
+    d.set("uncertain", Uncertain(*current, *read));
+    d.set("first_read", read->first_at.substr(0, 10));
     d.set("semester", current->name);
     d.set("semester_url", http::UrlEncode(current->name));
     d.set("semester_from", Day(current->begins * 86400));
@@ -189,7 +230,7 @@ void DirectoryPage(Ctx& c) {
     d.set("semesters", semesters);
   }
   List list;
-  for (const auto& l : *rows) list.push_back(Row(l));
+  for (const auto& l : *rows) list.push_back(Row(c, l));
   d.set("accounts", list);
   d.set("has_accounts", !list.empty());
   const int page = q.offset / kPage + 1;
@@ -218,8 +259,8 @@ void ExportDirectory(Ctx& c, bool xlsx) {
   out.reserve(rows->size());
   for (const auto& l : *rows)
     out.push_back({l.account.username, l.account.display_name, l.account.email,
-                   l.standing, l.person_name, Day(l.account.changed_at),
-                   Day(l.account.created_at), l.account.dn});
+                   l.standing, l.person_name, LocalDay(c, l.account.changed_at),
+                   LocalDay(c, l.account.created_at), l.account.dn});
   c.DownloadTable(std::string("accounts-") + directory::ViewName(q.view), xlsx,
                   kExportHeader, out);
 }
@@ -231,17 +272,27 @@ void DirectoryXlsx(Ctx& c) { ExportDirectory(c, true); }
 
 void ApiDirectory(Ctx& c) {
   directory::Query q;
-  if (!QueryOf(c, &q, 500)) return;
+  const Semester* semester = nullptr;
+  if (!QueryOf(c, &q, 500, &semester)) return;
   auto rows = directory::List(*c.app.db, q);
   auto total = directory::Count(*c.app.db, q);
   auto read = directory::Latest(*c.app.db);
   if (!rows.ok() || !total.ok() || !read.ok()) return Unreadable(c);
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (const auto& l : *rows) out.push_back(JsonOf(l));
-  c.Json({{"view", directory::ViewName(q.view)},
-          {"read_at", read->at},
-          {"total", *total},
-          {"accounts", out}});
+  for (const auto& l : *rows) out.push_back(JsonOf(c, l));
+  nlohmann::ordered_json j = {{"view", directory::ViewName(q.view)},
+                              {"read_at", read->at},
+                              {"total", *total}};
+  if (semester) {
+    j["semester"] = {{"name", semester->name},
+                     {"begins", Day(semester->begins * 86400)},
+                     {"ends", Day(semester->ends * 86400)},
+                     // false: it ended before the first read, whose changes
+                     // before it are unknown but for the last
+                     {"complete", !Uncertain(*semester, *read)}};
+  }
+  j["accounts"] = out;
+  c.Json(j);
 }
 
 }  // namespace steward::portal
