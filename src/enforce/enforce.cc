@@ -7,11 +7,13 @@
 #include <ctime>
 #include <mutex>
 
+#include "core/log.h"
 #include "core/text.h"
 #include "core/zone.h"
 #include "decide/decider.h"
 #include "decide/domains.h"
 #include "enforce/notices.h"
+#include "incidents/incidents.h"
 #include "quarantine/quarantine.h"
 #include "store/blobs.h"
 #include "store/database.h"
@@ -82,6 +84,27 @@ core::Status RefuseUpload(quarantine::Quarantine* q, const Context& context,
   out.block_incident = ref->id;
   out.block_incident_opened = ref->opened;
   return core::Status::Ok();
+}
+
+// Links held message `held` to incident `incident` as evidence, by the hash
+// the quarantine keeps of it.
+void LinkHeld(store::Database& db, quarantine::Quarantine& q, int64_t incident,
+              int64_t held, const audit::Actor& actor) {
+  auto m = q.Get(held);
+  core::Status st = m.status();
+  if (m.ok()) {
+    st = incidents::AddEvidence(db, incident,
+                                {.kind = "held-message",
+                                 .ref = "quarantine/" + std::to_string(held),
+                                 .sha256 = m->sha256},
+                                actor)
+             .status();
+  }
+  if (!st.ok())
+    core::Log(core::Event("incident-evidence-failed")
+                  .Int("incident", incident)
+                  .Int("held", held)
+                  .Str("error", st.message()));
 }
 
 }  // namespace
@@ -225,6 +248,7 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
       conduct.push_back(c);
     }
   }
+  int64_t conduct_incident = 0;  // opened by this item
   if (!conduct.empty() && !env.sender.empty()) {
     if (q != nullptr) {
       auto st = q->RecordConduct(env.sender, env.recipients, conduct);
@@ -240,6 +264,7 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
                              {"channel", policy::ChannelName(env.channel)}},
                             actor);
         if (!id.ok()) return failed(id.status().message());
+        conduct_incident = *id;
       }
       out.incident_opened = true;
     }
@@ -297,6 +322,11 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
         auto id = q->Hold({env, v, bytes, v.subject, v.message_id}, actor);
         if (!id.ok()) return failed(id.status().message());
         out.held_id = *id;
+        // The message that opened a C.19 incident is its first evidence.
+        // The message is held whatever happens here: a link that fails is
+        // logged, and ITS can link it from the incident's page.
+        if (conduct_incident != 0 && impl_->db)
+          LinkHeld(*impl_->db, *q, conduct_incident, *id, actor);
       }
       out.disposition = Disposition::kHeld;
       if (pack.mail.notify_sender && internal_sender) {

@@ -97,18 +97,23 @@ const siteRun = spawnSync(steward, ['site', 'audit', '--no-progress', '--data', 
   '--url', 'https://www.example-usd.org/', join(source, 'tests', 'publish', 'site')]);
 if (siteRun.status !== 1) throw new Error(`site audit: ${siteRun.stderr}`);
 
-const server = spawn(steward, ['serve', '--data', data, '--listen', '127.0.0.1:0', '--quiet'],
-  { stdio: ['ignore', 'pipe', 'inherit'] });
-const base = await new Promise((resolve, reject) => {
-  let out = '';
-  server.stdout.on('data', (b) => {
-    out += b;
-    const m = out.match(/on (http:\/\/127\.0\.0\.1:\d+)\//);
-    if (m) resolve(m[1]);
+// A portal over the store in `dir`, on a free port: its process and URL.
+const serve = async (dir) => {
+  const proc = spawn(steward, ['serve', '--data', dir, '--listen', '127.0.0.1:0', '--quiet'],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (b) => {
+      out += b;
+      const m = out.match(/on (http:\/\/127\.0\.0\.1:\d+)\//);
+      if (m) resolve(m[1]);
+    });
+    proc.on('exit', (code) => reject(new Error(`steward serve exited ${code}`)));
+    setTimeout(() => reject(new Error('steward serve did not start')), 15000);
   });
-  server.on('exit', (code) => reject(new Error(`steward serve exited ${code}`)));
-  setTimeout(() => reject(new Error('steward serve did not start')), 15000);
-});
+  return { proc, url };
+};
+const { proc: server, url: base } = await serve(data);
 
 const browser = await chromium.launch({
   executablePath: chromiumPath,
@@ -453,6 +458,40 @@ try {
   await ben.click('button[value=approve]');
   check(await shows(ben, '.notice:has-text("Approved")'), 'a second custodian approves it');
   await ben.screenshot({ path: join(shots, '09-records-approved.png'), fullPage: true });
+
+  // The demo district: the mail door held three insults from one employee
+  // to one colleague, and the third opened a C.19 incident through the
+  // enforcement layer's escalation; ITS triages it and closes it.
+  const demo = join(work, 'demo');
+  execFileSync(corpus, ['--roster', join(demo, 'roster'), '--students', '60', '--employees', '20', '--seed', '5']);
+  const demoOut = execFileSync(steward, ['demo', '--data', join(demo, 'data'), '--roster', join(demo, 'roster')]).toString();
+  const demoAdmin = demoOut.match(/administrator:\s+admin \/ (\S+)/)[1];
+  const demoServer = await serve(join(demo, 'data'));
+  try {
+    const its = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    await its.goto(demoServer.url + '/sign-in');
+    await its.fill('#username', 'admin');
+    await its.fill('#password', demoAdmin);
+    await its.click('button[type=submit]');
+    await its.waitForURL(demoServer.url + '/');
+    await its.goto(demoServer.url + '/incidents');
+    await its.click('tr:has-text("Repeated conduct toward a person") a');
+    check(await shows(its, 'li:has-text("C.19")'), 'the C.19 incident opened by the escalation cites its clause');
+    check(await shows(its, 'td a:has-text("quarantine/")'), 'the held message that opened it is its evidence');
+    await its.selectOption('select[name=status]', 'triage');
+    await its.selectOption('select[name=assignee]', 'admin');
+    await its.fill('textarea[name=note]', 'Spoke with the principal; the colleague was told.');
+    await its.click('form:has(select[name=status]) button[type=submit]');
+    check(await shows(its, '.notice:has-text("Saved.")') && await shows(its, 'dd strong:text("triage")'), 'ITS takes it into triage and assigns it');
+    await its.selectOption('select[name=status]', 'closed');
+    await its.fill('textarea[name=outcome]', 'Written warning under C.16 and C.18; messages stay held.');
+    await its.click('form:has(select[name=status]) button[type=submit]');
+    check(await shows(its, 'dd strong:text("closed")') && await shows(its, 'dd:has-text("Written warning")'), 'and closes it with its outcome');
+    check(await shows(its, 'text=Spoke with the principal'), 'the timeline keeps the note');
+    await its.screenshot({ path: join(shots, '06c-incident-closed.png'), fullPage: true });
+  } finally {
+    demoServer.proc.kill('SIGTERM');
+  }
 } catch (e) {
   failed = true;
   console.error(`FAIL: ${e.message}`);

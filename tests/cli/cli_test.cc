@@ -357,10 +357,11 @@ TEST_F(Cli, DemoSeedsEveryDoorsResults) {
   auto demo = Sh(std::string(STEWARD_BIN) + " demo --data " + data +
                  " --roster " + roster);
   ASSERT_EQ(demo.exit_code, 0) << demo.err;
-  EXPECT_NE(demo.out.find("2 messages held, 4 uploads refused "
-                          "(3 incidents), 1 program download continued past "
-                          "its warning; 1 report of a problem; 2 requests "
-                          "for consent; 1 ruling; 4 vendors"),
+  EXPECT_NE(demo.out.find("5 messages held, 4 uploads refused "
+                          "(3 incidents), 1 C.19 incident (repeated conduct "
+                          "toward a colleague), 1 program download continued "
+                          "past its warning; 1 report of a problem; 2 "
+                          "requests for consent; 1 ruling; 4 vendors"),
             std::string::npos)
       << demo.out;
   auto db = store::Database::Open(data + "/steward.db", 1);
@@ -369,7 +370,18 @@ TEST_F(Cli, DemoSeedsEveryDoorsResults) {
     auto rows = (*db)->Query(sql);
     return rows.ok() && !rows->empty() ? rows->front().Int(0) : -1;
   };
-  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine"), 2);
+  // Two held by the rules on data, three insults from one employee to one
+  // colleague held by the conduct rule, the third opening a C.19 incident.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine"), 5);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM incidents WHERE kind = "
+                  "'repeated-conduct' AND clauses LIKE '%C.19%'"),
+            1);
+  // The directory as a nightly read left it: an account per employee and a
+  // few with nobody behind them (N.1).
+  EXPECT_EQ(count("SELECT COUNT(*) FROM directory_reads"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM directory_accounts WHERE person_id "
+                  "= 0 AND service = 0 AND disabled = 0"),
+            2);
   // The bake-sale mail waits for the designee, and its request names it.
   EXPECT_EQ(count("SELECT COUNT(*) FROM approvals a JOIN quarantine q ON "
                   "q.id = a.held_id WHERE a.type = 'mass-mail' AND "
@@ -385,6 +397,7 @@ TEST_F(Cli, DemoSeedsEveryDoorsResults) {
   // Equipment: the teacher's laptop waits for their acknowledgement, a
   // theft is charged, a leaver still holds a laptop.
   EXPECT_EQ(count("SELECT COUNT(*) FROM assets"), 5);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM directory_reads"), 1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM asset_issues WHERE state = "
                   "'waiting'"),
             2);
@@ -408,6 +421,7 @@ TEST_F(Cli, DemoSeedsEveryDoorsResults) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM incident_events"), 4);
   EXPECT_EQ(count("SELECT COUNT(*) FROM vendors"), 4);
   EXPECT_EQ(count("SELECT COUNT(*) FROM assets"), 5);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM directory_reads"), 1);
   auto verify = Sh(std::string(STEWARD_BIN) + " audit verify --data " + data);
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 }

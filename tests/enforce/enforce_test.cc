@@ -4,6 +4,7 @@
 // half-written, the audit chain intact); notices whose subjects a sender
 // wrote.
 #include "enforce/enforce.h"
+#include "incidents/incidents.h"
 
 #include <gtest/gtest.h>
 
@@ -133,16 +134,26 @@ TEST_P(EnforceTest, AReleasedMessageComesBackOnceThroughTheDoor) {
 }
 
 TEST_P(EnforceTest, RepeatedConductToOneRecipientOpensOneIncident) {
+  int64_t third = 0;
   for (int i = 1; i <= 3; ++i) {
     auto out = Apply("profanity", "colleague@example-usd.org");
     ASSERT_NE(out.disposition, Disposition::kFailed) << out.failure;
     EXPECT_EQ(out.incident_opened, i == 3) << "message " << i;
+    third = out.held_id;
   }
   EXPECT_EQ(Count("incidents"), 1);
   EXPECT_EQ(Count("conduct_events"), 3);
   auto log = audit::List(*db_, {.action = "incident.open"});
   ASSERT_TRUE(log.ok());
   EXPECT_EQ(log->size(), 1u);
+  // The message that opened it is its evidence, by the held copy's hash.
+  auto opened = db_->Query("SELECT id FROM incidents");
+  ASSERT_TRUE(opened.ok() && opened->size() == 1);
+  auto evidence = incidents::EvidenceOf(*db_, opened->front().Int(0));
+  ASSERT_TRUE(evidence.ok());
+  ASSERT_EQ(evidence->size(), 1u);
+  EXPECT_EQ(evidence->front().ref, "quarantine/" + std::to_string(third));
+  EXPECT_EQ(evidence->front().sha256.size(), 64u);
   ExpectChainIntact();
 }
 

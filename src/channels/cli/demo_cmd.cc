@@ -342,10 +342,11 @@ core::Status SeedDoors(const std::shared_ptr<store::Database>& db,
   struct Item {
     policy::Channel channel;
     std::string to, body;
+    std::string sender = "";  // "": the teacher
   };
   const std::string from =
       teacher.empty() ? "ateacher@example-usd.org" : teacher;
-  const std::vector<Item> items = {
+  std::vector<Item> items = {
       {policy::Channel::kMail, "parent.volunteer@gmail.com",
        "From: " + from +
            "\r\nTo: parent.volunteer@gmail.com\r\n"
@@ -386,13 +387,29 @@ core::Status SeedDoors(const std::shared_ptr<store::Database>& db,
            "Maria's Social Security number is 512-44-7832 and her date of "
            "birth is 04/12/2011.\n"},
   };
-  int held = 0, refused = 0, incidents = 0;
+  // The same employee insulting one colleague three times in a week: each
+  // held (C.16, C.18), the third opens a C.19 incident for ITS and the
+  // designee to triage.
+  for (int i = 1; i <= 3; ++i) {
+    items.push_back(
+        {policy::Channel::kMail, "colleague@example-usd.org",
+         fmt::format("From: coach.rivera@example-usd.org\r\nTo: "
+                     "colleague@example-usd.org\r\nSubject: schedule, "
+                     "again\r\nMessage-ID: <demo-conduct-{}@example-usd.org>"
+                     "\r\n\r\nThat meeting was a fucking waste of time, you "
+                     "useless idiot.\r\n",
+                     i),
+         "coach.rivera@example-usd.org"});
+  }
+  int held = 0, refused = 0, incidents = 0, conduct = 0;
   int n = 0;
   int64_t mass_mail = 0;
   for (const Item& item : items) {
     enforce::Context c;
     c.envelope.channel = item.channel;
-    c.envelope.sender = item.channel == policy::Channel::kWeb ? login : from;
+    c.envelope.sender = item.channel == policy::Channel::kWeb ? login
+                        : item.sender.empty()                 ? from
+                                                              : item.sender;
     // The web door knows the user from Squid; the mail came from a
     // District server without SMTP AUTH.
     if (item.channel == policy::Channel::kWeb) c.envelope.auth_user = login;
@@ -409,6 +426,7 @@ core::Status SeedDoors(const std::shared_ptr<store::Database>& db,
     if (item.to == "all-staff@example-usd.org") mass_mail = out.held_id;
     refused += out.block_incident != 0;
     incidents += out.block_incident_opened;
+    conduct += out.incident_opened;
   }
   // A program download stopped at the warn page, and the user's choice to
   // go on (the door records it when its continue link is followed).
@@ -476,10 +494,11 @@ core::Status SeedDoors(const std::shared_ptr<store::Database>& db,
       {ShellActor(), ""});
   if (!ruling.ok()) return ruling.status();
   fmt::print(
-      "Doors: {} messages held, {} uploads refused ({} incidents), 1 program "
-      "download continued past its warning; {} report of a problem; {} "
-      "requests for consent; 1 ruling; 4 vendors\n",
-      held, refused, incidents, reports.empty() ? 0 : 1, asked);
+      "Doors: {} messages held, {} uploads refused ({} incidents), {} C.19 "
+      "incident (repeated conduct toward a colleague), 1 program download "
+      "continued past its warning; {} report of a problem; {} requests for "
+      "consent; 1 ruling; 4 vendors\n",
+      held, refused, incidents, conduct, reports.empty() ? 0 : 1, asked);
   return core::Status::Ok();
 }
 
