@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The portal under load: wrk against the dashboard, an API listing and the
-# records pages (the register, a custodian's items, searches for a
-# public-records request) with 50,000 employees, 100,000 students and
-# PORTAL_ITEMS records items (default 1,000,000) loaded, on SQLite and on
+# The portal under load: wrk against the dashboard, an API listing, the
+# home page and the registers' queues (held mail, incidents, equipment,
+# directory accounts) and the records pages (the register, a custodian's
+# items, searches for a public-records request) with 50,000 employees,
+# 100,000 students, 100,000 held messages, 20,000 incidents, 50,000 assets,
+# 150,000 directory accounts (bench/registers.py) and PORTAL_ITEMS records
+# items (default 1,000,000) loaded, on SQLite and on
 # PostgreSQL (a private server on loopback), 64 connections (the records
 # pages: PORTAL_RECORDS_CONNECTIONS, default 4). Prints a
 # markdown table (p50, p99, requests per second) and keeps it in
@@ -52,6 +55,16 @@ for store in sqlite postgresql; do
     psql "${pg_url%/postgres}/bench" -qc "\\copy records_items ($(python3 "$root/bench/records_items.py" --columns)) FROM '$work/items.csv' CSV"
     psql "${pg_url%/postgres}/bench" -qc "ANALYZE records_items"
   fi
+  echo "$store: writing the registers (held mail, incidents, assets, directory)..." >&2
+  if [ "$store" = sqlite ]; then
+    python3 "$root/bench/registers.py" --sqlite "$data/steward.db"
+  else
+    python3 "$root/bench/registers.py" --csv "$work/registers"
+    for t in quarantine incidents assets directory_reads directory_accounts directory_password_changes; do
+      psql "${pg_url%/postgres}/bench" -qc "\\copy $t ($(python3 "$root/bench/registers.py" --columns $t)) FROM '$work/registers/$t.csv' CSV"
+      psql "${pg_url%/postgres}/bench" -qc "ANALYZE $t"
+    done
+  fi
   printf 'Cedar-Comet-2026!\nCedar-Comet-2026!\n' |
     "$bin/steward" admin create-user bench-clerk --name Clerk --role records-custodian --cracklib off \
       --data "$data" "${db[@]}" >/dev/null
@@ -66,6 +79,7 @@ for store in sqlite postgresql; do
     "http://$listen/sign-in" | sed -n 's/^Set-Cookie: \(steward_session=[^;]*\).*/\1/p')
   [ -n "$cookie" ] || { echo "bench: sign-in failed" >&2; exit 1; }
   for endpoint in /dashboard "/api/people?limit=100" "/api/people?kind=employee&limit=100&after=125000" \
+    / /held /incidents /equipment /directory "/directory?view=stale" \
     /records "/records?custodian=user7" "$search&custodians=user7" \
     "$search&since=2026-01-01&until=2026-02-01" "$search&subject=grievance"; do
     curl -s -H "Cookie: $cookie" -o /dev/null "http://$listen$endpoint"  # warm

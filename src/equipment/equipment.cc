@@ -869,4 +869,12 @@ core::Result<std::vector<Charge>> Charges(store::Database& db,
   return store::QueryAs<Charge>(db, sql, params, ChargeFromRow);
 }
 
+core::Result<int64_t> CountCharges(store::Database& db,
+                                   const std::string& state) {
+  auto rows = db.Query("SELECT COUNT(*) FROM asset_charges WHERE state = ?",
+                       {P(state)});
+  if (!rows.ok()) return rows.status();
+  return rows->front().Int(0);
+}
+
 }  // namespace steward::equipment

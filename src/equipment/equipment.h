@@ -157,8 +157,12 @@ core::Result<std::vector<Event>> History(store::Database& db, int64_t asset_id);
 core::Result<std::vector<Issue>> IssuesOf(store::Database& db, int64_t person);
 core::Result<Issue> GetIssue(store::Database& db, int64_t id);    // NotFound
 core::Result<Charge> GetCharge(store::Database& db, int64_t id);  // NotFound
+// The newest 1,000 charges in `state` ("" any), of one asset when given.
 core::Result<std::vector<Charge>> Charges(store::Database& db,
                                           const std::string& state,
                                           int64_t asset_id = 0);
+// How many charges are in `state`.
+core::Result<int64_t> CountCharges(store::Database& db,
+                                   const std::string& state);
 
 }  // namespace steward::equipment

@@ -687,7 +687,7 @@ CREATE TABLE directory_accounts (
   source TEXT NOT NULL,
   first_read {bigint} NOT NULL REFERENCES directory_reads (id),
   gone_read {bigint} NOT NULL DEFAULT 0);
-CREATE INDEX directory_accounts_open ON directory_accounts (gone_read, service, disabled);
+CREATE INDEX directory_accounts_open ON directory_accounts (gone_read, service, disabled, username, id);
 CREATE INDEX directory_accounts_person ON directory_accounts (person_id);
 CREATE TABLE directory_password_changes (
   account_id {bigint} NOT NULL REFERENCES directory_accounts (id),

@@ -222,19 +222,22 @@ const std::vector<std::string> kExportHeader = {
 
 }  // namespace
 
-void AddApprovalCounts(const Ctx& c, Data& d) {
-  int64_t waiting = 0, mine = 0;
-  const auto roles = DecidingRoles(c);
-  if (!roles.empty()) {
-    auto n =
-        approvals::Count(*c.app.db, {.state = "waiting", .decides = roles});
-    if (n.ok()) waiting = *n;
+void AddApprovalCounts(const Ctx& c, Data* mine, Figures* queues) {
+  if (queues) {
+    int64_t waiting = 0;
+    const auto roles = DecidingRoles(c);
+    if (!roles.empty()) {
+      auto n =
+          approvals::Count(*c.app.db, {.state = "waiting", .decides = roles});
+      if (n.ok()) waiting = *n;
+    }
+    queues->Count("approvals_waiting", waiting);
   }
-  auto n = approvals::Count(*c.app.db,
-                            {.state = "waiting", .requester = Me(c).username});
-  if (n.ok()) mine = *n;
-  SetCount(d, "approvals_waiting", waiting);
-  SetCount(d, "approvals_mine", mine);
+  if (mine) {
+    auto n = approvals::Count(
+        *c.app.db, {.state = "waiting", .requester = Me(c).username});
+    SetCount(*mine, "approvals_mine", n.ok() ? *n : 0);
+  }
 }
 
 void ApprovalsPage(Ctx& c) {

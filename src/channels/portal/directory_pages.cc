@@ -144,7 +144,7 @@ const std::vector<std::string> kExportHeader = {
 
 }  // namespace
 
-void AddDirectoryCounts(const Ctx& c, Data& d) {
+void AddDirectoryCounts(const Ctx& c, Data* mine, Figures* queues) {
   const policy::PolicyPack* pack = Pack(c);
   if (!pack || !pack->accounts.present) return;
   const auto* semester = directory::CurrentSemester(*pack, Now());
@@ -153,35 +153,57 @@ void AddDirectoryCounts(const Ctx& c, Data& d) {
       !directory::SemesterSpan(*semester, pack->records.time_zone, &span).ok())
     semester = nullptr;
   const int64_t me = c.session->account.person_id;
-  if (me && semester && pack->accounts.SemesterOn(Today(c)) == semester) {
+  if (mine && me && semester &&
+      pack->accounts.SemesterOn(Today(c)) == semester) {
     // Only while the semester is under way: a reminder after it ended
     // helps nobody.
-    auto mine = directory::OfPerson(*c.app.db, me);
-    if (mine.ok() && !mine->service && !mine->account.disabled) {
-      const int64_t last = mine->account.changed_at ? mine->account.changed_at
-                                                    : mine->account.created_at;
+    auto own = directory::OfPerson(*c.app.db, me);
+    if (own.ok() && !own->service && !own->account.disabled) {
+      const int64_t last = own->account.changed_at ? own->account.changed_at
+                                                   : own->account.created_at;
       if (last < span.from) {
-        d.set("password_due", true);
-        d.set("password_due_by", Day(semester->ends * 86400));
-        d.set("password_semester", semester->name);
-        SetIfAny(d, "password_changed_on", LocalDay(c, last));
+        mine->set("password_due", true);
+        mine->set("password_due_by", Day(semester->ends * 86400));
+        mine->set("password_semester", semester->name);
+        SetIfAny(*mine, "password_changed_on", LocalDay(c, last));
       }
     }
   }
-  if (!c.session->account.roles.Has(identity::Role::kItsAdmin)) return;
+  if (!queues || !c.session->account.roles.Has(identity::Role::kItsAdmin))
+    return;
   auto read = directory::Latest(*c.app.db);
   if (!read.ok() || read->id == 0) return;
   directory::Query q{.view = directory::View::kNoEmployee};
   if (auto n = directory::Count(*c.app.db, q); n.ok())
-    SetCount(d, "accounts_orphaned", *n);
+    queues->Count("accounts_orphaned", *n);
   if (semester) {
     span.view = directory::View::kStale;
     if (auto n = directory::Count(*c.app.db, span); n.ok()) {
-      SetCount(d, "accounts_stale", *n);
-      d.set("accounts_semester", semester->name);
+      queues->Count("accounts_stale", *n);
+      queues->Text("accounts_semester", semester->name);
     }
   }
 }
+
+namespace {
+
+// The list's total: without a search, kept for `dashboard_seconds` by view
+// and semester (directory_totals), as a count over 150,000 accounts is not
+// free; with one, counted each time.
+core::Result<int64_t> Total(Ctx& c, const directory::Query& q) {
+  if (!q.text.empty()) return directory::Count(*c.app.db, q);
+  auto n = c.app.directory_totals.Get(
+      fmt::format("{}/{}/{}", directory::ViewName(q.view), q.from, q.until),
+      [&]() -> core::Result<std::shared_ptr<const int64_t>> {
+        auto counted = directory::Count(*c.app.db, q);
+        if (!counted.ok()) return counted.status();
+        return std::make_shared<const int64_t>(*counted);
+      });
+  if (!n.ok()) return n.status();
+  return **n;
+}
+
+}  // namespace
 
 void DirectoryPage(Ctx& c) {
   directory::Query q;
@@ -189,7 +211,7 @@ void DirectoryPage(Ctx& c) {
   if (!QueryOf(c, &q, kPage, &current)) return;
   auto read = directory::Latest(*c.app.db);
   auto rows = directory::List(*c.app.db, q);
-  auto total = directory::Count(*c.app.db, q);
+  auto total = Total(c, q);
   if (!read.ok() || !rows.ok() || !total.ok()) return Unreadable(c);
   Data d = c.Page("Accounts in the directory");
   const std::string view = directory::ViewName(q.view);
@@ -275,7 +297,7 @@ void ApiDirectory(Ctx& c) {
   const Semester* semester = nullptr;
   if (!QueryOf(c, &q, 500, &semester)) return;
   auto rows = directory::List(*c.app.db, q);
-  auto total = directory::Count(*c.app.db, q);
+  auto total = Total(c, q);
   auto read = directory::Latest(*c.app.db);
   if (!rows.ok() || !total.ok() || !read.ok()) return Unreadable(c);
   nlohmann::ordered_json out = nlohmann::ordered_json::array();

@@ -181,26 +181,24 @@ const std::vector<std::string> kExportHeader = {
 
 }  // namespace
 
-void AddEquipmentCounts(const Ctx& c, Data& d) {
-  auto count = [&](const char* key, core::Result<int64_t> n) {
-    if (n.ok()) SetCount(d, key, *n);
-  };
+void AddEquipmentCounts(const Ctx& c, Data* mine, Figures* queues) {
   const int64_t me = c.session->account.person_id;
-  if (me) {
-    count("equipment_held",
-          equipment::Count(*c.app.db, {.status = "issued", .holder = me}));
+  if (mine && me) {
+    auto held = equipment::Count(*c.app.db, {.status = "issued", .holder = me});
+    if (held.ok()) SetCount(*mine, "equipment_held", *held);
     auto issues = equipment::IssuesOf(*c.app.db, me);
     int64_t waiting = 0;
     if (issues.ok())
       for (const auto& i : *issues) waiting += i.state == "waiting";
-    SetCount(d, "equipment_waiting", waiting);
+    SetCount(*mine, "equipment_waiting", waiting);
   }
-  if (!Writes(c)) return;
+  if (!queues || !Writes(c)) return;
+  auto count = [&](const char* key, core::Result<int64_t> n) {
+    if (n.ok()) queues->Count(key, *n);
+  };
   count("equipment_departed", equipment::Count(*c.app.db, {.departed = true}));
   count("equipment_eol", equipment::Count(*c.app.db, {.eol_by = EolBy(c)}));
-  auto owed = equipment::Charges(*c.app.db, "owed");
-  if (owed.ok())
-    SetCount(d, "equipment_owed", static_cast<int64_t>(owed->size()));
+  count("equipment_owed", equipment::CountCharges(*c.app.db, "owed"));
 }
 
 void EquipmentPage(Ctx& c) {

@@ -370,18 +370,21 @@ std::string ReleaseApproved(Ctx& c, int64_t held_id,
       held_id);
 }
 
-void AddHeldCounts(const Ctx& c, Data& d) {
+void AddHeldCounts(const Ctx& c, Data* mine, Figures* queues) {
   auto q = Store(c);
-  int64_t waiting = 0, mine = 0;
-  quarantine::Filter f{.status = "held", .roles = QueueRoles(c)};
-  if (!f.roles.empty()) {
-    auto n = q.Count(f);
-    if (n.ok()) waiting = *n;
+  if (queues) {
+    int64_t waiting = 0;
+    quarantine::Filter f{.status = "held", .roles = QueueRoles(c)};
+    if (!f.roles.empty()) {
+      auto n = q.Count(f);
+      if (n.ok()) waiting = *n;
+    }
+    queues->Count("held_waiting", waiting);
   }
-  auto n = q.Count({.status = "held", .owner_keys = OwnerKeys(c)});
-  if (n.ok()) mine = *n;
-  SetCount(d, "held_waiting", waiting);
-  SetCount(d, "held_mine", mine);
+  if (mine) {
+    auto n = q.Count({.status = "held", .owner_keys = OwnerKeys(c)});
+    SetCount(*mine, "held_mine", n.ok() ? *n : 0);
+  }
 }
 
 void HeldPage(Ctx& c) {

@@ -151,14 +151,17 @@ std::optional<std::vector<incidents::Incident>> ExportRows(Ctx& c) {
 
 }  // namespace
 
-void AddIncidentCounts(const Ctx& c, Data& d) {
+void AddIncidentCounts(const Ctx& c, Data* mine, Figures* queues) {
   if (!Manages(c)) return;
-  auto fresh = incidents::Count(*c.app.db, {.status = "new"});
-  auto mine = incidents::Count(
-      *c.app.db, {.status = "open", .assignee = c.session->account.username});
-  const int64_t n = fresh.ok() ? *fresh : 0, m = mine.ok() ? *mine : 0;
-  SetCount(d, "incidents_new", n);
-  SetCount(d, "incidents_mine", m);
+  if (queues) {
+    auto fresh = incidents::Count(*c.app.db, {.status = "new"});
+    queues->Count("incidents_new", fresh.ok() ? *fresh : 0);
+  }
+  if (mine) {
+    auto assigned = incidents::Count(
+        *c.app.db, {.status = "open", .assignee = c.session->account.username});
+    SetCount(*mine, "incidents_mine", assigned.ok() ? *assigned : 0);
+  }
 }
 
 void IncidentsPage(Ctx& c) {

@@ -62,6 +62,29 @@ class RateLimit {
       seen_;
 };
 
+// The home page's figures that are the same for everyone with the same
+// roles (the queues waiting for them): kept per role set for
+// `dashboard_seconds` (home_figures), so a crowd signing in at 8 a.m. pays
+// for one count of each queue, not one each. What concerns the person
+// alone (their own messages, equipment, password) is read every time.
+class Figures {
+ public:
+  void Count(const std::string& key, int64_t n) {
+    counts_.emplace_back(key, n);
+  }
+  void Text(const std::string& key, const std::string& value) {
+    texts_.emplace_back(key, value);
+  }
+  void ApplyTo(Data& d) const {
+    for (const auto& [key, n] : counts_) SetCount(d, key, n);
+    for (const auto& [key, value] : texts_) d.set(key, value);
+  }
+
+ private:
+  std::vector<std::pair<std::string, int64_t>> counts_;
+  std::vector<std::pair<std::string, std::string>> texts_;
+};
+
 struct Portal::Impl {
   Options options;
   std::shared_ptr<store::Database> db;
@@ -74,6 +97,11 @@ struct Portal::Impl {
   // The records page's counts (a GROUP BY over every item), kept as long as
   // the dashboard's figures.
   TtlCache<int, std::vector<RecordCount>> record_counts{
+      std::chrono::milliseconds(10000)};
+  // The home page's queue counts, by role set (Figures).
+  TtlCache<uint16_t, Figures> home_figures{std::chrono::milliseconds(10000)};
+  // The directory lists' totals without a search, by view and semester.
+  TtlCache<std::string, int64_t> directory_totals{
       std::chrono::milliseconds(10000)};
   SessionCache sessions;
   // Employees' reports of problems: ten an hour from one account.
@@ -202,9 +230,11 @@ std::vector<std::string> DecidingRoles(const Ctx& c);
 // the held-mail rules (the approver must be one who may decide on it);
 // the words for the approver either way.
 std::string ReleaseApproved(Ctx& c, int64_t held_id, const std::string& reason);
-// The home page's counts: held messages waiting for this person's
-// decision, and their own messages held.
-void AddHeldCounts(const Ctx& c, Data& d);
+// The home page's counts, each part when asked for (the others null): into
+// `mine` what concerns the person alone, into `queues` what everyone with
+// their roles sees alike. Held mail: their own messages held; the messages
+// waiting for their roles' decision.
+void AddHeldCounts(const Ctx& c, Data* mine, Figures* queues);
 void HeldMessagePage(Ctx&);
 void HeldReleasePost(Ctx&);
 void HeldReleaseInternalPost(Ctx&);
@@ -227,7 +257,7 @@ void ApiIncidents(Ctx&);
 void ApiIncident(Ctx&);
 // The home page's counts: new incidents, and those assigned to this person
 // (for those who triage).
-void AddIncidentCounts(const Ctx& c, Data& d);
+void AddIncidentCounts(const Ctx& c, Data* mine, Figures* queues);
 // Run when an account is disabled or its roles change: the incidents it
 // may no longer hold go back to no one (in the same transaction).
 identity::AccountHook HandBackIncidents(const Ctx& c);
@@ -245,7 +275,7 @@ void ApiApproval(Ctx&);
 void ApiApprovalDecide(Ctx&);
 // The home page's counts: requests waiting for this person's decision, and
 // their own requests still waiting.
-void AddApprovalCounts(const Ctx& c, Data& d);
+void AddApprovalCounts(const Ctx& c, Data* mine, Figures* queues);
 // Rulings (ruling_pages.cc).
 void RulingsPage(Ctx&);
 void RulingPage(Ctx&);
@@ -317,12 +347,12 @@ void DirectoryXlsx(Ctx&);
 void ApiDirectory(Ctx&);
 // The home page's accounts: the person's own password when it is due this
 // semester; for ITS, the accounts with no employee and the passwords late.
-void AddDirectoryCounts(const Ctx& c, Data& d);
+void AddDirectoryCounts(const Ctx& c, Data* mine, Figures* queues);
 // The home page's equipment: what the person holds and must acknowledge;
 // for ITS, what departed employees hold, the end of life, charges owed.
-void AddEquipmentCounts(const Ctx& c, Data& d);
+void AddEquipmentCounts(const Ctx& c, Data* mine, Figures* queues);
 // The home page's counts for ITS: agreements expiring, vendors not in force.
-void AddVendorCounts(const Ctx& c, Data& d);
+void AddVendorCounts(const Ctx& c, Data* mine, Figures* queues);
 // The rulings in force, as rows for a page beside the regulation (the
 // newest 200; `more` says whether there are others).
 List RulingsInForce(const Ctx& c, bool* more);

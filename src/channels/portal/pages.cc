@@ -247,12 +247,18 @@ void HomePage(Ctx& c) {
   d.set("assignments", items);
   d.set("has_assignments", !items.empty());
   d.set("linked", a.person_id != 0);
-  AddHeldCounts(c, d);
-  AddIncidentCounts(c, d);
-  AddApprovalCounts(c, d);
-  AddVendorCounts(c, d);
-  AddEquipmentCounts(c, d);
-  AddDirectoryCounts(c, d);
+  using Adder = void (*)(const Ctx&, Data*, Figures*);
+  static constexpr Adder kAdders[] = {AddHeldCounts,      AddIncidentCounts,
+                                      AddApprovalCounts,  AddVendorCounts,
+                                      AddEquipmentCounts, AddDirectoryCounts};
+  for (Adder add : kAdders) add(c, &d, nullptr);
+  auto queues = c.app.home_figures.Get(
+      a.roles.bits(), [&]() -> core::Result<std::shared_ptr<const Figures>> {
+        auto f = std::make_shared<Figures>();
+        for (Adder add : kAdders) add(c, nullptr, f.get());
+        return std::shared_ptr<const Figures>(std::move(f));
+      });
+  if (queues.ok()) (*queues)->ApplyTo(d);
   c.Html("home", d);
 }
 

@@ -751,6 +751,9 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
   app.policy = std::move(policy);
   app.blobs = store::Blobs(app.options.data_dir + "/blobs");
   app.dashboards.set_ttl(std::chrono::seconds(app.options.dashboard_seconds));
+  app.home_figures.set_ttl(std::chrono::seconds(app.options.dashboard_seconds));
+  app.directory_totals.set_ttl(
+      std::chrono::seconds(app.options.dashboard_seconds));
   app.record_counts.set_ttl(
       std::chrono::seconds(app.options.dashboard_seconds));
   http::Options http = app.options.http;
@@ -775,6 +778,12 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
                "reload the page and try again.");
       } else {
         e->handler(c);  // an exception: http::Server's error page below
+        // A change through the portal shows on the next home page and list
+        // of whoever made it, not 10 seconds later.
+        if (e->info.method != "GET") {
+          self->home_figures.InvalidateAll();
+          self->directory_totals.InvalidateAll();
+        }
       }
       if (c.session) res.SetHeader("Cache-Control", "no-store");
       double seconds = std::chrono::duration<double>(

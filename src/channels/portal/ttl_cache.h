@@ -60,6 +60,10 @@ class TtlCache {
     auto it = entries_.find(key);
     if (it != entries_.end()) it->second.at = Clock::time_point{};
   }
+  void InvalidateAll() {
+    std::lock_guard lock(mu_);
+    for (auto& [key, e] : entries_) e.at = Clock::time_point{};
+  }
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -319,8 +319,8 @@ std::string DistrictDay(const Ctx& c) {
                             : core::NowUtc().substr(0, 10);
 }
 
-void AddVendorCounts(const Ctx& c, Data& d) {
-  if (!Writes(c)) return;
+void AddVendorCounts(const Ctx& c, Data* /*mine*/, Figures* queues) {
+  if (!queues || !Writes(c)) return;
   auto list = vendors::ListVendors(*c.app.db, 100000);
   auto all = list.ok()
                  ? vendors::AllAgreements(*c.app.db)
@@ -331,8 +331,8 @@ void AddVendorCounts(const Ctx& c, Data& d) {
     expiring += Shown(e, "expiring");
     attention += Shown(e, "attention");
   }
-  SetCount(d, "vendors_expiring", expiring);
-  SetCount(d, "vendors_attention", attention);
+  queues->Count("vendors_expiring", expiring);
+  queues->Count("vendors_attention", attention);
 }
 
 void VendorsPage(Ctx& c) {
