@@ -112,7 +112,8 @@ def main():
     elif sys.argv[1] == "--csv":
         os.makedirs(sys.argv[2], exist_ok=True)
         files = {t: open(os.path.join(sys.argv[2], t + ".csv"), "w", newline="") for t in TABLES}
-        writers = {t: csv.writer(f) for t, f in files.items()}
+        # Every field quoted: COPY reads an unquoted empty field as NULL.
+        writers = {t: csv.writer(f, quoting=csv.QUOTE_ALL) for t, f in files.items()}
         for table, row in all_rows():
             writers[table].writerow(row)
         for f in files.values():

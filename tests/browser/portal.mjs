@@ -98,8 +98,8 @@ const siteRun = spawnSync(steward, ['site', 'audit', '--no-progress', '--data', 
 if (siteRun.status !== 1) throw new Error(`site audit: ${siteRun.stderr}`);
 
 // A portal over the store in `dir`, on a free port: its process and URL.
-const serve = async (dir) => {
-  const proc = spawn(steward, ['serve', '--data', dir, '--listen', '127.0.0.1:0', '--quiet'],
+const serve = async (dir, extra = []) => {
+  const proc = spawn(steward, ['serve', '--data', dir, '--listen', '127.0.0.1:0', '--quiet', ...extra],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';
@@ -466,7 +466,11 @@ try {
   execFileSync(corpus, ['--roster', join(demo, 'roster'), '--students', '60', '--employees', '20', '--seed', '5']);
   const demoOut = execFileSync(steward, ['demo', '--data', join(demo, 'data'), '--roster', join(demo, 'roster')]).toString();
   const demoAdmin = demoOut.match(/administrator:\s+admin \/ (\S+)/)[1];
-  const demoServer = await serve(join(demo, 'data'));
+  // A sendmail that keeps what it is handed, to see what a release sent.
+  const sent = join(demo, 'sent.eml');
+  const fakeSendmail = join(demo, 'sendmail');
+  writeFileSync(fakeSendmail, `#!/bin/sh\ncat >> '${sent}'\n`, { mode: 0o755 });
+  const demoServer = await serve(join(demo, 'data'), ['--sendmail', fakeSendmail, '--no-reminders']);
   try {
     const its = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     await its.goto(demoServer.url + '/sign-in');
@@ -489,6 +493,14 @@ try {
     check(await shows(its, 'dd strong:text("closed")') && await shows(its, 'dd:has-text("Written warning")'), 'and closes it with its outcome');
     check(await shows(its, 'text=Spoke with the principal'), 'the timeline keeps the note');
     await its.screenshot({ path: join(shots, '06c-incident-closed.png'), fullPage: true });
+    // The bake-sale mail to all staff waits for the designee (C.12); the
+    // request that names it is approved, and that releases it.
+    await its.goto(demoServer.url + '/approvals/1');
+    check(await shows(its, 'dd:has-text("bake sale")'), 'the designee reads the mass-mail request');
+    await its.fill('form:has(input[value=approve]) textarea[name=reason]', 'Approved for the band trip.');
+    await its.click('form:has(input[value=approve]) button[type=submit]');
+    check(await shows(its, '.notice:has-text("was released and handed to the mail server")'), 'approving it releases the held message');
+    check(existsSync(sent) && /Band bake sale/.test(readFileSync(sent, 'utf8')), 'and the message goes to the mail server');
   } finally {
     demoServer.proc.kill('SIGTERM');
   }

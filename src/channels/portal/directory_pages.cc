@@ -35,13 +35,27 @@ const policy::PolicyPack* Pack(const Ctx& c) {
   return c.app.options.pack ? c.app.options.pack.get() : nullptr;
 }
 
-// The District's day of a UTC time, as YYYY-MM-DD; "" for 0.
-std::string LocalDay(const Ctx& c, int64_t utc) {
-  if (!utc) return {};
-  const policy::PolicyPack* pack = Pack(c);
-  auto zone = core::Zone::Open(pack ? pack->records.time_zone : "");
-  return Day((zone.ok() ? zone->At(utc).day : utc / 86400) * 86400);
-}
+// The District's day of UTC times, as YYYY-MM-DD ("" for 0), at the
+// zone's offset of today: a zone looked up once a page, not once a row (a
+// lookup takes a process-wide lock). A time within an hour of midnight on
+// the other side of a daylight-saving change may show the next or the
+// previous day.
+class Days {
+ public:
+  explicit Days(const Ctx& c) {
+    const policy::PolicyPack* pack = Pack(c);
+    auto zone = core::Zone::Open(pack ? pack->records.time_zone : "");
+    if (zone.ok()) offset_ = zone->OffsetAt(Now());
+  }
+  std::string operator()(int64_t utc) const {
+    if (!utc) return {};
+    const int64_t local = utc + offset_;
+    return Day((local >= 0 ? local / 86400 : (local - 86399) / 86400) * 86400);
+  }
+
+ private:
+  int64_t offset_ = 0;
+};
 
 using Semester = policy::AccountsPolicy::Semester;
 
@@ -108,7 +122,7 @@ void Unreadable(Ctx& c) {
          "The directory's accounts cannot be read now; try again shortly.");
 }
 
-Data Row(const Ctx& c, const directory::Listed& l) {
+Data Row(const Days& days, const directory::Listed& l) {
   Data x;
   x.set("username", l.account.username);
   SetIfAny(x, "name", l.account.display_name);
@@ -118,13 +132,13 @@ Data Row(const Ctx& c, const directory::Listed& l) {
         l.standing == "no employee" || l.standing == "employee has left");
   SetIfAny(x, "person", l.person_name);
   if (l.person_id) x.set("person_id", std::to_string(l.person_id));
-  SetIfAny(x, "changed", LocalDay(c, l.account.changed_at));
-  SetIfAny(x, "created", LocalDay(c, l.account.created_at));
+  SetIfAny(x, "changed", days(l.account.changed_at));
+  SetIfAny(x, "created", days(l.account.created_at));
   x.set("dn", l.account.dn);
   return x;
 }
 
-nlohmann::ordered_json JsonOf(const Ctx& c, const directory::Listed& l) {
+nlohmann::ordered_json JsonOf(const Days& days, const directory::Listed& l) {
   return {{"username", l.account.username},
           {"name", l.account.display_name},
           {"email", l.account.email},
@@ -134,8 +148,8 @@ nlohmann::ordered_json JsonOf(const Ctx& c, const directory::Listed& l) {
           {"person_name", l.person_name},
           {"disabled", l.account.disabled},
           {"service", l.service},
-          {"password_changed", LocalDay(c, l.account.changed_at)},
-          {"created", LocalDay(c, l.account.created_at)}};
+          {"password_changed", days(l.account.changed_at)},
+          {"created", days(l.account.created_at)}};
 }
 
 const std::vector<std::string> kExportHeader = {
@@ -165,7 +179,7 @@ void AddDirectoryCounts(const Ctx& c, Data* mine, Figures* queues) {
         mine->set("password_due", true);
         mine->set("password_due_by", Day(semester->ends * 86400));
         mine->set("password_semester", semester->name);
-        SetIfAny(*mine, "password_changed_on", LocalDay(c, last));
+        SetIfAny(*mine, "password_changed_on", Days(c)(last));
       }
     }
   }
@@ -252,7 +266,8 @@ void DirectoryPage(Ctx& c) {
     d.set("semesters", semesters);
   }
   List list;
-  for (const auto& l : *rows) list.push_back(Row(c, l));
+  Days days(c);
+  for (const auto& l : *rows) list.push_back(Row(days, l));
   d.set("accounts", list);
   d.set("has_accounts", !list.empty());
   const int page = q.offset / kPage + 1;
@@ -279,10 +294,11 @@ void ExportDirectory(Ctx& c, bool xlsx) {
   if (!rows.ok()) return Unreadable(c);
   std::vector<std::vector<std::string>> out;
   out.reserve(rows->size());
+  Days days(c);
   for (const auto& l : *rows)
     out.push_back({l.account.username, l.account.display_name, l.account.email,
-                   l.standing, l.person_name, LocalDay(c, l.account.changed_at),
-                   LocalDay(c, l.account.created_at), l.account.dn});
+                   l.standing, l.person_name, days(l.account.changed_at),
+                   days(l.account.created_at), l.account.dn});
   c.DownloadTable(std::string("accounts-") + directory::ViewName(q.view), xlsx,
                   kExportHeader, out);
 }
@@ -301,7 +317,8 @@ void ApiDirectory(Ctx& c) {
   auto read = directory::Latest(*c.app.db);
   if (!rows.ok() || !total.ok() || !read.ok()) return Unreadable(c);
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (const auto& l : *rows) out.push_back(JsonOf(c, l));
+  Days days(c);
+  for (const auto& l : *rows) out.push_back(JsonOf(days, l));
   nlohmann::ordered_json j = {{"view", directory::ViewName(q.view)},
                               {"read_at", read->at},
                               {"total", *total}};
