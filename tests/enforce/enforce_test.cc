@@ -4,7 +4,6 @@
 // half-written, the audit chain intact); notices whose subjects a sender
 // wrote.
 #include "enforce/enforce.h"
-#include "incidents/incidents.h"
 
 #include <gtest/gtest.h>
 
@@ -14,6 +13,7 @@
 #include "core/outbound_mail.h"
 #include "core/text.h"
 #include "enforce/notices.h"
+#include "incidents/incidents.h"
 #include "quarantine/quarantine.h"
 #include "store/blobs.h"
 #include "test_store.h"
