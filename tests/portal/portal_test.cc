@@ -230,6 +230,50 @@ STEWARD_BOTH_BACKENDS(PortalTest);
 // Found by attacking the records pages: invalid UTF-8 in a custodian's
 // forms is refused with a notice, and however often it comes, the portal
 // keeps answering (a transaction that failed once leaked its connection).
+// The home page's queue counts are kept per role set: a change from
+// elsewhere shows once they are counted again; a failed or anonymous post
+// (a flood of bad sign-ins) does not make them count again, a signed-in
+// person's change does.
+TEST_P(PortalTest, HomeQueueCountsAreKeptAndOnlyRealChangesRecountThem) {
+  MakeAccount("its", {Role::kItsAdmin});
+  Browser its = SignIn("its");
+  auto open_one = [&] {
+    ASSERT_TRUE(incidents::Open(*db_, "web-block", {"L.3.a"}, "medium",
+                                "someone", nullptr, {"test", ""})
+                    .ok());
+  };
+  open_one();
+  auto home = Get(its, "/");
+  ASSERT_TRUE(home && home->status == 200);
+  EXPECT_NE(home->body.find("1 new incident(s) wait for triage"),
+            std::string::npos);
+  open_one();  // from a door, not through the portal
+  for (int i = 0; i < 5; ++i) {
+    auto bad = Client().Post(
+        "/sign-in",
+        httplib::Params{{"username", "its"}, {"password", "wrong"}});
+    ASSERT_TRUE(bad);
+  }
+  (void)Post(its, "/directory", {});  // no such POST route: refused
+  home = Get(its, "/");
+  ASSERT_TRUE(home);
+  EXPECT_NE(home->body.find("1 new incident(s) wait for triage"),
+            std::string::npos)
+      << "failed and anonymous posts recounted the queues";
+  // The person's own change (here a report of a problem): counted again
+  // at once.
+  auto report = Post(its, "/report",
+                     {{"kind", Pack()->incidents.reports.front().id},
+                      {"summary", "A screen left unlocked."}});
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->status, 303);
+  home = Get(its, "/");
+  ASSERT_TRUE(home);
+  EXPECT_NE(home->body.find("3 new incident(s) wait for triage"),
+            std::string::npos)
+      << home->body.substr(0, 3000);
+}
+
 TEST_P(PortalTest, InvalidUtf8InRecordsFormsIsRefusedAndThePortalStaysUp) {
   MakeAccount("keeper", {Role::kRecordsCustodian});
   records::Requests requests(*db_, Pack());

@@ -779,8 +779,10 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
       } else {
         e->handler(c);  // an exception: http::Server's error page below
         // A change through the portal shows on the next home page and list
-        // of whoever made it, not 10 seconds later.
-        if (e->info.method != "GET") {
+        // of whoever made it, not 10 seconds later. Only a signed-in
+        // person's change that succeeded: refused or anonymous posts (a
+        // flood of failed sign-ins) must not make every page count again.
+        if (e->info.method != "GET" && c.session && res.status < 400) {
           self->home_figures.InvalidateAll();
           self->directory_totals.InvalidateAll();
         }
