@@ -23,7 +23,9 @@
 #include "audit/chain.h"
 #include "channels/cli/commands.h"
 #include "channels/portal/local_path.h"
+#include "channels/portal/ttl_cache.h"
 #include "core/text.h"
+#include "directory/directory.h"
 #include "equipment/equipment.h"
 #include "identity/accounts.h"
 #include "identity/tokens.h"
@@ -272,6 +274,49 @@ TEST_P(PortalTest, HomeQueueCountsAreKeptAndOnlyRealChangesRecountThem) {
   EXPECT_NE(home->body.find("3 new incident(s) wait for triage"),
             std::string::npos)
       << home->body.substr(0, 3000);
+}
+
+// A directory list's kept total never contradicts the rows it shows.
+TEST_P(PortalTest, ADirectoryTotalAgreesWithItsRows) {
+  MakeAccount("its", {Role::kItsAdmin});
+  Browser its = SignIn("its");
+  std::vector<directory::Account> accounts;
+  for (const char* user : {"ghost1", "ghost2", "ghost3"}) {
+    directory::Account a;
+    a.entry_id = user;
+    a.username = user;
+    a.dn = std::string("uid=") + user + ",dc=example";
+    accounts.push_back(a);
+  }
+  ASSERT_TRUE(
+      directory::Record(*db_, accounts, Pack()->accounts, "test", {"test", ""})
+          .ok());
+  auto first = Get(its, "/api/directory?view=no-employee");
+  ASSERT_TRUE(first && first->status == 200);
+  EXPECT_NE(first->body.find("\"total\":3"), std::string::npos) << first->body;
+  // A change from the shell: the kept total is older than the rows.
+  ASSERT_TRUE(
+      db_->Exec("UPDATE directory_accounts SET disabled = 1 WHERE username = "
+                "'ghost1'")
+          .ok());
+  auto again = Get(its, "/api/directory?view=no-employee");
+  ASSERT_TRUE(again && again->status == 200);
+  EXPECT_NE(again->body.find("\"total\":2"), std::string::npos) << again->body;
+}
+
+// A count invalidated while it was being computed is computed again next
+// time: what it read may predate the change.
+TEST(TtlCache, AnInvalidationDuringAComputationIsNotLost) {
+  portal::TtlCache<int, int> cache(std::chrono::hours(1));
+  int computed = 0;
+  auto value = [&]() -> core::Result<std::shared_ptr<const int>> {
+    ++computed;
+    if (computed == 1) cache.InvalidateAll();  // a change commits meanwhile
+    return std::make_shared<const int>(computed);
+  };
+  EXPECT_EQ(*cache.Get(0, value).value(), 1);
+  EXPECT_EQ(*cache.Get(0, value).value(), 2);
+  EXPECT_EQ(*cache.Get(0, value).value(), 2);  // kept now
 }
 
 TEST_P(PortalTest, InvalidUtf8InRecordsFormsIsRefusedAndThePortalStaysUp) {

@@ -5,6 +5,7 @@
 // password has not changed this semester.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -217,6 +218,15 @@ core::Result<int64_t> Total(Ctx& c, const directory::Query& q) {
   return **n;
 }
 
+// A kept total may predate a change the rows show: a page shorter than its
+// limit ends the list, and no list is shorter than the rows it has shown.
+int64_t Settled(int64_t total, const directory::Query& q, size_t rows) {
+  const int64_t seen =
+      static_cast<int64_t>(q.offset) + static_cast<int64_t>(rows);
+  if (rows < static_cast<size_t>(q.limit)) return seen;
+  return std::max(total, seen);
+}
+
 }  // namespace
 
 void DirectoryPage(Ctx& c) {
@@ -227,6 +237,7 @@ void DirectoryPage(Ctx& c) {
   auto rows = directory::List(*c.app.db, q);
   auto total = Total(c, q);
   if (!read.ok() || !rows.ok() || !total.ok()) return Unreadable(c);
+  *total = Settled(*total, q, rows->size());
   Data d = c.Page("Accounts in the directory");
   const std::string view = directory::ViewName(q.view);
   d.set("view", view);
@@ -316,6 +327,7 @@ void ApiDirectory(Ctx& c) {
   auto total = Total(c, q);
   auto read = directory::Latest(*c.app.db);
   if (!rows.ok() || !total.ok() || !read.ok()) return Unreadable(c);
+  *total = Settled(*total, q, rows->size());
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   Days days(c);
   for (const auto& l : *rows) out.push_back(JsonOf(days, l));

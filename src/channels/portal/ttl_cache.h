@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -36,6 +37,7 @@ class TtlCache {
         continue;
       }
       e.computing = true;
+      const uint64_t generation = generation_;
       lock.unlock();
       core::Result<Ptr> computed = core::Status::Internal("not computed");
       try {
@@ -48,7 +50,10 @@ class TtlCache {
       done.computing = false;
       if (computed.ok()) {
         done.value = *computed;
-        done.at = Clock::now();
+        // Invalidated while it was computed: what was read may predate the
+        // change, so the next caller computes again.
+        done.at =
+            generation == generation_ ? Clock::now() : Clock::time_point{};
       }
       cv_.notify_all();
       return computed;
@@ -57,11 +62,13 @@ class TtlCache {
 
   void Invalidate(const Key& key) {
     std::lock_guard lock(mu_);
+    ++generation_;
     auto it = entries_.find(key);
     if (it != entries_.end()) it->second.at = Clock::time_point{};
   }
   void InvalidateAll() {
     std::lock_guard lock(mu_);
+    ++generation_;
     for (auto& [key, e] : entries_) e.at = Clock::time_point{};
   }
 
@@ -76,6 +83,7 @@ class TtlCache {
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<Key, Entry> entries_;
+  uint64_t generation_ = 0;  // Invalidate calls so far
 };
 
 }  // namespace steward::portal
