@@ -330,6 +330,11 @@ struct Server::Impl {
   std::deque<Exchange*> queue;
   std::vector<std::thread> workers;
   bool stopping = false;
+  // Set first when the server stops: no new connection is taken. (Not
+  // MHD_quiesce_daemon: with a thread pool on epoll it races a worker that
+  // takes the listening socket out of its set at the connection limit, and
+  // libmicrohttpd aborts the process.)
+  std::atomic<bool> closing{false};
 
   std::thread keeper;  // closes connections past their deadline
   std::mutex run_mu;
@@ -834,6 +839,7 @@ void OnConnection(void* cls, struct MHD_Connection* connection,
 
 enum MHD_Result OnAccept(void* cls, const struct sockaddr* addr, socklen_t) {
   auto* s = static_cast<Server::Impl*>(cls);
+  if (s->closing.load()) return MHD_NO;
   std::string peer = AddressOf(addr);
   if (Trusted(peer, s->trusted)) return MHD_YES;
   std::lock_guard lock(s->conn_mu);
@@ -914,6 +920,7 @@ core::Result<int> Server::Start() {
     sigset_t* old;
     ~Restore() { pthread_sigmask(SIG_SETMASK, old, nullptr); }
   } restore{&old};
+  s.closing = false;
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                    MHD_ALLOW_SUSPEND_RESUME;
   if (found->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
@@ -961,7 +968,7 @@ void Server::Wait() {
 void Server::Stop() {
   Impl& s = *impl_;
   if (s.daemon == nullptr) return;
-  MHD_quiesce_daemon(s.daemon);
+  s.closing = true;
   {
     std::lock_guard lock(s.work_mu);
     s.stopping = true;
