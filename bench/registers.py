@@ -74,6 +74,12 @@ def assets(rng):
                "499.00", 0, 0, "", "2026-11-01T00:00:00Z")
 
 
+def person(rng, n):
+    """Nine accounts in ten are matched to someone in the people register
+    (ids 1..150,000 from `steward demo`); the rest to nobody (N.1)."""
+    return n if n <= 150_000 and rng.random() < 0.9 else 0
+
+
 def directory(rng):
     now = 1796342400  # 2026-12-05
     # Beside what `steward demo` read (read 1, its accounts): read 2.
@@ -84,7 +90,7 @@ def directory(rng):
         yield "directory_accounts", (
             i, f"bench-{i}", f"uid=u{i},ou=staff,dc=district,dc=example", f"u{i}",
             f"u{i}@example-usd.org", f"User {i}", int(rng.random() < 0.02),
-            int(rng.random() < 0.01), 0, 1722470400, changed, "ldap://dc ou=staff", 2, 0)
+            int(rng.random() < 0.01), person(rng, n), 1722470400, changed, "ldap://dc ou=staff", 2, 0)
         yield "directory_password_changes", (i, changed, 2)
 
 

@@ -5,7 +5,10 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <shared_mutex>
 #include <string_view>
+#include <unordered_map>
 
 namespace steward::core {
 
@@ -37,6 +40,39 @@ int32_t LibcOffset(const std::string& name, int64_t t) {
   return off;
 }
 
+// What the C library said, kept for the process: every Zone of a name
+// shares it, so a Zone opened for one page costs no lookup once any Zone of
+// that name has seen the quarter hour. Readers share the lock.
+struct Known {
+  std::shared_mutex mu;
+  std::unordered_map<std::string, std::unordered_map<int64_t, int32_t>>
+      offsets;                 // zone -> quarter hour -> offset
+  std::set<std::string> names;  // zones found in the database
+};
+
+Known& Kept() {
+  static Known* k = new Known;  // never destroyed: used until exit
+  return *k;
+}
+
+int32_t SharedOffset(const std::string& name, int64_t bucket) {
+  Known& k = Kept();
+  {
+    std::shared_lock lock(k.mu);
+    auto z = k.offsets.find(name);
+    if (z != k.offsets.end()) {
+      auto it = z->second.find(bucket);
+      if (it != z->second.end()) return it->second;
+    }
+  }
+  int32_t off = LibcOffset(name, bucket * 900);
+  std::unique_lock lock(k.mu);
+  auto& z = k.offsets[name];
+  if (z.size() > 200000) z.clear();  // an unsorted, long log
+  z.emplace(bucket, off);
+  return off;
+}
+
 }  // namespace
 
 core::Result<Zone> Zone::Open(const std::string& name) {
@@ -59,7 +95,7 @@ int32_t Zone::OffsetAt(int64_t utc) {
   if (it != offsets_.end()) {
     off = it->second;
   } else {
-    off = LibcOffset(name_, bucket * 900);
+    off = SharedOffset(name_, bucket);
     if (offsets_.size() > 200000) offsets_.clear();  // an unsorted, long log
     offsets_.emplace(bucket, off);
   }
@@ -88,11 +124,19 @@ bool KnownTimeZone(const std::string& name) {
       name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw"
                              "xyz0123456789/_+-") != std::string::npos)
     return false;
+  Known& k = Kept();
+  {
+    std::shared_lock lock(k.mu);
+    if (k.names.count(name)) return true;
+  }
   const char* dir = std::getenv("TZDIR");
   std::ifstream f(
       std::string(dir && *dir ? dir : "/usr/share/zoneinfo") + "/" + name,
       std::ios::binary);
   char magic[4] = {};
-  return f.read(magic, 4) && std::string_view(magic, 4) == "TZif";
+  if (!f.read(magic, 4) || std::string_view(magic, 4) != "TZif") return false;
+  std::unique_lock lock(k.mu);
+  if (k.names.size() < 1000) k.names.insert(name);
+  return true;
 }
 }  // namespace steward::core

@@ -1,7 +1,9 @@
 // Local time in a named time zone (IANA, "America/Los_Angeles"), from the
 // machine's time zone database through the C library. Offsets are looked up
-// once per quarter hour of UTC and kept (zones change offset only on a
-// quarter hour), so a log of millions of lines costs a few lookups.
+// once per quarter hour of UTC and kept for the process, shared by every
+// Zone of that name (zones change offset only on a quarter hour), so a log
+// of millions of lines, or a page that opens a Zone, costs a few lookups.
+// Names found in the database are kept too.
 //
 // A lookup sets TZ for the process for its duration and puts it back, under
 // one process-wide lock, so Zones on several threads are safe; a Zone

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -572,16 +573,18 @@ constexpr std::pair<View, const char*> kViews[] = {
 
 constexpr const char* kOpen =
     "a.gone_read = 0 AND a.service = 0 AND a.disabled = 0";
-constexpr const char* kNoCurrentEmployee =
-    " AND (p.id IS NULL OR p.status NOT IN ('active', 'leave'))";
 
+constexpr const char* kFrom =
+    " FROM directory_accounts a LEFT JOIN people p ON p.id = a.person_id AND "
+    "a.person_id <> 0 WHERE ";
+
+// The conditions of a view, after kFrom (its own arm for a no-employee
+// list).
 void Where(const Query& q, std::string& sql, store::Params& params) {
   switch (q.view) {
     case View::kOpen:
-      sql += kOpen;
-      break;
     case View::kNoEmployee:
-      sql += std::string(kOpen) + kNoCurrentEmployee;
+      sql += kOpen;
       break;
     case View::kStale:
       sql += std::string(kOpen) +
@@ -611,9 +614,38 @@ void Where(const Query& q, std::string& sql, store::Params& params) {
   }
 }
 
-constexpr const char* kFrom =
-    " FROM directory_accounts a LEFT JOIN people p ON p.id = a.person_id AND "
-    "a.person_id <> 0 WHERE ";
+// One SELECT of `columns` (over kFrom's a and p) for a view; `each`
+// (" ORDER BY ... LIMIT ?" and its parameter) follows each part. A
+// no-employee list is two parts, each read in the order of its own index:
+// accounts matched to nobody (directory_accounts_person_open), and accounts
+// whose person is no longer current (usually few, found from the people
+// who left: people_not_current; CROSS JOIN keeps SQLite from walking the
+// accounts instead), so that a page reads little whether most
+// accounts have an employee or almost none do. People are never deleted: a
+// matched account always has its person.
+std::string Select(const Query& q, const std::string& columns,
+                   store::Params& params, const std::string& each = "",
+                   const store::Value* each_param = nullptr) {
+  const bool two = q.view == View::kNoEmployee;
+  auto part = [&](std::string sql, const char* also) {
+    Where(q, sql, params);
+    sql += also;
+    sql += each;
+    if (each_param) params.push_back(*each_param);
+    return sql;
+  };
+  std::string sql = part(columns + kFrom, two ? " AND a.person_id = 0" : "");
+  if (!two) return sql;
+  std::string left =
+      part(columns +
+               " FROM people p CROSS JOIN directory_accounts a WHERE "
+               "a.person_id = p.id AND a.person_id <> 0 AND p.status NOT IN "
+               "('active', 'leave') AND ",
+           "");
+  if (each.empty()) return sql + " UNION ALL " + left;
+  return "SELECT * FROM (" + sql + ") x UNION ALL SELECT * FROM (" + left +
+         ") y";
+}
 
 Listed ListedOf(const store::Row& r) {
   Listed l;
@@ -688,21 +720,30 @@ core::Status SemesterSpan(const policy::AccountsPolicy::Semester& semester,
 }
 
 core::Result<std::vector<Listed>> List(store::Database& db, const Query& q) {
-  std::string sql = Columns() + kFrom;
   store::Params params;
-  Where(q, sql, params);
-  // The order of the index on open accounts, so a page reads its rows
-  // and no more.
-  sql += " ORDER BY a.username, a.id LIMIT ? OFFSET ?";
-  params.push_back(P(std::clamp(q.limit, 1, 100000)));
-  params.push_back(P(std::max(q.offset, 0)));
+  const int limit = std::clamp(q.limit, 1, 100000);
+  const int offset = std::max(q.offset, 0);
+  const store::Value end = P(static_cast<int64_t>(limit) + offset);
+  // By user name and id (columns 4 and 1), the order of the indexes on
+  // open accounts, so a page reads its rows and no more (a part of a
+  // no-employee list: the rows up to the page's end).
+  std::string sql =
+      q.view == View::kNoEmployee
+          ? "SELECT * FROM (" +
+                Select(q, Columns(), params,
+                       " ORDER BY a.username, a.id LIMIT ?", &end) +
+                ") n"
+          : Select(q, Columns(), params);
+  sql += " ORDER BY 4, 1 LIMIT ? OFFSET ?";
+  params.push_back(P(limit));
+  params.push_back(P(offset));
   return store::QueryAs<Listed>(db, sql, params, ListedOf);
 }
 
 core::Result<int64_t> Count(store::Database& db, const Query& q) {
-  std::string sql = std::string("SELECT COUNT(*)") + kFrom;
   store::Params params;
-  Where(q, sql, params);
+  const std::string sql =
+      "SELECT COUNT(*) FROM (" + Select(q, "SELECT a.id", params) + ") n";
   auto rows = db.Query(sql, params);
   if (!rows.ok()) return rows.status();
   return rows->front().Int(0);

@@ -695,6 +695,14 @@ CREATE TABLE directory_password_changes (
   read_id {bigint} NOT NULL REFERENCES directory_reads (id),
   PRIMARY KEY (account_id, changed_at));
 )sql"},
+      // The no-employee list's two parts: accounts matched to nobody, in
+      // the list's order (read a page at a time; it serves person_id
+      // lookups too), and the people who are no longer current (few).
+      {24, "directory accounts by person", R"sql(
+CREATE INDEX directory_accounts_person_open ON directory_accounts (person_id, gone_read, service, disabled, username, id);
+DROP INDEX directory_accounts_person;
+CREATE INDEX people_not_current ON people (id) WHERE status NOT IN ('active', 'leave');
+)sql"},
   };
   return kAll;
 }

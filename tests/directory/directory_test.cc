@@ -318,6 +318,23 @@ TEST_P(DirectoryAccounts, ListsAccountsWithNoEmployeeAndLatePasswords) {
   // N.1: nobody behind cbabbage; kjohnson has left. A disabled account and
   // a service account are not counted.
   EXPECT_EQ(Names(V::kNoEmployee), (Users{"cbabbage", "kjohnson"}));
+  EXPECT_EQ(Count(V::kNoEmployee), 2);
+  // A page at a time, in name order across the matched-to-nobody and the
+  // has-left accounts, with a search as well.
+  for (int offset : {0, 1, 2}) {
+    auto page = directory::List(
+        *db_, {.view = V::kNoEmployee, .limit = 1, .offset = offset});
+    ASSERT_TRUE(page.ok()) << page.status().message();
+    ASSERT_EQ(page->size(), offset < 2 ? 1u : 0u);
+    if (offset < 2)
+      EXPECT_EQ(page->front().account.username,
+                offset == 0 ? "cbabbage" : "kjohnson");
+  }
+  auto found =
+      directory::List(*db_, {.view = V::kNoEmployee, .text = "johnson"});
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ(found->front().standing, "employee has left");
   EXPECT_EQ(Names(V::kService), (Users{"svc-backup"}));
   EXPECT_EQ(Names(V::kDisabled), (Users{"oldtemp"}));
   EXPECT_EQ(Count(V::kOpen), 5);
