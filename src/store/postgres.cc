@@ -1,6 +1,16 @@
 // PostgreSQL backend through libpq: text parameters and results.
+//
+// A statement seen twice on a connection is prepared there (a named
+// server-side statement, as drivers such as JDBC and asyncpg do): the
+// server parses it once, and may keep a generic plan for it after a few
+// runs (plan_cache_mode auto), so a busy page does not pay for parsing and
+// planning on every request. At most kPrepared statements a connection;
+// a reset connection starts again.
 #include <fmt/format.h>
 #include <libpq-fe.h>
+
+#include <string>
+#include <unordered_map>
 
 #include "store/backends.h"
 
@@ -35,10 +45,36 @@ class PgConn final : public Conn {
   }
 
  private:
+  static constexpr size_t kPrepared = 256;
+
   // A server restart breaks the connection; outside a transaction, a reset
-  // lets the next statement go through.
+  // lets the next statement go through (and its prepared statements are
+  // gone with the old session).
   void Reconnect() {
-    if (PQstatus(pg_) == CONNECTION_BAD) PQreset(pg_);
+    if (PQstatus(pg_) != CONNECTION_BAD) return;
+    PQreset(pg_);
+    prepared_.clear();
+    seen_.clear();
+  }
+
+  // The name `text` is prepared under on this connection, preparing it the
+  // second time it is seen; "" to run it unprepared (first sight, the cap
+  // reached, or the server refused: the run then says why).
+  std::string PreparedName(const std::string& text, int nparams) {
+    if (auto it = prepared_.find(text); it != prepared_.end())
+      return it->second;
+    if (prepared_.size() >= kPrepared) return "";
+    if (seen_.size() > 4 * kPrepared) seen_.clear();
+    if (++seen_[text] < 2) return "";
+    std::string name = "steward_" + std::to_string(++named_);
+    PGresult* res =
+        PQprepare(pg_, name.c_str(), text.c_str(), nparams, nullptr);
+    const bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    if (!ok) return "";
+    seen_.erase(text);
+    prepared_.emplace(text, name);
+    return name;
   }
 
   core::Status Check(PGresult* res, std::string_view sql) {
@@ -71,17 +107,24 @@ class PgConn final : public Conn {
       values[i] = params[i] ? params[i]->c_str() : nullptr;
       lengths[i] = params[i] ? static_cast<int>(params[i]->size()) : 0;
     }
+    const int n = static_cast<int>(params.size());
+    const std::string name = PreparedName(text, n);
     if (!stream) {
       PGresult* res =
-          PQexecParams(pg_, text.c_str(), static_cast<int>(params.size()),
-                       nullptr, values.data(), lengths.data(), nullptr, 0);
+          name.empty() ? PQexecParams(pg_, text.c_str(), n, nullptr,
+                                      values.data(), lengths.data(), nullptr, 0)
+                       : PQexecPrepared(pg_, name.c_str(), n, values.data(),
+                                        lengths.data(), nullptr, 0);
       auto st = Check(res, sql);
       if (st.ok() && each) Give(res, each);
       PQclear(res);
       return st;
     }
-    if (!PQsendQueryParams(pg_, text.c_str(), static_cast<int>(params.size()),
-                           nullptr, values.data(), lengths.data(), nullptr, 0))
+    if (!(name.empty()
+              ? PQsendQueryParams(pg_, text.c_str(), n, nullptr, values.data(),
+                                  lengths.data(), nullptr, 0)
+              : PQsendQueryPrepared(pg_, name.c_str(), n, values.data(),
+                                    lengths.data(), nullptr, 0)))
       return Check(nullptr, sql);
     // Without single-row mode the rows come in the final result, all at
     // once: given all the same.
@@ -122,6 +165,9 @@ class PgConn final : public Conn {
 
   PGconn* pg_;
   bool running_ = false;
+  std::unordered_map<std::string, std::string> prepared_;  // text -> name
+  std::unordered_map<std::string, int> seen_;  // text -> runs, unprepared
+  uint64_t named_ = 0;
 };
 
 void Quiet(void*, const char*) {}  // NOTICEs (e.g. "already exists") unlogged

@@ -237,8 +237,10 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
                     "File of forbidden passwords, one a line");
     cmd->add_option("--cracklib", *cracklib,
                     "cracklib dictionary prefix, or 'off'");
-    cmd->add_option("--threads", o->threads, "Request handler threads")
-        ->capture_default_str();
+    cmd->add_option("--threads", o->threads,
+                    "Request handler threads (default: twice the processors, "
+                    "at least 4)")
+        ->check(CLI::Range(0, 1024));
     cmd->add_option("--trusted-proxy", o->http.trusted_proxies,
                     "Address or CIDR block of a reverse proxy whose "
                     "X-Forwarded-For is believed (repeatable)");
@@ -373,7 +375,7 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         }
         // A connection for each handler thread, and spares so that the I/O
         // threads (session checks of uploads, /healthz) never wait for one.
-        auto db = flags->Open(true, std::max(o->threads, 2) + 4);
+        auto db = flags->Open(true, portal::HandlerThreads(*o) + 4);
         if (!db.ok()) return Fail(db.status());
         auto policy = LoadPolicy(*blocklist, *cracklib);
         if (!policy) return 2;

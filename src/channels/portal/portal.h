@@ -51,7 +51,11 @@ struct Options {
   std::string htmx_path;       // htmx.min.js from npm; "" when absent
   bool secure_cookies = true;  // false only behind plain HTTP off localhost
   bool access_log = true;
-  int threads = 16;  // handler threads (connections cost none while idle)
+  // Handler threads (connections cost none while idle); 0: twice the
+  // processors, at least 4. Pages are mostly processor work: more threads
+  // than that share the processors and only stretch every request's time
+  // (docs/performance.md).
+  int threads = 0;
   int dashboard_seconds = 10;  // completion figures are recomputed this often
   size_t max_upload = 64u << 20;  // imports and regulation documents
   // Connections, header and time limits, trusted proxies (X-Forwarded-For).
@@ -92,6 +96,9 @@ struct RouteInfo {
   // as seen, so no stored time ties them to it.
   bool anonymous_form = false;
 };
+
+// The handler threads `o` asks for (Options::threads resolved).
+int HandlerThreads(const Options& o);
 
 // How much a route lets a client send (see the limits in server.cc).
 enum class Body {

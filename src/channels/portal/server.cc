@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "channels/portal/internal.h"
 #include "core/csv.h"
@@ -419,6 +420,11 @@ std::string ContentDisposition(const std::string& disposition,
          http::UrlEncode(name);
 }
 
+int HandlerThreads(const Options& o) {
+  if (o.threads > 0) return std::max(o.threads, 2);
+  return std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
+}
+
 namespace {
 
 http::RouteLimits LimitsOf(Body body, const Options& o) {
@@ -430,7 +436,7 @@ http::RouteLimits LimitsOf(Body body, const Options& o) {
       // sign-ins (each an argon2id hash) leaves the rest to people who are
       // signed in.
       return {4096, 10,
-              static_cast<unsigned>(std::max(2, std::max(o.threads, 2) / 4))};
+              static_cast<unsigned>(std::max(2, HandlerThreads(o) / 4))};
     case Body::kForm:
       // A ruling's 8,000 characters of any script, percent-encoded.
       return {256 << 10, 30};
@@ -444,7 +450,7 @@ http::RouteLimits LimitsOf(Body body, const Options& o) {
           o.pack && o.pack->publish.present
               ? std::min<size_t>(o.max_upload, o.pack->publish.max_page_bytes)
               : o.max_upload,
-          120, static_cast<unsigned>(std::max(1, std::max(o.threads, 2) / 2))};
+          120, static_cast<unsigned>(std::max(1, HandlerThreads(o) / 2))};
   }
   return {1024, 10};
 }
@@ -759,7 +765,7 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
   http::Options http = app.options.http;
   http.host = app.options.host;
   http.port = app.options.port;
-  http.workers = static_cast<unsigned>(std::max(app.options.threads, 2));
+  http.workers = static_cast<unsigned>(HandlerThreads(app.options));
   app.server = std::make_unique<http::Server>(http);
   http::Server& svr = *app.server;
 
