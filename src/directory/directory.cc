@@ -615,7 +615,7 @@ void Where(const Query& q, std::string& sql, store::Params& params) {
 }
 
 // One SELECT of `columns` (over kFrom's a and p) for a view; `each`
-// (" ORDER BY ... LIMIT ?" and its parameter) follows each part. A
+// (" ORDER BY ... LIMIT n") follows each part. A
 // no-employee list is two parts, each read in the order of its own index:
 // accounts matched to nobody (directory_accounts_person_open), and accounts
 // whose person is no longer current (usually few, found from the people
@@ -624,14 +624,12 @@ void Where(const Query& q, std::string& sql, store::Params& params) {
 // accounts have an employee or almost none do. People are never deleted: a
 // matched account always has its person.
 std::string Select(const Query& q, const std::string& columns,
-                   store::Params& params, const std::string& each = "",
-                   const store::Value* each_param = nullptr) {
+                   store::Params& params, const std::string& each = "") {
   const bool two = q.view == View::kNoEmployee;
   auto part = [&](std::string sql, const char* also) {
     Where(q, sql, params);
     sql += also;
     sql += each;
-    if (each_param) params.push_back(*each_param);
     return sql;
   };
   std::string sql = part(columns + kFrom, two ? " AND a.person_id = 0" : "");
@@ -723,7 +721,6 @@ core::Result<std::vector<Listed>> List(store::Database& db, const Query& q) {
   store::Params params;
   const int limit = std::clamp(q.limit, 1, 100000);
   const int offset = std::max(q.offset, 0);
-  const store::Value end = P(static_cast<int64_t>(limit) + offset);
   // By user name and id (columns 4 and 1), the order of the indexes on
   // open accounts, so a page reads its rows and no more (a part of a
   // no-employee list: the rows up to the page's end).
@@ -731,12 +728,12 @@ core::Result<std::vector<Listed>> List(store::Database& db, const Query& q) {
       q.view == View::kNoEmployee
           ? "SELECT * FROM (" +
                 Select(q, Columns(), params,
-                       " ORDER BY a.username, a.id LIMIT ?", &end) +
+                       fmt::format(" ORDER BY a.username, a.id LIMIT {}",
+                                   static_cast<int64_t>(limit) + offset)) +
                 ") n"
           : Select(q, Columns(), params);
-  sql += " ORDER BY 4, 1 LIMIT ? OFFSET ?";
-  params.push_back(P(limit));
-  params.push_back(P(offset));
+  // The numbers in the text (see store::NewestFirst).
+  sql += fmt::format(" ORDER BY 4, 1 LIMIT {} OFFSET {}", limit, offset);
   return store::QueryAs<Listed>(db, sql, params, ListedOf);
 }
 

@@ -766,13 +766,7 @@ core::Result<std::vector<Asset>> List(store::Database& db, const Filter& f) {
   std::string sql =
       fmt::format("SELECT {}{} WHERE 1 = 1", kAssetColumns, kAssetFrom);
   Where(f, sql, params);
-  // Keyset paging on a.id: NewestFirst writes "id", the join needs "a.id".
-  if (f.before_id > 0) {
-    sql += " AND a.id < ?";
-    params.push_back(P(f.before_id));
-  }
-  sql += " ORDER BY a.id DESC LIMIT ?";
-  params.push_back(P(static_cast<int64_t>(f.limit > 0 ? f.limit : 100)));
+  store::NewestFirst(sql, params, f.before_id, f.limit, "a.id");
   return store::QueryAs<Asset>(db, sql, params, AssetFromRow);
 }
 

@@ -202,14 +202,13 @@ std::string NumberPlaceholders(std::string_view sql) {
   return out;
 }
 
-void NewestFirst(std::string& sql, Params& params, int64_t before_id,
-                 int limit) {
+void NewestFirst(std::string& sql, Params& params, int64_t before_id, int limit,
+                 std::string_view id) {
   if (before_id > 0) {
-    sql += " AND id < ?";
+    sql += fmt::format(" AND {} < ?", id);
     params.push_back(P(before_id));
   }
-  sql += " ORDER BY id DESC LIMIT ?";
-  params.push_back(P(limit > 0 ? limit : 100));
+  sql += fmt::format(" ORDER BY {} DESC LIMIT {}", id, limit > 0 ? limit : 100);
 }
 
 core::Result<int64_t> QueryCount(Database& db, std::string_view sql,

@@ -147,10 +147,12 @@ std::string NumberPlaceholders(std::string_view sql);
 using core::NowUtc;
 
 // Keyset paging, newest first, for a query whose WHERE clause `sql` ends
-// with: " AND id < ?" when `before_id` > 0, then " ORDER BY id DESC LIMIT ?"
-// (100 when `limit` is not positive), their values added to `params`.
-void NewestFirst(std::string& sql, Params& params, int64_t before_id,
-                 int limit);
+// with: " AND <id> < ?" when `before_id` > 0 (its value added to `params`),
+// then " ORDER BY <id> DESC LIMIT n" (n = `limit`, 100 when not positive).
+// The limit is written into the text, not a parameter: PostgreSQL can then
+// keep one plan for the statement, knowing how few rows it wants.
+void NewestFirst(std::string& sql, Params& params, int64_t before_id, int limit,
+                 std::string_view id = "id");
 
 // A register's reads, one shape for all: each row of `sql` made a T by
 // `from_row` (Row -> T), in order; ...

@@ -4,8 +4,9 @@
 // server-side statement, as drivers such as JDBC and asyncpg do): the
 // server parses it once, and may keep a generic plan for it after a few
 // runs (plan_cache_mode auto), so a busy page does not pay for parsing and
-// planning on every request. At most kPrepared statements a connection;
-// a reset connection starts again.
+// planning on every request. At most kPrepared statements a connection
+// (then they are all let go and kept anew); a reset connection starts
+// again.
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
@@ -63,7 +64,14 @@ class PgConn final : public Conn {
   std::string PreparedName(const std::string& text, int nparams) {
     if (auto it = prepared_.find(text); it != prepared_.end())
       return it->second;
-    if (prepared_.size() >= kPrepared) return "";
+    if (prepared_.size() >= kPrepared) {
+      // Full (texts that differ only in a page's numbers): start again.
+      PGresult* res = PQexec(pg_, "DEALLOCATE ALL");
+      const bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+      PQclear(res);
+      if (!ok) return "";
+      prepared_.clear();
+    }
     if (seen_.size() > 4 * kPrepared) seen_.clear();
     if (++seen_[text] < 2) return "";
     std::string name = "steward_" + std::to_string(++named_);

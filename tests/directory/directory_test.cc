@@ -326,9 +326,10 @@ TEST_P(DirectoryAccounts, ListsAccountsWithNoEmployeeAndLatePasswords) {
         *db_, {.view = V::kNoEmployee, .limit = 1, .offset = offset});
     ASSERT_TRUE(page.ok()) << page.status().message();
     ASSERT_EQ(page->size(), offset < 2 ? 1u : 0u);
-    if (offset < 2)
+    if (offset < 2) {
       EXPECT_EQ(page->front().account.username,
                 offset == 0 ? "cbabbage" : "kjohnson");
+    }
   }
   auto found =
       directory::List(*db_, {.view = V::kNoEmployee, .text = "johnson"});

@@ -112,5 +112,55 @@ TEST_P(Migrations, RowsStreamStopAndRefuseAStatementInside) {
   EXPECT_EQ(rows->front().Int(0), 1);
 }
 
+// A statement run again and again (prepared on PostgreSQL from its second
+// run) answers each run with its own values, a query and a change alike,
+// inside and outside transactions; and after the server ends the session
+// (a restart, an administrator's pg_terminate_backend) the same statement
+// works again on the new one.
+TEST_P(Migrations, AStatementRunManyTimesAnswersEachRunAndSurvivesANewSession) {
+  auto one = store::Database::Open(url_, 1);
+  ASSERT_TRUE(one.ok()) << one.status().message();
+  store::Database& db = **one;
+  const std::string add =
+      "INSERT INTO sites (source, source_id, name, kind, updated_at) VALUES "
+      "('t', ?, ?, 'school', 'now')";
+  const std::string get = "SELECT name FROM sites WHERE source_id = ?";
+  for (int i = 0; i < 8; ++i) {
+    const std::string id = std::to_string(i);
+    ASSERT_TRUE(db.Exec(add, {store::P(id), store::P("Site " + id)}).ok());
+    auto st = db.Transact([&](store::Conn& c) -> core::Status {
+      auto rows = c.Query(get, {store::P(id)});
+      if (!rows.ok()) return rows.status();
+      EXPECT_EQ(rows->size(), 1u);
+      if (!rows->empty()) {
+        EXPECT_EQ(rows->front().Text(0), "Site " + id);
+      }
+      return {};
+    });
+    ASSERT_TRUE(st.ok()) << st.message();
+  }
+  if (GetParam() != testing::Backend::kPostgres) return;
+  // End the pool's session from another connection.
+  auto pid = db.Query("SELECT pg_backend_pid()");
+  ASSERT_TRUE(pid.ok());
+  ASSERT_TRUE(db_->Exec("SELECT pg_terminate_backend(?::int)",
+                        {store::P(pid->front().Text(0))})
+                  .ok());
+  // The statement in flight when the session ended fails; the next runs
+  // on a new session, where nothing is prepared yet.
+  bool answered = false;
+  for (int tries = 0; tries < 3 && !answered; ++tries) {
+    auto rows = db.Query(get, {store::P("3")});
+    answered =
+        rows.ok() && rows->size() == 1 && rows->front().Text(0) == "Site 3";
+  }
+  EXPECT_TRUE(answered);
+  for (int i = 0; i < 3; ++i) {
+    auto rows = db.Query(get, {store::P("5")});
+    ASSERT_TRUE(rows.ok()) << rows.status().message();
+    EXPECT_EQ(rows->front().Text(0), "Site 5");
+  }
+}
+
 }  // namespace
 }  // namespace steward
