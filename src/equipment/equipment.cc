@@ -469,11 +469,12 @@ core::Result<ImportReport> ImportSnipeIt(store::Database& db,
         auto active =
             c.Query("SELECT status FROM people WHERE id = ?", {P(*person)});
         if (!active.ok()) return active.status();
-        if (!active->empty() && active->front().Text(0) != "active")
-          notes.emplace_back(r.line,
-                             fmt::format("held by {}, who is no longer active: "
-                                         "listed for offboarding",
-                                         core::Shown(r.holder)));
+        if (!active->empty() && active->front().Text(0) != "active" &&
+            active->front().Text(0) != "leave")
+          notes.emplace_back(
+              r.line, fmt::format("held by {}, who is no longer employed: "
+                                  "listed for offboarding",
+                                  core::Shown(r.holder)));
       }
       return core::Status::Ok();
     });
@@ -756,7 +757,8 @@ void Where(const Filter& f, std::string& sql, store::Params& params) {
     const std::string like = store::ContainsPattern(f.text);
     for (int i = 0; i < 3; ++i) params.push_back(P(like));
   }
-  if (f.departed) sql += " AND a.status = 'issued' AND p.status <> 'active'";
+  if (f.departed)
+    sql += " AND a.status = 'issued' AND p.status NOT IN ('active', 'leave')";
 }
 
 }  // namespace

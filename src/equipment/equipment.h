@@ -63,7 +63,7 @@ struct ImportReport {
 // ignored). Tags are compared without case. A known tag is updated (not its
 // holder or status), a new one added; a row checked out to an employee
 // found by user name or address is issued to them (their acknowledgement
-// waits) — one who is no longer active too, so the offboarding list shows
+// waits) — one who is no longer employed too, so the offboarding list shows
 // it. A bad row, or a tag a second time, is named with its line and
 // skipped; the rest load, written 500 rows a transaction. At most 200,000
 // rows.
@@ -141,7 +141,8 @@ struct Filter {
   std::string eol_by;     // "" any; else end of life on or before this day,
                           // not retired (K.8)
   std::string text;       // "" any; in tag, serial or model
-  bool departed = false;  // held by employees no longer active (offboarding)
+  bool departed = false;  // held by people no longer employed (offboarding;
+                          // on leave is still employed)
   int limit = 100;
   int64_t before_id = 0;
 };

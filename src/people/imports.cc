@@ -159,7 +159,10 @@ core::Result<ImportReport> ImportEmployeesCsv(store::Database& db,
            "status '" + status + "' is not active, inactive or leave"});
       return true;
     }
-    p.status = status.empty() || status == "active" ? "active" : "inactive";
+    // On leave is kept as such: still the District's employee (no
+    // directory account of theirs is orphaned, nothing they hold is owed
+    // back), though not asked for what only active staff are asked.
+    p.status = status.empty() ? "active" : status;
     std::string site = val("site");
     if (!site.empty()) {
       p.site_source_id = site;

@@ -33,7 +33,7 @@ struct Person {
   int64_t site_id = 0;
   std::string site_name;
   std::string job_role, grade, supervisor_source_id;
-  std::string status;              // "active", "inactive", "departed"
+  std::string status;              // "active", "leave", "inactive", "departed"
   std::string publish_permission;  // kPermissions
   bool photo_captions = false;     // a photo of them may name them (F.1)
   std::string FullName() const { return given_name + " " + family_name; }

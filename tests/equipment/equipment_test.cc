@@ -177,6 +177,13 @@ TEST_P(EquipmentTest, TheListsFindEndOfLifeAndDepartedHolders) {
   int64_t held = AddLaptop("LES-HELD");
   auto ada_issue = equipment::IssueTo(*db_, held, ada_, terms_, its_);
   ASSERT_TRUE(ada_issue.ok());
+  // On leave is still employed: nothing to give back yet.
+  ASSERT_TRUE(db_->Exec("UPDATE people SET status = 'leave' WHERE id = " +
+                        std::to_string(ada_))
+                  .ok());
+  auto on_leave = equipment::List(*db_, {.departed = true});
+  ASSERT_TRUE(on_leave.ok());
+  EXPECT_TRUE(on_leave->empty());
   ASSERT_TRUE(db_->Exec("UPDATE people SET status = 'departed' WHERE id = " +
                         std::to_string(ada_))
                   .ok());
@@ -254,7 +261,7 @@ TEST_P(EquipmentTest, TagsAreCaselessAndLeaversKeepWhatTheyHold) {
             std::string::npos)
       << problems;
   EXPECT_NE(problems.find("a.csv:2: held by alan@example-usd.org, who is no "
-                          "longer active"),
+                          "longer employed"),
             std::string::npos)
       << problems;
   auto departed = equipment::List(*db_, {.departed = true});

@@ -177,7 +177,7 @@ TEST_P(People, EmployeesCsvValidatesRowByRow) {
   auto kj = people::Find(*db_, {.text = "Katherine", .status = ""});
   ASSERT_TRUE(kj.ok());
   ASSERT_EQ(kj->size(), 1u);
-  EXPECT_EQ(kj->front().status, "inactive");
+  EXPECT_EQ(kj->front().status, "leave");  // still an employee
   EXPECT_EQ(kj->front().site_name, "Cedar Elementary");
   auto missing =
       people::ImportEmployeesCsv(*db_, "name,mail\nx,y\n", "bad.csv", actor_);
