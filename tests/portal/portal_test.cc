@@ -1413,6 +1413,26 @@ TEST_P(PortalTest, BodiesAreBoundedByRouteAndUploadsNeedTheRoleFirst) {
       Client().Post("/import/employees", {{"Cookie", its.cookie}}, upload);
   ASSERT_TRUE(too_big);
   EXPECT_EQ(too_big->status, 413);
+  // The person sees a page of the portal saying what the limit is and what
+  // to do; an API client gets JSON; nothing of either is bare text.
+  EXPECT_NE(too_big->get_header_value("Content-Type").find("text/html"),
+            std::string::npos);
+  EXPECT_NE(too_big->body.find("<h1>Too large</h1>"), std::string::npos)
+      << too_big->body;
+  EXPECT_NE(too_big->body.find("at most 100000 bytes. Go back and send less"),
+            std::string::npos);
+  auto api = Client().Post("/api/held/1/decide", {{"Cookie", its.cookie}},
+                           std::string(300000, 'x'), "application/json");
+  ASSERT_TRUE(api);
+  EXPECT_EQ(api->status, 413);
+  EXPECT_EQ(api->get_header_value("Content-Type"), "application/json");
+  EXPECT_NE(api->body.find("\"error\":\"This request may carry at most"),
+            std::string::npos)
+      << api->body;
+  auto nowhere = Client().Get("/no/such/page");
+  ASSERT_TRUE(nowhere);
+  EXPECT_EQ(nowhere->status, 404);
+  EXPECT_NE(nowhere->body.find("<h1>Not found</h1>"), std::string::npos);
 }
 
 TEST_P(PortalTest, ClientAddressesComeFromTrustedProxiesOnly) {

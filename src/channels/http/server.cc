@@ -311,6 +311,14 @@ struct Exchange {
   }
 };
 
+Response Plain(int status, const std::string& text) {
+  Response r;
+  r.status = status;
+  r.SetContent(text, "text/plain; charset=utf-8");
+  r.SetHeader("X-Content-Type-Options", "nosniff");
+  return r;
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -348,6 +356,20 @@ struct Server::Impl {
 
   // A request refused before its handler, for `reason` (the server's own
   // words). Never a value from the request beyond its method and address.
+  // A refusal made before any handler, dressed by Options::refusal_page.
+  Response Refusal(const Request& req, int status,
+                   const std::string& text) const {
+    Response r = Plain(status, text);
+    if (options.refusal_page) {
+      try {
+        options.refusal_page(req, r);
+      } catch (...) {
+        r = Plain(status, text);
+      }
+    }
+    return r;
+  }
+
   void LogRefused(std::string_view reason, const Request* r) const {
     if (!options.log_errors) return;
     core::Log(core::Event("request-refused", core::Level::kWarning)
@@ -460,14 +482,6 @@ enum MHD_Result Queue(struct MHD_Connection* connection, Response res) {
       MHD_queue_response(connection, static_cast<unsigned>(res.status), r);
   MHD_destroy_response(r);
   return ok;
-}
-
-Response Plain(int status, const std::string& text) {
-  Response r;
-  r.status = status;
-  r.SetContent(text, "text/plain; charset=utf-8");
-  r.SetHeader("X-Content-Type-Options", "nosniff");
-  return r;
 }
 
 enum MHD_Result CollectHeader(void* cls, enum MHD_ValueKind, const char* key,
@@ -648,8 +662,9 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
       break;
     }
     if (x->route == nullptr) {
-      return Queue(connection, path_known ? Plain(405, "Method not allowed.\n")
-                                          : Plain(404, "Not found.\n"));
+      return Queue(connection,
+                   path_known ? s->Refusal(req, 405, "Method not allowed.\n")
+                              : s->Refusal(req, 404, "Not found.\n"));
     }
     const RouteLimits& limits = x->route->limits;
     std::string length = req.Header("Content-Length");
@@ -666,8 +681,9 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
         ++s->body_too_large;
         s->LogRefused("body too large", &req);
         return Queue(connection,
-                     Plain(413, fmt::format("This request may carry at most {} "
-                                            "bytes.\n",
+                     s->Refusal(req, 413,
+                                fmt::format("This request may carry at most "
+                                            "{} bytes.\n",
                                             limits.max_body)));
       }
     }
@@ -712,7 +728,8 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
   // A body refused as it arrived: the route never runs.
   if (x->refused) {
     Response r =
-        Plain(413, fmt::format("This request may carry at most {} bytes.\n",
+        s->Refusal(x->request, 413,
+                   fmt::format("This request may carry at most {} bytes.\n",
                                x->route ? x->route->limits.max_body : 0));
     r.SetHeader("Connection", "close");
     return Queue(connection, std::move(r));
@@ -749,9 +766,9 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
     route.in_flight->fetch_sub(1);
     ++s->busy;
     s->LogRefused("route busy", &x->request);
-    Response r = Plain(429,
-                       "Too many requests of this kind at once; try "
-                       "again in a moment.\n");
+    Response r = s->Refusal(x->request, 429,
+                            "Too many requests of this kind at once; try "
+                            "again in a moment.\n");
     r.SetHeader("Retry-After", "2");
     return Queue(connection, std::move(r));
   }
@@ -763,7 +780,8 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
       x->counted = false;
       ++s->busy;
       s->LogRefused("busy", &x->request);
-      Response r = Plain(503, "Too busy right now; try again in a moment.\n");
+      Response r = s->Refusal(x->request, 503,
+                              "Too busy right now; try again in a moment.\n");
       r.SetHeader("Retry-After", "5");
       return Queue(connection, std::move(r));
     }

@@ -49,6 +49,9 @@
 
 namespace steward::http {
 
+class Request;
+class Response;
+
 struct Options {
   std::string host = "127.0.0.1";
   int port = 8080;            // 0: any free port
@@ -63,6 +66,12 @@ struct Options {
   unsigned write_seconds = 300;  // for the client to take an answer
   std::vector<std::string> trusted_proxies;  // "10.0.0.5", "10.1.0.0/16"
   bool log_errors = true;  // refused and failed requests to stderr
+  // Given each answer the server makes itself before any handler runs (no
+  // such route 404/405, a body too large 413, too many at once 429/503),
+  // a plain-text answer whose text it may dress for the people who read
+  // it (an HTML page, JSON for an API), keeping its status and headers.
+  // Runs on an I/O thread; must not throw (anything thrown is dropped).
+  std::function<void(const Request&, Response&)> refusal_page;
 };
 
 // What one route lets a client send.

@@ -766,10 +766,34 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
   http.host = app.options.host;
   http.port = app.options.port;
   http.workers = static_cast<unsigned>(HandlerThreads(app.options));
+  Impl* self = &app;
+  // What the server refuses before a page runs (a file too large to
+  // upload, no such page, too busy) reads like the portal's own pages, or
+  // as JSON for the API.
+  http.refusal_page = [self](const http::Request& req, http::Response& r) {
+    std::string text = r.body;
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    if (req.path.rfind("/api/", 0) == 0) {
+      r.SetContent(Dump({{"error", text}}), "application/json");
+      return;
+    }
+    Data d;
+    d.set("title", r.status == 404                      ? "Not found"
+                   : r.status == 413                    ? "Too large"
+                   : r.status == 429 || r.status == 503 ? "Busy"
+                                                        : "Problem");
+    d.set("district", self->options.district_name);
+    d.set("message", r.status == 413 ? text +
+                                           " Go back and send less: a "
+                                           "smaller file (or one in parts), "
+                                           "or a shorter text."
+                                     : text);
+    d.set("status", std::to_string(r.status));
+    r.SetContent(self->view.Render("error", d), "text/html; charset=utf-8");
+  };
   app.server = std::make_unique<http::Server>(http);
   http::Server& svr = *app.server;
 
-  Impl* self = &app;
   for (const auto& entry : Table()) {
     const Entry* e = &entry;
     auto handle = [self, e](const http::Request& req, http::Response& res) {
