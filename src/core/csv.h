@@ -49,8 +49,9 @@ Status ReadCsvTable(
     const std::function<bool(const CsvRecord&, const CellOf&)>& row);
 
 // True when a spreadsheet could read the cell as a formula: after any
-// leading spaces it starts with = + - @, a TAB or a CR (OWASP's list for CSV
-// injection), a line feed, or | (DDE).
+// leading spaces (and no-break, typographic and zero-width spaces, a byte
+// order mark) it starts with = + - @, a TAB or a CR (OWASP's list for CSV
+// injection), a line feed, | (DDE), or a full-width = + - @.
 bool StartsLikeFormula(std::string_view s);
 
 // One cell for a spreadsheet: always quoted, quotes doubled, and a cell that

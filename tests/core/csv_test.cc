@@ -60,6 +60,22 @@ TEST(Csv, CellsThatStartLikeAFormulaAreNeutralised) {
       {"Ada \"A\" Lovelace", "\"Ada \"\"A\"\" Lovelace\""},
       {"a=b", "\"a=b\""},
       {"", "\"\""},
+      // Blanks and invisible marks some spreadsheets drop as well: a
+      // no-break space, a byte order mark, zero-width and typographic
+      // spaces, the ideographic space; and the full-width signs.
+      {"\xC2\xA0=1+1", "\"'\xC2\xA0=1+1\""},
+      {"\xEF\xBB\xBF=1+1", "\"'\xEF\xBB\xBF=1+1\""},
+      {"\xE2\x80\x8B\xE2\x80\x83 @SUM(A1)",
+       "\"'\xE2\x80\x8B\xE2\x80\x83 @SUM(A1)\""},
+      {"\xE3\x80\x80-1", "\"'\xE3\x80\x80-1\""},
+      {"\xEF\xBC\x9D"
+       "1+1",
+       "\"'\xEF\xBC\x9D"
+       "1+1\""},
+      // Not blanks: a word, an en dash (U+2013), a lone no-break space.
+      {"\xC2\xA0", "\"\xC2\xA0\""},
+      {"\xE2\x80\x93 note", "\"\xE2\x80\x93 note\""},
+      {"\xC3\xA9=1", "\"\xC3\xA9=1\""},  // é=1
   };
   for (const auto& c : cases) {
     EXPECT_EQ(CsvField(c.in), c.out) << c.in;
