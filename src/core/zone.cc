@@ -46,7 +46,7 @@ int32_t LibcOffset(const std::string& name, int64_t t) {
 struct Known {
   std::shared_mutex mu;
   std::unordered_map<std::string, std::unordered_map<int64_t, int32_t>>
-      offsets;                 // zone -> quarter hour -> offset
+      offsets;                  // zone -> quarter hour -> offset
   std::set<std::string> names;  // zones found in the database
 };
 
