@@ -25,6 +25,13 @@ using store::P;
 
 constexpr int kPageSize = 500;
 
+// Still the District's employee: active, or on leave (the SQL parts below
+// say the same with NOT IN ('active', 'leave'), as does the partial index
+// people_not_current).
+bool Employed(std::string_view status) {
+  return status == "active" || status == "leave";
+}
+
 struct Attrs {
   const char* user;
   const char* mail;
@@ -368,7 +375,7 @@ class Employees {
         "SELECT id, LOWER(COALESCE(username, '')), LOWER(COALESCE(email, "
         "'')), status FROM people WHERE kind = 'employee' ORDER BY id",
         {}, [&](store::Row& r) {
-          Person p{r.Int(0), r.Text(3) == "active" || r.Text(3) == "leave"};
+          Person p{r.Int(0), Employed(r.Text(3))};
           Put(by_user_, r.Text(1), p);
           const std::string& mail = r.Text(2);
           Put(by_mail_, mail, p);
@@ -662,7 +669,7 @@ Listed ListedOf(const store::Row& r) {
     l.standing = "disabled";
   } else if (l.person_id == 0) {
     l.standing = "no employee";
-  } else if (l.person_status != "active" && l.person_status != "leave") {
+  } else if (!Employed(l.person_status)) {
     l.standing = "employee has left";
   } else {
     l.standing = "employee";
