@@ -302,6 +302,13 @@ TEST_P(PortalTest, ADirectoryTotalAgreesWithItsRows) {
   auto again = Get(its, "/api/directory?view=no-employee");
   ASSERT_TRUE(again && again->status == 200);
   EXPECT_NE(again->body.find("\"total\":2"), std::string::npos) << again->body;
+  // A page far past the end makes up no accounts (the total stays what
+  // was counted, at most).
+  auto beyond = Get(its, "/api/directory?view=no-employee&page=100000");
+  ASSERT_TRUE(beyond && beyond->status == 200);
+  const auto shown = nlohmann::json::parse(beyond->body);
+  EXPECT_TRUE(shown["accounts"].empty());
+  EXPECT_LE(shown["total"].get<int64_t>(), 3) << beyond->body;
 }
 
 // A count invalidated while it was being computed is computed again next

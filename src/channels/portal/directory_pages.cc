@@ -218,11 +218,14 @@ core::Result<int64_t> Total(Ctx& c, const directory::Query& q) {
   return **n;
 }
 
-// A kept total may predate a change the rows show: a page shorter than its
-// limit ends the list, and no list is shorter than the rows it has shown.
+// A kept total may predate a change the rows show: a page with rows but
+// fewer than its limit ends the list; an empty page past the end says only
+// that the list ends before it; and no list is shorter than the rows it
+// has shown.
 int64_t Settled(int64_t total, const directory::Query& q, size_t rows) {
   const int64_t seen =
       static_cast<int64_t>(q.offset) + static_cast<int64_t>(rows);
+  if (rows == 0) return std::min(total, seen);
   if (rows < static_cast<size_t>(q.limit)) return seen;
   return std::max(total, seen);
 }
