@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.h"
+
 namespace steward::core {
 
 namespace {
@@ -180,7 +182,10 @@ bool StartsLikeFormula(std::string_view s) {
   return std::string_view("=+-@|\t\r\n").find(s[0]) != std::string_view::npos;
 }
 
-std::string CsvField(std::string_view s) {
+std::string CsvField(std::string_view raw) {
+  // As in a workbook: valid UTF-8, no NUL (a reader in C stops there) or
+  // other control character, nothing that reorders what the cell shows.
+  const std::string s = CleanText(raw, raw.size(), true);
   std::string out = "\"";
   if (StartsLikeFormula(s)) out += '\'';
   for (char c : s) {

@@ -50,8 +50,9 @@ TEST(Csv, CellsThatStartLikeAFormulaAreNeutralised) {
       {"+1", "\"'+1\""},
       {"-1", "\"'-1\""},
       {"@SUM(A1)", "\"'@SUM(A1)\""},
-      {"\t=cmd|' /C calc'!A0", "\"'\t=cmd|' /C calc'!A0\""},
-      {"\r=1+1", "\"'\r=1+1\""},
+      // A tab is written as a space and a CR as a line end, still defused.
+      {"\t=cmd|' /C calc'!A0", "\"' =cmd|' /C calc'!A0\""},
+      {"\r=1+1", "\"'\n=1+1\""},
       // Leading spaces are dropped by spreadsheets before they look.
       {"  =1+1", "\"'  =1+1\""},
       {" -2", "\"' -2\""},
@@ -81,6 +82,21 @@ TEST(Csv, CellsThatStartLikeAFormulaAreNeutralised) {
     EXPECT_EQ(CsvField(c.in), c.out) << c.in;
     EXPECT_EQ(StartsLikeFormula(c.in), c.out.substr(0, 2) == "\"'") << c.in;
   }
+}
+
+// Found by attacking: a NUL stored in a field went into the export as is
+// (a reader in C ends the cell there, another tool the file). Control
+// characters, invalid UTF-8 and the marks that reorder text are dropped,
+// as in a workbook; a NUL that hid a formula does not keep it hidden.
+TEST(Csv, CellsHoldNoControlCharactersOrBrokenText) {
+  EXPECT_EQ(CsvField(std::string("ann\0lee", 7)), "\"annlee\"");
+  EXPECT_EQ(CsvField(std::string("\0=1+1", 5)), "\"'=1+1\"");
+  EXPECT_EQ(CsvField("a\x1b[31mb"), "\"a[31mb\"");
+  EXPECT_EQ(CsvField("x\xff\xfey"), "\"xy\"");
+  EXPECT_EQ(CsvField("gpj.\xE2\x80\xAE"
+                     "exe"),
+            "\"gpj.exe\"");  // RLO
+  EXPECT_EQ(CsvField("two\nlines"), "\"two\nlines\"");
 }
 
 // An export read by its header however the exporting system spells it:

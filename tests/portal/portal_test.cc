@@ -309,6 +309,15 @@ TEST_P(PortalTest, ADirectoryTotalAgreesWithItsRows) {
   const auto shown = nlohmann::json::parse(beyond->body);
   EXPECT_TRUE(shown["accounts"].empty());
   EXPECT_LE(shown["total"].get<int64_t>(), 3) << beyond->body;
+  // A semester that ended before the first read: the API says both, in
+  // words that cannot be taken for each other (found by attacking: one
+  // "complete" flag read as "the semester is over").
+  auto spring = Get(its, "/api/directory?view=stale&semester=Spring%202026");
+  ASSERT_TRUE(spring && spring->status == 200) << spring->body;
+  const auto s = nlohmann::json::parse(spring->body)["semester"];
+  EXPECT_EQ(s["name"], "Spring 2026");
+  EXPECT_EQ(s["ended"], true);
+  EXPECT_EQ(s["every_change_seen"], false);
 }
 
 // A count invalidated while it was being computed is computed again next
@@ -1440,6 +1449,21 @@ TEST_P(PortalTest, BodiesAreBoundedByRouteAndUploadsNeedTheRoleFirst) {
   ASSERT_TRUE(nowhere);
   EXPECT_EQ(nowhere->status, 404);
   EXPECT_NE(nowhere->body.find("<h1>Not found</h1>"), std::string::npos);
+  // Found by attacking: a refusal page is framed and scripted like every
+  // other page (it carries the portal's policy headers), and a 405 names
+  // the methods that work.
+  for (const auto* r : {&too_big, &api, &nowhere}) {
+    EXPECT_NE((*r)->get_header_value("Content-Security-Policy")
+                  .find("frame-ancestors 'self'"),
+              std::string::npos);
+    EXPECT_EQ((*r)->get_header_value("X-Frame-Options"), "SAMEORIGIN");
+    EXPECT_EQ((*r)->get_header_value("Referrer-Policy"), "same-origin");
+  }
+  auto wrong = Client().Delete("/sign-in");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 405);
+  EXPECT_NE(wrong->get_header_value("Allow").find("POST"), std::string::npos);
+  EXPECT_NE(wrong->body.find("<h1>Not allowed</h1>"), std::string::npos);
 }
 
 TEST_P(PortalTest, ClientAddressesComeFromTrustedProxiesOnly) {

@@ -19,6 +19,7 @@
 #include <deque>
 #include <mutex>
 #include <regex>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -272,6 +273,9 @@ namespace {
 
 // No route of ours is longer; the patterns never see more.
 constexpr size_t kMaxPath = 1024;
+// What is read and dropped of a body refused as it arrives (chunked, past
+// its route's limit) before the connection is closed unanswered.
+constexpr size_t kMaxDrained = size_t{64} << 20;
 
 struct Route {
   std::string method;
@@ -304,8 +308,10 @@ struct Exchange {
   struct MHD_PostProcessor* form = nullptr;
   size_t received = 0;
   bool bad_form = false;
-  bool counted = false;  // holds one of the route's in-flight places
-  bool refused = false;  // the body went past the limit: 413 at its end
+  bool counted = false;        // holds one of the route's in-flight places
+  bool refused = false;        // the body went past the limit: 413 at its end
+  bool started = false;        // the head has been read and checked
+  bool encoded_slash = false;  // "%2F" in the path as sent, before decoding
   ~Exchange() {
     if (form != nullptr) MHD_destroy_post_processor(form);
   }
@@ -612,9 +618,12 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
   auto* s = static_cast<Server::Impl*>(cls);
   auto* x = static_cast<Exchange*>(*con_cls);
   if (x == nullptr) {
-    // The head has arrived.
-    x = new Exchange();
+    x = new Exchange();  // (made by OnUri before any request)
     *con_cls = x;
+  }
+  if (!x->started) {
+    // The head has arrived.
+    x->started = true;
     x->connection = connection;
     const union MHD_ConnectionInfo* info =
         MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -634,11 +643,14 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
     if (req.headers.size() > s->options.max_header_fields) {
       ++s->headers_too_large;
       s->LogRefused("too many header fields", &req);
-      return Queue(connection, Plain(431, "Too many header fields.\n"));
+      Response r = s->Refusal(req, 431, "Too many header fields.\n");
+      r.SetHeader("Connection", "close");
+      return Queue(connection, std::move(r));
     }
     if (req.path.size() > kMaxPath) {
       // Long before a route's pattern could recurse deep.
-      return Queue(connection, Plain(414, "The address is too long.\n"));
+      return Queue(connection,
+                   s->Refusal(req, 414, "The address is too long.\n"));
     }
     // Before the route: a 404 too must not leave a body the proxy in front
     // framed differently on the connection.
@@ -648,11 +660,18 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
     }
     MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND,
                               CollectArgument, &req);
-    bool path_known = false;
+    // A slash sent as "%2F" is no separator: routed as one, "/a%2Fb" would
+    // reach what a proxy in front, matching paths as sent, takes for another
+    // address. No page has one.
+    if (x->encoded_slash) {
+      return Queue(connection, s->Refusal(req, 404, "Not found.\n"));
+    }
+    std::set<std::string> allowed;  // the methods the path answers
     for (const auto& route : s->routes) {
       std::smatch m;
       if (!std::regex_match(req.path, m, route.pattern)) continue;
-      path_known = true;
+      allowed.insert(route.method);
+      if (route.method == "GET") allowed.insert("HEAD");
       if (route.method != req.method &&
           !(route.method == "GET" && req.method == "HEAD")) {
         continue;
@@ -662,9 +681,12 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
       break;
     }
     if (x->route == nullptr) {
-      return Queue(connection,
-                   path_known ? s->Refusal(req, 405, "Method not allowed.\n")
-                              : s->Refusal(req, 404, "Not found.\n"));
+      if (allowed.empty()) {
+        return Queue(connection, s->Refusal(req, 404, "Not found.\n"));
+      }
+      Response r = s->Refusal(req, 405, "Method not allowed.\n");
+      r.SetHeader("Allow", core::Join({allowed.begin(), allowed.end()}, ", "));
+      return Queue(connection, std::move(r));
     }
     const RouteLimits& limits = x->route->limits;
     std::string length = req.Header("Content-Length");
@@ -705,16 +727,17 @@ enum MHD_Result OnRequest(void* cls, struct MHD_Connection* connection,
     x->received += n;
     if (x->route == nullptr || x->received > x->route->limits.max_body) {
       // A chunked body over the limit. This library takes no answer while
-      // a body arrives, so the rest is read and dropped, up to 1 MiB more,
-      // and the 413 goes when the body ends: a client that sent a little
-      // too much is told so. Beyond that the connection is closed.
-      const size_t limit = x->route ? x->route->limits.max_body : 0;
+      // a body arrives, so the rest is read and dropped (nothing is kept)
+      // and the 413 goes when the body ends: a browser reads no answer
+      // before its upload is sent, and would show a broken connection. The
+      // route's body deadline still holds, and past kMaxDrained bytes the
+      // connection is closed.
       if (!x->refused) {
         ++s->body_too_large;
         s->LogRefused("body too large", &x->request);
         x->refused = true;
       }
-      return x->received > limit + (size_t{1} << 20) ? MHD_NO : MHD_YES;
+      return x->received > kMaxDrained ? MHD_NO : MHD_YES;
     }
     if (x->form != nullptr) {
       if (MHD_post_process(x->form, upload_data, n) != MHD_YES) {
@@ -805,6 +828,19 @@ size_t UnescapeQuery(void* /*cls*/, struct MHD_Connection* /*c*/, char* s) {
   for (size_t i = 0; i < n; ++i)
     if (s[i] == '\0') s[i] = '\x7f';
   return n;
+}
+
+// Each request's address as sent, before it is decoded: the request starts
+// here (OnCompleted ends it, even when libmicrohttpd refuses the head).
+void* OnUri(void* /*cls*/, const char* uri, struct MHD_Connection* /*c*/) {
+  auto* x = new Exchange();
+  std::string_view raw = uri ? uri : "";
+  raw = raw.substr(0, raw.find('?'));
+  for (size_t i = 0; i + 2 < raw.size(); ++i) {
+    if (raw[i] == '%' && raw[i + 1] == '2' && (raw[i + 2] | 0x20) == 'f')
+      x->encoded_slash = true;
+  }
+  return x;
 }
 
 void OnCompleted(void* cls, struct MHD_Connection* connection, void** con_cls,
@@ -951,7 +987,8 @@ core::Result<int> Server::Start() {
       std::max(s.options.write_seconds, 60u), MHD_OPTION_LISTEN_BACKLOG_SIZE,
       1024u, MHD_OPTION_NOTIFY_COMPLETED, OnCompleted, &s,
       MHD_OPTION_NOTIFY_CONNECTION, OnConnection, &s,
-      MHD_OPTION_UNESCAPE_CALLBACK, UnescapeQuery, nullptr, MHD_OPTION_END);
+      MHD_OPTION_UNESCAPE_CALLBACK, UnescapeQuery, nullptr,
+      MHD_OPTION_URI_LOG_CALLBACK, OnUri, nullptr, MHD_OPTION_END);
   freeaddrinfo(found);
   if (s.daemon == nullptr) {
     return core::Status::Io(fmt::format("cannot listen on {}:{} (in use?)",

@@ -10,9 +10,10 @@
 //   within `head_seconds` of the connection opening or of the last answer;
 // - the body: each route's `max_body`, checked against Content-Length before
 //   anything is read (413, and the client is never asked to continue) and
-//   counted as a chunked body arrives (the connection is closed the moment it
-//   goes over), received within the route's `body_seconds`;
-// - the path: 1,024 bytes (414);
+//   counted as a chunked body arrives (past the limit the rest is read and
+//   dropped, and the 413 goes at its end; past 64 MiB the connection is
+//   closed), received within the route's `body_seconds`;
+// - the path: 1,024 bytes (414); a slash sent encoded ("%2F") is 404;
 // - connections: `max_connections` in all and `max_per_address` from one
 //   client (an IPv4 address or an IPv6 /64; trusted proxies excepted);
 //   beyond, refused at accept;
@@ -67,7 +68,8 @@ struct Options {
   std::vector<std::string> trusted_proxies;  // "10.0.0.5", "10.1.0.0/16"
   bool log_errors = true;  // refused and failed requests to stderr
   // Given each answer the server makes itself before any handler runs (no
-  // such route 404/405, a body too large 413, too many at once 429/503),
+  // such route 404/405, a body too large 413, an address too long 414, too
+  // many header fields 431, too many at once 429/503),
   // a plain-text answer whose text it may dress for the people who read
   // it (an HTML page, JSON for an API), keeping its status and headers.
   // Runs on an I/O thread; must not throw (anything thrown is dropped).

@@ -341,9 +341,10 @@ void ApiDirectory(Ctx& c) {
     j["semester"] = {{"name", semester->name},
                      {"begins", Day(semester->begins * 86400)},
                      {"ends", Day(semester->ends * 86400)},
+                     {"ended", semester->ends < Today(c)},
                      // false: it ended before the first read, whose changes
                      // before it are unknown but for the last
-                     {"complete", !Uncertain(*semester, *read)}};
+                     {"every_change_seen", !Uncertain(*semester, *read)}};
   }
   j["accounts"] = out;
   c.Json(j);

@@ -771,6 +771,7 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
   // upload, no such page, too busy) reads like the portal's own pages, or
   // as JSON for the API.
   http.refusal_page = [self](const http::Request& req, http::Response& r) {
+    SecurityHeaders(r);
     std::string text = r.body;
     while (!text.empty() && text.back() == '\n') text.pop_back();
     if (req.path.rfind("/api/", 0) == 0) {
@@ -779,7 +780,8 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
     }
     Data d;
     d.set("title", r.status == 404                      ? "Not found"
-                   : r.status == 413                    ? "Too large"
+                   : r.status == 405                    ? "Not allowed"
+                   : r.status == 413 || r.status == 414 ? "Too large"
                    : r.status == 429 || r.status == 503 ? "Busy"
                                                         : "Problem");
     d.set("district", self->options.district_name);
