@@ -594,13 +594,22 @@ void Where(const Query& q, std::string& sql, store::Params& params) {
       sql += kOpen;
       break;
     case View::kStale:
+      // The semester's bounds as numbers in the text, not parameters: a
+      // statement kept prepared then has the plan for these bounds (a plan
+      // made without them walks every change), and none is made per run.
+      // The change the last read saw (Seen(): changed_at, else created_at)
+      // is always among the recorded changes, so an account whose last
+      // change falls in the semester is never listed: tested first, on the
+      // row, it spares most accounts the look into the changes (a page of
+      // the semester at hand reads the changes of a few accounts only).
       sql += std::string(kOpen) +
-             " AND a.created_at <= ? AND NOT EXISTS (SELECT 1 FROM "
-             "directory_password_changes x WHERE x.account_id = a.id AND "
-             "x.changed_at >= ? AND x.changed_at <= ?)";
-      params.push_back(P(q.until));
-      params.push_back(P(q.from));
-      params.push_back(P(q.until));
+             fmt::format(
+                 " AND a.created_at <= {1} AND NOT (CASE WHEN a.changed_at "
+                 "<> 0 THEN a.changed_at ELSE a.created_at END BETWEEN {0} "
+                 "AND {1}) AND NOT EXISTS (SELECT 1 FROM "
+                 "directory_password_changes x WHERE x.account_id = a.id AND "
+                 "x.changed_at >= {0} AND x.changed_at <= {1})",
+                 q.from, q.until);
       break;
     case View::kService:
       sql += "a.gone_read = 0 AND a.service = 1";

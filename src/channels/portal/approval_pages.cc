@@ -257,8 +257,8 @@ void ApprovalsPage(Ctx& c) {
   }
   List rows;
   for (const auto& r : *list) rows.push_back(Row(r));
-  d.set("requests", rows);
   d.set("has_requests", !rows.empty());
+  Put(d, "requests", std::move(rows));
   if (list->size() == 50)
     d.set("next", fmt::format("/approvals?view={}&state={}&before={}", view,
                               state.empty() ? "all" : state, list->back().id));
@@ -269,10 +269,10 @@ void ApprovalsPage(Ctx& c) {
       x.set("id", t.id);
       x.set("title", t.title);
       x.set("clauses", core::Join(t.clauses, ", "));
-      types.push_back(x);
+      types.push_back(std::move(x));
     }
-  d.set("types", types);
   d.set("has_types", !types.empty());
+  Put(d, "types", std::move(types));
   c.Html("approvals", d);
 }
 
@@ -305,9 +305,9 @@ void ApprovalNewPage(Ctx& c) {
                  : f.kind == Kind::kUrl ? "2000"
                                         : "300");
     x.set("value", c.Param("f_" + f.name));
-    fields.push_back(x);
+    fields.push_back(std::move(x));
   }
-  d.set("fields", fields);
+  Put(d, "fields", std::move(fields));
   c.Html("approval_new", d);
 }
 
@@ -358,9 +358,9 @@ void ApprovalPage(Ctx& c) {
     Data x;
     x.set("label", LabelOf(c, *r, k));
     x.set("value", v);
-    fields.push_back(x);
+    fields.push_back(std::move(x));
   }
-  d.set("fields", fields);
+  Put(d, "fields", std::move(fields));
   if (r->held_id > 0) {
     d.set("held_id", std::to_string(r->held_id));
     // Whose it is and where it stands, for those who may see it: the

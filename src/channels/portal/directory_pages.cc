@@ -125,17 +125,17 @@ void Unreadable(Ctx& c) {
 
 Data Row(const Days& days, const directory::Listed& l) {
   Data x;
-  x.set("username", l.account.username);
+  Put(x, "username", l.account.username);
   SetIfAny(x, "name", l.account.display_name);
   SetIfAny(x, "email", l.account.email);
-  x.set("standing", l.standing);
+  Put(x, "standing", l.standing);
   x.set("problem",
         l.standing == "no employee" || l.standing == "employee has left");
   SetIfAny(x, "person", l.person_name);
-  if (l.person_id) x.set("person_id", std::to_string(l.person_id));
+  if (l.person_id) Put(x, "person_id", std::to_string(l.person_id));
   SetIfAny(x, "changed", days(l.account.changed_at));
   SetIfAny(x, "created", days(l.account.created_at));
-  x.set("dn", l.account.dn);
+  Put(x, "dn", l.account.dn);
   return x;
 }
 
@@ -275,15 +275,15 @@ void DirectoryPage(Ctx& c) {
       Data x;
       x.set("name", s.name);
       x.set("selected", &s == current);
-      semesters.push_back(x);
+      semesters.push_back(std::move(x));
     }
-    d.set("semesters", semesters);
+    Put(d, "semesters", std::move(semesters));
   }
   List list;
   Days days(c);
   for (const auto& l : *rows) list.push_back(Row(days, l));
-  d.set("accounts", list);
   d.set("has_accounts", !list.empty());
+  Put(d, "accounts", std::move(list));
   const int page = q.offset / kPage + 1;
   auto link = [&](int to) {
     return fmt::format("/directory?view={}&q={}&semester={}&page={}", view,

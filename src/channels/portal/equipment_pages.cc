@@ -215,8 +215,8 @@ void EquipmentPage(Ctx& c) {
   if (!list.ok()) return Unreadable(c);
   List rows;
   for (const auto& a : *list) rows.push_back(AssetRow(a, today));
-  d.set("assets", rows);
   d.set("has_assets", !rows.empty());
+  Put(d, "assets", std::move(rows));
   if (list->size() == 100)
     d.set("next",
           fmt::format("/equipment?view={}&q={}&before={}", view,
@@ -226,8 +226,8 @@ void EquipmentPage(Ctx& c) {
   if (owed.ok()) {
     List charges;
     for (const auto& ch : *owed) charges.push_back(ChargeRow(ch));
-    d.set("charges", charges);
     d.set("has_charges", !charges.empty());
+    Put(d, "charges", std::move(charges));
   }
   c.Html("equipment", d);
 }
@@ -248,13 +248,13 @@ void EquipmentAssetPage(Ctx& c) {
     x.set("what", e.what);
     SetIfAny(x, "text", e.text);
     SetIfAny(x, "holder", e.holder_name);
-    events.push_back(x);
+    events.push_back(std::move(x));
   }
-  d.set("events", events);
+  Put(d, "events", std::move(events));
   List rows;
   for (const auto& ch : *charges) rows.push_back(ChargeRow(ch));
-  d.set("charges", rows);
   d.set("has_charges", !rows.empty());
+  Put(d, "charges", std::move(rows));
   if (a->issue_id) {
     auto issue = equipment::GetIssue(*c.app.db, a->issue_id);
     if (issue.ok()) d.set("issue", IssueRow(*issue));
@@ -329,10 +329,10 @@ void EquipmentImportPost(Ctx& c) {
   for (const auto& p : report->problems) {
     Data x;
     x.set("text", p);
-    problems.push_back(x);
+    problems.push_back(std::move(x));
   }
-  d.set("problems", problems);
   d.set("has_problems", !problems.empty());
+  Put(d, "problems", std::move(problems));
   c.Html("equipment_import", d);
 }
 
@@ -449,12 +449,12 @@ void EquipmentMinePage(Ctx& c) {
     for (const auto& a : *held) assets.push_back(AssetRow(a, today));
     for (const auto& i : *issues)
       (i.state == "waiting" ? waiting : past).push_back(IssueRow(i));
-    d.set("assets", assets);
     d.set("has_assets", !assets.empty());
-    d.set("waiting", waiting);
+    Put(d, "assets", std::move(assets));
     d.set("has_waiting", !waiting.empty());
-    d.set("past", past);
+    Put(d, "waiting", std::move(waiting));
     d.set("has_past", !past.empty());
+    Put(d, "past", std::move(past));
   }
   c.Html("equipment_mine", d);
 }

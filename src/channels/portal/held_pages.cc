@@ -185,7 +185,7 @@ List Findings(const Ctx& c, const quarantine::Entry& e,
     x.set("category", cat ? cat->title : id);
     x.set("where", where);
     x.set("excerpt", text("excerpt"));
-    out.push_back(x);
+    out.push_back(std::move(x));
     if (json)
       json->push_back({{"category", id},
                        {"severity", text("severity")},
@@ -339,7 +339,7 @@ List ClauseList(const Ctx& c, const std::vector<std::string>& ids) {
     const policy::Clause* cl =
         c.app.options.pack ? c.app.options.pack->FindClause(id) : nullptr;
     x.set("title", cl ? cl->title : "");
-    out.push_back(x);
+    out.push_back(std::move(x));
   }
   return out;
 }
@@ -403,7 +403,7 @@ void HeldPage(Ctx& c) {
     for (const auto& e : *list) {
       Data x = Row(e);
       x.set("may_decide", e.status == "held" && MayDecide(c, e));
-      queue.push_back(x);
+      queue.push_back(std::move(x));
     }
     if (list->size() == 50)
       d.set("next",
@@ -412,14 +412,14 @@ void HeldPage(Ctx& c) {
   }
   d.set("has_queue_roles", f.has_value());
   d.set("sees_all", SeesAll(c));
-  d.set("queue", queue);
   d.set("has_queue", !queue.empty());
+  Put(d, "queue", std::move(queue));
   List mine;
   auto own = q.List({.limit = 50, .owner_keys = OwnerKeys(c)});
   if (own.ok())
     for (const auto& e : *own) mine.push_back(Row(e));
-  d.set("mine", mine);
   d.set("has_mine", !mine.empty());
+  Put(d, "mine", std::move(mine));
   c.Html("held", d);
 }
 
@@ -431,8 +431,8 @@ void HeldMessagePage(Ctx& c) {
   d.set("m", Row(*e));
   d.set("clause_list", ClauseList(c, e->clauses));
   List findings = Findings(c, *e, nullptr);
-  d.set("findings", findings);
   d.set("has_findings", !findings.empty());
+  Put(d, "findings", std::move(findings));
   const bool decide = e->status == "held" && MayDecide(c, *e);
   d.set("may_decide", decide);
   d.set("mixed", decide && Mixed(c, *e));
@@ -454,23 +454,23 @@ void HeldMessagePage(Ctx& c) {
       x.set("type", t.type);
       x.set("text", core::PrintableText(t.text));
       x.set("cut", t.cut);
-      texts.push_back(x);
+      texts.push_back(std::move(x));
     }
     for (const auto& f : s.files) {
       Data x;
       x.set("name", f.name.empty() ? "(no name)" : core::Printable(f.name));
       x.set("type", f.type);
       x.set("size", std::to_string(f.size));
-      files.push_back(x);
+      files.push_back(std::move(x));
     }
     for (const auto& u : s.unread) {
       Data x;
       x.set("what", core::Printable(u));
-      unread.push_back(x);
+      unread.push_back(std::move(x));
     }
     d.set("texts", texts);
-    d.set("files", files);
     d.set("has_files", !files.empty());
+    Put(d, "files", std::move(files));
     d.set("unread", unread);
   }
   c.Html("held_message", d);

@@ -180,8 +180,8 @@ void IncidentsPage(Ctx& c) {
   }
   List rows;
   for (const auto& i : *list) rows.push_back(Row(c, i));
-  d.set("incidents", rows);
   d.set("has_incidents", !rows.empty());
+  Put(d, "incidents", std::move(rows));
   if (list->size() == 50)
     d.set("next",
           fmt::format("/incidents?status={}&before={}",
@@ -214,7 +214,7 @@ void IncidentPage(Ctx& c) {
     x.set("what", e.what);
     x.set("text", e.text);
     SetIfAny(x, "reference", e.reference);
-    events.push_back(x);
+    events.push_back(std::move(x));
   }
   for (const auto& e : *evidence) {
     Data x;
@@ -225,29 +225,29 @@ void IncidentPage(Ctx& c) {
     x.set("sha256", e.sha256);
     x.set("added_by", e.added_by);
     x.set("added_at", e.added_at.substr(0, 16));
-    links.push_back(x);
+    links.push_back(std::move(x));
   }
   d.set("events", events);
-  d.set("evidence", links);
   d.set("has_evidence", !links.empty());
+  Put(d, "evidence", std::move(links));
   List states, severities, people;
   for (auto s : incidents::kStates) {
     Data x;
     x.set("name", std::string(s));
     x.set("selected", s == i->status);
-    states.push_back(x);
+    states.push_back(std::move(x));
   }
   for (auto s : incidents::kSeverities) {
     Data x;
     x.set("name", std::string(s));
     x.set("selected", s == i->severity);
-    severities.push_back(x);
+    severities.push_back(std::move(x));
   }
   for (const auto& u : Assignable(c)) {
     Data x;
     x.set("name", u);
     x.set("selected", u == i->assignee);
-    people.push_back(x);
+    people.push_back(std::move(x));
   }
   d.set("states", states);
   d.set("severities", severities);
@@ -360,10 +360,10 @@ void ReportPage(Ctx& c) {
       x.set("title", r.title);
       x.set("hint", r.hint);
       x.set("clauses", core::Join(r.clauses, ", "));
-      kinds.push_back(x);
+      kinds.push_back(std::move(x));
     }
-  d.set("kinds", kinds);
   d.set("has_kinds", !kinds.empty());
+  Put(d, "kinds", std::move(kinds));
   d.set("anonymous", p && p->anonymous_reports);
   List mine;
   auto list = incidents::List(
@@ -379,10 +379,10 @@ void ReportPage(Ctx& c) {
       x.set("kind", KindTitle(c, i.kind));
       x.set("status", i.status);
       SetIfAny(x, "closed_at", i.closed_at.substr(0, 10));
-      mine.push_back(x);
+      mine.push_back(std::move(x));
     }
-  d.set("mine", mine);
   d.set("has_mine", !mine.empty());
+  Put(d, "mine", std::move(mine));
   c.Html("report", d);
 }
 

@@ -131,7 +131,12 @@ struct Ctx {
   identity::Actor Actor() const;
   // Base page data: the user, the CSRF token, navigation by role.
   Data Page(const std::string& title) const;
-  void Html(const std::string& tmpl, Data data, int status = 200);
+  // `data` is the page's: rendering adds to it, and never copies it (a
+  // page's lists can be long).
+  void Html(const std::string& tmpl, Data& data, int status = 200);
+  void Html(const std::string& tmpl, Data&& data, int status = 200) {
+    Html(tmpl, data, status);
+  }
   void Json(const nlohmann::json& body, int status = 200);
   // Redirect after POST, with an optional notice shown on the next page.
   void SeeOther(const std::string& to, const std::string& notice = "");

@@ -209,7 +209,7 @@ void AccountPage(Ctx& c) {
     if (a.roles.Has(r))
       roles.push_back(Data(std::string(identity::RoleTitle(r))));
   }
-  d.set("roles", roles);
+  Put(d, "roles", std::move(roles));
   c.Html("account", d);
 }
 
@@ -244,8 +244,8 @@ void HomePage(Ctx& c) {
       }
     }
   }
-  d.set("assignments", items);
   d.set("has_assignments", !items.empty());
+  Put(d, "assignments", std::move(items));
   d.set("linked", a.person_id != 0);
   using Adder = void (*)(const Ctx&, Data*, Figures*);
   static constexpr Adder kAdders[] = {AddHeldCounts,      AddIncidentCounts,
@@ -285,8 +285,8 @@ void AcknowledgePage(Ctx& c) {
     d.set("acknowledged_at", x.acknowledged_at);
     bool more = false;
     List rulings = RulingsInForce(c, &more);
-    d.set("rulings", rulings);
     d.set("has_rulings", !rulings.empty());
+    Put(d, "rulings", std::move(rulings));
     d.set("more_rulings", more);
     c.Html("acknowledge", d);
     return;
@@ -368,7 +368,7 @@ void DashboardPage(Ctx& c) {
     if (x.id == chosen) campaign = &x;
     options.push_back(o);
   }
-  d.set("campaigns", options);
+  Put(d, "campaigns", std::move(options));
   d.set("campaign", CampaignData(*campaign));
   auto snapshot = c.app.dashboards.Get(*c.app.db, *campaign);
   if (!snapshot.ok()) {
@@ -403,7 +403,7 @@ void DashboardPage(Ctx& c) {
       m.set("opened", !r.opened_at.empty());
       missing.push_back(m);
     }
-    t.set("missing", missing);
+    Put(t, "missing", std::move(missing));
     t.set("more_missing", snap.more_missing);
     return c.app.view.Fragment("dashboard_tables", t);
   }));
@@ -448,8 +448,8 @@ void PeoplePage(Ctx& c) {
     o.set("selected", s.id == q.site_id);
     site_options.push_back(o);
   }
-  d.set("people", rows);
-  d.set("sites", site_options);
+  Put(d, "people", std::move(rows));
+  Put(d, "sites", std::move(site_options));
   d.set("q", q.text);
   d.set("kind_student", q.kind == "student");
   d.set("kind_employee", q.kind == "employee");
@@ -537,10 +537,10 @@ void RenderImport(Ctx& c, const people::ImportReport* report,
       x.set("accepted", r.Text(5));
       x.set("rejected", r.Text(6));
       x.set("departed", r.Text(7));
-      list.push_back(x);
+      list.push_back(std::move(x));
     }
   }
-  d.set("runs", list);
+  Put(d, "runs", std::move(list));
   c.Html("import", d, error.empty() ? 200 : 400);
 }
 
@@ -610,7 +610,7 @@ void VersionsPage(Ctx& c) {
   }
   List list;
   for (const auto& v : *versions) list.push_back(VersionData(v));
-  d.set("versions", list);
+  Put(d, "versions", std::move(list));
   c.Html("versions", d);
 }
 
@@ -650,10 +650,10 @@ void CampaignsPage(Ctx& c) {
     }
     list.push_back(cd);
   }
-  d.set("campaigns", list);
+  Put(d, "campaigns", std::move(list));
   List vlist;
   for (const auto& v : *versions) vlist.push_back(VersionData(v));
-  d.set("versions", vlist);
+  Put(d, "versions", std::move(vlist));
   d.set("has_versions", !versions->empty());
   List slist;
   for (const auto& s : *sites) {
@@ -662,7 +662,7 @@ void CampaignsPage(Ctx& c) {
     o.set("name", s.name);
     slist.push_back(o);
   }
-  d.set("sites", slist);
+  Put(d, "sites", std::move(slist));
   d.set("today", ack::Today());
   d.set("in_month", ack::AddDays(ack::Today(), 30));
   c.Html("campaigns", d);
@@ -857,7 +857,7 @@ void AuditPage(Ctx& c) {
     r.set("hash", e.hash.substr(0, 12));
     rows.push_back(r);
   }
-  d.set("entries", rows);
+  Put(d, "entries", std::move(rows));
   d.set("actor", f.actor);
   d.set("action", f.action);
   d.set("since", f.since);
@@ -935,9 +935,9 @@ void AccountsPage(Ctx& c) {
       }
     }
     x.set("held", held.empty() ? "Employee" : held);
-    list.push_back(x);
+    list.push_back(std::move(x));
   }
-  d.set("accounts", list);
+  Put(d, "accounts", std::move(list));
   List all_roles;
   for (Role r : identity::kAllRoles) {
     Data rd;
@@ -945,7 +945,7 @@ void AccountsPage(Ctx& c) {
     rd.set("title", std::string(identity::RoleTitle(r)));
     all_roles.push_back(rd);
   }
-  d.set("all_roles", all_roles);
+  Put(d, "all_roles", std::move(all_roles));
   c.Html("accounts", d);
 }
 

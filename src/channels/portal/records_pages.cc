@@ -173,10 +173,10 @@ void RecordsPage(Ctx& c) {
     x.set("class", r.record_class);
     x.set("state", r.state);
     x.set("count", std::to_string(r.count));
-    count_rows.push_back(x);
+    count_rows.push_back(std::move(x));
   }
-  d.set("counts", count_rows);
   d.set("has_counts", !count_rows.empty());
+  Put(d, "counts", std::move(count_rows));
   // Items, filtered.
   records::Register::Query q;
   std::string state = Trim(c.Param("state"));
@@ -211,9 +211,9 @@ void RecordsPage(Ctx& c) {
     x.set("state", i.state);
     x.set("retention", decision.reason);
     x.set("deletable", decision.deletable);
-    item_rows.push_back(x);
+    item_rows.push_back(std::move(x));
   }
-  d.set("items", item_rows);
+  Put(d, "items", std::move(item_rows));
   d.set("custodian", q.custodian);
   d.set("class", q.record_class);
   d.set("state", state);
@@ -230,13 +230,13 @@ void RecordsPage(Ctx& c) {
     o.set("selected", q.record_class == n.name);
     class_options.push_back(o);
   }
-  d.set("class_options", class_options);
+  Put(d, "class_options", std::move(class_options));
   // Every active hold, and the newest released ones.
   List hold_rows;
   int released = 0;
   for (auto h = holds->rbegin(); h != holds->rend(); ++h)
     if (h->Active() || ++released <= 50) hold_rows.push_back(HoldData(*h));
-  d.set("holds", hold_rows);
+  Put(d, "holds", std::move(hold_rows));
   auto lists = reg->Lists(20);
   if (!lists.ok()) {
     c.Fail(500, lists.status().message());
@@ -244,7 +244,7 @@ void RecordsPage(Ctx& c) {
   }
   List list_rows;
   for (const auto& l : *lists) list_rows.push_back(ListData(l));
-  d.set("lists", list_rows);
+  Put(d, "lists", std::move(list_rows));
   auto departures = reg->Offboardings(20);
   if (!departures.ok()) {
     c.Fail(500, departures.status().message());
@@ -259,9 +259,9 @@ void RecordsPage(Ctx& c) {
     if (o.list_id != 0) x.set("list_id", std::to_string(o.list_id));
     x.set("reason", o.reason);
     x.set("by", o.done_by);
-    departure_rows.push_back(x);
+    departure_rows.push_back(std::move(x));
   }
-  d.set("departures", departure_rows);
+  Put(d, "departures", std::move(departure_rows));
   d.set("can_manage_records", CanManageRecords(c));
   c.Html("records", d);
 }
@@ -295,9 +295,9 @@ void RecordsListPage(Ctx& c) {
     x.set("rule", i.rule);
     x.set("sha", i.sha256.substr(0, 16));
     x.set("outcome", i.outcome);
-    rows.push_back(x);
+    rows.push_back(std::move(x));
   }
-  d.set("items", rows);
+  Put(d, "items", std::move(rows));
   const bool own = c.session && core::Lower(records::PersonOf(l->created_by)) ==
                                     core::Lower(c.session->account.username);
   d.set("can_decide", l->status == "waiting" && CanManageRecords(c) && !own);
@@ -500,7 +500,7 @@ void RequestsPage(Ctx& c) {
   }
   List rows;
   for (const auto& q : *list) rows.push_back(RequestData(q));
-  d.set("requests", rows);
+  Put(d, "requests", std::move(rows));
   // Counted over every request, not this page only.
   d.set("overdue_count", std::to_string(*overdue));
   d.set("any_overdue", *overdue > 0);
@@ -525,9 +525,9 @@ void RequestPage(Ctx& c) {
     Data x;
     x.set("exemption", w.exemption);
     x.set("what", w.what);
-    withheld.push_back(x);
+    withheld.push_back(std::move(x));
   }
-  d.set("withholdings", withheld);
+  Put(d, "withholdings", std::move(withheld));
   List events;
   if (auto t = req->Timeline(q->id); t.ok())
     for (const auto& e : *t) {
@@ -536,9 +536,9 @@ void RequestPage(Ctx& c) {
       x.set("actor", e.actor);
       x.set("what", e.what);
       x.set("detail", e.detail);
-      events.push_back(x);
+      events.push_back(std::move(x));
     }
-  d.set("events", events);
+  Put(d, "events", std::move(events));
   auto letter = req->Letter(q->id);
   d.set("letter", letter.ok() ? *letter : "");
   d.set("letter_missing", letter.ok() ? "" : letter.status().message());
@@ -547,17 +547,17 @@ void RequestPage(Ctx& c) {
     Data x;
     x.set("name", std::string(r.name));
     x.set("text", std::string(records::ExtensionReasonText(r.value)));
-    reasons.push_back(x);
+    reasons.push_back(std::move(x));
   }
-  d.set("reasons", reasons);
+  Put(d, "reasons", std::move(reasons));
   List exemptions;
   for (const auto& e : c.app.options.pack->records.exemptions) {
     Data x;
     x.set("code", e.code);
     x.set("title", e.title);
-    exemptions.push_back(x);
+    exemptions.push_back(std::move(x));
   }
-  d.set("exemptions", exemptions);
+  Put(d, "exemptions", std::move(exemptions));
   d.set("can_manage_records", CanManageRecords(c));
   // Finding the records: the register's items the form's conditions cover,
   // with how many carry each finding (audited as a read, D.3).
@@ -588,9 +588,9 @@ void RequestPage(Ctx& c) {
         Data x;
         x.set("name", cat);
         x.set("count", std::to_string(n));
-        facets.push_back(x);
+        facets.push_back(std::move(x));
       }
-      d.set("facets", facets);
+      Put(d, "facets", std::move(facets));
       List found;
       std::vector<std::string> ids;
       for (const auto& i : r->items) {
@@ -603,10 +603,10 @@ void RequestPage(Ctx& c) {
         x.set("subject", i.subject);
         x.set("class", std::string(policy::RecordClassName(i.record_class)));
         x.set("categories", core::Join(i.categories, ", "));
-        found.push_back(x);
+        found.push_back(std::move(x));
         ids.push_back(std::to_string(i.id));
       }
-      d.set("found", found);
+      Put(d, "found", std::move(found));
       d.set("found_ids", core::Join(ids, ","));
     }
   }

@@ -173,14 +173,14 @@ void ReviewPage(Ctx& c) {
     Data x;
     x.set("id", std::to_string(w.id));
     x.set("name", w.name);
-    s.push_back(x);
+    s.push_back(std::move(x));
   }
-  d.set("mine", m);
   d.set("has_mine", !m.empty());
-  d.set("to_review", r);
+  Put(d, "mine", std::move(m));
   d.set("has_to_review", !r.empty());
-  d.set("sites", s);
+  Put(d, "to_review", std::move(r));
   d.set("has_sites", !s.empty());
+  Put(d, "sites", std::move(s));
   c.Html("review", d);
 }
 
@@ -320,13 +320,13 @@ void SubmissionPage(Ctx& c) {
       x.set("where", text("where"));
       x.set("excerpt", text("excerpt"));
       x.set("fix", text("fix"));
-      findings.push_back(x);
+      findings.push_back(std::move(x));
     }
     if (v.contains("message") && v["message"].is_string())
       d.set("gate_message", v["message"].get<std::string>());
   }
-  d.set("findings", findings);
   d.set("has_findings", !findings.empty());
+  Put(d, "findings", std::move(findings));
   c.Html("submission", d);
 }
 

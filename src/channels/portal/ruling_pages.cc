@@ -152,8 +152,8 @@ void RulingsPage(Ctx& c) {
   if (!list) return;
   List rows;
   for (const auto& r : *list) rows.push_back(Row(r));
-  d.set("rulings", rows);
   d.set("has_rulings", !rows.empty());
+  Put(d, "rulings", std::move(rows));
   if (list->size() == 50)
     d.set("next",
           fmt::format("/rulings?state={}&clause={}&before={}",

@@ -657,7 +657,7 @@ Data Ctx::Page(const std::string& title) const {
   return d;
 }
 
-void Ctx::Html(const std::string& tmpl, Data data, int status) {
+void Ctx::Html(const std::string& tmpl, Data& data, int status) {
   res.status = status;
   res.SetContent(app.view.Render(tmpl, data), "text/html; charset=utf-8");
 }

@@ -66,13 +66,13 @@ void SitesPage(Ctx& c) {
       t.set("other_h", tenths((*it)->medium + (*it)->low));
       trend.push_back(t);
     }
-    s.set("trend", trend);
+    Put(s, "trend", std::move(trend));
     s.set("audits", list.size() == 1 ? std::string("1 audit")
                                      : std::to_string(list.size()) + " audits");
     site_rows.push_back(s);
   }
-  d.set("sites", site_rows);
   d.set("has_sites", !site_rows.empty());
+  Put(d, "sites", std::move(site_rows));
   // The registry (G.5, H.1, H.4): who manages each site, who edits it.
   auto registry = sites::WebSites(*c.app.db);
   if (!registry.ok()) {
@@ -108,16 +108,16 @@ void SitesPage(Ctx& c) {
             n.set("role", e.role);
             names.push_back(n);
           }
-      x.set("outsider_list", names);
+      Put(x, "outsider_list", std::move(names));
     }
     x.set("audited", w.last_audit != 0);
     x.set("last_audit", std::to_string(w.last_audit));
     std::string when = w.last_audit_at.substr(0, 10);
     x.set("last_audit_at", when);
-    reg.push_back(x);
+    reg.push_back(std::move(x));
   }
-  d.set("registry", reg);
   d.set("has_registry", !reg.empty());
+  Put(d, "registry", std::move(reg));
   d.set("flagged", std::to_string(flagged));
   d.set("has_flagged", flagged > 0);
   c.Html("sites", d);
@@ -166,10 +166,10 @@ void SiteAuditPage(Ctx& c) {
     x.set("where", f.where);
     x.set("excerpt", f.excerpt);
     x.set("fix", f.fix);
-    rows.push_back(x);
+    rows.push_back(std::move(x));
   }
   flush();
-  d.set("pages", pages);
+  Put(d, "pages", std::move(pages));
   d.set("has_findings", !findings->empty());
   c.Html("site_audit", d);
 }

@@ -168,7 +168,7 @@ Data AgreementRow(const Ctx& c, const vendors::Agreement& a,
     row.set("may_check", writes);
     terms.push_back(row);
   }
-  x.set("terms", terms);
+  Put(x, "terms", std::move(terms));
   if (!Terms(c).attestation.empty()) {
     x.set("asks_attestation", true);
     x.set("attestation", Terms(c).attestation);
@@ -347,7 +347,7 @@ void VendorsPage(Ctx& c) {
   for (const auto& e : *all)
     if (Shown(e, show)) rows.push_back(VendorRow(e));
   d.set("has_vendors", !rows.empty());
-  d.set("vendors", rows);
+  Put(d, "vendors", std::move(rows));
   d.set("expiring_days", std::to_string(Terms(c).expiring_days));
   c.Html("vendors", d);
 }
@@ -364,8 +364,8 @@ void VendorPage(Ctx& c) {
   List agreements;
   for (size_t i = 0; i < e->agreements.size(); ++i)
     agreements.push_back(AgreementRow(c, e->agreements[i], e->positions[i]));
-  d.set("agreements", agreements);
   d.set("has_agreements", !agreements.empty());
+  Put(d, "agreements", std::move(agreements));
   d.set("writes", Writes(c));
   if (Writes(c) && c.app.options.pack) {
     List cats;
@@ -373,9 +373,9 @@ void VendorPage(Ctx& c) {
       Data x;
       x.set("id", cat->id);
       x.set("name", cat->title.empty() ? cat->id : cat->title);
-      cats.push_back(x);
+      cats.push_back(std::move(x));
     }
-    d.set("category_choices", cats);
+    Put(d, "category_choices", std::move(cats));
     d.set("today", Today(c));
   }
   c.Html("vendor", d);

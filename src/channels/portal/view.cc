@@ -41,7 +41,7 @@ std::string View::Fragment(const std::string& name, const Data& data) const {
 }
 
 std::string View::Render(const std::string& name, Data& data) const {
-  data.set("body", Fragment(name, data));
+  Put(data, "body", Fragment(name, data));
   std::string page;
   page.reserve(20000);
   Parsed("layout").render(data, [&page](const std::string& s) { page += s; });
