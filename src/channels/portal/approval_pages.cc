@@ -255,8 +255,7 @@ void ApprovalsPage(Ctx& c) {
     c.Fail(503, "Requests cannot be read now; try again shortly.");
     return;
   }
-  List rows;
-  for (const auto& r : *list) rows.push_back(Row(r));
+  List rows = RowsOf(*list, [](const auto& r) { return Row(r); });
   d.set("has_requests", !rows.empty());
   Put(d, "requests", std::move(rows));
   if (list->size() == 50)

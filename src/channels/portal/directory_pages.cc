@@ -279,9 +279,8 @@ void DirectoryPage(Ctx& c) {
     }
     Put(d, "semesters", std::move(semesters));
   }
-  List list;
   Days days(c);
-  for (const auto& l : *rows) list.push_back(Row(days, l));
+  List list = RowsOf(*rows, [&](const auto& l) { return Row(days, l); });
   d.set("has_accounts", !list.empty());
   Put(d, "accounts", std::move(list));
   const int page = q.offset / kPage + 1;

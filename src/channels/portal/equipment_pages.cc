@@ -213,8 +213,7 @@ void EquipmentPage(Ctx& c) {
   const std::string today = Today(c);
   auto list = equipment::List(*c.app.db, FilterOf(c, 100));
   if (!list.ok()) return Unreadable(c);
-  List rows;
-  for (const auto& a : *list) rows.push_back(AssetRow(a, today));
+  List rows = RowsOf(*list, [&](const auto& a) { return AssetRow(a, today); });
   d.set("has_assets", !rows.empty());
   Put(d, "assets", std::move(rows));
   if (list->size() == 100)
@@ -251,8 +250,7 @@ void EquipmentAssetPage(Ctx& c) {
     events.push_back(std::move(x));
   }
   Put(d, "events", std::move(events));
-  List rows;
-  for (const auto& ch : *charges) rows.push_back(ChargeRow(ch));
+  List rows = RowsOf(*charges, ChargeRow);
   d.set("has_charges", !rows.empty());
   Put(d, "charges", std::move(rows));
   if (a->issue_id) {

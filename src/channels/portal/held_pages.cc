@@ -400,6 +400,7 @@ void HeldPage(Ctx& c) {
       c.Fail(503, "Held mail cannot be read now; try again shortly.");
       return;
     }
+    queue.reserve(list->size());
     for (const auto& e : *list) {
       Data x = Row(e);
       x.set("may_decide", e.status == "held" && MayDecide(c, e));
@@ -416,8 +417,7 @@ void HeldPage(Ctx& c) {
   Put(d, "queue", std::move(queue));
   List mine;
   auto own = q.List({.limit = 50, .owner_keys = OwnerKeys(c)});
-  if (own.ok())
-    for (const auto& e : *own) mine.push_back(Row(e));
+  if (own.ok()) mine = RowsOf(*own, [](const auto& e) { return Row(e); });
   d.set("has_mine", !mine.empty());
   Put(d, "mine", std::move(mine));
   c.Html("held", d);

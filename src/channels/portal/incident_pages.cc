@@ -178,8 +178,7 @@ void IncidentsPage(Ctx& c) {
     c.Fail(503, "The incidents cannot be read now; try again shortly.");
     return;
   }
-  List rows;
-  for (const auto& i : *list) rows.push_back(Row(c, i));
+  List rows = RowsOf(*list, [&](const auto& i) { return Row(c, i); });
   d.set("has_incidents", !rows.empty());
   Put(d, "incidents", std::move(rows));
   if (list->size() == 50)

@@ -48,6 +48,16 @@ inline void Put(Data& d, const std::string& key, List&& rows) {
   Put(d, key, std::move(list));
 }
 
+// One row of Data per item, made by `row`, in a list reserved first: a
+// Data's move may throw, so a growing vector copies every row it holds.
+template <typename Items, typename RowOf>
+List RowsOf(const Items& items, RowOf row) {
+  List out;
+  out.reserve(items.size());
+  for (const auto& item : items) out.push_back(row(item));
+  return out;
+}
+
 // Sets `key` only when `value` is not empty, so that a template's
 // {{#key}} section shows only then (an empty string is a true value to
 // mustache).
