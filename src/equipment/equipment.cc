@@ -168,6 +168,16 @@ core::Status Log(store::Conn& c, int64_t asset, const std::string& what,
   return audit::Record(c, actor, "equipment." + what, Target(asset), detail);
 }
 
+// Writes an asset's described fields (all but its tag, status and holder).
+core::Status WriteFields(store::Conn& c, int64_t id, const NewAsset& a) {
+  return c.Exec(
+      "UPDATE assets SET serial = ?, model = ?, category = ?, "
+      "manufacturer = ?, site = ?, purchased_on = ?, eol_on = ?, cost = ?, "
+      "notes = ? WHERE id = ?",
+      {P(a.serial), P(a.model), P(a.category), P(a.manufacturer), P(a.site),
+       P(a.purchased_on), P(a.eol_on), P(a.cost), P(a.notes), P(id)});
+}
+
 // Moves an asset from one of `from` to `to` in one guarded UPDATE, setting
 // its holder and issue; NotFound, or Invalid saying where it stands.
 core::Status Move(store::Conn& c, int64_t id,
@@ -295,6 +305,59 @@ core::Result<int64_t> Add(store::Database& db, const NewAsset& in,
   return id;
 }
 
+core::Status Edit(store::Database& db, int64_t id, const NewAsset& in,
+                  const audit::Actor& actor) {
+  auto a = Checked(in);
+  if (!a.ok()) return a.status();
+  return db.Transact([&](store::Conn& c) -> core::Status {
+    auto now = c.Query(
+        "SELECT tag, serial, model, category, manufacturer, site, "
+        "purchased_on, eol_on, cost, notes FROM assets WHERE id = ?",
+        {P(id)});
+    if (!now.ok()) return now.status();
+    if (now->empty())
+      return core::Status::NotFound(fmt::format("There is no asset {}.", id));
+    const store::Row& r = now->front();
+    const std::pair<const char*, const std::string*> fields[] = {
+        {"tag", &a->tag},
+        {"serial", &a->serial},
+        {"model", &a->model},
+        {"category", &a->category},
+        {"manufacturer", &a->manufacturer},
+        {"site", &a->site},
+        {"purchased_on", &a->purchased_on},
+        {"eol_on", &a->eol_on},
+        {"cost", &a->cost},
+        {"notes", &a->notes}};
+    nlohmann::json changed = nlohmann::json::object();
+    std::string text;
+    for (size_t i = 0; i < std::size(fields); ++i) {
+      const std::string before = r.Text(i);
+      if (before == *fields[i].second) continue;
+      changed[fields[i].first] = {before, *fields[i].second};
+      text += fmt::format("{}{}", text.empty() ? "" : ", ", fields[i].first);
+    }
+    if (changed.empty()) return core::Status::Ok();
+    if (changed.contains("tag")) {
+      auto taken = c.Query(
+          "SELECT id FROM assets WHERE LOWER(tag) = LOWER(?) AND id <> ?",
+          {P(a->tag), P(id)});
+      if (!taken.ok()) return taken.status();
+      if (!taken->empty())
+        return core::Status::Invalid(fmt::format(
+            "Tag {} is asset {}'s already.", a->tag, taken->front().Int(0)));
+      auto st =
+          c.Exec("UPDATE assets SET tag = ? WHERE id = ?", {P(a->tag), P(id)});
+      if (!st.ok()) return st;
+    }
+    if (auto st = WriteFields(c, id, *a); !st.ok()) return st;
+    // What was written before and after, in the audit entry; the history
+    // names the fields.
+    return Log(c, id, "edit", "changed " + text, 0, actor,
+               {{"changed", changed}});
+  });
+}
+
 std::string ImportReport::Summary() const {
   return fmt::format(
       "{} new, {} updated, {} issued to their holders; {} rows "
@@ -412,14 +475,7 @@ core::Result<ImportReport> ImportSnipeIt(store::Database& db,
         if (!old.ok()) return old.status();
         if (!old->empty()) {
           const int64_t id = old->front().Int(0);
-          auto up = c.Exec(
-              "UPDATE assets SET serial = ?, model = ?, category = ?, "
-              "manufacturer = ?, site = ?, purchased_on = ?, eol_on = ?, "
-              "cost = ?, notes = ? WHERE id = ?",
-              {P(a.serial), P(a.model), P(a.category), P(a.manufacturer),
-               P(a.site), P(a.purchased_on), P(a.eol_on), P(a.cost), P(a.notes),
-               P(id)});
-          if (!up.ok()) return up;
+          if (auto up = WriteFields(c, id, a); !up.ok()) return up;
           if (auto st = Log(c, id, "import", "updated from " + name, 0, actor);
               !st.ok())
             return st;

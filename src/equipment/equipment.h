@@ -51,6 +51,13 @@ struct NewAsset {
 core::Result<int64_t> Add(store::Database& db, const NewAsset& a,
                           const audit::Actor& actor);
 
+// Corrects an asset's description (tag, serial, model, ...; not its status
+// or holder), checked as Add() checks it. The history names the fields that
+// changed; the audit entry keeps each one's value before and after. Nothing
+// changed: nothing written. NotFound; Invalid for a field or a tag taken.
+core::Status Edit(store::Database& db, int64_t id, const NewAsset& a,
+                  const audit::Actor& actor);
+
 struct ImportReport {
   int created = 0, updated = 0, issued = 0, rejected = 0;
   std::vector<std::string> problems;  // "FILE:LINE: what is wrong"

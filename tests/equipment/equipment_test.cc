@@ -290,5 +290,55 @@ TEST_P(EquipmentTest, ParallelIssuesOfOneAssetLeaveOne) {
   EXPECT_EQ(n->front().Int(0), 1) << "the losers' issues rolled back";
 }
 
+// A mistyped asset is corrected by hand: its description changes, never its
+// status or holder, a taken tag is refused, and the history and the audit
+// say what changed from what.
+TEST_P(EquipmentTest, AnAssetIsCorrectedByHandAndTheChangeIsKept) {
+  const int64_t id = AddLaptop("LES-1");
+  AddLaptop("LES-2");
+  ASSERT_TRUE(equipment::IssueTo(*db_, id, ada_, terms_, its_).ok());
+  equipment::NewAsset fixed{.tag = "LES-1",
+                            .serial = "SN-LES-1",
+                            .model = "Latitude 3440",
+                            .category = "Laptop",
+                            .site = "Roosevelt Middle",
+                            .purchased_on = "2024-07-15",
+                            .eol_on = "2029-07-15",
+                            .cost = "1049.50"};
+  ASSERT_TRUE(equipment::Edit(*db_, id, fixed, its_).ok());
+  auto a = equipment::Get(*db_, id);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->site, "Roosevelt Middle");
+  EXPECT_EQ(a->status, "issued");
+  EXPECT_EQ(a->holder, ada_);
+  auto history = equipment::History(*db_, id);
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->back().what, "edit");
+  EXPECT_EQ(history->back().text, "changed site");
+  auto entries = audit::List(*db_, {.action = "equipment.edit"});
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 1u);
+  EXPECT_NE(entries->front().detail.find(
+                R"("site":["Lincoln Elementary","Roosevelt Middle"])"),
+            std::string::npos)
+      << entries->front().detail;
+  // The same again: nothing to write, nothing kept.
+  ASSERT_TRUE(equipment::Edit(*db_, id, fixed, its_).ok());
+  EXPECT_EQ(equipment::History(*db_, id)->size(), history->size());
+  // Another asset's tag, in any case, is refused; so is a bad day.
+  fixed.tag = "les-2";
+  auto taken = equipment::Edit(*db_, id, fixed, its_);
+  EXPECT_EQ(taken.code(), core::Code::kInvalidArgument);
+  EXPECT_NE(taken.message().find("already"), std::string::npos);
+  fixed.tag = "LES-1";
+  fixed.eol_on = "2023-01-01";
+  EXPECT_EQ(equipment::Edit(*db_, id, fixed, its_).code(),
+            core::Code::kInvalidArgument);
+  EXPECT_EQ(equipment::Get(*db_, id)->eol_on, "2029-07-15");
+  fixed.eol_on = "2029-07-15";
+  EXPECT_EQ(equipment::Edit(*db_, 999999, fixed, its_).code(),
+            core::Code::kNotFound);
+}
+
 }  // namespace
 }  // namespace steward

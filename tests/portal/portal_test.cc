@@ -1694,6 +1694,7 @@ const Expected kRouteTable[] = {
     {"POST", "/equipment/1/report", "its-admin"},
     {"POST", "/equipment/1/ask-again", "its-admin"},
     {"POST", "/equipment/1/retire", "its-admin"},
+    {"POST", "/equipment/1/edit", "its-admin"},
     {"POST", "/charges/1/settle", "its-admin"},
     {"GET", "/equipment/issues/1", "employee"},
     {"POST", "/equipment/issues/1/accept", "employee"},
@@ -3401,6 +3402,30 @@ TEST_P(HeldMailTest, EquipmentIsIssuedAcknowledgedAndAccountedFor) {
   Browser aud = SignIn("aud");
   EXPECT_EQ(Get(aud, base)->status, 200);
   EXPECT_EQ(Post(aud, base + "/retire", {{"reason", "x"}})->status, 403);
+  EXPECT_EQ(Post(aud, base + "/edit", {{"tag", "X"}})->status, 403);
+  // ITS corrects a spare's details from its page; the form shows them as
+  // kept, and the history says what changed.
+  const std::string spare_page = "/equipment/" + std::to_string(*spare);
+  auto spare_view = Get(its, spare_page);
+  ASSERT_TRUE(spare_view && spare_view->status == 200);
+  EXPECT_NE(spare_view->body.find("Correct its details"), std::string::npos);
+  EXPECT_NE(
+      spare_view->body.find(R"(name="tag" maxlength="64" required value="SPARE-1")"),
+      std::string::npos);
+  EXPECT_EQ(Get(aud, spare_page)->body.find("Correct its details"),
+            std::string::npos);
+  auto edited = Post(its, spare_page + "/edit",
+                     {{"tag", "SPARE-1"},
+                      {"model", "Latitude 5440"},
+                      {"site", "Roosevelt <Middle>"}});
+  ASSERT_TRUE(edited && edited->status == 303);
+  auto now = equipment::Get(*db_, *spare);
+  EXPECT_EQ(now->model, "Latitude 5440");
+  EXPECT_EQ(now->site, "Roosevelt <Middle>");
+  spare_view = Get(its, spare_page);
+  EXPECT_NE(spare_view->body.find("changed model, site"), std::string::npos);
+  EXPECT_NE(spare_view->body.find("Roosevelt &lt;Middle&gt;"), std::string::npos);
+  EXPECT_EQ(spare_view->body.find("Roosevelt <Middle>"), std::string::npos);
 }
 
 // An incident's assignee who is disabled, or loses the role that triages,

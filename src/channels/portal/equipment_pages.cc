@@ -271,6 +271,20 @@ void EquipmentAssetPage(Ctx& c) {
   d.set("may_retire",
         writes && a->status != "issued" && a->status != "retired");
   d.set("may_settle", writes);
+  if (writes) {  // the edit form, with the fields as kept
+    Data e;
+    Put(e, "tag", a->tag);
+    Put(e, "serial", a->serial);
+    Put(e, "model", a->model);
+    Put(e, "category", a->category);
+    Put(e, "manufacturer", a->manufacturer);
+    Put(e, "site", a->site);
+    Put(e, "purchased_on", a->purchased_on);
+    Put(e, "eol_on", a->eol_on);
+    Put(e, "cost", a->cost);
+    Put(e, "notes", a->notes);
+    Put(d, "edit", std::move(e));
+  }
   c.Html("equipment_asset", d);
 }
 
@@ -280,21 +294,23 @@ void EquipmentNewPage(Ctx& c) {
   c.Html("equipment_new", d);
 }
 
+// An asset as the add and edit forms describe it.
+equipment::NewAsset AssetOfForm(const Ctx& c) {
+  return {.tag = c.Param("tag"),
+          .serial = c.Param("serial"),
+          .model = c.Param("model"),
+          .category = c.Param("category"),
+          .manufacturer = c.Param("manufacturer"),
+          .site = c.Param("site"),
+          .purchased_on = core::CleanText(c.Param("purchased_on"), 20),
+          .eol_on = core::CleanText(c.Param("eol_on"), 20),
+          .cost = core::CleanText(c.Param("cost"), 40),
+          .notes = c.Param("notes")};
+}
+
 void EquipmentCreatePost(Ctx& c) {
   if (!MayWrite(c)) return;
-  auto id = equipment::Add(
-      *c.app.db,
-      {.tag = c.Param("tag"),
-       .serial = c.Param("serial"),
-       .model = c.Param("model"),
-       .category = c.Param("category"),
-       .manufacturer = c.Param("manufacturer"),
-       .site = c.Param("site"),
-       .purchased_on = core::CleanText(c.Param("purchased_on"), 20),
-       .eol_on = core::CleanText(c.Param("eol_on"), 20),
-       .cost = core::CleanText(c.Param("cost"), 40),
-       .notes = c.Param("notes")},
-      c.Actor());
+  auto id = equipment::Add(*c.app.db, AssetOfForm(c), c.Actor());
   if (!id.ok()) {
     c.SeeOther("/equipment/new",
                id.status().code() == core::Code::kInvalidArgument
@@ -410,6 +426,12 @@ void EquipmentAskAgainPost(Ctx& c) {
   auto id = equipment::AskAgain(*c.app.db, c.Id(), TermsHash(c), c.Actor());
   Done(c, c.Id(), id.status(),
        "The holder is asked to acknowledge the terms in force.");
+}
+
+void EquipmentEditPost(Ctx& c) {
+  if (!MayWrite(c)) return;
+  Done(c, c.Id(), equipment::Edit(*c.app.db, c.Id(), AssetOfForm(c), c.Actor()),
+       "Saved.");
 }
 
 void EquipmentRetirePost(Ctx& c) {

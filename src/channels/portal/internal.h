@@ -340,6 +340,7 @@ void EquipmentReturnPost(Ctx&);
 void EquipmentReportPost(Ctx&);
 void EquipmentAskAgainPost(Ctx&);
 void EquipmentRetirePost(Ctx&);
+void EquipmentEditPost(Ctx&);
 void ChargeSettlePost(Ctx&);
 void EquipmentIssuePage(Ctx&);
 void EquipmentAcceptPost(Ctx&);

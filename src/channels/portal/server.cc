@@ -237,6 +237,8 @@ const std::vector<Entry>& Table() {
        EquipmentAskAgainPost},
       {{"POST", "/equipment/(\\d+)/retire", "/equipment/1/retire", kIts},
        EquipmentRetirePost},
+      {{"POST", "/equipment/(\\d+)/edit", "/equipment/1/edit", kIts},
+       EquipmentEditPost},
       {{"POST", "/charges/(\\d+)/settle", "/charges/1/settle", kIts},
        ChargeSettlePost},
       {{"GET", "/equipment/issues/(\\d+)", "/equipment/issues/1", kSignedIn},
