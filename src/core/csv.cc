@@ -141,43 +141,17 @@ Status ReadCsvTable(
 
 bool StartsLikeFormula(std::string_view s) {
   // Spreadsheets drop leading spaces before they look for a formula, and
-  // some drop other blanks and invisible marks too: skipped here are
-  // spaces, no-break spaces (U+00A0, U+202F), the byte order mark and
-  // zero-width characters (U+FEFF, U+200B-U+200D, U+2060), the typographic
-  // spaces (U+2000-U+200A, U+205F) and the ideographic space (U+3000).
-  static constexpr std::string_view kBlanks[] = {
-      " ",
-      "\xC2\xA0",
-      "\xE2\x80\xAF",
-      "\xEF\xBB\xBF",
-      "\xE2\x81\xA0",
-      "\xE2\x81\x9F",
-      "\xE3\x80\x80",
-  };
-  // Full-width = + - @ (U+FF1D, U+FF0B, U+FF0D, U+FF20), which an input
-  // method may turn into the ASCII signs.
-  static constexpr std::string_view kWide[] = {"\xEF\xBC\x9D", "\xEF\xBC\x8B",
-                                               "\xEF\xBC\x8D", "\xEF\xBC\xA0"};
-  for (;;) {
-    if (s.empty()) return false;
-    bool skipped = false;
-    for (std::string_view b : kBlanks) {
-      if (s.substr(0, b.size()) == b) {
-        s.remove_prefix(b.size());
-        skipped = true;
-        break;
-      }
-    }
-    // U+2000-U+200D: E2 80 80..8D.
-    if (!skipped && s.size() >= 3 && s[0] == '\xE2' && s[1] == '\x80' &&
-        static_cast<unsigned char>(s[2]) >= 0x80 &&
-        static_cast<unsigned char>(s[2]) <= 0x8D) {
-      s.remove_prefix(3);
-      skipped = true;
-    }
-    if (!skipped) break;
-  }
-  for (std::string_view w : kWide)
+  // some drop other blanks and invisible marks too: every one SkipBlank()
+  // knows is skipped.
+  s = SkipBlank(s);
+  if (s.empty()) return false;
+  // Full-width = + - @ (U+FF1D, U+FF0B, U+FF0D, U+FF20) and the small
+  // forms (U+FE66, U+FE62, U+FE63, U+FE6B), which an input method or a
+  // normalisation may turn into the ASCII signs.
+  static constexpr std::string_view kLookAlikes[] = {
+      "\xEF\xBC\x9D", "\xEF\xBC\x8B", "\xEF\xBC\x8D", "\xEF\xBC\xA0",
+      "\xEF\xB9\xA6", "\xEF\xB9\xA2", "\xEF\xB9\xA3", "\xEF\xB9\xAB"};
+  for (std::string_view w : kLookAlikes)
     if (s.substr(0, w.size()) == w) return true;
   return std::string_view("=+-@|\t\r\n").find(s[0]) != std::string_view::npos;
 }

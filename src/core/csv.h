@@ -49,9 +49,10 @@ Status ReadCsvTable(
     const std::function<bool(const CsvRecord&, const CellOf&)>& row);
 
 // True when a spreadsheet could read the cell as a formula: after any
-// leading spaces (and no-break, typographic and zero-width spaces, a byte
-// order mark) it starts with = + - @, a TAB or a CR (OWASP's list for CSV
-// injection), a line feed, | (DDE), or a full-width = + - @.
+// leading blanks (core::SkipBlank: spaces, no-break, typographic and
+// zero-width spaces, a byte order mark, filler glyphs) it starts with
+// = + - @, a TAB or a CR (OWASP's list for CSV injection), a line feed,
+// | (DDE), or a full-width or small-form = + - @.
 bool StartsLikeFormula(std::string_view s);
 
 // One cell for a spreadsheet: always quoted, quotes doubled, and a cell that

@@ -427,6 +427,15 @@ std::string CleanText(std::string_view text, size_t max_bytes, bool lines) {
   return out;
 }
 
+std::string_view SkipBlank(std::string_view s) {
+  for (;;) {
+    uint32_t cp = 0;
+    const size_t n = s.empty() ? 0 : Utf8At(s, 0, &cp);
+    if (n == 0 || !IsBlank(cp)) return s;
+    s.remove_prefix(n);
+  }
+}
+
 bool HasVisibleText(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
     uint32_t cp = 0;

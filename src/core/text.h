@@ -101,6 +101,11 @@ std::string PrintableText(std::string_view s);
 std::string CleanText(std::string_view text, size_t max_bytes,
                       bool lines = false);
 
+// `s` without its leading white space and invisible format characters
+// (no-break and typographic spaces, zero-width characters, the byte order
+// mark, filler glyphs such as U+3164): what a reader sees first.
+std::string_view SkipBlank(std::string_view s);
+
 // Whether `text` holds something to read: a character that is not white
 // space, a control or an invisible format character (zero-width spaces,
 // joiners, direction marks, the byte-order mark).

@@ -312,12 +312,15 @@ core::Status Edit(store::Database& db, int64_t id, const NewAsset& in,
   return db.Transact([&](store::Conn& c) -> core::Status {
     auto now = c.Query(
         "SELECT tag, serial, model, category, manufacturer, site, "
-        "purchased_on, eol_on, cost, notes FROM assets WHERE id = ?",
+        "purchased_on, eol_on, cost, notes, status FROM assets WHERE id = ?",
         {P(id)});
     if (!now.ok()) return now.status();
     if (now->empty())
       return core::Status::NotFound(fmt::format("There is no asset {}.", id));
     const store::Row& r = now->front();
+    if (r.Text(10) == "retired")
+      return core::Status::Invalid(
+          fmt::format("Asset {} is retired: its record is final.", id));
     const std::pair<const char*, const std::string*> fields[] = {
         {"tag", &a->tag},
         {"serial", &a->serial},

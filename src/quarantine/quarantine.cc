@@ -191,8 +191,14 @@ core::Result<int64_t> Quarantine::Hold(const Held& h,
 
 core::Result<std::vector<Entry>> Quarantine::List(const Filter& f) const {
   store::Params params;
+  // kColumns with '' for the verdict, so FromRow reads it as the others.
+  static const std::string columns = [] {
+    std::string c(kColumns);
+    c.replace(c.find("verdict"), 7, "''");
+    return c;
+  }();
   std::string sql =
-      fmt::format("SELECT {} FROM quarantine{}", kColumns, Where(f, params));
+      fmt::format("SELECT {} FROM quarantine{}", columns, Where(f, params));
   store::NewestFirst(sql, params, f.before_id, f.limit);
   auto rows = db_.Query(sql, params);
   if (!rows.ok()) return rows.status();

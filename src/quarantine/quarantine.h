@@ -120,6 +120,8 @@ class Quarantine : public decide::History {
   // returns the id it already has.
   core::Result<int64_t> Hold(const Held& held, const audit::Actor& actor);
 
+  // Entries without their verdict (empty): a list shows none, and a
+  // verdict's findings can be long. Get() reads it.
   core::Result<std::vector<Entry>> List(const Filter& filter) const;
   // How many messages `filter` takes (its limit and paging aside).
   core::Result<int64_t> Count(const Filter& filter) const;

@@ -73,6 +73,21 @@ TEST(Csv, CellsThatStartLikeAFormulaAreNeutralised) {
        "1+1",
        "\"'\xEF\xBC\x9D"
        "1+1\""},
+      // Found by attacking: filler glyphs (U+3164, U+2800), a soft hyphen,
+      // invisible operators, and the small-form signs (U+FE66, U+FE62).
+      {"\xE3\x85\xA4=HYPERLINK(\"x\")",
+       "\"'\xE3\x85\xA4=HYPERLINK(\"\"x\"\")\""},
+      {"\xE2\xA0\x80+1", "\"'\xE2\xA0\x80+1\""},
+      {"\xC2\xAD-1", "\"'\xC2\xAD-1\""},
+      {"\xE2\x81\xA2@A1", "\"'\xE2\x81\xA2@A1\""},
+      {"\xEF\xB9\xA6"
+       "1",
+       "\"'\xEF\xB9\xA6"
+       "1\""},
+      {"\xEF\xB9\xA2"
+       "1",
+       "\"'\xEF\xB9\xA2"
+       "1\""},
       // Not blanks: a word, an en dash (U+2013), a lone no-break space.
       {"\xC2\xA0", "\"\xC2\xA0\""},
       {"\xE2\x80\x93 note", "\"\xE2\x80\x93 note\""},

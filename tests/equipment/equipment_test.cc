@@ -338,6 +338,13 @@ TEST_P(EquipmentTest, AnAssetIsCorrectedByHandAndTheChangeIsKept) {
   fixed.eol_on = "2029-07-15";
   EXPECT_EQ(equipment::Edit(*db_, 999999, fixed, its_).code(),
             core::Code::kNotFound);
+  // A retired asset's record is final (found by attacking).
+  const int64_t old_one = AddLaptop("LES-3");
+  ASSERT_TRUE(equipment::Retire(*db_, old_one, "past its end", its_).ok());
+  fixed.tag = "LES-3";
+  auto final_record = equipment::Edit(*db_, old_one, fixed, its_);
+  EXPECT_EQ(final_record.code(), core::Code::kInvalidArgument);
+  EXPECT_NE(final_record.message().find("retired"), std::string::npos);
 }
 
 }  // namespace

@@ -318,6 +318,19 @@ TEST_P(PortalTest, ADirectoryTotalAgreesWithItsRows) {
   EXPECT_EQ(s["name"], "Spring 2026");
   EXPECT_EQ(s["ended"], true);
   EXPECT_EQ(s["every_change_seen"], false);
+  // Found by attacking: the read's time is kept in UTC, the semester's last
+  // day is the District's (Los Angeles). A first read at 02:00 UTC on June
+  // 5 was made on June 4, the semester's last day there: every change of
+  // it was seen. At 10:00 UTC it was June 5 there.
+  auto seen_at = [&](const char* at) {
+    EXPECT_TRUE(db_->Exec("UPDATE directory_reads SET read_at = ?",
+                          {store::P(std::string(at))})
+                    .ok());
+    auto r = Get(its, "/api/directory?view=stale&semester=Spring%202026");
+    return nlohmann::json::parse(r->body)["semester"]["every_change_seen"];
+  };
+  EXPECT_EQ(seen_at("2026-06-05T02:00:00Z"), true);
+  EXPECT_EQ(seen_at("2026-06-05T10:00:00Z"), false);
 }
 
 // A count invalidated while it was being computed is computed again next
@@ -3409,9 +3422,9 @@ TEST_P(HeldMailTest, EquipmentIsIssuedAcknowledgedAndAccountedFor) {
   auto spare_view = Get(its, spare_page);
   ASSERT_TRUE(spare_view && spare_view->status == 200);
   EXPECT_NE(spare_view->body.find("Correct its details"), std::string::npos);
-  EXPECT_NE(
-      spare_view->body.find(R"(name="tag" maxlength="64" required value="SPARE-1")"),
-      std::string::npos);
+  EXPECT_NE(spare_view->body.find(
+                R"(name="tag" maxlength="64" required value="SPARE-1")"),
+            std::string::npos);
   EXPECT_EQ(Get(aud, spare_page)->body.find("Correct its details"),
             std::string::npos);
   auto edited = Post(its, spare_page + "/edit",
@@ -3424,7 +3437,8 @@ TEST_P(HeldMailTest, EquipmentIsIssuedAcknowledgedAndAccountedFor) {
   EXPECT_EQ(now->site, "Roosevelt <Middle>");
   spare_view = Get(its, spare_page);
   EXPECT_NE(spare_view->body.find("changed model, site"), std::string::npos);
-  EXPECT_NE(spare_view->body.find("Roosevelt &lt;Middle&gt;"), std::string::npos);
+  EXPECT_NE(spare_view->body.find("Roosevelt &lt;Middle&gt;"),
+            std::string::npos);
   EXPECT_EQ(spare_view->body.find("Roosevelt <Middle>"), std::string::npos);
 }
 

@@ -82,9 +82,23 @@ const Semester* NamedSemester(const Ctx& c, std::string* problem) {
 
 // Whether a semester's list can be trusted: changes are seen from the
 // first read on (each read sees the last change before it), so a semester
-// that ended before the first read may list accounts that did change.
-bool Uncertain(const Semester& s, const directory::LastRead& read) {
-  return read.id != 0 && Day(s.ends * 86400) < read.first_at.substr(0, 10);
+// that ended before the first read may list accounts that did change. The
+// semester's last day is the District's; so is the read's day compared
+// with it (the read's time is kept in UTC).
+bool Uncertain(const Ctx& c, const Semester& s,
+               const directory::LastRead& read) {
+  if (read.id == 0) return false;         // nothing read, nothing listed
+  const std::string& at = read.first_at;  // YYYY-MM-DDTHH:MM:SSZ
+  auto day = core::ParseIsoDate(at.substr(0, 10), 1970, 9999, "read");
+  int64_t seconds = 0;
+  if (at.size() >= 19) {
+    for (auto [from, unit] : {std::pair{11, 3600}, {14, 60}, {17, 1}}) {
+      auto n = core::ParseInt(at.substr(from, 2), 0, 60, "time");
+      if (n.ok()) seconds += *n * unit;
+    }
+  }
+  if (!day.ok()) return true;  // unreadable: not to be trusted
+  return Day(s.ends * 86400) < Days(c)(*day * 86400 + seconds);
 }
 
 // The query a page or an export asks for; false when it cannot be made
@@ -262,7 +276,7 @@ void DirectoryPage(Ctx& c) {
     if (!current && pack) current = directory::CurrentSemester(*pack, Now());
   }
   if (pack && current) {
-    d.set("uncertain", Uncertain(*current, *read));
+    d.set("uncertain", Uncertain(c, *current, *read));
     d.set("first_read", read->first_at.substr(0, 10));
     d.set("semester", current->name);
     d.set("semester_url", http::UrlEncode(current->name));
@@ -341,9 +355,11 @@ void ApiDirectory(Ctx& c) {
                      {"begins", Day(semester->begins * 86400)},
                      {"ends", Day(semester->ends * 86400)},
                      {"ended", semester->ends < Today(c)},
-                     // false: it ended before the first read, whose changes
-                     // before it are unknown but for the last
-                     {"every_change_seen", !Uncertain(*semester, *read)}};
+                     // false: no read yet, or it ended before the first
+                     // read, whose changes before it are unknown but for
+                     // the last
+                     {"every_change_seen",
+                      read->id != 0 && !Uncertain(c, *semester, *read)}};
   }
   j["accounts"] = out;
   c.Json(j);

@@ -271,7 +271,7 @@ void EquipmentAssetPage(Ctx& c) {
   d.set("may_retire",
         writes && a->status != "issued" && a->status != "retired");
   d.set("may_settle", writes);
-  if (writes) {  // the edit form, with the fields as kept
+  if (writes && a->status != "retired") {  // the edit form, fields as kept
     Data e;
     Put(e, "tag", a->tag);
     Put(e, "serial", a->serial);
