@@ -168,6 +168,18 @@ core::Status Log(store::Conn& c, int64_t asset, const std::string& what,
   return audit::Record(c, actor, "equipment." + what, Target(asset), detail);
 }
 
+// Invalid when another asset (not `except`) has `tag`, whatever its case.
+core::Status TagFree(store::Conn& c, const std::string& tag,
+                     int64_t except = 0) {
+  auto taken =
+      c.Query("SELECT id FROM assets WHERE LOWER(tag) = LOWER(?) AND id <> ?",
+              {P(tag), P(except)});
+  if (!taken.ok()) return taken.status();
+  if (taken->empty()) return core::Status::Ok();
+  return core::Status::Invalid(
+      fmt::format("Tag {} is asset {}'s already.", tag, taken->front().Int(0)));
+}
+
 // Writes an asset's described fields (all but its tag, status and holder).
 core::Status WriteFields(store::Conn& c, int64_t id, const NewAsset& a) {
   return c.Exec(
@@ -284,12 +296,7 @@ core::Result<int64_t> Add(store::Database& db, const NewAsset& in,
   if (!a.ok()) return a.status();
   int64_t id = 0;
   auto st = db.Transact([&](store::Conn& c) -> core::Status {
-    auto taken = c.Query("SELECT id FROM assets WHERE LOWER(tag) = LOWER(?)",
-                         {P(a->tag)});
-    if (!taken.ok()) return taken.status();
-    if (!taken->empty())
-      return core::Status::Invalid(fmt::format("Tag {} is asset {}'s already.",
-                                               a->tag, taken->front().Int(0)));
+    if (auto free = TagFree(c, a->tag); !free.ok()) return free;
     auto rows = c.Query(
         "INSERT INTO assets (tag, serial, model, category, manufacturer, "
         "site, status, purchased_on, eol_on, cost, notes, added_at) VALUES "
@@ -333,22 +340,16 @@ core::Status Edit(store::Database& db, int64_t id, const NewAsset& in,
         {"cost", &a->cost},
         {"notes", &a->notes}};
     nlohmann::json changed = nlohmann::json::object();
-    std::string text;
+    std::vector<std::string> names;
     for (size_t i = 0; i < std::size(fields); ++i) {
       const std::string before = r.Text(i);
       if (before == *fields[i].second) continue;
       changed[fields[i].first] = {before, *fields[i].second};
-      text += fmt::format("{}{}", text.empty() ? "" : ", ", fields[i].first);
+      names.push_back(fields[i].first);
     }
-    if (changed.empty()) return core::Status::Ok();
+    if (names.empty()) return core::Status::Ok();
     if (changed.contains("tag")) {
-      auto taken = c.Query(
-          "SELECT id FROM assets WHERE LOWER(tag) = LOWER(?) AND id <> ?",
-          {P(a->tag), P(id)});
-      if (!taken.ok()) return taken.status();
-      if (!taken->empty())
-        return core::Status::Invalid(fmt::format(
-            "Tag {} is asset {}'s already.", a->tag, taken->front().Int(0)));
+      if (auto free = TagFree(c, a->tag, id); !free.ok()) return free;
       auto st =
           c.Exec("UPDATE assets SET tag = ? WHERE id = ?", {P(a->tag), P(id)});
       if (!st.ok()) return st;
@@ -356,7 +357,7 @@ core::Status Edit(store::Database& db, int64_t id, const NewAsset& in,
     if (auto st = WriteFields(c, id, *a); !st.ok()) return st;
     // What was written before and after, in the audit entry; the history
     // names the fields.
-    return Log(c, id, "edit", "changed " + text, 0, actor,
+    return Log(c, id, "edit", "changed " + core::Join(names, ", "), 0, actor,
                {{"changed", changed}});
   });
 }

@@ -52,9 +52,10 @@ core::Result<int64_t> Add(store::Database& db, const NewAsset& a,
                           const audit::Actor& actor);
 
 // Corrects an asset's description (tag, serial, model, ...; not its status
-// or holder), checked as Add() checks it; a retired asset's is final. The history names the fields that
-// changed; the audit entry keeps each one's value before and after. Nothing
-// changed: nothing written. NotFound; Invalid for a field or a tag taken.
+// or holder), checked as Add() checks it; a retired asset's is final. The
+// history names the fields that changed; the audit entry keeps each one's value
+// before and after. Nothing changed: nothing written. NotFound; Invalid for a
+// field or a tag taken.
 core::Status Edit(store::Database& db, int64_t id, const NewAsset& a,
                   const audit::Actor& actor);
 
