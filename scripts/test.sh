@@ -53,10 +53,24 @@ status=0
 t0=${STEWARD_CI_START:-$(date +%s)}
 phase() { local d=$(($(date +%s) - t0)); echo "== time: $1 at $((d / 60)) min $((d % 60)) s"; }
 phase "servers started (build and packages before)"
+# The sanitizer build runs beside the tests at the lowest priority: it takes
+# only what the tests leave idle (waiting on Postfix, the browser, a
+# server), and the tests, which assert nothing about time, see no
+# difference. Its output goes to a log, shown when it fails.
+asan_log="$run/asan-build.log"
+(nice -n 19 cmake -S "$root" -B "$asan" -DCMAKE_BUILD_TYPE=Asan -DSTEWARD_SANITIZE=ON >/dev/null &&
+  nice -n 19 cmake --build "$asan" -j "$jobs" --target unit_tests corpora_tests store_tests portal_tests) \
+  >"$asan_log" 2>&1 &
+asan_pid=$!
 (cd "$build" && ctest --output-on-failure -j "$jobs" --output-junit ctest-junit.xml) || status=$?
 phase "tests done"
-cmake -S "$root" -B "$asan" -DCMAKE_BUILD_TYPE=Asan -DSTEWARD_SANITIZE=ON >/dev/null
-cmake --build "$asan" -j "$jobs" --target unit_tests corpora_tests store_tests portal_tests
+asan_status=0
+wait "$asan_pid" || asan_status=$?
+if [ "$asan_status" -ne 0 ]; then
+  echo "sanitizer build failed (exit $asan_status):" >&2
+  tail -60 "$asan_log" >&2
+  exit 1
+fi
 phase "sanitizer build done"
 # Labels "unit" and "corpora": gtest_discover_tests keeps only the first of
 # a list of labels, so the corpus tests carry "corpora" alone.

@@ -29,14 +29,31 @@ constexpr std::string_view kAssetFrom =
 
 constexpr std::string_view kIssueColumns =
     "i.id, i.asset_id, i.holder, COALESCE(p.given_name || ' ' || "
-    "p.family_name, ''), a.tag, a.model, i.issued_by, i.issued_at, "
-    "i.terms_sha256, i.state, i.opened_at, i.opened_from, i.accepted_at, "
-    "i.accepted_from, i.returned_at, i.returned_by, i.condition";
+    "p.family_name, ''), i.asset_tag, i.asset_model, i.issued_by, "
+    "i.issued_at, i.terms_sha256, i.state, i.opened_at, i.opened_from, "
+    "i.accepted_at, i.accepted_from, i.returned_at, i.returned_by, "
+    "i.condition, i.asset_serial";
 constexpr std::string_view kIssueFrom =
-    " FROM asset_issues i JOIN assets a ON a.id = i.asset_id LEFT JOIN "
-    "people p ON p.id = i.holder";
+    " FROM asset_issues i LEFT JOIN people p ON p.id = i.holder";
 
 std::string Target(int64_t id) { return "asset/" + std::to_string(id); }
+
+// A waiting issue of the asset to a person, with the asset's tag, serial
+// and model as they stand: what the person is asked to accept.
+core::Result<int64_t> NewIssue(store::Conn& c, int64_t asset, int64_t person,
+                               const std::string& terms,
+                               const audit::Actor& actor) {
+  auto rows = c.Query(
+      "INSERT INTO asset_issues (asset_id, holder, issued_by, issued_at, "
+      "terms_sha256, state, asset_tag, asset_serial, asset_model) SELECT id, "
+      "?, ?, ?, ?, 'waiting', tag, serial, model FROM assets WHERE id = ? "
+      "RETURNING id",
+      {P(person), P(actor.name), P(store::NowUtc()), P(terms), P(asset)});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty())
+    return core::Status::NotFound(fmt::format("There is no asset {}.", asset));
+  return rows->at(0).Int(0);
+}
 
 Asset AssetFromRow(const store::Row& r) {
   Asset a;
@@ -78,6 +95,7 @@ Issue IssueFromRow(const store::Row& r) {
   i.returned_at = r.Text(14);
   i.returned_by = r.Text(15);
   i.condition = r.Text(16);
+  i.asset_serial = r.Text(17);
   return i;
 }
 
@@ -242,12 +260,9 @@ core::Result<int64_t> IssueIn(store::Conn& c, int64_t asset, int64_t person,
   if (who->front().Text(0) != "active" && !any_status)
     return core::Status::Invalid(
         "The employee is not active: equipment is issued to active staff.");
-  auto rows = c.Query(
-      "INSERT INTO asset_issues (asset_id, holder, issued_by, issued_at, "
-      "terms_sha256, state) VALUES (?, ?, ?, ?, ?, 'waiting') RETURNING id",
-      {P(asset), P(person), P(actor.name), P(store::NowUtc()), P(terms)});
-  if (!rows.ok()) return rows.status();
-  const int64_t id = rows->at(0).Int(0);
+  auto made = NewIssue(c, asset, person, terms, actor);
+  if (!made.ok()) return made.status();
+  const int64_t id = *made;
   if (auto st = Move(c, asset, {"in-stock"}, "issued", person, id); !st.ok())
     return st;
   if (auto st = Log(c, asset, "issue", "", person, actor, {{"issue", id}});
@@ -355,6 +370,14 @@ core::Status Edit(store::Database& db, int64_t id, const NewAsset& in,
       if (!st.ok()) return st;
     }
     if (auto st = WriteFields(c, id, *a); !st.ok()) return st;
+    // An issue not yet accepted shows the corrected details; an accepted
+    // one keeps what was accepted.
+    if (auto st =
+            c.Exec("UPDATE asset_issues SET asset_tag = ?, asset_serial = ?, "
+                   "asset_model = ? WHERE asset_id = ? AND state = 'waiting'",
+                   {P(a->tag), P(a->serial), P(a->model), P(id)});
+        !st.ok())
+      return st;
     // What was written before and after, in the audit entry; the history
     // names the fields.
     return Log(c, id, "edit", "changed " + core::Join(names, ", "), 0, actor,
@@ -758,12 +781,9 @@ core::Result<int64_t> AskAgain(store::Database& db, int64_t asset_id,
       return core::Status::Invalid(fmt::format(
           "Asset {} is not issued under other terms: nothing to ask again.",
           asset_id));
-    auto rows = c.Query(
-        "INSERT INTO asset_issues (asset_id, holder, issued_by, issued_at, "
-        "terms_sha256, state) VALUES (?, ?, ?, ?, ?, 'waiting') RETURNING id",
-        {P(asset_id), P(holder), P(actor.name), P(store::NowUtc()), P(terms)});
-    if (!rows.ok()) return rows.status();
-    id = rows->at(0).Int(0);
+    auto made = NewIssue(c, asset_id, holder, terms, actor);
+    if (!made.ok()) return made.status();
+    id = *made;
     if (auto st = Move(c, asset_id, {"issued"}, "issued", holder, id); !st.ok())
       return st;
     return Log(c, asset_id, "ask-again", "", holder, actor,

@@ -83,7 +83,10 @@ core::Result<ImportReport> ImportSnipeIt(store::Database& db,
 
 struct Issue {
   int64_t id = 0, asset_id = 0, holder = 0;
-  std::string holder_name, asset_tag, asset_model;
+  std::string holder_name;
+  // The asset as the holder was asked to accept it (corrected while the
+  // issue waits; kept as accepted after).
+  std::string asset_tag, asset_serial, asset_model;
   std::string issued_by, issued_at;
   std::string terms_sha256;
   std::string state;  // waiting, accepted, returned, superseded

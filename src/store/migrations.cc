@@ -703,6 +703,19 @@ CREATE INDEX directory_accounts_person_open ON directory_accounts (person_id, go
 DROP INDEX directory_accounts_person;
 CREATE INDEX people_not_current ON people (id) WHERE status NOT IN ('active', 'leave');
 )sql"},
+      // What an employee was asked to accept: the asset's tag, serial and
+      // model as they stood, so a later correction of the asset does not
+      // rewrite an acceptance already given. Issues already made take the
+      // asset's present details (the best there is).
+      {25, "equipment issue details", R"sql(
+ALTER TABLE asset_issues ADD COLUMN asset_tag TEXT NOT NULL DEFAULT '';
+ALTER TABLE asset_issues ADD COLUMN asset_serial TEXT NOT NULL DEFAULT '';
+ALTER TABLE asset_issues ADD COLUMN asset_model TEXT NOT NULL DEFAULT '';
+UPDATE asset_issues SET
+  asset_tag = (SELECT tag FROM assets WHERE assets.id = asset_issues.asset_id),
+  asset_serial = (SELECT serial FROM assets WHERE assets.id = asset_issues.asset_id),
+  asset_model = (SELECT model FROM assets WHERE assets.id = asset_issues.asset_id);
+)sql"},
   };
   return kAll;
 }

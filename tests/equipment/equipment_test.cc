@@ -347,5 +347,42 @@ TEST_P(EquipmentTest, AnAssetIsCorrectedByHandAndTheChangeIsKept) {
   EXPECT_NE(final_record.message().find("retired"), std::string::npos);
 }
 
+// What an employee accepted stays as accepted: a correction made while the
+// issue waits is what they are shown; one made after their acceptance
+// changes the asset, not the acceptance.
+TEST_P(EquipmentTest, AnAcceptanceKeepsTheDetailsTheEmployeeAccepted) {
+  const int64_t id = AddLaptop("LES-1");
+  auto issue = equipment::IssueTo(*db_, id, ada_, terms_, its_);
+  ASSERT_TRUE(issue.ok());
+  equipment::NewAsset fixed{.tag = "LES-1",
+                            .serial = "SN-CORRECTED",
+                            .model = "Latitude 3440",
+                            .category = "Laptop",
+                            .site = "Lincoln Elementary",
+                            .purchased_on = "2024-07-15",
+                            .eol_on = "2029-07-15",
+                            .cost = "1049.50"};
+  ASSERT_TRUE(equipment::Edit(*db_, id, fixed, its_).ok());
+  auto waiting = equipment::GetIssue(*db_, *issue);
+  ASSERT_TRUE(waiting.ok());
+  EXPECT_EQ(waiting->asset_serial, "SN-CORRECTED");
+  const audit::Actor ada{"ada", "192.0.2.8"};
+  ASSERT_TRUE(equipment::Accept(*db_, *issue, ada_, terms_, ada).ok());
+  fixed.tag = "LES-100";
+  fixed.serial = "SN-OTHER";
+  fixed.model = "Latitude 5450";
+  ASSERT_TRUE(equipment::Edit(*db_, id, fixed, its_).ok());
+  auto accepted = equipment::GetIssue(*db_, *issue);
+  ASSERT_TRUE(accepted.ok());
+  EXPECT_EQ(accepted->asset_tag, "LES-1");
+  EXPECT_EQ(accepted->asset_serial, "SN-CORRECTED");
+  EXPECT_EQ(accepted->asset_model, "Latitude 3440");
+  EXPECT_EQ(equipment::Get(*db_, id)->tag, "LES-100");
+  auto mine = equipment::IssuesOf(*db_, ada_);
+  ASSERT_TRUE(mine.ok());
+  ASSERT_EQ(mine->size(), 1u);
+  EXPECT_EQ(mine->front().asset_model, "Latitude 3440");
+}
+
 }  // namespace
 }  // namespace steward

@@ -926,6 +926,20 @@ TEST_P(PortalTest, StateChangesNeedTheSessionsCsrfTokenAndOurOrigin) {
   auto fetch_site =
       Post(b, path, form, true, {{"Sec-Fetch-Site", "cross-site"}});
   EXPECT_EQ(fetch_site->status, 403);
+  // A sandboxed frame or a page behind a cross-site redirect says "null".
+  auto null_origin = Post(b, path, form, true, {{"Origin", "null"}});
+  EXPECT_EQ(null_origin->status, 403);
+  // The same host on another port is another origin.
+  auto other_port =
+      Post(b, path, form, true,
+           {{"Origin", "http://127.0.0.1:" + std::to_string(port_ + 1)}});
+  EXPECT_EQ(other_port->status, 403);
+  // Without an Origin, the Referer decides when there is one.
+  auto referer =
+      Post(b, path, form, true,
+           {{"Referer",
+             "https://evil.example/127.0.0.1:" + std::to_string(port_) + "/"}});
+  EXPECT_EQ(referer->status, 403);
   // Never from the address: a token in a query would land in logs.
   auto in_query = Post(b, path + "?csrf=" + b.csrf, form, false);
   ASSERT_TRUE(in_query);
@@ -937,6 +951,14 @@ TEST_P(PortalTest, StateChangesNeedTheSessionsCsrfTokenAndOurOrigin) {
   ASSERT_TRUE(good);
   EXPECT_EQ(good->status, 303);
   EXPECT_TRUE(identity::GetAccount(*db_, target.id)->roles.Has(Role::kAuditor));
+  auto from_our_page =
+      Post(b, path, httplib::Params{}, true,
+           {{"Referer",
+             "http://127.0.0.1:" + std::to_string(port_) + path + "?x=1"}});
+  ASSERT_TRUE(from_our_page);
+  EXPECT_EQ(from_our_page->status, 303);
+  EXPECT_FALSE(
+      identity::GetAccount(*db_, target.id)->roles.Has(Role::kAuditor));
   // The API takes the token from a header.
   auto api = Client().Post("/api/campaigns/1/acknowledge",
                            {{"Cookie", b.cookie}}, "", "application/json");

@@ -110,6 +110,7 @@ Data IssueRow(const equipment::Issue& i) {
   x.set("id", std::to_string(i.id));
   x.set("tag", i.asset_tag);
   x.set("model", i.asset_model);
+  SetIfAny(x, "serial", i.asset_serial);
   x.set("holder", i.holder_name);
   x.set("issued_at", i.issued_at.substr(0, 10));
   x.set("issued_by", i.issued_by);

@@ -366,18 +366,32 @@ bool ConstantTimeEquals(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
+// True when an absolute address (an Origin or a Referer) names the host
+// the request was sent to. The scheme is not compared: behind a proxy that
+// ends TLS the portal itself is reached over plain HTTP.
+bool NamesOurHost(const std::string& address, const std::string& host) {
+  auto scheme = address.find("://");
+  if (scheme == std::string::npos || host.empty()) return false;
+  std::string authority = address.substr(scheme + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  return authority == host;
+}
+
 // A state-changing request must come from our own pages: same origin when
 // the browser says, and the session's CSRF token (form field or header).
+// "Origin: null" (a sandboxed frame, a page behind a cross-site redirect,
+// a file) is nobody's page of ours and is refused; a browser that sends
+// no Origin is held to its Referer when it sends one.
 bool CsrfOk(const Ctx& c) {
   std::string site = c.req.Header("Sec-Fetch-Site");
   if (!site.empty() && site != "same-origin" && site != "none") return false;
+  std::string host = c.req.Header("Host");
   std::string origin = c.req.Header("Origin");
-  if (!origin.empty() && origin != "null") {
-    std::string host = c.req.Header("Host");
-    auto scheme = origin.find("://");
-    if (scheme == std::string::npos || origin.substr(scheme + 3) != host) {
-      return false;
-    }
+  if (!origin.empty()) {
+    if (!NamesOurHost(origin, host)) return false;
+  } else {
+    std::string referer = c.req.Header("Referer");
+    if (!referer.empty() && !NamesOurHost(referer, host)) return false;
   }
   if (!c.session) return true;  // sign-in: no session yet; origin checked
   // The token from the header or the form's body; never from the query
