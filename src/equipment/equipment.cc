@@ -813,8 +813,8 @@ namespace {
 
 void Where(const Filter& f, std::string& sql, store::Params& params) {
   if (!f.status.empty()) {
-    sql += " AND a.status = ?";
-    params.push_back(P(f.status));
+    sql += " AND a.status = ";
+    store::AddWord(sql, params, f.status);
   }
   if (f.holder) {
     sql += " AND a.holder = ?";

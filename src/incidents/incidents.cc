@@ -208,8 +208,8 @@ std::string Where(const Filter& f, store::Params& params) {
   if (f.status == "open") {
     sql += " AND status <> 'closed'";
   } else if (!f.status.empty()) {
-    sql += " AND status = ?";
-    params.push_back(P(f.status));
+    sql += " AND status = ";
+    store::AddWord(sql, params, f.status);
   }
   if (!f.assignee.empty()) {
     sql += " AND assignee = ?";

@@ -258,12 +258,12 @@ Person FromRow(const store::Row& r) {
 std::string Where(const Query& q, store::Params& params, store::Dialect d) {
   std::string w = " WHERE 1=1";
   if (!q.kind.empty()) {
-    w += " AND p.kind = ?";
-    params.push_back(P(q.kind));
+    w += " AND p.kind = ";
+    store::AddWord(w, params, q.kind);
   }
   if (!q.status.empty()) {
-    w += " AND p.status = ?";
-    params.push_back(P(q.status));
+    w += " AND p.status = ";
+    store::AddWord(w, params, q.status);
   }
   if (q.site_id) {
     w += " AND p.site_id = ?";

@@ -70,8 +70,8 @@ Entry FromRow(const store::Row& r) {
 std::string Where(const Filter& f, store::Params& params) {
   std::string sql = " WHERE 1 = 1";
   if (!f.status.empty()) {
-    sql += " AND status = ?";
-    params.push_back(P(f.status));
+    sql += " AND status = ";
+    store::AddWord(sql, params, f.status);
   }
   if (!f.owner_keys.empty()) {
     std::string in;

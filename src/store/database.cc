@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <condition_variable>
 #include <ctime>
@@ -209,6 +210,22 @@ void NewestFirst(std::string& sql, Params& params, int64_t before_id, int limit,
     params.push_back(P(before_id));
   }
   sql += fmt::format(" ORDER BY {} DESC LIMIT {}", id, limit > 0 ? limit : 100);
+}
+
+void AddWord(std::string& sql, Params& params, std::string_view value) {
+  const bool plain = !value.empty() && value.size() <= 32 &&
+                     std::all_of(value.begin(), value.end(), [](char ch) {
+                       return (ch >= 'a' && ch <= 'z') ||
+                              (ch >= '0' && ch <= '9') || ch == '-';
+                     });
+  if (plain) {
+    sql += '\'';
+    sql += value;
+    sql += '\'';
+    return;
+  }
+  sql += '?';
+  params.push_back(P(std::string(value)));
 }
 
 core::Result<int64_t> QueryCount(Database& db, std::string_view sql,

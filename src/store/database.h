@@ -154,6 +154,13 @@ using core::NowUtc;
 void NewestFirst(std::string& sql, Params& params, int64_t before_id, int limit,
                  std::string_view id = "id");
 
+// Appends `value` for a comparison: as a quoted literal when it is a plain
+// word (1 to 32 of a-z, 0-9 and '-', such as a status), so that PostgreSQL
+// keeps one plan for the statement instead of planning it again at every
+// run for a value whose rows are many or few; anything else as a "?"
+// parameter added to `params`.
+void AddWord(std::string& sql, Params& params, std::string_view value);
+
 // A register's reads, one shape for all: each row of `sql` made a T by
 // `from_row` (Row -> T), in order; ...
 template <class T, class F>

@@ -162,5 +162,31 @@ TEST_P(Migrations, AStatementRunManyTimesAnswersEachRunAndSurvivesANewSession) {
   }
 }
 
+// A word written into a statement's text (store::AddWord) finds what a
+// parameter would, and a value that is not a plain word stays a parameter:
+// quotes in it match themselves and change nothing of the statement.
+TEST_P(Migrations, AWordInTheTextMatchesAsAParameterWould) {
+  for (const char* name : {"held", "it's", "x' OR '1'='1"}) {
+    ASSERT_TRUE(
+        db_->Exec("INSERT INTO sites (source, source_id, name, kind, "
+                  "updated_at) VALUES ('t', ?, ?, 'school', 'now')",
+                  {store::P(std::string(name)), store::P(std::string(name))})
+            .ok());
+  }
+  auto count = [&](const std::string& value) {
+    std::string sql = "SELECT COUNT(*) FROM sites WHERE name = ";
+    store::Params params;
+    store::AddWord(sql, params, value);
+    auto n = store::QueryCount(*db_, sql, params);
+    EXPECT_TRUE(n.ok()) << sql;
+    return std::make_pair(n.ok() ? *n : -1, params.size());
+  };
+  EXPECT_EQ(count("held"), std::make_pair(int64_t{1}, size_t{0}));
+  EXPECT_EQ(count("it's"), std::make_pair(int64_t{1}, size_t{1}));
+  EXPECT_EQ(count("x' OR '1'='1"), std::make_pair(int64_t{1}, size_t{1}));
+  EXPECT_EQ(count("released"), std::make_pair(int64_t{0}, size_t{0}));
+  EXPECT_EQ(count(""), std::make_pair(int64_t{0}, size_t{1}));
+}
+
 }  // namespace
 }  // namespace steward
