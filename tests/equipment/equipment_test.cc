@@ -61,6 +61,19 @@ class EquipmentTest : public StoreTest {
 
   std::string Status(int64_t id) { return equipment::Get(*db_, id)->status; }
 
+  // LES-1 as ITS corrects it by hand: another serial or site.
+  static equipment::NewAsset Corrected(const std::string& serial,
+                                       const std::string& site) {
+    return {.tag = "LES-1",
+            .serial = serial,
+            .model = "Latitude 3440",
+            .category = "Laptop",
+            .site = site,
+            .purchased_on = "2024-07-15",
+            .eol_on = "2029-07-15",
+            .cost = "1049.50"};
+  }
+
   const audit::Actor its_{"its", "10.0.0.3"};
   const std::string terms_ = std::string(64, 'a');
   int64_t ada_ = 0;
@@ -297,14 +310,7 @@ TEST_P(EquipmentTest, AnAssetIsCorrectedByHandAndTheChangeIsKept) {
   const int64_t id = AddLaptop("LES-1");
   AddLaptop("LES-2");
   ASSERT_TRUE(equipment::IssueTo(*db_, id, ada_, terms_, its_).ok());
-  equipment::NewAsset fixed{.tag = "LES-1",
-                            .serial = "SN-LES-1",
-                            .model = "Latitude 3440",
-                            .category = "Laptop",
-                            .site = "Roosevelt Middle",
-                            .purchased_on = "2024-07-15",
-                            .eol_on = "2029-07-15",
-                            .cost = "1049.50"};
+  equipment::NewAsset fixed = Corrected("SN-LES-1", "Roosevelt Middle");
   ASSERT_TRUE(equipment::Edit(*db_, id, fixed, its_).ok());
   auto a = equipment::Get(*db_, id);
   ASSERT_TRUE(a.ok());
@@ -354,14 +360,7 @@ TEST_P(EquipmentTest, AnAcceptanceKeepsTheDetailsTheEmployeeAccepted) {
   const int64_t id = AddLaptop("LES-1");
   auto issue = equipment::IssueTo(*db_, id, ada_, terms_, its_);
   ASSERT_TRUE(issue.ok());
-  equipment::NewAsset fixed{.tag = "LES-1",
-                            .serial = "SN-CORRECTED",
-                            .model = "Latitude 3440",
-                            .category = "Laptop",
-                            .site = "Lincoln Elementary",
-                            .purchased_on = "2024-07-15",
-                            .eol_on = "2029-07-15",
-                            .cost = "1049.50"};
+  equipment::NewAsset fixed = Corrected("SN-CORRECTED", "Lincoln Elementary");
   ASSERT_TRUE(equipment::Edit(*db_, id, fixed, its_).ok());
   auto waiting = equipment::GetIssue(*db_, *issue);
   ASSERT_TRUE(waiting.ok());
