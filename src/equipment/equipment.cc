@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/csv.h"
+#include "core/hash.h"
 #include "core/text.h"
 #include "store/like.h"
 
@@ -615,12 +616,34 @@ core::Status Opened(store::Database& db, int64_t issue_id, int64_t person,
   });
 }
 
+namespace {
+
+std::string MarkOf(const std::string& tag, const std::string& serial,
+                   const std::string& model) {
+  std::string all = tag;
+  for (const std::string* part : {&serial, &model}) {
+    all += '\0';
+    all += *part;
+  }
+  return core::Sha256Hex(all);
+}
+
+}  // namespace
+
+std::string DetailsMark(const Issue& issue) {
+  return MarkOf(issue.asset_tag, issue.asset_serial, issue.asset_model);
+}
+
 core::Status Accept(store::Database& db, int64_t issue_id, int64_t person,
-                    const std::string& terms, const audit::Actor& actor) {
+                    const std::string& terms, const audit::Actor& actor,
+                    const std::string& shown) {
+  const core::Status corrected = core::Status::Invalid(
+      "IT Services corrected this equipment's details since you opened the "
+      "page: read them again before you accept.");
   return db.Transact([&](store::Conn& c) -> core::Status {
     auto now = c.Query(
-        "SELECT asset_id, holder, state, terms_sha256, opened_at FROM "
-        "asset_issues WHERE id = ?",
+        "SELECT asset_id, holder, state, terms_sha256, opened_at, asset_tag, "
+        "asset_serial, asset_model FROM asset_issues WHERE id = ?",
         {P(issue_id)});
     if (!now.ok()) return now.status();
     if (now->empty() || now->front().Int(1) != person)
@@ -631,17 +654,30 @@ core::Status Accept(store::Database& db, int64_t issue_id, int64_t person,
       return core::Status::Invalid(
           "The equipment terms changed since this was issued: IT Services "
           "will ask you to acknowledge the terms in force.");
+    const std::string tag = r.Text(5), serial = r.Text(6), model = r.Text(7);
+    if (!shown.empty() && shown != MarkOf(tag, serial, model)) return corrected;
     const std::string at = store::NowUtc();
+    // The details as read: a correction committed in between (PostgreSQL
+    // reads the row again here) leaves the issue waiting.
     auto rows = c.Query(
         "UPDATE asset_issues SET state = 'accepted', accepted_at = ?, "
         "accepted_from = ?, opened_at = CASE WHEN opened_at = '' THEN ? ELSE "
         "opened_at END, opened_from = CASE WHEN opened_from = '' THEN ? ELSE "
-        "opened_from END WHERE id = ? AND state = 'waiting' RETURNING id",
-        {P(at), P(actor.ip), P(at), P(actor.ip), P(issue_id)});
+        "opened_from END WHERE id = ? AND state = 'waiting' AND asset_tag = ? "
+        "AND asset_serial = ? AND asset_model = ? RETURNING id",
+        {P(at), P(actor.ip), P(at), P(actor.ip), P(issue_id), P(tag), P(serial),
+         P(model)});
     if (!rows.ok()) return rows.status();
-    if (rows->empty())
-      return core::Status::Invalid(fmt::format(
-          "Equipment issue {} is {} already.", issue_id, r.Text(2)));
+    if (rows->empty()) {
+      // Accepted or closed, or its details corrected, in between.
+      auto state =
+          c.Query("SELECT state FROM asset_issues WHERE id = ?", {P(issue_id)});
+      if (!state.ok()) return state.status();
+      const std::string is = state->empty() ? "" : state->front().Text(0);
+      if (is == "waiting") return corrected;
+      return core::Status::Invalid(
+          fmt::format("Equipment issue {} is {} already.", issue_id, is));
+    }
     return Log(c, r.Int(0), "accept", "", person, actor,
                {{"issue", issue_id}, {"terms_sha256", terms}});
   });

@@ -107,9 +107,17 @@ core::Result<int64_t> IssueTo(store::Database& db, int64_t asset_id,
 core::Status Opened(store::Database& db, int64_t issue_id, int64_t person,
                     const audit::Actor& actor);
 // The holder accepts the terms they were shown: `terms_sha256` must be the
-// one the issue asks for (the pack's terms changed: Invalid).
+// one the issue asks for (the pack's terms changed: Invalid). `shown`, when
+// not empty, is the DetailsMark of the issue as the page showed it: the
+// asset's details corrected since (or while this runs) are Invalid, as the
+// holder would accept what they did not see.
 core::Status Accept(store::Database& db, int64_t issue_id, int64_t person,
-                    const std::string& terms_sha256, const audit::Actor& actor);
+                    const std::string& terms_sha256, const audit::Actor& actor,
+                    const std::string& shown = "");
+// What identifies the details an issue asks the holder to accept (its
+// asset's tag, serial and model), for a page to send back with the
+// acceptance.
+std::string DetailsMark(const Issue& issue);
 // Back in stock (condition "good", "fair" or "poor") or, when "damaged",
 // damaged; a note optional. `issue`: the issue the person saw on the page;
 // when it is no longer the one in effect, Invalid (0: any).

@@ -360,13 +360,24 @@ TEST_P(EquipmentTest, AnAcceptanceKeepsTheDetailsTheEmployeeAccepted) {
   const int64_t id = AddLaptop("LES-1");
   auto issue = equipment::IssueTo(*db_, id, ada_, terms_, its_);
   ASSERT_TRUE(issue.ok());
+  auto opened = equipment::GetIssue(*db_, *issue);  // the page Ada opened
+  ASSERT_TRUE(opened.ok());
   equipment::NewAsset fixed = Corrected("SN-CORRECTED", "Lincoln Elementary");
   ASSERT_TRUE(equipment::Edit(*db_, id, fixed, its_).ok());
   auto waiting = equipment::GetIssue(*db_, *issue);
   ASSERT_TRUE(waiting.ok());
   EXPECT_EQ(waiting->asset_serial, "SN-CORRECTED");
+  // Accepting from the page opened before the correction is refused: Ada
+  // did not see the serial she would be accepting.
   const audit::Actor ada{"ada", "192.0.2.8"};
-  ASSERT_TRUE(equipment::Accept(*db_, *issue, ada_, terms_, ada).ok());
+  auto stale = equipment::Accept(*db_, *issue, ada_, terms_, ada,
+                                 equipment::DetailsMark(*opened));
+  EXPECT_EQ(stale.code(), core::Code::kInvalidArgument);
+  EXPECT_NE(stale.message().find("corrected"), std::string::npos);
+  EXPECT_EQ(equipment::GetIssue(*db_, *issue)->state, "waiting");
+  ASSERT_TRUE(equipment::Accept(*db_, *issue, ada_, terms_, ada,
+                                equipment::DetailsMark(*waiting))
+                  .ok());
   fixed.tag = "LES-100";
   fixed.serial = "SN-OTHER";
   fixed.model = "Latitude 5450";

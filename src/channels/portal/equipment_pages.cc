@@ -111,6 +111,7 @@ Data IssueRow(const equipment::Issue& i) {
   x.set("tag", i.asset_tag);
   x.set("model", i.asset_model);
   SetIfAny(x, "serial", i.asset_serial);
+  x.set("details", equipment::DetailsMark(i));
   x.set("holder", i.holder_name);
   x.set("issued_at", i.issued_at.substr(0, 10));
   x.set("issued_by", i.issued_by);
@@ -515,8 +516,8 @@ void EquipmentIssuePage(Ctx& c) {
 void EquipmentAcceptPost(Ctx& c) {
   auto i = MyIssue(c);
   if (!i) return;
-  auto st =
-      equipment::Accept(*c.app.db, i->id, i->holder, TermsHash(c), c.Actor());
+  auto st = equipment::Accept(*c.app.db, i->id, i->holder, TermsHash(c),
+                              c.Actor(), c.Param("details"));
   c.SeeOther("/equipment/mine",
              st.ok() ? fmt::format("Thank you: you acknowledged the terms "
                                    "for {}.",
