@@ -194,20 +194,37 @@ namespace {
 std::string Where(const Filter& f, store::Params& params) {
   std::string sql = " WHERE 1 = 1";
   if (!f.state.empty()) {
-    sql += " AND state = ?";
-    params.push_back(P(f.state));
+    sql += " AND state = ";
+    store::AddWord(sql, params, f.state);
   }
   if (!f.requester.empty()) {
     sql += " AND requester = ?";
     params.push_back(P(f.requester));
   }
   if (!f.decides.empty()) {
-    sql += " AND decides IN (";
-    for (size_t i = 0; i < f.decides.size(); ++i) {
-      sql += i ? ", ?" : "?";
-      params.push_back(P(f.decides[i]));
+    auto in = [&](const std::vector<std::string>& values) {
+      std::string list;
+      for (const auto& v : values) {
+        list += list.empty() ? "?" : ", ?";
+        params.push_back(P(v));
+      }
+      return "(" + list + ")";
+    };
+    std::vector<std::string> open;  // whoever asked
+    bool scoped = false;            // the supervisor's reports' only
+    for (const auto& d : f.decides) {
+      if (d == "supervisor" && f.supervised)
+        scoped = true;
+      else
+        open.push_back(d);
     }
-    sql += ")";
+    std::vector<std::string> either;
+    if (!open.empty()) either.push_back("decides IN " + in(open));
+    if (scoped && !f.supervised->empty())
+      either.push_back("(decides = 'supervisor' AND LOWER(requester) IN " +
+                       in(*f.supervised) + ")");
+    sql += either.empty() ? " AND 1 = 0"
+                          : " AND (" + core::Join(either, " OR ") + ")";
   }
   return sql;
 }

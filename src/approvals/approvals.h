@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,10 @@ struct Filter {
   std::string state;                 // "" any
   std::string requester;             // "" anyone's
   std::vector<std::string> decides;  // only these roles' ("" any)
+  // When set, of the requests the "supervisor" role decides only those
+  // whose requester is one of these user names (lower case; a
+  // supervisor's reports') are among `decides`'. Unset: every one.
+  std::optional<std::vector<std::string>> supervised;
   int limit = 100;
   int64_t before_id = 0;  // keyset paging, newest first
 };

@@ -200,13 +200,21 @@ core::Status TagFree(store::Conn& c, const std::string& tag,
 }
 
 // Writes an asset's described fields (all but its tag, status and holder).
+// An issue not yet accepted shows the details written (an edit by hand,
+// an import); an accepted one keeps what was accepted.
 core::Status WriteFields(store::Conn& c, int64_t id, const NewAsset& a) {
-  return c.Exec(
+  auto st = c.Exec(
       "UPDATE assets SET serial = ?, model = ?, category = ?, "
       "manufacturer = ?, site = ?, purchased_on = ?, eol_on = ?, cost = ?, "
       "notes = ? WHERE id = ?",
       {P(a.serial), P(a.model), P(a.category), P(a.manufacturer), P(a.site),
        P(a.purchased_on), P(a.eol_on), P(a.cost), P(a.notes), P(id)});
+  if (!st.ok()) return st;
+  return c.Exec(
+      "UPDATE asset_issues SET asset_tag = (SELECT tag FROM assets WHERE id = "
+      "?), asset_serial = ?, asset_model = ? WHERE asset_id = ? AND state = "
+      "'waiting'",
+      {P(id), P(a.serial), P(a.model), P(id)});
 }
 
 // Moves an asset from one of `from` to `to` in one guarded UPDATE, setting
@@ -371,14 +379,6 @@ core::Status Edit(store::Database& db, int64_t id, const NewAsset& in,
       if (!st.ok()) return st;
     }
     if (auto st = WriteFields(c, id, *a); !st.ok()) return st;
-    // An issue not yet accepted shows the corrected details; an accepted
-    // one keeps what was accepted.
-    if (auto st =
-            c.Exec("UPDATE asset_issues SET asset_tag = ?, asset_serial = ?, "
-                   "asset_model = ? WHERE asset_id = ? AND state = 'waiting'",
-                   {P(a->tag), P(a->serial), P(a->model), P(id)});
-        !st.ok())
-      return st;
     // What was written before and after, in the audit entry; the history
     // names the fields.
     return Log(c, id, "edit", "changed " + core::Join(names, ", "), 0, actor,

@@ -187,6 +187,23 @@ core::Result<std::vector<Account>> ListAccounts(store::Database& db) {
   return out;
 }
 
+core::Result<std::vector<std::string>> UserNamesOf(
+    store::Database& db, const std::vector<int64_t>& people) {
+  std::vector<std::string> out;
+  if (people.empty()) return out;
+  std::string in;
+  store::Params params;
+  for (int64_t id : people) {
+    in += in.empty() ? "?" : ", ?";
+    params.push_back(P(id));
+  }
+  auto rows = db.Query(
+      "SELECT username FROM accounts WHERE person_id IN (" + in + ")", params);
+  if (!rows.ok()) return rows.status();
+  for (const auto& r : *rows) out.push_back(r.Text(0));
+  return out;
+}
+
 core::Status SetRoles(store::Database& db, int64_t account_id, Roles roles,
                       const Actor& actor, const AccountHook& also) {
   auto before = GetAccount(db, account_id);

@@ -67,6 +67,9 @@ core::Result<Account> GetAccount(store::Database& db, int64_t id);
 core::Result<Account> FindAccountIn(store::Conn& conn,
                                     const std::string& username);
 core::Result<std::vector<Account>> ListAccounts(store::Database& db);
+// The user names of the accounts linked to these people (person ids).
+core::Result<std::vector<std::string>> UserNamesOf(
+    store::Database& db, const std::vector<int64_t>& people);
 // What else must change when an account does (its open work handed back),
 // run in the same transaction with the account as it now stands; an error
 // undoes the whole change.

@@ -325,6 +325,29 @@ core::Result<Person> Get(store::Database& db, int64_t id) {
   return FromRow(rows->front());
 }
 
+bool ReportsTo(const Person& person, const Person& supervisor) {
+  return !supervisor.source_id.empty() && person.source == supervisor.source &&
+         person.supervisor_source_id == supervisor.source_id;
+}
+
+core::Result<std::vector<Person>> ReportsOf(store::Database& db,
+                                            int64_t supervisor) {
+  auto boss = Get(db, supervisor);
+  if (!boss.ok()) {
+    if (boss.status().code() == core::Code::kNotFound)
+      return std::vector<Person>{};
+    return boss.status();
+  }
+  if (boss->source_id.empty()) return std::vector<Person>{};
+  return store::QueryAs<Person>(
+      db,
+      fmt::format("SELECT {} FROM people p LEFT JOIN sites s ON s.id = "
+                  "p.site_id WHERE p.supervisor_source_id = ? AND p.source = "
+                  "? ORDER BY p.id LIMIT 5000",
+                  kPersonColumns),
+      {P(boss->source_id), P(boss->source)}, FromRow);
+}
+
 core::Result<std::vector<Site>> Sites(store::Database& db) {
   auto rows = db.Query(
       "SELECT id, name, kind FROM sites WHERE status = 'active' ORDER BY "

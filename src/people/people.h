@@ -121,6 +121,14 @@ core::Result<std::vector<Person>> Find(store::Database& db, const Query& q);
 core::Result<int64_t> Count(store::Database& db, const Query& q);
 core::Result<Person> Get(store::Database& db, int64_t id);
 
+// Whether `person` reports to `supervisor`: their supervisor is the
+// supervisor's id in the same source (an HR export, the directory).
+bool ReportsTo(const Person& person, const Person& supervisor);
+// The people who report to the person `supervisor` (an id), employed or
+// not, at most 5,000; none when it is not a person with a source id.
+core::Result<std::vector<Person>> ReportsOf(store::Database& db,
+                                            int64_t supervisor);
+
 struct Site {
   int64_t id = 0;
   std::string name, kind;

@@ -66,6 +66,23 @@ Entry FromRow(const store::Row& r) {
   return e;
 }
 
+// "id IN (...)": the messages whose envelope sender or authenticated user
+// is one of `keys` (lower case), each key through its own index: written
+// as an OR, a store without statistics reads every held message to find a
+// sender's few.
+std::string SentByOneOf(const std::vector<std::string>& keys,
+                        store::Params& params) {
+  std::string in;
+  for (const auto& k : keys) {
+    in += in.empty() ? "?" : ", ?";
+    params.push_back(P(core::AsciiLower(k)));
+  }
+  for (const auto& k : keys) params.push_back(P(core::AsciiLower(k)));
+  return "id IN (SELECT id FROM quarantine WHERE sender_key IN (" + in +
+         ") UNION ALL SELECT id FROM quarantine WHERE auth_key IN (" + in +
+         "))";
+}
+
 // The WHERE clause and parameters of a filter (paging aside).
 std::string Where(const Filter& f, store::Params& params) {
   std::string sql = " WHERE 1 = 1";
@@ -73,29 +90,33 @@ std::string Where(const Filter& f, store::Params& params) {
     sql += " AND status = ";
     store::AddWord(sql, params, f.status);
   }
-  if (!f.owner_keys.empty()) {
-    std::string in;
-    for (const auto& k : f.owner_keys) {
-      in += in.empty() ? "?" : ", ?";
-      params.push_back(P(core::AsciiLower(k)));
-    }
-    for (const auto& k : f.owner_keys) params.push_back(P(core::AsciiLower(k)));
-    // Each key through its own index: written as an OR, a store without
-    // statistics reads every held message to find a sender's few.
-    sql += " AND id IN (SELECT id FROM quarantine WHERE sender_key IN (" + in +
-           ") UNION ALL SELECT id FROM quarantine WHERE auth_key IN (" + in +
-           "))";
-  }
+  if (!f.owner_keys.empty()) sql += " AND " + SentByOneOf(f.owner_keys, params);
   if (!f.roles.empty()) {
-    sql += " AND release_role IN (";
-    for (size_t i = 0; i < f.roles.size(); ++i) {
-      sql += i ? ", ?" : "?";
-      params.push_back(P(f.roles[i]));
+    std::vector<std::string> open;  // whoever sent it
+    bool scoped = false;            // the supervisor's reports' only
+    for (const auto& r : f.roles) {
+      if (r == "supervisor" && f.supervised)
+        scoped = true;
+      else
+        open.push_back(r);
     }
-    // A verdict that names no role waits for ITS.
-    if (std::find(f.roles.begin(), f.roles.end(), "its-admin") != f.roles.end())
-      sql += ", ''";
-    sql += ")";
+    std::vector<std::string> either;
+    if (!open.empty()) {
+      std::string in = "release_role IN (";
+      for (size_t i = 0; i < open.size(); ++i) {
+        in += i ? ", ?" : "?";
+        params.push_back(P(open[i]));
+      }
+      // A verdict that names no role waits for ITS.
+      if (std::find(open.begin(), open.end(), "its-admin") != open.end())
+        in += ", ''";
+      either.push_back(in + ")");
+    }
+    if (scoped && !f.supervised->empty())
+      either.push_back("(release_role = 'supervisor' AND " +
+                       SentByOneOf(*f.supervised, params) + ")");
+    sql += either.empty() ? " AND 1 = 0"
+                          : " AND (" + core::Join(either, " OR ") + ")";
   }
   return sql;
 }

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,11 @@ struct Filter {
   // Only messages waiting for one of these roles (pack names; "its-admin"
   // also takes those that name none). Empty: any role.
   std::vector<std::string> roles;
+  // When set, of the messages waiting for the "supervisor" role only those
+  // whose envelope sender or authenticated user is one of these (lower
+  // case; a supervisor's reports') are among `roles`': a supervisor
+  // decides for their own reports. Unset: every supervisor's.
+  std::optional<std::vector<std::string>> supervised;
 };
 
 // The entry as the shell and the portal's API show it (no verdict, no

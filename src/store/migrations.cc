@@ -716,6 +716,11 @@ UPDATE asset_issues SET
   asset_serial = (SELECT serial FROM assets WHERE assets.id = asset_issues.asset_id),
   asset_model = (SELECT model FROM assets WHERE assets.id = asset_issues.asset_id);
 )sql"},
+      // A supervisor's reports (held mail and requests routed to the
+      // supervisor are their own reports').
+      {26, "people by supervisor", R"sql(
+CREATE INDEX people_supervisor ON people (supervisor_source_id, source);
+)sql"},
   };
   return kAll;
 }

@@ -392,6 +392,22 @@ TEST_P(EquipmentTest, AnAcceptanceKeepsTheDetailsTheEmployeeAccepted) {
   ASSERT_TRUE(mine.ok());
   ASSERT_EQ(mine->size(), 1u);
   EXPECT_EQ(mine->front().asset_model, "Latitude 3440");
+  // An import that corrects an asset whose issue waits corrects what the
+  // holder is shown, as an edit by hand does (found by attacking).
+  const int64_t tablet = AddLaptop("LES-2");
+  auto waits = equipment::IssueTo(*db_, tablet, ada_, terms_, its_);
+  ASSERT_TRUE(waits.ok());
+  auto imported = equipment::ImportSnipeIt(
+      *db_,
+      "Asset Tag,Name,Serial,Model,Category,Location,Status\n"
+      "LES-2,Laptop,SN-FROM-IMPORT,Latitude 5450,Laptop,Lincoln "
+      "Elementary,Deployed\n",
+      "assets.csv", terms_, its_);
+  ASSERT_TRUE(imported.ok()) << imported.status().message();
+  auto shown = equipment::GetIssue(*db_, *waits);
+  ASSERT_TRUE(shown.ok());
+  EXPECT_EQ(shown->asset_serial, "SN-FROM-IMPORT");
+  EXPECT_EQ(shown->asset_model, "Latitude 5450");
 }
 
 }  // namespace

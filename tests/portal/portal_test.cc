@@ -934,6 +934,20 @@ TEST_P(PortalTest, StateChangesNeedTheSessionsCsrfTokenAndOurOrigin) {
       Post(b, path, form, true,
            {{"Origin", "http://127.0.0.1:" + std::to_string(port_ + 1)}});
   EXPECT_EQ(other_port->status, 403);
+  // Only a web page's origin: another scheme naming our host is refused,
+  // and so are lines that no browser sends (a second one, an empty one).
+  auto extension = Post(
+      b, path, form, true,
+      {{"Origin", "chrome-extension://127.0.0.1:" + std::to_string(port_)}});
+  EXPECT_EQ(extension->status, 403);
+  auto two_sites = Post(
+      b, path, form, true,
+      {{"Sec-Fetch-Site", "same-origin"}, {"Sec-Fetch-Site", "cross-site"}});
+  EXPECT_EQ(two_sites->status, 403);
+  auto empty_then_evil =
+      Post(b, path, form, true,
+           {{"Origin", ""}, {"Origin", "https://evil.example"}});
+  EXPECT_EQ(empty_then_evil->status, 403);
   // Without an Origin, the Referer decides when there is one.
   auto referer =
       Post(b, path, form, true,
@@ -947,7 +961,7 @@ TEST_P(PortalTest, StateChangesNeedTheSessionsCsrfTokenAndOurOrigin) {
   EXPECT_FALSE(
       identity::GetAccount(*db_, target.id)->roles.Has(Role::kAuditor));
   auto good = Post(b, path, form, true,
-                   {{"Origin", "http://127.0.0.1:" + std::to_string(port_)}});
+                   {{"Origin", "HTTP://127.0.0.1:" + std::to_string(port_)}});
   ASSERT_TRUE(good);
   EXPECT_EQ(good->status, 303);
   EXPECT_TRUE(identity::GetAccount(*db_, target.id)->roles.Has(Role::kAuditor));
@@ -2764,6 +2778,93 @@ TEST_P(HeldMailTest, TheSenderSeesTheirOwnHeldMailAndNeverDecides) {
   EXPECT_EQ(Sent(".args"), "") << "nothing was sent";
 }
 
+// What waits for "the supervisor" waits for the sender's or requester's own
+// supervisor (people.supervisor), not for everyone who holds the role:
+// Alan supervises Ada, Kath supervises Grace.
+TEST_P(HeldMailTest, ASupervisorDecidesForTheirOwnReportsOnly) {
+  MakeAccount("alan", {Role::kSupervisor}, PersonId("Turing"),
+              "alan@example-usd.org");
+  MakeAccount("kath", {Role::kSupervisor}, PersonId("Johnson"),
+              "kj@example-usd.org");
+  const int64_t adas = HoldMail("ada@example-usd.org", {"parents@gmail.com"},
+                                "Ada to the parents", "Hello.\r\n",
+                                policy::ReleaseRole::kSupervisor);
+  const int64_t graces = HoldMail(
+      "grace@example-usd.org", {"parents@gmail.com"}, "Grace to the parents",
+      "Hello.\r\n", policy::ReleaseRole::kSupervisor);
+  Browser alan = SignIn("alan");
+  auto queue = Get(alan, "/held");
+  ASSERT_TRUE(queue && queue->status == 200);
+  EXPECT_NE(queue->body.find("Ada to the parents"), std::string::npos);
+  EXPECT_EQ(queue->body.find("Grace to the parents"), std::string::npos);
+  auto api = Get(alan, "/api/held");
+  ASSERT_TRUE(api && api->status == 200);
+  auto j = nlohmann::json::parse(api->body);
+  ASSERT_EQ(j["queue"].size(), 1u) << api->body;
+  EXPECT_EQ(j["queue"][0]["id"], adas);
+  EXPECT_TRUE(j["queue"][0]["may_decide"]);
+  auto home = Get(alan, "/");
+  ASSERT_TRUE(home && home->status == 200);
+  // Another's report's message: not shown, not released.
+  auto other = Get(alan, "/held/" + std::to_string(graces));
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 403);
+  auto refused = Post(alan, "/held/" + std::to_string(graces) + "/release",
+                      {{"reason", "looks fine"}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_EQ(Entry(graces).status, "held");
+  auto released = Post(alan, "/held/" + std::to_string(adas) + "/release",
+                       {{"reason", "the parents asked for it"}});
+  ASSERT_TRUE(released);
+  EXPECT_EQ(released->status, 303);
+  EXPECT_EQ(Entry(adas).status, "released");
+  Browser kath = SignIn("kath");
+  auto hers = Get(kath, "/api/held");
+  ASSERT_TRUE(hers && hers->status == 200);
+  auto k = nlohmann::json::parse(hers->body);
+  ASSERT_EQ(k["queue"].size(), 1u) << hers->body;
+  EXPECT_EQ(k["queue"][0]["id"], graces);
+  // ITS still sees every held message.
+  Browser its = SignIn("its");
+  auto all = Get(its, "/held/" + std::to_string(graces));
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->status, 200);
+
+  // A request the pack routes to the supervisor, likewise.
+  auto pack = std::make_shared<policy::PolicyPack>(*Pack());
+  for (auto& t : pack->approvals.types)
+    if (t.id == "purchase") t.decides = policy::ReleaseRole::kSupervisor;
+  StartPortal([&](portal::Options& o) { o.pack = pack; });
+  Browser grace = SignIn("grace");
+  ASSERT_TRUE(Post(grace, "/approvals",
+                   {{"type", "purchase"},
+                    {"f_item", "A document camera"},
+                    {"f_cost", "$129.99"},
+                    {"f_purpose", "Room 12"}}));
+  auto asked = approvals::List(*db_, {});
+  ASSERT_TRUE(asked.ok() && asked->size() == 1);
+  const std::string base = "/approvals/" + std::to_string(asked->front().id);
+  alan = SignIn("alan");
+  auto alans = Get(alan, "/api/approvals?view=queue");
+  ASSERT_TRUE(alans && alans->status == 200);
+  EXPECT_EQ(alans->body.find("document camera"), std::string::npos)
+      << alans->body;
+  auto not_his = Post(alan, base + "/decide", {{"decision", "approve"}});
+  ASSERT_TRUE(not_his);
+  EXPECT_EQ(not_his->status, 403);
+  EXPECT_EQ(approvals::Get(*db_, asked->front().id)->state, "waiting");
+  kath = SignIn("kath");
+  auto kaths = Get(kath, "/api/approvals?view=queue");
+  ASSERT_TRUE(kaths && kaths->status == 200);
+  EXPECT_NE(kaths->body.find("document camera"), std::string::npos)
+      << kaths->body;
+  auto hers_to_decide = Post(kath, base + "/decide", {{"decision", "approve"}});
+  ASSERT_TRUE(hers_to_decide);
+  EXPECT_EQ(hers_to_decide->status, 303);
+  EXPECT_EQ(approvals::Get(*db_, asked->front().id)->state, "approved");
+}
+
 TEST_P(HeldMailTest, TheNamedRoleDecidesWithAReasonOnceAndItIsAudited) {
   Browser its = SignIn("its");
   // ITS sees every held message, but the all-staff one waits for the
@@ -3387,7 +3488,14 @@ TEST_P(HeldMailTest, EquipmentIsIssuedAcknowledgedAndAccountedFor) {
   Browser grace = SignIn("grace");
   EXPECT_EQ(Get(grace, issue)->status, 403);
   EXPECT_EQ(Post(grace, issue + "/accept")->status, 403);
+  // The form sends the details it showed; without them nothing is taken.
+  const std::string field = "name=\"details\" value=\"";
+  const size_t at = terms->body.find(field);
+  ASSERT_NE(at, std::string::npos);
+  const std::string shown = terms->body.substr(at + field.size(), 64);
   ASSERT_EQ(Post(ada, issue + "/accept")->status, 303);
+  EXPECT_EQ(equipment::GetIssue(*db_, a->issue_id)->state, "waiting");
+  ASSERT_EQ(Post(ada, issue + "/accept", {{"details", shown}})->status, 303);
   auto accepted = equipment::GetIssue(*db_, a->issue_id);
   EXPECT_EQ(accepted->state, "accepted");
   EXPECT_FALSE(accepted->opened_at.empty());

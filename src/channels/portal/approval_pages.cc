@@ -8,11 +8,14 @@
 // held-mail rules. Who may see and decide is checked here, per request.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "approvals/approvals.h"
 #include "channels/portal/internal.h"
 #include "core/text.h"
+#include "identity/accounts.h"
+#include "people/people.h"
 #include "quarantine/quarantine.h"
 
 namespace steward::portal {
@@ -37,11 +40,43 @@ bool Asked(const Ctx& c, const approvals::Request& r) {
 }
 
 // Those who decide requests of this request's role (never its requester,
-// never an auditor).
+// never an auditor); for the supervisor's role, the requester's own
+// supervisor.
 bool MayDecide(const Ctx& c, const approvals::Request& r) {
   if (Asked(c, r) || Has(c, Role::kAuditor)) return false;
   auto role = identity::ParseRole(r.decides);
-  return role && Has(c, *role);
+  if (!role || !Has(c, *role)) return false;
+  if (*role != Role::kSupervisor) return true;
+  if (!Me(c).person_id) return false;
+  auto asker = identity::FindAccount(*c.app.db, r.requester);
+  if (!asker.ok() || !asker->person_id) return false;
+  auto person = people::Get(*c.app.db, asker->person_id);
+  auto me = people::Get(*c.app.db, Me(c).person_id);
+  return person.ok() && me.ok() && people::ReportsTo(*person, *me);
+}
+
+// The user names of the signed-in person's reports' accounts, lower case;
+// none when they are not a person or their reports cannot be read.
+std::vector<std::string> ReportNames(const Ctx& c) {
+  std::vector<std::string> names;
+  if (!Me(c).person_id) return names;
+  auto reports = people::ReportsOf(*c.app.db, Me(c).person_id);
+  if (!reports.ok()) return names;
+  std::vector<int64_t> ids;
+  for (const auto& p : *reports) ids.push_back(p.id);
+  auto accounts = identity::UserNamesOf(*c.app.db, ids);
+  if (!accounts.ok()) return names;
+  for (const auto& n : *accounts) names.push_back(core::AsciiLower(n));
+  return names;
+}
+
+// The requests waiting for this person's roles; for a supervisor, their
+// own reports' only.
+void ScopeToRoles(const Ctx& c, approvals::Filter& f) {
+  f.decides = DecidingRoles(c);
+  if (std::find(f.decides.begin(), f.decides.end(), "supervisor") !=
+      f.decides.end())
+    f.supervised = ReportNames(c);
 }
 
 // ITS and auditors read every request.
@@ -75,7 +110,7 @@ approvals::Filter FilterOf(const Ctx& c, int limit) {
   approvals::Filter f{.state = StateParam(c), .limit = limit};
   const std::string view = ViewParam(c);
   if (view == "mine") f.requester = Me(c).username;
-  if (view == "queue") f.decides = DecidingRoles(c);
+  if (view == "queue") ScopeToRoles(c, f);
   auto before = core::ParseInt(c.Param("before"), 1, INT64_MAX, "before");
   if (before.ok()) f.before_id = *before;
   return f;
@@ -225,10 +260,10 @@ const std::vector<std::string> kExportHeader = {
 void AddApprovalCounts(const Ctx& c, Data* mine, Figures* queues) {
   if (queues) {
     int64_t waiting = 0;
-    const auto roles = DecidingRoles(c);
-    if (!roles.empty()) {
-      auto n =
-          approvals::Count(*c.app.db, {.state = "waiting", .decides = roles});
+    approvals::Filter f{.state = "waiting"};
+    ScopeToRoles(c, f);
+    if (!f.decides.empty()) {
+      auto n = approvals::Count(*c.app.db, f);
       if (n.ok()) waiting = *n;
     }
     queues->Count("approvals_waiting", waiting);

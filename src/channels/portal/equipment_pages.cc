@@ -516,8 +516,15 @@ void EquipmentIssuePage(Ctx& c) {
 void EquipmentAcceptPost(Ctx& c) {
   auto i = MyIssue(c);
   if (!i) return;
-  auto st = equipment::Accept(*c.app.db, i->id, i->holder, TermsHash(c),
-                              c.Actor(), c.Param("details"));
+  // The page sends what it showed; a form without it (a page from before
+  // the details were kept, a hand-made request) is sent back to be read.
+  const std::string shown = c.Param("details");
+  auto st = shown.empty()
+                ? core::Status::Invalid(
+                      "Open the equipment's page and read its details before "
+                      "you accept.")
+                : equipment::Accept(*c.app.db, i->id, i->holder, TermsHash(c),
+                                    c.Actor(), shown);
   c.SeeOther("/equipment/mine",
              st.ok() ? fmt::format("Thank you: you acknowledged the terms "
                                    "for {}.",

@@ -16,6 +16,7 @@
 #include "core/text.h"
 #include "core/workbook.h"
 #include "decide/domains.h"
+#include "people/people.h"
 #include "quarantine/quarantine.h"
 
 namespace steward::portal {
@@ -32,30 +33,54 @@ const identity::Account& Me(const Ctx& c) { return c.session->account; }
 
 bool Has(const Ctx& c, Role r) { return Me(c).roles.Has(r); }
 
-// The names the signed-in person sends mail under: their account's e-mail
-// address, their user name, and their user name at each District domain
-// (how a mail server may give its authenticated user), lower case.
-std::vector<std::string> OwnerKeys(const Ctx& c) {
-  const auto& a = Me(c);
-  std::vector<std::string> keys = {core::AsciiLower(a.username)};
-  if (!a.email.empty()) keys.push_back(core::AsciiLower(a.email));
-  if (c.app.options.pack)
+// The names a person sends mail under: their e-mail address, their user
+// name, and their user name at each District domain (how a mail server may
+// give its authenticated user), lower case.
+std::vector<std::string> MailKeys(const Ctx& c, const std::string& username,
+                                  const std::string& email) {
+  std::vector<std::string> keys;
+  if (!username.empty()) keys.push_back(core::AsciiLower(username));
+  if (!email.empty()) keys.push_back(core::AsciiLower(email));
+  if (c.app.options.pack && !username.empty())
     for (const auto& d : c.app.options.pack->internal_domains)
-      keys.push_back(core::AsciiLower(a.username + "@" + d));
+      keys.push_back(core::AsciiLower(username + "@" + d));
   return keys;
 }
 
-// Whether the signed-in person sent the message: its envelope sender or
-// the user the mail server authenticated is one of their names.
-bool IsSender(const Ctx& c, const quarantine::Entry& e) {
+std::vector<std::string> OwnerKeys(const Ctx& c) {
+  return MailKeys(c, Me(c).username, Me(c).email);
+}
+
+// The names the signed-in person's reports send mail under; none when they
+// are not a person or their reports cannot be read (nobody's mail, then).
+std::vector<std::string> ReportKeys(const Ctx& c) {
+  std::vector<std::string> keys;
+  if (!Me(c).person_id) return keys;
+  auto reports = people::ReportsOf(*c.app.db, Me(c).person_id);
+  if (!reports.ok()) return keys;
+  for (const auto& p : *reports) {
+    auto k = MailKeys(c, p.username, p.email);
+    keys.insert(keys.end(), k.begin(), k.end());
+  }
+  return keys;
+}
+
+// Whether one of `keys` sent the message: its envelope sender or the user
+// the mail server authenticated.
+bool SentByOneOf(const quarantine::Entry& e,
+                 const std::vector<std::string>& keys) {
   const std::string sender = core::AsciiLower(e.sender);
   std::string auth = core::AsciiLower(e.auth_user);
   auth.erase(0, auth.find_first_not_of(" \t"));
   auth.erase(auth.find_last_not_of(" \t") + 1);
-  for (const auto& k : OwnerKeys(c))
+  for (const auto& k : keys)
     if (k == auth || (k.find('@') != std::string::npos && k == sender))
       return true;
   return false;
+}
+
+bool IsSender(const Ctx& c, const quarantine::Entry& e) {
+  return SentByOneOf(e, OwnerKeys(c));
 }
 
 // The roles (pack names) whose held mail this person decides.
@@ -73,10 +98,16 @@ bool SeesAll(const Ctx& c) {
   return Has(c, Role::kItsAdmin) || Has(c, Role::kAuditor);
 }
 
-bool MayDecide(const Ctx& c, const quarantine::Entry& e) {
+// Those who hold the role the message waits for, never its sender nor an
+// auditor; for the supervisor's role, the sender's own supervisor
+// (`reports`: ReportKeys, when the caller has them).
+bool MayDecide(const Ctx& c, const quarantine::Entry& e,
+               const std::vector<std::string>* reports = nullptr) {
   if (IsSender(c, e) || Has(c, Role::kAuditor)) return false;
   auto role = identity::ParseRole(e.DecidingRole());
-  return role && Has(c, *role);
+  if (!role || !Has(c, *role)) return false;
+  if (*role != Role::kSupervisor) return true;
+  return SentByOneOf(e, reports ? *reports : ReportKeys(c));
 }
 
 bool MaySee(const Ctx& c, const quarantine::Entry& e) {
@@ -90,6 +121,14 @@ std::string StatusParam(const Ctx& c) {
   return s == "all" ? "" : "held";
 }
 
+// The messages waiting for this person's roles; for a supervisor, their
+// own reports' only.
+void ScopeToRoles(const Ctx& c, quarantine::Filter& f) {
+  f.roles = QueueRoles(c);
+  if (std::find(f.roles.begin(), f.roles.end(), "supervisor") != f.roles.end())
+    f.supervised = ReportKeys(c);
+}
+
 // The queue this person sees: every message for ITS and auditors, else
 // those waiting for their roles; nullopt when they decide none.
 std::optional<quarantine::Filter> QueueFilter(const Ctx& c, int limit) {
@@ -99,10 +138,22 @@ std::optional<quarantine::Filter> QueueFilter(const Ctx& c, int limit) {
   auto before = core::ParseInt(c.Param("before"), 1, INT64_MAX, "before");
   if (before.ok()) f.before_id = *before;
   if (!SeesAll(c)) {
-    f.roles = QueueRoles(c);
+    ScopeToRoles(c, f);
     if (f.roles.empty()) return std::nullopt;
   }
   return f;
+}
+
+// The reports' names when the signed-in person is a supervisor (for
+// MayDecide over a list), else none.
+std::optional<std::vector<std::string>> ReportsIfSupervisor(const Ctx& c) {
+  if (!Has(c, Role::kSupervisor)) return std::nullopt;
+  return ReportKeys(c);
+}
+
+const std::vector<std::string>* Ptr(
+    const std::optional<std::vector<std::string>>& v) {
+  return v ? &*v : nullptr;
 }
 
 Data Row(const quarantine::Entry& e) {
@@ -374,7 +425,8 @@ void AddHeldCounts(const Ctx& c, Data* mine, Figures* queues) {
   auto q = Store(c);
   if (queues) {
     int64_t waiting = 0;
-    quarantine::Filter f{.status = "held", .roles = QueueRoles(c)};
+    quarantine::Filter f{.status = "held"};
+    ScopeToRoles(c, f);
     if (!f.roles.empty()) {
       auto n = q.Count(f);
       if (n.ok()) waiting = *n;
@@ -401,9 +453,10 @@ void HeldPage(Ctx& c) {
       return;
     }
     queue.reserve(list->size());
+    const auto reports = ReportsIfSupervisor(c);
     for (const auto& e : *list) {
       Data x = Row(e);
-      x.set("may_decide", e.status == "held" && MayDecide(c, e));
+      x.set("may_decide", e.status == "held" && MayDecide(c, e, Ptr(reports)));
       queue.push_back(std::move(x));
     }
     if (list->size() == 50)
@@ -509,9 +562,10 @@ void ApiHeld(Ctx& c) {
       c.Fail(503, "Held mail cannot be read now; try again shortly.");
       return;
     }
+    const auto reports = ReportsIfSupervisor(c);
     for (const auto& e : *list) {
       auto j = quarantine::ToJson(e);
-      j["may_decide"] = e.status == "held" && MayDecide(c, e);
+      j["may_decide"] = e.status == "held" && MayDecide(c, e, Ptr(reports));
       out["queue"].push_back(std::move(j));
     }
   }

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "audit/chain.h"
@@ -98,8 +99,10 @@ struct Portal::Impl {
   // the dashboard's figures.
   TtlCache<int, std::vector<RecordCount>> record_counts{
       std::chrono::milliseconds(10000)};
-  // The home page's queue counts, by role set (Figures).
-  TtlCache<uint16_t, Figures> home_figures{std::chrono::milliseconds(10000)};
+  // The home page's queue counts, by role set (Figures) and, for a
+  // supervisor, whose (their reports' queue is theirs alone).
+  TtlCache<std::pair<uint16_t, int64_t>, Figures> home_figures{
+      std::chrono::milliseconds(10000)};
   // The directory lists' totals without a search, by view and semester.
   TtlCache<std::string, int64_t> directory_totals{
       std::chrono::milliseconds(10000)};

@@ -252,8 +252,10 @@ void HomePage(Ctx& c) {
                                       AddApprovalCounts,  AddVendorCounts,
                                       AddEquipmentCounts, AddDirectoryCounts};
   for (Adder add : kAdders) add(c, &d, nullptr);
+  const std::pair<uint16_t, int64_t> whose{
+      a.roles.bits(), a.roles.Has(Role::kSupervisor) ? a.person_id : 0};
   auto queues = c.app.home_figures.Get(
-      a.roles.bits(), [&]() -> core::Result<std::shared_ptr<const Figures>> {
+      whose, [&]() -> core::Result<std::shared_ptr<const Figures>> {
         auto f = std::make_shared<Figures>();
         for (Adder add : kAdders) add(c, nullptr, f.get());
         return std::shared_ptr<const Figures>(std::move(f));
@@ -760,8 +762,7 @@ void RecordPage(Ctx& c) {
     bool mine = false;
     if (p.ok() && c.session->account.person_id) {
       auto me = people::Get(*c.app.db, c.session->account.person_id);
-      mine = me.ok() && !me->source_id.empty() && p->source == me->source &&
-             p->supervisor_source_id == me->source_id;
+      mine = me.ok() && people::ReportsTo(*p, *me);
     }
     if (!mine) {
       c.Fail(404, "There is no record of one of your reports here.");

@@ -366,32 +366,42 @@ bool ConstantTimeEquals(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
-// True when an absolute address (an Origin or a Referer) names the host
-// the request was sent to. The scheme is not compared: behind a proxy that
-// ends TLS the portal itself is reached over plain HTTP.
-bool NamesOurHost(const std::string& address, const std::string& host) {
-  auto scheme = address.find("://");
-  if (scheme == std::string::npos || host.empty()) return false;
-  std::string authority = address.substr(scheme + 3);
+// True when an absolute http or https address (an Origin or a Referer)
+// names the host the request was sent to, case aside. The scheme is not
+// compared: behind a proxy that ends TLS the portal itself is reached
+// over plain HTTP.
+bool NamesOurHost(const std::string& address, std::string host) {
+  const std::string lower = core::AsciiLower(address);
+  size_t start = 0;
+  if (lower.rfind("http://", 0) == 0) {
+    start = 7;
+  } else if (lower.rfind("https://", 0) == 0) {
+    start = 8;
+  } else {
+    return false;
+  }
+  std::string authority = lower.substr(start);
   authority = authority.substr(0, authority.find_first_of("/?#"));
-  return authority == host;
+  host = core::AsciiLower(host);
+  return !host.empty() && authority == host;
 }
 
 // A state-changing request must come from our own pages: same origin when
 // the browser says, and the session's CSRF token (form field or header).
 // "Origin: null" (a sandboxed frame, a page behind a cross-site redirect,
 // a file) is nobody's page of ours and is refused; a browser that sends
-// no Origin is held to its Referer when it sends one.
+// no Origin is held to its Referer when it sends one. Every line of these
+// fields counts (an empty one, or two, are no browser's and are refused).
 bool CsrfOk(const Ctx& c) {
-  std::string site = c.req.Header("Sec-Fetch-Site");
-  if (!site.empty() && site != "same-origin" && site != "none") return false;
-  std::string host = c.req.Header("Host");
-  std::string origin = c.req.Header("Origin");
-  if (!origin.empty()) {
-    if (!NamesOurHost(origin, host)) return false;
-  } else {
-    std::string referer = c.req.Header("Referer");
-    if (!referer.empty() && !NamesOurHost(referer, host)) return false;
+  if (c.req.HasHeader("Sec-Fetch-Site")) {
+    std::string site = c.req.HeaderAll("Sec-Fetch-Site");
+    if (site != "same-origin" && site != "none") return false;
+  }
+  const std::string host = c.req.Header("Host");
+  if (c.req.HasHeader("Origin")) {
+    if (!NamesOurHost(c.req.HeaderAll("Origin"), host)) return false;
+  } else if (c.req.HasHeader("Referer")) {
+    if (!NamesOurHost(c.req.HeaderAll("Referer"), host)) return false;
   }
   if (!c.session) return true;  // sign-in: no session yet; origin checked
   // The token from the header or the form's body; never from the query
