@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <regex>
 
@@ -202,29 +203,16 @@ std::string Where(const Filter& f, store::Params& params) {
     params.push_back(P(f.requester));
   }
   if (!f.decides.empty()) {
-    auto in = [&](const std::vector<std::string>& values) {
-      std::string list;
-      for (const auto& v : values) {
-        list += list.empty() ? "?" : ", ?";
-        params.push_back(P(v));
-      }
-      return "(" + list + ")";
-    };
-    std::vector<std::string> open;  // whoever asked
-    bool scoped = false;            // the supervisor's reports' only
-    for (const auto& d : f.decides) {
-      if (d == "supervisor" && f.supervised)
-        scoped = true;
-      else
-        open.push_back(d);
-    }
-    std::vector<std::string> either;
-    if (!open.empty()) either.push_back("decides IN " + in(open));
-    if (scoped && !f.supervised->empty())
-      either.push_back("(decides = 'supervisor' AND LOWER(requester) IN " +
-                       in(*f.supervised) + ")");
-    sql += either.empty() ? " AND 1 = 0"
-                          : " AND (" + core::Join(either, " OR ") + ")";
+    // A supervisor decides their own reports' requests only.
+    std::function<std::string(store::Params&)> reports;
+    if (f.supervised)
+      reports = [&](store::Params& p) -> std::string {
+        if (f.supervised->empty()) return "";
+        return "LOWER(requester) IN (" + store::Placeholders(*f.supervised, p) +
+               ")";
+      };
+    sql += " AND " +
+           store::OneOf("decides", f.decides, params, "supervisor", reports);
   }
   return sql;
 }

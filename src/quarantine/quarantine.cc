@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <functional>
+
 #include "core/hash.h"
 #include "core/outbound_mail.h"
 #include "core/process.h"
@@ -72,14 +74,13 @@ Entry FromRow(const store::Row& r) {
 // sender's few.
 std::string SentByOneOf(const std::vector<std::string>& keys,
                         store::Params& params) {
-  std::string in;
-  for (const auto& k : keys) {
-    in += in.empty() ? "?" : ", ?";
-    params.push_back(P(core::AsciiLower(k)));
-  }
-  for (const auto& k : keys) params.push_back(P(core::AsciiLower(k)));
-  return "id IN (SELECT id FROM quarantine WHERE sender_key IN (" + in +
-         ") UNION ALL SELECT id FROM quarantine WHERE auth_key IN (" + in +
+  std::vector<std::string> lower;
+  lower.reserve(keys.size());
+  for (const auto& k : keys) lower.push_back(core::AsciiLower(k));
+  const std::string senders = store::Placeholders(lower, params);
+  const std::string users = store::Placeholders(lower, params);
+  return "id IN (SELECT id FROM quarantine WHERE sender_key IN (" + senders +
+         ") UNION ALL SELECT id FROM quarantine WHERE auth_key IN (" + users +
          "))";
 }
 
@@ -92,31 +93,18 @@ std::string Where(const Filter& f, store::Params& params) {
   }
   if (!f.owner_keys.empty()) sql += " AND " + SentByOneOf(f.owner_keys, params);
   if (!f.roles.empty()) {
-    std::vector<std::string> open;  // whoever sent it
-    bool scoped = false;            // the supervisor's reports' only
-    for (const auto& r : f.roles) {
-      if (r == "supervisor" && f.supervised)
-        scoped = true;
-      else
-        open.push_back(r);
-    }
-    std::vector<std::string> either;
-    if (!open.empty()) {
-      std::string in = "release_role IN (";
-      for (size_t i = 0; i < open.size(); ++i) {
-        in += i ? ", ?" : "?";
-        params.push_back(P(open[i]));
-      }
-      // A verdict that names no role waits for ITS.
-      if (std::find(open.begin(), open.end(), "its-admin") != open.end())
-        in += ", ''";
-      either.push_back(in + ")");
-    }
-    if (scoped && !f.supervised->empty())
-      either.push_back("(release_role = 'supervisor' AND " +
-                       SentByOneOf(*f.supervised, params) + ")");
-    sql += either.empty() ? " AND 1 = 0"
-                          : " AND (" + core::Join(either, " OR ") + ")";
+    std::vector<std::string> roles = f.roles;
+    // A verdict that names no role waits for ITS.
+    if (std::find(roles.begin(), roles.end(), "its-admin") != roles.end())
+      roles.emplace_back("");
+    // A supervisor decides their own reports' mail only.
+    std::function<std::string(store::Params&)> reports;
+    if (f.supervised)
+      reports = [&](store::Params& p) -> std::string {
+        return f.supervised->empty() ? "" : SentByOneOf(*f.supervised, p);
+      };
+    sql += " AND " +
+           store::OneOf("release_role", roles, params, "supervisor", reports);
   }
   return sql;
 }

@@ -9,6 +9,7 @@
 #include <exception>
 #include <mutex>
 
+#include "core/text.h"
 #include "store/backends.h"
 
 namespace steward::store {
@@ -226,6 +227,45 @@ void AddWord(std::string& sql, Params& params, std::string_view value) {
   }
   sql += '?';
   params.push_back(P(std::string(value)));
+}
+
+std::string Placeholders(const std::vector<std::string>& values,
+                         Params& params) {
+  std::string in;
+  for (const auto& v : values) {
+    in += in.empty() ? "?" : ", ?";
+    params.push_back(P(v));
+  }
+  return in;
+}
+
+std::string OneOf(std::string_view column,
+                  const std::vector<std::string>& values, Params& params,
+                  std::string_view narrowed,
+                  const std::function<std::string(Params&)>& narrow) {
+  std::vector<std::string> open;
+  bool narrowed_asked = false;
+  for (const auto& v : values) {
+    if (narrow && v == narrowed)
+      narrowed_asked = true;
+    else
+      open.push_back(v);
+  }
+  std::vector<std::string> either;
+  if (!open.empty())
+    either.push_back(
+        fmt::format("{} IN ({})", column, Placeholders(open, params)));
+  if (narrowed_asked) {
+    Params also_params;
+    const std::string also = narrow(also_params);
+    if (!also.empty()) {
+      params.push_back(P(std::string(narrowed)));
+      params.insert(params.end(), also_params.begin(), also_params.end());
+      either.push_back(fmt::format("({} = ? AND {})", column, also));
+    }
+  }
+  if (either.empty()) return "(1 = 0)";
+  return "(" + core::Join(either, " OR ") + ")";
 }
 
 core::Result<int64_t> QueryCount(Database& db, std::string_view sql,

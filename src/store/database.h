@@ -161,6 +161,20 @@ void NewestFirst(std::string& sql, Params& params, int64_t before_id, int limit,
 // parameter added to `params`.
 void AddWord(std::string& sql, Params& params, std::string_view value);
 
+// "?, ?, ?" for `values`, each added to `params` ("" for none).
+std::string Placeholders(const std::vector<std::string>& values,
+                         Params& params);
+
+// The condition that `column` is one of `values`, except that rows whose
+// value is `narrowed` count only where the condition `narrow` writes also
+// holds (`narrow` adds its own parameters; "" from it: none of those rows
+// count). Without `narrow`, a plain IN. "(1 = 0)" when nothing can match.
+// Parameters are added in the order of the text.
+std::string OneOf(std::string_view column,
+                  const std::vector<std::string>& values, Params& params,
+                  std::string_view narrowed = "",
+                  const std::function<std::string(Params&)>& narrow = nullptr);
+
 // A register's reads, one shape for all: each row of `sql` made a T by
 // `from_row` (Row -> T), in order; ...
 template <class T, class F>
