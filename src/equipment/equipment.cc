@@ -637,9 +637,11 @@ std::string DetailsMark(const Issue& issue) {
 core::Status Accept(store::Database& db, int64_t issue_id, int64_t person,
                     const std::string& terms, const audit::Actor& actor,
                     const std::string& shown) {
-  const core::Status corrected = core::Status::Invalid(
-      "IT Services corrected this equipment's details since you opened the "
-      "page: read them again before you accept.");
+  auto corrected = [] {
+    return core::Status::Invalid(
+        "IT Services corrected this equipment's details since you opened the "
+        "page: read them again before you accept.");
+  };
   return db.Transact([&](store::Conn& c) -> core::Status {
     auto now = c.Query(
         "SELECT asset_id, holder, state, terms_sha256, opened_at, asset_tag, "
@@ -655,7 +657,8 @@ core::Status Accept(store::Database& db, int64_t issue_id, int64_t person,
           "The equipment terms changed since this was issued: IT Services "
           "will ask you to acknowledge the terms in force.");
     const std::string tag = r.Text(5), serial = r.Text(6), model = r.Text(7);
-    if (!shown.empty() && shown != MarkOf(tag, serial, model)) return corrected;
+    if (!shown.empty() && shown != MarkOf(tag, serial, model))
+      return corrected();
     const std::string at = store::NowUtc();
     // The details as read: a correction committed in between (PostgreSQL
     // reads the row again here) leaves the issue waiting.
@@ -674,7 +677,7 @@ core::Status Accept(store::Database& db, int64_t issue_id, int64_t person,
           c.Query("SELECT state FROM asset_issues WHERE id = ?", {P(issue_id)});
       if (!state.ok()) return state.status();
       const std::string is = state->empty() ? "" : state->front().Text(0);
-      if (is == "waiting") return corrected;
+      if (is == "waiting") return corrected();
       return core::Status::Invalid(
           fmt::format("Equipment issue {} is {} already.", issue_id, is));
     }
