@@ -2714,6 +2714,14 @@ class HeldMailTest : public PortalTest {
     EXPECT_TRUE(e.ok());
     return e.ok() ? *e : quarantine::Entry{};
   }
+  // A purchase request for a document camera, sent from the portal.
+  httplib::Result AskForACamera(const Browser& b) {
+    return Post(b, "/approvals",
+                {{"type", "purchase"},
+                 {"f_item", "A document camera"},
+                 {"f_cost", "$129.99"},
+                 {"f_purpose", "Room 12"}});
+  }
   std::string sent_;
   int64_t outside_ = 0, all_staff_ = 0;
 };
@@ -2837,11 +2845,7 @@ TEST_P(HeldMailTest, ASupervisorDecidesForTheirOwnReportsOnly) {
     if (t.id == "purchase") t.decides = policy::ReleaseRole::kSupervisor;
   StartPortal([&](portal::Options& o) { o.pack = pack; });
   Browser grace = SignIn("grace");
-  ASSERT_TRUE(Post(grace, "/approvals",
-                   {{"type", "purchase"},
-                    {"f_item", "A document camera"},
-                    {"f_cost", "$129.99"},
-                    {"f_purpose", "Room 12"}}));
+  ASSERT_TRUE(AskForACamera(grace));
   auto asked = approvals::List(*db_, {});
   ASSERT_TRUE(asked.ok() && asked->size() == 1);
   const std::string base = "/approvals/" + std::to_string(asked->front().id);
@@ -3243,11 +3247,7 @@ TEST_P(HeldMailTest, AnApprovedMassMailRequestReleasesItsHeldMessage) {
 
 TEST_P(HeldMailTest, ARequestIsWithdrawnOnlyByWhoAskedWhileItWaits) {
   Browser ada = SignIn("ada");
-  ASSERT_TRUE(Post(ada, "/approvals",
-                   {{"type", "purchase"},
-                    {"f_item", "A document camera"},
-                    {"f_cost", "$129.99"},
-                    {"f_purpose", "Room 12"}}));
+  ASSERT_TRUE(AskForACamera(ada));
   auto list = approvals::List(*db_, {});
   ASSERT_TRUE(list.ok() && list->size() == 1);
   const std::string base = "/approvals/" + std::to_string(list->front().id);

@@ -145,9 +145,11 @@ std::optional<quarantine::Filter> QueueFilter(const Ctx& c, int limit) {
 }
 
 // The reports' names when the signed-in person is a supervisor (for
-// MayDecide over a list), else none.
-std::optional<std::vector<std::string>> ReportsIfSupervisor(const Ctx& c) {
-  if (!Has(c, Role::kSupervisor)) return std::nullopt;
+// MayDecide over the list `f` gave), read once: the filter's when it has
+// them; else none.
+std::optional<std::vector<std::string>> ReportsFor(
+    const Ctx& c, const quarantine::Filter& f) {
+  if (f.supervised || !Has(c, Role::kSupervisor)) return f.supervised;
   return ReportKeys(c);
 }
 
@@ -453,7 +455,7 @@ void HeldPage(Ctx& c) {
       return;
     }
     queue.reserve(list->size());
-    const auto reports = ReportsIfSupervisor(c);
+    const auto reports = ReportsFor(c, *f);
     for (const auto& e : *list) {
       Data x = Row(e);
       x.set("may_decide", e.status == "held" && MayDecide(c, e, Ptr(reports)));
@@ -562,7 +564,7 @@ void ApiHeld(Ctx& c) {
       c.Fail(503, "Held mail cannot be read now; try again shortly.");
       return;
     }
-    const auto reports = ReportsIfSupervisor(c);
+    const auto reports = ReportsFor(c, *f);
     for (const auto& e : *list) {
       auto j = quarantine::ToJson(e);
       j["may_decide"] = e.status == "held" && MayDecide(c, e, Ptr(reports));
