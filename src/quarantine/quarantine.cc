@@ -74,10 +74,16 @@ Entry FromRow(const store::Row& r) {
 // sender's few.
 std::string SentByOneOf(const std::vector<std::string>& keys,
                         store::Params& params) {
-  std::vector<std::string> lower;
+  // An envelope sender counts only as an address: a bare name there is
+  // nobody's login (the mail server's authenticated user is).
+  std::vector<std::string> lower, addresses;
   lower.reserve(keys.size());
-  for (const auto& k : keys) lower.push_back(core::AsciiLower(k));
-  const std::string senders = store::Placeholders(lower, params);
+  for (const auto& k : keys) {
+    lower.push_back(core::AsciiLower(k));
+    if (k.find('@') != std::string::npos) addresses.push_back(lower.back());
+  }
+  if (addresses.empty()) addresses.emplace_back("@");  // matches no address
+  const std::string senders = store::Placeholders(addresses, params);
   const std::string users = store::Placeholders(lower, params);
   return "id IN (SELECT id FROM quarantine WHERE sender_key IN (" + senders +
          ") UNION ALL SELECT id FROM quarantine WHERE auth_key IN (" + users +

@@ -2827,6 +2827,10 @@ TEST_P(HeldMailTest, ASupervisorDecidesForTheirOwnReportsOnly) {
   ASSERT_TRUE(released);
   EXPECT_EQ(released->status, 303);
   EXPECT_EQ(Entry(adas).status, "released");
+  // A bare name as the envelope sender is nobody's login: listed for no
+  // one but ITS, as its page is decided by no one else (found by attacking).
+  HoldMail("grace", {"parents@gmail.com"}, "Not from Grace", "Hello.\r\n",
+           policy::ReleaseRole::kSupervisor);
   Browser kath = SignIn("kath");
   auto hers = Get(kath, "/api/held");
   ASSERT_TRUE(hers && hers->status == 200);
