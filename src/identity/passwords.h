@@ -36,8 +36,9 @@ class PasswordPolicy {
 };
 
 // argon2id hash of `password` in libsodium's string format. Cost: "interactive"
-// (64 MiB, the default) or "moderate" (256 MiB). Runs inside
-// HashGate::Global(): Limit when too many hashes are running or waiting.
+// (64 MiB, the default) or "moderate" (256 MiB); in a test binary that links
+// tests/support/cheap_hashes.cc, libsodium's minimum (never in steward). Runs
+// inside HashGate::Global(): Limit when too many hashes are running or waiting.
 core::Result<std::string> HashPassword(const std::string& password,
                                        bool moderate = false);
 // Constant-time verification of `password` against a stored hash: true when
