@@ -85,9 +85,14 @@ std::string SentByOneOf(const std::vector<std::string>& keys,
   if (addresses.empty()) addresses.emplace_back("@");  // matches no address
   const std::string senders = store::Placeholders(addresses, params);
   const std::string users = store::Placeholders(lower, params);
+  // "<> ''": an empty key is nobody's (never matched, whatever a caller
+  // passes), and where most mail has no authenticated user (a relay that
+  // does not pass it on) PostgreSQL then estimates the few rows it finds,
+  // not every row, and plans the statement in a fraction of the time.
   return "id IN (SELECT id FROM quarantine WHERE sender_key IN (" + senders +
-         ") UNION ALL SELECT id FROM quarantine WHERE auth_key IN (" + users +
-         "))";
+         ") AND sender_key <> '' UNION ALL SELECT id FROM quarantine WHERE "
+         "auth_key IN (" +
+         users + ") AND auth_key <> '')";
 }
 
 // The WHERE clause and parameters of a filter (paging aside).

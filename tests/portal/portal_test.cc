@@ -309,6 +309,22 @@ TEST_P(PortalTest, ADirectoryTotalAgreesWithItsRows) {
   const auto shown = nlohmann::json::parse(beyond->body);
   EXPECT_TRUE(shown["accounts"].empty());
   EXPECT_LE(shown["total"].get<int64_t>(), 3) << beyond->body;
+  // The list's first pages are kept for a few seconds, as its total is, but
+  // a newer read of the directory shows at once.
+  auto kept = Get(its, "/directory?view=no-employee");
+  ASSERT_TRUE(kept && kept->status == 200);
+  EXPECT_NE(kept->body.find("ghost2"), std::string::npos);
+  EXPECT_EQ(kept->body.find("ghost4"), std::string::npos);
+  directory::Account ghost4 = accounts.back();
+  ghost4.entry_id = ghost4.username = "ghost4";
+  ghost4.dn = "uid=ghost4,dc=example";
+  accounts.push_back(ghost4);
+  ASSERT_TRUE(
+      directory::Record(*db_, accounts, Pack()->accounts, "test", {"test", ""})
+          .ok());
+  auto newer = Get(its, "/directory?view=no-employee");
+  ASSERT_TRUE(newer && newer->status == 200);
+  EXPECT_NE(newer->body.find("ghost4"), std::string::npos);
   // A semester that ended before the first read: the API says both, in
   // words that cannot be taken for each other (found by attacking: one
   // "complete" flag read as "the semester is over").
@@ -3486,6 +3502,15 @@ TEST_P(HeldMailTest, EquipmentIsIssuedAcknowledgedAndAccountedFor) {
   EXPECT_EQ(Get(ada, "/equipment")->status, 403);
   auto a = equipment::Get(*db_, laptop.id);
   const std::string issue = "/equipment/issues/" + std::to_string(a->issue_id);
+  // An acceptance of terms whose page was never opened is sent back to be
+  // read, even with the right details.
+  auto waiting = equipment::GetIssue(*db_, a->issue_id);
+  ASSERT_TRUE(waiting.ok());
+  const std::string mark = equipment::DetailsMark(*waiting);
+  auto unread = Post(ada, issue + "/accept", {{"details", mark}});
+  ASSERT_TRUE(unread && unread->status == 303);
+  EXPECT_EQ(equipment::GetIssue(*db_, a->issue_id)->state, "waiting");
+  EXPECT_EQ(equipment::GetIssue(*db_, a->issue_id)->opened_at, "");
   auto terms = Get(ada, issue);
   ASSERT_TRUE(terms && terms->status == 200);
   EXPECT_NE(terms->body.find("locked up"), std::string::npos);
@@ -3497,6 +3522,7 @@ TEST_P(HeldMailTest, EquipmentIsIssuedAcknowledgedAndAccountedFor) {
   const size_t at = terms->body.find(field);
   ASSERT_NE(at, std::string::npos);
   const std::string shown = terms->body.substr(at + field.size(), 64);
+  EXPECT_EQ(shown, mark);
   ASSERT_EQ(Post(ada, issue + "/accept")->status, 303);
   EXPECT_EQ(equipment::GetIssue(*db_, a->issue_id)->state, "waiting");
   ASSERT_EQ(Post(ada, issue + "/accept", {{"details", shown}})->status, 303);

@@ -232,6 +232,36 @@ core::Result<int64_t> Total(Ctx& c, const directory::Query& q) {
   return **n;
 }
 
+// A page of a list: without a search, one of the first kKeptPages is kept
+// as the totals are (directory_pages, for dashboard_seconds; a change made
+// through the portal or a newer read makes it read again), so that many
+// people looking at the semester's list at once read it once, and what is
+// kept stays small however far anyone pages.
+constexpr int kKeptPages = 5;
+
+core::Result<std::vector<directory::Listed>> Rows(Ctx& c,
+                                                  const directory::Query& q,
+                                                  int64_t read) {
+  if (!q.text.empty() || q.offset >= kKeptPages * kPage)
+    return directory::List(*c.app.db, q);
+  const std::string key = fmt::format(
+      "{}/{}/{}/{}", directory::ViewName(q.view), q.from, q.until, q.offset);
+  using Kept = DirectoryRows;
+  auto compute = [&]() -> core::Result<std::shared_ptr<const Kept>> {
+    auto rows = directory::List(*c.app.db, q);
+    if (!rows.ok()) return rows.status();
+    return std::make_shared<const Kept>(Kept{read, std::move(rows).value()});
+  };
+  auto kept = c.app.directory_pages.Get(key, compute);
+  if (kept.ok() && (*kept)->read != read) {  // from before the last read
+    c.app.directory_pages.Invalidate(key);
+    kept = c.app.directory_pages.Get(key, compute);
+  }
+  if (!kept.ok()) return kept.status();
+  if ((*kept)->read != read) return directory::List(*c.app.db, q);
+  return (*kept)->rows;
+}
+
 // A kept total may predate a change the rows show: a page with rows but
 // fewer than its limit ends the list; an empty page past the end says only
 // that the list ends before it; and no list is shorter than the rows it
@@ -251,9 +281,10 @@ void DirectoryPage(Ctx& c) {
   const Semester* current = nullptr;
   if (!QueryOf(c, &q, kPage, &current)) return;
   auto read = directory::Latest(*c.app.db);
-  auto rows = directory::List(*c.app.db, q);
+  if (!read.ok()) return Unreadable(c);
+  auto rows = Rows(c, q, read->id);
   auto total = Total(c, q);
-  if (!read.ok() || !rows.ok() || !total.ok()) return Unreadable(c);
+  if (!rows.ok() || !total.ok()) return Unreadable(c);
   *total = Settled(*total, q, rows->size());
   Data d = c.Page("Accounts in the directory");
   const std::string view = directory::ViewName(q.view);

@@ -517,9 +517,11 @@ void EquipmentAcceptPost(Ctx& c) {
   auto i = MyIssue(c);
   if (!i) return;
   // The page sends what it showed; a form without it (a page from before
-  // the details were kept, a hand-made request) is sent back to be read.
+  // the details were kept, a hand-made request), or for an issue whose page
+  // was never opened (so the evidence would say it was opened as it was
+  // accepted), is sent back to be read.
   const std::string shown = c.Param("details");
-  auto st = shown.empty()
+  auto st = shown.empty() || i->opened_at.empty()
                 ? core::Status::Invalid(
                       "Open the equipment's page and read its details before "
                       "you accept.")

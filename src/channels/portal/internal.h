@@ -18,6 +18,7 @@
 #include "channels/portal/session_cache.h"
 #include "channels/portal/view.h"
 #include "core/metrics.h"
+#include "directory/directory.h"
 #include "quarantine/quarantine.h"
 
 namespace steward::portal {
@@ -86,6 +87,12 @@ class Figures {
   std::vector<std::pair<std::string, std::string>> texts_;
 };
 
+// A page of a directory list as kept, with the read it comes from.
+struct DirectoryRows {
+  int64_t read = 0;
+  std::vector<directory::Listed> rows;
+};
+
 struct Portal::Impl {
   Options options;
   std::shared_ptr<store::Database> db;
@@ -105,6 +112,10 @@ struct Portal::Impl {
       std::chrono::milliseconds(10000)};
   // The directory lists' totals without a search, by view and semester.
   TtlCache<std::string, int64_t> directory_totals{
+      std::chrono::milliseconds(10000)};
+  // Their first pages without a search, by view, semester and page, with
+  // the read they come from (directory_pages.cc).
+  TtlCache<std::string, DirectoryRows> directory_pages{
       std::chrono::milliseconds(10000)};
   SessionCache sessions;
   // Employees' reports of problems: ten an hour from one account.

@@ -786,6 +786,8 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
   app.home_figures.set_ttl(std::chrono::seconds(app.options.dashboard_seconds));
   app.directory_totals.set_ttl(
       std::chrono::seconds(app.options.dashboard_seconds));
+  app.directory_pages.set_ttl(
+      std::chrono::seconds(app.options.dashboard_seconds));
   app.record_counts.set_ttl(
       std::chrono::seconds(app.options.dashboard_seconds));
   http::Options http = app.options.http;
@@ -843,6 +845,7 @@ core::Result<std::unique_ptr<Portal>> Portal::Create(
         if (e->info.method != "GET" && c.session && res.status < 400) {
           self->home_figures.InvalidateAll();
           self->directory_totals.InvalidateAll();
+          self->directory_pages.InvalidateAll();
         }
       }
       if (c.session) res.SetHeader("Cache-Control", "no-store");
