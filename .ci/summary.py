@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Per-suite counts from ctest's JUnit output (scripts/test.sh writes
-ctest-junit.xml in each build): tests run, skipped, disabled and failed, one
+ctest-junit.xml in the build) or gtest's XML per shard (the sanitizer
+build's, in BUILD/gtest/): tests run, skipped, disabled and failed, one
 line per suite (a test executable, or a script test by its name).
 
 Usage: .ci/summary.py LABEL=BUILD_DIR ...
@@ -36,6 +37,42 @@ def suites_of(build):
     return suites
 
 
+def cases_of(label, build, bad):
+    """(suite, test name, testcase element) of a build's results: ctest's
+    JUnit file, or else gtest's XML per shard in BUILD/gtest
+    (scripts/gtest-shards.sh: BINARY-SHARD.xml beside BINARY-SHARD.log; a
+    log without its XML is a shard that crashed or was stopped)."""
+    junit = os.path.join(build, "ctest-junit.xml")
+    shards = os.path.join(build, "gtest")
+    if os.path.exists(junit):
+        suites = suites_of(build)
+        for case in ET.parse(junit).getroot().iter("testcase"):
+            name = case.get("name")
+            suite = suites.get(name, name.split(".")[0])
+            yield suite, name.split("  #")[0], case  # without "# GetParam() = …"
+        return
+    logs = sorted(f for f in os.listdir(shards)) if os.path.isdir(shards) else []
+    if not logs:
+        bad.append(f"{label}: no results ({junit} and {shards}/ are missing)")
+        return
+    for log in logs:
+        if not log.endswith(".log"):
+            continue
+        stem = log[:-4]
+        suite = stem.rsplit("-", 1)[0]
+        xml = os.path.join(shards, stem + ".xml")
+        if not os.path.exists(xml):
+            bad.append(f"{label}: {stem} left no results (crashed or stopped: "
+                       f"{os.path.join(shards, log)})")
+            continue
+        for case in ET.parse(xml).getroot().iter("testcase"):
+            if case.get("result") == "skipped" and case.find("skipped") is None:
+                ET.SubElement(case, "skipped")
+            case.set("status", "disabled" if case.get("status") == "notrun"
+                     else "run")
+            yield suite, f"{case.get('classname')}.{case.get('name')}", case
+
+
 def main(args):
     here = os.path.dirname(os.path.abspath(__file__))
     allowed = []
@@ -50,16 +87,11 @@ def main(args):
     totals = collections.Counter()
     for arg in args:
         label, build = arg.split("=", 1)
-        junit = os.path.join(build, "ctest-junit.xml")
-        if not os.path.exists(junit):
-            bad.append(f"{label}: no results ({junit} is missing)")
+        cases = list(cases_of(label, build, bad))
+        if not cases:
             continue
-        suites = suites_of(build)
         counts = collections.defaultdict(collections.Counter)
-        for case in ET.parse(junit).getroot().iter("testcase"):
-            name = case.get("name")
-            suite = suites.get(name, name.split(".")[0])
-            name = name.split("  #")[0]  # without gtest's "# GetParam() = …"
+        for suite, name, case in cases:
             status = case.get("status", "run")
             c = counts[suite]
             where = f"{label}/{suite}/{name}"
