@@ -427,6 +427,29 @@ std::string CleanText(std::string_view text, size_t max_bytes, bool lines) {
   return out;
 }
 
+std::string CompactLine(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool space = false;  // a space is owed before the next character
+  for (size_t i = 0; i < text.size();) {
+    uint32_t cp = 0;
+    size_t n = Utf8At(text, i, &cp);
+    if (n == 0) n = 1;  // not UTF-8: kept as it is, CleanText's to drop
+    const bool wide = cp == ' ' || cp == 0xA0 || cp == 0x1680 ||
+                      (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F ||
+                      cp == 0x205F || cp == 0x3000;
+    if (wide) {
+      space = !out.empty();
+    } else if (!IsBlank(cp)) {
+      if (space) out.push_back(' ');
+      space = false;
+      out.append(text.substr(i, n));
+    }
+    i += n;
+  }
+  return out;
+}
+
 std::string_view SkipBlank(std::string_view s) {
   for (;;) {
     uint32_t cp = 0;

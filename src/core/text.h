@@ -111,6 +111,13 @@ std::string_view SkipBlank(std::string_view s);
 // joiners, direction marks, the byte-order mark).
 bool HasVisibleText(std::string_view text);
 
+// A short field people search and compare (a serial number, a model, a
+// site): typographic and no-break spaces made plain spaces, invisible
+// format characters (zero-width characters, the soft hyphen, filler
+// glyphs, the byte order mark) dropped, runs of spaces made one, and no
+// space at either end. `text` is expected already cleaned (CleanText).
+std::string CompactLine(std::string_view text);
+
 // Characters (code points) in UTF-8 `text`.
 size_t CharCount(std::string_view text);
 

@@ -107,7 +107,8 @@ core::Result<std::string> Line(std::string_view in, size_t max,
   if (!w.ok()) return w.status();
   if (w->find('\n') != std::string::npos)
     return core::Status::Invalid(fmt::format("The {} is one line.", what));
-  return w;
+  // Two serial numbers that look alike are alike: no hidden characters.
+  return core::CompactLine(*w);
 }
 
 core::Result<std::string> Day(std::string_view s, std::string_view what) {

@@ -328,9 +328,20 @@ TEST_P(EquipmentTest, AnAssetIsCorrectedByHandAndTheChangeIsKept) {
                 R"("site":["Lincoln Elementary","Roosevelt Middle"])"),
             std::string::npos)
       << entries->front().detail;
-  // The same again: nothing to write, nothing kept.
+  // The same again: nothing to write, nothing kept. Hidden characters and
+  // odd spaces make no other serial, model or site (found by attacking: a
+  // zero-width space made a serial that looked the same and matched none).
   ASSERT_TRUE(equipment::Edit(*db_, id, fixed, its_).ok());
   EXPECT_EQ(equipment::History(*db_, id)->size(), history->size());
+  equipment::NewAsset hidden = fixed;
+  hidden.serial = "\u00a0SN-\u200bLES-1\u00ad\ufeff";
+  hidden.model = "Latitude\u2003\u2060 3440 ";
+  hidden.site = "Roosevelt\u00a0\u00a0Middle\u3164";
+  ASSERT_TRUE(equipment::Edit(*db_, id, hidden, its_).ok());
+  EXPECT_EQ(equipment::History(*db_, id)->size(), history->size());
+  EXPECT_EQ(equipment::Get(*db_, id)->serial, "SN-LES-1");
+  EXPECT_EQ(equipment::Get(*db_, id)->model, "Latitude 3440");
+  EXPECT_EQ(equipment::Get(*db_, id)->site, "Roosevelt Middle");
   // Another asset's tag, in any case, is refused; so is a bad day.
   fixed.tag = "les-2";
   auto taken = equipment::Edit(*db_, id, fixed, its_);

@@ -2185,7 +2185,9 @@ TEST_P(PortalTest, NumbersOutOfRangeAreNotFoundOrIgnoredNever500) {
            "/campaigns/" + big + "/completion.csv",
            "/campaigns/" + big + "/completion.xlsx",
            "/campaigns/" + big + "/cancellations.csv",
-           "/campaigns/1/record/" + big, "/campaigns/" + big + "/record/1"}) {
+           "/campaigns/1/record/" + big, "/campaigns/" + big + "/record/1",
+           // One spelling an id: leading zeros name nothing.
+           "/people/01", "/people/000", "/acknowledge/01"}) {
     auto res = Get(admin, path);
     ASSERT_TRUE(res) << path;
     EXPECT_EQ(res->status, 404) << path << ": " << res->body.substr(0, 200);
@@ -3513,8 +3515,13 @@ TEST_P(HeldMailTest, EquipmentIsIssuedAcknowledgedAndAccountedFor) {
   ASSERT_TRUE(terms && terms->status == 200);
   EXPECT_NE(terms->body.find("locked up"), std::string::npos);
   Browser grace = SignIn("grace");
-  EXPECT_EQ(Get(grace, issue)->status, 403);
-  EXPECT_EQ(Post(grace, issue + "/accept")->status, 403);
+  // Someone else's issue is answered as one that does not exist.
+  auto others = Get(grace, issue);
+  auto missing = Get(grace, "/equipment/issues/999999");
+  ASSERT_TRUE(others && missing);
+  EXPECT_EQ(others->status, 404);
+  EXPECT_EQ(others->body, missing->body);
+  EXPECT_EQ(Post(grace, issue + "/accept")->status, 404);
   // The form sends the details it showed; without them nothing is taken.
   const std::string field = "name=\"details\" value=\"";
   const size_t at = terms->body.find(field);

@@ -483,7 +483,9 @@ void EquipmentMinePage(Ctx& c) {
 
 namespace {
 
-// The issue of the path, when it is the signed-in person's; else 404.
+// The issue of the path, when it is the signed-in person's; else 404,
+// the same for someone else's issue as for none, so that issue numbers
+// tell nobody what others were given.
 std::optional<equipment::Issue> MyIssue(Ctx& c) {
   auto i = equipment::GetIssue(*c.app.db, c.Id());
   const int64_t me = c.session->account.person_id;
@@ -492,9 +494,7 @@ std::optional<equipment::Issue> MyIssue(Ctx& c) {
     Unreadable(c);
     return std::nullopt;
   }
-  c.Fail(i.ok() ? 403 : 404, i.ok() ? "This equipment was issued to "
-                                      "someone else."
-                                    : "No such equipment issue.");
+  c.Fail(404, "No equipment issue of yours has this number.");
   return std::nullopt;
 }
 

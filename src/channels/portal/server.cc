@@ -603,6 +603,8 @@ bool RateLimit::Allow(const std::string& key) {
 int64_t Ctx::Id(size_t i) const {
   if (i >= req.matches.size()) return 0;
   const std::string& digits = req.matches[i];
+  // One spelling a thing: "/held/007" is not held message 7.
+  if (digits.size() > 1 && digits[0] == '0') return 0;
   int64_t id = 0;
   auto [p, ec] =
       std::from_chars(digits.data(), digits.data() + digits.size(), id);
