@@ -34,26 +34,34 @@ void CheckFloors(const std::string& folder, const std::string& part,
   }
 }
 
-// Measured 2026-12-03 (docs/detection.md, with the models of policy/models):
-// the suite's held-out fifth, which neither the word lists nor the models
-// were tuned or trained on.
+// Measured 2026-12-05 (docs/detection.md, with the models of policy/models
+// and the trigger lists chosen by scripts/triggers.py): the suite's
+// held-out fifth, which neither the word lists nor the models were tuned
+// or trained on.
 TEST(FunctionalSuite, ConductFloorsOnTheHeldOutFifth) {
   CheckFloors("functional", "held-out",
-              {{"threat", {0.58, 0.05}},
-               {"harassment", {0.42, 0.05}},
+              {{"threat", {0.64, 0.05}},
+               {"harassment", {0.48, 0.05}},
                {"political-campaigning", {0.20, 0.03}},
                {"solicitation", {0.25, 0.03}}});
 }
 
-// Cases written apart from the patterns by two writers who had read
+// Cases written apart from the patterns by three writers who had read
 // neither them nor any training file, and never tuned or trained on: the
-// figures a district should expect (*.f.tsv and *.g.tsv together).
+// figures a district should expect (*.f.tsv, *.g.tsv and *.h.tsv together).
 TEST(FunctionalSuite, ConductFloorsOnTheIndependentSuite) {
   CheckFloors("functional/independent", "all",
-              {{"threat", {0.58, 0.06}},
+              {{"threat", {0.66, 0.055}},
                {"harassment", {0.48, 0.04}},
-               {"political-campaigning", {0.36, 0.02}},
-               {"solicitation", {0.17, 0.04}}});
+               {"political-campaigning", {0.35, 0.025}},
+               {"solicitation", {0.13, 0.04}}});
+}
+
+// Written as training data by two more writers and kept from the models;
+// its tuning part chose trigger words, its held-out fifth is the figure.
+TEST(FunctionalSuite, ConductFloorsOnTheDevelopmentSuite) {
+  CheckFloors("functional/development", "held-out",
+              {{"threat", {0.70, 0.05}}, {"harassment", {0.32, 0.02}}});
 }
 
 class SuiteFiles : public TempDirTest {};
