@@ -6,7 +6,7 @@ JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 DEMO      ?= $(BUILD)/demo
 
-.PHONY: all deps build run demo-scan demo-weblog web test eval model fuzz fuzz-smoke bench bench-documents bench-portal bench-mail bench-web bench-records bench-records-imap bench-site format tidy clean
+.PHONY: all deps build run demo-scan demo-weblog web test eval model triggers fuzz fuzz-smoke bench bench-documents bench-portal bench-mail bench-web bench-records bench-records-imap bench-site format tidy clean
 
 all: build
 
@@ -66,6 +66,13 @@ eval: build
 model: build
 	@scripts/deps.sh model
 	@scripts/model.sh $(BUILD)
+
+# Trigger words the threat and harassment models lack (docs/models.md):
+# prints the terms scripts/triggers.py would add, and each step's gain and
+# cost, for a person to review before they go into policy/lexicons/triggers.
+triggers:
+	@python3 scripts/triggers.py --category threat --budget 0.02
+	@python3 scripts/triggers.py --category harassment --budget 0.02
 
 # The portal's front-end assets (htmx) and browser-test driver, from npm.
 web:
