@@ -1,5 +1,7 @@
 #include "inspect/lexicon.h"
 
+#include <cstring>
+
 namespace steward::inspect {
 
 namespace {
@@ -155,14 +157,27 @@ void LowerCase(std::string_view src, std::string& out) {
   out.resize(src.size());
   const unsigned char* s = reinterpret_cast<const unsigned char*>(src.data());
   unsigned char* t = reinterpret_cast<unsigned char*>(out.data());
-  // Branch-free, so the compiler can vectorise it.
-  for (size_t i = 0; i < src.size(); ++i) {
-    const unsigned char c = s[i];
+  auto one = [](unsigned char c) {
     const unsigned char upper = static_cast<unsigned char>(c - 'A') < 26;
     const unsigned char space =
         (c == ' ') | (static_cast<unsigned char>(c - '\t') < 5);
-    t[i] = space ? ' ' : static_cast<unsigned char>(c | (upper << 5));
+    return space ? ' ' : static_cast<unsigned char>(c | (upper << 5));
+  };
+  // Sixteen bytes at a time with the compiler's vector types (SSE2 or NEON):
+  // the scalar loop is not vectorised at -O2, and this runs on every text.
+  using V16 = unsigned char __attribute__((vector_size(16)));
+  const size_t n = src.size();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    V16 c;
+    std::memcpy(&c, s + i, 16);
+    const V16 upper = (V16)((c - 'A') < 26);
+    const V16 space = (V16)((c == ' ') | ((c - '\t') < 5));
+    const V16 lower = c | (upper & 0x20);
+    const V16 r = (space & ' ') | (~space & lower);
+    std::memcpy(t + i, &r, 16);
   }
+  for (; i < n; ++i) t[i] = one(s[i]);
 }
 
 bool HasObfuscationSigns(std::string_view src) {

@@ -18,6 +18,29 @@ TEST(View, LowerCaseKeepsOffsets) {
   EXPECT_EQ(LowerTerm("  Free  and\tReduced "), "free and reduced");
 }
 
+TEST(View, LowerCaseTreatsEveryByteAlikeAtAnyLengthAndOffset) {
+  // Every byte value, at every position of a 16-byte block and in the tail
+  // after the last whole block: only A-Z change case, only the six ASCII
+  // white-space bytes become ' ', everything else (UTF-8 too) is kept.
+  std::string src;
+  for (int k = 0; k < 3; ++k)
+    for (int c = 0; c < 256; ++c) src += static_cast<char>((c * 7 + k) & 0xff);
+  for (size_t from : {0u, 1u, 5u, 15u})
+    for (size_t len : {0u, 1u, 15u, 16u, 17u, 33u, 700u}) {
+      std::string_view part = std::string_view(src).substr(from, len);
+      std::string v;
+      LowerCase(part, v);
+      ASSERT_EQ(v.size(), part.size());
+      for (size_t i = 0; i < part.size(); ++i) {
+        const auto c = static_cast<unsigned char>(part[i]);
+        char want = static_cast<char>(c);
+        if (c >= 'A' && c <= 'Z') want = static_cast<char>(c + 32);
+        if (c == ' ' || (c >= '\t' && c <= '\r')) want = ' ';
+        ASSERT_EQ(v[i], want) << "byte " << int{c} << " at " << from + i;
+      }
+    }
+}
+
 TEST(View, FoldedViewMapsBack) {
   NormalView v;
   BuildFoldedView("So  SH1T, f.u.c.k", v);
