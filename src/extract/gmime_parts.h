@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace steward::extract::gmime {
 
@@ -19,6 +20,23 @@ struct Unref {
 };
 template <typename T>
 using Owned = std::unique_ptr<T, Unref<T>>;
+
+// A read-only GMime stream over `bytes` that copies nothing
+// (g_mime_stream_mem_new_with_buffer copies the whole buffer). `bytes` must
+// outlive this object and everything parsed from its stream: declare it
+// before the parser and the objects it builds. Nothing may write to it.
+class BorrowedStream {
+ public:
+  explicit BorrowedStream(std::string_view bytes);
+  ~BorrowedStream();
+  BorrowedStream(const BorrowedStream&) = delete;
+  BorrowedStream& operator=(const BorrowedStream&) = delete;
+  GMimeStream* get() const { return stream_; }
+
+ private:
+  GByteArray* array_ = nullptr;  // borrowed data; its header is ours
+  GMimeStream* stream_ = nullptr;
+};
 
 // "" for null, else lower case ASCII.
 std::string Lower(const char* s);

@@ -306,16 +306,6 @@ struct Walker {
   }
 };
 
-GMimeParser* ParserFor(std::string_view bytes, GMimeFormat format) {
-  // The stream copies nothing: it reads the caller's buffer.
-  GMimeStream* s =
-      g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size());
-  GMimeParser* p = g_mime_parser_new_with_stream(s);
-  g_mime_parser_set_format(p, format);
-  g_object_unref(s);
-  return p;
-}
-
 }  // namespace
 
 std::string MessageFacts::Header(std::string_view name) const {
@@ -332,7 +322,9 @@ void InitMime() {
 void ReadMessage(std::string_view bytes, const Declared& file, uint32_t depth,
                  Context& ctx) {
   InitMime();
-  GMimeParser* p = ParserFor(bytes, GMIME_FORMAT_MESSAGE);
+  gmime::BorrowedStream in(bytes);  // outlives the parser and the message
+  GMimeParser* p = g_mime_parser_new_with_stream(in.get());
+  g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);
   GMimeMessage* m = g_mime_parser_construct_message(p, nullptr);
   if (!m) {
     ctx.Skip(file.path, "message/rfc822", file.name, "not a readable message");

@@ -13,6 +13,7 @@ namespace steward::extract {
 
 namespace {
 
+using gmime::BorrowedStream;
 using gmime::Owned;
 using gmime::TypeOf;
 
@@ -275,8 +276,7 @@ core::Result<Rewritten> RewriteMessage(std::string_view bytes,
     return core::Status::Invalid("message larger than " +
                                  std::to_string(limits.max_item_bytes) +
                                  " bytes");
-  Owned<GMimeStream> in(
-      g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size()));
+  BorrowedStream in(bytes);  // outlives the parser and the message
   Owned<GMimeParser> parser(g_mime_parser_new_with_stream(in.get()));
   g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
   Owned<GMimeMessage> m(g_mime_parser_construct_message(parser.get(), nullptr));
