@@ -48,17 +48,21 @@ TEST(FunctionalSuite, ConductFloorsOnTheHeldOutFifth) {
 
 // Cases written apart from the patterns by three writers who had read
 // neither them nor any training file, and never tuned or trained on: the
-// figures a district should expect (*.f.tsv, *.g.tsv and *.h.tsv together).
+// figures a district should expect (*.f.tsv, *.g.tsv and *.k.tsv together;
+// measured 2026-12-06: threat 0.69 with 4.3 % of twins flagged, harassment
+// 0.51 / 2.3 %, campaigning 0.39 / 1.1 %, solicitation 0.19 / 3.4 %).
 TEST(FunctionalSuite, ConductFloorsOnTheIndependentSuite) {
   CheckFloors("functional/independent", "all",
-              {{"threat", {0.66, 0.055}},
-               {"harassment", {0.48, 0.04}},
-               {"political-campaigning", {0.35, 0.025}},
-               {"solicitation", {0.13, 0.04}}});
+              {{"threat", {0.66, 0.05}},
+               {"harassment", {0.48, 0.035}},
+               {"political-campaigning", {0.35, 0.02}},
+               {"solicitation", {0.15, 0.045}}});
 }
 
-// Written as training data by two more writers and kept from the models;
-// its tuning part chose trigger words, its held-out fifth is the figure.
+// Written as training data by two more writers (*.j.tsv), and a former
+// independent set once it had been looked at (*.h.tsv); kept from the
+// models. Its tuning part chose trigger words, its held-out fifth is the
+// figure (2026-12-06: threat 0.73 / 3.4 %, harassment 0.36 / 1.2 %).
 TEST(FunctionalSuite, ConductFloorsOnTheDevelopmentSuite) {
   CheckFloors("functional/development", "held-out",
               {{"threat", {0.70, 0.05}}, {"harassment", {0.32, 0.02}}});
