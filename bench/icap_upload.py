@@ -4,13 +4,18 @@
 chunks), read back to its last chunk; prints MB/s (10^6 bytes) per run.
 
   steward icap --dry-run --listen 127.0.0.1:PORT --quiet &
-  bench/icap_upload.py PORT [MB] [RUNS]
+  bench/icap_upload.py PORT [MB] [RUNS] [PID]
+
+With PID (the door's process id) each run also prints the CPU seconds
+(user + system) and the page faults the door spent on it, from
+/proc/PID/stat: figures that vary less than the rate on a shared machine.
 
 What it shows beside `make bench-web`: how fast the door reads an upload to
 its end (past max_inspect_bytes, in windows) when nothing else shares the
 machine's cores, so the end-to-end figure through Squid can be read as
 door time plus Squid's legs.
 """
+import os
 import socket
 import sys
 import threading
@@ -19,6 +24,17 @@ import time
 port = int(sys.argv[1])
 size = int(sys.argv[2]) * 1000 * 1000 if len(sys.argv) > 2 else 50_000_000
 runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+pid = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+tick = os.sysconf("SC_CLK_TCK")
+
+
+def usage():
+    """(CPU seconds, minor page faults) of the door so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # After the name: state is field 3, minflt 10, utime 14, stime 15.
+    return (int(fields[11]) + int(fields[12])) / tick, int(fields[7])
+
 line = b"Field trip permission slips are due on Monday; bring a lunch.\n"
 body = (line * (size // len(line) + 1))[:size]
 http = (b"POST http://files.example.net/big HTTP/1.1\r\n"
@@ -44,6 +60,7 @@ for _ in range(runs):
                 break
 
     reader = threading.Thread(target=read)
+    before = usage() if pid else None
     t0 = time.time()
     reader.start()
     s.sendall(head + http)
@@ -54,5 +71,10 @@ for _ in range(runs):
     reader.join()
     secs = time.time() - t0
     s.close()
-    print("%d MB in %.2f s: %.1f MB/s, %d bytes back" %
-          (size // 1000000, secs, size / 1e6 / secs, got[0]))
+    cost = ""
+    if pid:
+        after = usage()
+        cost = ", door: %.2f CPU s, %d page faults" % (
+            after[0] - before[0], after[1] - before[1])
+    print("%d MB in %.2f s: %.1f MB/s, %d bytes back%s" %
+          (size // 1000000, secs, size / 1e6 / secs, got[0], cost))
