@@ -6,7 +6,7 @@ JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 DEMO      ?= $(BUILD)/demo
 
-.PHONY: all deps build run demo-scan demo-weblog web test eval model triggers fuzz fuzz-smoke bench bench-documents bench-portal bench-mail bench-web bench-records bench-records-imap bench-site format tidy clean
+.PHONY: all deps build demo-build run demo-scan demo-weblog web test eval model triggers fuzz fuzz-smoke bench bench-documents bench-portal bench-mail bench-web bench-records bench-records-imap bench-site format tidy clean
 
 all: build
 
@@ -17,13 +17,19 @@ build: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# What `make run` needs and no more (no tests), quietly: one line of
+# progress, the compiler's output in $(BUILD)/build.log.
+demo-build: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_ARGS) >/dev/null
+	@scripts/build.sh $(BUILD) $(JOBS) steward steward-corpus
+
 # A demo district in $(DEMO): a generated OneRoster export (names from the
 # shared census lists when present), loaded into SQLite with a regulation,
 # a campaign and two accounts; then the portal, until Ctrl-C.
 LISTEN    ?= 127.0.0.1:8080
 NAMES     ?= $(wildcard ../shared/corpora/zxcvbn)
 BLOCKLIST ?= $(wildcard ../shared/corpora/zxcvbn/passwords.txt)
-run: build
+run: demo-build
 	@$(MAKE) --no-print-directory web || echo "(htmx unavailable: the portal works without it)"
 	@$(BUILD)/steward-corpus --roster $(DEMO)/roster --students 3000 --employees 200 --seed 7 \
 	  $(if $(NAMES),--names $(NAMES)) >/dev/null
@@ -33,14 +39,14 @@ run: build
 	  $(if $(BLOCKLIST),--password-blocklist $(BLOCKLIST))
 
 # The scanning demo of the inspection engine: a generated Maildir, scanned.
-demo-scan: build
+demo-scan: demo-build
 	@$(BUILD)/steward-corpus --maildir $(DEMO)/mail --messages 300 --seed 7 --roster $(DEMO)/roster
 	@$(BUILD)/steward scan --roster $(DEMO)/roster $(DEMO)/mail; \
 	  rc=$$?; [ $$rc -le 1 ] || exit $$rc; \
 	  echo; echo "Scanned the demo mailbox in $(DEMO)/mail (exit $$rc: 1 means findings)."
 
 # The proxy log report on a generated day of the demo District's Squid log.
-demo-weblog: build
+demo-weblog: demo-build
 	@mkdir -p $(DEMO)
 	@$(BUILD)/steward-corpus --access-log $(DEMO)/access.log --requests 50000 --seed 7 \
 	  $(if $(NAMES),--names $(NAMES))
