@@ -248,25 +248,38 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
       conduct.push_back(c);
     }
   }
-  int64_t conduct_incident = 0;  // opened by this item
+  int64_t conduct_incident = 0;  // opened or added to by this item
   if (!conduct.empty() && !env.sender.empty()) {
     if (q != nullptr) {
       auto st = q->RecordConduct(env.sender, env.recipients, conduct);
       if (!st.ok()) return failed(st.message());
     }
     if (!v.incident_recipients.empty()) {
+      bool opened = true;
       if (q != nullptr) {
-        auto id =
-            q->OpenIncident("repeated-conduct", v.incident_clauses, env.sender,
-                            {{"recipients", v.incident_recipients},
-                             {"categories", conduct},
-                             {"reference", context.reference},
-                             {"channel", policy::ChannelName(env.channel)}},
-                            actor);
-        if (!id.ok()) return failed(id.status().message());
-        conduct_incident = *id;
+        // One incident per sender and recipients while it is open and
+        // added to within the window: the fourth and later messages are
+        // events of the incident the third opened, not incidents of their
+        // own, and two doors that count the same third message at once
+        // (two milter processes on one store) open one.
+        std::vector<std::string> to;
+        for (const auto& r : v.incident_recipients)
+          to.push_back(core::AsciiLower(r));
+        std::sort(to.begin(), to.end());
+        auto ref = q->OpenOrRepeatIncident(
+            "repeated-conduct",
+            core::AsciiLower(env.sender) + "\n" + core::Join(to, ","),
+            pack.mail.escalate_window_hours, v.incident_clauses, env.sender,
+            {{"recipients", v.incident_recipients},
+             {"categories", conduct},
+             {"reference", context.reference},
+             {"channel", policy::ChannelName(env.channel)}},
+            actor);
+        if (!ref.ok()) return failed(ref.status().message());
+        conduct_incident = ref->id;
+        opened = ref->opened;
       }
-      out.incident_opened = true;
+      out.incident_opened = opened;
     }
   }
 
@@ -322,7 +335,8 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
         auto id = q->Hold({env, v, bytes, v.subject, v.message_id}, actor);
         if (!id.ok()) return failed(id.status().message());
         out.held_id = *id;
-        // The message that opened a C.19 incident is its first evidence.
+        // The message that opened a C.19 incident is its first evidence;
+        // each one that repeated it is evidence too.
         // The message is held whatever happens here: a link that fails is
         // logged, and ITS can link it from the incident's page.
         if (conduct_incident != 0 && impl_->db)

@@ -123,11 +123,7 @@ core::Result<Ref> OpenOrRepeat(store::Database& db, const std::string& kind,
     // Two tries with one key at once must not both find no incident and
     // both open one: on PostgreSQL the key is locked until the transaction
     // ends (SQLite's transactions are already exclusive).
-    if (c.dialect() == store::Dialect::kPostgres) {
-      auto lock = c.Exec("SELECT pg_advisory_xact_lock(hashtext(?))",
-                         {P(kind + "\n" + key)});
-      if (!lock.ok()) return lock;
-    }
+    if (auto lock = c.LockKey(kind + "\n" + key); !lock.ok()) return lock;
     auto open = c.Query(
         "SELECT id FROM incidents WHERE kind = ? AND coalesce_key = ? AND "
         "status <> 'closed' AND COALESCE(last_at, opened_at) > ? ORDER BY id "

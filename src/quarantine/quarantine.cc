@@ -173,7 +173,14 @@ core::Result<int64_t> Quarantine::Hold(const Held& h,
   int64_t id = 0;
   auto st = db_.Transact([&](store::Conn& c) -> core::Status {
     // The same message offered again (the MTA retrying after the door died
-    // between storing it and answering) is the one already held.
+    // between storing it and answering) is the one already held. Two doors
+    // on one PostgreSQL offered it at once take turns on its key, so that
+    // both do not find nothing and hold it twice (SQLite's transactions
+    // already exclude each other).
+    if (!message_id.empty()) {
+      auto lock = c.LockKey("held\n" + body + "\n" + message_id);
+      if (!lock.ok()) return lock;
+    }
     auto again = c.Query(
         "SELECT id FROM quarantine WHERE body_sha256 = ? AND sender = ? AND "
         "message_id = ? AND status = 'held' AND created_at > ? LIMIT 1",

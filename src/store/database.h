@@ -100,6 +100,11 @@ class Conn {
   // needs its last entry not to change under it). SQLite transactions are
   // already exclusive (BEGIN IMMEDIATE), so this is a no-op there.
   virtual core::Status LockTable(std::string_view table) = 0;
+  // Serializes transactions that name the same `key` until this one ends,
+  // across processes (PostgreSQL: an advisory lock on the key's hash), so
+  // that two that look for a row and insert it when missing do not both
+  // insert. A no-op on SQLite, whose transactions are already exclusive.
+  virtual core::Status LockKey(std::string_view key) = 0;
 
  protected:
   // Runs one statement with parameters, giving its rows to `each` (empty:

@@ -44,6 +44,10 @@ class PgConn final : public Conn {
     return Exec(fmt::format("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE", table),
                 {});
   }
+  core::Status LockKey(std::string_view key) override {
+    return Exec("SELECT pg_advisory_xact_lock(hashtext(?))",
+                {P(std::string(key))});
+  }
 
  private:
   static constexpr size_t kPrepared = 256;

@@ -39,6 +39,7 @@ class SqliteConn final : public Conn {
   }
 
   core::Status LockTable(std::string_view) override { return {}; }
+  core::Status LockKey(std::string_view) override { return {}; }
 
  private:
   static core::Status Error(std::string_view sql, std::string_view msg) {

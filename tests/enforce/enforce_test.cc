@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <thread>
 
 #include "audit/chain.h"
 #include "core/outbound_mail.h"
@@ -44,7 +45,8 @@ class EnforceTest : public testing::StoreTest {
 
   enforce::Outcome Apply(const std::string& name, const std::string& to,
                          bool local = false, bool dry_run = false,
-                         const std::string& from = "ateacher@example-usd.org") {
+                         const std::string& from = "ateacher@example-usd.org",
+                         const std::string& message = "") {
     enforce::Context c;
     c.envelope.sender = from;
     c.envelope.recipients = {to};
@@ -52,7 +54,18 @@ class EnforceTest : public testing::StoreTest {
     c.reference = "Q" + name;
     c.local_submission = local;
     return enforcer_->Apply(testing::BundledEngine(), *scratch_, c,
-                            Golden(name), dry_run);
+                            message.empty() ? Golden(name) : message, dry_run);
+  }
+
+  // The golden case `name` as another message: its own Message-ID (the
+  // same one again is a retry of the one already held).
+  static std::string Another(const std::string& name, int n) {
+    std::string m = Golden(name);
+    const std::string id = "<" + name + "@";
+    size_t at = m.find(id);
+    if (at != std::string::npos)
+      m.replace(at, id.size(), "<" + name + "-" + std::to_string(n) + "@");
+    return m;
   }
 
   int64_t Count(const std::string& table) {
@@ -135,25 +148,87 @@ TEST_P(EnforceTest, AReleasedMessageComesBackOnceThroughTheDoor) {
 
 TEST_P(EnforceTest, RepeatedConductToOneRecipientOpensOneIncident) {
   int64_t third = 0;
-  for (int i = 1; i <= 3; ++i) {
-    auto out = Apply("profanity", "colleague@example-usd.org");
+  std::vector<int64_t> held;
+  for (int i = 1; i <= 5; ++i) {
+    auto out = Apply("profanity", "colleague@example-usd.org", false, false,
+                     "ateacher@example-usd.org", Another("profanity", i));
     ASSERT_NE(out.disposition, Disposition::kFailed) << out.failure;
     EXPECT_EQ(out.incident_opened, i == 3) << "message " << i;
-    third = out.held_id;
+    if (i == 3) third = out.held_id;
+    if (i >= 3) held.push_back(out.held_id);
   }
+  // The fourth and fifth are events of the incident the third opened.
   EXPECT_EQ(Count("incidents"), 1);
-  EXPECT_EQ(Count("conduct_events"), 3);
+  EXPECT_EQ(Count("conduct_events"), 5);
   auto log = audit::List(*db_, {.action = "incident.open"});
   ASSERT_TRUE(log.ok());
   EXPECT_EQ(log->size(), 1u);
-  // The message that opened it is its evidence, by the held copy's hash.
-  auto opened = db_->Query("SELECT id FROM incidents");
+  auto repeats = audit::List(*db_, {.action = "incident.repeat"});
+  ASSERT_TRUE(repeats.ok());
+  EXPECT_EQ(repeats->size(), 2u);
+  auto opened = db_->Query("SELECT id, repeats FROM incidents");
   ASSERT_TRUE(opened.ok() && opened->size() == 1);
+  EXPECT_EQ(opened->front().Int(1), 2);
+  // Each message from the third on is evidence, by the held copy's hash.
   auto evidence = incidents::EvidenceOf(*db_, opened->front().Int(0));
   ASSERT_TRUE(evidence.ok());
-  ASSERT_EQ(evidence->size(), 1u);
-  EXPECT_EQ(evidence->front().ref, "quarantine/" + std::to_string(third));
-  EXPECT_EQ(evidence->front().sha256.size(), 64u);
+  ASSERT_EQ(evidence->size(), 3u);
+  std::set<std::string> refs;
+  for (const auto& e : *evidence) {
+    refs.insert(e.ref);
+    EXPECT_EQ(e.sha256.size(), 64u);
+  }
+  for (int64_t id : held)
+    EXPECT_TRUE(refs.count("quarantine/" + std::to_string(id))) << id;
+  EXPECT_TRUE(refs.count("quarantine/" + std::to_string(third)));
+  // Another recipient is another incident.
+  for (int i = 1; i <= 3; ++i) Apply("profanity", "principal@example-usd.org");
+  EXPECT_EQ(Count("incidents"), 2);
+  ExpectChainIntact();
+}
+
+// Doors that share a store (two milter processes on one PostgreSQL) may
+// count the same third message at once: still one incident, every message
+// an event of it, and one audit chain.
+TEST_P(EnforceTest, RepeatedConductFromParallelDoorsOpensOneIncident) {
+  for (int i = 1; i <= 2; ++i)
+    ASSERT_NE(Apply("profanity", "colleague@example-usd.org", false, false,
+                    "ateacher@example-usd.org", Another("profanity", i))
+                  .disposition,
+              Disposition::kFailed);
+  constexpr int kDoors = 4;
+  std::vector<std::unique_ptr<enforce::Enforcer>> doors;
+  for (int d = 0; d < kDoors; ++d)
+    doors.push_back(std::make_unique<enforce::Enforcer>(
+        db_, enforce::Options{.blobs_dir = blobs_, .sendmail = ""}));
+  std::vector<enforce::Outcome> outs(kDoors);
+  std::vector<std::thread> threads;
+  for (int d = 0; d < kDoors; ++d)
+    threads.emplace_back([&, d] {
+      auto scratch = testing::BundledEngine().NewScratch();
+      enforce::Context c;
+      c.envelope.sender = "ateacher@example-usd.org";
+      c.envelope.recipients = {"colleague@example-usd.org"};
+      c.envelope.client = "192.0.2.10";
+      c.reference = "Qdoor" + std::to_string(d);
+      outs[d] = doors[d]->Apply(testing::BundledEngine(), *scratch, c,
+                                Another("profanity", 100 + d), false);
+    });
+  for (auto& t : threads) t.join();
+  int opened = 0;
+  for (const auto& o : outs) {
+    ASSERT_NE(o.disposition, Disposition::kFailed) << o.failure;
+    opened += o.incident_opened;
+  }
+  EXPECT_EQ(opened, 1);
+  EXPECT_EQ(Count("incidents"), 1);
+  EXPECT_EQ(Count("quarantine"), 2 + kDoors);
+  auto rows = db_->Query("SELECT repeats FROM incidents");
+  ASSERT_TRUE(rows.ok() && rows->size() == 1);
+  // Every door counted at least the two before it, so every door's message
+  // is in the incident: one opened it, the others are its repeats.
+  EXPECT_EQ(rows->front().Int(0) + 1, Count("incident_events"));
+  EXPECT_EQ(Count("incident_events"), kDoors);
   ExpectChainIntact();
 }
 

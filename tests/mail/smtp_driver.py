@@ -27,16 +27,36 @@ MIX = [
 ]
 
 
-def message(n, kind, rcpts, body, size):
+# The "conduct" mix adds insults from five employees to three colleagues
+# (C.19): the k-th such message goes from teacher(k % 5) to colleague(k % 3),
+# so each of the 15 pairs gets every 15th.
+CONDUCT = ("conduct", None,
+           "That meeting was a fucking waste of time, you useless idiot.",
+           "quarantined")
+
+
+def pick(n, mix):
+    """(kind, sender, recipients, body, expected outcome) of message n."""
+    entries = MIX + [CONDUCT] if mix == "conduct" else MIX
+    kind, rcpts, body, expect = entries[n % len(entries)]
+    sender = "ateacher@example-usd.org"
+    if kind == "conduct":
+        k = n // len(entries)
+        sender = "teacher%d@example-usd.org" % (k % 5)
+        rcpts = ["colleague%d@example-usd.org" % (k % 3)]
+    return kind, sender, rcpts, body, expect
+
+
+def message(n, kind, rcpts, body, size, sender="ateacher@example-usd.org"):
     filler = ""
     if size > 0:
         line = "The quick brown fox jumps over the lazy dog, lesson %d.\r\n" % n
         filler = line * max(0, (size - len(body) - 400) // len(line))
-    return ("From: Ann Teacher <ateacher@example-usd.org>\r\n"
+    return ("From: %s\r\n"
             "To: %s\r\nSubject: load %d %s\r\nMessage-ID: <load-%d@steward.test>\r\n"
             "X-Test-Id: load-%d\r\nMIME-Version: 1.0\r\n"
             "Content-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n%s" %
-            (", ".join(rcpts), n, kind, n, n, body, filler)).encode()
+            (sender, ", ".join(rcpts), n, kind, n, n, body, filler)).encode()
 
 
 def send_one(port, sender, rcpts, data, retries, sleep):
@@ -63,10 +83,11 @@ def send_one(port, sender, rcpts, data, retries, sleep):
         time.sleep(sleep)
 
 
-def load(port, total, sessions, size):
+def load(port, total, sessions, size, first=0, mix=""):
+    """Messages first .. first + total - 1 of the mix."""
     results = {}
     lock = threading.Lock()
-    counter = iter(range(total))
+    counter = iter(range(first, first + total))
     counter_lock = threading.Lock()
     tempfails = [0]
 
@@ -78,15 +99,15 @@ def load(port, total, sessions, size):
                 n = next(counter, None)
             if n is None:
                 break
-            kind, rcpts, body, expect = MIX[n % len(MIX)]
-            data = message(n, kind, rcpts, body, size)
+            kind, sender, rcpts, body, expect = pick(n, mix)
+            data = message(n, kind, rcpts, body, size, sender)
             attempts = 0
             while True:
                 attempts += 1
                 try:
                     if conn is None:
                         conn = smtplib.SMTP(HOST, port, timeout=120)
-                    conn.sendmail("ateacher@example-usd.org", rcpts, data)
+                    conn.sendmail(sender, rcpts, data)
                     outcome = (250, "")
                 except smtplib.SMTPDataError as e:
                     outcome = (e.smtp_code, e.smtp_error.decode(errors="replace"))
@@ -109,7 +130,8 @@ def load(port, total, sessions, size):
                     continue
                 break
             with lock:
-                results[n] = {"kind": kind, "expect": expect,
+                results[n] = {"kind": kind, "expect": expect, "sender": sender,
+                              "to": rcpts[0],
                               "code": outcome[0], "attempts": attempts}
         if conn is not None:
             try:
@@ -133,7 +155,10 @@ def load(port, total, sessions, size):
                       "accepted": accepted, "rejected": rejected,
                       "unanswered": other, "wrong_code": wrong,
                       "tempfails": tempfails[0],
-                      "expect": {str(n): r["expect"] for n, r in results.items()}}))
+                      "expect": {str(n): r["expect"] for n, r in results.items()},
+                      "conduct": {str(n): [r["sender"], r["to"]]
+                                  for n, r in results.items()
+                                  if r["kind"] == "conduct"}}))
 
 
 def hostile(port, files):
@@ -178,7 +203,9 @@ if __name__ == "__main__":
     cmd, port = sys.argv[1], int(sys.argv[2])
     if cmd == "load":
         load(port, int(sys.argv[3]), int(sys.argv[4]),
-             int(sys.argv[5]) if len(sys.argv) > 5 else 0)
+             int(sys.argv[5]) if len(sys.argv) > 5 else 0,
+             int(sys.argv[6]) if len(sys.argv) > 6 else 0,
+             sys.argv[7] if len(sys.argv) > 7 else "")
     elif cmd == "hostile":
         hostile(port, sys.argv[3:])
     elif cmd == "reload":

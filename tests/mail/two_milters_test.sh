@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# Mail doors on several machines sharing one PostgreSQL (docs/mail.md, "More
+# than one mail door"): PROCESSES (default 2) `steward milter` processes,
+# each behind its own private Postfix (scripts/postfix.sh), one database.
+# MESSAGES (default 10,000) mixed messages (delivered, warned, held,
+# rejected, and insults from five employees to three colleagues, C.19) go
+# to all doors at once, SESSIONS sessions each; then held messages are
+# released twice at once, once through each door. Checks that:
+#   - every message is delivered, held or rejected, exactly once;
+#   - no message is held twice (one quarantine row per message);
+#   - each sender and colleague has one C.19 incident, opened by their
+#     third message (or, when doors decided the second and third at once,
+#     a later one), with every later one as its event;
+#   - a release raced from two doors goes through once, is delivered once;
+#   - the audit chain, appended by every process, verifies.
+# Prints messages per second (accepted by Postfix, decided by the doors).
+#
+# Needs root, Postfix, python3, psql and STEWARD_TEST_PG_URL (scripts/test.sh
+# starts PostgreSQL); exits 77 (skipped) without them unless
+# STEWARD_REQUIRE_POSTFIX=1.
+set -uo pipefail
+
+src=$(cd "$(dirname "$0")/../.." && pwd)
+bin=${STEWARD_BIN:-$src/build/steward}
+processes=${PROCESSES:-2}
+messages=${MESSAGES:-10000}
+sessions=${SESSIONS:-10}
+
+require=STEWARD_REQUIRE_POSTFIX
+# shellcheck source=../support/harness.sh
+. "$src/tests/support/harness.sh"
+[ "$(id -u)" = 0 ] || skip "Postfix tests need root"
+for p in postfix smtp-sink python3 psql; do
+  command -v "$p" >/dev/null || skip "$p is not installed"
+done
+[ -n "${STEWARD_TEST_PG_URL:-}" ] || skip "STEWARD_TEST_PG_URL is not set (scripts/test.sh starts PostgreSQL)"
+
+work=$(mktemp -d /tmp/steward-mail2.XXXXXX)
+chmod 755 "$work"
+cp -r "$src/policy" "$work/pack"
+# A database of its own on the test server.
+dbname="steward_doors_$$"
+psql -q "$STEWARD_TEST_PG_URL" -c "CREATE DATABASE $dbname" >/dev/null || skip "cannot create a database on $STEWARD_TEST_PG_URL"
+db="${STEWARD_TEST_PG_URL%/*}/$dbname"
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for i in $(seq "$processes"); do "$src/scripts/postfix.sh" stop "$work/pf$i"; done
+  wait 2>/dev/null
+  psql -q "$STEWARD_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $dbname" >/dev/null 2>&1
+  if [ "$failures" = 0 ] && [ -z "${KEEP:-}" ]; then rm -rf "$work"; else echo "kept: $work"; fi
+}
+trap cleanup EXIT
+
+# The schema is made once, before the doors start (as an installation
+# would), so that they do not race to make it.
+"$bin" audit verify --db "$db" >/dev/null || { fail "could not set up the store at $db"; exit 1; }
+
+smtp_ports=()
+for i in $(seq "$processes"); do
+  mkdir -p "$work/milter$i"
+  chmod 777 "$work/milter$i"
+  sock="$work/milter$i/steward.sock"
+  printf '#!/bin/sh\nexec %q sendmail %q "$@"\n' "$src/scripts/postfix.sh" "$work/pf$i" >"$work/sendmail$i"
+  chmod +x "$work/sendmail$i"
+  "$bin" milter --db "$db" --listen "unix:$sock" --socket-mode 0666 \
+    --sendmail "$work/sendmail$i" --policy "$work/pack" --cache "$work/cache$i" \
+    --quiet >>"$work/milter$i.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 300); do [ -S "$sock" ] && break; sleep 0.1; done
+  [ -S "$sock" ] || { fail "milter $i did not start: $(tail -3 "$work/milter$i.log")"; exit 1; }
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    "$src/scripts/postfix.sh" start "$work/pf$i" "$port" "$(free_port)" "unix:$sock"
+    rc=$?
+    [ "$rc" = 0 ] && break
+    [ "$rc" = 3 ] && [ "$attempt" -lt 5 ] || { fail "Postfix $i did not start"; exit 1; }
+  done
+  smtp_ports+=("$port")
+done
+
+queue_drained() {  # every instance's queue empty
+  for _ in $(seq 1200); do
+    local busy=0
+    for i in $(seq "$processes"); do
+      postqueue -c "$work/pf$i/etc" -p 2>/dev/null | grep -q "Mail queue is empty" || busy=1
+    done
+    [ "$busy" = 0 ] && return 0
+    sleep 0.1
+  done
+  fail "a Postfix queue did not drain"
+  return 1
+}
+
+# 1. The load: each door gets its share, numbered apart, all at once.
+echo "== $messages messages to $processes door(s), $sessions sessions each"
+share=$((messages / processes))
+start=$(date +%s.%N)
+drivers=()
+for i in $(seq "$processes"); do
+  first=$(((i - 1) * share))
+  n=$share
+  [ "$i" = "$processes" ] && n=$((messages - first))
+  python3 "$src/tests/mail/smtp_driver.py" load "${smtp_ports[$((i - 1))]}" "$n" "$sessions" 0 "$first" conduct >"$work/load$i.json" &
+  drivers+=($!)
+done
+for d in "${drivers[@]}"; do wait "$d"; done
+seconds=$(echo "$(date +%s.%N) - $start" | bc)
+queue_drained
+"$bin" quarantine list --db "$db" --status all --limit 1000000 --format json >"$work/quarantine.json"
+cat "$work"/pf*/sink/* 2>/dev/null | grep -aoE 'X-Test-Id: load-[0-9]+' | sed 's/.*load-//' >"$work/delivered.txt"
+psql -qAt "$db" -c "SELECT replace(coalesce_key, chr(10), ' '), repeats, (SELECT COUNT(*) FROM incident_events e WHERE e.incident_id = i.id) FROM incidents i WHERE kind = 'repeated-conduct'" >"$work/incidents.txt"
+python3 - "$work/delivered.txt" "$work/quarantine.json" "$work/incidents.txt" "$messages" "$seconds" "$processes" "$work"/load*.json >"$work/accounting.txt" <<'PY'
+import collections, json, re, sys
+delivered = collections.Counter(int(x) for x in open(sys.argv[1]).read().split())
+quarantined = collections.Counter()
+for e in json.load(open(sys.argv[2])):
+    m = re.match(r"<?load-(\d+)@steward.test>?", e["message_id"])
+    if m:
+        quarantined[int(m.group(1))] += 1
+total, seconds, processes = int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
+expect, rejected, conduct, sent, tempfails = {}, set(), {}, 0, 0
+for f in sys.argv[7:]:
+    load = json.load(open(f))
+    expect.update(load["expect"])
+    rejected.update(load["rejected"])
+    conduct.update(load["conduct"])
+    sent += load["sent"]
+    tempfails += load["tempfails"]
+problems = []
+for n in range(total):
+    places = delivered[n] + quarantined[n] + (1 if n in rejected else 0)
+    if places != 1:
+        problems.append("load-%d: delivered %d, quarantined %d, rejected %s" %
+                        (n, delivered[n], quarantined[n], n in rejected))
+        continue
+    got = ("delivered" if delivered[n] else "quarantined" if quarantined[n]
+           else "rejected")
+    if expect.get(str(n)) != got:
+        problems.append("load-%d: expected %s, was %s" % (n, expect.get(str(n)), got))
+# C.19: one incident per sender and colleague, opened by the third
+# message, every later one an event of it (repeats: events less one).
+pairs = collections.Counter("%s %s" % tuple(v) for v in conduct.values())
+incidents = collections.defaultdict(list)
+for line in open(sys.argv[3]).read().splitlines():
+    key, repeats, events = line.split("|")
+    incidents[key].append((int(repeats), int(events)))
+# A door counts the messages recorded before its own: two doors deciding a
+# pair's second and third messages at once may each count one, and the
+# fourth opens the incident; so up to PROCESSES - 1 messages may be
+# missing from it, never more, and there is never a second incident.
+for pair, count in sorted(pairs.items()):
+    got = incidents.get(pair, [])
+    slack = processes - 1
+    if count < 3 + slack and len(got) <= 1:
+        continue
+    ok = (len(got) == 1 and count - 2 - slack <= got[0][1] <= count - 2
+          and got[0][0] == got[0][1] - 1)
+    if not ok:
+        problems.append("C.19 %s: %d messages, incidents (repeats, events) %s; "
+                        "expected one with %d to %d events" %
+                        (pair, count, got, count - 2 - slack, count - 2))
+for key in incidents:
+    if key not in pairs:
+        problems.append("C.19: an incident for %s, who sent no insult" % key)
+print("%d door(s): sent %d in %.1f s (%.0f msg/s); delivered %d, held %d, "
+      "rejected %d; C.19 incidents %d; temporary failures retried %d" %
+      (processes, sent, seconds, sent / max(seconds, 0.001),
+       sum(1 for n in delivered if n < total), len(quarantined), len(rejected),
+       len(incidents), tempfails))
+for p in problems[:20]:
+    print("PROBLEM " + p)
+sys.exit(1 if problems or sent != total else 0)
+PY
+accounting_rc=$?
+cat "$work/accounting.txt"
+check '[ "$accounting_rc" -eq 0 ]' "not every message is accounted for exactly once, or C.19 incidents are wrong"
+
+# 2. Releases raced from every door at once: one goes through, the
+# message is delivered once.
+echo "== releases raced from $processes door(s)"
+python3 - "$work/quarantine.json" >"$work/to_release.txt" <<'PY'
+import json, sys
+held = [e for e in json.load(open(sys.argv[1]))
+        if e["status"] == "held" and e["message_id"].startswith("load-")
+        and e["subject"].endswith(" quarantine")]
+print("\n".join("%s %s" % (e["id"], e["message_id"]) for e in held[:10]))
+PY
+released=0
+while read -r id mid; do
+  rel=()
+  for i in $(seq "$processes"); do
+    "$bin" quarantine release "$id" --db "$db" --sendmail "$work/sendmail$i" >"$work/release-$id-$i.out" 2>&1 &
+    rel+=($!)
+  done
+  ok=0
+  for r in "${rel[@]}"; do wait "$r" && ok=$((ok + 1)); done
+  check '[ "$ok" -eq 1 ]' "release of $id ($mid) went through $ok times"
+  released=$((released + 1))
+done <"$work/to_release.txt"
+check '[ "$released" -gt 0 ]' "no held message to release"
+queue_drained
+while read -r id mid; do
+  n=$(cat "$work"/pf*/sink/* 2>/dev/null | grep -ac "^Message-ID: <$mid>")
+  check '[ "$n" -eq 1 ]' "released $mid delivered $n times"
+done <"$work/to_release.txt"
+
+check '"$bin" audit verify --db "$db" >/dev/null' "the audit chain appended by $processes processes does not verify"
+dups=$(psql -qAt "$db" -c "SELECT COUNT(*) FROM (SELECT message_id FROM quarantine GROUP BY message_id HAVING COUNT(*) > 1) d")
+check '[ "$dups" = 0 ]' "$dups messages held more than once"
+
+echo "$checks checks, $failures failed"
+[ "$failures" -eq 0 ]
