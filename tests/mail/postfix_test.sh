@@ -431,37 +431,8 @@ queue_drained 120
 rss_after=$(metric process_resident_memory_bytes)
 quarantine_json >"$work/quarantine.json"
 grep -rahoE 'X-Test-Id: load-[0-9]+' "$work/pf/sink" | sed 's/.*load-//' >"$work/delivered.txt"
-python3 - "$work/load.json" "$work/delivered.txt" "$work/quarantine.json" "$load_messages" >"$work/accounting.txt" <<'PY'
-import collections, json, re, sys
-load = json.load(open(sys.argv[1]))
-delivered = collections.Counter(int(x) for x in open(sys.argv[2]).read().split())
-quarantined = collections.Counter()
-for e in json.load(open(sys.argv[3])):
-    m = re.match(r"<?load-(\d+)@steward.test>?", e["message_id"])
-    if m:
-        quarantined[int(m.group(1))] += 1
-rejected = set(load["rejected"])
-total = int(sys.argv[4])
-problems = []
-for n in range(total):
-    places = delivered[n] + quarantined[n] + (1 if n in rejected else 0)
-    if places != 1:
-        problems.append("load-%d: delivered %d, quarantined %d, rejected %s" %
-                        (n, delivered[n], quarantined[n], n in rejected))
-    expect = load["expect"].get(str(n))
-    got = ("delivered" if delivered[n] else "quarantined" if quarantined[n]
-           else "rejected" if n in rejected else "lost")
-    if expect != got and places == 1:
-        problems.append("load-%d: expected %s, was %s" % (n, expect, got))
-print("sent %d in %.1f s (%.0f msg/s); delivered %d, quarantined %d, rejected %d; "
-      "temporary failures retried %d; unanswered %d" %
-      (load["sent"], load["seconds"], load["sent"] / max(load["seconds"], 0.001),
-       sum(1 for n in delivered if n < total), len(quarantined), len(rejected),
-       load["tempfails"], len(load["unanswered"])))
-for p in problems[:20]:
-    print("PROBLEM " + p)
-sys.exit(1 if problems or load["sent"] != total else 0)
-PY
+python3 "$src/tests/mail/accounting.py" "$load_messages" "$work/delivered.txt" "$work/quarantine.json" \
+  "$work/load.json" >"$work/accounting.txt"
 accounting_rc=$?
 cat "$work/accounting.txt"
 check '[ "$accounting_rc" -eq 0 ]' "load: not every message is accounted for exactly once"

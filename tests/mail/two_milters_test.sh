@@ -122,68 +122,8 @@ echo "delivered at $(date +%T)"
 "$bin" quarantine list --db "$db" --status all --limit 1000000 --format json >"$work/quarantine.json"
 grep -rahoE 'X-Test-Id: load-[0-9]+' "$work"/pf*/sink | sed 's/.*load-//' >"$work/delivered.txt"
 psql -qAt "$db" -c "SELECT replace(coalesce_key, chr(10), ' '), repeats, (SELECT COUNT(*) FROM incident_events e WHERE e.incident_id = i.id) FROM incidents i WHERE kind = 'repeated-conduct'" >"$work/incidents.txt"
-python3 - "$work/delivered.txt" "$work/quarantine.json" "$work/incidents.txt" "$messages" "$seconds" "$processes" "$work"/load*.json >"$work/accounting.txt" <<'PY'
-import collections, json, re, sys
-delivered = collections.Counter(int(x) for x in open(sys.argv[1]).read().split())
-quarantined = collections.Counter()
-for e in json.load(open(sys.argv[2])):
-    m = re.match(r"<?load-(\d+)@steward.test>?", e["message_id"])
-    if m:
-        quarantined[int(m.group(1))] += 1
-total, seconds, processes = int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
-expect, rejected, conduct, sent, tempfails = {}, set(), {}, 0, 0
-for f in sys.argv[7:]:
-    load = json.load(open(f))
-    expect.update(load["expect"])
-    rejected.update(load["rejected"])
-    conduct.update(load["conduct"])
-    sent += load["sent"]
-    tempfails += load["tempfails"]
-problems = []
-for n in range(total):
-    places = delivered[n] + quarantined[n] + (1 if n in rejected else 0)
-    if places != 1:
-        problems.append("load-%d: delivered %d, quarantined %d, rejected %s" %
-                        (n, delivered[n], quarantined[n], n in rejected))
-        continue
-    got = ("delivered" if delivered[n] else "quarantined" if quarantined[n]
-           else "rejected")
-    if expect.get(str(n)) != got:
-        problems.append("load-%d: expected %s, was %s" % (n, expect.get(str(n)), got))
-# C.19: one incident per sender and colleague, opened by the third
-# message, every later one an event of it (repeats: events less one).
-pairs = collections.Counter("%s %s" % tuple(v) for v in conduct.values())
-incidents = collections.defaultdict(list)
-for line in open(sys.argv[3]).read().splitlines():
-    key, repeats, events = line.split("|")
-    incidents[key].append((int(repeats), int(events)))
-# A door counts the messages recorded before its own: two doors deciding a
-# pair's second and third messages at once may each count one, and the
-# fourth opens the incident; so up to PROCESSES - 1 messages may be
-# missing from it, never more, and there is never a second incident.
-for pair, count in sorted(pairs.items()):
-    got = incidents.get(pair, [])
-    slack = processes - 1
-    if count < 3 + slack and len(got) <= 1:
-        continue
-    ok = (len(got) == 1 and count - 2 - slack <= got[0][1] <= count - 2
-          and got[0][0] == got[0][1] - 1)
-    if not ok:
-        problems.append("C.19 %s: %d messages, incidents (repeats, events) %s; "
-                        "expected one with %d to %d events" %
-                        (pair, count, got, count - 2 - slack, count - 2))
-for key in incidents:
-    if key not in pairs:
-        problems.append("C.19: an incident for %s, who sent no insult" % key)
-print("%d door(s): sent %d in %.1f s (%.0f msg/s); delivered %d, held %d, "
-      "rejected %d; C.19 incidents %d; temporary failures retried %d" %
-      (processes, sent, seconds, sent / max(seconds, 0.001),
-       sum(1 for n in delivered if n < total), len(quarantined), len(rejected),
-       len(incidents), tempfails))
-for p in problems[:20]:
-    print("PROBLEM " + p)
-sys.exit(1 if problems or sent != total else 0)
-PY
+python3 "$src/tests/mail/accounting.py" "$messages" "$work/delivered.txt" "$work/quarantine.json" \
+  "$work"/load*.json --seconds "$seconds" --doors "$processes" --incidents "$work/incidents.txt" >"$work/accounting.txt"
 accounting_rc=$?
 cat "$work/accounting.txt"
 check '[ "$accounting_rc" -eq 0 ]' "not every message is accounted for exactly once, or C.19 incidents are wrong"
