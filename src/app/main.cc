@@ -18,7 +18,8 @@
 // reused and returned after the usual decay.
 extern "C" {
 // NOLINTNEXTLINE: the name is jemalloc's
-const char* malloc_conf = "oversize_threshold:0";
+__attribute__((used, visibility("default"))) const char* malloc_conf =
+    "oversize_threshold:0";
 }
 #endif
 

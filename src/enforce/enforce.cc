@@ -248,39 +248,40 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
       conduct.push_back(c);
     }
   }
-  int64_t conduct_incident = 0;  // opened or added to by this item
+  // Incidents opened or added to by this item, one per recipient.
+  std::vector<int64_t> conduct_incidents;
   if (!conduct.empty() && !env.sender.empty()) {
     if (q != nullptr) {
       auto st = q->RecordConduct(env.sender, env.recipients, conduct);
       if (!st.ok()) return failed(st.message());
     }
-    if (!v.incident_recipients.empty()) {
-      bool opened = true;
-      if (q != nullptr) {
-        // One incident per sender and recipients while it is open and
-        // added to within the window: the fourth and later messages are
-        // events of the incident the third opened, not incidents of their
-        // own, and two doors that count the same third message at once
-        // (two milter processes on one store) open one.
-        std::vector<std::string> to;
-        for (const auto& r : v.incident_recipients)
-          to.push_back(core::AsciiLower(r));
-        std::sort(to.begin(), to.end());
+    // One incident per sender and recipient, as the messages are counted,
+    // while it is open and added to within the window: the fourth and
+    // later messages are events of the incident the third opened, not
+    // incidents of their own, and two doors that count the same third
+    // message at once (two milter processes on one store) open one.
+    std::vector<std::string> to;
+    for (const auto& r : v.incident_recipients)
+      to.push_back(core::AsciiLower(r));
+    std::sort(to.begin(), to.end());
+    to.erase(std::unique(to.begin(), to.end()), to.end());
+    bool opened = q == nullptr && !to.empty();  // a dry run: it would be
+    if (q != nullptr) {
+      for (const auto& r : to) {
         auto ref = q->OpenOrRepeatIncident(
-            "repeated-conduct",
-            core::AsciiLower(env.sender) + "\n" + core::Join(to, ","),
+            "repeated-conduct", core::AsciiLower(env.sender) + "\n" + r,
             pack.mail.escalate_window_hours, v.incident_clauses, env.sender,
-            {{"recipients", v.incident_recipients},
+            {{"recipients", nlohmann::json::array({r})},
              {"categories", conduct},
              {"reference", context.reference},
              {"channel", policy::ChannelName(env.channel)}},
             actor);
         if (!ref.ok()) return failed(ref.status().message());
-        conduct_incident = ref->id;
-        opened = ref->opened;
+        conduct_incidents.push_back(ref->id);
+        opened |= ref->opened;
       }
-      out.incident_opened = opened;
     }
+    out.incident_opened = opened;
   }
 
   // Notices go only to senders inside the District.
@@ -339,8 +340,9 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
         // each one that repeated it is evidence too.
         // The message is held whatever happens here: a link that fails is
         // logged, and ITS can link it from the incident's page.
-        if (conduct_incident != 0 && impl_->db)
-          LinkHeld(*impl_->db, *q, conduct_incident, *id, actor);
+        if (impl_->db)
+          for (int64_t incident : conduct_incidents)
+            LinkHeld(*impl_->db, *q, incident, *id, actor);
       }
       out.disposition = Disposition::kHeld;
       if (pack.mail.notify_sender && internal_sender) {

@@ -8,7 +8,8 @@ namespace steward::extract::gmime {
 
 BorrowedStream::BorrowedStream(std::string_view bytes) {
   if (bytes.empty() || bytes.size() > G_MAXUINT) {
-    // Nothing to borrow, or more than a GByteArray can say: copied.
+    // Nothing to borrow, or more than a GByteArray can hold (GMime's own
+    // copy would keep only the first 4 GiB; the item limits are far below).
     stream_ = g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size());
     return;
   }

@@ -355,17 +355,17 @@ core::Result<int64_t> Unassign(store::Conn& c, const std::string& username,
                                const std::string& why,
                                const audit::Actor& actor) {
   if (username.empty()) return int64_t{0};
-  auto rows = c.Query(
-      "SELECT id FROM incidents WHERE assignee = ? AND status <> 'closed'",
-      {P(username)});
-  if (!rows.ok()) return rows.status();
   const std::string now = store::NowUtc();
+  // Every row first, in one statement, then the history and the audit
+  // chain: updating a row after the chain's lock is held would wait on a
+  // door that holds that row and waits for the chain (OpenOrRepeat).
+  auto rows = c.Query(
+      "UPDATE incidents SET assignee = '', last_at = ? WHERE assignee = ? AND "
+      "status <> 'closed' RETURNING id",
+      {P(now), P(username)});
+  if (!rows.ok()) return rows.status();
   for (const auto& r : *rows) {
     const int64_t id = r.Int(0);
-    auto u =
-        c.Exec("UPDATE incidents SET assignee = '', last_at = ? WHERE id = ?",
-               {P(now), P(id)});
-    if (!u.ok()) return u;
     if (auto l = Log(c, id, now, actor, "assigned",
                      fmt::format("{} → none ({})", username, why));
         !l.ok())

@@ -70,8 +70,12 @@ class PooledDatabase final : public Database {
   }
   std::string_view BeginStatement() const override {
     // IMMEDIATE takes SQLite's write lock at once, so two writers never
-    // deadlock upgrading from read to write.
-    return dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN";
+    // deadlock upgrading from read to write. On PostgreSQL, READ COMMITTED
+    // whatever the server's default: a statement after a lock (LockTable,
+    // LockKey) must see what the lock's last holder committed.
+    return dialect_ == Dialect::kSqlite
+               ? "BEGIN IMMEDIATE"
+               : "BEGIN ISOLATION LEVEL READ COMMITTED";
   }
 
  private:
