@@ -431,14 +431,6 @@ std::string DoorSeverity(const std::string& kind) {
 
 }  // namespace
 
-core::Result<int64_t> Quarantine::OpenIncident(
-    const std::string& kind, const std::vector<std::string>& clauses,
-    const std::string& subject_person, const nlohmann::json& detail,
-    const audit::Actor& actor) {
-  return incidents::Open(db_, kind, clauses, DoorSeverity(kind), subject_person,
-                         detail, actor);
-}
-
 core::Result<Quarantine::IncidentRef> Quarantine::OpenOrRepeatIncident(
     const std::string& kind, const std::string& key, uint32_t window_hours,
     const std::vector<std::string>& clauses, const std::string& subject_person,

@@ -160,16 +160,12 @@ class Quarantine : public decide::History {
   core::Result<uint32_t> RecentConduct(const std::string& sender,
                                        const std::string& recipient,
                                        uint32_t hours) const override;
-  core::Result<int64_t> OpenIncident(const std::string& kind,
-                                     const std::vector<std::string>& clauses,
-                                     const std::string& subject_person,
-                                     const nlohmann::json& detail,
-                                     const audit::Actor& actor);
-  // Like OpenIncident for what repeats (the web's refused uploads): when an
-  // open incident of `kind` with the same `key` was opened or last added to
-  // within `window_hours`, the item is added to it (repeats + 1, an event
-  // with its detail and reference, audit "incident.repeat") instead of
-  // opening another; otherwise a new one is opened with its first event.
+  // An incident the doors open (C.19 conduct, the web's refused uploads):
+  // when an open incident of `kind` with the same `key` was opened or last
+  // added to within `window_hours`, the item is added to it (repeats + 1,
+  // an event with its detail and reference, audit "incident.repeat")
+  // instead of opening another; otherwise a new one is opened with its
+  // first event.
   // Either way the reference (detail["reference"]) leads to the incident.
   struct IncidentRef {
     int64_t id = 0;

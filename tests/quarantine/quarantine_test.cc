@@ -234,9 +234,10 @@ TEST_P(QuarantineTest, ConductIsCountedPerSenderAndRecipientInTheWindow) {
   EXPECT_EQ(
       q_->RecentConduct("x@example-usd.org", "b@example-usd.org", 24).value(),
       0u);
-  auto id =
-      q_->OpenIncident("repeated-conduct", {"C.19"}, "a@example-usd.org",
-                       {{"recipients", {"b@example-usd.org"}}}, {"milter", ""});
+  auto id = q_->OpenOrRepeatIncident(
+      "repeated-conduct", "a@example-usd.org\nb@example-usd.org", 168, {"C.19"},
+      "a@example-usd.org", {{"recipients", {"b@example-usd.org"}}},
+      {"milter", ""});
   ASSERT_TRUE(id.ok());
   auto log = audit::List(*db_, {.action = "incident.open"});
   ASSERT_TRUE(log.ok());
