@@ -21,7 +21,7 @@
 #include "acknowledge/campaigns.h"
 #include "approvals/approvals.h"
 #include "audit/chain.h"
-#include "channels/cli/commands.h"
+#include "channels/cli/kits.h"
 #include "channels/portal/local_path.h"
 #include "channels/portal/ttl_cache.h"
 #include "core/text.h"

@@ -15,7 +15,7 @@
 #include <tuple>
 
 #include "bundled_engine.h"
-#include "channels/cli/commands.h"
+#include "channels/cli/kits.h"
 #include "test_store.h"
 #include "test_util.h"
 

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "channels/cli/kits.h"
 #include "channels/portal/portal.h"
 #include "engine/engine.h"
 #include "publish/audit.h"
@@ -49,25 +50,6 @@ void RegisterRecords(CLI::App& app, std::function<int()>& run);
 void RegisterDirectory(CLI::App& app, std::function<int()>& run);
 // site audit, publish check (site_cmd.cc).
 void RegisterSite(CLI::App& app, std::function<int()>& run);
-// The engine and the auditor a site audit and the publishing gate judge
-// with: the store's active students (with their parents' publishing
-// permissions) as the roster, the pack's [publish] lists and `ad_filters`
-// files (EasyList syntax) besides.
-struct PublishKit {
-  std::unique_ptr<engine::Engine> engine;
-  std::unique_ptr<publish::Auditor> auditor;  // uses *engine
-  size_t students = 0;
-};
-core::Result<std::shared_ptr<const PublishKit>> MakePublishKit(
-    store::Database& db, engine::Options engine_options,
-    const std::vector<std::string>& ad_filters = {});
-// The portal's publishing gate over `db`: a kit made at the first item and
-// made again, from the store as it is then, once `refresh_seconds` have
-// passed (students and permissions change); items meanwhile are judged by
-// the kit at hand. Thread-safe.
-portal::PublishGate MakePublishGate(std::shared_ptr<store::Database> db,
-                                    engine::Options engine_options,
-                                    int refresh_seconds = 300);
 // Audits the site in `folder` (or at `folder` when it is an http(s) URL:
 // crawled, HTTPS checked against `ca_file` or the system's authorities),
 // published at `url`, with the store's
@@ -86,11 +68,6 @@ core::Result<SiteAudit> AuditSite(
     const std::vector<std::string>& ad_filters, bool record, bool progress,
     const std::string& ca_file = "", size_t check_outside = 0,
     bool outside_private = false);
-// How the records register reads an item: through `engine` (which must
-// outlive it), for its findings' categories and a message's header facts.
-// One thread at a time.
-records::Reader RecordsReader(const engine::Engine& engine);
-
 // Releases register items for a public-records request: each read from its
 // source (checked against its indexed SHA-256, the read audited), redacted
 // under the pack's exemptions and `extra` marks (the engine made with

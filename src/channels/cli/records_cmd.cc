@@ -781,27 +781,6 @@ int RunRequest(const RecordsArgs& a, const std::string& what) {
 
 }  // namespace
 
-records::Reader RecordsReader(const engine::Engine& engine) {
-  std::shared_ptr<engine::Engine::Scratch> scratch = engine.NewScratch();
-  return [&engine, scratch](const records::Entry& e, std::string_view bytes) {
-    engine::ItemResult res =
-        e.mail ? engine.InspectMessage(e.path, bytes, *scratch)
-               : engine.InspectItem(
-                     {e.path, bytes.size(),
-                      extract::ExtractFile(bytes, e.path, engine.limits()), ""},
-                     *scratch);
-    records::Reading r;
-    for (const auto& f : res.findings) r.categories.push_back(f.category);
-    r.is_message = res.message.is_message;
-    r.message_id = res.message.message_id;
-    r.sender = res.message.from.empty() ? "" : res.message.from.front();
-    r.recipients = res.message.to;
-    r.subject = res.message.subject;
-    r.date = res.message.date;
-    return r;
-  };
-}
-
 void RegisterRecords(CLI::App& app, std::function<int()>& run) {
   auto a = std::make_shared<RecordsArgs>();
   CLI::App* rc = app.add_subcommand(
