@@ -5,10 +5,15 @@
 
 namespace steward::core {
 
+void AppendAsciiLower(std::string& out, std::string_view s) {
+  for (char c : s)
+    out += c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 std::string AsciiLower(std::string_view s) {
-  std::string r(s);
-  for (char& c : r)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  std::string r;
+  r.reserve(s.size());
+  AppendAsciiLower(r, s);
   return r;
 }
 

@@ -138,6 +138,8 @@ std::string Shown(std::string_view s);
 
 // ASCII lower-casing (other bytes unchanged).
 std::string AsciiLower(std::string_view s);
+// AsciiLower(s) appended to `out`.
+void AppendAsciiLower(std::string& out, std::string_view s);
 
 // Lower-casing of every letter ("ÉLODIE" is "élodie"); ASCII text takes
 // AsciiLower's path. Invalid UTF-8 is lower-cased as ASCII only.

@@ -13,6 +13,7 @@
 #include "core/hash.h"
 #include "core/text.h"
 #include "inspect/lexicon.h"
+#include "inspect/word_literals.h"
 #include "policy/loader.h"
 
 namespace steward::inspect {
@@ -171,6 +172,10 @@ struct Matcher::Impl {
   std::vector<pcre2_code*> codes;
   std::vector<Literal> literals;
   std::vector<std::vector<uint32_t>> groups;
+  // Roster literals by their words (ids: index into literals), and those it
+  // cannot hold through lit_db (Hyperscan id i: literal lit_of_hs[i]).
+  WordLiterals words;
+  std::vector<uint32_t> lit_of_hs;
   hs_database_t* db = nullptr;
   hs_database_t* lit_db = nullptr;
   // Word-list terms, as literals: [0] on the lower-case view, [1] on the
@@ -199,6 +204,7 @@ struct Matcher::Scratch::Data {
   hs_scratch_t* term[2] = {nullptr, nullptr};
   pcre2_match_data* md = nullptr;
   std::vector<Candidate> cands;
+  std::vector<WordLiterals::Hit> hits;
   NormalView view;
   std::string lower;
   ~Data() {
@@ -313,6 +319,10 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
     } else if (d.kind == DetectorKind::kRoster && roster) {
       bool want_student = d.roster_role == policy::RosterRole::kStudent;
       bool names = d.roster_field == policy::RosterField::kNames;
+      lit_index.reserve(lit_index.size() + roster->people.size() * 5);
+      im.literals.reserve(im.literals.size() + roster->people.size() * 12);
+      const std::string key_prefix = std::to_string(di) + "\x1f";
+      std::string key;
       for (uint32_t pi = 0; pi < roster->people.size(); ++pi) {
         const roster::Person& p = roster->people[pi];
         if (p.student != want_student) continue;
@@ -334,7 +344,8 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
         }
         for (auto& f : forms) {
           if (names && f.size() < 5) continue;
-          std::string key = std::to_string(di) + "\x1f" + core::AsciiLower(f);
+          key.assign(key_prefix);
+          core::AppendAsciiLower(key, f);
           auto [it, fresh] =
               lit_index.emplace(key, static_cast<int32_t>(im.groups.size()));
           if (fresh) {
@@ -345,8 +356,11 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
             std::vector<std::string> variants = {f};
             if (names) variants = NameVariants(f);
             for (auto& v : variants) {
+              const auto id = static_cast<uint32_t>(im.literals.size());
               im.literals.push_back(
                   {di, static_cast<uint32_t>(v.size()), it->second});
+              if (options.names_by_word && im.words.Add(v, id)) continue;
+              im.lit_of_hs.push_back(id);
               lit_text.push_back(std::move(v));
             }
           }
@@ -448,8 +462,10 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
     if (!tdb.ok()) return tdb.status();
     im.term_db[v] = *tdb;
   }
+  im.words.Finish();
   m->stats_.patterns = exprs.size();
-  m->stats_.literals = lit_text.size();
+  m->stats_.literals = im.literals.size();
+  m->stats_.literal_bytes = im.words.MemoryBytes();
   m->stats_.terms = term_text[0].size() + term_text[1].size();
   return m;
 }
@@ -542,20 +558,26 @@ bool Matcher::Find(std::string_view text, core::View view, Scratch& scratch,
       }
     }
   }
-  // Stage 1 and 2 for roster literals: the span is the literal's length.
+  // Stage 1 and 2 for roster literals: the span is the literal's length,
+  // a whole word or words (or ending in its own '.').
+  auto literal_at = [&](uint32_t id, uint32_t end) {
+    const Literal& l = im.literals[id];
+    if (!(im.view_mask[l.detector] & vbit)) return;
+    uint32_t b = end - l.length;
+    auto uc = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+    if (b > 0 && IsWordChar(uc(b - 1))) return;
+    if (end < text.size() && IsWordChar(uc(end)) && text[end - 1] != '.')
+      return;
+    out.push_back({l.detector, b, end, l.group});
+  };
+  if (!im.words.empty()) {
+    sd.hits.clear();
+    complete &= im.words.Find(text, sd.hits, kMaxCandidates);
+    for (const WordLiterals::Hit& h : sd.hits) literal_at(h.id, h.end);
+  }
   if (im.lit_db) {
     complete &= Scan(im.lit_db, text, sd.lit, sd.cands);
-    for (const Candidate& c : sd.cands) {
-      const Literal& l = im.literals[c.id];
-      if (!(im.view_mask[l.detector] & vbit)) continue;
-      uint32_t b = c.end - l.length;
-      auto uc = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-      if (b > 0 && IsWordChar(uc(b - 1))) continue;
-      if (c.end < text.size() && IsWordChar(uc(c.end)) &&
-          text[c.end - 1] != '.')
-        continue;
-      out.push_back({l.detector, b, c.end, l.group});
-    }
+    for (const Candidate& c : sd.cands) literal_at(im.lit_of_hs[c.id], c.end);
   }
   // Word-list terms on the lower-case view (same offsets as the text).
   if (im.term_db[0]) {

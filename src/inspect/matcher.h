@@ -1,8 +1,11 @@
 // Two-stage matching. Stage 1 runs Hyperscan block-mode databases, without
 // start-of-match: the pack's regexes (or their prefilters, or the hotwords of
-// detectors that require one) over the text; roster names and identifiers as
-// caseless literals over the text; word-list terms as literals over the plain
-// and folded views (inspect/lexicon.h). Stage 2 recovers spans only at the
+// detectors that require one) over the text; word-list terms as literals
+// over the plain and folded views (inspect/lexicon.h). Roster names and
+// identifiers are exact literals found by the words they start with
+// (inspect/word_literals.h: a hash table, no compilation, whatever the
+// roster's size); the rare one that starts with no word byte joins a
+// Hyperscan literal database. Stage 2 recovers spans only at the
 // candidates: PCRE2 in a window bounded by the detector's max_width (or its
 // hotword window), or the literal's length.
 //
@@ -35,9 +38,13 @@ class Matcher {
  public:
   struct Options {
     std::string cache_dir;  // empty: no cache
+    // false: every roster literal through Hyperscan, as before the word
+    // table (the reference the differential test and benchmark compare to).
+    bool names_by_word = true;
   };
   struct Stats {
     size_t patterns = 0, literals = 0, terms = 0;
+    size_t literal_bytes = 0;  // memory of the roster's word table
     bool pattern_db_cached = false, literal_db_cached = false;
   };
 

@@ -3,10 +3,14 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/csv.h"
 #include "core/hash.h"
@@ -22,23 +26,22 @@ std::string RosterIssue::ToString() const {
 
 namespace {
 
-// A CSV table read by header name.
-struct Table {
+// A CSV file's header: its columns by name.
+struct Header {
   std::string file;
-  std::map<std::string, size_t> cols;
-  std::vector<core::CsvRecord> rows;
-
-  const std::string* Get(const core::CsvRecord& r,
-                         const std::string& col) const {
+  std::unordered_map<std::string, size_t> cols;
+  // The column named `col`; SIZE_MAX when there is none.
+  size_t At(const std::string& col) const {
     auto it = cols.find(col);
-    if (it == cols.end() || it->second >= r.fields.size()) return nullptr;
-    return &r.fields[it->second];
-  }
-  std::string Val(const core::CsvRecord& r, const std::string& col) const {
-    const std::string* v = Get(r, col);
-    return v ? *v : std::string();
+    return it == cols.end() ? SIZE_MAX : it->second;
   }
 };
+
+// Field `at` of `r` (a column from Header::At), or "" when it is absent.
+const std::string& Val(const core::CsvRecord& r, size_t at) {
+  static const std::string kEmpty;
+  return at < r.fields.size() ? r.fields[at] : kEmpty;
+}
 
 constexpr size_t kMaxFile = size_t{1} << 30;
 
@@ -105,36 +108,43 @@ core::Result<Files> ReadFolder(const std::string& dir) {
   return files;
 }
 
-core::Result<Table> ReadTable(const std::string& name, const std::string& data,
-                              core::Sha256& hash,
-                              std::vector<RosterIssue>& issues,
-                              const std::set<std::string>& skip_cols = {}) {
-  hash.Update(data);
-  Table t;
-  t.file = name;
+// Reads `data` (CSV named `name`) row by row: `row` sees each record after
+// the header, with the header, while the parser holds it (no row is kept,
+// so a password column never outlives its row). `header`, when given, sees
+// the header first (an empty one when the file has none); an error from it
+// stops the reading and is returned. A file that stops parsing is an issue;
+// the rows before it count.
+core::Status ReadRows(
+    const std::string& name, const std::string& data,
+    std::vector<RosterIssue>& issues,
+    const std::function<void(const Header&, const core::CsvRecord&)>& row,
+    const std::function<core::Status(const Header&)>& header_check = nullptr) {
+  Header h;
+  h.file = name;
+  bool header = true;
+  core::Status refused;
   std::string text = core::ToUtf8(data);
-  size_t skip_index = SIZE_MAX;
   core::Status st = core::ReadCsv(text, [&](const core::CsvRecord& r) {
-    if (t.cols.empty()) {
+    if (header) {
+      header = false;
       for (size_t i = 0; i < r.fields.size(); ++i) {
-        std::string name = r.fields[i];
-        while (!name.empty() && (name.back() == ' ' || name.back() == '\r'))
-          name.pop_back();
-        if (skip_cols.count(name)) skip_index = i;
-        if (!name.empty()) t.cols.emplace(name, i);
+        std::string col = r.fields[i];
+        while (!col.empty() && (col.back() == ' ' || col.back() == '\r'))
+          col.pop_back();
+        if (!col.empty()) h.cols.emplace(col, i);
       }
-      return true;
+      if (header_check) refused = header_check(h);
+      return refused.ok();
     }
-    if (r.fields.size() == 1 && r.fields[0].empty()) return true;  // blank line
-    core::CsvRecord copy = r;
-    // Never keep a roster password, not even in memory past this row.
-    if (skip_index < copy.fields.size()) copy.fields[skip_index].clear();
-    t.rows.push_back(std::move(copy));
+    if (r.fields.size() == 1 && r.fields[0].empty()) return true;  // blank
+    row(h, r);
     return true;
   });
+  if (header && header_check) refused = header_check(h);
+  if (!refused.ok()) return refused;
   if (!st.ok())
-    issues.push_back({t.file, 0, "stopped reading: " + st.message()});
-  return t;
+    issues.push_back({h.file, 0, "stopped reading: " + st.message()});
+  return core::Status::Ok();
 }
 
 // OneRoster 1.1 and 1.2 role vocabularies.
@@ -227,172 +237,203 @@ core::Result<Roster> LoadOneRoster(const std::string& path) {
     return core::Status::NotFound(
         path + ": no users.csv (is this a OneRoster export folder or zip?)");
   }
+  // The hash covers the files in this order (compiled caches are keyed by
+  // it), whatever order they are read in.
+  for (const char* f : {"manifest.csv", "orgs.csv", "users.csv", "roles.csv"})
+    if (const auto* bytes = find(f)) hash.Update(*bytes);
   roster.version = "1.1";
   if (const auto* bytes = find("manifest.csv")) {
-    auto m = ReadTable("manifest.csv", *bytes, hash, roster.issues);
-    if (m.ok()) {
-      for (const auto& r : m->rows) {
-        if (m->Val(r, "propertyName") == "oneroster.version") {
-          roster.version = m->Val(r, "value");
-        } else if (m->Val(r, "propertyName") == "file.users") {
-          roster.delta = m->Val(r, "value") == "delta";
-        }
-      }
-    }
+    (void)ReadRows("manifest.csv", *bytes, roster.issues,
+                   [&](const Header& h, const core::CsvRecord& r) {
+                     const std::string& prop = Val(r, h.At("propertyName"));
+                     if (prop == "oneroster.version") {
+                       roster.version = Val(r, h.At("value"));
+                     } else if (prop == "file.users") {
+                       roster.delta = Val(r, h.At("value")) == "delta";
+                     }
+                   });
   }
   std::unordered_map<std::string, std::string> org_names;
   if (const auto* bytes = find("orgs.csv")) {
-    auto orgs = ReadTable("orgs.csv", *bytes, hash, roster.issues);
-    if (orgs.ok())
-      for (const auto& r : orgs->rows) {
-        Org o{orgs->Val(r, "sourcedId"), orgs->Val(r, "name"),
-              orgs->Val(r, "type"), orgs->Val(r, "parentSourcedId")};
-        if (o.id.empty() || o.name.empty()) {
-          roster.issues.push_back(
-              {orgs->file, r.line, "org without sourcedId or name"});
-          continue;
-        }
-        org_names[o.id] = o.name;
-        roster.orgs.push_back(std::move(o));
-      }
+    std::vector<std::pair<uint32_t, std::string>> parents;  // line, parent
+    (void)ReadRows("orgs.csv", *bytes, roster.issues,
+                   [&](const Header& h, const core::CsvRecord& r) {
+                     Org o{Val(r, h.At("sourcedId")), Val(r, h.At("name")),
+                           Val(r, h.At("type")),
+                           Val(r, h.At("parentSourcedId"))};
+                     if (!o.parent_id.empty())
+                       parents.emplace_back(r.line, o.parent_id);
+                     if (o.id.empty() || o.name.empty()) {
+                       roster.issues.push_back(
+                           {h.file, r.line, "org without sourcedId or name"});
+                       return;
+                     }
+                     org_names[o.id] = o.name;
+                     roster.orgs.push_back(std::move(o));
+                   });
     // A parent named but not exported is reported; the org still loads.
-    if (orgs.ok()) {
-      for (const auto& r : orgs->rows) {
-        std::string parent = orgs->Val(r, "parentSourcedId");
-        if (!parent.empty() && !org_names.count(parent)) {
-          roster.issues.push_back(
-              {orgs->file, r.line,
-               "parentSourcedId '" + parent +
-                   "' is not in orgs.csv; loaded without a parent",
-               false});
-        }
-      }
-    }
+    for (const auto& [line, parent] : parents)
+      if (!org_names.count(parent))
+        roster.issues.push_back(
+            {"orgs.csv", line,
+             "parentSourcedId '" + parent +
+                 "' is not in orgs.csv; loaded without a parent",
+             false});
   }
-  auto users = ReadTable("users.csv", *find("users.csv"), hash, roster.issues,
-                         {"password"});
-  if (!users.ok()) return users.status();
   // 1.2: roles come from roles.csv (userSourcedId, role, orgSourcedId).
   std::unordered_map<std::string,
                      std::pair<std::string, std::vector<std::string>>>
       roles;
   if (const auto* bytes = find("roles.csv")) {
-    auto rt = ReadTable("roles.csv", *bytes, hash, roster.issues);
-    if (rt.ok())
-      for (const auto& r : rt->rows) {
-        auto& e = roles[rt->Val(r, "userSourcedId")];
-        std::string role = rt->Val(r, "role");
-        if (e.first.empty() || rt->Val(r, "roleType") == "primary")
-          e.first = role;
-        std::string org = rt->Val(r, "orgSourcedId");
-        if (!org.empty()) e.second.push_back(org);
-      }
+    (void)ReadRows(
+        "roles.csv", *bytes, roster.issues,
+        [&](const Header& h, const core::CsvRecord& r) {
+          auto& e = roles[Val(r, h.At("userSourcedId"))];
+          const std::string& role = Val(r, h.At("role"));
+          if (e.first.empty() || Val(r, h.At("roleType")) == "primary")
+            e.first = role;
+          const std::string& org = Val(r, h.At("orgSourcedId"));
+          if (!org.empty()) e.second.push_back(org);
+        });
   }
-  const Table& u = *users;
-  for (const char* col : {"sourcedId", "givenName", "familyName"})
-    if (!u.cols.count(col))
-      return core::Status::Corrupt(path + "/users.csv:1: missing column '" +
-                                   col + "'");
-  std::set<std::string> seen;
-  for (const auto& r : u.rows) {
-    auto issue = [&](std::string m) {
-      roster.issues.push_back({u.file, r.line, std::move(m)});
-    };
-    if (r.fields.size() < u.cols.size() / 2) {
-      issue("row has " + std::to_string(r.fields.size()) +
-            " fields, header has " + std::to_string(u.cols.size()));
-      continue;
-    }
-    Person p;
-    p.id = u.Val(r, "sourcedId");
-    p.given = u.Val(r, "givenName");
-    p.family = u.Val(r, "familyName");
-    p.middle = u.Val(r, "middleName");
-    p.preferred_given = u.Val(r, "preferredGivenName");
-    if (p.preferred_given.empty())
-      p.preferred_given = u.Val(r, "prefferedGivenName");
-    if (p.id.empty()) {
-      issue("no sourcedId");
-      continue;
-    }
-    if (!seen.insert(p.id).second) {
-      issue("duplicate sourcedId '" + p.id + "'");
-      continue;
-    }
-    if (p.given.empty() || p.family.empty()) {
-      issue("no givenName or familyName");
-      continue;
-    }
-    if (u.Val(r, "status") == "tobedeleted") {
-      ++roster.skipped;
-      continue;
-    }
-    p.status = u.Val(r, "status");
-    if (std::string d = u.Val(r, "dateLastModified");
-        !d.empty() && !IsIsoDate(d)) {
-      roster.issues.push_back(
-          {u.file, r.line,
-           "dateLastModified '" + d + "' is not an ISO 8601 date; ignored",
-           false});
-    }
-    p.enabled = u.Val(r, "enabledUser") != "FALSE" &&
-                u.Val(r, "enabledUser") != "false";
-    p.username = u.Val(r, "username");
-    p.email = u.Val(r, "email");
-    if (!p.email.empty() && !core::LooksLikeEmail(p.email)) {
-      roster.issues.push_back({u.file, r.line,
-                               "email '" + p.email +
-                                   "' is not an address; "
-                                   "loaded without it",
-                               false});
-      p.email.clear();
-    }
-    std::vector<std::string> org_ids = SplitList(u.Val(r, "orgSourcedIds"));
-    p.role = u.Val(r, "role");
-    if (auto it = roles.find(p.id); it != roles.end()) {
-      if (p.role.empty()) p.role = it->second.first;
-      for (auto& o : it->second.second) org_ids.push_back(o);
-    }
-    if (org_ids.empty()) {
-      std::string primary = u.Val(r, "primaryOrgSourcedId");
-      if (!primary.empty()) org_ids.push_back(primary);
-    }
-    if (p.role.empty()) {
-      issue("no role (users.csv 'role' or roles.csv)");
-      continue;
-    }
-    if (!kRoles.count(p.role)) {
-      issue("unknown role '" + p.role + "'");
-      continue;
-    }
-    p.student = IsStudentRole(p.role);
-    if (!p.student && !IsEmployeeRole(p.role)) {  // guardians, parents
-      ++roster.skipped;
-      continue;
-    }
-    p.org_ids = org_ids;
-    for (const auto& o : org_ids) {
-      auto it = org_names.find(o);
-      p.schools.push_back(it != org_names.end() ? it->second : o);
-    }
-    p.grades = u.Val(r, "grades");
-    for (const auto& g : SplitList(p.grades)) {
-      if (!kGrades.count(g)) {
-        roster.issues.push_back({u.file, r.line,
-                                 "grade '" + g +
-                                     "' is not a CEDS code; "
-                                     "loaded without grades",
-                                 false});
-        p.grades.clear();
-        break;
-      }
-    }
-    std::string ident = u.Val(r, "identifier");
-    if (!ident.empty()) p.identifiers.push_back(ident);
-    for (auto& x : ParseUserIds(u.Val(r, "userIds")))
-      p.identifiers.push_back(x);
-    roster.people.push_back(std::move(p));
-  }
+  const std::string& users = *find("users.csv");
+  roster.people.reserve(
+      static_cast<size_t>(std::count(users.begin(), users.end(), '\n')));
+  std::unordered_set<std::string> seen;
+  // The columns, found once from the header.
+  struct Cols {
+    size_t id, given, family, middle, preferred, preffered, status, modified,
+        enabled, username, email, orgs, role, primary, grades, identifier,
+        user_ids;
+  };
+  std::optional<Cols> c;
+  auto header = [&](const Header& u) -> core::Status {
+    for (const char* col : {"sourcedId", "givenName", "familyName"})
+      if (!u.cols.count(col))
+        return core::Status::Corrupt(path + "/users.csv:1: missing column '" +
+                                     col + "'");
+    c = Cols{u.At("sourcedId"),
+             u.At("givenName"),
+             u.At("familyName"),
+             u.At("middleName"),
+             u.At("preferredGivenName"),
+             u.At("prefferedGivenName"),
+             u.At("status"),
+             u.At("dateLastModified"),
+             u.At("enabledUser"),
+             u.At("username"),
+             u.At("email"),
+             u.At("orgSourcedIds"),
+             u.At("role"),
+             u.At("primaryOrgSourcedId"),
+             u.At("grades"),
+             u.At("identifier"),
+             u.At("userIds")};
+    seen.reserve(roster.people.capacity());
+    return core::Status::Ok();
+  };
+  core::Status users_read = ReadRows(
+      "users.csv", users, roster.issues,
+      [&](const Header& u, const core::CsvRecord& r) {
+        auto issue = [&](std::string m) {
+          roster.issues.push_back({u.file, r.line, std::move(m)});
+        };
+        if (r.fields.size() < u.cols.size() / 2) {
+          issue("row has " + std::to_string(r.fields.size()) +
+                " fields, header has " + std::to_string(u.cols.size()));
+          return;
+        }
+        Person p;
+        p.id = Val(r, c->id);
+        p.given = Val(r, c->given);
+        p.family = Val(r, c->family);
+        p.middle = Val(r, c->middle);
+        p.preferred_given = Val(r, c->preferred);
+        if (p.preferred_given.empty()) p.preferred_given = Val(r, c->preffered);
+        if (p.id.empty()) {
+          issue("no sourcedId");
+          return;
+        }
+        if (!seen.insert(p.id).second) {
+          issue("duplicate sourcedId '" + p.id + "'");
+          return;
+        }
+        if (p.given.empty() || p.family.empty()) {
+          issue("no givenName or familyName");
+          return;
+        }
+        if (Val(r, c->status) == "tobedeleted") {
+          ++roster.skipped;
+          return;
+        }
+        p.status = Val(r, c->status);
+        if (const std::string& d = Val(r, c->modified);
+            !d.empty() && !IsIsoDate(d)) {
+          roster.issues.push_back(
+              {u.file, r.line,
+               "dateLastModified '" + d + "' is not an ISO 8601 date; ignored",
+               false});
+        }
+        const std::string& enabled = Val(r, c->enabled);
+        p.enabled = enabled != "FALSE" && enabled != "false";
+        p.username = Val(r, c->username);
+        p.email = Val(r, c->email);
+        if (!p.email.empty() && !core::LooksLikeEmail(p.email)) {
+          roster.issues.push_back({u.file, r.line,
+                                   "email '" + p.email +
+                                       "' is not an address; "
+                                       "loaded without it",
+                                   false});
+          p.email.clear();
+        }
+        std::vector<std::string> org_ids = SplitList(Val(r, c->orgs));
+        p.role = Val(r, c->role);
+        if (auto it = roles.find(p.id); it != roles.end()) {
+          if (p.role.empty()) p.role = it->second.first;
+          for (auto& o : it->second.second) org_ids.push_back(o);
+        }
+        if (org_ids.empty()) {
+          const std::string& primary = Val(r, c->primary);
+          if (!primary.empty()) org_ids.push_back(primary);
+        }
+        if (p.role.empty()) {
+          issue("no role (users.csv 'role' or roles.csv)");
+          return;
+        }
+        if (!kRoles.count(p.role)) {
+          issue("unknown role '" + p.role + "'");
+          return;
+        }
+        p.student = IsStudentRole(p.role);
+        if (!p.student && !IsEmployeeRole(p.role)) {  // guardians, parents
+          ++roster.skipped;
+          return;
+        }
+        for (const auto& o : org_ids) {
+          auto it = org_names.find(o);
+          p.schools.push_back(it != org_names.end() ? it->second : o);
+        }
+        p.org_ids = std::move(org_ids);
+        p.grades = Val(r, c->grades);
+        for (const auto& g : SplitList(p.grades)) {
+          if (!kGrades.count(g)) {
+            roster.issues.push_back({u.file, r.line,
+                                     "grade '" + g +
+                                         "' is not a CEDS code; "
+                                         "loaded without grades",
+                                     false});
+            p.grades.clear();
+            break;
+          }
+        }
+        const std::string& ident = Val(r, c->identifier);
+        if (!ident.empty()) p.identifiers.push_back(ident);
+        for (auto& x : ParseUserIds(Val(r, c->user_ids)))
+          p.identifiers.push_back(std::move(x));
+        roster.people.push_back(std::move(p));
+      },
+      header);
+  if (!users_read.ok()) return users_read;
   roster.hash = hash.HexDigest();
   return roster;
 }
