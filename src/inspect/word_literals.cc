@@ -5,6 +5,10 @@
 #include <bit>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace steward::inspect {
 
 namespace {
@@ -18,6 +22,62 @@ constexpr std::array<bool, 256> kWord = [] {
 }();
 
 inline bool IsWord(unsigned char c) { return kWord[c]; }
+
+// The kinds of byte a word may start with, as bits of WordLiterals'
+// start_kinds_: a literal's first byte sets its kind's bit, and a text's
+// word is looked at only when it starts with a byte of a kind set.
+enum : uint8_t {
+  kUpper = 1,
+  kLower = 2,
+  kDigit = 4,
+  kHigh = 8,  // 0x80 and above: UTF-8
+  kUnderscore = 16,
+};
+uint8_t KindOf(unsigned char c) {
+  if (c >= 'A' && c <= 'Z') return kUpper;
+  if (c >= 'a' && c <= 'z') return kLower;
+  if (c >= '0' && c <= '9') return kDigit;
+  if (c >= 0x80) return kHigh;
+  return c == '_' ? kUnderscore : 0;
+}
+
+// For n <= 64 bytes at p: bit i of *words set when p[i] is a word byte, of
+// *wanted when its kind is in `kinds`. Sixteen bytes at a time with the
+// compiler's vector types where SSE2 is there to gather the bits.
+inline void ByteBits(const unsigned char* p, size_t n, uint8_t kinds,
+                     uint64_t* words, uint64_t* wanted) {
+  uint64_t w = 0, k = 0;
+  size_t i = 0;
+#if defined(__SSE2__)
+  using V16 = unsigned char __attribute__((vector_size(16)));
+  auto all = [](bool on) { return on ? V16{} + 0xff : V16{}; };
+  const V16 want_upper = all(kinds & kUpper), want_lower = all(kinds & kLower),
+            want_digit = all(kinds & kDigit), want_high = all(kinds & kHigh),
+            want_us = all(kinds & kUnderscore);
+  auto gather = [](const V16& v) {
+    __m128i m;
+    std::memcpy(&m, &v, 16);
+    return uint64_t{static_cast<uint16_t>(_mm_movemask_epi8(m))};
+  };
+  for (; i + 16 <= n; i += 16) {
+    V16 c;
+    std::memcpy(&c, p + i, 16);
+    const V16 upper = (V16)((c - 'A') < 26), lower = (V16)((c - 'a') < 26),
+              digit = (V16)((c - '0') < 10), high = (V16)(c >= 0x80),
+              us = (V16)(c == '_');
+    w |= gather(upper | lower | digit | high | us) << i;
+    k |= gather((upper & want_upper) | (lower & want_lower) |
+                (digit & want_digit) | (high & want_high) | (us & want_us))
+         << i;
+  }
+#endif
+  for (; i < n; ++i) {
+    w |= uint64_t{kWord[p[i]]} << i;
+    k |= uint64_t{(KindOf(p[i]) & kinds) != 0} << i;
+  }
+  *words = w;
+  *wanted = k;
+}
 
 inline uint64_t Mix(uint64_t x) {
   x ^= x >> 30;
@@ -82,6 +142,7 @@ bool WordLiterals::Add(std::string_view literal, uint32_t id) {
   first_keys_.push_back(first);
   text_.append(literal);
   starts_[p[0]] = true;
+  start_kinds_ |= KindOf(p[0]);
   return true;
 }
 
@@ -160,31 +221,42 @@ bool WordLiterals::Find(std::string_view text, std::vector<Hit>& out,
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
   const size_t first_out = out.size();
-  size_t i = 0;
-  while (i < n) {
-    while (i < n && !IsWord(p[i])) ++i;
-    if (i == n) break;
-    const size_t begin = i;
-    const bool may_start = starts_[p[i]];
-    while (i < n && IsWord(p[i])) ++i;
-    if (!may_start) continue;
-    const uint64_t first = HashWord(p + begin, i - begin);
+  // The literals starting at the word [begin, end).
+  auto at_word = [&](size_t begin, size_t end) {
+    const uint64_t first = HashWord(p + begin, end - begin);
     const uint64_t bit = FilterBit(first, first_words_mask_);
-    if (!(first_words_[bit >> 6] >> (bit & 63) & 1)) continue;
+    if (!(first_words_[bit >> 6] >> (bit & 63) & 1)) return;
     if (single_words_) {
       if (const Slot* s = Lookup(KeyOne(first))) Compare(*s, text, begin, out);
     }
-    if (max_gap_ > 0) {
-      size_t b2 = i;
-      while (b2 < n && b2 - i < max_gap_ && !IsWord(p[b2])) ++b2;
-      if (b2 > i && b2 < n && IsWord(p[b2])) {
-        size_t e2 = b2;
-        while (e2 < n && IsWord(p[e2])) ++e2;
-        if (const Slot* s = Lookup(KeyTwo(first, HashWord(p + b2, e2 - b2))))
-          Compare(*s, text, begin, out);
-      }
+    if (max_gap_ == 0) return;
+    size_t b2 = end;
+    while (b2 < n && b2 - end < max_gap_ && !IsWord(p[b2])) ++b2;
+    if (b2 == end || b2 == n || !IsWord(p[b2])) return;
+    size_t e2 = b2;
+    while (e2 < n && IsWord(p[e2])) ++e2;
+    if (const Slot* s = Lookup(KeyTwo(first, HashWord(p + b2, e2 - b2))))
+      Compare(*s, text, begin, out);
+  };
+  // Word starts 64 bytes at a time, from masks of the word bytes and of the
+  // bytes a literal may start with: only a word whose first byte starts
+  // some literal is hashed.
+  bool in_word = false;  // the byte before this block is a word byte
+  for (size_t base = 0; base < n; base += 64) {
+    const size_t len = std::min<size_t>(64, n - base);
+    uint64_t words, wanted;
+    ByteBits(p + base, len, start_kinds_, &words, &wanted);
+    uint64_t starts = words & ~((words << 1) | (in_word ? 1 : 0)) & wanted;
+    in_word = (words >> (len - 1)) & 1;
+    while (starts != 0) {
+      const size_t begin = base + static_cast<size_t>(std::countr_zero(starts));
+      starts &= starts - 1;
+      if (!starts_[p[begin]]) continue;
+      size_t end = begin + 1;
+      while (end < n && IsWord(p[end])) ++end;
+      at_word(begin, end);
+      if (out.size() - first_out >= cap) return false;
     }
-    if (out.size() - first_out >= cap) return false;
   }
   return true;
 }

@@ -71,6 +71,7 @@ class WordLiterals {
   std::vector<uint64_t> first_words_;
   uint64_t first_words_mask_ = 0;
   bool starts_[256] = {};
+  uint8_t start_kinds_ = 0;    // the kinds of those bytes (word_literals.cc)
   bool single_words_ = false;  // some literal is keyed by one word
   size_t max_gap_ = 0;         // the longest gap between two words of a literal
   std::vector<uint64_t> first_keys_;  // until Finish
