@@ -37,7 +37,7 @@ double ResidentMb() {
 
 struct Run {
   double build_s = 0, mb = 0, find_s = 0;
-  size_t spans = 0;
+  size_t spans = 0, literals = 0;
   uint64_t digest = 0;  // of every span found, in order
 };
 
@@ -55,6 +55,7 @@ Run Measure(const policy::PackPtr& pack,
     std::exit(2);
   }
   r.mb = ResidentMb() - before;
+  r.literals = (*m)->stats().literals;
   auto scratch = (*m)->NewScratch();
   std::vector<inspect::Span> spans;
   constexpr size_t kPiece = 4u << 20;
@@ -113,9 +114,7 @@ int main(int argc, char** argv) {
   const double size_mb = static_cast<double>(data->size()) / 1e6;
   fmt::print("roster: {} people, read in {:.2f} s, {:.0f} MB\n",
              roster->people.size(), load_s, roster_mb);
-  fmt::print(
-      "| roster names found | build s | memory MB | matcher MB/s | roster "
-      "spans |\n");
+  fmt::print("| roster names found | build s | memory MB | MB/s | spans |\n");
   fmt::print("|---|---:|---:|---:|---:|\n");
   // The pack's roster detectors alone, so the rate is the names' own.
   auto names = std::make_shared<policy::PolicyPack>(*pack.pack);
@@ -126,6 +125,7 @@ int main(int argc, char** argv) {
   Run word = Measure(names_only, roster, true, *data, cache);
   fmt::print("| by their words | {:.2f} | {:.0f} | {:.0f} | {} |\n",
              word.build_s, word.mb, size_mb / word.find_s, word.spans);
+  fmt::print("({} literals)\n", word.literals);
   auto done = [&](int code) {
     std::error_code ec;
     std::filesystem::remove_all(cache, ec);

@@ -346,8 +346,8 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
           if (names && f.size() < 5) continue;
           key.assign(key_prefix);
           core::AppendAsciiLower(key, f);
-          auto [it, fresh] =
-              lit_index.emplace(key, static_cast<int32_t>(im.groups.size()));
+          auto [it, fresh] = lit_index.try_emplace(
+              key, static_cast<int32_t>(im.groups.size()));
           if (fresh) {
             im.groups.emplace_back();
             // Exact-case literals run 2.5x faster than caseless ones; names
