@@ -69,3 +69,19 @@ row() { echo "| $1 | $2 | $(rate "$3") | $((rss[$3] / 1024)) MB | $4 |"; }
   row "clamscan --detect-structured --allmatch" "ClamAV's SSN and card detection, with its MIME parsing" clamscan-structured "$(vs clamscan-structured) as fast"
   row "yara -p 1" "SSN, card, phone and e-mail shapes (bench/identifiers.yar)" yara-identifiers "$(vs yara-identifiers) as fast"
 } | tee "$out/results.md"
+
+# The roster's names by their words against a Hyperscan literal database,
+# at the benchmark's 5,000 people and at a district's 100,000
+# (bench/roster_cost.cc; docs/performance.md, "A large roster").
+big="$out/roster-100k"
+[ -s "$big/users.csv" ] || "$build/steward-corpus" --roster "$big" --students 95000 --employees 5000 --seed 7
+{
+  echo
+  echo "Roster names by their words and through Hyperscan, names only, over the same corpus:"
+  echo
+  echo "5,000 people:"
+  "$build/roster_cost" "$here/../policy" "$roster" "$corpus"
+  echo
+  echo "100,000 people:"
+  "$build/roster_cost" "$here/../policy" "$big" "$corpus"
+} | tee -a "$out/results.md"
