@@ -100,8 +100,8 @@ core::Result<std::shared_ptr<const PublishKit>> MakePublishKit(
   return std::shared_ptr<const PublishKit>(std::move(kit));
 }
 
-portal::PublishGate MakePublishGate(std::shared_ptr<store::Database> db,
-                                    engine::Options engine_options,
+portal::PublishGate MakePublishGate(const std::shared_ptr<store::Database>& db,
+                                    const engine::Options& engine_options,
                                     int refresh_seconds) {
   struct State {
     std::mutex mu;     // guards kit and made

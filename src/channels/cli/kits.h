@@ -33,8 +33,8 @@ core::Result<std::shared_ptr<const PublishKit>> MakePublishKit(
 // made again, from the store as it is then, once `refresh_seconds` have
 // passed (students and permissions change); items meanwhile are judged by
 // the kit at hand. Thread-safe.
-portal::PublishGate MakePublishGate(std::shared_ptr<store::Database> db,
-                                    engine::Options engine_options,
+portal::PublishGate MakePublishGate(const std::shared_ptr<store::Database>& db,
+                                    const engine::Options& engine_options,
                                     int refresh_seconds = 300);
 // How the records register reads an item: through `engine` (which must
 // outlive it), for its findings' categories and a message's header facts.
