@@ -50,16 +50,16 @@ core::Result<std::unique_ptr<Engine>> Engine::Create(const Options& options) {
     return core::Status::Invalid(m);
   }
   std::unique_ptr<Engine> e(new Engine());
-  if (options.roster_data) {
-    e->roster_ = options.roster_data;
-  } else if (!options.roster.empty()) {
-    auto r = roster::LoadOneRoster(options.roster);
-    if (!r.ok()) return r.status();
-    e->roster_ = std::make_shared<const roster::Roster>(std::move(r).value());
-  }
   std::string cache =
       options.cache_dir.empty() ? DefaultCacheDir() : options.cache_dir;
   if (cache == "none") cache.clear();
+  if (options.roster_data) {
+    e->roster_ = options.roster_data;
+  } else if (!options.roster.empty()) {
+    auto r = roster::LoadOneRoster(options.roster, cache);
+    if (!r.ok()) return r.status();
+    e->roster_ = std::make_shared<const roster::Roster>(std::move(r).value());
+  }
   auto in = inspect::Inspector::Create(lr.pack, e->roster_,
                                        {cache, options.show_values});
   if (!in.ok()) return in.status();

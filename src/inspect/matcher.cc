@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "core/hash.h"
+#include "core/snapshot.h"
 #include "core/text.h"
 #include "inspect/lexicon.h"
 #include "inspect/word_literals.h"
@@ -163,6 +164,36 @@ hs_database_t* CachedDb(
   return db;
 }
 
+constexpr std::string_view kNamesKind = "roster-names";
+constexpr uint32_t kNamesVersion = 1;
+
+// What the roster's literals are built from, and nothing else: the roster
+// detectors and, person by person in order, the fields the forms use.
+std::string NamesKey(const std::vector<Detector>& dets,
+                     const roster::Roster& roster, bool by_word) {
+  std::string in =
+      "names\n" + std::to_string(kNamesVersion) + (by_word ? "w" : "h") + "\n";
+  for (uint32_t di = 0; di < dets.size(); ++di)
+    if (dets[di].kind == DetectorKind::kRoster)
+      in += std::to_string(di) + " " +
+            std::to_string(static_cast<int>(dets[di].roster_role)) + " " +
+            std::to_string(static_cast<int>(dets[di].roster_field)) + "\n";
+  for (const roster::Person& p : roster.people) {
+    for (const std::string* f :
+         {&p.given, &p.family, &p.middle, &p.preferred_given}) {
+      in += *f;
+      in += '\x1f';
+    }
+    in += p.student ? '1' : '0';
+    for (const auto& id : p.identifiers) {
+      in += '\x1f';
+      in += id;
+    }
+    in += '\x1e';
+  }
+  return core::Sha256Hex(in);
+}
+
 }  // namespace
 
 struct Matcher::Impl {
@@ -171,7 +202,8 @@ struct Matcher::Impl {
   std::vector<Entry> entries;
   std::vector<pcre2_code*> codes;
   std::vector<Literal> literals;
-  std::vector<std::vector<uint32_t>> groups;
+  // The people of group g: group_people[group_start[g], group_start[g + 1]).
+  std::vector<uint32_t> group_start, group_people;
   // Roster literals by their words (ids: index into literals), and those it
   // cannot hold through lit_db (Hyperscan id i: literal lit_of_hs[i]).
   WordLiterals words;
@@ -262,6 +294,56 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
   // Literals for roster detectors: text -> group of people.
   std::unordered_map<std::string, int32_t> lit_index;
   std::vector<std::string> lit_text;
+  std::vector<std::vector<uint32_t>> groups;
+  // The roster's literals from the cache, when they were built before from
+  // the same names and detectors.
+  fs::path names_file;
+  bool names_cached = false;
+  if (roster && !options.cache_dir.empty() &&
+      std::any_of(dets.begin(), dets.end(), [](const Detector& d) {
+        return d.kind == DetectorKind::kRoster;
+      })) {
+    names_file =
+        fs::path(options.cache_dir) /
+        ("names-" + NamesKey(dets, *roster, options.names_by_word) + ".snap");
+    if (auto data = core::MappedFile::Open(names_file.string()); data.ok()) {
+      core::SnapshotReader in(data->data(), kNamesKind, kNamesVersion);
+      names_cached =
+          in.Pods(&im.literals) && in.Pods(&im.group_start) &&
+          in.Pods(&im.group_people) && in.Pods(&im.lit_of_hs) &&
+          in.Strs(&lit_text) &&
+          im.words.Load(in, static_cast<uint32_t>(im.literals.size())) &&
+          in.Done();
+      // Everything Find and PeopleOf index must lie within what they index.
+      const size_t groups_n =
+          im.group_start.empty() ? 0 : im.group_start.size() - 1;
+      for (size_t g = 0; names_cached && g < groups_n; ++g)
+        names_cached = im.group_start[g] <= im.group_start[g + 1];
+      names_cached = names_cached && !im.group_start.empty() &&
+                     im.group_start.front() == 0 &&
+                     im.group_start.back() == im.group_people.size() &&
+                     lit_text.size() == im.lit_of_hs.size();
+      for (uint32_t pi : im.group_people)
+        names_cached = names_cached && pi < roster->people.size();
+      for (const Literal& l : im.literals)
+        names_cached = names_cached && l.detector < dets.size() &&
+                       dets[l.detector].kind == DetectorKind::kRoster &&
+                       l.group >= 0 && static_cast<size_t>(l.group) < groups_n;
+      for (uint32_t id : im.lit_of_hs)
+        names_cached = names_cached && id < im.literals.size();
+      for (size_t i = 0; names_cached && i < lit_text.size(); ++i)
+        names_cached =
+            lit_text[i].size() == im.literals[im.lit_of_hs[i]].length;
+      if (!names_cached) {  // built afresh below
+        im.literals.clear();
+        im.group_start.clear();
+        im.group_people.clear();
+        im.lit_of_hs.clear();
+        lit_text.clear();
+        im.words = WordLiterals();
+      }
+    }
+  }
   for (uint32_t di = 0; di < dets.size(); ++di) {
     const Detector& d = dets[di];
     for (core::View v : d.views) im.view_mask[di] |= core::ViewBit(v);
@@ -316,7 +398,7 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
           }
         }
       }
-    } else if (d.kind == DetectorKind::kRoster && roster) {
+    } else if (d.kind == DetectorKind::kRoster && roster && !names_cached) {
       bool want_student = d.roster_role == policy::RosterRole::kStudent;
       bool names = d.roster_field == policy::RosterField::kNames;
       lit_index.reserve(lit_index.size() + roster->people.size() * 5);
@@ -346,10 +428,10 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
           if (names && f.size() < 5) continue;
           key.assign(key_prefix);
           core::AppendAsciiLower(key, f);
-          auto [it, fresh] = lit_index.try_emplace(
-              key, static_cast<int32_t>(im.groups.size()));
+          auto [it, fresh] =
+              lit_index.try_emplace(key, static_cast<int32_t>(groups.size()));
           if (fresh) {
-            im.groups.emplace_back();
+            groups.emplace_back();
             // Exact-case literals run 2.5x faster than caseless ones; names
             // are written capitalised, so match the roster's spelling, Title
             // Case and ALL CAPS.
@@ -364,12 +446,36 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
               lit_text.push_back(std::move(v));
             }
           }
-          auto& g = im.groups[it->second];
+          auto& g = groups[it->second];
           if (g.empty() || g.back() != pi) g.push_back(pi);
         }
       }
     }
   }
+  if (!names_cached && roster) {
+    im.words.Finish();
+    im.group_start.reserve(groups.size() + 1);
+    im.group_start.push_back(0);
+    for (auto& g : groups) {
+      im.group_people.insert(im.group_people.end(), g.begin(), g.end());
+      im.group_start.push_back(static_cast<uint32_t>(im.group_people.size()));
+    }
+    groups = {};
+    if (!names_file.empty()) {
+      core::SnapshotWriter w(kNamesKind, kNamesVersion);
+      w.Pods(im.literals);
+      w.Pods(im.group_start);
+      w.Pods(im.group_people);
+      w.Pods(im.lit_of_hs);
+      w.Strs(lit_text);
+      im.words.Save(w);
+      std::error_code ec;
+      fs::create_directories(options.cache_dir, ec);
+      if (core::WriteFileAtomic(names_file.string(), w.Finish()).ok())
+        core::KeepNewest(options.cache_dir, "names-", 3);
+    }
+  }
+  m->stats_.names_cached = names_cached;
   std::string version = hs_version();
   std::string error;
   if (!exprs.empty()) {
@@ -462,7 +568,6 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
     if (!tdb.ok()) return tdb.status();
     im.term_db[v] = *tdb;
   }
-  im.words.Finish();
   m->stats_.patterns = exprs.size();
   m->stats_.literals = im.literals.size();
   m->stats_.literal_bytes = im.words.MemoryBytes();
@@ -487,8 +592,12 @@ std::unique_ptr<Matcher::Scratch> Matcher::NewScratch() const {
   return s;
 }
 
-const std::vector<uint32_t>& Matcher::PeopleOf(int32_t group) const {
-  return impl_->groups.at(static_cast<size_t>(group));
+Matcher::People Matcher::PeopleOf(int32_t group) const {
+  const Impl& im = *impl_;
+  const auto g = static_cast<size_t>(group);
+  if (group < 0 || g + 1 >= im.group_start.size()) return {};
+  return {im.group_people.data() + im.group_start[g],
+          im.group_start[g + 1] - im.group_start[g]};
 }
 
 bool Matcher::Find(std::string_view text, core::View view, Scratch& scratch,

@@ -11,7 +11,10 @@
 //
 // A Matcher is immutable after Build and shared by all threads; each thread
 // owns a Matcher::Scratch. Compiled databases are cached on disk under
-// `cache_dir` keyed by the pack's and roster's hashes.
+// `cache_dir` keyed by the pack's and roster's hashes, and so is the
+// roster's word table (a snapshot keyed by the roster detectors and every
+// name and identifier it was built from), so a large roster is ready from
+// the cache in a fraction of the time it takes to build.
 #pragma once
 
 #include <cstdint>
@@ -44,7 +47,8 @@ class Matcher {
   };
   struct Stats {
     size_t patterns = 0, literals = 0, terms = 0;
-    size_t literal_bytes = 0;  // memory of the roster's word table
+    size_t literal_bytes = 0;   // memory of the roster's word table
+    bool names_cached = false;  // the word table came from the cache
     bool pattern_db_cached = false, literal_db_cached = false;
   };
 
@@ -66,8 +70,17 @@ class Matcher {
   bool Find(std::string_view text, core::View view, Scratch& scratch,
             std::vector<Span>& out) const;
 
-  // The people a roster literal stands for.
-  const std::vector<uint32_t>& PeopleOf(int32_t group) const;
+  // The people a roster literal stands for (indices into the roster). A
+  // view, not std::span: this header is read by a C++17 file too.
+  struct People {
+    const uint32_t* first = nullptr;
+    size_t count = 0;
+    const uint32_t* begin() const { return first; }
+    const uint32_t* end() const { return first + count; }
+    size_t size() const { return count; }
+    uint32_t front() const { return *first; }
+  };
+  People PeopleOf(int32_t group) const;
   const Stats& stats() const { return stats_; }
 
  private:

@@ -183,6 +183,55 @@ void WordLiterals::Finish() {
   entries_.shrink_to_fit();
 }
 
+void WordLiterals::Save(core::SnapshotWriter& w) const {
+  w.Str(text_);
+  w.Pods(entries_);
+  w.Pods(table_);
+  w.U64(mask_);
+  w.Pods(first_words_);
+  w.U64(first_words_mask_);
+  w.Str(std::string_view(reinterpret_cast<const char*>(starts_), 256));
+  w.U64(start_kinds_);
+  w.U64(single_words_);
+  w.U64(max_gap_);
+}
+
+bool WordLiterals::Load(core::SnapshotReader& r, uint32_t max_id) {
+  WordLiterals t;
+  std::string starts;
+  uint64_t kinds = 0, single = 0, gap = 0;
+  bool ok = r.Str(&t.text_) && r.Pods(&t.entries_) && r.Pods(&t.table_) &&
+            r.U64(&t.mask_) && r.Pods(&t.first_words_) &&
+            r.U64(&t.first_words_mask_) && r.Str(&starts) &&
+            starts.size() == 256 && r.U64(&kinds) && r.U64(&single) &&
+            r.U64(&gap);
+  // What Find relies on: a table of 2^k slots whose ranges lie within the
+  // entries, entries within the text, a filter of the size its mask says.
+  ok = ok && !t.table_.empty() && std::has_single_bit(t.table_.size()) &&
+       t.mask_ == t.table_.size() - 1 && !t.first_words_.empty() &&
+       t.first_words_mask_ + 1 == t.first_words_.size() * 64;
+  for (size_t i = 0; ok && i < t.entries_.size(); ++i) {
+    const Entry& e = t.entries_[i];
+    ok = e.length > 0 && e.offset <= t.text_.size() &&
+         e.length <= t.text_.size() - e.offset && e.id < max_id;
+  }
+  size_t empty = 0;  // a lookup stops at an empty slot: there must be one
+  for (size_t i = 0; ok && i < t.table_.size(); ++i) {
+    const Slot& sl = t.table_[i];
+    empty += sl.key == 0;
+    ok = sl.key == 0 ? sl.count == 0
+                     : sl.count > 0 && sl.first <= t.entries_.size() &&
+                           sl.count <= t.entries_.size() - sl.first;
+  }
+  if (!ok || empty == 0) return false;
+  std::memcpy(t.starts_, starts.data(), 256);
+  t.start_kinds_ = static_cast<uint8_t>(kinds);
+  t.single_words_ = single != 0;
+  t.max_gap_ = gap;
+  *this = std::move(t);
+  return true;
+}
+
 size_t WordLiterals::MemoryBytes() const {
   return text_.capacity() + entries_.capacity() * sizeof(Entry) +
          table_.capacity() * sizeof(Slot) +

@@ -24,6 +24,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/snapshot.h"
+
 namespace steward::inspect {
 
 class WordLiterals {
@@ -43,6 +45,12 @@ class WordLiterals {
   bool empty() const { return entries_.empty(); }
   // Bytes held (literals, table, filter): what a roster costs in memory.
   size_t MemoryBytes() const;
+
+  // The built table as part of a snapshot (core/snapshot.h), and back.
+  // Load is false, and the table left empty, when what it reads does not
+  // hold together (an id at or past `max_id` among them).
+  void Save(core::SnapshotWriter& w) const;
+  bool Load(core::SnapshotReader& r, uint32_t max_id);
 
   // Appends to `out` every occurrence in `text` described above (at most
   // `cap` hits in all; false when the cap stopped it).

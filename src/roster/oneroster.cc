@@ -14,6 +14,7 @@
 
 #include "core/csv.h"
 #include "core/hash.h"
+#include "core/snapshot.h"
 #include "core/text.h"
 
 namespace steward::roster {
@@ -47,7 +48,14 @@ constexpr size_t kMaxFile = size_t{1} << 30;
 
 // The CSV files of an export, by lower-cased file name: from a folder, or
 // from a zip (at any depth, as exports are often zipped with their folder).
-using Files = std::map<std::string, std::string>;
+// A folder's files are mapped, not copied: when the export's snapshot is
+// in the cache they are only hashed.
+struct FileBytes {
+  std::string owned;                       // read out of a zip
+  std::optional<core::MappedFile> mapped;  // a file of a folder
+  std::string_view view() const { return mapped ? mapped->data() : owned; }
+};
+using Files = std::map<std::string, FileBytes>;
 
 core::Result<Files> ReadZip(const std::string& path) {
   Files files;
@@ -84,7 +92,7 @@ core::Result<Files> ReadZip(const std::string& path) {
           (archive_error_string(a) ? archive_error_string(a) : "unreadable"));
       break;
     }
-    files[name] = std::move(bytes);
+    files[name].owned = std::move(bytes);
   }
   archive_read_free(a);
   if (!st.ok()) return st;
@@ -100,9 +108,11 @@ core::Result<Files> ReadFolder(const std::string& dir) {
         name.substr(name.size() - 4) != ".csv") {
       continue;
     }
-    auto data = core::ReadFile(e.path().string(), kMaxFile);
+    auto data = core::MappedFile::Open(e.path().string());
     if (!data.ok()) return data.status();
-    files[name] = std::move(data).value();
+    if (data->data().size() > kMaxFile)
+      return core::Status::Limit(e.path().string() + ": larger than 1 GiB");
+    files[name].mapped = std::move(data).value();
   }
   if (ec) return core::Status::Io(dir + ": " + ec.message());
   return files;
@@ -115,7 +125,7 @@ core::Result<Files> ReadFolder(const std::string& dir) {
 // stops the reading and is returned. A file that stops parsing is an issue;
 // the rows before it count.
 core::Status ReadRows(
-    const std::string& name, const std::string& data,
+    const std::string& name, std::string_view data,
     std::vector<RosterIssue>& issues,
     const std::function<void(const Header&, const core::CsvRecord&)>& row,
     const std::function<core::Status(const Header&)>& header_check = nullptr) {
@@ -215,7 +225,8 @@ std::vector<std::string> SplitList(const std::string& s) {
 
 }  // namespace
 
-core::Result<Roster> LoadOneRoster(const std::string& path) {
+core::Result<Roster> LoadOneRoster(const std::string& path,
+                                   const std::string& cache_dir) {
   Roster roster;
   core::Sha256 hash;
   std::error_code ec;
@@ -229,9 +240,10 @@ core::Result<Roster> LoadOneRoster(const std::string& path) {
   if (!read.ok()) return read.status();
   Files& files = *read;
   // File names as the export spells them, for messages.
-  auto find = [&](const char* lower) -> const std::string* {
+  auto find = [&](const char* lower) -> std::optional<std::string_view> {
     auto it = files.find(lower);
-    return it == files.end() ? nullptr : &it->second;
+    if (it == files.end()) return std::nullopt;
+    return it->second.view();
   };
   if (!find("users.csv")) {
     return core::Status::NotFound(
@@ -240,9 +252,18 @@ core::Result<Roster> LoadOneRoster(const std::string& path) {
   // The hash covers the files in this order (compiled caches are keyed by
   // it), whatever order they are read in.
   for (const char* f : {"manifest.csv", "orgs.csv", "users.csv", "roles.csv"})
-    if (const auto* bytes = find(f)) hash.Update(*bytes);
+    if (const auto bytes = find(f)) hash.Update(*bytes);
+  const std::string hex = hash.HexDigest();
+  fs::path snapshot;
+  if (!cache_dir.empty()) {
+    snapshot = fs::path(cache_dir) / ("roster-" + hex + ".snap");
+    if (auto data = core::MappedFile::Open(snapshot.string()); data.ok()) {
+      auto cached = FromSnapshot(data->data());
+      if (cached.ok() && cached->hash == hex) return cached;
+    }
+  }
   roster.version = "1.1";
-  if (const auto* bytes = find("manifest.csv")) {
+  if (const auto bytes = find("manifest.csv")) {
     (void)ReadRows("manifest.csv", *bytes, roster.issues,
                    [&](const Header& h, const core::CsvRecord& r) {
                      const std::string& prop = Val(r, h.At("propertyName"));
@@ -254,7 +275,7 @@ core::Result<Roster> LoadOneRoster(const std::string& path) {
                    });
   }
   std::unordered_map<std::string, std::string> org_names;
-  if (const auto* bytes = find("orgs.csv")) {
+  if (const auto bytes = find("orgs.csv")) {
     std::vector<std::pair<uint32_t, std::string>> parents;  // line, parent
     (void)ReadRows("orgs.csv", *bytes, roster.issues,
                    [&](const Header& h, const core::CsvRecord& r) {
@@ -284,7 +305,7 @@ core::Result<Roster> LoadOneRoster(const std::string& path) {
   std::unordered_map<std::string,
                      std::pair<std::string, std::vector<std::string>>>
       roles;
-  if (const auto* bytes = find("roles.csv")) {
+  if (const auto bytes = find("roles.csv")) {
     (void)ReadRows(
         "roles.csv", *bytes, roster.issues,
         [&](const Header& h, const core::CsvRecord& r) {
@@ -296,7 +317,7 @@ core::Result<Roster> LoadOneRoster(const std::string& path) {
           if (!org.empty()) e.second.push_back(org);
         });
   }
-  const std::string& users = *find("users.csv");
+  const std::string_view users = *find("users.csv");
   roster.people.reserve(
       static_cast<size_t>(std::count(users.begin(), users.end(), '\n')));
   std::unordered_set<std::string> seen;
@@ -434,8 +455,99 @@ core::Result<Roster> LoadOneRoster(const std::string& path) {
       },
       header);
   if (!users_read.ok()) return users_read;
-  roster.hash = hash.HexDigest();
+  roster.hash = hex;
+  if (!snapshot.empty()) {
+    // A cache that cannot be written costs the next run a fresh read only.
+    std::error_code ec;
+    fs::create_directories(cache_dir, ec);
+    if (core::WriteFileAtomic(snapshot.string(), SnapshotOf(roster)).ok())
+      core::KeepNewest(cache_dir, "roster-", 3);
+  }
   return roster;
+}
+
+core::Result<Roster> LoadOneRoster(const std::string& path) {
+  return LoadOneRoster(path, "");
+}
+
+namespace {
+constexpr std::string_view kSnapshotKind = "oneroster";
+constexpr uint32_t kSnapshotVersion = 1;
+}  // namespace
+
+std::string SnapshotOf(const Roster& r) {
+  core::SnapshotWriter w(kSnapshotKind, kSnapshotVersion);
+  w.Str(r.version);
+  w.U64(r.delta);
+  w.U64(static_cast<uint64_t>(r.skipped));
+  w.Str(r.hash);
+  w.U64(r.people.size());
+  for (const Person& p : r.people) {
+    for (const std::string* f :
+         {&p.id, &p.given, &p.middle, &p.family, &p.preferred_given, &p.role,
+          &p.grades, &p.email, &p.username, &p.status})
+      w.Str(*f);
+    w.U64(p.student | (p.enabled ? 2 : 0));
+    w.Strs(p.schools);
+    w.Strs(p.identifiers);
+    w.Strs(p.org_ids);
+  }
+  w.U64(r.orgs.size());
+  for (const Org& o : r.orgs)
+    for (const std::string* f : {&o.id, &o.name, &o.type, &o.parent_id})
+      w.Str(*f);
+  w.U64(r.issues.size());
+  for (const RosterIssue& i : r.issues) {
+    w.Str(i.file);
+    w.U64(i.line);
+    w.Str(i.message);
+    w.U64(i.rejected);
+  }
+  return w.Finish();
+}
+
+core::Result<Roster> FromSnapshot(std::string_view data) {
+  core::SnapshotReader in(data, kSnapshotKind, kSnapshotVersion);
+  Roster r;
+  uint64_t n = 0, v = 0;
+  // Every count is checked against the bytes left before anything is
+  // reserved: each entry takes at least 8 bytes.
+  auto count = [&](uint64_t* c) { return in.U64(c) && *c <= data.size() / 8; };
+  bool ok = in.Str(&r.version) && in.U64(&v) && (r.delta = v != 0, true) &&
+            in.U64(&v) && (r.skipped = static_cast<int>(v), true) &&
+            in.Str(&r.hash) && count(&n);
+  if (ok) r.people.resize(n);
+  for (size_t k = 0; ok && k < r.people.size(); ++k) {
+    Person& p = r.people[k];
+    for (std::string* f :
+         {&p.id, &p.given, &p.middle, &p.family, &p.preferred_given, &p.role,
+          &p.grades, &p.email, &p.username, &p.status})
+      ok = ok && in.Str(f);
+    ok = ok && in.U64(&v);
+    p.student = v & 1;
+    p.enabled = (v & 2) != 0;
+    ok = ok && in.Strs(&p.schools) && in.Strs(&p.identifiers) &&
+         in.Strs(&p.org_ids);
+  }
+  ok = ok && count(&n);
+  if (ok) r.orgs.resize(n);
+  for (size_t k = 0; ok && k < r.orgs.size(); ++k) {
+    Org& o = r.orgs[k];
+    for (std::string* f : {&o.id, &o.name, &o.type, &o.parent_id})
+      ok = ok && in.Str(f);
+  }
+  ok = ok && count(&n);
+  if (ok) r.issues.resize(n);
+  for (size_t k = 0; ok && k < r.issues.size(); ++k) {
+    RosterIssue& i = r.issues[k];
+    ok = in.Str(&i.file) && in.U64(&v) &&
+         (i.line = static_cast<uint32_t>(v), true) && in.Str(&i.message) &&
+         in.U64(&v);
+    i.rejected = v != 0;
+  }
+  if (!ok || !in.Done())
+    return core::Status::Corrupt("not a roster snapshot of this version");
+  return r;
 }
 
 }  // namespace steward::roster

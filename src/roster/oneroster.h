@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -56,5 +57,16 @@ struct Roster {
 // depth). Fails only when users.csv is missing or unreadable; bad rows become
 // issues.
 core::Result<Roster> LoadOneRoster(const std::string& path);
+// The same, kept in `cache_dir` (when not empty) as a snapshot named by the
+// SHA-256 of the export's files: a later load of the same export reads the
+// snapshot instead of the CSV. The snapshot holds the people as read (no
+// password), in a file only its owner may read.
+core::Result<Roster> LoadOneRoster(const std::string& path,
+                                   const std::string& cache_dir);
+
+// A roster as a snapshot (core/snapshot.h) and back; Corrupt when `data` is
+// not a whole snapshot of this version.
+std::string SnapshotOf(const Roster& roster);
+core::Result<Roster> FromSnapshot(std::string_view data);
 
 }  // namespace steward::roster

@@ -7,14 +7,17 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "bundled_engine.h"
+#include "core/text.h"
 #include "inspect/matcher.h"
 #include "policy/loader.h"
+#include "temp_dir.h"
 
 namespace steward::inspect {
 namespace {
@@ -161,10 +164,11 @@ Spans Found(const Matcher& m, std::string_view text) {
   std::vector<Span> spans;
   EXPECT_TRUE(m.Find(text, core::View::kBody, *scratch, spans));
   Spans out;
-  for (const Span& s : spans)
-    out.emplace_back(
-        s.detector, s.begin, s.end,
-        s.people >= 0 ? m.PeopleOf(s.people) : std::vector<uint32_t>{});
+  for (const Span& s : spans) {
+    auto people = m.PeopleOf(s.people);
+    out.emplace_back(s.detector, s.begin, s.end,
+                     std::vector<uint32_t>(people.begin(), people.end()));
+  }
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -189,6 +193,60 @@ TEST(WordLiterals, SameSpansAsHyperscanForEveryRosterForm) {
   }
   // The texts did hold roster names: the comparison was not of nothing.
   EXPECT_GT(roster_spans, 2000u);
+}
+
+// The word table from the cache finds what the one just built finds; a
+// cache file cut short or changed is never used, and is built again.
+TEST(WordLiterals, FromTheCacheTheSameSpansAndABadCacheIsRebuilt) {
+  auto pack = policy::LoadPack(steward::testing::PackDir(),
+                               {.compile_patterns = false});
+  ASSERT_TRUE(pack.ok());
+  std::mt19937 rng(7);
+  auto roster = std::make_shared<const roster::Roster>(TestRoster(rng, 300));
+  steward::testing::TempDir dir;
+  const std::string cache = dir.path().string();
+  auto fresh = Matcher::Build(pack.pack, roster, {.cache_dir = cache});
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_FALSE((*fresh)->stats().names_cached);
+  std::string snap;
+  for (const auto& e : std::filesystem::directory_iterator(cache))
+    if (e.path().filename().string().starts_with("names-")) snap = e.path();
+  ASSERT_FALSE(snap.empty()) << "no names snapshot in the cache";
+  auto cached = Matcher::Build(pack.pack, roster, {.cache_dir = cache});
+  ASSERT_TRUE(cached.ok());
+  EXPECT_TRUE((*cached)->stats().names_cached);
+  std::vector<std::string> texts;
+  for (int i = 0; i < 40; ++i) texts.push_back(TestText(rng, *roster, 60));
+  for (const auto& t : texts) ASSERT_EQ(Found(**fresh, t), Found(**cached, t));
+  // Another roster (one name changed) never reads this one's table.
+  roster::Roster other = *roster;
+  other.people[5].family += "x";
+  auto changed =
+      Matcher::Build(pack.pack, std::make_shared<const roster::Roster>(other),
+                     {.cache_dir = cache});
+  ASSERT_TRUE(changed.ok());
+  EXPECT_FALSE((*changed)->stats().names_cached);
+  // Cut short, or one byte changed anywhere: built again, same spans.
+  auto bytes = core::ReadFile(snap, size_t{1} << 30);
+  ASSERT_TRUE(bytes.ok());
+  const size_t half = bytes->size() / 2;
+  for (size_t at : {half, bytes->size() - 1, size_t{100}, bytes->size() / 3}) {
+    std::string bad = *bytes;
+    if (at == half)
+      bad.resize(at);
+    else
+      bad[at] = static_cast<char>(bad[at] ^ 0x5a);
+    ASSERT_TRUE(core::WriteFileAtomic(snap, bad).ok());
+    auto rebuilt = Matcher::Build(pack.pack, roster, {.cache_dir = cache});
+    ASSERT_TRUE(rebuilt.ok());
+    EXPECT_FALSE((*rebuilt)->stats().names_cached) << "byte " << at;
+    for (const auto& t : texts)
+      ASSERT_EQ(Found(**fresh, t), Found(**rebuilt, t));
+  }
+  // The last rebuild wrote a good snapshot again.
+  auto again = Matcher::Build(pack.pack, roster, {.cache_dir = cache});
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE((*again)->stats().names_cached);
 }
 
 }  // namespace

@@ -2,9 +2,12 @@
 // file and line, guardians left out, passwords never kept.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
+#include "core/snapshot.h"
 #include "roster/oneroster.h"
 #include "test_util.h"
 
@@ -32,6 +35,100 @@ TEST(Roster, LoadsVersion11WithBadRowsReported) {
   EXPECT_EQ(r->issues[0].file, "users.csv");
   EXPECT_EQ(r->issues[0].line, 9u);
   EXPECT_NE(r->issues[0].message.find("familyName"), std::string::npos);
+}
+
+// Everything a roster holds, field by field, for comparing two loads.
+std::string Dump(const Roster& r) {
+  std::string out = r.version + "|" + std::to_string(r.delta) + "|" +
+                    std::to_string(r.skipped) + "|" + r.hash + "\n";
+  auto list = [&](const std::vector<std::string>& v) {
+    for (const auto& x : v) out += x + ",";
+    out += "|";
+  };
+  for (const Person& p : r.people) {
+    out += p.id + "|" + p.given + "|" + p.middle + "|" + p.family + "|" +
+           p.preferred_given + "|" + p.role + "|" + p.grades + "|" + p.email +
+           "|" + p.username + "|" + p.status + "|" + std::to_string(p.student) +
+           std::to_string(p.enabled) + "|";
+    list(p.schools);
+    list(p.identifiers);
+    list(p.org_ids);
+    out += "\n";
+  }
+  for (const Org& o : r.orgs)
+    out += o.id + "|" + o.name + "|" + o.type + "|" + o.parent_id + "\n";
+  for (const RosterIssue& i : r.issues)
+    out += i.ToString() + "|" + std::to_string(i.rejected) + "\n";
+  return out;
+}
+
+// A roster read once is read from its snapshot after: the same people,
+// orgs and issues. A snapshot cut short or changed is never used; the CSV
+// is read again and the snapshot written anew.
+TEST(Roster, SnapshotInTheCacheGivesTheSameRoster) {
+  const std::string src =
+      steward::testing::SourceDir() + "/tests/golden/roster";
+  steward::testing::TempDir cache("steward-roster-cache");
+  auto plain = LoadOneRoster(src);
+  ASSERT_TRUE(plain.ok());
+  auto first = LoadOneRoster(src, cache.path().string());
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(Dump(*first), Dump(*plain));
+  fs::path snap;
+  for (const auto& e : fs::directory_iterator(cache.path()))
+    if (e.path().filename().string().starts_with("roster-")) snap = e.path();
+  ASSERT_FALSE(snap.empty()) << "no snapshot written";
+  EXPECT_EQ(fs::status(snap).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  std::string bytes;
+  {
+    std::ifstream in(snap, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto cached = FromSnapshot(bytes);
+  ASSERT_TRUE(cached.ok());
+  EXPECT_EQ(Dump(*cached), Dump(*plain));
+  auto second = LoadOneRoster(src, cache.path().string());
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(Dump(*second), Dump(*plain));
+  // Every cut and a changed byte in every position are refused whole.
+  for (size_t n = 0; n < bytes.size(); ++n)
+    EXPECT_FALSE(FromSnapshot(std::string_view(bytes).substr(0, n)).ok())
+        << "cut at " << n;
+  for (size_t at = 0; at < bytes.size(); at += 7) {
+    std::string bad = bytes;
+    bad[at] = static_cast<char>(bad[at] ^ 0x21);
+    EXPECT_FALSE(FromSnapshot(bad).ok()) << "byte " << at;
+  }
+  std::string bad = bytes;
+  bad[bad.size() / 2] = static_cast<char>(bad[bad.size() / 2] ^ 0x21);
+  std::ofstream(snap, std::ios::binary | std::ios::trunc) << bad;
+  auto reread = LoadOneRoster(src, cache.path().string());
+  ASSERT_TRUE(reread.ok());
+  EXPECT_EQ(Dump(*reread), Dump(*plain));
+  auto fixed = LoadOneRoster(src, cache.path().string());
+  ASSERT_TRUE(fixed.ok());
+  EXPECT_EQ(Dump(*fixed), Dump(*plain));
+}
+
+// Only the three newest snapshots of a kind stay in the cache: a roster
+// exported every night does not fill the disk.
+TEST(Roster, CacheKeepsTheNewestSnapshots) {
+  steward::testing::TempDir cache("steward-roster-prune");
+  const auto now = fs::file_time_type::clock::now();
+  for (int i = 0; i < 5; ++i) {
+    std::string name = "roster-" + std::to_string(i) + ".snap";
+    cache.Write(name, "x");
+    fs::last_write_time(cache.path() / name, now - std::chrono::hours(5 - i));
+  }
+  cache.Write("names-0.snap", "x");
+  core::KeepNewest(cache.path().string(), "roster-", 3);
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(cache.path()))
+    left.push_back(e.path().filename().string());
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"names-0.snap", "roster-2.snap",
+                                            "roster-3.snap", "roster-4.snap"}));
 }
 
 TEST(Roster, Version12RolesFromRolesCsv) {
