@@ -125,9 +125,6 @@ int OnMatch(unsigned int id, unsigned long long, unsigned long long to,
   return 0;
 }
 
-bool IsWordChar(unsigned char c) {
-  return std::isalnum(c) || c == '_' || c >= 0x80;
-}
 bool IsSpaceByte(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
@@ -650,8 +647,9 @@ bool Matcher::Find(std::string_view text, core::View view, Scratch& scratch,
       size_t start = c.end > reach ? c.end - reach : 0;
       size_t stop = std::min(text.size(), static_cast<size_t>(c.end) + reach);
       // Never cut a word: a truncated subject would fake a \b at its end.
-      for (size_t k = 0; k < 64 && stop < text.size() &&
-                         IsWordChar(static_cast<unsigned char>(text[stop]));
+      for (size_t k = 0;
+           k < 64 && stop < text.size() &&
+           WordLiterals::IsWordByte(static_cast<unsigned char>(text[stop]));
            ++k)
         ++stop;
       while (start < stop) {
@@ -674,8 +672,9 @@ bool Matcher::Find(std::string_view text, core::View view, Scratch& scratch,
     if (!(im.view_mask[l.detector] & vbit)) return;
     uint32_t b = end - l.length;
     auto uc = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-    if (b > 0 && IsWordChar(uc(b - 1))) return;
-    if (end < text.size() && IsWordChar(uc(end)) && text[end - 1] != '.')
+    if (b > 0 && WordLiterals::IsWordByte(uc(b - 1))) return;
+    if (end < text.size() && WordLiterals::IsWordByte(uc(end)) &&
+        text[end - 1] != '.')
       return;
     out.push_back({l.detector, b, end, l.group});
   };

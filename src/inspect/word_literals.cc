@@ -118,6 +118,8 @@ inline uint64_t FilterBit(uint64_t first, uint64_t mask) {
 
 }  // namespace
 
+bool WordLiterals::IsWordByte(unsigned char c) { return kWord[c]; }
+
 bool WordLiterals::Add(std::string_view literal, uint32_t id) {
   const auto* p = reinterpret_cast<const unsigned char*>(literal.data());
   const size_t n = literal.size();

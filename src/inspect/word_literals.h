@@ -11,7 +11,7 @@
 // exactly the occurrences a literal search followed by those boundary checks
 // accepts (inspect/matcher.cc keeps the checks, and a differential test
 // holds the two to the same spans). Building is a sort and a table: no
-// compilation, so a roster of 100,000 people is ready in well under a second
+// compilation, so a roster of 100,000 people is ready in about a second
 // and any change to it rebuilds only this table.
 //
 // Literals that do not start with a word byte cannot be found this way: Add
@@ -34,6 +34,9 @@ class WordLiterals {
     uint32_t id;   // as given to Add
     uint32_t end;  // offset just past the literal in the text
   };
+
+  // A word byte: an ASCII letter or digit, '_', or any byte from 0x80.
+  static bool IsWordByte(unsigned char c);
 
   // Adds `literal` under `id`. False (nothing added) when it is empty or
   // does not start with a word byte.

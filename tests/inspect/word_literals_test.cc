@@ -173,9 +173,13 @@ Spans Found(const Matcher& m, std::string_view text) {
   return out;
 }
 
+policy::LoadResult BundledPack() {
+  return policy::LoadPack(steward::testing::PackDir(),
+                          {.compile_patterns = false});
+}
+
 TEST(WordLiterals, SameSpansAsHyperscanForEveryRosterForm) {
-  auto pack = policy::LoadPack(steward::testing::PackDir(),
-                               {.compile_patterns = false});
+  auto pack = BundledPack();
   ASSERT_TRUE(pack.ok());
   std::mt19937 rng(20261206);
   auto roster = std::make_shared<const roster::Roster>(TestRoster(rng, 400));
@@ -198,8 +202,7 @@ TEST(WordLiterals, SameSpansAsHyperscanForEveryRosterForm) {
 // The word table from the cache finds what the one just built finds; a
 // cache file cut short or changed is never used, and is built again.
 TEST(WordLiterals, FromTheCacheTheSameSpansAndABadCacheIsRebuilt) {
-  auto pack = policy::LoadPack(steward::testing::PackDir(),
-                               {.compile_patterns = false});
+  auto pack = BundledPack();
   ASSERT_TRUE(pack.ok());
   std::mt19937 rng(7);
   auto roster = std::make_shared<const roster::Roster>(TestRoster(rng, 300));
