@@ -89,7 +89,7 @@ fuzz:
 	@scripts/deps.sh test
 	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=Fuzz -DSTEWARD_FUZZ=ON >/dev/null
 	@cmake --build $(FUZZ) -j $(JOBS) --target fuzz_mime fuzz_inspect fuzz_names fuzz_csv fuzz_archive fuzz_office \
-	  fuzz_pdf fuzz_html fuzz_table fuzz_ole fuzz_document fuzz_people fuzz_verdict fuzz_headers fuzz_icap fuzz_upload fuzz_weblog fuzz_redact fuzz_page
+	  fuzz_pdf fuzz_html fuzz_table fuzz_ole fuzz_document fuzz_people fuzz_verdict fuzz_headers fuzz_icap fuzz_milter fuzz_upload fuzz_weblog fuzz_redact fuzz_page
 
 # A short run of every fuzz target (CI); FUZZ_SECONDS to go longer.
 FUZZ_SECONDS ?= 60

@@ -33,6 +33,8 @@ seed() {  # target -> seed folders
       echo "$here/corpus/headers" ;;
     fuzz_icap)
       echo "$here/corpus/icap" ;;
+    fuzz_milter)
+      echo "$here/corpus/milter" ;;
     fuzz_upload)
       echo "$here/corpus/upload" ;;
     fuzz_weblog)
@@ -67,7 +69,7 @@ if [ -n "${STEWARD_CI_START:-}" ]; then
 fi
 # Known leaks inside libraries (not Steward's code), each with a reproducer.
 export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
-targets="fuzz_mime fuzz_inspect fuzz_names fuzz_csv fuzz_archive fuzz_office fuzz_pdf fuzz_html fuzz_table fuzz_ole fuzz_document fuzz_people fuzz_verdict fuzz_headers fuzz_icap fuzz_upload fuzz_weblog fuzz_redact fuzz_page"
+targets="fuzz_mime fuzz_inspect fuzz_names fuzz_csv fuzz_archive fuzz_office fuzz_pdf fuzz_html fuzz_table fuzz_ole fuzz_document fuzz_people fuzz_verdict fuzz_headers fuzz_icap fuzz_milter fuzz_upload fuzz_weblog fuzz_redact fuzz_page"
 # Each target is one process on one core: FUZZ_JOBS of them at a time
 # (default: the cores).
 jobs=${FUZZ_JOBS:-$(nproc)}

@@ -8,7 +8,7 @@ want=(cmake make g++ pkg-config
       libcsv-dev libgtest-dev libarchive-dev libxml2-dev libpoppler-cpp-dev
       libgsf-1-dev catdoc unrtf
       libsqlite3-dev libpq-dev libsodium-dev libldap-dev libcrack2-dev
-      cracklib-runtime libxlsxwriter-dev libcpp-httplib-dev libmicrohttpd-dev libmilter-dev
+      cracklib-runtime libxlsxwriter-dev libcpp-httplib-dev libmicrohttpd-dev
       libkainjow-mustache-dev libfasttext-dev zlib1g-dev libbrotli-dev libzstd-dev
       libetpan-dev libgnutls28-dev libqpdf-dev libcurl4-gnutls-dev libexiv2-dev
       libpsl-dev publicsuffix libjemalloc-dev)

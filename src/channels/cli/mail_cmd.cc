@@ -309,7 +309,16 @@ void RegisterMail(CLI::App& app, std::function<int()>& run) {
                  "Group of a unix socket (e.g. postfix)");
   mc->add_option("--mta-timeout", m->options.mta_timeout,
                  "Seconds to wait on a silent MTA connection")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
+  mc->add_option("--workers", m->options.workers,
+                 "Threads deciding messages (0: twice the cores, at least 4)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 256));
+  mc->add_option("--max-connections", m->options.max_connections,
+                 "MTA connections served at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   mc->add_flag("--quiet", m->options.quiet, "No log line per message");
   mc->callback([m, &run] { run = [m] { return RunMilter(*m); }; });
 

@@ -27,6 +27,7 @@
 #include "channels/icap/continue.h"
 #include "channels/icap/protocol.h"
 #include "channels/icap/upload.h"
+#include "core/listen.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/signals.h"
@@ -1320,42 +1321,14 @@ std::shared_ptr<const engine::Engine> Server::engine() const {
 core::Status Server::Start(std::shared_ptr<const engine::Engine> engine) {
   SetEngine(std::move(engine));
   const std::string& listen = impl_->options.listen;
-  size_t colon = listen.rfind(':');
-  if (colon == std::string::npos)
+  std::string host;
+  int port = 0;
+  if (!core::SplitHostPort(listen, &host, &port))
     return core::Status::Invalid("--listen '" + listen + "' is not HOST:PORT");
-  std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  auto port = core::ParseInt(listen.substr(colon + 1), 0, 65535, "port");
-  if (!port.ok()) return port.status();
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  std::string service = std::to_string(*port);
-  if (getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(),
-                  &hints, &res) != 0 ||
-      !res)
-    return core::Status::Invalid("cannot resolve '" + host + "'");
-  int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  bool ok = fd >= 0 && bind(fd, res->ai_addr, res->ai_addrlen) == 0 &&
-            ::listen(fd, 256) == 0;
-  freeaddrinfo(res);
-  if (!ok) {
-    if (fd >= 0) ::close(fd);
-    return core::Status::Io("cannot listen on " + listen +
-                            " (in use, or no permission)");
-  }
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.ss_family == AF_INET6
-                    ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
-                    : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-  impl_->listen_fd = fd;
+  auto fd = core::ListenTcp(host, port, 256);
+  if (!fd.ok()) return fd.status();
+  port_ = core::BoundPort(*fd);
+  impl_->listen_fd = *fd;
   if (pipe2(impl_->wake, O_CLOEXEC | O_NONBLOCK) != 0)
     return core::Status::Io("cannot make a pipe");
   return core::Status::Ok();

@@ -1,7 +1,9 @@
-// The mail door: a milter (libmilter) that Postfix or Sendmail asks about
-// every message before it leaves. Each message goes to the enforcement
-// layer (enforce::Enforcer::Apply), which decides and records; the door
-// only translates the outcome into libmilter's answers:
+// The mail door: a milter that Postfix or Sendmail asks about every message
+// before it leaves. The protocol (version 6) is the door's own
+// (protocol.h), served by an epoll loop and a fixed pool of workers
+// (event_loop.h). Each message goes to the enforcement layer
+// (enforce::Enforcer::Apply), which decides and records; the door only
+// translates the outcome into the protocol's answers:
 //   allow       accepted (X-Steward-* fields when there were findings)
 //   warn        accepted with X-Steward-* fields; a caution mailed to an
 //               internal sender (E.1) when the pack says so
@@ -32,15 +34,13 @@ struct Options {
   int socket_mode = 0660;    // of a unix socket
   std::string socket_group;  // of a unix socket; "" : unchanged
   int mta_timeout = 300;     // seconds of silence from the MTA
-  bool quiet = false;        // no per-message log lines
+  int workers = 0;           // threads deciding; 0: twice the cores, >= 4
+  int max_connections = 4096;
+  bool quiet = false;  // no per-message log lines
 };
 
 // Runs until SIGTERM/SIGINT; returns the process exit code (0 after a
 // clean stop, 2 when it could not start).
 int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer);
-
-// "inet:HOST:PORT" -> libmilter's "inet:PORT@HOST" ("inet6:" likewise);
-// "unix:PATH" as is. "" for anything else.
-std::string MilterSocketSpec(const std::string& listen);
 
 }  // namespace steward::milter

@@ -1,0 +1,308 @@
+#include "channels/milter/event_loop.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "core/listen.h"
+
+namespace steward::milter {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kReadChunk = size_t{64} << 10;
+constexpr size_t kMaxWaitingOutput = size_t{1} << 20;
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             Clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+bool ParseListen(const std::string& listen, std::string* path,
+                 std::string* host, int* port) {
+  path->clear();
+  if (listen.starts_with("unix:")) {
+    *path = listen.substr(5);
+    return !path->empty();
+  }
+  for (const char* scheme : {"inet:", "inet6:"}) {
+    if (!listen.starts_with(scheme)) continue;
+    if (!core::SplitHostPort(listen.substr(std::string_view(scheme).size()),
+                             host, port))
+      return false;
+    if (host->empty()) *host = "127.0.0.1";
+    return true;
+  }
+  return false;
+}
+
+struct Conn {
+  Conn(int fd, uint64_t keep, bool noreply)
+      : fd(fd), conversation(noreply, keep), last_active(NowSeconds()) {}
+  int fd;
+  Conversation conversation;
+  std::atomic<int64_t> last_active;
+};
+
+struct EventLoop::Impl {
+  LoopOptions options;
+  bool unix_socket = false;
+  std::string path;
+  int listen_fd = -1;
+  int port = 0;
+  int epoll_fd = -1;
+  int wake_fd = -1;
+  // Tags that tell the listener and the stop event from connections.
+  char listen_tag = 0, wake_tag = 0;
+
+  std::atomic<bool> stopping{false};
+  std::mutex mu;  // conns, and closing a connection's descriptor
+  std::unordered_map<Conn*, std::unique_ptr<Conn>> conns;
+  std::condition_variable stopped_cv;
+  int64_t last_refusal_log = 0;
+};
+
+EventLoop::EventLoop() : impl_(std::make_unique<Impl>()) {}
+
+EventLoop::~EventLoop() {
+  Impl& s = *impl_;
+  for (auto& [p, c] : s.conns) ::close(c->fd);
+  if (s.listen_fd >= 0) ::close(s.listen_fd);
+  if (s.epoll_fd >= 0) ::close(s.epoll_fd);
+  if (s.wake_fd >= 0) ::close(s.wake_fd);
+  if (s.unix_socket && !s.path.empty()) unlink(s.path.c_str());
+}
+
+core::Status EventLoop::Listen(const LoopOptions& options) {
+  Impl& s = *impl_;
+  s.options = options;
+  std::string path, host;
+  int port = 0;
+  if (!ParseListen(options.listen, &path, &host, &port))
+    return core::Status::Invalid("--listen '" + options.listen +
+                                 "' is not unix:PATH or inet:HOST:PORT");
+  core::Result<int> fd = path.empty()
+                             ? core::ListenTcp(host, port, 256)
+                             : core::ListenUnix(path, options.socket_mode,
+                                                options.socket_group, 256);
+  if (!fd.ok()) return fd.status();
+  s.listen_fd = *fd;
+  // Accepting never blocks a worker: another may have taken the client.
+  fcntl(s.listen_fd, F_SETFL, fcntl(s.listen_fd, F_GETFL) | O_NONBLOCK);
+  s.unix_socket = !path.empty();
+  s.path = path;
+  s.port = s.unix_socket ? 0 : core::BoundPort(s.listen_fd);
+  s.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  s.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (s.epoll_fd < 0 || s.wake_fd < 0)
+    return core::Status::Io("cannot make an epoll instance");
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLONESHOT;
+  ev.data.ptr = &s.listen_tag;
+  epoll_ctl(s.epoll_fd, EPOLL_CTL_ADD, s.listen_fd, &ev);
+  ev.events = EPOLLIN;  // level-triggered and never read: wakes every worker
+  ev.data.ptr = &s.wake_tag;
+  epoll_ctl(s.epoll_fd, EPOLL_CTL_ADD, s.wake_fd, &ev);
+  return core::Status::Ok();
+}
+
+int EventLoop::port() const { return impl_->port; }
+
+void EventLoop::Stop() {
+  Impl& s = *impl_;
+  s.stopping = true;
+  const uint64_t one = 1;
+  if (s.wake_fd >= 0) {
+    ssize_t w = write(s.wake_fd, &one, sizeof one);
+    (void)w;
+  }
+  std::lock_guard lock(s.mu);
+  s.stopped_cv.notify_all();
+}
+
+void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
+  Impl& s = *impl_;
+  const int workers =
+      s.options.workers > 0
+          ? s.options.workers
+          : std::max(4,
+                     2 * static_cast<int>(std::thread::hardware_concurrency()));
+
+  auto close_conn = [&](Conn* c) {
+    std::lock_guard lock(s.mu);
+    ::close(c->fd);
+    s.conns.erase(c);
+    --open_;
+  };
+
+  auto accept_all = [&] {
+    for (;;) {
+      int fd =
+          accept4(s.listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        if (errno == EMFILE || errno == ENFILE) {
+          // No descriptor to be had: answer nobody for a moment rather
+          // than spin on a listener that stays readable.
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        break;
+      }
+      if (open_ >= static_cast<uint64_t>(s.options.max_connections)) {
+        ::close(fd);
+        ++refused_;
+        const int64_t now = NowSeconds();
+        std::lock_guard lock(s.mu);
+        if (now - s.last_refusal_log >= 10) {
+          s.last_refusal_log = now;
+          if (on_error)
+            on_error("a connection was refused: " +
+                     std::to_string(s.options.max_connections) +
+                     " are open (the most served at once)");
+        }
+        continue;
+      }
+      if (!s.unix_socket) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      }
+      auto conn = std::make_unique<Conn>(fd, keep(), s.unix_socket);
+      Conn* c = conn.get();
+      {
+        std::lock_guard lock(s.mu);
+        s.conns.emplace(c, std::move(conn));
+      }
+      ++accepted_;
+      ++open_;
+      epoll_event ev{};
+      ev.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
+      ev.data.ptr = c;
+      if (epoll_ctl(s.epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) close_conn(c);
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLONESHOT;
+    ev.data.ptr = &s.listen_tag;
+    epoll_ctl(s.epoll_fd, EPOLL_CTL_MOD, s.listen_fd, &ev);
+  };
+
+  // Sends what waits; false when the connection is gone.
+  auto flush = [](Conn* c) {
+    std::string& out = c->conversation.output();
+    size_t sent = 0;
+    while (sent < out.size()) {
+      ssize_t n =
+          send(c->fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+      if (n > 0) {
+        sent += static_cast<size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      return false;
+    }
+    out.erase(0, sent);
+    return true;
+  };
+
+  // Reads what arrived and answers it; false when the connection is done.
+  auto serve = [&](Conn* c, uint32_t events, std::string& buf) {
+    Conversation& conv = c->conversation;
+    if ((events & EPOLLOUT) && !flush(c)) return false;
+    for (;;) {
+      if (conv.output().size() >= kMaxWaitingOutput) break;  // not reading
+      ssize_t n = read(c->fd, buf.data(), buf.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      if (n <= 0) return false;  // closed by the MTA, or an error
+      c->last_active = NowSeconds();
+      conv.Feed(std::string_view(buf.data(), static_cast<size_t>(n)));
+      for (;;) {
+        const Conversation::Next next = conv.Process();
+        if (next == Conversation::Next::kMessage) {
+          conv.Reply(handler(conv.message()));
+          continue;
+        }
+        if (next == Conversation::Next::kNeedMore) break;
+        if (next == Conversation::Next::kError && on_error)
+          on_error(conv.error());
+        flush(c);  // a last answer, e.g. to the message before a quit
+        return false;
+      }
+      if (!flush(c)) return false;
+      if (static_cast<size_t>(n) < buf.size()) break;  // drained, likely
+    }
+    return true;
+  };
+
+  auto work = [&] {
+    std::string buf(kReadChunk, '\0');
+    while (!s.stopping) {
+      epoll_event ev{};
+      int n = epoll_wait(s.epoll_fd, &ev, 1, -1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) continue;
+      if (ev.data.ptr == &s.wake_tag) break;
+      if (ev.data.ptr == &s.listen_tag) {
+        accept_all();
+        continue;
+      }
+      auto* c = static_cast<Conn*>(ev.data.ptr);
+      if (!serve(c, ev.events, buf)) {
+        close_conn(c);
+        continue;
+      }
+      epoll_event again{};
+      again.events = EPOLLRDHUP | EPOLLONESHOT;
+      if (c->conversation.output().size() < kMaxWaitingOutput)
+        again.events |= EPOLLIN;
+      if (!c->conversation.output().empty()) again.events |= EPOLLOUT;
+      again.data.ptr = c;
+      if (epoll_ctl(s.epoll_fd, EPOLL_CTL_MOD, c->fd, &again) != 0)
+        close_conn(c);
+    }
+  };
+
+  std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(workers));
+  for (int i = 0; i < workers; ++i) threads.emplace_back(work);
+
+  // This thread closes connections that stayed silent too long: shutting
+  // one down wakes the worker that then reads its end and closes it.
+  {
+    std::unique_lock lock(s.mu);
+    while (!s.stopping) {
+      s.stopped_cv.wait_for(lock, std::chrono::seconds(1));
+      const int64_t now = NowSeconds();
+      for (auto& [p, c] : s.conns)
+        if (now - c->last_active > s.options.idle_timeout)
+          shutdown(c->fd, SHUT_RDWR);
+    }
+  }
+  for (auto& t : threads) t.join();
+  std::lock_guard lock(s.mu);
+  for (auto& [p, c] : s.conns) {
+    ::close(c->fd);
+    --open_;
+  }
+  s.conns.clear();
+}
+
+}  // namespace steward::milter

@@ -1,0 +1,75 @@
+// The mail door's connections: one epoll instance and a fixed pool of
+// workers, not a thread per MTA connection. A connection is armed one-shot,
+// so one worker at a time reads it, runs its Conversation (protocol.h) over
+// everything that arrived, decides a complete message on the spot (the
+// handler) and writes the answers; then the connection is armed again.
+// The MTA sends the steps before the end without waiting for replies (on a
+// unix socket), so one read usually carries a whole message.
+//
+// Bounds: at most max_connections open (one more is closed at once, and
+// the MTA applies its milter_default_action); a connection silent for
+// idle_timeout seconds is closed; a peer that does not read its answers is
+// not read either once 1 MiB waits for it. Stop() lets each worker finish
+// the message it is deciding, then closes every connection.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "channels/milter/protocol.h"
+#include "core/status.h"
+
+namespace steward::milter {
+
+struct LoopOptions {
+  std::string listen;  // unix:PATH, inet:HOST:PORT or inet6:[HOST]:PORT
+  int socket_mode = 0660;
+  std::string socket_group;  // of a unix socket; "" : unchanged
+  int workers = 0;           // 0: twice the cores, at least 4
+  int idle_timeout = 300;    // seconds of silence from the MTA
+  int max_connections = 4096;
+};
+
+class EventLoop {
+ public:
+  // Decides a message, on a worker; it must not throw (the door catches).
+  using Handler = std::function<Answer(Message&)>;
+  // Bytes of a message a new connection keeps.
+  using KeepBytes = std::function<uint64_t()>;
+  // A connection's protocol error, for the log.
+  using OnError = std::function<void(const std::string&)>;
+
+  EventLoop();
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // Binds the socket. Errors: a bad --listen, the address in use, a socket
+  // path that is not a socket, an unknown group.
+  core::Status Listen(const LoopOptions& options);
+  // The TCP port bound (for port 0); 0 on a unix socket.
+  int port() const;
+  // Serves until Stop(); returns after the workers have finished.
+  void Run(Handler handler, KeepBytes keep, OnError on_error);
+  // From any thread, once.
+  void Stop();
+
+  uint64_t accepted() const { return accepted_; }
+  uint64_t open() const { return open_; }
+  uint64_t refused() const { return refused_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::atomic<uint64_t> accepted_{0}, open_{0}, refused_{0};
+};
+
+// "inet:HOST:PORT" / "inet6:[HOST]:PORT" / "unix:PATH" into a unix path or
+// a host and port; false for anything else.
+bool ParseListen(const std::string& listen, std::string* path,
+                 std::string* host, int* port);
+
+}  // namespace steward::milter

@@ -1,0 +1,308 @@
+// The mail door's connections (channels/milter/event_loop.h) on real
+// sockets: many MTA connections at once over a few workers, each answered
+// in order; a silent connection closed; one too many refused; a peer that
+// sends garbage closed and named in the log; Stop() with connections open.
+#include "channels/milter/event_loop.h"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace steward::milter {
+namespace {
+
+std::string Be32(uint32_t v) {
+  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+          static_cast<char>(v >> 8), static_cast<char>(v)};
+}
+
+std::string Packet(char command, const std::string& data) {
+  std::string out;
+  AppendPacket(out, command, data);
+  return out;
+}
+
+std::string Str(const std::string& s) { return s + std::string(1, '\0'); }
+
+// A blocking client of the door, as an MTA.
+class Mta {
+ public:
+  explicit Mta(const std::string& path) {
+    fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    path.copy(addr.sun_path, sizeof addr.sun_path - 1);
+    connected_ =
+        connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~Mta() { close(fd_); }
+  bool connected() const { return connected_; }
+  bool Send(const std::string& bytes) {
+    return send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
+  }
+  // The next packet's command and data; '\0' when closed or silent for
+  // `seconds`.
+  char Read(std::string* data, int seconds = 10) {
+    std::string head;
+    if (!ReadN(4, &head, seconds)) return '\0';
+    const auto* u = reinterpret_cast<const unsigned char*>(head.data());
+    uint32_t len = (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) |
+                   (uint32_t{u[2]} << 8) | u[3];
+    std::string body;
+    if (len == 0 || !ReadN(len, &body, seconds)) return '\0';
+    *data = body.substr(1);
+    return body[0];
+  }
+  // Whether the door closed the connection within `seconds`.
+  bool ClosedWithin(int seconds) {
+    std::string d;
+    return ReadN(1, &d, seconds) == false && !timed_out_;
+  }
+  void Negotiate() {
+    Send(Packet('O', Be32(6) + Be32(0x1ff) + Be32(0x1fffff)));
+    std::string d;
+    ASSERT_EQ(Read(&d), 'O');
+  }
+
+ private:
+  bool ReadN(size_t n, std::string* out, int seconds) {
+    timed_out_ = false;
+    out->clear();
+    while (out->size() < n) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, seconds * 1000) <= 0) {
+        timed_out_ = true;
+        return false;
+      }
+      char buf[4096];
+      ssize_t r = recv(fd_, buf, std::min(sizeof buf, n - out->size()), 0);
+      if (r <= 0) return false;
+      out->append(buf, static_cast<size_t>(r));
+    }
+    return true;
+  }
+  int fd_ = -1;
+  bool connected_ = false;
+  bool timed_out_ = false;
+};
+
+std::string Message(const std::string& sender, const std::string& body) {
+  return Packet('M', Str("<" + sender + ">")) +
+         Packet('R', Str("<someone@gmail.com>")) +
+         Packet('L', Str("Subject") + Str("Test")) + Packet('N', "") +
+         Packet('B', body) + Packet('E', "");
+}
+
+class Door {
+ public:
+  explicit Door(LoopOptions options) {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("steward-loop-" + std::to_string(getpid()) + "-" +
+            std::to_string(counter_++));
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "door.sock").string();
+    options.listen = "unix:" + path_;
+    status_ = loop_.Listen(options);
+    if (!status_.ok()) return;
+    thread_ = std::thread([this] {
+      loop_.Run(
+          [this](milter::Message& m) {
+            ++decided_;
+            Answer a;
+            if (m.bytes.find("BLOCK") != std::string::npos) {
+              a.kind = Answer::Kind::kReject;
+              a.code = "550";
+              a.xcode = "5.7.1";
+              a.text = "blocked for " + m.sender;
+            } else {
+              a.fields = {{"X-Sender", m.sender}};
+            }
+            return a;
+          },
+          [] { return uint64_t{1} << 20; },
+          [this](const std::string& e) {
+            std::lock_guard lock(mu_);
+            errors_.push_back(e);
+          });
+    });
+  }
+  ~Door() {
+    if (thread_.joinable()) {
+      loop_.Stop();
+      thread_.join();
+    }
+    std::filesystem::remove_all(dir_);
+  }
+  const core::Status& status() const { return status_; }
+  const std::string& path() const { return path_; }
+  EventLoop& loop() { return loop_; }
+  int decided() const { return decided_; }
+  std::vector<std::string> errors() {
+    std::lock_guard lock(mu_);
+    return errors_;
+  }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path dir_;
+  std::string path_;
+  EventLoop loop_;
+  core::Status status_;
+  std::thread thread_;
+  std::atomic<int> decided_{0};
+  std::mutex mu_;
+  std::vector<std::string> errors_;
+};
+
+TEST(MilterEventLoop, ManyConnectionsOverTwoWorkersEachAnsweredInOrder) {
+  LoopOptions o;
+  o.workers = 2;
+  Door door(o);
+  ASSERT_TRUE(door.status().ok()) << door.status().message();
+  constexpr int kConnections = 40, kMessages = 5;
+  std::atomic<int> right{0}, wrong{0};
+  std::vector<std::thread> mtas;
+  for (int i = 0; i < kConnections; ++i) {
+    mtas.emplace_back([&, i] {
+      Mta mta(door.path());
+      if (!mta.connected()) {
+        ++wrong;
+        return;
+      }
+      mta.Negotiate();
+      for (int k = 0; k < kMessages; ++k) {
+        const std::string sender =
+            "s" + std::to_string(i) + "m" + std::to_string(k) + "@x.org";
+        const bool block = (i + k) % 3 == 0;
+        mta.Send(Message(sender, block ? "BLOCK this\r\n" : "fine\r\n"));
+        std::string d;
+        if (block) {
+          if (mta.Read(&d) == 'y' &&
+              d.find("blocked for " + sender) != std::string::npos)
+            ++right;
+          else
+            ++wrong;
+        } else {
+          bool ok = mta.Read(&d) == 'h' && d.find(sender) != std::string::npos;
+          ok = ok && mta.Read(&d) == 'a';
+          ok ? ++right : ++wrong;
+        }
+      }
+      mta.Send(Packet('Q', ""));
+    });
+  }
+  for (auto& t : mtas) t.join();
+  EXPECT_EQ(wrong, 0);
+  EXPECT_EQ(right, kConnections * kMessages);
+  EXPECT_EQ(door.decided(), kConnections * kMessages);
+  EXPECT_EQ(door.loop().accepted(), static_cast<uint64_t>(kConnections));
+  for (int i = 0; i < 100 && door.loop().open() != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(door.loop().open(), 0u) << "connections left open after QUIT";
+}
+
+TEST(MilterEventLoop, ASilentConnectionIsClosed) {
+  LoopOptions o;
+  o.idle_timeout = 1;
+  Door door(o);
+  ASSERT_TRUE(door.status().ok());
+  Mta mta(door.path());
+  mta.Negotiate();
+  mta.Send(Packet('M', Str("<a@x.org>")).substr(0, 6));  // half a packet
+  EXPECT_TRUE(mta.ClosedWithin(5));
+}
+
+TEST(MilterEventLoop, OneConnectionTooManyIsClosedAndTheOthersServed) {
+  LoopOptions o;
+  o.max_connections = 2;
+  Door door(o);
+  ASSERT_TRUE(door.status().ok());
+  Mta a(door.path()), b(door.path());
+  a.Negotiate();
+  b.Negotiate();
+  Mta c(door.path());
+  EXPECT_TRUE(c.ClosedWithin(5));
+  EXPECT_EQ(door.loop().refused(), 1u);
+  a.Send(Message("a@x.org", "fine"));
+  std::string d;
+  EXPECT_EQ(a.Read(&d), 'h');
+  auto errors = door.errors();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("2 are open"), std::string::npos) << errors[0];
+}
+
+TEST(MilterEventLoop, GarbageClosesTheConnectionAndIsLogged) {
+  Door door(LoopOptions{});
+  ASSERT_TRUE(door.status().ok());
+  Mta mta(door.path());
+  mta.Negotiate();
+  mta.Send(Be32(0x40000000) + "B");
+  EXPECT_TRUE(mta.ClosedWithin(5));
+  auto errors = door.errors();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("1073741824 bytes"), std::string::npos) << errors[0];
+  // The door still serves others.
+  Mta next(door.path());
+  next.Negotiate();
+}
+
+TEST(MilterEventLoop, StopsWithConnectionsOpenAndRemovesItsSocket) {
+  std::string path;
+  {
+    Door door(LoopOptions{});
+    ASSERT_TRUE(door.status().ok());
+    path = door.path();
+    Mta a(door.path());
+    a.Negotiate();
+    a.Send(Packet('M', Str("<a@x.org>")));
+    door.loop().Stop();  // with `a` open; the destructor joins
+  }
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+TEST(MilterEventLoop, ListenErrorsSayWhat) {
+  EventLoop loop;
+  LoopOptions o;
+  o.listen = "tcp:1.2.3.4:25";
+  auto st = loop.Listen(o);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("is not unix:PATH or inet:HOST:PORT"),
+            std::string::npos);
+  const std::string file = (std::filesystem::temp_directory_path() /
+                            ("steward-loop-file-" + std::to_string(getpid())))
+                               .string();
+  {
+    std::FILE* f = std::fopen(file.c_str(), "w");
+    std::fclose(f);
+  }
+  EventLoop other;
+  o.listen = "unix:" + file;
+  st = other.Listen(o);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("exists and is not a socket"), std::string::npos)
+      << st.message();
+  EXPECT_TRUE(std::filesystem::exists(file)) << "a file was removed";
+  std::filesystem::remove(file);
+  EventLoop third;
+  o.listen = "unix:/tmp/steward-loop.sock";
+  o.socket_group = "no-such-group-here";
+  st = third.Listen(o);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("no such group"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace steward::milter
