@@ -115,7 +115,8 @@ bench-documents: build
 	@scripts/deps.sh bench
 	@bench/documents.sh $(BUILD)
 
-# Postfix with no milter, with Steward's, with rspamd's (root).
+# Postfix with no milter, with a milter that decides nothing, with Steward's,
+# with rspamd's (root).
 bench-mail: build
 	@scripts/deps.sh bench
 	@bench/mail.sh $(BUILD)

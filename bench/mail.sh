@@ -171,6 +171,15 @@ run_config() {  # run_config NAME MILTER
 
 echo "== no milter" >&2
 run_config none ""
+# A milter that accepts every message unread (bench/null_milter.cc, the
+# door's protocol and connections alone): what any milter costs Postfix.
+echo "== null milter" >&2
+rm -f "$work/sock/null.sock"
+"$(dirname "$bin")/null_milter" "unix:$work/sock/null.sock" &
+null_pid=$!
+for _ in $(seq 100); do [ -S "$work/sock/null.sock" ] && break; sleep 0.1; done
+run_config null "unix:$work/sock/null.sock"
+kill "$null_pid" 2>/dev/null || true
 echo "== Steward" >&2
 start_steward
 run_config steward "unix:$work/sock/steward.sock"
@@ -214,10 +223,11 @@ table=$(cat <<MD
 | Postfix with | 4 KB msg/s | 20 KB msg/s | one session, 4 KB msg/s |
 |---|---|---|---|
 | no milter | ${result[none,4k]} | ${result[none,20k]} | ${result[none,single]} |
+| a milter that decides nothing (\`null_milter\`) | ${result[null,4k]} | ${result[null,20k]} | ${result[null,single]} |
 | Steward | ${result[steward,4k]} | ${result[steward,20k]} | ${result[steward,single]} |
 | rspamd 3.4 (same regexes, network off) | ${result[rspamd,4k]} | ${result[rspamd,20k]} | ${result[rspamd,single]} |
 
-- Steward keeps $(ratio "${result[steward,4k]}" "${result[none,4k]}") (4 KB) and $(ratio "${result[steward,20k]}" "${result[none,20k]}") (20 KB) of Postfix's rate without a milter.
+- Steward keeps $(ratio "${result[steward,4k]}" "${result[none,4k]}") (4 KB) and $(ratio "${result[steward,20k]}" "${result[none,20k]}") (20 KB) of Postfix's rate without a milter; a milter that decides nothing keeps $(ratio "${result[null,4k]}" "${result[none,4k]}") and $(ratio "${result[null,20k]}" "${result[none,20k]}").
 - Steward / rspamd: $(ratio "${result[steward,4k]}" "${result[rspamd,4k]}")× (4 KB), $(ratio "${result[steward,20k]}" "${result[rspamd,20k]}")× (20 KB).
 - Steward's verdict time for 100 KB messages: one session ($n100_1 messages) p50 $p50_1 ms, p99 $p99_1 ms; $sessions sessions ($n100 messages) p50 $p50 ms, p99 $p99 ms.
 MD

@@ -312,7 +312,7 @@ void RegisterMail(CLI::App& app, std::function<int()>& run) {
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
   mc->add_option("--workers", m->options.workers,
-                 "Threads deciding messages (0: twice the cores, at least 4)")
+                 "Threads deciding messages (0: one a core, at least 2)")
       ->capture_default_str()
       ->check(CLI::Range(0, 256));
   mc->add_option("--max-connections", m->options.max_connections,

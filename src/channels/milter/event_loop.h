@@ -28,7 +28,7 @@ struct LoopOptions {
   std::string listen;  // unix:PATH, inet:HOST:PORT or inet6:[HOST]:PORT
   int socket_mode = 0660;
   std::string socket_group;  // of a unix socket; "" : unchanged
-  int workers = 0;           // 0: twice the cores, at least 4
+  int workers = 0;           // 0: one a core, at least 2
   int idle_timeout = 300;    // seconds of silence from the MTA
   int max_connections = 4096;
 };

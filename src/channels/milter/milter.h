@@ -34,7 +34,7 @@ struct Options {
   int socket_mode = 0660;    // of a unix socket
   std::string socket_group;  // of a unix socket; "" : unchanged
   int mta_timeout = 300;     // seconds of silence from the MTA
-  int workers = 0;           // threads deciding; 0: twice the cores, >= 4
+  int workers = 0;           // threads deciding; 0: one a core, >= 2
   int max_connections = 4096;
   bool quiet = false;  // no per-message log lines
 };
