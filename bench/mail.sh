@@ -175,7 +175,7 @@ run_config none ""
 # door's protocol and connections alone): what any milter costs Postfix.
 echo "== null milter" >&2
 rm -f "$work/sock/null.sock"
-"$(dirname "$bin")/null_milter" "unix:$work/sock/null.sock" &
+"$(dirname "$bin")/null_milter" "unix:$work/sock/null.sock" 2>/dev/null &
 null_pid=$!
 for _ in $(seq 100); do [ -S "$work/sock/null.sock" ] && break; sleep 0.1; done
 run_config null "unix:$work/sock/null.sock"

@@ -20,21 +20,15 @@
 #include <thread>
 #include <vector>
 
+#include "milter_wire.h"
+
 namespace steward::milter {
 namespace {
 
-std::string Be32(uint32_t v) {
-  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
-          static_cast<char>(v >> 8), static_cast<char>(v)};
-}
+using testing::Be32;
+using testing::Packet;
 
-std::string Packet(char command, const std::string& data) {
-  std::string out;
-  AppendPacket(out, command, data);
-  return out;
-}
-
-std::string Str(const std::string& s) { return s + std::string(1, '\0'); }
+std::string Str(const std::string& s) { return testing::Strings({s}); }
 
 // A blocking client of the door, as an MTA.
 class Mta {

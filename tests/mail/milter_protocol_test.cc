@@ -11,25 +11,9 @@
 namespace steward::milter {
 namespace {
 
-std::string Be32(uint32_t v) {
-  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
-          static_cast<char>(v >> 8), static_cast<char>(v)};
-}
-
-std::string Packet(char command, const std::string& data) {
-  std::string out;
-  AppendPacket(out, command, data);
-  return out;
-}
-
-std::string Strings(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const auto& p : parts) {
-    out += p;
-    out += '\0';
-  }
-  return out;
-}
+using testing::Be32;
+using testing::Packet;
+using testing::Strings;
 
 struct Reply {
   char command;
