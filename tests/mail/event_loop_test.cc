@@ -25,10 +25,10 @@
 namespace steward::milter {
 namespace {
 
-using testing::Be32;
-using testing::Packet;
+using wire::Be32;
+using wire::Packet;
 
-std::string Str(const std::string& s) { return testing::Strings({s}); }
+std::string Str(const std::string& s) { return wire::Strings({s}); }
 
 // A blocking client of the door, as an MTA.
 class Mta {

@@ -7,13 +7,14 @@
 #include <vector>
 
 #include "channels/milter/protocol.h"
+#include "milter_wire.h"
 
 namespace steward::milter {
 namespace {
 
-using testing::Be32;
-using testing::Packet;
-using testing::Strings;
+using wire::Be32;
+using wire::Packet;
+using wire::Strings;
 
 struct Reply {
   char command;

@@ -7,7 +7,7 @@
 
 #include "channels/milter/protocol.h"
 
-namespace steward::milter::testing {
+namespace steward::milter::wire {
 
 // A 32-bit number in network order.
 inline std::string Be32(uint32_t v) {
@@ -31,4 +31,4 @@ inline std::string Strings(const std::vector<std::string>& parts) {
   return out;
 }
 
-}  // namespace steward::milter::testing
+}  // namespace steward::milter::wire
