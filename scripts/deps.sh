@@ -11,7 +11,7 @@ want=(cmake make g++ pkg-config
       cracklib-runtime libxlsxwriter-dev libcpp-httplib-dev libmicrohttpd-dev
       libkainjow-mustache-dev libfasttext-dev zlib1g-dev libbrotli-dev libzstd-dev
       libetpan-dev libgnutls28-dev libqpdf-dev libcurl4-gnutls-dev libexiv2-dev
-      libpsl-dev publicsuffix libjemalloc-dev)
+      libpsl-dev publicsuffix libjemalloc-dev libxxhash-dev)
 case "${1:-build}" in
   model) want+=(fasttext) ;;
   test) want+=(clang-14 libclang-rt-14-dev postgresql slapd ldap-utils chromium nginx-light

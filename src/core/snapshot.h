@@ -1,7 +1,9 @@
 // A binary snapshot of something costly to build (a read roster, a built
 // name table), for a cache file: fixed-width integers, byte strings and
 // arrays of plain structs, little-endian as the machine writes them, framed
-// by a kind, a format version and the payload's length and CRC-32. Only
+// by a kind, a format version and the payload's length and 64-bit XXH3
+// checksum (xxHash; it detects damage, not tampering: the cache is the
+// program's own, mode 0600). Only
 // this program reads what it wrote: a snapshot of another kind or version,
 // cut short or changed is refused as a whole (the caller builds afresh) and
 // never read past its end. Not thread-safe per object.
