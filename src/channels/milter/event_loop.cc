@@ -169,8 +169,7 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
         break;
       }
       if (open_ >= static_cast<uint64_t>(s.options.max_connections)) {
-        ::close(fd);
-        ++refused_;
+        ++refused_;  // counted and logged before the peer sees the close
         const int64_t now = NowSeconds();
         std::lock_guard lock(s.mu);
         if (now - s.last_refusal_log >= 10) {
@@ -180,6 +179,7 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
                      std::to_string(s.options.max_connections) +
                      " are open (the most served at once)");
         }
+        ::close(fd);
         continue;
       }
       if (!s.unix_socket) {
