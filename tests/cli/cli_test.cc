@@ -33,6 +33,19 @@ class Cli : public steward::testing::TempDirTest {
   }
 };
 
+// The mail door refuses a socket mode that is not octal 0-0777 before it
+// opens anything, naming the flag.
+TEST_F(Cli, MilterRefusesABadSocketMode) {
+  for (const char* mode : {"999", "0o660", "-1", "07777", "''"}) {
+    auto r = Sh(std::string(STEWARD_BIN) + " milter --listen unix:" +
+                (dir_ / "m.sock").string() + " --data " +
+                (dir_ / "data").string() + " --socket-mode " + mode);
+    EXPECT_EQ(r.exit_code, 2) << mode << r.err;
+    EXPECT_NE(r.err.find("--socket-mode"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir_ / "m.sock")) << mode;
+  }
+}
+
 TEST_F(Cli, CleanTreeExitsZero) {
   Write("a/notes.txt", "Picture day is Tuesday.\n");
   auto r = Sh(Steward("scan " + dir_.string() + "/a"));

@@ -137,11 +137,18 @@ struct MilterArgs {
 };
 
 int RunMilter(MilterArgs& a) {
+  // An octal mode of at most 0777; anything else would make a socket
+  // nobody (or everybody) can use.
+  char* end = nullptr;
+  const long mode = std::strtol(a.socket_mode.c_str(), &end, 8);
+  if (a.socket_mode.empty() || *end != '\0' || mode < 0 || mode > 0777)
+    return Fail("milter",
+                core::Status::Invalid("--socket-mode '" + a.socket_mode +
+                                      "' is not an octal mode (0 to 0777)"));
+  a.options.connections.socket_mode = static_cast<int>(mode);
   auto db = a.store.Open(true, 16);
   if (!db.ok()) return Fail("milter", db.status());
   a.options.store = (*db)->Describe();
-  a.options.socket_mode =
-      static_cast<int>(std::strtol(a.socket_mode.c_str(), nullptr, 8));
   auto enforcer = std::make_unique<enforce::Enforcer>(
       *db, enforce::Options{.blobs_dir = a.store.data + "/blobs",
                             .sendmail = a.sendmail});
@@ -294,7 +301,8 @@ void RegisterMail(CLI::App& app, std::function<int()>& run) {
   CLI::App* mc = app.add_subcommand(
       "milter", "Run the mail door: a milter for Postfix or Sendmail");
   m->store.Add(mc);
-  mc->add_option("--listen", m->options.listen, "unix:PATH or inet:HOST:PORT")
+  mc->add_option("--listen", m->options.connections.listen,
+                 "unix:PATH or inet:HOST:PORT")
       ->required();
   AddEngineFlags(mc, m->options.engine, false);
   mc->add_option("--sendmail", m->sendmail,
@@ -305,17 +313,17 @@ void RegisterMail(CLI::App& app, std::function<int()>& run) {
   mc->add_option("--socket-mode", m->socket_mode,
                  "Permissions of a unix socket (octal)")
       ->capture_default_str();
-  mc->add_option("--socket-group", m->options.socket_group,
+  mc->add_option("--socket-group", m->options.connections.socket_group,
                  "Group of a unix socket (e.g. postfix)");
-  mc->add_option("--mta-timeout", m->options.mta_timeout,
+  mc->add_option("--mta-timeout", m->options.connections.idle_timeout,
                  "Seconds to wait on a silent MTA connection")
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
-  mc->add_option("--workers", m->options.workers,
+  mc->add_option("--workers", m->options.connections.workers,
                  "Threads deciding messages (0: one a core, at least 2)")
       ->capture_default_str()
       ->check(CLI::Range(0, 256));
-  mc->add_option("--max-connections", m->options.max_connections,
+  mc->add_option("--max-connections", m->options.connections.max_connections,
                  "MTA connections served at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));

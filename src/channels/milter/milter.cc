@@ -245,14 +245,7 @@ int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer) {
     }
   }
 
-  LoopOptions loop;
-  loop.listen = options.listen;
-  loop.socket_mode = options.socket_mode;
-  loop.socket_group = options.socket_group;
-  loop.idle_timeout = options.mta_timeout;
-  loop.workers = options.workers;
-  loop.max_connections = options.max_connections;
-  if (auto st = srv.loop.Listen(loop); !st.ok()) {
+  if (auto st = srv.loop.Listen(options.connections); !st.ok()) {
     Log(Event("start-failed", Level::kError).Str("error", st.message()));
     return 2;
   }
@@ -260,7 +253,7 @@ int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer) {
     uint64_t gen = 0;
     auto e = srv.Current(&gen);
     Log(Event("start")
-            .Str("listen", options.listen)
+            .Str("listen", options.connections.listen)
             .Str("policy", e->pack().name)
             .Str("version", e->pack().version)
             .Str("sha256", e->pack().hash)

@@ -21,22 +21,19 @@
 #include <memory>
 #include <string>
 
+#include "channels/milter/event_loop.h"
 #include "enforce/enforce.h"
 #include "engine/engine.h"
 
 namespace steward::milter {
 
 struct Options {
-  std::string listen;  // unix:PATH or inet:HOST:PORT
+  // Where it listens, workers, limits (idle_timeout: --mta-timeout).
+  LoopOptions connections;
   engine::Options engine;
-  std::string store;         // where held mail goes, for the start log
-  std::string metrics;       // HOST:PORT for GET /metrics; "" : none
-  int socket_mode = 0660;    // of a unix socket
-  std::string socket_group;  // of a unix socket; "" : unchanged
-  int mta_timeout = 300;     // seconds of silence from the MTA
-  int workers = 0;           // threads deciding; 0: one a core, >= 2
-  int max_connections = 4096;
-  bool quiet = false;  // no per-message log lines
+  std::string store;    // where held mail goes, for the start log
+  std::string metrics;  // HOST:PORT for GET /metrics; "" : none
+  bool quiet = false;   // no per-message log lines
 };
 
 // Runs until SIGTERM/SIGINT; returns the process exit code (0 after a

@@ -1,6 +1,7 @@
 #include "channels/milter/protocol.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 namespace steward::milter {
@@ -286,10 +287,13 @@ Conversation::Next Conversation::Handle(char command, std::string_view data) {
       return Macros(data);
     case 'C':
       if (in_message_) return error("connect inside a message");
-      if (!Strings(data.substr(0, data.find('\0') + 1), strings) ||
-          strings.empty())
-        return error("a host name not ended by NUL");
-      message_.client = strings[0].empty() ? "local" : std::string(strings[0]);
+      {
+        // The host name; the family, port and address after it are not read.
+        const size_t nul = data.find('\0');
+        if (nul == std::string_view::npos)
+          return error("a host name not ended by NUL");
+        message_.client = nul == 0 ? "local" : std::string(data.substr(0, nul));
+      }
       Continue(kNoReplyConnect);
       return Next::kNeedMore;
     case 'H':
