@@ -89,7 +89,12 @@ int ListForRipgrep(const policy::PolicyPack& p) {
     if (d.kind == policy::DetectorKind::kRegex) {
       // ripgrep is line-oriented: patterns spanning lines are left out.
       if (d.pattern.find("\\n") != std::string::npos) continue;
-      fmt::print("{}{}\n", d.caseless ? "(?i)" : "", d.pattern);
+      // `\K` (the match starts here) is Steward's, not ripgrep's: without
+      // it ripgrep counts the same matches, with their lead-in words.
+      std::string pattern = d.pattern;
+      for (size_t at; (at = pattern.find("\\K")) != std::string::npos;)
+        pattern.erase(at, 2);
+      fmt::print("{}{}\n", d.caseless ? "(?i)" : "", pattern);
     } else if (d.kind == policy::DetectorKind::kLexicon)
       for (const auto& l : d.lexicons)
         for (const auto& t : p.FindLexicon(l)->terms)

@@ -1,5 +1,6 @@
 #include "core/mbox.h"
 
+#include <string.h>
 #include <strings.h>
 
 #include <ctime>
@@ -38,32 +39,42 @@ bool IsHeaderLine(std::string_view line) {
 void ForEachMboxRecord(
     std::string_view bytes,
     const std::function<bool(const MboxRecord&)>& on_record) {
+  // The next "From " at the start of a line at or after `pos` (a line
+  // starts at 0 or after '\n'): one memmem over the bytes, not a search
+  // per line.
+  auto next_from = [&](size_t pos) -> size_t {
+    if (pos == 0 && bytes.compare(0, 5, "From ") == 0) return 0;
+    size_t from = pos == 0 ? 0 : pos - 1;
+    if (from >= bytes.size()) return std::string_view::npos;
+    const void* hit =
+        memmem(bytes.data() + from, bytes.size() - from, "\nFrom ", 6);
+    if (hit == nullptr) return std::string_view::npos;
+    return static_cast<size_t>(static_cast<const char*>(hit) - bytes.data()) +
+           1;
+  };
   MboxRecord cur;
   bool open = false;
   size_t pos = 0;
-  while (pos < bytes.size()) {
-    bool at_line = pos == 0 || bytes[pos - 1] == '\n';
-    if (at_line && bytes.compare(pos, 5, "From ") == 0 &&
-        (pos == 0 || (pos >= 2 && bytes[pos - 2] == '\n') ||
-         (pos >= 3 && bytes[pos - 2] == '\r' && bytes[pos - 3] == '\n'))) {
-      if (open) {
-        cur.end = pos;
-        if (!on_record(cur)) return;
-      }
-      size_t eol = bytes.find('\n', pos);
-      if (eol == std::string_view::npos) return;
-      cur.from = pos;
-      cur.start = eol + 1;
-      std::string_view line = bytes.substr(pos, eol - pos);
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      cur.from_line = line;
-      open = true;
-      pos = cur.start;
+  while ((pos = next_from(pos)) != std::string_view::npos) {
+    // A separator follows a blank line (or starts the file).
+    if (!(pos == 0 || (pos >= 2 && bytes[pos - 2] == '\n') ||
+          (pos >= 3 && bytes[pos - 2] == '\r' && bytes[pos - 3] == '\n'))) {
+      pos += 5;
       continue;
     }
-    size_t nl = bytes.find('\n', pos);
-    if (nl == std::string_view::npos) break;
-    pos = nl + 1;
+    if (open) {
+      cur.end = pos;
+      if (!on_record(cur)) return;
+    }
+    size_t eol = bytes.find('\n', pos);
+    if (eol == std::string_view::npos) return;
+    cur.from = pos;
+    cur.start = eol + 1;
+    std::string_view line = bytes.substr(pos, eol - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    cur.from_line = line;
+    open = true;
+    pos = cur.start;
   }
   if (open && cur.start < bytes.size()) {
     cur.end = bytes.size();

@@ -228,6 +228,14 @@ TEST_F(Cli, MaildirMboxAndRosterWithParallelJobs) {
             std::string::npos);  // items are messages
   auto sum = nlohmann::json::parse(mbox.err.substr(mbox.err.find('{')));
   EXPECT_EQ(sum["summary"]["items"], 120);
+  // Three workers over batches of messages: the same report, in mbox order,
+  // every message counted once.
+  auto three = Sh(Steward("scan --format jsonl -j 3" + roster + " " +
+                          (dir_ / "all.mbox").string()));
+  EXPECT_EQ(mbox.out, three.out);
+  auto sum3 = nlohmann::json::parse(three.err.substr(three.err.find('{')));
+  EXPECT_EQ(sum3["summary"]["items"], 120);
+  EXPECT_EQ(sum3["summary"]["findings"], sum["summary"]["findings"]);
 }
 
 TEST_F(Cli, DocumentsAndArchivesScanThroughTheSameInterface) {

@@ -125,6 +125,31 @@ TEST(Mbox, SplitsOnFromLines) {
             std::string::npos);  // not a separator
 }
 
+TEST(Mbox, SeparatorsAfterCrlfBlankLinesAndNoneBeforeTheFirst) {
+  auto split = [](std::string_view mbox) {
+    std::vector<std::string> msgs;
+    SplitMbox(mbox, [&](std::string_view m) {
+      msgs.emplace_back(m);
+      return true;
+    });
+    return msgs;
+  };
+  // CRLF blank lines separate; a "From " right after the separator line,
+  // or in a line that does not follow a blank one, does not.
+  auto crlf = split(
+      "From a Mon Sep  1 08:00:00 2026\r\nFrom here\r\n\r\nbody\r\n\r\n"
+      "From b Mon Sep  1 08:00:00 2026\r\nSubject: two\r\n\r\nx\r\nFrom y");
+  ASSERT_EQ(crlf.size(), 2u);
+  EXPECT_EQ(crlf[0], "From here\r\n\r\nbody\r\n\r\n");
+  EXPECT_EQ(crlf[1], "Subject: two\r\n\r\nx\r\nFrom y");
+  // Text before the first separator is not a message; a last separator
+  // without a line end ends the file.
+  auto lead = split("junk\n\nFrom a x\nS: 1\n\nb\n\nFrom c");
+  ASSERT_EQ(lead.size(), 1u);
+  EXPECT_EQ(lead[0], "S: 1\n\nb\n\n");
+  EXPECT_TRUE(split("no separator at all\n\nFrom").empty());
+}
+
 TEST(Sniff, TellsMessagesMboxTextAndBinaryApart) {
   EXPECT_EQ(Sniff("From x Mon Sep 1\nSubject: a\n\nb", "f"), FileKind::kMbox);
   EXPECT_EQ(Sniff("Subject: a\nFrom: b\n\nbody", "f.eml"), FileKind::kMessage);

@@ -75,19 +75,6 @@ int RunScan(const ScanArgs& a) {
   auto start = std::chrono::steady_clock::now();
   bool found = false;
 
-  // The unit of work is an item (an mbox's message, a file), so that one
-  // large mailbox still spreads over every thread. A producer lists items
-  // into a bounded queue; workers inspect them; this thread reports them in
-  // order.
-  struct Queue {
-    std::mutex mu;
-    std::condition_variable changed;
-    std::deque<std::pair<uint64_t, extract::ItemRef>> todo;
-    std::map<uint64_t, engine::ItemResult> done;
-    uint64_t listed = 0;
-    bool listing = true;
-  } q;
-  constexpr size_t kQueueCap = 256;
   const unsigned jobs = std::max(1u, a.jobs);
   auto report = [&](const engine::ItemResult& r) {
     ++sum.items;
@@ -118,56 +105,88 @@ int RunScan(const ScanArgs& a) {
       });
     return Finish(reporter.get(), sum, start, progress, found);
   }
+  // The unit of work is a batch of items in mbox or folder order (an mbox's
+  // messages, files): small enough that one large mailbox still spreads
+  // over every thread, large enough that handing it over costs little
+  // beside inspecting it. A producer lists batches into a bounded queue;
+  // workers inspect them; this thread reports them in order.
+  constexpr size_t kBatchItems = 64;
+  constexpr size_t kBatchBytes = 1 << 20;
+  using Batch = std::vector<extract::ItemRef>;
+  struct Queue {
+    std::mutex mu;
+    std::condition_variable space, work, ready;
+    std::deque<std::pair<uint64_t, Batch>> todo;
+    std::map<uint64_t, std::vector<engine::ItemResult>> done;
+    uint64_t listed = 0;
+    bool listing = true;
+  } q;
+  const size_t todo_cap = 2 * size_t{jobs}, done_cap = 8 * size_t{jobs};
   std::thread producer([&] {
+    Batch batch;
+    size_t bytes = 0;
+    auto hand_over = [&] {
+      std::unique_lock<std::mutex> lock(q.mu);
+      q.space.wait(lock, [&] {
+        return q.todo.size() < todo_cap && q.done.size() < done_cap;
+      });
+      q.todo.emplace_back(q.listed++, std::move(batch));
+      q.work.notify_one();
+      batch.clear();
+      bytes = 0;
+    };
     for (const auto& f : files)
       extract::ListItems(f, [&](extract::ItemRef&& ref) {
-        std::unique_lock<std::mutex> lock(q.mu);
-        q.changed.wait(lock, [&] {
-          return q.todo.size() < kQueueCap && q.done.size() < kQueueCap * 4;
-        });
-        q.todo.emplace_back(q.listed++, std::move(ref));
-        q.changed.notify_all();
+        bytes += ref.bytes.size();
+        batch.push_back(std::move(ref));
+        if (batch.size() >= kBatchItems || bytes >= kBatchBytes) hand_over();
       });
+    if (!batch.empty()) hand_over();
     std::lock_guard<std::mutex> lock(q.mu);
     q.listing = false;
-    q.changed.notify_all();
+    q.work.notify_all();
+    q.ready.notify_all();
   });
   std::vector<std::thread> workers;
   for (unsigned w = 0; w < jobs; ++w) {
     workers.emplace_back([&] {
       auto scratch = engine.NewScratch();
       for (;;) {
-        std::pair<uint64_t, extract::ItemRef> job;
+        std::pair<uint64_t, Batch> job;
         {
           std::unique_lock<std::mutex> lock(q.mu);
-          q.changed.wait(lock, [&] { return !q.todo.empty() || !q.listing; });
+          q.work.wait(lock, [&] { return !q.todo.empty() || !q.listing; });
           if (q.todo.empty()) return;
           job = std::move(q.todo.front());
           q.todo.pop_front();
-          q.changed.notify_all();
+          q.space.notify_one();
         }
-        engine::ItemResult r = engine.InspectRef(job.second, *scratch);
-        job.second = {};  // let go of the file's mapping early
+        std::vector<engine::ItemResult> results;
+        results.reserve(job.second.size());
+        for (extract::ItemRef& ref : job.second) {
+          results.push_back(engine.InspectRef(ref, *scratch));
+          ref = {};  // let go of the file's mapping early
+        }
         std::lock_guard<std::mutex> lock(q.mu);
-        q.done.emplace(job.first, std::move(r));
-        q.changed.notify_all();
+        q.done.emplace(job.first, std::move(results));
+        q.ready.notify_one();
       }
     });
   }
   for (uint64_t next = 0;; ++next) {
-    engine::ItemResult r;
+    std::vector<engine::ItemResult> results;
     {
       std::unique_lock<std::mutex> lock(q.mu);
-      q.changed.wait(lock, [&] {
+      q.ready.wait(lock, [&] {
         return q.done.count(next) || (!q.listing && next >= q.listed);
       });
       auto it = q.done.find(next);
       if (it == q.done.end()) break;
-      r = std::move(it->second);
+      results = std::move(it->second);
       q.done.erase(it);
-      q.changed.notify_all();
+      q.space.notify_one();
     }
-    report(r);
+    for (const engine::ItemResult& r : results) report(r);
   }
   producer.join();
   for (auto& t : workers) t.join();
