@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -217,6 +218,68 @@ TEST(MilterEventLoop, ASilentConnectionIsClosed) {
   mta.Negotiate();
   mta.Send(Packet('M', Str("<a@x.org>")).substr(0, 6));  // half a packet
   EXPECT_TRUE(mta.ClosedWithin(5));
+}
+
+TEST(MilterEventLoop, ABytePerSecondDoesNotKeepAConnectionOpen) {
+  LoopOptions o;
+  o.idle_timeout = 1;
+  Door door(o);
+  ASSERT_TRUE(door.status().ok());
+  Mta mta(door.path());
+  mta.Negotiate();
+  // A packet that never arrives whole, one byte at a time: never silent for
+  // a second, and still closed.
+  const std::string packet = Packet('B', std::string(4000, 'x'));
+  std::atomic<bool> done{false};
+  std::thread trickle([&] {
+    for (size_t i = 0; i < packet.size() && !done; ++i) {
+      if (!mta.Send(packet.substr(i, 1))) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+  });
+  EXPECT_TRUE(mta.ClosedWithin(8));
+  done = true;
+  trickle.join();
+}
+
+TEST(MilterEventLoop, AllConnectionsTogetherHoldABoundedAmount) {
+  LoopOptions o;
+  o.max_held = uint64_t{3} << 20;
+  Door door(o);  // each message kept up to 1 MiB
+  ASSERT_TRUE(door.status().ok());
+  // Messages that never end, of about 1 MiB each: the fourth cannot be
+  // held.
+  const std::string start =
+      Packet('M', Str("<a@x.org>")) + Packet('R', Str("<b@gmail.com>")) +
+      Packet('N', "") + Packet('B', std::string(1000000, 'x'));
+  std::vector<std::unique_ptr<Mta>> mtas;
+  int closed = 0;
+  for (int i = 0; i < 6; ++i) {
+    mtas.push_back(std::make_unique<Mta>(door.path()));
+    mtas.back()->Negotiate();
+    mtas.back()->Send(start);
+    if (mtas.back()->ClosedWithin(1)) ++closed;
+  }
+  EXPECT_GE(closed, 1);
+  EXPECT_LE(closed, 4);
+  EXPECT_LE(door.loop().held(), (uint64_t{3} << 20) + (uint64_t{2} << 20));
+  auto errors = door.errors();
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors[0].find("--max-held-mb"), std::string::npos) << errors[0];
+  // A connection still held finishes its message; once every connection
+  // has gone, nothing is held.
+  for (auto& m : mtas) {
+    if (!m->Send(Packet('E', ""))) continue;
+    std::string d;
+    if (m->Read(&d, 1) == 'h') {
+      EXPECT_EQ(m->Read(&d), 'a');
+    }
+  }
+  mtas.clear();
+  for (int i = 0; i < 250 && (door.loop().open() || door.loop().held()); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(door.loop().open(), 0u);
+  EXPECT_EQ(door.loop().held(), 0u);
 }
 
 TEST(MilterEventLoop, OneConnectionTooManyIsClosedAndTheOthersServed) {

@@ -134,6 +134,7 @@ struct MilterArgs {
   milter::Options options;
   std::string sendmail = "/usr/sbin/sendmail";
   std::string socket_mode = "0660";
+  int max_held_mb = 1024;
 };
 
 int RunMilter(MilterArgs& a) {
@@ -146,6 +147,7 @@ int RunMilter(MilterArgs& a) {
                 core::Status::Invalid("--socket-mode '" + a.socket_mode +
                                       "' is not an octal mode (0 to 0777)"));
   a.options.connections.socket_mode = static_cast<int>(mode);
+  a.options.connections.max_held = static_cast<uint64_t>(a.max_held_mb) << 20;
   auto db = a.store.Open(true, 16);
   if (!db.ok()) return Fail("milter", db.status());
   a.options.store = (*db)->Describe();
@@ -327,6 +329,11 @@ void RegisterMail(CLI::App& app, std::function<int()>& run) {
                  "MTA connections served at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
+  mc->add_option("--max-held-mb", m->max_held_mb,
+                 "MiB of messages and buffers all MTA connections hold at "
+                 "most")
+      ->capture_default_str()
+      ->check(CLI::Range(16, 1 << 20));
   mc->add_flag("--quiet", m->options.quiet, "No log line per message");
   mc->callback([m, &run] { run = [m] { return RunMilter(*m); }; });
 

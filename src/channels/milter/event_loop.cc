@@ -60,6 +60,9 @@ struct Conn {
   int fd;
   Conversation conversation;
   std::atomic<int64_t> last_active;
+  // When the packet that has not arrived whole began; 0 when none waits.
+  std::atomic<int64_t> partial_since{0};
+  uint64_t held = 0;  // counted in the loop's total; its worker's alone
 };
 
 struct EventLoop::Impl {
@@ -78,6 +81,7 @@ struct EventLoop::Impl {
   std::unordered_map<Conn*, std::unique_ptr<Conn>> conns;
   std::condition_variable stopped_cv;
   int64_t last_refusal_log = 0;
+  int64_t last_budget_log = 0;
 };
 
 EventLoop::EventLoop() : impl_(std::make_unique<Impl>()) {}
@@ -149,10 +153,19 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
           : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
 
   auto close_conn = [&](Conn* c) {
+    held_ -= c->held;
     std::lock_guard lock(s.mu);
     ::close(c->fd);
     s.conns.erase(c);
     --open_;
+  };
+  // A log line at most every 10 s for `last` (refusals, the budget).
+  auto log_now = [&](int64_t& last, const std::string& what) {
+    const int64_t now = NowSeconds();
+    std::lock_guard lock(s.mu);
+    if (now - last < 10) return;
+    last = now;
+    if (on_error) on_error(what);
   };
 
   auto accept_all = [&] {
@@ -170,15 +183,10 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
       }
       if (open_ >= static_cast<uint64_t>(s.options.max_connections)) {
         ++refused_;  // counted and logged before the peer sees the close
-        const int64_t now = NowSeconds();
-        std::lock_guard lock(s.mu);
-        if (now - s.last_refusal_log >= 10) {
-          s.last_refusal_log = now;
-          if (on_error)
-            on_error("a connection was refused: " +
-                     std::to_string(s.options.max_connections) +
-                     " are open (the most served at once)");
-        }
+        log_now(s.last_refusal_log,
+                "a connection was refused: " +
+                    std::to_string(s.options.max_connections) +
+                    " are open (the most served at once)");
         ::close(fd);
         continue;
       }
@@ -249,6 +257,23 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
         return false;
       }
       if (!flush(c)) return false;
+      // What this connection holds now, in the total of all of them.
+      const uint64_t held = conv.held();
+      held_ += held - c->held;  // unsigned wrap-around adds a decrease
+      const bool grew = held > c->held;
+      c->held = held;
+      if (grew && held_ > s.options.max_held) {
+        log_now(s.last_budget_log,
+                "a connection was closed: the door's connections hold " +
+                    std::to_string(held_ >> 20) + " MiB, more than the " +
+                    std::to_string(s.options.max_held >> 20) +
+                    " MiB allowed (--max-held-mb)");
+        return false;
+      }
+      if (conv.pending() == 0)
+        c->partial_since = 0;
+      else if (c->partial_since == 0)
+        c->partial_since = NowSeconds();
       if (static_cast<size_t>(n) < buf.size()) break;  // drained, likely
     }
     return true;
@@ -293,9 +318,12 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
     while (!s.stopping) {
       s.stopped_cv.wait_for(lock, std::chrono::seconds(1));
       const int64_t now = NowSeconds();
-      for (auto& [p, c] : s.conns)
-        if (now - c->last_active > s.options.idle_timeout)
+      for (auto& [p, c] : s.conns) {
+        const int64_t partial = c->partial_since;
+        if (now - c->last_active > s.options.idle_timeout ||
+            (partial != 0 && now - partial > s.options.idle_timeout))
           shutdown(c->fd, SHUT_RDWR);
+      }
     }
   }
   for (auto& t : threads) t.join();
@@ -305,6 +333,7 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
     --open_;
   }
   s.conns.clear();
+  held_ = 0;
 }
 
 }  // namespace steward::milter

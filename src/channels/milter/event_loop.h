@@ -8,9 +8,14 @@
 //
 // Bounds: at most max_connections open (one more is closed at once, and
 // the MTA applies its milter_default_action); a connection silent for
-// idle_timeout seconds is closed; a peer that does not read its answers is
-// not read either once 1 MiB waits for it. Stop() lets each worker finish
-// the message it is deciding, then closes every connection.
+// idle_timeout seconds is closed, and so is one whose packet has not
+// arrived whole idle_timeout seconds after its first byte (a byte now and
+// then keeps no connection); all connections together hold at most
+// max_held bytes of messages and buffers (the connection whose read went
+// over is closed, and the MTA applies its milter_default_action); a peer
+// that does not read its answers is not read either once 1 MiB waits for
+// it. Stop() lets each worker finish the message it is deciding, then
+// closes every connection.
 #pragma once
 
 #include <atomic>
@@ -31,6 +36,7 @@ struct LoopOptions {
   int workers = 0;           // 0: one a core, at least 2
   int idle_timeout = 300;    // seconds of silence from the MTA
   int max_connections = 4096;
+  uint64_t max_held = uint64_t{1} << 30;  // bytes, all connections together
 };
 
 class EventLoop {
@@ -60,11 +66,13 @@ class EventLoop {
   uint64_t accepted() const { return accepted_; }
   uint64_t open() const { return open_; }
   uint64_t refused() const { return refused_; }
+  // Bytes all connections hold now.
+  uint64_t held() const { return held_; }
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
-  std::atomic<uint64_t> accepted_{0}, open_{0}, refused_{0};
+  std::atomic<uint64_t> accepted_{0}, open_{0}, refused_{0}, held_{0};
 };
 
 // "inet:HOST:PORT" / "inet6:[HOST]:PORT" / "unix:PATH" into a unix path or

@@ -166,9 +166,13 @@ Conversation::Next Conversation::Process() {
     pos_ += 4 + size_t{len};
     next = Handle(command, data);
   }
-  // Keep the buffer small: drop what was read.
+  // Keep the buffer small: drop what was read, and the memory a large
+  // packet grew it to.
   if (pos_ == in_.size()) {
-    in_.clear();
+    if (in_.capacity() > (size_t{256} << 10))
+      std::string().swap(in_);
+    else
+      in_.clear();
     pos_ = 0;
   } else if (pos_ > (size_t{64} << 10) && pos_ * 2 > in_.size()) {
     in_.erase(0, pos_);

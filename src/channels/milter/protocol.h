@@ -90,6 +90,11 @@ class Conversation {
   const std::string& error() const { return error_; }
   // Bytes fed and not yet read (a partial packet).
   size_t pending() const { return in_.size() - pos_; }
+  // Memory this conversation holds for its MTA: input, the message kept so
+  // far, answers not yet sent.
+  size_t held() const {
+    return in_.capacity() + message_.bytes.capacity() + out_.capacity();
+  }
 
  private:
   Next Handle(char command, std::string_view data);
