@@ -1,7 +1,8 @@
 // The mail door's connections (channels/milter/event_loop.h) on real
 // sockets: many MTA connections at once over a few workers, each answered
-// in order; a silent connection closed; one too many refused; a peer that
-// sends garbage closed and named in the log; Stop() with connections open.
+// in order; a silent and a trickling connection closed; the memory all
+// connections hold bounded; one too many refused; a peer that sends
+// garbage closed and named in the log; Stop() with connections open.
 #include "channels/milter/event_loop.h"
 
 #include <gtest/gtest.h>
