@@ -295,6 +295,24 @@ TEST(MilterProtocol, BadPacketsAreErrorsThatSayWhat) {
       {"empty macros", Offer() + Packet('D', ""), "'D': no command named"},
       {"connect without NUL", Offer() + Packet('C', "host"),
        "'C': a host name not ended by NUL"},
+      // What would be kept is bounded: addresses, host names, macros.
+      {"long recipient",
+       Offer() + Packet('M', Strings({"<a@b>"})) +
+           Packet('R', Strings({"<" + std::string(5000, 'r') + "@b>"})),
+       "'R': a recipient of 5004 bytes, more than 2048"},
+      {"long sender",
+       Offer() + Packet('M', Strings({std::string(3000, 's'), "SIZE=1"})),
+       "'M': a sender of 3000 bytes, more than 2048"},
+      {"long host name",
+       Offer() + Packet('C', Strings({std::string(4000, 'h')}) + "4"),
+       "'C': a host name of 4000 bytes, more than 2048"},
+      {"long macro value",
+       Offer() + Packet('D', "M" + Strings({"{auth_authen}",
+                                            std::string(5000, 'v')})),
+       "'D': a macro of 5013 bytes, more than a name of 64"},
+      {"a megabyte of empty macros",
+       Offer() + Packet('D', "M" + std::string(1000000, '\0')),
+       "'D': more than 64 macros"},
   };
   for (const auto& b : cases) {
     Conversation c(true, 1 << 20);
@@ -319,6 +337,11 @@ TEST(MilterProtocol, AHalfPacketWaitsAndTooManyRecipientsAreCut) {
   c.Feed(m.substr(m.size() - 2));
   ASSERT_EQ(c.Process(), Conversation::Next::kMessage);
   EXPECT_EQ(c.message().recipients.size(), 10000u);
+  // What the recipients hold is counted in what the conversation holds,
+  // and given back with the message.
+  const size_t before = c.held();
+  c.Reply(Answer{});
+  EXPECT_LT(c.held() + size_t{10000} * 14, before);
 }
 
 }  // namespace

@@ -27,6 +27,9 @@ using Clock = std::chrono::steady_clock;
 
 constexpr size_t kReadChunk = size_t{64} << 10;
 constexpr size_t kMaxWaitingOutput = size_t{1} << 20;
+// Reads of one connection in one turn: then it goes back to the queue, so
+// an MTA that never stops sending cannot keep a worker to itself.
+constexpr int kReadsPerTurn = 16;
 
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -62,7 +65,8 @@ struct Conn {
   std::atomic<int64_t> last_active;
   // When the packet that has not arrived whole began; 0 when none waits.
   std::atomic<int64_t> partial_since{0};
-  uint64_t held = 0;  // counted in the loop's total; its worker's alone
+  // Counted in the loop's total; written by its worker alone.
+  std::atomic<uint64_t> held{0};
 };
 
 struct EventLoop::Impl {
@@ -229,52 +233,84 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
       return false;
     }
     out.erase(0, sent);
+    if (out.empty() && out.capacity() > kMaxWaitingOutput)
+      std::string().swap(out);  // a burst of answers grew it
     return true;
   };
 
-  // Reads what arrived and answers it; false when the connection is done.
-  auto serve = [&](Conn* c, uint32_t events, std::string& buf) {
+  // Answers what has arrived, while the MTA reads the answers: 1 when it
+  // needs more bytes, 0 when answers wait to be read, -1 when the
+  // connection is done (a quit, or a protocol error, logged).
+  auto answer = [&](Conn* c) {
     Conversation& conv = c->conversation;
-    if ((events & EPOLLOUT) && !flush(c)) return false;
+    const uint64_t packets = conv.packets();
+    int result = 1;
     for (;;) {
-      if (conv.output().size() >= kMaxWaitingOutput) break;  // not reading
+      if (conv.output().size() >= kMaxWaitingOutput) {
+        result = 0;
+        break;
+      }
+      const Conversation::Next next = conv.Process();
+      if (next == Conversation::Next::kMessage) {
+        conv.Reply(handler(conv.message()));
+        continue;
+      }
+      if (next == Conversation::Next::kNeedMore) break;
+      if (next == Conversation::Next::kError && on_error)
+        on_error(conv.error());
+      flush(c);  // a last answer, e.g. to the message before a quit
+      return -1;
+    }
+    // The deadline is the packet's that has not arrived whole.
+    if (conv.packets() != packets || conv.pending() == 0) c->partial_since = 0;
+    if (conv.pending() != 0 && c->partial_since == 0)
+      c->partial_since = NowSeconds();
+    return result;
+  };
+
+  // Counts what `c` holds in the total; false when the total is over the
+  // budget and `c` is the connection holding most (it is closed); another
+  // holding more is shut down instead, and its worker closes it.
+  auto within_budget = [&](Conn* c) {
+    const uint64_t held = c->conversation.held();
+    const uint64_t was = c->held.exchange(held);
+    held_ += held - was;  // unsigned wrap-around adds a decrease
+    if (held <= was || held_ <= s.options.max_held) return true;
+    log_now(s.last_budget_log,
+            "a connection was closed: the door's connections hold " +
+                std::to_string(held_ >> 20) + " MiB, more than the " +
+                std::to_string(s.options.max_held >> 20) +
+                " MiB allowed (--max-held-mb)");
+    std::lock_guard lock(s.mu);
+    Conn* most = c;
+    for (auto& [p, other] : s.conns)
+      if (other->held > most->held) most = other.get();
+    if (most == c) return false;
+    shutdown(most->fd, SHUT_RDWR);
+    return true;
+  };
+
+  // Serves a connection's turn; false when it is to be closed.
+  auto serve = [&](Conn* c, uint32_t events, std::string& buf) {
+    // Hung up (the peer, or the sweeper's shutdown) or failed: nothing more
+    // can be read or answered.
+    if (events & (EPOLLHUP | EPOLLERR)) return false;
+    if ((events & EPOLLOUT) && !flush(c)) return false;
+    bool drained = false;
+    for (int reads = 0;; ++reads) {
+      const int result = answer(c);
+      if (result < 0 || !flush(c) || !within_budget(c)) return false;
+      // Answers wait for the MTA to read them: read no more until it does.
+      if (result == 0 || drained) break;
+      if (reads == kReadsPerTurn || s.stopping) break;
       ssize_t n = read(c->fd, buf.data(), buf.size());
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
       if (n <= 0) return false;  // closed by the MTA, or an error
       c->last_active = NowSeconds();
-      conv.Feed(std::string_view(buf.data(), static_cast<size_t>(n)));
-      for (;;) {
-        const Conversation::Next next = conv.Process();
-        if (next == Conversation::Next::kMessage) {
-          conv.Reply(handler(conv.message()));
-          continue;
-        }
-        if (next == Conversation::Next::kNeedMore) break;
-        if (next == Conversation::Next::kError && on_error)
-          on_error(conv.error());
-        flush(c);  // a last answer, e.g. to the message before a quit
-        return false;
-      }
-      if (!flush(c)) return false;
-      // What this connection holds now, in the total of all of them.
-      const uint64_t held = conv.held();
-      held_ += held - c->held;  // unsigned wrap-around adds a decrease
-      const bool grew = held > c->held;
-      c->held = held;
-      if (grew && held_ > s.options.max_held) {
-        log_now(s.last_budget_log,
-                "a connection was closed: the door's connections hold " +
-                    std::to_string(held_ >> 20) + " MiB, more than the " +
-                    std::to_string(s.options.max_held >> 20) +
-                    " MiB allowed (--max-held-mb)");
-        return false;
-      }
-      if (conv.pending() == 0)
-        c->partial_since = 0;
-      else if (c->partial_since == 0)
-        c->partial_since = NowSeconds();
-      if (static_cast<size_t>(n) < buf.size()) break;  // drained, likely
+      c->conversation.Feed(
+          std::string_view(buf.data(), static_cast<size_t>(n)));
+      drained = static_cast<size_t>(n) < buf.size();  // likely
     }
     return true;
   };
@@ -296,10 +332,12 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
         close_conn(c);
         continue;
       }
+      // Read while answers are read: a peer that reads none is waited for
+      // (writable), not read, and closed when silent for the idle timeout.
       epoll_event again{};
-      again.events = EPOLLRDHUP | EPOLLONESHOT;
+      again.events = EPOLLONESHOT;
       if (c->conversation.output().size() < kMaxWaitingOutput)
-        again.events |= EPOLLIN;
+        again.events |= EPOLLIN | EPOLLRDHUP;
       if (!c->conversation.output().empty()) again.events |= EPOLLOUT;
       again.data.ptr = c;
       if (epoll_ctl(s.epoll_fd, EPOLL_CTL_MOD, c->fd, &again) != 0)

@@ -23,6 +23,12 @@ constexpr uint32_t kNoReplyEoh = 0x40000;
 constexpr uint32_t kNoReplyBody = 0x80000;
 
 constexpr size_t kMaxRecipients = 10000;
+// An address (RFC 5321 allows 256 bytes for a path; ESMTP arguments are not
+// kept), a client's host name, a macro's name and its value.
+constexpr size_t kMaxAddress = 2048;
+constexpr size_t kMaxMacroName = 64;
+constexpr size_t kMaxMacroValue = 4096;
+constexpr size_t kMaxMacros = 64;  // kept per step
 
 // Macro steps, in the order of a message; lookups go from the last back.
 constexpr char kSteps[] = "CHMRTNE";
@@ -47,13 +53,15 @@ void AppendBe32(std::string& out, uint32_t v) {
   out.append(b, 4);
 }
 
-// The NUL-terminated strings of a packet's data; false when the last one
-// is not terminated.
-bool Strings(std::string_view data, std::vector<std::string_view>& out) {
+// The first `max` NUL-terminated strings of a packet's data (the rest are
+// not split, so a packet of NULs costs no memory); false when the last
+// byte is not a NUL.
+bool Strings(std::string_view data, std::vector<std::string_view>& out,
+             size_t max) {
   out.clear();
-  while (!data.empty()) {
-    size_t nul = data.find('\0');
-    if (nul == std::string_view::npos) return false;
+  if (!data.empty() && data.back() != '\0') return false;
+  while (!data.empty() && out.size() < max) {
+    const size_t nul = data.find('\0');
     out.push_back(data.substr(0, nul));
     data.remove_prefix(nul + 1);
   }
@@ -164,6 +172,7 @@ Conversation::Next Conversation::Process() {
     const char command = in_[pos_ + 4];
     const std::string_view data(in_.data() + pos_ + 5, len - 1);
     pos_ += 4 + size_t{len};
+    ++packets_;
     next = Handle(command, data);
   }
   // Keep the buffer small: drop what was read, and the memory a large
@@ -203,6 +212,9 @@ void Conversation::ClearMessage() {
   message_.sender.clear();
   message_.auth_user.clear();
   message_.recipients.clear();
+  if (message_.recipients.capacity() > 64)
+    std::vector<std::string>().swap(message_.recipients);
+  envelope_bytes_ = 0;
   message_.queue_id.clear();
   message_.size = 0;
   if (message_.bytes.capacity() > (size_t{1} << 20))
@@ -266,13 +278,24 @@ Conversation::Next Conversation::Macros(std::string_view data) {
   if (data.empty()) return Fail('D', "no command named");
   const int step = StepOf(data[0]);
   std::vector<std::string_view>& strings = strings_;
-  if (!Strings(data.substr(1), strings))
+  if (!Strings(data.substr(1), strings, 2 * kMaxMacros + 1))
     return Fail('D', "a macro not ended by NUL");
+  if (strings.size() > 2 * kMaxMacros)
+    return Fail('D', "more than " + std::to_string(kMaxMacros) + " macros");
   if (strings.size() % 2 != 0) return Fail('D', "a macro name without value");
+  for (size_t i = 0; i < strings.size(); i += 2)
+    if (strings[i].size() > kMaxMacroName ||
+        strings[i + 1].size() > kMaxMacroValue)
+      return Fail(
+          'D', "a macro of " +
+                   std::to_string(strings[i].size() + strings[i + 1].size()) +
+                   " bytes, more than a name of " +
+                   std::to_string(kMaxMacroName) + " and a value of " +
+                   std::to_string(kMaxMacroValue));
   if (step < 0) return Next::kNeedMore;  // a step the door does not read
   auto& kept = macros_[step];
   kept.clear();
-  for (size_t i = 0; i + 1 < strings.size() && kept.size() < 64; i += 2)
+  for (size_t i = 0; i + 1 < strings.size(); i += 2)
     kept.emplace_back(std::string(Unbrace(strings[i])),
                       std::string(strings[i + 1]));
   return Next::kNeedMore;
@@ -283,6 +306,10 @@ Conversation::Next Conversation::Handle(char command, std::string_view data) {
     return Fail(command, "before option negotiation");
   std::vector<std::string_view>& strings = strings_;
   auto error = [&](const std::string& what) { return Fail(command, what); };
+  auto too_long = [&](const char* what, size_t size) {
+    return error(std::string(what) + " of " + std::to_string(size) +
+                 " bytes, more than " + std::to_string(kMaxAddress));
+  };
   switch (command) {
     case 'O':
       if (negotiated_) return error("negotiation repeated");
@@ -296,6 +323,7 @@ Conversation::Next Conversation::Handle(char command, std::string_view data) {
         const size_t nul = data.find('\0');
         if (nul == std::string_view::npos)
           return error("a host name not ended by NUL");
+        if (nul > kMaxAddress) return too_long("a host name", nul);
         message_.client = nul == 0 ? "local" : std::string(data.substr(0, nul));
       }
       Continue(kNoReplyConnect);
@@ -306,8 +334,10 @@ Conversation::Next Conversation::Handle(char command, std::string_view data) {
       AppendPacket(out_, 'c', {});
       return Next::kNeedMore;
     case 'M':
-      if (!Strings(data, strings) || strings.empty())
+      if (!Strings(data, strings, 1) || strings.empty())
         return error("a sender not ended by NUL");
+      if (strings[0].size() > kMaxAddress)
+        return too_long("a sender", strings[0].size());
       // A new message: what an earlier MAIL began without an end or an
       // abort is dropped.
       ClearMessage();
@@ -318,15 +348,19 @@ Conversation::Next Conversation::Handle(char command, std::string_view data) {
       return Next::kNeedMore;
     case 'R':
       if (!in_message_) return error("a recipient before MAIL");
-      if (!Strings(data, strings) || strings.empty())
+      if (!Strings(data, strings, 1) || strings.empty())
         return error("a recipient not ended by NUL");
-      if (message_.recipients.size() < kMaxRecipients)
+      if (strings[0].size() > kMaxAddress)
+        return too_long("a recipient", strings[0].size());
+      if (message_.recipients.size() < kMaxRecipients) {
         message_.recipients.push_back(Unbracket(strings[0]));
+        envelope_bytes_ += strings[0].size() + sizeof(std::string);
+      }
       Continue(kNoReplyRcpt);
       return Next::kNeedMore;
     case 'L':
       if (!in_message_) return error("a header field before MAIL");
-      if (!Strings(data, strings) || strings.size() != 2)
+      if (!Strings(data, strings, 3) || strings.size() != 2)
         return error("not a name and a value, each ended by NUL");
       Append(strings[0]);
       Append(": ");

@@ -10,7 +10,8 @@
 //      "no reply" for connect, MAIL, RCPT, header fields, end of header and
 //      body chunks; the macros it wants: {auth_authen} at MAIL, i at the end
 //   D  macros for the next command, kept per step
-//   C  the client's name;  M  the sender;  R  a recipient (at most 10,000)
+//   C  the client's name;  M  the sender;  R  a recipient (at most 10,000;
+//      an address or a host name of at most 2 KiB, a macro's value 4 KiB)
 //   L  a header field;  N  end of the header;  B  a body chunk
 //   E  end of message: the message is ready (Next() says kMessage); the
 //      caller decides and gives the answer to Answer()
@@ -91,10 +92,15 @@ class Conversation {
   // Bytes fed and not yet read (a partial packet).
   size_t pending() const { return in_.size() - pos_; }
   // Memory this conversation holds for its MTA: input, the message kept so
-  // far, answers not yet sent.
+  // far and its recipients, answers not yet sent. (Macros and the other
+  // envelope strings are bounded: at most 64 macros of 4 KiB a step, an
+  // address or host name of 2 KiB.)
   size_t held() const {
-    return in_.capacity() + message_.bytes.capacity() + out_.capacity();
+    return in_.capacity() + message_.bytes.capacity() + out_.capacity() +
+           envelope_bytes_;
   }
+  // Packets read whole so far.
+  uint64_t packets() const { return packets_; }
 
  private:
   Next Handle(char command, std::string_view data);
@@ -113,6 +119,8 @@ class Conversation {
   uint32_t noreply_ = 0;  // steps negotiated without replies
   std::string in_;
   size_t pos_ = 0;
+  uint64_t packets_ = 0;
+  size_t envelope_bytes_ = 0;  // the recipients kept
   std::string out_;
   std::string error_;
   Message message_;
