@@ -119,6 +119,8 @@ class Door {
       loop_.Run(
           [this](milter::Message& m) {
             ++decided_;
+            if (m.bytes.find("SLOW") != std::string::npos)
+              std::this_thread::sleep_for(std::chrono::milliseconds(1));
             Answer a;
             if (m.bytes.find("BLOCK") != std::string::npos) {
               a.kind = Answer::Kind::kReject;
@@ -267,6 +269,45 @@ TEST(MilterEventLoop, APeerThatReadsNoAnswersAndHangsUpIsClosedNotSpunOn) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(door.loop().open(), 0u);
   send.join();
+}
+
+TEST(MilterEventLoop, AConnectionThatNeverStopsSendingLeavesTheWorkerToOthers) {
+  LoopOptions o;
+  o.workers = 1;
+  Door door(o);
+  ASSERT_TRUE(door.status().ok());
+  // One MTA sends messages that take a millisecond each to decide, without
+  // waiting for their answers (which another thread reads), for 6 s.
+  Mta flood(door.path());
+  flood.Negotiate();
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {
+    std::string d;
+    while (!stop && flood.Read(&d, 1) != '\0') {
+    }
+  });
+  std::thread sender([&] {
+    const std::string m =
+        Packet('M', Str("<a@x.org>")) + Packet('B', "SLOW") + Packet('E', "");
+    std::string many;
+    for (int i = 0; i < 2000; ++i) many += m;
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(6);
+    while (!stop && std::chrono::steady_clock::now() < end &&
+           flood.Send(many)) {
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Another MTA is still answered (it would wait for the flood to end).
+  Mta other(door.path());
+  other.Send(Packet('O', Be32(6) + Be32(0x1ff) + Be32(0x1fffff)));
+  std::string d;
+  EXPECT_EQ(other.Read(&d, 2), 'O');
+  other.Send(Message("b@x.org", "fine"));
+  EXPECT_EQ(other.Read(&d, 2), 'h');
+  stop = true;
+  flood.HalfClose();
+  sender.join();
+  reader.join();
 }
 
 TEST(MilterEventLoop, AllConnectionsTogetherHoldABoundedAmount) {

@@ -27,9 +27,11 @@ using Clock = std::chrono::steady_clock;
 
 constexpr size_t kReadChunk = size_t{64} << 10;
 constexpr size_t kMaxWaitingOutput = size_t{1} << 20;
-// Reads of one connection in one turn: then it goes back to the queue, so
-// an MTA that never stops sending cannot keep a worker to itself.
+// Reads of one connection in one turn, and messages decided: then it goes
+// back to the queue, so an MTA that never stops sending cannot keep a
+// worker to itself. (Postfix sends one message and waits for its answer.)
 constexpr int kReadsPerTurn = 16;
+constexpr int kMessagesPerTurn = 32;
 
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -67,6 +69,8 @@ struct Conn {
   std::atomic<int64_t> partial_since{0};
   // Counted in the loop's total; written by its worker alone.
   std::atomic<uint64_t> held{0};
+  // Whole packets wait that the last turn left unread (its worker's).
+  bool more = false;
 };
 
 struct EventLoop::Impl {
@@ -238,28 +242,33 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
     return true;
   };
 
-  // Answers what has arrived, while the MTA reads the answers: 1 when it
-  // needs more bytes, 0 when answers wait to be read, -1 when the
-  // connection is done (a quit, or a protocol error, logged).
-  auto answer = [&](Conn* c) {
+  // Answers what has arrived, while the MTA reads the answers and the
+  // turn has messages left.
+  enum class Turn { kNeedMore, kAnswersWait, kYield, kDone };
+  auto answer = [&](Conn* c, int& messages_left) {
     Conversation& conv = c->conversation;
     const uint64_t packets = conv.packets();
-    int result = 1;
+    Turn result = Turn::kNeedMore;
     for (;;) {
       if (conv.output().size() >= kMaxWaitingOutput) {
-        result = 0;
+        result = Turn::kAnswersWait;
+        break;
+      }
+      if (messages_left == 0 && conv.pending() != 0) {
+        result = Turn::kYield;
         break;
       }
       const Conversation::Next next = conv.Process();
       if (next == Conversation::Next::kMessage) {
         conv.Reply(handler(conv.message()));
+        --messages_left;
         continue;
       }
       if (next == Conversation::Next::kNeedMore) break;
       if (next == Conversation::Next::kError && on_error)
         on_error(conv.error());
       flush(c);  // a last answer, e.g. to the message before a quit
-      return -1;
+      return Turn::kDone;
     }
     // The deadline is the packet's that has not arrived whole.
     if (conv.packets() != packets || conv.pending() == 0) c->partial_since = 0;
@@ -297,11 +306,17 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
     if (events & (EPOLLHUP | EPOLLERR)) return false;
     if ((events & EPOLLOUT) && !flush(c)) return false;
     bool drained = false;
+    int messages_left = kMessagesPerTurn;
+    c->more = false;
     for (int reads = 0;; ++reads) {
-      const int result = answer(c);
-      if (result < 0 || !flush(c) || !within_budget(c)) return false;
+      const Turn result = answer(c, messages_left);
+      if (result == Turn::kDone || !flush(c) || !within_budget(c)) return false;
+      if (result == Turn::kYield) {
+        c->more = true;  // back in the queue at once (writable)
+        break;
+      }
       // Answers wait for the MTA to read them: read no more until it does.
-      if (result == 0 || drained) break;
+      if (result == Turn::kAnswersWait || drained) break;
       if (reads == kReadsPerTurn || s.stopping) break;
       ssize_t n = read(c->fd, buf.data(), buf.size());
       if (n < 0 && errno == EINTR) continue;
@@ -338,7 +353,8 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
       again.events = EPOLLONESHOT;
       if (c->conversation.output().size() < kMaxWaitingOutput)
         again.events |= EPOLLIN | EPOLLRDHUP;
-      if (!c->conversation.output().empty()) again.events |= EPOLLOUT;
+      if (!c->conversation.output().empty() || c->more)
+        again.events |= EPOLLOUT;
       again.data.ptr = c;
       if (epoll_ctl(s.epoll_fd, EPOLL_CTL_MOD, c->fd, &again) != 0)
         close_conn(c);
