@@ -205,8 +205,10 @@ MappedFile::~MappedFile() {
 }
 
 Status WriteFileAtomic(const std::string& path, std::string_view data) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  // A temporary name of this call's own (mkostemp creates it exclusively,
+  // mode 0600): two threads writing the same path never share one.
+  std::string tmp = path + ".tmp.XXXXXX";
+  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) return Status::Io(tmp + ": " + std::strerror(errno));
   size_t off = 0;
   while (off < data.size()) {

@@ -55,7 +55,8 @@ class MappedFile {
 };
 
 // Writes `data` to `path` atomically: a temporary file beside it, fsync,
-// rename. A crash leaves either the old file or the new one, never a mix.
+// rename. A crash leaves either the old file or the new one, never a mix;
+// writers in parallel each rename a whole file of their own.
 Status WriteFileAtomic(const std::string& path, std::string_view data);
 
 // A plausible single e-mail address ("a@b.c", no spaces or separators); for

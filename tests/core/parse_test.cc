@@ -1,10 +1,47 @@
 // Checked parsing of numbers and dates that come from people or the store.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "core/text.h"
 
 namespace steward::core {
 namespace {
+
+TEST(WriteFileAtomic, ThreadsWritingOnePathEachWriteAWholeFile) {
+  // Two held messages with the same bytes are stored under one name at the
+  // same moment: every write succeeds and the file is whole.
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() /
+                       ("steward-atomic-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string path = (dir / "blob").string();
+  const std::string data(200000, 'x');
+  std::vector<std::thread> writers;
+  std::atomic<int> failed{0};
+  for (int i = 0; i < 16; ++i)
+    writers.emplace_back([&] {
+      for (int k = 0; k < 20; ++k)
+        if (!WriteFileAtomic(path, data).ok()) ++failed;
+    });
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(failed, 0);
+  std::ifstream in(path);
+  std::stringstream read;
+  read << in.rdbuf();
+  EXPECT_EQ(read.str(), data);
+  EXPECT_EQ(
+      std::distance(fs::directory_iterator(dir), fs::directory_iterator{}),
+      1);  // no temporary file left
+  fs::remove_all(dir);
+}
 
 TEST(Parse, IntegersAreCheckedNeverThrown) {
   EXPECT_EQ(ParseInt("14", 0, 365, "a reminder day").value(), 14);
