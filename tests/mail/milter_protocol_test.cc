@@ -325,6 +325,27 @@ TEST(MilterProtocol, BadPacketsAreErrorsThatSayWhat) {
   }
 }
 
+TEST(MilterProtocol, MacrosCountInWhatAConversationHolds) {
+  // Every step's macros at their limits hold about 2 MB: counted, so the
+  // door's budget sees them, and given back with the message.
+  Conversation c(true, 1 << 20);
+  c.Feed(Offer() + Packet('M', Strings({"<a@b>"})));
+  ASSERT_EQ(c.Process(), Conversation::Next::kNeedMore);
+  const size_t before = c.held();
+  std::vector<std::string> macros;
+  for (int i = 0; i < 64; ++i) {
+    macros.push_back("m" + std::to_string(i));
+    macros.push_back(std::string(4096, 'v'));
+  }
+  for (char step : std::string("CHMRTNE"))
+    c.Feed(Packet('D', std::string(1, step) + Strings(macros)));
+  ASSERT_EQ(c.Process(), Conversation::Next::kNeedMore);
+  EXPECT_GT(c.held(), before + size_t{7} * 64 * 4096);
+  c.Feed(Packet('A', ""));  // the message's steps' macros go with it
+  ASSERT_EQ(c.Process(), Conversation::Next::kNeedMore);
+  EXPECT_LT(c.held(), before + size_t{3} * 64 * 4096 + (size_t{64} << 10));
+}
+
 TEST(MilterProtocol, AHalfPacketWaitsAndTooManyRecipientsAreCut) {
   Conversation c(true, 1 << 20);
   std::string m = Offer() + Packet('M', Strings({"<a@example-usd.org>"}));

@@ -227,7 +227,10 @@ void Conversation::NewMessage() {
   ClearMessage();
   in_message_ = false;
   answering_ = false;
-  for (size_t i = kStepMail; i < std::size(macros_); ++i) macros_[i].clear();
+  for (size_t i = kStepMail; i < std::size(macros_); ++i) {
+    macros_[i].clear();
+    macro_bytes_[i] = 0;
+  }
 }
 
 std::string Conversation::Macro(std::string_view name) const {
@@ -295,9 +298,14 @@ Conversation::Next Conversation::Macros(std::string_view data) {
   if (step < 0) return Next::kNeedMore;  // a step the door does not read
   auto& kept = macros_[step];
   kept.clear();
-  for (size_t i = 0; i + 1 < strings.size(); i += 2)
+  macro_bytes_[step] = 0;
+  for (size_t i = 0; i + 1 < strings.size(); i += 2) {
     kept.emplace_back(std::string(Unbrace(strings[i])),
                       std::string(strings[i + 1]));
+    macro_bytes_[step] += kept.back().first.capacity() +
+                          kept.back().second.capacity() +
+                          2 * sizeof(std::string);
+  }
   return Next::kNeedMore;
 }
 
@@ -391,6 +399,7 @@ Conversation::Next Conversation::Handle(char command, std::string_view data) {
       NewMessage();
       message_.client = "local";
       for (auto& m : macros_) m.clear();
+      for (size_t& b : macro_bytes_) b = 0;
       return Next::kNeedMore;
     case 'Q':
       return Next::kClosed;

@@ -92,12 +92,13 @@ class Conversation {
   // Bytes fed and not yet read (a partial packet).
   size_t pending() const { return in_.size() - pos_; }
   // Memory this conversation holds for its MTA: input, the message kept so
-  // far and its recipients, answers not yet sent. (Macros and the other
-  // envelope strings are bounded: at most 64 macros of 4 KiB a step, an
-  // address or host name of 2 KiB.)
+  // far, its recipients and macros, answers not yet sent. (The other
+  // envelope strings are an address or host name of at most 2 KiB.)
   size_t held() const {
+    size_t macros = 0;
+    for (size_t b : macro_bytes_) macros += b;
     return in_.capacity() + message_.bytes.capacity() + out_.capacity() +
-           envelope_bytes_;
+           envelope_bytes_ + macros;
   }
   // Packets read whole so far.
   uint64_t packets() const { return packets_; }
@@ -129,6 +130,7 @@ class Conversation {
   // Macros by step: connect, HELO, MAIL, RCPT, DATA, end of header, end of
   // message. Names are kept without braces.
   std::vector<std::pair<std::string, std::string>> macros_[7];
+  size_t macro_bytes_[7] = {};             // what each step's macros hold
   std::vector<std::string_view> strings_;  // a packet's strings, reused
 };
 
