@@ -3,6 +3,7 @@
 #include <grp.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -106,6 +107,17 @@ bool SplitHostPort(const std::string& spec, std::string* host, int* port) {
   *host = h;
   *port = static_cast<int>(*p);
   return true;
+}
+
+uint64_t RaiseFileLimit() {
+  struct rlimit lim {};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 0;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+    getrlimit(RLIMIT_NOFILE, &lim);
+  }
+  return static_cast<uint64_t>(lim.rlim_cur);
 }
 
 }  // namespace steward::core

@@ -2,6 +2,7 @@
 // with a backlog of `backlog`; errors name the address and say why.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "core/status.h"
@@ -20,6 +21,11 @@ Result<int> ListenUnix(const std::string& path, int mode,
 
 // The port a TCP socket is bound to; 0 when it is not one.
 int BoundPort(int fd);
+
+// A door takes one descriptor a connection: raises the soft limit on open
+// descriptors to the hard one (systemd's default soft limit is 1,024) and
+// returns the limit now in force.
+uint64_t RaiseFileLimit();
 
 // "HOST:PORT" or "[V6]:PORT" into its parts; false when it is not one.
 bool SplitHostPort(const std::string& spec, std::string* host, int* port);

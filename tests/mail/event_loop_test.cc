@@ -399,6 +399,21 @@ TEST(MilterEventLoop, StopsWithConnectionsOpenAndRemovesItsSocket) {
   EXPECT_FALSE(std::filesystem::exists(path));
 }
 
+TEST(MilterEventLoop, ListeningRaisesTheDescriptorLimitToTheHardOne) {
+  // One descriptor a connection: under systemd's soft limit of 1,024 the
+  // door ran out of them long before --max-connections.
+  rlimit lim{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &lim), 0);
+  rlimit low = lim;
+  low.rlim_cur = std::min<rlim_t>(1024, lim.rlim_max);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  Door door(LoopOptions{});
+  ASSERT_TRUE(door.status().ok());
+  rlimit now{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &now), 0);
+  EXPECT_EQ(now.rlim_cur, lim.rlim_max);
+}
+
 TEST(MilterEventLoop, ListenErrorsSayWhat) {
   EventLoop loop;
   LoopOptions o;

@@ -24,6 +24,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/listen.h"
 #include "core/log.h"
 #include "core/text.h"
 
@@ -947,12 +948,7 @@ core::Result<int> Server::Start() {
           "trusted proxy '{}' is not an address or address/prefix", t));
     }
   }
-  // One descriptor a connection: make the soft limit the hard one.
-  struct rlimit lim {};
-  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
-    lim.rlim_cur = lim.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &lim);
-  }
+  core::RaiseFileLimit();  // one descriptor a connection
   struct addrinfo hints {};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;

@@ -116,6 +116,7 @@ core::Status EventLoop::Listen(const LoopOptions& options) {
                              : core::ListenUnix(path, options.socket_mode,
                                                 options.socket_group, 256);
   if (!fd.ok()) return fd.status();
+  core::RaiseFileLimit();  // one descriptor a connection
   s.listen_fd = *fd;
   // Accepting never blocks a worker: another may have taken the client.
   fcntl(s.listen_fd, F_SETFL, fcntl(s.listen_fd, F_GETFL) | O_NONBLOCK);
