@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <thread>
@@ -15,12 +16,24 @@ namespace steward::core {
 namespace {
 
 int g_pipe[2] = {-1, -1};
+// What arrived; the pipe only wakes the loop, so a flood of signals that
+// fills it loses nothing and blocks no handler.
+volatile sig_atomic_t g_reload = 0, g_stop = 0;
+std::atomic<bool> g_done{false};
 
-// Async-signal-safe: one byte, the signal's number, to the loop.
-void OnSignal(int sig) {
-  char c = static_cast<char>(sig);
-  ssize_t rc = write(g_pipe[1], &c, 1);
+void Wake() {
+  char c = 0;
+  ssize_t rc = write(g_pipe[1], &c, 1);  // non-blocking: full is awake
   (void)rc;
+}
+
+// Async-signal-safe.
+void OnSignal(int sig) {
+  if (sig == SIGHUP)
+    g_reload = 1;
+  else
+    g_stop = sig;
+  Wake();
 }
 
 }  // namespace
@@ -28,8 +41,14 @@ void OnSignal(int sig) {
 Status RunUntilStopped(const std::function<void()>& work,
                        const std::function<void()>& reload,
                        const std::function<void()>& stop) {
-  if (g_pipe[0] < 0 && pipe2(g_pipe, O_CLOEXEC) != 0)
-    return Status::Io("cannot make the signal pipe");
+  if (g_pipe[0] < 0) {
+    if (pipe2(g_pipe, O_CLOEXEC) != 0)
+      return Status::Io("cannot make the signal pipe");
+    fcntl(g_pipe[1], F_SETFL, fcntl(g_pipe[1], F_GETFL) | O_NONBLOCK);
+  }
+  g_reload = 0;
+  g_stop = 0;
+  g_done = false;
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);
@@ -42,21 +61,26 @@ Status RunUntilStopped(const std::function<void()>& work,
     for (int sig : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&set, sig);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     work();
-    char c = 0;  // wakes the loop: the work has ended
-    ssize_t w = write(g_pipe[1], &c, 1);
-    (void)w;
+    g_done = true;  // wakes the loop: the work has ended
+    Wake();
   });
+  bool stopping = false;
   for (;;) {
-    char c = 0;
-    ssize_t r = read(g_pipe[0], &c, 1);
+    char buf[256];
+    ssize_t r = read(g_pipe[0], buf, sizeof buf);  // every wake-up at once
     if (r < 0 && errno == EINTR) continue;
-    if (r <= 0 || c == 0) break;
-    if (c == SIGHUP) {
-      reload();
+    if (r <= 0 || g_done) break;
+    // A stop goes before any reload, and many SIGHUPs are one reload.
+    if (const int sig = g_stop; sig != 0 && !stopping) {
+      stopping = true;
+      Log(Event("stopping").Str("signal", sig == SIGINT ? "INT" : "TERM"));
+      stop();
       continue;
     }
-    Log(Event("stopping").Str("signal", c == SIGINT ? "INT" : "TERM"));
-    stop();
+    if (g_reload != 0 && !stopping) {
+      g_reload = 0;
+      reload();
+    }
   }
   worker.join();
   return Status::Ok();

@@ -1,7 +1,9 @@
 // The mail door's connections (channels/milter/event_loop.h) on real
 // sockets: many MTA connections at once over a few workers, each answered
 // in order; a silent and a trickling connection closed; the memory all
-// connections hold bounded; one too many refused; a peer that sends
+// connections hold bounded, messages that never end closed before one
+// that arrives now; the time a message takes to decide not counted as the
+// MTA's silence; one too many refused; a peer that sends
 // garbage closed and named in the log; Stop() with connections open.
 #include "channels/milter/event_loop.h"
 
@@ -121,6 +123,8 @@ class Door {
             ++decided_;
             if (m.bytes.find("SLOW") != std::string::npos)
               std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            if (m.bytes.find("SLEEPY") != std::string::npos)
+              std::this_thread::sleep_for(std::chrono::milliseconds(2500));
             Answer a;
             if (m.bytes.find("BLOCK") != std::string::npos) {
               a.kind = Answer::Kind::kReject;
@@ -349,6 +353,60 @@ TEST(MilterEventLoop, AllConnectionsTogetherHoldABoundedAmount) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(door.loop().open(), 0u);
   EXPECT_EQ(door.loop().held(), 0u);
+}
+
+TEST(MilterEventLoop, MessagesThatNeverEndCannotShutOutOneArrivingNow) {
+  LoopOptions o;
+  o.max_held = uint64_t{4} << 20;
+  Door door(o);
+  ASSERT_TRUE(door.status().ok());
+  // Five messages of 700 KB that never end, then one of 1 MB sent whole
+  // (as an MTA sends at its end of DATA): the large one is answered, and
+  // the old ones are closed to make room.
+  std::vector<std::unique_ptr<Mta>> parked;
+  for (int i = 0; i < 5; ++i) {
+    parked.push_back(std::make_unique<Mta>(door.path()));
+    parked.back()->Negotiate();
+    parked.back()->Send(Packet('M', Str("<a@x.org>")) +
+                        Packet('R', Str("<b@gmail.com>")) + Packet('N', "") +
+                        Packet('B', std::string(700000, 'p')));
+  }
+  for (int i = 0; i < 250 && door.loop().held() < 5 * 700000; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_GE(door.loop().held(), 5u * 700000);
+  Mta now(door.path());
+  now.Negotiate();
+  now.Send(Message("c@x.org", std::string(1000000, 'n')));
+  std::string d;
+  EXPECT_EQ(now.Read(&d), 'h');
+  EXPECT_EQ(now.Read(&d), 'a');
+  int closed = 0;
+  for (auto& m : parked) closed += m->ClosedWithin(1) ? 1 : 0;
+  EXPECT_GE(closed, 1);
+  EXPECT_LE(closed, 4);
+}
+
+TEST(MilterEventLoop, TheTimeAMessageTakesToDecideIsNotTheMtasSilence) {
+  LoopOptions o;
+  o.idle_timeout = 1;
+  o.workers = 1;
+  Door door(o);
+  ASSERT_TRUE(door.status().ok());
+  // Each message takes 2.5 s to decide, on one worker: the first is
+  // decided for longer than the timeout, the second waits for the worker
+  // as long. Both MTAs waited for the door, and both get their answers.
+  Mta first(door.path()), second(door.path());
+  first.Negotiate();
+  second.Negotiate();
+  first.Send(Message("a@x.org", "SLEEPY"));
+  second.Send(Message("b@x.org", "SLEEPY"));
+  std::string d;
+  EXPECT_EQ(first.Read(&d), 'h');
+  EXPECT_EQ(first.Read(&d), 'a');
+  EXPECT_EQ(second.Read(&d), 'h');
+  EXPECT_EQ(second.Read(&d), 'a');
+  // Silent after its answer, a connection is still closed.
+  EXPECT_TRUE(first.ClosedWithin(5));
 }
 
 TEST(MilterEventLoop, OneConnectionTooManyIsClosedAndTheOthersServed) {

@@ -242,6 +242,20 @@ TEST(MilterProtocol, KeepsAtMostKeepBytesAndCountsAll) {
   EXPECT_GT(c.message().size, 50000u);
 }
 
+TEST(MilterProtocol, AMessageOfTheLargestSizeHoldsNoMoreThanItKeeps) {
+  // Body chunks of 64 KiB, as Postfix sends them: the kept message grows by
+  // doubling, but not past `keep` (it had held up to twice that).
+  const uint64_t keep = 3000000;
+  Conversation c(true, keep);
+  std::string m =
+      Offer() + Packet('M', Strings({"<a@example-usd.org>"})) + Packet('N', "");
+  for (int i = 0; i < 60; ++i) m += Packet('B', std::string(65536, 'x'));
+  c.Feed(m);
+  EXPECT_EQ(c.Process(), Conversation::Next::kNeedMore);
+  EXPECT_EQ(c.message().bytes.size(), keep);
+  EXPECT_LE(c.message().bytes.capacity(), keep + 64);
+}
+
 TEST(MilterProtocol, QuitAndQuitWithANewConnection) {
   Conversation c(true, 1 << 20);
   c.Feed(Offer() + MessagePackets());

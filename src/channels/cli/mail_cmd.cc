@@ -331,9 +331,10 @@ void RegisterMail(CLI::App& app, std::function<int()>& run) {
       ->check(CLI::Range(1, 100000));
   mc->add_option("--max-held-mb", m->max_held_mb,
                  "MiB of messages and buffers all MTA connections hold at "
-                 "most")
+                 "most (at least 128: two messages of the largest size kept, "
+                 "64 MiB)")
       ->capture_default_str()
-      ->check(CLI::Range(16, 1 << 20));
+      ->check(CLI::Range(128, 1 << 20));
   mc->add_flag("--quiet", m->options.quiet, "No log line per message");
   mc->callback([m, &run] { run = [m] { return RunMilter(*m); }; });
 

@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -39,6 +40,18 @@ int64_t NowSeconds() {
       .count();
 }
 
+int64_t NowNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             Clock::now().time_since_epoch())
+      .count();
+}
+
+// Bytes the peer sent that no worker has read yet.
+int Unread(int fd) {
+  int n = 0;
+  return ioctl(fd, FIONREAD, &n) == 0 ? n : 0;
+}
+
 }  // namespace
 
 bool ParseListen(const std::string& listen, std::string* path,
@@ -69,8 +82,17 @@ struct Conn {
   std::atomic<int64_t> partial_since{0};
   // Counted in the loop's total; written by its worker alone.
   std::atomic<uint64_t> held{0};
-  // Whole packets wait that the last turn left unread (its worker's).
-  bool more = false;
+  // When the message began arriving (its first header field; 0 before):
+  // an MTA sends a message's content at once, at its end of DATA.
+  std::atomic<int64_t> content_since{0};
+  // A worker is serving it: deciding is not the MTA's silence.
+  std::atomic<bool> serving{false};
+  // Armed to be read: bytes that wait are the door's delay, not the MTA's.
+  std::atomic<bool> reading{true};
+  // Closed for the budget: shut down, its worker closes it.
+  bool doomed = false;  // under mu
+  // Whole packets wait that the last turn left unread.
+  std::atomic<bool> more{false};
 };
 
 struct EventLoop::Impl {
@@ -278,26 +300,55 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
     return result;
   };
 
-  // Counts what `c` holds in the total; false when the total is over the
-  // budget and `c` is the connection holding most (it is closed); another
-  // holding more is shut down instead, and its worker closes it.
+  // Counts what `c` holds in the total. Over the budget, connections are
+  // closed until the rest fit, those whose message began arriving first
+  // before the others: an MTA sends a message whole at its end of DATA, so
+  // what has been arriving longest is a message that does not end, and
+  // many such cannot shut out a large message that is arriving now.
+  // False when `c` is one of them; the others are shut down, and their
+  // workers close them.
   auto within_budget = [&](Conn* c) {
     const uint64_t held = c->conversation.held();
     const uint64_t was = c->held.exchange(held);
     held_ += held - was;  // unsigned wrap-around adds a decrease
     if (held <= was || held_ <= s.options.max_held) return true;
+    std::vector<Conn*> order;
+    uint64_t total = held_;
+    {
+      std::lock_guard lock(s.mu);
+      for (auto& [p, other] : s.conns) {
+        if (other->doomed)
+          total -= std::min<uint64_t>(total, other->held);
+        else if (other->held != 0)
+          order.push_back(other.get());
+      }
+      if (total <= s.options.max_held) return true;  // already on their way
+      // Between messages (no content yet) last, then the larger first.
+      auto since = [](const Conn* x) {
+        const int64_t t = x->content_since;
+        return t == 0 ? INT64_MAX : t;
+      };
+      std::sort(order.begin(), order.end(), [&](const Conn* a, const Conn* b) {
+        if (since(a) != since(b)) return since(a) < since(b);
+        return a->held > b->held;
+      });
+      for (Conn* victim : order) {
+        if (total <= s.options.max_held) break;
+        victim->doomed = true;
+        total -= std::min<uint64_t>(total, victim->held);
+        if (victim != c) shutdown(victim->fd, SHUT_RDWR);
+      }
+    }
+    const uint64_t mib = uint64_t{1} << 20;
     log_now(s.last_budget_log,
             "a connection was closed: the door's connections hold " +
-                std::to_string(held_ >> 20) + " MiB, more than the " +
-                std::to_string(s.options.max_held >> 20) +
-                " MiB allowed (--max-held-mb)");
+                std::to_string((held_ + mib - 1) / mib) +
+                " MiB, more than the " +
+                std::to_string(s.options.max_held / mib) +
+                " MiB allowed (--max-held-mb); the message that has been "
+                "arriving longest goes first");
     std::lock_guard lock(s.mu);
-    Conn* most = c;
-    for (auto& [p, other] : s.conns)
-      if (other->held > most->held) most = other.get();
-    if (most == c) return false;
-    shutdown(most->fd, SHUT_RDWR);
-    return true;
+    return !c->doomed;
   };
 
   // Serves a connection's turn; false when it is to be closed.
@@ -311,6 +362,10 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
     c->more = false;
     for (int reads = 0;; ++reads) {
       const Turn result = answer(c, messages_left);
+      if (c->conversation.message().size == 0)
+        c->content_since = 0;
+      else if (c->content_since == 0)
+        c->content_since = NowNanos();
       if (result == Turn::kDone || !flush(c) || !within_budget(c)) return false;
       if (result == Turn::kYield) {
         c->more = true;  // back in the queue at once (writable)
@@ -344,7 +399,13 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
         continue;
       }
       auto* c = static_cast<Conn*>(ev.data.ptr);
-      if (!serve(c, ev.events, buf)) {
+      c->serving = true;
+      const bool keep_open = serve(c, ev.events, buf);
+      // Silence is counted from the door's last answer, not from the MTA's
+      // last bytes: the time a message took to decide is not the MTA's.
+      c->last_active = NowSeconds();
+      c->serving = false;
+      if (!keep_open) {
         close_conn(c);
         continue;
       }
@@ -352,8 +413,8 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
       // (writable), not read, and closed when silent for the idle timeout.
       epoll_event again{};
       again.events = EPOLLONESHOT;
-      if (c->conversation.output().size() < kMaxWaitingOutput)
-        again.events |= EPOLLIN | EPOLLRDHUP;
+      c->reading = c->conversation.output().size() < kMaxWaitingOutput;
+      if (c->reading) again.events |= EPOLLIN | EPOLLRDHUP;
       if (!c->conversation.output().empty() || c->more)
         again.events |= EPOLLOUT;
       again.data.ptr = c;
@@ -374,6 +435,11 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
       s.stopped_cv.wait_for(lock, std::chrono::seconds(1));
       const int64_t now = NowSeconds();
       for (auto& [p, c] : s.conns) {
+        // Being served, or waiting for a worker with work at hand: the
+        // delay is the door's (a peer that reads no answers is not read,
+        // and what it sent is not counted for it).
+        if (c->serving || c->more || (c->reading && Unread(c->fd) > 0))
+          continue;
         const int64_t partial = c->partial_since;
         if (now - c->last_active > s.options.idle_timeout ||
             (partial != 0 && now - partial > s.options.idle_timeout))

@@ -202,9 +202,20 @@ void Conversation::Continue(uint32_t noreply_flag) {
 
 void Conversation::Append(std::string_view data) {
   message_.size += data.size();
-  if (message_.bytes.size() < keep_)
-    message_.bytes.append(data.substr(
-        0, std::min<uint64_t>(data.size(), keep_ - message_.bytes.size())));
+  std::string& kept = message_.bytes;
+  if (kept.size() >= keep_) return;
+  data = data.substr(0, std::min<uint64_t>(data.size(), keep_ - kept.size()));
+  // Grown by doubling, but never past what is kept: a message of the
+  // largest size holds `keep` bytes, not up to twice that.
+  // (A fresh string: reserve() on a grown one doubles past what it is asked.)
+  if (kept.size() + data.size() > kept.capacity()) {
+    std::string grown;
+    grown.reserve(std::min<uint64_t>(
+        keep_, std::max(kept.size() + data.size(), 2 * kept.capacity())));
+    grown.append(kept);
+    kept.swap(grown);
+  }
+  kept.append(data);
 }
 
 void Conversation::ClearMessage() {
