@@ -109,6 +109,38 @@ TEST(Mime, PartCountIsBounded) {
   EXPECT_LE(x.texts.size(), 12u);
 }
 
+TEST(Mime, AddressFieldsPastTheirBoundAreCutAndSaidNotRead) {
+  // 3 MB of To: lines (GMime makes an object of each address): the fields
+  // are read up to 256 KiB, whole addresses only, and the rest is named as
+  // not read; the subject, the body and the first addresses still are.
+  std::string to = "To: first@example.com";
+  for (int i = 0; i < 3500; ++i) to += ", u" + std::to_string(i) + "@x.org";
+  std::string m = "From: a@example-usd.org\r\nSubject: roll call\r\n";
+  for (int i = 0; i < 60; ++i) m += to + "\r\n";
+  m += "Cc: late@example.com\r\n\r\nSSN 536-22-8145\r\n";
+  Extracted x = ExtractMessage(m, {});
+  ASSERT_EQ(x.skipped.size(), 1u);
+  EXPECT_NE(x.skipped[0].reason.find("address fields past 256 KiB not read"),
+            std::string::npos)
+      << x.skipped[0].reason;
+  const TextPart* body = Find(x, "", "body");
+  if (body == nullptr) body = Find(x, "1", "body");
+  ASSERT_NE(body, nullptr);
+  EXPECT_NE(body->text.find("536-22-8145"), std::string::npos);
+  ASSERT_NE(Find(x, "", "subject"), nullptr);
+  const TextPart* addrs = Find(x, "", "addresses");
+  ASSERT_NE(addrs, nullptr);
+  EXPECT_NE(addrs->text.find("first@example.com"), std::string::npos);
+  EXPECT_EQ(addrs->text.find("late@example.com"), std::string::npos);
+  EXPECT_LT(addrs->text.size(), size_t{300} << 10);
+  EXPECT_EQ(x.message.to.front(), "first@example.com");
+  // A header of ordinary size is read whole and untouched.
+  Extracted small = ExtractMessage(
+      "To: a@x.org, b@y.org\r\nCc: c@z.org\r\n\r\nhi\r\n", {});
+  EXPECT_TRUE(small.skipped.empty());
+  EXPECT_EQ(small.message.to.size(), 3u);
+}
+
 TEST(Mbox, SplitsOnFromLines) {
   std::string mbox =
       "From a Mon Sep  1 08:00:00 2026\nSubject: one\n\nbody one\n\n"

@@ -360,6 +360,21 @@ TEST(MilterProtocol, MacrosCountInWhatAConversationHolds) {
   EXPECT_LT(c.held(), before + size_t{3} * 64 * 4096 + (size_t{64} << 10));
 }
 
+TEST(MilterProtocol, RecipientsAreKeptUpToTwoMebibytesTogether) {
+  Conversation c(true, 1 << 20);
+  std::string m = Offer() + Packet('M', Strings({"<a@example-usd.org>"}));
+  for (int i = 0; i < 1200; ++i)
+    m += Packet('R', Strings({"<" + std::string(2000, 'r') + "@x.org>"}));
+  c.Feed(m + Packet('E', ""));
+  ASSERT_EQ(c.Process(), Conversation::Next::kMessage);
+  EXPECT_LT(c.message().recipients.size(), 1050u);
+  EXPECT_EQ(c.message().recipients.size() + c.message().recipients_dropped,
+            1200u);
+  EXPECT_LE(c.held(), (size_t{2} << 20) + (size_t{4} << 20));
+  c.Reply(Answer{});
+  EXPECT_EQ(c.message().recipients_dropped, 0u);  // the next message's
+}
+
 TEST(MilterProtocol, AHalfPacketWaitsAndTooManyRecipientsAreCut) {
   Conversation c(true, 1 << 20);
   std::string m = Offer() + Packet('M', Strings({"<a@example-usd.org>"}));
@@ -372,6 +387,7 @@ TEST(MilterProtocol, AHalfPacketWaitsAndTooManyRecipientsAreCut) {
   c.Feed(m.substr(m.size() - 2));
   ASSERT_EQ(c.Process(), Conversation::Next::kMessage);
   EXPECT_EQ(c.message().recipients.size(), 10000u);
+  EXPECT_EQ(c.message().recipients_dropped, 50u);  // the door refuses it
   // What the recipients hold is counted in what the conversation holds,
   // and given back with the message.
   const size_t before = c.held();

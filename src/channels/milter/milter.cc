@@ -90,6 +90,26 @@ Answer Decide(Server& srv, Message& m) {
   uint64_t gen = 0;
   std::shared_ptr<const engine::Engine> eng = srv.Current(&gen);
   if (!eng) return Failure(srv, "no policy loaded");
+  // Recipients past what a message keeps cannot be checked (an outside one
+  // among them would go unseen): the message is refused whole, and the
+  // sender sends it to fewer at a time.
+  if (m.recipients_dropped != 0) {
+    Log(Event("refused", Level::kWarning)
+            .Str("queue_id", m.queue_id)
+            .Str("reason", "too-many-recipients")
+            .Int("recipients", m.recipients.size() + m.recipients_dropped)
+            .Str("sender", m.sender)
+            .Str("client", m.client));
+    return Rejection(
+        Answer::Kind::kReject, "550", "5.5.3",
+        "This message has " +
+            std::to_string(m.recipients.size() + m.recipients_dropped) +
+            " recipients, more than District policy can check at once (" +
+            std::to_string(kMaxRecipients) + ", or " +
+            std::to_string(kMaxRecipientBytes >> 20) +
+            " MiB of addresses). Send it to fewer recipients at a time, or "
+            "to a mailing list.");
+  }
   enforce::Context context;
   context.envelope.sender = m.sender;
   context.envelope.recipients = std::move(m.recipients);

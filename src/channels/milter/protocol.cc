@@ -22,7 +22,6 @@ constexpr uint32_t kNoReplyRcpt = 0x8000;
 constexpr uint32_t kNoReplyEoh = 0x40000;
 constexpr uint32_t kNoReplyBody = 0x80000;
 
-constexpr size_t kMaxRecipients = 10000;
 // An address (RFC 5321 allows 256 bytes for a path; ESMTP arguments are not
 // kept), a client's host name, a macro's name and its value.
 constexpr size_t kMaxAddress = 2048;
@@ -223,9 +222,11 @@ void Conversation::ClearMessage() {
   message_.sender.clear();
   message_.auth_user.clear();
   message_.recipients.clear();
+  message_.recipients_dropped = 0;
   if (message_.recipients.capacity() > 64)
     std::vector<std::string>().swap(message_.recipients);
   envelope_bytes_ = 0;
+  recipient_bytes_ = 0;
   message_.queue_id.clear();
   message_.size = 0;
   if (message_.bytes.capacity() > (size_t{1} << 20))
@@ -371,9 +372,13 @@ Conversation::Next Conversation::Handle(char command, std::string_view data) {
         return error("a recipient not ended by NUL");
       if (strings[0].size() > kMaxAddress)
         return too_long("a recipient", strings[0].size());
-      if (message_.recipients.size() < kMaxRecipients) {
+      if (message_.recipients.size() < kMaxRecipients &&
+          recipient_bytes_ + strings[0].size() <= kMaxRecipientBytes) {
         message_.recipients.push_back(Unbracket(strings[0]));
+        recipient_bytes_ += strings[0].size();
         envelope_bytes_ += strings[0].size() + sizeof(std::string);
+      } else {
+        ++message_.recipients_dropped;  // the door refuses the message
       }
       Continue(kNoReplyRcpt);
       return Next::kNeedMore;

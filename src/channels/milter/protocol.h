@@ -10,8 +10,10 @@
 //      "no reply" for connect, MAIL, RCPT, header fields, end of header and
 //      body chunks; the macros it wants: {auth_authen} at MAIL, i at the end
 //   D  macros for the next command, kept per step
-//   C  the client's name;  M  the sender;  R  a recipient (at most 10,000;
-//      an address or a host name of at most 2 KiB, a macro's value 4 KiB)
+//   C  the client's name;  M  the sender;  R  a recipient (at most
+//      kMaxRecipients, of kMaxRecipientBytes together; past them they are
+//      counted, not kept; an address or a host name of at most 2 KiB, a
+//      macro's value 4 KiB)
 //   L  a header field;  N  end of the header;  B  a body chunk
 //   E  end of message: the message is ready (Next() says kMessage); the
 //      caller decides and gives the answer to Answer()
@@ -41,12 +43,18 @@ namespace steward::milter {
 // makes. A little more is accepted for long header fields.
 inline constexpr size_t kMaxPacket = (size_t{1} << 20) + 64;
 
+// Recipients a message keeps, and their bytes together (Postfix passes at
+// most smtpd_recipient_limit, 1,000 by default).
+inline constexpr size_t kMaxRecipients = 10000;
+inline constexpr size_t kMaxRecipientBytes = size_t{2} << 20;
+
 // A message as the MTA passed it, with its envelope.
 struct Message {
   std::string client;  // the connecting host's name as the MTA gave it
   std::string sender;  // without <>
   std::string auth_user;
   std::vector<std::string> recipients;  // without <>
+  uint64_t recipients_dropped = 0;      // past the bounds above
   std::string queue_id;                 // macro i at end of message
   std::string bytes;                    // header fields, blank line, body
   uint64_t size = 0;                    // all of it, even past what is kept
@@ -121,7 +129,8 @@ class Conversation {
   std::string in_;
   size_t pos_ = 0;
   uint64_t packets_ = 0;
-  size_t envelope_bytes_ = 0;  // the recipients kept
+  size_t envelope_bytes_ = 0;   // the recipients kept, as held
+  size_t recipient_bytes_ = 0;  // their addresses' bytes
   std::string out_;
   std::string error_;
   Message message_;
