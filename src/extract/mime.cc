@@ -60,6 +60,16 @@ std::string_view RawHeaderBlock(std::string_view bytes) {
 // are left out. The copy is made only then; *cut says how much was left.
 constexpr size_t kAddressFieldBytes = size_t{256} << 10;
 
+// Whether a header field's name is one of `fields` (lower case; one that
+// ends in '-' names a family: "x-ms-exchange-" is every such field).
+template <size_t N>
+bool NameIn(std::string_view name, const std::string_view (&fields)[N]) {
+  const std::string lower = core::AsciiLower(name);
+  for (std::string_view f : fields)
+    if (lower == f || (f.back() == '-' && lower.starts_with(f))) return true;
+  return false;
+}
+
 bool IsAddressField(std::string_view name) {
   static constexpr std::string_view kFields[] = {"from",
                                                  "to",
@@ -73,13 +83,7 @@ bool IsAddressField(std::string_view name) {
                                                  "resent-from",
                                                  "resent-sender",
                                                  "resent-reply-to"};
-  for (std::string_view f : kFields)
-    if (name.size() == f.size() &&
-        std::equal(name.begin(), name.end(), f.begin(), [](char a, char b) {
-          return (a >= 'A' && a <= 'Z' ? a + ('a' - 'A') : a) == b;
-        }))
-      return true;
-  return false;
+  return NameIn(name, kFields);
 }
 
 std::optional<std::string> CapAddressFields(std::string_view bytes,
@@ -164,10 +168,7 @@ bool IsBlankedField(std::string_view name) {
                                                  "list-id",
                                                  "thread-index",
                                                  "x-ms-exchange-"};
-  std::string lower = core::AsciiLower(name);
-  for (auto f : kFields)
-    if (lower == f || (f.back() == '-' && lower.rfind(f, 0) == 0)) return true;
-  return false;
+  return NameIn(name, kFields);
 }
 
 // The header block with blanked fields turned into spaces (newlines kept, so
