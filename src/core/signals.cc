@@ -18,8 +18,9 @@ namespace {
 int g_pipe[2] = {-1, -1};
 // What arrived; the pipe only wakes the loop, so a flood of signals that
 // fills it loses nothing and blocks no handler.
-volatile sig_atomic_t g_reload = 0, g_stop = 0;
+std::atomic<int> g_reload{0}, g_stop{0};
 std::atomic<bool> g_done{false};
+static_assert(std::atomic<int>::is_always_lock_free);  // for the handler
 
 void Wake() {
   char c = 0;
@@ -27,13 +28,16 @@ void Wake() {
   (void)rc;
 }
 
-// Async-signal-safe.
+// Async-signal-safe; it may run on any thread that does not block the
+// signals, so it leaves errno as it found it.
 void OnSignal(int sig) {
+  const int saved = errno;
   if (sig == SIGHUP)
     g_reload = 1;
   else
     g_stop = sig;
   Wake();
+  errno = saved;
 }
 
 }  // namespace
@@ -77,10 +81,7 @@ Status RunUntilStopped(const std::function<void()>& work,
       stop();
       continue;
     }
-    if (g_reload != 0 && !stopping) {
-      g_reload = 0;
-      reload();
-    }
+    if (!stopping && g_reload.exchange(0) != 0) reload();
   }
   worker.join();
   return Status::Ok();

@@ -55,9 +55,13 @@ std::string_view RawHeaderBlock(std::string_view bytes) {
 
 // GMime makes an object of every address of an address field as it reads
 // the header: 24 MB of To: lines took some 500 MB. What those fields may
-// hold together is bounded (Postfix cuts one header field at 100 KiB):
-// past kAddressFieldBytes a field is cut at its last comma, and later ones
-// are left out. The copy is made only then; *cut says how much was left.
+// hold is bounded (Postfix cuts one header field at 100 KiB): recipients
+// (To, Cc, Bcc and their Resent- forms) kAddressFieldBytes together, the
+// sender's fields (From, Sender, Reply-To, Resent- too) as much again of
+// their own, so that many recipients cannot push the sender out. Past its
+// allowance a field is cut after its last whole address, and later ones of
+// the kind are left out. The copy is made only then; *cut says how much
+// was left.
 constexpr size_t kAddressFieldBytes = size_t{256} << 10;
 
 // Whether a header field's name is one of `fields` (lower case; one that
@@ -70,20 +74,39 @@ bool NameIn(std::string_view name, const std::string_view (&fields)[N]) {
   return false;
 }
 
-bool IsAddressField(std::string_view name) {
-  static constexpr std::string_view kFields[] = {"from",
-                                                 "to",
-                                                 "cc",
-                                                 "bcc",
-                                                 "reply-to",
-                                                 "sender",
-                                                 "resent-to",
-                                                 "resent-cc",
-                                                 "resent-bcc",
-                                                 "resent-from",
-                                                 "resent-sender",
-                                                 "resent-reply-to"};
-  return NameIn(name, kFields);
+// 0: no address field; 1: the sender's; 2: recipients.
+int AddressFieldKind(std::string_view name) {
+  static constexpr std::string_view kSender[] = {
+      "from",        "sender",        "reply-to",
+      "resent-from", "resent-sender", "resent-reply-to"};
+  static constexpr std::string_view kRecipients[] = {
+      "to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc"};
+  if (name.size() > 16) return 0;
+  return NameIn(name, kSender) ? 1 : NameIn(name, kRecipients) ? 2 : 0;
+}
+
+// Where a field of addresses may be cut, at most `room` bytes in: after
+// its last comma that separates addresses (not one in a quoted name or a
+// comment); 0 when none does.
+size_t LastAddressEnd(std::string_view field, size_t from, size_t room) {
+  size_t best = 0;
+  bool quoted = false;
+  int comment = 0;
+  for (size_t i = from; i < std::min(room, field.size()); ++i) {
+    const char ch = field[i];
+    if (ch == '\\') {
+      ++i;  // the escaped character, whatever it is
+    } else if (ch == '"' && comment == 0) {
+      quoted = !quoted;
+    } else if (!quoted && ch == '(') {
+      ++comment;
+    } else if (!quoted && ch == ')' && comment > 0) {
+      --comment;
+    } else if (!quoted && comment == 0 && ch == ',') {
+      best = i;
+    }
+  }
+  return best;
 }
 
 std::optional<std::string> CapAddressFields(std::string_view bytes,
@@ -91,7 +114,7 @@ std::optional<std::string> CapAddressFields(std::string_view bytes,
   const std::string_view header = RawHeaderBlock(bytes);
   if (header.size() <= kAddressFieldBytes) return std::nullopt;
   std::string out;
-  size_t used = 0, pos = 0, copied = 0;
+  size_t used[3] = {}, pos = 0, copied = 0;
   *cut = 0;
   while (pos < header.size()) {
     // One field: its first line and the folded lines after it.
@@ -107,23 +130,28 @@ std::optional<std::string> CapAddressFields(std::string_view bytes,
         field.substr(0, colon == std::string_view::npos ? 0 : colon);
     while (!name.empty() && (name.back() == ' ' || name.back() == '\t'))
       name.remove_suffix(1);
-    if (IsAddressField(name)) {
+    const int kind = AddressFieldKind(name);
+    if (kind != 0) {
       const size_t room =
-          kAddressFieldBytes - std::min(used, kAddressFieldBytes);
+          kAddressFieldBytes - std::min(used[kind], kAddressFieldBytes);
       if (field.size() > room) {
         out.append(bytes.substr(copied, pos - copied));
-        // Whole addresses only: up to the last comma that fits.
-        const size_t comma = room > colon + 1 ? field.rfind(',', room - 1)
-                                              : std::string_view::npos;
-        if (comma != std::string_view::npos && comma > colon) {
-          out.append(field.substr(0, comma));
+        size_t keep = LastAddressEnd(field, colon + 1, room);
+        // Without the folding white space before the cut.
+        while (keep > colon + 1 &&
+               (field[keep - 1] == ' ' || field[keep - 1] == '\t' ||
+                field[keep - 1] == '\r' || field[keep - 1] == '\n'))
+          --keep;
+        if (keep > colon + 1) {
+          out.append(field.substr(0, keep));
           out.append("\r\n");
+        } else {
+          keep = 0;  // not one whole address fits: the field goes
         }
-        *cut += field.size() -
-                (comma != std::string_view::npos && comma > colon ? comma : 0);
+        *cut += field.size() - keep;
         copied = end;
       }
-      used += field.size();
+      used[kind] += field.size();
     }
     pos = end;
   }

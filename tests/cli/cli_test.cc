@@ -51,83 +51,118 @@ TEST_F(Cli, MilterRefusesABadSocketMode) {
   }
 }
 
+class CliMilter : public Cli {
+ protected:
+  void MilterTooManyRecipients(const std::string& tag,
+                               const std::string& policy, bool warn_only) {
+    using milter::wire::Be32;
+    using milter::wire::Packet;
+    using milter::wire::Strings;
+    const std::string sock = (dir_ / (tag + ".sock")).string();
+    const std::string log = (dir_ / (tag + ".log")).string();
+    const std::string pid = (dir_ / (tag + ".pid")).string();
+    ASSERT_EQ(Sh(Steward("milter --listen unix:" + sock + " --data " +
+                         (dir_ / (tag + "data")).string() +
+                         " --socket-mode 0600" + policy) +
+                 " >" + log + " 2>&1 & echo $! >" + pid)
+                  .exit_code,
+              0);
+    struct Stop {  // the door goes with the test, however it ends
+      std::string pid;
+      ~Stop() { Sh("kill $(cat " + pid + ") 2>/dev/null"); }
+    } stop{pid};
+    for (int i = 0; i < 300 && !fs::exists(sock); ++i) usleep(100000);
+    ASSERT_TRUE(fs::exists(sock)) << steward::testing::ReadAll(log);
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    sock.copy(addr.sun_path, sizeof addr.sun_path - 1);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    auto send_all = [&](const std::string& b) {
+      ASSERT_EQ(send(fd, b.data(), b.size(), MSG_NOSIGNAL),
+                static_cast<ssize_t>(b.size()));
+    };
+    // The next packet the door writes: its command and data.
+    auto next = [&](std::string* data) {
+      std::string got;
+      auto read_n = [&](size_t n) {
+        got.clear();
+        while (got.size() < n) {
+          pollfd p{fd, POLLIN, 0};
+          if (poll(&p, 1, 30000) <= 0) return false;
+          char buf[4096];
+          ssize_t r = recv(fd, buf, std::min(sizeof buf, n - got.size()), 0);
+          if (r <= 0) return false;
+          got.append(buf, static_cast<size_t>(r));
+        }
+        return true;
+      };
+      if (!read_n(4)) return '\0';
+      const auto* u = reinterpret_cast<const unsigned char*>(got.data());
+      const uint32_t len = (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) |
+                           (uint32_t{u[2]} << 8) | u[3];
+      if (len == 0 || !read_n(len)) return '\0';
+      *data = got.substr(1);
+      return got[0];
+    };
+    std::string d;
+    send_all(Packet('O', Be32(6) + Be32(0x1ff) + Be32(0x1fffff)));
+    ASSERT_EQ(next(&d), 'O');
+    auto message = [&](int recipients) {
+      std::string m = Packet('M', Strings({"<teacher@example-usd.org>"}));
+      for (int i = 0; i < recipients; ++i)
+        m += Packet('R',
+                    Strings({"<r" + std::to_string(i) + "@example-usd.org>"}));
+      // The one outside recipient comes last.
+      m += Packet('R', Strings({"<someone@gmail.com>"}));
+      return m + Packet('L', Strings({"Subject", "Roll call"})) +
+             Packet('N', "") + Packet('B', "SSN 536-22-8145\r\n") +
+             Packet('E', "");
+    };
+    send_all(message(10000));
+    if (warn_only) {
+      EXPECT_EQ(next(&d), 'a') << d;
+    } else {
+      ASSERT_EQ(next(&d), 'y') << d;
+      EXPECT_NE(d.find("550 5.5.3"), std::string::npos) << d;
+      EXPECT_NE(d.find("10001 recipients"), std::string::npos) << d;
+    }
+    send_all(message(2));
+    const char c = next(&d);
+    EXPECT_TRUE(c != '\0' && d.find("5.5.3") == std::string::npos) << c << d;
+    close(fd);
+    Sh("kill $(cat " + pid + ")");
+    for (int i = 0; i < 100 && fs::exists(sock); ++i) usleep(100000);
+    const std::string logged = steward::testing::ReadAll(log);
+    EXPECT_NE(logged.find("\"too-many-recipients\""), std::string::npos)
+        << logged;
+    EXPECT_EQ(logged.find("\"would\":\"reject\"") != std::string::npos,
+              warn_only)
+        << logged;
+  }
+};
+
 // The mail door, started as a district runs it, refuses a message with
 // more recipients than it keeps (an outside one among those it could not
 // keep would go unseen), says so, and logs it; the next message on the
-// connection is decided as usual.
-TEST_F(Cli, MilterRefusesAMessageWithMoreRecipientsThanItChecks) {
-  using milter::wire::Be32;
-  using milter::wire::Packet;
-  using milter::wire::Strings;
-  const std::string sock = (dir_ / "m.sock").string();
-  const std::string log = (dir_ / "milter.log").string();
-  const std::string pid = (dir_ / "milter.pid").string();
-  ASSERT_EQ(Sh(Steward("milter --listen unix:" + sock + " --data " +
-                       (dir_ / "data").string() + " --socket-mode 0600") +
-               " >" + log + " 2>&1 & echo $! >" + pid)
-                .exit_code,
-            0);
-  for (int i = 0; i < 300 && !fs::exists(sock); ++i) usleep(100000);
-  ASSERT_TRUE(fs::exists(sock)) << steward::testing::ReadAll(log);
-  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  sock.copy(addr.sun_path, sizeof addr.sun_path - 1);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  auto send_all = [&](const std::string& b) {
-    ASSERT_EQ(send(fd, b.data(), b.size(), MSG_NOSIGNAL),
-              static_cast<ssize_t>(b.size()));
-  };
-  // The next packet the door writes: its command and data.
-  auto next = [&](std::string* data) {
-    std::string got;
-    auto read_n = [&](size_t n) {
-      got.clear();
-      while (got.size() < n) {
-        pollfd p{fd, POLLIN, 0};
-        if (poll(&p, 1, 30000) <= 0) return false;
-        char buf[4096];
-        ssize_t r = recv(fd, buf, std::min(sizeof buf, n - got.size()), 0);
-        if (r <= 0) return false;
-        got.append(buf, static_cast<size_t>(r));
-      }
-      return true;
-    };
-    if (!read_n(4)) return '\0';
-    const auto* u = reinterpret_cast<const unsigned char*>(got.data());
-    const uint32_t len = (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) |
-                         (uint32_t{u[2]} << 8) | u[3];
-    if (len == 0 || !read_n(len)) return '\0';
-    *data = got.substr(1);
-    return got[0];
-  };
-  std::string d;
-  send_all(Packet('O', Be32(6) + Be32(0x1ff) + Be32(0x1fffff)));
-  ASSERT_EQ(next(&d), 'O');
-  auto message = [&](int recipients) {
-    std::string m = Packet('M', Strings({"<teacher@example-usd.org>"}));
-    for (int i = 0; i < recipients; ++i)
-      m += Packet('R',
-                  Strings({"<r" + std::to_string(i) + "@example-usd.org>"}));
-    // The one outside recipient comes last.
-    m += Packet('R', Strings({"<someone@gmail.com>"}));
-    return m + Packet('L', Strings({"Subject", "Roll call"})) +
-           Packet('N', "") + Packet('B', "SSN 536-22-8145\r\n") +
-           Packet('E', "");
-  };
-  send_all(message(10000));
-  ASSERT_EQ(next(&d), 'y') << d;
-  EXPECT_NE(d.find("550 5.5.3"), std::string::npos) << d;
-  EXPECT_NE(d.find("10001 recipients"), std::string::npos) << d;
-  send_all(message(2));
-  const char c = next(&d);
-  EXPECT_TRUE(c != '\0' && d.find("5.5.3") == std::string::npos) << c << d;
-  close(fd);
-  Sh("kill $(cat " + pid + ")");
-  for (int i = 0; i < 100 && fs::exists(sock); ++i) usleep(100000);
-  const std::string logged = steward::testing::ReadAll(log);
-  EXPECT_NE(logged.find("\"too-many-recipients\""), std::string::npos)
-      << logged;
+// connection is decided as usual. Warn-only, it logs what it would do and
+// refuses nothing.
+TEST_F(CliMilter, RefusesAMessageWithMoreRecipientsThanItChecks) {
+  for (const bool warn_only : {false, true}) {
+    SCOPED_TRACE(warn_only ? "warn-only" : "enforcing");
+    const std::string tag = warn_only ? "w" : "e";
+    std::string policy;
+    if (warn_only) {
+      fs::copy(steward::testing::SourceDir() + "/policy", dir_ / "pack",
+               fs::copy_options::recursive);
+      ASSERT_EQ(Sh("sed -i 's/^enforce = true/enforce = false/' " +
+                   (dir_ / "pack" / "mail.toml").string())
+                    .exit_code,
+                0);
+      policy = " --policy " + (dir_ / "pack").string();
+    }
+    MilterTooManyRecipients(tag, policy, warn_only);
+  }
 }
 
 TEST_F(Cli, CleanTreeExitsZero) {

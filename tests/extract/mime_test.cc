@@ -134,9 +134,32 @@ TEST(Mime, AddressFieldsPastTheirBoundAreCutAndSaidNotRead) {
   EXPECT_EQ(addrs->text.find("late@example.com"), std::string::npos);
   EXPECT_LT(addrs->text.size(), size_t{300} << 10);
   EXPECT_EQ(x.message.to.front(), "first@example.com");
+  // The sender's fields have an allowance of their own: recipients that
+  // come first do not push them out. A cut falls between addresses, not in
+  // a quoted name's comma.
+  std::string quoted = "To: \"Doe, J\" <j0@x.org>";
+  for (int i = 1; i < 9000; ++i)
+    quoted += ", \"Doe, J\" <j" + std::to_string(i) + "@x.org>";
+  Extracted q = ExtractMessage(quoted + "\r\n" + quoted + "\r\n" +
+                                   "From: Sender <sender@example-usd.org>\r\n"
+                                   "Subject: x\r\n\r\nhi\r\n",
+                               {});
+  ASSERT_EQ(q.skipped.size(), 1u);
+  ASSERT_EQ(q.message.from.size(), 1u);
+  EXPECT_EQ(q.message.from[0], "sender@example-usd.org");
+  const TextPart* qa = Find(q, "", "addresses");
+  ASSERT_NE(qa, nullptr);
+  std::string_view view = qa->text;
+  while (!view.empty() && view.back() == '\n') view.remove_suffix(1);
+  const size_t to_line = view.rfind("To: ");
+  ASSERT_NE(to_line, std::string_view::npos);
+  std::string_view last_to = view.substr(to_line);
+  last_to = last_to.substr(0, last_to.find('\n'));
+  EXPECT_TRUE(last_to.ends_with("@x.org>"))
+      << last_to.substr(last_to.size() - std::min<size_t>(80, last_to.size()));
   // A header of ordinary size is read whole and untouched.
-  Extracted small = ExtractMessage(
-      "To: a@x.org, b@y.org\r\nCc: c@z.org\r\n\r\nhi\r\n", {});
+  Extracted small =
+      ExtractMessage("To: a@x.org, b@y.org\r\nCc: c@z.org\r\n\r\nhi\r\n", {});
   EXPECT_TRUE(small.skipped.empty());
   EXPECT_EQ(small.message.to.size(), 3u);
 }

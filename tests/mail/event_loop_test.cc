@@ -357,26 +357,30 @@ TEST(MilterEventLoop, AllConnectionsTogetherHoldABoundedAmount) {
 
 TEST(MilterEventLoop, MessagesThatNeverEndCannotShutOutOneArrivingNow) {
   LoopOptions o;
-  o.max_held = uint64_t{4} << 20;
+  o.max_held = uint64_t{9} << 19;  // 4.5 MiB
   Door door(o);
   ASSERT_TRUE(door.status().ok());
-  // Five messages of 700 KB that never end, then one of 1 MB sent whole
-  // (as an MTA sends at its end of DATA): the large one is answered, and
-  // the old ones are closed to make room.
+  // Five messages of 700 KB that never end (parked one after the other,
+  // so that no two are read at once), then one of 2 MB sent whole, as an
+  // MTA sends at its end of DATA: the large one is answered, and old ones
+  // are closed to make room. (Closing the largest closed the new one.)
   std::vector<std::unique_ptr<Mta>> parked;
-  for (int i = 0; i < 5; ++i) {
+  for (size_t i = 0; i < 5; ++i) {
     parked.push_back(std::make_unique<Mta>(door.path()));
     parked.back()->Negotiate();
     parked.back()->Send(Packet('M', Str("<a@x.org>")) +
                         Packet('R', Str("<b@gmail.com>")) + Packet('N', "") +
                         Packet('B', std::string(700000, 'p')));
+    for (int w = 0; w < 250 && door.loop().held() < (i + 1) * 700000; ++w)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_GE(door.loop().held(), (i + 1) * 700000);
   }
-  for (int i = 0; i < 250 && door.loop().held() < 5 * 700000; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  ASSERT_GE(door.loop().held(), 5u * 700000);
   Mta now(door.path());
   now.Negotiate();
-  now.Send(Message("c@x.org", std::string(1000000, 'n')));
+  now.Send(Packet('M', Str("<c@x.org>")) + Packet('R', Str("<b@gmail.com>")) +
+           Packet('L', Str("Subject") + Str("Test")) + Packet('N', "") +
+           Packet('B', std::string(1000000, 'n')) +
+           Packet('B', std::string(1000000, 'n')) + Packet('E', ""));
   std::string d;
   EXPECT_EQ(now.Read(&d), 'h');
   EXPECT_EQ(now.Read(&d), 'a');
@@ -384,6 +388,27 @@ TEST(MilterEventLoop, MessagesThatNeverEndCannotShutOutOneArrivingNow) {
   for (auto& m : parked) closed += m->ClosedWithin(1) ? 1 : 0;
   EXPECT_GE(closed, 1);
   EXPECT_LE(closed, 4);
+}
+
+TEST(MilterEventLoop, APeerThatStopsReadingWithMessagesWaitingIsClosed) {
+  LoopOptions o;
+  o.idle_timeout = 1;
+  Door door(o);
+  ASSERT_TRUE(door.status().ok());
+  // 20,000 tiny messages at once, no answer read: the answers fill the
+  // socket (under 1 MiB of them, so the door still reads), whole messages
+  // still wait behind them, and then the peer is silent. The door waits
+  // for nothing of its own, so the connection is closed.
+  Mta peer(door.path());
+  peer.Negotiate();
+  std::string burst;
+  for (int i = 0; i < 20000; ++i)
+    burst += Packet('M', Str("<a@x.org>")) + Packet('E', "");
+  ASSERT_TRUE(peer.Send(burst));
+  for (int i = 0; i < 400 && door.loop().open() != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(door.loop().open(), 0u);
+  EXPECT_LT(door.decided(), 20000);  // it had stopped at a full socket
 }
 
 TEST(MilterEventLoop, TheTimeAMessageTakesToDecideIsNotTheMtasSilence) {

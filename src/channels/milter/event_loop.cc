@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -44,6 +45,12 @@ int64_t NowNanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              Clock::now().time_since_epoch())
       .count();
+}
+
+// Whether the socket can take more answers now.
+bool Writable(int fd) {
+  pollfd p{fd, POLLOUT, 0};
+  return poll(&p, 1, 0) == 1 && (p.revents & POLLOUT) != 0;
 }
 
 // Bytes the peer sent that no worker has read yet.
@@ -184,8 +191,8 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
           : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
 
   auto close_conn = [&](Conn* c) {
+    std::lock_guard lock(s.mu);  // out of the total and the map at once
     held_ -= c->held;
-    std::lock_guard lock(s.mu);
     ::close(c->fd);
     s.conns.erase(c);
     --open_;
@@ -304,39 +311,47 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
   // closed until the rest fit, those whose message began arriving first
   // before the others: an MTA sends a message whole at its end of DATA, so
   // what has been arriving longest is a message that does not end, and
-  // many such cannot shut out a large message that is arriving now.
-  // False when `c` is one of them; the others are shut down, and their
-  // workers close them.
+  // many such cannot shut out a large message that is arriving now. A
+  // connection another worker is serving, or whose whole packets wait for
+  // one (a message being decided), is not chosen. False when `c` is to
+  // go; the others are shut down, and their workers close them.
   auto within_budget = [&](Conn* c) {
     const uint64_t held = c->conversation.held();
     const uint64_t was = c->held.exchange(held);
     held_ += held - was;  // unsigned wrap-around adds a decrease
     if (held <= was || held_ <= s.options.max_held) return true;
-    std::vector<Conn*> order;
-    uint64_t total = held_;
+    struct Candidate {
+      int64_t since;  // content_since; between messages last
+      uint64_t held;
+      Conn* conn;
+    };
+    std::vector<Candidate> order;
     {
       std::lock_guard lock(s.mu);
+      uint64_t total = held_;
       for (auto& [p, other] : s.conns) {
-        if (other->doomed)
-          total -= std::min<uint64_t>(total, other->held);
-        else if (other->held != 0)
-          order.push_back(other.get());
+        // Read once: other workers change them while this one sorts.
+        const uint64_t h = other->held;
+        if (other->doomed) {
+          total -= std::min(total, h);
+          continue;
+        }
+        if (h == 0) continue;
+        if (other.get() != c && (other->serving || other->more)) continue;
+        const int64_t since = other->content_since;
+        order.push_back({since == 0 ? INT64_MAX : since, h, other.get()});
       }
       if (total <= s.options.max_held) return true;  // already on their way
-      // Between messages (no content yet) last, then the larger first.
-      auto since = [](const Conn* x) {
-        const int64_t t = x->content_since;
-        return t == 0 ? INT64_MAX : t;
-      };
-      std::sort(order.begin(), order.end(), [&](const Conn* a, const Conn* b) {
-        if (since(a) != since(b)) return since(a) < since(b);
-        return a->held > b->held;
-      });
-      for (Conn* victim : order) {
+      std::sort(order.begin(), order.end(),
+                [](const Candidate& a, const Candidate& b) {
+                  if (a.since != b.since) return a.since < b.since;
+                  return a.held > b.held;
+                });
+      for (const Candidate& victim : order) {
         if (total <= s.options.max_held) break;
-        victim->doomed = true;
-        total -= std::min<uint64_t>(total, victim->held);
-        if (victim != c) shutdown(victim->fd, SHUT_RDWR);
+        victim.conn->doomed = true;
+        total -= std::min(total, victim.held);
+        if (victim.conn != c) shutdown(victim.conn->fd, SHUT_RDWR);
       }
     }
     const uint64_t mib = uint64_t{1} << 20;
@@ -437,8 +452,10 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
       for (auto& [p, c] : s.conns) {
         // Being served, or waiting for a worker with work at hand: the
         // delay is the door's (a peer that reads no answers is not read,
-        // and what it sent is not counted for it).
-        if (c->serving || c->more || (c->reading && Unread(c->fd) > 0))
+        // and neither what it sent nor the packets that wait behind its
+        // unread answers are counted for it).
+        if (c->serving || (c->more && Writable(c->fd)) ||
+            (c->reading && Unread(c->fd) > 0))
           continue;
         const int64_t partial = c->partial_since;
         if (now - c->last_active > s.options.idle_timeout ||

@@ -10,9 +10,12 @@
 // the MTA applies its milter_default_action); a connection silent for
 // idle_timeout seconds is closed, and so is one whose packet has not
 // arrived whole idle_timeout seconds after its first byte (a byte now and
-// then keeps no connection); all connections together hold at most
-// max_held bytes of messages and buffers (the connection whose read went
-// over is closed, and the MTA applies its milter_default_action); a peer
+// then keeps no connection); silence counts from the door's last answer,
+// not while a worker decides or the MTA's bytes wait for one; all
+// connections together hold at most max_held bytes of messages and
+// buffers (over it, connections are closed until the rest fit, the
+// message that began arriving earliest first, and the MTA applies its
+// milter_default_action); a peer
 // that does not read its answers is not read either once 1 MiB waits for
 // it. Stop() lets each worker finish the message it is deciding, then
 // closes every connection.

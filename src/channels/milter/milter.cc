@@ -92,18 +92,23 @@ Answer Decide(Server& srv, Message& m) {
   if (!eng) return Failure(srv, "no policy loaded");
   // Recipients past what a message keeps cannot be checked (an outside one
   // among them would go unseen): the message is refused whole, and the
-  // sender sends it to fewer at a time.
+  // sender sends it to fewer at a time. Warn-only, it is logged and sent.
   if (m.recipients_dropped != 0) {
-    Log(Event("refused", Level::kWarning)
-            .Str("queue_id", m.queue_id)
-            .Str("reason", "too-many-recipients")
-            .Int("recipients", m.recipients.size() + m.recipients_dropped)
-            .Str("sender", m.sender)
-            .Str("client", m.client));
+    const bool enforcing = eng->pack().mail.enforce;
+    const uint64_t count = m.recipients.size() + m.recipients_dropped;
+    Event e = enforcing ? Event("refused", Level::kWarning)
+                        : Event("verdict", Level::kWarning);
+    e.Str("queue_id", m.queue_id)
+        .Str("reason", "too-many-recipients")
+        .Int("recipients", count)
+        .Str("sender", m.sender)
+        .Str("client", m.client);
+    if (!enforcing) e.Str("action", "allow").Str("would", "reject");
+    Log(e);
+    if (!enforcing) return Answer();
     return Rejection(
         Answer::Kind::kReject, "550", "5.5.3",
-        "This message has " +
-            std::to_string(m.recipients.size() + m.recipients_dropped) +
+        "This message has " + std::to_string(count) +
             " recipients, more than District policy can check at once (" +
             std::to_string(kMaxRecipients) + ", or " +
             std::to_string(kMaxRecipientBytes >> 20) +
