@@ -30,7 +30,7 @@ class TtlCache {
     std::unique_lock lock(mu_);
     for (;;) {
       Entry& e = entries_[key];
-      if (e.value && Clock::now() - e.at < ttl_) return e.value;
+      if (e.value && e.fresh && Clock::now() - e.at < ttl_) return e.value;
       if (e.computing) {
         if (e.value) return e.value;  // a little stale beats waiting
         cv_.wait(lock);
@@ -52,8 +52,8 @@ class TtlCache {
         done.value = *computed;
         // Invalidated while it was computed: what was read may predate the
         // change, so the next caller computes again.
-        done.at =
-            generation == generation_ ? Clock::now() : Clock::time_point{};
+        done.at = Clock::now();
+        done.fresh = generation == generation_;
       }
       cv_.notify_all();
       return computed;
@@ -64,12 +64,12 @@ class TtlCache {
     std::lock_guard lock(mu_);
     ++generation_;
     auto it = entries_.find(key);
-    if (it != entries_.end()) it->second.at = Clock::time_point{};
+    if (it != entries_.end()) it->second.fresh = false;
   }
   void InvalidateAll() {
     std::lock_guard lock(mu_);
     ++generation_;
-    for (auto& [key, e] : entries_) e.at = Clock::time_point{};
+    for (auto& [key, e] : entries_) e.fresh = false;
   }
 
  private:
@@ -77,6 +77,9 @@ class TtlCache {
   struct Entry {
     Ptr value;
     Clock::time_point at;
+    // False once invalidated. (Not a zero `at`: the steady clock counts from
+    // boot, so within `ttl` of it a zero time still looked fresh.)
+    bool fresh = false;
     bool computing = false;
   };
   std::chrono::milliseconds ttl_;
