@@ -162,37 +162,18 @@ ParsedHtml ParseHtml(std::string_view bytes, std::string_view charset) {
   return out;
 }
 
-void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
-  const std::string type = "text/html";
-  if (bytes.size() > ctx.limits().max_part_bytes)
-    bytes = bytes.substr(0, ctx.limits().max_part_bytes);
-  ParsedHtml parsed = ParseHtml(bytes, file.charset);
-  const bool halted = parsed.halted;
-  xmlDoc* doc = parsed.doc.get();
-  if (halted) {
-    ctx.Skip(file.path, type, file.name,
-             "an HTML page nested too deeply to parse; its raw text was "
-             "inspected instead");
-    ctx.out().texts.push_back({file.path, core::View::kBody, type, file.name,
-                               core::DecodeText(bytes, file.charset)});
-    return;
-  }
-  if (!doc) {
-    ctx.Skip(file.path, type, file.name,
-             "an HTML page that could not be parsed; read as text");
-    ctx.out().texts.push_back({file.path, core::View::kBody, type, file.name,
-                               core::DecodeText(bytes, file.charset)});
-    return;
-  }
-  Views v;
+namespace {
+
+// A page's text, links and tables into `v`; false when out of time.
+bool Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v,
+          uint32_t& tables) {
   // Iterative walk: a page nested a million deep must not use the stack.
   xmlNode* n = xmlDocGetRootElement(doc);
   uint64_t visited = 0;
-  uint32_t tables = 0;
   const xmlNode* in_table = nullptr;  // the data table being walked
   while (n) {
     bool descend = true;
-    if ((++visited & 4095) == 0 && !ctx.InTime(file.path)) break;
+    if ((++visited & 4095) == 0 && !ctx.InTime(file.path)) return false;
     if (n->type == XML_ELEMENT_NODE) {
       if (Is(n, "script")) {
         Line(v.script_src, Prop(n, "src"));
@@ -247,7 +228,46 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
     }
     if (n) n = n->next;
   }
-  parsed.doc.reset();
+  return true;
+}
+
+// libxml2 builds a tree of the whole page, some forty times its size for a
+// page of short elements (24 MiB of <br> took 1 GB): a page is parsed in
+// windows of this size, each cut before a tag, and each tree freed before
+// the next. (A table across a cut is read as two.)
+constexpr size_t kHtmlWindow = size_t{2} << 20;
+
+}  // namespace
+
+void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
+  const std::string type = "text/html";
+  if (bytes.size() > ctx.limits().max_part_bytes)
+    bytes = bytes.substr(0, ctx.limits().max_part_bytes);
+  Views v;
+  uint32_t tables = 0;
+  for (size_t pos = 0; pos < bytes.size();) {
+    size_t end = bytes.size();
+    if (end - pos > kHtmlWindow) {
+      const size_t lt = bytes.rfind('<', pos + kHtmlWindow);
+      end = lt != std::string_view::npos && lt > pos + kHtmlWindow / 2
+                ? lt
+                : pos + kHtmlWindow;
+    }
+    const std::string_view window = bytes.substr(pos, end - pos);
+    pos = end;
+    ParsedHtml parsed = ParseHtml(window, file.charset);
+    if (parsed.halted || !parsed.doc) {
+      ctx.Skip(file.path, type, file.name,
+               parsed.halted ? "an HTML page nested too deeply to parse; its "
+                               "raw text was inspected instead"
+                             : "an HTML page that could not be parsed; read "
+                               "as text");
+      ctx.out().texts.push_back({file.path, core::View::kBody, type, file.name,
+                                 core::DecodeText(window, file.charset)});
+      continue;
+    }
+    if (!Walk(parsed.doc.get(), file, ctx, v, tables)) break;
+  }
   auto add = [&](core::View view, std::string& text) {
     if (text.find_first_not_of(" \t\r\n") == std::string::npos) return;
     ctx.out().texts.push_back(

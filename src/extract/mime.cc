@@ -60,8 +60,8 @@ std::string_view RawHeaderBlock(std::string_view bytes) {
 // sender's fields (From, Sender, Reply-To, Resent- too) as much again of
 // their own, so that many recipients cannot push the sender out. Past its
 // allowance a field is cut after its last whole address, and later ones of
-// the kind are left out. The copy is made only then; *cut says how much
-// was left.
+// the kind are left out. The copy is made only then; *cut says what was
+// left.
 constexpr size_t kAddressFieldBytes = size_t{256} << 10;
 
 // Whether a header field's name is one of `fields` (lower case; one that
@@ -109,13 +109,33 @@ size_t LastAddressEnd(std::string_view field, size_t from, size_t room) {
   return best;
 }
 
-std::optional<std::string> CapAddressFields(std::string_view bytes,
-                                            size_t* cut) {
+// Past this many fields the rest of a header is left out: GMime makes an
+// object of each (1.5 million short fields took 800 MB).
+constexpr size_t kHeaderFields = 10000;
+
+// What CapHeader left out.
+struct HeaderCut {
+  size_t address_bytes = 0;  // of address fields past their allowance
+  size_t fields = 0;         // past kHeaderFields
+  std::string Reason() const {
+    std::string r;
+    if (address_bytes != 0)
+      r = "address fields past " + std::to_string(kAddressFieldBytes >> 10) +
+          " KiB not read (" + std::to_string(address_bytes) + " bytes)";
+    if (fields != 0)
+      r += (r.empty() ? "" : "; ") + std::to_string(fields) +
+           " header fields past the first " + std::to_string(kHeaderFields) +
+           " not read";
+    return r;
+  }
+};
+
+std::optional<std::string> CapHeader(std::string_view bytes, HeaderCut* cut) {
   const std::string_view header = RawHeaderBlock(bytes);
   if (header.size() <= kAddressFieldBytes) return std::nullopt;
   std::string out;
-  size_t used[3] = {}, pos = 0, copied = 0;
-  *cut = 0;
+  size_t used[3] = {}, pos = 0, copied = 0, fields = 0;
+  *cut = HeaderCut();
   while (pos < header.size()) {
     // One field: its first line and the folded lines after it.
     size_t end = pos;
@@ -125,6 +145,17 @@ std::optional<std::string> CapAddressFields(std::string_view bytes,
     } while (end < header.size() &&
              (header[end] == ' ' || header[end] == '\t'));
     const std::string_view field = header.substr(pos, end - pos);
+    if (++fields > kHeaderFields) {
+      out.append(bytes.substr(copied, pos - copied));
+      for (size_t at = pos; at < header.size();) {  // the fields left
+        if (header[at] != ' ' && header[at] != '\t') ++cut->fields;
+        const size_t nl = header.find('\n', at);
+        if (nl == std::string_view::npos) break;
+        at = nl + 1;
+      }
+      copied = header.size();
+      break;
+    }
     const size_t colon = field.find(':');
     std::string_view name =
         field.substr(0, colon == std::string_view::npos ? 0 : colon);
@@ -148,14 +179,14 @@ std::optional<std::string> CapAddressFields(std::string_view bytes,
         } else {
           keep = 0;  // not one whole address fits: the field goes
         }
-        *cut += field.size() - keep;
+        cut->address_bytes += field.size() - keep;
         copied = end;
       }
       used[kind] += field.size();
     }
     pos = end;
   }
-  if (*cut == 0) return std::nullopt;
+  if (cut->address_bytes == 0 && cut->fields == 0) return std::nullopt;
   out.append(bytes.substr(copied));
   return out;
 }
@@ -428,12 +459,10 @@ void InitMime() {
 void ReadMessage(std::string_view bytes, const Declared& file, uint32_t depth,
                  Context& ctx) {
   InitMime();
-  size_t cut = 0;
-  const std::optional<std::string> capped = CapAddressFields(bytes, &cut);
+  HeaderCut cut;
+  const std::optional<std::string> capped = CapHeader(bytes, &cut);
   if (capped) {
-    ctx.Skip(file.path, "message/rfc822", file.name,
-             "address fields past " + std::to_string(kAddressFieldBytes >> 10) +
-                 " KiB not read (" + std::to_string(cut) + " bytes)");
+    ctx.Skip(file.path, "message/rfc822", file.name, cut.Reason());
     bytes = *capped;
   }
   gmime::BorrowedStream in(bytes);  // outlives the parser and the message

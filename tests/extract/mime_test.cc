@@ -196,6 +196,50 @@ TEST(Mime, AddressFieldsOfAnyBytesAreCutSafely) {
   EXPECT_GE(cut, 10);  // the cut was reached
 }
 
+TEST(Mime, HeaderFieldsPastTenThousandAreLeftOutAndSaid) {
+  // 200,000 short fields (GMime makes an object of each): the first 10,000
+  // are read, the rest named as not read, and the body is still there.
+  std::string m = "From: a@example-usd.org\r\nSubject: many\r\n";
+  for (int i = 0; i < 200000; ++i) m += "X-H" + std::to_string(i) + ": v\r\n";
+  m += "\r\nSSN 536-22-8145\r\n";
+  Extracted x = ExtractMessage(m, {});
+  ASSERT_EQ(x.skipped.size(), 1u);
+  EXPECT_NE(x.skipped[0].reason.find(
+                "190002 header fields past the first 10000 not read"),
+            std::string::npos)
+      << x.skipped[0].reason;
+  EXPECT_EQ(x.message.from.size(), 1u);
+  EXPECT_LE(x.message.headers.size(), 200u);
+  const TextPart* body = Find(x, "", "body");
+  if (body == nullptr) body = Find(x, "1", "body");
+  ASSERT_NE(body, nullptr);
+  EXPECT_NE(body->text.find("536-22-8145"), std::string::npos);
+}
+
+TEST(Mime, ALargeHtmlPageIsReadInWindowsToItsEnd) {
+  // 6 MB of short elements (a tree of the whole page took forty times its
+  // size): read in windows, its text before, between and after the cuts
+  // is all there, once.
+  std::string page = "<html><body><p>first 536-22-8145</p>";
+  for (int i = 0; i < 3; ++i) {
+    for (int j = 0; j < 500000; ++j) page += "<br>";
+    page += "<p>part " + std::to_string(i) + " ends</p>";
+  }
+  page += "<p>last 4539 1488 0343 6467</p></body></html>";
+  Extracted x = ExtractMessage(
+      "Subject: page\r\nContent-Type: text/html\r\n\r\n" + page, {});
+  const TextPart* body = Find(x, "", "body");
+  if (body == nullptr) body = Find(x, "1", "body");
+  ASSERT_NE(body, nullptr);
+  for (const char* part : {"first 536-22-8145", "part 0 ends", "part 1 ends",
+                           "part 2 ends", "last 4539 1488 0343 6467"}) {
+    const size_t at = body->text.find(part);
+    EXPECT_NE(at, std::string::npos) << part;
+    EXPECT_EQ(body->text.find(part, at + 1), std::string::npos) << part;
+  }
+  EXPECT_TRUE(x.skipped.empty());
+}
+
 TEST(Mbox, SplitsOnFromLines) {
   std::string mbox =
       "From a Mon Sep  1 08:00:00 2026\nSubject: one\n\nbody one\n\n"

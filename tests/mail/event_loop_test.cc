@@ -355,25 +355,24 @@ TEST(MilterEventLoop, AllConnectionsTogetherHoldABoundedAmount) {
   EXPECT_EQ(door.loop().held(), 0u);
 }
 
-TEST(MilterEventLoop, MessagesThatNeverEndCannotShutOutOneArrivingNow) {
+// Parks `count` connections that each send `park` and never finish (one
+// after the other, so that no two are read at once), then sends a message
+// of 2 MB whole, as an MTA sends at its end of DATA, with a 4.5 MiB budget.
+// The large one must be answered; returns how many parked were closed.
+int ParkThenSendALargeMessage(const std::string& park, size_t count,
+                              uint64_t each) {
   LoopOptions o;
   o.max_held = uint64_t{9} << 19;  // 4.5 MiB
   Door door(o);
-  ASSERT_TRUE(door.status().ok());
-  // Five messages of 700 KB that never end (parked one after the other,
-  // so that no two are read at once), then one of 2 MB sent whole, as an
-  // MTA sends at its end of DATA: the large one is answered, and old ones
-  // are closed to make room. (Closing the largest closed the new one.)
+  EXPECT_TRUE(door.status().ok());
   std::vector<std::unique_ptr<Mta>> parked;
-  for (size_t i = 0; i < 5; ++i) {
+  for (size_t i = 0; i < count; ++i) {
     parked.push_back(std::make_unique<Mta>(door.path()));
     parked.back()->Negotiate();
-    parked.back()->Send(Packet('M', Str("<a@x.org>")) +
-                        Packet('R', Str("<b@gmail.com>")) + Packet('N', "") +
-                        Packet('B', std::string(700000, 'p')));
-    for (int w = 0; w < 250 && door.loop().held() < (i + 1) * 700000; ++w)
+    parked.back()->Send(park);
+    for (int w = 0; w < 250 && door.loop().held() < (i + 1) * each; ++w)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    ASSERT_GE(door.loop().held(), (i + 1) * 700000);
+    EXPECT_GE(door.loop().held(), (i + 1) * each);
   }
   Mta now(door.path());
   now.Negotiate();
@@ -386,6 +385,28 @@ TEST(MilterEventLoop, MessagesThatNeverEndCannotShutOutOneArrivingNow) {
   EXPECT_EQ(now.Read(&d), 'a');
   int closed = 0;
   for (auto& m : parked) closed += m->ClosedWithin(1) ? 1 : 0;
+  EXPECT_EQ(door.loop().budget_closed(), static_cast<uint64_t>(closed));
+  return closed;
+}
+
+TEST(MilterEventLoop, MessagesThatNeverEndCannotShutOutOneArrivingNow) {
+  // Messages of 700 KB: old ones are closed to make room for the large one.
+  // (Closing the largest closed the new one.)
+  const int closed = ParkThenSendALargeMessage(
+      Packet('M', Str("<a@x.org>")) + Packet('R', Str("<b@gmail.com>")) +
+          Packet('N', "") + Packet('B', std::string(700000, 'p')),
+      5, 700000);
+  EXPECT_GE(closed, 1);
+  EXPECT_LE(closed, 4);
+}
+
+TEST(MilterEventLoop, PacketsThatNeverCompleteCannotShutOutAMessage) {
+  // No content at all: a body packet that never arrives whole. What has
+  // been held longest goes first, content or not. (Ranking by the
+  // message's content closed the large message, and kept these.)
+  const std::string packet = Packet('B', std::string(1000000, 'p'));
+  const int closed = ParkThenSendALargeMessage(
+      Packet('M', Str("<a@x.org>")) + packet.substr(0, 600000), 4, 600000);
   EXPECT_GE(closed, 1);
   EXPECT_LE(closed, 4);
 }

@@ -34,6 +34,10 @@ constexpr size_t kMaxWaitingOutput = size_t{1} << 20;
 // worker to itself. (Postfix sends one message and waits for its answer.)
 constexpr int kReadsPerTurn = 16;
 constexpr int kMessagesPerTurn = 32;
+// What a connection between messages holds at most (its buffers, the
+// macros of its client): 4,096 connections of it are half the default
+// budget, so connections that hold no more cannot fill it.
+constexpr uint64_t kIdleHeld = uint64_t{128} << 10;
 
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -89,9 +93,10 @@ struct Conn {
   std::atomic<int64_t> partial_since{0};
   // Counted in the loop's total; written by its worker alone.
   std::atomic<uint64_t> held{0};
-  // When the message began arriving (its first header field; 0 before):
-  // an MTA sends a message's content at once, at its end of DATA.
-  std::atomic<int64_t> content_since{0};
+  // Since when it has held more than an idle connection does (0: it does
+  // not): an MTA sends a message's content at once, at its end of DATA,
+  // so a connection that has held much for long is not one of its.
+  std::atomic<int64_t> holding_since{0};
   // A worker is serving it: deciding is not the MTA's silence.
   std::atomic<bool> serving{false};
   // Armed to be read: bytes that wait are the door's delay, not the MTA's.
@@ -308,10 +313,11 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
   };
 
   // Counts what `c` holds in the total. Over the budget, connections are
-  // closed until the rest fit, those whose message began arriving first
-  // before the others: an MTA sends a message whole at its end of DATA, so
-  // what has been arriving longest is a message that does not end, and
-  // many such cannot shut out a large message that is arriving now. A
+  // closed until the rest fit, those that have held more than an idle
+  // connection for longest first: an MTA sends a message whole at its end
+  // of DATA, so what has been held longest is a message that does not end
+  // (or an envelope, macros or a packet that never complete), and many
+  // such cannot shut out a large message that is arriving now. A
   // connection another worker is serving, or whose whole packets wait for
   // one (a message being decided), is not chosen. False when `c` is to
   // go; the others are shut down, and their workers close them.
@@ -319,9 +325,13 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
     const uint64_t held = c->conversation.held();
     const uint64_t was = c->held.exchange(held);
     held_ += held - was;  // unsigned wrap-around adds a decrease
+    if (held <= kIdleHeld)
+      c->holding_since = 0;
+    else if (c->holding_since == 0)
+      c->holding_since = NowNanos();
     if (held <= was || held_ <= s.options.max_held) return true;
     struct Candidate {
-      int64_t since;  // content_since; between messages last
+      int64_t since;  // holding_since; not holding last
       uint64_t held;
       Conn* conn;
     };
@@ -338,7 +348,7 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
         }
         if (h == 0) continue;
         if (other.get() != c && (other->serving || other->more)) continue;
-        const int64_t since = other->content_since;
+        const int64_t since = other->holding_since;
         order.push_back({since == 0 ? INT64_MAX : since, h, other.get()});
       }
       if (total <= s.options.max_held) return true;  // already on their way
@@ -350,6 +360,7 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
       for (const Candidate& victim : order) {
         if (total <= s.options.max_held) break;
         victim.conn->doomed = true;
+        ++budget_closed_;
         total -= std::min(total, victim.held);
         if (victim.conn != c) shutdown(victim.conn->fd, SHUT_RDWR);
       }
@@ -360,8 +371,8 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
                 std::to_string((held_ + mib - 1) / mib) +
                 " MiB, more than the " +
                 std::to_string(s.options.max_held / mib) +
-                " MiB allowed (--max-held-mb); the message that has been "
-                "arriving longest goes first");
+                " MiB allowed (--max-held-mb); what has been held longest "
+                "goes first");
     std::lock_guard lock(s.mu);
     return !c->doomed;
   };
@@ -377,10 +388,6 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
     c->more = false;
     for (int reads = 0;; ++reads) {
       const Turn result = answer(c, messages_left);
-      if (c->conversation.message().size == 0)
-        c->content_since = 0;
-      else if (c->content_since == 0)
-        c->content_since = NowNanos();
       if (result == Turn::kDone || !flush(c) || !within_budget(c)) return false;
       if (result == Turn::kYield) {
         c->more = true;  // back in the queue at once (writable)

@@ -13,9 +13,9 @@
 // then keeps no connection); silence counts from the door's last answer,
 // not while a worker decides or the MTA's bytes wait for one; all
 // connections together hold at most max_held bytes of messages and
-// buffers (over it, connections are closed until the rest fit, the
-// message that began arriving earliest first, and the MTA applies its
-// milter_default_action); a peer
+// buffers (over it, connections are closed until the rest fit, those that
+// have held more than an idle connection longest first, and the MTA
+// applies its milter_default_action); a peer
 // that does not read its answers is not read either once 1 MiB waits for
 // it. Stop() lets each worker finish the message it is deciding, then
 // closes every connection.
@@ -71,11 +71,14 @@ class EventLoop {
   uint64_t refused() const { return refused_; }
   // Bytes all connections hold now.
   uint64_t held() const { return held_; }
+  // Connections closed to keep within max_held.
+  uint64_t budget_closed() const { return budget_closed_; }
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
-  std::atomic<uint64_t> accepted_{0}, open_{0}, refused_{0}, held_{0};
+  std::atomic<uint64_t> accepted_{0}, open_{0}, refused_{0}, held_{0},
+      budget_closed_{0};
 };
 
 // "inet:HOST:PORT" / "inet6:[HOST]:PORT" / "unix:PATH" into a unix path or

@@ -217,6 +217,12 @@ std::string RenderMetrics(Server& srv) {
   page.Counter("steward_milter_connections_refused_total",
                "MTA connections closed at once: too many open",
                static_cast<double>(srv.loop.refused()));
+  page.Counter("steward_milter_connections_closed_for_memory_total",
+               "MTA connections closed to keep within --max-held-mb",
+               static_cast<double>(srv.loop.budget_closed()));
+  page.Gauge("steward_milter_held_bytes",
+             "Bytes of messages and buffers MTA connections hold",
+             static_cast<double>(srv.loop.held()));
   page.Histogram("steward_milter_verdict_seconds",
                  "Time from end of message to verdict",
                  m.verdict_seconds.Snapshot());
