@@ -14,6 +14,34 @@ std::string DomainOf(std::string_view address) {
   return d;
 }
 
+std::string DeliveryDomain(std::string_view address,
+                           const std::vector<std::string>& internal) {
+  std::string domain = DomainOf(address);
+  const size_t at = address.rfind('@');
+  if (at == std::string_view::npos) return domain;
+  std::string_view local = address.substr(0, at);
+  while (!local.empty() && local.front() == '<') local.remove_prefix(1);
+  // Each turn peels one hop; a local part has fewer than 64 of them.
+  for (int hop = 0;
+       hop < 64 && !local.starts_with('"') && IsInternal(domain, internal);
+       ++hop) {
+    std::string_view next;
+    if (const size_t pct = local.rfind('%'); pct != std::string_view::npos) {
+      next = local.substr(pct + 1);
+      local = local.substr(0, pct);
+    } else if (const size_t bang = local.find('!');
+               bang != std::string_view::npos) {
+      next = local.substr(0, bang);
+      local = local.substr(bang + 1);
+    } else {
+      break;
+    }
+    domain = core::AsciiLower(next);
+    while (!domain.empty() && domain.back() == '.') domain.pop_back();
+  }
+  return domain;
+}
+
 bool IsInternal(std::string_view domain,
                 const std::vector<std::string>& internal) {
   for (const auto& i : internal) {

@@ -12,6 +12,15 @@ namespace steward::decide {
 // The domain of an address, lower case; "" when it has none.
 std::string DomainOf(std::string_view address);
 
+// The domain mail to `address` leaves for, lower case: its own, unless that
+// one is `internal` and the local part routes the mail on: Postfix, by
+// default, makes user%domain@ours user@domain (allow_percent_hack, the
+// rightmost '%') and host!user@ours user@host (swap_bangpath), so those
+// leave for `domain` and `host` (again while that is internal). A quoted
+// local part routes nothing.
+std::string DeliveryDomain(std::string_view address,
+                           const std::vector<std::string>& internal);
+
 // Whether `domain` is one of `internal` or a subdomain of one.
 bool IsInternal(std::string_view domain,
                 const std::vector<std::string>& internal);

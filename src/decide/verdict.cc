@@ -133,7 +133,7 @@ void AddEnvelopeFindings(const policy::PolicyPack& pack, const Envelope& env,
       if (Lower(r) == Lower(list)) add("mass-mail", "addressed to " + list);
   const auto vendors = ApprovedVendors(pack, registry);
   for (const auto& r : env.recipients) {
-    std::string d = DomainOf(r);
+    std::string d = DeliveryDomain(r, pack.internal_domains);
     if (VendorOf(d, vendors) != nullptr) continue;
     std::string like =
         ImitatedDomain(d, pack.internal_domains, mail.lookalike_distance);
@@ -173,7 +173,7 @@ core::Result<Verdict> Decide(const policy::PolicyPack& pack,
     v.external.push_back(host);
   }
   for (const auto& r : web ? std::vector<std::string>{} : env.recipients) {
-    std::string d = DomainOf(r);
+    std::string d = DeliveryDomain(r, pack.internal_domains);
     if (IsInternal(d, pack.internal_domains)) {
       ++internal;
       continue;
@@ -209,7 +209,8 @@ core::Result<Verdict> Decide(const policy::PolicyPack& pack,
   {
     std::set<std::string> said;
     for (const auto& r : v.external) {
-      const auto* match = VendorOf(web ? r : DomainOf(r), vendors);
+      const auto* match =
+          VendorOf(web ? r : DeliveryDomain(r, pack.internal_domains), vendors);
       if (match && said.insert(match->domain).second)
         v.notes.push_back(
             match->domain + " is an approved vendor for " +
@@ -225,7 +226,7 @@ core::Result<Verdict> Decide(const policy::PolicyPack& pack,
     if (v.external.empty()) return false;
     for (const auto& r : v.external) {
       const policy::MailPolicy::Vendor* match =
-          VendorOf(web ? r : DomainOf(r), vendors);
+          VendorOf(web ? r : DeliveryDomain(r, pack.internal_domains), vendors);
       if (!match) return false;
       for (const auto& c : categories)
         if (!Contains(match->categories, c)) return false;

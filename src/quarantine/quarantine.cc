@@ -301,8 +301,10 @@ core::Status Quarantine::Release(int64_t id, const audit::Actor& actor,
   if (!options.only_domains.empty()) {
     to.clear();
     for (const auto& r : e->recipients)
-      (decide::IsInternal(decide::DomainOf(r), options.only_domains) ? to
-                                                                     : withheld)
+      (decide::IsInternal(decide::DeliveryDomain(r, options.only_domains),
+                          options.only_domains)
+           ? to
+           : withheld)
           .push_back(r);
     if (to.empty())
       return core::Status::Invalid(fmt::format(

@@ -31,6 +31,33 @@ TEST(Domains, LookalikesOfTheDistrictAreCaught) {
   EXPECT_EQ(decide::ImitatedDomain("examp1e-usd.org", internal, 0), "");
 }
 
+TEST(Domains, MailRoutedOnFromADistrictAddressLeavesForTheRoutedDomain) {
+  // Postfix's defaults make user%domain@ours user@domain and host!user@ours
+  // user@host: such mail leaves the District.
+  const std::vector<std::string> ours = {"example-usd.org"};
+  EXPECT_EQ(decide::DeliveryDomain("x%gmail.com@example-usd.org", ours),
+            "gmail.com");
+  EXPECT_EQ(decide::DeliveryDomain("X%Gmail.COM.@Example-USD.org", ours),
+            "gmail.com");
+  EXPECT_EQ(decide::DeliveryDomain("gmail.com!x@example-usd.org", ours),
+            "gmail.com");
+  // The rightmost '%' first, again while the next hop is ours.
+  EXPECT_EQ(decide::DeliveryDomain(
+                "x%gmail.com%example-usd.org@example-usd.org", ours),
+            "gmail.com");
+  EXPECT_EQ(
+      decide::DeliveryDomain("x%lincoln.example-usd.org@example-usd.org", ours),
+      "lincoln.example-usd.org");
+  // Plain, quoted, or routed at an outside domain: its own domain.
+  EXPECT_EQ(decide::DeliveryDomain("teacher@example-usd.org", ours),
+            "example-usd.org");
+  EXPECT_EQ(decide::DeliveryDomain("\"x%gmail.com\"@example-usd.org", ours),
+            "example-usd.org");
+  EXPECT_EQ(decide::DeliveryDomain("x%example-usd.org@gmail.com", ours),
+            "gmail.com");
+  EXPECT_EQ(decide::DeliveryDomain("no-domain", ours), "");
+}
+
 TEST(Domains, EditDistanceCountsASwapAsOne) {
   EXPECT_EQ(decide::EditDistance("abcd", "abdc", 3), 1u);
   EXPECT_EQ(decide::EditDistance("kitten", "sitting", 5), 3u);

@@ -302,6 +302,33 @@ TEST(MailVerdict, ThePackVendorIsAFallbackOnly) {
       << "the registry's expired agreement is not revived by the pack";
 }
 
+TEST(MailVerdict, ADistrictAddressThatRoutesOutsideIsOutside) {
+  // x%gmail.com@example-usd.org is delivered to x@gmail.com by Postfix's
+  // defaults: an SSN sent there leaves the District, as to x@gmail.com.
+  const engine::Engine& eng = testing::BundledEngine();
+  auto scratch = eng.NewScratch();
+  const std::string bytes =
+      "From: ateacher@example-usd.org\r\nTo: x@example-usd.org\r\n"
+      "Subject: file\r\n\r\nSSN 536-22-8145\r\n";
+  decide::Vendors none;
+  auto verdict = [&](const std::string& to) {
+    decide::Envelope env{policy::Channel::kMail,
+                         "ateacher@example-usd.org",
+                         {to},
+                         "",
+                         "local",
+                         0};
+    auto v = decide::DecideMessage(eng, env, bytes, *scratch, nullptr, &none);
+    EXPECT_TRUE(v.ok());
+    return v.ok() ? v->action : Action::kAllow;
+  };
+  const Action outside = verdict("x@gmail.com");
+  EXPECT_GE(outside, Action::kHold);
+  EXPECT_EQ(verdict("x%gmail.com@example-usd.org"), outside);
+  EXPECT_EQ(verdict("gmail.com!x@example-usd.org"), outside);
+  EXPECT_LT(verdict("colleague@example-usd.org"), outside);
+}
+
 TEST(WebVerdict, TooLargeToInspectIsAFinding) {
   const engine::Engine& eng = testing::BundledEngine();
   decide::Verdict v = WebVerdict("www.example.net", "hello",

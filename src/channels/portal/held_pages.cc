@@ -317,7 +317,8 @@ bool Mixed(const Ctx& c, const quarantine::Entry& e) {
   const auto& ours = c.app.options.pack->internal_domains;
   bool in = false, out = false;
   for (const auto& r : e.recipients)
-    (decide::IsInternal(decide::DomainOf(r), ours) ? in : out) = true;
+    (decide::IsInternal(decide::DeliveryDomain(r, ours), ours) ? in : out) =
+        true;
   return in && out && !ours.empty();
 }
 
