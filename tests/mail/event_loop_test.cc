@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,6 +35,13 @@ using wire::Be32;
 using wire::Packet;
 
 std::string Str(const std::string& s) { return wire::Strings({s}); }
+
+// Waits up to `seconds` for `done`; whether it came.
+bool Eventually(const std::function<bool()>& done, double seconds = 5) {
+  for (int i = 0; i < seconds * 50 && !done(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  return done();
+}
 
 // A blocking client of the door, as an MTA.
 class Mta {
@@ -213,8 +221,7 @@ TEST(MilterEventLoop, ManyConnectionsOverTwoWorkersEachAnsweredInOrder) {
   EXPECT_EQ(right, kConnections * kMessages);
   EXPECT_EQ(door.decided(), kConnections * kMessages);
   EXPECT_EQ(door.loop().accepted(), static_cast<uint64_t>(kConnections));
-  for (int i = 0; i < 500 && door.loop().open() != 0; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  Eventually([&] { return door.loop().open() == 0; }, 10);
   EXPECT_EQ(door.loop().open(), 0u) << "connections left open after QUIT";
 }
 
@@ -269,8 +276,7 @@ TEST(MilterEventLoop, APeerThatReadsNoAnswersAndHangsUpIsClosedNotSpunOn) {
   std::this_thread::sleep_for(std::chrono::seconds(2));
   // A worker spinning on the hang-up would have used the two seconds.
   EXPECT_LT(CpuSeconds() - cpu, 1.0);
-  for (int i = 0; i < 250 && door.loop().open() != 0; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  Eventually([&] { return door.loop().open() == 0; });
   EXPECT_EQ(door.loop().open(), 0u);
   send.join();
 }
@@ -349,8 +355,8 @@ TEST(MilterEventLoop, AllConnectionsTogetherHoldABoundedAmount) {
     }
   }
   mtas.clear();
-  for (int i = 0; i < 250 && (door.loop().open() || door.loop().held()); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  Eventually(
+      [&] { return door.loop().open() == 0 && door.loop().held() == 0; });
   EXPECT_EQ(door.loop().open(), 0u);
   EXPECT_EQ(door.loop().held(), 0u);
 }
@@ -370,8 +376,7 @@ int ParkThenSendALargeMessage(const std::string& park, size_t count,
     parked.push_back(std::make_unique<Mta>(door.path()));
     parked.back()->Negotiate();
     parked.back()->Send(park);
-    for (int w = 0; w < 250 && door.loop().held() < (i + 1) * each; ++w)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    Eventually([&] { return door.loop().held() >= (i + 1) * each; });
     EXPECT_GE(door.loop().held(), (i + 1) * each);
   }
   Mta now(door.path());
@@ -426,8 +431,7 @@ TEST(MilterEventLoop, APeerThatStopsReadingWithMessagesWaitingIsClosed) {
   for (int i = 0; i < 20000; ++i)
     burst += Packet('M', Str("<a@x.org>")) + Packet('E', "");
   ASSERT_TRUE(peer.Send(burst));
-  for (int i = 0; i < 400 && door.loop().open() != 0; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  Eventually([&] { return door.loop().open() == 0; }, 8);
   EXPECT_EQ(door.loop().open(), 0u);
   EXPECT_LT(door.decided(), 20000);  // it had stopped at a full socket
 }
