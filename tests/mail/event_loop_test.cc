@@ -365,19 +365,33 @@ TEST(MilterEventLoop, AllConnectionsTogetherHoldABoundedAmount) {
 // after the other, so that no two are read at once), then sends a message
 // of 2 MB whole, as an MTA sends at its end of DATA, with a 4.5 MiB budget.
 // The large one must be answered; returns how many parked were closed.
+// With `idle_first`, an MTA connection that sent a message of 900 KB
+// first and waits for its next one (its buffers keep room for it) must
+// not be closed either.
 int ParkThenSendALargeMessage(const std::string& park, size_t count,
-                              uint64_t each) {
+                              uint64_t each, bool idle_first = false) {
   LoopOptions o;
   o.max_held = uint64_t{9} << 19;  // 4.5 MiB
   Door door(o);
   EXPECT_TRUE(door.status().ok());
+  std::unique_ptr<Mta> idle;
+  uint64_t base = 0;
+  if (idle_first) {
+    idle = std::make_unique<Mta>(door.path());
+    idle->Negotiate();
+    idle->Send(Message("i@x.org", std::string(900000, 'i')));
+    std::string d;
+    EXPECT_EQ(idle->Read(&d), 'h');
+    EXPECT_EQ(idle->Read(&d), 'a');
+    base = door.loop().held();
+  }
   std::vector<std::unique_ptr<Mta>> parked;
   for (size_t i = 0; i < count; ++i) {
     parked.push_back(std::make_unique<Mta>(door.path()));
     parked.back()->Negotiate();
     parked.back()->Send(park);
-    Eventually([&] { return door.loop().held() >= (i + 1) * each; });
-    EXPECT_GE(door.loop().held(), (i + 1) * each);
+    Eventually([&] { return door.loop().held() >= base + (i + 1) * each; });
+    EXPECT_GE(door.loop().held(), base + (i + 1) * each);
   }
   Mta now(door.path());
   now.Negotiate();
@@ -391,6 +405,12 @@ int ParkThenSendALargeMessage(const std::string& park, size_t count,
   int closed = 0;
   for (auto& m : parked) closed += m->ClosedWithin(1) ? 1 : 0;
   EXPECT_EQ(door.loop().budget_closed(), static_cast<uint64_t>(closed));
+  if (idle) {
+    // Still served: its next message is answered.
+    idle->Send(Message("i@x.org", "again"));
+    std::string d;
+    EXPECT_EQ(idle->Read(&d), 'h');
+  }
   return closed;
 }
 
@@ -407,11 +427,13 @@ TEST(MilterEventLoop, MessagesThatNeverEndCannotShutOutOneArrivingNow) {
 
 TEST(MilterEventLoop, PacketsThatNeverCompleteCannotShutOutAMessage) {
   // No content at all: a body packet that never arrives whole. What has
-  // been held longest goes first, content or not. (Ranking by the
-  // message's content closed the large message, and kept these.)
+  // been held longest goes first, content or not (ranking by the message's
+  // content closed the large message, and kept these), and the room an
+  // idle connection's buffers keep is not holding anything.
   const std::string packet = Packet('B', std::string(1000000, 'p'));
   const int closed = ParkThenSendALargeMessage(
-      Packet('M', Str("<a@x.org>")) + packet.substr(0, 600000), 4, 600000);
+      Packet('M', Str("<a@x.org>")) + packet.substr(0, 600000), 3, 600000,
+      /*idle_first=*/true);
   EXPECT_GE(closed, 1);
   EXPECT_LE(closed, 4);
 }

@@ -34,10 +34,11 @@ constexpr size_t kMaxWaitingOutput = size_t{1} << 20;
 // worker to itself. (Postfix sends one message and waits for its answer.)
 constexpr int kReadsPerTurn = 16;
 constexpr int kMessagesPerTurn = 32;
-// What a connection between messages holds at most (its buffers, the
-// macros of its client): 4,096 connections of it are half the default
-// budget, so connections that hold no more cannot fill it.
-constexpr uint64_t kIdleHeld = uint64_t{128} << 10;
+// Bytes of the MTA's a connection between messages holds at most (the
+// macros of its client; the room its buffers keep is not counted): one
+// that holds more is holding something, and how long it has is what the
+// budget goes by.
+constexpr uint64_t kIdleHeld = uint64_t{64} << 10;
 
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -93,9 +94,10 @@ struct Conn {
   std::atomic<int64_t> partial_since{0};
   // Counted in the loop's total; written by its worker alone.
   std::atomic<uint64_t> held{0};
-  // Since when it has held more than an idle connection does (0: it does
-  // not): an MTA sends a message's content at once, at its end of DATA,
-  // so a connection that has held much for long is not one of its.
+  // Since when it has held more of the MTA's bytes than an idle connection
+  // does (0: it does not): an MTA sends a message's content at once, at
+  // its end of DATA, so a connection that has held much for long is not
+  // one of its.
   std::atomic<int64_t> holding_since{0};
   // A worker is serving it: deciding is not the MTA's silence.
   std::atomic<bool> serving{false};
@@ -325,7 +327,7 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
     const uint64_t held = c->conversation.held();
     const uint64_t was = c->held.exchange(held);
     held_ += held - was;  // unsigned wrap-around adds a decrease
-    if (held <= kIdleHeld)
+    if (c->conversation.live() <= kIdleHeld)
       c->holding_since = 0;
     else if (c->holding_since == 0)
       c->holding_since = NowNanos();

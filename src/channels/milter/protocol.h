@@ -103,15 +103,24 @@ class Conversation {
   // far, its recipients and macros, answers not yet sent. (The other
   // envelope strings are an address or host name of at most 2 KiB.)
   size_t held() const {
-    size_t macros = 0;
-    for (size_t b : macro_bytes_) macros += b;
     return in_.capacity() + message_.bytes.capacity() + out_.capacity() +
-           envelope_bytes_ + macros;
+           envelope_bytes_ + MacroBytes();
+  }
+  // Of that, what the MTA's bytes fill now: without the room buffers keep
+  // for the next message, which an idle connection holds too.
+  size_t live() const {
+    return pending() + message_.bytes.size() + out_.size() + envelope_bytes_ +
+           MacroBytes();
   }
   // Packets read whole so far.
   uint64_t packets() const { return packets_; }
 
  private:
+  size_t MacroBytes() const {
+    size_t macros = 0;
+    for (size_t b : macro_bytes_) macros += b;
+    return macros;
+  }
   Next Handle(char command, std::string_view data);
   Next Negotiate(std::string_view data);
   Next Macros(std::string_view data);
