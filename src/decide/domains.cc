@@ -16,28 +16,39 @@ std::string DomainOf(std::string_view address) {
 
 std::string DeliveryDomain(std::string_view address,
                            const std::vector<std::string>& internal) {
-  std::string domain = DomainOf(address);
   const size_t at = address.rfind('@');
-  if (at == std::string_view::npos) return domain;
-  std::string_view local = address.substr(0, at);
-  while (!local.empty() && local.front() == '<') local.remove_prefix(1);
-  // Each turn peels one hop; a local part has fewer than 64 of them.
-  for (int hop = 0;
-       hop < 64 && !local.starts_with('"') && IsInternal(domain, internal);
-       ++hop) {
-    std::string_view next;
-    if (const size_t pct = local.rfind('%'); pct != std::string_view::npos) {
-      next = local.substr(pct + 1);
-      local = local.substr(0, pct);
-    } else if (const size_t bang = local.find('!');
-               bang != std::string_view::npos) {
+  if (at == std::string_view::npos) return DomainOf(address);
+  std::string domain = DomainOf(address);
+  // The local part without its quotes and escapes, as Postfix reads it
+  // (resolve_dequoted): "x@gmail.com"@ours routes on too.
+  std::string local;
+  for (size_t i = 0; i < at; ++i) {
+    const char ch = address[i];
+    if (ch == '\\' && i + 1 < at) {
+      local += address[++i];
+    } else if (ch != '"' && !(ch == '<' && local.empty())) {
+      local += ch;
+    }
+  }
+  // While the mail is for the District, its local part may route it on,
+  // in Postfix's order: the leftmost '!' (host!user is user@host), else
+  // the rightmost '%' (user%host), else a last '@' (user@host@ours). Each
+  // turn shortens the local part, so the loop ends.
+  while (IsInternal(domain, internal)) {
+    std::string next;
+    if (const size_t bang = local.find('!'); bang != std::string::npos) {
       next = local.substr(0, bang);
-      local = local.substr(bang + 1);
+      local.erase(0, bang + 1);
+    } else if (const size_t sep = local.find_last_of("%@");
+               sep != std::string::npos) {
+      next = local.substr(sep + 1);
+      local.erase(sep);
     } else {
       break;
     }
     domain = core::AsciiLower(next);
-    while (!domain.empty() && domain.back() == '.') domain.pop_back();
+    while (!domain.empty() && (domain.back() == '.' || domain.back() == '>'))
+      domain.pop_back();
   }
   return domain;
 }

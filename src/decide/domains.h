@@ -13,11 +13,11 @@ namespace steward::decide {
 std::string DomainOf(std::string_view address);
 
 // The domain mail to `address` leaves for, lower case: its own, unless that
-// one is `internal` and the local part routes the mail on: Postfix, by
-// default, makes user%domain@ours user@domain (allow_percent_hack, the
-// rightmost '%') and host!user@ours user@host (swap_bangpath), so those
-// leave for `domain` and `host` (again while that is internal). A quoted
-// local part routes nothing.
+// one is `internal` and the local part routes the mail on, as Postfix's
+// defaults do (resolve_dequoted, swap_bangpath, allow_percent_hack): the
+// local part unquoted, then host!user is user@host (the leftmost '!'),
+// else user%host and user@host@ours are user@host (the rightmost), again
+// while the next domain is internal.
 std::string DeliveryDomain(std::string_view address,
                            const std::vector<std::string>& internal);
 

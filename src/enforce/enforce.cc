@@ -285,8 +285,9 @@ Outcome Enforcer::Apply(const engine::Engine& engine,
   }
 
   // Notices go only to senders inside the District.
-  const bool internal_sender =
-      decide::IsInternal(decide::DomainOf(env.sender), pack.internal_domains);
+  const bool internal_sender = decide::IsInternal(
+      decide::DeliveryDomain(env.sender, pack.internal_domains),
+      pack.internal_domains);
   // An upload let through past the inspection bound is never a silent
   // pass: the audit chain says who sent how much where.
   if (web && q != nullptr && v.action <= decide::Action::kWarn &&

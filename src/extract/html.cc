@@ -232,10 +232,11 @@ bool Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v,
 }
 
 // libxml2 builds a tree of the whole page, some forty times its size for a
-// page of short elements (24 MiB of <br> took 1 GB): a page is parsed in
-// windows of this size, each cut before a tag, and each tree freed before
-// the next. (A table across a cut is read as two.)
-constexpr size_t kHtmlWindow = size_t{2} << 20;
+// page of short elements (24 MiB of <br> took 1 GB). A larger page is not
+// parsed: its raw text is inspected, as for a page nested too deeply.
+// (Cutting a page into windows to parse one by one let a '<' in an
+// attribute value open a comment at the next window that hid its text.)
+constexpr size_t kHtmlTreeBytes = size_t{4} << 20;
 
 }  // namespace
 
@@ -243,31 +244,28 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
   const std::string type = "text/html";
   if (bytes.size() > ctx.limits().max_part_bytes)
     bytes = bytes.substr(0, ctx.limits().max_part_bytes);
+  auto raw = [&](const std::string& why) {
+    ctx.Skip(file.path, type, file.name, why);
+    ctx.out().texts.push_back({file.path, core::View::kBody, type, file.name,
+                               core::DecodeText(bytes, file.charset)});
+  };
+  if (bytes.size() > kHtmlTreeBytes) {
+    raw("an HTML page of " + std::to_string(bytes.size()) +
+        " bytes, over the " + std::to_string(kHtmlTreeBytes >> 20) +
+        " MiB parsed; its raw text was inspected instead");
+    return;
+  }
+  ParsedHtml parsed = ParseHtml(bytes, file.charset);
+  if (parsed.halted || !parsed.doc) {
+    raw(parsed.halted ? "an HTML page nested too deeply to parse; its raw "
+                        "text was inspected instead"
+                      : "an HTML page that could not be parsed; read as text");
+    return;
+  }
   Views v;
   uint32_t tables = 0;
-  for (size_t pos = 0; pos < bytes.size();) {
-    size_t end = bytes.size();
-    if (end - pos > kHtmlWindow) {
-      const size_t lt = bytes.rfind('<', pos + kHtmlWindow);
-      end = lt != std::string_view::npos && lt > pos + kHtmlWindow / 2
-                ? lt
-                : pos + kHtmlWindow;
-    }
-    const std::string_view window = bytes.substr(pos, end - pos);
-    pos = end;
-    ParsedHtml parsed = ParseHtml(window, file.charset);
-    if (parsed.halted || !parsed.doc) {
-      ctx.Skip(file.path, type, file.name,
-               parsed.halted ? "an HTML page nested too deeply to parse; its "
-                               "raw text was inspected instead"
-                             : "an HTML page that could not be parsed; read "
-                               "as text");
-      ctx.out().texts.push_back({file.path, core::View::kBody, type, file.name,
-                                 core::DecodeText(window, file.charset)});
-      continue;
-    }
-    if (!Walk(parsed.doc.get(), file, ctx, v, tables)) break;
-  }
+  Walk(parsed.doc.get(), file, ctx, v, tables);
+  parsed.doc.reset();
   auto add = [&](core::View view, std::string& text) {
     if (text.find_first_not_of(" \t\r\n") == std::string::npos) return;
     ctx.out().texts.push_back(

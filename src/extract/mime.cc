@@ -146,12 +146,30 @@ std::optional<std::string> CapHeader(std::string_view bytes, HeaderCut* cut) {
              (header[end] == ' ' || header[end] == '\t'));
     const std::string_view field = header.substr(pos, end - pos);
     if (++fields > kHeaderFields) {
+      // The rest is left out, but for the fields that say what the body
+      // is: without them an attachment would be read as text.
       out.append(bytes.substr(copied, pos - copied));
-      for (size_t at = pos; at < header.size();) {  // the fields left
-        if (header[at] != ' ' && header[at] != '\t') ++cut->fields;
-        const size_t nl = header.find('\n', at);
-        if (nl == std::string_view::npos) break;
-        at = nl + 1;
+      size_t kept = 0;
+      for (size_t at = pos; at < header.size();) {
+        size_t stop = at;
+        do {
+          const size_t nl = header.find('\n', stop);
+          stop = nl == std::string_view::npos ? header.size() : nl + 1;
+        } while (stop < header.size() &&
+                 (header[stop] == ' ' || header[stop] == '\t'));
+        const std::string_view rest = header.substr(at, stop - at);
+        static constexpr std::string_view kMime[] = {"content-",
+                                                     "mime-version"};
+        const size_t c = rest.find(':');
+        if (c != std::string_view::npos && kept < 32 &&
+            rest.size() <= (size_t{64} << 10) &&
+            NameIn(rest.substr(0, c), kMime)) {
+          out.append(rest);
+          ++kept;
+        } else {
+          ++cut->fields;
+        }
+        at = stop;
       }
       copied = header.size();
       break;

@@ -48,10 +48,26 @@ TEST(Domains, MailRoutedOnFromADistrictAddressLeavesForTheRoutedDomain) {
   EXPECT_EQ(
       decide::DeliveryDomain("x%lincoln.example-usd.org@example-usd.org", ours),
       "lincoln.example-usd.org");
-  // Plain, quoted, or routed at an outside domain: its own domain.
+  // Quoted, as Postfix reads it: unquoted first.
+  EXPECT_EQ(decide::DeliveryDomain("\"x%gmail.com\"@example-usd.org", ours),
+            "gmail.com");
+  EXPECT_EQ(decide::DeliveryDomain("\"x@gmail.com\"@example-usd.org", ours),
+            "gmail.com");
+  EXPECT_EQ(decide::DeliveryDomain("x@gmail.com@example-usd.org", ours),
+            "gmail.com");
+  // The bang before the percent, as Postfix does: this goes to gmail.com.
+  EXPECT_EQ(
+      decide::DeliveryDomain("gmail.com!x%vendor.com@example-usd.org", ours),
+      "gmail.com");
+  // However many hops through the District.
+  std::string hops = "x%gmail.com";
+  for (int i = 0; i < 100; ++i) hops += "%example-usd.org";
+  EXPECT_EQ(decide::DeliveryDomain(hops + "@example-usd.org", ours),
+            "gmail.com");
+  // Plain, or routed at an outside domain: its own domain.
   EXPECT_EQ(decide::DeliveryDomain("teacher@example-usd.org", ours),
             "example-usd.org");
-  EXPECT_EQ(decide::DeliveryDomain("\"x%gmail.com\"@example-usd.org", ours),
+  EXPECT_EQ(decide::DeliveryDomain("\"a b\"@example-usd.org", ours),
             "example-usd.org");
   EXPECT_EQ(decide::DeliveryDomain("x%example-usd.org@gmail.com", ours),
             "gmail.com");

@@ -210,20 +210,34 @@ TEST(Mime, HeaderFieldsPastTenThousandAreLeftOutAndSaid) {
       << x.skipped[0].reason;
   EXPECT_EQ(x.message.from.size(), 1u);
   EXPECT_LE(x.message.headers.size(), 200u);
+  // What the body is still counts when it comes after the cut: a base64
+  // attachment is decoded, not read as text.
+  std::string late = "Subject: late\r\n";
+  for (int i = 0; i < 12000; ++i) late += "X-H: v\r\n";
+  late +=
+      "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n"
+      "U1NOIDUzNi0yMi04MTQ1Cg==\r\n";  // "SSN 536-22-8145"
+  Extracted y = ExtractMessage(late, {});
+  const TextPart* decoded = Find(y, "", "body");
+  if (decoded == nullptr) decoded = Find(y, "1", "body");
+  ASSERT_NE(decoded, nullptr);
+  EXPECT_NE(decoded->text.find("536-22-8145"), std::string::npos)
+      << decoded->text.substr(0, 80);
   const TextPart* body = Find(x, "", "body");
   if (body == nullptr) body = Find(x, "1", "body");
   ASSERT_NE(body, nullptr);
   EXPECT_NE(body->text.find("536-22-8145"), std::string::npos);
 }
 
-TEST(Mime, ALargeHtmlPageIsReadInWindowsToItsEnd) {
+TEST(Mime, ALargeHtmlPageIsReadAsRawTextToItsEnd) {
   // 6 MB of short elements (a tree of the whole page took forty times its
-  // size): read in windows, its text before, between and after the cuts
-  // is all there, once.
+  // size): its raw text is inspected instead, all of it, and that is said.
+  // A '<' in an attribute that would open a comment hides nothing.
   std::string page = "<html><body><p>first 536-22-8145</p>";
   for (int i = 0; i < 3; ++i) {
     for (int j = 0; j < 500000; ++j) page += "<br>";
-    page += "<p>part " + std::to_string(i) + " ends</p>";
+    page += "<img alt=\"<!--\"><p>part " + std::to_string(i) + " ends</p>";
   }
   page += "<p>last 4539 1488 0343 6467</p></body></html>";
   Extracted x = ExtractMessage(
@@ -237,7 +251,10 @@ TEST(Mime, ALargeHtmlPageIsReadInWindowsToItsEnd) {
     EXPECT_NE(at, std::string::npos) << part;
     EXPECT_EQ(body->text.find(part, at + 1), std::string::npos) << part;
   }
-  EXPECT_TRUE(x.skipped.empty());
+  ASSERT_EQ(x.skipped.size(), 1u);
+  EXPECT_NE(x.skipped[0].reason.find("raw text was inspected"),
+            std::string::npos)
+      << x.skipped[0].reason;
 }
 
 TEST(Mbox, SplitsOnFromLines) {
