@@ -383,6 +383,9 @@ int ParkThenSendALargeMessage(const std::string& park, size_t count,
     std::string d;
     EXPECT_EQ(idle->Read(&d), 'h');
     EXPECT_EQ(idle->Read(&d), 'a');
+    // Its worker counts what it keeps after the answer went out.
+    EXPECT_TRUE(
+        Eventually([&] { return door.loop().held() < (uint64_t{256} << 10); }));
     base = door.loop().held();
   }
   std::vector<std::unique_ptr<Mta>> parked;
