@@ -164,16 +164,16 @@ ParsedHtml ParseHtml(std::string_view bytes, std::string_view charset) {
 
 namespace {
 
-// A page's text, links and tables into `v`; false when out of time.
-bool Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v,
-          uint32_t& tables) {
+// A page's text, links and tables into `v`, until the time runs out.
+void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
   // Iterative walk: a page nested a million deep must not use the stack.
   xmlNode* n = xmlDocGetRootElement(doc);
   uint64_t visited = 0;
+  uint32_t tables = 0;
   const xmlNode* in_table = nullptr;  // the data table being walked
   while (n) {
     bool descend = true;
-    if ((++visited & 4095) == 0 && !ctx.InTime(file.path)) return false;
+    if ((++visited & 4095) == 0 && !ctx.InTime(file.path)) return;
     if (n->type == XML_ELEMENT_NODE) {
       if (Is(n, "script")) {
         Line(v.script_src, Prop(n, "src"));
@@ -228,7 +228,6 @@ bool Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v,
     }
     if (n) n = n->next;
   }
-  return true;
 }
 
 // libxml2 builds a tree of the whole page, some forty times its size for a
@@ -263,8 +262,7 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
     return;
   }
   Views v;
-  uint32_t tables = 0;
-  Walk(parsed.doc.get(), file, ctx, v, tables);
+  Walk(parsed.doc.get(), file, ctx, v);
   parsed.doc.reset();
   auto add = [&](core::View view, std::string& text) {
     if (text.find_first_not_of(" \t\r\n") == std::string::npos) return;

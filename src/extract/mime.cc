@@ -130,6 +130,17 @@ struct HeaderCut {
   }
 };
 
+// Where the header field at `pos` ends: after its first line and the
+// folded lines that continue it.
+size_t FieldEnd(std::string_view header, size_t pos) {
+  size_t end = pos;
+  do {
+    const size_t nl = header.find('\n', end);
+    end = nl == std::string_view::npos ? header.size() : nl + 1;
+  } while (end < header.size() && (header[end] == ' ' || header[end] == '\t'));
+  return end;
+}
+
 std::optional<std::string> CapHeader(std::string_view bytes, HeaderCut* cut) {
   const std::string_view header = RawHeaderBlock(bytes);
   if (header.size() <= kAddressFieldBytes) return std::nullopt;
@@ -137,13 +148,7 @@ std::optional<std::string> CapHeader(std::string_view bytes, HeaderCut* cut) {
   size_t used[3] = {}, pos = 0, copied = 0, fields = 0;
   *cut = HeaderCut();
   while (pos < header.size()) {
-    // One field: its first line and the folded lines after it.
-    size_t end = pos;
-    do {
-      const size_t nl = header.find('\n', end);
-      end = nl == std::string_view::npos ? header.size() : nl + 1;
-    } while (end < header.size() &&
-             (header[end] == ' ' || header[end] == '\t'));
+    const size_t end = FieldEnd(header, pos);
     const std::string_view field = header.substr(pos, end - pos);
     if (++fields > kHeaderFields) {
       // The rest is left out, but for the fields that say what the body
@@ -151,12 +156,7 @@ std::optional<std::string> CapHeader(std::string_view bytes, HeaderCut* cut) {
       out.append(bytes.substr(copied, pos - copied));
       size_t kept = 0;
       for (size_t at = pos; at < header.size();) {
-        size_t stop = at;
-        do {
-          const size_t nl = header.find('\n', stop);
-          stop = nl == std::string_view::npos ? header.size() : nl + 1;
-        } while (stop < header.size() &&
-                 (header[stop] == ' ' || header[stop] == '\t'));
+        const size_t stop = FieldEnd(header, at);
         const std::string_view rest = header.substr(at, stop - at);
         static constexpr std::string_view kMime[] = {"content-",
                                                      "mime-version"};
