@@ -1,6 +1,7 @@
 #include "extract/gmime_parts.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/text.h"
 
@@ -25,6 +26,73 @@ BorrowedStream::~BorrowedStream() {
   g_object_unref(stream_);
   if (array_) g_byte_array_free(array_, FALSE);  // the data is the caller's
 }
+
+size_t BorrowedStream::size() const {
+  return g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream_))->len;
+}
+
+size_t BorrowedStream::EndHere() {
+  // A memory stream reads up to its array's length as it is at each read,
+  // so shortening the length ends it; the data itself is not touched.
+  GByteArray* a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream_));
+  const gint64 at = g_mime_stream_tell(stream_);
+  if (at >= 0 && static_cast<guint64>(at) < a->len)
+    a->len = static_cast<guint>(at);
+  return a->len;
+}
+
+namespace {
+
+// Where the line that begins with "--" (a possible part boundary) past the
+// first `limit` of them starts; bytes.size() when there is none.
+size_t BoundaryLinesEnd(std::string_view bytes, size_t limit) {
+  // Each such line after the first takes at least 3 bytes ("\n--").
+  if (bytes.size() / 3 < limit) return bytes.size();
+  size_t count = 0;
+  if (bytes.starts_with("--") && ++count > limit) return 0;
+  const char* const begin = bytes.data();
+  const char* const end = begin + bytes.size();
+  for (const char* p = begin;;) {
+    const void* hit = memmem(p, static_cast<size_t>(end - p), "\n--", 3);
+    if (hit == nullptr) return bytes.size();
+    p = static_cast<const char*>(hit) + 1;  // the line's start
+    if (++count > limit) return static_cast<size_t>(p - begin);
+  }
+}
+
+}  // namespace
+
+ParsedMessage::ParsedMessage(std::string_view bytes, size_t max_parts)
+    // The outer object, then one after each boundary line.
+    : in_(bytes.substr(
+          0, BoundaryLinesEnd(bytes, max_parts - (max_parts > 0 ? 1 : 0)))) {
+  if (in_.size() < bytes.size())
+    limit_ = "more than " + std::to_string(max_parts) + " MIME parts";
+  parser_.reset(g_mime_parser_new_with_stream(in_.get()));
+  g_mime_parser_set_format(parser_.get(), GMIME_FORMAT_MESSAGE);
+  // Each field takes at least "x:" and a line end: a message too short to
+  // hold the budget's worth is not counted.
+  if (bytes.size() / 3 > kMessageHeaderFields)
+    g_mime_parser_set_header_regex(parser_.get(), "^", &CountField, this);
+  message_.reset(g_mime_parser_construct_message(parser_.get(), nullptr));
+  if (fields_ended_)
+    limit_ =
+        "more than " + std::to_string(kMessageHeaderFields) + " header fields";
+}
+
+void ParsedMessage::CountField(GMimeParser* /*parser*/, const char* /*name*/,
+                               const char* /*value*/, gint64 /*offset*/,
+                               gpointer self) noexcept {
+  auto* p = static_cast<ParsedMessage*>(self);
+  if (p->fields_left_ > 0) {
+    --p->fields_left_;
+  } else if (!p->fields_ended_) {
+    p->in_.EndHere();
+    p->fields_ended_ = true;
+  }
+}
+
+size_t ParsedMessage::parsed() const { return in_.size(); }
 
 std::string Lower(const char* s) { return core::AsciiLower(s ? s : ""); }
 

@@ -113,19 +113,23 @@ size_t LastAddressEnd(std::string_view field, size_t from, size_t room) {
 // object of each (1.5 million short fields took 800 MB).
 constexpr size_t kHeaderFields = 10000;
 
-// What CapHeader left out.
+// What CapHeader left out of the header it gives the parser.
 struct HeaderCut {
   size_t address_bytes = 0;  // of address fields past their allowance
   size_t fields = 0;         // past kHeaderFields
+  // Their text, inspected instead: the fields left out whole, and what
+  // was cut off address fields (each as "Name: the rest").
+  std::string fields_left, addresses_left;
   std::string Reason() const {
     std::string r;
     if (address_bytes != 0)
       r = "address fields past " + std::to_string(kAddressFieldBytes >> 10) +
-          " KiB not read (" + std::to_string(address_bytes) + " bytes)";
+          " KiB read as plain text only (" + std::to_string(address_bytes) +
+          " bytes)";
     if (fields != 0)
       r += (r.empty() ? "" : "; ") + std::to_string(fields) +
            " header fields past the first " + std::to_string(kHeaderFields) +
-           " not read";
+           " read as plain text only";
     return r;
   }
 };
@@ -139,6 +143,17 @@ size_t FieldEnd(std::string_view header, size_t pos) {
     end = nl == std::string_view::npos ? header.size() : nl + 1;
   } while (end < header.size() && (header[end] == ' ' || header[end] == '\t'));
   return end;
+}
+
+// A header field's name, without the blanks before its colon; "" when the
+// line has no colon.
+std::string_view FieldName(std::string_view field) {
+  const size_t colon = field.find(':');
+  std::string_view name =
+      field.substr(0, colon == std::string_view::npos ? 0 : colon);
+  while (!name.empty() && (name.back() == ' ' || name.back() == '\t'))
+    name.remove_suffix(1);
+  return name;
 }
 
 std::optional<std::string> CapHeader(std::string_view bytes, HeaderCut* cut) {
@@ -160,14 +175,15 @@ std::optional<std::string> CapHeader(std::string_view bytes, HeaderCut* cut) {
         const std::string_view rest = header.substr(at, stop - at);
         static constexpr std::string_view kMime[] = {"content-",
                                                      "mime-version"};
-        const size_t c = rest.find(':');
-        if (c != std::string_view::npos && kept < 32 &&
-            rest.size() <= (size_t{64} << 10) &&
-            NameIn(rest.substr(0, c), kMime)) {
+        const std::string_view name = FieldName(rest);
+        if (!name.empty() && kept < 32 && rest.size() <= (size_t{64} << 10) &&
+            NameIn(name, kMime)) {
           out.append(rest);
           ++kept;
         } else {
           ++cut->fields;
+          (AddressFieldKind(name) != 0 ? cut->addresses_left : cut->fields_left)
+              .append(rest);
         }
         at = stop;
       }
@@ -175,10 +191,7 @@ std::optional<std::string> CapHeader(std::string_view bytes, HeaderCut* cut) {
       break;
     }
     const size_t colon = field.find(':');
-    std::string_view name =
-        field.substr(0, colon == std::string_view::npos ? 0 : colon);
-    while (!name.empty() && (name.back() == ' ' || name.back() == '\t'))
-      name.remove_suffix(1);
+    const std::string_view name = FieldName(field);
     const int kind = AddressFieldKind(name);
     if (kind != 0) {
       const size_t room =
@@ -198,6 +211,12 @@ std::optional<std::string> CapHeader(std::string_view bytes, HeaderCut* cut) {
           keep = 0;  // not one whole address fits: the field goes
         }
         cut->address_bytes += field.size() - keep;
+        if (keep == 0) {
+          cut->addresses_left.append(field);
+        } else {  // after the comma the cut fell on
+          cut->addresses_left.append(name).append(":").append(
+              field.substr(field.find(',', keep) + 1));
+        }
         copied = end;
       }
       used[kind] += field.size();
@@ -477,28 +496,41 @@ void InitMime() {
 void ReadMessage(std::string_view bytes, const Declared& file, uint32_t depth,
                  Context& ctx) {
   InitMime();
+  auto as_text = [&](std::string_view text, core::View view) {
+    ctx.out().texts.push_back(
+        {file.path, view, "text/plain", file.name, core::DecodeText(text)});
+  };
   HeaderCut cut;
   const std::optional<std::string> capped = CapHeader(bytes, &cut);
   if (capped) {
     ctx.Skip(file.path, "message/rfc822", file.name, cut.Reason());
     bytes = *capped;
   }
-  gmime::BorrowedStream in(bytes);  // outlives the parser and the message
-  GMimeParser* p = g_mime_parser_new_with_stream(in.get());
-  g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);
-  GMimeMessage* m = g_mime_parser_construct_message(p, nullptr);
+  gmime::ParsedMessage parsed(bytes, ctx.limits().max_parts);
+  GMimeMessage* m = parsed.get();
   if (!m) {
     ctx.Skip(file.path, "message/rfc822", file.name, "not a readable message");
     // Still inspect the bytes as text: a broken message may hold data.
-    ctx.out().texts.push_back({file.path, core::View::kBody, "text/plain",
-                               file.name, core::DecodeText(bytes)});
+    as_text(bytes, core::View::kBody);
   } else {
     if (file.path.empty() && depth == 0) ReadFacts(m, ctx.out().message);
     Walker w{ctx, std::string(RawHeaderBlock(bytes))};
     w.Message(m, file.path, depth);
-    g_object_unref(m);
+    if (!parsed.limit().empty()) {
+      const size_t read = parsed.parsed();
+      ctx.Skip(file.path, "message/rfc822", file.name,
+               "the message's parts past byte " + std::to_string(read) +
+                   " were not read as parts (" + parsed.limit() + "); their " +
+                   std::to_string(bytes.size() - read) +
+                   " bytes were inspected as plain text");
+      as_text(bytes.substr(read), core::View::kBody);
+    }
   }
-  g_object_unref(p);
+  // What the header cut left out, after the views the walk made.
+  if (!cut.fields_left.empty())
+    as_text(HeaderView(cut.fields_left), core::View::kHeaders);
+  if (!cut.addresses_left.empty() && ctx.limits().address_view)
+    as_text(cut.addresses_left, core::View::kAddresses);
 }
 
 Extracted ExtractMessage(std::string_view bytes, const Limits& limits) {

@@ -13,8 +13,8 @@ namespace steward::extract {
 
 namespace {
 
-using gmime::BorrowedStream;
 using gmime::Owned;
+using gmime::ParsedMessage;
 using gmime::TypeOf;
 
 // Fields that are the structure of the message, not what anyone wrote.
@@ -276,11 +276,12 @@ core::Result<Rewritten> RewriteMessage(std::string_view bytes,
     return core::Status::Invalid("message larger than " +
                                  std::to_string(limits.max_item_bytes) +
                                  " bytes");
-  BorrowedStream in(bytes);  // outlives the parser and the message
-  Owned<GMimeParser> parser(g_mime_parser_new_with_stream(in.get()));
-  g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
-  Owned<GMimeMessage> m(g_mime_parser_construct_message(parser.get(), nullptr));
-  if (!m) return core::Status::Invalid("not a readable message");
+  ParsedMessage m(bytes, limits.max_parts);
+  if (!m.get()) return core::Status::Invalid("not a readable message");
+  // Written back from a part of it, the message would lose the rest.
+  if (!m.limit().empty())
+    return core::Status::Invalid("the message has " + m.limit() +
+                                 "; it cannot be rewritten part by part");
   Rewritten out;
   Rewriter r{edits, limits, out};
   if (!r.Message(m.get(), "", 0)) return core::Status::Invalid(r.error);

@@ -120,7 +120,8 @@ TEST(Mime, AddressFieldsPastTheirBoundAreCutAndSaidNotRead) {
   m += "Cc: late@example.com\r\n\r\nSSN 536-22-8145\r\n";
   Extracted x = ExtractMessage(m, {});
   ASSERT_EQ(x.skipped.size(), 1u);
-  EXPECT_NE(x.skipped[0].reason.find("address fields past 256 KiB not read"),
+  EXPECT_NE(x.skipped[0].reason.find(
+                "address fields past 256 KiB read as plain text only"),
             std::string::npos)
       << x.skipped[0].reason;
   const TextPart* body = Find(x, "", "body");
@@ -204,9 +205,10 @@ TEST(Mime, HeaderFieldsPastTenThousandAreLeftOutAndSaid) {
   m += "\r\nSSN 536-22-8145\r\n";
   Extracted x = ExtractMessage(m, {});
   ASSERT_EQ(x.skipped.size(), 1u);
-  EXPECT_NE(x.skipped[0].reason.find(
-                "190002 header fields past the first 10000 not read"),
-            std::string::npos)
+  EXPECT_NE(
+      x.skipped[0].reason.find(
+          "190002 header fields past the first 10000 read as plain text only"),
+      std::string::npos)
       << x.skipped[0].reason;
   EXPECT_EQ(x.message.from.size(), 1u);
   EXPECT_LE(x.message.headers.size(), 200u);
@@ -228,6 +230,84 @@ TEST(Mime, HeaderFieldsPastTenThousandAreLeftOutAndSaid) {
   if (body == nullptr) body = Find(x, "1", "body");
   ASSERT_NE(body, nullptr);
   EXPECT_NE(body->text.find("536-22-8145"), std::string::npos);
+}
+
+TEST(Mime, WhatTheHeaderCutLeavesOutIsStillInspectedAsText) {
+  // A field past the 10,000th, and an address past the address fields'
+  // allowance, are not parsed as header fields, but their text is read:
+  // the cut hides nothing.
+  std::string m = "From: a@example-usd.org\r\nSubject: many\r\n";
+  for (int i = 0; i < 12000; ++i) m += "X-H: v\r\n";
+  m += "X-Note: SSN 536-22-8145\r\n";
+  std::string to = "To: first@example.com";
+  for (int i = 0; i < 40000; ++i) to += ", u" + std::to_string(i) + "@x.org";
+  m += to + ", hidden.outside@gmail.com\r\n\r\nhello\r\n";
+  Extracted x = ExtractMessage(m, {});
+  ASSERT_EQ(x.skipped.size(), 1u);
+  EXPECT_NE(x.skipped[0].reason.find("read as plain text only"),
+            std::string::npos);
+  bool ssn = false, address = false;
+  for (const TextPart& t : x.texts) {
+    ssn |= t.text.find("SSN 536-22-8145") != std::string::npos;
+    address |= t.text.find("hidden.outside@gmail.com") != std::string::npos;
+  }
+  EXPECT_TRUE(ssn);
+  EXPECT_TRUE(address);
+}
+
+TEST(Mime, PartsPastTheLimitAreNotBuiltButTheirTextIsRead) {
+  // GMime builds every part before the walk can stop (a million empty
+  // parts took 1.2 GB): past max_parts boundary lines the parser is given
+  // no more, and the rest of the message is read as plain text.
+  std::string m =
+      "Subject: many\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=Z\r\n\r\n";
+  for (int i = 0; i < 5000; ++i) m += "--Z\r\n\r\nx\r\n";
+  m += "--Z\r\nContent-Type: text/plain\r\n\r\nSSN 536-22-8145\r\n--Z--\r\n";
+  Limits l;
+  l.max_parts = 50;
+  Extracted x = ExtractMessage(m, l);
+  ASSERT_EQ(x.skipped.size(), 1u);
+  EXPECT_NE(x.skipped[0].reason.find("more than 50 MIME parts"),
+            std::string::npos)
+      << x.skipped[0].reason;
+  EXPECT_LE(x.texts.size(), 60u);
+  bool found = false;
+  for (const TextPart& t : x.texts)
+    found |= t.text.find("SSN 536-22-8145") != std::string::npos;
+  EXPECT_TRUE(found);
+  // A message with fewer parts than the limit is read whole, as parts.
+  l.max_parts = 6000;
+  Extracted y = ExtractMessage(m, l);
+  EXPECT_TRUE(y.skipped.empty());
+  const TextPart* last = Find(y, "5001", "body");
+  ASSERT_NE(last, nullptr);
+  EXPECT_NE(last->text.find("536-22-8145"), std::string::npos);
+}
+
+TEST(Mime, HeaderFieldsOfNestedPartsAreCountedTooAndTheRestReadAsText) {
+  // A part's header block of 60,000 fields: the parser stops after 50,000
+  // fields in all, and what it did not read, the part's body among it, is
+  // read as plain text.
+  std::string m =
+      "Subject: nested\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=Z\r\n\r\n"
+      "--Z\r\nContent-Type: text/plain\r\n\r\nfirst part\r\n"
+      "--Z\r\nContent-Type: text/plain\r\n";
+  for (int i = 0; i < 60000; ++i) m += "a: b\r\n";
+  m += "\r\nSSN 536-22-8145\r\n--Z--\r\n";
+  Extracted x = ExtractMessage(m, {});
+  ASSERT_EQ(x.skipped.size(), 1u);
+  EXPECT_NE(x.skipped[0].reason.find("more than 50000 header fields"),
+            std::string::npos)
+      << x.skipped[0].reason;
+  const TextPart* first = Find(x, "1", "body");
+  ASSERT_NE(first, nullptr);
+  EXPECT_NE(first->text.find("first part"), std::string::npos);
+  bool found = false;
+  for (const TextPart& t : x.texts)
+    found |= t.text.find("SSN 536-22-8145") != std::string::npos;
+  EXPECT_TRUE(found);
 }
 
 TEST(Mime, ALargeHtmlPageIsReadAsRawTextToItsEnd) {

@@ -139,6 +139,17 @@ TEST(Redaction, WhatCannotBeReadWholeIsNotReleased) {
   auto r = RedactMessage(Message(), {kName}, tight);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("MIME parts"), std::string::npos);
+  // A part whose header GMime would not be allowed to read whole.
+  std::string many =
+      "From: a@example.org\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=Z\r\n\r\n"
+      "--Z\r\nContent-Type: text/plain\r\n";
+  for (int i = 0; i < 60000; ++i) many += "a: b\r\n";
+  many += "\r\nMaria Lopez\r\n--Z--\r\n";
+  auto f = RedactMessage(many, {kName}, Limits());
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.status().message().find("header fields"), std::string::npos)
+      << f.status().message();
 }
 
 TEST(Redaction, MarksComeFromTheFindingsAnExemptionLists) {
