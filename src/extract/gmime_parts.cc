@@ -41,11 +41,9 @@ size_t BorrowedStream::EndHere() {
   return a->len;
 }
 
-namespace {
-
-// Where the line that begins with "--" (a possible part boundary) past the
-// first `limit` of them starts; bytes.size() when there is none.
-size_t BoundaryLinesEnd(std::string_view bytes, size_t limit) {
+size_t BoundaryLinesEnd(std::string_view bytes, size_t max_parts) {
+  // The outer object, then one after each boundary line.
+  const size_t limit = max_parts - (max_parts > 0 ? 1 : 0);
   // Each such line after the first takes at least 3 bytes ("\n--").
   if (bytes.size() / 3 < limit) return bytes.size();
   size_t count = 0;
@@ -60,12 +58,10 @@ size_t BoundaryLinesEnd(std::string_view bytes, size_t limit) {
   }
 }
 
-}  // namespace
-
 ParsedMessage::ParsedMessage(std::string_view bytes, size_t max_parts)
-    // The outer object, then one after each boundary line.
-    : in_(bytes.substr(
-          0, BoundaryLinesEnd(bytes, max_parts - (max_parts > 0 ? 1 : 0)))) {
+    : in_(bytes.size() <= kCountedFrom
+              ? bytes
+              : bytes.substr(0, BoundaryLinesEnd(bytes, max_parts))) {
   if (in_.size() < bytes.size())
     limit_ = "more than " + std::to_string(max_parts) + " MIME parts";
   parser_.reset(g_mime_parser_new_with_stream(in_.get()));

@@ -46,6 +46,11 @@ class BorrowedStream {
   GMimeStream* stream_ = nullptr;
 };
 
+// Where the line that begins with "--" (taken for a part boundary) that
+// would begin an object past `max_parts` starts (the outer object counts);
+// bytes.size() when there is none.
+size_t BoundaryLinesEnd(std::string_view bytes, size_t max_parts);
+
 // A message parsed from `bytes` (which must outlive this object), with
 // GMime's appetite bounded. GMime builds every part and every header field
 // of a message in one call, whatever is read of them later: a million
@@ -55,10 +60,13 @@ class BorrowedStream {
 // begins with "--" is taken for a boundary), and
 // its stream ends at the header field past kMessageHeaderFields (counted
 // across all parts as they are parsed). What it was not given is the
-// caller's to read some other way.
+// caller's to read some other way. A message of kCountedFrom bytes or
+// fewer is given whole: its parts cannot take much (64 KiB of them took 30
+// MB), and counting its lines would cost every ordinary message.
 class ParsedMessage {
  public:
   static constexpr size_t kMessageHeaderFields = 50000;
+  static constexpr size_t kCountedFrom = size_t{64} << 10;
 
   ParsedMessage(std::string_view bytes, size_t max_parts);
   ParsedMessage(const ParsedMessage&) = delete;

@@ -516,7 +516,13 @@ void ReadMessage(std::string_view bytes, const Declared& file, uint32_t depth,
     if (file.path.empty() && depth == 0) ReadFacts(m, ctx.out().message);
     Walker w{ctx, std::string(RawHeaderBlock(bytes))};
     w.Message(m, file.path, depth);
-    if (!parsed.limit().empty()) {
+    // The walk stops at max_parts too, where the parser was given more:
+    // the rest is then read as text as well (under a finding of its own).
+    const size_t max_parts = ctx.limits().max_parts;
+    if (parsed.limit().empty() && ctx.out().parts > max_parts) {
+      const size_t rest = gmime::BoundaryLinesEnd(bytes, max_parts);
+      if (rest < bytes.size()) as_text(bytes.substr(rest), core::View::kBody);
+    } else if (!parsed.limit().empty()) {
       const size_t read = parsed.parsed();
       ctx.Skip(file.path, "message/rfc822", file.name,
                "the message's parts past byte " + std::to_string(read) +

@@ -276,6 +276,23 @@ TEST(Mime, PartsPastTheLimitAreNotBuiltButTheirTextIsRead) {
   for (const TextPart& t : x.texts)
     found |= t.text.find("SSN 536-22-8145") != std::string::npos;
   EXPECT_TRUE(found);
+  // A message over 64 KiB is not given to the parser past the limit.
+  std::string big =
+      "Subject: many\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=Z\r\n\r\n";
+  for (int i = 0; i < 20000; ++i) big += "--Z\r\n\r\nx\r\n";
+  big += "--Z\r\nContent-Type: text/plain\r\n\r\nSSN 536-22-8145\r\n--Z--\r\n";
+  Extracted b = ExtractMessage(big, l);
+  ASSERT_EQ(b.skipped.size(), 1u);
+  EXPECT_NE(b.skipped[0].reason.find("were not read as parts (more than 50 "
+                                     "MIME parts)"),
+            std::string::npos)
+      << b.skipped[0].reason;
+  EXPECT_LE(b.texts.size(), 60u);
+  found = false;
+  for (const TextPart& t : b.texts)
+    found |= t.text.find("SSN 536-22-8145") != std::string::npos;
+  EXPECT_TRUE(found);
   // A message with fewer parts than the limit is read whole, as parts.
   l.max_parts = 6000;
   Extracted y = ExtractMessage(m, l);
