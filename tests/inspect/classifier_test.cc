@@ -3,7 +3,12 @@
 // model file is an error, never a crash.
 #include "inspect/classifier.h"
 
+#include <fasttext/fasttext.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "test_util.h"
 
@@ -50,6 +55,49 @@ TEST(Classifier, PlainCasesGetPlainAnswers) {
             0.1);
   EXPECT_EQ(m.Score("", "threat"), 0);
   EXPECT_EQ(m.Score("some words", "no-such-label"), 0);
+}
+
+TEST(Classifier, ScoresAreFastTextsOwnOnEveryCaseOfTheSuites) {
+  // The classifier reads the quantised models from rows rebuilt once, and
+  // predicts from word ids: fastText's own predictLine on the same file
+  // must give the same probability to every label, case by case.
+  namespace fs = std::filesystem;
+  std::vector<std::string> cases;
+  for (const auto& e : fs::recursive_directory_iterator(
+           SourceDir() + "/tests/golden/functional")) {
+    if (e.path().extension() != ".tsv") continue;
+    std::ifstream in(e.path());
+    for (std::string line; std::getline(in, line);) {
+      const size_t tab = line.rfind('\t');
+      if (tab != std::string::npos) cases.push_back(line.substr(tab + 1));
+    }
+  }
+  ASSERT_GT(cases.size(), 5000u);
+  for (const char* name : {"conduct.ftz", "solicitation.ftz"}) {
+    auto ours = Classifier::Load(Model(name));
+    ASSERT_TRUE(ours.ok()) << ours.status().message();
+    fasttext::FastText theirs;
+    theirs.loadModel(Model(name));
+    auto dict = theirs.getDictionary();
+    size_t compared = 0;
+    for (const std::string& text : cases) {
+      const std::string words = ModelInput(text);
+      if (words.empty()) continue;
+      std::vector<std::pair<fasttext::real, std::string>> p;
+      std::istringstream in(words + "\n");
+      ASSERT_TRUE(theirs.predictLine(in, p, dict->nlabels(), 0.0));
+      const std::vector<double> all = (*ours)->ScoreAll(words);
+      ASSERT_EQ(all.size(), static_cast<size_t>(dict->nlabels()));
+      for (const auto& [prob, label] : p) {
+        const int li = (*ours)->LabelIndex(label.substr(9));  // "__label__"
+        ASSERT_GE(li, 0) << label;
+        ASSERT_EQ(all[li], static_cast<double>(prob))
+            << name << " " << label << ": " << text;
+      }
+      ++compared;
+    }
+    EXPECT_GT(compared, 5000u) << name;
+  }
 }
 
 class BadModel : public TempDirTest {};
