@@ -14,8 +14,50 @@ std::string DomainOf(std::string_view address) {
   return d;
 }
 
-std::string DeliveryDomain(std::string_view address,
+namespace {
+
+// The address as Postfix's parser reads it (tok822): without the angle
+// brackets, comments (a '(' runs to its matching ')', or to the end when
+// none comes), white space outside quotes, and a source route
+// ("@a,@b:user@c" is user@c). Quoted strings and escapes are kept.
+std::string Bare(std::string_view address) {
+  std::string out;
+  out.reserve(address.size());
+  bool quoted = false;
+  int comment = 0;
+  for (size_t i = 0; i < address.size(); ++i) {
+    const char ch = address[i];
+    if (ch == '\\' && i + 1 < address.size()) {
+      if (comment == 0) out.append(address.substr(i, 2));
+      ++i;
+    } else if (quoted) {
+      out += ch;
+      quoted = ch != '"';
+    } else if (ch == '(') {
+      ++comment;
+    } else if (comment > 0) {
+      comment -= ch == ')' ? 1 : 0;
+    } else if (ch == '"') {
+      quoted = true;
+      out += ch;
+    } else if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n' &&
+               ch != '<' && ch != '>') {
+      out += ch;
+    }
+  }
+  if (out.starts_with('@')) {
+    const size_t colon = out.find(':');
+    if (colon != std::string::npos) out.erase(0, colon + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string DeliveryDomain(std::string_view raw,
                            const std::vector<std::string>& internal) {
+  const std::string bare = Bare(raw);
+  const std::string_view address = bare;
   const size_t at = address.rfind('@');
   if (at == std::string_view::npos) return DomainOf(address);
   std::string domain = DomainOf(address);

@@ -17,7 +17,8 @@ std::string DomainOf(std::string_view address);
 // defaults do (resolve_dequoted, swap_bangpath, allow_percent_hack): the
 // local part unquoted, then host!user is user@host (the leftmost '!'),
 // else user%host and user@host@ours are user@host (the rightmost), again
-// while the next domain is internal.
+// while the next domain is internal. Comments, white space, angle
+// brackets and a source route are left out first, as Postfix does.
 std::string DeliveryDomain(std::string_view address,
                            const std::vector<std::string>& internal);
 

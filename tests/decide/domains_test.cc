@@ -59,6 +59,26 @@ TEST(Domains, MailRoutedOnFromADistrictAddressLeavesForTheRoutedDomain) {
   EXPECT_EQ(
       decide::DeliveryDomain("gmail.com!x%vendor.com@example-usd.org", ours),
       "gmail.com");
+  // A comment is no part of the address, as Postfix reads it; one left
+  // open runs to the end. It cannot hide a routed outside recipient.
+  EXPECT_EQ(decide::DeliveryDomain(
+                "<x@gmail.com(.example-usd.org!@example-usd.org>", ours),
+            "gmail.com");
+  EXPECT_EQ(decide::DeliveryDomain(
+                "<x@gmail.com(a.example-usd.org!b)@example-usd.org>", ours),
+            "gmail.com");
+  EXPECT_EQ(decide::DeliveryDomain("x(a\\)b)@gmail.com(c)", ours), "gmail.com");
+  // Nor does it, white space or a source route make District mail leave.
+  EXPECT_EQ(decide::DeliveryDomain("<x@example-usd.org(c)>", ours),
+            "example-usd.org");
+  EXPECT_EQ(decide::DeliveryDomain("<x@example-usd.org >", ours),
+            "example-usd.org");
+  EXPECT_EQ(
+      decide::DeliveryDomain("<@gmail.com,@b.org:x@example-usd.org>", ours),
+      "example-usd.org");
+  // A comment's parenthesis inside quotes is only a character.
+  EXPECT_EQ(decide::DeliveryDomain("\"x(@gmail.com\"@example-usd.org", ours),
+            "gmail.com");
   // However many hops through the District.
   std::string hops = "x%gmail.com";
   for (int i = 0; i < 100; ++i) hops += "%example-usd.org";
