@@ -123,6 +123,11 @@ void AddEnvelopeFindings(const policy::PolicyPack& pack, const Envelope& env,
       if (!MayUse(allowed, a) && reported.insert(a).second)
         add("sender-not-permitted",
             "signed in as " + env.auth_user + " but sent as " + a);
+    // What could not be read cannot be cleared.
+    if (facts.from_unread)
+      add("sender-not-permitted",
+          "signed in as " + env.auth_user +
+              " but the From field could not be read whole");
   }
   if (mail.max_recipients > 0 && env.recipients.size() > mail.max_recipients)
     add("mass-mail", std::to_string(env.recipients.size()) +

@@ -3,6 +3,7 @@
 #include <gmime/gmime.h>
 
 #include <algorithm>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -57,8 +58,9 @@ std::string_view RawHeaderBlock(std::string_view bytes) {
 // the header: 24 MB of To: lines took some 500 MB. What those fields may
 // hold is bounded (Postfix cuts one header field at 100 KiB): recipients
 // (To, Cc, Bcc and their Resent- forms) kAddressFieldBytes together, the
-// sender's fields (From, Sender, Reply-To, Resent- too) as much again of
-// their own, so that many recipients cannot push the sender out. Past its
+// sender's fields (From, Sender, Resent- too) as much again of their own,
+// and Reply-To as much again, so that no other field can push the sender
+// out. Past its
 // allowance a field is cut after its last whole address, and later ones of
 // the kind are left out. The copy is made only then; *cut says what was
 // left.
@@ -74,15 +76,21 @@ bool NameIn(std::string_view name, const std::string_view (&fields)[N]) {
   return false;
 }
 
-// 0: no address field; 1: the sender's; 2: recipients.
+// 0: no address field; 1: the sender's; 2: recipients; 3: where replies
+// go.
+enum AddressKind { kNoAddresses, kSender, kRecipients, kReplyTo, kKinds };
 int AddressFieldKind(std::string_view name) {
-  static constexpr std::string_view kSender[] = {
-      "from",        "sender",        "reply-to",
-      "resent-from", "resent-sender", "resent-reply-to"};
-  static constexpr std::string_view kRecipients[] = {
+  static constexpr std::string_view kSenders[] = {
+      "from", "sender", "resent-from", "resent-sender"};
+  static constexpr std::string_view kTo[] = {
       "to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc"};
-  if (name.size() > 16) return 0;
-  return NameIn(name, kSender) ? 1 : NameIn(name, kRecipients) ? 2 : 0;
+  static constexpr std::string_view kReplies[] = {"reply-to",
+                                                  "resent-reply-to"};
+  if (name.size() > 16) return kNoAddresses;
+  return NameIn(name, kSenders)   ? kSender
+         : NameIn(name, kTo)      ? kRecipients
+         : NameIn(name, kReplies) ? kReplyTo
+                                  : kNoAddresses;
 }
 
 // Where a field of addresses may be cut, at most `room` bytes in: after
@@ -120,6 +128,9 @@ struct HeaderCut {
   // Their text, inspected instead: the fields left out whole, and what
   // was cut off address fields (each as "Name: the rest").
   std::string fields_left, addresses_left;
+  // A From or Sender field was cut or left out: who the message claims to
+  // be from is not known whole.
+  bool sender = false;
   std::string Reason() const {
     std::string r;
     if (address_bytes != 0)
@@ -160,14 +171,15 @@ std::optional<std::string> CapHeader(std::string_view bytes, HeaderCut* cut) {
   const std::string_view header = RawHeaderBlock(bytes);
   if (header.size() <= kAddressFieldBytes) return std::nullopt;
   std::string out;
-  size_t used[3] = {}, pos = 0, copied = 0, fields = 0;
+  size_t used[kKinds] = {}, pos = 0, copied = 0, fields = 0;
   *cut = HeaderCut();
   while (pos < header.size()) {
     const size_t end = FieldEnd(header, pos);
     const std::string_view field = header.substr(pos, end - pos);
     if (++fields > kHeaderFields) {
       // The rest is left out, but for the fields that say what the body
-      // is: without them an attachment would be read as text.
+      // is (without them an attachment would be read as text) and who
+      // sent it, within its allowance.
       out.append(bytes.substr(copied, pos - copied));
       size_t kept = 0;
       for (size_t at = pos; at < header.size();) {
@@ -176,13 +188,19 @@ std::optional<std::string> CapHeader(std::string_view bytes, HeaderCut* cut) {
         static constexpr std::string_view kMime[] = {"content-",
                                                      "mime-version"};
         const std::string_view name = FieldName(rest);
+        const int kind = AddressFieldKind(name);
         if (!name.empty() && kept < 32 && rest.size() <= (size_t{64} << 10) &&
             NameIn(name, kMime)) {
           out.append(rest);
           ++kept;
+        } else if (kind == kSender &&
+                   used[kSender] + rest.size() <= kAddressFieldBytes) {
+          out.append(rest);
+          used[kSender] += rest.size();
         } else {
           ++cut->fields;
-          (AddressFieldKind(name) != 0 ? cut->addresses_left : cut->fields_left)
+          cut->sender |= kind == kSender;
+          (kind != kNoAddresses ? cut->addresses_left : cut->fields_left)
               .append(rest);
         }
         at = stop;
@@ -211,6 +229,7 @@ std::optional<std::string> CapHeader(std::string_view bytes, HeaderCut* cut) {
           keep = 0;  // not one whole address fits: the field goes
         }
         cut->address_bytes += field.size() - keep;
+        cut->sender |= kind == kSender;
         if (keep == 0) {
           cut->addresses_left.append(field);
         } else {  // after the comma the cut fell on
@@ -227,6 +246,10 @@ std::optional<std::string> CapHeader(std::string_view bytes, HeaderCut* cut) {
   out.append(bytes.substr(copied));
   return out;
 }
+
+// Mail programs do not write messages this way; a message that is written
+// so reads differently to its reader than to Steward.
+constexpr const char* kMalformed = "malformed-message";
 
 // Header fields that hold no content of the sender's own: the subject and
 // the addresses (views of their own), transport and MIME machinery.
@@ -268,8 +291,9 @@ bool IsBlankedField(std::string_view name) {
 }
 
 // The header block with blanked fields turned into spaces (newlines kept, so
-// lines and offsets still match the block).
-std::string HeaderView(std::string_view block) {
+// lines and offsets still match the block). `subject`: the Subject fields
+// are kept, for a block the subject view does not cover.
+std::string HeaderView(std::string_view block, bool subject = false) {
   std::string out(block);
   bool blank = false;
   size_t pos = 0;
@@ -278,8 +302,12 @@ std::string HeaderView(std::string_view block) {
     size_t end = nl == std::string::npos ? out.size() : nl;
     if (pos < end && out[pos] != ' ' && out[pos] != '\t') {
       size_t colon = out.find(':', pos);
-      blank = colon != std::string::npos && colon < end &&
-              IsBlankedField(std::string_view(out).substr(pos, colon - pos));
+      const std::string_view name =
+          colon != std::string::npos && colon < end
+              ? std::string_view(out).substr(pos, colon - pos)
+              : std::string_view();
+      blank = !name.empty() && IsBlankedField(name) &&
+              !(subject && core::AsciiLower(name) == "subject");
     }
     if (blank)
       for (size_t i = pos; i < end; ++i) out[i] = ' ';
@@ -291,15 +319,28 @@ std::string HeaderView(std::string_view block) {
 // The outer message's facts for the mail doors.
 void ReadFacts(GMimeMessage* m, MessageFacts& f) {
   f.is_message = true;
-  if (InternetAddressList* list = g_mime_message_get_from(m)) {
-    int n = internet_address_list_length(list);
-    for (int i = 0; i < n && i < 50; ++i) {
-      InternetAddress* a = internet_address_list_get_address(list, i);
-      if (INTERNET_ADDRESS_IS_MAILBOX(a))
-        f.from.push_back(Lower(
-            internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a))));
-    }
-  }
+  // Every From address, those in groups ("Office: a@x, b@y;") too.
+  constexpr size_t kFromAddresses = 200;
+  std::function<void(InternetAddressList*, int)> add_from =
+      [&](InternetAddressList* list, int depth) {
+        const int n = list ? internet_address_list_length(list) : 0;
+        for (int i = 0; i < n; ++i) {
+          InternetAddress* a = internet_address_list_get_address(list, i);
+          if (INTERNET_ADDRESS_IS_GROUP(a) && depth < 4) {
+            add_from(
+                internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)),
+                depth + 1);
+          } else if (!INTERNET_ADDRESS_IS_MAILBOX(a)) {
+            f.from_unread = true;  // a group nested past reason
+          } else if (f.from.size() == kFromAddresses) {
+            f.from_unread = true;
+          } else {
+            f.from.push_back(Lower(internet_address_mailbox_get_addr(
+                INTERNET_ADDRESS_MAILBOX(a))));
+          }
+        }
+      };
+  add_from(g_mime_message_get_from(m), 0);
   if (const char* s = g_mime_message_get_subject(m))
     f.subject = core::ToUtf8(s);
   if (const char* id = g_mime_message_get_message_id(m)) f.message_id = id;
@@ -504,6 +545,13 @@ void ReadMessage(std::string_view bytes, const Declared& file, uint32_t depth,
   const std::optional<std::string> capped = CapHeader(bytes, &cut);
   if (capped) {
     ctx.Skip(file.path, "message/rfc822", file.name, cut.Reason());
+    if (cut.fields != 0 || cut.sender)
+      ctx.AddFlag(
+          file.path, kMalformed,
+          cut.fields != 0
+              ? "more than " + std::to_string(kHeaderFields) + " header fields"
+              : "a From or Sender field over " +
+                    std::to_string(kAddressFieldBytes >> 10) + " KiB");
     bytes = *capped;
   }
   gmime::ParsedMessage parsed(bytes, ctx.limits().max_parts);
@@ -513,7 +561,10 @@ void ReadMessage(std::string_view bytes, const Declared& file, uint32_t depth,
     // Still inspect the bytes as text: a broken message may hold data.
     as_text(bytes, core::View::kBody);
   } else {
-    if (file.path.empty() && depth == 0) ReadFacts(m, ctx.out().message);
+    if (file.path.empty() && depth == 0) {
+      ReadFacts(m, ctx.out().message);
+      ctx.out().message.from_unread |= cut.sender;
+    }
     Walker w{ctx, std::string(RawHeaderBlock(bytes))};
     w.Message(m, file.path, depth);
     // The walk stops at max_parts too, where the parser was given more:
@@ -521,8 +572,13 @@ void ReadMessage(std::string_view bytes, const Declared& file, uint32_t depth,
     const size_t max_parts = ctx.limits().max_parts;
     if (parsed.limit().empty() && ctx.out().parts > max_parts) {
       const size_t rest = gmime::BoundaryLinesEnd(bytes, max_parts);
-      if (rest < bytes.size()) as_text(bytes.substr(rest), core::View::kBody);
+      if (rest < bytes.size()) {
+        ctx.AddFlag(file.path, kMalformed,
+                    "more than " + std::to_string(max_parts) + " MIME parts");
+        as_text(bytes.substr(rest), core::View::kBody);
+      }
     } else if (!parsed.limit().empty()) {
+      ctx.AddFlag(file.path, kMalformed, parsed.limit());
       const size_t read = parsed.parsed();
       ctx.Skip(file.path, "message/rfc822", file.name,
                "the message's parts past byte " + std::to_string(read) +
@@ -534,7 +590,8 @@ void ReadMessage(std::string_view bytes, const Declared& file, uint32_t depth,
   }
   // What the header cut left out, after the views the walk made.
   if (!cut.fields_left.empty())
-    as_text(HeaderView(cut.fields_left), core::View::kHeaders);
+    as_text(HeaderView(cut.fields_left, /*subject=*/true),
+            core::View::kHeaders);
   if (!cut.addresses_left.empty() && ctx.limits().address_view)
     as_text(cut.addresses_left, core::View::kAddresses);
 }

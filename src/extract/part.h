@@ -92,7 +92,11 @@ struct Skipped {
 struct MessageFacts {
   bool is_message = false;
   std::vector<std::string> from;  // From addresses, lower case
-  std::string subject;            // decoded
+  // The From addresses are not all known: more than were kept, or a From
+  // or Sender field cut from an oversized header. A check of who may send
+  // as whom cannot clear such a message.
+  bool from_unread = false;
+  std::string subject;  // decoded
   std::string message_id;
   // The Date field as seconds since 1970 (UTC); 0 when absent or unreadable.
   int64_t date = 0;

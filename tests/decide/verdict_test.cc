@@ -329,6 +329,63 @@ TEST(MailVerdict, ADistrictAddressThatRoutesOutsideIsOutside) {
   EXPECT_LT(verdict("colleague@example-usd.org"), outside);
 }
 
+TEST(MailVerdict, AHeaderBuiltToBeCutHidesNeitherDataNorTheSender) {
+  // Past 10,000 header fields the header is cut (GMime makes an object of
+  // each). A subject after the cut is still read; a message written so is
+  // held for ITS even when the cut drops what says how its body is
+  // encoded; a From field pushed past the sender's allowance, or too long
+  // to read, cannot pass the check of who may send as whom.
+  const engine::Engine& eng = testing::BundledEngine();
+  auto scratch = eng.NewScratch();
+  decide::Vendors none;
+  auto decide = [&](const std::string& bytes, const std::string& auth) {
+    decide::Envelope env{policy::Channel::kMail,
+                         "jdoe@example-usd.org",
+                         {"x@gmail.com"},
+                         auth,
+                         "local",
+                         0};
+    auto v = decide::DecideMessage(eng, env, bytes, *scratch, nullptr, &none);
+    EXPECT_TRUE(v.ok());
+    return v.ok() ? *v : decide::Verdict{};
+  };
+  auto rules = [](const decide::Verdict& v) {
+    std::vector<std::string> out;
+    for (const auto& r : v.rules) out.push_back(r.rule);
+    return out;
+  };
+  std::string filler;
+  for (int i = 0; i < 10001; ++i) filler += "X-Filler: 0123456789abcdef\r\n";
+  const decide::Verdict subject =
+      decide(filler + "Subject: SSN 536-22-8145\r\n\r\nhello\r\n", "");
+  EXPECT_EQ(subject.action, Action::kReject);
+  EXPECT_TRUE(Has(rules(subject), "malformed-message-hold"));
+  std::string encoding = filler;
+  for (int i = 0; i < 40; ++i)
+    encoding += "Content-X" + std::to_string(i) + ": y\r\n";
+  encoding +=
+      "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n"
+      "U1NOIDUzNi0yMi04MTQ1Cg==\r\n";  // "SSN 536-22-8145"
+  const decide::Verdict hidden = decide(encoding, "");
+  EXPECT_GE(hidden.action, Action::kHold);
+  EXPECT_TRUE(Has(rules(hidden), "malformed-message-hold"));
+  // The sender: Reply-To fields do not push From out of its allowance.
+  const std::string reply(93 << 10, 'r');
+  std::string pushed;
+  for (int i = 0; i < 3; ++i)
+    pushed += "Reply-To: \"" + reply + "\" <r@example-usd.org>\r\n";
+  pushed += "From: principal@example-usd.org\r\nSubject: x\r\n\r\nhi\r\n";
+  EXPECT_TRUE(Has(rules(decide(pushed, "jdoe")), "sender-reject"));
+  // A From field longer than its allowance is not read whole: refused.
+  std::string own = "From: jdoe@example-usd.org";
+  while (own.size() < (300u << 10)) own += ", jdoe@example-usd.org";
+  const decide::Verdict cut = decide(
+      own + ", principal@example-usd.org\r\nSubject: x\r\n\r\nhi\r\n", "jdoe");
+  EXPECT_TRUE(Has(rules(cut), "sender-reject"));
+  EXPECT_EQ(cut.action, Action::kReject);
+}
+
 TEST(WebVerdict, TooLargeToInspectIsAFinding) {
   const engine::Engine& eng = testing::BundledEngine();
   decide::Verdict v = WebVerdict("www.example.net", "hello",
