@@ -256,6 +256,25 @@ TEST(MilterProtocol, AMessageOfTheLargestSizeHoldsNoMoreThanItKeeps) {
   EXPECT_LE(c.message().bytes.capacity(), keep + 64);
 }
 
+TEST(MilterProtocol, TheStartOfTheNextPacketDoesNotKeepALargeOnesRoom) {
+  // A packet of nearly 1 MiB, then three bytes of the next: what the
+  // conversation holds falls back to the room of an idle one, and the
+  // next packet still reads whole when the rest of it comes.
+  Conversation c(true, 2u << 20);
+  const std::string next = Packet('B', "tail");
+  c.Feed(Offer() + Packet('M', Strings({"<a@example-usd.org>"})) +
+         Packet('N', "") + Packet('B', std::string(1000000, 'x')) +
+         next.substr(0, 3));
+  EXPECT_EQ(c.Process(), Conversation::Next::kNeedMore);
+  EXPECT_EQ(c.pending(), 3u);
+  EXPECT_LE(c.held() - c.message().bytes.capacity(), size_t{64} << 10);
+  c.Feed(next.substr(3) + Packet('E', ""));
+  EXPECT_EQ(c.Process(), Conversation::Next::kMessage);
+  const std::string& bytes = c.message().bytes;
+  ASSERT_GT(bytes.size(), 1000004u);
+  EXPECT_EQ(bytes.substr(bytes.size() - 4), "tail");
+}
+
 TEST(MilterProtocol, QuitAndQuitWithANewConnection) {
   Conversation c(true, 1 << 20);
   c.Feed(Offer() + MessagePackets());

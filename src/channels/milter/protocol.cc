@@ -181,12 +181,17 @@ Conversation::Next Conversation::Process() {
     next = Handle(command, data);
   }
   // Keep the buffer small: drop what was read, and the memory a large
-  // packet grew it to.
+  // packet grew it to, also when the start of the next packet waits (a
+  // peer that sends three bytes of one after each large packet would
+  // otherwise keep the large one's room for as long as it likes).
   if (pos_ == in_.size()) {
     if (in_.capacity() > kRetained)
       std::string().swap(in_);
     else
       in_.clear();
+    pos_ = 0;
+  } else if (in_.capacity() > kRetained && in_.size() - pos_ <= kRetained / 2) {
+    std::string(in_, pos_).swap(in_);
     pos_ = 0;
   } else if (pos_ > (size_t{64} << 10) && pos_ * 2 > in_.size()) {
     in_.erase(0, pos_);
