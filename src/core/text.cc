@@ -85,8 +85,36 @@ std::string ToUtf8(std::string_view bytes, std::string_view charset) {
   return ConvertWithFallback(bytes, "WINDOWS-1252");
 }
 
+void DropInvisible(std::string& text) {
+  // Each starts with one of these bytes; most text holds none of them.
+  const auto has = [&](char c) {
+    return std::memchr(text.data(), c, text.size()) != nullptr;
+  };
+  if (!has('\xC2') && !has('\xE2') && !has('\xEF')) return;
+  auto invisible = [&](size_t i) -> size_t {  // its length, or 0
+    const auto b = [&](size_t k) {
+      return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0;
+    };
+    if (b(0) == 0xC2 && b(1) == 0xAD) return 2;
+    if (b(0) == 0xE2 && b(1) == 0x80 && b(2) >= 0x8B && b(2) <= 0x8D) return 3;
+    if (b(0) == 0xE2 && b(1) == 0x81 && b(2) == 0xA0) return 3;
+    if (b(0) == 0xEF && b(1) == 0xBB && b(2) == 0xBF) return 3;
+    return 0;
+  };
+  size_t w = 0;
+  for (size_t i = 0; i < text.size();) {
+    if (const size_t n = invisible(i); n != 0) {
+      i += n;
+    } else {
+      text[w++] = text[i++];
+    }
+  }
+  text.resize(w);
+}
+
 std::string DecodeText(std::string_view bytes, std::string_view charset) {
   std::string s = ToUtf8(bytes, charset);
+  DropInvisible(s);
   if (s.find('\r') == std::string::npos) return s;
   size_t w = 0;
   for (size_t i = 0; i < s.size(); ++i) {

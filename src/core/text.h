@@ -19,8 +19,16 @@ namespace steward::core {
 std::string ToUtf8(std::string_view bytes, std::string_view charset = {});
 
 // Decoded text as extraction hands it on: UTF-8 (ToUtf8) with CRLF and lone
-// CR turned into LF, so offsets and lines mean the same for every source.
+// CR turned into LF, so offsets and lines mean the same for every source,
+// and without the characters DropInvisible drops.
 std::string DecodeText(std::string_view bytes, std::string_view charset = {});
+
+// Drops from UTF-8 text the characters a reader does not see and that only
+// split words and numbers: the soft hyphen, zero-width space, non-joiner
+// and joiner, word joiner, and zero-width no-break space (U+00AD,
+// U+200B-U+200D, U+2060, U+FEFF). "536<U+200B>-22-1947" is read as the
+// number it shows.
+void DropInvisible(std::string& text);
 
 // True when `s` is valid UTF-8.
 bool IsValidUtf8(std::string_view s);

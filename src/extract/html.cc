@@ -13,6 +13,7 @@
 // lay out a page are read with the body.
 #include <libxml/HTMLparser.h>
 #include <libxml/HTMLtree.h>
+#include <strings.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -123,7 +124,9 @@ std::string Prop(const xmlNode* n, const char* name) {
   return s;
 }
 
-bool IsBlock(const xmlNode* n) {
+namespace {
+
+bool IsBlockName(const char* name) {
   static const char* const kBlocks[] = {
       "p",       "div",        "br",    "li",         "ul",      "ol",
       "table",   "tr",         "h1",    "h2",         "h3",      "h4",
@@ -132,8 +135,14 @@ bool IsBlock(const xmlNode* n) {
       "dd",      "figcaption", "form",  "hr",         "main",    "address",
       "caption", "option",     "body",  "html"};
   for (const char* b : kBlocks)
-    if (Is(n, b)) return true;
+    if (name != nullptr && strcasecmp(name, b) == 0) return true;
   return false;
+}
+
+}  // namespace
+
+bool IsBlock(const xmlNode* n) {
+  return IsBlockName(reinterpret_cast<const char*>(n->name));
 }
 
 ParsedHtml ParseHtml(std::string_view bytes, std::string_view charset) {
@@ -231,11 +240,156 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
 }
 
 // libxml2 builds a tree of the whole page, some forty times its size for a
-// page of short elements (24 MiB of <br> took 1 GB). A larger page is not
-// parsed: its raw text is inspected, as for a page nested too deeply.
-// (Cutting a page into windows to parse one by one let a '<' in an
+// page of short elements (24 MiB of <br> took 1 GB). A larger page is read
+// by the same parser without a tree (its SAX events), into the same views
+// but for data tables, which need the tree: their text is read with the
+// body. (Cutting a page into windows to parse one by one let a '<' in an
 // attribute value open a comment at the next window that hid its text.)
 constexpr size_t kHtmlTreeBytes = size_t{4} << 20;
+
+// What the SAX events of a page make of it, as Walk does of its tree.
+struct Stream {
+  Context& ctx;
+  const Declared& file;
+  Views v;
+  htmlParserCtxtPtr parser = nullptr;
+  int script = 0, hidden = 0;  // depth inside <script>, <style>/<template>
+  uint64_t events = 0;
+  bool failed = false;  // out of memory or time
+
+  static Stream* Of(void* user) { return static_cast<Stream*>(user); }
+  // Every callback: nothing may be thrown through libxml2.
+  template <typename F>
+  static void Guard(void* user, F&& f) noexcept {
+    Stream* s = Of(user);
+    if (s->failed) return;
+    try {
+      if ((++s->events & 4095) == 0 && !s->ctx.InTime(s->file.path)) {
+        s->failed = true;
+      } else {
+        f(*s);
+      }
+    } catch (...) {
+      s->failed = true;
+    }
+    if (s->failed) xmlStopParser(s->parser);
+  }
+  static void Start(void* user, const xmlChar* tag, const xmlChar** attrs) {
+    Guard(user, [&](Stream& s) {
+      const char* name = reinterpret_cast<const char*>(tag);
+      auto attr = [&](const char* want) -> const char* {
+        for (const xmlChar** a = attrs; a && a[0]; a += 2)
+          if (strcasecmp(reinterpret_cast<const char*>(a[0]), want) == 0)
+            return a[1] ? reinterpret_cast<const char*>(a[1]) : "";
+        return nullptr;
+      };
+      auto line = [&](std::string& view, const char* value) {
+        if (value) Line(view, value);
+      };
+      if (strcasecmp(name, "script") == 0) {
+        line(s.v.script_src, attr("src"));
+        ++s.script;
+        return;
+      }
+      if (strcasecmp(name, "style") == 0 || strcasecmp(name, "template") == 0) {
+        ++s.hidden;
+        return;
+      }
+      if ((strcasecmp(name, "td") == 0 || strcasecmp(name, "th") == 0) &&
+          !s.v.body.empty() && s.v.body.back() != '\n' &&
+          s.v.body.back() != ' ')
+        s.v.body += ' ';
+      line(s.v.alt, attr("alt"));
+      line(s.v.alt, attr("title"));
+      if (strcasecmp(name, "meta") == 0) {
+        const char* meta = attr("name");
+        const std::string m = core::AsciiLower(meta ? meta : "");
+        if (m == "description" || m == "keywords" || m == "author")
+          line(s.v.alt, attr("content"));
+      }
+      for (const char* a : {"href", "src", "action", "data", "poster"})
+        line(s.v.links, attr(a));
+      s.Break(name);
+    });
+  }
+  static void End(void* user, const xmlChar* tag) {
+    Guard(user, [&](Stream& s) {
+      const char* name = reinterpret_cast<const char*>(tag);
+      if (strcasecmp(name, "script") == 0) {
+        s.script -= s.script > 0;
+        if (!s.v.script.empty() && s.v.script.back() != '\n')
+          s.v.script += '\n';
+      } else if (strcasecmp(name, "style") == 0 ||
+                 strcasecmp(name, "template") == 0) {
+        s.hidden -= s.hidden > 0;
+      } else {
+        s.Break(name);
+      }
+    });
+  }
+  static void Text(void* user, const xmlChar* ch, int len) {
+    Guard(user, [&](Stream& s) {
+      const std::string_view text(reinterpret_cast<const char*>(ch),
+                                  static_cast<size_t>(std::max(len, 0)));
+      if (s.script > 0) {
+        s.v.script.append(text);
+      } else if (s.hidden == 0) {
+        s.v.body.append(text);
+      }
+    });
+  }
+  static void Comment(void* user, const xmlChar* text) {
+    Guard(user, [&](Stream& s) {
+      Line(s.v.comments, reinterpret_cast<const char*>(text));
+    });
+  }
+  // A block element's text stands on a line of its own.
+  void Break(const char* name) {
+    if (IsBlockName(name) && !v.body.empty() && v.body.back() != '\n')
+      v.body += '\n';
+  }
+};
+
+// Reads a page through libxml2's SAX events: false when it could not (a
+// page nested too deeply halts the parser, as it does the tree's).
+bool StreamHtml(std::string_view bytes, std::string_view charset, Stream& s) {
+  std::string utf8;
+  bool forced = false;
+  const std::string lower_head = core::AsciiLower(bytes.substr(0, 2048));
+  if (!charset.empty() || lower_head.find("charset") == std::string::npos) {
+    utf8 = core::DecodeText(bytes, charset);
+    bytes = utf8;
+    forced = true;
+  }
+  QuietLibxml();
+  htmlSAXHandler sax;
+  std::memset(&sax, 0, sizeof sax);
+  sax.startElement = &Stream::Start;
+  sax.endElement = &Stream::End;
+  sax.characters = &Stream::Text;
+  sax.cdataBlock = &Stream::Text;
+  sax.comment = &Stream::Comment;
+  htmlParserCtxtPtr p = htmlCreatePushParserCtxt(
+      &sax, &s, nullptr, 0, nullptr,
+      forced ? XML_CHAR_ENCODING_UTF8 : XML_CHAR_ENCODING_NONE);
+  if (p == nullptr) return false;
+  s.parser = p;
+  htmlCtxtUseOptions(p, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
+                            HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+                            HTML_PARSE_COMPACT);
+  // In pieces, so that libxml2 keeps no copy of the whole page.
+  constexpr size_t kPiece = size_t{256} << 10;
+  for (size_t at = 0; at < bytes.size() && !s.failed && p->disableSAX == 0;
+       at += kPiece) {
+    const size_t n = std::min(kPiece, bytes.size() - at);
+    htmlParseChunk(p, bytes.data() + at, static_cast<int>(n), 0);
+  }
+  if (!s.failed && p->disableSAX == 0) htmlParseChunk(p, nullptr, 0, 1);
+  const bool halted = p->disableSAX != 0 && !s.failed;
+  htmlFreeParserCtxt(p);
+  s.parser = nullptr;
+  return !halted && !s.failed;
+}
 
 }  // namespace
 
@@ -248,23 +402,29 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
     ctx.out().texts.push_back({file.path, core::View::kBody, type, file.name,
                                core::DecodeText(bytes, file.charset)});
   };
-  if (bytes.size() > kHtmlTreeBytes) {
-    raw("an HTML page of " + std::to_string(bytes.size()) +
-        " bytes, over the " + std::to_string(kHtmlTreeBytes >> 20) +
-        " MiB parsed; its raw text was inspected instead");
-    return;
-  }
-  ParsedHtml parsed = ParseHtml(bytes, file.charset);
-  if (parsed.halted || !parsed.doc) {
-    raw(parsed.halted ? "an HTML page nested too deeply to parse; its raw "
-                        "text was inspected instead"
-                      : "an HTML page that could not be parsed; read as text");
-    return;
-  }
   Views v;
-  Walk(parsed.doc.get(), file, ctx, v);
-  parsed.doc.reset();
+  if (bytes.size() > kHtmlTreeBytes) {
+    Stream s{ctx, file};
+    if (!StreamHtml(bytes, file.charset, s)) {
+      raw("an HTML page of " + std::to_string(bytes.size()) +
+          " bytes that could not be read whole; its raw text was inspected "
+          "instead");
+      return;
+    }
+    v = std::move(s.v);
+  } else {
+    ParsedHtml parsed = ParseHtml(bytes, file.charset);
+    if (parsed.halted || !parsed.doc) {
+      raw(parsed.halted
+              ? "an HTML page nested too deeply to parse; its raw "
+                "text was inspected instead"
+              : "an HTML page that could not be parsed; read as text");
+      return;
+    }
+    Walk(parsed.doc.get(), file, ctx, v);
+  }
   auto add = [&](core::View view, std::string& text) {
+    core::DropInvisible(text);
     if (text.find_first_not_of(" \t\r\n") == std::string::npos) return;
     ctx.out().texts.push_back(
         {file.path, view, type, file.name, std::move(text)});

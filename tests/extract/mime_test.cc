@@ -327,31 +327,70 @@ TEST(Mime, HeaderFieldsOfNestedPartsAreCountedTooAndTheRestReadAsText) {
   EXPECT_TRUE(found);
 }
 
-TEST(Mime, ALargeHtmlPageIsReadAsRawTextToItsEnd) {
+TEST(Mime, ALargeHtmlPageIsReadWithoutATreeToItsEnd) {
   // 6 MB of short elements (a tree of the whole page took forty times its
-  // size): its raw text is inspected instead, all of it, and that is said.
-  // A '<' in an attribute that would open a comment hides nothing.
+  // size): the parser's events are read instead of a tree, all of the page,
+  // with entities decoded and tags and comments between digits gone, as
+  // for a small page. A '<' in an attribute that would open a comment
+  // hides nothing.
   std::string page = "<html><body><p>first 536-22-8145</p>";
   for (int i = 0; i < 3; ++i) {
     for (int j = 0; j < 500000; ++j) page += "<br>";
     page += "<img alt=\"<!--\"><p>part " + std::to_string(i) + " ends</p>";
   }
-  page += "<p>last 4539 1488 0343 6467</p></body></html>";
+  page +=
+      "<p>entities &#53;&#51;&#54;&#45;22-8146</p>"
+      "<p>tags 5<b></b>36-2<i></i>2-81<span>47</span></p>"
+      "<p>comment 536<!-- x -->-22-<!---->8148</p>"
+      "<script>var s = 1;</script><style>p { color: red }</style>"
+      "<p>last 4539 1488 0343 6467</p></body></html>";
   Extracted x = ExtractMessage(
       "Subject: page\r\nContent-Type: text/html\r\n\r\n" + page, {});
+  EXPECT_TRUE(x.skipped.empty());
   const TextPart* body = Find(x, "", "body");
   if (body == nullptr) body = Find(x, "1", "body");
   ASSERT_NE(body, nullptr);
-  for (const char* part : {"first 536-22-8145", "part 0 ends", "part 1 ends",
-                           "part 2 ends", "last 4539 1488 0343 6467"}) {
+  for (const char* part :
+       {"first 536-22-8145", "part 0 ends", "part 1 ends", "part 2 ends",
+        "entities 536-22-8146", "tags 536-22-8147", "comment 536-22-8148",
+        "last 4539 1488 0343 6467"}) {
     const size_t at = body->text.find(part);
     EXPECT_NE(at, std::string::npos) << part;
     EXPECT_EQ(body->text.find(part, at + 1), std::string::npos) << part;
   }
-  ASSERT_EQ(x.skipped.size(), 1u);
-  EXPECT_NE(x.skipped[0].reason.find("raw text was inspected"),
-            std::string::npos)
-      << x.skipped[0].reason;
+  EXPECT_EQ(body->text.find("color"), std::string::npos);
+  EXPECT_EQ(body->text.find("var s"), std::string::npos);
+  const TextPart* script = Find(x, "", "script");
+  if (script == nullptr) script = Find(x, "1", "script");
+  ASSERT_NE(script, nullptr);
+  EXPECT_NE(script->text.find("var s = 1;"), std::string::npos);
+  EXPECT_LT(body->text.size(), size_t{4} << 20);
+}
+
+TEST(Mime, CharactersNobodySeesDoNotSplitANumber) {
+  // A zero-width space, a soft hyphen or a word joiner inside a number is
+  // not shown by a mail program: the number is read as shown, in plain
+  // text and in HTML (as characters or as entities).
+  Extracted plain = ExtractMessage(
+      "Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+      "SSN 536\xE2\x80\x8B-22-81\xC2\xAD"
+      "45 and 536-2\xE2\x81\xA0"
+      "2-8146\r\n",
+      {});
+  const TextPart* p = Find(plain, "", "body");
+  if (p == nullptr) p = Find(plain, "1", "body");
+  ASSERT_NE(p, nullptr);
+  EXPECT_NE(p->text.find("SSN 536-22-8145 and 536-22-8146"), std::string::npos)
+      << p->text;
+  Extracted html = ExtractMessage(
+      "Subject: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+      "<p>SSN 536&#8203;-22-81&shy;45, 536\xEF\xBB\xBF-22-8146</p>\r\n",
+      {});
+  const TextPart* h = Find(html, "", "body");
+  if (h == nullptr) h = Find(html, "1", "body");
+  ASSERT_NE(h, nullptr);
+  EXPECT_NE(h->text.find("SSN 536-22-8145, 536-22-8146"), std::string::npos)
+      << h->text;
 }
 
 TEST(Mbox, SplitsOnFromLines) {
