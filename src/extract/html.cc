@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 
@@ -145,18 +146,81 @@ bool IsBlock(const xmlNode* n) {
   return IsBlockName(reinterpret_cast<const char*>(n->name));
 }
 
-ParsedHtml ParseHtml(std::string_view bytes, std::string_view charset) {
-  // libxml2 finds the charset from a BOM or <meta>; otherwise UTF-8 is
-  // assumed, and bytes that are not UTF-8 are first decoded as we decode
-  // any text.
-  std::string utf8;
-  const char* encoding = nullptr;
-  std::string lower_head = core::AsciiLower(bytes.substr(0, 2048));
-  if (!charset.empty() || lower_head.find("charset") == std::string::npos) {
-    utf8 = core::DecodeText(bytes, charset);
-    bytes = utf8;
-    encoding = "UTF-8";
+namespace {
+
+// libxml2's parser predates HTML5's tokenizer, which mail programs and
+// browsers follow. Where HTML5 makes a comment, hidden from the reader, of
+// "<!x>" or "<![CDATA[...]]>" (up to the first '>') and of "</ x>" (an end
+// tag that does not start with a letter), and closes "<!-->" and "<!--->"
+// at once, libxml2 shows the markup as text or opens a comment that hides
+// what follows: "536<!x>-22-1947" read as no number. Those are written as
+// the comments they are before libxml2 reads the page (their text is in
+// the comments view); real comments are left as they are. Returns `page`
+// when there is none, else *out.
+std::string_view AsHtml5Reads(std::string_view page, std::string* out) {
+  size_t copied = 0;
+  for (size_t i = page.find('<'); i != std::string_view::npos;
+       i = page.find('<', i + 1)) {
+    const std::string_view rest = page.substr(i);
+    size_t from = 0, to = 0, end = 0;  // the comment's text; the construct's
+    if (rest.starts_with("<!-->") || rest.starts_with("<!--->")) {
+      end = i + (rest[4] == '>' ? 5 : 6);
+      from = to = end;
+    } else if (rest.starts_with("<!--")) {
+      const size_t close = page.find("-->", i + 4);
+      if (close == std::string_view::npos) break;
+      i = close + 2;
+      continue;
+    } else if ((rest.starts_with("<!") &&
+                core::AsciiLower(rest.substr(2, 7)) != "doctype") ||
+               (rest.starts_with("</") &&
+                (rest.size() == 2 ||
+                 std::isalpha(static_cast<unsigned char>(rest[2])) == 0))) {
+      from = i + 2;
+      const size_t close = page.find('>', from);
+      to = close == std::string_view::npos ? page.size() : close;
+      end = close == std::string_view::npos ? page.size() : close + 1;
+    } else {
+      continue;
+    }
+    out->append(page.substr(copied, i - copied));
+    out->append("<!--").append(page.substr(from, to - from)).append("-->");
+    copied = end;
+    i = end - 1;
   }
+  if (copied == 0) return page;
+  out->append(page.substr(copied));
+  return *out;
+}
+
+// The page as libxml2 is given it: decoded to UTF-8 unless it names its
+// charset itself (then *utf8 is false and libxml2 finds it from a BOM or
+// <meta>), then AsHtml5Reads. *storage holds it when it is not `bytes`.
+std::string_view PageText(std::string_view bytes, std::string_view charset,
+                          std::string* storage, bool* utf8) {
+  std::string decoded;
+  const std::string lower_head = core::AsciiLower(bytes.substr(0, 2048));
+  *utf8 = !charset.empty() || lower_head.find("charset") == std::string::npos;
+  if (*utf8) decoded = core::DecodeText(bytes, charset);
+  std::string rewritten;
+  AsHtml5Reads(*utf8 ? std::string_view(decoded) : bytes, &rewritten);
+  if (!rewritten.empty()) {
+    *storage = std::move(rewritten);
+  } else if (*utf8) {
+    *storage = std::move(decoded);
+  } else {
+    return bytes;
+  }
+  return *storage;
+}
+
+}  // namespace
+
+ParsedHtml ParseHtml(std::string_view raw, std::string_view charset) {
+  std::string storage;
+  bool utf8 = false;
+  const std::string_view bytes = PageText(raw, charset, &storage, &utf8);
+  const char* encoding = utf8 ? "UTF-8" : nullptr;
   QuietLibxml();
   ParsedHtml out;
   htmlParserCtxtPtr parser = htmlNewParserCtxt();
@@ -173,6 +237,29 @@ ParsedHtml ParseHtml(std::string_view bytes, std::string_view charset) {
 
 namespace {
 
+// Whether an element's style or attribute hides it from the reader
+// (`hidden`, display:none, visibility:hidden). Its text is not shown: it is
+// read apart from the body (with the comments), so that hidden digits
+// cannot join a number the reader sees ("<span hidden>9</span>536-...").
+bool HidesItsText(const char* style, bool hidden_attribute) {
+  if (hidden_attribute) return true;
+  if (style == nullptr) return false;
+  std::string compact;
+  for (const char* c = style; *c; ++c)
+    if (*c != ' ' && *c != '\t' && *c != '\n' && *c != '\r')
+      compact +=
+          static_cast<char>(std::tolower(static_cast<unsigned char>(*c)));
+  return compact.find("display:none") != std::string::npos ||
+         compact.find("visibility:hidden") != std::string::npos;
+}
+
+bool HidesItsText(const xmlNode* n) {
+  const std::string style = Prop(n, "style");
+  return HidesItsText(
+      style.empty() ? nullptr : style.c_str(),
+      xmlHasProp(n, reinterpret_cast<const xmlChar*>("hidden")) != nullptr);
+}
+
 // A page's text, links and tables into `v`, until the time runs out.
 void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
   // Iterative walk: a page nested a million deep must not use the stack.
@@ -180,6 +267,7 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
   uint64_t visited = 0;
   uint32_t tables = 0;
   const xmlNode* in_table = nullptr;  // the data table being walked
+  const xmlNode* hidden = nullptr;    // the element hiding what is in it
   while (n) {
     bool descend = true;
     if ((++visited & 4095) == 0 && !ctx.InTime(file.path)) return;
@@ -193,6 +281,7 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
       } else if (Is(n, "style") || Is(n, "template")) {
         descend = false;
       } else {
+        if (!hidden && HidesItsText(n)) hidden = n;
         // A data table's text is its own; its images and links still count.
         if (!in_table && Is(n, "table") &&
             ReadDataTable(n, tables + 1, file, ctx)) {
@@ -216,7 +305,9 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
           v.body += '\n';
       }
     } else if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-      if (n->content && !in_table)
+      if (n->content && hidden)
+        Line(v.comments, reinterpret_cast<const char*>(n->content));
+      else if (n->content && !in_table)
         v.body += reinterpret_cast<const char*>(n->content);
     } else if (n->type == XML_COMMENT_NODE) {
       if (n->content)
@@ -227,9 +318,11 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
       continue;
     }
     if (n == in_table && !(descend && n->children)) in_table = nullptr;
+    if (n == hidden && !(descend && n->children)) hidden = nullptr;
     while (n && !n->next) {
       n = n->parent;
       if (n == in_table) in_table = nullptr;
+      if (n == hidden) hidden = nullptr;
       if (n && n->type == XML_ELEMENT_NODE && IsBlock(n) && !v.body.empty() &&
           v.body.back() != '\n')
         v.body += '\n';
@@ -254,6 +347,8 @@ struct Stream {
   Views v;
   htmlParserCtxtPtr parser = nullptr;
   int script = 0, hidden = 0;  // depth inside <script>, <style>/<template>
+  // Elements open, and how many were when one hid its text (0: none).
+  int depth = 0, unseen_from = 0;
   uint64_t events = 0;
   bool failed = false;  // out of memory or time
 
@@ -277,6 +372,7 @@ struct Stream {
   static void Start(void* user, const xmlChar* tag, const xmlChar** attrs) {
     Guard(user, [&](Stream& s) {
       const char* name = reinterpret_cast<const char*>(tag);
+      ++s.depth;
       auto attr = [&](const char* want) -> const char* {
         for (const xmlChar** a = attrs; a && a[0]; a += 2)
           if (strcasecmp(reinterpret_cast<const char*>(a[0]), want) == 0)
@@ -286,6 +382,9 @@ struct Stream {
       auto line = [&](std::string& view, const char* value) {
         if (value) Line(view, value);
       };
+      if (s.unseen_from == 0 &&
+          HidesItsText(attr("style"), attr("hidden") != nullptr))
+        s.unseen_from = s.depth;
       if (strcasecmp(name, "script") == 0) {
         line(s.v.script_src, attr("src"));
         ++s.script;
@@ -315,6 +414,12 @@ struct Stream {
   static void End(void* user, const xmlChar* tag) {
     Guard(user, [&](Stream& s) {
       const char* name = reinterpret_cast<const char*>(tag);
+      if (s.depth == s.unseen_from) {
+        s.unseen_from = 0;
+        if (!s.v.comments.empty() && s.v.comments.back() != '\n')
+          s.v.comments += '\n';
+      }
+      s.depth -= s.depth > 0;
       if (strcasecmp(name, "script") == 0) {
         s.script -= s.script > 0;
         if (!s.v.script.empty() && s.v.script.back() != '\n')
@@ -333,6 +438,8 @@ struct Stream {
                                   static_cast<size_t>(std::max(len, 0)));
       if (s.script > 0) {
         s.v.script.append(text);
+      } else if (s.unseen_from != 0) {
+        s.v.comments.append(text);
       } else if (s.hidden == 0) {
         s.v.body.append(text);
       }
@@ -352,15 +459,10 @@ struct Stream {
 
 // Reads a page through libxml2's SAX events: false when it could not (a
 // page nested too deeply halts the parser, as it does the tree's).
-bool StreamHtml(std::string_view bytes, std::string_view charset, Stream& s) {
-  std::string utf8;
+bool StreamHtml(std::string_view raw, std::string_view charset, Stream& s) {
+  std::string storage;
   bool forced = false;
-  const std::string lower_head = core::AsciiLower(bytes.substr(0, 2048));
-  if (!charset.empty() || lower_head.find("charset") == std::string::npos) {
-    utf8 = core::DecodeText(bytes, charset);
-    bytes = utf8;
-    forced = true;
-  }
+  const std::string_view bytes = PageText(raw, charset, &storage, &forced);
   QuietLibxml();
   htmlSAXHandler sax;
   std::memset(&sax, 0, sizeof sax);

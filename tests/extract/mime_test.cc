@@ -342,6 +342,9 @@ TEST(Mime, ALargeHtmlPageIsReadWithoutATreeToItsEnd) {
       "<p>entities &#53;&#51;&#54;&#45;22-8146</p>"
       "<p>tags 5<b></b>36-2<i></i>2-81<span>47</span></p>"
       "<p>comment 536<!-- x -->-22-<!---->8148</p>"
+      "<p>bogus 536<!x>-22<![CDATA[]]>-8149</ x> <!--->end</p>"
+      "<p>hidden <span style=\"Display: None\">9</span>536-22-8150 and "
+      "<img hidden src=\"x.png\"><br hidden>after 536-22-8151</p>"
       "<script>var s = 1;</script><style>p { color: red }</style>"
       "<p>last 4539 1488 0343 6467</p></body></html>";
   Extracted x = ExtractMessage(
@@ -353,6 +356,7 @@ TEST(Mime, ALargeHtmlPageIsReadWithoutATreeToItsEnd) {
   for (const char* part :
        {"first 536-22-8145", "part 0 ends", "part 1 ends", "part 2 ends",
         "entities 536-22-8146", "tags 536-22-8147", "comment 536-22-8148",
+        "bogus 536-22-8149 end", "hidden 536-22-8150 and", "after 536-22-8151",
         "last 4539 1488 0343 6467"}) {
     const size_t at = body->text.find(part);
     EXPECT_NE(at, std::string::npos) << part;
@@ -365,6 +369,19 @@ TEST(Mime, ALargeHtmlPageIsReadWithoutATreeToItsEnd) {
   ASSERT_NE(script, nullptr);
   EXPECT_NE(script->text.find("var s = 1;"), std::string::npos);
   EXPECT_LT(body->text.size(), size_t{4} << 20);
+  // A small page (read as a tree) reads the same.
+  const size_t tail = page.find("<p>entities");
+  Extracted small = ExtractMessage(
+      "Subject: page\r\nContent-Type: text/html\r\n\r\n<html><body>" +
+          page.substr(tail),
+      {});
+  const TextPart* sb = Find(small, "", "body");
+  if (sb == nullptr) sb = Find(small, "1", "body");
+  ASSERT_NE(sb, nullptr);
+  for (const char* part :
+       {"entities 536-22-8146", "tags 536-22-8147", "comment 536-22-8148",
+        "bogus 536-22-8149 end", "hidden 536-22-8150 and", "after 536-22-8151"})
+    EXPECT_NE(sb->text.find(part), std::string::npos) << part << sb->text;
 }
 
 TEST(Mime, CharactersNobodySeesDoNotSplitANumber) {
