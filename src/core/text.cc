@@ -87,9 +87,7 @@ std::string ToUtf8(std::string_view bytes, std::string_view charset) {
 
 void DropInvisible(std::string& text) {
   // Each starts with one of these bytes; most text holds none of them.
-  const auto has = [&](char c) {
-    return std::memchr(text.data(), c, text.size()) != nullptr;
-  };
+  const auto has = [&](char c) { return text.find(c) != std::string::npos; };
   if (!has('\xC2') && !has('\xE2') && !has('\xEF')) return;
   auto invisible = [&](size_t i) -> size_t {  // its length, or 0
     const auto b = [&](size_t k) {

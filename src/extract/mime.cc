@@ -330,10 +330,9 @@ void ReadFacts(GMimeMessage* m, MessageFacts& f) {
             add_from(
                 internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)),
                 depth + 1);
-          } else if (!INTERNET_ADDRESS_IS_MAILBOX(a)) {
-            f.from_unread = true;  // a group nested past reason
-          } else if (f.from.size() == kFromAddresses) {
-            f.from_unread = true;
+          } else if (!INTERNET_ADDRESS_IS_MAILBOX(a) ||
+                     f.from.size() == kFromAddresses) {
+            f.from_unread = true;  // groups nested past reason, or too many
           } else {
             f.from.push_back(Lower(internet_address_mailbox_get_addr(
                 INTERNET_ADDRESS_MAILBOX(a))));
