@@ -155,8 +155,9 @@ namespace {
 // at once, libxml2 shows the markup as text or opens a comment that hides
 // what follows: "536<!x>-22-1947" read as no number. Those are written as
 // the comments they are before libxml2 reads the page (their text is in
-// the comments view); real comments are left as they are. Returns `page`
-// when there is none, else *out.
+// the comments view); real comments are left as they are (one written
+// inside a comment then ends it early, showing the rest of it: read more,
+// never less). Returns `page` when there is none, else *out.
 std::string_view AsHtml5Reads(std::string_view page, std::string* out) {
   size_t copied = 0;
   for (size_t i = page.find('<'); i != std::string_view::npos;
@@ -167,9 +168,9 @@ std::string_view AsHtml5Reads(std::string_view page, std::string* out) {
       end = i + (rest[4] == '>' ? 5 : 6);
       from = to = end;
     } else if (rest.starts_with("<!--")) {
-      const size_t close = page.find("-->", i + 4);
-      if (close == std::string_view::npos) break;
-      i = close + 2;
+      // A comment is left as it is, and what follows read on: a "<!--" in
+      // an attribute value opens none, and skipping to its "-->" would
+      // leave the bogus comments between as text.
       continue;
     } else if ((rest.starts_with("<!") &&
                 core::AsciiLower(rest.substr(2, 7)) != "doctype") ||

@@ -333,6 +333,7 @@ TEST(Mime, ALargeHtmlPageIsReadWithoutATreeToItsEnd) {
       "<p>tags 5<b></b>36-2<i></i>2-81<span>47</span></p>"
       "<p>comment 536<!-- x -->-22-<!---->8148</p>"
       "<p>bogus 536<!x>-22<![CDATA[]]>-8149</ x> <!--->end</p>"
+      "<p title=\"<!--\">attribute 536<!x>-22-8152</p><!-- -->"
       "<p>hidden <span style=\"Display: None\">9</span>536-22-8150 and "
       "<img hidden src=\"x.png\"><br hidden>after 536-22-8151</p>"
       "<script>var s = 1;</script><style>p { color: red }</style>"
@@ -345,7 +346,8 @@ TEST(Mime, ALargeHtmlPageIsReadWithoutATreeToItsEnd) {
   for (const char* part :
        {"first 536-22-8145", "part 0 ends", "part 1 ends", "part 2 ends",
         "entities 536-22-8146", "tags 536-22-8147", "comment 536-22-8148",
-        "bogus 536-22-8149 end", "hidden 536-22-8150 and", "after 536-22-8151",
+        "bogus 536-22-8149 end", "attribute 536-22-8152",
+        "hidden 536-22-8150 and", "after 536-22-8151",
         "last 4539 1488 0343 6467"}) {
     const size_t at = body->text.find(part);
     EXPECT_NE(at, std::string::npos) << part;
@@ -368,7 +370,8 @@ TEST(Mime, ALargeHtmlPageIsReadWithoutATreeToItsEnd) {
   ASSERT_NE(sb, nullptr);
   for (const char* part :
        {"entities 536-22-8146", "tags 536-22-8147", "comment 536-22-8148",
-        "bogus 536-22-8149 end", "hidden 536-22-8150 and", "after 536-22-8151"})
+        "bogus 536-22-8149 end", "attribute 536-22-8152",
+        "hidden 536-22-8150 and", "after 536-22-8151"})
     EXPECT_NE(sb->text.find(part), std::string::npos) << part << sb->text;
 }
 
