@@ -32,6 +32,40 @@ namespace {
 
 struct Views {
   std::string body, alt, links, script_src, script, comments;
+  // The body with the text of hidden elements in place, as the page is
+  // written: what hides an element is only partly known here (a style
+  // sheet may show it again), so a number that only reads whole with
+  // that text is still found. Kept only when hidden text was met.
+  std::string written;
+  bool hid = false;
+
+  // Text of the page: hidden text goes to the comments (apart from what
+  // the reader sees) and to `written`.
+  void Text(std::string_view text, bool hidden) {
+    if (!hid && hidden) {
+      hid = true;
+      written = body;
+    }
+    if (hidden) {
+      comments.append(text);
+    } else {
+      body.append(text);
+    }
+    if (hid) written.append(text);
+  }
+  // A break between blocks (c '\n') or between cells (' '), where the
+  // text does not end in one already.
+  void Break(char c) {
+    for (std::string* t : {&body, &written}) {
+      if (t == &written && !hid) break;
+      if (!t->empty() && t->back() != '\n' && (c == '\n' || t->back() != ' '))
+        *t += c;
+    }
+  }
+  // Where hidden text ends, the comments take a line of their own.
+  void EndHidden() {
+    if (!comments.empty() && comments.back() != '\n') comments += '\n';
+  }
 };
 
 // The rows of `table` that belong to it (not to a table inside it), each a
@@ -59,9 +93,13 @@ std::vector<std::vector<xmlNode*>> Rows(xmlNode* table, bool* nested) {
 // The visible text of a cell, whitespace runs as one space.
 std::string CellText(xmlNode* cell) {
   std::string text;
+  // Text nodes join as the reader sees them ("536-22-<b>1947</b>" is one
+  // number); a block inside the cell (a line break, a paragraph) parts them.
   Descendants(cell, [&](xmlNode* n) {
-    if (n->type == XML_ELEMENT_NODE)
+    if (n->type == XML_ELEMENT_NODE) {
+      if (IsBlock(n) && !text.empty() && text.back() != ' ') text += ' ';
       return !(Is(n, "script") || Is(n, "style") || Is(n, "template"));
+    }
     if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) &&
         n->content) {
       for (const char* c = reinterpret_cast<const char*>(n->content); *c; ++c) {
@@ -71,7 +109,6 @@ std::string CellText(xmlNode* cell) {
         else if (!text.empty() && text.back() != ' ')
           text += ' ';
       }
-      if (!text.empty() && text.back() != ' ') text += ' ';
     }
     return false;
   });
@@ -158,6 +195,29 @@ namespace {
 // the comments view); real comments are left as they are (one written
 // inside a comment then ends it early, showing the rest of it: read more,
 // never less). Returns `page` when there is none, else *out.
+// "script" or "style" when `rest` starts such an element; else null.
+const char* RawTextElement(std::string_view rest) {
+  for (const char* name : {"script", "style"}) {
+    const size_t n = std::strlen(name);
+    if (rest.size() > n + 1 && strncasecmp(rest.data() + 1, name, n) == 0 &&
+        (rest[n + 1] == '>' || rest[n + 1] == '/' || rest[n + 1] == ' ' ||
+         rest[n + 1] == '\t' || rest[n + 1] == '\n' || rest[n + 1] == '\r'))
+      return name;
+  }
+  return nullptr;
+}
+
+// Where "</name" starts (any case) at or after `from`; npos when nowhere.
+size_t FindEndTag(std::string_view page, size_t from, const char* name) {
+  const size_t n = std::strlen(name);
+  for (size_t at = page.find("</", from); at != std::string_view::npos;
+       at = page.find("</", at + 2))
+    if (page.size() - at >= n + 2 &&
+        strncasecmp(page.data() + at + 2, name, n) == 0)
+      return at;
+  return std::string_view::npos;
+}
+
 std::string_view AsHtml5Reads(std::string_view page, std::string* out) {
   size_t copied = 0;
   for (size_t i = page.find('<'); i != std::string_view::npos;
@@ -167,6 +227,13 @@ std::string_view AsHtml5Reads(std::string_view page, std::string* out) {
     if (rest.starts_with("<!-->") || rest.starts_with("<!--->")) {
       end = i + (rest[4] == '>' ? 5 : 6);
       from = to = end;
+    } else if (const char* raw = RawTextElement(rest)) {
+      // Script and style text is not markup: what looks like a comment in
+      // it is not one (and rewriting it would swallow the closing tag).
+      const size_t close = FindEndTag(page, i + 1, raw);
+      if (close == std::string_view::npos) break;
+      i = close;
+      continue;
     } else if (rest.starts_with("<!--")) {
       // A comment is left as it is, and what follows read on: a "<!--" in
       // an attribute value opens none, and skipping to its "-->" would
@@ -194,46 +261,76 @@ std::string_view AsHtml5Reads(std::string_view page, std::string* out) {
   return *out;
 }
 
-// The page as libxml2 is given it: decoded to UTF-8 unless it names its
-// charset itself (then *utf8 is false and libxml2 finds it from a BOM or
-// <meta>), then AsHtml5Reads. *storage holds it when it is not `bytes`.
+// The charset a page names in its first bytes (<meta charset=...> or
+// http-equiv's content="...; charset=..."), lower case; "" when none.
+std::string MetaCharset(std::string_view head) {
+  const std::string lower = core::AsciiLower(head);
+  const size_t at = lower.find("charset");
+  if (at == std::string::npos) return {};
+  size_t i = at + 7;
+  while (i < lower.size() && (lower[i] == ' ' || lower[i] == '=' ||
+                              lower[i] == '"' || lower[i] == '\''))
+    ++i;
+  size_t end = i;
+  while (end < lower.size() &&
+         (std::isalnum(static_cast<unsigned char>(lower[end])) != 0 ||
+          lower[end] == '-' || lower[end] == '_' || lower[end] == '.' ||
+          lower[end] == ':'))
+    ++end;
+  return lower.substr(i, end - i);
+}
+
+// The page as libxml2 is given it: always UTF-8, decoded here (libxml2 is
+// told to ignore what the page says of its encoding, or it would switch
+// decoders partway through the page at a <meta> and read the rest as
+// garbage), then AsHtml5Reads. The charset is the part's; else a BOM's;
+// else the page's <meta>, but for the labels that HTML5 readers do not
+// honour there (UTF-16 and UTF-32 mean UTF-8; EBCDIC is not read): those
+// pages are read as their readers show them. *storage holds the result.
 std::string_view PageText(std::string_view bytes, std::string_view charset,
-                          std::string* storage, bool* utf8) {
-  std::string decoded;
-  const std::string lower_head = core::AsciiLower(bytes.substr(0, 2048));
-  *utf8 = !charset.empty() || lower_head.find("charset") == std::string::npos;
-  if (*utf8) decoded = core::DecodeText(bytes, charset);
-  std::string rewritten;
-  AsHtml5Reads(*utf8 ? std::string_view(decoded) : bytes, &rewritten);
-  if (!rewritten.empty()) {
-    *storage = std::move(rewritten);
-  } else if (*utf8) {
-    *storage = std::move(decoded);
-  } else {
-    return bytes;
+                          std::string* storage) {
+  std::string label(charset);
+  const bool bom = bytes.starts_with("\xEF\xBB\xBF") ||
+                   bytes.starts_with("\xFF\xFE") ||
+                   bytes.starts_with("\xFE\xFF");
+  if (label.empty() && !bom) {
+    label = MetaCharset(bytes.substr(0, 2048));
+    for (const char* unread :
+         {"utf-16", "utf16", "utf-32", "utf32", "ucs", "unicode", "iso-10646",
+          "ebcdic", "cp037", "ibm", "cp1140", "cp500", "x-user-defined"})
+      if (label.starts_with(unread)) label.clear();
   }
+  std::string decoded = core::DecodeText(bytes, label);
+  std::string rewritten;
+  AsHtml5Reads(decoded, &rewritten);
+  *storage = rewritten.empty() ? std::move(decoded) : std::move(rewritten);
   return *storage;
+}
+
+constexpr int kParseOptions = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
+                              HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+                              HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC;
+
+// A tree of a page PageText made.
+ParsedHtml ParsePage(std::string_view page) {
+  QuietLibxml();
+  ParsedHtml out;
+  htmlParserCtxtPtr parser = htmlNewParserCtxt();
+  if (!parser) return out;
+  out.doc.reset(htmlCtxtReadMemory(parser, page.data(),
+                                   static_cast<int>(page.size()), nullptr,
+                                   "UTF-8", kParseOptions));
+  // libxml2 halts (rather than recovers) on nesting deeper than it allows.
+  out.halted = parser->disableSAX != 0;
+  htmlFreeParserCtxt(parser);
+  return out;
 }
 
 }  // namespace
 
 ParsedHtml ParseHtml(std::string_view raw, std::string_view charset) {
   std::string storage;
-  bool utf8 = false;
-  const std::string_view bytes = PageText(raw, charset, &storage, &utf8);
-  const char* encoding = utf8 ? "UTF-8" : nullptr;
-  QuietLibxml();
-  ParsedHtml out;
-  htmlParserCtxtPtr parser = htmlNewParserCtxt();
-  if (!parser) return out;
-  out.doc.reset(htmlCtxtReadMemory(
-      parser, bytes.data(), static_cast<int>(bytes.size()), nullptr, encoding,
-      HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-          HTML_PARSE_NONET | HTML_PARSE_COMPACT));
-  // libxml2 halts (rather than recovers) on nesting deeper than it allows.
-  out.halted = parser->disableSAX != 0;
-  htmlFreeParserCtxt(parser);
-  return out;
+  return ParsePage(PageText(raw, charset, &storage));
 }
 
 namespace {
@@ -290,9 +387,7 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
           in_table = n;
         }
         // Cells of a table that lays out the page stay apart in the body.
-        if ((Is(n, "td") || Is(n, "th")) && !v.body.empty() &&
-            v.body.back() != '\n' && v.body.back() != ' ')
-          v.body += ' ';
+        if (Is(n, "td") || Is(n, "th")) v.Break(' ');
         Line(v.alt, Prop(n, "alt"));
         Line(v.alt, Prop(n, "title"));
         if (Is(n, "meta")) {
@@ -302,14 +397,11 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
         }
         for (const char* attr : {"href", "src", "action", "data", "poster"})
           Line(v.links, Prop(n, attr));
-        if (IsBlock(n) && !v.body.empty() && v.body.back() != '\n')
-          v.body += '\n';
+        if (IsBlock(n)) v.Break('\n');
       }
     } else if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-      if (n->content && hidden)
-        Line(v.comments, reinterpret_cast<const char*>(n->content));
-      else if (n->content && !in_table)
-        v.body += reinterpret_cast<const char*>(n->content);
+      if (n->content && !in_table)
+        v.Text(reinterpret_cast<const char*>(n->content), hidden != nullptr);
     } else if (n->type == XML_COMMENT_NODE) {
       if (n->content)
         Line(v.comments, reinterpret_cast<const char*>(n->content));
@@ -319,14 +411,18 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
       continue;
     }
     if (n == in_table && !(descend && n->children)) in_table = nullptr;
-    if (n == hidden && !(descend && n->children)) hidden = nullptr;
+    if (n == hidden && !(descend && n->children)) {
+      hidden = nullptr;
+      v.EndHidden();
+    }
     while (n && !n->next) {
       n = n->parent;
       if (n == in_table) in_table = nullptr;
-      if (n == hidden) hidden = nullptr;
-      if (n && n->type == XML_ELEMENT_NODE && IsBlock(n) && !v.body.empty() &&
-          v.body.back() != '\n')
-        v.body += '\n';
+      if (n == hidden) {
+        hidden = nullptr;
+        v.EndHidden();
+      }
+      if (n && n->type == XML_ELEMENT_NODE && IsBlock(n)) v.Break('\n');
       if (n && reinterpret_cast<xmlDoc*>(n) == doc) n = nullptr;
     }
     if (n) n = n->next;
@@ -395,10 +491,8 @@ struct Stream {
         ++s.hidden;
         return;
       }
-      if ((strcasecmp(name, "td") == 0 || strcasecmp(name, "th") == 0) &&
-          !s.v.body.empty() && s.v.body.back() != '\n' &&
-          s.v.body.back() != ' ')
-        s.v.body += ' ';
+      if (strcasecmp(name, "td") == 0 || strcasecmp(name, "th") == 0)
+        s.v.Break(' ');
       line(s.v.alt, attr("alt"));
       line(s.v.alt, attr("title"));
       if (strcasecmp(name, "meta") == 0) {
@@ -417,8 +511,7 @@ struct Stream {
       const char* name = reinterpret_cast<const char*>(tag);
       if (s.depth == s.unseen_from) {
         s.unseen_from = 0;
-        if (!s.v.comments.empty() && s.v.comments.back() != '\n')
-          s.v.comments += '\n';
+        s.v.EndHidden();
       }
       s.depth -= s.depth > 0;
       if (strcasecmp(name, "script") == 0) {
@@ -439,10 +532,8 @@ struct Stream {
                                   static_cast<size_t>(std::max(len, 0)));
       if (s.script > 0) {
         s.v.script.append(text);
-      } else if (s.unseen_from != 0) {
-        s.v.comments.append(text);
       } else if (s.hidden == 0) {
-        s.v.body.append(text);
+        s.v.Text(text, s.unseen_from != 0);
       }
     });
   }
@@ -453,17 +544,13 @@ struct Stream {
   }
   // A block element's text stands on a line of its own.
   void Break(const char* name) {
-    if (IsBlockName(name) && !v.body.empty() && v.body.back() != '\n')
-      v.body += '\n';
+    if (IsBlockName(name)) v.Break('\n');
   }
 };
 
 // Reads a page through libxml2's SAX events: false when it could not (a
 // page nested too deeply halts the parser, as it does the tree's).
-bool StreamHtml(std::string_view raw, std::string_view charset, Stream& s) {
-  std::string storage;
-  bool forced = false;
-  const std::string_view bytes = PageText(raw, charset, &storage, &forced);
+bool StreamHtml(std::string_view bytes, Stream& s) {
   QuietLibxml();
   htmlSAXHandler sax;
   std::memset(&sax, 0, sizeof sax);
@@ -472,14 +559,11 @@ bool StreamHtml(std::string_view raw, std::string_view charset, Stream& s) {
   sax.characters = &Stream::Text;
   sax.cdataBlock = &Stream::Text;
   sax.comment = &Stream::Comment;
-  htmlParserCtxtPtr p = htmlCreatePushParserCtxt(
-      &sax, &s, nullptr, 0, nullptr,
-      forced ? XML_CHAR_ENCODING_UTF8 : XML_CHAR_ENCODING_NONE);
+  htmlParserCtxtPtr p = htmlCreatePushParserCtxt(&sax, &s, nullptr, 0, nullptr,
+                                                 XML_CHAR_ENCODING_UTF8);
   if (p == nullptr) return false;
   s.parser = p;
-  htmlCtxtUseOptions(p, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
-                            HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-                            HTML_PARSE_COMPACT);
+  htmlCtxtUseOptions(p, kParseOptions);
   // In pieces, so that libxml2 keeps no copy of the whole page.
   constexpr size_t kPiece = size_t{256} << 10;
   for (size_t at = 0; at < bytes.size() && !s.failed && p->disableSAX == 0;
@@ -506,9 +590,13 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
                                core::DecodeText(bytes, file.charset)});
   };
   Views v;
-  if (bytes.size() > kHtmlTreeBytes) {
+  // The size decides as written for libxml2 (4 MiB of "</>" are 9 MiB of
+  // comments).
+  std::string storage;
+  const std::string_view page = PageText(bytes, file.charset, &storage);
+  if (page.size() > kHtmlTreeBytes) {
     Stream s{ctx, file};
-    if (!StreamHtml(bytes, file.charset, s)) {
+    if (!StreamHtml(page, s)) {
       raw("an HTML page of " + std::to_string(bytes.size()) +
           " bytes that could not be read whole; its raw text was inspected "
           "instead");
@@ -516,7 +604,7 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
     }
     v = std::move(s.v);
   } else {
-    ParsedHtml parsed = ParseHtml(bytes, file.charset);
+    ParsedHtml parsed = ParsePage(page);
     if (parsed.halted || !parsed.doc) {
       raw(parsed.halted
               ? "an HTML page nested too deeply to parse; its raw "
@@ -532,7 +620,9 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
     ctx.out().texts.push_back(
         {file.path, view, type, file.name, std::move(text)});
   };
+  const bool written_apart = v.hid && v.written != v.body;
   add(core::View::kBody, v.body);
+  if (written_apart) add(core::View::kBody, v.written);
   add(core::View::kAlt, v.alt);
   add(core::View::kLinks, v.links);
   add(core::View::kScriptSrc, v.script_src);

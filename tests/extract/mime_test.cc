@@ -375,6 +375,46 @@ TEST(Mime, ALargeHtmlPageIsReadWithoutATreeToItsEnd) {
     EXPECT_NE(sb->text.find(part), std::string::npos) << part << sb->text;
 }
 
+TEST(Mime, HtmlReadsAsItsReaderSeesItLargeOrSmall) {
+  // Each page shows a number; each is read, as a tree (under 4 MiB) and
+  // from the parser's events (over it).
+  const struct {
+    std::string page, shown;
+  } cases[] = {
+      // libxml2 would switch decoders at the <meta> and read garbage;
+      // HTML5 readers take UTF-16 there to mean UTF-8.
+      {"<meta charset=\"utf-16le\"><p>SSN 536-22-8153</p>", "536-22-8153"},
+      // Style text is not markup: no comment opens in it.
+      {"<style>p{font-family:\"<!x\"}</style><p>SSN 536-22-8154</p>",
+       "536-22-8154"},
+      {"<script>if (a</ b) {}</script><p>SSN 536-22-8155</p>", "536-22-8155"},
+      // A style this reader does not follow to its end: the text as
+      // written is read too.
+      {"<p>SSN 536-22-<span style=\"display:none;display:inline\">8156</span>"
+       "</p>",
+       "536-22-8156"},
+      // A data table's cell reads as shown.
+      {"<table><tr><th>Name</th><th>SSN</th></tr><tr><td>Ann Lee</td>"
+       "<td>536-22-<b>8157</b></td></tr><tr><td>Bo Li</td><td>x</td></tr>"
+       "</table>",
+       "536-22-8157"},
+  };
+  std::string padding;
+  for (int i = 0; i < 1200000; ++i) padding += "<br>";
+  for (const auto& c : cases) {
+    for (const bool large : {false, true}) {
+      Extracted x =
+          ExtractMessage("Subject: page\r\nContent-Type: text/html\r\n\r\n" +
+                             c.page + (large ? padding : ""),
+                         {});
+      bool found = false;
+      for (const TextPart& t : x.texts)
+        found |= t.text.find(c.shown) != std::string::npos;
+      EXPECT_TRUE(found) << c.page << (large ? " (large)" : "");
+    }
+  }
+}
+
 TEST(Mime, CharactersNobodySeesDoNotSplitANumber) {
   // A zero-width space, a soft hyphen or a word joiner inside a number is
   // not shown by a mail program: the number is read as shown, in plain
