@@ -16,32 +16,75 @@ std::string DomainOf(std::string_view address) {
 
 namespace {
 
-// The address as Postfix's parser reads it (tok822): without the angle
-// brackets, comments (a '(' runs to its matching ')', or to the end when
-// none comes), white space outside quotes, and a source route
-// ("@a,@b:user@c" is user@c). Quoted strings and escapes are kept.
+// The address as Postfix's parser reads it (tok822): comments left out (a
+// '(' runs to its matching ')', or to the end when none comes); of what is
+// in angle brackets, the innermost (a route-addr after a phrase, "x <y>",
+// is the address, however it nests); white space outside quotes and a
+// source route ("@a,@b:user@c" is user@c) left out. Quoted strings and
+// escapes are kept.
 std::string Bare(std::string_view address) {
-  std::string out;
-  out.reserve(address.size());
+  // Comments out first.
+  std::string text;
+  text.reserve(address.size());
   bool quoted = false;
   int comment = 0;
   for (size_t i = 0; i < address.size(); ++i) {
     const char ch = address[i];
     if (ch == '\\' && i + 1 < address.size()) {
-      if (comment == 0) out.append(address.substr(i, 2));
+      if (comment == 0) text.append(address.substr(i, 2));
       ++i;
     } else if (quoted) {
-      out += ch;
+      text += ch;
       quoted = ch != '"';
     } else if (ch == '(') {
       ++comment;
     } else if (comment > 0) {
       comment -= ch == ')' ? 1 : 0;
+    } else {
+      quoted = ch == '"';
+      text += ch;
+    }
+  }
+  // The innermost angle brackets: the last '<' outside quotes, to the
+  // first '>' after it.
+  size_t open = std::string::npos;
+  quoted = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\') {
+      ++i;
+    } else if (text[i] == '"') {
+      quoted = !quoted;
+    } else if (!quoted && text[i] == '<') {
+      open = i;
+    }
+  }
+  std::string_view addr = text;
+  if (open != std::string::npos) {
+    addr = addr.substr(open + 1);
+    quoted = false;
+    for (size_t i = 0; i < addr.size(); ++i) {
+      if (addr[i] == '\\') {
+        ++i;
+      } else if (addr[i] == '"') {
+        quoted = !quoted;
+      } else if (!quoted && addr[i] == '>') {
+        addr = addr.substr(0, i);
+        break;
+      }
+    }
+  }
+  std::string out;
+  quoted = false;
+  for (size_t i = 0; i < addr.size(); ++i) {
+    const char ch = addr[i];
+    if (ch == '\\' && i + 1 < addr.size()) {
+      out.append(addr.substr(i, 2));
+      ++i;
     } else if (ch == '"') {
-      quoted = true;
+      quoted = !quoted;
       out += ch;
-    } else if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n' &&
-               ch != '<' && ch != '>') {
+    } else if (quoted || (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n' &&
+                          ch != '<' && ch != '>')) {
       out += ch;
     }
   }
@@ -58,9 +101,16 @@ std::string DeliveryDomain(std::string_view raw,
                            const std::vector<std::string>& internal) {
   const std::string bare = Bare(raw);
   const std::string_view address = bare;
-  const size_t at = address.rfind('@');
-  if (at == std::string_view::npos) return DomainOf(address);
+  size_t at = address.rfind('@');
   std::string domain = DomainOf(address);
+  if (at == std::string_view::npos) {
+    // No domain: Postfix gives it the District's own ($myorigin), and a
+    // bang or percent path in it still routes on (host!user is user@host).
+    if (internal.empty() || address.find_first_of("!%") == std::string::npos)
+      return domain;
+    at = address.size();
+    domain = core::AsciiLower(internal.front());
+  }
   // The local part without its quotes and escapes, as Postfix reads it
   // (resolve_dequoted): "x@gmail.com"@ours routes on too.
   std::string local;

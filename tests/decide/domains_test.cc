@@ -76,6 +76,16 @@ TEST(Domains, MailRoutedOnFromADistrictAddressLeavesForTheRoutedDomain) {
   EXPECT_EQ(
       decide::DeliveryDomain("<@gmail.com,@b.org:x@example-usd.org>", ours),
       "example-usd.org");
+  // Of nested angle brackets, the innermost is the address, as Postfix
+  // parses a phrase before a route-addr.
+  EXPECT_EQ(decide::DeliveryDomain(
+                "<x@example-usd.org <evil.com!y.example-usd.org>>", ours),
+            "evil.com");
+  EXPECT_EQ(
+      decide::DeliveryDomain("<\"@\" <evil.com!y.example-usd.org>>", ours),
+      "evil.com");
+  EXPECT_EQ(decide::DeliveryDomain("<Jo <jo@example-usd.org>>", ours),
+            "example-usd.org");
   // A comment's parenthesis inside quotes is only a character.
   EXPECT_EQ(decide::DeliveryDomain("\"x(@gmail.com\"@example-usd.org", ours),
             "gmail.com");
