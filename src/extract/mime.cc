@@ -340,6 +340,47 @@ void ReadFacts(GMimeMessage* m, MessageFacts& f) {
         }
       };
   add_from(g_mime_message_get_from(m), 0);
+  const size_t from_addresses = f.from.size();
+  add_from(g_mime_message_get_sender(m), 0);
+  // An address GMime could not read ("principal@@x", "a@x; b@y") is an
+  // address the sender still claims: more '@' outside quoted names and
+  // comments than addresses read fails the check.
+  size_t claimed = 0;
+  GMimeHeaderList* fields = g_mime_object_get_header_list(GMIME_OBJECT(m));
+  const int count = fields ? g_mime_header_list_get_count(fields) : 0;
+  for (int i = 0; i < count; ++i) {
+    GMimeHeader* h = g_mime_header_list_get_header_at(fields, i);
+    const std::string name = Lower(g_mime_header_get_name(h));
+    if (name != "from" && name != "sender") continue;
+    const char* raw = g_mime_header_get_raw_value(h);
+    bool quoted = false;
+    int comment = 0;
+    size_t in_quotes = 0;  // '@' in a quoted string not yet closed
+    // A From that names nobody a parser can read ("Principal Smith",
+    // "<>", a comment alone) claims to be from someone all the same.
+    if (name == "from" && from_addresses == 0 && raw != nullptr &&
+        std::string_view(raw).find_first_not_of(" \t\r\n") !=
+            std::string_view::npos)
+      f.from_unread = true;
+    for (const char* c = raw ? raw : ""; *c; ++c) {
+      if (*c == '\\' && c[1] != '\0') {
+        ++c;
+      } else if (*c == '"' && comment == 0) {
+        quoted = !quoted;
+        in_quotes = 0;
+      } else if (quoted && *c == '@') {
+        ++in_quotes;
+      } else if (!quoted && *c == '(') {
+        ++comment;
+      } else if (!quoted && *c == ')' && comment > 0) {
+        --comment;
+      } else if (!quoted && comment == 0 && *c == '@') {
+        ++claimed;
+      }
+    }
+    if (quoted) claimed += in_quotes;  // a quote never closed hides nothing
+  }
+  if (claimed > f.from.size()) f.from_unread = true;
   if (const char* s = g_mime_message_get_subject(m))
     f.subject = core::ToUtf8(s);
   if (const char* id = g_mime_message_get_message_id(m)) f.message_id = id;
