@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "core/text.h"
 
@@ -41,13 +44,57 @@ size_t BorrowedStream::EndHere() {
   return a->len;
 }
 
-size_t BoundaryLinesEnd(std::string_view bytes, size_t max_parts) {
-  // The outer object, then one after each boundary line.
-  const size_t limit = max_parts - (max_parts > 0 ? 1 : 0);
-  // Each such line after the first takes at least 3 bytes ("\n--").
-  if (bytes.size() / 3 < limit) return bytes.size();
+namespace {
+
+// The boundaries a message declares (boundary="..." in any case, with the
+// value as written); nullopt when they cannot all be known: an RFC 2231
+// form (boundary*=, boundary*0=) or more than 64 of them.
+std::optional<std::vector<std::string>> DeclaredBoundaries(
+    std::string_view bytes) {
+  std::vector<std::string> out;
+  const std::string lower = core::AsciiLower(bytes);
+  for (size_t at = lower.find("boundary"); at != std::string::npos;
+       at = lower.find("boundary", at + 8)) {
+    size_t i = at + 8;
+    while (i < lower.size() && (lower[i] == ' ' || lower[i] == '\t')) ++i;
+    if (i < lower.size() && lower[i] == '*') return std::nullopt;
+    if (i >= lower.size() || lower[i] != '=') continue;
+    ++i;
+    while (i < lower.size() && (lower[i] == ' ' || lower[i] == '\t')) ++i;
+    std::string value;
+    if (i < bytes.size() && bytes[i] == '"') {
+      for (++i; i < bytes.size() && bytes[i] != '"' && bytes[i] != '\n'; ++i)
+        value +=
+            bytes[i] == '\\' && i + 1 < bytes.size() ? bytes[++i] : bytes[i];
+    } else {
+      for (; i < bytes.size() && bytes[i] != ';' && bytes[i] != ' ' &&
+             bytes[i] != '\t' && bytes[i] != '\r' && bytes[i] != '\n';
+           ++i)
+        value += bytes[i];
+    }
+    if (value.empty() || std::find(out.begin(), out.end(), value) != out.end())
+      continue;
+    if (out.size() == 64) return std::nullopt;
+    out.push_back(std::move(value));
+  }
+  return out;
+}
+
+// Where the line past the first `limit` that begins with "--" followed by
+// one of `boundaries` (any "--" when null) starts; bytes.size() when none.
+size_t LinesEnd(std::string_view bytes, size_t limit,
+                const std::vector<std::string>* boundaries) {
+  auto counts = [&](const char* line) {
+    if (boundaries == nullptr) return true;
+    const std::string_view rest(
+        line + 2, static_cast<size_t>(bytes.data() + bytes.size() - line - 2));
+    for (const std::string& b : *boundaries)
+      if (rest.starts_with(b)) return true;
+    return false;
+  };
   size_t count = 0;
-  if (bytes.starts_with("--") && ++count > limit) return 0;
+  if (bytes.starts_with("--") && counts(bytes.data()) && ++count > limit)
+    return 0;
   if (bytes.size() < 3) return bytes.size();
   // memchr for each '-' is several times faster than memmem for "\n--":
   // most text has few dashes, and base64 none.
@@ -57,11 +104,27 @@ size_t BoundaryLinesEnd(std::string_view bytes, size_t max_parts) {
     const void* hit = memchr(p, '-', static_cast<size_t>(end - 1 - p));
     if (hit == nullptr) break;
     p = static_cast<const char*>(hit);
-    if (p[-1] == '\n' && p[1] == '-' && ++count > limit)
+    if (p[-1] == '\n' && p[1] == '-' && counts(p) && ++count > limit)
       return static_cast<size_t>(p - begin);  // the line's start
     p += 1;
   }
   return bytes.size();
+}
+
+}  // namespace
+
+size_t BoundaryLinesEnd(std::string_view bytes, size_t max_parts) {
+  // The outer object, then one after each boundary line.
+  const size_t limit = max_parts - (max_parts > 0 ? 1 : 0);
+  // Each such line after the first takes at least 3 bytes ("\n--").
+  if (bytes.size() / 3 < limit) return bytes.size();
+  // Every line that begins with "--" first; only when there are too many
+  // (a long report with dashed rules, SQL comments, a digest), those that
+  // begin with a declared boundary, which alone make parts.
+  const size_t crude = LinesEnd(bytes, limit, nullptr);
+  if (crude == bytes.size()) return crude;
+  const auto declared = DeclaredBoundaries(bytes);
+  return declared ? LinesEnd(bytes, limit, &*declared) : crude;
 }
 
 ParsedMessage::ParsedMessage(std::string_view bytes, size_t max_parts)

@@ -283,6 +283,21 @@ TEST(Mime, PartsPastTheLimitAreNotBuiltButTheirTextIsRead) {
   for (const TextPart& t : b.texts)
     found |= t.text.find("SSN 536-22-8145") != std::string::npos;
   EXPECT_TRUE(found);
+  // Lines that begin with "--" but no declared boundary (SQL comments, a
+  // report's rules) make no parts: such a message is read whole.
+  std::string sql =
+      "Subject: script\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=Z\r\n\r\n--Z\r\n"
+      "Content-Type: text/plain\r\n\r\n";
+  for (int i = 0; i < 5000; ++i)
+    sql += "-- step " + std::to_string(i) + "\r\nSELECT 1;\r\n";
+  sql += "SSN 536-22-8145\r\n--Z--\r\n";
+  Extracted q = ExtractMessage(sql, l);
+  EXPECT_TRUE(q.skipped.empty()) << q.skipped[0].reason;
+  EXPECT_TRUE(q.flags.empty());
+  const TextPart* script = Find(q, "1", "body");
+  ASSERT_NE(script, nullptr);
+  EXPECT_NE(script->text.find("536-22-8145"), std::string::npos);
   // A message with fewer parts than the limit is read whole, as parts.
   l.max_parts = 6000;
   Extracted y = ExtractMessage(m, l);
