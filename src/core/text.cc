@@ -85,34 +85,80 @@ std::string ToUtf8(std::string_view bytes, std::string_view charset) {
   return ConvertWithFallback(bytes, "WINDOWS-1252");
 }
 
-void DropInvisible(std::string& text) {
-  // Each starts with one of these bytes; most text holds none of them.
-  const auto has = [&](char c) { return text.find(c) != std::string::npos; };
-  if (!has('\xC2') && !has('\xE2') && !has('\xEF')) return;
-  auto invisible = [&](size_t i) -> size_t {  // its length, or 0
-    const auto b = [&](size_t k) {
-      return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0;
-    };
-    if (b(0) == 0xC2 && b(1) == 0xAD) return 2;
-    if (b(0) == 0xE2 && b(1) == 0x80 && b(2) >= 0x8B && b(2) <= 0x8D) return 3;
-    if (b(0) == 0xE2 && b(1) == 0x81 && b(2) == 0xA0) return 3;
-    if (b(0) == 0xEF && b(1) == 0xBB && b(2) == 0xBF) return 3;
-    return 0;
-  };
-  size_t w = 0;
-  for (size_t i = 0; i < text.size();) {
-    if (const size_t n = invisible(i); n != 0) {
-      i += n;
-    } else {
+namespace {
+
+// What Readable does with a code point: 0 keep, 1 drop, 2 a space, 3 a
+// dash, 4 a digit (its value is g_unichar_digit_value).
+int Readability(gunichar c) {
+  if (c < 0xA0) return 0;
+  if (c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x202F ||
+      c == 0x205F || c == 0x3000)
+    return 2;
+  if ((c >= 0x2010 && c <= 0x2015) || c == 0x2043 || c == 0x2212 ||
+      c == 0xFE58 || c == 0xFE63 || c == 0xFF0D)
+    return 3;
+  if (c == 0xAD || c == 0x34F || c == 0x61C || c == 0x115F || c == 0x1160 ||
+      c == 0x17B4 || c == 0x17B5 || (c >= 0x180B && c <= 0x180F) ||
+      (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) ||
+      (c >= 0x2060 && c <= 0x206F) || c == 0x3164 ||
+      (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF || c == 0xFFA0 ||
+      (c >= 0xFFF9 && c <= 0xFFFB) || (c >= 0x1D173 && c <= 0x1D17A) ||
+      (c >= 0xE0000 && c <= 0xE0FFF))
+    return 1;
+  return g_unichar_digit_value(c) >= 0 ? 4 : 0;
+}
+
+}  // namespace
+
+void Readable(std::string& text) {
+  // Only text with a byte past ASCII can hold any of them.
+  size_t first = 0;
+  for (uint64_t word = 0; first + 8 <= text.size(); first += 8) {
+    std::memcpy(&word, text.data() + first, 8);
+    if ((word & 0x8080808080808080ULL) != 0) break;
+  }
+  while (first < text.size() && static_cast<unsigned char>(text[first]) < 0x80)
+    ++first;
+  if (first == text.size()) return;
+  size_t w = first;
+  for (size_t i = first; i < text.size();) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    if (b < 0x80) {
       text[w++] = text[i++];
+      continue;
     }
+    const char* at = text.data() + i;
+    const gunichar c =
+        g_utf8_get_char_validated(at, static_cast<gssize>(text.size() - i));
+    if (c == static_cast<gunichar>(-1) || c == static_cast<gunichar>(-2)) {
+      text[w++] = text[i++];  // not UTF-8 here: kept as it is
+      continue;
+    }
+    const size_t n = static_cast<size_t>(g_utf8_next_char(at) - at);
+    switch (Readability(c)) {
+      case 1:
+        break;
+      case 2:
+        text[w++] = ' ';
+        break;
+      case 3:
+        text[w++] = '-';
+        break;
+      case 4:
+        text[w++] = static_cast<char>('0' + g_unichar_digit_value(c));
+        break;
+      default:
+        std::memmove(&text[w], at, n);
+        w += n;
+    }
+    i += n;
   }
   text.resize(w);
 }
 
 std::string DecodeText(std::string_view bytes, std::string_view charset) {
   std::string s = ToUtf8(bytes, charset);
-  DropInvisible(s);
+  Readable(s);
   if (s.find('\r') == std::string::npos) return s;
   size_t w = 0;
   for (size_t i = 0; i < s.size(); ++i) {

@@ -20,15 +20,21 @@ std::string ToUtf8(std::string_view bytes, std::string_view charset = {});
 
 // Decoded text as extraction hands it on: UTF-8 (ToUtf8) with CRLF and lone
 // CR turned into LF, so offsets and lines mean the same for every source,
-// and without the characters DropInvisible drops.
+// and as Readable writes it.
 std::string DecodeText(std::string_view bytes, std::string_view charset = {});
 
-// Drops from UTF-8 text the characters a reader does not see and that only
-// split words and numbers: the soft hyphen, zero-width space, non-joiner
-// and joiner, word joiner, and zero-width no-break space (U+00AD,
-// U+200B-U+200D, U+2060, U+FEFF). "536<U+200B>-22-1947" is read as the
-// number it shows.
-void DropInvisible(std::string& text);
+// Writes UTF-8 text as a reader reads it, for matching: drops the
+// characters a reader does not see and that only split words and numbers
+// (soft hyphen, zero-width and bidirectional controls, joiners, variation
+// selectors, tags, Hangul fillers: U+00AD, U+034F, U+061C, U+180B-U+180F,
+// U+200B-U+200F, U+202A-U+202E, U+2060-U+206F, U+FE00-U+FE0F, U+FEFF,
+// U+E0000-U+E0FFF and a few more), writes the spaces that are not ASCII
+// (no-break, thin, figure, ideographic) as ' ', the dashes and minus
+// signs as '-', and every decimal digit (fullwidth, Arabic-Indic,
+// Devanagari, mathematical...) as its ASCII digit. "536<U+200B>-22<U+2011>
+// 1947" in fullwidth digits is read as the number it shows. Bytes that
+// are not UTF-8 are kept.
+void Readable(std::string& text);
 
 // True when `s` is valid UTF-8.
 bool IsValidUtf8(std::string_view s);

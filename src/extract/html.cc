@@ -615,7 +615,7 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
     Walk(parsed.doc.get(), file, ctx, v);
   }
   auto add = [&](core::View view, std::string& text) {
-    core::DropInvisible(text);
+    core::Readable(text);
     if (text.find_first_not_of(" \t\r\n") == std::string::npos) return;
     ctx.out().texts.push_back(
         {file.path, view, type, file.name, std::move(text)});

@@ -446,6 +446,18 @@ TEST(Mime, CharactersNobodySeesDoNotSplitANumber) {
       {"text/html",
        "<p>SSN 536&#8203;-22-81&shy;45, 536\xEF\xBB\xBF-22-8146</p>",
        "SSN 536-22-8145, 536-22-8146"},
+      // A no-break space and hyphen (Word and Outlook write them), a
+      // minus sign, bidirectional controls, a variation selector, and
+      // fullwidth and Arabic-Indic digits: as ASCII.
+      {"text/plain",
+       "SSN\xC2\xA0"
+       "536\xE2\x80\x91"
+       "22\xE2\x88\x92"
+       "8147, 5\xE2\x80\xAE"
+       "36-2\xEF\xB8\x8F"
+       "2-8148, \xEF\xBC\x95\xEF\xBC\x93\xEF\xBC\x96-22-"
+       "\xD9\xA8\xD9\xA1\xD9\xA4\xD9\xA9",
+       "SSN 536-22-8147, 536-22-8148, 536-22-8149"},
   };
   for (const auto& c : cases) {
     Extracted x =
