@@ -234,12 +234,10 @@ std::string_view AsHtml5Reads(std::string_view page, std::string* out) {
       if (close == std::string_view::npos) break;
       i = close;
       continue;
-    } else if (rest.starts_with("<!--")) {
-      // A comment is left as it is, and what follows read on: a "<!--" in
-      // an attribute value opens none, and skipping to its "-->" would
-      // leave the bogus comments between as text.
-      continue;
-    } else if ((rest.starts_with("<!") &&
+      // A comment ("<!--") is left as it is, and what follows read on: a
+      // "<!--" in an attribute value opens none, and skipping to its "-->"
+      // would leave the bogus comments between as text.
+    } else if ((rest.starts_with("<!") && !rest.starts_with("<!--") &&
                 core::AsciiLower(rest.substr(2, 7)) != "doctype") ||
                (rest.starts_with("</") &&
                 (rest.size() == 2 ||
