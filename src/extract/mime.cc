@@ -3,10 +3,12 @@
 #include <gmime/gmime.h>
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/mbox.h"
 #include "core/text.h"
@@ -316,11 +318,33 @@ std::string HeaderView(std::string_view block, bool subject = false) {
   return out;
 }
 
+// The addresses written in a display name (lower case): each run of
+// address characters around an '@' with a dot after it.
+std::vector<std::string> AddressesIn(const char* name) {
+  std::vector<std::string> out;
+  const std::string_view n = name ? name : "";
+  auto part = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           std::string_view("._%+-'").find(c) != std::string_view::npos;
+  };
+  for (size_t at = n.find('@'); at != std::string_view::npos;
+       at = n.find('@', at + 1)) {
+    size_t b = at, e = at + 1;
+    while (b > 0 && part(n[b - 1])) --b;
+    while (e < n.size() && part(n[e])) ++e;
+    const std::string_view domain = n.substr(at + 1, e - at - 1);
+    if (b < at && domain.find('.') != std::string_view::npos)
+      out.push_back(core::AsciiLower(n.substr(b, e - b)));
+  }
+  return out;
+}
+
 // The outer message's facts for the mail doors.
 void ReadFacts(GMimeMessage* m, MessageFacts& f) {
   f.is_message = true;
   // Every From address, those in groups ("Office: a@x, b@y;") too.
   constexpr size_t kFromAddresses = 200;
+  size_t mailboxes = 0;  // read from the fields, not from names
   std::function<void(InternetAddressList*, int)> add_from =
       [&](InternetAddressList* list, int depth) {
         const int n = list ? internet_address_list_length(list) : 0;
@@ -336,11 +360,17 @@ void ReadFacts(GMimeMessage* m, MessageFacts& f) {
           } else {
             f.from.push_back(Lower(internet_address_mailbox_get_addr(
                 INTERNET_ADDRESS_MAILBOX(a))));
+            ++mailboxes;
+            // A name that is another address ("principal@x" <jdoe@x>) is
+            // what the reader sees as the sender: claimed too.
+            for (std::string& shown : AddressesIn(internet_address_get_name(a)))
+              if (shown != f.from.back() && f.from.size() < kFromAddresses)
+                f.from.push_back(std::move(shown));
           }
         }
       };
   add_from(g_mime_message_get_from(m), 0);
-  const size_t from_addresses = f.from.size();
+  const size_t from_addresses = mailboxes;
   add_from(g_mime_message_get_sender(m), 0);
   // An address GMime could not read ("principal@@x", "a@x; b@y") is an
   // address the sender still claims: more '@' outside quoted names and
@@ -380,7 +410,7 @@ void ReadFacts(GMimeMessage* m, MessageFacts& f) {
     }
     if (quoted) claimed += in_quotes;  // a quote never closed hides nothing
   }
-  if (claimed > f.from.size()) f.from_unread = true;
+  if (claimed > mailboxes) f.from_unread = true;
   if (const char* s = g_mime_message_get_subject(m))
     f.subject = core::ToUtf8(s);
   if (const char* id = g_mime_message_get_message_id(m)) f.message_id = id;
