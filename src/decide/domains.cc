@@ -16,6 +16,24 @@ std::string DomainOf(std::string_view address) {
 
 namespace {
 
+// Where `c` is outside quoted strings and escapes in `s`, its last place
+// or its first; npos when nowhere.
+size_t Unquoted(std::string_view s, char c, bool last) {
+  size_t found = std::string_view::npos;
+  bool quoted = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\') {
+      ++i;
+    } else if (s[i] == '"') {
+      quoted = !quoted;
+    } else if (!quoted && s[i] == c) {
+      found = i;
+      if (!last) break;
+    }
+  }
+  return found;
+}
+
 // The address as Postfix's parser reads it (tok822): comments left out (a
 // '(' runs to its matching ')', or to the end when none comes); of what is
 // in angle brackets, the innermost (a route-addr after a phrase, "x <y>",
@@ -47,31 +65,10 @@ std::string Bare(std::string_view address) {
   }
   // The innermost angle brackets: the last '<' outside quotes, to the
   // first '>' after it.
-  size_t open = std::string::npos;
-  quoted = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\\') {
-      ++i;
-    } else if (text[i] == '"') {
-      quoted = !quoted;
-    } else if (!quoted && text[i] == '<') {
-      open = i;
-    }
-  }
   std::string_view addr = text;
-  if (open != std::string::npos) {
+  if (const size_t open = Unquoted(addr, '<', true); open != addr.npos) {
     addr = addr.substr(open + 1);
-    quoted = false;
-    for (size_t i = 0; i < addr.size(); ++i) {
-      if (addr[i] == '\\') {
-        ++i;
-      } else if (addr[i] == '"') {
-        quoted = !quoted;
-      } else if (!quoted && addr[i] == '>') {
-        addr = addr.substr(0, i);
-        break;
-      }
-    }
+    addr = addr.substr(0, Unquoted(addr, '>', false));
   }
   std::string out;
   quoted = false;

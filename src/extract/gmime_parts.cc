@@ -34,14 +34,13 @@ size_t BorrowedStream::size() const {
   return g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream_))->len;
 }
 
-size_t BorrowedStream::EndHere() {
+void BorrowedStream::EndHere() {
   // A memory stream reads up to its array's length as it is at each read,
   // so shortening the length ends it; the data itself is not touched.
   GByteArray* a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream_));
   const gint64 at = g_mime_stream_tell(stream_);
   if (at >= 0 && static_cast<guint64>(at) < a->len)
     a->len = static_cast<guint>(at);
-  return a->len;
 }
 
 namespace {

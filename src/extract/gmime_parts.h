@@ -36,8 +36,8 @@ class BorrowedStream {
   // Ends the stream where its reader has got to: what it has not read yet
   // is never given out (reading on finds the end). What was read stays
   // readable, so parts parsed before keep their content. Safe to call from
-  // a parser callback. Returns the new length.
-  size_t EndHere();
+  // a parser callback.
+  void EndHere();
   // How many bytes the stream holds (fewer than given after EndHere).
   size_t size() const;
 
@@ -46,9 +46,11 @@ class BorrowedStream {
   GMimeStream* stream_ = nullptr;
 };
 
-// Where the line that begins with "--" (taken for a part boundary) that
-// would begin an object past `max_parts` starts (the outer object counts);
-// bytes.size() when there is none.
+// Where the boundary line that would begin an object past `max_parts`
+// starts (the outer object counts); bytes.size() when there is none. Every
+// line that begins with "--" is counted; when there are too many, only
+// those that begin with a boundary the message declares (unless it
+// declares more than 64, or one in RFC 2231's form).
 size_t BoundaryLinesEnd(std::string_view bytes, size_t max_parts);
 
 // A message parsed from `bytes` (which must outlive this object), with
@@ -56,10 +58,9 @@ size_t BoundaryLinesEnd(std::string_view bytes, size_t max_parts);
 // of a message in one call, whatever is read of them later: a million
 // empty parts took 1.2 GB, a part of 1.5 million header fields 570 MB. So
 // the parser is given the message only up to the line that would begin a
-// part past `max_parts` (the outer object counts, and every line that
-// begins with "--" is taken for a boundary), and
-// its stream ends at the header field past kMessageHeaderFields (counted
-// across all parts as they are parsed). What it was not given is the
+// part past `max_parts` (BoundaryLinesEnd), and its stream ends at the
+// header field past kMessageHeaderFields (counted across all parts as they
+// are parsed). What it was not given is the
 // caller's to read some other way. A message of kCountedFrom bytes or
 // fewer is given whole: its parts cannot take much (64 KiB of them took 30
 // MB), and counting its lines would cost every ordinary message.

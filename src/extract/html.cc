@@ -185,16 +185,6 @@ bool IsBlock(const xmlNode* n) {
 
 namespace {
 
-// libxml2's parser predates HTML5's tokenizer, which mail programs and
-// browsers follow. Where HTML5 makes a comment, hidden from the reader, of
-// "<!x>" or "<![CDATA[...]]>" (up to the first '>') and of "</ x>" (an end
-// tag that does not start with a letter), and closes "<!-->" and "<!--->"
-// at once, libxml2 shows the markup as text or opens a comment that hides
-// what follows: "536<!x>-22-1947" read as no number. Those are written as
-// the comments they are before libxml2 reads the page (their text is in
-// the comments view); real comments are left as they are (one written
-// inside a comment then ends it early, showing the rest of it: read more,
-// never less). Returns `page` when there is none, else *out.
 // "script" or "style" when `rest` starts such an element; else null.
 const char* RawTextElement(std::string_view rest) {
   for (const char* name : {"script", "style"}) {
@@ -218,6 +208,16 @@ size_t FindEndTag(std::string_view page, size_t from, const char* name) {
   return std::string_view::npos;
 }
 
+// libxml2's parser predates HTML5's tokenizer, which mail programs and
+// browsers follow. Where HTML5 makes a comment, hidden from the reader, of
+// "<!x>" or "<![CDATA[...]]>" (up to the first '>') and of "</ x>" (an end
+// tag that does not start with a letter), and closes "<!-->" and "<!--->"
+// at once, libxml2 shows the markup as text or opens a comment that hides
+// what follows: "536<!x>-22-1947" read as no number. Those are written as
+// the comments they are before libxml2 reads the page (their text is in
+// the comments view); real comments are left as they are (one written
+// inside a comment then ends it early, showing the rest of it: read more,
+// never less). Returns `page` when there is none, else *out.
 std::string_view AsHtml5Reads(std::string_view page, std::string* out) {
   size_t copied = 0;
   for (size_t i = page.find('<'); i != std::string_view::npos;
@@ -234,10 +234,11 @@ std::string_view AsHtml5Reads(std::string_view page, std::string* out) {
       if (close == std::string_view::npos) break;
       i = close;
       continue;
-      // A comment ("<!--") is left as it is, and what follows read on: a
-      // "<!--" in an attribute value opens none, and skipping to its "-->"
-      // would leave the bogus comments between as text.
-    } else if ((rest.starts_with("<!") && !rest.starts_with("<!--") &&
+    } else if ((rest.starts_with("<!") &&
+                // A comment is left as it is, and what follows read on: a
+                // "<!--" in an attribute value opens none, and skipping to
+                // its "-->" would leave the bogus comments between as text.
+                !rest.starts_with("<!--") &&
                 core::AsciiLower(rest.substr(2, 7)) != "doctype") ||
                (rest.starts_with("</") &&
                 (rest.size() == 2 ||
@@ -336,7 +337,8 @@ namespace {
 // Whether an element's style or attribute hides it from the reader
 // (`hidden`, display:none, visibility:hidden). Its text is not shown: it is
 // read apart from the body (with the comments), so that hidden digits
-// cannot join a number the reader sees ("<span hidden>9</span>536-...").
+// cannot join a number the reader sees ("<span hidden>9</span>536-..."),
+// and in the body as written (Views::written).
 bool HidesItsText(const char* style, bool hidden_attribute) {
   if (hidden_attribute) return true;
   if (style == nullptr) return false;

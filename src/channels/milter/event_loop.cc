@@ -274,7 +274,7 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
       return false;
     }
     out.erase(0, sent);
-    if (out.empty() && out.capacity() > (size_t{64} << 10))
+    if (out.empty() && out.capacity() > Conversation::kRetained)
       std::string().swap(out);  // a burst of answers grew it
     return true;
   };

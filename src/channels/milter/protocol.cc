@@ -28,12 +28,6 @@ constexpr size_t kMaxAddress = 2048;
 constexpr size_t kMaxMacroName = 64;
 constexpr size_t kMaxMacroValue = 4096;
 constexpr size_t kMaxMacros = 64;  // kept per step
-// The room an idle connection's buffers keep for the next message at most:
-// 4,096 connections of it are a quarter of the default --max-held-mb, so
-// connections that end their messages and hold on cannot fill it. (The
-// memory budget ranks connections by what they hold of the MTA's bytes,
-// not by this room.)
-constexpr size_t kRetained = size_t{64} << 10;
 
 // Macro steps, in the order of a message; lookups go from the last back.
 constexpr char kSteps[] = "CHMRTNE";

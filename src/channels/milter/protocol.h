@@ -76,6 +76,13 @@ class Conversation {
  public:
   enum class Next { kNeedMore, kMessage, kClosed, kError };
 
+  // The room an idle connection's buffers (input, message, answers) keep
+  // for the next message at most: 4,096 connections of it are a quarter of
+  // the default --max-held-mb, so connections that end their messages and
+  // hold on cannot fill it. (The memory budget ranks connections by what
+  // they hold of the MTA's bytes, live(), not by this room.)
+  static constexpr size_t kRetained = size_t{64} << 10;
+
   // `noreply_allowed`: whether steps may be negotiated without replies (on
   // a unix socket; on TCP they make Postfix wait on delayed ACKs).
   // `keep`: bytes of a message kept at most.
