@@ -268,6 +268,19 @@ TEST(MilterProtocol, TheStartOfTheNextPacketDoesNotKeepALargeOnesRoom) {
   EXPECT_EQ(c.Process(), Conversation::Next::kNeedMore);
   EXPECT_EQ(c.pending(), 3u);
   EXPECT_LE(c.held() - c.message().bytes.capacity(), size_t{64} << 10);
+  // Nor does a larger start, up to the room an idle connection keeps: the
+  // room stays within twice what waits.
+  Conversation d(true, 2u << 20);
+  const std::string large = Packet('B', std::string(100000, 'y'));
+  d.Feed(Offer() + Packet('M', Strings({"<a@example-usd.org>"})) +
+         Packet('N', "") + Packet('B', std::string(1000000, 'x')) +
+         large.substr(0, 60000));
+  EXPECT_EQ(d.Process(), Conversation::Next::kNeedMore);
+  EXPECT_EQ(d.pending(), 60000u);
+  EXPECT_LE(d.held() - d.message().bytes.capacity(), 2u * 60000 + 4096);
+  d.Feed(large.substr(60000) + Packet('E', ""));
+  EXPECT_EQ(d.Process(), Conversation::Next::kMessage);
+  EXPECT_EQ(d.message().bytes.substr(d.message().bytes.size() - 3), "yyy");
   c.Feed(next.substr(3) + Packet('E', ""));
   EXPECT_EQ(c.Process(), Conversation::Next::kMessage);
   const std::string& bytes = c.message().bytes;
@@ -323,6 +336,20 @@ TEST(MilterProtocol, BadPacketsAreErrorsThatSayWhat) {
       {"end before MAIL", Offer() + Packet('E', ""), "'E': end of message"},
       {"unterminated sender", Offer() + Packet('M', "<a@b>"),
        "'M': a sender not ended by NUL"},
+      // No MTA passes control characters in an address or a host name;
+      // one that reached a notice or a log would write lines of its own.
+      {"line break in a recipient",
+       Offer() + Packet('M', Strings({"<a@example-usd.org>"})) +
+           Packet('R', Strings({"<x\r\nSECOND LINE@example-usd.org>"})),
+       "'R': a recipient with a control character"},
+      {"escape in a sender",
+       Offer() + Packet('M', Strings({"<a\x1b[2J@example-usd.org>"})),
+       "'M': a sender with a control character"},
+      {"line break in a host name",
+       Offer() +
+           Packet('C', std::string("host\nname\0", 10) + "4" +
+                           std::string("\x00\x19", 2) + Strings({"10.0.0.7"})),
+       "'C': a host name with a control character"},
       {"odd macros", Offer() + Packet('D', "M" + Strings({"i"})),
        "'D': a macro name without value"},
       {"empty macros", Offer() + Packet('D', ""), "'D': no command named"},

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 namespace steward::milter {
 
@@ -175,16 +176,18 @@ Conversation::Next Conversation::Process() {
     next = Handle(command, data);
   }
   // Keep the buffer small: drop what was read, and the memory a large
-  // packet grew it to, also when the start of the next packet waits (a
-  // peer that sends three bytes of one after each large packet would
-  // otherwise keep the large one's room for as long as it likes).
+  // packet grew it to, also when part of the next packet waits: its room
+  // stays within twice what waits (a peer that sends a few KiB of one
+  // after each large packet would otherwise keep the large one's room for
+  // as long as it likes, looking idle to the memory budget).
   if (pos_ == in_.size()) {
     if (in_.capacity() > kRetained)
       std::string().swap(in_);
     else
       in_.clear();
     pos_ = 0;
-  } else if (in_.capacity() > kRetained && in_.size() - pos_ <= kRetained / 2) {
+  } else if (in_.capacity() > kRetained &&
+             in_.capacity() > 2 * (in_.size() - pos_)) {
     std::string(in_, pos_).swap(in_);
     pos_ = 0;
   } else if (pos_ > (size_t{64} << 10) && pos_ * 2 > in_.size()) {
@@ -331,9 +334,18 @@ Conversation::Next Conversation::Handle(char command, std::string_view data) {
     return Fail(command, "before option negotiation");
   std::vector<std::string_view>& strings = strings_;
   auto error = [&](const std::string& what) { return Fail(command, what); };
-  auto too_long = [&](const char* what, size_t size) {
-    return error(std::string(what) + " of " + std::to_string(size) +
-                 " bytes, more than " + std::to_string(kMaxAddress));
+  // An address or host name as an SMTP command line can carry it: at most
+  // kMaxAddress bytes, no control characters (an MTA passes none; one
+  // that reached a notice or a log would write lines of its own).
+  auto bad_address = [&](const char* what,
+                         std::string_view value) -> std::optional<Next> {
+    if (value.size() > kMaxAddress)
+      return error(std::string(what) + " of " + std::to_string(value.size()) +
+                   " bytes, more than " + std::to_string(kMaxAddress));
+    for (const char c : value)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
+        return error(std::string(what) + " with a control character");
+    return std::nullopt;
   };
   switch (command) {
     case 'O':
@@ -348,7 +360,8 @@ Conversation::Next Conversation::Handle(char command, std::string_view data) {
         const size_t nul = data.find('\0');
         if (nul == std::string_view::npos)
           return error("a host name not ended by NUL");
-        if (nul > kMaxAddress) return too_long("a host name", nul);
+        if (auto bad = bad_address("a host name", data.substr(0, nul)))
+          return *bad;
         message_.client = nul == 0 ? "local" : std::string(data.substr(0, nul));
       }
       Continue(kNoReplyConnect);
@@ -361,8 +374,7 @@ Conversation::Next Conversation::Handle(char command, std::string_view data) {
     case 'M':
       if (!Strings(data, strings, 1) || strings.empty())
         return error("a sender not ended by NUL");
-      if (strings[0].size() > kMaxAddress)
-        return too_long("a sender", strings[0].size());
+      if (auto bad = bad_address("a sender", strings[0])) return *bad;
       // A new message: what an earlier MAIL began without an end or an
       // abort is dropped.
       ClearMessage();
@@ -375,8 +387,7 @@ Conversation::Next Conversation::Handle(char command, std::string_view data) {
       if (!in_message_) return error("a recipient before MAIL");
       if (!Strings(data, strings, 1) || strings.empty())
         return error("a recipient not ended by NUL");
-      if (strings[0].size() > kMaxAddress)
-        return too_long("a recipient", strings[0].size());
+      if (auto bad = bad_address("a recipient", strings[0])) return *bad;
       if (message_.recipients.size() < kMaxRecipients &&
           recipient_bytes_ + strings[0].size() <= kMaxRecipientBytes) {
         message_.recipients.push_back(Unbracket(strings[0]));
