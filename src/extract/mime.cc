@@ -171,7 +171,12 @@ std::string_view FieldName(std::string_view field) {
 
 std::optional<std::string> CapHeader(std::string_view bytes, HeaderCut* cut) {
   const std::string_view header = RawHeaderBlock(bytes);
-  if (header.size() <= kAddressFieldBytes) return std::nullopt;
+  // A header that holds neither limit's worth is given whole (lines are at
+  // least as many as fields).
+  if (header.size() <= kAddressFieldBytes &&
+      static_cast<size_t>(std::count(header.begin(), header.end(), '\n')) <=
+          kHeaderFields)
+    return std::nullopt;
   std::string out;
   size_t used[kKinds] = {}, pos = 0, copied = 0, fields = 0;
   *cut = HeaderCut();

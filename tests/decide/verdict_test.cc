@@ -367,6 +367,12 @@ TEST(MailVerdict, AHeaderBuiltToBeCutHidesNeitherDataNorTheSender) {
       "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
       "Content-Transfer-Encoding: base64\r\n\r\n"
       "U1NOIDUzNi0yMi04MTQ1Cg==\r\n";  // "SSN 536-22-8145"
+  // Short fields are counted too, in a header under the address fields'
+  // allowance.
+  std::string thin;
+  for (int i = 0; i < 12000; ++i) thin += "a: b\r\n";
+  const decide::Verdict many = decide(thin + "Subject: x\r\n\r\nhi\r\n", "");
+  EXPECT_TRUE(Has(rules(many), "malformed-message-hold"));
   const decide::Verdict hidden = decide(encoding, "");
   EXPECT_GE(hidden.action, Action::kHold);
   EXPECT_TRUE(Has(rules(hidden), "malformed-message-hold"));
