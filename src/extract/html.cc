@@ -23,6 +23,7 @@
 #include "core/text.h"
 #include "extract/formats.h"
 #include "extract/html_tree.h"
+#include "extract/style.h"
 #include "extract/table.h"
 #include "extract/xml.h"
 
@@ -54,9 +55,11 @@ struct Views {
     if (hid) written.append(text);
   }
   // A break between blocks (c '\n') or between cells (' '), where the
-  // text does not end in one already.
-  void Break(char c) {
+  // text does not end in one already. A hidden element's makes none where
+  // the reader looks (it has no box), only in the text as written.
+  void Break(char c, bool hidden = false) {
     for (std::string* t : {&body, &written}) {
+      if (t == &body && hidden) continue;
       if (t == &written && !hid) break;
       if (!t->empty() && t->back() != '\n' && (c == '\n' || t->back() != ' '))
         *t += c;
@@ -90,6 +93,8 @@ std::vector<std::vector<xmlNode*>> Rows(xmlNode* table, bool* nested) {
   return rows;
 }
 
+bool HidesItsText(const xmlNode* n);
+
 // The visible text of a cell, whitespace runs as one space.
 std::string CellText(xmlNode* cell) {
   std::string text;
@@ -97,6 +102,8 @@ std::string CellText(xmlNode* cell) {
   // number); a block inside the cell (a line break, a paragraph) parts them.
   Descendants(cell, [&](xmlNode* n) {
     if (n->type == XML_ELEMENT_NODE) {
+      // What the cell hides is not shown (Walk reads it with the comments).
+      if (HidesItsText(n)) return false;
       if (IsBlock(n) && !text.empty() && text.back() != ' ') text += ' ';
       return !(Is(n, "script") || Is(n, "style") || Is(n, "template"));
     }
@@ -335,20 +342,13 @@ ParsedHtml ParseHtml(std::string_view raw, std::string_view charset) {
 namespace {
 
 // Whether an element's style or attribute hides it from the reader
-// (`hidden`, display:none, visibility:hidden). Its text is not shown: it is
-// read apart from the body (with the comments), so that hidden digits
-// cannot join a number the reader sees ("<span hidden>9</span>536-..."),
-// and in the body as written (Views::written).
+// (`hidden`, or a style that does: extract/style.h). Its text is not shown:
+// it is read apart from the body (with the comments), so that hidden
+// characters cannot split or join a number the reader sees
+// ("<span hidden>9</span>536-..."), and in the body as written
+// (Views::written).
 bool HidesItsText(const char* style, bool hidden_attribute) {
-  if (hidden_attribute) return true;
-  if (style == nullptr) return false;
-  std::string compact;
-  for (const char* c = style; *c; ++c)
-    if (*c != ' ' && *c != '\t' && *c != '\n' && *c != '\r')
-      compact +=
-          static_cast<char>(std::tolower(static_cast<unsigned char>(*c)));
-  return compact.find("display:none") != std::string::npos ||
-         compact.find("visibility:hidden") != std::string::npos;
+  return hidden_attribute || (style != nullptr && StyleHidesText(style));
 }
 
 bool HidesItsText(const xmlNode* n) {
@@ -387,7 +387,7 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
           in_table = n;
         }
         // Cells of a table that lays out the page stay apart in the body.
-        if (Is(n, "td") || Is(n, "th")) v.Break(' ');
+        if (Is(n, "td") || Is(n, "th")) v.Break(' ', hidden != nullptr);
         Line(v.alt, Prop(n, "alt"));
         Line(v.alt, Prop(n, "title"));
         if (Is(n, "meta")) {
@@ -397,11 +397,15 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
         }
         for (const char* attr : {"href", "src", "action", "data", "poster"})
           Line(v.links, Prop(n, attr));
-        if (IsBlock(n)) v.Break('\n');
+        if (IsBlock(n)) v.Break('\n', hidden != nullptr);
       }
     } else if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+      // A data table's cells read as shown (CellText); what they hide is
+      // read with the comments.
       if (n->content && !in_table)
         v.Text(reinterpret_cast<const char*>(n->content), hidden != nullptr);
+      else if (n->content && hidden)
+        Line(v.comments, reinterpret_cast<const char*>(n->content));
     } else if (n->type == XML_COMMENT_NODE) {
       if (n->content)
         Line(v.comments, reinterpret_cast<const char*>(n->content));
@@ -418,11 +422,13 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
     while (n && !n->next) {
       n = n->parent;
       if (n == in_table) in_table = nullptr;
+      const bool was_hidden = hidden != nullptr;
       if (n == hidden) {
         hidden = nullptr;
         v.EndHidden();
       }
-      if (n && n->type == XML_ELEMENT_NODE && IsBlock(n)) v.Break('\n');
+      if (n && n->type == XML_ELEMENT_NODE && IsBlock(n))
+        v.Break('\n', was_hidden);
       if (n && reinterpret_cast<xmlDoc*>(n) == doc) n = nullptr;
     }
     if (n) n = n->next;
@@ -492,7 +498,7 @@ struct Stream {
         return;
       }
       if (strcasecmp(name, "td") == 0 || strcasecmp(name, "th") == 0)
-        s.v.Break(' ');
+        s.v.Break(' ', s.unseen_from != 0);
       line(s.v.alt, attr("alt"));
       line(s.v.alt, attr("title"));
       if (strcasecmp(name, "meta") == 0) {
@@ -503,12 +509,13 @@ struct Stream {
       }
       for (const char* a : {"href", "src", "action", "data", "poster"})
         line(s.v.links, attr(a));
-      s.Break(name);
+      s.Break(name, s.unseen_from != 0);
     });
   }
   static void End(void* user, const xmlChar* tag) {
     Guard(user, [&](Stream& s) {
       const char* name = reinterpret_cast<const char*>(tag);
+      const bool was_hidden = s.unseen_from != 0;
       if (s.depth == s.unseen_from) {
         s.unseen_from = 0;
         s.v.EndHidden();
@@ -522,7 +529,7 @@ struct Stream {
                  strcasecmp(name, "template") == 0) {
         s.hidden -= s.hidden > 0;
       } else {
-        s.Break(name);
+        s.Break(name, was_hidden);
       }
     });
   }
@@ -543,8 +550,8 @@ struct Stream {
     });
   }
   // A block element's text stands on a line of its own.
-  void Break(const char* name) {
-    if (IsBlockName(name)) v.Break('\n');
+  void Break(const char* name, bool hidden) {
+    if (IsBlockName(name)) v.Break('\n', hidden);
   }
 };
 

@@ -430,6 +430,68 @@ TEST(Mime, HtmlReadsAsItsReaderSeesItLargeOrSmall) {
   }
 }
 
+TEST(Mime, TextAStyleHidesDoesNotSplitANumberTheReaderSees) {
+  // Characters hidden by an inline style, inside a number the reader sees:
+  // the number is read whole, as a tree and from the parser's events; what
+  // was hidden is still read (with the comments).
+  const char* styles[] = {"font-size:0",
+                          "font:0/0 a",
+                          "opacity:0",
+                          "mso-hide:all",
+                          "display:/**/none",
+                          "color:transparent",
+                          "position:absolute;left:-9999px",
+                          "max-height:0;overflow:hidden",
+                          "display:n\\6f ne"};
+  std::string padding;
+  for (int i = 0; i < 1200000; ++i) padding += "<br>";
+  int k = 0;
+  for (const char* style : styles) {
+    const std::string number = "536-22-" + std::to_string(8160 + k++);
+    for (const char* element : {"span", "div"}) {
+      const std::string page = std::string("<div>SSN ") + number.substr(0, 7) +
+                               "<" + element + " style=\"" + style + "\">x9</" +
+                               element + ">" + number.substr(7) +
+                               " today</div>";
+      for (const bool large : {false, true}) {
+        Extracted x =
+            ExtractMessage("Subject: page\r\nContent-Type: text/html\r\n\r\n" +
+                               page + (large ? padding : ""),
+                           {});
+        const TextPart* body = Body(x);
+        ASSERT_NE(body, nullptr);
+        EXPECT_NE(body->text.find("SSN " + number + " today"),
+                  std::string::npos)
+            << page << (large ? " (large)" : "");
+        bool hidden_read = false;
+        for (const TextPart& t : x.texts)
+          hidden_read |= t.view == core::View::kComments &&
+                         t.text.find("x9") != std::string::npos;
+        EXPECT_TRUE(hidden_read) << page << (large ? " (large)" : "");
+      }
+    }
+  }
+}
+
+TEST(Mime, WhatADataTableHidesDoesNotSplitACellAndIsStillRead) {
+  Extracted x = ExtractMessage(
+      "Subject: t\r\nContent-Type: text/html\r\n\r\n"
+      "<table><tr><th>Name</th><th>SSN</th></tr>"
+      "<tr><td>Ann Lee</td><td>536-22-<span style=\"font-size:0\">7</span>"
+      "8170</td></tr><tr><td>Bo Li</td><td>x<div hidden>536-22-8171</div>"
+      "</td></tr></table>",
+      {});
+  bool shown = false, hidden = false;
+  for (const TextPart& t : x.texts) {
+    shown |= t.view != core::View::kComments &&
+             t.text.find("536-22-8170") != std::string::npos;
+    hidden |= t.view == core::View::kComments &&
+              t.text.find("536-22-8171") != std::string::npos;
+  }
+  EXPECT_TRUE(shown);
+  EXPECT_TRUE(hidden);
+}
+
 TEST(Mime, CharactersNobodySeesDoNotSplitANumber) {
   // A zero-width space, a soft hyphen or a word joiner inside a number is
   // not shown by a mail program: the number is read as shown, in plain
