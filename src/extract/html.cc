@@ -93,17 +93,17 @@ std::vector<std::vector<xmlNode*>> Rows(xmlNode* table, bool* nested) {
   return rows;
 }
 
-bool HidesItsText(const xmlNode* n);
+bool HidesItsText(const xmlNode* n, const HidingRules& rules);
 
 // The visible text of a cell, whitespace runs as one space.
-std::string CellText(xmlNode* cell) {
+std::string CellText(xmlNode* cell, const HidingRules& rules) {
   std::string text;
   // Text nodes join as the reader sees them ("536-22-<b>1947</b>" is one
   // number); a block inside the cell (a line break, a paragraph) parts them.
   Descendants(cell, [&](xmlNode* n) {
     if (n->type == XML_ELEMENT_NODE) {
       // What the cell hides is not shown (Walk reads it with the comments).
-      if (HidesItsText(n)) return false;
+      if (HidesItsText(n, rules)) return false;
       if (IsBlock(n) && !text.empty() && text.back() != ' ') text += ' ';
       return !(Is(n, "script") || Is(n, "style") || Is(n, "template"));
     }
@@ -126,7 +126,7 @@ std::string CellText(xmlNode* cell) {
 // Reads `table` as a table text when it holds data; false when it lays out
 // the page instead (it holds another table, or too few rows or columns).
 bool ReadDataTable(xmlNode* table, uint32_t number, const Declared& file,
-                   Context& ctx) {
+                   Context& ctx, const HidingRules& rules) {
   bool nested = false;
   auto rows = Rows(table, &nested);
   size_t widest = 0;
@@ -139,7 +139,7 @@ bool ReadDataTable(xmlNode* table, uint32_t number, const Declared& file,
     t.BeginRow(++row);
     uint32_t col = 0;
     for (xmlNode* cell : r) {
-      std::string text = CellText(cell);
+      std::string text = CellText(cell, rules);
       if (!text.empty()) t.Cell(col, text);
       uint32_t span = 1;
       std::string cs = Prop(cell, "colspan");
@@ -342,7 +342,8 @@ ParsedHtml ParseHtml(std::string_view raw, std::string_view charset) {
 namespace {
 
 // Whether an element's style or attribute hides it from the reader
-// (`hidden`, or a style that does: extract/style.h). Its text is not shown:
+// (`hidden`, or a style or a style sheet's rule that does:
+// extract/style.h). Its text is not shown:
 // it is read apart from the body (with the comments), so that hidden
 // characters cannot split or join a number the reader sees
 // ("<span hidden>9</span>536-..."), and in the body as written
@@ -351,15 +352,42 @@ bool HidesItsText(const char* style, bool hidden_attribute) {
   return hidden_attribute || (style != nullptr && StyleHidesText(style));
 }
 
-bool HidesItsText(const xmlNode* n) {
+bool HidesItsText(const xmlNode* n, const HidingRules& rules) {
   const std::string style = Prop(n, "style");
-  return HidesItsText(
-      style.empty() ? nullptr : style.c_str(),
-      xmlHasProp(n, reinterpret_cast<const xmlChar*>("hidden")) != nullptr);
+  if (HidesItsText(
+          style.empty() ? nullptr : style.c_str(),
+          xmlHasProp(n, reinterpret_cast<const xmlChar*>("hidden")) != nullptr))
+    return true;
+  if (rules.empty()) return false;
+  const std::string id = Prop(n, "id"), classes = Prop(n, "class");
+  return rules.Hides({reinterpret_cast<const char*>(n->name), id, classes,
+                      [n](std::string_view name) {
+                        return xmlHasProp(n, reinterpret_cast<const xmlChar*>(
+                                                 std::string(name).c_str())) !=
+                               nullptr;
+                      }});
+}
+
+// The rules of the page's style sheets that hide text, wherever their
+// <style> elements stand.
+HidingRules SheetsOf(xmlDoc* doc, const Declared& file, Context& ctx) {
+  HidingRules rules;
+  xmlNode* root = xmlDocGetRootElement(doc);
+  if (root == nullptr) return rules;
+  uint64_t visited = 0;
+  Descendants(root, [&](xmlNode* n) {
+    if ((++visited & 4095) == 0 && !ctx.InTime(file.path)) return false;
+    if (n->type != XML_ELEMENT_NODE || !Is(n, "style")) return true;
+    for (xmlNode* c = n->children; c; c = c->next)
+      if (c->content) rules.Add(reinterpret_cast<const char*>(c->content));
+    return false;
+  });
+  return rules;
 }
 
 // A page's text, links and tables into `v`, until the time runs out.
 void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
+  const HidingRules rules = SheetsOf(doc, file, ctx);
   // Iterative walk: a page nested a million deep must not use the stack.
   xmlNode* n = xmlDocGetRootElement(doc);
   uint64_t visited = 0;
@@ -379,10 +407,10 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
       } else if (Is(n, "style") || Is(n, "template")) {
         descend = false;
       } else {
-        if (!hidden && HidesItsText(n)) hidden = n;
+        if (!hidden && HidesItsText(n, rules)) hidden = n;
         // A data table's text is its own; its images and links still count.
         if (!in_table && Is(n, "table") &&
-            ReadDataTable(n, tables + 1, file, ctx)) {
+            ReadDataTable(n, tables + 1, file, ctx, rules)) {
           ++tables;
           in_table = n;
         }
@@ -450,6 +478,11 @@ struct Stream {
   Views v;
   htmlParserCtxtPtr parser = nullptr;
   int script = 0, hidden = 0;  // depth inside <script>, <style>/<template>
+  // The style sheets met so far: a rule applies from where its sheet ends.
+  HidingRules rules;
+  std::string sheet;  // the <style> being read
+  int in_sheet = 0;
+  static constexpr size_t kMaxSheet = size_t{1} << 20;
   // Elements open, and how many were when one hid its text (0: none).
   int depth = 0, unseen_from = 0;
   uint64_t events = 0;
@@ -485,8 +518,17 @@ struct Stream {
       auto line = [&](std::string& view, const char* value) {
         if (value) Line(view, value);
       };
+      auto hides_by_rule = [&] {
+        const char* id = attr("id");
+        const char* classes = attr("class");
+        return s.rules.Hides({name, id ? id : "", classes ? classes : "",
+                              [&](std::string_view a) {
+                                return attr(std::string(a).c_str()) != nullptr;
+                              }});
+      };
       if (s.unseen_from == 0 &&
-          HidesItsText(attr("style"), attr("hidden") != nullptr))
+          (HidesItsText(attr("style"), attr("hidden") != nullptr) ||
+           (!s.rules.empty() && hides_by_rule())))
         s.unseen_from = s.depth;
       if (strcasecmp(name, "script") == 0) {
         line(s.v.script_src, attr("src"));
@@ -495,6 +537,7 @@ struct Stream {
       }
       if (strcasecmp(name, "style") == 0 || strcasecmp(name, "template") == 0) {
         ++s.hidden;
+        s.in_sheet += strcasecmp(name, "style") == 0;
         return;
       }
       if (strcasecmp(name, "td") == 0 || strcasecmp(name, "th") == 0)
@@ -528,6 +571,11 @@ struct Stream {
       } else if (strcasecmp(name, "style") == 0 ||
                  strcasecmp(name, "template") == 0) {
         s.hidden -= s.hidden > 0;
+        if (strcasecmp(name, "style") == 0 && s.in_sheet > 0 &&
+            --s.in_sheet == 0) {
+          s.rules.Add(s.sheet);
+          s.sheet.clear();
+        }
       } else {
         s.Break(name, was_hidden);
       }
@@ -539,6 +587,10 @@ struct Stream {
                                   static_cast<size_t>(std::max(len, 0)));
       if (s.script > 0) {
         s.v.script.append(text);
+      } else if (s.in_sheet > 0) {
+        s.sheet.append(text.substr(
+            0, std::min(text.size(),
+                        kMaxSheet - std::min(kMaxSheet, s.sheet.size()))));
       } else if (s.hidden == 0) {
         s.v.Text(text, s.unseen_from != 0);
       }

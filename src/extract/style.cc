@@ -300,4 +300,170 @@ bool StyleHidesText(std::string_view style) {
   return at_most(kTextIndent, -500);
 }
 
+void HidingRules::Add(std::string_view sheet) {
+  const std::string decoded = Decode(sheet);
+  const std::string_view d = decoded;
+  struct Block {
+    size_t contents;           // where its contents begin
+    std::string_view prelude;  // its selectors, or an @-rule's head
+    bool nested = false;       // holds blocks of its own (@media)
+  };
+  constexpr size_t kMaxDepth = 32;
+  std::vector<Block> open;
+  size_t prelude_begin = 0;
+  auto close = [&](size_t end) {
+    const Block b = open.back();
+    open.pop_back();
+    if (!b.nested && !b.prelude.empty() && b.prelude.front() != '@' &&
+        StyleHidesText(d.substr(b.contents, end - b.contents)))
+      AddSelectors(b.prelude);
+  };
+  char quote = 0;
+  for (size_t i = 0; i < d.size(); ++i) {
+    const char c = d[i];
+    if (quote) {
+      if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '{') {
+      if (open.size() == kMaxDepth) return;  // no browser goes this deep
+      if (!open.empty()) open.back().nested = true;
+      open.push_back({i + 1, Trim(d.substr(prelude_begin, i - prelude_begin))});
+      prelude_begin = i + 1;
+    } else if (c == '}') {
+      if (!open.empty()) close(i);
+      prelude_begin = i + 1;
+    } else if (c == ';' && open.empty()) {
+      prelude_begin = i + 1;  // "@import ...;"
+    }
+  }
+  // A browser closes what the sheet left open.
+  while (!open.empty()) close(d.size());
+}
+
+void HidingRules::AddSelectors(std::string_view list) {
+  // Each selector of the list: at ',' outside parentheses and brackets.
+  size_t begin = 0;
+  int depth = 0;
+  for (size_t i = 0; i <= list.size() && count_ < kMaxRules; ++i) {
+    const char c = i < list.size() ? list[i] : ',';
+    if (c == '(' || c == '[') ++depth;
+    if ((c == ')' || c == ']') && depth > 0) --depth;
+    if (c != ',' || (depth > 0 && i < list.size())) continue;
+    const std::string_view selector = Trim(list.substr(begin, i - begin));
+    begin = i + 1;
+    // Its last compound: after the last combinator outside brackets.
+    size_t start = 0;
+    int d = 0;
+    for (size_t k = 0; k < selector.size(); ++k) {
+      const char s = selector[k];
+      if (s == '(' || s == '[') ++d;
+      if ((s == ')' || s == ']') && d > 0) --d;
+      if (d == 0 && (IsSpace(s) || s == '>' || s == '+' || s == '~'))
+        start = k + 1;
+    }
+    // Its type, classes and id; pseudo-classes and attributes left out.
+    Compound compound;
+    std::string* into = &compound.tag;
+    d = 0;
+    std::string* attr = nullptr;  // an attribute's name being read
+    for (size_t k = start; k < selector.size(); ++k) {
+      const char s = selector[k];
+      if (attr != nullptr) {
+        if (s == '=' || s == '~' || s == '|' || s == '^' || s == '$' ||
+            s == '*' || s == ']' || IsSpace(s)) {
+          attr = nullptr;
+        } else {
+          *attr += s;
+          continue;
+        }
+      }
+      if (s == '[' && d == 0) {
+        compound.attributes.emplace_back();
+        attr = &compound.attributes.back();
+      }
+      if (s == '(' || s == '[') ++d;
+      if ((s == ')' || s == ']') && d > 0) {
+        --d;
+        continue;
+      }
+      if (d > 0) continue;
+      if (s == ':') {
+        into = nullptr;  // to the next '.', '#' or '['
+      } else if (s == '.') {
+        compound.classes.emplace_back();
+        into = &compound.classes.back();
+      } else if (s == '#') {
+        compound.id.clear();
+        into = &compound.id;
+      } else if (into != nullptr && s != '*') {
+        *into += s;
+      }
+    }
+    auto empty = [](const std::string& c) { return c.empty(); };
+    std::erase_if(compound.classes, empty);
+    std::erase_if(compound.attributes, empty);
+    std::string key = !compound.id.empty() ? "#" + compound.id
+                      : !compound.classes.empty()
+                          ? "." + compound.classes.front()
+                      : compound.tag.empty() ? "*"
+                                             : compound.tag;
+    by_key_[key].push_back(std::move(compound));
+    ++count_;
+  }
+}
+
+bool HidingRules::AnyMatches(const std::string& key, const Element& e) const {
+  const std::string_view tag = e.tag, id = e.id, classes = e.classes;
+  const auto it = by_key_.find(key);
+  if (it == by_key_.end()) return false;
+  auto has_class = [&](std::string_view want) {
+    for (size_t i = 0; i < classes.size();) {
+      while (i < classes.size() && IsSpace(classes[i])) ++i;
+      size_t j = i;
+      while (j < classes.size() && !IsSpace(classes[j])) ++j;
+      if (j > i && classes.substr(i, j - i) == want) return true;
+      i = j;
+    }
+    return false;
+  };
+  for (const Compound& c : it->second) {
+    if (!c.tag.empty() && c.tag != tag) continue;
+    if (!c.id.empty() && c.id != id) continue;
+    bool all = true;
+    for (const std::string& cls : c.classes) all = all && has_class(cls);
+    for (const std::string& a : c.attributes)
+      all = all && e.has_attribute != nullptr && e.has_attribute(a);
+    if (all) return true;
+  }
+  return false;
+}
+
+bool HidingRules::Hides(const Element& in) const {
+  if (count_ == 0) return false;
+  auto lower = [](std::string_view from) {
+    std::string out(from);
+    for (char& c : out)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+  };
+  const std::string t = lower(in.tag), i = lower(Trim(in.id)),
+                    cl = lower(in.classes);
+  const Element e{t, i, cl, in.has_attribute};
+  if (!i.empty() && AnyMatches("#" + i, e)) return true;
+  // Each of the element's classes (at most 64 looked up).
+  int looked = 0;
+  for (size_t k = 0; k < cl.size() && looked < 64;) {
+    while (k < cl.size() && IsSpace(cl[k])) ++k;
+    size_t j = k;
+    while (j < cl.size() && !IsSpace(cl[j])) ++j;
+    if (j > k) {
+      ++looked;
+      if (AnyMatches("." + cl.substr(k, j - k), e)) return true;
+    }
+    k = j;
+  }
+  return AnyMatches(t, e) || AnyMatches("*", e);
+}
+
 }  // namespace steward::extract

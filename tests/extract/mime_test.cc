@@ -473,6 +473,26 @@ TEST(Mime, TextAStyleHidesDoesNotSplitANumberTheReaderSees) {
   }
 }
 
+TEST(Mime, TextAStyleSheetHidesDoesNotSplitANumberTheReaderSees) {
+  std::string padding;
+  for (int i = 0; i < 1200000; ++i) padding += "<br>";
+  for (const bool large : {false, true}) {
+    Extracted x = ExtractMessage(
+        "Subject: page\r\nContent-Type: text/html\r\n\r\n"
+        "<html><head><style>@media all{.z{font-size:0px}} "
+        "[data-k]{opacity:0}</style></head><body>"
+        "<div>SSN 536-22-<span class=\"a z\">x9</span>8180 and 536-22-"
+        "<b data-k>7</b>8181.</div>" +
+            (large ? padding : std::string()) + "</body></html>",
+        {});
+    const TextPart* body = Body(x);
+    ASSERT_NE(body, nullptr);
+    EXPECT_NE(body->text.find("SSN 536-22-8180 and 536-22-8181."),
+              std::string::npos)
+        << (large ? "large" : "small");
+  }
+}
+
 TEST(Mime, WhatADataTableHidesDoesNotSplitACellAndIsStillRead) {
   Extracted x = ExtractMessage(
       "Subject: t\r\nContent-Type: text/html\r\n\r\n"

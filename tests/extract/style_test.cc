@@ -85,5 +85,59 @@ TEST(Style, AnyBytesAnyLength) {
   EXPECT_FALSE(StyleHidesText("clip-path:inset("));
 }
 
+bool Selects(const HidingRules& r, std::string_view tag, std::string_view id,
+             std::string_view classes, std::string_view attribute = {}) {
+  return r.Hides({tag, id, classes, [attribute](std::string_view a) {
+                    return !attribute.empty() && a == attribute;
+                  }});
+}
+
+TEST(Style, RulesOfAStyleSheetThatHide) {
+  HidingRules r;
+  r.Add(
+      "body{font-family:arial} .shown{color:red}\n"
+      ".h{font-size:0}\n"
+      "span.tiny , P.Small{font:0/0 a}\n"
+      "@media screen { .m { display : none } }\n"
+      "div > #secret:hover::after{opacity:0}\n"
+      "td [data-x] { mso-hide: all }\n"
+      "/* .commented{display:none} */\n"
+      ".a.b { visibility: hidden }\n"
+      "a[href$=\"{x}\"]{color:red}\n"
+      ".esc\\61 pe{display:none}\n"
+      ".open{display:none");
+  EXPECT_FALSE(r.empty());
+  EXPECT_TRUE(Selects(r, "span", "", "x h"));
+  EXPECT_TRUE(Selects(r, "span", "", "TINY"));
+  EXPECT_TRUE(Selects(r, "p", "", "small"));
+  EXPECT_TRUE(Selects(r, "div", "", "m"));
+  EXPECT_TRUE(Selects(r, "b", "Secret", ""));
+  EXPECT_TRUE(Selects(r, "i", "", "", "data-x"));
+  EXPECT_TRUE(Selects(r, "i", "", "b a"));
+  EXPECT_TRUE(Selects(r, "i", "", "escape"));
+  // A sheet left open is closed by the browser.
+  EXPECT_TRUE(Selects(r, "i", "", "open"));
+  EXPECT_FALSE(Selects(r, "div", "", "tiny"));
+  EXPECT_FALSE(Selects(r, "span", "", "shown"));
+  EXPECT_FALSE(Selects(r, "span", "", "commented"));
+  EXPECT_FALSE(Selects(r, "i", "", "a"));
+  EXPECT_FALSE(Selects(r, "i", "", ""));
+  EXPECT_FALSE(Selects(r, "body", "", ""));
+  EXPECT_FALSE(Selects(r, "a", "", "", "href"));
+}
+
+TEST(Style, AStyleSheetOfAnyBytes) {
+  HidingRules r;
+  r.Add(std::string(100000, '{') + ".x{display:none}");
+  r.Add(std::string(100000, '}') + std::string(100000, '"'));
+  r.Add(std::string("\0\xff{;}:,[(", 12));
+  std::string many;
+  for (int i = 0; i < 20000; ++i)
+    many += ".c" + std::to_string(i) + "{display:none}";
+  r.Add(many);
+  EXPECT_TRUE(Selects(r, "i", "", "c0"));
+  EXPECT_FALSE(Selects(r, "i", "", "c19999"));  // past kMaxRules
+}
+
 }  // namespace
 }  // namespace steward::extract
