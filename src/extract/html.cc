@@ -385,6 +385,17 @@ HidingRules SheetsOf(xmlDoc* doc, const Declared& file, Context& ctx) {
   return rules;
 }
 
+// Whether `n` is inside a cell of `table`; past 256 levels, taken as not
+// (its text is then read with the body as well).
+bool InCell(const xmlNode* n, const xmlNode* table) {
+  int levels = 0;
+  for (const xmlNode* p = n->parent; p && p != table && levels < 256;
+       p = p->parent, ++levels)
+    if (p->type == XML_ELEMENT_NODE && (Is(p, "td") || Is(p, "th")))
+      return true;
+  return false;
+}
+
 // A page's text, links and tables into `v`, until the time runs out.
 void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
   const HidingRules rules = SheetsOf(doc, file, ctx);
@@ -429,8 +440,9 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
       }
     } else if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
       // A data table's cells read as shown (CellText); what they hide is
-      // read with the comments.
-      if (n->content && !in_table)
+      // read with the comments. Text in a table outside its cells is shown
+      // before the table (HTML5 moves it there): it is read with the body.
+      if (n->content && (!in_table || !InCell(n, in_table)))
         v.Text(reinterpret_cast<const char*>(n->content), hidden != nullptr);
       else if (n->content && hidden)
         Line(v.comments, reinterpret_cast<const char*>(n->content));

@@ -493,6 +493,21 @@ TEST(Mime, TextAStyleSheetHidesDoesNotSplitANumberTheReaderSees) {
   }
 }
 
+TEST(Mime, TextInADataTableOutsideItsCellsIsRead) {
+  // A browser shows it above the table.
+  Extracted x = ExtractMessage(
+      "Subject: t\r\nContent-Type: text/html\r\n\r\n"
+      "<table><tr><th>Name</th><th>Room</th></tr>SSN 536-22-8190"
+      "<tr><td>Ann Lee</td><td>12</td></tr><tr><td>Bo Li</td><td>14</td>"
+      "</tr><b>and 536-22-8191</b></table>",
+      {});
+  std::string read;
+  for (const TextPart& t : x.texts)
+    if (t.view == core::View::kBody) read += t.text;
+  EXPECT_NE(read.find("SSN 536-22-8190"), std::string::npos) << read;
+  EXPECT_NE(read.find("and 536-22-8191"), std::string::npos) << read;
+}
+
 TEST(Mime, WhatADataTableHidesDoesNotSplitACellAndIsStillRead) {
   Extracted x = ExtractMessage(
       "Subject: t\r\nContent-Type: text/html\r\n\r\n"
