@@ -131,6 +131,7 @@ bool Inspector::Classify(uint32_t di, std::string_view text, uint32_t b,
                          uint32_t* pe, double* confidence) const {
   const Detector& d = pack_->detectors[di];
   if (b >= text.size() || e > text.size() || b >= e) return false;
+  if (memo.capped) return false;  // the models read no more of this text
   const bool whole = d.unit == policy::ClassifierUnit::kText;
   Sentence s;
   if (whole) {
@@ -142,7 +143,7 @@ bool Inspector::Classify(uint32_t di, std::string_view text, uint32_t b,
   // The unit's key: its start, or for a whole text a value no sentence
   // start has, so that a text's first sentence and the text stay apart.
   const uint32_t key = whole ? UINT32_MAX : s.begin;
-  if (memo.capped || memo.scored.count({di, key})) return false;
+  if (memo.scored.count({di, key})) return false;
   // Enough trigger words in the unit (the detector's triggers are sorted).
   if (d.min_triggers > 1) {
     const auto& starts = memo.triggers[di];
