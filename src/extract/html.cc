@@ -33,43 +33,90 @@ namespace {
 
 struct Views {
   std::string body, alt, links, script_src, script, comments;
-  // The body with the text of hidden elements in place, as the page is
-  // written: what hides an element is only partly known here (a style
-  // sheet may show it again), so a number that only reads whole with
-  // that text is still found. Kept only when hidden text was met.
-  std::string written;
-  bool hid = false;
+  // The body as two other readings have it (extract/style.h): `certain`
+  // leaves out only what StyleCertainlyHides or the `hidden` attribute
+  // hides, `written` nothing. A reading that errs (a style the body's
+  // reading takes as hiding what the reader sees, or one it does not know)
+  // then loses only what it alone would find. Each is kept only once a
+  // text differs from the body.
+  std::string certain, written;
+  bool has_certain = false, has_written = false;
 
-  // Text of the page: hidden text goes to the comments (apart from what
-  // the reader sees) and to `written`.
-  void Text(std::string_view text, bool hidden) {
-    if (!hid && hidden) {
-      hid = true;
+  // A text of the page: `hidden` when the reader does not see it (then it
+  // goes to the comments), `certainly` when the certain reading hides it.
+  void Text(std::string_view text, bool hidden, bool certainly) {
+    hidden = hidden || certainly;
+    if (hidden && !has_written) {
+      has_written = true;
       written = body;
+    }
+    if (hidden && !certainly && !has_certain) {
+      has_certain = true;
+      certain = body;
     }
     if (hidden) {
       comments.append(text);
     } else {
+      EndHidden();
       body.append(text);
     }
-    if (hid) written.append(text);
+    if (has_certain && !certainly) certain.append(text);
+    if (has_written) written.append(text);
   }
   // A break between blocks (c '\n') or between cells (' '), where the
-  // text does not end in one already. A hidden element's makes none where
-  // the reader looks (it has no box), only in the text as written.
-  void Break(char c, bool hidden = false) {
-    for (std::string* t : {&body, &written}) {
-      if (t == &body && hidden) continue;
-      if (t == &written && !hid) break;
-      if (!t->empty() && t->back() != '\n' && (c == '\n' || t->back() != ' '))
-        *t += c;
-    }
+  // text does not end in one already. An element with no box (`gone`)
+  // makes none where the reader looks; the other readings break as
+  // written.
+  void Break(char c, bool gone = false) {
+    auto one = [c](std::string& t) {
+      if (!t.empty() && t.back() != '\n' && (c == '\n' || t.back() != ' '))
+        t += c;
+    };
+    if (!gone) one(body);
+    if (has_certain) one(certain);
+    if (has_written) one(written);
   }
   // Where hidden text ends, the comments take a line of their own.
   void EndHidden() {
     if (!comments.empty() && comments.back() != '\n') comments += '\n';
   }
 };
+
+// What an element's own styles (its style sheets' rules, then its style
+// attribute) and its `hidden` attribute say of its text.
+StyleEffect EffectOf(const StyleRules& rules, const char* tag, const char* id,
+                     const char* classes, const char* style, bool hidden,
+                     bool block) {
+  std::string declarations;
+  if (!rules.empty())
+    declarations = rules.DeclarationsFor(
+        {tag ? tag : "", id ? id : "", classes ? classes : ""});
+  if (style != nullptr) declarations += style;
+  StyleEffect e;
+  if (!declarations.empty()) e = ReadStyle(declarations, block);
+  e.gone = e.gone || hidden;
+  return e;
+}
+
+StyleEffect EffectOf(const xmlNode* n, const StyleRules& rules) {
+  auto prop = [n](const char* name) -> const xmlChar* {
+    const xmlAttr* a = xmlHasProp(n, reinterpret_cast<const xmlChar*>(name));
+    return a && a->children ? a->children->content : nullptr;
+  };
+  auto text = [](const xmlChar* c) { return reinterpret_cast<const char*>(c); };
+  return EffectOf(
+      rules, text(n->name), text(prop("id")), text(prop("class")),
+      text(prop("style")),
+      xmlHasProp(n, reinterpret_cast<const xmlChar*>("hidden")) != nullptr,
+      IsBlock(n));
+}
+
+// The certain reading (StyleCertainlyHides): whether `n` hides its text.
+bool CertainlyHides(const xmlNode* n) {
+  if (xmlHasProp(n, reinterpret_cast<const xmlChar*>("hidden"))) return true;
+  const std::string style = Prop(n, "style");
+  return !style.empty() && StyleCertainlyHides(style);
+}
 
 // The rows of `table` that belong to it (not to a table inside it), each a
 // list of its cells' elements.
@@ -93,54 +140,103 @@ std::vector<std::vector<xmlNode*>> Rows(xmlNode* table, bool* nested) {
   return rows;
 }
 
-bool HidesItsText(const xmlNode* n, const HidingRules& rules);
-
-// The visible text of a cell, whitespace runs as one space.
-std::string CellText(xmlNode* cell, const HidingRules& rules) {
-  std::string text;
+// The text of a cell, whitespace runs as one space: as shown (`at` is what
+// the cell inherits) into `shown`, and as written into `written`; true when
+// the two differ.
+bool CellText(xmlNode* cell, const StyleRules& rules, Shown at,
+              std::string& shown, std::string& written) {
+  shown.clear();
+  written.clear();
   // Text nodes join as the reader sees them ("536-22-<b>1947</b>" is one
   // number); a block inside the cell (a line break, a paragraph) parts them.
-  Descendants(cell, [&](xmlNode* n) {
-    if (n->type == XML_ELEMENT_NODE) {
-      // What the cell hides is not shown (Walk reads it with the comments).
-      if (HidesItsText(n, rules)) return false;
-      if (IsBlock(n) && !text.empty() && text.back() != ' ') text += ' ';
-      return !(Is(n, "script") || Is(n, "style") || Is(n, "template"));
-    }
-    if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) &&
-        n->content) {
-      for (const char* c = reinterpret_cast<const char*>(n->content); *c; ++c) {
-        const bool space = *c == ' ' || *c == '\t' || *c == '\n' || *c == '\r';
-        if (!space)
-          text += *c;
-        else if (!text.empty() && text.back() != ' ')
-          text += ' ';
-      }
-    }
-    return false;
-  });
-  while (!text.empty() && text.back() == ' ') text.pop_back();
-  return text;
+  std::vector<Shown> stack = {at.Child(EffectOf(cell, rules))};
+  auto skipped = [](const xmlNode* n) {
+    return Is(n, "script") || Is(n, "style") || Is(n, "template");
+  };
+  auto space = [](std::string& t) {
+    if (!t.empty() && t.back() != ' ') t += ' ';
+  };
+  extract::Walk(
+      cell,
+      [&](xmlNode* n) {
+        if (n->type == XML_ELEMENT_NODE) {
+          if (skipped(n)) return false;
+          const Shown own = stack.back().Child(EffectOf(n, rules));
+          if (IsBlock(n)) {
+            if (!own.gone) space(shown);
+            space(written);
+          }
+          if (n->children) stack.push_back(own);
+          return true;
+        }
+        if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) &&
+            n->content) {
+          const bool hidden = stack.back().Hidden();
+          for (const char* c = reinterpret_cast<const char*>(n->content); *c;
+               ++c) {
+            const bool blank =
+                *c == ' ' || *c == '\t' || *c == '\n' || *c == '\r';
+            for (std::string* t : {&shown, &written}) {
+              if (t == &shown && hidden) continue;
+              if (!blank)
+                *t += *c;
+              else
+                space(*t);
+            }
+          }
+        }
+        return false;
+      },
+      [&](xmlNode* n) {
+        if (n->children && !skipped(n) && stack.size() > 1) stack.pop_back();
+      });
+  for (std::string* t : {&shown, &written})
+    while (!t->empty() && t->back() == ' ') t->pop_back();
+  return shown != written;
+}
+
+// What `n` inherits, from `top` (whose state is `at`) down.
+Shown ShownAt(const xmlNode* n, const xmlNode* top, Shown at,
+              const StyleRules& rules) {
+  std::vector<const xmlNode*> chain;
+  for (const xmlNode* p = n->parent; p && p != top && chain.size() < 64;
+       p = p->parent)
+    if (p->type == XML_ELEMENT_NODE) chain.push_back(p);
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+    at = at.Child(EffectOf(*it, rules));
+  return at;
 }
 
 // Reads `table` as a table text when it holds data; false when it lays out
 // the page instead (it holds another table, or too few rows or columns).
+// Its cells read as shown (`at`: what the table inherits); when that
+// leaves out any text, the table is read again as written.
 bool ReadDataTable(xmlNode* table, uint32_t number, const Declared& file,
-                   Context& ctx, const HidingRules& rules) {
+                   Context& ctx, const StyleRules& rules, Shown at) {
   bool nested = false;
   auto rows = Rows(table, &nested);
   size_t widest = 0;
   for (const auto& r : rows) widest = std::max(widest, r.size());
   if (nested || rows.size() < 2 || widest < 2) return false;
+  const Shown inside = at.Child(EffectOf(table, rules));
   TableText t(file.path, "text/html", file.name,
               "table " + std::to_string(number));
+  TableText w(file.path, "text/html", file.name,
+              "table " + std::to_string(number));
+  bool differs = false;
   uint32_t row = 0;
+  std::string shown, written;
   for (const auto& r : rows) {
-    t.BeginRow(++row);
+    ++row;
+    t.BeginRow(row);
+    w.BeginRow(row);
     uint32_t col = 0;
     for (xmlNode* cell : r) {
-      std::string text = CellText(cell, rules);
-      if (!text.empty()) t.Cell(col, text);
+      if (!ctx.InTime(file.path)) return true;
+      differs |= CellText(cell, rules, ShownAt(cell, table, inside, rules),
+                          shown, written);
+      if (!shown.empty()) t.Cell(col, shown);
+      if (!written.empty()) w.Cell(col, written);
       uint32_t span = 1;
       std::string cs = Prop(cell, "colspan");
       if (!cs.empty())
@@ -150,6 +246,11 @@ bool ReadDataTable(xmlNode* table, uint32_t number, const Declared& file,
   }
   TextPart part = t.Finish();
   if (!part.text.empty()) ctx.out().texts.push_back(std::move(part));
+  if (differs) {
+    TextPart as_written = w.Finish();
+    if (!as_written.text.empty())
+      ctx.out().texts.push_back(std::move(as_written));
+  }
   return true;
 }
 
@@ -341,45 +442,23 @@ ParsedHtml ParseHtml(std::string_view raw, std::string_view charset) {
 
 namespace {
 
-// Whether an element's style or attribute hides it from the reader
-// (`hidden`, or a style or a style sheet's rule that does:
-// extract/style.h). Its text is not shown:
-// it is read apart from the body (with the comments), so that hidden
-// characters cannot split or join a number the reader sees
-// ("<span hidden>9</span>536-..."), and in the body as written
-// (Views::written).
-bool HidesItsText(const char* style, bool hidden_attribute) {
-  return hidden_attribute || (style != nullptr && StyleHidesText(style));
-}
-
-bool HidesItsText(const xmlNode* n, const HidingRules& rules) {
-  const std::string style = Prop(n, "style");
-  if (HidesItsText(
-          style.empty() ? nullptr : style.c_str(),
-          xmlHasProp(n, reinterpret_cast<const xmlChar*>("hidden")) != nullptr))
-    return true;
-  if (rules.empty()) return false;
-  const std::string id = Prop(n, "id"), classes = Prop(n, "class");
-  return rules.Hides({reinterpret_cast<const char*>(n->name), id, classes,
-                      [n](std::string_view name) {
-                        return xmlHasProp(n, reinterpret_cast<const xmlChar*>(
-                                                 std::string(name).c_str())) !=
-                               nullptr;
-                      }});
-}
-
-// The rules of the page's style sheets that hide text, wherever their
-// <style> elements stand.
-HidingRules SheetsOf(xmlDoc* doc, const Declared& file, Context& ctx) {
-  HidingRules rules;
+// The rules of the page's style sheets, wherever their <style> elements
+// stand: those for the screen (no `media`, or all or screen), not inside
+// a <template>.
+StyleRules SheetsOf(xmlDoc* doc, const Declared& file, Context& ctx) {
+  StyleRules rules;
   xmlNode* root = xmlDocGetRootElement(doc);
   if (root == nullptr) return rules;
   uint64_t visited = 0;
   Descendants(root, [&](xmlNode* n) {
     if ((++visited & 4095) == 0 && !ctx.InTime(file.path)) return false;
-    if (n->type != XML_ELEMENT_NODE || !Is(n, "style")) return true;
-    for (xmlNode* c = n->children; c; c = c->next)
-      if (c->content) rules.Add(reinterpret_cast<const char*>(c->content));
+    if (n->type != XML_ELEMENT_NODE) return false;
+    if (Is(n, "template")) return false;
+    if (!Is(n, "style")) return true;
+    const std::string media = core::AsciiLower(Prop(n, "media"));
+    if (media.empty() || media == "all" || media == "screen")
+      for (xmlNode* c = n->children; c; c = c->next)
+        if (c->content) rules.Add(reinterpret_cast<const char*>(c->content));
     return false;
   });
   return rules;
@@ -398,15 +477,19 @@ bool InCell(const xmlNode* n, const xmlNode* table) {
 
 // A page's text, links and tables into `v`, until the time runs out.
 void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
-  const HidingRules rules = SheetsOf(doc, file, ctx);
+  const StyleRules rules = SheetsOf(doc, file, ctx);
   // Iterative walk: a page nested a million deep must not use the stack.
   xmlNode* n = xmlDocGetRootElement(doc);
   uint64_t visited = 0;
   uint32_t tables = 0;
   const xmlNode* in_table = nullptr;  // the data table being walked
-  const xmlNode* hidden = nullptr;    // the element hiding what is in it
+  const xmlNode* certain = nullptr;   // the element hiding its text for the
+                                      // certain reading
+  // What each element being walked gives its children (the reader's view).
+  std::vector<Shown> shown = {Shown{}};
   while (n) {
     bool descend = true;
+    Shown own = shown.back();
     if ((++visited & 4095) == 0 && !ctx.InTime(file.path)) return;
     if (n->type == XML_ELEMENT_NODE) {
       if (Is(n, "script")) {
@@ -418,15 +501,20 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
       } else if (Is(n, "style") || Is(n, "template")) {
         descend = false;
       } else {
-        if (!hidden && HidesItsText(n, rules)) hidden = n;
+        own = shown.back().Child(EffectOf(n, rules));
+        if (!certain && CertainlyHides(n)) certain = n;
         // A data table's text is its own; its images and links still count.
         if (!in_table && Is(n, "table") &&
-            ReadDataTable(n, tables + 1, file, ctx, rules)) {
+            ReadDataTable(n, tables + 1, file, ctx, rules, shown.back())) {
           ++tables;
           in_table = n;
         }
+        // Inside a data table no break parts its text: what stands outside
+        // its cells is shown together, above it.
+        const bool table_inside = in_table != nullptr && in_table != n;
         // Cells of a table that lays out the page stay apart in the body.
-        if (Is(n, "td") || Is(n, "th")) v.Break(' ', hidden != nullptr);
+        if ((Is(n, "td") || Is(n, "th")) && !table_inside)
+          v.Break(' ', own.gone);
         Line(v.alt, Prop(n, "alt"));
         Line(v.alt, Prop(n, "title"));
         if (Is(n, "meta")) {
@@ -436,40 +524,48 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
         }
         for (const char* attr : {"href", "src", "action", "data", "poster"})
           Line(v.links, Prop(n, attr));
-        if (IsBlock(n)) v.Break('\n', hidden != nullptr);
+        if (IsBlock(n) && !table_inside) v.Break('\n', own.gone);
       }
     } else if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-      // A data table's cells read as shown (CellText); what they hide is
-      // read with the comments. Text in a table outside its cells is shown
-      // before the table (HTML5 moves it there): it is read with the body.
+      // A data table's cells are read by ReadDataTable; what they hide is
+      // also read with the comments. Text in a table outside its cells is
+      // shown before the table (HTML5 moves it there): read with the body.
+      const bool hidden = shown.back().Hidden();
       if (n->content && (!in_table || !InCell(n, in_table)))
-        v.Text(reinterpret_cast<const char*>(n->content), hidden != nullptr);
-      else if (n->content && hidden)
+        v.Text(reinterpret_cast<const char*>(n->content), hidden,
+               certain != nullptr);
+      else if (n->content && (hidden || certain))
         Line(v.comments, reinterpret_cast<const char*>(n->content));
     } else if (n->type == XML_COMMENT_NODE) {
       if (n->content)
         Line(v.comments, reinterpret_cast<const char*>(n->content));
     }
     if (descend && n->children && n->type == XML_ELEMENT_NODE) {
+      shown.push_back(own);
       n = n->children;
       continue;
     }
     if (n == in_table && !(descend && n->children)) in_table = nullptr;
-    if (n == hidden && !(descend && n->children)) {
-      hidden = nullptr;
+    if (n == certain && !(descend && n->children)) {
+      certain = nullptr;
       v.EndHidden();
     }
     while (n && !n->next) {
       n = n->parent;
+      if (n == nullptr || reinterpret_cast<xmlDoc*>(n) == doc) {
+        n = nullptr;
+        break;
+      }
+      // Leaving the element n: what it gave its children goes.
+      const bool gone = shown.back().gone;
+      if (n->type == XML_ELEMENT_NODE && shown.size() > 1) shown.pop_back();
       if (n == in_table) in_table = nullptr;
-      const bool was_hidden = hidden != nullptr;
-      if (n == hidden) {
-        hidden = nullptr;
+      if (n == certain) {
+        certain = nullptr;
         v.EndHidden();
       }
-      if (n && n->type == XML_ELEMENT_NODE && IsBlock(n))
-        v.Break('\n', was_hidden);
-      if (n && reinterpret_cast<xmlDoc*>(n) == doc) n = nullptr;
+      if (n->type == XML_ELEMENT_NODE && IsBlock(n) && !in_table)
+        v.Break('\n', gone);
     }
     if (n) n = n->next;
   }
@@ -491,9 +587,12 @@ struct Stream {
   htmlParserCtxtPtr parser = nullptr;
   int script = 0, hidden = 0;  // depth inside <script>, <style>/<template>
   // The style sheets met so far: a rule applies from where its sheet ends.
-  HidingRules rules;
+  StyleRules rules;
   std::string sheet;  // the <style> being read
   int in_sheet = 0;
+  bool sheet_kept = false;  // for the screen, outside a <template>
+  // What each open element gives its children (the reader's view).
+  std::vector<Shown> shown = {Shown{}};
   static constexpr size_t kMaxSheet = size_t{1} << 20;
   // Elements open, and how many were when one hid its text (0: none).
   int depth = 0, unseen_from = 0;
@@ -530,17 +629,14 @@ struct Stream {
       auto line = [&](std::string& view, const char* value) {
         if (value) Line(view, value);
       };
-      auto hides_by_rule = [&] {
-        const char* id = attr("id");
-        const char* classes = attr("class");
-        return s.rules.Hides({name, id ? id : "", classes ? classes : "",
-                              [&](std::string_view a) {
-                                return attr(std::string(a).c_str()) != nullptr;
-                              }});
-      };
+      const char* style = attr("style");
+      const bool hidden = attr("hidden") != nullptr;
+      const Shown own = s.shown.back().Child(
+          EffectOf(s.rules, name, attr("id"), attr("class"), style, hidden,
+                   IsBlockName(name)));
+      s.shown.push_back(own);
       if (s.unseen_from == 0 &&
-          (HidesItsText(attr("style"), attr("hidden") != nullptr) ||
-           (!s.rules.empty() && hides_by_rule())))
+          (hidden || (style != nullptr && StyleCertainlyHides(style))))
         s.unseen_from = s.depth;
       if (strcasecmp(name, "script") == 0) {
         line(s.v.script_src, attr("src"));
@@ -549,11 +645,16 @@ struct Stream {
       }
       if (strcasecmp(name, "style") == 0 || strcasecmp(name, "template") == 0) {
         ++s.hidden;
-        s.in_sheet += strcasecmp(name, "style") == 0;
+        if (strcasecmp(name, "style") == 0 && s.in_sheet++ == 0) {
+          const char* m = attr("media");
+          const std::string media = core::AsciiLower(m ? m : "");
+          s.sheet_kept = s.hidden == 1 &&
+                         (media.empty() || media == "all" || media == "screen");
+        }
         return;
       }
       if (strcasecmp(name, "td") == 0 || strcasecmp(name, "th") == 0)
-        s.v.Break(' ', s.unseen_from != 0);
+        s.v.Break(' ', own.gone);
       line(s.v.alt, attr("alt"));
       line(s.v.alt, attr("title"));
       if (strcasecmp(name, "meta") == 0) {
@@ -564,13 +665,14 @@ struct Stream {
       }
       for (const char* a : {"href", "src", "action", "data", "poster"})
         line(s.v.links, attr(a));
-      s.Break(name, s.unseen_from != 0);
+      s.Break(name, own.gone);
     });
   }
   static void End(void* user, const xmlChar* tag) {
     Guard(user, [&](Stream& s) {
       const char* name = reinterpret_cast<const char*>(tag);
-      const bool was_hidden = s.unseen_from != 0;
+      const bool gone = s.shown.back().gone;
+      if (s.shown.size() > 1) s.shown.pop_back();
       if (s.depth == s.unseen_from) {
         s.unseen_from = 0;
         s.v.EndHidden();
@@ -585,11 +687,11 @@ struct Stream {
         s.hidden -= s.hidden > 0;
         if (strcasecmp(name, "style") == 0 && s.in_sheet > 0 &&
             --s.in_sheet == 0) {
-          s.rules.Add(s.sheet);
+          if (s.sheet_kept) s.rules.Add(s.sheet);
           s.sheet.clear();
         }
       } else {
-        s.Break(name, was_hidden);
+        s.Break(name, gone);
       }
     });
   }
@@ -604,7 +706,7 @@ struct Stream {
             0, std::min(text.size(),
                         kMaxSheet - std::min(kMaxSheet, s.sheet.size()))));
       } else if (s.hidden == 0) {
-        s.v.Text(text, s.unseen_from != 0);
+        s.v.Text(text, s.shown.back().Hidden(), s.unseen_from != 0);
       }
     });
   }
@@ -614,8 +716,8 @@ struct Stream {
     });
   }
   // A block element's text stands on a line of its own.
-  void Break(const char* name, bool hidden) {
-    if (IsBlockName(name)) v.Break('\n', hidden);
+  void Break(const char* name, bool gone) {
+    if (IsBlockName(name)) v.Break('\n', gone);
   }
 };
 
@@ -691,8 +793,11 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
     ctx.out().texts.push_back(
         {file.path, view, type, file.name, std::move(text)});
   };
-  const bool written_apart = v.hid && v.written != v.body;
+  const bool certain_apart = v.has_certain && v.certain != v.body;
+  const bool written_apart = v.has_written && v.written != v.body &&
+                             !(certain_apart && v.written == v.certain);
   add(core::View::kBody, v.body);
+  if (certain_apart) add(core::View::kBody, v.certain);
   if (written_apart) add(core::View::kBody, v.written);
   add(core::View::kAlt, v.alt);
   add(core::View::kLinks, v.links);

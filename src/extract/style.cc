@@ -1,5 +1,6 @@
 #include "extract/style.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <optional>
@@ -13,6 +14,15 @@ bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
+bool IsNameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == '%' || c == '#';
+}
+
+char Lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -20,9 +30,11 @@ int HexValue(char c) {
   return -1;
 }
 
-// The declarations as a browser tokenises them: comments gone, escapes
-// resolved ("n\6f ne" is "none"; a code point past ASCII becomes '?',
-// which no keyword holds), ASCII letters lower-cased.
+// CSS as its tokenizer sees it, lower-cased: comments gone; an escape
+// resolved to its character when that is a letter, a digit or '-' (else
+// '?', which no keyword holds and which delimits nothing); a string kept
+// as "..." with every delimiter in it made '?', ended by its quote, a
+// newline or the end.
 std::string Decode(std::string_view in) {
   std::string out;
   out.reserve(in.size());
@@ -30,8 +42,20 @@ std::string Decode(std::string_view in) {
     const char c = in[i];
     if (c == '/' && i + 1 < in.size() && in[i + 1] == '*') {
       const size_t end = in.find("*/", i + 2);
-      if (end == std::string_view::npos) break;  // to the end: a comment
+      if (end == std::string_view::npos) break;
       i = end + 2;
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      out += '"';
+      size_t j = i + 1;
+      for (; j < in.size() && in[j] != c && in[j] != '\n'; ++j) {
+        if (in[j] == '\\' && j + 1 < in.size()) ++j;
+        const char s = in[j];
+        out += IsNameChar(Lower(s)) || s == ' ' ? Lower(s) : '?';
+      }
+      out += '"';
+      i = j < in.size() && in[j] == c ? j + 1 : j;
       continue;
     }
     if (c == '\\' && i + 1 < in.size()) {
@@ -43,21 +67,22 @@ std::string Decode(std::string_view in) {
         ++j;
         ++digits;
       }
+      char got = '?';
       if (digits > 0) {
-        if (j < in.size() && IsSpace(in[j])) ++j;  // ends the escape
-        out += cp > 0 && cp < 0x80 ? static_cast<char>(cp) : '?';
-        i = j;
-      } else if (in[j] == '\n') {
-        i = j + 1;  // a line continued
-      } else {
-        out += in[j];
-        i = j + 1;
+        if (j < in.size() && IsSpace(in[j])) ++j;
+        if (cp < 0x80) got = Lower(static_cast<char>(cp));
+      } else if (in[j] != '\n') {
+        got = Lower(in[j]);
+        ++j;
       }
-      if (!out.empty() && out.back() >= 'A' && out.back() <= 'Z')
-        out.back() = static_cast<char>(out.back() - 'A' + 'a');
+      out +=
+          (got >= 'a' && got <= 'z') || (got >= '0' && got <= '9') || got == '-'
+              ? got
+              : '?';
+      i = j;
       continue;
     }
-    out += c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    out += Lower(c);
     ++i;
   }
   return out;
@@ -69,11 +94,29 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// The properties that can hide text; the rest are not kept.
+bool FirstWordIs(std::string_view v, std::string_view word) {
+  return v.substr(0, word.size()) == word &&
+         (v.size() == word.size() || IsSpace(v[word.size()]));
+}
+
+std::string_view FirstWord(std::string_view v) {
+  size_t e = 0;
+  while (e < v.size() && !IsSpace(v[e])) ++e;
+  return v.substr(0, e);
+}
+
+template <size_t N>
+bool OneOf(std::string_view w, const std::array<std::string_view, N>& set) {
+  return std::find(set.begin(), set.end(), w) != set.end();
+}
+
+constexpr std::array<std::string_view, 5> kWide = {
+    "inherit", "initial", "unset", "revert", "revert-layer"};
+
+// The properties read; the rest are not kept.
 enum Property {
   kDisplay,
   kVisibility,
-  kMsoHide,
   kFontSize,
   kOpacity,
   kColor,
@@ -89,42 +132,44 @@ enum Property {
   kPosition,
   kLeft,
   kTop,
-  kRight,
-  kTextIndent,
   kProperties
 };
 
+constexpr std::array<std::string_view, kProperties> kNames = {
+    "display",    "visibility", "font-size", "opacity",    "color", "overflow",
+    "overflow-x", "overflow-y", "height",    "max-height", "width", "max-width",
+    "clip",       "clip-path",  "position",  "left",       "top"};
+
 std::optional<Property> PropertyNamed(std::string_view name) {
-  static constexpr std::array<std::string_view, kProperties> kNames = {
-      "display",    "visibility", "mso-hide",   "font-size",  "opacity",
-      "color",      "overflow",   "overflow-x", "overflow-y", "height",
-      "max-height", "width",      "max-width",  "clip",       "clip-path",
-      "position",   "left",       "top",        "right",      "text-indent"};
   for (size_t i = 0; i < kNames.size(); ++i)
     if (kNames[i] == name) return static_cast<Property>(i);
   return std::nullopt;
 }
 
-struct Value {
-  std::string_view text;  // trimmed, without "!important"
-  bool important = false;
-  bool set = false;
-};
-
-// A length in CSS pixels (1pt = 4/3 px, 1em = 16 px); a unit of unknown
-// size gives a value only when the number is 0. nullopt when `v` does not
-// begin with a number.
-std::optional<double> Length(std::string_view v) {
-  v = Trim(v);
+// A number at the start of `v`, and what follows it.
+std::optional<double> Number(std::string_view v, std::string_view* rest) {
   if (!v.empty() && v.front() == '+') v.remove_prefix(1);
   double n = 0;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   if (ec != std::errc()) return std::nullopt;
-  const std::string_view unit = Trim(v.substr(end - v.data()));
-  if (n == 0) return 0.0;
-  if (unit.empty() || unit == "px") return n;
-  if (unit == "pt") return n * 4 / 3;
-  if (unit == "em" || unit == "rem") return n * 16;
+  *rest = v.substr(static_cast<size_t>(end - v.data()));
+  return n;
+}
+
+// A length in CSS pixels (1pt = 4/3 px, 1em = 1rem = 16 px); a unit of
+// unknown size gives a value only when the number is 0.
+std::optional<double> Length(std::string_view v) {
+  std::string_view unit;
+  const std::optional<double> n = Number(Trim(v), &unit);
+  if (!n) return std::nullopt;
+  unit = Trim(unit);
+  if (*n == 0) return 0.0;
+  if (unit.empty() || unit == "px") return *n;
+  if (unit == "pt") return *n * 4 / 3;
+  if (unit == "em" || unit == "rem") return *n * 16;
+  if (unit == "mm") return *n * 96 / 25.4;
+  if (unit == "cm") return *n * 96 / 2.54;
+  if (unit == "in") return *n * 96;
   return std::nullopt;
 }
 
@@ -133,50 +178,292 @@ bool AtMost(std::string_view v, double px) {
   return l && *l <= px;
 }
 
-// The font size a `font` shorthand sets: its first token that begins with
-// a digit or a '.' (before any "/line-height"); "medium" when none does.
-std::string_view FontShorthandSize(std::string_view v) {
+// Every number in a function's arguments is 0: "calc(0px)", "min(0em, 5px)"
+// are not (the second) but "calc(0px * 3)" is not all zero either; only
+// what is plainly nothing counts.
+bool AllZero(std::string_view v) {
+  bool any = false;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] >= '1' && v[i] <= '9') return false;
+    any |= v[i] == '0';
+  }
+  return any;
+}
+
+// font-size (or the size of a `font` shorthand).
+std::optional<StyleEffect::Set> FontSize(std::string_view v) {
+  using Set = StyleEffect::Set;
+  static constexpr std::array<std::string_view, 10> kAbsolute = {
+      "xx-small", "x-small",  "small",     "medium", "large",
+      "x-large",  "xx-large", "xxx-large", "math",   "initial"};
+  if (OneOf(v, kAbsolute)) return Set::kShows;
+  if (v == "smaller" || v == "larger" || OneOf(v, kWide)) return Set::kInherit;
+  if (v.find('(') != std::string_view::npos)
+    return AllZero(v) ? Set::kHides : Set::kShows;
+  std::string_view unit;
+  const std::optional<double> n = Number(v, &unit);
+  if (!n || *n < 0) return std::nullopt;
+  unit = Trim(unit);
+  if (*n == 0) return Set::kHides;
+  if (unit == "%" || unit == "em" || unit == "ex" || unit == "ch") {
+    // Of the parent's size: a small share is small, else as the parent.
+    const double share = unit == "%" ? *n / 100 : *n;
+    return share * 16 <= 1 ? Set::kHides : Set::kInherit;
+  }
+  const std::optional<double> px = Length(v);
+  if (!px) return Set::kShows;  // a unit of its own (vw, q...)
+  return *px <= 1 ? Set::kHides : Set::kShows;
+}
+
+// The size a `font` shorthand sets: its first token that begins with a
+// digit or a '.' (before any "/line-height").
+std::optional<StyleEffect::Set> FontShorthand(std::string_view v) {
+  if (OneOf(v, kWide)) return StyleEffect::Set::kInherit;
   size_t i = 0;
   while (i < v.size()) {
     while (i < v.size() && IsSpace(v[i])) ++i;
     size_t j = i;
     while (j < v.size() && !IsSpace(v[j]) && v[j] != '/') ++j;
     const std::string_view token = v.substr(i, j - i);
-    if (!token.empty() &&
-        ((token[0] >= '0' && token[0] <= '9') || token[0] == '.'))
-      return token;
+    if (!token.empty() && ((token[0] >= '0' && token[0] <= '9') ||
+                           token[0] == '.' || token.substr(0, 5) == "calc("))
+      return FontSize(token);
     i = j;
-    while (i < v.size() && !IsSpace(v[i])) ++i;  // skip "/line-height"
+    while (i < v.size() && !IsSpace(v[i])) ++i;  // "/line-height"
   }
-  return "medium";
+  return StyleEffect::Set::kShows;  // a system font, or sizes by keyword
 }
 
-// The last component of a colour function, after ',' or '/': its alpha.
-bool AlphaIsZero(std::string_view v) {
-  if (v == "transparent") return true;
+// The CSS named colours.
+constexpr std::array<std::string_view, 148> kColorNames = {
+    "aliceblue",
+    "antiquewhite",
+    "aqua",
+    "aquamarine",
+    "azure",
+    "beige",
+    "bisque",
+    "black",
+    "blanchedalmond",
+    "blue",
+    "blueviolet",
+    "brown",
+    "burlywood",
+    "cadetblue",
+    "chartreuse",
+    "chocolate",
+    "coral",
+    "cornflowerblue",
+    "cornsilk",
+    "crimson",
+    "cyan",
+    "darkblue",
+    "darkcyan",
+    "darkgoldenrod",
+    "darkgray",
+    "darkgreen",
+    "darkgrey",
+    "darkkhaki",
+    "darkmagenta",
+    "darkolivegreen",
+    "darkorange",
+    "darkorchid",
+    "darkred",
+    "darksalmon",
+    "darkseagreen",
+    "darkslateblue",
+    "darkslategray",
+    "darkslategrey",
+    "darkturquoise",
+    "darkviolet",
+    "deeppink",
+    "deepskyblue",
+    "dimgray",
+    "dimgrey",
+    "dodgerblue",
+    "firebrick",
+    "floralwhite",
+    "forestgreen",
+    "fuchsia",
+    "gainsboro",
+    "ghostwhite",
+    "gold",
+    "goldenrod",
+    "gray",
+    "green",
+    "greenyellow",
+    "grey",
+    "honeydew",
+    "hotpink",
+    "indianred",
+    "indigo",
+    "ivory",
+    "khaki",
+    "lavender",
+    "lavenderblush",
+    "lawngreen",
+    "lemonchiffon",
+    "lightblue",
+    "lightcoral",
+    "lightcyan",
+    "lightgoldenrodyellow",
+    "lightgray",
+    "lightgreen",
+    "lightgrey",
+    "lightpink",
+    "lightsalmon",
+    "lightseagreen",
+    "lightskyblue",
+    "lightslategray",
+    "lightslategrey",
+    "lightsteelblue",
+    "lightyellow",
+    "lime",
+    "limegreen",
+    "linen",
+    "magenta",
+    "maroon",
+    "mediumaquamarine",
+    "mediumblue",
+    "mediumorchid",
+    "mediumpurple",
+    "mediumseagreen",
+    "mediumslateblue",
+    "mediumspringgreen",
+    "mediumturquoise",
+    "mediumvioletred",
+    "midnightblue",
+    "mintcream",
+    "mistyrose",
+    "moccasin",
+    "navajowhite",
+    "navy",
+    "oldlace",
+    "olive",
+    "olivedrab",
+    "orange",
+    "orangered",
+    "orchid",
+    "palegoldenrod",
+    "palegreen",
+    "paleturquoise",
+    "palevioletred",
+    "papayawhip",
+    "peachpuff",
+    "peru",
+    "pink",
+    "plum",
+    "powderblue",
+    "purple",
+    "rebeccapurple",
+    "red",
+    "rosybrown",
+    "royalblue",
+    "saddlebrown",
+    "salmon",
+    "sandybrown",
+    "seagreen",
+    "seashell",
+    "sienna",
+    "silver",
+    "skyblue",
+    "slateblue",
+    "slategray",
+    "slategrey",
+    "snow",
+    "springgreen",
+    "steelblue",
+    "tan",
+    "teal",
+    "thistle",
+    "tomato",
+    "turquoise",
+    "violet",
+    "wheat",
+    "white",
+    "whitesmoke",
+    "yellow",
+    "yellowgreen"};
+
+std::optional<StyleEffect::Set> Color(std::string_view v) {
+  using Set = StyleEffect::Set;
+  if (v == "transparent") return Set::kHides;
+  if (v == "currentcolor" || v == "inherit" || v == "unset" || v == "revert" ||
+      v == "revert-layer")
+    return Set::kInherit;
+  if (v == "initial" || OneOf(v, kColorNames)) return Set::kShows;
   if (!v.empty() && v[0] == '#') {
     const std::string_view hex = v.substr(1);
-    if (hex.size() == 4) return hex[3] == '0';
-    if (hex.size() == 8) return hex.substr(6) == "00";
-    return false;
+    for (char c : hex)
+      if (HexValue(c) < 0) return std::nullopt;
+    if (hex.size() == 3 || hex.size() == 6) return Set::kShows;
+    if (hex.size() == 4) return hex[3] == '0' ? Set::kHides : Set::kShows;
+    if (hex.size() == 8)
+      return hex.substr(6) == "00" ? Set::kHides : Set::kShows;
+    return std::nullopt;
   }
   const size_t open = v.find('(');
-  const size_t close = v.rfind(')');
-  if (open == std::string_view::npos || close == std::string_view::npos ||
-      close < open)
-    return false;
-  const std::string_view args = v.substr(open + 1, close - open - 1);
+  if (open == std::string_view::npos || v.back() != ')') return std::nullopt;
+  static constexpr std::array<std::string_view, 10> kFunctions = {
+      "rgb", "rgba", "hsl",   "hsla",  "hwb",
+      "lab", "lch",  "oklab", "oklch", "color"};
+  if (!OneOf(Trim(v.substr(0, open)), kFunctions)) return std::nullopt;
+  const std::string_view args = v.substr(open + 1, v.size() - open - 2);
+  // The alpha: after '/', or the fourth of comma-separated components.
   const size_t cut = args.find_last_of(",/");
-  if (cut == std::string_view::npos) return false;
-  // Only the forms that carry an alpha: four components, or "/ a".
   size_t commas = 0;
   for (char c : args) commas += c == ',';
-  if (args[cut] == ',' && commas < 3) return false;
+  if (cut == std::string_view::npos || (args[cut] == ',' && commas < 3))
+    return Set::kShows;
   std::string_view a = Trim(args.substr(cut + 1));
   if (!a.empty() && a.back() == '%') a.remove_suffix(1);
-  double n = 1;
-  const auto [end, ec] = std::from_chars(a.data(), a.data() + a.size(), n);
-  return ec == std::errc() && end == a.data() + a.size() && n <= 0;
+  std::string_view rest;
+  const std::optional<double> n = Number(a, &rest);
+  return n && Trim(rest).empty() && *n <= 0 ? Set::kHides : Set::kShows;
+}
+
+bool ValidDisplay(std::string_view v) {
+  static constexpr std::array<std::string_view, 30> kDisplays = {
+      "none",
+      "inline",
+      "block",
+      "inline-block",
+      "flex",
+      "inline-flex",
+      "grid",
+      "inline-grid",
+      "table",
+      "inline-table",
+      "table-row",
+      "table-cell",
+      "table-row-group",
+      "table-header-group",
+      "table-footer-group",
+      "table-column",
+      "table-column-group",
+      "table-caption",
+      "list-item",
+      "contents",
+      "flow-root",
+      "flow",
+      "run-in",
+      "ruby",
+      "ruby-base",
+      "ruby-text",
+      "-webkit-box",
+      "-webkit-inline-box",
+      "-ms-flexbox",
+      "math"};
+  const std::string_view w = FirstWord(v);
+  return OneOf(w, kDisplays) || OneOf(w, kWide);
+}
+
+bool BlockDisplay(std::string_view v) {
+  static constexpr std::array<std::string_view, 12> kBlocks = {
+      "block",      "inline-block", "flex",      "inline-flex",
+      "grid",       "inline-grid",  "table",     "inline-table",
+      "table-cell", "list-item",    "flow-root", "-webkit-box"};
+  return OneOf(FirstWord(v), kBlocks);
 }
 
 // clip: rect(top, right, bottom, left) of no area.
@@ -184,54 +471,53 @@ bool ZeroRect(std::string_view v) {
   if (v.substr(0, 5) != "rect(" || v.back() != ')') return false;
   std::string_view args = v.substr(5, v.size() - 6);
   std::array<double, 4> edge{};
-  size_t k = 0;
-  while (k < 4) {
+  for (size_t k = 0; k < 4; ++k) {
     args = Trim(args);
     size_t end = 0;
     while (end < args.size() && args[end] != ',' && !IsSpace(args[end])) ++end;
     const std::optional<double> l = Length(args.substr(0, end));
     if (!l) return false;
-    edge[k++] = *l;
-    args.remove_prefix(end);
-    args = Trim(args);
+    edge[k] = *l;
+    args = Trim(args.substr(end));
     if (!args.empty() && args.front() == ',') args.remove_prefix(1);
   }
   return edge[2] <= edge[0] || edge[1] <= edge[3];
 }
 
-bool FirstWordIs(std::string_view v, std::string_view word) {
-  return v.substr(0, word.size()) == word &&
-         (v.size() == word.size() || IsSpace(v[word.size()]));
-}
+struct Value {
+  std::string_view text;
+  bool important = false;
+  bool set = false;
+};
 
 }  // namespace
 
-bool StyleHidesText(std::string_view style) {
-  const std::string decoded = Decode(style);
+bool StyleCertainlyHides(std::string_view style) {
+  std::string compact;
+  compact.reserve(style.size());
+  for (char c : style)
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') compact += Lower(c);
+  return compact.find("display:none") != std::string::npos ||
+         compact.find("visibility:hidden") != std::string::npos;
+}
+
+StyleEffect ReadStyle(std::string_view declarations, bool block) {
+  using Set = StyleEffect::Set;
+  const std::string decoded = Decode(declarations);
   const std::string_view s = decoded;
   std::array<Value, kProperties> values;
-  // Declarations end at ';' outside quotes and parentheses.
+  std::optional<Set> font, color;  // as set by the winning declarations
+  bool font_important = false, color_important = false;
   size_t begin = 0;
-  char quote = 0;
   int depth = 0;
   for (size_t i = 0; i <= s.size(); ++i) {
     const char c = i < s.size() ? s[i] : ';';
-    if (quote) {
-      if (c == quote) quote = 0;
-      if (i < s.size()) continue;
-    } else if (c == '"' || c == '\'') {
-      quote = c;
-      continue;
-    } else if (c == '(') {
-      ++depth;
-      continue;
-    } else if (c == ')') {
-      depth -= depth > 0;
-      continue;
-    }
+    if (c == '(') ++depth;
+    if (c == ')' && depth > 0) --depth;
     if (c != ';' || (depth > 0 && i < s.size())) continue;
     const std::string_view decl = s.substr(begin, i - begin);
     begin = i + 1;
+    depth = 0;
     const size_t colon = decl.find(':');
     if (colon == std::string_view::npos) continue;
     const std::string_view name = Trim(decl.substr(0, colon));
@@ -243,12 +529,32 @@ bool StyleHidesText(std::string_view style) {
       important = true;
       value = Trim(value.substr(0, bang));
     }
-    std::optional<Property> p = PropertyNamed(name);
-    if (name == "font") {
-      p = kFontSize;
-      value = FontShorthandSize(value);
+    if (value.empty()) continue;
+    // An invalid value is dropped, as a browser drops it.
+    auto take = [&](std::optional<Set> got, std::optional<Set>& slot,
+                    bool& slot_important) {
+      if (!got || (slot && slot_important && !important)) return;
+      slot = got;
+      slot_important = important;
+    };
+    if (name == "font-size") {
+      take(FontSize(value), font, font_important);
+      continue;
     }
+    if (name == "font") {
+      take(FontShorthand(value), font, font_important);
+      continue;
+    }
+    if (name == "color") {
+      take(Color(value), color, color_important);
+      continue;
+    }
+    const std::optional<Property> p = PropertyNamed(name);
     if (!p) continue;
+    if (*p == kDisplay && !ValidDisplay(value)) continue;
+    if (*p == kVisibility && !(value == "visible" || value == "hidden" ||
+                               value == "collapse" || OneOf(value, kWide)))
+      continue;
     Value& v = values[*p];
     if (v.set && v.important && !important) continue;
     v = {value, important, true};
@@ -259,211 +565,199 @@ bool StyleHidesText(std::string_view style) {
   auto at_most = [&](Property p, double px) {
     return values[p].set && AtMost(values[p].text, px);
   };
-  if (is(kDisplay, "none") || is(kVisibility, "hidden") ||
-      is(kVisibility, "collapse") || is(kMsoHide, "all"))
-    return true;
-  if (at_most(kFontSize, 1)) return true;
+  StyleEffect e;
+  e.font = font.value_or(Set::kInherit);
+  e.color = color.value_or(Set::kInherit);
+  if (is(kVisibility, "hidden") || is(kVisibility, "collapse"))
+    e.visibility = Set::kHides;
+  else if (is(kVisibility, "visible") || is(kVisibility, "initial"))
+    e.visibility = Set::kShows;
+  if (is(kDisplay, "none")) e.gone = true;
   if (values[kOpacity].set) {
-    std::string_view o = values[kOpacity].text;
-    double scale = 1;
-    if (!o.empty() && o.back() == '%') {
-      o.remove_suffix(1);
-      scale = 100;
-    }
-    double n = 1;
-    const auto [end, ec] = std::from_chars(o.data(), o.data() + o.size(), n);
-    if (ec == std::errc() && n <= 0.05 * scale) return true;
+    std::string_view o = values[kOpacity].text, rest;
+    const bool percent = !o.empty() && o.back() == '%';
+    if (percent) o.remove_suffix(1);
+    const std::optional<double> n = Number(o, &rest);
+    if (n && Trim(rest).empty() && *n <= (percent ? 5 : 0.05)) e.gone = true;
   }
-  if (values[kColor].set && AlphaIsZero(values[kColor].text)) return true;
-  const bool overflow_hidden =
-      is(kOverflow, "hidden") || is(kOverflow, "clip") ||
-      is(kOverflowX, "hidden") || is(kOverflowX, "clip") ||
-      is(kOverflowY, "hidden") || is(kOverflowY, "clip");
-  if (overflow_hidden && (at_most(kHeight, 1) || at_most(kMaxHeight, 1) ||
-                          at_most(kWidth, 1) || at_most(kMaxWidth, 1)))
-    return true;
-  if (values[kClip].set && ZeroRect(values[kClip].text)) return true;
   if (values[kClipPath].set) {
-    std::string_view c = values[kClipPath].text;
+    const std::string_view c = values[kClipPath].text;
     if (c.substr(0, 6) == "inset(" && c.back() == ')') {
-      std::string_view a = Trim(c.substr(6, c.size() - 7));
-      double n = 0;
-      const auto [end, ec] = std::from_chars(a.data(), a.data() + a.size(), n);
-      if (ec == std::errc() && end < a.data() + a.size() && *end == '%' &&
-          n >= 50)
-        return true;
+      std::string_view rest;
+      const std::optional<double> n =
+          Number(Trim(c.substr(6, c.size() - 7)), &rest);
+      if (n && !rest.empty() && rest.front() == '%' && *n >= 50) e.gone = true;
     }
   }
-  if ((is(kPosition, "absolute") || is(kPosition, "fixed")) &&
-      (at_most(kLeft, -500) || at_most(kTop, -500) || at_most(kRight, -500)))
-    return true;
-  return at_most(kTextIndent, -500);
+  const bool positioned = is(kPosition, "absolute") || is(kPosition, "fixed");
+  if (positioned && ((values[kClip].set && ZeroRect(values[kClip].text)) ||
+                     at_most(kLeft, -500) || at_most(kTop, -500)))
+    e.gone = true;
+  const bool sized = values[kDisplay].set ? BlockDisplay(values[kDisplay].text)
+                                          : block || positioned;
+  const bool clips = is(kOverflow, "hidden") || is(kOverflow, "clip") ||
+                     is(kOverflowX, "hidden") || is(kOverflowX, "clip") ||
+                     is(kOverflowY, "hidden") || is(kOverflowY, "clip");
+  if (sized && clips &&
+      (at_most(kHeight, 1) || at_most(kMaxHeight, 1) || at_most(kWidth, 1) ||
+       at_most(kMaxWidth, 1)))
+    e.gone = true;
+  return e;
 }
 
-void HidingRules::Add(std::string_view sheet) {
+Shown Shown::Child(const StyleEffect& e) const {
+  using Set = StyleEffect::Set;
+  auto next = [](bool now, Set s) {
+    return s == Set::kHides ? true : s == Set::kShows ? false : now;
+  };
+  return {gone || e.gone, next(tiny, e.font), next(clear, e.color),
+          next(invisible, e.visibility)};
+}
+
+void StyleRules::Add(std::string_view sheet) {
   const std::string decoded = Decode(sheet);
   const std::string_view d = decoded;
+  // Blocks as they open: a rule's, or an @-rule's whose rules are kept
+  // (screen, all) or not.
   struct Block {
-    size_t contents;           // where its contents begin
-    std::string_view prelude;  // its selectors, or an @-rule's head
-    bool nested = false;       // holds blocks of its own (@media)
+    size_t contents;
+    std::string_view prelude;
+    bool kept;  // its rules (or its declarations) count
   };
-  constexpr size_t kMaxDepth = 32;
   std::vector<Block> open;
   size_t prelude_begin = 0;
+  constexpr size_t kMaxDepth = 32;
   auto close = [&](size_t end) {
     const Block b = open.back();
     open.pop_back();
-    if (!b.nested && !b.prelude.empty() && b.prelude.front() != '@' &&
-        StyleHidesText(d.substr(b.contents, end - b.contents)))
-      AddSelectors(b.prelude);
+    if (!b.kept || b.prelude.front() == '@') return;
+    const std::string_view body = d.substr(b.contents, end - b.contents);
+    // Only declarations ReadStyle reads; "{" inside means nesting.
+    if (body.find('{') != std::string_view::npos) return;
+    bool relevant = body.find("font") != std::string_view::npos;
+    for (std::string_view n : kNames)
+      relevant = relevant || body.find(n) != std::string_view::npos;
+    if (!relevant || body.size() > kMaxDeclarations) return;
+    declarations_.emplace_back(body);
+    AddSelectors(b.prelude, static_cast<uint32_t>(declarations_.size() - 1));
   };
-  char quote = 0;
-  for (size_t i = 0; i < d.size(); ++i) {
+  for (size_t i = 0; i < d.size() && count_ < kMaxRules; ++i) {
     const char c = d[i];
-    if (quote) {
-      if (c == quote) quote = 0;
-    } else if (c == '"' || c == '\'') {
-      quote = c;
-    } else if (c == '{') {
-      if (open.size() == kMaxDepth) return;  // no browser goes this deep
-      if (!open.empty()) open.back().nested = true;
-      open.push_back({i + 1, Trim(d.substr(prelude_begin, i - prelude_begin))});
+    if (c == '{') {
+      if (open.size() == kMaxDepth) return;
+      const std::string_view prelude =
+          Trim(d.substr(prelude_begin, i - prelude_begin));
+      bool kept = open.empty() || open.back().kept;
+      if (!open.empty() && open.back().prelude.front() != '@')
+        kept = false;  // a rule inside a rule (nesting): not followed
+      if (kept && !prelude.empty() && prelude.front() == '@') {
+        const std::string_view media = Trim(prelude.substr(1));
+        kept = media == "media screen" || media == "media all" ||
+               media == "media only screen";
+      }
+      open.push_back({i + 1, prelude.empty() ? "?" : prelude, kept});
       prelude_begin = i + 1;
     } else if (c == '}') {
       if (!open.empty()) close(i);
       prelude_begin = i + 1;
     } else if (c == ';' && open.empty()) {
-      prelude_begin = i + 1;  // "@import ...;"
+      prelude_begin = i + 1;  // "@import ...;", "@charset ...;"
     }
   }
   // A browser closes what the sheet left open.
-  while (!open.empty()) close(d.size());
+  while (!open.empty() && count_ < kMaxRules) close(d.size());
 }
 
-void HidingRules::AddSelectors(std::string_view list) {
-  // Each selector of the list: at ',' outside parentheses and brackets.
+void StyleRules::AddSelectors(std::string_view list, uint32_t rule) {
   size_t begin = 0;
-  int depth = 0;
   for (size_t i = 0; i <= list.size() && count_ < kMaxRules; ++i) {
-    const char c = i < list.size() ? list[i] : ',';
-    if (c == '(' || c == '[') ++depth;
-    if ((c == ')' || c == ']') && depth > 0) --depth;
-    if (c != ',' || (depth > 0 && i < list.size())) continue;
+    if (i < list.size() && list[i] != ',') continue;
     const std::string_view selector = Trim(list.substr(begin, i - begin));
     begin = i + 1;
-    // Its last compound: after the last combinator outside brackets.
-    size_t start = 0;
-    int d = 0;
-    for (size_t k = 0; k < selector.size(); ++k) {
-      const char s = selector[k];
-      if (s == '(' || s == '[') ++d;
-      if ((s == ')' || s == ']') && d > 0) --d;
-      if (d == 0 && (IsSpace(s) || s == '>' || s == '+' || s == '~'))
-        start = k + 1;
-    }
-    // Its type, classes and id; pseudo-classes and attributes left out.
-    Compound compound;
+    // One element: a type, classes and an id, nothing else.
+    Compound compound{{}, {}, {}, rule};
     std::string* into = &compound.tag;
-    d = 0;
-    std::string* attr = nullptr;  // an attribute's name being read
-    for (size_t k = start; k < selector.size(); ++k) {
-      const char s = selector[k];
-      if (attr != nullptr) {
-        if (s == '=' || s == '~' || s == '|' || s == '^' || s == '$' ||
-            s == '*' || s == ']' || IsSpace(s)) {
-          attr = nullptr;
-        } else {
-          *attr += s;
-          continue;
-        }
-      }
-      if (s == '[' && d == 0) {
-        compound.attributes.emplace_back();
-        attr = &compound.attributes.back();
-      }
-      if (s == '(' || s == '[') ++d;
-      if ((s == ')' || s == ']') && d > 0) {
-        --d;
-        continue;
-      }
-      if (d > 0) continue;
-      if (s == ':') {
-        into = nullptr;  // to the next '.', '#' or '['
-      } else if (s == '.') {
+    bool plain = !selector.empty();
+    for (char s : selector) {
+      if (s == '.') {
         compound.classes.emplace_back();
         into = &compound.classes.back();
       } else if (s == '#') {
         compound.id.clear();
         into = &compound.id;
-      } else if (into != nullptr && s != '*') {
+      } else if (s == '*' && into == &compound.tag && compound.tag.empty()) {
+        continue;
+      } else if ((s >= 'a' && s <= 'z') || (s >= '0' && s <= '9') || s == '-' ||
+                 s == '_') {
         *into += s;
+      } else {
+        plain = false;  // a combinator, pseudo-class, attribute...
+        break;
       }
     }
-    auto empty = [](const std::string& c) { return c.empty(); };
-    std::erase_if(compound.classes, empty);
-    std::erase_if(compound.attributes, empty);
-    std::string key = !compound.id.empty() ? "#" + compound.id
-                      : !compound.classes.empty()
-                          ? "." + compound.classes.front()
-                      : compound.tag.empty() ? "*"
-                                             : compound.tag;
+    for (const std::string& c : compound.classes) plain = plain && !c.empty();
+    if (!plain || compound.classes.size() > 8) continue;
+    std::sort(compound.classes.begin(), compound.classes.end());
+    const std::string key = !compound.id.empty() ? "#" + compound.id
+                            : !compound.classes.empty()
+                                ? "." + compound.classes.front()
+                            : !compound.tag.empty() ? compound.tag
+                                                    : "*";
     by_key_[key].push_back(std::move(compound));
     ++count_;
   }
 }
 
-bool HidingRules::AnyMatches(const std::string& key, const Element& e) const {
-  const std::string_view tag = e.tag, id = e.id, classes = e.classes;
-  const auto it = by_key_.find(key);
-  if (it == by_key_.end()) return false;
-  auto has_class = [&](std::string_view want) {
-    for (size_t i = 0; i < classes.size();) {
-      while (i < classes.size() && IsSpace(classes[i])) ++i;
-      size_t j = i;
-      while (j < classes.size() && !IsSpace(classes[j])) ++j;
-      if (j > i && classes.substr(i, j - i) == want) return true;
-      i = j;
-    }
-    return false;
-  };
-  for (const Compound& c : it->second) {
-    if (!c.tag.empty() && c.tag != tag) continue;
-    if (!c.id.empty() && c.id != id) continue;
-    bool all = true;
-    for (const std::string& cls : c.classes) all = all && has_class(cls);
-    for (const std::string& a : c.attributes)
-      all = all && e.has_attribute != nullptr && e.has_attribute(a);
-    if (all) return true;
-  }
-  return false;
-}
-
-bool HidingRules::Hides(const Element& in) const {
-  if (count_ == 0) return false;
+std::string StyleRules::DeclarationsFor(const Element& in) const {
+  if (count_ == 0 || spent_ >= kBudget || read_ >= kBudgetBytes) return {};
   auto lower = [](std::string_view from) {
-    std::string out(from);
-    for (char& c : out)
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    std::string out(Trim(from));
+    for (char& c : out) c = Lower(c);
     return out;
   };
-  const std::string t = lower(in.tag), i = lower(Trim(in.id)),
-                    cl = lower(in.classes);
-  const Element e{t, i, cl, in.has_attribute};
-  if (!i.empty() && AnyMatches("#" + i, e)) return true;
-  // Each of the element's classes (at most 64 looked up).
-  int looked = 0;
-  for (size_t k = 0; k < cl.size() && looked < 64;) {
-    while (k < cl.size() && IsSpace(cl[k])) ++k;
+  const std::string id = lower(in.id), classes_text = lower(in.classes);
+  // Its classes once, sorted (at most 64).
+  std::vector<std::string_view> classes;
+  const std::string_view all = classes_text;
+  for (size_t k = 0; k < all.size() && classes.size() < 64;) {
+    while (k < all.size() && IsSpace(all[k])) ++k;
     size_t j = k;
-    while (j < cl.size() && !IsSpace(cl[j])) ++j;
-    if (j > k) {
-      ++looked;
-      if (AnyMatches("." + cl.substr(k, j - k), e)) return true;
-    }
+    while (j < all.size() && !IsSpace(all[j])) ++j;
+    if (j > k) classes.push_back(all.substr(k, j - k));
     k = j;
   }
-  return AnyMatches(t, e) || AnyMatches("*", e);
+  std::sort(classes.begin(), classes.end());
+  std::vector<uint32_t> matched;
+  auto look = [&](const std::string& key) {
+    const auto it = by_key_.find(key);
+    if (it == by_key_.end()) return;
+    for (const Compound& c : it->second) {
+      if (++spent_ >= kBudget || matched.size() >= kMaxMatched) return;
+      if (!c.tag.empty() && c.tag != in.tag) continue;
+      if (!c.id.empty() && c.id != id) continue;
+      bool all_in = true;
+      for (const std::string& want : c.classes)
+        all_in = all_in && std::binary_search(classes.begin(), classes.end(),
+                                              std::string_view(want));
+      if (all_in) matched.push_back(c.rule);
+    }
+  };
+  if (!id.empty()) look("#" + id);
+  for (size_t k = 0; k < classes.size(); ++k)
+    if (k == 0 || classes[k] != classes[k - 1])
+      look("." + std::string(classes[k]));
+  look(std::string(in.tag));
+  look("*");
+  std::sort(matched.begin(), matched.end());
+  matched.erase(std::unique(matched.begin(), matched.end()), matched.end());
+  std::string out;
+  for (uint32_t r : matched) {
+    if (read_ + declarations_[r].size() > kBudgetBytes) break;
+    read_ += declarations_[r].size();
+    out += declarations_[r];
+    out += ';';
+  }
+  return out;
 }
 
 }  // namespace steward::extract

@@ -434,21 +434,26 @@ TEST(Mime, TextAStyleHidesDoesNotSplitANumberTheReaderSees) {
   // Characters hidden by an inline style, inside a number the reader sees:
   // the number is read whole, as a tree and from the parser's events; what
   // was hidden is still read (with the comments).
-  const char* styles[] = {"font-size:0",
-                          "font:0/0 a",
-                          "opacity:0",
-                          "mso-hide:all",
-                          "display:/**/none",
-                          "color:transparent",
-                          "position:absolute;left:-9999px",
-                          "max-height:0;overflow:hidden",
-                          "display:n\\6f ne"};
+  // Each as a span; as a div too where the div has no box to break the
+  // line (a div of no font size is a line of its own, for the reader too).
+  const struct {
+    const char* style;
+    bool block;
+  } styles[] = {{"font-size:0", false},
+                {"font:0/0 a", false},
+                {"opacity:0", true},
+                {"display:/**/none", true},
+                {"color:transparent", false},
+                {"position:absolute;left:-9999px", true},
+                {"display:inline-block;max-height:0;overflow:hidden", true},
+                {"display:n\\6f ne", true}};
   std::string padding;
   for (int i = 0; i < 1200000; ++i) padding += "<br>";
   int k = 0;
-  for (const char* style : styles) {
+  for (const auto& [style, block] : styles) {
     const std::string number = "536-22-" + std::to_string(8160 + k++);
     for (const char* element : {"span", "div"}) {
+      if (!block && element == std::string("div")) continue;
       const std::string page = std::string("<div>SSN ") + number.substr(0, 7) +
                                "<" + element + " style=\"" + style + "\">x9</" +
                                element + ">" + number.substr(7) +
@@ -480,9 +485,9 @@ TEST(Mime, TextAStyleSheetHidesDoesNotSplitANumberTheReaderSees) {
     Extracted x = ExtractMessage(
         "Subject: page\r\nContent-Type: text/html\r\n\r\n"
         "<html><head><style>@media all{.z{font-size:0px}} "
-        "[data-k]{opacity:0}</style></head><body>"
+        "b.k{opacity:0}</style></head><body>"
         "<div>SSN 536-22-<span class=\"a z\">x9</span>8180 and 536-22-"
-        "<b data-k>7</b>8181.</div>" +
+        "<b class=k>7</b>8181.</div>" +
             (large ? padding : std::string()) + "</body></html>",
         {});
     const TextPart* body = Body(x);
@@ -506,6 +511,81 @@ TEST(Mime, TextInADataTableOutsideItsCellsIsRead) {
     if (t.view == core::View::kBody) read += t.text;
   EXPECT_NE(read.find("SSN 536-22-8190"), std::string::npos) << read;
   EXPECT_NE(read.find("and 536-22-8191"), std::string::npos) << read;
+}
+
+TEST(Mime, AReadingThatTakesTooMuchAsHiddenLosesNothing) {
+  // A parent taken as hiding (wrongly, or a child shows its text again)
+  // around a number with a character truly hidden inside it: the number is
+  // still read whole, as the reader sees it.
+  const char* pages[] = {
+      "<div style=\"font-size:0\"><span style=\"font-size:16px\">536-22-"
+      "<b style=\"display:none\">0</b>8123</span></div>",
+      "<div style=\"color:transparent\"><span style=\"color:black\">536-22-"
+      "<b hidden>0</b>8123</span></div>",
+      "<span style=\"width:0;height:0;overflow:hidden\">536-22-<b hidden>0</b>"
+      "8123</span>",
+      "<style>:is(.zz){display:none} p:not(p){display:none} "
+      "p[lang=fr]{display:none} @media print{p{display:none}}</style>"
+      "<p lang=en>536-22-<b hidden>0</b>8123</p>",
+      "<style media=print>p{display:none}</style><p>536-22-<b hidden>0</b>8123"
+      "</p>",
+      "<template><style>p{display:none}</style></template><p>536-22-<b hidden>"
+      "0</b>8123</p>",
+      "<p>536-22-<span style=\"display:none;display:nonee\">0</span>8123</p>",
+      "<p>536-22-<span style=\"font-family:&quot;/*&quot;;display:none;"
+      "font-family:&quot;*/&quot;\">0</span>8123</p>",
+      // MJML's columns: a wrapper of no font size, columns that set one.
+      "<div style=\"font-size:0px\"><div style=\"font-size:13px\">SSN "
+      "536-22-8123</div></div>",
+  };
+  std::string padding;
+  for (int i = 0; i < 1200000; ++i) padding += "<br>";
+  for (const char* page : pages) {
+    for (const bool large : {false, true}) {
+      Extracted x = ExtractMessage(
+          std::string("Subject: t\r\nContent-Type: text/html\r\n\r\n") + page +
+              (large ? padding : ""),
+          {});
+      bool found = false;
+      for (const TextPart& t : x.texts)
+        found |= t.view == core::View::kBody &&
+                 t.text.find("536-22-8123") != std::string::npos;
+      EXPECT_TRUE(found) << page << (large ? " (large)" : "");
+    }
+  }
+}
+
+TEST(Mime, ADataTableIsAlsoReadAsWrittenWhenItsCellsHideText) {
+  for (const char* cell :
+       {"<span style=\"display:inline-block;height:0;overflow:hidden\">"
+        "536-22-</span>8123",
+        "<div style=\"font-size:0\"><span style=\"font-size:12px\">536-22-"
+        "<b hidden>0</b>8123</span></div>"}) {
+    Extracted x = ExtractMessage(
+        std::string("Subject: t\r\nContent-Type: text/html\r\n\r\n"
+                    "<table><tr><th>Name</th><th>SSN</th></tr><tr><td>Ann</td>"
+                    "<td>") +
+            cell + "</td></tr><tr><td>Bo</td><td>x</td></tr></table>",
+        {});
+    bool found = false;
+    for (const TextPart& t : x.texts)
+      found |= t.view == core::View::kBody &&
+               t.text.find("536-22-8123") != std::string::npos;
+    EXPECT_TRUE(found) << cell;
+  }
+}
+
+TEST(Mime, TextAboveADataTableReadsAsOneRun) {
+  Extracted x = ExtractMessage(
+      "Subject: t\r\nContent-Type: text/html\r\n\r\n"
+      "<table>536-22-<tr><td>Name</td><td>x</td></tr><tr><td>a</td><td>b</td>"
+      "</tr>8123</table>",
+      {});
+  bool found = false;
+  for (const TextPart& t : x.texts)
+    found |= t.view == core::View::kBody &&
+             t.text.find("536-22-8123") != std::string::npos;
+  EXPECT_TRUE(found);
 }
 
 TEST(Mime, WhatADataTableHidesDoesNotSplitACellAndIsStillRead) {
