@@ -16,9 +16,11 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
+#include <unordered_map>
 
 #include "core/text.h"
 #include "extract/formats.h"
@@ -31,50 +33,53 @@ namespace steward::extract {
 
 namespace {
 
-struct Views {
-  std::string body, alt, links, script_src, script, comments;
-  // The body as two other readings have it (extract/style.h): `certain`
-  // leaves out only what StyleCertainlyHides or the `hidden` attribute
-  // hides, `written` nothing. A reading that errs (a style the body's
-  // reading takes as hiding what the reader sees, or one it does not know)
-  // then loses only what it alone would find. Each is kept only once a
-  // text differs from the body.
-  std::string certain, written;
-  bool has_certain = false, has_written = false;
+// The readings of a page's body (extract/style.h), each kept as a body
+// view of its own where it differs: as the reader sees it (inline styles
+// and style sheets, per text), by inline styles alone, the certain reading
+// (StyleCertainlyHides or `hidden`), and as written. A reading that errs
+// (takes as hidden what the reader sees, or misses what hides) loses only
+// what it alone would find.
+enum Reading { kShown, kInline, kCertain, kWritten, kReadings };
+using PerReading = std::array<bool, kReadings>;
 
-  // A text of the page: `hidden` when the reader does not see it (then it
-  // goes to the comments), `certainly` when the certain reading hides it.
-  void Text(std::string_view text, bool hidden, bool certainly) {
-    hidden = hidden || certainly;
-    if (hidden && !has_written) {
-      has_written = true;
-      written = body;
-    }
-    if (hidden && !certainly && !has_certain) {
-      has_certain = true;
-      certain = body;
-    }
-    if (hidden) {
+struct Views {
+  std::string alt, links, script_src, script, comments;
+  std::array<std::string, kReadings> body;  // body[kShown]: the body
+  // A reading other than kShown is kept from its first difference (a text
+  // or a break it has and kShown has not, or the other way round), as a
+  // copy of kShown up to there.
+  PerReading kept = {true, false, false, false};
+
+  void Diverge(const PerReading& off) {
+    for (size_t k = 1; k < kReadings; ++k)
+      if (!kept[k] && off[k] != off[kShown]) {
+        kept[k] = true;
+        body[k] = body[kShown];
+      }
+  }
+  // A text of the page; `hidden` per reading (never for kWritten). What the
+  // reader does not see also goes to the comments.
+  void Text(std::string_view text, PerReading hidden) {
+    hidden[kWritten] = false;
+    Diverge(hidden);
+    if (hidden[kShown]) {
       comments.append(text);
     } else {
       EndHidden();
-      body.append(text);
     }
-    if (has_certain && !certainly) certain.append(text);
-    if (has_written) written.append(text);
+    for (size_t k = 0; k < kReadings; ++k)
+      if (kept[k] && !hidden[k]) body[k].append(text);
   }
   // A break between blocks (c '\n') or between cells (' '), where the
-  // text does not end in one already. An element with no box (`gone`)
-  // makes none where the reader looks; the other readings break as
-  // written.
-  void Break(char c, bool gone = false) {
-    auto one = [c](std::string& t) {
-      if (!t.empty() && t.back() != '\n' && (c == '\n' || t.back() != ' '))
+  // text does not end in one already; `skip` per reading: none there.
+  void Break(char c, const PerReading& skip) {
+    Diverge(skip);
+    for (size_t k = 0; k < kReadings; ++k) {
+      std::string& t = body[k];
+      if (kept[k] && !skip[k] && !t.empty() && t.back() != '\n' &&
+          (c == '\n' || t.back() != ' '))
         t += c;
-    };
-    if (!gone) one(body);
-    if (has_certain) one(certain);
-    if (has_written) one(written);
+    }
   }
   // Where hidden text ends, the comments take a line of their own.
   void EndHidden() {
@@ -82,23 +87,33 @@ struct Views {
   }
 };
 
-// What an element's own styles (its style sheets' rules, then its style
-// attribute) and its `hidden` attribute say of its text.
-StyleEffect EffectOf(const StyleRules& rules, const char* tag, const char* id,
-                     const char* classes, const char* style, bool hidden,
-                     bool block) {
-  std::string declarations;
-  if (!rules.empty())
-    declarations = rules.DeclarationsFor(
+// What an element's own styles say of its text: with the page's style
+// sheets (`shown`), and by its style attribute alone (`inline_only`).
+struct Effects {
+  StyleEffect shown, inline_only;
+};
+
+Effects EffectOf(const StyleRules& rules, const char* tag, const char* id,
+                 const char* classes, const char* style, bool hidden,
+                 bool block) {
+  Effects e;
+  if (style != nullptr && *style != '\0')
+    e.inline_only = ReadStyle(style, block);
+  e.inline_only.gone = e.inline_only.gone || hidden;
+  e.shown = e.inline_only;
+  if (!rules.empty()) {
+    std::string declarations = rules.DeclarationsFor(
         {tag ? tag : "", id ? id : "", classes ? classes : ""});
-  if (style != nullptr) declarations += style;
-  StyleEffect e;
-  if (!declarations.empty()) e = ReadStyle(declarations, block);
-  e.gone = e.gone || hidden;
+    if (!declarations.empty()) {
+      if (style != nullptr) declarations += style;
+      e.shown = ReadStyle(declarations, block);
+      e.shown.gone = e.shown.gone || hidden;
+    }
+  }
   return e;
 }
 
-StyleEffect EffectOf(const xmlNode* n, const StyleRules& rules) {
+Effects EffectOf(const xmlNode* n, const StyleRules& rules) {
   auto prop = [n](const char* name) -> const xmlChar* {
     const xmlAttr* a = xmlHasProp(n, reinterpret_cast<const xmlChar*>(name));
     return a && a->children ? a->children->content : nullptr;
@@ -117,6 +132,37 @@ bool CertainlyHides(const xmlNode* n) {
   const std::string style = Prop(n, "style");
   return !style.empty() && StyleCertainlyHides(style);
 }
+
+// What an open element gives what is in it, per reading.
+struct Frame {
+  Shown shown, inline_only;
+  bool certain = false;  // the certain reading hides it
+  bool in_cell = false;  // inside a cell of the data table being walked
+  // Where the element makes no line break of its own (at its start and
+  // end), per reading: the certain and written readings break where its
+  // type is a block, as earlier versions did; the others where it lays
+  // out as one (its type, or its display), unless it has no box or is out
+  // of the flow.
+  PerReading no_break = {true, true, true, true};
+
+  // `block`: the element's type is a block.
+  Frame Child(const Effects& e, bool certainly, bool block) const {
+    Frame f = *this;
+    f.shown = shown.Child(e.shown);
+    f.inline_only = inline_only.Child(e.inline_only);
+    f.certain = certain || certainly;
+    auto lays_out = [block](const StyleEffect& x, const Shown& s) {
+      return (x.block < 0 ? block : x.block == 1) && !s.boxless &&
+             !x.out_of_flow;
+    };
+    f.no_break = {!lays_out(e.shown, f.shown),
+                  !lays_out(e.inline_only, f.inline_only), !block, !block};
+    return f;
+  }
+  PerReading Hidden() const {
+    return {shown.Hidden(), inline_only.Hidden(), certain, false};
+  }
+};
 
 // The rows of `table` that belong to it (not to a table inside it), each a
 // list of its cells' elements.
@@ -149,7 +195,7 @@ bool CellText(xmlNode* cell, const StyleRules& rules, Shown at,
   written.clear();
   // Text nodes join as the reader sees them ("536-22-<b>1947</b>" is one
   // number); a block inside the cell (a line break, a paragraph) parts them.
-  std::vector<Shown> stack = {at.Child(EffectOf(cell, rules))};
+  std::vector<Shown> stack = {at};
   auto skipped = [](const xmlNode* n) {
     return Is(n, "script") || Is(n, "style") || Is(n, "template");
   };
@@ -161,7 +207,7 @@ bool CellText(xmlNode* cell, const StyleRules& rules, Shown at,
       [&](xmlNode* n) {
         if (n->type == XML_ELEMENT_NODE) {
           if (skipped(n)) return false;
-          const Shown own = stack.back().Child(EffectOf(n, rules));
+          const Shown own = stack.back().Child(EffectOf(n, rules).shown);
           if (IsBlock(n)) {
             if (!own.gone) space(shown);
             space(written);
@@ -195,17 +241,42 @@ bool CellText(xmlNode* cell, const StyleRules& rules, Shown at,
   return shown != written;
 }
 
-// What `n` inherits, from `top` (whose state is `at`) down.
-Shown ShownAt(const xmlNode* n, const xmlNode* top, Shown at,
-              const StyleRules& rules) {
-  std::vector<const xmlNode*> chain;
-  for (const xmlNode* p = n->parent; p && p != top && chain.size() < 64;
-       p = p->parent)
-    if (p->type == XML_ELEMENT_NODE) chain.push_back(p);
-  for (auto it = chain.rbegin(); it != chain.rend(); ++it)
-    at = at.Child(EffectOf(*it, rules));
-  return at;
-}
+// What each element inside a data table gives what is in it (the reader's
+// reading), each worked out once.
+class TableShown {
+ public:
+  TableShown(const xmlNode* table, Shown at, const StyleRules& rules)
+      : table_(table), rules_(rules) {
+    known_[table] = at.Child(EffectOf(table, rules).shown);
+  }
+  // What `n` (inside the table) gives its children.
+  Shown At(const xmlNode* n) {
+    std::vector<const xmlNode*> chain;
+    Shown s;
+    for (const xmlNode* p = n;; p = p->parent) {
+      if (p == nullptr || chain.size() >= 64) {
+        s = known_[table_];
+        break;
+      }
+      if (auto it = known_.find(p); it != known_.end()) {
+        s = it->second;
+        break;
+      }
+      chain.push_back(p);
+    }
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+      if ((*it)->type == XML_ELEMENT_NODE)
+        s = s.Child(EffectOf(*it, rules_).shown);
+      known_[*it] = s;
+    }
+    return s;
+  }
+
+ private:
+  const xmlNode* table_;
+  const StyleRules& rules_;
+  std::unordered_map<const xmlNode*, Shown> known_;
+};
 
 // Reads `table` as a table text when it holds data; false when it lays out
 // the page instead (it holds another table, or too few rows or columns).
@@ -218,7 +289,7 @@ bool ReadDataTable(xmlNode* table, uint32_t number, const Declared& file,
   size_t widest = 0;
   for (const auto& r : rows) widest = std::max(widest, r.size());
   if (nested || rows.size() < 2 || widest < 2) return false;
-  const Shown inside = at.Child(EffectOf(table, rules));
+  TableShown inside(table, at, rules);
   TableText t(file.path, "text/html", file.name,
               "table " + std::to_string(number));
   TableText w(file.path, "text/html", file.name,
@@ -233,8 +304,7 @@ bool ReadDataTable(xmlNode* table, uint32_t number, const Declared& file,
     uint32_t col = 0;
     for (xmlNode* cell : r) {
       if (!ctx.InTime(file.path)) return true;
-      differs |= CellText(cell, rules, ShownAt(cell, table, inside, rules),
-                          shown, written);
+      differs |= CellText(cell, rules, inside.At(cell), shown, written);
       if (!shown.empty()) t.Cell(col, shown);
       if (!written.empty()) w.Cell(col, written);
       uint32_t span = 1;
@@ -456,7 +526,9 @@ StyleRules SheetsOf(xmlDoc* doc, const Declared& file, Context& ctx) {
     if (Is(n, "template")) return false;
     if (!Is(n, "style")) return true;
     const std::string media = core::AsciiLower(Prop(n, "media"));
-    if (media.empty() || media == "all" || media == "screen")
+    const std::string type = core::AsciiLower(Prop(n, "type"));
+    if ((media.empty() || media == "all" || media == "screen") &&
+        (type.empty() || type == "text/css"))
       for (xmlNode* c = n->children; c; c = c->next)
         if (c->content) rules.Add(reinterpret_cast<const char*>(c->content));
     return false;
@@ -464,14 +536,12 @@ StyleRules SheetsOf(xmlDoc* doc, const Declared& file, Context& ctx) {
   return rules;
 }
 
-// Whether `n` is inside a cell of `table`; past 256 levels, taken as not
-// (its text is then read with the body as well).
-bool InCell(const xmlNode* n, const xmlNode* table) {
-  int levels = 0;
-  for (const xmlNode* p = n->parent; p && p != table && levels < 256;
-       p = p->parent, ++levels)
-    if (p->type == XML_ELEMENT_NODE && (Is(p, "td") || Is(p, "th")))
-      return true;
+// Elements that make a table's structure: inside a data table they part
+// no text (what stands outside the cells is shown together, above it).
+bool TablePart(const xmlNode* n) {
+  for (const char* name :
+       {"tr", "td", "th", "tbody", "thead", "tfoot", "colgroup", "col"})
+    if (Is(n, name)) return true;
   return false;
 }
 
@@ -483,13 +553,11 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
   uint64_t visited = 0;
   uint32_t tables = 0;
   const xmlNode* in_table = nullptr;  // the data table being walked
-  const xmlNode* certain = nullptr;   // the element hiding its text for the
-                                      // certain reading
-  // What each element being walked gives its children (the reader's view).
-  std::vector<Shown> shown = {Shown{}};
+  // What each element being walked gives what is in it.
+  std::vector<Frame> frames = {Frame{}};
   while (n) {
     bool descend = true;
-    Shown own = shown.back();
+    Frame own = frames.back();
     if ((++visited & 4095) == 0 && !ctx.InTime(file.path)) return;
     if (n->type == XML_ELEMENT_NODE) {
       if (Is(n, "script")) {
@@ -501,20 +569,23 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
       } else if (Is(n, "style") || Is(n, "template")) {
         descend = false;
       } else {
-        own = shown.back().Child(EffectOf(n, rules));
-        if (!certain && CertainlyHides(n)) certain = n;
+        own = frames.back().Child(EffectOf(n, rules), CertainlyHides(n),
+                                  IsBlock(n));
         // A data table's text is its own; its images and links still count.
         if (!in_table && Is(n, "table") &&
-            ReadDataTable(n, tables + 1, file, ctx, rules, shown.back())) {
+            ReadDataTable(n, tables + 1, file, ctx, rules,
+                          frames.back().shown)) {
           ++tables;
           in_table = n;
         }
-        // Inside a data table no break parts its text: what stands outside
-        // its cells is shown together, above it.
-        const bool table_inside = in_table != nullptr && in_table != n;
+        const bool structure =
+            in_table != nullptr && in_table != n && TablePart(n);
+        if (in_table && (Is(n, "td") || Is(n, "th"))) own.in_cell = true;
+        if (structure) own.no_break = {true, true, true, true};
         // Cells of a table that lays out the page stay apart in the body.
-        if ((Is(n, "td") || Is(n, "th")) && !table_inside)
-          v.Break(' ', own.gone);
+        if ((Is(n, "td") || Is(n, "th")) && !structure)
+          v.Break(' ',
+                  {own.shown.boxless, own.inline_only.boxless, false, false});
         Line(v.alt, Prop(n, "alt"));
         Line(v.alt, Prop(n, "title"));
         if (Is(n, "meta")) {
@@ -524,32 +595,28 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
         }
         for (const char* attr : {"href", "src", "action", "data", "poster"})
           Line(v.links, Prop(n, attr));
-        if (IsBlock(n) && !table_inside) v.Break('\n', own.gone);
+        v.Break('\n', own.no_break);
       }
     } else if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
       // A data table's cells are read by ReadDataTable; what they hide is
       // also read with the comments. Text in a table outside its cells is
       // shown before the table (HTML5 moves it there): read with the body.
-      const bool hidden = shown.back().Hidden();
-      if (n->content && (!in_table || !InCell(n, in_table)))
-        v.Text(reinterpret_cast<const char*>(n->content), hidden,
-               certain != nullptr);
-      else if (n->content && (hidden || certain))
+      const Frame& f = frames.back();
+      const PerReading hidden = f.Hidden();
+      if (n->content && !(in_table && f.in_cell))
+        v.Text(reinterpret_cast<const char*>(n->content), hidden);
+      else if (n->content && (hidden[kShown] || hidden[kCertain]))
         Line(v.comments, reinterpret_cast<const char*>(n->content));
     } else if (n->type == XML_COMMENT_NODE) {
       if (n->content)
         Line(v.comments, reinterpret_cast<const char*>(n->content));
     }
     if (descend && n->children && n->type == XML_ELEMENT_NODE) {
-      shown.push_back(own);
+      frames.push_back(own);
       n = n->children;
       continue;
     }
     if (n == in_table && !(descend && n->children)) in_table = nullptr;
-    if (n == certain && !(descend && n->children)) {
-      certain = nullptr;
-      v.EndHidden();
-    }
     while (n && !n->next) {
       n = n->parent;
       if (n == nullptr || reinterpret_cast<xmlDoc*>(n) == doc) {
@@ -557,15 +624,11 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
         break;
       }
       // Leaving the element n: what it gave its children goes.
-      const bool gone = shown.back().gone;
-      if (n->type == XML_ELEMENT_NODE && shown.size() > 1) shown.pop_back();
+      const Frame left = frames.back();
+      if (n->type == XML_ELEMENT_NODE && frames.size() > 1) frames.pop_back();
       if (n == in_table) in_table = nullptr;
-      if (n == certain) {
-        certain = nullptr;
-        v.EndHidden();
-      }
-      if (n->type == XML_ELEMENT_NODE && IsBlock(n) && !in_table)
-        v.Break('\n', gone);
+      if (n->type == XML_ELEMENT_NODE && !(in_table && TablePart(n)))
+        v.Break('\n', left.no_break);
     }
     if (n) n = n->next;
   }
@@ -591,11 +654,9 @@ struct Stream {
   std::string sheet;  // the <style> being read
   int in_sheet = 0;
   bool sheet_kept = false;  // for the screen, outside a <template>
-  // What each open element gives its children (the reader's view).
-  std::vector<Shown> shown = {Shown{}};
+  // What each open element gives what is in it.
+  std::vector<Frame> frames = {Frame{}};
   static constexpr size_t kMaxSheet = size_t{1} << 20;
-  // Elements open, and how many were when one hid its text (0: none).
-  int depth = 0, unseen_from = 0;
   uint64_t events = 0;
   bool failed = false;  // out of memory or time
 
@@ -619,7 +680,6 @@ struct Stream {
   static void Start(void* user, const xmlChar* tag, const xmlChar** attrs) {
     Guard(user, [&](Stream& s) {
       const char* name = reinterpret_cast<const char*>(tag);
-      ++s.depth;
       auto attr = [&](const char* want) -> const char* {
         for (const xmlChar** a = attrs; a && a[0]; a += 2)
           if (strcasecmp(reinterpret_cast<const char*>(a[0]), want) == 0)
@@ -631,13 +691,12 @@ struct Stream {
       };
       const char* style = attr("style");
       const bool hidden = attr("hidden") != nullptr;
-      const Shown own = s.shown.back().Child(
+      const Frame own = s.frames.back().Child(
           EffectOf(s.rules, name, attr("id"), attr("class"), style, hidden,
-                   IsBlockName(name)));
-      s.shown.push_back(own);
-      if (s.unseen_from == 0 &&
-          (hidden || (style != nullptr && StyleCertainlyHides(style))))
-        s.unseen_from = s.depth;
+                   IsBlockName(name)),
+          hidden || (style != nullptr && StyleCertainlyHides(style)),
+          IsBlockName(name));
+      s.frames.push_back(own);
       if (strcasecmp(name, "script") == 0) {
         line(s.v.script_src, attr("src"));
         ++s.script;
@@ -647,14 +706,19 @@ struct Stream {
         ++s.hidden;
         if (strcasecmp(name, "style") == 0 && s.in_sheet++ == 0) {
           const char* m = attr("media");
+          const char* t = attr("type");
           const std::string media = core::AsciiLower(m ? m : "");
-          s.sheet_kept = s.hidden == 1 &&
-                         (media.empty() || media == "all" || media == "screen");
+          const std::string type = core::AsciiLower(t ? t : "");
+          s.sheet_kept =
+              s.hidden == 1 &&
+              (media.empty() || media == "all" || media == "screen") &&
+              (type.empty() || type == "text/css");
         }
         return;
       }
       if (strcasecmp(name, "td") == 0 || strcasecmp(name, "th") == 0)
-        s.v.Break(' ', own.gone);
+        s.v.Break(' ',
+                  {own.shown.boxless, own.inline_only.boxless, false, false});
       line(s.v.alt, attr("alt"));
       line(s.v.alt, attr("title"));
       if (strcasecmp(name, "meta") == 0) {
@@ -665,19 +729,14 @@ struct Stream {
       }
       for (const char* a : {"href", "src", "action", "data", "poster"})
         line(s.v.links, attr(a));
-      s.Break(name, own.gone);
+      s.v.Break('\n', own.no_break);
     });
   }
   static void End(void* user, const xmlChar* tag) {
     Guard(user, [&](Stream& s) {
       const char* name = reinterpret_cast<const char*>(tag);
-      const bool gone = s.shown.back().gone;
-      if (s.shown.size() > 1) s.shown.pop_back();
-      if (s.depth == s.unseen_from) {
-        s.unseen_from = 0;
-        s.v.EndHidden();
-      }
-      s.depth -= s.depth > 0;
+      const Frame left = s.frames.back();
+      if (s.frames.size() > 1) s.frames.pop_back();
       if (strcasecmp(name, "script") == 0) {
         s.script -= s.script > 0;
         if (!s.v.script.empty() && s.v.script.back() != '\n')
@@ -691,7 +750,7 @@ struct Stream {
           s.sheet.clear();
         }
       } else {
-        s.Break(name, gone);
+        s.v.Break('\n', left.no_break);
       }
     });
   }
@@ -706,7 +765,7 @@ struct Stream {
             0, std::min(text.size(),
                         kMaxSheet - std::min(kMaxSheet, s.sheet.size()))));
       } else if (s.hidden == 0) {
-        s.v.Text(text, s.shown.back().Hidden(), s.unseen_from != 0);
+        s.v.Text(text, s.frames.back().Hidden());
       }
     });
   }
@@ -714,10 +773,6 @@ struct Stream {
     Guard(user, [&](Stream& s) {
       Line(s.v.comments, reinterpret_cast<const char*>(text));
     });
-  }
-  // A block element's text stands on a line of its own.
-  void Break(const char* name, bool gone) {
-    if (IsBlockName(name)) v.Break('\n', gone);
   }
 };
 
@@ -793,12 +848,14 @@ void ReadHtml(std::string_view bytes, const Declared& file, Context& ctx) {
     ctx.out().texts.push_back(
         {file.path, view, type, file.name, std::move(text)});
   };
-  const bool certain_apart = v.has_certain && v.certain != v.body;
-  const bool written_apart = v.has_written && v.written != v.body &&
-                             !(certain_apart && v.written == v.certain);
-  add(core::View::kBody, v.body);
-  if (certain_apart) add(core::View::kBody, v.certain);
-  if (written_apart) add(core::View::kBody, v.written);
+  // Each reading kept, where it differs from those before it (decided
+  // before any is moved out).
+  PerReading fresh = v.kept;
+  for (size_t k = 1; k < kReadings; ++k)
+    for (size_t j = 0; j < k && fresh[k]; ++j)
+      fresh[k] = !(v.kept[j] && v.body[j] == v.body[k]);
+  for (size_t k = 0; k < kReadings; ++k)
+    if (fresh[k]) add(core::View::kBody, v.body[k]);
   add(core::View::kAlt, v.alt);
   add(core::View::kLinks, v.links);
   add(core::View::kScriptSrc, v.script_src);

@@ -572,7 +572,7 @@ StyleEffect ReadStyle(std::string_view declarations, bool block) {
     e.visibility = Set::kHides;
   else if (is(kVisibility, "visible") || is(kVisibility, "initial"))
     e.visibility = Set::kShows;
-  if (is(kDisplay, "none")) e.gone = true;
+  if (is(kDisplay, "none")) e.gone = e.boxless = true;
   if (values[kOpacity].set) {
     std::string_view o = values[kOpacity].text, rest;
     const bool percent = !o.empty() && o.back() == '%';
@@ -590,6 +590,14 @@ StyleEffect ReadStyle(std::string_view declarations, bool block) {
     }
   }
   const bool positioned = is(kPosition, "absolute") || is(kPosition, "fixed");
+  e.out_of_flow = positioned;
+  if (values[kDisplay].set && !e.boxless) {
+    const std::string_view d = FirstWord(values[kDisplay].text);
+    if (d.substr(0, 6) == "inline" || d == "ruby" || d == "contents")
+      e.block = 0;
+    else if (!OneOf(d, kWide))
+      e.block = 1;
+  }
   if (positioned && ((values[kClip].set && ZeroRect(values[kClip].text)) ||
                      at_most(kLeft, -500) || at_most(kTop, -500)))
     e.gone = true;
@@ -611,7 +619,7 @@ Shown Shown::Child(const StyleEffect& e) const {
     return s == Set::kHides ? true : s == Set::kShows ? false : now;
   };
   return {gone || e.gone, next(tiny, e.font), next(clear, e.color),
-          next(invisible, e.visibility)};
+          next(invisible, e.visibility), boxless || e.boxless};
 }
 
 void StyleRules::Add(std::string_view sheet) {

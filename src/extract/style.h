@@ -40,7 +40,12 @@ bool StyleCertainlyHides(std::string_view style);
 struct StyleEffect {
   // An inherited property: left to the parent, or set to hide or to show.
   enum class Set : uint8_t { kInherit, kHides, kShows };
-  bool gone = false;  // nothing in the element shows, whatever it declares
+  bool gone = false;     // nothing in the element shows, whatever it declares
+  bool boxless = false;  // display:none: not even a line break
+  bool out_of_flow = false;  // position absolute or fixed: no line break
+                             // around it
+  // Its display, where declared: 1 a block (a line of its own), 0 inline.
+  int8_t block = -1;
   Set font = Set::kInherit;
   Set color = Set::kInherit;
   Set visibility = Set::kInherit;
@@ -53,6 +58,7 @@ StyleEffect ReadStyle(std::string_view declarations, bool block);
 // What a text node inherits from the elements around it.
 struct Shown {
   bool gone = false, tiny = false, clear = false, invisible = false;
+  bool boxless = false;  // inside an element of no box
   Shown Child(const StyleEffect& e) const;
   bool Hidden() const { return gone || tiny || clear || invisible; }
 };

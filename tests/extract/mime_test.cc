@@ -441,7 +441,7 @@ TEST(Mime, TextAStyleHidesDoesNotSplitANumberTheReaderSees) {
     bool block;
   } styles[] = {{"font-size:0", false},
                 {"font:0/0 a", false},
-                {"opacity:0", true},
+                {"opacity:0", false},
                 {"display:/**/none", true},
                 {"color:transparent", false},
                 {"position:absolute;left:-9999px", true},
@@ -534,6 +534,19 @@ TEST(Mime, AReadingThatTakesTooMuchAsHiddenLosesNothing) {
       "<p>536-22-<span style=\"display:none;display:nonee\">0</span>8123</p>",
       "<p>536-22-<span style=\"font-family:&quot;/*&quot;;display:none;"
       "font-family:&quot;*/&quot;\">0</span>8123</p>",
+      // Lines the reader sees apart stay apart, whatever a style says of
+      // the element that parts them.
+      "<style>br{opacity:0}</style>Student: Ana Ruiz<br>ID 4471<br>"
+      "536-22-8123<br>Grade 5",
+      "Ref 12<br style=\"opacity:0\">536-22-8123",
+      "Ref 12<br style=\"height:0;overflow:hidden\">536-22-8123",
+      "Ref 12<div style=\"height:0;overflow:hidden\"></div>536-22-8123",
+      "SSN 536-22-8123<div style=\"max-height:0;overflow:hidden\"></div>45",
+      "<style type=\"text/plain\">br{display:none}</style>Ref 12<br>"
+      "536-22-8123",
+      "<table><tr><td>Ref 12<table style=\"height:0;overflow:hidden\"><tr><td>"
+      "536-22-8123<br>9</td></tr></table></td></tr></table>",
+      "<style>.x, p::nope{display:none}</style>12<p class=x>536-22-8123</p>",
       // MJML's columns: a wrapper of no font size, columns that set one.
       "<div style=\"font-size:0px\"><div style=\"font-size:13px\">SSN "
       "536-22-8123</div></div>",
