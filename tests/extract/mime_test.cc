@@ -22,6 +22,15 @@ const TextPart* Body(const Extracted& x) {
   return t != nullptr ? t : Find(x, "1", "body");
 }
 
+// Whether any body view of `x` (a page's readings, its tables) holds
+// `needle`.
+bool AnyBodyHas(const Extracted& x, std::string_view needle) {
+  for (const TextPart& t : x.texts)
+    if (t.view == core::View::kBody && t.text.find(needle) != std::string::npos)
+      return true;
+  return false;
+}
+
 TEST(Mime, SinglePartQuotedPrintableLatin1) {
   std::string m =
       "From: a@example-usd.org\r\nTo: b@example.com\r\nSubject: "
@@ -559,11 +568,8 @@ TEST(Mime, AReadingThatTakesTooMuchAsHiddenLosesNothing) {
           std::string("Subject: t\r\nContent-Type: text/html\r\n\r\n") + page +
               (large ? padding : ""),
           {});
-      bool found = false;
-      for (const TextPart& t : x.texts)
-        found |= t.view == core::View::kBody &&
-                 t.text.find("536-22-8123") != std::string::npos;
-      EXPECT_TRUE(found) << page << (large ? " (large)" : "");
+      EXPECT_TRUE(AnyBodyHas(x, "536-22-8123"))
+          << page << (large ? " (large)" : "");
     }
   }
 }
@@ -580,11 +586,7 @@ TEST(Mime, ADataTableIsAlsoReadAsWrittenWhenItsCellsHideText) {
                     "<td>") +
             cell + "</td></tr><tr><td>Bo</td><td>x</td></tr></table>",
         {});
-    bool found = false;
-    for (const TextPart& t : x.texts)
-      found |= t.view == core::View::kBody &&
-               t.text.find("536-22-8123") != std::string::npos;
-    EXPECT_TRUE(found) << cell;
+    EXPECT_TRUE(AnyBodyHas(x, "536-22-8123")) << cell;
   }
 }
 
@@ -594,11 +596,7 @@ TEST(Mime, TextAboveADataTableReadsAsOneRun) {
       "<table>536-22-<tr><td>Name</td><td>x</td></tr><tr><td>a</td><td>b</td>"
       "</tr>8123</table>",
       {});
-  bool found = false;
-  for (const TextPart& t : x.texts)
-    found |= t.view == core::View::kBody &&
-             t.text.find("536-22-8123") != std::string::npos;
-  EXPECT_TRUE(found);
+  EXPECT_TRUE(AnyBodyHas(x, "536-22-8123"));
 }
 
 TEST(Mime, WhatADataTableHidesDoesNotSplitACellAndIsStillRead) {
