@@ -218,6 +218,9 @@ struct Matcher::Impl {
     uint32_t length;
   };
   std::vector<Term> terms[2];
+  // Each distinct literal is one Hyperscan id; the terms it stands for are
+  // term_of[v][term_first[v][id] .. term_first[v][id + 1]).
+  std::vector<uint32_t> term_first[2], term_of[2];
   hs_database_t* term_db[2] = {nullptr, nullptr};
   // Per detector: which views it reads.
   std::vector<core::ViewSet> view_mask;
@@ -578,8 +581,26 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
   im.lit_db = *roster_db;
   bool unused = false;
   for (int v = 0; v < 2; ++v) {
-    auto tdb =
-        literal_db(term_text[v], 0, v ? "folded-terms" : "terms", &unused);
+    // One literal for the many terms that are the same words (a word in
+    // several lists): one match each, not one for each list.
+    std::unordered_map<std::string, uint32_t> id_of;
+    std::vector<std::string> distinct;
+    std::vector<std::vector<uint32_t>> members;
+    for (uint32_t i = 0; i < term_text[v].size(); ++i) {
+      auto [it, fresh] = id_of.try_emplace(
+          term_text[v][i], static_cast<uint32_t>(distinct.size()));
+      if (fresh) {
+        distinct.push_back(term_text[v][i]);
+        members.emplace_back();
+      }
+      members[it->second].push_back(i);
+    }
+    im.term_first[v].push_back(0);
+    for (const auto& m : members) {
+      im.term_of[v].insert(im.term_of[v].end(), m.begin(), m.end());
+      im.term_first[v].push_back(static_cast<uint32_t>(im.term_of[v].size()));
+    }
+    auto tdb = literal_db(distinct, 0, v ? "folded-terms" : "terms", &unused);
     if (!tdb.ok()) return tdb.status();
     im.term_db[v] = *tdb;
   }
@@ -719,10 +740,18 @@ bool Matcher::Find(std::string_view text, core::View view, Scratch& scratch,
     const std::string& lt = sd.lower;
     complete &= Scan(im.term_db[0], lt, sd.term[0], sd.cands);
     for (const Candidate& c : sd.cands) {
-      const Impl::Term& t = im.terms[0][c.id];
-      if (!(im.view_mask[t.detector] & vbit)) continue;
-      uint32_t b = c.end - t.length;
-      if (IsWholeWord(lt, b, c.end)) out.push_back({t.detector, b, c.end, -1});
+      bool whole = false, checked = false;  // the same for every member
+      for (uint32_t k = im.term_first[0][c.id]; k < im.term_first[0][c.id + 1];
+           ++k) {
+        const Impl::Term& t = im.terms[0][im.term_of[0][k]];
+        if (!(im.view_mask[t.detector] & vbit)) continue;
+        const uint32_t b = c.end - t.length;
+        if (!checked) {
+          whole = IsWholeWord(lt, b, c.end);
+          checked = true;
+        }
+        if (whole) out.push_back({t.detector, b, c.end, -1});
+      }
     }
   }
   // Folded terms, only where the text shows signs of obfuscation; spans map
@@ -733,14 +762,17 @@ bool Matcher::Find(std::string_view text, core::View view, Scratch& scratch,
     const std::string& vt = sd.view.text;
     complete &= Scan(im.term_db[1], vt, sd.term[1], sd.cands);
     for (const Candidate& c : sd.cands) {
-      const Impl::Term& t = im.terms[1][c.id];
-      if (!(im.view_mask[t.detector] & vbit)) continue;
-      uint32_t b = c.end - t.length;
-      if (!IsWholeWord(vt, b, c.end)) continue;
-      uint32_t sb = sd.view.origin[b], se = sd.view.origin[c.end];
-      while (se > sb && IsSpaceByte(text[se - 1])) --se;  // not the gap after
-      if (!LooksObfuscated(text.substr(sb, se - sb))) continue;
-      out.push_back({t.detector, sb, se, -1});
+      for (uint32_t k = im.term_first[1][c.id]; k < im.term_first[1][c.id + 1];
+           ++k) {
+        const Impl::Term& t = im.terms[1][im.term_of[1][k]];
+        if (!(im.view_mask[t.detector] & vbit)) continue;
+        uint32_t b = c.end - t.length;
+        if (!IsWholeWord(vt, b, c.end)) continue;
+        uint32_t sb = sd.view.origin[b], se = sd.view.origin[c.end];
+        while (se > sb && IsSpaceByte(text[se - 1])) --se;  // not the gap
+        if (!LooksObfuscated(text.substr(sb, se - sb))) continue;
+        out.push_back({t.detector, sb, se, -1});
+      }
     }
   }
   // Per detector keep the longest of overlapping spans (an e-mail address
