@@ -26,8 +26,6 @@ using policy::DetectorKind;
 namespace {
 
 constexpr size_t kMaxCandidates = 1u << 20;  // per text; bounds memory
-// List words up to this length go in the regexes' pass (Recover::kWord).
-constexpr size_t kShortWord = 4;
 // An entry of the regex database that is no detector: a sign of obfuscation,
 // which decides whether the folded view is worth building for a text.
 constexpr uint32_t kObfuscationSign = UINT32_MAX;
@@ -43,8 +41,6 @@ enum class Recover {
   kEndsHere,  // the pattern itself ran: the match ending at this offset
   kCovers,    // a prefilter ran: matches of the pattern covering this offset
   kNear,      // a hotword ran: every match of the pattern within reach of it
-  kWord,      // a short list word (max_width its length), matched caseless
-              // with Hyperscan's \b: the span ending here, a whole word
 };
 
 struct Entry {
@@ -377,23 +373,9 @@ core::Result<std::unique_ptr<Matcher>> Matcher::Build(
         for (const auto& term : lex->terms) {
           std::string p = LowerTerm(term);
           if (p.empty()) continue;
-          // A short word ("ur", "ill", "end") would match inside most words
-          // of a text as a plain literal: it is found whole, in the
-          // regexes' pass (the same spans: IsWholeWord still decides).
-          // Hyperscan's \b takes '_' for a letter, IsWholeWord does not: a
-          // '_' on either side is allowed, and one after is not the word's.
-          if (p.size() <= kShortWord &&
-              std::all_of(p.begin(), p.end(), [](char c) {
-                return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-              })) {
-            add_entry(
-                {di, nullptr, static_cast<uint32_t>(p.size()), Recover::kWord},
-                "(?:\\b|_)" + p + "(?:\\b|_)", HS_FLAG_CASELESS);
-          } else {
-            Impl::Term t{di, static_cast<uint32_t>(p.size())};
-            im.terms[0].push_back(t);
-            term_text[0].push_back(p);
-          }
+          Impl::Term t{di, static_cast<uint32_t>(p.size())};
+          im.terms[0].push_back(t);
+          term_text[0].push_back(p);
           if (d.fold_obfuscation) {
             // Letters spelled out one by one ("f u c k", "f.u.c.k") as plain
             // literals: cheaper than looking for the shape in every text.
@@ -663,14 +645,6 @@ bool Matcher::Find(std::string_view text, core::View view, Scratch& scratch,
         continue;
       }
       if (!(im.view_mask[e.detector] & vbit)) continue;
-      if (e.recover == Recover::kWord) {
-        const uint32_t end =
-            c.end > 0 && text[c.end - 1] == '_' ? c.end - 1 : c.end;
-        const uint32_t b = end - e.max_width;
-        if (end >= e.max_width && IsWholeWord(text, b, end))
-          out.push_back({e.detector, b, end, -1});
-        continue;
-      }
       if (e.recover == Recover::kEndsHere) {
         // The match that ends exactly at c.end, leftmost first.
         size_t start = c.end > e.max_width ? c.end - e.max_width : 0;
