@@ -129,8 +129,10 @@ Effects EffectOf(const xmlNode* n, const StyleRules& rules) {
 // The certain reading (StyleCertainlyHides): whether `n` hides its text.
 bool CertainlyHides(const xmlNode* n) {
   if (xmlHasProp(n, reinterpret_cast<const xmlChar*>("hidden"))) return true;
-  const std::string style = Prop(n, "style");
-  return !style.empty() && StyleCertainlyHides(style);
+  const xmlAttr* a = xmlHasProp(n, reinterpret_cast<const xmlChar*>("style"));
+  return a && a->children && a->children->content &&
+         StyleCertainlyHides(
+             reinterpret_cast<const char*>(a->children->content));
 }
 
 // What an open element gives what is in it, per reading.
