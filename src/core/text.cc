@@ -231,6 +231,9 @@ Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
 }
 
 Result<MappedFile> MappedFile::Open(const std::string& path) {
+  // Files up to this size are read: in a mail folder of small messages,
+  // mmap, the page faults and munmap's TLB flush cost more than the copy.
+  constexpr size_t kReadBelow = size_t{256} * 1024;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::Io(path + ": " + std::strerror(errno));
   struct stat st {};
@@ -241,7 +244,23 @@ Result<MappedFile> MappedFile::Open(const std::string& path) {
   }
   MappedFile m;
   m.size_ = static_cast<size_t>(st.st_size);
-  if (m.size_ > 0) {
+  if (m.size_ > 0 && m.size_ < kReadBelow && S_ISREG(st.st_mode)) {
+    m.owned_ = std::make_unique_for_overwrite<char[]>(m.size_);
+    size_t got = 0;
+    while (got < m.size_) {
+      ssize_t n = ::read(fd, m.owned_.get() + got, m.size_ - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        int e = errno;
+        ::close(fd);
+        return Status::Io(path + ": " + std::strerror(e));
+      }
+      if (n == 0) break;  // the file shrank while it was read
+      got += static_cast<size_t>(n);
+    }
+    m.size_ = got;
+    m.addr_ = m.owned_.get();
+  } else if (m.size_ > 0) {
     void* a = ::mmap(nullptr, m.size_, PROT_READ, MAP_PRIVATE, fd, 0);
     if (a == MAP_FAILED) {
       int e = errno;
@@ -256,16 +275,17 @@ Result<MappedFile> MappedFile::Open(const std::string& path) {
 }
 
 MappedFile::MappedFile(MappedFile&& o) noexcept
-    : addr_(o.addr_), size_(o.size_) {
+    : addr_(o.addr_), size_(o.size_), owned_(std::move(o.owned_)) {
   o.addr_ = nullptr;
   o.size_ = 0;
 }
 
 MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
   if (this != &o) {
-    if (addr_) ::munmap(addr_, size_);
+    if (addr_ && !owned_) ::munmap(addr_, size_);
     addr_ = o.addr_;
     size_ = o.size_;
+    owned_ = std::move(o.owned_);
     o.addr_ = nullptr;
     o.size_ = 0;
   }
@@ -273,7 +293,7 @@ MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
 }
 
 MappedFile::~MappedFile() {
-  if (addr_) ::munmap(addr_, size_);
+  if (addr_ && !owned_) ::munmap(addr_, size_);
 }
 
 Status WriteFileAtomic(const std::string& path, std::string_view data) {

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,8 +49,11 @@ std::string NowUtc(int64_t offset_seconds = 0);
 // A time in seconds since 1970 as the same ISO-8601 UTC string.
 std::string IsoUtc(int64_t seconds);
 
-// A read-only memory map of a whole file: large mailboxes are read without
-// copying them into memory. Empty files map to an empty view. Move-only.
+// A whole file's bytes, read-only: a large file (a mailbox) is memory-mapped
+// and read without copying it into memory; a small one (a Maildir message)
+// is read into a buffer of its own, since mapping, faulting in and
+// unmapping a few pages costs more than one read. Empty files are an empty
+// view. Move-only.
 class MappedFile {
  public:
   static Result<MappedFile> Open(const std::string& path);
@@ -64,8 +68,9 @@ class MappedFile {
 
  private:
   MappedFile() = default;
-  void* addr_ = nullptr;
+  void* addr_ = nullptr;  // a mapping, or owned_'s bytes
   size_t size_ = 0;
+  std::unique_ptr<char[]> owned_;  // a small file, read
 };
 
 // Writes `data` to `path` atomically: a temporary file beside it, fsync,
