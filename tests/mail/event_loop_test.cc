@@ -145,9 +145,10 @@ class Door {
             return a;
           },
           [] { return uint64_t{1} << 20; },
-          [this](const std::string& e) {
+          [this](EventLoop::Event kind, const std::string& e) {
             std::lock_guard lock(mu_);
             errors_.push_back(e);
+            kinds_.push_back(kind);
           });
     });
   }
@@ -166,6 +167,10 @@ class Door {
     std::lock_guard lock(mu_);
     return errors_;
   }
+  std::vector<EventLoop::Event> kinds() {
+    std::lock_guard lock(mu_);
+    return kinds_;
+  }
 
  private:
   static inline int counter_ = 0;
@@ -177,6 +182,7 @@ class Door {
   std::atomic<int> decided_{0};
   std::mutex mu_;
   std::vector<std::string> errors_;
+  std::vector<EventLoop::Event> kinds_;
 };
 
 TEST(MilterEventLoop, ManyConnectionsOverTwoWorkersEachAnsweredInOrder) {
@@ -501,6 +507,8 @@ TEST(MilterEventLoop, OneConnectionTooManyIsClosedAndTheOthersServed) {
   auto errors = door.errors();
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_NE(errors[0].find("2 are open"), std::string::npos) << errors[0];
+  EXPECT_EQ(door.kinds()[0], EventLoop::Event::kRefused);
+  EXPECT_EQ(door.loop().protocol_errors(), 0u);
 }
 
 TEST(MilterEventLoop, GarbageClosesTheConnectionAndIsLogged) {
@@ -513,9 +521,36 @@ TEST(MilterEventLoop, GarbageClosesTheConnectionAndIsLogged) {
   auto errors = door.errors();
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_NE(errors[0].find("1073741824 bytes"), std::string::npos) << errors[0];
+  EXPECT_EQ(door.kinds()[0], EventLoop::Event::kProtocolError);
+  EXPECT_EQ(door.loop().protocol_errors(), 1u);
   // The door still serves others.
   Mta next(door.path());
   next.Negotiate();
+}
+
+TEST(MilterEventLoop, AFloodOfGarbageIsCountedButLoggedAFewLinesAtATime) {
+  // 200 connections that each break the protocol: every one is closed and
+  // counted, but the log gets at most kErrorLines of them in 10 s, not a
+  // line each (a peer could otherwise write lines as fast as it connects).
+  Door door(LoopOptions{});
+  ASSERT_TRUE(door.status().ok());
+  constexpr int kFlood = 200;
+  for (int i = 0; i < kFlood; ++i) {
+    Mta mta(door.path());
+    mta.Negotiate();
+    mta.Send(Be32(0x40000000) + "B");
+    ASSERT_TRUE(mta.ClosedWithin(5)) << i;
+  }
+  EXPECT_EQ(door.loop().protocol_errors(), static_cast<uint64_t>(kFlood));
+  auto errors = door.errors();
+  EXPECT_GE(errors.size(), 1u);
+  EXPECT_LE(errors.size(), static_cast<size_t>(2 * EventLoop::kErrorLines));
+  // A message from a well-behaved MTA is still decided.
+  Mta next(door.path());
+  next.Negotiate();
+  next.Send(Message("a@x.org", "fine"));
+  std::string d;
+  EXPECT_EQ(next.Read(&d), 'h');
 }
 
 TEST(MilterEventLoop, StopsWithConnectionsOpenAndRemovesItsSocket) {

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/listen.h"
@@ -126,6 +127,11 @@ struct EventLoop::Impl {
   std::condition_variable stopped_cv;
   int64_t last_refusal_log = 0;
   int64_t last_budget_log = 0;
+  // Protocol errors: this 10 s window's start, lines logged in it, and
+  // errors left out of the log since the last line.
+  int64_t error_window = 0;
+  int error_lines = 0;
+  uint64_t errors_unlogged = 0;
 };
 
 EventLoop::EventLoop() : impl_(std::make_unique<Impl>()) {}
@@ -205,12 +211,42 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
     --open_;
   };
   // A log line at most every 10 s for `last` (refusals, the budget).
-  auto log_now = [&](int64_t& last, const std::string& what) {
+  auto log_now = [&](int64_t& last, Event event, const std::string& what) {
     const int64_t now = NowSeconds();
     std::lock_guard lock(s.mu);
     if (now - last < 10) return;
     last = now;
-    if (on_error) on_error(what);
+    if (on_error) on_error(event, what);
+  };
+  // A protocol error: counted; logged unless kErrorLines have been this
+  // window (a peer that sends garbage on thousands of connections a second
+  // must not fill the disk with one line each).
+  auto log_error = [&](const std::string& what) {
+    ++protocol_errors_;
+    const int64_t now = NowSeconds();
+    uint64_t unlogged = 0;
+    {
+      std::lock_guard lock(s.mu);
+      if (now - s.error_window >= 10) {
+        s.error_window = now;
+        s.error_lines = 0;
+      }
+      if (s.error_lines >= kErrorLines) {
+        ++s.errors_unlogged;
+        return;
+      }
+      ++s.error_lines;
+      unlogged = std::exchange(s.errors_unlogged, 0);
+    }
+    if (!on_error) return;
+    if (unlogged == 0)
+      on_error(Event::kProtocolError, what);
+    else
+      on_error(Event::kProtocolError,
+               what + " (and " + std::to_string(unlogged) +
+                   " protocol errors before it that were not logged: at "
+                   "most " +
+                   std::to_string(kErrorLines) + " lines every 10 s)");
   };
 
   auto accept_all = [&] {
@@ -228,7 +264,7 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
       }
       if (open_ >= static_cast<uint64_t>(s.options.max_connections)) {
         ++refused_;  // counted and logged before the peer sees the close
-        log_now(s.last_refusal_log,
+        log_now(s.last_refusal_log, Event::kRefused,
                 "a connection was refused: " +
                     std::to_string(s.options.max_connections) +
                     " are open (the most served at once)");
@@ -302,8 +338,7 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
         continue;
       }
       if (next == Conversation::Next::kNeedMore) break;
-      if (next == Conversation::Next::kError && on_error)
-        on_error(conv.error());
+      if (next == Conversation::Next::kError) log_error(conv.error());
       flush(c);  // a last answer, e.g. to the message before a quit
       return Turn::kDone;
     }
@@ -368,7 +403,7 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
       }
     }
     const uint64_t mib = uint64_t{1} << 20;
-    log_now(s.last_budget_log,
+    log_now(s.last_budget_log, Event::kOverBudget,
             "a connection was closed: the door's connections hold " +
                 std::to_string((held_ + mib - 1) / mib) +
                 " MiB, more than the " +

@@ -48,8 +48,19 @@ class EventLoop {
   using Handler = std::function<Answer(Message&)>;
   // Bytes of a message a new connection keeps.
   using KeepBytes = std::function<uint64_t()>;
-  // A connection's protocol error, for the log.
-  using OnError = std::function<void(const std::string&)>;
+  // What a log line is about.
+  enum class Event {
+    kProtocolError,  // a connection broke the protocol and was closed
+    kRefused,        // a connection refused: too many are open
+    kOverBudget,     // a connection closed: over --max-held-mb
+  };
+  // A line for the log; `what` says what happened.
+  // Protocol errors are logged up to kErrorLines every 10 s, with the count
+  // of those left out since on the next line; refusals and budget closes
+  // once every 10 s. Every one is counted (protocol_errors(), refused(),
+  // budget_closed()).
+  using OnError = std::function<void(Event event, const std::string& what)>;
+  static constexpr int kErrorLines = 20;
 
   EventLoop();
   ~EventLoop();
@@ -73,12 +84,14 @@ class EventLoop {
   uint64_t held() const { return held_; }
   // Connections closed to keep within max_held.
   uint64_t budget_closed() const { return budget_closed_; }
+  // Connections closed for breaking the protocol.
+  uint64_t protocol_errors() const { return protocol_errors_; }
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::atomic<uint64_t> accepted_{0}, open_{0}, refused_{0}, held_{0},
-      budget_closed_{0};
+      budget_closed_{0}, protocol_errors_{0};
 };
 
 // "inet:HOST:PORT" / "inet6:[HOST]:PORT" / "unix:PATH" into a unix path or

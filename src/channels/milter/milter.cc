@@ -220,6 +220,9 @@ std::string RenderMetrics(Server& srv) {
   page.Counter("steward_milter_connections_closed_for_memory_total",
                "MTA connections closed to keep within --max-held-mb",
                static_cast<double>(srv.loop.budget_closed()));
+  page.Counter("steward_milter_protocol_errors_total",
+               "MTA connections closed for breaking the milter protocol",
+               static_cast<double>(srv.loop.protocol_errors()));
   page.Gauge("steward_milter_held_bytes",
              "Bytes of messages and buffers MTA connections hold",
              static_cast<double>(srv.loop.held()));
@@ -312,8 +315,13 @@ int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer) {
                                  e->pack().mail.max_message_bytes + (1u << 20));
     return bytes;
   };
-  auto on_error = [](const std::string& what) {
-    Log(Event("protocol-error", Level::kWarning).Str("error", what));
+  auto on_error = [](EventLoop::Event event, const std::string& what) {
+    Event e = event == EventLoop::Event::kRefused
+                  ? Event("connection-refused", Level::kWarning)
+              : event == EventLoop::Event::kOverBudget
+                  ? Event("connection-closed", Level::kWarning)
+                  : Event("protocol-error", Level::kWarning);
+    Log(e.Str("error", what));
   };
   // The workers start from the work thread and take no signals.
   auto st = core::RunUntilStopped(
