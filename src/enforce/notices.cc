@@ -161,9 +161,31 @@ void Notifier::Held(const policy::PolicyPack& pack, const decide::Envelope& env,
   Enqueue(HeldMessage(pack, env, v, quarantine_id));
 }
 
+bool Notifier::WithinRate(const std::string& address) {
+  const auto now = std::chrono::steady_clock::now();
+  const auto hour = std::chrono::hours(1);
+  if (hours_.size() >= 10000)  // forget the hours that are over
+    std::erase_if(hours_,
+                  [&](const auto& e) { return now - e.second.start >= hour; });
+  std::string key = address;
+  for (char& c : key)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  Hour& h = hours_[key];
+  if (h.sent == 0 || now - h.start >= hour) h = {now, 0};
+  if (++h.sent <= kPerPersonPerHour) return true;
+  if (h.sent == kPerPersonPerHour + 1)  // once an hour a person
+    core::Log(core::Event("notice-dropped", core::Level::kWarning)
+                  .Str("reason", "more than " +
+                                     std::to_string(kPerPersonPerHour) +
+                                     " notices to one person in an hour; "
+                                     "the rest of the hour's are not sent"));
+  return false;
+}
+
 void Notifier::Enqueue(core::OutboundMessage message) {
   {
     std::lock_guard lock(mu_);
+    if (!message.to.empty() && !WithinRate(message.to.front().address)) return;
     if (queue_.size() >= 1000) {
       core::Log(core::Event("notice-dropped", core::Level::kWarning)
                     .Str("reason", "1000 notices waiting"));

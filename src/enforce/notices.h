@@ -4,14 +4,21 @@
 // never the values found. Sent in the background through the one outbound
 // mail helper (core/outbound_mail.h, which runs sendmail), so a slow MTA
 // never delays a verdict; at most 1,000 wait, more are dropped and logged
-// (core/log.h: notice-dropped; a send that fails: notice-failed).
+// (core/log.h: notice-dropped; a send that fails: notice-failed). One
+// person gets at most kPerPersonPerHour notices an hour: a script or a
+// stolen account that sends hundreds of held messages must not bury its
+// owner (or, with a forged sender, someone else) in notices; the held
+// messages are in the portal's queue all the same.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 
 #include "core/outbound_mail.h"
 #include "decide/verdict.h"
@@ -30,6 +37,7 @@ core::OutboundMessage HeldMessage(const policy::PolicyPack& pack,
 
 class Notifier {
  public:
+  static constexpr int kPerPersonPerHour = 40;
   // The sending thread blocks every signal (they belong to the program's
   // own waiting thread).
   explicit Notifier(std::string sendmail);
@@ -42,11 +50,18 @@ class Notifier {
 
  private:
   void Enqueue(core::OutboundMessage message);
+  // Counts a notice to `address` against its hour; false when over.
+  bool WithinRate(const std::string& address);
   void Loop();
   std::string sendmail_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<core::OutboundMessage> queue_;
+  struct Hour {
+    std::chrono::steady_clock::time_point start;
+    int sent = 0;
+  };
+  std::unordered_map<std::string, Hour> hours_;  // by lower-case address
   bool stop_ = false;
   std::thread thread_;
 };

@@ -6,7 +6,10 @@
 #include "enforce/enforce.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -525,6 +528,40 @@ TEST(NoticeTest, HostileSubjectsStayOneHeaderLineAndKeepTheirLetters) {
   held = enforce::HeldMessage(pack, env, v, 7);
   EXPECT_TRUE(core::IsValidUtf8(held.subject)) << held.subject;
   EXPECT_TRUE(core::IsValidUtf8(held.body));
+}
+
+TEST(NoticeTest, OnePersonGetsAtMostAFewDozenNoticesAnHour) {
+  // A script (or a stolen account) sends 60 messages that are held: its
+  // owner gets kPerPersonPerHour notices, not 60; someone else held in the
+  // same hour still gets theirs. Through a stand-in sendmail that writes
+  // one line a notice with its recipient.
+  testing::TempDir tmp("steward-notices");
+  const std::string out = (tmp.path() / "sent").string();
+  const std::string fake = (tmp.path() / "sendmail").string();
+  std::ofstream(fake) << "#!/bin/sh\ncat >/dev/null\necho \"$5\" >> " << out
+                      << "\n";
+  chmod(fake.c_str(), 0700);
+  const auto& pack = testing::BundledEngine().pack();
+  decide::Verdict v;
+  v.message = "Held.";
+  v.subject = "Grades";
+  {
+    enforce::Notifier notifier(fake);
+    decide::Envelope env;
+    env.sender = "script@example-usd.org";
+    for (int i = 0; i < 60; ++i) notifier.Held(pack, env, v, i + 1);
+    env.sender = "SCRIPT@Example-USD.org";  // the same person
+    notifier.Held(pack, env, v, 61);
+    env.sender = "ateacher@example-usd.org";
+    notifier.Held(pack, env, v, 62);
+  }  // sends what is queued
+  std::ifstream in(out);
+  std::map<std::string, int> sent;
+  for (std::string line; std::getline(in, line);) ++sent[line];
+  EXPECT_EQ(sent["script@example-usd.org"],
+            enforce::Notifier::kPerPersonPerHour);
+  EXPECT_EQ(sent["SCRIPT@Example-USD.org"], 0);
+  EXPECT_EQ(sent["ateacher@example-usd.org"], 1);
 }
 
 }  // namespace
