@@ -169,6 +169,23 @@ std::string_view FieldName(std::string_view field) {
   return name;
 }
 
+// A From or Sender field with a NUL byte in it: GMime reads a field's value
+// as a C string, so whatever follows the NUL (another address) would go
+// unread. Such a field cannot be cleared by the check of who may send as
+// whom.
+bool SenderFieldHoldsNul(std::string_view header) {
+  if (header.find('\0') == std::string_view::npos) return false;
+  for (size_t pos = 0; pos < header.size();) {
+    const size_t end = FieldEnd(header, pos);
+    const std::string_view field = header.substr(pos, end - pos);
+    if (AddressFieldKind(FieldName(field)) == kSender &&
+        field.find('\0') != std::string_view::npos)
+      return true;
+    pos = end;
+  }
+  return false;
+}
+
 std::optional<std::string> CapHeader(std::string_view bytes, HeaderCut* cut) {
   const std::string_view header = RawHeaderBlock(bytes);
   // A header that holds neither limit's worth is given whole (lines are at
@@ -638,7 +655,8 @@ void ReadMessage(std::string_view bytes, const Declared& file, uint32_t depth,
   } else {
     if (file.path.empty() && depth == 0) {
       ReadFacts(m, ctx.out().message);
-      ctx.out().message.from_unread |= cut.sender;
+      ctx.out().message.from_unread |=
+          cut.sender || SenderFieldHoldsNul(RawHeaderBlock(bytes));
     }
     Walker w{ctx, std::string(RawHeaderBlock(bytes))};
     w.Message(m, file.path, depth);
