@@ -75,11 +75,13 @@ bool InMaildir(const std::string& path) {
 }  // namespace
 
 FileKind Sniff(std::string_view head, const std::string& path) {
-  if (head.substr(0, std::min<size_t>(head.size(), 8192)).find('\0') !=
+  // Mail is told by its form before a NUL byte calls a file binary: one NUL
+  // in a subject must not hide a whole mailbox, or a message, from a scan.
+  const bool binary =
+      head.substr(0, std::min<size_t>(head.size(), 8192)).find('\0') !=
           std::string_view::npos &&
       !(head.size() >= 2 &&
-        (head.substr(0, 2) == "\xFF\xFE" || head.substr(0, 2) == "\xFE\xFF")))
-    return FileKind::kBinary;
+        (head.substr(0, 2) == "\xFF\xFE" || head.substr(0, 2) == "\xFE\xFF"));
   if (core::LooksLikeMbox(head)) return FileKind::kMbox;
   // A message: header lines up to the first blank line, most of them valid.
   size_t pos = 0, lines = 0, headers = 0, known = 0;
@@ -104,7 +106,7 @@ FileKind Sniff(std::string_view head, const std::string& path) {
   if (known >= 1 && headers >= 2 && headers * 10 >= lines * 8)
     return FileKind::kMessage;
   if (InMaildir(path) && known >= 1) return FileKind::kMessage;
-  return FileKind::kText;
+  return binary ? FileKind::kBinary : FileKind::kText;
 }
 
 std::string SniffType(std::string_view bytes) {

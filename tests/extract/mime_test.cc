@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "extract/source.h"
+#include "temp_dir.h"
 
 namespace steward::extract {
 namespace {
@@ -706,6 +707,40 @@ TEST(Sniff, TellsMessagesMboxTextAndBinaryApart) {
             FileKind::kText);
   EXPECT_EQ(Sniff(std::string("PK\x03\x04\0\0", 6), "f.txt"),
             FileKind::kBinary);
+}
+
+TEST(Sniff, ANulByteHidesNeitherAMailboxNorAMessage) {
+  // One NUL in a subject made the whole file "binary": a mailbox of
+  // student records was never read. Its messages are read whole, the
+  // second one's body too.
+  const std::string nul("\0", 1);
+  const std::string first =
+      "From a@example-usd.org Mon Dec  7 10:00:00 2026\n"
+      "From: a@example-usd.org\nSubject: Re" +
+      nul +
+      "port\n\n"
+      "Date of birth 04/12/2011 for Maria.\n\n";
+  const std::string second =
+      "From b@example-usd.org Mon Dec  7 10:05:00 2026\n"
+      "From: b@example-usd.org\nSubject: Grades\n\n"
+      "SSN 536-22-8123 on file.\n";
+  EXPECT_EQ(Sniff(first + second, "mail.mbox"), FileKind::kMbox);
+  EXPECT_EQ(Sniff("Subject: Re" + nul + "port\nFrom: b@x.org\n\nbody", "m.eml"),
+            FileKind::kMessage);
+  testing::TempDir dir("steward-sniff");
+  for (const std::string& file :
+       {dir.Write("mail.mbox", first + second),
+        dir.Write("cur/1.eml", "From: a@example-usd.org\nSubject: x" + nul +
+                                   "y\n\nSSN 536-22-8123 on file.\n")}) {
+    std::string all;
+    size_t items = 0;
+    ReadItems(file, Limits{}, [&](Item&& it) {
+      ++items;
+      for (const auto& t : it.content.texts) all += t.text + "\n";
+    });
+    EXPECT_NE(all.find("536-22-8123"), std::string::npos) << file;
+    EXPECT_EQ(items, file.ends_with(".mbox") ? 2u : 1u) << file;
+  }
 }
 
 }  // namespace
