@@ -153,44 +153,85 @@ Notifier::~Notifier() {
 
 void Notifier::Caution(const policy::PolicyPack& pack,
                        const decide::Envelope& env, const decide::Verdict& v) {
-  Enqueue(CautionMessage(pack, env, v));
+  Enqueue(PersonKey('c', env), CautionMessage(pack, env, v));
 }
 
 void Notifier::Held(const policy::PolicyPack& pack, const decide::Envelope& env,
                     const decide::Verdict& v, int64_t quarantine_id) {
-  Enqueue(HeldMessage(pack, env, v, quarantine_id));
+  Enqueue(PersonKey('h', env), HeldMessage(pack, env, v, quarantine_id));
 }
 
-bool Notifier::WithinRate(const std::string& address) {
+std::string Notifier::PersonKey(char kind, const decide::Envelope& env) {
+  // The signed-in account when there is one (it may send as no one else);
+  // otherwise the mailbox as Postfix delivers it: the local part without
+  // quotes, escapes or a "+extension", the domain without a final dot,
+  // both in lower case. "jdoe+1@x", "\"jdoe\"@x" and "JDoe@x." are jdoe@x.
+  std::string key(1, kind);
+  key += ' ';
+  if (!env.auth_user.empty()) {
+    key += "user:" + core::AsciiLower(env.auth_user);
+    return key;
+  }
+  const std::string_view a = env.sender;
+  const size_t at = a.rfind('@');
+  std::string local;
+  for (size_t i = 0; i < (at == std::string_view::npos ? a.size() : at); ++i) {
+    if (a[i] == '\\' && i + 1 < a.size()) {
+      local += a[++i];
+    } else if (a[i] != '"' && a[i] != '<' && a[i] != '>') {
+      local += a[i];
+    }
+  }
+  if (const size_t plus = local.find('+'); plus != std::string::npos)
+    local.erase(plus);
+  std::string domain(at == std::string_view::npos ? "" : a.substr(at + 1));
+  while (!domain.empty() && (domain.back() == '.' || domain.back() == '>'))
+    domain.pop_back();
+  key += core::AsciiLower(local) + "@" + core::AsciiLower(domain);
+  return key;
+}
+
+bool Notifier::WithinRate(const std::string& person) {
   const auto now = std::chrono::steady_clock::now();
   const auto hour = std::chrono::hours(1);
-  if (hours_.size() >= 10000)  // forget the hours that are over
+  // Forget the hours that are over whenever the map has doubled since it
+  // was last swept: each notice costs O(1) on average, and the map holds
+  // at most twice the people of one hour.
+  if (hours_.size() >= next_sweep_) {
     std::erase_if(hours_,
                   [&](const auto& e) { return now - e.second.start >= hour; });
-  std::string key = address;
-  for (char& c : key)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  Hour& h = hours_[key];
+    next_sweep_ = std::max<size_t>(1024, 2 * hours_.size());
+  }
+  // Past kPeople at once (a flood of made-up senders), the newcomers share
+  // one count: memory stays bounded and so do their notices.
+  auto it = hours_.find(person);
+  if (it == hours_.end())
+    it = hours_.size() < kPeople ? hours_.emplace(person, Hour{}).first
+                                 : hours_.emplace("*", Hour{}).first;
+  Hour& h = it->second;
   if (h.sent == 0 || now - h.start >= hour) h = {now, 0};
   if (++h.sent <= kPerPersonPerHour) return true;
   if (h.sent == kPerPersonPerHour + 1)  // once an hour a person
-    core::Log(core::Event("notice-dropped", core::Level::kWarning)
-                  .Str("reason", "more than " +
-                                     std::to_string(kPerPersonPerHour) +
-                                     " notices to one person in an hour; "
-                                     "the rest of the hour's are not sent"));
+    core::Log(
+        core::Event("notice-dropped", core::Level::kWarning)
+            .Str("to", it->first.substr(2))
+            .Str("reason", "more than " + std::to_string(kPerPersonPerHour) +
+                               (it->first[0] == 'h' ? " held" : " caution") +
+                               " notices to one person in an hour; "
+                               "the rest of the hour's are not sent"));
   return false;
 }
 
-void Notifier::Enqueue(core::OutboundMessage message) {
+void Notifier::Enqueue(const std::string& person,
+                       core::OutboundMessage message) {
   {
     std::lock_guard lock(mu_);
-    if (!message.to.empty() && !WithinRate(message.to.front().address)) return;
     if (queue_.size() >= 1000) {
       core::Log(core::Event("notice-dropped", core::Level::kWarning)
                     .Str("reason", "1000 notices waiting"));
       return;
     }
+    if (!WithinRate(person)) return;
     queue_.push_back(std::move(message));
   }
   cv_.notify_one();

@@ -5,10 +5,12 @@
 // mail helper (core/outbound_mail.h, which runs sendmail), so a slow MTA
 // never delays a verdict; at most 1,000 wait, more are dropped and logged
 // (core/log.h: notice-dropped; a send that fails: notice-failed). One
-// person gets at most kPerPersonPerHour notices an hour: a script or a
-// stolen account that sends hundreds of held messages must not bury its
-// owner (or, with a forged sender, someone else) in notices; the held
-// messages are in the portal's queue all the same.
+// person (the signed-in account, or the sender's mailbox however its
+// address is written) gets at most kPerPersonPerHour held notices and as
+// many cautions an hour: a script or a stolen account that sends hundreds
+// of held messages must not bury its owner (or, with a forged sender,
+// someone else) in notices; the held messages are in the portal's queue
+// all the same.
 #pragma once
 
 #include <chrono>
@@ -49,9 +51,14 @@ class Notifier {
             const decide::Verdict& v, int64_t quarantine_id);
 
  private:
-  void Enqueue(core::OutboundMessage message);
-  // Counts a notice to `address` against its hour; false when over.
-  bool WithinRate(const std::string& address);
+  // Who a notice is for, as its count knows them: `kind` ('c' caution,
+  // 'h' held: each has a count of its own, so cautions never use up the
+  // notices that say a message was not delivered), then the signed-in
+  // account, or the sender's mailbox as it is delivered to.
+  static std::string PersonKey(char kind, const decide::Envelope& env);
+  void Enqueue(const std::string& person, core::OutboundMessage message);
+  // Counts a notice to `person` against its hour; false when over.
+  bool WithinRate(const std::string& person);
   void Loop();
   std::string sendmail_;
   std::mutex mu_;
@@ -61,7 +68,9 @@ class Notifier {
     std::chrono::steady_clock::time_point start;
     int sent = 0;
   };
-  std::unordered_map<std::string, Hour> hours_;  // by lower-case address
+  std::unordered_map<std::string, Hour> hours_;  // by PersonKey
+  size_t next_sweep_ = 1024;
+  static constexpr size_t kPeople = 100000;
   bool stop_ = false;
   std::thread thread_;
 };

@@ -213,9 +213,12 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
   // A log line at most every 10 s for `last` (refusals, the budget).
   auto log_now = [&](int64_t& last, Event event, const std::string& what) {
     const int64_t now = NowSeconds();
-    std::lock_guard lock(s.mu);
-    if (now - last < 10) return;
-    last = now;
+    {
+      std::lock_guard lock(s.mu);
+      if (now - last < 10) return;
+      last = now;
+    }
+    // Outside the lock: a log that blocks must not stall the workers.
     if (on_error) on_error(event, what);
   };
   // A protocol error: counted; logged unless kErrorLines have been this
