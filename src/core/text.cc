@@ -110,6 +110,59 @@ int Readability(gunichar c) {
 
 }  // namespace
 
+namespace {
+
+// A right-to-left override (U+202E) shows the characters after it, up to
+// its pop (U+202C) or the paragraph's end, in reverse order: "RLO
+// 3218-22-635 PDF" reads 536-22-8123. Each such run is written as it is
+// stored (what a copy of the text gives) and then, after a space, as the
+// reader sees it, so both are matched. Overrides and embeddings inside the
+// run are nested in it; the controls themselves are left for Readable to
+// drop. False when the text holds no override.
+bool WriteOverridesAsShown(std::string& text, size_t from) {
+  static constexpr std::string_view kRlo = "\xE2\x80\xAE";
+  size_t at = text.find(kRlo, from);
+  if (at == std::string::npos) return false;
+  std::string out;
+  out.reserve(text.size() + text.size() / 2);
+  size_t copied = 0;
+  while (at != std::string::npos) {
+    const size_t start = at + kRlo.size();
+    size_t end = start;
+    int depth = 1;
+    while (end < text.size() && text[end] != '\n') {
+      const std::string_view rest(text.data() + end, text.size() - end);
+      if (rest.starts_with("\xE2\x80") && rest.size() >= 3) {
+        const auto c = static_cast<unsigned char>(rest[2]);
+        if (c == 0xAA || c == 0xAB || c == 0xAD || c == 0xAE) ++depth;
+        if (c == 0xAC && --depth == 0) break;
+      }
+      ++end;
+    }
+    const std::string_view run(text.data() + start, end - start);
+    out.append(text, copied, start - copied);
+    out.append(run);
+    out.push_back(' ');
+    // The run's characters in reverse order (a byte that is not UTF-8 is
+    // one character).
+    for (size_t i = run.size(); i > 0;) {
+      size_t b = i - 1;
+      while (b > 0 && (static_cast<unsigned char>(run[b]) & 0xC0) == 0x80 &&
+             i - b < 4)
+        --b;
+      out.append(run.substr(b, i - b));
+      i = b;
+    }
+    copied = end;
+    at = text.find(kRlo, end);
+  }
+  out.append(text, copied, std::string::npos);
+  text = std::move(out);
+  return true;
+}
+
+}  // namespace
+
 void Readable(std::string& text) {
   // Only text with a byte past ASCII can hold any of them.
   size_t first = 0;
@@ -120,6 +173,7 @@ void Readable(std::string& text) {
   while (first < text.size() && static_cast<unsigned char>(text[first]) < 0x80)
     ++first;
   if (first == text.size()) return;
+  WriteOverridesAsShown(text, first);  // the text before `first` stays
   size_t w = first;
   for (size_t i = first; i < text.size();) {
     const auto b = static_cast<unsigned char>(text[i]);

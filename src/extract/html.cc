@@ -146,10 +146,15 @@ struct Frame {
   // out as one (its type, or its display), unless it has no box or is out
   // of the flow.
   PerReading no_break = {true, true, true, true};
+  // A <bdo dir="rtl">: its text shows in reverse order. It is written
+  // between a right-to-left override and its pop, which core::Readable
+  // reads as shown (and as stored). Not passed on to children.
+  bool overrides = false;
 
   // `block`: the element's type is a block.
   Frame Child(const Effects& e, bool certainly, bool block) const {
     Frame f = *this;
+    f.overrides = false;
     f.shown = shown.Child(e.shown);
     f.inline_only = inline_only.Child(e.inline_only);
     f.certain = certain || certainly;
@@ -165,6 +170,21 @@ struct Frame {
     return {shown.Hidden(), inline_only.Hidden(), certain, false};
   }
 };
+
+constexpr std::string_view kRightToLeftOverride = "\xE2\x80\xAE";
+constexpr std::string_view kPopDirectional = "\xE2\x80\xAC";
+
+// Whether an element `name` with `dir` shows its text in reverse order.
+bool Overrides(const char* name, const char* dir) {
+  if (name == nullptr || dir == nullptr || strcasecmp(name, "bdo") != 0)
+    return false;
+  std::string_view d = dir;
+  while (!d.empty() && (d.front() == ' ' || d.front() == '\t'))
+    d.remove_prefix(1);
+  while (!d.empty() && (d.back() == ' ' || d.back() == '\t'))
+    d.remove_suffix(1);
+  return d.size() == 3 && strncasecmp(d.data(), "rtl", 3) == 0;
+}
 
 // The rows of `table` that belong to it (not to a table inside it), each a
 // list of its cells' elements.
@@ -573,6 +593,8 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
       } else {
         own = frames.back().Child(EffectOf(n, rules), CertainlyHides(n),
                                   IsBlock(n));
+        own.overrides = Overrides(reinterpret_cast<const char*>(n->name),
+                                  Prop(n, "dir").c_str());
         // A data table's text is its own; its images and links still count.
         if (!in_table && Is(n, "table") &&
             ReadDataTable(n, tables + 1, file, ctx, rules,
@@ -598,6 +620,8 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
         for (const char* attr : {"href", "src", "action", "data", "poster"})
           Line(v.links, Prop(n, attr));
         v.Break('\n', own.no_break);
+        if (own.overrides && !(in_table && own.in_cell))
+          v.Text(kRightToLeftOverride, own.Hidden());
       }
     } else if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
       // A data table's cells are read by ReadDataTable; what they hide is
@@ -629,6 +653,8 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
       const Frame left = frames.back();
       if (n->type == XML_ELEMENT_NODE && frames.size() > 1) frames.pop_back();
       if (n == in_table) in_table = nullptr;
+      if (left.overrides && !(in_table && left.in_cell))
+        v.Text(kPopDirectional, left.Hidden());
       if (n->type == XML_ELEMENT_NODE && !(in_table && TablePart(n)))
         v.Break('\n', left.no_break);
     }
@@ -699,6 +725,7 @@ struct Stream {
           hidden || (style != nullptr && StyleCertainlyHides(style)),
           IsBlockName(name));
       s.frames.push_back(own);
+      s.frames.back().overrides = Overrides(name, attr("dir"));
       if (strcasecmp(name, "script") == 0) {
         line(s.v.script_src, attr("src"));
         ++s.script;
@@ -732,6 +759,8 @@ struct Stream {
       for (const char* a : {"href", "src", "action", "data", "poster"})
         line(s.v.links, attr(a));
       s.v.Break('\n', own.no_break);
+      if (s.frames.back().overrides && s.hidden == 0 && s.script == 0)
+        s.v.Text(kRightToLeftOverride, own.Hidden());
     });
   }
   static void End(void* user, const xmlChar* tag) {
@@ -752,6 +781,8 @@ struct Stream {
           s.sheet.clear();
         }
       } else {
+        if (left.overrides && s.hidden == 0 && s.script == 0)
+          s.v.Text(kPopDirectional, left.Hidden());
         s.v.Break('\n', left.no_break);
       }
     });

@@ -659,6 +659,56 @@ TEST(Mime, CharactersNobodySeesDoNotSplitANumber) {
   }
 }
 
+TEST(Mime, TextAReaderSeesReversedIsReadAsShownAndAsStored) {
+  // A right-to-left override shows "3218-22-635" as 536-22-8123, in plain
+  // text (U+202E up to its pop U+202C or the line's end) and in HTML
+  // (<bdo dir="rtl">), also in a page over 4 MiB (read without a tree).
+  // The text as stored is kept beside it: a copy of it gives that order.
+  const std::string rlo = "\xE2\x80\xAE", pdf = "\xE2\x80\xAC";
+  const std::string big(size_t{5} << 20, ' ');
+  const struct {
+    const char* type;
+    std::string body;
+    bool found;
+  } cases[] = {
+      {"text/plain", "SSN " + rlo + "3218-22-635" + pdf + " on file", true},
+      {"text/plain", "SSN " + rlo + "3218-22-635\nnext line", true},
+      {"text/html", "<p>SSN <bdo dir=\"rtl\">3218-22-635</bdo> on file</p>",
+       true},
+      {"text/html", "<p>SSN <BDO DIR=' RTL '>3218-<b>22</b>-635</BDO></p>",
+       true},
+      {"text/html",
+       "<p>SSN <bdo dir=\"rtl\">3218-22-635</bdo> on file</p>" + big, true},
+      // Twins: no override, so the digits show as written.
+      {"text/html", "<p>SSN <bdo dir=\"ltr\">3218-22-635</bdo></p>", false},
+      {"text/html", "<p dir=\"rtl\">SSN 3218-22-635</p>", false},
+      {"text/plain",
+       "SSN \xE2\x80\xAB"
+       "3218-22-635" +
+           pdf,
+       false},
+  };
+  for (const auto& c : cases) {
+    Extracted x =
+        ExtractMessage(std::string("Subject: x\r\nContent-Type: ") + c.type +
+                           "; charset=utf-8\r\n\r\n" + c.body + "\r\n",
+                       {});
+    const TextPart* b = Body(x);
+    ASSERT_NE(b, nullptr) << c.type;
+    EXPECT_EQ(b->text.find("536-22-8123") != std::string::npos, c.found)
+        << c.body.substr(0, 80) << " -> " << b->text.substr(0, 120);
+    EXPECT_NE(b->text.find("3218-22-635"), std::string::npos)
+        << b->text.substr(0, 120);
+    EXPECT_TRUE(core::IsValidUtf8(b->text));
+  }
+  // Letters outside ASCII are reversed whole, never split.
+  std::string t = "a" + rlo + "\xC3\xA9t\xE6\x9D\x8E" + pdf + "b";
+  core::Readable(t);
+  EXPECT_EQ(t,
+            "a\xC3\xA9t\xE6\x9D\x8E \xE6\x9D\x8Et\xC3\xA9"
+            "b");
+}
+
 TEST(Mbox, SplitsOnFromLines) {
   std::string mbox =
       "From a Mon Sep  1 08:00:00 2026\nSubject: one\n\nbody one\n\n"
