@@ -173,7 +173,7 @@ void Readable(std::string& text) {
   while (first < text.size() && static_cast<unsigned char>(text[first]) < 0x80)
     ++first;
   if (first == text.size()) return;
-  WriteOverridesAsShown(text, first);  // the text before `first` stays
+  bool overrides = false;  // an override or a pop was kept for the end
   size_t w = first;
   for (size_t i = first; i < text.size();) {
     const auto b = static_cast<unsigned char>(text[i]);
@@ -189,6 +189,13 @@ void Readable(std::string& text) {
       continue;
     }
     const size_t n = static_cast<size_t>(g_utf8_next_char(at) - at);
+    if (c == 0x202E || c == 0x202C) {  // read at the end
+      overrides = true;
+      std::memmove(&text[w], at, n);
+      w += n;
+      i += n;
+      continue;
+    }
     switch (Readability(c)) {
       case 1:
         break;
@@ -206,6 +213,19 @@ void Readable(std::string& text) {
         w += n;
     }
     i += n;
+  }
+  text.resize(w);
+  if (!overrides) return;
+  WriteOverridesAsShown(text, first);
+  // The controls themselves are not seen.
+  w = first;
+  for (size_t i = first; i < text.size();) {
+    if (text.compare(i, 2, "\xE2\x80") == 0 && i + 2 < text.size() &&
+        (text[i + 2] == '\xAE' || text[i + 2] == '\xAC')) {
+      i += 3;
+      continue;
+    }
+    text[w++] = text[i++];
   }
   text.resize(w);
 }

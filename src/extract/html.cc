@@ -593,8 +593,9 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
       } else {
         own = frames.back().Child(EffectOf(n, rules), CertainlyHides(n),
                                   IsBlock(n));
-        own.overrides = Overrides(reinterpret_cast<const char*>(n->name),
-                                  Prop(n, "dir").c_str());
+        own.overrides =
+            Is(n, "bdo") && Overrides(reinterpret_cast<const char*>(n->name),
+                                      Prop(n, "dir").c_str());
         // A data table's text is its own; its images and links still count.
         if (!in_table && Is(n, "table") &&
             ReadDataTable(n, tables + 1, file, ctx, rules,
@@ -725,7 +726,8 @@ struct Stream {
           hidden || (style != nullptr && StyleCertainlyHides(style)),
           IsBlockName(name));
       s.frames.push_back(own);
-      s.frames.back().overrides = Overrides(name, attr("dir"));
+      s.frames.back().overrides =
+          strcasecmp(name, "bdo") == 0 && Overrides(name, attr("dir"));
       if (strcasecmp(name, "script") == 0) {
         line(s.v.script_src, attr("src"));
         ++s.script;
