@@ -146,7 +146,8 @@ struct Frame {
   // out as one (its type, or its display), unless it has no box or is out
   // of the flow.
   PerReading no_break = {true, true, true, true};
-  // A <bdo dir="rtl">: its text shows in reverse order. It is written
+  // A <bdo dir="rtl">, or an element whose style overrides the direction
+  // to right-to-left: its text shows in reverse order. It is written
   // between a right-to-left override and its pop, which core::Readable
   // reads as shown (and as stored). Not passed on to children.
   bool overrides = false;
@@ -591,11 +592,12 @@ void Walk(xmlDoc* doc, const Declared& file, Context& ctx, Views& v) {
       } else if (Is(n, "style") || Is(n, "template")) {
         descend = false;
       } else {
-        own = frames.back().Child(EffectOf(n, rules), CertainlyHides(n),
-                                  IsBlock(n));
+        const Effects fx = EffectOf(n, rules);
+        own = frames.back().Child(fx, CertainlyHides(n), IsBlock(n));
         own.overrides =
-            Is(n, "bdo") && Overrides(reinterpret_cast<const char*>(n->name),
-                                      Prop(n, "dir").c_str());
+            fx.shown.reverses || fx.inline_only.reverses ||
+            (Is(n, "bdo") && Overrides(reinterpret_cast<const char*>(n->name),
+                                       Prop(n, "dir").c_str()));
         // A data table's text is its own; its images and links still count.
         if (!in_table && Is(n, "table") &&
             ReadDataTable(n, tables + 1, file, ctx, rules,
@@ -720,14 +722,15 @@ struct Stream {
       };
       const char* style = attr("style");
       const bool hidden = attr("hidden") != nullptr;
+      const Effects fx = EffectOf(s.rules, name, attr("id"), attr("class"),
+                                  style, hidden, IsBlockName(name));
       const Frame own = s.frames.back().Child(
-          EffectOf(s.rules, name, attr("id"), attr("class"), style, hidden,
-                   IsBlockName(name)),
-          hidden || (style != nullptr && StyleCertainlyHides(style)),
+          fx, hidden || (style != nullptr && StyleCertainlyHides(style)),
           IsBlockName(name));
       s.frames.push_back(own);
       s.frames.back().overrides =
-          strcasecmp(name, "bdo") == 0 && Overrides(name, attr("dir"));
+          fx.shown.reverses || fx.inline_only.reverses ||
+          (strcasecmp(name, "bdo") == 0 && Overrides(name, attr("dir")));
       if (strcasecmp(name, "script") == 0) {
         line(s.v.script_src, attr("src"));
         ++s.script;

@@ -132,13 +132,16 @@ enum Property {
   kPosition,
   kLeft,
   kTop,
+  kUnicodeBidi,
+  kDirection,
   kProperties
 };
 
 constexpr std::array<std::string_view, kProperties> kNames = {
-    "display",    "visibility", "font-size", "opacity",    "color", "overflow",
-    "overflow-x", "overflow-y", "height",    "max-height", "width", "max-width",
-    "clip",       "clip-path",  "position",  "left",       "top"};
+    "display",  "visibility", "font-size",    "opacity",   "color",
+    "overflow", "overflow-x", "overflow-y",   "height",    "max-height",
+    "width",    "max-width",  "clip",         "clip-path", "position",
+    "left",     "top",        "unicode-bidi", "direction"};
 
 std::optional<Property> PropertyNamed(std::string_view name) {
   for (size_t i = 0; i < kNames.size(); ++i)
@@ -573,6 +576,9 @@ StyleEffect ReadStyle(std::string_view declarations, bool block) {
   else if (is(kVisibility, "visible") || is(kVisibility, "initial"))
     e.visibility = Set::kShows;
   if (is(kDisplay, "none")) e.gone = e.boxless = true;
+  e.reverses = (is(kUnicodeBidi, "bidi-override") ||
+                is(kUnicodeBidi, "isolate-override")) &&
+               is(kDirection, "rtl");
   if (values[kOpacity].set) {
     std::string_view o = values[kOpacity].text, rest;
     const bool percent = !o.empty() && o.back() == '%';

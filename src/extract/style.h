@@ -49,6 +49,10 @@ struct StyleEffect {
   Set font = Set::kInherit;
   Set color = Set::kInherit;
   Set visibility = Set::kInherit;
+  // unicode-bidi: bidi-override (or isolate-override) with direction: rtl
+  // in the same declarations: its text shows in reverse order. (A
+  // direction inherited from a parent is not followed.)
+  bool reverses = false;
 };
 
 // Reads declarations (any bytes, any length; linear). `block`: the element

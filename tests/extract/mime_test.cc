@@ -679,8 +679,22 @@ TEST(Mime, TextAReaderSeesReversedIsReadAsShownAndAsStored) {
        true},
       {"text/html",
        "<p>SSN <bdo dir=\"rtl\">3218-22-635</bdo> on file</p>" + big, true},
+      {"text/html",
+       "<p>SSN <span style=\"direction: rtl; unicode-bidi: "
+       "bidi-override\">3218-22-635</span></p>",
+       true},
+      {"text/html",
+       "<style>.r{unicode-bidi:isolate-override;direction:rtl}</style>"
+       "<p>SSN <i class=\"r\">3218-22-635</i></p>",
+       true},
       // Twins: no override, so the digits show as written.
       {"text/html", "<p>SSN <bdo dir=\"ltr\">3218-22-635</bdo></p>", false},
+      {"text/html",
+       "<p>SSN <span style=\"direction:rtl\">3218-22-635</span></p>", false},
+      {"text/html",
+       "<p>SSN <span style=\"unicode-bidi:bidi-override;direction:ltr\">"
+       "3218-22-635</span></p>",
+       false},
       {"text/html", "<p dir=\"rtl\">SSN 3218-22-635</p>", false},
       {"text/plain",
        "SSN \xE2\x80\xAB"
