@@ -23,6 +23,13 @@ const TextPart* Body(const Extracted& x) {
   return t != nullptr ? t : Find(x, "1", "body");
 }
 
+// A one-part message of `type` (UTF-8) whose body is `body`, extracted.
+Extracted OnePart(const std::string& type, const std::string& body) {
+  return ExtractMessage("Subject: x\r\nContent-Type: " + type +
+                            "; charset=utf-8\r\n\r\n" + body + "\r\n",
+                        {});
+}
+
 // Whether any body view of `x` (a page's readings, its tables) holds
 // `needle`.
 bool AnyBodyHas(const Extracted& x, std::string_view needle) {
@@ -649,10 +656,7 @@ TEST(Mime, CharactersNobodySeesDoNotSplitANumber) {
        "SSN 536-22-8147, 536-22-8148, 536-22-8149"},
   };
   for (const auto& c : cases) {
-    Extracted x =
-        ExtractMessage(std::string("Subject: x\r\nContent-Type: ") + c.type +
-                           "; charset=utf-8\r\n\r\n" + c.body + "\r\n",
-                       {});
+    Extracted x = OnePart(c.type, c.body);
     const TextPart* b = Body(x);
     ASSERT_NE(b, nullptr) << c.type;
     EXPECT_NE(b->text.find(c.shown), std::string::npos) << b->text;
@@ -703,10 +707,7 @@ TEST(Mime, TextAReaderSeesReversedIsReadAsShownAndAsStored) {
        false},
   };
   for (const auto& c : cases) {
-    Extracted x =
-        ExtractMessage(std::string("Subject: x\r\nContent-Type: ") + c.type +
-                           "; charset=utf-8\r\n\r\n" + c.body + "\r\n",
-                       {});
+    Extracted x = OnePart(c.type, c.body);
     const TextPart* b = Body(x);
     ASSERT_NE(b, nullptr) << c.type;
     EXPECT_EQ(b->text.find("536-22-8123") != std::string::npos, c.found)
