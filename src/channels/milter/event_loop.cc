@@ -509,6 +509,19 @@ void EventLoop::Run(Handler handler, KeepBytes keep, OnError on_error) {
             (partial != 0 && now - partial > s.options.idle_timeout))
           shutdown(c->fd, SHUT_RDWR);
       }
+      // Protocol errors left out of a window that has ended, with no error
+      // since to carry their count: logged now, so a flood that stops is
+      // still told whole.
+      if (s.errors_unlogged > 0 && now - s.error_window >= 10) {
+        const uint64_t unlogged = std::exchange(s.errors_unlogged, 0);
+        lock.unlock();
+        if (on_error)
+          on_error(Event::kProtocolError,
+                   std::to_string(unlogged) +
+                       " more protocol errors were not logged: at most " +
+                       std::to_string(kErrorLines) + " lines every 10 s");
+        lock.lock();
+      }
     }
   }
   for (auto& t : threads) t.join();
