@@ -108,21 +108,17 @@ int Readability(gunichar c) {
   return g_unichar_digit_value(c) >= 0 ? 4 : 0;
 }
 
-}  // namespace
-
-namespace {
-
 // A right-to-left override (U+202E) shows the characters after it, up to
 // its pop (U+202C) or the paragraph's end, in reverse order: "RLO
 // 3218-22-635 PDF" reads 536-22-8123. Each such run is written as it is
 // stored (what a copy of the text gives) and then, after a space, as the
 // reader sees it, so both are matched. Overrides and embeddings inside the
 // run are nested in it; the controls themselves are left for Readable to
-// drop. False when the text holds no override.
-bool WriteOverridesAsShown(std::string& text, size_t from) {
+// drop.
+void WriteOverridesAsShown(std::string& text, size_t from) {
   static constexpr std::string_view kRlo = "\xE2\x80\xAE";
   size_t at = text.find(kRlo, from);
-  if (at == std::string::npos) return false;
+  if (at == std::string::npos) return;
   std::string out;
   out.reserve(text.size() + text.size() / 2);
   size_t copied = 0;
@@ -158,7 +154,6 @@ bool WriteOverridesAsShown(std::string& text, size_t from) {
   }
   out.append(text, copied, std::string::npos);
   text = std::move(out);
-  return true;
 }
 
 }  // namespace
@@ -247,6 +242,24 @@ std::string DecodeText(std::string_view bytes, std::string_view charset) {
   return s;
 }
 
+namespace {
+
+// Reads up to `size` bytes into `buf` (fewer at the file's end), through
+// EINTR; the bytes read, or -1 with errno set.
+ssize_t ReadUpTo(int fd, char* buf, size_t size) {
+  size_t got = 0;
+  while (got < size) {
+    const ssize_t n = ::read(fd, buf + got, size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  return static_cast<ssize_t>(got);
+}
+
+}  // namespace
+
 Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::Io(path + ": " + std::strerror(errno));
@@ -288,19 +301,11 @@ Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
     return data;
   }
   data.resize(static_cast<size_t>(st.st_size));
-  size_t got = 0;
-  while (got < data.size()) {
-    ssize_t n = ::read(fd, data.data() + got, data.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      return Status::Io(path + ": " + std::strerror(errno));
-    }
-    if (n == 0) break;
-    got += static_cast<size_t>(n);
-  }
-  data.resize(got);
+  const ssize_t got = ReadUpTo(fd, data.data(), data.size());
+  const int e = errno;
   ::close(fd);
+  if (got < 0) return Status::Io(path + ": " + std::strerror(e));
+  data.resize(static_cast<size_t>(got));
   return data;
 }
 
@@ -320,19 +325,13 @@ Result<MappedFile> MappedFile::Open(const std::string& path) {
   m.size_ = static_cast<size_t>(st.st_size);
   if (m.size_ > 0 && m.size_ < kReadBelow && S_ISREG(st.st_mode)) {
     m.owned_ = std::make_unique_for_overwrite<char[]>(m.size_);
-    size_t got = 0;
-    while (got < m.size_) {
-      ssize_t n = ::read(fd, m.owned_.get() + got, m.size_ - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        int e = errno;
-        ::close(fd);
-        return Status::Io(path + ": " + std::strerror(e));
-      }
-      if (n == 0) break;  // the file shrank while it was read
-      got += static_cast<size_t>(n);
+    const ssize_t got = ReadUpTo(fd, m.owned_.get(), m.size_);
+    if (got < 0) {
+      int e = errno;
+      ::close(fd);
+      return Status::Io(path + ": " + std::strerror(e));
     }
-    m.size_ = got;
+    m.size_ = static_cast<size_t>(got);  // less if the file shrank meanwhile
     m.addr_ = m.owned_.get();
   } else if (m.size_ > 0) {
     void* a = ::mmap(nullptr, m.size_, PROT_READ, MAP_PRIVATE, fd, 0);
