@@ -16,6 +16,8 @@
 #include <fstream>
 #include <regex>
 
+#include "core/mapping.h"
+
 namespace steward::core {
 
 bool IsValidUtf8(std::string_view s) {
@@ -323,7 +325,23 @@ Result<MappedFile> MappedFile::Open(const std::string& path) {
   }
   MappedFile m;
   m.size_ = static_cast<size_t>(st.st_size);
-  if (m.size_ > 0 && m.size_ < kReadBelow && S_ISREG(st.st_mode)) {
+  if (m.size_ > 0 && (m.size_ >= kReadBelow || !S_ISREG(st.st_mode))) {
+    void* a = ::mmap(nullptr, m.size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (a == MAP_FAILED) {
+      int e = errno;
+      ::close(fd);
+      return Status::Io(path + ": " + std::strerror(e));
+    }
+    m.guard_ = GuardMapping(a, m.size_);
+    if (m.guard_ >= 0) {
+      ::madvise(a, m.size_, MADV_SEQUENTIAL);
+      m.addr_ = a;
+      ::close(fd);
+      return m;
+    }
+    ::munmap(a, m.size_);  // every guard taken: read it instead
+  }
+  if (m.size_ > 0) {
     m.owned_ = std::make_unique_for_overwrite<char[]>(m.size_);
     const ssize_t got = ReadUpTo(fd, m.owned_.get(), m.size_);
     if (got < 0) {
@@ -333,41 +351,46 @@ Result<MappedFile> MappedFile::Open(const std::string& path) {
     }
     m.size_ = static_cast<size_t>(got);  // less if the file shrank meanwhile
     m.addr_ = m.owned_.get();
-  } else if (m.size_ > 0) {
-    void* a = ::mmap(nullptr, m.size_, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (a == MAP_FAILED) {
-      int e = errno;
-      ::close(fd);
-      return Status::Io(path + ": " + std::strerror(e));
-    }
-    ::madvise(a, m.size_, MADV_SEQUENTIAL);
-    m.addr_ = a;
   }
   ::close(fd);
   return m;
 }
 
+size_t MappedFile::cut_at() const {
+  return guard_ >= 0 ? MappingCutAt(guard_) : size_;
+}
+
+void MappedFile::Release() {
+  if (!addr_ || owned_) return;
+  if (guard_ >= 0) UnguardMapping(guard_);
+  ::munmap(addr_, size_);
+}
+
 MappedFile::MappedFile(MappedFile&& o) noexcept
-    : addr_(o.addr_), size_(o.size_), owned_(std::move(o.owned_)) {
+    : addr_(o.addr_),
+      size_(o.size_),
+      owned_(std::move(o.owned_)),
+      guard_(o.guard_) {
   o.addr_ = nullptr;
   o.size_ = 0;
+  o.guard_ = -1;
 }
 
 MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
   if (this != &o) {
-    if (addr_ && !owned_) ::munmap(addr_, size_);
+    Release();
     addr_ = o.addr_;
     size_ = o.size_;
     owned_ = std::move(o.owned_);
+    guard_ = o.guard_;
     o.addr_ = nullptr;
     o.size_ = 0;
+    o.guard_ = -1;
   }
   return *this;
 }
 
-MappedFile::~MappedFile() {
-  if (addr_ && !owned_) ::munmap(addr_, size_);
-}
+MappedFile::~MappedFile() { Release(); }
 
 Status WriteFileAtomic(const std::string& path, std::string_view data) {
   // A temporary name of this call's own (mkostemp creates it exclusively,

@@ -54,6 +54,10 @@ std::string IsoUtc(int64_t seconds);
 // is read into a buffer of its own, since mapping, faulting in and
 // unmapping a few pages costs more than one read. Empty files are an empty
 // view. Move-only.
+//
+// A mapped file that another program cuts short while it is read does not
+// crash the process (core/mapping.h): bytes past the new end read as zeros,
+// and cut_at() tells where they begin.
 class MappedFile {
  public:
   static Result<MappedFile> Open(const std::string& path);
@@ -65,12 +69,17 @@ class MappedFile {
   std::string_view data() const {
     return {static_cast<const char*>(addr_), size_};
   }
+  // The offset of the first byte read as zeros because the file had shrunk
+  // (a page boundary), or data().size() when everything read was the file's.
+  size_t cut_at() const;
 
  private:
   MappedFile() = default;
+  void Release();         // unmaps a mapping (after its guard)
   void* addr_ = nullptr;  // a mapping, or owned_'s bytes
   size_t size_ = 0;
   std::unique_ptr<char[]> owned_;  // a small file, read
+  int guard_ = -1;                 // a mapping's slot in core/mapping.h
 };
 
 // Writes `data` to `path` atomically: a temporary file beside it, fsync,

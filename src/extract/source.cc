@@ -151,38 +151,59 @@ void ListItems(const std::string& path,
   });
 }
 
+namespace {
+
+Extracted ExtractBytes(const ItemRef& ref, const Limits& limits) {
+  const std::string_view bytes = ref.bytes;
+  Extracted out;
+  if (bytes.size() > limits.max_item_bytes) {
+    out.skipped.push_back({"", "", "",
+                           "larger than the limit of " +
+                               std::to_string(limits.max_item_bytes) +
+                               " bytes; not read"});
+    return out;
+  }
+  switch (ref.kind) {
+    case FileKind::kMbox:  // ListItems hands on messages, never whole mboxes
+    case FileKind::kMessage:
+      return ExtractMessage(bytes, limits);
+    case FileKind::kText:
+      // Plain text is read as it is; text with a format of its own (CSV,
+      // HTML, RTF, scripts) goes through the document readers.
+      if (!NeedsReader(bytes, ref.path)) {
+        out.texts.push_back(
+            {"", core::View::kBody, "text/plain", "", core::DecodeText(bytes)});
+        return out;
+      }
+      [[fallthrough]];
+    case FileKind::kBinary:
+      break;
+  }
+  return ExtractFile(bytes, fs::path(ref.path).filename().string(), limits);
+}
+
+}  // namespace
+
 Item ExtractItem(const ItemRef& ref, const Limits& limits) {
   Item it;
   it.name = ref.name;
   it.bytes = ref.bytes.size();
   it.error = ref.error;
   if (!ref.error.empty()) return it;
-  const std::string_view bytes = ref.bytes;
-  if (bytes.size() > limits.max_item_bytes) {
-    it.content.skipped.push_back({"", "", "",
-                                  "larger than the limit of " +
-                                      std::to_string(limits.max_item_bytes) +
-                                      " bytes; not read"});
-    return it;
-  }
-  switch (ref.kind) {
-    case FileKind::kMbox:  // ListItems hands on messages, never whole mboxes
-    case FileKind::kMessage:
-      it.content = ExtractMessage(bytes, limits);
-      break;
-    case FileKind::kText:
-      // Plain text is read as it is; text with a format of its own (CSV,
-      // HTML, RTF, scripts) goes through the document readers.
-      if (!NeedsReader(bytes, ref.path)) {
-        it.content.texts.push_back(
-            {"", core::View::kBody, "text/plain", "", core::DecodeText(bytes)});
-        break;
-      }
-      [[fallthrough]];
-    case FileKind::kBinary:
-      it.content =
-          ExtractFile(bytes, fs::path(ref.path).filename().string(), limits);
-      break;
+  it.content = ExtractBytes(ref, limits);
+  // A mailbox compacted or truncated by its mail program while it was read:
+  // what lay past its new end was read as zeros, not as the item (by the
+  // split into messages, or here).
+  if (ref.file) {
+    const auto start =
+        static_cast<size_t>(ref.bytes.data() - ref.file->data().data());
+    const size_t cut = ref.file->cut_at();
+    if (cut < start + ref.bytes.size()) {
+      it.content = {};
+      it.error = ref.path + ": the file shrank while it was read; from byte " +
+                 std::to_string(std::max(cut, start)) +
+                 " on it was gone. Scan it again once nothing is writing it.";
+    }
   }
   return it;
 }

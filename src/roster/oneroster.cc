@@ -455,6 +455,15 @@ core::Result<Roster> LoadOneRoster(const std::string& path,
       },
       header);
   if (!users_read.ok()) return users_read;
+  // A file cut short by its writer while it was read was read as zeros past
+  // its new end (core::MappedFile): the roster would lack its people.
+  for (const auto& [name, bytes] : files) {
+    if (bytes.mapped && bytes.mapped->cut_at() < bytes.view().size()) {
+      return core::Status::Io((fs::path(path) / name).string() +
+                              ": the file shrank while it was read; load the "
+                              "roster again once the export is written");
+    }
+  }
   roster.hash = hex;
   if (!snapshot.empty()) {
     // A cache that cannot be written costs the next run a fresh read only.

@@ -51,6 +51,36 @@ TEST_F(FileTest, EveryFileIsReadWholeWhateverItsSize) {
   }
 }
 
+TEST_F(FileTest, AMappedFileCutShortReadsZerosPastItsNewEnd) {
+  // Another program truncates a mapped mailbox: reading past the new end
+  // used to kill the process with SIGBUS.
+  const size_t n = size_t{3} * 1024 * 1024,
+               keep = size_t{1} * 1024 * 1024 + 100;
+  const std::string bytes = Pattern(n);
+  const std::string path = Write("cut", bytes);
+  auto f = MappedFile::Open(path);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f.value().cut_at(), n);  // nothing cut yet
+  ASSERT_EQ(::truncate(path.c_str(), static_cast<off_t>(keep)), 0);
+  const std::string_view d = f.value().data();
+  ASSERT_EQ(d.size(), n);
+  EXPECT_EQ(d.substr(0, keep), std::string_view(bytes).substr(0, keep));
+  size_t nonzero = 0;
+  for (size_t i = keep; i < n; ++i) nonzero += d[i] != 0;
+  EXPECT_EQ(nonzero, 0u);
+  const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  EXPECT_EQ(f.value().cut_at(), (keep + page - 1) / page * page);
+  // Another mapping of the file is untouched and reads its new bytes.
+  auto g = MappedFile::Open(path);
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g.value().data(), std::string_view(bytes).substr(0, keep));
+  EXPECT_EQ(g.value().cut_at(), keep);
+  // A small file, read rather than mapped, is never cut.
+  auto h = MappedFile::Open(Write("small", "abc"));
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h.value().cut_at(), 3u);
+}
+
 TEST_F(FileTest, AnEmptyFileIsAnEmptyView) {
   auto f = MappedFile::Open(Write("empty", ""));
   ASSERT_TRUE(f.ok());

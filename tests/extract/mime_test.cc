@@ -3,6 +3,9 @@
 #include "extract/mime.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <vector>
 
 #include "extract/source.h"
 #include "temp_dir.h"
@@ -805,6 +808,41 @@ TEST(Sniff, ANulByteHidesNeitherAMailboxNorAMessage) {
     });
     EXPECT_NE(all.find("536-22-8123"), std::string::npos) << file;
     EXPECT_EQ(items, file.ends_with(".mbox") ? 2u : 1u) << file;
+  }
+}
+
+TEST(Sniff, AMailboxCutShortWhileItIsReadIsAnErrorNotACrash) {
+  // A mail program compacts the mailbox while it is scanned. Before, the
+  // scan died of SIGBUS on the first page past the new end; now what was
+  // read whole is reported, and the rest is an error naming the file.
+  std::string mbox;
+  std::vector<size_t> starts;
+  for (int i = 0; i < 3; ++i) {
+    starts.push_back(mbox.size());
+    mbox +=
+        "From a@example-usd.org Mon Dec  7 10:00:00 2026\n"
+        "From: a@example-usd.org\nSubject: roster " +
+        std::to_string(i) + "\n\nSSN 536-22-8123 on file.\n";
+    mbox += std::string(300 * 1024, 'x') + "\n\n";
+  }
+  testing::TempDir dir("steward-cut");
+  const std::string path = dir.Write("big.mbox", mbox);
+  std::vector<ItemRef> refs;
+  ListItems(path, [&](ItemRef&& r) { refs.push_back(std::move(r)); });
+  ASSERT_EQ(refs.size(), 3u);
+  // Cut in the middle of the second message.
+  ASSERT_EQ(::truncate(path.c_str(), static_cast<off_t>(starts[1] + 5000)), 0);
+  std::vector<Item> items;
+  for (const auto& r : refs) items.push_back(ExtractItem(r, Limits{}));
+  EXPECT_TRUE(items[0].error.empty()) << items[0].error;
+  std::string first;
+  for (const auto& t : items[0].content.texts) first += t.text;
+  EXPECT_NE(first.find("536-22-8123"), std::string::npos);
+  for (int i : {1, 2}) {
+    EXPECT_NE(items[i].error.find(path + ": the file shrank while it was read"),
+              std::string::npos)
+        << i << ": " << items[i].error;
+    EXPECT_TRUE(items[i].content.texts.empty()) << i;
   }
 }
 
