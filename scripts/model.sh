@@ -3,7 +3,7 @@
 # docs/models.md) from the training data that steward-eval writes (the
 # functional suite's tuning part and the shared corpora's training part).
 # One thread and fixed seeds: the same data gives the same model.
-# Usage: scripts/model.sh BUILD_DIR
+# Usage: scripts/model.sh BUILD_DIR (the encoder: scripts/encoder.sh)
 set -euo pipefail
 build=${1:-build}
 out=policy/models
@@ -28,3 +28,9 @@ train conduct -epoch 20 -lr 0.3 -wordNgrams 2 -minn 0 -maxn 0 -dim 32 -bucket 20
 # (never trained on): precision and recall per label at fastText's 0.5.
 fasttext test-label "$out/conduct.ftz" "$work/conduct.valid" 1 0.5
 train solicitation -epoch 20 -lr 0.3 -wordNgrams 2 -dim 32 -bucket 200000
+# The conduct detectors' second opinion: the sentence encoder's vector of
+# every training sentence (about 8 minutes), then a small network on them.
+"$build/steward-eval" --embed policy/models/use-lite "$work/conduct.train" \
+  "$work/conduct.f32"
+scripts/head.py "$work/conduct.f32" "$work/conduct.train" "$out/conduct.head" \
+  threat harassment

@@ -1,5 +1,8 @@
 #include "inspect/inspector.h"
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -67,6 +70,8 @@ core::Result<std::shared_ptr<const Inspector>> Inspector::Create(
   in->matcher_ = std::move(m).value();
   in->grammar_ = PhraseGrammar::Build(*in->pack_, in->roster_.get());
   std::map<std::string, std::shared_ptr<const Classifier>> by_file;
+  std::map<std::string, std::shared_ptr<const SentenceEncoder>> encoders;
+  std::map<std::string, std::shared_ptr<const Head>> heads;
   for (const Detector& d : in->pack_->detectors) {
     std::shared_ptr<const Classifier> model;
     if (d.kind == policy::DetectorKind::kClassifier) {
@@ -88,6 +93,37 @@ core::Result<std::shared_ptr<const Inspector>> Inspector::Create(
     in->label_index_.push_back(label);
     in->none_index_.push_back(model ? model->LabelIndex("none") : -1);
     in->models_.push_back(std::move(model));
+    std::shared_ptr<const SentenceEncoder> encoder;
+    std::shared_ptr<const Head> head;
+    int head_label = -1;
+    if (d.kind == policy::DetectorKind::kClassifier && d.head_bytes &&
+        !d.encoder.empty()) {
+      auto& e = encoders[d.encoder];
+      if (!e) {
+        auto loaded = SentenceEncoder::Load(d.encoder);
+        if (!loaded.ok())
+          return core::Status::Invalid(
+              "detector '" + d.id + "': encoder: " + loaded.status().message());
+        e = std::move(loaded).value();
+      }
+      auto& h = heads[d.head];
+      if (!h) {
+        auto parsed = Head::Parse(d.head, *d.head_bytes);
+        if (!parsed.ok())
+          return core::Status::Invalid("detector '" + d.id +
+                                       "': " + parsed.status().message());
+        h = std::move(parsed).value();
+      }
+      head_label = h->LabelIndex(d.label);
+      if (head_label < 0)
+        return core::Status::Invalid("detector '" + d.id + "': " + d.head +
+                                     " has no label '" + d.label + "'");
+      encoder = e;
+      head = h;
+    }
+    in->encoders_.push_back(std::move(encoder));
+    in->heads_.push_back(std::move(head));
+    in->head_label_.push_back(head_label);
   }
   in->hot_.reserve(in->pack_->detectors.size());
   in->neg_.reserve(in->pack_->detectors.size());
@@ -125,6 +161,23 @@ bool PartOfDecimal(policy::Validator validator, std::string_view text,
 }
 
 }  // namespace
+
+std::vector<double> Inspector::Opinion(uint32_t di,
+                                       const std::string& words) const {
+  const Head* head = heads_[di].get();
+  const uint64_t key = XXH3_64bits_withSeed(words.data(), words.size(),
+                                            reinterpret_cast<uintptr_t>(head));
+  {
+    std::lock_guard lock(opinion_mu_);
+    if (auto it = opinion_cache_.find(key); it != opinion_cache_.end())
+      return it->second;
+  }
+  std::vector<double> p = head->Probabilities(encoders_[di]->Embed(words));
+  std::lock_guard lock(opinion_mu_);
+  if (opinion_cache_.size() >= kOpinionCache) opinion_cache_.clear();
+  opinion_cache_.emplace(key, p);
+  return p;
+}
 
 bool Inspector::Classify(uint32_t di, std::string_view text, uint32_t b,
                          uint32_t e, ClassifyMemo& memo, uint32_t* pb,
@@ -172,21 +225,44 @@ bool Inspector::Classify(uint32_t di, std::string_view text, uint32_t b,
     if (grammar_.Guarded(d, memo.tokens, b, e)) return false;
   }
   memo.scored.insert({di, key});
-  if (!scores) {
-    std::string words =
-        whole ? ModelInput(text, kTextWords)
-              : ModelWords(memo.tokens, kSentenceWords, s.terminator == '?');
-    scores = &(memo.predictions[{model, key}] = model->ScoreAll(words));
-  }
+  std::string words;
+  auto model_words = [&]() -> const std::string& {
+    if (words.empty())
+      words =
+          whole ? ModelInput(text, kTextWords)
+                : ModelWords(memo.tokens, kSentenceWords, s.terminator == '?');
+    return words;
+  };
+  if (!scores)
+    scores = &(memo.predictions[{model, key}] = model->ScoreAll(model_words()));
   const int li = label_index_[di];
-  const double p =
+  double p =
       li >= 0 && li < static_cast<int>(scores->size()) ? (*scores)[li] : 0;
+  // The second opinion, where the first holds the label possible: the mean
+  // of the two probabilities.
+  const Head* head = heads_[di].get();
+  if (head && p >= d.gate) {
+    auto it = memo.opinions.find({head, key});
+    if (it == memo.opinions.end()) {
+      if (memo.encodings >= kMaxEncodings) {
+        memo.capped = true;
+        return false;
+      }
+      ++memo.encodings;
+      it = memo.opinions
+               .emplace(std::make_pair(head, key), Opinion(di, model_words()))
+               .first;
+    }
+    p = (p + it->second[static_cast<size_t>(head_label_[di])]) / 2;
+  }
   if (p < d.threshold) return false;
   // The labels are scored one against all: a sentence the model also holds
   // to be nothing at all is not given the label (a hash bucket shared with
-  // trained words can lift one label alone).
+  // trained words can lift one label alone). A second opinion stands in
+  // for that check.
   const int ni = none_index_[di];
-  if (ni >= 0 && ni < static_cast<int>(scores->size()) && (*scores)[ni] >= p)
+  if (!head && ni >= 0 && ni < static_cast<int>(scores->size()) &&
+      (*scores)[ni] >= p)
     return false;
   *confidence = p;
   if (!whole) {

@@ -13,14 +13,17 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/status.h"
 #include "core/view.h"
 #include "inspect/classifier.h"
+#include "inspect/encoder.h"
 #include "inspect/formats.h"
 #include "inspect/matcher.h"
 #include "inspect/phrase.h"
@@ -112,6 +115,19 @@ class Inspector {
   std::vector<std::shared_ptr<const Classifier>> models_;
   std::vector<int> label_index_;  // per detector, its label in its model
   std::vector<int> none_index_;   // ... and the model's "none"; -1 if none
+  // Per detector, its second opinion (null when it has none): the encoder
+  // (shared by folder), the head (shared by file), and its label there.
+  std::vector<std::shared_ptr<const SentenceEncoder>> encoders_;
+  std::vector<std::shared_ptr<const Head>> heads_;
+  std::vector<int> head_label_;
+  // Second opinions given so far in this process, by head and the hash of
+  // the words read (XXH3): mail repeats itself (quoted replies, signatures,
+  // one template sent to many), and an encoding costs milliseconds. At most
+  // kOpinionCache; emptied when full.
+  static constexpr size_t kOpinionCache = 65536;
+  mutable std::mutex opinion_mu_;
+  mutable std::unordered_map<uint64_t, std::vector<double>> opinion_cache_;
+  std::vector<double> Opinion(uint32_t di, const std::string& words) const;
 
   // What stage 2 of the classifier detectors has done in one text: the
   // units already scored, the last sentence's words, the trigger words
@@ -127,9 +143,14 @@ class Inspector {
     // text; past it, `capped`, and the models read no more of it.
     std::map<std::pair<const Classifier*, uint32_t>, std::vector<double>>
         predictions;
+    // The same of the heads, at most kMaxEncodings a text (an encoding
+    // costs a few milliseconds); past it too, `capped`.
+    std::map<std::pair<const Head*, uint32_t>, std::vector<double>> opinions;
+    size_t encodings = 0;
     bool capped = false;
   };
   static constexpr size_t kMaxPredictions = 1000;
+  static constexpr size_t kMaxEncodings = 64;
   // Stage 2 of classifier detector `di` at the trigger [b, e): false when
   // a guard cancels it, the unit holds fewer trigger words than the
   // detector asks, the model does not give it the label, this unit was

@@ -381,20 +381,51 @@ void ReadClassifier(Reader& r, const toml::table& t, const fs::path& dir,
   d.skip_quoted = r.Bool(t, "skip_quoted", true);
   d.negation = r.Str(t, "negation", false);
   d.unless = r.StrList(t, "unless");
+  const std::string encoder = r.Str(t, "encoder", false);
+  const std::string head = r.Str(t, "head", false);
+  d.gate = r.Num<double>(t, "gate", d.gate);
+  if (d.gate < 0 || d.gate >= 1) r.Error(t, who + ": 'gate' must be in [0,1)");
+  if (encoder.empty() != head.empty())
+    r.Error(t, who + ": 'encoder' and 'head' go together");
   if (model.empty()) return;
-  fs::path mp = fs::path(model).is_absolute() ? fs::path(model) : dir / model;
-  d.model = mp.string();
-  auto& bytes = models[d.model];
-  if (!bytes) {
-    auto data = core::ReadFile(d.model, 512u << 20);
-    if (!data.ok()) {
-      r.Error(t, who + ": model: " + data.status().message());
+  auto resolve = [&](const std::string& p) {
+    return (fs::path(p).is_absolute() ? fs::path(p) : dir / p).string();
+  };
+  // Reads a file once (by path), hashing it into the version.
+  auto read = [&](const std::string& path,
+                  const char* what) -> std::shared_ptr<const std::string> {
+    auto& bytes = models[path];
+    if (!bytes) {
+      auto data = core::ReadFile(path, 512u << 20);
+      if (!data.ok()) {
+        r.Error(t, who + ": " + what + ": " + data.status().message());
+        return nullptr;
+      }
+      hash.Update(*data);
+      bytes = std::make_shared<const std::string>(std::move(data).value());
+    }
+    return bytes;
+  };
+  d.model = resolve(model);
+  d.model_bytes = read(d.model, "model");
+  if (encoder.empty()) return;
+  d.head = resolve(head);
+  d.head_bytes = read(d.head, "head");
+  d.encoder = resolve(encoder);
+  // The encoder's files, for the version (read again by the inspector).
+  for (const char* f : {"model.json", "vocab.json"}) {
+    if (!read((fs::path(d.encoder) / f).string(), "encoder")) {
+      r.Error(t, who +
+                     ": the encoder's files are fetched by "
+                     "scripts/encoder.sh (make deps)");
       return;
     }
-    hash.Update(*data);
-    bytes = std::make_shared<const std::string>(std::move(data).value());
   }
-  d.model_bytes = bytes;
+  for (int i = 1; i <= 7; ++i) {
+    const auto shard =
+        fs::path(d.encoder) / ("group1-shard" + std::to_string(i) + "of7");
+    if (fs::exists(shard)) (void)read(shard.string(), "encoder");
+  }
 }
 
 void ReadDetectors(Reader& r, const toml::table& root, const fs::path& dir,
@@ -438,7 +469,10 @@ void ReadDetectors(Reader& r, const toml::table& root, const fs::path& dir,
                  "label",
                  "threshold",
                  "unit",
-                 "min_triggers"},
+                 "min_triggers",
+                 "encoder",
+                 "head",
+                 "gate"},
                 "[[detector]]");
     Detector d;
     d.loc = r.Loc(t);
@@ -507,8 +541,8 @@ void ReadDetectors(Reader& r, const toml::table& root, const fs::path& dir,
     if (d.kind == DetectorKind::kClassifier)
       ReadClassifier(r, t, dir, d, hash, models);
     else
-      for (const char* k :
-           {"model", "label", "threshold", "unit", "min_triggers"})
+      for (const char* k : {"model", "label", "threshold", "unit",
+                            "min_triggers", "encoder", "head", "gate"})
         if (t.contains(k))
           r.Error(t, "detector '" + d.id + "': '" + k +
                          "' is for a classifier detector only");

@@ -333,6 +333,17 @@ struct Detector {
   std::shared_ptr<const std::string> model_bytes;
   std::string label;
   double threshold = 0.5;
+  // A second opinion (inspect/encoder.h), optional: where the fastText
+  // model gives `label` at least `gate`, a sentence encoder (the folder
+  // `encoder`) reads the unit and the small model `head` gives its own
+  // probability of `label`; the finding's probability is the mean of the
+  // two, against `threshold`. Below `gate`, or without a head, fastText's
+  // alone (and the model's "none" must be lower). Resolved and read like
+  // `model`; the encoder's files and the head are hashed into the version.
+  std::string encoder;
+  std::shared_ptr<const std::string> head_bytes;
+  std::string head;
+  double gate = 0.001;
   ClassifierUnit unit = ClassifierUnit::kSentence;
   uint32_t min_triggers = 1;  // trigger words the unit must hold
 

@@ -4,13 +4,56 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <fstream>
+#include <string>
 
 #include "accuracy.h"
 #include "conduct_eval.h"
+#include "inspect/encoder.h"
 #include "labelled.h"
 #include "test_util.h"
 
 using namespace steward::testing;
+
+namespace {
+
+int EmbedLines(const std::string& encoder_dir, const std::string& in_path,
+               const std::string& out_path) {
+  auto encoder = steward::inspect::SentenceEncoder::Load(encoder_dir);
+  if (!encoder.ok()) {
+    std::fprintf(stderr, "steward-eval: %s\n",
+                 encoder.status().message().c_str());
+    return 2;
+  }
+  std::ifstream in(in_path);
+  std::ofstream out(out_path, std::ios::binary);
+  if (!in || !out) {
+    std::fprintf(stderr, "steward-eval: cannot open %s or %s\n",
+                 in_path.c_str(), out_path.c_str());
+    return 2;
+  }
+  std::string line;
+  size_t n = 0;
+  while (std::getline(in, line)) {
+    // "__label__x text": the text alone.
+    if (line.starts_with("__label__")) {
+      const size_t sp = line.find(' ');
+      line = sp == std::string::npos ? "" : line.substr(sp + 1);
+    }
+    const auto v = (*encoder)->Embed(line);
+    out.write(reinterpret_cast<const char*>(v.data()),
+              static_cast<std::streamsize>(v.size() * sizeof(float)));
+    if (++n % 10000 == 0) std::fprintf(stderr, "embed: %zu lines\n", n);
+  }
+  out.close();
+  if (!out) {
+    std::fprintf(stderr, "steward-eval: %s: write failed\n", out_path.c_str());
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc == 3 && std::string(argv[1]) == "--training-data") {
@@ -23,6 +66,11 @@ int main(int argc, char** argv) {
     std::fputs(report.c_str(), stdout);
     return 0;
   }
+  if (argc == 5 && std::string(argv[1]) == "--embed") {
+    // `make model`: the sentence encoder's vector of each line of a
+    // fastText training file (its labels skipped), 512 float32 a line.
+    return EmbedLines(argv[2], argv[3], argv[4]);
+  }
   bool list = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -33,7 +81,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: steward-eval [--misses] [--policy DIR] | "
-                   "--training-data DIR\n");
+                   "--training-data DIR | --embed ENCODER_DIR TRAIN OUT\n");
       return 2;
     }
   }

@@ -34,14 +34,15 @@ void CheckFloors(const std::string& folder, const std::string& part,
   }
 }
 
-// Measured 2026-12-05 (docs/detection.md, with the models of policy/models
-// and the trigger lists chosen by scripts/triggers.py): the suite's
-// held-out fifth, which neither the word lists nor the models were tuned
-// or trained on.
+// Measured 2026-12-07 (docs/detection.md, with the models of policy/models,
+// the encoder's second opinion and the trigger lists chosen by
+// scripts/triggers.py): the suite's held-out fifth, which neither the word
+// lists nor the models were tuned or trained on (threat 0.73 / 2.1 %,
+// harassment 0.58 / 4.2 %).
 TEST(FunctionalSuite, ConductFloorsOnTheHeldOutFifth) {
   CheckFloors("functional", "held-out",
-              {{"threat", {0.64, 0.05}},
-               {"harassment", {0.48, 0.05}},
+              {{"threat", {0.70, 0.05}},
+               {"harassment", {0.55, 0.05}},
                {"political-campaigning", {0.20, 0.03}},
                {"solicitation", {0.25, 0.03}}});
 }
@@ -49,13 +50,13 @@ TEST(FunctionalSuite, ConductFloorsOnTheHeldOutFifth) {
 // Cases written apart from the patterns by four writers who had read
 // neither them nor any training file, and never tuned or trained on: the
 // figures a district should expect (*.f.tsv, *.g.tsv, *.k.tsv and *.l.tsv
-// together; measured 2026-12-07: threat 0.68 with 4.0 % of twins flagged,
-// harassment 0.48 / 2.2 %, campaigning 0.39 / 1.1 %, solicitation 0.19 /
-// 3.4 %).
+// together; measured 2026-12-07 with the encoder's second opinion: threat
+// 0.73 with 3.9 % of twins flagged, harassment 0.55 / 2.6 %, campaigning
+// 0.39 / 1.1 %, solicitation 0.19 / 3.4 %).
 TEST(FunctionalSuite, ConductFloorsOnTheIndependentSuite) {
   CheckFloors("functional/independent", "all",
-              {{"threat", {0.66, 0.05}},
-               {"harassment", {0.45, 0.035}},
+              {{"threat", {0.70, 0.05}},
+               {"harassment", {0.53, 0.035}},
                {"political-campaigning", {0.35, 0.02}},
                {"solicitation", {0.15, 0.045}}});
 }
@@ -63,10 +64,10 @@ TEST(FunctionalSuite, ConductFloorsOnTheIndependentSuite) {
 // Written as training data by two more writers (*.j.tsv), and a former
 // independent set once it had been looked at (*.h.tsv); kept from the
 // models. Its tuning part chose trigger words, its held-out fifth is the
-// figure (2026-12-06: threat 0.73 / 3.4 %, harassment 0.36 / 1.2 %).
+// figure (2026-12-07: threat 0.79 / 4.6 %, harassment 0.41 / 1.8 %).
 TEST(FunctionalSuite, ConductFloorsOnTheDevelopmentSuite) {
   CheckFloors("functional/development", "held-out",
-              {{"threat", {0.70, 0.05}}, {"harassment", {0.32, 0.02}}});
+              {{"threat", {0.75, 0.06}}, {"harassment", {0.38, 0.025}}});
 }
 
 class SuiteFiles : public TempDirTest {};

@@ -1,0 +1,164 @@
+// The sentence encoder and its head (inspect/encoder.h): the same word
+// pieces and vectors as the release it was written from, a second opinion
+// that reads what a bag of words misses, and files that are wrong are
+// errors naming them, never a crash.
+#include "inspect/encoder.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "temp_dir.h"
+#include "test_util.h"
+
+namespace steward::testing {
+namespace {
+
+using inspect::Embedding;
+using inspect::Head;
+using inspect::SentenceEncoder;
+
+const SentenceEncoder& Encoder() {
+  static const auto* e = [] {
+    auto loaded =
+        SentenceEncoder::Load(SourceDir() + "/policy/models/use-lite");
+    if (!loaded.ok()) {
+      ADD_FAILURE() << loaded.status().message()
+                    << " (scripts/encoder.sh fetches it)";
+      std::abort();
+    }
+    return loaded.value().release();
+  }();
+  return *e;
+}
+
+double Cosine(const Embedding& a, const Embedding& b) {
+  double d = 0;
+  for (size_t i = 0; i < a.size(); ++i) d += a[i] * b[i];
+  return d;  // both have unit length
+}
+
+TEST(SentenceEncoder, SplitsTextIntoTheReleasesWordPieces) {
+  // Ids as the release's own tokeniser (JavaScript) gives them.
+  const std::vector<std::pair<std::string, std::vector<int32_t>>> cases = {
+      {"you are an idiot", {19, 31, 58, 4583}},
+      {"Hello, world!", {341, 4125, 8, 311, 78}},
+      {"I'll make sure you regret this", {16, 13, 120, 134, 269, 19, 4820, 43}},
+      {"   ", {30, 30, 30, 30}},  // every space a piece
+      {"tab\tinside\ttext", {5520, 0, 97, 1038, 0, 5923}},  // unknown: 0
+      {"", {}},
+  };
+  for (const auto& [text, ids] : cases)
+    EXPECT_EQ(Encoder().Tokenize(text), ids) << text;
+  // Unknown characters in a row are one id; at most 128 ids.
+  EXPECT_EQ(Encoder().Tokenize("\xe2\x98\x83\xe2\x98\x83\xe2\x98\x83").size(),
+            2u);
+  std::string long_text;
+  for (int i = 0; i < 300; ++i) long_text += "word ";
+  EXPECT_EQ(Encoder().Tokenize(long_text).size(), 128u);
+  // Invalid UTF-8 is read, not refused.
+  EXPECT_FALSE(Encoder().Tokenize("caf\xe9 \xff\xfe").empty());
+}
+
+TEST(SentenceEncoder, GivesTheReleasesVectors) {
+  // The first values of the release's own vectors (TF.js), to 1e-5.
+  const std::vector<std::pair<std::string, std::vector<float>>> cases = {
+      {"Hello, world!",
+       {-0.042487f, -0.050834f, -0.006023f, -0.047438f, -0.049002f,
+        -0.053700f}},
+      {"you are an idiot",
+       {0.031004f, 0.001845f, -0.014512f, 0.049095f, 0.053956f, -0.054071f}},
+      {"I'll make sure you regret this",
+       {-0.007356f, -0.025303f, 0.049130f, 0.040843f, 0.058361f, -0.053173f}},
+  };
+  for (const auto& [text, want] : cases) {
+    const Embedding e = Encoder().Embed(text);
+    for (size_t i = 0; i < want.size(); ++i)
+      EXPECT_NEAR(e[i], want[i], 1e-5) << text << " [" << i << "]";
+    double norm = 0;
+    for (float v : e) norm += v * v;
+    EXPECT_NEAR(norm, 1.0, 1e-5) << text;
+  }
+}
+
+TEST(SentenceEncoder, PlacesAThreatInPlainWordsNearAThreat) {
+  // What a bag of words cannot see: no word of the first is violent.
+  const Embedding veiled = Encoder().Embed("i will make sure you regret this");
+  const Embedding threat = Encoder().Embed("i will hurt you badly");
+  const Embedding phone = Encoder().Embed("i regret buying this phone");
+  EXPECT_GT(Cosine(veiled, threat), Cosine(veiled, phone) + 0.05);
+}
+
+TEST(Head, TheBundledHeadReadsThreatsAndInsults) {
+  std::ifstream in(SourceDir() + "/policy/models/conduct.head",
+                   std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  auto head = Head::Parse("conduct.head", bytes);
+  ASSERT_TRUE(head.ok()) << head.status().message();
+  const int threat = (*head)->LabelIndex("threat");
+  const int insult = (*head)->LabelIndex("harassment");
+  ASSERT_GE(threat, 0);
+  ASSERT_GE(insult, 0);
+  EXPECT_EQ((*head)->LabelIndex("nothing"), -1);
+  auto p = [&](const char* s) {
+    return (*head)->Probabilities(Encoder().Embed(s));
+  };
+  EXPECT_GT(p("i am going to put you in the hospital")[threat], 0.5);
+  EXPECT_LT(p("the nurse put the patient in the hospital bed")[threat], 0.2);
+  EXPECT_GT(p("you are a worthless waste of space")[insult], 0.5);
+  EXPECT_LT(p("this storage shed is a waste of space")[insult], 0.2);
+}
+
+TEST(Head, AWrongFileIsAnErrorNamingIt) {
+  const std::string body(sizeof(float) * (512 * 2 + 2 + 2 * 1 + 1), '\0');
+  for (const std::string& bytes :
+       {std::string(""), std::string("steward-head 1 512 2 1 a"),
+        "steward-head 2 512 2 1 a\n" + body,
+        "steward-head 1 300 2 1 a\n" + body,
+        "steward-head 1 512 2 2 a\n" + body,  // a label short
+        "steward-head 1 512 2 1 a\n" + body.substr(4),
+        "steward-head 1 512 99999999 1 a\n" + body}) {
+    auto h = Head::Parse("x.head", bytes);
+    ASSERT_FALSE(h.ok()) << bytes.substr(0, 40);
+    EXPECT_NE(h.status().message().find("x.head"), std::string::npos);
+  }
+  EXPECT_TRUE(Head::Parse("x.head", "steward-head 1 512 2 1 a\n" + body).ok());
+}
+
+TEST(SentenceEncoder, AMissingOrDamagedFolderIsAnErrorNamingTheFile) {
+  TempDir dir("steward-encoder");
+  auto missing = SentenceEncoder::Load(dir.path().string());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("model.json"), std::string::npos);
+  const std::string src = SourceDir() + "/policy/models/use-lite/";
+  for (const char* f : {"model.json", "vocab.json"})
+    std::filesystem::copy_file(src + f, (dir.path() / f));
+  // The shards are missing, then one is short.
+  auto no_shards = SentenceEncoder::Load(dir.path().string());
+  ASSERT_FALSE(no_shards.ok());
+  EXPECT_NE(no_shards.status().message().find("group1-shard1of7"),
+            std::string::npos);
+  for (int i = 1; i <= 7; ++i) {
+    const std::string f = "group1-shard" + std::to_string(i) + "of7";
+    std::filesystem::copy_file(src + f, (dir.path() / f));
+  }
+  std::filesystem::resize_file(dir.path() / "group1-shard7of7", 1000);
+  auto short_shard = SentenceEncoder::Load(dir.path().string());
+  ASSERT_FALSE(short_shard.ok());
+  EXPECT_NE(short_shard.status().message().find("model.json"),
+            std::string::npos);
+  dir.Write("vocab.json", "[[\"a\", 1.0], 7]");
+  std::filesystem::copy_file(src + "group1-shard7of7",
+                             dir.path() / "group1-shard7of7",
+                             std::filesystem::copy_options::overwrite_existing);
+  auto bad_vocab = SentenceEncoder::Load(dir.path().string());
+  ASSERT_FALSE(bad_vocab.ok());
+  EXPECT_NE(bad_vocab.status().message().find("vocab.json"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace steward::testing
