@@ -186,6 +186,45 @@ TEST_F(BadPack, ClassifierKeysOnAnotherKindAreRefused) {
   ExpectError("more.toml", 2, "'threshold' is for a classifier detector only");
 }
 
+TEST_F(BadPack, ASecondOpinionNeedsEncoderAndHeadAndAGateInRange) {
+  Write("model.ftz", "not a model");
+  Write("more.toml", ClassifierWith("lexicons = [\"w\"]\nmodel = "
+                                    "\"model.ftz\"\nlabel = \"x\"\n"
+                                    "encoder = \"enc\"\ngate = 1.5\n"));
+  ExpectError("more.toml", 5, "'encoder' and 'head' go together");
+  ExpectError("more.toml", 5, "'gate' must be in [0,1)");
+}
+
+TEST_F(BadPack, AnEncoderFolderWithoutItsFilesSaysHowToFetchThem) {
+  Write("model.ftz", "not a model");
+  Write("conduct.head", "steward-head 1");
+  Write("more.toml", ClassifierWith("lexicons = [\"w\"]\nmodel = "
+                                    "\"model.ftz\"\nlabel = \"x\"\n"
+                                    "encoder = \"enc\"\n"
+                                    "head = \"conduct.head\"\n"));
+  ExpectError("more.toml", 5, "scripts/encoder.sh");
+}
+
+TEST_F(BadPack, AHeadFileIsPartOfThePacksVersion) {
+  Write("model.ftz", "one");
+  Write("enc/model.json", "{}");
+  Write("enc/vocab.json", "[]");
+  Write("h.head", "one");
+  Write("more.toml", ClassifierWith("lexicons = [\"w\"]\nmodel = "
+                                    "\"model.ftz\"\nlabel = \"x\"\n"
+                                    "encoder = \"enc\"\nhead = \"h.head\"\n"));
+  LoadResult a = Load();
+  ASSERT_TRUE(a.ok());
+  Write("h.head", "two");
+  LoadResult b = Load();
+  ASSERT_TRUE(b.ok());
+  EXPECT_NE(a.pack->hash, b.pack->hash);
+  Write("enc/vocab.json", "[[]]");  // so is the encoder
+  LoadResult c = Load();
+  ASSERT_TRUE(c.ok());
+  EXPECT_NE(b.pack->hash, c.pack->hash);
+}
+
 TEST_F(BadPack, AModelFileIsPartOfThePacksVersion) {
   Write("model.ftz", "one");
   Write("more.toml", ClassifierWith("lexicons = [\"w\"]\nmodel = "
