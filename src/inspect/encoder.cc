@@ -282,10 +282,12 @@ std::vector<int32_t> SentenceEncoder::Tokenize(std::string_view text) const {
   return ids;
 }
 
-Embedding SentenceEncoder::Embed(std::string_view text) const {
+Embedding SentenceEncoder::Embed(std::string_view text, size_t max_ids) const {
   const Weights& w = *w_;
   std::vector<int32_t> ids = Tokenize(text);
   if (ids.empty()) ids = Tokenize(".");  // as the release embeds ""
+  if (ids.size() > std::max<size_t>(max_ids, 1))
+    ids.resize(std::max<size_t>(max_ids, 1));
   const size_t t = ids.size();
   // x = 2·embedding + timing signal (the graph adds the embedding twice).
   std::vector<float> x(t * kEmbed), h(t * kModel), qkv(t * 3 * kModel),

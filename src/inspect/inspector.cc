@@ -172,7 +172,8 @@ std::vector<double> Inspector::Opinion(uint32_t di,
     if (auto it = opinion_cache_.find(key); it != opinion_cache_.end())
       return it->second;
   }
-  std::vector<double> p = head->Probabilities(encoders_[di]->Embed(words));
+  std::vector<double> p =
+      head->Probabilities(encoders_[di]->Embed(words, kEncodedPieces));
   std::lock_guard lock(opinion_mu_);
   if (opinion_cache_.size() >= kOpinionCache) opinion_cache_.clear();
   opinion_cache_.emplace(key, p);

@@ -143,14 +143,17 @@ class Inspector {
     // text; past it, `capped`, and the models read no more of it.
     std::map<std::pair<const Classifier*, uint32_t>, std::vector<double>>
         predictions;
-    // The same of the heads, at most kMaxEncodings a text (an encoding
-    // costs a few milliseconds); past it too, `capped`.
+    // The same of the heads, at most kMaxEncodings a text (an encoding of
+    // kEncodedPieces word pieces costs up to about 10 ms: a text of many
+    // long sentences the first model holds possible must not hold a door
+    // for seconds); past it too, `capped`.
     std::map<std::pair<const Head*, uint32_t>, std::vector<double>> opinions;
     size_t encodings = 0;
     bool capped = false;
   };
   static constexpr size_t kMaxPredictions = 1000;
-  static constexpr size_t kMaxEncodings = 64;
+  static constexpr size_t kMaxEncodings = 32;
+  static constexpr size_t kEncodedPieces = kConductPieces;
   // Stage 2 of classifier detector `di` at the trigger [b, e): false when
   // a guard cancels it, the unit holds fewer trigger words than the
   // detector asks, the model does not give it the label, this unit was

@@ -40,7 +40,7 @@ int EmbedLines(const std::string& encoder_dir, const std::string& in_path,
       const size_t sp = line.find(' ');
       line = sp == std::string::npos ? "" : line.substr(sp + 1);
     }
-    const auto v = (*encoder)->Embed(line);
+    const auto v = (*encoder)->Embed(line, steward::inspect::kConductPieces);
     out.write(reinterpret_cast<const char*>(v.data()),
               static_cast<std::streamsize>(v.size() * sizeof(float)));
     if (++n % 10000 == 0) std::fprintf(stderr, "embed: %zu lines\n", n);
