@@ -378,12 +378,10 @@ core::Result<std::unique_ptr<const Head>> Head::Parse(const std::string& name,
     words.emplace_back(line.substr(0, sp));
     line = sp == std::string_view::npos ? "" : line.substr(sp + 1);
   }
+  // A size in the header, or 0 when it is not one.
   auto number = [](const std::string& s) -> size_t {
-    if (s.empty() || s.size() > 6 ||
-        !std::all_of(s.begin(), s.end(),
-                     [](char c) { return c >= '0' && c <= '9'; }))
-      return 0;
-    return std::stoul(s);
+    auto v = core::ParseInt(s, 0, 999999, "a size");
+    return v.ok() ? static_cast<size_t>(*v) : 0;
   };
   if (words.size() < 5 || words[0] != "steward-head" || words[1] != "1" ||
       number(words[2]) != kEncoderDim || number(words[3]) == 0 ||

@@ -421,11 +421,17 @@ void ReadClassifier(Reader& r, const toml::table& t, const fs::path& dir,
       return;
     }
   }
-  for (int i = 1; i <= 7; ++i) {
-    const auto shard =
-        fs::path(d.encoder) / ("group1-shard" + std::to_string(i) + "of7");
-    if (fs::exists(shard)) (void)read(shard.string(), "encoder");
+  // The weight shards, whatever model.json names them: every other file of
+  // the folder, in name order.
+  std::vector<fs::path> rest;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(d.encoder, ec)) {
+    const std::string name = e.path().filename().string();
+    if (e.is_regular_file() && name != "model.json" && name != "vocab.json")
+      rest.push_back(e.path());
   }
+  std::sort(rest.begin(), rest.end());
+  for (const auto& f : rest) (void)read(f.string(), "encoder");
 }
 
 void ReadDetectors(Reader& r, const toml::table& root, const fs::path& dir,
