@@ -174,6 +174,9 @@ void AppendAsciiLower(std::string& out, std::string_view s);
 // AsciiLower's path. Invalid UTF-8 is lower-cased as ASCII only.
 std::string Lower(std::string_view s);
 
+// '0' to '9' only (std::isdigit depends on the locale).
+constexpr bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+
 // Whether the text starts with an upper-case letter, ASCII or not ("Élodie").
 bool StartsUpper(std::string_view s);
 

@@ -189,10 +189,6 @@ Kind KindOfExtension(const std::string& ext) {
   return Kind::kUnknown;
 }
 
-bool StartsWith(const std::string& s, std::string_view p) {
-  return s.compare(0, p.size(), p) == 0;
-}
-
 Kind KindOfType(const std::string& type) {
   if (type.empty() || type == "application/octet-stream") return Kind::kUnknown;
   if (type == "text/html" || type == "application/xhtml+xml")
@@ -214,8 +210,8 @@ Kind KindOfType(const std::string& type) {
       type == "application/x-msdownload" || type == "application/hta")
     return Kind::kExecutable;
   if (type == "application/zip" || type == "application/x-zip-compressed" ||
-      StartsWith(type, "application/vnd.openxmlformats-officedocument") ||
-      StartsWith(type, "application/vnd.oasis.opendocument") ||
+      type.starts_with("application/vnd.openxmlformats-officedocument") ||
+      type.starts_with("application/vnd.oasis.opendocument") ||
       type == "application/vnd.ms-word.document.macroenabled.12" ||
       type == "application/vnd.ms-excel.sheet.macroenabled.12")
     return Kind::kZip;
@@ -231,12 +227,12 @@ Kind KindOfType(const std::string& type) {
       type == "application/vnd.ms-powerpoint" ||
       type == "application/vnd.ms-outlook" || type == "application/CDFV2" ||
       type == "application/x-ole-storage" ||
-      StartsWith(type, "application/cdfv2"))
+      type.starts_with("application/cdfv2"))
     return Kind::kOle;
-  if (StartsWith(type, "image/")) return Kind::kImage;
-  if (StartsWith(type, "audio/") || StartsWith(type, "video/"))
+  if (type.starts_with("image/")) return Kind::kImage;
+  if (type.starts_with("audio/") || type.starts_with("video/"))
     return Kind::kAudioVideo;
-  if (StartsWith(type, "text/")) return Kind::kText;
+  if (type.starts_with("text/")) return Kind::kText;
   return Kind::kUnknown;
 }
 

@@ -21,15 +21,6 @@ namespace {
 
 using Members = std::map<std::string, std::string>;
 
-bool StartsWith(const std::string& s, std::string_view p) {
-  return s.compare(0, p.size(), p) == 0;
-}
-
-bool EndsWith(const std::string& s, std::string_view p) {
-  return s.size() >= p.size() &&
-         s.compare(s.size() - p.size(), p.size(), p) == 0;
-}
-
 // The number in "slide12.xml" (0 when none), for natural order.
 uint32_t NumberIn(const std::string& name) {
   std::string base = BaseName(name);
@@ -45,7 +36,7 @@ std::vector<std::string> Matching(const Members& m, std::string_view prefix,
                                   std::string_view suffix) {
   std::vector<std::string> out;
   for (const auto& [name, data] : m)
-    if (StartsWith(name, prefix) && EndsWith(name, suffix) &&
+    if (name.starts_with(prefix) && name.ends_with(suffix) &&
         name.find('/', prefix.size()) == std::string::npos)
       out.push_back(name);
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
@@ -354,7 +345,7 @@ void Xlsx(const Members& m, const Declared& file, const std::string& type,
   TextPart notes{file.path, core::View::kBody, type, file.name, ""};
   Flow flow(notes);
   for (const auto& c : Matching(m, "xl/", ".xml")) {
-    if (!StartsWith(BaseName(c), "comments")) continue;
+    if (!BaseName(c).starts_with("comments")) continue;
     bool in_t = false;
     Walk(m.at(c), c, ctx, file, [&](XmlReader::Event ev, XmlReader& x) {
       std::string_view n = x.Name();
@@ -523,7 +514,7 @@ void Odf(const Members& m, const Declared& file, const std::string& type,
     OdfContent(it->second, "styles.xml", "", true, file, type, ctx);
   // Embedded objects (charts, formulas, other documents): "Object 1/".
   for (const auto& [name, data] : m)
-    if (EndsWith(name, "/content.xml") && name.find('/') == name.rfind('/'))
+    if (name.ends_with("/content.xml") && name.find('/') == name.rfind('/'))
       OdfContent(data, name, "embedded " + name.substr(0, name.find('/')),
                  false, file, type, ctx);
 }
@@ -560,7 +551,7 @@ void ReadZipDocument(std::string_view bytes, const Declared& file,
   if (!ooxml) {
     auto it = m.find("mimetype");
     if (it != m.end() &&
-        StartsWith(it->second, "application/vnd.oasis.opendocument")) {
+        it->second.starts_with("application/vnd.oasis.opendocument")) {
       odf = true;
       type = core::AsciiLower(it->second.substr(0, 100));
       while (!type.empty() && (type.back() == '\n' || type.back() == ' '))
@@ -592,14 +583,14 @@ void ReadZipDocument(std::string_view bytes, const Declared& file,
   bool macros = false;
   for (const auto& [name, data] : m) {
     std::string lower = core::AsciiLower(name);
-    if (EndsWith(lower, "vbaproject.bin") ||
-        (odf && (StartsWith(name, "Basic/") || StartsWith(name, "Scripts/")) &&
-         EndsWith(lower, ".xml") && !EndsWith(lower, "script-lc.xml") &&
-         !EndsWith(lower, "script-lb.xml")))
+    if (lower.ends_with("vbaproject.bin") ||
+        (odf && (name.starts_with("Basic/") || name.starts_with("Scripts/")) &&
+         lower.ends_with(".xml") && !lower.ends_with("script-lc.xml") &&
+         !lower.ends_with("script-lb.xml")))
       macros = true;
     bool embedded = lower.find("/embeddings/") != std::string::npos;
     bool picture = lower.find("/media/") != std::string::npos ||
-                   StartsWith(name, "Pictures/");
+                   name.starts_with("Pictures/");
     if (embedded || picture)
       ExtractDocument(data, {ChildPath(file.path, name), BaseName(name), ""},
                       depth, ctx);

@@ -145,8 +145,6 @@ core::Result<std::shared_ptr<const Inspector>> Inspector::Create(
 
 namespace {
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
 // Digits that are the fraction or the whole part of a decimal number
 // ("-87.63376979601067", a coordinate) are no card, SSN or student number.
 bool PartOfDecimal(policy::Validator validator, std::string_view text,
@@ -155,9 +153,11 @@ bool PartOfDecimal(policy::Validator validator, std::string_view text,
   if (validator != Validator::kLuhn && validator != Validator::kSsn &&
       validator != Validator::kDigits && validator != Validator::kSsid)
     return false;
-  if (begin >= 2 && text[begin - 1] == '.' && IsDigit(text[begin - 2]))
+  if (begin >= 2 && text[begin - 1] == '.' &&
+      core::IsAsciiDigit(text[begin - 2]))
     return true;
-  return end + 1 < text.size() && text[end] == '.' && IsDigit(text[end + 1]);
+  return end + 1 < text.size() && text[end] == '.' &&
+         core::IsAsciiDigit(text[end + 1]);
 }
 
 }  // namespace

@@ -2,11 +2,12 @@
 
 #include <cctype>
 
+#include "core/text.h"
+
 namespace steward::inspect {
 
 namespace {
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsContinuation(char c) {
   return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
 }
@@ -30,11 +31,12 @@ std::string RedactValue(std::string_view v, policy::Redaction how) {
       return "[redacted]";
     case Redaction::kLast4: {
       size_t digits = 0;
-      for (char c : v) digits += IsDigit(c);
+      for (char c : v) digits += core::IsAsciiDigit(c);
       size_t seen = 0;
       for (char c : v) {
-        if (IsDigit(c) || std::isalpha(static_cast<unsigned char>(c))) {
-          bool digit = IsDigit(c);
+        if (core::IsAsciiDigit(c) ||
+            std::isalpha(static_cast<unsigned char>(c))) {
+          bool digit = core::IsAsciiDigit(c);
           if (digit) ++seen;
           out.push_back(digit && seen + 4 > digits ? c : '*');
         } else {
@@ -88,7 +90,7 @@ std::string Excerpt(std::string_view text, size_t begin, size_t end,
     for (char c : s) {
       if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
         if (r.empty() || r.back() != ' ') r.push_back(' ');  // runs as one
-      } else if (IsDigit(c) && !show_value)
+      } else if (core::IsAsciiDigit(c) && !show_value)
         r.push_back('#');
       else if (static_cast<unsigned char>(c) < 0x20)
         continue;

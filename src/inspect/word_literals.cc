@@ -13,7 +13,7 @@ namespace steward::inspect {
 
 namespace {
 
-constexpr std::array<bool, 256> kWord = [] {
+constexpr std::array<bool, 256> kWordBytes = [] {
   std::array<bool, 256> t{};
   for (int c = 0; c < 256; ++c)
     t[c] = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
@@ -21,7 +21,7 @@ constexpr std::array<bool, 256> kWord = [] {
   return t;
 }();
 
-inline bool IsWord(unsigned char c) { return kWord[c]; }
+inline bool IsWord(unsigned char c) { return kWordBytes[c]; }
 
 // The kinds of byte a word may start with, as bits of WordLiterals'
 // start_kinds_: a literal's first byte sets its kind's bit, and a text's
@@ -72,7 +72,7 @@ inline void ByteBits(const unsigned char* p, size_t n, uint8_t kinds,
   }
 #endif
   for (; i < n; ++i) {
-    w |= uint64_t{kWord[p[i]]} << i;
+    w |= uint64_t{kWordBytes[p[i]]} << i;
     k |= uint64_t{(KindOf(p[i]) & kinds) != 0} << i;
   }
   *words = w;
@@ -118,7 +118,7 @@ inline uint64_t FilterBit(uint64_t first, uint64_t mask) {
 
 }  // namespace
 
-bool WordLiterals::IsWordByte(unsigned char c) { return kWord[c]; }
+bool WordLiterals::IsWordByte(unsigned char c) { return kWordBytes[c]; }
 
 bool WordLiterals::Add(std::string_view literal, uint32_t id) {
   const auto* p = reinterpret_cast<const unsigned char*>(literal.data());

@@ -10,10 +10,6 @@ namespace steward::publish {
 
 namespace {
 
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
 // Whether the first bytes look like an HTML page.
 bool LooksLikeHtml(std::string_view bytes) {
   std::string head = core::AsciiLower(bytes.substr(0, 4096));
@@ -43,10 +39,10 @@ bool LooksLikeHtml(std::string_view bytes) {
 }
 
 bool LooksLikeImage(std::string_view b) {
-  return StartsWith(b, "\xff\xd8\xff") || StartsWith(b, "\x89PNG") ||
-         StartsWith(b, "GIF8") || StartsWith(b, "II*") ||
-         StartsWith(b, std::string_view("MM\0*", 4)) ||
-         (StartsWith(b, "RIFF") && b.substr(8, 4) == "WEBP");
+  return b.starts_with("\xff\xd8\xff") || b.starts_with("\x89PNG") ||
+         b.starts_with("GIF8") || b.starts_with("II*") ||
+         b.starts_with(std::string_view("MM\0*", 4)) ||
+         (b.starts_with("RIFF") && b.substr(8, 4) == "WEBP");
 }
 
 // An http(s) address with a host and nothing a page or a terminal would
@@ -54,7 +50,7 @@ bool LooksLikeImage(std::string_view b) {
 std::string WebAddress(const std::string& url) {
   if (core::HasControlChars(url)) return "";
   std::string r = Resolve(url, url);
-  const bool web = StartsWith(r, "https://") || StartsWith(r, "http://");
+  const bool web = r.starts_with("https://") || r.starts_with("http://");
   if (!web || HostOf(r).empty()) return "";
   const size_t start = r.find("://") + 3;
   const std::string authority = r.substr(start, r.find('/', start) - start);
@@ -106,7 +102,7 @@ ItemKind KindOf(const Item& item) {
   if (type == "text/html" || type == "application/xhtml+xml" ||
       by_name == FileKind::kPage || LooksLikeHtml(item.bytes))
     return ItemKind::kPage;
-  if (StartsWith(type, "image/") || by_name == FileKind::kImage ||
+  if (type.starts_with("image/") || by_name == FileKind::kImage ||
       LooksLikeImage(item.bytes))
     return ItemKind::kImage;
   return ItemKind::kDocument;

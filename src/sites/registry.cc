@@ -16,7 +16,7 @@ namespace {
 
 using store::P;
 
-constexpr const char* kSelect =
+constexpr const char* kSiteSelect =
     "SELECT w.id, w.name, w.kind, w.url, w.outside, w.consent, "
     "w.content_manager, w.author, "
     "COALESCE(cm.given_name || ' ' || cm.family_name, ''), "
@@ -232,7 +232,7 @@ core::Result<people::ImportReport> ImportSitesCsv(store::Database& db,
 }
 
 core::Result<std::vector<WebSite>> WebSites(store::Database& db) {
-  auto rows = db.Query(std::string(kSelect) + " ORDER BY w.name, w.id");
+  auto rows = db.Query(std::string(kSiteSelect) + " ORDER BY w.name, w.id");
   if (!rows.ok()) return rows.status();
   std::vector<WebSite> out;
   for (const auto& r : *rows) out.push_back(SiteFrom(r));
@@ -247,7 +247,7 @@ core::Result<std::vector<WebSite>> WebSites(store::Database& db) {
 }
 
 core::Result<WebSite> GetWebSite(store::Database& db, int64_t id) {
-  auto rows = db.Query(std::string(kSelect) + " WHERE w.id = ?", {P(id)});
+  auto rows = db.Query(std::string(kSiteSelect) + " WHERE w.id = ?", {P(id)});
   if (!rows.ok()) return rows.status();
   if (rows->empty())
     return core::Status::NotFound(fmt::format("no site {}", id));

@@ -14,7 +14,7 @@ namespace {
 
 using store::P;
 
-constexpr const char* kSelect =
+constexpr const char* kSubmissionSelect =
     "SELECT s.id, s.site_id, s.student_id, w.name, w.url, "
     "COALESCE(p.given_name || ' ' || p.family_name, ''), s.title, "
     "s.file_name, s.content_type, s.size, s.blob, s.verdict, s.action, "
@@ -126,7 +126,7 @@ core::Result<int64_t> Submit(store::Database& db, const store::Blobs& blobs,
 
 core::Result<std::vector<Submission>> Submissions(store::Database& db,
                                                   const SubmissionQuery& q) {
-  std::string sql = kSelect;
+  std::string sql = kSubmissionSelect;
   store::Params params;
   std::vector<std::string> where;
   if (!q.all) {
@@ -157,7 +157,8 @@ core::Result<std::vector<Submission>> Submissions(store::Database& db,
 }
 
 core::Result<Submission> GetSubmission(store::Database& db, int64_t id) {
-  auto rows = db.Query(std::string(kSelect) + " WHERE s.id = ?", {P(id)});
+  auto rows =
+      db.Query(std::string(kSubmissionSelect) + " WHERE s.id = ?", {P(id)});
   if (!rows.ok()) return rows.status();
   if (rows->empty())
     return core::Status::NotFound(fmt::format("no submission {}", id));

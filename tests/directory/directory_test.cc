@@ -39,14 +39,14 @@ std::string ServerUrl() {
     }                                                                      \
   } while (0)
 
-struct Ldap {
+struct Directory {
   LDAP* ld = nullptr;
-  explicit Ldap(const std::string& url) {
+  explicit Directory(const std::string& url) {
     ldap_initialize(&ld, url.c_str());
     int v = LDAP_VERSION3;
     ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v);
   }
-  ~Ldap() {
+  ~Directory() {
     if (ld) ldap_unbind_ext_s(ld, nullptr, nullptr);
   }
   int Bind(const std::string& dn, const std::string& pw) {
@@ -98,7 +98,7 @@ TEST(DirectoryPasswords, TheModuleRefusesWeakPasswordsAndTakesGoodOnes) {
   const std::string dn = "uid=" + uid + ",ou=changes,dc=example-usd,dc=org";
   const std::string first = "Harbor-Kettle-" + Random() + "-71!";
   {
-    Ldap admin(ServerUrl());
+    Directory admin(ServerUrl());
     ASSERT_EQ(admin.Bind("cn=admin,dc=example-usd,dc=org", admin_pw),
               LDAP_SUCCESS);
     char oc[] = "objectClass", cn[] = "cn", sn[] = "sn", uid_attr[] = "uid",
@@ -119,7 +119,7 @@ TEST(DirectoryPasswords, TheModuleRefusesWeakPasswordsAndTakesGoodOnes) {
     ASSERT_EQ(ldap_add_ext_s(admin.ld, dn.c_str(), mods, nullptr, nullptr),
               LDAP_SUCCESS);
   }
-  Ldap user(ServerUrl());
+  Directory user(ServerUrl());
   ASSERT_EQ(user.Bind(dn, first), LDAP_SUCCESS);
   struct Case {
     std::string password, because;
@@ -139,20 +139,20 @@ TEST(DirectoryPasswords, TheModuleRefusesWeakPasswordsAndTakesGoodOnes) {
   }
   // Still the first password: nothing weak was kept.
   {
-    Ldap again(ServerUrl());
+    Directory again(ServerUrl());
     EXPECT_EQ(again.Bind(dn, first), LDAP_SUCCESS);
   }
   const std::string good = "Quiet-Ferry-" + Random() + "-48%";
   std::string why;
   ASSERT_EQ(user.Change(first, good, &why), LDAP_SUCCESS) << why;
-  Ldap after(ServerUrl());
+  Directory after(ServerUrl());
   EXPECT_EQ(after.Bind(dn, good), LDAP_SUCCESS);
   EXPECT_EQ(after.Bind(dn, first), LDAP_INVALID_CREDENTIALS);
   // The module's settings, as an administrator edits the policy: a
   // block-list that is not a file refuses every password; a block-list
   // that changes applies from the next change, without restarting slapd.
   {
-    Ldap admin(ServerUrl());
+    Directory admin(ServerUrl());
     ASSERT_EQ(admin.Bind("cn=admin,dc=example-usd,dc=org", admin_pw),
               LDAP_SUCCESS);
     const std::string policy_dn =

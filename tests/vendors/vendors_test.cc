@@ -21,7 +21,7 @@ namespace {
 using testing::StoreTest;
 using vendors::Standing;
 
-std::string Day(int64_t offset_days, const std::string& today) {
+std::string DayText(int64_t offset_days, const std::string& today) {
   auto d = core::ParseIsoDate(today, 2000, 2200, "today");
   return core::IsoUtc((*d + offset_days) * 86400).substr(0, 10);
 }
@@ -47,9 +47,9 @@ class VendorsTest : public StoreTest {
     auto id = vendors::AddAgreement(
         *db_, Pack(), vendor,
         {.title = "Hosting agreement",
-         .signed_on = Day(from - 1, today),
-         .starts_on = Day(from, today),
-         .expires_on = Day(to, today),
+         .signed_on = DayText(from - 1, today),
+         .starts_on = DayText(from, today),
+         .expires_on = DayText(to, today),
          .categories = {"student-id", "grades-transcript"}},
         kIts);
     EXPECT_TRUE(id.ok()) << id.status().message();

@@ -16,11 +16,6 @@ namespace steward::cli {
 
 namespace {
 
-int Fail(const core::Status& st) {
-  fmt::print(stderr, "steward directory: {}\n", st.message());
-  return st.code() == core::Code::kInvalidArgument ? 2 : 1;
-}
-
 core::Result<std::shared_ptr<const policy::PolicyPack>> Pack(
     const std::string& dir_in) {
   std::string dir = dir_in.empty() ? policy::DefaultPackDir() : dir_in;
@@ -107,29 +102,31 @@ void RegisterDirectory(CLI::App& app, std::function<int()>& run) {
       run = [=]() -> int {
         if (!pw_file->empty()) {
           auto pw = ReadSecretFile(*pw_file);
-          if (!pw.ok()) return Fail(pw.status());
+          if (!pw.ok()) return Fail("steward directory", pw.status());
           source->password = *pw;
         }
         auto pack = Pack(*pack_dir);
-        if (!pack.ok()) return Fail(pack.status());
+        if (!pack.ok()) return Fail("steward directory", pack.status());
         if (!(*pack)->accounts.present)
-          return Fail(core::Status::Invalid(
-              "the policy pack has no [accounts] section (semesters, service "
-              "accounts)"));
+          return Fail("steward directory",
+                      core::Status::Invalid("the policy pack has no [accounts] "
+                                            "section (semesters, service "
+                                            "accounts)"));
         auto accounts = directory::Read(*source);
-        if (!accounts.ok()) return Fail(accounts.status());
+        if (!accounts.ok()) return Fail("steward directory", accounts.status());
         auto db = flags->Open();
-        if (!db.ok()) return Fail(db.status());
+        if (!db.ok()) return Fail("steward directory", db.status());
         auto kept = directory::Record(**db, *accounts, (*pack)->accounts,
                                       source->url + " " + source->base,
                                       {ShellActor(), ""}, *guard);
-        if (!kept.ok()) return Fail(kept.status());
+        if (!kept.ok()) return Fail("steward directory", kept.status());
         fmt::print(
             "read {} account(s) from {}: {} new, {} changed, {} gone since "
             "the last read\n",
             kept->accounts, source->url, kept->added, kept->changed,
             kept->gone);
-        if (auto st = PrintStanding(**db, **pack); !st.ok()) return Fail(st);
+        if (auto st = PrintStanding(**db, **pack); !st.ok())
+          return Fail("steward directory", st);
         return 0;
       };
     });
@@ -154,10 +151,12 @@ void RegisterDirectory(CLI::App& app, std::function<int()>& run) {
       run = [=]() -> int {
         directory::Query q;
         if (!directory::ParseView(*view, &q.view))
-          return Fail(core::Status::Invalid(
-              "--view is open, no-employee, stale, service, disabled or gone"));
+          return Fail(
+              "steward directory",
+              core::Status::Invalid("--view is open, no-employee, stale, "
+                                    "service, disabled or gone"));
         auto pack = Pack(*pack_dir);
-        if (!pack.ok()) return Fail(pack.status());
+        if (!pack.ok()) return Fail("steward directory", pack.status());
         if (q.view == directory::View::kStale) {
           const auto* s =
               semester->empty()
@@ -165,24 +164,26 @@ void RegisterDirectory(CLI::App& app, std::function<int()>& run) {
                         **pack, static_cast<int64_t>(std::time(nullptr)))
                   : directory::FindSemester(**pack, *semester);
           if (!s)
-            return Fail(core::Status::Invalid(
-                semester->empty() ? "no semester of the pack has begun"
-                                  : "the pack has no semester '" +
-                                        core::Shown(*semester) + "'"));
+            return Fail(
+                "steward directory",
+                core::Status::Invalid(semester->empty()
+                                          ? "no semester of the pack has begun"
+                                          : "the pack has no semester '" +
+                                                core::Shown(*semester) + "'"));
           if (auto st =
                   directory::SemesterSpan(*s, (*pack)->records.time_zone, &q);
               !st.ok())
-            return Fail(st);
+            return Fail("steward directory", st);
         }
         auto db = lflags->Open();
-        if (!db.ok()) return Fail(db.status());
+        if (!db.ok()) return Fail("steward directory", db.status());
         q.limit = 100000;
         fmt::print("{}\n", core::CsvRow({"username", "name", "mail", "standing",
                                          "employee", "password_changed",
                                          "created", "dn"}));
         for (q.offset = 0;; q.offset += q.limit) {
           auto rows = directory::List(**db, q);
-          if (!rows.ok()) return Fail(rows.status());
+          if (!rows.ok()) return Fail("steward directory", rows.status());
           for (const auto& l : *rows) {
             fmt::print("{}\n",
                        core::CsvRow({l.account.username, l.account.display_name,

@@ -79,12 +79,12 @@ core::Result<std::string> ReadSecretFile(const std::string& file) {
   return secret;
 }
 
-namespace {
-
-int Fail(const core::Status& st) {
-  fmt::print(stderr, "steward: {}\n", st.message());
+int Fail(std::string_view who, const core::Status& st) {
+  fmt::print(stderr, "{}: {}\n", who, core::Printable(st.message(), true));
   return st.code() == core::Code::kInvalidArgument ? 2 : 1;
 }
+
+namespace {
 
 // Reads a password from the terminal without echo, or from a pipe.
 std::string ReadPassword(const char* prompt) {
@@ -199,7 +199,7 @@ int ServeUntilSignalled(portal::Portal& portal, store::Database& db,
   cv.notify_all();
   waiter.join();
   if (reminder.joinable()) reminder.join();
-  return st.ok() ? 0 : Fail(st);
+  return st.ok() ? 0 : Fail("steward", st);
 }
 
 std::string StaticDir() {
@@ -337,7 +337,7 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         o->max_upload = static_cast<size_t>(*max_upload_mb) << 20;
         if (!metrics_token_file->empty()) {
           auto token = core::ReadFile(*metrics_token_file, 4096);
-          if (!token.ok()) return Fail(token.status());
+          if (!token.ok()) return Fail("steward", token.status());
           o->metrics_token = *token;
           while (!o->metrics_token.empty() &&
                  std::isspace(
@@ -368,15 +368,16 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         }
         if (auto st = acknowledge::CheckPortalUrl(o->reminders.portal_url);
             !st.ok()) {
-          return Fail(st);
+          return Fail("steward", st);
         }
         if (auto st = core::CheckMailAddress(o->reminders.from); !st.ok()) {
-          return Fail(core::Status::Invalid("--mail-from: " + st.message()));
+          return Fail("steward",
+                      core::Status::Invalid("--mail-from: " + st.message()));
         }
         // A connection for each handler thread, and spares so that the I/O
         // threads (session checks of uploads, /healthz) never wait for one.
         auto db = flags->Open(true, portal::HandlerThreads(*o) + 4);
-        if (!db.ok()) return Fail(db.status());
+        if (!db.ok()) return Fail("steward", db.status());
         auto policy = LoadPolicy(*blocklist, *cracklib);
         if (!policy) return 2;
         // The publishing gate for programs (POST /api/publish/check): its
@@ -385,9 +386,9 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
           o->publish_gate =
               MakePublishGate(*db, engine::Options{.policy = *policy_dir});
         auto p = portal::Portal::Create(*o, *db, policy);
-        if (!p.ok()) return Fail(p.status());
+        if (!p.ok()) return Fail("steward", p.status());
         auto port = (*p)->Bind();
-        if (!port.ok()) return Fail(port.status());
+        if (!port.ok()) return Fail("steward", port.status());
         fmt::print(
             "Steward portal on http://{}:{}/ ({}; {} blocked passwords)\n",
             o->host, *port, (*db)->Describe(), policy->blocklist_size());
@@ -407,9 +408,9 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     migrate->callback([&run, flags] {
       run = [flags]() -> int {
         auto db = flags->Open(false);
-        if (!db.ok()) return Fail(db.status());
+        if (!db.ok()) return Fail("steward", db.status());
         auto r = store::Migrate(**db);
-        if (!r.ok()) return Fail(r.status());
+        if (!r.ok()) return Fail("steward", r.status());
         for (const auto& m : r->applied) fmt::print("applied {}\n", m);
         fmt::print("{}: schema version {} (was {})\n", (*db)->Describe(), r->to,
                    r->from);
@@ -452,7 +453,7 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
           a->roles.Add(*r);
         }
         auto db = flags->Open();
-        if (!db.ok()) return Fail(db.status());
+        if (!db.ok()) return Fail("steward", db.status());
         auto policy = LoadPolicy(*blocklist, *cracklib);
         if (!policy) return 2;
         a->password = ReadPassword("Password: ");
@@ -464,7 +465,7 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
         }
         auto made =
             identity::CreateAccount(**db, *policy, *a, {ShellActor(), ""});
-        if (!made.ok()) return Fail(made.status());
+        if (!made.ok()) return Fail("steward", made.status());
         fmt::print("created {} ({})\n", made->username,
                    fmt::join(identity::RoleNames(made->roles), ", "));
         return 0;
@@ -484,11 +485,11 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     unlock->callback([&run, flags, username] {
       run = [=]() -> int {
         auto db = flags->Open();
-        if (!db.ok()) return Fail(db.status());
+        if (!db.ok()) return Fail("steward", db.status());
         auto a = identity::FindAccount(**db, *username);
-        if (!a.ok()) return Fail(a.status());
+        if (!a.ok()) return Fail("steward", a.status());
         auto locked = identity::Unlock(**db, a->id, {ShellActor(), ""});
-        if (!locked.ok()) return Fail(locked.status());
+        if (!locked.ok()) return Fail("steward", locked.status());
         fmt::print("unlocked {} (was locked from {} address{})\n", a->username,
                    *locked, *locked == 1 ? "" : "es");
         return 0;
@@ -555,9 +556,9 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
           return 2;
         }
         auto db = flags->Open();
-        if (!db.ok()) return Fail(db.status());
+        if (!db.ok()) return Fail("steward", db.status());
         auto made = identity::CreateToken(**db, *name, *sc, {ShellActor(), ""});
-        if (!made.ok()) return Fail(made.status());
+        if (!made.ok()) return Fail("steward", made.status());
         fmt::print("{}\n", made->secret);
         fmt::print(stderr,
                    "Token {} for \"{}\" ({}). It is shown only now: keep it "
@@ -573,9 +574,9 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     list->callback([&run, flags] {
       run = [=]() -> int {
         auto db = flags->Open();
-        if (!db.ok()) return Fail(db.status());
+        if (!db.ok()) return Fail("steward", db.status());
         auto all = identity::Tokens(**db);
-        if (!all.ok()) return Fail(all.status());
+        if (!all.ok()) return Fail("steward", all.status());
         for (const auto& t : *all)
           fmt::print("{}\t{}\t{}\tmade {} by {}\t{}\n", t.id,
                      core::Printable(t.name), identity::ScopeName(t.scope),
@@ -595,9 +596,9 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     revoke->callback([&run, flags, id] {
       run = [=]() -> int {
         auto db = flags->Open();
-        if (!db.ok()) return Fail(db.status());
+        if (!db.ok()) return Fail("steward", db.status());
         auto st = identity::RevokeToken(**db, *id, {ShellActor(), ""});
-        if (!st.ok()) return Fail(st);
+        if (!st.ok()) return Fail("steward", st);
         fmt::print("revoked token {}\n", *id);
         return 0;
       };
@@ -615,9 +616,9 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     verify->callback([&run, flags] {
       run = [flags]() -> int {
         auto db = flags->Open(false);
-        if (!db.ok()) return Fail(db.status());
+        if (!db.ok()) return Fail("steward", db.status());
         auto v = audit::Verify(**db);
-        if (!v.ok()) return Fail(v.status());
+        if (!v.ok()) return Fail("steward", v.status());
         if (v->broken_seq) {
           fmt::print("audit chain BROKEN at entry {}: {}\n", *v->broken_seq,
                      v->reason);
@@ -664,10 +665,10 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     oneroster->callback([&run, flags, path, print, guard] {
       run = [=]() -> int {
         auto db = flags->Open();
-        if (!db.ok()) return Fail(db.status());
+        if (!db.ok()) return Fail("steward", db.status());
         auto r = people::ImportOneRoster(**db, *path, {ShellActor(), ""}, "",
                                          *guard);
-        if (!r.ok()) return Fail(r.status());
+        if (!r.ok()) return Fail("steward", r.status());
         return print(*r);
       };
     });
@@ -685,12 +686,12 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     employees->callback([&run, flags, file, print, guard] {
       run = [=]() -> int {
         auto bytes = core::ReadFile(*file, 512u << 20);
-        if (!bytes.ok()) return Fail(bytes.status());
+        if (!bytes.ok()) return Fail("steward", bytes.status());
         auto db = flags->Open();
-        if (!db.ok()) return Fail(db.status());
+        if (!db.ok()) return Fail("steward", db.status());
         auto r = people::ImportEmployeesCsv(**db, *bytes, *file,
                                             {ShellActor(), ""}, *guard);
-        if (!r.ok()) return Fail(r.status());
+        if (!r.ok()) return Fail("steward", r.status());
         return print(*r);
       };
     });
@@ -707,12 +708,12 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     permissions->callback([&run, flags, perm_file, print] {
       run = [=]() -> int {
         auto bytes = core::ReadFile(*perm_file, 512u << 20);
-        if (!bytes.ok()) return Fail(bytes.status());
+        if (!bytes.ok()) return Fail("steward", bytes.status());
         auto db = flags->Open();
-        if (!db.ok()) return Fail(db.status());
+        if (!db.ok()) return Fail("steward", db.status());
         auto r = people::ImportPermissionsCsv(**db, *bytes, *perm_file,
                                               {ShellActor(), ""});
-        if (!r.ok()) return Fail(r.status());
+        if (!r.ok()) return Fail("steward", r.status());
         return print(*r);
       };
     });
@@ -735,13 +736,13 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
       run = [=]() -> int {
         if (!pw_file->empty()) {
           auto pw = ReadSecretFile(*pw_file);
-          if (!pw.ok()) return Fail(pw.status());
+          if (!pw.ok()) return Fail("steward", pw.status());
           lo->password = *pw;
         }
         auto db = flags->Open();
-        if (!db.ok()) return Fail(db.status());
+        if (!db.ok()) return Fail("steward", db.status());
         auto r = people::ImportLdap(**db, *lo, {ShellActor(), ""}, *guard);
-        if (!r.ok()) return Fail(r.status());
+        if (!r.ok()) return Fail("steward", r.status());
         return print(*r);
       };
     });
@@ -767,9 +768,9 @@ void RegisterGovernance(CLI::App& app, std::function<int()>& run) {
     cmd->callback([&run, flags, o] {
       run = [=]() -> int {
         auto db = flags->Open();
-        if (!db.ok()) return Fail(db.status());
+        if (!db.ok()) return Fail("steward", db.status());
         auto r = acknowledge::SendReminders(**db, *o);
-        if (!r.ok()) return Fail(r.status());
+        if (!r.ok()) return Fail("steward", r.status());
         for (const auto& e : r->errors)
           fmt::print(stderr, "steward remind: {}\n", e);
         fmt::print("{} reminders {}, {} failed\n", r->sent,

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/status.h"
 #include "store/database.h"
@@ -27,5 +28,9 @@ std::string ShellActor();
 // A password kept in a file (a bind password): its first 4 KiB, without
 // the line end after it.
 core::Result<std::string> ReadSecretFile(const std::string& file);
+
+// A command's failure: "WHO: message" on stderr (control characters
+// shown escaped), and the exit code, 2 for bad input, else 1.
+int Fail(std::string_view who, const core::Status& st);
 
 }  // namespace steward::cli

@@ -124,11 +124,6 @@ int RunVerdict(const VerdictArgs& a) {
   return out.verdict->action <= decide::Action::kWarn ? 0 : 1;
 }
 
-int Fail(const std::string& cmd, const core::Status& st) {
-  fmt::print(stderr, "steward {}: {}\n", cmd, st.message());
-  return st.code() == core::Code::kInvalidArgument ? 2 : 1;
-}
-
 struct MilterArgs {
   StoreFlags store;
   milter::Options options;
@@ -143,13 +138,13 @@ int RunMilter(MilterArgs& a) {
   char* end = nullptr;
   const long mode = std::strtol(a.socket_mode.c_str(), &end, 8);
   if (a.socket_mode.empty() || *end != '\0' || mode < 0 || mode > 0777)
-    return Fail("milter",
+    return Fail("steward milter",
                 core::Status::Invalid("--socket-mode '" + a.socket_mode +
                                       "' is not an octal mode (0 to 0777)"));
   a.options.connections.socket_mode = static_cast<int>(mode);
   a.options.connections.max_held = static_cast<uint64_t>(a.max_held_mb) << 20;
   auto db = a.store.Open(true, 16);
-  if (!db.ok()) return Fail("milter", db.status());
+  if (!db.ok()) return Fail("steward milter", db.status());
   a.options.store = (*db)->Describe();
   auto enforcer = std::make_unique<enforce::Enforcer>(
       *db, enforce::Options{.blobs_dir = a.store.data + "/blobs",
@@ -197,10 +192,10 @@ core::Result<audit::Actor> Decider(store::Database& db,
 
 int QuarantineList(const QuarantineArgs& a) {
   auto db = a.store.Open();
-  if (!db.ok()) return Fail("quarantine", db.status());
+  if (!db.ok()) return Fail("steward quarantine", db.status());
   quarantine::Quarantine q(**db, store::Blobs(a.store.data + "/blobs"));
   auto list = q.List({a.status == "all" ? "" : a.status, a.limit, 0});
-  if (!list.ok()) return Fail("quarantine", list.status());
+  if (!list.ok()) return Fail("steward quarantine", list.status());
   if (a.format == "json") {
     nlohmann::ordered_json arr = nlohmann::ordered_json::array();
     for (const auto& e : *list) arr.push_back(quarantine::ToJson(e));
@@ -242,13 +237,13 @@ int QuarantineList(const QuarantineArgs& a) {
 
 int QuarantineShow(const QuarantineArgs& a) {
   auto db = a.store.Open();
-  if (!db.ok()) return Fail("quarantine", db.status());
+  if (!db.ok()) return Fail("steward quarantine", db.status());
   quarantine::Quarantine q(**db, store::Blobs(a.store.data + "/blobs"));
   auto e = q.Get(a.id);
-  if (!e.ok()) return Fail("quarantine", e.status());
+  if (!e.ok()) return Fail("steward quarantine", e.status());
   if (a.raw) {
     auto bytes = q.Bytes(*e);
-    if (!bytes.ok()) return Fail("quarantine", bytes.status());
+    if (!bytes.ok()) return Fail("steward quarantine", bytes.status());
     std::cout << *bytes;
     return 0;
   }
@@ -268,14 +263,14 @@ int Decide(const QuarantineArgs& a,
            const std::function<core::Status(quarantine::Quarantine&,
                                             const audit::Actor&)>& act) {
   auto db = a.store.Open();
-  if (!db.ok()) return Fail("quarantine", db.status());
+  if (!db.ok()) return Fail("steward quarantine", db.status());
   quarantine::Quarantine q(**db, store::Blobs(a.store.data + "/blobs"));
   auto e = q.Get(a.id);
-  if (!e.ok()) return Fail("quarantine", e.status());
+  if (!e.ok()) return Fail("steward quarantine", e.status());
   auto actor = Decider(**db, *e, a.approved_by);
-  if (!actor.ok()) return Fail("quarantine", actor.status());
+  if (!actor.ok()) return Fail("steward quarantine", actor.status());
   auto st = act(q, *actor);
-  return st.ok() ? 0 : Fail("quarantine", st);
+  return st.ok() ? 0 : Fail("steward quarantine", st);
 }
 
 int QuarantineRelease(const QuarantineArgs& a) {

@@ -30,11 +30,6 @@ constexpr const char* kMe = "steward records";
 
 using core::Printable;
 
-int Fail(const core::Status& st) {
-  fmt::print(stderr, "{}: {}\n", kMe, Printable(st.message(), true));
-  return st.code() == core::Code::kInvalidArgument ? 2 : 1;
-}
-
 struct RecordsArgs {
   StoreFlags store;
   engine::Options engine;
@@ -203,12 +198,12 @@ core::Result<records::Day> Today(const std::string& text,
 
 int RunIndex(const RecordsArgs& a) {
   auto o = Open(a, false);
-  if (!o.ok()) return Fail(o.status());
+  if (!o.ok()) return Fail(kMe, o.status());
   auto engine = engine::Engine::Create(a.engine);
-  if (!engine.ok()) return Fail(engine.status());
+  if (!engine.ok()) return Fail(kMe, engine.status());
   records::Register reg(*o->db, o->pack);
   auto source = IndexSource(a);
-  if (!source.ok()) return Fail(source.status());
+  if (!source.ok()) return Fail(kMe, source.status());
   bool tty = !a.no_progress && isatty(STDERR_FILENO);
   auto report = reg.Index(**source, a.custodian, a.reason,
                           RecordsReader(**engine), o->actor, [&](int64_t n) {
@@ -216,7 +211,7 @@ int RunIndex(const RecordsArgs& a) {
                               fmt::print(stderr, "\rindexed {} items", n);
                           });
   if (tty) fmt::print(stderr, "\r");
-  if (!report.ok()) return Fail(report.status());
+  if (!report.ok()) return Fail(kMe, report.status());
   fmt::print(
       "{}: {} items; {} new, {} changed, {} unchanged, {} missing, {} "
       "unreadable\n",
@@ -253,20 +248,20 @@ nlohmann::ordered_json ItemJson(const records::Item& i) {
 
 int RunItems(const RecordsArgs& a) {
   auto o = Open(a, false);
-  if (!o.ok()) return Fail(o.status());
+  if (!o.ok()) return Fail(kMe, o.status());
   records::Register reg(*o->db, o->pack);
   records::Register::Query query{.custodian = a.custodian,
                                  .state = a.state == "all" ? "" : a.state,
                                  .record_class = a.record_class,
                                  .limit = a.limit};
   auto items = reg.Items(query);
-  if (!items.ok()) return Fail(items.status());
+  if (!items.ok()) return Fail(kMe, items.status());
   if (auto st = reg.NoteRead(o->actor, query, items->size()); !st.ok())
-    return Fail(st);
+    return Fail(kMe, st);
   auto today = Today(a.today, reg);
-  if (!today.ok()) return Fail(today.status());
+  if (!today.ok()) return Fail(kMe, today.status());
   auto decisions = reg.Decisions(*items, *today);
-  if (!decisions.ok()) return Fail(decisions.status());
+  if (!decisions.ok()) return Fail(kMe, decisions.status());
   if (a.format == "json") {
     auto arr = nlohmann::ordered_json::array();
     for (size_t n = 0; n < items->size(); ++n) {
@@ -314,24 +309,25 @@ int RunItems(const RecordsArgs& a) {
 
 int RunClassify(const RecordsArgs& a) {
   auto o = Open(a, true);
-  if (!o.ok()) return Fail(o.status());
+  if (!o.ok()) return Fail(kMe, o.status());
   auto c = core::ParseName(policy::kRecordClassNames, a.record_class);
   if (!c)
-    return Fail(core::Status::Invalid(fmt::format(
-        "--class is one of: {}", core::NameList(policy::kRecordClassNames))));
+    return Fail(kMe, core::Status::Invalid(fmt::format(
+                         "--class is one of: {}",
+                         core::NameList(policy::kRecordClassNames))));
   records::Register reg(*o->db, o->pack);
   auto st = reg.Reclassify(a.id, *c, a.reason, a.audit_done, o->actor);
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) return Fail(kMe, st);
   fmt::print("Item {} is now {}.\n", a.id, a.record_class);
   return 0;
 }
 
 int RunHoldPlace(const RecordsArgs& a) {
   auto o = Open(a, true);
-  if (!o.ok()) return Fail(o.status());
+  if (!o.ok()) return Fail(kMe, o.status());
   records::Register reg(*o->db, o->pack);
   auto h = reg.PlaceHold(a.matter, a.reason, a.query, o->actor);
-  if (!h.ok()) return Fail(h.status());
+  if (!h.ok()) return Fail(kMe, h.status());
   fmt::print("Hold {} placed: {}. {}\n", h->id, Printable(h->matter),
              records::CoverageText(*h));
   return 0;
@@ -339,10 +335,10 @@ int RunHoldPlace(const RecordsArgs& a) {
 
 int RunSearch(const RecordsArgs& a) {
   auto o = Open(a, true);
-  if (!o.ok()) return Fail(o.status());
+  if (!o.ok()) return Fail(kMe, o.status());
   records::Register reg(*o->db, o->pack);
   auto r = reg.Search(a.query, a.limit, o->actor);
-  if (!r.ok()) return Fail(r.status());
+  if (!r.ok()) return Fail(kMe, r.status());
   if (a.format == "ids") {
     std::vector<std::string> ids;
     for (const auto& i : r->items) ids.push_back(std::to_string(i.id));
@@ -389,20 +385,20 @@ int RunSearch(const RecordsArgs& a) {
 
 int RunHoldRelease(const RecordsArgs& a) {
   auto o = Open(a, true);
-  if (!o.ok()) return Fail(o.status());
+  if (!o.ok()) return Fail(kMe, o.status());
   records::Register reg(*o->db, o->pack);
   auto st = reg.ReleaseHold(a.id, a.reason, o->actor);
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) return Fail(kMe, st);
   fmt::print("Hold {} released; nothing it kept is destroyed by this.\n", a.id);
   return 0;
 }
 
 int RunHoldList(const RecordsArgs& a) {
   auto o = Open(a, false);
-  if (!o.ok()) return Fail(o.status());
+  if (!o.ok()) return Fail(kMe, o.status());
   records::Register reg(*o->db, o->pack);
   auto holds = reg.Holds(a.all);
-  if (!holds.ok()) return Fail(holds.status());
+  if (!holds.ok()) return Fail(kMe, holds.status());
   if (holds->empty()) fmt::print("No holds.\n");
   for (const auto& h : *holds)
     fmt::print("{:>4}  {}  {}  placed {} by {}{}\n      {}\n", h.id,
@@ -448,12 +444,12 @@ void PrintList(const records::DestructionList& l, const std::string& format) {
 
 int RunPlan(const RecordsArgs& a) {
   auto o = Open(a, true);
-  if (!o.ok()) return Fail(o.status());
+  if (!o.ok()) return Fail(kMe, o.status());
   records::Register reg(*o->db, o->pack);
   auto today = Today(a.today, reg);
-  if (!today.ok()) return Fail(today.status());
+  if (!today.ok()) return Fail(kMe, today.status());
   auto l = reg.MakeList(*today, o->actor);
-  if (!l.ok()) return Fail(l.status());
+  if (!l.ok()) return Fail(kMe, l.status());
   PrintList(*l, a.format);
   if (a.format != "csv")
     fmt::print(
@@ -465,16 +461,17 @@ int RunPlan(const RecordsArgs& a) {
 
 int RunOffboard(const RecordsArgs& a) {
   auto o = Open(a, true);
-  if (!o.ok()) return Fail(o.status());
+  if (!o.ok()) return Fail(kMe, o.status());
   records::Register reg(*o->db, o->pack);
   auto today = Today(a.today, reg);
-  if (!today.ok()) return Fail(today.status());
+  if (!today.ok()) return Fail(kMe, today.status());
   auto action = records::ParseDeparture(a.action);
   if (!action)
-    return Fail(core::Status::Invalid("--action is keep, transfer or dispose"));
+    return Fail(kMe,
+                core::Status::Invalid("--action is keep, transfer or dispose"));
   auto done =
       reg.Offboard(a.custodian, *action, a.to, a.reason, *today, o->actor);
-  if (!done.ok()) return Fail(done.status());
+  if (!done.ok()) return Fail(kMe, done.status());
   fmt::print("{}\n", Printable(records::OffboardingText(*done)));
   if (done->list_id != 0)
     fmt::print(
@@ -487,10 +484,10 @@ int RunOffboard(const RecordsArgs& a) {
 
 int RunDepartures(const RecordsArgs& a) {
   auto o = Open(a, false);
-  if (!o.ok()) return Fail(o.status());
+  if (!o.ok()) return Fail(kMe, o.status());
   records::Register reg(*o->db, o->pack);
   auto all = reg.Offboardings(a.limit);
-  if (!all.ok()) return Fail(all.status());
+  if (!all.ok()) return Fail(kMe, all.status());
   if (a.format == "csv") {
     std::cout << core::CsvRow({"id", "day", "custodian", "action", "to",
                                "items", "transferred", "list", "listed",
@@ -516,11 +513,11 @@ int RunDepartures(const RecordsArgs& a) {
 
 int RunShowList(const RecordsArgs& a) {
   auto o = Open(a, false);
-  if (!o.ok()) return Fail(o.status());
+  if (!o.ok()) return Fail(kMe, o.status());
   records::Register reg(*o->db, o->pack);
   if (a.id == 0) {
     auto lists = reg.Lists(a.limit);
-    if (!lists.ok()) return Fail(lists.status());
+    if (!lists.ok()) return Fail(kMe, lists.status());
     if (lists->empty()) fmt::print("No destruction lists.\n");
     for (const auto& l : *lists)
       fmt::print("{:>4}  {:<8}  {}  by {}  {} items\n", l.id, l.status,
@@ -528,17 +525,17 @@ int RunShowList(const RecordsArgs& a) {
     return 0;
   }
   auto l = reg.GetList(a.id);
-  if (!l.ok()) return Fail(l.status());
+  if (!l.ok()) return Fail(kMe, l.status());
   PrintList(*l, a.format);
   return 0;
 }
 
 int RunDecide(const RecordsArgs& a, bool approve) {
   auto o = Open(a, true);
-  if (!o.ok()) return Fail(o.status());
+  if (!o.ok()) return Fail(kMe, o.status());
   records::Register reg(*o->db, o->pack);
   auto st = reg.Decide(a.id, approve, a.as, a.note, o->actor);
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) return Fail(kMe, st);
   fmt::print("Destruction list {} {}.\n", a.id,
              approve ? "approved" : "refused");
   return 0;
@@ -546,13 +543,13 @@ int RunDecide(const RecordsArgs& a, bool approve) {
 
 int RunExecute(const RecordsArgs& a) {
   auto o = Open(a, true);
-  if (!o.ok()) return Fail(o.status());
+  if (!o.ok()) return Fail(kMe, o.status());
   records::Register reg(*o->db, o->pack);
   auto today = Today(a.today, reg);
-  if (!today.ok()) return Fail(today.status());
+  if (!today.ok()) return Fail(kMe, today.status());
   reg.open_source = ImapOpener(a);
   auto r = reg.Execute(a.id, *today, o->actor, a.resume);
-  if (!r.ok()) return Fail(r.status());
+  if (!r.ok()) return Fail(kMe, r.status());
   fmt::print("Destruction list {}: {} destroyed, {} kept{}.\n", a.id,
              r->destroyed, r->kept,
              r->recovered ? fmt::format(", {} interrupted deletions finished",
@@ -645,25 +642,25 @@ namespace {
 
 int RunProduce(RecordsArgs a) {
   auto o = Open(a, true);
-  if (!o.ok()) return Fail(o.status());
+  if (!o.ok()) return Fail(kMe, o.status());
   records::Register reg(*o->db, o->pack);
   records::Requests req(*o->db, o->pack);
   std::vector<release::Mark> extra;
   for (const std::string& m : a.marks) {
     auto k = ParseMark(m, o->pack->records);
-    if (!k.ok()) return Fail(k.status());
+    if (!k.ok()) return Fail(kMe, k.status());
     extra.push_back(*k);
   }
   a.engine.show_values = true;  // the values to remove
   auto engine = engine::Engine::Create(a.engine);
-  if (!engine.ok()) return Fail(engine.status());
+  if (!engine.ok()) return Fail(kMe, engine.status());
   reg.open_source = ImapOpener(a);
   release::ProductionOptions po;
   po.prefix = a.bates_prefix;
   po.first = a.bates_start;
   auto p = ProduceForRequest(reg, req, **engine, a.id, a.items, extra, po,
                              a.out, o->actor, !a.no_progress);
-  if (!p.ok()) return Fail(p.status());
+  if (!p.ok()) return Fail(kMe, p.status());
   fmt::print(
       "Production for request {}: {} documents, {} to {}, in {}\n"
       "manifest SHA-256 {}\n",
@@ -674,7 +671,7 @@ int RunProduce(RecordsArgs a) {
 
 int RunVerify(const RecordsArgs& a) {
   auto v = release::VerifyProduction(a.path);
-  if (!v.ok()) return Fail(v.status());
+  if (!v.ok()) return Fail(kMe, v.status());
   for (const std::string& p : v->problems)
     fmt::print("problem: {}\n", Printable(p));
   if (!v->problems.empty()) {
@@ -703,30 +700,30 @@ void PrintRequest(const records::Request& q) {
 
 int RunRequest(const RecordsArgs& a, const std::string& what) {
   auto o = Open(a, what != "list" && what != "show" && what != "letter");
-  if (!o.ok()) return Fail(o.status());
+  if (!o.ok()) return Fail(kMe, o.status());
   records::Requests req(*o->db, o->pack);
   const records::Day today = req.clock().Today();
   if (what == "intake") {
     auto at = req.clock().ParseMinute(a.received);
-    if (!at.ok()) return Fail(at.status());
+    if (!at.ok()) return Fail(kMe, at.status());
     auto q = req.Intake(a.requester, a.contact, a.description, *at, o->actor);
-    if (!q.ok()) return Fail(q.status());
+    if (!q.ok()) return Fail(kMe, q.status());
     PrintRequest(*q);
     return 0;
   }
   if (what == "list") {
     auto list = req.List(today, a.limit);
-    if (!list.ok()) return Fail(list.status());
+    if (!list.ok()) return Fail(kMe, list.status());
     if (list->empty()) fmt::print("No requests.\n");
     for (const auto& q : *list) PrintRequest(q);
     return 0;
   }
   if (what == "show") {
     auto q = req.Get(a.id, today);
-    if (!q.ok()) return Fail(q.status());
+    if (!q.ok()) return Fail(kMe, q.status());
     PrintRequest(*q);
     auto events = req.Timeline(a.id);
-    if (!events.ok()) return Fail(events.status());
+    if (!events.ok()) return Fail(kMe, events.status());
     for (const auto& e : *events)
       fmt::print("  {}  {:<10} {}  {}\n", e.at, e.what, Printable(e.actor),
                  Printable(e.detail));
@@ -734,7 +731,7 @@ int RunRequest(const RecordsArgs& a, const std::string& what) {
   }
   if (what == "letter") {
     auto letter = req.Letter(a.id);
-    if (!letter.ok()) return Fail(letter.status());
+    if (!letter.ok()) return Fail(kMe, letter.status());
     std::cout << *letter;
     return 0;
   }
@@ -743,9 +740,9 @@ int RunRequest(const RecordsArgs& a, const std::string& what) {
     auto reason =
         core::ParseName(records::kExtensionReasonNames, a.reason_word);
     if (!reason)
-      return Fail(core::Status::Invalid(
-          fmt::format("--reason is one of: {}",
-                      core::NameList(records::kExtensionReasonNames))));
+      return Fail(kMe, core::Status::Invalid(fmt::format(
+                           "--reason is one of: {}",
+                           core::NameList(records::kExtensionReasonNames))));
     st = req.Extend(a.id, a.days, *reason, o->actor);
   } else if (what == "state") {
     st = req.SetState(a.id, a.state, a.note, o->actor);
@@ -754,17 +751,19 @@ int RunRequest(const RecordsArgs& a, const std::string& what) {
     for (const auto& x : a.withhold) {
       size_t eq = x.find('=');
       if (eq == std::string::npos)
-        return Fail(core::Status::Invalid(
-            "--withhold is EXEMPTION=what is withheld (7927.700=evaluations)"));
+        return Fail(kMe,
+                    core::Status::Invalid("--withhold is EXEMPTION=what is "
+                                          "withheld (7927.700=evaluations)"));
       w.push_back({x.substr(0, eq), x.substr(eq + 1)});
     }
     std::vector<records::Responsible> r;
     for (const auto& x : a.responsible) {
       size_t comma = x.find(',');
       if (comma == std::string::npos)
-        return Fail(core::Status::Invalid(
-            "--responsible is \"Name, Title\" (Dana Lee, Custodian of "
-            "Records)"));
+        return Fail(
+            kMe, core::Status::Invalid(
+                     "--responsible is \"Name, Title\" (Dana Lee, Custodian of "
+                     "Records)"));
       std::string title = x.substr(comma + 1);
       title.erase(0, title.find_first_not_of(' '));
       r.push_back({x.substr(0, comma), title});
@@ -773,7 +772,7 @@ int RunRequest(const RecordsArgs& a, const std::string& what) {
   } else if (what == "sent") {
     st = req.MarkSent(a.id, o->actor);
   }
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) return Fail(kMe, st);
   auto q = req.Get(a.id, today);
   if (q.ok()) PrintRequest(*q);
   return 0;
