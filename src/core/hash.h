@@ -20,7 +20,7 @@ class Sha256 {
   std::string HexDigest();  // finishes; Update after this is a bug
 
  private:
-  void* checksum_;  // GChecksum*
+  void* checksum_;  // gnutls_hash_hd_t; null once finished
 };
 
 }  // namespace steward::core

@@ -32,8 +32,8 @@ constexpr uint32_t kObfuscationSign = UINT32_MAX;
 const char* const kSignPatterns[] = {
     "[a-z][013457@$!|]+[a-z]",   // sh1t, b!tch
     "(?:^|[^a-z0-9])[$@][a-z]",  // $hit, @ss
-    "aaa|bbb|ccc|ddd|eee|fff|ggg|hhh|iii|jjj|kkk|lll|mmm|nnn|ooo|ppp|qqq|rrr|"
-    "sss|ttt|uuu|vvv|www|xxx|yyy|zzz",  // fuuuck
+    ("aaa|bbb|ccc|ddd|eee|fff|ggg|hhh|iii|jjj|kkk|lll|mmm|nnn|ooo|ppp|qqq|rrr|"
+     "sss|ttt|uuu|vvv|www|xxx|yyy|zzz"),  // fuuuck
 };
 
 // How stage 2 turns a stage-1 end offset into spans.

@@ -60,7 +60,9 @@ TEST(Naming, TheDecisionTableOfF) {
         << r.permission << (r.captions ? " with captions" : "") << ", "
         << (r.form == FULL ? "full name" : "limited") << " in "
         << (r.place == TEXT ? "text" : "a photo");
-    if (p) EXPECT_FALSE(p->fix.empty());
+    if (p) {
+      EXPECT_FALSE(p->fix.empty());
+    }
   }
 }
 

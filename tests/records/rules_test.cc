@@ -151,7 +151,9 @@ TEST(RecordsRules, NothingTheLawOrAHoldKeepsIsEverDeletable) {
     ASSERT_TRUE(f.holds.empty()) << d.reason;
     ASSERT_EQ(f.record_class, RecordClass::kClass3) << d.reason;
     ASSERT_GE(today, Class3From(f.made)) << d.reason;
-    if (f.audit_done) ASSERT_GE(today, AuditFrom(*f.audit_done));
+    if (f.audit_done) {
+      ASSERT_GE(today, AuditFrom(*f.audit_done));
+    }
     ASSERT_TRUE(d.from.has_value());
     ASSERT_LE(*d.from, today);
     ASSERT_FALSE(d.delete_rule.empty());
@@ -159,9 +161,12 @@ TEST(RecordsRules, NothingTheLawOrAHoldKeepsIsEverDeletable) {
     for (const auto& rt : r.retention)
       if (rt.keep_days > 0 &&
           (rt.folders.empty() || InFolder(f.folder, rt.folders[0])) &&
-          (rt.classes.empty() || rt.classes[0] == f.record_class))
+          (rt.classes.empty() || rt.classes[0] == f.record_class)) {
         ASSERT_GE(today, f.made + rt.keep_days) << rt.name;
-    if (f.is_mail) ASSERT_GE(today, f.made + r.archive_days);
+      }
+    if (f.is_mail) {
+      ASSERT_GE(today, f.made + r.archive_days);
+    }
   }
   // The property is not vacuous.
   EXPECT_GT(deletable, 500);

@@ -81,15 +81,6 @@ std::string Gzip(const std::string& data) {
   return out;
 }
 
-std::string Zlib(const std::string& data) {
-  uLongf n = compressBound(data.size());
-  std::string out(n, '\0');
-  compress2(reinterpret_cast<Bytef*>(out.data()), &n,
-            reinterpret_cast<const Bytef*>(data.data()), data.size(), 9);
-  out.resize(n);
-  return out;
-}
-
 // What a reader of the message can see, decoded by GMime itself: every
 // header of every part (structural ones too, parameters decoded), every
 // leaf's content decoded with its charset, nested messages the same.
