@@ -220,6 +220,10 @@ core::Result<std::unique_ptr<const SentenceEncoder>> SentenceEncoder::Load(
     const double score =
         e.size() > 1 && e[1].is_number() ? e[1].get<double>() : 0.0;
     enc->max_piece_ = std::max(enc->max_piece_, cps.size());
+    // Its beginnings too (id -1 where no piece is so spelt), so that the
+    // tokeniser stops at the first length that begins no piece.
+    for (size_t p = 1; p < cps.size(); ++p)
+      enc->pieces_.try_emplace(cps.substr(0, p), 0.0, -1);
     enc->pieces_[std::move(cps)] = {score, static_cast<int32_t>(i)};
   }
   enc->piece_length_[0] = 1;  // the unknown character
@@ -251,7 +255,9 @@ std::vector<int32_t> SentenceEncoder::Tokenize(std::string_view text) const {
     bool found = false;
     for (size_t k = 1; k <= std::min(max_piece_, n - i); ++k) {
       key.assign(s, i, k);
-      if (auto it = pieces_.find(key); it != pieces_.end()) {
+      auto it = pieces_.find(key);
+      if (it == pieces_.end()) break;  // no longer piece begins so
+      if (it->second.second >= 0) {
         ending[i + k].push_back({i, it->second.first, it->second.second});
         found = true;
       }

@@ -61,7 +61,8 @@ class SentenceEncoder {
   SentenceEncoder();
   struct Weights;
   std::unique_ptr<Weights> w_;
-  // piece (UTF-32) -> (score, id); the longest piece's length
+  // piece (UTF-32) -> (score, id), and every beginning of a piece that is
+  // none itself -> (0, -1); the longest piece's length
   std::unordered_map<std::u32string, std::pair<double, int32_t>> pieces_;
   std::vector<uint32_t> piece_length_;  // by id, in code points
   size_t max_piece_ = 1;
