@@ -24,7 +24,7 @@ Sha256::~Sha256() {
 }
 
 void Sha256::Update(std::string_view data) {
-  if (!data.empty())
+  if (!data.empty() && checksum_)
     gnutls_hash(static_cast<gnutls_hash_hd_t>(checksum_), data.data(),
                 data.size());
 }
@@ -34,11 +34,17 @@ std::string Sha256::HexDigest() {
   unsigned char digest[32];
   gnutls_hash_deinit(static_cast<gnutls_hash_hd_t>(checksum_), digest);
   checksum_ = nullptr;
+  return HexLower(
+      std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+}
+
+std::string HexLower(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex(64, '0');
-  for (size_t i = 0; i < 32; ++i) {
-    hex[2 * i] = kHex[digest[i] >> 4];
-    hex[2 * i + 1] = kHex[digest[i] & 15];
+  std::string hex;
+  hex.reserve(2 * bytes.size());
+  for (unsigned char c : bytes) {
+    hex += kHex[c >> 4];
+    hex += kHex[c & 15];
   }
   return hex;
 }

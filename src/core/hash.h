@@ -9,6 +9,9 @@ namespace steward::core {
 
 std::string Sha256Hex(std::string_view data);
 
+// Bytes as lowercase hex, two digits a byte.
+std::string HexLower(std::string_view bytes);
+
 // Incremental form for hashing several inputs (a pack's files, a roster).
 class Sha256 {
  public:

@@ -2,6 +2,8 @@
 
 #include <ldap.h>
 
+#include "core/hash.h"
+
 namespace steward::identity {
 
 std::string EscapeDnValue(const std::string& value) {
@@ -37,13 +39,7 @@ std::string IdText(const berval& v) {
   bool printable = !raw.empty();
   for (unsigned char c : raw) printable = printable && c >= 0x20 && c < 0x7F;
   if (printable) return raw;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += kHex[c >> 4];
-    out += kHex[c & 0xF];
-  }
-  return out;
+  return core::HexLower(raw);
 }
 
 // Reads the bound entry's DN and id as the user just bound.

@@ -27,5 +27,10 @@ TEST(Sha256Test, GivesTheStandardsDigests) {
   EXPECT_EQ(pieces.HexDigest(), Sha256Hex(million));
 }
 
+TEST(Sha256Test, HexIsTwoLowerCaseDigitsAByte) {
+  EXPECT_EQ(HexLower(std::string("\x00\x0f\xa5\xff", 4)), "000fa5ff");
+  EXPECT_EQ(HexLower(""), "");
+}
+
 }  // namespace
 }  // namespace steward::core
