@@ -51,6 +51,29 @@ TEST_F(Cli, MilterRefusesABadSocketMode) {
   }
 }
 
+// An argument's control characters never reach the terminal: neither
+// through the parser's error (which quotes the argument) nor through a
+// command's own.
+TEST_F(Cli, ControlCharactersOfAnArgumentAreShownNotSent) {
+  // The arguments (bash quoting), and what of each the error shows.
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"quarantine show --data " + (dir_ / "data").string() +
+           " $'1\\033]0;title\\007'",
+       "1?]0;title?"},
+      {"milter --listen $'x\\033[2Jy'", "--listen 'x?[2Jy'"}};
+  for (const auto& [args, shown] : cases) {
+    auto r = Sh("cd " + dir_.string() + " && bash -c \"" +
+                std::string(STEWARD_BIN) + " " + args + "\"");
+    EXPECT_EQ(r.exit_code, 2) << args << r.err;
+    EXPECT_EQ(r.err.find('\033'), std::string::npos) << args << r.err;
+    EXPECT_EQ(r.err.find('\007'), std::string::npos) << args << r.err;
+    EXPECT_NE(r.err.find(shown), std::string::npos) << args << r.err;
+  }
+  // Nothing was made for the refused command: no store in the folder it
+  // was run from.
+  EXPECT_FALSE(fs::exists(dir_ / "steward-data"));
+}
+
 class CliMilter : public Cli {
  protected:
   void MilterTooManyRecipients(const std::string& tag,

@@ -11,6 +11,7 @@
 #include "channels/cli/commands.h"
 #include "channels/cli/governance.h"
 #include "channels/icap/upload.h"
+#include "channels/milter/event_loop.h"
 #include "channels/milter/milter.h"
 #include "core/csv.h"
 #include "core/text.h"
@@ -143,6 +144,14 @@ int RunMilter(MilterArgs& a) {
                                       "' is not an octal mode (0 to 0777)"));
   a.options.connections.socket_mode = static_cast<int>(mode);
   a.options.connections.max_held = static_cast<uint64_t>(a.max_held_mb) << 20;
+  // A wrong --listen is refused before the store is opened (or made).
+  std::string path, host;
+  int port = 0;
+  if (!milter::ParseListen(a.options.connections.listen, &path, &host, &port))
+    return Fail(
+        "steward milter",
+        core::Status::Invalid("--listen '" + a.options.connections.listen +
+                              "' is not unix:PATH or inet:HOST:PORT"));
   auto db = a.store.Open(true, 16);
   if (!db.ok()) return Fail("steward milter", db.status());
   a.options.store = (*db)->Describe();
