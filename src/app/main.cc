@@ -5,12 +5,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <functional>
-#include <iostream>
-#include <sstream>
 #include <system_error>
 
 #include "channels/cli/commands.h"
-#include "core/text.h"
 
 #ifdef STEWARD_JEMALLOC
 // jemalloc's settings, read at its start. Requests over 8 MiB would go to
@@ -60,12 +57,7 @@ int Main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // CLI11's errors quote the arguments: their control characters are
-    // shown as '?', never sent to the terminal. Help goes out as written.
-    std::ostringstream err;
-    int rc = app.exit(e, std::cout, err);
-    fmt::print(stderr, "{}", steward::core::Printable(err.str(), true));
-    return rc == 0 ? 0 : 2;
+    return steward::cli::ParseFailed(app, e);
   }
   try {
     return run ? run() : 2;
@@ -73,11 +65,9 @@ int Main(int argc, char** argv) {
     // `steward scan ... | head`: the reader left; end quietly, as other tools
     // do.
     if (e.code().value() == EPIPE) return 141;
-    fmt::print(stderr, "steward: {}\n", steward::core::Printable(e.what()));
-    return 2;
+    return steward::cli::Uncaught(e);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "steward: {}\n", steward::core::Printable(e.what()));
-    return 2;
+    return steward::cli::Uncaught(e);
   }
 }
 

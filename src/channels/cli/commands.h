@@ -50,6 +50,13 @@ void RegisterRecords(CLI::App& app, std::function<int()>& run);
 void RegisterDirectory(CLI::App& app, std::function<int()>& run);
 // site audit, publish check (site_cmd.cc).
 void RegisterSite(CLI::App& app, std::function<int()>& run);
+// The parser's error on stderr (CLI11 quotes the arguments: their control
+// characters are shown as '?'), help on stdout as written; the exit code,
+// 0 for help and 2 for an error (governance.cc).
+int ParseFailed(CLI::App& app, const CLI::ParseError& e);
+// An exception no command caught: "steward: what" on stderr, its control
+// characters shown as '?'; the exit code, 2 (governance.cc).
+int Uncaught(const std::exception& e);
 // Audits the site in `folder` (or at `folder` when it is an http(s) URL:
 // crawled, HTTPS checked against `ca_file` or the system's authorities),
 // published at `url`, with the store's

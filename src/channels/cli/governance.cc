@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "acknowledge/campaigns.h"
@@ -82,6 +83,18 @@ core::Result<std::string> ReadSecretFile(const std::string& file) {
 int Fail(std::string_view who, const core::Status& st) {
   fmt::print(stderr, "{}: {}\n", who, core::Printable(st.message(), true));
   return st.code() == core::Code::kInvalidArgument ? 2 : 1;
+}
+
+int ParseFailed(CLI::App& app, const CLI::ParseError& e) {
+  std::ostringstream err;
+  const int rc = app.exit(e, std::cout, err);
+  fmt::print(stderr, "{}", core::Printable(err.str(), true));
+  return rc == 0 ? 0 : 2;
+}
+
+int Uncaught(const std::exception& e) {
+  fmt::print(stderr, "steward: {}\n", core::Printable(e.what()));
+  return 2;
 }
 
 namespace {
