@@ -4,7 +4,11 @@
 chunks), read back to its last chunk; prints MB/s (10^6 bytes) per run.
 
   steward icap --dry-run --listen 127.0.0.1:PORT --quiet &
-  bench/icap_upload.py PORT [MB] [RUNS] [PID]
+  bench/icap_upload.py PORT [MB] [RUNS] [PID] [FILE]
+
+With FILE (e.g. the benchmark's prose, `bench/prose.py web DIR` makes
+DIR/clean-50m) the upload is that file's first MB megabytes instead of
+one sentence repeated.
 
 With PID (the door's process id) each run also prints the CPU seconds
 (user + system) and the page faults the door spent on it, from
@@ -25,6 +29,7 @@ port = int(sys.argv[1])
 size = int(sys.argv[2]) * 1000 * 1000 if len(sys.argv) > 2 else 50_000_000
 runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 pid = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+source = sys.argv[5] if len(sys.argv) > 5 else ""
 tick = os.sysconf("SC_CLK_TCK")
 
 
@@ -35,8 +40,13 @@ def usage():
     # After the name: state is field 3, minflt 10, utime 14, stime 15.
     return (int(fields[11]) + int(fields[12])) / tick, int(fields[7])
 
-line = b"Field trip permission slips are due on Monday; bring a lunch.\n"
-body = (line * (size // len(line) + 1))[:size]
+if source:
+    with open(source, "rb") as f:
+        body = f.read(size)
+    size = len(body)
+else:
+    line = b"Field trip permission slips are due on Monday; bring a lunch.\n"
+    body = (line * (size // len(line) + 1))[:size]
 http = (b"POST http://files.example.net/big HTTP/1.1\r\n"
         b"Host: files.example.net\r\nContent-Type: text/plain\r\n"
         b"Content-Length: %d\r\n\r\n" % len(body))

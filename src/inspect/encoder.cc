@@ -1,10 +1,12 @@
 #include "inspect/encoder.h"
 
 #include <cblas.h>
+#include <dlfcn.h>
 #include <glib.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -43,14 +45,46 @@ std::u32string CodePoints(std::string_view s) {
   return out;
 }
 
+// OpenBLAS's matrix product, from the library opened by OpenBlas().
+decltype(&cblas_sgemm) sgemm = nullptr;
+
+// Opens OpenBLAS once, when the first encoder is loaded; "" or what failed.
+// Debian's build (the pthread variant) starts a thread for each core as it
+// is loaded, and each spins for about 0.13 s of processor time waiting for
+// work it never gets: the encoder calls it from one thread per caller. Its
+// constructor reads OPENBLAS_NUM_THREADS, so it is opened with that set to
+// 1, and a program that never loads an encoder never loads it at all. The
+// first encoder is loaded with the pack, before a door or scan starts its
+// threads, so setenv races no getenv.
+const std::string& OpenBlas() {
+  static const std::string error = []() -> std::string {
+    setenv("OPENBLAS_NUM_THREADS", "1", 1);
+    void* lib = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
+    if (lib == nullptr) {
+      const char* why = dlerror();
+      return std::string(
+                 "OpenBLAS could not be opened (install Debian's "
+                 "libopenblas0): ") +
+             (why ? why : "?");
+    }
+    sgemm = reinterpret_cast<decltype(&cblas_sgemm)>(dlsym(lib, "cblas_sgemm"));
+    auto threads =
+        reinterpret_cast<void (*)(int)>(dlsym(lib, "openblas_set_num_threads"));
+    if (sgemm == nullptr || threads == nullptr)
+      return "OpenBLAS (libopenblas.so.0) lacks cblas_sgemm";
+    threads(1);  // whatever the environment said before
+    return {};
+  }();
+  return error;
+}
+
 // y[T][n] = x[T][k] · w[k][n] + b[n]
 void Dense(const float* x, size_t t, size_t k, const float* w, const float* b,
            size_t n, float* y) {
   for (size_t i = 0; i < t; ++i) std::memcpy(y + i * n, b, n * sizeof(float));
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(t),
-              static_cast<int>(n), static_cast<int>(k), 1.0F, x,
-              static_cast<int>(k), w, static_cast<int>(n), 1.0F, y,
-              static_cast<int>(n));
+  sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(t),
+        static_cast<int>(n), static_cast<int>(k), 1.0F, x, static_cast<int>(k),
+        w, static_cast<int>(n), 1.0F, y, static_cast<int>(n));
 }
 
 // Each row of x[T][n] normalised, as the graph does it.
@@ -94,8 +128,8 @@ SentenceEncoder::~SentenceEncoder() = default;
 core::Result<std::unique_ptr<const SentenceEncoder>> SentenceEncoder::Load(
     const std::string& dir) {
   // The matrices are small: one thread each, and callers run in parallel.
-  static std::once_flag threads;
-  std::call_once(threads, [] { openblas_set_num_threads(1); });
+  if (const std::string& error = OpenBlas(); !error.empty())
+    return core::Status::Invalid(error);
   const fs::path d(dir);
   auto model_text = core::ReadFile((d / "model.json").string(), 16u << 20);
   if (!model_text.ok()) return model_text.status();
@@ -319,9 +353,9 @@ Embedding SentenceEncoder::Embed(std::string_view text, size_t max_ids) const {
       const float* q = qkv.data() + hd * L.head;
       const float* k = q + width;
       const float* v = q + 2 * width;
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(t),
-                  static_cast<int>(t), static_cast<int>(L.head), L.scale, q, ld,
-                  k, ld, 0.0F, scores.data(), static_cast<int>(t));
+      sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(t),
+            static_cast<int>(t), static_cast<int>(L.head), L.scale, q, ld, k,
+            ld, 0.0F, scores.data(), static_cast<int>(t));
       for (size_t i = 0; i < t; ++i) {
         float* r = scores.data() + i * t;
         const float m = *std::max_element(r, r + t);
@@ -329,11 +363,10 @@ Embedding SentenceEncoder::Embed(std::string_view text, size_t max_ids) const {
         for (size_t j = 0; j < t; ++j) sum += (r[j] = std::exp(r[j] - m));
         for (size_t j = 0; j < t; ++j) r[j] /= sum;
       }
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                  static_cast<int>(t), static_cast<int>(L.head),
-                  static_cast<int>(t), 1.0F, scores.data(), static_cast<int>(t),
-                  v, ld, 0.0F, att.data() + hd * L.head,
-                  static_cast<int>(width));
+      sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(t),
+            static_cast<int>(L.head), static_cast<int>(t), 1.0F, scores.data(),
+            static_cast<int>(t), v, ld, 0.0F, att.data() + hd * L.head,
+            static_cast<int>(width));
     }
     Dense(att.data(), t, width, L.out, L.out_b, kModel, tmp.data());
     if (l == 0) {

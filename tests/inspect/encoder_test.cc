@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -40,6 +41,43 @@ double Cosine(const Embedding& a, const Embedding& b) {
   double d = 0;
   for (size_t i = 0; i < a.size(); ++i) d += a[i] * b[i];
   return d;  // both have unit length
+}
+
+// What the process has: its threads, and whether OpenBLAS is mapped.
+size_t Threads() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e :
+       std::filesystem::directory_iterator("/proc/self/task"))
+    ++n;
+  return n;
+}
+bool BlasMapped() {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line))
+    if (line.find("libopenblas") != std::string::npos) return true;
+  return false;
+}
+
+// OpenBLAS is opened only when an encoder is loaded, and then with no
+// thread of its own: Debian's build otherwise starts one for each core,
+// which spins for about 0.13 s of processor time in every process. In a
+// fresh process (a death test runs the test again in a new one).
+TEST(SentenceEncoderDeathTest, OpensOpenBlasOnlyWhenLoadedAndStartsNoThread) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        int code = 0;
+        if (BlasMapped()) code |= 1;
+        const size_t before = Threads();
+        auto loaded =
+            SentenceEncoder::Load(SourceDir() + "/policy/models/use-lite");
+        if (!loaded.ok()) code |= 2;
+        if (!BlasMapped()) code |= 4;
+        if (Threads() != before) code |= 8;
+        std::_Exit(code);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 TEST(SentenceEncoder, SplitsTextIntoTheReleasesWordPieces) {
