@@ -139,7 +139,11 @@ int main(int argc, char** argv) {
       rows.push_back(Measure(d.id, p, f, false, *data));
       all.insert(all.end(), p.begin(), p.end());
       all_flags.insert(all_flags.end(), f.begin(), f.end());
-    } else if (d.kind == policy::DetectorKind::kLexicon) {
+    } else if (d.kind == policy::DetectorKind::kLexicon ||
+               d.kind == policy::DetectorKind::kPhrase ||
+               d.kind == policy::DetectorKind::kClassifier) {
+      // The word lists of every detector that reads them, as the Matcher
+      // compiles them: lexicons, phrases' and classifiers' triggers.
       for (const auto& l : d.lexicons)
         for (const auto& t : lr.pack->FindLexicon(l)->terms) {
           auto n = inspect::LowerTerm(t);
@@ -151,6 +155,10 @@ int main(int argc, char** argv) {
   rows.push_back(
       Measure("(all regexes together)", all, all_flags, false, *data));
   for (int v = 0; v < 2; ++v) {
+    // One literal for a term in several lists, as in the Matcher.
+    std::sort(terms[v].begin(), terms[v].end());
+    terms[v].erase(std::unique(terms[v].begin(), terms[v].end()),
+                   terms[v].end());
     inspect::NormalView view;
     auto t0 = std::chrono::steady_clock::now();
     if (v) {
