@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <system_error>
 
@@ -37,6 +38,10 @@ __attribute__((used, visibility("default"))) const char* malloc_conf =
 namespace {
 
 int Main(int argc, char** argv) {
+  // Before any thread of ours: the sentence encoder opens OpenBLAS with one
+  // thread (src/inspect/encoder.cc says why), and OpenBLAS reads this.
+  // Set here, the environment does not change once threads run.
+  setenv("OPENBLAS_NUM_THREADS", "1", 1);
   CLI::App app{
       "Steward: enforces the District's technology-use regulation where data "
       "leaves, finds what already broke it, and cites the clause."};

@@ -53,12 +53,15 @@ decltype(&cblas_sgemm) sgemm = nullptr;
 // is loaded, and each spins for about 0.13 s of processor time waiting for
 // work it never gets: the encoder calls it from one thread per caller. Its
 // constructor reads OPENBLAS_NUM_THREADS, so it is opened with that set to
-// 1, and a program that never loads an encoder never loads it at all. The
-// first encoder is loaded with the pack, before a door or scan starts its
-// threads, so setenv races no getenv.
+// 1, and a program that never loads an encoder never loads it at all.
+// `steward` sets it as it starts, before any thread (src/app/main.cc), so
+// that the environment is not changed here while other threads may read
+// it; other programs (tests, tools) get it set here.
 const std::string& OpenBlas() {
   static const std::string error = []() -> std::string {
-    setenv("OPENBLAS_NUM_THREADS", "1", 1);
+    const char* threads_set = std::getenv("OPENBLAS_NUM_THREADS");
+    if (threads_set == nullptr || std::string_view(threads_set) != "1")
+      setenv("OPENBLAS_NUM_THREADS", "1", 1);
     void* lib = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
     if (lib == nullptr) {
       const char* why = dlerror();
