@@ -42,11 +42,15 @@ Result<int> ListenTcp(const std::string& host, int port, int backlog) {
   return fd;
 }
 
+bool UnixPathFits(std::string_view path) {
+  return !path.empty() && path.size() < sizeof(sockaddr_un::sun_path);
+}
+
 Result<int> ListenUnix(const std::string& path, int mode,
                        const std::string& group, int backlog) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (path.empty() || path.size() >= sizeof addr.sun_path)
+  if (!UnixPathFits(path))
     return Status::Invalid("socket path '" + path +
                            "' is empty or longer than " +
                            std::to_string(sizeof addr.sun_path - 1) + " bytes");

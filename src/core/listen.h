@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/status.h"
 
@@ -18,6 +19,8 @@ Result<int> ListenTcp(const std::string& host, int port, int backlog);
 // by an earlier run is removed first; any other file at `path` is an error.
 Result<int> ListenUnix(const std::string& path, int mode,
                        const std::string& group, int backlog);
+// Whether `path` can name a unix socket: not empty and within sun_path.
+bool UnixPathFits(std::string_view path);
 
 // The port a TCP socket is bound to; 0 when it is not one.
 int BoundPort(int fd);

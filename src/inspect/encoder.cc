@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "core/text.h"
@@ -74,7 +73,8 @@ const std::string& OpenBlas() {
     auto threads =
         reinterpret_cast<void (*)(int)>(dlsym(lib, "openblas_set_num_threads"));
     if (sgemm == nullptr || threads == nullptr)
-      return "OpenBLAS (libopenblas.so.0) lacks cblas_sgemm";
+      return "OpenBLAS (libopenblas.so.0) lacks cblas_sgemm or "
+             "openblas_set_num_threads";
     threads(1);  // whatever the environment said before
     return {};
   }();

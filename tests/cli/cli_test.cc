@@ -60,7 +60,12 @@ TEST_F(Cli, ControlCharactersOfAnArgumentAreShownNotSent) {
       {"quarantine show --data " + (dir_ / "data").string() +
            " $'1\\033]0;title\\007'",
        "1?]0;title?"},
-      {"milter --listen $'x\\033[2Jy'", "--listen 'x?[2Jy'"}};
+      {"milter --listen $'x\\033[2Jy'", "--listen 'x?[2Jy'"},
+      // A socket path longer than a unix socket's 107 bytes, and a web
+      // door's address that is no HOST:PORT, are refused as early.
+      {"milter --listen unix:" + std::string(200, 'a'), "at most 107 bytes"},
+      {"icap --listen $'x\\033[2Jy'", "steward icap: --listen 'x?[2Jy'"},
+      {"icap --listen 127.0.0.1:99999", "is not HOST:PORT"}};
   for (const auto& [args, shown] : cases) {
     auto r = Sh("cd " + dir_.string() + " && bash -c \"" +
                 std::string(STEWARD_BIN) + " " + args + "\"");

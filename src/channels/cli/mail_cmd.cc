@@ -151,7 +151,8 @@ int RunMilter(MilterArgs& a) {
     return Fail(
         "steward milter",
         core::Status::Invalid("--listen '" + a.options.connections.listen +
-                              "' is not unix:PATH or inet:HOST:PORT"));
+                              "' is not unix:PATH (at most 107 bytes) or "
+                              "inet:HOST:PORT"));
   auto db = a.store.Open(true, 16);
   if (!db.ok()) return Fail("steward milter", db.status());
   a.options.store = (*db)->Describe();

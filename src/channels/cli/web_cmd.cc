@@ -12,6 +12,7 @@
 #include "channels/cli/progress.h"
 #include "channels/icap/continue.h"
 #include "channels/icap/server.h"
+#include "core/listen.h"
 #include "core/text.h"
 #include "enforce/enforce.h"
 #include "policy/loader.h"
@@ -30,6 +31,13 @@ struct IcapArgs {
 };
 
 int RunIcap(IcapArgs& a) {
+  // A wrong --listen is refused before the store is opened (or made).
+  std::string host;
+  int port = 0;
+  if (!core::SplitHostPort(a.options.listen, &host, &port))
+    return Fail("steward icap",
+                core::Status::Invalid("--listen '" + a.options.listen +
+                                      "' is not HOST:PORT"));
   std::shared_ptr<store::Database> db;
   if (!a.dry_run) {
     auto opened = a.store.Open(true, 16);

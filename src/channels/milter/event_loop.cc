@@ -72,7 +72,7 @@ bool ParseListen(const std::string& listen, std::string* path,
   path->clear();
   if (listen.starts_with("unix:")) {
     *path = listen.substr(5);
-    return !path->empty();
+    return core::UnixPathFits(*path);
   }
   for (const char* scheme : {"inet:", "inet6:"}) {
     if (!listen.starts_with(scheme)) continue;

@@ -95,7 +95,8 @@ class EventLoop {
 };
 
 // "inet:HOST:PORT" / "inet6:[HOST]:PORT" / "unix:PATH" into a unix path or
-// a host and port; false for anything else.
+// a host and port; false for anything else, a PATH too long for a unix
+// socket among them.
 bool ParseListen(const std::string& listen, std::string* path,
                  std::string* host, int* port);
 
