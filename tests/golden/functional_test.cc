@@ -34,40 +34,43 @@ void CheckFloors(const std::string& folder, const std::string& part,
   }
 }
 
-// Measured 2026-12-07 (docs/detection.md, with the models of policy/models,
-// the encoder's second opinion and the trigger lists chosen by
+// Measured 2026-12-07, later (docs/detection.md, with the models of
+// policy/models trained again with the former independent files f, g, k
+// and l, the encoder's second opinion and the trigger lists chosen by
 // scripts/triggers.py): the suite's held-out fifth, which neither the word
-// lists nor the models were tuned or trained on (threat 0.73 / 2.1 %,
-// harassment 0.58 / 4.2 %).
+// lists nor the models were tuned or trained on (threat 0.71 / 2.4 %,
+// harassment 0.58 / 3.2 %, campaigning 0.50 / 0.7 %, solicitation 0.28 /
+// 0.7 %).
 TEST(FunctionalSuite, ConductFloorsOnTheHeldOutFifth) {
   CheckFloors("functional", "held-out",
-              {{"threat", {0.70, 0.05}},
+              {{"threat", {0.68, 0.05}},
                {"harassment", {0.55, 0.05}},
-               {"political-campaigning", {0.20, 0.03}},
+               {"political-campaigning", {0.40, 0.03}},
                {"solicitation", {0.25, 0.03}}});
 }
 
-// Cases written apart from the patterns by four writers who had read
+// Cases written apart from the patterns by three writers who had read
 // neither them nor any training file, and never tuned or trained on: the
-// figures a district should expect (*.f.tsv, *.g.tsv, *.k.tsv and *.l.tsv
-// together; measured 2026-12-07 with the encoder's second opinion: threat
-// 0.73 with 3.9 % of twins flagged, harassment 0.55 / 2.6 %, campaigning
-// 0.39 / 1.1 %, solicitation 0.19 / 3.4 %).
+// figures a district should expect (*.m.tsv, *.n.tsv and *.o.tsv
+// together; measured once, 2026-12-07, after the models were chosen:
+// threat 0.78 with 3.4 % of twins flagged, harassment 0.51 / 2.0 %,
+// campaigning 0.44 / 0.0 %, solicitation 0.29 / 2.0 %).
 TEST(FunctionalSuite, ConductFloorsOnTheIndependentSuite) {
   CheckFloors("functional/independent", "all",
-              {{"threat", {0.70, 0.05}},
-               {"harassment", {0.53, 0.035}},
-               {"political-campaigning", {0.35, 0.02}},
-               {"solicitation", {0.15, 0.045}}});
+              {{"threat", {0.75, 0.05}},
+               {"harassment", {0.48, 0.035}},
+               {"political-campaigning", {0.40, 0.02}},
+               {"solicitation", {0.25, 0.045}}});
 }
 
 // Written as training data by two more writers (*.j.tsv), and a former
 // independent set once it had been looked at (*.h.tsv); kept from the
 // models. Its tuning part chose trigger words, its held-out fifth is the
-// figure (2026-12-07: threat 0.79 / 4.6 %, harassment 0.41 / 1.8 %).
+// figure (2026-12-07, later: threat 0.78 / 3.4 %, harassment 0.43 /
+// 0.9 %).
 TEST(FunctionalSuite, ConductFloorsOnTheDevelopmentSuite) {
   CheckFloors("functional/development", "held-out",
-              {{"threat", {0.75, 0.06}}, {"harassment", {0.38, 0.025}}});
+              {{"threat", {0.75, 0.05}}, {"harassment", {0.40, 0.025}}});
 }
 
 class SuiteFiles : public TempDirTest {};
