@@ -49,6 +49,8 @@ core::Result<std::unique_ptr<Engine>> Engine::Create(const Options& options) {
     for (const auto& e : lr.errors) m += "\n  " + e.ToString();
     return core::Status::Invalid(m);
   }
+  const policy::PackPtr pack =
+      options.channel ? policy::ForChannel(lr.pack, *options.channel) : lr.pack;
   std::unique_ptr<Engine> e(new Engine());
   std::string cache =
       options.cache_dir.empty() ? DefaultCacheDir() : options.cache_dir;
@@ -60,13 +62,13 @@ core::Result<std::unique_ptr<Engine>> Engine::Create(const Options& options) {
     if (!r.ok()) return r.status();
     e->roster_ = std::make_shared<const roster::Roster>(std::move(r).value());
   }
-  auto in = inspect::Inspector::Create(lr.pack, e->roster_,
+  auto in = inspect::Inspector::Create(pack, e->roster_,
                                        {cache, options.show_values});
   if (!in.ok()) return in.status();
   e->inspector_ = std::move(in).value();
   e->show_values_ = options.show_values;
-  e->limits_ = ExtractLimits(lr.pack->limits);
-  for (const auto& d : lr.pack->detectors) {
+  e->limits_ = ExtractLimits(pack->limits);
+  for (const auto& d : pack->detectors) {
     if (d.kind == policy::DetectorKind::kRoster &&
         d.roster_field == policy::RosterField::kNames && e->roster_)
       e->name_detectors_.push_back(d.id);
@@ -79,7 +81,7 @@ core::Result<std::unique_ptr<Engine>> Engine::Create(const Options& options) {
         e->hotwords_.push_back(std::move(w));
   }
   e->limits_.address_view = false;
-  for (const auto& d : lr.pack->detectors)
+  for (const auto& d : pack->detectors)
     for (core::View v : d.views)
       e->limits_.address_view |= v == core::View::kAddresses;
   return e;

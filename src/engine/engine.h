@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,9 @@ struct Options {
   // People already read (the store's, for a site audit); used instead of
   // `roster` when set.
   std::shared_ptr<const roster::Roster> roster_data = {};
+  // A door's engine: only the detectors whose findings a rule of this
+  // channel can act on (policy::ForChannel); none: every detector.
+  std::optional<policy::Channel> channel = {};
 };
 
 class Engine {

@@ -1,6 +1,7 @@
 #include "policy/pack.h"
 
 #include <algorithm>
+#include <set>
 
 namespace steward::policy {
 
@@ -61,6 +62,41 @@ Redaction PolicyPack::RedactionOf(const Detector& d) const {
   if (d.redaction) return *d.redaction;
   const Category* c = FindCategory(d.category);
   return c ? c->redaction : Redaction::kAll;
+}
+
+PackPtr ForChannel(const PackPtr& pack, Channel channel) {
+  std::set<std::string, std::less<>> acted;
+  for (const Rule& r : pack->rules) {
+    if (!r.channels.empty() && std::find(r.channels.begin(), r.channels.end(),
+                                         channel) == r.channels.end())
+      continue;
+    if (r.categories.empty()) return pack;  // any finding
+    acted.insert(r.categories.begin(), r.categories.end());
+  }
+  // What decides whether a finding of those categories is made, or how
+  // severe it is, is needed too.
+  for (size_t before = 0; before != acted.size();) {
+    before = acted.size();
+    if (acted.count(pack->bulk_extract.category))
+      acted.insert(pack->bulk_extract.from.begin(),
+                   pack->bulk_extract.from.end());
+    for (const Combination& c : pack->combinations) {
+      auto in = [&](const std::string& cat) { return acted.count(cat) > 0; };
+      if (std::any_of(c.all_of.begin(), c.all_of.end(), in) ||
+          std::any_of(c.any_of.begin(), c.any_of.end(), in)) {
+        acted.insert(c.all_of.begin(), c.all_of.end());
+        acted.insert(c.any_of.begin(), c.any_of.end());
+      }
+    }
+  }
+  auto scoped = std::make_shared<PolicyPack>(*pack);
+  auto& dets = scoped->detectors;
+  dets.erase(std::remove_if(dets.begin(), dets.end(),
+                            [&](const Detector& d) {
+                              return acted.count(d.category) == 0;
+                            }),
+             dets.end());
+  return scoped;
 }
 
 }  // namespace steward::policy

@@ -15,6 +15,49 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A door's view of the pack: the detectors of the categories its rules
+// name, with what a bulk extract or a combination of them needs.
+TEST(ForChannel, KeepsTheDetectorsARuleOfTheChannelCanActOn) {
+  auto pack = std::make_shared<PolicyPack>();
+  for (const char* cat :
+       {"ssn", "student-id", "iep-504", "roster-student", "profanity", "x"}) {
+    Detector d;
+    d.id = std::string("d-") + cat;
+    d.category = cat;
+    pack->detectors.push_back(d);
+  }
+  Rule web;
+  web.channels = {Channel::kWeb};
+  web.categories = {"ssn", "student-extract"};
+  Rule mail;
+  mail.channels = {Channel::kMail};
+  mail.categories = {"profanity"};
+  pack->rules = {web, mail};
+  pack->bulk_extract = {"student-extract", 10, {"student-id"}};
+  Combination both;
+  both.all_of = {"roster-student"};
+  both.any_of = {"iep-504", "student-id"};
+  pack->combinations = {both};
+  auto ids = [](const PackPtr& p) {
+    std::set<std::string> s;
+    for (const auto& d : p->detectors) s.insert(d.id);
+    return s;
+  };
+  // ssn by the rule; student-id as the extract's rows; roster-student and
+  // iep-504 as student-id's combination; not profanity (a mail rule) nor x.
+  EXPECT_EQ(ids(ForChannel(pack, Channel::kWeb)),
+            (std::set<std::string>{"d-ssn", "d-student-id", "d-iep-504",
+                                   "d-roster-student"}));
+  EXPECT_EQ(ids(ForChannel(pack, Channel::kMail)),
+            (std::set<std::string>{"d-profanity"}));
+  EXPECT_EQ(pack->detectors.size(), 6u);  // the pack itself is unchanged
+  // A rule of every channel that names no category acts on any finding.
+  Rule any;
+  any.categories = {};
+  pack->rules.push_back(any);
+  EXPECT_EQ(ForChannel(pack, Channel::kPublish), pack);
+}
+
 TEST(BundledPack, IsValid) {
   LoadResult r = LoadPack(steward::testing::PackDir());
   for (const auto& e : r.errors) ADD_FAILURE() << e.ToString();

@@ -1411,7 +1411,11 @@ void Server::Serve() {
 
 int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer,
         bool dry_run) {
-  auto e = engine::Engine::Create(options.engine);
+  // The door inspects for what its rules can act on: a detector whose
+  // category no web rule names is not run (policy::ForChannel).
+  engine::Options engine_options = options.engine;
+  engine_options.channel = policy::Channel::kWeb;
+  auto e = engine::Engine::Create(engine_options);
   if (!e.ok()) {
     Log(Event("start-failed", Level::kError)
             .Str("error", e.status().message()));
@@ -1441,9 +1445,10 @@ int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer,
           .Str("policy", first->pack().name)
           .Str("version", first->pack().version)
           .Str("sha256", first->pack().hash)
-          .Str("istag", IsTag(first->pack())));
+          .Str("istag", IsTag(first->pack()))
+          .Int("detectors", first->pack().detectors.size()));
   auto reload = [&] {
-    auto fresh = engine::Engine::Create(options.engine);
+    auto fresh = engine::Engine::Create(engine_options);
     if (!fresh.ok()) {
       server.NoteReload(false);
       Log(Event("reload-failed", Level::kError)

@@ -1,9 +1,10 @@
 // The web door: an ICAP server (RFC 3507) that Squid asks about every
 // upload (REQMOD, service /reqmod) and download (RESPMOD, /respmod). A
-// body goes to the same engine and pack as the mail door, and the decision
-// through the enforcement layer (enforce::Enforcer::Apply) with a web
-// envelope (channel web, the user, the destination host); the door only
-// translates the outcome:
+// body goes to the same engine and pack as the mail door (Run keeps only
+// the detectors whose categories a web rule names: policy::ForChannel),
+// and the decision through the enforcement layer (enforce::Enforcer::Apply)
+// with a web envelope (channel web, the user, the destination host); the
+// door only translates the outcome:
 //   deliver          204 when the client offered `Allow: 204`, else a 200
 //                    that gives the message back byte for byte
 //   held, refused    a 200 carrying an HTTP 403 page (HTML, or JSON when
