@@ -17,8 +17,18 @@ constexpr uint32_t kMaxSentence = 400;  // bytes on each side of the anchor
 // looked for: a text of endless lines costs no more per word.
 constexpr size_t kMaxLine = 2048;
 
-bool IsAlnum(unsigned char c) { return std::isalnum(c) != 0; }
-bool IsAlpha(unsigned char c) { return std::isalpha(c) != 0; }
+// ASCII only, as the C library's are in the "C" locale Steward runs in,
+// without a call for each byte.
+constexpr bool IsAlpha(unsigned char c) {
+  return static_cast<unsigned char>((c | 0x20) - 'a') < 26;
+}
+constexpr bool IsAlnum(unsigned char c) {
+  return IsAlpha(c) || static_cast<unsigned char>(c - '0') < 10;
+}
+constexpr char AsciiLower(unsigned char c) {
+  return static_cast<char>(static_cast<unsigned char>(c - 'A') < 26 ? c | 0x20
+                                                                    : c);
+}
 
 // A typographic apostrophe (U+2019) at text[i].
 bool RightQuoteAt(std::string_view t, size_t i) {
@@ -205,7 +215,7 @@ void Tokenize(std::string_view text, uint32_t base, std::vector<Token>& out) {
     while (i < text.size()) {
       unsigned char d = static_cast<unsigned char>(text[i]);
       if (IsAlnum(d)) {
-        w += static_cast<char>(std::tolower(d));
+        w += AsciiLower(d);
         ++i;
       } else if (RightQuoteAt(text, i)) {
         w += '\'';
@@ -369,7 +379,7 @@ bool TitleBefore(std::string_view text, size_t dot) {
     --b;
   std::string w;
   for (size_t i = b; i < dot; ++i)
-    w += static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
+    w += AsciiLower(static_cast<unsigned char>(text[i]));
   return (b == 0 || !IsAlpha(static_cast<unsigned char>(text[b - 1]))) &&
          IsTitle(w);
 }
