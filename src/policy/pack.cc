@@ -73,15 +73,25 @@ PackPtr ForChannel(const PackPtr& pack, Channel channel) {
     if (r.categories.empty()) return pack;  // any finding
     acted.insert(r.categories.begin(), r.categories.end());
   }
+  // Conduct findings count towards repeated conduct (C.19) on every
+  // channel (enforce::Enforcer), whatever the rules do with each one.
+  const auto& conduct = pack->mail.escalate_categories;
+  acted.insert(conduct.begin(), conduct.end());
   // What decides whether a finding of those categories is made, or how
-  // severe it is, is needed too.
+  // severe it is, is needed too: a student extract counts the rows of all
+  // its categories and stands for them, and a combination raises each of
+  // its categories when the others are there.
+  const BulkExtract& bulk = pack->bulk_extract;
+  auto in = [&](const std::string& cat) { return acted.count(cat) > 0; };
   for (size_t before = 0; before != acted.size();) {
     before = acted.size();
-    if (acted.count(pack->bulk_extract.category))
-      acted.insert(pack->bulk_extract.from.begin(),
-                   pack->bulk_extract.from.end());
+    if (!bulk.category.empty() &&
+        (in(bulk.category) ||
+         std::any_of(bulk.from.begin(), bulk.from.end(), in))) {
+      acted.insert(bulk.category);
+      acted.insert(bulk.from.begin(), bulk.from.end());
+    }
     for (const Combination& c : pack->combinations) {
-      auto in = [&](const std::string& cat) { return acted.count(cat) > 0; };
       if (std::any_of(c.all_of.begin(), c.all_of.end(), in) ||
           std::any_of(c.any_of.begin(), c.any_of.end(), in)) {
         acted.insert(c.all_of.begin(), c.all_of.end());

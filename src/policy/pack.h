@@ -928,9 +928,11 @@ using PackPtr = std::shared_ptr<const PolicyPack>;
 
 // The pack as a door of `channel` uses it: the same pack with only the
 // detectors whose findings a rule of that channel can act on. Those are
-// the categories its rules name, the categories a bulk extract among them
-// counts rows of, and every category of a combination that raises one of
-// them (to its closure). The pack itself when a rule of the channel names
+// the categories its rules name, the conduct categories that count towards
+// repeated conduct on every channel ([mail] escalate_categories), all of a
+// bulk extract's categories when it or one of them is kept, and every
+// category of a combination that raises one of them (to its closure). The
+// pack itself when a rule of the channel names
 // no category (it acts on any finding). Word lists, rules and every
 // setting stay as they are, and so does the hash: the files are the same,
 // and a door's ISTag or audit names the pack it loaded.

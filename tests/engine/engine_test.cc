@@ -148,52 +148,6 @@ namespace {
 
 // The golden student exports, each with its own header spellings: one
 // student-extract that counts all 300 rows and says what each column holds.
-// A door's engine runs only what its rules can act on: the web door's has
-// no harassment or profanity detectors (no web rule names them) and still
-// finds a student's SSN, a threat and a student export, with the same
-// findings of those categories as the engine of every detector.
-TEST_F(EngineTest, TheWebDoorsEngineRunsOnlyWhatAWebRuleActsOn) {
-  auto all = Engine::Create({PackDir(), "", "none", false});
-  engine::Options web_options{PackDir(), "", "none", false};
-  web_options.channel = policy::Channel::kWeb;
-  auto web = Engine::Create(web_options);
-  ASSERT_TRUE(all.ok()) << all.status().message();
-  ASSERT_TRUE(web.ok()) << web.status().message();
-  auto has = [](const Engine& e, const char* id) {
-    for (const auto& d : e.pack().detectors)
-      if (d.id == id) return true;
-    return false;
-  };
-  EXPECT_TRUE(has(**all, "harassment-model"));
-  EXPECT_FALSE(has(**web, "harassment-model"));
-  EXPECT_FALSE(has(**web, "profanity-terms"));
-  for (const char* id :
-       {"threat-model", "ssn-formatted", "student-id-district"})
-    EXPECT_TRUE(has(**web, id)) << id;
-  EXPECT_EQ((*web)->pack().hash, (*all)->pack().hash);
-
-  std::string f = (dir_ / "upload.txt").string();
-  std::ofstream(f) << "You stupid fucking idiot. Maria's Social Security "
-                      "number is 536-22-8145.\nI am going to kill you "
-                      "tomorrow after school.\n";
-  auto categories = [&](const Engine& e) {
-    std::multiset<std::string> got;
-    auto s = e.NewScratch();
-    e.ScanFile(f, *s, [&](ItemResult&& r) {
-      for (const auto& x : r.findings) got.insert(x.category);
-    });
-    return got;
-  };
-  auto from_all = categories(**all);
-  auto from_web = categories(**web);
-  EXPECT_TRUE(from_all.count("profanity") || from_all.count("harassment"));
-  EXPECT_EQ(from_web.count("profanity") + from_web.count("harassment"), 0u);
-  for (const char* c : {"ssn", "threat"}) {
-    EXPECT_GT(from_web.count(c), 0u) << c;
-    EXPECT_EQ(from_web.count(c), from_all.count(c)) << c;
-  }
-}
-
 TEST(Tables, AStudentExportIsOneExtractWhateverItsHeaderSpelling) {
   const auto& e = steward::testing::BundledEngine();
   auto scratch = e.NewScratch();
@@ -216,6 +170,73 @@ TEST(Tables, AStudentExportIsOneExtractWhateverItsHeaderSpelling) {
       EXPECT_NE(x.find(std::string(": ") + category), std::string::npos)
           << name << ": " << x;
   }
+}
+
+// A door's engine runs only what its rules can act on: the web door's has
+// no campaigning, advertising, chain-letter or credential detectors (no web
+// rule names them), keeps harassment and profanity (they count towards
+// repeated conduct, C.19, on every channel), and makes the same findings
+// of every category it keeps as the engine of every detector.
+TEST_F(EngineTest, TheWebDoorsEngineRunsOnlyWhatAWebRuleActsOn) {
+  auto all = Engine::Create({PackDir(), "", "none", false});
+  engine::Options web_options{PackDir(), "", "none", false};
+  web_options.channel = policy::Channel::kWeb;
+  auto web = Engine::Create(web_options);
+  ASSERT_TRUE(all.ok()) << all.status().message();
+  ASSERT_TRUE(web.ok()) << web.status().message();
+  auto has = [](const Engine& e, const char* id) {
+    for (const auto& d : e.pack().detectors)
+      if (d.id == id) return true;
+    return false;
+  };
+  for (const char* id :
+       {"campaigning-model", "solicitation-model", "political-terms",
+        "chain-letter-terms", "password-in-text"}) {
+    EXPECT_TRUE(has(**all, id)) << id;
+    EXPECT_FALSE(has(**web, id)) << id;
+  }
+  for (const char* id : {"threat-model", "harassment-model", "profanity-terms",
+                         "ssn-formatted", "student-id-district"})
+    EXPECT_TRUE(has(**web, id)) << id;
+  EXPECT_EQ((*web)->pack().hash, (*all)->pack().hash);
+
+  std::string f = (dir_ / "upload.txt").string();
+  std::ofstream(f)
+      << "You stupid fucking idiot. Maria's Social Security number is "
+         "536-22-8145.\nI am going to kill you tomorrow after school.\n"
+         "Vote for Dana Whitfield for school board on November 5th, and "
+         "donate to her campaign today!\n";
+  struct Seen {
+    std::string category;
+    uint64_t offset;
+    policy::Severity severity;
+    auto operator<=>(const Seen&) const = default;
+  };
+  auto findings = [&](const Engine& e) {
+    std::multiset<Seen> got;
+    auto s = e.NewScratch();
+    e.ScanFile(f, *s, [&](ItemResult&& r) {
+      for (const auto& x : r.findings)
+        got.insert({x.category, x.location.offset, x.severity});
+    });
+    return got;
+  };
+  auto from_all = findings(**all);
+  auto from_web = findings(**web);
+  std::multiset<Seen> kept;  // the full engine's, of the categories kept
+  std::set<std::string> categories;
+  for (const auto& x : from_all) {
+    categories.insert(x.category);
+    bool on_web = false;
+    for (const auto& d : (*web)->pack().detectors)
+      on_web |= d.category == x.category;
+    if (on_web) kept.insert(x);
+  }
+  for (const char* c : {"ssn", "threat", "political-campaigning"})
+    EXPECT_TRUE(categories.count(c)) << c;
+  EXPECT_TRUE(categories.count("profanity") || categories.count("harassment"));
+  EXPECT_EQ(from_web, kept);
+  for (const auto& x : from_web) EXPECT_NE(x.category, "political-campaigning");
 }
 
 // The abbreviations are the pack's: a district adds its own system's.

@@ -16,11 +16,13 @@ namespace {
 namespace fs = std::filesystem;
 
 // A door's view of the pack: the detectors of the categories its rules
-// name, with what a bulk extract or a combination of them needs.
+// name, with what conduct counting, a bulk extract or a combination of them
+// needs.
 TEST(ForChannel, KeepsTheDetectorsARuleOfTheChannelCanActOn) {
   auto pack = std::make_shared<PolicyPack>();
   for (const char* cat :
-       {"ssn", "student-id", "iep-504", "roster-student", "profanity", "x"}) {
+       {"ssn", "student-id", "date-of-birth", "iep-504", "roster-student",
+        "profanity", "threat", "phone", "email", "x"}) {
     Detector d;
     d.id = std::string("d-") + cat;
     d.category = cat;
@@ -28,12 +30,15 @@ TEST(ForChannel, KeepsTheDetectorsARuleOfTheChannelCanActOn) {
   }
   Rule web;
   web.channels = {Channel::kWeb};
-  web.categories = {"ssn", "student-extract"};
+  web.categories = {"ssn", "date-of-birth"};
   Rule mail;
   mail.channels = {Channel::kMail};
-  mail.categories = {"profanity"};
-  pack->rules = {web, mail};
-  pack->bulk_extract = {"student-extract", 10, {"student-id"}};
+  mail.categories = {"email"};
+  Rule every;  // no channels: every channel
+  every.categories = {"phone"};
+  pack->rules = {web, mail, every};
+  pack->mail.escalate_categories = {"threat"};
+  pack->bulk_extract = {"student-extract", 10, {"student-id", "date-of-birth"}};
   Combination both;
   both.all_of = {"roster-student"};
   both.any_of = {"iep-504", "student-id"};
@@ -43,17 +48,19 @@ TEST(ForChannel, KeepsTheDetectorsARuleOfTheChannelCanActOn) {
     for (const auto& d : p->detectors) s.insert(d.id);
     return s;
   };
-  // ssn by the rule; student-id as the extract's rows; roster-student and
-  // iep-504 as student-id's combination; not profanity (a mail rule) nor x.
-  EXPECT_EQ(ids(ForChannel(pack, Channel::kWeb)),
-            (std::set<std::string>{"d-ssn", "d-student-id", "d-iep-504",
-                                   "d-roster-student"}));
+  // ssn and date-of-birth by the web rule, phone by the rule of every
+  // channel, threat as conduct; student-id because date-of-birth counts
+  // rows of the extract; roster-student and iep-504 as student-id's
+  // combination; not email (a mail rule), profanity (named by nothing) nor x.
+  EXPECT_EQ(
+      ids(ForChannel(pack, Channel::kWeb)),
+      (std::set<std::string>{"d-ssn", "d-date-of-birth", "d-phone", "d-threat",
+                             "d-student-id", "d-iep-504", "d-roster-student"}));
   EXPECT_EQ(ids(ForChannel(pack, Channel::kMail)),
-            (std::set<std::string>{"d-profanity"}));
-  EXPECT_EQ(pack->detectors.size(), 6u);  // the pack itself is unchanged
+            (std::set<std::string>{"d-email", "d-phone", "d-threat"}));
+  EXPECT_EQ(pack->detectors.size(), 10u);  // the pack itself is unchanged
   // A rule of every channel that names no category acts on any finding.
   Rule any;
-  any.categories = {};
   pack->rules.push_back(any);
   EXPECT_EQ(ForChannel(pack, Channel::kPublish), pack);
 }

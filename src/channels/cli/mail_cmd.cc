@@ -61,7 +61,11 @@ int RunVerdict(const VerdictArgs& a) {
     }
     bytes = std::move(r).value();
   }
-  auto eng = engine::Engine::Create(a.engine);
+  // The engine the door of that channel runs: the web door's has only the
+  // detectors a web rule (or conduct counting) can act on, as icap::Run.
+  engine::Options engine_options = a.engine;
+  if (*channel == policy::Channel::kWeb) engine_options.channel = *channel;
+  auto eng = engine::Engine::Create(engine_options);
   if (!eng.ok()) {
     fmt::print(stderr, "steward verdict: {}\n", eng.status().message());
     return 2;
