@@ -1411,8 +1411,8 @@ void Server::Serve() {
 
 int Run(const Options& options, std::unique_ptr<enforce::Enforcer> enforcer,
         bool dry_run) {
-  // The door inspects for what its rules can act on: a detector whose
-  // category no web rule names is not run (policy::ForChannel).
+  // The door inspects for what its rules (and conduct counting) can act
+  // on: other detectors are not run (policy::ForChannel).
   engine::Options engine_options = options.engine;
   engine_options.channel = policy::Channel::kWeb;
   auto e = engine::Engine::Create(engine_options);

@@ -1,7 +1,7 @@
 // The web door: an ICAP server (RFC 3507) that Squid asks about every
 // upload (REQMOD, service /reqmod) and download (RESPMOD, /respmod). A
 // body goes to the same engine and pack as the mail door (Run keeps only
-// the detectors whose categories a web rule names: policy::ForChannel),
+// the detectors a web rule or conduct counting acts on: policy::ForChannel),
 // and the decision through the enforcement layer (enforce::Enforcer::Apply)
 // with a web envelope (channel web, the user, the destination host); the
 // door only translates the outcome:
