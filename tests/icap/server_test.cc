@@ -851,46 +851,95 @@ TEST_F(IcapServerTest, SpillToDiskIsBounded) {
 // Past the inspection bound an upload is read on in overlapping windows
 // while it waits on disk: a student's record 12 MiB into a 20 MiB upload,
 // across a window's end and an ICAP chunk's, is found and the upload
-// blocked (nothing goes back but the page); the same upload without it
-// comes back byte-identical; the disk it used is given back.
+// blocked (nothing goes back but the page); so is one in the first window
+// past the bound and one in the last; the same upload without it comes back
+// byte-identical; the disk it used is given back. Each with the windows
+// judged by the connection's own thread, by one window thread, and by two
+// (the connection reading on while they judge).
 TEST_F(IcapServerTest, PastTheBoundTheRestIsReadInWindows) {
   auto e = EngineWith("pack", {{"web.toml", kBound, kSmallBound}});
   ASSERT_TRUE(e);
-  StartServer({}, e);
   // Lines of ordinary text, 20 MiB.
   std::string clean;
   const std::string line = "Minutes of the grade-level meeting, item ";
   while (clean.size() < (size_t{20} << 20))
     clean += line + std::to_string(clean.size() % 97) + ".\n";
   // The record straddles the end of the third window (the first holds the
-  // 64 KiB kept and ends at 4 MiB; each next one is 4 MiB and begins 64 KiB
+  // 64 KiB kept and ends at 2 MiB; each next one is 2 MiB and begins 64 KiB
   // before the end of the one before), which is also an ICAP chunk's end.
-  std::string dirty = clean;
-  const size_t at = 3 * ((size_t{4} << 20) - 65536) + 65536 - 20;
-  ASSERT_EQ((at + 20) % 65536, 0u);
-  dirty.replace(at, sizeof kSsnText - 1, kSsnText);
+  const size_t across = 3 * ((size_t{2} << 20) - 65536) + 65536 - 20;
+  ASSERT_EQ((across + 20) % 65536, 0u);
   // ICAP chunks of 64 KiB: the record is cut between two of them too.
   auto upload = [&](const std::string& body) {
     const BigUpload u = BigReqmod(body);
     return std::make_pair(Exchange(u.request), u.http_size);
   };
-  auto [blocked, http_size] = upload(dirty);
-  EXPECT_NE(blocked.find("HTTP/1.1 403 Forbidden"), std::string::npos)
-      << blocked.substr(0, 300);
-  EXPECT_NE(blocked.find("L.3.a"), std::string::npos);
-  EXPECT_LT(blocked.size(), size_t{64} << 10);
-  auto [passed, size] = upload(clean);
-  ASSERT_TRUE(passed.starts_with("ICAP/1.0 200 OK\r\n"))
-      << passed.substr(0, 300);
-  const std::string echoed = EchoedBody(passed, size);
-  EXPECT_EQ(echoed.size(), clean.size());
-  EXPECT_TRUE(echoed == clean)
-      << "the echoed body differs from byte "
-      << std::mismatch(echoed.begin(), echoed.end(), clean.begin(), clean.end())
-                 .first -
-             echoed.begin();
-  std::string m = server_->RenderMetrics();
-  EXPECT_NE(m.find("\nsteward_icap_spill_bytes 0\n"), std::string::npos);
+  for (int threads : {-1, 1, 2}) {
+    SCOPED_TRACE(threads);
+    Options o;
+    o.window_threads = threads;
+    StartServer(o, e);
+    for (size_t at : {size_t{100} << 10, across, clean.size() - 1000}) {
+      SCOPED_TRACE(at);
+      std::string dirty = clean;
+      dirty.replace(at, sizeof kSsnText - 1, kSsnText);
+      auto [blocked, http_size] = upload(dirty);
+      EXPECT_NE(blocked.find("HTTP/1.1 403 Forbidden"), std::string::npos)
+          << blocked.substr(0, 300);
+      EXPECT_NE(blocked.find("L.3.a"), std::string::npos);
+      EXPECT_LT(blocked.size(), size_t{64} << 10);
+    }
+    auto [passed, size] = upload(clean);
+    ASSERT_TRUE(passed.starts_with("ICAP/1.0 200 OK\r\n"))
+        << passed.substr(0, 300);
+    const std::string echoed = EchoedBody(passed, size);
+    EXPECT_EQ(echoed.size(), clean.size());
+    EXPECT_TRUE(echoed == clean) << "the echoed body differs from byte "
+                                 << std::mismatch(echoed.begin(), echoed.end(),
+                                                  clean.begin(), clean.end())
+                                            .first -
+                                        echoed.begin();
+    std::string m = server_->RenderMetrics();
+    EXPECT_NE(m.find("\nsteward_icap_spill_bytes 0\n"), std::string::npos);
+    EXPECT_NE(m.find("steward_icap_requests_total{outcome=\"block\"} 3\n"),
+              std::string::npos)
+        << m;
+    StopServer();
+  }
+}
+
+// A window judged on a window thread that blocks still blocks when the
+// disk then cannot keep the upload and on_failure is accept (which passes
+// the rest unread): its answer is taken before the upload is let through.
+// The disk holds the first window past the bound and a little more; the
+// upload is sent at a pace the door's reading keeps up with, so that only
+// its spool, not the bytes waiting to be read, fills the disk.
+TEST_F(IcapServerTest, PastTheBoundABlockedWindowStandsWhenTheDiskFills) {
+  auto e = EngineWith("pack", {{"web.toml", kBound, kSmallBound},
+                               {"web.toml", "on_failure = \"reject\"",
+                                "on_failure = \"accept\""}});
+  ASSERT_TRUE(e);
+  std::string body;
+  while (body.size() < (size_t{8} << 20))
+    body += "Minutes of the meeting, item " + std::to_string(body.size() % 89) +
+            ".\n";
+  body.replace(size_t{1} << 20, sizeof kSsnText - 1, kSsnText);
+  Options o;
+  o.window_threads = 1;
+  o.max_spill_bytes = size_t{5} << 20;
+  StartServer(o, e);
+  const std::string req = BigReqmod(body).request;
+  int fd = Connect();
+  for (size_t off = 0; off < req.size(); off += size_t{128} << 10) {
+    Send(fd, req.substr(off, size_t{128} << 10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(4));
+  }
+  std::string pending;
+  std::string r = Read(fd, pending, 30000);
+  close(fd);
+  EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos)
+      << r.substr(0, 300);
+  EXPECT_LT(r.size(), size_t{64} << 10);
 }
 
 // When the disk cannot keep an upload past the bound (max_spill_bytes

@@ -177,6 +177,11 @@ void RegisterWeb(CLI::App& app, std::function<int()>& run) {
                 "Preview bytes offered (below 65536: Squid 5.7 stalls at it)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
+  c->add_option("--window-threads", o->window_threads,
+                "Threads judging large uploads' windows while they are read, "
+                "for all connections (0: one a core; -1: none)")
+      ->capture_default_str()
+      ->check(CLI::Range(-1, 256));
   auto spill_mib = std::make_shared<uint64_t>(o->max_spill_bytes >> 20);
   c->add_option("--max-spill", *spill_mib,
                 "MiB all connections may keep in temporary files (past it a "

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <system_error>
@@ -51,7 +52,7 @@ constexpr size_t kFlushBytes = size_t{256} * 1024;
 // Past the inspection bound an upload is read in windows of kWindow bytes,
 // each beginning with the last kOverlap of the one before, so that a value
 // across two windows is in one of them.
-constexpr size_t kWindow = size_t{4} << 20;
+constexpr size_t kWindow = size_t{2} << 20;
 constexpr size_t kOverlap = size_t{64} << 10;
 // Minutes a warn page's continue link works.
 constexpr int kContinueLinkMinutes = 15;
@@ -115,9 +116,28 @@ struct Metrics {
                                    0.1,   0.25,  0.5,   1,    2,    5};
 };
 
+// Tokens for the threads that judge windows: a thread is started for a
+// window only while one is free, so that the door never runs more engines
+// at once than it was given cores for, however many uploads are large.
+class Tokens {
+ public:
+  void Set(int n) { free_ = n; }
+  bool TryTake() {
+    int n = free_.load();
+    while (n > 0)
+      if (free_.compare_exchange_weak(n, n - 1)) return true;
+    return false;
+  }
+  void Give() { ++free_; }
+
+ private:
+  std::atomic<int> free_{0};
+};
+
 struct Server::Impl {
   Options options;
   Metrics metrics;
+  Tokens window_threads;
   std::unique_ptr<enforce::Enforcer> enforcer;
   bool dry_run = false;
   ScratchPool scratch;
@@ -358,7 +378,7 @@ class Exchange {
     if (!spool_->Append(d)) return SpoolFailed(d);
     window_.append(d);
     while (window_.size() - window_head_ >= kWindow) {
-      if (!Decide(/*complete=*/false, /*preview=*/true)) {
+      if (!JudgeWindow()) {
         answered_ = true;
         StopWindowing();
         return;
@@ -367,8 +387,59 @@ class Exchange {
     }
   }
 
+  // Judges the window as it is now: on a thread of its own when one of the
+  // server's window threads is free, the connection reading on meanwhile
+  // (at most kInFlight windows a connection), else here. False when a
+  // window was blocked (the page went out).
+  bool JudgeWindow() {
+    if (!Collect(/*all=*/false)) return false;
+    if (pending_.size() < kInFlight && srv_.window_threads.TryTake()) {
+      Pending p{Envelope(/*complete=*/false, /*preview=*/true), {}};
+      p.ctx.envelope.unread = coding_unread_;  // a window is read as bytes
+      try {
+        p.out = std::async(std::launch::async, [&srv = srv_, engine = engine_,
+                                                gen = generation_, ctx = p.ctx,
+                                                window = window_] {
+          enforce::Outcome out =
+              Judge(srv, *engine, gen, ctx, window, /*preview=*/true);
+          srv.window_threads.Give();
+          return out;
+        });
+        pending_.push_back(std::move(p));
+        return true;
+      } catch (const std::exception&) {
+        srv_.window_threads.Give();  // no thread: judged here instead
+      }
+    }
+    if (!Collect(/*all=*/true)) return false;
+    return Decide(/*complete=*/false, /*preview=*/true);
+  }
+
+  // Takes the judgements of windows in flight, in order: those done, or
+  // with `all` every one, and while a connection has kInFlight, the
+  // oldest. False when one was blocked (the page went out; the rest are
+  // dropped).
+  bool Collect(bool all) {
+    while (!pending_.empty()) {
+      Pending& p = pending_.front();
+      const bool must = all || pending_.size() >= kInFlight;
+      if (!must &&
+          p.out.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+        return true;
+      const enforce::Outcome out = p.out.get();
+      const enforce::Context ctx = std::move(p.ctx);
+      pending_.pop_front();
+      if (!Act(ctx, out, /*complete=*/false, /*preview=*/true)) {
+        pending_.clear();  // waits for the others, whose answers are moot
+        return false;
+      }
+    }
+    return true;
+  }
+
   void StopWindowing() {
     windowing_ = false;
+    pending_.clear();
     std::string().swap(window_);
     spool_.reset();
   }
@@ -378,6 +449,12 @@ class Exchange {
   // "not-inspected" finding), or is blocked, as [web] on_failure says.
   // `unspooled` and `rest` are the bytes after those in the spool, in order.
   void SpoolFailed(std::string_view unspooled, std::string_view rest = {}) {
+    // A window judged meanwhile that blocks still blocks.
+    if (windowing_ && !Collect(/*all=*/true)) {
+      answered_ = true;
+      StopWindowing();
+      return;
+    }
     ++srv_.metrics.spill_refused;
     const bool accept =
         engine_->pack().web.on_failure == policy::FailureMode::kAccept;
@@ -426,7 +503,12 @@ class Exchange {
     }
     answered_ = true;
     if (windowing_) {
-      // The last window decides; then the upload goes on from the disk.
+      // The windows in flight, then the last window decide; then the
+      // upload goes on from the disk.
+      if (!Collect(/*all=*/true)) {
+        StopWindowing();
+        return;
+      }
       const bool allow = Decide(/*complete=*/true);
       if (allow) {
         if (req_.allow_204) {
@@ -559,29 +641,8 @@ class Exchange {
   // With `preview` the body is only begun: a block stands, a pass is not yet
   // a decision (neither logged nor answered).
   bool Decide(bool complete, bool preview = false) {
-    const policy::PolicyPack& pack = engine_->pack();
-    reference_ = NewReference();
-    enforce::Context ctx;
-    decide::Envelope& env = ctx.envelope;
-    env.channel = policy::Channel::kWeb;
-    client_ = Client();
-    const std::string& client = client_;
-    user_ = User();
-    env.auth_user = user_;
-    env.sender = user_.empty() ? client : user_;
-    env.client = client;
-    if (!host_.empty()) env.recipients.push_back(host_);
-    env.size = std::max<uint64_t>(complete ? total_ : total_ + 1, declared_);
-    env.size = std::max<uint64_t>(env.size, 1);
-    if (!complete) env.inspected = Inspected().size();
-    // What the preview (or a window) holds is judged as it is: the rest is
-    // still to come, so it is not "not inspected".
-    if (preview) env.size = std::max<uint64_t>(Inspected().size(), 1);
-    ctx.reference = reference_;
-
+    enforce::Context ctx = Envelope(complete, preview);
     enforce::Outcome out;
-    uint64_t gen = generation_;
-    auto scratch = srv_.scratch.Take(*engine_, gen);
     try {
       // Its coding undone, a form's fields and JSON values as text, a
       // multipart body framed loosely as plain text (upload.h).
@@ -590,8 +651,9 @@ class Exchange {
       piece.piece = true;
       const Upload& upload = windowing_ ? piece : upload_;
       Reading reading = ReadUpload(upload, Inspected(), complete && !windowing_,
-                                   pack.web.max_inspect_bytes);
+                                   engine_->pack().web.max_inspect_bytes);
       malformed_ = !reading.malformed.empty();
+      decide::Envelope& env = ctx.envelope;
       env.malformed = std::move(reading.malformed);
       env.unread = std::move(reading.unread);
       // A window is read as bytes: a coding not read still is not.
@@ -600,15 +662,55 @@ class Exchange {
                                           ? std::string_view(reading.entity)
                                       : windowing_ ? std::string_view(window_)
                                                    : std::string_view(body_);
+      out = Judge(srv_, *engine_, generation_, ctx, entity, preview);
+    } catch (const std::exception& e) {
+      out = {};
+      out.failure = e.what();
+    }
+    return Act(ctx, out, complete, preview);
+  }
+
+  // The envelope of a decision on what is inspected now, with a new
+  // reference.
+  enforce::Context Envelope(bool complete, bool preview) {
+    reference_ = NewReference();
+    enforce::Context ctx;
+    decide::Envelope& env = ctx.envelope;
+    env.channel = policy::Channel::kWeb;
+    client_ = Client();
+    user_ = User();
+    env.auth_user = user_;
+    env.sender = user_.empty() ? client_ : user_;
+    env.client = client_;
+    if (!host_.empty()) env.recipients.push_back(host_);
+    env.size = std::max<uint64_t>(complete ? total_ : total_ + 1, declared_);
+    env.size = std::max<uint64_t>(env.size, 1);
+    if (!complete) env.inspected = Inspected().size();
+    // What the preview (or a window) holds is judged as it is: the rest is
+    // still to come, so it is not "not inspected".
+    if (preview) env.size = std::max<uint64_t>(Inspected().size(), 1);
+    ctx.reference = reference_;
+    return ctx;
+  }
+
+  // The engine's outcome on `entity`, never an exception. Reads nothing of
+  // an exchange, so that a window can be judged on a helper thread.
+  static enforce::Outcome Judge(Server::Impl& srv, const engine::Engine& engine,
+                                uint64_t generation,
+                                const enforce::Context& ctx,
+                                std::string_view entity, bool preview) {
+    enforce::Outcome out;
+    auto scratch = srv.scratch.Take(engine, generation);
+    try {
       // A preview is decided without records (its pass is not yet a
       // decision, and the whole body is decided again): only a refusal,
       // which ends the request, is carried out with them. So conduct
       // (C.19) is counted once a request.
-      out = srv_.enforcer->Apply(*engine_, *scratch, ctx, entity,
-                                 srv_.dry_run || preview);
-      if (preview && !srv_.dry_run &&
+      out = srv.enforcer->Apply(engine, *scratch, ctx, entity,
+                                srv.dry_run || preview);
+      if (preview && !srv.dry_run &&
           out.disposition == enforce::Disposition::kRefused)
-        out = srv_.enforcer->Apply(*engine_, *scratch, ctx, entity, false);
+        out = srv.enforcer->Apply(engine, *scratch, ctx, entity, false);
     } catch (const std::exception& e) {
       out = {};
       out.failure = e.what();
@@ -616,8 +718,19 @@ class Exchange {
       out = {};
       out.failure = "unknown error";
     }
-    srv_.scratch.Give(std::move(scratch), gen);
+    srv.scratch.Give(std::move(scratch), generation);
+    return out;
+  }
 
+  // Carries out `out`, decided on `ctx`: the page, the counters and the
+  // log line. True when the body may go on (or, for a preview or a
+  // window, be read on); false when it was answered.
+  bool Act(const enforce::Context& ctx, const enforce::Outcome& out,
+           bool complete, bool preview) {
+    const policy::PolicyPack& pack = engine_->pack();
+    const decide::Envelope& env = ctx.envelope;
+    const std::string& client = env.client;
+    reference_ = ctx.reference;
     bool allow = true;
     std::string action;
     switch (out.disposition) {
@@ -969,6 +1082,13 @@ class Exchange {
   std::string window_;  // its MIME head (window_head_ bytes), then bytes
   size_t window_head_ = 0;
   std::unique_ptr<Spool> spool_;
+  // Windows being judged on threads of their own, oldest first.
+  struct Pending {
+    enforce::Context ctx;
+    std::future<enforce::Outcome> out;
+  };
+  static constexpr size_t kInFlight = 2;
+  std::deque<Pending> pending_;
   bool malformed_ = false;  // framed or coded to slip past inspection
   size_t Kept() const { return body_.size() - head_size_; }
   // What a decision reads: the body kept, or past the bound the window.
@@ -1232,6 +1352,12 @@ Server::Server(Options options, std::unique_ptr<enforce::Enforcer> enforcer,
   impl_->options = std::move(options);
   impl_->enforcer = std::move(enforcer);
   impl_->dry_run = dry_run;
+  const int threads = impl_->options.window_threads;
+  impl_->window_threads.Set(
+      threads > 0 ? threads
+      : threads == 0
+          ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))
+          : 0);
   std::string key = impl_->options.continue_key;
   if (key.size() < 32) key = LoadOrCreateKey("").value();
   impl_->continues = std::make_unique<Continues>(std::move(key));
