@@ -879,7 +879,10 @@ TEST_F(IcapServerTest, PastTheBoundTheRestIsReadInWindows) {
     Options o;
     o.window_threads = threads;
     StartServer(o, e);
-    for (size_t at : {size_t{100} << 10, across, clean.size() - 1000}) {
+    // In the first window past the bound, across two, in the last full
+    // window (judged while the rest arrives), in the last.
+    for (size_t at :
+         {size_t{100} << 10, across, size_t{19} << 20, clean.size() - 1000}) {
       SCOPED_TRACE(at);
       std::string dirty = clean;
       dirty.replace(at, sizeof kSsnText - 1, kSsnText);
@@ -901,7 +904,7 @@ TEST_F(IcapServerTest, PastTheBoundTheRestIsReadInWindows) {
                                         echoed.begin();
     std::string m = server_->RenderMetrics();
     EXPECT_NE(m.find("\nsteward_icap_spill_bytes 0\n"), std::string::npos);
-    EXPECT_NE(m.find("steward_icap_requests_total{outcome=\"block\"} 3\n"),
+    EXPECT_NE(m.find("steward_icap_requests_total{outcome=\"block\"} 4\n"),
               std::string::npos)
         << m;
     StopServer();
@@ -911,9 +914,10 @@ TEST_F(IcapServerTest, PastTheBoundTheRestIsReadInWindows) {
 // A window judged on a window thread that blocks still blocks when the
 // disk then cannot keep the upload and on_failure is accept (which passes
 // the rest unread): its answer is taken before the upload is let through.
-// The disk holds the first window past the bound and a little more; the
-// upload is sent at a pace the door's reading keeps up with, so that only
-// its spool, not the bytes waiting to be read, fills the disk.
+// The disk holds the first window past the bound (2 MiB) and a little
+// more, so it fills while that window is judged; the upload is sent at a
+// pace the door's reading keeps up with, so that only its spool, not the
+// bytes waiting to be read, fills the disk.
 TEST_F(IcapServerTest, PastTheBoundABlockedWindowStandsWhenTheDiskFills) {
   auto e = EngineWith("pack", {{"web.toml", kBound, kSmallBound},
                                {"web.toml", "on_failure = \"reject\"",
@@ -926,7 +930,7 @@ TEST_F(IcapServerTest, PastTheBoundABlockedWindowStandsWhenTheDiskFills) {
   body.replace(size_t{1} << 20, sizeof kSsnText - 1, kSsnText);
   Options o;
   o.window_threads = 1;
-  o.max_spill_bytes = size_t{5} << 20;
+  o.max_spill_bytes = (size_t{2} << 20) + (size_t{256} << 10);
   StartServer(o, e);
   const std::string req = BigReqmod(body).request;
   int fd = Connect();
@@ -940,6 +944,36 @@ TEST_F(IcapServerTest, PastTheBoundABlockedWindowStandsWhenTheDiskFills) {
   EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos)
       << r.substr(0, 300);
   EXPECT_LT(r.size(), size_t{64} << 10);
+}
+
+// With a store, an upload past the bound whose every window holds a
+// student's record and profanity is one refusal: one event on the
+// web-block incident and its conduct (C.19) counted once, though several
+// windows were being judged at once when the first was refused.
+TEST_F(IcapServerTest, PastTheBoundABlockIsRecordedOnce) {
+  auto e = EngineWith("pack", {{"web.toml", kBound, kSmallBound}});
+  ASSERT_TRUE(e);
+  std::shared_ptr<store::Database> db = OpenStore();
+  ASSERT_TRUE(db);
+  auto count = [&](const std::string& table) {
+    auto rows = db->Query("SELECT COUNT(*) FROM " + table);
+    return rows.ok() && !rows->empty() ? rows->front().Int(0) : -1;
+  };
+  std::string body;
+  while (body.size() < (size_t{12} << 20)) {
+    body += "Minutes of the meeting, item " + std::to_string(body.size() % 89) +
+            ".\n";
+    if (body.size() > (size_t{1} << 20) && body.size() % (size_t{1} << 20) < 40)
+      body += std::string(kSsnText) + " This fucking form again.\n";
+  }
+  Options o;
+  o.window_threads = 2;
+  StartServer(o, e, db);
+  std::string r = Exchange(BigReqmod(body).request);
+  EXPECT_NE(r.find("HTTP/1.1 403 Forbidden"), std::string::npos)
+      << r.substr(0, 300);
+  EXPECT_EQ(count("incident_events"), 1);
+  EXPECT_EQ(count("conduct_events"), 1);
 }
 
 // When the disk cannot keep an upload past the bound (max_spill_bytes

@@ -239,7 +239,20 @@ class Exchange {
       cap_ = std::min<uint64_t>(cap_, kDownloadWindow);
   }
 
-  ~Exchange() { Flush(); }
+  // Windows still being judged when the connection ends (the peer went,
+  // the request timed out) are still decided: a block is recorded and
+  // logged, though nobody reads its page.
+  ~Exchange() {
+    Flush();
+    if (windowing_ && !answered_) {
+      try {
+        Collect(/*all=*/true);
+      } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch)
+      }
+      out_.clear();  // the request is over: its page is not sent
+    }
+    pending_.clear();
+  }
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
 
@@ -376,6 +389,12 @@ class Exchange {
   // dropped, nothing was sent on).
   void WindowData(std::string_view d) {
     if (!spool_->Append(d)) return SpoolFailed(d);
+    // A window judged meanwhile that blocks ends the upload now.
+    if (!Collect(/*all=*/false)) {
+      answered_ = true;
+      StopWindowing();
+      return;
+    }
     window_.append(d);
     while (window_.size() - window_head_ >= kWindow) {
       if (!JudgeWindow()) {
@@ -394,21 +413,27 @@ class Exchange {
   bool JudgeWindow() {
     if (!Collect(/*all=*/false)) return false;
     if (pending_.size() < kInFlight && srv_.window_threads.TryTake()) {
-      Pending p{Envelope(/*complete=*/false, /*preview=*/true), {}};
-      p.ctx.envelope.unread = coding_unread_;  // a window is read as bytes
       try {
+        Pending& p = pending_.emplace_back();
+        p.ctx = Envelope(/*complete=*/false, /*preview=*/true);
+        p.ctx.envelope.unread = coding_unread_;  // a window is read as bytes
+        p.window = std::make_shared<const std::string>(window_);
+        // Judged without records: a refusal is recorded by Collect, once,
+        // for the one window whose answer is taken.
         p.out = std::async(std::launch::async, [&srv = srv_, engine = engine_,
                                                 gen = generation_, ctx = p.ctx,
-                                                window = window_] {
-          enforce::Outcome out =
-              Judge(srv, *engine, gen, ctx, window, /*preview=*/true);
+                                                window = p.window] {
+          enforce::Outcome out = Judge(srv, *engine, gen, ctx, *window,
+                                       /*preview=*/true, /*record=*/false);
           srv.window_threads.Give();
           return out;
         });
-        pending_.push_back(std::move(p));
         return true;
       } catch (const std::exception&) {
-        srv_.window_threads.Give();  // no thread: judged here instead
+        // No thread (or no memory for the copy): judged here instead.
+        if (!pending_.empty() && !pending_.back().out.valid())
+          pending_.pop_back();
+        srv_.window_threads.Give();
       }
     }
     if (!Collect(/*all=*/true)) return false;
@@ -417,8 +442,8 @@ class Exchange {
 
   // Takes the judgements of windows in flight, in order: those done, or
   // with `all` every one, and while a connection has kInFlight, the
-  // oldest. False when one was blocked (the page went out; the rest are
-  // dropped).
+  // oldest. False when one was blocked (the page went out, the refusal
+  // recorded; the rest are dropped unrecorded).
   bool Collect(bool all) {
     while (!pending_.empty()) {
       Pending& p = pending_.front();
@@ -426,8 +451,16 @@ class Exchange {
       if (!must &&
           p.out.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
         return true;
-      const enforce::Outcome out = p.out.get();
+      enforce::Outcome out;
+      try {
+        out = p.out.get();
+      } catch (const std::exception& e) {
+        out.failure = e.what();
+      }
       const enforce::Context ctx = std::move(p.ctx);
+      if (!srv_.dry_run && out.disposition == enforce::Disposition::kRefused)
+        out = Judge(srv_, *engine_, generation_, ctx, *p.window,
+                    /*preview=*/false);
       pending_.pop_front();
       if (!Act(ctx, out, /*complete=*/false, /*preview=*/true)) {
         pending_.clear();  // waits for the others, whose answers are moot
@@ -478,6 +511,15 @@ class Exchange {
     WriteChunk(unspooled);
     WriteChunk(rest);
     StopWindowing();
+  }
+
+  // While the body is slow to come: a window judged meanwhile that blocks
+  // ends the upload now, not when more arrives.
+  void Poll() {
+    if (windowing_ && !answered_ && !Collect(/*all=*/false)) {
+      answered_ = true;
+      StopWindowing();
+    }
   }
 
   // The preview ended without ieof: true when the body is wanted ("100
@@ -695,20 +737,23 @@ class Exchange {
 
   // The engine's outcome on `entity`, never an exception. Reads nothing of
   // an exchange, so that a window can be judged on a helper thread.
+  // With `record` false, a refused preview is not recorded either.
   static enforce::Outcome Judge(Server::Impl& srv, const engine::Engine& engine,
                                 uint64_t generation,
                                 const enforce::Context& ctx,
-                                std::string_view entity, bool preview) {
+                                std::string_view entity, bool preview,
+                                bool record = true) noexcept {
     enforce::Outcome out;
-    auto scratch = srv.scratch.Take(engine, generation);
+    std::unique_ptr<engine::Engine::Scratch> scratch;
     try {
+      scratch = srv.scratch.Take(engine, generation);
       // A preview is decided without records (its pass is not yet a
       // decision, and the whole body is decided again): only a refusal,
       // which ends the request, is carried out with them. So conduct
       // (C.19) is counted once a request.
       out = srv.enforcer->Apply(engine, *scratch, ctx, entity,
                                 srv.dry_run || preview);
-      if (preview && !srv.dry_run &&
+      if (preview && record && !srv.dry_run &&
           out.disposition == enforce::Disposition::kRefused)
         out = srv.enforcer->Apply(engine, *scratch, ctx, entity, false);
     } catch (const std::exception& e) {
@@ -718,7 +763,7 @@ class Exchange {
       out = {};
       out.failure = "unknown error";
     }
-    srv.scratch.Give(std::move(scratch), generation);
+    if (scratch) srv.scratch.Give(std::move(scratch), generation);
     return out;
   }
 
@@ -1085,6 +1130,7 @@ class Exchange {
   // Windows being judged on threads of their own, oldest first.
   struct Pending {
     enforce::Context ctx;
+    std::shared_ptr<const std::string> window;  // its MIME head and bytes
     std::future<enforce::Outcome> out;
   };
   static constexpr size_t kInFlight = 2;
@@ -1282,7 +1328,13 @@ void Server::Impl::Connection(int fd, const std::string& peer) {
       }
       Inbox::Got got = inbox->Take(
           piece, std::min(deadline, now + std::chrono::milliseconds(500)));
-      if (got == Inbox::Got::kTimeout) continue;
+      if (got == Inbox::Got::kTimeout) {
+        if (ex) {
+          ex->Poll();  // a window judged meanwhile may block
+          ex->Flush();
+        }
+        continue;
+      }
       if (got == Inbox::Got::kEnd) break;  // closed (in a request: cut short)
       parser.Append(piece);
       arrived = true;
