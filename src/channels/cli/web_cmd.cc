@@ -179,7 +179,7 @@ void RegisterWeb(CLI::App& app, std::function<int()>& run) {
       ->check(CLI::Range(0, 65535));
   c->add_option("--window-threads", o->window_threads,
                 "Threads judging large uploads' windows while they are read, "
-                "for all connections (0: one a core; -1: none)")
+                "for all connections (-1: none; 0: one a core)")
       ->capture_default_str()
       ->check(CLI::Range(-1, 256));
   auto spill_mib = std::make_shared<uint64_t>(o->max_spill_bytes >> 20);

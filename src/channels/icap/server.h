@@ -69,9 +69,11 @@ struct Options {
   uint64_t max_spill_bytes = uint64_t{4} << 30;
   // Threads that judge an upload's windows past the inspection bound while
   // its connection reads on, for all connections together (each keeps at
-  // most two windows in flight): 0 is one a core; 1 or more that many; -1
-  // none (every window judged by its connection's thread, in turn).
-  int window_threads = 0;
+  // most two windows in flight): -1 none (every window judged by its
+  // connection's thread, in turn); 0 one a core; 1 or more that many.
+  // None by default: each adds about 20 MiB to the door's peak memory
+  // while a large upload is read (docs/web.md).
+  int window_threads = -1;
   bool quiet = false;   // no per-request log lines
   std::string metrics;  // HOST:PORT for GET /metrics; "" : none
   std::string store;    // where blocks are recorded, for the start line
