@@ -28,6 +28,7 @@
 #include "channels/icap/continue.h"
 #include "channels/icap/protocol.h"
 #include "channels/icap/upload.h"
+#include "core/arena.h"
 #include "core/listen.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -420,14 +421,18 @@ class Exchange {
         p.window = std::make_shared<const std::string>(window_);
         // Judged without records: a refusal is recorded by Collect, once,
         // for the one window whose answer is taken.
-        p.out = std::async(std::launch::async, [&srv = srv_, engine = engine_,
-                                                gen = generation_, ctx = p.ctx,
-                                                window = p.window] {
-          enforce::Outcome out = Judge(srv, *engine, gen, ctx, *window,
-                                       /*preview=*/true, /*record=*/false);
-          srv.window_threads.Give();
-          return out;
-        });
+        p.out = std::async(
+            std::launch::async,
+            [&srv = srv_, engine = engine_, gen = generation_, ctx = p.ctx,
+             window = p.window, arena = core::ThreadArena()] {
+              // The connection's allocator arena: the window's work reuses
+              // what the connection freed (core/arena.h).
+              if (arena) core::UseArena(*arena);
+              enforce::Outcome out = Judge(srv, *engine, gen, ctx, *window,
+                                           /*preview=*/true, /*record=*/false);
+              srv.window_threads.Give();
+              return out;
+            });
         return true;
       } catch (const std::exception&) {
         // No thread (or no memory for the copy): judged here instead.
