@@ -135,6 +135,12 @@ start_squid() {  # start_squid ICAPPORT|none
   fi
   proxy_port=${proxy##*:}
 }
+
+stop_both() {  # Squid, then the ICAP service it used
+  stop_squid
+  stop_pid "$icap_pid"; icap_pid=""
+}
+
 stop_squid() {
   "$root/scripts/squid.sh" stop "$work/squid"
   # ICAP outcomes Squid saw, e.g. "ICAP_ECHO/204 21000".
@@ -311,8 +317,7 @@ best_ab cicap "$work/clean-1k" ka
 best_ab cicap-close "$work/blocked-1k" close
 best_upload cicap
 with_memory cicap cicap_rss
-stop_squid
-stop_pid "$icap_pid"; icap_pid=""
+stop_both
 
 start_steward() {  # start_steward OPTIONS...
   icap_port=$(free_port); metrics_port=$(free_port)
@@ -335,15 +340,13 @@ best_ab steward-close "$work/blocked-1k" close "$requests"
 best_upload steward
 # Last: when these fail, Squid suspends the service for a while.
 many_uploads steward
-stop_squid
-stop_pid "$icap_pid"; icap_pid=""
+stop_both
 
 echo "== Squid + steward icap --dry-run, one 2 GiB upload" >&2
 start_steward --dry-run
 start_squid "$icap_port"
 big_upload steward
-stop_squid
-stop_pid "$icap_pid"; icap_pid=""
+stop_both
 
 # The same uploads with the windows past the bound judged on threads of
 # their own (one a core) while the connection reads on.
@@ -351,14 +354,12 @@ echo "== Squid + steward icap --dry-run --window-threads 0" >&2
 start_steward --dry-run --window-threads 0
 start_squid "$icap_port"
 best_upload steward-threads
-stop_squid
-stop_pid "$icap_pid"; icap_pid=""
+stop_both
 echo "== Squid + steward icap --dry-run --window-threads 0, one 2 GiB upload" >&2
 start_steward --dry-run --window-threads 0
 start_squid "$icap_port"
 big_upload steward-threads
-stop_squid
-stop_pid "$icap_pid"; icap_pid=""
+stop_both
 
 # Squid counts Max-Connections per service: 64 uploads hold 64 REQMOD
 # connections, and their answers need RESPMOD connections besides.
@@ -368,8 +369,7 @@ start_squid "$icap_port"
 with_memory steward-256 steward_rss
 hwm=$(awk '/^VmHWM/ {print int($2 * 1024 / 1000000)}' "/proc/$icap_pid/status")
 echo "steward-256: process peak (VmHWM) $hwm MB" >&2
-stop_squid
-stop_pid "$icap_pid"; icap_pid=""
+stop_both
 
 echo "== Squid + steward icap --data (a store)" >&2
 start_steward --data "$work/data"
@@ -377,8 +377,7 @@ start_squid "$icap_port"
 best_ab steward-store "$work/clean-1k" ka
 best_ab steward-store-close "$work/blocked-1k" close "$requests"
 best_upload steward-store
-stop_squid
-stop_pid "$icap_pid"; icap_pid=""
+stop_both
 # Every block is an event of a web-block incident; the same user, host and
 # rule within a day share one incident.
 read -r incidents events < <(python3 -c "

@@ -20,6 +20,7 @@
 #include <future>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <semaphore>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -117,28 +118,13 @@ struct Metrics {
                                    0.1,   0.25,  0.5,   1,    2,    5};
 };
 
-// Tokens for the threads that judge windows: a thread is started for a
-// window only while one is free, so that the door never runs more engines
-// at once than it was given cores for, however many uploads are large.
-class Tokens {
- public:
-  void Set(int n) { free_ = n; }
-  bool TryTake() {
-    int n = free_.load();
-    while (n > 0)
-      if (free_.compare_exchange_weak(n, n - 1)) return true;
-    return false;
-  }
-  void Give() { ++free_; }
-
- private:
-  std::atomic<int> free_{0};
-};
-
 struct Server::Impl {
   Options options;
   Metrics metrics;
-  Tokens window_threads;
+  // Free window threads: one is taken for each window judged on a thread
+  // of its own, so that the door never runs more engines at once than it
+  // was given, however many uploads are large.
+  std::unique_ptr<std::counting_semaphore<>> window_threads;
   std::unique_ptr<enforce::Enforcer> enforcer;
   bool dry_run = false;
   ScratchPool scratch;
@@ -391,11 +377,7 @@ class Exchange {
   void WindowData(std::string_view d) {
     if (!spool_->Append(d)) return SpoolFailed(d);
     // A window judged meanwhile that blocks ends the upload now.
-    if (!Collect(/*all=*/false)) {
-      answered_ = true;
-      StopWindowing();
-      return;
-    }
+    if (!Collect(/*all=*/false)) return;
     window_.append(d);
     while (window_.size() - window_head_ >= kWindow) {
       if (!JudgeWindow()) {
@@ -413,7 +395,7 @@ class Exchange {
   // window was blocked (the page went out).
   bool JudgeWindow() {
     if (!Collect(/*all=*/false)) return false;
-    if (pending_.size() < kInFlight && srv_.window_threads.TryTake()) {
+    if (pending_.size() < kInFlight && srv_.window_threads->try_acquire()) {
       try {
         Pending& p = pending_.emplace_back();
         p.ctx = Envelope(/*complete=*/false, /*preview=*/true);
@@ -430,7 +412,7 @@ class Exchange {
               if (arena) core::UseArena(*arena);
               enforce::Outcome out = Judge(srv, *engine, gen, ctx, *window,
                                            /*preview=*/true, /*record=*/false);
-              srv.window_threads.Give();
+              srv.window_threads->release();
               return out;
             });
         return true;
@@ -438,7 +420,7 @@ class Exchange {
         // No thread (or no memory for the copy): judged here instead.
         if (!pending_.empty() && !pending_.back().out.valid())
           pending_.pop_back();
-        srv_.window_threads.Give();
+        srv_.window_threads->release();
       }
     }
     if (!Collect(/*all=*/true)) return false;
@@ -447,8 +429,9 @@ class Exchange {
 
   // Takes the judgements of windows in flight, in order: those done, or
   // with `all` every one, and while a connection has kInFlight, the
-  // oldest. False when one was blocked (the page went out, the refusal
-  // recorded; the rest are dropped unrecorded).
+  // oldest. False when one was blocked: the page went out, the refusal was
+  // recorded, the request is answered and its windows stopped (the rest
+  // dropped unrecorded).
   bool Collect(bool all) {
     while (!pending_.empty()) {
       Pending& p = pending_.front();
@@ -468,7 +451,8 @@ class Exchange {
                     /*preview=*/false);
       pending_.pop_front();
       if (!Act(ctx, out, /*complete=*/false, /*preview=*/true)) {
-        pending_.clear();  // waits for the others, whose answers are moot
+        answered_ = true;
+        StopWindowing();  // waits for the others, whose answers are moot
         return false;
       }
     }
@@ -488,11 +472,7 @@ class Exchange {
   // `unspooled` and `rest` are the bytes after those in the spool, in order.
   void SpoolFailed(std::string_view unspooled, std::string_view rest = {}) {
     // A window judged meanwhile that blocks still blocks.
-    if (windowing_ && !Collect(/*all=*/true)) {
-      answered_ = true;
-      StopWindowing();
-      return;
-    }
+    if (windowing_ && !Collect(/*all=*/true)) return;
     ++srv_.metrics.spill_refused;
     const bool accept =
         engine_->pack().web.on_failure == policy::FailureMode::kAccept;
@@ -521,10 +501,7 @@ class Exchange {
   // While the body is slow to come: a window judged meanwhile that blocks
   // ends the upload now, not when more arrives.
   void Poll() {
-    if (windowing_ && !answered_ && !Collect(/*all=*/false)) {
-      answered_ = true;
-      StopWindowing();
-    }
+    if (windowing_ && !answered_) Collect(/*all=*/false);
   }
 
   // The preview ended without ieof: true when the body is wanted ("100
@@ -552,10 +529,7 @@ class Exchange {
     if (windowing_) {
       // The windows in flight, then the last window decide; then the
       // upload goes on from the disk.
-      if (!Collect(/*all=*/true)) {
-        StopWindowing();
-        return;
-      }
+      if (!Collect(/*all=*/true)) return;
       const bool allow = Decide(/*complete=*/true);
       if (allow) {
         if (req_.allow_204) {
@@ -1410,7 +1384,7 @@ Server::Server(Options options, std::unique_ptr<enforce::Enforcer> enforcer,
   impl_->enforcer = std::move(enforcer);
   impl_->dry_run = dry_run;
   const int threads = impl_->options.window_threads;
-  impl_->window_threads.Set(
+  impl_->window_threads = std::make_unique<std::counting_semaphore<>>(
       threads > 0 ? threads
       : threads == 0
           ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))
