@@ -13,7 +13,7 @@ want=(cmake make g++ pkg-config
       libetpan-dev libgnutls28-dev libqpdf-dev libcurl4-gnutls-dev libexiv2-dev
       libpsl-dev publicsuffix libjemalloc-dev libxxhash-dev libopenblas-dev)
 case "${1:-build}" in
-  model) want+=(fasttext python3-sklearn python3-numpy) ;;
+  model) want+=(fasttext python3-torch python3-numpy) ;;
   test) want+=(clang-14 libclang-rt-14-dev postgresql slapd ldap-utils chromium nginx-light
               postfix swaks python3 squid-openssl c-icap curl dovecot-imapd qpdf poppler-utils) ;;
   bench) want+=(clang-14 ripgrep yara clamav libbenchmark-dev python3 poppler-utils

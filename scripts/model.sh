@@ -28,9 +28,13 @@ train conduct -epoch 20 -lr 0.3 -wordNgrams 2 -minn 0 -maxn 0 -dim 32 -bucket 20
 # (never trained on): precision and recall per label at fastText's 0.5.
 fasttext test-label "$out/conduct.ftz" "$work/conduct.valid" 1 0.5
 train solicitation -epoch 20 -lr 0.3 -wordNgrams 2 -dim 32 -bucket 200000
-# The conduct detectors' second opinion: the sentence encoder's vector of
-# every training sentence (about 8 minutes), then a small network on them.
-"$build/steward-eval" --embed policy/models/use-lite "$work/conduct.train" \
-  "$work/conduct.f32"
-scripts/head.py "$work/conduct.f32" "$work/conduct.train" "$out/conduct.head" \
-  threat harassment
+# The conduct detectors' second opinion: the sentence encoder tuned on the
+# training sentences' word pieces with a small network on its vector
+# (docs/models.md; about 30 minutes on two cores).
+"$build/steward-eval" --tokens policy/models/use-lite "$work/conduct.train" \
+  "$work/conduct.ids"
+"$build/steward-eval" --tokens policy/models/use-lite "$work/conduct.valid" \
+  "$work/valid.ids"
+TUNE_VALID="$work/valid.ids $work/conduct.valid" scripts/tune.py \
+  policy/models/use-lite "$work/conduct.ids" "$work/conduct.train" \
+  "$out/conduct.tune" "$out/conduct.head" threat harassment

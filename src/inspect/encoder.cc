@@ -128,8 +128,77 @@ struct SentenceEncoder::Weights {
 SentenceEncoder::SentenceEncoder() = default;
 SentenceEncoder::~SentenceEncoder() = default;
 
+namespace {
+
+// Adds a tuning file's corrections (SentenceEncoder::Load) to the tensors
+// in `all`, found by name in `where` (name -> first float, count).
+core::Status ApplyTune(
+    const std::string& name, std::string_view bytes,
+    const std::unordered_map<std::string, std::pair<size_t, size_t>>& where,
+    std::vector<float>& all) {
+  // The next line of `bytes` as words, or none when there is no line.
+  auto line = [&bytes]() {
+    std::vector<std::string> words;
+    const size_t nl = bytes.find('\n');
+    if (nl == std::string_view::npos || nl > 4096) return words;
+    for (std::string_view l = bytes.substr(0, nl); !l.empty();) {
+      const size_t sp = l.find(' ');
+      words.emplace_back(l.substr(0, sp));
+      l = sp == std::string_view::npos ? "" : l.substr(sp + 1);
+    }
+    bytes.remove_prefix(nl + 1);
+    return words;
+  };
+  auto number = [](const std::string& s) -> size_t {
+    auto v = core::ParseInt(s, 1, 1 << 24, "a size");
+    return v.ok() ? static_cast<size_t>(*v) : 0;
+  };
+  std::vector<std::string> header = line();
+  const size_t rank = header.size() == 4 ? number(header[2]) : 0;
+  const size_t count = header.size() == 4 ? number(header[3]) : 0;
+  if (header.size() != 4 || header[0] != "steward-tune" || header[1] != "1" ||
+      rank == 0 || rank > 1024 || count == 0 || count > 64)
+    return core::Status::Corrupt(
+        name + ": the header is not \"steward-tune 1 RANK N\"");
+  std::vector<float> a, b;
+  for (size_t m = 0; m < count; ++m) {
+    std::vector<std::string> words = line();
+    const size_t rows = words.size() == 3 ? number(words[1]) : 0;
+    const size_t cols = words.size() == 3 ? number(words[2]) : 0;
+    if (rows == 0 || cols == 0)
+      return core::Status::Corrupt(name + ": matrix " + std::to_string(m + 1) +
+                                   " has no \"name rows columns\" line");
+    auto it = where.find(words[0]);
+    if (it == where.end() || it->second.second != rows * cols)
+      return core::Status::Corrupt(
+          name + ": the encoder has no " + std::to_string(rows) + "x" +
+          std::to_string(cols) + " matrix " + words[0]);
+    const size_t floats = (rows + cols) * rank;
+    if (bytes.size() < floats * sizeof(float))
+      return core::Status::Corrupt(name + ": " + words[0] + " is cut short");
+    a.resize(rows * rank);
+    b.resize(rank * cols);
+    std::memcpy(a.data(), bytes.data(), a.size() * sizeof(float));
+    std::memcpy(b.data(), bytes.data() + a.size() * sizeof(float),
+                b.size() * sizeof(float));
+    bytes.remove_prefix(floats * sizeof(float));
+    // W += A·B
+    sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(rows),
+          static_cast<int>(cols), static_cast<int>(rank), 1.0F, a.data(),
+          static_cast<int>(rank), b.data(), static_cast<int>(cols), 1.0F,
+          all.data() + it->second.first, static_cast<int>(cols));
+  }
+  if (!bytes.empty())
+    return core::Status::Corrupt(name + ": " + std::to_string(bytes.size()) +
+                                 " bytes after the last matrix");
+  return core::Status::Ok();
+}
+
+}  // namespace
+
 core::Result<std::unique_ptr<const SentenceEncoder>> SentenceEncoder::Load(
-    const std::string& dir) {
+    const std::string& dir, const std::string* tune,
+    const std::string& tune_name) {
   // The matrices are small: one thread each, and callers run in parallel.
   if (const std::string& error = OpenBlas(); !error.empty())
     return core::Status::Invalid(error);
@@ -231,6 +300,10 @@ core::Result<std::unique_ptr<const SentenceEncoder>> SentenceEncoder::Load(
   if (!missing.empty())
     return core::Status::Corrupt(model_name + ": no tensor " + missing +
                                  " of the expected size");
+  if (tune != nullptr) {
+    if (core::Status s = ApplyTune(tune_name, *tune, where, w.all); !s.ok())
+      return s;
+  }
 
   // The word pieces. A null score is 0; a piece listed twice keeps its last
   // id (the release's tokeniser does both).

@@ -14,7 +14,7 @@
 // products by OpenBLAS (one thread per caller).
 //
 // Head is a one-hidden-layer network (ReLU, then softmax over its labels)
-// trained on the encoder's vectors (scripts/model.sh, scripts/head.py); its
+// trained on the encoder's vectors (scripts/model.sh, scripts/tune.py); its
 // file is "steward-head 1 IN HIDDEN N label..." on one line, then the
 // weights as little-endian float32: W1 [IN][HIDDEN], b1, W2 [HIDDEN][N], b2.
 //
@@ -45,8 +45,14 @@ class SentenceEncoder {
  public:
   // Reads `dir` (model.json, the shards it names, vocab.json). Errors name
   // the file and what is wrong (a missing tensor, a shard too short).
+  // With `tune` (the bytes of a tuning file, named `tune_name` in errors),
+  // each matrix it names becomes W + A·B as it is loaded: "steward-tune 1
+  // RANK N", then for each of N matrices a line "name rows columns" and
+  // A [rows][RANK], B [RANK][columns] as little-endian float32
+  // (scripts/tune.py writes it).
   static core::Result<std::unique_ptr<const SentenceEncoder>> Load(
-      const std::string& dir);
+      const std::string& dir, const std::string* tune = nullptr,
+      const std::string& tune_name = "");
   ~SentenceEncoder();
 
   // The word-piece ids of `text` (UTF-8; invalid bytes read as U+FFFD), at

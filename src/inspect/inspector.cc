@@ -98,9 +98,11 @@ core::Result<std::shared_ptr<const Inspector>> Inspector::Create(
     int head_label = -1;
     if (d.kind == policy::DetectorKind::kClassifier && d.head_bytes &&
         !d.encoder.empty()) {
-      auto& e = encoders[d.encoder];
+      // One encoder a folder and tuning file.
+      auto& e = encoders[d.encoder + '\n' + d.encoder_tune];
       if (!e) {
-        auto loaded = SentenceEncoder::Load(d.encoder);
+        auto loaded = SentenceEncoder::Load(
+            d.encoder, d.encoder_tune_bytes.get(), d.encoder_tune);
         if (!loaded.ok())
           return core::Status::Invalid(
               "detector '" + d.id + "': encoder: " + loaded.status().message());
@@ -239,8 +241,8 @@ bool Inspector::Classify(uint32_t di, std::string_view text, uint32_t b,
   const int li = label_index_[di];
   double p =
       li >= 0 && li < static_cast<int>(scores->size()) ? (*scores)[li] : 0;
-  // The second opinion, where the first holds the label possible: the mean
-  // of the two probabilities.
+  // The second opinion, where the first holds the label possible: the two
+  // probabilities weighed by `head_weight`.
   const Head* head = heads_[di].get();
   if (head && p >= d.gate) {
     auto it = memo.opinions.find({head, key});
@@ -254,7 +256,8 @@ bool Inspector::Classify(uint32_t di, std::string_view text, uint32_t b,
                .emplace(std::make_pair(head, key), Opinion(di, model_words()))
                .first;
     }
-    p = (p + it->second[static_cast<size_t>(head_label_[di])]) / 2;
+    p = d.head_weight * it->second[static_cast<size_t>(head_label_[di])] +
+        (1 - d.head_weight) * p;
   }
   if (p < d.threshold) return false;
   // The labels are scored one against all: a sentence the model also holds

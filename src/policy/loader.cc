@@ -383,8 +383,16 @@ void ReadClassifier(Reader& r, const toml::table& t, const fs::path& dir,
   d.unless = r.StrList(t, "unless");
   const std::string encoder = r.Str(t, "encoder", false);
   const std::string head = r.Str(t, "head", false);
+  const std::string tune = r.Str(t, "encoder_tune", false);
+  if (!tune.empty() && encoder.empty())
+    r.Error(t, who + ": 'encoder_tune' needs 'encoder'");
   d.gate = r.Num<double>(t, "gate", d.gate);
   if (d.gate < 0 || d.gate >= 1) r.Error(t, who + ": 'gate' must be in [0,1)");
+  d.head_weight = r.Num<double>(t, "head_weight", d.head_weight);
+  if (d.head_weight < 0 || d.head_weight > 1)
+    r.Error(t, who + ": 'head_weight' must be in [0,1]");
+  if (t.contains("head_weight") && head.empty())
+    r.Error(t, who + ": 'head_weight' needs 'head'");
   if (encoder.empty() != head.empty())
     r.Error(t, who + ": 'encoder' and 'head' go together");
   if (model.empty()) return;
@@ -412,6 +420,10 @@ void ReadClassifier(Reader& r, const toml::table& t, const fs::path& dir,
   d.head = resolve(head);
   d.head_bytes = read(d.head, "head");
   d.encoder = resolve(encoder);
+  if (!tune.empty()) {
+    d.encoder_tune = resolve(tune);
+    d.encoder_tune_bytes = read(d.encoder_tune, "encoder_tune");
+  }
   // The encoder's files, for the version (read again by the inspector).
   for (const char* f : {"model.json", "vocab.json"}) {
     if (!read((fs::path(d.encoder) / f).string(), "encoder")) {
@@ -477,7 +489,9 @@ void ReadDetectors(Reader& r, const toml::table& root, const fs::path& dir,
                  "unit",
                  "min_triggers",
                  "encoder",
+                 "encoder_tune",
                  "head",
+                 "head_weight",
                  "gate"},
                 "[[detector]]");
     Detector d;
@@ -547,8 +561,9 @@ void ReadDetectors(Reader& r, const toml::table& root, const fs::path& dir,
     if (d.kind == DetectorKind::kClassifier)
       ReadClassifier(r, t, dir, d, hash, models);
     else
-      for (const char* k : {"model", "label", "threshold", "unit",
-                            "min_triggers", "encoder", "head", "gate"})
+      for (const char* k :
+           {"model", "label", "threshold", "unit", "min_triggers", "encoder",
+            "encoder_tune", "head", "head_weight", "gate"})
         if (t.contains(k))
           r.Error(t, "detector '" + d.id + "': '" + k +
                          "' is for a classifier detector only");

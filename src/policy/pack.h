@@ -341,9 +341,16 @@ struct Detector {
   // alone (and the model's "none" must be lower). Resolved and read like
   // `model`; the encoder's files and the head are hashed into the version.
   std::string encoder;
+  // Optional, with `encoder`: low-rank corrections to the encoder's
+  // matrices trained with the head (scripts/tune.py); read and hashed.
+  std::string encoder_tune;
+  std::shared_ptr<const std::string> encoder_tune_bytes;
   std::shared_ptr<const std::string> head_bytes;
   std::string head;
   double gate = 0.001;
+  // The head's share of the finding's probability where it is asked:
+  // head_weight · head + (1 − head_weight) · model (0.5, the mean).
+  double head_weight = 0.5;
   ClassifierUnit unit = ClassifierUnit::kSentence;
   uint32_t min_triggers = 1;  // trigger words the unit must hold
 

@@ -17,8 +17,11 @@ using namespace steward::testing;
 
 namespace {
 
-int EmbedLines(const std::string& encoder_dir, const std::string& in_path,
-               const std::string& out_path) {
+// Each line of a fastText training file (its label skipped) through the
+// encoder: with `tokens`, the word-piece ids it reads, as one line of
+// numbers; otherwise its vector, 512 float32.
+int EncodeLines(const std::string& encoder_dir, const std::string& in_path,
+                const std::string& out_path, bool tokens) {
   auto encoder = steward::inspect::SentenceEncoder::Load(encoder_dir);
   if (!encoder.ok()) {
     std::fprintf(stderr, "steward-eval: %s\n",
@@ -40,10 +43,21 @@ int EmbedLines(const std::string& encoder_dir, const std::string& in_path,
       const size_t sp = line.find(' ');
       line = sp == std::string::npos ? "" : line.substr(sp + 1);
     }
-    const auto v = (*encoder)->Embed(line, steward::inspect::kConductPieces);
-    out.write(reinterpret_cast<const char*>(v.data()),
-              static_cast<std::streamsize>(v.size() * sizeof(float)));
-    if (++n % 10000 == 0) std::fprintf(stderr, "embed: %zu lines\n", n);
+    if (tokens) {
+      std::vector<int32_t> ids = (*encoder)->Tokenize(line);
+      if (ids.empty()) ids = (*encoder)->Tokenize(".");  // as Embed reads ""
+      if (ids.size() > steward::inspect::kConductPieces)
+        ids.resize(steward::inspect::kConductPieces);
+      std::string text;
+      for (int32_t id : ids)
+        text += (text.empty() ? "" : " ") + std::to_string(id);
+      out << text << '\n';
+    } else {
+      const auto v = (*encoder)->Embed(line, steward::inspect::kConductPieces);
+      out.write(reinterpret_cast<const char*>(v.data()),
+                static_cast<std::streamsize>(v.size() * sizeof(float)));
+    }
+    if (++n % 10000 == 0) std::fprintf(stderr, "encode: %zu lines\n", n);
   }
   out.close();
   if (!out) {
@@ -66,10 +80,12 @@ int main(int argc, char** argv) {
     std::fputs(report.c_str(), stdout);
     return 0;
   }
-  if (argc == 5 && std::string(argv[1]) == "--embed") {
-    // `make model`: the sentence encoder's vector of each line of a
-    // fastText training file (its labels skipped), 512 float32 a line.
-    return EmbedLines(argv[2], argv[3], argv[4]);
+  if (argc == 5 && (std::string(argv[1]) == "--embed" ||
+                    std::string(argv[1]) == "--tokens")) {
+    // `make model`: the sentence encoder's vector (or word pieces) of each
+    // line of a fastText training file.
+    return EncodeLines(argv[2], argv[3], argv[4],
+                       std::string(argv[1]) == "--tokens");
   }
   bool list = false;
   for (int i = 1; i < argc; ++i) {
@@ -79,9 +95,10 @@ int main(int argc, char** argv) {
     } else if (a == "--policy" && i + 1 < argc) {
       SetPackDir(argv[++i]);  // a district's edited pack, measured alike
     } else {
-      std::fprintf(stderr,
-                   "usage: steward-eval [--misses] [--policy DIR] | "
-                   "--training-data DIR | --embed ENCODER_DIR TRAIN OUT\n");
+      std::fprintf(
+          stderr,
+          "usage: steward-eval [--misses] [--policy DIR] | "
+          "--training-data DIR | --embed|--tokens ENCODER_DIR TRAIN OUT\n");
       return 2;
     }
   }

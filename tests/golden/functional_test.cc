@@ -34,44 +34,45 @@ void CheckFloors(const std::string& folder, const std::string& part,
   }
 }
 
-// Measured 2026-12-07, evening (docs/detection.md, with the models of
-// policy/models trained again with the former independent files m, n and
-// o, the encoder's second opinion, threat-model at 0.52 and the trigger
-// lists chosen by scripts/triggers.py): the suite's held-out fifth, which
-// neither the word lists nor the models were tuned or trained on (threat
-// 0.71 / 2.5 %, harassment 0.59 / 3.8 %, campaigning 0.52 / 0.0 %,
-// solicitation 0.26 / 0.6 %).
+// Measured 2026-12-07, night (docs/detection.md, with the encoder tuned
+// with its head, policy/models/conduct.tune, the head weighed 0.75,
+// threat-model at 0.5 and harassment-model at 0.3): the suite's held-out
+// fifth, which neither the word lists nor the models were tuned or trained
+// on (threat 0.76 / 2.6 %, harassment 0.60 / 2.6 %, campaigning 0.52 /
+// 0.0 %, solicitation 0.26 / 0.6 %).
 TEST(FunctionalSuite, ConductFloorsOnTheHeldOutFifth) {
   CheckFloors("functional", "held-out",
-              {{"threat", {0.68, 0.05}},
-               {"harassment", {0.55, 0.05}},
+              {{"threat", {0.73, 0.045}},
+               {"harassment", {0.57, 0.045}},
                {"political-campaigning", {0.40, 0.03}},
                {"solicitation", {0.25, 0.03}}});
 }
 
-// Cases written apart from the patterns by three writers who had read
-// neither them nor any training file, and never tuned or trained on: the
-// figures a district should expect (*.p.tsv, *.q.tsv and *.r.tsv
-// together; measured 2026-12-07 with these models, after they were
-// chosen: threat 0.62 with 6.0 % of twins flagged, harassment 0.56 /
-// 3.2 %, campaigning 0.63 / 0.7 %, solicitation 0.38 / 5.3 %; with the
-// models before, 0.61 / 5.1 %, 0.51 / 2.0 %, 0.47 / 1.3 %, 0.38 / 10.0 %).
+// Cases written apart from the patterns by writers who had read neither
+// them nor any training file, and never tuned or trained on: the figures a
+// district should expect (*.s.tsv and *.t.tsv for threats and insults,
+// *.r.tsv for campaigning and solicitation; measured 2026-12-07, night,
+// once, after the settings were chosen: threat 0.75 with 11.2 % of twins
+// flagged, harassment 0.58 / 4.0 %, campaigning 0.63 / 0.7 %,
+// solicitation 0.38 / 5.3 %; with the models before the encoder was
+// tuned, threat 0.69 / 11.2 % and harassment 0.57 / 5.0 %).
 TEST(FunctionalSuite, ConductFloorsOnTheIndependentSuite) {
   CheckFloors("functional/independent", "all",
-              {{"threat", {0.58, 0.07}},
-               {"harassment", {0.52, 0.045}},
+              {{"threat", {0.71, 0.13}},
+               {"harassment", {0.54, 0.055}},
                {"political-campaigning", {0.58, 0.02}},
                {"solicitation", {0.33, 0.07}}});
 }
 
-// Written as training data by two more writers (*.j.tsv), and a former
-// independent set once it had been looked at (*.h.tsv); kept from the
-// models. Its tuning part chose trigger words, its held-out fifth is the
-// figure (2026-12-07, evening: threat 0.77 / 3.4 %, harassment 0.46 /
-// 1.8 %).
+// Written as training data by two more writers (*.j.tsv), and former
+// independent sets once they had been looked at (*.h.tsv; *.p.tsv and
+// *.q.tsv since 2026-12-07, night); kept from the models. Its tuning part
+// chose trigger words and the tuned encoder's settings, its held-out fifth
+// is the figure (2026-12-07, night: threat 0.78 / 4.7 %, harassment 0.50 /
+// 1.4 %).
 TEST(FunctionalSuite, ConductFloorsOnTheDevelopmentSuite) {
   CheckFloors("functional/development", "held-out",
-              {{"threat", {0.75, 0.05}}, {"harassment", {0.40, 0.025}}});
+              {{"threat", {0.75, 0.06}}, {"harassment", {0.46, 0.025}}});
 }
 
 class SuiteFiles : public TempDirTest {};

@@ -37,6 +37,24 @@ const SentenceEncoder& Encoder() {
   return *e;
 }
 
+// The encoder as the bundled conduct detectors read with it: tuned by
+// policy/models/conduct.tune.
+const SentenceEncoder& TunedEncoder() {
+  static const auto* e = [] {
+    std::ifstream in(SourceDir() + "/policy/models/conduct.tune",
+                     std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    auto loaded = SentenceEncoder::Load(
+        SourceDir() + "/policy/models/use-lite", &bytes, "conduct.tune");
+    if (!loaded.ok()) {
+      ADD_FAILURE() << loaded.status().message();
+      std::abort();
+    }
+    return loaded.value().release();
+  }();
+  return *e;
+}
+
 double Cosine(const Embedding& a, const Embedding& b) {
   double d = 0;
   for (size_t i = 0; i < a.size(); ++i) d += a[i] * b[i];
@@ -143,12 +161,19 @@ TEST(Head, TheBundledHeadReadsThreatsAndInsults) {
   ASSERT_GE(insult, 0);
   EXPECT_EQ((*head)->LabelIndex("nothing"), -1);
   auto p = [&](const char* s) {
-    return (*head)->Probabilities(Encoder().Embed(s));
+    return (*head)->Probabilities(TunedEncoder().Embed(s));
   };
+  // Each threat or insult well above its twin in the same words.
   EXPECT_GT(p("i am going to put you in the hospital")[threat], 0.5);
   EXPECT_LT(p("the nurse put the patient in the hospital bed")[threat], 0.2);
   EXPECT_GT(p("you are a worthless waste of space")[insult], 0.5);
-  EXPECT_LT(p("this storage shed is a waste of space")[insult], 0.2);
+  EXPECT_GT(p("you are a worthless waste of space")[insult] -
+                p("this storage shed is a waste of space")[insult],
+            0.5);
+  EXPECT_GT(p("you had better watch your back in the parking lot tonight")
+                [threat],
+            0.5);
+  EXPECT_LT(p("i would never hurt you, you know that")[threat], 0.2);
 }
 
 TEST(Head, AWrongFileIsAnErrorNamingIt) {
@@ -165,6 +190,63 @@ TEST(Head, AWrongFileIsAnErrorNamingIt) {
     EXPECT_NE(h.status().message().find("x.head"), std::string::npos);
   }
   EXPECT_TRUE(Head::Parse("x.head", "steward-head 1 512 2 1 a\n" + body).ok());
+}
+
+// A tuning file of one rank-1 correction to the encoder's last matrix:
+// A = a·e_row (a column with one non-zero value), B = b (one row).
+std::string Tune(const std::string& name, size_t rows, size_t cols, size_t row,
+                 float a, float b) {
+  std::vector<float> values(rows + cols, 0.0F);
+  values[row] = a;
+  for (size_t j = 0; j < cols; ++j) values[rows + j] = b;
+  std::string bytes = "steward-tune 1 1 1\n" + name + " " +
+                      std::to_string(rows) + " " + std::to_string(cols) + "\n";
+  bytes.append(reinterpret_cast<const char*>(values.data()),
+               values.size() * sizeof(float));
+  return bytes;
+}
+
+const char kTanh[] = "module/Encoder_en/hidden_layers/tanh_layer_0/weights";
+
+TEST(SentenceEncoder, ATuningFileCorrectsTheMatricesItNames) {
+  const std::string dir = SourceDir() + "/policy/models/use-lite";
+  const std::string text = "i will make sure you regret this";
+  const Embedding plain = Encoder().Embed(text);
+  // A correction of zero changes nothing.
+  const std::string zero = Tune(kTanh, 512, 512, 3, 0.0F, 0.0F);
+  auto same = SentenceEncoder::Load(dir, &zero, "zero.tune");
+  ASSERT_TRUE(same.ok()) << same.status().message();
+  const Embedding e0 = (*same)->Embed(text);
+  for (size_t i = 0; i < plain.size(); ++i) ASSERT_FLOAT_EQ(e0[i], plain[i]);
+  // One that adds to every column changes the vector, and stays unit length.
+  const std::string some = Tune(kTanh, 512, 512, 3, 1.0F, 5.0F);
+  auto tuned = SentenceEncoder::Load(dir, &some, "some.tune");
+  ASSERT_TRUE(tuned.ok()) << tuned.status().message();
+  const Embedding e1 = (*tuned)->Embed(text);
+  EXPECT_LT(Cosine(e1, plain), 0.99);
+  EXPECT_NEAR(Cosine(e1, e1), 1.0, 1e-5);
+  // The untuned encoder is not changed by it.
+  const Embedding again = Encoder().Embed(text);
+  for (size_t i = 0; i < plain.size(); ++i) ASSERT_FLOAT_EQ(again[i], plain[i]);
+}
+
+TEST(SentenceEncoder, AWrongTuningFileIsAnErrorNamingIt) {
+  const std::string dir = SourceDir() + "/policy/models/use-lite";
+  const std::string good = Tune(kTanh, 512, 512, 0, 1.0F, 1.0F);
+  for (const std::string& bytes :
+       {std::string(""), std::string("steward-tune 1 1 1"),
+        "steward-tune 2 1 1\n" + good.substr(good.find('\n') + 1),
+        "steward-tune 1 0 1\n" + good.substr(good.find('\n') + 1),
+        Tune("no/such/matrix", 512, 512, 0, 1.0F, 1.0F),
+        Tune(kTanh, 512, 256, 0, 1.0F, 1.0F),  // not its shape
+        good.substr(0, good.size() - 4),       // cut short
+        good + "x",                            // bytes after it
+        "steward-tune 1 1 2\n" + good.substr(good.find('\n') + 1)}) {
+    auto e = SentenceEncoder::Load(dir, &bytes, "x.tune");
+    ASSERT_FALSE(e.ok()) << bytes.substr(0, 40);
+    EXPECT_NE(e.status().message().find("x.tune"), std::string::npos)
+        << e.status().message();
+  }
 }
 
 TEST(SentenceEncoder, AMissingOrDamagedFolderIsAnErrorNamingTheFile) {

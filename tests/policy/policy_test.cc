@@ -243,6 +243,13 @@ TEST_F(BadPack, ASecondOpinionNeedsEncoderAndHeadAndAGateInRange) {
                                     "encoder = \"enc\"\ngate = 1.5\n"));
   ExpectError("more.toml", 5, "'encoder' and 'head' go together");
   ExpectError("more.toml", 5, "'gate' must be in [0,1)");
+  Write("more.toml", ClassifierWith("lexicons = [\"w\"]\nmodel = "
+                                    "\"model.ftz\"\nlabel = \"x\"\n"
+                                    "encoder_tune = \"t.tune\"\n"
+                                    "head_weight = 1.5\n"));
+  ExpectError("more.toml", 5, "'encoder_tune' needs 'encoder'");
+  ExpectError("more.toml", 5, "'head_weight' must be in [0,1]");
+  ExpectError("more.toml", 5, "'head_weight' needs 'head'");
 }
 
 TEST_F(BadPack, AnEncoderFolderWithoutItsFilesSaysHowToFetchThem) {
@@ -273,6 +280,18 @@ TEST_F(BadPack, AHeadFileIsPartOfThePacksVersion) {
   LoadResult c = Load();
   ASSERT_TRUE(c.ok());
   EXPECT_NE(b.pack->hash, c.pack->hash);
+  // and the encoder's tuning file
+  Write("t.tune", "one");
+  Write("more.toml", ClassifierWith("lexicons = [\"w\"]\nmodel = "
+                                    "\"model.ftz\"\nlabel = \"x\"\n"
+                                    "encoder = \"enc\"\nhead = \"h.head\"\n"
+                                    "encoder_tune = \"t.tune\"\n"));
+  LoadResult d = Load();
+  ASSERT_TRUE(d.ok());
+  Write("t.tune", "two");
+  LoadResult e = Load();
+  ASSERT_TRUE(e.ok());
+  EXPECT_NE(d.pack->hash, e.pack->hash);
 }
 
 TEST_F(BadPack, AModelFileIsPartOfThePacksVersion) {
