@@ -155,13 +155,20 @@ class Encoder(torch.nn.Module):
 
 
 def read(ids_path, txt_path, labels):
+    # Lines end at "\n" only, as steward-eval reads them.
+    with open(ids_path, newline="\n") as f:
+        ids = f.read().split("\n")[:-1]
+    with open(txt_path, encoding="utf-8", newline="\n") as f:
+        lines = f.read().split("\n")[:-1]
+    if len(ids) != len(lines):
+        sys.exit(f"tune: {ids_path} has {len(ids)} lines, {txt_path} "
+                 f"{len(lines)}")
     xs, ys = [], []
-    with open(ids_path) as fi, open(txt_path, encoding="utf-8") as ft:
-        for ids, line in zip(fi, ft):
-            label = line.split(" ", 1)[0].removeprefix("__label__")
-            xs.append([int(v) for v in ids.split()] or [0])
-            ys.append(labels.index(label) if label in labels else
-                      len(labels) - 1)
+    for piece_ids, line in zip(ids, lines):
+        label = line.split(" ", 1)[0].removeprefix("__label__")
+        xs.append([int(v) for v in piece_ids.split()] or [0])
+        ys.append(labels.index(label) if label in labels else
+                  len(labels) - 1)
     return xs, ys
 
 

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <unordered_set>
 
 #include "core/text.h"
 
@@ -130,11 +131,23 @@ SentenceEncoder::~SentenceEncoder() = default;
 
 namespace {
 
-// Adds a tuning file's corrections (SentenceEncoder::Load) to the tensors
-// in `all`, found by name in `where` (name -> first float, count).
+// A matrix the forward pass reads: where its first float is in the
+// weights, and its shape.
+struct MatrixAt {
+  size_t at, rows, cols;
+};
+
+bool AllFinite(const std::vector<float>& v) {
+  return std::all_of(v.begin(), v.end(),
+                     [](float x) { return std::isfinite(x); });
+}
+
+// Adds a tuning file's corrections (SentenceEncoder::Load) to the matrices
+// of `all` that the forward pass reads, found by name in `matrices`; each
+// may be named once, with its own shape, and every value must be finite.
 core::Status ApplyTune(
     const std::string& name, std::string_view bytes,
-    const std::unordered_map<std::string, std::pair<size_t, size_t>>& where,
+    const std::unordered_map<std::string, MatrixAt>& matrices,
     std::vector<float>& all) {
   // The next line of `bytes` as words, or none when there is no line.
   auto line = [&bytes]() {
@@ -150,7 +163,7 @@ core::Status ApplyTune(
     return words;
   };
   auto number = [](const std::string& s) -> size_t {
-    auto v = core::ParseInt(s, 1, 1 << 24, "a size");
+    auto v = core::ParseInt(s, 1, 1 << 16, "a size");
     return v.ok() ? static_cast<size_t>(*v) : 0;
   };
   std::vector<std::string> header = line();
@@ -161,6 +174,7 @@ core::Status ApplyTune(
     return core::Status::Corrupt(
         name + ": the header is not \"steward-tune 1 RANK N\"");
   std::vector<float> a, b;
+  std::unordered_set<std::string> tuned;
   for (size_t m = 0; m < count; ++m) {
     std::vector<std::string> words = line();
     const size_t rows = words.size() == 3 ? number(words[1]) : 0;
@@ -168,11 +182,14 @@ core::Status ApplyTune(
     if (rows == 0 || cols == 0)
       return core::Status::Corrupt(name + ": matrix " + std::to_string(m + 1) +
                                    " has no \"name rows columns\" line");
-    auto it = where.find(words[0]);
-    if (it == where.end() || it->second.second != rows * cols)
+    auto it = matrices.find(words[0]);
+    if (it == matrices.end() || it->second.rows != rows ||
+        it->second.cols != cols)
       return core::Status::Corrupt(
           name + ": the encoder has no " + std::to_string(rows) + "x" +
           std::to_string(cols) + " matrix " + words[0]);
+    if (!tuned.insert(words[0]).second)
+      return core::Status::Corrupt(name + ": " + words[0] + " is named twice");
     const size_t floats = (rows + cols) * rank;
     if (bytes.size() < floats * sizeof(float))
       return core::Status::Corrupt(name + ": " + words[0] + " is cut short");
@@ -182,11 +199,14 @@ core::Status ApplyTune(
     std::memcpy(b.data(), bytes.data() + a.size() * sizeof(float),
                 b.size() * sizeof(float));
     bytes.remove_prefix(floats * sizeof(float));
+    if (!AllFinite(a) || !AllFinite(b))
+      return core::Status::Corrupt(name + ": " + words[0] +
+                                   " holds a value that is not finite");
     // W += A·B
     sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(rows),
           static_cast<int>(cols), static_cast<int>(rank), 1.0F, a.data(),
           static_cast<int>(rank), b.data(), static_cast<int>(cols), 1.0F,
-          all.data() + it->second.first, static_cast<int>(cols));
+          all.data() + it->second.at, static_cast<int>(cols));
   }
   if (!bytes.empty())
     return core::Status::Corrupt(name + ": " + std::to_string(bytes.size()) +
@@ -254,6 +274,15 @@ core::Result<std::unique_ptr<const SentenceEncoder>> SentenceEncoder::Load(
     }
     return w.all.data() + it->second.first;
   };
+  // The matrices a tuning file may correct: those the forward pass reads.
+  std::unordered_map<std::string, MatrixAt> matrices;
+  auto matrix = [&](const std::string& name, size_t rows,
+                    size_t cols) -> const float* {
+    const float* m = get(name, rows * cols);
+    if (m != nullptr)
+      matrices[name] = {static_cast<size_t>(m - w.all.data()), rows, cols};
+    return m;
+  };
   w.embeddings = get("module/Embeddings_en", 8002 * kEmbed);
   w.timing = get(kApplied +
                      "Encode/TransformerStack/Layer_0/AddTimingSignal/"
@@ -273,35 +302,36 @@ core::Result<std::unique_ptr<const SentenceEncoder>> SentenceEncoder::Load(
     L.ln_g = get(enc_n + pre + "scale" + cat, L.in);
     L.ln_b = get(enc_n + pre + "bias" + cat, L.in);
     const size_t qkv = 3 * L.in;
-    L.qkv = get(mod_n + "MultiheadAttention/qkv_transform_single/kernel/part_0",
-                L.in * qkv);
+    L.qkv =
+        matrix(mod_n + "MultiheadAttention/qkv_transform_single/kernel/part_0",
+               L.in, qkv);
     L.qkv_b =
         get(enc_n + "MultiheadAttention/qkv_transform_single/bias" + cat, qkv);
-    L.out =
-        get(mod_n + "MultiheadAttention/output_transform_single/kernel/part_0",
-            L.in * kModel);
+    L.out = matrix(
+        mod_n + "MultiheadAttention/output_transform_single/kernel/part_0",
+        L.in, kModel);
     L.out_b =
         get(enc_n + "MultiheadAttention/output_transform_single/bias" + cat,
             kModel);
     if (l == 0) {
-      L.res = get(enc_n + "dense/kernel" + cat, kEmbed * kModel);
+      L.res = matrix(enc_n + "dense/kernel" + cat, kEmbed, kModel);
       L.res_b = get(enc_n + "dense/bias" + cat, kModel);
     }
     L.ffn_g = get(enc_n + "FFN/" + pre + "scale" + cat, kModel);
     L.ffn_b = get(enc_n + "FFN/" + pre + "bias" + cat, kModel);
-    L.w1 = get(stack_n + "FFN/conv1/Tensordot/Reshape_1", kModel * kFfn);
+    L.w1 = matrix(stack_n + "FFN/conv1/Tensordot/Reshape_1", kModel, kFfn);
     L.b1 = get(enc_n + "FFN/conv1/bias" + cat, kFfn);
-    L.w2 = get(stack_n + "FFN/conv2/Tensordot/Reshape_1", kFfn * kModel);
+    L.w2 = matrix(stack_n + "FFN/conv2/Tensordot/Reshape_1", kFfn, kModel);
     L.b2 = get(enc_n + "FFN/conv2/bias" + cat, kModel);
   }
-  w.tanh_w = get("module/Encoder_en/hidden_layers/tanh_layer_0/weights",
-                 kModel * kModel);
+  w.tanh_w = matrix("module/Encoder_en/hidden_layers/tanh_layer_0/weights",
+                    kModel, kModel);
   w.tanh_b = get("module/Encoder_en/hidden_layers/tanh_layer_0/bias", kModel);
   if (!missing.empty())
     return core::Status::Corrupt(model_name + ": no tensor " + missing +
                                  " of the expected size");
   if (tune != nullptr) {
-    if (core::Status s = ApplyTune(tune_name, *tune, where, w.all); !s.ok())
+    if (core::Status s = ApplyTune(tune_name, *tune, matrices, w.all); !s.ok())
       return s;
   }
 
@@ -518,6 +548,8 @@ core::Result<std::unique_ptr<const Head>> Head::Parse(const std::string& name,
   }
   std::vector<float> all(floats);
   std::memcpy(all.data(), body.data(), body.size());
+  if (!AllFinite(all))
+    return core::Status::Corrupt(name + ": a weight is not a finite number");
   auto take = [&, at = size_t{0}](size_t k) mutable {
     std::vector<float> v(all.begin() + static_cast<ptrdiff_t>(at),
                          all.begin() + static_cast<ptrdiff_t>(at + k));

@@ -108,7 +108,9 @@ core::Result<std::shared_ptr<const Inspector>> Inspector::Create(
               "detector '" + d.id + "': encoder: " + loaded.status().message());
         e = std::move(loaded).value();
       }
-      auto& h = heads[d.head];
+      // A head's answers are cached by the head, so a head read through
+      // another encoder or tuning file is another head.
+      auto& h = heads[d.encoder + '\n' + d.encoder_tune + '\n' + d.head];
       if (!h) {
         auto parsed = Head::Parse(d.head, *d.head_bytes);
         if (!parsed.ok())
@@ -259,7 +261,7 @@ bool Inspector::Classify(uint32_t di, std::string_view text, uint32_t b,
     p = d.head_weight * it->second[static_cast<size_t>(head_label_[di])] +
         (1 - d.head_weight) * p;
   }
-  if (p < d.threshold) return false;
+  if (!(p >= d.threshold)) return false;  // NaN too
   // The labels are scored one against all: a sentence the model also holds
   // to be nothing at all is not given the label (a hash bucket shared with
   // trained words can lift one label alone). A second opinion stands in

@@ -389,8 +389,8 @@ void ReadClassifier(Reader& r, const toml::table& t, const fs::path& dir,
   d.gate = r.Num<double>(t, "gate", d.gate);
   if (d.gate < 0 || d.gate >= 1) r.Error(t, who + ": 'gate' must be in [0,1)");
   d.head_weight = r.Num<double>(t, "head_weight", d.head_weight);
-  if (d.head_weight < 0 || d.head_weight > 1)
-    r.Error(t, who + ": 'head_weight' must be in [0,1]");
+  if (d.head_weight <= 0 || d.head_weight > 1)
+    r.Error(t, who + ": 'head_weight' must be in (0,1]");
   if (t.contains("head_weight") && head.empty())
     r.Error(t, who + ": 'head_weight' needs 'head'");
   if (encoder.empty() != head.empty())

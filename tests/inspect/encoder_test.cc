@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -44,8 +45,8 @@ const SentenceEncoder& TunedEncoder() {
     std::ifstream in(SourceDir() + "/policy/models/conduct.tune",
                      std::ios::binary);
     const std::string bytes((std::istreambuf_iterator<char>(in)), {});
-    auto loaded = SentenceEncoder::Load(
-        SourceDir() + "/policy/models/use-lite", &bytes, "conduct.tune");
+    auto loaded = SentenceEncoder::Load(SourceDir() + "/policy/models/use-lite",
+                                        &bytes, "conduct.tune");
     if (!loaded.ok()) {
       ADD_FAILURE() << loaded.status().message();
       std::abort();
@@ -170,9 +171,9 @@ TEST(Head, TheBundledHeadReadsThreatsAndInsults) {
   EXPECT_GT(p("you are a worthless waste of space")[insult] -
                 p("this storage shed is a waste of space")[insult],
             0.5);
-  EXPECT_GT(p("you had better watch your back in the parking lot tonight")
-                [threat],
-            0.5);
+  EXPECT_GT(
+      p("you had better watch your back in the parking lot tonight")[threat],
+      0.5);
   EXPECT_LT(p("i would never hurt you, you know that")[threat], 0.2);
 }
 
@@ -190,63 +191,107 @@ TEST(Head, AWrongFileIsAnErrorNamingIt) {
     EXPECT_NE(h.status().message().find("x.head"), std::string::npos);
   }
   EXPECT_TRUE(Head::Parse("x.head", "steward-head 1 512 2 1 a\n" + body).ok());
+  // A weight that is no number would make every probability one.
+  std::string nan = body;
+  const float not_a_number = std::nanf("");
+  std::memcpy(nan.data(), &not_a_number, 4);
+  auto h = Head::Parse("x.head", "steward-head 1 512 2 1 a\n" + nan);
+  ASSERT_FALSE(h.ok());
+  EXPECT_NE(h.status().message().find("not a finite number"),
+            std::string::npos);
 }
 
-// A tuning file of one rank-1 correction to the encoder's last matrix:
-// A = a·e_row (a column with one non-zero value), B = b (one row).
+// A tuning file of one correction to the named matrix: A [rows][rank] is
+// zero but A[row][k] = a, B [rank][cols] zero but row k = b, so that
+// W + A·B adds b to every value of W's row `row`, whatever the rank.
 std::string Tune(const std::string& name, size_t rows, size_t cols, size_t row,
-                 float a, float b) {
-  std::vector<float> values(rows + cols, 0.0F);
-  values[row] = a;
-  for (size_t j = 0; j < cols; ++j) values[rows + j] = b;
-  std::string bytes = "steward-tune 1 1 1\n" + name + " " +
-                      std::to_string(rows) + " " + std::to_string(cols) + "\n";
+                 float a, float b, size_t rank = 1, size_t k = 0) {
+  std::vector<float> values((rows + cols) * rank, 0.0F);
+  values[row * rank + k] = a;
+  for (size_t j = 0; j < cols; ++j) values[rows * rank + k * cols + j] = b;
+  std::string bytes = "steward-tune 1 " + std::to_string(rank) + " 1\n" + name +
+                      " " + std::to_string(rows) + " " + std::to_string(cols) +
+                      "\n";
   bytes.append(reinterpret_cast<const char*>(values.data()),
                values.size() * sizeof(float));
   return bytes;
 }
 
 const char kTanh[] = "module/Encoder_en/hidden_layers/tanh_layer_0/weights";
+const char kFfn1[] =
+    "module_apply_default/Encoder_en/KonaTransformer/Encode/TransformerStack/"
+    "Layer_1/TransformerLayer/FFN/conv1/Tensordot/Reshape_1";
+
+Embedding TunedBy(const std::string& bytes, const std::string& text) {
+  auto e = SentenceEncoder::Load(SourceDir() + "/policy/models/use-lite",
+                                 &bytes, "t.tune");
+  EXPECT_TRUE(e.ok()) << e.status().message();
+  return e.ok() ? (*e)->Embed(text) : Embedding{};
+}
 
 TEST(SentenceEncoder, ATuningFileCorrectsTheMatricesItNames) {
-  const std::string dir = SourceDir() + "/policy/models/use-lite";
   const std::string text = "i will make sure you regret this";
   const Embedding plain = Encoder().Embed(text);
   // A correction of zero changes nothing.
-  const std::string zero = Tune(kTanh, 512, 512, 3, 0.0F, 0.0F);
-  auto same = SentenceEncoder::Load(dir, &zero, "zero.tune");
-  ASSERT_TRUE(same.ok()) << same.status().message();
-  const Embedding e0 = (*same)->Embed(text);
-  for (size_t i = 0; i < plain.size(); ++i) ASSERT_FLOAT_EQ(e0[i], plain[i]);
-  // One that adds to every column changes the vector, and stays unit length.
-  const std::string some = Tune(kTanh, 512, 512, 3, 1.0F, 5.0F);
-  auto tuned = SentenceEncoder::Load(dir, &some, "some.tune");
-  ASSERT_TRUE(tuned.ok()) << tuned.status().message();
-  const Embedding e1 = (*tuned)->Embed(text);
-  EXPECT_LT(Cosine(e1, plain), 0.99);
-  EXPECT_NEAR(Cosine(e1, e1), 1.0, 1e-5);
-  // The untuned encoder is not changed by it.
-  const Embedding again = Encoder().Embed(text);
-  for (size_t i = 0; i < plain.size(); ++i) ASSERT_FLOAT_EQ(again[i], plain[i]);
+  const Embedding zero = TunedBy(Tune(kTanh, 512, 512, 3, 0.0F, 0.0F), text);
+  for (size_t i = 0; i < plain.size(); ++i) ASSERT_FLOAT_EQ(zero[i], plain[i]);
+  // One that adds to a row changes the vector, which stays unit length.
+  const Embedding some = TunedBy(Tune(kTanh, 512, 512, 3, 1.0F, 5.0F), text);
+  EXPECT_LT(Cosine(some, plain), 0.99);
+  EXPECT_NEAR(Cosine(some, some), 1.0, 1e-5);
+  // The same correction at rank 1 and as the second of rank 4 is the same
+  // encoder: A and B are read in their layout, not transposed.
+  for (const char* m : {kTanh, kFfn1}) {
+    const size_t cols = m == kTanh ? 512 : 1536;
+    const Embedding one = TunedBy(Tune(m, 512, cols, 7, 2.0F, 1.0F), text);
+    const Embedding four =
+        TunedBy(Tune(m, 512, cols, 7, 2.0F, 1.0F, 4, 1), text);
+    EXPECT_LT(Cosine(one, plain), 0.999) << m;
+    for (size_t i = 0; i < one.size(); ++i)
+      ASSERT_NEAR(one[i], four[i], 1e-6) << m << " [" << i << "]";
+    // and a correction of another row is another encoder
+    const Embedding other = TunedBy(Tune(m, 512, cols, 8, 2.0F, 1.0F), text);
+    EXPECT_LT(Cosine(one, other), 0.999) << m;
+  }
 }
 
-TEST(SentenceEncoder, AWrongTuningFileIsAnErrorNamingIt) {
+TEST(SentenceEncoder, AWrongTuningFileIsAnErrorNamingItAndWhy) {
   const std::string dir = SourceDir() + "/policy/models/use-lite";
   const std::string good = Tune(kTanh, 512, 512, 0, 1.0F, 1.0F);
-  for (const std::string& bytes :
-       {std::string(""), std::string("steward-tune 1 1 1"),
-        "steward-tune 2 1 1\n" + good.substr(good.find('\n') + 1),
-        "steward-tune 1 0 1\n" + good.substr(good.find('\n') + 1),
-        Tune("no/such/matrix", 512, 512, 0, 1.0F, 1.0F),
-        Tune(kTanh, 512, 256, 0, 1.0F, 1.0F),  // not its shape
-        good.substr(0, good.size() - 4),       // cut short
-        good + "x",                            // bytes after it
-        "steward-tune 1 1 2\n" + good.substr(good.find('\n') + 1)}) {
+  const std::string body = good.substr(good.find('\n') + 1);
+  const std::string matrix = body.substr(body.find('\n') + 1);
+  std::string nan = good;
+  const float not_a_number = std::nanf("");
+  std::memcpy(nan.data() + nan.size() - 4, &not_a_number, 4);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "header"},
+      {"steward-tune 1 1 1", "header"},
+      {"steward-tune 2 1 1\n" + body, "header"},
+      {"steward-tune 1 0 1\n" + body, "header"},
+      {"steward-tune 1 1 1\n" + std::string(kTanh) + " 512\n" + matrix,
+       "rows columns"},
+      {Tune("no/such/matrix", 512, 512, 0, 1.0F, 1.0F), "no 512x512 matrix"},
+      {Tune(kTanh, 256, 1024, 0, 1.0F, 1.0F), "no 256x1024 matrix"},
+      {Tune(kFfn1, 1536, 512, 0, 1.0F, 1.0F), "no 1536x512 matrix"},
+      // a tensor of the release the forward pass does not read as a matrix
+      {Tune("module_apply_default/Encoder_en/KonaTransformer/Encode/"
+            "Layer_1/TransformerLayer/FFN/conv1/bias/ConcatPartitions/concat",
+            1, 1536, 0, 1.0F, 1.0F),
+       "no 1x1536 matrix"},
+      {good.substr(0, good.size() - 4), "cut short"},
+      {good + "x", "bytes after the last matrix"},
+      {"steward-tune 1 1 2\n" + body, "matrix 2"},
+      {"steward-tune 1 1 2\n" + body + body, "named twice"},
+      {nan, "not finite"}};
+  for (const auto& [bytes, why] : cases) {
     auto e = SentenceEncoder::Load(dir, &bytes, "x.tune");
-    ASSERT_FALSE(e.ok()) << bytes.substr(0, 40);
-    EXPECT_NE(e.status().message().find("x.tune"), std::string::npos)
+    ASSERT_FALSE(e.ok()) << why;
+    EXPECT_EQ(e.status().message().rfind("x.tune: ", 0), 0u)
+        << e.status().message();
+    EXPECT_NE(e.status().message().find(why), std::string::npos)
         << e.status().message();
   }
+  EXPECT_TRUE(SentenceEncoder::Load(dir, &good, "x.tune").ok());
 }
 
 TEST(SentenceEncoder, AMissingOrDamagedFolderIsAnErrorNamingTheFile) {

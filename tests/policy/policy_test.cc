@@ -248,7 +248,7 @@ TEST_F(BadPack, ASecondOpinionNeedsEncoderAndHeadAndAGateInRange) {
                                     "encoder_tune = \"t.tune\"\n"
                                     "head_weight = 1.5\n"));
   ExpectError("more.toml", 5, "'encoder_tune' needs 'encoder'");
-  ExpectError("more.toml", 5, "'head_weight' must be in [0,1]");
+  ExpectError("more.toml", 5, "'head_weight' must be in (0,1]");
   ExpectError("more.toml", 5, "'head_weight' needs 'head'");
 }
 
