@@ -266,32 +266,25 @@ TEST_F(BadPack, AHeadFileIsPartOfThePacksVersion) {
   Write("model.ftz", "one");
   Write("enc/model.json", "{}");
   Write("enc/vocab.json", "[]");
-  Write("h.head", "one");
-  Write("more.toml", ClassifierWith("lexicons = [\"w\"]\nmodel = "
-                                    "\"model.ftz\"\nlabel = \"x\"\n"
-                                    "encoder = \"enc\"\nhead = \"h.head\"\n"));
-  LoadResult a = Load();
-  ASSERT_TRUE(a.ok());
-  Write("h.head", "two");
-  LoadResult b = Load();
-  ASSERT_TRUE(b.ok());
-  EXPECT_NE(a.pack->hash, b.pack->hash);
-  Write("enc/vocab.json", "[[]]");  // so is the encoder
-  LoadResult c = Load();
-  ASSERT_TRUE(c.ok());
-  EXPECT_NE(b.pack->hash, c.pack->hash);
+  const std::string classifier =
+      "lexicons = [\"w\"]\nmodel = \"model.ftz\"\nlabel = \"x\"\n"
+      "encoder = \"enc\"\nhead = \"h.head\"\n";
+  Write("more.toml", ClassifierWith(classifier));
+  // The pack's version after `file` is written with `bytes`.
+  auto hash_after = [&](const std::string& file, const std::string& bytes) {
+    Write(file, bytes);
+    LoadResult r = Load();
+    EXPECT_TRUE(r.ok()) << file;
+    return r.ok() ? r.pack->hash : std::string();
+  };
+  EXPECT_NE(hash_after("h.head", "one"), hash_after("h.head", "two"));
+  // so is the encoder
+  EXPECT_NE(hash_after("enc/vocab.json", "[]"),
+            hash_after("enc/vocab.json", "[[]]"));
   // and the encoder's tuning file
-  Write("t.tune", "one");
-  Write("more.toml", ClassifierWith("lexicons = [\"w\"]\nmodel = "
-                                    "\"model.ftz\"\nlabel = \"x\"\n"
-                                    "encoder = \"enc\"\nhead = \"h.head\"\n"
-                                    "encoder_tune = \"t.tune\"\n"));
-  LoadResult d = Load();
-  ASSERT_TRUE(d.ok());
-  Write("t.tune", "two");
-  LoadResult e = Load();
-  ASSERT_TRUE(e.ok());
-  EXPECT_NE(d.pack->hash, e.pack->hash);
+  Write("more.toml",
+        ClassifierWith(classifier + "encoder_tune = \"t.tune\"\n"));
+  EXPECT_NE(hash_after("t.tune", "one"), hash_after("t.tune", "two"));
 }
 
 TEST_F(BadPack, AModelFileIsPartOfThePacksVersion) {
