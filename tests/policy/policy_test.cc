@@ -190,6 +190,10 @@ TEST_F(BadPack, ValidBaseLoads) {
 }
 
 // A classifier detector: its words, its model file and its label.
+// The keys every classifier detector of these tests has.
+const char kModelKeys[] =
+    "lexicons = [\"w\"]\nmodel = \"model.ftz\"\nlabel = \"x\"\n";
+
 std::string ClassifierWith(const std::string& extra) {
   return "\n[[lexicon]]\nid = \"w\"\nterms = [\"kill\"]\n"
          "[[detector]]\nid = \"m\"\nkind = \"classifier\"\n"
@@ -213,16 +217,14 @@ TEST_F(BadPack, AClassifierNeedsTriggerWordsAndAThresholdInRange) {
 
 TEST_F(BadPack, AMisspeltClassifierUnitNamesFileAndLine) {
   Write("model.ftz", "not a model");
-  Write("more.toml", ClassifierWith("lexicons = [\"w\"]\nmodel = "
-                                    "\"model.ftz\"\nlabel = \"x\"\n"
-                                    "unit = \"sentense\"\n"));
+  Write("more.toml",
+        ClassifierWith(std::string(kModelKeys) + "unit = \"sentense\"\n"));
   ExpectError("more.toml", 12, "sentense");
 }
 
 TEST_F(BadPack, ANumberThatIsNotFiniteOrTooLargeIsRefused) {
   Write("model.ftz", "not a model");
-  Write("more.toml", ClassifierWith("lexicons = [\"w\"]\nmodel = "
-                                    "\"model.ftz\"\nlabel = \"x\"\n"
+  Write("more.toml", ClassifierWith(std::string(kModelKeys) +
                                     "threshold = nan\n"
                                     "min_triggers = 4294967298\n"));
   ExpectError("more.toml", 12, "'threshold' must be a finite number");
@@ -238,15 +240,13 @@ TEST_F(BadPack, ClassifierKeysOnAnotherKindAreRefused) {
 
 TEST_F(BadPack, ASecondOpinionNeedsEncoderAndHeadAndAGateInRange) {
   Write("model.ftz", "not a model");
-  Write("more.toml", ClassifierWith("lexicons = [\"w\"]\nmodel = "
-                                    "\"model.ftz\"\nlabel = \"x\"\n"
+  Write("more.toml", ClassifierWith(std::string(kModelKeys) +
                                     "encoder = \"enc\"\ngate = 1.5\n"));
   ExpectError("more.toml", 5, "'encoder' and 'head' go together");
   ExpectError("more.toml", 5, "'gate' must be in [0,1)");
-  Write("more.toml", ClassifierWith("lexicons = [\"w\"]\nmodel = "
-                                    "\"model.ftz\"\nlabel = \"x\"\n"
-                                    "encoder_tune = \"t.tune\"\n"
-                                    "head_weight = 1.5\n"));
+  Write("more.toml",
+        ClassifierWith(std::string(kModelKeys) + "encoder_tune = \"t.tune\"\n"
+                                                 "head_weight = 1.5\n"));
   ExpectError("more.toml", 5, "'encoder_tune' needs 'encoder'");
   ExpectError("more.toml", 5, "'head_weight' must be in (0,1]");
   ExpectError("more.toml", 5, "'head_weight' needs 'head'");
@@ -255,10 +255,9 @@ TEST_F(BadPack, ASecondOpinionNeedsEncoderAndHeadAndAGateInRange) {
 TEST_F(BadPack, AnEncoderFolderWithoutItsFilesSaysHowToFetchThem) {
   Write("model.ftz", "not a model");
   Write("conduct.head", "steward-head 1");
-  Write("more.toml", ClassifierWith("lexicons = [\"w\"]\nmodel = "
-                                    "\"model.ftz\"\nlabel = \"x\"\n"
-                                    "encoder = \"enc\"\n"
-                                    "head = \"conduct.head\"\n"));
+  Write("more.toml",
+        ClassifierWith(std::string(kModelKeys) + "encoder = \"enc\"\n"
+                                                 "head = \"conduct.head\"\n"));
   ExpectError("more.toml", 5, "scripts/encoder.sh");
 }
 
@@ -267,8 +266,7 @@ TEST_F(BadPack, AHeadFileIsPartOfThePacksVersion) {
   Write("enc/model.json", "{}");
   Write("enc/vocab.json", "[]");
   const std::string classifier =
-      "lexicons = [\"w\"]\nmodel = \"model.ftz\"\nlabel = \"x\"\n"
-      "encoder = \"enc\"\nhead = \"h.head\"\n";
+      std::string(kModelKeys) + "encoder = \"enc\"\nhead = \"h.head\"\n";
   Write("more.toml", ClassifierWith(classifier));
   // The pack's version after `file` is written with `bytes`.
   auto hash_after = [&](const std::string& file, const std::string& bytes) {
@@ -289,8 +287,7 @@ TEST_F(BadPack, AHeadFileIsPartOfThePacksVersion) {
 
 TEST_F(BadPack, AModelFileIsPartOfThePacksVersion) {
   Write("model.ftz", "one");
-  Write("more.toml", ClassifierWith("lexicons = [\"w\"]\nmodel = "
-                                    "\"model.ftz\"\nlabel = \"x\"\n"));
+  Write("more.toml", ClassifierWith(kModelKeys));
   LoadResult a = Load();
   ASSERT_TRUE(a.ok());
   Write("model.ftz", "two");
